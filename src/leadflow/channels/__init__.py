@@ -1,0 +1,1 @@
+"""Channels: providers that really send, and the compliance policy checked at dispatch."""

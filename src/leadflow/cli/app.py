@@ -1,0 +1,41 @@
+"""Root command and error handling: every LeadflowError becomes a clear one-line error, exit 1."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import typer
+
+from leadflow.cli import contacts, db, runs, simulate, workflows
+from leadflow.cli import worker as worker_cmd
+from leadflow.cli.common import err_console
+from leadflow.errors import LeadflowError
+
+app = typer.Typer(
+    name="leadflow",
+    help="Durable, multi-step, multi-channel lead-nurture workflows.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.command("init")(db.init)
+app.add_typer(db.app, name="db")
+app.add_typer(contacts.app, name="contacts")
+app.add_typer(workflows.app, name="workflows")
+app.command("enroll")(runs.enroll)
+app.add_typer(runs.events_app, name="events")
+app.add_typer(runs.app, name="runs")
+app.add_typer(runs.messages_app, name="messages")
+app.command("worker")(worker_cmd.worker)
+app.command("demo")(simulate.demo)
+app.command("simulate")(simulate.simulate)
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        app()
+    except LeadflowError as exc:
+        err_console.print(f"[red]error:[/red] {exc.message}", highlight=False)
+        sys.exit(1)

@@ -1,0 +1,59 @@
+"""Options, output and error handling shared by every command."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from leadflow.runtime import Runtime, build_runtime
+from leadflow.settings import DEFAULT_DB, Settings
+
+console = Console()
+err_console = Console(stderr=True)
+
+DbOption = Annotated[
+    str,
+    typer.Option(
+        "--db",
+        envvar="LEADFLOW_DB",
+        help="Database URL (sqlite:///PATH or memory://).",
+        show_default=True,
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON with stable field names.")]
+DEFAULT = DEFAULT_DB
+
+
+@contextmanager
+def runtime(db: str, *, check_schema: bool = True, **overrides: Any) -> Iterator[Runtime]:
+    settings = Settings(db=db, **overrides)
+    rt = build_runtime(settings, check_schema=check_schema)
+    try:
+        yield rt
+    finally:
+        rt.close()
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+
+
+def table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    t = Table(title=title, show_lines=False)
+    for col in columns:
+        t.add_column(col, overflow="fold")
+    for row in rows:
+        t.add_row(*["" if v is None else str(v) for v in row])
+    console.print(t)
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    err_console.print(f"[red]error:[/red] {message}", highlight=False, markup=True)
+    return typer.Exit(code)

@@ -1,0 +1,258 @@
+"""``leadflow enroll``, ``events emit``, ``runs ...``, ``messages list``."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Annotated, Any
+
+import typer
+
+from leadflow.cli.common import DEFAULT, DbOption, JsonOption, console, print_json, runtime, table
+from leadflow.clock import to_iso
+from leadflow.engine.control import cancel_run, pause_run, resume_run
+from leadflow.engine.workflows import enroll as enroll_contacts
+from leadflow.errors import InvalidInput, NotFound
+from leadflow.store.records import RUN_STATUSES, Message, MessageFilter, NewEvent, Run, RunFilter
+
+app = typer.Typer(help="Runs: list, show history, pause, resume, cancel.", no_args_is_help=True)
+events_app = typer.Typer(help="Events: emit one.", no_args_is_help=True)
+messages_app = typer.Typer(help="The outbox: list messages.", no_args_is_help=True)
+
+
+def enroll(
+    key: Annotated[str, typer.Argument(help="Workflow key.")],
+    db: DbOption = DEFAULT,
+    all_: Annotated[bool, typer.Option("--all", help="Enroll every contact.")] = False,
+    contact: Annotated[
+        list[str] | None, typer.Option("--contact", help="Contact id (repeatable).")
+    ] = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Enroll contacts in the latest version of a workflow (re-entry policy applies)."""
+    if all_ == bool(contact):
+        raise InvalidInput("enroll: give either --all or --contact ID (one or more)")
+    with runtime(db) as rt:
+        out = enroll_contacts(
+            rt.store, rt.engine.catalog, key, rt.clock.now(), contact_ids=contact, everyone=all_
+        )
+    if json_out:
+        print_json({"created": out.created, "skipped": out.skipped, "run_ids": out.run_ids})
+    else:
+        console.print(f"enrolled {out.created}, skipped {out.skipped} (re-entry policy)")
+
+
+@events_app.command("emit")
+def emit(
+    type_: Annotated[str, typer.Argument(metavar="TYPE", help="Event type, e.g. sms.received.")],
+    contact: Annotated[str, typer.Option("--contact", help="Contact id.")],
+    db: DbOption = DEFAULT,
+    data: Annotated[str | None, typer.Option(help="Event data as a JSON object.")] = None,
+    key: Annotated[str | None, typer.Option("--key", help="Dedupe key.")] = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Record an event; a worker processes it (triggers, goals, waits, stop on reply)."""
+    payload: Any = {}
+    if data:
+        try:
+            payload = json.loads(data)
+        except json.JSONDecodeError as exc:
+            raise InvalidInput(f"--data: not valid JSON ({exc.msg} at char {exc.pos})") from exc
+        if not isinstance(payload, dict):
+            raise InvalidInput("--data: must be a JSON object")
+    with runtime(db) as rt:
+        if rt.store.get_contact(contact) is None:
+            raise NotFound(f"--contact: no contact with id {contact!r}")
+        now = rt.clock.now()
+        dedupe = key or f"cli:{uuid.uuid4().hex}"
+        (event_id,) = rt.store.append_events([NewEvent(type_, contact, payload, dedupe, now)], now)
+    if json_out:
+        print_json({"id": event_id, "duplicate": event_id is None, "dedupe_key": dedupe})
+    elif event_id is None:
+        console.print(f"duplicate: an event with key {dedupe!r} exists; nothing recorded")
+    else:
+        console.print(f"event {event_id} recorded ({type_})")
+
+
+def run_json(r: Run) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "workflow": r.workflow_key,
+        "version": r.version,
+        "contact_id": r.contact_id,
+        "node": r.node,
+        "status": r.status,
+        "wake_at": to_iso(r.wake_at),
+        "waiting_for": r.waiting_for,
+        "created_at": to_iso(r.created_at),
+        "updated_at": to_iso(r.updated_at),
+        "ended_at": to_iso(r.ended_at),
+        "exit_reason": r.exit_reason,
+        "error": r.error,
+    }
+
+
+@app.command("list")
+def list_(
+    db: DbOption = DEFAULT,
+    json_out: JsonOption = False,
+    workflow: Annotated[str | None, typer.Option(help="Only this workflow key.")] = None,
+    contact: Annotated[str | None, typer.Option(help="Only this contact id.")] = None,
+    status: Annotated[str | None, typer.Option(help=f"One of {', '.join(RUN_STATUSES)}.")] = None,
+    limit: Annotated[int, typer.Option(min=1)] = 1000,
+    offset: Annotated[int, typer.Option(min=0)] = 0,
+) -> None:
+    """List runs."""
+    if status is not None and status not in RUN_STATUSES:
+        raise InvalidInput(f"--status: {status!r} is not one of {', '.join(RUN_STATUSES)}")
+    with runtime(db) as rt:
+        found = rt.store.list_runs(RunFilter(workflow, contact, status, limit, offset))
+    rows = [run_json(r) for r in found]
+    if json_out:
+        print_json(rows)
+        return
+    table(
+        f"runs ({len(rows)})",
+        ["id", "workflow", "version", "contact", "node", "status", "wake at", "reason"],
+        [
+            [
+                r["id"],
+                r["workflow"],
+                r["version"],
+                r["contact_id"],
+                r["node"],
+                r["status"],
+                r["wake_at"],
+                r["exit_reason"] or r["error"],
+            ]
+            for r in rows
+        ],
+    )
+
+
+@app.command("show")
+def show(run_id: int, db: DbOption = DEFAULT, json_out: JsonOption = False) -> None:
+    """A run and its step history."""
+    with runtime(db) as rt:
+        run = rt.store.get_run(run_id)
+        if run is None:
+            raise NotFound(f"RUN_ID: no run {run_id}")
+        steps = rt.store.run_steps(run_id)
+        messages = rt.store.messages_of_run(run_id)
+    step_rows = [
+        {
+            "step": s.step_seq,
+            "node": s.node,
+            "kind": s.kind,
+            "attempt": s.attempt,
+            "outcome": s.outcome,
+            "at": to_iso(s.started_at),
+            "due_at": to_iso(s.due_at),
+            "error": s.error,
+            "data": s.data,
+        }
+        for s in steps
+    ]
+    if json_out:
+        print_json(
+            run_json(run) | {"steps": step_rows, "messages": [message_json(m) for m in messages]}
+        )
+        return
+    console.print(
+        f"run {run.id}: {run.workflow_key} v{run.version}, contact {run.contact_id}, "
+        f"{run.status} at {run.node}" + (f" ({run.exit_reason})" if run.exit_reason else ""),
+        highlight=False,
+    )
+    table(
+        "steps",
+        ["#", "node", "kind", "outcome", "at", "error"],
+        [[s["step"], s["node"], s["kind"], s["outcome"], s["at"], s["error"]] for s in step_rows],
+    )
+
+
+def _control(action: str, run_id: int, db: str) -> None:
+    fn = {"pause": pause_run, "resume": resume_run, "cancel": cancel_run}[action]
+    with runtime(db) as rt:
+        run = fn(rt.store, run_id, rt.clock.now())
+    console.print(f"run {run_id}: {run.status}")
+
+
+@app.command("pause")
+def pause(run_id: int, db: DbOption = DEFAULT) -> None:
+    """Pause a live run; its queued messages are suppressed at dispatch."""
+    _control("pause", run_id, db)
+
+
+@app.command("resume")
+def resume(run_id: int, db: DbOption = DEFAULT) -> None:
+    """Resume a paused run where it stopped."""
+    _control("resume", run_id, db)
+
+
+@app.command("cancel")
+def cancel(run_id: int, db: DbOption = DEFAULT) -> None:
+    """Cancel a run for good."""
+    _control("cancel", run_id, db)
+
+
+def message_json(m: Message) -> dict[str, Any]:
+    return {
+        "id": m.id,
+        "run_id": m.run_id,
+        "contact_id": m.contact_id,
+        "workflow": m.workflow_key,
+        "node": m.node,
+        "channel": m.channel,
+        "to": m.to,
+        "status": m.status,
+        "idempotency_key": m.idempotency_key,
+        "created_at": to_iso(m.created_at),
+        "due_at": to_iso(m.due_at),
+        "sent_at": to_iso(m.sent_at),
+        "delivered_at": to_iso(m.delivered_at),
+        "provider_id": m.provider_id,
+        "attempts": m.attempts,
+        "suppressed_reason": m.suppressed_reason,
+        "error": m.error,
+        "duplicates": m.duplicates,
+        "subject": m.subject,
+        "body": m.body,
+    }
+
+
+@messages_app.command("list")
+def messages_list(
+    db: DbOption = DEFAULT,
+    json_out: JsonOption = False,
+    run: Annotated[int | None, typer.Option(help="Only this run.")] = None,
+    contact: Annotated[str | None, typer.Option(help="Only this contact.")] = None,
+    status: Annotated[str | None, typer.Option(help="Only this status.")] = None,
+    channel: Annotated[str | None, typer.Option(help="sms, email, voice or webhook.")] = None,
+    limit: Annotated[int, typer.Option(min=1)] = 1000,
+    offset: Annotated[int, typer.Option(min=0)] = 0,
+) -> None:
+    """Outbox messages with status, idempotency key and refused redeliveries (duplicates)."""
+    with runtime(db) as rt:
+        found = rt.store.list_messages(MessageFilter(run, contact, status, channel, limit, offset))
+    rows = [message_json(m) for m in found]
+    if json_out:
+        print_json(rows)
+        return
+    table(
+        f"messages ({len(rows)})",
+        ["id", "run", "node", "channel", "to", "status", "sent at", "why", "dup"],
+        [
+            [
+                r["id"],
+                r["run_id"],
+                r["node"],
+                r["channel"],
+                r["to"],
+                r["status"],
+                r["sent_at"],
+                r["suppressed_reason"] or r["error"],
+                r["duplicates"],
+            ]
+            for r in rows
+        ],
+    )

@@ -1,0 +1,139 @@
+"""``leadflow workflows validate|publish|list|show|schema``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from leadflow.cli.common import (
+    DEFAULT,
+    DbOption,
+    JsonOption,
+    console,
+    err_console,
+    print_json,
+    runtime,
+    table,
+)
+from leadflow.clock import to_iso
+from leadflow.definitions.io import dump_yaml, load_file
+from leadflow.definitions.models import WorkflowDefinition
+from leadflow.definitions.schema import workflow_json_schema
+from leadflow.definitions.validation import validate as validate_data
+from leadflow.engine.workflows import publish as publish_definition
+from leadflow.errors import LeadflowError
+
+app = typer.Typer(help="Workflows: validate, publish, list, show, schema.", no_args_is_help=True)
+
+
+@app.command("validate")
+def validate(
+    files: Annotated[list[Path], typer.Argument(help="YAML or JSON workflow files.")],
+    json_out: JsonOption = False,
+) -> None:
+    """Check workflow files; exit 1 with every error (path: problem) when any is invalid."""
+    results: list[dict[str, Any]] = []
+    for path in files:
+        try:
+            report = validate_data(load_file(path))
+            errors, warnings = report.errors, report.warnings
+        except LeadflowError as exc:
+            errors, warnings = [exc.message], []
+        results.append(
+            {"file": str(path), "ok": not errors, "errors": errors, "warnings": warnings}
+        )
+    if json_out:
+        print_json(results)
+    else:
+        for r in results:
+            if r["ok"]:
+                console.print(f"[green]ok[/green] {r['file']}", highlight=False)
+            else:
+                err_console.print(f"[red]invalid[/red] {r['file']}", highlight=False)
+                for e in r["errors"]:
+                    err_console.print(f"  - {e}", highlight=False, markup=False)
+            for w in r["warnings"]:
+                console.print(f"  warning: {w}", highlight=False, markup=False)
+    if not all(r["ok"] for r in results):
+        raise typer.Exit(1)
+
+
+@app.command("publish")
+def publish(
+    file: Annotated[Path, typer.Argument(help="YAML or JSON workflow file.")],
+    db: DbOption = DEFAULT,
+    json_out: JsonOption = False,
+) -> None:
+    """Validate and publish a new immutable version; prints key and version."""
+    data = load_file(file)
+    with runtime(db) as rt:
+        version = publish_definition(rt.store, rt.engine.catalog, data, rt.clock.now())
+    if json_out:
+        print_json({"key": version.key, "version": version.version})
+    else:
+        console.print(f"published {version.key} version {version.version}")
+
+
+@app.command("list")
+def list_(db: DbOption = DEFAULT, json_out: JsonOption = False) -> None:
+    """Published workflows (latest version of each) with their run counts."""
+    with runtime(db) as rt:
+        rows: list[dict[str, Any]] = []
+        for wf in rt.store.list_workflows():
+            counts = rt.store.count_runs(wf.key)
+            rows.append(
+                {
+                    "key": wf.key,
+                    "name": wf.name,
+                    "version": wf.version,
+                    "published_at": to_iso(wf.published_at),
+                    "runs": counts,
+                }
+            )
+    if json_out:
+        print_json(rows)
+        return
+    table(
+        "workflows",
+        ["key", "name", "version", "published", "runs"],
+        [
+            [
+                r["key"],
+                r["name"],
+                r["version"],
+                r["published_at"],
+                " ".join(f"{k}={v}" for k, v in sorted(r["runs"].items())),
+            ]
+            for r in rows
+        ],
+    )
+
+
+@app.command("show")
+def show(
+    key: str,
+    db: DbOption = DEFAULT,
+    version: Annotated[int | None, typer.Option(help="Version (default: latest).")] = None,
+) -> None:
+    """Print a published version as YAML."""
+    with runtime(db) as rt:
+        found = rt.store.get_workflow(key, version)
+    if found is None:
+        raise LeadflowError(
+            f"workflow {key!r}" + (f" version {version}" if version else "") + " not found"
+        )
+    console.print(f"# {found.key} version {found.version}", highlight=False, markup=False)
+    console.print(
+        dump_yaml(WorkflowDefinition.model_validate(found.definition)),
+        highlight=False,
+        markup=False,
+    )
+
+
+@app.command("schema")
+def schema() -> None:
+    """Print the JSON Schema of the workflow language."""
+    print(json.dumps(workflow_json_schema(), indent=2))

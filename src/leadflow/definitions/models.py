@@ -1,0 +1,249 @@
+"""Pydantic v2 models of a workflow definition.
+
+A definition is a key and name, triggers, settings and a list of nodes. Nodes are a tagged union on
+``kind``; edges are node ids held in fields (``next``, ``on_timeout``, ``cases[].next``...).
+A node without an outgoing edge ends the run as ``completed``. Durations are strings such as
+``90s``, ``30m``, ``2h``, ``1d12h``, ``1w`` or ISO 8601 ``PT2H`` (see :mod:`.durations`).
+
+These models check shape only; :mod:`.validation` checks the graph, durations and templates and
+reports every problem at once with its path.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from leadflow.definitions.conditions_model import Condition
+
+NodeId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z_][A-Za-z0-9_-]*$")]
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+# ---------------------------------------------------------------- nodes
+
+
+class _Node(_Model):
+    id: NodeId
+    kind: str  # narrowed to a Literal by each node class; declared here so it dumps after ``id``
+    name: str | None = None
+    next: NodeId | None = None
+    on_error: NodeId | None = Field(
+        default=None, description="Where to go when the step fails for good (after retries)."
+    )
+
+
+class SendSms(_Node):
+    kind: Literal["send_sms"]
+    body: str = Field(min_length=1, description="Jinja2 template of the text.")
+    media_urls: list[str] = Field(default_factory=list)
+
+
+class SendEmail(_Node):
+    kind: Literal["send_email"]
+    subject: str = Field(min_length=1, description="Jinja2 template of the subject line.")
+    body: str = Field(min_length=1, description="Jinja2 template of the text body.")
+    html: str | None = Field(default=None, description="Optional Jinja2 template of an HTML body.")
+    marketing: bool = True
+
+
+class VoiceCall(_Node):
+    kind: Literal["voice_call"]
+    mode: Literal["voicemail_drop", "live"] = "voicemail_drop"
+    audio_url: str | None = Field(default=None, description="Recording played on voicemail.")
+    say: str | None = Field(default=None, description="Jinja2 template read out when no audio.")
+
+
+class Wait(_Node):
+    kind: Literal["wait"]
+    duration: str = Field(description="How long to wait, e.g. 2h, 3d, PT30M.")
+
+
+class WaitUntil(_Node):
+    kind: Literal["wait_until"]
+    time: str = Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="HH:MM, contact's zone.")
+    weekdays: list[Weekday] = Field(default_factory=list, description="Allowed days; empty = any.")
+    offset_days: int = Field(
+        default=0,
+        ge=0,
+        le=366,
+        description="At least this many calendar days later (1 = next day).",
+    )
+
+
+class WaitForEvent(_Node):
+    kind: Literal["wait_for_event"]
+    event: str = Field(min_length=1, description="Event type awaited, e.g. sms.received.")
+    match: Condition | None = Field(default=None, description="Condition the event must meet.")
+    timeout: str | None = Field(default=None, description="Give up after this duration.")
+    on_event: NodeId | None = Field(default=None, description="Where to go when the event comes.")
+    on_timeout: NodeId | None = Field(default=None, description="Where to go on time-out.")
+
+
+class BranchCase(_Model):
+    when: Condition
+    next: NodeId
+
+
+class Branch(_Node):
+    kind: Literal["branch"]
+    cases: list[BranchCase] = Field(min_length=1, description="Ordered; first match wins.")
+    default: NodeId | None = Field(default=None, description="Where to go when nothing matches.")
+
+
+class SplitArm(_Model):
+    name: Annotated[str, Field(min_length=1, max_length=64)]
+    weight: float = Field(gt=0)
+    next: NodeId
+
+
+class Split(_Node):
+    kind: Literal["split"]
+    arms: list[SplitArm] = Field(min_length=1)
+
+
+class UpdateContact(_Node):
+    kind: Literal["update_contact"]
+    set: dict[str, Any] = Field(default_factory=dict, description="Fields to set.")
+    add_tags: list[str] = Field(default_factory=list)
+    remove_tags: list[str] = Field(default_factory=list)
+    stage: str | None = None
+    owner: str | None = Field(default=None, description="Owner agent (RESO MemberKey).")
+
+
+class StartWorkflow(_Node):
+    kind: Literal["start_workflow"]
+    workflow: str = Field(min_length=1, description="Key of the workflow to start.")
+
+
+class Webhook(_Node):
+    kind: Literal["webhook"]
+    url: str = Field(min_length=1)
+    method: Literal["POST", "PUT", "PATCH", "GET"] = "POST"
+    headers: dict[str, str] = Field(default_factory=dict)
+    body: str | None = Field(default=None, description="Jinja2 template of the request body.")
+
+
+class Exit(_Node):
+    kind: Literal["exit"]
+    reason: str = "exit"
+
+
+class Goal(_Node):
+    kind: Literal["goal"]
+    goal: str = Field(min_length=1, description="Name of the goal reached; the run exits.")
+
+
+Node = Annotated[
+    SendSms
+    | SendEmail
+    | VoiceCall
+    | Wait
+    | WaitUntil
+    | WaitForEvent
+    | Branch
+    | Split
+    | UpdateContact
+    | StartWorkflow
+    | Webhook
+    | Exit
+    | Goal,
+    Field(discriminator="kind"),
+]
+
+NODE_KINDS: tuple[str, ...] = (
+    "send_sms",
+    "send_email",
+    "voice_call",
+    "wait",
+    "wait_until",
+    "wait_for_event",
+    "branch",
+    "split",
+    "update_contact",
+    "start_workflow",
+    "webhook",
+    "exit",
+    "goal",
+)
+MESSAGE_KINDS = frozenset({"send_sms", "send_email", "voice_call", "webhook"})
+WAIT_KINDS = frozenset({"wait", "wait_until", "wait_for_event"})
+
+
+# ---------------------------------------------------------------- triggers and settings
+
+
+class Trigger(_Model):
+    """What enrolls contacts: an event (with a filter), a cron schedule, or manual enrollment."""
+
+    type: Literal["event", "schedule", "manual"]
+    event: str | None = Field(default=None, description="Event type, for type=event.")
+    filter: Condition | None = Field(
+        default=None, description="Condition on the event / contact; schedule: which contacts."
+    )
+    cron: str | None = Field(default=None, description="Cron expression, for type=schedule.")
+    timezone: str = Field(default="UTC", description="Zone the cron expression is read in.")
+
+
+class Reentry(_Model):
+    policy: Literal["never", "after", "always"] = "never"
+    days: int | None = Field(default=None, ge=1, description="For policy=after.")
+
+
+class GoalSpec(_Model):
+    """Exits a run wherever it is when a matching event arrives (or the condition holds)."""
+
+    name: Annotated[str, Field(min_length=1)]
+    event: str | None = Field(default=None, description="Event type that can meet the goal.")
+    when: Condition | None = None
+
+
+class SendWindow(_Model):
+    """Workflow-level window in the contact's local time; narrows the legal window."""
+
+    start: str = Field(default="08:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    end: str = Field(default="21:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
+    weekdays: list[Weekday] = Field(default_factory=list)
+
+
+class Settings(_Model):
+    reentry: Reentry = Field(default_factory=Reentry)
+    goals: list[GoalSpec] = Field(default_factory=list)
+    pause_on_reply: bool = True
+    send_window: SendWindow | None = None
+    default_timezone: str = Field(
+        default="America/New_York", description="Zone used when a contact has none."
+    )
+    priority: int = Field(default=0, description="Higher wins when the message budget is short.")
+
+
+class WorkflowDefinition(_Model):
+    key: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_-]*$")]
+    name: str = Field(min_length=1)
+    description: str | None = None
+    triggers: list[Trigger] = Field(default_factory=list)
+    settings: Settings = Field(default_factory=Settings)
+    start: NodeId = Field(description="Id of the first node.")
+    nodes: list[Node] = Field(min_length=1)
+
+    def node_map(self) -> dict[str, Any]:
+        return {n.id: n for n in self.nodes}
+
+
+def edges_of(node: Any) -> list[tuple[str, str]]:
+    """(field path relative to the node, target id) for every outgoing edge of ``node``."""
+    out: list[tuple[str, str]] = []
+    for name in ("next", "on_error", "on_event", "on_timeout", "default"):
+        target = getattr(node, name, None)
+        if target:
+            out.append((name, target))
+    for i, case in enumerate(getattr(node, "cases", None) or []):
+        out.append((f"cases[{i}].next", case.next))
+    for i, arm in enumerate(getattr(node, "arms", None) or []):
+        out.append((f"arms[{i}].next", arm.next))
+    return out

@@ -1,0 +1,213 @@
+"""Message templates: sandboxed Jinja2 with strict undefined variables.
+
+Templates see the roots ``contact``, ``event``, ``context``, ``steps``, ``workflow``, ``run``,
+``now`` and ``agent``. A missing variable is an error (never an empty string), but a variable
+whose value is ``None`` renders as an empty string; write ``{{ contact.first_name or 'there' }}``
+for a fallback. Text templates (:func:`render`) do not escape; :func:`render_html` escapes HTML.
+Compiled templates are cached by source, so rendering the same body again costs no parsing.
+
+Extra filters: ``first_word`` (``"Mary Ann" -> "Mary"``) and ``phone_pretty``
+(``"+14155550123" -> "(415) 555-0123"``; other numbers are returned unchanged).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Any
+
+from jinja2 import StrictUndefined, Template, TemplateError, TemplateSyntaxError, meta, nodes
+from jinja2.exceptions import SecurityError
+from jinja2.runtime import Context
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from leadflow.errors import PermanentStepError
+from leadflow.store.records import Contact
+
+ROOTS = frozenset({"contact", "event", "context", "steps", "workflow", "run", "now", "agent"})
+CONTACT_FIELDS = frozenset(f.name for f in dataclasses.fields(Contact))
+MAX_SEQUENCE = 100_000  # longest string / list a template may build with ``*``
+MAX_EXPONENT = 1_000
+CACHE_SIZE = 2048
+
+
+def first_word(value: Any) -> str:
+    """The first whitespace-separated word of ``value`` ("" for None or blank)."""
+    words = str(value).split() if value is not None else []
+    return words[0] if words else ""
+
+
+def phone_pretty(value: Any) -> str:
+    """A North American number as ``(415) 555-0123``; anything else unchanged ("" for None)."""
+    if value is None:
+        return ""
+    text = str(value)
+    digits = re.sub(r"\D", "", text)
+    if len(digits) == 11 and digits[0] == "1":
+        digits = digits[1:]
+    if len(digits) != 10 or re.fullmatch(r"[\d\s().+-]+", text) is None:
+        return text
+    return f"({digits[:3]}) {digits[3:6]}-{digits[6:]}"
+
+
+def _finalize(value: Any) -> Any:
+    return "" if value is None else value
+
+
+class _Environment(ImmutableSandboxedEnvironment):
+    """The sandbox, also refusing huge ``'x' * n`` and ``n ** m``."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**" and isinstance(right, int | float) and abs(right) > MAX_EXPONENT:
+            raise SecurityError(f"exponent {right!r} is too large")
+        if operator == "*":
+            for seq, count in ((left, right), (right, left)):
+                if (
+                    isinstance(seq, str | list | tuple)
+                    and isinstance(count, int)
+                    and len(seq) * count > MAX_SEQUENCE
+                ):
+                    raise SecurityError(f"result longer than {MAX_SEQUENCE} items")
+        return super().call_binop(context, operator, left, right)
+
+
+def _environment(autoescape: bool) -> _Environment:
+    env = _Environment(
+        undefined=StrictUndefined,
+        autoescape=autoescape,
+        finalize=_finalize,
+        keep_trailing_newline=True,
+    )
+    env.filters["first_word"] = first_word
+    env.filters["phone_pretty"] = phone_pretty
+    return env
+
+
+_TEXT = _environment(autoescape=False)
+_HTML = _environment(autoescape=True)
+_GLOBALS = frozenset(_TEXT.globals)
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _text_template(source: str) -> Template:
+    return _TEXT.from_string(source)
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _html_template(source: str) -> Template:
+    return _HTML.from_string(source)
+
+
+def _template_line(exc: BaseException) -> int | None:
+    """The template line the error happened at (Jinja puts template frames in tracebacks)."""
+    if isinstance(exc, TemplateSyntaxError):
+        return exc.lineno
+    line = None
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == "<template>":
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
+def _fail(exc: Exception) -> PermanentStepError:
+    if isinstance(exc, TemplateError):
+        detail = exc.message or type(exc).__name__
+    else:
+        detail = f"{type(exc).__name__}: {exc}"
+    kind = "syntax error" if isinstance(exc, TemplateSyntaxError) else "error"
+    line = _template_line(exc)
+    where = f" at line {line}" if line is not None else ""
+    return PermanentStepError(f"template {kind}{where}: {detail}")
+
+
+def _render(source: str, variables: Mapping[str, Any], html: bool) -> str:
+    try:
+        template = _html_template(source) if html else _text_template(source)
+        return template.render(variables)
+    except Exception as exc:  # undefined, sandbox, syntax, or an error inside a filter
+        raise _fail(exc) from exc
+
+
+def render(source: str, variables: Mapping[str, Any]) -> str:
+    """Render a text template; any problem raises :class:`PermanentStepError`."""
+    return _render(source, variables, html=False)
+
+
+def render_html(source: str, variables: Mapping[str, Any]) -> str:
+    """Render an HTML template (values are escaped); problems raise :class:`PermanentStepError`."""
+    return _render(source, variables, html=True)
+
+
+def _contact_attribute(node: nodes.Node) -> str | None:
+    """``X`` for ``contact.X`` / ``contact['X']``, else None."""
+    if isinstance(node, nodes.Getattr | nodes.Getitem):
+        target = node.node
+        if isinstance(target, nodes.Name) and target.name == "contact":
+            if isinstance(node, nodes.Getattr):
+                return str(node.attr)
+            arg = node.arg
+            if isinstance(arg, nodes.Const) and isinstance(arg.value, str):
+                return arg.value
+    return None
+
+
+def _first_line(ast: nodes.Template, name: str) -> int:
+    for node in ast.find_all(nodes.Name):
+        if node.name == name:
+            return int(node.lineno)
+    return 1
+
+
+def _undeclared(ast: nodes.Template) -> set[str]:
+    """Names the template reads but does not define itself."""
+    try:
+        return set(meta.find_undeclared_variables(ast))
+    except TemplateSyntaxError:  # e.g. an unknown filter, reported separately
+        stored = {n.name for n in ast.find_all(nodes.Name) if n.ctx in ("store", "param")}
+        return {n.name for n in ast.find_all(nodes.Name) if n.ctx == "load"} - stored
+
+
+def template_problems(source: str, path: str) -> list[str]:
+    """Static problems in a template, each as ``"<path>: <problem>"``."""
+    try:
+        ast = _TEXT.parse(source)
+    except TemplateSyntaxError as exc:
+        return [f"{path}: template syntax error at line {exc.lineno}: {exc.message}"]
+    problems: list[str] = []
+    undeclared = _undeclared(ast)
+    for name in sorted(undeclared - ROOTS - _GLOBALS):
+        line = _first_line(ast, name)
+        problems.append(
+            f"{path}: unknown variable {name!r} at line {line}; "
+            f"available: {', '.join(sorted(ROOTS))}"
+        )
+    if "contact" in undeclared:
+        for access in ast.find_all((nodes.Getattr, nodes.Getitem)):
+            attr = _contact_attribute(access)
+            if attr is not None and attr not in CONTACT_FIELDS:
+                problems.append(
+                    f"{path}: unknown contact field {attr!r} at line {access.lineno}; known: "
+                    f"{', '.join(sorted(CONTACT_FIELDS))} (custom fields are contact.fields.<name>)"
+                )
+    for call in ast.find_all((nodes.Filter, nodes.Test)):
+        is_filter = isinstance(call, nodes.Filter)
+        if call.name not in (_TEXT.filters if is_filter else _TEXT.tests):
+            what = "filter" if is_filter else "test"
+            problems.append(f"{path}: unknown {what} {call.name!r} at line {call.lineno}")
+    for load in ast.find_all((nodes.Extends, nodes.Include, nodes.Import, nodes.FromImport)):
+        problems.append(
+            f"{path}: {type(load).__name__.lower()} at line {load.lineno} is not supported "
+            f"(templates cannot load other templates)"
+        )
+    if not problems:
+        try:
+            _text_template(source)
+        except TemplateSyntaxError as exc:
+            problems.append(f"{path}: template error at line {exc.lineno}: {exc.message}")
+    return problems

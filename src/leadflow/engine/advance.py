@@ -1,0 +1,219 @@
+"""Advancing one run: execute nodes until the run sleeps or ends, collecting every product.
+
+Pure with respect to storage: it reads the claimed run (and, when a workflow's conditions need
+them, message facts through ``facts_loader``) and returns an :class:`Advance` that the store
+commits atomically with everything the steps produced.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import Any
+
+from leadflow.engine.catalog import Catalog
+from leadflow.engine.compiled import CompiledWorkflow
+from leadflow.engine.context import FactsLoader, Finish, Go, Sleep, StepContext
+from leadflow.engine.handlers import Registry
+from leadflow.engine.ports import SendGate
+from leadflow.engine.retry import RetryPolicy
+from leadflow.errors import StepError
+from leadflow.store.records import (
+    ACTIVE,
+    COMPLETED,
+    EXITED,
+    FAILED,
+    WAITING,
+    Advance,
+    Contact,
+    Run,
+    Step,
+)
+
+MAX_STEPS_PER_ADVANCE = 200
+
+
+@dataclass(slots=True)
+class Engine:
+    """What advancing needs besides the run: the catalog, the handlers and the retry policy."""
+
+    catalog: Catalog
+    registry: Registry
+    retry: RetryPolicy
+    rng: random.Random
+    gate: SendGate | None = None
+
+
+def new_advance(run: Run) -> Advance:
+    return Advance(
+        run_id=run.id,
+        seq=run.seq,
+        node=run.node,
+        status=run.status,
+        wake_at=run.wake_at,
+        context=dict(run.context),
+        step_seq=run.step_seq,
+        attempt=run.attempt,
+        waiting_for=run.waiting_for,
+    )
+
+
+def end(
+    adv: Advance, status: str, now: float, reason: str | None, error: str | None = None
+) -> None:
+    adv.status = status
+    adv.wake_at = None
+    adv.waiting_for = None
+    adv.ended_at = now
+    adv.exit_reason = reason
+    adv.error = error
+
+
+def advance_run(
+    engine: Engine,
+    run: Run,
+    contact: Contact | None,
+    wf: CompiledWorkflow,
+    now: float,
+    *,
+    facts_loader: FactsLoader | None = None,
+    event: dict[str, Any] | None = None,
+) -> Advance:
+    """Advance ``run`` as far as it can go at ``now``.
+
+    A run claimed in status ``waiting`` resumes the node it slept at (timer, or ``event`` when an
+    awaited event woke it); a run in status ``active`` enters its current node.
+    """
+    adv = new_advance(run)
+    resuming = run.status == WAITING
+    due_at = run.wake_at
+    if event is not None:
+        adv.context["_event"] = event
+
+    for _ in range(MAX_STEPS_PER_ADVANCE):
+        node_id = adv.node or ""
+        node = wf.nodes.get(node_id)
+        if node is None:
+            end(adv, FAILED, now, None, f"node {node_id!r} does not exist in version {wf.version}")
+            return adv
+        ctx = StepContext(
+            run=run,
+            contact=contact,
+            workflow=wf,
+            catalog=engine.catalog,
+            now=now,
+            step_seq=adv.step_seq + 1,
+            context=adv.context,
+            rng=engine.rng,
+            facts_loader=facts_loader,
+            event=event if resuming else None,
+            gate=engine.gate,
+        )
+        if not resuming and _goal_met(adv, ctx, wf, now, node_id, due_at):
+            return adv
+        try:
+            handler = engine.registry.get(node.kind)
+            result = handler.resume(ctx, node) if resuming else handler.enter(ctx, node)
+        except StepError as exc:
+            _failed(engine, adv, node_id, node.kind, node.on_error, exc, now, due_at)
+            return adv
+        adv.step_seq += 1
+        adv.attempt = 0
+        adv.steps.append(
+            Step(
+                run.id,
+                node_id,
+                node.kind,
+                adv.step_seq,
+                0,
+                result.outcome,
+                now,
+                due_at,
+                None,
+                None if isinstance(result, Finish) else result.data,
+            )
+        )
+        adv.messages += ctx.messages
+        adv.contact_patches += ctx.patches
+        adv.enrollments += ctx.enrollments
+        adv.events += ctx.events
+        resuming = False
+        due_at = None
+        if isinstance(result, Go):
+            adv.waiting_for = None
+            if result.next is None:
+                end(adv, COMPLETED, now, None)
+                return adv
+            adv.node = result.next
+            adv.status = ACTIVE
+            adv.wake_at = now
+            continue
+        if isinstance(result, Sleep):
+            adv.status = WAITING
+            adv.wake_at = result.wake_at
+            adv.waiting_for = result.waiting_for
+            if result.waiting_for:
+                adv.context.pop("_event", None)
+            return adv
+        assert isinstance(result, Finish)
+        end(adv, result.status, now, result.reason)
+        return adv
+    end(adv, FAILED, now, None, f"more than {MAX_STEPS_PER_ADVANCE} steps without a wait")
+    return adv
+
+
+def _goal_met(
+    adv: Advance,
+    ctx: StepContext,
+    wf: CompiledWorkflow,
+    now: float,
+    node_id: str,
+    due_at: float | None,
+) -> bool:
+    goals = wf.condition_goals
+    if not goals:
+        return False
+    scope = ctx.scope()
+    for goal in goals:
+        assert goal.when is not None
+        if goal.when(scope):
+            adv.step_seq += 1
+            adv.steps.append(
+                Step(adv.run_id, node_id, "goal", adv.step_seq, 0, f"goal:{goal.name}", now, due_at)
+            )
+            end(adv, EXITED, now, goal.name)
+            return True
+    return False
+
+
+def _failed(
+    engine: Engine,
+    adv: Advance,
+    node_id: str,
+    kind: str,
+    on_error: str | None,
+    exc: StepError,
+    now: float,
+    due_at: float | None,
+) -> None:
+    """Retry with backoff while the policy allows; then the on_error edge, else fail the run."""
+    attempt = adv.attempt + 1
+    decision = engine.retry.decide(attempt, exc.retryable, engine.rng)
+    adv.step_seq += 1
+    outcome = "retry" if decision.retry else ("on_error" if on_error else "failed")
+    adv.steps.append(
+        Step(adv.run_id, node_id, kind, adv.step_seq, attempt, outcome, now, due_at, exc.message)
+    )
+    if decision.retry:
+        adv.status = ACTIVE
+        adv.attempt = attempt
+        adv.wake_at = now + decision.delay_s
+        adv.error = exc.message
+    elif on_error:
+        adv.status = ACTIVE
+        adv.attempt = 0
+        adv.node = on_error
+        adv.wake_at = now
+        adv.error = exc.message
+    else:
+        end(adv, FAILED, now, None, f"{node_id}: {exc.message}")

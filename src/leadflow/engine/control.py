@@ -1,0 +1,69 @@
+"""Pausing, resuming and cancelling runs by hand (seq-guarded like every other change)."""
+
+from __future__ import annotations
+
+from leadflow.engine.advance import end, new_advance
+from leadflow.errors import InvalidInput, NotFound
+from leadflow.store.contract import Store
+from leadflow.store.records import (
+    ACTIVE,
+    CANCELLED,
+    ENDED_STATUSES,
+    LIVE_STATUSES,
+    PAUSED,
+    WAITING,
+    Run,
+    Step,
+)
+
+OWNER = "control"
+
+
+def _load(store: Store, run_id: int) -> Run:
+    run = store.get_run(run_id)
+    if run is None:
+        raise NotFound(f"no run {run_id}")
+    return run
+
+
+def _commit(store: Store, run: Run, adv_status: str, now: float, outcome: str) -> Run:
+    adv = new_advance(run)
+    adv.step_seq += 1
+    adv.steps.append(Step(run.id, run.node or "", "control", adv.step_seq, 0, outcome, now))
+    if adv_status == CANCELLED:
+        end(adv, CANCELLED, now, "cancelled")
+    elif adv_status == PAUSED:
+        adv.context["_paused"] = {"status": run.status, "wake_at": run.wake_at}
+        adv.status = PAUSED
+    else:
+        before = adv.context.pop("_paused", None) or {}
+        adv.status = before.get("status") or ACTIVE
+        wake = before.get("wake_at")
+        adv.wake_at = max(float(wake), now) if wake is not None else now
+        if adv.status not in (ACTIVE, WAITING):
+            adv.status = ACTIVE
+    result = store.commit_advances(OWNER, [adv], now)
+    if result.conflicts:
+        raise InvalidInput(f"run {run.id} changed meanwhile; try again")
+    return _load(store, run.id)
+
+
+def pause_run(store: Store, run_id: int, now: float) -> Run:
+    run = _load(store, run_id)
+    if run.status not in LIVE_STATUSES:
+        raise InvalidInput(f"run {run_id} is {run.status}; only active or waiting runs pause")
+    return _commit(store, run, PAUSED, now, "paused:manual")
+
+
+def resume_run(store: Store, run_id: int, now: float) -> Run:
+    run = _load(store, run_id)
+    if run.status != PAUSED:
+        raise InvalidInput(f"run {run_id} is {run.status}; only paused runs resume")
+    return _commit(store, run, ACTIVE, now, "resumed")
+
+
+def cancel_run(store: Store, run_id: int, now: float) -> Run:
+    run = _load(store, run_id)
+    if run.status in ENDED_STATUSES:
+        raise InvalidInput(f"run {run_id} already ended ({run.status})")
+    return _commit(store, run, CANCELLED, now, "cancelled")

@@ -1,0 +1,169 @@
+"""The outbox dispatcher: the only place where anything leaves the system.
+
+For each claimed message: reconcile it first if it was left in doubt by a crash (the provider is
+asked whether it already has the idempotency key); then ask the dispatch policy (compliance is
+checked now, when the message is about to leave, not when it was scheduled); then send through the
+channel's provider; record the verdict and emit ``<channel>.sent`` / ``.delivered`` / ``.failed``
+events. Provider failures retry with the retry policy; a permanent failure fails the message and
+its ``<channel>.failed`` event lets the run take its ``on_error`` edge.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+from leadflow.engine.advance import Engine
+from leadflow.engine.ports import Decision, DispatchPolicy, Provider, SendResult
+from leadflow.errors import LeadflowError, NotFound, ProviderError
+from leadflow.store.contract import Store
+from leadflow.store.records import (
+    DEFERRED,
+    DELIVERED,
+    MSG_FAILED,
+    PENDING,
+    SENDING,
+    SENT,
+    SUPPRESSED,
+    ClaimedMessage,
+    Message,
+    MessageUpdate,
+    NewEvent,
+    Run,
+)
+
+log = logging.getLogger(__name__)
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        store: Store,
+        engine: Engine,
+        providers: Mapping[str, Provider],
+        policy: DispatchPolicy,
+        owner: str,
+        batch: int = 200,
+        lease_s: float = 60.0,
+    ) -> None:
+        self.store = store
+        self.engine = engine
+        self.providers = providers
+        self.policy = policy
+        self.owner = owner
+        self.batch = batch
+        self.lease_s = lease_s
+
+    def dispatch_due(self, now: float) -> int:
+        claimed = self.store.claim_messages(self.owner, now, self.batch, self.lease_s)
+        if not claimed:
+            return 0
+        runs = self.store.get_runs({c.message.run_id for c in claimed if c.message.run_id})
+        updates: list[MessageUpdate] = []
+        events: list[NewEvent] = []
+        for item in claimed:
+            run = runs.get(item.message.run_id) if item.message.run_id else None
+            update = self._one(item, run, now)
+            updates.append(update)
+            events += _events_for(item.message, update, now)
+        self.store.update_messages(self.owner, updates, events, now)
+        return len(claimed)
+
+    def _one(self, item: ClaimedMessage, run: Run | None, now: float) -> MessageUpdate:
+        msg = item.message
+        assert msg.id is not None
+        provider = self.providers.get(msg.channel)
+        if provider is None:
+            return MessageUpdate(msg.id, MSG_FAILED, error=f"no provider for {msg.channel}")
+        if item.message.attempts > 0 or msg.status == SENDING:
+            known = _lookup(provider, msg.idempotency_key)
+            if known is not None:  # sent before a crash: record it, never send again
+                return _sent(msg, known, now)
+        decision = self._decide(item, run, now)
+        if decision.action == "suppress":
+            return MessageUpdate(msg.id, SUPPRESSED, suppressed_reason=decision.reason)
+        if decision.action == "defer":
+            return MessageUpdate(
+                msg.id, DEFERRED, due_at=decision.until, suppressed_reason=decision.reason
+            )
+        attempts = msg.attempts + 1
+        try:
+            result = provider.send(msg, now)
+        except ProviderError as exc:
+            retry = self.engine.retry.decide(attempts, exc.retryable, self.engine.rng)
+            if retry.retry:
+                return MessageUpdate(
+                    msg.id,
+                    PENDING,
+                    due_at=now + retry.delay_s,
+                    attempts=attempts,
+                    error=exc.message,
+                )
+            return MessageUpdate(msg.id, MSG_FAILED, attempts=attempts, error=exc.message)
+        update = _sent(msg, result, now)
+        update.attempts = attempts
+        return update
+
+    def _decide(self, item: ClaimedMessage, run: Run | None, now: float) -> Decision:
+        msg = item.message
+        if msg.to is None or msg.to == "":
+            return Decision("suppress", reason=f"no_{_address_word(msg.channel)}")
+        window = None
+        if run is not None:
+            try:
+                wf = self.engine.catalog.get(run.workflow_key, run.version)
+                window = wf.definition.settings.send_window
+            except NotFound:
+                window = None
+        try:
+            return self.policy.check(msg, item.contact, run, window, now)
+        except LeadflowError as exc:  # a policy that cannot decide must not let it through
+            log.warning("dispatch policy failed for message %s: %s", msg.id, exc.message)
+            return Decision("defer", until=now + 60, reason="policy_error")
+
+
+def _lookup(provider: Provider, key: str) -> SendResult | None:
+    lookup = getattr(provider, "lookup", None)
+    return lookup(key) if lookup is not None else None
+
+
+def _sent(msg: Message, result: SendResult, now: float) -> MessageUpdate:
+    assert msg.id is not None
+    delivered = result.status == DELIVERED
+    return MessageUpdate(
+        msg.id,
+        DELIVERED if delivered else SENT,
+        sent_at=now,
+        delivered_at=now if delivered else None,
+        provider_id=result.provider_id,
+    )
+
+
+def _address_word(channel: str) -> str:
+    return {"sms": "phone", "voice": "phone", "email": "email", "webhook": "url"}.get(
+        channel, "address"
+    )
+
+
+def _events_for(msg: Message, update: MessageUpdate, now: float) -> list[NewEvent]:
+    data = {"message_id": msg.id, "run_id": msg.run_id, "node": msg.node, "channel": msg.channel}
+    key = msg.idempotency_key
+    out: list[NewEvent] = []
+    if update.status in (SENT, DELIVERED):
+        out.append(NewEvent(f"{msg.channel}.sent", msg.contact_id, data, f"sent:{key}", now))
+    if update.status == DELIVERED:
+        out.append(
+            NewEvent(f"{msg.channel}.delivered", msg.contact_id, data, f"delivered:{key}", now)
+        )
+    elif update.status == MSG_FAILED:
+        failed = {**data, "error": update.error}
+        out.append(NewEvent(f"{msg.channel}.failed", msg.contact_id, failed, f"failed:{key}", now))
+    elif update.status == SUPPRESSED:
+        info = {**data, "reason": update.suppressed_reason}
+        out.append(
+            NewEvent(f"{msg.channel}.suppressed", msg.contact_id, info, f"suppressed:{key}", now)
+        )
+    return out
+
+
+__all__ = ["DEFERRED", "Dispatcher"]

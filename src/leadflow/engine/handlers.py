@@ -1,0 +1,278 @@
+"""Node handlers, one per node kind, in a registry keyed by kind.
+
+A handler's ``enter`` runs when a run arrives at the node; ``resume`` runs when a run that slept
+at the node wakes (timer or event). Layers above register handlers for their own kinds (score,
+match_properties, ai_compose...) with :meth:`Registry.register`; that is also how a user adds a
+custom action.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any, Protocol
+
+from leadflow.definitions import models as m
+from leadflow.engine.context import Finish, Go, Result, Sleep, StepContext
+from leadflow.engine.localtime import hhmm, next_time_of_day
+from leadflow.errors import NotFound, PermanentStepError
+from leadflow.store.records import COMPLETED, EXITED, ContactPatch, EnrollRequest
+
+
+class Handler(Protocol):
+    def enter(self, ctx: StepContext, node: Any) -> Result: ...
+
+    def resume(self, ctx: StepContext, node: Any) -> Result: ...
+
+
+class _Instant:
+    """A node that does its work on entry and never sleeps."""
+
+    def resume(self, ctx: StepContext, node: Any) -> Result:  # pragma: no cover - never sleeps
+        return Go(node.next, outcome="resumed")
+
+
+class _Send:
+    """A send node: outside the recipient's send window the run waits here (so the steps after
+    it wait too), then queues the message when the window opens. The dispatcher re-checks."""
+
+    channel = "sms"
+
+    def enter(self, ctx: StepContext, node: Any) -> Result:
+        allowed = ctx.allowed_at(self.channel)
+        if allowed > ctx.now:
+            return Sleep(allowed, outcome="deferred:quiet_hours", data={"until": allowed})
+        return self.send(ctx, node)
+
+    def resume(self, ctx: StepContext, node: Any) -> Result:
+        return self.enter(ctx, node)
+
+    def send(self, ctx: StepContext, node: Any) -> Result:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+class SendSmsHandler(_Send):
+    channel = "sms"
+
+    def send(self, ctx: StepContext, node: m.SendSms) -> Result:
+        body = ctx.render(node.body)
+        to = ctx.contact.phone if ctx.contact else None
+        payload = {"media_urls": list(node.media_urls)} if node.media_urls else None
+        ctx.add_message(node.id, "sms", to, body, payload=payload)
+        return Go(node.next, outcome="queued")
+
+
+class SendEmailHandler(_Send):
+    channel = "email"
+
+    def send(self, ctx: StepContext, node: m.SendEmail) -> Result:
+        subject = ctx.render(node.subject)
+        body = ctx.render(node.body)
+        payload: dict[str, Any] = {"marketing": node.marketing}
+        if node.html:
+            payload["html"] = ctx.render(node.html)
+        to = ctx.contact.email if ctx.contact else None
+        ctx.add_message(node.id, "email", to, body, subject=subject, payload=payload)
+        return Go(node.next, outcome="queued")
+
+
+class VoiceCallHandler(_Send):
+    channel = "voice"
+
+    def send(self, ctx: StepContext, node: m.VoiceCall) -> Result:
+        say = ctx.render(node.say) if node.say else None
+        payload = {"mode": node.mode, "audio_url": node.audio_url, "say": say}
+        to = ctx.contact.phone if ctx.contact else None
+        ctx.add_message(node.id, "voice", to, say, payload=payload)
+        return Go(node.next, outcome="queued")
+
+
+class WebhookHandler(_Instant):
+    def enter(self, ctx: StepContext, node: m.Webhook) -> Result:
+        url = ctx.render(node.url)
+        body = ctx.render(node.body) if node.body else None
+        payload = {"method": node.method, "headers": dict(node.headers)}
+        ctx.add_message(node.id, "webhook", url, body, payload=payload)
+        return Go(node.next, outcome="queued")
+
+
+class WaitHandler:
+    def enter(self, ctx: StepContext, node: m.Wait) -> Result:
+        wake = ctx.now + ctx.workflow.durations[node.id]
+        return Sleep(wake, outcome="waiting", data={"until": wake})
+
+    def resume(self, ctx: StepContext, node: m.Wait) -> Result:
+        return Go(node.next, outcome="timer")
+
+
+class WaitUntilHandler:
+    def enter(self, ctx: StepContext, node: m.WaitUntil) -> Result:
+        wake = next_time_of_day(
+            ctx.now, ctx.local_zone(), hhmm(node.time), list(node.weekdays), node.offset_days
+        )
+        return Sleep(wake, outcome="waiting", data={"until": wake, "zone": ctx.local_zone_name()})
+
+    def resume(self, ctx: StepContext, node: m.WaitUntil) -> Result:
+        return Go(node.next, outcome="timer")
+
+
+class WaitForEventHandler:
+    def enter(self, ctx: StepContext, node: m.WaitForEvent) -> Result:
+        timeout = ctx.workflow.durations.get(node.id)
+        wake = ctx.now + timeout if timeout is not None else None
+        return Sleep(wake, waiting_for=node.event, outcome="waiting", data={"event": node.event})
+
+    def resume(self, ctx: StepContext, node: m.WaitForEvent) -> Result:
+        if ctx.event is not None:
+            ctx.remember(node.id, received=True, event_type=ctx.event.get("type"))
+            return Go(node.on_event or node.next, outcome="event")
+        ctx.remember(node.id, received=False)
+        return Go(node.on_timeout or node.next, outcome="timeout")
+
+
+class BranchHandler(_Instant):
+    def enter(self, ctx: StepContext, node: m.Branch) -> Result:
+        scope = ctx.scope()
+        for i, predicate in enumerate(ctx.workflow.case_predicates[node.id]):
+            if predicate(scope):
+                return Go(node.cases[i].next, outcome=f"case:{i}")
+        return Go(node.default or node.next, outcome="default")
+
+
+def split_bucket(salt: str, contact_id: str) -> float:
+    """A stable number in [0, 1) for (salt, contact): the same contact always lands alike."""
+    digest = hashlib.blake2b(f"{salt}\x00{contact_id}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") / 2**64
+
+
+class SplitHandler(_Instant):
+    def enter(self, ctx: StepContext, node: m.Split) -> Result:
+        total = sum(arm.weight for arm in node.arms)
+        point = split_bucket(f"{ctx.workflow.key}:{node.id}", ctx.run.contact_id) * total
+        chosen = node.arms[-1]
+        for arm in node.arms:
+            if point < arm.weight:
+                chosen = arm
+                break
+            point -= arm.weight
+        ctx.remember(node.id, arm=chosen.name)
+        return Go(chosen.next, outcome=f"arm:{chosen.name}")
+
+
+class UpdateContactHandler(_Instant):
+    def enter(self, ctx: StepContext, node: m.UpdateContact) -> Result:
+        values = {k: ctx.render(v) if isinstance(v, str) else v for k, v in node.set.items()}
+        if node.stage is not None:
+            values["stage"] = node.stage
+        if node.owner is not None:
+            values["owner"] = node.owner
+        patch = ContactPatch(
+            ctx.run.contact_id,
+            set=values,
+            add_tags=list(node.add_tags),
+            remove_tags=list(node.remove_tags),
+        )
+        ctx.patches.append(patch)
+        if ctx.contact is not None:  # later steps in this advance see the change
+            _apply_locally(ctx, patch)
+        return Go(node.next, outcome="updated")
+
+
+def _apply_locally(ctx: StepContext, patch: ContactPatch) -> None:
+    contact = ctx.contact
+    assert contact is not None
+    for key, value in patch.set.items():
+        if key in (
+            "first_name",
+            "last_name",
+            "email",
+            "phone",
+            "time_zone",
+            "state",
+            "owner",
+            "stage",
+        ):
+            setattr(contact, key, value)
+        else:
+            contact.fields[key] = value
+    contact.tags = [t for t in contact.tags if t not in patch.remove_tags]
+    contact.tags += [t for t in patch.add_tags if t not in contact.tags]
+    ctx.invalidate()
+
+
+class StartWorkflowHandler(_Instant):
+    def enter(self, ctx: StepContext, node: m.StartWorkflow) -> Result:
+        try:
+            target = ctx.catalog.latest(node.workflow)
+        except NotFound as exc:
+            raise PermanentStepError(f"start_workflow: {exc.message}") from exc
+        reentry = target.definition.settings.reentry
+        ctx.enrollments.append(
+            EnrollRequest(
+                workflow_key=target.key,
+                version=target.version,
+                contact_id=ctx.run.contact_id,
+                start_node=target.start,
+                context={
+                    "trigger": {
+                        "type": "workflow.started",
+                        "data": {"from_workflow": ctx.workflow.key, "from_run": ctx.run.id},
+                    }
+                },
+                reentry=reentry.policy,
+                reentry_days=reentry.days,
+            )
+        )
+        return Go(node.next, outcome="started", data={"workflow": target.key})
+
+
+class ExitHandler(_Instant):
+    def enter(self, ctx: StepContext, node: m.Exit) -> Result:
+        return Finish(EXITED, node.reason, outcome=f"exit:{node.reason}")
+
+
+class GoalHandler(_Instant):
+    def enter(self, ctx: StepContext, node: m.Goal) -> Result:
+        return Finish(EXITED, node.goal, outcome=f"goal:{node.goal}")
+
+
+class Registry:
+    """Node kind -> handler."""
+
+    def __init__(self) -> None:
+        self._handlers: dict[str, Handler] = {}
+
+    def register(self, kind: str, handler: Handler) -> None:
+        self._handlers[kind] = handler
+
+    def get(self, kind: str) -> Handler:
+        try:
+            return self._handlers[kind]
+        except KeyError:
+            raise PermanentStepError(f"no handler registered for node kind {kind!r}") from None
+
+    def kinds(self) -> list[str]:
+        return sorted(self._handlers)
+
+
+def default_registry() -> Registry:
+    registry = Registry()
+    for kind, handler in (
+        ("send_sms", SendSmsHandler()),
+        ("send_email", SendEmailHandler()),
+        ("voice_call", VoiceCallHandler()),
+        ("webhook", WebhookHandler()),
+        ("wait", WaitHandler()),
+        ("wait_until", WaitUntilHandler()),
+        ("wait_for_event", WaitForEventHandler()),
+        ("branch", BranchHandler()),
+        ("split", SplitHandler()),
+        ("update_contact", UpdateContactHandler()),
+        ("start_workflow", StartWorkflowHandler()),
+        ("exit", ExitHandler()),
+        ("goal", GoalHandler()),
+    ):
+        registry.register(kind, handler)
+    return registry
+
+
+__all__ = ["COMPLETED", "Registry", "default_registry", "split_bucket"]

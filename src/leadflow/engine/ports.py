@@ -1,0 +1,71 @@
+"""The interfaces the engine needs from the layers above it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+from leadflow.definitions.models import SendWindow
+from leadflow.store.records import Contact, Message, Run
+
+
+@dataclass(slots=True, frozen=True)
+class SendResult:
+    """What a provider says about one send."""
+
+    provider_id: str
+    status: Literal["sent", "delivered"] = "sent"
+    duplicate: bool = False  # the provider already had this idempotency key and refused it
+
+
+class Provider(Protocol):
+    """Something that really sends: sandbox, Twilio, SMTP, an HTTP webhook..."""
+
+    name: str
+
+    def send(self, message: Message, now: float) -> SendResult:
+        """Send ``message`` using ``message.idempotency_key``; raise
+        :class:`~leadflow.errors.ProviderError` on failure (``retryable`` says if trying again may
+        help)."""
+        ...
+
+    def lookup(self, idempotency_key: str) -> SendResult | None:
+        """What the provider knows of an earlier send with this key, or None when it has none or
+        cannot tell. Used to reconcile messages left in doubt by a crash before re-sending."""
+        ...
+
+
+@dataclass(slots=True, frozen=True)
+class Decision:
+    action: Literal["send", "defer", "suppress"]
+    until: float | None = None  # for defer: the next allowed moment
+    reason: str | None = None
+
+
+SEND = Decision("send")
+
+
+class DispatchPolicy(Protocol):
+    """Decides, at the moment a message is about to leave, whether it may (compliance)."""
+
+    def check(
+        self,
+        message: Message,
+        contact: Contact | None,
+        run: Run | None,
+        window: SendWindow | None,
+        now: float,
+    ) -> Decision:
+        """``window`` is the workflow's own send window (it can only narrow the legal one)."""
+        ...
+
+
+class SendGate(Protocol):
+    """Tells a send node when its message may leave, so a run waits at the node (and the steps
+    after it wait too) instead of racing ahead of a deferred message."""
+
+    def earliest(
+        self, channel: str, contact: Contact | None, window: SendWindow | None, now: float
+    ) -> float:
+        """``now`` when a message on ``channel`` may leave now, else the next allowed moment."""
+        ...

@@ -1,0 +1,62 @@
+"""One exception hierarchy for the whole product.
+
+Each class's docstring is its default message. Driver and library errors are wrapped with the
+original kept as ``__cause__``.
+"""
+
+from __future__ import annotations
+
+
+class LeadflowError(Exception):
+    """Something went wrong in leadflow."""
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or (self.__doc__ or "").strip())
+
+    @property
+    def message(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class NotFound(LeadflowError):
+    """The requested object does not exist."""
+
+
+class InvalidInput(LeadflowError):
+    """The input is not valid."""
+
+
+class WorkflowInvalid(InvalidInput):
+    """The workflow definition is not valid."""
+
+    def __init__(self, errors: list[str]) -> None:
+        self.errors = errors
+        super().__init__("workflow is invalid:\n" + "\n".join(f"  - {e}" for e in errors))
+
+
+class SchemaOutOfDate(LeadflowError):
+    """The database schema is older than this version of leadflow expects."""
+
+
+class StoreError(LeadflowError):
+    """The store could not complete the operation."""
+
+
+class StepError(LeadflowError):
+    """A node failed while executing; ``retryable`` says whether trying again may help."""
+
+    retryable = True
+
+
+class PermanentStepError(StepError):
+    """A node failed in a way that trying again cannot fix (bad template, missing data)."""
+
+    retryable = False
+
+
+class ProviderError(LeadflowError):
+    """A provider could not send the message."""
+
+    def __init__(self, message: str | None = None, *, retryable: bool = True) -> None:
+        super().__init__(message)
+        self.retryable = retryable

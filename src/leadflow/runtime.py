@@ -1,0 +1,77 @@
+"""Composition: build the store, clock, providers, policy and engine from settings.
+
+The one place the CLI, the API and the simulator all use to wire things together.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import socket
+import uuid
+from dataclasses import dataclass, field
+
+from leadflow.channels.policy import CompliancePolicy
+from leadflow.channels.sandbox import SandboxProvider
+from leadflow.channels.webhook import HttpWebhookProvider
+from leadflow.clock import Clock, RealClock
+from leadflow.engine.advance import Engine
+from leadflow.engine.catalog import Catalog
+from leadflow.engine.handlers import default_registry
+from leadflow.engine.ports import DispatchPolicy, Provider
+from leadflow.engine.retry import RetryPolicy
+from leadflow.engine.worker import Worker
+from leadflow.settings import Settings
+from leadflow.store.contract import Store
+from leadflow.store.factory import open_store
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    store: Store
+    clock: Clock
+    engine: Engine
+    providers: dict[str, Provider] = field(default_factory=dict)
+    policy: DispatchPolicy = field(default_factory=CompliancePolicy)
+
+    def worker(self, owner: str | None = None) -> Worker:
+        return Worker(self, owner or worker_id())
+
+    def close(self) -> None:
+        for provider in self.providers.values():
+            closer = getattr(provider, "close", None)
+            if closer is not None:
+                closer()
+        self.store.close()
+
+
+def worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def build_runtime(
+    settings: Settings | None = None,
+    *,
+    store: Store | None = None,
+    clock: Clock | None = None,
+    seed: int | None = None,
+    check_schema: bool = True,
+) -> Runtime:
+    settings = settings or Settings()
+    store = store or open_store(settings.db, check_schema=check_schema)
+    retry = RetryPolicy(
+        max_attempts=settings.retry_max_attempts,
+        base_s=settings.retry_base_s,
+        max_delay_s=settings.retry_max_delay_s,
+    )
+    policy = CompliancePolicy(default_timezone=settings.default_timezone)
+    engine = Engine(Catalog(store), default_registry(), retry, random.Random(seed), policy)
+    sandbox = SandboxProvider(store)
+    providers: dict[str, Provider] = {
+        "sms": sandbox,
+        "email": sandbox,
+        "voice": sandbox,
+        "webhook": HttpWebhookProvider(allow_private=settings.webhook_allow_private),
+    }
+    return Runtime(settings, store, clock or RealClock(), engine, providers, policy)

@@ -1,0 +1,25 @@
+"""Settings from the environment (``LEADFLOW_*``), with defaults that run on one machine."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DB = "sqlite:///leadflow.db"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LEADFLOW_", extra="ignore")
+
+    db: str = Field(default=DEFAULT_DB, description="Database URL.")
+    batch: int = Field(default=500, ge=1, le=10_000, description="Runs claimed per batch.")
+    dispatch_batch: int = Field(default=200, ge=1, le=10_000)
+    lease_s: float = Field(default=60.0, gt=0, description="How long a claim is held.")
+    poll_s: float = Field(default=0.2, gt=0, description="Idle worker's polling interval.")
+    retry_max_attempts: int = Field(default=5, ge=1)
+    retry_base_s: float = Field(default=30.0, ge=0)
+    retry_max_delay_s: float = Field(default=3600.0, ge=0)
+    webhook_allow_private: bool = Field(
+        default=False, description="Let webhook nodes call private / loopback addresses."
+    )
+    default_timezone: str = "America/New_York"

@@ -1,0 +1,336 @@
+"""The Store contract: every backend (memory, SQLite, PostgreSQL) implements exactly this, and
+one contract test suite (``tests/contract``) runs against each.
+
+Design rules every backend honours:
+
+* **Atomic batches.** ``commit_advances`` applies a whole batch in one transaction; for each
+  :class:`Advance` it writes the run's new state *only if the run's seq still equals
+  ``advance.seq``* (optimistic concurrency) and then, for that run only, its steps, messages,
+  contact patches, enrollments and events. A conflicted advance writes nothing at all.
+* **Leases.** ``claim_runs`` / ``claim_messages`` / ``claim_events`` hand out due work to one
+  ``owner`` until ``now + lease_s``; an expired lease makes the work claimable again. A commit by
+  an owner whose lease expired is still accepted if the seq guard holds (the work is idempotent).
+* **Dedupe.** Events are unique by ``dedupe_key``; messages are unique by ``idempotency_key``
+  (inserting an existing key is a no-op, not an error).
+* **Time is an argument.** No method reads a clock; callers pass ``now``.
+* **No half writes.** Any method that raises has changed nothing.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from leadflow.store.records import (
+    Advance,
+    ClaimedMessage,
+    ClaimedRun,
+    CommitResult,
+    Contact,
+    ContactPatch,
+    EnrollOutcome,
+    EnrollRequest,
+    Event,
+    Message,
+    MessageFacts,
+    MessageFilter,
+    MessageUpdate,
+    NewEvent,
+    NodeCount,
+    Run,
+    RunFilter,
+    SandboxDelivery,
+    Schedule,
+    Step,
+    WorkflowVersion,
+)
+
+
+class Store(abc.ABC):
+    """Where contacts, workflows, runs, steps, events and the outbox live."""
+
+    url: str
+
+    # ------------------------------------------------------------------ lifecycle / schema
+    @abc.abstractmethod
+    def schema_version(self) -> int:
+        """The schema version the database is at (0 = empty database)."""
+
+    @abc.abstractmethod
+    def latest_schema_version(self) -> int:
+        """The schema version this code expects."""
+
+    @abc.abstractmethod
+    def upgrade(self) -> list[int]:
+        """Apply pending migrations in order, each in its own transaction; return the versions
+        applied. Safe to call on an up-to-date database (returns [])."""
+
+    def check_schema(self) -> None:
+        """Raise :class:`~leadflow.errors.SchemaOutOfDate` naming the fixing command unless the
+        database is at the latest version (an empty database counts as out of date too)."""
+        from leadflow.errors import SchemaOutOfDate
+
+        current, latest = self.schema_version(), self.latest_schema_version()
+        if current == latest:
+            return
+        if current > latest:
+            raise SchemaOutOfDate(
+                f"database schema is version {current}, newer than this leadflow supports "
+                f"({latest}); upgrade leadflow"
+            )
+        what = "empty" if current == 0 else f"at schema version {current}"
+        raise SchemaOutOfDate(
+            f"database {self.url} is {what}, leadflow needs version {latest}; "
+            f"run `leadflow db upgrade --db {self.url}` (or `leadflow init`)"
+        )
+
+    @abc.abstractmethod
+    def close(self) -> None:
+        """Release connections."""
+
+    # ------------------------------------------------------------------ meta (key/value)
+    @abc.abstractmethod
+    def get_meta(self, key: str) -> str | None: ...
+
+    @abc.abstractmethod
+    def set_meta(self, key: str, value: str) -> None: ...
+
+    # ------------------------------------------------------------------ contacts
+    @abc.abstractmethod
+    def upsert_contacts(self, contacts: Sequence[Contact], now: float) -> tuple[int, int]:
+        """Insert or replace contacts by id, all in one transaction; return (inserted, updated).
+        ``created_at`` is kept for existing contacts; ``updated_at`` becomes ``now``."""
+
+    @abc.abstractmethod
+    def get_contact(self, contact_id: str) -> Contact | None: ...
+
+    @abc.abstractmethod
+    def get_contacts(self, contact_ids: Iterable[str]) -> dict[str, Contact]: ...
+
+    @abc.abstractmethod
+    def list_contacts(self, limit: int = 1000, offset: int = 0) -> list[Contact]:
+        """Contacts ordered by id."""
+
+    @abc.abstractmethod
+    def count_contacts(self) -> int: ...
+
+    @abc.abstractmethod
+    def apply_contact_patches(self, patches: Sequence[ContactPatch], now: float) -> None:
+        """Apply patches in order in one transaction (unknown contact ids are ignored).
+        ``set`` keys that are contact attributes (first_name ... stage) set them (as text, or
+        None); any other key sets ``fields[key]``. Tags are removed, then added (no duplicates);
+        consent is merged; ``updated_at`` becomes ``now``."""
+
+    # ------------------------------------------------------------------ workflows
+    @abc.abstractmethod
+    def publish_workflow(
+        self, key: str, name: str, definition: dict[str, Any], now: float
+    ) -> WorkflowVersion:
+        """Store a new immutable version (1, 2, ...). If the latest version's definition is equal
+        to ``definition`` no new version is made and the latest is returned."""
+
+    @abc.abstractmethod
+    def get_workflow(self, key: str, version: int | None = None) -> WorkflowVersion | None:
+        """A version, or the latest when ``version`` is None."""
+
+    @abc.abstractmethod
+    def list_workflows(self) -> list[WorkflowVersion]:
+        """The latest version of every workflow, by key."""
+
+    # ------------------------------------------------------------------ schedules (cron triggers)
+    @abc.abstractmethod
+    def set_schedules(self, key: str, schedules: Sequence[Schedule]) -> None:
+        """Replace all schedules of workflow ``key``."""
+
+    @abc.abstractmethod
+    def due_schedules(self, now: float) -> list[Schedule]: ...
+
+    @abc.abstractmethod
+    def advance_schedule(self, schedule: Schedule, next_fire_at: float) -> bool:
+        """Move a schedule on, only if its next_fire_at is still ``schedule.next_fire_at``
+        (so two workers never fire it twice); True when this caller moved it."""
+
+    # ------------------------------------------------------------------ runs
+    @abc.abstractmethod
+    def enroll(self, requests: Sequence[EnrollRequest], now: float) -> EnrollOutcome:
+        """Create runs (status active, wake_at=now, node=start_node) in one transaction,
+        honouring each request's re-entry policy against the contact's existing runs of that
+        workflow key (any version) *and* against requests earlier in the same call:
+        ``never``: skip if any run exists; ``after``: skip if a live or paused run exists or a run
+        was created within ``reentry_days`` days; ``always``: skip only if a live or paused run
+        exists. Unknown contacts are skipped. ``after`` without ``reentry_days`` behaves as
+        ``always``."""
+
+    @abc.abstractmethod
+    def enroll_all(
+        self,
+        workflow_key: str,
+        version: int,
+        start_node: str,
+        now: float,
+        reentry: str = "never",
+        reentry_days: int | None = None,
+    ) -> EnrollOutcome:
+        """Enroll every contact (same rules as :meth:`enroll`), in bulk; run_ids may be empty
+        (the backends shipped leave it empty: a million ids is not worth returning)."""
+
+    @abc.abstractmethod
+    def claim_runs(self, owner: str, now: float, limit: int, lease_s: float) -> list[ClaimedRun]:
+        """Claim up to ``limit`` runs with status active/waiting and ``wake_at <= now`` whose lease
+        is free or expired (``lease_until < now``), ordered by wake_at (then id); lease them to
+        ``owner`` until ``now + lease_s``.
+        Returns each run with its contact."""
+
+    @abc.abstractmethod
+    def commit_advances(self, owner: str, advances: Sequence[Advance], now: float) -> CommitResult:
+        """Apply the batch in one transaction (see module docs: seq guard per run, products
+        only for applied runs) and release the leases of the applied runs. Ended runs get
+        ``wake_at = None`` (and ``ended_at = now`` unless the advance has one). Messages get ids;
+        duplicate idempotency keys are ignored. Once committed, the :class:`Step` and
+        :class:`Message` records passed in carry their ids (a message whose key was taken
+        carries the id of the message that has it). Products are written in order: steps,
+        messages, contact patches, enrollments, events."""
+
+    @abc.abstractmethod
+    def release_runs(self, owner: str, run_ids: Sequence[int]) -> None:
+        """Drop ``owner``'s leases on these runs without changing them."""
+
+    @abc.abstractmethod
+    def get_run(self, run_id: int) -> Run | None: ...
+
+    @abc.abstractmethod
+    def get_runs(self, run_ids: Iterable[int]) -> dict[int, Run]: ...
+
+    @abc.abstractmethod
+    def runs_of_contact(self, contact_id: str, statuses: Iterable[str] | None = None) -> list[Run]:
+        """Runs of a contact (optionally only these statuses), oldest first."""
+
+    @abc.abstractmethod
+    def list_runs(self, flt: RunFilter) -> list[Run]:
+        """Runs matching the filter, by id."""
+
+    @abc.abstractmethod
+    def count_runs(self, workflow_key: str | None = None) -> dict[str, int]:
+        """status -> count."""
+
+    @abc.abstractmethod
+    def run_steps(self, run_id: int) -> list[Step]:
+        """The run's step history, in order."""
+
+    @abc.abstractmethod
+    def all_steps(self, limit: int | None = None, since_id: int = 0) -> list[Step]:
+        """Steps with id > since_id in id order (used by reports and benchmarks)."""
+
+    @abc.abstractmethod
+    def node_counts(self, workflow_key: str) -> list[NodeCount]:
+        """Per (version, node) of a workflow: entered = runs with a step at that node (distinct
+        runs), sent/delivered/replied = distinct runs whose message from that node reached that
+        state (sent counts sent or delivered; replied counts replied_at set), exited = runs that
+        ended (exited/completed/failed/cancelled) at that node, current = live/paused runs at
+        that node now."""
+
+    # ------------------------------------------------------------------ events
+    @abc.abstractmethod
+    def append_events(self, events: Sequence[NewEvent], now: float) -> list[int | None]:
+        """Insert events in one transaction; for each, its new id, or None when its dedupe key
+        was already taken (the same key twice is one event)."""
+
+    @abc.abstractmethod
+    def claim_events(self, owner: str, now: float, limit: int, lease_s: float) -> list[Event]:
+        """Claim unprocessed events with ``occurred_at <= now``, oldest first (by id)."""
+
+    @abc.abstractmethod
+    def complete_events(
+        self,
+        owner: str,
+        event_ids: Sequence[int],
+        advances: Sequence[Advance],
+        enrollments: Sequence[EnrollRequest],
+        facts: Sequence[MessageFacts],
+        now: float,
+    ) -> CommitResult:
+        """One transaction: apply ``advances`` (as commit_advances, seq-guarded), ``enrollments``
+        (as enroll), message ``facts`` (as apply_message_facts) and mark the events processed
+        -- except an event named by the ``event_id`` of an advance that lost its seq race: it
+        stays unprocessed, with its lease released, to be processed again against the run's new
+        state."""
+
+    @abc.abstractmethod
+    def list_events(
+        self, contact_id: str | None = None, limit: int = 1000, offset: int = 0
+    ) -> list[Event]: ...
+
+    @abc.abstractmethod
+    def pending_events_count(self) -> int: ...
+
+    # ------------------------------------------------------------------ outbox
+    @abc.abstractmethod
+    def claim_messages(
+        self, owner: str, now: float, limit: int, lease_s: float
+    ) -> list[ClaimedMessage]:
+        """Claim messages that are pending/deferred with ``due_at <= now``, or ``sending`` with an
+        expired lease (in doubt), skipping messages whose contact has an unprocessed event of a
+        reply type (sms.received, email.received, voice.received) so stop-on-reply wins the
+        race; set them ``sending`` and lease them. Ordered by due_at."""
+
+    @abc.abstractmethod
+    def update_messages(
+        self, owner: str, updates: Sequence[MessageUpdate], events: Sequence[NewEvent], now: float
+    ) -> None:
+        """One transaction: apply the verdicts (releasing leases) and append ``events``. The
+        verdict's status is taken as is; its other fields change the message only when set."""
+
+    @abc.abstractmethod
+    def apply_message_facts(self, facts: Sequence[MessageFacts], now: float) -> None:
+        """Record facts; a status never moves backwards (delivered is not undone by sent):
+        pending < deferred < sending < sent < delivered, and failed/suppressed replace anything
+        but delivered and are final. ``*_at`` are set only when still unset; ``error`` is taken
+        unless the fact's status was refused. Unknown message ids are ignored."""
+
+    @abc.abstractmethod
+    def get_message(self, message_id: int) -> Message | None: ...
+
+    @abc.abstractmethod
+    def find_message(self, idempotency_key: str) -> Message | None: ...
+
+    @abc.abstractmethod
+    def latest_message_to(self, contact_id: str, channel: str) -> Message | None:
+        """The contact's most recent sent/delivered message on ``channel``."""
+
+    @abc.abstractmethod
+    def list_messages(self, flt: MessageFilter) -> list[Message]:
+        """Messages by id, with ``duplicates`` filled from the sandbox ledger."""
+
+    @abc.abstractmethod
+    def messages_of_run(self, run_id: int) -> list[Message]: ...
+
+    # ------------------------------------------------------------------ due times
+    @abc.abstractmethod
+    def next_due_at(self) -> float | None:
+        """The earliest moment any work becomes due: a live run's wake_at, a pending/deferred
+        message's due_at, an unprocessed event's occurred_at, a schedule's next_fire_at."""
+
+    # ------------------------------------------------------------------ sandbox provider ledger
+    @abc.abstractmethod
+    def sandbox_deliver(
+        self,
+        idempotency_key: str,
+        channel: str,
+        to: str | None,
+        body: str | None,
+        provider_id: str,
+        now: float,
+    ) -> bool:
+        """Record a sandbox delivery in its own transaction (as an outside system would). True
+        when new; False when the key was delivered before, in which case its ``duplicates``
+        counter goes up by one and nothing else changes."""
+
+    @abc.abstractmethod
+    def sandbox_lookup(self, idempotency_key: str) -> SandboxDelivery | None: ...
+
+    @abc.abstractmethod
+    def sandbox_deliveries(self) -> list[SandboxDelivery]: ...
+
+
+__all__ = ["Message", "Store"]

@@ -1,0 +1,33 @@
+"""Pick the backend from the database URL."""
+
+from __future__ import annotations
+
+from leadflow.errors import InvalidInput
+from leadflow.store.contract import Store
+
+
+def open_store(url: str, *, check_schema: bool = True) -> Store:
+    """``memory://``, ``sqlite:///relative.db``, ``sqlite:////abs/path.db`` (PostgreSQL next).
+
+    With ``check_schema`` an out-of-date database is refused with the command that upgrades it.
+    """
+    if url.startswith("memory:"):
+        from leadflow.store.memory import MemoryStore
+
+        store: Store = MemoryStore()
+        store.upgrade()
+    elif url.startswith("sqlite:"):
+        from leadflow.store.sqlite import SQLiteStore
+
+        store = SQLiteStore(url)
+    else:
+        raise InvalidInput(
+            f"--db: unsupported database URL scheme in {url!r}; use sqlite:///PATH or memory://"
+        )
+    if check_schema:
+        try:
+            store.check_schema()
+        except Exception:
+            store.close()
+            raise
+    return store

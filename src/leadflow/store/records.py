@@ -1,0 +1,335 @@
+"""Plain records that cross the Store boundary.
+
+Slotted dataclasses, not pydantic models: thousands of them are built per second on the hot path.
+Times are float epoch seconds (UTC). JSON-ish fields are plain dicts/lists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+# Run statuses, in the words of ARCHITECTURE.md.
+ACTIVE = "active"  # runnable now (wake_at <= now)
+WAITING = "waiting"  # waiting for a time (wake_at) and/or an event (waiting_for)
+PAUSED = "paused"  # stopped by a reply or by hand; resumable
+COMPLETED = "completed"  # reached a node with no way on
+EXITED = "exited"  # a goal met, an exit node, unsubscribed, replied
+FAILED = "failed"  # a step failed for good with no on_error edge
+CANCELLED = "cancelled"  # stopped by hand
+RUN_STATUSES = (ACTIVE, WAITING, PAUSED, COMPLETED, EXITED, FAILED, CANCELLED)
+LIVE_STATUSES = frozenset({ACTIVE, WAITING})
+ENDED_STATUSES = frozenset({COMPLETED, EXITED, FAILED, CANCELLED})
+
+# Message statuses. ``sending`` is the in-flight state between claim and provider answer: a
+# message found ``sending`` with an expired lease is "in doubt" and is reconciled with the
+# provider (lookup by idempotency key) before it is ever sent again.
+PENDING = "pending"
+DEFERRED = "deferred"
+SENDING = "sending"
+SENT = "sent"
+DELIVERED = "delivered"
+MSG_FAILED = "failed"
+SUPPRESSED = "suppressed"
+MESSAGE_STATUSES = (PENDING, DEFERRED, SENDING, SENT, DELIVERED, MSG_FAILED, SUPPRESSED)
+DUE_MESSAGE_STATUSES = frozenset({PENDING, DEFERRED})
+
+CHANNELS = ("sms", "email", "voice", "webhook")
+
+
+@dataclass(slots=True)
+class Contact:
+    """A lead. Template and condition paths use these snake_case names (``contact.first_name``);
+    CSV import maps RESO Contact columns onto them (ContactKey -> id, FirstName -> first_name...).
+    ``fields`` holds every other column / custom field; ``consent`` maps channel -> state
+    ("opted_in", "opted_out", "unknown")."""
+
+    id: str
+    first_name: str | None = None
+    last_name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    time_zone: str | None = None
+    state: str | None = None
+    owner: str | None = None
+    stage: str | None = None
+    tags: list[str] = field(default_factory=list)
+    fields: dict[str, Any] = field(default_factory=dict)
+    consent: dict[str, str] = field(default_factory=dict)
+    created_at: float = 0.0
+    updated_at: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "first_name": self.first_name,
+            "last_name": self.last_name,
+            "email": self.email,
+            "phone": self.phone,
+            "time_zone": self.time_zone,
+            "state": self.state,
+            "owner": self.owner,
+            "stage": self.stage,
+            "tags": list(self.tags),
+            "fields": dict(self.fields),
+            "consent": dict(self.consent),
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+        }
+
+
+@dataclass(slots=True)
+class ContactPatch:
+    """A change to one contact, applied to the row as it is at commit time (so two runs of the
+    same contact in one batch do not overwrite each other)."""
+
+    contact_id: str
+    set: dict[str, Any] = field(default_factory=dict)  # known attribute names or custom fields
+    add_tags: list[str] = field(default_factory=list)
+    remove_tags: list[str] = field(default_factory=list)
+    consent: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class WorkflowVersion:
+    key: str
+    version: int
+    name: str
+    definition: dict[str, Any]  # the definition as JSON (model_dump(mode="json", by_alias=True))
+    published_at: float
+
+
+@dataclass(slots=True)
+class Run:
+    id: int
+    workflow_key: str
+    version: int
+    contact_id: str
+    node: str | None
+    status: str
+    wake_at: float | None
+    context: dict[str, Any]
+    step_seq: int = 0  # steps committed so far; part of idempotency keys
+    attempt: int = 0  # failed attempts at the current node (retry policy input)
+    waiting_for: str | None = None  # event type a wait_for_event node awaits
+    seq: int = 0  # optimistic-concurrency counter, bumped by every committed change
+    created_at: float = 0.0
+    updated_at: float = 0.0
+    ended_at: float | None = None
+    exit_reason: str | None = None
+    error: str | None = None
+
+
+@dataclass(slots=True)
+class ClaimedRun:
+    run: Run
+    contact: Contact | None
+
+
+@dataclass(slots=True)
+class Step:
+    """One execution of one node for one run: the history."""
+
+    run_id: int
+    node: str
+    kind: str
+    step_seq: int
+    attempt: int
+    outcome: str  # e.g. "ok", "queued", "waiting", "timeout", "event", "case:0", "error", "goal:x"
+    started_at: float
+    due_at: float | None = None  # when it was due (timer lag = started_at - due_at)
+    error: str | None = None
+    data: dict[str, Any] | None = None
+    id: int | None = None
+
+
+@dataclass(slots=True)
+class Message:
+    """An outbound send in the outbox."""
+
+    run_id: int | None
+    contact_id: str | None
+    workflow_key: str | None
+    node: str | None
+    channel: str
+    to: str | None
+    idempotency_key: str
+    due_at: float
+    created_at: float
+    subject: str | None = None
+    body: str | None = None
+    payload: dict[str, Any] = field(default_factory=dict)  # html, media_urls, url, headers...
+    status: str = PENDING
+    attempts: int = 0
+    sent_at: float | None = None
+    delivered_at: float | None = None
+    opened_at: float | None = None
+    clicked_at: float | None = None
+    replied_at: float | None = None
+    provider_id: str | None = None
+    suppressed_reason: str | None = None
+    error: str | None = None
+    duplicates: int = 0  # redeliveries the (sandbox) provider refused; filled by list_messages
+    id: int | None = None
+
+
+@dataclass(slots=True)
+class ClaimedMessage:
+    message: Message
+    contact: Contact | None
+    run_status: str | None
+    workflow_version: int | None
+
+
+@dataclass(slots=True)
+class MessageUpdate:
+    """The dispatcher's verdict on one claimed message."""
+
+    message_id: int
+    status: str
+    due_at: float | None = None  # for deferred / retry (status pending)
+    attempts: int | None = None
+    sent_at: float | None = None
+    delivered_at: float | None = None
+    provider_id: str | None = None
+    suppressed_reason: str | None = None
+    error: str | None = None
+
+
+@dataclass(slots=True)
+class MessageFacts:
+    """Engagement facts learned later (delivery receipts, opens, clicks, replies)."""
+
+    message_id: int
+    status: str | None = None  # e.g. delivered / failed; never moves a status backwards
+    delivered_at: float | None = None
+    opened_at: float | None = None
+    clicked_at: float | None = None
+    replied_at: float | None = None
+    error: str | None = None
+
+
+@dataclass(slots=True)
+class NewEvent:
+    type: str
+    contact_id: str | None
+    data: dict[str, Any]
+    dedupe_key: str
+    occurred_at: float
+
+
+@dataclass(slots=True)
+class Event:
+    id: int
+    type: str
+    contact_id: str | None
+    data: dict[str, Any]
+    dedupe_key: str
+    occurred_at: float
+    created_at: float
+    processed_at: float | None = None
+
+
+@dataclass(slots=True)
+class EnrollRequest:
+    workflow_key: str
+    version: int
+    contact_id: str
+    start_node: str
+    context: dict[str, Any] = field(default_factory=dict)
+    reentry: str = "never"  # never | after | always
+    reentry_days: int | None = None
+
+
+@dataclass(slots=True)
+class EnrollOutcome:
+    created: int = 0
+    skipped: int = 0
+    run_ids: list[int] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Advance:
+    """Everything one run's advance (or an event's effect on one run) produced, committed
+    atomically together with the run's new state. ``seq`` is the run's seq as claimed/read: the
+    store applies the advance only if the run still has that seq (else it is dropped whole and
+    counted as a conflict), and bumps it."""
+
+    run_id: int
+    seq: int
+    node: str | None
+    status: str
+    wake_at: float | None
+    context: dict[str, Any]
+    step_seq: int
+    attempt: int = 0
+    waiting_for: str | None = None
+    ended_at: float | None = None
+    exit_reason: str | None = None
+    error: str | None = None
+    steps: list[Step] = field(default_factory=list)
+    messages: list[Message] = field(default_factory=list)
+    contact_patches: list[ContactPatch] = field(default_factory=list)
+    enrollments: list[EnrollRequest] = field(default_factory=list)
+    events: list[NewEvent] = field(default_factory=list)
+    event_id: int | None = None  # the event that caused this advance (event processing only)
+
+
+@dataclass(slots=True)
+class CommitResult:
+    applied: int = 0
+    conflicts: int = 0
+    conflicted_run_ids: list[int] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Schedule:
+    workflow_key: str
+    version: int
+    trigger_index: int
+    cron: str
+    timezone: str
+    next_fire_at: float
+
+
+@dataclass(slots=True)
+class RunFilter:
+    workflow_key: str | None = None
+    contact_id: str | None = None
+    status: str | None = None
+    limit: int = 1000
+    offset: int = 0
+
+
+@dataclass(slots=True)
+class MessageFilter:
+    run_id: int | None = None
+    contact_id: str | None = None
+    status: str | None = None
+    channel: str | None = None
+    limit: int = 1000
+    offset: int = 0
+
+
+@dataclass(slots=True)
+class NodeCount:
+    workflow_key: str
+    version: int
+    node: str
+    entered: int = 0
+    sent: int = 0
+    delivered: int = 0
+    replied: int = 0
+    exited: int = 0
+    current: int = 0
+
+
+@dataclass(slots=True)
+class SandboxDelivery:
+    idempotency_key: str
+    channel: str
+    to: str | None
+    body: str | None
+    provider_id: str
+    delivered_at: float
+    duplicates: int = 0

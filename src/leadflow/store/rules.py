@@ -1,0 +1,152 @@
+"""Semantics shared by every backend, written once: re-entry, contact patches, status order."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from leadflow.errors import InvalidInput, StoreError
+from leadflow.store.codec import CONTACT_SCALARS
+from leadflow.store.records import (
+    ACTIVE,
+    DEFERRED,
+    DELIVERED,
+    MESSAGE_STATUSES,
+    MSG_FAILED,
+    PAUSED,
+    PENDING,
+    SENDING,
+    SENT,
+    SUPPRESSED,
+    WAITING,
+    Contact,
+    ContactPatch,
+    EnrollRequest,
+)
+
+DAY_S = 86400.0
+REENTRY_POLICIES = ("never", "after", "always")
+OPEN_STATUSES = (ACTIVE, WAITING, PAUSED)  # live or paused: blocks re-entry
+# An unprocessed event of one of these types holds back the contact's outbox (stop on reply).
+REPLY_EVENT_TYPES = ("sms.received", "email.received", "voice.received")
+
+
+# ---------------------------------------------------------------------------- re-entry
+@dataclass(slots=True)
+class RunStats:
+    """What re-entry needs to know about a contact's runs of one workflow key."""
+
+    total: int = 0
+    open: int = 0  # live or paused
+    last_created: float | None = None
+
+
+def check_reentry(policy: str, days: int | None) -> None:
+    if policy not in REENTRY_POLICIES:
+        raise InvalidInput(f"re-entry policy must be one of {REENTRY_POLICIES}, not {policy!r}")
+    if days is not None and days < 0:
+        raise InvalidInput(f"re-entry days must not be negative, not {days}")
+
+
+def reentry_window_start(days: int | None, now: float) -> float:
+    """Runs created after this moment block re-entry under ``after`` (no window: now)."""
+    return now - (days or 0) * DAY_S
+
+
+def reentry_blocks(policy: str, days: int | None, stats: RunStats | None, now: float) -> bool:
+    if stats is None or stats.total == 0:
+        return False
+    if policy == "never" or stats.open:
+        return True
+    if policy == "after":
+        last = stats.last_created
+        return last is not None and last > reentry_window_start(days, now)
+    return False
+
+
+def plan_enrollments(
+    requests: Sequence[EnrollRequest],
+    now: float,
+    contact_exists: Callable[[str], bool],
+    stats_of: Callable[[str, str], RunStats | None],
+) -> tuple[list[EnrollRequest], int]:
+    """The requests that create a run (in order) and the number skipped. A request accepted
+    here counts against later requests of the same call (a new run is live)."""
+    for req in requests:
+        check_reentry(req.reentry, req.reentry_days)
+    overlay: dict[tuple[str, str], RunStats] = {}
+    accepted: list[EnrollRequest] = []
+    skipped = 0
+    for req in requests:
+        cid = req.contact_id
+        if not contact_exists(cid):
+            skipped += 1
+            continue
+        pair = (cid, req.workflow_key)
+        stats = overlay.get(pair)
+        if stats is None:
+            stats = stats_of(cid, req.workflow_key) or RunStats()
+            overlay[pair] = stats
+        if reentry_blocks(req.reentry, req.reentry_days, stats, now):
+            skipped += 1
+            continue
+        accepted.append(req)
+        stats.total += 1
+        stats.open += 1
+        stats.last_created = now
+    return accepted, skipped
+
+
+# ---------------------------------------------------------------------------- contact patches
+def apply_patch(contact: Contact, patch: ContactPatch, now: float) -> None:
+    """Apply ``patch`` to ``contact`` in place: known attributes are set (as text), any other
+    key goes to ``fields``; tags are removed then added (no duplicates); consent is merged."""
+    for key, value in patch.set.items():
+        if key in CONTACT_SCALARS:
+            setattr(contact, key, None if value is None else str(value))
+        else:
+            contact.fields[key] = value
+    if patch.remove_tags or patch.add_tags:
+        removed = set(patch.remove_tags)
+        tags = [t for t in contact.tags if t not in removed]
+        for tag in patch.add_tags:
+            if tag not in tags:
+                tags.append(tag)
+        contact.tags = tags
+    if patch.consent:
+        contact.consent.update(patch.consent)
+    contact.updated_at = now
+
+
+# ---------------------------------------------------------------------------- message status
+_RANK = {PENDING: 0, DEFERRED: 1, SENDING: 2, SENT: 3, DELIVERED: 4}
+_TERMINAL = (MSG_FAILED, SUPPRESSED)
+
+
+def check_message_status(status: str) -> None:
+    if status not in MESSAGE_STATUSES:
+        raise StoreError(f"unknown message status {status!r}")
+
+
+def merge_status(current: str, new: str | None) -> str:
+    """The status after learning ``new``: pending < deferred < sending < sent < delivered; a
+    status never moves backwards; failed/suppressed are terminal and replace anything but
+    delivered."""
+    if new is None or new == current or current in _TERMINAL:
+        return current
+    if new in _TERMINAL:
+        return current if current == DELIVERED else new
+    rank = _RANK.get(new)
+    if rank is None:
+        raise StoreError(f"unknown message status {new!r}")
+    return new if rank > _RANK.get(current, -1) else current
+
+
+__all__ = [
+    "REPLY_EVENT_TYPES",
+    "RunStats",
+    "apply_patch",
+    "merge_status",
+    "plan_enrollments",
+    "reentry_blocks",
+]

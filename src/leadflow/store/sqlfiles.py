@@ -1,0 +1,67 @@
+"""Versioned SQL migrations shipped inside the package (``store/sql/<dialect>/NNNN_name.sql``)."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+_NAME = re.compile(r"^(\d{4})_[A-Za-z0-9_]+\.sql$")
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    version: int
+    name: str
+    sql: str
+
+    def statements(self) -> list[str]:
+        return split_statements(self.sql)
+
+
+@cache
+def _load(dialect: str) -> tuple[Migration, ...]:
+    folder = resources.files("leadflow.store").joinpath("sql").joinpath(dialect)
+    found: list[Migration] = []
+    for entry in folder.iterdir():
+        match = _NAME.match(entry.name)
+        if match:
+            found.append(Migration(int(match.group(1)), entry.name, entry.read_text("utf-8")))
+    found.sort(key=lambda m: m.version)
+    versions = [m.version for m in found]
+    if versions != list(range(1, len(found) + 1)):
+        raise RuntimeError(f"{dialect} migrations are not numbered 1..n: {versions}")
+    return tuple(found)
+
+
+def migrations(dialect: str) -> list[Migration]:
+    """All migrations of ``dialect``, in version order."""
+    return list(_load(dialect))
+
+
+def latest_version(dialect: str = "sqlite") -> int:
+    found = _load(dialect)
+    return found[-1].version if found else 0
+
+
+def split_statements(sql: str) -> list[str]:
+    """Split a script into complete statements (comments and blank lines dropped)."""
+    out: list[str] = []
+    buf: list[str] = []
+    for line in sql.splitlines():
+        if not buf and (not line.strip() or line.lstrip().startswith("--")):
+            continue
+        buf.append(line)
+        text = "\n".join(buf)
+        if sqlite3.complete_statement(text):
+            out.append(text.strip())
+            buf = []
+    rest = "\n".join(buf).strip()
+    if rest:
+        out.append(rest)
+    return out
+
+
+__all__ = ["Migration", "latest_version", "migrations", "split_statements"]

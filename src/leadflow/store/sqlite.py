@@ -1,0 +1,1142 @@
+"""The SQLite backend: one file, WAL, one connection per store, every write one
+``BEGIN IMMEDIATE`` transaction.
+
+Hot paths are set-based: a batch commit is one seq read, one ``executemany`` per table and one
+commit; claims are single ``UPDATE ... WHERE id IN (SELECT ... LIMIT n) RETURNING``. Id lists are
+passed as one JSON parameter (``IN (SELECT value FROM json_each(?))``) so no statement grows with
+the batch. New rows get explicit ids (``max(id) + 1``, safe under the write lock) so the records
+passed in can be given their ids without a query per row.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import Any
+
+from leadflow.errors import InvalidInput, StoreError
+from leadflow.store import sqlfiles
+from leadflow.store.codec import (
+    CONTACT_COLS,
+    EVENT_COLS,
+    MESSAGE_COLS,
+    MESSAGE_FROM,
+    MESSAGE_INSERT_COLS,
+    RUN_COLS,
+    SANDBOX_COLS,
+    STEP_COLS,
+    contact_from_row,
+    contact_to_row,
+    dumps,
+    event_from_row,
+    loads,
+    message_from_row,
+    message_to_row,
+    run_from_row,
+    sandbox_from_row,
+    step_from_row,
+)
+from leadflow.store.contract import Store
+from leadflow.store.records import (
+    ENDED_STATUSES,
+    RUN_STATUSES,
+    Advance,
+    ClaimedMessage,
+    ClaimedRun,
+    CommitResult,
+    Contact,
+    ContactPatch,
+    EnrollOutcome,
+    EnrollRequest,
+    Event,
+    Message,
+    MessageFacts,
+    MessageFilter,
+    MessageUpdate,
+    NewEvent,
+    NodeCount,
+    Run,
+    RunFilter,
+    SandboxDelivery,
+    Schedule,
+    Step,
+    WorkflowVersion,
+)
+from leadflow.store.rules import (
+    REPLY_EVENT_TYPES,
+    RunStats,
+    apply_patch,
+    check_message_status,
+    check_reentry,
+    merge_status,
+    plan_enrollments,
+    reentry_window_start,
+)
+
+_IN = "(SELECT value FROM json_each(?))"
+_LIVE = "status IN ('active', 'waiting')"  # exactly the runs_due index's WHERE
+_OPEN = "('active', 'waiting', 'paused')"
+_ENDED = "('completed', 'exited', 'failed', 'cancelled')"
+_QUEUED = "status IN ('pending', 'deferred', 'sending')"  # exactly the messages_due index's WHERE
+_REPLIES = "(" + ", ".join(f"'{t}'" for t in REPLY_EVENT_TYPES) + ")"
+_NOW_SQL = "(julianday('now') - 2440587.5) * 86400.0"
+
+_UPDATE_RUN = (
+    "UPDATE runs SET node = ?, status = ?, wake_at = ?, context = ?, step_seq = ?, attempt = ?, "
+    "waiting_for = ?, ended_at = ?, exit_reason = ?, error = ?, updated_at = ?, seq = seq + 1, "
+    "lease_owner = NULL, lease_until = NULL WHERE id = ? AND seq = ?"
+)
+_INSERT_STEP = (
+    "INSERT INTO steps (id, run_id, node, kind, step_seq, attempt, outcome, started_at, due_at, "
+    "error, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_INSERT_MESSAGE = (
+    f"INSERT INTO messages (id, {MESSAGE_INSERT_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+    "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_INSERT_EVENT = (
+    "INSERT INTO events (id, type, contact_id, data, dedupe_key, occurred_at, created_at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+_INSERT_RUN = (
+    "INSERT INTO runs (id, workflow_key, version, contact_id, node, status, wake_at, context, "
+    "step_seq, attempt, seq, created_at, updated_at) "
+    "VALUES (?, ?, ?, ?, ?, 'active', ?, ?, 0, 0, 0, ?, ?)"
+)
+_UPDATE_CONTACT = (
+    "UPDATE contacts SET first_name = ?, last_name = ?, email = ?, phone = ?, time_zone = ?, "
+    "state = ?, owner = ?, stage = ?, tags = ?, fields = ?, consent = ?, updated_at = ? "
+    "WHERE id = ?"
+)
+
+# Objects handed in that get their new ids once the transaction has committed.
+_IdAssignments = list[tuple[Step | Message, int]]
+
+
+def path_from_url(url: str) -> str:
+    """``sqlite:///relative.db`` -> ``relative.db``; ``sqlite:////abs/x.db`` -> ``/abs/x.db``."""
+    if not url.startswith("sqlite:///"):
+        raise InvalidInput(
+            f"--db: a SQLite URL looks like sqlite:///relative.db or sqlite:////abs/path.db, "
+            f"not {url!r}"
+        )
+    path = url[len("sqlite:///") :].split("?", 1)[0]
+    if not path:
+        raise InvalidInput(f"--db: no file name in {url!r}")
+    return path
+
+
+class SQLiteStore(Store):
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.path = path_from_url(url)
+        self._lock = threading.Lock()
+        conn: sqlite3.Connection | None = None
+        try:
+            if self.path != ":memory:":
+                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(
+                self.path, isolation_level=None, check_same_thread=False, cached_statements=256
+            )
+            conn.execute("PRAGMA busy_timeout = 30000")
+            conn.execute("PRAGMA journal_mode = WAL").fetchall()
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA cache_size = -65536")  # 64 MiB
+            conn.execute("PRAGMA temp_store = MEMORY")
+        except (sqlite3.Error, OSError) as exc:
+            if conn is not None:
+                conn.close()
+            raise StoreError(f"cannot open SQLite database {self.path!r}: {exc}") from exc
+        self._conn: sqlite3.Connection | None = conn
+
+    # ------------------------------------------------------------------ plumbing
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise StoreError(f"store {self.url} is closed")
+        return self._conn
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction: BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any error."""
+        with self._lock:
+            conn = self._connection()
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise StoreError(f"SQLite ({self.path}): cannot begin: {exc}") from exc
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException as exc:
+                if conn.in_transaction:
+                    with suppress(sqlite3.Error):
+                        conn.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.Error):
+                    raise StoreError(f"SQLite ({self.path}): {exc}") from exc
+                raise
+
+    @contextmanager
+    def _read(self, snapshot: bool = False) -> Iterator[sqlite3.Connection]:
+        """Reads; ``snapshot`` wraps several statements in one read transaction."""
+        with self._lock:
+            conn = self._connection()
+            try:
+                if snapshot:
+                    conn.execute("BEGIN")
+                try:
+                    yield conn
+                finally:
+                    if snapshot and conn.in_transaction:
+                        conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                raise StoreError(f"SQLite ({self.path}): {exc}") from exc
+
+    @staticmethod
+    def _next_id(conn: sqlite3.Connection, table: str) -> int:
+        if table == "runs":  # AUTOINCREMENT: never reuse an id, even of a deleted row
+            sql = (
+                "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'runs'), 0), "
+                "coalesce((SELECT max(id) FROM runs), 0)) + 1"
+            )
+        else:
+            sql = f"SELECT coalesce(max(id), 0) + 1 FROM {table}"
+        value: int = conn.execute(sql).fetchone()[0]
+        return value
+
+    @staticmethod
+    def _assign(ids: _IdAssignments) -> None:
+        for obj, new_id in ids:
+            obj.id = new_id
+
+    # ------------------------------------------------------------------ lifecycle / schema
+    def _migrations(self) -> list[sqlfiles.Migration]:
+        return sqlfiles.migrations("sqlite")
+
+    @staticmethod
+    def _version(conn: sqlite3.Connection) -> int:
+        row = conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
+        ).fetchone()
+        if row is None:
+            return 0
+        value: int = conn.execute(
+            "SELECT coalesce(max(version), 0) FROM schema_migrations"
+        ).fetchone()[0]
+        return value
+
+    def schema_version(self) -> int:
+        with self._read() as conn:
+            return self._version(conn)
+
+    def latest_schema_version(self) -> int:
+        found = self._migrations()
+        return found[-1].version if found else 0
+
+    def upgrade(self) -> list[int]:
+        applied: list[int] = []
+        for migration in self._migrations():
+            with self._write() as conn:
+                if self._version(conn) >= migration.version:
+                    continue
+                for statement in migration.statements():
+                    conn.execute(statement)
+                conn.execute(
+                    f"INSERT INTO schema_migrations (version, applied_at) VALUES (?, {_NOW_SQL})",
+                    (migration.version,),
+                )
+            applied.append(migration.version)
+        return applied
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                try:
+                    self._conn.close()
+                except sqlite3.Error as exc:
+                    raise StoreError(f"SQLite ({self.path}): {exc}") from exc
+                finally:
+                    self._conn = None
+
+    def journal_mode(self) -> str:
+        """The journal mode in force (``wal``)."""
+        with self._read() as conn:
+            value: str = conn.execute("PRAGMA journal_mode").fetchone()[0]
+            return value
+
+    # ------------------------------------------------------------------ meta
+    def get_meta(self, key: str) -> str | None:
+        with self._read() as conn:
+            row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
+    # ------------------------------------------------------------------ contacts
+    def upsert_contacts(self, contacts: Sequence[Contact], now: float) -> tuple[int, int]:
+        if not contacts:
+            return 0, 0
+        rows = [contact_to_row(c, c.created_at or now, now) for c in contacts]
+        inserted = updated = 0
+        with self._write() as conn:
+            seen = {
+                r[0]
+                for r in conn.execute(
+                    f"SELECT id FROM contacts WHERE id IN {_IN}", (dumps([c.id for c in contacts]),)
+                )
+            }
+            for c in contacts:
+                if c.id in seen:
+                    updated += 1
+                else:
+                    inserted += 1
+                    seen.add(c.id)
+            conn.executemany(
+                f"INSERT INTO contacts ({CONTACT_COLS}) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (id) DO UPDATE SET first_name = excluded.first_name, "
+                "last_name = excluded.last_name, email = excluded.email, phone = excluded.phone, "
+                "time_zone = excluded.time_zone, state = excluded.state, owner = excluded.owner, "
+                "stage = excluded.stage, tags = excluded.tags, fields = excluded.fields, "
+                "consent = excluded.consent, updated_at = excluded.updated_at",
+                rows,
+            )
+        return inserted, updated
+
+    def get_contact(self, contact_id: str) -> Contact | None:
+        with self._read() as conn:
+            row = conn.execute(
+                f"SELECT {CONTACT_COLS} FROM contacts WHERE id = ?", (contact_id,)
+            ).fetchone()
+        return None if row is None else contact_from_row(row)
+
+    @staticmethod
+    def _contacts(conn: sqlite3.Connection, ids: Iterable[str | None]) -> dict[str, Contact]:
+        wanted = list({i for i in ids if i is not None})
+        if not wanted:
+            return {}
+        rows = conn.execute(
+            f"SELECT {CONTACT_COLS} FROM contacts WHERE id IN {_IN}", (dumps(wanted),)
+        ).fetchall()
+        return {r[0]: contact_from_row(r) for r in rows}
+
+    def get_contacts(self, contact_ids: Iterable[str]) -> dict[str, Contact]:
+        with self._read() as conn:
+            return self._contacts(conn, contact_ids)
+
+    def list_contacts(self, limit: int = 1000, offset: int = 0) -> list[Contact]:
+        with self._read() as conn:
+            rows = conn.execute(
+                f"SELECT {CONTACT_COLS} FROM contacts ORDER BY id LIMIT ? OFFSET ?",
+                (limit, offset),
+            ).fetchall()
+        return [contact_from_row(r) for r in rows]
+
+    def count_contacts(self) -> int:
+        with self._read() as conn:
+            value: int = conn.execute("SELECT count(*) FROM contacts").fetchone()[0]
+            return value
+
+    def apply_contact_patches(self, patches: Sequence[ContactPatch], now: float) -> None:
+        if not patches:
+            return
+        with self._write() as conn:
+            self._patch(conn, patches, now)
+
+    def _patch(self, conn: sqlite3.Connection, patches: Sequence[ContactPatch], now: float) -> None:
+        if not patches:
+            return
+        contacts = self._contacts(conn, (p.contact_id for p in patches))
+        touched: dict[str, Contact] = {}
+        for patch in patches:
+            contact = contacts.get(patch.contact_id)
+            if contact is not None:
+                apply_patch(contact, patch, now)
+                touched[contact.id] = contact
+        conn.executemany(
+            _UPDATE_CONTACT,
+            [
+                (
+                    c.first_name,
+                    c.last_name,
+                    c.email,
+                    c.phone,
+                    c.time_zone,
+                    c.state,
+                    c.owner,
+                    c.stage,
+                    dumps(c.tags),
+                    dumps(c.fields),
+                    dumps(c.consent),
+                    now,
+                    c.id,
+                )
+                for c in touched.values()
+            ],
+        )
+
+    # ------------------------------------------------------------------ workflows
+    def publish_workflow(
+        self, key: str, name: str, definition: dict[str, Any], now: float
+    ) -> WorkflowVersion:
+        text = dumps(definition)
+        with self._write() as conn:
+            row = conn.execute(
+                "SELECT version, name, definition, published_at FROM workflows WHERE key = ? "
+                "ORDER BY version DESC LIMIT 1",
+                (key,),
+            ).fetchone()
+            if row is not None and (row[2] == text or loads(row[2]) == loads(text)):
+                return WorkflowVersion(key, row[0], row[1], loads(row[2]), row[3])
+            version = 1 if row is None else row[0] + 1
+            conn.execute(
+                "INSERT INTO workflows (key, version, name, definition, published_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (key, version, name, text, now),
+            )
+        return WorkflowVersion(key, version, name, loads(text), now)
+
+    def get_workflow(self, key: str, version: int | None = None) -> WorkflowVersion | None:
+        with self._read() as conn:
+            if version is None:
+                row = conn.execute(
+                    "SELECT key, version, name, definition, published_at FROM workflows "
+                    "WHERE key = ? ORDER BY version DESC LIMIT 1",
+                    (key,),
+                ).fetchone()
+            else:
+                row = conn.execute(
+                    "SELECT key, version, name, definition, published_at FROM workflows "
+                    "WHERE key = ? AND version = ?",
+                    (key, version),
+                ).fetchone()
+        return (
+            None if row is None else WorkflowVersion(row[0], row[1], row[2], loads(row[3]), row[4])
+        )
+
+    def list_workflows(self) -> list[WorkflowVersion]:
+        with self._read() as conn:
+            rows = conn.execute(
+                "SELECT key, version, name, definition, published_at FROM workflows w "
+                "WHERE version = (SELECT max(version) FROM workflows x WHERE x.key = w.key) "
+                "ORDER BY key"
+            ).fetchall()
+        return [WorkflowVersion(r[0], r[1], r[2], loads(r[3]), r[4]) for r in rows]
+
+    # ------------------------------------------------------------------ schedules
+    def set_schedules(self, key: str, schedules: Sequence[Schedule]) -> None:
+        with self._write() as conn:
+            conn.execute("DELETE FROM schedules WHERE workflow_key = ?", (key,))
+            conn.executemany(
+                "INSERT INTO schedules (workflow_key, version, trigger_index, cron, timezone, "
+                "next_fire_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (workflow_key, trigger_index) "
+                "DO UPDATE SET version = excluded.version, cron = excluded.cron, "
+                "timezone = excluded.timezone, next_fire_at = excluded.next_fire_at",
+                [
+                    (key, s.version, s.trigger_index, s.cron, s.timezone, s.next_fire_at)
+                    for s in schedules
+                ],
+            )
+
+    def due_schedules(self, now: float) -> list[Schedule]:
+        with self._read() as conn:
+            rows = conn.execute(
+                "SELECT workflow_key, version, trigger_index, cron, timezone, next_fire_at "
+                "FROM schedules WHERE next_fire_at <= ? "
+                "ORDER BY next_fire_at, workflow_key, trigger_index",
+                (now,),
+            ).fetchall()
+        return [Schedule(*r) for r in rows]
+
+    def advance_schedule(self, schedule: Schedule, next_fire_at: float) -> bool:
+        with self._write() as conn:
+            cur = conn.execute(
+                "UPDATE schedules SET next_fire_at = ? WHERE workflow_key = ? "
+                "AND trigger_index = ? AND version = ? AND next_fire_at = ?",
+                (
+                    next_fire_at,
+                    schedule.workflow_key,
+                    schedule.trigger_index,
+                    schedule.version,
+                    schedule.next_fire_at,
+                ),
+            )
+            return cur.rowcount == 1
+
+    # ------------------------------------------------------------------ runs
+    def enroll(self, requests: Sequence[EnrollRequest], now: float) -> EnrollOutcome:
+        for req in requests:
+            check_reentry(req.reentry, req.reentry_days)
+        if not requests:
+            return EnrollOutcome()
+        with self._write() as conn:
+            return self._enroll(conn, requests, now)
+
+    def _enroll(
+        self, conn: sqlite3.Connection, requests: Sequence[EnrollRequest], now: float
+    ) -> EnrollOutcome:
+        if not requests:
+            return EnrollOutcome()
+        contact_ids = dumps(list({r.contact_id for r in requests}))
+        keys = dumps(list({r.workflow_key for r in requests}))
+        known = {
+            r[0] for r in conn.execute(f"SELECT id FROM contacts WHERE id IN {_IN}", (contact_ids,))
+        }
+        stats = {
+            (r[0], r[1]): RunStats(r[2], r[3], r[4])
+            for r in conn.execute(
+                f"SELECT contact_id, workflow_key, count(*), sum(status IN {_OPEN}), "
+                f"max(created_at) FROM runs WHERE contact_id IN {_IN} AND workflow_key IN {_IN} "
+                "GROUP BY contact_id, workflow_key",
+                (contact_ids, keys),
+            )
+        }
+        accepted, skipped = plan_enrollments(
+            requests, now, known.__contains__, lambda c, k: stats.get((c, k))
+        )
+        if not accepted:
+            return EnrollOutcome(0, skipped, [])
+        first = self._next_id(conn, "runs")
+        run_ids = list(range(first, first + len(accepted)))
+        conn.executemany(
+            _INSERT_RUN,
+            [
+                (
+                    rid,
+                    r.workflow_key,
+                    r.version,
+                    r.contact_id,
+                    r.start_node,
+                    now,
+                    dumps(r.context),
+                    now,
+                    now,
+                )
+                for rid, r in zip(run_ids, accepted, strict=True)
+            ],
+        )
+        return EnrollOutcome(len(accepted), skipped, run_ids)
+
+    def enroll_all(
+        self,
+        workflow_key: str,
+        version: int,
+        start_node: str,
+        now: float,
+        reentry: str = "never",
+        reentry_days: int | None = None,
+    ) -> EnrollOutcome:
+        check_reentry(reentry, reentry_days)
+        blocking = {
+            "never": "",
+            "always": f" AND r.status IN {_OPEN}",
+            "after": f" AND (r.status IN {_OPEN} OR r.created_at > :since)",
+        }[reentry]
+        with self._write() as conn:
+            total: int = conn.execute("SELECT count(*) FROM contacts").fetchone()[0]
+            cur = conn.execute(
+                "INSERT INTO runs (workflow_key, version, contact_id, node, status, wake_at, "
+                "context, step_seq, attempt, seq, created_at, updated_at) "
+                "SELECT :key, :version, c.id, :node, 'active', :now, '{}', 0, 0, 0, :now, :now "
+                "FROM contacts c WHERE NOT EXISTS (SELECT 1 FROM runs r "
+                f"WHERE r.contact_id = c.id AND r.workflow_key = :key{blocking}) ORDER BY c.id",
+                {
+                    "key": workflow_key,
+                    "version": version,
+                    "node": start_node,
+                    "now": now,
+                    "since": reentry_window_start(reentry_days, now),
+                },
+            )
+            created = cur.rowcount
+        return EnrollOutcome(created, total - created, [])
+
+    def claim_runs(self, owner: str, now: float, limit: int, lease_s: float) -> list[ClaimedRun]:
+        if limit <= 0:
+            return []
+        with self._write() as conn:
+            rows = conn.execute(
+                "UPDATE runs SET lease_owner = ?, lease_until = ? WHERE id IN ("
+                f"SELECT id FROM runs WHERE {_LIVE} AND wake_at <= ? "
+                "AND (lease_until IS NULL OR lease_until < ?) ORDER BY wake_at, id LIMIT ?) "
+                f"RETURNING {RUN_COLS}",
+                (owner, now + lease_s, now, now, limit),
+            ).fetchall()
+            if not rows:
+                return []
+            contacts = self._contacts(conn, (r[3] for r in rows))
+        rows.sort(key=lambda r: (r[6], r[0]))
+        return [ClaimedRun(run_from_row(r), contacts.get(r[3])) for r in rows]
+
+    def commit_advances(self, owner: str, advances: Sequence[Advance], now: float) -> CommitResult:
+        if not advances:
+            return CommitResult()
+        ids: _IdAssignments = []
+        with self._write() as conn:
+            result, _ = self._commit(conn, advances, now, ids)
+        self._assign(ids)
+        return result
+
+    def _commit(
+        self,
+        conn: sqlite3.Connection,
+        advances: Sequence[Advance],
+        now: float,
+        ids: _IdAssignments,
+    ) -> tuple[CommitResult, set[int]]:
+        """Apply advances inside the open transaction; also return the event ids of conflicted
+        advances."""
+        result = CommitResult()
+        conflicted_events: set[int] = set()
+        if not advances:
+            return result, conflicted_events
+        seqs: dict[int, int] = dict(
+            conn.execute(
+                f"SELECT id, seq FROM runs WHERE id IN {_IN}",
+                (dumps([a.run_id for a in advances]),),
+            ).fetchall()
+        )
+        applied: list[Advance] = []
+        updates: list[tuple[Any, ...]] = []
+        ended_statuses = ENDED_STATUSES
+        wake_at: float | None
+        ended_at: float | None
+        for a in advances:
+            if seqs.get(a.run_id) != a.seq:
+                result.conflicts += 1
+                result.conflicted_run_ids.append(a.run_id)
+                if a.event_id is not None:
+                    conflicted_events.add(a.event_id)
+                continue
+            seqs[a.run_id] = a.seq + 1
+            applied.append(a)
+            if a.status in ended_statuses:
+                wake_at, ended_at = None, (now if a.ended_at is None else a.ended_at)
+            else:
+                wake_at, ended_at = a.wake_at, a.ended_at
+            updates.append(
+                (
+                    a.node,
+                    a.status,
+                    wake_at,
+                    dumps(a.context),
+                    a.step_seq,
+                    a.attempt,
+                    a.waiting_for,
+                    ended_at,
+                    a.exit_reason,
+                    a.error,
+                    now,
+                    a.run_id,
+                    a.seq,
+                )
+            )
+        result.applied = len(applied)
+        if not applied:
+            return result, conflicted_events
+        for a in applied:
+            if a.status not in RUN_STATUSES:
+                raise StoreError(f"run {a.run_id}: unknown status {a.status!r}")
+        cur = conn.executemany(_UPDATE_RUN, updates)
+        if cur.rowcount != len(updates):
+            raise StoreError("runs changed during the commit")
+
+        step_rows: list[tuple[Any, ...]] = []
+        step_id = 0
+        messages: list[Message] = []
+        patches: list[ContactPatch] = []
+        enrollments: list[EnrollRequest] = []
+        events: list[NewEvent] = []
+        for a in applied:
+            if a.steps:
+                if not step_id:
+                    step_id = self._next_id(conn, "steps")
+                run_id = a.run_id
+                for s in a.steps:
+                    data = s.data
+                    step_rows.append(
+                        (
+                            step_id,
+                            run_id,
+                            s.node,
+                            s.kind,
+                            s.step_seq,
+                            s.attempt,
+                            s.outcome,
+                            s.started_at,
+                            s.due_at,
+                            s.error,
+                            None if data is None else dumps(data),
+                        )
+                    )
+                    ids.append((s, step_id))
+                    step_id += 1
+            if a.messages:
+                messages += a.messages
+            if a.contact_patches:
+                patches += a.contact_patches
+            if a.enrollments:
+                enrollments += a.enrollments
+            if a.events:
+                events += a.events
+        if step_rows:
+            conn.executemany(_INSERT_STEP, step_rows)
+        if messages:
+            self._insert_messages(conn, messages, ids)
+        if patches:
+            self._patch(conn, patches, now)
+        if enrollments:
+            for req in enrollments:
+                check_reentry(req.reentry, req.reentry_days)
+            self._enroll(conn, enrollments, now)
+        if events:
+            self._append_events(conn, events, now)
+        return result, conflicted_events
+
+    def _insert_messages(
+        self, conn: sqlite3.Connection, messages: Sequence[Message], ids: _IdAssignments
+    ) -> None:
+        taken: dict[str, int] = dict(
+            conn.execute(
+                f"SELECT idempotency_key, id FROM messages WHERE idempotency_key IN {_IN}",
+                (dumps([m.idempotency_key for m in messages]),),
+            ).fetchall()
+        )
+        next_id = self._next_id(conn, "messages")
+        rows: list[tuple[Any, ...]] = []
+        for m in messages:
+            found = taken.get(m.idempotency_key)
+            if found is not None:
+                ids.append((m, found))
+                continue
+            taken[m.idempotency_key] = next_id
+            ids.append((m, next_id))
+            rows.append(message_to_row(m, next_id))
+            next_id += 1
+        for row in rows:
+            check_message_status(row[13])
+        conn.executemany(_INSERT_MESSAGE, rows)
+
+    def release_runs(self, owner: str, run_ids: Sequence[int]) -> None:
+        if not run_ids:
+            return
+        with self._write() as conn:
+            conn.execute(
+                "UPDATE runs SET lease_owner = NULL, lease_until = NULL "
+                f"WHERE id IN {_IN} AND lease_owner = ?",
+                (dumps(list(run_ids)), owner),
+            )
+
+    def get_run(self, run_id: int) -> Run | None:
+        with self._read() as conn:
+            row = conn.execute(f"SELECT {RUN_COLS} FROM runs WHERE id = ?", (run_id,)).fetchone()
+        return None if row is None else run_from_row(row)
+
+    def get_runs(self, run_ids: Iterable[int]) -> dict[int, Run]:
+        wanted = list(set(run_ids))
+        if not wanted:
+            return {}
+        with self._read() as conn:
+            rows = conn.execute(
+                f"SELECT {RUN_COLS} FROM runs WHERE id IN {_IN}", (dumps(wanted),)
+            ).fetchall()
+        return {r[0]: run_from_row(r) for r in rows}
+
+    def runs_of_contact(self, contact_id: str, statuses: Iterable[str] | None = None) -> list[Run]:
+        with self._read() as conn:
+            if statuses is None:
+                rows = conn.execute(
+                    f"SELECT {RUN_COLS} FROM runs WHERE contact_id = ? ORDER BY id", (contact_id,)
+                ).fetchall()
+            else:
+                rows = conn.execute(
+                    f"SELECT {RUN_COLS} FROM runs WHERE contact_id = ? AND status IN {_IN} "
+                    "ORDER BY id",
+                    (contact_id, dumps(list(statuses))),
+                ).fetchall()
+        return [run_from_row(r) for r in rows]
+
+    def list_runs(self, flt: RunFilter) -> list[Run]:
+        where, params = _where(
+            ("workflow_key", flt.workflow_key),
+            ("contact_id", flt.contact_id),
+            ("status", flt.status),
+        )
+        with self._read() as conn:
+            rows = conn.execute(
+                f"SELECT {RUN_COLS} FROM runs{where} ORDER BY id LIMIT ? OFFSET ?",
+                (*params, flt.limit, flt.offset),
+            ).fetchall()
+        return [run_from_row(r) for r in rows]
+
+    def count_runs(self, workflow_key: str | None = None) -> dict[str, int]:
+        where, params = _where(("workflow_key", workflow_key))
+        with self._read() as conn:
+            rows = conn.execute(
+                f"SELECT status, count(*) FROM runs{where} GROUP BY status ORDER BY status", params
+            ).fetchall()
+        return {r[0]: r[1] for r in rows}
+
+    def run_steps(self, run_id: int) -> list[Step]:
+        with self._read() as conn:
+            rows = conn.execute(
+                f"SELECT {STEP_COLS} FROM steps WHERE run_id = ? ORDER BY id", (run_id,)
+            ).fetchall()
+        return [step_from_row(r) for r in rows]
+
+    def all_steps(self, limit: int | None = None, since_id: int = 0) -> list[Step]:
+        with self._read() as conn:
+            rows = conn.execute(
+                f"SELECT {STEP_COLS} FROM steps WHERE id > ? ORDER BY id LIMIT ?",
+                (since_id, -1 if limit is None else limit),
+            ).fetchall()
+        return [step_from_row(r) for r in rows]
+
+    def node_counts(self, workflow_key: str) -> list[NodeCount]:
+        counts: dict[tuple[int, str], NodeCount] = {}
+
+        def at(version: int, node: str) -> NodeCount:
+            found = counts.get((version, node))
+            if found is None:
+                found = counts[(version, node)] = NodeCount(workflow_key, version, node)
+            return found
+
+        with self._read(snapshot=True) as conn:
+            for version, node, entered in conn.execute(
+                "SELECT r.version, s.node, count(DISTINCT s.run_id) FROM runs r "
+                "JOIN steps s ON s.run_id = r.id WHERE r.workflow_key = ? "
+                "GROUP BY r.version, s.node",
+                (workflow_key,),
+            ):
+                at(version, node).entered = entered
+            for version, node, sent, delivered, replied in conn.execute(
+                "SELECT r.version, m.node, "
+                "count(DISTINCT CASE WHEN m.status IN ('sent', 'delivered') THEN m.run_id END), "
+                "count(DISTINCT CASE WHEN m.status = 'delivered' THEN m.run_id END), "
+                "count(DISTINCT CASE WHEN m.replied_at IS NOT NULL THEN m.run_id END) "
+                "FROM runs r JOIN messages m ON m.run_id = r.id "
+                "WHERE r.workflow_key = ? AND m.node IS NOT NULL GROUP BY r.version, m.node",
+                (workflow_key,),
+            ):
+                nc = at(version, node)
+                nc.sent, nc.delivered, nc.replied = sent, delivered, replied
+            for version, node, exited, current in conn.execute(
+                f"SELECT version, node, sum(status IN {_ENDED}), sum(status IN {_OPEN}) "
+                "FROM runs WHERE workflow_key = ? AND node IS NOT NULL GROUP BY version, node",
+                (workflow_key,),
+            ):
+                nc = at(version, node)
+                nc.exited, nc.current = exited, current
+        return [counts[k] for k in sorted(counts)]
+
+    # ------------------------------------------------------------------ events
+    def append_events(self, events: Sequence[NewEvent], now: float) -> list[int | None]:
+        if not events:
+            return []
+        with self._write() as conn:
+            return self._append_events(conn, events, now)
+
+    def _append_events(
+        self, conn: sqlite3.Connection, events: Sequence[NewEvent], now: float
+    ) -> list[int | None]:
+        taken = {
+            r[0]
+            for r in conn.execute(
+                f"SELECT dedupe_key FROM events WHERE dedupe_key IN {_IN}",
+                (dumps([e.dedupe_key for e in events]),),
+            )
+        }
+        next_id = self._next_id(conn, "events")
+        out: list[int | None] = []
+        rows: list[tuple[Any, ...]] = []
+        for e in events:
+            if e.dedupe_key in taken:
+                out.append(None)
+                continue
+            taken.add(e.dedupe_key)
+            out.append(next_id)
+            rows.append(
+                (next_id, e.type, e.contact_id, dumps(e.data), e.dedupe_key, e.occurred_at, now)
+            )
+            next_id += 1
+        conn.executemany(_INSERT_EVENT, rows)
+        return out
+
+    def claim_events(self, owner: str, now: float, limit: int, lease_s: float) -> list[Event]:
+        if limit <= 0:
+            return []
+        with self._write() as conn:
+            rows = conn.execute(
+                "UPDATE events SET lease_owner = ?, lease_until = ? WHERE id IN ("
+                "SELECT id FROM events WHERE processed_at IS NULL AND occurred_at <= ? "
+                "AND (lease_until IS NULL OR lease_until < ?) ORDER BY id LIMIT ?) "
+                f"RETURNING {EVENT_COLS}",
+                (owner, now + lease_s, now, now, limit),
+            ).fetchall()
+        rows.sort(key=lambda r: r[0])
+        return [event_from_row(r) for r in rows]
+
+    def complete_events(
+        self,
+        owner: str,
+        event_ids: Sequence[int],
+        advances: Sequence[Advance],
+        enrollments: Sequence[EnrollRequest],
+        facts: Sequence[MessageFacts],
+        now: float,
+    ) -> CommitResult:
+        for req in enrollments:
+            check_reentry(req.reentry, req.reentry_days)
+        ids: _IdAssignments = []
+        with self._write() as conn:
+            result, retry = self._commit(conn, advances, now, ids)
+            if enrollments:
+                self._enroll(conn, enrollments, now)
+            if facts:
+                self._facts(conn, facts)
+            if event_ids:
+                done = [(now, i) for i in event_ids if i not in retry]
+                again = [(i,) for i in event_ids if i in retry]
+                conn.executemany(
+                    "UPDATE events SET processed_at = ?, lease_owner = NULL, lease_until = NULL "
+                    "WHERE id = ? AND processed_at IS NULL",
+                    done,
+                )
+                conn.executemany(
+                    "UPDATE events SET lease_owner = NULL, lease_until = NULL "
+                    "WHERE id = ? AND processed_at IS NULL",
+                    again,
+                )
+        self._assign(ids)
+        return result
+
+    def list_events(
+        self, contact_id: str | None = None, limit: int = 1000, offset: int = 0
+    ) -> list[Event]:
+        where, params = _where(("contact_id", contact_id))
+        with self._read() as conn:
+            rows = conn.execute(
+                f"SELECT {EVENT_COLS} FROM events{where} ORDER BY id LIMIT ? OFFSET ?",
+                (*params, limit, offset),
+            ).fetchall()
+        return [event_from_row(r) for r in rows]
+
+    def pending_events_count(self) -> int:
+        with self._read() as conn:
+            value: int = conn.execute(
+                "SELECT count(*) FROM events WHERE processed_at IS NULL"
+            ).fetchone()[0]
+            return value
+
+    # ------------------------------------------------------------------ outbox
+    def claim_messages(
+        self, owner: str, now: float, limit: int, lease_s: float
+    ) -> list[ClaimedMessage]:
+        if limit <= 0:
+            return []
+        with self._write() as conn:
+            claimed = conn.execute(
+                "UPDATE messages SET status = 'sending', lease_owner = ?, lease_until = ? "
+                f"WHERE id IN (SELECT m.id FROM messages m WHERE m.{_QUEUED} AND m.due_at <= ? "
+                "AND (m.status <> 'sending' OR m.lease_until IS NULL OR m.lease_until < ?) "
+                "AND (m.contact_id IS NULL OR NOT EXISTS (SELECT 1 FROM events e "
+                "WHERE e.contact_id = m.contact_id AND e.processed_at IS NULL "
+                f"AND e.type IN {_REPLIES})) ORDER BY m.due_at, m.id LIMIT ?) RETURNING id",
+                (owner, now + lease_s, now, now, limit),
+            ).fetchall()
+            if not claimed:
+                return []
+            rows = conn.execute(
+                f"SELECT {MESSAGE_COLS}, r.status, r.version FROM {MESSAGE_FROM} "
+                f"LEFT JOIN runs r ON r.id = m.run_id WHERE m.id IN {_IN}",
+                (dumps([r[0] for r in claimed]),),
+            ).fetchall()
+            contacts = self._contacts(conn, (r[1] for r in rows))
+        rows.sort(key=lambda r: (r[7], r[23]))
+        out: list[ClaimedMessage] = []
+        for r in rows:
+            contact = None if r[1] is None else contacts.get(r[1])
+            out.append(ClaimedMessage(message_from_row(r), contact, r[24], r[25]))
+        return out
+
+    def update_messages(
+        self, owner: str, updates: Sequence[MessageUpdate], events: Sequence[NewEvent], now: float
+    ) -> None:
+        for u in updates:
+            check_message_status(u.status)
+        if not updates and not events:
+            return
+        with self._write() as conn:
+            conn.executemany(
+                "UPDATE messages SET status = ?, due_at = coalesce(?, due_at), "
+                "attempts = coalesce(?, attempts), sent_at = coalesce(?, sent_at), "
+                "delivered_at = coalesce(?, delivered_at), provider_id = coalesce(?, provider_id), "
+                "suppressed_reason = coalesce(?, suppressed_reason), error = coalesce(?, error), "
+                "lease_owner = NULL, lease_until = NULL WHERE id = ?",
+                [
+                    (
+                        u.status,
+                        u.due_at,
+                        u.attempts,
+                        u.sent_at,
+                        u.delivered_at,
+                        u.provider_id,
+                        u.suppressed_reason,
+                        u.error,
+                        u.message_id,
+                    )
+                    for u in updates
+                ],
+            )
+            if events:
+                self._append_events(conn, events, now)
+
+    def apply_message_facts(self, facts: Sequence[MessageFacts], now: float) -> None:
+        if not facts:
+            return
+        with self._write() as conn:
+            self._facts(conn, facts)
+
+    def _facts(self, conn: sqlite3.Connection, facts: Sequence[MessageFacts]) -> None:
+        for f in facts:
+            if f.status is not None:
+                check_message_status(f.status)
+        status: dict[int, str] = dict(
+            conn.execute(
+                f"SELECT id, status FROM messages WHERE id IN {_IN}",
+                (dumps([f.message_id for f in facts]),),
+            ).fetchall()
+        )
+        rows: list[tuple[Any, ...]] = []
+        for f in facts:
+            current = status.get(f.message_id)
+            if current is None:
+                continue
+            new = merge_status(current, f.status)
+            status[f.message_id] = new
+            error = f.error if f.status is None or new == f.status else None
+            rows.append(
+                (new, f.delivered_at, f.opened_at, f.clicked_at, f.replied_at, error, f.message_id)
+            )
+        conn.executemany(
+            "UPDATE messages SET status = ?, delivered_at = coalesce(delivered_at, ?), "
+            "opened_at = coalesce(opened_at, ?), clicked_at = coalesce(clicked_at, ?), "
+            "replied_at = coalesce(replied_at, ?), error = coalesce(?, error) WHERE id = ?",
+            rows,
+        )
+
+    def _one_message(self, where: str, params: tuple[Any, ...]) -> Message | None:
+        with self._read() as conn:
+            row = conn.execute(
+                f"SELECT {MESSAGE_COLS} FROM {MESSAGE_FROM} {where}", params
+            ).fetchone()
+        return None if row is None else message_from_row(row)
+
+    def get_message(self, message_id: int) -> Message | None:
+        return self._one_message("WHERE m.id = ?", (message_id,))
+
+    def find_message(self, idempotency_key: str) -> Message | None:
+        return self._one_message("WHERE m.idempotency_key = ?", (idempotency_key,))
+
+    def latest_message_to(self, contact_id: str, channel: str) -> Message | None:
+        return self._one_message(
+            "WHERE m.contact_id = ? AND m.channel = ? AND m.status IN ('sent', 'delivered') "
+            "ORDER BY coalesce(m.sent_at, m.created_at) DESC, m.id DESC LIMIT 1",
+            (contact_id, channel),
+        )
+
+    def list_messages(self, flt: MessageFilter) -> list[Message]:
+        where, params = _where(
+            ("m.run_id", flt.run_id),
+            ("m.contact_id", flt.contact_id),
+            ("m.status", flt.status),
+            ("m.channel", flt.channel),
+        )
+        with self._read() as conn:
+            rows = conn.execute(
+                f"SELECT {MESSAGE_COLS} FROM {MESSAGE_FROM}{where} ORDER BY m.id LIMIT ? OFFSET ?",
+                (*params, flt.limit, flt.offset),
+            ).fetchall()
+        return [message_from_row(r) for r in rows]
+
+    def messages_of_run(self, run_id: int) -> list[Message]:
+        with self._read() as conn:
+            rows = conn.execute(
+                f"SELECT {MESSAGE_COLS} FROM {MESSAGE_FROM} WHERE m.run_id = ? ORDER BY m.id",
+                (run_id,),
+            ).fetchall()
+        return [message_from_row(r) for r in rows]
+
+    # ------------------------------------------------------------------ due times
+    def next_due_at(self) -> float | None:
+        with self._read() as conn:
+            value: float | None = conn.execute(
+                "SELECT min(t) FROM ("
+                f"SELECT (SELECT wake_at FROM runs WHERE {_LIVE} AND wake_at IS NOT NULL "
+                "ORDER BY wake_at LIMIT 1) AS t "
+                f"UNION ALL SELECT (SELECT due_at FROM messages WHERE {_QUEUED} "
+                "AND status <> 'sending' ORDER BY due_at LIMIT 1) "
+                "UNION ALL SELECT (SELECT min(occurred_at) FROM events WHERE processed_at IS NULL) "
+                "UNION ALL SELECT (SELECT min(next_fire_at) FROM schedules))"
+            ).fetchone()[0]
+        return value
+
+    # ------------------------------------------------------------------ sandbox ledger
+    def sandbox_deliver(
+        self,
+        idempotency_key: str,
+        channel: str,
+        to: str | None,
+        body: str | None,
+        provider_id: str,
+        now: float,
+    ) -> bool:
+        with self._write() as conn:
+            cur = conn.execute(
+                f"INSERT INTO sandbox_deliveries ({SANDBOX_COLS}) VALUES (?, ?, ?, ?, ?, ?, 0) "
+                "ON CONFLICT (idempotency_key) DO NOTHING",
+                (idempotency_key, channel, to, body, provider_id, now),
+            )
+            if cur.rowcount == 1:
+                return True
+            conn.execute(
+                "UPDATE sandbox_deliveries SET duplicates = duplicates + 1 "
+                "WHERE idempotency_key = ?",
+                (idempotency_key,),
+            )
+            return False
+
+    def sandbox_lookup(self, idempotency_key: str) -> SandboxDelivery | None:
+        with self._read() as conn:
+            row = conn.execute(
+                f"SELECT {SANDBOX_COLS} FROM sandbox_deliveries WHERE idempotency_key = ?",
+                (idempotency_key,),
+            ).fetchone()
+        return None if row is None else sandbox_from_row(row)
+
+    def sandbox_deliveries(self) -> list[SandboxDelivery]:
+        with self._read() as conn:
+            rows = conn.execute(
+                f"SELECT {SANDBOX_COLS} FROM sandbox_deliveries ORDER BY rowid"
+            ).fetchall()
+        return [sandbox_from_row(r) for r in rows]
+
+
+def _where(*conditions: tuple[str, Any]) -> tuple[str, tuple[Any, ...]]:
+    """`` WHERE a = ? AND b = ?`` for the conditions whose value is not None."""
+    used = [(column, value) for column, value in conditions if value is not None]
+    if not used:
+        return "", ()
+    return " WHERE " + " AND ".join(f"{c} = ?" for c, _ in used), tuple(v for _, v in used)
+
+
+__all__ = ["SQLiteStore", "path_from_url"]

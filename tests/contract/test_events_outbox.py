@@ -1,0 +1,414 @@
+"""Events (dedupe, claim, complete) and the outbox (claim, verdicts, facts, ledger)."""
+
+from __future__ import annotations
+
+from lf_builders import DAY, T0, add_contacts, advance, enroll_one, event, message, step
+
+from leadflow.store import Store
+from leadflow.store.records import (
+    EnrollRequest,
+    MessageFacts,
+    MessageFilter,
+    MessageUpdate,
+    Run,
+    Schedule,
+)
+
+
+# ---------------------------------------------------------------------------- events
+def test_append_events_dedupes(store: Store) -> None:
+    ids = store.append_events(
+        [event("a.b", "c1", "k1", x=1), event("a.b", "c1", "k2"), event("a.b", "c1", "k1")], T0
+    )
+    assert ids[0] is not None and ids[1] is not None and ids[2] is None
+    assert ids[1] > ids[0]
+    assert store.append_events([event("a.b", None, "k2"), event("z", None, "k3")], T0)[0] is None
+    assert store.append_events([], T0) == []
+    events = store.list_events()
+    assert [e.dedupe_key for e in events] == ["k1", "k2", "k3"]
+    first = events[0]
+    assert (first.type, first.contact_id, first.data) == ("a.b", "c1", {"x": 1})
+    assert (first.occurred_at, first.created_at, first.processed_at) == (T0, T0, None)
+    assert store.pending_events_count() == 3
+
+
+def test_list_events_filter_and_paging(store: Store) -> None:
+    store.append_events([event("t", f"c{i % 2}", f"k{i}") for i in range(6)], T0)
+    assert [e.dedupe_key for e in store.list_events("c1")] == ["k1", "k3", "k5"]
+    assert [e.dedupe_key for e in store.list_events(limit=2, offset=3)] == ["k3", "k4"]
+    assert store.list_events("nobody") == []
+
+
+def test_claim_events(store: Store) -> None:
+    store.append_events(
+        [
+            event("t", "c", "future", at=T0 + 100),
+            event("t", "c", "e1", at=T0 - 5),
+            event("t", "c", "e2", at=T0),
+            event("t", "c", "e3", at=T0 - 50),
+        ],
+        T0,
+    )
+    claimed = store.claim_events("w1", T0, 2, 30)
+    assert [e.dedupe_key for e in claimed] == ["e1", "e2"]  # by id, not occurred_at
+    assert [e.dedupe_key for e in store.claim_events("w2", T0, 10, 30)] == ["e3"]
+    assert store.claim_events("w3", T0 + 30, 10, 30) == []  # leases run to T0+30
+    again = store.claim_events("w3", T0 + 31, 10, 30)
+    assert [e.dedupe_key for e in again] == ["e1", "e2", "e3"]
+    assert store.claim_events("w3", T0, 0, 30) == []
+    later = store.claim_events("w4", T0 + 100, 10, 30)  # every lease has expired by now
+    assert [e.dedupe_key for e in later] == ["future", "e1", "e2", "e3"]
+
+
+def test_complete_events_applies_everything_in_one_go(store: Store) -> None:
+    add_contacts(store, "a", "b")
+    run = enroll_one(store, "a")
+    msg = message(run, "m1")
+    store.commit_advances("w", [advance(run, messages=[msg])], T0)
+    current = store.get_run(run.id)
+    assert current is not None and msg.id is not None
+    ids = store.append_events([event("sms.delivered", "a", "d1"), event("x", "b", "x1")], T0)
+    claimed = store.claim_events("w", T0, 10, 60)
+    adv = advance(current, node="next", steps=[step(current, "next")])
+    adv.event_id = claimed[0].id
+    res = store.complete_events(
+        "w",
+        [e.id for e in claimed],
+        [adv],
+        [EnrollRequest("wf2", 1, "b", "s")],
+        [MessageFacts(msg.id, status="delivered", delivered_at=T0 + 1)],
+        T0 + 2,
+    )
+    assert (res.applied, res.conflicts) == (1, 0)
+    assert store.pending_events_count() == 0
+    assert all(e.processed_at == T0 + 2 for e in store.list_events())
+    assert [e for e in ids if e is None] == []
+    got = store.get_run(run.id)
+    assert got is not None and got.node == "next"
+    delivered = store.get_message(msg.id)
+    assert delivered is not None and delivered.status == "delivered"
+    assert delivered.delivered_at == T0 + 1
+    assert [r.workflow_key for r in store.runs_of_contact("b")] == ["wf2"]
+    assert store.claim_events("w", T0 + 999, 10, 60) == []
+
+
+def test_complete_events_leaves_events_of_conflicted_advances(store: Store) -> None:
+    add_contacts(store, "a", "b")
+    ra, rb = enroll_one(store, "a"), enroll_one(store, "b")
+    store.append_events(
+        [event("t", "a", "ea"), event("t", "b", "eb"), event("t", None, "plain")], T0
+    )
+    ea, eb, plain = store.claim_events("w", T0, 10, 60)
+    store.commit_advances("other", [advance(ra)], T0)  # ra.seq is stale now
+    stale = advance(ra, node="x")
+    stale.event_id = ea.id
+    fresh = advance(rb, node="y")
+    fresh.event_id = eb.id
+    res = store.complete_events("w", [ea.id, eb.id, plain.id], [stale, fresh], [], [], T0 + 1)
+    assert res.conflicted_run_ids == [ra.id] and res.applied == 1
+    left = [e for e in store.list_events() if e.processed_at is None]
+    assert [e.dedupe_key for e in left] == ["ea"]
+    # its lease was released: it is claimed again at once, against the run's new state
+    assert [e.dedupe_key for e in store.claim_events("w2", T0 + 1, 10, 60)] == ["ea"]
+
+
+# ---------------------------------------------------------------------------- outbox
+def _queue(store: Store, *specs: tuple[str, float]) -> Run:
+    """A run of contact "a" with one message per (key, due_at)."""
+    add_contacts(store, "a")
+    run = enroll_one(store, "a")
+    msgs = [message(run, key, due_at=due) for key, due in specs]
+    assert store.commit_advances("w", [advance(run, messages=msgs)], T0).applied == 1
+    got = store.get_run(run.id)
+    assert got is not None
+    return got
+
+
+def test_claim_messages_order_limit_and_lease(store: Store) -> None:
+    run = _queue(store, ("m3", T0 + 30), ("m1", T0 + 10), ("m2", T0 + 20), ("later", T0 + DAY))
+    assert store.claim_messages("d", T0, 10, 60) == []
+    claimed = store.claim_messages("d1", T0 + 100, 2, 60)
+    assert [c.message.idempotency_key for c in claimed] == ["m1", "m2"]
+    first = claimed[0]
+    assert first.message.status == "sending" and first.message.id is not None
+    assert first.contact is not None and first.contact.id == "a"
+    assert (first.run_status, first.workflow_version) == (run.status, 1)
+    assert [c.message.idempotency_key for c in store.claim_messages("d2", T0 + 100, 10, 60)] == [
+        "m3"
+    ]
+    assert store.claim_messages("d3", T0 + 160, 10, 60) == []  # leases run to T0+160
+    assert store.claim_messages("d3", T0 + 100, 0, 60) == []
+    stored = store.find_message("m1")
+    assert stored is not None and stored.status == "sending"
+
+
+def test_expired_sending_is_reclaimed(store: Store) -> None:
+    _queue(store, ("m1", T0))
+    [claimed] = store.claim_messages("d1", T0, 10, 60)
+    assert store.next_due_at() is not None  # the run still waits
+    again = store.claim_messages("d2", T0 + 61, 10, 60)
+    assert [c.message.id for c in again] == [claimed.message.id]
+    assert again[0].message.status == "sending"
+
+
+def test_claim_messages_holds_back_contacts_with_unprocessed_replies(store: Store) -> None:
+    _queue(store, ("m1", T0))
+    add_contacts(store, "b")
+    other = enroll_one(store, "b")
+    store.commit_advances("w", [advance(other, messages=[message(other, "mb", due_at=T0)])], T0)
+    store.append_events(
+        [
+            event("sms.received", "a", "reply-1"),
+            event("sms.delivered", "b", "not-a-reply"),
+        ],
+        T0,
+    )
+    claimed = store.claim_messages("d", T0, 10, 60)
+    assert [c.message.idempotency_key for c in claimed] == ["mb"]
+    # the reply is processed: the message may go (if the engine did not cancel it)
+    events = store.claim_events("w", T0, 10, 60)
+    store.complete_events("w", [e.id for e in events], [], [], [], T0 + 1)
+    assert [c.message.idempotency_key for c in store.claim_messages("d", T0 + 1, 10, 60)] == ["m1"]
+
+
+def test_in_doubt_messages_also_wait_for_replies(store: Store) -> None:
+    _queue(store, ("m1", T0))
+    assert len(store.claim_messages("d1", T0, 10, 60)) == 1
+    store.append_events([event("email.received", "a", "r")], T0 + 1)
+    assert store.claim_messages("d2", T0 + 100, 10, 60) == []
+
+
+def test_messages_without_contact_or_run(store: Store) -> None:
+    m = message(None, "webhook-1", channel="webhook", contact_id=None, node=None)
+    add_contacts(store, "a")
+    run = enroll_one(store, "a")
+    store.commit_advances("w", [advance(run, messages=[m])], T0)
+    [claimed] = store.claim_messages("d", T0, 10, 60)
+    assert claimed.contact is None and claimed.run_status is None
+    assert claimed.workflow_version is None
+
+
+def test_update_messages(store: Store) -> None:
+    _queue(store, ("ok", T0), ("retry", T0), ("defer", T0), ("bad", T0), ("quiet", T0))
+    claimed = {
+        c.message.idempotency_key: c.message.id for c in store.claim_messages("d", T0, 10, 60)
+    }
+    assert len(claimed) == 5
+    ids = {k: v for k, v in claimed.items() if v is not None}
+    store.update_messages(
+        "d",
+        [
+            MessageUpdate(ids["ok"], "sent", attempts=1, sent_at=T0 + 1, provider_id="p-1"),
+            MessageUpdate(ids["retry"], "pending", due_at=T0 + 30, attempts=1, error="429"),
+            MessageUpdate(ids["defer"], "deferred", due_at=T0 + 3600, suppressed_reason="quiet"),
+            MessageUpdate(ids["bad"], "failed", attempts=1, error="invalid number"),
+            MessageUpdate(ids["quiet"], "suppressed", suppressed_reason="opted_out"),
+            MessageUpdate(987654, "sent"),  # unknown ids are ignored
+        ],
+        [event("sms.sent", "a", "sent:ok"), event("sms.sent", "a", "sent:ok")],
+        T0 + 1,
+    )
+    ok = store.get_message(ids["ok"])
+    assert ok is not None
+    assert (ok.status, ok.attempts, ok.sent_at, ok.provider_id) == ("sent", 1, T0 + 1, "p-1")
+    retry = store.get_message(ids["retry"])
+    assert retry is not None
+    assert (retry.status, retry.due_at, retry.attempts, retry.error) == (
+        "pending",
+        T0 + 30,
+        1,
+        "429",
+    )
+    bad = store.get_message(ids["bad"])
+    assert bad is not None and bad.status == "failed" and bad.error == "invalid number"
+    quiet = store.get_message(ids["quiet"])
+    assert quiet is not None and quiet.suppressed_reason == "opted_out"
+    assert [e.dedupe_key for e in store.list_events()] == ["sent:ok"]
+    [sent] = store.claim_events("w", T0 + 1, 10, 60)
+    store.complete_events("w", [sent.id], [], [], [], T0 + 1)
+    assert store.next_due_at() == T0 + 30
+    # the leases were released: retried and deferred messages come back when due
+    assert [c.message.idempotency_key for c in store.claim_messages("d", T0 + 30, 10, 60)] == [
+        "retry"
+    ]
+    later = store.claim_messages("d", T0 + 3600, 10, 60)  # "retry" is in doubt again by now
+    assert [c.message.idempotency_key for c in later] == ["retry", "defer"]
+    store.update_messages("d", [], [], T0)
+
+
+def test_facts_never_move_status_backwards(store: Store) -> None:
+    _queue(store, ("m", T0), ("f", T0), ("s", T0))
+    ids = {c.message.idempotency_key: c.message.id for c in store.claim_messages("d", T0, 10, 60)}
+    m, f, s = ids["m"], ids["f"], ids["s"]
+    assert m is not None and f is not None and s is not None
+    store.update_messages(
+        "d",
+        [MessageUpdate(m, "sent", sent_at=T0), MessageUpdate(f, "sent", sent_at=T0)],
+        [],
+        T0,
+    )
+
+    def status(mid: int) -> str:
+        got = store.get_message(mid)
+        assert got is not None
+        return got.status
+
+    store.apply_message_facts([MessageFacts(m, status="delivered", delivered_at=T0 + 1)], T0)
+    store.apply_message_facts(
+        [MessageFacts(m, status="sent"), MessageFacts(m, status="pending")], T0
+    )
+    assert status(m) == "delivered"
+    store.apply_message_facts([MessageFacts(m, status="failed", error="late failure")], T0)
+    got = store.get_message(m)
+    assert got is not None and got.status == "delivered" and got.error is None
+    # *_at are set once
+    store.apply_message_facts(
+        [
+            MessageFacts(m, delivered_at=T0 + 50, opened_at=T0 + 2, clicked_at=T0 + 3),
+            MessageFacts(m, opened_at=T0 + 60, replied_at=T0 + 4),
+        ],
+        T0,
+    )
+    got = store.get_message(m)
+    assert got is not None
+    assert (got.delivered_at, got.opened_at, got.clicked_at, got.replied_at) == (
+        T0 + 1,
+        T0 + 2,
+        T0 + 3,
+        T0 + 4,
+    )
+    # failed replaces sent and is terminal
+    store.apply_message_facts([MessageFacts(f, status="failed", error="carrier")], T0)
+    store.apply_message_facts([MessageFacts(f, status="delivered")], T0)
+    got = store.get_message(f)
+    assert got is not None and got.status == "failed" and got.error == "carrier"
+    # suppressed replaces sending; unknown ids are ignored
+    store.apply_message_facts(
+        [MessageFacts(s, status="suppressed"), MessageFacts(4242, "sent")], T0
+    )
+    assert status(s) == "suppressed"
+    store.apply_message_facts([], T0)
+
+
+def test_facts_in_one_batch_apply_in_order(store: Store) -> None:
+    _queue(store, ("m", T0))
+    [claimed] = store.claim_messages("d", T0, 10, 60)
+    mid = claimed.message.id
+    assert mid is not None
+    store.apply_message_facts(
+        [
+            MessageFacts(mid, status="sent"),
+            MessageFacts(mid, status="delivered"),
+            MessageFacts(mid, status="sent"),
+        ],
+        T0,
+    )
+    got = store.get_message(mid)
+    assert got is not None and got.status == "delivered"
+
+
+def test_message_queries(store: Store) -> None:
+    add_contacts(store, "a", "b")
+    ra, rb = enroll_one(store, "a"), enroll_one(store, "b")
+    ma1 = message(ra, "a1", channel="sms")
+    ma2 = message(ra, "a2", channel="email")
+    ma3 = message(ra, "a3", channel="sms")
+    mb1 = message(rb, "b1", channel="sms")
+    store.commit_advances(
+        "w", [advance(ra, messages=[ma1, ma2, ma3]), advance(rb, messages=[mb1])], T0
+    )
+    assert ma1.id is not None and ma3.id is not None and mb1.id is not None
+    assert [m.idempotency_key for m in store.messages_of_run(ra.id)] == ["a1", "a2", "a3"]
+    assert store.messages_of_run(999) == []
+    assert store.get_message(999) is None
+    assert store.find_message("nope") is None
+
+    assert store.latest_message_to("a", "sms") is None  # nothing sent yet
+    store.claim_messages("d", T0, 10, 60)
+    store.update_messages(
+        "d",
+        [
+            MessageUpdate(ma1.id, "sent", sent_at=T0 + 5),
+            MessageUpdate(ma3.id, "delivered", sent_at=T0 + 3, delivered_at=T0 + 4),
+            MessageUpdate(mb1.id, "failed"),
+        ],
+        [],
+        T0 + 5,
+    )
+    latest = store.latest_message_to("a", "sms")
+    assert latest is not None and latest.idempotency_key == "a1"
+    assert store.latest_message_to("a", "voice") is None
+    assert store.latest_message_to("b", "sms") is None  # failed is not sent
+
+    def keys(**kw: object) -> list[str]:
+        return [m.idempotency_key for m in store.list_messages(MessageFilter(**kw))]  # type: ignore[arg-type]
+
+    assert keys() == ["a1", "a2", "a3", "b1"]
+    assert keys(run_id=ra.id, channel="sms") == ["a1", "a3"]
+    assert keys(contact_id="b") == ["b1"]
+    assert keys(status="sending") == ["a2"]
+    assert keys(limit=2, offset=1) == ["a2", "a3"]
+    assert keys(contact_id="a", status="delivered") == ["a3"]
+
+
+def test_sandbox_ledger_and_duplicates(store: Store) -> None:
+    run = _queue(store, ("k1", T0), ("k2", T0))
+    assert store.sandbox_deliver("k1", "sms", "+1555", "hi", "sb-1", T0) is True
+    assert store.sandbox_deliver("k1", "sms", "+1555", "changed", "sb-2", T0 + 1) is False
+    assert store.sandbox_deliver("k1", "sms", "+1555", "hi", "sb-3", T0 + 2) is False
+    assert store.sandbox_deliver("other", "email", None, None, "sb-4", T0 + 3) is True
+    got = store.sandbox_lookup("k1")
+    assert got is not None
+    assert (got.channel, got.to, got.body, got.provider_id, got.delivered_at, got.duplicates) == (
+        "sms",
+        "+1555",
+        "hi",
+        "sb-1",
+        T0,
+        2,
+    )
+    assert store.sandbox_lookup("missing") is None
+    assert [d.idempotency_key for d in store.sandbox_deliveries()] == ["k1", "other"]
+    by_key = {
+        m.idempotency_key: m.duplicates for m in store.list_messages(MessageFilter(run_id=run.id))
+    }
+    assert by_key == {"k1": 2, "k2": 0}
+
+
+# ---------------------------------------------------------------------------- next_due_at
+def test_next_due_at(store: Store) -> None:
+    assert store.next_due_at() is None
+    add_contacts(store, "a", "b")
+    ra = enroll_one(store, "a", now=T0)
+    assert store.next_due_at() == T0
+    store.commit_advances("w", [advance(ra, wake_at=T0 + 500)], T0)
+    assert store.next_due_at() == T0 + 500
+    rb = enroll_one(store, "b", now=T0 + 1)
+    store.commit_advances(
+        "w",
+        [
+            advance(
+                rb,
+                status="waiting",
+                wake_at=None,
+                waiting_for="x",
+                messages=[message(rb, "m", due_at=T0 + 400)],
+            )
+        ],
+        T0,
+    )
+    assert store.next_due_at() == T0 + 400
+    store.append_events([event("t", "a", "e", at=T0 + 300)], T0)
+    assert store.next_due_at() == T0 + 300
+    store.set_schedules("wf", [Schedule("wf", 1, 0, "* * * * *", "UTC", T0 + 200)])
+    assert store.next_due_at() == T0 + 200
+    store.set_schedules("wf", [])
+    [ev] = store.claim_events("w", T0 + 300, 10, 60)
+    store.complete_events("w", [ev.id], [], [], [], T0 + 300)
+    assert store.next_due_at() == T0 + 400
+    store.claim_messages("d", T0 + 400, 10, 60)  # sending is not due work
+    assert store.next_due_at() == T0 + 500
+    current = store.get_run(ra.id)
+    assert current is not None
+    store.commit_advances("w", [advance(current, status="completed")], T0 + 500)
+    assert store.next_due_at() is None

@@ -1,0 +1,170 @@
+"""Schema versions, migrations and the check that refuses an out-of-date database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from lf_builders import T0, add_contacts, enroll_one, sqlite_url
+
+from leadflow.errors import InvalidInput, SchemaOutOfDate, StoreError
+from leadflow.store import Store, open_store, sqlfiles
+from leadflow.store.memory import MemoryStore
+from leadflow.store.sqlite import SQLiteStore
+
+
+def test_store_is_at_latest_version(store: Store) -> None:
+    assert store.schema_version() == store.latest_schema_version() >= 1
+    store.check_schema()
+    assert store.upgrade() == []  # a second upgrade is a no-op
+
+
+def test_memory_store_starts_empty_and_upgrades() -> None:
+    s = MemoryStore()
+    assert s.schema_version() == 0
+    with pytest.raises(SchemaOutOfDate):
+        s.check_schema()
+    assert s.upgrade() == list(range(1, s.latest_schema_version() + 1))
+    assert s.upgrade() == []
+    s.check_schema()
+
+
+def test_fresh_sqlite_database_is_version_zero_and_refused(tmp_path: Path) -> None:
+    url = sqlite_url(tmp_path / "fresh.db")
+    raw = SQLiteStore(url)  # opening never upgrades
+    assert raw.schema_version() == 0
+    raw.close()
+    with pytest.raises(SchemaOutOfDate) as info:
+        open_store(url)
+    assert "leadflow db upgrade" in info.value.message
+    assert url in info.value.message
+    assert "empty" in info.value.message
+    raw = SQLiteStore(url)
+    assert raw.schema_version() == 0  # refusing changed nothing
+    assert raw.upgrade() == [m.version for m in sqlfiles.migrations("sqlite")]
+    assert raw.upgrade() == []
+    raw.close()
+    opened = open_store(url)
+    assert opened.schema_version() == opened.latest_schema_version()
+    opened.close()
+
+
+def _with_extra_migration(monkeypatch: pytest.MonkeyPatch, sql: str) -> int:
+    """Make SQLiteStore see one more migration after the shipped ones; return its version."""
+    shipped = sqlfiles.migrations("sqlite")
+    version = shipped[-1].version + 1
+    extra = sqlfiles.Migration(version, f"{version:04d}_test.sql", sql)
+    monkeypatch.setattr(SQLiteStore, "_migrations", lambda self: [*shipped, extra])
+    return version
+
+
+def test_older_database_with_data_is_upgraded_keeping_data(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = sqlite_url(tmp_path / "old.db")
+    old = SQLiteStore(url)
+    old.upgrade()
+    add_contacts(old, "c1", "c2")
+    run = enroll_one(old, "c1")
+    old.close()
+    current = sqlfiles.latest_version("sqlite")
+
+    new_version = _with_extra_migration(
+        monkeypatch,
+        "ALTER TABLE contacts ADD COLUMN nickname TEXT;\n"
+        "-- a comment between statements\n"
+        "CREATE TABLE extra (id INTEGER PRIMARY KEY, note TEXT);\n"
+        "UPDATE contacts SET nickname = 'n-' || id;\n",
+    )
+    with pytest.raises(SchemaOutOfDate) as info:
+        open_store(url)
+    assert f"at schema version {current}" in info.value.message
+    assert "leadflow db upgrade" in info.value.message
+
+    s = SQLiteStore(url)
+    assert s.schema_version() == current
+    assert s.upgrade() == [new_version]
+    assert s.upgrade() == []
+    assert s.schema_version() == new_version == s.latest_schema_version()
+    s.check_schema()
+    assert s.count_contacts() == 2
+    assert s.get_run(run.id) == run
+    conn = s._conn
+    assert conn is not None
+    assert sorted(conn.execute("SELECT nickname FROM contacts")) == [("n-c1",), ("n-c2",)]
+    s.close()
+
+
+def test_failing_migration_changes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    url = sqlite_url(tmp_path / "fail.db")
+    s = SQLiteStore(url)
+    s.upgrade()
+    current = s.schema_version()
+    _with_extra_migration(
+        monkeypatch,
+        "CREATE TABLE half_done (x INTEGER);\nINSERT INTO no_such_table VALUES (1);\n",
+    )
+    with pytest.raises(StoreError) as info:
+        s.upgrade()
+    assert info.value.__cause__ is not None
+    assert s.schema_version() == current
+    conn = s._conn
+    assert conn is not None
+    found = conn.execute("SELECT name FROM sqlite_master WHERE name = 'half_done'").fetchall()
+    assert found == []
+    s.close()
+
+
+def test_newer_database_is_refused(tmp_path: Path) -> None:
+    url = sqlite_url(tmp_path / "new.db")
+    s = SQLiteStore(url)
+    s.upgrade()
+    conn = s._conn
+    assert conn is not None
+    conn.execute("INSERT INTO schema_migrations (version, applied_at) VALUES (999, ?)", (T0,))
+    with pytest.raises(SchemaOutOfDate) as info:
+        s.check_schema()
+    assert "newer" in info.value.message
+    s.close()
+
+
+def test_migration_files_ship_in_the_package() -> None:
+    found = sqlfiles.migrations("sqlite")
+    assert found and found[0].name == "0001_init.sql"
+    statements = found[0].statements()
+    assert any(s.startswith("CREATE TABLE runs") for s in statements)
+    assert all(not s.startswith("--") for s in statements)
+
+
+def test_split_statements_handles_triggers_and_comments() -> None:
+    sql = (
+        "-- head\nCREATE TABLE a (x);\n\nCREATE TRIGGER t AFTER INSERT ON a BEGIN\n"
+        "  UPDATE a SET x = 1;\n  UPDATE a SET x = 2;\nEND;\nINSERT INTO a VALUES ('a;b');\n"
+    )
+    parts = sqlfiles.split_statements(sql)
+    assert len(parts) == 3
+    assert parts[1].startswith("CREATE TRIGGER") and parts[1].endswith("END;")
+    assert parts[2] == "INSERT INTO a VALUES ('a;b');"
+
+
+def test_urls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    rel = SQLiteStore("sqlite:///rel/dir/x.db")  # relative, parent folders are made
+    rel.upgrade()
+    rel.close()
+    assert (tmp_path / "rel" / "dir" / "x.db").exists()
+    absolute = open_store(f"sqlite:///{tmp_path / 'rel' / 'dir' / 'x.db'}")
+    assert absolute.schema_version() >= 1
+    absolute.close()
+    with pytest.raises(InvalidInput):
+        open_store("postgres://nowhere/db")
+    with pytest.raises(InvalidInput):
+        SQLiteStore("sqlite://relative.db")
+
+
+def test_closed_store_raises_store_error(tmp_path: Path) -> None:
+    s = SQLiteStore(sqlite_url(tmp_path / "c.db"))
+    s.close()
+    s.close()  # twice is fine
+    with pytest.raises(StoreError):
+        s.schema_version()

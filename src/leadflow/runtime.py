@@ -10,6 +10,7 @@ import random
 import socket
 import uuid
 from dataclasses import dataclass, field
+from importlib.metadata import entry_points
 
 from leadflow.channels.policy import CompliancePolicy
 from leadflow.channels.sandbox import SandboxProvider
@@ -17,7 +18,7 @@ from leadflow.channels.webhook import HttpWebhookProvider
 from leadflow.clock import Clock, RealClock
 from leadflow.engine.advance import Engine
 from leadflow.engine.catalog import Catalog
-from leadflow.engine.handlers import default_registry
+from leadflow.engine.handlers import Registry, default_registry
 from leadflow.engine.ports import DispatchPolicy, Provider
 from leadflow.engine.retry import RetryPolicy
 from leadflow.engine.worker import Worker
@@ -46,6 +47,18 @@ class Runtime:
         self.store.close()
 
 
+ACTIONS_GROUP = "leadflow.actions"
+
+
+def load_actions(registry: Registry) -> None:
+    """Register custom actions that installed packages declare as entry points in the
+    ``leadflow.actions`` group (name = action name, object = a handler or a factory of one)."""
+    for ep in entry_points(group=ACTIONS_GROUP):
+        target = ep.load()
+        handler = target() if isinstance(target, type) else target
+        registry.register_action(ep.name, handler)
+
+
 def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
@@ -65,8 +78,12 @@ def build_runtime(
         base_s=settings.retry_base_s,
         max_delay_s=settings.retry_max_delay_s,
     )
-    policy = CompliancePolicy(default_timezone=settings.default_timezone)
-    engine = Engine(Catalog(store), default_registry(), retry, random.Random(seed), policy)
+    policy = CompliancePolicy(
+        default_timezone=settings.default_timezone, budget_per_day=settings.budget_per_day
+    )
+    registry = default_registry()
+    load_actions(registry)
+    engine = Engine(Catalog(store), registry, retry, random.Random(seed), policy)
     sandbox = SandboxProvider(store)
     providers: dict[str, Provider] = {
         "sms": sandbox,

@@ -23,3 +23,8 @@ class Settings(BaseSettings):
         default=False, description="Let webhook nodes call private / loopback addresses."
     )
     default_timezone: str = "America/New_York"
+    budget_per_day: int = Field(
+        default=10,
+        ge=0,
+        description="Messages per contact per rolling 24 h across all workflows; 0 = no limit.",
+    )

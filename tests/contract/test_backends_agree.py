@@ -47,6 +47,12 @@ def state(store: Store) -> dict[str, Any]:
         "nodes": [store.node_counts(k) for k in KEYS],
         "sandbox": store.sandbox_deliveries(),
         "workflows": store.list_workflows(),
+        "by_contact": store.runs_of_contacts([*CONTACTS, "ghost"]),
+        "open_by_contact": store.runs_of_contacts(CONTACTS, ["active", "waiting", "paused"]),
+        "sent": store.sent_counts_since([*CONTACTS, "ghost"], T0),
+        "sent_sms_late": store.sent_counts_since(CONTACTS, T0 + 500, ["sms"]),
+        "per_key": [store.list_runs(RunFilter(workflow_key=k, limit=10_000)) for k in KEYS],
+        "counts_per_key": [store.count_runs(k) for k in KEYS],
     }
 
 
@@ -155,8 +161,8 @@ class Driver:
         kind = r.choice(
             [
                 "upsert", "enroll", "enroll_all", "claim_commit", "claim_commit", "stale",
-                "events", "complete", "messages", "facts", "patch", "sandbox", "release",
-                "publish",
+                "events", "complete", "complete", "messages", "facts", "patch", "sandbox",
+                "sandbox_many", "release", "publish",
             ]
         )  # fmt: skip
         if kind == "upsert":
@@ -187,8 +193,14 @@ class Driver:
             return kind, lambda s: s.append_events(copy.deepcopy(evs), now)
         if kind == "complete":
             runs = probe.list_runs(RunFilter(limit=10_000))
-            plan = [self.advance_for(run) for run in r.sample(runs, min(len(runs), 2))]
-            reqs = [self.enroll_request() for _ in range(r.randrange(2))]
+            plan = [self.advance_for(run) for run in r.sample(runs, min(len(runs), 3))]
+            for a in plan[1:]:
+                if r.random() < 0.3:  # builds on an advance before it in the batch
+                    a.run_id, a.seq = plan[0].run_id, plan[0].seq + 1
+            reqs = [self.enroll_request() for _ in range(r.randrange(3))]
+            # which claimed event (by position) each advance / enrollment belongs to, if any
+            adv_events = [r.choice([None, 0, 0, 1, 2]) for _ in plan]
+            req_events = [r.choice([None, 0, 1, 2]) for _ in reqs]
             facts = [
                 MessageFacts(r.randrange(1, 30), status=r.choice([None, *MSG_STATUSES]))
                 for _ in range(r.randrange(3))
@@ -199,18 +211,25 @@ class Driver:
             def complete(s: Store) -> Any:
                 claimed = s.claim_events(owner, now, climit, 30)
                 advances = copy.deepcopy(plan)
-                for i, a in enumerate(advances):
-                    if claimed:
-                        a.event_id = claimed[i % len(claimed)].id
+                enrollments = copy.deepcopy(reqs)
+                for a, j in zip(advances, adv_events, strict=True):
+                    if claimed and j is not None:
+                        a.event_id = claimed[j % len(claimed)].id
+                for q, j in zip(enrollments, req_events, strict=True):
+                    if claimed and j is not None:
+                        q.event_id = claimed[j % len(claimed)].id
                 result = s.complete_events(
-                    owner, [e.id for e in claimed], advances, copy.deepcopy(reqs), facts, now
+                    owner, [e.id for e in claimed], advances, enrollments, facts, now
                 )
-                return claimed, result
+                ids = [[m.id for m in a.messages] + [x.id for x in a.steps] for a in advances]
+                return claimed, result, ids
 
             return kind, complete
         if kind == "messages":
             limit = r.randrange(0, 5)
-            verdicts = [r.choice(MSG_STATUSES) for _ in range(5)]
+            # None: no verdict (the dispatcher died): the message stays sending, in doubt
+            verdicts = [r.choice([*MSG_STATUSES, None]) for _ in range(5)]
+            reasons = [r.choice([None, "quiet_hours"]) for _ in range(5)]
             evs = [self.new_event() for _ in range(r.randrange(2))]
 
             def messages(s: Store) -> Any:
@@ -222,8 +241,10 @@ class Driver:
                         due_at=now + 50 if v in ("pending", "deferred") else None,
                         attempts=c.message.attempts + 1,
                         sent_at=now if v in ("sent", "delivered") else None,
+                        suppressed_reason=why,
                     )
-                    for c, v in zip(claimed, verdicts, strict=False)
+                    for c, v, why in zip(claimed, verdicts, reasons, strict=False)
+                    if v is not None
                 ]
                 s.update_messages(owner, updates, copy.deepcopy(evs), now)
                 return claimed
@@ -250,6 +271,12 @@ class Driver:
         if kind == "sandbox":
             key = self.key("m", 25)
             return kind, lambda s: s.sandbox_deliver(key, "sms", "+1", "b", f"p{now}", now)
+        if kind == "sandbox_many":
+            items = [
+                (self.key("m", 25), r.choice(["sms", "email"]), "+1", "b", f"p{now}-{i}")
+                for i in range(r.randrange(0, 5))
+            ]
+            return kind, lambda s: s.sandbox_deliver_many(items, now)
         if kind == "release":
             ids = [r.randrange(1, 20) for _ in range(3)]
             return kind, lambda s: s.release_runs(owner, ids)

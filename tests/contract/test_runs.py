@@ -535,3 +535,65 @@ def test_threads_sharing_one_store_never_claim_a_run_twice(store: Store) -> None
     every = [rid for ids in claimed for rid in ids]
     assert len(every) == len(set(every)) == 300
     assert store.count_runs() == {"waiting": 300}
+
+
+# ---------------------------------------------------------------------------- many contacts
+def test_runs_of_contacts(store: Store) -> None:
+    add_contacts(store, "a", "b", "c")
+    a1 = enroll_one(store, "a", key="k1")
+    b1 = enroll_one(store, "b", key="k1")
+    a2 = enroll_one(store, "a", key="k2")
+    store.commit_advances("w", [advance(a1, status="paused")], T0)
+    got = store.runs_of_contacts(["b", "a", "c", "ghost", "a"])
+    assert list(got) == ["a", "b"]  # no runs: absent; contact id order
+    assert [r.id for r in got["a"]] == [a1.id, a2.id]  # oldest first
+    assert got["a"][0].status == "paused" and got["a"][0] == store.get_run(a1.id)
+    assert [r.id for r in got["b"]] == [b1.id]
+    assert got == {cid: store.runs_of_contact(cid) for cid in ("a", "b")}
+    live = store.runs_of_contacts(iter(["a", "b"]), ["active", "waiting"])
+    assert {k: [r.id for r in v] for k, v in live.items()} == {"a": [a2.id], "b": [b1.id]}
+    assert store.runs_of_contacts(["a", "b"], ["completed"]) == {}
+    assert store.runs_of_contacts(["a"], []) == {}
+    assert store.runs_of_contacts([]) == {}
+
+
+def test_runs_of_contacts_takes_more_ids_than_sqlite_binds(store: Store) -> None:
+    add_contacts(store, "a", "b")
+    ra, rb = enroll_one(store, "a"), enroll_one(store, "b")
+    many = [f"nobody-{i}" for i in range(40_000)] + ["b", "a"]  # > SQLite's 32,766 variables
+    got = store.runs_of_contacts(many, ["active"])
+    assert {k: [r.id for r in v] for k, v in got.items()} == {"a": [ra.id], "b": [rb.id]}
+
+
+def test_workflow_filters_use_every_run_of_that_key(store: Store) -> None:
+    add_contacts(store, "a", "b", "c")
+    r1 = enroll_one(store, "a", key="k1")
+    enroll_one(store, "b", key="k2")
+    r3 = enroll_one(store, "c", key="k1")
+    store.commit_advances("w", [advance(r1, status="completed")], T0)
+    r4 = enroll_one(store, "a", key="k1", version=2)  # a's second run of k1
+    assert [r.id for r in store.list_runs(RunFilter(workflow_key="k1"))] == [r1.id, r3.id, r4.id]
+    assert [r.id for r in store.list_runs(RunFilter(workflow_key="k1", status="active"))] == [
+        r3.id,
+        r4.id,
+    ]
+    assert [r.id for r in store.list_runs(RunFilter(workflow_key="k1", limit=1, offset=2))] == [
+        r4.id
+    ]
+    assert store.count_runs("k1") == {"active": 2, "completed": 1}
+    assert store.list_runs(RunFilter(workflow_key="none")) == []
+
+
+def test_an_advance_can_move_a_run_to_another_version(store: Store) -> None:
+    add_contacts(store, "c1", "c2")
+    moved = enroll_one(store, "c1")
+    stays = enroll_one(store, "c2")
+    res = store.commit_advances(
+        "migration",
+        [advance(moved, node="renamed", version=2), advance(stays, node="other")],
+        T0 + 1,
+    )
+    assert (res.applied, res.conflicts) == (2, 0)
+    after = store.get_runs([moved.id, stays.id])
+    assert (after[moved.id].version, after[moved.id].node) == (2, "renamed")
+    assert (after[stays.id].version, after[stays.id].node) == (1, "other")  # None keeps it

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
-from lf_builders import T0, add_contacts, enroll_one, sqlite_url
+from lf_builders import T0, add_contacts, advance, enroll_one, event, message, sqlite_url, step
 
 from leadflow.errors import InvalidInput, SchemaOutOfDate, StoreError
 from leadflow.store import Store, open_store, sqlfiles
 from leadflow.store.memory import MemoryStore
+from leadflow.store.records import MessageFilter, MessageUpdate, RunFilter
 from leadflow.store.sqlite import SQLiteStore
 
 
@@ -168,3 +170,61 @@ def test_closed_store_raises_store_error(tmp_path: Path) -> None:
     s.close()  # twice is fine
     with pytest.raises(StoreError):
         s.schema_version()
+
+
+def test_version_1_database_upgrades_to_2_keeping_data(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """0002 is applied to a database made by 0001 alone (as shipped before 0002 existed)."""
+    shipped = sqlfiles.migrations("sqlite")
+    assert [m.name for m in shipped[:2]] == ["0001_init.sql", "0002_due_and_lookup_indexes.sql"]
+    url = sqlite_url(tmp_path / "v1.db")
+    monkeypatch.setattr(SQLiteStore, "_migrations", lambda self: shipped[:1])
+    old = SQLiteStore(url)
+    assert old.upgrade() == [1] and old.schema_version() == 1
+    add_contacts(old, "c1", "c2")
+    run = enroll_one(old, "c1")
+    msg = message(run, "m1")
+    old.commit_advances("w", [advance(run, steps=[step(run)], messages=[msg])], T0)
+    assert msg.id is not None
+    old.claim_messages("d", T0, 10, 60)
+    old.update_messages("d", [MessageUpdate(msg.id, "sent", sent_at=T0 + 1)], [], T0 + 1)
+    old.append_events([event("t", "c2", "e1", at=T0 + 5)], T0)
+    old.sandbox_deliver("m1", "sms", "+1", "hi", "sb-1", T0)
+    old.set_meta("k", "v")
+
+    def everything(s: Store) -> dict[str, Any]:
+        return {
+            "contacts": s.list_contacts(),
+            "runs": s.list_runs(RunFilter()),
+            "steps": s.all_steps(),
+            "messages": s.list_messages(MessageFilter()),
+            "events": s.list_events(),
+            "sandbox": s.sandbox_deliveries(),
+            "meta": s.get_meta("k"),
+            "next": s.next_due_at(),
+        }
+
+    before = everything(old)
+    old.close()
+
+    monkeypatch.setattr(SQLiteStore, "_migrations", lambda self: shipped[:2])
+    s = SQLiteStore(url)
+    assert s.schema_version() == 1
+    with pytest.raises(SchemaOutOfDate):
+        s.check_schema()
+    assert s.upgrade() == [2]
+    assert s.schema_version() == 2 == s.latest_schema_version()
+    s.check_schema()
+    assert everything(s) == before
+    conn = s._conn
+    assert conn is not None
+    indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert {"runs_workflow", "events_due"} <= indexes
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    # the new queries work on the upgraded data
+    assert s.sent_counts_since(["c1", "c2"], T0) == {"c1": 1, "c2": 0}
+    assert [r.id for r in s.runs_of_contacts(["c1", "c2"])["c1"]] == [run.id]
+    assert s.count_runs("wf") == {"waiting": 1}
+    assert s.upgrade() == []
+    s.close()

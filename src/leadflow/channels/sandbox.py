@@ -9,6 +9,7 @@ invents engagement: opens, clicks and replies come only from a simulation's enga
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 
 from leadflow.engine.ports import SendResult
 from leadflow.store.contract import Store
@@ -31,6 +32,18 @@ class SandboxProvider:
             message.idempotency_key, message.channel, message.to, message.body, pid, now
         )
         return SendResult(provider_id=pid, status="delivered", duplicate=not new)
+
+    def send_many(self, messages: Sequence[Message], now: float) -> list[SendResult]:
+        """A batch in one ledger transaction (the dispatcher uses it when it can)."""
+        items = [
+            (m.idempotency_key, m.channel, m.to, m.body, self.provider_id(m.idempotency_key))
+            for m in messages
+        ]
+        fresh = self.store.sandbox_deliver_many(items, now)
+        return [
+            SendResult(provider_id=item[4], status="delivered", duplicate=not new)
+            for item, new in zip(items, fresh, strict=True)
+        ]
 
     def lookup(self, idempotency_key: str) -> SendResult | None:
         found = self.store.sandbox_lookup(idempotency_key)

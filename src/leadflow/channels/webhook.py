@@ -1,7 +1,9 @@
 """HTTP webhooks out (the ``webhook`` node), guarded against server-side request forgery.
 
-A target whose host resolves to a private, loopback, link-local, multicast, reserved or
-unspecified address is refused unless the settings allow private targets. 5xx answers and
+A target whose host resolves to any address that is not globally routable (private, loopback,
+link-local, shared 100.64/10, reserved, unspecified) or is multicast is refused unless the
+settings allow private targets. (The check resolves the name before the request; a name that
+changes its answer between the check and the connection is not caught.) 5xx answers and
 network errors are retryable; other 4xx answers are not.
 """
 
@@ -20,27 +22,24 @@ from leadflow.store.records import Message
 
 def refused_reason(url: str, allow_private: bool) -> str | None:
     """Why ``url`` may not be called, or None when it may."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(url)
+        host, port = parts.hostname, parts.port
+    except ValueError as exc:
+        return f"webhook url is malformed: {exc}"
+    if parts.scheme not in ("http", "https") or not host:
         return f"webhook url must be http(s) with a host: {url!r}"
     if allow_private:
         return None
     try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
-    except socket.gaierror as exc:
-        return f"cannot resolve {parts.hostname!r}: {exc.strerror}"
+        infos = socket.getaddrinfo(host, port or 443, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError, ValueError) as exc:
+        return f"cannot resolve {host!r}: {getattr(exc, 'strerror', None) or exc}"
     for info in infos:
-        address = ipaddress.ip_address(info[4][0])
-        if (
-            address.is_private
-            or address.is_loopback
-            or address.is_link_local
-            or address.is_multicast
-            or address.is_reserved
-            or address.is_unspecified
-        ):
+        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
+        if not address.is_global or address.is_multicast:
             return (
-                f"webhook target {parts.hostname!r} resolves to non-public address {address}; "
+                f"webhook target {host!r} resolves to non-public address {address}; "
                 "set LEADFLOW_WEBHOOK_ALLOW_PRIVATE=true to allow it"
             )
     return None
@@ -51,7 +50,14 @@ class HttpWebhookProvider:
 
     def __init__(self, *, allow_private: bool = False, timeout_s: float = 10.0) -> None:
         self.allow_private = allow_private
-        self.client = httpx.Client(timeout=timeout_s, follow_redirects=False)
+        self.timeout_s = timeout_s
+        self._client: httpx.Client | None = None
+
+    @property
+    def client(self) -> httpx.Client:
+        if self._client is None:  # built on first use: most processes never call a webhook
+            self._client = httpx.Client(timeout=self.timeout_s, follow_redirects=False)
+        return self._client
 
     def send(self, message: Message, now: float) -> SendResult:
         url = message.to or ""
@@ -78,4 +84,5 @@ class HttpWebhookProvider:
         return None
 
     def close(self) -> None:
-        self.client.close()
+        if self._client is not None:
+            self._client.close()

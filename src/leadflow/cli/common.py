@@ -6,17 +6,20 @@ import json
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from leadflow.errors import NotFound
 from leadflow.runtime import Runtime, build_runtime
 from leadflow.settings import DEFAULT_DB, Settings
 
-console = Console()
-err_console = Console(stderr=True)
+console = Console(soft_wrap=True)
+# Errors are never wrapped: a command to copy must stay on one line.
+err_console = Console(stderr=True, soft_wrap=True)
 
 DbOption = Annotated[
     str,
@@ -31,8 +34,20 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON with stable
 DEFAULT = DEFAULT_DB
 
 
+def require_db(db: str) -> None:
+    """A command other than init/upgrade never creates a database file by accident."""
+    if db.startswith("sqlite:///"):
+        path = Path(db.removeprefix("sqlite:///"))
+        if not path.exists():
+            raise NotFound(
+                f"--db: database file {path} does not exist; create it with "
+                f"`leadflow init --db {db}`"
+            )
+
+
 @contextmanager
 def runtime(db: str, *, check_schema: bool = True, **overrides: Any) -> Iterator[Runtime]:
+    require_db(db)
     settings = Settings(db=db, **overrides)
     rt = build_runtime(settings, check_schema=check_schema)
     try:

@@ -7,7 +7,16 @@ from typing import Annotated, Any
 
 import typer
 
-from leadflow.cli.common import DEFAULT, DbOption, JsonOption, console, fail, print_json, runtime
+from leadflow.cli.common import (
+    DEFAULT,
+    DbOption,
+    JsonOption,
+    console,
+    err_console,
+    fail,
+    print_json,
+    runtime,
+)
 from leadflow.clock import to_iso
 from leadflow.contacts.importer import parse_contacts_csv
 from leadflow.store.records import Contact, NewEvent
@@ -36,9 +45,20 @@ def import_(
         now = rt.clock.now()
         with file.open(newline="", encoding="utf-8-sig") as fh:
             result = parse_contacts_csv(fh, now=now)
-        for row in result.rejected:
-            console.print(f"[red]line {row.line}:[/red] {row.reason}", highlight=False)
+        rejected = [{"line": r.line, "reason": r.reason} for r in result.rejected]
+        if not json_out:
+            for row in result.rejected:
+                err_console.print(f"line {row.line}: {row.reason}", highlight=False, markup=False)
         if result.rejected and not skip_invalid:
+            if json_out:
+                print_json(
+                    {
+                        "inserted": 0,
+                        "updated": 0,
+                        "rejected": len(rejected),
+                        "rejected_rows": rejected,
+                    }
+                )
             raise fail(
                 f"{len(result.rejected)} row(s) rejected, nothing imported "
                 "(fix them, or pass --skip-invalid)"
@@ -56,10 +76,7 @@ def import_(
             )
     summary = {"inserted": inserted, "updated": updated, "rejected": len(result.rejected)}
     if json_out:
-        print_json(
-            summary
-            | {"rejected_rows": [{"line": r.line, "reason": r.reason} for r in result.rejected]}
-        )
+        print_json(summary | {"rejected_rows": rejected})
     else:
         console.print(
             f"imported {inserted} new, {updated} updated, {len(result.rejected)} rejected"

@@ -40,6 +40,8 @@ def status(db: DbOption = DEFAULT, json_out: JsonOption = False) -> None:
         print_json(
             {"db": db, "current": current, "latest": latest, "up_to_date": current == latest}
         )
+        if current != latest:
+            raise typer.Exit(1)
         return
     if current == latest:
         console.print(f"{db}: schema version {current}, up to date")

@@ -11,6 +11,7 @@ import typer
 from leadflow.cli.common import DEFAULT, DbOption, JsonOption, console, print_json, runtime, table
 from leadflow.clock import to_iso
 from leadflow.engine.control import cancel_run, pause_run, resume_run
+from leadflow.engine.migrate import apply_migration, plan_migration
 from leadflow.engine.workflows import enroll as enroll_contacts
 from leadflow.errors import InvalidInput, NotFound
 from leadflow.store.records import RUN_STATUSES, Message, MessageFilter, NewEvent, Run, RunFilter
@@ -33,6 +34,11 @@ def enroll(
     if all_ == bool(contact):
         raise InvalidInput("enroll: give either --all or --contact ID (one or more)")
     with runtime(db) as rt:
+        if contact:
+            known = rt.store.get_contacts(contact)
+            unknown = [c for c in contact if c not in known]
+            if unknown:
+                raise NotFound(f"--contact: no contact with id {', '.join(map(repr, unknown))}")
         out = enroll_contacts(
             rt.store, rt.engine.catalog, key, rt.clock.now(), contact_ids=contact, everyone=all_
         )
@@ -256,3 +262,81 @@ def messages_list(
             for r in rows
         ],
     )
+
+
+def _mapping(pairs: list[str] | None) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for pair in pairs or []:
+        old, sep, new = pair.partition("=")
+        if not sep or not old or not new:
+            raise InvalidInput(f"--map: expected OLD=NEW, got {pair!r}")
+        out[old.strip()] = new.strip()
+    return out
+
+
+@app.command("migrate")
+def migrate(
+    key: Annotated[str, typer.Argument(help="Workflow key.")],
+    to_version: Annotated[int, typer.Option("--to-version", help="Target version.")],
+    db: DbOption = DEFAULT,
+    from_version: Annotated[
+        int | None, typer.Option("--from-version", help="Only runs on this version.")
+    ] = None,
+    map_: Annotated[
+        list[str] | None,
+        typer.Option("--map", help="OLD=NEW node mapping (repeatable); default: same node id."),
+    ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only count who moves where.")] = False,
+    skip_unmapped: Annotated[
+        bool, typer.Option(help="Leave runs whose node has no counterpart where they are.")
+    ] = False,
+    json_out: JsonOption = False,
+) -> None:
+    """Move in-flight runs of a workflow to another version (explicit, with a dry run)."""
+    mapping = _mapping(map_)
+    with runtime(db) as rt:
+        plan = plan_migration(rt.store, rt.engine.catalog, key, to_version, mapping, from_version)
+        result = None
+        if not dry_run:
+            result = apply_migration(
+                rt.store,
+                rt.engine.catalog,
+                plan,
+                rt.clock.now(),
+                skip_unmapped=skip_unmapped,
+                from_version=from_version,
+            )
+    moves = [
+        {
+            "from_version": m.from_version,
+            "from_node": m.from_node,
+            "to_node": m.to_node,
+            "runs": m.runs,
+        }
+        for m in plan.moves
+    ]
+    if json_out:
+        print_json(
+            {
+                "workflow": key,
+                "to_version": to_version,
+                "dry_run": dry_run,
+                "moves": moves,
+                "moved": result.moved if result else 0,
+                "conflicts": result.conflicts if result else 0,
+                "skipped": result.skipped if result else 0,
+            }
+        )
+        return
+    table(
+        f"{key}: runs to version {to_version}" + (" (dry run)" if dry_run else ""),
+        ["from version", "from node", "to node", "runs"],
+        [
+            [m["from_version"], m["from_node"], m["to_node"] or "(unmapped)", m["runs"]]
+            for m in moves
+        ],
+    )
+    if result is not None:
+        console.print(
+            f"moved {result.moved}, conflicts {result.conflicts}, skipped {result.skipped}"
+        )

@@ -39,10 +39,18 @@ def _simulate(
     rt = build_runtime(Settings(db=db), store=store, clock=clock, seed=seed)
     started = time.monotonic()
     try:
-        publish(rt.store, rt.engine.catalog, definition, clock.now())
+        version = publish(rt.store, rt.engine.catalog, definition, clock.now(), rt.engine.registry)
+        wf = rt.engine.catalog.get(version.key, version.version)
+        events = [t.event for t in wf.definition.triggers if t.type == "event" and t.event]
         sim = Simulation(rt, EngagementModel(seed))
         contacts = synthetic_contacts(leads, seed=seed, now=clock.now())
-        sim.add_leads(contacts, arrive_over_days=max(1.0, min(days * 0.6, 20.0)), seed=seed)
+        sim.add_leads(
+            contacts,
+            arrive_over_days=max(1.0, min(days * 0.6, 20.0)),
+            seed=seed,
+            event_type=events[0] if events else "lead.created",
+            enroll_in=None if events else version.key,
+        )
         with Progress(transient=True, console=console) as progress:
             task = progress.add_task(f"simulating {days:g} virtual days", total=days)
             end = clock.now() + days * 86400
@@ -133,8 +141,8 @@ def simulate(
     db: Annotated[str, typer.Option("--db", help="Database for the simulation.")] = "memory://",
     json_out: JsonOption = False,
 ) -> None:
-    """Simulate any workflow with synthetic leads (event-triggered on lead.created, or enrolled
-    on arrival when it has no lead.created trigger)."""
+    """Simulate any workflow with synthetic leads: each lead arrives as the workflow's first
+    trigger event, or is enrolled on arrival when the workflow has no event trigger."""
     if not file.is_file():
         raise InvalidInput(f"FILE: {file} does not exist")
     report, seconds = _simulate(load_file(file), db, leads, days, seed, fresh=False)

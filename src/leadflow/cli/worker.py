@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from leadflow.cli.common import DEFAULT, DbOption, JsonOption, console, print_json
+from leadflow.cli.common import DEFAULT, DbOption, JsonOption, console, print_json, require_db
 from leadflow.clock import VirtualClock, to_iso
 from leadflow.engine.worker import VIRTUAL_NOW
 from leadflow.runtime import build_runtime
@@ -33,15 +33,16 @@ def worker(
     overrides: dict[str, Any] = {"db": db}
     if batch is not None:
         overrides["batch"] = batch
+    require_db(db)
     settings = Settings(**overrides)
-    clock = None
-    if virtual_clock:
-        clock = VirtualClock(time.time())
+    clock = VirtualClock(0.0) if virtual_clock else None
     rt = build_runtime(settings, clock=clock)
-    if virtual_clock:
+    if clock is not None:
+        # Resume at the virtual moment kept in the database (even if it is behind the wall
+        # clock); a database without one starts at the current time.
         saved = rt.store.get_meta(VIRTUAL_NOW)
-        if saved is None:
-            rt.store.set_meta(VIRTUAL_NOW, repr(rt.clock.now()))
+        clock.set(float(saved) if saved is not None else time.time())
+        rt.store.set_meta(VIRTUAL_NOW, repr(clock.now()))
     stop = threading.Event()
 
     def _stop(signum: int, frame: Any) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -20,31 +22,75 @@ from leadflow.cli.common import (
 )
 from leadflow.clock import to_iso
 from leadflow.definitions.io import dump_yaml, load_file
-from leadflow.definitions.models import WorkflowDefinition
+from leadflow.definitions.models import Action, StartWorkflow, WorkflowDefinition
 from leadflow.definitions.schema import workflow_json_schema
 from leadflow.definitions.validation import validate as validate_data
 from leadflow.engine.workflows import publish as publish_definition
 from leadflow.errors import LeadflowError
+from leadflow.runtime import Runtime
 
 app = typer.Typer(help="Workflows: validate, publish, list, show, schema.", no_args_is_help=True)
+
+
+OptionalDb = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        envvar="LEADFLOW_DB",
+        help="Also check against this database: start_workflow targets published, custom "
+        "actions registered.",
+    ),
+]
+
+
+def _against_db(rt: Runtime, definition: WorkflowDefinition) -> tuple[list[str], list[str]]:
+    errors, warnings = [], []
+    actions = rt.engine.registry.actions()
+    for i, node in enumerate(definition.nodes):
+        where = f"nodes[{i}]({node.id})"
+        if (
+            isinstance(node, StartWorkflow)
+            and node.workflow != definition.key
+            and rt.store.get_workflow(node.workflow) is None
+        ):
+            warnings.append(f"{where}.workflow: no workflow {node.workflow!r} is published yet")
+        if isinstance(node, Action) and node.action not in actions:
+            errors.append(
+                f"{where}.action: no custom action registered as {node.action!r}"
+                f" (registered: {', '.join(actions) or 'none'})"
+            )
+    return errors, warnings
 
 
 @app.command("validate")
 def validate(
     files: Annotated[list[Path], typer.Argument(help="YAML or JSON workflow files.")],
+    db: OptionalDb = None,
     json_out: JsonOption = False,
 ) -> None:
     """Check workflow files; exit 1 with every error (path: problem) when any is invalid."""
     results: list[dict[str, Any]] = []
-    for path in files:
-        try:
-            report = validate_data(load_file(path))
-            errors, warnings = report.errors, report.warnings
-        except LeadflowError as exc:
-            errors, warnings = [exc.message], []
-        results.append(
-            {"file": str(path), "ok": not errors, "errors": errors, "warnings": warnings}
-        )
+    with contextlib.ExitStack() as stack:
+        rt = stack.enter_context(runtime(db)) if db else None
+        for path in files:
+            results.append(_check_file(path, rt))
+    _report(results, json_out)
+
+
+def _check_file(path: Path, rt: Runtime | None) -> dict[str, Any]:
+    try:
+        report = validate_data(load_file(path))
+        errors, warnings = list(report.errors), list(report.warnings)
+        if rt is not None and report.definition is not None:
+            more_errors, more_warnings = _against_db(rt, report.definition)
+            errors += more_errors
+            warnings += more_warnings
+    except LeadflowError as exc:
+        errors, warnings = [exc.message], []
+    return {"file": str(path), "ok": not errors, "errors": errors, "warnings": warnings}
+
+
+def _report(results: list[dict[str, Any]], json_out: bool) -> None:
     if json_out:
         print_json(results)
     else:
@@ -70,7 +116,9 @@ def publish(
     """Validate and publish a new immutable version; prints key and version."""
     data = load_file(file)
     with runtime(db) as rt:
-        version = publish_definition(rt.store, rt.engine.catalog, data, rt.clock.now())
+        version = publish_definition(
+            rt.store, rt.engine.catalog, data, rt.clock.now(), rt.engine.registry
+        )
     if json_out:
         print_json({"key": version.key, "version": version.version})
     else:
@@ -125,15 +173,21 @@ def show(
         raise LeadflowError(
             f"workflow {key!r}" + (f" version {version}" if version else "") + " not found"
         )
-    console.print(f"# {found.key} version {found.version}", highlight=False, markup=False)
-    console.print(
-        dump_yaml(WorkflowDefinition.model_validate(found.definition)),
-        highlight=False,
-        markup=False,
-    )
+    # Plain text, never wrapped: the output is meant to be redirected into a file.
+    sys.stdout.write(f"# {found.key} version {found.version}\n")
+    sys.stdout.write(dump_yaml(WorkflowDefinition.model_validate(found.definition)))
 
 
 @app.command("schema")
-def schema() -> None:
+def schema(
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            envvar="LEADFLOW_DB",
+            help="Accepted like every command; the schema does not depend on it.",
+        ),
+    ] = None,
+) -> None:
     """Print the JSON Schema of the workflow language."""
     print(json.dumps(workflow_json_schema(), indent=2))

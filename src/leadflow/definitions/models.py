@@ -129,6 +129,14 @@ class Webhook(_Node):
     body: str | None = Field(default=None, description="Jinja2 template of the request body.")
 
 
+class Action(_Node):
+    """A custom action registered by the operator's code (``Registry.register_action``)."""
+
+    kind: Literal["action"]
+    action: str = Field(min_length=1, description="Name the action was registered under.")
+    params: dict[str, Any] = Field(default_factory=dict, description="Passed to the action.")
+
+
 class Exit(_Node):
     kind: Literal["exit"]
     reason: str = "exit"
@@ -151,6 +159,7 @@ Node = Annotated[
     | UpdateContact
     | StartWorkflow
     | Webhook
+    | Action
     | Exit
     | Goal,
     Field(discriminator="kind"),
@@ -168,6 +177,7 @@ NODE_KINDS: tuple[str, ...] = (
     "update_contact",
     "start_workflow",
     "webhook",
+    "action",
     "exit",
     "goal",
 )

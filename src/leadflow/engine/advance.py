@@ -7,13 +7,14 @@ commits atomically with everything the steps produced.
 
 from __future__ import annotations
 
+import logging
 import random
 from dataclasses import dataclass
 from typing import Any
 
 from leadflow.engine.catalog import Catalog
 from leadflow.engine.compiled import CompiledWorkflow
-from leadflow.engine.context import FactsLoader, Finish, Go, Sleep, StepContext
+from leadflow.engine.context import FactsLoader, Finish, Go, MessageLookup, Sleep, StepContext
 from leadflow.engine.handlers import Registry
 from leadflow.engine.ports import SendGate
 from leadflow.engine.retry import RetryPolicy
@@ -29,6 +30,8 @@ from leadflow.store.records import (
     Run,
     Step,
 )
+
+log = logging.getLogger(__name__)
 
 MAX_STEPS_PER_ADVANCE = 200
 
@@ -78,6 +81,7 @@ def advance_run(
     *,
     facts_loader: FactsLoader | None = None,
     event: dict[str, Any] | None = None,
+    message_lookup: MessageLookup | None = None,
 ) -> Advance:
     """Advance ``run`` as far as it can go at ``now``.
 
@@ -108,6 +112,7 @@ def advance_run(
             facts_loader=facts_loader,
             event=event if resuming else None,
             gate=engine.gate,
+            message_lookup=message_lookup,
         )
         if not resuming and _goal_met(adv, ctx, wf, now, node_id, due_at):
             return adv
@@ -117,15 +122,20 @@ def advance_run(
         except StepError as exc:
             _failed(engine, adv, node_id, node.kind, node.on_error, exc, now, due_at)
             return adv
+        except Exception as exc:  # a bug in a (custom) handler: this run retries, others go on
+            log.exception("node %s of run %s raised", node_id, run.id)
+            error = StepError(f"unexpected {type(exc).__name__}: {exc}")
+            _failed(engine, adv, node_id, node.kind, node.on_error, error, now, due_at)
+            return adv
         adv.step_seq += 1
-        adv.attempt = 0
+        attempt, adv.attempt = adv.attempt + 1, 0  # 1-based: the attempt that succeeded
         adv.steps.append(
             Step(
                 run.id,
                 node_id,
                 node.kind,
                 adv.step_seq,
-                0,
+                attempt,
                 result.outcome,
                 now,
                 due_at,
@@ -179,7 +189,7 @@ def _goal_met(
         if goal.when(scope):
             adv.step_seq += 1
             adv.steps.append(
-                Step(adv.run_id, node_id, "goal", adv.step_seq, 0, f"goal:{goal.name}", now, due_at)
+                Step(adv.run_id, node_id, "goal", adv.step_seq, 1, f"goal:{goal.name}", now, due_at)
             )
             end(adv, EXITED, now, goal.name)
             return True

@@ -42,7 +42,15 @@ class Advancer:
                 advances.append(adv)
                 continue
             advances.append(
-                advance_run(self.engine, run, item.contact, wf, now, facts_loader=self._facts)
+                advance_run(
+                    self.engine,
+                    run,
+                    item.contact,
+                    wf,
+                    now,
+                    facts_loader=self._facts,
+                    message_lookup=self.store.find_message,
+                )
             )
         result = self.store.commit_advances(self.owner, advances, now)
         if result.conflicts:

@@ -6,11 +6,13 @@ index when it changed, so a worker sees a workflow published by another process 
 
 from __future__ import annotations
 
+from leadflow.definitions.models import MESSAGE_KINDS, WaitForEvent
 from leadflow.engine.compiled import CompiledWorkflow, compile_workflow
 from leadflow.errors import NotFound
 from leadflow.store.contract import Store
 
 CATALOG_REV = "catalog_rev"
+_VERDICT_SUFFIXES = frozenset({"sent", "delivered", "failed", "suppressed"})
 
 
 class Catalog:
@@ -19,6 +21,8 @@ class Catalog:
         self._versions: dict[tuple[str, int], CompiledWorkflow] = {}
         self._latest: dict[str, CompiledWorkflow] = {}
         self._by_event: dict[str, list[CompiledWorkflow]] = {}
+        self._interesting: set[str] = set()
+        self._verdicts_awaited = False
         self._rev: str | None = "unloaded"
 
     def get(self, key: str, version: int) -> CompiledWorkflow:
@@ -43,7 +47,9 @@ class Catalog:
         return found
 
     def triggered_by(self, event_type: str) -> list[CompiledWorkflow]:
-        self.refresh()
+        """Latest versions with an event trigger for ``event_type``, as of the last refresh."""
+        if self._rev == "unloaded":
+            self.refresh()
         return self._by_event.get(event_type, [])
 
     def refresh(self, force: bool = False) -> None:
@@ -53,12 +59,39 @@ class Catalog:
         self._rev = rev
         self._latest.clear()
         self._by_event = {}
+        self._interesting = set()
+        self._verdicts_awaited = False
         for record in self._store.list_workflows():
             wf = self.get(record.key, record.version)
             self._latest[record.key] = wf
             for trigger in wf.definition.triggers:
                 if trigger.type == "event" and trigger.event:
                     self._by_event.setdefault(trigger.event, []).append(wf)
+                    self._interesting.add(trigger.event)
+            for version in range(1, record.version + 1):  # runs may be on any version
+                self._note_interests(self.get(record.key, version))
+
+    def _note_interests(self, wf: CompiledWorkflow) -> None:
+        for goal in wf.goals:
+            if goal.event:
+                self._interesting.add(goal.event)
+        for node in wf.nodes.values():
+            if isinstance(node, WaitForEvent):
+                self._interesting.add(node.event)
+            if node.kind in MESSAGE_KINDS and node.on_error:
+                self._verdicts_awaited = True
+
+    def concerns_runs(self, event_type: str) -> bool:
+        """Whether an event of this type can trigger, resume, exit or route any run of any
+        published version (as of the last refresh). Replies always can (stop on reply)."""
+        if self._rev == "unloaded":
+            self.refresh()
+        suffix = event_type.rsplit(".", 1)[-1]
+        return (
+            event_type in self._interesting
+            or suffix == "failed"  # a failed send fails or routes its run
+            or (self._verdicts_awaited and suffix in _VERDICT_SUFFIXES)
+        )
 
     def bump(self) -> None:
         """Tell every process that the set of published workflows changed."""

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from leadflow.engine.ports import SendGate
 
 FactsLoader = Callable[[int], dict[str, dict[str, Any]]]
+MessageLookup = Callable[[str], Message | None]
 
 
 @dataclass(slots=True)
@@ -67,6 +68,7 @@ class StepContext:
     facts_loader: FactsLoader | None = None
     event: dict[str, Any] | None = None  # the event that resumed this node, if any
     gate: SendGate | None = None
+    message_lookup: MessageLookup | None = None
     messages: list[Message] = field(default_factory=list)
     patches: list[ContactPatch] = field(default_factory=list)
     enrollments: list[EnrollRequest] = field(default_factory=list)
@@ -114,12 +116,17 @@ class StepContext:
     def local_zone(self) -> Any:
         return zone(self.local_zone_name(), self.workflow.definition.settings.default_timezone)
 
+    def lookup_message(self, idempotency_key: str) -> Message | None:
+        """The outbox message with this key (None when it cannot be looked up)."""
+        return self.message_lookup(idempotency_key) if self.message_lookup else None
+
     def allowed_at(self, channel: str) -> float:
         """When a message on ``channel`` may leave (``now`` if it may leave now)."""
         if self.gate is None:
             return self.now
-        window = self.workflow.definition.settings.send_window
-        return self.gate.earliest(channel, self.contact, window, self.now)
+        return self.gate.earliest(
+            channel, self.contact, self.workflow.definition.settings, self.now
+        )
 
     # ---------------------------------------------------------------- products
     def idempotency_key(self, node_id: str) -> str:

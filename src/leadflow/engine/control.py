@@ -29,7 +29,7 @@ def _load(store: Store, run_id: int) -> Run:
 def _commit(store: Store, run: Run, adv_status: str, now: float, outcome: str) -> Run:
     adv = new_advance(run)
     adv.step_seq += 1
-    adv.steps.append(Step(run.id, run.node or "", "control", adv.step_seq, 0, outcome, now))
+    adv.steps.append(Step(run.id, run.node or "", "control", adv.step_seq, 1, outcome, now))
     if adv_status == CANCELLED:
         end(adv, CANCELLED, now, "cancelled")
     elif adv_status == PAUSED:

@@ -22,7 +22,6 @@ from leadflow.store.records import (
     DELIVERED,
     MSG_FAILED,
     PENDING,
-    SENDING,
     SENT,
     SUPPRESSED,
     ClaimedMessage,
@@ -33,6 +32,9 @@ from leadflow.store.records import (
 )
 
 log = logging.getLogger(__name__)
+
+DAY = 86400.0
+BUDGET_CHANNELS = ("sms", "email", "voice")
 
 
 class Dispatcher:
@@ -53,29 +55,53 @@ class Dispatcher:
         self.owner = owner
         self.batch = batch
         self.lease_s = lease_s
+        self._sent: dict[str, int] = {}
 
     def dispatch_due(self, now: float) -> int:
         claimed = self.store.claim_messages(self.owner, now, self.batch, self.lease_s)
         if not claimed:
             return 0
         runs = self.store.get_runs({c.message.run_id for c in claimed if c.message.run_id})
+        self._sent = self.store.sent_counts_since(
+            {c.message.contact_id for c in claimed if c.message.contact_id},
+            now - DAY,
+            BUDGET_CHANNELS,
+        )
+        verdicts: dict[int, MessageUpdate] = {}
+        to_send: dict[str, list[Message]] = {}
+        for item in claimed:
+            msg = item.message
+            assert msg.id is not None
+            run = runs.get(msg.run_id) if msg.run_id else None
+            early = self._before_send(item, run, now)
+            if early is not None:
+                verdicts[msg.id] = early
+            else:
+                to_send.setdefault(msg.channel, []).append(msg)
+        for channel, messages in to_send.items():
+            for msg, update in zip(messages, self._send(channel, messages, now), strict=True):
+                assert msg.id is not None
+                verdicts[msg.id] = update
         updates: list[MessageUpdate] = []
         events: list[NewEvent] = []
         for item in claimed:
-            run = runs.get(item.message.run_id) if item.message.run_id else None
-            update = self._one(item, run, now)
+            assert item.message.id is not None
+            update = verdicts[item.message.id]
             updates.append(update)
             events += _events_for(item.message, update, now)
         self.store.update_messages(self.owner, updates, events, now)
         return len(claimed)
 
-    def _one(self, item: ClaimedMessage, run: Run | None, now: float) -> MessageUpdate:
+    def _before_send(
+        self, item: ClaimedMessage, run: Run | None, now: float
+    ) -> MessageUpdate | None:
+        """A verdict reached without sending (reconciled, suppressed, deferred), or None."""
         msg = item.message
         assert msg.id is not None
         provider = self.providers.get(msg.channel)
         if provider is None:
             return MessageUpdate(msg.id, MSG_FAILED, error=f"no provider for {msg.channel}")
-        if item.message.attempts > 0 or msg.status == SENDING:
+        if item.in_doubt:
             known = _lookup(provider, msg.idempotency_key)
             if known is not None:  # sent before a crash: record it, never send again
                 return _sent(msg, known, now)
@@ -86,10 +112,33 @@ class Dispatcher:
             return MessageUpdate(
                 msg.id, DEFERRED, due_at=decision.until, suppressed_reason=decision.reason
             )
+        if msg.contact_id and msg.channel in BUDGET_CHANNELS:  # counts towards the budget now
+            self._sent[msg.contact_id] = self._sent.get(msg.contact_id, 0) + 1
+        return None
+
+    def _send(self, channel: str, messages: list[Message], now: float) -> list[MessageUpdate]:
+        """Send through the channel's provider (in one batch when it can take one)."""
+        provider = self.providers[channel]
+        send_many = getattr(provider, "send_many", None)
+        if send_many is not None and len(messages) > 1:
+            try:
+                results: list[SendResult | Exception] = list(send_many(messages, now))
+            except Exception as exc:  # the batch as a whole failed: each message retries
+                results = [_as_provider_error(exc)] * len(messages)
+        else:
+            results = []
+            for msg in messages:
+                try:
+                    results.append(provider.send(msg, now))
+                except Exception as exc:
+                    results.append(exc)
+        return [self._verdict(msg, res, now) for msg, res in zip(messages, results, strict=True)]
+
+    def _verdict(self, msg: Message, result: SendResult | Exception, now: float) -> MessageUpdate:
+        assert msg.id is not None
         attempts = msg.attempts + 1
-        try:
-            result = provider.send(msg, now)
-        except ProviderError as exc:
+        if isinstance(result, Exception):
+            exc = _as_provider_error(result)
             retry = self.engine.retry.decide(attempts, exc.retryable, self.engine.rng)
             if retry.retry:
                 return MessageUpdate(
@@ -108,18 +157,28 @@ class Dispatcher:
         msg = item.message
         if msg.to is None or msg.to == "":
             return Decision("suppress", reason=f"no_{_address_word(msg.channel)}")
-        window = None
+        settings = None
         if run is not None:
             try:
                 wf = self.engine.catalog.get(run.workflow_key, run.version)
-                window = wf.definition.settings.send_window
+                settings = wf.definition.settings
             except NotFound:
-                window = None
+                settings = None
+        sent = self._sent.get(msg.contact_id, 0) if msg.contact_id else 0
         try:
-            return self.policy.check(msg, item.contact, run, window, now)
+            return self.policy.check(msg, item.contact, run, settings, now, sent)
         except LeadflowError as exc:  # a policy that cannot decide must not let it through
             log.warning("dispatch policy failed for message %s: %s", msg.id, exc.message)
             return Decision("defer", until=now + 60, reason="policy_error")
+
+
+def _as_provider_error(exc: Exception) -> ProviderError:
+    """Provider errors as they are; anything else (a bug, a malformed address) fails that one
+    message for good, with the error's type and text, instead of stalling the batch."""
+    if isinstance(exc, ProviderError):
+        return exc
+    log.warning("provider raised %s: %s", type(exc).__name__, exc)
+    return ProviderError(f"{type(exc).__name__}: {exc}", retryable=False)
 
 
 def _lookup(provider: Provider, key: str) -> SendResult | None:
@@ -146,12 +205,19 @@ def _address_word(channel: str) -> str:
 
 
 def _events_for(msg: Message, update: MessageUpdate, now: float) -> list[NewEvent]:
-    data = {"message_id": msg.id, "run_id": msg.run_id, "node": msg.node, "channel": msg.channel}
+    data = {
+        "message_id": msg.id,
+        "run_id": msg.run_id,
+        "node": msg.node,
+        "channel": msg.channel,
+        "idempotency_key": msg.idempotency_key,
+        "source": "dispatch",
+    }
     key = msg.idempotency_key
     out: list[NewEvent] = []
-    if update.status in (SENT, DELIVERED):
+    if update.status == SENT:
         out.append(NewEvent(f"{msg.channel}.sent", msg.contact_id, data, f"sent:{key}", now))
-    if update.status == DELIVERED:
+    elif update.status == DELIVERED:
         out.append(
             NewEvent(f"{msg.channel}.delivered", msg.contact_id, data, f"delivered:{key}", now)
         )

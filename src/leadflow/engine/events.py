@@ -3,25 +3,31 @@
 For each claimed event, in this order:
 
 1. facts about messages (delivered / opened / clicked / failed, and replies) are recorded;
-2. a ``<channel>.failed`` event for a run's message sends the run down the node's ``on_error``
-   edge, or fails it;
+2. a dispatch verdict (``<channel>.sent|delivered|suppressed|failed``) resumes a send node that
+   waits for it (nodes with ``on_error``); a failure at a node without ``on_error`` fails the
+   live run (only a run of the event's own contact is ever touched);
 3. workflows triggered by the event type enroll the contact (trigger filters and re-entry apply);
 4. each live or paused run of the contact: a goal on this event exits it; else a
    ``wait_for_event`` awaiting it resumes it through ``on_event``; else an inbound reply pauses it
    when its workflow has ``pause_on_reply``.
 
-Everything is committed with the events marked processed in one transaction. Advances carry the
-event id; an advance that loses a race (seq conflict) leaves its event unprocessed, to be
-processed again against the run's new state.
+Everything is committed with the events marked processed in one transaction. Advances and
+enrollments carry the event id; when an advance loses a race (seq conflict) nothing of that event
+is applied and it stays unprocessed, to be processed again against the run's new state. An event
+that cannot be processed at all (malformed data, a bug) is logged and skipped, never blocking the
+others.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypeGuard
 
 from leadflow.engine.advance import Engine, advance_run, end, new_advance
 from leadflow.engine.compiled import CompiledWorkflow
+from leadflow.engine.facts import message_facts
+from leadflow.engine.handlers import AWAITING, VERDICT
 from leadflow.errors import NotFound
 from leadflow.store.contract import Store
 from leadflow.store.records import (
@@ -40,8 +46,12 @@ from leadflow.store.records import (
     Step,
 )
 
+log = logging.getLogger(__name__)
+
 REPLY_EVENTS = {"sms.received": "sms", "email.received": "email", "voice.received": "voice"}
 _FACT_SUFFIXES = ("delivered", "opened", "clicked", "failed")
+_VERDICTS = frozenset({"sent", "delivered", "failed", "suppressed"})
+_CHANNELS = frozenset({"sms", "email", "voice", "webhook"})
 _OPEN_STATUSES = [ACTIVE, WAITING, PAUSED]
 
 
@@ -70,11 +80,26 @@ class EventProcessor:
         events = self.store.claim_events(self.owner, now, self.batch, self.lease_s)
         if not events:
             return 0
-        contacts = self.store.get_contacts({e.contact_id for e in events if e.contact_id})
-        batch = _Batch(self.store)
+        catalog = self.engine.catalog
+        catalog.refresh()
+        relevant = [
+            e
+            for e in events
+            if e.contact_id and (e.type in REPLY_EVENTS or catalog.concerns_runs(e.type))
+        ]
+        contact_ids = {e.contact_id for e in relevant if e.contact_id}
+        contacts = self.store.get_contacts(contact_ids) if contact_ids else {}
+        open_runs = self.store.runs_of_contacts(contact_ids, _OPEN_STATUSES) if contact_ids else {}
+        batch = _Batch(self.store, open_runs)
         for event in events:
+            # An event no workflow listens to only carries facts (contacts is empty for it).
             contact = contacts.get(event.contact_id) if event.contact_id else None
-            self._one(event, contact, now, batch)
+            mark = batch.mark()
+            try:
+                self._one(event, contact, now, batch)
+            except Exception:  # one bad event must not block every other one
+                log.exception("event %s (%s) could not be processed; skipped", event.id, event.type)
+                batch.rollback(mark)
         self.store.complete_events(
             self.owner, [e.id for e in events], batch.advances, batch.enrollments, batch.facts, now
         )
@@ -83,23 +108,23 @@ class EventProcessor:
     # ------------------------------------------------------------------ one event
     def _one(self, event: Event, contact: Contact | None, now: float, batch: _Batch) -> None:
         view = event_view(event)
-        self._facts(event, batch, now)
-        kind = event.type.rsplit(".", 1)[-1]
-        if kind == "failed" and "run_id" in event.data:
-            self._message_failed(event, now, batch)
+        self._facts(event, batch)
         if contact is None:
             return
+        self._verdict(event, contact, view, now, batch)
         scope = {"contact": contact.as_dict(), "event": view, "context": {}, "steps": {}}
         for wf in self.engine.catalog.triggered_by(event.type):
             self._trigger(wf, event, view, scope, contact, batch)
         for run in batch.open_runs(contact.id):
             self._run(run, contact, event, view, now, batch)
 
-    def _facts(self, event: Event, batch: _Batch, now: float) -> None:
+    def _facts(self, event: Event, batch: _Batch) -> None:
         data = event.data
         suffix = event.type.rsplit(".", 1)[-1]
         message_id = data.get("message_id")
-        if suffix in _FACT_SUFFIXES and isinstance(message_id, int):
+        if data.get("source") == "dispatch":
+            return  # the dispatcher recorded this verdict on the message itself
+        if suffix in _FACT_SUFFIXES and _is_id(message_id):
             at = event.occurred_at
             fact = MessageFacts(message_id)
             if suffix == "delivered":
@@ -108,44 +133,55 @@ class EventProcessor:
                 fact.opened_at = at
             elif suffix == "clicked":
                 fact.clicked_at = at
+            else:  # a failure reported later by the provider (a carrier receipt)
+                fact.status = "failed"
+                fact.error = str(data.get("error") or "failed")
             batch.facts.append(fact)
         channel = REPLY_EVENTS.get(event.type)
         if channel and event.contact_id:
-            if not isinstance(message_id, int):
+            if not _is_id(message_id):
                 last = self.store.latest_message_to(event.contact_id, channel)
                 message_id = last.id if last else None
-            if isinstance(message_id, int):
+            if _is_id(message_id):
                 batch.facts.append(MessageFacts(message_id, replied_at=event.occurred_at))
 
-    def _message_failed(self, event: Event, now: float, batch: _Batch) -> None:
-        run = batch.run(int(event.data["run_id"]))
-        if run is None or run.status not in LIVE_STATUSES:
+    def _verdict(
+        self, event: Event, contact: Contact, view: dict[str, Any], now: float, batch: _Batch
+    ) -> None:
+        """A dispatch verdict about one of this contact's runs' messages. A send node waiting for
+        it resumes; a failure at a node without ``on_error`` fails the live run."""
+        channel, _, suffix = event.type.partition(".")
+        run_id = event.data.get("run_id")
+        if suffix not in _VERDICTS or channel not in _CHANNELS or not _is_id(run_id):
+            return
+        run = batch.run(run_id)
+        if run is None or run.contact_id != contact.id:
+            return  # not this contact's run: never touch it
+        node_id = str(event.data.get("node") or "")
+        awaiting = run.context.get(AWAITING)
+        key = event.data.get("idempotency_key")
+        if (
+            run.status == WAITING
+            and run.waiting_for == VERDICT
+            and awaiting is not None
+            and key == awaiting
+        ):
+            wf = self.engine.catalog.get(run.workflow_key, run.version)
+            self._resume(run, contact, wf, event, view, now, batch)
+            return
+        if suffix != "failed" or run.status not in LIVE_STATUSES:
             return
         wf = self.engine.catalog.get(run.workflow_key, run.version)
-        node_id = str(event.data.get("node") or "")
-        node = wf.nodes.get(node_id)
+        if getattr(wf.nodes.get(node_id), "on_error", None):
+            return  # that node already took its verdict; a late failure is only a fact
         adv = new_advance(run)
         adv.event_id = event.id
         adv.step_seq += 1
         error = str(event.data.get("error") or "message failed")
-        on_error = getattr(node, "on_error", None)
         adv.steps.append(
-            Step(
-                run.id,
-                node_id,
-                "dispatch",
-                adv.step_seq,
-                0,
-                "on_error" if on_error else "failed",
-                now,
-                None,
-                error,
-            )
+            Step(run.id, node_id, "dispatch", adv.step_seq, 1, "failed", now, None, error)
         )
-        if on_error:
-            adv.node, adv.status, adv.wake_at, adv.waiting_for = on_error, ACTIVE, now, None
-        else:
-            end(adv, FAILED, now, None, f"{node_id}: {error}")
+        end(adv, FAILED, now, None, f"{node_id}: {error}")
         batch.add(run, adv)
 
     def _trigger(
@@ -173,6 +209,7 @@ class EventProcessor:
                     context={"trigger": view},
                     reentry=reentry.policy,
                     reentry_days=reentry.days,
+                    event_id=event.id,
                 )
             )
             return
@@ -206,7 +243,7 @@ class EventProcessor:
                         run.node or "",
                         "goal",
                         adv.step_seq,
-                        0,
+                        1,
                         f"goal:{goal.name}",
                         now,
                         None,
@@ -219,19 +256,12 @@ class EventProcessor:
                 batch.add(run, adv)
                 return
         if run.status == WAITING and run.waiting_for == event.type:
+            # The time-out wins over an event that happened after it, however late the event is
+            # processed: whichever came first, exactly once.
+            in_time = run.wake_at is None or event.occurred_at <= run.wake_at
             predicate = wf.match_predicates.get(run.node or "")
-            if predicate is None or predicate(scope):
-                adv = advance_run(
-                    self.engine,
-                    run,
-                    replace_contact(contact),
-                    wf,
-                    now,
-                    event=view,
-                    facts_loader=self._facts_loader(),
-                )
-                adv.event_id = event.id
-                batch.add(run, adv)
+            if in_time and (predicate is None or predicate(scope)):
+                self._resume(run, contact, wf, event, view, now, batch)
                 return
         if (
             event.type in REPLY_EVENTS
@@ -248,7 +278,7 @@ class EventProcessor:
                     run.node or "",
                     "pause",
                     adv.step_seq,
-                    0,
+                    1,
                     "paused:reply",
                     now,
                     None,
@@ -259,11 +289,37 @@ class EventProcessor:
             adv.event_id = event.id
             batch.add(run, adv)
 
-    def _facts_loader(self) -> Any:
-        from leadflow.engine.facts import message_facts
+    def _resume(
+        self,
+        run: Run,
+        contact: Contact,
+        wf: CompiledWorkflow,
+        event: Event,
+        view: dict[str, Any],
+        now: float,
+        batch: _Batch,
+    ) -> None:
+        """Wake a run sleeping at its node with ``event`` and advance it as far as it goes."""
+        adv = advance_run(
+            self.engine,
+            run,
+            replace_contact(contact),
+            wf,
+            now,
+            event=view,
+            facts_loader=self._facts_loader(),
+            message_lookup=self.store.find_message,
+        )
+        adv.event_id = event.id
+        batch.add(run, adv)
 
+    def _facts_loader(self) -> Any:
         store = self.store
         return lambda run_id: message_facts(store.messages_of_run(run_id))
+
+
+def _is_id(value: Any) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def replace_contact(contact: Contact) -> Contact:
@@ -275,22 +331,35 @@ class _Batch:
     """Products of one batch of events, with an overlay of runs already changed in it so a second
     event for the same run builds on the first one's result."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, open_runs: dict[str, list[Run]]) -> None:
         self.store = store
         self.advances: list[Advance] = []
         self.enrollments: list[EnrollRequest] = []
         self.facts: list[MessageFacts] = []
         self._runs: dict[int, Run] = {}
         self._by_contact: dict[str, list[int]] = {}
+        for contact_id, runs in open_runs.items():
+            self._by_contact[contact_id] = [r.id for r in runs]
+            for run in runs:
+                self._runs[run.id] = run
+        self._history: list[tuple[int, Run | None]] = []
+
+    def mark(self) -> tuple[int, int, int, int]:
+        return len(self.advances), len(self.enrollments), len(self.facts), len(self._history)
+
+    def rollback(self, mark: tuple[int, int, int, int]) -> None:
+        """Forget everything added since ``mark`` (an event that could not be processed)."""
+        n_adv, n_enr, n_facts, n_hist = mark
+        del self.advances[n_adv:], self.enrollments[n_enr:], self.facts[n_facts:]
+        while len(self._history) > n_hist:
+            run_id, before = self._history.pop()
+            if before is None:
+                self._runs.pop(run_id, None)
+            else:
+                self._runs[run_id] = before
 
     def open_runs(self, contact_id: str) -> list[Run]:
-        ids = self._by_contact.get(contact_id)
-        if ids is None:
-            found = self.store.runs_of_contact(contact_id, _OPEN_STATUSES)
-            for run in found:
-                self._runs.setdefault(run.id, run)
-            ids = [r.id for r in found]
-            self._by_contact[contact_id] = ids
+        ids = self._by_contact.get(contact_id, [])
         return [r for r in (self._runs[i] for i in ids) if r.status in _OPEN_STATUSES]
 
     def run(self, run_id: int) -> Run | None:
@@ -303,6 +372,7 @@ class _Batch:
 
     def add(self, run: Run, adv: Advance) -> None:
         self.advances.append(adv)
+        self._history.append((run.id, self._runs.get(run.id)))
         self._runs[run.id] = replace(
             run,
             node=adv.node,

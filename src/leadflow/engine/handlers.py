@@ -15,7 +15,13 @@ from leadflow.definitions import models as m
 from leadflow.engine.context import Finish, Go, Result, Sleep, StepContext
 from leadflow.engine.localtime import hhmm, next_time_of_day
 from leadflow.errors import NotFound, PermanentStepError
-from leadflow.store.records import COMPLETED, EXITED, ContactPatch, EnrollRequest
+from leadflow.store.records import (
+    COMPLETED,
+    CONTACT_SCALARS,
+    EXITED,
+    ContactPatch,
+    EnrollRequest,
+)
 
 
 class Handler(Protocol):
@@ -31,20 +37,53 @@ class _Instant:
         return Go(node.next, outcome="resumed")
 
 
+VERDICT = "_verdict"  # waiting_for of a send node that awaits its message's dispatch verdict
+AWAITING = "_awaiting"  # run context: idempotency key of the message the node waits for
+_UNSETTLED = frozenset({"pending", "deferred", "sending"})
+
+
 class _Send:
     """A send node: outside the recipient's send window the run waits here (so the steps after
-    it wait too), then queues the message when the window opens. The dispatcher re-checks."""
+    it wait too), then queues the message when the window opens. The dispatcher re-checks.
+
+    A send node with an ``on_error`` edge also waits here for its message's verdict
+    (``<channel>.sent|delivered|suppressed`` go on to ``next``, ``<channel>.failed`` takes
+    ``on_error``), so a failure can still change the run's path. The verdict is matched by the
+    message's idempotency key; a run woken without it (resumed after a pause, say) reads the
+    message's status instead and never queues it again."""
 
     channel = "sms"
+    gated = True
 
     def enter(self, ctx: StepContext, node: Any) -> Result:
-        allowed = ctx.allowed_at(self.channel)
-        if allowed > ctx.now:
-            return Sleep(allowed, outcome="deferred:quiet_hours", data={"until": allowed})
-        return self.send(ctx, node)
+        if self.gated:
+            allowed = ctx.allowed_at(self.channel)
+            if allowed > ctx.now:
+                return Sleep(allowed, outcome="deferred:quiet_hours", data={"until": allowed})
+        result = self.send(ctx, node)
+        if node.on_error and isinstance(result, Go) and ctx.messages:
+            ctx.context[AWAITING] = ctx.messages[-1].idempotency_key
+            return Sleep(None, waiting_for=VERDICT, outcome=result.outcome, data=result.data)
+        return result
 
     def resume(self, ctx: StepContext, node: Any) -> Result:
-        return self.enter(ctx, node)
+        if ctx.event is not None:
+            verdict = str(ctx.event.get("type", "")).rsplit(".", 1)[-1]
+            return self._settle(ctx, node, verdict, _error_of(ctx.event))
+        awaiting = ctx.context.get(AWAITING)
+        if awaiting is None:  # the send window opened
+            return self.enter(ctx, node)
+        message = ctx.lookup_message(str(awaiting))
+        if message is None or message.status in _UNSETTLED:
+            return Sleep(None, waiting_for=VERDICT, outcome="waiting:verdict")
+        return self._settle(ctx, node, message.status, message.error)
+
+    def _settle(self, ctx: StepContext, node: Any, verdict: str, error: str | None) -> Result:
+        ctx.context.pop(AWAITING, None)
+        ctx.remember(node.id, verdict=verdict)
+        if verdict == "failed":
+            return Go(node.on_error, outcome="failed", data={"error": error})
+        return Go(node.next, outcome=verdict)
 
     def send(self, ctx: StepContext, node: Any) -> Result:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -86,8 +125,16 @@ class VoiceCallHandler(_Send):
         return Go(node.next, outcome="queued")
 
 
-class WebhookHandler(_Instant):
-    def enter(self, ctx: StepContext, node: m.Webhook) -> Result:
+def _error_of(event: dict[str, Any]) -> str | None:
+    data = event.get("data")
+    return str(data.get("error")) if isinstance(data, dict) and data.get("error") else None
+
+
+class WebhookHandler(_Send):
+    channel = "webhook"
+    gated = False
+
+    def send(self, ctx: StepContext, node: m.Webhook) -> Result:
         url = ctx.render(node.url)
         body = ctx.render(node.body) if node.body else None
         payload = {"method": node.method, "headers": dict(node.headers)}
@@ -181,16 +228,7 @@ def _apply_locally(ctx: StepContext, patch: ContactPatch) -> None:
     contact = ctx.contact
     assert contact is not None
     for key, value in patch.set.items():
-        if key in (
-            "first_name",
-            "last_name",
-            "email",
-            "phone",
-            "time_zone",
-            "state",
-            "owner",
-            "stage",
-        ):
+        if key in CONTACT_SCALARS:
             setattr(contact, key, value)
         else:
             contact.fields[key] = value
@@ -230,6 +268,19 @@ class ExitHandler(_Instant):
         return Finish(EXITED, node.reason, outcome=f"exit:{node.reason}")
 
 
+class ActionHandler(_Instant):
+    """The ``action`` node: runs the custom action registered under ``node.action``."""
+
+    def __init__(self, registry: Registry) -> None:
+        self.registry = registry
+
+    def enter(self, ctx: StepContext, node: m.Action) -> Result:
+        return self.registry.action(node.action).enter(ctx, node)
+
+    def resume(self, ctx: StepContext, node: m.Action) -> Result:
+        return self.registry.action(node.action).resume(ctx, node)
+
+
 class GoalHandler(_Instant):
     def enter(self, ctx: StepContext, node: m.Goal) -> Result:
         return Finish(EXITED, node.goal, outcome=f"goal:{node.goal}")
@@ -240,9 +291,23 @@ class Registry:
 
     def __init__(self) -> None:
         self._handlers: dict[str, Handler] = {}
+        self._actions: dict[str, Handler] = {}
 
     def register(self, kind: str, handler: Handler) -> None:
         self._handlers[kind] = handler
+
+    def register_action(self, name: str, handler: Handler) -> None:
+        """A custom action, used by ``action`` nodes with ``action: name``."""
+        self._actions[name] = handler
+
+    def action(self, name: str) -> Handler:
+        try:
+            return self._actions[name]
+        except KeyError:
+            raise PermanentStepError(f"no custom action registered as {name!r}") from None
+
+    def actions(self) -> list[str]:
+        return sorted(self._actions)
 
     def get(self, kind: str) -> Handler:
         try:
@@ -270,9 +335,10 @@ def default_registry() -> Registry:
         ("start_workflow", StartWorkflowHandler()),
         ("exit", ExitHandler()),
         ("goal", GoalHandler()),
+        ("action", ActionHandler(registry)),
     ):
         registry.register(kind, handler)
     return registry
 
 
-__all__ = ["COMPLETED", "Registry", "default_registry", "split_bucket"]
+__all__ = ["COMPLETED", "VERDICT", "Registry", "default_registry", "split_bucket"]

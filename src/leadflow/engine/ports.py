@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-from leadflow.definitions.models import SendWindow
+from leadflow.definitions.models import Settings as WorkflowSettings
 from leadflow.store.records import Contact, Message, Run
 
 
@@ -53,10 +53,13 @@ class DispatchPolicy(Protocol):
         message: Message,
         contact: Contact | None,
         run: Run | None,
-        window: SendWindow | None,
+        settings: WorkflowSettings | None,
         now: float,
+        sent_24h: int = 0,
     ) -> Decision:
-        """``window`` is the workflow's own send window (it can only narrow the legal one)."""
+        """``settings`` are the workflow's (its send window can only narrow the legal one; its
+        default zone applies to contacts without one); ``sent_24h`` is how many messages the
+        contact was sent in the last 24 hours across all workflows and channels."""
         ...
 
 
@@ -65,7 +68,7 @@ class SendGate(Protocol):
     after it wait too) instead of racing ahead of a deferred message."""
 
     def earliest(
-        self, channel: str, contact: Contact | None, window: SendWindow | None, now: float
+        self, channel: str, contact: Contact | None, settings: WorkflowSettings | None, now: float
     ) -> float:
         """``now`` when a message on ``channel`` may leave now, else the next allowed moment."""
         ...

@@ -1,7 +1,8 @@
 """Cron triggers: when a schedule comes due, enroll every contact its filter selects.
 
 Catching up is explicit: a schedule that was missed (no worker ran) fires once, not once per
-missed period, and its next time is computed from now.
+missed period, and its next time is computed from now. Firing is at-least-once (enroll, then move
+the schedule on); re-entry rules make a repeated fire harmless.
 """
 
 from __future__ import annotations
@@ -52,10 +53,11 @@ class Scheduler:
         fired = 0
         for schedule in self.store.due_schedules(now):
             following = next_fire(schedule.cron, schedule.timezone, now)
-            if not self.store.advance_schedule(schedule, following):
-                continue  # another worker fired it
-            fired += 1
+            # Enroll first, then move the schedule on: a crash in between fires again, and the
+            # re-entry policy keeps a contact from being enrolled twice by the same fire.
             self._enroll(schedule, now)
+            if self.store.advance_schedule(schedule, following):
+                fired += 1
         return fired
 
     def _enroll(self, schedule: Schedule, now: float) -> None:

@@ -54,6 +54,7 @@ class Worker:
         before the next step or message goes out."""
         st = self.stats
         st.ticks += 1
+        self.runtime.engine.catalog.refresh()  # see workflows published by other processes
         n_events = self.events.process_due(now)
         n_runs = self.advancer.advance_due(now)
         n_msgs = self.dispatcher.dispatch_due(now)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from leadflow.clock import VirtualClock
 from leadflow.engine.ports import Provider, SendResult
+from leadflow.engine.workflows import enroll
 from leadflow.runtime import Runtime
 from leadflow.simulate.engagement import EngagementModel
 from leadflow.store.records import Contact, Message, MessageFilter, NewEvent, NodeCount
@@ -77,9 +78,12 @@ class Simulation:
         arrive_over_days: float,
         seed: int,
         event_type: str = "lead.created",
+        enroll_in: str | None = None,
     ) -> None:
         """Store the contacts and schedule one ``event_type`` per lead at a random moment (more
-        often by day than by night) within ``arrive_over_days``."""
+        often by day than by night) within ``arrive_over_days``; with ``enroll_in``, each lead is
+        also enrolled in that workflow when it arrives (for workflows without an event
+        trigger)."""
         now = self.clock.now()
         self.runtime.store.upsert_contacts(contacts, now)
         rng = random.Random(seed)
@@ -92,7 +96,7 @@ class Simulation:
                 NewEvent(
                     event_type,
                     contact.id,
-                    {"source": "simulation"},
+                    {"source": "simulation", "enroll_in": enroll_in},
                     f"sim:{event_type}:{contact.id}",
                     at,
                 )
@@ -116,6 +120,16 @@ class Simulation:
             due.append(heapq.heappop(self._queue)[2])
         if due:
             self.runtime.store.append_events(due, now)
+            for event in due:
+                key = event.data.get("enroll_in")
+                if key and event.contact_id:
+                    enroll(
+                        self.runtime.store,
+                        self.runtime.engine.catalog,
+                        str(key),
+                        now,
+                        contact_ids=[event.contact_id],
+                    )
         return len(due)
 
     def _next(self) -> float | None:

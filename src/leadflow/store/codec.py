@@ -12,7 +12,14 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from leadflow.errors import StoreError
-from leadflow.store.records import Contact, Event, Message, Run, SandboxDelivery, Step
+from leadflow.store.records import (
+    Contact,
+    Event,
+    Message,
+    Run,
+    SandboxDelivery,
+    Step,
+)
 
 
 def _not_json(value: Any) -> Any:
@@ -95,16 +102,6 @@ def loads_opt(text: str | None) -> Any:
 CONTACT_COLS = (
     "id, first_name, last_name, email, phone, time_zone, state, owner, stage, tags, fields, "
     "consent, created_at, updated_at"
-)
-CONTACT_SCALARS = (
-    "first_name",
-    "last_name",
-    "email",
-    "phone",
-    "time_zone",
-    "state",
-    "owner",
-    "stage",
 )
 
 

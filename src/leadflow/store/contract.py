@@ -207,6 +207,16 @@ class Store(abc.ABC):
         """Runs of a contact (optionally only these statuses), oldest first."""
 
     @abc.abstractmethod
+    def runs_of_contacts(
+        self, contact_ids: Iterable[str], statuses: Iterable[str] | None = None
+    ) -> dict[str, list[Run]]:
+        """:meth:`runs_of_contact` for many contacts in one query: contact id -> its runs
+        (optionally only these statuses), each list oldest first (by id). Contacts without a
+        matching run are absent (never an empty list); repeated ids count once; keys come in
+        contact id order. Any number of ids (SQLite passes them as one JSON parameter, so its
+        limit on bound variables never applies)."""
+
+    @abc.abstractmethod
     def list_runs(self, flt: RunFilter) -> list[Run]:
         """Runs matching the filter, by id."""
 
@@ -251,10 +261,25 @@ class Store(abc.ABC):
         now: float,
     ) -> CommitResult:
         """One transaction: apply ``advances`` (as commit_advances, seq-guarded), ``enrollments``
-        (as enroll), message ``facts`` (as apply_message_facts) and mark the events processed
-        -- except an event named by the ``event_id`` of an advance that lost its seq race: it
-        stays unprocessed, with its lease released, to be processed again against the run's new
-        state."""
+        (as enroll), message ``facts`` (as apply_message_facts) and mark ``event_ids`` processed.
+
+        **An event's products are one unit.** The advances sharing an ``event_id`` are applied
+        all or none: when any of them fails its seq guard, nothing of that event is applied --
+        none of its advances (nor their steps, messages, patches, enrollments, events), none of
+        the ``enrollments`` with that ``event_id`` -- and the event stays unprocessed with its
+        lease released, to be processed again against the runs' new state. Advances and
+        enrollments whose ``event_id`` is None are judged alone, as in commit_advances. Facts
+        are idempotent and always applied.
+
+        Units (an event's advances in the order given; an advance without event alone) are tried
+        in the order of their first advance, each against the seqs left by the units applied
+        before it. So a later advance that builds on a withdrawn one (same run, seq + 1) fails
+        too, and its event is retried as well; applied advances are written in that unit order.
+
+        In the result, ``applied`` counts the advances applied; ``conflicts`` /
+        ``conflicted_run_ids`` (in the order given) are every advance not applied, whether it
+        lost its own seq race or was withdrawn with its event (applied + conflicts ==
+        len(advances))."""
 
     @abc.abstractmethod
     def list_events(
@@ -272,14 +297,20 @@ class Store(abc.ABC):
         """Claim messages that are pending/deferred with ``due_at <= now``, or ``sending`` with an
         expired lease (in doubt), skipping messages whose contact has an unprocessed event of a
         reply type (sms.received, email.received, voice.received) so stop-on-reply wins the
-        race; set them ``sending`` and lease them. Ordered by due_at."""
+        race; set them ``sending`` and lease them. Ordered by due_at (then id).
+        ``ClaimedMessage.in_doubt`` is True exactly for the messages that were already
+        ``sending`` before this claim (the provider may have them: reconcile before sending),
+        False for those claimed from pending/deferred."""
 
     @abc.abstractmethod
     def update_messages(
         self, owner: str, updates: Sequence[MessageUpdate], events: Sequence[NewEvent], now: float
     ) -> None:
         """One transaction: apply the verdicts (releasing leases) and append ``events``. The
-        verdict's status is taken as is; its other fields change the message only when set."""
+        verdict's status is taken as is; its other fields change the message only when set --
+        except that a verdict of sent or delivered clears ``suppressed_reason`` (a message that
+        was deferred, e.g. for quiet hours, and then sent was not suppressed). Other verdicts
+        (deferred, suppressed...) record their reason when given."""
 
     @abc.abstractmethod
     def apply_message_facts(self, facts: Sequence[MessageFacts], now: float) -> None:
@@ -299,6 +330,20 @@ class Store(abc.ABC):
         """The contact's most recent sent/delivered message on ``channel``."""
 
     @abc.abstractmethod
+    def sent_count_since(
+        self, contact_id: str, since: float, channels: Iterable[str] | None = None
+    ) -> int:
+        """How many of the contact's messages are sent or delivered with ``sent_at >= since``
+        (optionally only on these channels; an empty list counts nothing)."""
+
+    @abc.abstractmethod
+    def sent_counts_since(
+        self, contact_ids: Iterable[str], since: float, channels: Iterable[str] | None = None
+    ) -> dict[str, int]:
+        """:meth:`sent_count_since` for many contacts in one query: every contact id asked for
+        is a key (0 when nothing counts), in contact id order."""
+
+    @abc.abstractmethod
     def list_messages(self, flt: MessageFilter) -> list[Message]:
         """Messages by id, with ``duplicates`` filled from the sandbox ledger."""
 
@@ -308,8 +353,26 @@ class Store(abc.ABC):
     # ------------------------------------------------------------------ due times
     @abc.abstractmethod
     def next_due_at(self) -> float | None:
-        """The earliest moment any work becomes due: a live run's wake_at, a pending/deferred
-        message's due_at, an unprocessed event's occurred_at, a schedule's next_fire_at."""
+        """The earliest moment any work becomes due (None when nothing ever will), the least of:
+
+        * a live run with a wake_at: its wake_at, or its ``lease_until`` when a lease holds it
+          past its wake_at (``max(wake_at, lease_until)``: the moment it becomes claimable
+          again if its holder never commits);
+        * a pending/deferred message: its due_at; a ``sending`` message: its lease_until (when
+          an in-doubt message becomes reclaimable; ``max(due_at, lease_until)``, due_at if it has
+          no lease);
+        * an unprocessed event: its occurred_at, or its lease_until when leased past it;
+        * a schedule's next_fire_at.
+
+        The value may be in the past (work due now, or a lease that has expired). Work under a
+        lease is claimable only once ``now > lease_until`` (claims need an expired lease), so a
+        caller that sleeps until exactly the returned lease_until may find it still held.
+
+        No ``now`` is needed: ``max(due, lease_until)`` is right whether the lease still holds
+        or has expired. Cost: a few index range reads -- the first entry in due order not held
+        past its due time, then the least lease_until of the held entries due before it. Held
+        entries are work in flight, so this stays O(log n + in-flight), however many runs
+        wait."""
 
     # ------------------------------------------------------------------ sandbox provider ledger
     @abc.abstractmethod
@@ -325,6 +388,16 @@ class Store(abc.ABC):
         """Record a sandbox delivery in its own transaction (as an outside system would). True
         when new; False when the key was delivered before, in which case its ``duplicates``
         counter goes up by one and nothing else changes."""
+
+    @abc.abstractmethod
+    def sandbox_deliver_many(
+        self, items: Sequence[tuple[str, str, str | None, str | None, str]], now: float
+    ) -> list[bool]:
+        """Record a batch of sandbox deliveries in ONE transaction (an outside system receiving a
+        batch). Items are ``(idempotency_key, channel, to, body, provider_id)``; per item, True
+        when new, False when the key was delivered before -- by an earlier call or earlier in
+        this one -- in which case its ``duplicates`` goes up by one and nothing else changes.
+        All or nothing: a refused item (e.g. a new key without channel) records none."""
 
     @abc.abstractmethod
     def sandbox_lookup(self, idempotency_key: str) -> SandboxDelivery | None: ...

@@ -72,6 +72,7 @@ from leadflow.store.rules import (
     check_reentry,
     merge_status,
     plan_enrollments,
+    plan_event_advances,
 )
 
 # run row: RUN_COLS order, then lease and heap version
@@ -88,6 +89,7 @@ E_ID, E_TYPE, E_CONTACT, E_DATA, E_KEY, E_OCCURRED, E_CREATED, E_PROCESSED = ran
 E_LOWNER, E_LUNTIL = 8, 9
 
 _REPLIES = frozenset(REPLY_EVENT_TYPES)
+_SENT = frozenset({SENT, DELIVERED})
 _OPEN = frozenset(OPEN_STATUSES)
 
 
@@ -133,6 +135,7 @@ class MemoryStore(Store):
         self._last_run_id = 0
         self._runs_by_contact: dict[str, list[int]] = {}
         self._runs_by_pair: dict[tuple[str, str], list[int]] = {}
+        self._runs_by_key: dict[str, list[int]] = {}  # workflow key -> run ids, in id order
         self._run_heap: list[tuple[float, int, int]] = []
         self._steps: list[tuple[Any, ...]] = []  # step id = index + 1
         self._steps_by_run: dict[int, list[int]] = {}
@@ -368,6 +371,7 @@ class MemoryStore(Store):
             self._runs[rid] = row
             self._runs_by_contact.setdefault(req.contact_id, []).append(rid)
             self._runs_by_pair.setdefault((req.contact_id, req.workflow_key), []).append(rid)
+            self._runs_by_key.setdefault(req.workflow_key, []).append(rid)
             self._index_run(row)
             out.run_ids.append(rid)
         return out
@@ -437,7 +441,7 @@ class MemoryStore(Store):
     def commit_advances(self, owner: str, advances: Sequence[Advance], now: float) -> CommitResult:
         ids = _Id()
         with self._lock:
-            result, _ = self._commit(advances, [], [], [], now, ids)
+            result = self._commit(advances, [], [], [], set(), now, ids)
         ids.assign()
         return result
 
@@ -480,19 +484,24 @@ class MemoryStore(Store):
             [self._encode_event(e) for e in a.events],
         )
 
+    def _seq_of(self, run_id: int) -> int | None:
+        row = self._runs.get(run_id)
+        return None if row is None else int(row[R_SEQ])
+
     def _commit(
         self,
         advances: Sequence[Advance],
         enrollments: Sequence[EnrollRequest],
         facts: Sequence[MessageFacts],
         event_ids: Sequence[int],
+        retry_events: set[int],
         now: float,
         ids: _Id,
-    ) -> tuple[CommitResult, set[int]]:
-        """The whole of commit_advances / complete_events: check everything, then apply."""
+    ) -> CommitResult:
+        """The whole of commit_advances / complete_events: check everything, then apply. Events
+        in ``retry_events`` stay unprocessed (their leases are released)."""
         # ---- check and encode (may raise; nothing changed yet)
         result = CommitResult()
-        retry_events: set[int] = set()
         seqs: dict[int, int] = {}
         prepared: list[_Prepared] = []
         for a in advances:
@@ -503,8 +512,6 @@ class MemoryStore(Store):
             if current != a.seq:
                 result.conflicts += 1
                 result.conflicted_run_ids.append(a.run_id)
-                if a.event_id is not None:
-                    retry_events.add(a.event_id)
                 continue
             seqs[a.run_id] = a.seq + 1
             prepared.append(self._prepare(a))
@@ -524,6 +531,8 @@ class MemoryStore(Store):
             ended = a.status in ENDED_STATUSES
             row[R_NODE] = a.node
             row[R_STATUS] = a.status
+            if a.version is not None:
+                row[R_VERSION] = a.version
             row[R_WAKE] = None if ended else a.wake_at
             row[R_CTX] = p.context
             row[R_STEP_SEQ] = a.step_seq
@@ -559,7 +568,7 @@ class MemoryStore(Store):
             erow[E_LOWNER] = erow[E_LUNTIL] = None
             if event_id not in retry_events:
                 self._mark_processed(erow, now)
-        return result, retry_events
+        return result
 
     def release_runs(self, owner: str, run_ids: Sequence[int]) -> None:
         with self._lock:
@@ -588,12 +597,30 @@ class MemoryStore(Store):
             rows = (self._runs[i] for i in self._runs_by_contact.get(contact_id, ()))
             return [run_from_row(r) for r in rows if wanted is None or r[R_STATUS] in wanted]
 
+    def runs_of_contacts(
+        self, contact_ids: Iterable[str], statuses: Iterable[str] | None = None
+    ) -> dict[str, list[Run]]:
+        wanted = None if statuses is None else frozenset(statuses)
+        out: dict[str, list[Run]] = {}
+        with self._lock:
+            for cid in sorted(set(contact_ids)):
+                runs = [
+                    run_from_row(r)
+                    for r in (self._runs[i] for i in self._runs_by_contact.get(cid, ()))
+                    if wanted is None or r[R_STATUS] in wanted
+                ]
+                if runs:
+                    out[cid] = runs
+            return out
+
     def list_runs(self, flt: RunFilter) -> list[Run]:
         with self._lock:
             if flt.contact_id is not None:
                 source: Iterable[list[Any]] = (
                     self._runs[i] for i in self._runs_by_contact.get(flt.contact_id, ())
                 )
+            elif flt.workflow_key is not None:
+                source = (self._runs[i] for i in self._runs_by_key.get(flt.workflow_key, ()))
             else:
                 source = self._runs.values()  # ids are inserted in order
             rows = [
@@ -607,9 +634,12 @@ class MemoryStore(Store):
     def count_runs(self, workflow_key: str | None = None) -> dict[str, int]:
         with self._lock:
             out: dict[str, int] = {}
-            for r in self._runs.values():
-                if workflow_key is None or r[R_KEY] == workflow_key:
-                    out[r[R_STATUS]] = out.get(r[R_STATUS], 0) + 1
+            if workflow_key is None:
+                rows: Iterable[list[Any]] = self._runs.values()
+            else:
+                rows = (self._runs[i] for i in self._runs_by_key.get(workflow_key, ()))
+            for r in rows:
+                out[r[R_STATUS]] = out.get(r[R_STATUS], 0) + 1
             return dict(sorted(out.items()))
 
     def run_steps(self, run_id: int) -> list[Step]:
@@ -630,9 +660,7 @@ class MemoryStore(Store):
             replied: dict[tuple[int, str], set[int]] = {}
             exited: dict[tuple[int, str], int] = {}
             current: dict[tuple[int, str], int] = {}
-            for run in self._runs.values():
-                if run[R_KEY] != workflow_key:
-                    continue
+            for run in (self._runs[i] for i in self._runs_by_key.get(workflow_key, ())):
                 rid, version = run[R_ID], run[R_VERSION]
                 for sid in self._steps_by_run.get(rid, ()):
                     entered.setdefault((version, self._steps[sid - 1][1]), set()).add(rid)
@@ -737,11 +765,18 @@ class MemoryStore(Store):
         facts: Sequence[MessageFacts],
         now: float,
     ) -> CommitResult:
+        for req in enrollments:
+            check_reentry(req.reentry, req.reentry_days)
         ids = _Id()
         with self._lock:
-            result, _ = self._commit(advances, enrollments, facts, event_ids, now, ids)
+            plan = plan_event_advances(advances, self._seq_of)
+            retry = plan.retry_events
+            kept = [r for r in enrollments if r.event_id is None or r.event_id not in retry]
+            self._commit(plan.accepted, kept, facts, event_ids, retry, now, ids)
         ids.assign()
-        return result
+        return CommitResult(
+            len(plan.accepted), len(plan.rejected), [a.run_id for a in plan.rejected]
+        )
 
     def list_events(
         self, contact_id: str | None = None, limit: int = 1000, offset: int = 0
@@ -854,6 +889,7 @@ class MemoryStore(Store):
                 if row[M_CONTACT] is not None and row[M_CONTACT] in blocked:
                     continue
                 candidates.append((entry[0], entry[1]))
+            in_doubt: set[int] = set()
             for mid in self._sending:
                 row = self._messages[mid]
                 until = row[M_LUNTIL]
@@ -863,6 +899,7 @@ class MemoryStore(Store):
                     and not (row[M_CONTACT] is not None and row[M_CONTACT] in blocked)
                 ):
                     candidates.append((row[M_DUE], mid))
+                    in_doubt.add(mid)
             candidates.sort()
             chosen = {mid for _, mid in candidates[:limit]}
             for entry in keep:
@@ -883,6 +920,7 @@ class MemoryStore(Store):
                         None if contact is None else contact_from_row(contact),
                         None if run is None else run[R_STATUS],
                         None if run is None else run[R_VERSION],
+                        mid in in_doubt,
                     )
                 )
             return out
@@ -899,13 +937,15 @@ class MemoryStore(Store):
                 if row is None:
                     continue
                 row[M_STATUS] = u.status
+                if u.status in _SENT:
+                    row[M_SUPPRESSED] = None  # sent after all: not suppressed (deferral over)
                 for index, value in (
                     (M_DUE, u.due_at),
                     (M_ATTEMPTS, u.attempts),
                     (M_SENT, u.sent_at),
                     (M_DELIVERED, u.delivered_at),
                     (M_PROVIDER, u.provider_id),
-                    (M_SUPPRESSED, u.suppressed_reason),
+                    (M_SUPPRESSED, None if u.status in _SENT else u.suppressed_reason),
                     (M_ERROR, u.error),
                 ):
                     if value is not None:
@@ -964,6 +1004,31 @@ class MemoryStore(Store):
                     best, best_key = row, key
             return None if best is None else self._message_out(best)
 
+    def sent_count_since(
+        self, contact_id: str, since: float, channels: Iterable[str] | None = None
+    ) -> int:
+        return self.sent_counts_since([contact_id], since, channels).get(contact_id, 0)
+
+    def sent_counts_since(
+        self, contact_ids: Iterable[str], since: float, channels: Iterable[str] | None = None
+    ) -> dict[str, int]:
+        wanted = None if channels is None else frozenset(channels)
+        with self._lock:
+            out: dict[str, int] = {}
+            for cid in sorted(set(contact_ids)):
+                n = 0
+                for mid in self._messages_by_contact.get(cid, ()):
+                    row = self._messages[mid]
+                    if (
+                        row[M_STATUS] in _SENT
+                        and row[M_SENT] is not None
+                        and row[M_SENT] >= since
+                        and (wanted is None or row[M_CHANNEL] in wanted)
+                    ):
+                        n += 1
+                out[cid] = n
+            return out
+
     def list_messages(self, flt: MessageFilter) -> list[Message]:
         with self._lock:
             if flt.run_id is not None:
@@ -996,21 +1061,40 @@ class MemoryStore(Store):
     def next_due_at(self) -> float | None:
         with self._lock:
             found: list[float] = []
+            # runs: in wake_at order, held runs count at their lease_until, up to the first run
+            # that is not held past its wake_at (held runs are work in flight: few)
             heap = self._run_heap
+            popped: list[tuple[float, int, int]] = []
             while heap:
-                row = self._runs.get(heap[0][1])
-                if row is not None and row[R_HVER] == heap[0][2]:
-                    found.append(heap[0][0])
-                    break
-                heapq.heappop(heap)
+                entry = heapq.heappop(heap)
+                row = self._runs.get(entry[1])
+                if row is None or row[R_HVER] != entry[2]:
+                    continue  # stale
+                popped.append(entry)
+                until = row[R_LUNTIL]
+                if until is not None and until > entry[0]:
+                    found.append(until)
+                    continue
+                found.append(entry[0])
+                break
+            for entry in popped:
+                heapq.heappush(heap, entry)
+            # messages: pending/deferred at due_at; sending at its lease expiry
             mheap = self._message_heap
             while mheap:
                 if self._messages[mheap[0][1]][M_HVER] == mheap[0][2]:
                     found.append(mheap[0][0])
                     break
                 heapq.heappop(mheap)
-            if self._unprocessed:
-                found.append(min(self._events[i][E_OCCURRED] for i in self._unprocessed))
+            for mid in self._sending:
+                row = self._messages[mid]
+                until = row[M_LUNTIL]
+                found.append(row[M_DUE] if until is None else max(row[M_DUE], until))
+            # events: at occurred_at, or at the lease expiry while leased past it
+            for eid in self._unprocessed:
+                row = self._events[eid]
+                until = row[E_LUNTIL]
+                found.append(row[E_OCCURRED] if until is None else max(row[E_OCCURRED], until))
             if self._schedules:
                 found.append(min(r[5] for r in self._schedules.values()))
             return min(found) if found else None
@@ -1025,24 +1109,32 @@ class MemoryStore(Store):
         provider_id: str,
         now: float,
     ) -> bool:
-        _require(idempotency_key, "sandbox_deliveries.idempotency_key")
+        item = (idempotency_key, channel, to, body, provider_id)
+        return self.sandbox_deliver_many([item], now)[0]
+
+    def sandbox_deliver_many(
+        self, items: Sequence[tuple[str, str, str | None, str | None, str]], now: float
+    ) -> list[bool]:
+        for item in items:
+            _require(item[0], "sandbox_deliveries.idempotency_key")
         with self._lock:
-            row = self._sandbox.get(idempotency_key)
-            if row is not None:
-                row[6] += 1
-                return False
-            _require(channel, "sandbox_deliveries.channel")
-            _require(provider_id, "sandbox_deliveries.provider_id")
-            self._sandbox[idempotency_key] = [
-                idempotency_key,
-                channel,
-                to,
-                body,
-                provider_id,
-                now,
-                0,
-            ]
-            return True
+            # plan and check first (a refused batch changes nothing), then apply
+            out: list[bool] = []
+            new: dict[str, list[Any]] = {}
+            again: list[str] = []
+            for key, channel, to, body, provider_id in items:
+                if key in self._sandbox or key in new:
+                    out.append(False)
+                    again.append(key)
+                    continue
+                _require(channel, "sandbox_deliveries.channel")
+                _require(provider_id, "sandbox_deliveries.provider_id")
+                new[key] = [key, channel, to, body, provider_id, now, 0]
+                out.append(True)
+            self._sandbox.update(new)
+            for key in again:
+                self._sandbox[key][6] += 1
+            return out
 
     def sandbox_lookup(self, idempotency_key: str) -> SandboxDelivery | None:
         with self._lock:

@@ -37,6 +37,19 @@ DUE_MESSAGE_STATUSES = frozenset({PENDING, DEFERRED})
 CHANNELS = ("sms", "email", "voice", "webhook")
 
 
+# Contact attributes stored in their own columns; any other key of a patch goes to ``fields``.
+CONTACT_SCALARS = (
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "time_zone",
+    "state",
+    "owner",
+    "stage",
+)
+
+
 @dataclass(slots=True)
 class Contact:
     """A lead. Template and condition paths use these snake_case names (``contact.first_name``);
@@ -179,6 +192,11 @@ class ClaimedMessage:
     contact: Contact | None
     run_status: str | None
     workflow_version: int | None
+    # True when the message was already ``sending`` before this claim (a previous claim's lease
+    # expired: a crash between the provider call and the commit), so the provider may have it
+    # already and must be asked (reconciled) before it is sent again. False when it was claimed
+    # from pending/deferred.
+    in_doubt: bool = False
 
 
 @dataclass(slots=True)
@@ -239,6 +257,9 @@ class EnrollRequest:
     context: dict[str, Any] = field(default_factory=dict)
     reentry: str = "never"  # never | after | always
     reentry_days: int | None = None
+    # The event whose processing asked for this run (complete_events only): when that event is
+    # retried (one of its advances lost a seq race) the enrollment is dropped with it.
+    event_id: int | None = None
 
 
 @dataclass(slots=True)
@@ -273,6 +294,7 @@ class Advance:
     enrollments: list[EnrollRequest] = field(default_factory=list)
     events: list[NewEvent] = field(default_factory=list)
     event_id: int | None = None  # the event that caused this advance (event processing only)
+    version: int | None = None  # a new workflow version for the run (migration); None = same
 
 
 @dataclass(slots=True)

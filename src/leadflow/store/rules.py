@@ -6,9 +6,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from leadflow.errors import InvalidInput, StoreError
-from leadflow.store.codec import CONTACT_SCALARS
 from leadflow.store.records import (
     ACTIVE,
+    CONTACT_SCALARS,
     DEFERRED,
     DELIVERED,
     MESSAGE_STATUSES,
@@ -19,6 +19,7 @@ from leadflow.store.records import (
     SENT,
     SUPPRESSED,
     WAITING,
+    Advance,
     Contact,
     ContactPatch,
     EnrollRequest,
@@ -97,6 +98,69 @@ def plan_enrollments(
     return accepted, skipped
 
 
+# ---------------------------------------------------------------------------- event units
+@dataclass(slots=True)
+class EventPlan:
+    """Which advances of a ``complete_events`` batch are applied."""
+
+    accepted: list[Advance]  # in the order they are applied (seq-consistent)
+    rejected: list[Advance]  # in the order given: lost a seq race, or withdrawn with their event
+    retry_events: set[int]  # events with a rejected advance: nothing of them is applied
+
+
+def plan_event_advances(
+    advances: Sequence[Advance], seq_of: Callable[[int], int | None]
+) -> EventPlan:
+    """Treat the advances of one event as one unit: all applied or none.
+
+    Units are the advances sharing an ``event_id`` (in the order given), and each advance without
+    one on its own; they are tried in the order of their first advance, each against the seqs left
+    by the units accepted before it (``seq_of`` gives a run's stored seq, None if unknown). A unit
+    is accepted only if every one of its advances passes the seq guard; a rejected unit changes
+    no seq, so a later advance that builds on it (seq + 1) is rejected too, and so is its event.
+    """
+    units: list[list[int]] = []
+    by_event: dict[int, list[int]] = {}
+    for i, a in enumerate(advances):
+        if a.event_id is None:
+            units.append([i])
+            continue
+        unit = by_event.get(a.event_id)
+        if unit is None:
+            unit = by_event[a.event_id] = []
+            units.append(unit)
+        unit.append(i)
+    seqs: dict[int, int | None] = {}
+    accepted: list[Advance] = []
+    rejected: set[int] = set()
+    retry: set[int] = set()
+    for unit in units:
+        trial: dict[int, int] = {}
+        ok = True
+        for i in unit:
+            a = advances[i]
+            rid = a.run_id
+            if rid in trial:
+                current: int | None = trial[rid]
+            elif rid in seqs:
+                current = seqs[rid]
+            else:
+                current = seqs[rid] = seq_of(rid)
+            if current != a.seq:
+                ok = False
+                break
+            trial[rid] = a.seq + 1
+        if ok:
+            seqs.update(trial)
+            accepted += [advances[i] for i in unit]
+            continue
+        rejected.update(unit)
+        event_id = advances[unit[0]].event_id
+        if event_id is not None:
+            retry.add(event_id)
+    return EventPlan(accepted, [a for i, a in enumerate(advances) if i in rejected], retry)
+
+
 # ---------------------------------------------------------------------------- contact patches
 def apply_patch(contact: Contact, patch: ContactPatch, now: float) -> None:
     """Apply ``patch`` to ``contact`` in place: known attributes are set (as text), any other
@@ -144,9 +208,11 @@ def merge_status(current: str, new: str | None) -> str:
 
 __all__ = [
     "REPLY_EVENT_TYPES",
+    "EventPlan",
     "RunStats",
     "apply_patch",
     "merge_status",
     "plan_enrollments",
+    "plan_event_advances",
     "reentry_blocks",
 ]

@@ -73,6 +73,7 @@ from leadflow.store.rules import (
     check_reentry,
     merge_status,
     plan_enrollments,
+    plan_event_advances,
     reentry_window_start,
 )
 
@@ -83,11 +84,14 @@ _ENDED = "('completed', 'exited', 'failed', 'cancelled')"
 _QUEUED = "status IN ('pending', 'deferred', 'sending')"  # exactly the messages_due index's WHERE
 _REPLIES = "(" + ", ".join(f"'{t}'" for t in REPLY_EVENT_TYPES) + ")"
 _NOW_SQL = "(julianday('now') - 2440587.5) * 86400.0"
+_SENT = "('sent', 'delivered')"
+_INF = float("inf")
 
 _UPDATE_RUN = (
     "UPDATE runs SET node = ?, status = ?, wake_at = ?, context = ?, step_seq = ?, attempt = ?, "
     "waiting_for = ?, ended_at = ?, exit_reason = ?, error = ?, updated_at = ?, seq = seq + 1, "
-    "lease_owner = NULL, lease_until = NULL WHERE id = ? AND seq = ?"
+    "version = coalesce(?, version), lease_owner = NULL, lease_until = NULL "
+    "WHERE id = ? AND seq = ?"
 )
 _INSERT_STEP = (
     "INSERT INTO steps (id, run_id, node, kind, step_seq, attempt, outcome, started_at, due_at, "
@@ -582,7 +586,7 @@ class SQLiteStore(Store):
             return CommitResult()
         ids: _IdAssignments = []
         with self._write() as conn:
-            result, _ = self._commit(conn, advances, now, ids)
+            result = self._commit(conn, advances, now, ids)
         self._assign(ids)
         return result
 
@@ -592,13 +596,11 @@ class SQLiteStore(Store):
         advances: Sequence[Advance],
         now: float,
         ids: _IdAssignments,
-    ) -> tuple[CommitResult, set[int]]:
-        """Apply advances inside the open transaction; also return the event ids of conflicted
-        advances."""
+    ) -> CommitResult:
+        """Apply advances inside the open transaction, each seq-guarded on its own."""
         result = CommitResult()
-        conflicted_events: set[int] = set()
         if not advances:
-            return result, conflicted_events
+            return result
         seqs: dict[int, int] = dict(
             conn.execute(
                 f"SELECT id, seq FROM runs WHERE id IN {_IN}",
@@ -614,8 +616,6 @@ class SQLiteStore(Store):
             if seqs.get(a.run_id) != a.seq:
                 result.conflicts += 1
                 result.conflicted_run_ids.append(a.run_id)
-                if a.event_id is not None:
-                    conflicted_events.add(a.event_id)
                 continue
             seqs[a.run_id] = a.seq + 1
             applied.append(a)
@@ -636,13 +636,14 @@ class SQLiteStore(Store):
                     a.exit_reason,
                     a.error,
                     now,
+                    a.version,
                     a.run_id,
                     a.seq,
                 )
             )
         result.applied = len(applied)
         if not applied:
-            return result, conflicted_events
+            return result
         for a in applied:
             if a.status not in RUN_STATUSES:
                 raise StoreError(f"run {a.run_id}: unknown status {a.status!r}")
@@ -700,7 +701,7 @@ class SQLiteStore(Store):
             self._enroll(conn, enrollments, now)
         if events:
             self._append_events(conn, events, now)
-        return result, conflicted_events
+        return result
 
     def _insert_messages(
         self, conn: sqlite3.Connection, messages: Sequence[Message], ids: _IdAssignments
@@ -764,6 +765,29 @@ class SQLiteStore(Store):
                     (contact_id, dumps(list(statuses))),
                 ).fetchall()
         return [run_from_row(r) for r in rows]
+
+    def runs_of_contacts(
+        self, contact_ids: Iterable[str], statuses: Iterable[str] | None = None
+    ) -> dict[str, list[Run]]:
+        wanted = sorted(set(contact_ids))
+        if not wanted:
+            return {}
+        # One statement whatever the number of contacts: the ids travel as one JSON parameter
+        # (json_each), so SQLite's limit on bound variables never applies.
+        sql = f"SELECT {RUN_COLS} FROM runs WHERE contact_id IN {_IN}"
+        params: tuple[Any, ...] = (dumps(wanted),)
+        if statuses is not None:
+            sql += f" AND status IN {_IN}"
+            params += (dumps(list(statuses)),)
+        with self._read() as conn:
+            rows = conn.execute(sql + " ORDER BY contact_id, id", params).fetchall()
+        out: dict[str, list[Run]] = {}
+        for r in rows:
+            found = out.get(r[3])
+            if found is None:
+                found = out[r[3]] = []
+            found.append(run_from_row(r))
+        return out
 
     def list_runs(self, flt: RunFilter) -> list[Run]:
         where, params = _where(
@@ -898,9 +922,24 @@ class SQLiteStore(Store):
             check_reentry(req.reentry, req.reentry_days)
         ids: _IdAssignments = []
         with self._write() as conn:
-            result, retry = self._commit(conn, advances, now, ids)
-            if enrollments:
-                self._enroll(conn, enrollments, now)
+            seqs: dict[int, int] = {}
+            if advances:
+                seqs = dict(
+                    conn.execute(
+                        f"SELECT id, seq FROM runs WHERE id IN {_IN}",
+                        (dumps([a.run_id for a in advances]),),
+                    ).fetchall()
+                )
+            # the plan replays the seq guards; _commit then applies exactly the accepted advances
+            plan = plan_event_advances(advances, seqs.get)
+            retry = plan.retry_events
+            self._commit(conn, plan.accepted, now, ids)
+            result = CommitResult(
+                len(plan.accepted), len(plan.rejected), [a.run_id for a in plan.rejected]
+            )
+            kept = [r for r in enrollments if r.event_id is None or r.event_id not in retry]
+            if kept:
+                self._enroll(conn, kept, now)
             if facts:
                 self._facts(conn, facts)
             if event_ids:
@@ -944,28 +983,38 @@ class SQLiteStore(Store):
         if limit <= 0:
             return []
         with self._write() as conn:
-            claimed = conn.execute(
-                "UPDATE messages SET status = 'sending', lease_owner = ?, lease_until = ? "
-                f"WHERE id IN (SELECT m.id FROM messages m WHERE m.{_QUEUED} AND m.due_at <= ? "
+            # Pick first (the status before the claim tells what is in doubt), then lease: both
+            # under the write lock, so nobody can claim in between.
+            picked = conn.execute(
+                f"SELECT m.id, m.status FROM messages m WHERE m.{_QUEUED} AND m.due_at <= ? "
                 "AND (m.status <> 'sending' OR m.lease_until IS NULL OR m.lease_until < ?) "
                 "AND (m.contact_id IS NULL OR NOT EXISTS (SELECT 1 FROM events e "
                 "WHERE e.contact_id = m.contact_id AND e.processed_at IS NULL "
-                f"AND e.type IN {_REPLIES})) ORDER BY m.due_at, m.id LIMIT ?) RETURNING id",
-                (owner, now + lease_s, now, now, limit),
+                f"AND e.type IN {_REPLIES})) ORDER BY m.due_at, m.id LIMIT ?",
+                (now, now, limit),
             ).fetchall()
-            if not claimed:
+            if not picked:
                 return []
+            in_doubt = {r[0] for r in picked if r[1] == "sending"}
+            ids = dumps([r[0] for r in picked])
+            conn.execute(
+                "UPDATE messages SET status = 'sending', lease_owner = ?, lease_until = ? "
+                f"WHERE id IN {_IN}",
+                (owner, now + lease_s, ids),
+            )
             rows = conn.execute(
                 f"SELECT {MESSAGE_COLS}, r.status, r.version FROM {MESSAGE_FROM} "
                 f"LEFT JOIN runs r ON r.id = m.run_id WHERE m.id IN {_IN}",
-                (dumps([r[0] for r in claimed]),),
+                (ids,),
             ).fetchall()
             contacts = self._contacts(conn, (r[1] for r in rows))
         rows.sort(key=lambda r: (r[7], r[23]))
         out: list[ClaimedMessage] = []
         for r in rows:
             contact = None if r[1] is None else contacts.get(r[1])
-            out.append(ClaimedMessage(message_from_row(r), contact, r[24], r[25]))
+            out.append(
+                ClaimedMessage(message_from_row(r), contact, r[24], r[25], r[23] in in_doubt)
+            )
         return out
 
     def update_messages(
@@ -980,7 +1029,8 @@ class SQLiteStore(Store):
                 "UPDATE messages SET status = ?, due_at = coalesce(?, due_at), "
                 "attempts = coalesce(?, attempts), sent_at = coalesce(?, sent_at), "
                 "delivered_at = coalesce(?, delivered_at), provider_id = coalesce(?, provider_id), "
-                "suppressed_reason = coalesce(?, suppressed_reason), error = coalesce(?, error), "
+                f"suppressed_reason = CASE WHEN ? IN {_SENT} THEN NULL "
+                "ELSE coalesce(?, suppressed_reason) END, error = coalesce(?, error), "
                 "lease_owner = NULL, lease_until = NULL WHERE id = ?",
                 [
                     (
@@ -990,6 +1040,7 @@ class SQLiteStore(Store):
                         u.sent_at,
                         u.delivered_at,
                         u.provider_id,
+                        u.status,
                         u.suppressed_reason,
                         u.error,
                         u.message_id,
@@ -1054,6 +1105,31 @@ class SQLiteStore(Store):
             (contact_id, channel),
         )
 
+    def sent_count_since(
+        self, contact_id: str, since: float, channels: Iterable[str] | None = None
+    ) -> int:
+        return self.sent_counts_since([contact_id], since, channels).get(contact_id, 0)
+
+    def sent_counts_since(
+        self, contact_ids: Iterable[str], since: float, channels: Iterable[str] | None = None
+    ) -> dict[str, int]:
+        wanted = sorted(set(contact_ids))
+        out = dict.fromkeys(wanted, 0)
+        if not wanted:
+            return out
+        sql = (
+            "SELECT contact_id, count(*) FROM messages "
+            f"WHERE contact_id IN {_IN} AND status IN {_SENT} AND sent_at >= ?"
+        )
+        params: tuple[Any, ...] = (dumps(wanted), since)
+        if channels is not None:
+            sql += f" AND channel IN {_IN}"
+            params += (dumps(list(channels)),)
+        with self._read() as conn:
+            for contact_id, count in conn.execute(sql + " GROUP BY contact_id", params):
+                out[contact_id] = count
+        return out
+
     def list_messages(self, flt: MessageFilter) -> list[Message]:
         where, params = _where(
             ("m.run_id", flt.run_id),
@@ -1078,17 +1154,24 @@ class SQLiteStore(Store):
 
     # ------------------------------------------------------------------ due times
     def next_due_at(self) -> float | None:
-        with self._read() as conn:
-            value: float | None = conn.execute(
-                "SELECT min(t) FROM ("
-                f"SELECT (SELECT wake_at FROM runs WHERE {_LIVE} AND wake_at IS NOT NULL "
-                "ORDER BY wake_at LIMIT 1) AS t "
-                f"UNION ALL SELECT (SELECT due_at FROM messages WHERE {_QUEUED} "
-                "AND status <> 'sending' ORDER BY due_at LIMIT 1) "
-                "UNION ALL SELECT (SELECT min(occurred_at) FROM events WHERE processed_at IS NULL) "
-                "UNION ALL SELECT (SELECT min(next_fire_at) FROM schedules))"
-            ).fetchone()[0]
-        return value
+        # Each queue in two index range reads (see the contract): the first entry, in due order,
+        # whose lease does not hold it past its due time (W), then the least lease_until among
+        # the held entries before W. Held entries are work in flight, so the second read touches
+        # only those, however many runs wait.
+        found: list[float] = []
+        with self._read(snapshot=True) as conn:
+            for first, held in _DUE_QUERIES:
+                row = conn.execute(first).fetchone()
+                unheld: float | None = None if row is None else row[0]
+                if unheld is not None:
+                    found.append(unheld)
+                lease = conn.execute(held, (_INF if unheld is None else unheld,)).fetchone()[0]
+                if lease is not None:
+                    found.append(lease)
+            fire = conn.execute("SELECT min(next_fire_at) FROM schedules").fetchone()[0]
+            if fire is not None:
+                found.append(fire)
+        return min(found) if found else None
 
     # ------------------------------------------------------------------ sandbox ledger
     def sandbox_deliver(
@@ -1100,20 +1183,47 @@ class SQLiteStore(Store):
         provider_id: str,
         now: float,
     ) -> bool:
+        item = (idempotency_key, channel, to, body, provider_id)
+        return self.sandbox_deliver_many([item], now)[0]
+
+    def sandbox_deliver_many(
+        self, items: Sequence[tuple[str, str, str | None, str | None, str]], now: float
+    ) -> list[bool]:
+        if not items:
+            return []
+        for item in items:
+            if item[0] is None:
+                raise StoreError("NOT NULL constraint failed: sandbox_deliveries.idempotency_key")
         with self._write() as conn:
-            cur = conn.execute(
-                f"INSERT INTO sandbox_deliveries ({SANDBOX_COLS}) VALUES (?, ?, ?, ?, ?, ?, 0) "
-                "ON CONFLICT (idempotency_key) DO NOTHING",
-                (idempotency_key, channel, to, body, provider_id, now),
+            seen = {
+                r[0]
+                for r in conn.execute(
+                    "SELECT idempotency_key FROM sandbox_deliveries "
+                    f"WHERE idempotency_key IN {_IN}",
+                    (dumps([item[0] for item in items]),),
+                )
+            }
+            out: list[bool] = []
+            new_rows: list[tuple[Any, ...]] = []
+            again: dict[str, int] = {}
+            for key, channel, to, body, provider_id in items:
+                if key in seen:
+                    out.append(False)
+                    again[key] = again.get(key, 0) + 1
+                    continue
+                seen.add(key)
+                out.append(True)
+                new_rows.append((key, channel, to, body, provider_id, now))
+            conn.executemany(
+                f"INSERT INTO sandbox_deliveries ({SANDBOX_COLS}) VALUES (?, ?, ?, ?, ?, ?, 0)",
+                new_rows,
             )
-            if cur.rowcount == 1:
-                return True
-            conn.execute(
-                "UPDATE sandbox_deliveries SET duplicates = duplicates + 1 "
+            conn.executemany(
+                "UPDATE sandbox_deliveries SET duplicates = duplicates + ? "
                 "WHERE idempotency_key = ?",
-                (idempotency_key,),
+                [(n, key) for key, n in again.items()],
             )
-            return False
+        return out
 
     def sandbox_lookup(self, idempotency_key: str) -> SandboxDelivery | None:
         with self._read() as conn:
@@ -1129,6 +1239,30 @@ class SQLiteStore(Store):
                 f"SELECT {SANDBOX_COLS} FROM sandbox_deliveries ORDER BY rowid"
             ).fetchall()
         return [sandbox_from_row(r) for r in rows]
+
+
+# (first unheld due time, least lease_until of the held entries due before it) per queue. Each
+# WHERE repeats its partial index's condition word for word, so SQLite can use the index.
+_DUE_QUERIES = (
+    (
+        f"SELECT wake_at FROM runs WHERE {_LIVE} AND wake_at IS NOT NULL "
+        "AND (lease_until IS NULL OR lease_until <= wake_at) ORDER BY wake_at LIMIT 1",
+        f"SELECT min(lease_until) FROM runs WHERE {_LIVE} AND wake_at < ? "
+        "AND lease_until > wake_at",
+    ),
+    (
+        f"SELECT due_at FROM messages WHERE {_QUEUED} AND (status <> 'sending' "
+        "OR lease_until IS NULL OR lease_until <= due_at) ORDER BY due_at LIMIT 1",
+        f"SELECT min(lease_until) FROM messages WHERE {_QUEUED} AND due_at < ? "
+        "AND status = 'sending' AND lease_until > due_at",
+    ),
+    (
+        "SELECT occurred_at FROM events WHERE processed_at IS NULL "
+        "AND (lease_until IS NULL OR lease_until <= occurred_at) ORDER BY occurred_at LIMIT 1",
+        "SELECT min(lease_until) FROM events WHERE processed_at IS NULL AND occurred_at < ? "
+        "AND lease_until > occurred_at",
+    ),
+)
 
 
 def _where(*conditions: tuple[str, Any]) -> tuple[str, tuple[Any, ...]]:

@@ -1,0 +1,187 @@
+"""Moving in-flight runs to another version of their workflow: explicit, with a dry run.
+
+Publishing never touches a run in flight (runs are pinned to their version). A migration moves
+the live and paused runs of a workflow to a target version with a node mapping: each run's current
+node maps to ``mapping[node]`` if given, else to the node with the same id in the target version.
+A run whose node maps nowhere blocks the migration (nothing is moved) unless ``skip_unmapped``.
+
+A run keeps its place in time when its new node is of the same kind as the old one (a run two
+hours into a ``wait`` keeps its wake-up time, a ``wait_for_event`` keeps waiting for the same
+type); otherwise it enters the new node fresh, now. Every moved run records a ``migrated`` step,
+and moves are seq-guarded like every other change, so a run that advanced meanwhile is counted as
+a conflict and left where it is.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from leadflow.engine.advance import new_advance
+from leadflow.engine.catalog import Catalog
+from leadflow.engine.compiled import CompiledWorkflow
+from leadflow.errors import InvalidInput
+from leadflow.store.contract import Store
+from leadflow.store.records import ACTIVE, PAUSED, WAITING, Advance, Run, RunFilter, Step
+
+OWNER = "migration"
+_OPEN = (ACTIVE, WAITING, PAUSED)
+PAGE = 5000
+
+
+@dataclass(slots=True)
+class Move:
+    from_version: int
+    from_node: str
+    to_node: str | None  # None: unmapped
+    runs: int
+
+
+@dataclass(slots=True)
+class MigrationPlan:
+    workflow_key: str
+    to_version: int
+    mapping: dict[str, str]
+    moves: list[Move] = field(default_factory=list)
+
+    @property
+    def unmapped(self) -> list[Move]:
+        return [m for m in self.moves if m.to_node is None]
+
+    @property
+    def total(self) -> int:
+        return sum(m.runs for m in self.moves)
+
+
+@dataclass(slots=True)
+class MigrationResult:
+    moved: int = 0
+    conflicts: int = 0
+    skipped: int = 0
+
+
+def _target(wf: CompiledWorkflow, node: str | None, mapping: dict[str, str]) -> str | None:
+    if node is None:
+        return None
+    wanted = mapping.get(node, node)
+    return wanted if wanted in wf.nodes else None
+
+
+def _open_runs(store: Store, key: str, to_version: int, from_version: int | None) -> list[Run]:
+    runs: list[Run] = []
+    for status in _OPEN:
+        offset = 0
+        while True:
+            page = store.list_runs(
+                RunFilter(workflow_key=key, status=status, limit=PAGE, offset=offset)
+            )
+            runs += [
+                r
+                for r in page
+                if r.version != to_version and (from_version is None or r.version == from_version)
+            ]
+            if len(page) < PAGE:
+                break
+            offset += PAGE
+    return runs
+
+
+def plan_migration(
+    store: Store,
+    catalog: Catalog,
+    key: str,
+    to_version: int,
+    mapping: dict[str, str] | None = None,
+    from_version: int | None = None,
+) -> MigrationPlan:
+    """Count who would move where (the dry run); changes nothing."""
+    mapping = dict(mapping or {})
+    target = catalog.get(key, to_version)
+    for new in mapping.values():
+        if new not in target.nodes:
+            raise InvalidInput(f"--map: node {new!r} does not exist in {key} version {to_version}")
+    counts = Counter(
+        (run.version, run.node or "", _target(target, run.node, mapping))
+        for run in _open_runs(store, key, to_version, from_version)
+    )
+    plan = MigrationPlan(key, to_version, mapping)
+    for (version, node, to_node), n in sorted(counts.items(), key=lambda kv: kv[0][:2]):
+        plan.moves.append(Move(version, node, to_node, n))
+    return plan
+
+
+def apply_migration(
+    store: Store,
+    catalog: Catalog,
+    plan: MigrationPlan,
+    now: float,
+    *,
+    skip_unmapped: bool = False,
+    from_version: int | None = None,
+) -> MigrationResult:
+    if plan.unmapped and not skip_unmapped:
+        where = ", ".join(f"v{m.from_version}:{m.from_node} ({m.runs})" for m in plan.unmapped)
+        raise InvalidInput(
+            f"runs at nodes with no counterpart in version {plan.to_version}: {where}; "
+            "map them with --map OLD=NEW or pass --skip-unmapped"
+        )
+    target = catalog.get(plan.workflow_key, plan.to_version)
+    result = MigrationResult()
+    advances: list[Advance] = []
+    for run in _open_runs(store, plan.workflow_key, plan.to_version, from_version):
+        to_node = _target(target, run.node, plan.mapping)
+        if to_node is None:
+            result.skipped += 1
+            continue
+        advances.append(_move(catalog, run, target, to_node, now))
+        if len(advances) >= 500:
+            _commit(store, advances, now, result)
+            advances = []
+    _commit(store, advances, now, result)
+    return result
+
+
+def _commit(store: Store, advances: list[Advance], now: float, result: MigrationResult) -> None:
+    if advances:
+        out = store.commit_advances(OWNER, advances, now)
+        result.moved += out.applied
+        result.conflicts += out.conflicts
+
+
+def _move(
+    catalog: Catalog, run: Run, target: CompiledWorkflow, to_node: str, now: float
+) -> Advance:
+    source = catalog.get(run.workflow_key, run.version)
+    old = source.nodes.get(run.node or "")
+    new = target.nodes[to_node]
+    adv = new_advance(run)
+    adv.version = target.version
+    adv.node = to_node
+    same_kind = old is not None and old.kind == new.kind
+    if not same_kind:
+        if run.status == PAUSED:
+            adv.context["_paused"] = {"status": ACTIVE, "wake_at": now}
+        else:
+            adv.status, adv.wake_at = ACTIVE, now
+        adv.waiting_for = None
+    adv.step_seq += 1
+    adv.steps.append(
+        Step(
+            run.id,
+            to_node,
+            "migrate",
+            adv.step_seq,
+            1,
+            "migrated",
+            now,
+            None,
+            None,
+            {
+                "from_version": run.version,
+                "from_node": run.node,
+                "to_version": target.version,
+                "kept_timing": same_kind,
+            },
+        )
+    )
+    return adv

@@ -9,6 +9,7 @@ again resumes at the same virtual moment.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,6 +25,9 @@ if TYPE_CHECKING:
     from leadflow.runtime import Runtime
 
 VIRTUAL_NOW = "virtual_now"
+MAX_IDLE_STEPS = 3600  # virtual seconds of unclaimable due work before a virtual run gives up
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(slots=True)
@@ -88,6 +92,7 @@ class Worker:
             saved = store.get_meta(VIRTUAL_NOW)
             if saved is not None:
                 clock.set(float(saved))
+        stuck = 0
         while not stop.is_set():
             now = clock.now()
             done = before_tick(now) if before_tick is not None else 0
@@ -104,9 +109,17 @@ class Worker:
                     break
                 clock.set(max(nxt, now))
                 if clock.now() == now and nxt <= now:
-                    # Due work exists but none could be claimed (leased by a dead worker):
-                    # move on by the lease so it expires.
-                    clock.set(now + self.runtime.settings.lease_s)
+                    # Due work exists but none could be claimed: a lease that ends exactly now
+                    # (claims need it to have ended before now). Step past it.
+                    stuck += 1
+                    if stuck > MAX_IDLE_STEPS:
+                        log.error(
+                            "due work that nobody can claim for %d virtual seconds; stopping", stuck
+                        )
+                        break
+                    clock.set(now + 1.0)
+                else:
+                    stuck = 0
                 store.set_meta(VIRTUAL_NOW, repr(clock.now()))
                 continue
             if until_idle:

@@ -54,17 +54,15 @@ def _simulate(
         with Progress(transient=True, console=console) as progress:
             task = progress.add_task(f"simulating {days:g} virtual days", total=days)
             end = clock.now() + days * 86400
-            step = 1.0
             day = 0.0
-            report = None
             while day < days:  # a day at a time, for the progress bar
-                chunk = min(step, days - day)
-                report = sim.run(chunk)
+                chunk = min(1.0, days - day)
+                sim.advance(chunk)
                 day += chunk
                 progress.update(task, completed=day)
-            assert report is not None
-            report.start = SIM_START
-            report.end = end
+        report = sim.report()
+        report.start = SIM_START
+        report.end = end
     finally:
         rt.close()
     return report, time.monotonic() - started

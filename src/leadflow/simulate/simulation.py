@@ -66,6 +66,8 @@ class Simulation:
         self._queue: list[tuple[float, int, NewEvent]] = []
         self._counter = itertools.count()
         self.engagement_events = 0
+        self.ticks = 0
+        self.started = self.clock.now()
         for channel, provider in list(runtime.providers.items()):
             if channel in ("sms", "email", "voice"):
                 runtime.providers[channel] = EngagedProvider(provider, self)
@@ -135,12 +137,25 @@ class Simulation:
     def _next(self) -> float | None:
         return self._queue[0][0] if self._queue else None
 
-    def run(self, days: float) -> SimulationReport:
-        start = self.clock.now()
+    def advance(self, days: float) -> None:
+        """Simulate ``days`` more virtual days."""
+        until = self.clock.now() + days * DAY
         worker = self.runtime.worker("simulation")
         stats = worker.run(
-            virtual=True, until=start + days * DAY, before_tick=self._inject, extra_due=self._next
+            virtual=True, until=until, before_tick=self._inject, extra_due=self._next
         )
+        self.ticks += stats.ticks
+
+    def run(self, days: float) -> SimulationReport:
+        """Simulate ``days`` virtual days, then report on everything simulated so far."""
+        start = self.clock.now()
+        self.advance(days)
+        report = self.report()
+        report.start = start
+        return report
+
+    def report(self) -> SimulationReport:
+        """Per-node counts, runs and messages by status, deferred sends: a full read."""
         store = self.runtime.store
         counts: list[NodeCount] = []
         for wf in store.list_workflows():
@@ -165,7 +180,7 @@ class Simulation:
             since = steps[-1].id or since
             deferred += sum(1 for s in steps if s.outcome.startswith("deferred"))
         return SimulationReport(
-            start=start,
+            start=self.started,
             end=self.clock.now(),
             leads=len(self.contacts),
             node_counts=counts,
@@ -173,5 +188,5 @@ class Simulation:
             messages_by_status=messages,
             deferred=deferred,
             engagement_events=self.engagement_events,
-            ticks=stats.ticks,
+            ticks=self.ticks,
         )

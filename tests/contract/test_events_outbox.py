@@ -842,3 +842,18 @@ def test_sent_verdict_clears_the_deferral_reason(store: Store) -> None:
     )
     assert reason(q) is None and reason(deliv) is None
     assert reason(later) == "quiet_hours" and reason(opted) == "opted_out"
+
+
+def test_events_recorded_as_processed_are_history_only(store: Store) -> None:
+    add_contacts(store, "c1")
+    history = event("sms.delivered", "c1", "d1")
+    history.processed = True
+    live = event("sms.received", "c1", "r1")
+    ids = store.append_events([history, live], T0)
+    assert all(i is not None for i in ids)
+    assert store.pending_events_count() == 1
+    assert [e.type for e in store.claim_events("w", T0 + 1, 10, 60)] == ["sms.received"]
+    listed = {e.type: e for e in store.list_events("c1")}
+    assert listed["sms.delivered"].processed_at == T0  # kept, and visible in the history
+    assert listed["sms.received"].processed_at is None
+    assert store.next_due_at() is not None  # only the live one (now leased) is still due

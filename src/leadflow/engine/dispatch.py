@@ -89,6 +89,9 @@ class Dispatcher:
             update = verdicts[item.message.id]
             updates.append(update)
             events += _events_for(item.message, update, now)
+        catalog = self.engine.catalog
+        for event in events:  # kept as history; only what a workflow listens to is processed
+            event.processed = not catalog.concerns_runs(event.type)
         self.store.update_messages(self.owner, updates, events, now)
         return len(claimed)
 

@@ -244,7 +244,8 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def append_events(self, events: Sequence[NewEvent], now: float) -> list[int | None]:
         """Insert events in one transaction; for each, its new id, or None when its dedupe key
-        was already taken (the same key twice is one event)."""
+        was already taken (the same key twice is one event). An event with ``processed`` set is
+        stored already processed (``processed_at = now``): history that nothing will claim."""
 
     @abc.abstractmethod
     def claim_events(self, owner: str, now: float, limit: int, lease_s: float) -> list[Event]:

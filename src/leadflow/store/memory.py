@@ -703,18 +703,22 @@ class MemoryStore(Store):
         _require(e.type, "events.type")
         _require(e.dedupe_key, "events.dedupe_key")
         _require(e.occurred_at, "events.occurred_at")
-        return (e.type, e.contact_id, dumps(e.data), e.dedupe_key, e.occurred_at)
+        return (e.type, e.contact_id, dumps(e.data), e.dedupe_key, e.occurred_at, e.processed)
 
     def _insert_events(self, encoded: Sequence[tuple[Any, ...]], now: float) -> list[int | None]:
         out: list[int | None] = []
-        for etype, contact_id, data, key, occurred in encoded:
+        for etype, contact_id, data, key, occurred, processed in encoded:
             if key in self._event_by_key:
                 out.append(None)
                 continue
             self._last_event_id += 1
             eid = self._last_event_id
-            self._events[eid] = [eid, etype, contact_id, data, key, occurred, now, None, None, None]
+            done = now if processed else None
+            self._events[eid] = [eid, etype, contact_id, data, key, occurred, now, done, None, None]
             self._event_by_key[key] = eid
+            if processed:
+                out.append(eid)
+                continue
             self._unprocessed[eid] = None
             if etype in _REPLIES and contact_id is not None:
                 self._replies_waiting[contact_id] = self._replies_waiting.get(contact_id, 0) + 1

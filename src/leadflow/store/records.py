@@ -234,6 +234,8 @@ class NewEvent:
     data: dict[str, Any]
     dedupe_key: str
     occurred_at: float
+    # Recorded for history only, already processed: nothing listens to it (the writer knows).
+    processed: bool = False
 
 
 @dataclass(slots=True)

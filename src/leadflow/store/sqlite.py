@@ -102,8 +102,8 @@ _INSERT_MESSAGE = (
     "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _INSERT_EVENT = (
-    "INSERT INTO events (id, type, contact_id, data, dedupe_key, occurred_at, created_at) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?)"
+    "INSERT INTO events (id, type, contact_id, data, dedupe_key, occurred_at, created_at, "
+    "processed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _INSERT_RUN = (
     "INSERT INTO runs (id, workflow_key, version, contact_id, node, status, wake_at, context, "
@@ -889,7 +889,16 @@ class SQLiteStore(Store):
             taken.add(e.dedupe_key)
             out.append(next_id)
             rows.append(
-                (next_id, e.type, e.contact_id, dumps(e.data), e.dedupe_key, e.occurred_at, now)
+                (
+                    next_id,
+                    e.type,
+                    e.contact_id,
+                    dumps(e.data),
+                    e.dedupe_key,
+                    e.occurred_at,
+                    now,
+                    now if e.processed else None,
+                )
             )
             next_id += 1
         conn.executemany(_INSERT_EVENT, rows)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
 
-from leadflow.cli.common import DEFAULT, DbOption, JsonOption, console, print_json
+from leadflow.cli.common import DEFAULT, DbOption, JsonOption, console, print_json, require_db
+from leadflow.store.backup import backup
 from leadflow.store.factory import open_store
 
-app = typer.Typer(help="Database schema: status and upgrade.", no_args_is_help=True)
+app = typer.Typer(help="Database: schema status and upgrade, backups.", no_args_is_help=True)
 
 
 def init(db: DbOption = DEFAULT) -> None:
@@ -51,3 +55,19 @@ def status(db: DbOption = DEFAULT, json_out: JsonOption = False) -> None:
             f"run `leadflow db upgrade --db {db}`"
         )
         raise typer.Exit(1)
+
+
+@app.command("backup")
+def backup_cmd(
+    path: Annotated[Path, typer.Argument(help="Where to write the backup.")],
+    db: DbOption = DEFAULT,
+    overwrite: Annotated[bool, typer.Option(help="Replace PATH if it exists.")] = False,
+    json_out: JsonOption = False,
+) -> None:
+    """Back up the database while it is in use (SQLite online backup; PostgreSQL: pg_dump)."""
+    require_db(db)
+    result = backup(db, path, overwrite=overwrite)
+    if json_out:
+        print_json({"path": str(result.path), "bytes": result.bytes, "method": result.method})
+    else:
+        console.print(f"backed up {db} to {result.path} ({result.bytes} bytes, {result.method})")

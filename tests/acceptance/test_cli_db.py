@@ -112,8 +112,8 @@ def test_an_uninitialised_database_works_once_upgraded(lf: Leadflow) -> None:
 
 
 def test_unsupported_database_url_is_a_clear_error(lf: Leadflow) -> None:
-    result = lf("contacts", "list", "--db", "postgres://db.example/leads", db=False)
-    assert_fails(result, "--db", "postgres://db.example/leads")
+    result = lf("contacts", "list", "--db", "mysql://db.example/leads", db=False)
+    assert_fails(result, "--db", "mysql://db.example/leads")
 
 
 def test_leadflow_db_environment_variable_is_the_default(lf: Leadflow, tmp_path: Path) -> None:

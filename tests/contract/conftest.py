@@ -1,4 +1,5 @@
-"""The contract suite runs every test against every backend (``store`` is parametrized)."""
+"""The contract suite runs every test against every backend (``store`` is parametrized over
+memory, SQLite and PostgreSQL; see ``lf_postgres`` for how PostgreSQL databases are made)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from lf_builders import BACKENDS, make_store
+from lf_builders import BACKENDS, drop_store, make_store
+from lf_postgres import DATABASES, ENABLED, in_ci
 
 from leadflow.store import Store
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _postgres_databases() -> Iterator[None]:
+    """Drops every PostgreSQL database the session made (the template last)."""
+    yield
+    if DATABASES.available():
+        DATABASES.drop_all()
 
 
 @pytest.fixture(params=BACKENDS)
@@ -23,4 +33,15 @@ def store(backend: str, tmp_path: Path) -> Iterator[Store]:
     try:
         yield s
     finally:
-        s.close()
+        drop_store(backend, s)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if not ENABLED:
+        terminalreporter.write_line(
+            "PostgreSQL tests did not run: turned off by LEADFLOW_TEST_POSTGRES=0"
+        )
+    elif DATABASES.problem is not None and not in_ci():
+        terminalreporter.write_line(
+            f"PostgreSQL tests did not run: PostgreSQL is not reachable ({DATABASES.problem})"
+        )

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from lf_builders import BACKENDS, T0, make_store
+from lf_builders import T0, drop_store, make_store, usable_backends
 
 from leadflow.errors import LeadflowError
 from leadflow.store import Store
@@ -286,9 +286,10 @@ class Driver:
 
 @pytest.mark.parametrize("seed", range(25))
 def test_backends_agree(seed: int, tmp_path: Path) -> None:
-    for b in BACKENDS:
+    backends = usable_backends()
+    for b in backends:
         (tmp_path / b).mkdir()
-    stores = [make_store(b, tmp_path / b) for b in BACKENDS]
+    stores = [make_store(b, tmp_path / b) for b in backends]
     driver = Driver(random.Random(seed))
     try:
         for _ in range(80):
@@ -299,8 +300,10 @@ def test_backends_agree(seed: int, tmp_path: Path) -> None:
                     outcomes.append(("ok", op(s)))
                 except LeadflowError as exc:
                     outcomes.append(("error", type(exc).__name__))
-            assert outcomes[0] == outcomes[1], (seed, driver.n, name)
-            assert state(stores[0]) == state(stores[1]), (seed, driver.n, name)
+            expected = state(stores[0])
+            for b, outcome, s in zip(backends[1:], outcomes[1:], stores[1:], strict=True):
+                assert outcomes[0] == outcome, (seed, driver.n, name, b)
+                assert expected == state(s), (seed, driver.n, name, b)
     finally:
-        for s in stores:
-            s.close()
+        for b, s in zip(backends, stores, strict=True):
+            drop_store(b, s)

@@ -159,7 +159,7 @@ def test_urls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert absolute.schema_version() >= 1
     absolute.close()
     with pytest.raises(InvalidInput):
-        open_store("postgres://nowhere/db")
+        open_store("mysql://nowhere/db")
     with pytest.raises(InvalidInput):
         SQLiteStore("sqlite://relative.db")
 

@@ -26,7 +26,7 @@ DbOption = Annotated[
     typer.Option(
         "--db",
         envvar="LEADFLOW_DB",
-        help="Database URL (sqlite:///PATH or memory://).",
+        help="Database URL (sqlite:///PATH, postgresql://USER@HOST/DB or memory://).",
         show_default=True,
     ),
 ]

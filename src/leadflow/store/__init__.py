@@ -1,4 +1,4 @@
-"""Storage: one contract (:mod:`.contract`), several backends (memory, SQLite; PostgreSQL next)."""
+"""Storage: one contract (:mod:`.contract`), several backends (memory, SQLite, PostgreSQL)."""
 
 from leadflow.store.contract import Store
 from leadflow.store.factory import open_store

@@ -7,7 +7,8 @@ from leadflow.store.contract import Store
 
 
 def open_store(url: str, *, check_schema: bool = True) -> Store:
-    """``memory://``, ``sqlite:///relative.db``, ``sqlite:////abs/path.db`` (PostgreSQL next).
+    """``memory://``, ``sqlite:///relative.db``, ``sqlite:////abs/path.db``,
+    ``postgresql://user@host:5432/dbname`` (or ``postgres://``).
 
     With ``check_schema`` an out-of-date database is refused with the command that upgrades it.
     """
@@ -20,9 +21,15 @@ def open_store(url: str, *, check_schema: bool = True) -> Store:
         from leadflow.store.sqlite import SQLiteStore
 
         store = SQLiteStore(url)
+    elif url.startswith(("postgresql://", "postgres://")):
+        # imported here: SQLite users need no psycopg
+        from leadflow.store.postgres import PostgresStore
+
+        store = PostgresStore(url)
     else:
         raise InvalidInput(
-            f"--db: unsupported database URL scheme in {url!r}; use sqlite:///PATH or memory://"
+            f"--db: unsupported database URL scheme in {url!r}; "
+            "use sqlite:///PATH, postgresql://USER@HOST/DB or memory://"
         )
     if check_schema:
         try:

@@ -1,0 +1,523 @@
+"""The PostgreSQL backend: psycopg 3 with a connection pool, every write one transaction.
+
+Same semantics as the SQLite backend (same codec, same rules, a port of its SQL); what differs
+is concurrency, since many workers on many machines share one database: see
+:mod:`.postgres_base` for the locking model. Runs and events live in :mod:`.postgres_runs`.
+URLs: ``postgresql://user[:password]@host[:port]/dbname`` (``postgres://`` too); the password
+never appears in ``store.url`` nor in an error message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from leadflow.errors import StoreError
+from leadflow.store import sqlfiles
+from leadflow.store.codec import (
+    CONTACT_COLS,
+    MESSAGE_COLS,
+    MESSAGE_FROM,
+    SANDBOX_COLS,
+    contact_from_row,
+    contact_to_row,
+    dumps,
+    loads,
+    message_from_row,
+    sandbox_from_row,
+)
+from leadflow.store.contract import Store
+from leadflow.store.postgres_base import IDS, SENT, TEXTS, Conn, redact_url, where
+from leadflow.store.postgres_runs import LIVE, PgRuns
+from leadflow.store.records import (
+    ClaimedMessage,
+    Contact,
+    ContactPatch,
+    Message,
+    MessageFacts,
+    MessageFilter,
+    MessageUpdate,
+    NewEvent,
+    SandboxDelivery,
+    Schedule,
+    WorkflowVersion,
+)
+from leadflow.store.rules import REPLY_EVENT_TYPES, check_message_status
+
+_QUEUED = "status IN ('pending', 'deferred', 'sending')"  # exactly the messages_due index's WHERE
+_REPLIES = "(" + ", ".join(f"'{t}'" for t in REPLY_EVENT_TYPES) + ")"
+_NOW_SQL = "extract(epoch FROM clock_timestamp())::double precision"
+_INF = float("inf")
+_MIGRATION_LOCK = "leadflow.migrations"
+_WORKFLOW_COLS = "key, version, name, definition, published_at"
+
+
+class PostgresStore(PgRuns, Store):
+    """:class:`Store` on PostgreSQL (``postgresql://`` / ``postgres://`` URLs)."""
+
+    # ------------------------------------------------------------------ lifecycle / schema
+    def _migrations(self) -> list[sqlfiles.Migration]:
+        return sqlfiles.migrations("postgres")
+
+    @staticmethod
+    def _version(conn: Conn) -> int:
+        row = conn.execute("SELECT to_regclass('schema_migrations') IS NOT NULL").fetchone()
+        if row is None or not row[0]:
+            return 0
+        found = conn.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()
+        return 0 if found is None else int(found[0])
+
+    def schema_version(self) -> int:
+        with self._read() as conn:
+            return self._version(conn)
+
+    def latest_schema_version(self) -> int:
+        found = self._migrations()
+        return found[-1].version if found else 0
+
+    def upgrade(self) -> list[int]:
+        applied: list[int] = []
+        for migration in self._migrations():
+            with self._write() as conn:
+                # two upgraders at once: the second waits, then sees the version applied
+                self._lock_keys(conn, "migrations", [_MIGRATION_LOCK])
+                if self._version(conn) >= migration.version:
+                    continue
+                for statement in migration.statements():
+                    conn.execute(statement)  # no parameters, so a % is literal
+                conn.execute(
+                    f"INSERT INTO schema_migrations (version, applied_at) VALUES (%s, {_NOW_SQL})",
+                    (migration.version,),
+                )
+            applied.append(migration.version)
+        return applied
+
+    # ------------------------------------------------------------------ meta
+    def get_meta(self, key: str) -> str | None:
+        with self._read() as conn:
+            row = conn.execute("SELECT value FROM meta WHERE key = %s", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO meta (key, value) VALUES (%s, %s) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
+    # ------------------------------------------------------------------ contacts
+    def upsert_contacts(self, contacts: Sequence[Contact], now: float) -> tuple[int, int]:
+        if not contacts:
+            return 0, 0
+        # In id order (a stable sort keeps repeats of one id in the order given): two upserts of
+        # overlapping contacts lock rows in the same order.
+        ordered = sorted(contacts, key=lambda c: c.id)
+        rows = [contact_to_row(c, c.created_at or now, now) for c in ordered]
+        inserted = updated = 0
+        with self._write() as conn, conn.cursor() as cur:
+            cur.executemany(
+                f"INSERT INTO contacts ({CONTACT_COLS}) VALUES ("
+                + ", ".join(["%s"] * 14)
+                + ") ON CONFLICT (id) DO UPDATE SET first_name = excluded.first_name, "
+                "last_name = excluded.last_name, email = excluded.email, phone = excluded.phone, "
+                "time_zone = excluded.time_zone, state = excluded.state, owner = excluded.owner, "
+                "stage = excluded.stage, tags = excluded.tags, fields = excluded.fields, "
+                "consent = excluded.consent, updated_at = excluded.updated_at "
+                "RETURNING (xmax = 0)",  # true when the row was inserted
+                rows,
+                returning=True,
+            )
+            while True:
+                row = cur.fetchone()
+                if row is not None and row[0]:
+                    inserted += 1
+                else:
+                    updated += 1
+                if not cur.nextset():
+                    break
+        return inserted, updated
+
+    def get_contact(self, contact_id: str) -> Contact | None:
+        with self._read() as conn:
+            row = conn.execute(
+                f"SELECT {CONTACT_COLS} FROM contacts WHERE id = %s", (contact_id,)
+            ).fetchone()
+        return None if row is None else contact_from_row(row)
+
+    def get_contacts(self, contact_ids: Iterable[str]) -> dict[str, Contact]:
+        with self._read() as conn:
+            return self._contacts(conn, contact_ids)
+
+    def list_contacts(self, limit: int = 1000, offset: int = 0) -> list[Contact]:
+        with self._read() as conn:
+            rows = conn.execute(
+                f"SELECT {CONTACT_COLS} FROM contacts ORDER BY id LIMIT %s OFFSET %s",
+                (limit, offset),
+            ).fetchall()
+        return [contact_from_row(r) for r in rows]
+
+    def count_contacts(self) -> int:
+        with self._read() as conn:
+            row = conn.execute("SELECT count(*) FROM contacts").fetchone()
+        return 0 if row is None else int(row[0])
+
+    def apply_contact_patches(self, patches: Sequence[ContactPatch], now: float) -> None:
+        if not patches:
+            return
+        with self._write() as conn:
+            self._patch(conn, patches, now)
+
+    # ------------------------------------------------------------------ workflows
+    def publish_workflow(
+        self, key: str, name: str, definition: dict[str, Any], now: float
+    ) -> WorkflowVersion:
+        text = dumps(definition)
+        with self._write() as conn:
+            self._lock_keys(conn, "workflow", [key])
+            row = conn.execute(
+                f"SELECT {_WORKFLOW_COLS} FROM workflows WHERE key = %s "
+                "ORDER BY version DESC LIMIT 1",
+                (key,),
+            ).fetchone()
+            if row is not None and (row[3] == text or loads(row[3]) == loads(text)):
+                return WorkflowVersion(key, row[1], row[2], loads(row[3]), row[4])
+            version = 1 if row is None else row[1] + 1
+            conn.execute(
+                "INSERT INTO workflows (key, version, name, definition, published_at) "
+                "VALUES (%s, %s, %s, %s, %s)",
+                (key, version, name, text, now),
+            )
+        return WorkflowVersion(key, version, name, loads(text), now)
+
+    def get_workflow(self, key: str, version: int | None = None) -> WorkflowVersion | None:
+        with self._read() as conn:
+            if version is None:
+                row = conn.execute(
+                    f"SELECT {_WORKFLOW_COLS} FROM workflows WHERE key = %s "
+                    "ORDER BY version DESC LIMIT 1",
+                    (key,),
+                ).fetchone()
+            else:
+                row = conn.execute(
+                    f"SELECT {_WORKFLOW_COLS} FROM workflows WHERE key = %s AND version = %s",
+                    (key, version),
+                ).fetchone()
+        return (
+            None if row is None else WorkflowVersion(row[0], row[1], row[2], loads(row[3]), row[4])
+        )
+
+    def list_workflows(self) -> list[WorkflowVersion]:
+        with self._read() as conn:
+            rows = conn.execute(
+                f"SELECT DISTINCT ON (key) {_WORKFLOW_COLS} FROM workflows "
+                "ORDER BY key, version DESC"
+            ).fetchall()
+        return [WorkflowVersion(r[0], r[1], r[2], loads(r[3]), r[4]) for r in rows]
+
+    # ------------------------------------------------------------------ schedules
+    def set_schedules(self, key: str, schedules: Sequence[Schedule]) -> None:
+        with self._write() as conn:
+            self._lock_keys(conn, "schedules", [key])
+            conn.execute("DELETE FROM schedules WHERE workflow_key = %s", (key,))
+            if not schedules:
+                return
+            with conn.cursor() as cur:
+                cur.executemany(
+                    "INSERT INTO schedules (workflow_key, version, trigger_index, cron, timezone, "
+                    "next_fire_at) VALUES (%s, %s, %s, %s, %s, %s) "
+                    "ON CONFLICT (workflow_key, trigger_index) DO UPDATE SET "
+                    "version = excluded.version, cron = excluded.cron, "
+                    "timezone = excluded.timezone, next_fire_at = excluded.next_fire_at",
+                    [
+                        (key, s.version, s.trigger_index, s.cron, s.timezone, s.next_fire_at)
+                        for s in schedules
+                    ],
+                )
+
+    def due_schedules(self, now: float) -> list[Schedule]:
+        with self._read() as conn:
+            rows = conn.execute(
+                "SELECT workflow_key, version, trigger_index, cron, timezone, next_fire_at "
+                "FROM schedules WHERE next_fire_at <= %s "
+                "ORDER BY next_fire_at, workflow_key, trigger_index",
+                (now,),
+            ).fetchall()
+        return [Schedule(*r) for r in rows]
+
+    def advance_schedule(self, schedule: Schedule, next_fire_at: float) -> bool:
+        with self._write() as conn:
+            cur = conn.execute(
+                "UPDATE schedules SET next_fire_at = %s WHERE workflow_key = %s "
+                "AND trigger_index = %s AND version = %s AND next_fire_at = %s",
+                (
+                    next_fire_at,
+                    schedule.workflow_key,
+                    schedule.trigger_index,
+                    schedule.version,
+                    schedule.next_fire_at,
+                ),
+            )
+            return cur.rowcount == 1
+
+    # ------------------------------------------------------------------ outbox
+    def claim_messages(
+        self, owner: str, now: float, limit: int, lease_s: float
+    ) -> list[ClaimedMessage]:
+        if limit <= 0:
+            return []
+        with self._write() as conn:
+            # Pick (keeping each message's status before the claim: that tells what is in doubt)
+            # and lease in one statement; SKIP LOCKED leaves rows another claimer holds.
+            picked = conn.execute(
+                "WITH picked AS (SELECT m.id, m.status FROM messages m "
+                f"WHERE m.{_QUEUED} AND m.due_at <= %(now)s "
+                "AND (m.status <> 'sending' OR m.lease_until IS NULL OR m.lease_until < %(now)s) "
+                "AND (m.contact_id IS NULL OR NOT EXISTS (SELECT 1 FROM events e "
+                "WHERE e.contact_id = m.contact_id AND e.processed_at IS NULL "
+                f"AND e.type IN {_REPLIES})) ORDER BY m.due_at, m.id LIMIT %(limit)s "
+                "FOR NO KEY UPDATE OF m SKIP LOCKED), "
+                "leased AS (UPDATE messages SET status = 'sending', lease_owner = %(owner)s, "
+                "lease_until = %(until)s WHERE id IN (SELECT id FROM picked) RETURNING id) "
+                "SELECT picked.id, picked.status FROM picked JOIN leased ON leased.id = picked.id",
+                {"now": now, "limit": limit, "owner": owner, "until": now + lease_s},
+            ).fetchall()
+            if not picked:
+                return []
+            in_doubt = {r[0] for r in picked if r[1] == "sending"}
+            rows = conn.execute(
+                f"SELECT {MESSAGE_COLS}, r.status, r.version FROM {MESSAGE_FROM} "
+                f"LEFT JOIN runs r ON r.id = m.run_id WHERE m.id = {IDS}",
+                ([r[0] for r in picked],),
+            ).fetchall()
+            contacts = self._contacts(conn, (r[1] for r in rows))
+        rows.sort(key=lambda r: (r[7], r[23]))
+        out: list[ClaimedMessage] = []
+        for r in rows:
+            contact = None if r[1] is None else contacts.get(r[1])
+            out.append(
+                ClaimedMessage(message_from_row(r), contact, r[24], r[25], r[23] in in_doubt)
+            )
+        return out
+
+    def update_messages(
+        self, owner: str, updates: Sequence[MessageUpdate], events: Sequence[NewEvent], now: float
+    ) -> None:
+        for u in updates:
+            check_message_status(u.status)
+        if not updates and not events:
+            return
+        with self._write() as conn:
+            if updates:
+                with conn.cursor() as cur:
+                    cur.executemany(
+                        "UPDATE messages SET status = %s, due_at = coalesce(%s, due_at), "
+                        "attempts = coalesce(%s, attempts), sent_at = coalesce(%s, sent_at), "
+                        "delivered_at = coalesce(%s, delivered_at), "
+                        "provider_id = coalesce(%s, provider_id), "
+                        f"suppressed_reason = CASE WHEN %s::text IN {SENT} THEN NULL "
+                        "ELSE coalesce(%s, suppressed_reason) END, error = coalesce(%s, error), "
+                        "lease_owner = NULL, lease_until = NULL WHERE id = %s",
+                        [
+                            (
+                                u.status,
+                                u.due_at,
+                                u.attempts,
+                                u.sent_at,
+                                u.delivered_at,
+                                u.provider_id,
+                                u.status,
+                                u.suppressed_reason,
+                                u.error,
+                                u.message_id,
+                            )
+                            for u in updates
+                        ],
+                    )
+            if events:
+                self._append_events(conn, events, now)
+
+    def apply_message_facts(self, facts: Sequence[MessageFacts], now: float) -> None:
+        if not facts:
+            return
+        with self._write() as conn:
+            self._facts(conn, facts)
+
+    def _one_message(self, cond: str, params: tuple[Any, ...]) -> Message | None:
+        with self._read() as conn:
+            sql = f"SELECT {MESSAGE_COLS} FROM {MESSAGE_FROM} {cond}"
+            row = conn.execute(sql, params).fetchone()
+        return None if row is None else message_from_row(row)
+
+    def get_message(self, message_id: int) -> Message | None:
+        return self._one_message("WHERE m.id = %s", (message_id,))
+
+    def find_message(self, idempotency_key: str) -> Message | None:
+        return self._one_message("WHERE m.idempotency_key = %s", (idempotency_key,))
+
+    def latest_message_to(self, contact_id: str, channel: str) -> Message | None:
+        return self._one_message(
+            "WHERE m.contact_id = %s AND m.channel = %s AND m.status IN ('sent', 'delivered') "
+            "ORDER BY coalesce(m.sent_at, m.created_at) DESC, m.id DESC LIMIT 1",
+            (contact_id, channel),
+        )
+
+    def sent_count_since(
+        self, contact_id: str, since: float, channels: Iterable[str] | None = None
+    ) -> int:
+        return self.sent_counts_since([contact_id], since, channels).get(contact_id, 0)
+
+    def sent_counts_since(
+        self, contact_ids: Iterable[str], since: float, channels: Iterable[str] | None = None
+    ) -> dict[str, int]:
+        wanted = sorted(set(contact_ids))
+        out = dict.fromkeys(wanted, 0)
+        if not wanted:
+            return out
+        sql = (
+            "SELECT contact_id, count(*) FROM messages "
+            f"WHERE contact_id = {TEXTS} AND status IN {SENT} AND sent_at >= %s"
+        )
+        params: tuple[Any, ...] = (wanted, since)
+        if channels is not None:
+            sql += f" AND channel = {TEXTS}"
+            params += (list(channels),)
+        with self._read() as conn:
+            for contact_id, count in conn.execute(sql + " GROUP BY contact_id", params):
+                out[contact_id] = count
+        return out
+
+    def list_messages(self, flt: MessageFilter) -> list[Message]:
+        cond, params = where(
+            ("m.run_id", flt.run_id),
+            ("m.contact_id", flt.contact_id),
+            ("m.status", flt.status),
+            ("m.channel", flt.channel),
+        )
+        with self._read() as conn:
+            rows = conn.execute(
+                f"SELECT {MESSAGE_COLS} FROM {MESSAGE_FROM}{cond} ORDER BY m.id LIMIT %s OFFSET %s",
+                (*params, flt.limit, flt.offset),
+            ).fetchall()
+        return [message_from_row(r) for r in rows]
+
+    def messages_of_run(self, run_id: int) -> list[Message]:
+        with self._read() as conn:
+            rows = conn.execute(
+                f"SELECT {MESSAGE_COLS} FROM {MESSAGE_FROM} WHERE m.run_id = %s ORDER BY m.id",
+                (run_id,),
+            ).fetchall()
+        return [message_from_row(r) for r in rows]
+
+    # ------------------------------------------------------------------ due times
+    def next_due_at(self) -> float | None:
+        # As SQLite: per queue, the first entry in due order not held past its due time (W), then
+        # the least lease_until among the held entries before W (work in flight only).
+        found: list[float] = []
+        with self._read(snapshot=True) as conn:
+            for first, held in _DUE_QUERIES:
+                row = conn.execute(first).fetchone()
+                unheld: float | None = None if row is None else row[0]
+                if unheld is not None:
+                    found.append(unheld)
+                lease_row = conn.execute(held, (_INF if unheld is None else unheld,)).fetchone()
+                if lease_row is not None and lease_row[0] is not None:
+                    found.append(lease_row[0])
+            fire_row = conn.execute("SELECT min(next_fire_at) FROM schedules").fetchone()
+            if fire_row is not None and fire_row[0] is not None:
+                found.append(fire_row[0])
+        return min(found) if found else None
+
+    # ------------------------------------------------------------------ sandbox ledger
+    def sandbox_deliver(
+        self,
+        idempotency_key: str,
+        channel: str,
+        to: str | None,
+        body: str | None,
+        provider_id: str,
+        now: float,
+    ) -> bool:
+        item = (idempotency_key, channel, to, body, provider_id)
+        return self.sandbox_deliver_many([item], now)[0]
+
+    def sandbox_deliver_many(
+        self, items: Sequence[tuple[str, str, str | None, str | None, str]], now: float
+    ) -> list[bool]:
+        if not items:
+            return []
+        for item in items:
+            if item[0] is None:
+                raise StoreError("NOT NULL constraint failed: sandbox_deliveries.idempotency_key")
+        out: list[bool] = []
+        with self._write() as conn:
+            seen = {
+                r[0]
+                for r in conn.execute(
+                    "SELECT idempotency_key FROM sandbox_deliveries "
+                    f"WHERE idempotency_key = {TEXTS}",
+                    ([item[0] for item in items],),
+                )
+            }
+            for key, channel, to, body, provider_id in items:
+                if key in seen:
+                    conn.execute(
+                        "UPDATE sandbox_deliveries SET duplicates = duplicates + 1 "
+                        "WHERE idempotency_key = %s",
+                        (key,),
+                    )
+                    out.append(False)
+                    continue
+                # a concurrent delivery of the same key may land first: then this is a duplicate
+                row = conn.execute(
+                    f"INSERT INTO sandbox_deliveries ({SANDBOX_COLS}) "
+                    "VALUES (%s, %s, %s, %s, %s, %s, 0) ON CONFLICT (idempotency_key) "
+                    "DO UPDATE SET duplicates = sandbox_deliveries.duplicates + 1 "
+                    "RETURNING (xmax = 0)",
+                    (key, channel, to, body, provider_id, now),
+                ).fetchone()
+                seen.add(key)
+                out.append(bool(row is not None and row[0]))
+        return out
+
+    def sandbox_lookup(self, idempotency_key: str) -> SandboxDelivery | None:
+        with self._read() as conn:
+            row = conn.execute(
+                f"SELECT {SANDBOX_COLS} FROM sandbox_deliveries WHERE idempotency_key = %s",
+                (idempotency_key,),
+            ).fetchone()
+        return None if row is None else sandbox_from_row(row)
+
+    def sandbox_deliveries(self) -> list[SandboxDelivery]:
+        with self._read() as conn:
+            rows = conn.execute(
+                f"SELECT {SANDBOX_COLS} FROM sandbox_deliveries ORDER BY seq"
+            ).fetchall()
+        return [sandbox_from_row(r) for r in rows]
+
+
+# (first unheld due time, least lease_until of the held entries due before it) per queue. Each
+# WHERE repeats its partial index's condition word for word, so the planner can use the index.
+_DUE_QUERIES = (
+    (
+        f"SELECT wake_at FROM runs WHERE {LIVE} AND wake_at IS NOT NULL "
+        "AND (lease_until IS NULL OR lease_until <= wake_at) ORDER BY wake_at LIMIT 1",
+        f"SELECT min(lease_until) FROM runs WHERE {LIVE} AND wake_at < %s "
+        "AND lease_until > wake_at",
+    ),
+    (
+        f"SELECT due_at FROM messages WHERE {_QUEUED} AND (status <> 'sending' "
+        "OR lease_until IS NULL OR lease_until <= due_at) ORDER BY due_at LIMIT 1",
+        f"SELECT min(lease_until) FROM messages WHERE {_QUEUED} AND due_at < %s "
+        "AND status = 'sending' AND lease_until > due_at",
+    ),
+    (
+        "SELECT occurred_at FROM events WHERE processed_at IS NULL "
+        "AND (lease_until IS NULL OR lease_until <= occurred_at) ORDER BY occurred_at LIMIT 1",
+        "SELECT min(lease_until) FROM events WHERE processed_at IS NULL AND occurred_at < %s "
+        "AND lease_until > occurred_at",
+    ),
+)
+
+
+__all__ = ["PostgresStore", "redact_url"]

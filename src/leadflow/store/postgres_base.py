@@ -1,0 +1,469 @@
+"""Plumbing of the PostgreSQL backend: the connection pool, transactions, error wrapping, and the
+helpers that write a commit's products (shared by :mod:`.postgres_runs` and :mod:`.postgres`).
+
+Concurrency model (many workers, many machines, READ COMMITTED):
+
+* every write is one transaction (``with pool.connection() as conn, conn.transaction()``);
+* claims pick rows with ``SELECT ... FOR NO KEY UPDATE SKIP LOCKED`` in a CTE and lease them in
+  the same statement, so two claimers never get the same row;
+* seq-guarded commits lock their runs (``SELECT ... FOR NO KEY UPDATE``, in id order) before
+  judging the seqs, so the guard cannot be raced (a losing committer waits, then sees the new seq);
+* read-modify-write of contacts and message statuses lock those rows first (``FOR NO KEY
+  UPDATE``, which never blocks the foreign-key checks of new runs);
+* enrollments (re-entry rules read existing runs) and workflow publishing take a transaction-scoped
+  advisory lock per workflow key, so two enrollers of one key are serialized;
+* new rows get their ids from the tables' identity sequences (``nextval`` reserved up front), so
+  the records handed in can be given their ids without a query per row.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+from psycopg_pool import ConnectionPool
+
+from leadflow.errors import StoreError
+from leadflow.store.codec import (
+    CONTACT_COLS,
+    MESSAGE_INSERT_COLS,
+    contact_from_row,
+    dumps,
+    message_to_row,
+)
+from leadflow.store.records import (
+    Contact,
+    ContactPatch,
+    EnrollOutcome,
+    EnrollRequest,
+    Message,
+    MessageFacts,
+    NewEvent,
+    Step,
+)
+from leadflow.store.rules import (
+    RunStats,
+    apply_patch,
+    check_message_status,
+    merge_status,
+    plan_enrollments,
+)
+
+Conn = psycopg.Connection[tuple[Any, ...]]
+
+OPEN = "('active', 'waiting', 'paused')"
+ENDED = "('completed', 'exited', 'failed', 'cancelled')"
+SENT = "('sent', 'delivered')"
+TEXTS = "ANY(%s::text[])"
+IDS = "ANY(%s::bigint[])"
+
+_INSERT_STEP = (
+    "INSERT INTO steps (id, run_id, node, kind, step_seq, attempt, outcome, started_at, due_at, "
+    "error, data) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+)
+_INSERT_MESSAGE = (
+    f"INSERT INTO messages (id, {MESSAGE_INSERT_COLS}) VALUES ("
+    + ", ".join(["%s"] * 23)
+    + ") ON CONFLICT (idempotency_key) DO NOTHING"
+)
+_INSERT_EVENT = (
+    "INSERT INTO events (id, type, contact_id, data, dedupe_key, occurred_at, created_at, "
+    "processed_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (dedupe_key) DO NOTHING"
+)
+_INSERT_RUN = (
+    "INSERT INTO runs (id, workflow_key, version, contact_id, node, status, wake_at, context, "
+    "step_seq, attempt, seq, created_at, updated_at) "
+    "VALUES (%s, %s, %s, %s, %s, 'active', %s, %s, 0, 0, 0, %s, %s)"
+)
+_UPDATE_CONTACT = (
+    "UPDATE contacts SET first_name = %s, last_name = %s, email = %s, phone = %s, "
+    "time_zone = %s, state = %s, owner = %s, stage = %s, tags = %s, fields = %s, consent = %s, "
+    "updated_at = %s WHERE id = %s"
+)
+
+# Objects handed in that get their new ids once the transaction has committed.
+IdAssignments = list[tuple[Step | Message, int]]
+
+
+def redact_url(url: str) -> str:
+    """The URL with its password (if any) replaced by ``***``: safe for messages and logs."""
+    try:
+        parts = urlsplit(url)
+        if parts.password is None:
+            return url
+        host = parts.hostname or ""
+        if ":" in host:
+            host = f"[{host}]"
+        netloc = f"{parts.username or ''}:***@{host}"
+        if parts.port is not None:
+            netloc += f":{parts.port}"
+        return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+    except ValueError:
+        return "postgresql://(unparsable URL)"
+
+
+def _password(url: str) -> str | None:
+    try:
+        return urlsplit(url).password
+    except ValueError:
+        return None
+
+
+def lock_key(namespace: str, key: str) -> str:
+    return f"leadflow.{namespace}:{key}"
+
+
+class PgBase:
+    """The pool and the product writers; :class:`PostgresStore` adds the contract methods."""
+
+    url: str
+
+    def __init__(self, url: str, *, max_size: int = 8, timeout: float = 30.0) -> None:
+        self.url = redact_url(url)
+        self._secret = _password(url)
+        self._lock = threading.Lock()
+        try:
+            # One probe connection first: a wrong host or password fails now, with the server's
+            # own message, instead of as a pool timeout at the first query.
+            with psycopg.connect(url, connect_timeout=10):
+                pass
+            pool: ConnectionPool[Conn] = ConnectionPool(
+                url,
+                min_size=1,
+                max_size=max_size,
+                timeout=timeout,
+                kwargs={"autocommit": True},
+                name="leadflow",
+                open=True,
+            )
+        except psycopg.Error as exc:
+            reason = self._clean(exc)
+            raise StoreError(f"cannot open PostgreSQL database {self.url}: {reason}") from exc
+        self._pool: ConnectionPool[Conn] | None = pool
+
+    # ------------------------------------------------------------------ plumbing
+    def _clean(self, exc: BaseException) -> str:
+        text = str(exc).strip()
+        if self._secret:
+            text = text.replace(self._secret, "***")
+        return text
+
+    def _error(self, exc: BaseException) -> StoreError:
+        return StoreError(f"PostgreSQL ({self.url}): {self._clean(exc)}")
+
+    def _the_pool(self) -> ConnectionPool[Conn]:
+        pool = self._pool
+        if pool is None:
+            raise StoreError(f"store {self.url} is closed")
+        return pool
+
+    @contextmanager
+    def _write(self) -> Iterator[Conn]:
+        """One write transaction: COMMIT at the end, ROLLBACK on any error."""
+        pool = self._the_pool()
+        try:
+            with pool.connection() as conn, conn.transaction():
+                yield conn
+        except psycopg.Error as exc:
+            raise self._error(exc) from exc
+
+    @contextmanager
+    def _read(self, snapshot: bool = False) -> Iterator[Conn]:
+        """Reads (autocommit); ``snapshot`` wraps several statements in one read-only
+        REPEATABLE READ transaction, so they all see the same moment."""
+        pool = self._the_pool()
+        try:
+            with pool.connection() as conn:
+                if snapshot:
+                    with conn.transaction():
+                        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                        yield conn
+                else:
+                    yield conn
+        except psycopg.Error as exc:
+            raise self._error(exc) from exc
+
+    def close(self) -> None:
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            try:
+                pool.close()
+            except psycopg.Error as exc:
+                raise self._error(exc) from exc
+
+    @staticmethod
+    def _reserve(conn: Conn, table: str, n: int) -> list[int]:
+        """``n`` new ids from the table's identity sequence, ascending."""
+        rows = conn.execute(
+            f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, %s)",
+            (n,),
+        ).fetchall()
+        return sorted(r[0] for r in rows)
+
+    @staticmethod
+    def _lock_keys(conn: Conn, namespace: str, keys: Iterable[str]) -> None:
+        """Transaction-scoped advisory locks, taken in a fixed order (no deadlock between two
+        callers locking overlapping key sets)."""
+        for key in sorted(set(keys)):
+            conn.execute(
+                "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
+                (lock_key(namespace, key),),
+            )
+
+    @staticmethod
+    def _assign(ids: IdAssignments) -> None:
+        for obj, new_id in ids:
+            obj.id = new_id
+
+    # ------------------------------------------------------------------ contacts
+    @staticmethod
+    def _contacts(
+        conn: Conn, ids: Iterable[str | None], *, lock: bool = False
+    ) -> dict[str, Contact]:
+        wanted = sorted({i for i in ids if i is not None})
+        if not wanted:
+            return {}
+        sql = f"SELECT {CONTACT_COLS} FROM contacts WHERE id = {TEXTS}"
+        if lock:
+            sql += " ORDER BY id FOR NO KEY UPDATE"  # never blocks runs' FK checks
+        rows = conn.execute(sql, (wanted,)).fetchall()
+        return {r[0]: contact_from_row(r) for r in rows}
+
+    def _patch(self, conn: Conn, patches: Sequence[ContactPatch], now: float) -> None:
+        if not patches:
+            return
+        contacts = self._contacts(conn, (p.contact_id for p in patches), lock=True)
+        touched: dict[str, Contact] = {}
+        for patch in patches:
+            contact = contacts.get(patch.contact_id)
+            if contact is not None:
+                apply_patch(contact, patch, now)
+                touched[contact.id] = contact
+        if not touched:
+            return
+        with conn.cursor() as cur:
+            cur.executemany(
+                _UPDATE_CONTACT,
+                [
+                    (
+                        c.first_name,
+                        c.last_name,
+                        c.email,
+                        c.phone,
+                        c.time_zone,
+                        c.state,
+                        c.owner,
+                        c.stage,
+                        dumps(c.tags),
+                        dumps(c.fields),
+                        dumps(c.consent),
+                        now,
+                        c.id,
+                    )
+                    for c in touched.values()
+                ],
+            )
+
+    # ------------------------------------------------------------------ enrollments
+    def _enroll(self, conn: Conn, requests: Sequence[EnrollRequest], now: float) -> EnrollOutcome:
+        if not requests:
+            return EnrollOutcome()
+        contact_ids = sorted({r.contact_id for r in requests})
+        keys = sorted({r.workflow_key for r in requests})
+        self._lock_keys(conn, "enroll", keys)
+        known = {
+            r[0]
+            for r in conn.execute(f"SELECT id FROM contacts WHERE id = {TEXTS}", (contact_ids,))
+        }
+        stats = {
+            (r[0], r[1]): RunStats(r[2], r[3], r[4])
+            for r in conn.execute(
+                f"SELECT contact_id, workflow_key, count(*), count(*) FILTER (WHERE status IN "
+                f"{OPEN}), max(created_at) FROM runs WHERE contact_id = {TEXTS} "
+                f"AND workflow_key = {TEXTS} GROUP BY contact_id, workflow_key",
+                (contact_ids, keys),
+            )
+        }
+        accepted, skipped = plan_enrollments(
+            requests, now, known.__contains__, lambda c, k: stats.get((c, k))
+        )
+        if not accepted:
+            return EnrollOutcome(0, skipped, [])
+        run_ids = self._reserve(conn, "runs", len(accepted))
+        rows = [
+            (
+                rid,
+                r.workflow_key,
+                r.version,
+                r.contact_id,
+                r.start_node,
+                now,
+                dumps(r.context),
+                now,
+                now,
+            )
+            for rid, r in zip(run_ids, accepted, strict=True)
+        ]
+        with conn.cursor() as cur:
+            cur.executemany(_INSERT_RUN, rows)
+        return EnrollOutcome(len(accepted), skipped, run_ids)
+
+    # ------------------------------------------------------------------ steps / messages / events
+    def _insert_steps(
+        self, conn: Conn, steps: Sequence[tuple[int, Step]], ids: IdAssignments
+    ) -> None:
+        """Insert ``(run_id, step)`` pairs (the run id is the advance's)."""
+        if not steps:
+            return
+        new_ids = self._reserve(conn, "steps", len(steps))
+        rows: list[tuple[Any, ...]] = []
+        for (run_id, s), step_id in zip(steps, new_ids, strict=True):
+            data = s.data
+            rows.append(
+                (
+                    step_id,
+                    run_id,
+                    s.node,
+                    s.kind,
+                    s.step_seq,
+                    s.attempt,
+                    s.outcome,
+                    s.started_at,
+                    s.due_at,
+                    s.error,
+                    None if data is None else dumps(data),
+                )
+            )
+            ids.append((s, step_id))
+        with conn.cursor() as cur:
+            cur.executemany(_INSERT_STEP, rows)
+
+    def _insert_messages(self, conn: Conn, messages: Sequence[Message], ids: IdAssignments) -> None:
+        keys = [m.idempotency_key for m in messages]
+        taken: dict[str, int] = dict(
+            conn.execute(
+                f"SELECT idempotency_key, id FROM messages WHERE idempotency_key = {TEXTS}",
+                (keys,),
+            ).fetchall()
+        )
+        fresh: list[Message] = []
+        seen: set[str] = set()
+        for m in messages:
+            if m.idempotency_key not in taken and m.idempotency_key not in seen:
+                seen.add(m.idempotency_key)
+                fresh.append(m)
+        if fresh:
+            new_ids = self._reserve(conn, "messages", len(fresh))
+            rows = [message_to_row(m, i) for m, i in zip(fresh, new_ids, strict=True)]
+            for row in rows:
+                check_message_status(row[13])
+            with conn.cursor() as cur:
+                cur.executemany(_INSERT_MESSAGE, rows)
+            # A concurrent writer may have taken a key first (ON CONFLICT DO NOTHING): read back
+            # who owns each new key, so every record carries the id of the message that has it.
+            taken.update(
+                conn.execute(
+                    f"SELECT idempotency_key, id FROM messages WHERE idempotency_key = {TEXTS}",
+                    ([m.idempotency_key for m in fresh],),
+                ).fetchall()
+            )
+        for m in messages:
+            ids.append((m, taken[m.idempotency_key]))
+
+    def _append_events(
+        self, conn: Conn, events: Sequence[NewEvent], now: float
+    ) -> list[int | None]:
+        taken = {
+            r[0]
+            for r in conn.execute(
+                f"SELECT dedupe_key FROM events WHERE dedupe_key = {TEXTS}",
+                ([e.dedupe_key for e in events],),
+            )
+        }
+        fresh: list[NewEvent] = []
+        for e in events:
+            if e.dedupe_key not in taken:
+                taken.add(e.dedupe_key)
+                fresh.append(e)
+        if not fresh:
+            return [None] * len(events)
+        new_ids = self._reserve(conn, "events", len(fresh))
+        rows = [
+            (
+                i,
+                e.type,
+                e.contact_id,
+                dumps(e.data),
+                e.dedupe_key,
+                e.occurred_at,
+                now,
+                now if e.processed else None,
+            )
+            for e, i in zip(fresh, new_ids, strict=True)
+        ]
+        with conn.cursor() as cur:
+            cur.executemany(_INSERT_EVENT, rows)
+        # Keys a concurrent writer took first were not inserted by us: they get None.
+        owners: dict[str, int] = dict(
+            conn.execute(
+                f"SELECT dedupe_key, id FROM events WHERE dedupe_key = {TEXTS}",
+                ([e.dedupe_key for e in fresh],),
+            ).fetchall()
+        )
+        mine = {e.dedupe_key: i for e, i in zip(fresh, new_ids, strict=True)}
+        out: list[int | None] = []
+        for e in events:
+            new_id = mine.pop(e.dedupe_key, None)
+            ours = new_id is not None and owners.get(e.dedupe_key) == new_id
+            out.append(new_id if ours else None)
+        return out
+
+    # ------------------------------------------------------------------ message facts
+    @staticmethod
+    def _facts(conn: Conn, facts: Sequence[MessageFacts]) -> None:
+        for f in facts:
+            if f.status is not None:
+                check_message_status(f.status)
+        status: dict[int, str] = dict(
+            conn.execute(
+                f"SELECT id, status FROM messages WHERE id = {IDS} ORDER BY id FOR NO KEY UPDATE",
+                (sorted({f.message_id for f in facts}),),
+            ).fetchall()
+        )
+        rows: list[tuple[Any, ...]] = []
+        for f in facts:
+            current = status.get(f.message_id)
+            if current is None:
+                continue
+            new = merge_status(current, f.status)
+            status[f.message_id] = new
+            error = f.error if f.status is None or new == f.status else None
+            rows.append(
+                (new, f.delivered_at, f.opened_at, f.clicked_at, f.replied_at, error, f.message_id)
+            )
+        if not rows:
+            return
+        with conn.cursor() as cur:
+            cur.executemany(
+                "UPDATE messages SET status = %s, delivered_at = coalesce(delivered_at, %s), "
+                "opened_at = coalesce(opened_at, %s), clicked_at = coalesce(clicked_at, %s), "
+                "replied_at = coalesce(replied_at, %s), error = coalesce(%s, error) "
+                "WHERE id = %s",
+                rows,
+            )
+
+
+def where(*conditions: tuple[str, Any]) -> tuple[str, tuple[Any, ...]]:
+    """`` WHERE a = %s AND b = %s`` for the conditions whose value is not None."""
+    used = [(column, value) for column, value in conditions if value is not None]
+    if not used:
+        return "", ()
+    return " WHERE " + " AND ".join(f"{c} = %s" for c, _ in used), tuple(v for _, v in used)
+
+
+__all__ = ["Conn", "IdAssignments", "PgBase", "redact_url", "where"]

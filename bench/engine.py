@@ -26,6 +26,7 @@ import json
 import math
 import os
 import platform
+import re
 import resource
 import shutil
 import sqlite3
@@ -35,12 +36,13 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from leadflow.clock import RealClock, VirtualClock
 from leadflow.engine.worker import VIRTUAL_NOW, Worker
@@ -60,6 +62,7 @@ ZONE = "America/New_York"
 CHUNK = 50_000  # contacts per upsert transaction
 LAG_WAIT_S = 3600.0  # the lag workflow's wait
 LAG_BATCH = 50  # runs per setup tick: the timers come due in groups of this size
+PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/test"
 
 
 def log(message: str) -> None:
@@ -148,27 +151,46 @@ def insert_contacts(rt: Runtime, prefix: str, count: int, now: float) -> float:
     return spent
 
 
+def is_postgres(url: str) -> bool:
+    return url.startswith(("postgresql://", "postgres://"))
+
+
 class Probe:
-    """Read-only counts straight from the SQLite file (a second connection)."""
+    """Read-only counts straight from the database (a second connection; SQLite or PostgreSQL,
+    queries written with ``?`` placeholders)."""
 
     def __init__(self, url: str) -> None:
-        self.path = path_from_url(url)
+        self.url = url
+        self.pg = is_postgres(url)
+        self.path = "" if self.pg else path_from_url(url)
 
     @contextmanager
-    def _conn(self) -> Iterator[sqlite3.Connection]:
+    def _conn(self) -> Iterator[Any]:
+        if self.pg:
+            import psycopg
+
+            pg = psycopg.connect(self.url, autocommit=True)
+            try:
+                yield pg
+            finally:
+                pg.close()
+            return
         conn = sqlite3.connect(self.path)
         try:
             yield conn
         finally:
             conn.close()
 
+    def _sql(self, sql: str) -> str:
+        return sql.replace("?", "%s") if self.pg else sql
+
     def one(self, sql: str, *params: Any) -> Any:
         with self._conn() as conn:
-            return conn.execute(sql, params).fetchone()[0]
+            return conn.execute(self._sql(sql), params).fetchone()[0]
 
     def rows(self, sql: str, *params: Any) -> dict[Any, Any]:
         with self._conn() as conn:
-            return dict(conn.execute(sql, params).fetchall())
+            return dict(conn.execute(self._sql(sql), params).fetchall())
 
     def count(self, table: str) -> int:
         return int(self.one(f"SELECT count(*) FROM {table}"))
@@ -181,8 +203,11 @@ class Probe:
             return [
                 float(r[0])
                 for r in conn.execute(
-                    "SELECT s.started_at - s.due_at FROM steps s JOIN runs r ON r.id = s.run_id "
-                    "WHERE s.id > ? AND s.outcome = 'timer' AND r.workflow_key = ?",
+                    self._sql(
+                        "SELECT s.started_at - s.due_at FROM steps s "
+                        "JOIN runs r ON r.id = s.run_id "
+                        "WHERE s.id > ? AND s.outcome = 'timer' AND r.workflow_key = ?"
+                    ),
                     (since_step, workflow_key),
                 )
             ]
@@ -290,7 +315,7 @@ def bench_steps(url: str, runs: int, steps: int, workers: int) -> dict[str, Any]
         "SELECT status, count(*) FROM runs WHERE workflow_key = 'bench-steps' GROUP BY status"
     )
     deferred = probe.one(
-        "SELECT count(*) FROM steps WHERE id > ? AND outcome LIKE 'deferred%'", steps_before
+        "SELECT count(*) FROM steps WHERE id > ? AND outcome LIKE ?", steps_before, "deferred%"
     )
     delivered = probe.one(
         "SELECT count(*) FROM messages WHERE workflow_key = 'bench-steps' AND status = 'delivered'"
@@ -419,7 +444,24 @@ def bench_lag(url: str, n: int, spread: float, entry_rate: float) -> dict[str, A
 # ------------------------------------------------------------------------------------ main
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    p.add_argument("--db", help="SQLite URL shared by all phases (default: fresh temp files)")
+    p.add_argument(
+        "--db", help="SQLite or PostgreSQL URL shared by all phases (default: fresh temp files)"
+    )
+    p.add_argument(
+        "--pg",
+        nargs="?",
+        const=PG_DEFAULT,
+        metavar="URL",
+        help="PostgreSQL: a fresh scratch database per phase, created next to the database of URL "
+        f"(default {PG_DEFAULT}) and dropped at the end",
+    )
+    p.add_argument(
+        "--pg-set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="with --pg: ALTER DATABASE SET on the scratch databases, e.g. synchronous_commit=off",
+    )
     p.add_argument("--runs", type=int, default=20_000, help="W: runs in the steps phase")
     p.add_argument("--steps", type=int, default=10, help="S: durable steps per run")
     p.add_argument("--workers", type=int, default=1, help="N: worker processes (1: in-process)")
@@ -430,34 +472,96 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = p.parse_args(argv)
     if args.runs < 1 or args.steps < 1 or args.workers < 1 or args.waiting < 0:
         p.error("--runs, --steps and --workers must be >= 1, --waiting >= 0")
-    if args.db and not args.db.startswith("sqlite:///"):
-        p.error("--db: the benchmark needs a SQLite URL (sqlite:///PATH)")
+    if args.db and not (args.db.startswith("sqlite:///") or is_postgres(args.db)):
+        p.error("--db: the benchmark needs a sqlite:///PATH or postgresql:// URL")
+    if args.db and args.pg:
+        p.error("--db and --pg are exclusive")
+    if args.pg and not is_postgres(args.pg):
+        p.error("--pg: a postgresql:// URL")
+    if args.pg_set and not args.pg:
+        p.error("--pg-set needs --pg")
+    if any(not re.fullmatch(r"[a-z_]+=[A-Za-z0-9_.]+", x) for x in args.pg_set):
+        p.error("--pg-set: NAME=VALUE (letters, digits, _ and .)")
     return args
+
+
+@contextmanager
+def scratch_databases(
+    base_url: str,
+    names: list[str],
+    settings: Sequence[str] = (),
+) -> Iterator[list[str]]:
+    """Fresh PostgreSQL databases ``names`` on the server of ``base_url`` (connected to for the
+    CREATE/DROP), each with ``ALTER DATABASE ... SET`` of ``settings`` (``name=value``); yields
+    their URLs; drops them on the way out, whatever happened."""
+    import psycopg
+
+    parts = urlsplit(base_url)
+    urls = [urlunsplit(parts._replace(path="/" + name)) for name in names]
+    created: list[str] = []
+    try:
+        with psycopg.connect(base_url, autocommit=True) as admin:
+            for name in names:
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                admin.execute(f'CREATE DATABASE "{name}"')
+                created.append(name)
+                for setting in settings:
+                    key, _, value = setting.partition("=")
+                    admin.execute(f'ALTER DATABASE "{name}" SET {key.strip()} = {value.strip()}')
+        yield urls
+    finally:
+        with psycopg.connect(base_url, autocommit=True) as admin:
+            for name in created:
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def server_version(url: str) -> str:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        row = conn.execute("SELECT current_setting('server_version')").fetchone()
+        sync = conn.execute("SELECT current_setting('synchronous_commit')").fetchone()
+    return f"PostgreSQL {row[0] if row else '?'} (synchronous_commit={sync[0] if sync else '?'})"
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = parse_args(argv)
+    if args.pg:
+        tag = f"leadflow_bench_{os.getpid()}"
+        names = [f"{tag}_steps", f"{tag}_waiting"]
+        with scratch_databases(args.pg, names, args.pg_set) as (steps, waiting):
+            result = run_phases(args, steps, waiting)
+            result["postgres"] = server_version(steps)
+        result["db"] = "fresh PostgreSQL scratch databases, one per phase (dropped)"
+        return result
     tmp = None if args.db else Path(tempfile.mkdtemp(prefix="leadflow-bench-"))
-    started = time.perf_counter()
     try:
         steps_url = args.db or f"sqlite:///{tmp}/steps.db"
         waiting_url = args.db or f"sqlite:///{tmp}/waiting.db"
-        result: dict[str, Any] = {
-            "runs": args.runs,
-            "steps": args.steps,
-            "workers": args.workers,
-            "waiting": args.waiting,
-        }
-        result |= bench_steps(steps_url, args.runs, args.steps, args.workers)
-        if args.waiting > 0:
-            result |= bench_waiting(waiting_url, args.waiting, args.lag_runs, args.lag_spread)
+        result = run_phases(args, steps_url, waiting_url)
+        if args.db and is_postgres(args.db):
+            result["postgres"] = server_version(args.db)
     finally:
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
+    result["db"] = args.db or "fresh SQLite files in a temp dir (deleted)"
+    return result
+
+
+def run_phases(args: argparse.Namespace, steps_url: str, waiting_url: str) -> dict[str, Any]:
+    started = time.perf_counter()
+    result: dict[str, Any] = {
+        "runs": args.runs,
+        "steps": args.steps,
+        "workers": args.workers,
+        "waiting": args.waiting,
+    }
+    result |= bench_steps(steps_url, args.runs, args.steps, args.workers)
+    if args.waiting > 0:
+        result |= bench_waiting(waiting_url, args.waiting, args.lag_runs, args.lag_spread)
     result |= {
         "peak_rss_mb": round(rss_peak_mb(), 1),
         "total_s": round(time.perf_counter() - started, 1),
-        "db": args.db or "fresh SQLite files in a temp dir (deleted)",
         "python": platform.python_version(),
         "sqlite": sqlite3.sqlite_version,
         "cpu_count": os.cpu_count(),

@@ -33,6 +33,8 @@ if not ENABLED:  # pragma: no cover - LEADFLOW_TEST_POSTGRES=0
 
 from leadflow.store.postgres import PostgresStore  # noqa: E402
 
+LATEST = sqlfiles.latest_version("postgres")
+
 
 @pytest.fixture
 def empty_url() -> Iterator[str]:
@@ -95,7 +97,7 @@ def test_errors_are_wrapped_with_cause(db_url: str) -> None:
 def test_migrations_mirror_sqlite() -> None:
     pg, lite = sqlfiles.migrations("postgres"), sqlfiles.migrations("sqlite")
     assert [m.name for m in pg] == [m.name for m in lite]
-    assert sqlfiles.latest_version("postgres") == sqlfiles.latest_version("sqlite") == 2
+    assert sqlfiles.latest_version("postgres") == sqlfiles.latest_version("sqlite") == LATEST
 
 
 # ---------------------------------------------------------------------------- migrations
@@ -108,11 +110,11 @@ def test_fresh_database_is_version_zero_and_refused(empty_url: str) -> None:
     assert "leadflow db upgrade" in info.value.message and "empty" in info.value.message
     raw = PostgresStore(empty_url)
     assert raw.schema_version() == 0  # refusing changed nothing
-    assert raw.upgrade() == [1, 2]
+    assert raw.upgrade() == list(range(1, LATEST + 1))
     assert raw.upgrade() == []
     raw.close()
     opened = open_store(empty_url)
-    assert opened.schema_version() == opened.latest_schema_version() == 2
+    assert opened.schema_version() == opened.latest_schema_version() == LATEST
     opened.close()
 
 
@@ -212,9 +214,9 @@ def test_two_upgraders_at_once_apply_each_migration_once(empty_url: str) -> None
         t.start()
     for t in threads:
         t.join()
-    assert sorted(results[0] + results[1]) == [1, 2]
+    assert sorted(results[0] + results[1]) == list(range(1, LATEST + 1))
     for s in stores:
-        assert s.schema_version() == 2
+        assert s.schema_version() == LATEST
         s.close()
 
 

@@ -1,4 +1,6 @@
-"""Fixtures for the engine suite: every test runs against the memory and the SQLite backend."""
+"""Fixtures for the engine suite: every test runs against the memory, SQLite and PostgreSQL
+backends (PostgreSQL: a database per kit, cloned from a migrated template; see the contract
+suite's ``lf_postgres``)."""
 
 from __future__ import annotations
 
@@ -7,7 +9,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from engine_kit import BACKENDS, T0, Kit, make_store
+from engine_kit import BACKENDS, T0, Kit, drop_store, make_store
+from lf_postgres import DATABASES, ENABLED, in_ci  # on sys.path via engine_kit
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _postgres_databases() -> Iterator[None]:
+    """Drops every PostgreSQL database the session made (the template last)."""
+    yield
+    if DATABASES.available():
+        DATABASES.drop_all()
 
 
 @pytest.fixture(params=BACKENDS)
@@ -30,9 +41,24 @@ def make_kit(backend: str, tmp_path: Path) -> Iterator[Any]:
     yield factory
     for kit in kits:
         kit.close()
+        drop_store(backend, kit.url)
 
 
 @pytest.fixture
 def kit(make_kit: Any) -> Kit:
     made: Kit = make_kit()
     return made
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    # When the contract suite runs too, its conftest already says so in one line.
+    plugins = terminalreporter.config.pluginmanager.get_plugins()
+    contract = any(
+        str(getattr(p, "__file__", "")).endswith(("contract/conftest.py", "contract\\conftest.py"))
+        for p in plugins
+    )
+    if ENABLED and DATABASES.problem is not None and not in_ci() and not contract:
+        terminalreporter.write_line(
+            f"PostgreSQL engine tests did not run: PostgreSQL is not reachable "
+            f"({DATABASES.problem})"
+        )

@@ -9,6 +9,7 @@ ever sleeps.
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,6 +19,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
+
+import pytest
 
 from leadflow.clock import VirtualClock
 from leadflow.definitions.io import load_text
@@ -46,7 +49,15 @@ LA = ZoneInfo("America/Los_Angeles")
 MINUTE = 60.0
 HOUR = 3600.0
 DAY = 86400.0
-BACKENDS = ["memory", "sqlite"]
+
+# The PostgreSQL databases come from the contract suite's helper (per-test clones of a migrated
+# template; same CI policy: unreachable server -> fail under CI, skip otherwise).
+_CONTRACT = str(Path(__file__).resolve().parents[1] / "contract")
+if _CONTRACT not in sys.path:
+    sys.path.append(_CONTRACT)
+from lf_postgres import DATABASES, ENABLED, in_ci  # noqa: E402
+
+BACKENDS = ["memory", "sqlite", *(["postgres"] if ENABLED else [])]
 
 
 def at(
@@ -64,11 +75,33 @@ def local(ts: float, tz: ZoneInfo = NY) -> datetime:
 T0 = at(2024, 6, 12, 12, 0)
 
 
+def require_postgres() -> None:
+    """Fail (under CI) or skip (elsewhere) the calling test when PostgreSQL is unreachable."""
+    if DATABASES.available():
+        return
+    message = f"PostgreSQL is not reachable: {DATABASES.problem}"
+    if in_ci():
+        pytest.fail(f"{message} (CI is set: the PostgreSQL backend must be tested)")
+    pytest.skip(message)
+
+
 def make_store(backend: str, tmp_path: Path, name: str = "leadflow.db") -> tuple[Store, str]:
+    """A store at the latest schema version and its URL (postgres: a database of its own, cloned
+    from the session's migrated template; drop it with :func:`drop_store`)."""
+    if backend == "postgres":
+        require_postgres()
+        url = DATABASES.clone()
+        return open_store(url), url
     url = "memory://" if backend == "memory" else f"sqlite:///{tmp_path / name}"
     store = open_store(url, check_schema=False)
     store.upgrade()
     return store, url
+
+
+def drop_store(backend: str, url: str) -> None:
+    """Drop a postgres test database (in the background); nothing to do for the others."""
+    if backend == "postgres":
+        DATABASES.drop(url)
 
 
 @dataclass

@@ -10,6 +10,7 @@ again resumes at the same virtual moment.
 from __future__ import annotations
 
 import logging
+import math
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 
 VIRTUAL_NOW = "virtual_now"
 MAX_IDLE_STEPS = 3600  # virtual seconds of unclaimable due work before a virtual run gives up
+STOP_CHECK_S = 0.2  # an idle worker looks at its stop flag at least this often
 
 log = logging.getLogger(__name__)
 
@@ -124,8 +126,20 @@ class Worker:
                 continue
             if until_idle:
                 break
-            stop.wait(self.runtime.settings.poll_s)
+            self._idle(stop, self.runtime.settings.poll_s)
         return self.stats
+
+    def _idle(self, stop: threading.Event, poll_s: float) -> None:
+        """Wait up to ``poll_s`` seconds for new work: return early when the store reports a
+        write that may have made work (PostgreSQL: LISTEN/NOTIFY from any process) or when
+        ``stop`` is set (checked at least every ``STOP_CHECK_S``). Timers coming due are found
+        by the next tick, so ``poll_s`` stays the longest time between two looks. The wait is cut
+        into equal slices rather than timed (the engine reads no clock but its Clock)."""
+        store = self.runtime.store
+        slices = max(1, math.ceil(poll_s / STOP_CHECK_S))
+        for _ in range(slices):
+            if stop.is_set() or store.wait_for_work(poll_s / slices):
+                return
 
 
 def _earliest(a: float | None, b: float | None) -> float | None:

@@ -14,11 +14,16 @@ Design rules every backend honours:
   (inserting an existing key is a no-op, not an error).
 * **Time is an argument.** No method reads a clock; callers pass ``now``.
 * **No half writes.** Any method that raises has changed nothing.
+* **Wake-ups.** :meth:`Store.wait_for_work` lets an idle worker sleep until new work may be
+  available: PostgreSQL writers ``NOTIFY leadflow_work`` in the writing transaction and waiters
+  ``LISTEN``; memory and SQLite only see writes made through the same store object (other
+  processes are found by polling).
 """
 
 from __future__ import annotations
 
 import abc
+import threading
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -46,11 +51,40 @@ from leadflow.store.records import (
     WorkflowVersion,
 )
 
+_WORK_SIGNAL_LOCK = threading.Lock()
+
 
 class Store(abc.ABC):
     """Where contacts, workflows, runs, steps, events and the outbox live."""
 
     url: str
+
+    # ------------------------------------------------------------------ wake-ups
+    def _work_signal(self) -> threading.Event:
+        """The in-process event set by writes that may add due work (made on first use)."""
+        signal: threading.Event | None = self.__dict__.get("_work_event")
+        if signal is None:
+            with _WORK_SIGNAL_LOCK:
+                signal = self.__dict__.setdefault("_work_event", threading.Event())
+        return signal
+
+    def _signal_work(self) -> None:
+        """Wake :meth:`wait_for_work` callers: new work may be due (call after the commit)."""
+        self._work_signal().set()
+
+    def wait_for_work(self, timeout: float) -> bool:
+        """Block up to ``timeout`` seconds of wall time (an I/O wait, not logic time: the only
+        method that does not take ``now``), or until new work may be available. True when woken
+        by a notification (work was written since the last wake-up), False on time-out.
+
+        This default sees only writes made through this store object (memory, SQLite: other
+        processes are found by polling); PostgreSQL listens for every writer's notification.
+        A wake-up means "look again", never a promise that anything is claimable."""
+        signal = self._work_signal()
+        if signal.wait(max(0.0, timeout)):
+            signal.clear()
+            return True
+        return False
 
     # ------------------------------------------------------------------ lifecycle / schema
     @abc.abstractmethod
@@ -407,4 +441,10 @@ class Store(abc.ABC):
     def sandbox_deliveries(self) -> list[SandboxDelivery]: ...
 
 
-__all__ = ["Message", "Store"]
+def makes_work(advances: Iterable[Advance]) -> bool:
+    """Whether committing these advances may leave work for a worker (a run with a wake_at, a
+    message, an enrollment or an event): the writer then wakes :meth:`Store.wait_for_work`."""
+    return any(a.wake_at is not None or a.messages or a.enrollments or a.events for a in advances)
+
+
+__all__ = ["Message", "Store", "makes_work"]

@@ -32,7 +32,7 @@ from leadflow.store.codec import (
     sandbox_from_row,
     step_from_row,
 )
-from leadflow.store.contract import Store
+from leadflow.store.contract import Store, makes_work
 from leadflow.store.records import (
     DELIVERED,
     DUE_MESSAGE_STATUSES,
@@ -298,6 +298,8 @@ class MemoryStore(Store):
                 del self._schedules[k]
             for row in rows:
                 self._schedules[(key, row[2])] = row
+        if rows:
+            self._signal_work()
 
     def due_schedules(self, now: float) -> list[Schedule]:
         with self._lock:
@@ -387,7 +389,10 @@ class MemoryStore(Store):
     def enroll(self, requests: Sequence[EnrollRequest], now: float) -> EnrollOutcome:
         contexts = [self._check_enrollment(r) for r in requests]
         with self._lock:
-            return self._insert_runs(requests, contexts, now)
+            out = self._insert_runs(requests, contexts, now)
+        if out.created:
+            self._signal_work()
+        return out
 
     def enroll_all(
         self,
@@ -406,7 +411,9 @@ class MemoryStore(Store):
             ]
             out = self._insert_runs(requests, ["{}"] * len(requests), now)
             out.run_ids = []
-            return out
+        if out.created:
+            self._signal_work()
+        return out
 
     def claim_runs(self, owner: str, now: float, limit: int, lease_s: float) -> list[ClaimedRun]:
         with self._lock:
@@ -443,6 +450,8 @@ class MemoryStore(Store):
         with self._lock:
             result = self._commit(advances, [], [], [], set(), now, ids)
         ids.assign()
+        if result.applied and makes_work(advances):
+            self._signal_work()
         return result
 
     def _prepare(self, a: Advance) -> _Prepared:
@@ -576,6 +585,8 @@ class MemoryStore(Store):
                 row = self._runs.get(rid)
                 if row is not None and row[R_LOWNER] == owner:
                     row[R_LOWNER] = row[R_LUNTIL] = None
+        if run_ids:
+            self._signal_work()
 
     def get_run(self, run_id: int) -> Run | None:
         with self._lock:
@@ -739,7 +750,10 @@ class MemoryStore(Store):
     def append_events(self, events: Sequence[NewEvent], now: float) -> list[int | None]:
         encoded = [self._encode_event(e) for e in events]
         with self._lock:
-            return self._insert_events(encoded, now)
+            out = self._insert_events(encoded, now)
+        if any(i is not None for i in out):
+            self._signal_work()
+        return out
 
     def claim_events(self, owner: str, now: float, limit: int, lease_s: float) -> list[Event]:
         with self._lock:
@@ -778,6 +792,8 @@ class MemoryStore(Store):
             kept = [r for r in enrollments if r.event_id is None or r.event_id not in retry]
             self._commit(plan.accepted, kept, facts, event_ids, retry, now, ids)
         ids.assign()
+        if retry or kept or makes_work(plan.accepted):
+            self._signal_work()
         return CommitResult(
             len(plan.accepted), len(plan.rejected), [a.run_id for a in plan.rejected]
         )
@@ -957,6 +973,8 @@ class MemoryStore(Store):
                 row[M_LOWNER] = row[M_LUNTIL] = None
                 self._index_message(row)
             self._insert_events(encoded, now)
+        if events or any(u.status in DUE_MESSAGE_STATUSES for u in updates):
+            self._signal_work()
 
     def apply_message_facts(self, facts: Sequence[MessageFacts], now: float) -> None:
         for f in facts:

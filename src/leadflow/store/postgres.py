@@ -30,6 +30,7 @@ from leadflow.store.contract import Store
 from leadflow.store.postgres_base import IDS, SENT, TEXTS, Conn, redact_url, where
 from leadflow.store.postgres_runs import LIVE, PgRuns
 from leadflow.store.records import (
+    DUE_MESSAGE_STATUSES,
     ClaimedMessage,
     Contact,
     ContactPatch,
@@ -234,6 +235,7 @@ class PostgresStore(PgRuns, Store):
                         for s in schedules
                     ],
                 )
+            self._notify(conn)
 
     def due_schedules(self, now: float) -> list[Schedule]:
         with self._read() as conn:
@@ -336,6 +338,8 @@ class PostgresStore(PgRuns, Store):
                     )
             if events:
                 self._append_events(conn, events, now)
+            if events or any(u.status in DUE_MESSAGE_STATUSES for u in updates):
+                self._notify(conn)
 
     def apply_message_facts(self, facts: Sequence[MessageFacts], now: float) -> None:
         if not facts:

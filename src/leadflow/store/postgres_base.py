@@ -13,14 +13,19 @@ Concurrency model (many workers, many machines, READ COMMITTED):
 * enrollments (re-entry rules read existing runs) and workflow publishing take a transaction-scoped
   advisory lock per workflow key, so two enrollers of one key are serialized;
 * new rows get their ids from the tables' identity sequences (``nextval`` reserved up front), so
-  the records handed in can be given their ids without a query per row.
+  the records handed in can be given their ids without a query per row;
+* writes that may create due work send ``pg_notify('leadflow_work', '')`` inside their own
+  transaction (delivered only on commit, and once per transaction), and ``wait_for_work`` waits
+  on a dedicated connection (outside the pool, opened on first wait) that ``LISTEN``-s on it.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -88,6 +93,16 @@ _UPDATE_CONTACT = (
 # Objects handed in that get their new ids once the transaction has committed.
 IdAssignments = list[tuple[Step | Message, int]]
 
+WORK_CHANNEL = "leadflow_work"  # NOTIFY channel: new work may be due
+LISTEN_RETRY_WAITS = 25  # after the LISTEN connection failed, waits (polls) before reconnecting
+
+
+class _Backoff(Exception):
+    """Internal: the LISTEN connection is down and not to be retried yet."""
+
+
+log = logging.getLogger(__name__)
+
 
 def redact_url(url: str) -> str:
     """The URL with its password (if any) replaced by ``***``: safe for messages and logs."""
@@ -125,7 +140,12 @@ class PgBase:
     def __init__(self, url: str, *, max_size: int = 8, timeout: float = 30.0) -> None:
         self.url = redact_url(url)
         self._secret = _password(url)
+        self._dsn = url  # the real URL (with its password): for the LISTEN connection only
         self._lock = threading.Lock()
+        self._listen_lock = threading.Lock()  # one waiter at a time on the LISTEN connection
+        self._listener: Conn | None = None
+        self._listen_failed = False  # the LISTEN connection failed and is not back yet
+        self._listen_skips = 0  # waits left before reconnecting after a failure
         try:
             # One probe connection first: a wrong host or password fails now, with the server's
             # own message, instead of as a pool timeout at the first query.
@@ -190,11 +210,74 @@ class PgBase:
     def close(self) -> None:
         with self._lock:
             pool, self._pool = self._pool, None
+        with self._listen_lock:  # a waiter holds it for at most its timeout
+            self._drop_listener()
         if pool is not None:
             try:
                 pool.close()
             except psycopg.Error as exc:
                 raise self._error(exc) from exc
+
+    # ------------------------------------------------------------------ wake-ups
+    @staticmethod
+    def _notify(conn: Conn) -> None:
+        """Tell waiting workers (``wait_for_work``) that new work may be due. Sent inside the
+        writing transaction, so it is delivered on COMMIT and dropped on ROLLBACK."""
+        conn.execute("SELECT pg_notify(%s, '')", (WORK_CHANNEL,))
+
+    def _drop_listener(self) -> None:
+        """Close the LISTEN connection (the caller holds ``_listen_lock``)."""
+        listener, self._listener = self._listener, None
+        if listener is not None:
+            with suppress(psycopg.Error):
+                listener.close()
+
+    def wait_for_work(self, timeout: float) -> bool:
+        """Wait on the LISTEN connection for a ``leadflow_work`` notification (any writer, any
+        process), up to ``timeout`` seconds; queued notifications are drained so one burst of
+        writes wakes the caller once. If the LISTEN connection fails (e.g. the server restarted)
+        this degrades to sleeping out the timeout, and reconnects after a few waits.
+
+        Reads no clock (the engine and store never do): the waits are bounded by their timeouts
+        alone, so a wait may overrun a little (the lock, a reconnect)."""
+        timeout = max(0.0, timeout)
+        self._the_pool()  # a closed store raises
+        if not self._listen_lock.acquire(timeout=timeout):
+            return False  # another thread is waiting on this store
+        try:
+            try:
+                conn = self._listener
+                if conn is None:
+                    if self._listen_skips > 0:
+                        self._listen_skips -= 1
+                        raise _Backoff
+                    # libpq's shortest connect timeout is 2 s
+                    conn = psycopg.connect(self._dsn, autocommit=True, connect_timeout=2)
+                    self._listener = conn
+                    conn.execute(f"LISTEN {WORK_CHANNEL}")
+                    if self._listen_failed:
+                        log.info("PostgreSQL LISTEN (%s) works again", self.url)
+                        self._listen_failed = False
+                woken = False
+                for _ in conn.notifies(timeout=timeout, stop_after=1):
+                    woken = True
+                if woken:
+                    for _ in conn.notifies(timeout=0):
+                        pass
+                return woken
+            except _Backoff:
+                pass
+            except psycopg.Error as exc:
+                if not self._listen_failed:  # once per outage, not once per wait
+                    reason = self._clean(exc)
+                    log.warning("PostgreSQL LISTEN (%s) failed, polling: %s", self.url, reason)
+                self._listen_failed = True
+                self._listen_skips = LISTEN_RETRY_WAITS
+                self._drop_listener()
+        finally:
+            self._listen_lock.release()
+        time.sleep(timeout)
+        return False
 
     @staticmethod
     def _reserve(conn: Conn, table: str, n: int) -> list[int]:

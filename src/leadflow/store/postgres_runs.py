@@ -15,6 +15,7 @@ from leadflow.store.codec import (
     run_from_row,
     step_from_row,
 )
+from leadflow.store.contract import makes_work
 from leadflow.store.postgres_base import (
     ENDED,
     IDS,
@@ -67,7 +68,10 @@ class PgRuns(PgBase):
         if not requests:
             return EnrollOutcome()
         with self._write() as conn:
-            return self._enroll(conn, requests, now)
+            out = self._enroll(conn, requests, now)
+            if out.created:
+                self._notify(conn)
+        return out
 
     def enroll_all(
         self,
@@ -102,6 +106,8 @@ class PgRuns(PgBase):
                 },
             )
             created = cur.rowcount
+            if created:
+                self._notify(conn)
         return EnrollOutcome(created, total - created, [])
 
     # ------------------------------------------------------------------ claim / commit
@@ -229,6 +235,8 @@ class PgRuns(PgBase):
             self._enroll(conn, enrollments, now)
         if events:
             self._append_events(conn, events, now)
+        if makes_work(applied):
+            self._notify(conn)
         return result
 
     def release_runs(self, owner: str, run_ids: Sequence[int]) -> None:
@@ -240,6 +248,7 @@ class PgRuns(PgBase):
                 f"WHERE id = {IDS} AND lease_owner = %s",
                 (list(run_ids), owner),
             )
+            self._notify(conn)
 
     # ------------------------------------------------------------------ run queries
     def get_run(self, run_id: int) -> Run | None:
@@ -361,7 +370,10 @@ class PgRuns(PgBase):
         if not events:
             return []
         with self._write() as conn:
-            return self._append_events(conn, events, now)
+            out = self._append_events(conn, events, now)
+            if any(i is not None for i in out):
+                self._notify(conn)
+        return out
 
     def claim_events(self, owner: str, now: float, limit: int, lease_s: float) -> list[Event]:
         if limit <= 0:
@@ -418,6 +430,8 @@ class PgRuns(PgBase):
                     f"WHERE id = {IDS} AND processed_at IS NULL",
                     (again,),
                 )
+            if again or kept:
+                self._notify(conn)
         self._assign(ids)
         return result
 

@@ -39,8 +39,9 @@ from leadflow.store.codec import (
     sandbox_from_row,
     step_from_row,
 )
-from leadflow.store.contract import Store
+from leadflow.store.contract import Store, makes_work
 from leadflow.store.records import (
+    DUE_MESSAGE_STATUSES,
     ENDED_STATUSES,
     RUN_STATUSES,
     Advance,
@@ -450,6 +451,8 @@ class SQLiteStore(Store):
                     for s in schedules
                 ],
             )
+        if schedules:
+            self._signal_work()
 
     def due_schedules(self, now: float) -> list[Schedule]:
         with self._read() as conn:
@@ -483,7 +486,10 @@ class SQLiteStore(Store):
         if not requests:
             return EnrollOutcome()
         with self._write() as conn:
-            return self._enroll(conn, requests, now)
+            out = self._enroll(conn, requests, now)
+        if out.created:
+            self._signal_work()
+        return out
 
     def _enroll(
         self, conn: sqlite3.Connection, requests: Sequence[EnrollRequest], now: float
@@ -562,6 +568,8 @@ class SQLiteStore(Store):
                 },
             )
             created = cur.rowcount
+        if created:
+            self._signal_work()
         return EnrollOutcome(created, total - created, [])
 
     def claim_runs(self, owner: str, now: float, limit: int, lease_s: float) -> list[ClaimedRun]:
@@ -588,6 +596,8 @@ class SQLiteStore(Store):
         with self._write() as conn:
             result = self._commit(conn, advances, now, ids)
         self._assign(ids)
+        if result.applied and makes_work(advances):
+            self._signal_work()
         return result
 
     def _commit(
@@ -736,6 +746,7 @@ class SQLiteStore(Store):
                 f"WHERE id IN {_IN} AND lease_owner = ?",
                 (dumps(list(run_ids)), owner),
             )
+        self._signal_work()
 
     def get_run(self, run_id: int) -> Run | None:
         with self._read() as conn:
@@ -867,7 +878,10 @@ class SQLiteStore(Store):
         if not events:
             return []
         with self._write() as conn:
-            return self._append_events(conn, events, now)
+            out = self._append_events(conn, events, now)
+        if any(i is not None for i in out):
+            self._signal_work()
+        return out
 
     def _append_events(
         self, conn: sqlite3.Connection, events: Sequence[NewEvent], now: float
@@ -965,6 +979,8 @@ class SQLiteStore(Store):
                     again,
                 )
         self._assign(ids)
+        if retry or kept or makes_work(plan.accepted):
+            self._signal_work()
         return result
 
     def list_events(
@@ -1059,6 +1075,8 @@ class SQLiteStore(Store):
             )
             if events:
                 self._append_events(conn, events, now)
+        if events or any(u.status in DUE_MESSAGE_STATUSES for u in updates):
+            self._signal_work()
 
     def apply_message_facts(self, facts: Sequence[MessageFacts], now: float) -> None:
         if not facts:

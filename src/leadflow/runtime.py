@@ -5,10 +5,7 @@ The one place the CLI, the API and the simulator all use to wire things together
 
 from __future__ import annotations
 
-import os
 import random
-import socket
-import uuid
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 
@@ -19,6 +16,7 @@ from leadflow.clock import Clock, RealClock
 from leadflow.engine.advance import Engine
 from leadflow.engine.catalog import Catalog
 from leadflow.engine.handlers import Registry, default_registry
+from leadflow.engine.liveness import owner_id
 from leadflow.engine.ports import DispatchPolicy, Provider
 from leadflow.engine.retry import RetryPolicy
 from leadflow.engine.worker import Worker
@@ -60,7 +58,8 @@ def load_actions(registry: Registry) -> None:
 
 
 def worker_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    """A new worker owner id (``host:pid:space:nonce``, see :mod:`leadflow.engine.liveness`)."""
+    return owner_id()
 
 
 def build_runtime(

@@ -16,6 +16,13 @@ class Settings(BaseSettings):
     dispatch_batch: int = Field(default=200, ge=1, le=10_000)
     lease_s: float = Field(default=60.0, gt=0, description="How long a claim is held.")
     poll_s: float = Field(default=0.2, gt=0, description="Idle worker's polling interval.")
+    takeover_s: float = Field(
+        default=30.0,
+        gt=0,
+        description="Virtual-clock workers: a holder whose leases stay unchanged this many "
+        "seconds of wall time is presumed dead and its work released (same-host holders whose "
+        "process is gone are released at once; real-clock leases expire after lease_s).",
+    )
     retry_max_attempts: int = Field(default=5, ge=1)
     retry_base_s: float = Field(default=30.0, ge=0)
     retry_max_delay_s: float = Field(default=3600.0, ge=0)

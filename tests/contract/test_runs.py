@@ -481,6 +481,7 @@ def test_node_counts(store: Store) -> None:
         T0,
     )
     assert m_a.id is not None and m_b.id is not None and m_b2.id is not None
+    assert len(store.claim_messages("d", T0 + DAY, 10, 60)) == 3
     store.update_messages(
         "d",
         [

@@ -89,7 +89,7 @@ def test_in_doubt_message_is_reconciled_not_resent(kit: Kit) -> None:
     assert delivery.provider_id == msg.provider_id
 
 
-def test_forcing_a_delivered_message_back_to_sending_never_delivers_twice(kit: Kit) -> None:
+def test_a_verdict_from_someone_without_the_lease_changes_nothing(kit: Kit) -> None:
     kit.publish(TWO_TEXTS)
     kit.add_contact("c1")
     kit.enroll("two", "c1")
@@ -97,11 +97,12 @@ def test_forcing_a_delivered_message_back_to_sending_never_delivers_twice(kit: K
     (msg,) = kit.messages()
     assert msg.status == "delivered"
     assert msg.id is not None
-    # Someone (an operator, a bug) puts it back to "sending" without a lease: it is in doubt.
-    kit.store.update_messages("ops", [MessageUpdate(msg.id, SENDING)], [], kit.now)
-    claimed = kit.store.claim_messages("other", T0 + 1, 10, 60.0)
-    assert [c.message.id for c in claimed] == [msg.id]
-    # That claimer dies; after its lease, the real dispatcher reconciles.
+    # Someone (an operator, a bug, a worker whose lease was taken over) tries to put it back
+    # to "sending": refused, since only the lease holder's verdicts count.
+    assert kit.store.update_messages("ops", [MessageUpdate(msg.id, SENDING)], [], kit.now) == [
+        msg.id
+    ]
+    assert kit.store.claim_messages("other", T0 + 1, 10, 60.0) == []
     kit.settle(T0 + 62)
     (msg,) = kit.messages()
     assert msg.status == "delivered"

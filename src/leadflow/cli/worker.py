@@ -41,8 +41,7 @@ def worker(
         # Resume at the virtual moment kept in the database (even if it is behind the wall
         # clock); a database without one starts at the current time.
         saved = rt.store.get_meta(VIRTUAL_NOW)
-        clock.set(float(saved) if saved is not None else time.time())
-        rt.store.set_meta(VIRTUAL_NOW, repr(clock.now()))
+        clock.set(rt.store.raise_meta(VIRTUAL_NOW, float(saved) if saved else time.time()))
     stop = threading.Event()
 
     def _stop(signum: int, frame: Any) -> None:

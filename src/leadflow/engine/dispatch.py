@@ -79,7 +79,15 @@ class Dispatcher:
             else:
                 to_send.setdefault(msg.channel, []).append(msg)
         for channel, messages in to_send.items():
-            for msg, update in zip(messages, self._send(channel, messages, now), strict=True):
+            # Last look before anything leaves: only what this worker still holds, for contacts
+            # without a reply waiting, is sent (the lease is renewed for the send).
+            ids = [m.id for m in messages if m.id is not None]
+            still = self.store.renew_messages(self.owner, ids, now, self.lease_s)
+            for mid in ids:
+                if mid not in still:  # back to the queue (refused if no longer ours)
+                    verdicts[mid] = MessageUpdate(mid, PENDING)
+            going = [m for m in messages if m.id in still]
+            for msg, update in zip(going, self._send(channel, going, now), strict=True):
                 assert msg.id is not None
                 verdicts[msg.id] = update
         updates: list[MessageUpdate] = []
@@ -92,7 +100,13 @@ class Dispatcher:
         catalog = self.engine.catalog
         for event in events:  # kept as history; only what a workflow listens to is processed
             event.processed = not catalog.concerns_runs(event.type)
-        self.store.update_messages(self.owner, updates, events, now)
+        refused = self.store.update_messages(self.owner, updates, events, now)
+        if refused:
+            log.warning(
+                "%d message verdict(s) refused: their lease was taken over (ids %s)",
+                len(refused),
+                refused[:10],
+            )
         return len(claimed)
 
     def _before_send(
@@ -121,6 +135,8 @@ class Dispatcher:
 
     def _send(self, channel: str, messages: list[Message], now: float) -> list[MessageUpdate]:
         """Send through the channel's provider (in one batch when it can take one)."""
+        if not messages:
+            return []
         provider = self.providers[channel]
         send_many = getattr(provider, "send_many", None)
         if send_many is not None and len(messages) > 1:

@@ -3,8 +3,17 @@
 ``tick(now)`` does one pass and returns how much work it found, so tests drive it with a date and
 never sleep. ``run`` loops until stopped (SIGTERM/SIGINT finish the current pass, then exit),
 until idle, or, with a virtual clock, jumping time to the next due moment until nothing is left.
-The virtual time is kept in the database (meta ``virtual_now``), so a worker killed and started
-again resumes at the same virtual moment.
+
+Virtual time is shared through the database (meta ``virtual_now``, only ever raised), so a
+worker killed and started again resumes at the same virtual moment and several virtual-clock
+workers on one database live in one time. Their leases never expire in virtual time
+(``VIRTUAL_LEASE_S``): time jumps are free, so an expiry would only measure how far a peer
+jumped, not whether the holder is alive. Instead, time stands still while another worker has
+work in flight, and a holder is presumed dead when its process is gone (same host) or its leases
+stayed unchanged for ``takeover_s`` of wall time; its leases are then released, and its
+``sending`` messages are taken over *in doubt* (reconciled with the provider before any resend).
+Idle real-clock workers also release the leases of same-host holders whose process is gone,
+instead of waiting ``lease_s`` for them to expire.
 """
 
 from __future__ import annotations
@@ -12,6 +21,7 @@ from __future__ import annotations
 import logging
 import math
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -20,12 +30,17 @@ from leadflow.clock import VirtualClock
 from leadflow.engine.advancer import Advancer
 from leadflow.engine.dispatch import Dispatcher
 from leadflow.engine.events import EventProcessor
+from leadflow.engine.liveness import StaleLeases, is_dead
 from leadflow.engine.schedules import Scheduler
+from leadflow.store.records import HeldLease
+from leadflow.store.rules import meta_number
 
 if TYPE_CHECKING:
     from leadflow.runtime import Runtime
 
 VIRTUAL_NOW = "virtual_now"
+VIRTUAL_LEASE_S = 1e9  # virtual-clock leases: held until committed or released (~31 years)
+VIRTUAL_POLL_S = 0.05  # a virtual-clock worker waiting for a peer's work in flight looks this often
 MAX_IDLE_STEPS = 3600  # virtual seconds of unclaimable due work before a virtual run gives up
 STOP_CHECK_S = 0.2  # an idle worker looks at its stop flag at least this often
 
@@ -39,10 +54,13 @@ class WorkerStats:
     runs: int = 0
     messages: int = 0
     schedules: int = 0
+    released: int = 0  # leases of dead holders released
 
 
 class Worker:
-    def __init__(self, runtime: Runtime, owner: str) -> None:
+    def __init__(
+        self, runtime: Runtime, owner: str, wall: Callable[[], float] = time.monotonic
+    ) -> None:
         s = runtime.settings
         self.runtime = runtime
         self.owner = owner
@@ -54,6 +72,7 @@ class Worker:
         )
         self.scheduler = Scheduler(store, engine)
         self.stats = WorkerStats()
+        self.stale = StaleLeases(s.takeover_s, wall)
 
     def tick(self, now: float) -> int:
         """One pass over everything due at ``now``. Events go first so a reply stops outreach
@@ -94,40 +113,72 @@ class Worker:
             saved = store.get_meta(VIRTUAL_NOW)
             if saved is not None:
                 clock.set(float(saved))
+            for part in (self.events, self.advancer, self.dispatcher):
+                part.lease_s = VIRTUAL_LEASE_S
         stuck = 0
         while not stop.is_set():
+            if isinstance(clock, VirtualClock) and virtual:
+                _catch_up(clock, store.get_meta(VIRTUAL_NOW))
             now = clock.now()
             done = before_tick(now) if before_tick is not None else 0
             done += self.tick(now)
             if done:
                 continue
-            if virtual:
-                assert isinstance(clock, VirtualClock)
-                nxt = _earliest(store.next_due_at(), extra_due() if extra_due else None)
-                if nxt is None or (until is not None and nxt > until):
-                    if until is not None:
-                        clock.set(until)
-                        store.set_meta(VIRTUAL_NOW, repr(clock.now()))
-                    break
-                clock.set(max(nxt, now))
-                if clock.now() == now and nxt <= now:
-                    # Due work exists but none could be claimed: a lease that ends exactly now
-                    # (claims need it to have ended before now). Step past it.
-                    stuck += 1
-                    if stuck > MAX_IDLE_STEPS:
-                        log.error(
-                            "due work that nobody can claim for %d virtual seconds; stopping", stuck
-                        )
-                        break
-                    clock.set(now + 1.0)
-                else:
-                    stuck = 0
-                store.set_meta(VIRTUAL_NOW, repr(clock.now()))
+            held = store.held_leases()
+            if held and self._release_dead(held, virtual):
                 continue
-            if until_idle:
+            if not virtual:
+                if until_idle:
+                    break
+                self._idle(stop, self.runtime.settings.poll_s)
+                continue
+            assert isinstance(clock, VirtualClock)
+            if held:  # a peer has work in flight: time stands still until it is done
+                self._idle(stop, min(VIRTUAL_POLL_S, self.runtime.settings.poll_s))
+                continue
+            nxt = _earliest(
+                store.next_due_at(include_leases=False), extra_due() if extra_due else None
+            )
+            if nxt is None or (until is not None and nxt > until):
+                if until is not None:
+                    clock.set(max(until, now))
+                    store.raise_meta(VIRTUAL_NOW, clock.now())
                 break
-            self._idle(stop, self.runtime.settings.poll_s)
+            clock.set(max(nxt, now))
+            if clock.now() == now and nxt <= now:
+                # Due work exists but none could be claimed (a lease that ends exactly now:
+                # claims need it to have ended before now). Step past it.
+                stuck += 1
+                if stuck > MAX_IDLE_STEPS:
+                    log.error(
+                        "due work that nobody can claim for %d virtual seconds; stopping", stuck
+                    )
+                    break
+                clock.set(now + 1.0)
+            else:
+                stuck = 0
+            clock.set(store.raise_meta(VIRTUAL_NOW, clock.now()))
         return self.stats
+
+    def _release_dead(self, held: list[HeldLease], virtual: bool) -> int:
+        """Release the leases of holders presumed dead; how many entries were released. Between
+        two passes this worker holds nothing, so leases under its own name are leftovers of a
+        pass that failed half-way: released too."""
+        dead = {h.owner for h in held if h.owner == self.owner or is_dead(h.owner)}
+        if virtual:
+            dead.update(self.stale.stale([h for h in held if h.owner not in dead]))
+        if not dead:
+            return 0
+        released = self.runtime.store.release_leases(sorted(dead))
+        if released:
+            log.warning(
+                "released %d lease(s) of %d worker(s) presumed dead: %s",
+                released,
+                len(dead),
+                ", ".join(sorted(dead)),
+            )
+        self.stats.released += released
+        return released
 
     def _idle(self, stop: threading.Event, poll_s: float) -> None:
         """Wait up to ``poll_s`` seconds for new work: return early when the store reports a
@@ -140,6 +191,13 @@ class Worker:
         for _ in range(slices):
             if stop.is_set() or store.wait_for_work(poll_s / slices):
                 return
+
+
+def _catch_up(clock: VirtualClock, shared: str | None) -> None:
+    """Move the virtual clock up to the shared virtual time (never back)."""
+    value = meta_number(shared)
+    if value is not None and value > clock.now():
+        clock.set(value)
 
 
 def _earliest(a: float | None, b: float | None) -> float | None:

@@ -37,6 +37,7 @@ from leadflow.store.records import (
     EnrollOutcome,
     EnrollRequest,
     Event,
+    HeldLease,
     Message,
     MessageFacts,
     MessageFilter,
@@ -129,6 +130,13 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def set_meta(self, key: str, value: str) -> None: ...
+
+    @abc.abstractmethod
+    def raise_meta(self, key: str, value: float) -> float:
+        """Atomically set meta ``key`` to ``max(its number, value)`` (stored as ``repr`` of the
+        float; a missing or non-numeric value counts as lower) and return the number it holds
+        now. Several processes raising one key never move it backwards (the shared virtual
+        clock)."""
 
     # ------------------------------------------------------------------ contacts
     @abc.abstractmethod
@@ -340,12 +348,28 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def update_messages(
         self, owner: str, updates: Sequence[MessageUpdate], events: Sequence[NewEvent], now: float
-    ) -> None:
+    ) -> list[int]:
         """One transaction: apply the verdicts (releasing leases) and append ``events``. The
         verdict's status is taken as is; its other fields change the message only when set --
         except that a verdict of sent or delivered clears ``suppressed_reason`` (a message that
         was deferred, e.g. for quiet hours, and then sent was not suppressed). Other verdicts
-        (deferred, suppressed...) record their reason when given."""
+        (deferred, suppressed...) record their reason when given.
+
+        **Fenced by the lease:** a verdict applies only while the message is ``sending`` with
+        ``lease_owner == owner`` (an expired lease nobody took over still counts as held). A
+        verdict on a message that another owner took over, or that was released, is refused, and
+        so are the events about it (``data["message_id"]``): the new owner decides. Returns the
+        refused message ids (in the order given)."""
+
+    @abc.abstractmethod
+    def renew_messages(
+        self, owner: str, message_ids: Sequence[int], now: float, lease_s: float
+    ) -> set[int]:
+        """Just before a send: extend the lease (``now + lease_s``) of those messages that are
+        still ``sending`` under ``owner``'s lease *and* whose contact has no unprocessed reply
+        event (stop-on-reply, re-checked when the message is about to leave); return their ids.
+        Only those may be sent: the others were taken over (their verdicts will be refused) or
+        wait behind a reply. One transaction."""
 
     @abc.abstractmethod
     def apply_message_facts(self, facts: Sequence[MessageFacts], now: float) -> None:
@@ -385,9 +409,25 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def messages_of_run(self, run_id: int) -> list[Message]: ...
 
+    # ------------------------------------------------------------------ leases
+    @abc.abstractmethod
+    def held_leases(self) -> list[HeldLease]:
+        """Work in flight: per (owner, queue) with a lease on live work -- runs active/waiting,
+        messages ``sending``, unprocessed events -- how many entries and their least and greatest
+        ``lease_until``; ordered by owner, then queue ("events", "messages", "runs"). Expired
+        leases count too (the work is held until claimed again or released). Cheap: leases are
+        indexed, so this reads only the entries in flight."""
+
+    @abc.abstractmethod
+    def release_leases(self, owners: Sequence[str]) -> int:
+        """Drop every lease these owners hold (presumed dead), in one transaction, without
+        changing the work: runs and events become claimable as they are; a ``sending`` message
+        stays ``sending`` with no lease, so the next claim takes it *in doubt* and reconciles
+        it with the provider before any resend. Returns how many entries were released."""
+
     # ------------------------------------------------------------------ due times
     @abc.abstractmethod
-    def next_due_at(self) -> float | None:
+    def next_due_at(self, include_leases: bool = True) -> float | None:
         """The earliest moment any work becomes due (None when nothing ever will), the least of:
 
         * a live run with a wake_at: its wake_at, or its ``lease_until`` when a lease holds it

@@ -50,6 +50,7 @@ from leadflow.store.records import (
     EnrollOutcome,
     EnrollRequest,
     Event,
+    HeldLease,
     Message,
     MessageFacts,
     MessageFilter,
@@ -70,9 +71,12 @@ from leadflow.store.rules import (
     apply_patch,
     check_message_status,
     check_reentry,
+    events_not_about,
     merge_status,
+    meta_number,
     plan_enrollments,
     plan_event_advances,
+    summarize_leases,
 )
 
 # run row: RUN_COLS order, then lease and heap version
@@ -179,6 +183,14 @@ class MemoryStore(Store):
         _require(value, "meta.value")
         with self._lock:
             self._meta[key] = value
+
+    def raise_meta(self, key: str, value: float) -> float:
+        with self._lock:
+            current = meta_number(self._meta.get(key))
+            if current is None or current < value:
+                self._meta[key] = repr(float(value))
+                return float(value)
+            return current
 
     # ------------------------------------------------------------------ contacts
     def upsert_contacts(self, contacts: Sequence[Contact], now: float) -> tuple[int, int]:
@@ -896,7 +908,14 @@ class MemoryStore(Store):
         with self._lock:
             if limit <= 0:
                 return []
-            blocked = self._replies_waiting
+            # contacts with a reply waiting, or with a message another owner is sending now
+            blocked: set[str] = set(self._replies_waiting)
+            for mid in self._sending:
+                row = self._messages[mid]
+                until = row[M_LUNTIL]
+                busy = row[M_LOWNER] != owner and until is not None and until >= now
+                if busy and row[M_CONTACT] is not None:
+                    blocked.add(row[M_CONTACT])
             heap = self._message_heap
             candidates: list[tuple[float, int]] = []
             keep: list[tuple[float, int, int]] = []
@@ -947,14 +966,23 @@ class MemoryStore(Store):
 
     def update_messages(
         self, owner: str, updates: Sequence[MessageUpdate], events: Sequence[NewEvent], now: float
-    ) -> None:
+    ) -> list[int]:
         for u in updates:
             check_message_status(u.status)
-        encoded = [self._encode_event(e) for e in events]
         with self._lock:
+            refused = [
+                u.message_id
+                for u in updates
+                if (row := self._messages.get(u.message_id)) is None
+                or row[M_STATUS] != SENDING
+                or row[M_LOWNER] != owner
+            ]
+            events = events_not_about(events, refused)
+            encoded = [self._encode_event(e) for e in events]
+            out = set(refused)
             for u in updates:
                 row = self._messages.get(u.message_id)
-                if row is None:
+                if row is None or u.message_id in out:
                     continue
                 row[M_STATUS] = u.status
                 if u.status in _SENT:
@@ -975,6 +1003,73 @@ class MemoryStore(Store):
             self._insert_events(encoded, now)
         if events or any(u.status in DUE_MESSAGE_STATUSES for u in updates):
             self._signal_work()
+        return refused
+
+    def renew_messages(
+        self, owner: str, message_ids: Sequence[int], now: float, lease_s: float
+    ) -> set[int]:
+        with self._lock:
+            out: set[int] = set()
+            for mid in message_ids:
+                row = self._messages.get(mid)
+                if row is None or row[M_STATUS] != SENDING or row[M_LOWNER] != owner:
+                    continue
+                if row[M_CONTACT] is not None and row[M_CONTACT] in self._replies_waiting:
+                    continue
+                row[M_LUNTIL] = now + lease_s
+                out.add(mid)
+            return out
+
+    # ------------------------------------------------------------------ leases
+    def held_leases(self) -> list[HeldLease]:
+        with self._lock:
+            found: list[tuple[str, str, float]] = []
+            for eid in self._unprocessed:
+                row = self._events[eid]
+                if row[E_LOWNER] is not None:
+                    found.append((row[E_LOWNER], "events", row[E_LUNTIL]))
+            for mid in self._sending:
+                row = self._messages[mid]
+                if row[M_LOWNER] is not None:
+                    found.append((row[M_LOWNER], "messages", row[M_LUNTIL]))
+            for row in self._leased_runs():
+                found.append((row[R_LOWNER], "runs", row[R_LUNTIL]))
+        return summarize_leases(found)
+
+    def _leased_runs(self) -> list[list[Any]]:
+        """Live runs under a lease (claims need a wake_at, so they are all in the heap)."""
+        seen: set[int] = set()
+        out: list[list[Any]] = []
+        for _, rid, version in self._run_heap:
+            row = self._runs.get(rid)
+            if row is None or row[R_HVER] != version or rid in seen:
+                continue
+            seen.add(rid)
+            if row[R_LOWNER] is not None and row[R_STATUS] in ("active", "waiting"):
+                out.append(row)
+        return out
+
+    def release_leases(self, owners: Sequence[str]) -> int:
+        gone = set(owners)
+        released = 0
+        with self._lock:
+            for eid in self._unprocessed:
+                row = self._events[eid]
+                if row[E_LOWNER] in gone:
+                    row[E_LOWNER] = row[E_LUNTIL] = None
+                    released += 1
+            for mid in self._sending:
+                row = self._messages[mid]
+                if row[M_LOWNER] in gone:
+                    row[M_LOWNER] = row[M_LUNTIL] = None
+                    released += 1
+            for row in self._leased_runs():
+                if row[R_LOWNER] in gone:
+                    row[R_LOWNER] = row[R_LUNTIL] = None
+                    released += 1
+        if released:
+            self._signal_work()
+        return released
 
     def apply_message_facts(self, facts: Sequence[MessageFacts], now: float) -> None:
         for f in facts:
@@ -1080,7 +1175,7 @@ class MemoryStore(Store):
             ]
 
     # ------------------------------------------------------------------ due times
-    def next_due_at(self) -> float | None:
+    def next_due_at(self, include_leases: bool = True) -> float | None:
         with self._lock:
             found: list[float] = []
             # runs: in wake_at order, held runs count at their lease_until, up to the first run
@@ -1095,7 +1190,8 @@ class MemoryStore(Store):
                 popped.append(entry)
                 until = row[R_LUNTIL]
                 if until is not None and until > entry[0]:
-                    found.append(until)
+                    if include_leases:
+                        found.append(until)
                     continue
                 found.append(entry[0])
                 break
@@ -1111,12 +1207,18 @@ class MemoryStore(Store):
             for mid in self._sending:
                 row = self._messages[mid]
                 until = row[M_LUNTIL]
-                found.append(row[M_DUE] if until is None else max(row[M_DUE], until))
+                if until is None or until <= row[M_DUE]:
+                    found.append(row[M_DUE])
+                elif include_leases:
+                    found.append(until)
             # events: at occurred_at, or at the lease expiry while leased past it
             for eid in self._unprocessed:
                 row = self._events[eid]
                 until = row[E_LUNTIL]
-                found.append(row[E_OCCURRED] if until is None else max(row[E_OCCURRED], until))
+                if until is None or until <= row[E_OCCURRED]:
+                    found.append(row[E_OCCURRED])
+                elif include_leases:
+                    found.append(until)
             if self._schedules:
                 found.append(min(r[5] for r in self._schedules.values()))
             return min(found) if found else None

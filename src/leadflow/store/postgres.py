@@ -28,6 +28,7 @@ from leadflow.store.codec import (
 )
 from leadflow.store.contract import Store
 from leadflow.store.postgres_base import IDS, SENT, TEXTS, Conn, redact_url, where
+from leadflow.store.postgres_leases import MESSAGE_CLAIM_LOCK, PgLeases
 from leadflow.store.postgres_runs import LIVE, PgRuns
 from leadflow.store.records import (
     DUE_MESSAGE_STATUSES,
@@ -43,7 +44,7 @@ from leadflow.store.records import (
     Schedule,
     WorkflowVersion,
 )
-from leadflow.store.rules import REPLY_EVENT_TYPES, check_message_status
+from leadflow.store.rules import REPLY_EVENT_TYPES, check_message_status, events_not_about
 
 _QUEUED = "status IN ('pending', 'deferred', 'sending')"  # exactly the messages_due index's WHERE
 _REPLIES = "(" + ", ".join(f"'{t}'" for t in REPLY_EVENT_TYPES) + ")"
@@ -53,7 +54,7 @@ _MIGRATION_LOCK = "leadflow.migrations"
 _WORKFLOW_COLS = "key, version, name, definition, published_at"
 
 
-class PostgresStore(PgRuns, Store):
+class PostgresStore(PgRuns, PgLeases, Store):
     """:class:`Store` on PostgreSQL (``postgresql://`` / ``postgres://`` URLs)."""
 
     # ------------------------------------------------------------------ lifecycle / schema
@@ -269,15 +270,21 @@ class PostgresStore(PgRuns, Store):
         if limit <= 0:
             return []
         with self._write() as conn:
+            # Claims take turns (the lock is held to COMMIT), so the statement below sees every
+            # lease committed before it: a contact another owner is sending to is skipped.
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (MESSAGE_CLAIM_LOCK,))
             # Pick (keeping each message's status before the claim: that tells what is in doubt)
-            # and lease in one statement; SKIP LOCKED leaves rows another claimer holds.
+            # and lease in one statement; SKIP LOCKED leaves rows another writer holds.
             picked = conn.execute(
                 "WITH picked AS (SELECT m.id, m.status FROM messages m "
                 f"WHERE m.{_QUEUED} AND m.due_at <= %(now)s "
                 "AND (m.status <> 'sending' OR m.lease_until IS NULL OR m.lease_until < %(now)s) "
-                "AND (m.contact_id IS NULL OR NOT EXISTS (SELECT 1 FROM events e "
+                "AND (m.contact_id IS NULL OR (NOT EXISTS (SELECT 1 FROM events e "
                 "WHERE e.contact_id = m.contact_id AND e.processed_at IS NULL "
-                f"AND e.type IN {_REPLIES})) ORDER BY m.due_at, m.id LIMIT %(limit)s "
+                f"AND e.type IN {_REPLIES}) AND NOT EXISTS (SELECT 1 FROM messages o "
+                "WHERE o.contact_id = m.contact_id AND o.status = 'sending' "
+                "AND o.lease_owner IS NOT NULL AND o.lease_owner <> %(owner)s "
+                "AND o.lease_until >= %(now)s))) ORDER BY m.due_at, m.id LIMIT %(limit)s "
                 "FOR NO KEY UPDATE OF m SKIP LOCKED), "
                 "leased AS (UPDATE messages SET status = 'sending', lease_owner = %(owner)s, "
                 "lease_until = %(until)s WHERE id IN (SELECT id FROM picked) RETURNING id) "
@@ -304,12 +311,23 @@ class PostgresStore(PgRuns, Store):
 
     def update_messages(
         self, owner: str, updates: Sequence[MessageUpdate], events: Sequence[NewEvent], now: float
-    ) -> None:
+    ) -> list[int]:
         for u in updates:
             check_message_status(u.status)
         if not updates and not events:
-            return
+            return []
         with self._write() as conn:
+            held = {
+                r[0]
+                for r in conn.execute(
+                    f"SELECT id FROM messages WHERE id = {IDS} AND status = 'sending' "
+                    "AND lease_owner = %s ORDER BY id FOR NO KEY UPDATE",
+                    ([u.message_id for u in updates], owner),
+                )
+            }
+            refused = [u.message_id for u in updates if u.message_id not in held]
+            events = events_not_about(events, refused)
+            updates = [u for u in updates if u.message_id in held]
             if updates:
                 with conn.cursor() as cur:
                     cur.executemany(
@@ -340,6 +358,7 @@ class PostgresStore(PgRuns, Store):
                 self._append_events(conn, events, now)
             if events or any(u.status in DUE_MESSAGE_STATUSES for u in updates):
                 self._notify(conn)
+        return refused
 
     def apply_message_facts(self, facts: Sequence[MessageFacts], now: float) -> None:
         if not facts:
@@ -414,7 +433,7 @@ class PostgresStore(PgRuns, Store):
         return [message_from_row(r) for r in rows]
 
     # ------------------------------------------------------------------ due times
-    def next_due_at(self) -> float | None:
+    def next_due_at(self, include_leases: bool = True) -> float | None:
         # As SQLite: per queue, the first entry in due order not held past its due time (W), then
         # the least lease_until among the held entries before W (work in flight only).
         found: list[float] = []
@@ -424,6 +443,8 @@ class PostgresStore(PgRuns, Store):
                 unheld: float | None = None if row is None else row[0]
                 if unheld is not None:
                     found.append(unheld)
+                if not include_leases:
+                    continue
                 lease_row = conn.execute(held, (_INF if unheld is None else unheld,)).fetchone()
                 if lease_row is not None and lease_row[0] is not None:
                     found.append(lease_row[0])

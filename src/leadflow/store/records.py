@@ -199,6 +199,17 @@ class ClaimedMessage:
     in_doubt: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class HeldLease:
+    """Work one owner holds in one queue ("events", "messages" or "runs")."""
+
+    owner: str
+    queue: str
+    count: int
+    min_until: float
+    max_until: float
+
+
 @dataclass(slots=True)
 class MessageUpdate:
     """The dispatcher's verdict on one claimed message."""

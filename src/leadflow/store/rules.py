@@ -23,6 +23,8 @@ from leadflow.store.records import (
     Contact,
     ContactPatch,
     EnrollRequest,
+    HeldLease,
+    NewEvent,
 )
 
 DAY_S = 86400.0
@@ -216,3 +218,38 @@ __all__ = [
     "plan_event_advances",
     "reentry_blocks",
 ]
+
+
+# ---------------------------------------------------------------------------- leases
+LEASE_QUEUES = ("events", "messages", "runs")
+
+
+def meta_number(value: str | None) -> float | None:
+    """A meta value read as a number (None when missing or not a number)."""
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        return None
+
+
+def events_not_about(events: Sequence[NewEvent], message_ids: Sequence[int]) -> list[NewEvent]:
+    """The events whose ``data["message_id"]`` is none of ``message_ids`` (events about a
+    message whose verdict was refused are refused with it)."""
+    if not message_ids:
+        return list(events)
+    refused = set(message_ids)
+    return [e for e in events if (e.data or {}).get("message_id") not in refused]
+
+
+def summarize_leases(found: Sequence[tuple[str, str, float]]) -> list[HeldLease]:
+    """(owner, queue, lease_until) per held entry -> one :class:`HeldLease` per (owner, queue),
+    ordered by owner, then queue."""
+    groups: dict[tuple[str, str], list[float]] = {}
+    for owner, queue, until in found:
+        groups.setdefault((owner, queue), []).append(until)
+    return [
+        HeldLease(owner, queue, len(times), min(times), max(times))
+        for (owner, queue), times in sorted(groups.items())
+    ]

@@ -53,6 +53,7 @@ from leadflow.store.records import (
     EnrollOutcome,
     EnrollRequest,
     Event,
+    HeldLease,
     Message,
     MessageFacts,
     MessageFilter,
@@ -72,10 +73,13 @@ from leadflow.store.rules import (
     apply_patch,
     check_message_status,
     check_reentry,
+    events_not_about,
     merge_status,
+    meta_number,
     plan_enrollments,
     plan_event_advances,
     reentry_window_start,
+    summarize_leases,
 )
 
 _IN = "(SELECT value FROM json_each(?))"
@@ -285,6 +289,19 @@ class SQLiteStore(Store):
                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                 (key, value),
             )
+
+    def raise_meta(self, key: str, value: float) -> float:
+        with self._write() as conn:  # BEGIN IMMEDIATE: read and write under the write lock
+            row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+            current = meta_number(None if row is None else str(row[0]))
+            if current is not None and current >= value:
+                return current
+            conn.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, repr(float(value))),
+            )
+        return float(value)
 
     # ------------------------------------------------------------------ contacts
     def upsert_contacts(self, contacts: Sequence[Contact], now: float) -> tuple[int, int]:
@@ -1013,10 +1030,11 @@ class SQLiteStore(Store):
             picked = conn.execute(
                 f"SELECT m.id, m.status FROM messages m WHERE m.{_QUEUED} AND m.due_at <= ? "
                 "AND (m.status <> 'sending' OR m.lease_until IS NULL OR m.lease_until < ?) "
-                "AND (m.contact_id IS NULL OR NOT EXISTS (SELECT 1 FROM events e "
+                "AND (m.contact_id IS NULL OR (NOT EXISTS (SELECT 1 FROM events e "
                 "WHERE e.contact_id = m.contact_id AND e.processed_at IS NULL "
-                f"AND e.type IN {_REPLIES})) ORDER BY m.due_at, m.id LIMIT ?",
-                (now, now, limit),
+                f"AND e.type IN {_REPLIES}) AND NOT EXISTS ({_BUSY_CONTACT}))) "
+                "ORDER BY m.due_at, m.id LIMIT ?",
+                (now, now, owner, now, limit),
             ).fetchall()
             if not picked:
                 return []
@@ -1044,12 +1062,23 @@ class SQLiteStore(Store):
 
     def update_messages(
         self, owner: str, updates: Sequence[MessageUpdate], events: Sequence[NewEvent], now: float
-    ) -> None:
+    ) -> list[int]:
         for u in updates:
             check_message_status(u.status)
         if not updates and not events:
-            return
+            return []
         with self._write() as conn:
+            held = {
+                r[0]
+                for r in conn.execute(
+                    f"SELECT id FROM messages WHERE id IN {_IN} "
+                    "AND status = 'sending' AND lease_owner = ?",
+                    (dumps([u.message_id for u in updates]), owner),
+                )
+            }
+            refused = [u.message_id for u in updates if u.message_id not in held]
+            events = events_not_about(events, refused)
+            updates = [u for u in updates if u.message_id in held]
             conn.executemany(
                 "UPDATE messages SET status = ?, due_at = coalesce(?, due_at), "
                 "attempts = coalesce(?, attempts), sent_at = coalesce(?, sent_at), "
@@ -1077,6 +1106,45 @@ class SQLiteStore(Store):
                 self._append_events(conn, events, now)
         if events or any(u.status in DUE_MESSAGE_STATUSES for u in updates):
             self._signal_work()
+        return refused
+
+    def renew_messages(
+        self, owner: str, message_ids: Sequence[int], now: float, lease_s: float
+    ) -> set[int]:
+        if not message_ids:
+            return set()
+        with self._write() as conn:
+            rows = conn.execute(
+                f"UPDATE messages SET lease_until = ? WHERE id IN {_IN} AND status = 'sending' "
+                "AND lease_owner = ? AND (contact_id IS NULL OR NOT EXISTS (SELECT 1 FROM events "
+                "e WHERE e.contact_id = messages.contact_id AND e.processed_at IS NULL "
+                f"AND e.type IN {_REPLIES})) RETURNING id",
+                (now + lease_s, dumps(list(message_ids)), owner),
+            ).fetchall()
+        return {r[0] for r in rows}
+
+    # ------------------------------------------------------------------ leases
+    def held_leases(self) -> list[HeldLease]:
+        found: list[tuple[str, str, float]] = []
+        with self._read(snapshot=True) as conn:
+            for queue, sql in _HELD_QUERIES:
+                found += [(r[0], queue, r[1]) for r in conn.execute(sql)]
+        return summarize_leases(found)
+
+    def release_leases(self, owners: Sequence[str]) -> int:
+        if not owners:
+            return 0
+        released = 0
+        with self._write() as conn:
+            for table, live in _LEASED_TABLES:
+                released += conn.execute(
+                    f"UPDATE {table} SET lease_owner = NULL, lease_until = NULL "
+                    f"WHERE lease_owner IN {_IN} AND {live}",
+                    (dumps(list(owners)),),
+                ).rowcount
+        if released:
+            self._signal_work()
+        return released
 
     def apply_message_facts(self, facts: Sequence[MessageFacts], now: float) -> None:
         if not facts:
@@ -1180,7 +1248,7 @@ class SQLiteStore(Store):
         return [message_from_row(r) for r in rows]
 
     # ------------------------------------------------------------------ due times
-    def next_due_at(self) -> float | None:
+    def next_due_at(self, include_leases: bool = True) -> float | None:
         # Each queue in two index range reads (see the contract): the first entry, in due order,
         # whose lease does not hold it past its due time (W), then the least lease_until among
         # the held entries before W. Held entries are work in flight, so the second read touches
@@ -1192,6 +1260,8 @@ class SQLiteStore(Store):
                 unheld: float | None = None if row is None else row[0]
                 if unheld is not None:
                     found.append(unheld)
+                if not include_leases:
+                    continue
                 lease = conn.execute(held, (_INF if unheld is None else unheld,)).fetchone()[0]
                 if lease is not None:
                     found.append(lease)
@@ -1289,6 +1359,27 @@ _DUE_QUERIES = (
         "SELECT min(lease_until) FROM events WHERE processed_at IS NULL AND occurred_at < ? "
         "AND lease_until > occurred_at",
     ),
+)
+
+
+# A contact whose message another owner is sending right now (parameters: owner, now): its
+# other messages wait, so one worker at a time dispatches to a contact.
+_BUSY_CONTACT = (
+    "SELECT 1 FROM messages o WHERE o.contact_id = m.contact_id AND o.status = 'sending' "
+    "AND o.lease_owner IS NOT NULL AND o.lease_owner <> ? AND o.lease_until >= ?"
+)
+# Live work under a lease, per queue; each WHERE holds its *_leased index's condition.
+_LEASED_TABLES = (
+    ("events", "processed_at IS NULL"),
+    ("messages", "status = 'sending'"),
+    ("runs", _LIVE),
+)
+_HELD_QUERIES = tuple(
+    (
+        table,
+        f"SELECT lease_owner, lease_until FROM {table} WHERE lease_owner IS NOT NULL AND {live}",
+    )
+    for table, live in _LEASED_TABLES
 )
 
 

@@ -1,0 +1,83 @@
+"""PostgreSQL: leases on work in flight -- renewing a message's lease just before its send,
+listing who holds what, releasing a dead worker's leases -- and the shared virtual clock."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from leadflow.store.postgres_base import IDS, TEXTS, PgBase
+from leadflow.store.records import HeldLease
+from leadflow.store.rules import REPLY_EVENT_TYPES, meta_number, summarize_leases
+
+REPLIES = "(" + ", ".join(f"'{t}'" for t in REPLY_EVENT_TYPES) + ")"
+# Claims of messages take this transaction-level advisory lock first, so each claim's statement
+# sees every lease the claims before it committed (one contact, one dispatching worker).
+MESSAGE_CLAIM_LOCK = 0x1EAD_F10E
+# Live work under a lease, per queue; each WHERE implies its *_leased index's condition.
+_LEASED_TABLES = (
+    ("events", "processed_at IS NULL"),
+    ("messages", "status = 'sending'"),
+    ("runs", "status IN ('active', 'waiting')"),
+)
+
+
+class PgLeases(PgBase):
+    def raise_meta(self, key: str, value: float) -> float:
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO meta (key, value) VALUES (%s, %s) ON CONFLICT (key) DO NOTHING",
+                (key, repr(float(value))),
+            )
+            row = conn.execute(
+                "SELECT value FROM meta WHERE key = %s FOR UPDATE", (key,)
+            ).fetchone()
+            current = meta_number(None if row is None else str(row[0]))
+            if current is not None and current >= value:
+                return current
+            conn.execute("UPDATE meta SET value = %s WHERE key = %s", (repr(float(value)), key))
+        return float(value)
+
+    def renew_messages(
+        self, owner: str, message_ids: Sequence[int], now: float, lease_s: float
+    ) -> set[int]:
+        if not message_ids:
+            return set()
+        with self._write() as conn:
+            rows = conn.execute(
+                f"UPDATE messages m SET lease_until = %s WHERE m.id = {IDS} "
+                "AND m.status = 'sending' AND m.lease_owner = %s AND (m.contact_id IS NULL OR "
+                "NOT EXISTS (SELECT 1 FROM events e WHERE e.contact_id = m.contact_id "
+                f"AND e.processed_at IS NULL AND e.type IN {REPLIES})) RETURNING m.id",
+                (now + lease_s, list(message_ids), owner),
+            ).fetchall()
+        return {r[0] for r in rows}
+
+    def held_leases(self) -> list[HeldLease]:
+        found: list[tuple[str, str, float]] = []
+        with self._read(snapshot=True) as conn:
+            for table, live in _LEASED_TABLES:
+                rows = conn.execute(
+                    f"SELECT lease_owner, lease_until FROM {table} "
+                    f"WHERE lease_owner IS NOT NULL AND {live}"
+                ).fetchall()
+                found += [(r[0], table, r[1]) for r in rows]
+        return summarize_leases(found)
+
+    def release_leases(self, owners: Sequence[str]) -> int:
+        if not owners:
+            return 0
+        released = 0
+        with self._write() as conn:
+            for table, live in _LEASED_TABLES:
+                cur = conn.execute(
+                    f"UPDATE {table} SET lease_owner = NULL, lease_until = NULL "
+                    f"WHERE lease_owner = {TEXTS} AND {live}",
+                    (list(owners),),
+                )
+                released += cur.rowcount
+            if released:
+                self._notify(conn)
+        return released
+
+
+__all__ = ["MESSAGE_CLAIM_LOCK", "REPLIES", "PgLeases"]

@@ -1,18 +1,18 @@
 """Chaos test on PostgreSQL: several ``leadflow worker --virtual-clock`` processes at once on one
-database, SIGKILLed at seeded random moments and restarted, until all the work is done.
+database, SIGKILLed at seeded random moments and restarted, until all the work is done. The
+PostgreSQL sibling of ``test_worker_sigkill.py`` (the same ``lf_storm`` harness: launcher, kill
+timing from a ``ready`` marker, top-up waves), with ``WORKERS`` processes sharing one fresh
+database. The workers share one virtual time (``virtual_now`` in the meta table, only ever raised)
+and jump it to the next due moment when no peer has work in flight; the harness restarts workers
+until the database shows no open work (no live run, no queued or in-doubt message, no unprocessed
+event), then lets one last worker run and exit on its own with code 0. The end checks: every run
+completed, exactly one delivery per expected message in the sandbox ledger and no duplicates, every
+outbox message delivered, every wait left by its timer after it was entered.
 
-The PostgreSQL sibling of ``test_worker_sigkill.py`` (the same ``lf_storm`` harness: launcher,
-kill timing from a ``ready`` marker, top-up waves), with ``WORKERS`` processes sharing one fresh
-database. Each worker keeps its own virtual clock in memory (they share only ``virtual_now`` in
-the meta table) and jumps it to the next due moment, so a worker may stop early, seeing nothing
-due while another still holds leases: the harness therefore restarts workers until the database
-shows no open work (no live run, no queued or in-doubt message, no unprocessed event), then lets
-one last worker run and exit on its own with code 0. The end checks: every run completed, exactly
-one delivery per expected message in the sandbox ledger and no duplicates, every outbox message
-delivered, every wait left by its timer after it was entered. Messages delivered twice are a
-known product bug (``DUPLICATES_BUG``): when the storm hits it, the test ends as an expected
-failure listing them (every other check still fails for real), and a deterministic two-worker
-reproducer below is marked ``xfail(strict=True)``.
+Two deterministic tests below pin down how a live peer's message is protected: a virtual-clock
+worker never takes over work a live peer holds (time stands still while a peer has work in
+flight), and when a holder stalls so long that it is presumed dead and its message is taken
+over, its own late send is stopped by the lease renewal just before the send.
 
 The database is made empty and upgraded by the test, and dropped at the end (the contract
 suite's ``lf_postgres`` provides the server settings and the CI policy: an unreachable server
@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import random
 import sys
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,7 @@ from lf_storm import (
 )
 
 from leadflow.clock import VirtualClock
+from leadflow.engine.worker import Worker
 from leadflow.engine.workflows import enroll, publish
 from leadflow.runtime import build_runtime
 from leadflow.settings import Settings
@@ -79,18 +81,6 @@ PLAN = StormPlan(
     start=START,
 )
 NURTURE = nurture(PLAN.workflow_key, "PostgreSQL chaos nurture")
-# Why the zero-duplicate check is an imperative xfail and not an xfail(strict=True) marker: the
-# duplicates depend on timing (about half of the runs here show 1-30 of them, the others none), so
-# a strict marker would make the suite flaky; every other check still fails the test for real.
-DUPLICATES_BUG = (
-    "product bug: several `leadflow worker --virtual-clock` processes on one database deliver "
-    "some messages twice. An idle virtual worker that sees due work it cannot claim (a message "
-    "another live worker is sending) steps its own clock +1 s per pass (Worker.run, "
-    "engine/worker.py ~l.113-122), so within milliseconds of wall time its clock passes the "
-    "peer's 60 s lease; claim_messages then takes the 'sending' message over as in doubt, the "
-    "provider lookup finds nothing yet and it sends; the live owner sends too, and "
-    "update_messages does not check lease_owner, so both verdicts are committed."
-)
 
 
 # ---------------------------------------------------------------------------------------- helpers
@@ -141,96 +131,126 @@ def test_postgres_workers_sigkill_chaos_loses_nothing_and_sends_nothing_twice(
 def check_outcome(url: str, expected_runs: int) -> None:
     o = load_outcome(url, PLAN.workflow_key, expected_runs)
     check_runs(o)
-    check_messages(o, SEND_NODES, duplicates_fail=False)  # duplicates: reported below
+    check_messages(o, SEND_NODES, duplicates_fail=True)
     check_steps(o, dict.fromkeys(WAIT_NODES), SEND_NODES)  # no fixed duration checked here
 
-    ledger, messages, steps = o.ledger, o.messages, o.steps
-    duplicated = {k: d.duplicates for k, d in ledger.items() if d.duplicates > 0}
-    if duplicated:
-        by_key = {m.idempotency_key: m for m in messages}
-        details = []
-        for key in sorted(duplicated)[:5]:
-            m, d = by_key.get(key), ledger[key]
-            run_steps = steps.get(m.run_id, []) if m is not None and m.run_id else []
-            seen = (
-                None
-                if m is None
-                else (m.status, m.attempts, m.due_at, m.sent_at, m.delivered_at, m.provider_id)
-            )
-            details.append(
-                f"{key} delivered {duplicated[key] + 1}x (ledger: first at {d.delivered_at}, "
-                f"{d.provider_id}); message (status, attempts, due, sent, delivered, "
-                f"provider id) {seen}; steps (run, seq, node, outcome, at, due, error) "
-                f"{[s[1:6] for s in run_steps]}"
-            )
-        # Known product bug (see DUPLICATES_BUG): reported as an expected failure, with details.
-        pytest.xfail(
-            f"{DUPLICATES_BUG}\n{len(duplicated)} messages delivered more than once:\n"
-            + "\n".join(details)
-        )
-    assert [m.idempotency_key for m in messages if m.duplicates] == []
+
+# ------------------------------------------------------------------------------- live peers
+T_DAY = datetime(2026, 1, 5, 18, 0, tzinfo=UTC).timestamp()  # daytime in every US zone
+ONE_TEXT = {
+    "key": "peer",
+    "name": "Peer",
+    "start": "sms",
+    "nodes": [{"id": "sms", "kind": "send_sms", "body": "Hi {{ contact.first_name }}"}],
+}
 
 
-# ---------------------------------------------------------------------------------- reproducer
-class PeerRunsDuringSend:
-    """An SMS provider that, on its first send, lets a second virtual-clock worker (``peer``) run
-    on the same database before delivering: what a concurrent ``leadflow worker
-    --virtual-clock`` process does while this one is between its claim and its send."""
+class FakeWall:
+    """A wall clock for the peer's liveness timer: one second per look; sets ``stop`` after
+    ``looks`` looks (so the peer gives up waiting without any real waiting)."""
 
-    def __init__(self, inner: Any, peer: Any, until: float) -> None:
-        self.inner, self.peer, self.until = inner, peer, until
-        self.peer_ran = False
+    def __init__(self, stop: threading.Event, looks: int) -> None:
+        self.stop, self.looks, self.t = stop, looks, 0.0
 
-    def send(self, message: Any, now: float) -> Any:
-        if not self.peer_ran:
-            self.peer_ran = True
-            self.peer.run(virtual=True, until=self.until)
-        return self.inner.send(message, now)
-
-    def lookup(self, key: str) -> Any:
-        return self.inner.lookup(key)
+    def __call__(self) -> float:
+        self.t += 1.0
+        if self.t > self.looks:
+            self.stop.set()
+        return self.t
 
 
-@pytest.mark.xfail(strict=True, reason=DUPLICATES_BUG)
-def test_virtual_worker_does_not_take_over_a_live_peers_message(pg_url: str) -> None:
-    """Deterministic form of the chaos test's duplicates: worker ``b`` claims the text (lease
-    until t+60 s) and, before it sends, worker ``a`` runs in virtual mode from t. ``a`` cannot
-    claim the leased text, steps its clock past the lease (+1 s per pass) and takes it over as in
-    doubt; ``b`` then sends it too."""
-    t = datetime(2026, 1, 5, 18, 0, tzinfo=UTC).timestamp()  # daytime in every US zone
-    workflow = {
-        "key": "peer",
-        "name": "Peer",
-        "start": "sms",
-        "nodes": [{"id": "sms", "kind": "send_sms", "body": "Hi {{ contact.first_name }}"}],
-    }
-    fresh = open_store(pg_url, check_schema=False)
+def _two_workers(url: str) -> tuple[Any, Any]:
+    fresh = open_store(url, check_schema=False)
     fresh.upgrade()
     fresh.close()
-    rt_a = build_runtime(Settings(db=pg_url), clock=VirtualClock(t), seed=1)
-    rt_b = build_runtime(Settings(db=pg_url), clock=VirtualClock(t), seed=2)
+    rt_a = build_runtime(Settings(db=url, takeover_s=30.0), clock=VirtualClock(T_DAY), seed=1)
+    rt_b = build_runtime(Settings(db=url), clock=VirtualClock(T_DAY), seed=2)
+    publish(rt_b.store, rt_b.engine.catalog, ONE_TEXT, T_DAY)
+    contact = Contact("c1", first_name="Ann", phone="+14155550100", time_zone="America/New_York")
+    rt_b.store.upsert_contacts([contact], T_DAY)
+    assert enroll(rt_b.store, rt_b.engine.catalog, "peer", T_DAY, everyone=True).created == 1
+    rt_b.store.set_meta("virtual_now", repr(T_DAY))
+    return rt_a, rt_b
+
+
+def _peer(rt_a: Any, looks: int) -> Callable[[], Any]:
+    """Worker ``a`` running in virtual mode until its fake wall clock has looked ``looks``
+    times while waiting."""
+    stop = threading.Event()
+    peer = Worker(rt_a, "a", wall=FakeWall(stop, looks))
+
+    def run() -> Any:
+        return peer.run(virtual=True, until=T_DAY + 600, stop=stop)
+
+    return run
+
+
+def _outcome(rt: Any) -> tuple[list[str], list[tuple[str, int]]]:
+    messages = rt.store.list_messages(MessageFilter())
+    ledger = rt.store.sandbox_deliveries()
+    return [m.status for m in messages], [(d.idempotency_key[:3], d.duplicates) for d in ledger]
+
+
+def test_a_virtual_worker_waits_for_a_live_peers_message(pg_url: str) -> None:
+    """Worker ``b`` has claimed the text and, between its renewal and its send, worker ``a``
+    runs in virtual mode for 20 s of (fake) wall time, under the 30 s takeover: ``a`` must
+    leave the text alone and virtual time must not move past it; then ``b`` sends it, once."""
+    rt_a, rt_b = _two_workers(pg_url)
     try:
-        publish(rt_b.store, rt_b.engine.catalog, workflow, t)
-        contact = Contact(
-            "c1",
-            first_name="Ann",
-            phone="+14155550100",
-            email="ann@example.com",
-            time_zone="America/New_York",
-        )
-        rt_b.store.upsert_contacts([contact], t)
-        assert enroll(rt_b.store, rt_b.engine.catalog, "peer", t, everyone=True).created == 1
-        rt_b.store.set_meta("virtual_now", repr(t))
-        provider = PeerRunsDuringSend(rt_b.providers["sms"], rt_a.worker("a"), t + 600)
-        rt_b.providers["sms"] = provider
+        run_peer = _peer(rt_a, looks=20)
+        inner = rt_b.providers["sms"]
+        seen: dict[str, Any] = {}
+
+        class PeerRunsDuringSend:
+            def send(self, message: Any, now: float) -> Any:
+                if not seen:
+                    seen["stats"] = run_peer()
+                    seen["virtual_now"] = rt_b.store.get_meta("virtual_now")
+                return inner.send(message, now)
+
+            def lookup(self, key: str) -> Any:
+                return inner.lookup(key)
+
+        rt_b.providers["sms"] = PeerRunsDuringSend()
         worker_b = rt_b.worker("b")
         for _ in range(5):  # advance the run (queues the text), then dispatch it
-            worker_b.tick(t)
-        assert provider.peer_ran
-        ledger = rt_b.store.sandbox_deliveries()
-        messages = rt_b.store.list_messages(MessageFilter())
+            worker_b.tick(T_DAY)
+        assert seen["stats"].messages == 0 and seen["stats"].released == 0
+        assert float(seen["virtual_now"]) == T_DAY  # time stood still
+        statuses, ledger = _outcome(rt_b)
     finally:
         rt_a.close()
         rt_b.close()
-    assert [m.status for m in messages] == ["delivered"]
-    assert [(d.idempotency_key, d.duplicates) for d in ledger] == [(messages[0].idempotency_key, 0)]
+    assert statuses == ["delivered"]
+    assert [d for _, d in ledger] == [0]
+
+
+def test_a_holder_presumed_dead_before_its_send_does_not_send(pg_url: str) -> None:
+    """Worker ``b`` stalls after its claim, before its renewal, for 40 s of (fake) wall time:
+    past the 30 s takeover, ``a`` presumes it dead, takes the text over in doubt and sends it.
+    When ``b`` comes back its renewal fails, so it does not send, and its verdict is refused."""
+    rt_a, rt_b = _two_workers(pg_url)
+    try:
+        run_peer = _peer(rt_a, looks=40)
+        real_renew = rt_b.store.renew_messages
+        seen: dict[str, Any] = {}
+
+        def stalled_renew(owner: str, ids: Any, now: float, lease_s: float) -> set[int]:
+            if not seen:
+                seen["stats"] = run_peer()
+            result: set[int] = real_renew(owner, ids, now, lease_s)
+            seen["renewed"] = result
+            return result
+
+        rt_b.store.renew_messages = stalled_renew  # type: ignore[method-assign]
+        worker_b = rt_b.worker("b")
+        for _ in range(5):
+            worker_b.tick(T_DAY)
+        assert seen["stats"].released >= 1 and seen["stats"].messages == 1
+        assert seen["renewed"] == set()
+        statuses, ledger = _outcome(rt_b)
+    finally:
+        rt_a.close()
+        rt_b.close()
+    assert statuses == ["delivered"]
+    assert [d for _, d in ledger] == [0]

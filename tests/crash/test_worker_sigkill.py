@@ -172,7 +172,7 @@ class DieAfterFirstSend:
 
 rt = build_runtime(Settings(db=sys.argv[1]), clock=VirtualClock(float(sys.argv[2])))
 rt.providers["sms"] = DieAfterFirstSend(rt.providers["sms"])
-rt.worker("doomed").run(virtual=True)
+rt.worker().run(virtual=True)  # a real owner id: host:pid:space:nonce
 """
 IN_DOUBT_START = datetime(2026, 1, 5, 18, 0, tzinfo=UTC).timestamp()  # daytime in every US zone
 

@@ -7,11 +7,25 @@ from typing import Annotated
 
 import typer
 
-from leadflow.cli.common import DEFAULT, DbOption, JsonOption, console, print_json, require_db
+from leadflow.cli.common import (
+    DEFAULT,
+    DbOption,
+    JsonOption,
+    console,
+    print_json,
+    require_db,
+    runtime,
+)
+from leadflow.clock import to_iso
+from leadflow.definitions.durations import parse_duration
+from leadflow.errors import InvalidInput
 from leadflow.store.backup import backup
 from leadflow.store.factory import open_store
+from leadflow.store.prune import default_archive_name, prune
 
-app = typer.Typer(help="Database: schema status and upgrade, backups.", no_args_is_help=True)
+app = typer.Typer(
+    help="Database: schema status and upgrade, backups, pruning old history.", no_args_is_help=True
+)
 
 
 def init(db: DbOption = DEFAULT) -> None:
@@ -71,3 +85,88 @@ def backup_cmd(
         print_json({"path": str(result.path), "bytes": result.bytes, "method": result.method})
     else:
         console.print(f"backed up {db} to {result.path} ({result.bytes} bytes, {result.method})")
+
+
+def _older_than(text: str) -> float:
+    try:
+        seconds = parse_duration(text)
+    except ValueError as exc:
+        raise InvalidInput(f"--older-than: {exc}") from exc
+    if seconds <= 0:
+        raise InvalidInput(f"--older-than: {text!r} is not a positive duration (e.g. 90d)")
+    return seconds
+
+
+@app.command("prune")
+def prune_cmd(
+    older_than: Annotated[
+        str,
+        typer.Option(
+            "--older-than",
+            help="Prune runs that ended (and processed events older than) this long ago: "
+            "90d, 12w, 2160h...",
+        ),
+    ],
+    archive: Annotated[
+        Path | None,
+        typer.Option(
+            "--archive",
+            help="Where to write the gzip JSONL archive [default: "
+            "./leadflow-prune-<UTC time>.jsonl.gz].",
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Only count what would be pruned.")
+    ] = False,
+    keep_events: Annotated[
+        bool, typer.Option("--keep-events", help="Leave processed events in the database.")
+    ] = False,
+    overwrite: Annotated[bool, typer.Option(help="Replace the archive if it exists.")] = False,
+    db: DbOption = DEFAULT,
+    json_out: JsonOption = False,
+) -> None:
+    """Archive finished runs' history (run, steps, messages) and processed events to a gzip
+    JSONL file, then delete them from the database. Live, waiting and paused runs, queued
+    messages and unprocessed events are never touched."""
+    seconds = _older_than(older_than)
+    with runtime(db) as rt:
+        now = rt.clock.now()
+        path = archive if archive is not None else Path(default_archive_name(now))
+        report = prune(
+            rt.store,
+            now - seconds,
+            path,
+            now=now,
+            keep_events=keep_events,
+            overwrite=overwrite,
+            dry_run=dry_run,
+        )
+    if json_out:
+        print_json(
+            {
+                "dry_run": report.dry_run,
+                "cutoff": to_iso(report.cutoff),
+                "archive": None if report.archive is None else str(report.archive),
+                "bytes": report.bytes,
+                "runs": report.runs,
+                "steps": report.steps,
+                "messages": report.messages,
+                "events": report.events,
+                "skipped_runs": report.skipped_runs,
+            }
+        )
+        return
+    counts = (
+        f"{report.runs} runs, {report.steps} steps, {report.messages} messages, "
+        f"{report.events} events"
+    )
+    cutoff = to_iso(report.cutoff)
+    if report.dry_run:
+        console.print(f"dry run: would archive and delete {counts} (ended before {cutoff})")
+        return
+    console.print(f"archived and deleted {counts} (ended before {cutoff})", highlight=False)
+    console.print(f"archive: {report.archive} ({report.bytes} bytes)", highlight=False)
+    if report.skipped_runs:
+        console.print(
+            f"{report.skipped_runs} runs changed while pruning: archived but kept", highlight=False
+        )

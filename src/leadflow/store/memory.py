@@ -33,6 +33,7 @@ from leadflow.store.codec import (
     step_from_row,
 )
 from leadflow.store.contract import Store, makes_work
+from leadflow.store.prune_memory import MemoryPrune
 from leadflow.store.records import (
     DELIVERED,
     DUE_MESSAGE_STATUSES,
@@ -126,7 +127,7 @@ class _Id:
             obj.id = new_id
 
 
-class MemoryStore(Store):
+class MemoryStore(MemoryPrune, Store):
     def __init__(self, url: str = "memory://") -> None:
         self.url = url
         self._lock = threading.Lock()
@@ -673,7 +674,11 @@ class MemoryStore(Store):
         with self._lock:
             start = max(since_id, 0)
             end = len(self._steps) if limit is None else start + max(limit, 0)
-            return [step_from_row(r) for r in self._steps[start:end]]
+            out = [step_from_row(r) for r in self._steps[start:end] if r]
+            while limit is not None and len(out) < limit and end < len(self._steps):
+                start, end = end, end + limit - len(out)  # pruned steps left gaps: read on
+                out += [step_from_row(r) for r in self._steps[start:end] if r]
+            return out
 
     def node_counts(self, workflow_key: str) -> list[NodeCount]:
         with self._lock:

@@ -30,6 +30,7 @@ from leadflow.store.contract import Store
 from leadflow.store.postgres_base import IDS, SENT, TEXTS, Conn, redact_url, where
 from leadflow.store.postgres_leases import MESSAGE_CLAIM_LOCK, PgLeases
 from leadflow.store.postgres_runs import LIVE, PgRuns
+from leadflow.store.prune_sql import PgPrune
 from leadflow.store.records import (
     DUE_MESSAGE_STATUSES,
     ClaimedMessage,
@@ -54,7 +55,7 @@ _MIGRATION_LOCK = "leadflow.migrations"
 _WORKFLOW_COLS = "key, version, name, definition, published_at"
 
 
-class PostgresStore(PgRuns, PgLeases, Store):
+class PostgresStore(PgRuns, PgLeases, PgPrune, Store):
     """:class:`Store` on PostgreSQL (``postgresql://`` / ``postgres://`` URLs)."""
 
     # ------------------------------------------------------------------ lifecycle / schema

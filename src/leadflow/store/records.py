@@ -368,3 +368,13 @@ class SandboxDelivery:
     provider_id: str
     delivered_at: float
     duplicates: int = 0
+
+
+@dataclass(slots=True)
+class RunHistory:
+    """A finished run with everything recorded about it: what ``leadflow db prune`` archives
+    and then deletes as one unit. Steps and messages are in id order."""
+
+    run: Run
+    steps: list[Step] = field(default_factory=list)
+    messages: list[Message] = field(default_factory=list)

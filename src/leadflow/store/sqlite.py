@@ -40,6 +40,7 @@ from leadflow.store.codec import (
     step_from_row,
 )
 from leadflow.store.contract import Store, makes_work
+from leadflow.store.prune_sql import SqlPrune
 from leadflow.store.records import (
     DUE_MESSAGE_STATUSES,
     ENDED_STATUSES,
@@ -138,7 +139,7 @@ def path_from_url(url: str) -> str:
     return path
 
 
-class SQLiteStore(Store):
+class SQLiteStore(SqlPrune, Store):
     def __init__(self, url: str) -> None:
         self.url = url
         self.path = path_from_url(url)

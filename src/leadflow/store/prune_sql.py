@@ -1,0 +1,143 @@
+"""History pruning on the SQL backends (SQLite and PostgreSQL share this SQL).
+
+Reads are one consistent snapshot; each delete is one write transaction that first re-reads the
+guard (still finished, ended before the cutoff, same seq, no queued message) and then deletes the
+runs' steps, messages and runs. PostgreSQL locks the runs it checks (``FOR UPDATE``) so no commit
+can slip in between the check and the delete; SQLite's ``BEGIN IMMEDIATE`` already holds the
+only write lock.
+
+No index is needed: the runs are read in primary-key order from ``after_id`` on, so a whole prune
+reads the runs table once, an occasional cost that buys no write overhead on the hot path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING, Any
+
+from leadflow.store.codec import (
+    EVENT_COLS,
+    MESSAGE_COLS,
+    MESSAGE_FROM,
+    RUN_COLS,
+    STEP_COLS,
+    dumps,
+    event_from_row,
+    message_from_row,
+    run_from_row,
+    step_from_row,
+)
+from leadflow.store.records import Event, RunHistory
+
+ENDED = "('completed', 'exited', 'failed', 'cancelled')"
+QUEUED = "('pending', 'deferred', 'sending')"
+
+
+class _Sql:
+    """The statements of one dialect: ``p`` is the placeholder, ``ids`` an id-list test."""
+
+    def __init__(self, p: str, ids: str, lock: str) -> None:
+        no_queued = (
+            f"NOT EXISTS (SELECT 1 FROM messages q WHERE q.run_id = r.id AND q.status IN {QUEUED})"
+        )
+        finished = f"r.status IN {ENDED} AND r.ended_at < {p} AND {no_queued}"
+        self.runs = (
+            f"SELECT {', '.join('r.' + c.strip() for c in RUN_COLS.split(','))} FROM runs r "
+            f"WHERE {finished} AND r.id > {p} ORDER BY r.id LIMIT {p}"
+        )
+        self.steps = f"SELECT {STEP_COLS} FROM steps WHERE run_id {ids} ORDER BY id"
+        self.messages = (
+            f"SELECT {MESSAGE_COLS} FROM {MESSAGE_FROM} WHERE m.run_id {ids} ORDER BY m.id"
+        )
+        self.guard = f"SELECT r.id, r.seq FROM runs r WHERE r.id {ids} AND {finished}{lock}"
+        self.delete_steps = f"DELETE FROM steps WHERE run_id {ids}"
+        self.delete_messages = f"DELETE FROM messages WHERE run_id {ids}"
+        self.delete_runs = f"DELETE FROM runs WHERE id {ids}"
+        done = f"processed_at IS NOT NULL AND processed_at < {p} AND occurred_at < {p}"
+        self.events = (
+            f"SELECT {EVENT_COLS} FROM events WHERE {done} AND id > {p} ORDER BY id LIMIT {p}"
+        )
+        self.delete_events = f"DELETE FROM events WHERE id {ids} AND {done} RETURNING id"
+
+
+SQLITE = _Sql("?", "IN (SELECT value FROM json_each(?))", "")
+POSTGRES = _Sql("%s", "= ANY(%s::bigint[])", " ORDER BY r.id FOR UPDATE")
+
+
+class SqlPrune:
+    """The prune methods of :class:`~leadflow.store.contract.Store`, for a backend with
+    ``_read(snapshot)`` / ``_write()`` context managers yielding a DB-API-like connection."""
+
+    _prune_sql: _Sql = SQLITE
+    _prune_json_ids = True  # SQLite passes id lists as one JSON text; PostgreSQL as an array
+
+    if TYPE_CHECKING:
+
+        def _read(self, snapshot: bool = False) -> AbstractContextManager[Any]: ...
+
+        def _write(self) -> AbstractContextManager[Any]: ...
+
+    def _ids(self, ids: Sequence[int]) -> Any:
+        return dumps(list(ids)) if self._prune_json_ids else list(ids)
+
+    def prunable_runs(
+        self, before: float, after_id: int = 0, limit: int = 1000
+    ) -> list[RunHistory]:
+        sql = self._prune_sql
+        with self._read(snapshot=True) as conn:
+            rows = conn.execute(sql.runs, (before, after_id, max(limit, 0))).fetchall()
+            found = {r[0]: RunHistory(run_from_row(r)) for r in rows}
+            if not found:
+                return []
+            ids = self._ids(list(found))
+            steps = conn.execute(sql.steps, (ids,)).fetchall()
+            messages = conn.execute(sql.messages, (ids,)).fetchall()
+        for row in steps:
+            step = step_from_row(row)
+            found[step.run_id].steps.append(step)
+        for row in messages:
+            message = message_from_row(row)
+            if message.run_id is not None:
+                found[message.run_id].messages.append(message)
+        return list(found.values())
+
+    def delete_runs_history(self, seqs: Mapping[int, int], before: float) -> list[int]:
+        if not seqs:
+            return []
+        sql = self._prune_sql
+        with self._write() as conn:
+            rows = conn.execute(sql.guard, (self._ids(sorted(seqs)), before)).fetchall()
+            keep = sorted(rid for rid, seq in rows if seqs.get(rid) == seq)
+            if keep:
+                ids = self._ids(keep)
+                conn.execute(sql.delete_steps, (ids,))
+                conn.execute(sql.delete_messages, (ids,))
+                conn.execute(sql.delete_runs, (ids,))
+        return keep
+
+    def prunable_events(self, before: float, after_id: int = 0, limit: int = 1000) -> list[Event]:
+        with self._read() as conn:
+            rows = conn.execute(
+                self._prune_sql.events, (before, before, after_id, max(limit, 0))
+            ).fetchall()
+        return [event_from_row(r) for r in rows]
+
+    def delete_events(self, event_ids: Sequence[int], before: float) -> list[int]:
+        if not event_ids:
+            return []
+        with self._write() as conn:
+            rows = conn.execute(
+                self._prune_sql.delete_events, (self._ids(sorted(set(event_ids))), before, before)
+            ).fetchall()
+        return sorted(int(r[0]) for r in rows)
+
+
+class PgPrune(SqlPrune):
+    """:class:`SqlPrune` with PostgreSQL's placeholders, id arrays and row locks."""
+
+    _prune_sql = POSTGRES
+    _prune_json_ids = False
+
+
+__all__ = ["PgPrune", "SqlPrune"]

@@ -75,6 +75,23 @@ def test_prune_archives_then_deletes_finished_runs(
     assert (again["runs"], again["steps"], again["messages"], again["events"]) == (0, 0, 0, 0)
 
 
+def test_pruned_leads_are_not_welcomed_twice(
+    finished: Leadflow, later: None, tmp_path: Path
+) -> None:
+    """New Lead Welcome's re-entry policy is `never`: after their finished runs are pruned,
+    enrolling everyone again welcomes only the lead who never had it."""
+    out = finished.json("db", "prune", "--older-than", "90d", "--archive", tmp_path / "a.gz")
+    assert out["runs"] == 2 and [r["contact_id"] for r in finished.runs()] == ["c3"]
+    zone = zone_at_local_hour(12)
+    finished.import_contacts([["c4", "Dan", "Oz", "dan@example.com", "+1 646 555 0104", zone, ""]])
+
+    again = finished.json("enroll", WELCOME_KEY, "--all")
+
+    assert (again["created"], again["skipped"]) == (1, 3)
+    assert sorted(r["contact_id"] for r in finished.runs()) == ["c3", "c4"]
+    assert finished.json("enroll", WELCOME_KEY, "--contact", "c1")["created"] == 0
+
+
 def test_prune_output_names_counts_and_archive(finished: Leadflow, later: None) -> None:
     result = finished.ok("db", "prune", "--older-than", "90d")
     text = squash(result.stdout)

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from lf_postgres import DATABASES, ENABLED, in_ci
 
-from leadflow.store import Store, open_store
+from leadflow.store import Store, open_store, sqlfiles
 from leadflow.store.records import (
     Advance,
     Contact,
@@ -145,3 +145,18 @@ def message(
 
 def event(etype: str, contact_id: str | None, key: str, *, at: float = T0, **data: Any) -> NewEvent:
     return NewEvent(etype, contact_id, dict(data), key, at)
+
+
+def later_tables(dialect: str, version: int) -> tuple[list[str], list[str]]:
+    """The CREATE TABLE statements of the migrations after ``version``, and the DROP TABLE
+    statements that undo them. Today's code reads those tables, so a test that writes data
+    into a database kept at ``version`` creates them for the writes and drops them after:
+    the database is then as ``version`` left it, with data in it."""
+    creates: list[str] = []
+    drops: list[str] = []
+    for migration in sqlfiles.migrations(dialect)[version:]:
+        for statement in migration.statements():
+            if statement.startswith("CREATE TABLE "):
+                creates.append(statement)
+                drops.insert(0, f"DROP TABLE {statement.split()[2]}")
+    return creates, drops

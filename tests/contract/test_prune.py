@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import pytest
 from lf_builders import DAY, T0, add_contacts, advance, enroll_one, event, message, step
 
 from leadflow.store import Store
-from leadflow.store.records import MessageFacts, MessageUpdate, NewEvent, Run
+from leadflow.store.records import (
+    EnrollRequest,
+    MessageFacts,
+    MessageUpdate,
+    NewEvent,
+    Run,
+    RunFilter,
+)
 
 CUTOFF = T0 + 5 * DAY
 
@@ -182,3 +190,132 @@ def test_only_processed_events_older_than_the_cutoff_are_prunable(store: Store) 
     assert store.delete_events([], CUTOFF) == []
     # a pruned event's dedupe key is free again
     assert store.append_events([NewEvent("note", "a", {}, "old-done", T0 + 9 * DAY)], T0)[0]
+
+
+# ---------------------------------------------------------------------- re-entry after a prune
+def prune(store: Store, cutoff: float = CUTOFF) -> list[int]:
+    """Delete every run that is prunable at ``cutoff`` (as ``leadflow db prune`` does)."""
+    seqs = {h.run.id: h.run.seq for h in store.prunable_runs(cutoff)}
+    assert seqs, "nothing to prune"
+    return store.delete_runs_history(seqs, cutoff)
+
+
+def enrolled(
+    store: Store, how: str, policy: str, now: float, days: int | None = None, key: str = "wf"
+) -> list[str]:
+    """Enroll every contact in ``key`` (one ``enroll`` call, or ``enroll_all``); the contacts
+    that got a new run."""
+    before = {r.id for r in store.list_runs(RunFilter())}
+    if how == "enroll":
+        requests = [
+            EnrollRequest(key, 1, c.id, "start", {}, policy, days) for c in store.list_contacts()
+        ]
+        out = store.enroll(requests, now)
+    else:
+        out = store.enroll_all(key, 1, "start", now, policy, days)
+    new = sorted(r.contact_id for r in store.list_runs(RunFilter()) if r.id not in before)
+    assert out.created == len(new)
+    assert out.skipped == store.count_contacts() - len(new)
+    return new
+
+
+HOW = pytest.mark.parametrize("how", ["enroll", "enroll_all"])
+
+
+@HOW
+def test_a_pruned_run_still_keeps_its_contact_out_of_a_never_workflow(
+    store: Store, how: str
+) -> None:
+    add_contacts(store, "a", "b", "c")
+    pruned = finish(store, enroll_one(store, "a"), T0 + DAY, send="welcome-a")
+    other = finish(store, enroll_one(store, "b", key="other"), T0 + DAY)  # another workflow
+    assert prune(store) == [pruned.id, other.id]
+    assert store.list_runs(RunFilter()) == []
+
+    # a had the welcome already: only b (other workflow) and c (never enrolled) get it
+    assert enrolled(store, how, "never", CUTOFF + DAY) == ["b", "c"]
+    assert enrolled(store, how, "never", CUTOFF + 400 * DAY) == []  # and it stays that way
+    assert [r.contact_id for r in store.list_runs(RunFilter(workflow_key="wf"))] == ["b", "c"]
+    # the other workflow's mark is its own: a was never in it, b was
+    assert enrolled(store, how, "never", CUTOFF + DAY, key="other") == ["a", "c"]
+
+
+@HOW
+def test_after_n_days_counts_from_the_latest_pruned_run(store: Store, how: str) -> None:
+    add_contacts(store, "a", "b")
+    finish(store, enroll_one(store, "a", now=T0), T0 + DAY)
+    finish(store, enroll_one(store, "a", now=T0 + 2 * DAY), T0 + 3 * DAY)  # the latest
+    prune(store)
+    window_end = T0 + 2 * DAY + 30 * DAY  # 30 days from the latest pruned run's creation
+
+    assert enrolled(store, how, "after", window_end - 60, days=30) == ["b"]
+    assert enrolled(store, how, "after", window_end + 60, days=30) == ["a"]
+
+
+@HOW
+def test_always_lets_a_pruned_contact_in_again(store: Store, how: str) -> None:
+    add_contacts(store, "a", "b")
+    finish(store, enroll_one(store, "a"), T0 + DAY)
+    prune(store)
+    assert enrolled(store, how, "always", CUTOFF + 1) == ["a", "b"]
+
+
+@HOW
+def test_marks_add_up_over_several_prunes(store: Store, how: str) -> None:
+    """A run pruned later, but created earlier (an enrollment stamped with an earlier time),
+    does not move the `after` window back; the first prune's mark still holds `never`."""
+    add_contacts(store, "a")
+    late = enroll_one(store, "a", now=T0 + 2 * DAY)
+    finish(store, late, T0 + 3 * DAY)
+    prune(store)  # the mark: created T0 + 2 days
+    early = enroll_one(store, "a", now=T0)
+    finish(store, early, T0 + 10 * DAY)
+    assert prune(store, T0 + 20 * DAY) == [early.id]
+
+    assert enrolled(store, how, "never", T0 + 400 * DAY) == []
+    assert enrolled(store, how, "after", T0 + 31 * DAY, days=30) == []  # from T0 + 2 days
+    assert enrolled(store, how, "after", T0 + 33 * DAY, days=30) == ["a"]
+
+
+def test_a_batch_sees_the_pruned_runs_of_each_pair(store: Store) -> None:
+    """One ``enroll`` call of several contacts and workflow keys: each (contact, key) pair is
+    judged by its own marks."""
+    add_contacts(store, "a", "b")
+    finish(store, enroll_one(store, "a", key="k1"), T0 + DAY)
+    finish(store, enroll_one(store, "b", key="k2"), T0 + DAY)
+    prune(store)
+    pairs = [(c, k) for c in ("a", "b") for k in ("k1", "k2")]
+    out = store.enroll([EnrollRequest(k, 1, c, "start", {}, "never") for c, k in pairs], CUTOFF)
+    assert (out.created, out.skipped) == (2, 2)
+    runs = store.list_runs(RunFilter())
+    assert sorted((r.contact_id, r.workflow_key) for r in runs) == [("a", "k2"), ("b", "k1")]
+
+
+# ---------------------------------------------------------------------------- ids after a prune
+def test_ids_of_pruned_rows_are_never_handed_out_again(store: Store) -> None:
+    """The newest run, step, message and event are pruned: the next ones get new ids, so a
+    late delivery receipt for the pruned message cannot land on a new message."""
+    add_contacts(store, "a", "b")
+    old = finish(store, enroll_one(store, "a"), T0 + DAY, send="pruned-msg")
+    [old_msg] = store.messages_of_run(old.id)
+    [old_step] = store.run_steps(old.id)
+    [old_event] = store.append_events([NewEvent("note", "a", {}, "old", T0, processed=True)], T0)
+    assert prune(store) == [old.id]
+    assert store.delete_events([old_event or 0], CUTOFF) == [old_event]
+
+    new = enroll_one(store, "b", now=CUTOFF)
+    a = advance(new, steps=[step(new, at=CUTOFF)])
+    a.messages = [message(new, "new-msg", status="sent", sent_at=CUTOFF)]
+    store.commit_advances("w", [a], CUTOFF)
+    [new_msg] = store.messages_of_run(new.id)
+    [new_step] = store.run_steps(new.id)
+    [new_event] = store.append_events([event("note", "b", "new")], CUTOFF)
+    assert new.id > old.id
+    assert (new_msg.id or 0) > (old_msg.id or 0)
+    assert (new_step.id or 0) > (old_step.id or 0)
+    assert (new_event or 0) > (old_event or 0)
+
+    # the provider reports the pruned message delivered, days late: nothing changes
+    store.apply_message_facts([MessageFacts(old_msg.id or 0, "delivered", CUTOFF + 1)], CUTOFF)
+    assert store.get_message(new_msg.id or 0) == new_msg
+    assert store.get_message(old_msg.id or 0) is None

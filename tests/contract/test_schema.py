@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
-from lf_builders import T0, add_contacts, advance, enroll_one, event, message, sqlite_url, step
+from lf_builders import (
+    T0,
+    add_contacts,
+    advance,
+    enroll_one,
+    event,
+    later_tables,
+    message,
+    sqlite_url,
+    step,
+)
+from typer.testing import CliRunner
 
+from leadflow.cli.app import app
 from leadflow.errors import InvalidInput, SchemaOutOfDate, StoreError
 from leadflow.store import Store, open_store, sqlfiles
 from leadflow.store.memory import MemoryStore
-from leadflow.store.records import MessageFilter, MessageUpdate, RunFilter
+from leadflow.store.records import EnrollRequest, MessageFilter, MessageUpdate, RunFilter
 from leadflow.store.sqlite import SQLiteStore
 
 
@@ -182,6 +195,11 @@ def test_version_1_database_upgrades_to_2_keeping_data(
     monkeypatch.setattr(SQLiteStore, "_migrations", lambda self: shipped[:1])
     old = SQLiteStore(url)
     assert old.upgrade() == [1] and old.schema_version() == 1
+    conn = old._conn
+    assert conn is not None
+    creates, drops = later_tables("sqlite", 1)
+    for statement in creates:
+        conn.execute(statement)
     add_contacts(old, "c1", "c2")
     run = enroll_one(old, "c1")
     msg = message(run, "m1")
@@ -192,6 +210,8 @@ def test_version_1_database_upgrades_to_2_keeping_data(
     old.append_events([event("t", "c2", "e1", at=T0 + 5)], T0)
     old.sandbox_deliver("m1", "sms", "+1", "hi", "sb-1", T0)
     old.set_meta("k", "v")
+    for statement in drops:
+        conn.execute(statement)
 
     def everything(s: Store) -> dict[str, Any]:
         return {
@@ -228,3 +248,77 @@ def test_version_1_database_upgrades_to_2_keeping_data(
     assert s.count_runs("wf") == {"waiting": 1}
     assert s.upgrade() == []
     s.close()
+
+
+def _db_status(url: str, exit_code: int = 0) -> dict[str, Any]:
+    """``leadflow db status --json`` (it exits 1 while the database is not up to date)."""
+    result = CliRunner().invoke(app, ["db", "status", "--db", url, "--json"])
+    assert result.exit_code == exit_code, result.output
+    out: dict[str, Any] = json.loads(result.stdout)
+    return out
+
+
+def test_version_4_database_upgrades_to_5_and_remembers_what_is_pruned_from_then_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """0005 (enrollment marks, id high-water marks) is applied to a database made by 0001-0004
+    with runs, messages and events in it; `db status` says 4, then 5."""
+    shipped = sqlfiles.migrations("sqlite")
+    assert shipped[4].name == "0005_enrollment_marks.sql"
+    url = sqlite_url(tmp_path / "v4.db")
+    monkeypatch.setattr(SQLiteStore, "_migrations", lambda self: shipped[:4])
+    old = SQLiteStore(url)
+    assert old.upgrade() == [1, 2, 3, 4]
+    conn = old._conn
+    assert conn is not None
+    creates, drops = later_tables("sqlite", 4)
+    for statement in creates:
+        conn.execute(statement)
+    add_contacts(old, "c1", "c2")
+    run = enroll_one(old, "c1", reentry="never")
+    msg = message(run, "m1", status="sent", sent_at=T0 + 1)
+    old.commit_advances(
+        "w",
+        [
+            advance(
+                run, status="completed", node="end", wake_at=None, steps=[step(run)], messages=[msg]
+            )
+        ],
+        T0 + 1,
+    )
+    old.append_events([event("t", "c2", "e1", at=T0 + 5)], T0)
+    for statement in drops:
+        conn.execute(statement)
+    before = (old.list_runs(RunFilter()), old.all_steps(), old.list_messages(MessageFilter()))
+    assert old.schema_version() == 4
+    old.close()
+    monkeypatch.undo()  # this build's migrations again: 0001-0005
+
+    status = _db_status(url, exit_code=1)
+    assert status == {"db": url, "current": 4, "latest": 5, "up_to_date": False}
+    with pytest.raises(SchemaOutOfDate):
+        open_store(url)
+    s = SQLiteStore(url)
+    assert s.upgrade() == [5]
+    s.check_schema()
+    assert (s.list_runs(RunFilter()), s.all_steps(), s.list_messages(MessageFilter())) == before
+    assert [e.dedupe_key for e in s.list_events()] == ["e1"]
+    upgraded = s.get_run(run.id)
+    assert upgraded is not None and upgraded.status == "completed"
+
+    # the run finished before the upgrade is pruned after it: c1 stays out of the workflow
+    cutoff = T0 + 100 * 86400.0
+    seqs = {h.run.id: h.run.seq for h in s.prunable_runs(cutoff)}
+    assert s.delete_runs_history(seqs, cutoff) == [run.id]
+    out = s.enroll([EnrollRequest("wf", 1, c, "start", {}, "never") for c in ("c1", "c2")], cutoff)
+    assert (out.created, out.skipped) == (1, 1)
+    assert [r.contact_id for r in s.list_runs(RunFilter())] == ["c2"]
+    conn = s._conn
+    assert conn is not None
+    marks = conn.execute(
+        "SELECT contact_id, workflow_key, runs, last_created_at FROM enrollment_marks"
+    )
+    assert marks.fetchall() == [("c1", "wf", 1, T0)]
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    s.close()
+    assert _db_status(url) == {"db": url, "current": 5, "latest": 5, "up_to_date": True}

@@ -202,8 +202,9 @@ class Store(abc.ABC):
         workflow key (any version) *and* against requests earlier in the same call:
         ``never``: skip if any run exists; ``after``: skip if a live or paused run exists or a run
         was created within ``reentry_days`` days; ``always``: skip only if a live or paused run
-        exists. Unknown contacts are skipped. ``after`` without ``reentry_days`` behaves as
-        ``always``."""
+        exists. Runs deleted by :meth:`delete_runs_history` still count as (finished) runs:
+        created at the latest ``created_at`` among them. Unknown contacts are skipped. ``after``
+        without ``reentry_days`` behaves as ``always``."""
 
     @abc.abstractmethod
     def enroll_all(
@@ -466,7 +467,9 @@ class Store(abc.ABC):
         :meth:`prunable_runs`) with their steps and messages -- only those still finished, with
         ``ended_at < before``, the same seq (unchanged since they were read) and no message
         pending/deferred/sending. Returns the ids deleted, in id order; the rest are left as
-        they are (unknown ids included)."""
+        they are (unknown ids included). Re-entry still counts the deleted runs (an enrollment
+        mark per contact and workflow key, in the same transaction), and no id of a deleted run,
+        step or message is ever handed out again."""
 
     @abc.abstractmethod
     def prunable_events(self, before: float, after_id: int = 0, limit: int = 1000) -> list[Event]:

@@ -141,6 +141,9 @@ class MemoryStore(MemoryPrune, Store):
         self._runs_by_contact: dict[str, list[int]] = {}
         self._runs_by_pair: dict[tuple[str, str], list[int]] = {}
         self._runs_by_key: dict[str, list[int]] = {}  # workflow key -> run ids, in id order
+        # (contact, workflow key) -> (pruned runs, latest created_at among them): re-entry
+        # counts them as runs that exist (see MemoryPrune.delete_runs_history)
+        self._marks: dict[tuple[str, str], tuple[int, float]] = {}
         self._run_heap: list[tuple[float, int, int]] = []
         self._steps: list[tuple[Any, ...]] = []  # step id = index + 1
         self._steps_by_run: dict[int, list[int]] = {}
@@ -340,14 +343,18 @@ class MemoryStore(MemoryPrune, Store):
 
     def _stats(self, contact_id: str, key: str) -> RunStats | None:
         ids = self._runs_by_pair.get((contact_id, key))
-        if not ids:
+        mark = self._marks.get((contact_id, key))
+        if not ids and mark is None:
             return None
-        rows = [self._runs[i] for i in ids]
-        return RunStats(
+        rows = [self._runs[i] for i in ids or ()]
+        stats = RunStats(
             len(rows),
             sum(1 for r in rows if r[R_STATUS] in _OPEN),
-            max(r[R_CREATED] for r in rows),
+            max((r[R_CREATED] for r in rows), default=None),
         )
+        if mark is not None:
+            stats.add_pruned(*mark)
+        return stats
 
     def _insert_runs(
         self, requests: Sequence[EnrollRequest], contexts: Sequence[str], now: float

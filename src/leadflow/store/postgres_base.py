@@ -52,6 +52,7 @@ from leadflow.store.records import (
 )
 from leadflow.store.rules import (
     RunStats,
+    add_marks,
     apply_patch,
     check_message_status,
     merge_status,
@@ -372,6 +373,14 @@ class PgBase:
                 (contact_ids, keys),
             )
         }
+        add_marks(
+            stats,
+            conn.execute(
+                "SELECT contact_id, workflow_key, runs, last_created_at FROM enrollment_marks "
+                f"WHERE contact_id = {TEXTS} AND workflow_key = {TEXTS}",
+                (contact_ids, keys),
+            ),
+        )
         accepted, skipped = plan_enrollments(
             requests, now, known.__contains__, lambda c, k: stats.get((c, k))
         )

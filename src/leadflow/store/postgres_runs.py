@@ -51,6 +51,12 @@ from leadflow.store.rules import (
 )
 
 LIVE = "status IN ('active', 'waiting')"  # exactly the runs_due index's WHERE
+# ``enroll_all``: no enrollment mark of the contact blocks (a primary-key lookup; the "after"
+# policy adds its window before the closing parenthesis).
+_MARKED = (
+    " AND NOT EXISTS (SELECT 1 FROM enrollment_marks k "
+    "WHERE k.contact_id = c.id AND k.workflow_key = %(key)s"
+)
 
 _UPDATE_RUN = (
     "UPDATE runs SET node = %s, status = %s, wake_at = %s, context = %s, step_seq = %s, "
@@ -88,6 +94,11 @@ class PgRuns(PgBase):
             "always": f" AND r.status IN {OPEN}",
             "after": f" AND (r.status IN {OPEN} OR r.created_at > %(since)s)",
         }[reentry]
+        marked = {  # pruned runs (enrollment marks) are finished: they never block `always`
+            "never": _MARKED + ")",
+            "always": "",
+            "after": _MARKED + " AND k.last_created_at > %(since)s)",
+        }[reentry]
         with self._write() as conn:
             self._lock_keys(conn, "enroll", [workflow_key])
             total: int = conn.execute("SELECT count(*) FROM contacts").fetchone()[0]  # type: ignore[index]
@@ -96,7 +107,8 @@ class PgRuns(PgBase):
                 "context, step_seq, attempt, seq, created_at, updated_at) "
                 "SELECT %(key)s, %(version)s, c.id, %(node)s, 'active', %(now)s, '{}', 0, 0, 0, "
                 "%(now)s, %(now)s FROM contacts c WHERE NOT EXISTS (SELECT 1 FROM runs r "
-                f"WHERE r.contact_id = c.id AND r.workflow_key = %(key)s{blocking}) ORDER BY c.id",
+                f"WHERE r.contact_id = c.id AND r.workflow_key = %(key)s{blocking}){marked} "
+                "ORDER BY c.id",
                 {
                     "key": workflow_key,
                     "version": version,

@@ -3,7 +3,8 @@
 Deleted steps leave an empty tuple in the step list (a step's id is its position + 1, and ids are
 never reused); the message heap is rebuilt without the deleted messages (a stale heap entry must
 never point at a row that is gone). Runs, messages and events keep their id counters, so no id is
-ever handed out twice.
+ever handed out twice. Each deleted run is counted in an enrollment mark of its (contact,
+workflow key), which re-entry reads as runs that exist.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from leadflow.store.records import (
 )
 
 # Row layouts of :mod:`.memory` (RUN_COLS / message / EVENT_COLS order).
-_R_ID, _R_KEY, _R_CONTACT, _R_STATUS, _R_SEQ, _R_ENDED = 0, 1, 3, 5, 11, 14
+_R_ID, _R_KEY, _R_CONTACT, _R_STATUS, _R_SEQ, _R_CREATED, _R_ENDED = 0, 1, 3, 5, 11, 12, 14
 _M_RUN, _M_CONTACT, _M_IDEM, _M_STATUS = 1, 2, 7, 13
 _E_KEY, _E_OCCURRED, _E_PROCESSED = 4, 5, 7
 _QUEUED = frozenset({*DUE_MESSAGE_STATUSES, SENDING})
@@ -37,6 +38,7 @@ class MemoryPrune:
         _runs_by_contact: dict[str, list[int]]
         _runs_by_pair: dict[tuple[str, str], list[int]]
         _runs_by_key: dict[str, list[int]]
+        _marks: dict[tuple[str, str], tuple[int, float]]
         _steps: list[tuple[Any, ...]]
         _steps_by_run: dict[int, list[int]]
         _messages: dict[int, list[Any]]
@@ -99,6 +101,9 @@ class MemoryPrune:
             gone_messages: set[int] = set()
             for rid in keep:
                 row = self._runs.pop(rid)
+                pair = (row[_R_CONTACT], row[_R_KEY])
+                runs, last = self._marks.get(pair, (0, row[_R_CREATED]))
+                self._marks[pair] = (runs + 1, max(last, row[_R_CREATED]))
                 _drop(self._runs_by_contact, row[_R_CONTACT], rid)
                 _drop(self._runs_by_pair, (row[_R_CONTACT], row[_R_KEY]), rid)
                 _drop(self._runs_by_key, row[_R_KEY], rid)

@@ -1,8 +1,10 @@
 """History pruning on the SQL backends (SQLite and PostgreSQL share this SQL).
 
 Reads are one consistent snapshot; each delete is one write transaction that first re-reads the
-guard (still finished, ended before the cutoff, same seq, no queued message) and then deletes the
-runs' steps, messages and runs. PostgreSQL locks the runs it checks (``FOR UPDATE``) so no commit
+guard (still finished, ended before the cutoff, same seq, no queued message), records the runs
+in ``enrollment_marks`` (re-entry counts them) and then deletes the runs' steps, messages and
+runs. On SQLite it first keeps each table's highest id in ``id_high_water``, so no id is handed
+out again. PostgreSQL locks the runs it checks (``FOR UPDATE``) so no commit
 can slip in between the check and the delete; SQLite's ``BEGIN IMMEDIATE`` already holds the
 only write lock.
 
@@ -37,7 +39,7 @@ QUEUED = "('pending', 'deferred', 'sending')"
 class _Sql:
     """The statements of one dialect: ``p`` is the placeholder, ``ids`` an id-list test."""
 
-    def __init__(self, p: str, ids: str, lock: str) -> None:
+    def __init__(self, p: str, ids: str, lock: str, greatest: str, high_water: bool) -> None:
         no_queued = (
             f"NOT EXISTS (SELECT 1 FROM messages q WHERE q.run_id = r.id AND q.status IN {QUEUED})"
         )
@@ -51,6 +53,29 @@ class _Sql:
             f"SELECT {MESSAGE_COLS} FROM {MESSAGE_FROM} WHERE m.run_id {ids} ORDER BY m.id"
         )
         self.guard = f"SELECT r.id, r.seq FROM runs r WHERE r.id {ids} AND {finished}{lock}"
+        # Re-entry remembers the runs that go: per (contact, workflow key), how many and the
+        # latest created_at (ordered, so concurrent prunes lock marks in one order).
+        self.mark = (
+            "INSERT INTO enrollment_marks (contact_id, workflow_key, runs, last_created_at) "
+            f"SELECT contact_id, workflow_key, count(*), max(created_at) FROM runs WHERE id {ids} "
+            "GROUP BY contact_id, workflow_key ORDER BY contact_id, workflow_key "
+            "ON CONFLICT (contact_id, workflow_key) DO UPDATE SET "
+            "runs = enrollment_marks.runs + excluded.runs, "
+            f"last_created_at = {greatest}(enrollment_marks.last_created_at, "
+            "excluded.last_created_at)"
+        )
+        # SQLite hands out max(id) + 1: keep each table's highest id before rows go (see
+        # SQLiteStore._next_id). PostgreSQL's identity sequences never go back.
+        self.high_water = (
+            [
+                "INSERT INTO id_high_water (name, id) "
+                f"SELECT '{table}', coalesce(max(id), 0) FROM {table} WHERE true "
+                "ON CONFLICT (name) DO UPDATE SET id = max(id_high_water.id, excluded.id)"
+                for table in ("steps", "messages", "events")
+            ]
+            if high_water
+            else []
+        )
         self.delete_steps = f"DELETE FROM steps WHERE run_id {ids}"
         self.delete_messages = f"DELETE FROM messages WHERE run_id {ids}"
         self.delete_runs = f"DELETE FROM runs WHERE id {ids}"
@@ -61,8 +86,10 @@ class _Sql:
         self.delete_events = f"DELETE FROM events WHERE id {ids} AND {done} RETURNING id"
 
 
-SQLITE = _Sql("?", "IN (SELECT value FROM json_each(?))", "")
-POSTGRES = _Sql("%s", "= ANY(%s::bigint[])", " ORDER BY r.id FOR UPDATE")
+SQLITE = _Sql("?", "IN (SELECT value FROM json_each(?))", "", "max", high_water=True)
+POSTGRES = _Sql(
+    "%s", "= ANY(%s::bigint[])", " ORDER BY r.id FOR UPDATE", "greatest", high_water=False
+)
 
 
 class SqlPrune:
@@ -111,6 +138,9 @@ class SqlPrune:
             keep = sorted(rid for rid, seq in rows if seqs.get(rid) == seq)
             if keep:
                 ids = self._ids(keep)
+                for statement in sql.high_water:
+                    conn.execute(statement)
+                conn.execute(sql.mark, (ids,))
                 conn.execute(sql.delete_steps, (ids,))
                 conn.execute(sql.delete_messages, (ids,))
                 conn.execute(sql.delete_runs, (ids,))
@@ -127,6 +157,8 @@ class SqlPrune:
         if not event_ids:
             return []
         with self._write() as conn:
+            for statement in self._prune_sql.high_water:
+                conn.execute(statement)
             rows = conn.execute(
                 self._prune_sql.delete_events, (self._ids(sorted(set(event_ids))), before, before)
             ).fetchall()

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from leadflow.errors import InvalidInput, StoreError
 from leadflow.store.records import (
@@ -42,6 +43,23 @@ class RunStats:
     total: int = 0
     open: int = 0  # live or paused
     last_created: float | None = None
+
+    def add_pruned(self, runs: int, last_created: float) -> None:
+        """Count ``runs`` pruned runs (an enrollment mark) as runs that exist: they block
+        ``never``, and ``after`` counts from the latest of them; pruned runs are finished."""
+        self.total += runs
+        if self.last_created is None or last_created > self.last_created:
+            self.last_created = last_created
+
+
+def add_marks(
+    stats: dict[tuple[str, str], RunStats], marks: Iterable[Sequence[Any]]
+) -> dict[tuple[str, str], RunStats]:
+    """Fold enrollment marks, rows of (contact_id, workflow_key, runs, last_created_at), into
+    ``stats`` (per (contact_id, workflow_key)); returns ``stats``."""
+    for contact_id, key, runs, last_created in marks:
+        stats.setdefault((contact_id, key), RunStats()).add_pruned(int(runs), float(last_created))
+    return stats
 
 
 def check_reentry(policy: str, days: int | None) -> None:
@@ -212,6 +230,7 @@ __all__ = [
     "REPLY_EVENT_TYPES",
     "EventPlan",
     "RunStats",
+    "add_marks",
     "apply_patch",
     "merge_status",
     "plan_enrollments",

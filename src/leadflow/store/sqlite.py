@@ -4,8 +4,8 @@
 Hot paths are set-based: a batch commit is one seq read, one ``executemany`` per table and one
 commit; claims are single ``UPDATE ... WHERE id IN (SELECT ... LIMIT n) RETURNING``. Id lists are
 passed as one JSON parameter (``IN (SELECT value FROM json_each(?))``) so no statement grows with
-the batch. New rows get explicit ids (``max(id) + 1``, safe under the write lock) so the records
-passed in can be given their ids without a query per row.
+the batch. New rows get explicit ids (``max(id) + 1``, safe under the write lock, and above any
+id a prune deleted) so the records passed in can be given their ids without a query per row.
 """
 
 from __future__ import annotations
@@ -71,6 +71,7 @@ from leadflow.store.records import (
 from leadflow.store.rules import (
     REPLY_EVENT_TYPES,
     RunStats,
+    add_marks,
     apply_patch,
     check_message_status,
     check_reentry,
@@ -92,6 +93,12 @@ _REPLIES = "(" + ", ".join(f"'{t}'" for t in REPLY_EVENT_TYPES) + ")"
 _NOW_SQL = "(julianday('now') - 2440587.5) * 86400.0"
 _SENT = "('sent', 'delivered')"
 _INF = float("inf")
+# ``enroll_all``: no enrollment mark of the contact blocks (a primary-key lookup; the "after"
+# policy adds its window before the closing parenthesis).
+_MARKED = (
+    " AND NOT EXISTS (SELECT 1 FROM enrollment_marks k "
+    "WHERE k.contact_id = c.id AND k.workflow_key = :key"
+)
 
 _UPDATE_RUN = (
     "UPDATE runs SET node = ?, status = ?, wake_at = ?, context = ?, step_seq = ?, attempt = ?, "
@@ -207,13 +214,13 @@ class SQLiteStore(SqlPrune, Store):
 
     @staticmethod
     def _next_id(conn: sqlite3.Connection, table: str) -> int:
-        if table == "runs":  # AUTOINCREMENT: never reuse an id, even of a deleted row
-            sql = (
-                "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'runs'), 0), "
-                "coalesce((SELECT max(id) FROM runs), 0)) + 1"
-            )
+        # Never reuse an id, even of a deleted row: runs are AUTOINCREMENT (sqlite_sequence);
+        # for the other tables a prune records the highest id before it deletes (id_high_water).
+        if table == "runs":
+            kept = "SELECT seq FROM sqlite_sequence WHERE name = 'runs'"
         else:
-            sql = f"SELECT coalesce(max(id), 0) + 1 FROM {table}"
+            kept = f"SELECT id FROM id_high_water WHERE name = '{table}'"
+        sql = f"SELECT max(coalesce(({kept}), 0), coalesce((SELECT max(id) FROM {table}), 0)) + 1"
         value: int = conn.execute(sql).fetchone()[0]
         return value
 
@@ -528,6 +535,14 @@ class SQLiteStore(SqlPrune, Store):
                 (contact_ids, keys),
             )
         }
+        add_marks(
+            stats,
+            conn.execute(
+                "SELECT contact_id, workflow_key, runs, last_created_at FROM enrollment_marks "
+                f"WHERE contact_id IN {_IN} AND workflow_key IN {_IN}",
+                (contact_ids, keys),
+            ),
+        )
         accepted, skipped = plan_enrollments(
             requests, now, known.__contains__, lambda c, k: stats.get((c, k))
         )
@@ -569,6 +584,11 @@ class SQLiteStore(SqlPrune, Store):
             "always": f" AND r.status IN {_OPEN}",
             "after": f" AND (r.status IN {_OPEN} OR r.created_at > :since)",
         }[reentry]
+        marked = {  # pruned runs (enrollment marks) are finished: they never block `always`
+            "never": _MARKED + ")",
+            "always": "",
+            "after": _MARKED + " AND k.last_created_at > :since)",
+        }[reentry]
         with self._write() as conn:
             total: int = conn.execute("SELECT count(*) FROM contacts").fetchone()[0]
             cur = conn.execute(
@@ -576,7 +596,8 @@ class SQLiteStore(SqlPrune, Store):
                 "context, step_seq, attempt, seq, created_at, updated_at) "
                 "SELECT :key, :version, c.id, :node, 'active', :now, '{}', 0, 0, 0, :now, :now "
                 "FROM contacts c WHERE NOT EXISTS (SELECT 1 FROM runs r "
-                f"WHERE r.contact_id = c.id AND r.workflow_key = :key{blocking}) ORDER BY c.id",
+                f"WHERE r.contact_id = c.id AND r.workflow_key = :key{blocking}){marked} "
+                "ORDER BY c.id",
                 {
                     "key": workflow_key,
                     "version": version,

@@ -18,11 +18,9 @@ from leadflow.store.codec import (
     MESSAGE_COLS,
     MESSAGE_FROM,
     SANDBOX_COLS,
-    contact_from_row,
     contact_to_row,
     dumps,
     loads,
-    message_from_row,
     sandbox_from_row,
 )
 from leadflow.store.contract import Store
@@ -34,10 +32,6 @@ from leadflow.store.records import (
     DUE_MESSAGE_STATUSES,
     ClaimedMessage,
     Contact,
-    ContactPatch,
-    Message,
-    MessageFacts,
-    MessageFilter,
     MessageUpdate,
     NewEvent,
     SandboxDelivery,
@@ -54,10 +48,9 @@ from leadflow.store.sql_common import (
     claimed_messages,
     due_queries,
     message_update_rows,
-    next_due,
     update_message_sql,
-    where,
 )
+from leadflow.store.sql_reads import SqlReads
 
 _NOW_SQL = "extract(epoch FROM clock_timestamp())::double precision"
 _DUE_QUERIES = due_queries(POSTGRES)
@@ -66,8 +59,10 @@ _MIGRATION_LOCK = "leadflow.migrations"
 _WORKFLOW_COLS = "key, version, name, definition, published_at"
 
 
-class PostgresStore(PgRuns, PgLeases, PgPrune, Store):
+class PostgresStore(PgRuns, PgLeases, PgPrune, SqlReads, Store):
     """:class:`Store` on PostgreSQL (``postgresql://`` / ``postgres://`` URLs)."""
+
+    _dialect = POSTGRES
 
     # ------------------------------------------------------------------ lifecycle / schema
     def _migrations(self) -> list[sqlfiles.Migration]:
@@ -80,14 +75,6 @@ class PostgresStore(PgRuns, PgLeases, PgPrune, Store):
             return 0
         found = conn.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()
         return 0 if found is None else int(found[0])
-
-    def schema_version(self) -> int:
-        with self._read() as conn:
-            return self._version(conn)
-
-    def latest_schema_version(self) -> int:
-        found = self._migrations()
-        return found[-1].version if found else 0
 
     def upgrade(self) -> list[int]:
         applied: list[int] = []
@@ -105,20 +92,6 @@ class PostgresStore(PgRuns, PgLeases, PgPrune, Store):
                 )
             applied.append(migration.version)
         return applied
-
-    # ------------------------------------------------------------------ meta
-    def get_meta(self, key: str) -> str | None:
-        with self._read() as conn:
-            row = conn.execute("SELECT value FROM meta WHERE key = %s", (key,)).fetchone()
-        return None if row is None else str(row[0])
-
-    def set_meta(self, key: str, value: str) -> None:
-        with self._write() as conn:
-            conn.execute(
-                "INSERT INTO meta (key, value) VALUES (%s, %s) "
-                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                (key, value),
-            )
 
     # ------------------------------------------------------------------ contacts
     def upsert_contacts(self, contacts: Sequence[Contact], now: float) -> tuple[int, int]:
@@ -152,35 +125,9 @@ class PostgresStore(PgRuns, PgLeases, PgPrune, Store):
                     break
         return inserted, updated
 
-    def get_contact(self, contact_id: str) -> Contact | None:
-        with self._read() as conn:
-            row = conn.execute(
-                f"SELECT {CONTACT_COLS} FROM contacts WHERE id = %s", (contact_id,)
-            ).fetchone()
-        return None if row is None else contact_from_row(row)
-
     def get_contacts(self, contact_ids: Iterable[str]) -> dict[str, Contact]:
         with self._read() as conn:
             return self._contacts(conn, contact_ids)
-
-    def list_contacts(self, limit: int = 1000, offset: int = 0) -> list[Contact]:
-        with self._read() as conn:
-            rows = conn.execute(
-                f"SELECT {CONTACT_COLS} FROM contacts ORDER BY id LIMIT %s OFFSET %s",
-                (limit, offset),
-            ).fetchall()
-        return [contact_from_row(r) for r in rows]
-
-    def count_contacts(self) -> int:
-        with self._read() as conn:
-            row = conn.execute("SELECT count(*) FROM contacts").fetchone()
-        return 0 if row is None else int(row[0])
-
-    def apply_contact_patches(self, patches: Sequence[ContactPatch], now: float) -> None:
-        if not patches:
-            return
-        with self._write() as conn:
-            self._patch(conn, patches, now)
 
     # ------------------------------------------------------------------ workflows
     def publish_workflow(
@@ -203,23 +150,6 @@ class PostgresStore(PgRuns, PgLeases, PgPrune, Store):
                 (key, version, name, text, now),
             )
         return WorkflowVersion(key, version, name, loads(text), now)
-
-    def get_workflow(self, key: str, version: int | None = None) -> WorkflowVersion | None:
-        with self._read() as conn:
-            if version is None:
-                row = conn.execute(
-                    f"SELECT {_WORKFLOW_COLS} FROM workflows WHERE key = %s "
-                    "ORDER BY version DESC LIMIT 1",
-                    (key,),
-                ).fetchone()
-            else:
-                row = conn.execute(
-                    f"SELECT {_WORKFLOW_COLS} FROM workflows WHERE key = %s AND version = %s",
-                    (key, version),
-                ).fetchone()
-        return (
-            None if row is None else WorkflowVersion(row[0], row[1], row[2], loads(row[3]), row[4])
-        )
 
     def list_workflows(self) -> list[WorkflowVersion]:
         with self._read() as conn:
@@ -249,31 +179,6 @@ class PostgresStore(PgRuns, PgLeases, PgPrune, Store):
                     ],
                 )
             self._notify(conn)
-
-    def due_schedules(self, now: float) -> list[Schedule]:
-        with self._read() as conn:
-            rows = conn.execute(
-                "SELECT workflow_key, version, trigger_index, cron, timezone, next_fire_at "
-                "FROM schedules WHERE next_fire_at <= %s "
-                "ORDER BY next_fire_at, workflow_key, trigger_index",
-                (now,),
-            ).fetchall()
-        return [Schedule(*r) for r in rows]
-
-    def advance_schedule(self, schedule: Schedule, next_fire_at: float) -> bool:
-        with self._write() as conn:
-            cur = conn.execute(
-                "UPDATE schedules SET next_fire_at = %s WHERE workflow_key = %s "
-                "AND trigger_index = %s AND version = %s AND next_fire_at = %s",
-                (
-                    next_fire_at,
-                    schedule.workflow_key,
-                    schedule.trigger_index,
-                    schedule.version,
-                    schedule.next_fire_at,
-                ),
-            )
-            return cur.rowcount == 1
 
     # ------------------------------------------------------------------ outbox
     def claim_messages(
@@ -342,31 +247,6 @@ class PostgresStore(PgRuns, PgLeases, PgPrune, Store):
                 self._notify(conn)
         return refused
 
-    def apply_message_facts(self, facts: Sequence[MessageFacts], now: float) -> None:
-        if not facts:
-            return
-        with self._write() as conn:
-            self._facts(conn, facts)
-
-    def _one_message(self, cond: str, params: tuple[Any, ...]) -> Message | None:
-        with self._read() as conn:
-            sql = f"SELECT {MESSAGE_COLS} FROM {MESSAGE_FROM} {cond}"
-            row = conn.execute(sql, params).fetchone()
-        return None if row is None else message_from_row(row)
-
-    def get_message(self, message_id: int) -> Message | None:
-        return self._one_message("WHERE m.id = %s", (message_id,))
-
-    def find_message(self, idempotency_key: str) -> Message | None:
-        return self._one_message("WHERE m.idempotency_key = %s", (idempotency_key,))
-
-    def latest_message_to(self, contact_id: str, channel: str) -> Message | None:
-        return self._one_message(
-            "WHERE m.contact_id = %s AND m.channel = %s AND m.status IN ('sent', 'delivered') "
-            "ORDER BY coalesce(m.sent_at, m.created_at) DESC, m.id DESC LIMIT 1",
-            (contact_id, channel),
-        )
-
     def sent_counts_since(
         self, contact_ids: Iterable[str], since: float, channels: Iterable[str] | None = None
     ) -> dict[str, int]:
@@ -386,34 +266,6 @@ class PostgresStore(PgRuns, PgLeases, PgPrune, Store):
             for contact_id, count in conn.execute(sql + " GROUP BY contact_id", params):
                 out[contact_id] = count
         return out
-
-    def list_messages(self, flt: MessageFilter) -> list[Message]:
-        cond, params = where(
-            POSTGRES,
-            ("m.run_id", flt.run_id),
-            ("m.contact_id", flt.contact_id),
-            ("m.status", flt.status),
-            ("m.channel", flt.channel),
-        )
-        with self._read() as conn:
-            rows = conn.execute(
-                f"SELECT {MESSAGE_COLS} FROM {MESSAGE_FROM}{cond} ORDER BY m.id LIMIT %s OFFSET %s",
-                (*params, flt.limit, flt.offset),
-            ).fetchall()
-        return [message_from_row(r) for r in rows]
-
-    def messages_of_run(self, run_id: int) -> list[Message]:
-        with self._read() as conn:
-            rows = conn.execute(
-                f"SELECT {MESSAGE_COLS} FROM {MESSAGE_FROM} WHERE m.run_id = %s ORDER BY m.id",
-                (run_id,),
-            ).fetchall()
-        return [message_from_row(r) for r in rows]
-
-    # ------------------------------------------------------------------ due times
-    def next_due_at(self, include_leases: bool = True) -> float | None:
-        with self._read(snapshot=True) as conn:
-            return next_due(conn, _DUE_QUERIES, include_leases)
 
     # ------------------------------------------------------------------ sandbox ledger
     def sandbox_deliver_many(
@@ -452,14 +304,6 @@ class PostgresStore(PgRuns, PgLeases, PgPrune, Store):
                 seen.add(key)
                 out.append(bool(row is not None and row[0]))
         return out
-
-    def sandbox_lookup(self, idempotency_key: str) -> SandboxDelivery | None:
-        with self._read() as conn:
-            row = conn.execute(
-                f"SELECT {SANDBOX_COLS} FROM sandbox_deliveries WHERE idempotency_key = %s",
-                (idempotency_key,),
-            ).fetchone()
-        return None if row is None else sandbox_from_row(row)
 
     def sandbox_deliveries(self) -> list[SandboxDelivery]:
         with self._read() as conn:

@@ -6,9 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from leadflow.store.postgres_base import IDS, TEXTS, PgBase
-from leadflow.store.records import HeldLease
 from leadflow.store.rules import meta_number
-from leadflow.store.sql_common import LEASED_TABLES, REPLIES, held_leases
+from leadflow.store.sql_common import LEASED_TABLES, REPLIES
 
 # Claims of messages take this transaction-level advisory lock first, so each claim's statement
 # sees every lease the claims before it committed (one contact, one dispatching worker).
@@ -45,10 +44,6 @@ class PgLeases(PgBase):
                 (now + lease_s, list(message_ids), owner),
             ).fetchall()
         return {r[0] for r in rows}
-
-    def held_leases(self) -> list[HeldLease]:
-        with self._read(snapshot=True) as conn:
-            return held_leases(conn)
 
     def release_leases(self, owners: Sequence[str]) -> int:
         if not owners:

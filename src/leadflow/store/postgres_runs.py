@@ -30,9 +30,7 @@ from leadflow.store.records import (
     Event,
     MessageFacts,
     NewEvent,
-    NodeCount,
     Run,
-    RunFilter,
     Step,
 )
 from leadflow.store.rules import (
@@ -47,10 +45,8 @@ from leadflow.store.sql_common import (
     UPDATE_RUN,
     claimed_runs,
     node_count_queries,
-    node_counts,
     plan_commit,
     runs_by_contact,
-    where,
 )
 
 _UPDATE_RUN = POSTGRES.sql(UPDATE_RUN)
@@ -181,11 +177,6 @@ class PgRuns(PgBase):
             self._notify(conn)
 
     # ------------------------------------------------------------------ run queries
-    def get_run(self, run_id: int) -> Run | None:
-        with self._read() as conn:
-            row = conn.execute(f"SELECT {RUN_COLS} FROM runs WHERE id = %s", (run_id,)).fetchone()
-        return None if row is None else run_from_row(row)
-
     def get_runs(self, run_ids: Iterable[int]) -> dict[int, Run]:
         wanted = list(set(run_ids))
         if not wanted:
@@ -215,35 +206,6 @@ class PgRuns(PgBase):
             rows = conn.execute(sql + " ORDER BY contact_id, id", params).fetchall()
         return runs_by_contact(rows)
 
-    def list_runs(self, flt: RunFilter) -> list[Run]:
-        cond, params = where(
-            POSTGRES,
-            ("workflow_key", flt.workflow_key),
-            ("contact_id", flt.contact_id),
-            ("status", flt.status),
-        )
-        with self._read() as conn:
-            rows = conn.execute(
-                f"SELECT {RUN_COLS} FROM runs{cond} ORDER BY id LIMIT %s OFFSET %s",
-                (*params, flt.limit, flt.offset),
-            ).fetchall()
-        return [run_from_row(r) for r in rows]
-
-    def count_runs(self, workflow_key: str | None = None) -> dict[str, int]:
-        cond, params = where(POSTGRES, ("workflow_key", workflow_key))
-        with self._read() as conn:
-            rows = conn.execute(
-                f"SELECT status, count(*) FROM runs{cond} GROUP BY status ORDER BY status", params
-            ).fetchall()
-        return {r[0]: r[1] for r in rows}
-
-    def run_steps(self, run_id: int) -> list[Step]:
-        with self._read() as conn:
-            rows = conn.execute(
-                f"SELECT {STEP_COLS} FROM steps WHERE run_id = %s ORDER BY id", (run_id,)
-            ).fetchall()
-        return [step_from_row(r) for r in rows]
-
     def all_steps(self, limit: int | None = None, since_id: int = 0) -> list[Step]:
         with self._read() as conn:
             rows = conn.execute(
@@ -251,10 +213,6 @@ class PgRuns(PgBase):
                 (since_id, limit),  # LIMIT NULL is no limit
             ).fetchall()
         return [step_from_row(r) for r in rows]
-
-    def node_counts(self, workflow_key: str) -> list[NodeCount]:
-        with self._read(snapshot=True) as conn:
-            return node_counts(conn, _NODE_COUNT_QUERIES, workflow_key)
 
     # ------------------------------------------------------------------ events
     def append_events(self, events: Sequence[NewEvent], now: float) -> list[int | None]:
@@ -325,22 +283,6 @@ class PgRuns(PgBase):
                 self._notify(conn)
         self._assign(ids)
         return result
-
-    def list_events(
-        self, contact_id: str | None = None, limit: int = 1000, offset: int = 0
-    ) -> list[Event]:
-        cond, params = where(POSTGRES, ("contact_id", contact_id))
-        with self._read() as conn:
-            rows = conn.execute(
-                f"SELECT {EVENT_COLS} FROM events{cond} ORDER BY id LIMIT %s OFFSET %s",
-                (*params, limit, offset),
-            ).fetchall()
-        return [event_from_row(r) for r in rows]
-
-    def pending_events_count(self) -> int:
-        with self._read() as conn:
-            row = conn.execute("SELECT count(*) FROM events WHERE processed_at IS NULL").fetchone()
-        return 0 if row is None else int(row[0])
 
 
 __all__ = ["PgRuns"]

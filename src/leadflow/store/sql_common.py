@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, Protocol
 
 from leadflow.errors import StoreError
@@ -163,6 +164,7 @@ DUE_QUERIES = (
 )
 
 
+@cache
 def due_queries(dialect: Dialect) -> tuple[tuple[str, str], ...]:
     return tuple((first, dialect.sql(held)) for first, held in DUE_QUERIES)
 
@@ -200,6 +202,7 @@ def held_leases(conn: Executes) -> list[HeldLease]:
 
 
 # ---------------------------------------------------------------------- node counts
+@cache
 def node_count_queries(dialect: Dialect) -> tuple[str, str, str]:
     """Per (version, node) of a workflow key (the one parameter): runs that entered; runs
     sent / delivered / replied to; runs that ended there and runs there now."""

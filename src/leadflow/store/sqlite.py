@@ -34,7 +34,6 @@ from leadflow.store.codec import (
     dumps,
     event_from_row,
     loads,
-    message_from_row,
     message_to_row,
     run_from_row,
     sandbox_from_row,
@@ -53,15 +52,11 @@ from leadflow.store.records import (
     EnrollOutcome,
     EnrollRequest,
     Event,
-    HeldLease,
     Message,
     MessageFacts,
-    MessageFilter,
     MessageUpdate,
     NewEvent,
-    NodeCount,
     Run,
-    RunFilter,
     SandboxDelivery,
     Schedule,
     Step,
@@ -100,17 +95,14 @@ from leadflow.store.sql_common import (
     due_queries,
     event_row,
     fact_rows,
-    held_leases,
     message_update_rows,
-    next_due,
     node_count_queries,
-    node_counts,
     plan_commit,
     runs_by_contact,
     step_rows,
     update_message_sql,
-    where,
 )
+from leadflow.store.sql_reads import SqlReads
 
 _IN = "(SELECT value FROM json_each(?))"
 _OPEN = "('active', 'waiting', 'paused')"
@@ -146,7 +138,9 @@ def path_from_url(url: str) -> str:
     return path
 
 
-class SQLiteStore(WritesProducts, SqlPrune, Store):
+class SQLiteStore(WritesProducts, SqlReads, SqlPrune, Store):
+    _dialect = SQLITE
+
     def __init__(self, url: str) -> None:
         self.url = url
         self.path = path_from_url(url)
@@ -245,14 +239,6 @@ class SQLiteStore(WritesProducts, SqlPrune, Store):
         ).fetchone()[0]
         return value
 
-    def schema_version(self) -> int:
-        with self._read() as conn:
-            return self._version(conn)
-
-    def latest_schema_version(self) -> int:
-        found = self._migrations()
-        return found[-1].version if found else 0
-
     def upgrade(self) -> list[int]:
         applied: list[int] = []
         for migration in self._migrations():
@@ -285,19 +271,6 @@ class SQLiteStore(WritesProducts, SqlPrune, Store):
             return value
 
     # ------------------------------------------------------------------ meta
-    def get_meta(self, key: str) -> str | None:
-        with self._read() as conn:
-            row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return None if row is None else str(row[0])
-
-    def set_meta(self, key: str, value: str) -> None:
-        with self._write() as conn:
-            conn.execute(
-                "INSERT INTO meta (key, value) VALUES (?, ?) "
-                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                (key, value),
-            )
-
     def raise_meta(self, key: str, value: float) -> float:
         with self._write() as conn:  # BEGIN IMMEDIATE: read and write under the write lock
             row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
@@ -342,13 +315,6 @@ class SQLiteStore(WritesProducts, SqlPrune, Store):
             )
         return inserted, updated
 
-    def get_contact(self, contact_id: str) -> Contact | None:
-        with self._read() as conn:
-            row = conn.execute(
-                f"SELECT {CONTACT_COLS} FROM contacts WHERE id = ?", (contact_id,)
-            ).fetchone()
-        return None if row is None else contact_from_row(row)
-
     @staticmethod
     def _contacts(conn: sqlite3.Connection, ids: Iterable[str | None]) -> dict[str, Contact]:
         wanted = list({i for i in ids if i is not None})
@@ -362,25 +328,6 @@ class SQLiteStore(WritesProducts, SqlPrune, Store):
     def get_contacts(self, contact_ids: Iterable[str]) -> dict[str, Contact]:
         with self._read() as conn:
             return self._contacts(conn, contact_ids)
-
-    def list_contacts(self, limit: int = 1000, offset: int = 0) -> list[Contact]:
-        with self._read() as conn:
-            rows = conn.execute(
-                f"SELECT {CONTACT_COLS} FROM contacts ORDER BY id LIMIT ? OFFSET ?",
-                (limit, offset),
-            ).fetchall()
-        return [contact_from_row(r) for r in rows]
-
-    def count_contacts(self) -> int:
-        with self._read() as conn:
-            value: int = conn.execute("SELECT count(*) FROM contacts").fetchone()[0]
-            return value
-
-    def apply_contact_patches(self, patches: Sequence[ContactPatch], now: float) -> None:
-        if not patches:
-            return
-        with self._write() as conn:
-            self._patch(conn, patches, now)
 
     def _patch(self, conn: sqlite3.Connection, patches: Sequence[ContactPatch], now: float) -> None:
         if not patches:
@@ -410,24 +357,6 @@ class SQLiteStore(WritesProducts, SqlPrune, Store):
             )
         return WorkflowVersion(key, version, name, loads(text), now)
 
-    def get_workflow(self, key: str, version: int | None = None) -> WorkflowVersion | None:
-        with self._read() as conn:
-            if version is None:
-                row = conn.execute(
-                    "SELECT key, version, name, definition, published_at FROM workflows "
-                    "WHERE key = ? ORDER BY version DESC LIMIT 1",
-                    (key,),
-                ).fetchone()
-            else:
-                row = conn.execute(
-                    "SELECT key, version, name, definition, published_at FROM workflows "
-                    "WHERE key = ? AND version = ?",
-                    (key, version),
-                ).fetchone()
-        return (
-            None if row is None else WorkflowVersion(row[0], row[1], row[2], loads(row[3]), row[4])
-        )
-
     def list_workflows(self) -> list[WorkflowVersion]:
         with self._read() as conn:
             rows = conn.execute(
@@ -453,31 +382,6 @@ class SQLiteStore(WritesProducts, SqlPrune, Store):
             )
         if schedules:
             self._signal_work()
-
-    def due_schedules(self, now: float) -> list[Schedule]:
-        with self._read() as conn:
-            rows = conn.execute(
-                "SELECT workflow_key, version, trigger_index, cron, timezone, next_fire_at "
-                "FROM schedules WHERE next_fire_at <= ? "
-                "ORDER BY next_fire_at, workflow_key, trigger_index",
-                (now,),
-            ).fetchall()
-        return [Schedule(*r) for r in rows]
-
-    def advance_schedule(self, schedule: Schedule, next_fire_at: float) -> bool:
-        with self._write() as conn:
-            cur = conn.execute(
-                "UPDATE schedules SET next_fire_at = ? WHERE workflow_key = ? "
-                "AND trigger_index = ? AND version = ? AND next_fire_at = ?",
-                (
-                    next_fire_at,
-                    schedule.workflow_key,
-                    schedule.trigger_index,
-                    schedule.version,
-                    schedule.next_fire_at,
-                ),
-            )
-            return cur.rowcount == 1
 
     # ------------------------------------------------------------------ runs
     def enroll(self, requests: Sequence[EnrollRequest], now: float) -> EnrollOutcome:
@@ -665,11 +569,6 @@ class SQLiteStore(WritesProducts, SqlPrune, Store):
             )
         self._signal_work()
 
-    def get_run(self, run_id: int) -> Run | None:
-        with self._read() as conn:
-            row = conn.execute(f"SELECT {RUN_COLS} FROM runs WHERE id = ?", (run_id,)).fetchone()
-        return None if row is None else run_from_row(row)
-
     def get_runs(self, run_ids: Iterable[int]) -> dict[int, Run]:
         wanted = list(set(run_ids))
         if not wanted:
@@ -711,35 +610,6 @@ class SQLiteStore(WritesProducts, SqlPrune, Store):
             rows = conn.execute(sql + " ORDER BY contact_id, id", params).fetchall()
         return runs_by_contact(rows)
 
-    def list_runs(self, flt: RunFilter) -> list[Run]:
-        cond, params = where(
-            SQLITE,
-            ("workflow_key", flt.workflow_key),
-            ("contact_id", flt.contact_id),
-            ("status", flt.status),
-        )
-        with self._read() as conn:
-            rows = conn.execute(
-                f"SELECT {RUN_COLS} FROM runs{cond} ORDER BY id LIMIT ? OFFSET ?",
-                (*params, flt.limit, flt.offset),
-            ).fetchall()
-        return [run_from_row(r) for r in rows]
-
-    def count_runs(self, workflow_key: str | None = None) -> dict[str, int]:
-        cond, params = where(SQLITE, ("workflow_key", workflow_key))
-        with self._read() as conn:
-            rows = conn.execute(
-                f"SELECT status, count(*) FROM runs{cond} GROUP BY status ORDER BY status", params
-            ).fetchall()
-        return {r[0]: r[1] for r in rows}
-
-    def run_steps(self, run_id: int) -> list[Step]:
-        with self._read() as conn:
-            rows = conn.execute(
-                f"SELECT {STEP_COLS} FROM steps WHERE run_id = ? ORDER BY id", (run_id,)
-            ).fetchall()
-        return [step_from_row(r) for r in rows]
-
     def all_steps(self, limit: int | None = None, since_id: int = 0) -> list[Step]:
         with self._read() as conn:
             rows = conn.execute(
@@ -747,10 +617,6 @@ class SQLiteStore(WritesProducts, SqlPrune, Store):
                 (since_id, -1 if limit is None else limit),
             ).fetchall()
         return [step_from_row(r) for r in rows]
-
-    def node_counts(self, workflow_key: str) -> list[NodeCount]:
-        with self._read(snapshot=True) as conn:
-            return node_counts(conn, _NODE_COUNT_QUERIES, workflow_key)
 
     # ------------------------------------------------------------------ events
     def append_events(self, events: Sequence[NewEvent], now: float) -> list[int | None]:
@@ -851,24 +717,6 @@ class SQLiteStore(WritesProducts, SqlPrune, Store):
             self._signal_work()
         return result
 
-    def list_events(
-        self, contact_id: str | None = None, limit: int = 1000, offset: int = 0
-    ) -> list[Event]:
-        cond, params = where(SQLITE, ("contact_id", contact_id))
-        with self._read() as conn:
-            rows = conn.execute(
-                f"SELECT {EVENT_COLS} FROM events{cond} ORDER BY id LIMIT ? OFFSET ?",
-                (*params, limit, offset),
-            ).fetchall()
-        return [event_from_row(r) for r in rows]
-
-    def pending_events_count(self) -> int:
-        with self._read() as conn:
-            value: int = conn.execute(
-                "SELECT count(*) FROM events WHERE processed_at IS NULL"
-            ).fetchone()[0]
-            return value
-
     # ------------------------------------------------------------------ outbox
     def claim_messages(
         self, owner: str, now: float, limit: int, lease_s: float
@@ -946,10 +794,6 @@ class SQLiteStore(WritesProducts, SqlPrune, Store):
         return {r[0] for r in rows}
 
     # ------------------------------------------------------------------ leases
-    def held_leases(self) -> list[HeldLease]:
-        with self._read(snapshot=True) as conn:
-            return held_leases(conn)
-
     def release_leases(self, owners: Sequence[str]) -> int:
         if not owners:
             return 0
@@ -965,12 +809,6 @@ class SQLiteStore(WritesProducts, SqlPrune, Store):
             self._signal_work()
         return released
 
-    def apply_message_facts(self, facts: Sequence[MessageFacts], now: float) -> None:
-        if not facts:
-            return
-        with self._write() as conn:
-            self._facts(conn, facts)
-
     def _facts(self, conn: sqlite3.Connection, facts: Sequence[MessageFacts]) -> None:
         check_facts(facts)
         status: dict[int, str] = dict(
@@ -980,26 +818,6 @@ class SQLiteStore(WritesProducts, SqlPrune, Store):
             ).fetchall()
         )
         conn.executemany(UPDATE_FACTS, fact_rows(facts, status))
-
-    def _one_message(self, cond: str, params: tuple[Any, ...]) -> Message | None:
-        with self._read() as conn:
-            row = conn.execute(
-                f"SELECT {MESSAGE_COLS} FROM {MESSAGE_FROM} {cond}", params
-            ).fetchone()
-        return None if row is None else message_from_row(row)
-
-    def get_message(self, message_id: int) -> Message | None:
-        return self._one_message("WHERE m.id = ?", (message_id,))
-
-    def find_message(self, idempotency_key: str) -> Message | None:
-        return self._one_message("WHERE m.idempotency_key = ?", (idempotency_key,))
-
-    def latest_message_to(self, contact_id: str, channel: str) -> Message | None:
-        return self._one_message(
-            "WHERE m.contact_id = ? AND m.channel = ? AND m.status IN ('sent', 'delivered') "
-            "ORDER BY coalesce(m.sent_at, m.created_at) DESC, m.id DESC LIMIT 1",
-            (contact_id, channel),
-        )
 
     def sent_counts_since(
         self, contact_ids: Iterable[str], since: float, channels: Iterable[str] | None = None
@@ -1020,34 +838,6 @@ class SQLiteStore(WritesProducts, SqlPrune, Store):
             for contact_id, count in conn.execute(sql + " GROUP BY contact_id", params):
                 out[contact_id] = count
         return out
-
-    def list_messages(self, flt: MessageFilter) -> list[Message]:
-        cond, params = where(
-            SQLITE,
-            ("m.run_id", flt.run_id),
-            ("m.contact_id", flt.contact_id),
-            ("m.status", flt.status),
-            ("m.channel", flt.channel),
-        )
-        with self._read() as conn:
-            rows = conn.execute(
-                f"SELECT {MESSAGE_COLS} FROM {MESSAGE_FROM}{cond} ORDER BY m.id LIMIT ? OFFSET ?",
-                (*params, flt.limit, flt.offset),
-            ).fetchall()
-        return [message_from_row(r) for r in rows]
-
-    def messages_of_run(self, run_id: int) -> list[Message]:
-        with self._read() as conn:
-            rows = conn.execute(
-                f"SELECT {MESSAGE_COLS} FROM {MESSAGE_FROM} WHERE m.run_id = ? ORDER BY m.id",
-                (run_id,),
-            ).fetchall()
-        return [message_from_row(r) for r in rows]
-
-    # ------------------------------------------------------------------ due times
-    def next_due_at(self, include_leases: bool = True) -> float | None:
-        with self._read(snapshot=True) as conn:
-            return next_due(conn, _DUE_QUERIES, include_leases)
 
     # ------------------------------------------------------------------ sandbox ledger
     def sandbox_deliver_many(
@@ -1086,14 +876,6 @@ class SQLiteStore(WritesProducts, SqlPrune, Store):
                 [(n, key) for key, n in again.items()],
             )
         return out
-
-    def sandbox_lookup(self, idempotency_key: str) -> SandboxDelivery | None:
-        with self._read() as conn:
-            row = conn.execute(
-                f"SELECT {SANDBOX_COLS} FROM sandbox_deliveries WHERE idempotency_key = ?",
-                (idempotency_key,),
-            ).fetchone()
-        return None if row is None else sandbox_from_row(row)
 
     def sandbox_deliveries(self) -> list[SandboxDelivery]:
         with self._read() as conn:

@@ -390,12 +390,12 @@ class Store(abc.ABC):
     def latest_message_to(self, contact_id: str, channel: str) -> Message | None:
         """The contact's most recent sent/delivered message on ``channel``."""
 
-    @abc.abstractmethod
     def sent_count_since(
         self, contact_id: str, since: float, channels: Iterable[str] | None = None
     ) -> int:
         """How many of the contact's messages are sent or delivered with ``sent_at >= since``
         (optionally only on these channels; an empty list counts nothing)."""
+        return self.sent_counts_since([contact_id], since, channels).get(contact_id, 0)
 
     @abc.abstractmethod
     def sent_counts_since(
@@ -483,7 +483,6 @@ class Store(abc.ABC):
         order. Their dedupe keys become free again."""
 
     # ------------------------------------------------------------------ sandbox provider ledger
-    @abc.abstractmethod
     def sandbox_deliver(
         self,
         idempotency_key: str,
@@ -496,6 +495,8 @@ class Store(abc.ABC):
         """Record a sandbox delivery in its own transaction (as an outside system would). True
         when new; False when the key was delivered before, in which case its ``duplicates``
         counter goes up by one and nothing else changes."""
+        item = (idempotency_key, channel, to, body, provider_id)
+        return self.sandbox_deliver_many([item], now)[0]
 
     @abc.abstractmethod
     def sandbox_deliver_many(

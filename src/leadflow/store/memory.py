@@ -1133,11 +1133,6 @@ class MemoryStore(MemoryPrune, Store):
                     best, best_key = row, key
             return None if best is None else self._message_out(best)
 
-    def sent_count_since(
-        self, contact_id: str, since: float, channels: Iterable[str] | None = None
-    ) -> int:
-        return self.sent_counts_since([contact_id], since, channels).get(contact_id, 0)
-
     def sent_counts_since(
         self, contact_ids: Iterable[str], since: float, channels: Iterable[str] | None = None
     ) -> dict[str, int]:
@@ -1236,18 +1231,6 @@ class MemoryStore(MemoryPrune, Store):
             return min(found) if found else None
 
     # ------------------------------------------------------------------ sandbox ledger
-    def sandbox_deliver(
-        self,
-        idempotency_key: str,
-        channel: str,
-        to: str | None,
-        body: str | None,
-        provider_id: str,
-        now: float,
-    ) -> bool:
-        item = (idempotency_key, channel, to, body, provider_id)
-        return self.sandbox_deliver_many([item], now)[0]
-
     def sandbox_deliver_many(
         self, items: Sequence[tuple[str, str, str | None, str | None, str]], now: float
     ) -> list[bool]:

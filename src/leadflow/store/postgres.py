@@ -12,51 +12,57 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from leadflow.errors import StoreError
 from leadflow.store import sqlfiles
 from leadflow.store.codec import (
     CONTACT_COLS,
     MESSAGE_COLS,
     MESSAGE_FROM,
     SANDBOX_COLS,
-    contact_from_row,
     contact_to_row,
     dumps,
     loads,
-    message_from_row,
     sandbox_from_row,
 )
 from leadflow.store.contract import Store
-from leadflow.store.postgres_base import IDS, SENT, TEXTS, Conn, redact_url, where
+from leadflow.store.postgres_base import IDS, TEXTS, Conn, redact_url
 from leadflow.store.postgres_leases import MESSAGE_CLAIM_LOCK, PgLeases
-from leadflow.store.postgres_runs import LIVE, PgRuns
+from leadflow.store.postgres_runs import PgRuns
 from leadflow.store.prune_sql import PgPrune
 from leadflow.store.records import (
     DUE_MESSAGE_STATUSES,
     ClaimedMessage,
     Contact,
-    ContactPatch,
-    Message,
-    MessageFacts,
-    MessageFilter,
     MessageUpdate,
     NewEvent,
     SandboxDelivery,
     Schedule,
     WorkflowVersion,
 )
-from leadflow.store.rules import REPLY_EVENT_TYPES, check_message_status, events_not_about
+from leadflow.store.rules import check_message_status, events_not_about
+from leadflow.store.sql_common import (
+    POSTGRES,
+    QUEUED,
+    REPLIES,
+    SENT,
+    check_sandbox_keys,
+    claimed_messages,
+    due_queries,
+    message_update_rows,
+    update_message_sql,
+)
+from leadflow.store.sql_reads import SqlReads
 
-_QUEUED = "status IN ('pending', 'deferred', 'sending')"  # exactly the messages_due index's WHERE
-_REPLIES = "(" + ", ".join(f"'{t}'" for t in REPLY_EVENT_TYPES) + ")"
 _NOW_SQL = "extract(epoch FROM clock_timestamp())::double precision"
-_INF = float("inf")
+_DUE_QUERIES = due_queries(POSTGRES)
+_UPDATE_MESSAGE = POSTGRES.sql(update_message_sql("%s::text"))
 _MIGRATION_LOCK = "leadflow.migrations"
 _WORKFLOW_COLS = "key, version, name, definition, published_at"
 
 
-class PostgresStore(PgRuns, PgLeases, PgPrune, Store):
+class PostgresStore(PgRuns, PgLeases, PgPrune, SqlReads, Store):
     """:class:`Store` on PostgreSQL (``postgresql://`` / ``postgres://`` URLs)."""
+
+    _dialect = POSTGRES
 
     # ------------------------------------------------------------------ lifecycle / schema
     def _migrations(self) -> list[sqlfiles.Migration]:
@@ -69,14 +75,6 @@ class PostgresStore(PgRuns, PgLeases, PgPrune, Store):
             return 0
         found = conn.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()
         return 0 if found is None else int(found[0])
-
-    def schema_version(self) -> int:
-        with self._read() as conn:
-            return self._version(conn)
-
-    def latest_schema_version(self) -> int:
-        found = self._migrations()
-        return found[-1].version if found else 0
 
     def upgrade(self) -> list[int]:
         applied: list[int] = []
@@ -94,20 +92,6 @@ class PostgresStore(PgRuns, PgLeases, PgPrune, Store):
                 )
             applied.append(migration.version)
         return applied
-
-    # ------------------------------------------------------------------ meta
-    def get_meta(self, key: str) -> str | None:
-        with self._read() as conn:
-            row = conn.execute("SELECT value FROM meta WHERE key = %s", (key,)).fetchone()
-        return None if row is None else str(row[0])
-
-    def set_meta(self, key: str, value: str) -> None:
-        with self._write() as conn:
-            conn.execute(
-                "INSERT INTO meta (key, value) VALUES (%s, %s) "
-                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                (key, value),
-            )
 
     # ------------------------------------------------------------------ contacts
     def upsert_contacts(self, contacts: Sequence[Contact], now: float) -> tuple[int, int]:
@@ -141,35 +125,9 @@ class PostgresStore(PgRuns, PgLeases, PgPrune, Store):
                     break
         return inserted, updated
 
-    def get_contact(self, contact_id: str) -> Contact | None:
-        with self._read() as conn:
-            row = conn.execute(
-                f"SELECT {CONTACT_COLS} FROM contacts WHERE id = %s", (contact_id,)
-            ).fetchone()
-        return None if row is None else contact_from_row(row)
-
     def get_contacts(self, contact_ids: Iterable[str]) -> dict[str, Contact]:
         with self._read() as conn:
             return self._contacts(conn, contact_ids)
-
-    def list_contacts(self, limit: int = 1000, offset: int = 0) -> list[Contact]:
-        with self._read() as conn:
-            rows = conn.execute(
-                f"SELECT {CONTACT_COLS} FROM contacts ORDER BY id LIMIT %s OFFSET %s",
-                (limit, offset),
-            ).fetchall()
-        return [contact_from_row(r) for r in rows]
-
-    def count_contacts(self) -> int:
-        with self._read() as conn:
-            row = conn.execute("SELECT count(*) FROM contacts").fetchone()
-        return 0 if row is None else int(row[0])
-
-    def apply_contact_patches(self, patches: Sequence[ContactPatch], now: float) -> None:
-        if not patches:
-            return
-        with self._write() as conn:
-            self._patch(conn, patches, now)
 
     # ------------------------------------------------------------------ workflows
     def publish_workflow(
@@ -192,23 +150,6 @@ class PostgresStore(PgRuns, PgLeases, PgPrune, Store):
                 (key, version, name, text, now),
             )
         return WorkflowVersion(key, version, name, loads(text), now)
-
-    def get_workflow(self, key: str, version: int | None = None) -> WorkflowVersion | None:
-        with self._read() as conn:
-            if version is None:
-                row = conn.execute(
-                    f"SELECT {_WORKFLOW_COLS} FROM workflows WHERE key = %s "
-                    "ORDER BY version DESC LIMIT 1",
-                    (key,),
-                ).fetchone()
-            else:
-                row = conn.execute(
-                    f"SELECT {_WORKFLOW_COLS} FROM workflows WHERE key = %s AND version = %s",
-                    (key, version),
-                ).fetchone()
-        return (
-            None if row is None else WorkflowVersion(row[0], row[1], row[2], loads(row[3]), row[4])
-        )
 
     def list_workflows(self) -> list[WorkflowVersion]:
         with self._read() as conn:
@@ -239,31 +180,6 @@ class PostgresStore(PgRuns, PgLeases, PgPrune, Store):
                 )
             self._notify(conn)
 
-    def due_schedules(self, now: float) -> list[Schedule]:
-        with self._read() as conn:
-            rows = conn.execute(
-                "SELECT workflow_key, version, trigger_index, cron, timezone, next_fire_at "
-                "FROM schedules WHERE next_fire_at <= %s "
-                "ORDER BY next_fire_at, workflow_key, trigger_index",
-                (now,),
-            ).fetchall()
-        return [Schedule(*r) for r in rows]
-
-    def advance_schedule(self, schedule: Schedule, next_fire_at: float) -> bool:
-        with self._write() as conn:
-            cur = conn.execute(
-                "UPDATE schedules SET next_fire_at = %s WHERE workflow_key = %s "
-                "AND trigger_index = %s AND version = %s AND next_fire_at = %s",
-                (
-                    next_fire_at,
-                    schedule.workflow_key,
-                    schedule.trigger_index,
-                    schedule.version,
-                    schedule.next_fire_at,
-                ),
-            )
-            return cur.rowcount == 1
-
     # ------------------------------------------------------------------ outbox
     def claim_messages(
         self, owner: str, now: float, limit: int, lease_s: float
@@ -278,11 +194,11 @@ class PostgresStore(PgRuns, PgLeases, PgPrune, Store):
             # and lease in one statement; SKIP LOCKED leaves rows another writer holds.
             picked = conn.execute(
                 "WITH picked AS (SELECT m.id, m.status FROM messages m "
-                f"WHERE m.{_QUEUED} AND m.due_at <= %(now)s "
+                f"WHERE m.{QUEUED} AND m.due_at <= %(now)s "
                 "AND (m.status <> 'sending' OR m.lease_until IS NULL OR m.lease_until < %(now)s) "
                 "AND (m.contact_id IS NULL OR (NOT EXISTS (SELECT 1 FROM events e "
                 "WHERE e.contact_id = m.contact_id AND e.processed_at IS NULL "
-                f"AND e.type IN {_REPLIES}) AND NOT EXISTS (SELECT 1 FROM messages o "
+                f"AND e.type IN {REPLIES}) AND NOT EXISTS (SELECT 1 FROM messages o "
                 "WHERE o.contact_id = m.contact_id AND o.status = 'sending' "
                 "AND o.lease_owner IS NOT NULL AND o.lease_owner <> %(owner)s "
                 "AND o.lease_until >= %(now)s))) ORDER BY m.due_at, m.id LIMIT %(limit)s "
@@ -301,14 +217,7 @@ class PostgresStore(PgRuns, PgLeases, PgPrune, Store):
                 ([r[0] for r in picked],),
             ).fetchall()
             contacts = self._contacts(conn, (r[1] for r in rows))
-        rows.sort(key=lambda r: (r[7], r[23]))
-        out: list[ClaimedMessage] = []
-        for r in rows:
-            contact = None if r[1] is None else contacts.get(r[1])
-            out.append(
-                ClaimedMessage(message_from_row(r), contact, r[24], r[25], r[23] in in_doubt)
-            )
-        return out
+        return claimed_messages(rows, contacts, in_doubt)
 
     def update_messages(
         self, owner: str, updates: Sequence[MessageUpdate], events: Sequence[NewEvent], now: float
@@ -331,65 +240,12 @@ class PostgresStore(PgRuns, PgLeases, PgPrune, Store):
             updates = [u for u in updates if u.message_id in held]
             if updates:
                 with conn.cursor() as cur:
-                    cur.executemany(
-                        "UPDATE messages SET status = %s, due_at = coalesce(%s, due_at), "
-                        "attempts = coalesce(%s, attempts), sent_at = coalesce(%s, sent_at), "
-                        "delivered_at = coalesce(%s, delivered_at), "
-                        "provider_id = coalesce(%s, provider_id), "
-                        f"suppressed_reason = CASE WHEN %s::text IN {SENT} THEN NULL "
-                        "ELSE coalesce(%s, suppressed_reason) END, error = coalesce(%s, error), "
-                        "lease_owner = NULL, lease_until = NULL WHERE id = %s",
-                        [
-                            (
-                                u.status,
-                                u.due_at,
-                                u.attempts,
-                                u.sent_at,
-                                u.delivered_at,
-                                u.provider_id,
-                                u.status,
-                                u.suppressed_reason,
-                                u.error,
-                                u.message_id,
-                            )
-                            for u in updates
-                        ],
-                    )
+                    cur.executemany(_UPDATE_MESSAGE, message_update_rows(updates))
             if events:
                 self._append_events(conn, events, now)
             if events or any(u.status in DUE_MESSAGE_STATUSES for u in updates):
                 self._notify(conn)
         return refused
-
-    def apply_message_facts(self, facts: Sequence[MessageFacts], now: float) -> None:
-        if not facts:
-            return
-        with self._write() as conn:
-            self._facts(conn, facts)
-
-    def _one_message(self, cond: str, params: tuple[Any, ...]) -> Message | None:
-        with self._read() as conn:
-            sql = f"SELECT {MESSAGE_COLS} FROM {MESSAGE_FROM} {cond}"
-            row = conn.execute(sql, params).fetchone()
-        return None if row is None else message_from_row(row)
-
-    def get_message(self, message_id: int) -> Message | None:
-        return self._one_message("WHERE m.id = %s", (message_id,))
-
-    def find_message(self, idempotency_key: str) -> Message | None:
-        return self._one_message("WHERE m.idempotency_key = %s", (idempotency_key,))
-
-    def latest_message_to(self, contact_id: str, channel: str) -> Message | None:
-        return self._one_message(
-            "WHERE m.contact_id = %s AND m.channel = %s AND m.status IN ('sent', 'delivered') "
-            "ORDER BY coalesce(m.sent_at, m.created_at) DESC, m.id DESC LIMIT 1",
-            (contact_id, channel),
-        )
-
-    def sent_count_since(
-        self, contact_id: str, since: float, channels: Iterable[str] | None = None
-    ) -> int:
-        return self.sent_counts_since([contact_id], since, channels).get(contact_id, 0)
 
     def sent_counts_since(
         self, contact_ids: Iterable[str], since: float, channels: Iterable[str] | None = None
@@ -411,70 +267,13 @@ class PostgresStore(PgRuns, PgLeases, PgPrune, Store):
                 out[contact_id] = count
         return out
 
-    def list_messages(self, flt: MessageFilter) -> list[Message]:
-        cond, params = where(
-            ("m.run_id", flt.run_id),
-            ("m.contact_id", flt.contact_id),
-            ("m.status", flt.status),
-            ("m.channel", flt.channel),
-        )
-        with self._read() as conn:
-            rows = conn.execute(
-                f"SELECT {MESSAGE_COLS} FROM {MESSAGE_FROM}{cond} ORDER BY m.id LIMIT %s OFFSET %s",
-                (*params, flt.limit, flt.offset),
-            ).fetchall()
-        return [message_from_row(r) for r in rows]
-
-    def messages_of_run(self, run_id: int) -> list[Message]:
-        with self._read() as conn:
-            rows = conn.execute(
-                f"SELECT {MESSAGE_COLS} FROM {MESSAGE_FROM} WHERE m.run_id = %s ORDER BY m.id",
-                (run_id,),
-            ).fetchall()
-        return [message_from_row(r) for r in rows]
-
-    # ------------------------------------------------------------------ due times
-    def next_due_at(self, include_leases: bool = True) -> float | None:
-        # As SQLite: per queue, the first entry in due order not held past its due time (W), then
-        # the least lease_until among the held entries before W (work in flight only).
-        found: list[float] = []
-        with self._read(snapshot=True) as conn:
-            for first, held in _DUE_QUERIES:
-                row = conn.execute(first).fetchone()
-                unheld: float | None = None if row is None else row[0]
-                if unheld is not None:
-                    found.append(unheld)
-                if not include_leases:
-                    continue
-                lease_row = conn.execute(held, (_INF if unheld is None else unheld,)).fetchone()
-                if lease_row is not None and lease_row[0] is not None:
-                    found.append(lease_row[0])
-            fire_row = conn.execute("SELECT min(next_fire_at) FROM schedules").fetchone()
-            if fire_row is not None and fire_row[0] is not None:
-                found.append(fire_row[0])
-        return min(found) if found else None
-
     # ------------------------------------------------------------------ sandbox ledger
-    def sandbox_deliver(
-        self,
-        idempotency_key: str,
-        channel: str,
-        to: str | None,
-        body: str | None,
-        provider_id: str,
-        now: float,
-    ) -> bool:
-        item = (idempotency_key, channel, to, body, provider_id)
-        return self.sandbox_deliver_many([item], now)[0]
-
     def sandbox_deliver_many(
         self, items: Sequence[tuple[str, str, str | None, str | None, str]], now: float
     ) -> list[bool]:
         if not items:
             return []
-        for item in items:
-            if item[0] is None:
-                raise StoreError("NOT NULL constraint failed: sandbox_deliveries.idempotency_key")
+        check_sandbox_keys(items)
         out: list[bool] = []
         with self._write() as conn:
             seen = {
@@ -506,44 +305,12 @@ class PostgresStore(PgRuns, PgLeases, PgPrune, Store):
                 out.append(bool(row is not None and row[0]))
         return out
 
-    def sandbox_lookup(self, idempotency_key: str) -> SandboxDelivery | None:
-        with self._read() as conn:
-            row = conn.execute(
-                f"SELECT {SANDBOX_COLS} FROM sandbox_deliveries WHERE idempotency_key = %s",
-                (idempotency_key,),
-            ).fetchone()
-        return None if row is None else sandbox_from_row(row)
-
     def sandbox_deliveries(self) -> list[SandboxDelivery]:
         with self._read() as conn:
             rows = conn.execute(
                 f"SELECT {SANDBOX_COLS} FROM sandbox_deliveries ORDER BY seq"
             ).fetchall()
         return [sandbox_from_row(r) for r in rows]
-
-
-# (first unheld due time, least lease_until of the held entries due before it) per queue. Each
-# WHERE repeats its partial index's condition word for word, so the planner can use the index.
-_DUE_QUERIES = (
-    (
-        f"SELECT wake_at FROM runs WHERE {LIVE} AND wake_at IS NOT NULL "
-        "AND (lease_until IS NULL OR lease_until <= wake_at) ORDER BY wake_at LIMIT 1",
-        f"SELECT min(lease_until) FROM runs WHERE {LIVE} AND wake_at < %s "
-        "AND lease_until > wake_at",
-    ),
-    (
-        f"SELECT due_at FROM messages WHERE {_QUEUED} AND (status <> 'sending' "
-        "OR lease_until IS NULL OR lease_until <= due_at) ORDER BY due_at LIMIT 1",
-        f"SELECT min(lease_until) FROM messages WHERE {_QUEUED} AND due_at < %s "
-        "AND status = 'sending' AND lease_until > due_at",
-    ),
-    (
-        "SELECT occurred_at FROM events WHERE processed_at IS NULL "
-        "AND (lease_until IS NULL OR lease_until <= occurred_at) ORDER BY occurred_at LIMIT 1",
-        "SELECT min(lease_until) FROM events WHERE processed_at IS NULL AND occurred_at < %s "
-        "AND lease_until > occurred_at",
-    ),
-)
 
 
 __all__ = ["PostgresStore", "redact_url"]

@@ -53,46 +53,45 @@ from leadflow.store.records import (
 from leadflow.store.rules import (
     RunStats,
     add_marks,
-    apply_patch,
+    apply_patches,
     check_message_status,
-    merge_status,
     plan_enrollments,
+)
+from leadflow.store.sql_common import (
+    INSERT_EVENT,
+    INSERT_STEP,
+    OPEN,
+    POSTGRES,
+    UPDATE_CONTACT,
+    UPDATE_FACTS,
+    IdAssignments,
+    WritesProducts,
+    check_facts,
+    contact_update_rows,
+    event_row,
+    fact_rows,
+    step_rows,
 )
 
 Conn = psycopg.Connection[tuple[Any, ...]]
 
-OPEN = "('active', 'waiting', 'paused')"
-ENDED = "('completed', 'exited', 'failed', 'cancelled')"
-SENT = "('sent', 'delivered')"
 TEXTS = "ANY(%s::text[])"
 IDS = "ANY(%s::bigint[])"
 
-_INSERT_STEP = (
-    "INSERT INTO steps (id, run_id, node, kind, step_seq, attempt, outcome, started_at, due_at, "
-    "error, data) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
-)
+_INSERT_STEP = POSTGRES.sql(INSERT_STEP)
 _INSERT_MESSAGE = (
     f"INSERT INTO messages (id, {MESSAGE_INSERT_COLS}) VALUES ("
     + ", ".join(["%s"] * 23)
     + ") ON CONFLICT (idempotency_key) DO NOTHING"
 )
-_INSERT_EVENT = (
-    "INSERT INTO events (id, type, contact_id, data, dedupe_key, occurred_at, created_at, "
-    "processed_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (dedupe_key) DO NOTHING"
-)
+_INSERT_EVENT = POSTGRES.sql(INSERT_EVENT) + " ON CONFLICT (dedupe_key) DO NOTHING"
 _INSERT_RUN = (
     "INSERT INTO runs (id, workflow_key, version, contact_id, node, status, wake_at, context, "
     "step_seq, attempt, seq, created_at, updated_at) "
     "VALUES (%s, %s, %s, %s, %s, 'active', %s, %s, 0, 0, 0, %s, %s)"
 )
-_UPDATE_CONTACT = (
-    "UPDATE contacts SET first_name = %s, last_name = %s, email = %s, phone = %s, "
-    "time_zone = %s, state = %s, owner = %s, stage = %s, tags = %s, fields = %s, consent = %s, "
-    "updated_at = %s WHERE id = %s"
-)
-
-# Objects handed in that get their new ids once the transaction has committed.
-IdAssignments = list[tuple[Step | Message, int]]
+_UPDATE_CONTACT = POSTGRES.sql(UPDATE_CONTACT)
+_UPDATE_FACTS = POSTGRES.sql(UPDATE_FACTS)
 
 WORK_CHANNEL = "leadflow_work"  # NOTIFY channel: new work may be due
 LISTEN_RETRY_WAITS = 25  # after the LISTEN connection failed, waits (polls) before reconnecting
@@ -133,7 +132,7 @@ def lock_key(namespace: str, key: str) -> str:
     return f"leadflow.{namespace}:{key}"
 
 
-class PgBase:
+class PgBase(WritesProducts):
     """The pool and the product writers; :class:`PostgresStore` adds the contract methods."""
 
     url: str
@@ -322,36 +321,11 @@ class PgBase:
         if not patches:
             return
         contacts = self._contacts(conn, (p.contact_id for p in patches), lock=True)
-        touched: dict[str, Contact] = {}
-        for patch in patches:
-            contact = contacts.get(patch.contact_id)
-            if contact is not None:
-                apply_patch(contact, patch, now)
-                touched[contact.id] = contact
+        touched = apply_patches(contacts, patches, now)
         if not touched:
             return
         with conn.cursor() as cur:
-            cur.executemany(
-                _UPDATE_CONTACT,
-                [
-                    (
-                        c.first_name,
-                        c.last_name,
-                        c.email,
-                        c.phone,
-                        c.time_zone,
-                        c.state,
-                        c.owner,
-                        c.stage,
-                        dumps(c.tags),
-                        dumps(c.fields),
-                        dumps(c.consent),
-                        now,
-                        c.id,
-                    )
-                    for c in touched.values()
-                ],
-            )
+            cur.executemany(_UPDATE_CONTACT, contact_update_rows(touched, now))
 
     # ------------------------------------------------------------------ enrollments
     def _enroll(self, conn: Conn, requests: Sequence[EnrollRequest], now: float) -> EnrollOutcome:
@@ -413,27 +387,8 @@ class PgBase:
         if not steps:
             return
         new_ids = self._reserve(conn, "steps", len(steps))
-        rows: list[tuple[Any, ...]] = []
-        for (run_id, s), step_id in zip(steps, new_ids, strict=True):
-            data = s.data
-            rows.append(
-                (
-                    step_id,
-                    run_id,
-                    s.node,
-                    s.kind,
-                    s.step_seq,
-                    s.attempt,
-                    s.outcome,
-                    s.started_at,
-                    s.due_at,
-                    s.error,
-                    None if data is None else dumps(data),
-                )
-            )
-            ids.append((s, step_id))
         with conn.cursor() as cur:
-            cur.executemany(_INSERT_STEP, rows)
+            cur.executemany(_INSERT_STEP, step_rows(steps, new_ids, ids))
 
     def _insert_messages(self, conn: Conn, messages: Sequence[Message], ids: IdAssignments) -> None:
         keys = [m.idempotency_key for m in messages]
@@ -485,19 +440,7 @@ class PgBase:
         if not fresh:
             return [None] * len(events)
         new_ids = self._reserve(conn, "events", len(fresh))
-        rows = [
-            (
-                i,
-                e.type,
-                e.contact_id,
-                dumps(e.data),
-                e.dedupe_key,
-                e.occurred_at,
-                now,
-                now if e.processed else None,
-            )
-            for e, i in zip(fresh, new_ids, strict=True)
-        ]
+        rows = [event_row(i, e, now) for e, i in zip(fresh, new_ids, strict=True)]
         with conn.cursor() as cur:
             cur.executemany(_INSERT_EVENT, rows)
         # Keys a concurrent writer took first were not inserted by us: they get None.
@@ -518,44 +461,18 @@ class PgBase:
     # ------------------------------------------------------------------ message facts
     @staticmethod
     def _facts(conn: Conn, facts: Sequence[MessageFacts]) -> None:
-        for f in facts:
-            if f.status is not None:
-                check_message_status(f.status)
+        check_facts(facts)
         status: dict[int, str] = dict(
             conn.execute(
                 f"SELECT id, status FROM messages WHERE id = {IDS} ORDER BY id FOR NO KEY UPDATE",
                 (sorted({f.message_id for f in facts}),),
             ).fetchall()
         )
-        rows: list[tuple[Any, ...]] = []
-        for f in facts:
-            current = status.get(f.message_id)
-            if current is None:
-                continue
-            new = merge_status(current, f.status)
-            status[f.message_id] = new
-            error = f.error if f.status is None or new == f.status else None
-            rows.append(
-                (new, f.delivered_at, f.opened_at, f.clicked_at, f.replied_at, error, f.message_id)
-            )
+        rows = fact_rows(facts, status)
         if not rows:
             return
         with conn.cursor() as cur:
-            cur.executemany(
-                "UPDATE messages SET status = %s, delivered_at = coalesce(delivered_at, %s), "
-                "opened_at = coalesce(opened_at, %s), clicked_at = coalesce(clicked_at, %s), "
-                "replied_at = coalesce(replied_at, %s), error = coalesce(%s, error) "
-                "WHERE id = %s",
-                rows,
-            )
+            cur.executemany(_UPDATE_FACTS, rows)
 
 
-def where(*conditions: tuple[str, Any]) -> tuple[str, tuple[Any, ...]]:
-    """`` WHERE a = %s AND b = %s`` for the conditions whose value is not None."""
-    used = [(column, value) for column, value in conditions if value is not None]
-    if not used:
-        return "", ()
-    return " WHERE " + " AND ".join(f"{c} = %s" for c, _ in used), tuple(v for _, v in used)
-
-
-__all__ = ["Conn", "IdAssignments", "PgBase", "redact_url", "where"]
+__all__ = ["Conn", "IdAssignments", "PgBase", "redact_url"]

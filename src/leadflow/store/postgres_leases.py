@@ -6,19 +6,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from leadflow.store.postgres_base import IDS, TEXTS, PgBase
-from leadflow.store.records import HeldLease
-from leadflow.store.rules import REPLY_EVENT_TYPES, meta_number, summarize_leases
+from leadflow.store.rules import meta_number
+from leadflow.store.sql_common import LEASED_TABLES, REPLIES
 
-REPLIES = "(" + ", ".join(f"'{t}'" for t in REPLY_EVENT_TYPES) + ")"
 # Claims of messages take this transaction-level advisory lock first, so each claim's statement
 # sees every lease the claims before it committed (one contact, one dispatching worker).
 MESSAGE_CLAIM_LOCK = 0x1EAD_F10E
-# Live work under a lease, per queue; each WHERE implies its *_leased index's condition.
-_LEASED_TABLES = (
-    ("events", "processed_at IS NULL"),
-    ("messages", "status = 'sending'"),
-    ("runs", "status IN ('active', 'waiting')"),
-)
 
 
 class PgLeases(PgBase):
@@ -52,23 +45,12 @@ class PgLeases(PgBase):
             ).fetchall()
         return {r[0] for r in rows}
 
-    def held_leases(self) -> list[HeldLease]:
-        found: list[tuple[str, str, float]] = []
-        with self._read(snapshot=True) as conn:
-            for table, live in _LEASED_TABLES:
-                rows = conn.execute(
-                    f"SELECT lease_owner, lease_until FROM {table} "
-                    f"WHERE lease_owner IS NOT NULL AND {live}"
-                ).fetchall()
-                found += [(r[0], table, r[1]) for r in rows]
-        return summarize_leases(found)
-
     def release_leases(self, owners: Sequence[str]) -> int:
         if not owners:
             return 0
         released = 0
         with self._write() as conn:
-            for table, live in _LEASED_TABLES:
+            for table, live in LEASED_TABLES:
                 cur = conn.execute(
                     f"UPDATE {table} SET lease_owner = NULL, lease_until = NULL "
                     f"WHERE lease_owner = {TEXTS} AND {live}",

@@ -5,43 +5,32 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from leadflow.errors import StoreError
 from leadflow.store.codec import (
     EVENT_COLS,
     RUN_COLS,
     STEP_COLS,
-    dumps,
     event_from_row,
     run_from_row,
     step_from_row,
 )
 from leadflow.store.contract import makes_work
 from leadflow.store.postgres_base import (
-    ENDED,
     IDS,
-    OPEN,
     TEXTS,
     Conn,
     IdAssignments,
     PgBase,
-    where,
 )
 from leadflow.store.records import (
-    ENDED_STATUSES,
-    RUN_STATUSES,
     Advance,
     ClaimedRun,
     CommitResult,
-    ContactPatch,
     EnrollOutcome,
     EnrollRequest,
     Event,
-    Message,
     MessageFacts,
     NewEvent,
-    NodeCount,
     Run,
-    RunFilter,
     Step,
 )
 from leadflow.store.rules import (
@@ -49,8 +38,17 @@ from leadflow.store.rules import (
     plan_event_advances,
     reentry_window_start,
 )
+from leadflow.store.sql_common import (
+    LIVE,
+    OPEN,
+    POSTGRES,
+    UPDATE_RUN,
+    claimed_runs,
+    node_count_queries,
+    plan_commit,
+    runs_by_contact,
+)
 
-LIVE = "status IN ('active', 'waiting')"  # exactly the runs_due index's WHERE
 # ``enroll_all``: no enrollment mark of the contact blocks (a primary-key lookup; the "after"
 # policy adds its window before the closing parenthesis).
 _MARKED = (
@@ -58,12 +56,8 @@ _MARKED = (
     "WHERE k.contact_id = c.id AND k.workflow_key = %(key)s"
 )
 
-_UPDATE_RUN = (
-    "UPDATE runs SET node = %s, status = %s, wake_at = %s, context = %s, step_seq = %s, "
-    "attempt = %s, waiting_for = %s, ended_at = %s, exit_reason = %s, error = %s, "
-    "updated_at = %s, seq = seq + 1, version = coalesce(%s, version), lease_owner = NULL, "
-    "lease_until = NULL WHERE id = %s AND seq = %s"
-)
+_UPDATE_RUN = POSTGRES.sql(UPDATE_RUN)
+_NODE_COUNT_QUERIES = node_count_queries(POSTGRES)
 
 
 class PgRuns(PgBase):
@@ -139,8 +133,7 @@ class PgRuns(PgBase):
             if not rows:
                 return []
             contacts = self._contacts(conn, (r[3] for r in rows))
-        rows.sort(key=lambda r: (r[6], r[0]))
-        return [ClaimedRun(run_from_row(r), contacts.get(r[3])) for r in rows]
+        return claimed_runs(rows, contacts)
 
     @staticmethod
     def _lock_seqs(conn: Conn, advances: Sequence[Advance]) -> dict[int, int]:
@@ -173,80 +166,14 @@ class PgRuns(PgBase):
     ) -> CommitResult:
         """Apply advances inside the open transaction, each seq-guarded on its own against
         ``seqs`` (read under a row lock, so they cannot move before the commit)."""
-        result = CommitResult()
         if not advances:
-            return result
-        seqs = dict(seqs)
-        applied: list[Advance] = []
-        updates: list[tuple[Any, ...]] = []
-        wake_at: float | None
-        ended_at: float | None
-        for a in advances:
-            if seqs.get(a.run_id) != a.seq:
-                result.conflicts += 1
-                result.conflicted_run_ids.append(a.run_id)
-                continue
-            seqs[a.run_id] = a.seq + 1
-            applied.append(a)
-            if a.status in ENDED_STATUSES:
-                wake_at, ended_at = None, (now if a.ended_at is None else a.ended_at)
-            else:
-                wake_at, ended_at = a.wake_at, a.ended_at
-            updates.append(
-                (
-                    a.node,
-                    a.status,
-                    wake_at,
-                    dumps(a.context),
-                    a.step_seq,
-                    a.attempt,
-                    a.waiting_for,
-                    ended_at,
-                    a.exit_reason,
-                    a.error,
-                    now,
-                    a.version,
-                    a.run_id,
-                    a.seq,
-                )
-            )
-        result.applied = len(applied)
+            return CommitResult()
+        result, applied, updates = plan_commit(advances, dict(seqs), now)
         if not applied:
             return result
-        for a in applied:
-            if a.status not in RUN_STATUSES:
-                raise StoreError(f"run {a.run_id}: unknown status {a.status!r}")
         with conn.cursor() as cur:
             cur.executemany(_UPDATE_RUN, updates)
-
-        steps: list[tuple[int, Step]] = []
-        messages: list[Message] = []
-        patches: list[ContactPatch] = []
-        enrollments: list[EnrollRequest] = []
-        events: list[NewEvent] = []
-        for a in applied:
-            if a.steps:
-                steps += [(a.run_id, s) for s in a.steps]
-            if a.messages:
-                messages += a.messages
-            if a.contact_patches:
-                patches += a.contact_patches
-            if a.enrollments:
-                enrollments += a.enrollments
-            if a.events:
-                events += a.events
-        if steps:
-            self._insert_steps(conn, steps, ids)
-        if messages:
-            self._insert_messages(conn, messages, ids)
-        if patches:
-            self._patch(conn, patches, now)
-        if enrollments:
-            for req in enrollments:
-                check_reentry(req.reentry, req.reentry_days)
-            self._enroll(conn, enrollments, now)
-        if events:
-            self._append_events(conn, events, now)
+        self._write_products(conn, applied, now, ids)
         if makes_work(applied):
             self._notify(conn)
         return result
@@ -263,11 +190,6 @@ class PgRuns(PgBase):
             self._notify(conn)
 
     # ------------------------------------------------------------------ run queries
-    def get_run(self, run_id: int) -> Run | None:
-        with self._read() as conn:
-            row = conn.execute(f"SELECT {RUN_COLS} FROM runs WHERE id = %s", (run_id,)).fetchone()
-        return None if row is None else run_from_row(row)
-
     def get_runs(self, run_ids: Iterable[int]) -> dict[int, Run]:
         wanted = list(set(run_ids))
         if not wanted:
@@ -295,41 +217,7 @@ class PgRuns(PgBase):
             params += (list(statuses),)
         with self._read() as conn:
             rows = conn.execute(sql + " ORDER BY contact_id, id", params).fetchall()
-        out: dict[str, list[Run]] = {}
-        for r in rows:
-            found = out.get(r[3])
-            if found is None:
-                found = out[r[3]] = []
-            found.append(run_from_row(r))
-        return out
-
-    def list_runs(self, flt: RunFilter) -> list[Run]:
-        cond, params = where(
-            ("workflow_key", flt.workflow_key),
-            ("contact_id", flt.contact_id),
-            ("status", flt.status),
-        )
-        with self._read() as conn:
-            rows = conn.execute(
-                f"SELECT {RUN_COLS} FROM runs{cond} ORDER BY id LIMIT %s OFFSET %s",
-                (*params, flt.limit, flt.offset),
-            ).fetchall()
-        return [run_from_row(r) for r in rows]
-
-    def count_runs(self, workflow_key: str | None = None) -> dict[str, int]:
-        cond, params = where(("workflow_key", workflow_key))
-        with self._read() as conn:
-            rows = conn.execute(
-                f"SELECT status, count(*) FROM runs{cond} GROUP BY status ORDER BY status", params
-            ).fetchall()
-        return {r[0]: r[1] for r in rows}
-
-    def run_steps(self, run_id: int) -> list[Step]:
-        with self._read() as conn:
-            rows = conn.execute(
-                f"SELECT {STEP_COLS} FROM steps WHERE run_id = %s ORDER BY id", (run_id,)
-            ).fetchall()
-        return [step_from_row(r) for r in rows]
+        return runs_by_contact(rows)
 
     def all_steps(self, limit: int | None = None, since_id: int = 0) -> list[Step]:
         with self._read() as conn:
@@ -338,44 +226,6 @@ class PgRuns(PgBase):
                 (since_id, limit),  # LIMIT NULL is no limit
             ).fetchall()
         return [step_from_row(r) for r in rows]
-
-    def node_counts(self, workflow_key: str) -> list[NodeCount]:
-        counts: dict[tuple[int, str], NodeCount] = {}
-
-        def at(version: int, node: str) -> NodeCount:
-            found = counts.get((version, node))
-            if found is None:
-                found = counts[(version, node)] = NodeCount(workflow_key, version, node)
-            return found
-
-        with self._read(snapshot=True) as conn:
-            for version, node, entered in conn.execute(
-                "SELECT r.version, s.node, count(DISTINCT s.run_id) FROM runs r "
-                "JOIN steps s ON s.run_id = r.id WHERE r.workflow_key = %s "
-                "GROUP BY r.version, s.node",
-                (workflow_key,),
-            ):
-                at(version, node).entered = entered
-            for version, node, sent, delivered, replied in conn.execute(
-                "SELECT r.version, m.node, "
-                "count(DISTINCT CASE WHEN m.status IN ('sent', 'delivered') THEN m.run_id END), "
-                "count(DISTINCT CASE WHEN m.status = 'delivered' THEN m.run_id END), "
-                "count(DISTINCT CASE WHEN m.replied_at IS NOT NULL THEN m.run_id END) "
-                "FROM runs r JOIN messages m ON m.run_id = r.id "
-                "WHERE r.workflow_key = %s AND m.node IS NOT NULL GROUP BY r.version, m.node",
-                (workflow_key,),
-            ):
-                nc = at(version, node)
-                nc.sent, nc.delivered, nc.replied = sent, delivered, replied
-            for version, node, exited, current in conn.execute(
-                f"SELECT version, node, count(*) FILTER (WHERE status IN {ENDED}), "
-                f"count(*) FILTER (WHERE status IN {OPEN}) "
-                "FROM runs WHERE workflow_key = %s AND node IS NOT NULL GROUP BY version, node",
-                (workflow_key,),
-            ):
-                nc = at(version, node)
-                nc.exited, nc.current = exited, current
-        return [counts[k] for k in sorted(counts)]
 
     # ------------------------------------------------------------------ events
     def append_events(self, events: Sequence[NewEvent], now: float) -> list[int | None]:
@@ -446,22 +296,6 @@ class PgRuns(PgBase):
                 self._notify(conn)
         self._assign(ids)
         return result
-
-    def list_events(
-        self, contact_id: str | None = None, limit: int = 1000, offset: int = 0
-    ) -> list[Event]:
-        cond, params = where(("contact_id", contact_id))
-        with self._read() as conn:
-            rows = conn.execute(
-                f"SELECT {EVENT_COLS} FROM events{cond} ORDER BY id LIMIT %s OFFSET %s",
-                (*params, limit, offset),
-            ).fetchall()
-        return [event_from_row(r) for r in rows]
-
-    def pending_events_count(self) -> int:
-        with self._read() as conn:
-            row = conn.execute("SELECT count(*) FROM events WHERE processed_at IS NULL").fetchone()
-        return 0 if row is None else int(row[0])
 
 
 __all__ = ["PgRuns"]

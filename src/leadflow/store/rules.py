@@ -202,6 +202,20 @@ def apply_patch(contact: Contact, patch: ContactPatch, now: float) -> None:
     contact.updated_at = now
 
 
+def apply_patches(
+    contacts: dict[str, Contact], patches: Sequence[ContactPatch], now: float
+) -> list[Contact]:
+    """Apply each patch to its contact in ``contacts`` (patches of unknown contacts are
+    dropped): the contacts touched, once each."""
+    touched: dict[str, Contact] = {}
+    for patch in patches:
+        contact = contacts.get(patch.contact_id)
+        if contact is not None:
+            apply_patch(contact, patch, now)
+            touched[contact.id] = contact
+    return list(touched.values())
+
+
 # ---------------------------------------------------------------------------- message status
 _RANK = {PENDING: 0, DEFERRED: 1, SENDING: 2, SENT: 3, DELIVERED: 4}
 _TERMINAL = (MSG_FAILED, SUPPRESSED)

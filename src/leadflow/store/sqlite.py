@@ -14,6 +14,7 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
+from itertools import count
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +34,6 @@ from leadflow.store.codec import (
     dumps,
     event_from_row,
     loads,
-    message_from_row,
     message_to_row,
     run_from_row,
     sandbox_from_row,
@@ -43,8 +43,6 @@ from leadflow.store.contract import Store, makes_work
 from leadflow.store.prune_sql import SqlPrune
 from leadflow.store.records import (
     DUE_MESSAGE_STATUSES,
-    ENDED_STATUSES,
-    RUN_STATUSES,
     Advance,
     ClaimedMessage,
     ClaimedRun,
@@ -54,42 +52,61 @@ from leadflow.store.records import (
     EnrollOutcome,
     EnrollRequest,
     Event,
-    HeldLease,
     Message,
     MessageFacts,
-    MessageFilter,
     MessageUpdate,
     NewEvent,
-    NodeCount,
     Run,
-    RunFilter,
     SandboxDelivery,
     Schedule,
     Step,
     WorkflowVersion,
 )
 from leadflow.store.rules import (
-    REPLY_EVENT_TYPES,
     RunStats,
     add_marks,
-    apply_patch,
+    apply_patches,
     check_message_status,
     check_reentry,
     events_not_about,
-    merge_status,
     meta_number,
     plan_enrollments,
     plan_event_advances,
     reentry_window_start,
-    summarize_leases,
 )
+from leadflow.store.sql_common import (
+    INSERT_EVENT,
+    INSERT_STEP,
+    LEASED_TABLES,
+    LIVE,
+    QUEUED,
+    REPLIES,
+    SENT,
+    SQLITE,
+    UPDATE_CONTACT,
+    UPDATE_FACTS,
+    UPDATE_RUN,
+    IdAssignments,
+    WritesProducts,
+    check_facts,
+    check_sandbox_keys,
+    claimed_messages,
+    claimed_runs,
+    contact_update_rows,
+    due_queries,
+    event_row,
+    fact_rows,
+    message_update_rows,
+    node_count_queries,
+    plan_commit,
+    runs_by_contact,
+    step_rows,
+    update_message_sql,
+)
+from leadflow.store.sql_reads import SqlReads
 
 _IN = "(SELECT value FROM json_each(?))"
-_LIVE = "status IN ('active', 'waiting')"  # exactly the runs_due index's WHERE
 _OPEN = "('active', 'waiting', 'paused')"
-_ENDED = "('completed', 'exited', 'failed', 'cancelled')"
-_QUEUED = "status IN ('pending', 'deferred', 'sending')"  # exactly the messages_due index's WHERE
-_REPLIES = "(" + ", ".join(f"'{t}'" for t in REPLY_EVENT_TYPES) + ")"
 _NOW_SQL = "(julianday('now') - 2440587.5) * 86400.0"
 _SENT = "('sent', 'delivered')"
 _INF = float("inf")
@@ -99,38 +116,22 @@ _MARKED = (
     " AND NOT EXISTS (SELECT 1 FROM enrollment_marks k "
     "WHERE k.contact_id = c.id AND k.workflow_key = :key"
 )
+_DUE_QUERIES = due_queries(SQLITE)
+_NODE_COUNT_QUERIES = node_count_queries(SQLITE)
+_UPDATE_MESSAGE = update_message_sql("?")
 
-_UPDATE_RUN = (
-    "UPDATE runs SET node = ?, status = ?, wake_at = ?, context = ?, step_seq = ?, attempt = ?, "
-    "waiting_for = ?, ended_at = ?, exit_reason = ?, error = ?, updated_at = ?, seq = seq + 1, "
-    "version = coalesce(?, version), lease_owner = NULL, lease_until = NULL "
-    "WHERE id = ? AND seq = ?"
-)
-_INSERT_STEP = (
-    "INSERT INTO steps (id, run_id, node, kind, step_seq, attempt, outcome, started_at, due_at, "
-    "error, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
 _INSERT_MESSAGE = (
     f"INSERT INTO messages (id, {MESSAGE_INSERT_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
     "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
-_INSERT_EVENT = (
-    "INSERT INTO events (id, type, contact_id, data, dedupe_key, occurred_at, created_at, "
-    "processed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _INSERT_RUN = (
     "INSERT INTO runs (id, workflow_key, version, contact_id, node, status, wake_at, context, "
     "step_seq, attempt, seq, created_at, updated_at) "
     "VALUES (?, ?, ?, ?, ?, 'active', ?, ?, 0, 0, 0, ?, ?)"
 )
-_UPDATE_CONTACT = (
-    "UPDATE contacts SET first_name = ?, last_name = ?, email = ?, phone = ?, time_zone = ?, "
-    "state = ?, owner = ?, stage = ?, tags = ?, fields = ?, consent = ?, updated_at = ? "
-    "WHERE id = ?"
-)
 
 # Objects handed in that get their new ids once the transaction has committed.
-_IdAssignments = list[tuple[Step | Message, int]]
+_IdAssignments = IdAssignments
 
 
 def path_from_url(url: str) -> str:
@@ -146,7 +147,9 @@ def path_from_url(url: str) -> str:
     return path
 
 
-class SQLiteStore(SqlPrune, Store):
+class SQLiteStore(WritesProducts, SqlReads, SqlPrune, Store):
+    _dialect = SQLITE
+
     def __init__(self, url: str) -> None:
         self.url = url
         self.path = path_from_url(url)
@@ -245,14 +248,6 @@ class SQLiteStore(SqlPrune, Store):
         ).fetchone()[0]
         return value
 
-    def schema_version(self) -> int:
-        with self._read() as conn:
-            return self._version(conn)
-
-    def latest_schema_version(self) -> int:
-        found = self._migrations()
-        return found[-1].version if found else 0
-
     def upgrade(self) -> list[int]:
         applied: list[int] = []
         for migration in self._migrations():
@@ -285,19 +280,6 @@ class SQLiteStore(SqlPrune, Store):
             return value
 
     # ------------------------------------------------------------------ meta
-    def get_meta(self, key: str) -> str | None:
-        with self._read() as conn:
-            row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return None if row is None else str(row[0])
-
-    def set_meta(self, key: str, value: str) -> None:
-        with self._write() as conn:
-            conn.execute(
-                "INSERT INTO meta (key, value) VALUES (?, ?) "
-                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                (key, value),
-            )
-
     def raise_meta(self, key: str, value: float) -> float:
         with self._write() as conn:  # BEGIN IMMEDIATE: read and write under the write lock
             row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
@@ -342,13 +324,6 @@ class SQLiteStore(SqlPrune, Store):
             )
         return inserted, updated
 
-    def get_contact(self, contact_id: str) -> Contact | None:
-        with self._read() as conn:
-            row = conn.execute(
-                f"SELECT {CONTACT_COLS} FROM contacts WHERE id = ?", (contact_id,)
-            ).fetchone()
-        return None if row is None else contact_from_row(row)
-
     @staticmethod
     def _contacts(conn: sqlite3.Connection, ids: Iterable[str | None]) -> dict[str, Contact]:
         wanted = list({i for i in ids if i is not None})
@@ -363,56 +338,12 @@ class SQLiteStore(SqlPrune, Store):
         with self._read() as conn:
             return self._contacts(conn, contact_ids)
 
-    def list_contacts(self, limit: int = 1000, offset: int = 0) -> list[Contact]:
-        with self._read() as conn:
-            rows = conn.execute(
-                f"SELECT {CONTACT_COLS} FROM contacts ORDER BY id LIMIT ? OFFSET ?",
-                (limit, offset),
-            ).fetchall()
-        return [contact_from_row(r) for r in rows]
-
-    def count_contacts(self) -> int:
-        with self._read() as conn:
-            value: int = conn.execute("SELECT count(*) FROM contacts").fetchone()[0]
-            return value
-
-    def apply_contact_patches(self, patches: Sequence[ContactPatch], now: float) -> None:
-        if not patches:
-            return
-        with self._write() as conn:
-            self._patch(conn, patches, now)
-
     def _patch(self, conn: sqlite3.Connection, patches: Sequence[ContactPatch], now: float) -> None:
         if not patches:
             return
         contacts = self._contacts(conn, (p.contact_id for p in patches))
-        touched: dict[str, Contact] = {}
-        for patch in patches:
-            contact = contacts.get(patch.contact_id)
-            if contact is not None:
-                apply_patch(contact, patch, now)
-                touched[contact.id] = contact
-        conn.executemany(
-            _UPDATE_CONTACT,
-            [
-                (
-                    c.first_name,
-                    c.last_name,
-                    c.email,
-                    c.phone,
-                    c.time_zone,
-                    c.state,
-                    c.owner,
-                    c.stage,
-                    dumps(c.tags),
-                    dumps(c.fields),
-                    dumps(c.consent),
-                    now,
-                    c.id,
-                )
-                for c in touched.values()
-            ],
-        )
+        touched = apply_patches(contacts, patches, now)
+        conn.executemany(UPDATE_CONTACT, contact_update_rows(touched, now))
 
     # ------------------------------------------------------------------ workflows
     def publish_workflow(
@@ -434,24 +365,6 @@ class SQLiteStore(SqlPrune, Store):
                 (key, version, name, text, now),
             )
         return WorkflowVersion(key, version, name, loads(text), now)
-
-    def get_workflow(self, key: str, version: int | None = None) -> WorkflowVersion | None:
-        with self._read() as conn:
-            if version is None:
-                row = conn.execute(
-                    "SELECT key, version, name, definition, published_at FROM workflows "
-                    "WHERE key = ? ORDER BY version DESC LIMIT 1",
-                    (key,),
-                ).fetchone()
-            else:
-                row = conn.execute(
-                    "SELECT key, version, name, definition, published_at FROM workflows "
-                    "WHERE key = ? AND version = ?",
-                    (key, version),
-                ).fetchone()
-        return (
-            None if row is None else WorkflowVersion(row[0], row[1], row[2], loads(row[3]), row[4])
-        )
 
     def list_workflows(self) -> list[WorkflowVersion]:
         with self._read() as conn:
@@ -478,31 +391,6 @@ class SQLiteStore(SqlPrune, Store):
             )
         if schedules:
             self._signal_work()
-
-    def due_schedules(self, now: float) -> list[Schedule]:
-        with self._read() as conn:
-            rows = conn.execute(
-                "SELECT workflow_key, version, trigger_index, cron, timezone, next_fire_at "
-                "FROM schedules WHERE next_fire_at <= ? "
-                "ORDER BY next_fire_at, workflow_key, trigger_index",
-                (now,),
-            ).fetchall()
-        return [Schedule(*r) for r in rows]
-
-    def advance_schedule(self, schedule: Schedule, next_fire_at: float) -> bool:
-        with self._write() as conn:
-            cur = conn.execute(
-                "UPDATE schedules SET next_fire_at = ? WHERE workflow_key = ? "
-                "AND trigger_index = ? AND version = ? AND next_fire_at = ?",
-                (
-                    next_fire_at,
-                    schedule.workflow_key,
-                    schedule.trigger_index,
-                    schedule.version,
-                    schedule.next_fire_at,
-                ),
-            )
-            return cur.rowcount == 1
 
     # ------------------------------------------------------------------ runs
     def enroll(self, requests: Sequence[EnrollRequest], now: float) -> EnrollOutcome:
@@ -617,7 +505,7 @@ class SQLiteStore(SqlPrune, Store):
         with self._write() as conn:
             rows = conn.execute(
                 "UPDATE runs SET lease_owner = ?, lease_until = ? WHERE id IN ("
-                f"SELECT id FROM runs WHERE {_LIVE} AND wake_at <= ? "
+                f"SELECT id FROM runs WHERE {LIVE} AND wake_at <= ? "
                 "AND (lease_until IS NULL OR lease_until < ?) ORDER BY wake_at, id LIMIT ?) "
                 f"RETURNING {RUN_COLS}",
                 (owner, now + lease_s, now, now, limit),
@@ -625,8 +513,7 @@ class SQLiteStore(SqlPrune, Store):
             if not rows:
                 return []
             contacts = self._contacts(conn, (r[3] for r in rows))
-        rows.sort(key=lambda r: (r[6], r[0]))
-        return [ClaimedRun(run_from_row(r), contacts.get(r[3])) for r in rows]
+        return claimed_runs(rows, contacts)
 
     def commit_advances(self, owner: str, advances: Sequence[Advance], now: float) -> CommitResult:
         if not advances:
@@ -647,110 +534,28 @@ class SQLiteStore(SqlPrune, Store):
         ids: _IdAssignments,
     ) -> CommitResult:
         """Apply advances inside the open transaction, each seq-guarded on its own."""
-        result = CommitResult()
         if not advances:
-            return result
+            return CommitResult()
         seqs: dict[int, int] = dict(
             conn.execute(
                 f"SELECT id, seq FROM runs WHERE id IN {_IN}",
                 (dumps([a.run_id for a in advances]),),
             ).fetchall()
         )
-        applied: list[Advance] = []
-        updates: list[tuple[Any, ...]] = []
-        ended_statuses = ENDED_STATUSES
-        wake_at: float | None
-        ended_at: float | None
-        for a in advances:
-            if seqs.get(a.run_id) != a.seq:
-                result.conflicts += 1
-                result.conflicted_run_ids.append(a.run_id)
-                continue
-            seqs[a.run_id] = a.seq + 1
-            applied.append(a)
-            if a.status in ended_statuses:
-                wake_at, ended_at = None, (now if a.ended_at is None else a.ended_at)
-            else:
-                wake_at, ended_at = a.wake_at, a.ended_at
-            updates.append(
-                (
-                    a.node,
-                    a.status,
-                    wake_at,
-                    dumps(a.context),
-                    a.step_seq,
-                    a.attempt,
-                    a.waiting_for,
-                    ended_at,
-                    a.exit_reason,
-                    a.error,
-                    now,
-                    a.version,
-                    a.run_id,
-                    a.seq,
-                )
-            )
-        result.applied = len(applied)
+        result, applied, updates = plan_commit(advances, seqs, now)
         if not applied:
             return result
-        for a in applied:
-            if a.status not in RUN_STATUSES:
-                raise StoreError(f"run {a.run_id}: unknown status {a.status!r}")
-        cur = conn.executemany(_UPDATE_RUN, updates)
+        cur = conn.executemany(UPDATE_RUN, updates)
         if cur.rowcount != len(updates):
             raise StoreError("runs changed during the commit")
-
-        step_rows: list[tuple[Any, ...]] = []
-        step_id = 0
-        messages: list[Message] = []
-        patches: list[ContactPatch] = []
-        enrollments: list[EnrollRequest] = []
-        events: list[NewEvent] = []
-        for a in applied:
-            if a.steps:
-                if not step_id:
-                    step_id = self._next_id(conn, "steps")
-                run_id = a.run_id
-                for s in a.steps:
-                    data = s.data
-                    step_rows.append(
-                        (
-                            step_id,
-                            run_id,
-                            s.node,
-                            s.kind,
-                            s.step_seq,
-                            s.attempt,
-                            s.outcome,
-                            s.started_at,
-                            s.due_at,
-                            s.error,
-                            None if data is None else dumps(data),
-                        )
-                    )
-                    ids.append((s, step_id))
-                    step_id += 1
-            if a.messages:
-                messages += a.messages
-            if a.contact_patches:
-                patches += a.contact_patches
-            if a.enrollments:
-                enrollments += a.enrollments
-            if a.events:
-                events += a.events
-        if step_rows:
-            conn.executemany(_INSERT_STEP, step_rows)
-        if messages:
-            self._insert_messages(conn, messages, ids)
-        if patches:
-            self._patch(conn, patches, now)
-        if enrollments:
-            for req in enrollments:
-                check_reentry(req.reentry, req.reentry_days)
-            self._enroll(conn, enrollments, now)
-        if events:
-            self._append_events(conn, events, now)
+        self._write_products(conn, applied, now, ids)
         return result
+
+    def _insert_steps(
+        self, conn: sqlite3.Connection, steps: Sequence[tuple[int, Step]], ids: _IdAssignments
+    ) -> None:
+        first = self._next_id(conn, "steps")
+        conn.executemany(INSERT_STEP, step_rows(steps, count(first), ids))
 
     def _insert_messages(
         self, conn: sqlite3.Connection, messages: Sequence[Message], ids: _IdAssignments
@@ -786,11 +591,6 @@ class SQLiteStore(SqlPrune, Store):
                 (dumps(list(run_ids)), owner),
             )
         self._signal_work()
-
-    def get_run(self, run_id: int) -> Run | None:
-        with self._read() as conn:
-            row = conn.execute(f"SELECT {RUN_COLS} FROM runs WHERE id = ?", (run_id,)).fetchone()
-        return None if row is None else run_from_row(row)
 
     def get_runs(self, run_ids: Iterable[int]) -> dict[int, Run]:
         wanted = list(set(run_ids))
@@ -831,41 +631,7 @@ class SQLiteStore(SqlPrune, Store):
             params += (dumps(list(statuses)),)
         with self._read() as conn:
             rows = conn.execute(sql + " ORDER BY contact_id, id", params).fetchall()
-        out: dict[str, list[Run]] = {}
-        for r in rows:
-            found = out.get(r[3])
-            if found is None:
-                found = out[r[3]] = []
-            found.append(run_from_row(r))
-        return out
-
-    def list_runs(self, flt: RunFilter) -> list[Run]:
-        where, params = _where(
-            ("workflow_key", flt.workflow_key),
-            ("contact_id", flt.contact_id),
-            ("status", flt.status),
-        )
-        with self._read() as conn:
-            rows = conn.execute(
-                f"SELECT {RUN_COLS} FROM runs{where} ORDER BY id LIMIT ? OFFSET ?",
-                (*params, flt.limit, flt.offset),
-            ).fetchall()
-        return [run_from_row(r) for r in rows]
-
-    def count_runs(self, workflow_key: str | None = None) -> dict[str, int]:
-        where, params = _where(("workflow_key", workflow_key))
-        with self._read() as conn:
-            rows = conn.execute(
-                f"SELECT status, count(*) FROM runs{where} GROUP BY status ORDER BY status", params
-            ).fetchall()
-        return {r[0]: r[1] for r in rows}
-
-    def run_steps(self, run_id: int) -> list[Step]:
-        with self._read() as conn:
-            rows = conn.execute(
-                f"SELECT {STEP_COLS} FROM steps WHERE run_id = ? ORDER BY id", (run_id,)
-            ).fetchall()
-        return [step_from_row(r) for r in rows]
+        return runs_by_contact(rows)
 
     def all_steps(self, limit: int | None = None, since_id: int = 0) -> list[Step]:
         with self._read() as conn:
@@ -874,43 +640,6 @@ class SQLiteStore(SqlPrune, Store):
                 (since_id, -1 if limit is None else limit),
             ).fetchall()
         return [step_from_row(r) for r in rows]
-
-    def node_counts(self, workflow_key: str) -> list[NodeCount]:
-        counts: dict[tuple[int, str], NodeCount] = {}
-
-        def at(version: int, node: str) -> NodeCount:
-            found = counts.get((version, node))
-            if found is None:
-                found = counts[(version, node)] = NodeCount(workflow_key, version, node)
-            return found
-
-        with self._read(snapshot=True) as conn:
-            for version, node, entered in conn.execute(
-                "SELECT r.version, s.node, count(DISTINCT s.run_id) FROM runs r "
-                "JOIN steps s ON s.run_id = r.id WHERE r.workflow_key = ? "
-                "GROUP BY r.version, s.node",
-                (workflow_key,),
-            ):
-                at(version, node).entered = entered
-            for version, node, sent, delivered, replied in conn.execute(
-                "SELECT r.version, m.node, "
-                "count(DISTINCT CASE WHEN m.status IN ('sent', 'delivered') THEN m.run_id END), "
-                "count(DISTINCT CASE WHEN m.status = 'delivered' THEN m.run_id END), "
-                "count(DISTINCT CASE WHEN m.replied_at IS NOT NULL THEN m.run_id END) "
-                "FROM runs r JOIN messages m ON m.run_id = r.id "
-                "WHERE r.workflow_key = ? AND m.node IS NOT NULL GROUP BY r.version, m.node",
-                (workflow_key,),
-            ):
-                nc = at(version, node)
-                nc.sent, nc.delivered, nc.replied = sent, delivered, replied
-            for version, node, exited, current in conn.execute(
-                f"SELECT version, node, sum(status IN {_ENDED}), sum(status IN {_OPEN}) "
-                "FROM runs WHERE workflow_key = ? AND node IS NOT NULL GROUP BY version, node",
-                (workflow_key,),
-            ):
-                nc = at(version, node)
-                nc.exited, nc.current = exited, current
-        return [counts[k] for k in sorted(counts)]
 
     # ------------------------------------------------------------------ events
     def append_events(self, events: Sequence[NewEvent], now: float) -> list[int | None]:
@@ -941,20 +670,9 @@ class SQLiteStore(SqlPrune, Store):
                 continue
             taken.add(e.dedupe_key)
             out.append(next_id)
-            rows.append(
-                (
-                    next_id,
-                    e.type,
-                    e.contact_id,
-                    dumps(e.data),
-                    e.dedupe_key,
-                    e.occurred_at,
-                    now,
-                    now if e.processed else None,
-                )
-            )
+            rows.append(event_row(next_id, e, now))
             next_id += 1
-        conn.executemany(_INSERT_EVENT, rows)
+        conn.executemany(INSERT_EVENT, rows)
         return out
 
     def claim_events(self, owner: str, now: float, limit: int, lease_s: float) -> list[Event]:
@@ -1022,24 +740,6 @@ class SQLiteStore(SqlPrune, Store):
             self._signal_work()
         return result
 
-    def list_events(
-        self, contact_id: str | None = None, limit: int = 1000, offset: int = 0
-    ) -> list[Event]:
-        where, params = _where(("contact_id", contact_id))
-        with self._read() as conn:
-            rows = conn.execute(
-                f"SELECT {EVENT_COLS} FROM events{where} ORDER BY id LIMIT ? OFFSET ?",
-                (*params, limit, offset),
-            ).fetchall()
-        return [event_from_row(r) for r in rows]
-
-    def pending_events_count(self) -> int:
-        with self._read() as conn:
-            value: int = conn.execute(
-                "SELECT count(*) FROM events WHERE processed_at IS NULL"
-            ).fetchone()[0]
-            return value
-
     # ------------------------------------------------------------------ outbox
     def claim_messages(
         self, owner: str, now: float, limit: int, lease_s: float
@@ -1050,11 +750,11 @@ class SQLiteStore(SqlPrune, Store):
             # Pick first (the status before the claim tells what is in doubt), then lease: both
             # under the write lock, so nobody can claim in between.
             picked = conn.execute(
-                f"SELECT m.id, m.status FROM messages m WHERE m.{_QUEUED} AND m.due_at <= ? "
+                f"SELECT m.id, m.status FROM messages m WHERE m.{QUEUED} AND m.due_at <= ? "
                 "AND (m.status <> 'sending' OR m.lease_until IS NULL OR m.lease_until < ?) "
                 "AND (m.contact_id IS NULL OR (NOT EXISTS (SELECT 1 FROM events e "
                 "WHERE e.contact_id = m.contact_id AND e.processed_at IS NULL "
-                f"AND e.type IN {_REPLIES}) AND NOT EXISTS ({_BUSY_CONTACT}))) "
+                f"AND e.type IN {REPLIES}) AND NOT EXISTS ({_BUSY_CONTACT}))) "
                 "ORDER BY m.due_at, m.id LIMIT ?",
                 (now, now, owner, now, limit),
             ).fetchall()
@@ -1073,14 +773,7 @@ class SQLiteStore(SqlPrune, Store):
                 (ids,),
             ).fetchall()
             contacts = self._contacts(conn, (r[1] for r in rows))
-        rows.sort(key=lambda r: (r[7], r[23]))
-        out: list[ClaimedMessage] = []
-        for r in rows:
-            contact = None if r[1] is None else contacts.get(r[1])
-            out.append(
-                ClaimedMessage(message_from_row(r), contact, r[24], r[25], r[23] in in_doubt)
-            )
-        return out
+        return claimed_messages(rows, contacts, in_doubt)
 
     def update_messages(
         self, owner: str, updates: Sequence[MessageUpdate], events: Sequence[NewEvent], now: float
@@ -1101,29 +794,7 @@ class SQLiteStore(SqlPrune, Store):
             refused = [u.message_id for u in updates if u.message_id not in held]
             events = events_not_about(events, refused)
             updates = [u for u in updates if u.message_id in held]
-            conn.executemany(
-                "UPDATE messages SET status = ?, due_at = coalesce(?, due_at), "
-                "attempts = coalesce(?, attempts), sent_at = coalesce(?, sent_at), "
-                "delivered_at = coalesce(?, delivered_at), provider_id = coalesce(?, provider_id), "
-                f"suppressed_reason = CASE WHEN ? IN {_SENT} THEN NULL "
-                "ELSE coalesce(?, suppressed_reason) END, error = coalesce(?, error), "
-                "lease_owner = NULL, lease_until = NULL WHERE id = ?",
-                [
-                    (
-                        u.status,
-                        u.due_at,
-                        u.attempts,
-                        u.sent_at,
-                        u.delivered_at,
-                        u.provider_id,
-                        u.status,
-                        u.suppressed_reason,
-                        u.error,
-                        u.message_id,
-                    )
-                    for u in updates
-                ],
-            )
+            conn.executemany(_UPDATE_MESSAGE, message_update_rows(updates))
             if events:
                 self._append_events(conn, events, now)
         if events or any(u.status in DUE_MESSAGE_STATUSES for u in updates):
@@ -1140,25 +811,18 @@ class SQLiteStore(SqlPrune, Store):
                 f"UPDATE messages SET lease_until = ? WHERE id IN {_IN} AND status = 'sending' "
                 "AND lease_owner = ? AND (contact_id IS NULL OR NOT EXISTS (SELECT 1 FROM events "
                 "e WHERE e.contact_id = messages.contact_id AND e.processed_at IS NULL "
-                f"AND e.type IN {_REPLIES})) RETURNING id",
+                f"AND e.type IN {REPLIES})) RETURNING id",
                 (now + lease_s, dumps(list(message_ids)), owner),
             ).fetchall()
         return {r[0] for r in rows}
 
     # ------------------------------------------------------------------ leases
-    def held_leases(self) -> list[HeldLease]:
-        found: list[tuple[str, str, float]] = []
-        with self._read(snapshot=True) as conn:
-            for queue, sql in _HELD_QUERIES:
-                found += [(r[0], queue, r[1]) for r in conn.execute(sql)]
-        return summarize_leases(found)
-
     def release_leases(self, owners: Sequence[str]) -> int:
         if not owners:
             return 0
         released = 0
         with self._write() as conn:
-            for table, live in _LEASED_TABLES:
+            for table, live in LEASED_TABLES:
                 released += conn.execute(
                     f"UPDATE {table} SET lease_owner = NULL, lease_until = NULL "
                     f"WHERE lease_owner IN {_IN} AND {live}",
@@ -1168,64 +832,15 @@ class SQLiteStore(SqlPrune, Store):
             self._signal_work()
         return released
 
-    def apply_message_facts(self, facts: Sequence[MessageFacts], now: float) -> None:
-        if not facts:
-            return
-        with self._write() as conn:
-            self._facts(conn, facts)
-
     def _facts(self, conn: sqlite3.Connection, facts: Sequence[MessageFacts]) -> None:
-        for f in facts:
-            if f.status is not None:
-                check_message_status(f.status)
+        check_facts(facts)
         status: dict[int, str] = dict(
             conn.execute(
                 f"SELECT id, status FROM messages WHERE id IN {_IN}",
                 (dumps([f.message_id for f in facts]),),
             ).fetchall()
         )
-        rows: list[tuple[Any, ...]] = []
-        for f in facts:
-            current = status.get(f.message_id)
-            if current is None:
-                continue
-            new = merge_status(current, f.status)
-            status[f.message_id] = new
-            error = f.error if f.status is None or new == f.status else None
-            rows.append(
-                (new, f.delivered_at, f.opened_at, f.clicked_at, f.replied_at, error, f.message_id)
-            )
-        conn.executemany(
-            "UPDATE messages SET status = ?, delivered_at = coalesce(delivered_at, ?), "
-            "opened_at = coalesce(opened_at, ?), clicked_at = coalesce(clicked_at, ?), "
-            "replied_at = coalesce(replied_at, ?), error = coalesce(?, error) WHERE id = ?",
-            rows,
-        )
-
-    def _one_message(self, where: str, params: tuple[Any, ...]) -> Message | None:
-        with self._read() as conn:
-            row = conn.execute(
-                f"SELECT {MESSAGE_COLS} FROM {MESSAGE_FROM} {where}", params
-            ).fetchone()
-        return None if row is None else message_from_row(row)
-
-    def get_message(self, message_id: int) -> Message | None:
-        return self._one_message("WHERE m.id = ?", (message_id,))
-
-    def find_message(self, idempotency_key: str) -> Message | None:
-        return self._one_message("WHERE m.idempotency_key = ?", (idempotency_key,))
-
-    def latest_message_to(self, contact_id: str, channel: str) -> Message | None:
-        return self._one_message(
-            "WHERE m.contact_id = ? AND m.channel = ? AND m.status IN ('sent', 'delivered') "
-            "ORDER BY coalesce(m.sent_at, m.created_at) DESC, m.id DESC LIMIT 1",
-            (contact_id, channel),
-        )
-
-    def sent_count_since(
-        self, contact_id: str, since: float, channels: Iterable[str] | None = None
-    ) -> int:
-        return self.sent_counts_since([contact_id], since, channels).get(contact_id, 0)
+        conn.executemany(UPDATE_FACTS, fact_rows(facts, status))
 
     def sent_counts_since(
         self, contact_ids: Iterable[str], since: float, channels: Iterable[str] | None = None
@@ -1236,7 +851,7 @@ class SQLiteStore(SqlPrune, Store):
             return out
         sql = (
             "SELECT contact_id, count(*) FROM messages "
-            f"WHERE contact_id IN {_IN} AND status IN {_SENT} AND sent_at >= ?"
+            f"WHERE contact_id IN {_IN} AND status IN {SENT} AND sent_at >= ?"
         )
         params: tuple[Any, ...] = (dumps(wanted), since)
         if channels is not None:
@@ -1247,72 +862,13 @@ class SQLiteStore(SqlPrune, Store):
                 out[contact_id] = count
         return out
 
-    def list_messages(self, flt: MessageFilter) -> list[Message]:
-        where, params = _where(
-            ("m.run_id", flt.run_id),
-            ("m.contact_id", flt.contact_id),
-            ("m.status", flt.status),
-            ("m.channel", flt.channel),
-        )
-        with self._read() as conn:
-            rows = conn.execute(
-                f"SELECT {MESSAGE_COLS} FROM {MESSAGE_FROM}{where} ORDER BY m.id LIMIT ? OFFSET ?",
-                (*params, flt.limit, flt.offset),
-            ).fetchall()
-        return [message_from_row(r) for r in rows]
-
-    def messages_of_run(self, run_id: int) -> list[Message]:
-        with self._read() as conn:
-            rows = conn.execute(
-                f"SELECT {MESSAGE_COLS} FROM {MESSAGE_FROM} WHERE m.run_id = ? ORDER BY m.id",
-                (run_id,),
-            ).fetchall()
-        return [message_from_row(r) for r in rows]
-
-    # ------------------------------------------------------------------ due times
-    def next_due_at(self, include_leases: bool = True) -> float | None:
-        # Each queue in two index range reads (see the contract): the first entry, in due order,
-        # whose lease does not hold it past its due time (W), then the least lease_until among
-        # the held entries before W. Held entries are work in flight, so the second read touches
-        # only those, however many runs wait.
-        found: list[float] = []
-        with self._read(snapshot=True) as conn:
-            for first, held in _DUE_QUERIES:
-                row = conn.execute(first).fetchone()
-                unheld: float | None = None if row is None else row[0]
-                if unheld is not None:
-                    found.append(unheld)
-                if not include_leases:
-                    continue
-                lease = conn.execute(held, (_INF if unheld is None else unheld,)).fetchone()[0]
-                if lease is not None:
-                    found.append(lease)
-            fire = conn.execute("SELECT min(next_fire_at) FROM schedules").fetchone()[0]
-            if fire is not None:
-                found.append(fire)
-        return min(found) if found else None
-
     # ------------------------------------------------------------------ sandbox ledger
-    def sandbox_deliver(
-        self,
-        idempotency_key: str,
-        channel: str,
-        to: str | None,
-        body: str | None,
-        provider_id: str,
-        now: float,
-    ) -> bool:
-        item = (idempotency_key, channel, to, body, provider_id)
-        return self.sandbox_deliver_many([item], now)[0]
-
     def sandbox_deliver_many(
         self, items: Sequence[tuple[str, str, str | None, str | None, str]], now: float
     ) -> list[bool]:
         if not items:
             return []
-        for item in items:
-            if item[0] is None:
-                raise StoreError("NOT NULL constraint failed: sandbox_deliveries.idempotency_key")
+        check_sandbox_keys(items)
         with self._write() as conn:
             seen = {
                 r[0]
@@ -1344,14 +900,6 @@ class SQLiteStore(SqlPrune, Store):
             )
         return out
 
-    def sandbox_lookup(self, idempotency_key: str) -> SandboxDelivery | None:
-        with self._read() as conn:
-            row = conn.execute(
-                f"SELECT {SANDBOX_COLS} FROM sandbox_deliveries WHERE idempotency_key = ?",
-                (idempotency_key,),
-            ).fetchone()
-        return None if row is None else sandbox_from_row(row)
-
     def sandbox_deliveries(self) -> list[SandboxDelivery]:
         with self._read() as conn:
             rows = conn.execute(
@@ -1360,57 +908,11 @@ class SQLiteStore(SqlPrune, Store):
         return [sandbox_from_row(r) for r in rows]
 
 
-# (first unheld due time, least lease_until of the held entries due before it) per queue. Each
-# WHERE repeats its partial index's condition word for word, so SQLite can use the index.
-_DUE_QUERIES = (
-    (
-        f"SELECT wake_at FROM runs WHERE {_LIVE} AND wake_at IS NOT NULL "
-        "AND (lease_until IS NULL OR lease_until <= wake_at) ORDER BY wake_at LIMIT 1",
-        f"SELECT min(lease_until) FROM runs WHERE {_LIVE} AND wake_at < ? "
-        "AND lease_until > wake_at",
-    ),
-    (
-        f"SELECT due_at FROM messages WHERE {_QUEUED} AND (status <> 'sending' "
-        "OR lease_until IS NULL OR lease_until <= due_at) ORDER BY due_at LIMIT 1",
-        f"SELECT min(lease_until) FROM messages WHERE {_QUEUED} AND due_at < ? "
-        "AND status = 'sending' AND lease_until > due_at",
-    ),
-    (
-        "SELECT occurred_at FROM events WHERE processed_at IS NULL "
-        "AND (lease_until IS NULL OR lease_until <= occurred_at) ORDER BY occurred_at LIMIT 1",
-        "SELECT min(lease_until) FROM events WHERE processed_at IS NULL AND occurred_at < ? "
-        "AND lease_until > occurred_at",
-    ),
-)
-
-
 # A contact whose message another owner is sending right now (parameters: owner, now): its
 # other messages wait, so one worker at a time dispatches to a contact.
 _BUSY_CONTACT = (
     "SELECT 1 FROM messages o WHERE o.contact_id = m.contact_id AND o.status = 'sending' "
     "AND o.lease_owner IS NOT NULL AND o.lease_owner <> ? AND o.lease_until >= ?"
 )
-# Live work under a lease, per queue; each WHERE holds its *_leased index's condition.
-_LEASED_TABLES = (
-    ("events", "processed_at IS NULL"),
-    ("messages", "status = 'sending'"),
-    ("runs", _LIVE),
-)
-_HELD_QUERIES = tuple(
-    (
-        table,
-        f"SELECT lease_owner, lease_until FROM {table} WHERE lease_owner IS NOT NULL AND {live}",
-    )
-    for table, live in _LEASED_TABLES
-)
-
-
-def _where(*conditions: tuple[str, Any]) -> tuple[str, tuple[Any, ...]]:
-    """`` WHERE a = ? AND b = ?`` for the conditions whose value is not None."""
-    used = [(column, value) for column, value in conditions if value is not None]
-    if not used:
-        return "", ()
-    return " WHERE " + " AND ".join(f"{c} = ?" for c, _ in used), tuple(v for _, v in used)
-
 
 __all__ = ["SQLiteStore", "path_from_url"]

@@ -1,0 +1,295 @@
+"""Contract methods whose SQL is the same on SQLite and PostgreSQL but for its placeholder: one
+statement (or one snapshot of them) each, mostly reads. A mixin of both SQL backends, which
+give it ``_dialect``, ``_read``, ``_write``, ``_version``, ``_migrations``, ``_patch`` and
+``_facts``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from typing import Any
+
+from leadflow.store import sqlfiles
+from leadflow.store.codec import (
+    CONTACT_COLS,
+    EVENT_COLS,
+    MESSAGE_COLS,
+    MESSAGE_FROM,
+    RUN_COLS,
+    SANDBOX_COLS,
+    STEP_COLS,
+    contact_from_row,
+    event_from_row,
+    loads,
+    message_from_row,
+    run_from_row,
+    sandbox_from_row,
+    step_from_row,
+)
+from leadflow.store.records import (
+    Contact,
+    ContactPatch,
+    Event,
+    HeldLease,
+    Message,
+    MessageFacts,
+    MessageFilter,
+    NodeCount,
+    Run,
+    RunFilter,
+    SandboxDelivery,
+    Schedule,
+    Step,
+    WorkflowVersion,
+)
+from leadflow.store.sql_common import (
+    Dialect,
+    due_queries,
+    held_leases,
+    next_due,
+    node_count_queries,
+    node_counts,
+    where,
+)
+
+_WORKFLOW_COLS = "key, version, name, definition, published_at"
+
+
+class SqlReads:
+    _dialect: Dialect
+
+    def _read(self, snapshot: bool = False) -> AbstractContextManager[Any]:
+        raise NotImplementedError
+
+    def _write(self) -> AbstractContextManager[Any]:
+        raise NotImplementedError
+
+    def _migrations(self) -> list[sqlfiles.Migration]:
+        raise NotImplementedError
+
+    @staticmethod
+    def _version(conn: Any) -> int:
+        raise NotImplementedError
+
+    def _patch(self, conn: Any, patches: Sequence[ContactPatch], now: float) -> None:
+        raise NotImplementedError
+
+    def _facts(self, conn: Any, facts: Sequence[MessageFacts]) -> None:
+        raise NotImplementedError
+
+    def _one(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
+        """The first row of one read (``?`` placeholders), or None."""
+        with self._read() as conn:
+            return conn.execute(self._dialect.sql(sql), params).fetchone()
+
+    def _all(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
+        """The rows of one read (``?`` placeholders)."""
+        with self._read() as conn:
+            rows: list[Any] = conn.execute(self._dialect.sql(sql), params).fetchall()
+            return rows
+
+    # ------------------------------------------------------------------ schema / meta
+    def schema_version(self) -> int:
+        with self._read() as conn:
+            return self._version(conn)
+
+    def latest_schema_version(self) -> int:
+        found = self._migrations()
+        return found[-1].version if found else 0
+
+    def get_meta(self, key: str) -> str | None:
+        row = self._one("SELECT value FROM meta WHERE key = ?", (key,))
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self._write() as conn:
+            conn.execute(
+                self._dialect.sql(
+                    "INSERT INTO meta (key, value) VALUES (?, ?) "
+                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+                ),
+                (key, value),
+            )
+
+    # ------------------------------------------------------------------ contacts / workflows
+    def get_contact(self, contact_id: str) -> Contact | None:
+        row = self._one(f"SELECT {CONTACT_COLS} FROM contacts WHERE id = ?", (contact_id,))
+        return None if row is None else contact_from_row(row)
+
+    def list_contacts(self, limit: int = 1000, offset: int = 0) -> list[Contact]:
+        rows = self._all(
+            f"SELECT {CONTACT_COLS} FROM contacts ORDER BY id LIMIT ? OFFSET ?", (limit, offset)
+        )
+        return [contact_from_row(r) for r in rows]
+
+    def count_contacts(self) -> int:
+        row = self._one("SELECT count(*) FROM contacts")
+        return 0 if row is None else int(row[0])
+
+    def apply_contact_patches(self, patches: Sequence[ContactPatch], now: float) -> None:
+        if not patches:
+            return
+        with self._write() as conn:
+            self._patch(conn, patches, now)
+
+    def get_workflow(self, key: str, version: int | None = None) -> WorkflowVersion | None:
+        if version is None:
+            row = self._one(
+                f"SELECT {_WORKFLOW_COLS} FROM workflows WHERE key = ? "
+                "ORDER BY version DESC LIMIT 1",
+                (key,),
+            )
+        else:
+            row = self._one(
+                f"SELECT {_WORKFLOW_COLS} FROM workflows WHERE key = ? AND version = ?",
+                (key, version),
+            )
+        return (
+            None if row is None else WorkflowVersion(row[0], row[1], row[2], loads(row[3]), row[4])
+        )
+
+    # ------------------------------------------------------------------ schedules
+    def due_schedules(self, now: float) -> list[Schedule]:
+        rows = self._all(
+            "SELECT workflow_key, version, trigger_index, cron, timezone, next_fire_at "
+            "FROM schedules WHERE next_fire_at <= ? "
+            "ORDER BY next_fire_at, workflow_key, trigger_index",
+            (now,),
+        )
+        return [Schedule(*r) for r in rows]
+
+    def advance_schedule(self, schedule: Schedule, next_fire_at: float) -> bool:
+        with self._write() as conn:
+            cur = conn.execute(
+                self._dialect.sql(
+                    "UPDATE schedules SET next_fire_at = ? WHERE workflow_key = ? "
+                    "AND trigger_index = ? AND version = ? AND next_fire_at = ?"
+                ),
+                (
+                    next_fire_at,
+                    schedule.workflow_key,
+                    schedule.trigger_index,
+                    schedule.version,
+                    schedule.next_fire_at,
+                ),
+            )
+            return bool(cur.rowcount == 1)
+
+    # ------------------------------------------------------------------ runs / events
+    def get_run(self, run_id: int) -> Run | None:
+        row = self._one(f"SELECT {RUN_COLS} FROM runs WHERE id = ?", (run_id,))
+        return None if row is None else run_from_row(row)
+
+    def list_runs(self, flt: RunFilter) -> list[Run]:
+        cond, params = where(
+            self._dialect,
+            ("workflow_key", flt.workflow_key),
+            ("contact_id", flt.contact_id),
+            ("status", flt.status),
+        )
+        p = self._dialect.placeholder
+        with self._read() as conn:
+            rows = conn.execute(
+                f"SELECT {RUN_COLS} FROM runs{cond} ORDER BY id LIMIT {p} OFFSET {p}",
+                (*params, flt.limit, flt.offset),
+            ).fetchall()
+        return [run_from_row(r) for r in rows]
+
+    def count_runs(self, workflow_key: str | None = None) -> dict[str, int]:
+        cond, params = where(self._dialect, ("workflow_key", workflow_key))
+        with self._read() as conn:
+            rows = conn.execute(
+                f"SELECT status, count(*) FROM runs{cond} GROUP BY status ORDER BY status", params
+            ).fetchall()
+        return {r[0]: r[1] for r in rows}
+
+    def run_steps(self, run_id: int) -> list[Step]:
+        rows = self._all(f"SELECT {STEP_COLS} FROM steps WHERE run_id = ? ORDER BY id", (run_id,))
+        return [step_from_row(r) for r in rows]
+
+    def node_counts(self, workflow_key: str) -> list[NodeCount]:
+        with self._read(snapshot=True) as conn:
+            return node_counts(conn, node_count_queries(self._dialect), workflow_key)
+
+    def list_events(
+        self, contact_id: str | None = None, limit: int = 1000, offset: int = 0
+    ) -> list[Event]:
+        cond, params = where(self._dialect, ("contact_id", contact_id))
+        p = self._dialect.placeholder
+        with self._read() as conn:
+            rows = conn.execute(
+                f"SELECT {EVENT_COLS} FROM events{cond} ORDER BY id LIMIT {p} OFFSET {p}",
+                (*params, limit, offset),
+            ).fetchall()
+        return [event_from_row(r) for r in rows]
+
+    def pending_events_count(self) -> int:
+        row = self._one("SELECT count(*) FROM events WHERE processed_at IS NULL")
+        return 0 if row is None else int(row[0])
+
+    # ------------------------------------------------------------------ messages
+    def apply_message_facts(self, facts: Sequence[MessageFacts], now: float) -> None:
+        if not facts:
+            return
+        with self._write() as conn:
+            self._facts(conn, facts)
+
+    def _one_message(self, cond: str, params: tuple[Any, ...]) -> Message | None:
+        row = self._one(f"SELECT {MESSAGE_COLS} FROM {MESSAGE_FROM} {cond}", params)
+        return None if row is None else message_from_row(row)
+
+    def get_message(self, message_id: int) -> Message | None:
+        return self._one_message("WHERE m.id = ?", (message_id,))
+
+    def find_message(self, idempotency_key: str) -> Message | None:
+        return self._one_message("WHERE m.idempotency_key = ?", (idempotency_key,))
+
+    def latest_message_to(self, contact_id: str, channel: str) -> Message | None:
+        return self._one_message(
+            "WHERE m.contact_id = ? AND m.channel = ? AND m.status IN ('sent', 'delivered') "
+            "ORDER BY coalesce(m.sent_at, m.created_at) DESC, m.id DESC LIMIT 1",
+            (contact_id, channel),
+        )
+
+    def list_messages(self, flt: MessageFilter) -> list[Message]:
+        cond, params = where(
+            self._dialect,
+            ("m.run_id", flt.run_id),
+            ("m.contact_id", flt.contact_id),
+            ("m.status", flt.status),
+            ("m.channel", flt.channel),
+        )
+        p = self._dialect.placeholder
+        with self._read() as conn:
+            rows = conn.execute(
+                f"SELECT {MESSAGE_COLS} FROM {MESSAGE_FROM}{cond} "
+                f"ORDER BY m.id LIMIT {p} OFFSET {p}",
+                (*params, flt.limit, flt.offset),
+            ).fetchall()
+        return [message_from_row(r) for r in rows]
+
+    def messages_of_run(self, run_id: int) -> list[Message]:
+        rows = self._all(
+            f"SELECT {MESSAGE_COLS} FROM {MESSAGE_FROM} WHERE m.run_id = ? ORDER BY m.id",
+            (run_id,),
+        )
+        return [message_from_row(r) for r in rows]
+
+    def sandbox_lookup(self, idempotency_key: str) -> SandboxDelivery | None:
+        row = self._one(
+            f"SELECT {SANDBOX_COLS} FROM sandbox_deliveries WHERE idempotency_key = ?",
+            (idempotency_key,),
+        )
+        return None if row is None else sandbox_from_row(row)
+
+    # ------------------------------------------------------------------ due times / leases
+    def next_due_at(self, include_leases: bool = True) -> float | None:
+        with self._read(snapshot=True) as conn:
+            return next_due(conn, due_queries(self._dialect), include_leases)
+
+    def held_leases(self) -> list[HeldLease]:
+        with self._read(snapshot=True) as conn:
+            return held_leases(conn)
+
+
+__all__ = ["SqlReads"]

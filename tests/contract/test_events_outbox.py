@@ -859,3 +859,19 @@ def test_events_recorded_as_processed_are_history_only(store: Store) -> None:
     assert listed["sms.delivered"].processed_at == T0  # kept, and visible in the history
     assert listed["sms.received"].processed_at is None
     assert store.next_due_at() is not None  # only the live one (now leased) is still due
+
+
+def test_last_reply_at(store: Store) -> None:
+    assert store.last_reply_at([]) == {}
+    store.append_events(
+        [
+            event("sms.received", "a", "r1", at=T0 + 5),
+            event("email.received", "a", "r2", at=T0 + 9),
+            event("sms.received", "a", "r3", at=T0 + 7),  # later id, earlier moment
+            event("sms.delivered", "b", "d1", at=T0 + 50),  # not a reply
+            event("voice.received", "c", "r4", at=T0 + 1),
+        ],
+        T0,
+    )
+    store.claim_events("w", T0 + 100, 1, 60)  # processed or not, a reply is a reply
+    assert store.last_reply_at(["c", "a", "b", "nobody", "a"]) == {"a": T0 + 9, "c": T0 + 1}

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from engine_kit import DAY, HOUR, T0, Kit
+
+from leadflow.store.records import RunFilter
 
 SEQUENCE = """
 key: {key}
@@ -183,3 +187,36 @@ def test_reply_before_the_next_step_stops_it_in_the_same_tick(kit: Kit) -> None:
     kit.tick(T0 + DAY)
     assert kit.run(rid).status == "paused"
     assert len(kit.messages()) == 1
+
+
+LAST_TEXT = """
+key: {key}
+name: Last text {key}
+settings: {{pause_on_reply: {pause}}}
+start: hi
+nodes:
+  - {{id: hi, kind: send_sms, body: "Hello from {key}"}}
+"""
+
+
+def test_a_queued_text_of_an_ended_run_does_not_go_out_after_a_reply(make_kit: Any) -> None:
+    """A workflow's last text is held back by the daily budget; its run has already ended when
+    the lead replies. The next day the text must not go out (stop on reply), unless the
+    workflow turned stop-on-reply off."""
+    kit: Kit = make_kit(budget_per_day=1)
+    for key, pause in (("first", "true"), ("stops", "true"), ("keeps", "false")):
+        kit.publish(LAST_TEXT.format(key=key, pause=pause))
+    kit.add_contact("c1")
+    for key in ("first", "stops", "keeps"):
+        kit.enroll(key, "c1")
+    kit.settle(T0)
+    by_key = {m.workflow_key: m for m in kit.messages()}
+    assert by_key["first"].status == "delivered"
+    assert {by_key["stops"].status, by_key["keeps"].status} == {"deferred"}
+    assert {r.status for r in kit.store.list_runs(RunFilter())} == {"completed"}
+    kit.emit("sms.received", "c1", {"body": "I already bought, thanks"}, occurred_at=T0 + HOUR)
+    kit.run_until(T0 + 2 * DAY)
+    by_key = {m.workflow_key: m for m in kit.messages()}
+    assert (by_key["stops"].status, by_key["stops"].suppressed_reason) == ("suppressed", "replied")
+    assert by_key["keeps"].status == "delivered"
+    assert sorted(d.body or "" for d in kit.ledger()) == ["Hello from first", "Hello from keeps"]

@@ -56,17 +56,16 @@ class Dispatcher:
         self.batch = batch
         self.lease_s = lease_s
         self._sent: dict[str, int] = {}
+        self._replied: dict[str, float] = {}
 
     def dispatch_due(self, now: float) -> int:
         claimed = self.store.claim_messages(self.owner, now, self.batch, self.lease_s)
         if not claimed:
             return 0
         runs = self.store.get_runs({c.message.run_id for c in claimed if c.message.run_id})
-        self._sent = self.store.sent_counts_since(
-            {c.message.contact_id for c in claimed if c.message.contact_id},
-            now - DAY,
-            BUDGET_CHANNELS,
-        )
+        contact_ids = {c.message.contact_id for c in claimed if c.message.contact_id}
+        self._sent = self.store.sent_counts_since(contact_ids, now - DAY, BUDGET_CHANNELS)
+        self._replied = self.store.last_reply_at(contact_ids)
         verdicts: dict[int, MessageUpdate] = {}
         to_send: dict[str, list[Message]] = {}
         for item in claimed:
@@ -183,6 +182,13 @@ class Dispatcher:
                 settings = wf.definition.settings
             except NotFound:
                 settings = None
+        # The lead replied after this message was queued (its run may have ended or moved on
+        # meanwhile): with stop-on-reply it must not go out. Messages queued in answer to the
+        # reply are newer and unaffected.
+        replied = self._replied.get(msg.contact_id) if msg.contact_id else None
+        stops = settings is None or settings.pause_on_reply
+        if stops and replied is not None and replied > msg.created_at:
+            return Decision("suppress", reason="replied")
         sent = self._sent.get(msg.contact_id, 0) if msg.contact_id else 0
         try:
             return self.policy.check(msg, item.contact, run, settings, now, sent)

@@ -405,6 +405,12 @@ class Store(abc.ABC):
         is a key (0 when nothing counts), in contact id order."""
 
     @abc.abstractmethod
+    def last_reply_at(self, contact_ids: Iterable[str]) -> dict[str, float]:
+        """For each contact that ever replied (an event of a reply type: sms.received,
+        email.received, voice.received, processed or not), the ``occurred_at`` of its latest
+        reply; contacts that never replied are absent. One query for all."""
+
+    @abc.abstractmethod
     def list_messages(self, flt: MessageFilter) -> list[Message]:
         """Messages by id, with ``duplicates`` filled from the sandbox ledger."""
 

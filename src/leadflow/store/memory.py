@@ -159,6 +159,7 @@ class MemoryStore(MemoryPrune, Store):
         self._event_by_key: dict[str, int] = {}
         self._unprocessed: dict[int, None] = {}  # insertion order is id order
         self._replies_waiting: dict[str, int] = {}  # contact -> unprocessed reply events
+        self._last_reply: dict[str, float] = {}  # contact -> latest reply's occurred_at
         self._sandbox: dict[str, list[Any]] = {}
 
     # ------------------------------------------------------------------ lifecycle / schema
@@ -751,6 +752,10 @@ class MemoryStore(MemoryPrune, Store):
             done = now if processed else None
             self._events[eid] = [eid, etype, contact_id, data, key, occurred, now, done, None, None]
             self._event_by_key[key] = eid
+            if etype in _REPLIES and contact_id is not None:
+                self._last_reply[contact_id] = max(
+                    occurred, self._last_reply.get(contact_id, occurred)
+                )
             if processed:
                 out.append(eid)
                 continue
@@ -1152,6 +1157,14 @@ class MemoryStore(MemoryPrune, Store):
                         n += 1
                 out[cid] = n
             return out
+
+    def last_reply_at(self, contact_ids: Iterable[str]) -> dict[str, float]:
+        with self._lock:
+            return {
+                cid: self._last_reply[cid]
+                for cid in sorted(set(contact_ids))
+                if cid in self._last_reply
+            }
 
     def list_messages(self, flt: MessageFilter) -> list[Message]:
         with self._lock:

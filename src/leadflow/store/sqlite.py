@@ -862,6 +862,18 @@ class SQLiteStore(WritesProducts, SqlReads, SqlPrune, Store):
                 out[contact_id] = count
         return out
 
+    def last_reply_at(self, contact_ids: Iterable[str]) -> dict[str, float]:
+        wanted = sorted(set(contact_ids))
+        if not wanted:
+            return {}
+        with self._read() as conn:
+            rows = conn.execute(
+                "SELECT contact_id, max(occurred_at) FROM events "
+                f"WHERE contact_id IN {_IN} AND type IN {REPLIES} GROUP BY contact_id",
+                (dumps(wanted),),
+            ).fetchall()
+        return {r[0]: r[1] for r in sorted(rows)}
+
     # ------------------------------------------------------------------ sandbox ledger
     def sandbox_deliver_many(
         self, items: Sequence[tuple[str, str, str | None, str | None, str]], now: float

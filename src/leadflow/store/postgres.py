@@ -43,7 +43,6 @@ from leadflow.store.sql_common import (
     POSTGRES,
     QUEUED,
     REPLIES,
-    SENT,
     check_sandbox_keys,
     claimed_messages,
     due_queries,
@@ -246,38 +245,6 @@ class PostgresStore(PgRuns, PgLeases, PgPrune, SqlReads, Store):
             if events or any(u.status in DUE_MESSAGE_STATUSES for u in updates):
                 self._notify(conn)
         return refused
-
-    def sent_counts_since(
-        self, contact_ids: Iterable[str], since: float, channels: Iterable[str] | None = None
-    ) -> dict[str, int]:
-        wanted = sorted(set(contact_ids))
-        out = dict.fromkeys(wanted, 0)
-        if not wanted:
-            return out
-        sql = (
-            "SELECT contact_id, count(*) FROM messages "
-            f"WHERE contact_id = {TEXTS} AND status IN {SENT} AND sent_at >= %s"
-        )
-        params: tuple[Any, ...] = (wanted, since)
-        if channels is not None:
-            sql += f" AND channel = {TEXTS}"
-            params += (list(channels),)
-        with self._read() as conn:
-            for contact_id, count in conn.execute(sql + " GROUP BY contact_id", params):
-                out[contact_id] = count
-        return out
-
-    def last_reply_at(self, contact_ids: Iterable[str]) -> dict[str, float]:
-        wanted = sorted(set(contact_ids))
-        if not wanted:
-            return {}
-        with self._read() as conn:
-            rows = conn.execute(
-                "SELECT contact_id, max(occurred_at) FROM events "
-                f"WHERE contact_id = {TEXTS} AND type IN {REPLIES} GROUP BY contact_id",
-                (wanted,),
-            ).fetchall()
-        return {r[0]: r[1] for r in sorted(rows)}
 
     # ------------------------------------------------------------------ sandbox ledger
     def sandbox_deliver_many(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from leadflow.store.postgres_base import IDS, TEXTS, PgBase
+from leadflow.store.postgres_base import TEXTS, PgBase
 from leadflow.store.rules import meta_number
 from leadflow.store.sql_common import LEASED_TABLES, REPLIES
 
@@ -29,21 +29,6 @@ class PgLeases(PgBase):
                 return current
             conn.execute("UPDATE meta SET value = %s WHERE key = %s", (repr(float(value)), key))
         return float(value)
-
-    def renew_messages(
-        self, owner: str, message_ids: Sequence[int], now: float, lease_s: float
-    ) -> set[int]:
-        if not message_ids:
-            return set()
-        with self._write() as conn:
-            rows = conn.execute(
-                f"UPDATE messages m SET lease_until = %s WHERE m.id = {IDS} "
-                "AND m.status = 'sending' AND m.lease_owner = %s AND (m.contact_id IS NULL OR "
-                "NOT EXISTS (SELECT 1 FROM events e WHERE e.contact_id = m.contact_id "
-                f"AND e.processed_at IS NULL AND e.type IN {REPLIES})) RETURNING m.id",
-                (now + lease_s, list(message_ids), owner),
-            ).fetchall()
-        return {r[0] for r in rows}
 
     def release_leases(self, owners: Sequence[str]) -> int:
         if not owners:

@@ -68,14 +68,29 @@ class Dialect:
 
     placeholder: str  # "?" or "%s"
     count_if: str  # an aggregate counting the rows where ``{}`` holds
+    in_ids: str  # ``column {in_ids}``: the column is one of a list of ids (one parameter)
+    in_texts: str  # the same for a list of texts
+    json_lists: bool  # lists are passed as one JSON text (SQLite) or as arrays (PostgreSQL)
 
     def sql(self, text: str) -> str:
         """``text`` (written with ``?`` placeholders) for this database."""
         return text if self.placeholder == "?" else text.replace("?", self.placeholder)
 
+    def values(self, items: Iterable[Any]) -> Any:
+        """The one parameter that carries a list for ``in_ids`` / ``in_texts``."""
+        return dumps(list(items)) if self.json_lists else list(items)
 
-SQLITE = Dialect("?", "sum({})")
-POSTGRES = Dialect("%s", "count(*) FILTER (WHERE {})")
+
+SQLITE = Dialect(
+    "?",
+    "sum({})",
+    "IN (SELECT value FROM json_each(?))",
+    "IN (SELECT value FROM json_each(?))",
+    True,
+)
+POSTGRES = Dialect(
+    "%s", "count(*) FILTER (WHERE {})", "= ANY(%s::bigint[])", "= ANY(%s::text[])", False
+)
 
 
 def where(dialect: Dialect, *conditions: tuple[str, Any]) -> tuple[str, tuple[Any, ...]]:

@@ -5,7 +5,7 @@ give it ``_dialect``, ``_read``, ``_write``, ``_version``, ``_migrations``, ``_p
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
@@ -43,6 +43,7 @@ from leadflow.store.records import (
     WorkflowVersion,
 )
 from leadflow.store.sql_common import (
+    REPLIES,
     Dialect,
     due_queries,
     held_leases,
@@ -290,6 +291,56 @@ class SqlReads:
     def held_leases(self) -> list[HeldLease]:
         with self._read(snapshot=True) as conn:
             return held_leases(conn)
+
+    def renew_messages(
+        self, owner: str, message_ids: Sequence[int], now: float, lease_s: float
+    ) -> set[int]:
+        if not message_ids:
+            return set()
+        d = self._dialect
+        with self._write() as conn:
+            rows = conn.execute(
+                d.sql(
+                    f"UPDATE messages SET lease_until = ? WHERE id {d.in_ids} "
+                    "AND status = 'sending' AND lease_owner = ? AND (contact_id IS NULL OR "
+                    "NOT EXISTS (SELECT 1 FROM events e WHERE e.contact_id = messages.contact_id "
+                    f"AND e.processed_at IS NULL AND e.type IN {REPLIES})) RETURNING id"
+                ),
+                (now + lease_s, d.values(message_ids), owner),
+            ).fetchall()
+        return {r[0] for r in rows}
+
+    def sent_counts_since(
+        self, contact_ids: Iterable[str], since: float, channels: Iterable[str] | None = None
+    ) -> dict[str, int]:
+        wanted = sorted(set(contact_ids))
+        out = dict.fromkeys(wanted, 0)
+        if not wanted:
+            return out
+        d = self._dialect
+        sql = (
+            "SELECT contact_id, count(*) FROM messages "
+            f"WHERE contact_id {d.in_texts} AND status IN ('sent', 'delivered') AND sent_at >= ?"
+        )
+        params: tuple[Any, ...] = (d.values(wanted), since)
+        if channels is not None:
+            sql += f" AND channel {d.in_texts}"
+            params += (d.values(channels),)
+        for contact_id, count in self._all(sql + " GROUP BY contact_id", params):
+            out[contact_id] = count
+        return out
+
+    def last_reply_at(self, contact_ids: Iterable[str]) -> dict[str, float]:
+        wanted = sorted(set(contact_ids))
+        if not wanted:
+            return {}
+        d = self._dialect
+        rows = self._all(
+            "SELECT contact_id, max(occurred_at) FROM events "
+            f"WHERE contact_id {d.in_texts} AND type IN {REPLIES} GROUP BY contact_id",
+            (d.values(wanted),),
+        )
+        return {r[0]: r[1] for r in sorted(rows)}
 
 
 __all__ = ["SqlReads"]

@@ -81,7 +81,6 @@ from leadflow.store.sql_common import (
     LIVE,
     QUEUED,
     REPLIES,
-    SENT,
     SQLITE,
     UPDATE_CONTACT,
     UPDATE_FACTS,
@@ -801,21 +800,6 @@ class SQLiteStore(WritesProducts, SqlReads, SqlPrune, Store):
             self._signal_work()
         return refused
 
-    def renew_messages(
-        self, owner: str, message_ids: Sequence[int], now: float, lease_s: float
-    ) -> set[int]:
-        if not message_ids:
-            return set()
-        with self._write() as conn:
-            rows = conn.execute(
-                f"UPDATE messages SET lease_until = ? WHERE id IN {_IN} AND status = 'sending' "
-                "AND lease_owner = ? AND (contact_id IS NULL OR NOT EXISTS (SELECT 1 FROM events "
-                "e WHERE e.contact_id = messages.contact_id AND e.processed_at IS NULL "
-                f"AND e.type IN {REPLIES})) RETURNING id",
-                (now + lease_s, dumps(list(message_ids)), owner),
-            ).fetchall()
-        return {r[0] for r in rows}
-
     # ------------------------------------------------------------------ leases
     def release_leases(self, owners: Sequence[str]) -> int:
         if not owners:
@@ -841,38 +825,6 @@ class SQLiteStore(WritesProducts, SqlReads, SqlPrune, Store):
             ).fetchall()
         )
         conn.executemany(UPDATE_FACTS, fact_rows(facts, status))
-
-    def sent_counts_since(
-        self, contact_ids: Iterable[str], since: float, channels: Iterable[str] | None = None
-    ) -> dict[str, int]:
-        wanted = sorted(set(contact_ids))
-        out = dict.fromkeys(wanted, 0)
-        if not wanted:
-            return out
-        sql = (
-            "SELECT contact_id, count(*) FROM messages "
-            f"WHERE contact_id IN {_IN} AND status IN {SENT} AND sent_at >= ?"
-        )
-        params: tuple[Any, ...] = (dumps(wanted), since)
-        if channels is not None:
-            sql += f" AND channel IN {_IN}"
-            params += (dumps(list(channels)),)
-        with self._read() as conn:
-            for contact_id, count in conn.execute(sql + " GROUP BY contact_id", params):
-                out[contact_id] = count
-        return out
-
-    def last_reply_at(self, contact_ids: Iterable[str]) -> dict[str, float]:
-        wanted = sorted(set(contact_ids))
-        if not wanted:
-            return {}
-        with self._read() as conn:
-            rows = conn.execute(
-                "SELECT contact_id, max(occurred_at) FROM events "
-                f"WHERE contact_id IN {_IN} AND type IN {REPLIES} GROUP BY contact_id",
-                (dumps(wanted),),
-            ).fetchall()
-        return {r[0]: r[1] for r in sorted(rows)}
 
     # ------------------------------------------------------------------ sandbox ledger
     def sandbox_deliver_many(

@@ -292,14 +292,16 @@ def test_version_4_database_upgrades_to_5_and_remembers_what_is_pruned_from_then
     before = (old.list_runs(RunFilter()), old.all_steps(), old.list_messages(MessageFilter()))
     assert old.schema_version() == 4
     old.close()
-    monkeypatch.undo()  # this build's migrations again: 0001-0005
+    monkeypatch.undo()  # this build's migrations again: 0001 to the latest
 
     status = _db_status(url, exit_code=1)
-    assert status == {"db": url, "current": 4, "latest": 5, "up_to_date": False}
+    latest = status["latest"]
+    assert latest >= 5
+    assert status == {"db": url, "current": 4, "latest": latest, "up_to_date": False}
     with pytest.raises(SchemaOutOfDate):
         open_store(url)
     s = SQLiteStore(url)
-    assert s.upgrade() == [5]
+    assert s.upgrade() == list(range(5, latest + 1))
     s.check_schema()
     assert (s.list_runs(RunFilter()), s.all_steps(), s.list_messages(MessageFilter())) == before
     assert [e.dedupe_key for e in s.list_events()] == ["e1"]
@@ -321,4 +323,4 @@ def test_version_4_database_upgrades_to_5_and_remembers_what_is_pruned_from_then
     assert marks.fetchall() == [("c1", "wf", 1, T0)]
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     s.close()
-    assert _db_status(url) == {"db": url, "current": 5, "latest": 5, "up_to_date": True}
+    assert _db_status(url) == {"db": url, "current": latest, "latest": latest, "up_to_date": True}

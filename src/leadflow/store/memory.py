@@ -79,6 +79,7 @@ from leadflow.store.rules import (
     plan_event_advances,
     summarize_leases,
 )
+from leadflow.store.tenancy_memory import MemoryTenancy
 
 # run row: RUN_COLS order, then lease and heap version
 R_ID, R_KEY, R_VERSION, R_CONTACT, R_NODE, R_STATUS, R_WAKE, R_CTX = range(8)
@@ -127,7 +128,7 @@ class _Id:
             obj.id = new_id
 
 
-class MemoryStore(MemoryPrune, Store):
+class MemoryStore(MemoryPrune, MemoryTenancy, Store):
     def __init__(self, url: str = "memory://") -> None:
         self.url = url
         self._lock = threading.Lock()

@@ -50,6 +50,7 @@ from leadflow.store.sql_common import (
     update_message_sql,
 )
 from leadflow.store.sql_reads import SqlReads
+from leadflow.store.tenancy_sql import SqlTenancy
 
 _NOW_SQL = "extract(epoch FROM clock_timestamp())::double precision"
 _DUE_QUERIES = due_queries(POSTGRES)
@@ -58,7 +59,7 @@ _MIGRATION_LOCK = "leadflow.migrations"
 _WORKFLOW_COLS = "key, version, name, definition, published_at"
 
 
-class PostgresStore(PgRuns, PgLeases, PgPrune, SqlReads, Store):
+class PostgresStore(PgRuns, PgLeases, PgPrune, SqlReads, SqlTenancy, Store):
     """:class:`Store` on PostgreSQL (``postgresql://`` / ``postgres://`` URLs)."""
 
     _dialect = POSTGRES

@@ -103,6 +103,7 @@ from leadflow.store.sql_common import (
     update_message_sql,
 )
 from leadflow.store.sql_reads import SqlReads
+from leadflow.store.tenancy_sql import SqlTenancy
 
 _IN = "(SELECT value FROM json_each(?))"
 _OPEN = "('active', 'waiting', 'paused')"
@@ -146,7 +147,7 @@ def path_from_url(url: str) -> str:
     return path
 
 
-class SQLiteStore(WritesProducts, SqlReads, SqlPrune, Store):
+class SQLiteStore(WritesProducts, SqlReads, SqlPrune, SqlTenancy, Store):
     _dialect = SQLITE
 
     def __init__(self, url: str) -> None:

@@ -1,0 +1,201 @@
+"""``leadflow tenants|teams|agents|keys``: brokerages, their teams and agents, and API keys."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from leadflow.cli.common import DEFAULT, DbOption, JsonOption, console, print_json, runtime, table
+from leadflow.clock import to_iso
+from leadflow.errors import InvalidInput
+from leadflow.store.tenancy_records import ApiKey
+from leadflow.tenancy import accounts
+from leadflow.tenancy.members import agents_from_csv
+
+tenants_app = typer.Typer(help="Tenants (brokerages).", no_args_is_help=True)
+teams_app = typer.Typer(help="A tenant's teams (RESO Teams).", no_args_is_help=True)
+agents_app = typer.Typer(help="A tenant's agents (RESO Member).", no_args_is_help=True)
+keys_app = typer.Typer(help="API keys: create (shown once), list, revoke.", no_args_is_help=True)
+
+TenantOption = Annotated[str, typer.Option("--tenant", help="The tenant's id (slug).")]
+
+
+@tenants_app.command("create")
+def tenants_create(
+    tenant_id: Annotated[str, typer.Argument(help="A slug: lowercase letters, digits, '-'.")],
+    name: Annotated[str, typer.Option(help="The brokerage's name.")],
+    db: DbOption = DEFAULT,
+    json_out: JsonOption = False,
+) -> None:
+    """Create a tenant."""
+    with runtime(db) as rt:
+        tenant = accounts.create_tenant(rt.store, tenant_id, name, rt.clock.now())
+    if json_out:
+        print_json({"id": tenant.id, "name": tenant.name, "created_at": to_iso(tenant.created_at)})
+    else:
+        console.print(f"tenant {tenant.id} created ({tenant.name})", highlight=False)
+
+
+@tenants_app.command("list")
+def tenants_list(db: DbOption = DEFAULT, json_out: JsonOption = False) -> None:
+    """Every tenant."""
+    with runtime(db) as rt:
+        found = rt.store.list_tenants()
+    rows = [{"id": t.id, "name": t.name, "created_at": to_iso(t.created_at)} for t in found]
+    if json_out:
+        print_json(rows)
+    else:
+        table("tenants", ["id", "name", "created"], [list(r.values()) for r in rows])
+
+
+@teams_app.command("add")
+def teams_add(
+    team_key: Annotated[str, typer.Argument(help="TeamKey.")],
+    tenant: TenantOption,
+    name: Annotated[str, typer.Option(help="TeamName.")],
+    lead: Annotated[str | None, typer.Option(help="TeamLeadKey (a MemberKey).")] = None,
+    db: DbOption = DEFAULT,
+) -> None:
+    """Add a team, or rename it."""
+    with runtime(db) as rt:
+        new = accounts.add_team(rt.store, tenant, team_key, name, rt.clock.now(), lead)
+    console.print(f"team {team_key} {'added' if new else 'updated'} in {tenant}", highlight=False)
+
+
+@teams_app.command("list")
+def teams_list(tenant: TenantOption, db: DbOption = DEFAULT, json_out: JsonOption = False) -> None:
+    """A tenant's teams."""
+    with runtime(db) as rt:
+        found = rt.store.list_teams(tenant)
+    rows = [{"team_key": t.team_key, "name": t.name, "lead_key": t.lead_key} for t in found]
+    if json_out:
+        print_json(rows)
+    else:
+        table(
+            f"teams of {tenant}",
+            ["TeamKey", "TeamName", "TeamLeadKey"],
+            [list(r.values()) for r in rows],
+        )
+
+
+@agents_app.command("import")
+def agents_import(
+    file: Annotated[Path, typer.Argument(help="CSV with RESO Member column names.")],
+    tenant: TenantOption,
+    db: DbOption = DEFAULT,
+    json_out: JsonOption = False,
+) -> None:
+    """Add or update agents from a CSV (MemberKey, MemberFirstName, MemberLastName, MemberEmail,
+    MemberMobilePhone, MemberMlsId, OfficeKey, OfficeName, MemberStateLicense, MemberStatus,
+    TeamKey). All rows or none."""
+    if not file.is_file():
+        raise InvalidInput(f"FILE: {file} does not exist")
+    with file.open(newline="", encoding="utf-8-sig") as fh:
+        agents = agents_from_csv(csv.DictReader(fh), tenant)
+    with runtime(db) as rt:
+        inserted, updated = accounts.add_agents(rt.store, tenant, agents, rt.clock.now())
+    if json_out:
+        print_json({"inserted": inserted, "updated": updated})
+    else:
+        console.print(f"agents: {inserted} added, {updated} updated in {tenant}", highlight=False)
+
+
+@agents_app.command("list")
+def agents_list(
+    tenant: TenantOption,
+    team: Annotated[str | None, typer.Option(help="Only this team's agents.")] = None,
+    db: DbOption = DEFAULT,
+    json_out: JsonOption = False,
+) -> None:
+    """A tenant's agents."""
+    with runtime(db) as rt:
+        found = rt.store.list_agents(tenant, team)
+    rows = [
+        {
+            "MemberKey": a.member_key,
+            "MemberFirstName": a.first_name,
+            "MemberLastName": a.last_name,
+            "MemberEmail": a.email,
+            "TeamKey": a.team_key,
+            "MemberStatus": a.status,
+        }
+        for a in found
+    ]
+    if json_out:
+        print_json(rows)
+    else:
+        table(
+            f"agents of {tenant}",
+            list(rows[0]) if rows else ["MemberKey"],
+            [list(r.values()) for r in rows],
+        )
+
+
+def _key_row(k: ApiKey) -> dict[str, str | None]:
+    return {
+        "id": k.id,
+        "role": k.role,
+        "agent": k.member_key,
+        "name": k.name,
+        "created_at": to_iso(k.created_at),
+        "revoked_at": None if k.revoked_at is None else to_iso(k.revoked_at),
+    }
+
+
+@keys_app.command("create")
+def keys_create(
+    tenant: TenantOption,
+    role: Annotated[str, typer.Option(help="admin (the whole tenant), manager (a team), agent.")],
+    agent: Annotated[
+        str | None, typer.Option(help="MemberKey of the agent (managers: their team).")
+    ] = None,
+    name: Annotated[str | None, typer.Option(help="A label, e.g. where the key is used.")] = None,
+    db: DbOption = DEFAULT,
+    json_out: JsonOption = False,
+) -> None:
+    """Create an API key. The key is printed once and never stored: copy it now."""
+    with runtime(db) as rt:
+        record, token = accounts.create_key(rt.store, tenant, role, rt.clock.now(), agent, name)
+    if json_out:
+        print_json({**_key_row(record), "key": token})
+        return
+    console.print(
+        f"API key {record.id} ({record.role}) created for {tenant}. It is shown only now:",
+        highlight=False,
+    )
+    console.print(token, highlight=False, markup=False)
+
+
+@keys_app.command("list")
+def keys_list(tenant: TenantOption, db: DbOption = DEFAULT, json_out: JsonOption = False) -> None:
+    """A tenant's keys (ids and roles; the keys themselves are never stored)."""
+    with runtime(db) as rt:
+        rows = [_key_row(k) for k in rt.store.list_api_keys(tenant)]
+    if json_out:
+        print_json(rows)
+    else:
+        table(
+            f"API keys of {tenant}",
+            ["id", "role", "agent", "name", "created", "revoked"],
+            [list(r.values()) for r in rows],
+        )
+
+
+@keys_app.command("revoke")
+def keys_revoke(
+    key_id: Annotated[str, typer.Argument(help="The key's id (from `keys list`).")],
+    db: DbOption = DEFAULT,
+) -> None:
+    """Revoke a key at once: requests with it are refused from now on."""
+    with runtime(db) as rt:
+        record = rt.store.get_api_key(key_id)
+        if record is None:
+            raise InvalidInput(f"KEY_ID: no API key {key_id!r}")
+        revoked = rt.store.revoke_api_key(key_id, rt.clock.now())
+    if revoked:
+        console.print(f"API key {key_id} revoked", highlight=False)
+    else:
+        console.print(f"API key {key_id} was already revoked", highlight=False)

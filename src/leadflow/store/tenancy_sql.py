@@ -1,0 +1,183 @@
+"""Tenancy on SQLite and PostgreSQL: the same SQL, written with ``?`` placeholders and turned
+into each database's style by its :class:`~leadflow.store.sql_common.Dialect`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING, Any
+
+from leadflow.store.sql_common import Dialect
+from leadflow.store.tenancy_records import (
+    AGENT_COLS,
+    KEY_COLS,
+    TEAM_COLS,
+    TENANT_COLS,
+    Agent,
+    ApiKey,
+    Team,
+    Tenant,
+)
+
+_AGENT_UPDATE = ", ".join(
+    f"{c} = excluded.{c}"
+    for c in AGENT_COLS.replace(" ", "").split(",")
+    if c not in ("tenant_id", "member_key", "created_at")
+)
+
+
+def _agent_row(a: Agent, created: float, now: float) -> tuple[Any, ...]:
+    return (
+        a.tenant_id,
+        a.member_key,
+        a.team_key,
+        a.first_name,
+        a.last_name,
+        a.email,
+        a.mobile_phone,
+        a.mls_id,
+        a.office_key,
+        a.office_name,
+        a.state_license,
+        a.status,
+        created,
+        now,
+    )
+
+
+class SqlTenancy:
+    """The tenancy methods of the Store contract for the two SQL backends."""
+
+    _dialect: Dialect
+
+    if TYPE_CHECKING:
+
+        def _read(self, snapshot: bool = False) -> AbstractContextManager[Any]: ...
+
+        def _write(self) -> AbstractContextManager[Any]: ...
+
+    def _q(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
+        with self._read() as conn:
+            rows: list[Any] = conn.execute(self._dialect.sql(sql), params).fetchall()
+        return rows
+
+    # ------------------------------------------------------------------ tenants
+    def create_tenant(self, tenant: Tenant, now: float) -> None:
+        with self._write() as conn:
+            conn.execute(
+                self._dialect.sql(f"INSERT INTO tenants ({TENANT_COLS}) VALUES (?, ?, ?)"),
+                (tenant.id, tenant.name, now),
+            )
+
+    def get_tenant(self, tenant_id: str) -> Tenant | None:
+        rows = self._q(f"SELECT {TENANT_COLS} FROM tenants WHERE id = ?", (tenant_id,))
+        return Tenant(*rows[0]) if rows else None
+
+    def list_tenants(self) -> list[Tenant]:
+        return [Tenant(*r) for r in self._q(f"SELECT {TENANT_COLS} FROM tenants ORDER BY id")]
+
+    # ------------------------------------------------------------------ teams
+    def upsert_team(self, team: Team, now: float) -> bool:
+        with self._write() as conn:
+            sql = self._dialect.sql
+            found = conn.execute(
+                sql("SELECT 1 FROM teams WHERE tenant_id = ? AND team_key = ?"),
+                (team.tenant_id, team.team_key),
+            ).fetchone()
+            conn.execute(
+                sql(
+                    f"INSERT INTO teams ({TEAM_COLS}) VALUES (?, ?, ?, ?, ?) "
+                    "ON CONFLICT (tenant_id, team_key) DO UPDATE SET name = excluded.name, "
+                    "lead_key = excluded.lead_key"
+                ),
+                (team.tenant_id, team.team_key, team.name, team.lead_key, now),
+            )
+        return found is None
+
+    def list_teams(self, tenant_id: str) -> list[Team]:
+        rows = self._q(
+            f"SELECT {TEAM_COLS} FROM teams WHERE tenant_id = ? ORDER BY team_key", (tenant_id,)
+        )
+        return [Team(*r) for r in rows]
+
+    # ------------------------------------------------------------------ agents
+    def upsert_agents(self, agents: Sequence[Agent], now: float) -> tuple[int, int]:
+        if not agents:
+            return 0, 0
+        sql = self._dialect.sql
+        inserted = updated = 0
+        with self._write() as conn:
+            for a in agents:
+                found = conn.execute(
+                    sql("SELECT 1 FROM agents WHERE tenant_id = ? AND member_key = ?"),
+                    (a.tenant_id, a.member_key),
+                ).fetchone()
+                marks = ", ".join("?" * len(AGENT_COLS.split(",")))
+                conn.execute(
+                    sql(
+                        f"INSERT INTO agents ({AGENT_COLS}) VALUES ({marks}) "
+                        f"ON CONFLICT (tenant_id, member_key) DO UPDATE SET {_AGENT_UPDATE}"
+                    ),
+                    _agent_row(a, now, now),
+                )
+                if found is None:
+                    inserted += 1
+                else:
+                    updated += 1
+        return inserted, updated
+
+    def get_agent(self, tenant_id: str, member_key: str) -> Agent | None:
+        rows = self._q(
+            f"SELECT {AGENT_COLS} FROM agents WHERE tenant_id = ? AND member_key = ?",
+            (tenant_id, member_key),
+        )
+        return Agent(*rows[0]) if rows else None
+
+    def list_agents(self, tenant_id: str, team_key: str | None = None) -> list[Agent]:
+        if team_key is None:
+            rows = self._q(
+                f"SELECT {AGENT_COLS} FROM agents WHERE tenant_id = ? ORDER BY member_key",
+                (tenant_id,),
+            )
+        else:
+            rows = self._q(
+                f"SELECT {AGENT_COLS} FROM agents WHERE tenant_id = ? AND team_key = ? "
+                "ORDER BY member_key",
+                (tenant_id, team_key),
+            )
+        return [Agent(*r) for r in rows]
+
+    # ------------------------------------------------------------------ API keys
+    def create_api_key(self, key: ApiKey, now: float) -> None:
+        with self._write() as conn:
+            conn.execute(
+                self._dialect.sql(
+                    f"INSERT INTO api_keys ({KEY_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, NULL)"
+                ),
+                (key.id, key.tenant_id, key.role, key.digest, key.member_key, key.name, now),
+            )
+
+    def get_api_key(self, key_id: str) -> ApiKey | None:
+        rows = self._q(f"SELECT {KEY_COLS} FROM api_keys WHERE id = ?", (key_id,))
+        return ApiKey(*rows[0]) if rows else None
+
+    def list_api_keys(self, tenant_id: str) -> list[ApiKey]:
+        rows = self._q(
+            f"SELECT {KEY_COLS} FROM api_keys WHERE tenant_id = ? ORDER BY created_at, id",
+            (tenant_id,),
+        )
+        return [ApiKey(*r) for r in rows]
+
+    def revoke_api_key(self, key_id: str, now: float) -> bool:
+        with self._write() as conn:
+            cur = conn.execute(
+                self._dialect.sql(
+                    "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL"
+                ),
+                (now, key_id),
+            )
+            changed: int = cur.rowcount
+        return changed == 1
+
+
+__all__ = ["SqlTenancy"]

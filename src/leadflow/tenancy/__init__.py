@@ -1,0 +1,1 @@
+"""Tenants (brokerages), their teams and agents, API keys and who may see what."""

@@ -37,11 +37,14 @@ class Runtime:
     def worker(self, owner: str | None = None) -> Worker:
         return Worker(self, owner or worker_id())
 
-    def close(self) -> None:
+    def close_providers(self) -> None:
         for provider in self.providers.values():
             closer = getattr(provider, "close", None)
             if closer is not None:
                 closer()
+
+    def close(self) -> None:
+        self.close_providers()
         self.store.close()
 
 

@@ -6,6 +6,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DB = "sqlite:///leadflow.db"
+MIB = 1024 * 1024
 
 
 class Settings(BaseSettings):
@@ -34,4 +35,20 @@ class Settings(BaseSettings):
         default=10,
         ge=0,
         description="Messages per contact per rolling 24 h across all workflows; 0 = no limit.",
+    )
+    api_host: str = Field(
+        default="127.0.0.1",
+        description="Address `leadflow serve` listens on (0.0.0.0 for every interface).",
+    )
+    api_port: int = Field(default=8080, ge=1, le=65535, description="Port of `leadflow serve`.")
+    cors_origins: list[str] = Field(
+        default_factory=list,
+        description="Origins allowed to call the API from a browser (CORS), e.g. "
+        '["https://crm.example.com"]; empty = CORS off.',
+    )
+    max_body_bytes: int = Field(
+        default=10 * MIB,
+        ge=1,
+        description="Largest request body the API accepts; a larger one gets 413 before it is "
+        "read in full.",
     )

@@ -8,6 +8,7 @@ import sys
 import typer
 
 from leadflow.cli import contacts, db, runs, simulate, tenancy, workflows
+from leadflow.cli import serve as serve_cmd
 from leadflow.cli import worker as worker_cmd
 from leadflow.cli.common import err_console
 from leadflow.errors import LeadflowError
@@ -28,6 +29,7 @@ app.add_typer(runs.events_app, name="events")
 app.add_typer(runs.app, name="runs")
 app.add_typer(runs.messages_app, name="messages")
 app.command("worker")(worker_cmd.worker)
+app.command("serve")(serve_cmd.serve)
 app.add_typer(tenancy.tenants_app, name="tenants")
 app.add_typer(tenancy.teams_app, name="teams")
 app.add_typer(tenancy.agents_app, name="agents")

@@ -1,0 +1,98 @@
+"""``create_app(settings)``: the FastAPI app, its middleware, routers and lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from prometheus_client import CollectorRegistry
+from starlette.concurrency import run_in_threadpool
+from starlette.middleware.cors import CORSMiddleware
+
+from leadflow import __version__
+from leadflow.api import problems
+from leadflow.api.metrics import HttpMetrics, StoreCollector
+from leadflow.api.middleware import REQUEST_ID_HEADER, BodyLimitMiddleware, RequestContextMiddleware
+from leadflow.api.routers import health, v1_router
+from leadflow.api.workers import InProcessWorkers
+from leadflow.engine.worker import WorkerStats
+from leadflow.runtime import Runtime, build_runtime
+from leadflow.settings import Settings
+from leadflow.store.contract import Store
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    runtime: Runtime | None = None,
+    workers_in_process: int = 0,
+) -> FastAPI:
+    """The API on ``settings`` (or ``runtime.settings``).
+
+    Without ``runtime`` the lifespan builds one (``build_runtime``, schema not checked so that
+    ``/readyz`` can report an out-of-date database) and closes it at shutdown; a runtime passed
+    in is left open. ``workers_in_process`` worker threads (see :mod:`leadflow.api.workers`) are
+    started with the app, after the schema is checked, and stopped at shutdown.
+    """
+    settings = settings or (runtime.settings if runtime is not None else Settings())
+    registry = CollectorRegistry()
+    http_metrics = HttpMetrics(registry)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        rt = runtime
+        if rt is None:
+            rt = await run_in_threadpool(build_runtime, settings, check_schema=False)
+        workers = InProcessWorkers(rt, workers_in_process)
+        app.state.runtime = rt
+        app.state.workers = workers
+        try:
+            if workers_in_process:
+                await run_in_threadpool(rt.store.check_schema)
+                await run_in_threadpool(workers.start)
+            yield
+        finally:
+            await run_in_threadpool(workers.shutdown)
+            if runtime is None:
+                rt.close()
+
+    app = FastAPI(
+        title="leadflow",
+        version=__version__,
+        summary="Durable lead-nurture workflows for real-estate teams.",
+        docs_url="/docs",
+        redoc_url=None,
+        openapi_url="/openapi.json",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.metrics_registry = registry
+
+    def current_store() -> Store | None:
+        rt = getattr(app.state, "runtime", None)
+        return rt.store if isinstance(rt, Runtime) else None
+
+    def worker_stats() -> list[tuple[str, WorkerStats]]:
+        workers = getattr(app.state, "workers", None)
+        return workers.stats() if isinstance(workers, InProcessWorkers) else []
+
+    registry.register(StoreCollector(current_store, worker_stats))
+
+    problems.install(app)
+    app.include_router(health.router)
+    app.include_router(v1_router())
+
+    # Added innermost first: the request context wraps everything (even CORS and 413 answers
+    # get a request id and are counted), CORS wraps the body limit (a browser can read a 413).
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", REQUEST_ID_HEADER],
+            expose_headers=[REQUEST_ID_HEADER],
+        )
+    app.add_middleware(RequestContextMiddleware, metrics=http_metrics)
+    return app

@@ -1,0 +1,59 @@
+"""Published workflows as the API shows them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from leadflow.errors import NotFound
+from leadflow.store.contract import Store
+from leadflow.store.records import WorkflowVersion
+
+
+class WorkflowSummary(BaseModel):
+    key: str = Field(description="The workflow's key (stable across versions).")
+    name: str
+    version: int = Field(description="The latest published version (1, 2, ...).")
+    published_at: datetime = Field(description="When this version was published (UTC).")
+
+
+class WorkflowList(BaseModel):
+    items: list[WorkflowSummary]
+
+
+class WorkflowDetail(WorkflowSummary):
+    version: int = Field(description="The version shown (the latest unless one was asked for).")
+    definition: dict[str, Any] = Field(description="The definition as published (JSON).")
+
+
+def _when(ts: float) -> datetime:
+    return datetime.fromtimestamp(ts, UTC).replace(microsecond=0)
+
+
+def _summary(wf: WorkflowVersion) -> WorkflowSummary:
+    return WorkflowSummary(
+        key=wf.key, name=wf.name, version=wf.version, published_at=_when(wf.published_at)
+    )
+
+
+def list_published(store: Store) -> WorkflowList:
+    """The latest version of every published workflow, by key."""
+    return WorkflowList(items=[_summary(wf) for wf in store.list_workflows()])
+
+
+def get_published(store: Store, key: str, version: int | None = None) -> WorkflowDetail:
+    """One version (the latest when ``version`` is None); NotFound names what is missing."""
+    wf = store.get_workflow(key, version)
+    if wf is None:
+        if version is not None and store.get_workflow(key) is not None:
+            raise NotFound(f"workflow {key!r} has no version {version}")
+        raise NotFound(f"no workflow {key!r} is published")
+    return WorkflowDetail(
+        key=wf.key,
+        name=wf.name,
+        version=wf.version,
+        published_at=_when(wf.published_at),
+        definition=wf.definition,
+    )

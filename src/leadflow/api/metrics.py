@@ -1,0 +1,119 @@
+"""Prometheus metrics of one app: its own registry (several apps in one process never clash).
+
+* ``leadflow_http_requests_total{method,route,status}`` and
+  ``leadflow_http_request_duration_seconds{method,route}``: labelled by the route *template*
+  (``/api/v1/workflows/{key}``), never the raw path, so ids do not explode the series; a request
+  that matched no route counts under ``route="unmatched"``.
+* Read from the store at scrape time: ``leadflow_store_up``, ``leadflow_pending_events``,
+  ``leadflow_runs{status}``.
+* The in-process workers' counters: ``leadflow_worker_ticks_total{worker}``, ``..._events_``,
+  ``..._run_advances_``, ``..._messages_``, ``..._schedules_total``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Sequence
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from leadflow.engine.worker import WorkerStats
+from leadflow.errors import LeadflowError
+from leadflow.store.contract import Store
+
+UNMATCHED = "unmatched"
+log = logging.getLogger("leadflow.api")
+
+
+class HttpMetrics:
+    """The request counter and latency histogram, registered on ``registry``."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.requests = Counter(
+            "leadflow_http_requests",
+            "HTTP requests answered, by method, route template and status.",
+            ("method", "route", "status"),
+            registry=registry,
+        )
+        self.duration = Histogram(
+            "leadflow_http_request_duration_seconds",
+            "Time to answer an HTTP request, by method and route template.",
+            ("method", "route"),
+            registry=registry,
+        )
+
+    def observe(self, method: str, route: str, status: int, seconds: float) -> None:
+        self.requests.labels(method, route, str(status)).inc()
+        self.duration.labels(method, route).observe(seconds)
+
+
+class StoreCollector(Collector):
+    """Gauges read from the store, and the in-process workers' counters, at scrape time."""
+
+    def __init__(
+        self,
+        store: Callable[[], Store | None],
+        workers: Callable[[], Sequence[tuple[str, WorkerStats]]],
+    ) -> None:
+        self._store = store
+        self._workers = workers
+
+    def describe(self) -> Iterable[Metric]:
+        gauges = _StoreGauges()
+        return [*gauges.all(), *_worker_families().values()]
+
+    def collect(self) -> Iterable[Metric]:
+        gauges = _StoreGauges()
+        store = self._store()
+        if store is not None:
+            try:
+                pending = store.pending_events_count()
+                by_status = store.count_runs()
+            except LeadflowError as exc:
+                log.warning("metrics: the store could not be read: %s", exc.message)
+                gauges.up.add_metric([], 0)
+            else:
+                gauges.up.add_metric([], 1)
+                gauges.pending.add_metric([], pending)
+                for status, count in sorted(by_status.items()):
+                    gauges.runs.add_metric([status], count)
+        families = _worker_families()
+        for owner, stats in self._workers():
+            values = {
+                "ticks": stats.ticks,
+                "events": stats.events,
+                "run_advances": stats.runs,
+                "messages": stats.messages,
+                "schedules": stats.schedules,
+            }
+            for what, value in values.items():
+                families[what].add_metric([owner], value)
+        return [*gauges.all(), *families.values()]
+
+
+class _StoreGauges:
+    def __init__(self) -> None:
+        self.up = GaugeMetricFamily("leadflow_store_up", "1 when the store answered this scrape.")
+        self.pending = GaugeMetricFamily("leadflow_pending_events", "Events not processed yet.")
+        self.runs = GaugeMetricFamily("leadflow_runs", "Runs by status.", labels=("status",))
+
+    def all(self) -> list[Metric]:
+        return [self.up, self.pending, self.runs]
+
+
+_WORKER_COUNTERS = {
+    "ticks": "Passes of an in-process worker.",
+    "events": "Events processed by an in-process worker.",
+    "run_advances": "Run advances by an in-process worker.",
+    "messages": "Messages dispatched by an in-process worker.",
+    "schedules": "Schedules fired by an in-process worker.",
+}
+
+
+def _worker_families() -> dict[str, CounterMetricFamily]:
+    return {
+        what: CounterMetricFamily(f"leadflow_worker_{what}", text, labels=("worker",))
+        for what, text in _WORKER_COUNTERS.items()
+    }

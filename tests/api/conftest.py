@@ -1,0 +1,40 @@
+"""API tests: the app from ``create_app`` on a real SQLite file under tmp_path, driven through
+httpx's ASGI transport by :class:`api_client.ApiClient` (which runs the app's lifespan, as a
+server does), with no ``LEADFLOW_*`` settings leaking in."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from api_client import ApiClient, upgraded_db
+from fastapi import FastAPI
+
+from leadflow.api.app import create_app
+from leadflow.settings import Settings
+
+
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name in list(os.environ):
+        if name.startswith("LEADFLOW_"):
+            monkeypatch.delenv(name)
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    return upgraded_db(tmp_path / "api.db")
+
+
+@pytest.fixture
+def app(db_url: str) -> FastAPI:
+    return create_app(Settings(db=db_url))
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[ApiClient]:
+    with ApiClient(app) as c:
+        yield c

@@ -41,3 +41,9 @@ def test_openapi_and_docs_are_served(client: ApiClient) -> None:
     assert "application/problem+json" in not_found["content"]
     docs = client.get("/docs")
     assert docs.status_code == 200 and "swagger" in docs.text.lower()
+    # served from the package: works behind a firewall, nothing from a CDN
+    assert "/docs/static/swagger-ui-bundle.js" in docs.text
+    assert "http://" not in docs.text and "https://" not in docs.text
+    script = client.get("/docs/static/swagger-ui-bundle.js")
+    assert script.status_code == 200 and len(script.content) > 100_000
+    assert client.get("/docs/static/swagger-ui.css").status_code == 200

@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.middleware.cors import CORSMiddleware
 
 from leadflow import __version__
-from leadflow.api import problems
+from leadflow.api import docs, problems
 from leadflow.api.metrics import HttpMetrics, StoreCollector
 from leadflow.api.middleware import REQUEST_ID_HEADER, BodyLimitMiddleware, RequestContextMiddleware
 from leadflow.api.routers import health, v1_router
@@ -61,7 +61,7 @@ def create_app(
         title="leadflow",
         version=__version__,
         summary="Durable lead-nurture workflows for real-estate teams.",
-        docs_url="/docs",
+        docs_url=None,  # served by api/docs.py from the package, not a CDN
         redoc_url=None,
         openapi_url="/openapi.json",
         lifespan=lifespan,
@@ -80,6 +80,7 @@ def create_app(
     registry.register(StoreCollector(current_store, worker_stats))
 
     problems.install(app)
+    docs.install(app)
     app.include_router(health.router)
     app.include_router(v1_router())
 

@@ -22,6 +22,14 @@ class NotFound(LeadflowError):
     """The requested object does not exist."""
 
 
+class NotAuthenticated(LeadflowError):
+    """A valid API key is required: send `Authorization: Bearer <key>`."""
+
+
+class Forbidden(LeadflowError):
+    """This key's role may not do that."""
+
+
 class InvalidInput(LeadflowError):
     """The input is not valid."""
 

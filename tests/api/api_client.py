@@ -14,8 +14,21 @@ from anyio.from_thread import BlockingPortal, start_blocking_portal
 from fastapi import FastAPI
 
 from leadflow.store.factory import open_store
+from leadflow.tenancy import accounts
 
 PROBLEM_JSON = "application/problem+json"
+
+
+def admin_key(url: str, tenant: str = "acme") -> str:
+    """A tenant and an admin API key for it (the token, shown once)."""
+    store = open_store(url)
+    try:
+        if store.get_tenant(tenant) is None:
+            accounts.create_tenant(store, tenant, f"{tenant.title()} Realty", 0.0)
+        _, token = accounts.create_key(store, tenant, "admin", 0.0, name="tests")
+    finally:
+        store.close()
+    return token
 
 
 def upgraded_db(path: Path) -> str:
@@ -34,8 +47,9 @@ class ApiClient:
     requests go through the whole ASGI stack (middleware included) on an event loop in a
     helper thread, as they would under uvicorn."""
 
-    def __init__(self, app: FastAPI) -> None:
+    def __init__(self, app: FastAPI, headers: dict[str, str] | None = None) -> None:
         self.app = app
+        self.headers = dict(headers or {})
         self._stack = ExitStack()
         self._portal: BlockingPortal | None = None
         self._client: httpx.AsyncClient | None = None
@@ -47,7 +61,9 @@ class ApiClient:
         self._lifespan = self.app.router.lifespan_context(self.app)
         portal.call(self._lifespan.__aenter__)
         transport = httpx.ASGITransport(app=self.app, client=("127.0.0.1", 40000))
-        self._client = httpx.AsyncClient(transport=transport, base_url="http://testserver")
+        self._client = httpx.AsyncClient(
+            transport=transport, base_url="http://testserver", headers=self.headers
+        )
         return self
 
     def __exit__(

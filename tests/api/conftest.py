@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from api_client import ApiClient, upgraded_db
+from api_client import ApiClient, admin_key, upgraded_db
 from fastapi import FastAPI
 
 from leadflow.api.app import create_app
@@ -35,6 +35,20 @@ def app(db_url: str) -> FastAPI:
 
 
 @pytest.fixture
-def client(app: FastAPI) -> Iterator[ApiClient]:
+def token(db_url: str) -> str:
+    """An admin API key of tenant "acme"."""
+    return admin_key(db_url)
+
+
+@pytest.fixture
+def client(app: FastAPI, token: str) -> Iterator[ApiClient]:
+    """A client that sends the admin key with every request."""
+    with ApiClient(app, headers={"Authorization": f"Bearer {token}"}) as c:
+        yield c
+
+
+@pytest.fixture
+def anonymous(app: FastAPI) -> Iterator[ApiClient]:
+    """A client without any key."""
     with ApiClient(app) as c:
         yield c

@@ -3,6 +3,7 @@ delivers a message, secrets stay out of its output, and SIGTERM ends it cleanly 
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -93,6 +94,12 @@ def test_serve_answers_processes_work_and_stops_on_sigterm(tmp_path: Path) -> No
     leadflow("workflows", "publish", "one.yaml", "--db", db, cwd=tmp_path)
     leadflow("contacts", "import", "leads.csv", "--db", db, cwd=tmp_path)
     leadflow("enroll", "one-text", "--contact", "c1", "--db", db, cwd=tmp_path)
+    leadflow("tenants", "create", "acme", "--name", "Acme Realty", "--db", db, cwd=tmp_path)
+    made = leadflow(
+        "keys", "create", "--tenant", "acme", "--role", "admin", "--json", "--db", db, cwd=tmp_path
+    )
+    key = json.loads(made)["key"]
+    auth = {"Authorization": f"Bearer {key}"}
 
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -117,12 +124,12 @@ def test_serve_answers_processes_work_and_stops_on_sigterm(tmp_path: Path) -> No
 
         assert poll("/healthz", healthy, proc).json() == {"status": "ok"}
         assert httpx.get(f"{base}/readyz").json()["status"] == "ready"
-        listed = httpx.get(f"{base}/api/v1/workflows").json()["items"]
+        assert httpx.get(f"{base}/api/v1/workflows").status_code == 401  # no key
+        listed = httpx.get(f"{base}/api/v1/workflows", headers=auth).json()["items"]
         assert [w["key"] for w in listed] == ["one-text"]
-        secret = httpx.get(
-            f"{base}/api/v1/workflows/one-text?token=sekrit",
-            headers={"Authorization": "Bearer sekrit"},
-        )
+        forged = httpx.get(f"{base}/api/v1/workflows", headers={"Authorization": "Bearer sekrit"})
+        assert forged.status_code == 401
+        secret = httpx.get(f"{base}/api/v1/workflows/one-text?token=sekrit", headers=auth)
         assert secret.status_code == 200
 
         def delivered() -> str | None:
@@ -148,6 +155,7 @@ def test_serve_answers_processes_work_and_stops_on_sigterm(tmp_path: Path) -> No
     assert "Traceback" not in err
     assert '"GET /api/v1/workflows/one-text?token=***" 200' in err  # the access log
     assert "sekrit" not in out + err
+    assert key not in out + err and key.split("_", 2)[2] not in out + err
 
 
 def test_serve_refuses_an_out_of_date_database(tmp_path: Path) -> None:

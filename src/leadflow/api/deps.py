@@ -5,9 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
+from leadflow.errors import NotAuthenticated
 from leadflow.runtime import Runtime
 from leadflow.store.contract import Store
+from leadflow.tenancy.accounts import Principal, authenticate
 
 
 def get_runtime(request: Request) -> Runtime:
@@ -24,3 +28,31 @@ def get_store(request: Request) -> Store:
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 StoreDep = Annotated[Store, Depends(get_store)]
+
+
+_bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="ApiKey",
+    description="An API key from `leadflow keys create`: `Authorization: Bearer lf_...`.",
+)
+
+
+async def get_principal(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    """The caller behind ``Authorization: Bearer <key>``; 401 (the same answer for a missing,
+    malformed, unknown or revoked key) otherwise. The key's public id goes on
+    ``request.state.key_id`` for logs; the key itself is never kept."""
+    token = "" if credentials is None else credentials.credentials.strip()
+    if not token:
+        raise NotAuthenticated()
+    store = get_store(request)
+    principal = await run_in_threadpool(authenticate, store, token)
+    if principal is None:
+        raise NotAuthenticated()
+    request.state.key_id = principal.key_id
+    return principal
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]

@@ -40,8 +40,10 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
 from leadflow.errors import (
+    Forbidden,
     InvalidInput,
     LeadflowError,
+    NotAuthenticated,
     NotFound,
     SchemaOutOfDate,
     StoreError,
@@ -186,6 +188,11 @@ async def _leadflow(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, LeadflowError)
     if isinstance(exc, NotFound):
         return _for(request, 404, exc.message, kind="not-found")
+    if isinstance(exc, NotAuthenticated):
+        challenge = {"WWW-Authenticate": 'Bearer realm="leadflow"'}
+        return _for(request, 401, exc.message, kind="unauthenticated", headers=challenge)
+    if isinstance(exc, Forbidden):
+        return _for(request, 403, exc.message, kind="forbidden")
     if isinstance(exc, WorkflowInvalid):
         errors = [FieldProblem(field="body.definition", problem=e) for e in exc.errors]
         return _for(

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
+from leadflow.api.deps import get_principal
 from leadflow.api.problems import problem_responses
 from leadflow.api.routers import workflows
 
@@ -12,6 +13,10 @@ API_V1 = "/api/v1"
 
 def v1_router() -> APIRouter:
     """Every resource router under ``/api/v1`` (errors documented as problem+json)."""
-    v1 = APIRouter(prefix=API_V1, responses=problem_responses(422, 500))
+    v1 = APIRouter(
+        prefix=API_V1,
+        responses=problem_responses(401, 422, 500),
+        dependencies=[Depends(get_principal)],
+    )
     v1.include_router(workflows.router)
     return v1

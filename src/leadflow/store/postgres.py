@@ -38,7 +38,7 @@ from leadflow.store.records import (
     Schedule,
     WorkflowVersion,
 )
-from leadflow.store.rules import check_message_status, events_not_about
+from leadflow.store.rules import check_message_status
 from leadflow.store.sql_common import (
     POSTGRES,
     QUEUED,
@@ -46,6 +46,7 @@ from leadflow.store.sql_common import (
     check_sandbox_keys,
     claimed_messages,
     due_queries,
+    fence_verdicts,
     message_update_rows,
     update_message_sql,
 )
@@ -227,17 +228,8 @@ class PostgresStore(PgRuns, PgLeases, PgPrune, SqlReads, SqlTenancy, Store):
         if not updates and not events:
             return []
         with self._write() as conn:
-            held = {
-                r[0]
-                for r in conn.execute(
-                    f"SELECT id FROM messages WHERE id = {IDS} AND status = 'sending' "
-                    "AND lease_owner = %s ORDER BY id FOR NO KEY UPDATE",
-                    ([u.message_id for u in updates], owner),
-                )
-            }
-            refused = [u.message_id for u in updates if u.message_id not in held]
-            events = events_not_about(events, refused)
-            updates = [u for u in updates if u.message_id in held]
+            lock = " ORDER BY id FOR NO KEY UPDATE"
+            updates, events, refused = fence_verdicts(conn, POSTGRES, owner, updates, events, lock)
             if updates:
                 with conn.cursor() as cur:
                     cur.executemany(_UPDATE_MESSAGE, message_update_rows(updates))

@@ -40,20 +40,13 @@ from leadflow.store.rules import (
 )
 from leadflow.store.sql_common import (
     LIVE,
-    OPEN,
     POSTGRES,
     UPDATE_RUN,
     claimed_runs,
+    enroll_all_filters,
     node_count_queries,
     plan_commit,
     runs_by_contact,
-)
-
-# ``enroll_all``: no enrollment mark of the contact blocks (a primary-key lookup; the "after"
-# policy adds its window before the closing parenthesis).
-_MARKED = (
-    " AND NOT EXISTS (SELECT 1 FROM enrollment_marks k "
-    "WHERE k.contact_id = c.id AND k.workflow_key = %(key)s"
 )
 
 _UPDATE_RUN = POSTGRES.sql(UPDATE_RUN)
@@ -83,16 +76,7 @@ class PgRuns(PgBase):
         reentry_days: int | None = None,
     ) -> EnrollOutcome:
         check_reentry(reentry, reentry_days)
-        blocking = {
-            "never": "",
-            "always": f" AND r.status IN {OPEN}",
-            "after": f" AND (r.status IN {OPEN} OR r.created_at > %(since)s)",
-        }[reentry]
-        marked = {  # pruned runs (enrollment marks) are finished: they never block `always`
-            "never": _MARKED + ")",
-            "always": "",
-            "after": _MARKED + " AND k.last_created_at > %(since)s)",
-        }[reentry]
+        blocking, marked = enroll_all_filters(reentry, "%({})s")
         with self._write() as conn:
             self._lock_keys(conn, "enroll", [workflow_key])
             total: int = conn.execute("SELECT count(*) FROM contacts").fetchone()[0]  # type: ignore[index]

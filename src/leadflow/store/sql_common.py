@@ -34,6 +34,7 @@ from leadflow.store.rules import (
     REPLY_EVENT_TYPES,
     check_message_status,
     check_reentry,
+    events_not_about,
     merge_status,
     summarize_leases,
 )
@@ -440,6 +441,55 @@ def contact_update_rows(contacts: Iterable[Contact], now: float) -> list[tuple[A
         )
         for c in contacts
     ]
+
+
+def enroll_all_filters(reentry: str, named: str) -> tuple[str, str]:
+    """The conditions ``enroll_all`` adds for a re-entry policy: (on the contact's runs ``r``,
+    on its enrollment marks). ``named`` writes a named parameter (``":{}"`` for SQLite,
+    ``"%({})s"`` for PostgreSQL); the statement binds ``key`` and ``since``. Marks (pruned
+    runs, all finished) never block ``always``; each is a primary-key lookup."""
+    key, since = named.format("key"), named.format("since")
+    marked = (
+        " AND NOT EXISTS (SELECT 1 FROM enrollment_marks k "
+        f"WHERE k.contact_id = c.id AND k.workflow_key = {key}"
+    )
+    blocking = {
+        "never": "",
+        "always": f" AND r.status IN {OPEN}",
+        "after": f" AND (r.status IN {OPEN} OR r.created_at > {since})",
+    }[reentry]
+    marks = {
+        "never": marked + ")",
+        "always": "",
+        "after": marked + f" AND k.last_created_at > {since})",
+    }[reentry]
+    return blocking, marks
+
+
+def fence_verdicts(
+    conn: Any,
+    dialect: Dialect,
+    owner: str,
+    updates: Sequence[MessageUpdate],
+    events: Sequence[NewEvent],
+    lock: str = "",
+) -> tuple[list[MessageUpdate], list[NewEvent], list[int]]:
+    """``update_messages``' lease fence: (the verdicts of messages still ``sending`` under
+    ``owner``'s lease, the events not about a refused message, the refused ids in the order
+    given). ``lock`` ends the read (PostgreSQL locks the rows it will update)."""
+    held = {
+        r[0]
+        for r in conn.execute(
+            dialect.sql(
+                f"SELECT id FROM messages WHERE id {dialect.in_ids} AND status = 'sending' "
+                f"AND lease_owner = ?{lock}"
+            ),
+            (dialect.values(u.message_id for u in updates), owner),
+        )
+    }
+    refused = [u.message_id for u in updates if u.message_id not in held]
+    kept = [u for u in updates if u.message_id in held]
+    return kept, events_not_about(events, refused), refused
 
 
 def message_update_rows(updates: Iterable[MessageUpdate]) -> list[tuple[Any, ...]]:

@@ -68,7 +68,6 @@ from leadflow.store.rules import (
     apply_patches,
     check_message_status,
     check_reentry,
-    events_not_about,
     meta_number,
     plan_enrollments,
     plan_event_advances,
@@ -79,6 +78,7 @@ from leadflow.store.sql_common import (
     INSERT_STEP,
     LEASED_TABLES,
     LIVE,
+    OPEN,
     QUEUED,
     REPLIES,
     SQLITE,
@@ -93,8 +93,10 @@ from leadflow.store.sql_common import (
     claimed_runs,
     contact_update_rows,
     due_queries,
+    enroll_all_filters,
     event_row,
     fact_rows,
+    fence_verdicts,
     message_update_rows,
     node_count_queries,
     plan_commit,
@@ -106,16 +108,7 @@ from leadflow.store.sql_reads import SqlReads
 from leadflow.store.tenancy_sql import SqlTenancy
 
 _IN = "(SELECT value FROM json_each(?))"
-_OPEN = "('active', 'waiting', 'paused')"
 _NOW_SQL = "(julianday('now') - 2440587.5) * 86400.0"
-_SENT = "('sent', 'delivered')"
-_INF = float("inf")
-# ``enroll_all``: no enrollment mark of the contact blocks (a primary-key lookup; the "after"
-# policy adds its window before the closing parenthesis).
-_MARKED = (
-    " AND NOT EXISTS (SELECT 1 FROM enrollment_marks k "
-    "WHERE k.contact_id = c.id AND k.workflow_key = :key"
-)
 _DUE_QUERIES = due_queries(SQLITE)
 _NODE_COUNT_QUERIES = node_count_queries(SQLITE)
 _UPDATE_MESSAGE = update_message_sql("?")
@@ -417,7 +410,7 @@ class SQLiteStore(WritesProducts, SqlReads, SqlPrune, SqlTenancy, Store):
         stats = {
             (r[0], r[1]): RunStats(r[2], r[3], r[4])
             for r in conn.execute(
-                f"SELECT contact_id, workflow_key, count(*), sum(status IN {_OPEN}), "
+                f"SELECT contact_id, workflow_key, count(*), sum(status IN {OPEN}), "
                 f"max(created_at) FROM runs WHERE contact_id IN {_IN} AND workflow_key IN {_IN} "
                 "GROUP BY contact_id, workflow_key",
                 (contact_ids, keys),
@@ -467,16 +460,7 @@ class SQLiteStore(WritesProducts, SqlReads, SqlPrune, SqlTenancy, Store):
         reentry_days: int | None = None,
     ) -> EnrollOutcome:
         check_reentry(reentry, reentry_days)
-        blocking = {
-            "never": "",
-            "always": f" AND r.status IN {_OPEN}",
-            "after": f" AND (r.status IN {_OPEN} OR r.created_at > :since)",
-        }[reentry]
-        marked = {  # pruned runs (enrollment marks) are finished: they never block `always`
-            "never": _MARKED + ")",
-            "always": "",
-            "after": _MARKED + " AND k.last_created_at > :since)",
-        }[reentry]
+        blocking, marked = enroll_all_filters(reentry, ":{}")
         with self._write() as conn:
             total: int = conn.execute("SELECT count(*) FROM contacts").fetchone()[0]
             cur = conn.execute(
@@ -783,17 +767,7 @@ class SQLiteStore(WritesProducts, SqlReads, SqlPrune, SqlTenancy, Store):
         if not updates and not events:
             return []
         with self._write() as conn:
-            held = {
-                r[0]
-                for r in conn.execute(
-                    f"SELECT id FROM messages WHERE id IN {_IN} "
-                    "AND status = 'sending' AND lease_owner = ?",
-                    (dumps([u.message_id for u in updates]), owner),
-                )
-            }
-            refused = [u.message_id for u in updates if u.message_id not in held]
-            events = events_not_about(events, refused)
-            updates = [u for u in updates if u.message_id in held]
+            updates, events, refused = fence_verdicts(conn, SQLITE, owner, updates, events)
             conn.executemany(_UPDATE_MESSAGE, message_update_rows(updates))
             if events:
                 self._append_events(conn, events, now)

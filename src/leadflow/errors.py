@@ -42,6 +42,18 @@ class WorkflowInvalid(InvalidInput):
         super().__init__("workflow is invalid:\n" + "\n".join(f"  - {e}" for e in errors))
 
 
+class Conflict(LeadflowError):
+    """The request conflicts with what is stored (a key already taken, a state that forbids it)."""
+
+
+class RateLimited(LeadflowError):
+    """Too many requests with this key; try again after the time given."""
+
+    def __init__(self, retry_after: float, message: str | None = None) -> None:
+        self.retry_after = retry_after
+        super().__init__(message or f"rate limit exceeded; retry after {retry_after:.0f} s")
+
+
 class SchemaOutOfDate(LeadflowError):
     """The database schema is older than this version of leadflow expects."""
 

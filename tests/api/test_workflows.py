@@ -24,9 +24,10 @@ def definition(key: str, body: str) -> dict[str, object]:
 def published(db_url: str) -> str:
     store = open_store(Settings(db=db_url).db)
     try:
-        store.publish_workflow("welcome", "Welcome", definition("welcome", "v1"), T0)
-        store.publish_workflow("welcome", "Welcome", definition("welcome", "v2"), T0 + 60)
-        store.publish_workflow("nurture", "Nurture", definition("nurture", "hi"), T0 + 120)
+        store.publish_workflow("welcome", "Welcome", definition("welcome", "v1"), T0, "acme")
+        store.publish_workflow("welcome", "Welcome", definition("welcome", "v2"), T0 + 60, "acme")
+        store.publish_workflow("nurture", "Nurture", definition("nurture", "hi"), T0 + 120, "acme")
+        store.publish_workflow("theirs", "Theirs", definition("theirs", "x"), T0, "other")
     finally:
         store.close()
     return db_url
@@ -78,3 +79,10 @@ def test_version_must_be_a_positive_integer(client: ApiClient, version: str) -> 
     body = assert_problem(response, 422)
     errors = body["errors"]
     assert isinstance(errors, list) and [e["field"] for e in errors] == ["query.version"]
+
+
+def test_another_tenants_workflow_is_not_there(client: ApiClient, published: str) -> None:
+    listed = client.get("/api/v1/workflows").json()["items"]
+    assert "theirs" not in [w["key"] for w in listed]
+    assert_problem(client.get("/api/v1/workflows/theirs"), 404)
+    assert_problem(client.get("/api/v1/workflows/theirs", params={"version": 1}), 404)

@@ -148,10 +148,11 @@ def event(etype: str, contact_id: str | None, key: str, *, at: float = T0, **dat
 
 
 def later_tables(dialect: str, version: int) -> tuple[list[str], list[str]]:
-    """The CREATE TABLE statements of the migrations after ``version``, and the DROP TABLE
-    statements that undo them. Today's code reads those tables, so a test that writes data
-    into a database kept at ``version`` creates them for the writes and drops them after:
-    the database is then as ``version`` left it, with data in it."""
+    """The CREATE TABLE and ALTER TABLE ... ADD COLUMN statements of the migrations after
+    ``version``, and the DROP TABLE / DROP COLUMN statements that undo them. Today's code reads
+    those tables and columns, so a test that writes data into a database kept at ``version``
+    creates them for the writes and drops them after: the database is then as ``version`` left
+    it, with data in it."""
     creates: list[str] = []
     drops: list[str] = []
     for migration in sqlfiles.migrations(dialect)[version:]:
@@ -159,4 +160,8 @@ def later_tables(dialect: str, version: int) -> tuple[list[str], list[str]]:
             if statement.startswith("CREATE TABLE "):
                 creates.append(statement)
                 drops.insert(0, f"DROP TABLE {statement.split()[2]}")
+            elif statement.startswith("ALTER TABLE ") and " ADD COLUMN " in statement:
+                words = statement.split()
+                creates.append(statement)
+                drops.insert(0, f"ALTER TABLE {words[2]} DROP COLUMN {words[5]}")
     return creates, drops

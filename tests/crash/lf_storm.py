@@ -326,7 +326,7 @@ class Storm:
         stats = self.stats
         wave = self.pool[stats.contacts : stats.contacts + self.plan.wave]
         if not wave:
-            raise StormError("contact pool exhausted")
+            raise StormError(f"contact pool exhausted: {stats}")
         rt = build_runtime(Settings(db=self.url), clock=VirtualClock(self.plan.start))
         try:
             now = virtual_now(rt.store)

@@ -62,14 +62,14 @@ START = datetime(2026, 1, 5, 15, 0, tzinfo=UTC).timestamp()
 SEED = 20240917
 MIN_KILLS = 20
 INITIAL_RUNS = 300
-POOL = 6000  # synthetic contacts available for the initial batch and the waves
+POOL = 16000  # synthetic contacts available for the initial batch and the waves
 PLAN = StormPlan(
     workflow_key="crash-nurture",
     workers=1,
     min_kills=MIN_KILLS,
     kill_after=(0.05, 0.5),  # seconds of worker life (after "ready") before SIGKILL
-    wave=200,  # contacts added when the live runs run low before MIN_KILLS
-    topup_below=150,
+    wave=400,  # contacts added when the live runs run low before MIN_KILLS
+    topup_below=300,
     max_lives=120,
     deadline_s=150.0,
     start=START,

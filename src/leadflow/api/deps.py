@@ -8,6 +8,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
+from leadflow.access.scope import scope_of
 from leadflow.errors import NotAuthenticated
 from leadflow.runtime import Runtime
 from leadflow.store.contract import Store
@@ -56,3 +57,26 @@ async def get_principal(
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+class Access:
+    """What a route may use: the caller, its scope, and the runtime (store, engine, clock)
+    through the :mod:`leadflow.access` functions that apply the scope."""
+
+    def __init__(self, runtime: Runtime, principal: Principal) -> None:
+        self.runtime = runtime
+        self.principal = principal
+        self.scope = scope_of(runtime.store, principal)
+
+    def now(self) -> float:
+        return self.runtime.clock.now()
+
+
+async def get_access(
+    request: Request, principal: Annotated[Principal, Depends(get_principal)]
+) -> Access:
+    runtime = get_runtime(request)
+    return await run_in_threadpool(Access, runtime, principal)
+
+
+AccessDep = Annotated[Access, Depends(get_access)]

@@ -30,6 +30,15 @@ DbOption = Annotated[
         show_default=True,
     ),
 ]
+TenantOption = Annotated[
+    str,
+    typer.Option(
+        "--tenant",
+        envvar="LEADFLOW_TENANT",
+        help="The tenant (brokerage) the data belongs to.",
+        show_default=True,
+    ),
+]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON with stable field names.")]
 DEFAULT = DEFAULT_DB
 

@@ -11,6 +11,7 @@ from leadflow.cli.common import (
     DEFAULT,
     DbOption,
     JsonOption,
+    TenantOption,
     console,
     err_console,
     fail,
@@ -18,8 +19,9 @@ from leadflow.cli.common import (
     runtime,
 )
 from leadflow.clock import to_iso
-from leadflow.contacts.importer import parse_contacts_csv
-from leadflow.store.records import Contact, NewEvent
+from leadflow.contacts.importer import ImportResult, RejectedRow, parse_contacts_csv
+from leadflow.store.contract import Store
+from leadflow.store.records import DEFAULT_TENANT, Contact, NewEvent
 
 app = typer.Typer(help="Contacts (leads): import and list.", no_args_is_help=True)
 
@@ -28,6 +30,7 @@ app = typer.Typer(help="Contacts (leads): import and list.", no_args_is_help=Tru
 def import_(
     file: Annotated[Path, typer.Argument(help="CSV with RESO Contact column names.")],
     db: DbOption = DEFAULT,
+    tenant: TenantOption = DEFAULT_TENANT,
     skip_invalid: Annotated[
         bool, typer.Option(help="Import the valid rows even when some are rejected.")
     ] = False,
@@ -45,6 +48,7 @@ def import_(
         now = rt.clock.now()
         with file.open(newline="", encoding="utf-8-sig") as fh:
             result = parse_contacts_csv(fh, now=now)
+        keep_in_tenant(rt.store, result, tenant)
         rejected = [{"line": r.line, "reason": r.reason} for r in result.rejected]
         if not json_out:
             for row in result.rejected:
@@ -81,6 +85,24 @@ def import_(
         console.print(
             f"imported {inserted} new, {updated} updated, {len(result.rejected)} rejected"
         )
+
+
+def keep_in_tenant(store: Store, result: ImportResult, tenant: str) -> None:
+    """Put the parsed contacts in ``tenant``; a row whose ContactKey another tenant holds is
+    rejected (an import never moves or overwrites another tenant's lead)."""
+    taken = store.get_contacts([c.id for c in result.contacts])
+    kept: list[Contact] = []
+    for c, line in zip(result.contacts, result.lines, strict=True):
+        other = taken.get(c.id)
+        if other is not None and other.tenant_id != tenant:
+            result.rejected.append(
+                RejectedRow(line, f"ContactKey: {c.id!r} belongs to another tenant")
+            )
+        else:
+            c.tenant_id = tenant
+            kept.append(c)
+    result.contacts = kept
+    result.rejected.sort(key=lambda r: r.line)
 
 
 def contact_json(c: Contact) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from leadflow.cli.common import (
     DEFAULT,
     DbOption,
     JsonOption,
+    TenantOption,
     console,
     err_console,
     print_json,
@@ -28,6 +29,7 @@ from leadflow.definitions.validation import validate as validate_data
 from leadflow.engine.workflows import publish as publish_definition
 from leadflow.errors import LeadflowError
 from leadflow.runtime import Runtime
+from leadflow.store.records import DEFAULT_TENANT
 
 app = typer.Typer(help="Workflows: validate, publish, list, show, schema.", no_args_is_help=True)
 
@@ -111,13 +113,14 @@ def _report(results: list[dict[str, Any]], json_out: bool) -> None:
 def publish(
     file: Annotated[Path, typer.Argument(help="YAML or JSON workflow file.")],
     db: DbOption = DEFAULT,
+    tenant: TenantOption = DEFAULT_TENANT,
     json_out: JsonOption = False,
 ) -> None:
     """Validate and publish a new immutable version; prints key and version."""
     data = load_file(file)
     with runtime(db) as rt:
         version = publish_definition(
-            rt.store, rt.engine.catalog, data, rt.clock.now(), rt.engine.registry
+            rt.store, rt.engine.catalog, data, rt.clock.now(), rt.engine.registry, tenant
         )
     if json_out:
         print_json({"key": version.key, "version": version.version})

@@ -114,6 +114,7 @@ class RejectedRow:
 class ImportResult:
     contacts: list[Contact] = field(default_factory=list)
     rejected: list[RejectedRow] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)  # the line of each contact
 
 
 def parse_contacts_csv(
@@ -191,6 +192,7 @@ def _parse_lines(lines: Iterable[str], region: str, now: float) -> ImportResult:
             built = _build_row(header, cells, line, region, now, first_line_of)
             if isinstance(built, Contact):
                 result.contacts.append(built)
+                result.lines.append(line)
             elif built is not None:
                 result.rejected.append(RejectedRow(line, built))
     except csv.Error as exc:

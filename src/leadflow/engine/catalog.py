@@ -46,11 +46,14 @@ class Catalog:
             self._latest[key] = found
         return found
 
-    def triggered_by(self, event_type: str) -> list[CompiledWorkflow]:
-        """Latest versions with an event trigger for ``event_type``, as of the last refresh."""
+    def triggered_by(self, event_type: str, tenant_id: str | None = None) -> list[CompiledWorkflow]:
+        """Latest versions with an event trigger for ``event_type`` (of ``tenant_id``'s
+        workflows when given: a lead is only ever enrolled by its own tenant's workflows), as
+        of the last refresh."""
         if self._rev == "unloaded":
             self.refresh()
-        return self._by_event.get(event_type, [])
+        found = self._by_event.get(event_type, [])
+        return found if tenant_id is None else [wf for wf in found if wf.tenant_id == tenant_id]
 
     def refresh(self, force: bool = False) -> None:
         rev = self._store.get_meta(CATALOG_REV)

@@ -19,7 +19,7 @@ from leadflow.definitions.models import (
     WaitForEvent,
     WorkflowDefinition,
 )
-from leadflow.store.records import WorkflowVersion
+from leadflow.store.records import DEFAULT_TENANT, WorkflowVersion
 
 Predicate = Callable[[Mapping[str, Any]], bool]
 
@@ -44,6 +44,7 @@ class CompiledWorkflow:
     trigger_filters: dict[int, Predicate] = field(default_factory=dict)
     goals: list[CompiledGoal] = field(default_factory=list)
     needs_steps: bool = False
+    tenant_id: str = DEFAULT_TENANT  # whose contacts it may enroll
 
     @property
     def start(self) -> str:
@@ -59,7 +60,9 @@ class CompiledWorkflow:
 
 def compile_workflow(version: WorkflowVersion) -> CompiledWorkflow:
     definition = WorkflowDefinition.model_validate(version.definition)
-    return compile_definition(definition, version.version)
+    wf = compile_definition(definition, version.version)
+    wf.tenant_id = version.tenant_id
+    return wf
 
 
 def compile_definition(definition: WorkflowDefinition, version: int) -> CompiledWorkflow:

@@ -113,7 +113,7 @@ class EventProcessor:
             return
         self._verdict(event, contact, view, now, batch)
         scope = {"contact": contact.as_dict(), "event": view, "context": {}, "steps": {}}
-        for wf in self.engine.catalog.triggered_by(event.type):
+        for wf in self.engine.catalog.triggered_by(event.type, contact.tenant_id):
             self._trigger(wf, event, view, scope, contact, batch)
         for run in batch.open_runs(contact.id):
             self._run(run, contact, event, view, now, batch)

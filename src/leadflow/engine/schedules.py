@@ -15,7 +15,7 @@ from leadflow.definitions.models import WorkflowDefinition
 from leadflow.engine.advance import Engine
 from leadflow.engine.localtime import zone
 from leadflow.store.contract import Store
-from leadflow.store.records import EnrollRequest, Schedule
+from leadflow.store.records import ContactFilter, EnrollRequest, Schedule, Scope
 
 PAGE = 5000
 
@@ -64,12 +64,12 @@ class Scheduler:
         wf = self.engine.catalog.get(schedule.workflow_key, schedule.version)
         predicate = wf.trigger_filters.get(schedule.trigger_index)
         reentry = wf.definition.settings.reentry
-        offset = 0
+        page = ContactFilter(scope=Scope(wf.tenant_id), limit=PAGE)
         while True:
-            contacts = self.store.list_contacts(limit=PAGE, offset=offset)
+            contacts = self.store.find_contacts(page)
             if not contacts:
                 return
-            offset += len(contacts)
+            page.after_id = contacts[-1].id
             requests = [
                 EnrollRequest(
                     wf.key,

@@ -12,14 +12,20 @@ from leadflow.engine.handlers import Registry
 from leadflow.engine.schedules import schedules_for
 from leadflow.errors import InvalidInput, WorkflowInvalid
 from leadflow.store.contract import Store
-from leadflow.store.records import EnrollOutcome, EnrollRequest, WorkflowVersion
+from leadflow.store.records import DEFAULT_TENANT, EnrollOutcome, EnrollRequest, WorkflowVersion
 
 
 def publish(
-    store: Store, catalog: Catalog, data: Any, now: float, registry: Registry | None = None
+    store: Store,
+    catalog: Catalog,
+    data: Any,
+    now: float,
+    registry: Registry | None = None,
+    tenant_id: str = DEFAULT_TENANT,
 ) -> WorkflowVersion:
-    """Validate and publish a definition as a new immutable version (none if unchanged). With a
-    ``registry``, every ``action`` node must name a registered custom action."""
+    """Validate and publish a definition as a new immutable version (none if unchanged) owned by
+    ``tenant_id``. With a ``registry``, every ``action`` node must name a registered custom
+    action. Conflict when another tenant owns the key."""
     report = validate(data)
     if not report.ok or report.definition is None:
         raise WorkflowInvalid(report.errors)
@@ -34,7 +40,7 @@ def publish(
         if missing:
             raise WorkflowInvalid(missing)
     body = definition.model_dump(mode="json", by_alias=True)
-    version = store.publish_workflow(definition.key, definition.name, body, now)
+    version = store.publish_workflow(definition.key, definition.name, body, now, tenant_id)
     store.set_schedules(definition.key, schedules_for(definition, version.version, now))
     catalog.bump()
     return version
@@ -50,13 +56,19 @@ def enroll(
     everyone: bool = False,
     context: dict[str, Any] | None = None,
 ) -> EnrollOutcome:
-    """Enroll contacts in the latest version of ``key`` (manual trigger), honouring re-entry."""
+    """Enroll contacts in the latest version of ``key`` (manual trigger), honouring re-entry.
+    Only contacts of the workflow's tenant are enrolled (others count as skipped)."""
     wf = catalog.latest(key)
     reentry = wf.definition.settings.reentry
     if everyone:
-        return store.enroll_all(wf.key, wf.version, wf.start, now, reentry.policy, reentry.days)
+        return store.enroll_all(
+            wf.key, wf.version, wf.start, now, reentry.policy, reentry.days, wf.tenant_id
+        )
     if not contact_ids:
         raise InvalidInput("enroll: give --all or at least one --contact ID")
+    found = store.get_contacts(contact_ids)
+    foreign = {cid for cid, c in found.items() if c.tenant_id != wf.tenant_id}
+    contact_ids = [cid for cid in contact_ids if cid not in foreign]
     trigger = context or {"trigger": {"type": "manual", "data": {}}}
     requests = [
         EnrollRequest(
@@ -64,4 +76,6 @@ def enroll(
         )
         for cid in contact_ids
     ]
-    return store.enroll(requests, now)
+    out = store.enroll(requests, now) if requests else EnrollOutcome()
+    out.skipped += len(foreign)
+    return out

@@ -19,6 +19,7 @@ from leadflow.store.records import (
     Run,
     SandboxDelivery,
     Step,
+    WorkflowVersion,
 )
 
 
@@ -101,7 +102,7 @@ def loads_opt(text: str | None) -> Any:
 # ---------------------------------------------------------------------------- contacts
 CONTACT_COLS = (
     "id, first_name, last_name, email, phone, time_zone, state, owner, stage, tags, fields, "
-    "consent, created_at, updated_at"
+    "consent, created_at, updated_at, tenant_id"
 )
 
 
@@ -121,6 +122,7 @@ def contact_from_row(r: Sequence[Any]) -> Contact:
         loads_dict(r[11]),
         r[12],
         r[13],
+        r[14],
     )
 
 
@@ -140,7 +142,16 @@ def contact_to_row(c: Contact, created_at: float, updated_at: float) -> tuple[An
         dumps(c.consent),
         created_at,
         updated_at,
+        c.tenant_id,
     )
+
+
+# ---------------------------------------------------------------------------- workflows
+WORKFLOW_COLS = "key, version, name, definition, published_at, tenant_id"
+
+
+def workflow_from_row(r: Sequence[Any]) -> WorkflowVersion:
+    return WorkflowVersion(r[0], r[1], r[2], loads(r[3]), r[4], r[5])
 
 
 # ---------------------------------------------------------------------------- runs

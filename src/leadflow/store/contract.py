@@ -28,11 +28,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from leadflow.store.records import (
+    DEFAULT_TENANT,
     Advance,
     ClaimedMessage,
     ClaimedRun,
     CommitResult,
     Contact,
+    ContactFilter,
     ContactPatch,
     EnrollOutcome,
     EnrollRequest,
@@ -49,6 +51,7 @@ from leadflow.store.records import (
     RunHistory,
     SandboxDelivery,
     Schedule,
+    Scope,
     Step,
     WorkflowVersion,
 )
@@ -157,6 +160,11 @@ class Store(abc.ABC):
         """Contacts ordered by id."""
 
     @abc.abstractmethod
+    def find_contacts(self, flt: ContactFilter) -> list[Contact]:
+        """Contacts passing the filter, by id, at most ``flt.limit`` after ``flt.after_id``;
+        with a scope, only that tenant's (and owners') contacts are read."""
+
+    @abc.abstractmethod
     def count_contacts(self) -> int: ...
 
     @abc.abstractmethod
@@ -220,18 +228,25 @@ class Store(abc.ABC):
     # ------------------------------------------------------------------ workflows
     @abc.abstractmethod
     def publish_workflow(
-        self, key: str, name: str, definition: dict[str, Any], now: float
+        self,
+        key: str,
+        name: str,
+        definition: dict[str, Any],
+        now: float,
+        tenant_id: str = DEFAULT_TENANT,
     ) -> WorkflowVersion:
-        """Store a new immutable version (1, 2, ...). If the latest version's definition is equal
-        to ``definition`` no new version is made and the latest is returned."""
+        """Store a new immutable version (1, 2, ...) owned by ``tenant_id``. If the latest
+        version's definition is equal to ``definition`` no new version is made and the latest
+        is returned. Keys are unique across tenants: :class:`~leadflow.errors.Conflict` (nothing
+        written) when ``key`` belongs to another tenant."""
 
     @abc.abstractmethod
     def get_workflow(self, key: str, version: int | None = None) -> WorkflowVersion | None:
         """A version, or the latest when ``version`` is None."""
 
     @abc.abstractmethod
-    def list_workflows(self) -> list[WorkflowVersion]:
-        """The latest version of every workflow, by key."""
+    def list_workflows(self, tenant_id: str | None = None) -> list[WorkflowVersion]:
+        """The latest version of every workflow (of one tenant when given), by key."""
 
     # ------------------------------------------------------------------ schedules (cron triggers)
     @abc.abstractmethod
@@ -267,8 +282,10 @@ class Store(abc.ABC):
         now: float,
         reentry: str = "never",
         reentry_days: int | None = None,
+        tenant_id: str | None = None,
     ) -> EnrollOutcome:
-        """Enroll every contact (same rules as :meth:`enroll`), in bulk; run_ids may be empty
+        """Enroll every contact (of ``tenant_id`` when given; skipped counts only those),
+        with the same rules as :meth:`enroll`, in bulk; run_ids may be empty
         (the backends shipped leave it empty: a million ids is not worth returning)."""
 
     @abc.abstractmethod
@@ -314,7 +331,8 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def list_runs(self, flt: RunFilter) -> list[Run]:
-        """Runs matching the filter, by id."""
+        """Runs matching the filter, by id (ids above ``after_id``; with a scope, only runs
+        whose contact is in it)."""
 
     @abc.abstractmethod
     def count_runs(self, workflow_key: str | None = None) -> dict[str, int]:
@@ -329,8 +347,9 @@ class Store(abc.ABC):
         """Steps with id > since_id in id order (used by reports and benchmarks)."""
 
     @abc.abstractmethod
-    def node_counts(self, workflow_key: str) -> list[NodeCount]:
-        """Per (version, node) of a workflow: entered = runs with a step at that node (distinct
+    def node_counts(self, workflow_key: str, scope: Scope | None = None) -> list[NodeCount]:
+        """Per (version, node) of a workflow (only runs whose contact is in ``scope`` when
+        given): entered = runs with a step at that node (distinct
         runs), sent/delivered/replied = distinct runs whose message from that node reached that
         state (sent counts sent or delivered; replied counts replied_at set), exited = runs that
         ended (exited/completed/failed/cancelled) at that node, current = live/paused runs at
@@ -380,8 +399,17 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def list_events(
-        self, contact_id: str | None = None, limit: int = 1000, offset: int = 0
-    ) -> list[Event]: ...
+        self,
+        contact_id: str | None = None,
+        limit: int = 1000,
+        offset: int = 0,
+        *,
+        scope: Scope | None = None,
+        after_id: int = 0,
+        type: str | None = None,
+    ) -> list[Event]:
+        """Events by id (ids above ``after_id``, of one type when given; with a scope, only
+        events whose contact is in it -- events without a contact are in no scope)."""
 
     @abc.abstractmethod
     def pending_events_count(self) -> int: ...
@@ -464,7 +492,8 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def list_messages(self, flt: MessageFilter) -> list[Message]:
-        """Messages by id, with ``duplicates`` filled from the sandbox ledger."""
+        """Messages by id (above ``after_id``; with a scope, only messages whose contact is in
+        it), with ``duplicates`` filled from the sandbox ledger."""
 
     @abc.abstractmethod
     def messages_of_run(self, run_id: int) -> list[Message]: ...

@@ -26,15 +26,16 @@ from leadflow.store.codec import (
     contact_to_row,
     dumps,
     event_from_row,
-    loads,
     message_from_row,
     run_from_row,
     sandbox_from_row,
     step_from_row,
+    workflow_from_row,
 )
 from leadflow.store.contract import Store, makes_work
 from leadflow.store.prune_memory import MemoryPrune
 from leadflow.store.records import (
+    DEFAULT_TENANT,
     DELIVERED,
     DUE_MESSAGE_STATUSES,
     ENDED_STATUSES,
@@ -47,6 +48,7 @@ from leadflow.store.records import (
     ClaimedRun,
     CommitResult,
     Contact,
+    ContactFilter,
     ContactPatch,
     EnrollOutcome,
     EnrollRequest,
@@ -62,6 +64,7 @@ from leadflow.store.records import (
     RunFilter,
     SandboxDelivery,
     Schedule,
+    Scope,
     Step,
     WorkflowVersion,
 )
@@ -73,10 +76,12 @@ from leadflow.store.rules import (
     check_message_status,
     check_reentry,
     events_not_about,
+    matches_contact,
     merge_status,
     meta_number,
     plan_enrollments,
     plan_event_advances,
+    publishable,
     summarize_leases,
 )
 from leadflow.store.tenancy_memory import MemoryTenancy
@@ -135,7 +140,7 @@ class MemoryStore(MemoryPrune, MemoryTenancy, Store):
         self._schema = 0
         self._meta: dict[str, str] = {}
         self._contacts: dict[str, tuple[Any, ...]] = {}
-        self._workflows: dict[str, list[tuple[str, int, str, str, float]]] = {}
+        self._workflows: dict[str, list[tuple[str, int, str, str, float, str]]] = {}
         self._schedules: dict[tuple[str, int], tuple[str, int, int, str, str, float]] = {}
         self._runs: dict[int, list[Any]] = {}
         self._last_run_id = 0
@@ -211,7 +216,7 @@ class MemoryStore(MemoryPrune, MemoryTenancy, Store):
                     inserted += 1
                 else:
                     updated += 1
-                    row = (*row[:12], old[12], row[13])
+                    row = (*row[:12], old[12], row[13], old[14])  # tenant never moves
                 self._contacts[row[0]] = row
             return inserted, updated
 
@@ -233,6 +238,26 @@ class MemoryStore(MemoryPrune, MemoryTenancy, Store):
         with self._lock:
             ids = sorted(self._contacts)[offset : offset + limit]
             return [contact_from_row(self._contacts[i]) for i in ids]
+
+    def _in_scope(self, contact_id: str | None, scope: Scope | None) -> bool:
+        """Whether the contact (a row id) is in ``scope`` (everything is when scope is None)."""
+        if scope is None:
+            return True
+        row = None if contact_id is None else self._contacts.get(contact_id)
+        return row is not None and scope.allows(contact_from_row(row))
+
+    def find_contacts(self, flt: ContactFilter) -> list[Contact]:
+        with self._lock:
+            out: list[Contact] = []
+            for cid in sorted(self._contacts):
+                if flt.after_id is not None and cid <= flt.after_id:
+                    continue
+                c = contact_from_row(self._contacts[cid])
+                if matches_contact(c, flt):
+                    out.append(c)
+                    if len(out) >= flt.limit:
+                        break
+            return out
 
     def count_contacts(self) -> int:
         with self._lock:
@@ -267,18 +292,23 @@ class MemoryStore(MemoryPrune, MemoryTenancy, Store):
 
     # ------------------------------------------------------------------ workflows
     def publish_workflow(
-        self, key: str, name: str, definition: dict[str, Any], now: float
+        self,
+        key: str,
+        name: str,
+        definition: dict[str, Any],
+        now: float,
+        tenant_id: str = DEFAULT_TENANT,
     ) -> WorkflowVersion:
         text = dumps(definition)
         with self._lock:
-            versions = self._workflows.setdefault(key, [])
-            if versions:
-                last = versions[-1]
-                if last[3] == text or loads(last[3]) == loads(text):
-                    return WorkflowVersion(last[0], last[1], last[2], loads(last[3]), last[4])
-            row = (key, len(versions) + 1, name, text, now)
-            versions.append(row)
-            return WorkflowVersion(row[0], row[1], row[2], loads(row[3]), row[4])
+            versions = self._workflows.get(key, [])
+            found = workflow_from_row(versions[-1]) if versions else None
+            latest = publishable(found, key, tenant_id, definition)
+            if latest is not None:
+                return latest
+            row = (key, len(versions) + 1, name, text, now, tenant_id)
+            self._workflows.setdefault(key, []).append(row)
+            return workflow_from_row(row)
 
     def get_workflow(self, key: str, version: int | None = None) -> WorkflowVersion | None:
         with self._lock:
@@ -291,12 +321,14 @@ class MemoryStore(MemoryPrune, MemoryTenancy, Store):
                 row = versions[version - 1]
             else:
                 return None
-            return WorkflowVersion(row[0], row[1], row[2], loads(row[3]), row[4])
+            return workflow_from_row(row)
 
-    def list_workflows(self) -> list[WorkflowVersion]:
+    def list_workflows(self, tenant_id: str | None = None) -> list[WorkflowVersion]:
         with self._lock:
             rows = [self._workflows[k][-1] for k in sorted(self._workflows)]
-            return [WorkflowVersion(r[0], r[1], r[2], loads(r[3]), r[4]) for r in rows]
+            if tenant_id is not None:
+                rows = [r for r in rows if r[5] == tenant_id]
+            return [workflow_from_row(r) for r in rows]
 
     # ------------------------------------------------------------------ schedules
     def set_schedules(self, key: str, schedules: Sequence[Schedule]) -> None:
@@ -424,12 +456,14 @@ class MemoryStore(MemoryPrune, MemoryTenancy, Store):
         now: float,
         reentry: str = "never",
         reentry_days: int | None = None,
+        tenant_id: str | None = None,
     ) -> EnrollOutcome:
         check_reentry(reentry, reentry_days)
         with self._lock:
             requests = [
                 EnrollRequest(workflow_key, version, cid, start_node, {}, reentry, reentry_days)
                 for cid in sorted(self._contacts)
+                if tenant_id is None or self._contacts[cid][14] == tenant_id
             ]
             out = self._insert_runs(requests, ["{}"] * len(requests), now)
             out.run_ids = []
@@ -661,6 +695,8 @@ class MemoryStore(MemoryPrune, MemoryTenancy, Store):
                 for r in source
                 if (flt.workflow_key is None or r[R_KEY] == flt.workflow_key)
                 and (flt.status is None or r[R_STATUS] == flt.status)
+                and r[R_ID] > flt.after_id
+                and self._in_scope(r[R_CONTACT], flt.scope)
             ]
             return [run_from_row(r) for r in rows[flt.offset : flt.offset + flt.limit]]
 
@@ -689,7 +725,7 @@ class MemoryStore(MemoryPrune, MemoryTenancy, Store):
                 out += [step_from_row(r) for r in self._steps[start:end] if r]
             return out
 
-    def node_counts(self, workflow_key: str) -> list[NodeCount]:
+    def node_counts(self, workflow_key: str, scope: Scope | None = None) -> list[NodeCount]:
         with self._lock:
             entered: dict[tuple[int, str], set[int]] = {}
             sent: dict[tuple[int, str], set[int]] = {}
@@ -698,6 +734,8 @@ class MemoryStore(MemoryPrune, MemoryTenancy, Store):
             exited: dict[tuple[int, str], int] = {}
             current: dict[tuple[int, str], int] = {}
             for run in (self._runs[i] for i in self._runs_by_key.get(workflow_key, ())):
+                if not self._in_scope(run[R_CONTACT], scope):
+                    continue
                 rid, version = run[R_ID], run[R_VERSION]
                 for sid in self._steps_by_run.get(rid, ()):
                     entered.setdefault((version, self._steps[sid - 1][1]), set()).add(rid)
@@ -829,11 +867,23 @@ class MemoryStore(MemoryPrune, MemoryTenancy, Store):
         )
 
     def list_events(
-        self, contact_id: str | None = None, limit: int = 1000, offset: int = 0
+        self,
+        contact_id: str | None = None,
+        limit: int = 1000,
+        offset: int = 0,
+        *,
+        scope: Scope | None = None,
+        after_id: int = 0,
+        type: str | None = None,
     ) -> list[Event]:
         with self._lock:
             rows = [
-                r for r in self._events.values() if contact_id is None or r[E_CONTACT] == contact_id
+                r
+                for r in self._events.values()
+                if (contact_id is None or r[E_CONTACT] == contact_id)
+                and (type is None or r[E_TYPE] == type)
+                and r[E_ID] > after_id
+                and self._in_scope(r[E_CONTACT], scope)
             ]
             return [event_from_row(r) for r in rows[offset : offset + limit]]
 
@@ -1186,6 +1236,8 @@ class MemoryStore(MemoryPrune, MemoryTenancy, Store):
                 and (flt.contact_id is None or r[M_CONTACT] == flt.contact_id)
                 and (flt.status is None or r[M_STATUS] == flt.status)
                 and (flt.channel is None or r[M_CHANNEL] == flt.channel)
+                and r[M_ID] > flt.after_id
+                and self._in_scope(r[M_CONTACT], flt.scope)
             ]
             return [self._message_out(r) for r in rows[flt.offset : flt.offset + flt.limit]]
 

@@ -18,10 +18,12 @@ from leadflow.store.codec import (
     MESSAGE_COLS,
     MESSAGE_FROM,
     SANDBOX_COLS,
+    WORKFLOW_COLS,
     contact_to_row,
     dumps,
     loads,
     sandbox_from_row,
+    workflow_from_row,
 )
 from leadflow.store.contract import Store
 from leadflow.store.postgres_base import IDS, TEXTS, Conn, redact_url
@@ -29,6 +31,7 @@ from leadflow.store.postgres_leases import MESSAGE_CLAIM_LOCK, PgLeases
 from leadflow.store.postgres_runs import PgRuns
 from leadflow.store.prune_sql import PgPrune
 from leadflow.store.records import (
+    DEFAULT_TENANT,
     DUE_MESSAGE_STATUSES,
     ClaimedMessage,
     Contact,
@@ -38,7 +41,7 @@ from leadflow.store.records import (
     Schedule,
     WorkflowVersion,
 )
-from leadflow.store.rules import check_message_status
+from leadflow.store.rules import check_message_status, publishable
 from leadflow.store.sql_common import (
     POSTGRES,
     QUEUED,
@@ -57,7 +60,6 @@ _NOW_SQL = "extract(epoch FROM clock_timestamp())::double precision"
 _DUE_QUERIES = due_queries(POSTGRES)
 _UPDATE_MESSAGE = POSTGRES.sql(update_message_sql("%s::text"))
 _MIGRATION_LOCK = "leadflow.migrations"
-_WORKFLOW_COLS = "key, version, name, definition, published_at"
 
 
 class PostgresStore(PgRuns, PgLeases, PgPrune, SqlReads, SqlTenancy, Store):
@@ -106,7 +108,7 @@ class PostgresStore(PgRuns, PgLeases, PgPrune, SqlReads, SqlTenancy, Store):
         with self._write() as conn, conn.cursor() as cur:
             cur.executemany(
                 f"INSERT INTO contacts ({CONTACT_COLS}) VALUES ("
-                + ", ".join(["%s"] * 14)
+                + ", ".join(["%s"] * 15)
                 + ") ON CONFLICT (id) DO UPDATE SET first_name = excluded.first_name, "
                 "last_name = excluded.last_name, email = excluded.email, phone = excluded.phone, "
                 "time_zone = excluded.time_zone, state = excluded.state, owner = excluded.owner, "
@@ -132,33 +134,42 @@ class PostgresStore(PgRuns, PgLeases, PgPrune, SqlReads, SqlTenancy, Store):
 
     # ------------------------------------------------------------------ workflows
     def publish_workflow(
-        self, key: str, name: str, definition: dict[str, Any], now: float
+        self,
+        key: str,
+        name: str,
+        definition: dict[str, Any],
+        now: float,
+        tenant_id: str = DEFAULT_TENANT,
     ) -> WorkflowVersion:
         text = dumps(definition)
         with self._write() as conn:
             self._lock_keys(conn, "workflow", [key])
             row = conn.execute(
-                f"SELECT {_WORKFLOW_COLS} FROM workflows WHERE key = %s "
+                f"SELECT {WORKFLOW_COLS} FROM workflows WHERE key = %s "
                 "ORDER BY version DESC LIMIT 1",
                 (key,),
             ).fetchone()
-            if row is not None and (row[3] == text or loads(row[3]) == loads(text)):
-                return WorkflowVersion(key, row[1], row[2], loads(row[3]), row[4])
-            version = 1 if row is None else row[1] + 1
+            found = None if row is None else workflow_from_row(row)
+            latest = publishable(found, key, tenant_id, definition)
+            if latest is not None:
+                return latest
+            version = 1 if found is None else found.version + 1
             conn.execute(
-                "INSERT INTO workflows (key, version, name, definition, published_at) "
-                "VALUES (%s, %s, %s, %s, %s)",
-                (key, version, name, text, now),
+                "INSERT INTO workflows (key, version, name, definition, published_at, tenant_id) "
+                "VALUES (%s, %s, %s, %s, %s, %s)",
+                (key, version, name, text, now, tenant_id),
             )
-        return WorkflowVersion(key, version, name, loads(text), now)
+        return WorkflowVersion(key, version, name, loads(text), now, tenant_id)
 
-    def list_workflows(self) -> list[WorkflowVersion]:
+    def list_workflows(self, tenant_id: str | None = None) -> list[WorkflowVersion]:
+        cond, params = ("", ()) if tenant_id is None else ("WHERE tenant_id = %s ", (tenant_id,))
         with self._read() as conn:
             rows = conn.execute(
-                f"SELECT DISTINCT ON (key) {_WORKFLOW_COLS} FROM workflows "
-                "ORDER BY key, version DESC"
+                f"SELECT DISTINCT ON (key) {WORKFLOW_COLS} FROM workflows "
+                f"{cond}ORDER BY key, version DESC",
+                params,
             ).fetchall()
-        return [WorkflowVersion(r[0], r[1], r[2], loads(r[3]), r[4]) for r in rows]
+        return [workflow_from_row(r) for r in rows]
 
     # ------------------------------------------------------------------ schedules
     def set_schedules(self, key: str, schedules: Sequence[Schedule]) -> None:

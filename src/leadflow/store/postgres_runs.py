@@ -44,13 +44,11 @@ from leadflow.store.sql_common import (
     UPDATE_RUN,
     claimed_runs,
     enroll_all_filters,
-    node_count_queries,
     plan_commit,
     runs_by_contact,
 )
 
 _UPDATE_RUN = POSTGRES.sql(UPDATE_RUN)
-_NODE_COUNT_QUERIES = node_count_queries(POSTGRES)
 
 
 class PgRuns(PgBase):
@@ -74,18 +72,24 @@ class PgRuns(PgBase):
         now: float,
         reentry: str = "never",
         reentry_days: int | None = None,
+        tenant_id: str | None = None,
     ) -> EnrollOutcome:
         check_reentry(reentry, reentry_days)
         blocking, marked = enroll_all_filters(reentry, "%({})s")
+        tenant = "" if tenant_id is None else " WHERE c.tenant_id = %(tenant)s"
+        and_tenant = tenant.replace(" WHERE", " AND")
         with self._write() as conn:
             self._lock_keys(conn, "enroll", [workflow_key])
-            total: int = conn.execute("SELECT count(*) FROM contacts").fetchone()[0]  # type: ignore[index]
+            total: int = conn.execute(
+                "SELECT count(*) FROM contacts c" + tenant, {"tenant": tenant_id}
+            ).fetchone()[0]  # type: ignore[index]
             cur = conn.execute(
                 "INSERT INTO runs (workflow_key, version, contact_id, node, status, wake_at, "
                 "context, step_seq, attempt, seq, created_at, updated_at) "
                 "SELECT %(key)s, %(version)s, c.id, %(node)s, 'active', %(now)s, '{}', 0, 0, 0, "
                 "%(now)s, %(now)s FROM contacts c WHERE NOT EXISTS (SELECT 1 FROM runs r "
-                f"WHERE r.contact_id = c.id AND r.workflow_key = %(key)s{blocking}){marked} "
+                f"WHERE r.contact_id = c.id AND r.workflow_key = %(key)s{blocking}){marked}"
+                f"{and_tenant} "
                 "ORDER BY c.id",
                 {
                     "key": workflow_key,
@@ -93,6 +97,7 @@ class PgRuns(PgBase):
                     "node": start_node,
                     "now": now,
                     "since": reentry_window_start(reentry_days, now),
+                    "tenant": tenant_id,
                 },
             )
             created = cur.rowcount

@@ -36,6 +36,9 @@ DUE_MESSAGE_STATUSES = frozenset({PENDING, DEFERRED})
 
 CHANNELS = ("sms", "email", "voice", "webhook")
 
+# The tenant of data entered without one (CLI imports, single-brokerage installs).
+DEFAULT_TENANT = "default"
+
 
 # Contact attributes stored in their own columns; any other key of a patch goes to ``fields``.
 CONTACT_SCALARS = (
@@ -55,7 +58,9 @@ class Contact:
     """A lead. Template and condition paths use these snake_case names (``contact.first_name``);
     CSV import maps RESO Contact columns onto them (ContactKey -> id, FirstName -> first_name...).
     ``fields`` holds every other column / custom field; ``consent`` maps channel -> state
-    ("opted_in", "opted_out", "unknown")."""
+    ("opted_in", "opted_out", "unknown"). ``tenant_id`` is the brokerage the lead belongs to
+    (``"default"`` for data entered without one); ``owner`` is the agent's RESO MemberKey, which
+    decides who sees the lead through the API (see :class:`Scope`)."""
 
     id: str
     first_name: str | None = None
@@ -71,6 +76,7 @@ class Contact:
     consent: dict[str, str] = field(default_factory=dict)
     created_at: float = 0.0
     updated_at: float = 0.0
+    tenant_id: str = DEFAULT_TENANT
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -88,6 +94,7 @@ class Contact:
             "consent": dict(self.consent),
             "created_at": self.created_at,
             "updated_at": self.updated_at,
+            "tenant_id": self.tenant_id,
         }
 
 
@@ -110,6 +117,7 @@ class WorkflowVersion:
     name: str
     definition: dict[str, Any]  # the definition as JSON (model_dump(mode="json", by_alias=True))
     published_at: float
+    tenant_id: str = DEFAULT_TENANT  # the owner; keys are unique across tenants
 
 
 @dataclass(slots=True)
@@ -327,6 +335,40 @@ class Schedule:
     next_fire_at: float
 
 
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """What one API caller may see: the contacts of ``tenant_id`` -- all of them when ``owners``
+    is None (an admin), else only those whose ``owner`` is one of ``owners`` (an agent: its own
+    member key; a manager: its team's). Runs, messages and events are visible exactly when their
+    contact is. Applied by the store in its queries, so nothing outside the scope is read."""
+
+    tenant_id: str
+    owners: frozenset[str] | None = None
+
+    def allows(self, contact: Contact | None) -> bool:
+        if contact is None or contact.tenant_id != self.tenant_id:
+            return False
+        return self.owners is None or (contact.owner is not None and contact.owner in self.owners)
+
+
+@dataclass(slots=True)
+class ContactFilter:
+    """Contacts in ``scope`` (all tenants when None), optionally narrowed; ordered by id, keyset
+    paged with ``after_id``. ``q`` matches a case-insensitive substring of the name, e-mail or
+    phone; ``tag`` one tag; ``updated_since`` contacts changed at or after that time."""
+
+    scope: Scope | None = None
+    q: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    owner: str | None = None
+    stage: str | None = None
+    tag: str | None = None
+    updated_since: float | None = None
+    after_id: str | None = None
+    limit: int = 100
+
+
 @dataclass(slots=True)
 class RunFilter:
     workflow_key: str | None = None
@@ -334,6 +376,8 @@ class RunFilter:
     status: str | None = None
     limit: int = 1000
     offset: int = 0
+    scope: Scope | None = None  # only runs whose contact is in scope
+    after_id: int = 0  # keyset paging: only ids greater than this
 
 
 @dataclass(slots=True)
@@ -344,6 +388,8 @@ class MessageFilter:
     channel: str | None = None
     limit: int = 1000
     offset: int = 0
+    scope: Scope | None = None  # only messages whose contact is in scope
+    after_id: int = 0  # keyset paging: only ids greater than this
 
 
 @dataclass(slots=True)

@@ -6,7 +6,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from leadflow.errors import InvalidInput, StoreError
+from leadflow.errors import Conflict, InvalidInput, StoreError
+from leadflow.store.codec import dumps, loads
 from leadflow.store.records import (
     ACTIVE,
     CONTACT_SCALARS,
@@ -22,10 +23,12 @@ from leadflow.store.records import (
     WAITING,
     Advance,
     Contact,
+    ContactFilter,
     ContactPatch,
     EnrollRequest,
     HeldLease,
     NewEvent,
+    WorkflowVersion,
 )
 
 DAY_S = 86400.0
@@ -286,3 +289,41 @@ def summarize_leases(found: Sequence[tuple[str, str, float]]) -> list[HeldLease]
         HeldLease(owner, queue, len(times), min(times), max(times))
         for (owner, queue), times in sorted(groups.items())
     ]
+
+
+def publishable(
+    latest: WorkflowVersion | None, key: str, tenant_id: str, definition: dict[str, Any]
+) -> WorkflowVersion | None:
+    """Publishing ``definition`` under ``key`` for ``tenant_id``: the latest version to return
+    as is when it already holds this definition (no new version), else None (publish a new one).
+    Conflict when the key belongs to another tenant (keys are unique across tenants)."""
+    if latest is None:
+        return None
+    if latest.tenant_id != tenant_id:
+        raise Conflict(f"workflow key {key!r} is taken; choose another key")
+    return latest if latest.definition == loads(dumps(definition)) else None
+
+
+def matches_contact(c: Contact, flt: ContactFilter) -> bool:
+    """Whether ``c`` passes ``flt`` (all but paging): the memory backend's reading of the
+    filter, which the SQL backends express in their WHERE clause."""
+    if flt.scope is not None and not flt.scope.allows(c):
+        return False
+    if flt.owner is not None and c.owner != flt.owner:
+        return False
+    if flt.stage is not None and c.stage != flt.stage:
+        return False
+    if flt.phone is not None and c.phone != flt.phone:
+        return False
+    if flt.email is not None and (c.email or "").lower() != flt.email.lower():
+        return False
+    if flt.tag is not None and flt.tag not in c.tags:
+        return False
+    if flt.updated_since is not None and c.updated_at < flt.updated_since:
+        return False
+    if flt.q:
+        q = flt.q.lower()
+        name = f"{c.first_name or ''} {c.last_name or ''}".lower()
+        if q not in name and q not in (c.email or "").lower() and q not in (c.phone or ""):
+            return False
+    return True

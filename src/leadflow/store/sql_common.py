@@ -10,7 +10,7 @@ from functools import cache
 from typing import Any, Protocol
 
 from leadflow.errors import StoreError
-from leadflow.store.codec import dumps, message_from_row, run_from_row
+from leadflow.store.codec import CONTACT_COLS, dumps, message_from_row, run_from_row
 from leadflow.store.records import (
     ENDED_STATUSES,
     RUN_STATUSES,
@@ -19,6 +19,7 @@ from leadflow.store.records import (
     ClaimedRun,
     CommitResult,
     Contact,
+    ContactFilter,
     ContactPatch,
     EnrollRequest,
     HeldLease,
@@ -28,6 +29,7 @@ from leadflow.store.records import (
     NewEvent,
     NodeCount,
     Run,
+    Scope,
     Step,
 )
 from leadflow.store.rules import (
@@ -101,6 +103,81 @@ def where(dialect: Dialect, *conditions: tuple[str, Any]) -> tuple[str, tuple[An
         return "", ()
     p = dialect.placeholder
     return " WHERE " + " AND ".join(f"{c} = {p}" for c, _ in used), tuple(v for _, v in used)
+
+
+class Where:
+    """WHERE conditions built up one at a time, each with its parameters (``?`` placeholders,
+    or the dialect's when built with :meth:`Dialect.placeholder` text)."""
+
+    def __init__(self, dialect: Dialect) -> None:
+        self.dialect = dialect
+        self.conditions: list[str] = []
+        self.params: list[Any] = []
+
+    def eq(self, column: str, value: Any) -> Where:
+        if value is not None:
+            self.add(f"{column} = ?", value)
+        return self
+
+    def add(self, condition: str, *params: Any) -> Where:
+        self.conditions.append(self.dialect.sql(condition))
+        self.params.extend(params)
+        return self
+
+    def contacts_in(self, scope: Scope | None, prefix: str = "") -> Where:
+        """The contacts table's own rows in ``scope`` (columns ``{prefix}tenant_id``...)."""
+        if scope is not None:
+            self.add(f"{prefix}tenant_id = ?", scope.tenant_id)
+            if scope.owners is not None:
+                owners = self.dialect.values(sorted(scope.owners))
+                self.add(f"{prefix}owner {self.dialect.in_texts.replace('%s', '?')}", owners)
+        return self
+
+    def contact_of(self, scope: Scope | None, column: str) -> Where:
+        """Rows whose contact (``column`` holds its id) is in ``scope``."""
+        if scope is not None:
+            inner = Where(self.dialect).contacts_in(scope)
+            self.conditions.append(
+                f"{column} IN (SELECT id FROM contacts WHERE {' AND '.join(inner.conditions)})"
+            )
+            self.params.extend(inner.params)
+        return self
+
+    def sql(self) -> str:
+        return " WHERE " + " AND ".join(self.conditions) if self.conditions else ""
+
+
+def escape_like(text: str) -> str:
+    """``text`` as a LIKE pattern matching it literally (escape character ``\\``)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def contact_filter_sql(dialect: Dialect, flt: ContactFilter) -> tuple[str, tuple[Any, ...]]:
+    """The SELECT of ``find_contacts`` for this filter (with its parameters)."""
+    w = Where(dialect).contacts_in(flt.scope)
+    w.eq("owner", flt.owner).eq("stage", flt.stage).eq("phone", flt.phone)
+    if flt.email is not None:
+        w.add("lower(email) = ?", flt.email.lower())
+    if flt.q:
+        pattern = "%" + escape_like(flt.q.lower()) + "%"
+        w.add(
+            "(lower(coalesce(first_name, '') || ' ' || coalesce(last_name, '')) LIKE ? "
+            "ESCAPE '\\' OR lower(coalesce(email, '')) LIKE ? ESCAPE '\\' "
+            "OR coalesce(phone, '') LIKE ? ESCAPE '\\')",
+            pattern,
+            pattern,
+            pattern,
+        )
+    if flt.tag is not None:
+        tags = "json_each(tags)" if dialect.json_lists else "jsonb_array_elements_text(tags::jsonb)"
+        w.add(f"EXISTS (SELECT 1 FROM {tags} t WHERE t.value = ?)", flt.tag)
+    if flt.updated_since is not None:
+        w.add("updated_at >= ?", flt.updated_since)
+    if flt.after_id is not None:
+        w.add("id > ?", flt.after_id)
+    p = dialect.placeholder
+    sql = f"SELECT {CONTACT_COLS} FROM contacts{w.sql()} ORDER BY id LIMIT {p}"
+    return sql, (*w.params, flt.limit)
 
 
 # ---------------------------------------------------------------------- statements
@@ -219,33 +296,39 @@ def held_leases(conn: Executes) -> list[HeldLease]:
 
 # ---------------------------------------------------------------------- node counts
 @cache
-def node_count_queries(dialect: Dialect) -> tuple[str, str, str]:
-    """Per (version, node) of a workflow key (the one parameter): runs that entered; runs
-    sent / delivered / replied to; runs that ended there and runs there now."""
+def node_count_queries(dialect: Dialect, extra: Sequence[str] = ()) -> tuple[str, str, str]:
+    """Per (version, node) of a workflow key (the first parameter): runs that entered; runs
+    sent / delivered / replied to; runs that ended there and runs there now. ``extra``
+    conditions on the run ``r`` (already in the dialect's placeholders) narrow all three."""
+    more = "".join(f" AND {c}" for c in extra)
+    p = dialect.placeholder
     return (
         dialect.sql(
             "SELECT r.version, s.node, count(DISTINCT s.run_id) FROM runs r "
-            "JOIN steps s ON s.run_id = r.id WHERE r.workflow_key = ? "
-            "GROUP BY r.version, s.node"
-        ),
+            "JOIN steps s ON s.run_id = r.id WHERE r.workflow_key = ?"
+        )
+        + f"{more} GROUP BY r.version, s.node",
         dialect.sql(
             "SELECT r.version, m.node, "
             "count(DISTINCT CASE WHEN m.status IN ('sent', 'delivered') THEN m.run_id END), "
             "count(DISTINCT CASE WHEN m.status = 'delivered' THEN m.run_id END), "
             "count(DISTINCT CASE WHEN m.replied_at IS NOT NULL THEN m.run_id END) "
             "FROM runs r JOIN messages m ON m.run_id = r.id "
-            "WHERE r.workflow_key = ? AND m.node IS NOT NULL GROUP BY r.version, m.node"
-        ),
-        dialect.sql(
-            f"SELECT version, node, {dialect.count_if.format(f'status IN {ENDED}')}, "
-            f"{dialect.count_if.format(f'status IN {OPEN}')} "
-            "FROM runs WHERE workflow_key = ? AND node IS NOT NULL GROUP BY version, node"
-        ),
+            "WHERE r.workflow_key = ? AND m.node IS NOT NULL"
+        )
+        + f"{more} GROUP BY r.version, m.node",
+        f"SELECT r.version, r.node, {dialect.count_if.format(f'r.status IN {ENDED}')}, "
+        f"{dialect.count_if.format(f'r.status IN {OPEN}')} "
+        f"FROM runs r WHERE r.workflow_key = {p} AND r.node IS NOT NULL{more} "
+        "GROUP BY r.version, r.node",
     )
 
 
 def node_counts(
-    conn: Executes, queries: tuple[str, str, str], workflow_key: str
+    conn: Executes,
+    queries: tuple[str, str, str],
+    workflow_key: str,
+    extra_params: Sequence[Any] = (),
 ) -> list[NodeCount]:
     """The contract's ``node_counts``, inside one read snapshot."""
     counts: dict[tuple[int, str], NodeCount] = {}
@@ -257,12 +340,13 @@ def node_counts(
         return found
 
     entered_sql, messages_sql, positions_sql = queries
-    for version, node, entered in conn.execute(entered_sql, (workflow_key,)):
+    params = (workflow_key, *extra_params)
+    for version, node, entered in conn.execute(entered_sql, params):
         at(version, node).entered = entered
-    for version, node, sent, delivered, replied in conn.execute(messages_sql, (workflow_key,)):
+    for version, node, sent, delivered, replied in conn.execute(messages_sql, params):
         nc = at(version, node)
         nc.sent, nc.delivered, nc.replied = sent, delivered, replied
-    for version, node, exited, current in conn.execute(positions_sql, (workflow_key,)):
+    for version, node, exited, current in conn.execute(positions_sql, params):
         nc = at(version, node)
         nc.exited, nc.current = exited, current
     return [counts[k] for k in sorted(counts)]

@@ -18,16 +18,18 @@ from leadflow.store.codec import (
     RUN_COLS,
     SANDBOX_COLS,
     STEP_COLS,
+    WORKFLOW_COLS,
     contact_from_row,
     event_from_row,
-    loads,
     message_from_row,
     run_from_row,
     sandbox_from_row,
     step_from_row,
+    workflow_from_row,
 )
 from leadflow.store.records import (
     Contact,
+    ContactFilter,
     ContactPatch,
     Event,
     HeldLease,
@@ -39,12 +41,15 @@ from leadflow.store.records import (
     RunFilter,
     SandboxDelivery,
     Schedule,
+    Scope,
     Step,
     WorkflowVersion,
 )
 from leadflow.store.sql_common import (
     REPLIES,
     Dialect,
+    Where,
+    contact_filter_sql,
     due_queries,
     held_leases,
     next_due,
@@ -52,8 +57,6 @@ from leadflow.store.sql_common import (
     node_counts,
     where,
 )
-
-_WORKFLOW_COLS = "key, version, name, definition, published_at"
 
 
 class SqlReads:
@@ -123,6 +126,12 @@ class SqlReads:
         )
         return [contact_from_row(r) for r in rows]
 
+    def find_contacts(self, flt: ContactFilter) -> list[Contact]:
+        sql, params = contact_filter_sql(self._dialect, flt)
+        with self._read() as conn:
+            rows = conn.execute(sql, params).fetchall()
+        return [contact_from_row(r) for r in rows]
+
     def count_contacts(self) -> int:
         row = self._one("SELECT count(*) FROM contacts")
         return 0 if row is None else int(row[0])
@@ -136,18 +145,16 @@ class SqlReads:
     def get_workflow(self, key: str, version: int | None = None) -> WorkflowVersion | None:
         if version is None:
             row = self._one(
-                f"SELECT {_WORKFLOW_COLS} FROM workflows WHERE key = ? "
+                f"SELECT {WORKFLOW_COLS} FROM workflows WHERE key = ? "
                 "ORDER BY version DESC LIMIT 1",
                 (key,),
             )
         else:
             row = self._one(
-                f"SELECT {_WORKFLOW_COLS} FROM workflows WHERE key = ? AND version = ?",
+                f"SELECT {WORKFLOW_COLS} FROM workflows WHERE key = ? AND version = ?",
                 (key, version),
             )
-        return (
-            None if row is None else WorkflowVersion(row[0], row[1], row[2], loads(row[3]), row[4])
-        )
+        return None if row is None else workflow_from_row(row)
 
     # ------------------------------------------------------------------ schedules
     def due_schedules(self, now: float) -> list[Schedule]:
@@ -182,17 +189,16 @@ class SqlReads:
         return None if row is None else run_from_row(row)
 
     def list_runs(self, flt: RunFilter) -> list[Run]:
-        cond, params = where(
-            self._dialect,
-            ("workflow_key", flt.workflow_key),
-            ("contact_id", flt.contact_id),
-            ("status", flt.status),
-        )
+        w = Where(self._dialect).eq("workflow_key", flt.workflow_key)
+        w.eq("contact_id", flt.contact_id).eq("status", flt.status)
+        if flt.after_id:
+            w.add("id > ?", flt.after_id)
+        w.contact_of(flt.scope, "contact_id")
         p = self._dialect.placeholder
         with self._read() as conn:
             rows = conn.execute(
-                f"SELECT {RUN_COLS} FROM runs{cond} ORDER BY id LIMIT {p} OFFSET {p}",
-                (*params, flt.limit, flt.offset),
+                f"SELECT {RUN_COLS} FROM runs{w.sql()} ORDER BY id LIMIT {p} OFFSET {p}",
+                (*w.params, flt.limit, flt.offset),
             ).fetchall()
         return [run_from_row(r) for r in rows]
 
@@ -208,19 +214,32 @@ class SqlReads:
         rows = self._all(f"SELECT {STEP_COLS} FROM steps WHERE run_id = ? ORDER BY id", (run_id,))
         return [step_from_row(r) for r in rows]
 
-    def node_counts(self, workflow_key: str) -> list[NodeCount]:
+    def node_counts(self, workflow_key: str, scope: Scope | None = None) -> list[NodeCount]:
+        w = Where(self._dialect).contact_of(scope, "r.contact_id")
         with self._read(snapshot=True) as conn:
-            return node_counts(conn, node_count_queries(self._dialect), workflow_key)
+            return node_counts(
+                conn, node_count_queries(self._dialect, tuple(w.conditions)), workflow_key, w.params
+            )
 
     def list_events(
-        self, contact_id: str | None = None, limit: int = 1000, offset: int = 0
+        self,
+        contact_id: str | None = None,
+        limit: int = 1000,
+        offset: int = 0,
+        *,
+        scope: Scope | None = None,
+        after_id: int = 0,
+        type: str | None = None,
     ) -> list[Event]:
-        cond, params = where(self._dialect, ("contact_id", contact_id))
+        w = Where(self._dialect).eq("contact_id", contact_id).eq("type", type)
+        if after_id:
+            w.add("id > ?", after_id)
+        w.contact_of(scope, "contact_id")
         p = self._dialect.placeholder
         with self._read() as conn:
             rows = conn.execute(
-                f"SELECT {EVENT_COLS} FROM events{cond} ORDER BY id LIMIT {p} OFFSET {p}",
-                (*params, limit, offset),
+                f"SELECT {EVENT_COLS} FROM events{w.sql()} ORDER BY id LIMIT {p} OFFSET {p}",
+                (*w.params, limit, offset),
             ).fetchall()
         return [event_from_row(r) for r in rows]
 
@@ -253,19 +272,17 @@ class SqlReads:
         )
 
     def list_messages(self, flt: MessageFilter) -> list[Message]:
-        cond, params = where(
-            self._dialect,
-            ("m.run_id", flt.run_id),
-            ("m.contact_id", flt.contact_id),
-            ("m.status", flt.status),
-            ("m.channel", flt.channel),
-        )
+        w = Where(self._dialect).eq("m.run_id", flt.run_id).eq("m.contact_id", flt.contact_id)
+        w.eq("m.status", flt.status).eq("m.channel", flt.channel)
+        if flt.after_id:
+            w.add("m.id > ?", flt.after_id)
+        w.contact_of(flt.scope, "m.contact_id")
         p = self._dialect.placeholder
         with self._read() as conn:
             rows = conn.execute(
-                f"SELECT {MESSAGE_COLS} FROM {MESSAGE_FROM}{cond} "
+                f"SELECT {MESSAGE_COLS} FROM {MESSAGE_FROM}{w.sql()} "
                 f"ORDER BY m.id LIMIT {p} OFFSET {p}",
-                (*params, flt.limit, flt.offset),
+                (*w.params, flt.limit, flt.offset),
             ).fetchall()
         return [message_from_row(r) for r in rows]
 

@@ -29,6 +29,7 @@ from leadflow.store.codec import (
     RUN_COLS,
     SANDBOX_COLS,
     STEP_COLS,
+    WORKFLOW_COLS,
     contact_from_row,
     contact_to_row,
     dumps,
@@ -38,10 +39,12 @@ from leadflow.store.codec import (
     run_from_row,
     sandbox_from_row,
     step_from_row,
+    workflow_from_row,
 )
 from leadflow.store.contract import Store, makes_work
 from leadflow.store.prune_sql import SqlPrune
 from leadflow.store.records import (
+    DEFAULT_TENANT,
     DUE_MESSAGE_STATUSES,
     Advance,
     ClaimedMessage,
@@ -71,6 +74,7 @@ from leadflow.store.rules import (
     meta_number,
     plan_enrollments,
     plan_event_advances,
+    publishable,
     reentry_window_start,
 )
 from leadflow.store.sql_common import (
@@ -98,7 +102,6 @@ from leadflow.store.sql_common import (
     fact_rows,
     fence_verdicts,
     message_update_rows,
-    node_count_queries,
     plan_commit,
     runs_by_contact,
     step_rows,
@@ -110,7 +113,6 @@ from leadflow.store.tenancy_sql import SqlTenancy
 _IN = "(SELECT value FROM json_each(?))"
 _NOW_SQL = "(julianday('now') - 2440587.5) * 86400.0"
 _DUE_QUERIES = due_queries(SQLITE)
-_NODE_COUNT_QUERIES = node_count_queries(SQLITE)
 _UPDATE_MESSAGE = update_message_sql("?")
 
 _INSERT_MESSAGE = (
@@ -307,7 +309,7 @@ class SQLiteStore(WritesProducts, SqlReads, SqlPrune, SqlTenancy, Store):
                     seen.add(c.id)
             conn.executemany(
                 f"INSERT INTO contacts ({CONTACT_COLS}) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT (id) DO UPDATE SET first_name = excluded.first_name, "
                 "last_name = excluded.last_name, email = excluded.email, phone = excluded.phone, "
                 "time_zone = excluded.time_zone, state = excluded.state, owner = excluded.owner, "
@@ -340,33 +342,42 @@ class SQLiteStore(WritesProducts, SqlReads, SqlPrune, SqlTenancy, Store):
 
     # ------------------------------------------------------------------ workflows
     def publish_workflow(
-        self, key: str, name: str, definition: dict[str, Any], now: float
+        self,
+        key: str,
+        name: str,
+        definition: dict[str, Any],
+        now: float,
+        tenant_id: str = DEFAULT_TENANT,
     ) -> WorkflowVersion:
         text = dumps(definition)
         with self._write() as conn:
             row = conn.execute(
-                "SELECT version, name, definition, published_at FROM workflows WHERE key = ? "
+                f"SELECT {WORKFLOW_COLS} FROM workflows WHERE key = ? "
                 "ORDER BY version DESC LIMIT 1",
                 (key,),
             ).fetchone()
-            if row is not None and (row[2] == text or loads(row[2]) == loads(text)):
-                return WorkflowVersion(key, row[0], row[1], loads(row[2]), row[3])
-            version = 1 if row is None else row[0] + 1
+            found = None if row is None else workflow_from_row(row)
+            latest = publishable(found, key, tenant_id, definition)
+            if latest is not None:
+                return latest
+            version = 1 if found is None else found.version + 1
             conn.execute(
-                "INSERT INTO workflows (key, version, name, definition, published_at) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (key, version, name, text, now),
+                "INSERT INTO workflows (key, version, name, definition, published_at, tenant_id) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (key, version, name, text, now, tenant_id),
             )
-        return WorkflowVersion(key, version, name, loads(text), now)
+        return WorkflowVersion(key, version, name, loads(text), now, tenant_id)
 
-    def list_workflows(self) -> list[WorkflowVersion]:
+    def list_workflows(self, tenant_id: str | None = None) -> list[WorkflowVersion]:
+        cond, params = ("", ()) if tenant_id is None else (" AND w.tenant_id = ?", (tenant_id,))
         with self._read() as conn:
             rows = conn.execute(
-                "SELECT key, version, name, definition, published_at FROM workflows w "
-                "WHERE version = (SELECT max(version) FROM workflows x WHERE x.key = w.key) "
-                "ORDER BY key"
+                f"SELECT {WORKFLOW_COLS} FROM workflows w "
+                "WHERE version = (SELECT max(version) FROM workflows x WHERE x.key = w.key)"
+                f"{cond} ORDER BY key",
+                params,
             ).fetchall()
-        return [WorkflowVersion(r[0], r[1], r[2], loads(r[3]), r[4]) for r in rows]
+        return [workflow_from_row(r) for r in rows]
 
     # ------------------------------------------------------------------ schedules
     def set_schedules(self, key: str, schedules: Sequence[Schedule]) -> None:
@@ -458,17 +469,23 @@ class SQLiteStore(WritesProducts, SqlReads, SqlPrune, SqlTenancy, Store):
         now: float,
         reentry: str = "never",
         reentry_days: int | None = None,
+        tenant_id: str | None = None,
     ) -> EnrollOutcome:
         check_reentry(reentry, reentry_days)
         blocking, marked = enroll_all_filters(reentry, ":{}")
+        tenant = "" if tenant_id is None else " WHERE c.tenant_id = :tenant"
+        and_tenant = tenant.replace(" WHERE", " AND")
         with self._write() as conn:
-            total: int = conn.execute("SELECT count(*) FROM contacts").fetchone()[0]
+            total: int = conn.execute(
+                "SELECT count(*) FROM contacts c" + tenant, {"tenant": tenant_id}
+            ).fetchone()[0]
             cur = conn.execute(
                 "INSERT INTO runs (workflow_key, version, contact_id, node, status, wake_at, "
                 "context, step_seq, attempt, seq, created_at, updated_at) "
                 "SELECT :key, :version, c.id, :node, 'active', :now, '{}', 0, 0, 0, :now, :now "
                 "FROM contacts c WHERE NOT EXISTS (SELECT 1 FROM runs r "
-                f"WHERE r.contact_id = c.id AND r.workflow_key = :key{blocking}){marked} "
+                f"WHERE r.contact_id = c.id AND r.workflow_key = :key{blocking}){marked}"
+                f"{and_tenant} "
                 "ORDER BY c.id",
                 {
                     "key": workflow_key,
@@ -476,6 +493,7 @@ class SQLiteStore(WritesProducts, SqlReads, SqlPrune, SqlTenancy, Store):
                     "node": start_node,
                     "now": now,
                     "since": reentry_window_start(reentry_days, now),
+                    "tenant": tenant_id,
                 },
             )
             created = cur.rowcount

@@ -38,16 +38,22 @@ def _summary(wf: WorkflowVersion) -> WorkflowSummary:
     )
 
 
-def list_published(store: Store) -> WorkflowList:
-    """The latest version of every published workflow, by key."""
-    return WorkflowList(items=[_summary(wf) for wf in store.list_workflows()])
+def list_published(store: Store, tenant_id: str) -> WorkflowList:
+    """The latest version of every workflow the tenant published, by key."""
+    return WorkflowList(items=[_summary(wf) for wf in store.list_workflows(tenant_id)])
 
 
-def get_published(store: Store, key: str, version: int | None = None) -> WorkflowDetail:
-    """One version (the latest when ``version`` is None); NotFound names what is missing."""
+def get_published(
+    store: Store, tenant_id: str, key: str, version: int | None = None
+) -> WorkflowDetail:
+    """One version (the latest when ``version`` is None) of a workflow of the tenant;
+    NotFound names what is missing (another tenant's workflow is missing too)."""
+    latest = store.get_workflow(key)
+    if latest is None or latest.tenant_id != tenant_id:
+        raise NotFound(f"no workflow {key!r} is published")
     wf = store.get_workflow(key, version)
     if wf is None:
-        if version is not None and store.get_workflow(key) is not None:
+        if version is not None:
             raise NotFound(f"workflow {key!r} has no version {version}")
         raise NotFound(f"no workflow {key!r} is published")
     return WorkflowDetail(

@@ -13,7 +13,7 @@ request middleware calls):
 exception                              status  detail
 =====================================  ======  ===================================================
 ``RequestValidationError``             422     names each field (``query.version``, ``body.x``)
-``leadflow.errors.InvalidInput``       422     its message (``WorkflowInvalid``: one error each)
+``leadflow.errors.InvalidInput``       422     its message (``WorkflowInvalid``: a field each)
 ``leadflow.errors.NotFound``           404     its message
 ``leadflow.errors.SchemaOutOfDate``    503     its message (names ``leadflow db upgrade``)
 ``leadflow.errors.StoreError``         500     generic; the message is logged, never returned
@@ -39,6 +39,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
+from leadflow.definitions.validation import split_problem
 from leadflow.errors import (
     Forbidden,
     InvalidInput,
@@ -184,6 +185,12 @@ async def _http(request: Request, exc: Exception) -> JSONResponse:
     return _for(request, exc.status_code, detail, headers=headers)
 
 
+def _definition_problem(source: str, message: str) -> FieldProblem:
+    """A workflow validation error as a field problem: ``body.nodes[0](hi).kind``."""
+    path, text = split_problem(message)
+    return FieldProblem(field=f"{source}.{path}" if path else source, problem=text)
+
+
 async def _leadflow(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, LeadflowError)
     if isinstance(exc, NotFound):
@@ -194,7 +201,7 @@ async def _leadflow(request: Request, exc: Exception) -> JSONResponse:
     if isinstance(exc, Forbidden):
         return _for(request, 403, exc.message, kind="forbidden")
     if isinstance(exc, WorkflowInvalid):
-        errors = [FieldProblem(field="body.definition", problem=e) for e in exc.errors]
+        errors = [_definition_problem(exc.source, e) for e in exc.errors]
         return _for(
             request,
             422,

@@ -12,6 +12,7 @@ import pytest
 import schemathesis
 from api_client import admin_key, upgraded_db
 from hypothesis import HealthCheck, given, settings
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from leadflow.api.app import create_app
 from leadflow.engine.workflows import publish
@@ -39,16 +40,27 @@ def api_schema(tmp_path: Path) -> tuple[Any, dict[str, str]]:
     return schema, {"Authorization": f"Bearer {admin_key(url)}"}
 
 
+# Operations whose well-formed bodies may still say something impossible: a workflow definition
+# is checked beyond its JSON shape (its key against the path, its graph, nodes a mapping names),
+# so a schema-valid request may rightly get the declared 422.
+SEMANTIC_422 = {
+    "PUT /api/v1/workflows/{key}/draft",
+    "POST /api/v1/workflows/{key}/publish",
+    "POST /api/v1/workflows/{key}/migrate",
+}
+
+
 def test_the_api_keeps_its_openapi_promises(api_schema: tuple[Any, dict[str, str]]) -> None:
     schema, auth = api_schema
     operations = [result.ok() for result in schema.get_all_operations()]
     labels = sorted(op.label for op in operations)
     assert "GET /api/v1/workflows/{key}" in labels and "GET /readyz" in labels
     for operation in operations:
+        excluded = [positive_data_acceptance] if operation.label in SEMANTIC_422 else []
 
         @given(case=operation.as_strategy())
         @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
         def check(case: Any) -> None:
-            case.call_and_validate(headers=auth)
+            case.call_and_validate(headers=auth, excluded_checks=excluded)  # noqa: B023
 
         check()

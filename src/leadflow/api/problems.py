@@ -15,6 +15,7 @@ exception                              status  detail
 ``RequestValidationError``             422     names each field (``query.version``, ``body.x``)
 ``leadflow.errors.InvalidInput``       422     its message (``WorkflowInvalid``: a field each)
 ``leadflow.errors.NotFound``           404     its message
+``leadflow.errors.Conflict``           409     its message (a key taken, a state forbidding it)
 ``leadflow.errors.SchemaOutOfDate``    503     its message (names ``leadflow db upgrade``)
 ``leadflow.errors.StoreError``         500     generic; the message is logged, never returned
 other ``LeadflowError``                500     generic; logged
@@ -41,6 +42,7 @@ from starlette.exceptions import HTTPException
 
 from leadflow.definitions.validation import split_problem
 from leadflow.errors import (
+    Conflict,
     Forbidden,
     InvalidInput,
     LeadflowError,
@@ -200,6 +202,8 @@ async def _leadflow(request: Request, exc: Exception) -> JSONResponse:
         return _for(request, 401, exc.message, kind="unauthenticated", headers=challenge)
     if isinstance(exc, Forbidden):
         return _for(request, 403, exc.message, kind="forbidden")
+    if isinstance(exc, Conflict):
+        return _for(request, 409, exc.message, kind="conflict")
     if isinstance(exc, WorkflowInvalid):
         errors = [_definition_problem(exc.source, e) for e in exc.errors]
         return _for(

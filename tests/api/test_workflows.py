@@ -210,7 +210,15 @@ def test_draft_validate_publish_diff_migrate(client: ApiClient, db_url: str) -> 
     assert unmapped["moves"] == [
         {"from_version": 1, "from_node": "hello", "to_node": None, "runs": 2}
     ]
-    assert_problem(client.post(migrate, json={"to_version": 2, "dry_run": False}), 422)
+    refused = assert_problem(client.post(migrate, json={"to_version": 2, "dry_run": False}), 422)
+    assert refused["detail"] == (
+        "runs at nodes with no counterpart in version 2: v1:hello (2); "
+        "map them in mapping or set skip_unmapped"
+    )
+    nowhere = {"to_version": 2, "mapping": {"hello": "gone"}}
+    assert assert_problem(client.post(migrate, json=nowhere), 422)["detail"] == (
+        "mapping: no node 'gone' in version 2"
+    )
     plan = {"to_version": 2, "from_version": 1, "mapping": {"hello": "greet"}}
     dry = client.post(migrate, json=plan).json()
     assert dry["moves"] == [
@@ -225,6 +233,8 @@ def test_draft_validate_publish_diff_migrate(client: ApiClient, db_url: str) -> 
     counts = client.get("/api/v1/workflows/welcome/counts").json()
     assert counts["key"] == "welcome"
     assert sum(c["current"] for c in counts["items"]) == 2
+    summary = client.get("/api/v1/workflows/welcome/runs-summary").json()
+    assert summary == {"key": "welcome", "by_status": {"active": 2}, "total": 2}
 
 
 def test_the_draft_key_must_be_the_path_key(client: ApiClient) -> None:
@@ -267,6 +277,8 @@ def test_agents_read_but_do_not_write(client: ApiClient, app: FastAPI, db_url: s
         assert agent.get("/api/v1/workflows/welcome/versions").status_code == 200
         counts = agent.get("/api/v1/workflows/welcome/counts").json()["items"]
         assert sum(c["current"] for c in counts) == 1  # only the lead a1 owns
+        summary = agent.get("/api/v1/workflows/welcome/runs-summary").json()
+        assert (summary["total"], sum(summary["by_status"].values())) == (1, 1)
 
 
 OTHER_TENANT_ROUTES = [
@@ -278,6 +290,7 @@ OTHER_TENANT_ROUTES = [
     ("GET", "/api/v1/workflows/welcome/diff?from=1&to=1", None),
     ("POST", "/api/v1/workflows/welcome/migrate", {"to_version": 1}),
     ("GET", "/api/v1/workflows/welcome/counts", None),
+    ("GET", "/api/v1/workflows/welcome/runs-summary", None),
 ]
 
 

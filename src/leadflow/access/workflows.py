@@ -5,6 +5,7 @@ or publishing: Conflict). Writes need an admin or manager key."""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,11 +15,13 @@ from leadflow.definitions.models import WorkflowDefinition
 from leadflow.definitions.validation import validate
 from leadflow.engine.migrate import MigrationPlan, MigrationResult, apply_migration, plan_migration
 from leadflow.engine.workflows import check_against_store, publish
-from leadflow.errors import Conflict, LeadflowError, NotFound, WorkflowInvalid
+from leadflow.errors import Conflict, InvalidInput, LeadflowError, NotFound, WorkflowInvalid
 from leadflow.runtime import Runtime
 from leadflow.store.contract import Store
-from leadflow.store.records import Draft, NodeCount, Scope, WorkflowVersion
+from leadflow.store.records import Draft, NodeCount, RunFilter, Scope, WorkflowVersion
 from leadflow.tenancy.accounts import Principal
+
+PAGE = 5000
 
 
 @dataclass(slots=True)
@@ -163,9 +166,21 @@ def migrate(
     require_role(principal, WRITE_ROLES, "migrating runs")
     published_version(rt.store, principal.tenant_id, key, to_version)
     catalog = rt.engine.catalog
+    target = catalog.get(key, to_version)
+    missing = sorted({new for new in mapping.values() if new not in target.nodes})
+    if missing:
+        raise InvalidInput(
+            f"mapping: no node {', '.join(map(repr, missing))} in version {to_version}"
+        )
     plan = plan_migration(rt.store, catalog, key, to_version, mapping, from_version)
     if dry_run:
         return plan, None
+    if plan.unmapped and not skip_unmapped:
+        where = ", ".join(f"v{m.from_version}:{m.from_node} ({m.runs})" for m in plan.unmapped)
+        raise InvalidInput(
+            f"runs at nodes with no counterpart in version {to_version}: {where}; "
+            "map them in mapping or set skip_unmapped"
+        )
     now = rt.clock.now()
     result = apply_migration(
         rt.store, catalog, plan, now, skip_unmapped=skip_unmapped, from_version=from_version
@@ -177,3 +192,19 @@ def node_counts(store: Store, scope: Scope, key: str) -> list[NodeCount]:
     """Per version and node: entered, sent ... current, over the leads ``scope`` may see."""
     owned(store, scope.tenant_id, key)
     return store.node_counts(key, scope)
+
+
+def runs_by_status(store: Store, scope: Scope, key: str) -> dict[str, int]:
+    """How many runs of the workflow are in each status, over the leads ``scope`` may see."""
+    owned(store, scope.tenant_id, key)
+    if scope.owners is None:  # the whole tenant: the workflow's runs are all its own
+        return store.count_runs(key)
+    counts: Counter[str] = Counter()
+    after = 0
+    while True:
+        flt = RunFilter(workflow_key=key, scope=scope, limit=PAGE, after_id=after)
+        page = store.list_runs(flt)
+        counts.update(r.status for r in page)
+        if len(page) < PAGE:
+            return dict(sorted(counts.items()))
+        after = page[-1].id

@@ -80,6 +80,12 @@ class NodeCounts(BaseModel):
     items: list[NodeCountOut] = Field(description="Per version and node, over visible leads.")
 
 
+class RunsSummary(BaseModel):
+    key: str
+    by_status: dict[str, int] = Field(description="Runs per status (active, waiting, ...).")
+    total: int
+
+
 def diff_out(key: str, old: int, new: int, d: DefinitionDiff) -> DiffOut:
     return DiffOut(
         key=key,

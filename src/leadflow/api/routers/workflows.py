@@ -27,6 +27,7 @@ from leadflow.api.data.workflow_runs import (
     MigrateIn,
     MigrateOut,
     NodeCounts,
+    RunsSummary,
     diff_out,
     migrate_out,
     node_counts_out,
@@ -199,3 +200,13 @@ def migrate(access: AccessDep, key: Key, body: MigrateIn) -> MigrateOut:
 )
 def node_counts(access: AccessDep, key: Key) -> NodeCounts:
     return node_counts_out(key, wf.node_counts(access.runtime.store, access.scope, key))
+
+
+@router.get(
+    "/{key}/runs-summary",
+    summary="How many runs are in each status, over the leads the key may see",
+    responses=problem_responses(404),
+)
+def runs_summary(access: AccessDep, key: Key) -> RunsSummary:
+    found = wf.runs_by_status(access.runtime.store, access.scope, key)
+    return RunsSummary(key=key, by_status=found, total=sum(found.values()))

@@ -37,8 +37,9 @@ class InvalidInput(LeadflowError):
 class WorkflowInvalid(InvalidInput):
     """The workflow definition is not valid."""
 
-    def __init__(self, errors: list[str]) -> None:
-        self.errors = errors
+    def __init__(self, errors: list[str], source: str = "body") -> None:
+        self.errors = errors  # each "<path>: <problem>" (see leadflow.definitions.validation)
+        self.source = source  # where the definition came from, for the API: "body", "draft"
         super().__init__("workflow is invalid:\n" + "\n".join(f"  - {e}" for e in errors))
 
 

@@ -72,7 +72,17 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/api/v1/contacts/{contact_id}/merge"): {"duplicate_ids": ["c_acme1"]},
     ("POST", "/api/v1/events"): {"type": "x.y", "contact_id": "c_acme1"},
     ("POST", "/api/v1/events/batch"): {"events": [{"type": "x.y", "contact_id": "c_acme1"}]},
+    ("POST", "/api/v1/workflows/validate"): {**WORKFLOW, "key": "mine"},
+    ("PUT", "/api/v1/workflows/{key}/draft"): {**WORKFLOW, "name": "Hijack"},
+    ("POST", "/api/v1/workflows/{key}/publish"): {**WORKFLOW, "name": "Hijack"},
+    ("POST", "/api/v1/workflows/{key}/migrate"): {"to_version": 1, "dry_run": True},
 }
+QUERIES: dict[tuple[str, str], dict[str, Any]] = {
+    ("GET", "/api/v1/workflows/{key}/diff"): {"from": 1, "to": 1},
+}
+# Workflow keys are one namespace for all tenants: claiming acme's key is refused as taken
+# (409, which says only that the key is in use), never with acme's definition.
+KEY_TAKEN = {("PUT", "/api/v1/workflows/{key}/draft"), ("POST", "/api/v1/workflows/{key}/publish")}
 RAW: dict[tuple[str, str], tuple[str, str]] = {
     ("POST", "/api/v1/contacts/import"): (
         "text/csv",
@@ -80,7 +90,11 @@ RAW: dict[tuple[str, str], tuple[str, str]] = {
     ),
 }
 # Operations that create in the caller's own tenant: they succeed, but touch nothing of acme's.
-OWN_WRITES = {("POST", "/api/v1/contacts"), ("POST", "/api/v1/contacts/import")}
+OWN_WRITES = {
+    ("POST", "/api/v1/contacts"),
+    ("POST", "/api/v1/contacts/import"),
+    ("POST", "/api/v1/workflows/validate"),
+}
 
 
 def _operations(app: FastAPI) -> list[tuple[str, str]]:
@@ -115,6 +129,8 @@ def test_another_tenants_key_never_reaches_acmes_data(
             kw = {"json": BODIES[(method, template)]}
         elif method in ("POST", "PUT", "PATCH") and "{" not in template:
             pytest.fail(f"{method} {template}: add a valid body to BODIES")
+        if (method, template) in QUERIES:
+            kw["params"] = QUERIES[(method, template)]
         response = other.request(method, path, **kw)
         answers[(method, template)] = response.status_code
         assert SECRET_NAME not in response.text, (method, path, response.text)
@@ -126,7 +142,9 @@ def test_another_tenants_key_never_reaches_acmes_data(
         aims_at_acme = "{" in template or (
             (method, template) in BODIES and (method, template) not in OWN_WRITES
         )
-        if aims_at_acme:
+        if (method, template) in KEY_TAKEN:
+            assert response.status_code == 409, (method, path, response.text)
+        elif aims_at_acme:
             assert response.status_code in (403, 404), (method, path, response.text)
         else:  # a list, or a write into the caller's own tenant
             assert response.status_code < 300, (method, path, response.text)
@@ -136,3 +154,6 @@ def test_another_tenants_key_never_reaches_acmes_data(
     assert after == before
     run = client.get(f"/api/v1/runs/{ids['run_id']}").json()
     assert run["status"] == "completed"
+    workflow = client.get(f"/api/v1/workflows/{ids['key']}").json()
+    assert (workflow["version"], workflow["name"]) == (1, "Acme Welcome")
+    assert client.get("/api/v1/workflows/drafts").json()["items"] == []

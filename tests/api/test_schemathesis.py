@@ -40,18 +40,32 @@ def api_schema(tmp_path: Path) -> tuple[Any, dict[str, str]]:
     return schema, {"Authorization": f"Bearer {admin_key(url)}"}
 
 
+# Operations whose well-formed bodies may still say something impossible: a workflow definition
+# is checked beyond its JSON shape (its key against the path, its graph, nodes a mapping names),
+# and a contact's e-mail, phone, zone, state and owner beyond their types, so a schema-valid
+# request may rightly get the declared 422 naming the field.
+SEMANTIC_422 = {
+    "POST /api/v1/contacts",
+    "PATCH /api/v1/contacts/{contact_id}",
+    "POST /api/v1/contacts/import",
+    "POST /api/v1/contacts/{contact_id}/merge",
+    "PUT /api/v1/workflows/{key}/draft",
+    "POST /api/v1/workflows/{key}/publish",
+    "POST /api/v1/workflows/{key}/migrate",
+}
+
+
 def test_the_api_keeps_its_openapi_promises(api_schema: tuple[Any, dict[str, str]]) -> None:
     schema, auth = api_schema
     operations = [result.ok() for result in schema.get_all_operations()]
     labels = sorted(op.label for op in operations)
     assert "GET /api/v1/workflows/{key}" in labels and "GET /readyz" in labels
     for operation in operations:
+        excluded = [positive_data_acceptance] if operation.label in SEMANTIC_422 else []
 
         @given(case=operation.as_strategy())
         @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
         def check(case: Any) -> None:
-            # Schema-valid is not always valid: an e-mail without an @ or a state that is no
-            # state passes the schema's types and gets a 422 naming the field, as documented.
-            case.call_and_validate(headers=auth, excluded_checks=[positive_data_acceptance])
+            case.call_and_validate(headers=auth, excluded_checks=excluded)  # noqa: B023
 
         check()

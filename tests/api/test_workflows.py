@@ -1,12 +1,22 @@
-"""``GET /api/v1/workflows`` and ``GET /api/v1/workflows/{key}``: what is published."""
+"""``/api/v1/workflows``: what is published, drafts, validation, publishing, versions, diffs,
+migrating runs, node counts; roles and tenants."""
 
 from __future__ import annotations
 
-import pytest
-from api_client import ApiClient, assert_problem
+from unittest.mock import ANY
 
+import httpx
+import pytest
+from api_client import ApiClient, admin_key, assert_problem
+from fastapi import FastAPI
+
+from leadflow.engine.workflows import enroll
+from leadflow.runtime import build_runtime
 from leadflow.settings import Settings
 from leadflow.store.factory import open_store
+from leadflow.store.records import Contact, RunFilter
+from leadflow.store.tenancy_records import Agent
+from leadflow.tenancy import accounts
 
 T0 = 1_767_225_600.0  # 2026-01-01T00:00:00Z
 
@@ -86,3 +96,219 @@ def test_another_tenants_workflow_is_not_there(client: ApiClient, published: str
     assert "theirs" not in [w["key"] for w in listed]
     assert_problem(client.get("/api/v1/workflows/theirs"), 404)
     assert_problem(client.get("/api/v1/workflows/theirs", params={"version": 1}), 404)
+
+
+# ---------------------------------------------------------------------------- the whole lifecycle
+V1: dict[str, object] = {
+    "key": "welcome",
+    "name": "Welcome",
+    "start": "hello",
+    "nodes": [
+        {"id": "hello", "kind": "send_sms", "body": "Hi", "next": "pause"},
+        {"id": "pause", "kind": "wait", "duration": "1d", "next": "bye"},
+        {"id": "bye", "kind": "send_sms", "body": "Bye"},
+    ],
+}
+V2: dict[str, object] = {
+    **V1,
+    "name": "Welcome back",
+    "start": "greet",
+    "nodes": [
+        {"id": "greet", "kind": "send_sms", "body": "Hello", "next": "pause"},
+        {"id": "pause", "kind": "wait", "duration": "2d"},
+    ],
+}
+BROKEN: dict[str, object] = {**V1, "nodes": [{"id": "hello", "kind": "nope"}]}
+
+
+def put(client: ApiClient, url: str, body: object) -> httpx.Response:
+    return client.request("PUT", url, json=body)
+
+
+def enroll_two_leads(db_url: str) -> None:
+    """Two leads of acme (one owned by agent a1) in the latest version of ``welcome``."""
+    rt = build_runtime(Settings(db=db_url))
+    try:
+        rt.store.upsert_contacts(
+            [Contact("c1", owner="a1", tenant_id="acme"), Contact("c2", tenant_id="acme")], T0
+        )
+        out = enroll(rt.store, rt.engine.catalog, "welcome", T0, contact_ids=["c1", "c2"])
+        assert out.created == 2
+    finally:
+        rt.close()
+
+
+def open_runs(db_url: str) -> list[tuple[str, int, str | None]]:
+    store = open_store(db_url)
+    try:
+        runs = store.list_runs(RunFilter(workflow_key="welcome"))
+        return sorted((r.contact_id, r.version, r.node) for r in runs)
+    finally:
+        store.close()
+
+
+def move(old: str, new: str | None) -> dict[str, object]:
+    return {"from_version": 1, "from_node": old, "to_node": new, "runs": 2}
+
+
+def test_draft_validate_publish_diff_migrate(client: ApiClient, db_url: str) -> None:
+    checked = client.post("/api/v1/workflows/validate", json=BROKEN)
+    assert checked.status_code == 200
+    assert checked.json()["ok"] is False
+    assert {"path": "nodes[0](hello).kind", "problem": ANY} in checked.json()["errors"]
+    assert client.post("/api/v1/workflows/validate", json=V1).json() == {
+        "ok": True,
+        "errors": [],
+        "warnings": [],
+    }
+
+    saved = put(client, "/api/v1/workflows/welcome/draft", BROKEN)
+    assert saved.status_code == 200 and saved.json()["validation"]["ok"] is False
+    assert client.get("/api/v1/workflows/drafts").json()["items"] == [
+        {"key": "welcome", "name": "Welcome", "updated_at": ANY, "updated_by": ANY}
+    ]
+    body = assert_problem(client.post("/api/v1/workflows/welcome/publish"), 422)
+    assert {"field": "draft.nodes[0](hello).kind", "problem": ANY} in body["errors"]  # type: ignore[operator]
+
+    assert put(client, "/api/v1/workflows/welcome/draft", V1).json()["validation"]["ok"] is True
+    assert client.get("/api/v1/workflows/welcome/draft").json()["definition"] == V1
+    first = client.post("/api/v1/workflows/welcome/publish")
+    assert first.status_code == 200, first.text
+    assert first.json() | {"published_at": None} == {
+        "key": "welcome",
+        "version": 1,
+        "name": "Welcome",
+        "published_at": None,
+        "created": True,
+    }
+    assert_problem(client.get("/api/v1/workflows/welcome/draft"), 404)  # published: gone
+    assert client.get("/api/v1/workflows/drafts").json() == {"items": []}
+    enroll_two_leads(db_url)
+
+    second = client.post("/api/v1/workflows/welcome/publish", json=V2).json()
+    assert (second["version"], second["created"]) == (2, True)
+    again = client.post("/api/v1/workflows/welcome/publish", json=V2).json()
+    assert (again["version"], again["created"]) == (2, False)
+    versions = client.get("/api/v1/workflows/welcome/versions").json()
+    assert [(v["version"], v["name"]) for v in versions["items"]] == [
+        (1, "Welcome"),
+        (2, "Welcome back"),
+    ]
+    shown = client.get("/api/v1/workflows/welcome/versions/1").json()
+    assert shown["version"] == 1 and shown["definition"]["start"] == "hello"
+
+    diff = client.get("/api/v1/workflows/welcome/diff", params={"from": 1, "to": 2}).json()
+    assert diff["nodes_added"] == ["greet"] and diff["nodes_removed"] == ["hello", "bye"]
+    assert diff["nodes_changed"] == [{"id": "pause", "fields": ["next", "duration"]}]
+    assert diff["fields_changed"] == ["name", "start"] and diff["same"] is False
+    assert diff["text"].startswith("--- welcome v1\n+++ welcome v2\n")
+    assert "\n-name: Welcome\n" in diff["text"] and "\n+name: Welcome back\n" in diff["text"]
+
+    migrate = "/api/v1/workflows/welcome/migrate"
+    unmapped = client.post(migrate, json={"to_version": 2}).json()
+    assert unmapped["dry_run"] is True and (unmapped["total"], unmapped["unmapped"]) == (2, 2)
+    assert unmapped["moves"] == [
+        {"from_version": 1, "from_node": "hello", "to_node": None, "runs": 2}
+    ]
+    refused = assert_problem(client.post(migrate, json={"to_version": 2, "dry_run": False}), 422)
+    assert refused["detail"] == (
+        "runs at nodes with no counterpart in version 2: v1:hello (2); "
+        "map them in mapping or set skip_unmapped"
+    )
+    nowhere = {"to_version": 2, "mapping": {"hello": "gone"}}
+    assert assert_problem(client.post(migrate, json=nowhere), 422)["detail"] == (
+        "mapping: no node 'gone' in version 2"
+    )
+    plan = {"to_version": 2, "from_version": 1, "mapping": {"hello": "greet"}}
+    dry = client.post(migrate, json=plan).json()
+    assert dry["moves"] == [
+        {"from_version": 1, "from_node": "hello", "to_node": "greet", "runs": 2}
+    ]
+    assert (dry["unmapped"], dry["moved"]) == (0, 0)
+    assert open_runs(db_url) == [("c1", 1, "hello"), ("c2", 1, "hello")]
+    done = client.post(migrate, json={**plan, "dry_run": False}).json()
+    assert (done["dry_run"], done["moved"], done["conflicts"]) == (False, 2, 0)
+    assert open_runs(db_url) == [("c1", 2, "greet"), ("c2", 2, "greet")]
+
+    counts = client.get("/api/v1/workflows/welcome/counts").json()
+    assert counts["key"] == "welcome"
+    assert sum(c["current"] for c in counts["items"]) == 2
+    summary = client.get("/api/v1/workflows/welcome/runs-summary").json()
+    assert summary == {"key": "welcome", "by_status": {"active": 2}, "total": 2}
+
+
+def test_the_draft_key_must_be_the_path_key(client: ApiClient) -> None:
+    body = assert_problem(put(client, "/api/v1/workflows/other-key/draft", V1), 422)
+    assert [e["field"] for e in body["errors"]] == ["body.key"]  # type: ignore[union-attr]
+    body = assert_problem(client.post("/api/v1/workflows/other-key/publish", json=V1), 422)
+    assert [e["field"] for e in body["errors"]] == ["body.key"]  # type: ignore[union-attr]
+
+
+def test_publishing_an_invalid_body_names_every_problem(client: ApiClient) -> None:
+    broken = {**V1, "start": "nowhere", "nodes": [{"id": "hello", "kind": "nope"}]}
+    body = assert_problem(client.post("/api/v1/workflows/welcome/publish", json=broken), 422)
+    fields = [e["field"] for e in body["errors"]]  # type: ignore[union-attr]
+    assert "body.nodes[0](hello).kind" in fields and "body.start" in fields
+    assert_problem(client.post("/api/v1/workflows/welcome/publish"), 404)  # no draft either
+    assert_problem(client.get("/api/v1/workflows/welcome/versions"), 404)
+
+
+def test_drafts_can_be_deleted(client: ApiClient) -> None:
+    put(client, "/api/v1/workflows/welcome/draft", V1)
+    assert client.request("DELETE", "/api/v1/workflows/welcome/draft").status_code == 204
+    assert_problem(client.request("DELETE", "/api/v1/workflows/welcome/draft"), 404)
+    assert_problem(client.get("/api/v1/workflows/welcome/draft"), 404)
+
+
+def test_agents_read_but_do_not_write(client: ApiClient, app: FastAPI, db_url: str) -> None:
+    assert client.post("/api/v1/workflows/welcome/publish", json=V1).status_code == 200
+    enroll_two_leads(db_url)
+    store = open_store(db_url)
+    try:
+        accounts.add_agents(store, "acme", [Agent("acme", "a1")], 0.0)
+        _, token = accounts.create_key(store, "acme", "agent", 0.0, member_key="a1")
+    finally:
+        store.close()
+    with ApiClient(app, headers={"Authorization": f"Bearer {token}"}) as agent:
+        assert_problem(agent.post("/api/v1/workflows/welcome/publish", json=V1), 403)
+        assert_problem(put(agent, "/api/v1/workflows/welcome/draft", V1), 403)
+        assert_problem(agent.request("DELETE", "/api/v1/workflows/welcome/draft"), 403)
+        assert_problem(agent.post("/api/v1/workflows/welcome/migrate", json={"to_version": 1}), 403)
+        assert agent.get("/api/v1/workflows/welcome/versions").status_code == 200
+        counts = agent.get("/api/v1/workflows/welcome/counts").json()["items"]
+        assert sum(c["current"] for c in counts) == 1  # only the lead a1 owns
+        summary = agent.get("/api/v1/workflows/welcome/runs-summary").json()
+        assert (summary["total"], sum(summary["by_status"].values())) == (1, 1)
+
+
+OTHER_TENANT_ROUTES = [
+    ("GET", "/api/v1/workflows/welcome", None),
+    ("GET", "/api/v1/workflows/welcome/draft", None),
+    ("DELETE", "/api/v1/workflows/welcome/draft", None),
+    ("GET", "/api/v1/workflows/welcome/versions", None),
+    ("GET", "/api/v1/workflows/welcome/versions/1", None),
+    ("GET", "/api/v1/workflows/welcome/diff?from=1&to=1", None),
+    ("POST", "/api/v1/workflows/welcome/migrate", {"to_version": 1}),
+    ("GET", "/api/v1/workflows/welcome/counts", None),
+    ("GET", "/api/v1/workflows/welcome/runs-summary", None),
+]
+
+
+def test_another_tenant_finds_nothing_and_cannot_take_the_key(
+    client: ApiClient, app: FastAPI, db_url: str
+) -> None:
+    assert client.post("/api/v1/workflows/welcome/publish", json=V1).status_code == 200
+    token = admin_key(db_url, tenant="other")
+    with ApiClient(app, headers={"Authorization": f"Bearer {token}"}) as other:
+        for method, url, body in OTHER_TENANT_ROUTES:
+            found = assert_problem(other.request(method, url, json=body), 404)
+            assert found["detail"] == "no workflow 'welcome' is published", url
+        assert_problem(other.post("/api/v1/workflows/welcome/publish", json=V1), 409)
+        assert_problem(put(other, "/api/v1/workflows/welcome/draft", V1), 409)
+        assert other.get("/api/v1/workflows/drafts").json() == {"items": []}
+    store = open_store(db_url)
+    try:
+        latest = store.get_workflow("welcome")
+        assert latest is not None and (latest.tenant_id, latest.version) == ("acme", 1)
+    finally:
+        store.close()

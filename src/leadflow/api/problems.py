@@ -13,7 +13,7 @@ request middleware calls):
 exception                              status  detail
 =====================================  ======  ===================================================
 ``RequestValidationError``             422     names each field (``query.version``, ``body.x``)
-``leadflow.errors.InvalidInput``       422     its message (``WorkflowInvalid``: one error each)
+``leadflow.errors.InvalidInput``       422     its message (``WorkflowInvalid``: a field each)
 ``leadflow.errors.NotFound``           404     its message
 ``leadflow.errors.Conflict``           409     its message (a key taken, a state forbidding it)
 ``leadflow.errors.RateLimited``        429     its message, with ``Retry-After``
@@ -42,6 +42,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
+from leadflow.definitions.validation import split_problem
 from leadflow.errors import (
     Conflict,
     Forbidden,
@@ -189,6 +190,12 @@ async def _http(request: Request, exc: Exception) -> JSONResponse:
     return _for(request, exc.status_code, detail, headers=headers)
 
 
+def _definition_problem(source: str, message: str) -> FieldProblem:
+    """A workflow validation error as a field problem: ``body.nodes[0](hi).kind``."""
+    path, text = split_problem(message)
+    return FieldProblem(field=f"{source}.{path}" if path else source, problem=text)
+
+
 async def _leadflow(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, LeadflowError)
     if isinstance(exc, NotFound):
@@ -204,7 +211,7 @@ async def _leadflow(request: Request, exc: Exception) -> JSONResponse:
         wait = {"Retry-After": str(max(1, math.ceil(exc.retry_after)))}
         return _for(request, 429, exc.message, kind="rate-limited", headers=wait)
     if isinstance(exc, WorkflowInvalid):
-        errors = [FieldProblem(field="body.definition", problem=e) for e in exc.errors]
+        errors = [_definition_problem(exc.source, e) for e in exc.errors]
         return _for(
             request,
             422,

@@ -23,9 +23,10 @@ from leadflow.cli.common import (
 )
 from leadflow.clock import to_iso
 from leadflow.definitions.io import dump_yaml, load_file
-from leadflow.definitions.models import Action, StartWorkflow, WorkflowDefinition
+from leadflow.definitions.models import WorkflowDefinition
 from leadflow.definitions.schema import workflow_json_schema
 from leadflow.definitions.validation import validate as validate_data
+from leadflow.engine.workflows import check_against_store
 from leadflow.engine.workflows import publish as publish_definition
 from leadflow.errors import LeadflowError
 from leadflow.runtime import Runtime
@@ -43,25 +44,6 @@ OptionalDb = Annotated[
         "actions registered.",
     ),
 ]
-
-
-def _against_db(rt: Runtime, definition: WorkflowDefinition) -> tuple[list[str], list[str]]:
-    errors, warnings = [], []
-    actions = rt.engine.registry.actions()
-    for i, node in enumerate(definition.nodes):
-        where = f"nodes[{i}]({node.id})"
-        if (
-            isinstance(node, StartWorkflow)
-            and node.workflow != definition.key
-            and rt.store.get_workflow(node.workflow) is None
-        ):
-            warnings.append(f"{where}.workflow: no workflow {node.workflow!r} is published yet")
-        if isinstance(node, Action) and node.action not in actions:
-            errors.append(
-                f"{where}.action: no custom action registered as {node.action!r}"
-                f" (registered: {', '.join(actions) or 'none'})"
-            )
-    return errors, warnings
 
 
 @app.command("validate")
@@ -84,7 +66,9 @@ def _check_file(path: Path, rt: Runtime | None) -> dict[str, Any]:
         report = validate_data(load_file(path))
         errors, warnings = list(report.errors), list(report.warnings)
         if rt is not None and report.definition is not None:
-            more_errors, more_warnings = _against_db(rt, report.definition)
+            more_errors, more_warnings = check_against_store(
+                rt.store, rt.engine.registry, report.definition
+            )
             errors += more_errors
             warnings += more_warnings
     except LeadflowError as exc:

@@ -388,3 +388,12 @@ def validate(data: Any) -> Report:
     if report.errors:
         report.definition = None
     return report
+
+
+def split_problem(message: str) -> tuple[str, str]:
+    """``"nodes[1](hi).body: unknown variable"`` -> ``("nodes[1](hi).body", "unknown variable")``;
+    the path is ``""`` for a problem of the whole definition (``(root)``) or one without a path."""
+    path, sep, problem = message.partition(": ")
+    if not sep or not path or " " in path.replace("(root)", ""):
+        return "", message
+    return ("" if path == "(root)" else path), problem

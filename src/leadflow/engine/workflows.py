@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from leadflow.definitions.models import Action
+from leadflow.definitions.models import Action, StartWorkflow, WorkflowDefinition
 from leadflow.definitions.validation import validate
 from leadflow.engine.catalog import Catalog
 from leadflow.engine.handlers import Registry
@@ -13,6 +13,31 @@ from leadflow.engine.schedules import schedules_for
 from leadflow.errors import InvalidInput, WorkflowInvalid
 from leadflow.store.contract import Store
 from leadflow.store.records import DEFAULT_TENANT, EnrollOutcome, EnrollRequest, WorkflowVersion
+
+
+def check_against_store(
+    store: Store,
+    registry: Registry,
+    definition: WorkflowDefinition,
+    tenant_id: str | None = None,
+) -> tuple[list[str], list[str]]:
+    """(errors, warnings) a definition has against what is published and registered: a custom
+    action nobody registered is an error; a start_workflow target not published yet (by
+    ``tenant_id`` when given) a warning."""
+    errors, warnings = [], []
+    actions = registry.actions()
+    for i, node in enumerate(definition.nodes):
+        where = f"nodes[{i}]({node.id})"
+        if isinstance(node, StartWorkflow) and node.workflow != definition.key:
+            target = store.get_workflow(node.workflow)
+            if target is None or (tenant_id is not None and target.tenant_id != tenant_id):
+                warnings.append(f"{where}.workflow: no workflow {node.workflow!r} is published yet")
+        if isinstance(node, Action) and node.action not in actions:
+            errors.append(
+                f"{where}.action: no custom action registered as {node.action!r}"
+                f" (registered: {', '.join(actions) or 'none'})"
+            )
+    return errors, warnings
 
 
 def publish(
@@ -31,12 +56,7 @@ def publish(
         raise WorkflowInvalid(report.errors)
     definition = report.definition
     if registry is not None:
-        missing = [
-            f"nodes[{i}]({node.id}).action: no custom action registered as {node.action!r}"
-            f" (registered: {', '.join(registry.actions()) or 'none'})"
-            for i, node in enumerate(definition.nodes)
-            if isinstance(node, Action) and node.action not in registry.actions()
-        ]
+        missing, _ = check_against_store(store, registry, definition, tenant_id)
         if missing:
             raise WorkflowInvalid(missing)
     body = definition.model_dump(mode="json", by_alias=True)

@@ -36,6 +36,7 @@ from leadflow.store.records import (
     Contact,
     ContactFilter,
     ContactPatch,
+    Draft,
     EnrollOutcome,
     EnrollRequest,
     Event,
@@ -247,6 +248,23 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def list_workflows(self, tenant_id: str | None = None) -> list[WorkflowVersion]:
         """The latest version of every workflow (of one tenant when given), by key."""
+
+    # ------------------------------------------------------------------ workflow drafts
+    @abc.abstractmethod
+    def save_draft(self, draft: Draft) -> Draft:
+        """Create or replace the draft of ``(draft.tenant_id, draft.key)``; returns it as
+        stored. A draft is not validated: any JSON object is kept."""
+
+    @abc.abstractmethod
+    def get_draft(self, tenant_id: str, key: str) -> Draft | None: ...
+
+    @abc.abstractmethod
+    def list_drafts(self, tenant_id: str) -> list[Draft]:
+        """The drafts of one tenant, by key."""
+
+    @abc.abstractmethod
+    def delete_draft(self, tenant_id: str, key: str) -> bool:
+        """True when a draft was deleted, False when there was none."""
 
     # ------------------------------------------------------------------ schedules (cron triggers)
     @abc.abstractmethod

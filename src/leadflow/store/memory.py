@@ -33,6 +33,7 @@ from leadflow.store.codec import (
     workflow_from_row,
 )
 from leadflow.store.contract import Store, makes_work
+from leadflow.store.drafts_memory import MemoryDrafts
 from leadflow.store.prune_memory import MemoryPrune
 from leadflow.store.records import (
     DEFAULT_TENANT,
@@ -133,7 +134,7 @@ class _Id:
             obj.id = new_id
 
 
-class MemoryStore(MemoryPrune, MemoryTenancy, Store):
+class MemoryStore(MemoryPrune, MemoryTenancy, MemoryDrafts, Store):
     def __init__(self, url: str = "memory://") -> None:
         self.url = url
         self._lock = threading.Lock()

@@ -26,6 +26,7 @@ from leadflow.store.codec import (
     workflow_from_row,
 )
 from leadflow.store.contract import Store
+from leadflow.store.drafts_sql import SqlDrafts
 from leadflow.store.postgres_base import IDS, TEXTS, Conn, redact_url
 from leadflow.store.postgres_leases import MESSAGE_CLAIM_LOCK, PgLeases
 from leadflow.store.postgres_runs import PgRuns
@@ -62,7 +63,7 @@ _UPDATE_MESSAGE = POSTGRES.sql(update_message_sql("%s::text"))
 _MIGRATION_LOCK = "leadflow.migrations"
 
 
-class PostgresStore(PgRuns, PgLeases, PgPrune, SqlReads, SqlTenancy, Store):
+class PostgresStore(PgRuns, PgLeases, PgPrune, SqlReads, SqlTenancy, SqlDrafts, Store):
     """:class:`Store` on PostgreSQL (``postgresql://`` / ``postgres://`` URLs)."""
 
     _dialect = POSTGRES

@@ -121,6 +121,18 @@ class WorkflowVersion:
 
 
 @dataclass(slots=True)
+class Draft:
+    """An editable, unpublished workflow definition of one tenant (one per key); it may be
+    invalid. ``updated_by`` names who saved it last (an API key id), when known."""
+
+    tenant_id: str
+    key: str
+    definition: dict[str, Any]
+    updated_at: float
+    updated_by: str | None = None
+
+
+@dataclass(slots=True)
 class Run:
     id: int
     workflow_key: str

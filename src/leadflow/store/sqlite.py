@@ -42,6 +42,7 @@ from leadflow.store.codec import (
     workflow_from_row,
 )
 from leadflow.store.contract import Store, makes_work
+from leadflow.store.drafts_sql import SqlDrafts
 from leadflow.store.prune_sql import SqlPrune
 from leadflow.store.records import (
     DEFAULT_TENANT,
@@ -142,7 +143,7 @@ def path_from_url(url: str) -> str:
     return path
 
 
-class SQLiteStore(WritesProducts, SqlReads, SqlPrune, SqlTenancy, Store):
+class SQLiteStore(WritesProducts, SqlReads, SqlPrune, SqlTenancy, SqlDrafts, Store):
     _dialect = SQLITE
 
     def __init__(self, url: str) -> None:

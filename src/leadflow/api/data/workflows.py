@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from leadflow.errors import NotFound
+from leadflow.access.workflows import owned, published_version
 from leadflow.store.contract import Store
 from leadflow.store.records import WorkflowVersion
 
@@ -28,13 +28,13 @@ class WorkflowDetail(WorkflowSummary):
     definition: dict[str, Any] = Field(description="The definition as published (JSON).")
 
 
-def _when(ts: float) -> datetime:
+def when(ts: float) -> datetime:
     return datetime.fromtimestamp(ts, UTC).replace(microsecond=0)
 
 
 def _summary(wf: WorkflowVersion) -> WorkflowSummary:
     return WorkflowSummary(
-        key=wf.key, name=wf.name, version=wf.version, published_at=_when(wf.published_at)
+        key=wf.key, name=wf.name, version=wf.version, published_at=when(wf.published_at)
     )
 
 
@@ -48,18 +48,34 @@ def get_published(
 ) -> WorkflowDetail:
     """One version (the latest when ``version`` is None) of a workflow of the tenant;
     NotFound names what is missing (another tenant's workflow is missing too)."""
-    latest = store.get_workflow(key)
-    if latest is None or latest.tenant_id != tenant_id:
-        raise NotFound(f"no workflow {key!r} is published")
-    wf = store.get_workflow(key, version)
-    if wf is None:
-        if version is not None:
-            raise NotFound(f"workflow {key!r} has no version {version}")
-        raise NotFound(f"no workflow {key!r} is published")
+    latest = owned(store, tenant_id, key)
+    wf = latest if version is None else published_version(store, tenant_id, key, version)
+    assert wf is not None
     return WorkflowDetail(
         key=wf.key,
         name=wf.name,
         version=wf.version,
-        published_at=_when(wf.published_at),
+        published_at=when(wf.published_at),
         definition=wf.definition,
+    )
+
+
+class VersionSummary(BaseModel):
+    version: int
+    name: str
+    published_at: datetime = Field(description="When this version was published (UTC).")
+
+
+class VersionList(BaseModel):
+    key: str
+    items: list[VersionSummary] = Field(description="Every version, oldest first.")
+
+
+def version_list(key: str, found: list[WorkflowVersion]) -> VersionList:
+    return VersionList(
+        key=key,
+        items=[
+            VersionSummary(version=wf.version, name=wf.name, published_at=when(wf.published_at))
+            for wf in found
+        ],
     )

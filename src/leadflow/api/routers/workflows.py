@@ -1,16 +1,44 @@
-"""``/api/v1/workflows``: published workflows (read-only for now)."""
+"""``/api/v1/workflows``: published workflows and their versions, drafts, validation,
+publishing, diffs between versions, migrating runs, and per-node counts.
+
+Reads need any key of the tenant; writes (drafts, publish, migrate) an admin or manager key. A
+workflow key another tenant owns answers 404 as a missing one does (409 when saving a draft or
+publishing over it); the check lives in :func:`leadflow.access.workflows.owned`."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Body, Path, Query, Response
 
+from leadflow.access import workflows as wf
+from leadflow.api.data.workflow_edits import (
+    DraftList,
+    DraftOut,
+    Published,
+    ValidationOut,
+    draft_list,
+    draft_out,
+    published_out,
+    validation_out,
+)
+from leadflow.api.data.workflow_runs import (
+    DiffOut,
+    MigrateIn,
+    MigrateOut,
+    NodeCounts,
+    RunsSummary,
+    diff_out,
+    migrate_out,
+    node_counts_out,
+)
 from leadflow.api.data.workflows import (
+    VersionList,
     WorkflowDetail,
     WorkflowList,
     get_published,
     list_published,
+    version_list,
 )
 from leadflow.api.deps import AccessDep
 from leadflow.api.problems import problem_responses
@@ -18,10 +46,32 @@ from leadflow.api.problems import problem_responses
 MAX_INT = 2**31 - 1
 router = APIRouter(prefix="/workflows", tags=["workflows"])
 
+Key = Annotated[str, Path(min_length=1, max_length=200, description="The workflow key.")]
+Version = Annotated[int, Path(gt=0, le=MAX_INT, description="A version (1, 2, ...).")]
+Definition = Annotated[
+    dict[str, Any],
+    Body(
+        description="A workflow definition as JSON (the language of `leadflow workflows schema`)."
+    ),
+]
+
 
 @router.get("", summary="List published workflows (latest version of each)")
 def list_workflows(access: AccessDep) -> WorkflowList:
     return list_published(access.runtime.store, access.scope.tenant_id)
+
+
+@router.get("/drafts", summary="List the tenant's workflow drafts")
+def list_drafts(access: AccessDep) -> DraftList:
+    return draft_list(access.runtime.store.list_drafts(access.scope.tenant_id))
+
+
+@router.post(
+    "/validate",
+    summary="Validate a definition (200 with the errors when it is invalid)",
+)
+def validate_definition(access: AccessDep, definition: Definition) -> ValidationOut:
+    return validation_out(wf.check(access.runtime, access.scope.tenant_id, definition))
 
 
 @router.get(
@@ -31,10 +81,132 @@ def list_workflows(access: AccessDep) -> WorkflowList:
 )
 def get_workflow(
     access: AccessDep,
-    key: Annotated[str, Path(min_length=1, max_length=200, description="The workflow key.")],
+    key: Key,
     version: Annotated[
         int | None,
         Query(gt=0, le=MAX_INT, description="A version (1, 2, ...); the latest when omitted."),
     ] = None,
 ) -> WorkflowDetail:
     return get_published(access.runtime.store, access.scope.tenant_id, key, version)
+
+
+@router.put(
+    "/{key}/draft",
+    summary="Save the workflow's draft (it may be invalid; the answer says how)",
+    responses=problem_responses(403, 409),
+)
+def save_draft(access: AccessDep, key: Key, definition: Definition) -> DraftOut:
+    draft, found = wf.save_draft(access.runtime, access.principal, key, definition, access.now())
+    return draft_out(draft, found)
+
+
+@router.get(
+    "/{key}/draft",
+    summary="Show the workflow's draft, with its validation",
+    responses=problem_responses(404),
+)
+def get_draft(access: AccessDep, key: Key) -> DraftOut:
+    draft = wf.get_draft(access.runtime.store, access.scope.tenant_id, key)
+    return draft_out(draft, wf.check(access.runtime, access.scope.tenant_id, draft.definition))
+
+
+@router.delete(
+    "/{key}/draft",
+    summary="Delete the workflow's draft",
+    status_code=204,
+    response_class=Response,
+    responses=problem_responses(403, 404),
+)
+def delete_draft(access: AccessDep, key: Key) -> Response:
+    wf.delete_draft(access.runtime.store, access.principal, key)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/{key}/publish",
+    summary="Publish the draft, or the definition in the body, as a new version",
+    responses=problem_responses(403, 404, 409),
+)
+def publish(
+    access: AccessDep,
+    key: Key,
+    definition: Annotated[
+        dict[str, Any] | None,
+        Body(description="The definition to publish; the draft when there is no body."),
+    ] = None,
+) -> Published:
+    version, created = wf.publish_workflow(
+        access.runtime, access.principal, key, definition, access.now()
+    )
+    return published_out(version, created)
+
+
+@router.get(
+    "/{key}/versions",
+    summary="List every published version of a workflow",
+    responses=problem_responses(404),
+)
+def list_versions(access: AccessDep, key: Key) -> VersionList:
+    return version_list(key, wf.versions(access.runtime.store, access.scope.tenant_id, key))
+
+
+@router.get(
+    "/{key}/versions/{version}",
+    summary="Show one published version of a workflow",
+    responses=problem_responses(404),
+)
+def get_version(access: AccessDep, key: Key, version: Version) -> WorkflowDetail:
+    return get_published(access.runtime.store, access.scope.tenant_id, key, version)
+
+
+@router.get(
+    "/{key}/diff",
+    summary="What changed between two versions (structured, and a unified YAML diff)",
+    responses=problem_responses(404),
+)
+def diff(
+    access: AccessDep,
+    key: Key,
+    from_: Annotated[int, Query(alias="from", gt=0, le=MAX_INT, description="Old version.")],
+    to: Annotated[int, Query(gt=0, le=MAX_INT, description="New version.")],
+) -> DiffOut:
+    found = wf.diff(access.runtime.store, access.scope.tenant_id, key, from_, to)
+    return diff_out(key, from_, to, found)
+
+
+@router.post(
+    "/{key}/migrate",
+    summary="Move open runs to another version (a dry run counts who would move where)",
+    responses=problem_responses(403, 404),
+)
+def migrate(access: AccessDep, key: Key, body: MigrateIn) -> MigrateOut:
+    plan, result = wf.migrate(
+        access.runtime,
+        access.principal,
+        key,
+        body.to_version,
+        body.mapping,
+        from_version=body.from_version,
+        dry_run=body.dry_run,
+        skip_unmapped=body.skip_unmapped,
+    )
+    return migrate_out(plan, result)
+
+
+@router.get(
+    "/{key}/counts",
+    summary="Per-node counts (entered, sent, ... current) over the leads the key may see",
+    responses=problem_responses(404),
+)
+def node_counts(access: AccessDep, key: Key) -> NodeCounts:
+    return node_counts_out(key, wf.node_counts(access.runtime.store, access.scope, key))
+
+
+@router.get(
+    "/{key}/runs-summary",
+    summary="How many runs are in each status, over the leads the key may see",
+    responses=problem_responses(404),
+)
+def runs_summary(access: AccessDep, key: Key) -> RunsSummary:
+    found = wf.runs_by_status(access.runtime.store, access.scope, key)
+    return RunsSummary(key=key, by_status=found, total=sum(found.values()))

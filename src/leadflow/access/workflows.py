@@ -1,0 +1,210 @@
+"""Workflows as one tenant sees them: drafts, validation, publishing, versions, diffs,
+migrations and node counts. A workflow key another tenant owns is missing here (NotFound, the
+same answer as for a key nobody published) except where claiming it is the point (saving a draft
+or publishing: Conflict). Writes need an admin or manager key."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from leadflow.access.scope import WRITE_ROLES, require_role
+from leadflow.definitions.diff import DefinitionDiff, diff_definitions
+from leadflow.definitions.models import WorkflowDefinition
+from leadflow.definitions.validation import validate
+from leadflow.engine.migrate import MigrationPlan, MigrationResult, apply_migration, plan_migration
+from leadflow.engine.workflows import check_against_store, publish
+from leadflow.errors import Conflict, InvalidInput, LeadflowError, NotFound, WorkflowInvalid
+from leadflow.runtime import Runtime
+from leadflow.store.contract import Store
+from leadflow.store.records import Draft, NodeCount, RunFilter, Scope, WorkflowVersion
+from leadflow.tenancy.accounts import Principal
+
+PAGE = 5000
+
+
+@dataclass(slots=True)
+class Check:
+    """A definition's validation: every error and warning as ``"<path>: <problem>"``."""
+
+    errors: list[str]
+    warnings: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def owned(
+    store: Store,
+    tenant_id: str,
+    key: str,
+    *,
+    published: bool = True,
+    foreign: type[LeadflowError] = NotFound,
+) -> WorkflowVersion | None:
+    """The latest version of ``key`` when ``tenant_id`` owns it. ``foreign`` (NotFound, worded
+    as for a missing key) when another tenant owns it; NotFound when nobody published it and
+    ``published`` is asked for; None then otherwise. The one ownership check of this module."""
+    latest = store.get_workflow(key)
+    if latest is not None and latest.tenant_id != tenant_id:
+        if foreign is NotFound:
+            raise NotFound(f"no workflow {key!r} is published")
+        raise foreign(f"the workflow key {key!r} belongs to another tenant")
+    if latest is None and published:
+        raise NotFound(f"no workflow {key!r} is published")
+    return latest
+
+
+def published_version(store: Store, tenant_id: str, key: str, version: int) -> WorkflowVersion:
+    owned(store, tenant_id, key)
+    found = store.get_workflow(key, version)
+    if found is None:
+        raise NotFound(f"workflow {key!r} has no version {version}")
+    return found
+
+
+def check(rt: Runtime, tenant_id: str, data: Any) -> Check:
+    """Validate ``data`` as a definition, and against what the tenant published and the
+    registered custom actions; never raises."""
+    report = validate(data)
+    errors, warnings = list(report.errors), list(report.warnings)
+    if report.definition is not None:
+        more_errors, more_warnings = check_against_store(
+            rt.store, rt.engine.registry, report.definition, tenant_id
+        )
+        errors += more_errors
+        warnings += more_warnings
+    return Check(errors, warnings)
+
+
+def _same_key(key: str, data: dict[str, Any]) -> None:
+    if data.get("key") != key:
+        raise WorkflowInvalid([f"key: must be {key!r}, the workflow key in the path"])
+
+
+# ---------------------------------------------------------------------------- drafts
+def save_draft(
+    rt: Runtime, principal: Principal, key: str, data: dict[str, Any], now: float
+) -> tuple[Draft, Check]:
+    require_role(principal, WRITE_ROLES, "saving a workflow draft")
+    owned(rt.store, principal.tenant_id, key, published=False, foreign=Conflict)
+    _same_key(key, data)
+    draft = rt.store.save_draft(Draft(principal.tenant_id, key, data, now, principal.key_id))
+    return draft, check(rt, principal.tenant_id, draft.definition)
+
+
+def get_draft(store: Store, tenant_id: str, key: str) -> Draft:
+    owned(store, tenant_id, key, published=False)
+    found = store.get_draft(tenant_id, key)
+    if found is None:
+        raise NotFound(f"workflow {key!r} has no draft")
+    return found
+
+
+def delete_draft(store: Store, principal: Principal, key: str) -> None:
+    require_role(principal, WRITE_ROLES, "deleting a workflow draft")
+    owned(store, principal.tenant_id, key, published=False)
+    if not store.delete_draft(principal.tenant_id, key):
+        raise NotFound(f"workflow {key!r} has no draft")
+
+
+# ---------------------------------------------------------------------------- publishing
+def publish_workflow(
+    rt: Runtime, principal: Principal, key: str, data: dict[str, Any] | None, now: float
+) -> tuple[WorkflowVersion, bool]:
+    """Publish ``data``, or the draft when None (the draft is deleted then); (the version,
+    whether it is new: publishing what the latest version already says makes none)."""
+    require_role(principal, WRITE_ROLES, "publishing a workflow")
+    tenant = principal.tenant_id
+    latest = owned(rt.store, tenant, key, published=False, foreign=Conflict)
+    source = "body"
+    if data is None:
+        data, source = get_draft(rt.store, tenant, key).definition, "draft"
+    _same_key(key, data)
+    try:
+        version = publish(rt.store, rt.engine.catalog, data, now, rt.engine.registry, tenant)
+    except WorkflowInvalid as exc:
+        raise WorkflowInvalid(exc.errors, source) from None
+    if source == "draft":
+        rt.store.delete_draft(tenant, key)
+    return version, latest is None or version.version != latest.version
+
+
+def versions(store: Store, tenant_id: str, key: str) -> list[WorkflowVersion]:
+    latest = owned(store, tenant_id, key)
+    assert latest is not None
+    found = [store.get_workflow(key, v) for v in range(1, latest.version)]
+    return [wf for wf in found if wf is not None] + [latest]
+
+
+def diff(store: Store, tenant_id: str, key: str, old: int, new: int) -> DefinitionDiff:
+    a = published_version(store, tenant_id, key, old)
+    b = published_version(store, tenant_id, key, new)
+    return diff_definitions(
+        WorkflowDefinition.model_validate(a.definition),
+        WorkflowDefinition.model_validate(b.definition),
+        f"{key} v{old}",
+        f"{key} v{new}",
+    )
+
+
+# ---------------------------------------------------------------------------- runs
+def migrate(
+    rt: Runtime,
+    principal: Principal,
+    key: str,
+    to_version: int,
+    mapping: dict[str, str],
+    *,
+    from_version: int | None = None,
+    dry_run: bool = True,
+    skip_unmapped: bool = False,
+) -> tuple[MigrationPlan, MigrationResult | None]:
+    """Plan (and unless ``dry_run``, apply) moving the workflow's open runs to ``to_version``."""
+    require_role(principal, WRITE_ROLES, "migrating runs")
+    published_version(rt.store, principal.tenant_id, key, to_version)
+    catalog = rt.engine.catalog
+    target = catalog.get(key, to_version)
+    missing = sorted({new for new in mapping.values() if new not in target.nodes})
+    if missing:
+        raise InvalidInput(
+            f"mapping: no node {', '.join(map(repr, missing))} in version {to_version}"
+        )
+    plan = plan_migration(rt.store, catalog, key, to_version, mapping, from_version)
+    if dry_run:
+        return plan, None
+    if plan.unmapped and not skip_unmapped:
+        where = ", ".join(f"v{m.from_version}:{m.from_node} ({m.runs})" for m in plan.unmapped)
+        raise InvalidInput(
+            f"runs at nodes with no counterpart in version {to_version}: {where}; "
+            "map them in mapping or set skip_unmapped"
+        )
+    now = rt.clock.now()
+    result = apply_migration(
+        rt.store, catalog, plan, now, skip_unmapped=skip_unmapped, from_version=from_version
+    )
+    return plan, result
+
+
+def node_counts(store: Store, scope: Scope, key: str) -> list[NodeCount]:
+    """Per version and node: entered, sent ... current, over the leads ``scope`` may see."""
+    owned(store, scope.tenant_id, key)
+    return store.node_counts(key, scope)
+
+
+def runs_by_status(store: Store, scope: Scope, key: str) -> dict[str, int]:
+    """How many runs of the workflow are in each status, over the leads ``scope`` may see."""
+    owned(store, scope.tenant_id, key)
+    if scope.owners is None:  # the whole tenant: the workflow's runs are all its own
+        return store.count_runs(key)
+    counts: Counter[str] = Counter()
+    after = 0
+    while True:
+        flt = RunFilter(workflow_key=key, scope=scope, limit=PAGE, after_id=after)
+        page = store.list_runs(flt)
+        counts.update(r.status for r in page)
+        if len(page) < PAGE:
+            return dict(sorted(counts.items()))
+        after = page[-1].id

@@ -1,0 +1,11 @@
+-- leadflow schema, version 8: workflow drafts, one editable (possibly invalid) definition per
+-- tenant and workflow key; publishing a draft makes a version and deletes the draft.
+
+CREATE TABLE workflow_drafts (
+    tenant_id  TEXT COLLATE "C" NOT NULL,
+    key        TEXT COLLATE "C" NOT NULL,
+    definition TEXT NOT NULL,             -- JSON
+    updated_at DOUBLE PRECISION NOT NULL,
+    updated_by TEXT COLLATE "C",          -- the API key id that saved it, when known
+    PRIMARY KEY (tenant_id, key)
+);

@@ -85,6 +85,7 @@ from leadflow.store.rules import (
     summarize_leases,
 )
 from leadflow.store.tenancy_memory import MemoryTenancy
+from leadflow.store.webhooks_memory import MemoryWebhooks
 
 # run row: RUN_COLS order, then lease and heap version
 R_ID, R_KEY, R_VERSION, R_CONTACT, R_NODE, R_STATUS, R_WAKE, R_CTX = range(8)
@@ -133,7 +134,7 @@ class _Id:
             obj.id = new_id
 
 
-class MemoryStore(MemoryPrune, MemoryTenancy, Store):
+class MemoryStore(MemoryPrune, MemoryTenancy, MemoryWebhooks, Store):
     def __init__(self, url: str = "memory://") -> None:
         self.url = url
         self._lock = threading.Lock()

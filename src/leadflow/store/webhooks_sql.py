@@ -177,17 +177,17 @@ class SqlWebhooks:
             "AND (lease_until IS NULL OR lease_until < ?)"
         )
         claimed: list[WebhookDelivery] = []
+        ids = [  # a read first: an idle worker never opens a write transaction here
+            r[0]
+            for r in self._wq(
+                f"SELECT id FROM webhook_deliveries WHERE {free} "
+                "ORDER BY next_attempt_at, id LIMIT ?",
+                (now, now, limit),
+            )
+        ]
+        if not ids:
+            return []
         with self._write() as conn:
-            ids = [
-                r[0]
-                for r in conn.execute(
-                    sql(
-                        f"SELECT id FROM webhook_deliveries WHERE {free} "
-                        "ORDER BY next_attempt_at, id LIMIT ?"
-                    ),
-                    (now, now, limit),
-                ).fetchall()
-            ]
             for did in ids:
                 got = conn.execute(
                     sql(

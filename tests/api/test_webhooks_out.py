@@ -179,3 +179,19 @@ def test_a_worker_without_subscriptions_only_moves_its_cursor(hooks: Hooks) -> N
     worker.tick(T0)
     assert hooks.runtime.store.get_meta(CURSOR) is not None
     assert worker.stats.webhooks == 0
+
+
+def test_webhook_admin_routes_need_an_admin_key(hooks: Hooks, db_url: str) -> None:
+    from leadflow.store.factory import open_store
+    from leadflow.store.tenancy_records import Agent
+    from leadflow.tenancy import accounts
+
+    store = open_store(db_url)
+    try:
+        store.upsert_agents([Agent("acme", "m1")], 0.0)
+        _, token = accounts.create_key(store, "acme", "agent", 0.0, member_key="m1")
+    finally:
+        store.close()
+    with ApiClient(create_app(runtime=hooks.runtime), {"Authorization": f"Bearer {token}"}) as a:
+        assert_problem(a.get("/api/v1/webhooks"), 403)
+        assert_problem(a.post("/api/v1/webhooks/secret"), 403)

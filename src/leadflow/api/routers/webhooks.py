@@ -21,6 +21,7 @@ from leadflow.webhooks.signing import new_secret
 ADMIN = frozenset({"admin"})
 router = APIRouter(prefix="/webhooks", tags=["webhooks"], responses=problem_responses(403))
 
+URL_PATTERN = r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?([/?#][^\s]*)?$"
 SubId = Annotated[str, Path(min_length=1, max_length=64, description="The subscription id.")]
 
 
@@ -31,7 +32,9 @@ class InboundSecret(BaseModel):
 
 
 class SubscriptionIn(BaseModel):
-    url: str = Field(min_length=1, max_length=2000, description="An http(s) URL.")
+    url: str = Field(
+        min_length=1, max_length=2000, pattern=URL_PATTERN, description="An http(s) URL."
+    )
     event_types: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
         min_length=1, max_length=100, description='Event types, or ["*"] for all.'
     )
@@ -40,7 +43,7 @@ class SubscriptionIn(BaseModel):
 
 
 class SubscriptionPatch(BaseModel):
-    url: str | None = Field(default=None, min_length=1, max_length=2000)
+    url: str | None = Field(default=None, min_length=1, max_length=2000, pattern=URL_PATTERN)
     event_types: list[Annotated[str, Field(min_length=1, max_length=100)]] | None = Field(
         default=None, min_length=1, max_length=100
     )

@@ -23,6 +23,7 @@ from leadflow.engine.worker import Worker
 from leadflow.settings import Settings
 from leadflow.store.contract import Store
 from leadflow.store.factory import open_store
+from leadflow.webhooks.outbound import WebhookDispatcher
 
 
 @dataclass
@@ -33,15 +34,26 @@ class Runtime:
     engine: Engine
     providers: dict[str, Provider] = field(default_factory=dict)
     policy: DispatchPolicy = field(default_factory=CompliancePolicy)
+    hooks: list[WebhookDispatcher] = field(default_factory=list)
 
     def worker(self, owner: str | None = None) -> Worker:
         return Worker(self, owner or worker_id())
+
+    def webhook_dispatcher(self, owner: str) -> WebhookDispatcher:
+        """The outbound webhook deliverer of one worker (closed with the runtime)."""
+        found = WebhookDispatcher(
+            self.store, owner, allow_private=self.settings.webhook_allow_private
+        )
+        self.hooks.append(found)
+        return found
 
     def close_providers(self) -> None:
         for provider in self.providers.values():
             closer = getattr(provider, "close", None)
             if closer is not None:
                 closer()
+        for hooks in self.hooks:
+            hooks.close()
 
     def close(self) -> None:
         self.close_providers()

@@ -17,6 +17,7 @@ from leadflow.engine.workflows import publish
 from leadflow.runtime import build_runtime
 from leadflow.settings import Settings
 from leadflow.store.records import Contact, NewEvent
+from leadflow.store.webhooks_records import WebhookSubscription
 
 SECRET_NAME = "Zebediah"  # acme's lead: this text must never reach the other tenant
 WORKFLOW = {
@@ -53,7 +54,16 @@ def _acme(db_url: str) -> dict[str, Any]:
                 break
         [run] = rt.store.runs_of_contact(contact.id)
         [message] = rt.store.messages_of_run(run.id)
+        rt.store.set_inbound_secret("acme", "acme-inbound-secret", now)
+        rt.store.create_subscription(
+            WebhookSubscription(
+                "sub_acme1", "acme", "https://crm.example.com/hook", ["*"], "acme-out-secret"
+            ),
+            now,
+        )
         return {
+            "tenant_id": "acme",
+            "sub_id": "sub_acme1",
             "contact_id": contact.id,
             "run_id": run.id,
             "message_id": message.id,
@@ -73,6 +83,12 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/api/v1/events"): {"type": "x.y", "contact_id": "c_acme1"},
     ("POST", "/api/v1/events/batch"): {"events": [{"type": "x.y", "contact_id": "c_acme1"}]},
     ("POST", "/api/v1/workflows/validate"): {**WORKFLOW, "key": "mine"},
+    ("POST", "/api/v1/webhooks"): {"url": "https://mine.example.com/", "event_types": ["*"]},
+    ("POST", "/api/v1/webhooks/secret"): None,
+    ("PATCH", "/api/v1/webhooks/{sub_id}"): {"url": "https://thief.example.com/"},
+    ("POST", "/api/v1/hooks/{tenant_id}/leads"): {"first_name": "Forged", "email": "f@x.com"},
+    ("POST", "/api/v1/hooks/{tenant_id}/crm-events"): {"type": "Registration", "person": {}},
+    ("POST", "/api/v1/hooks/{tenant_id}/lead-email"): None,
     ("PUT", "/api/v1/workflows/{key}/draft"): {**WORKFLOW, "name": "Hijack"},
     ("POST", "/api/v1/workflows/{key}/publish"): {**WORKFLOW, "name": "Hijack"},
     ("POST", "/api/v1/workflows/{key}/migrate"): {"to_version": 1, "dry_run": True},
@@ -94,6 +110,8 @@ OWN_WRITES = {
     ("POST", "/api/v1/contacts"),
     ("POST", "/api/v1/contacts/import"),
     ("POST", "/api/v1/workflows/validate"),
+    ("POST", "/api/v1/webhooks"),
+    ("POST", "/api/v1/webhooks/secret"),
 }
 
 
@@ -126,7 +144,8 @@ def test_another_tenants_key_never_reaches_acmes_data(
             kind, text = RAW[(method, template)]
             kw = {"content": text, "headers": {"content-type": kind}}
         elif method in ("POST", "PUT", "PATCH") and (method, template) in BODIES:
-            kw = {"json": BODIES[(method, template)]}
+            body = BODIES[(method, template)]
+            kw = {} if body is None else {"json": body}
         elif method in ("POST", "PUT", "PATCH") and "{" not in template:
             pytest.fail(f"{method} {template}: add a valid body to BODIES")
         if (method, template) in QUERIES:
@@ -142,7 +161,10 @@ def test_another_tenants_key_never_reaches_acmes_data(
         aims_at_acme = "{" in template or (
             (method, template) in BODIES and (method, template) not in OWN_WRITES
         )
-        if (method, template) in KEY_TAKEN:
+        if template.startswith("/api/v1/hooks/"):
+            # Inbound hooks answer to a signature, not to a key: unsigned, they refuse.
+            assert response.status_code == 401, (method, path, response.text)
+        elif (method, template) in KEY_TAKEN:
             assert response.status_code == 409, (method, path, response.text)
         elif aims_at_acme:
             assert response.status_code in (403, 404), (method, path, response.text)
@@ -157,3 +179,7 @@ def test_another_tenants_key_never_reaches_acmes_data(
     workflow = client.get(f"/api/v1/workflows/{ids['key']}").json()
     assert (workflow["version"], workflow["name"]) == (1, "Acme Welcome")
     assert client.get("/api/v1/workflows/drafts").json()["items"] == []
+    sub = client.get(f"/api/v1/webhooks/{ids['sub_id']}").json()
+    assert sub["url"] == "https://crm.example.com/hook"
+    names = [c["first_name"] for c in client.get("/api/v1/contacts").json()["items"]]
+    assert names == [SECRET_NAME]  # no forged lead got in

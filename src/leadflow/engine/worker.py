@@ -55,6 +55,7 @@ class WorkerStats:
     messages: int = 0
     schedules: int = 0
     released: int = 0  # leases of dead holders released
+    webhooks: int = 0  # outbound webhook deliveries enqueued or attempted
 
 
 class Worker:
@@ -71,6 +72,7 @@ class Worker:
             store, engine, runtime.providers, runtime.policy, owner, s.dispatch_batch, s.lease_s
         )
         self.scheduler = Scheduler(store, engine)
+        self.webhooks = runtime.webhook_dispatcher(owner)
         self.stats = WorkerStats()
         self.stale = StaleLeases(s.takeover_s, wall)
 
@@ -84,11 +86,13 @@ class Worker:
         n_runs = self.advancer.advance_due(now)
         n_msgs = self.dispatcher.dispatch_due(now)
         n_sched = self.scheduler.fire_due(now)
+        n_hooks = self.webhooks.tick(now)  # one indexed read when there is nothing to send
+        st.webhooks += n_hooks
         st.events += n_events
         st.runs += n_runs
         st.messages += n_msgs
         st.schedules += n_sched
-        return n_events + n_runs + n_msgs + n_sched
+        return n_events + n_runs + n_msgs + n_sched + n_hooks
 
     def run(
         self,

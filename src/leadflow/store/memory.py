@@ -86,6 +86,7 @@ from leadflow.store.rules import (
     summarize_leases,
 )
 from leadflow.store.tenancy_memory import MemoryTenancy
+from leadflow.store.webhooks_memory import MemoryWebhooks
 
 # run row: RUN_COLS order, then lease and heap version
 R_ID, R_KEY, R_VERSION, R_CONTACT, R_NODE, R_STATUS, R_WAKE, R_CTX = range(8)
@@ -134,7 +135,7 @@ class _Id:
             obj.id = new_id
 
 
-class MemoryStore(MemoryPrune, MemoryTenancy, MemoryDrafts, Store):
+class MemoryStore(MemoryPrune, MemoryTenancy, MemoryDrafts, MemoryWebhooks, Store):
     def __init__(self, url: str = "memory://") -> None:
         self.url = url
         self._lock = threading.Lock()

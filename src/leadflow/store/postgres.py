@@ -56,6 +56,7 @@ from leadflow.store.sql_common import (
 )
 from leadflow.store.sql_reads import SqlReads
 from leadflow.store.tenancy_sql import SqlTenancy
+from leadflow.store.webhooks_sql import SqlWebhooks
 
 _NOW_SQL = "extract(epoch FROM clock_timestamp())::double precision"
 _DUE_QUERIES = due_queries(POSTGRES)
@@ -63,7 +64,7 @@ _UPDATE_MESSAGE = POSTGRES.sql(update_message_sql("%s::text"))
 _MIGRATION_LOCK = "leadflow.migrations"
 
 
-class PostgresStore(PgRuns, PgLeases, PgPrune, SqlReads, SqlTenancy, SqlDrafts, Store):
+class PostgresStore(PgRuns, PgLeases, PgPrune, SqlReads, SqlTenancy, SqlDrafts, SqlWebhooks, Store):
     """:class:`Store` on PostgreSQL (``postgresql://`` / ``postgres://`` URLs)."""
 
     _dialect = POSTGRES

@@ -110,6 +110,7 @@ from leadflow.store.sql_common import (
 )
 from leadflow.store.sql_reads import SqlReads
 from leadflow.store.tenancy_sql import SqlTenancy
+from leadflow.store.webhooks_sql import SqlWebhooks
 
 _IN = "(SELECT value FROM json_each(?))"
 _NOW_SQL = "(julianday('now') - 2440587.5) * 86400.0"
@@ -143,7 +144,7 @@ def path_from_url(url: str) -> str:
     return path
 
 
-class SQLiteStore(WritesProducts, SqlReads, SqlPrune, SqlTenancy, SqlDrafts, Store):
+class SQLiteStore(WritesProducts, SqlReads, SqlPrune, SqlTenancy, SqlDrafts, SqlWebhooks, Store):
     _dialect = SQLITE
 
     def __init__(self, url: str) -> None:

@@ -1,0 +1,215 @@
+"""``/api/v1/webhooks``: the tenant's inbound secret and its outbound subscriptions (admin keys
+only). Secrets are returned once: when made or rotated, never by a later read."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Path, Query
+from pydantic import BaseModel, Field
+
+from leadflow.access.scope import require_role
+from leadflow.api.deps import Access, AccessDep
+from leadflow.api.problems import problem_responses
+from leadflow.clock import to_iso
+from leadflow.errors import InvalidInput, NotFound
+from leadflow.store.webhooks_records import WebhookDelivery, WebhookSubscription
+from leadflow.webhooks.signing import new_secret
+
+ADMIN = frozenset({"admin"})
+router = APIRouter(prefix="/webhooks", tags=["webhooks"], responses=problem_responses(403))
+
+URL_PATTERN = r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?([/?#][^\s]*)?$"
+SubId = Annotated[str, Path(min_length=1, max_length=64, description="The subscription id.")]
+
+
+class InboundSecret(BaseModel):
+    tenant_id: str
+    secret: str = Field(description="Signs inbound lead webhooks; shown only now.")
+    header: str = "Leadflow-Signature"
+
+
+class SubscriptionIn(BaseModel):
+    url: str = Field(
+        min_length=1, max_length=2000, pattern=URL_PATTERN, description="An http(s) URL."
+    )
+    event_types: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
+        min_length=1, max_length=100, description='Event types, or ["*"] for all.'
+    )
+    description: str | None = Field(default=None, max_length=500)
+    active: bool = True
+
+
+class SubscriptionPatch(BaseModel):
+    url: str | None = Field(default=None, min_length=1, max_length=2000, pattern=URL_PATTERN)
+    event_types: list[Annotated[str, Field(min_length=1, max_length=100)]] | None = Field(
+        default=None, min_length=1, max_length=100
+    )
+    description: str | None = Field(default=None, max_length=500)
+    active: bool | None = None
+
+
+class Subscription(BaseModel):
+    id: str
+    url: str
+    event_types: list[str]
+    active: bool
+    description: str | None
+    created_at: str | None
+
+
+class SubscriptionCreated(Subscription):
+    secret: str = Field(description="Signs the deliveries (Leadflow-Signature); shown only now.")
+
+
+class SubscriptionList(BaseModel):
+    items: list[Subscription]
+
+
+class Delivery(BaseModel):
+    id: int
+    event_id: int
+    event_type: str
+    status: str = Field(description="pending, delivered or failed")
+    attempts: int
+    next_attempt_at: str | None
+    last_status: int | None = Field(description="The receiver's last HTTP status.")
+    last_error: str | None
+    created_at: str | None
+    delivered_at: str | None
+
+
+class DeliveryList(BaseModel):
+    items: list[Delivery]
+
+
+def _url(value: str) -> str:
+    try:
+        parts = urlsplit(value.strip())
+    except ValueError:
+        raise InvalidInput("url is not a URL") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidInput("url must be an http(s) URL with a host")
+    return value.strip()
+
+
+def _out(sub: WebhookSubscription) -> Subscription:
+    return Subscription(
+        id=sub.id,
+        url=sub.url,
+        event_types=sub.event_types,
+        active=sub.active,
+        description=sub.description,
+        created_at=to_iso(sub.created_at),
+    )
+
+
+def _delivery(d: WebhookDelivery) -> Delivery:
+    pending = d.status == "pending"
+    return Delivery(
+        id=d.id,
+        event_id=d.event_id,
+        event_type=d.event_type,
+        status=d.status,
+        attempts=d.attempts,
+        next_attempt_at=to_iso(d.next_attempt_at) if pending else None,
+        last_status=d.last_status,
+        last_error=d.last_error,
+        created_at=to_iso(d.created_at),
+        delivered_at=to_iso(d.delivered_at),
+    )
+
+
+def _admin(access: Access, action: str) -> str:
+    require_role(access.principal, ADMIN, action)
+    return access.scope.tenant_id
+
+
+def _found(access: Access, sub_id: str) -> WebhookSubscription:
+    tenant = _admin(access, "managing webhooks")
+    sub = access.runtime.store.get_subscription(tenant, sub_id)
+    if sub is None:
+        raise NotFound(f"no webhook subscription {sub_id!r}")
+    return sub
+
+
+@router.post("/secret", summary="Rotate the tenant's inbound webhook secret")
+def rotate_secret(access: AccessDep) -> InboundSecret:
+    tenant = _admin(access, "rotating the webhook secret")
+    secret = new_secret()
+    access.runtime.store.set_inbound_secret(tenant, secret, access.now())
+    return InboundSecret(tenant_id=tenant, secret=secret)
+
+
+@router.get("", summary="List webhook subscriptions")
+def list_subscriptions(access: AccessDep) -> SubscriptionList:
+    tenant = _admin(access, "managing webhooks")
+    return SubscriptionList(
+        items=[_out(s) for s in access.runtime.store.list_subscriptions(tenant)]
+    )
+
+
+@router.post("", status_code=201, summary="Subscribe a URL to events")
+def create_subscription(access: AccessDep, body: SubscriptionIn) -> SubscriptionCreated:
+    tenant = _admin(access, "managing webhooks")
+    sub = WebhookSubscription(
+        id="wh_" + secrets.token_hex(8),
+        tenant_id=tenant,
+        url=_url(body.url),
+        event_types=list(dict.fromkeys(t.strip() for t in body.event_types)),
+        secret=new_secret(),
+        active=body.active,
+        description=body.description,
+    )
+    now = access.now()
+    access.runtime.store.create_subscription(sub, now)
+    sub.created_at = now
+    return SubscriptionCreated(**_out(sub).model_dump(), secret=sub.secret)
+
+
+@router.get("/{sub_id}", summary="Show a subscription", responses=problem_responses(404))
+def get_subscription(access: AccessDep, sub_id: SubId) -> Subscription:
+    return _out(_found(access, sub_id))
+
+
+@router.patch("/{sub_id}", summary="Change a subscription", responses=problem_responses(404))
+def update_subscription(access: AccessDep, sub_id: SubId, body: SubscriptionPatch) -> Subscription:
+    sub = _found(access, sub_id)
+    if body.url is not None:
+        sub.url = _url(body.url)
+    if body.event_types is not None:
+        sub.event_types = list(dict.fromkeys(t.strip() for t in body.event_types))
+    if "description" in body.model_fields_set:
+        sub.description = body.description
+    if body.active is not None:
+        sub.active = body.active
+    if not access.runtime.store.update_subscription(sub):
+        raise NotFound(f"no webhook subscription {sub_id!r}")
+    return _out(sub)
+
+
+@router.delete(
+    "/{sub_id}", status_code=204, summary="Delete a subscription", responses=problem_responses(404)
+)
+def delete_subscription(access: AccessDep, sub_id: SubId) -> None:
+    tenant = _admin(access, "managing webhooks")
+    if not access.runtime.store.delete_subscription(tenant, sub_id):
+        raise NotFound(f"no webhook subscription {sub_id!r}")
+
+
+@router.get(
+    "/{sub_id}/deliveries",
+    summary="The delivery log of a subscription",
+    responses=problem_responses(404),
+)
+def list_deliveries(
+    access: AccessDep,
+    sub_id: SubId,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    after_id: Annotated[int, Query(ge=0, le=2**62)] = 0,
+) -> DeliveryList:
+    sub = _found(access, sub_id)
+    found = access.runtime.store.list_deliveries(sub.tenant_id, sub.id, limit, after_id)
+    return DeliveryList(items=[_delivery(d) for d in found])

@@ -33,6 +33,7 @@ from leadflow.store.codec import (
     step_from_row,
 )
 from leadflow.store.contract import Store, makes_work
+from leadflow.store.listings_memory import MemoryListings
 from leadflow.store.prune_memory import MemoryPrune
 from leadflow.store.records import (
     DELIVERED,
@@ -128,7 +129,7 @@ class _Id:
             obj.id = new_id
 
 
-class MemoryStore(MemoryPrune, MemoryTenancy, Store):
+class MemoryStore(MemoryPrune, MemoryTenancy, MemoryListings, Store):
     def __init__(self, url: str = "memory://") -> None:
         self.url = url
         self._lock = threading.Lock()

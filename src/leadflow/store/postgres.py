@@ -24,6 +24,7 @@ from leadflow.store.codec import (
     sandbox_from_row,
 )
 from leadflow.store.contract import Store
+from leadflow.store.listings_sql import SqlListings
 from leadflow.store.postgres_base import IDS, TEXTS, Conn, redact_url
 from leadflow.store.postgres_leases import MESSAGE_CLAIM_LOCK, PgLeases
 from leadflow.store.postgres_runs import PgRuns
@@ -60,7 +61,7 @@ _MIGRATION_LOCK = "leadflow.migrations"
 _WORKFLOW_COLS = "key, version, name, definition, published_at"
 
 
-class PostgresStore(PgRuns, PgLeases, PgPrune, SqlReads, SqlTenancy, Store):
+class PostgresStore(PgRuns, PgLeases, PgPrune, SqlReads, SqlTenancy, SqlListings, Store):
     """:class:`Store` on PostgreSQL (``postgresql://`` / ``postgres://`` URLs)."""
 
     _dialect = POSTGRES

@@ -40,6 +40,7 @@ from leadflow.store.codec import (
     step_from_row,
 )
 from leadflow.store.contract import Store, makes_work
+from leadflow.store.listings_sql import SqlListings
 from leadflow.store.prune_sql import SqlPrune
 from leadflow.store.records import (
     DUE_MESSAGE_STATUSES,
@@ -140,7 +141,7 @@ def path_from_url(url: str) -> str:
     return path
 
 
-class SQLiteStore(WritesProducts, SqlReads, SqlPrune, SqlTenancy, Store):
+class SQLiteStore(WritesProducts, SqlReads, SqlPrune, SqlTenancy, SqlListings, Store):
     _dialect = SQLITE
 
     def __init__(self, url: str) -> None:

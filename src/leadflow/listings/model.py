@@ -1,0 +1,206 @@
+"""One listing as MLS tools send it: RESO Property field names (``ListingKey``, ``ListPrice``),
+validated with pydantic, and turned into a :class:`~leadflow.store.listings_records.Listing`.
+
+The same model checks a CSV row, a JSON object of an import file and an API request body, so a
+rejection reads the same everywhere: ``ListPrice: Input should be a valid number``.
+
+* Names are RESO's PascalCase spellings (:data:`RESO_NAMES`); ``Photos`` (a list of URLs) is
+  leadflow's own (RESO keeps media in a resource of its own).
+* Any other field is kept as given in ``Listing.extra`` (``CreatedAt`` / ``UpdatedAt`` are the
+  store's and are ignored on the way in).
+* ``StandardStatus`` takes either spelling ("Active Under Contract", "ActiveUnderContract")
+  and is stored in RESO's; ``PostalCode`` must be text (a number would have lost its leading
+  zeros); flags take true/false, Y/N, yes/no, 1/0.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+)
+
+from leadflow.store.listings_records import STANDARD_STATUSES, Listing, normalize_status
+
+# Listing attribute -> RESO field name
+RESO_NAMES: dict[str, str] = {
+    "listing_key": "ListingKey",
+    "listing_id": "ListingId",
+    "standard_status": "StandardStatus",
+    "property_type": "PropertyType",
+    "property_sub_type": "PropertySubType",
+    "list_price": "ListPrice",
+    "original_list_price": "OriginalListPrice",
+    "close_price": "ClosePrice",
+    "unparsed_address": "UnparsedAddress",
+    "street_number": "StreetNumber",
+    "street_name": "StreetName",
+    "city": "City",
+    "state_or_province": "StateOrProvince",
+    "postal_code": "PostalCode",
+    "county_or_parish": "CountyOrParish",
+    "subdivision_name": "SubdivisionName",
+    "latitude": "Latitude",
+    "longitude": "Longitude",
+    "bedrooms_total": "BedroomsTotal",
+    "bathrooms_total_integer": "BathroomsTotalInteger",
+    "living_area": "LivingArea",
+    "lot_size_acres": "LotSizeAcres",
+    "year_built": "YearBuilt",
+    "garage_spaces": "GarageSpaces",
+    "pool_private_yn": "PoolPrivateYN",
+    "waterfront_yn": "WaterfrontYN",
+    "new_construction_yn": "NewConstructionYN",
+    "internet_entire_listing_display_yn": "InternetEntireListingDisplayYN",
+    "public_remarks": "PublicRemarks",
+    "list_agent_key": "ListAgentKey",
+    "list_office_key": "ListOfficeKey",
+    "modification_timestamp": "ModificationTimestamp",
+    "photos": "Photos",
+}
+READ_ONLY = frozenset({"CreatedAt", "UpdatedAt"})
+KEY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$"
+
+
+def reso_alias(name: str) -> str:
+    return RESO_NAMES[name]
+
+
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("must not contain a NUL character")
+    return value
+
+
+def _status(value: str) -> str:
+    found = normalize_status(value)
+    if found is None:
+        raise ValueError(f"must be one of {', '.join(STANDARD_STATUSES)}")
+    return found
+
+
+def _url(value: str) -> str:
+    if not value.startswith(("https://", "http://")) or any(c.isspace() for c in value):
+        raise ValueError("must be an http(s) URL")
+    return value
+
+
+Text = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=500),
+    AfterValidator(_no_nul),
+]
+Remarks = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=20_000), AfterValidator(_no_nul)
+]
+Key = Annotated[str, StringConstraints(strip_whitespace=True, pattern=KEY_PATTERN)]
+Status = Annotated[str, AfterValidator(_status)]
+State = Annotated[
+    str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Za-z]{2}$")
+]
+PostalCode = Annotated[
+    str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9 -]{1,11}$")
+]
+Money = Annotated[float, Field(ge=0, le=1e12, allow_inf_nan=False)]
+Area = Annotated[float, Field(ge=0, le=1e9, allow_inf_nan=False)]
+Count = Annotated[int, Field(ge=0, le=1000)]
+Url = Annotated[str, StringConstraints(max_length=2000), AfterValidator(_url)]
+
+
+class ListingFields(BaseModel):
+    """Every field optional (an API PUT takes the key from the path)."""
+
+    model_config = ConfigDict(alias_generator=reso_alias, extra="allow", frozen=True)
+
+    listing_key: Key | None = None
+    listing_id: Text | None = None
+    standard_status: Status | None = None
+    property_type: Text | None = None
+    property_sub_type: Text | None = None
+    list_price: Money | None = None
+    original_list_price: Money | None = None
+    close_price: Money | None = None
+    unparsed_address: Text | None = None
+    street_number: Text | None = None
+    street_name: Text | None = None
+    city: Text | None = None
+    state_or_province: State | None = None
+    postal_code: PostalCode | None = None
+    county_or_parish: Text | None = None
+    subdivision_name: Text | None = None
+    latitude: Annotated[float, Field(ge=-90, le=90)] | None = None
+    longitude: Annotated[float, Field(ge=-180, le=180)] | None = None
+    bedrooms_total: Count | None = None
+    bathrooms_total_integer: Count | None = None
+    living_area: Area | None = None
+    lot_size_acres: Area | None = None
+    year_built: Annotated[int, Field(ge=1600, le=2200)] | None = None
+    garage_spaces: Annotated[float, Field(ge=0, le=1000)] | None = None
+    pool_private_yn: bool | None = None
+    waterfront_yn: bool | None = None
+    new_construction_yn: bool | None = None
+    internet_entire_listing_display_yn: bool | None = Field(
+        default=None,
+        description="IDX display permission: a listing without it is never sent to a lead.",
+    )
+    public_remarks: Remarks | None = None
+    list_agent_key: Text | None = None
+    list_office_key: Text | None = None
+    modification_timestamp: datetime | None = Field(
+        default=None, description="ISO 8601; a time without a zone is UTC."
+    )
+    photos: list[Url] = Field(default_factory=list, max_length=500, description="Photo URLs.")
+
+
+class ListingRow(ListingFields):
+    """A listing with its key: a row of an import."""
+
+    listing_key: Key
+
+
+def extras(model: BaseModel) -> dict[str, Any]:
+    """The fields the model does not name (RESO fields leadflow does not use), kept as given."""
+    return {k: v for k, v in (model.model_extra or {}).items() if k not in READ_ONLY}
+
+
+def to_listing(model: ListingFields, tenant_id: str, listing_key: str | None = None) -> Listing:
+    """The listing ``model`` describes, in ``tenant_id`` (``listing_key`` when the model has
+    none)."""
+    key = listing_key or model.listing_key
+    if not key:
+        raise ValueError("ListingKey is required")
+    values = {name: getattr(model, name) for name in RESO_NAMES if name != "listing_key"}
+    stamp = model.modification_timestamp
+    if stamp is not None:
+        values["modification_timestamp"] = (
+            stamp if stamp.tzinfo is not None else stamp.replace(tzinfo=UTC)
+        ).timestamp()
+    values["photos"] = list(model.photos)
+    return Listing(tenant_id, key, extra=extras(model), **values)
+
+
+def error_reasons(exc: ValidationError) -> list[str]:
+    """One ``Field: problem`` per error (the value itself is never repeated)."""
+    out = []
+    for err in exc.errors(include_input=False, include_url=False):
+        where = ".".join(str(p) for p in err["loc"]) or "row"
+        out.append(f"{where}: {err['msg'].removeprefix('Value error, ')}")
+    return out
+
+
+__all__ = [
+    "READ_ONLY",
+    "RESO_NAMES",
+    "ListingFields",
+    "ListingRow",
+    "error_reasons",
+    "extras",
+    "to_listing",
+]

@@ -16,17 +16,18 @@ rejection reads the same everywhere: ``ListPrice: Input should be a valid number
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
     ValidationError,
 )
 
+from leadflow.clock import to_iso
 from leadflow.store.listings_records import STANDARD_STATUSES, Listing, normalize_status
 
 # Listing attribute -> RESO field name
@@ -65,7 +66,7 @@ RESO_NAMES: dict[str, str] = {
     "modification_timestamp": "ModificationTimestamp",
     "photos": "Photos",
 }
-READ_ONLY = frozenset({"CreatedAt", "UpdatedAt"})
+READ_ONLY = frozenset({"CreatedAt", "UpdatedAt", "ListingKey"})  # never kept in extra
 KEY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$"
 
 
@@ -73,53 +74,47 @@ def reso_alias(name: str) -> str:
     return RESO_NAMES[name]
 
 
-def _no_nul(value: str) -> str:
-    if "\x00" in value:
-        raise ValueError("must not contain a NUL character")
-    return value
-
-
-def _status(value: str) -> str:
-    found = normalize_status(value)
-    if found is None:
-        raise ValueError(f"must be one of {', '.join(STANDARD_STATUSES)}")
-    return found
-
-
-def _url(value: str) -> str:
-    if not value.startswith(("https://", "http://")) or any(c.isspace() for c in value):
-        raise ValueError("must be an http(s) URL")
-    return value
-
-
-Text = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=500),
-    AfterValidator(_no_nul),
+StatusName = Literal[
+    "Active",
+    "ActiveUnderContract",
+    "Canceled",
+    "Closed",
+    "ComingSoon",
+    "Delete",
+    "Expired",
+    "Hold",
+    "Incomplete",
+    "Pending",
+    "Withdrawn",
 ]
-Remarks = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=20_000), AfterValidator(_no_nul)
-]
-Key = Annotated[str, StringConstraints(strip_whitespace=True, pattern=KEY_PATTERN)]
-Status = Annotated[str, AfterValidator(_status)]
-State = Annotated[
-    str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Za-z]{2}$")
-]
-PostalCode = Annotated[
-    str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9 -]{1,11}$")
-]
+assert get_args(StatusName) == STANDARD_STATUSES
+
+
+def _status(value: Any) -> Any:
+    """Either spelling in, RESO's out (an unknown text is left for the Literal to refuse)."""
+    return (normalize_status(value) or value) if isinstance(value, str) else value
+
+
+# Every constraint is one the JSON Schema states too (patterns, not code), so a request the
+# OpenAPI document allows is a request the API accepts.
+_NO_NUL = r"^[^\x00]*$"
+Text = Annotated[str, StringConstraints(min_length=1, max_length=500, pattern=_NO_NUL)]
+Remarks = Annotated[str, StringConstraints(max_length=20_000, pattern=_NO_NUL)]
+Key = Annotated[str, StringConstraints(pattern=KEY_PATTERN)]
+Status = Annotated[StatusName, BeforeValidator(_status)]
+State = Annotated[str, StringConstraints(to_upper=True, pattern=r"^[A-Za-z]{2}$")]
+PostalCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9 -]{1,11}$")]
 Money = Annotated[float, Field(ge=0, le=1e12, allow_inf_nan=False)]
 Area = Annotated[float, Field(ge=0, le=1e9, allow_inf_nan=False)]
 Count = Annotated[int, Field(ge=0, le=1000)]
-Url = Annotated[str, StringConstraints(max_length=2000), AfterValidator(_url)]
+Url = Annotated[str, StringConstraints(max_length=2000, pattern=r"^https?://\S+$")]
 
 
 class ListingFields(BaseModel):
-    """Every field optional (an API PUT takes the key from the path)."""
+    """Every field but the key, all optional (an API PUT takes the key from the path)."""
 
     model_config = ConfigDict(alias_generator=reso_alias, extra="allow", frozen=True)
 
-    listing_key: Key | None = None
     listing_id: Text | None = None
     standard_status: Status | None = None
     property_type: Text | None = None
@@ -173,7 +168,7 @@ def extras(model: BaseModel) -> dict[str, Any]:
 def to_listing(model: ListingFields, tenant_id: str, listing_key: str | None = None) -> Listing:
     """The listing ``model`` describes, in ``tenant_id`` (``listing_key`` when the model has
     none)."""
-    key = listing_key or model.listing_key
+    key = listing_key or getattr(model, "listing_key", None)
     if not key:
         raise ValueError("ListingKey is required")
     values = {name: getattr(model, name) for name in RESO_NAMES if name != "listing_key"}
@@ -184,6 +179,19 @@ def to_listing(model: ListingFields, tenant_id: str, listing_key: str | None = N
         ).timestamp()
     values["photos"] = list(model.photos)
     return Listing(tenant_id, key, extra=extras(model), **values)
+
+
+def to_reso(listing: Listing) -> dict[str, Any]:
+    """A stored listing as RESO JSON: the named fields (times as UTC ISO 8601), then its other
+    fields, then ``CreatedAt`` / ``UpdatedAt``."""
+    out: dict[str, Any] = {alias: getattr(listing, name) for name, alias in RESO_NAMES.items()}
+    out["ModificationTimestamp"] = to_iso(listing.modification_timestamp)
+    out["Photos"] = list(listing.photos)
+    for name, value in listing.extra.items():
+        out.setdefault(name, value)
+    out["CreatedAt"] = to_iso(listing.created_at)
+    out["UpdatedAt"] = to_iso(listing.updated_at)
+    return out
 
 
 def error_reasons(exc: ValidationError) -> list[str]:
@@ -203,4 +211,5 @@ __all__ = [
     "error_reasons",
     "extras",
     "to_listing",
+    "to_reso",
 ]

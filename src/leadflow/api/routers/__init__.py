@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends
 
 from leadflow.api.deps import get_principal
 from leadflow.api.problems import problem_responses
-from leadflow.api.routers import workflows
+from leadflow.api.routers import listings, workflows
 
 API_V1 = "/api/v1"
 
@@ -19,4 +19,5 @@ def v1_router() -> APIRouter:
         dependencies=[Depends(get_principal)],
     )
     v1.include_router(workflows.router)
+    v1.include_router(listings.router)
     return v1

@@ -15,6 +15,7 @@ rejection reads the same everywhere: ``ListPrice: Input should be a valid number
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal, get_args
 
@@ -107,7 +108,7 @@ PostalCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9 -
 Money = Annotated[float, Field(ge=0, le=1e12, allow_inf_nan=False)]
 Area = Annotated[float, Field(ge=0, le=1e9, allow_inf_nan=False)]
 Count = Annotated[int, Field(ge=0, le=1000)]
-Url = Annotated[str, StringConstraints(max_length=2000, pattern=r"^https?://\S+$")]
+Url = Annotated[str, StringConstraints(max_length=2000, pattern=r"^https?://[^\x00-\x20\x7f]+$")]
 
 
 class ListingFields(BaseModel):
@@ -181,16 +182,20 @@ def to_listing(model: ListingFields, tenant_id: str, listing_key: str | None = N
     return Listing(tenant_id, key, extra=extras(model), **values)
 
 
-def to_reso(listing: Listing) -> dict[str, Any]:
-    """A stored listing as RESO JSON: the named fields (times as UTC ISO 8601), then its other
-    fields, then ``CreatedAt`` / ``UpdatedAt``."""
+def utc(ts: float | None) -> datetime | None:
+    return None if ts is None else datetime.fromtimestamp(ts, UTC)
+
+
+def to_reso(listing: Listing, when: Callable[[float | None], Any] = to_iso) -> dict[str, Any]:
+    """A stored listing as RESO JSON: the named fields (times through ``when``: UTC ISO 8601
+    text unless told), then its other fields, then ``CreatedAt`` / ``UpdatedAt``."""
     out: dict[str, Any] = {alias: getattr(listing, name) for name, alias in RESO_NAMES.items()}
-    out["ModificationTimestamp"] = to_iso(listing.modification_timestamp)
+    out["ModificationTimestamp"] = when(listing.modification_timestamp)
     out["Photos"] = list(listing.photos)
     for name, value in listing.extra.items():
         out.setdefault(name, value)
-    out["CreatedAt"] = to_iso(listing.created_at)
-    out["UpdatedAt"] = to_iso(listing.updated_at)
+    out["CreatedAt"] = when(listing.created_at)
+    out["UpdatedAt"] = when(listing.updated_at)
     return out
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from leadflow.errors import Forbidden, InvalidInput, NotFound
-from leadflow.listings.model import RESO_NAMES, ListingFields, ListingRow, to_listing, to_reso
+from leadflow.listings.model import RESO_NAMES, ListingFields, ListingRow, to_listing, to_reso, utc
 from leadflow.store.contract import Store
 from leadflow.store.listings_records import ListingFilter
 from leadflow.tenancy.accounts import Principal
@@ -113,7 +113,7 @@ def list_page(store: Store, flt: ListingFilter) -> ListingPage:
     more = len(found) > limit
     found = found[:limit]
     return ListingPage(
-        items=[_out(to_reso(x)) for x in found],
+        items=[_out(to_reso(x, utc)) for x in found],
         next=found[-1].listing_key if more and found else None,
     )
 
@@ -122,7 +122,7 @@ def get_one(store: Store, tenant_id: str, listing_key: str) -> ListingOut:
     found = store.get_listing(tenant_id, listing_key)
     if found is None:
         raise NotFound(f"no listing {listing_key!r}")
-    return _out(to_reso(found))
+    return _out(to_reso(found, utc))
 
 
 def put_one(

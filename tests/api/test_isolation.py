@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from leadflow.engine.workflows import publish
 from leadflow.runtime import build_runtime
 from leadflow.settings import Settings
+from leadflow.store.listings_records import Listing
 from leadflow.store.records import Contact, NewEvent
 from leadflow.store.webhooks_records import WebhookSubscription
 
@@ -55,6 +56,9 @@ def _acme(db_url: str) -> dict[str, Any]:
         [run] = rt.store.runs_of_contact(contact.id)
         [message] = rt.store.messages_of_run(run.id)
         rt.store.set_inbound_secret("acme", "acme-inbound-secret", now)
+        rt.store.upsert_listings(
+            [Listing("acme", "L-acme-1", public_remarks=SECRET_NAME, list_price=450000.0)], now
+        )
         rt.store.create_subscription(
             WebhookSubscription(
                 "sub_acme1", "acme", "https://crm.example.com/hook", ["*"], "acme-out-secret"
@@ -64,6 +68,7 @@ def _acme(db_url: str) -> dict[str, Any]:
         return {
             "tenant_id": "acme",
             "sub_id": "sub_acme1",
+            "listing_key": "L-acme-1",
             "contact_id": contact.id,
             "run_id": run.id,
             "message_id": message.id,
@@ -83,6 +88,8 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/api/v1/events"): {"type": "x.y", "contact_id": "c_acme1"},
     ("POST", "/api/v1/events/batch"): {"events": [{"type": "x.y", "contact_id": "c_acme1"}]},
     ("POST", "/api/v1/workflows/validate"): {**WORKFLOW, "key": "mine"},
+    ("PUT", "/api/v1/listings/{listing_key}"): {"ListPrice": 1.0, "StandardStatus": "Active"},
+    ("POST", "/api/v1/listings/import"): {"items": [{"ListingKey": "L-mine", "ListPrice": 1.0}]},
     ("POST", "/api/v1/webhooks"): {"url": "https://mine.example.com/", "event_types": ["*"]},
     ("POST", "/api/v1/webhooks/secret"): None,
     ("PATCH", "/api/v1/webhooks/{sub_id}"): {"url": "https://thief.example.com/"},
@@ -112,6 +119,9 @@ OWN_WRITES = {
     ("POST", "/api/v1/workflows/validate"),
     ("POST", "/api/v1/webhooks"),
     ("POST", "/api/v1/webhooks/secret"),
+    # Listing keys are per tenant: a PUT with acme's key makes the caller's own listing.
+    ("PUT", "/api/v1/listings/{listing_key}"),
+    ("POST", "/api/v1/listings/import"),
 }
 
 
@@ -158,7 +168,7 @@ def test_another_tenants_key_never_reaches_acmes_data(
             path,
             response.text,
         )
-        aims_at_acme = "{" in template or (
+        aims_at_acme = ("{" in template and (method, template) not in OWN_WRITES) or (
             (method, template) in BODIES and (method, template) not in OWN_WRITES
         )
         if template.startswith("/api/v1/hooks/"):
@@ -181,5 +191,7 @@ def test_another_tenants_key_never_reaches_acmes_data(
     assert client.get("/api/v1/workflows/drafts").json()["items"] == []
     sub = client.get(f"/api/v1/webhooks/{ids['sub_id']}").json()
     assert sub["url"] == "https://crm.example.com/hook"
+    listing = client.get(f"/api/v1/listings/{ids['listing_key']}").json()
+    assert (listing["ListPrice"], listing["PublicRemarks"]) == (450000.0, SECRET_NAME)
     names = [c["first_name"] for c in client.get("/api/v1/contacts").json()["items"]]
     assert names == [SECRET_NAME]  # no forged lead got in

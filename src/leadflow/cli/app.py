@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from leadflow.cli import contacts, db, runs, simulate, tenancy, workflows
+from leadflow.cli import contacts, db, listings, runs, simulate, tenancy, workflows
 from leadflow.cli import serve as serve_cmd
 from leadflow.cli import worker as worker_cmd
 from leadflow.cli.common import err_console
@@ -34,6 +34,7 @@ app.add_typer(tenancy.tenants_app, name="tenants")
 app.add_typer(tenancy.teams_app, name="teams")
 app.add_typer(tenancy.agents_app, name="agents")
 app.add_typer(tenancy.keys_app, name="keys")
+app.add_typer(listings.app, name="listings")
 app.command("demo")(simulate.demo)
 app.command("simulate")(simulate.simulate)
 

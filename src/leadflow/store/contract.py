@@ -27,6 +27,7 @@ import threading
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from leadflow.store.listings_records import Listing, ListingChanges, ListingFilter
 from leadflow.store.records import (
     DEFAULT_TENANT,
     Advance,
@@ -226,6 +227,31 @@ class Store(abc.ABC):
     def revoke_api_key(self, key_id: str, now: float) -> bool:
         """Revoke a key (``revoked_at = now``); True when this call revoked it, False when it
         was unknown or already revoked (its first revocation time is kept)."""
+
+    # ------------------------------------------------------------------ listings
+    @abc.abstractmethod
+    def upsert_listings(self, listings: Sequence[Listing], now: float) -> ListingChanges:
+        """Insert or replace listings by (tenant, listing_key), all in one transaction, in order
+        (a key given twice is compared with its earlier self). StandardStatus is stored in its
+        RESO spelling. ``created_at`` is kept for existing listings; ``updated_at`` becomes
+        ``now``. Returns, per listing, whether it was new and its price / status change (old,
+        new). StoreError (nothing written) for an unknown tenant, an empty key or an unknown
+        StandardStatus."""
+
+    @abc.abstractmethod
+    def get_listing(self, tenant_id: str, listing_key: str) -> Listing | None: ...
+
+    @abc.abstractmethod
+    def list_listings(self, flt: ListingFilter) -> list[Listing]:
+        """The tenant's listings matching the filter, by listing_key (keyset: after
+        ``flt.after_key``), at most ``flt.limit``."""
+
+    @abc.abstractmethod
+    def count_listings(self, tenant_id: str) -> int: ...
+
+    @abc.abstractmethod
+    def delete_listing(self, tenant_id: str, listing_key: str) -> bool:
+        """True when the listing existed (and is gone)."""
 
     # ------------------------------------------------------------------ workflows
     @abc.abstractmethod

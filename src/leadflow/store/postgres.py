@@ -27,6 +27,7 @@ from leadflow.store.codec import (
 )
 from leadflow.store.contract import Store
 from leadflow.store.drafts_sql import SqlDrafts
+from leadflow.store.listings_sql import SqlListings
 from leadflow.store.postgres_base import IDS, TEXTS, Conn, redact_url
 from leadflow.store.postgres_leases import MESSAGE_CLAIM_LOCK, PgLeases
 from leadflow.store.postgres_runs import PgRuns
@@ -64,7 +65,9 @@ _UPDATE_MESSAGE = POSTGRES.sql(update_message_sql("%s::text"))
 _MIGRATION_LOCK = "leadflow.migrations"
 
 
-class PostgresStore(PgRuns, PgLeases, PgPrune, SqlReads, SqlTenancy, SqlDrafts, SqlWebhooks, Store):
+class PostgresStore(
+    PgRuns, PgLeases, PgPrune, SqlReads, SqlTenancy, SqlDrafts, SqlWebhooks, SqlListings, Store
+):
     """:class:`Store` on PostgreSQL (``postgresql://`` / ``postgres://`` URLs)."""
 
     _dialect = POSTGRES

@@ -43,6 +43,7 @@ from leadflow.store.codec import (
 )
 from leadflow.store.contract import Store, makes_work
 from leadflow.store.drafts_sql import SqlDrafts
+from leadflow.store.listings_sql import SqlListings
 from leadflow.store.prune_sql import SqlPrune
 from leadflow.store.records import (
     DEFAULT_TENANT,
@@ -144,7 +145,9 @@ def path_from_url(url: str) -> str:
     return path
 
 
-class SQLiteStore(WritesProducts, SqlReads, SqlPrune, SqlTenancy, SqlDrafts, SqlWebhooks, Store):
+class SQLiteStore(
+    WritesProducts, SqlReads, SqlPrune, SqlTenancy, SqlDrafts, SqlWebhooks, SqlListings, Store
+):
     _dialect = SQLITE
 
     def __init__(self, url: str) -> None:

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends
 
 from leadflow.api.deps import get_principal
 from leadflow.api.problems import problem_responses
-from leadflow.api.routers import contacts, events, runs, webhooks, workflows
+from leadflow.api.routers import contacts, events, listings, runs, webhooks, workflows
 
 API_V1 = "/api/v1"
 
@@ -23,4 +23,5 @@ def v1_router() -> APIRouter:
     v1.include_router(runs.router)
     v1.include_router(workflows.router)
     v1.include_router(webhooks.router)
+    v1.include_router(listings.router)
     return v1

@@ -1,5 +1,6 @@
--- leadflow schema, version 9: webhooks. Signed inbound leads (one secret per tenant, a replay guard) and
--- outbound subscriptions with their delivery log (an event goes at most once to a subscription).
+-- leadflow schema, version 9: webhooks. Signed inbound leads (one secret per tenant, a replay
+-- guard) and outbound subscriptions with their delivery log (an event goes at most once to a
+-- subscription).
 
 CREATE TABLE webhook_secrets (
     tenant_id  TEXT PRIMARY KEY,

@@ -1,0 +1,128 @@
+"""``/api/v1/listings``: the caller's tenant's listings (RESO Property, PascalCase JSON).
+
+Read: ``GET /listings`` (filters, keyset paging with ``after`` and ``limit``), ``GET
+/listings/{key}``. Write (admin or manager keys): ``PUT /listings/{key}`` (insert or replace),
+``POST /listings/import`` (up to 10,000, all or nothing), ``DELETE /listings/{key}``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, Response
+
+from leadflow.api.data.listings import (
+    ImportSummary,
+    ListingImport,
+    ListingOut,
+    ListingPage,
+    delete_one,
+    get_one,
+    import_many,
+    list_page,
+    put_one,
+    require_writer,
+)
+from leadflow.api.deps import PrincipalDep, RuntimeDep, StoreDep
+from leadflow.api.problems import problem_responses
+from leadflow.listings.model import KEY_PATTERN, ListingFields, Status
+from leadflow.store.listings_records import ListingFilter
+from leadflow.tenancy.accounts import Principal
+
+router = APIRouter(prefix="/listings", tags=["listings"])
+
+
+def _writer(principal: PrincipalDep) -> Principal:
+    return require_writer(principal)
+
+
+WriterDep = Annotated[Principal, Depends(_writer)]
+ListingKey = Annotated[
+    str, Path(pattern=KEY_PATTERN, description="The listing's ListingKey (RESO).")
+]
+Text = Annotated[str | None, Query(min_length=1, max_length=200)]
+
+
+@router.get("", summary="List the tenant's listings (by ListingKey)")
+def list_listings(
+    store: StoreDep,
+    principal: PrincipalDep,
+    city: Text = None,
+    postal_code: Text = None,
+    standard_status: Annotated[
+        Status | None, Query(description="Either spelling: Active Under Contract.")
+    ] = None,
+    property_sub_type: Text = None,
+    min_price: Annotated[float | None, Query(ge=0, le=1e12)] = None,
+    max_price: Annotated[float | None, Query(ge=0, le=1e12)] = None,
+    min_beds: Annotated[int | None, Query(ge=0, le=1000)] = None,
+    min_baths: Annotated[int | None, Query(ge=0, le=1000)] = None,
+    idx_only: Annotated[
+        bool, Query(description="Only listings with InternetEntireListingDisplayYN.")
+    ] = False,
+    after: Annotated[
+        str | None, Query(max_length=128, description="The `next` of the previous page.")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> ListingPage:
+    flt = ListingFilter(
+        principal.tenant_id,
+        city=city,
+        postal_code=postal_code,
+        standard_status=standard_status,
+        property_sub_type=property_sub_type,
+        min_price=min_price,
+        max_price=max_price,
+        min_beds=min_beds,
+        min_baths=min_baths,
+        idx_only=idx_only,
+        after_key=after,
+        limit=limit,
+    )
+    return list_page(store, flt)
+
+
+@router.post(
+    "/import",
+    summary="Store many listings at once (all or nothing)",
+    responses=problem_responses(403),
+)
+def import_listings(
+    runtime: RuntimeDep, principal: WriterDep, body: ListingImport
+) -> ImportSummary:
+    return import_many(runtime.store, principal.tenant_id, body, runtime.clock.now())
+
+
+@router.get("/{listing_key}", summary="Show a listing", responses=problem_responses(404))
+def get_listing(store: StoreDep, principal: PrincipalDep, listing_key: ListingKey) -> ListingOut:
+    return get_one(store, principal.tenant_id, listing_key)
+
+
+@router.put(
+    "/{listing_key}",
+    summary="Insert or replace a listing",
+    responses={201: {"model": ListingOut, "description": "Created"}, **problem_responses(403)},
+)
+def put_listing(
+    runtime: RuntimeDep,
+    principal: WriterDep,
+    listing_key: ListingKey,
+    body: ListingFields,
+    response: Response,
+) -> ListingOut:
+    stored, created = put_one(
+        runtime.store, principal.tenant_id, listing_key, body, runtime.clock.now()
+    )
+    if created:
+        response.status_code = 201
+    return stored
+
+
+@router.delete(
+    "/{listing_key}",
+    summary="Delete a listing",
+    status_code=204,
+    response_class=Response,
+    responses=problem_responses(403, 404),
+)
+def delete_listing(store: StoreDep, principal: WriterDep, listing_key: ListingKey) -> None:
+    delete_one(store, principal.tenant_id, listing_key)

@@ -1,0 +1,110 @@
+"""``leadflow listings import|list``: a tenant's listings (RESO Property)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from leadflow.cli.common import (
+    DEFAULT,
+    DbOption,
+    JsonOption,
+    console,
+    err_console,
+    fail,
+    print_json,
+    runtime,
+    table,
+)
+from leadflow.listings.importer import import_listings, parse_file
+from leadflow.listings.model import to_reso
+from leadflow.store.listings_records import ListingFilter
+
+app = typer.Typer(help="Listings (RESO Property): import and list.", no_args_is_help=True)
+
+TenantOption = Annotated[str, typer.Option("--tenant", help="The tenant's id (slug).")]
+
+
+@app.command("import")
+def import_(
+    file: Annotated[
+        Path,
+        typer.Argument(help="CSV with RESO column names, or .json (a list or {value: [...]})."),
+    ],
+    tenant: TenantOption,
+    db: DbOption = DEFAULT,
+    skip_invalid: Annotated[
+        bool, typer.Option(help="Import the valid rows even when some are rejected.")
+    ] = False,
+    json_out: JsonOption = False,
+) -> None:
+    """Import listings. Every rejected row is reported with its line (CSV) or item (JSON) and
+    the field at fault; unless --skip-invalid is given, nothing is imported when any row is
+    rejected."""
+    if not file.is_file():
+        raise fail(f"FILE: {file} does not exist")
+    with runtime(db) as rt:
+        parsed = parse_file(file, tenant)
+        rejected = [{"where": r.where, "reason": r.reason} for r in parsed.rejected]
+        if not json_out:
+            for row in parsed.rejected:
+                err_console.print(f"{row.where}: {row.reason}", highlight=False, markup=False)
+        if parsed.rejected and not skip_invalid and json_out:
+            print_json({"inserted": 0, "updated": 0, "rejected": rejected})
+        changes = import_listings(
+            rt.store, tenant, parsed, rt.clock.now(), skip_invalid=skip_invalid
+        )
+    summary = {
+        "inserted": changes.inserted,
+        "updated": changes.updated,
+        "price_changes": len(changes.price_changes),
+        "status_changes": len(changes.status_changes),
+        "rejected": rejected,
+    }
+    if json_out:
+        print_json(summary)
+    else:
+        console.print(
+            f"imported {changes.inserted} new, {changes.updated} updated "
+            f"({len(changes.price_changes)} price, {len(changes.status_changes)} status "
+            f"changes), {len(rejected)} rejected",
+            highlight=False,
+        )
+
+
+def _yn(flag: bool | None) -> str | None:
+    return None if flag is None else ("Y" if flag else "N")
+
+
+@app.command("list")
+def list_(
+    tenant: TenantOption,
+    db: DbOption = DEFAULT,
+    json_out: JsonOption = False,
+    limit: Annotated[int, typer.Option(min=1, max=10_000)] = 1000,
+    after: Annotated[str | None, typer.Option(help="Start after this ListingKey.")] = None,
+) -> None:
+    """The tenant's listings, by ListingKey."""
+    with runtime(db) as rt:
+        found = rt.store.list_listings(ListingFilter(tenant, after_key=after, limit=limit))
+    if json_out:
+        print_json([to_reso(x) for x in found])
+        return
+    table(
+        f"listings of {tenant} ({len(found)})",
+        ["ListingKey", "StandardStatus", "ListPrice", "City", "PostalCode", "Beds", "IDX"],
+        [
+            [
+                x.listing_key,
+                x.standard_status,
+                None if x.list_price is None else f"{x.list_price:,.0f}",
+                x.city,
+                x.postal_code,
+                x.bedrooms_total,
+                _yn(x.internet_entire_listing_display_yn),
+            ]
+            for x in found
+        ],
+    )

@@ -53,6 +53,13 @@ class Settings(BaseSettings):
         "this many, refilled evenly); over it, 429 with Retry-After. 0 = no limit. Counted per "
         "API process.",
     )
+    key_cache_s: float = Field(
+        default=5.0,
+        ge=0,
+        description="Seconds an API process trusts a key it verified before reading it again: "
+        "a key revoked through this process's API stops at once, one revoked elsewhere (the "
+        "CLI, another API process) within this time. 0 = read the key on every request.",
+    )
     max_body_bytes: int = Field(
         default=10 * MIB,
         ge=1,

@@ -45,7 +45,7 @@ def test_clear_errors(lf: Leadflow) -> None:
     lf.ok("tenants", "create", "acme", "--name", "Acme")
     assert_fails(lf("keys", "create", "--tenant", "acme", "--role", "boss"), "role: must be one of")
     assert_fails(
-        lf("keys", "create", "--tenant", "acme", "--role", "agent"), "needs --agent MEMBER_KEY"
+        lf("keys", "create", "--tenant", "acme", "--role", "agent"), "needs its agent (--agent"
     )
     bad = write_csv(lf.tmp_path / "bad.csv", [["a1", "Al"]], header=["MemberKey", "Nickname"])
     assert_fails(

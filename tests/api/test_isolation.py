@@ -19,6 +19,7 @@ from leadflow.settings import Settings
 from leadflow.store.listings_records import Listing
 from leadflow.store.records import Contact, NewEvent
 from leadflow.store.webhooks_records import WebhookSubscription
+from leadflow.tenancy import keys
 
 SECRET_NAME = "Zebediah"  # acme's lead: this text must never reach the other tenant
 WORKFLOW = {
@@ -92,6 +93,7 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/api/v1/listings/import"): {"items": [{"ListingKey": "L-mine", "ListPrice": 1.0}]},
     ("POST", "/api/v1/webhooks"): {"url": "https://mine.example.com/", "event_types": ["*"]},
     ("POST", "/api/v1/webhooks/secret"): None,
+    ("POST", "/api/v1/keys"): {"role": "admin", "name": "mine"},
     ("PATCH", "/api/v1/webhooks/{sub_id}"): {"url": "https://thief.example.com/"},
     ("POST", "/api/v1/hooks/{tenant_id}/leads"): {"first_name": "Forged", "email": "f@x.com"},
     ("POST", "/api/v1/hooks/{tenant_id}/crm-events"): {"type": "Registration", "person": {}},
@@ -119,6 +121,7 @@ OWN_WRITES = {
     ("POST", "/api/v1/workflows/validate"),
     ("POST", "/api/v1/webhooks"),
     ("POST", "/api/v1/webhooks/secret"),
+    ("POST", "/api/v1/keys"),
     # Listing keys are per tenant: a PUT with acme's key makes the caller's own listing.
     ("PUT", "/api/v1/listings/{listing_key}"),
     ("POST", "/api/v1/listings/import"),
@@ -142,9 +145,9 @@ def other(app: FastAPI, db_url: str) -> Any:
 
 
 def test_another_tenants_key_never_reaches_acmes_data(
-    client: ApiClient, other: ApiClient, app: FastAPI, db_url: str
+    client: ApiClient, other: ApiClient, app: FastAPI, db_url: str, token: str
 ) -> None:
-    ids = _acme(db_url)
+    ids = _acme(db_url) | {"key_id": keys.key_id_of(token)}
     before = client.get(f"/api/v1/contacts/{ids['contact_id']}").json()
     answers: dict[tuple[str, str], int] = {}
     for method, template in _operations(app):
@@ -189,6 +192,7 @@ def test_another_tenants_key_never_reaches_acmes_data(
     workflow = client.get(f"/api/v1/workflows/{ids['key']}").json()
     assert (workflow["version"], workflow["name"]) == (1, "Acme Welcome")
     assert client.get("/api/v1/workflows/drafts").json()["items"] == []
+    assert client.get("/api/v1/keys/current").json()["revoked_at"] is None
     sub = client.get(f"/api/v1/webhooks/{ids['sub_id']}").json()
     assert sub["url"] == "https://crm.example.com/hook"
     listing = client.get(f"/api/v1/listings/{ids['listing_key']}").json()

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import hashlib
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -12,6 +13,7 @@ from leadflow.access.scope import scope_of
 from leadflow.errors import NotAuthenticated
 from leadflow.runtime import Runtime
 from leadflow.store.contract import Store
+from leadflow.store.records import Scope
 from leadflow.tenancy.accounts import Principal, authenticate
 
 
@@ -38,48 +40,99 @@ _bearer = HTTPBearer(
 )
 
 
-async def get_principal(
-    request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Principal:
-    """The caller behind ``Authorization: Bearer <key>``; 401 (the same answer for a missing,
-    malformed, unknown or revoked key) otherwise. The key's public id goes on
-    ``request.state.key_id`` for logs; the key itself is never kept."""
-    token = "" if credentials is None else credentials.credentials.strip()
-    if not token:
-        raise NotAuthenticated()
-    store = get_store(request)
-    principal = await run_in_threadpool(authenticate, store, token)
-    if principal is None:
-        raise NotAuthenticated()
-    request.state.key_id = principal.key_id
-    limiter = getattr(request.app.state, "rate_limiter", None)
-    if limiter is not None:
-        limiter.check(principal.key_id, get_runtime(request).clock.now())
-    return principal
+class KeyCache:
+    """Keys verified in the last ``ttl`` seconds (runtime clock): the SHA-256 of the presented
+    token -> who it is and what it may see. A request with a known key then needs no store
+    read and no thread hop. A revocation through this process drops the key at once
+    (:func:`forget_key`); one made elsewhere (the CLI, another API process) takes effect within
+    ``ttl``. The token itself is never kept."""
+
+    def __init__(self, ttl: float = 5.0, max_keys: int = 10_000) -> None:
+        self.ttl = ttl
+        self.max_keys = max_keys
+        self._found: dict[str, tuple[Principal, Scope, float]] = {}
+
+    @staticmethod
+    def _digest(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    def get(self, token: str, now: float) -> tuple[Principal, Scope] | None:
+        hit = self._found.get(self._digest(token))
+        if hit is None or hit[2] <= now:
+            return None
+        return hit[0], hit[1]
+
+    def put(self, token: str, principal: Principal, scope: Scope, now: float) -> None:
+        if len(self._found) >= self.max_keys:
+            self._found.clear()
+        self._found[self._digest(token)] = (principal, scope, now + self.ttl)
+
+    def forget(self, key_id: str) -> None:
+        for digest, (principal, _, _) in list(self._found.items()):
+            if principal.key_id == key_id:
+                del self._found[digest]
 
 
-PrincipalDep = Annotated[Principal, Depends(get_principal)]
+def forget_key(app: Any, key_id: str) -> None:
+    """Drop a revoked key from this process's cache."""
+    cache = getattr(app.state, "key_cache", None)
+    if isinstance(cache, KeyCache):
+        cache.forget(key_id)
 
 
 class Access:
     """What a route may use: the caller, its scope, and the runtime (store, engine, clock)
     through the :mod:`leadflow.access` functions that apply the scope."""
 
-    def __init__(self, runtime: Runtime, principal: Principal) -> None:
+    def __init__(self, runtime: Runtime, principal: Principal, scope: Scope) -> None:
         self.runtime = runtime
         self.principal = principal
-        self.scope = scope_of(runtime.store, principal)
+        self.scope = scope
 
     def now(self) -> float:
         return self.runtime.clock.now()
 
 
+def _verify(store: Store, token: str) -> tuple[Principal, Scope] | None:
+    principal = authenticate(store, token)
+    return None if principal is None else (principal, scope_of(store, principal))
+
+
 async def get_access(
-    request: Request, principal: Annotated[Principal, Depends(get_principal)]
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Access:
+    """The caller behind ``Authorization: Bearer <key>`` and its scope; 401 (the same answer
+    for a missing, malformed, unknown or revoked key) otherwise; 429 over the key's rate limit.
+    The key's public id goes on ``request.state.key_id`` for logs; the key itself is never
+    kept."""
+    token = "" if credentials is None else credentials.credentials.strip()
+    if not token:
+        raise NotAuthenticated()
     runtime = get_runtime(request)
-    return await run_in_threadpool(Access, runtime, principal)
+    now = runtime.clock.now()
+    cache = getattr(request.app.state, "key_cache", None)
+    found = cache.get(token, now) if isinstance(cache, KeyCache) else None
+    if found is None:
+        found = await run_in_threadpool(_verify, runtime.store, token)
+        if found is None:
+            raise NotAuthenticated()
+        if isinstance(cache, KeyCache):
+            cache.put(token, found[0], found[1], now)
+    principal, scope = found
+    request.state.key_id = principal.key_id
+    limiter = getattr(request.app.state, "rate_limiter", None)
+    if limiter is not None:
+        limiter.check(principal.key_id, now)
+    return Access(runtime, principal, scope)
 
 
 AccessDep = Annotated[Access, Depends(get_access)]
+
+
+async def get_principal(access: AccessDep) -> Principal:
+    """The caller (see :func:`get_access`)."""
+    return access.principal
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]

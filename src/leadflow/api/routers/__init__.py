@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from leadflow.api.deps import get_principal
+from leadflow.api.deps import get_access
 from leadflow.api.problems import problem_responses
-from leadflow.api.routers import contacts, events, listings, runs, webhooks, workflows
+from leadflow.api.routers import contacts, events, keys, listings, runs, webhooks, workflows
 
 API_V1 = "/api/v1"
 
@@ -16,7 +16,7 @@ def v1_router() -> APIRouter:
     v1 = APIRouter(
         prefix=API_V1,
         responses=problem_responses(401, 422, 429, 500),
-        dependencies=[Depends(get_principal)],
+        dependencies=[Depends(get_access)],
     )
     v1.include_router(contacts.router)
     v1.include_router(events.router)
@@ -24,4 +24,5 @@ def v1_router() -> APIRouter:
     v1.include_router(workflows.router)
     v1.include_router(webhooks.router)
     v1.include_router(listings.router)
+    v1.include_router(keys.router)
     return v1

@@ -1,0 +1,112 @@
+"""``/api/v1/keys``: the tenant's API keys (admins list, create and revoke; every key may see
+itself). A key's secret is shown once, in the answer that creates it, and never stored."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Request
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from leadflow.access.scope import require_role
+from leadflow.api.data.contacts import when
+from leadflow.api.deps import AccessDep, forget_key
+from leadflow.api.problems import problem_responses
+from leadflow.errors import NotFound
+from leadflow.store.tenancy_records import ApiKey
+from leadflow.tenancy import accounts
+
+router = APIRouter(prefix="/keys", tags=["keys"])
+ADMIN = frozenset({"admin"})
+KeyId = Annotated[str, Path(min_length=1, max_length=64, description="The key's public id.")]
+
+
+class KeyOut(BaseModel):
+    id: str = Field(description="The public part of the key (safe to log).")
+    role: str
+    member_key: str | None
+    name: str | None
+    created_at: datetime | None
+    revoked_at: datetime | None
+
+    @classmethod
+    def of(cls, k: ApiKey) -> KeyOut:
+        return cls(
+            id=k.id,
+            role=k.role,
+            member_key=k.member_key,
+            name=k.name,
+            created_at=when(k.created_at),
+            revoked_at=when(k.revoked_at),
+        )
+
+
+class KeyList(BaseModel):
+    items: list[KeyOut]
+
+
+class KeyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    role: Literal["admin", "manager", "agent"]
+    member_key: Annotated[str, StringConstraints(min_length=1, max_length=128)] | None = Field(
+        default=None, description="The agent (RESO MemberKey) of a manager or agent key."
+    )
+    name: Annotated[str, StringConstraints(max_length=200)] | None = None
+
+
+class KeyCreated(KeyOut):
+    key: str = Field(description="The key itself: shown this once, never again.")
+
+
+@router.get(
+    "", summary="List the tenant's keys (revoked ones too)", responses=problem_responses(403)
+)
+def list_keys(access: AccessDep) -> KeyList:
+    require_role(access.principal, ADMIN, "listing keys")
+    found = access.runtime.store.list_api_keys(access.scope.tenant_id)
+    return KeyList(items=[KeyOut.of(k) for k in found])
+
+
+@router.get("/current", summary="The key making this request")
+def current_key(access: AccessDep) -> KeyOut:
+    found = access.runtime.store.get_api_key(access.principal.key_id)
+    assert found is not None
+    return KeyOut.of(found)
+
+
+@router.post(
+    "",
+    status_code=201,
+    summary="Create a key (its secret is in this answer only)",
+    responses=problem_responses(403),
+)
+def create_key(access: AccessDep, body: KeyIn) -> KeyCreated:
+    require_role(access.principal, ADMIN, "creating keys")
+    record, token = accounts.create_key(
+        access.runtime.store,
+        access.scope.tenant_id,
+        body.role,
+        access.now(),
+        member_key=body.member_key,
+        name=body.name,
+    )
+    return KeyCreated(**KeyOut.of(record).model_dump(), key=token)
+
+
+@router.delete(
+    "/{key_id}",
+    summary="Revoke a key (at once, in this process; other API processes within 5 s)",
+    responses=problem_responses(403, 404),
+)
+def revoke_key(access: AccessDep, key_id: KeyId, request: Request) -> KeyOut:
+    require_role(access.principal, ADMIN, "revoking keys")
+    store = access.runtime.store
+    found = store.get_api_key(key_id)
+    if found is None or found.tenant_id != access.scope.tenant_id:
+        raise NotFound(f"no key {key_id!r}")
+    store.revoke_api_key(key_id, access.now())
+    forget_key(request.app, key_id)
+    revoked = store.get_api_key(key_id)
+    assert revoked is not None
+    return KeyOut.of(revoked)

@@ -498,7 +498,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
 
 def table(out: dict[str, Any]) -> str:
-    rows = [("", "single", "batch")]
+    rows: list[tuple[str, ...]] = [("", "single", "batch")]
     for key in (
         "events_per_s",
         "p50_ms",
@@ -548,7 +548,7 @@ def serve_profiled(out_path: str, cli_args: list[str]) -> None:
         app(cli_args, prog_name="leadflow", standalone_mode=False)
     finally:
         main_prof.disable()
-        threading.setprofile(None)  # type: ignore[arg-type]
+        threading.setprofile(None)
         stats = pstats.Stats(main_prof)
         with lock:
             for prof in profiles[1:]:

@@ -533,12 +533,12 @@ def serve_profiled(out_path: str, cli_args: list[str]) -> None:
     lock = threading.Lock()
 
     def start_in_thread(frame: Any, event: str, arg: Any) -> None:
-        prof = cProfile.Profile()
+        prof = cProfile.Profile(time.thread_time)
         with lock:
             profiles.append(prof)
         prof.enable()  # replaces this hook for the thread
 
-    main_prof = cProfile.Profile()
+    main_prof = cProfile.Profile(time.thread_time)
     profiles.append(main_prof)
     threading.setprofile(start_in_thread)
     from leadflow.cli.app import app

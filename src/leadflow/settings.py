@@ -46,6 +46,13 @@ class Settings(BaseSettings):
         description="Origins allowed to call the API from a browser (CORS), e.g. "
         '["https://crm.example.com"]; empty = CORS off.',
     )
+    rate_limit_per_minute: int = Field(
+        default=6000,
+        ge=0,
+        description="Requests one API key may make per minute (a token bucket: bursts up to "
+        "this many, refilled evenly); over it, 429 with Retry-After. 0 = no limit. Counted per "
+        "API process.",
+    )
     max_body_bytes: int = Field(
         default=10 * MIB,
         ge=1,

@@ -14,6 +14,7 @@ from anyio.from_thread import BlockingPortal, start_blocking_portal
 from fastapi import FastAPI
 
 from leadflow.store.factory import open_store
+from leadflow.store.tenancy_records import Agent
 from leadflow.tenancy import accounts
 
 PROBLEM_JSON = "application/problem+json"
@@ -26,6 +27,25 @@ def admin_key(url: str, tenant: str = "acme") -> str:
         if store.get_tenant(tenant) is None:
             accounts.create_tenant(store, tenant, f"{tenant.title()} Realty", 0.0)
         _, token = accounts.create_key(store, tenant, "admin", 0.0, name="tests")
+    finally:
+        store.close()
+    return token
+
+
+def member_key(
+    url: str, role: str, member: str, *, tenant: str = "acme", team: str | None = "north"
+) -> str:
+    """An API key of ``role`` (agent or manager) for agent ``member`` of ``tenant``, in
+    ``team`` (tenant, team and agent made when missing)."""
+    store = open_store(url)
+    try:
+        if store.get_tenant(tenant) is None:
+            accounts.create_tenant(store, tenant, f"{tenant.title()} Realty", 0.0)
+        if team is not None:
+            accounts.add_team(store, tenant, team, team.title(), 0.0)
+        agent = Agent(tenant, member, team, first_name=member.title())
+        accounts.add_agents(store, tenant, [agent], 0.0)
+        _, token = accounts.create_key(store, tenant, role, 0.0, member_key=member)
     finally:
         store.close()
     return token
@@ -88,6 +108,15 @@ class ApiClient:
 
     def post(self, url: str, **kw: Any) -> httpx.Response:
         return self.request("POST", url, **kw)
+
+    def put(self, url: str, **kw: Any) -> httpx.Response:
+        return self.request("PUT", url, **kw)
+
+    def patch(self, url: str, **kw: Any) -> httpx.Response:
+        return self.request("PATCH", url, **kw)
+
+    def delete(self, url: str, **kw: Any) -> httpx.Response:
+        return self.request("DELETE", url, **kw)
 
 
 def assert_problem(response: httpx.Response, status: int) -> dict[str, object]:

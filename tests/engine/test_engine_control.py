@@ -6,7 +6,7 @@ import pytest
 from engine_kit import DAY, HOUR, T0, Kit
 
 from leadflow.engine import control
-from leadflow.errors import InvalidInput, NotFound
+from leadflow.errors import Conflict, NotFound
 
 DRIP = """
 key: drip
@@ -88,15 +88,15 @@ def test_cancel_ends_the_run_and_suppresses_what_it_queued(kit: Kit) -> None:
 
 def test_control_refuses_impossible_transitions(kit: Kit) -> None:
     rid = _started(kit)
-    with pytest.raises(InvalidInput):
+    with pytest.raises(Conflict):
         control.resume_run(kit.store, rid, kit.now)
     control.pause_run(kit.store, rid, kit.now)
-    with pytest.raises(InvalidInput):
+    with pytest.raises(Conflict):
         control.pause_run(kit.store, rid, kit.now)
     control.cancel_run(kit.store, rid, kit.now)  # a paused run can be cancelled
-    with pytest.raises(InvalidInput):
+    with pytest.raises(Conflict):
         control.cancel_run(kit.store, rid, kit.now)
-    with pytest.raises(InvalidInput):
+    with pytest.raises(Conflict):
         control.resume_run(kit.store, rid, kit.now)
     with pytest.raises(NotFound):
         control.pause_run(kit.store, 999, kit.now)

@@ -14,6 +14,7 @@ from leadflow import __version__
 from leadflow.api import docs, problems
 from leadflow.api.metrics import HttpMetrics, StoreCollector
 from leadflow.api.middleware import REQUEST_ID_HEADER, BodyLimitMiddleware, RequestContextMiddleware
+from leadflow.api.ratelimit import RateLimiter
 from leadflow.api.routers import health, v1_router
 from leadflow.api.workers import InProcessWorkers
 from leadflow.engine.worker import WorkerStats
@@ -67,6 +68,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
     app.state.metrics_registry = registry
 
     def current_store() -> Store | None:

@@ -53,6 +53,9 @@ async def get_principal(
     if principal is None:
         raise NotAuthenticated()
     request.state.key_id = principal.key_id
+    limiter = getattr(request.app.state, "rate_limiter", None)
+    if limiter is not None:
+        limiter.check(principal.key_id, get_runtime(request).clock.now())
     return principal
 
 

@@ -15,6 +15,8 @@ exception                              status  detail
 ``RequestValidationError``             422     names each field (``query.version``, ``body.x``)
 ``leadflow.errors.InvalidInput``       422     its message (``WorkflowInvalid``: one error each)
 ``leadflow.errors.NotFound``           404     its message
+``leadflow.errors.Conflict``           409     its message (a key taken, a state forbidding it)
+``leadflow.errors.RateLimited``        429     its message, with ``Retry-After``
 ``leadflow.errors.SchemaOutOfDate``    503     its message (names ``leadflow db upgrade``)
 ``leadflow.errors.StoreError``         500     generic; the message is logged, never returned
 other ``LeadflowError``                500     generic; logged
@@ -29,6 +31,7 @@ impossible gets the same status whether FastAPI or leadflow noticed.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Iterable, Sequence
 from http import HTTPStatus
 from typing import Any
@@ -40,11 +43,13 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
 from leadflow.errors import (
+    Conflict,
     Forbidden,
     InvalidInput,
     LeadflowError,
     NotAuthenticated,
     NotFound,
+    RateLimited,
     SchemaOutOfDate,
     StoreError,
     WorkflowInvalid,
@@ -193,6 +198,11 @@ async def _leadflow(request: Request, exc: Exception) -> JSONResponse:
         return _for(request, 401, exc.message, kind="unauthenticated", headers=challenge)
     if isinstance(exc, Forbidden):
         return _for(request, 403, exc.message, kind="forbidden")
+    if isinstance(exc, Conflict):
+        return _for(request, 409, exc.message, kind="conflict")
+    if isinstance(exc, RateLimited):
+        wait = {"Retry-After": str(max(1, math.ceil(exc.retry_after)))}
+        return _for(request, 429, exc.message, kind="rate-limited", headers=wait)
     if isinstance(exc, WorkflowInvalid):
         errors = [FieldProblem(field="body.definition", problem=e) for e in exc.errors]
         return _for(

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from leadflow.engine.advance import end, new_advance
-from leadflow.errors import InvalidInput, NotFound
+from leadflow.errors import Conflict, InvalidInput, NotFound
 from leadflow.store.contract import Store
 from leadflow.store.records import (
     ACTIVE,
     CANCELLED,
     ENDED_STATUSES,
+    FAILED,
     LIVE_STATUSES,
     PAUSED,
     WAITING,
@@ -32,6 +33,8 @@ def _commit(store: Store, run: Run, adv_status: str, now: float, outcome: str) -
     adv.steps.append(Step(run.id, run.node or "", "control", adv.step_seq, 1, outcome, now))
     if adv_status == CANCELLED:
         end(adv, CANCELLED, now, "cancelled")
+    elif adv_status == FAILED:  # retry: the failed node runs again, from a fresh attempt
+        adv.status, adv.wake_at, adv.attempt, adv.waiting_for = ACTIVE, now, 0, None
     elif adv_status == PAUSED:
         adv.context["_paused"] = {"status": run.status, "wake_at": run.wake_at}
         adv.status = PAUSED
@@ -44,26 +47,37 @@ def _commit(store: Store, run: Run, adv_status: str, now: float, outcome: str) -
             adv.status = ACTIVE
     result = store.commit_advances(OWNER, [adv], now)
     if result.conflicts:
-        raise InvalidInput(f"run {run.id} changed meanwhile; try again")
+        raise Conflict(f"run {run.id} changed meanwhile; try again")
     return _load(store, run.id)
 
 
 def pause_run(store: Store, run_id: int, now: float) -> Run:
     run = _load(store, run_id)
     if run.status not in LIVE_STATUSES:
-        raise InvalidInput(f"run {run_id} is {run.status}; only active or waiting runs pause")
+        raise Conflict(f"run {run_id} is {run.status}; only active or waiting runs pause")
     return _commit(store, run, PAUSED, now, "paused:manual")
 
 
 def resume_run(store: Store, run_id: int, now: float) -> Run:
     run = _load(store, run_id)
     if run.status != PAUSED:
-        raise InvalidInput(f"run {run_id} is {run.status}; only paused runs resume")
+        raise Conflict(f"run {run_id} is {run.status}; only paused runs resume")
     return _commit(store, run, ACTIVE, now, "resumed")
 
 
 def cancel_run(store: Store, run_id: int, now: float) -> Run:
     run = _load(store, run_id)
     if run.status in ENDED_STATUSES:
-        raise InvalidInput(f"run {run_id} already ended ({run.status})")
+        raise Conflict(f"run {run_id} already ended ({run.status})")
     return _commit(store, run, CANCELLED, now, "cancelled")
+
+
+def retry_run(store: Store, run_id: int, now: float) -> Run:
+    """Run a failed run's failed node again (attempts start over; the node's message, if any,
+    gets a new idempotency key, so the failed send is not mistaken for this one)."""
+    run = _load(store, run_id)
+    if run.status != FAILED:
+        raise Conflict(f"run {run_id} is {run.status}; only failed runs are retried")
+    if not run.node:
+        raise InvalidInput(f"run {run_id} failed before its first node; enroll the contact again")
+    return _commit(store, run, FAILED, now, "retried")

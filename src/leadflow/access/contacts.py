@@ -1,0 +1,277 @@
+"""Contacts through the API: created, changed, listed, merged and imported inside the caller's
+scope. New leads that match an existing contact of the scope by e-mail or phone are merged
+into it, never duplicated; merging cancels the duplicates' live runs so nobody gets the same
+drip twice, and an opt-out on either side wins."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from typing import Any
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
+from leadflow.access.scope import WRITE_ROLES, require_role, visible_contact
+from leadflow.engine.control import cancel_run
+from leadflow.errors import InvalidInput
+from leadflow.store.contract import Store
+from leadflow.store.records import LIVE_STATUSES, PAUSED, Contact, ContactFilter, Scope
+from leadflow.tenancy.accounts import Principal
+
+ATTRS = ("first_name", "last_name", "email", "phone", "time_zone", "state", "owner", "stage")
+
+
+def new_contact_id() -> str:
+    return "c_" + secrets.token_hex(8)
+
+
+def normal_email(value: str | None, field: str = "email") -> str | None:
+    if not value:
+        return None
+    try:
+        return validate_email(value, check_deliverability=False).normalized.lower()
+    except EmailNotValidError as exc:
+        raise InvalidInput(f"{field}: {exc}") from None
+
+
+def normal_phone(value: str | None, field: str = "phone", region: str = "US") -> str | None:
+    if not value:
+        return None
+    try:
+        number = phonenumbers.parse(value, region)
+    except phonenumbers.NumberParseException as exc:
+        raise InvalidInput(f"{field}: {value!r} is not a phone number ({exc})") from None
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidInput(f"{field}: {value!r} is not a valid phone number")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def phone_query(value: str | None) -> str | None:
+    """A phone number to search by: as E.164 when it reads as one, else as given (which then
+    matches nothing rather than failing the search)."""
+    if not value:
+        return None
+    try:
+        return normal_phone(value)
+    except InvalidInput:
+        return value
+
+
+def _owner(store: Store, principal: Principal, scope: Scope, owner: str | None) -> str | None:
+    """The owner a caller may set: an agent's leads are its own; a manager assigns within its
+    team; an admin to any agent of the tenant."""
+    if principal.role == "agent":
+        if owner not in (None, principal.member_key):
+            raise InvalidInput("owner: an agent's key can only create its own leads")
+        return principal.member_key
+    if owner is None:
+        return principal.member_key if principal.role == "manager" else None
+    if scope.owners is not None and owner not in scope.owners:
+        raise InvalidInput(f"owner: {owner!r} is not an agent of your team")
+    if store.get_agent(scope.tenant_id, owner) is None:
+        raise InvalidInput(f"owner: no agent {owner!r} in this tenant")
+    return owner
+
+
+def _clean(values: dict[str, Any]) -> dict[str, Any]:
+    out = dict(values)
+    if "email" in out:
+        out["email"] = normal_email(out["email"])
+    if "phone" in out:
+        out["phone"] = normal_phone(out["phone"])
+    if out.get("time_zone"):
+        from zoneinfo import available_timezones
+
+        if out["time_zone"] not in available_timezones():
+            raise InvalidInput(f"time_zone: {out['time_zone']!r} is not an IANA time zone")
+    if out.get("state"):
+        state = str(out["state"]).upper()
+        if len(state) != 2 or not state.isalpha():
+            raise InvalidInput(f"state: {out['state']!r} is not a 2-letter state code")
+        out["state"] = state
+    return out
+
+
+def find_duplicate(store: Store, scope: Scope, email: str | None, phone: str | None) -> Contact:
+    """The first contact of the scope with this e-mail, else this phone (or raise LookupError)."""
+    for flt in (
+        ContactFilter(scope=scope, email=email, limit=1) if email else None,
+        ContactFilter(scope=scope, phone=phone, limit=1) if phone else None,
+    ):
+        if flt is not None:
+            found = store.find_contacts(flt)
+            if found:
+                return found[0]
+    raise LookupError
+
+
+def _fill(target: Contact, values: dict[str, Any]) -> None:
+    """Merge new lead data into an existing contact: empty attributes filled, tags and fields
+    added, consent merged with opt-outs winning."""
+    for name in ATTRS:
+        if name != "owner" and values.get(name) and not getattr(target, name):
+            setattr(target, name, values[name])
+    for tag in values.get("tags") or []:
+        if tag not in target.tags:
+            target.tags.append(tag)
+    for key, value in (values.get("fields") or {}).items():
+        target.fields.setdefault(key, value)
+    merge_consent(target.consent, values.get("consent") or {})
+
+
+def merge_consent(into: dict[str, str], other: dict[str, str]) -> None:
+    for channel, state in other.items():
+        if state == "opted_out" or into.get(channel) in (None, "unknown"):
+            into[channel] = state
+
+
+def create(
+    store: Store, principal: Principal, scope: Scope, values: dict[str, Any], now: float
+) -> tuple[Contact, bool]:
+    """A new lead, or the scope's existing contact with the same e-mail / phone merged with it
+    (second value True)."""
+    require_role(principal, frozenset({"admin", "manager", "agent"}), "creating contacts")
+    values = _clean(values)
+    values["owner"] = _owner(store, principal, scope, values.get("owner"))
+    try:
+        existing = find_duplicate(store, scope, values.get("email"), values.get("phone"))
+    except LookupError:
+        contact = Contact(new_contact_id(), tenant_id=scope.tenant_id)
+        for name in ATTRS:
+            setattr(contact, name, values.get(name))
+        contact.tags = list(dict.fromkeys(values.get("tags") or []))
+        contact.fields = dict(values.get("fields") or {})
+        contact.consent = dict(values.get("consent") or {})
+        store.upsert_contacts([contact], now)
+        return visible_contact(store, scope, contact.id), False
+    _fill(existing, values)
+    store.upsert_contacts([existing], now)
+    return visible_contact(store, scope, existing.id), True
+
+
+def update(
+    store: Store,
+    principal: Principal,
+    scope: Scope,
+    contact_id: str,
+    values: dict[str, Any],
+    now: float,
+) -> Contact:
+    """Change the given attributes (None clears one; tags/fields/consent replace)."""
+    contact = visible_contact(store, scope, contact_id)
+    values = _clean(values)
+    if "owner" in values and values["owner"] != contact.owner:
+        require_role(principal, WRITE_ROLES, "reassigning a lead")
+        values["owner"] = _owner(store, principal, scope, values["owner"])
+    for name in ATTRS:
+        if name in values:
+            setattr(contact, name, values[name])
+    if "tags" in values:
+        contact.tags = list(dict.fromkeys(values["tags"] or []))
+    if "fields" in values:
+        contact.fields = dict(values["fields"] or {})
+    if "consent" in values:
+        contact.consent = dict(values["consent"] or {})
+    store.upsert_contacts([contact], now)
+    return visible_contact(store, scope, contact_id)
+
+
+def merge(
+    store: Store,
+    principal: Principal,
+    scope: Scope,
+    contact_id: str,
+    duplicate_ids: Sequence[str],
+    now: float,
+) -> tuple[Contact, list[str], int]:
+    """Merge duplicates into ``contact_id``: their data fills the survivor, their live runs
+    are cancelled, and each is marked ``merged`` with ``fields.merged_into``."""
+    require_role(principal, WRITE_ROLES, "merging contacts")
+    survivor = visible_contact(store, scope, contact_id)
+    dupes = [visible_contact(store, scope, d) for d in dict.fromkeys(duplicate_ids)]
+    if any(d.id == survivor.id for d in dupes):
+        raise InvalidInput("duplicate_ids: a contact cannot be merged into itself")
+    cancelled = 0
+    for d in dupes:
+        _fill(survivor, {n: getattr(d, n) for n in ATTRS} | {"tags": d.tags, "fields": d.fields})
+        merge_consent(survivor.consent, d.consent)
+        for run in store.runs_of_contact(d.id, [*LIVE_STATUSES, PAUSED]):
+            cancel_run(store, run.id, now)
+            cancelled += 1
+        d.stage = "merged"
+        d.fields["merged_into"] = survivor.id
+    store.upsert_contacts([survivor, *dupes], now)
+    return visible_contact(store, scope, survivor.id), [d.id for d in dupes], cancelled
+
+
+def page(store: Store, scope: Scope, flt: ContactFilter) -> tuple[list[Contact], str | None]:
+    """One page of the scope's contacts and the cursor of the next (None at the end)."""
+    flt.scope = scope
+    wanted = flt.limit
+    flt.limit = wanted + 1
+    found = store.find_contacts(flt)
+    more = len(found) > wanted
+    found = found[:wanted]
+    return found, (found[-1].id if more and found else None)
+
+
+def import_csv(
+    store: Store,
+    principal: Principal,
+    scope: Scope,
+    text: str,
+    now: float,
+    skip_invalid: bool = False,
+) -> tuple[int, int, list[tuple[int, str]]]:
+    """Import RESO-column CSV text: (inserted, merged, rejected rows). Contacts get new ids
+    (a file's ContactKey is kept in ``fields.ContactKey``) and merge by e-mail / phone inside
+    the scope. Nothing is written when a row is rejected, unless ``skip_invalid``."""
+    import io
+
+    from leadflow.contacts.importer import parse_contacts_csv
+
+    require_role(principal, WRITE_ROLES, "importing contacts")
+    parsed = parse_contacts_csv(io.StringIO(text), now=now)
+    rejected = [(r.line, r.reason) for r in parsed.rejected]
+    rows: list[dict[str, Any]] = []
+    for c, line in zip(parsed.contacts, parsed.lines, strict=True):
+        values = {n: getattr(c, n) for n in ATTRS}
+        values |= {"tags": c.tags, "fields": c.fields | {"ContactKey": c.id}, "consent": c.consent}
+        try:
+            values["owner"] = _owner(store, principal, scope, values.get("owner"))
+            rows.append(_clean(values))
+        except InvalidInput as exc:
+            rejected.append((line, exc.message))
+    rejected.sort()
+    if rejected and not skip_invalid:
+        return 0, 0, rejected
+    batch: dict[str, Contact] = {}
+    by_key: dict[str, str] = {}
+    inserted = merged = 0
+    for values in rows:
+        keys = [k for k in (values.get("email"), values.get("phone")) if k]
+        seen = next((by_key[k] for k in keys if k in by_key), None)
+        if seen is None:
+            try:
+                existing = find_duplicate(store, scope, values.get("email"), values.get("phone"))
+                seen = existing.id
+                batch.setdefault(seen, existing)
+            except LookupError:
+                contact = Contact(new_contact_id(), tenant_id=scope.tenant_id)
+                for name in ATTRS:
+                    setattr(contact, name, values.get(name))
+                contact.tags = list(dict.fromkeys(values.get("tags") or []))
+                contact.fields = dict(values.get("fields") or {})
+                contact.consent = dict(values.get("consent") or {})
+                batch[contact.id] = contact
+                for k in keys:
+                    by_key[k] = contact.id
+                inserted += 1
+                continue
+        _fill(batch[seen], values)
+        for k in keys:
+            by_key[k] = seen
+        merged += 1
+    store.upsert_contacts(list(batch.values()), now)
+    return inserted, merged, rejected

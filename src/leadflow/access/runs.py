@@ -1,0 +1,47 @@
+"""Runs and messages through the API: read and controlled only when their contact is in the
+caller's scope (another tenant's or another agent's run is "not found")."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from leadflow.access.scope import WRITE_ROLES, require_role
+from leadflow.engine import control
+from leadflow.errors import NotFound
+from leadflow.store.contract import Store
+from leadflow.store.records import Message, Run, Scope
+from leadflow.tenancy.accounts import Principal
+
+CONTROLS: dict[str, Callable[[Store, int, float], Run]] = {
+    "pause": control.pause_run,
+    "resume": control.resume_run,
+    "cancel": control.cancel_run,
+    "retry": control.retry_run,
+}
+
+
+def visible_run(store: Store, scope: Scope, run_id: int) -> Run:
+    run = store.get_run(run_id)
+    if run is None or not scope.allows(store.get_contact(run.contact_id)):
+        raise NotFound(f"no run {run_id}")
+    return run
+
+
+def visible_message(store: Store, scope: Scope, message_id: int) -> Message:
+    message = store.get_message(message_id)
+    if message is None or not scope.allows(
+        None if message.contact_id is None else store.get_contact(message.contact_id)
+    ):
+        raise NotFound(f"no message {message_id}")
+    return message
+
+
+def control_run(
+    store: Store, principal: Principal, scope: Scope, run_id: int, action: str, now: float
+) -> Run:
+    """Pause, resume, cancel or retry a run in scope. Agents may pause and resume their own
+    leads' runs (a lead asked for a break); cancel and retry need a manager or admin."""
+    if action not in ("pause", "resume"):
+        require_role(principal, WRITE_ROLES, f"{action} a run")
+    visible_run(store, scope, run_id)
+    return CONTROLS[action](store, run_id, now)

@@ -1,0 +1,120 @@
+"""Contacts (leads) as the API reads and writes them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from leadflow.store.records import Contact
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+CONSENT_STATES = ("opted_in", "opted_out", "unknown")
+
+
+def when(ts: float | None) -> datetime | None:
+    return None if ts is None else datetime.fromtimestamp(ts, UTC)
+
+
+class ContactFields(BaseModel):
+    """The writable attributes of a contact; every one is optional on update."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    first_name: Text | None = None
+    last_name: Text | None = None
+    email: Text | None = Field(default=None, description="Validated, stored lower-cased.")
+    phone: Text | None = Field(
+        default=None, description="Any common format; stored as E.164 (+15125550123)."
+    )
+    time_zone: Text | None = Field(default=None, description="IANA zone, e.g. America/Chicago.")
+    state: Text | None = Field(default=None, description="US state, 2 letters.")
+    owner: Text | None = Field(default=None, description="The owning agent's RESO MemberKey.")
+    stage: Text | None = None
+    tags: list[Text] | None = Field(default=None, max_length=100)
+    fields: dict[str, Any] | None = Field(default=None, description="Custom fields.")
+    consent: dict[str, str] | None = Field(
+        default=None, description="Channel -> opted_in | opted_out | unknown."
+    )
+
+    @field_validator("consent")
+    @classmethod
+    def _consent(cls, value: dict[str, str] | None) -> dict[str, str] | None:
+        for channel, state in (value or {}).items():
+            if state not in CONSENT_STATES:
+                raise ValueError(f"{channel}: {state!r} is not one of {', '.join(CONSENT_STATES)}")
+        return value
+
+
+class ContactOut(BaseModel):
+    id: str
+    first_name: str | None
+    last_name: str | None
+    email: str | None
+    phone: str | None
+    time_zone: str | None
+    state: str | None
+    owner: str | None
+    stage: str | None
+    tags: list[str]
+    fields: dict[str, Any]
+    consent: dict[str, str]
+    created_at: datetime | None
+    updated_at: datetime | None
+
+    @classmethod
+    def of(cls, c: Contact) -> ContactOut:
+        return cls(
+            id=c.id,
+            first_name=c.first_name,
+            last_name=c.last_name,
+            email=c.email,
+            phone=c.phone,
+            time_zone=c.time_zone,
+            state=c.state,
+            owner=c.owner,
+            stage=c.stage,
+            tags=list(c.tags),
+            fields=dict(c.fields),
+            consent=dict(c.consent),
+            created_at=when(c.created_at),
+            updated_at=when(c.updated_at),
+        )
+
+
+class ContactSaved(ContactOut):
+    merged: bool = Field(
+        default=False,
+        description="True when the new lead matched an existing contact by e-mail or phone "
+        "and was merged into it (its id is returned).",
+    )
+
+
+class ContactPage(BaseModel):
+    items: list[ContactOut]
+    next: str | None = Field(description="Pass as `after` for the next page; null at the end.")
+
+
+class MergeRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    duplicate_ids: list[Annotated[str, StringConstraints(min_length=1, max_length=200)]] = Field(
+        min_length=1, max_length=100
+    )
+
+
+class MergeResult(BaseModel):
+    contact: ContactOut
+    merged_ids: list[str]
+    cancelled_runs: int = Field(description="Live runs of the duplicates cancelled.")
+
+
+class ImportRow(BaseModel):
+    line: int
+    reason: str
+
+
+class ImportResult(BaseModel):
+    inserted: int
+    merged: int
+    rejected: list[ImportRow]

@@ -1,0 +1,72 @@
+"""Events as the API takes them in (one, or a batch of up to 10,000) and shows them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from leadflow.api.data.contacts import when
+from leadflow.store.records import Event
+
+MAX_BATCH = 10_000
+EventType = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.:-]+$"),
+]
+
+
+class EventIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    type: EventType = Field(description="e.g. form.submitted, appointment.booked, sms.received.")
+    contact_id: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    data: dict[str, Any] = Field(default_factory=dict)
+    dedupe_key: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = Field(
+        default=None,
+        description="The same key twice is one event (a retried request stores nothing new). "
+        "Keys are per tenant.",
+    )
+    occurred_at: datetime | None = Field(default=None, description="Default: now.")
+
+
+class EventBatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    events: list[EventIn] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class Accepted(BaseModel):
+    id: int | None = Field(description="The stored event's id; null when it was a duplicate.")
+    duplicate: bool
+
+
+class BatchAccepted(BaseModel):
+    accepted: int = Field(description="New events stored.")
+    duplicates: int = Field(description="Events whose dedupe key was already taken.")
+    ids: list[int | None] = Field(description="Per event in order: its id, or null (duplicate).")
+
+
+class EventOut(BaseModel):
+    id: int
+    type: str
+    contact_id: str | None
+    data: dict[str, Any]
+    occurred_at: datetime | None
+    processed_at: datetime | None
+
+    @classmethod
+    def of(cls, e: Event) -> EventOut:
+        return cls(
+            id=e.id,
+            type=e.type,
+            contact_id=e.contact_id,
+            data=e.data,
+            occurred_at=when(e.occurred_at),
+            processed_at=when(e.processed_at),
+        )
+
+
+class EventPage(BaseModel):
+    items: list[EventOut]
+    next: int | None

@@ -1,0 +1,140 @@
+"""``/api/v1/contacts``: leads in the caller's scope (an agent's own, a manager's team's, an
+admin's whole tenant)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Path, Query, Response
+from starlette.concurrency import run_in_threadpool
+
+from leadflow.access import contacts as access_contacts
+from leadflow.access.scope import visible_contact
+from leadflow.api.data.contacts import (
+    ContactFields,
+    ContactOut,
+    ContactPage,
+    ContactSaved,
+    ImportResult,
+    ImportRow,
+    MergeRequest,
+    MergeResult,
+)
+from leadflow.api.deps import AccessDep
+from leadflow.api.problems import problem_responses
+from leadflow.errors import InvalidInput
+from leadflow.store.records import ContactFilter
+
+router = APIRouter(prefix="/contacts", tags=["contacts"])
+ContactId = Annotated[str, Path(min_length=1, max_length=200, description="The contact's id.")]
+MAX_IMPORT_BYTES = 10_000_000
+
+
+@router.get("", summary="List contacts (filters, keyset paging)")
+def list_contacts(
+    access: AccessDep,
+    q: Annotated[str | None, Query(max_length=200, description="Name, e-mail or phone.")] = None,
+    email: Annotated[str | None, Query(max_length=320)] = None,
+    phone: Annotated[str | None, Query(max_length=40)] = None,
+    owner: Annotated[str | None, Query(max_length=200)] = None,
+    stage: Annotated[str | None, Query(max_length=200)] = None,
+    tag: Annotated[str | None, Query(max_length=200)] = None,
+    updated_since: Annotated[datetime | None, Query()] = None,
+    after: Annotated[str | None, Query(max_length=200, description="`next` of a page.")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> ContactPage:
+    flt = ContactFilter(
+        q=q,
+        email=email.lower() if email else None,
+        phone=access_contacts.phone_query(phone),
+        owner=owner,
+        stage=stage,
+        tag=tag,
+        updated_since=updated_since.timestamp() if updated_since else None,
+        after_id=after,
+        limit=limit,
+    )
+    found, following = access_contacts.page(access.runtime.store, access.scope, flt)
+    return ContactPage(items=[ContactOut.of(c) for c in found], next=following)
+
+
+@router.post(
+    "",
+    summary="Create a lead (merged into an existing contact with the same e-mail or phone)",
+    status_code=201,
+    responses=problem_responses(403),
+)
+def create_contact(access: AccessDep, body: ContactFields, response: Response) -> ContactSaved:
+    values = body.model_dump(exclude_unset=True)
+    contact, merged = access_contacts.create(
+        access.runtime.store, access.principal, access.scope, values, access.now()
+    )
+    if merged:
+        response.status_code = 200
+    return ContactSaved(**ContactOut.of(contact).model_dump(), merged=merged)
+
+
+@router.get("/{contact_id}", summary="Show a contact", responses=problem_responses(404))
+def get_contact(access: AccessDep, contact_id: ContactId) -> ContactOut:
+    return ContactOut.of(visible_contact(access.runtime.store, access.scope, contact_id))
+
+
+@router.patch(
+    "/{contact_id}",
+    summary="Change a contact's attributes (only those sent)",
+    responses=problem_responses(403, 404),
+)
+def update_contact(access: AccessDep, contact_id: ContactId, body: ContactFields) -> ContactOut:
+    values = body.model_dump(exclude_unset=True)
+    contact = access_contacts.update(
+        access.runtime.store, access.principal, access.scope, contact_id, values, access.now()
+    )
+    return ContactOut.of(contact)
+
+
+@router.post(
+    "/{contact_id}/merge",
+    summary="Merge duplicates into this contact (their live runs are cancelled)",
+    responses=problem_responses(403, 404),
+)
+def merge_contacts(access: AccessDep, contact_id: ContactId, body: MergeRequest) -> MergeResult:
+    contact, merged, cancelled = access_contacts.merge(
+        access.runtime.store,
+        access.principal,
+        access.scope,
+        contact_id,
+        body.duplicate_ids,
+        access.now(),
+    )
+    return MergeResult(contact=ContactOut.of(contact), merged_ids=merged, cancelled_runs=cancelled)
+
+
+@router.post(
+    "/import",
+    summary="Import a CSV with RESO Contact columns (all or nothing unless skip_invalid)",
+    responses=problem_responses(403, 413),
+)
+async def import_contacts(
+    access: AccessDep,
+    csv_text: Annotated[
+        str, Body(media_type="text/csv", description="CSV text, first line the header.")
+    ],
+    skip_invalid: Annotated[bool, Query()] = False,
+) -> ImportResult:
+    if not csv_text.strip():
+        raise InvalidInput("body: the CSV is empty")
+    inserted, merged, rejected = await run_in_threadpool(
+        access_contacts.import_csv,
+        access.runtime.store,
+        access.principal,
+        access.scope,
+        csv_text,
+        access.now(),
+        skip_invalid,
+    )
+    rows = [ImportRow(line=line, reason=reason) for line, reason in rejected]
+    if rejected and not skip_invalid:
+        detail = "; ".join(f"line {r.line}: {r.reason}" for r in rows[:20])
+        raise InvalidInput(f"{len(rows)} row(s) rejected, nothing imported: {detail}")
+    return ImportResult(inserted=inserted, merged=merged, rejected=rows)

@@ -1,0 +1,74 @@
+"""``/api/v1/events``: what leads do, fed to the engine (triggers, waits, goals, replies)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from starlette.concurrency import run_in_threadpool
+
+from leadflow.access import events as access_events
+from leadflow.api.data.events import (
+    Accepted,
+    BatchAccepted,
+    EventBatch,
+    EventIn,
+    EventOut,
+    EventPage,
+)
+from leadflow.api.deps import AccessDep
+from leadflow.api.problems import problem_responses
+from leadflow.store.contract import Store
+
+router = APIRouter(prefix="/events", tags=["events"])
+
+
+def _wake(store: Store) -> None:
+    store._signal_work()  # an in-process worker looks at once
+
+
+@router.post(
+    "",
+    summary="Record one event about a contact",
+    status_code=202,
+    responses=problem_responses(404),
+)
+async def post_event(access: AccessDep, body: EventIn) -> Accepted:
+    item = (body.type, body.contact_id, body.data, body.dedupe_key, body.occurred_at)
+    store = access.runtime.store
+    ids = await run_in_threadpool(access_events.ingest, store, access.scope, [item], access.now())
+    _wake(store)
+    return Accepted(id=ids[0], duplicate=ids[0] is None)
+
+
+@router.post(
+    "/batch",
+    summary="Record up to 10,000 events in one transaction (all or nothing)",
+    status_code=202,
+    responses=problem_responses(404, 413),
+)
+async def post_events(access: AccessDep, body: EventBatch) -> BatchAccepted:
+    items = [(e.type, e.contact_id, e.data, e.dedupe_key, e.occurred_at) for e in body.events]
+    store = access.runtime.store
+    ids = await run_in_threadpool(access_events.ingest, store, access.scope, items, access.now())
+    _wake(store)
+    new = sum(1 for i in ids if i is not None)
+    return BatchAccepted(accepted=new, duplicates=len(ids) - new, ids=ids)
+
+
+@router.get("", summary="List events of contacts in scope (keyset paging)")
+def list_events(
+    access: AccessDep,
+    contact_id: Annotated[str | None, Query(max_length=200)] = None,
+    type: Annotated[str | None, Query(max_length=100)] = None,
+    after: Annotated[int, Query(ge=0, le=2**62)] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> EventPage:
+    found = access.runtime.store.list_events(
+        contact_id, limit + 1, 0, scope=access.scope, after_id=after, type=type
+    )
+    more = len(found) > limit
+    found = found[:limit]
+    return EventPage(
+        items=[EventOut.of(e) for e in found], next=found[-1].id if more and found else None
+    )

@@ -1,0 +1,106 @@
+"""``/api/v1/runs`` and ``/api/v1/messages``: workflow runs of contacts in scope, their history,
+control (pause, resume, cancel, retry from the failed step), and the outbox."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Query
+
+from leadflow.access import runs as access_runs
+from leadflow.api.data.runs import (
+    MessageOut,
+    MessagePage,
+    RunHistoryOut,
+    RunOut,
+    RunPage,
+    StepOut,
+)
+from leadflow.api.deps import AccessDep
+from leadflow.api.problems import problem_responses
+from leadflow.store.records import MessageFilter, RunFilter
+
+router = APIRouter(tags=["runs"])
+Id = Annotated[int, Path(ge=1, le=2**62)]
+After = Annotated[int, Query(ge=0, le=2**62, description="`next` of a page.")]
+Limit = Annotated[int, Query(ge=1, le=500)]
+RunStatus = Literal["active", "waiting", "paused", "completed", "exited", "failed", "cancelled"]
+MessageStatus = Literal[
+    "pending", "deferred", "sending", "sent", "delivered", "failed", "suppressed"
+]
+
+
+@router.get("/runs", summary="List runs (filters, keyset paging)")
+def list_runs(
+    access: AccessDep,
+    workflow_key: Annotated[str | None, Query(max_length=200)] = None,
+    contact_id: Annotated[str | None, Query(max_length=200)] = None,
+    status: RunStatus | None = None,
+    after: After = 0,
+    limit: Limit = 100,
+) -> RunPage:
+    flt = RunFilter(workflow_key, contact_id, status, limit + 1, 0, access.scope, after)
+    found = access.runtime.store.list_runs(flt)
+    more = len(found) > limit
+    found = found[:limit]
+    return RunPage(items=[RunOut.of(r) for r in found], next=found[-1].id if more else None)
+
+
+@router.get("/runs/{run_id}", summary="Show a run", responses=problem_responses(404))
+def get_run(access: AccessDep, run_id: Id) -> RunOut:
+    return RunOut.of(access_runs.visible_run(access.runtime.store, access.scope, run_id))
+
+
+@router.get(
+    "/runs/{run_id}/history",
+    summary="A run's steps and messages, in order",
+    responses=problem_responses(404),
+)
+def run_history(access: AccessDep, run_id: Id) -> RunHistoryOut:
+    store = access.runtime.store
+    run = access_runs.visible_run(store, access.scope, run_id)
+    return RunHistoryOut(
+        run=RunOut.of(run),
+        steps=[StepOut.of(s) for s in store.run_steps(run.id)],
+        messages=[MessageOut.of(m) for m in store.messages_of_run(run.id)],
+    )
+
+
+@router.post(
+    "/runs/{run_id}/{action}",
+    summary="Pause, resume, cancel, or retry a failed run from its failed step",
+    responses=problem_responses(403, 404, 409),
+)
+def control_run(
+    access: AccessDep, run_id: Id, action: Literal["pause", "resume", "cancel", "retry"]
+) -> RunOut:
+    store = access.runtime.store
+    run = access_runs.control_run(
+        store, access.principal, access.scope, run_id, action, access.now()
+    )
+    store._signal_work()
+    return RunOut.of(run)
+
+
+@router.get("/messages", summary="List messages of contacts in scope (keyset paging)")
+def list_messages(
+    access: AccessDep,
+    run_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+    contact_id: Annotated[str | None, Query(max_length=200)] = None,
+    status: MessageStatus | None = None,
+    channel: Literal["sms", "email", "voice", "webhook"] | None = None,
+    after: After = 0,
+    limit: Limit = 100,
+) -> MessagePage:
+    flt = MessageFilter(run_id, contact_id, status, channel, limit + 1, 0, access.scope, after)
+    found = access.runtime.store.list_messages(flt)
+    more = len(found) > limit
+    found = found[:limit]
+    items = [MessageOut.of(m) for m in found]
+    return MessagePage(items=items, next=items[-1].id if more and items else None)
+
+
+@router.get("/messages/{message_id}", summary="Show a message", responses=problem_responses(404))
+def get_message(access: AccessDep, message_id: Id) -> MessageOut:
+    store = access.runtime.store
+    return MessageOut.of(access_runs.visible_message(store, access.scope, message_id))

@@ -1,0 +1,234 @@
+"""``/api/v1/contacts``: create (merging by e-mail / phone), change, list with filters and
+paging, merge duplicates, import CSV -- each inside the caller's scope."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from api_client import ApiClient, assert_problem, member_key
+from fastapi import FastAPI
+
+from leadflow.store.factory import open_store
+from leadflow.store.records import EnrollRequest
+
+
+@pytest.fixture
+def agent_ann(app: FastAPI, db_url: str) -> Iterator[ApiClient]:
+    with ApiClient(
+        app, headers={"Authorization": f"Bearer {member_key(db_url, 'agent', 'ann')}"}
+    ) as c:
+        yield c
+
+
+@pytest.fixture
+def agent_bob(app: FastAPI, db_url: str) -> Iterator[ApiClient]:
+    with ApiClient(
+        app, headers={"Authorization": f"Bearer {member_key(db_url, 'agent', 'bob')}"}
+    ) as c:
+        yield c
+
+
+@pytest.fixture
+def manager(app: FastAPI, db_url: str) -> Iterator[ApiClient]:
+    token = member_key(db_url, "manager", "max")
+    with ApiClient(app, headers={"Authorization": f"Bearer {token}"}) as c:
+        yield c
+
+
+def test_create_normalises_and_shows_a_contact(client: ApiClient) -> None:
+    made = client.post(
+        "/api/v1/contacts",
+        json={
+            "first_name": " Dana ",
+            "email": "Dana@Example.COM",
+            "phone": "(512) 555-0123",
+            "state": "tx",
+            "tags": ["buyer", "buyer"],
+            "consent": {"sms": "opted_in"},
+        },
+    )
+    assert made.status_code == 201, made.text
+    body = made.json()
+    assert body["merged"] is False and body["id"].startswith("c_")
+    assert (body["first_name"], body["email"], body["phone"], body["state"]) == (
+        "Dana",
+        "dana@example.com",
+        "+15125550123",
+        "TX",
+    )
+    assert body["tags"] == ["buyer"]
+    shown = client.get(f"/api/v1/contacts/{body['id']}").json()
+    assert shown["phone"] == "+15125550123" and shown["consent"] == {"sms": "opted_in"}
+
+
+def test_a_second_lead_with_the_same_email_or_phone_merges(client: ApiClient) -> None:
+    first = client.post(
+        "/api/v1/contacts", json={"email": "a@example.com", "consent": {"sms": "opted_out"}}
+    ).json()
+    again = client.post(
+        "/api/v1/contacts",
+        json={"email": "A@example.com", "first_name": "Ann", "consent": {"sms": "opted_in"}},
+    )
+    assert again.status_code == 200 and again.json()["merged"] is True
+    assert again.json()["id"] == first["id"]
+    assert again.json()["first_name"] == "Ann"
+    assert again.json()["consent"] == {"sms": "opted_out"}  # an opt-out is never undone
+    by_phone = client.post(
+        "/api/v1/contacts", json={"phone": "+1 512 555 0199", "tags": ["seller"]}
+    ).json()
+    merged = client.post("/api/v1/contacts", json={"phone": "512-555-0199", "tags": ["vip"]})
+    assert merged.json()["id"] == by_phone["id"] and merged.json()["tags"] == ["seller", "vip"]
+    assert len(client.get("/api/v1/contacts").json()["items"]) == 2
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"email": "not-an-email"}, "email"),
+        ({"phone": "12"}, "phone"),
+        ({"time_zone": "Mars/Olympus"}, "time_zone"),
+        ({"state": "Texas"}, "state"),
+        ({"owner": "nobody"}, "owner"),
+    ],
+)
+def test_bad_input_names_the_field(client: ApiClient, body: dict[str, str], field: str) -> None:
+    problem = assert_problem(client.post("/api/v1/contacts", json=body), 422)
+    assert str(problem["detail"]).startswith(f"{field}:")
+    assert client.get("/api/v1/contacts").json()["items"] == []  # nothing written
+
+
+def test_unknown_and_badly_typed_fields_are_refused(client: ApiClient) -> None:
+    problem = assert_problem(client.post("/api/v1/contacts", json={"nickname": "x"}), 422)
+    assert problem["errors"] == [
+        {"field": "body.nickname", "problem": "Extra inputs are not permitted"}
+    ]
+    problem = assert_problem(
+        client.post("/api/v1/contacts", json={"consent": {"sms": "maybe"}}), 422
+    )
+    assert [e["field"] for e in problem["errors"]] == ["body.consent"]  # type: ignore[union-attr]
+
+
+def test_update_changes_only_what_is_sent(client: ApiClient) -> None:
+    made = client.post("/api/v1/contacts", json={"first_name": "Lee", "stage": "new"}).json()
+    changed = client.patch(f"/api/v1/contacts/{made['id']}", json={"stage": "hot"})
+    assert changed.status_code == 200
+    assert (changed.json()["first_name"], changed.json()["stage"]) == ("Lee", "hot")
+    assert_problem(client.patch("/api/v1/contacts/c_missing", json={"stage": "x"}), 404)
+
+
+def test_list_filters_and_pages(client: ApiClient) -> None:
+    for i in range(7):
+        client.post(
+            "/api/v1/contacts",
+            json={
+                "first_name": f"Lead{i}",
+                "email": f"l{i}@example.com",
+                "stage": "hot" if i % 2 else "new",
+                "tags": ["buyer"] if i < 3 else [],
+            },
+        )
+    seen: list[str] = []
+    after = None
+    while True:
+        params = {"limit": 3} | ({"after": after} if after else {})
+        page = client.get("/api/v1/contacts", params=params).json()
+        seen += [c["id"] for c in page["items"]]
+        after = page["next"]
+        if after is None:
+            break
+    assert len(seen) == 7 == len(set(seen)) and seen == sorted(seen)
+    hot = client.get("/api/v1/contacts", params={"stage": "hot"}).json()["items"]
+    assert len(hot) == 3
+    assert len(client.get("/api/v1/contacts", params={"tag": "buyer"}).json()["items"]) == 3
+    found = client.get("/api/v1/contacts", params={"q": "lead4"}).json()["items"]
+    assert [c["first_name"] for c in found] == ["Lead4"]
+    by_mail = client.get("/api/v1/contacts", params={"email": "L5@EXAMPLE.com"}).json()["items"]
+    assert [c["first_name"] for c in by_mail] == ["Lead5"]
+    assert_problem(client.get("/api/v1/contacts", params={"limit": 0}), 422)
+
+
+def test_agents_see_and_create_only_their_own_leads(
+    client: ApiClient, agent_ann: ApiClient, agent_bob: ApiClient, manager: ApiClient
+) -> None:
+    mine = agent_ann.post("/api/v1/contacts", json={"first_name": "Mine"}).json()
+    assert mine["owner"] == "ann"
+    bobs = agent_bob.post("/api/v1/contacts", json={"first_name": "Bobs"}).json()
+    orphan = client.post("/api/v1/contacts", json={"first_name": "Unassigned"}).json()
+    assert [c["first_name"] for c in agent_ann.get("/api/v1/contacts").json()["items"]] == ["Mine"]
+    assert_problem(agent_ann.get(f"/api/v1/contacts/{bobs['id']}"), 404)
+    assert_problem(agent_ann.patch(f"/api/v1/contacts/{bobs['id']}", json={"stage": "x"}), 404)
+    assert_problem(agent_ann.post("/api/v1/contacts", json={"owner": "bob"}), 422)
+    # The manager's team (north) holds ann, bob and max: their leads, not the unassigned one.
+    team = {c["first_name"] for c in manager.get("/api/v1/contacts").json()["items"]}
+    assert team == {"Mine", "Bobs"}
+    assert_problem(manager.get(f"/api/v1/contacts/{orphan['id']}"), 404)
+    everyone = {c["first_name"] for c in client.get("/api/v1/contacts").json()["items"]}
+    assert everyone == {"Mine", "Bobs", "Unassigned"}
+    assert_problem(agent_ann.patch(f"/api/v1/contacts/{mine['id']}", json={"owner": "bob"}), 403)
+    moved = manager.patch(f"/api/v1/contacts/{mine['id']}", json={"owner": "bob"})
+    assert moved.status_code == 200 and moved.json()["owner"] == "bob"
+    assert agent_ann.get("/api/v1/contacts").json()["items"] == []
+
+
+def test_merge_cancels_the_duplicates_live_runs(client: ApiClient, db_url: str) -> None:
+    keep = client.post("/api/v1/contacts", json={"first_name": "Keep", "email": "k@example.com"})
+    dupe = client.post(
+        "/api/v1/contacts",
+        json={"last_name": "Dupe", "phone": "+15125550111", "consent": {"sms": "opted_out"}},
+    )
+    keep_id, dupe_id = keep.json()["id"], dupe.json()["id"]
+    store = open_store(db_url)
+    try:
+        store.enroll([EnrollRequest("wf", 1, dupe_id, "start")], 0.0)
+    finally:
+        store.close()
+    merged = client.post(f"/api/v1/contacts/{keep_id}/merge", json={"duplicate_ids": [dupe_id]})
+    assert merged.status_code == 200, merged.text
+    body = merged.json()
+    assert body["merged_ids"] == [dupe_id] and body["cancelled_runs"] == 1
+    survivor = body["contact"]
+    assert (survivor["last_name"], survivor["phone"]) == ("Dupe", "+15125550111")
+    assert survivor["consent"] == {"sms": "opted_out"}
+    old = client.get(f"/api/v1/contacts/{dupe_id}").json()
+    assert old["stage"] == "merged" and old["fields"]["merged_into"] == keep_id
+    runs = client.get("/api/v1/runs", params={"contact_id": dupe_id}).json()["items"]
+    assert [r["status"] for r in runs] == ["cancelled"]
+    assert_problem(
+        client.post(f"/api/v1/contacts/{keep_id}/merge", json={"duplicate_ids": [keep_id]}), 422
+    )
+
+
+def test_import_is_all_or_nothing_and_merges(client: ApiClient, agent_ann: ApiClient) -> None:
+    good = "ContactKey,FirstName,Email,MobilePhone\nk1,Ann,ann@example.com,5125550100\n"
+    bad = good + "k2,Bad,not-an-email,\n"
+    problem = assert_problem(
+        client.post("/api/v1/contacts/import", content=bad, headers={"content-type": "text/csv"}),
+        422,
+    )
+    assert "line 3" in str(problem["detail"])
+    assert client.get("/api/v1/contacts").json()["items"] == []
+    done = client.post(
+        "/api/v1/contacts/import",
+        content=good + "k3,Ann again,ANN@example.com,\n",
+        headers={"content-type": "text/csv"},
+    )
+    assert done.status_code == 200, done.text
+    assert (done.json()["inserted"], done.json()["merged"]) == (1, 1)
+    [only] = client.get("/api/v1/contacts").json()["items"]
+    assert only["phone"] == "+15125550100" and only["fields"]["ContactKey"] == "k1"
+    skipped = client.post(
+        "/api/v1/contacts/import",
+        params={"skip_invalid": "true"},
+        content=bad.replace("ann@example.com,5125550100", "zed@example.com,5125550177"),
+        headers={"content-type": "text/csv"},
+    )
+    assert skipped.json()["inserted"] == 1 and [r["line"] for r in skipped.json()["rejected"]] == [
+        3
+    ]
+    assert_problem(
+        agent_ann.post(
+            "/api/v1/contacts/import", content=good, headers={"content-type": "text/csv"}
+        ),
+        403,
+    )

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit bench bench-quick install clean
+.PHONY: run test lint typecheck unit bench bench-api bench-quick install clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ unit: $(STAMP)
 ## bench: the engine benchmark (figures go in docs/benchmarks.md)
 bench: $(STAMP)
 	$(BIN)/python bench/engine.py --json
+
+## bench-api: the HTTP ingest benchmark (server + load generator on loopback)
+bench-api: $(STAMP)
+	$(BIN)/python bench/api.py --json
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

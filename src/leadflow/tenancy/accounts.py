@@ -94,7 +94,8 @@ def create_key(
     if role not in ROLES:
         raise InvalidInput(f"role: must be one of {', '.join(ROLES)}, not {role!r}")
     if role in ("manager", "agent") and member_key is None:
-        raise InvalidInput(f"agent: a {role} key needs its agent (--agent / member_key)")
+        article = "an" if role == "agent" else "a"
+        raise InvalidInput(f"agent: {article} {role} key needs its agent (--agent / member_key)")
     if member_key is not None:
         agent = store.get_agent(tenant_id, member_key)
         if agent is None:

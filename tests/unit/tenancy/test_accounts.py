@@ -91,7 +91,7 @@ def test_authenticate(store: MemoryStore) -> None:
 def test_create_key_rules(store: MemoryStore) -> None:
     cases = [
         (("acme", "owner", None), InvalidInput, "role: must be one of admin, manager, agent"),
-        (("acme", "agent", None), InvalidInput, "agent: a agent key needs --agent"),
+        (("acme", "agent", None), InvalidInput, "agent: an agent key needs its agent"),
         (("acme", "manager", "a2"), InvalidInput, "is in no team"),
         (("acme", "agent", "nobody"), InvalidInput, "no agent 'nobody'"),
         (("acme", "agent", "gone"), InvalidInput, "is Inactive"),

@@ -36,6 +36,7 @@ MAX_ATTEMPTS = 8
 BASE_DELAY_S = 30.0
 MAX_DELAY_S = 6 * 3600.0
 TIMEOUT_S = 10.0
+SETTLE_S = 10.0  # how long an event id may wait for its transaction to commit
 FAN_OUT_BATCH = 500
 LEASE_S = 60.0
 
@@ -89,7 +90,12 @@ class WebhookDispatcher:
 
     # ------------------------------------------------------------------ fan-out
     def fan_out(self, now: float) -> int:
-        """Enqueue deliveries for the events after the cursor; return how many were new."""
+        """Enqueue deliveries for the events after the cursor; return how many were new.
+
+        The cursor only moves past events older than ``SETTLE_S``: on PostgreSQL ids are handed
+        out before commit, so a transaction that commits late can add an event below an id
+        already seen. Younger events are read again on the next tick (enqueueing is idempotent
+        per subscription and event), so such an event is still found while it is young."""
         raw = self.store.get_meta(CURSOR)
         cursor = int(raw) if raw and raw.isdigit() else 0
         events = self.store.list_events(limit=FAN_OUT_BATCH, after_id=cursor)
@@ -97,7 +103,13 @@ class WebhookDispatcher:
             return 0
         items = self._items(events)
         added = self.store.enqueue_deliveries(items, now) if items else 0
-        self.store.set_meta(CURSOR, str(events[-1].id))
+        settled = cursor
+        for event in events:
+            if event.created_at > now - SETTLE_S:
+                break
+            settled = event.id
+        if settled != cursor:
+            self.store.set_meta(CURSOR, str(settled))
         return added
 
     def _items(self, events: Sequence[Event]) -> list[NewDelivery]:

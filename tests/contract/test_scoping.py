@@ -145,3 +145,15 @@ def test_workflow_keys_belong_to_one_tenant(store: Store) -> None:
     assert [w.key for w in store.list_workflows("other")] == ["intro"]
     assert [w.key for w in store.list_workflows()] == ["intro", "welcome"]
     assert store.list_workflows("nobody") == []
+
+
+def test_contacts_in_scope_names_only_the_visible_ids(store: Store) -> None:
+    _people(store)
+    asked = ["a1", "a2", "a3", "o1", "nobody", "a1"]
+    assert store.contacts_in_scope(ACME, asked) == {"a1", "a2", "a3"}
+    assert store.contacts_in_scope(ANN, asked) == {"a1"}
+    assert store.contacts_in_scope(TEAM, asked) == {"a1", "a2"}
+    assert store.contacts_in_scope(OTHER, asked) == {"o1"}
+    assert store.contacts_in_scope(ACME, []) == set()
+    many = [f"x{i}" for i in range(5000)] + ["a2"]  # far past SQLite's bound-variable limit
+    assert store.contacts_in_scope(ACME, many) == {"a2"}

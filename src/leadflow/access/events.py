@@ -4,7 +4,6 @@ request is one event)."""
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
@@ -15,11 +14,14 @@ from leadflow.store.contract import Store
 from leadflow.store.records import NewEvent, Scope
 
 
-def dedupe_key(scope: Scope, given: str | None) -> str:
-    if given is None:
-        return f"api:{uuid.uuid4().hex}"
-    digest = hashlib.sha256(f"{scope.tenant_id}\x00{given}".encode()).hexdigest()[:32]
-    return f"api:{digest}"
+def dedupe_keys(scope: Scope, given: Sequence[str | None]) -> list[str]:
+    """The stored dedupe key of each event: the caller's key inside its tenant's namespace
+    (``api:<tenant>:<key>``: tenant ids hold no ':'), or a fresh unique one."""
+    batch = uuid.uuid4().hex
+    prefix = f"api:{scope.tenant_id}:"
+    return [
+        f"{prefix}{key}" if key is not None else f"api:~{batch}:{i}" for i, key in enumerate(given)
+    ]
 
 
 def ingest(
@@ -30,20 +32,14 @@ def ingest(
 ) -> list[int | None]:
     """Store events ``(type, contact_id, data, dedupe_key, occurred_at)`` in one transaction;
     NotFound (nothing stored) naming the first contact outside the scope."""
-    wanted = {cid for _, cid, _, _, _ in items}
-    found = store.get_contacts(wanted)
+    found = store.contacts_in_scope(scope, {cid for _, cid, _, _, _ in items})
     for index, (_, cid, _, _, _) in enumerate(items):
-        if not scope.allows(found.get(cid)):
+        if cid not in found:
             where = f"events[{index}].contact_id" if len(items) > 1 else "contact_id"
             raise NotFound(f"{where}: no contact {cid!r}")
+    keys = dedupe_keys(scope, [item[3] for item in items])
     events = [
-        NewEvent(
-            etype,
-            cid,
-            data,
-            dedupe_key(scope, key),
-            now if at is None else at.timestamp(),
-        )
-        for etype, cid, data, key, at in items
+        NewEvent(etype, cid, data, key, now if at is None else at.timestamp())
+        for (etype, cid, data, _, at), key in zip(items, keys, strict=True)
     ]
     return store.append_events(events, now)

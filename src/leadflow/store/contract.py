@@ -168,6 +168,11 @@ class Store(abc.ABC):
         with a scope, only that tenant's (and owners') contacts are read."""
 
     @abc.abstractmethod
+    def contacts_in_scope(self, scope: Scope, contact_ids: Iterable[str]) -> set[str]:
+        """Which of these contact ids exist in ``scope`` (one indexed read, no decoding: the
+        check behind every write the API makes about a contact)."""
+
+    @abc.abstractmethod
     def count_contacts(self) -> int: ...
 
     @abc.abstractmethod

@@ -262,6 +262,10 @@ class MemoryStore(MemoryPrune, MemoryTenancy, MemoryDrafts, MemoryWebhooks, Memo
                         break
             return out
 
+    def contacts_in_scope(self, scope: Scope, contact_ids: Iterable[str]) -> set[str]:
+        with self._lock:
+            return {cid for cid in set(contact_ids) if self._in_scope(cid, scope)}
+
     def count_contacts(self) -> int:
         with self._lock:
             return len(self._contacts)

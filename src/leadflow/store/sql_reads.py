@@ -132,6 +132,17 @@ class SqlReads:
             rows = conn.execute(sql, params).fetchall()
         return [contact_from_row(r) for r in rows]
 
+    def contacts_in_scope(self, scope: Scope, contact_ids: Iterable[str]) -> set[str]:
+        wanted = sorted(set(contact_ids))
+        if not wanted:
+            return set()
+        d = self._dialect
+        w = Where(d).contacts_in(scope)
+        sql = f"SELECT id FROM contacts WHERE id {d.in_texts}{' AND ' + ' AND '.join(w.conditions)}"
+        with self._read() as conn:
+            rows = conn.execute(sql, (d.values(wanted), *w.params)).fetchall()
+        return {r[0] for r in rows}
+
     def count_contacts(self) -> int:
         row = self._one("SELECT count(*) FROM contacts")
         return 0 if row is None else int(row[0])

@@ -1,8 +1,8 @@
-"""One router module per resource; :func:`v1_router` gathers the resources under ``/api/v1``."""
+"""One router module per resource; :func:`include_v1` puts the resources under ``/api/v1``."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends, FastAPI
 
 from leadflow.api.deps import get_access
 from leadflow.api.problems import problem_responses
@@ -11,18 +11,17 @@ from leadflow.api.routers import contacts, events, keys, listings, runs, webhook
 API_V1 = "/api/v1"
 
 
-def v1_router() -> APIRouter:
-    """Every resource router under ``/api/v1`` (errors documented as problem+json)."""
-    v1 = APIRouter(
-        prefix=API_V1,
-        responses=problem_responses(401, 422, 429, 500),
-        dependencies=[Depends(get_access)],
-    )
-    v1.include_router(contacts.router)
-    v1.include_router(events.router)
-    v1.include_router(runs.router)
-    v1.include_router(workflows.router)
-    v1.include_router(webhooks.router)
-    v1.include_router(listings.router)
-    v1.include_router(keys.router)
-    return v1
+RESOURCES = (contacts, events, runs, workflows, webhooks, listings, keys)
+
+
+def include_v1(app: FastAPI) -> None:
+    """Every resource router under ``/api/v1``, each included on the app itself (one level of
+    routing per request rather than nested routers), all behind the API key and with their
+    errors documented as problem+json."""
+    for module in RESOURCES:
+        app.include_router(
+            module.router,
+            prefix=API_V1,
+            responses=problem_responses(401, 422, 429, 500),
+            dependencies=[Depends(get_access)],
+        )

@@ -22,6 +22,6 @@ def include_v1(app: FastAPI) -> None:
         app.include_router(
             module.router,
             prefix=API_V1,
-            responses=problem_responses(401, 422, 429, 500),
+            responses=problem_responses(400, 401, 422, 429, 500),
             dependencies=[Depends(get_access)],
         )

@@ -33,7 +33,7 @@ REPLAY_KEEP_S = 2 * signing.TOLERANCE_S + 60
 router = APIRouter(
     prefix="/api/v1/hooks/{tenant_id}",
     tags=["inbound webhooks"],
-    responses=problem_responses(401, 422, 500),
+    responses=problem_responses(400, 401, 422, 500),
 )
 
 TenantPath = Annotated[

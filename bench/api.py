@@ -100,15 +100,19 @@ def free_port() -> int:
         return port
 
 
-def server_command(url: str, port: int, profile: str | None) -> list[str]:
+def server_command(url: str, port: int, profile: str | None, processes: int = 1) -> list[str]:
     args = ["serve", "--no-worker", "--host", "127.0.0.1", "--port", str(port), "--db", url]
+    if processes > 1:
+        args += ["--processes", str(processes)]
     if profile:
         return [sys.executable, str(Path(__file__).resolve()), PROFILE_MODE, profile, *args]
     return [*leadflow_command(), *args]
 
 
 @contextmanager
-def server(url: str, port: int, profile: str | None, logfile: Path) -> Iterator[int]:
+def server(
+    url: str, port: int, profile: str | None, logfile: Path, processes: int = 1
+) -> Iterator[int]:
     """``leadflow serve`` on ``url``; yields its pid once /readyz answers 200; SIGTERM at the end
     (a graceful stop: the profile, if any, is written then)."""
     env = dict(os.environ)
@@ -116,7 +120,10 @@ def server(url: str, port: int, profile: str | None, logfile: Path) -> Iterator[
     env.pop("LEADFLOW_DB", None)
     with open(logfile, "wb") as out:
         proc = subprocess.Popen(
-            server_command(url, port, profile), stdout=out, stderr=subprocess.STDOUT, env=env
+            server_command(url, port, profile, processes),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
         )
     try:
         deadline = time.monotonic() + READY_TIMEOUT_S
@@ -142,11 +149,25 @@ def server(url: str, port: int, profile: str | None, logfile: Path) -> Iterator[
                 proc.wait()
 
 
-def cpu_s(pid: int) -> float:
-    """User + system CPU seconds of process ``pid`` (all its threads) from /proc."""
+def _stat(pid: int) -> list[str]:
     with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
-        fields = fh.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return fh.read().rsplit(")", 1)[1].split()
+
+
+def cpu_s(pid: int) -> float:
+    """User + system CPU seconds of process ``pid`` (all its threads) and of its live child
+    processes (the API processes of ``serve --processes N``), from /proc."""
+    ticks = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            fields = _stat(int(entry))
+        except OSError:
+            continue
+        if int(entry) == pid or int(fields[1]) == pid:  # fields[1]: the parent pid
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 # ------------------------------------------------------------------------------ load generator
@@ -423,6 +444,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     p.add_argument("--contacts", type=int, default=1_000, help="contacts in the pool")
     p.add_argument("--profile-server", metavar="PATH", help="cProfile the server into PATH")
+    p.add_argument(
+        "--server-processes",
+        type=int,
+        default=1,
+        metavar="N",
+        help="API processes (`leadflow serve --processes N`); not with --profile-server",
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object (progress: stderr)")
     args = p.parse_args(argv)
     if args.requests < 0 or args.batches < 0 or args.warmup < 0:
@@ -440,7 +468,7 @@ def run(args: argparse.Namespace, url: str, workdir: Path) -> dict[str, Any]:
     token = prepare(url, args.contacts)
     port = free_port()
     logfile = workdir / "server.log"
-    with server(url, port, args.profile_server, logfile) as pid:
+    with server(url, port, args.profile_server, logfile, args.server_processes) as pid:
         log(f"server pid {pid} ready on port {port}")
         result = run_loop(load(args, port, token, pid))
     sent = args.warmup + args.requests + args.batches * args.batch_size
@@ -460,7 +488,7 @@ def run(args: argparse.Namespace, url: str, workdir: Path) -> dict[str, Any]:
         "batches": args.batches,
         "batch_size": args.batch_size,
         "rate_limit_per_minute": 0,
-        "server": "leadflow serve --no-worker (1 uvicorn process)",
+        "server": f"leadflow serve --no-worker --processes {args.server_processes}",
         "total_s": round(time.perf_counter() - t0, 1),
     }
     if not result["ok"]:

@@ -102,3 +102,14 @@ def create_app(
         )
     app.add_middleware(RequestContextMiddleware, metrics=http_metrics)
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one process of ``leadflow serve --processes N``: settings from the
+    environment (``LEADFLOW_*``), in-process workers from ``LEADFLOW_SERVE_WORKERS_IN_PROCESS``."""
+    import logging
+    import os
+
+    logging.getLogger("leadflow.api").setLevel(logging.INFO)
+    workers = int(os.environ.get("LEADFLOW_SERVE_WORKERS_IN_PROCESS", "0") or 0)
+    return create_app(Settings(), workers_in_process=workers)

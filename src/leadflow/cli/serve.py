@@ -13,6 +13,8 @@ from leadflow.cli.common import DEFAULT, DbOption, fail, require_db
 from leadflow.runtime import build_runtime
 from leadflow.settings import Settings
 
+WORKERS_ENV = "LEADFLOW_SERVE_WORKERS_IN_PROCESS"
+
 GRACEFUL_S = 10  # open connections get this long to finish after SIGTERM/SIGINT
 
 
@@ -43,6 +45,16 @@ def serve(
             "--no-worker", help="Serve the API only (run `leadflow worker` processes apart)."
         ),
     ] = False,
+    processes: Annotated[
+        int,
+        typer.Option(
+            "--processes",
+            min=1,
+            max=64,
+            help="API processes sharing the port (uvicorn workers); each runs the in-process "
+            "workers asked for.",
+        ),
+    ] = 1,
 ) -> None:
     """Serve the HTTP API (OpenAPI docs at /docs) and, by default, one in-process worker.
 
@@ -63,6 +75,10 @@ def serve(
 
     settings = Settings(**overrides)
     rt = build_runtime(settings)  # an out-of-date schema is refused here, like every command
+    if processes > 1:
+        rt.close()
+        _serve_processes(settings, processes, n_workers)
+        return
     app = create_app(settings, runtime=rt, workers_in_process=n_workers)
     logging.getLogger("leadflow.api").setLevel(logging.INFO)
     server = uvicorn.Server(
@@ -89,3 +105,27 @@ def serve(
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         rt.close()
+
+
+def _serve_processes(settings: Settings, processes: int, n_workers: int) -> None:
+    """Several API processes on one port: uvicorn's supervisor starts them, each builds its app
+    from the environment (:func:`leadflow.api.app.app_from_environment`), restarts one that
+    dies, and stops them all gracefully on SIGTERM/SIGINT."""
+    import os
+
+    import uvicorn
+
+    os.environ["LEADFLOW_DB"] = settings.db
+    os.environ[WORKERS_ENV] = str(n_workers)
+    uvicorn.run(
+        "leadflow.api.app:app_from_environment",
+        factory=True,
+        host=settings.api_host,
+        port=settings.api_port,
+        workers=processes,
+        lifespan="on",
+        access_log=False,
+        server_header=False,
+        timeout_graceful_shutdown=GRACEFUL_S,
+        log_level="info",
+    )

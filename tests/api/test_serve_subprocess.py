@@ -174,3 +174,50 @@ def test_serve_refuses_an_out_of_date_database(tmp_path: Path) -> None:
     assert proc.returncode == 1, (proc.stdout, proc.stderr)
     assert "Traceback" not in proc.stderr
     assert f"leadflow db upgrade --db {db}" in " ".join(proc.stderr.split())
+
+
+def test_serve_with_two_processes_shares_the_port_and_stops_cleanly(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'lf.db'}"
+    leadflow("init", "--db", db, cwd=tmp_path)
+    leadflow("tenants", "create", "acme", "--name", "Acme Realty", "--db", db, cwd=tmp_path)
+    made = leadflow(
+        "keys", "create", "--tenant", "acme", "--role", "admin", "--json", "--db", db, cwd=tmp_path
+    )
+    auth = {"Authorization": f"Bearer {json.loads(made)['key']}"}
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    proc = subprocess.Popen(
+        [str(CONSOLE_SCRIPT), "serve", "--port", str(port), "--db", db, "--processes", "2"],
+        cwd=tmp_path,
+        env=env(),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+
+        def ready() -> httpx.Response | None:
+            try:
+                return httpx.get(f"{base}/readyz", timeout=1)
+            except httpx.TransportError:
+                return None
+
+        assert poll("/readyz", ready, proc).json()["status"] == "ready"
+        ids = set()
+        for i in range(20):  # keep-alive off: each request may land on either process
+            made = httpx.post(
+                f"{base}/api/v1/contacts",
+                headers=auth | {"Connection": "close"},
+                json={"first_name": f"L{i}", "email": f"l{i}@example.com"},
+            )
+            assert made.status_code == 201, made.text
+            ids.add(made.json()["id"])
+        assert len(ids) == 20
+        listed = httpx.get(f"{base}/api/v1/contacts", headers=auth, params={"limit": 50})
+        assert len(listed.json()["items"]) == 20
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 0, out
+    assert out.count("Application shutdown complete") == 2  # both processes stopped gracefully

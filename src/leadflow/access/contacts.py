@@ -120,6 +120,17 @@ def _fill(target: Contact, values: dict[str, Any]) -> None:
     merge_consent(target.consent, values.get("consent") or {})
 
 
+def new_contact(scope: Scope, values: dict[str, Any]) -> Contact:
+    """A new contact of the scope's tenant with a fresh id, from cleaned values."""
+    contact = Contact(new_contact_id(), tenant_id=scope.tenant_id)
+    for name in ATTRS:
+        setattr(contact, name, values.get(name))
+    contact.tags = list(dict.fromkeys(values.get("tags") or []))
+    contact.fields = dict(values.get("fields") or {})
+    contact.consent = dict(values.get("consent") or {})
+    return contact
+
+
 def merge_consent(into: dict[str, str], other: dict[str, str]) -> None:
     for channel, state in other.items():
         if state == "opted_out" or into.get(channel) in (None, "unknown"):
@@ -137,12 +148,7 @@ def create(
     try:
         existing = find_duplicate(store, scope, values.get("email"), values.get("phone"))
     except LookupError:
-        contact = Contact(new_contact_id(), tenant_id=scope.tenant_id)
-        for name in ATTRS:
-            setattr(contact, name, values.get(name))
-        contact.tags = list(dict.fromkeys(values.get("tags") or []))
-        contact.fields = dict(values.get("fields") or {})
-        contact.consent = dict(values.get("consent") or {})
+        contact = new_contact(scope, values)
         store.upsert_contacts([contact], now)
         return visible_contact(store, scope, contact.id), False
     _fill(existing, values)
@@ -258,12 +264,7 @@ def import_csv(
                 seen = existing.id
                 batch.setdefault(seen, existing)
             except LookupError:
-                contact = Contact(new_contact_id(), tenant_id=scope.tenant_id)
-                for name in ATTRS:
-                    setattr(contact, name, values.get(name))
-                contact.tags = list(dict.fromkeys(values.get("tags") or []))
-                contact.fields = dict(values.get("fields") or {})
-                contact.consent = dict(values.get("consent") or {})
+                contact = new_contact(scope, values)
                 batch[contact.id] = contact
                 for k in keys:
                     by_key[k] = contact.id

@@ -20,8 +20,6 @@ from leadflow.store.codec import (
     SANDBOX_COLS,
     WORKFLOW_COLS,
     contact_to_row,
-    dumps,
-    loads,
     sandbox_from_row,
     workflow_from_row,
 )
@@ -43,7 +41,7 @@ from leadflow.store.records import (
     Schedule,
     WorkflowVersion,
 )
-from leadflow.store.rules import check_message_status, publishable
+from leadflow.store.rules import check_message_status
 from leadflow.store.sql_common import (
     POSTGRES,
     QUEUED,
@@ -53,6 +51,7 @@ from leadflow.store.sql_common import (
     due_queries,
     fence_verdicts,
     message_update_rows,
+    publish_version,
     update_message_sql,
 )
 from leadflow.store.sql_reads import SqlReads
@@ -146,25 +145,9 @@ class PostgresStore(
         now: float,
         tenant_id: str = DEFAULT_TENANT,
     ) -> WorkflowVersion:
-        text = dumps(definition)
         with self._write() as conn:
             self._lock_keys(conn, "workflow", [key])
-            row = conn.execute(
-                f"SELECT {WORKFLOW_COLS} FROM workflows WHERE key = %s "
-                "ORDER BY version DESC LIMIT 1",
-                (key,),
-            ).fetchone()
-            found = None if row is None else workflow_from_row(row)
-            latest = publishable(found, key, tenant_id, definition)
-            if latest is not None:
-                return latest
-            version = 1 if found is None else found.version + 1
-            conn.execute(
-                "INSERT INTO workflows (key, version, name, definition, published_at, tenant_id) "
-                "VALUES (%s, %s, %s, %s, %s, %s)",
-                (key, version, name, text, now, tenant_id),
-            )
-        return WorkflowVersion(key, version, name, loads(text), now, tenant_id)
+            return publish_version(conn, POSTGRES, key, name, definition, now, tenant_id)
 
     def list_workflows(self, tenant_id: str | None = None) -> list[WorkflowVersion]:
         cond, params = ("", ()) if tenant_id is None else ("WHERE tenant_id = %s ", (tenant_id,))

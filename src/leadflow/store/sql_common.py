@@ -10,7 +10,15 @@ from functools import cache
 from typing import Any, Protocol
 
 from leadflow.errors import StoreError
-from leadflow.store.codec import CONTACT_COLS, dumps, message_from_row, run_from_row
+from leadflow.store.codec import (
+    CONTACT_COLS,
+    WORKFLOW_COLS,
+    dumps,
+    loads,
+    message_from_row,
+    run_from_row,
+    workflow_from_row,
+)
 from leadflow.store.records import (
     ENDED_STATUSES,
     RUN_STATUSES,
@@ -31,6 +39,7 @@ from leadflow.store.records import (
     Run,
     Scope,
     Step,
+    WorkflowVersion,
 )
 from leadflow.store.rules import (
     REPLY_EVENT_TYPES,
@@ -38,6 +47,7 @@ from leadflow.store.rules import (
     check_reentry,
     events_not_about,
     merge_status,
+    publishable,
     summarize_leases,
 )
 
@@ -178,6 +188,39 @@ def contact_filter_sql(dialect: Dialect, flt: ContactFilter) -> tuple[str, tuple
     p = dialect.placeholder
     sql = f"SELECT {CONTACT_COLS} FROM contacts{w.sql()} ORDER BY id LIMIT {p}"
     return sql, (*w.params, flt.limit)
+
+
+def publish_version(
+    conn: Executes,
+    dialect: Dialect,
+    key: str,
+    name: str,
+    definition: dict[str, Any],
+    now: float,
+    tenant_id: str,
+) -> WorkflowVersion:
+    """The body of ``publish_workflow`` inside the caller's write transaction (which holds
+    whatever lock its database needs to number versions one at a time)."""
+    text = dumps(definition)
+    row = conn.execute(
+        dialect.sql(
+            f"SELECT {WORKFLOW_COLS} FROM workflows WHERE key = ? ORDER BY version DESC LIMIT 1"
+        ),
+        (key,),
+    ).fetchone()
+    found = None if row is None else workflow_from_row(row)
+    latest = publishable(found, key, tenant_id, definition)
+    if latest is not None:
+        return latest
+    version = 1 if found is None else found.version + 1
+    conn.execute(
+        dialect.sql(
+            "INSERT INTO workflows (key, version, name, definition, published_at, tenant_id) "
+            "VALUES (?, ?, ?, ?, ?, ?)"
+        ),
+        (key, version, name, text, now, tenant_id),
+    )
+    return WorkflowVersion(key, version, name, loads(text), now, tenant_id)
 
 
 # ---------------------------------------------------------------------- statements

@@ -34,7 +34,6 @@ from leadflow.store.codec import (
     contact_to_row,
     dumps,
     event_from_row,
-    loads,
     message_to_row,
     run_from_row,
     sandbox_from_row,
@@ -76,7 +75,6 @@ from leadflow.store.rules import (
     meta_number,
     plan_enrollments,
     plan_event_advances,
-    publishable,
     reentry_window_start,
 )
 from leadflow.store.sql_common import (
@@ -105,6 +103,7 @@ from leadflow.store.sql_common import (
     fence_verdicts,
     message_update_rows,
     plan_commit,
+    publish_version,
     runs_by_contact,
     step_rows,
     update_message_sql,
@@ -354,24 +353,8 @@ class SQLiteStore(
         now: float,
         tenant_id: str = DEFAULT_TENANT,
     ) -> WorkflowVersion:
-        text = dumps(definition)
         with self._write() as conn:
-            row = conn.execute(
-                f"SELECT {WORKFLOW_COLS} FROM workflows WHERE key = ? "
-                "ORDER BY version DESC LIMIT 1",
-                (key,),
-            ).fetchone()
-            found = None if row is None else workflow_from_row(row)
-            latest = publishable(found, key, tenant_id, definition)
-            if latest is not None:
-                return latest
-            version = 1 if found is None else found.version + 1
-            conn.execute(
-                "INSERT INTO workflows (key, version, name, definition, published_at, tenant_id) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (key, version, name, text, now, tenant_id),
-            )
-        return WorkflowVersion(key, version, name, loads(text), now, tenant_id)
+            return publish_version(conn, SQLITE, key, name, definition, now, tenant_id)
 
     def list_workflows(self, tenant_id: str | None = None) -> list[WorkflowVersion]:
         cond, params = ("", ()) if tenant_id is None else (" AND w.tenant_id = ?", (tenant_id,))

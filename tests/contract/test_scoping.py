@@ -8,11 +8,12 @@ from __future__ import annotations
 import pytest
 from lf_builders import DAY, T0, advance, contact, enroll_one, event, message, step
 
-from leadflow.errors import Conflict
+from leadflow.errors import Conflict, StoreError
 from leadflow.store import Store
 from leadflow.store.records import (
     ContactFilter,
     MessageFilter,
+    NewEvent,
     RunFilter,
     Scope,
 )
@@ -157,3 +158,16 @@ def test_contacts_in_scope_names_only_the_visible_ids(store: Store) -> None:
     assert store.contacts_in_scope(ACME, []) == set()
     many = [f"x{i}" for i in range(5000)] + ["a2"]  # far past SQLite's bound-variable limit
     assert store.contacts_in_scope(ACME, many) == {"a2"}
+
+
+def test_a_lead_and_its_event_are_saved_together_or_not_at_all(store: Store) -> None:
+    lead = contact("n1", tenant_id="acme")
+    inserted, updated, ids = store.save_contacts([lead], [event("lead.created", "n1", "k1")], T0)
+    assert (inserted, updated) == (1, 0) and isinstance(ids[0], int)
+    again = store.save_contacts([lead], [event("lead.created", "n1", "k1")], T0 + 1)
+    assert again == (0, 1, [None])  # a retried webhook: one contact, one event
+    bad = NewEvent("lead.created", "n2", {"x": object()}, "k2", T0)
+    with pytest.raises(StoreError):
+        store.save_contacts([contact("n2", tenant_id="acme")], [bad], T0)
+    assert store.get_contact("n2") is None  # the contact was not written without its event
+    assert [e.dedupe_key for e in store.list_events()] == ["k1"]

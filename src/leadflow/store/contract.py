@@ -147,10 +147,19 @@ class Store(abc.ABC):
         clock)."""
 
     # ------------------------------------------------------------------ contacts
-    @abc.abstractmethod
     def upsert_contacts(self, contacts: Sequence[Contact], now: float) -> tuple[int, int]:
         """Insert or replace contacts by id, all in one transaction; return (inserted, updated).
-        ``created_at`` is kept for existing contacts; ``updated_at`` becomes ``now``."""
+        ``created_at`` and ``tenant_id`` are kept for existing contacts; ``updated_at`` becomes
+        ``now``."""
+        inserted, updated, _ = self.save_contacts(contacts, (), now)
+        return inserted, updated
+
+    @abc.abstractmethod
+    def save_contacts(
+        self, contacts: Sequence[Contact], events: Sequence[NewEvent], now: float
+    ) -> tuple[int, int, list[int | None]]:
+        """:meth:`upsert_contacts` and :meth:`append_events` in ONE transaction (a lead and the
+        event it raised are stored together or not at all): (inserted, updated, event ids)."""
 
     @abc.abstractmethod
     def get_contact(self, contact_id: str) -> Contact | None: ...

@@ -207,10 +207,13 @@ class MemoryStore(MemoryPrune, MemoryTenancy, MemoryDrafts, MemoryWebhooks, Memo
             return current
 
     # ------------------------------------------------------------------ contacts
-    def upsert_contacts(self, contacts: Sequence[Contact], now: float) -> tuple[int, int]:
+    def save_contacts(
+        self, contacts: Sequence[Contact], events: Sequence[NewEvent], now: float
+    ) -> tuple[int, int, list[int | None]]:
         for c in contacts:
             _require(c.id, "contacts.id")
         rows = [contact_to_row(c, c.created_at or now, now) for c in contacts]
+        encoded = [self._encode_event(e) for e in events]
         with self._lock:
             inserted = updated = 0
             for row in rows:
@@ -221,7 +224,10 @@ class MemoryStore(MemoryPrune, MemoryTenancy, MemoryDrafts, MemoryWebhooks, Memo
                     updated += 1
                     row = (*row[:12], old[12], row[13], old[14])  # tenant never moves
                 self._contacts[row[0]] = row
-            return inserted, updated
+            ids = self._insert_events(encoded, now)
+        if any(i is not None for i in ids):
+            self._signal_work()
+        return inserted, updated, ids
 
     def get_contact(self, contact_id: str) -> Contact | None:
         with self._lock:

@@ -101,36 +101,44 @@ class PostgresStore(
         return applied
 
     # ------------------------------------------------------------------ contacts
-    def upsert_contacts(self, contacts: Sequence[Contact], now: float) -> tuple[int, int]:
-        if not contacts:
-            return 0, 0
+    def save_contacts(
+        self, contacts: Sequence[Contact], events: Sequence[NewEvent], now: float
+    ) -> tuple[int, int, list[int | None]]:
+        if not contacts and not events:
+            return 0, 0, []
         # In id order (a stable sort keeps repeats of one id in the order given): two upserts of
         # overlapping contacts lock rows in the same order.
         ordered = sorted(contacts, key=lambda c: c.id)
         rows = [contact_to_row(c, c.created_at or now, now) for c in ordered]
         inserted = updated = 0
-        with self._write() as conn, conn.cursor() as cur:
-            cur.executemany(
-                f"INSERT INTO contacts ({CONTACT_COLS}) VALUES ("
-                + ", ".join(["%s"] * 15)
-                + ") ON CONFLICT (id) DO UPDATE SET first_name = excluded.first_name, "
-                "last_name = excluded.last_name, email = excluded.email, phone = excluded.phone, "
-                "time_zone = excluded.time_zone, state = excluded.state, owner = excluded.owner, "
-                "stage = excluded.stage, tags = excluded.tags, fields = excluded.fields, "
-                "consent = excluded.consent, updated_at = excluded.updated_at "
-                "RETURNING (xmax = 0)",  # true when the row was inserted
-                rows,
-                returning=True,
-            )
-            while True:
-                row = cur.fetchone()
-                if row is not None and row[0]:
-                    inserted += 1
-                else:
-                    updated += 1
-                if not cur.nextset():
-                    break
-        return inserted, updated
+        with self._write() as conn:
+            if rows:
+                with conn.cursor() as cur:
+                    cur.executemany(
+                        f"INSERT INTO contacts ({CONTACT_COLS}) VALUES ("
+                        + ", ".join(["%s"] * 15)
+                        + ") ON CONFLICT (id) DO UPDATE SET first_name = excluded.first_name, "
+                        "last_name = excluded.last_name, email = excluded.email, "
+                        "phone = excluded.phone, time_zone = excluded.time_zone, "
+                        "state = excluded.state, owner = excluded.owner, stage = excluded.stage, "
+                        "tags = excluded.tags, fields = excluded.fields, "
+                        "consent = excluded.consent, updated_at = excluded.updated_at "
+                        "RETURNING (xmax = 0)",  # true when the row was inserted
+                        rows,
+                        returning=True,
+                    )
+                    while True:
+                        row = cur.fetchone()
+                        if row is not None and row[0]:
+                            inserted += 1
+                        else:
+                            updated += 1
+                        if not cur.nextset():
+                            break
+            ids = self._append_events(conn, events, now) if events else []
+            if any(i is not None for i in ids):
+                self._notify(conn)
+        return inserted, updated, ids
 
     def get_contacts(self, contact_ids: Iterable[str]) -> dict[str, Contact]:
         with self._read() as conn:

@@ -293,9 +293,11 @@ class SQLiteStore(
         return float(value)
 
     # ------------------------------------------------------------------ contacts
-    def upsert_contacts(self, contacts: Sequence[Contact], now: float) -> tuple[int, int]:
-        if not contacts:
-            return 0, 0
+    def save_contacts(
+        self, contacts: Sequence[Contact], events: Sequence[NewEvent], now: float
+    ) -> tuple[int, int, list[int | None]]:
+        if not contacts and not events:
+            return 0, 0, []
         rows = [contact_to_row(c, c.created_at or now, now) for c in contacts]
         inserted = updated = 0
         with self._write() as conn:
@@ -321,7 +323,10 @@ class SQLiteStore(
                 "consent = excluded.consent, updated_at = excluded.updated_at",
                 rows,
             )
-        return inserted, updated
+            ids = self._append_events(conn, events, now) if events else []
+        if any(i is not None for i in ids):
+            self._signal_work()
+        return inserted, updated, ids
 
     @staticmethod
     def _contacts(conn: sqlite3.Connection, ids: Iterable[str | None]) -> dict[str, Contact]:

@@ -9,8 +9,9 @@ import hashlib
 import secrets
 from dataclasses import dataclass, replace
 
+from leadflow.access.contacts import find_duplicate
 from leadflow.store.contract import Store
-from leadflow.store.records import Contact, ContactFilter, NewEvent, Scope
+from leadflow.store.records import Contact, NewEvent, Scope
 from leadflow.webhooks.leads import Lead
 
 
@@ -23,16 +24,11 @@ class Ingested:
 
 
 def find_match(store: Store, tenant_id: str, lead: Lead) -> Contact | None:
-    scope = Scope(tenant_id)
-    if lead.email:
-        found = store.find_contacts(ContactFilter(scope=scope, email=lead.email, limit=1))
-        if found:
-            return found[0]
-    if lead.phone:
-        found = store.find_contacts(ContactFilter(scope=scope, phone=lead.phone, limit=1))
-        if found:
-            return found[0]
-    return None
+    """The tenant's contact with the lead's e-mail, else its phone (the API's own rule)."""
+    try:
+        return find_duplicate(store, Scope(tenant_id), lead.email, lead.phone)
+    except LookupError:
+        return None
 
 
 def merged(old: Contact, lead: Lead) -> Contact:
@@ -79,7 +75,7 @@ def ingest(store: Store, tenant_id: str, lead: Lead, key: str, now: float) -> In
     kind = lead.event_type
     if old is not None and kind == "lead.created":
         kind = "lead.updated"
-    store.upsert_contacts([contact], now)
     data = dict(lead.data) | {"contact": {"email": contact.email, "phone": contact.phone}}
-    (event_id,) = store.append_events([NewEvent(kind, contact.id, data, key, now)], now)
+    event = NewEvent(kind, contact.id, data, key, now)
+    _, _, (event_id,) = store.save_contacts([contact], [event], now)  # together or not at all
     return Ingested(contact.id, old is None, event_id, kind)

@@ -3,6 +3,7 @@ migrating runs, node counts; roles and tenants."""
 
 from __future__ import annotations
 
+import json
 from unittest.mock import ANY
 
 import httpx
@@ -312,3 +313,13 @@ def test_another_tenant_finds_nothing_and_cannot_take_the_key(
         assert latest is not None and (latest.tenant_id, latest.version) == ("acme", 1)
     finally:
         store.close()
+
+
+def test_the_key_drafts_is_reserved_by_the_api(client: ApiClient) -> None:
+    body = definition("drafts", "hi")
+    problem = assert_problem(
+        client.request("PUT", "/api/v1/workflows/drafts/draft", json=body), 422
+    )
+    assert "reserved" in json.dumps(problem["errors"])
+    assert_problem(client.post("/api/v1/workflows/drafts/publish", json=body), 422)
+    assert client.get("/api/v1/workflows/drafts").json()["items"] == []

@@ -79,7 +79,13 @@ def check(rt: Runtime, tenant_id: str, data: Any) -> Check:
     return Check(errors, warnings)
 
 
+# Path words of the workflows resource that a workflow key would shadow (GET /workflows/drafts).
+RESERVED_KEYS = frozenset({"drafts"})
+
+
 def _same_key(key: str, data: dict[str, Any]) -> None:
+    if key in RESERVED_KEYS:
+        raise WorkflowInvalid([f"key: {key!r} is reserved by the API; choose another key"])
     if data.get("key") != key:
         raise WorkflowInvalid([f"key: must be {key!r}, the workflow key in the path"])
 

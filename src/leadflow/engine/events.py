@@ -26,6 +26,7 @@ from typing import Any, TypeGuard
 
 from leadflow.engine.advance import Engine, advance_run, end, new_advance
 from leadflow.engine.compiled import CompiledWorkflow
+from leadflow.engine.consent import consent_patches
 from leadflow.engine.facts import message_facts
 from leadflow.engine.handlers import AWAITING, VERDICT
 from leadflow.errors import NotFound
@@ -89,6 +90,12 @@ class EventProcessor:
         ]
         contact_ids = {e.contact_id for e in relevant if e.contact_id}
         contacts = self.store.get_contacts(contact_ids) if contact_ids else {}
+        # Opt-outs first, in their own (idempotent) write: whatever else this batch queues for
+        # the contact meets the new consent at dispatch.
+        patches = consent_patches(events, contacts)
+        if patches:
+            self.store.apply_contact_patches(patches, now)
+            contacts = {**contacts, **self.store.get_contacts(p.contact_id for p in patches)}
         open_runs = self.store.runs_of_contacts(contact_ids, _OPEN_STATUSES) if contact_ids else {}
         batch = _Batch(self.store, open_runs)
         for event in events:

@@ -29,7 +29,9 @@ EXPECTED = [("welcome_sms", "sms"), ("welcome_email", "email"), ("second_sms", "
 
 
 def lead(cid: str, zone: str, n: int) -> list[str]:
-    return [cid, cid.title(), "Lead", f"{cid}@example.com", f"+1 415 555 01{n:02d}", zone, ""]
+    # A toll-free number carries no zone, so the lead's TimeZone alone decides quiet hours here
+    # (a geographic number would add its own zone to the windows to honour).
+    return [cid, cid.title(), "Lead", f"{cid}@example.com", f"+1 800 555 01{n:02d}", zone, ""]
 
 
 def stored_virtual_now(lf: Leadflow) -> float | None:

@@ -50,6 +50,10 @@ def api_schema(tmp_path: Path) -> tuple[Any, dict[str, str]]:
 SEMANTIC_422 = {
     "POST /api/v1/contacts",
     "POST /api/v1/keys",
+    # A URL pattern ending in `$`: the generator's regex engine lets a final newline match it,
+    # the validator's does not (the 422 names body.url).
+    "POST /api/v1/webhooks",
+    "PATCH /api/v1/webhooks/{sub_id}",
     "PATCH /api/v1/contacts/{contact_id}",
     "POST /api/v1/contacts/import",
     "POST /api/v1/contacts/{contact_id}/merge",

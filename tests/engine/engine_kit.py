@@ -159,7 +159,7 @@ class Kit:
 
     def add_contact(self, cid: str, **kw: Any) -> Contact:
         kw.setdefault("first_name", cid.capitalize())
-        kw.setdefault("phone", "+14155550100")
+        kw.setdefault("phone", "+12125550100")
         kw.setdefault("email", f"{cid}@example.com")
         kw.setdefault("time_zone", ZONE)
         contact = Contact(cid, **kw)
@@ -171,7 +171,7 @@ class Kit:
         contacts = []
         for cid in ids:
             item = dict(kw)
-            item.setdefault("phone", "+14155550100")
+            item.setdefault("phone", "+12125550100")
             item.setdefault("email", f"{cid}@example.com")
             item.setdefault("time_zone", ZONE)
             contacts.append(Contact(cid, **item))

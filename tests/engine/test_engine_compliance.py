@@ -78,8 +78,8 @@ def test_quiet_hours_follow_the_recipients_zone(make_kit: object) -> None:
     moment = at(2024, 6, 12, 22, 30)  # 19:30 in Los Angeles, 22:30 in New York
     kit: Kit = make_kit(start=moment)  # type: ignore[operator]
     kit.publish(TEXT_THEN_WAIT)
-    kit.add_contact("west", time_zone="America/Los_Angeles")
-    kit.add_contact("east", time_zone="America/New_York")
+    kit.add_contact("west", time_zone="America/Los_Angeles", phone="+14155550100")
+    kit.add_contact("east", time_zone="America/New_York", phone="+12125550100")
     kit.enroll("late", "west", "east")
     kit.settle(moment)
     (msg,) = kit.messages()
@@ -205,7 +205,7 @@ nodes:
   - {id: a, kind: send_sms, body: "Good morning, it is {{ now.hour }}:00 here"}
 """
     )
-    kit.add_contact("c1", time_zone=None)
+    kit.add_contact("c1", time_zone=None, phone="+18005550100")  # toll-free: no zone in it
     kit.enroll("west", "c1")
     kit.run_until(at(2024, 6, 13, 12, 0, tz=LA))
     (msg,) = kit.messages()
@@ -215,7 +215,7 @@ nodes:
 
 
 def _text(channel: str = "sms") -> Message:
-    to = "c1@example.com" if channel == "email" else "+14155550100"
+    to = "c1@example.com" if channel == "email" else "+12125550100"
     return Message(1, "c1", "wf", "a", channel, to, "1:a:1", 0.0, 0.0, body="Hi")
 
 

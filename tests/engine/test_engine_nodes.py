@@ -307,7 +307,7 @@ nodes:
     kit.enroll("call", "c1")
     kit.settle()
     (msg,) = kit.messages()
-    assert (msg.channel, msg.to, msg.status) == ("voice", "+14155550100", "delivered")
+    assert (msg.channel, msg.to, msg.status) == ("voice", "+12125550100", "delivered")
     assert msg.body == "Hi Ann, this is your agent"
     assert msg.payload == {
         "mode": "voicemail_drop",

@@ -174,7 +174,7 @@ def test_unprocessed_reply_holds_back_the_contacts_outbox(kit: Kit) -> None:
     assert kit.run(r1).status == "paused"
     by_run = {m.run_id: m for m in kit.messages()}
     assert (by_run[r1].status, by_run[r1].suppressed_reason) == ("suppressed", "run_paused")
-    assert [d.to for d in kit.ledger()] == ["+14155550100"]
+    assert [d.to for d in kit.ledger()] == ["+12125550100"]
 
 
 def test_reply_before_the_next_step_stops_it_in_the_same_tick(kit: Kit) -> None:

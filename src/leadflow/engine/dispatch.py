@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 
+from leadflow.channels.recipient import capped, presumed_states
 from leadflow.engine.advance import Engine
 from leadflow.engine.ports import Decision, DispatchPolicy, Provider, SendResult
 from leadflow.errors import LeadflowError, NotFound, ProviderError
@@ -35,6 +36,7 @@ log = logging.getLogger(__name__)
 
 DAY = 86400.0
 BUDGET_CHANNELS = ("sms", "email", "voice")
+CAPPED_CHANNELS = ("sms", "voice")  # what a state's per-day cap counts
 
 
 class Dispatcher:
@@ -56,6 +58,7 @@ class Dispatcher:
         self.batch = batch
         self.lease_s = lease_s
         self._sent: dict[str, int] = {}
+        self._texts_calls: dict[str, int] = {}
         self._replied: dict[str, float] = {}
 
     def dispatch_due(self, now: float) -> int:
@@ -65,6 +68,14 @@ class Dispatcher:
         runs = self.store.get_runs({c.message.run_id for c in claimed if c.message.run_id})
         contact_ids = {c.message.contact_id for c in claimed if c.message.contact_id}
         self._sent = self.store.sent_counts_since(contact_ids, now - DAY, BUDGET_CHANNELS)
+        capped_ids = {
+            c.contact.id for c in claimed if c.contact and capped(presumed_states(c.contact))
+        }
+        self._texts_calls = (
+            self.store.sent_counts_since(capped_ids, now - DAY, CAPPED_CHANNELS)
+            if capped_ids
+            else {}
+        )
         self._replied = self.store.last_reply_at(contact_ids)
         verdicts: dict[int, MessageUpdate] = {}
         to_send: dict[str, list[Message]] = {}
@@ -190,8 +201,9 @@ class Dispatcher:
         if stops and replied is not None and replied > msg.created_at:
             return Decision("suppress", reason="replied")
         sent = self._sent.get(msg.contact_id, 0) if msg.contact_id else 0
+        texts_calls = self._texts_calls.get(msg.contact_id, 0) if msg.contact_id else 0
         try:
-            return self.policy.check(msg, item.contact, run, settings, now, sent)
+            return self.policy.check(msg, item.contact, run, settings, now, sent, texts_calls)
         except LeadflowError as exc:  # a policy that cannot decide must not let it through
             log.warning("dispatch policy failed for message %s: %s", msg.id, exc.message)
             return Decision("defer", until=now + 60, reason="policy_error")

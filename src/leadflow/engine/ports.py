@@ -56,10 +56,12 @@ class DispatchPolicy(Protocol):
         settings: WorkflowSettings | None,
         now: float,
         sent_24h: int = 0,
+        texts_calls_24h: int = 0,
     ) -> Decision:
         """``settings`` are the workflow's (its send window can only narrow the legal one; its
         default zone applies to contacts without one); ``sent_24h`` is how many messages the
-        contact was sent in the last 24 hours across all workflows and channels."""
+        contact was sent in the last 24 hours across all workflows and channels,
+        ``texts_calls_24h`` how many texts and calls (counted only for contacts a state caps)."""
         ...
 
 

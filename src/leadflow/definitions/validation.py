@@ -28,6 +28,7 @@ from typing import Any, get_args
 from croniter import croniter
 from pydantic import BaseModel, ValidationError
 
+from leadflow.channels import segments
 from leadflow.definitions import graph, shape
 from leadflow.definitions.conditions import condition_fields, condition_problems
 from leadflow.definitions.durations import parse_duration
@@ -41,7 +42,7 @@ from leadflow.definitions.models import (
 )
 from leadflow.definitions.templates import template_problems
 
-SMS_WARN_LENGTH = 320  # two concatenated segments
+SMS_WARN_SEGMENTS = 2  # a text past two concatenated segments gets a warning
 _TEMPLATE_FIELDS: dict[str, tuple[str, ...]] = {
     "send_sms": ("body",),
     "send_email": ("subject", "body", "html"),
@@ -305,6 +306,20 @@ class _Validator:
         if values.get("filter") is not None:
             self._condition(values["filter"], f"{path}.filter")
 
+    def _sms_length(self, body: str, path: str) -> None:
+        """Warn past SMS_WARN_SEGMENTS segments (counted on the template text; what a variable
+        adds is not known yet), naming what forced UCS-2 when something did."""
+        found = segments.count(body)
+        if found.segments <= SMS_WARN_SEGMENTS:
+            return
+        why = ""
+        if found.encoding == segments.UCS2:
+            why = f"; UCS-2 because of {', '.join(repr(c) for c in found.non_gsm[:5])}"
+        self.warnings.append(
+            f"{path}: SMS body is {found.units} {found.encoding} units, more than "
+            f"{SMS_WARN_SEGMENTS} segments: it is sent and billed as {found.segments} SMS{why}"
+        )
+
     def _node_rules(self, node: _Node) -> None:
         label, v, raw = node.label, node.values, node.raw
         kind = node.kind
@@ -312,12 +327,7 @@ class _Validator:
             if isinstance(v.get(name), str):
                 self.errors.extend(template_problems(v[name], f"{label}.{name}"))
         if kind == "send_sms" and isinstance(v.get("body"), str):
-            length = len(v["body"])
-            if length > SMS_WARN_LENGTH:
-                self.warnings.append(
-                    f"{label}.body: SMS body is {length} characters, more than 2 segments "
-                    f"(over {SMS_WARN_LENGTH}); it is sent and billed as {-(-length // 153)} SMS"
-                )
+            self._sms_length(v["body"], f"{label}.body")
         elif kind == "update_contact":
             for key, value in (v.get("set") or {}).items():
                 if isinstance(value, str):

@@ -183,11 +183,22 @@ def test_webhook_url_scheme() -> None:
 
 
 def test_long_sms_is_a_warning() -> None:
-    report = validate(workflow(sms("a", body="x" * 321)))
+    report = validate(workflow(sms("a", body="x" * 307)))
     assert report.ok
+    assert report.warnings == [
+        "nodes[0](a).body: SMS body is 307 GSM-7 units, more than 2 segments: it is sent and "
+        "billed as 3 SMS"
+    ]
+    assert validate(workflow(sms("a", body="x" * 306))).warnings == []  # 2 x 153
+
+
+def test_one_curly_quote_makes_a_text_ucs2_and_the_warning_says_so() -> None:
+    body = "It\u2019s " + "x" * 130  # 135 units: 3 UCS-2 segments, 1 if the quote were plain
+    report = validate(workflow(sms("a", body=body)))
     assert len(report.warnings) == 1
-    assert report.warnings[0].startswith("nodes[0](a).body: SMS body is 321 characters")
-    assert validate(workflow(sms("a", body="x" * 320))).warnings == []
+    assert "135 UCS-2 units" in report.warnings[0] and "3 SMS" in report.warnings[0]
+    assert report.warnings[0].endswith("UCS-2 because of '\u2019'")
+    assert validate(workflow(sms("a", body=body.replace("\u2019", "'")))).warnings == []
 
 
 # ---------------------------------------------------------------- all at once

@@ -13,6 +13,7 @@ import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
 from leadflow.access.scope import WRITE_ROLES, require_role, visible_contact
+from leadflow.definitions.validation import valid_zone
 from leadflow.engine.control import cancel_run
 from leadflow.errors import InvalidInput
 from leadflow.store.contract import Store
@@ -80,11 +81,8 @@ def _clean(values: dict[str, Any]) -> dict[str, Any]:
         out["email"] = normal_email(out["email"])
     if "phone" in out:
         out["phone"] = normal_phone(out["phone"])
-    if out.get("time_zone"):
-        from zoneinfo import available_timezones
-
-        if out["time_zone"] not in available_timezones():
-            raise InvalidInput(f"time_zone: {out['time_zone']!r} is not an IANA time zone")
+    if out.get("time_zone") and not valid_zone(out["time_zone"]):
+        raise InvalidInput(f"time_zone: {out['time_zone']!r} is not an IANA time zone")
     if out.get("state"):
         state = str(out["state"]).upper()
         if len(state) != 2 or not state.isalpha():

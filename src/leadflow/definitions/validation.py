@@ -87,7 +87,8 @@ class _Node:
     values: dict[str, Any]
 
 
-def _valid_zone(name: Any) -> bool:
+def valid_zone(name: Any) -> bool:
+    """Whether ``name`` is a time zone zoneinfo knows."""
     try:
         zoneinfo.ZoneInfo(name)
     except Exception:
@@ -189,7 +190,7 @@ class _Validator:
             elif reentry.policy != "after" and reentry.days is not None:
                 self.warnings.append("settings.reentry.days: ignored unless policy is 'after'")
         zone = values.get("default_timezone")
-        if zone is not None and not _valid_zone(zone):
+        if zone is not None and not valid_zone(zone):
             self.errors.append(_zone_problem("settings.default_timezone", zone))
         window = values.get("send_window")
         if window is not None and window.start >= window.end:
@@ -301,7 +302,7 @@ class _Validator:
         elif kind is not None and values.get("cron") is not None:
             self.warnings.append(f"{path}.cron: ignored unless type is 'schedule'")
         zone = values.get("timezone")
-        if zone is not None and not _valid_zone(zone):
+        if zone is not None and not valid_zone(zone):
             self.errors.append(_zone_problem(f"{path}.timezone", zone))
         if values.get("filter") is not None:
             self._condition(values["filter"], f"{path}.filter")

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any
 
 from pydantic import (
     BaseModel,
@@ -29,7 +29,7 @@ from pydantic import (
 )
 
 from leadflow.clock import to_iso
-from leadflow.store.listings_records import STANDARD_STATUSES, Listing, normalize_status
+from leadflow.store.listings_records import Listing, StandardStatus, normalize_status
 
 # Listing attribute -> RESO field name
 RESO_NAMES: dict[str, str] = {
@@ -75,22 +75,6 @@ def reso_alias(name: str) -> str:
     return RESO_NAMES[name]
 
 
-StatusName = Literal[
-    "Active",
-    "ActiveUnderContract",
-    "Canceled",
-    "Closed",
-    "ComingSoon",
-    "Delete",
-    "Expired",
-    "Hold",
-    "Incomplete",
-    "Pending",
-    "Withdrawn",
-]
-assert get_args(StatusName) == STANDARD_STATUSES
-
-
 def _status(value: Any) -> Any:
     """Either spelling in, RESO's out (an unknown text is left for the Literal to refuse)."""
     return (normalize_status(value) or value) if isinstance(value, str) else value
@@ -102,7 +86,7 @@ _NO_NUL = r"^[^\x00]*$"
 Text = Annotated[str, StringConstraints(min_length=1, max_length=500, pattern=_NO_NUL)]
 Remarks = Annotated[str, StringConstraints(max_length=20_000, pattern=_NO_NUL)]
 Key = Annotated[str, StringConstraints(pattern=KEY_PATTERN)]
-Status = Annotated[StatusName, BeforeValidator(_status)]
+Status = Annotated[StandardStatus, BeforeValidator(_status)]
 State = Annotated[str, StringConstraints(to_upper=True, pattern=r"^[A-Za-z]{2}$")]
 PostalCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9 -]{1,11}$")]
 Money = Annotated[float, Field(ge=0, le=1e12, allow_inf_nan=False)]

@@ -4,11 +4,11 @@ them, and what an upsert changed (so callers can emit listing events later)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, replace
-from typing import Any
+from typing import Any, Literal, get_args
 
 from leadflow.errors import StoreError
 
-STANDARD_STATUSES = (
+StandardStatus = Literal[
     "Active",
     "ActiveUnderContract",
     "Canceled",
@@ -20,7 +20,8 @@ STANDARD_STATUSES = (
     "Incomplete",
     "Pending",
     "Withdrawn",
-)
+]
+STANDARD_STATUSES: tuple[str, ...] = get_args(StandardStatus)
 _STATUS_BY_FOLDED = {s.lower(): s for s in STANDARD_STATUSES}
 
 
@@ -226,5 +227,6 @@ __all__ = [
     "ListingChange",
     "ListingChanges",
     "ListingFilter",
+    "StandardStatus",
     "normalize_status",
 ]

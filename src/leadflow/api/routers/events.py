@@ -18,13 +18,8 @@ from leadflow.api.data.events import (
 )
 from leadflow.api.deps import AccessDep
 from leadflow.api.problems import problem_responses
-from leadflow.store.contract import Store
 
 router = APIRouter(prefix="/events", tags=["events"])
-
-
-def _wake(store: Store) -> None:
-    store._signal_work()  # an in-process worker looks at once
 
 
 @router.post(
@@ -37,7 +32,6 @@ async def post_event(access: AccessDep, body: EventIn) -> Accepted:
     item = (body.type, body.contact_id, body.data, body.dedupe_key, body.occurred_at)
     store = access.runtime.store
     ids = await run_in_threadpool(access_events.ingest, store, access.scope, [item], access.now())
-    _wake(store)
     return Accepted(id=ids[0], duplicate=ids[0] is None)
 
 
@@ -51,7 +45,6 @@ async def post_events(access: AccessDep, body: EventBatch) -> BatchAccepted:
     items = [(e.type, e.contact_id, e.data, e.dedupe_key, e.occurred_at) for e in body.events]
     store = access.runtime.store
     ids = await run_in_threadpool(access_events.ingest, store, access.scope, items, access.now())
-    _wake(store)
     new = sum(1 for i in ids if i is not None)
     return BatchAccepted(accepted=new, duplicates=len(ids) - new, ids=ids)
 

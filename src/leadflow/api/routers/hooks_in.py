@@ -109,6 +109,18 @@ _MAIL_BODY = {
 }
 
 
+async def _receive(
+    request: Request,
+    tenant_id: str,
+    route: str,
+    signature: str | None,
+    parse: Callable[[bytes], Lead],
+) -> LeadAccepted:
+    body = await request.body()
+    rt = get_runtime(request)
+    return await run_in_threadpool(_accept, rt, tenant_id, route, signature, body, parse)
+
+
 @router.post("/leads", summary="Receive a lead (generic JSON)", openapi_extra=_JSON_BODY)
 async def receive_lead(
     request: Request,
@@ -116,13 +128,10 @@ async def receive_lead(
     signature: SignatureHeader = None,
     idempotency_key: IdempotencyHeader = None,
 ) -> LeadAccepted:
-    body = await request.body()
-
     def parse(raw: bytes) -> Lead:
         return from_json(_json(raw), idempotency_key)
 
-    rt = get_runtime(request)
-    return await run_in_threadpool(_accept, rt, tenant_id, "leads", signature, body, parse)
+    return await _receive(request, tenant_id, "leads", signature, parse)
 
 
 @router.post(
@@ -134,13 +143,10 @@ async def receive_crm_event(
     signature: SignatureHeader = None,
     idempotency_key: IdempotencyHeader = None,
 ) -> LeadAccepted:
-    body = await request.body()
-
     def parse(raw: bytes) -> Lead:
         return from_crm(_json(raw), idempotency_key)
 
-    rt = get_runtime(request)
-    return await run_in_threadpool(_accept, rt, tenant_id, "crm-events", signature, body, parse)
+    return await _receive(request, tenant_id, "crm-events", signature, parse)
 
 
 @router.post(
@@ -151,8 +157,4 @@ async def receive_crm_event(
 async def receive_lead_email(
     request: Request, tenant_id: TenantPath, signature: SignatureHeader = None
 ) -> LeadAccepted:
-    body = await request.body()
-    rt = get_runtime(request)
-    return await run_in_threadpool(
-        _accept, rt, tenant_id, "lead-email", signature, body, from_email
-    )
+    return await _receive(request, tenant_id, "lead-email", signature, from_email)

@@ -78,7 +78,6 @@ def control_run(
     run = access_runs.control_run(
         store, access.principal, access.scope, run_id, action, access.now()
     )
-    store._signal_work()
     return RunOut.of(run)
 
 

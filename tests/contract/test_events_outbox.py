@@ -216,6 +216,9 @@ def test_update_messages(store: Store) -> None:
     ok = store.get_message(ids["ok"])
     assert ok is not None
     assert (ok.status, ok.attempts, ok.sent_at, ok.provider_id) == ("sent", 1, T0 + 1, "p-1")
+    by_provider = store.find_message_by_provider("p-1")
+    assert by_provider is not None and by_provider.id == ids["ok"]
+    assert store.find_message_by_provider("p-unknown") is None
     retry = store.get_message(ids["retry"])
     assert retry is not None
     assert (retry.status, retry.due_at, retry.attempts, retry.error) == (

@@ -526,6 +526,11 @@ class Store(abc.ABC):
     def find_message(self, idempotency_key: str) -> Message | None: ...
 
     @abc.abstractmethod
+    def find_message_by_provider(self, provider_id: str) -> Message | None:
+        """The message a provider knows as ``provider_id`` (a Twilio MessageSid or CallSid, a
+        SendGrid message id), or None."""
+
+    @abc.abstractmethod
     def latest_message_to(self, contact_id: str, channel: str) -> Message | None:
         """The contact's most recent sent/delivered message on ``channel``."""
 

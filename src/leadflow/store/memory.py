@@ -1189,6 +1189,11 @@ class MemoryStore(MemoryPrune, MemoryTenancy, MemoryDrafts, MemoryWebhooks, Memo
             mid = self._message_by_key.get(idempotency_key)
             return None if mid is None else self._message_out(self._messages[mid])
 
+    def find_message_by_provider(self, provider_id: str) -> Message | None:
+        with self._lock:
+            found = [m for m in self._messages.values() if m[M_PROVIDER] == provider_id]
+            return self._message_out(max(found, key=lambda m: int(m[M_ID]))) if found else None
+
     def latest_message_to(self, contact_id: str, channel: str) -> Message | None:
         with self._lock:
             best: list[Any] | None = None

@@ -285,6 +285,11 @@ class SqlReads:
     def find_message(self, idempotency_key: str) -> Message | None:
         return self._one_message("WHERE m.idempotency_key = ?", (idempotency_key,))
 
+    def find_message_by_provider(self, provider_id: str) -> Message | None:
+        return self._one_message(
+            "WHERE m.provider_id = ? ORDER BY m.id DESC LIMIT 1", (provider_id,)
+        )
+
     def latest_message_to(self, contact_id: str, channel: str) -> Message | None:
         return self._one_message(
             "WHERE m.contact_id = ? AND m.channel = ? AND m.status IN ('sent', 'delivered') "

@@ -58,6 +58,8 @@ def local(text: str, zone: str) -> datetime:
 def zone_at_local_hour(hour: int) -> str:
     """An IANA ``Etc/GMT±N`` zone in which it is now ``hour`` o'clock (give or take the minutes),
     so a test can put a lead in the middle of the night or at lunchtime whatever the real time.
+    Such leads need toll-free (+1 800) numbers: a geographic number adds its own area's zones to
+    the quiet-hours check, which would make the test depend on the time of day there.
     The tz database inverts the sign: ``Etc/GMT-3`` is UTC+3."""
     offset = (hour - datetime.now(UTC).hour) % 24
     if offset > 14:

@@ -26,7 +26,7 @@ V2 = V1.replace("long_wait", "pause_a_week").replace("Bye from v1", "Bye from v2
 
 
 def lead(cid: str, zone: str, n: int) -> list[str]:
-    return [cid, cid.upper(), "Lead", f"{cid}@example.com", f"+1 415 555 01{n:02d}", zone, ""]
+    return [cid, cid.upper(), "Lead", f"{cid}@example.com", f"+1 800 555 01{n:02d}", zone, ""]
 
 
 def publish(lf: Leadflow, name: str, text: str) -> int:

@@ -24,14 +24,14 @@ def finished(ready: Leadflow) -> Leadflow:
     zone = zone_at_local_hour(12)
     ready.import_contacts(
         [
-            ["c1", "Ann", "Lee", "ann@example.com", "+1 415 555 0101", zone, ""],
-            ["c2", "Bob", "Ray", "bob@example.com", "+1 212 555 0102", zone, ""],
+            ["c1", "Ann", "Lee", "ann@example.com", "+1 800 555 0101", zone, ""],
+            ["c2", "Bob", "Ray", "bob@example.com", "+1 800 555 0102", zone, ""],
         ]
     )
     ready.ok("enroll", WELCOME_KEY, "--all")
     ready.worker("--virtual-clock")
     assert {r["status"] for r in ready.runs()} == {"completed"}
-    ready.import_contacts([["c3", "Cat", "Ng", "cat@example.com", "+1 312 555 0103", zone, ""]])
+    ready.import_contacts([["c3", "Cat", "Ng", "cat@example.com", "+1 800 555 0103", zone, ""]])
     ready.ok("enroll", WELCOME_KEY, "--contact", "c3")
     return ready
 
@@ -83,7 +83,7 @@ def test_pruned_leads_are_not_welcomed_twice(
     out = finished.json("db", "prune", "--older-than", "90d", "--archive", tmp_path / "a.gz")
     assert out["runs"] == 2 and [r["contact_id"] for r in finished.runs()] == ["c3"]
     zone = zone_at_local_hour(12)
-    finished.import_contacts([["c4", "Dan", "Oz", "dan@example.com", "+1 646 555 0104", zone, ""]])
+    finished.import_contacts([["c4", "Dan", "Oz", "dan@example.com", "+1 800 555 0104", zone, ""]])
 
     again = finished.json("enroll", WELCOME_KEY, "--all")
 

@@ -39,9 +39,9 @@ def leads(ready: Leadflow) -> Leadflow:
     zone = zone_at_local_hour(12)
     ready.import_contacts(
         [
-            ["c1", "Ann", "Lee", "ann@example.com", "+1 415 555 0101", zone, ""],
-            ["c2", "Bob", "Ray", "bob@example.com", "(212) 555-0102", zone, ""],
-            ["c3", "Cat", "Ng", "cat@example.com", "312-555-0103", zone, ""],
+            ["c1", "Ann", "Lee", "ann@example.com", "+1 800 555 0101", zone, ""],
+            ["c2", "Bob", "Ray", "bob@example.com", "(800) 555-0102", zone, ""],
+            ["c3", "Cat", "Ng", "cat@example.com", "800-555-0103", zone, ""],
         ]
     )
     return ready

@@ -82,7 +82,7 @@ def test_a_running_worker_stops_cleanly_on_a_signal(
     ready: Leadflow, tmp_path: Path, sig: signal.Signals
 ) -> None:
     ready.import_contacts(
-        [["s1", "Sig", "", "s1@example.com", "+1 415 555 0101", zone_at_local_hour(12), ""]],
+        [["s1", "Sig", "", "s1@example.com", "+1 800 555 0101", zone_at_local_hour(12), ""]],
         "--emit",
         "lead.created",
     )

@@ -87,7 +87,7 @@ def test_serve_answers_processes_work_and_stops_on_sigterm(tmp_path: Path) -> No
     (tmp_path / "one.yaml").write_text(ONE_TEXT, encoding="utf-8")
     (tmp_path / "leads.csv").write_text(
         "ContactKey,FirstName,LastName,Email,MobilePhone,TimeZone,StateOrProvince\n"
-        f"c1,Pat,One,p1@example.com,+1 415 555 0101,{zone_at_local_hour(12)},\n",
+        f"c1,Pat,One,p1@example.com,+1 800 555 0101,{zone_at_local_hour(12)},\n",
         encoding="utf-8",
     )
     leadflow("init", "--db", db, cwd=tmp_path)

@@ -35,6 +35,7 @@ class Received:
     account: str
     form: list[tuple[str, str]]
     status: int  # what the peer answered
+    sid: str | None = None  # the sid it gave (when it accepted)
 
     def get(self, name: str) -> str | None:
         values = self.all(name)
@@ -82,7 +83,7 @@ class TwilioPeer:
         got = Received(match["kind"], match["account"], form, 0)
         with self._lock:
             status, doc = self._create(got)
-            got.status = status
+            got.status, got.sid = status, doc.get("sid")
             self.requests.append(got)
         return status, doc
 

@@ -11,6 +11,7 @@ from importlib.metadata import entry_points
 
 from leadflow.channels.policy import CompliancePolicy
 from leadflow.channels.sandbox import SandboxProvider
+from leadflow.channels.twilio_config import twilio_configs, twilio_providers
 from leadflow.channels.webhook import HttpWebhookProvider
 from leadflow.clock import Clock, RealClock
 from leadflow.engine.advance import Engine
@@ -86,6 +87,7 @@ def build_runtime(
     check_schema: bool = True,
 ) -> Runtime:
     settings = settings or Settings()
+    twilio = twilio_configs(settings)  # a missing Twilio setting stops start-up here
     store = store or open_store(settings.db, check_schema=check_schema)
     retry = RetryPolicy(
         max_attempts=settings.retry_max_attempts,
@@ -105,4 +107,5 @@ def build_runtime(
         "voice": sandbox,
         "webhook": HttpWebhookProvider(allow_private=settings.webhook_allow_private),
     }
+    providers.update(twilio_providers(twilio, store))
     return Runtime(settings, store, clock or RealClock(), engine, providers, policy)

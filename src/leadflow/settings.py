@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DB = "sqlite:///leadflow.db"
@@ -66,3 +68,56 @@ class Settings(BaseSettings):
         description="Largest request body the API accepts; a larger one gets 413 before it is "
         "read in full.",
     )
+
+    # ---------------------------------------------------------------- Twilio (SMS and voice)
+    sms_provider: Literal["sandbox", "twilio"] = Field(
+        default="sandbox", description="Who sends texts: the sandbox (default) or Twilio."
+    )
+    voice_provider: Literal["sandbox", "twilio"] = Field(
+        default="sandbox", description="Who places calls: the sandbox (default) or Twilio."
+    )
+    twilio_account_sid: str | None = Field(default=None, description="Twilio Account SID (AC...).")
+    twilio_auth_token: SecretStr | None = Field(
+        default=None,
+        description="Twilio Auth Token: authenticates REST calls and verifies X-Twilio-Signature.",
+    )
+    twilio_messaging_service_sid: str | None = Field(
+        default=None, description="Messaging Service SID (MG...) texts are sent from (preferred)."
+    )
+    twilio_from_number: str | None = Field(
+        default=None,
+        description="E.164 number texts are sent from without a Messaging Service; calls always.",
+    )
+    twilio_api_base: str = Field(
+        default="https://api.twilio.com", description="Base URL of Twilio's REST API."
+    )
+    public_url: str | None = Field(
+        default=None,
+        description="Public base URL of this installation (e.g. https://leads.example.com): "
+        "Twilio's callbacks go there, and signed webhook URLs are rebuilt from it behind a proxy.",
+    )
+
+    @field_validator("twilio_from_number")
+    @classmethod
+    def _e164(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        from leadflow.channels.twilio_config import e164_or_error
+
+        return e164_or_error(value, "twilio_from_number")
+
+    @field_validator("twilio_api_base")
+    @classmethod
+    def _api_base(cls, value: str) -> str:
+        from leadflow.channels.twilio_config import base_url_or_error
+
+        return base_url_or_error(value, "twilio_api_base")
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        from leadflow.channels.twilio_config import base_url_or_error
+
+        return base_url_or_error(value, "public_url")

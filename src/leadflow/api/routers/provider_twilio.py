@@ -1,0 +1,128 @@
+"""``/webhooks/twilio/...``: Twilio's inbound texts, status callbacks and voice requests.
+
+Not under ``/api/v1`` and not behind an API key: every request must carry a valid
+``X-Twilio-Signature`` made with ``LEADFLOW_TWILIO_AUTH_TOKEN`` over the public URL Twilio
+called (rebuilt from ``LEADFLOW_PUBLIC_URL`` when set) and the form parameters. A missing or
+forged signature, or the very same signed request seen again within ten minutes (a replay),
+gets 403 and changes nothing; the refusal is logged at WARNING with the route and the reason,
+never the body, token or signature. Callbacks are also idempotent by their dedupe keys.
+
+These routes speak Twilio's form-encoded protocol, not the API's JSON, so they are left out of
+the OpenAPI document.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from fastapi import APIRouter, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from leadflow.api.deps import get_runtime
+from leadflow.channels import twilio_inbound as inbound
+from leadflow.channels.twilio_signature import (
+    HEADER,
+    BadSignature,
+    FormParams,
+    public_url,
+    replay_digest,
+    verify,
+)
+from leadflow.channels.twilio_voice import agent_phone, answer
+from leadflow.errors import Forbidden
+from leadflow.runtime import Runtime
+from leadflow.store.records import NewEvent
+
+log = logging.getLogger("leadflow.api.twilio")
+REPLAY_KEEP_S = 600.0
+XML = "text/xml"
+EMPTY = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
+
+router = APIRouter(prefix="/webhooks/twilio", include_in_schema=False)
+
+Handler = Callable[[Runtime, FormParams, float], str]
+
+
+def _checked(rt: Runtime, route: str, url: str, signature: str | None, body: bytes) -> FormParams:
+    """The form parameters of a request Twilio signed, seen for the first time."""
+    now = rt.clock.now()
+    token = rt.settings.twilio_auth_token
+    try:
+        params = FormParams.parse(body)
+        verify(token.get_secret_value() if token else None, url, params, signature)
+        assert signature is not None
+        if not rt.store.remember_signature(
+            replay_digest(route, signature, body), now, REPLAY_KEEP_S
+        ):
+            raise BadSignature("the same signed request was received before (replay)")
+    except BadSignature as exc:
+        log.warning("twilio %s webhook refused: %s", route, exc)
+        raise Forbidden(f"a valid {HEADER} header is required") from None
+    return params
+
+
+def _record(rt: Runtime, events: list[NewEvent]) -> None:
+    if events:
+        rt.store.append_events(events, rt.clock.now())
+
+
+async def _handle(request: Request, route: str, handler: Handler) -> Response:
+    rt = get_runtime(request)
+    body = await request.body()
+    url = public_url(rt.settings.public_url, request.url.path, request.url.query, str(request.url))
+    signature = request.headers.get(HEADER)
+
+    def work() -> str:
+        params = _checked(rt, route, url, signature, body)
+        return handler(rt, params, rt.clock.now())
+
+    return Response(await run_in_threadpool(work), media_type=XML)
+
+
+def _sms(rt: Runtime, params: FormParams, now: float) -> str:
+    _record(rt, inbound.inbound_sms_events(rt.store, params, now))
+    return EMPTY
+
+
+def _status(rt: Runtime, params: FormParams, now: float) -> str:
+    _record(rt, inbound.status_events(rt.store, params, now))
+    return EMPTY
+
+
+def _voice_status(rt: Runtime, params: FormParams, now: float) -> str:
+    _record(rt, inbound.voice_status_events(rt.store, params, now))
+    return EMPTY
+
+
+@router.post("/sms")
+async def receive_sms(request: Request) -> Response:
+    """An inbound text."""
+    return await _handle(request, "sms", _sms)
+
+
+@router.post("/status")
+async def receive_status(request: Request) -> Response:
+    """A message status callback."""
+    return await _handle(request, "status", _status)
+
+
+@router.post("/voice")
+async def answer_call(request: Request) -> Response:
+    """What to do with a call that was answered (TwiML)."""
+    ref = request.query_params.get("m")
+
+    def handler(rt: Runtime, params: FormParams, now: float) -> str:
+        message = inbound.voice_message(rt.store, ref)
+        phone = agent_phone(rt.store, message) if message is not None else None
+        event = inbound.answered_event(message, params, now)
+        _record(rt, [event] if event else [])
+        return answer(message, params.get("AnsweredBy"), phone)
+
+    return await _handle(request, "voice", handler)
+
+
+@router.post("/voice/status")
+async def receive_voice_status(request: Request) -> Response:
+    """A call status callback."""
+    return await _handle(request, "voice-status", _voice_status)

@@ -1,0 +1,158 @@
+"""What Twilio's webhooks tell leadflow, as events.
+
+* An inbound text becomes ``sms.received`` for every contact with the sender's number (the same
+  number may be a lead of two tenants: each gets the event), or one event without a contact,
+  kept for audit, when nobody has that number. The event processor reads opt-outs from it and
+  pauses runs that stop on reply.
+* A message status callback becomes ``sms.delivered`` or ``sms.failed`` for the message with
+  that MessageSid; intermediate statuses (queued, sending, sent...) and ``read`` add nothing.
+  Error 21610 (the number opted out at Twilio) also becomes ``sms.opted_out``.
+* A call status callback becomes ``voice.delivered`` / ``voice.failed``; an answered call
+  ``voice.answered``.
+
+Every event has a dedupe key made of Twilio's ids, so a callback received twice is recorded
+once; the store's one-way status order keeps a late callback from moving a message backwards.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from leadflow.access.contacts import phone_query
+from leadflow.channels import twilio_status as ts
+from leadflow.channels.twilio_signature import FormParams
+from leadflow.store.contract import Store
+from leadflow.store.records import ContactFilter, Message, NewEvent
+
+log = logging.getLogger(__name__)
+
+SOURCE = "twilio"
+MAX_CONTACTS = 100  # contacts one inbound number may reach (one per tenant in practice)
+
+
+def media_urls(params: FormParams) -> list[str]:
+    try:
+        count = int(params.get("NumMedia") or 0)
+    except ValueError:
+        count = 0
+    found = [params.get(f"MediaUrl{i}") for i in range(max(0, min(count, 10)))]
+    return [url for url in found if url]
+
+
+def inbound_sms_events(store: Store, params: FormParams, now: float) -> list[NewEvent]:
+    """``sms.received`` events for an inbound text (one per contact with that number)."""
+    sid = params.get("MessageSid") or params.get("SmsSid") or ""
+    sender = params.get("From") or ""
+    data: dict[str, Any] = {
+        "body": params.get("Body") or "",
+        "from": sender,
+        "to": params.get("To") or "",
+        "message_sid": sid,
+        "opt_out_type": params.get("OptOutType") or None,
+        "media_urls": media_urls(params),
+        "from_state": params.get("FromState") or None,
+        "source": SOURCE,
+    }
+    number = phone_query(sender)
+    contacts = (
+        store.find_contacts(ContactFilter(phone=number, limit=MAX_CONTACTS)) if number else []
+    )
+    key = f"twilio:sms:{sid}"
+    if not contacts:
+        return [NewEvent("sms.received", None, data, key, now)]
+    if len(contacts) == 1:
+        return [NewEvent("sms.received", contacts[0].id, data, key, now)]
+    return [NewEvent("sms.received", c.id, data, f"{key}:{c.id}", now) for c in contacts]
+
+
+def _message_event(
+    kind: str, message: Message, sid: str, status: str, extra: dict[str, Any], now: float
+) -> NewEvent:
+    data: dict[str, Any] = {
+        "message_id": message.id,
+        "provider_id": sid,
+        "provider_status": status,
+        "channel": message.channel,
+        "source": SOURCE,
+        **extra,
+    }
+    return NewEvent(kind, message.contact_id, data, f"twilio:status:{sid}:{status}", now)
+
+
+def status_events(store: Store, params: FormParams, now: float) -> list[NewEvent]:
+    """Events for a message status callback (none for an unknown MessageSid)."""
+    sid = params.get("MessageSid") or params.get("SmsSid") or ""
+    status = (params.get("MessageStatus") or params.get("SmsStatus") or "").strip().lower()
+    outcome = ts.sms_outcome(status)
+    if not sid or outcome is None:
+        return []
+    message = store.find_message_by_provider(sid)
+    if message is None:
+        log.info("twilio status %s for unknown message %s ignored", status, sid)
+        return []
+    if outcome == "delivered":
+        return [_message_event("sms.delivered", message, sid, status, {}, now)]
+    code = ts.error_code(params.get("ErrorCode"))
+    error = ts.describe_error(code, f"twilio reported {status}")
+    extra = {"error": error, "error_code": code}
+    events = [_message_event("sms.failed", message, sid, status, extra, now)]
+    if code == ts.OPTED_OUT and message.contact_id:
+        data = {
+            "source": "twilio_21610",
+            "evidence": "error 21610",
+            "message_id": message.id,
+            "provider_id": sid,
+        }
+        events.append(
+            NewEvent("sms.opted_out", message.contact_id, data, f"twilio:optout:{sid}", now)
+        )
+    return events
+
+
+def voice_status_events(store: Store, params: FormParams, now: float) -> list[NewEvent]:
+    """Events for a call status callback (none while the call goes on, or for an unknown
+    CallSid)."""
+    sid = params.get("CallSid") or ""
+    status = (params.get("CallStatus") or "").strip().lower()
+    outcome = ts.call_outcome(status)
+    if not sid or outcome is None:
+        return []
+    message = store.find_message_by_provider(sid)
+    if message is None:
+        log.info("twilio call status %s for unknown call %s ignored", status, sid)
+        return []
+    if outcome == "delivered":
+        extra: dict[str, Any] = {"duration_s": params.get("CallDuration")}
+        return [_message_event("voice.delivered", message, sid, status, extra, now)]
+    code = ts.error_code(params.get("ErrorCode"))
+    reason = ts.CALL_FAILURES.get(status, status)
+    error = f"{reason} ({ts.describe_error(code)})" if code is not None else reason
+    return [_message_event("voice.failed", message, sid, status, {"error": error}, now)]
+
+
+def voice_message(store: Store, ref: str | None) -> Message | None:
+    """The message a voice webhook's ``m`` parameter names (its id, or its idempotency key)."""
+    if not ref:
+        return None
+    if ref.isdigit():
+        found = store.get_message(int(ref))
+        if found is not None:
+            return found
+    return store.find_message(ref)
+
+
+def answered_event(message: Message | None, params: FormParams, now: float) -> NewEvent | None:
+    if message is None:
+        return None
+    sid = params.get("CallSid") or ""
+    answered_by = params.get("AnsweredBy") or "unknown"
+    data = {
+        "answered_by": answered_by,
+        "message_id": message.id,
+        "provider_id": sid,
+        "source": SOURCE,
+    }
+    return NewEvent(
+        "voice.answered", message.contact_id, data, f"twilio:answer:{sid}:{message.id}", now
+    )

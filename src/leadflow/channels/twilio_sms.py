@@ -1,0 +1,85 @@
+"""Texts through Twilio's Messages API (``twilio.rest.Client``).
+
+Each text is sent from the Messaging Service when one is configured (Twilio then picks the
+number and applies its opt-out handling), else from the configured number, with its media and a
+``StatusCallback`` to this installation's ``/webhooks/twilio/status``; the message's
+``provider_id`` is Twilio's MessageSid, by which the status callbacks find it again.
+
+Twilio's Messages API takes no idempotency key, and a message cannot be found by one, so
+:meth:`TwilioSmsProvider.lookup` answers None: a text left in doubt by a crash between the
+request and its record is sent again (at-least-once), never silently dropped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from twilio.base.exceptions import TwilioException  # type: ignore[import-untyped]
+
+from leadflow.channels.twilio_config import TwilioConfig, make_client
+from leadflow.channels.twilio_status import send_error
+from leadflow.engine.ports import SendResult
+from leadflow.errors import ProviderError
+from leadflow.store.records import Message
+
+STATUS_PATH = "/webhooks/twilio/status"
+
+
+def call_twilio(action: str, request: Callable[[], Any]) -> Any:
+    """Run one REST request, its failures as :class:`ProviderError` (network trouble and
+    timeouts are retryable; Twilio's answers are classified by :func:`send_error`)."""
+    try:
+        return request()
+    except TwilioException as exc:
+        status = getattr(exc, "status", None)
+        if not isinstance(status, int):
+            raise ProviderError(f"twilio {action} failed: {exc}", retryable=False) from None
+        text = getattr(exc, "msg", None) or getattr(exc, "detail", None) or ""
+        code = getattr(exc, "code", None)
+        raise send_error(status, code if isinstance(code, int) else None, str(text)) from None
+    except OSError as exc:  # connection refused, reset, timed out (requests' errors are OSErrors)
+        raise ProviderError(f"twilio {action} failed: {type(exc).__name__}") from None
+
+
+class TwilioSmsProvider:
+    name = "twilio"
+
+    def __init__(self, config: TwilioConfig, client: Any = None) -> None:
+        self.config = config
+        self.client = client if client is not None else make_client(config)
+
+    def request_fields(self, message: Message) -> dict[str, Any]:
+        """The keyword arguments of ``messages.create`` for ``message``."""
+        if not message.to:
+            raise ProviderError("the message has no phone number to send to", retryable=False)
+        fields: dict[str, Any] = {
+            "to": message.to,
+            "body": message.body or "",
+            "status_callback": self.config.callback(STATUS_PATH),
+        }
+        if self.config.messaging_service_sid:
+            fields["messaging_service_sid"] = self.config.messaging_service_sid
+        else:
+            fields["from_"] = self.config.from_number
+        media = [str(u) for u in (message.payload.get("media_urls") or []) if u]
+        if media:
+            fields["media_url"] = media
+        return fields
+
+    def send(self, message: Message, now: float) -> SendResult:
+        fields = self.request_fields(message)
+        created = call_twilio("send", lambda: self.client.messages.create(**fields))
+        sid = str(getattr(created, "sid", "") or "")
+        if not sid:
+            raise ProviderError("twilio accepted the text but returned no sid", retryable=False)
+        return SendResult(provider_id=sid, status="sent")
+
+    def lookup(self, idempotency_key: str) -> SendResult | None:
+        """Always None: Twilio cannot be asked about a text by an idempotency key."""
+        return None
+
+    def close(self) -> None:
+        session = getattr(self.client.http_client, "session", None)
+        if session is not None:
+            session.close()

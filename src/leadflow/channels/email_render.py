@@ -109,8 +109,12 @@ class _TextOf(HTMLParser):
             self._href = None
 
     def handle_data(self, data: str) -> None:
-        if not self._hidden:
-            self.parts.append(" ".join(data.split()) if data.strip() else " ")
+        if self._hidden:
+            return
+        words = " ".join(data.split())
+        lead = " " if data[:1].isspace() else ""
+        trail = " " if data[-1:].isspace() and words else ""
+        self.parts.append(lead + words + trail)
 
 
 def html_to_text(markup: str) -> str:

@@ -129,14 +129,16 @@ class _Recorder:
         return "250 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
-        login = session.login_data
+        auth = session.auth_data
+        transport = server.transport
+        implicit_tls = transport is not None and transport.get_extra_info("ssl_object") is not None
         self.peer.mails.append(
             Mail(
                 mail_from=str(envelope.mail_from),
                 rcpt_tos=list(envelope.rcpt_tos),
                 raw=bytes(envelope.original_content or b""),
-                tls=session.ssl is not None,
-                login=login.decode() if isinstance(login, bytes) else None,
+                tls=session.ssl is not None or implicit_tls,
+                login=auth.login.decode() if isinstance(auth, LoginPassword) else None,
             )
         )
         return "250 Message accepted"
@@ -164,7 +166,7 @@ def smtp_peer(
         if ok:
             assert isinstance(data, LoginPassword)
             peer.logins.append(data.login.decode())
-        return AuthResult(success=ok)
+        return AuthResult(success=ok, handled=False, auth_data=data if ok else None)
 
     kwargs: dict[str, Any] = {}
     if mode == "starttls":

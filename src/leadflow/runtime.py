@@ -9,6 +9,7 @@ import random
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 
+from leadflow.channels.email_setup import email_provider
 from leadflow.channels.policy import CompliancePolicy
 from leadflow.channels.sandbox import SandboxProvider
 from leadflow.channels.twilio_config import twilio_configs, twilio_providers
@@ -88,6 +89,7 @@ def build_runtime(
 ) -> Runtime:
     settings = settings or Settings()
     twilio = twilio_configs(settings)  # a missing Twilio setting stops start-up here
+    own_store = store is None
     store = store or open_store(settings.db, check_schema=check_schema)
     retry = RetryPolicy(
         max_attempts=settings.retry_max_attempts,
@@ -101,9 +103,15 @@ def build_runtime(
     load_actions(registry)
     engine = Engine(Catalog(store), registry, retry, random.Random(seed), policy)
     sandbox = SandboxProvider(store)
+    try:
+        mail = email_provider(settings, store, sandbox)
+    except Exception:
+        if own_store:
+            store.close()
+        raise
     providers: dict[str, Provider] = {
         "sms": sandbox,
-        "email": sandbox,
+        "email": mail,
         "voice": sandbox,
         "webhook": HttpWebhookProvider(allow_private=settings.webhook_allow_private),
     }

@@ -94,7 +94,8 @@ class Settings(BaseSettings):
     public_url: str | None = Field(
         default=None,
         description="Public base URL of this installation (e.g. https://leads.example.com): "
-        "Twilio's callbacks go there, and signed webhook URLs are rebuilt from it behind a proxy.",
+        "Twilio's callbacks and e-mail unsubscribe links point there, and signed webhook URLs "
+        "are rebuilt from it behind a proxy.",
     )
 
     @field_validator("twilio_from_number")
@@ -121,3 +122,62 @@ class Settings(BaseSettings):
         from leadflow.channels.twilio_config import base_url_or_error
 
         return base_url_or_error(value, "public_url")
+
+    # ------------------------------------------------------------------ e-mail
+    email_provider: Literal["sandbox", "smtp", "sendgrid"] = Field(
+        default="sandbox",
+        description="Who sends e-mail: the sandbox (nothing leaves), an SMTP relay or SendGrid.",
+    )
+    email_from: str | None = Field(
+        default=None,
+        description='Sender of e-mail, e.g. "Acme Realty <agent@acme.example>"; required by the '
+        "smtp and sendgrid providers.",
+    )
+    email_postal_address: str | None = Field(
+        default=None,
+        description="The sender's physical postal address, printed in every marketing e-mail "
+        "(CAN-SPAM); a marketing e-mail without it is refused.",
+    )
+    unsubscribe_secret: SecretStr | None = Field(
+        default=None,
+        description="Key of the unsubscribe tokens in e-mail links; required by the smtp and "
+        "sendgrid providers. Changing it invalidates every link already sent.",
+    )
+    unsubscribe_mailto: str | None = Field(
+        default=None,
+        description="Optional address for unsubscribe requests by e-mail (List-Unsubscribe "
+        "mailto:).",
+    )
+    smtp_host: str | None = Field(default=None, description="SMTP relay host.")
+    smtp_port: int = Field(default=587, ge=1, le=65535, description="SMTP relay port.")
+    smtp_security: Literal["starttls", "tls", "none"] = Field(
+        default="starttls",
+        description="starttls (usually port 587), tls (implicit TLS, usually 465) or none.",
+    )
+    smtp_username: str | None = Field(default=None, description="SMTP login (none: no AUTH).")
+    smtp_password: SecretStr | None = Field(default=None, description="SMTP password.")
+    smtp_timeout_s: float = Field(default=30.0, gt=0, description="SMTP connect/read timeout.")
+    smtp_ca_file: str | None = Field(
+        default=None,
+        description="PEM file of CA certificates to trust for the relay's TLS certificate "
+        "(default: the system's trust store).",
+    )
+    sendgrid_api_key: SecretStr | None = Field(default=None, description="SendGrid API key.")
+    sendgrid_api_base: str = Field(
+        default="https://api.sendgrid.com", description="SendGrid API base URL."
+    )
+    sendgrid_timeout_s: float = Field(default=30.0, gt=0, description="SendGrid HTTP timeout.")
+    sendgrid_webhook_public_key: str | None = Field(
+        default=None,
+        description="SendGrid's Event Webhook verification key (ECDSA P-256; base64 DER as "
+        "SendGrid shows it, or PEM). Without it every event post is refused.",
+    )
+
+    @field_validator("email_from", "unsubscribe_mailto")
+    @classmethod
+    def _valid_address(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        from leadflow.channels.email_address import check_mailbox
+
+        return check_mailbox(value)

@@ -16,7 +16,14 @@ from leadflow.api.deps import KeyCache
 from leadflow.api.metrics import HttpMetrics, StoreCollector
 from leadflow.api.middleware import REQUEST_ID_HEADER, BodyLimitMiddleware, RequestContextMiddleware
 from leadflow.api.ratelimit import RateLimiter
-from leadflow.api.routers import health, hooks_in, include_v1, provider_twilio
+from leadflow.api.routers import (
+    health,
+    hooks_in,
+    include_v1,
+    provider_sendgrid,
+    provider_twilio,
+    unsubscribe,
+)
 from leadflow.api.workers import InProcessWorkers
 from leadflow.engine.worker import WorkerStats
 from leadflow.runtime import Runtime, build_runtime
@@ -89,6 +96,9 @@ def create_app(
     include_v1(app)
     app.include_router(hooks_in.router)  # signed by the sender, not by an API key
     app.include_router(provider_twilio.router)  # signed by Twilio (X-Twilio-Signature)
+    # E-mail: unsubscribe links (the token is the credential) and SendGrid's signed events.
+    app.include_router(unsubscribe.router)
+    app.include_router(provider_sendgrid.router)
 
     # Added innermost first: the request context wraps everything (even CORS and 413 answers
     # get a request id and are counted), CORS wraps the body limit (a browser can read a 413).

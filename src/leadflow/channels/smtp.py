@@ -1,0 +1,116 @@
+"""The SMTP e-mail provider (:mod:`aiosmtplib`).
+
+Security is STARTTLS (usually port 587), implicit TLS (usually 465) or none; the relay's
+certificate is checked against the system's trust store or ``LEADFLOW_SMTP_CA_FILE``. AUTH is
+used when a username is set. Each e-mail carries its own ``Message-ID``, which becomes the
+message's provider id.
+
+The engine's providers are synchronous and the dispatcher calls them from worker threads, so
+each send runs the client on an event loop of its own (``asyncio.run``).
+
+Errors: a 4xx answer, a refused or dropped connection and a time-out are temporary (the
+dispatcher tries again later); a 5xx answer (550 no such mailbox, 535 bad login) fails the
+message. Error texts quote the server's answer, never the password.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from dataclasses import dataclass
+from email.message import EmailMessage
+from typing import Literal
+
+import aiosmtplib
+
+from leadflow.channels.email_address import split_mailbox
+from leadflow.channels.email_render import EmailIdentity, render_email
+from leadflow.engine.ports import SendResult
+from leadflow.errors import ProviderError
+from leadflow.store.contract import Store
+from leadflow.store.records import DEFAULT_TENANT, Message
+
+
+@dataclass(slots=True, frozen=True)
+class SmtpServer:
+    host: str
+    port: int = 587
+    security: Literal["starttls", "tls", "none"] = "starttls"
+    username: str | None = None
+    password: str | None = None
+    timeout_s: float = 30.0
+    ca_file: str | None = None
+
+    def __repr__(self) -> str:
+        return (
+            f"SmtpServer(host={self.host!r}, port={self.port}, security={self.security!r}, "
+            f"username={self.username!r}, password={'***' if self.password else None})"
+        )
+
+
+def _reply(exc: aiosmtplib.SMTPResponseException) -> str:
+    return " ".join(str(exc.message).split())[:300]
+
+
+def smtp_error(exc: Exception) -> ProviderError:
+    """What an aiosmtplib failure means for the message."""
+    if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
+        refused = exc.recipients[0] if exc.recipients else None
+        if refused is not None:
+            return smtp_error(refused)
+        return ProviderError("SMTP refused every recipient", retryable=False)
+    if isinstance(exc, aiosmtplib.SMTPResponseException) and exc.code >= 400:
+        temporary = exc.code < 500
+        return ProviderError(f"SMTP {exc.code}: {_reply(exc)}", retryable=temporary)
+    if isinstance(exc, aiosmtplib.SMTPTimeoutError | TimeoutError):
+        return ProviderError("SMTP relay timed out", retryable=True)
+    if isinstance(exc, aiosmtplib.SMTPException | OSError):
+        return ProviderError(f"SMTP relay unreachable: {type(exc).__name__}", retryable=True)
+    return ProviderError(f"SMTP send failed: {type(exc).__name__}", retryable=False)
+
+
+class SmtpProvider:
+    name = "smtp"
+
+    def __init__(self, server: SmtpServer, identity: EmailIdentity, store: Store) -> None:
+        self.server = server
+        self.identity = identity
+        self.store = store
+        self._tls: ssl.SSLContext | None = None
+        if server.security != "none":
+            self._tls = ssl.create_default_context(cafile=server.ca_file)
+
+    def __repr__(self) -> str:
+        return f"SmtpProvider({self.server!r})"
+
+    def _tenant(self, message: Message) -> str:
+        contact = self.store.get_contact(message.contact_id) if message.contact_id else None
+        return contact.tenant_id if contact is not None else DEFAULT_TENANT
+
+    async def _deliver(self, mime: EmailMessage, sender: str, to: str) -> None:
+        server = self.server
+        await aiosmtplib.send(
+            mime,
+            sender=sender,
+            recipients=[to],
+            hostname=server.host,
+            port=server.port,
+            username=server.username,
+            password=server.password,
+            use_tls=server.security == "tls",
+            start_tls=server.security == "starttls",
+            tls_context=self._tls,
+            timeout=server.timeout_s,
+        )
+
+    def send(self, message: Message, now: float) -> SendResult:
+        email = render_email(message, self.identity, now, self._tenant(message))
+        sender = split_mailbox(self.identity.from_addr)[1]
+        try:
+            asyncio.run(self._deliver(email.mime(), sender, email.to))
+        except Exception as exc:
+            raise smtp_error(exc) from None
+        return SendResult(provider_id=email.message_id, status="sent")
+
+    def lookup(self, idempotency_key: str) -> SendResult | None:
+        return None  # an SMTP relay cannot be asked about an earlier send

@@ -108,6 +108,34 @@ def test_a_replayed_request_is_refused_and_changes_nothing(
     assert AUTH_TOKEN not in caplog.text
 
 
+def test_a_request_that_failed_is_taken_when_twilio_retries_it(
+    tw: TwilioApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Twilio retries with the very same signature: a STOP whose first delivery hit a database
+    failure must not be refused as a replay the second time."""
+    store = tw.runtime.store
+    real = store.append_events
+    failures = iter([RuntimeError("database is locked")])
+
+    def append_once_failing(*args: object, **kw: object) -> object:
+        for exc in failures:
+            raise exc
+        return real(*args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store, "append_events", append_once_failing)
+    try:
+        first = tw.post("/webhooks/twilio/sms", INBOUND)
+        assert first.status_code == 500
+    except RuntimeError:
+        pass  # the test transport may hand the app's exception back instead of a 500
+    assert tw.events() == []
+    signature = tw.post("/webhooks/twilio/sms", INBOUND).request.headers["X-Twilio-Signature"]
+    (event,) = tw.events("sms.received")
+    assert event.data["body"] == "STOP"
+    replay = tw.post("/webhooks/twilio/sms", INBOUND, signature=signature)
+    assert replay.status_code == 403  # once handled, the same request is a replay
+
+
 def test_the_same_text_signed_anew_is_still_recorded_once(tw: TwilioApp) -> None:
     xml_ok(tw.post("/webhooks/twilio/sms", INBOUND))
     port = "https://leads.example.com:443/webhooks/twilio/sms"

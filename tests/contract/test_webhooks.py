@@ -95,3 +95,12 @@ def test_replay_guard(store: Store) -> None:
     assert store.remember_signature("d2", T0 + 10, 600)
     # past the keep window the old digest is forgotten
     assert store.remember_signature("d1", T0 + 700, 600)
+
+
+def test_a_forgotten_signature_is_taken_again(store: Store) -> None:
+    assert store.remember_signature("d1", T0, 600)
+    assert store.remember_signature("d2", T0, 600)
+    store.forget_signature("d1")
+    store.forget_signature("never-seen")  # nothing to forget: no error
+    assert store.remember_signature("d1", T0 + 1, 600)
+    assert not store.remember_signature("d2", T0 + 1, 600)  # only the one forgotten

@@ -703,6 +703,12 @@ class Store(abc.ABC):
         """Record an inbound signature digest: True when new, False when it was seen (a
         replay). Digests seen before ``now - keep_s`` are dropped."""
 
+    @abc.abstractmethod
+    def forget_signature(self, digest: str) -> None:
+        """Drop a digest again: the request it was remembered for could not be handled, and its
+        sender's retry (the same signed request, for senders that sign without a timestamp)
+        must not be refused as a replay."""
+
     # ------------------------------------------------------------------ sandbox provider ledger
     def sandbox_deliver(
         self,

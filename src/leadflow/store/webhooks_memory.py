@@ -64,6 +64,10 @@ class MemoryWebhooks:
             replays[digest] = now
             return True
 
+    def forget_signature(self, digest: str) -> None:
+        with self._lock:
+            self._hooks().replays.pop(digest, None)
+
     # ------------------------------------------------------------------ subscriptions
     def create_subscription(self, sub: WebhookSubscription, now: float) -> None:
         with self._lock:

@@ -79,6 +79,9 @@ class SqlWebhooks:
             ).rowcount
         return added == 1
 
+    def forget_signature(self, digest: str) -> None:
+        self._wx("DELETE FROM webhook_replays WHERE digest = ?", (digest,))
+
     # ------------------------------------------------------------------ subscriptions
     def create_subscription(self, sub: WebhookSubscription, now: float) -> None:
         self._wx(

@@ -4,7 +4,8 @@ Not under ``/api/v1`` and not behind an API key: every request must carry a vali
 ``X-Twilio-Signature`` made with ``LEADFLOW_TWILIO_AUTH_TOKEN`` over the public URL Twilio
 called (rebuilt from ``LEADFLOW_PUBLIC_URL`` when set) and the form parameters. A missing or
 forged signature, or the very same signed request seen again within ten minutes (a replay),
-gets 403 and changes nothing; the refusal is logged at WARNING with the route and the reason,
+gets 403 and changes nothing (a request that could not be handled is forgotten again, so
+Twilio's retry of it is not taken for a replay); the refusal is logged at WARNING with the route and the reason,
 never the body, token or signature. Callbacks are also idempotent by their dedupe keys.
 
 These routes speak Twilio's form-encoded protocol, not the API's JSON, so they are left out of
@@ -44,22 +45,24 @@ router = APIRouter(prefix="/webhooks/twilio", include_in_schema=False)
 Handler = Callable[[Runtime, FormParams, float], str]
 
 
-def _checked(rt: Runtime, route: str, url: str, signature: str | None, body: bytes) -> FormParams:
-    """The form parameters of a request Twilio signed, seen for the first time."""
+def _checked(
+    rt: Runtime, route: str, url: str, signature: str | None, body: bytes
+) -> tuple[FormParams, str]:
+    """The form parameters of a request Twilio signed, seen for the first time, and the digest
+    remembered for it."""
     now = rt.clock.now()
     token = rt.settings.twilio_auth_token
     try:
         params = FormParams.parse(body)
         verify(token.get_secret_value() if token else None, url, params, signature)
         assert signature is not None
-        if not rt.store.remember_signature(
-            replay_digest(route, signature, body), now, REPLAY_KEEP_S
-        ):
+        digest = replay_digest(route, signature, body)
+        if not rt.store.remember_signature(digest, now, REPLAY_KEEP_S):
             raise BadSignature("the same signed request was received before (replay)")
     except BadSignature as exc:
         log.warning("twilio %s webhook refused: %s", route, exc)
         raise Forbidden(f"a valid {HEADER} header is required") from None
-    return params
+    return params, digest
 
 
 def _record(rt: Runtime, events: list[NewEvent]) -> None:
@@ -74,8 +77,14 @@ async def _handle(request: Request, route: str, handler: Handler) -> Response:
     signature = request.headers.get(HEADER)
 
     def work() -> str:
-        params = _checked(rt, route, url, signature, body)
-        return handler(rt, params, rt.clock.now())
+        params, digest = _checked(rt, route, url, signature, body)
+        try:
+            return handler(rt, params, rt.clock.now())
+        except BaseException:
+            # Twilio retries with the very same signed request: it must not meet the replay
+            # guard, or an inbound STOP that hit a failure here would be lost.
+            rt.store.forget_signature(digest)
+            raise
 
     return Response(await run_in_threadpool(work), media_type=XML)
 

@@ -4,9 +4,10 @@ Not under ``/api/v1`` and not behind an API key: every request must carry a vali
 ``X-Twilio-Signature`` made with ``LEADFLOW_TWILIO_AUTH_TOKEN`` over the public URL Twilio
 called (rebuilt from ``LEADFLOW_PUBLIC_URL`` when set) and the form parameters. A missing or
 forged signature, or the very same signed request seen again within ten minutes (a replay),
-gets 403 and changes nothing (a request that could not be handled is forgotten again, so
-Twilio's retry of it is not taken for a replay); the refusal is logged at WARNING with the route and the reason,
-never the body, token or signature. Callbacks are also idempotent by their dedupe keys.
+gets 403 and changes nothing; a request that could not be handled is forgotten again, so
+Twilio's retry of it is not taken for a replay. Refusals are logged at WARNING with the route
+and the reason, never the body, token or signature. Callbacks are also idempotent by their
+dedupe keys.
 
 These routes speak Twilio's form-encoded protocol, not the API's JSON, so they are left out of
 the OpenAPI document.

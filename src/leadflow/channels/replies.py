@@ -23,7 +23,7 @@ lets them through as the lead's own request (:mod:`leadflow.channels.policy`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from leadflow.channels.keywords import Intent, normalize
@@ -90,13 +90,15 @@ def answer_key(kind: str, event_id: int) -> str:
 
 def answers_for(
     events: Sequence[Event],
-    contacts: dict[str, Contact],
+    contacts: Mapping[str, Contact],
     texts: ReplyTexts,
     confirmed_since: ConfirmedSince,
     now: float,
+    before: Mapping[str, Contact] | None = None,
 ) -> list[Message]:
     """The answers the inbound texts among ``events`` are owed. ``contacts`` hold the consent
-    *after* the events' changes were applied (:mod:`leadflow.engine.consent`)."""
+    *after* the events' changes were applied (:mod:`leadflow.engine.consent`), ``before`` (when
+    known) as it was before them."""
     out: list[Message] = []
     for event in events:
         if event.type != "sms.received" or not event.contact_id:
@@ -105,7 +107,8 @@ def answers_for(
         kind = _KIND_OF.get(intent_of(event))
         if contact is None or kind is None or provider_said(event) is not None:
             continue
-        if kind == OPT_IN_CONFIRMATION and not _resubscribed(event, contact):
+        earlier = (before or {}).get(contact.id)
+        if kind == OPT_IN_CONFIRMATION and not _resubscribed(event, contact, earlier):
             continue
         opt_out_at = None
         if kind == OPT_OUT_CONFIRMATION:
@@ -137,18 +140,20 @@ def answers_for(
     return out
 
 
-def _resubscribed(event: Event, contact: Contact) -> bool:
+def _resubscribed(event: Event, contact: Contact, earlier: Contact | None) -> bool:
+    """Whether ``event`` opted the contact in to texts by a START word, or after an opt-out
+    (the history's previous texts entry, else the consent before the batch)."""
     if not changed_by(contact, event.id, "sms", OPTED_IN):
         return False
     if normalize(body_of(event)) in ("start", "unstop"):
         return True
-    before = None
+    was = earlier.consent.get("sms") if earlier is not None else None
     for entry in history_of(contact):
         if entry.get("event_id") == event.id:
             break
         if entry.get("channel") == "sms":
-            before = entry.get("state")
-    return before == OPTED_OUT
+            was = entry.get("state")
+    return was == OPTED_OUT
 
 
 def _reply_address(event: Event, contact: Contact) -> str | None:

@@ -111,11 +111,12 @@ class EventProcessor:
         contacts = self.store.get_contacts(contact_ids) if contact_ids else {}
         # Opt-outs first, in their own (idempotent) write: whatever else this batch queues for
         # the contact meets the new consent at dispatch.
+        before = contacts
         patches = consent_patches(events, contacts)
         if patches:
             self.store.apply_contact_patches(patches, now)
             contacts = {**contacts, **self.store.get_contacts(p.contact_id for p in patches)}
-        answers = answers_for(events, contacts, self.replies, self._confirmed_since, now)
+        answers = answers_for(events, contacts, self.replies, self._confirmed_since, now, before)
         if answers:  # before completing: a crash in between queues them again (same keys)
             self.store.queue_messages(answers, now)
         open_runs = self.store.runs_of_contacts(contact_ids, _OPEN_STATUSES) if contact_ids else {}

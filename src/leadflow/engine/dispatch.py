@@ -152,6 +152,8 @@ class Dispatcher:
         if msg.contact_id and _budgeted(msg):  # counts towards the budget now
             self._sent[msg.contact_id] = self._sent.get(msg.contact_id, 0) + 1
             self._priorities.granted(msg.contact_id, self._priority(run))
+            if msg.contact_id in self._texts_calls and msg.channel in CAPPED_CHANNELS:
+                self._texts_calls[msg.contact_id] += 1  # and towards a state's cap
         return None
 
     def _priority(self, run: Run | None) -> int:

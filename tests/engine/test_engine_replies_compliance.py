@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from engine_kit import DAY, HOUR, MINUTE, T0, Kit, at
 
-from leadflow.channels.replies import ReplyTexts, answers_for
+from leadflow.channels.replies import KINDS, ReplyTexts, answers_for
+from leadflow.channels.segments import count
+from leadflow.settings import Settings
 from leadflow.store.records import Message
 
 STOP_TEXT = (
@@ -163,3 +165,21 @@ def test_start_is_confirmed_but_a_plain_yes_is_an_ordinary_reply(kit: Kit) -> No
     assert "Reply HELP for help, STOP to opt out" in body and "Msg frequency varies" in body
     assert kit.contact("ida").consent["sms"] == "opted_in"
     assert _answers(kit, "jo") == []
+
+
+def test_the_answers_stay_short() -> None:
+    """One segment each with the defaults; at most two with the longest settings allowed."""
+    fields = Settings.model_fields
+    longest = ReplyTexts(
+        "B" * _max_length(fields["sms_brand"].metadata),
+        "h" * _max_length(fields["sms_help_contact"].metadata),
+        "f" * _max_length(fields["sms_frequency"].metadata),
+    )
+    for kind in KINDS:
+        assert count(ReplyTexts().text(kind)).segments == 1, kind
+        assert count(longest.text(kind)).segments <= 2, kind
+    assert "Msg & data rates may apply" not in ReplyTexts().text("opt_out_confirmation")
+
+
+def _max_length(metadata: list[object]) -> int:
+    return next(int(m.max_length) for m in metadata if hasattr(m, "max_length"))

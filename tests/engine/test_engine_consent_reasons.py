@@ -9,8 +9,9 @@ from collections.abc import Callable
 import pytest
 from engine_kit import DAY, HOUR, MINUTE, T0, Kit, at
 
+from leadflow.channels.policy import CompliancePolicy
 from leadflow.engine.control import pause_run
-from leadflow.store.records import Message
+from leadflow.store.records import Contact, Message
 
 TEXT = """
 key: text
@@ -221,3 +222,18 @@ def test_a_voicemail_drop_goes_out_with_voice_consent(kit: Kit) -> None:
     kit.enroll("drop", "c1")
     kit.run_until(T0 + DAY)
     assert _last(kit).status == "delivered"
+
+
+def test_only_a_message_of_no_run_passes_as_a_compliance_answer() -> None:
+    policy = CompliancePolicy()
+    lead = Contact("c1", phone="+12125550100", consent={"sms": "opted_out"})
+    night = at(2024, 6, 12, 23, 0)
+
+    def help_answer(run_id: int | None) -> Message:
+        return Message(
+            run_id, "c1", None, None, "sms", lead.phone, f"k{run_id}", night, night,
+            body="help", payload={"compliance": "help"},
+        )  # fmt: skip
+
+    assert policy.check(help_answer(None), lead, None, None, night).action == "send"
+    assert policy.check(help_answer(7), lead, None, None, night).reason == "opted_out"

@@ -72,8 +72,8 @@ class CompliancePolicy:
             return SEND
         if contact is None:
             return Decision("suppress", reason="contact_missing")
-        kind = message.payload.get("compliance")
-        if kind is not None:
+        kind = message.payload.get("compliance") if message.run_id is None else None
+        if kind is not None:  # only an answer that belongs to no run, never a workflow's text
             return self._answer(message, contact, kind, now)
         consent_channel = "sms" if message.channel == "voice" else message.channel
         if contact.consent.get(message.channel) == "opted_out" or (

@@ -246,7 +246,8 @@ class Dispatcher:
         # reply are newer and unaffected.
         replied = self._replied.get(msg.contact_id) if msg.contact_id else None
         stops = settings is None or settings.pause_on_reply
-        answer = msg.payload.get("compliance") is not None  # it answers the reply
+        # a compliance answer (of no run) answers the reply
+        answer = msg.run_id is None and msg.payload.get("compliance") is not None
         if stops and not answer and replied is not None and replied > msg.created_at:
             return Decision("suppress", reason="replied")
         sent = self._sent.get(msg.contact_id, 0) if msg.contact_id else 0

@@ -38,6 +38,26 @@ class Settings(BaseSettings):
         ge=0,
         description="Messages per contact per rolling 24 h across all workflows; 0 = no limit.",
     )
+    # Compliance answers to inbound texts (HELP, opt-out and opt-in confirmations).
+    sms_brand: str = Field(
+        default="Leadflow",
+        min_length=1,
+        max_length=40,
+        description="Brand or program name the compliance texts (HELP, STOP, START) name.",
+    )
+    sms_help_contact: str = Field(
+        default="reply to this number",
+        min_length=1,
+        max_length=60,
+        description='Where a lead gets help, as the HELP answer says it: "for help, <this>" '
+        '(e.g. "call 555-0100" or "email help@example.com").',
+    )
+    sms_frequency: str = Field(
+        default="Msg frequency varies",
+        min_length=1,
+        max_length=40,
+        description='How often texts come, e.g. "Up to 4 msgs/week".',
+    )
     api_host: str = Field(
         default="127.0.0.1",
         description="Address `leadflow serve` listens on (0.0.0.0 for every interface).",

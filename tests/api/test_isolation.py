@@ -86,6 +86,11 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/api/v1/contacts"): {"first_name": "Mine"},
     ("PATCH", "/api/v1/contacts/{contact_id}"): {"stage": "stolen"},
     ("POST", "/api/v1/contacts/{contact_id}/merge"): {"duplicate_ids": ["c_acme1"]},
+    ("POST", "/api/v1/contacts/{contact_id}/consent"): {
+        "channel": "sms",
+        "state": "opted_out",
+        "source": "agent",
+    },
     ("POST", "/api/v1/events"): {"type": "x.y", "contact_id": "c_acme1"},
     ("POST", "/api/v1/events/batch"): {"events": [{"type": "x.y", "contact_id": "c_acme1"}]},
     ("POST", "/api/v1/workflows/validate"): {**WORKFLOW, "key": "mine"},

@@ -303,7 +303,7 @@ nodes:
     say: "Hi {{ contact.first_name }}, this is your agent"
 """
     )
-    kit.add_contact("c1", first_name="Ann")
+    kit.add_contact("c1", first_name="Ann", consent={"voice": "opted_in"})
     kit.enroll("call", "c1")
     kit.settle()
     (msg,) = kit.messages()
@@ -329,7 +329,7 @@ nodes:
   - {id: v, kind: voice_call, say: "Hello"}
 """
     )
-    kit.add_contact("c1")
+    kit.add_contact("c1", consent={"voice": "opted_in"})  # a voicemail drop needs it
     kit.enroll("call", "c1")
     kit.run_until(at(2024, 6, 13, 12, 0))
     (msg,) = kit.messages()
@@ -364,7 +364,7 @@ nodes:
 def test_conditions_on_another_channels_outcome(kit: Kit) -> None:
     kit.publish(CROSS_CHANNEL)
     kit.add_contact("reader")
-    kit.add_contact("ignorer")
+    kit.add_contact("ignorer", consent={"voice": "opted_in"})
     kit.add_contact("opted", consent={"sms": "opted_out"})
     kit.add_contact("nophone", phone=None)
     reader, ignorer, opted, nophone = kit.enroll("cross", "reader", "ignorer", "opted", "nophone")

@@ -55,7 +55,11 @@ def test_stop_ends_every_text_and_call_after_it(kit: Kit) -> None:
     kit.enroll("other", "ann")
     kit.run_until(T0 + 4 * DAY)
     sent = [m for m in kit.messages(contact_id="ann") if m.status in ("sent", "delivered")]
-    assert [m.node for m in sent] == ["first"]  # nothing after the opt-out
+    # nothing after the opt-out but its one confirmation
+    assert [(m.node, m.payload.get("compliance")) for m in sent] == [
+        ("first", None),
+        (None, "opt_out_confirmation"),
+    ]
     assert sorted(_suppressed(kit, "ann")) == [
         ("call", "opted_out"),
         ("hello", "opted_out"),
@@ -65,12 +69,12 @@ def test_stop_ends_every_text_and_call_after_it(kit: Kit) -> None:
 
 def test_a_reply_that_only_contains_stop_is_no_opt_out(kit: Kit) -> None:
     kit.publish(DRIP)
-    kit.add_contact("bob")
+    kit.add_contact("bob", consent={"voice": "opted_in"})  # the call is a voicemail drop
     kit.enroll("drip", "bob")
     kit.settle()
     kit.emit("sms.received", "bob", {"body": "I'll stop by the open house at 5"})
     kit.run_until(T0 + 3 * DAY)
-    assert kit.contact("bob").consent == {}
+    assert kit.contact("bob").consent == {"voice": "opted_in"}
     nodes = [m.node for m in kit.messages(contact_id="bob") if m.status == "delivered"]
     assert nodes == ["first", "second", "call"]
 
@@ -87,7 +91,14 @@ def test_start_brings_texts_back_but_not_calls(kit: Kit) -> None:
     assert states == ["opted_out", "opted_out", "opted_in"]
     kit.enroll("other", "cy")
     kit.run_until(T0 + 3 * HOUR)
-    assert [m.status for m in kit.messages(contact_id="cy")] == ["delivered"]
+    # the opt-out and the opt-in were each confirmed; the workflow's text goes out again
+    assert [
+        (m.status, m.node, m.payload.get("compliance")) for m in kit.messages(contact_id="cy")
+    ] == [
+        ("delivered", None, "opt_out_confirmation"),
+        ("delivered", None, "opt_in_confirmation"),
+        ("delivered", "hello", None),
+    ]
 
 
 def test_the_providers_opt_out_flag_counts_and_a_second_stop_changes_nothing(kit: Kit) -> None:

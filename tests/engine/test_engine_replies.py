@@ -162,7 +162,7 @@ def test_unprocessed_reply_holds_back_the_contacts_outbox(kit: Kit) -> None:
     (r1,) = kit.enroll("stops", "c1")
     (r2,) = kit.enroll("stops", "c2")
     kit.worker.advancer.advance_due(T0)
-    kit.emit("sms.received", "c1", {"body": "stop texting"})
+    kit.emit("sms.received", "c1", {"body": "call me tomorrow"})
 
     # A dispatcher running before the reply is processed skips c1's message only.
     assert kit.worker.dispatcher.dispatch_due(T0) == 1

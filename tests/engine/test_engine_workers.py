@@ -85,7 +85,7 @@ def test_a_reply_that_arrives_between_claim_and_send_stops_the_send(make_kit: An
     real_renew = store.renew_messages
 
     def reply_first(owner: str, ids: Any, now: float, lease_s: float) -> set[int]:
-        kit.emit("sms.received", "c1", {"body": "Who is this? Stop texting me"})
+        kit.emit("sms.received", "c1", {"body": "Who is this? Call me instead"})
         result: set[int] = real_renew(owner, ids, now, lease_s)
         return result
 

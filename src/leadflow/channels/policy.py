@@ -6,7 +6,16 @@ texts and calls outside 8:00-21:00 (8:00-20:00 for Florida, Oklahoma and Washing
 zone the recipient may be in -> defer to the next allowed minute; the workflow's own send window
 (any channel) -> defer; a Florida or Oklahoma recipient already got 3 texts/calls in the last 24
 hours -> defer an hour (``state_cap``); the contact already got ``budget_per_day`` messages in the
-last 24 hours (all workflows and channels) -> defer an hour.
+last 24 hours (all workflows and channels) -> defer an hour. A voicemail drop (a prerecorded,
+"artificial voice" call: FCC 22-85) needs the contact's prior express consent to calls: without
+``consent["voice"] == "opted_in"`` it is suppressed (``no_voice_consent``); live calls keep the
+rules above.
+
+Compliance answers (``payload["compliance"]``, :mod:`leadflow.channels.replies`) are what the lead
+asked for and leave at once, outside quiet hours, budget and state cap alike (and count in
+neither): the opt-out confirmation passes the opt-out itself, but only within
+``confirmation_window_s`` of the opt-out (later: ``confirmation_late``); a HELP answer goes to an
+opted-out contact too; an opt-in confirmation does not once the contact opted out again.
 A deferred message is checked again when it comes due.
 """
 
@@ -22,6 +31,7 @@ from leadflow.channels.recipient import (
     possible_zones,
     presumed_states,
 )
+from leadflow.channels.replies import HELP, OPT_IN_CONFIRMATION, OPT_OUT_CONFIRMATION
 from leadflow.definitions.models import Settings as WorkflowSettings
 from leadflow.engine.localtime import hhmm, next_allowed, zone
 from leadflow.engine.ports import SEND, Decision
@@ -40,6 +50,7 @@ class CompliancePolicy:
     default_timezone: str = "America/New_York"
     budget_per_day: int = 10  # messages per contact per rolling 24 h, all workflows; 0 = off
     budget_retry_s: float = 3600.0
+    confirmation_window_s: float = 300.0  # an opt-out confirmation later than this is not sent
 
     def check(
         self,
@@ -61,11 +72,20 @@ class CompliancePolicy:
             return SEND
         if contact is None:
             return Decision("suppress", reason="contact_missing")
+        kind = message.payload.get("compliance") if message.run_id is None else None
+        if kind is not None:  # only an answer that belongs to no run, never a workflow's text
+            return self._answer(message, contact, kind, now)
         consent_channel = "sms" if message.channel == "voice" else message.channel
         if contact.consent.get(message.channel) == "opted_out" or (
             contact.consent.get(consent_channel) == "opted_out"
         ):
             return Decision("suppress", reason="opted_out")
+        if (
+            message.channel == "voice"
+            and message.payload.get("mode") == "voicemail_drop"
+            and contact.consent.get("voice") != "opted_in"
+        ):
+            return Decision("suppress", reason="no_voice_consent")
         moment = self.earliest(message.channel, contact, settings, now)
         if moment > now:
             return Decision("defer", until=moment, reason="quiet_hours")
@@ -78,6 +98,21 @@ class CompliancePolicy:
         if self.budget_per_day and sent_24h >= self.budget_per_day:
             return Decision("defer", until=now + self.budget_retry_s, reason="budget")
         return SEND
+
+    def _answer(self, message: Message, contact: Contact, kind: object, now: float) -> Decision:
+        """A compliance answer: the lead asked for it, so no window, budget or cap holds it."""
+        opted_out = contact.consent.get(message.channel) == "opted_out"
+        if kind == OPT_OUT_CONFIRMATION:
+            opt_out_at = message.payload.get("opt_out_at")
+            since = opt_out_at if isinstance(opt_out_at, int | float) else message.created_at
+            if now - since > self.confirmation_window_s:
+                return Decision("suppress", reason="confirmation_late")
+            return SEND
+        if kind == HELP:
+            return SEND
+        if kind == OPT_IN_CONFIRMATION and not opted_out:
+            return SEND
+        return Decision("suppress", reason="opted_out" if opted_out else "unknown_compliance")
 
     def earliest(
         self, channel: str, contact: Contact | None, settings: WorkflowSettings | None, now: float

@@ -6,6 +6,11 @@ checked now, when the message is about to leave, not when it was scheduled); the
 channel's provider; record the verdict and emit ``<channel>.sent`` / ``.delivered`` / ``.failed``
 events. Provider failures retry with the retry policy; a permanent failure fails the message and
 its ``<channel>.failed`` event lets the run take its ``on_error`` edge.
+
+Within a batch, each contact's messages are decided highest workflow priority first, so a short
+budget goes to the workflows that matter most (:mod:`leadflow.engine.budget`). Compliance answers
+(``payload["compliance"]``: a STOP confirmation, a HELP answer) belong to no run: they are not
+held back by an earlier reply (they answer it) and take none of the budget.
 """
 
 from __future__ import annotations
@@ -15,6 +20,9 @@ from collections.abc import Mapping
 
 from leadflow.channels.recipient import capped, presumed_states
 from leadflow.engine.advance import Engine
+from leadflow.engine.budget import REASON as PRIORITY_REASON
+from leadflow.engine.budget import RETRY_S as PRIORITY_RETRY_S
+from leadflow.engine.budget import Priorities
 from leadflow.engine.ports import Decision, DispatchPolicy, Provider, SendResult
 from leadflow.errors import LeadflowError, NotFound, ProviderError
 from leadflow.store.contract import Store
@@ -60,6 +68,7 @@ class Dispatcher:
         self._sent: dict[str, int] = {}
         self._texts_calls: dict[str, int] = {}
         self._replied: dict[str, float] = {}
+        self._priorities = Priorities(store, engine.catalog)
 
     def dispatch_due(self, now: float) -> int:
         claimed = self.store.claim_messages(self.owner, now, self.batch, self.lease_s)
@@ -77,9 +86,10 @@ class Dispatcher:
             else {}
         )
         self._replied = self.store.last_reply_at(contact_ids)
+        self._priorities.start_batch()
         verdicts: dict[int, MessageUpdate] = {}
         to_send: dict[str, list[Message]] = {}
-        for item in claimed:
+        for item in self._by_priority(claimed, runs):
             msg = item.message
             assert msg.id is not None
             run = runs.get(msg.run_id) if msg.run_id else None
@@ -139,9 +149,47 @@ class Dispatcher:
             return MessageUpdate(
                 msg.id, DEFERRED, due_at=decision.until, suppressed_reason=decision.reason
             )
-        if msg.contact_id and msg.channel in BUDGET_CHANNELS:  # counts towards the budget now
+        if msg.contact_id and _budgeted(msg):  # counts towards the budget now
             self._sent[msg.contact_id] = self._sent.get(msg.contact_id, 0) + 1
+            self._priorities.granted(msg.contact_id, self._priority(run))
+            if msg.contact_id in self._texts_calls and msg.channel in CAPPED_CHANNELS:
+                self._texts_calls[msg.contact_id] += 1  # and towards a state's cap
         return None
+
+    def _priority(self, run: Run | None) -> int:
+        return self._priorities.of(run.workflow_key, run.version) if run is not None else 0
+
+    def _by_priority(
+        self, claimed: list[ClaimedMessage], runs: Mapping[int, Run]
+    ) -> list[ClaimedMessage]:
+        """Highest workflow priority first (stable: due order among equals)."""
+
+        def rank(item: ClaimedMessage) -> int:
+            run_id = item.message.run_id
+            return -self._priority(runs.get(run_id) if run_id is not None else None)
+
+        return sorted(claimed, key=rank)
+
+    def _budget_priority(
+        self, msg: Message, run: Run | None, decision: Decision, now: float
+    ) -> Decision:
+        """Workflow priority over the policy's verdict on the budget (see
+        :mod:`leadflow.engine.budget`)."""
+        budget = getattr(self.policy, "budget_per_day", 0)
+        if not budget or not msg.contact_id or not _budgeted(msg):
+            return decision
+        priority = self._priority(run)
+        if decision.action == "defer" and decision.reason == "budget":
+            if self._priorities.outranked(msg.contact_id, priority):
+                return Decision("defer", until=decision.until, reason=PRIORITY_REASON)
+            return decision
+        if decision.action != "send":
+            return decision
+        left = budget - self._sent.get(msg.contact_id, 0)
+        ahead = self._priorities.needed_ahead(msg, priority, now)
+        if ahead and left <= ahead:
+            return Decision("defer", until=now + PRIORITY_RETRY_S, reason=PRIORITY_REASON)
+        return decision
 
     def _send(self, channel: str, messages: list[Message], now: float) -> list[MessageUpdate]:
         """Send through the channel's provider (in one batch when it can take one)."""
@@ -198,15 +246,23 @@ class Dispatcher:
         # reply are newer and unaffected.
         replied = self._replied.get(msg.contact_id) if msg.contact_id else None
         stops = settings is None or settings.pause_on_reply
-        if stops and replied is not None and replied > msg.created_at:
+        # a compliance answer (of no run) answers the reply
+        answer = msg.run_id is None and msg.payload.get("compliance") is not None
+        if stops and not answer and replied is not None and replied > msg.created_at:
             return Decision("suppress", reason="replied")
         sent = self._sent.get(msg.contact_id, 0) if msg.contact_id else 0
         texts_calls = self._texts_calls.get(msg.contact_id, 0) if msg.contact_id else 0
         try:
-            return self.policy.check(msg, item.contact, run, settings, now, sent, texts_calls)
+            decision = self.policy.check(msg, item.contact, run, settings, now, sent, texts_calls)
         except LeadflowError as exc:  # a policy that cannot decide must not let it through
             log.warning("dispatch policy failed for message %s: %s", msg.id, exc.message)
             return Decision("defer", until=now + 60, reason="policy_error")
+        return self._budget_priority(msg, run, decision, now)
+
+
+def _budgeted(msg: Message) -> bool:
+    """Whether a sent ``msg`` takes budget: run messages on a counted channel."""
+    return msg.run_id is not None and msg.channel in BUDGET_CHANNELS
 
 
 def _as_provider_error(exc: Exception) -> ProviderError:

@@ -11,6 +11,13 @@ For each claimed event, in this order:
    ``wait_for_event`` awaiting it resumes it through ``on_event``; else an inbound reply pauses it
    when its workflow has ``pause_on_reply``.
 
+Before that, for the whole batch: consent changes (STOP / START texts, carrier opt-outs,
+unsubscribes, spam reports: :mod:`leadflow.engine.consent`) are applied in their own idempotent
+write, then the compliance answers the inbound texts are owed (opt-out confirmation, HELP,
+opt-in confirmation: :mod:`leadflow.channels.replies`) are queued, idempotent by a key naming
+the event, before the events are completed. While the events are unprocessed the store holds
+the contact's outbox back, so the answers and every other message meet the new consent.
+
 Everything is committed with the events marked processed in one transaction. Advances and
 enrollments carry the event id; when an advance loses a race (seq conflict) nothing of that event
 is applied and it stays unprocessed, to be processed again against the run's new state. An event
@@ -24,9 +31,10 @@ import logging
 from dataclasses import replace
 from typing import Any, TypeGuard
 
+from leadflow.channels.replies import OPT_OUT_CONFIRMATION, ReplyTexts, answers_for
 from leadflow.engine.advance import Engine, advance_run, end, new_advance
 from leadflow.engine.compiled import CompiledWorkflow
-from leadflow.engine.consent import consent_patches
+from leadflow.engine.consent import CONSENT_EVENTS, consent_patches
 from leadflow.engine.facts import message_facts
 from leadflow.engine.handlers import AWAITING, VERDICT
 from leadflow.errors import NotFound
@@ -43,6 +51,7 @@ from leadflow.store.records import (
     EnrollRequest,
     Event,
     MessageFacts,
+    MessageFilter,
     Run,
     Step,
 )
@@ -69,13 +78,20 @@ def event_view(event: Event) -> dict[str, Any]:
 
 class EventProcessor:
     def __init__(
-        self, store: Store, engine: Engine, owner: str, batch: int = 500, lease_s: float = 60.0
+        self,
+        store: Store,
+        engine: Engine,
+        owner: str,
+        batch: int = 500,
+        lease_s: float = 60.0,
+        replies: ReplyTexts | None = None,
     ) -> None:
         self.store = store
         self.engine = engine
         self.owner = owner
         self.batch = batch
         self.lease_s = lease_s
+        self.replies = replies or ReplyTexts()
 
     def process_due(self, now: float) -> int:
         events = self.store.claim_events(self.owner, now, self.batch, self.lease_s)
@@ -86,16 +102,23 @@ class EventProcessor:
         relevant = [
             e
             for e in events
-            if e.contact_id and (e.type in REPLY_EVENTS or catalog.concerns_runs(e.type))
+            if e.contact_id
+            and (
+                e.type in REPLY_EVENTS or e.type in CONSENT_EVENTS or catalog.concerns_runs(e.type)
+            )
         ]
         contact_ids = {e.contact_id for e in relevant if e.contact_id}
         contacts = self.store.get_contacts(contact_ids) if contact_ids else {}
         # Opt-outs first, in their own (idempotent) write: whatever else this batch queues for
         # the contact meets the new consent at dispatch.
+        before = contacts
         patches = consent_patches(events, contacts)
         if patches:
             self.store.apply_contact_patches(patches, now)
             contacts = {**contacts, **self.store.get_contacts(p.contact_id for p in patches)}
+        answers = answers_for(events, contacts, self.replies, self._confirmed_since, now, before)
+        if answers:  # before completing: a crash in between queues them again (same keys)
+            self.store.queue_messages(answers, now)
         open_runs = self.store.runs_of_contacts(contact_ids, _OPEN_STATUSES) if contact_ids else {}
         batch = _Batch(self.store, open_runs)
         for event in events:
@@ -111,6 +134,14 @@ class EventProcessor:
             self.owner, [e.id for e in events], batch.advances, batch.enrollments, batch.facts, now
         )
         return len(events)
+
+    def _confirmed_since(self, contact_id: str, since: float) -> bool:
+        """Whether an opt-out confirmation was queued for the contact at or after ``since``."""
+        sent = self.store.list_messages(MessageFilter(contact_id=contact_id, channel="sms"))
+        return any(
+            m.payload.get("compliance") == OPT_OUT_CONFIRMATION and m.created_at >= since
+            for m in sent
+        )
 
     # ------------------------------------------------------------------ one event
     def _one(self, event: Event, contact: Contact | None, now: float, batch: _Batch) -> None:

@@ -26,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from leadflow.channels.replies import ReplyTexts
 from leadflow.clock import VirtualClock
 from leadflow.engine.advancer import Advancer
 from leadflow.engine.dispatch import Dispatcher
@@ -66,7 +67,8 @@ class Worker:
         self.runtime = runtime
         self.owner = owner
         store, engine = runtime.store, runtime.engine
-        self.events = EventProcessor(store, engine, owner, s.batch, s.lease_s)
+        replies = ReplyTexts(s.sms_brand, s.sms_help_contact, s.sms_frequency)
+        self.events = EventProcessor(store, engine, owner, s.batch, s.lease_s, replies)
         self.advancer = Advancer(store, engine, owner, s.batch, s.lease_s)
         self.dispatcher = Dispatcher(
             store, engine, runtime.providers, runtime.policy, owner, s.dispatch_batch, s.lease_s

@@ -487,6 +487,15 @@ class Store(abc.ABC):
         False for those claimed from pending/deferred."""
 
     @abc.abstractmethod
+    def queue_messages(self, messages: Sequence[Message], now: float) -> list[int | None]:
+        """Queue messages that belong to no run (``run_id`` None, e.g. the answer to a HELP text)
+        in one transaction. For each, its new id (also set on the message), or None when its
+        ``idempotency_key`` is already taken (by an earlier message or one before it in the
+        list): the same key twice is one message. Workers are signalled when any was queued.
+        A message with a ``run_id`` is refused (:class:`~leadflow.errors.InvalidInput`): a
+        run's messages are written with its advance."""
+
+    @abc.abstractmethod
     def update_messages(
         self, owner: str, updates: Sequence[MessageUpdate], events: Sequence[NewEvent], now: float
     ) -> list[int]:
@@ -507,10 +516,11 @@ class Store(abc.ABC):
         self, owner: str, message_ids: Sequence[int], now: float, lease_s: float
     ) -> set[int]:
         """Just before a send: extend the lease (``now + lease_s``) of those messages that are
-        still ``sending`` under ``owner``'s lease *and* whose contact has no unprocessed reply
-        event (stop-on-reply, re-checked when the message is about to leave); return their ids.
-        Only those may be sent: the others were taken over (their verdicts will be refused) or
-        wait behind a reply. One transaction."""
+        still ``sending`` under ``owner``'s lease *and* whose contact has no unprocessed
+        hold-back event (a reply or a consent change, as in :meth:`claim_messages`: re-checked
+        when the message is about to leave); return their ids. Only those may be sent: the
+        others were taken over (their verdicts will be refused) or wait behind a reply or an
+        opt-out. One transaction."""
 
     @abc.abstractmethod
     def apply_message_facts(self, facts: Sequence[MessageFacts], now: float) -> None:
@@ -537,8 +547,10 @@ class Store(abc.ABC):
     def sent_count_since(
         self, contact_id: str, since: float, channels: Iterable[str] | None = None
     ) -> int:
-        """How many of the contact's messages are sent or delivered with ``sent_at >= since``
-        (optionally only on these channels; an empty list counts nothing)."""
+        """How many of the contact's run messages (messages of a workflow's run: answers that
+        belong to no run, such as a HELP answer, are not counted) are sent or delivered with
+        ``sent_at >= since`` (optionally only on these channels; an empty list counts
+        nothing)."""
         return self.sent_counts_since([contact_id], since, channels).get(contact_id, 0)
 
     @abc.abstractmethod

@@ -71,12 +71,14 @@ from leadflow.store.records import (
     WorkflowVersion,
 )
 from leadflow.store.rules import (
+    HOLD_EVENT_TYPES,
     OPEN_STATUSES,
     REPLY_EVENT_TYPES,
     RunStats,
     apply_patch,
     check_message_status,
     check_reentry,
+    check_runless,
     events_not_about,
     matches_contact,
     merge_status,
@@ -103,6 +105,7 @@ E_ID, E_TYPE, E_CONTACT, E_DATA, E_KEY, E_OCCURRED, E_CREATED, E_PROCESSED = ran
 E_LOWNER, E_LUNTIL = 8, 9
 
 _REPLIES = frozenset(REPLY_EVENT_TYPES)
+_HOLDS = frozenset(HOLD_EVENT_TYPES)
 _SENT = frozenset({SENT, DELIVERED})
 _OPEN = frozenset(OPEN_STATUSES)
 
@@ -167,7 +170,7 @@ class MemoryStore(MemoryPrune, MemoryTenancy, MemoryDrafts, MemoryWebhooks, Memo
         self._last_event_id = 0
         self._event_by_key: dict[str, int] = {}
         self._unprocessed: dict[int, None] = {}  # insertion order is id order
-        self._replies_waiting: dict[str, int] = {}  # contact -> unprocessed reply events
+        self._replies_waiting: dict[str, int] = {}  # contact -> unprocessed hold-back events
         self._last_reply: dict[str, float] = {}  # contact -> latest reply's occurred_at
         self._sandbox: dict[str, list[Any]] = {}
 
@@ -812,7 +815,7 @@ class MemoryStore(MemoryPrune, MemoryTenancy, MemoryDrafts, MemoryWebhooks, Memo
                 out.append(eid)
                 continue
             self._unprocessed[eid] = None
-            if etype in _REPLIES and contact_id is not None:
+            if etype in _HOLDS and contact_id is not None:
                 self._replies_waiting[contact_id] = self._replies_waiting.get(contact_id, 0) + 1
             out.append(eid)
         return out
@@ -821,7 +824,7 @@ class MemoryStore(MemoryPrune, MemoryTenancy, MemoryDrafts, MemoryWebhooks, Memo
         row[E_PROCESSED] = now
         self._unprocessed.pop(row[E_ID], None)
         contact_id = row[E_CONTACT]
-        if row[E_TYPE] in _REPLIES and contact_id is not None:
+        if row[E_TYPE] in _HOLDS and contact_id is not None:
             left = self._replies_waiting.get(contact_id, 0) - 1
             if left > 0:
                 self._replies_waiting[contact_id] = left
@@ -967,6 +970,23 @@ class MemoryStore(MemoryPrune, MemoryTenancy, MemoryDrafts, MemoryWebhooks, Memo
             self._index_message(row)
             ids.pairs.append((msg, mid))
 
+    def queue_messages(self, messages: Sequence[Message], now: float) -> list[int | None]:
+        check_runless(messages)
+        encoded = [self._encode_message(m) for m in messages]
+        ids = _Id()
+        out: list[int | None] = []
+        with self._lock:
+            for msg, row in zip(messages, encoded, strict=True):
+                if row[M_IDEM] in self._message_by_key:
+                    out.append(None)
+                    continue
+                self._insert_messages([msg], [row], ids)
+                out.append(ids.pairs[-1][1])
+        ids.assign()
+        if ids.pairs:
+            self._signal_work()
+        return out
+
     def _index_message(self, row: list[Any]) -> None:
         """Call after a change of status/due_at."""
         row[M_HVER] += 1
@@ -989,7 +1009,8 @@ class MemoryStore(MemoryPrune, MemoryTenancy, MemoryDrafts, MemoryWebhooks, Memo
         with self._lock:
             if limit <= 0:
                 return []
-            # contacts with a reply waiting, or with a message another owner is sending now
+            # contacts with a reply or consent change waiting, or with a message another owner
+            # is sending now
             blocked: set[str] = set(self._replies_waiting)
             for mid in self._sending:
                 row = self._messages[mid]
@@ -1219,6 +1240,7 @@ class MemoryStore(MemoryPrune, MemoryTenancy, MemoryDrafts, MemoryWebhooks, Memo
                     row = self._messages[mid]
                     if (
                         row[M_STATUS] in _SENT
+                        and row[M_RUN] is not None
                         and row[M_SENT] is not None
                         and row[M_SENT] >= since
                         and (wanted is None or row[M_CHANNEL] in wanted)

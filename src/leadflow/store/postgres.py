@@ -20,13 +20,14 @@ from leadflow.store.codec import (
     SANDBOX_COLS,
     WORKFLOW_COLS,
     contact_to_row,
+    message_to_row,
     sandbox_from_row,
     workflow_from_row,
 )
 from leadflow.store.contract import Store
 from leadflow.store.drafts_sql import SqlDrafts
 from leadflow.store.listings_sql import SqlListings
-from leadflow.store.postgres_base import IDS, TEXTS, Conn, redact_url
+from leadflow.store.postgres_base import _INSERT_MESSAGE, IDS, TEXTS, Conn, redact_url
 from leadflow.store.postgres_leases import MESSAGE_CLAIM_LOCK, PgLeases
 from leadflow.store.postgres_runs import PgRuns
 from leadflow.store.prune_sql import PgPrune
@@ -35,17 +36,18 @@ from leadflow.store.records import (
     DUE_MESSAGE_STATUSES,
     ClaimedMessage,
     Contact,
+    Message,
     MessageUpdate,
     NewEvent,
     SandboxDelivery,
     Schedule,
     WorkflowVersion,
 )
-from leadflow.store.rules import check_message_status
+from leadflow.store.rules import check_message_status, check_runless
 from leadflow.store.sql_common import (
+    HOLDS,
     POSTGRES,
     QUEUED,
-    REPLIES,
     check_sandbox_keys,
     claimed_messages,
     due_queries,
@@ -206,7 +208,7 @@ class PostgresStore(
                 "AND (m.status <> 'sending' OR m.lease_until IS NULL OR m.lease_until < %(now)s) "
                 "AND (m.contact_id IS NULL OR (NOT EXISTS (SELECT 1 FROM events e "
                 "WHERE e.contact_id = m.contact_id AND e.processed_at IS NULL "
-                f"AND e.type IN {REPLIES}) AND NOT EXISTS (SELECT 1 FROM messages o "
+                f"AND e.type IN {HOLDS}) AND NOT EXISTS (SELECT 1 FROM messages o "
                 "WHERE o.contact_id = m.contact_id AND o.status = 'sending' "
                 "AND o.lease_owner IS NOT NULL AND o.lease_owner <> %(owner)s "
                 "AND o.lease_until >= %(now)s))) ORDER BY m.due_at, m.id LIMIT %(limit)s "
@@ -245,6 +247,51 @@ class PostgresStore(
             if events or any(u.status in DUE_MESSAGE_STATUSES for u in updates):
                 self._notify(conn)
         return refused
+
+    def queue_messages(self, messages: Sequence[Message], now: float) -> list[int | None]:
+        check_runless(messages)
+        if not messages:
+            return []
+        keys = [m.idempotency_key for m in messages]
+        with self._write() as conn:
+            taken = {
+                r[0]
+                for r in conn.execute(
+                    f"SELECT idempotency_key FROM messages WHERE idempotency_key = {TEXTS}",
+                    (keys,),
+                ).fetchall()
+            }
+            fresh: dict[str, Message] = {}
+            for m in messages:
+                if m.idempotency_key not in taken and m.idempotency_key not in fresh:
+                    fresh[m.idempotency_key] = m
+            mine: dict[str, int] = {}
+            if fresh:
+                new_ids = self._reserve(conn, "messages", len(fresh))
+                wanted = dict(zip(fresh, new_ids, strict=True))
+                rows = [message_to_row(m, wanted[k]) for k, m in fresh.items()]
+                for row in rows:
+                    check_message_status(row[13])
+                with conn.cursor() as cur:
+                    cur.executemany(_INSERT_MESSAGE, rows)
+                # A concurrent writer may have taken a key first (ON CONFLICT DO NOTHING):
+                # only the rows that carry the id reserved here were queued by this call.
+                owners = conn.execute(
+                    f"SELECT idempotency_key, id FROM messages WHERE idempotency_key = {TEXTS}",
+                    (list(fresh),),
+                ).fetchall()
+                mine = {k: i for k, i in owners if wanted.get(k) == i}
+                if mine:
+                    self._notify(conn)
+        out: list[int | None] = []
+        for m in messages:
+            mid = mine.pop(m.idempotency_key, None)
+            if mid is not None and fresh.get(m.idempotency_key) is m:
+                m.id = mid
+                out.append(mid)
+            else:
+                out.append(None)
+        return out
 
     # ------------------------------------------------------------------ sandbox ledger
     def sandbox_deliver_many(

@@ -27,6 +27,7 @@ from leadflow.store.records import (
     ContactPatch,
     EnrollRequest,
     HeldLease,
+    Message,
     NewEvent,
     WorkflowVersion,
 )
@@ -34,8 +35,13 @@ from leadflow.store.records import (
 DAY_S = 86400.0
 REENTRY_POLICIES = ("never", "after", "always")
 OPEN_STATUSES = (ACTIVE, WAITING, PAUSED)  # live or paused: blocks re-entry
-# An unprocessed event of one of these types holds back the contact's outbox (stop on reply).
+# Replies from the lead: they pause runs with pause_on_reply and set the contact's last reply.
 REPLY_EVENT_TYPES = ("sms.received", "email.received", "voice.received")
+# Consent changes reported by a provider (a carrier opt-out, an unsubscribe, a spam complaint).
+CONSENT_EVENT_TYPES = ("sms.opted_out", "email.unsubscribed", "email.spam_reported")
+# An unprocessed event of one of these types holds back the contact's outbox: a reply (stop on
+# reply) or a consent change must take effect before the next send.
+HOLD_EVENT_TYPES = REPLY_EVENT_TYPES + CONSENT_EVENT_TYPES
 
 
 # ---------------------------------------------------------------------------- re-entry
@@ -229,6 +235,16 @@ def check_message_status(status: str) -> None:
         raise StoreError(f"unknown message status {status!r}")
 
 
+def check_runless(messages: Sequence[Message]) -> None:
+    """Messages queued on their own belong to no run (a run's messages come with its advance)."""
+    for m in messages:
+        if m.run_id is not None:
+            raise InvalidInput(
+                f"messages.run_id must be empty for a message queued on its own "
+                f"(idempotency_key {m.idempotency_key!r} has run {m.run_id})"
+            )
+
+
 def merge_status(current: str, new: str | None) -> str:
     """The status after learning ``new``: pending < deferred < sending < sent < delivered; a
     status never moves backwards; failed/suppressed are terminal and replace anything but
@@ -244,11 +260,14 @@ def merge_status(current: str, new: str | None) -> str:
 
 
 __all__ = [
+    "CONSENT_EVENT_TYPES",
+    "HOLD_EVENT_TYPES",
     "REPLY_EVENT_TYPES",
     "EventPlan",
     "RunStats",
     "add_marks",
     "apply_patch",
+    "check_runless",
     "merge_status",
     "plan_enrollments",
     "plan_event_advances",

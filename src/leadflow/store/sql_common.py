@@ -42,6 +42,7 @@ from leadflow.store.records import (
     WorkflowVersion,
 )
 from leadflow.store.rules import (
+    HOLD_EVENT_TYPES,
     REPLY_EVENT_TYPES,
     check_message_status,
     check_reentry,
@@ -57,6 +58,7 @@ OPEN = "('active', 'waiting', 'paused')"
 ENDED = "('completed', 'exited', 'failed', 'cancelled')"
 SENT = "('sent', 'delivered')"
 REPLIES = "(" + ", ".join(f"'{t}'" for t in REPLY_EVENT_TYPES) + ")"
+HOLDS = "(" + ", ".join(f"'{t}'" for t in HOLD_EVENT_TYPES) + ")"  # hold back a contact's outbox
 INF = float("inf")
 
 # Objects handed in that get their new ids once the transaction has committed.

@@ -46,6 +46,7 @@ from leadflow.store.records import (
     WorkflowVersion,
 )
 from leadflow.store.sql_common import (
+    HOLDS,
     REPLIES,
     Dialect,
     Where,
@@ -347,7 +348,7 @@ class SqlReads:
                     f"UPDATE messages SET lease_until = ? WHERE id {d.in_ids} "
                     "AND status = 'sending' AND lease_owner = ? AND (contact_id IS NULL OR "
                     "NOT EXISTS (SELECT 1 FROM events e WHERE e.contact_id = messages.contact_id "
-                    f"AND e.processed_at IS NULL AND e.type IN {REPLIES})) RETURNING id"
+                    f"AND e.processed_at IS NULL AND e.type IN {HOLDS})) RETURNING id"
                 ),
                 (now + lease_s, d.values(message_ids), owner),
             ).fetchall()
@@ -363,7 +364,8 @@ class SqlReads:
         d = self._dialect
         sql = (
             "SELECT contact_id, count(*) FROM messages "
-            f"WHERE contact_id {d.in_texts} AND status IN ('sent', 'delivered') AND sent_at >= ?"
+            f"WHERE contact_id {d.in_texts} AND status IN ('sent', 'delivered') AND sent_at >= ? "
+            "AND run_id IS NOT NULL"
         )
         params: tuple[Any, ...] = (d.values(wanted), since)
         if channels is not None:

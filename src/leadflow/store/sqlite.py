@@ -72,19 +72,20 @@ from leadflow.store.rules import (
     apply_patches,
     check_message_status,
     check_reentry,
+    check_runless,
     meta_number,
     plan_enrollments,
     plan_event_advances,
     reentry_window_start,
 )
 from leadflow.store.sql_common import (
+    HOLDS,
     INSERT_EVENT,
     INSERT_STEP,
     LEASED_TABLES,
     LIVE,
     OPEN,
     QUEUED,
-    REPLIES,
     SQLITE,
     UPDATE_CONTACT,
     UPDATE_FACTS,
@@ -576,6 +577,40 @@ class SQLiteStore(
             check_message_status(row[13])
         conn.executemany(_INSERT_MESSAGE, rows)
 
+    def queue_messages(self, messages: Sequence[Message], now: float) -> list[int | None]:
+        check_runless(messages)
+        if not messages:
+            return []
+        out: list[int | None] = []
+        queued: list[tuple[Message, int]] = []
+        with self._write() as conn:
+            taken = {
+                r[0]
+                for r in conn.execute(
+                    f"SELECT idempotency_key FROM messages WHERE idempotency_key IN {_IN}",
+                    (dumps([m.idempotency_key for m in messages]),),
+                ).fetchall()
+            }
+            next_id = self._next_id(conn, "messages")
+            rows: list[tuple[Any, ...]] = []
+            for m in messages:
+                if m.idempotency_key in taken:
+                    out.append(None)
+                    continue
+                taken.add(m.idempotency_key)
+                rows.append(message_to_row(m, next_id))
+                queued.append((m, next_id))
+                out.append(next_id)
+                next_id += 1
+            for row in rows:
+                check_message_status(row[13])
+            conn.executemany(_INSERT_MESSAGE, rows)
+        for m, mid in queued:
+            m.id = mid
+        if queued:
+            self._signal_work()
+        return out
+
     def release_runs(self, owner: str, run_ids: Sequence[int]) -> None:
         if not run_ids:
             return
@@ -749,7 +784,7 @@ class SQLiteStore(
                 "AND (m.status <> 'sending' OR m.lease_until IS NULL OR m.lease_until < ?) "
                 "AND (m.contact_id IS NULL OR (NOT EXISTS (SELECT 1 FROM events e "
                 "WHERE e.contact_id = m.contact_id AND e.processed_at IS NULL "
-                f"AND e.type IN {REPLIES}) AND NOT EXISTS ({_BUSY_CONTACT}))) "
+                f"AND e.type IN {HOLDS}) AND NOT EXISTS ({_BUSY_CONTACT}))) "
                 "ORDER BY m.due_at, m.id LIMIT ?",
                 (now, now, owner, now, limit),
             ).fetchall()

@@ -9,8 +9,10 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Path, Query, Response
 from starlette.concurrency import run_in_threadpool
 
+from leadflow.access import consent as access_consent
 from leadflow.access import contacts as access_contacts
 from leadflow.access.scope import visible_contact
+from leadflow.api.data.consent import ConsentIn, ConsentOut
 from leadflow.api.data.contacts import (
     ContactFields,
     ContactOut,
@@ -91,6 +93,34 @@ def update_contact(access: AccessDep, contact_id: ContactId, body: ContactFields
         access.runtime.store, access.principal, access.scope, contact_id, values, access.now()
     )
     return ContactOut.of(contact)
+
+
+@router.get(
+    "/{contact_id}/consent",
+    summary="A contact's consent per channel, with its full history",
+    responses=problem_responses(404),
+)
+def get_consent(access: AccessDep, contact_id: ContactId) -> ConsentOut:
+    return ConsentOut.of(access_consent.show(access.runtime.store, access.scope, contact_id))
+
+
+@router.post(
+    "/{contact_id}/consent",
+    summary="Record consent given or withdrawn (web form, agent, import), kept in the history",
+    responses=problem_responses(404),
+)
+def record_consent(access: AccessDep, contact_id: ContactId, body: ConsentIn) -> ConsentOut:
+    change = access_consent.ConsentChange(
+        channel=body.channel,
+        state=body.state,
+        source=body.source,
+        evidence=body.evidence,
+        at=body.at.timestamp() if body.at is not None else None,
+    )
+    found = access_consent.record(
+        access.runtime.store, access.principal, access.scope, contact_id, change, access.now()
+    )
+    return ConsentOut.of(found)
 
 
 @router.post(

@@ -141,6 +141,9 @@ class Dispatcher:
             )
         if msg.contact_id and msg.channel in BUDGET_CHANNELS:  # counts towards the budget now
             self._sent[msg.contact_id] = self._sent.get(msg.contact_id, 0) + 1
+        if msg.contact_id in self._texts_calls and msg.channel in CAPPED_CHANNELS:
+            # and towards a state's daily cap, so a second text in the same batch sees it
+            self._texts_calls[msg.contact_id] += 1
         return None
 
     def _send(self, channel: str, messages: list[Message], now: float) -> list[MessageUpdate]:

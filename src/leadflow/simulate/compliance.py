@@ -106,8 +106,11 @@ WORKFLOWS = (
         {
             "pause_on_reply": False,
             "priority": 1,
-            "send_window": {"start": "09:00", "end": "17:00", "weekdays": ["mon", "tue", "wed",
-                                                                          "thu", "fri"]},
+            "send_window": {
+                "start": "09:00",
+                "end": "17:00",
+                "weekdays": ["mon", "tue", "wed", "thu", "fri"],
+            },
         },
         ["email", "30m", "sms", "1d", "email", "6h", "sms", "2d", "email"],
     ),
@@ -217,9 +220,7 @@ class CountingPolicy:
         sent_24h: int = 0,
         texts_calls_24h: int = 0,
     ) -> Decision:
-        decision = self.inner.check(
-            message, contact, run, settings, now, sent_24h, texts_calls_24h
-        )
+        decision = self.inner.check(message, contact, run, settings, now, sent_24h, texts_calls_24h)
         if decision.action != "send":
             self.decisions[f"{decision.action}:{decision.reason}"] += 1
         return decision

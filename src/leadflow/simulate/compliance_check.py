@@ -246,9 +246,7 @@ def _replies(
             r.flag("reply", msg, f"left {at - replies[first]:.0f}s after the contact replied")
 
 
-def _budgets(
-    h: History, contact: Contact, messages: list[Message], r: ComplianceReport
-) -> None:
+def _budgets(h: History, contact: Contact, messages: list[Message], r: ComplianceReport) -> None:
     capped = bool({_state(contact.state), _number(contact.phone)[1]} & DAILY_CAP_STATES)
     all_times = [m.sent_at or 0.0 for m in messages]
     phone_times = [m.sent_at or 0.0 for m in messages if m.channel in PHONE_CHANNELS]

@@ -4,7 +4,8 @@ Each lead has an address (state and a zone of that state; split states sometimes
 second zone) and a phone number on a real area code: mostly of the address state, sometimes of
 another state (people move, keep their number, and the two zones then differ), sometimes
 toll-free (no place at all). A few leads have a number and no address. Florida, Oklahoma and
-Washington are drawn three times as often as their population says. Numbers use the 555
+Washington are drawn three times as often as their population says; the smallest places as
+if they had 600,000 people. Numbers use the 555
 exchange (valid to ``phonenumbers``, almost never a working line); each one is checked with
 ``phonenumbers.is_valid_number``.
 """
@@ -43,7 +44,12 @@ NO_ADDRESS_SHARE = 0.07
 
 _PLACES = {**STATES, **TERRITORIES}
 _CODES = tuple(_PLACES)
-_CUM = tuple(accumulate(pop * STRICT_STATES_BOOST.get(s, 1) for s, (pop, _) in _PLACES.items()))
+MIN_WEIGHT = 600  # thousands: the smallest places (VI, GU, WY) still come up
+_CUM = tuple(
+    accumulate(
+        max(pop, MIN_WEIGHT) * STRICT_STATES_BOOST.get(s, 1) for s, (pop, _) in _PLACES.items()
+    )
+)
 
 
 def compliance_contacts(

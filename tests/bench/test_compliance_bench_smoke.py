@@ -28,6 +28,7 @@ def test_compliance_bench_smoke(tmp_path: Path) -> None:
     assert out["wall_s"] > 0 and out["sends_per_s"] > 0 and out["virtual_days"] >= 13
     assert sum(out["deferrals_by_reason"].values()) > 0
     assert sum(out["suppressions_by_reason"].values()) > 0
+    assert sum(out["runs_by_status"].values()) > 0
     assert (tmp_path / "bench.db").exists()  # the run used the database it was given
 
 

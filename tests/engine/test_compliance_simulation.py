@@ -9,13 +9,25 @@ from collections import Counter
 from pathlib import Path
 
 import phonenumbers
+from engine_kit import DAY, Kit, at
 
 from leadflow.contacts.importer import US_STATE_TIME_ZONES
 from leadflow.simulate.compliance import ComplianceRun, compliance_runtime, run_compliance
-from leadflow.simulate.compliance_check import History, history_from_store
+from leadflow.simulate.compliance_history import History, history_from_store
 from leadflow.simulate.compliance_people import compliance_contacts
 
 SENDS = 5000
+
+
+def one_text(key: str) -> str:
+    return f"""
+key: {key}
+name: {key}
+settings: {{pause_on_reply: false}}
+start: a
+nodes:
+  - {{id: a, kind: send_sms, body: "Hello from {key}"}}
+"""
 
 
 def simulate(tmp_path: Path, seed: int) -> tuple[ComplianceRun, History]:
@@ -86,3 +98,19 @@ def test_the_leads_cover_every_state_dc_and_territories_with_valid_numbers() -> 
     assert toll_free > 50 and no_address > 100 and second_zone > 50 and moved > 5
     again = compliance_contacts(3000, seed=5, now=0.0)
     assert [p.phone for p in again] == [p.phone for p in people]  # seeded
+
+
+def test_four_texts_due_together_to_florida_leave_three_that_day(make_kit: object) -> None:
+    """Found by the simulation: texts in one dispatch batch each count towards the cap."""
+    noon = at(2024, 6, 12, 12, 0)
+    kit: Kit = make_kit(start=noon)  # type: ignore[operator]
+    for key in ("w1", "w2", "w3", "w4"):
+        kit.publish(one_text(key))
+    kit.add_contact("fl", time_zone="America/New_York", phone="+13055550100")
+    for key in ("w1", "w2", "w3", "w4"):
+        kit.enroll(key, "fl")
+    kit.run_until(noon + 2 * DAY)
+    times = sorted(m.sent_at or 0 for m in kit.messages(contact_id="fl") if m.sent_at)
+    assert len(times) == 4
+    assert times[:3] == [noon] * 3
+    assert times[3] >= noon + DAY

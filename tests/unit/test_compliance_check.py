@@ -6,13 +6,8 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from leadflow.simulate.compliance_check import (
-    History,
-    Inbound,
-    WorkflowRules,
-    check,
-    workflow_rules,
-)
+from leadflow.simulate.compliance_check import check
+from leadflow.simulate.compliance_history import History, Inbound, WorkflowRules, workflow_rules
 from leadflow.store.records import Contact, Message
 
 NY = ZoneInfo("America/New_York")

@@ -5,12 +5,13 @@ URL, the virtual clock, the sandbox providers) and runs it until a target number
 left: leads from :mod:`leadflow.simulate.compliance_people` arrive in waves, at random times of
 day, and enter text / e-mail / live-call drips (:data:`WORKFLOWS`: with and without
 ``pause_on_reply``, different priorities, one with a weekday send window, one fast enough to meet
-the Florida/Oklahoma cap and the message budget). :class:`ComplianceReactions` makes leads
-answer delivered messages on the virtual clock: ordinary replies, opt-out texts (carrier words
-and plain English), START after some of them, HELP, e-mail unsubscribes and replies; each text
-carries the scenario's ``sim_intent`` so the independent check
-(:mod:`leadflow.simulate.compliance_check`) knows what it meant without asking the engine.
-Every dispatch decision is counted by reason (:class:`CountingPolicy`).
+the Florida/Oklahoma cap and the message budget).
+:mod:`~leadflow.simulate.compliance_reactions` makes leads answer delivered messages on the
+virtual clock: ordinary replies, opt-out texts (carrier words and plain English), START after
+some of them, HELP, e-mail unsubscribes and replies; each text carries the scenario's
+``sim_intent`` so the independent check (:mod:`leadflow.simulate.compliance_check`) knows what it
+meant without asking the engine. Every dispatch decision is counted by reason
+(:class:`CountingPolicy`).
 """
 
 from __future__ import annotations
@@ -29,14 +30,10 @@ from leadflow.engine.ports import Decision, DispatchPolicy
 from leadflow.engine.workflows import publish
 from leadflow.runtime import Runtime, build_runtime
 from leadflow.settings import Settings
-from leadflow.simulate.compliance_check import (
-    UNSUBSCRIBE_TYPE,
-    ComplianceReport,
-    check,
-    history_from_store,
-)
+from leadflow.simulate.compliance_check import ComplianceReport, check
+from leadflow.simulate.compliance_history import UNSUBSCRIBE_TYPE, history_from_store
 from leadflow.simulate.compliance_people import compliance_contacts
-from leadflow.simulate.engagement import EngagementModel
+from leadflow.simulate.compliance_reactions import ComplianceReactions
 from leadflow.simulate.simulation import Simulation
 from leadflow.store.factory import open_store
 from leadflow.store.records import Contact, ContactPatch, Message, NewEvent, Run
@@ -50,21 +47,6 @@ ARRIVE_DAYS = 4.0  # each wave of leads arrives over this many days
 DRAIN_DAYS = 9.0  # then the drips run this much longer (the longest lasts about a week)
 HOT_SHARE = 0.35  # leads that also get the call-first drip
 FIRST_WAVE_SENDS_PER_LEAD = 14.0  # sizing guess before anything is measured
-
-OPT_OUT_TEXTS = (
-    ("STOP", 8), ("Stop", 3), ("stop", 3), ("STOPALL", 1), ("UNSUBSCRIBE", 2), ("CANCEL", 1),
-    ("END", 1), ("QUIT", 1), ("REVOKE", 1), ("OPTOUT", 1), ("opt out", 1), ("Stop please", 1),
-    ("stop texting me", 3), ("Please stop texting me", 2), ("wrong number", 3),
-    ("Wrong number, sorry", 2), ("take me off your list", 3), ("Please take me off your list", 2),
-    ("remove me", 1),
-)  # fmt: skip
-REPLY_TEXTS = (
-    ("yes, call me", 4), ("Yes, call me after 5", 2), ("Is it still available?", 3),
-    ("Can we see it Saturday?", 2), ("Who is this?", 1), ("Thanks!", 2),
-    ("What's the price?", 2), ("I'll stop by the open house", 1),
-)  # fmt: skip
-OPT_IN_TEXTS = (("START", 3), ("UNSTOP", 1), ("start", 1))
-HELP_TEXTS = (("HELP", 3), ("info", 1))
 
 
 def _chain(key: str, trigger: str, settings: dict[str, Any], steps: list[str]) -> dict[str, Any]:
@@ -129,80 +111,6 @@ WORKFLOWS = (
 )
 
 
-class ComplianceReactions(EngagementModel):
-    """How leads answer a delivered message (per message, seeded by its idempotency key)."""
-
-    def __init__(
-        self,
-        seed: int,
-        *,
-        reply: float = 0.05,
-        opt_out: float = 0.02,
-        help_: float = 0.004,
-        opt_in_after: float = 0.35,
-        unsubscribe: float = 0.01,
-        email_reply: float = 0.01,
-    ) -> None:
-        super().__init__(seed)
-        self.rates = (reply, opt_out, help_, opt_in_after, unsubscribe, email_reply)
-
-    def on_delivered(
-        self, message: Message, contact: Contact, delivered_at: float
-    ) -> list[NewEvent]:
-        rng = random.Random(f"{self.seed}:{message.idempotency_key}")
-        reply, opt_out, help_, opt_in_after, unsubscribe, email_reply = self.rates
-        draw = rng.random()
-        at = delivered_at + _delay(rng, 12 * 60.0)
-        key = message.idempotency_key
-        if message.channel == "email":
-            if draw < unsubscribe:
-                return [_inbound(UNSUBSCRIBE_TYPE, contact, message, "opt_out", None, at, key)]
-            if draw < unsubscribe + email_reply:
-                body = "Thanks, please call me"
-                return [_inbound("email.received", contact, message, "reply", body, at, key)]
-            return []
-        if draw < opt_out:
-            out = [_inbound("sms.received", contact, message, "opt_out", _pick(rng, OPT_OUT_TEXTS),
-                            at, key)]  # fmt: skip
-            if rng.random() < opt_in_after:
-                later = at + rng.uniform(0.5, 4.0) * DAY
-                body = _pick(rng, OPT_IN_TEXTS)
-                out.append(_inbound("sms.received", contact, message, "opt_in", body, later, key))
-            return out
-        if draw < opt_out + help_:
-            body = _pick(rng, HELP_TEXTS)
-            return [_inbound("sms.received", contact, message, "help", body, at, key)]
-        if draw < opt_out + help_ + reply:
-            body = _pick(rng, REPLY_TEXTS)
-            return [_inbound("sms.received", contact, message, "reply", body, at, key)]
-        return []
-
-
-def _inbound(
-    kind: str,
-    contact: Contact,
-    message: Message,
-    intent: str,
-    body: str | None,
-    at: float,
-    key: str,
-) -> NewEvent:
-    data: dict[str, Any] = {"sim_intent": intent, "message_id": message.id, "channel": "sms"}
-    if body is not None:
-        data["body"] = body
-    if kind != "sms.received":
-        data["channel"] = "email"
-    return NewEvent(kind, contact.id, data, f"cmp:{key}:{intent}", at)
-
-
-def _delay(rng: random.Random, median: float) -> float:
-    return min(2 * DAY, max(30.0, rng.lognormvariate(math.log(median), 1.2)))
-
-
-def _pick(rng: random.Random, weighted: tuple[tuple[str, int], ...]) -> str:
-    return rng.choices([t for t, _ in weighted], weights=[w for _, w in weighted])[0]
-
-
 @dataclass
 class CountingPolicy:
     """A dispatch policy that counts every decision of the one it wraps, by action and reason."""
@@ -259,6 +167,7 @@ class ComplianceRun:
     wall_s: float
     deferred: Counter[str]
     suppressed_at_dispatch: Counter[str]
+    runs_by_status: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         checked = self.report.as_dict()
@@ -272,6 +181,7 @@ class ComplianceRun:
             "wall_s": round(self.wall_s, 1),
             "virtual_days": round(self.virtual_days, 2),
             "sends_per_s": round(self.report.messages_left / self.wall_s, 1) if self.wall_s else 0,
+            "runs_by_status": dict(sorted(self.runs_by_status.items())),
             **checked,
         }
 
@@ -347,4 +257,5 @@ def run_compliance(runtime: Runtime, *, sends: int, seed: int) -> ComplianceRun:
         wall_s=time.perf_counter() - started,
         deferred=deferred,
         suppressed_at_dispatch=at_dispatch,
+        runs_by_status=runtime.store.count_runs(),
     )

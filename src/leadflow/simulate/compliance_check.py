@@ -19,8 +19,9 @@ engine's reading is not repeated here. For every message that left (``sent_at`` 
 * ``budget``: at most ``budget_per_day`` messages (all channels) in any 24 hours per contact;
   Florida and Oklahoma recipients at most 3 texts and calls in any 24 hours.
 
-The history is plain data (:class:`History`): :func:`history_from_store` reads it from a store,
-tests build one by hand.
+The history is plain data (:class:`~leadflow.simulate.compliance_history.History`):
+:func:`~leadflow.simulate.compliance_history.history_from_store` reads it from a store, tests
+build one by hand.
 """
 
 from __future__ import annotations
@@ -37,8 +38,8 @@ import phonenumbers
 from phonenumbers import geocoder
 from phonenumbers import timezone as number_zones
 
-from leadflow.store.contract import Store
-from leadflow.store.records import Contact, Message, MessageFilter
+from leadflow.simulate.compliance_history import REPLY_TYPES, UNSUBSCRIBE_TYPE, History, Inbound
+from leadflow.store.records import Contact, Message
 
 DAY = 86400.0
 RULES = ("window", "opt_out", "reply", "budget")
@@ -47,8 +48,6 @@ FEDERAL_HOURS = (8 * 60, 21 * 60)
 DAILY_CAP_STATES = frozenset({"FL", "OK"})
 DAILY_CAP = 3
 PHONE_CHANNELS = frozenset({"sms", "voice"})
-REPLY_TYPES = frozenset({"sms.received", "email.received", "voice.received"})
-UNSUBSCRIBE_TYPE = "email.unsubscribed"
 EXAMPLES_KEPT = 5
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # Place names phonenumbers' geocoder gives for US area codes (a whole state, or "City, ST").
@@ -66,33 +65,6 @@ STATE_NAMES = {
     "Virginia": "VA", "Washington State": "WA", "Washington": "WA", "West Virginia": "WV",
     "Wisconsin": "WI", "Wyoming": "WY",
 }  # fmt: skip
-
-
-@dataclass(slots=True, frozen=True)
-class Inbound:
-    """Something the contact did: a text, an e-mail reply, an unsubscribe click."""
-
-    contact_id: str
-    type: str
-    at: float
-    intent: str = "reply"  # reply | opt_out | opt_in | help (what the scenario meant)
-
-
-@dataclass(slots=True, frozen=True)
-class WorkflowRules:
-    pause_on_reply: bool
-    default_zone: str
-    window: tuple[int, int, frozenset[str]] | None  # (start min, end min, weekdays or empty)
-
-
-@dataclass
-class History:
-    contacts: dict[str, Contact]
-    messages: list[Message]
-    inbound: list[Inbound]
-    workflows: dict[str, WorkflowRules]
-    budget_per_day: int
-    default_zone: str = "America/New_York"
 
 
 @dataclass
@@ -314,54 +286,3 @@ def _last_loss(history: list[tuple[float, bool]], at: float) -> float:
 def _reason(reason: str | None) -> str:
     """``run_paused``, ``opted_out``...; ``run_exited:<goal>`` kept to its first part."""
     return (reason or "unknown").split(":", 1)[0]
-
-
-# ---------------------------------------------------------------------------- reading a store
-
-
-def _clock(value: str) -> int:
-    hours, minutes = value.split(":")
-    return int(hours) * 60 + int(minutes)
-
-
-def workflow_rules(definition: dict[str, Any]) -> WorkflowRules:
-    """The rules of one published definition, read from its JSON form."""
-    settings = definition.get("settings") or {}
-    window = settings.get("send_window")
-    parsed = None
-    if window:
-        days = frozenset(window.get("weekdays") or ())
-        parsed = (_clock(window.get("start", "08:00")), _clock(window.get("end", "21:00")), days)
-    return WorkflowRules(
-        pause_on_reply=bool(settings.get("pause_on_reply", True)),
-        default_zone=str(settings.get("default_timezone") or "America/New_York"),
-        window=parsed,
-    )
-
-
-def history_from_store(store: Store, budget_per_day: int, page: int = 5000) -> History:
-    """Everything the check needs, read through the store contract (any backend). The
-    scenario's own ``sim_intent`` on an inbound text says what the text meant."""
-    contacts: dict[str, Contact] = {}
-    offset = 0
-    while batch := store.list_contacts(limit=page, offset=offset):
-        contacts.update((c.id, c) for c in batch)
-        offset += len(batch)
-    messages: list[Message] = []
-    after = 0
-    while batch_m := store.list_messages(MessageFilter(limit=page, after_id=after)):
-        messages += batch_m
-        after = batch_m[-1].id or after
-    inbound: list[Inbound] = []
-    for kind in (*sorted(REPLY_TYPES), UNSUBSCRIBE_TYPE):
-        after = 0
-        while batch_e := store.list_events(limit=page, after_id=after, type=kind):
-            after = batch_e[-1].id
-            for event in batch_e:
-                if event.contact_id:
-                    intent = str(event.data.get("sim_intent") or "reply")
-                    inbound.append(Inbound(event.contact_id, kind, event.occurred_at, intent))
-    workflows: dict[str, WorkflowRules] = {}
-    for wf in store.list_workflows():
-        workflows[wf.key] = workflow_rules(wf.definition)
-    return History(contacts, messages, inbound, workflows, budget_per_day)

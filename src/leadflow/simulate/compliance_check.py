@@ -164,7 +164,7 @@ def _windows(h: History, contact: Contact, messages: list[Message], r: Complianc
 def _opt_outs(
     contact: Contact, messages: list[Message], inbound: list[Inbound], r: ComplianceReport
 ) -> None:
-    # Per channel, the moments consent was lost (None) or given back, in order.
+    # Per channel, the moments consent was lost (False) or given back (True), in order.
     changes: dict[str, list[tuple[float, bool]]] = defaultdict(list)
     for item in inbound:
         if item.type == UNSUBSCRIBE_TYPE:

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit bench bench-api bench-quick install clean
+.PHONY: run test lint typecheck unit bench bench-api bench-compliance bench-quick install clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ bench: $(STAMP)
 ## bench-api: the HTTP ingest benchmark (server + load generator on loopback)
 bench-api: $(STAMP)
 	$(BIN)/python bench/api.py --json
+
+## bench-compliance: 100,000 sends checked against every sending rule (figures in docs/benchmarks.md)
+bench-compliance: $(STAMP)
+	$(BIN)/python bench/compliance.py --sends 100000 --json
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -1,5 +1,6 @@
 """An inbound text simulated from the command line: ``events emit sms.received --data
-'{"body": "STOP"}'`` opts the lead out, and nothing is texted to it afterwards."""
+'{"body": "STOP"}'`` opts the lead out, and nothing but the one confirmation is texted to it
+afterwards."""
 
 from __future__ import annotations
 
@@ -30,5 +31,10 @@ def test_an_emitted_stop_opts_the_contact_out_and_no_text_follows(ready: Leadflo
     ready.ok("enroll", WELCOME_KEY, "--contact", "stopper")
     ready.worker("--until-idle")
     texts = [m for m in ready.messages("--contact", "stopper") if m["channel"] == "sms"]
-    assert texts and all(m["status"] == "suppressed" for m in texts)
-    assert texts[0]["suppressed_reason"] == "opted_out"
+    drip = [m for m in texts if m["run_id"] is not None]
+    assert drip and all(m["status"] == "suppressed" for m in drip)
+    assert drip[0]["suppressed_reason"] == "opted_out"
+    # the only text that left is the one confirmation of the opt-out, sent at once
+    (confirmation,) = [m for m in texts if m["run_id"] is None]
+    assert confirmation["status"] == "delivered"
+    assert "unsubscribed" in confirmation["body"] and "START" in confirmation["body"]

@@ -177,3 +177,61 @@ nodes:
     (msg,) = kit.messages()
     assert msg.status == "delivered"
     assert kit.ledger()[0].duplicates == 0
+
+
+SLOW_S = 50.0  # each send takes this long on the clock: three of them outlast a 60 s lease
+
+
+class Slow:
+    """A provider that sends one message at a time and takes ``SLOW_S`` per send (a network
+    provider: Twilio, SMTP, SendGrid), and checks on each send what a second worker and a status
+    callback would see at that moment."""
+
+    name = "slow"
+
+    def __init__(self, kit: Kit) -> None:
+        self.kit = kit
+        self.sent: list[str] = []
+        self.seen_before_next: list[str | None] = []
+        self.other_claimed: list[int] = []
+
+    def send(self, message: Message, now: float) -> SendResult:
+        kit = self.kit
+        if self.sent:  # the previous send's provider id is already stored (callbacks find it)
+            previous = kit.store.find_message(self.sent[-1])
+            self.seen_before_next.append(previous.provider_id if previous else None)
+        kit.clock.set(kit.clock.now() + SLOW_S)
+        # a second worker looking now must not take over the messages still waiting
+        self.other_claimed.append(len(kit.store.claim_messages("peer", kit.clock.now(), 10, 60)))
+        self.sent.append(message.idempotency_key)
+        return SendResult(provider_id=f"SLOW-{len(self.sent)}", status="sent")
+
+
+def test_a_slow_provider_keeps_its_leases_and_stores_each_provider_id_at_once(kit: Kit) -> None:
+    kit.publish(
+        """
+key: one
+name: One text
+start: a
+nodes:
+  - {id: a, kind: send_sms, body: "Only"}
+"""
+    )
+    for cid in ("c1", "c2", "c3"):
+        kit.add_contact(cid)
+        kit.enroll("one", cid)
+    slow = Slow(kit)
+    kit.runtime.providers["sms"] = slow
+    kit.worker.advancer.advance_due(T0)
+    assert kit.worker.dispatcher.dispatch_due(T0) == 3
+    assert len(slow.sent) == 3  # 150 s of sending on a 60 s lease
+    assert slow.other_claimed == [0, 0, 0]  # nobody else took a message over meanwhile
+    assert slow.seen_before_next == ["SLOW-1", "SLOW-2"]
+    msgs = sorted(kit.messages(), key=lambda m: m.provider_id or "")
+    assert [(m.status, m.provider_id) for m in msgs] == [
+        ("sent", "SLOW-1"),
+        ("sent", "SLOW-2"),
+        ("sent", "SLOW-3"),
+    ]
+    # each verdict carries the moment its send happened, not the start of the batch
+    assert [m.sent_at for m in msgs] == [T0, T0 + SLOW_S, T0 + 2 * SLOW_S]

@@ -3,7 +3,8 @@
 For each claimed message: reconcile it first if it was left in doubt by a crash (the provider is
 asked whether it already has the idempotency key); then ask the dispatch policy (compliance is
 checked now, when the message is about to leave, not when it was scheduled); then send through the
-channel's provider; record the verdict and emit ``<channel>.sent`` / ``.delivered`` / ``.failed``
+channel's provider (a provider that sends one message at a time gets each verdict committed
+right after its send); record the verdict and emit ``<channel>.sent`` / ``.delivered`` / ``.failed``
 events. Provider failures retry with the retry policy; a permanent failure fails the message and
 its ``<channel>.failed`` event lets the run take its ``on_error`` edge.
 
@@ -16,7 +17,7 @@ held back by an earlier reply (they answer it) and take none of the budget.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from leadflow.channels.recipient import capped, presumed_states
 from leadflow.engine.advance import Engine
@@ -57,8 +58,12 @@ class Dispatcher:
         owner: str,
         batch: int = 200,
         lease_s: float = 60.0,
+        clock: Callable[[], float] | None = None,
     ) -> None:
         self.store = store
+        # What time it is during a batch (slow providers: a lease is renewed from the moment of
+        # each send, not from the start of the batch).
+        self.clock = clock
         self.engine = engine
         self.providers = providers
         self.policy = policy
@@ -98,7 +103,12 @@ class Dispatcher:
                 verdicts[msg.id] = early
             else:
                 to_send.setdefault(msg.channel, []).append(msg)
+        done: set[int] = set()  # verdicts already committed, one by one
         for channel, messages in to_send.items():
+            provider = self.providers[channel]
+            if getattr(provider, "send_many", None) is None or len(messages) == 1:
+                done |= self._send_one_by_one(provider, messages, now, verdicts)
+                continue
             # Last look before anything leaves: only what this worker still holds, for contacts
             # without a reply waiting, is sent (the lease is renewed for the send).
             ids = [m.id for m in messages if m.id is not None]
@@ -110,13 +120,49 @@ class Dispatcher:
             for msg, update in zip(going, self._send(channel, going, now), strict=True):
                 assert msg.id is not None
                 verdicts[msg.id] = update
+        rest = [c.message for c in claimed if c.message.id not in done]
+        self._commit([(m, verdicts[m.id]) for m in rest if m.id is not None], now)
+        return len(claimed)
+
+    def _send_one_by_one(
+        self,
+        provider: Provider,
+        messages: list[Message],
+        now: float,
+        verdicts: dict[int, MessageUpdate],
+    ) -> set[int]:
+        """Send through a provider that takes one message at a time (a network call each: Twilio,
+        SMTP, SendGrid, webhooks): the leases of the message and of those waiting behind it are
+        renewed just before each send and the verdict committed right after it, so a slow
+        provider never outlives the lease of the messages still waiting, a crash leaves at most
+        one message in doubt, and the provider's id is stored before its status callbacks can
+        arrive. Returns the ids committed."""
+        done: set[int] = set()
+        ids = [m.id for m in messages if m.id is not None]
+        for i, msg in enumerate(messages):
+            assert msg.id is not None
+            at = max(now, self.clock()) if self.clock is not None else now
+            # this message and the ones still waiting behind it
+            if msg.id not in self.store.renew_messages(self.owner, ids[i:], at, self.lease_s):
+                verdicts[msg.id] = MessageUpdate(msg.id, PENDING)  # no longer ours, or held
+                continue
+            try:
+                result: SendResult | Exception = provider.send(msg, at)
+            except Exception as exc:
+                result = exc
+            self._commit([(msg, self._verdict(msg, result, at))], at)
+            done.add(msg.id)
+        return done
+
+    def _commit(self, verdicts: list[tuple[Message, MessageUpdate]], now: float) -> None:
+        """Record verdicts and their ``<channel>.<verdict>`` events in one transaction."""
+        if not verdicts:
+            return
         updates: list[MessageUpdate] = []
         events: list[NewEvent] = []
-        for item in claimed:
-            assert item.message.id is not None
-            update = verdicts[item.message.id]
+        for msg, update in verdicts:
             updates.append(update)
-            events += _events_for(item.message, update, now)
+            events += _events_for(msg, update, now)
         catalog = self.engine.catalog
         for event in events:  # kept as history; only what a workflow listens to is processed
             event.processed = not catalog.concerns_runs(event.type)
@@ -127,7 +173,6 @@ class Dispatcher:
                 len(refused),
                 refused[:10],
             )
-        return len(claimed)
 
     def _before_send(
         self, item: ClaimedMessage, run: Run | None, now: float
@@ -192,23 +237,16 @@ class Dispatcher:
         return decision
 
     def _send(self, channel: str, messages: list[Message], now: float) -> list[MessageUpdate]:
-        """Send through the channel's provider (in one batch when it can take one)."""
+        """Send a batch through a provider that takes batches (the sandbox's one ledger
+        transaction); the verdicts are committed with the rest of the dispatch batch."""
         if not messages:
             return []
-        provider = self.providers[channel]
-        send_many = getattr(provider, "send_many", None)
-        if send_many is not None and len(messages) > 1:
-            try:
-                results: list[SendResult | Exception] = list(send_many(messages, now))
-            except Exception as exc:  # the batch as a whole failed: each message retries
-                results = [_as_provider_error(exc)] * len(messages)
-        else:
-            results = []
-            for msg in messages:
-                try:
-                    results.append(provider.send(msg, now))
-                except Exception as exc:
-                    results.append(exc)
+        send_many = getattr(self.providers[channel], "send_many", None)
+        assert send_many is not None
+        try:
+            results: list[SendResult | Exception] = list(send_many(messages, now))
+        except Exception as exc:  # the batch as a whole failed: each message retries
+            results = [_as_provider_error(exc)] * len(messages)
         return [self._verdict(msg, res, now) for msg, res in zip(messages, results, strict=True)]
 
     def _verdict(self, msg: Message, result: SendResult | Exception, now: float) -> MessageUpdate:

@@ -71,7 +71,14 @@ class Worker:
         self.events = EventProcessor(store, engine, owner, s.batch, s.lease_s, replies)
         self.advancer = Advancer(store, engine, owner, s.batch, s.lease_s)
         self.dispatcher = Dispatcher(
-            store, engine, runtime.providers, runtime.policy, owner, s.dispatch_batch, s.lease_s
+            store,
+            engine,
+            runtime.providers,
+            runtime.policy,
+            owner,
+            s.dispatch_batch,
+            s.lease_s,
+            clock=runtime.clock.now,
         )
         self.scheduler = Scheduler(store, engine)
         self.webhooks = runtime.webhook_dispatcher(owner)

@@ -161,3 +161,48 @@ def test_another_agents_lead_is_not_found_and_unchanged(
     )
     shown = agent_ann.get(f"/api/v1/contacts/{cid}/consent").json()
     assert shown["history"] == [] and shown["consent"]["sms"] == "unknown"
+
+
+# ----------------------------------------------------- consent changed by ordinary contact writes
+def test_a_patch_cannot_undo_an_opt_out_and_says_how(client: ApiClient) -> None:
+    cid = _lead(client)
+    out = client.patch(f"/api/v1/contacts/{cid}", json={"consent": {"sms": "opted_out"}})
+    assert out.status_code == 200, out.text
+    undo = client.patch(f"/api/v1/contacts/{cid}", json={"consent": {"sms": "opted_in"}})
+    problem = assert_problem(undo, 422)
+    assert "consent.sms" in str(problem) and f"/api/v1/contacts/{cid}/consent" in str(problem)
+    dropped = client.patch(f"/api/v1/contacts/{cid}", json={"consent": {}})
+    assert "consent.sms" in str(assert_problem(dropped, 422))
+    shown = client.get(f"/api/v1/contacts/{cid}/consent").json()
+    assert shown["consent"]["sms"] == "opted_out"
+    # the opt-out made through PATCH is in the history, with where it came from
+    (entry,) = shown["history"]
+    assert (entry["channel"], entry["state"], entry["source"]) == ("sms", "opted_out", "api")
+    assert entry["by"].startswith("key:")
+
+
+def test_consent_given_when_a_lead_is_created_is_in_its_history(agent_ann: ApiClient) -> None:
+    made = agent_ann.post(
+        "/api/v1/contacts", json={"first_name": "Kim", "consent": {"email": "opted_in"}}
+    )
+    assert made.status_code == 201, made.text
+    shown = agent_ann.get(f"/api/v1/contacts/{made.json()['id']}/consent").json()
+    assert [(h["channel"], h["state"], h["source"], h["by"]) for h in shown["history"]] == [
+        ("email", "opted_in", "api", "ann")
+    ]
+
+
+def test_replacing_a_leads_fields_keeps_its_consent_history(client: ApiClient) -> None:
+    cid = _lead(client)
+    client.post(
+        f"/api/v1/contacts/{cid}/consent",
+        json={"channel": "sms", "state": "opted_in", "source": "web_form", "evidence": CHECKBOX},
+    )
+    patched = client.patch(
+        f"/api/v1/contacts/{cid}",
+        json={"fields": {"budget": 450000, "consent_history": []}},  # an attempt to wipe it
+    )
+    assert patched.status_code == 200, patched.text
+    assert patched.json()["fields"]["budget"] == 450000
+    (entry,) = client.get(f"/api/v1/contacts/{cid}/consent").json()["history"]
+    assert (entry["source"], entry["evidence"]) == ("web_form", CHECKBOX)

@@ -100,3 +100,37 @@ def _check(change: ConsentChange, contact: Contact, now: float) -> None:
 def _record_of(contact: Contact) -> ConsentRecord:
     state = {channel: contact.consent.get(channel) or UNKNOWN for channel in CHANNELS}
     return ConsentRecord(contact.id, state, history_of(contact))
+
+
+def apply_changes(
+    contact: Contact,
+    before: dict[str, str],
+    source: str,
+    at: float,
+    by: str,
+    *,
+    undo_allowed: bool = False,
+) -> None:
+    """Keep a contact's consent history in step with a change of ``contact.consent`` made by a
+    contact write (create, ``PATCH``, a merge of duplicates): one history entry per channel whose
+    state changed, naming ``source`` and ``by``. An opt-out is only undone with evidence, through
+    ``POST /contacts/{id}/consent``: a plain write that tries is refused (naming the field),
+    unless ``undo_allowed`` (a merge keeps opt-outs itself)."""
+    changed = {
+        channel: state
+        for channel, state in contact.consent.items()
+        if state != before.get(channel) and state in STATES
+    }
+    for channel, state in changed.items():
+        if state == OPTED_IN and before.get(channel) == OPTED_OUT and not undo_allowed:
+            raise InvalidInput(
+                f"consent.{channel}: the lead opted out; opting back in needs evidence, "
+                f"recorded with POST /api/v1/contacts/{contact.id}/consent"
+            )
+    for channel in sorted(before.keys() - contact.consent.keys()):
+        if before[channel] == OPTED_OUT and not undo_allowed:
+            raise InvalidInput(f"consent.{channel}: an opt-out cannot be removed")
+    if not changed:
+        return
+    entries = [history_entry(c, state, source, at, "", by=by) for c, state in changed.items()]
+    contact.fields[HISTORY] = [*history_of(contact), *entries]

@@ -12,8 +12,10 @@ from typing import Any
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
+from leadflow.access import consent
 from leadflow.access.scope import WRITE_ROLES, require_role, visible_contact
 from leadflow.definitions.validation import valid_zone
+from leadflow.engine.consent import HISTORY
 from leadflow.engine.control import cancel_run
 from leadflow.errors import InvalidInput
 from leadflow.store.contract import Store
@@ -147,9 +149,12 @@ def create(
         existing = find_duplicate(store, scope, values.get("email"), values.get("phone"))
     except LookupError:
         contact = new_contact(scope, values)
+        consent.apply_changes(contact, {}, "api", now, _by(principal))
         store.upsert_contacts([contact], now)
         return visible_contact(store, scope, contact.id), False
+    before = dict(existing.consent)
     _fill(existing, values)
+    consent.apply_changes(existing, before, "api", now, _by(principal))
     store.upsert_contacts([existing], now)
     return visible_contact(store, scope, existing.id), True
 
@@ -173,12 +178,22 @@ def update(
             setattr(contact, name, values[name])
     if "tags" in values:
         contact.tags = list(dict.fromkeys(values["tags"] or []))
-    if "fields" in values:
+    if "fields" in values:  # replaced, except the consent history: that is only ever added to
+        history = contact.fields.get(HISTORY)
         contact.fields = dict(values["fields"] or {})
+        contact.fields.pop(HISTORY, None)
+        if history is not None:
+            contact.fields[HISTORY] = history
     if "consent" in values:
+        before = dict(contact.consent)
         contact.consent = dict(values["consent"] or {})
+        consent.apply_changes(contact, before, "api", now, _by(principal))
     store.upsert_contacts([contact], now)
     return visible_contact(store, scope, contact_id)
+
+
+def _by(principal: Principal) -> str:
+    return principal.member_key or f"key:{principal.key_id}"
 
 
 def merge(

@@ -34,6 +34,12 @@ class InvalidInput(LeadflowError):
     """The input is not valid."""
 
 
+class NoSendWindow(InvalidInput):
+    """No moment lies inside every send window that applies to a recipient (e.g. a Guam number,
+    a mainland address and office hours): the message can never leave and is suppressed as
+    ``no_window`` instead of waiting for ever."""
+
+
 class WorkflowInvalid(InvalidInput):
     """The workflow definition is not valid."""
 

@@ -77,3 +77,31 @@ def test_florida_gets_three_texts_a_day_at_most(make_kit: object) -> None:
     assert all(
         sum(1 for t in fl if start <= t < start + DAY) <= 3 for start in fl
     )  # never four in any 24 hours
+
+
+OFFICE_HOURS_TEXT = """
+key: office
+name: Office hours
+settings: {send_window: {start: "09:00", end: "17:00"}}
+start: a
+nodes:
+  - {id: a, kind: send_sms, body: "Hi {{ contact.first_name }}", next: b}
+  - {id: b, kind: send_email, subject: Listings, body: "New listings"}
+"""
+
+
+def test_a_text_no_window_can_hold_is_suppressed_and_the_run_goes_on(make_kit: object) -> None:
+    """A Guam number and a New York address: day in Guam is night in New York, so no moment is
+    inside both and the workflow's office hours. The text is suppressed as no_window (it can
+    never leave) instead of failing the run; the e-mail after it goes out in office hours."""
+    nine_ny = at(2024, 6, 13, 9, 0)
+    kit: Kit = make_kit(start=nine_ny)  # type: ignore[operator]
+    kit.publish(OFFICE_HOURS_TEXT)
+    kit.add_contact("guam", time_zone="America/New_York", phone="+16716460100")
+    (rid,) = kit.enroll("office", "guam")
+    kit.run_until(nine_ny + 2 * DAY)
+    text, mail = sorted(kit.messages(contact_id="guam"), key=lambda m: m.channel != "sms")
+    assert (text.channel, text.status, text.suppressed_reason) == ("sms", "suppressed", "no_window")
+    assert (mail.channel, mail.status) == ("email", "delivered")
+    run = kit.store.get_run(rid)
+    assert run is not None and run.status == "completed"

@@ -35,7 +35,7 @@ from leadflow.channels.replies import HELP, OPT_IN_CONFIRMATION, OPT_OUT_CONFIRM
 from leadflow.definitions.models import Settings as WorkflowSettings
 from leadflow.engine.localtime import hhmm, next_allowed, zone
 from leadflow.engine.ports import SEND, Decision
-from leadflow.errors import InvalidInput
+from leadflow.errors import NoSendWindow
 from leadflow.store.records import CANCELLED, EXITED, FAILED, PAUSED, Contact, Message, Run
 
 QUIET_HOURS_CHANNELS = frozenset({"sms", "voice"})
@@ -86,7 +86,10 @@ class CompliancePolicy:
             and contact.consent.get("voice") != "opted_in"
         ):
             return Decision("suppress", reason="no_voice_consent")
-        moment = self.earliest(message.channel, contact, settings, now)
+        try:
+            moment = self.earliest(message.channel, contact, settings, now)
+        except NoSendWindow:
+            return Decision("suppress", reason="no_window")
         if moment > now:
             return Decision("defer", until=moment, reason="quiet_hours")
         if (
@@ -144,4 +147,4 @@ class CompliancePolicy:
                 moment = next_allowed(moment, tz, start_min, end_min, weekdays)
             if moment == before:
                 return moment
-        raise InvalidInput(f"no moment lies inside every send window of contact {contact.id}")
+        raise NoSendWindow(f"no moment lies inside every send window of contact {contact.id}")

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from leadflow.definitions.templates import render
 from leadflow.engine.compiled import CompiledWorkflow
 from leadflow.engine.localtime import zone
+from leadflow.errors import NoSendWindow
 from leadflow.store.records import Contact, ContactPatch, EnrollRequest, Message, NewEvent, Run
 
 if TYPE_CHECKING:
@@ -124,9 +125,12 @@ class StepContext:
         """When a message on ``channel`` may leave (``now`` if it may leave now)."""
         if self.gate is None:
             return self.now
-        return self.gate.earliest(
-            channel, self.contact, self.workflow.definition.settings, self.now
-        )
+        try:
+            return self.gate.earliest(
+                channel, self.contact, self.workflow.definition.settings, self.now
+            )
+        except NoSendWindow:  # queued now: the dispatcher suppresses it, saying why (no_window)
+            return self.now
 
     # ---------------------------------------------------------------- products
     def idempotency_key(self, node_id: str) -> str:

@@ -5,6 +5,7 @@ posts as SendGrid does. (A uniquely named module on the test path, shared by the
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import datetime as dt
 import ipaddress
@@ -144,6 +145,33 @@ class _Recorder:
         return "250 Message accepted"
 
 
+class _ClosingController(Controller):
+    """An aiosmtpd controller that closes its sessions' connections before it stops (a plain
+    stop leaves a session's transport to the garbage collector, which warns of it later, in
+    whichever test happens to be running)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.sessions: list[SMTP] = []
+
+    def factory(self) -> SMTP:
+        smtp: SMTP = super().factory()
+        self.sessions.append(smtp)
+        return smtp
+
+    def stop(self, no_assert: bool = False) -> None:
+        async def close_sessions() -> None:
+            for smtp in self.sessions:
+                transport = smtp.transport
+                if transport is not None and not transport.is_closing():
+                    transport.close()
+            await asyncio.sleep(0)  # let connection_lost run
+
+        if self.loop.is_running():
+            asyncio.run_coroutine_threadsafe(close_sessions(), self.loop).result(timeout=5)
+        super().stop(no_assert)
+
+
 @contextmanager
 def smtp_peer(
     mode: str = "plain",
@@ -177,7 +205,7 @@ def smtp_peer(
         kwargs.update(ssl_context=cert.server_context())
     if users is not None:
         kwargs.update(authenticator=authenticate, auth_required=True)
-    controller = Controller(_Recorder(peer), hostname=peer.host, port=peer.port, **kwargs)
+    controller = _ClosingController(_Recorder(peer), hostname=peer.host, port=peer.port, **kwargs)
     controller.start()
     try:
         yield peer

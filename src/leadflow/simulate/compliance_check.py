@@ -220,8 +220,11 @@ def _replies(
 
 def _budgets(h: History, contact: Contact, messages: list[Message], r: ComplianceReport) -> None:
     capped = bool({_state(contact.state), _number(contact.phone)[1]} & DAILY_CAP_STATES)
-    all_times = [m.sent_at or 0.0 for m in messages]
-    phone_times = [m.sent_at or 0.0 for m in messages if m.channel in PHONE_CHANNELS]
+    # Answers to the lead's own texts (an opt-out confirmation, a HELP answer: no run) are not
+    # solicitations: they neither count towards the budget or the cap nor are held to them.
+    solicited = [m for m in messages if m.run_id is not None]
+    all_times = [m.sent_at or 0.0 for m in solicited]
+    phone_times = [m.sent_at or 0.0 for m in solicited if m.channel in PHONE_CHANNELS]
     for msg in messages:
         if msg.run_id is None:
             continue

@@ -136,6 +136,13 @@ def test_an_opted_out_number_fails_the_text_without_retrying(
     assert len(peer.requests) == 1
     (event,) = tw.events("sms.failed")
     assert event.data["error"] == failed.error
+    # the number opted out at the carrier: our consent follows, with where we learnt it
+    contact = tw.runtime.store.get_contact("ann")
+    assert contact is not None
+    assert (contact.consent["sms"], contact.consent["voice"]) == ("opted_out", "opted_out")
+    (entry, _) = contact.fields["consent_history"]
+    assert (entry["channel"], entry["source"]) == ("sms", "provider_opt_out")
+    assert entry["evidence"] == failed.error
 
 
 def test_a_server_error_at_twilio_is_retried_later(tw: TwilioApp, peer: TwilioPeer) -> None:

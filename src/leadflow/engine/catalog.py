@@ -10,9 +10,11 @@ from leadflow.definitions.models import MESSAGE_KINDS, WaitForEvent
 from leadflow.engine.compiled import CompiledWorkflow, compile_workflow
 from leadflow.errors import NotFound
 from leadflow.store.contract import Store
+from leadflow.store.rules import HOLD_EVENT_TYPES
 
 CATALOG_REV = "catalog_rev"
 _VERDICT_SUFFIXES = frozenset({"sent", "delivered", "failed", "suppressed"})
+_ALWAYS = frozenset(HOLD_EVENT_TYPES)  # replies and consent events
 
 
 class Catalog:
@@ -86,12 +88,14 @@ class Catalog:
 
     def concerns_runs(self, event_type: str) -> bool:
         """Whether an event of this type can trigger, resume, exit or route any run of any
-        published version (as of the last refresh). Replies always can (stop on reply)."""
+        published version (as of the last refresh). Replies always can (stop on reply), and
+        consent events always need processing (they change the contact's consent)."""
         if self._rev == "unloaded":
             self.refresh()
         suffix = event_type.rsplit(".", 1)[-1]
         return (
-            event_type in self._interesting
+            event_type in _ALWAYS
+            or event_type in self._interesting
             or suffix == "failed"  # a failed send fails or routes its run
             or (self._verdicts_awaited and suffix in _VERDICT_SUFFIXES)
         )

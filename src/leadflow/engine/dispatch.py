@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 
 DAY = 86400.0
 BUDGET_CHANNELS = ("sms", "email", "voice")
+OPTED_OUT_ERROR = "opted_out:"  # how a provider's error says the number opted out
 CAPPED_CHANNELS = ("sms", "voice")  # what a state's per-day cap counts
 
 
@@ -355,6 +356,11 @@ def _events_for(msg: Message, update: MessageUpdate, now: float) -> list[NewEven
     elif update.status == MSG_FAILED:
         failed = {**data, "error": update.error}
         out.append(NewEvent(f"{msg.channel}.failed", msg.contact_id, failed, f"failed:{key}", now))
+        if msg.channel == "sms" and (update.error or "").startswith(OPTED_OUT_ERROR):
+            # the provider says the number opted out (Twilio 21610): our consent follows, so
+            # the lead's next texts are suppressed here instead of failing there one by one
+            said = {**data, "source": "provider_opt_out", "evidence": update.error}
+            out.append(NewEvent("sms.opted_out", msg.contact_id, said, f"optout:{key}", now))
     elif update.status == SUPPRESSED:
         info = {**data, "reason": update.suppressed_reason}
         out.append(

@@ -1,0 +1,355 @@
+"""Ranking listings against a lead's criteria: a 100-point score that explains itself.
+
+The listings are turned into numpy arrays once (:class:`ListingIndex`); each lead is then
+scored against all of them in a handful of vector operations and the best are picked with
+``np.argpartition``. Only listings a lead may be sent are in the index at all: StandardStatus
+Active (compared without spaces or case) and IDX display permission
+(``InternetEntireListingDisplayYN`` true).
+
+Points per criterion (:data:`WEIGHTS`, 100 in all):
+
+* ``price`` 30 -- full inside [min_price, max_price]; above the maximum it falls linearly to 0
+  at 20 % over, below the minimum to 0 at 30 % under; an unknown price scores 0.
+* ``location`` 20 -- with a wanted point (``near``) and a listing position: full within
+  ``radius_km``, falling linearly to 0 at three times the radius; otherwise full when the
+  listing's city (case-insensitive) or postal code is one wanted.
+* ``beds`` 15, ``baths`` 10 -- full at or above the minimum, half one short, else 0.
+* ``type`` 10 -- full when the PropertySubType is one wanted.
+* ``features`` 10 -- the share of the wanted features (:data:`FEATURES`) the listing has.
+* ``area`` 5 -- full at or above ``min_area`` (LivingArea), falling to 0 at 75 % of it.
+
+A criterion the lead did not state scores full points: it rules nothing out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from leadflow.store.listings_records import Listing, normalize_status
+
+WEIGHTS: dict[str, float] = {
+    "price": 30.0,
+    "location": 20.0,
+    "beds": 15.0,
+    "baths": 10.0,
+    "type": 10.0,
+    "features": 10.0,
+    "area": 5.0,
+}
+# feature name -> bit in ListingIndex.features
+FEATURES: dict[str, int] = {"pool": 1, "waterfront": 2, "garage": 4, "new_construction": 8}
+_POPCOUNT = np.array([bin(i).count("1") for i in range(256)], dtype=np.float32)
+_EARTH_KM = 6371.0088
+
+Floats = npt.NDArray[np.float32]
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def _texts(data: Mapping[str, Any], name: str) -> tuple[str, ...]:
+    value = data.get(name)
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+        raise ValueError(f"criteria.{name}: expected a list of strings")
+    return tuple(v.strip() for v in value if v.strip())
+
+
+def _number(data: Mapping[str, Any], name: str, *, whole: bool = False) -> float | None:
+    value = data.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"criteria.{name}: expected a number, got {type(value).__name__}")
+    if value < 0 or value != value:
+        raise ValueError(f"criteria.{name}: must be a number >= 0")
+    if whole and int(value) != value:
+        raise ValueError(f"criteria.{name}: must be a whole number")
+    return float(value)
+
+
+@dataclass(frozen=True, slots=True)
+class MatchCriteria:
+    """What a lead wants, with the field names of the free-text criteria (``min_beds``...)
+    plus ``near`` (latitude, longitude), ``radius_km`` and ``min_area`` (square feet)."""
+
+    min_beds: int | None = None
+    min_baths: int | None = None
+    min_price: float | None = None
+    max_price: float | None = None
+    cities: tuple[str, ...] = ()
+    postal_codes: tuple[str, ...] = ()
+    property_sub_types: tuple[str, ...] = ()
+    features: tuple[str, ...] = ()
+    near: tuple[float, float] | None = None
+    radius_km: float = 10.0
+    min_area: float | None = None
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any]) -> MatchCriteria:
+        """Criteria from a dict (a contact's ``fields.criteria``, a parsed phrase). Unknown keys
+        are ignored; a bad value raises ValueError naming the field and the problem."""
+        if not isinstance(data, Mapping):
+            raise ValueError("criteria: expected an object")
+        beds = _number(data, "min_beds", whole=True)
+        baths = _number(data, "min_baths", whole=True)
+        features = tuple(f.lower() for f in _texts(data, "features"))
+        unknown = [f for f in features if f not in FEATURES]
+        if unknown:
+            raise ValueError(
+                f"criteria.features: unknown {', '.join(unknown)} (known: {', '.join(FEATURES)})"
+            )
+        near = data.get("near")
+        point: tuple[float, float] | None = None
+        if near is not None:
+            if (
+                not isinstance(near, list | tuple)
+                or len(near) != 2
+                or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in near)
+                or not (-90 <= near[0] <= 90 and -180 <= near[1] <= 180)
+            ):
+                raise ValueError("criteria.near: expected [latitude, longitude]")
+            point = (float(near[0]), float(near[1]))
+        radius = _number(data, "radius_km")
+        made = cls(
+            min_beds=None if beds is None else int(beds),
+            min_baths=None if baths is None else int(baths),
+            min_price=_number(data, "min_price"),
+            max_price=_number(data, "max_price"),
+            cities=_texts(data, "cities"),
+            postal_codes=_texts(data, "postal_codes"),
+            property_sub_types=_texts(data, "property_sub_types"),
+            features=features,
+            near=point,
+            radius_km=radius or 10.0,
+            min_area=_number(data, "min_area"),
+        )
+        if made.min_price and made.max_price and made.min_price > made.max_price:
+            raise ValueError("criteria.min_price: is above max_price")
+        return made
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "min_beds": self.min_beds,
+            "min_baths": self.min_baths,
+            "min_price": self.min_price,
+            "max_price": self.max_price,
+            "cities": list(self.cities),
+            "postal_codes": list(self.postal_codes),
+            "property_sub_types": list(self.property_sub_types),
+            "features": list(self.features),
+            "near": list(self.near) if self.near else None,
+            "radius_km": self.radius_km,
+            "min_area": self.min_area,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """One ranked listing: its score (0-100) and the points of each criterion."""
+
+    listing: Listing
+    score: float
+    reasons: dict[str, float] = field(default_factory=dict)
+
+    def as_context(self) -> dict[str, Any]:
+        """What a template sees in ``context.matches``."""
+        return {
+            "listing_key": self.listing.listing_key,
+            "score": self.score,
+            "reasons": dict(self.reasons),
+            "address": self.listing.unparsed_address,
+            "price": self.listing.list_price,
+            "url": listing_url(self.listing),
+        }
+
+
+def listing_url(listing: Listing) -> str | None:
+    """The listing's page when the feed gave one (``ListingURL``), else its first photo."""
+    url = listing.extra.get("ListingURL")
+    if isinstance(url, str) and url:
+        return url
+    return listing.photos[0] if listing.photos else None
+
+
+def sendable(listing: Listing) -> bool:
+    """Whether a listing may ever be sent to a lead: Active and IDX display allowed."""
+    status = listing.standard_status
+    return (
+        status is not None
+        and normalize_status(status) == "Active"
+        and listing.internet_entire_listing_display_yn is True
+    )
+
+
+def _codes(values: Sequence[str | None]) -> tuple[npt.NDArray[np.int32], dict[str, int]]:
+    table: dict[str, int] = {}
+    out = np.full(len(values), -1, dtype=np.int32)
+    for i, value in enumerate(values):
+        if value:
+            out[i] = table.setdefault(_fold(value), len(table))
+    return out, table
+
+
+def _floats(values: Iterable[float | None], missing: float) -> Floats:
+    return np.array([missing if v is None else v for v in values], dtype=np.float32)
+
+
+class ListingIndex:
+    """The sendable listings of a set as arrays, built once and scored many times."""
+
+    def __init__(self, listings: Iterable[Listing]) -> None:
+        chosen = sorted((x for x in listings if sendable(x)), key=lambda x: x.listing_key)
+        self.listings = chosen
+        self.position = {x.listing_key: i for i, x in enumerate(chosen)}
+        # An unknown price is +inf (past any maximum), unknown counts/areas -1 (below any
+        # minimum), unknown positions NaN (location falls back to city / postal code).
+        self.price = _floats((x.list_price for x in chosen), np.inf)
+        self.beds = _floats((x.bedrooms_total for x in chosen), -1.0)
+        self.baths = _floats((x.bathrooms_total_integer for x in chosen), -1.0)
+        self.area = _floats((x.living_area for x in chosen), -1.0)
+        lat = _floats((x.latitude for x in chosen), np.nan)
+        lon = _floats((x.longitude for x in chosen), np.nan)
+        self.lat_rad, self.lon_rad = np.radians(lat), np.radians(lon)
+        self.cos_lat = np.cos(self.lat_rad)
+        self.types, self.type_codes = _codes([x.property_sub_type for x in chosen])
+        self.cities, self.city_codes = _codes([x.city for x in chosen])
+        self.postals, self.postal_codes = _codes([x.postal_code for x in chosen])
+        masks = np.zeros(len(chosen), dtype=np.uint8)
+        for i, x in enumerate(chosen):
+            masks[i] = (
+                (FEATURES["pool"] if x.pool_private_yn else 0)
+                | (FEATURES["waterfront"] if x.waterfront_yn else 0)
+                | (FEATURES["garage"] if (x.garage_spaces or 0) > 0 else 0)
+                | (FEATURES["new_construction"] if x.new_construction_yn else 0)
+            )
+        self.features = masks
+
+    def __len__(self) -> int:
+        return len(self.listings)
+
+    def points(self, c: MatchCriteria) -> dict[str, Floats]:
+        """Each criterion's points for every listing (criteria not stated: full, as a scalar
+        broadcast over the listings)."""
+        w = WEIGHTS
+        full = {name: np.float32(weight) for name, weight in w.items()}
+        out: dict[str, Any] = dict(full)
+        if c.min_price is not None or c.max_price is not None:
+            fit = np.ones(len(self), dtype=np.float32)
+            if c.max_price:
+                fit -= np.maximum((self.price - c.max_price) / np.float32(0.2 * c.max_price), 0)
+            if c.min_price:
+                fit -= np.maximum((c.min_price - self.price) / np.float32(0.3 * c.min_price), 0)
+            out["price"] = np.clip(fit, 0, 1) * w["price"]
+        if c.min_beds is not None:
+            out["beds"] = _at_least(self.beds, c.min_beds) * w["beds"]
+        if c.min_baths is not None:
+            out["baths"] = _at_least(self.baths, c.min_baths) * w["baths"]
+        if c.min_area:
+            short = (c.min_area - self.area) / np.float32(0.25 * c.min_area)
+            out["area"] = np.clip(1 - np.maximum(short, 0), 0, 1) * w["area"]
+        if c.property_sub_types:
+            wanted = [
+                self.type_codes[k] for k in map(_fold, c.property_sub_types) if k in self.type_codes
+            ]
+            out["type"] = np.isin(self.types, wanted).astype(np.float32) * w["type"]
+        if c.features:
+            bits = np.uint8(sum(FEATURES[f] for f in set(c.features)))
+            share = _POPCOUNT[self.features & bits] / np.float32(len(set(c.features)))
+            out["features"] = share * w["features"]
+        out["location"] = self._location(c)
+        return out
+
+    def _location(self, c: MatchCriteria) -> Floats | np.float32:
+        weight = WEIGHTS["location"]
+        if not (c.cities or c.postal_codes or c.near):
+            return np.float32(weight)
+        place = np.zeros(len(self), dtype=bool)
+        if c.cities:
+            codes = [self.city_codes[k] for k in map(_fold, c.cities) if k in self.city_codes]
+            place |= np.isin(self.cities, codes)
+        if c.postal_codes:
+            codes = [
+                self.postal_codes[k] for k in map(_fold, c.postal_codes) if k in self.postal_codes
+            ]
+            place |= np.isin(self.postals, codes)
+        by_place = place.astype(np.float32) * weight
+        if c.near is None:
+            return by_place
+        km = self.distance_km(*c.near)
+        near = np.clip(1 - (km - c.radius_km) / np.float32(2 * c.radius_km), 0, 1) * weight
+        return np.where(np.isnan(km), by_place, near).astype(np.float32)
+
+    def distance_km(self, lat: float, lon: float) -> Floats:
+        """Great-circle distance (haversine) from a point to every listing (NaN: unknown)."""
+        la, lo = np.radians(np.float32(lat)), np.radians(np.float32(lon))
+        h = (
+            np.sin((self.lat_rad - la) / 2) ** 2
+            + np.cos(la) * self.cos_lat * np.sin((self.lon_rad - lo) / 2) ** 2
+        )
+        return (2 * _EARTH_KM * np.arcsin(np.sqrt(np.clip(h, 0, 1)))).astype(np.float32)
+
+    def top(
+        self,
+        criteria: MatchCriteria,
+        k: int,
+        *,
+        exclude: Iterable[str] = (),
+        min_score: float = 0.0,
+    ) -> list[Match]:
+        """The ``k`` best listings (score, then listing_key) scoring at least ``min_score``,
+        leaving out the listing keys in ``exclude``."""
+        n = len(self)
+        if n == 0 or k <= 0:
+            return []
+        points = self.points(criteria)
+        total = np.zeros(n, dtype=np.float32)
+        for value in points.values():
+            total += value
+        skip = [self.position[key] for key in exclude if key in self.position]
+        if skip:
+            total[skip] = -1.0
+        k = min(k, n)
+        if k < n:  # every listing tied with the k-th best, so ties go by listing_key
+            kth = -np.partition(-total, k - 1)[k - 1]
+            best = np.flatnonzero(total >= kth)
+        else:
+            best = np.arange(n)
+        best = best[np.lexsort((best, -total[best]))][:k]
+        out = []
+        for i in best.tolist():
+            score = float(total[i])
+            if score < min_score or score < 0:
+                continue
+            reasons = {
+                name: round(float(v if np.ndim(v) == 0 else v[i]), 2) for name, v in points.items()
+            }
+            out.append(Match(self.listings[i], round(score, 2), reasons))
+        return out
+
+
+def _at_least(have: Floats, want: int) -> Floats:
+    points: Floats = np.where(have >= want, 1.0, np.where(have >= want - 1, 0.5, 0.0)).astype(
+        np.float32
+    )
+    return points
+
+
+__all__ = [
+    "FEATURES",
+    "WEIGHTS",
+    "ListingIndex",
+    "Match",
+    "MatchCriteria",
+    "listing_url",
+    "sendable",
+]

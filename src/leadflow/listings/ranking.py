@@ -296,7 +296,8 @@ class ListingIndex:
             np.sin((self.lat_rad - la) / 2) ** 2
             + np.cos(la) * self.cos_lat * np.sin((self.lon_rad - lo) / 2) ** 2
         )
-        return (2 * _EARTH_KM * np.arcsin(np.sqrt(np.clip(h, 0, 1)))).astype(np.float32)
+        km: Floats = (2 * _EARTH_KM * np.arcsin(np.sqrt(np.clip(h, 0, 1)))).astype(np.float32)
+        return km
 
     def top(
         self,

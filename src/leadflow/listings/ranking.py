@@ -200,6 +200,18 @@ def _codes(values: Sequence[str | None]) -> tuple[npt.NDArray[np.int32], dict[st
     return out, table
 
 
+def _wanted(table: Mapping[str, int], values: Iterable[str]) -> list[int]:
+    return [table[k] for k in map(_fold, values) if k in table]
+
+
+def _one_of(codes: npt.NDArray[np.int32], wanted: Sequence[int]) -> npt.NDArray[np.bool_]:
+    """``codes`` in ``wanted`` (a few values: one comparison each beats np.isin's sort)."""
+    hit = np.zeros(codes.shape, dtype=bool)
+    for code in wanted:
+        hit |= codes == code
+    return hit
+
+
 def _floats(values: Iterable[float | None], missing: float) -> Floats:
     return np.array([missing if v is None else v for v in values], dtype=np.float32)
 
@@ -211,11 +223,11 @@ class ListingIndex:
         chosen = sorted((x for x in listings if sendable(x)), key=lambda x: x.listing_key)
         self.listings = chosen
         self.position = {x.listing_key: i for i, x in enumerate(chosen)}
-        # An unknown price is +inf (past any maximum), unknown counts/areas -1 (below any
-        # minimum), unknown positions NaN (location falls back to city / postal code).
+        # An unknown price is +inf (past any maximum), unknown counts -9 and areas -1 (below
+        # any minimum), unknown positions NaN (location falls back to city / postal code).
         self.price = _floats((x.list_price for x in chosen), np.inf)
-        self.beds = _floats((x.bedrooms_total for x in chosen), -1.0)
-        self.baths = _floats((x.bathrooms_total_integer for x in chosen), -1.0)
+        self.beds = _floats((x.bedrooms_total for x in chosen), -9.0)
+        self.baths = _floats((x.bathrooms_total_integer for x in chosen), -9.0)
         self.area = _floats((x.living_area for x in chosen), -1.0)
         lat = _floats((x.latitude for x in chosen), np.nan)
         lon = _floats((x.longitude for x in chosen), np.nan)
@@ -243,25 +255,21 @@ class ListingIndex:
         w = WEIGHTS
         full = {name: np.float32(weight) for name, weight in w.items()}
         out: dict[str, Any] = dict(full)
-        if c.min_price is not None or c.max_price is not None:
-            fit = np.ones(len(self), dtype=np.float32)
-            if c.max_price:
-                fit -= np.maximum((self.price - c.max_price) / np.float32(0.2 * c.max_price), 0)
+        if c.max_price or c.min_price:
+            fit = _ramp(self.price, 1.2 * c.max_price, c.max_price) if c.max_price else None
             if c.min_price:
-                fit -= np.maximum((c.min_price - self.price) / np.float32(0.3 * c.min_price), 0)
-            out["price"] = np.clip(fit, 0, 1) * w["price"]
+                rise = _ramp(self.price, 0.7 * c.min_price, c.min_price)
+                fit = rise if fit is None else np.minimum(fit, rise, out=fit)
+            out["price"] = _scaled(fit, w["price"])
         if c.min_beds is not None:
-            out["beds"] = _at_least(self.beds, c.min_beds) * w["beds"]
+            out["beds"] = _scaled(_ramp(self.beds, c.min_beds - 2, c.min_beds), w["beds"])
         if c.min_baths is not None:
-            out["baths"] = _at_least(self.baths, c.min_baths) * w["baths"]
+            out["baths"] = _scaled(_ramp(self.baths, c.min_baths - 2, c.min_baths), w["baths"])
         if c.min_area:
-            short = (c.min_area - self.area) / np.float32(0.25 * c.min_area)
-            out["area"] = np.clip(1 - np.maximum(short, 0), 0, 1) * w["area"]
+            out["area"] = _scaled(_ramp(self.area, 0.75 * c.min_area, c.min_area), w["area"])
         if c.property_sub_types:
-            wanted = [
-                self.type_codes[k] for k in map(_fold, c.property_sub_types) if k in self.type_codes
-            ]
-            out["type"] = np.isin(self.types, wanted).astype(np.float32) * w["type"]
+            wanted = _wanted(self.type_codes, c.property_sub_types)
+            out["type"] = _one_of(self.types, wanted).astype(np.float32) * w["type"]
         if c.features:
             bits = np.uint8(sum(FEATURES[f] for f in set(c.features)))
             share = _POPCOUNT[self.features & bits] / np.float32(len(set(c.features)))
@@ -275,18 +283,14 @@ class ListingIndex:
             return np.float32(weight)
         place = np.zeros(len(self), dtype=bool)
         if c.cities:
-            codes = [self.city_codes[k] for k in map(_fold, c.cities) if k in self.city_codes]
-            place |= np.isin(self.cities, codes)
+            place |= _one_of(self.cities, _wanted(self.city_codes, c.cities))
         if c.postal_codes:
-            codes = [
-                self.postal_codes[k] for k in map(_fold, c.postal_codes) if k in self.postal_codes
-            ]
-            place |= np.isin(self.postals, codes)
+            place |= _one_of(self.postals, _wanted(self.postal_codes, c.postal_codes))
         by_place = place.astype(np.float32) * weight
         if c.near is None:
             return by_place
         km = self.distance_km(*c.near)
-        near = np.clip(1 - (km - c.radius_km) / np.float32(2 * c.radius_km), 0, 1) * weight
+        near = _scaled(_ramp(km, 3 * c.radius_km, c.radius_km), weight)
         return np.where(np.isnan(km), by_place, near).astype(np.float32)
 
     def distance_km(self, lat: float, lon: float) -> Floats:
@@ -319,13 +323,7 @@ class ListingIndex:
         skip = [self.position[key] for key in exclude if key in self.position]
         if skip:
             total[skip] = -1.0
-        k = min(k, n)
-        if k < n:  # every listing tied with the k-th best, so ties go by listing_key
-            kth = -np.partition(-total, k - 1)[k - 1]
-            best = np.flatnonzero(total >= kth)
-        else:
-            best = np.arange(n)
-        best = best[np.lexsort((best, -total[best]))][:k]
+        best = _best(total, min(k, n))
         out = []
         for i in best.tolist():
             score = float(total[i])
@@ -338,11 +336,38 @@ class ListingIndex:
         return out
 
 
-def _at_least(have: Floats, want: int) -> Floats:
-    points: Floats = np.where(have >= want, 1.0, np.where(have >= want - 1, 0.5, 0.0)).astype(
-        np.float32
-    )
-    return points
+def _ramp(values: Floats, zero_at: float, full_at: float) -> Floats:
+    """0 at ``zero_at``, 1 at ``full_at`` and beyond, linear between (either direction);
+    a new array, computed in place."""
+    out: Floats = values - np.float32(zero_at)
+    out *= np.float32(1.0 / (full_at - zero_at))
+    np.clip(out, 0, 1, out=out)
+    return out
+
+
+def _scaled(fit: Floats | None, weight: float) -> Floats:
+    assert fit is not None
+    fit *= np.float32(weight)
+    return fit
+
+
+_STEPS = (0.0, 1.0, 2.5, 5.0, 10.0, 20.0, 40.0)
+
+
+def _best(total: Floats, k: int) -> npt.NDArray[np.intp]:
+    """Positions of the ``k`` highest totals, best first, ties by position (listing_key).
+    Cheaper than a partition of the whole array: count the totals above falling thresholds
+    until ``k`` are in, then sort only those."""
+    top = float(total.max())
+    cut = -np.inf
+    for step in _STEPS:
+        if np.count_nonzero(total >= top - step) >= k:
+            cut = top - step
+            break
+    chosen = np.flatnonzero(total >= cut)
+    order = np.argsort(-total[chosen], kind="stable")[:k]
+    picked: npt.NDArray[np.intp] = chosen[order]
+    return picked
 
 
 __all__ = [

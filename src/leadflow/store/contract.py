@@ -27,6 +27,7 @@ import threading
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from leadflow.store.listing_matches import ListingMatch
 from leadflow.store.listings_records import Listing, ListingChanges, ListingFilter
 from leadflow.store.records import (
     DEFAULT_TENANT,
@@ -266,6 +267,16 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def delete_listing(self, tenant_id: str, listing_key: str) -> bool:
         """True when the listing existed (and is gone)."""
+
+    @abc.abstractmethod
+    def record_listing_matches(self, matches: Sequence[ListingMatch]) -> int:
+        """Remember listings as sent to their contacts, all in one transaction; a (tenant,
+        contact, listing) already recorded keeps its first record. Returns how many were new.
+        StoreError (nothing written) for an unknown tenant or an empty key."""
+
+    @abc.abstractmethod
+    def listing_matches(self, tenant_id: str, contact_id: str) -> list[ListingMatch]:
+        """Every listing recorded as sent to the contact, oldest first (then by key)."""
 
     # ------------------------------------------------------------------ workflows
     @abc.abstractmethod

@@ -34,6 +34,7 @@ from leadflow.store.codec import (
 )
 from leadflow.store.contract import Store, makes_work
 from leadflow.store.drafts_memory import MemoryDrafts
+from leadflow.store.listing_matches import MemoryListingMatches
 from leadflow.store.listings_memory import MemoryListings
 from leadflow.store.prune_memory import MemoryPrune
 from leadflow.store.records import (
@@ -139,7 +140,15 @@ class _Id:
             obj.id = new_id
 
 
-class MemoryStore(MemoryPrune, MemoryTenancy, MemoryDrafts, MemoryWebhooks, MemoryListings, Store):
+class MemoryStore(
+    MemoryPrune,
+    MemoryTenancy,
+    MemoryDrafts,
+    MemoryWebhooks,
+    MemoryListings,
+    MemoryListingMatches,
+    Store,
+):
     def __init__(self, url: str = "memory://") -> None:
         self.url = url
         self._lock = threading.Lock()

@@ -26,6 +26,7 @@ from leadflow.store.codec import (
 )
 from leadflow.store.contract import Store
 from leadflow.store.drafts_sql import SqlDrafts
+from leadflow.store.listing_matches import SqlListingMatches
 from leadflow.store.listings_sql import SqlListings
 from leadflow.store.postgres_base import _INSERT_MESSAGE, IDS, TEXTS, Conn, redact_url
 from leadflow.store.postgres_leases import MESSAGE_CLAIM_LOCK, PgLeases
@@ -67,7 +68,16 @@ _MIGRATION_LOCK = "leadflow.migrations"
 
 
 class PostgresStore(
-    PgRuns, PgLeases, PgPrune, SqlReads, SqlTenancy, SqlDrafts, SqlWebhooks, SqlListings, Store
+    PgRuns,
+    PgLeases,
+    PgPrune,
+    SqlReads,
+    SqlTenancy,
+    SqlDrafts,
+    SqlWebhooks,
+    SqlListings,
+    SqlListingMatches,
+    Store,
 ):
     """:class:`Store` on PostgreSQL (``postgresql://`` / ``postgres://`` URLs)."""
 

@@ -42,6 +42,7 @@ from leadflow.store.codec import (
 )
 from leadflow.store.contract import Store, makes_work
 from leadflow.store.drafts_sql import SqlDrafts
+from leadflow.store.listing_matches import SqlListingMatches
 from leadflow.store.listings_sql import SqlListings
 from leadflow.store.prune_sql import SqlPrune
 from leadflow.store.records import (
@@ -146,7 +147,15 @@ def path_from_url(url: str) -> str:
 
 
 class SQLiteStore(
-    WritesProducts, SqlReads, SqlPrune, SqlTenancy, SqlDrafts, SqlWebhooks, SqlListings, Store
+    WritesProducts,
+    SqlReads,
+    SqlPrune,
+    SqlTenancy,
+    SqlDrafts,
+    SqlWebhooks,
+    SqlListings,
+    SqlListingMatches,
+    Store,
 ):
     _dialect = SQLITE
 

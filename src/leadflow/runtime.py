@@ -99,7 +99,7 @@ def build_runtime(
     policy = CompliancePolicy(
         default_timezone=settings.default_timezone, budget_per_day=settings.budget_per_day
     )
-    registry = default_registry()
+    registry = default_registry(store)
     load_actions(registry)
     engine = Engine(Catalog(store), registry, retry, random.Random(seed), policy)
     sandbox = SandboxProvider(store)

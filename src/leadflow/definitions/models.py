@@ -137,6 +137,18 @@ class Action(_Node):
     params: dict[str, Any] = Field(default_factory=dict, description="Passed to the action.")
 
 
+class MatchProperties(_Node):
+    """Ranks the tenant's listings against the contact's criteria (``fields.criteria``, merged
+    with criteria learned from its viewed / saved listings) and puts the best ones it was never
+    sent in ``context.matches`` for the nodes after it; they count as sent from then on."""
+
+    kind: Literal["match_properties"]
+    top: int = Field(default=5, ge=1, le=50, description="How many listings to pick.")
+    min_score: float = Field(
+        default=50, ge=0, le=100, description="Listings scoring less (of 100) are not picked."
+    )
+
+
 class Exit(_Node):
     kind: Literal["exit"]
     reason: str = "exit"
@@ -160,6 +172,7 @@ Node = Annotated[
     | StartWorkflow
     | Webhook
     | Action
+    | MatchProperties
     | Exit
     | Goal,
     Field(discriminator="kind"),
@@ -178,6 +191,7 @@ NODE_KINDS: tuple[str, ...] = (
     "start_workflow",
     "webhook",
     "action",
+    "match_properties",
     "exit",
     "goal",
 )

@@ -15,6 +15,7 @@ from leadflow.definitions import models as m
 from leadflow.engine.context import Finish, Go, Result, Sleep, StepContext
 from leadflow.engine.localtime import hhmm, next_time_of_day
 from leadflow.errors import NotFound, PermanentStepError
+from leadflow.store.contract import Store
 from leadflow.store.records import (
     COMPLETED,
     CONTACT_SCALARS,
@@ -319,8 +320,13 @@ class Registry:
         return sorted(self._handlers)
 
 
-def default_registry() -> Registry:
+def default_registry(store: Store | None = None) -> Registry:
+    """Every built-in node kind; ``match_properties`` only with a store (it reads listings)."""
     registry = Registry()
+    if store is not None:  # listing matching: imported here, it sits above the engine
+        from leadflow.listings.node import MatchPropertiesHandler
+
+        registry.register("match_properties", MatchPropertiesHandler(store))
     for kind, handler in (
         ("send_sms", SendSmsHandler()),
         ("send_email", SendEmailHandler()),

@@ -1,0 +1,108 @@
+"""The ``match_properties`` node: the best listings a lead was never sent, for the nodes after
+it to show (``{% for m in context.matches %}{{ m.address }} {{ m.url }}{% endfor %}``).
+
+Criteria are the contact's ``fields.criteria`` (the keys of :class:`MatchCriteria`) with the
+gaps filled from criteria learned from its ``listing.viewed`` / ``listing.saved`` events. The
+picks are recorded as sent (``Store.record_listing_matches``) under the step's idempotency key,
+so a step executed again after a crash finds the same picks instead of new ones, and a later
+visit of the node never picks them again. Only Active listings with IDX display permission are
+ranked at all (:class:`~leadflow.listings.ranking.ListingIndex`).
+
+``steps.<node>.count`` holds how many were picked (0: nothing new fits), for a branch after it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from leadflow.definitions import models as m
+from leadflow.engine.context import Go, Result, StepContext
+from leadflow.errors import PermanentStepError
+from leadflow.listings.learned import learned_from_events, merged
+from leadflow.listings.ranking import ListingIndex, MatchCriteria
+from leadflow.store.listing_matches import ListingMatch
+from leadflow.store.listings_records import Listing, ListingFilter
+
+if TYPE_CHECKING:
+    from leadflow.store.contract import Store
+
+PAGE = 5000
+
+
+def sendable_listings(store: Store, tenant_id: str) -> list[Listing]:
+    """The tenant's Active listings with IDX display permission, every page of them."""
+    out: list[Listing] = []
+    after: str | None = None
+    while True:
+        page = store.list_listings(
+            ListingFilter(
+                tenant_id, standard_status="Active", idx_only=True, after_key=after, limit=PAGE
+            )
+        )
+        out.extend(page)
+        if len(page) < PAGE:
+            return out
+        after = page[-1].listing_key
+
+
+def stated_criteria(fields: dict[str, Any]) -> MatchCriteria | None:
+    """The contact's own criteria (``fields.criteria``); a bad value stops the step for good,
+    naming the field."""
+    raw = fields.get("criteria")
+    if raw is None:
+        return None
+    try:
+        return MatchCriteria.from_mapping(raw)
+    except ValueError as exc:
+        raise PermanentStepError(f"match_properties: contact fields.{exc}") from exc
+
+
+class MatchPropertiesHandler:
+    """Instant: picks, records and moves on to ``next``."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def enter(self, ctx: StepContext, node: m.MatchProperties) -> Result:
+        contact = ctx.contact
+        if contact is None:
+            raise PermanentStepError("match_properties: the run's contact does not exist")
+        tenant = contact.tenant_id
+        criteria = merged(
+            stated_criteria(contact.fields), learned_from_events(self.store, tenant, contact.id)
+        )
+        step_key = ctx.idempotency_key(node.id)
+        sent = self.store.listing_matches(tenant, contact.id)
+        index = ListingIndex(sendable_listings(self.store, tenant))
+        again = {x.listing_key for x in sent if x.step_key == step_key}
+        if again:  # this step ran before (and crashed after recording): the same picks
+            picks = index.top(
+                criteria,
+                len(again),
+                exclude=[x.listing_key for x in sent if x.listing_key not in again],
+            )
+        else:
+            picks = index.top(
+                criteria,
+                node.top,
+                exclude=[x.listing_key for x in sent],
+                min_score=node.min_score,
+            )
+            self.store.record_listing_matches(
+                [
+                    ListingMatch(
+                        tenant, contact.id, p.listing.listing_key, p.score, step_key, ctx.now
+                    )
+                    for p in picks
+                ]
+            )
+        ctx.context.setdefault("vars", {})["matches"] = [p.as_context() for p in picks]
+        keys = [p.listing.listing_key for p in picks]
+        ctx.remember(node.id, count=len(picks), listing_keys=keys)
+        return Go(node.next, outcome="matched" if picks else "none", data={"listings": keys})
+
+    def resume(self, ctx: StepContext, node: m.MatchProperties) -> Result:  # pragma: no cover
+        return Go(node.next, outcome="resumed")
+
+
+__all__ = ["MatchPropertiesHandler", "sendable_listings", "stated_criteria"]

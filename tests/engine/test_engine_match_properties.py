@@ -1,0 +1,149 @@
+"""The match_properties node as a user sees it: the e-mails after it list the best listings,
+a listing is never sent to the same lead twice, and a listing without IDX display permission
+(or not Active) is never sent at all."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from engine_kit import DAY, Kit
+
+from leadflow.errors import StoreError
+from leadflow.store.listings_records import Listing
+from leadflow.store.tenancy_records import Tenant
+
+DIGEST = """
+key: digest
+name: New homes for you
+start: match
+nodes:
+  - {id: match, kind: match_properties, top: 2, next: mail}
+  - id: mail
+    kind: send_email
+    subject: "{{ context.matches | length }} homes"
+    body: "{% for m in context.matches %}{{ m.listing_key }}|{{ m.score }}|{{ m.address }}|{{ m.url }};{% endfor %}"
+    next: later
+  - {id: later, kind: wait, duration: 7d, next: again}
+  - {id: again, kind: match_properties, top: 2, next: mail2}
+  - id: mail2
+    kind: send_email
+    subject: more
+    body: "{% for m in context.matches %}{{ m.listing_key }};{% endfor %}"
+    next: done
+  - {id: done, kind: exit}
+"""
+
+
+def home(key: str, **kw: Any) -> Listing:
+    base: dict[str, Any] = {
+        "standard_status": "Active",
+        "internet_entire_listing_display_yn": True,
+        "list_price": 420_000.0,
+        "bedrooms_total": 3,
+        "bathrooms_total_integer": 2,
+        "city": "Austin",
+        "postal_code": "78704",
+        "property_sub_type": "Condominium",
+        "unparsed_address": f"{key} Oak St, Austin, TX 78704",
+        "photos": [f"https://photos.example.test/{key}/1.jpg"],
+    }
+    base.update(kw)
+    return Listing("default", key, **base)
+
+
+@pytest.fixture
+def listings(kit: Kit) -> Kit:
+    try:
+        kit.store.create_tenant(Tenant("default", "Default"), kit.now)
+    except StoreError:
+        pass  # the store made it already
+    kit.store.upsert_listings(
+        [
+            home("A1", list_price=400_000.0),
+            home("A2", list_price=410_000.0),
+            home("A3", list_price=430_000.0),
+            home("A4", list_price=445_000.0),
+            home("NOIDX", list_price=400_000.0, internet_entire_listing_display_yn=False),
+            home("UNKNOWNIDX", list_price=400_000.0, internet_entire_listing_display_yn=None),
+            home("PENDING", list_price=400_000.0, standard_status="Pending"),
+            home("DENVER", city="Denver", postal_code="80202"),
+        ],
+        kit.now,
+    )
+    return kit
+
+
+def bodies(kit: Kit, cid: str) -> list[str]:
+    return [m.body or "" for m in sorted(kit.messages(contact_id=cid), key=lambda m: m.id or 0)]
+
+
+def keys_in(body: str) -> list[str]:
+    return [part.split("|")[0] for part in body.split(";") if part]
+
+
+def test_two_visits_never_repeat_a_listing_and_never_send_one_without_idx(listings: Kit) -> None:
+    kit = listings
+    criteria = {"max_price": 450_000, "min_beds": 3, "cities": ["Austin"]}
+    kit.add_contact("ann", fields={"criteria": criteria})
+    kit.publish(DIGEST)
+    [run] = kit.enroll("digest", "ann")
+    kit.settle()
+    first = bodies(kit, "ann")
+    assert len(first) == 1
+    assert keys_in(first[0]) == ["A1", "A2"]  # 100 points each: the keys break the tie
+    assert "A1|100.0|A1 Oak St, Austin, TX 78704|https://photos.example.test/A1/1.jpg" in first[0]
+    assert kit.messages(contact_id="ann")[0].subject == "2 homes"
+
+    kit.run_until(kit.now + 8 * DAY)
+    both = bodies(kit, "ann")
+    assert len(both) == 2
+    assert keys_in(both[1]) == ["A3", "A4"]
+    sent = [k for b in both for k in keys_in(b)]
+    assert len(sent) == len(set(sent))
+    assert not {"NOIDX", "UNKNOWNIDX", "PENDING"} & set(sent)
+    assert kit.run(run).status == "exited"
+    recorded = kit.store.listing_matches("default", "ann")
+    assert sorted(m.listing_key for m in recorded) == ["A1", "A2", "A3", "A4"]
+
+
+def test_a_visit_with_nothing_new_above_the_minimum_score_picks_nothing(listings: Kit) -> None:
+    kit = listings
+    kit.add_contact("bob", fields={"criteria": {"max_price": 450_000, "cities": ["Austin"]}})
+    kit.store.upsert_listings([home(k, list_price=900_000.0) for k in ("A3", "A4")], kit.now)
+    kit.publish(DIGEST.replace("top: 2, next: mail2", "top: 2, min_score: 85, next: mail2"))
+    [run] = kit.enroll("digest", "bob")
+    kit.run_until(kit.now + 8 * DAY)
+    first, second = bodies(kit, "bob")
+    assert keys_in(first) == ["A1", "A2"]
+    # A3 and A4 are now far over budget (70 points), DENVER is elsewhere (80): under 85
+    assert second == ""
+    assert ("again", "none") in kit.outcomes(run)
+
+
+def test_criteria_learned_from_viewed_and_saved_listings(listings: Kit) -> None:
+    kit = listings
+    kit.store.upsert_listings(
+        [home("D2", city="Denver", postal_code="80202", list_price=425_000.0)], kit.now
+    )
+    kit.add_contact("cat")  # no stated criteria: only what the lead looked at
+    kit.emit("listing.viewed", "cat", {"listing_key": "DENVER"})
+    kit.emit("listing.saved", "cat", {"listing_key": "DENVER"})
+    kit.publish(DIGEST)
+    kit.enroll("digest", "cat")
+    kit.settle()
+    [body] = bodies(kit, "cat")
+    assert keys_in(body)[0] in {"DENVER", "D2"}
+    assert set(keys_in(body)) == {"DENVER", "D2"}  # Austin listings lose the location points
+
+
+def test_bad_stated_criteria_fail_the_step_naming_the_field(listings: Kit) -> None:
+    kit = listings
+    kit.add_contact("dan", fields={"criteria": {"min_beds": "lots"}})
+    kit.publish(DIGEST)
+    [run] = kit.enroll("digest", "dan")
+    kit.settle()
+    done = kit.run(run)
+    assert done.status == "failed"
+    assert "fields.criteria.min_beds: expected a number" in (done.error or "")
+    assert kit.messages(contact_id="dan") == []

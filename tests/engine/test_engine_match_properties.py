@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from engine_kit import DAY, Kit
 
+from leadflow.listings.events import record_listing_events
 from leadflow.store.listings_records import Listing
 from leadflow.store.tenancy_records import Tenant
 
@@ -146,3 +147,59 @@ def test_bad_stated_criteria_fail_the_step_naming_the_field(listings: Kit) -> No
     assert done.status == "failed"
     assert "fields.criteria.min_beds: expected a number" in (done.error or "")
     assert kit.messages(contact_id="dan") == []
+
+
+ALERT = """
+key: alert
+name: New listing alert
+triggers: [{type: event, event: listing.matched}]
+settings: {reentry: {policy: always}}
+start: mail
+nodes:
+  - id: mail
+    kind: send_email
+    subject: "{{ event.data.count }} new homes"
+    body: >-
+      {% for m in event.data.matches %}{{ m.listing_key }} {{ m.score }} ({{ m.cause
+      }});{% endfor %}
+    next: done
+  - {id: done, kind: exit}
+"""
+
+
+def test_listing_events_and_a_workflow_triggered_by_a_new_fitting_listing(
+    listings: Kit,
+) -> None:
+    kit = listings
+    kit.add_contact("eve", fields={"criteria": {"max_price": 450_000, "cities": ["Austin"]}})
+    kit.add_contact("fay", fields={"criteria": {"cities": ["Boston"]}})
+    kit.publish(ALERT)
+    changes = kit.store.upsert_listings(
+        [
+            home("N1", list_price=440_000.0),
+            home("N2", list_price=440_000.0, internet_entire_listing_display_yn=False),
+            home("A1", list_price=380_000.0),  # a price drop of a listing stored already
+            home("A2", standard_status="Pending"),
+        ],
+        kit.now,
+    )
+    assert record_listing_events(kit.store, changes, kit.now) == 6
+    kit.settle()
+    events = {
+        (e.type, e.contact_id, e.data.get("listing_key")): e
+        for e in kit.store.list_events()
+        if e.type.startswith("listing.")
+    }
+    assert events[("listing.created", None, "N1")].data["tenant_id"] == "default"
+    price = events[("listing.price_changed", None, "A1")].data
+    assert (price["old_price"], price["new_price"]) == (400_000.0, 380_000.0)
+    status = events[("listing.status_changed", None, "A2")].data
+    assert (status["old_status"], status["new_status"]) == ("Active", "Pending")
+    matched = [
+        (k[1], e.data["listing_keys"]) for k, e in events.items() if k[0] == "listing.matched"
+    ]
+    assert matched == [("eve", ["A1", "N1"])]  # N2 has no IDX permission; fay is elsewhere
+    [mail] = kit.messages(contact_id="eve")
+    assert mail.subject == "2 new homes"
+    assert mail.body == "A1 100.0 (price_dropped);N1 100.0 (created);"
+    assert kit.messages(contact_id="fay") == []

@@ -26,6 +26,7 @@ from typing import Any, TextIO
 from pydantic import ValidationError
 
 from leadflow.errors import InvalidInput, NotFound
+from leadflow.listings.events import record_listing_events
 from leadflow.listings.model import RESO_NAMES, ListingRow, error_reasons, to_listing
 from leadflow.store.contract import Store
 from leadflow.store.listings_records import Listing, ListingChanges
@@ -145,7 +146,8 @@ def import_listings(
     store: Store, tenant_id: str, parsed: ParsedListings, now: float, *, skip_invalid: bool = False
 ) -> ListingChanges:
     """Store the parsed listings in one transaction. InvalidInput (nothing stored) when a row
-    was rejected and ``skip_invalid`` is not set; NotFound for an unknown tenant."""
+    was rejected and ``skip_invalid`` is not set; NotFound for an unknown tenant. The listing
+    events follow (:mod:`leadflow.listings.events`)."""
     if store.get_tenant(tenant_id) is None:
         raise NotFound(
             f"tenant: no tenant {tenant_id!r} (create it with `leadflow tenants create`)"
@@ -155,7 +157,9 @@ def import_listings(
             f"{len(parsed.rejected)} row(s) rejected, nothing imported "
             "(fix them, or pass --skip-invalid)"
         )
-    return store.upsert_listings(parsed.listings, now)
+    changes = store.upsert_listings(parsed.listings, now)
+    record_listing_events(store, changes, now)
+    return changes
 
 
 __all__ = [

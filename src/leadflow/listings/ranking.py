@@ -18,7 +18,10 @@ Points per criterion (:data:`WEIGHTS`, 100 in all):
 * ``features`` 10 -- the share of the wanted features (:data:`FEATURES`) the listing has.
 * ``area`` 5 -- full at or above ``min_area`` (LivingArea), falling to 0 at 75 % of it.
 
-A criterion the lead did not state scores full points: it rules nothing out.
+Only the criteria the lead stated count: their weights are scaled up to add to 100 (a lead who
+named only a price and a city has price worth 60 and location 40), so a listing that misses
+everything the lead asked for scores 0, and the points of the reasons always add up to the
+score. A lead who stated nothing gets 100 for every listing.
 """
 
 from __future__ import annotations
@@ -250,11 +253,9 @@ class ListingIndex:
         return len(self.listings)
 
     def points(self, c: MatchCriteria) -> dict[str, Floats]:
-        """Each criterion's points for every listing (criteria not stated: full, as a scalar
-        broadcast over the listings)."""
-        w = WEIGHTS
-        full = {name: np.float32(weight) for name, weight in w.items()}
-        out: dict[str, Any] = dict(full)
+        """Each stated criterion's points for every listing (see :func:`weights`)."""
+        w = weights(c)
+        out: dict[str, Floats] = {}
         if c.max_price or c.min_price:
             fit = _ramp(self.price, 1.2 * c.max_price, c.max_price) if c.max_price else None
             if c.min_price:
@@ -274,13 +275,11 @@ class ListingIndex:
             bits = np.uint8(sum(FEATURES[f] for f in set(c.features)))
             share = _POPCOUNT[self.features & bits] / np.float32(len(set(c.features)))
             out["features"] = share * w["features"]
-        out["location"] = self._location(c)
+        if "location" in w:
+            out["location"] = self._location(c, w["location"])
         return out
 
-    def _location(self, c: MatchCriteria) -> Floats | np.float32:
-        weight = WEIGHTS["location"]
-        if not (c.cities or c.postal_codes or c.near):
-            return np.float32(weight)
+    def _location(self, c: MatchCriteria, weight: float) -> Floats:
         place = np.zeros(len(self), dtype=bool)
         if c.cities:
             place |= _one_of(self.cities, _wanted(self.city_codes, c.cities))
@@ -317,7 +316,7 @@ class ListingIndex:
         if n == 0 or k <= 0:
             return []
         points = self.points(criteria)
-        total = np.zeros(n, dtype=np.float32)
+        total = np.full(n, 0.0 if points else 100.0, dtype=np.float32)
         for value in points.values():
             total += value
         skip = [self.position[key] for key in exclude if key in self.position]
@@ -329,11 +328,24 @@ class ListingIndex:
             score = float(total[i])
             if score < min_score or score < 0:
                 continue
-            reasons = {
-                name: round(float(v if np.ndim(v) == 0 else v[i]), 2) for name, v in points.items()
-            }
+            reasons = {name: round(float(v[i]), 2) for name, v in points.items()}
             out.append(Match(self.listings[i], round(score, 2), reasons))
         return out
+
+
+def weights(c: MatchCriteria) -> dict[str, float]:
+    """The criteria ``c`` states, each with its weight scaled so that they add up to 100."""
+    stated = {
+        "price": bool(c.min_price or c.max_price),
+        "location": bool(c.cities or c.postal_codes or c.near),
+        "beds": c.min_beds is not None,
+        "baths": c.min_baths is not None,
+        "type": bool(c.property_sub_types),
+        "features": bool(c.features),
+        "area": bool(c.min_area),
+    }
+    total = sum(WEIGHTS[name] for name, on in stated.items() if on)
+    return {name: WEIGHTS[name] * 100 / total for name, on in stated.items() if on}
 
 
 def _ramp(values: Floats, zero_at: float, full_at: float) -> Floats:
@@ -378,4 +390,5 @@ __all__ = [
     "MatchCriteria",
     "listing_url",
     "sendable",
+    "weights",
 ]

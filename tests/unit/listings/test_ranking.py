@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from leadflow.listings.ranking import WEIGHTS, ListingIndex, MatchCriteria, sendable
+from leadflow.listings.ranking import WEIGHTS, ListingIndex, MatchCriteria, sendable, weights
 from leadflow.store.listings_records import Listing
 
 
@@ -30,7 +30,20 @@ def test_weights_add_up_to_100_and_no_criteria_scores_everyone_full() -> None:
     assert sum(WEIGHTS.values()) == 100
     [m] = ListingIndex([listing("A")]).top(MatchCriteria(), 5)
     assert m.score == 100
-    assert m.reasons == WEIGHTS
+    assert m.reasons == {}
+
+
+def test_only_stated_criteria_count_scaled_to_100() -> None:
+    crit = MatchCriteria(max_price=300_000.0, cities=("Austin",))
+    assert weights(crit) == {"price": 60.0, "location": 40.0}
+    rows = [
+        listing("in-town-dear"),
+        listing("cheap-away", list_price=250_000.0, city="Waco", postal_code="76701"),
+    ]
+    got = {m.listing.listing_key: m for m in ListingIndex(rows).top(crit, 5)}
+    assert got["in-town-dear"].reasons == {"price": 0.0, "location": 40.0}
+    assert got["cheap-away"].reasons == {"price": 60.0, "location": 0.0}
+    assert all(m.score == sum(m.reasons.values()) for m in got.values())
 
 
 def test_only_active_listings_with_idx_permission_are_candidates() -> None:
@@ -99,10 +112,10 @@ def test_distance_from_a_wanted_point() -> None:
         {"near": list(austin), "radius_km": 10, "postal_codes": ["78704"]}
     )
     got = {m.listing.listing_key: m.reasons["location"] for m in index.top(crit, 10)}
-    assert got["here"] == 20
-    assert got["25km"] == pytest.approx(20 * (1 - 15 / 20), abs=0.5)
+    assert got["here"] == 100  # location is the only criterion stated
+    assert got["25km"] == pytest.approx(100 * (1 - 15 / 20), abs=2.5)
     assert got["far"] == 0
-    assert got["unknown-pos"] == 20  # no position: its postal code decides
+    assert got["unknown-pos"] == 100  # no position: its postal code decides
 
 
 def test_top_k_excludes_keys_respects_min_score_and_breaks_ties_by_key() -> None:

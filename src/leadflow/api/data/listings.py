@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from leadflow.errors import Forbidden, InvalidInput, NotFound
+from leadflow.listings.events import record_listing_events
 from leadflow.listings.model import RESO_NAMES, ListingFields, ListingRow, to_listing, to_reso, utc
 from leadflow.store.contract import Store
 from leadflow.store.listings_records import ListingFilter
@@ -133,11 +134,13 @@ def put_one(
     if given != listing_key:
         raise InvalidInput(f"ListingKey: {given!r} in the body is not {listing_key!r} of the path")
     changes = store.upsert_listings([to_listing(body, tenant_id, listing_key)], now)
+    record_listing_events(store, changes, now)
     return get_one(store, tenant_id, listing_key), changes.inserted == 1
 
 
 def import_many(store: Store, tenant_id: str, body: ListingImport, now: float) -> ImportSummary:
     changes = store.upsert_listings([to_listing(x, tenant_id) for x in body.items], now)
+    record_listing_events(store, changes, now)
     return ImportSummary(
         inserted=changes.inserted,
         updated=changes.updated,

@@ -4,11 +4,13 @@ a listing is never sent to the same lead twice, and a listing without IDX displa
 
 from __future__ import annotations
 
+import random
 from typing import Any
 
 import pytest
 from engine_kit import DAY, Kit
 
+from leadflow.engine.context import StepContext
 from leadflow.listings.events import record_listing_events
 from leadflow.store.listings_records import Listing
 from leadflow.store.tenancy_records import Tenant
@@ -203,3 +205,36 @@ def test_listing_events_and_a_workflow_triggered_by_a_new_fitting_listing(
     assert mail.subject == "2 new homes"
     assert mail.body == "A1 100.0 (price_dropped);N1 100.0 (created);"
     assert kit.messages(contact_id="fay") == []
+
+
+def test_the_same_step_executed_again_finds_the_same_picks(listings: Kit) -> None:
+    """A step re-executed after a crash (same run, node and step number) must not pick other
+    listings: the first picks are already recorded as sent."""
+    kit = listings
+    kit.add_contact("gus", fields={"criteria": {"max_price": 450_000, "cities": ["Austin"]}})
+    kit.publish(DIGEST)
+    [run_id] = kit.enroll("digest", "gus")
+    catalog = kit.runtime.engine.catalog
+    handler = kit.runtime.engine.registry.get("match_properties")
+    workflow = catalog.latest("digest")
+    node = workflow.nodes["match"]
+
+    def execute(step_seq: int) -> list[str]:
+        ctx = StepContext(
+            run=kit.run(run_id),
+            contact=kit.contact("gus"),
+            workflow=workflow,
+            catalog=catalog,
+            now=kit.now,
+            step_seq=step_seq,
+            context={},
+            rng=random.Random(1),
+        )
+        handler.enter(ctx, node)
+        return [m["listing_key"] for m in ctx.context["vars"]["matches"]]
+
+    assert execute(7) == ["A1", "A2"]
+    assert execute(7) == ["A1", "A2"]  # the same step again: the same picks
+    assert execute(8) == ["A3", "A4"]  # a later step: the next ones
+    assert execute(9) == ["DENVER"]  # 60 of 100: within budget, not in Austin
+    assert execute(10) == []  # nothing sendable left that scores 50 or more

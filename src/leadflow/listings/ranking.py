@@ -229,6 +229,7 @@ class ListingIndex:
         # An unknown price is +inf (past any maximum), unknown counts -9 and areas -1 (below
         # any minimum), unknown positions NaN (location falls back to city / postal code).
         self.price = _floats((x.list_price for x in chosen), np.inf)
+        self.price_known = np.isfinite(self.price).astype(np.float32)
         self.beds = _floats((x.bedrooms_total for x in chosen), -9.0)
         self.baths = _floats((x.bathrooms_total_integer for x in chosen), -9.0)
         self.area = _floats((x.living_area for x in chosen), -1.0)
@@ -257,10 +258,11 @@ class ListingIndex:
         w = weights(c)
         out: dict[str, Floats] = {}
         if c.max_price or c.min_price:
-            fit = _ramp(self.price, 1.2 * c.max_price, c.max_price) if c.max_price else None
+            fit = self.price_known.copy()  # an unknown price scores 0
+            if c.max_price:
+                np.minimum(fit, _ramp(self.price, 1.2 * c.max_price, c.max_price), out=fit)
             if c.min_price:
-                rise = _ramp(self.price, 0.7 * c.min_price, c.min_price)
-                fit = rise if fit is None else np.minimum(fit, rise, out=fit)
+                np.minimum(fit, _ramp(self.price, 0.7 * c.min_price, c.min_price), out=fit)
             out["price"] = _scaled(fit, w["price"])
         if c.min_beds is not None:
             out["beds"] = _scaled(_ramp(self.beds, c.min_beds - 2, c.min_beds), w["beds"])
@@ -357,8 +359,7 @@ def _ramp(values: Floats, zero_at: float, full_at: float) -> Floats:
     return out
 
 
-def _scaled(fit: Floats | None, weight: float) -> Floats:
-    assert fit is not None
+def _scaled(fit: Floats, weight: float) -> Floats:
     fit *= np.float32(weight)
     return fit
 

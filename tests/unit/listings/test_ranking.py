@@ -91,6 +91,9 @@ def test_each_criterion_explains_its_points() -> None:
     house = found["house"].reasons
     assert (house["type"], house["location"]) == (0.0, 0.0)
     assert found["unpriced"].reasons["price"] == 0.0
+    floor = MatchCriteria(min_price=300_000.0)
+    scores = {m.listing.listing_key: m.score for m in ListingIndex(rows).top(floor, 10)}
+    assert scores["unpriced"] == 0 and scores["fit"] == 100
     ranked = ListingIndex(rows).top(crit, 10)
     assert ranked[0].listing.listing_key == "fit"
     assert [m.score for m in ranked] == sorted((m.score for m in ranked), reverse=True)

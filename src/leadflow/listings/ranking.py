@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from leadflow.listings.match_criteria import FEATURES, MatchCriteria
 from leadflow.store.listings_records import Listing, normalize_status
 
 WEIGHTS: dict[str, float] = {
@@ -44,8 +45,6 @@ WEIGHTS: dict[str, float] = {
     "features": 10.0,
     "area": 5.0,
 }
-# feature name -> bit in ListingIndex.features
-FEATURES: dict[str, int] = {"pool": 1, "waterfront": 2, "garage": 4, "new_construction": 8}
 _POPCOUNT = np.array([bin(i).count("1") for i in range(256)], dtype=np.float32)
 _EARTH_KM = 6371.0088
 
@@ -54,106 +53,6 @@ Floats = npt.NDArray[np.float32]
 
 def _fold(text: str) -> str:
     return " ".join(text.split()).casefold()
-
-
-def _texts(data: Mapping[str, Any], name: str) -> tuple[str, ...]:
-    value = data.get(name)
-    if value is None:
-        return ()
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
-        raise ValueError(f"criteria.{name}: expected a list of strings")
-    return tuple(v.strip() for v in value if v.strip())
-
-
-def _number(data: Mapping[str, Any], name: str, *, whole: bool = False) -> float | None:
-    value = data.get(name)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError(f"criteria.{name}: expected a number, got {type(value).__name__}")
-    if value < 0 or value != value:
-        raise ValueError(f"criteria.{name}: must be a number >= 0")
-    if whole and int(value) != value:
-        raise ValueError(f"criteria.{name}: must be a whole number")
-    return float(value)
-
-
-@dataclass(frozen=True, slots=True)
-class MatchCriteria:
-    """What a lead wants, with the field names of the free-text criteria (``min_beds``...)
-    plus ``near`` (latitude, longitude), ``radius_km`` and ``min_area`` (square feet)."""
-
-    min_beds: int | None = None
-    min_baths: int | None = None
-    min_price: float | None = None
-    max_price: float | None = None
-    cities: tuple[str, ...] = ()
-    postal_codes: tuple[str, ...] = ()
-    property_sub_types: tuple[str, ...] = ()
-    features: tuple[str, ...] = ()
-    near: tuple[float, float] | None = None
-    radius_km: float = 10.0
-    min_area: float | None = None
-
-    @classmethod
-    def from_mapping(cls, data: Mapping[str, Any]) -> MatchCriteria:
-        """Criteria from a dict (a contact's ``fields.criteria``, a parsed phrase). Unknown keys
-        are ignored; a bad value raises ValueError naming the field and the problem."""
-        if not isinstance(data, Mapping):
-            raise ValueError("criteria: expected an object")
-        beds = _number(data, "min_beds", whole=True)
-        baths = _number(data, "min_baths", whole=True)
-        features = tuple(f.lower() for f in _texts(data, "features"))
-        unknown = [f for f in features if f not in FEATURES]
-        if unknown:
-            raise ValueError(
-                f"criteria.features: unknown {', '.join(unknown)} (known: {', '.join(FEATURES)})"
-            )
-        near = data.get("near")
-        point: tuple[float, float] | None = None
-        if near is not None:
-            if (
-                not isinstance(near, list | tuple)
-                or len(near) != 2
-                or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in near)
-                or not (-90 <= near[0] <= 90 and -180 <= near[1] <= 180)
-            ):
-                raise ValueError("criteria.near: expected [latitude, longitude]")
-            point = (float(near[0]), float(near[1]))
-        radius = _number(data, "radius_km")
-        made = cls(
-            min_beds=None if beds is None else int(beds),
-            min_baths=None if baths is None else int(baths),
-            min_price=_number(data, "min_price"),
-            max_price=_number(data, "max_price"),
-            cities=_texts(data, "cities"),
-            postal_codes=_texts(data, "postal_codes"),
-            property_sub_types=_texts(data, "property_sub_types"),
-            features=features,
-            near=point,
-            radius_km=radius or 10.0,
-            min_area=_number(data, "min_area"),
-        )
-        if made.min_price and made.max_price and made.min_price > made.max_price:
-            raise ValueError("criteria.min_price: is above max_price")
-        return made
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "min_beds": self.min_beds,
-            "min_baths": self.min_baths,
-            "min_price": self.min_price,
-            "max_price": self.max_price,
-            "cities": list(self.cities),
-            "postal_codes": list(self.postal_codes),
-            "property_sub_types": list(self.property_sub_types),
-            "features": list(self.features),
-            "near": list(self.near) if self.near else None,
-            "radius_km": self.radius_km,
-            "min_area": self.min_area,
-        }
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,8 +23,8 @@ from leadflow.listings.vocabulary import (
 )
 
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z'’.-]*|\d[\d,.]*[A-Za-z]*|\$|[^\sA-Za-z\d]")
-_PHRASE_AT = re.compile(
-    r"(?:" + "|".join(f"(?:{p})" for p in (*SUB_TYPE_PHRASES, *FEATURE_PHRASES)) + r")\b"
+_PHRASE_ANY = re.compile(
+    r"\b(?:" + "|".join(f"(?:{p})" for p in (*SUB_TYPE_PHRASES, *FEATURE_PHRASES)) + r")\b"
 )
 _SUB_TYPE_AT = re.compile(r"(?:" + "|".join(f"(?:{p})" for p in SUB_TYPE_PHRASES) + r")\b")
 _SEPARATORS = frozenset({",", "or", "and", "/", "&", ";"})
@@ -72,6 +72,10 @@ class _Scanner:
         self.lower = text.lower()
         self.toks = [_Tok(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(text)]
         self.caseless = _caseless(self.toks)
+        # Where sub type and feature phrases lie ("gated community", "newly built").
+        self.phrase_at = [False] * (len(text) + 1)
+        for m in _PHRASE_ANY.finditer(self.lower):
+            self.phrase_at[m.start() : m.end()] = [True] * (m.end() - m.start())
 
     def is_city_word(self, i: int) -> bool:
         if i >= len(self.toks):
@@ -81,7 +85,7 @@ class _Scanner:
         if not tok.text[0].isalpha() or word in CITY_STOP_WORDS or word in NUMBER_WORDS:
             return False
         if self.caseless:
-            return word not in _LOWER_STOP and not _PHRASE_AT.match(self.lower, tok.start)
+            return not self.phrase_at[tok.start]
         if tok.text[0].isupper():
             return True
         return word in CITY_CONNECTORS and self._upper_at(i + 1)
@@ -130,7 +134,9 @@ class _Scanner:
         group: list[int] = []
         i = end - 1
         while i >= 0 and self.is_city_word(i) and len(group) < 3:
-            if not self.caseless and not self.toks[i].text[0].isupper():
+            if self.toks[i].word in _LOWER_STOP or not (
+                self.caseless or self.toks[i].text[0].isupper()
+            ):
                 break
             group.insert(0, i)
             i -= 1

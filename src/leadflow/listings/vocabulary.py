@@ -88,9 +88,8 @@ PLACE_CUES = frozenset({"in", "near", "around", "nearby", "outside", "close to",
 PLACE_OF_AFTER = frozenset({"miles", "mile", "minutes", "north", "south", "east", "west"})
 # Skipped between a cue and the city: "in the Austin area", "in or near Austin".
 PLACE_FILLER = frozenset({"the", "downtown", "greater", "or", "and", "near", "around", "metro"})
-# Lower-case words inside a city name ("Coeur d'Alene" aside): "Truth or Consequences" is not
-# supported, "de"/"la"/"del" are.
-CITY_CONNECTORS = frozenset({"de", "del", "la", "los", "las", "du", "on"})
+# Lower-case words allowed inside a capitalised city name ("Lake de la Vista").
+CITY_CONNECTORS = frozenset({"de", "del", "la", "los", "las", "du"})
 CITY_ABBREVIATIONS = frozenset({"st.", "ft.", "mt."})
 
 # Never part of a city name, whatever the case.
@@ -104,7 +103,8 @@ CITY_STOP_WORDS = words(
     quiet beautiful family good great starter something place property properties listing listings
     listed sale rent buy buying if possible ideally must should school schools district mile miles
     minutes walking distance downtown neighborhood neighbourhood town country suburbs also
-    but some like it its this there"""
+    but some like it its this there on mountains woods countryside br brs bd bds bdrm bdrms ba
+    bth bths"""
 )
 
 STATE_CODES = words(

@@ -120,7 +120,8 @@ def parse_criteria_(
     text: Annotated[
         str,
         typer.Argument(
-            help='What the lead asked for, e.g. "3 bed condo in Austin under 450k with a pool".'
+            metavar="TEXT",
+            help='What the lead asked for, e.g. "3 bed condo in Austin under 450k with a pool".',
         ),
     ],
     json_out: JsonOption = False,

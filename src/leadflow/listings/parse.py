@@ -29,6 +29,9 @@ from leadflow.listings.vocabulary import (
 )
 
 MAX_TEXT = 2000
+# Counts and prices beyond these are not read as criteria (a typo, or something else).
+_MAX_COUNT = 100
+_MAX_PRICE = 10_000_000_000
 
 _NUM = re.compile(
     r"(?<![\w.,])(?P<dollar>\$\s?)?(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
@@ -198,9 +201,9 @@ def parse_criteria(text: str) -> Criteria:
         num.bound = _bound(t, num, prev_end)
         prev_end = num.end
     _ranges(t, nums)
-    beds = [n for n in nums if n.unit == "bed" and n.bound != "max"]
-    baths = [n for n in nums if n.unit == "bath" and n.bound != "max"]
-    money = [n for n in nums if _is_money(n)]
+    beds = [n for n in nums if n.unit == "bed" and n.bound != "max" and n.value <= _MAX_COUNT]
+    baths = [n for n in nums if n.unit == "bath" and n.bound != "max" and n.value <= _MAX_COUNT]
+    money = [n for n in nums if _is_money(n) and n.value <= _MAX_PRICE]
     zips = [n.digits for n in nums if n.unit is None and not _is_money(n) and len(n.digits) == 5]
     lows = [n.value for n in money if n.bound == "min"]
     highs = [n.value for n in money if n.bound in ("max", None)]

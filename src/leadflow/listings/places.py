@@ -27,6 +27,7 @@ _PHRASE_ANY = re.compile(
     r"\b(?:" + "|".join(f"(?:{p})" for p in (*SUB_TYPE_PHRASES, *FEATURE_PHRASES)) + r")\b"
 )
 _SUB_TYPE_AT = re.compile(r"(?:" + "|".join(f"(?:{p})" for p in SUB_TYPE_PHRASES) + r")\b")
+_ELIDED = re.compile(r"[a-z]['’][A-Z]")  # "d'Alene"
 _SEPARATORS = frozenset({",", "or", "and", "/", "&", ";"})
 # Common words that are never a city in text without capitals ("lake house", "dream home").
 _LOWER_STOP = words(
@@ -34,6 +35,8 @@ _LOWER_STOP = words(
     historic victorian colonial craftsman contemporary traditional excellent ready move-in
     condition shape walkable safe"""
 )
+# Words with these endings before a property word describe it: "Stunning condo".
+_ADJECTIVE_ENDINGS = ("ing", "ful", "ous", "ive", "ed", "ly", "est")
 _MAX_WORDS = 4
 
 
@@ -86,7 +89,7 @@ class _Scanner:
             return False
         if self.caseless:
             return not self.phrase_at[tok.start]
-        if tok.text[0].isupper():
+        if tok.text[0].isupper() or _ELIDED.match(tok.text):
             return True
         return word in CITY_CONNECTORS and self._upper_at(i + 1)
 
@@ -134,8 +137,11 @@ class _Scanner:
         group: list[int] = []
         i = end - 1
         while i >= 0 and self.is_city_word(i) and len(group) < 3:
-            if self.toks[i].word in _LOWER_STOP or not (
-                self.caseless or self.toks[i].text[0].isupper()
+            word = self.toks[i].word
+            if (
+                word in _LOWER_STOP
+                or word.endswith(_ADJECTIVE_ENDINGS)
+                or not (self.caseless or self.toks[i].text[0].isupper())
             ):
                 break
             group.insert(0, i)

@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from leadflow.errors import InvalidInput
@@ -155,6 +157,7 @@ def test_a_five_digit_price_after_a_price_word_is_not_a_zip() -> None:
         ("Round Rock townhomes", ["Round Rock"]),
         ("in St. Petersburg", ["St. Petersburg"]),
         ("in McKinney", ["McKinney"]),
+        ("in Coeur d'Alene", ["Coeur d'Alene"]),
         ("house in a quiet neighborhood", []),
         ("in good condition", []),
         ("in the mountains", []),
@@ -266,6 +269,29 @@ def test_criteria_refuse_bad_values_naming_the_field() -> None:
         Criteria(property_sub_types=["Castle"])
     with pytest.raises(ValidationError, match="unknown feature 'moat'"):
         Criteria(features=["moat"])
+
+
+@pytest.mark.parametrize("text", ["150 beds", "400 baths", "99999999999 dollars max", "$999,999m"])
+def test_implausible_counts_and_prices_are_ignored(text: str) -> None:
+    assert parse_criteria(text).is_empty()
+
+
+_WORDS = st.sampled_from(
+    ["3", "bed", "baths", "in", "Austin", "or", "near", "78704", "$", "450k", "-", "1.2m", "to",
+     "under", "over", "between", "and", "condo", "pool", ",", "+", "1/2", "three", "max", "St."]
+)  # fmt: skip
+
+
+@given(st.lists(_WORDS, min_size=1, max_size=14).map(" ".join) | st.text(min_size=1))
+def test_any_text_gives_valid_criteria_or_a_clear_refusal(text: str) -> None:
+    try:
+        criteria = parse_criteria(text)
+    except InvalidInput as exc:
+        assert not text.strip() and str(exc).startswith("text: is empty")
+        return
+    out = criteria.to_json()
+    assert list(out) == list(CRITERIA_KEYS)
+    assert Criteria.model_validate(criteria.model_dump()) == criteria
 
 
 def test_labelled_set_accuracy(record_property: pytest.RecordProperty) -> None:

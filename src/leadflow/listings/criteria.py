@@ -1,7 +1,8 @@
 """What a lead is looking for, as structured search criteria over RESO listings.
 
 Prices are whole US dollars, sub types are RESO ``PropertySubType`` values as the listings carry
-them (``SingleFamilyResidence``, ``Condominium``...), features are the tags of
+them (``SingleFamilyResidence``, ``Condominium``...; the displayed form "Single Family Residence"
+is accepted and stored without spaces), features are the tags of
 :data:`FEATURES`. An absent criterion is ``None`` (numbers) or an empty list.
 """
 
@@ -29,6 +30,7 @@ PROPERTY_SUB_TYPES = (
     "Farm",
     "UnimprovedLand",
 )
+_SUB_TYPE_KEYS = {v.lower(): v for v in PROPERTY_SUB_TYPES}
 
 # Feature tags a criterion may name.
 FEATURES = (
@@ -88,10 +90,14 @@ class Criteria(BaseModel):
     @field_validator("property_sub_types")
     @classmethod
     def _known_sub_types(cls, value: list[str]) -> list[str]:
-        unknown = [v for v in value if v not in PROPERTY_SUB_TYPES]
-        if unknown:
-            raise ValueError(f"unknown RESO PropertySubType {unknown[0]!r}")
-        return value
+        """RESO values, also accepted as displayed ("Single Family Residence")."""
+        out = []
+        for given in value:
+            found = _SUB_TYPE_KEYS.get(given.replace(" ", "").lower())
+            if found is None:
+                raise ValueError(f"unknown RESO PropertySubType {given!r}")
+            out.append(found)
+        return list(dict.fromkeys(out))
 
     @field_validator("features")
     @classmethod

@@ -136,10 +136,13 @@ def _numbers(t: str) -> list[_Number]:
 
 def _bound(t: str, num: _Number, prev_end: int) -> str | None:
     prefix = t[max(prev_end, num.start - 40) : num.start]
-    hits = [(m.start(), b) for rx, b in ((_MAX_BEFORE, "max"), (_MIN_BEFORE, "min")) for m in
-            [rx.search(prefix)] if m]  # fmt: skip
-    if hits:
-        return min(hits)[1]  # the longer cue: "not less than" over "less than"
+    cues = []
+    for rx, bound in ((_MAX_BEFORE, "max"), (_MIN_BEFORE, "min")):
+        found = rx.search(prefix)
+        if found:
+            cues.append((found.start(), bound))
+    if cues:
+        return min(cues)[1]  # the longer cue: "not less than" over "less than"
     if _MAX_NEXT.match(t, num.end):
         return "max"
     if _MIN_NEXT.match(t, num.end):

@@ -309,3 +309,8 @@ def test_labelled_set_accuracy(record_property: pytest.RecordProperty) -> None:
     print(f"criteria parser: {len(cases) - len(wrong)}/{len(cases)} fully correct ({share:.1%})")
     assert share >= 0.9, wrong
     assert wrong == [c["text"] for c in cases if c.get("known_miss")]
+
+
+def test_sub_types_are_also_accepted_as_displayed() -> None:
+    criteria = Criteria(property_sub_types=["Single Family Residence", "condominium"])
+    assert criteria.property_sub_types == ["SingleFamilyResidence", "Condominium"]

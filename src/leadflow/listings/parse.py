@@ -207,6 +207,9 @@ def parse_criteria(text: str) -> Criteria:
     beds = [n for n in nums if n.unit == "bed" and n.bound != "max" and n.value <= _MAX_COUNT]
     baths = [n for n in nums if n.unit == "bath" and n.bound != "max" and n.value <= _MAX_COUNT]
     money = [n for n in nums if _is_money(n) and n.value <= _MAX_PRICE]
+    for num in money:
+        if num.value < 1000 and not num.dollar and num.mult is None:
+            num.value *= 1000  # "condo under 400": thousands
     zips = [n.digits for n in nums if n.unit is None and not _is_money(n) and len(n.digits) == 5]
     lows = [n.value for n in money if n.bound == "min"]
     highs = [n.value for n in money if n.bound in ("max", None)]

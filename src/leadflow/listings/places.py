@@ -11,6 +11,7 @@ from leadflow.listings.vocabulary import (
     CITY_ABBREVIATIONS,
     CITY_CONNECTORS,
     CITY_STOP_WORDS,
+    DESCRIPTIVE_WORDS,
     FEATURE_PHRASES,
     NUMBER_WORDS,
     PLACE_CUES,
@@ -19,7 +20,6 @@ from leadflow.listings.vocabulary import (
     STATE_CODES,
     STATE_NAMES,
     SUB_TYPE_PHRASES,
-    words,
 )
 
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z'’.-]*|\d[\d,.]*[A-Za-z]*|\$|[^\sA-Za-z\d]")
@@ -29,12 +29,8 @@ _PHRASE_ANY = re.compile(
 _SUB_TYPE_AT = re.compile(r"(?:" + "|".join(f"(?:{p})" for p in SUB_TYPE_PHRASES) + r")\b")
 _ELIDED = re.compile(r"[a-z]['’][A-Z]")  # "d'Alene"
 _SEPARATORS = frozenset({",", "or", "and", "/", "&", ";"})
-# Common words that are never a city in text without capitals ("lake house", "dream home").
-_LOWER_STOP = words(
-    """lake beach mountain vacation dream forever retirement investment rental tiny brick stone
-    historic victorian colonial craftsman contemporary traditional excellent ready move-in
-    condition shape walkable safe"""
-)
+# Part of a city after a cue ("in salt lake city"), a kind of house before a property word.
+_SCENERY = frozenset({"lake", "beach", "mountain", "river", "country", "city"})
 # Words with these endings before a property word describe it: "Stunning condo".
 _ADJECTIVE_ENDINGS = ("ing", "ful", "ous", "ive", "ed", "ly", "est")
 _MAX_WORDS = 4
@@ -88,7 +84,7 @@ class _Scanner:
         if not tok.text[0].isalpha() or word in CITY_STOP_WORDS or word in NUMBER_WORDS:
             return False
         if self.caseless:
-            return not self.phrase_at[tok.start]
+            return word not in DESCRIPTIVE_WORDS and not self.phrase_at[tok.start]
         if tok.text[0].isupper() or _ELIDED.match(tok.text):
             return True
         return word in CITY_CONNECTORS and self._upper_at(i + 1)
@@ -101,9 +97,7 @@ class _Scanner:
         word = self.toks[i].word
         nxt = self.toks[i + 1].word if i + 1 < len(self.toks) else ""
         prev = self.toks[i - 1].word if i > 0 else ""
-        if word == "close" and nxt == "to":
-            return 2
-        if word in {"of", "by"}:
+        if word in {"of", "by", "to"}:
             return 1 if prev in PLACE_OF_AFTER else 0
         if word == "outside" and nxt == "of":
             return 2
@@ -139,7 +133,8 @@ class _Scanner:
         while i >= 0 and self.is_city_word(i) and len(group) < 3:
             word = self.toks[i].word
             if (
-                word in _LOWER_STOP
+                word in DESCRIPTIVE_WORDS
+                or word in _SCENERY
                 or word.endswith(_ADJECTIVE_ENDINGS)
                 or not (self.caseless or self.toks[i].text[0].isupper())
             ):
@@ -189,7 +184,11 @@ def find_places(text: str) -> list[Place]:
         i += 1
     taken = {i for g in found for i in g}
     for idx, tok in enumerate(scan.toks):
-        if tok.text[0].isalpha() and _SUB_TYPE_AT.match(scan.lower, tok.start):
+        if tok.word == "area" or (
+            tok.text[0].isalpha()
+            and _SUB_TYPE_AT.match(scan.lower, tok.start)
+            and (scan.caseless or not tok.text[0].isupper())  # "Sugar Land" is a name
+        ):
             group = scan.group_before(idx)
             if group and not taken.intersection(group):
                 found.append(group)

@@ -83,9 +83,12 @@ MAX_AFTER = r"max(?:imum)?|tops|or (?:less|under|below|lower)|and (?:under|below
 MIN_AFTER = r"\+|plus|min(?:imum)?|or (?:more|above|higher)|and (?:up|above|over)"
 
 # Words that introduce a place: "in Austin", "near Round Rock", "close to San Antonio".
-PLACE_CUES = frozenset({"in", "near", "around", "nearby", "outside", "close to", "of", "by"})
-# "of" and "by" only introduce a place after these words ("within 5 miles of", "close by").
-PLACE_OF_AFTER = frozenset({"miles", "mile", "minutes", "north", "south", "east", "west"})
+PLACE_CUES = frozenset({"in", "near", "around", "nearby", "outside", "downtown", "of", "by", "to"})
+# "of", "by" and "to" only introduce a place after these words ("within 5 miles of", "moving to").
+PLACE_OF_AFTER = frozenset(
+    {"miles", "mile", "minutes", "north", "south", "east", "west", "close", "closer", "moving"}
+    | {"relocating", "relocate", "move", "transferring"}
+)
 # Skipped between a cue and the city: "in the Austin area", "in or near Austin".
 PLACE_FILLER = frozenset({"the", "downtown", "greater", "or", "and", "near", "around", "metro"})
 # Lower-case words allowed inside a capitalised city name ("Lake de la Vista").
@@ -99,12 +102,20 @@ CITY_STOP_WORDS = words(
     around about near in by of close area please thanks thank looking look want wants need needs
     find show me my our we i us is are be bed beds bedroom bedrooms bath baths bathroom bathrooms
     sq ft sqft square feet acre acres zip zips zipcode code codes postal under budget k m million
-    cheap nice big small large new modern cute cozy spacious affordable luxury updated renovated
-    quiet beautiful family good great starter something place property properties listing listings
+    something place property properties listing listings
     listed sale rent buy buying if possible ideally must should school schools district mile miles
     minutes walking distance downtown neighborhood neighbourhood town country suburbs also
     but some like it its this there on mountains woods countryside br brs bd bds bdrm bdrms ba
     bth bths"""
+)
+
+# Describing words: never a city in text without capitals, nor just before a property word
+# ("cozy condo"), but part of a capitalised name after a cue ("in Big Bear", "in New Braunfels").
+DESCRIPTIVE_WORDS = words(
+    """cheap nice big small large new modern cute cozy spacious affordable luxury updated renovated
+    quiet beautiful family good great starter first vacation dream forever
+    retirement investment rental tiny brick stone historic victorian colonial craftsman
+    contemporary traditional excellent ready move-in condition shape walkable safe"""
 )
 
 STATE_CODES = words(

@@ -26,6 +26,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
 from leadflow.errors import InvalidInput
 from leadflow.scoring.evaluate import Metrics, auc, measure
@@ -51,16 +52,21 @@ def make_model(algorithm: str) -> Any:
     raise InvalidInput(f"algorithm: unknown {algorithm!r}; expected one of {list(ALGORITHMS)}")
 
 
+# Lead histories are small: one OpenMP thread per fit is as fast on an idle machine and keeps a
+# busy one (a worker, an API server) from stalling on spinning threads (20x slower when the
+# cores are already taken). threadpoolctl comes with scikit-learn.
 def fit(algorithm: str, x: FloatArray, y: FloatArray) -> Any:
     """``algorithm`` fitted on the rows."""
     model = make_model(algorithm)
-    model.fit(x, y.astype(np.int64))
+    with threadpool_limits(limits=1, user_api="openmp"):
+        model.fit(x, y.astype(np.int64))
     return model
 
 
 def probabilities(model: Any, x: FloatArray) -> FloatArray:
     """The fitted model's probability of the positive class for each row."""
-    out: FloatArray = np.asarray(model.predict_proba(x)[:, 1], dtype=np.float64)
+    with threadpool_limits(limits=1, user_api="openmp"):
+        out: FloatArray = np.asarray(model.predict_proba(x)[:, 1], dtype=np.float64)
     return out
 
 
@@ -90,6 +96,7 @@ class Choice:
     validation_auc: dict[str, float]
     fit_rows: int
     validation_rows: int
+    validation_probabilities: dict[str, FloatArray] = field(default_factory=dict, repr=False)
 
 
 def choose_between(
@@ -99,11 +106,10 @@ def choose_between(
     best (logistic regression on a tie: the simpler model)."""
     check_positives(y_fit, "training rows before the validation cut")
     check_positives(y_val, "validation rows", minimum=1)
-    scores = {
-        name: auc(y_val, probabilities(fit(name, x_fit, y_fit), x_val)) for name in ALGORITHMS
-    }
+    predicted = {name: probabilities(fit(name, x_fit, y_fit), x_val) for name in ALGORITHMS}
+    scores = {name: auc(y_val, p) for name, p in predicted.items()}
     best = max(ALGORITHMS, key=lambda name: (scores[name], -ALGORITHMS.index(name)))
-    return Choice(best, scores, len(y_fit), len(y_val))
+    return Choice(best, scores, len(y_fit), len(y_val), predicted)
 
 
 def choose(x: FloatArray, y: FloatArray, validation_share: float = 0.2) -> Choice:

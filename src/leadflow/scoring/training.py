@@ -105,9 +105,7 @@ def retrain_tenant(
         )
     choice = choose_between(train.x, train.y, val.x, val.y)
     base_rate = float(train.y.mean())
-    validation = measure(
-        val.y, probabilities(fit(choice.algorithm, train.x, train.y), val.x), base_rate
-    )
+    validation = measure(val.y, choice.validation_probabilities[choice.algorithm], base_rate)
     x_all = np.vstack([train.x, val.x])
     y_all = np.concatenate([train.y, val.y])
     trained = models_store.TrainedModel(

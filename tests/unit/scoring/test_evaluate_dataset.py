@@ -45,7 +45,7 @@ def test_identifier_like_text_columns_are_refused(tmp_path: Path) -> None:
 
 
 def test_a_missing_file_is_named(tmp_path: Path) -> None:
-    with pytest.raises(InvalidInput, match="--csv: file .*nope.csv does not exist"):
+    with pytest.raises(InvalidInput, match=r"--csv: file .*nope\.csv does not exist"):
         load_csv(tmp_path / "nope.csv", "y")
 
 

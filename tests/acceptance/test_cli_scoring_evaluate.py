@@ -146,3 +146,16 @@ def test_retrain_stores_versions_and_refuses_without_positives(lf: Leadflow) -> 
         "'closing.recorded'",
     )
     assert_fails(lf("scoring", "retrain", "--tenant", "nobody"), "--tenant: no tenant 'nobody'")
+
+    scored = lf.json("scoring", "predict", "--tenant", "acme", "--contact", "acme-lead-00001")
+    assert scored["version"] == 2 and scored["horizon_days"] == 60
+    assert 0.0 <= scored["probability"] <= 1.0
+    assert len(scored["factors"]) <= 5
+    assert {"feature", "value", "contribution"} <= set(scored["factors"][0])
+    shown = lf.ok("scoring", "predict", "--tenant", "acme", "--contact", "acme-lead-00001").stdout
+    assert "chance of appointment.booked within 60 days (model version 2" in shown
+    assert "Top factors" in shown
+    assert_fails(
+        lf("scoring", "predict", "--tenant", "acme", "--contact", "ghost"),
+        "contact 'ghost' not found in tenant 'acme'",
+    )

@@ -1,5 +1,6 @@
-"""``leadflow scoring evaluate`` (a labelled CSV) and ``leadflow scoring retrain`` (a tenant's
-own history): the predictive score measured honestly and kept up to date."""
+"""``leadflow scoring evaluate`` (a labelled CSV), ``leadflow scoring retrain`` (a tenant's own
+history) and ``leadflow scoring predict`` (one contact, explained): the predictive score
+measured honestly, kept up to date and shown."""
 
 from __future__ import annotations
 
@@ -13,10 +14,15 @@ from leadflow.cli.common import DEFAULT, DbOption, JsonOption, console, print_js
 from leadflow.scoring.dataset import holdout_rows, load_csv
 from leadflow.scoring.evaluate import Metrics
 from leadflow.scoring.predictive import ALGORITHMS, compare
-from leadflow.scoring.training import DEFAULT_GOAL, DEFAULT_HORIZON_DAYS, retrain_tenant
+from leadflow.scoring.training import (
+    DEFAULT_GOAL,
+    DEFAULT_HORIZON_DAYS,
+    retrain_tenant,
+    score_contact,
+)
 
 scoring_eval_app = typer.Typer(
-    help="Predictive lead scores: evaluate on a CSV, retrain on a tenant's history.",
+    help="Predictive lead scores: evaluate on a CSV, retrain on a tenant's history, predict.",
     no_args_is_help=True,
 )
 
@@ -118,7 +124,34 @@ def retrain(
     )
 
 
+def predict(
+    tenant: Annotated[str, typer.Option("--tenant", help="The tenant whose model scores.")],
+    contact: Annotated[str, typer.Option("--contact", help="The contact id to score.")],
+    top: Annotated[int, typer.Option("--top", help="How many factors to show.", min=1)] = 5,
+    db: DbOption = DEFAULT,
+    json_out: JsonOption = False,
+) -> None:
+    """The contact's probability of the goal within the horizon, by the tenant's latest model,
+    with the factors that moved it most."""
+    with runtime(db) as rt:
+        scored = score_contact(rt.store, tenant, contact, rt.clock.now(), top=top)
+    if json_out:
+        print_json(scored.as_dict())
+        return
+    console.print(
+        f"{contact}: {scored.probability:.1%} chance of {scored.goal} within "
+        f"{scored.horizon_days} days (model version {scored.version}, {scored.algorithm})"
+    )
+    unit = "log-odds" if scored.algorithm == "logistic" else "probability"
+    table(
+        f"Top factors ({unit})",
+        ["feature", "value", "contribution"],
+        [(f.feature, _fmt(f.value), f"{f.contribution:+.4f}") for f in scored.factors],
+    )
+
+
 scoring_eval_app.command("evaluate")(evaluate)
 scoring_eval_app.command("retrain")(retrain)
+scoring_eval_app.command("predict")(predict)
 
-__all__ = ["evaluate", "retrain", "scoring_eval_app"]
+__all__ = ["evaluate", "predict", "retrain", "scoring_eval_app"]

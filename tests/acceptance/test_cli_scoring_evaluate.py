@@ -116,7 +116,7 @@ def test_evaluate_refuses_bad_input_naming_the_option(lf: Leadflow, tmp_path: Pa
     rare.write_text("x,y\n" + "".join(f"{i},{int(i == 7)}\n" for i in range(100)))
     assert_fails(
         lf("scoring", "evaluate", "--csv", rare, "--target", "y", db=False),
-        "training rows: 1 positive",
+        "--target: column 'y' has 1 positive and 79 negative values among the 80 training rows",
     )
 
 

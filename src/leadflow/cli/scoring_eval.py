@@ -11,9 +11,10 @@ from typing import Annotated, Any
 import typer
 
 from leadflow.cli.common import DEFAULT, DbOption, JsonOption, console, print_json, runtime, table
+from leadflow.errors import InvalidInput
 from leadflow.scoring.dataset import holdout_rows, load_csv
 from leadflow.scoring.evaluate import Metrics
-from leadflow.scoring.predictive import ALGORITHMS, compare
+from leadflow.scoring.predictive import ALGORITHMS, MIN_POSITIVES, compare
 from leadflow.scoring.training import (
     DEFAULT_GOAL,
     DEFAULT_HORIZON_DAYS,
@@ -63,6 +64,14 @@ def evaluate(
     the later 20% of them, and measure on the hold-out rows."""
     data = load_csv(csv_path, target)
     held = holdout_rows(len(data.y), holdout_first, holdout_frac)
+    train_y = data.y[~held]
+    positives = int(train_y.sum())
+    if min(positives, train_y.size - positives) < MIN_POSITIVES * 2:
+        raise InvalidInput(
+            f"--target: column {target!r} has {positives} positive and "
+            f"{train_y.size - positives} negative values among the {train_y.size} training rows; "
+            f"at least {MIN_POSITIVES * 2} of each are needed to train and validate"
+        )
     comparison = compare(data.x[~held], data.y[~held], data.x[held], data.y[held])
     choice = comparison.choice
     if json_out:
@@ -94,6 +103,10 @@ def evaluate(
     )
 
 
+def _nan(value: float | None) -> float:
+    return math.nan if value is None else value
+
+
 def _json_float(value: float) -> float | None:
     return None if math.isnan(value) else value
 
@@ -120,7 +133,7 @@ def retrain(
         return
     console.print(
         f"tenant {tenant}: model version {stored.version} ({stored.algorithm}) stored; "
-        f"validation AUC {_fmt(stored.metrics['validation']['auc'] or math.nan)}"
+        f"validation AUC {_fmt(_nan(stored.metrics['validation']['auc']))}"
     )
 
 

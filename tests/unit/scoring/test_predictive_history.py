@@ -87,6 +87,9 @@ def test_retrain_stores_version_1_then_2_and_scores_a_contact(store: Store) -> N
     assert validation["auc"] > 0.7  # the active spell is learnable
     assert validation["brier"] < validation["base_rate_brier"]
     assert set(first.metrics["validation_auc"]) == {"logistic", "boosting"}
+    cut = first.metrics["validation_cutoff"]
+    assert cut == END - 90 * DAY
+    assert all(t + 90 * DAY <= cut for t in first.metrics["training_cutoffs"])
     second = retrain_tenant(store, "acme", END, horizon_days=60)
     assert second.version == 2
 

@@ -88,6 +88,7 @@ from leadflow.store.rules import (
     publishable,
     summarize_leases,
 )
+from leadflow.store.score_models_memory import MemoryScoreModels
 from leadflow.store.tenancy_memory import MemoryTenancy
 from leadflow.store.webhooks_memory import MemoryWebhooks
 
@@ -139,7 +140,15 @@ class _Id:
             obj.id = new_id
 
 
-class MemoryStore(MemoryPrune, MemoryTenancy, MemoryDrafts, MemoryWebhooks, MemoryListings, Store):
+class MemoryStore(
+    MemoryPrune,
+    MemoryTenancy,
+    MemoryDrafts,
+    MemoryWebhooks,
+    MemoryListings,
+    MemoryScoreModels,
+    Store,
+):
     def __init__(self, url: str = "memory://") -> None:
         self.url = url
         self._lock = threading.Lock()

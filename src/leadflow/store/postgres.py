@@ -44,6 +44,7 @@ from leadflow.store.records import (
     WorkflowVersion,
 )
 from leadflow.store.rules import check_message_status, check_runless
+from leadflow.store.score_models_sql import SqlScoreModels
 from leadflow.store.sql_common import (
     HOLDS,
     POSTGRES,
@@ -67,7 +68,16 @@ _MIGRATION_LOCK = "leadflow.migrations"
 
 
 class PostgresStore(
-    PgRuns, PgLeases, PgPrune, SqlReads, SqlTenancy, SqlDrafts, SqlWebhooks, SqlListings, Store
+    PgRuns,
+    PgLeases,
+    PgPrune,
+    SqlReads,
+    SqlTenancy,
+    SqlDrafts,
+    SqlWebhooks,
+    SqlListings,
+    SqlScoreModels,
+    Store,
 ):
     """:class:`Store` on PostgreSQL (``postgresql://`` / ``postgres://`` URLs)."""
 

@@ -78,6 +78,7 @@ from leadflow.store.rules import (
     plan_event_advances,
     reentry_window_start,
 )
+from leadflow.store.score_models_sql import SqlScoreModels
 from leadflow.store.sql_common import (
     HOLDS,
     INSERT_EVENT,
@@ -146,7 +147,15 @@ def path_from_url(url: str) -> str:
 
 
 class SQLiteStore(
-    WritesProducts, SqlReads, SqlPrune, SqlTenancy, SqlDrafts, SqlWebhooks, SqlListings, Store
+    WritesProducts,
+    SqlReads,
+    SqlPrune,
+    SqlTenancy,
+    SqlDrafts,
+    SqlWebhooks,
+    SqlListings,
+    SqlScoreModels,
+    Store,
 ):
     _dialect = SQLITE
 

@@ -91,6 +91,8 @@ class Contact:
             "stage": self.stage,
             "tags": list(self.tags),
             "fields": dict(self.fields),
+            "score": self.fields.get("score"),  # lead score, kept in fields by leadflow.scoring
+            "score_band": self.fields.get("score_band"),
             "consent": dict(self.consent),
             "created_at": self.created_at,
             "updated_at": self.updated_at,

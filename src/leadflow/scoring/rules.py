@@ -9,7 +9,8 @@ The score is ``sum(weight[component] * component points)``; each factor's contri
 points is ``weight * its component points``, so the contributions sum to the score exactly.
 
 Replies count once, in engagement (``responses``): a reply is the lead answering outreach.
-Machine opens (``email.machine_opened``: Apple Mail Privacy Protection, scanners) never count.
+Machine opens (``email.machine_opened``, or an open flagged ``sg_machine_open``: Apple Mail
+Privacy Protection, link scanners) never count.
 """
 
 from __future__ import annotations
@@ -126,11 +127,14 @@ class Score:
 
 
 def decayed_counts(events: Iterable[Event], now: float, half_life_days: float) -> dict[str, float]:
-    """Per event type, the sum of ``0.5 ** (age / half-life)`` over events not in the future."""
+    """Per event type, the sum of ``0.5 ** (age / half-life)`` over the scored events that are
+    not in the future and not machine opens."""
     half_life = half_life_days * DAY
     out: dict[str, float] = {}
     for event in events:
         if event.type not in SCORED_EVENTS or event.occurred_at > now:
+            continue
+        if event.data.get("sg_machine_open") is True:  # a machine open sent as a plain open
             continue
         weight = math.pow(0.5, (now - event.occurred_at) / half_life)
         out[event.type] = out.get(event.type, 0.0) + weight

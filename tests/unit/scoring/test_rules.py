@@ -52,6 +52,9 @@ def test_machine_opens_never_move_the_score() -> None:
         NOW,
     )
     assert more.score == base.score
+    flagged = _events(("email.opened", 0), ("email.opened", 0))
+    flagged[1].data["sg_machine_open"] = True
+    assert compute_score(contact, flagged, config, NOW).score == base.score
     assert _factor(more, "email_opens")["value"] == 1.0
 
 

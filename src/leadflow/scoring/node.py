@@ -25,7 +25,7 @@ class ScoreHandler:
             raise PermanentStepError("score: the run's contact no longer exists")
         config = load_config(self.store, contact.tenant_id)
         score = score_contact(self.store, contact, ctx.now, config)
-        result = rescore(score, contact, config, f"run{ctx.run.id}.{ctx.step_seq}")
+        result = rescore(score, contact, config)
         if result.patch is not None:
             ctx.patches.append(result.patch)
             contact.fields.update(result.patch.set)  # the nodes after this one see it

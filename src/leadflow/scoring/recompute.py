@@ -55,9 +55,13 @@ def score_contact(
     return compute_score(contact, contact_events(store, contact.id), config, now)
 
 
-def rescore(score: Score, contact: Contact, config: ScoringConfig, cause: str) -> Rescore:
-    """What storing ``score`` on ``contact`` takes. ``cause`` makes the event's dedupe key
-    (a recomputation repeated for the same cause records the crossing once)."""
+def rescore(score: Score, contact: Contact, config: ScoringConfig) -> Rescore:
+    """What storing ``score`` on ``contact`` takes.
+
+    The crossing's dedupe key names the stored state it starts from (band and ``score_at``) and
+    the new band: a recomputation repeated from the same stored state -- a retry after the
+    crossing was recorded but the score not written, or two workers scoring the contact at
+    once -- records the crossing once."""
     new = round(score.score, 2)
     old = contact.fields.get("score")
     old_band = contact.fields.get("score_band")
@@ -80,7 +84,8 @@ def rescore(score: Score, contact: Contact, config: ScoringConfig, cause: str) -
                 "new_band": score.band,
                 "factors": [f.as_dict() for f in score.factors],
             },
-            f"{SCORE_CHANGED}:{contact.id}:{cause}:{score.band}",
+            f"{SCORE_CHANGED}:{contact.id}:{old_band}@{contact.fields.get('score_at')}"
+            f":{score.band}",
             score.computed_at,
         )
     return Rescore(score, patch, event)
@@ -89,13 +94,10 @@ def rescore(score: Score, contact: Contact, config: ScoringConfig, cause: str) -
 def rescore_for_events(store: Store, events: Sequence[Event], now: float) -> int:
     """Recompute the score of every contact with a scored event among ``events``; store the new
     scores and record band crossings. Returns how many crossings were recorded."""
-    last: dict[str, int] = {}
-    for event in events:
-        if event.contact_id and event.type in SCORED_EVENTS:
-            last[event.contact_id] = max(last.get(event.contact_id, 0), event.id)
-    if not last:
+    ids = {e.contact_id for e in events if e.contact_id and e.type in SCORED_EVENTS}
+    if not ids:
         return 0
-    contacts = store.get_contacts(last)
+    contacts = store.get_contacts(ids)
     configs: dict[str, ScoringConfig] = {}
     patches: list[ContactPatch] = []
     crossings: list[NewEvent] = []
@@ -103,9 +105,7 @@ def rescore_for_events(store: Store, events: Sequence[Event], now: float) -> int
         config = configs.get(contact.tenant_id)
         if config is None:
             config = configs[contact.tenant_id] = load_config(store, contact.tenant_id)
-        result = rescore(
-            score_contact(store, contact, now, config), contact, config, f"e{last[contact.id]}"
-        )
+        result = rescore(score_contact(store, contact, now, config), contact, config)
         if result.patch is not None:
             patches.append(result.patch)
         if result.event is not None:

@@ -61,6 +61,7 @@ NODE_KINDS = {
     "exit",
     "goal",
     "action",
+    "score",
 }
 
 

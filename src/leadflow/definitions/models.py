@@ -137,6 +137,13 @@ class Action(_Node):
     params: dict[str, Any] = Field(default_factory=dict, description="Passed to the action.")
 
 
+class Score(_Node):
+    """Recomputes the contact's lead score; later nodes read ``contact.score`` and
+    ``contact.score_band`` (a band crossing records a ``lead.score_changed`` event)."""
+
+    kind: Literal["score"]
+
+
 class Exit(_Node):
     kind: Literal["exit"]
     reason: str = "exit"
@@ -160,6 +167,7 @@ Node = Annotated[
     | StartWorkflow
     | Webhook
     | Action
+    | Score
     | Exit
     | Goal,
     Field(discriminator="kind"),
@@ -178,6 +186,7 @@ NODE_KINDS: tuple[str, ...] = (
     "start_workflow",
     "webhook",
     "action",
+    "score",
     "exit",
     "goal",
 )

@@ -22,6 +22,7 @@ from leadflow.engine.liveness import owner_id
 from leadflow.engine.ports import DispatchPolicy, Provider
 from leadflow.engine.retry import RetryPolicy
 from leadflow.engine.worker import Worker
+from leadflow.sendtime.history import OutboxHistory
 from leadflow.settings import Settings
 from leadflow.store.contract import Store
 from leadflow.store.factory import open_store
@@ -99,7 +100,7 @@ def build_runtime(
     policy = CompliancePolicy(
         default_timezone=settings.default_timezone, budget_per_day=settings.budget_per_day
     )
-    registry = default_registry()
+    registry = default_registry(OutboxHistory(store, settings.default_timezone))
     load_actions(registry)
     engine = Engine(Catalog(store), registry, retry, random.Random(seed), policy)
     sandbox = SandboxProvider(store)

@@ -33,7 +33,7 @@ def test_bucket_is_the_local_hour_of_the_week() -> None:
 
 
 def test_counts_reject_a_bucket_outside_the_week() -> None:
-    with pytest.raises(ValueError, match="bucket: must be in 0..167, got 168"):
+    with pytest.raises(ValueError, match=r"bucket: must be in 0\.\.167, got 168"):
         Counts().add(168, True)
 
 

@@ -32,27 +32,30 @@ nodes:
 """
 
 
-def _send_at(kit: Kit, moment: float) -> int:
-    """Enroll ann into ``learn`` at ``moment``; the message leaves in the same pass."""
+def _send_at(kit: Kit, moment: float, cid: str) -> int:
+    """Enroll ``cid`` into ``learn`` at ``moment``; the message leaves in the same pass."""
     kit.clock.set(moment)
-    kit.enroll("learn", "ann")
+    kit.enroll("learn", cid)
     kit.settle(moment)
-    sent = [m for m in kit.messages(contact_id="ann") if m.sent_at == moment]
+    sent = [m for m in kit.messages(contact_id=cid) if m.sent_at == moment]
     assert len(sent) == 1, "the learning message should leave at once"
     assert sent[0].id is not None
     return sent[0].id
 
 
-def _history(kit: Kit) -> None:
+def _history(kit: Kit, *cids: str) -> None:
     """Eight days: e-mails at 10:00 machine-opened only, at 14:00 ignored, at 19:00 opened."""
-    kit.add_contact("ann")
+    cids = cids or ("ann",)
+    for cid in cids:
+        kit.add_contact(cid)
     kit.publish(LEARN)
     for day in range(3, 11):  # Monday 3 June to Monday 10 June 2024, New York time
         for hour, event in ((10, "email.machine_opened"), (14, None), (19, "email.opened")):
-            message_id = _send_at(kit, at(2024, 6, day, hour))
-            if event is not None:
-                kit.emit(event, "ann", {"message_id": message_id})
-                kit.settle()
+            for cid in cids:
+                message_id = _send_at(kit, at(2024, 6, day, hour), cid)
+                if event is not None:
+                    kit.emit(event, cid, {"message_id": message_id})
+                    kit.settle()
 
 
 def _promo(kit: Kit, max_delay: str = "24h", settings: str = "") -> None:
@@ -128,3 +131,21 @@ def test_never_later_than_max_delay(make_kit: Any) -> None:
 
 def _promo_messages(kit: Kit) -> list[Any]:
     return [m for m in kit.messages(contact_id="ann") if m.node == "offer"]
+
+
+def test_a_campaign_spreads_when_an_hour_is_full(make_kit: Any) -> None:
+    leads = [f"lead{i}" for i in range(5)]
+    kit: Kit = make_kit(start=at(2024, 6, 3, 9), sendtime_max_per_hour=2)
+    _history(kit, *leads)
+    _promo(kit)
+    wednesday_0920 = at(2024, 6, 12, 9, 20)
+    kit.clock.set(wednesday_0920)
+    kit.enroll("promo", *leads)
+    kit.run_until(wednesday_0920 + 24 * HOUR)
+    sent = [m for m in kit.messages() if m.node == "offer"]
+    assert len(sent) == 5
+    hours = [local(m.sent_at or 0).hour for m in sent]
+    assert max(hours.count(h) for h in hours) <= 2  # the cap holds
+    assert hours.count(19) == 2  # the best hour is filled first
+    # The others go to the next best hours, the neighbours of 19:00 (pooled evidence).
+    assert {h for h in hours if h != 19} <= {17, 18, 20}

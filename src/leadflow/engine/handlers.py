@@ -94,7 +94,9 @@ class _Send:
         until it; None once it has come. The gate is asked again afterwards: compliance wins."""
         chosen = ctx.context.get(SEND_AT)
         if not isinstance(chosen, dict) or chosen.get("node") != node.id:
-            chosen = choose_send_time(ctx, self.channel, node.max_delay_s(), self.send_times)
+            chosen = choose_send_time(
+                ctx, node.id, self.channel, node.max_delay_s(), self.send_times
+            )
             chosen["node"] = node.id
             ctx.context[SEND_AT] = chosen
             ctx.remember(node.id, send_time=public_choice(chosen))

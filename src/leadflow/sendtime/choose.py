@@ -66,8 +66,11 @@ def choose_moment(
     max_delay: float,
     rng: random.Random,
     explore: float = EXPLORE,
+    room: Callable[[float], bool] | None = None,
 ) -> Choice:
-    """The moment to send (see the module docstring). ``means`` has one value per bucket."""
+    """The moment to send (see the module docstring). ``means`` has one value per bucket.
+    ``room``, when given, says whether a moment's hour can take one more send of this campaign:
+    full hours are skipped unless every allowed hour is full."""
     if len(means) != BUCKETS:
         raise ValueError(f"means: expected {BUCKETS} values, got {len(means)}")
     if not 0 <= max_delay <= MAX_DELAY_S:
@@ -79,6 +82,8 @@ def choose_moment(
         at = earliest(now)
         bucket = bucket_of(at, tz)
         return Choice(at, bucket, float(means[bucket]), False, "no_allowed_hour")
+    if room is not None:
+        allowed = [t for t in allowed if room(t)] or allowed
     if rng.random() < explore:
         at = rng.choice(allowed)
         bucket = bucket_of(at, tz)

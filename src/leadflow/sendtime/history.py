@@ -17,6 +17,7 @@ from datetime import tzinfo
 
 from leadflow.engine.localtime import zone
 from leadflow.sendtime.model import Counts, Prior, Vector, bucket_of, fit_prior, posterior_mean
+from leadflow.sendtime.spread import HourlyCap
 from leadflow.store.contract import Store
 from leadflow.store.records import Contact, Message, MessageFilter
 
@@ -51,6 +52,7 @@ class OutboxHistory:
     default_timezone: str = "America/New_York"
     refresh_s: float = 6 * 3600.0
     population_limit: int = 50_000
+    cap: HourlyCap | None = None  # at most this many sends per campaign and hour
     _priors: dict[str, _Fitted] = field(default_factory=dict)
 
     def prior(self, channel: str, now: float) -> Prior:

@@ -30,3 +30,34 @@ def spread(rankings: Sequence[Sequence[int]], cap: int) -> list[int | None]:
             load[slot] = load.get(slot, 0) + 1
         placed.append(slot)
     return placed
+
+
+class HourlyCap:
+    """Sends already placed per campaign (a workflow's send node) and hour, so a send node with
+    ``timing: optimal`` moves the overflow of a full hour to the lead's next best hour.
+
+    Kept in the worker's memory: several workers each keep their own tally, so the cap holds per
+    worker (a soft cap), and the tally starts empty after a restart."""
+
+    def __init__(self, per_hour: int) -> None:
+        if per_hour < 1:
+            raise ValueError(f"per_hour: must be at least 1 send per hour, got {per_hour}")
+        self.per_hour = per_hour
+        self._placed: dict[tuple[str, int], int] = {}
+
+    @staticmethod
+    def _hour(at: float) -> int:
+        return int(at // 3600)
+
+    def has_room(self, campaign: str, at: float) -> bool:
+        return self._placed.get((campaign, self._hour(at)), 0) < self.per_hour
+
+    def take(self, campaign: str, at: float) -> None:
+        key = (campaign, self._hour(at))
+        self._placed[key] = self._placed.get(key, 0) + 1
+
+    def forget_before(self, now: float) -> None:
+        """Drop the tallies of hours that have passed."""
+        current = self._hour(now)
+        for key in [k for k in self._placed if k[1] < current]:
+            del self._placed[key]

@@ -9,17 +9,21 @@ windows always win over the model, and it is kept in the run context while the r
 from __future__ import annotations
 
 from datetime import tzinfo
+from functools import partial
 from typing import Any, Protocol
 
 from leadflow.engine.context import StepContext
 from leadflow.sendtime.choose import EXPLORE, choose_moment
 from leadflow.sendtime.model import Prior, Vector
+from leadflow.sendtime.spread import HourlyCap
 from leadflow.store.records import Contact
 
 SEND_AT = "_send_at"  # run context: the moment chosen for the send node the run waits at
 
 
 class SendTimes(Protocol):
+    cap: HourlyCap | None  # sends per campaign and hour, when capped
+
     def means(
         self, contact: Contact | None, channel: str, tz: tzinfo, now: float
     ) -> tuple[Vector, int]:
@@ -29,17 +33,25 @@ class SendTimes(Protocol):
 
 def choose_send_time(
     ctx: StepContext,
+    node_id: str,
     channel: str,
     max_delay: float,
     send_times: SendTimes | None,
     explore: float = EXPLORE,
 ) -> dict[str, Any]:
-    """The chosen moment and its explanation (JSON-ready) for the step's contact."""
+    """The chosen moment and its explanation (JSON-ready) for the step's contact. With a cap,
+    the moment's hour is counted against the campaign (workflow and node)."""
     tz = ctx.local_zone()
+    cap = send_times.cap if send_times is not None else None
+    campaign = f"{ctx.workflow.key}:{node_id}"
     if send_times is None:
         means, events = Prior.flat().mean, 0
     else:
         means, events = send_times.means(ctx.contact, channel, tz, ctx.now)
+    room = None
+    if cap is not None:
+        cap.forget_before(ctx.now)
+        room = partial(cap.has_room, campaign)
     choice = choose_moment(
         ctx.now,
         tz,
@@ -48,7 +60,10 @@ def choose_send_time(
         max_delay,
         ctx.rng,
         explore,
+        room,
     )
+    if cap is not None:
+        cap.take(campaign, choice.at)
     return {**choice.explain(), "evidence": events, "zone": ctx.local_zone_name()}
 
 

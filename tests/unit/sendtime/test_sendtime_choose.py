@@ -130,3 +130,17 @@ def test_bad_arguments_name_the_field(kwargs: dict[str, float], message: str) ->
 def test_means_must_cover_the_week() -> None:
     with pytest.raises(ValueError, match="means: expected 168 values, got 24"):
         choose_moment(NOW, NY, np.zeros(24), window(8, 21), 3600, random.Random())
+
+
+def test_a_full_hour_is_skipped_for_the_next_best() -> None:
+    means = peaked(WEDNESDAY + 19)
+    means[WEDNESDAY + 18] = 0.3
+    full = datetime(2024, 6, 12, 19, 0, tzinfo=NY).timestamp()
+    choice = choose_moment(
+        NOW, NY, means, window(8, 21), 86400, random.Random(1), 0, room=lambda t: t != full
+    )
+    assert datetime.fromtimestamp(choice.at, NY).hour == 18
+    everything_full = choose_moment(
+        NOW, NY, means, window(8, 21), 86400, random.Random(1), 0, room=lambda t: False
+    )
+    assert datetime.fromtimestamp(everything_full.at, NY).hour == 19

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from leadflow.sendtime.spread import spread
+from leadflow.sendtime.spread import HourlyCap, spread
 
 
 def test_overflow_moves_to_each_sends_next_best_hour() -> None:
@@ -27,3 +27,17 @@ def test_a_send_with_every_hour_full_gets_none() -> None:
 def test_cap_must_be_positive() -> None:
     with pytest.raises(ValueError, match="cap: must be at least 1 send per hour, got 0"):
         spread([[1]], cap=0)
+
+
+def test_hourly_cap_counts_per_campaign_and_hour_and_forgets_past_hours() -> None:
+    cap = HourlyCap(2)
+    nine = 9 * 3600.0
+    cap.take("promo:offer", nine + 60)
+    cap.take("promo:offer", nine + 3000)
+    assert not cap.has_room("promo:offer", nine + 10)
+    assert cap.has_room("promo:offer", nine + 3600)  # the next hour
+    assert cap.has_room("other:offer", nine)  # another campaign
+    cap.forget_before(nine + 3600)
+    assert cap.has_room("promo:offer", nine)
+    with pytest.raises(ValueError, match="per_hour: must be at least 1"):
+        HourlyCap(0)

@@ -13,6 +13,7 @@ from functools import partial
 from typing import Any, Protocol
 
 from leadflow.engine.context import StepContext
+from leadflow.errors import NoSendWindow
 from leadflow.sendtime.choose import EXPLORE, choose_moment
 from leadflow.sendtime.model import Prior, Vector
 from leadflow.sendtime.spread import HourlyCap
@@ -68,14 +69,13 @@ def choose_send_time(
 
 
 def _earliest(ctx: StepContext, channel: str, moment: float) -> float:
+    """When a message on ``channel`` queued at ``moment`` could leave, by the step's gate."""
     if ctx.gate is None:
         return moment
-    saved = ctx.now
     try:
-        ctx.now = moment
-        return ctx.allowed_at(channel)
-    finally:
-        ctx.now = saved
+        return ctx.gate.earliest(channel, ctx.contact, ctx.workflow.definition.settings, moment)
+    except NoSendWindow:  # never allowed: queued at once, the dispatcher suppresses it
+        return moment
 
 
 def public_choice(chosen: dict[str, Any]) -> dict[str, Any]:

@@ -22,6 +22,9 @@ from leadflow.engine.liveness import owner_id
 from leadflow.engine.ports import DispatchPolicy, Provider
 from leadflow.engine.retry import RetryPolicy
 from leadflow.engine.worker import Worker
+from leadflow.scoring.node import ScoreHandler
+from leadflow.sendtime.history import OutboxHistory
+from leadflow.sendtime.spread import HourlyCap
 from leadflow.settings import Settings
 from leadflow.store.contract import Store
 from leadflow.store.factory import open_store
@@ -99,7 +102,12 @@ def build_runtime(
     policy = CompliancePolicy(
         default_timezone=settings.default_timezone, budget_per_day=settings.budget_per_day
     )
-    registry = default_registry(store)
+    per_hour = settings.sendtime_max_per_hour
+    cap = HourlyCap(per_hour) if per_hour else None
+    registry = default_registry(
+        OutboxHistory(store, settings.default_timezone, cap=cap), store=store
+    )
+    registry.register("score", ScoreHandler(store))
     load_actions(registry)
     engine = Engine(Catalog(store), registry, retry, random.Random(seed), policy)
     sandbox = SandboxProvider(store)

@@ -33,6 +33,12 @@ class Settings(BaseSettings):
         default=False, description="Let webhook nodes call private / loopback addresses."
     )
     default_timezone: str = "America/New_York"
+    sendtime_max_per_hour: int | None = Field(
+        default=None,
+        ge=1,
+        description="timing: optimal sends of one send node per hour; the overflow of a full "
+        "hour goes to each lead's next best hour (kept per worker). Unset: no cap.",
+    )
     budget_per_day: int = Field(
         default=10,
         ge=0,

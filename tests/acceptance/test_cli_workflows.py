@@ -62,6 +62,7 @@ NODE_KINDS = {
     "goal",
     "action",
     "match_properties",
+    "score",
 }
 
 

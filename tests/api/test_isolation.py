@@ -191,6 +191,8 @@ def test_another_tenants_key_never_reaches_acmes_data(
         else:  # a list, or a write into the caller's own tenant
             assert response.status_code < 300, (method, path, response.text)
     assert len(answers) >= 12, answers  # every operation was walked
+    # A lead's score and its factors are acme's data too.
+    assert answers[("GET", "/api/v1/contacts/{contact_id}/score")] == 404
     # and nothing of acme's changed
     after = client.get(f"/api/v1/contacts/{ids['contact_id']}").json()
     assert after == before

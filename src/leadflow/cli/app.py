@@ -11,6 +11,7 @@ from leadflow.cli import contacts, db, listings, runs, simulate, tenancy, workfl
 from leadflow.cli import serve as serve_cmd
 from leadflow.cli import worker as worker_cmd
 from leadflow.cli.common import err_console
+from leadflow.cli.scoring import scoring_app
 from leadflow.errors import LeadflowError
 
 app = typer.Typer(
@@ -35,6 +36,7 @@ app.add_typer(tenancy.teams_app, name="teams")
 app.add_typer(tenancy.agents_app, name="agents")
 app.add_typer(tenancy.keys_app, name="keys")
 app.add_typer(listings.app, name="listings")
+app.add_typer(scoring_app, name="scoring")
 app.command("demo")(simulate.demo)
 app.command("simulate")(simulate.simulate)
 

@@ -1,4 +1,5 @@
-"""``leadflow listings import|list``: a tenant's listings (RESO Property)."""
+"""``leadflow listings import|list|parse-criteria``: a tenant's listings (RESO Property) and
+the search criteria in a lead's own words."""
 
 from __future__ import annotations
 
@@ -18,11 +19,15 @@ from leadflow.cli.common import (
     runtime,
     table,
 )
+from leadflow.listings.criteria import CRITERIA_KEYS
 from leadflow.listings.importer import import_listings, parse_file
 from leadflow.listings.model import to_reso
+from leadflow.listings.parse import parse_criteria
 from leadflow.store.listings_records import ListingFilter
 
-app = typer.Typer(help="Listings (RESO Property): import and list.", no_args_is_help=True)
+app = typer.Typer(
+    help="Listings (RESO Property): import, list, parse search criteria.", no_args_is_help=True
+)
 
 TenantOption = Annotated[str, typer.Option("--tenant", help="The tenant's id (slug).")]
 
@@ -108,3 +113,33 @@ def list_(
             for x in found
         ],
     )
+
+
+@app.command("parse-criteria")
+def parse_criteria_(
+    text: Annotated[
+        str,
+        typer.Argument(
+            metavar="TEXT",
+            help='What the lead asked for, e.g. "3 bed condo in Austin under 450k with a pool".',
+        ),
+    ],
+    json_out: JsonOption = False,
+) -> None:
+    """Search criteria from free text: beds, baths, price range, cities, zip codes, RESO
+    property sub types and features. Negations ("no pool") are not understood."""
+    if not text.strip():
+        raise fail('TEXT: is empty; give the lead\'s words, e.g. "3 bed condo in Austin"')
+    criteria = parse_criteria(text).to_json()
+    if json_out:
+        print_json(criteria)
+        return
+
+    def shown(value: object) -> str | None:
+        if isinstance(value, list):
+            return ", ".join(str(v) for v in value) or None
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return f"{value:,}" if isinstance(value, int) else f"{value:g}"
+        return None if value is None else str(value)
+
+    table("criteria", ["criterion", "value"], [[k, shown(criteria[k])] for k in CRITERIA_KEYS])

@@ -30,12 +30,12 @@ from typing import Any
 from pydantic import TypeAdapter
 
 from leadflow.definitions.conditions_model import FIELD_ROOTS, All, AnyOf, Compare, Condition, Not
-from leadflow.store.records import Contact
+from leadflow.store.records import CONTACT_DERIVED, Contact
 
 Predicate = Callable[[Mapping[str, Any]], bool]
 Getter = Callable[[Mapping[str, Any]], Any]
 
-CONTACT_FIELDS = frozenset(f.name for f in dataclasses.fields(Contact))
+CONTACT_FIELDS = frozenset(f.name for f in dataclasses.fields(Contact)) | set(CONTACT_DERIVED)
 _ADAPTER: TypeAdapter[Condition] = TypeAdapter(Condition)
 _MISSING: Any = object()
 

@@ -13,12 +13,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from leadflow.definitions.conditions_model import Condition
+from leadflow.definitions.durations import DAY, HOUR, parse_duration
 
 NodeId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z_][A-Za-z0-9_-]*$")]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+MAX_SEND_DELAY_S = 7 * DAY  # timing optimal: the best hour is looked for at most a week ahead
+DEFAULT_SEND_DELAY_S = 24 * HOUR
 
 
 class _Model(BaseModel):
@@ -38,13 +41,40 @@ class _Node(_Model):
     )
 
 
-class SendSms(_Node):
+class _Send(_Node):
+    """A message node; ``timing: optimal`` sends at the hour the lead most likely engages."""
+
+    timing: Literal["now", "optimal"] = Field(
+        default="now", description="now: as soon as allowed; optimal: at the lead's best hour."
+    )
+    max_delay: str | None = Field(
+        default=None,
+        description="With timing optimal: how far ahead the hour may be (default 24h, at most 7d).",
+    )
+
+    @field_validator("max_delay")
+    @classmethod
+    def _max_delay(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            return value
+        if info.data.get("timing") != "optimal":
+            raise ValueError("max_delay needs timing: optimal")
+        seconds = parse_duration(value)  # says what is wrong (negative, malformed...)
+        if seconds > MAX_SEND_DELAY_S:
+            raise ValueError(f"max_delay {value!r} is more than 7 days")
+        return value
+
+    def max_delay_s(self) -> float:
+        return parse_duration(self.max_delay) if self.max_delay else DEFAULT_SEND_DELAY_S
+
+
+class SendSms(_Send):
     kind: Literal["send_sms"]
     body: str = Field(min_length=1, description="Jinja2 template of the text.")
     media_urls: list[str] = Field(default_factory=list)
 
 
-class SendEmail(_Node):
+class SendEmail(_Send):
     kind: Literal["send_email"]
     subject: str = Field(min_length=1, description="Jinja2 template of the subject line.")
     body: str = Field(min_length=1, description="Jinja2 template of the text body.")
@@ -52,7 +82,7 @@ class SendEmail(_Node):
     marketing: bool = True
 
 
-class VoiceCall(_Node):
+class VoiceCall(_Send):
     kind: Literal["voice_call"]
     mode: Literal["voicemail_drop", "live"] = "voicemail_drop"
     audio_url: str | None = Field(default=None, description="Recording played on voicemail.")
@@ -149,6 +179,13 @@ class MatchProperties(_Node):
     )
 
 
+class Score(_Node):
+    """Recomputes the contact's lead score; later nodes read ``contact.score`` and
+    ``contact.score_band`` (a band crossing records a ``lead.score_changed`` event)."""
+
+    kind: Literal["score"]
+
+
 class Exit(_Node):
     kind: Literal["exit"]
     reason: str = "exit"
@@ -173,6 +210,7 @@ Node = Annotated[
     | Webhook
     | Action
     | MatchProperties
+    | Score
     | Exit
     | Goal,
     Field(discriminator="kind"),
@@ -192,6 +230,7 @@ NODE_KINDS: tuple[str, ...] = (
     "webhook",
     "action",
     "match_properties",
+    "score",
     "exit",
     "goal",
 )

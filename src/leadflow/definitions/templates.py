@@ -24,10 +24,10 @@ from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from leadflow.errors import PermanentStepError
-from leadflow.store.records import Contact
+from leadflow.store.records import CONTACT_DERIVED, Contact
 
 ROOTS = frozenset({"contact", "event", "context", "steps", "workflow", "run", "now", "agent"})
-CONTACT_FIELDS = frozenset(f.name for f in dataclasses.fields(Contact))
+CONTACT_FIELDS = frozenset(f.name for f in dataclasses.fields(Contact)) | set(CONTACT_DERIVED)
 MAX_SEQUENCE = 100_000  # longest string / list a template may build with ``*``
 MAX_EXPONENT = 1_000
 CACHE_SIZE = 2048

@@ -17,6 +17,8 @@ write, then the compliance answers the inbound texts are owed (opt-out confirmat
 opt-in confirmation: :mod:`leadflow.channels.replies`) are queued, idempotent by a key naming
 the event, before the events are completed. While the events are unprocessed the store holds
 the contact's outbox back, so the answers and every other message meet the new consent.
+Lead scores of the contacts with scored events (visits, listings, opens, clicks, replies) are
+then recomputed and stored (:mod:`leadflow.scoring.recompute`).
 
 Everything is committed with the events marked processed in one transaction. Advances and
 enrollments carry the event id; when an advance loses a race (seq conflict) nothing of that event
@@ -38,6 +40,7 @@ from leadflow.engine.consent import CONSENT_EVENTS, consent_patches
 from leadflow.engine.facts import message_facts
 from leadflow.engine.handlers import AWAITING, VERDICT
 from leadflow.errors import NotFound
+from leadflow.scoring.recompute import rescore_for_events
 from leadflow.store.contract import Store
 from leadflow.store.records import (
     ACTIVE,
@@ -119,6 +122,10 @@ class EventProcessor:
         answers = answers_for(events, contacts, self.replies, self._confirmed_since, now, before)
         if answers:  # before completing: a crash in between queues them again (same keys)
             self.store.queue_messages(answers, now)
+        try:  # lead scores; band crossings are recorded as lead.score_changed events
+            rescore_for_events(self.store, events, now)
+        except Exception:
+            log.exception("lead scores of %d events could not be recomputed", len(events))
         open_runs = self.store.runs_of_contacts(contact_ids, _OPEN_STATUSES) if contact_ids else {}
         batch = _Batch(self.store, open_runs)
         for event in events:

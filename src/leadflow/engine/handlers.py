@@ -15,6 +15,7 @@ from leadflow.definitions import models as m
 from leadflow.engine.context import Finish, Go, Result, Sleep, StepContext
 from leadflow.engine.localtime import hhmm, next_time_of_day
 from leadflow.errors import NotFound, PermanentStepError
+from leadflow.sendtime.step import SEND_AT, SendTimes, choose_send_time, public_choice
 from leadflow.store.contract import Store
 from leadflow.store.records import (
     COMPLETED,
@@ -56,12 +57,22 @@ class _Send:
     channel = "sms"
     gated = True
 
+    def __init__(self, send_times: SendTimes | None = None) -> None:
+        self.send_times = send_times
+
     def enter(self, ctx: StepContext, node: Any) -> Result:
+        if getattr(node, "timing", "now") == "optimal":
+            wait = self._optimal(ctx, node)
+            if wait is not None:
+                return wait
         if self.gated:
             allowed = ctx.allowed_at(self.channel)
             if allowed > ctx.now:
                 return Sleep(allowed, outcome="deferred:quiet_hours", data={"until": allowed})
         result = self.send(ctx, node)
+        chosen = ctx.context.pop(SEND_AT, None)
+        if isinstance(chosen, dict) and chosen.get("node") == node.id and ctx.messages:
+            ctx.messages[-1].payload["send_time"] = public_choice(chosen)
         if node.on_error and isinstance(result, Go) and ctx.messages:
             ctx.context[AWAITING] = ctx.messages[-1].idempotency_key
             return Sleep(None, waiting_for=VERDICT, outcome=result.outcome, data=result.data)
@@ -78,6 +89,23 @@ class _Send:
         if message is None or message.status in _UNSETTLED:
             return Sleep(None, waiting_for=VERDICT, outcome="waiting:verdict")
         return self._settle(ctx, node, message.status, message.error)
+
+    def _optimal(self, ctx: StepContext, node: Any) -> Sleep | None:
+        """``timing: optimal``: choose the moment once per visit (kept in the run context), sleep
+        until it; None once it has come. The gate is asked again afterwards: compliance wins."""
+        chosen = ctx.context.get(SEND_AT)
+        if not isinstance(chosen, dict) or chosen.get("node") != node.id:
+            chosen = choose_send_time(
+                ctx, node.id, self.channel, node.max_delay_s(), self.send_times
+            )
+            chosen["node"] = node.id
+            ctx.context[SEND_AT] = chosen
+            ctx.remember(node.id, send_time=public_choice(chosen))
+        if float(chosen["at"]) > ctx.now:
+            return Sleep(
+                float(chosen["at"]), outcome="waiting:send_time", data=public_choice(chosen)
+            )
+        return None
 
     def _settle(self, ctx: StepContext, node: Any, verdict: str, error: str | None) -> Result:
         ctx.context.pop(AWAITING, None)
@@ -320,17 +348,19 @@ class Registry:
         return sorted(self._handlers)
 
 
-def default_registry(store: Store | None = None) -> Registry:
-    """Every built-in node kind; ``match_properties`` only with a store (it reads listings)."""
+def default_registry(send_times: SendTimes | None = None, store: Store | None = None) -> Registry:
+    """The built-in handlers; ``send_times`` gives send nodes with ``timing: optimal`` the
+    lead's engagement history (without it every allowed hour looks alike); ``match_properties``
+    only with a store (it reads listings)."""
     registry = Registry()
     if store is not None:  # listing matching: imported here, it sits above the engine
         from leadflow.listings.node import MatchPropertiesHandler
 
         registry.register("match_properties", MatchPropertiesHandler(store))
     for kind, handler in (
-        ("send_sms", SendSmsHandler()),
-        ("send_email", SendEmailHandler()),
-        ("voice_call", VoiceCallHandler()),
+        ("send_sms", SendSmsHandler(send_times)),
+        ("send_email", SendEmailHandler(send_times)),
+        ("voice_call", VoiceCallHandler(send_times)),
         ("webhook", WebhookHandler()),
         ("wait", WaitHandler()),
         ("wait_until", WaitUntilHandler()),

@@ -58,6 +58,7 @@ from leadflow.store.records import (
     Step,
     WorkflowVersion,
 )
+from leadflow.store.score_models_records import NewScoreModel, ScoreModel
 from leadflow.store.tenancy_records import Agent, ApiKey, Team, Tenant
 from leadflow.store.webhooks_records import NewDelivery, WebhookDelivery, WebhookSubscription
 
@@ -242,6 +243,20 @@ class Store(abc.ABC):
     def revoke_api_key(self, key_id: str, now: float) -> bool:
         """Revoke a key (``revoked_at = now``); True when this call revoked it, False when it
         was unknown or already revoked (its first revocation time is kept)."""
+
+    # ------------------------------------------------------------------ predictive-score models
+    @abc.abstractmethod
+    def save_score_model(self, new: NewScoreModel, now: float) -> ScoreModel:
+        """Store a trained model as its tenant's next version (1, 2, ...) created at ``now``.
+        StoreError when the tenant does not exist."""
+
+    @abc.abstractmethod
+    def get_score_model(self, tenant_id: str, version: int | None = None) -> ScoreModel | None:
+        """That version of the tenant's model, or its latest when ``version`` is None."""
+
+    @abc.abstractmethod
+    def list_score_models(self, tenant_id: str) -> list[ScoreModel]:
+        """The tenant's models by version."""
 
     # ------------------------------------------------------------------ listings
     @abc.abstractmethod

@@ -89,6 +89,7 @@ from leadflow.store.rules import (
     publishable,
     summarize_leases,
 )
+from leadflow.store.score_models_memory import MemoryScoreModels
 from leadflow.store.tenancy_memory import MemoryTenancy
 from leadflow.store.webhooks_memory import MemoryWebhooks
 
@@ -147,6 +148,7 @@ class MemoryStore(
     MemoryWebhooks,
     MemoryListings,
     MemoryListingMatches,
+    MemoryScoreModels,
     Store,
 ):
     def __init__(self, url: str = "memory://") -> None:

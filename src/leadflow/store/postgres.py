@@ -45,6 +45,7 @@ from leadflow.store.records import (
     WorkflowVersion,
 )
 from leadflow.store.rules import check_message_status, check_runless
+from leadflow.store.score_models_sql import SqlScoreModels
 from leadflow.store.sql_common import (
     HOLDS,
     POSTGRES,
@@ -77,6 +78,7 @@ class PostgresStore(
     SqlWebhooks,
     SqlListings,
     SqlListingMatches,
+    SqlScoreModels,
     Store,
 ):
     """:class:`Store` on PostgreSQL (``postgresql://`` / ``postgres://`` URLs)."""

@@ -41,6 +41,9 @@ DEFAULT_TENANT = "default"
 
 
 # Contact attributes stored in their own columns; any other key of a patch goes to ``fields``.
+# Read-only views of values kept in ``fields``: the lead score and its band (leadflow.scoring)
+# read as ``contact.score`` / ``contact.score_band`` in conditions and templates.
+CONTACT_DERIVED = ("score", "score_band")
 CONTACT_SCALARS = (
     "first_name",
     "last_name",
@@ -91,6 +94,7 @@ class Contact:
             "stage": self.stage,
             "tags": list(self.tags),
             "fields": dict(self.fields),
+            **{key: self.fields.get(key) for key in CONTACT_DERIVED},
             "consent": dict(self.consent),
             "created_at": self.created_at,
             "updated_at": self.updated_at,

@@ -79,6 +79,7 @@ from leadflow.store.rules import (
     plan_event_advances,
     reentry_window_start,
 )
+from leadflow.store.score_models_sql import SqlScoreModels
 from leadflow.store.sql_common import (
     HOLDS,
     INSERT_EVENT,
@@ -155,6 +156,7 @@ class SQLiteStore(
     SqlWebhooks,
     SqlListings,
     SqlListingMatches,
+    SqlScoreModels,
     Store,
 ):
     _dialect = SQLITE

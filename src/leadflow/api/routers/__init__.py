@@ -6,12 +6,21 @@ from fastapi import Depends, FastAPI
 
 from leadflow.api.deps import get_access
 from leadflow.api.problems import problem_responses
-from leadflow.api.routers import contacts, events, keys, listings, runs, webhooks, workflows
+from leadflow.api.routers import (
+    contacts,
+    events,
+    keys,
+    listings,
+    runs,
+    scores,
+    webhooks,
+    workflows,
+)
 
 API_V1 = "/api/v1"
 
 
-RESOURCES = (contacts, events, runs, workflows, webhooks, listings, keys)
+RESOURCES = (contacts, scores, events, runs, workflows, webhooks, listings, keys)
 
 
 def include_v1(app: FastAPI) -> None:

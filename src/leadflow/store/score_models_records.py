@@ -1,0 +1,37 @@
+"""A trained predictive-score model as stored: one per (tenant, version), versions 1, 2, ..."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class NewScoreModel:
+    """What training produced; the store gives it the next version of its tenant."""
+
+    tenant_id: str
+    algorithm: str
+    goal: str
+    horizon_days: int
+    metrics: dict[str, Any]
+    feature_names: list[str]
+    model: bytes = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreModel:
+    """A stored model. ``model`` is the pickled estimator written by leadflow's own training."""
+
+    tenant_id: str
+    version: int
+    created_at: float
+    algorithm: str
+    goal: str
+    horizon_days: int
+    metrics: dict[str, Any]
+    feature_names: list[str]
+    model: bytes = field(repr=False)
+
+
+__all__ = ["NewScoreModel", "ScoreModel"]

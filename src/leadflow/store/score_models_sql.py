@@ -1,0 +1,81 @@
+"""Predictive-score models on SQLite and PostgreSQL (``?`` placeholders, adapted per dialect)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING, Any
+
+from leadflow.store.codec import dumps, loads
+from leadflow.store.score_models_records import NewScoreModel, ScoreModel
+from leadflow.store.sql_common import Dialect
+
+_COLS = (
+    "tenant_id, version, created_at, algorithm, goal, horizon_days, metrics, feature_names, model"
+)
+_INSERT = f"INSERT INTO score_models ({_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_NEXT = "SELECT coalesce(max(version), 0) + 1 FROM score_models WHERE tenant_id = ?"
+
+
+def _from_row(row: Sequence[Any]) -> ScoreModel:
+    return ScoreModel(
+        tenant_id=row[0],
+        version=int(row[1]),
+        created_at=float(row[2]),
+        algorithm=row[3],
+        goal=row[4],
+        horizon_days=int(row[5]),
+        metrics=loads(row[6]),
+        feature_names=loads(row[7]),
+        model=bytes(row[8]),
+    )
+
+
+class SqlScoreModels:
+    """The score-model methods of the Store contract for the two SQL backends."""
+
+    _dialect: Dialect
+
+    if TYPE_CHECKING:
+
+        def _read(self, snapshot: bool = False) -> AbstractContextManager[Any]: ...
+
+        def _write(self) -> AbstractContextManager[Any]: ...
+
+    def save_score_model(self, new: NewScoreModel, now: float) -> ScoreModel:
+        sql = self._dialect.sql
+        with self._write() as conn:
+            version = int(conn.execute(sql(_NEXT), (new.tenant_id,)).fetchone()[0])
+            row = (
+                new.tenant_id,
+                version,
+                now,
+                new.algorithm,
+                new.goal,
+                new.horizon_days,
+                dumps(new.metrics),
+                dumps(new.feature_names),
+                new.model,
+            )
+            conn.execute(sql(_INSERT), row)
+        return _from_row(row)
+
+    def get_score_model(self, tenant_id: str, version: int | None = None) -> ScoreModel | None:
+        text = f"SELECT {_COLS} FROM score_models WHERE tenant_id = ?"
+        params: tuple[Any, ...] = (tenant_id,)
+        if version is not None:
+            text += " AND version = ?"
+            params += (version,)
+        text += " ORDER BY version DESC LIMIT 1"
+        with self._read() as conn:
+            found = conn.execute(self._dialect.sql(text), params).fetchone()
+        return None if found is None else _from_row(found)
+
+    def list_score_models(self, tenant_id: str) -> list[ScoreModel]:
+        text = f"SELECT {_COLS} FROM score_models WHERE tenant_id = ? ORDER BY version"
+        with self._read() as conn:
+            rows = conn.execute(self._dialect.sql(text), (tenant_id,)).fetchall()
+        return [_from_row(r) for r in rows]
+
+
+__all__ = ["SqlScoreModels"]

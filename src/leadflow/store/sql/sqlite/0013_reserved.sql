@@ -1,2 +1,0 @@
--- leadflow schema, version 13: reserved for a migration of another branch of the same release;
--- this file is replaced by that migration when the branches are merged.

@@ -109,6 +109,39 @@ def test_two_visits_never_repeat_a_listing_and_never_send_one_without_idx(listin
     assert sorted(m.listing_key for m in recorded) == ["A1", "A2", "A3", "A4"]
 
 
+def test_criteria_the_lead_wrote_in_words_pick_the_listings(listings: Kit) -> None:
+    """``fields.criteria`` as the lead wrote it (a web form's free text) goes through the
+    criteria parser: a house with a pool in Austin under 450k, 2.5 baths; the feed writes the
+    sub type with spaces, as some MLS feeds do."""
+    kit = listings
+    kit.store.upsert_listings(
+        [
+            home(
+                "H1",
+                property_sub_type="Single Family Residence",
+                pool_private_yn=True,
+                bathrooms_total_integer=3,
+            ),
+            home("H2", property_sub_type="Single Family Residence", bathrooms_total_integer=3),
+            home(
+                "H3",
+                property_sub_type="Single Family Residence",
+                pool_private_yn=True,
+                bathrooms_total_integer=3,
+                list_price=700_000.0,
+            ),
+        ],
+        kit.now,
+    )
+    words = "3 bed house in Austin under 450k with a pool and a fireplace, 2.5+ baths"
+    kit.add_contact("cat", fields={"criteria": words})
+    kit.publish(DIGEST.replace("top: 2, next: mail}", "top: 1, next: mail}"))
+    kit.enroll("digest", "cat")
+    kit.settle()
+    (first,) = bodies(kit, "cat")
+    assert keys_in(first) == ["H1"]  # the house with a pool, in budget
+
+
 def test_a_visit_with_nothing_new_above_the_minimum_score_picks_nothing(listings: Kit) -> None:
     kit = listings
     kit.add_contact("bob", fields={"criteria": {"max_price": 450_000, "cities": ["Austin"]}})

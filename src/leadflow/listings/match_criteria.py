@@ -9,6 +9,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from leadflow.listings.criteria import FEATURES as TAGS
+
 # feature name -> bit in ListingIndex.features
 FEATURES: dict[str, int] = {"pool": 1, "waterfront": 2, "garage": 4, "new_construction": 8}
 
@@ -43,7 +45,7 @@ class MatchCriteria:
     plus ``near`` (latitude, longitude), ``radius_km`` and ``min_area`` (square feet)."""
 
     min_beds: int | None = None
-    min_baths: int | None = None
+    min_baths: float | None = None
     min_price: float | None = None
     max_price: float | None = None
     cities: tuple[str, ...] = ()
@@ -61,13 +63,17 @@ class MatchCriteria:
         if not isinstance(data, Mapping):
             raise ValueError("criteria: expected an object")
         beds = _number(data, "min_beds", whole=True)
-        baths = _number(data, "min_baths", whole=True)
-        features = tuple(f.lower() for f in _texts(data, "features"))
-        unknown = [f for f in features if f not in FEATURES]
+        baths = _number(data, "min_baths")  # 2.5 baths is a real wish
+        named = tuple(f.lower() for f in _texts(data, "features"))
+        unknown = [f for f in named if f not in FEATURES and f not in TAGS]
         if unknown:
             raise ValueError(
-                f"criteria.features: unknown {', '.join(unknown)} (known: {', '.join(FEATURES)})"
+                f"criteria.features: unknown {', '.join(unknown)} (known: {', '.join(TAGS)})"
             )
+        # Only the features a listing's RESO fields can show are ranked (pool, waterfront,
+        # garage, new construction); the others a lead may name (view, fireplace...) are kept
+        # in its criteria but cannot be checked against the feed.
+        features = tuple(f for f in named if f in FEATURES)
         near = data.get("near")
         point: tuple[float, float] | None = None
         if near is not None:
@@ -82,7 +88,7 @@ class MatchCriteria:
         radius = _number(data, "radius_km")
         made = cls(
             min_beds=None if beds is None else int(beds),
-            min_baths=None if baths is None else int(baths),
+            min_baths=baths,
             min_price=_number(data, "min_price"),
             max_price=_number(data, "max_price"),
             cities=_texts(data, "cities"),

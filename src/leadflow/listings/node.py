@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 from leadflow.definitions import models as m
 from leadflow.engine.context import Go, Result, StepContext
-from leadflow.errors import PermanentStepError
+from leadflow.errors import InvalidInput, PermanentStepError
 from leadflow.listings.learned import learned_from_events, merged
+from leadflow.listings.parse import parse_criteria
 from leadflow.listings.ranking import ListingIndex, MatchCriteria
 from leadflow.store.listing_matches import ListingMatch
 from leadflow.store.listings_records import Listing, ListingFilter
@@ -49,10 +50,16 @@ def stated_criteria(fields: dict[str, Any]) -> MatchCriteria | None:
     """The contact's own criteria (``fields.criteria``); a bad value stops the step for good,
     naming the field."""
     raw = fields.get("criteria")
-    if raw is None:
+    if raw is None or raw == "":
         return None
     try:
+        if isinstance(raw, str):  # what the lead said, e.g. "3 bed condo in Austin under 450k"
+            return MatchCriteria.from_mapping(parse_criteria(raw).model_dump())
         return MatchCriteria.from_mapping(raw)
+    except InvalidInput as exc:
+        raise PermanentStepError(
+            f"match_properties: contact fields.criteria: {exc.message}"
+        ) from exc
     except ValueError as exc:
         raise PermanentStepError(f"match_properties: contact fields.{exc}") from exc
 

@@ -52,7 +52,9 @@ Floats = npt.NDArray[np.float32]
 
 
 def _fold(text: str) -> str:
-    return " ".join(text.split()).casefold()
+    """Compared without case, spaces or hyphens: "Single Family Residence" (as some feeds
+    write it) is RESO's "SingleFamilyResidence", "Round Rock" is "round rock"."""
+    return "".join(text.replace("-", " ").split()).casefold()
 
 
 @dataclass(frozen=True, slots=True)

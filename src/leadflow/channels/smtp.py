@@ -16,6 +16,7 @@ message. Error texts quote the server's answer, never the password.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -89,19 +90,28 @@ class SmtpProvider:
 
     async def _deliver(self, mime: EmailMessage, sender: str, to: str) -> None:
         server = self.server
-        await aiosmtplib.send(
-            mime,
-            sender=sender,
-            recipients=[to],
+        client = aiosmtplib.SMTP(
             hostname=server.host,
             port=server.port,
-            username=server.username,
-            password=server.password,
             use_tls=server.security == "tls",
             start_tls=server.security == "starttls",
             tls_context=self._tls,
             timeout=server.timeout_s,
         )
+        await client.connect()  # and STARTTLS; a failure here closes the connection itself
+        transport = client.transport
+        try:
+            if server.username:
+                await client.login(server.username, server.password or "")
+            await client.send_message(mime, sender=sender, recipients=[to])
+            with contextlib.suppress(aiosmtplib.SMTPException):
+                await client.quit()
+        finally:
+            # A TLS close waits for the relay's close_notify, which would outlive this event
+            # loop and leave the socket to the garbage collector: drop the connection now.
+            if isinstance(transport, asyncio.Transport):
+                transport.abort()
+            client.close()
 
     def send(self, message: Message, now: float) -> SendResult:
         email = render_email(message, self.identity, now, self._tenant(message))

@@ -42,12 +42,47 @@ def call_twilio(action: str, request: Callable[[], Any]) -> Any:
         raise ProviderError(f"twilio {action} failed: {type(exc).__name__}") from None
 
 
-class TwilioSmsProvider:
+class TwilioProvider:
+    """What Twilio's texts and calls share: the REST client, one create request per send whose
+    SID is the provider id, and no lookup (Twilio cannot be asked about a send by an
+    idempotency key)."""
+
     name = "twilio"
+    what = "message"  # for errors: "text", "call"
+    action = "send"  # as named in a failed request's error
 
     def __init__(self, config: TwilioConfig, client: Any = None) -> None:
         self.config = config
         self.client = client if client is not None else make_client(config)
+
+    def request_fields(self, message: Message) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def create(self, fields: dict[str, Any]) -> Any:
+        raise NotImplementedError
+
+    def send(self, message: Message, now: float) -> SendResult:
+        fields = self.request_fields(message)
+        created = call_twilio(self.action, lambda: self.create(fields))
+        sid = str(getattr(created, "sid", "") or "")
+        if not sid:
+            raise ProviderError(
+                f"twilio accepted the {self.what} but returned no sid", retryable=False
+            )
+        return SendResult(provider_id=sid, status="sent")
+
+    def lookup(self, idempotency_key: str) -> SendResult | None:
+        """Always None: Twilio cannot be asked about a send by an idempotency key."""
+        return None
+
+    def close(self) -> None:
+        session = getattr(self.client.http_client, "session", None)
+        if session is not None:
+            session.close()
+
+
+class TwilioSmsProvider(TwilioProvider):
+    what = "text"
 
     def request_fields(self, message: Message) -> dict[str, Any]:
         """The keyword arguments of ``messages.create`` for ``message``."""
@@ -67,19 +102,5 @@ class TwilioSmsProvider:
             fields["media_url"] = media
         return fields
 
-    def send(self, message: Message, now: float) -> SendResult:
-        fields = self.request_fields(message)
-        created = call_twilio("send", lambda: self.client.messages.create(**fields))
-        sid = str(getattr(created, "sid", "") or "")
-        if not sid:
-            raise ProviderError("twilio accepted the text but returned no sid", retryable=False)
-        return SendResult(provider_id=sid, status="sent")
-
-    def lookup(self, idempotency_key: str) -> SendResult | None:
-        """Always None: Twilio cannot be asked about a text by an idempotency key."""
-        return None
-
-    def close(self) -> None:
-        session = getattr(self.client.http_client, "session", None)
-        if session is not None:
-            session.close()
+    def create(self, fields: dict[str, Any]) -> Any:
+        return self.client.messages.create(**fields)

@@ -18,9 +18,8 @@ from urllib.parse import urlencode
 
 from twilio.twiml.voice_response import VoiceResponse  # type: ignore[import-untyped]
 
-from leadflow.channels.twilio_config import TwilioConfig, make_client
-from leadflow.channels.twilio_sms import call_twilio
-from leadflow.engine.ports import SendResult
+from leadflow.channels.twilio_config import TwilioConfig
+from leadflow.channels.twilio_sms import TwilioProvider
 from leadflow.errors import ProviderError
 from leadflow.store.contract import Store
 from leadflow.store.records import Message
@@ -46,15 +45,15 @@ def agent_phone(store: Store, message: Message) -> str | None:
     return agent.mobile_phone if agent is not None and agent.mobile_phone else None
 
 
-class TwilioVoiceProvider:
-    name = "twilio"
+class TwilioVoiceProvider(TwilioProvider):
+    what = "call"
+    action = "call"
 
     def __init__(self, config: TwilioConfig, store: Store, client: Any = None) -> None:
         if not config.from_number:
             raise ProviderError("Twilio calls need LEADFLOW_TWILIO_FROM_NUMBER", retryable=False)
-        self.config = config
+        super().__init__(config, client)
         self.store = store
-        self.client = client if client is not None else make_client(config)
 
     def request_fields(self, message: Message) -> dict[str, Any]:
         """The keyword arguments of ``calls.create`` for ``message``."""
@@ -78,22 +77,8 @@ class TwilioVoiceProvider:
             fields["machine_detection"] = "DetectMessageEnd"
         return fields
 
-    def send(self, message: Message, now: float) -> SendResult:
-        fields = self.request_fields(message)
-        created = call_twilio("call", lambda: self.client.calls.create(**fields))
-        sid = str(getattr(created, "sid", "") or "")
-        if not sid:
-            raise ProviderError("twilio accepted the call but returned no sid", retryable=False)
-        return SendResult(provider_id=sid, status="sent")
-
-    def lookup(self, idempotency_key: str) -> SendResult | None:
-        """Always None: Twilio cannot be asked about a call by an idempotency key."""
-        return None
-
-    def close(self) -> None:
-        session = getattr(self.client.http_client, "session", None)
-        if session is not None:
-            session.close()
+    def create(self, fields: dict[str, Any]) -> Any:
+        return self.client.calls.create(**fields)
 
 
 def _speak(response: Any, message: Message) -> None:

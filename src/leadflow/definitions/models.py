@@ -13,10 +13,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from leadflow.definitions.conditions_model import Condition
 from leadflow.definitions.durations import DAY, HOUR, parse_duration
+from leadflow.definitions.experiment_model import ExperimentSpec
 
 NodeId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z_][A-Za-z0-9_-]*$")]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -129,12 +137,30 @@ class Branch(_Node):
 class SplitArm(_Model):
     name: Annotated[str, Field(min_length=1, max_length=64)]
     weight: float = Field(gt=0)
-    next: NodeId
+    next: NodeId | None = Field(
+        default=None, description="Where the arm goes; a holdout arm may end the run instead."
+    )
+    holdout: bool = Field(
+        default=False,
+        description="Held out of the experiment's treatment: keeps its weight, never wins.",
+    )
+
+    @model_validator(mode="after")
+    def _next_or_holdout(self) -> SplitArm:
+        if self.next is None and not self.holdout:
+            raise ValueError("next is required (only a holdout arm may end the run)")
+        return self
 
 
 class Split(_Node):
+    """An A/B/n split. With ``experiment`` it is an experiment: arms are sticky per contact and
+    judged on a metric (see :mod:`.experiment_model`); without it, a fixed random cohort."""
+
     kind: Literal["split"]
     arms: list[SplitArm] = Field(min_length=1)
+    experiment: ExperimentSpec | None = Field(
+        default=None, description="Judge the arms on a goal and decide (see experiment_model)."
+    )
 
 
 class UpdateContact(_Node):
@@ -308,5 +334,6 @@ def edges_of(node: Any) -> list[tuple[str, str]]:
     for i, case in enumerate(getattr(node, "cases", None) or []):
         out.append((f"cases[{i}].next", case.next))
     for i, arm in enumerate(getattr(node, "arms", None) or []):
-        out.append((f"arms[{i}].next", arm.next))
+        if arm.next:  # a holdout arm may end the run
+            out.append((f"arms[{i}].next", arm.next))
     return out

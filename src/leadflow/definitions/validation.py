@@ -32,6 +32,7 @@ from leadflow.channels import segments
 from leadflow.definitions import graph, shape
 from leadflow.definitions.conditions import condition_fields, condition_problems
 from leadflow.definitions.durations import parse_duration
+from leadflow.definitions.experiment_model import ExperimentSpec, experiment_problems
 from leadflow.definitions.models import (
     NODE_KINDS,
     GoalSpec,
@@ -346,6 +347,10 @@ class _Validator:
                 if arm.name in seen:
                     self.errors.append(f"{label}.arms[{i}].name: duplicate arm name {arm.name!r}")
                 seen.add(arm.name)
+            experiment = v.get("experiment")
+            if isinstance(experiment, ExperimentSpec) or experiment is None:
+                arms = [a for a in v.get("arms") or [] if hasattr(a, "holdout")]
+                self.errors.extend(experiment_problems(arms, experiment, label))
         elif kind == "voice_call" and not raw.get("audio_url") and not raw.get("say"):
             self.errors.append(f"{label}: a voice_call needs audio_url or say")
         elif (

@@ -34,6 +34,7 @@ from leadflow.store.codec import (
 )
 from leadflow.store.contract import Store, makes_work
 from leadflow.store.drafts_memory import MemoryDrafts
+from leadflow.store.experiments_memory import MemoryExperiments
 from leadflow.store.listing_matches import MemoryListingMatches
 from leadflow.store.listings_memory import MemoryListings
 from leadflow.store.prune_memory import MemoryPrune
@@ -149,6 +150,7 @@ class MemoryStore(
     MemoryListings,
     MemoryListingMatches,
     MemoryScoreModels,
+    MemoryExperiments,
     Store,
 ):
     def __init__(self, url: str = "memory://") -> None:

@@ -1,0 +1,149 @@
+"""Experiments in the memory backend (tenant foreign key enforced like SQL)."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import threading
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from leadflow.errors import StoreError
+from leadflow.store.codec import event_from_row
+from leadflow.store.experiments_records import (
+    RUNNING,
+    Assignment,
+    Experiment,
+    ExperimentDecision,
+)
+from leadflow.store.records import Event
+from leadflow.store.tenancy_records import Agent, ApiKey, Team, Tenant
+
+# Column positions of a memory event row (see memory.py).
+_E_ID, _E_TYPE, _E_CONTACT, _E_OCCURRED = 0, 1, 2, 5
+
+
+class _Data:
+    def __init__(self) -> None:
+        self.experiments: dict[tuple[str, str], Experiment] = {}
+        self.assignments: dict[tuple[str, str], dict[str, Assignment]] = {}
+        self.decisions: list[ExperimentDecision] = []
+
+
+class MemoryExperiments:
+    if TYPE_CHECKING:
+        _lock: threading.Lock
+        _events: dict[int, list[Any]]
+
+        def _tenancy(
+            self,
+        ) -> tuple[
+            dict[str, Tenant],
+            dict[tuple[str, str], Team],
+            dict[tuple[str, str], Agent],
+            dict[str, ApiKey],
+        ]: ...
+
+    def _experiments(self) -> _Data:
+        found = self.__dict__.get("_experiments_data")
+        if found is None:
+            found = self.__dict__.setdefault("_experiments_data", _Data())
+        return found  # type: ignore[no-any-return]
+
+    def _put_experiment(self, experiment: Experiment, expected_revision: int | None) -> bool:
+        if experiment.tenant_id not in self._tenancy()[0]:
+            raise StoreError("FOREIGN KEY constraint failed: experiments.tenant_id")
+        data = self._experiments()
+        ident = (experiment.tenant_id, experiment.key)
+        current = data.experiments.get(ident)
+        if expected_revision is None:
+            if current is not None:
+                return False
+            revision = 0
+        else:
+            if current is None or current.revision != expected_revision:
+                return False
+            revision = expected_revision + 1
+        data.experiments[ident] = dataclasses.replace(copy.deepcopy(experiment), revision=revision)
+        return True
+
+    def save_experiment(self, experiment: Experiment, expected_revision: int | None) -> bool:
+        with self._lock:
+            return self._put_experiment(experiment, expected_revision)
+
+    def get_experiment(self, tenant_id: str, key: str) -> Experiment | None:
+        with self._lock:
+            return copy.deepcopy(self._experiments().experiments.get((tenant_id, key)))
+
+    def list_experiments(self, tenant_id: str | None = None) -> list[Experiment]:
+        with self._lock:
+            found = self._experiments().experiments
+            return [
+                copy.deepcopy(found[ident])
+                for ident in sorted(found)
+                if tenant_id is None or ident[0] == tenant_id
+            ]
+
+    def due_experiments(self, now: float) -> list[Experiment]:
+        with self._lock:
+            due = [
+                e
+                for e in self._experiments().experiments.values()
+                if e.status == RUNNING and e.next_review_at is not None and e.next_review_at <= now
+            ]
+            due.sort(key=lambda e: (e.next_review_at or 0.0, e.tenant_id, e.key))
+            return copy.deepcopy(due)
+
+    def assign_arm(self, assignment: Assignment) -> Assignment:
+        with self._lock:
+            if assignment.tenant_id not in self._tenancy()[0]:
+                raise StoreError("FOREIGN KEY constraint failed: experiment_assignments.tenant_id")
+            arms = self._experiments().assignments.setdefault(
+                (assignment.tenant_id, assignment.experiment_key), {}
+            )
+            return arms.setdefault(assignment.contact_id, assignment)
+
+    def get_assignment(self, tenant_id: str, key: str, contact_id: str) -> Assignment | None:
+        with self._lock:
+            return self._experiments().assignments.get((tenant_id, key), {}).get(contact_id)
+
+    def experiment_assignments(self, tenant_id: str, key: str) -> list[Assignment]:
+        with self._lock:
+            found = list(self._experiments().assignments.get((tenant_id, key), {}).values())
+        found.sort(key=lambda a: (a.assigned_at, a.contact_id))
+        return found
+
+    def record_decision(
+        self, decision: ExperimentDecision, experiment: Experiment, expected_revision: int
+    ) -> ExperimentDecision | None:
+        with self._lock:
+            if not self._put_experiment(experiment, expected_revision):
+                return None
+            data = self._experiments()
+            stored = dataclasses.replace(copy.deepcopy(decision), id=len(data.decisions) + 1)
+            data.decisions.append(stored)
+            return copy.deepcopy(stored)
+
+    def experiment_decisions(self, tenant_id: str, key: str) -> list[ExperimentDecision]:
+        with self._lock:
+            return [
+                copy.deepcopy(d)
+                for d in self._experiments().decisions
+                if d.tenant_id == tenant_id and d.experiment_key == key
+            ]
+
+    def contact_events(
+        self, contact_ids: Iterable[str], types: Iterable[str], since: float = 0.0
+    ) -> list[Event]:
+        wanted, kinds = set(contact_ids), set(types)
+        with self._lock:
+            rows = [
+                r
+                for r in self._events.values()
+                if r[_E_CONTACT] in wanted and r[_E_TYPE] in kinds and r[_E_OCCURRED] >= since
+            ]
+            rows.sort(key=lambda r: (r[_E_CONTACT], r[_E_OCCURRED], r[_E_ID]))
+            return [event_from_row(r) for r in rows]
+
+
+__all__ = ["MemoryExperiments"]

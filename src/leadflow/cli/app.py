@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from leadflow.cli import contacts, db, listings, runs, simulate, tenancy, workflows
+from leadflow.cli import contacts, db, experiments, listings, runs, simulate, tenancy, workflows
 from leadflow.cli import serve as serve_cmd
 from leadflow.cli import worker as worker_cmd
 from leadflow.cli.common import err_console
@@ -37,6 +37,7 @@ app.add_typer(tenancy.agents_app, name="agents")
 app.add_typer(tenancy.keys_app, name="keys")
 app.add_typer(listings.app, name="listings")
 app.add_typer(scoring_app, name="scoring")
+app.add_typer(experiments.app, name="experiments")
 app.command("demo")(simulate.demo)
 app.command("simulate")(simulate.simulate)
 

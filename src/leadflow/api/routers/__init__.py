@@ -9,6 +9,7 @@ from leadflow.api.problems import problem_responses
 from leadflow.api.routers import (
     contacts,
     events,
+    experiments,
     keys,
     listings,
     runs,
@@ -20,7 +21,7 @@ from leadflow.api.routers import (
 API_V1 = "/api/v1"
 
 
-RESOURCES = (contacts, scores, events, runs, workflows, webhooks, listings, keys)
+RESOURCES = (contacts, scores, events, runs, workflows, webhooks, listings, keys, experiments)
 
 
 def include_v1(app: FastAPI) -> None:

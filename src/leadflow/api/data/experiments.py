@@ -1,0 +1,231 @@
+"""Experiments as the API shows them: the list, the report with its decisions, a decision.
+
+The report is the one :func:`leadflow.experiments.report.build_report` computes (the CLI's
+``leadflow experiments report KEY --json`` prints the same numbers); times are UTC date-times,
+each decision keeps the ``numbers`` it was taken on."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from leadflow.api.data.workflows import when
+from leadflow.definitions.experiment_model import ExperimentSpec
+from leadflow.experiments.report import ArmReport, ExperimentReport, GuardrailReport
+from leadflow.experiments.stats import Analysis
+from leadflow.store.experiments_records import Experiment, ExperimentDecision
+
+
+def _when(ts: float | None) -> datetime | None:
+    return None if ts is None else when(ts)
+
+
+class AnalysisOut(BaseModel):
+    """An arm against the control (relative difference unless said otherwise)."""
+
+    effect: float | None = Field(description="Relative lift of the rate over the control's.")
+    ci_low: float | None = Field(description="Lower end of the interval of the effect.")
+    ci_high: float | None = Field(description="Upper end of the interval of the effect.")
+    p_value: float | None = Field(
+        default=None, description="Frequentist or always-valid (sequential) p-value."
+    )
+    chance_to_win: float | None = Field(
+        default=None, description="Bayesian: probability the arm beats the control."
+    )
+    risk: float | None = Field(
+        default=None, description="Bayesian: expected loss of choosing the arm."
+    )
+    significant: bool = Field(description="The effect is significant at the experiment's alpha.")
+    error: str | None = Field(
+        default=None, description="Why there is no effect yet (an empty arm, no conversions)."
+    )
+
+    @classmethod
+    def of(cls, analysis: Analysis | None) -> AnalysisOut | None:
+        if analysis is None:
+            return None
+        return cls(
+            effect=analysis.effect,
+            ci_low=analysis.ci_low,
+            ci_high=analysis.ci_high,
+            p_value=analysis.p_value,
+            chance_to_win=analysis.chance_to_win,
+            risk=analysis.risk,
+            significant=analysis.significant,
+            error=analysis.error,
+        )
+
+
+class GuardrailOut(BaseModel):
+    name: str = Field(description="The guardrail metric, e.g. opt_out.")
+    conversions: int = Field(description="Contacts of the arm the guardrail event happened to.")
+    rate: float | None = Field(description="conversions / contacts of the arm.")
+    analysis: AnalysisOut | None = Field(description="Against the control (none for it).")
+    failed: bool = Field(description="Significantly worse than the control: blocks a roll-out.")
+
+    @classmethod
+    def of(cls, guard: GuardrailReport) -> GuardrailOut:
+        return cls(
+            name=guard.name,
+            conversions=guard.conversions,
+            rate=guard.rate,
+            analysis=AnalysisOut.of(guard.analysis),
+            failed=guard.failed,
+        )
+
+
+class ArmOut(BaseModel):
+    name: str
+    holdout: bool = Field(description="Held out of the treatment; never wins.")
+    weight: float = Field(description="Share of new entrants the arm gets now.")
+    planned_weight: float = Field(description="The weight as published.")
+    contacts: int = Field(description="Contacts assigned to the arm.")
+    conversions: int = Field(description="Of them, those who converted within the window.")
+    rate: float | None = Field(description="conversions / contacts.")
+    analysis: AnalysisOut | None = Field(description="Against the control (none for it).")
+    guardrails: list[GuardrailOut]
+
+    @classmethod
+    def of(cls, arm: ArmReport) -> ArmOut:
+        return cls(
+            name=arm.name,
+            holdout=arm.holdout,
+            weight=arm.weight,
+            planned_weight=arm.planned_weight,
+            contacts=arm.n,
+            conversions=arm.conversions,
+            rate=arm.rate,
+            analysis=AnalysisOut.of(arm.analysis),
+            guardrails=[GuardrailOut.of(g) for g in arm.guardrails],
+        )
+
+
+class DecisionOut(BaseModel):
+    id: int
+    decided_at: datetime
+    action: str = Field(
+        description="keep, apply_winner, reallocate, blocked_srm, blocked_guardrail, stop or "
+        "manual_apply."
+    )
+    reason: str
+    weights_before: dict[str, float]
+    weights_after: dict[str, float]
+    winner: str | None
+    numbers: dict[str, Any] = Field(description="The report the decision was taken on.")
+
+    @classmethod
+    def of(cls, decision: ExperimentDecision) -> DecisionOut:
+        return cls(
+            id=decision.id,
+            decided_at=when(decision.decided_at),
+            action=decision.action,
+            reason=decision.reason,
+            weights_before=decision.weights_before,
+            weights_after=decision.weights_after,
+            winner=decision.winner,
+            numbers=decision.numbers,
+        )
+
+
+class DecisionList(BaseModel):
+    items: list[DecisionOut] = Field(description="Oldest first.")
+
+
+class ReviewOut(BaseModel):
+    decision: DecisionOut | None = Field(
+        description="What the review decided; none when the experiment decides manually or "
+        "another reviewer decided first."
+    )
+
+
+class ApplyIn(BaseModel):
+    arm: str = Field(min_length=1, max_length=64, description="The arm every new entrant gets.")
+
+
+class ExperimentSummary(BaseModel):
+    key: str
+    workflow_key: str
+    node_id: str
+    decide: str = Field(description="manual, auto_apply or bandit.")
+    method: str = Field(description="sequential, frequentist or bayesian.")
+    status: str = Field(description="running, applied or stopped.")
+    winner: str | None
+    weights: dict[str, float] = Field(description="Share of new entrants each arm gets now.")
+    contacts: int = Field(description="Contacts assigned so far.")
+    next_review_at: datetime | None
+    updated_at: datetime
+
+
+class ExperimentList(BaseModel):
+    items: list[ExperimentSummary]
+
+
+class HoldoutOut(BaseModel):
+    """The treated arms pooled against the holdout arm."""
+
+    contacts: int
+    conversions: int
+    rate: float | None
+    holdout_contacts: int
+    holdout_conversions: int
+    holdout_rate: float | None
+    analysis: AnalysisOut | None
+
+
+class ReportOut(ExperimentSummary):
+    control: str = Field(description="The arm the others are compared against.")
+    metric: str = Field(description="What converts a contact.")
+    alpha: float
+    min_sample: int
+    arms: list[ArmOut]
+    srm_p_value: float | None = Field(
+        description="Sample-ratio check: below 0.001 the split is broken and nothing is decided."
+    )
+    srm_since: datetime | None = Field(description="Assignments counted by the check since.")
+    holdout: HoldoutOut | None
+    decisions: list[DecisionOut] = Field(description="Oldest first.")
+    computed_at: datetime
+
+
+def spec_of(experiment: Experiment) -> ExperimentSpec:
+    """The experiment block as published (``config`` also carries the arms)."""
+    return ExperimentSpec.model_validate(
+        {k: v for k, v in experiment.config.items() if k != "arms"}
+    )
+
+
+def summary(experiment: Experiment, contacts: int, decide: str, method: str) -> ExperimentSummary:
+    return ExperimentSummary(
+        key=experiment.key,
+        workflow_key=experiment.workflow_key,
+        node_id=experiment.node_id,
+        decide=decide,
+        method=method,
+        status=experiment.status,
+        winner=experiment.winner,
+        weights=dict(experiment.weights),
+        contacts=contacts,
+        next_review_at=_when(experiment.next_review_at),
+        updated_at=when(experiment.updated_at),
+    )
+
+
+def report_out(report: ExperimentReport) -> ReportOut:
+    exp, spec = report.experiment, report.spec
+    arms = [ArmOut.of(arm) for arm in report.arms]
+    base = summary(exp, sum(a.contacts for a in arms), spec.decide, spec.method)
+    return ReportOut(
+        **base.model_dump(),
+        control=report.control,
+        metric=spec.metric.label(),
+        alpha=spec.alpha,
+        min_sample=spec.min_sample,
+        arms=arms,
+        srm_p_value=report.srm_p_value,
+        srm_since=_when(report.srm_since),
+        holdout=None,  # filled by holdout_out once the report's shape is known
+        decisions=[DecisionOut.of(d) for d in report.decisions],
+        computed_at=when(report.computed_at),
+    )

@@ -1,0 +1,322 @@
+"""``leadflow experiments list|report|review|apply|stop``: a tenant's experiments (split nodes
+with an ``experiment`` block), the numbers behind each decision, and deciding by hand."""
+
+from __future__ import annotations
+
+import getpass
+from typing import Annotated, Any
+
+import typer
+
+from leadflow.cli.common import (
+    DEFAULT,
+    DbOption,
+    JsonOption,
+    TenantOption,
+    console,
+    print_json,
+    runtime,
+    table,
+)
+from leadflow.clock import to_iso
+from leadflow.definitions.experiment_model import ExperimentSpec
+from leadflow.errors import InvalidInput, NotFound
+from leadflow.experiments.report import ExperimentReport, build_report
+from leadflow.experiments.review import apply_arm, review_experiment, stop_experiment
+from leadflow.experiments.stats import Analysis
+from leadflow.store.contract import Store
+from leadflow.store.experiments_records import Experiment, ExperimentDecision
+from leadflow.store.records import DEFAULT_TENANT
+
+app = typer.Typer(
+    help="Experiments: the numbers behind each split's decisions; review, apply, stop.",
+    no_args_is_help=True,
+)
+KeyArg = Annotated[str, typer.Argument(help="The experiment's key (see `experiments list`).")]
+SRM_ALARM = 0.001  # below this the split itself is broken and nothing is decided
+
+
+def spec_of(experiment: Experiment) -> ExperimentSpec:
+    """The experiment block as published (``config`` also carries the arms)."""
+    block = {k: v for k, v in experiment.config.items() if k != "arms"}
+    return ExperimentSpec.model_validate(block)
+
+
+def who() -> str:
+    """Recorded on a manual decision: the operating-system user at the command line."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
+
+
+def _existing(store: Store, tenant: str, key: str) -> Experiment:
+    found = store.get_experiment(tenant, key)
+    if found is None:
+        raise NotFound(f"KEY: tenant {tenant!r} has no experiment {key!r}")
+    return found
+
+
+# ------------------------------------------------------------------ formatting
+
+
+def pct(value: float | None, *, signed: bool = False) -> str:
+    if value is None:
+        return "-"
+    return f"{value:+.1%}" if signed else f"{value:.1%}"
+
+
+def effect_text(analysis: Analysis | None) -> str:
+    """``+12.0% [+1.5%, +23.9%]``; ``-`` for the control."""
+    if analysis is None:
+        return "-"
+    interval = f"[{pct(analysis.ci_low, signed=True)}, {pct(analysis.ci_high, signed=True)}]"
+    return f"{pct(analysis.effect, signed=True)} {interval}"
+
+
+def evidence_text(analysis: Analysis | None) -> str:
+    """The p-value, or (Bayesian) the chance to beat the control and the risk."""
+    if analysis is None:
+        return "-"
+    if analysis.chance_to_win is not None:
+        risk = "-" if analysis.risk is None else f"{analysis.risk:.2%}"
+        return f"P(win) {analysis.chance_to_win:.1%}, risk {risk}"
+    return "-" if analysis.p_value is None else f"p = {analysis.p_value:.4g}"
+
+
+def weights_text(weights: dict[str, float]) -> str:
+    return ", ".join(f"{arm} {w:.2f}" for arm, w in weights.items())
+
+
+def _summary_row(store: Store, experiment: Experiment) -> dict[str, Any]:
+    spec = spec_of(experiment)
+    contacts = len(store.experiment_assignments(experiment.tenant_id, experiment.key))
+    return {
+        "key": experiment.key,
+        "workflow_key": experiment.workflow_key,
+        "node_id": experiment.node_id,
+        "decide": spec.decide,
+        "method": spec.method,
+        "status": experiment.status,
+        "winner": experiment.winner,
+        "weights": dict(experiment.weights),
+        "contacts": contacts,
+        "next_review_at": to_iso(experiment.next_review_at),
+    }
+
+
+def _decision_dict(decision: ExperimentDecision) -> dict[str, Any]:
+    return {
+        "id": decision.id,
+        "decided_at": to_iso(decision.decided_at),
+        "action": decision.action,
+        "reason": decision.reason,
+        "weights_before": decision.weights_before,
+        "weights_after": decision.weights_after,
+        "winner": decision.winner,
+        "numbers": decision.numbers,
+    }
+
+
+def print_decision(decision: ExperimentDecision) -> None:
+    console.print(
+        f"{to_iso(decision.decided_at)} {decision.action}: {decision.reason}", highlight=False
+    )
+    console.print(
+        f"weights {weights_text(decision.weights_before)} -> "
+        f"{weights_text(decision.weights_after)}",
+        highlight=False,
+    )
+    if decision.winner:
+        console.print(f"winner: {decision.winner}", highlight=False)
+
+
+def print_report(report: ExperimentReport) -> None:
+    exp, spec = report.experiment, report.spec
+    console.print(
+        f"experiment {exp.key} (workflow {exp.workflow_key}, node {exp.node_id}): {exp.status}"
+        + (f", winner {exp.winner}" if exp.winner else ""),
+        highlight=False,
+    )
+    console.print(
+        f"metric {spec.metric.label()} within {spec.metric.within}; method {spec.method}, "
+        f"alpha {spec.alpha:g}; decide {spec.decide}, min sample {spec.min_sample}; "
+        f"control {report.control}",
+        highlight=False,
+    )
+    rows = [
+        (
+            arm.name + (" (holdout)" if arm.holdout else ""),
+            f"{arm.weight:.2f} / {arm.planned_weight:.2f}",
+            arm.n,
+            arm.conversions,
+            pct(arm.rate),
+            effect_text(arm.analysis),
+            evidence_text(arm.analysis),
+            "*" if arm.analysis is not None and arm.analysis.significant else "",
+        )
+        for arm in report.arms
+    ]
+    columns = ["arm", "weight now / planned", "contacts", "conversions", "rate"]
+    columns += ["effect vs control [interval]", "evidence", "significant"]
+    table("arms", columns, rows)
+    guards = [
+        (arm.name, g.name, g.conversions, pct(g.rate), effect_text(g.analysis), g.failed)
+        for arm in report.arms
+        for g in arm.guardrails
+    ]
+    if guards:
+        table("guardrails", ["arm", "guardrail", "count", "rate", "effect", "failed"], guards)
+    _print_checks(report)
+    history = [
+        (
+            to_iso(d.decided_at),
+            d.action,
+            d.reason,
+            f"{weights_text(d.weights_before)} -> {weights_text(d.weights_after)}",
+            d.winner,
+        )
+        for d in report.decisions
+    ]
+    if history:
+        table(
+            "decisions", ["when", "action", "reason", "weights before -> after", "winner"], history
+        )
+    else:
+        console.print("no decisions yet", highlight=False)
+
+
+def _print_checks(report: ExperimentReport) -> None:
+    if report.srm_p_value is None:
+        console.print("sample ratio: not enough contacts to check", highlight=False)
+    elif report.srm_p_value < SRM_ALARM:
+        console.print(
+            f"[red]sample ratio mismatch[/red]: p = {report.srm_p_value:.3g} < {SRM_ALARM} "
+            "(the split does not follow its weights; decisions are blocked)",
+            highlight=False,
+        )
+    else:
+        console.print(f"sample ratio: p = {report.srm_p_value:.3g} (ok)", highlight=False)
+    holdout = report.holdout
+    if holdout is not None:
+        console.print(f"holdout: {holdout}", highlight=False)
+
+
+# ------------------------------------------------------------------ commands
+
+
+@app.command("list")
+def list_(
+    db: DbOption = DEFAULT,
+    tenant: TenantOption = DEFAULT_TENANT,
+    json_out: JsonOption = False,
+) -> None:
+    """The tenant's experiments: mode, status, winner, contacts so far, next review."""
+    with runtime(db) as rt:
+        rows = [_summary_row(rt.store, e) for e in rt.store.list_experiments(tenant)]
+    if json_out:
+        print_json(rows)
+        return
+    columns = ["key", "workflow", "node", "mode", "method", "status", "winner", "contacts"]
+    table(
+        None,
+        [*columns, "next review"],
+        [
+            (
+                r["key"],
+                r["workflow_key"],
+                r["node_id"],
+                r["decide"],
+                r["method"],
+                r["status"],
+                r["winner"],
+                r["contacts"],
+                r["next_review_at"],
+            )
+            for r in rows
+        ],
+    )
+
+
+@app.command("report")
+def report(
+    key: KeyArg,
+    db: DbOption = DEFAULT,
+    tenant: TenantOption = DEFAULT_TENANT,
+    json_out: JsonOption = False,
+) -> None:
+    """Per arm: weight, contacts, conversions, rate, effect vs control with its interval,
+    p-value (or chance to win and risk); guardrails; the sample-ratio check; the holdout;
+    and every decision taken (with --json, each with the numbers it was taken on)."""
+    with runtime(db) as rt:
+        _existing(rt.store, tenant, key)
+        built = build_report(rt.store, tenant, key, rt.clock.now())
+    if json_out:
+        print_json(built.as_dict())
+        return
+    print_report(built)
+
+
+@app.command("review")
+def review(
+    key: KeyArg,
+    db: DbOption = DEFAULT,
+    tenant: TenantOption = DEFAULT_TENANT,
+    json_out: JsonOption = False,
+) -> None:
+    """Review now, whatever the next review time says, and print the decision."""
+    with runtime(db) as rt:
+        experiment = _existing(rt.store, tenant, key)
+        decision = review_experiment(rt.store, tenant, key, rt.clock.now())
+    if json_out:
+        print_json({"decision": None if decision is None else _decision_dict(decision)})
+    elif decision is None:
+        why = (
+            "it decides manually (use `experiments apply` or `stop`)"
+            if spec_of(experiment).decide == "manual"
+            else "another reviewer decided first"
+        )
+        console.print(f"no decision: {why}", highlight=False)
+    else:
+        print_decision(decision)
+
+
+@app.command("apply")
+def apply(
+    key: KeyArg,
+    arm: Annotated[str, typer.Argument(help="The arm every new entrant gets from now on.")],
+    db: DbOption = DEFAULT,
+    tenant: TenantOption = DEFAULT_TENANT,
+    json_out: JsonOption = False,
+) -> None:
+    """Roll an arm out by hand: every new entrant gets it (assigned contacts keep theirs)."""
+    with runtime(db) as rt:
+        _existing(rt.store, tenant, key)
+        try:
+            decision = apply_arm(rt.store, tenant, key, arm, rt.clock.now(), who())
+        except ValueError as exc:
+            raise InvalidInput(f"ARM: {exc}") from exc
+    if json_out:
+        print_json(_decision_dict(decision))
+    else:
+        print_decision(decision)
+
+
+@app.command("stop")
+def stop(
+    key: KeyArg,
+    db: DbOption = DEFAULT,
+    tenant: TenantOption = DEFAULT_TENANT,
+    json_out: JsonOption = False,
+) -> None:
+    """Stop deciding: the weights stay as they are and no review changes them."""
+    with runtime(db) as rt:
+        _existing(rt.store, tenant, key)
+        try:
+            decision = stop_experiment(rt.store, tenant, key, rt.clock.now(), who())
+        except ValueError as exc:
+            raise InvalidInput(f"KEY: {exc}") from exc
+    if json_out:
+        print_json(_decision_dict(decision))
+    else:
+        print_decision(decision)

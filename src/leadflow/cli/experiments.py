@@ -19,7 +19,6 @@ from leadflow.cli.common import (
     table,
 )
 from leadflow.clock import to_iso
-from leadflow.definitions.experiment_model import ExperimentSpec
 from leadflow.errors import InvalidInput, NotFound
 from leadflow.experiments.report import ExperimentReport, build_report
 from leadflow.experiments.review import apply_arm, review_experiment, stop_experiment
@@ -36,10 +35,10 @@ KeyArg = Annotated[str, typer.Argument(help="The experiment's key (see `experime
 SRM_ALARM = 0.001  # below this the split itself is broken and nothing is decided
 
 
-def spec_of(experiment: Experiment) -> ExperimentSpec:
-    """The experiment block as published (``config`` also carries the arms)."""
-    block = {k: v for k, v in experiment.config.items() if k != "arms"}
-    return ExperimentSpec.model_validate(block)
+def mode_of(experiment: Experiment) -> tuple[str, str]:
+    """(decide, method) of the published block, with the block's defaults."""
+    config = experiment.config
+    return str(config.get("decide") or "manual"), str(config.get("method") or "sequential")
 
 
 def who() -> str:
@@ -89,14 +88,14 @@ def weights_text(weights: dict[str, float]) -> str:
 
 
 def _summary_row(store: Store, experiment: Experiment) -> dict[str, Any]:
-    spec = spec_of(experiment)
+    decide, method = mode_of(experiment)
     contacts = len(store.experiment_assignments(experiment.tenant_id, experiment.key))
     return {
         "key": experiment.key,
         "workflow_key": experiment.workflow_key,
         "node_id": experiment.node_id,
-        "decide": spec.decide,
-        "method": spec.method,
+        "decide": decide,
+        "method": method,
         "status": experiment.status,
         "winner": experiment.winner,
         "weights": dict(experiment.weights),
@@ -161,7 +160,14 @@ def print_report(report: ExperimentReport) -> None:
     columns += ["effect vs control [interval]", "evidence", "significant"]
     table("arms", columns, rows)
     guards = [
-        (arm.name, g.name, g.conversions, pct(g.rate), effect_text(g.analysis), g.failed)
+        (
+            arm.name,
+            g.name,
+            g.conversions,
+            pct(g.rate),
+            effect_text(g.analysis),
+            "FAILED" if g.failed else "",
+        )
         for arm in report.arms
         for g in arm.guardrails
     ]
@@ -273,7 +279,7 @@ def review(
     elif decision is None:
         why = (
             "it decides manually (use `experiments apply` or `stop`)"
-            if spec_of(experiment).decide == "manual"
+            if mode_of(experiment)[0] == "manual"
             else "another reviewer decided first"
         )
         console.print(f"no decision: {why}", highlight=False)

@@ -12,7 +12,6 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from leadflow.api.data.workflows import when
-from leadflow.definitions.experiment_model import ExperimentSpec
 from leadflow.experiments.report import ArmReport, ExperimentReport, GuardrailReport
 from leadflow.experiments.stats import Analysis
 from leadflow.store.experiments_records import Experiment, ExperimentDecision
@@ -189,14 +188,14 @@ class ReportOut(ExperimentSummary):
     computed_at: datetime
 
 
-def spec_of(experiment: Experiment) -> ExperimentSpec:
-    """The experiment block as published (``config`` also carries the arms)."""
-    return ExperimentSpec.model_validate(
-        {k: v for k, v in experiment.config.items() if k != "arms"}
-    )
+def mode_of(experiment: Experiment) -> tuple[str, str]:
+    """(decide, method) of the published block, with the block's defaults."""
+    config = experiment.config
+    return str(config.get("decide") or "manual"), str(config.get("method") or "sequential")
 
 
-def summary(experiment: Experiment, contacts: int, decide: str, method: str) -> ExperimentSummary:
+def summary(experiment: Experiment, contacts: int) -> ExperimentSummary:
+    decide, method = mode_of(experiment)
     return ExperimentSummary(
         key=experiment.key,
         workflow_key=experiment.workflow_key,
@@ -215,7 +214,7 @@ def summary(experiment: Experiment, contacts: int, decide: str, method: str) -> 
 def report_out(report: ExperimentReport) -> ReportOut:
     exp, spec = report.experiment, report.spec
     arms = [ArmOut.of(arm) for arm in report.arms]
-    base = summary(exp, sum(a.contacts for a in arms), spec.decide, spec.method)
+    base = summary(exp, sum(a.contacts for a in arms))
     return ReportOut(
         **base.model_dump(),
         control=report.control,

@@ -20,7 +20,6 @@ from leadflow.api.data.experiments import (
     ReportOut,
     ReviewOut,
     report_out,
-    spec_of,
     summary,
 )
 from leadflow.api.deps import Access, AccessDep
@@ -50,9 +49,8 @@ def list_experiments(access: AccessDep) -> ExperimentList:
     store, tenant = access.runtime.store, access.scope.tenant_id
     items = []
     for experiment in store.list_experiments(tenant):
-        spec = spec_of(experiment)
         contacts = len(store.experiment_assignments(tenant, experiment.key))
-        items.append(summary(experiment, contacts, spec.decide, spec.method))
+        items.append(summary(experiment, contacts))
     return ExperimentList(items=items)
 
 

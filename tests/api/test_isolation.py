@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from leadflow.engine.workflows import publish
 from leadflow.runtime import build_runtime
 from leadflow.settings import Settings
+from leadflow.store.experiments_records import Assignment, Experiment
 from leadflow.store.listings_records import Listing
 from leadflow.store.records import Contact, NewEvent
 from leadflow.store.webhooks_records import WebhookSubscription
@@ -68,6 +69,20 @@ def _acme(db_url: str) -> dict[str, Any]:
             ),
             now,
         )
+        # acme's experiment shares the workflow's key, so that {key} reaches it too
+        experiment = Experiment(
+            "acme",
+            WORKFLOW["key"],
+            WORKFLOW["key"],
+            "hello",
+            {
+                "metric": {"event": "x.y"},
+                "arms": [{"name": "a", "weight": 0.5}, {"name": "b", "weight": 0.5}],
+            },
+            {"a": 0.5, "b": 0.5},
+        )
+        rt.store.save_experiment(experiment, None)
+        rt.store.assign_arm(Assignment("acme", WORKFLOW["key"], contact.id, "a", now))
         return {
             "tenant_id": "acme",
             "sub_id": "sub_acme1",
@@ -108,6 +123,7 @@ BODIES: dict[tuple[str, str], Any] = {
     ("PUT", "/api/v1/workflows/{key}/draft"): {**WORKFLOW, "name": "Hijack"},
     ("POST", "/api/v1/workflows/{key}/publish"): {**WORKFLOW, "name": "Hijack"},
     ("POST", "/api/v1/workflows/{key}/migrate"): {"to_version": 1, "dry_run": True},
+    ("POST", "/api/v1/experiments/{key}/apply"): {"arm": "a"},
 }
 QUERIES: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/api/v1/workflows/{key}/diff"): {"from": 1, "to": 1},
@@ -193,9 +209,13 @@ def test_another_tenants_key_never_reaches_acmes_data(
     assert len(answers) >= 12, answers  # every operation was walked
     # A lead's score and its factors are acme's data too.
     assert answers[("GET", "/api/v1/contacts/{contact_id}/score")] == 404
+    # An experiment's numbers and decisions are acme's data too.
+    assert answers[("GET", "/api/v1/experiments/{key}")] == 404
+    assert answers[("POST", "/api/v1/experiments/{key}/apply")] == 404
     # and nothing of acme's changed
     after = client.get(f"/api/v1/contacts/{ids['contact_id']}").json()
     assert after == before
+    assert client.get(f"/api/v1/experiments/{ids['key']}").json()["status"] == "running"
     run = client.get(f"/api/v1/runs/{ids['run_id']}").json()
     assert run["status"] == "completed"
     workflow = client.get(f"/api/v1/workflows/{ids['key']}").json()

@@ -21,6 +21,7 @@ from experiment_kit import (
     spec,
 )
 
+from leadflow.clock import VirtualClock
 from leadflow.errors import Conflict
 from leadflow.experiments.decide import decide
 from leadflow.experiments.report import build_report
@@ -32,6 +33,8 @@ from leadflow.experiments.review import (
     review_experiment,
     stop_experiment,
 )
+from leadflow.runtime import build_runtime
+from leadflow.settings import Settings
 from leadflow.store.contract import Store
 from leadflow.store.experiments_records import Experiment
 
@@ -306,3 +309,20 @@ def test_stop_ends_the_reviews_and_keeps_the_weights() -> None:
     assert review_due(store, T0 + 10 * DAY) == 0
     with pytest.raises(Conflict, match="already stopped"):
         stop_experiment(store, TENANT, KEY, T0 + 2 * DAY, by="ana")
+
+
+def test_the_worker_reviews_due_experiments_and_counts_them() -> None:
+    store = memory_store()
+    create(store, spec(min_sample=10))
+    arm_with(store, "a", 20, 2)
+    runtime = build_runtime(Settings(db="memory://"), store=store, clock=VirtualClock(T0))
+    worker = runtime.worker("w")
+
+    worker.tick(T0 + DAY - 120)  # not due yet
+    assert worker.stats.reviews == 0
+    worker.tick(T0 + DAY)
+    worker.tick(T0 + DAY + 1)  # inside the minute: no second look
+
+    assert worker.stats.reviews == 1
+    (decision,) = store.experiment_decisions(TENANT, KEY)
+    assert decision.action == "keep" and "arm b needs 10 more" in decision.reason

@@ -314,7 +314,8 @@ def test_stop_ends_the_reviews_and_keeps_the_weights() -> None:
 def test_the_worker_reviews_due_experiments_and_counts_them() -> None:
     store = memory_store()
     create(store, spec(min_sample=10))
-    arm_with(store, "a", 20, 2)
+    arm_with(store, "a", 14, 2)
+    arm_with(store, "b", 5, 1)
     runtime = build_runtime(Settings(db="memory://"), store=store, clock=VirtualClock(T0))
     worker = runtime.worker("w")
 
@@ -325,4 +326,4 @@ def test_the_worker_reviews_due_experiments_and_counts_them() -> None:
 
     assert worker.stats.reviews == 1
     (decision,) = store.experiment_decisions(TENANT, KEY)
-    assert decision.action == "keep" and "arm b needs 10 more" in decision.reason
+    assert decision.action == "keep" and "arm b needs 5 more" in decision.reason

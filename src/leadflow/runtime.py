@@ -8,6 +8,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
+from typing import TYPE_CHECKING
 
 from leadflow.channels.email_setup import email_provider
 from leadflow.channels.policy import CompliancePolicy
@@ -30,6 +31,9 @@ from leadflow.store.contract import Store
 from leadflow.store.factory import open_store
 from leadflow.webhooks.outbound import WebhookDispatcher
 
+if TYPE_CHECKING:
+    from leadflow.experiments.review import ExperimentReviewer
+
 
 @dataclass
 class Runtime:
@@ -51,6 +55,13 @@ class Runtime:
         )
         self.hooks.append(found)
         return found
+
+    def experiment_reviewer(self) -> ExperimentReviewer:
+        """What reviews due experiments for a worker (at most once a minute of clock time).
+        Imported here: the statistics stack loads only in processes that run a worker."""
+        from leadflow.experiments.review import ExperimentReviewer
+
+        return ExperimentReviewer(self.store)
 
     def close_providers(self) -> None:
         for provider in self.providers.values():

@@ -24,7 +24,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from leadflow.channels.replies import ReplyTexts
 from leadflow.clock import VirtualClock
@@ -57,6 +57,14 @@ class WorkerStats:
     schedules: int = 0
     released: int = 0  # leases of dead holders released
     webhooks: int = 0  # outbound webhook deliveries enqueued or attempted
+    reviews: int = 0  # experiment decisions stored by due reviews
+
+
+class Reviewer(Protocol):
+    """Reviews the experiments due at ``now``; how many decisions it stored (the runtime
+    supplies it, so the engine needs nothing of the experiments package)."""
+
+    def tick(self, now: float) -> int: ...
 
 
 class Worker:
@@ -82,6 +90,7 @@ class Worker:
         )
         self.scheduler = Scheduler(store, engine)
         self.webhooks = runtime.webhook_dispatcher(owner)
+        self.reviews: Reviewer = runtime.experiment_reviewer()
         self.stats = WorkerStats()
         self.stale = StaleLeases(s.takeover_s, wall)
 
@@ -96,12 +105,14 @@ class Worker:
         n_msgs = self.dispatcher.dispatch_due(now)
         n_sched = self.scheduler.fire_due(now)
         n_hooks = self.webhooks.tick(now)  # one indexed read when there is nothing to send
+        n_reviews = self.reviews.tick(now)  # at most one look a minute
         st.webhooks += n_hooks
+        st.reviews += n_reviews
         st.events += n_events
         st.runs += n_runs
         st.messages += n_msgs
         st.schedules += n_sched
-        return n_events + n_runs + n_msgs + n_sched + n_hooks
+        return n_events + n_runs + n_msgs + n_sched + n_hooks + n_reviews
 
     def run(
         self,

@@ -20,7 +20,7 @@ from leadflow.cli.common import (
 )
 from leadflow.clock import to_iso
 from leadflow.errors import InvalidInput, NotFound
-from leadflow.experiments.report import ExperimentReport, build_report
+from leadflow.experiments.report import ExperimentReport, build_report, decision_dict
 from leadflow.experiments.review import apply_arm, review_experiment, stop_experiment
 from leadflow.experiments.stats import Analysis
 from leadflow.store.contract import Store
@@ -105,16 +105,18 @@ def _summary_row(store: Store, experiment: Experiment) -> dict[str, Any]:
 
 
 def _decision_dict(decision: ExperimentDecision) -> dict[str, Any]:
-    return {
-        "id": decision.id,
-        "decided_at": to_iso(decision.decided_at),
-        "action": decision.action,
-        "reason": decision.reason,
-        "weights_before": decision.weights_before,
-        "weights_after": decision.weights_after,
-        "winner": decision.winner,
-        "numbers": decision.numbers,
-    }
+    return decision_dict(decision) | {"decided_at": to_iso(decision.decided_at)}
+
+
+def report_json(report: ExperimentReport) -> dict[str, Any]:
+    """The whole report (each decision with its numbers), times in ISO 8601 like every other
+    command's JSON."""
+    data = report.as_dict()
+    data["next_review_at"] = to_iso(data["next_review_at"])
+    data["computed_at"] = to_iso(data["computed_at"])
+    data["srm"]["since"] = to_iso(data["srm"]["since"])
+    data["decisions"] = [_decision_dict(d) for d in report.decisions]
+    return data
 
 
 def print_decision(decision: ExperimentDecision) -> None:
@@ -194,7 +196,7 @@ def print_report(report: ExperimentReport) -> None:
 
 def _print_checks(report: ExperimentReport) -> None:
     if report.srm_p_value is None:
-        console.print("sample ratio: not enough contacts to check", highlight=False)
+        console.print("sample ratio: not checked (applied, stopped or one arm)", highlight=False)
     elif report.srm_p_value < SRM_ALARM:
         console.print(
             f"[red]sample ratio mismatch[/red]: p = {report.srm_p_value:.3g} < {SRM_ALARM} "
@@ -205,7 +207,13 @@ def _print_checks(report: ExperimentReport) -> None:
         console.print(f"sample ratio: p = {report.srm_p_value:.3g} (ok)", highlight=False)
     holdout = report.holdout
     if holdout is not None:
-        console.print(f"holdout: {holdout}", highlight=False)
+        console.print(
+            f"holdout ({holdout.arm}): treated {pct(holdout.treated_rate)} "
+            f"({holdout.treated_conversions}/{holdout.treated_n}) vs holdout "
+            f"{pct(holdout.holdout_rate)} ({holdout.holdout_conversions}/{holdout.holdout_n}): "
+            f"{effect_text(holdout.analysis)}, {evidence_text(holdout.analysis)}",
+            highlight=False,
+        )
 
 
 # ------------------------------------------------------------------ commands
@@ -258,7 +266,7 @@ def report(
         _existing(rt.store, tenant, key)
         built = build_report(rt.store, tenant, key, rt.clock.now())
     if json_out:
-        print_json(built.as_dict())
+        print_json(report_json(built))
         return
     print_report(built)
 
@@ -301,7 +309,7 @@ def apply(
         try:
             decision = apply_arm(rt.store, tenant, key, arm, rt.clock.now(), who())
         except ValueError as exc:
-            raise InvalidInput(f"ARM: {exc}") from exc
+            raise InvalidInput(f"ARM: {str(exc).removeprefix('arm: ')}") from exc
     if json_out:
         print_json(_decision_dict(decision))
     else:

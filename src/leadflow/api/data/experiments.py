@@ -12,7 +12,12 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from leadflow.api.data.workflows import when
-from leadflow.experiments.report import ArmReport, ExperimentReport, GuardrailReport
+from leadflow.experiments.report import (
+    ArmReport,
+    ExperimentReport,
+    GuardrailReport,
+    HoldoutReport,
+)
 from leadflow.experiments.stats import Analysis
 from leadflow.store.experiments_records import Experiment, ExperimentDecision
 
@@ -63,6 +68,11 @@ class GuardrailOut(BaseModel):
     rate: float | None = Field(description="conversions / contacts of the arm.")
     analysis: AnalysisOut | None = Field(description="Against the control (none for it).")
     failed: bool = Field(description="Significantly worse than the control: blocks a roll-out.")
+    exact_p_value: float | None = Field(
+        default=None,
+        description="One-sided Fisher exact test, when the analysis has no answer (a control "
+        "without a single guardrail event).",
+    )
 
     @classmethod
     def of(cls, guard: GuardrailReport) -> GuardrailOut:
@@ -72,6 +82,7 @@ class GuardrailOut(BaseModel):
             rate=guard.rate,
             analysis=AnalysisOut.of(guard.analysis),
             failed=guard.failed,
+            exact_p_value=guard.exact_p_value,
         )
 
 
@@ -162,27 +173,47 @@ class ExperimentList(BaseModel):
 
 
 class HoldoutOut(BaseModel):
-    """The treated arms pooled against the holdout arm."""
+    """Every treated arm pooled against the holdout arm: what the experiment as a whole adds."""
 
-    contacts: int
-    conversions: int
-    rate: float | None
+    arm: str = Field(description="The holdout arm.")
+    treated_contacts: int
+    treated_conversions: int
+    treated_rate: float | None
     holdout_contacts: int
     holdout_conversions: int
     holdout_rate: float | None
-    analysis: AnalysisOut | None
+    analysis: AnalysisOut | None = Field(description="Treated against the holdout.")
+
+    @classmethod
+    def of(cls, holdout: HoldoutReport | None) -> HoldoutOut | None:
+        if holdout is None:
+            return None
+        return cls(
+            arm=holdout.arm,
+            treated_contacts=holdout.treated_n,
+            treated_conversions=holdout.treated_conversions,
+            treated_rate=holdout.treated_rate,
+            holdout_contacts=holdout.holdout_n,
+            holdout_conversions=holdout.holdout_conversions,
+            holdout_rate=holdout.holdout_rate,
+            analysis=AnalysisOut.of(holdout.analysis),
+        )
 
 
 class ReportOut(ExperimentSummary):
     control: str = Field(description="The arm the others are compared against.")
     metric: str = Field(description="What converts a contact.")
+    window_s: float = Field(description="Seconds after assignment a conversion counts.")
+    cuped: bool = Field(description="Variance reduced with the pre-period (CUPED).")
     alpha: float
     min_sample: int
     arms: list[ArmOut]
     srm_p_value: float | None = Field(
-        description="Sample-ratio check: below 0.001 the split is broken and nothing is decided."
+        description="Sample-ratio check: below 0.001 the split is broken and nothing is "
+        "decided; none once applied or stopped."
     )
     srm_since: datetime | None = Field(description="Assignments counted by the check since.")
+    srm_counts: dict[str, int] = Field(description="Contacts per weighted arm since then.")
     holdout: HoldoutOut | None
     decisions: list[DecisionOut] = Field(description="Oldest first.")
     computed_at: datetime
@@ -219,12 +250,15 @@ def report_out(report: ExperimentReport) -> ReportOut:
         **base.model_dump(),
         control=report.control,
         metric=spec.metric.label(),
+        window_s=spec.metric.window_s(),
+        cuped=spec.pre_period is not None,
         alpha=spec.alpha,
         min_sample=spec.min_sample,
         arms=arms,
         srm_p_value=report.srm_p_value,
         srm_since=_when(report.srm_since),
-        holdout=None,  # filled by holdout_out once the report's shape is known
+        srm_counts=dict(report.srm_counts),
+        holdout=HoldoutOut.of(report.holdout),
         decisions=[DecisionOut.of(d) for d in report.decisions],
         computed_at=when(report.computed_at),
     )

@@ -102,7 +102,7 @@ def apply(access: AccessDep, key: Key, body: ApplyIn) -> DecisionOut:
         )
     except ValueError as exc:
         raise RequestValidationError(
-            [{"loc": ("body", "arm"), "msg": str(exc), "type": "value_error"}]
+            [{"loc": ("body", "arm"), "msg": str(exc).removeprefix("arm: "), "type": "value_error"}]
         ) from exc
     return DecisionOut.of(decision)
 

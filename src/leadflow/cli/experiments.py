@@ -20,7 +20,12 @@ from leadflow.cli.common import (
 )
 from leadflow.clock import to_iso
 from leadflow.errors import InvalidInput, NotFound
-from leadflow.experiments.report import ExperimentReport, build_report, decision_dict
+from leadflow.experiments.report import (
+    ExperimentReport,
+    GuardrailReport,
+    build_report,
+    decision_dict,
+)
 from leadflow.experiments.review import apply_arm, review_experiment, stop_experiment
 from leadflow.experiments.stats import Analysis
 from leadflow.store.contract import Store
@@ -69,18 +74,27 @@ def effect_text(analysis: Analysis | None) -> str:
     """``+12.0% [+1.5%, +23.9%]``; ``-`` for the control."""
     if analysis is None:
         return "-"
+    if analysis.error is not None or analysis.effect is None:
+        return f"n/a ({(analysis.error or 'no answer').split(':')[0]})"
     interval = f"[{pct(analysis.ci_low, signed=True)}, {pct(analysis.ci_high, signed=True)}]"
     return f"{pct(analysis.effect, signed=True)} {interval}"
 
 
 def evidence_text(analysis: Analysis | None) -> str:
     """The p-value, or (Bayesian) the chance to beat the control and the risk."""
-    if analysis is None:
+    if analysis is None or analysis.error is not None:
         return "-"
     if analysis.chance_to_win is not None:
         risk = "-" if analysis.risk is None else f"{analysis.risk:.2%}"
         return f"P(win) {analysis.chance_to_win:.1%}, risk {risk}"
     return "-" if analysis.p_value is None else f"p = {analysis.p_value:.4g}"
+
+
+def guard_evidence(guard: GuardrailReport) -> str:
+    """A guardrail's p-value, or the exact test's when the analysis has no answer."""
+    if guard.exact_p_value is not None:
+        return f"exact p = {guard.exact_p_value:.4g}"
+    return evidence_text(guard.analysis)
 
 
 def weights_text(weights: dict[str, float]) -> str:
@@ -159,7 +173,7 @@ def print_report(report: ExperimentReport) -> None:
         for arm in report.arms
     ]
     columns = ["arm", "weight now / planned", "contacts", "conversions", "rate"]
-    columns += ["effect vs control [interval]", "evidence", "significant"]
+    columns += ["effect vs control (interval)", "evidence", "significant"]
     table("arms", columns, rows)
     guards = [
         (
@@ -168,13 +182,15 @@ def print_report(report: ExperimentReport) -> None:
             g.conversions,
             pct(g.rate),
             effect_text(g.analysis),
+            guard_evidence(g),
             "FAILED" if g.failed else "",
         )
         for arm in report.arms
         for g in arm.guardrails
     ]
     if guards:
-        table("guardrails", ["arm", "guardrail", "count", "rate", "effect", "failed"], guards)
+        columns = ["arm", "guardrail", "count", "rate", "difference", "evidence", "failed"]
+        table("guardrails", columns, guards)
     _print_checks(report)
     history = [
         (

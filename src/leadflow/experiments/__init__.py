@@ -1,0 +1,1 @@
+"""Experiments: split nodes judged on a goal, with sticky arms, reviews and decisions."""

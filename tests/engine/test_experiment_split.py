@@ -255,8 +255,7 @@ def test_a_bad_experiment_block_names_the_field(kit: Kit) -> None:
     assert any(e.startswith("nodes[0](pick).experiment.control:") for e in report.errors)
     holdout_control = trial(control="hold")
     assert any(
-        e.startswith("nodes[0](pick).experiment.control:")
-        for e in validate(holdout_control).errors
+        e.startswith("nodes[0](pick).experiment.control:") for e in validate(holdout_control).errors
     )
     window = copy.deepcopy(trial())
     window["nodes"][0]["experiment"]["metric"]["within"] = "400d"

@@ -1,0 +1,1 @@
+"""Experiments: A/B tests, their statistics and adaptive allocation."""

@@ -16,6 +16,7 @@ from leadflow.definitions.validation import validate
 from leadflow.engine.migrate import MigrationPlan, MigrationResult, apply_migration, plan_migration
 from leadflow.engine.workflows import check_against_store, publish
 from leadflow.errors import Conflict, InvalidInput, LeadflowError, NotFound, WorkflowInvalid
+from leadflow.experiments.sync import published_hook
 from leadflow.runtime import Runtime
 from leadflow.store.contract import Store
 from leadflow.store.records import Draft, NodeCount, RunFilter, Scope, WorkflowVersion
@@ -130,7 +131,15 @@ def publish_workflow(
         data, source = get_draft(rt.store, tenant, key).definition, "draft"
     _same_key(key, data)
     try:
-        version = publish(rt.store, rt.engine.catalog, data, now, rt.engine.registry, tenant)
+        version = publish(
+            rt.store,
+            rt.engine.catalog,
+            data,
+            now,
+            rt.engine.registry,
+            tenant,
+            on_published=published_hook(rt.store),
+        )
     except WorkflowInvalid as exc:
         raise WorkflowInvalid(exc.errors, source) from None
     if source == "draft":

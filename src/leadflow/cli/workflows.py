@@ -29,6 +29,7 @@ from leadflow.definitions.validation import validate as validate_data
 from leadflow.engine.workflows import check_against_store
 from leadflow.engine.workflows import publish as publish_definition
 from leadflow.errors import LeadflowError
+from leadflow.experiments.sync import published_hook
 from leadflow.runtime import Runtime
 from leadflow.store.records import DEFAULT_TENANT
 
@@ -104,7 +105,13 @@ def publish(
     data = load_file(file)
     with runtime(db) as rt:
         version = publish_definition(
-            rt.store, rt.engine.catalog, data, rt.clock.now(), rt.engine.registry, tenant
+            rt.store,
+            rt.engine.catalog,
+            data,
+            rt.clock.now(),
+            rt.engine.registry,
+            tenant,
+            on_published=published_hook(rt.store),
         )
     if json_out:
         print_json({"key": version.key, "version": version.version})

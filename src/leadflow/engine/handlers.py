@@ -351,12 +351,16 @@ class Registry:
 def default_registry(send_times: SendTimes | None = None, store: Store | None = None) -> Registry:
     """The built-in handlers; ``send_times`` gives send nodes with ``timing: optimal`` the
     lead's engagement history (without it every allowed hour looks alike); ``match_properties``
-    only with a store (it reads listings)."""
+    only with a store (it reads listings), and with a store a split with an experiment stores
+    each contact's arm."""
     registry = Registry()
-    if store is not None:  # listing matching: imported here, it sits above the engine
+    split: Handler = SplitHandler()
+    if store is not None:  # listing matching and experiments: imported here, above the engine
+        from leadflow.experiments.node import ExperimentSplitHandler
         from leadflow.listings.node import MatchPropertiesHandler
 
         registry.register("match_properties", MatchPropertiesHandler(store))
+        split = ExperimentSplitHandler(store)
     for kind, handler in (
         ("send_sms", SendSmsHandler(send_times)),
         ("send_email", SendEmailHandler(send_times)),
@@ -366,7 +370,7 @@ def default_registry(send_times: SendTimes | None = None, store: Store | None = 
         ("wait_until", WaitUntilHandler()),
         ("wait_for_event", WaitForEventHandler()),
         ("branch", BranchHandler()),
-        ("split", SplitHandler()),
+        ("split", split),
         ("update_contact", UpdateContactHandler()),
         ("start_workflow", StartWorkflowHandler()),
         ("exit", ExitHandler()),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from leadflow.definitions.models import Action, StartWorkflow, WorkflowDefinition
@@ -13,6 +13,9 @@ from leadflow.engine.schedules import schedules_for
 from leadflow.errors import InvalidInput, WorkflowInvalid
 from leadflow.store.contract import Store
 from leadflow.store.records import DEFAULT_TENANT, EnrollOutcome, EnrollRequest, WorkflowVersion
+
+# Called once a version is published: (the version, its definition, now).
+Published = Callable[[WorkflowVersion, WorkflowDefinition, float], None]
 
 
 def check_against_store(
@@ -47,10 +50,13 @@ def publish(
     now: float,
     registry: Registry | None = None,
     tenant_id: str = DEFAULT_TENANT,
+    on_published: Published | None = None,
 ) -> WorkflowVersion:
     """Validate and publish a definition as a new immutable version (none if unchanged) owned by
     ``tenant_id``. With a ``registry``, every ``action`` node must name a registered custom
-    action. Conflict when another tenant owns the key."""
+    action. Conflict when another tenant owns the key. ``on_published`` is called with the
+    stored version, the definition and ``now`` once it is stored (also when nothing changed):
+    layers above the engine keep their own state in step with what is published."""
     report = validate(data)
     if not report.ok or report.definition is None:
         raise WorkflowInvalid(report.errors)
@@ -63,6 +69,8 @@ def publish(
     version = store.publish_workflow(definition.key, definition.name, body, now, tenant_id)
     store.set_schedules(definition.key, schedules_for(definition, version.version, now))
     catalog.bump()
+    if on_published is not None:
+        on_published(version, definition, now)
     return version
 
 

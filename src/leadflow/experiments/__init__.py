@@ -1,1 +1,1 @@
-"""Experiments: A/B tests, their statistics and adaptive allocation."""
+"""Experiments: split nodes judged on a goal, with sticky arms, reviews and decisions."""

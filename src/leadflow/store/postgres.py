@@ -26,6 +26,7 @@ from leadflow.store.codec import (
 )
 from leadflow.store.contract import Store
 from leadflow.store.drafts_sql import SqlDrafts
+from leadflow.store.experiments_sql import SqlExperiments
 from leadflow.store.listing_matches import SqlListingMatches
 from leadflow.store.listings_sql import SqlListings
 from leadflow.store.postgres_base import _INSERT_MESSAGE, IDS, TEXTS, Conn, redact_url
@@ -79,6 +80,7 @@ class PostgresStore(
     SqlListings,
     SqlListingMatches,
     SqlScoreModels,
+    SqlExperiments,
     Store,
 ):
     """:class:`Store` on PostgreSQL (``postgresql://`` / ``postgres://`` URLs)."""

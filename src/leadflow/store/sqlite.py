@@ -42,6 +42,7 @@ from leadflow.store.codec import (
 )
 from leadflow.store.contract import Store, makes_work
 from leadflow.store.drafts_sql import SqlDrafts
+from leadflow.store.experiments_sql import SqlExperiments
 from leadflow.store.listing_matches import SqlListingMatches
 from leadflow.store.listings_sql import SqlListings
 from leadflow.store.prune_sql import SqlPrune
@@ -157,6 +158,7 @@ class SQLiteStore(
     SqlListings,
     SqlListingMatches,
     SqlScoreModels,
+    SqlExperiments,
     Store,
 ):
     _dialect = SQLITE

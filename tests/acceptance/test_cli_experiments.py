@@ -5,6 +5,7 @@ store into the SQLite file the CLI is pointed at."""
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 import pytest
@@ -167,3 +168,89 @@ def test_an_unknown_or_foreign_key_is_an_error(exp: Leadflow) -> None:
     assert_fails(exp("experiments", "report", "nope"), "KEY:", "'nope'")
     for command in ("report", "review", "stop"):
         assert_fails(exp("experiments", command, KEY, "--tenant", "acme"), "KEY:", "acme")
+
+
+SPLIT_WORKFLOW = """\
+key: opener-test
+name: Opener test
+triggers:
+  - type: event
+    event: lead.created
+start: pick
+nodes:
+  - id: pick
+    kind: split
+    arms:
+      - {name: friendly, weight: 45, next: mail_friendly}
+      - {name: listings, weight: 45, next: mail_listings}
+      - {name: holdout, weight: 10, holdout: true}
+    experiment:
+      metric: {name: booked, event: appointment.booked, within: 14d}
+      method: frequentist
+  - id: mail_friendly
+    kind: send_email
+    subject: Welcome
+    body: Hi
+  - id: mail_listings
+    kind: send_email
+    subject: Three homes for you
+    body: Hi
+"""
+
+
+def _leads(lf: Leadflow, start: int, count: int) -> None:
+    """``count`` new leads (e-mail only: no quiet hours) enter through lead.created."""
+    ids = [f"L{i}" for i in range(start, start + count)]
+    rows = [
+        [cid, "Lead", "", f"{cid.lower()}@example.com", "", "America/Chicago", "TX"] for cid in ids
+    ]
+    lf.import_contacts(rows, "--emit", "lead.created")
+    lf.worker("--until-idle")
+
+
+def test_a_published_split_is_reported_and_rolled_out_by_hand(lf: Leadflow) -> None:
+    lf.init()
+    path = lf.tmp_path / "opener.yaml"
+    path.write_text(SPLIT_WORKFLOW, encoding="utf-8")
+    lf.ok("workflows", "publish", path)
+    [row] = lf.json("experiments", "list")
+    assert (row["key"], row["decide"], row["status"], row["contacts"]) == (
+        "opener-test.pick",
+        "manual",
+        "running",
+        0,
+    )
+    _leads(lf, 0, 60)
+    report = lf.json("experiments", "report", "opener-test.pick")
+    arms = {a["name"]: a for a in report["arms"]}
+    assert sum(a["n"] for a in arms.values()) == 60
+    # every treated lead got the arm's e-mail; the holdout got nothing
+    subjects = Counter(m["subject"] for m in lf.messages())
+    assert subjects["Welcome"] == arms["friendly"]["n"]
+    assert subjects["Three homes for you"] == arms["listings"]["n"]
+    # the friendly arm's first three leads book
+    booked = [r["contact_id"] for r in lf.runs() if _arm_of(lf, r) == "friendly"][:3]
+    for cid in booked:
+        lf.ok("events", "emit", "appointment.booked", "--contact", cid)
+    lf.worker("--until-idle")
+    report = lf.json("experiments", "report", "opener-test.pick")
+    assert {a["name"]: a["conversions"] for a in report["arms"]}["friendly"] == 3
+    lf.ok("experiments", "apply", "opener-test.pick", "listings")
+    _leads(lf, 60, 20)
+    after = lf.json("experiments", "report", "opener-test.pick")
+    counts = {a["name"]: a["n"] for a in after["arms"]}
+    # the 20 new leads went to listings or the holdout (which keeps its share); none to friendly
+    assert counts["friendly"] == arms["friendly"]["n"]
+    assert (
+        counts["listings"] + counts["holdout"] == arms["listings"]["n"] + arms["holdout"]["n"] + 20
+    )
+    assert [d["action"] for d in after["decisions"]] == ["manual_apply"]
+
+
+def _arm_of(lf: Leadflow, run: dict[str, Any]) -> str | None:
+    store = open_store(lf.db)
+    try:
+        found = store.get_assignment("default", "opener-test.pick", run["contact_id"])
+    finally:
+        store.close()
+    return None if found is None else found.arm

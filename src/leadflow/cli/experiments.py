@@ -71,11 +71,15 @@ def pct(value: float | None, *, signed: bool = False) -> str:
 
 
 def effect_text(analysis: Analysis | None) -> str:
-    """``+12.0% [+1.5%, +23.9%]``; ``-`` for the control."""
+    """``+12.0% [+1.5%, +23.9%]`` (a relative lift), ``+0.4 pp [-1.4, +2.1]`` (a difference of
+    rates, as guardrails are judged); ``-`` for the control."""
     if analysis is None:
         return "-"
     if analysis.error is not None or analysis.effect is None:
         return f"n/a ({(analysis.error or 'no answer').split(':')[0]})"
+    if analysis.difference == "absolute":  # a difference of rates: percentage points
+        low, high = analysis.ci_low or 0.0, analysis.ci_high or 0.0
+        return f"{analysis.effect * 100:+.1f} pp [{low * 100:+.1f}, {high * 100:+.1f}]"
     interval = f"[{pct(analysis.ci_low, signed=True)}, {pct(analysis.ci_high, signed=True)}]"
     return f"{pct(analysis.effect, signed=True)} {interval}"
 
@@ -301,11 +305,12 @@ def review(
     if json_out:
         print_json({"decision": None if decision is None else _decision_dict(decision)})
     elif decision is None:
-        why = (
-            "it decides manually (use `experiments apply` or `stop`)"
-            if mode_of(experiment)[0] == "manual"
-            else "another reviewer decided first"
-        )
+        if mode_of(experiment)[0] == "manual":
+            why = "it decides manually (use `experiments apply` or `stop`)"
+        elif experiment.status != "running":
+            why = f"it is {experiment.status}"
+        else:
+            why = "another reviewer decided first"
         console.print(f"no decision: {why}", highlight=False)
     else:
         print_decision(decision)

@@ -145,8 +145,8 @@ class DecisionList(BaseModel):
 
 class ReviewOut(BaseModel):
     decision: DecisionOut | None = Field(
-        description="What the review decided; none when the experiment decides manually or "
-        "another reviewer decided first."
+        description="What the review decided; none when the experiment decides manually, is "
+        "applied or stopped, or another reviewer decided first."
     )
 
 

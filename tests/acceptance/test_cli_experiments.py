@@ -23,7 +23,13 @@ WEIGHTS = {"friendly": 0.45, "listings": 0.45, "holdout": 0.1}
 ARMS = (("friendly", 200, 20), ("listings", 200, 50), ("holdout", 44, 2))
 
 
-def seed(db: str, tenant: str = "default", key: str = KEY, **config: Any) -> None:
+def seed(
+    db: str,
+    tenant: str = "default",
+    key: str = KEY,
+    weights: dict[str, float] | None = None,
+    **config: Any,
+) -> None:
     """An experiment with 200/200/44 contacts converting 10% / 25% / 4.5% on
     appointment.booked within 14 days, and one decision (keep) already taken."""
     block: dict[str, Any] = {
@@ -41,7 +47,14 @@ def seed(db: str, tenant: str = "default", key: str = KEY, **config: Any) -> Non
         if store.get_tenant(tenant) is None:
             accounts.create_tenant(store, tenant, f"{tenant.title()} Realty", 0.0)
         experiment = Experiment(
-            tenant, key, "welcome", "opener", block, dict(WEIGHTS), created_at=T0, updated_at=T0
+            tenant,
+            key,
+            "welcome",
+            "opener",
+            block,
+            dict(weights or WEIGHTS),
+            created_at=T0,
+            updated_at=T0,
         )
         assert store.save_experiment(experiment, None)
         contacts, events = [], []
@@ -56,8 +69,9 @@ def seed(db: str, tenant: str = "default", key: str = KEY, **config: Any) -> Non
             for i in range(n):
                 store.assign_arm(Assignment(tenant, key, f"{tenant}-{arm}-{i}", arm, T0 + i))
         store.append_events(events, T0)
+        now = dict(weights or WEIGHTS)
         keep = ExperimentDecision(
-            tenant, key, T0 + 3600, "keep", "fewer than 100 contacts in an arm", WEIGHTS, WEIGHTS
+            tenant, key, T0 + 3600, "keep", "fewer than 100 contacts in an arm", now, now
         )
         stored = store.get_experiment(tenant, key)
         assert stored is not None and store.record_decision(keep, stored, stored.revision)
@@ -162,6 +176,28 @@ def test_review_of_an_auto_apply_experiment_rolls_the_winner_out(exp: Leadflow) 
     text = squash(exp.ok("experiments", "report", "auto.opener").stdout)
     assert "applied, winner listings" in text
     assert "apply_winner" in text
+
+
+def test_a_sample_ratio_mismatch_is_flagged_and_blocks_the_review(exp: Leadflow) -> None:
+    # 200:200:44 contacts where the weights say 70:20:10: the split is broken
+    skewed = {"friendly": 0.7, "listings": 0.2, "holdout": 0.1}
+    seed(exp.db, key="skewed", weights=skewed, decide="auto_apply")
+    text = squash(exp.ok("experiments", "report", "skewed").stdout)
+    assert "sample ratio mismatch: p = " in text and "< 0.001" in text
+    decision = exp.json("experiments", "review", "skewed")["decision"]
+    assert decision["action"] == "blocked_srm"
+    assert decision["weights_after"] == skewed
+    assert decision["numbers"]["srm"]["p_value"] < 0.001
+
+
+def test_a_bayesian_report_gives_the_chance_to_win_and_the_risk(exp: Leadflow) -> None:
+    seed(exp.db, key="bayes", method="bayesian")
+    arms, _, _ = tables(exp.ok("experiments", "report", "bayes").stdout)
+    evidence, significant = arms["listings"][5:]
+    assert evidence.startswith("P(win) ") and ", risk " in evidence
+    chance = exp.json("experiments", "report", "bayes")["arms"][1]["analysis"]["chance_to_win"]
+    assert chance > 0.95 and significant == "*"
+    assert evidence.startswith(f"P(win) {chance:.1%}")
 
 
 def test_an_unknown_or_foreign_key_is_an_error(exp: Leadflow) -> None:

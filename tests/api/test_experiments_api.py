@@ -39,7 +39,13 @@ CONFIG: dict[str, Any] = {
 ARMS = (("friendly", 200, 20), ("listings", 200, 50), ("holdout", 44, 2))
 
 
-def seed_experiment(store: Store, tenant: str, key: str = KEY, **config: Any) -> None:
+def seed_experiment(
+    store: Store,
+    tenant: str,
+    key: str = KEY,
+    opt_outs: dict[str, int] | None = None,
+    **config: Any,
+) -> None:
     """An experiment in ``tenant`` whose contacts were assigned over the first hours after T0,
     with bookings a day after assignment (plus one 20 days after: outside the window), and one
     decision already taken."""
@@ -69,6 +75,8 @@ def seed_experiment(store: Store, tenant: str, key: str = KEY, **config: Any) ->
                 events.append(NewEvent("appointment.booked", cid, {}, f"{cid}-b", booked))
             elif i == converted:  # too late to count
                 events.append(NewEvent("appointment.booked", cid, {}, f"{cid}-b", at + 20 * DAY))
+            if i < (opt_outs or {}).get(arm, 0):
+                events.append(NewEvent("sms.opted_out", cid, {}, f"{cid}-out", at + HOUR))
     store.upsert_contacts(contacts, T0)
     for arm, n, _ in ARMS:
         for i in range(n):
@@ -202,6 +210,30 @@ def test_an_auto_apply_review_decides_and_stores_its_numbers(rt: Runtime, db_url
         report = acme.get("/api/v1/experiments/auto.opener").json()
         assert (report["status"], report["winner"]) == ("applied", "listings")
         assert report["decisions"][-1]["id"] == decision["id"]
+
+
+def test_a_winner_that_fails_a_guardrail_is_not_applied(rt: Runtime, db_url: str) -> None:
+    seed_experiment(
+        rt.store, "acme", "guarded", opt_outs={"friendly": 2, "listings": 30}, decide="auto_apply"
+    )
+    with _client(rt, admin_key(db_url, "acme")) as acme:
+        report = acme.get("/api/v1/experiments/guarded").json()
+        guards = {a["name"]: a["guardrails"][0] for a in report["arms"]}
+        assert (guards["listings"]["conversions"], guards["listings"]["rate"]) == (30, 0.15)
+        assert guards["listings"]["failed"] is True
+        assert guards["friendly"]["failed"] is False
+        decision = acme.post("/api/v1/experiments/guarded/review").json()["decision"]
+        assert decision["action"] == "blocked_guardrail", decision
+        assert "opt_out" in decision["reason"]
+        assert decision["weights_after"] == WEIGHTS
+        after = acme.get("/api/v1/experiments/guarded").json()
+        assert (after["status"], after["winner"]) == ("running", None)
+
+
+def test_stopping_twice_is_a_conflict(acme: ApiClient) -> None:
+    assert acme.post(f"/api/v1/experiments/{KEY}/stop").status_code == 200
+    again = assert_problem(acme.post(f"/api/v1/experiments/{KEY}/stop"), 409)
+    assert "already stopped" in str(again["detail"])
 
 
 def test_a_missing_or_foreign_experiment_is_404(rt: Runtime, db_url: str) -> None:

@@ -162,7 +162,7 @@ def test_the_bandit_moves_weight_to_the_best_arm_above_the_floor() -> None:
     arms = (("a", 30, False), ("b", 30, False), ("c", 30, False), ("off", 10, True))
     create(store, spec(decide="bandit", weight_floor=0.05), arms=arms)
     arm_with(store, "a", 300, 30)
-    arm_with(store, "b", 300, 36)
+    arm_with(store, "b", 300, 33)
     arm_with(store, "c", 300, 90)
     arm_with(store, "off", 100, 5)
 
@@ -172,10 +172,28 @@ def test_the_bandit_moves_weight_to_the_best_arm_above_the_floor() -> None:
     after = decision.weights_after
     assert after["off"] == pytest.approx(0.1)  # the holdout keeps its share
     assert sum(after.values()) == pytest.approx(1.0)
-    assert after["c"] > 0.6
+    # Top-two sampling: the sure leader gets half the treated share, the challengers the rest.
+    assert after["c"] == pytest.approx(0.45, abs=0.01)
+    assert after["c"] > max(after["a"], after["b"]) + 0.1
     assert min(after["a"], after["b"]) >= 0.05 * 0.9 - 1e-9  # the floor, within the treated 90 %
     experiment = stored(store)
     assert experiment.weights == after and experiment.status == "running"
+
+
+def test_the_bandit_drops_a_clearly_worse_arm_to_the_floor() -> None:
+    store = memory_store()
+    arms = (("a", 1, False), ("b", 1, False), ("c", 1, False))
+    create(store, spec(decide="bandit", weight_floor=0.05), arms=arms)
+    arm_with(store, "a", 300, 30)
+    arm_with(store, "b", 300, 60)
+    arm_with(store, "c", 300, 66)
+
+    decision = review_experiment(store, TENANT, KEY, NOW)
+
+    assert decision is not None
+    assert decision.weights_after["a"] == pytest.approx(0.05)
+    assert decision.weights_after["b"] + decision.weights_after["c"] == pytest.approx(0.95)
+    assert "top-two Thompson sampling" in decision.reason
 
 
 def test_the_bandit_waits_for_the_minimum_sample() -> None:

@@ -3,7 +3,9 @@ auto-apply with guardrails, the bandit, manual changes, and the race between two
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import logging
 
 import numpy as np
 import pytest
@@ -345,3 +347,20 @@ def test_the_worker_reviews_due_experiments_and_counts_them() -> None:
     assert worker.stats.reviews == 1
     (decision,) = store.experiment_decisions(TENANT, KEY)
     assert decision.action == "keep" and "arm b needs 5 more" in decision.reason
+
+
+def test_a_review_that_fails_is_logged_and_the_others_still_happen(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    store = memory_store()
+    good = create(store, spec(min_sample=10))
+    broken = dataclasses.replace(good, key="broken", config={"metric": {"event": ""}})
+    assert store.save_experiment(broken, None)
+
+    with caplog.at_level(logging.ERROR):
+        assert review_due(store, T0 + DAY) == 1
+
+    assert "'broken'" in caplog.text and "review failed" in caplog.text
+    assert [d.action for d in store.experiment_decisions(TENANT, KEY)] == ["keep"]
+    postponed = store.get_experiment(TENANT, "broken")
+    assert postponed is not None and postponed.next_review_at == T0 + 2 * DAY

@@ -196,6 +196,20 @@ def test_the_bandit_drops_a_clearly_worse_arm_to_the_floor() -> None:
     assert decision.weights_after["a"] == pytest.approx(0.05)
     assert decision.weights_after["b"] + decision.weights_after["c"] == pytest.approx(0.95)
     assert "top-two Thompson sampling" in decision.reason
+    assert "chance to be best: a 0.0%" in decision.reason
+
+
+def test_a_floor_too_high_for_the_arms_gives_each_an_equal_share() -> None:
+    store = memory_store()
+    arms = (("a", 1, False), ("b", 1, False), ("c", 1, False))
+    create(store, spec(decide="bandit", weight_floor=0.4), arms=arms)
+    for arm in "abc":
+        arm_with(store, arm, 100, 10 if arm != "c" else 40)
+
+    decision = review_experiment(store, TENANT, KEY, NOW)
+
+    assert decision is not None and decision.action == "reallocate"
+    assert decision.weights_after == pytest.approx({"a": 1 / 3, "b": 1 / 3, "c": 1 / 3})
 
 
 def test_the_bandit_waits_for_the_minimum_sample() -> None:

@@ -23,6 +23,7 @@ from leadflow.cli.app import app as cli
 from leadflow.definitions.validation import validate
 from leadflow.engine.workflows import publish
 from leadflow.errors import WorkflowInvalid
+from leadflow.experiments.sync import published_hook
 from leadflow.settings import Settings
 from leadflow.store import Store, open_store
 from leadflow.store.experiments_records import APPLIED, RUNNING
@@ -264,3 +265,28 @@ def test_a_bad_experiment_block_names_the_field(kit: Kit) -> None:
         publish(kit.store, kit.runtime.engine.catalog, bad, kit.now)
     assert kit.store.get_workflow("trial") is None
     assert kit.store.list_experiments() == []
+
+
+def test_a_run_on_an_older_version_does_not_undo_a_republish(kit: Kit) -> None:
+    def waiting(weights: tuple[float, float, float]) -> dict[str, Any]:
+        definition = trial(weights)
+        definition["start"] = "pause"
+        pause = {"id": "pause", "kind": "wait", "duration": "1h", "next": "pick"}
+        definition["nodes"].insert(0, pause)
+        return definition
+
+    hook = published_hook(kit.store)
+    catalog = kit.runtime.engine.catalog
+    publish(kit.store, catalog, waiting((2, 1, 1)), kit.now, on_published=hook)
+    old = kit.add_contacts(20)
+    kit.enroll("trial", *old)
+    kit.settle()  # waiting at pause, on version 1
+    publish(kit.store, catalog, waiting((1, 1, 1)), kit.now, on_published=hook)
+    kit.run_until(T0 + 2 * 3600)
+    assert all(run.version == 1 and run.status == COMPLETED for run in kit.runs("trial"))
+    found = kit.store.get_experiment("default", "trial.pick")
+    assert found is not None
+    assert found.config["arms"][0]["weight"] == 1.0  # still what version 2 says
+    actions = [d.action for d in kit.store.experiment_decisions("default", "trial.pick")]
+    assert actions == ["reconfigured"]
+    assert len(kit.store.experiment_assignments("default", "trial.pick")) == 20

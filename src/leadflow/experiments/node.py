@@ -10,6 +10,7 @@ get the arm stored first. A split without an experiment is today's fixed random 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from leadflow.definitions import models as m
 from leadflow.engine.context import Go, Result, StepContext
@@ -74,6 +75,16 @@ class ExperimentSplitHandler(SplitHandler):
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        # (workflow key, version, node id) -> the node's experiment config (published versions
+        # never change, so this is computed once per node, not per contact)
+        self._configs: dict[tuple[str, int, str], dict[str, Any]] = {}
+
+    def _config(self, ctx: StepContext, node: m.Split) -> dict[str, Any]:
+        ident = (ctx.workflow.key, ctx.workflow.version, node.id)
+        found = self._configs.get(ident)
+        if found is None:
+            found = self._configs[ident] = experiment_config(node)
+        return found
 
     def enter(self, ctx: StepContext, node: m.Split) -> Result:
         if node.experiment is None:
@@ -102,7 +113,7 @@ class ExperimentSplitHandler(SplitHandler):
         run is on the latest version)."""
         tenant = ctx.workflow.tenant_id
         found = self.store.get_experiment(tenant, key)
-        if found is not None and (found.config == experiment_config(node) or not _is_latest(ctx)):
+        if found is not None and (found.config == self._config(ctx, node) or not _is_latest(ctx)):
             return found
         try:
             return sync_experiment(self.store, tenant, ctx.workflow.key, node, ctx.now)

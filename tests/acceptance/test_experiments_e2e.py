@@ -1,18 +1,18 @@
 """Experiments end to end: a published split with an experiment block, leads entering every day
 on a real SQLite file, the worker on a virtual clock reviewing the experiment each day.
 
-Arm "b" books appointments five times as often as arm "a". With ``decide: auto_apply`` the
+With ``decide: auto_apply``, arm "b" books appointments five times as often as arm "a": the
 worker applies "b" once both arms have the minimum sample and the difference is significant;
-later leads then all get "b" while earlier ones keep their arm. With ``decide: bandit`` the
-weights move towards "b" review after review. Leads have e-mail addresses only, so no quiet
-hours hold anything back.
+later leads then all get "b" while earlier ones keep their arm. With ``decide: bandit`` over
+three arms of which "c" is the best, the weights move towards "c" review after review. Leads
+have e-mail addresses only, so no quiet hours hold anything back.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -33,14 +33,15 @@ GOAL = "appointment.booked"
 T0 = 1_718_208_000.0  # Wednesday 12 June 2024, 16:00 UTC
 HOUR = 3600.0
 DAY = 86_400.0
-BOOKS_EVERY = {"a": 10, "b": 2}  # one lead in ten books in arm a, one in two in arm b
 
 
-def workflow(**experiment: Any) -> dict[str, Any]:
+def workflow(books_every: dict[str, int], **experiment: Any) -> dict[str, Any]:
+    """A split over one arm per key of ``books_every``, each arm sending its own e-mail."""
     block = {"metric": {"event": GOAL, "within": "14d"}, "review_every": "1d", **experiment}
-    arms = [
-        {"name": "a", "weight": 1, "next": "mail_a"},
-        {"name": "b", "weight": 1, "next": "mail_b"},
+    arms = [{"name": arm, "weight": 1, "next": f"mail_{arm}"} for arm in books_every]
+    mails = [
+        {"id": f"mail_{arm}", "kind": "send_email", "subject": f"Listings ({arm})", "body": "Hi"}
+        for arm in books_every
     ]
     return {
         "key": KEY,
@@ -48,11 +49,7 @@ def workflow(**experiment: Any) -> dict[str, Any]:
         "triggers": [{"type": "event", "event": "lead.created"}],
         "settings": {"reentry": {"policy": "always"}},
         "start": "pick",
-        "nodes": [
-            {"id": "pick", "kind": "split", "arms": arms, "experiment": block},
-            {"id": "mail_a", "kind": "send_email", "subject": "New listings", "body": "Hi"},
-            {"id": "mail_b", "kind": "send_email", "subject": "Book a showing", "body": "Hi"},
-        ],
+        "nodes": [{"id": "pick", "kind": "split", "arms": arms, "experiment": block}, *mails],
     }
 
 
@@ -61,6 +58,7 @@ class Trial:
     runtime: Runtime
     clock: VirtualClock
     worker: Worker
+    books_every: dict[str, int] = field(default_factory=dict)  # one lead in N books, per arm
     seq: int = 0
     leads: int = 0
 
@@ -100,7 +98,7 @@ class Trial:
         for cid in ids:
             arm = self.arm_of(cid)
             seen[arm] += 1
-            if seen[arm] % BOOKS_EVERY[arm] == 1 or BOOKS_EVERY[arm] == 1:
+            if seen[arm] % self.books_every[arm] == 1:
                 booked.append(cid)
         self.clock.set(start + 3 * HOUR)
         self.emit(GOAL, booked)
@@ -141,62 +139,66 @@ def trial(tmp_path: Path) -> Iterator[Trial]:
     runtime.close()
 
 
-def start(trial: Trial, **experiment: Any) -> None:
+def start(trial: Trial, books_every: dict[str, int], **experiment: Any) -> None:
+    trial.books_every = books_every
     engine = trial.runtime.engine
-    publish(trial.store, engine.catalog, workflow(**experiment), T0 - HOUR, engine.registry)
+    data = workflow(books_every, **experiment)
+    publish(trial.store, engine.catalog, data, T0 - HOUR, engine.registry)
 
 
 def test_auto_apply_rolls_the_better_arm_out_to_later_leads(trial: Trial) -> None:
-    start(trial, decide="auto_apply", min_sample=60)
-    early: list[str] = []
-    for day in range(4):
-        early += trial.day_of_leads(day, 50)
-    assert trial.experiment().status == "running"  # the day-4 review has not happened yet
-
-    later: list[str] = []
-    for day in range(4, 7):
-        later += trial.day_of_leads(day, 30)
+    # The confidence sequence is tuned to the few hundred leads this test has (tuning = M).
+    start(trial, {"a": 10, "b": 2}, decide="auto_apply", min_sample=100, tuning=500)
+    for day in range(7):
+        trial.day_of_leads(day, 100 if day < 4 else 30)
 
     experiment = trial.experiment()
     assert (experiment.status, experiment.winner) == ("applied", "b")
     assert experiment.weights == {"a": 0.0, "b": 1.0}
     decisions = trial.decisions()
-    actions = [d.action for d in decisions]
-    assert actions[-1] == "apply_winner" and set(actions[:-1]) <= {"keep"}
+    assert [d.action for d in decisions] == ["keep", "keep", "apply_winner"]
     assert "minimum sample not met" in decisions[0].reason
+    assert "no arm differs significantly" in decisions[1].reason
+    assert trial.worker.stats.reviews == 3
     applied = decisions[-1]
+    assert applied.decided_at == T0 + 3 * DAY and "arm b beats a" in applied.reason
     numbers = {arm["name"]: arm for arm in applied.numbers["arms"]}
-    assert numbers["a"]["n"] + numbers["b"]["n"] == 200
-    assert min(numbers["a"]["n"], numbers["b"]["n"]) >= 60
+    assert numbers["a"]["n"] + numbers["b"]["n"] == 400  # every lead of days 0-3
     assert numbers["b"]["analysis"]["significant"] is True
-    assert numbers["b"]["analysis"]["effect"] > 2
+    assert numbers["b"]["analysis"]["ci_low"] > 0
     assert numbers["b"]["conversions"] > 3 * numbers["a"]["conversions"]
-    assert trial.worker.stats.reviews == len(decisions)
+    assert applied.numbers["srm"]["p_value"] > 0.001
 
     # Every lead after the decision got "b"; the earlier ones kept the arm they had.
-    after = [cid for cid in later if trial.arm_of(cid) != "b"]
-    assert after == []
-    early_arms = Counter(trial.arm_of(cid) for cid in early)
-    assert early_arms["a"] == numbers["a"]["n"]
-    old_a = next(cid for cid in early if trial.arm_of(cid) == "a")
+    assignments = trial.store.experiment_assignments(DEFAULT_TENANT, EXPERIMENT)
+    before = Counter(a.arm for a in assignments if a.assigned_at <= applied.decided_at)
+    after = Counter(a.arm for a in assignments if a.assigned_at > applied.decided_at)
+    assert after == {"b": 90}
+    assert before == {"a": numbers["a"]["n"], "b": numbers["b"]["n"]}
+    old_a = next(a.contact_id for a in assignments if a.arm == "a")
     trial.clock.set(T0 + 7 * DAY)
-    trial.emit("lead.created", [old_a])  # re-entry: the same lead comes back
+    trial.emit("lead.created", [old_a])  # the same lead comes back after the roll-out
     trial.settle(T0 + 7 * DAY)
     assert trial.outcomes(old_a) == ["arm:a", "arm:a"]
 
 
 def test_the_bandit_moves_the_weights_to_the_better_arm(trial: Trial) -> None:
-    start(trial, decide="bandit", min_sample=20, weight_floor=0.05)
-    first_day = trial.day_of_leads(0, 60)
+    # Top-two Thompson sampling: the sure leader gets half, the two challengers share the rest.
+    start(trial, {"a": 10, "b": 10, "c": 2}, decide="bandit", min_sample=40, weight_floor=0.05)
+    first_day = trial.day_of_leads(0, 45)  # about 15 an arm: below the minimum sample
     for day in range(1, 6):
         trial.day_of_leads(day, 60)
-    last_day = trial.day_of_leads(6, 100)
+    last_day = trial.day_of_leads(6, 120)
 
     weights = trial.experiment().weights
-    assert weights["b"] > 0.8 and weights["a"] >= 0.05 - 1e-9
+    assert weights["c"] == pytest.approx(0.5, abs=0.02)
+    assert weights["c"] > max(weights["a"], weights["b"]) + 0.15
+    assert min(weights.values()) >= 0.05 - 1e-9
     assert sum(weights.values()) == pytest.approx(1.0)
-    actions = [d.action for d in trial.decisions()]
-    assert actions[0] == "keep" and actions.count("reallocate") >= 4
-    b_share_first = Counter(trial.arm_of(c) for c in first_day)["b"] / len(first_day)
-    b_share_last = Counter(trial.arm_of(c) for c in last_day)["b"] / len(last_day)
-    assert b_share_first < 0.7 and b_share_last > 0.75
+    decisions = trial.decisions()
+    assert decisions[0].action == "keep"
+    assert [d.action for d in decisions].count("reallocate") >= 4
+    assert all(d.numbers["arms"] for d in decisions)
+    share_first = Counter(trial.arm_of(c) for c in first_day)["c"] / len(first_day)
+    share_last = Counter(trial.arm_of(c) for c in last_day)["c"] / len(last_day)
+    assert share_first < 0.4 and share_last > 0.42

@@ -10,7 +10,10 @@ The checks run in order and the first that applies wins:
 4. ``auto_apply``: apply the arm with the largest significant gain over the control whose
    guardrails hold (the control when every other arm is significantly worse); a would-be winner
    whose guardrail failed blocks; otherwise keep;
-5. ``bandit``: reallocate the treated arms' share by top-two Thompson sampling.
+5. ``bandit``: reallocate the treated arms' share by top-two Thompson sampling. The likely
+   best arm gets about half and the likely challengers the rest (so two arms stay near even
+   whatever the data: top-two sampling is built to find the best arm quickly, not to exploit
+   it); the reason also gives each arm's chance to be the best.
 
 The holdout arm keeps its planned weight whatever happens, and never wins.
 """
@@ -21,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from leadflow.experiments.bandit import top_two_thompson
+from leadflow.experiments.bandit import best_arm_probabilities, top_two_thompson
 from leadflow.experiments.report import ArmReport, ExperimentReport
 from leadflow.store.experiments_records import APPLIED, RUNNING, Experiment
 
@@ -138,15 +141,19 @@ def _ci(arm: ArmReport) -> str:
 def _bandit(report: ExperimentReport, rng: np.random.Generator) -> Verdict:
     treated = report.treated()
     held, share = _holdout_weight(report)
-    allocation = top_two_thompson(
-        {a.name: a.stats for a in treated}, rng=rng, floor=report.spec.weight_floor
-    )
+    arms = {a.name: a.stats for a in treated}
+    floor = min(report.spec.weight_floor, 1.0 / len(arms))  # a floor every arm can have
+    allocation = top_two_thompson(arms, rng=rng, floor=floor)
     weights = {a.name: float(allocation[a.name]) * (1.0 - share) for a in treated}
     if held is not None:
         weights[held] = share
     ordered = {a.name: weights[a.name] for a in report.arms}
     shares = ", ".join(f"{a.name} {ordered[a.name]:.1%}" for a in treated)
-    return Verdict(REALLOCATE, f"top-two Thompson sampling: {shares}", ordered)
+    reason = f"top-two Thompson sampling: {shares}"
+    if all(a.n >= 2 for a in treated):
+        best = best_arm_probabilities(arms, rng)
+        reason += "; chance to be best: " + ", ".join(f"{n} {p:.1%}" for n, p in best.items())
+    return Verdict(REALLOCATE, reason, ordered)
 
 
 def decide(

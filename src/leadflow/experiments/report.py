@@ -284,22 +284,29 @@ def _holdout(
 
 
 # ---------------------------------------------------------------------- sample ratio
-def srm_start(experiment: Experiment, decisions: Sequence[ExperimentDecision]) -> float:
-    """When the current weights took effect: the latest decision that changed them (or a
-    reconfiguration), else the experiment's creation."""
+def srm_start(
+    experiment: Experiment, decisions: Sequence[ExperimentDecision]
+) -> tuple[float, bool]:
+    """When the current weights took effect, and whether an assignment at that very moment
+    already had them: the latest decision that changed them (a review decides after the
+    entrants of its moment were assigned: strictly after), a reconfiguration (the split syncs
+    before it assigns: from that moment), else the experiment's creation (from that moment)."""
     for decision in reversed(decisions):
-        if decision.action == RECONFIGURED or decision.weights_after != decision.weights_before:
-            return decision.decided_at
-    return experiment.created_at
+        if decision.action == RECONFIGURED:
+            return decision.decided_at, True
+        if decision.weights_after != decision.weights_before:
+            return decision.decided_at, False
+    return experiment.created_at, True
 
 
 def _srm(
-    experiment: Experiment, assignments: Sequence[Assignment], since: float
+    experiment: Experiment, assignments: Sequence[Assignment], since: float, inclusive: bool
 ) -> tuple[float | None, dict[str, int]]:
     weighted = {arm: w for arm, w in experiment.weights.items() if w > 0}
     counts = dict.fromkeys(weighted, 0)
     for a in assignments:
-        if a.assigned_at >= since and a.arm in counts:
+        counted = a.assigned_at >= since if inclusive else a.assigned_at > since
+        if counted and a.arm in counts:
             counts[a.arm] += 1
     if experiment.status in (APPLIED, STOPPED) or len(weighted) < 2:
         return None, counts
@@ -354,8 +361,8 @@ def build_report(store: Store, tenant_id: str, key: str, now: float) -> Experime
             )
         )
     decisions = store.experiment_decisions(tenant_id, key)
-    since = srm_start(experiment, decisions)
-    srm_p, srm_counts = _srm(experiment, assignments, since)
+    since, inclusive = srm_start(experiment, decisions)
+    srm_p, srm_counts = _srm(experiment, assignments, since, inclusive)
     return ExperimentReport(
         experiment=experiment,
         spec=spec,

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import logging
 from collections.abc import Callable
 
 import numpy as np
 
-from leadflow.errors import Conflict
+from leadflow.definitions.durations import DAY
+from leadflow.errors import Conflict, StoreError
 from leadflow.experiments.decide import Verdict, applied_weights, decide
+from leadflow.experiments.metrics import spec_of
 from leadflow.experiments.report import ExperimentReport, build_report
 from leadflow.store.contract import Store
 from leadflow.store.experiments_records import (
@@ -31,6 +34,8 @@ REVIEW_EVERY_S = 60.0  # the worker looks for due experiments at most this often
 MANUAL_APPLY = "manual_apply"
 STOP = "stop"
 _ATTEMPTS = 5  # a manual change retries this often when reviews keep moving the revision
+
+log = logging.getLogger(__name__)
 
 
 def review_rng(experiment: Experiment) -> np.random.Generator:
@@ -94,18 +99,43 @@ def review_experiment(
 
 def review_due(store: Store, now: float, *, rng: np.random.Generator | None = None) -> int:
     """Review every experiment due at ``now`` (every tenant); how many decisions were stored.
-    A due experiment with nothing to decide (its mode became manual) stops being due."""
+    A due experiment with nothing to decide (its mode became manual) stops being due; one whose
+    review fails (a stored block that no longer parses...) is logged and tried again one
+    review period later, and the others are still reviewed."""
     stored = 0
     for experiment in store.due_experiments(now):
-        report = build_report(store, experiment.tenant_id, experiment.key, now)
-        if record_review(store, report, now, rng=rng) is not None:
-            stored += 1
-        elif report.spec.decide == "manual":
-            current = report.experiment
-            store.save_experiment(
-                dataclasses.replace(current, next_review_at=None), current.revision
+        try:
+            stored += _review_one(store, experiment, now, rng)
+        except StoreError:
+            raise  # the database itself: the worker's pass fails and is retried as a whole
+        except Exception:
+            log.exception(
+                "experiment %r of tenant %r: the review failed; next try in one review period",
+                experiment.key,
+                experiment.tenant_id,
             )
+            later = dataclasses.replace(experiment, next_review_at=now + _period(experiment))
+            store.save_experiment(later, experiment.revision)
     return stored
+
+
+def _review_one(
+    store: Store, experiment: Experiment, now: float, rng: np.random.Generator | None
+) -> int:
+    report = build_report(store, experiment.tenant_id, experiment.key, now)
+    if record_review(store, report, now, rng=rng) is not None:
+        return 1
+    if report.spec.decide == "manual":
+        current = report.experiment
+        store.save_experiment(dataclasses.replace(current, next_review_at=None), current.revision)
+    return 0
+
+
+def _period(experiment: Experiment) -> float:
+    try:
+        return spec_of(experiment).review_every_s()
+    except ValueError:  # the block itself is what fails
+        return DAY
 
 
 def _manual(

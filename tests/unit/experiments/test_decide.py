@@ -3,7 +3,9 @@ auto-apply with guardrails, the bandit, manual changes, and the race between two
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import logging
 
 import numpy as np
 import pytest
@@ -162,7 +164,7 @@ def test_the_bandit_moves_weight_to_the_best_arm_above_the_floor() -> None:
     arms = (("a", 30, False), ("b", 30, False), ("c", 30, False), ("off", 10, True))
     create(store, spec(decide="bandit", weight_floor=0.05), arms=arms)
     arm_with(store, "a", 300, 30)
-    arm_with(store, "b", 300, 36)
+    arm_with(store, "b", 300, 33)
     arm_with(store, "c", 300, 90)
     arm_with(store, "off", 100, 5)
 
@@ -172,10 +174,42 @@ def test_the_bandit_moves_weight_to_the_best_arm_above_the_floor() -> None:
     after = decision.weights_after
     assert after["off"] == pytest.approx(0.1)  # the holdout keeps its share
     assert sum(after.values()) == pytest.approx(1.0)
-    assert after["c"] > 0.6
+    # Top-two sampling: the sure leader gets half the treated share, the challengers the rest.
+    assert after["c"] == pytest.approx(0.45, abs=0.01)
+    assert after["c"] > max(after["a"], after["b"]) + 0.1
     assert min(after["a"], after["b"]) >= 0.05 * 0.9 - 1e-9  # the floor, within the treated 90 %
     experiment = stored(store)
     assert experiment.weights == after and experiment.status == "running"
+
+
+def test_the_bandit_drops_a_clearly_worse_arm_to_the_floor() -> None:
+    store = memory_store()
+    arms = (("a", 1, False), ("b", 1, False), ("c", 1, False))
+    create(store, spec(decide="bandit", weight_floor=0.05), arms=arms)
+    arm_with(store, "a", 300, 30)
+    arm_with(store, "b", 300, 60)
+    arm_with(store, "c", 300, 66)
+
+    decision = review_experiment(store, TENANT, KEY, NOW)
+
+    assert decision is not None
+    assert decision.weights_after["a"] == pytest.approx(0.05)
+    assert decision.weights_after["b"] + decision.weights_after["c"] == pytest.approx(0.95)
+    assert "top-two Thompson sampling" in decision.reason
+    assert "chance to be best: a 0.0%" in decision.reason
+
+
+def test_a_floor_too_high_for_the_arms_gives_each_an_equal_share() -> None:
+    store = memory_store()
+    arms = (("a", 1, False), ("b", 1, False), ("c", 1, False))
+    create(store, spec(decide="bandit", weight_floor=0.4), arms=arms)
+    for arm in "abc":
+        arm_with(store, arm, 100, 10 if arm != "c" else 40)
+
+    decision = review_experiment(store, TENANT, KEY, NOW)
+
+    assert decision is not None and decision.action == "reallocate"
+    assert decision.weights_after == pytest.approx({"a": 1 / 3, "b": 1 / 3, "c": 1 / 3})
 
 
 def test_the_bandit_waits_for_the_minimum_sample() -> None:
@@ -327,3 +361,20 @@ def test_the_worker_reviews_due_experiments_and_counts_them() -> None:
     assert worker.stats.reviews == 1
     (decision,) = store.experiment_decisions(TENANT, KEY)
     assert decision.action == "keep" and "arm b needs 5 more" in decision.reason
+
+
+def test_a_review_that_fails_is_logged_and_the_others_still_happen(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    store = memory_store()
+    good = create(store, spec(min_sample=10))
+    broken = dataclasses.replace(good, key="broken", config={"metric": {"event": ""}})
+    assert store.save_experiment(broken, None)
+
+    with caplog.at_level(logging.ERROR):
+        assert review_due(store, T0 + DAY) == 1
+
+    assert "'broken'" in caplog.text and "review failed" in caplog.text
+    assert [d.action for d in store.experiment_decisions(TENANT, KEY)] == ["keep"]
+    postponed = store.get_experiment(TENANT, "broken")
+    assert postponed is not None and postponed.next_review_at == T0 + 2 * DAY

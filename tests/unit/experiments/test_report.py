@@ -162,6 +162,7 @@ def test_srm_counts_only_since_the_weights_last_changed() -> None:
         decision, experiment.__class__(**{**_fields(experiment), "weights": changed}), 0
     )
     assert stored is not None
+    assign(store, "a", 50, at=T0 + DAY, prefix="same-a")  # entered in the review's own tick
     assign(store, "a", 300, at=T0 + 2 * DAY, prefix="new-a")
     assign(store, "b", 200, at=T0 + 2 * DAY, prefix="new-b")
 

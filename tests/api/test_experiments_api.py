@@ -278,3 +278,64 @@ def test_the_openapi_document_describes_the_report(acme: ApiClient) -> None:
     schemas = spec["components"]["schemas"]
     assert {"ReportOut", "ArmOut", "AnalysisOut", "DecisionOut"} <= set(schemas)
     assert "srm_p_value" in schemas["ReportOut"]["properties"]
+
+
+SPLIT_WORKFLOW: dict[str, Any] = {
+    "key": "opener-test",
+    "name": "Opener test",
+    "triggers": [{"type": "event", "event": "lead.created"}],
+    "start": "pick",
+    "nodes": [
+        {
+            "id": "pick",
+            "kind": "split",
+            "arms": [
+                {"name": "friendly", "weight": 1, "next": "mail_friendly"},
+                {"name": "listings", "weight": 1, "next": "mail_listings"},
+            ],
+            "experiment": {"metric": {"event": "appointment.booked"}, "decide": "manual"},
+        },
+        {"id": "mail_friendly", "kind": "send_email", "subject": "Welcome", "body": "Hi"},
+        {"id": "mail_listings", "kind": "send_email", "subject": "Homes", "body": "Hi"},
+    ],
+}
+
+
+def _new_leads(acme: ApiClient, rt: Runtime, first: int, count: int) -> list[str]:
+    """``count`` leads (e-mail only) made and announced through the API; the worker runs."""
+    ids = []
+    for i in range(first, first + count):
+        made = acme.post("/api/v1/contacts", json={"first_name": "Lead", "email": f"l{i}@x.com"})
+        assert made.status_code == 201, made.text
+        ids.append(made.json()["id"])
+    events = [{"type": "lead.created", "contact_id": cid} for cid in ids]
+    assert acme.post("/api/v1/events/batch", json={"events": events}).status_code == 202
+    worker = rt.worker("api-experiments")
+    while worker.tick(rt.clock.now()):
+        pass
+    return ids
+
+
+def test_a_split_published_through_the_api_is_reported_and_applied(
+    rt: Runtime, db_url: str
+) -> None:
+    with _client(rt, admin_key(db_url, "acme")) as acme:
+        published = acme.post("/api/v1/workflows/opener-test/publish", json=SPLIT_WORKFLOW)
+        assert published.status_code == 200, published.text
+        [item] = acme.get("/api/v1/experiments").json()["items"]
+        assert (item["key"], item["contacts"], item["weights"]) == (
+            "opener-test.pick",
+            0,
+            {"friendly": 0.5, "listings": 0.5},
+        )
+        _new_leads(acme, rt, 0, 40)
+        report = acme.get("/api/v1/experiments/opener-test.pick").json()
+        before = {a["name"]: a["contacts"] for a in report["arms"]}
+        assert sum(before.values()) == 40 and min(before.values()) > 0
+        applied = acme.post("/api/v1/experiments/opener-test.pick/apply", json={"arm": "listings"})
+        assert applied.json()["weights_after"] == {"friendly": 0.0, "listings": 1.0}
+        _new_leads(acme, rt, 40, 10)
+        after = acme.get("/api/v1/experiments/opener-test.pick").json()
+        counts = {a["name"]: a["contacts"] for a in after["arms"]}
+        assert counts == {"friendly": before["friendly"], "listings": before["listings"] + 10}
+        assert [d["action"] for d in after["decisions"]] == ["manual_apply"]

@@ -145,6 +145,8 @@ def test_the_report_shows_each_arm_against_the_control(acme: ApiClient) -> None:
     assert body["srm_p_value"] > 0.001
     [guard] = rows["listings"]["guardrails"]
     assert (guard["name"], guard["conversions"], guard["failed"]) == ("opt_out", 0, False)
+    assert guard["analysis"]["difference"] == "absolute"  # guardrails compare rates
+    assert lift["difference"] == "relative"
     [decision] = body["decisions"]
     assert decision["action"] == "keep"
     assert decision["reason"] == "fewer than 100 contacts in an arm"

@@ -27,9 +27,11 @@ def _when(ts: float | None) -> datetime | None:
 
 
 class AnalysisOut(BaseModel):
-    """An arm against the control (relative difference unless said otherwise)."""
+    """An arm against the control: a relative lift for the metric, a difference of rates for
+    a guardrail (see ``difference``)."""
 
-    effect: float | None = Field(description="Relative lift of the rate over the control's.")
+    difference: str = Field(description="relative (a lift: 0.25 = +25%) or absolute (rates).")
+    effect: float | None = Field(description="The lift, or the difference of the rates.")
     ci_low: float | None = Field(description="Lower end of the interval of the effect.")
     ci_high: float | None = Field(description="Upper end of the interval of the effect.")
     p_value: float | None = Field(
@@ -51,6 +53,7 @@ class AnalysisOut(BaseModel):
         if analysis is None:
             return None
         return cls(
+            difference=analysis.difference,
             effect=analysis.effect,
             ci_low=analysis.ci_low,
             ci_high=analysis.ci_high,

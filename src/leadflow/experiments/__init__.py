@@ -1,0 +1,1 @@
+"""A/B experiments and bandits: statistics, allocation and their simulated proof."""

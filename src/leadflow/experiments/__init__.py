@@ -1,1 +1,1 @@
-"""A/B experiments and bandits: statistics, allocation and their simulated proof."""
+"""Experiments: A/B tests, their statistics and adaptive allocation."""

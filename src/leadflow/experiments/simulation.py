@@ -130,7 +130,12 @@ def _check_common(runs: int, days: int, daily_per_arm: int, base_rate: float) ->
 
 
 def cumulative_conversions(
-    rng: np.random.Generator, *, runs: int, days: int, daily_per_arm: int, rates: tuple[float, float]
+    rng: np.random.Generator,
+    *,
+    runs: int,
+    days: int,
+    daily_per_arm: int,
+    rates: tuple[float, float],
 ) -> Counts:
     """(runs, days, 2) conversions so far in each arm at the end of each day."""
     daily = rng.binomial(daily_per_arm, rates, size=(runs, days, 2))
@@ -139,7 +144,13 @@ def cumulative_conversions(
 
 
 def _significant(
-    successes: Counts, n: int, *, method: Method, difference: Difference, alpha: float, tuning: float
+    successes: Counts,
+    n: int,
+    *,
+    method: Method,
+    difference: Difference,
+    alpha: float,
+    tuning: float,
 ) -> tuple[bool, float]:
     """Is one look at (control, treatment) conversions significant, and the effect's sign."""
     result = analyze(

@@ -106,6 +106,7 @@ def bandit_run(
     daily_total: int,
     rates: Mapping[str, float],
     floor: float = 0.01,
+    beta: float = 0.5,
     min_sample: int = 100,
     review_every_days: int = 1,
     seed: Seed,
@@ -133,7 +134,7 @@ def bandit_run(
                 name: proportion(int(s), int(k))
                 for name, s, k in zip(names, successes, n, strict=True)
             }
-            new = top_two_thompson(arms, rng=rng, floor=floor)
+            new = top_two_thompson(arms, rng=rng, floor=floor, beta=beta)
             weights = np.array([new[name] for name in names])
             weights /= weights.sum()  # guards the multinomial against rounding
     return BanditResult(
@@ -156,6 +157,7 @@ def bandit_runs(
     daily_total: int,
     rates: Mapping[str, float],
     floor: float = 0.01,
+    beta: float = 0.5,
     min_sample: int = 100,
     review_every_days: int = 1,
     seed: int,
@@ -169,6 +171,7 @@ def bandit_runs(
             daily_total=daily_total,
             rates=rates,
             floor=floor,
+            beta=beta,
             min_sample=min_sample,
             review_every_days=review_every_days,
             seed=child,

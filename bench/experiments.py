@@ -32,13 +32,20 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from leadflow.experiments.simulation import aa_peeking, ab_detection
+from leadflow.experiments.simulation import Difference, aa_peeking, ab_detection
 from leadflow.experiments.simulation_bandit import bandit_runs
 
 ALPHA = 0.05
 DAYS = 30
-# (base rate, new units per arm per day): ~10-25 conversions per arm on the first day
-AA_SCENARIOS = [(0.10, 200), (0.05, 200), (0.05, 500), (0.02, 500)]
+# (base rate, new units per arm per day, difference): 10-25 conversions per arm on the first day;
+# the last one reads the same data as the one before it as an absolute difference, not a lift
+AA_SCENARIOS: list[tuple[float, int, Difference]] = [
+    (0.10, 200, "relative"),
+    (0.05, 200, "relative"),
+    (0.05, 500, "relative"),
+    (0.02, 500, "relative"),
+    (0.02, 500, "absolute"),
+]
 AB_SCENARIOS = [(0.05, 1000), (0.02, 1000)]
 BANDIT_SCENARIOS: list[dict[str, float]] = [
     {"a": 0.040, "b": 0.050, "c": 0.065},
@@ -91,7 +98,7 @@ def _print(result: dict[str, Any]) -> None:
     print(f"A/A, {DAYS} daily looks, false winners (95% Wilson interval):")
     for s in result["aa"]:
         print(
-            f"  base {s['base_rate']:.0%}, {s['daily_per_arm']}/arm/day: "
+            f"  base {s['base_rate']:.0%}, {s['daily_per_arm']}/arm/day, {s['difference']}: "
             f"sequential {_pct(s['sequential'])}  plain peeking {_pct(s['plain_peeking'])}  "
             f"plain last look {_pct(s['plain_final'])}  ({s['seconds']} s)"
         )
@@ -118,11 +125,16 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = parse_args(argv)
     aa = [
         _timed(
-            lambda base=base, daily=daily: aa_peeking(
-                runs=args.aa_runs, days=DAYS, daily_per_arm=daily, base_rate=base, seed=args.seed
+            lambda base=base, daily=daily, difference=difference: aa_peeking(
+                runs=args.aa_runs,
+                days=DAYS,
+                daily_per_arm=daily,
+                base_rate=base,
+                difference=difference,
+                seed=args.seed,
             )
         )
-        for base, daily in AA_SCENARIOS
+        for base, daily, difference in AA_SCENARIOS
     ]
     ab = [
         _timed(

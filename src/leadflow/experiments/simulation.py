@@ -62,6 +62,7 @@ class PeekingResult:
     base_rate: float
     alpha: float
     tuning: float
+    difference: Difference
     seed: int
     sequential: Rate
     plain_peeking: Rate
@@ -103,6 +104,7 @@ class DetectionResult:
     base_rate: float
     lift: float
     method: Method
+    difference: Difference
     alpha: float
     tuning: float
     seed: int
@@ -220,6 +222,7 @@ def aa_peeking(
         base_rate=base_rate,
         alpha=alpha,
         tuning=tuning,
+        difference=difference,
         seed=seed,
         sequential=Rate.of(sequential, runs),
         plain_peeking=Rate.of(plain, runs),
@@ -269,6 +272,7 @@ def ab_detection(
         base_rate=base_rate,
         lift=lift,
         method=method,
+        difference=difference,
         alpha=alpha,
         tuning=tuning,
         seed=seed,

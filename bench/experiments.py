@@ -12,8 +12,9 @@ with the real ``analyze`` and ``top_two_thompson``:
 - A/B: the treatment converts 20% better (relative); the share of runs the sequential method
   detects within 30 days, the total sample (both arms) at detection, and the plain test's power
   read once at day 30 for comparison. One scenario per base rate in ``AB_SCENARIOS``.
-- Bandit: arms converting at the rates in ``BANDIT_SCENARIOS``, 30 days of new traffic
-  reweighted daily; the best arm's share over the period and in the last week.
+- Bandit: arms converting at the rates in ``BANDIT_SCENARIOS``, 600 new units a day for 30 days,
+  reweighted daily; the best arm's share over the period and in the last week, the worst arm's
+  share in the last week, and the conversions gained over an even split.
 
 Intervals are 95% Wilson intervals over runs. Exits 1 when a sequential A/A rate is above alpha
 (5%) by more than its binomial noise (the interval's lower end above 5%).
@@ -47,10 +48,12 @@ AA_SCENARIOS: list[tuple[float, int, Difference]] = [
     (0.02, 500, "absolute"),
 ]
 AB_SCENARIOS = [(0.05, 1000), (0.02, 1000)]
-BANDIT_SCENARIOS: list[dict[str, float]] = [
-    {"a": 0.040, "b": 0.050, "c": 0.065},
-    {"a": 0.040, "b": 0.045, "c": 0.050, "d": 0.060},
-    {"a": 0.050, "b": 0.060},
+# (arms' rates, beta): 0.5 is what experiments run with; 0.8 shows a leader-heavy allocation
+BANDIT_SCENARIOS: list[tuple[dict[str, float], float]] = [
+    ({"a": 0.040, "b": 0.050, "c": 0.065}, 0.5),
+    ({"a": 0.040, "b": 0.045, "c": 0.050, "d": 0.060}, 0.5),
+    ({"a": 0.050, "b": 0.060}, 0.5),
+    ({"a": 0.040, "b": 0.050, "c": 0.065}, 0.8),
 ]
 BANDIT_DAILY = 600
 
@@ -114,9 +117,12 @@ def _print(result: dict[str, Any]) -> None:
     print("Bandit, best arm's traffic share (median [quartiles] over runs):")
     for s in result["bandit"]:
         share, last = s["best_share"], s["best_last_week_share"]
+        worst = s["worst_last_week_share"]
         print(
-            f"  {s['rates']}: period {share['median']:.1%} [{share['low']:.1%}-{share['high']:.1%}]"
-            f"  last week {last['median']:.1%}  most traffic {_pct(s['best_most_traffic'])}  "
+            f"  {s['rates']}, beta {s['beta']}: period {share['median']:.1%} "
+            f"[{share['low']:.1%}-{share['high']:.1%}]  last week {last['median']:.1%}  "
+            f"worst arm last week {worst['median']:.1%}  "
+            f"most traffic {_pct(s['best_most_traffic'])}  "
             f"conversions {s['conversion_gain']:+.1%} vs even split  ({s['seconds']} s)"
         )
 
@@ -146,15 +152,16 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ]
     bandit = [
         _timed(
-            lambda rates=rates: bandit_runs(
+            lambda rates=rates, beta=beta: bandit_runs(
                 runs=args.bandit_runs,
                 days=DAYS,
                 daily_total=BANDIT_DAILY,
                 rates=rates,
+                beta=beta,
                 seed=args.seed,
             )
         )
-        for rates in BANDIT_SCENARIOS
+        for rates, beta in BANDIT_SCENARIOS
     ]
     result = {
         "date": datetime.now(UTC).strftime("%Y-%m-%d"),

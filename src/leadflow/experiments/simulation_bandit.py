@@ -55,7 +55,8 @@ class BanditSummary:
     ``best_most_traffic``: runs where the best arm got more traffic than any other over the
     period; ``best_last_week_majority``: runs where it got more than half in the last week;
     ``best_share`` and ``best_last_week_share``: quartiles of its share over runs;
-    ``day_best_over_half``: quartiles of that day over the runs that reached it.
+    ``day_best_over_half``: quartiles of that day over the runs that reached it;
+    ``worst_last_week_share``: quartiles of the worst arm's share in the last week.
     """
 
     runs: int
@@ -63,11 +64,13 @@ class BanditSummary:
     daily_total: int
     rates: dict[str, float]
     best: str
+    beta: float
     seed: int
     best_most_traffic: Rate
     best_last_week_majority: Rate
     best_share: Quartiles
     best_last_week_share: Quartiles
+    worst_last_week_share: Quartiles
     day_best_over_half: Quartiles | None
     reached_half: Rate
     conversion_gain: float  # conversions over an even split, relative, pooled over runs
@@ -179,6 +182,7 @@ def bandit_runs(
         for child in np.random.SeedSequence(seed).spawn(runs)
     ]
     best = results[0].best
+    worst = min(rates, key=lambda name: rates[name])
     shares = [r.share[best] for r in results]
     last_week = [r.last_week_share[best] for r in results]
     most = sum(r.share[best] == max(r.share.values()) for r in results)
@@ -191,11 +195,13 @@ def bandit_runs(
         daily_total=daily_total,
         rates=dict(rates),
         best=best,
+        beta=beta,
         seed=seed,
         best_most_traffic=Rate.of(most, runs),
         best_last_week_majority=Rate.of(majority, runs),
         best_share=_some(Quartiles.of(shares)),
         best_last_week_share=_some(Quartiles.of(last_week)),
+        worst_last_week_share=_some(Quartiles.of([r.last_week_share[worst] for r in results])),
         day_best_over_half=Quartiles.of(reached),
         reached_half=Rate.of(len(reached), runs),
         conversion_gain=gained - 1.0,

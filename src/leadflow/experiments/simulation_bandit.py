@@ -79,16 +79,30 @@ class BanditSummary:
         return asdict(self)
 
 
-def _check(days: int, daily_total: int, rates: Mapping[str, float], review_every_days: int) -> str:
-    """Validate the arguments; return the best arm's name."""
+def _check(
+    days: int,
+    daily_total: int,
+    rates: Mapping[str, float],
+    review_every_days: int,
+    min_sample: int,
+    floor: float,
+    beta: float,
+) -> str:
+    """Validate the arguments before any traffic is drawn; return the best arm's name."""
     if days < 1:
         raise ValueError(f"days: must be at least 1, got {days}")
     if daily_total < 1:
         raise ValueError(f"daily_total: must be at least 1, got {daily_total}")
     if review_every_days < 1:
         raise ValueError(f"review_every_days: must be at least 1, got {review_every_days}")
+    if min_sample < 1:
+        raise ValueError(f"min_sample: must be at least 1, got {min_sample}")
     if len(rates) < 2:
         raise ValueError(f"rates: need at least two arms, got {len(rates)}")
+    if not 0.0 <= floor <= 1.0 / len(rates):
+        raise ValueError(f"floor: must be between 0 and 1/{len(rates)} arms, got {floor}")
+    if not 0.0 <= beta <= 1.0:
+        raise ValueError(f"beta: must be between 0 and 1, got {beta}")
     for name, rate in rates.items():
         if not 0.0 <= rate <= 1.0:
             raise ValueError(f"rates: arm {name!r} has rate {rate}, outside [0, 1]")
@@ -115,7 +129,7 @@ def bandit_run(
     seed: Seed,
 ) -> BanditResult:
     """Run one bandit experiment for ``days`` days over arms converting at ``rates``."""
-    best = _check(days, daily_total, rates, review_every_days)
+    best = _check(days, daily_total, rates, review_every_days, min_sample, floor, beta)
     rng = np.random.default_rng(seed)
     names = list(rates)
     p = np.array([rates[name] for name in names])

@@ -126,6 +126,8 @@ def test_bandit_as_configured_starves_the_clearly_worst_arm() -> None:
             "rates",
         ),
         (lambda: bandit_run(days=5, daily_total=0, rates=THREE_ARMS, seed=1), "daily_total"),
+        (lambda: bandit_run(days=5, daily_total=9, rates=THREE_ARMS, beta=2, seed=1), "beta"),
+        (lambda: bandit_run(days=5, daily_total=9, rates=THREE_ARMS, floor=0.5, seed=1), "floor"),
         (lambda: bandit_runs(runs=0, days=5, daily_total=100, rates=THREE_ARMS, seed=1), "runs"),
     ],
 )

@@ -136,4 +136,5 @@ def expected_losses(mu: float, sigma: float) -> tuple[float, float]:
     z = -mu / sigma
     mean_positive = float(sps.truncnorm.mean(z, math.inf, loc=mu, scale=sigma))
     mean_negative = float(sps.truncnorm.mean(-math.inf, z, loc=mu, scale=sigma))
-    return (1 - p_negative) * mean_positive, -p_negative * mean_negative
+    # adding 0.0 turns a -0.0 (no downside at all) into a plain 0.0
+    return (1 - p_negative) * mean_positive + 0.0, -p_negative * mean_negative + 0.0

@@ -16,15 +16,24 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 from scipy import stats as sps
 
-from leadflow.experiments.stats import analyze, proportion
+from leadflow.experiments.stats import Difference, Method, analyze, proportion
 
-Method = Literal["frequentist", "bayesian", "sequential"]
-Difference = Literal["relative", "absolute"]
+__all__ = [
+    "DetectionResult",
+    "Difference",
+    "Method",
+    "PeekingResult",
+    "Quartiles",
+    "Rate",
+    "aa_peeking",
+    "ab_detection",
+    "cumulative_conversions",
+]
 Counts = np.ndarray[Any, np.dtype[np.int64]]
 
 

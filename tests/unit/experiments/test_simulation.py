@@ -7,11 +7,17 @@ separate it from the bound, so a seed changing cannot flip the result.
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from leadflow.experiments.simulation import aa_peeking, ab_detection
 from leadflow.experiments.simulation_bandit import bandit_run, bandit_runs
 
+BENCH = Path(__file__).resolve().parents[3] / "bench" / "experiments.py"
 THREE_ARMS = {"plain": 0.040, "short": 0.050, "emoji": 0.065}
 
 
@@ -135,3 +141,29 @@ def test_bad_settings_are_refused_naming_the_field(call: object, field: str) -> 
     assert callable(call)
     with pytest.raises(ValueError, match=rf"^{field}: "):
         call()
+
+
+def test_bench_prints_every_scenario_as_json_and_refuses_a_bad_count() -> None:
+    argv = [sys.executable, str(BENCH), "--aa-runs", "20", "--ab-runs", "20"]
+    done = subprocess.run(
+        [*argv, "--bandit-runs", "2", "--seed", "4", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode in (0, 1), done.stderr[-3000:]
+    out = json.loads(done.stdout)
+    # exit 1 exactly when a sequential A/A rate is above 5% beyond its noise
+    above = any(s["sequential"]["low"] > 0.05 for s in out["aa"])
+    assert done.returncode == int(above)
+    assert out["seed"] == 4
+    assert [s["runs"] for s in out["aa"]] == [20] * 5
+    assert {s["difference"] for s in out["aa"]} == {"relative", "absolute"}
+    assert [s["base_rate"] for s in out["ab"]] == [0.05, 0.02]
+    assert [s["beta"] for s in out["bandit"]] == [0.5, 0.5, 0.5, 0.8]
+    assert all(s["seconds"] >= 0 for s in out["aa"] + out["ab"] + out["bandit"])
+    refused = subprocess.run(
+        [sys.executable, str(BENCH), "--aa-runs", "0"], capture_output=True, text=True
+    )
+    assert refused.returncode == 2
+    assert "--aa-runs must be >= 1, got 0" in refused.stderr

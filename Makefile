@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit bench bench-api bench-compliance bench-quick install clean
+.PHONY: run test lint typecheck unit bench bench-api bench-compliance bench-experiments bench-quick install clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,10 @@ bench-api: $(STAMP)
 ## bench-compliance: 100,000 sends checked against every sending rule (figures in docs/benchmarks.md)
 bench-compliance: $(STAMP)
 	$(BIN)/python bench/compliance.py --sends 100000 --json
+
+## bench-experiments: A/A peeking, A/B power and bandit allocation by simulation (figures in docs/benchmarks.md)
+bench-experiments: $(STAMP)
+	$(BIN)/python bench/experiments.py --json
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

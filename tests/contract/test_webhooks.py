@@ -46,6 +46,23 @@ def test_subscriptions_belong_to_one_tenant(store: Store) -> None:
     assert store.get_subscription("acme", "wh_b") is None
 
 
+def test_subscribed_tenants_are_those_with_an_active_subscription(store: Store) -> None:
+    assert store.subscribed_tenants() == set()
+    store.create_subscription(_sub("wh_a"), T0)
+    store.create_subscription(_sub("wh_b"), T0)
+    store.create_subscription(_sub("wh_z", tenant="zeta"), T0)
+    assert store.subscribed_tenants() == {"acme", "zeta"}
+    paused = store.get_subscription("zeta", "wh_z")
+    assert paused is not None
+    paused.active = False
+    assert store.update_subscription(paused)
+    assert store.subscribed_tenants() == {"acme"}
+    assert store.delete_subscription("acme", "wh_a")
+    assert store.subscribed_tenants() == {"acme"}  # wh_b is still active
+    assert store.delete_subscription("acme", "wh_b")
+    assert store.subscribed_tenants() == set()
+
+
 def test_deliveries_are_enqueued_once_per_subscription_and_event(store: Store) -> None:
     store.create_subscription(_sub("wh_a"), T0)
     items = [NewDelivery("wh_a", "acme", 7, "lead.created", {"id": 7})]

@@ -22,6 +22,7 @@ A deferred message is checked again when it comes due.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from leadflow.channels.recipient import (
@@ -131,12 +132,14 @@ class CompliancePolicy:
         fallback = settings.default_timezone if settings is not None else self.default_timezone
         rules: list[tuple[ZoneInfo, int, int, list[str] | None]] = []
         if channel in QUIET_HOURS_CHANNELS:
-            state_start, state_end = legal_window(presumed_states(contact))
-            start = hhmm(max(self.legal_start, state_start))
-            end = hhmm(min(self.legal_end, state_end))
-            rules += [
-                (zone(z, fallback), start, end, None) for z in possible_zones(contact, fallback)
-            ]
+            rules += _legal_rules(
+                contact.phone,
+                contact.state,
+                contact.time_zone,
+                fallback,
+                self.legal_start,
+                self.legal_end,
+            )
         if window is not None:
             tz = zone(contact.time_zone, fallback)
             rules.append((tz, hhmm(window.start), hhmm(window.end), list(window.weekdays)))
@@ -148,3 +151,22 @@ class CompliancePolicy:
             if moment == before:
                 return moment
         raise NoSendWindow(f"no moment lies inside every send window of contact {contact.id}")
+
+
+@lru_cache(maxsize=65536)
+def _legal_rules(
+    phone: str | None,
+    state: str | None,
+    time_zone: str | None,
+    fallback: str,
+    legal_start: str,
+    legal_end: str,
+) -> tuple[tuple[ZoneInfo, int, int, None], ...]:
+    """The legal window in each zone a recipient with these facts may be in. It depends only on
+    the arguments, and every text is checked twice (at its send node and at dispatch), so it is
+    worked out once per recipient."""
+    facts = Contact(id="", phone=phone, state=state, time_zone=time_zone)
+    state_start, state_end = legal_window(presumed_states(facts))
+    start = hhmm(max(legal_start, state_start))
+    end = hhmm(min(legal_end, state_end))
+    return tuple((zone(z, fallback), start, end, None) for z in possible_zones(facts, fallback))

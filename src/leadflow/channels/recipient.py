@@ -53,10 +53,20 @@ def number_facts(phone: str | None) -> tuple[tuple[str, ...], str | None]:
         number = phonenumbers.parse(phone, "US")
     except phonenumbers.NumberParseException:
         return (), None
-    place = geocoder.description_for_number(number, "en")
+    # The number's type is worked out once (each library call below would redo it: most of
+    # the cost of a first look at a number).
+    kind = phonenumbers.number_type(number)
+    if kind == phonenumbers.PhoneNumberType.UNKNOWN:
+        return (), None
+    if phonenumbers.is_number_type_geographical(kind, number.country_code or 0):
+        place = geocoder.description_for_valid_number(number, "en")
+        found = phone_timezone.time_zones_for_geographical_number(number)
+    else:
+        place = geocoder.description_for_number(number, "en")
+        found = phone_timezone.time_zones_for_number(number)
     if not place:  # non-geographic (toll-free...): its zones are every zone of the plan
         return (), None
-    zones = tuple(z for z in phone_timezone.time_zones_for_number(number) if "/" in z)
+    zones = tuple(z for z in found if "/" in z)
     state = None
     if number.country_code == 1:
         tail = place.rsplit(", ", 1)[-1].strip()

@@ -744,6 +744,11 @@ class Store(abc.ABC):
         """The tenant's subscriptions by id."""
 
     @abc.abstractmethod
+    def subscribed_tenants(self) -> set[str]:
+        """Tenants with at least one active subscription (one small read: the fan-out asks it
+        before looking up whose events it holds)."""
+
+    @abc.abstractmethod
     def get_subscription(self, tenant_id: str, sub_id: str) -> WebhookSubscription | None:
         """The subscription when it belongs to ``tenant_id``; None otherwise."""
 

@@ -86,6 +86,10 @@ class MemoryWebhooks:
                 if s.tenant_id == tenant_id and (s.active or not active_only)
             ]
 
+    def subscribed_tenants(self) -> set[str]:
+        with self._lock:
+            return {s.tenant_id for s in self._hooks().subs.values() if s.active}
+
     def get_subscription(self, tenant_id: str, sub_id: str) -> WebhookSubscription | None:
         with self._lock:
             found = self._hooks().subs.get(sub_id)

@@ -109,6 +109,12 @@ class SqlWebhooks:
         )
         return [_sub(r) for r in rows]
 
+    def subscribed_tenants(self) -> set[str]:
+        rows = self._wq(
+            "SELECT DISTINCT tenant_id FROM webhook_subscriptions WHERE active = ?", (True,)
+        )
+        return {str(r[0]) for r in rows}
+
     def get_subscription(self, tenant_id: str, sub_id: str) -> WebhookSubscription | None:
         rows = self._wq(
             f"SELECT {SUB_COLS} FROM webhook_subscriptions WHERE tenant_id = ? AND id = ?",

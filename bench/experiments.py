@@ -40,20 +40,27 @@ ALPHA = 0.05
 DAYS = 30
 # (base rate, new units per arm per day, difference): 10-25 conversions per arm on the first day;
 # the last one reads the same data as the one before it as an absolute difference, not a lift
-AA_SCENARIOS: list[tuple[float, int, Difference]] = [
-    (0.10, 200, "relative"),
-    (0.05, 200, "relative"),
-    (0.05, 500, "relative"),
-    (0.02, 500, "relative"),
-    (0.02, 500, "absolute"),
+# (the fourth number: conversions each arm needs before a look counts, as auto_apply's
+# min_conversions: 0 is the statistics alone, 30 the product's default)
+AA_SCENARIOS: list[tuple[float, int, Difference, int]] = [
+    (0.10, 200, "relative", 0),
+    (0.05, 200, "relative", 0),
+    (0.05, 500, "relative", 0),
+    (0.02, 500, "relative", 0),
+    (0.02, 500, "absolute", 0),
+    (0.02, 500, "relative", 30),
+    (0.01, 200, "relative", 0),
+    (0.01, 200, "relative", 30),
 ]
 AB_SCENARIOS = [(0.05, 1000), (0.02, 1000)]
-# (arms' rates, beta): 0.5 is what experiments run with; 0.8 shows a leader-heavy allocation
+# (arms' rates, beta): 0.8 is what experiments run with by default (bandit_beta); 0.5 is
+# top-two sampling as published, built to identify the best arm rather than exploit it
 BANDIT_SCENARIOS: list[tuple[dict[str, float], float]] = [
-    ({"a": 0.040, "b": 0.050, "c": 0.065}, 0.5),
-    ({"a": 0.040, "b": 0.045, "c": 0.050, "d": 0.060}, 0.5),
-    ({"a": 0.050, "b": 0.060}, 0.5),
     ({"a": 0.040, "b": 0.050, "c": 0.065}, 0.8),
+    ({"a": 0.040, "b": 0.045, "c": 0.050, "d": 0.060}, 0.8),
+    ({"a": 0.050, "b": 0.060}, 0.8),
+    ({"a": 0.040, "b": 0.050, "c": 0.065}, 0.5),
+    ({"a": 0.050, "b": 0.060}, 0.5),
 ]
 BANDIT_DAILY = 600
 
@@ -101,7 +108,8 @@ def _print(result: dict[str, Any]) -> None:
     print(f"A/A, {DAYS} daily looks, false winners (95% Wilson interval):")
     for s in result["aa"]:
         print(
-            f"  base {s['base_rate']:.0%}, {s['daily_per_arm']}/arm/day, {s['difference']}: "
+            f"  base {s['base_rate']:.0%}, {s['daily_per_arm']}/arm/day, {s['difference']}, "
+            f"min {s['min_conversions']} conversions: "
             f"sequential {_pct(s['sequential'])}  plain peeking {_pct(s['plain_peeking'])}  "
             f"plain last look {_pct(s['plain_final'])}  ({s['seconds']} s)"
         )
@@ -131,16 +139,17 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = parse_args(argv)
     aa = [
         _timed(
-            lambda base=base, daily=daily, difference=difference: aa_peeking(
+            lambda base=base, daily=daily, difference=difference, least=least: aa_peeking(
                 runs=args.aa_runs,
                 days=DAYS,
                 daily_per_arm=daily,
                 base_rate=base,
                 difference=difference,
+                min_conversions=least,
                 seed=args.seed,
             )
         )
-        for base, daily, difference in AA_SCENARIOS
+        for base, daily, difference, least in AA_SCENARIOS
     ]
     ab = [
         _timed(

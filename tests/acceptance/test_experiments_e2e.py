@@ -147,8 +147,16 @@ def start(trial: Trial, books_every: dict[str, int], **experiment: Any) -> None:
 
 
 def test_auto_apply_rolls_the_better_arm_out_to_later_leads(trial: Trial) -> None:
-    # The confidence sequence is tuned to the few hundred leads this test has (tuning = M).
-    start(trial, {"a": 10, "b": 2}, decide="auto_apply", min_sample=100, tuning=500)
+    # The confidence sequence is tuned to the few hundred leads this test has (tuning = M), and
+    # so is the number of conversions every arm needs before a winner (30 by default).
+    start(
+        trial,
+        {"a": 10, "b": 2},
+        decide="auto_apply",
+        min_sample=100,
+        tuning=500,
+        min_conversions=10,
+    )
     for day in range(7):
         trial.day_of_leads(day, 100 if day < 4 else 30)
 
@@ -183,7 +191,7 @@ def test_auto_apply_rolls_the_better_arm_out_to_later_leads(trial: Trial) -> Non
 
 
 def test_the_bandit_moves_the_weights_to_the_better_arm(trial: Trial) -> None:
-    # Top-two Thompson sampling: the sure leader gets half, the two challengers share the rest.
+    # Top-two Thompson sampling: the sure leader gets bandit_beta (0.8), its challengers the rest.
     start(trial, {"a": 10, "b": 10, "c": 2}, decide="bandit", min_sample=40, weight_floor=0.05)
     first_day = trial.day_of_leads(0, 45)  # about 15 an arm: below the minimum sample
     for day in range(1, 6):
@@ -191,8 +199,8 @@ def test_the_bandit_moves_the_weights_to_the_better_arm(trial: Trial) -> None:
     last_day = trial.day_of_leads(6, 120)
 
     weights = trial.experiment().weights
-    assert weights["c"] == pytest.approx(0.5, abs=0.02)
-    assert weights["c"] > max(weights["a"], weights["b"]) + 0.15
+    assert weights["c"] == pytest.approx(0.8, abs=0.02)
+    assert weights["a"] + weights["b"] == pytest.approx(0.2, abs=0.02)
     assert min(weights.values()) >= 0.05 - 1e-9
     assert sum(weights.values()) == pytest.approx(1.0)
     decisions = trial.decisions()
@@ -201,4 +209,4 @@ def test_the_bandit_moves_the_weights_to_the_better_arm(trial: Trial) -> None:
     assert all(d.numbers["arms"] for d in decisions)
     share_first = Counter(trial.arm_of(c) for c in first_day)["c"] / len(first_day)
     share_last = Counter(trial.arm_of(c) for c in last_day)["c"] / len(last_day)
-    assert share_first < 0.4 and share_last > 0.42
+    assert share_first < 0.4 and share_last > 0.65

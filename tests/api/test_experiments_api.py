@@ -200,7 +200,8 @@ def test_stop_and_review(acme: ApiClient) -> None:
 
 
 def test_an_auto_apply_review_decides_and_stores_its_numbers(rt: Runtime, db_url: str) -> None:
-    seed_experiment(rt.store, "acme", "auto.opener", decide="auto_apply")
+    # 20 conversions in the control: the test's volume, below the default 30 a winner waits for
+    seed_experiment(rt.store, "acme", "auto.opener", decide="auto_apply", min_conversions=20)
     with _client(rt, admin_key(db_url, "acme")) as acme:
         reviewed = acme.post("/api/v1/experiments/auto.opener/review")
         assert reviewed.status_code == 200, reviewed.text
@@ -216,7 +217,12 @@ def test_an_auto_apply_review_decides_and_stores_its_numbers(rt: Runtime, db_url
 
 def test_a_winner_that_fails_a_guardrail_is_not_applied(rt: Runtime, db_url: str) -> None:
     seed_experiment(
-        rt.store, "acme", "guarded", opt_outs={"friendly": 2, "listings": 30}, decide="auto_apply"
+        rt.store,
+        "acme",
+        "guarded",
+        opt_outs={"friendly": 2, "listings": 30},
+        decide="auto_apply",
+        min_conversions=20,
     )
     with _client(rt, admin_key(db_url, "acme")) as acme:
         report = acme.get("/api/v1/experiments/guarded").json()

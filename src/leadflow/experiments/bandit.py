@@ -22,6 +22,27 @@ DRAWS = 10_000
 MIN_UNITS = 2
 
 
+def _samples(
+    arms: Mapping[str, ArmStats], names: list[str], rng: np.random.Generator, draws: int
+) -> NDArray[np.float64]:
+    """``draws`` joint draws of the arms' means (one column per arm)."""
+    if draws < 1:
+        raise ValueError(f"draws: must be >= 1, got {draws}")
+    for name in names:
+        if arms[name].n < MIN_UNITS:
+            raise ValueError(f"arms[{name!r}]: needs n >= {MIN_UNITS} for a posterior")
+    centres = np.array([arms[name].mean for name in names])
+    spreads = np.array([math.sqrt(max(arms[name].variance, 0.0) / arms[name].n) for name in names])
+    return np.asarray(rng.normal(centres, spreads, size=(draws, len(names))))
+
+
+def _wins(samples: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Per draw, each arm's share of the win (ties share it, so no arm is favoured by its
+    position)."""
+    winners = samples == samples.max(axis=1, keepdims=True)
+    return np.asarray(winners / winners.sum(axis=1, keepdims=True))
+
+
 def best_arm_probabilities(
     arms: Mapping[str, ArmStats], rng: np.random.Generator, draws: int = DRAWS
 ) -> dict[str, float]:
@@ -31,17 +52,8 @@ def best_arm_probabilities(
     favoured by its position in the mapping. Every arm needs at least two units.
     """
     names = _names(arms)
-    if draws < 1:
-        raise ValueError(f"draws: must be >= 1, got {draws}")
-    for name in names:
-        if arms[name].n < MIN_UNITS:
-            raise ValueError(f"arms[{name!r}]: needs n >= {MIN_UNITS} for a posterior")
-    centres = np.array([arms[name].mean for name in names])
-    spreads = np.array([math.sqrt(max(arms[name].variance, 0.0) / arms[name].n) for name in names])
-    samples = rng.normal(centres, spreads, size=(draws, len(names)))
-    winners = samples == samples.max(axis=1, keepdims=True)
-    shares = winners / winners.sum(axis=1, keepdims=True)
-    return {name: float(p) for name, p in zip(names, shares.mean(axis=0), strict=True)}
+    shares = _wins(_samples(arms, names, rng, draws)).mean(axis=0)
+    return {name: float(p) for name, p in zip(names, shares, strict=True)}
 
 
 def top_two_thompson(
@@ -54,8 +66,11 @@ def top_two_thompson(
 ) -> dict[str, float]:
     """Traffic weights per arm, summing to 1 with none below ``floor``.
 
-    a_i = beta·p_i + (1 - beta)·Σ_{j≠i} p_j·p_i / (1 - p_j): with probability beta the leader
-    sampled by Thompson is played, otherwise the challenger drawn from the remaining arms.
+    With probability ``beta`` the leader sampled by Thompson is played; otherwise the
+    challenger: the arm that is best in a fresh draw where the leader is not,
+    a_i = beta·p_i + (1 - beta)·Σ_{j≠i} p_j·P(i best | j not best). Both terms come from the
+    same joint draws. When the leader wins every draw, its challenger is the arm most often
+    best among the others, so a clearly worst arm stays at the floor.
     """
     names = _names(arms)
     if not 0 <= beta <= 1:
@@ -66,22 +81,33 @@ def top_two_thompson(
     share = 1 / len(names)
     weights = {name: share for name in names}
     if len(informed) >= 2:
-        p = best_arm_probabilities({name: arms[name] for name in informed}, rng, draws)
-        allocation = _top_two(np.array([p[name] for name in informed]), beta)
+        samples = _samples({name: arms[name] for name in informed}, informed, rng, draws)
+        allocation = _top_two(samples, beta)
         pot = share * len(informed)
         weights.update({name: pot * float(a) for name, a in zip(informed, allocation, strict=True)})
     return _with_floor(weights, floor)
 
 
-def _top_two(p: NDArray[np.float64], beta: float) -> NDArray[np.float64]:
-    """Allocation from best-arm probabilities (a sure leader's challenger share goes evenly)."""
-    k = len(p)
+def _top_two(samples: NDArray[np.float64], beta: float) -> NDArray[np.float64]:
+    """Allocation from joint draws: the leader's share and, for each possible leader j, the
+    challenger's distribution (best in the draws j does not win; best among the others when j
+    wins every draw, where the resampling would never end)."""
+    wins = _wins(samples)
+    p = wins.mean(axis=0)
+    k = samples.shape[1]
     out = beta * p
     for j in range(k):
-        others = np.arange(k) != j
-        rest = 1 - p[j]
-        challenger = p * others / rest if rest > 1e-12 else others / (k - 1)
-        out = out + (1 - beta) * p[j] * challenger
+        if p[j] <= 0:
+            continue
+        lost = 1.0 - wins[:, j]  # how much of each draw j does not win
+        if lost.sum() > 0:
+            challenger = (lost[:, None] * wins).sum(axis=0)
+        else:
+            others = samples.copy()
+            others[:, j] = -np.inf
+            challenger = _wins(others).sum(axis=0)
+        challenger[j] = 0.0
+        out = out + (1 - beta) * p[j] * challenger / challenger.sum()
     return np.asarray(out / out.sum())
 
 

@@ -7,13 +7,13 @@ The checks run in order and the first that applies wins:
 1. manual mode, or an experiment no longer running: nothing to decide;
 2. a sample-ratio mismatch (p < 0.001) blocks any change: the assignment itself is suspect;
 3. a treated arm below ``min_sample``: keep collecting;
-4. ``auto_apply``: apply the arm with the largest significant gain over the control whose
-   guardrails hold (the control when every other arm is significantly worse); a would-be winner
-   whose guardrail failed blocks; otherwise keep;
+4. ``auto_apply``: below ``min_conversions`` in any treated arm, keep collecting; then apply
+   the arm with the largest significant gain over the control whose guardrails hold (the
+   control when every other arm is significantly worse); a would-be winner whose guardrail
+   failed blocks; otherwise keep;
 5. ``bandit``: reallocate the treated arms' share by top-two Thompson sampling. The likely
-   best arm gets about half and the likely challengers the rest (so two arms stay near even
-   whatever the data: top-two sampling is built to find the best arm quickly, not to exploit
-   it); the reason also gives each arm's chance to be the best.
+   best arm gets ``bandit_beta`` (0.8 by default) and its likely challengers the rest; the
+   reason also gives each arm's chance to be the best.
 
 The holdout arm keeps its planned weight whatever happens, and never wins.
 """
@@ -94,6 +94,17 @@ def _keep_for_sample(report: ExperimentReport, weights: dict[str, float]) -> Ver
     return Verdict(KEEP, f"minimum sample not met: {parts}", weights)
 
 
+def _keep_for_conversions(report: ExperimentReport, weights: dict[str, float]) -> Verdict | None:
+    need = report.spec.min_conversions
+    short = [a for a in report.treated() if a.conversions < need]
+    if not short:
+        return None
+    parts = "; ".join(
+        f"arm {a.name} needs {need - a.conversions} more ({a.conversions} of {need})" for a in short
+    )
+    return Verdict(KEEP, f"too few conversions to judge: {parts}", weights)
+
+
 def _effect(arm: ArmReport) -> float:
     return arm.analysis.effect if arm.analysis is not None and arm.analysis.effect else 0.0
 
@@ -143,7 +154,7 @@ def _bandit(report: ExperimentReport, rng: np.random.Generator) -> Verdict:
     held, share = _holdout_weight(report)
     arms = {a.name: a.stats for a in treated}
     floor = min(report.spec.weight_floor, 1.0 / len(arms))  # a floor every arm can have
-    allocation = top_two_thompson(arms, rng=rng, floor=floor)
+    allocation = top_two_thompson(arms, rng=rng, floor=floor, beta=report.spec.bandit_beta)
     weights = {a.name: float(allocation[a.name]) * (1.0 - share) for a in treated}
     if held is not None:
         weights[held] = share
@@ -169,7 +180,7 @@ def decide(
     if found is not None:
         return found
     if mode == "auto_apply":
-        return _auto_apply(report, weights)
+        return _keep_for_conversions(report, weights) or _auto_apply(report, weights)
     return _bandit(report, rng)
 
 

@@ -1,7 +1,8 @@
 """The ``split`` node with an experiment: each contact's arm is chosen once and stored.
 
 The first time a contact enters, the arm comes from a stable hash of (experiment key, contact)
-over the experiment's current weights (the winner's, once one is applied) and is stored with
+over the experiment's current weights (once a winner is applied: the winner, but for the
+holdout's planned share) and is stored with
 ``Store.assign_arm``; from then on the stored arm is used, whatever the weights say later, so
 re-entry and a step executed again keep the arm. Two workers assigning the same contact at once
 get the arm stored first. A split without an experiment is today's fixed random cohort.
@@ -10,6 +11,7 @@ get the arm stored first. A split without an experiment is today's fixed random 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from leadflow.definitions import models as m
@@ -124,7 +126,9 @@ class ExperimentSplitHandler(SplitHandler):
     def _new_arm(experiment: Experiment, node: m.Split, key: str, contact_id: str) -> m.SplitArm:
         by_name = {arm.name: arm for arm in node.arms}
         if experiment.status == APPLIED and experiment.winner in by_name:
-            return by_name[experiment.winner]
+            # every new entrant to the winner, except the holdout's planned share: a holdout
+            # goes on measuring what the whole workflow is worth after the roll-out
+            experiment = replace(experiment, weights={experiment.winner: 1.0})
         return choose(allocation(experiment, node.arms), split_bucket(key, contact_id))
 
 

@@ -62,7 +62,8 @@ class PeekingResult:
 
     ``sequential`` and ``plain_peeking`` count runs with a significant result at any daily look;
     ``plain_final`` counts runs whose plain test is significant at the last look alone, so the
-    gap between the two plain rates is what peeking costs.
+    gap between the two plain rates is what peeking costs. ``min_conversions`` (sequential
+    only) skips looks before each arm has that many conversions.
     """
 
     runs: int
@@ -72,6 +73,7 @@ class PeekingResult:
     alpha: float
     tuning: float
     difference: Difference
+    min_conversions: int
     seed: int
     sequential: Rate
     plain_peeking: Rate
@@ -185,9 +187,13 @@ def _first_significant_day(
     difference: Difference,
     alpha: float,
     tuning: float,
+    min_conversions: int = 0,
 ) -> tuple[int, float] | None:
-    """The first daily look (1-based) that is significant, with its effect; None if none is."""
+    """The first daily look (1-based) that is significant, with its effect; None if none is.
+    A look counts only once each arm has ``min_conversions`` (as an experiment's review)."""
     for day in range(run.shape[0]):
+        if min(run[day]) < min_conversions:
+            continue
         n = daily_per_arm * (day + 1)
         significant, effect = _significant(
             run[day], n, method=method, difference=difference, alpha=alpha, tuning=tuning
@@ -206,11 +212,15 @@ def aa_peeking(
     alpha: float = 0.05,
     tuning: float = 5000,
     difference: Difference = "relative",
+    min_conversions: int = 0,
     seed: int,
 ) -> PeekingResult:
-    """A/A experiments (both arms convert at ``base_rate``) looked at once a day for ``days``."""
+    """A/A experiments (both arms convert at ``base_rate``) looked at once a day for ``days``;
+    with ``min_conversions``, a look counts only once each arm has that many conversions (the
+    sequential rate then is what an auto-applying experiment would do)."""
     _check_common(runs, days, daily_per_arm, base_rate)
     _require("alpha", 0.0 < alpha < 1.0, f"must be between 0 and 1, got {alpha}")
+    _require("min_conversions", min_conversions >= 0, f"must be >= 0, got {min_conversions}")
     rng = np.random.default_rng(seed)
     data = cumulative_conversions(
         rng, runs=runs, days=days, daily_per_arm=daily_per_arm, rates=(base_rate, base_rate)
@@ -218,7 +228,9 @@ def aa_peeking(
     options: dict[str, Any] = {"difference": difference, "alpha": alpha, "tuning": tuning}
     sequential = plain = final = 0
     for run in data:
-        if _first_significant_day(run, daily_per_arm, method="sequential", **options):
+        if _first_significant_day(
+            run, daily_per_arm, method="sequential", min_conversions=min_conversions, **options
+        ):
             sequential += 1
         if _first_significant_day(run, daily_per_arm, method="frequentist", **options):
             plain += 1
@@ -232,6 +244,7 @@ def aa_peeking(
         alpha=alpha,
         tuning=tuning,
         difference=difference,
+        min_conversions=min_conversions,
         seed=seed,
         sequential=Rate.of(sequential, runs),
         plain_peeking=Rate.of(plain, runs),

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from leadflow.definitions.experiment_model import DEFAULT_BANDIT_BETA
 from leadflow.experiments.bandit import top_two_thompson
 from leadflow.experiments.simulation import Quartiles, Rate
 from leadflow.experiments.stats import proportion
@@ -123,7 +124,7 @@ def bandit_run(
     daily_total: int,
     rates: Mapping[str, float],
     floor: float = 0.01,
-    beta: float = 0.5,
+    beta: float = DEFAULT_BANDIT_BETA,
     min_sample: int = 100,
     review_every_days: int = 1,
     seed: Seed,
@@ -174,7 +175,7 @@ def bandit_runs(
     daily_total: int,
     rates: Mapping[str, float],
     floor: float = 0.01,
-    beta: float = 0.5,
+    beta: float = DEFAULT_BANDIT_BETA,
     min_sample: int = 100,
     review_every_days: int = 1,
     seed: int,

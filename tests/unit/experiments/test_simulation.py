@@ -72,9 +72,9 @@ def test_the_same_seed_gives_the_same_figures_and_another_seed_others() -> None:
     assert other["share"] != bandit["share"]
 
 
-def test_bandit_as_configured_gives_the_best_arm_the_most_traffic_and_more_conversions() -> None:
-    """The product's setting (beta 0.5): the leader gets about half, the challenger the rest."""
-    summary = bandit_runs(runs=40, days=30, daily_total=600, rates=THREE_ARMS, seed=21)
+def test_classic_top_two_sampling_gives_the_leader_about_half() -> None:
+    """beta 0.5, top-two sampling as published: built to find the best arm, not to exploit it."""
+    summary = bandit_runs(runs=40, days=30, daily_total=600, rates=THREE_ARMS, beta=0.5, seed=21)
     assert summary.best == "emoji"
     # measured 94.5% of 200 runs; sd at 40 runs 3.6 points, 75% is ~5 sd below
     assert summary.best_most_traffic.rate >= 0.75
@@ -85,37 +85,28 @@ def test_bandit_as_configured_gives_the_best_arm_the_most_traffic_and_more_conve
     assert summary.reached_half.rate >= 0.9
 
 
-def test_bandit_leaning_on_the_leader_gives_it_the_majority_and_most_of_the_last_week() -> None:
-    summary = bandit_runs(runs=40, days=30, daily_total=600, rates=THREE_ARMS, beta=0.8, seed=22)
+def test_bandit_as_configured_gives_the_best_arm_the_majority_and_most_of_the_last_week() -> None:
+    summary = bandit_runs(runs=40, days=30, daily_total=600, rates=THREE_ARMS, seed=22)
     # measured over 200 runs: period share 75% (quartiles 72-77%), last week 79.5% (79-80%)
     assert summary.best_share.low > 0.5
     assert summary.best_last_week_share.median > 0.70
     assert summary.best_last_week_majority.rate >= 0.9
     assert summary.day_best_over_half is not None and summary.day_best_over_half.median <= 10
+    assert summary.conversion_gain > 0.08
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="top-two sampling with beta 0.5 gives each of two arms half the traffic whatever the "
-    "data: a two-arm bandit never reallocates",
-)
 def test_two_arm_bandit_as_configured_moves_traffic_to_the_better_arm() -> None:
     summary = bandit_runs(runs=40, days=30, daily_total=600, rates={"a": 0.05, "b": 0.06}, seed=23)
     assert summary.best_last_week_share.median > 0.6
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="once the leader wins every posterior draw its challenger share is spread evenly, so "
-    "the clearly worst arm jumps from the floor back to a quarter of the traffic",
-)
 def test_bandit_as_configured_starves_the_clearly_worst_arm() -> None:
     worst = [
         bandit_run(days=30, daily_total=600, rates=THREE_ARMS, seed=seed).last_week_share["plain"]
         for seed in range(20)
     ]
-    # with the floor at 1% the worst arm should be near it by the last week; measured mean 16%
-    # (single runs spread 4-24%, so the mean of 20 has sd about 2 points)
+    # with the floor at 1% the worst arm should be near it by the last week (before the
+    # challenger was drawn from the draws the leader loses, it came back to 16% on average)
     assert sum(worst) / len(worst) < 0.05
 
 

@@ -87,6 +87,23 @@ def test_an_arm_below_the_minimum_sample_keeps_the_experiment_running() -> None:
     assert stored(store).weights == {"a": 0.5, "b": 0.5}
 
 
+def test_auto_apply_waits_for_conversions_in_every_arm() -> None:
+    """12 bookings in 400 against 45 in 400 is significant, but 12 conversions are too few for
+    the normal approximation behind it: the review waits for 30 in each arm."""
+    store = memory_store()
+    create(store, spec(min_sample=100))
+    arm_with(store, "a", 400, 12)
+    arm_with(store, "b", 400, 45)
+
+    decision = review_experiment(store, TENANT, KEY, NOW)
+
+    assert decision is not None and decision.action == "keep"
+    assert decision.reason == "too few conversions to judge: arm a needs 18 more (12 of 30)"
+    arms = {arm["name"]: arm for arm in decision.numbers["arms"]}
+    assert arms["b"]["analysis"]["significant"] is True  # the numbers alone would have applied
+    assert stored(store).status == "running"
+
+
 def test_auto_apply_picks_the_arm_with_the_largest_significant_gain() -> None:
     store = memory_store()
     arms = (("a", 1, False), ("b", 1, False), ("c", 1, False))

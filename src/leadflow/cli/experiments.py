@@ -157,9 +157,13 @@ def print_report(report: ExperimentReport) -> None:
         + (f", winner {exp.winner}" if exp.winner else ""),
         highlight=False,
     )
+    rule = {
+        "auto_apply": f", min conversions {spec.min_conversions}",
+        "bandit": f", leader's share {spec.bandit_beta:g}, floor {spec.weight_floor:g}",
+    }.get(spec.decide, "")
     console.print(
         f"metric {spec.metric.label()} within {spec.metric.within}; method {spec.method}, "
-        f"alpha {spec.alpha:g}; decide {spec.decide}, min sample {spec.min_sample}; "
+        f"alpha {spec.alpha:g}; decide {spec.decide}, min sample {spec.min_sample}{rule}; "
         f"control {report.control}",
         highlight=False,
     )

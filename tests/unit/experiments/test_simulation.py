@@ -148,10 +148,11 @@ def test_bench_prints_every_scenario_as_json_and_refuses_a_bad_count() -> None:
     above = any(s["sequential"]["low"] > 0.05 for s in out["aa"])
     assert done.returncode == int(above)
     assert out["seed"] == 4
-    assert [s["runs"] for s in out["aa"]] == [20] * 5
+    assert [s["runs"] for s in out["aa"]] == [20] * 8
     assert {s["difference"] for s in out["aa"]} == {"relative", "absolute"}
+    assert {s["min_conversions"] for s in out["aa"]} == {0, 30}
     assert [s["base_rate"] for s in out["ab"]] == [0.05, 0.02]
-    assert [s["beta"] for s in out["bandit"]] == [0.5, 0.5, 0.5, 0.8]
+    assert [s["beta"] for s in out["bandit"]] == [0.8, 0.8, 0.8, 0.5, 0.5]
     assert all(s["seconds"] >= 0 for s in out["aa"] + out["ab"] + out["bandit"])
     refused = subprocess.run(
         [sys.executable, str(BENCH), "--aa-runs", "0"], capture_output=True, text=True

@@ -25,16 +25,15 @@ from __future__ import annotations
 import argparse
 import json
 import platform
-import subprocess
 import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from leadflow.experiments.simulation import Difference, aa_peeking, ab_detection
 from leadflow.experiments.simulation_bandit import bandit_runs
+from revision import commit
 
 ALPHA = 0.05
 DAYS = 30
@@ -77,20 +76,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         if getattr(args, name) < 1:
             p.error(f"--{name.replace('_', '-')} must be >= 1, got {getattr(args, name)}")
     return args
-
-
-def _commit() -> str | None:
-    try:
-        out = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            check=True,
-            cwd=Path(__file__).resolve().parent,
-        )
-    except (OSError, subprocess.CalledProcessError):
-        return None
-    return out.stdout.strip() or None
 
 
 def _timed(run: Callable[[], Any]) -> dict[str, Any]:
@@ -174,7 +159,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ]
     result = {
         "date": datetime.now(UTC).strftime("%Y-%m-%d"),
-        "commit": _commit(),
+        "commit": commit(),
         "python": platform.python_version(),
         "seed": args.seed,
         "aa": aa,

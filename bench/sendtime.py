@@ -20,14 +20,13 @@ from __future__ import annotations
 import argparse
 import json
 import platform
-import subprocess
 import sys
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from leadflow.simulate.sendtime_sim import SimConfig, run_seeds
+from revision import commit
 
 THRESHOLD = 0.10
 
@@ -45,20 +44,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def _commit() -> str | None:
-    try:
-        out = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            check=True,
-            cwd=Path(__file__).resolve().parent,
-        )
-    except (OSError, subprocess.CalledProcessError):
-        return None
-    return out.stdout.strip() or None
-
-
 def _scenario(seeds: range, config: SimConfig) -> dict[str, Any]:
     started = time.perf_counter()
     report = run_seeds(seeds, config)
@@ -72,7 +57,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     seeds = range(1, args.seeds + 1)
     result = {
         "date": datetime.now(UTC).strftime("%Y-%m-%d"),
-        "commit": _commit(),
+        "commit": commit(),
         "python": platform.python_version(),
         "leads": args.leads,
         "seeds": args.seeds,

@@ -29,8 +29,9 @@ from leadflow.channels.recipient import (
     CAP_PER_DAY,
     capped,
     legal_window,
-    possible_zones,
     presumed_states,
+    states_of,
+    zones_of,
 )
 from leadflow.channels.replies import HELP, OPT_IN_CONFIRMATION, OPT_OUT_CONFIRMATION
 from leadflow.definitions.models import Settings as WorkflowSettings
@@ -165,8 +166,8 @@ def _legal_rules(
     """The legal window in each zone a recipient with these facts may be in. It depends only on
     the arguments, and every text is checked twice (at its send node and at dispatch), so it is
     worked out once per recipient."""
-    facts = Contact(id="", phone=phone, state=state, time_zone=time_zone)
-    state_start, state_end = legal_window(presumed_states(facts))
+    state_start, state_end = legal_window(states_of(phone, state))
     start = hhmm(max(legal_start, state_start))
     end = hhmm(min(legal_end, state_end))
-    return tuple((zone(z, fallback), start, end, None) for z in possible_zones(facts, fallback))
+    zones = zones_of(phone, time_zone, fallback)
+    return tuple((zone(z, fallback), start, end, None) for z in zones)

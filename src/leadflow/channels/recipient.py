@@ -74,26 +74,37 @@ def number_facts(phone: str | None) -> tuple[tuple[str, ...], str | None]:
     return zones, state
 
 
-def possible_zones(contact: Contact, fallback: str) -> list[str]:
-    """Every zone the contact may be in (its own first), never empty."""
+def zones_of(phone: str | None, time_zone: str | None, fallback: str) -> list[str]:
+    """Every zone a recipient with this number and own zone may be in (its own first), never
+    empty."""
     zones: list[str] = []
-    if contact.time_zone:
-        zones.append(contact.time_zone)
-    for z in number_facts(contact.phone)[0]:
+    if time_zone:
+        zones.append(time_zone)
+    for z in number_facts(phone)[0]:
         if z not in zones:
             zones.append(z)
     return zones or [fallback]
 
 
-def presumed_states(contact: Contact) -> frozenset[str]:
-    """The states whose rules may apply: the contact's own and its number's."""
+def states_of(phone: str | None, state: str | None) -> frozenset[str]:
+    """The states whose rules may apply: the recipient's own and its number's."""
     states = set()
-    if contact.state:
-        states.add(contact.state.strip().upper())
-    from_number = number_facts(contact.phone)[1]
+    if state:
+        states.add(state.strip().upper())
+    from_number = number_facts(phone)[1]
     if from_number:
         states.add(from_number)
     return frozenset(states)
+
+
+def possible_zones(contact: Contact, fallback: str) -> list[str]:
+    """Every zone the contact may be in (its own first), never empty."""
+    return zones_of(contact.phone, contact.time_zone, fallback)
+
+
+def presumed_states(contact: Contact) -> frozenset[str]:
+    """The states whose rules may apply: the contact's own and its number's."""
+    return states_of(contact.phone, contact.state)
 
 
 def legal_window(states: frozenset[str]) -> tuple[str, str]:

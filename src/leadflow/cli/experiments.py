@@ -320,6 +320,13 @@ def review(
         print_decision(decision)
 
 
+def _show_decision(decision: ExperimentDecision, json_out: bool) -> None:
+    if json_out:
+        print_json(_decision_dict(decision))
+    else:
+        print_decision(decision)
+
+
 @app.command("apply")
 def apply(
     key: KeyArg,
@@ -335,10 +342,7 @@ def apply(
             decision = apply_arm(rt.store, tenant, key, arm, rt.clock.now(), who())
         except ValueError as exc:
             raise InvalidInput(f"ARM: {str(exc).removeprefix('arm: ')}") from exc
-    if json_out:
-        print_json(_decision_dict(decision))
-    else:
-        print_decision(decision)
+    _show_decision(decision, json_out)
 
 
 @app.command("stop")
@@ -355,7 +359,4 @@ def stop(
             decision = stop_experiment(rt.store, tenant, key, rt.clock.now(), who())
         except ValueError as exc:
             raise InvalidInput(f"KEY: {exc}") from exc
-    if json_out:
-        print_json(_decision_dict(decision))
-    else:
-        print_decision(decision)
+    _show_decision(decision, json_out)

@@ -33,6 +33,7 @@ __all__ = [
     "aa_peeking",
     "ab_detection",
     "cumulative_conversions",
+    "first_significant_day",
 ]
 Counts = np.ndarray[Any, np.dtype[np.int64]]
 
@@ -179,7 +180,7 @@ def _significant(
     return result.significant, result.effect
 
 
-def _first_significant_day(
+def first_significant_day(
     run: Counts,
     daily_per_arm: int,
     *,
@@ -228,11 +229,11 @@ def aa_peeking(
     options: dict[str, Any] = {"difference": difference, "alpha": alpha, "tuning": tuning}
     sequential = plain = final = 0
     for run in data:
-        if _first_significant_day(
+        if first_significant_day(
             run, daily_per_arm, method="sequential", min_conversions=min_conversions, **options
         ):
             sequential += 1
-        if _first_significant_day(run, daily_per_arm, method="frequentist", **options):
+        if first_significant_day(run, daily_per_arm, method="frequentist", **options):
             plain += 1
         last, _ = _significant(run[-1], daily_per_arm * days, method="frequentist", **options)
         final += last
@@ -278,7 +279,7 @@ def ab_detection(
     found_days: list[int] = []
     wrong = fixed = 0
     for run in data:
-        first = _first_significant_day(run, daily_per_arm, method=method, **options)
+        first = first_significant_day(run, daily_per_arm, method=method, **options)
         if first is not None:
             day, effect = first
             if effect > 0:

@@ -400,7 +400,7 @@ def bench_lag(url: str, n: int, spread: float, entry_rate: float) -> dict[str, A
         ids = [c.id for c in contacts("w", 0, n, 0.0)]
         enrolled_at = time.time() - 2 * LAG_WAIT_S  # due at every setup tick below
         requests = [EnrollRequest("bench-lag", 1, cid, "tick") for cid in ids]
-        wf = rt.engine.catalog.latest("bench-lag")
+        wf = rt.engine.catalog.latest("default", "bench-lag")
         for req in requests:
             req.version = wf.version
         created = rt.store.enroll(requests, enrolled_at).created

@@ -127,12 +127,12 @@ def test_publish_versions(store: Store) -> None:
     store.publish_workflow("other", "Other", {"x": 1}, T0)
     assert store.publish_workflow("wf", "Back to 1", d1, T0 + 3).version == 3  # vs latest only
 
-    latest = store.get_workflow("wf")
+    latest = store.get_workflow("default", "wf")
     assert latest is not None and latest.version == 3
-    first = store.get_workflow("wf", 1)
+    first = store.get_workflow("default", "wf", 1)
     assert first is not None and first.definition == d1 and first.name == "Workflow"
-    assert store.get_workflow("wf", 9) is None
-    assert store.get_workflow("nope") is None
+    assert store.get_workflow("default", "wf", 9) is None
+    assert store.get_workflow("default", "nope") is None
     assert [(w.key, w.version) for w in store.list_workflows()] == [("other", 1), ("wf", 3)]
 
 
@@ -141,7 +141,7 @@ def test_workflow_definitions_are_copies(store: Store) -> None:
     v = store.publish_workflow("wf", "W", d, T0)
     d["nodes"].append({"id": "b"})
     v.definition["nodes"].append({"id": "c"})
-    got = store.get_workflow("wf")
+    got = store.get_workflow("default", "wf")
     assert got is not None and got.definition == {"nodes": [{"id": "a"}]}
 
 
@@ -149,8 +149,8 @@ def test_workflow_definitions_are_copies(store: Store) -> None:
 def test_schedules(store: Store) -> None:
     s0 = Schedule("wf", 1, 0, "0 9 * * *", "UTC", T0 + 10)
     s1 = Schedule("wf", 1, 1, "0 18 * * *", "UTC", T0 + 5)
-    store.set_schedules("wf", [s0, s1])
-    store.set_schedules("other", [Schedule("other", 2, 0, "* * * * *", "UTC", T0 + 100)])
+    store.set_schedules("default", "wf", [s0, s1])
+    store.set_schedules("default", "other", [Schedule("other", 2, 0, "* * * * *", "UTC", T0 + 100)])
     assert store.due_schedules(T0) == []
     assert [s.trigger_index for s in store.due_schedules(T0 + 10)] == [1, 0]
     due = store.due_schedules(T0 + 10)[0]
@@ -159,12 +159,12 @@ def test_schedules(store: Store) -> None:
     assert [s.trigger_index for s in store.due_schedules(T0 + 10)] == [0]
     assert store.next_due_at() == T0 + 10
 
-    store.set_schedules("wf", [Schedule("wf", 2, 0, "0 7 * * *", "UTC", T0 + 1)])
+    store.set_schedules("default", "wf", [Schedule("wf", 2, 0, "0 7 * * *", "UTC", T0 + 1)])
     due = store.due_schedules(T0 + 1000)
     assert [(s.workflow_key, s.version, s.trigger_index) for s in due] == [
         ("wf", 2, 0),
         ("other", 2, 0),
     ]
     assert store.advance_schedule(s0, T0 + 99) is False  # the replaced version
-    store.set_schedules("wf", [])
+    store.set_schedules("default", "wf", [])
     assert [s.workflow_key for s in store.due_schedules(T0 + 1000)] == ["other"]

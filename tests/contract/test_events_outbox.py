@@ -408,9 +408,9 @@ def test_next_due_at(store: Store) -> None:
     assert store.next_due_at() == T0 + 400
     store.append_events([event("t", "a", "e", at=T0 + 300)], T0)
     assert store.next_due_at() == T0 + 300
-    store.set_schedules("wf", [Schedule("wf", 1, 0, "* * * * *", "UTC", T0 + 200)])
+    store.set_schedules("default", "wf", [Schedule("wf", 1, 0, "* * * * *", "UTC", T0 + 200)])
     assert store.next_due_at() == T0 + 200
-    store.set_schedules("wf", [])
+    store.set_schedules("default", "wf", [])
     [ev] = store.claim_events("w", T0 + 300, 10, 60)
     store.complete_events("w", [ev.id], [], [], [], T0 + 300)
     assert store.next_due_at() == T0 + 400

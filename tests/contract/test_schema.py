@@ -39,7 +39,7 @@ def test_memory_store_starts_empty_and_upgrades() -> None:
     assert s.schema_version() == 0
     with pytest.raises(SchemaOutOfDate):
         s.check_schema()
-    assert s.upgrade() == list(range(1, s.latest_schema_version() + 1))
+    assert s.upgrade() == [m.version for m in sqlfiles.migrations("sqlite")]
     assert s.upgrade() == []
     s.check_schema()
 
@@ -303,7 +303,7 @@ def test_version_4_database_upgrades_to_5_and_remembers_what_is_pruned_from_then
     with pytest.raises(SchemaOutOfDate):
         open_store(url)
     s = SQLiteStore(url)
-    assert s.upgrade() == list(range(5, latest + 1))
+    assert s.upgrade() == [m.version for m in sqlfiles.migrations("sqlite") if m.version >= 5]
     s.check_schema()
     assert (s.list_runs(RunFilter()), s.all_steps(), s.list_messages(MessageFilter())) == before
     assert [e.dedupe_key for e in s.list_events()] == ["e1"]

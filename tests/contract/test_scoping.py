@@ -8,13 +8,14 @@ from __future__ import annotations
 import pytest
 from lf_builders import DAY, T0, advance, contact, enroll_one, event, message, step
 
-from leadflow.errors import Conflict, StoreError
+from leadflow.errors import StoreError
 from leadflow.store import Store
 from leadflow.store.records import (
     ContactFilter,
     MessageFilter,
     NewEvent,
     RunFilter,
+    Schedule,
     Scope,
 )
 
@@ -133,19 +134,53 @@ def test_enroll_all_of_a_tenant_enrolls_only_its_contacts(store: Store) -> None:
     assert (out.created, out.skipped) == (4, 0)
 
 
-def test_workflow_keys_belong_to_one_tenant(store: Store) -> None:
+def test_workflow_keys_are_per_tenant(store: Store) -> None:
     v1 = store.publish_workflow("welcome", "Welcome", {"a": 1}, T0, "acme")
     assert v1.tenant_id == "acme" and v1.version == 1
-    with pytest.raises(Conflict, match="taken"):
-        store.publish_workflow("welcome", "Hijack", {"a": 2}, T0, "other")
-    assert store.get_workflow("welcome") == v1  # nothing written
+    mine = store.publish_workflow("welcome", "Mine", {"a": 2}, T0, "other")
+    assert (mine.tenant_id, mine.version, mine.name) == ("other", 1, "Mine")
+    assert store.get_workflow("acme", "welcome") == v1  # untouched by the other tenant
     v2 = store.publish_workflow("welcome", "Welcome", {"a": 2}, T0 + 1, "acme")
     assert v2.version == 2 and v2.tenant_id == "acme"
+    assert store.get_workflow("other", "welcome") == mine
+    assert store.get_workflow("other", "welcome", 2) is None
+    assert store.get_workflow("nobody", "welcome") is None
     store.publish_workflow("intro", "Intro", {"b": 1}, T0, "other")
-    assert [w.key for w in store.list_workflows("acme")] == ["welcome"]
-    assert [w.key for w in store.list_workflows("other")] == ["intro"]
-    assert [w.key for w in store.list_workflows()] == ["intro", "welcome"]
+    assert [(w.key, w.version) for w in store.list_workflows("acme")] == [("welcome", 2)]
+    assert [(w.key, w.version) for w in store.list_workflows("other")] == [
+        ("intro", 1),
+        ("welcome", 1),
+    ]
+    assert [(w.key, w.tenant_id) for w in store.list_workflows()] == [
+        ("intro", "other"),
+        ("welcome", "acme"),
+        ("welcome", "other"),
+    ]
     assert store.list_workflows("nobody") == []
+
+
+def test_schedules_of_the_same_key_are_per_tenant(store: Store) -> None:
+    store.set_schedules("acme", "digest", [Schedule("digest", 1, 0, "0 9 * * *", "UTC", T0 + 5)])
+    store.set_schedules("other", "digest", [Schedule("digest", 3, 0, "0 8 * * *", "UTC", T0 + 5)])
+    due = store.due_schedules(T0 + 5)
+    assert sorted((s.tenant_id, s.version) for s in due) == [("acme", 1), ("other", 3)]
+    (acme,) = [s for s in due if s.tenant_id == "acme"]
+    assert store.advance_schedule(acme, T0 + 99) is True
+    assert [(s.tenant_id, s.version) for s in store.due_schedules(T0 + 5)] == [("other", 3)]
+    store.set_schedules("other", "digest", [])
+    assert [(s.tenant_id, s.next_fire_at) for s in store.due_schedules(T0 + 100)] == [
+        ("acme", T0 + 99)
+    ]
+
+
+def test_run_counts_of_a_key_are_per_tenant(store: Store) -> None:
+    _people(store)
+    store.enroll_all("welcome", 1, "start", T0, tenant_id="other")
+    store.enroll_all("welcome", 1, "start", T0, tenant_id="acme")
+    assert store.count_runs("welcome", Scope("other")) == {"active": 1}
+    assert store.count_runs("welcome", ACME) == {"active": 4}
+    assert store.count_runs("welcome") == {"active": 5}
+    assert store.count_runs("welcome", Scope("nobody")) == {}
 
 
 def test_contacts_in_scope_names_only_the_visible_ids(store: Store) -> None:

@@ -249,7 +249,7 @@ def test_the_same_step_executed_again_finds_the_same_picks(listings: Kit) -> Non
     [run_id] = kit.enroll("digest", "gus")
     catalog = kit.runtime.engine.catalog
     handler = kit.runtime.engine.registry.get("match_properties")
-    workflow = catalog.latest("digest")
+    workflow = catalog.latest("default", "digest")
     node = workflow.nodes["match"]
 
     def execute(step_seq: int) -> list[str]:

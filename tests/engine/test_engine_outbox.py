@@ -150,7 +150,7 @@ def test_message_inserted_twice_with_same_key_is_one_message(kit: Kit) -> None:
     from leadflow.engine.advance import advance_run
 
     engine = kit.runtime.engine
-    wf = engine.catalog.get("two", 1)
+    wf = engine.catalog.get("default", "two", 1)
     first = advance_run(engine, claimed[0].run, claimed[0].contact, wf, T0)
     again = advance_run(engine, claimed[0].run, claimed[0].contact, wf, T0)
     assert first.messages[0].idempotency_key == again.messages[0].idempotency_key

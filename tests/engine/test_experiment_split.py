@@ -267,7 +267,7 @@ def test_a_bad_experiment_block_names_the_field(kit: Kit) -> None:
     assert any("nodes[0](pick).experiment.metric.within" in e for e in validate(window).errors)
     with pytest.raises(WorkflowInvalid):
         publish(kit.store, kit.runtime.engine.catalog, bad, kit.now)
-    assert kit.store.get_workflow("trial") is None
+    assert kit.store.get_workflow("default", "trial") is None
     assert kit.store.list_experiments() == []
 
 

@@ -1,11 +1,11 @@
 """Workflows as one tenant sees them: drafts, validation, publishing, versions, diffs,
-migrations and node counts. A workflow key another tenant owns is missing here (NotFound, the
-same answer as for a key nobody published) except where claiming it is the point (saving a draft
-or publishing: Conflict). Writes need an admin or manager key."""
+migrations and node counts. Workflow keys are per tenant: every key here is the caller's
+tenant's, so another tenant's workflow of the same key is neither seen, changed nor in the way
+(a key the tenant has not published is NotFound, whoever else has it). Writes need an admin or
+manager key."""
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,14 +15,12 @@ from leadflow.definitions.models import WorkflowDefinition
 from leadflow.definitions.validation import validate
 from leadflow.engine.migrate import MigrationPlan, MigrationResult, apply_migration, plan_migration
 from leadflow.engine.workflows import check_against_store, publish
-from leadflow.errors import Conflict, InvalidInput, LeadflowError, NotFound, WorkflowInvalid
+from leadflow.errors import InvalidInput, NotFound, WorkflowInvalid
 from leadflow.experiments.sync import published_hook
 from leadflow.runtime import Runtime
 from leadflow.store.contract import Store
-from leadflow.store.records import Draft, NodeCount, RunFilter, Scope, WorkflowVersion
+from leadflow.store.records import Draft, NodeCount, Scope, WorkflowVersion
 from leadflow.tenancy.accounts import Principal
-
-PAGE = 5000
 
 
 @dataclass(slots=True)
@@ -38,21 +36,12 @@ class Check:
 
 
 def owned(
-    store: Store,
-    tenant_id: str,
-    key: str,
-    *,
-    published: bool = True,
-    foreign: type[LeadflowError] = NotFound,
+    store: Store, tenant_id: str, key: str, *, published: bool = True
 ) -> WorkflowVersion | None:
-    """The latest version of ``key`` when ``tenant_id`` owns it. ``foreign`` (NotFound, worded
-    as for a missing key) when another tenant owns it; NotFound when nobody published it and
-    ``published`` is asked for; None then otherwise. The one ownership check of this module."""
-    latest = store.get_workflow(key)
-    if latest is not None and latest.tenant_id != tenant_id:
-        if foreign is NotFound:
-            raise NotFound(f"no workflow {key!r} is published")
-        raise foreign(f"the workflow key {key!r} belongs to another tenant")
+    """The latest version of ``tenant_id``'s workflow ``key``. NotFound when the tenant has not
+    published it and ``published`` is asked for (whatever other tenants have: keys are per
+    tenant); None then otherwise."""
+    latest = store.get_workflow(tenant_id, key)
     if latest is None and published:
         raise NotFound(f"no workflow {key!r} is published")
     return latest
@@ -60,7 +49,7 @@ def owned(
 
 def published_version(store: Store, tenant_id: str, key: str, version: int) -> WorkflowVersion:
     owned(store, tenant_id, key)
-    found = store.get_workflow(key, version)
+    found = store.get_workflow(tenant_id, key, version)
     if found is None:
         raise NotFound(f"workflow {key!r} has no version {version}")
     return found
@@ -96,7 +85,6 @@ def save_draft(
     rt: Runtime, principal: Principal, key: str, data: dict[str, Any], now: float
 ) -> tuple[Draft, Check]:
     require_role(principal, WRITE_ROLES, "saving a workflow draft")
-    owned(rt.store, principal.tenant_id, key, published=False, foreign=Conflict)
     _same_key(key, data)
     draft = rt.store.save_draft(Draft(principal.tenant_id, key, data, now, principal.key_id))
     return draft, check(rt, principal.tenant_id, draft.definition)
@@ -125,7 +113,7 @@ def publish_workflow(
     whether it is new: publishing what the latest version already says makes none)."""
     require_role(principal, WRITE_ROLES, "publishing a workflow")
     tenant = principal.tenant_id
-    latest = owned(rt.store, tenant, key, published=False, foreign=Conflict)
+    latest = owned(rt.store, tenant, key, published=False)
     source = "body"
     if data is None:
         data, source = get_draft(rt.store, tenant, key).definition, "draft"
@@ -150,7 +138,7 @@ def publish_workflow(
 def versions(store: Store, tenant_id: str, key: str) -> list[WorkflowVersion]:
     latest = owned(store, tenant_id, key)
     assert latest is not None
-    found = [store.get_workflow(key, v) for v in range(1, latest.version)]
+    found = [store.get_workflow(tenant_id, key, v) for v in range(1, latest.version)]
     return [wf for wf in found if wf is not None] + [latest]
 
 
@@ -179,15 +167,18 @@ def migrate(
 ) -> tuple[MigrationPlan, MigrationResult | None]:
     """Plan (and unless ``dry_run``, apply) moving the workflow's open runs to ``to_version``."""
     require_role(principal, WRITE_ROLES, "migrating runs")
-    published_version(rt.store, principal.tenant_id, key, to_version)
+    tenant = principal.tenant_id
+    published_version(rt.store, tenant, key, to_version)
     catalog = rt.engine.catalog
-    target = catalog.get(key, to_version)
+    target = catalog.get(tenant, key, to_version)
     missing = sorted({new for new in mapping.values() if new not in target.nodes})
     if missing:
         raise InvalidInput(
             f"mapping: no node {', '.join(map(repr, missing))} in version {to_version}"
         )
-    plan = plan_migration(rt.store, catalog, key, to_version, mapping, from_version)
+    plan = plan_migration(
+        rt.store, catalog, key, to_version, mapping, from_version, tenant_id=tenant
+    )
     if dry_run:
         return plan, None
     if plan.unmapped and not skip_unmapped:
@@ -210,16 +201,8 @@ def node_counts(store: Store, scope: Scope, key: str) -> list[NodeCount]:
 
 
 def runs_by_status(store: Store, scope: Scope, key: str) -> dict[str, int]:
-    """How many runs of the workflow are in each status, over the leads ``scope`` may see."""
+    """How many runs of the workflow are in each status, over the leads ``scope`` may see (the
+    runs of the tenant's workflow: another tenant's runs of its own workflow of that key are
+    not counted)."""
     owned(store, scope.tenant_id, key)
-    if scope.owners is None:  # the whole tenant: the workflow's runs are all its own
-        return store.count_runs(key)
-    counts: Counter[str] = Counter()
-    after = 0
-    while True:
-        flt = RunFilter(workflow_key=key, scope=scope, limit=PAGE, after_id=after)
-        page = store.list_runs(flt)
-        counts.update(r.status for r in page)
-        if len(page) < PAGE:
-            return dict(sorted(counts.items()))
-        after = page[-1].id
+    return store.count_runs(key, scope)

@@ -8,13 +8,31 @@ from typing import Annotated, Any
 
 import typer
 
-from leadflow.cli.common import DEFAULT, DbOption, JsonOption, console, print_json, runtime, table
+from leadflow.cli.common import (
+    DEFAULT,
+    DbOption,
+    JsonOption,
+    TenantOption,
+    console,
+    print_json,
+    runtime,
+    table,
+)
 from leadflow.clock import to_iso
 from leadflow.engine.control import cancel_run, pause_run, resume_run
 from leadflow.engine.migrate import apply_migration, plan_migration
 from leadflow.engine.workflows import enroll as enroll_contacts
 from leadflow.errors import InvalidInput, NotFound
-from leadflow.store.records import RUN_STATUSES, Message, MessageFilter, NewEvent, Run, RunFilter
+from leadflow.store.records import (
+    DEFAULT_TENANT,
+    RUN_STATUSES,
+    Message,
+    MessageFilter,
+    NewEvent,
+    Run,
+    RunFilter,
+    Scope,
+)
 
 app = typer.Typer(help="Runs: list, show history, pause, resume, cancel.", no_args_is_help=True)
 events_app = typer.Typer(help="Events: emit one.", no_args_is_help=True)
@@ -28,9 +46,11 @@ def enroll(
     contact: Annotated[
         list[str] | None, typer.Option("--contact", help="Contact id (repeatable).")
     ] = None,
+    tenant: TenantOption = DEFAULT_TENANT,
     json_out: JsonOption = False,
 ) -> None:
-    """Enroll contacts in the latest version of a workflow (re-entry policy applies)."""
+    """Enroll contacts in the latest version of a workflow of the tenant (re-entry policy
+    applies; contacts of other tenants are skipped)."""
     if all_ == bool(contact):
         raise InvalidInput("enroll: give either --all or --contact ID (one or more)")
     with runtime(db) as rt:
@@ -40,7 +60,13 @@ def enroll(
             if unknown:
                 raise NotFound(f"--contact: no contact with id {', '.join(map(repr, unknown))}")
         out = enroll_contacts(
-            rt.store, rt.engine.catalog, key, rt.clock.now(), contact_ids=contact, everyone=all_
+            rt.store,
+            rt.engine.catalog,
+            key,
+            rt.clock.now(),
+            contact_ids=contact,
+            everyone=all_,
+            tenant_id=tenant,
         )
     if json_out:
         print_json({"created": out.created, "skipped": out.skipped, "run_ids": out.run_ids})
@@ -102,17 +128,23 @@ def run_json(r: Run) -> dict[str, Any]:
 def list_(
     db: DbOption = DEFAULT,
     json_out: JsonOption = False,
-    workflow: Annotated[str | None, typer.Option(help="Only this workflow key.")] = None,
+    workflow: Annotated[
+        str | None, typer.Option(help="Only this workflow key (of the --tenant's workflows).")
+    ] = None,
     contact: Annotated[str | None, typer.Option(help="Only this contact id.")] = None,
     status: Annotated[str | None, typer.Option(help=f"One of {', '.join(RUN_STATUSES)}.")] = None,
     limit: Annotated[int, typer.Option(min=1)] = 1000,
     offset: Annotated[int, typer.Option(min=0)] = 0,
+    tenant: TenantOption = DEFAULT_TENANT,
 ) -> None:
-    """List runs."""
+    """List runs (with --workflow: the runs of that tenant's workflow, keys being per
+    tenant)."""
     if status is not None and status not in RUN_STATUSES:
         raise InvalidInput(f"--status: {status!r} is not one of {', '.join(RUN_STATUSES)}")
+    scope = Scope(tenant) if workflow is not None else None
     with runtime(db) as rt:
-        found = rt.store.list_runs(RunFilter(workflow, contact, status, limit, offset))
+        flt = RunFilter(workflow, contact, status, limit, offset, scope=scope)
+        found = rt.store.list_runs(flt)
     rows = [run_json(r) for r in found]
     if json_out:
         print_json(rows)
@@ -290,12 +322,18 @@ def migrate(
     skip_unmapped: Annotated[
         bool, typer.Option(help="Leave runs whose node has no counterpart where they are.")
     ] = False,
+    tenant: TenantOption = DEFAULT_TENANT,
     json_out: JsonOption = False,
 ) -> None:
-    """Move in-flight runs of a workflow to another version (explicit, with a dry run)."""
+    """Move in-flight runs of a tenant's workflow to another version (explicit, with a dry
+    run)."""
     mapping = _mapping(map_)
     with runtime(db) as rt:
-        plan = plan_migration(rt.store, rt.engine.catalog, key, to_version, mapping, from_version)
+        if rt.store.get_workflow(tenant, key, to_version) is None:
+            raise NotFound(f"workflow {key!r} of tenant {tenant!r} has no version {to_version}")
+        plan = plan_migration(
+            rt.store, rt.engine.catalog, key, to_version, mapping, from_version, tenant_id=tenant
+        )
         result = None
         if not dry_run:
             result = apply_migration(

@@ -40,7 +40,7 @@ def _simulate(
     started = time.monotonic()
     try:
         version = publish(rt.store, rt.engine.catalog, definition, clock.now(), rt.engine.registry)
-        wf = rt.engine.catalog.get(version.key, version.version)
+        wf = rt.engine.catalog.get(version.tenant_id, version.key, version.version)
         events = [t.event for t in wf.definition.triggers if t.type == "event" and t.event]
         sim = Simulation(rt, EngagementModel(seed))
         contacts = synthetic_contacts(leads, seed=seed, now=clock.now())

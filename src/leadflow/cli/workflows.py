@@ -31,7 +31,7 @@ from leadflow.engine.workflows import publish as publish_definition
 from leadflow.errors import LeadflowError
 from leadflow.experiments.sync import published_hook
 from leadflow.runtime import Runtime
-from leadflow.store.records import DEFAULT_TENANT
+from leadflow.store.records import DEFAULT_TENANT, Scope
 
 app = typer.Typer(help="Workflows: validate, publish, list, show, schema.", no_args_is_help=True)
 
@@ -51,24 +51,26 @@ OptionalDb = Annotated[
 def validate(
     files: Annotated[list[Path], typer.Argument(help="YAML or JSON workflow files.")],
     db: OptionalDb = None,
+    tenant: TenantOption = DEFAULT_TENANT,
     json_out: JsonOption = False,
 ) -> None:
-    """Check workflow files; exit 1 with every error (path: problem) when any is invalid."""
+    """Check workflow files; exit 1 with every error (path: problem) when any is invalid. With
+    --db, also against what the --tenant published (start_workflow targets)."""
     results: list[dict[str, Any]] = []
     with contextlib.ExitStack() as stack:
         rt = stack.enter_context(runtime(db)) if db else None
         for path in files:
-            results.append(_check_file(path, rt))
+            results.append(_check_file(path, rt, tenant))
     _report(results, json_out)
 
 
-def _check_file(path: Path, rt: Runtime | None) -> dict[str, Any]:
+def _check_file(path: Path, rt: Runtime | None, tenant: str) -> dict[str, Any]:
     try:
         report = validate_data(load_file(path))
         errors, warnings = list(report.errors), list(report.warnings)
         if rt is not None and report.definition is not None:
             more_errors, more_warnings = check_against_store(
-                rt.store, rt.engine.registry, report.definition
+                rt.store, rt.engine.registry, report.definition, tenant
             )
             errors += more_errors
             warnings += more_warnings
@@ -121,14 +123,15 @@ def publish(
 
 @app.command("list")
 def list_(db: DbOption = DEFAULT, json_out: JsonOption = False) -> None:
-    """Published workflows (latest version of each) with their run counts."""
+    """Published workflows of every tenant (latest version of each) with their run counts."""
     with runtime(db) as rt:
         rows: list[dict[str, Any]] = []
         for wf in rt.store.list_workflows():
-            counts = rt.store.count_runs(wf.key)
+            counts = rt.store.count_runs(wf.key, Scope(wf.tenant_id))
             rows.append(
                 {
                     "key": wf.key,
+                    "tenant": wf.tenant_id,
                     "name": wf.name,
                     "version": wf.version,
                     "published_at": to_iso(wf.published_at),
@@ -140,10 +143,11 @@ def list_(db: DbOption = DEFAULT, json_out: JsonOption = False) -> None:
         return
     table(
         "workflows",
-        ["key", "name", "version", "published", "runs"],
+        ["key", "tenant", "name", "version", "published", "runs"],
         [
             [
                 r["key"],
+                r["tenant"],
                 r["name"],
                 r["version"],
                 r["published_at"],
@@ -159,10 +163,11 @@ def show(
     key: str,
     db: DbOption = DEFAULT,
     version: Annotated[int | None, typer.Option(help="Version (default: latest).")] = None,
+    tenant: TenantOption = DEFAULT_TENANT,
 ) -> None:
-    """Print a published version as YAML."""
+    """Print a published version of the tenant's workflow as YAML."""
     with runtime(db) as rt:
-        found = rt.store.get_workflow(key, version)
+        found = rt.store.get_workflow(tenant, key, version)
     if found is None:
         raise LeadflowError(
             f"workflow {key!r}" + (f" version {version}" if version else "") + " not found"

@@ -35,7 +35,10 @@ class Advancer:
         for item in claimed:
             run = item.run
             try:
-                wf = self.engine.catalog.get(run.workflow_key, run.version)
+                if item.contact is None:
+                    raise NotFound(f"contact {run.contact_id!r} not found")
+                # The run's workflow in its contact's tenant: keys are per tenant.
+                wf = self.engine.catalog.get(item.contact.tenant_id, run.workflow_key, run.version)
             except NotFound as exc:
                 adv = new_advance(run)
                 end(adv, FAILED, now, None, exc.message)

@@ -38,7 +38,7 @@ class Priorities:
     catalog: Catalog
     _rev: str | None = "unloaded"
     _top: int = 0
-    _latest: dict[str, int] = field(default_factory=dict)
+    _latest: dict[tuple[str, str], int] = field(default_factory=dict)  # (tenant, key)
     _queued: dict[str, list[Message]] = field(default_factory=dict)
     _granted: dict[str, list[int]] = field(default_factory=dict)
 
@@ -48,17 +48,21 @@ class Priorities:
         rev = self.store.get_meta(CATALOG_REV)
         if rev != self._rev:
             self._rev = rev
-            self._latest = {w.key: self.of(w.key, w.version) for w in self.store.list_workflows()}
+            self._latest = {
+                (w.tenant_id, w.key): self.of(w.tenant_id, w.key, w.version)
+                for w in self.store.list_workflows()
+            }
             self._top = max(self._latest.values(), default=0)
 
-    def of(self, workflow_key: str | None, version: int | None = None) -> int:
-        """The priority of a workflow (its latest version when none is given); 0 if unknown."""
+    def of(self, tenant_id: str, workflow_key: str | None, version: int | None = None) -> int:
+        """The priority of the tenant's workflow (its latest version when none is given); 0 if
+        unknown."""
         if workflow_key is None:
             return 0
         if version is None:
-            return self._latest.get(workflow_key, 0)
+            return self._latest.get((tenant_id, workflow_key), 0)
         try:
-            return self.catalog.get(workflow_key, version).definition.settings.priority
+            return self.catalog.get(tenant_id, workflow_key, version).definition.settings.priority
         except NotFound:
             return 0
 
@@ -70,9 +74,9 @@ class Priorities:
         """Whether a message of higher priority took the contact's budget in this batch."""
         return any(p > priority for p in self._granted.get(contact_id, ()))
 
-    def needed_ahead(self, msg: Message, priority: int, now: float) -> int:
+    def needed_ahead(self, tenant_id: str, msg: Message, priority: int, now: float) -> int:
         """How many of the contact's queued messages (not in this batch) outrank ``msg`` and
-        are due within :data:`HORIZON_S`."""
+        are due within :data:`HORIZON_S` (``tenant_id``: the contact's)."""
         if priority >= self._top or msg.contact_id is None:
             return 0
         queued = self._queued.get(msg.contact_id)
@@ -86,4 +90,4 @@ class Priorities:
                 if m.run_id is not None and m.due_at <= now + HORIZON_S
             ]
             self._queued[msg.contact_id] = queued
-        return sum(1 for m in queued if self.of(m.workflow_key) > priority)
+        return sum(1 for m in queued if self.of(tenant_id, m.workflow_key) > priority)

@@ -2,6 +2,9 @@
 
 Publishing bumps the ``catalog_rev`` meta value; :meth:`Catalog.refresh` re-reads the trigger
 index when it changed, so a worker sees a workflow published by another process on its next tick.
+
+Workflow keys are per tenant: every lookup names the tenant (a run's is its contact's, a
+schedule's its workflow's), and a key is never looked for in another tenant.
 """
 
 from __future__ import annotations
@@ -20,32 +23,35 @@ _ALWAYS = frozenset(HOLD_EVENT_TYPES)  # replies and consent events
 class Catalog:
     def __init__(self, store: Store) -> None:
         self._store = store
-        self._versions: dict[tuple[str, int], CompiledWorkflow] = {}
-        self._latest: dict[str, CompiledWorkflow] = {}
+        self._versions: dict[tuple[str, str, int], CompiledWorkflow] = {}
+        self._latest: dict[tuple[str, str], CompiledWorkflow] = {}
         self._by_event: dict[str, list[CompiledWorkflow]] = {}
         self._interesting: set[str] = set()
         self._verdicts_awaited = False
         self._rev: str | None = "unloaded"
 
-    def get(self, key: str, version: int) -> CompiledWorkflow:
-        found = self._versions.get((key, version))
+    def get(self, tenant_id: str, key: str, version: int) -> CompiledWorkflow:
+        """Version ``version`` of the tenant's workflow ``key``; NotFound when the tenant has
+        none (another tenant's workflow of that key is never an answer)."""
+        found = self._versions.get((tenant_id, key, version))
         if found is None:
-            record = self._store.get_workflow(key, version)
+            record = self._store.get_workflow(tenant_id, key, version)
             if record is None:
-                raise NotFound(f"workflow {key!r} version {version} not found")
+                raise NotFound(f"workflow {key!r} version {version} not found in this tenant")
             found = compile_workflow(record)
-            self._versions[(key, version)] = found
+            self._versions[(tenant_id, key, version)] = found
         return found
 
-    def latest(self, key: str) -> CompiledWorkflow:
+    def latest(self, tenant_id: str, key: str) -> CompiledWorkflow:
+        """The latest version of the tenant's workflow ``key``; NotFound when it has none."""
         self.refresh()
-        found = self._latest.get(key)
+        found = self._latest.get((tenant_id, key))
         if found is None:
-            record = self._store.get_workflow(key)
+            record = self._store.get_workflow(tenant_id, key)
             if record is None:
-                raise NotFound(f"workflow {key!r} not found")
-            found = self.get(key, record.version)
-            self._latest[key] = found
+                raise NotFound(f"no workflow {key!r} in this tenant")
+            found = self.get(tenant_id, key, record.version)
+            self._latest[(tenant_id, key)] = found
         return found
 
     def triggered_by(self, event_type: str, tenant_id: str | None = None) -> list[CompiledWorkflow]:
@@ -67,14 +73,15 @@ class Catalog:
         self._interesting = set()
         self._verdicts_awaited = False
         for record in self._store.list_workflows():
-            wf = self.get(record.key, record.version)
-            self._latest[record.key] = wf
+            tenant = record.tenant_id
+            wf = self.get(tenant, record.key, record.version)
+            self._latest[(tenant, record.key)] = wf
             for trigger in wf.definition.triggers:
                 if trigger.type == "event" and trigger.event:
                     self._by_event.setdefault(trigger.event, []).append(wf)
                     self._interesting.add(trigger.event)
             for version in range(1, record.version + 1):  # runs may be on any version
-                self._note_interests(self.get(record.key, version))
+                self._note_interests(self.get(tenant, record.key, version))
 
     def _note_interests(self, wf: CompiledWorkflow) -> None:
         for goal in wf.goals:

@@ -197,13 +197,16 @@ class Dispatcher:
             )
         if msg.contact_id and _budgeted(msg):  # counts towards the budget now
             self._sent[msg.contact_id] = self._sent.get(msg.contact_id, 0) + 1
-            self._priorities.granted(msg.contact_id, self._priority(run))
+            self._priorities.granted(msg.contact_id, self._priority(item, run))
             if msg.contact_id in self._texts_calls and msg.channel in CAPPED_CHANNELS:
                 self._texts_calls[msg.contact_id] += 1  # and towards a state's cap
         return None
 
-    def _priority(self, run: Run | None) -> int:
-        return self._priorities.of(run.workflow_key, run.version) if run is not None else 0
+    def _priority(self, item: ClaimedMessage, run: Run | None) -> int:
+        """The priority of the message's workflow, looked up in its contact's tenant."""
+        if run is None or item.contact is None:
+            return 0
+        return self._priorities.of(item.contact.tenant_id, run.workflow_key, run.version)
 
     def _by_priority(
         self, claimed: list[ClaimedMessage], runs: Mapping[int, Run]
@@ -212,19 +215,20 @@ class Dispatcher:
 
         def rank(item: ClaimedMessage) -> int:
             run_id = item.message.run_id
-            return -self._priority(runs.get(run_id) if run_id is not None else None)
+            return -self._priority(item, runs.get(run_id) if run_id is not None else None)
 
         return sorted(claimed, key=rank)
 
     def _budget_priority(
-        self, msg: Message, run: Run | None, decision: Decision, now: float
+        self, item: ClaimedMessage, run: Run | None, decision: Decision, now: float
     ) -> Decision:
         """Workflow priority over the policy's verdict on the budget (see
         :mod:`leadflow.engine.budget`)."""
+        msg = item.message
         budget = getattr(self.policy, "budget_per_day", 0)
-        if not budget or not msg.contact_id or not _budgeted(msg):
+        if not budget or not msg.contact_id or not _budgeted(msg) or item.contact is None:
             return decision
-        priority = self._priority(run)
+        priority = self._priority(item, run)
         if decision.action == "defer" and decision.reason == "budget":
             if self._priorities.outranked(msg.contact_id, priority):
                 return Decision("defer", until=decision.until, reason=PRIORITY_REASON)
@@ -232,7 +236,7 @@ class Dispatcher:
         if decision.action != "send":
             return decision
         left = budget - self._sent.get(msg.contact_id, 0)
-        ahead = self._priorities.needed_ahead(msg, priority, now)
+        ahead = self._priorities.needed_ahead(item.contact.tenant_id, msg, priority, now)
         if ahead and left <= ahead:
             return Decision("defer", until=now + PRIORITY_RETRY_S, reason=PRIORITY_REASON)
         return decision
@@ -274,9 +278,9 @@ class Dispatcher:
         if msg.to is None or msg.to == "":
             return Decision("suppress", reason=f"no_{_address_word(msg.channel)}")
         settings = None
-        if run is not None:
+        if run is not None and item.contact is not None:  # the run's workflow, in its tenant
             try:
-                wf = self.engine.catalog.get(run.workflow_key, run.version)
+                wf = self.engine.catalog.get(item.contact.tenant_id, run.workflow_key, run.version)
                 settings = wf.definition.settings
             except NotFound:
                 settings = None
@@ -296,7 +300,7 @@ class Dispatcher:
         except LeadflowError as exc:  # a policy that cannot decide must not let it through
             log.warning("dispatch policy failed for message %s: %s", msg.id, exc.message)
             return Decision("defer", until=now + 60, reason="policy_error")
-        return self._budget_priority(msg, run, decision, now)
+        return self._budget_priority(item, run, decision, now)
 
 
 def _budgeted(msg: Message) -> bool:

@@ -205,18 +205,20 @@ class EventProcessor:
         node_id = str(event.data.get("node") or "")
         awaiting = run.context.get(AWAITING)
         key = event.data.get("idempotency_key")
+        try:  # the run's workflow in its contact's tenant (keys are per tenant)
+            wf = self.engine.catalog.get(contact.tenant_id, run.workflow_key, run.version)
+        except NotFound:
+            return  # a run whose workflow its tenant does not have: the advancer fails it
         if (
             run.status == WAITING
             and run.waiting_for == VERDICT
             and awaiting is not None
             and key == awaiting
         ):
-            wf = self.engine.catalog.get(run.workflow_key, run.version)
             self._resume(run, contact, wf, event, view, now, batch)
             return
         if suffix != "failed" or run.status not in LIVE_STATUSES:
             return
-        wf = self.engine.catalog.get(run.workflow_key, run.version)
         if getattr(wf.nodes.get(node_id), "on_error", None):
             return  # that node already took its verdict; a late failure is only a fact
         adv = new_advance(run)
@@ -269,7 +271,7 @@ class EventProcessor:
         batch: _Batch,
     ) -> None:
         try:
-            wf = self.engine.catalog.get(run.workflow_key, run.version)
+            wf = self.engine.catalog.get(contact.tenant_id, run.workflow_key, run.version)
         except NotFound:
             return
         scope = {

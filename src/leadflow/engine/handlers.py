@@ -269,7 +269,8 @@ def _apply_locally(ctx: StepContext, patch: ContactPatch) -> None:
 class StartWorkflowHandler(_Instant):
     def enter(self, ctx: StepContext, node: m.StartWorkflow) -> Result:
         try:
-            target = ctx.catalog.latest(node.workflow)
+            # Only ever a workflow of the run's own tenant (keys are per tenant).
+            target = ctx.catalog.latest(ctx.workflow.tenant_id, node.workflow)
         except NotFound as exc:
             raise PermanentStepError(f"start_workflow: {exc.message}") from exc
         reentry = target.definition.settings.reentry

@@ -22,7 +22,17 @@ from leadflow.engine.catalog import Catalog
 from leadflow.engine.compiled import CompiledWorkflow
 from leadflow.errors import InvalidInput
 from leadflow.store.contract import Store
-from leadflow.store.records import ACTIVE, PAUSED, WAITING, Advance, Run, RunFilter, Step
+from leadflow.store.records import (
+    ACTIVE,
+    DEFAULT_TENANT,
+    PAUSED,
+    WAITING,
+    Advance,
+    Run,
+    RunFilter,
+    Scope,
+    Step,
+)
 
 OWNER = "migration"
 _OPEN = (ACTIVE, WAITING, PAUSED)
@@ -43,6 +53,7 @@ class MigrationPlan:
     to_version: int
     mapping: dict[str, str]
     moves: list[Move] = field(default_factory=list)
+    tenant_id: str = DEFAULT_TENANT  # whose workflow ``workflow_key`` is (keys are per tenant)
 
     @property
     def unmapped(self) -> list[Move]:
@@ -67,13 +78,18 @@ def _target(wf: CompiledWorkflow, node: str | None, mapping: dict[str, str]) -> 
     return wanted if wanted in wf.nodes else None
 
 
-def _open_runs(store: Store, key: str, to_version: int, from_version: int | None) -> list[Run]:
+def _open_runs(
+    store: Store, tenant_id: str, key: str, to_version: int, from_version: int | None
+) -> list[Run]:
+    """Open runs of the tenant's workflow ``key``: runs of that key whose contact is in the
+    tenant (another tenant's runs of a workflow with the same key are not its runs)."""
     runs: list[Run] = []
+    scope = Scope(tenant_id)
     for status in _OPEN:
         offset = 0
         while True:
             page = store.list_runs(
-                RunFilter(workflow_key=key, status=status, limit=PAGE, offset=offset)
+                RunFilter(workflow_key=key, status=status, limit=PAGE, offset=offset, scope=scope)
             )
             runs += [
                 r
@@ -93,18 +109,21 @@ def plan_migration(
     to_version: int,
     mapping: dict[str, str] | None = None,
     from_version: int | None = None,
+    *,
+    tenant_id: str = DEFAULT_TENANT,
 ) -> MigrationPlan:
-    """Count who would move where (the dry run); changes nothing."""
+    """Count who would move where (the dry run) among the runs of ``tenant_id``'s workflow
+    ``key``; changes nothing."""
     mapping = dict(mapping or {})
-    target = catalog.get(key, to_version)
+    target = catalog.get(tenant_id, key, to_version)
     for new in mapping.values():
         if new not in target.nodes:
             raise InvalidInput(f"--map: node {new!r} does not exist in {key} version {to_version}")
     counts = Counter(
         (run.version, run.node or "", _target(target, run.node, mapping))
-        for run in _open_runs(store, key, to_version, from_version)
+        for run in _open_runs(store, tenant_id, key, to_version, from_version)
     )
-    plan = MigrationPlan(key, to_version, mapping)
+    plan = MigrationPlan(key, to_version, mapping, tenant_id=tenant_id)
     for (version, node, to_node), n in sorted(counts.items(), key=lambda kv: kv[0][:2]):
         plan.moves.append(Move(version, node, to_node, n))
     return plan
@@ -125,15 +144,16 @@ def apply_migration(
             f"runs at nodes with no counterpart in version {plan.to_version}: {where}; "
             "map them with --map OLD=NEW or pass --skip-unmapped"
         )
-    target = catalog.get(plan.workflow_key, plan.to_version)
+    target = catalog.get(plan.tenant_id, plan.workflow_key, plan.to_version)
     result = MigrationResult()
     advances: list[Advance] = []
-    for run in _open_runs(store, plan.workflow_key, plan.to_version, from_version):
+    runs = _open_runs(store, plan.tenant_id, plan.workflow_key, plan.to_version, from_version)
+    for run in runs:
         to_node = _target(target, run.node, plan.mapping)
         if to_node is None:
             result.skipped += 1
             continue
-        advances.append(_move(catalog, run, target, to_node, now))
+        advances.append(_move(catalog, plan.tenant_id, run, target, to_node, now))
         if len(advances) >= 500:
             _commit(store, advances, now, result)
             advances = []
@@ -149,9 +169,9 @@ def _commit(store: Store, advances: list[Advance], now: float, result: Migration
 
 
 def _move(
-    catalog: Catalog, run: Run, target: CompiledWorkflow, to_node: str, now: float
+    catalog: Catalog, tenant_id: str, run: Run, target: CompiledWorkflow, to_node: str, now: float
 ) -> Advance:
-    source = catalog.get(run.workflow_key, run.version)
+    source = catalog.get(tenant_id, run.workflow_key, run.version)
     old = source.nodes.get(run.node or "")
     new = target.nodes[to_node]
     adv = new_advance(run)

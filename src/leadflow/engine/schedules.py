@@ -61,7 +61,7 @@ class Scheduler:
         return fired
 
     def _enroll(self, schedule: Schedule, now: float) -> None:
-        wf = self.engine.catalog.get(schedule.workflow_key, schedule.version)
+        wf = self.engine.catalog.get(schedule.tenant_id, schedule.workflow_key, schedule.version)
         predicate = wf.trigger_filters.get(schedule.trigger_index)
         reentry = wf.definition.settings.reentry
         page = ContactFilter(scope=Scope(wf.tenant_id), limit=PAGE)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from leadflow.definitions.models import Action, StartWorkflow, WorkflowDefinition
+from leadflow.definitions.models import Action, StartWorkflow, UpdateContact, WorkflowDefinition
 from leadflow.definitions.validation import validate
 from leadflow.engine.catalog import Catalog
 from leadflow.engine.handlers import Registry
@@ -20,22 +20,32 @@ Published = Callable[[WorkflowVersion, WorkflowDefinition, float], None]
 
 def check_against_store(
     store: Store,
-    registry: Registry,
+    registry: Registry | None,
     definition: WorkflowDefinition,
-    tenant_id: str | None = None,
+    tenant_id: str,
 ) -> tuple[list[str], list[str]]:
-    """(errors, warnings) a definition has against what is published and registered: a custom
-    action nobody registered is an error; a start_workflow target not published yet (by
-    ``tenant_id`` when given) a warning."""
+    """(errors, warnings) a definition has against what ``tenant_id`` published and what is
+    registered. Every reference resolves inside the tenant: a start_workflow target the tenant
+    has not published is an error, worded the same whether another tenant has that key or
+    nobody does (a workflow may start itself); an update_contact owner that is no agent of the
+    tenant is a warning. With a ``registry``, a custom action nobody registered is an error."""
     errors, warnings = [], []
-    actions = registry.actions()
+    actions = registry.actions() if registry is not None else None
     for i, node in enumerate(definition.nodes):
         where = f"nodes[{i}]({node.id})"
-        if isinstance(node, StartWorkflow) and node.workflow != definition.key:
-            target = store.get_workflow(node.workflow)
-            if target is None or (tenant_id is not None and target.tenant_id != tenant_id):
-                warnings.append(f"{where}.workflow: no workflow {node.workflow!r} is published yet")
-        if isinstance(node, Action) and node.action not in actions:
+        if (
+            isinstance(node, StartWorkflow)
+            and node.workflow != definition.key
+            and store.get_workflow(tenant_id, node.workflow) is None
+        ):
+            errors.append(f"{where}.workflow: no workflow {node.workflow!r} in this tenant")
+        if (
+            isinstance(node, UpdateContact)
+            and node.owner is not None
+            and store.get_agent(tenant_id, node.owner) is None
+        ):
+            warnings.append(f"{where}.owner: no agent {node.owner!r} in this tenant")
+        if actions is not None and isinstance(node, Action) and node.action not in actions:
             errors.append(
                 f"{where}.action: no custom action registered as {node.action!r}"
                 f" (registered: {', '.join(actions) or 'none'})"
@@ -52,22 +62,22 @@ def publish(
     tenant_id: str = DEFAULT_TENANT,
     on_published: Published | None = None,
 ) -> WorkflowVersion:
-    """Validate and publish a definition as a new immutable version (none if unchanged) owned by
-    ``tenant_id``. With a ``registry``, every ``action`` node must name a registered custom
-    action. Conflict when another tenant owns the key. ``on_published`` is called with the
-    stored version, the definition and ``now`` once it is stored (also when nothing changed):
-    layers above the engine keep their own state in step with what is published."""
+    """Validate and publish a definition as a new immutable version (none if unchanged) of
+    ``tenant_id``'s workflow of that key (keys are per tenant). Every start_workflow target must
+    be a workflow the tenant published; with a ``registry``, every ``action`` node must name a
+    registered custom action. ``on_published`` is called with the stored version, the
+    definition and ``now`` once it is stored (also when nothing changed): layers above the
+    engine keep their own state in step with what is published."""
     report = validate(data)
     if not report.ok or report.definition is None:
         raise WorkflowInvalid(report.errors)
     definition = report.definition
-    if registry is not None:
-        missing, _ = check_against_store(store, registry, definition, tenant_id)
-        if missing:
-            raise WorkflowInvalid(missing)
+    missing, _ = check_against_store(store, registry, definition, tenant_id)
+    if missing:
+        raise WorkflowInvalid(missing)
     body = definition.model_dump(mode="json", by_alias=True)
     version = store.publish_workflow(definition.key, definition.name, body, now, tenant_id)
-    store.set_schedules(definition.key, schedules_for(definition, version.version, now))
+    store.set_schedules(tenant_id, definition.key, schedules_for(definition, version.version, now))
     catalog.bump()
     if on_published is not None:
         on_published(version, definition, now)
@@ -83,10 +93,12 @@ def enroll(
     contact_ids: Sequence[str] | None = None,
     everyone: bool = False,
     context: dict[str, Any] | None = None,
+    tenant_id: str = DEFAULT_TENANT,
 ) -> EnrollOutcome:
-    """Enroll contacts in the latest version of ``key`` (manual trigger), honouring re-entry.
-    Only contacts of the workflow's tenant are enrolled (others count as skipped)."""
-    wf = catalog.latest(key)
+    """Enroll contacts in the latest version of ``tenant_id``'s workflow ``key`` (manual
+    trigger), honouring re-entry. Only contacts of that tenant are enrolled (others count as
+    skipped)."""
+    wf = catalog.latest(tenant_id, key)
     reentry = wf.definition.settings.reentry
     if everyone:
         return store.enroll_all(

@@ -29,7 +29,8 @@ def _is_latest(ctx: StepContext) -> bool:
     """Whether the run is on the workflow's latest version: only that one may reconfigure the
     experiment (a run still on an older version must not undo what was published since)."""
     try:
-        return ctx.catalog.latest(ctx.workflow.key).version == ctx.workflow.version
+        latest = ctx.catalog.latest(ctx.workflow.tenant_id, ctx.workflow.key)
+        return latest.version == ctx.workflow.version
     except NotFound:  # unpublished meanwhile: leave the stored experiment alone
         return False
 

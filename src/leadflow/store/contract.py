@@ -356,18 +356,22 @@ class Store(abc.ABC):
         now: float,
         tenant_id: str = DEFAULT_TENANT,
     ) -> WorkflowVersion:
-        """Store a new immutable version (1, 2, ...) owned by ``tenant_id``. If the latest
-        version's definition is equal to ``definition`` no new version is made and the latest
-        is returned. Keys are unique across tenants: :class:`~leadflow.errors.Conflict` (nothing
-        written) when ``key`` belongs to another tenant."""
+        """Store a new immutable version of ``(tenant_id, key)``, numbered 1, 2, ... per
+        tenant and key (keys are per tenant: another tenant's workflow of the same key is a
+        different workflow). If the latest version's definition is equal to ``definition`` no
+        new version is made and the latest is returned."""
 
     @abc.abstractmethod
-    def get_workflow(self, key: str, version: int | None = None) -> WorkflowVersion | None:
-        """A version, or the latest when ``version`` is None."""
+    def get_workflow(
+        self, tenant_id: str, key: str, version: int | None = None
+    ) -> WorkflowVersion | None:
+        """A version of the tenant's workflow ``key``, or its latest when ``version`` is None;
+        None when the tenant has none (whatever other tenants have)."""
 
     @abc.abstractmethod
     def list_workflows(self, tenant_id: str | None = None) -> list[WorkflowVersion]:
-        """The latest version of every workflow (of one tenant when given), by key."""
+        """The latest version of every workflow (of one tenant when given), by key then
+        tenant."""
 
     # ------------------------------------------------------------------ workflow drafts
     @abc.abstractmethod
@@ -388,8 +392,9 @@ class Store(abc.ABC):
 
     # ------------------------------------------------------------------ schedules (cron triggers)
     @abc.abstractmethod
-    def set_schedules(self, key: str, schedules: Sequence[Schedule]) -> None:
-        """Replace all schedules of workflow ``key``."""
+    def set_schedules(self, tenant_id: str, key: str, schedules: Sequence[Schedule]) -> None:
+        """Replace all schedules of the tenant's workflow ``key`` (each stored with that
+        tenant, whatever its ``tenant_id`` says)."""
 
     @abc.abstractmethod
     def due_schedules(self, now: float) -> list[Schedule]: ...
@@ -473,8 +478,11 @@ class Store(abc.ABC):
         whose contact is in it)."""
 
     @abc.abstractmethod
-    def count_runs(self, workflow_key: str | None = None) -> dict[str, int]:
-        """status -> count."""
+    def count_runs(
+        self, workflow_key: str | None = None, scope: Scope | None = None
+    ) -> dict[str, int]:
+        """status -> count (only runs whose contact is in ``scope`` when given: a workflow
+        key names one tenant's workflow only together with that tenant)."""
 
     @abc.abstractmethod
     def run_steps(self, run_id: int) -> list[Step]:

@@ -159,8 +159,9 @@ class MemoryStore(
         self._schema = 0
         self._meta: dict[str, str] = {}
         self._contacts: dict[str, tuple[Any, ...]] = {}
-        self._workflows: dict[str, list[tuple[str, int, str, str, float, str]]] = {}
-        self._schedules: dict[tuple[str, int], tuple[str, int, int, str, str, float]] = {}
+        # (tenant, key) -> versions; (tenant, key, trigger index) -> schedule row
+        self._workflows: dict[tuple[str, str], list[tuple[str, int, str, str, float, str]]] = {}
+        self._schedules: dict[tuple[str, str, int], tuple[str, int, int, str, str, float, str]] = {}
         self._runs: dict[int, list[Any]] = {}
         self._last_run_id = 0
         self._runs_by_contact: dict[str, list[int]] = {}
@@ -197,7 +198,8 @@ class MemoryStore(
     def upgrade(self) -> list[int]:
         with self._lock:
             latest = self.latest_schema_version()
-            applied = list(range(self._schema + 1, latest + 1))
+            known = [m.version for m in sqlfiles.migrations("sqlite")]
+            applied = [v for v in known if v > self._schema]
             self._schema = max(self._schema, latest)
             return applied
 
@@ -330,18 +332,20 @@ class MemoryStore(
     ) -> WorkflowVersion:
         text = dumps(definition)
         with self._lock:
-            versions = self._workflows.get(key, [])
+            versions = self._workflows.get((tenant_id, key), [])
             found = workflow_from_row(versions[-1]) if versions else None
-            latest = publishable(found, key, tenant_id, definition)
+            latest = publishable(found, definition)
             if latest is not None:
                 return latest
             row = (key, len(versions) + 1, name, text, now, tenant_id)
-            self._workflows.setdefault(key, []).append(row)
+            self._workflows.setdefault((tenant_id, key), []).append(row)
             return workflow_from_row(row)
 
-    def get_workflow(self, key: str, version: int | None = None) -> WorkflowVersion | None:
+    def get_workflow(
+        self, tenant_id: str, key: str, version: int | None = None
+    ) -> WorkflowVersion | None:
         with self._lock:
-            versions = self._workflows.get(key)
+            versions = self._workflows.get((tenant_id, key))
             if not versions:
                 return None
             if version is None:
@@ -354,13 +358,13 @@ class MemoryStore(
 
     def list_workflows(self, tenant_id: str | None = None) -> list[WorkflowVersion]:
         with self._lock:
-            rows = [self._workflows[k][-1] for k in sorted(self._workflows)]
+            rows = [self._workflows[k][-1] for k in sorted(self._workflows, key=lambda k: k[::-1])]
             if tenant_id is not None:
                 rows = [r for r in rows if r[5] == tenant_id]
             return [workflow_from_row(r) for r in rows]
 
     # ------------------------------------------------------------------ schedules
-    def set_schedules(self, key: str, schedules: Sequence[Schedule]) -> None:
+    def set_schedules(self, tenant_id: str, key: str, schedules: Sequence[Schedule]) -> None:
         rows = []
         for s in schedules:
             for value, what in (
@@ -371,12 +375,13 @@ class MemoryStore(
                 (s.next_fire_at, "next_fire_at"),
             ):
                 _require(value, f"schedules.{what}")
-            rows.append((key, s.version, s.trigger_index, s.cron, s.timezone, s.next_fire_at))
+            row = (key, s.version, s.trigger_index, s.cron, s.timezone, s.next_fire_at, tenant_id)
+            rows.append(row)
         with self._lock:
-            for k in [k for k in self._schedules if k[0] == key]:
+            for k in [k for k in self._schedules if k[:2] == (tenant_id, key)]:
                 del self._schedules[k]
             for row in rows:
-                self._schedules[(key, row[2])] = row
+                self._schedules[(tenant_id, key, row[2])] = row
         if rows:
             self._signal_work()
 
@@ -384,17 +389,17 @@ class MemoryStore(
         with self._lock:
             rows = sorted(
                 (r for r in self._schedules.values() if r[5] <= now),
-                key=lambda r: (r[5], r[0], r[2]),
+                key=lambda r: (r[5], r[0], r[6], r[2]),
             )
             return [Schedule(*r) for r in rows]
 
     def advance_schedule(self, schedule: Schedule, next_fire_at: float) -> bool:
         with self._lock:
-            k = (schedule.workflow_key, schedule.trigger_index)
+            k = (schedule.tenant_id, schedule.workflow_key, schedule.trigger_index)
             row = self._schedules.get(k)
             if row is None or row[1] != schedule.version or row[5] != schedule.next_fire_at:
                 return False
-            self._schedules[k] = (*row[:5], next_fire_at)
+            self._schedules[k] = (*row[:5], next_fire_at, row[6])
             return True
 
     # ------------------------------------------------------------------ runs: indexes
@@ -729,7 +734,9 @@ class MemoryStore(
             ]
             return [run_from_row(r) for r in rows[flt.offset : flt.offset + flt.limit]]
 
-    def count_runs(self, workflow_key: str | None = None) -> dict[str, int]:
+    def count_runs(
+        self, workflow_key: str | None = None, scope: Scope | None = None
+    ) -> dict[str, int]:
         with self._lock:
             out: dict[str, int] = {}
             if workflow_key is None:
@@ -737,6 +744,8 @@ class MemoryStore(
             else:
                 rows = (self._runs[i] for i in self._runs_by_key.get(workflow_key, ()))
             for r in rows:
+                if not self._in_scope(r[R_CONTACT], scope):
+                    continue
                 out[r[R_STATUS]] = out.get(r[R_STATUS], 0) + 1
             return dict(sorted(out.items()))
 

@@ -92,12 +92,11 @@ class PostgresStore(
         return sqlfiles.migrations("postgres")
 
     @staticmethod
-    def _version(conn: Conn) -> int:
+    def _applied(conn: Conn) -> set[int]:
         row = conn.execute("SELECT to_regclass('schema_migrations') IS NOT NULL").fetchone()
         if row is None or not row[0]:
-            return 0
-        found = conn.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()
-        return 0 if found is None else int(found[0])
+            return set()
+        return {int(r[0]) for r in conn.execute("SELECT version FROM schema_migrations")}
 
     def upgrade(self) -> list[int]:
         applied: list[int] = []
@@ -105,7 +104,7 @@ class PostgresStore(
             with self._write() as conn:
                 # two upgraders at once: the second waits, then sees the version applied
                 self._lock_keys(conn, "migrations", [_MIGRATION_LOCK])
-                if self._version(conn) >= migration.version:
+                if migration.version in self._applied(conn):
                     continue
                 for statement in migration.statements():
                     conn.execute(statement)  # no parameters, so a % is literal
@@ -170,35 +169,46 @@ class PostgresStore(
         tenant_id: str = DEFAULT_TENANT,
     ) -> WorkflowVersion:
         with self._write() as conn:
-            self._lock_keys(conn, "workflow", [key])
+            self._lock_keys(conn, "workflow", [f"{tenant_id}/{key}"])
             return publish_version(conn, POSTGRES, key, name, definition, now, tenant_id)
 
     def list_workflows(self, tenant_id: str | None = None) -> list[WorkflowVersion]:
         cond, params = ("", ()) if tenant_id is None else ("WHERE tenant_id = %s ", (tenant_id,))
         with self._read() as conn:
             rows = conn.execute(
-                f"SELECT DISTINCT ON (key) {WORKFLOW_COLS} FROM workflows "
-                f"{cond}ORDER BY key, version DESC",
+                f"SELECT DISTINCT ON (key, tenant_id) {WORKFLOW_COLS} FROM workflows "
+                f"{cond}ORDER BY key, tenant_id, version DESC",
                 params,
             ).fetchall()
         return [workflow_from_row(r) for r in rows]
 
     # ------------------------------------------------------------------ schedules
-    def set_schedules(self, key: str, schedules: Sequence[Schedule]) -> None:
+    def set_schedules(self, tenant_id: str, key: str, schedules: Sequence[Schedule]) -> None:
         with self._write() as conn:
-            self._lock_keys(conn, "schedules", [key])
-            conn.execute("DELETE FROM schedules WHERE workflow_key = %s", (key,))
+            self._lock_keys(conn, "schedules", [f"{tenant_id}/{key}"])
+            conn.execute(
+                "DELETE FROM schedules WHERE tenant_id = %s AND workflow_key = %s",
+                (tenant_id, key),
+            )
             if not schedules:
                 return
             with conn.cursor() as cur:
                 cur.executemany(
-                    "INSERT INTO schedules (workflow_key, version, trigger_index, cron, timezone, "
-                    "next_fire_at) VALUES (%s, %s, %s, %s, %s, %s) "
-                    "ON CONFLICT (workflow_key, trigger_index) DO UPDATE SET "
+                    "INSERT INTO schedules (tenant_id, workflow_key, version, trigger_index, "
+                    "cron, timezone, next_fire_at) VALUES (%s, %s, %s, %s, %s, %s, %s) "
+                    "ON CONFLICT (tenant_id, workflow_key, trigger_index) DO UPDATE SET "
                     "version = excluded.version, cron = excluded.cron, "
                     "timezone = excluded.timezone, next_fire_at = excluded.next_fire_at",
                     [
-                        (key, s.version, s.trigger_index, s.cron, s.timezone, s.next_fire_at)
+                        (
+                            tenant_id,
+                            key,
+                            s.version,
+                            s.trigger_index,
+                            s.cron,
+                            s.timezone,
+                            s.next_fire_at,
+                        )
                         for s in schedules
                     ],
                 )

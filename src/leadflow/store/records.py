@@ -121,7 +121,7 @@ class WorkflowVersion:
     name: str
     definition: dict[str, Any]  # the definition as JSON (model_dump(mode="json", by_alias=True))
     published_at: float
-    tenant_id: str = DEFAULT_TENANT  # the owner; keys are unique across tenants
+    tenant_id: str = DEFAULT_TENANT  # the owner; a workflow is (tenant_id, key)
 
 
 @dataclass(slots=True)
@@ -349,6 +349,7 @@ class Schedule:
     cron: str
     timezone: str
     next_fire_at: float
+    tenant_id: str = DEFAULT_TENANT  # the workflow's tenant (keys are per tenant)
 
 
 @dataclass(frozen=True, slots=True)

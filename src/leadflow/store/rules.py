@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from leadflow.errors import Conflict, InvalidInput, StoreError
+from leadflow.errors import InvalidInput, StoreError
 from leadflow.store.codec import dumps, loads
 from leadflow.store.records import (
     ACTIVE,
@@ -311,15 +311,13 @@ def summarize_leases(found: Sequence[tuple[str, str, float]]) -> list[HeldLease]
 
 
 def publishable(
-    latest: WorkflowVersion | None, key: str, tenant_id: str, definition: dict[str, Any]
+    latest: WorkflowVersion | None, definition: dict[str, Any]
 ) -> WorkflowVersion | None:
-    """Publishing ``definition`` under ``key`` for ``tenant_id``: the latest version to return
-    as is when it already holds this definition (no new version), else None (publish a new one).
-    Conflict when the key belongs to another tenant (keys are unique across tenants)."""
+    """Publishing ``definition`` over ``latest`` (the latest version of the same tenant's key):
+    that version to return as is when it already holds this definition (no new version), else
+    None (publish a new one)."""
     if latest is None:
         return None
-    if latest.tenant_id != tenant_id:
-        raise Conflict(f"workflow key {key!r} is taken; choose another key")
     return latest if latest.definition == loads(dumps(definition)) else None
 
 

@@ -206,12 +206,13 @@ def publish_version(
     text = dumps(definition)
     row = conn.execute(
         dialect.sql(
-            f"SELECT {WORKFLOW_COLS} FROM workflows WHERE key = ? ORDER BY version DESC LIMIT 1"
+            f"SELECT {WORKFLOW_COLS} FROM workflows WHERE tenant_id = ? AND key = ? "
+            "ORDER BY version DESC LIMIT 1"
         ),
-        (key,),
+        (tenant_id, key),
     ).fetchone()
     found = None if row is None else workflow_from_row(row)
-    latest = publishable(found, key, tenant_id, definition)
+    latest = publishable(found, definition)
     if latest is not None:
         return latest
     version = 1 if found is None else found.version + 1

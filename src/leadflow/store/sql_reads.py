@@ -56,7 +56,6 @@ from leadflow.store.sql_common import (
     next_due,
     node_count_queries,
     node_counts,
-    where,
 )
 
 
@@ -73,8 +72,13 @@ class SqlReads:
         raise NotImplementedError
 
     @staticmethod
-    def _version(conn: Any) -> int:
+    def _applied(conn: Any) -> set[int]:
+        """The versions in schema_migrations (empty for an empty database)."""
         raise NotImplementedError
+
+    def _version(self, conn: Any) -> int:
+        known = [m.version for m in self._migrations()]
+        return sqlfiles.effective_version(self._applied(conn), known)
 
     def _patch(self, conn: Any, patches: Sequence[ContactPatch], now: float) -> None:
         raise NotImplementedError
@@ -164,26 +168,29 @@ class SqlReads:
         with self._write() as conn:
             self._patch(conn, patches, now)
 
-    def get_workflow(self, key: str, version: int | None = None) -> WorkflowVersion | None:
+    def get_workflow(
+        self, tenant_id: str, key: str, version: int | None = None
+    ) -> WorkflowVersion | None:
         if version is None:
             row = self._one(
-                f"SELECT {WORKFLOW_COLS} FROM workflows WHERE key = ? "
+                f"SELECT {WORKFLOW_COLS} FROM workflows WHERE tenant_id = ? AND key = ? "
                 "ORDER BY version DESC LIMIT 1",
-                (key,),
+                (tenant_id, key),
             )
         else:
             row = self._one(
-                f"SELECT {WORKFLOW_COLS} FROM workflows WHERE key = ? AND version = ?",
-                (key, version),
+                f"SELECT {WORKFLOW_COLS} FROM workflows "
+                "WHERE tenant_id = ? AND key = ? AND version = ?",
+                (tenant_id, key, version),
             )
         return None if row is None else workflow_from_row(row)
 
     # ------------------------------------------------------------------ schedules
     def due_schedules(self, now: float) -> list[Schedule]:
         rows = self._all(
-            "SELECT workflow_key, version, trigger_index, cron, timezone, next_fire_at "
-            "FROM schedules WHERE next_fire_at <= ? "
-            "ORDER BY next_fire_at, workflow_key, trigger_index",
+            "SELECT workflow_key, version, trigger_index, cron, timezone, next_fire_at, "
+            "tenant_id FROM schedules WHERE next_fire_at <= ? "
+            "ORDER BY next_fire_at, workflow_key, tenant_id, trigger_index",
             (now,),
         )
         return [Schedule(*r) for r in rows]
@@ -192,11 +199,13 @@ class SqlReads:
         with self._write() as conn:
             cur = conn.execute(
                 self._dialect.sql(
-                    "UPDATE schedules SET next_fire_at = ? WHERE workflow_key = ? "
-                    "AND trigger_index = ? AND version = ? AND next_fire_at = ?"
+                    "UPDATE schedules SET next_fire_at = ? WHERE tenant_id = ? "
+                    "AND workflow_key = ? AND trigger_index = ? AND version = ? "
+                    "AND next_fire_at = ?"
                 ),
                 (
                     next_fire_at,
+                    schedule.tenant_id,
                     schedule.workflow_key,
                     schedule.trigger_index,
                     schedule.version,
@@ -224,11 +233,14 @@ class SqlReads:
             ).fetchall()
         return [run_from_row(r) for r in rows]
 
-    def count_runs(self, workflow_key: str | None = None) -> dict[str, int]:
-        cond, params = where(self._dialect, ("workflow_key", workflow_key))
+    def count_runs(
+        self, workflow_key: str | None = None, scope: Scope | None = None
+    ) -> dict[str, int]:
+        w = Where(self._dialect).eq("workflow_key", workflow_key).contact_of(scope, "contact_id")
         with self._read() as conn:
             rows = conn.execute(
-                f"SELECT status, count(*) FROM runs{cond} GROUP BY status ORDER BY status", params
+                f"SELECT status, count(*) FROM runs{w.sql()} GROUP BY status ORDER BY status",
+                tuple(w.params),
             ).fetchall()
         return {r[0]: r[1] for r in rows}
 

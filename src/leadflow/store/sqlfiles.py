@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -31,8 +32,10 @@ def _load(dialect: str) -> tuple[Migration, ...]:
             found.append(Migration(int(match.group(1)), entry.name, entry.read_text("utf-8")))
     found.sort(key=lambda m: m.version)
     versions = [m.version for m in found]
-    if versions != list(range(1, len(found) + 1)):
-        raise RuntimeError(f"{dialect} migrations are not numbered 1..n: {versions}")
+    # Numbers are unique and start at 1; a gap is allowed (branches reserve numbers ahead), and
+    # each migration is applied when its own number is missing from schema_migrations.
+    if len(set(versions)) != len(versions) or (versions and versions[0] != 1):
+        raise RuntimeError(f"{dialect} migrations are not numbered uniquely from 1: {versions}")
     return tuple(found)
 
 
@@ -44,6 +47,24 @@ def migrations(dialect: str) -> list[Migration]:
 def latest_version(dialect: str = "sqlite") -> int:
     found = _load(dialect)
     return found[-1].version if found else 0
+
+
+def effective_version(applied: Iterable[int], known: Sequence[int]) -> int:
+    """The schema version of a database that has ``applied`` these migrations, for code that
+    knows ``known`` (in order): the last of ``known`` up to which every one is applied, so a
+    migration skipped by a gap left earlier still counts as pending; a database that has a
+    version newer than any known one reports that version (it is newer than the code)."""
+    done = set(applied)
+    if not done:
+        return 0
+    if not known or max(done) > known[-1]:
+        return max(done)
+    version = 0
+    for v in known:
+        if v not in done:
+            break
+        version = v
+    return version
 
 
 def split_statements(sql: str) -> list[str]:
@@ -64,4 +85,10 @@ def split_statements(sql: str) -> list[str]:
     return out
 
 
-__all__ = ["Migration", "latest_version", "migrations", "split_statements"]
+__all__ = [
+    "Migration",
+    "effective_version",
+    "latest_version",
+    "migrations",
+    "split_statements",
+]

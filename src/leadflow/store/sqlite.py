@@ -250,22 +250,19 @@ class SQLiteStore(
         return sqlfiles.migrations("sqlite")
 
     @staticmethod
-    def _version(conn: sqlite3.Connection) -> int:
+    def _applied(conn: sqlite3.Connection) -> set[int]:
         row = conn.execute(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
         ).fetchone()
         if row is None:
-            return 0
-        value: int = conn.execute(
-            "SELECT coalesce(max(version), 0) FROM schema_migrations"
-        ).fetchone()[0]
-        return value
+            return set()
+        return {int(r[0]) for r in conn.execute("SELECT version FROM schema_migrations")}
 
     def upgrade(self) -> list[int]:
         applied: list[int] = []
         for migration in self._migrations():
             with self._write() as conn:
-                if self._version(conn) >= migration.version:
+                if migration.version in self._applied(conn):
                     continue
                 for statement in migration.statements():
                     conn.execute(statement)
@@ -380,23 +377,27 @@ class SQLiteStore(
         with self._read() as conn:
             rows = conn.execute(
                 f"SELECT {WORKFLOW_COLS} FROM workflows w "
-                "WHERE version = (SELECT max(version) FROM workflows x WHERE x.key = w.key)"
-                f"{cond} ORDER BY key",
+                "WHERE version = (SELECT max(version) FROM workflows x "
+                "WHERE x.tenant_id = w.tenant_id AND x.key = w.key)"
+                f"{cond} ORDER BY key, tenant_id",
                 params,
             ).fetchall()
         return [workflow_from_row(r) for r in rows]
 
     # ------------------------------------------------------------------ schedules
-    def set_schedules(self, key: str, schedules: Sequence[Schedule]) -> None:
+    def set_schedules(self, tenant_id: str, key: str, schedules: Sequence[Schedule]) -> None:
         with self._write() as conn:
-            conn.execute("DELETE FROM schedules WHERE workflow_key = ?", (key,))
+            conn.execute(
+                "DELETE FROM schedules WHERE tenant_id = ? AND workflow_key = ?", (tenant_id, key)
+            )
             conn.executemany(
-                "INSERT INTO schedules (workflow_key, version, trigger_index, cron, timezone, "
-                "next_fire_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (workflow_key, trigger_index) "
+                "INSERT INTO schedules (tenant_id, workflow_key, version, trigger_index, cron, "
+                "timezone, next_fire_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (tenant_id, workflow_key, trigger_index) "
                 "DO UPDATE SET version = excluded.version, cron = excluded.cron, "
                 "timezone = excluded.timezone, next_fire_at = excluded.next_fire_at",
                 [
-                    (key, s.version, s.trigger_index, s.cron, s.timezone, s.next_fire_at)
+                    (tenant_id, key, s.version, s.trigger_index, s.cron, s.timezone, s.next_fire_at)
                     for s in schedules
                 ],
             )

@@ -1,9 +1,10 @@
 """``/api/v1/workflows``: published workflows and their versions, drafts, validation,
 publishing, diffs between versions, migrating runs, and per-node counts.
 
-Reads need any key of the tenant; writes (drafts, publish, migrate) an admin or manager key. A
-workflow key another tenant owns answers 404 as a missing one does (409 when saving a draft or
-publishing over it); the check lives in :func:`leadflow.access.workflows.owned`."""
+Reads need any key of the tenant; writes (drafts, publish, migrate) an admin or manager key.
+Workflow keys are per tenant: ``{key}`` is always the caller's tenant's workflow, so another
+tenant's workflow of the same key is never seen, changed or in the way (a key the tenant has not
+published answers 404 whoever else has it); see :mod:`leadflow.access.workflows`."""
 
 from __future__ import annotations
 
@@ -93,7 +94,7 @@ def get_workflow(
 @router.put(
     "/{key}/draft",
     summary="Save the workflow's draft (it may be invalid; the answer says how)",
-    responses=problem_responses(403, 409),
+    responses=problem_responses(403),
 )
 def save_draft(access: AccessDep, key: Key, definition: Definition) -> DraftOut:
     draft, found = wf.save_draft(access.runtime, access.principal, key, definition, access.now())
@@ -125,7 +126,7 @@ def delete_draft(access: AccessDep, key: Key) -> Response:
 @router.post(
     "/{key}/publish",
     summary="Publish the draft, or the definition in the body, as a new version",
-    responses=problem_responses(403, 404, 409),
+    responses=problem_responses(403, 404),
 )
 def publish(
     access: AccessDep,

@@ -274,25 +274,28 @@ class TagLead:
 """
 
 
-def test_validate_with_db_warns_about_a_start_workflow_target_not_published(
+def test_validate_with_db_refuses_a_start_workflow_target_the_tenant_has_not_published(
     lf: Leadflow, tmp_path: Path
 ) -> None:
     lf.init()
     path = tmp_path / "hand-off.yaml"
     path.write_text(STARTS_FOLLOW_UP)
-    warning = "nodes[1](later).workflow: no workflow 'follow-up' is published yet"
+    error = "nodes[1](later).workflow: no workflow 'follow-up' in this tenant"
     # Without --db there is nothing to check it against.
     (alone,) = lf.json("workflows", "validate", path, db=False)
     assert alone["ok"] is True and alone["warnings"] == []
-    # With --db: a warning, not an error (it may be published next).
-    result = lf.ok("workflows", "validate", path)
-    assert f"ok {path}" in squash(result.stdout)
-    assert f"warning: {warning}" in squash(result.output)
-    (report,) = lf.json("workflows", "validate", path)
-    assert report["ok"] is True and report["errors"] == []
-    assert report["warnings"] == [warning]
+    # With --db: an error, the same whether another tenant has the key or nobody does.
+    (report,) = lf.json("workflows", "validate", path, expect_code=1)
+    assert report["ok"] is False and report["errors"] == [error]
     follow_up = tmp_path / "follow-up.yaml"
     follow_up.write_text(FOLLOW_UP)
+    lf.ok("tenants", "create", "acme", "--name", "Acme Realty")
+    lf.ok("workflows", "publish", follow_up, "--tenant", "acme")
+    (report,) = lf.json("workflows", "validate", path, expect_code=1)
+    assert report["errors"] == [error]
+    assert_fails(lf("workflows", "publish", path), error)
+    (report,) = lf.json("workflows", "validate", path, "--tenant", "acme")
+    assert report["ok"] is True and report["errors"] == []
     lf.ok("workflows", "publish", follow_up)
     (report,) = lf.json("workflows", "validate", path)
     assert report["ok"] is True and report["warnings"] == []

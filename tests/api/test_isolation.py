@@ -31,6 +31,9 @@ WORKFLOW = {
     "nodes": [{"id": "hello", "kind": "send_sms", "body": f"Hi {SECRET_NAME}"}],
 }
 
+# Another tenant's own workflow under acme's key (keys are per tenant).
+HIJACK = {**WORKFLOW, "name": "Hijack", "nodes": [{"id": "hello", "kind": "send_sms", "body": "x"}]}
+
 
 def _acme(db_url: str) -> dict[str, Any]:
     """acme's data made through the engine: a lead, a workflow, a run and its message."""
@@ -120,17 +123,14 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/api/v1/hooks/{tenant_id}/leads"): {"first_name": "Forged", "email": "f@x.com"},
     ("POST", "/api/v1/hooks/{tenant_id}/crm-events"): {"type": "Registration", "person": {}},
     ("POST", "/api/v1/hooks/{tenant_id}/lead-email"): None,
-    ("PUT", "/api/v1/workflows/{key}/draft"): {**WORKFLOW, "name": "Hijack"},
-    ("POST", "/api/v1/workflows/{key}/publish"): {**WORKFLOW, "name": "Hijack"},
+    ("PUT", "/api/v1/workflows/{key}/draft"): HIJACK,
+    ("POST", "/api/v1/workflows/{key}/publish"): HIJACK,
     ("POST", "/api/v1/workflows/{key}/migrate"): {"to_version": 1, "dry_run": True},
     ("POST", "/api/v1/experiments/{key}/apply"): {"arm": "a"},
 }
 QUERIES: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/api/v1/workflows/{key}/diff"): {"from": 1, "to": 1},
 }
-# Workflow keys are one namespace for all tenants: claiming acme's key is refused as taken
-# (409, which says only that the key is in use), never with acme's definition.
-KEY_TAKEN = {("PUT", "/api/v1/workflows/{key}/draft"), ("POST", "/api/v1/workflows/{key}/publish")}
 RAW: dict[tuple[str, str], tuple[str, str]] = {
     ("POST", "/api/v1/contacts/import"): (
         "text/csv",
@@ -148,6 +148,10 @@ OWN_WRITES = {
     # Listing keys are per tenant: a PUT with acme's key makes the caller's own listing.
     ("PUT", "/api/v1/listings/{listing_key}"),
     ("POST", "/api/v1/listings/import"),
+    # Workflow keys are per tenant too: a draft or a publish under acme's key is the caller's
+    # own workflow (no "taken" answer that would tell acme's key exists).
+    ("PUT", "/api/v1/workflows/{key}/draft"),
+    ("POST", "/api/v1/workflows/{key}/publish"),
 }
 
 
@@ -200,8 +204,6 @@ def test_another_tenants_key_never_reaches_acmes_data(
         if template.startswith("/api/v1/hooks/"):
             # Inbound hooks answer to a signature, not to a key: unsigned, they refuse.
             assert response.status_code == 401, (method, path, response.text)
-        elif (method, template) in KEY_TAKEN:
-            assert response.status_code == 409, (method, path, response.text)
         elif aims_at_acme:
             assert response.status_code in (403, 404), (method, path, response.text)
         else:  # a list, or a write into the caller's own tenant

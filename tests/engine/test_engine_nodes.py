@@ -3,11 +3,15 @@ wait_until, voice_call and conditions on another channel's outcome."""
 
 from __future__ import annotations
 
+import copy
 from collections import Counter
 
 import pytest
 from engine_kit import DAY, HOUR, LA, NY, T0, Kit, at, local
 
+from leadflow.definitions.io import load_text
+from leadflow.engine.workflows import enroll
+from leadflow.errors import WorkflowInvalid
 from leadflow.store.records import ContactPatch
 
 BRANCH = """
@@ -130,6 +134,15 @@ nodes:
 
 
 def test_start_workflow_enrolls_in_the_latest_version_and_respects_reentry(kit: Kit) -> None:
+    follow = """
+key: followup
+name: Followup
+settings: {reentry: {policy: never}}
+start: a
+nodes:
+  - {id: a, kind: send_sms, body: "%s {{ event.data.from_workflow }}"}
+"""
+    kit.publish(follow % "v1")
     kit.publish(
         """
 key: main
@@ -140,15 +153,6 @@ nodes:
   - {id: go, kind: start_workflow, workflow: followup}
 """
     )
-    follow = """
-key: followup
-name: Followup
-settings: {reentry: {policy: never}}
-start: a
-nodes:
-  - {id: a, kind: send_sms, body: "%s {{ event.data.from_workflow }}"}
-"""
-    kit.publish(follow % "v1")
     kit.publish(follow % "v2")
     kit.add_contact("c1")
     (first,) = kit.enroll("main", "c1")
@@ -164,22 +168,81 @@ nodes:
     assert [m.body for m in kit.messages()] == ["v2 main"]
 
 
-def test_start_workflow_of_an_unknown_workflow_fails_the_run(kit: Kit) -> None:
-    kit.publish(
-        """
+MAIN_STARTS_MISSING = """
 key: main
 name: Main
 start: go
 nodes:
   - {id: go, kind: start_workflow, workflow: missing}
 """
-    )
+
+
+def test_start_workflow_of_an_unknown_workflow_is_refused_at_publish(kit: Kit) -> None:
+    with pytest.raises(WorkflowInvalid) as info:
+        kit.publish(MAIN_STARTS_MISSING)
+    assert info.value.errors == ["nodes[0](go).workflow: no workflow 'missing' in this tenant"]
+
+
+def test_start_workflow_of_an_unknown_workflow_fails_the_run(kit: Kit) -> None:
+    # Stored without validation (as by an older version that allowed it).
+    body = load_text(MAIN_STARTS_MISSING)
+    kit.store.publish_workflow("main", "Main", body, kit.now)
     kit.add_contact("c1")
     (rid,) = kit.enroll("main", "c1")
     kit.settle()
     run = kit.run(rid)
     assert run.status == "failed"
-    assert run.error is not None and "missing" in run.error
+    assert run.error == "go: start_workflow: no workflow 'missing' in this tenant"
+
+
+def test_start_workflow_never_starts_another_tenants_workflow_of_that_key(kit: Kit) -> None:
+    """A definition smuggled past validation (written straight into the store) names a key
+    only another tenant has: the run fails (or follows on_error); the other tenant's workflow
+    never runs for this lead."""
+    kit.store.publish_workflow("followup", "Theirs", load_text(THEIRS), kit.now, "acme")
+    body = load_text(MAIN_STARTS_MISSING.replace("missing", "followup"))
+    kit.store.publish_workflow("main", "Main", body, kit.now, "rival")
+    with_fallback = copy.deepcopy(body)
+    with_fallback["key"] = "main2"
+    with_fallback["nodes"][0]["on_error"] = "fallback"
+    with_fallback["nodes"].append({"id": "fallback", "kind": "exit", "reason": "no_target"})
+    kit.store.publish_workflow("main2", "Main 2", with_fallback, kit.now, "rival")
+    kit.runtime.engine.catalog.bump()
+    kit.add_contact("r1", tenant_id="rival")
+    out = enroll(
+        kit.store,
+        kit.runtime.engine.catalog,
+        "main",
+        kit.now,
+        contact_ids=["r1"],
+        tenant_id="rival",
+    )
+    out2 = enroll(
+        kit.store,
+        kit.runtime.engine.catalog,
+        "main2",
+        kit.now,
+        contact_ids=["r1"],
+        tenant_id="rival",
+    )
+    kit.settle()
+    failed, routed = kit.run(out.run_ids[0]), kit.run(out2.run_ids[0])
+    assert (failed.status, failed.error) == (
+        "failed",
+        "go: start_workflow: no workflow 'followup' in this tenant",
+    )
+    assert (routed.status, routed.exit_reason) == ("exited", "no_target")
+    assert kit.runs("followup") == []
+    assert [m.body for m in kit.messages()] == []
+
+
+THEIRS = """
+key: followup
+name: Theirs
+start: a
+nodes:
+  - {id: a, kind: send_sms, body: "acme's own text"}
+"""
 
 
 def test_exit_and_goal_nodes_end_the_run_with_their_reason(kit: Kit) -> None:

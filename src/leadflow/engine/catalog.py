@@ -49,7 +49,7 @@ class Catalog:
         if found is None:
             record = self._store.get_workflow(tenant_id, key)
             if record is None:
-                raise NotFound(f"no workflow {key!r} in this tenant")
+                raise NotFound(f"workflow {key!r} not found in this tenant")
             found = self.get(tenant_id, key, record.version)
             self._latest[(tenant_id, key)] = found
         return found

@@ -272,7 +272,9 @@ class StartWorkflowHandler(_Instant):
             # Only ever a workflow of the run's own tenant (keys are per tenant).
             target = ctx.catalog.latest(ctx.workflow.tenant_id, node.workflow)
         except NotFound as exc:
-            raise PermanentStepError(f"start_workflow: {exc.message}") from exc
+            raise PermanentStepError(
+                f"start_workflow: no workflow {node.workflow!r} in this tenant"
+            ) from exc
         reentry = target.definition.settings.reentry
         ctx.enrollments.append(
             EnrollRequest(

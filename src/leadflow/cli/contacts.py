@@ -89,14 +89,16 @@ def import_(
 
 def keep_in_tenant(store: Store, result: ImportResult, tenant: str) -> None:
     """Put the parsed contacts in ``tenant``; a row whose ContactKey another tenant holds is
-    rejected (an import never moves or overwrites another tenant's lead)."""
+    rejected (an import never moves or overwrites another tenant's lead). Contact ids are one
+    namespace for the installation, so the rejection says only that the key is in use: never
+    whose it is."""
     taken = store.get_contacts([c.id for c in result.contacts])
     kept: list[Contact] = []
     for c, line in zip(result.contacts, result.lines, strict=True):
         other = taken.get(c.id)
         if other is not None and other.tenant_id != tenant:
             result.rejected.append(
-                RejectedRow(line, f"ContactKey: {c.id!r} belongs to another tenant")
+                RejectedRow(line, f"ContactKey: {c.id!r} is already in use; choose another")
             )
         else:
             c.tenant_id = tenant

@@ -18,7 +18,7 @@ from leadflow.engine.ports import Provider, SendResult
 from leadflow.engine.workflows import enroll
 from leadflow.runtime import Runtime
 from leadflow.simulate.engagement import EngagementModel
-from leadflow.store.records import Contact, Message, MessageFilter, NewEvent, NodeCount
+from leadflow.store.records import Contact, Message, MessageFilter, NewEvent, NodeCount, Scope
 
 DAY = 86400.0
 
@@ -160,7 +160,7 @@ class Simulation:
         counts: list[NodeCount] = []
         for wf in store.list_workflows():
             order = {n["id"]: i for i, n in enumerate(wf.definition["nodes"])}
-            found = store.node_counts(wf.key)
+            found = store.node_counts(wf.key, Scope(wf.tenant_id))
             counts += sorted(found, key=lambda c: (c.version, order.get(c.node, len(order))))
         messages: dict[str, int] = {}
         offset = 0

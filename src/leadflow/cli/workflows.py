@@ -41,8 +41,8 @@ OptionalDb = Annotated[
     typer.Option(
         "--db",
         envvar="LEADFLOW_DB",
-        help="Also check against this database: start_workflow targets published, custom "
-        "actions registered.",
+        help="Also check against this database: start_workflow targets published by the "
+        "--tenant, custom actions registered.",
     ),
 ]
 

@@ -68,6 +68,7 @@ def hook(db_url: str, signer: EventSigner) -> Iterator[Hook]:
             "welcome-mail",
             app.clock.now(),
             contact_ids=["jane", "omar"],
+            tenant_id="acme",
         )
         rt.worker("t").tick(app.clock.now())
         sent = {m.contact_id: m for m in rt.store.list_messages(MessageFilter(limit=10))}

@@ -93,7 +93,7 @@ def test_serve_answers_processes_work_and_stops_on_sigterm(tmp_path: Path) -> No
     leadflow("init", "--db", db, cwd=tmp_path)
     leadflow("workflows", "publish", "one.yaml", "--tenant", "acme", "--db", db, cwd=tmp_path)
     leadflow("contacts", "import", "leads.csv", "--tenant", "acme", "--db", db, cwd=tmp_path)
-    leadflow("enroll", "one-text", "--contact", "c1", "--db", db, cwd=tmp_path)
+    leadflow("enroll", "one-text", "--contact", "c1", "--tenant", "acme", "--db", db, cwd=tmp_path)
     leadflow("tenants", "create", "acme", "--name", "Acme Realty", "--db", db, cwd=tmp_path)
     made = leadflow(
         "keys", "create", "--tenant", "acme", "--role", "admin", "--json", "--db", db, cwd=tmp_path

@@ -43,7 +43,8 @@ def test_the_one_click_link_of_a_sent_mail_stops_the_next_one(db_url: str) -> No
     ):
         rt, clock = app.runtime, app.clock
         publish(rt.store, rt.engine.catalog, DRIP, clock.now(), tenant_id="acme")
-        enroll(rt.store, rt.engine.catalog, "drip", clock.now(), contact_ids=["jane", "omar"])
+        ids = ["jane", "omar"]
+        enroll(rt.store, rt.engine.catalog, "drip", clock.now(), contact_ids=ids, tenant_id="acme")
         worker = rt.worker("t")
         worker.run(virtual=True, until=clock.now() + 3600)
         assert sorted(m.rcpt_tos[0] for m in peer.mails) == ["jane@example.com", "omar@example.com"]

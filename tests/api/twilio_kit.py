@@ -132,7 +132,8 @@ def start(tw: TwilioApp, definition: dict[str, Any], *contact_ids: str) -> None:
     """Publish ``definition`` for tenant acme and enroll the contacts."""
     rt = tw.runtime
     publish(rt.store, rt.engine.catalog, definition, tw.clock.now(), tenant_id="acme")
-    enroll(rt.store, rt.engine.catalog, definition["key"], tw.clock.now(), contact_ids=contact_ids)
+    key, now = definition["key"], tw.clock.now()
+    enroll(rt.store, rt.engine.catalog, key, now, contact_ids=contact_ids, tenant_id="acme")
 
 
 def messages(tw: TwilioApp, contact_id: str) -> list[Message]:

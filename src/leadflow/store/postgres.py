@@ -60,6 +60,7 @@ from leadflow.store.sql_common import (
     update_message_sql,
 )
 from leadflow.store.sql_reads import SqlReads
+from leadflow.store.senders_sql import SqlSenders
 from leadflow.store.tenancy_sql import SqlTenancy
 from leadflow.store.webhooks_sql import SqlWebhooks
 
@@ -75,6 +76,7 @@ class PostgresStore(
     PgPrune,
     SqlReads,
     SqlTenancy,
+    SqlSenders,
     SqlDrafts,
     SqlWebhooks,
     SqlListings,

@@ -113,6 +113,7 @@ from leadflow.store.sql_common import (
     update_message_sql,
 )
 from leadflow.store.sql_reads import SqlReads
+from leadflow.store.senders_sql import SqlSenders
 from leadflow.store.tenancy_sql import SqlTenancy
 from leadflow.store.webhooks_sql import SqlWebhooks
 
@@ -153,6 +154,7 @@ class SQLiteStore(
     SqlReads,
     SqlPrune,
     SqlTenancy,
+    SqlSenders,
     SqlDrafts,
     SqlWebhooks,
     SqlListings,

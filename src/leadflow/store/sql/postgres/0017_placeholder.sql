@@ -1,0 +1,2 @@
+-- leadflow schema, version 17: a placeholder. Version 17 belongs to a change developed alongside
+-- the tenant senders (0018); when that change's migration lands, this file is deleted.

@@ -47,6 +47,7 @@ from leadflow.store.records import (
 )
 from leadflow.store.rules import check_message_status, check_runless
 from leadflow.store.score_models_sql import SqlScoreModels
+from leadflow.store.senders_sql import SqlSenders
 from leadflow.store.sql_common import (
     HOLDS,
     POSTGRES,
@@ -60,7 +61,6 @@ from leadflow.store.sql_common import (
     update_message_sql,
 )
 from leadflow.store.sql_reads import SqlReads
-from leadflow.store.senders_sql import SqlSenders
 from leadflow.store.tenancy_sql import SqlTenancy
 from leadflow.store.webhooks_sql import SqlWebhooks
 

@@ -81,6 +81,7 @@ from leadflow.store.rules import (
     reentry_window_start,
 )
 from leadflow.store.score_models_sql import SqlScoreModels
+from leadflow.store.senders_sql import SqlSenders
 from leadflow.store.sql_common import (
     HOLDS,
     INSERT_EVENT,
@@ -113,7 +114,6 @@ from leadflow.store.sql_common import (
     update_message_sql,
 )
 from leadflow.store.sql_reads import SqlReads
-from leadflow.store.senders_sql import SqlSenders
 from leadflow.store.tenancy_sql import SqlTenancy
 from leadflow.store.webhooks_sql import SqlWebhooks
 

@@ -13,9 +13,10 @@
 * A call status callback becomes ``voice.delivered`` / ``voice.failed``; an answered call
   ``voice.answered``.
 
-Callbacks name a message only by the SID Twilio gave it; the events go to that message's contact,
-so to the tenant that sent it and no other. Every event has a dedupe key made of Twilio's ids, so a callback received twice is recorded
-once; the store's one-way status order keeps a late callback from moving a message backwards.
+Callbacks name a message only by the SID Twilio gave it; the events go to that message's
+contact, so to the tenant that sent it and no other. Every event has a dedupe key made of
+Twilio's ids, so a callback received twice is recorded once; the store's one-way status order
+keeps a late callback from moving a message backwards.
 """
 
 from __future__ import annotations

@@ -134,5 +134,5 @@ def build_runtime(
         "voice": sandbox,
         "webhook": HttpWebhookProvider(allow_private=settings.webhook_allow_private),
     }
-    providers.update(twilio_providers(twilio, store))
+    providers.update(twilio_providers(twilio, store, settings))
     return Runtime(settings, store, clock or RealClock(), engine, providers, policy)

@@ -19,10 +19,12 @@ from leadflow.settings import Settings
 from leadflow.store.experiments_records import Assignment, Experiment
 from leadflow.store.listings_records import Listing
 from leadflow.store.records import Contact, NewEvent
+from leadflow.store.senders_records import Sender
 from leadflow.store.webhooks_records import WebhookSubscription
 from leadflow.tenancy import keys
 
 SECRET_NAME = "Zebediah"  # acme's lead: this text must never reach the other tenant
+ACME_NUMBER = "+15125550100"  # acme's sender
 WORKFLOW = {
     "key": "acme-welcome",
     "name": "Acme Welcome",
@@ -63,6 +65,7 @@ def _acme(db_url: str) -> dict[str, Any]:
         [run] = rt.store.runs_of_contact(contact.id)
         [message] = rt.store.messages_of_run(run.id)
         rt.store.set_inbound_secret("acme", "acme-inbound-secret", now)
+        rt.store.add_sender(Sender("acme", "phone", ACME_NUMBER), now)
         rt.store.upsert_listings(
             [Listing("acme", "L-acme-1", public_remarks=SECRET_NAME, list_price=450000.0)], now
         )
@@ -96,6 +99,8 @@ def _acme(db_url: str) -> dict[str, Any]:
             "key": WORKFLOW["key"],
             "version": 1,
             "action": "cancel",
+            "kind": "phone",
+            "address": ACME_NUMBER,
         }
     finally:
         rt.close()
@@ -127,9 +132,15 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/api/v1/workflows/{key}/publish"): HIJACK,
     ("POST", "/api/v1/workflows/{key}/migrate"): {"to_version": 1, "dry_run": True},
     ("POST", "/api/v1/experiments/{key}/apply"): {"arm": "a"},
+    ("POST", "/api/v1/tenants/current/senders"): {"kind": "phone", "address": ACME_NUMBER},
 }
 QUERIES: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/api/v1/workflows/{key}/diff"): {"from": 1, "to": 1},
+}
+# A sender (a phone number, a Messaging Service) is one real thing: another tenant registering
+# acme's number is refused as taken (409, which says only that it is in use).
+KEY_TAKEN = {
+    ("POST", "/api/v1/tenants/current/senders"),
 }
 RAW: dict[tuple[str, str], tuple[str, str]] = {
     ("POST", "/api/v1/contacts/import"): (
@@ -204,6 +215,8 @@ def test_another_tenants_key_never_reaches_acmes_data(
         if template.startswith("/api/v1/hooks/"):
             # Inbound hooks answer to a signature, not to a key: unsigned, they refuse.
             assert response.status_code == 401, (method, path, response.text)
+        elif (method, template) in KEY_TAKEN:
+            assert response.status_code == 409, (method, path, response.text)
         elif aims_at_acme:
             assert response.status_code in (403, 404), (method, path, response.text)
         else:  # a list, or a write into the caller's own tenant
@@ -228,5 +241,7 @@ def test_another_tenants_key_never_reaches_acmes_data(
     assert sub["url"] == "https://crm.example.com/hook"
     listing = client.get(f"/api/v1/listings/{ids['listing_key']}").json()
     assert (listing["ListPrice"], listing["PublicRemarks"]) == (450000.0, SECRET_NAME)
+    senders = client.get("/api/v1/tenants/current/senders").json()["items"]
+    assert [s["address"] for s in senders] == [ACME_NUMBER]
     names = [c["first_name"] for c in client.get("/api/v1/contacts").json()["items"]]
     assert names == [SECRET_NAME]  # no forged lead got in

@@ -22,6 +22,7 @@ from leadflow.engine.workflows import enroll, publish
 from leadflow.runtime import Runtime, build_runtime
 from leadflow.settings import Settings
 from leadflow.store.records import Event, Message, MessageFilter
+from leadflow.store.senders_records import PHONE, Sender
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from twilio_peer import ACCOUNT_SID, AUTH_TOKEN, TwilioPeer
@@ -92,6 +93,8 @@ def twilio_app(db_url: str, peer: TwilioPeer | None = None, **settings: Any) -> 
         values |= {"sms_provider": "twilio", "voice_provider": "twilio"}
         values["twilio_api_base"] = peer.base_url
     rt = build_runtime(Settings(**(values | settings)), clock=clock)
+    # The operator gives the installation's number to acme (inbound texts to it reach acme).
+    rt.store.add_sender(Sender("acme", PHONE, SENDER), T0)
     try:
         with ApiClient(create_app(runtime=rt)) as client:
             yield TwilioApp(client, rt, clock, rt.worker())

@@ -13,7 +13,7 @@ from starlette.middleware.cors import CORSMiddleware
 from leadflow import __version__
 from leadflow.api import docs, problems
 from leadflow.api.deps import KeyCache
-from leadflow.api.metrics import HttpMetrics, StoreCollector
+from leadflow.api.metrics import HttpMetrics, InboundMetrics, StoreCollector
 from leadflow.api.middleware import REQUEST_ID_HEADER, BodyLimitMiddleware, RequestContextMiddleware
 from leadflow.api.ratelimit import RateLimiter
 from leadflow.api.routers import (
@@ -79,6 +79,7 @@ def create_app(
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
     app.state.key_cache = KeyCache(settings.key_cache_s) if settings.key_cache_s > 0 else None
     app.state.metrics_registry = registry
+    app.state.inbound_metrics = InboundMetrics(registry)
 
     def current_store() -> Store | None:
         rt = getattr(app.state, "runtime", None)

@@ -6,6 +6,8 @@
   that matched no route counts under ``route="unmatched"``.
 * Read from the store at scrape time: ``leadflow_store_up``, ``leadflow_pending_events``,
   ``leadflow_runs{status}``.
+* ``leadflow_inbound_dropped_total{channel,reason}``: provider webhooks answered but dropped,
+  e.g. a text to a number no tenant owns (``reason="unknown_to"``).
 * The in-process workers' counters: ``leadflow_worker_ticks_total{worker}``, ``..._events_``,
   ``..._run_advances_``, ``..._messages_``, ``..._schedules_total``.
 """
@@ -47,6 +49,18 @@ class HttpMetrics:
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
         self.requests.labels(method, route, str(status)).inc()
         self.duration.labels(method, route).observe(seconds)
+
+
+class InboundMetrics:
+    """Provider webhooks that were answered (so the provider does not retry) but dropped."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.dropped = Counter(
+            "leadflow_inbound_dropped",
+            "Inbound provider requests answered but dropped, by channel and reason.",
+            ("channel", "reason"),
+            registry=registry,
+        )
 
 
 class StoreCollector(Collector):

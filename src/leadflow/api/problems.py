@@ -42,6 +42,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
+from leadflow.api.logsafe import redact_path
 from leadflow.definitions.validation import split_problem
 from leadflow.errors import (
     Conflict,
@@ -239,7 +240,7 @@ async def _leadflow(request: Request, exc: Exception) -> JSONResponse:
 
 def unexpected(exc: BaseException, *, path: str, request_id: str) -> JSONResponse:
     """The response for an exception nothing else handled (logged with its traceback)."""
-    log.error("request %s %s failed", request_id, path, exc_info=exc)
+    log.error("request %s %s failed", request_id, redact_path(path), exc_info=exc)
     return problem(500, GENERIC_500, instance=path, request_id=request_id, kind="internal")
 
 

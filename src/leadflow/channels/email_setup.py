@@ -9,6 +9,7 @@ start with an error naming the setting; no secret's value is ever part of the me
 from __future__ import annotations
 
 from leadflow.channels.email_render import EmailIdentity
+from leadflow.channels.senders import TenantSenders
 from leadflow.channels.sendgrid import SendGridProvider
 from leadflow.channels.sendgrid_events import load_public_key
 from leadflow.channels.smtp import SmtpProvider, SmtpServer
@@ -76,7 +77,7 @@ def email_provider(settings: Settings, store: Store, sandbox: Provider) -> Provi
             timeout_s=settings.smtp_timeout_s,
             ca_file=settings.smtp_ca_file,
         )
-        return SmtpProvider(server, identity, store)
+        return SmtpProvider(server, identity, store, TenantSenders(store, settings))
     _missing(settings, ["sendgrid_api_key"])
     assert settings.sendgrid_api_key is not None
     return SendGridProvider(
@@ -85,4 +86,5 @@ def email_provider(settings: Settings, store: Store, sandbox: Provider) -> Provi
         store,
         api_base=settings.sendgrid_api_base,
         timeout_s=settings.sendgrid_timeout_s,
+        senders=TenantSenders(store, settings),
     )

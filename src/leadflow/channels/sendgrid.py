@@ -13,12 +13,14 @@ ever in the Authorization header: never in an error, a log line or a repr.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import httpx
 
 from leadflow.channels.email_address import split_mailbox
 from leadflow.channels.email_render import EmailIdentity, RenderedEmail, render_email
+from leadflow.channels.senders import TenantSenders
 from leadflow.engine.ports import SendResult
 from leadflow.errors import ProviderError
 from leadflow.store.contract import Store
@@ -78,8 +80,10 @@ class SendGridProvider:
         *,
         api_base: str = "https://api.sendgrid.com",
         timeout_s: float = 30.0,
+        senders: TenantSenders | None = None,
     ) -> None:
         self.identity = identity
+        self.senders = senders  # None: every e-mail from identity.from_addr
         self.store = store
         self.api_base = api_base.rstrip("/")
         self._client = httpx.Client(
@@ -92,12 +96,18 @@ class SendGridProvider:
     def __repr__(self) -> str:
         return f"SendGridProvider(api_base={self.api_base!r}, api_key=***)"
 
+    def _identity(self, tenant_id: str) -> EmailIdentity:
+        """The identity with the tenant's own From, when it has one."""
+        sender = self.senders.email(tenant_id) if self.senders is not None else None
+        return replace(self.identity, from_addr=sender) if sender else self.identity
+
     def _tenant(self, message: Message) -> str:
         contact = self.store.get_contact(message.contact_id) if message.contact_id else None
         return contact.tenant_id if contact is not None else DEFAULT_TENANT
 
     def send(self, message: Message, now: float) -> SendResult:
-        email = render_email(message, self.identity, now, self._tenant(message))
+        tenant = self._tenant(message)
+        email = render_email(message, self._identity(tenant), now, tenant)
         try:
             response = self._client.post(SEND_PATH, json=mail_send_body(email, message))
         except httpx.HTTPError as exc:

@@ -14,8 +14,10 @@ Protection), which become ``email.machine_opened``, kept as history and never co
 engagement; click -> ``email.clicked`` (with the url); spamreport -> ``email.spam_reported``;
 unsubscribe, group_unsubscribe -> ``email.unsubscribed``. Others (processed, deferred,
 group_resubscribe) are not recorded. Each event's message is found by our id in
-``custom_args`` (``leadflow_message_id``), else by ``sg_message_id`` (the ``X-Message-Id`` of the
-send, then ``.filter...``); events of messages we do not know are skipped.
+``custom_args`` (``leadflow_message_id``; it must agree with ``sg_message_id`` when both are
+known), else by ``sg_message_id`` (the ``X-Message-Id`` of the send, then ``.filter...``);
+events of messages we do not know are skipped. The event belongs to the message's contact, so
+to the tenant owning that message and no other.
 """
 
 from __future__ import annotations
@@ -125,14 +127,21 @@ def _our_id(event: dict[str, Any]) -> int | None:
 
 
 def find_message(store: Store, event: dict[str, Any]) -> Message | None:
+    """The e-mail the event is about. When the event names both our id and SendGrid's, they
+    must name the same message: an id copied into another send's ``custom_args`` (by a
+    template, say) reaches nothing, so an event never lands on another tenant's message."""
+    sg_id = event.get("sg_message_id")
+    provider_id = sg_id.split(".", 1)[0] if isinstance(sg_id, str) and sg_id else None
     our_id = _our_id(event)
     if our_id is not None:
         found = store.get_message(our_id)
         if found is not None and found.channel == "email":
-            return found
-    sg_id = event.get("sg_message_id")
-    if isinstance(sg_id, str) and sg_id:
-        return store.find_message_by_provider(sg_id.split(".", 1)[0])
+            if provider_id is None or found.provider_id in (None, provider_id):
+                return found
+            return None
+    if provider_id:
+        found = store.find_message_by_provider(provider_id)
+        return found if found is not None and found.channel == "email" else None
     return None
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ssl
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from email.message import EmailMessage
 from typing import Literal
 
@@ -26,6 +26,7 @@ import aiosmtplib
 
 from leadflow.channels.email_address import split_mailbox
 from leadflow.channels.email_render import EmailIdentity, render_email
+from leadflow.channels.senders import TenantSenders
 from leadflow.engine.ports import SendResult
 from leadflow.errors import ProviderError
 from leadflow.store.contract import Store
@@ -73,9 +74,16 @@ def smtp_error(exc: Exception) -> ProviderError:
 class SmtpProvider:
     name = "smtp"
 
-    def __init__(self, server: SmtpServer, identity: EmailIdentity, store: Store) -> None:
+    def __init__(
+        self,
+        server: SmtpServer,
+        identity: EmailIdentity,
+        store: Store,
+        senders: TenantSenders | None = None,
+    ) -> None:
         self.server = server
         self.identity = identity
+        self.senders = senders  # None: every e-mail from identity.from_addr
         self.store = store
         self._tls: ssl.SSLContext | None = None
         if server.security != "none":
@@ -83,6 +91,11 @@ class SmtpProvider:
 
     def __repr__(self) -> str:
         return f"SmtpProvider({self.server!r})"
+
+    def _identity(self, tenant_id: str) -> EmailIdentity:
+        """The identity with the tenant's own From, when it has one."""
+        sender = self.senders.email(tenant_id) if self.senders is not None else None
+        return replace(self.identity, from_addr=sender) if sender else self.identity
 
     def _tenant(self, message: Message) -> str:
         contact = self.store.get_contact(message.contact_id) if message.contact_id else None
@@ -114,8 +127,9 @@ class SmtpProvider:
             client.close()
 
     def send(self, message: Message, now: float) -> SendResult:
-        email = render_email(message, self.identity, now, self._tenant(message))
-        sender = split_mailbox(self.identity.from_addr)[1]
+        tenant = self._tenant(message)
+        email = render_email(message, self._identity(tenant), now, tenant)
+        sender = split_mailbox(email.from_addr)[1]
         try:
             asyncio.run(self._deliver(email.mime(), sender, email.to))
         except Exception as exc:

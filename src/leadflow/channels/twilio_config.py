@@ -112,14 +112,19 @@ def twilio_configs(settings: Settings) -> dict[str, TwilioConfig]:
     return chosen
 
 
-def twilio_providers(configs: dict[str, TwilioConfig], store: Store) -> dict[str, Provider]:
-    """The Twilio providers of :func:`twilio_configs`' channels."""
+def twilio_providers(
+    configs: dict[str, TwilioConfig], store: Store, settings: Settings
+) -> dict[str, Provider]:
+    """The Twilio providers of :func:`twilio_configs`' channels, each message sent from its
+    tenant's sender."""
+    from leadflow.channels.senders import TenantSenders
     from leadflow.channels.twilio_sms import TwilioSmsProvider
     from leadflow.channels.twilio_voice import TwilioVoiceProvider
 
+    senders = TenantSenders(store, settings)
     chosen: dict[str, Provider] = {}
     if "sms" in configs:
-        chosen["sms"] = TwilioSmsProvider(configs["sms"])
+        chosen["sms"] = TwilioSmsProvider(configs["sms"], senders=senders)
     if "voice" in configs:
-        chosen["voice"] = TwilioVoiceProvider(configs["voice"], store)
+        chosen["voice"] = TwilioVoiceProvider(configs["voice"], store, senders=senders)
     return chosen

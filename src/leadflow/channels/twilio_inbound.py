@@ -1,17 +1,22 @@
 """What Twilio's webhooks tell leadflow, as events.
 
-* An inbound text becomes ``sms.received`` for every contact with the sender's number (the same
-  number may be a lead of two tenants: each gets the event), or one event without a contact,
-  kept for audit, when nobody has that number. The event processor reads opt-outs from it and
-  pauses runs that stop on reply.
+* An inbound text belongs to the tenant owning the number it was sent to (``To``, else the
+  Messaging Service; :func:`leadflow.channels.senders.inbound_tenant`); a text to a number
+  nobody owns is dropped by the route. It becomes ``sms.received`` for each contact *of that
+  tenant* with the sender's number, or one event without a contact, kept for audit, when none
+  has it. Other tenants' contacts with the same number get nothing: neither the words, nor a
+  reply, nor a consent change. The event processor reads opt-outs from it and pauses runs
+  that stop on reply.
 * A message status callback becomes ``sms.delivered`` or ``sms.failed`` for the message with
   that MessageSid; intermediate statuses (queued, sending, sent...) and ``read`` add nothing.
   Error 21610 (the number opted out at Twilio) also becomes ``sms.opted_out``.
 * A call status callback becomes ``voice.delivered`` / ``voice.failed``; an answered call
   ``voice.answered``.
 
-Every event has a dedupe key made of Twilio's ids, so a callback received twice is recorded
-once; the store's one-way status order keeps a late callback from moving a message backwards.
+Callbacks name a message only by the SID Twilio gave it; the events go to that message's
+contact, so to the tenant that sent it and no other. Every event has a dedupe key made of
+Twilio's ids, so a callback received twice is recorded once; the store's one-way status order
+keeps a late callback from moving a message backwards.
 """
 
 from __future__ import annotations
@@ -23,12 +28,12 @@ from leadflow.access.contacts import phone_query
 from leadflow.channels import twilio_status as ts
 from leadflow.channels.twilio_signature import FormParams
 from leadflow.store.contract import Store
-from leadflow.store.records import ContactFilter, Message, NewEvent
+from leadflow.store.records import ContactFilter, Message, NewEvent, Scope
 
 log = logging.getLogger(__name__)
 
 SOURCE = "twilio"
-MAX_CONTACTS = 100  # contacts one inbound number may reach (one per tenant in practice)
+MAX_CONTACTS = 100  # contacts of one tenant one inbound number may reach (one in practice)
 
 
 def media_urls(params: FormParams) -> list[str]:
@@ -40,8 +45,11 @@ def media_urls(params: FormParams) -> list[str]:
     return [url for url in found if url]
 
 
-def inbound_sms_events(store: Store, params: FormParams, now: float) -> list[NewEvent]:
-    """``sms.received`` events for an inbound text (one per contact with that number)."""
+def inbound_sms_events(
+    store: Store, params: FormParams, now: float, tenant_id: str
+) -> list[NewEvent]:
+    """``sms.received`` events for an inbound text to a number of ``tenant_id`` (one per contact
+    of that tenant with the sender's number)."""
     sid = params.get("MessageSid") or params.get("SmsSid") or ""
     sender = params.get("From") or ""
     data: dict[str, Any] = {
@@ -53,10 +61,14 @@ def inbound_sms_events(store: Store, params: FormParams, now: float) -> list[New
         "media_urls": media_urls(params),
         "from_state": params.get("FromState") or None,
         "source": SOURCE,
+        "tenant_id": tenant_id,
     }
     number = phone_query(sender)
+    scope = Scope(tenant_id)
     contacts = (
-        store.find_contacts(ContactFilter(phone=number, limit=MAX_CONTACTS)) if number else []
+        store.find_contacts(ContactFilter(scope=scope, phone=number, limit=MAX_CONTACTS))
+        if number
+        else []
     )
     key = f"twilio:sms:{sid}"
     if not contacts:
@@ -88,7 +100,7 @@ def status_events(store: Store, params: FormParams, now: float) -> list[NewEvent
     if not sid or outcome is None:
         return []
     message = store.find_message_by_provider(sid)
-    if message is None:
+    if message is None or message.channel != "sms":
         log.info("twilio status %s for unknown message %s ignored", status, sid)
         return []
     if outcome == "delivered":
@@ -119,7 +131,7 @@ def voice_status_events(store: Store, params: FormParams, now: float) -> list[Ne
     if not sid or outcome is None:
         return []
     message = store.find_message_by_provider(sid)
-    if message is None:
+    if message is None or message.channel != "voice":
         log.info("twilio call status %s for unknown call %s ignored", status, sid)
         return []
     if outcome == "delivered":

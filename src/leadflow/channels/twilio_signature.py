@@ -95,10 +95,21 @@ def sign(token: str, url: str, params: FormParams) -> str:
     return str(RequestValidator(token).compute_signature(url, params))
 
 
-def replay_digest(route: str, signature: str, body: bytes) -> str:
-    """What the replay guard remembers of one request: never the signature or body itself."""
+SID_NAMES = ("MessageSid", "SmsSid", "CallSid")
+
+
+def replay_digest(route: str, signature: str, params: FormParams) -> str:
+    """What the replay guard remembers of one request: a digest (never the signature or the
+    parameters themselves) of the route, the signature and the *parsed* parameters -- Twilio's
+    ids first, then every pair in sorted order -- so the same signed request sent again with
+    its parameters reordered, percent-encoded otherwise or with a trailing ``&`` is the same
+    request."""
+    ids = [(name, value) for name in SID_NAMES for value in params.getall(name)]
+    parts = [b"twilio", route.encode(), signature.strip().encode()]
+    for name, value in [*ids, *sorted(params.pairs)]:
+        parts += [name.encode(), value.encode()]
     h = hashlib.sha256()
-    for part in (b"twilio", route.encode(), signature.strip().encode(), body):
+    for part in parts:
         h.update(len(part).to_bytes(8, "big"))
         h.update(part)
     return h.hexdigest()

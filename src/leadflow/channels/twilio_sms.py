@@ -1,7 +1,8 @@
 """Texts through Twilio's Messages API (``twilio.rest.Client``).
 
-Each text is sent from the Messaging Service when one is configured (Twilio then picks the
-number and applies its opt-out handling), else from the configured number, with its media and a
+Each text is sent from its tenant's sender (:mod:`leadflow.channels.senders`): its Messaging
+Service when it has one (Twilio then picks the number and applies its opt-out handling), else
+its number (the settings' for the ``default`` tenant), with its media and a
 ``StatusCallback`` to this installation's ``/webhooks/twilio/status``; the message's
 ``provider_id`` is Twilio's MessageSid, by which the status callbacks find it again.
 
@@ -17,6 +18,7 @@ from typing import Any
 
 from twilio.base.exceptions import TwilioException  # type: ignore[import-untyped]
 
+from leadflow.channels.senders import SmsSender, TenantSenders
 from leadflow.channels.twilio_config import TwilioConfig, make_client
 from leadflow.channels.twilio_status import send_error
 from leadflow.engine.ports import SendResult
@@ -51,9 +53,12 @@ class TwilioProvider:
     what = "message"  # for errors: "text", "call"
     action = "send"  # as named in a failed request's error
 
-    def __init__(self, config: TwilioConfig, client: Any = None) -> None:
+    def __init__(
+        self, config: TwilioConfig, client: Any = None, senders: TenantSenders | None = None
+    ) -> None:
         self.config = config
         self.client = client if client is not None else make_client(config)
+        self.senders = senders  # None: every message from the configured sender
 
     def request_fields(self, message: Message) -> dict[str, Any]:
         raise NotImplementedError
@@ -93,10 +98,15 @@ class TwilioSmsProvider(TwilioProvider):
             "body": message.body or "",
             "status_callback": self.config.callback(STATUS_PATH),
         }
-        if self.config.messaging_service_sid:
-            fields["messaging_service_sid"] = self.config.messaging_service_sid
+        sender = (
+            self.senders.sms(message)
+            if self.senders is not None
+            else SmsSender(self.config.messaging_service_sid, self.config.from_number)
+        )
+        if sender.messaging_service_sid:
+            fields["messaging_service_sid"] = sender.messaging_service_sid
         else:
-            fields["from_"] = self.config.from_number
+            fields["from_"] = sender.from_number
         media = [str(u) for u in (message.payload.get("media_urls") or []) if u]
         if media:
             fields["media_url"] = media

@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 
 from twilio.twiml.voice_response import VoiceResponse  # type: ignore[import-untyped]
 
+from leadflow.channels.senders import TenantSenders
 from leadflow.channels.twilio_config import TwilioConfig
 from leadflow.channels.twilio_sms import TwilioProvider
 from leadflow.errors import ProviderError
@@ -49,10 +50,16 @@ class TwilioVoiceProvider(TwilioProvider):
     what = "call"
     action = "call"
 
-    def __init__(self, config: TwilioConfig, store: Store, client: Any = None) -> None:
+    def __init__(
+        self,
+        config: TwilioConfig,
+        store: Store,
+        client: Any = None,
+        senders: TenantSenders | None = None,
+    ) -> None:
         if not config.from_number:
             raise ProviderError("Twilio calls need LEADFLOW_TWILIO_FROM_NUMBER", retryable=False)
-        super().__init__(config, client)
+        super().__init__(config, client, senders)
         self.store = store
 
     def request_fields(self, message: Message) -> dict[str, Any]:
@@ -68,7 +75,9 @@ class TwilioVoiceProvider(TwilioProvider):
         ref = str(message.id) if message.id is not None else message.idempotency_key
         fields: dict[str, Any] = {
             "to": message.to,
-            "from_": self.config.from_number,
+            "from_": (
+                self.senders.voice(message) if self.senders is not None else self.config.from_number
+            ),
             "url": self.config.callback(VOICE_PATH) + "?" + urlencode({"m": ref}),
             "status_callback": self.config.callback(VOICE_STATUS_PATH),
             "status_callback_event": ["answered", "completed"],

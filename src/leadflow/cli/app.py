@@ -7,7 +7,17 @@ import sys
 
 import typer
 
-from leadflow.cli import contacts, db, experiments, listings, runs, simulate, tenancy, workflows
+from leadflow.cli import (
+    contacts,
+    db,
+    experiments,
+    listings,
+    runs,
+    senders,
+    simulate,
+    tenancy,
+    workflows,
+)
 from leadflow.cli import serve as serve_cmd
 from leadflow.cli import worker as worker_cmd
 from leadflow.cli.common import err_console
@@ -31,6 +41,7 @@ app.add_typer(runs.app, name="runs")
 app.add_typer(runs.messages_app, name="messages")
 app.command("worker")(worker_cmd.worker)
 app.command("serve")(serve_cmd.serve)
+tenancy.tenants_app.add_typer(senders.senders_app, name="senders")
 app.add_typer(tenancy.tenants_app, name="tenants")
 app.add_typer(tenancy.teams_app, name="teams")
 app.add_typer(tenancy.agents_app, name="agents")

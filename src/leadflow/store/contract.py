@@ -60,13 +60,14 @@ from leadflow.store.records import (
     WorkflowVersion,
 )
 from leadflow.store.score_models_records import NewScoreModel, ScoreModel
+from leadflow.store.senders_records import SenderStore
 from leadflow.store.tenancy_records import Agent, ApiKey, Team, Tenant
 from leadflow.store.webhooks_records import NewDelivery, WebhookDelivery, WebhookSubscription
 
 _WORK_SIGNAL_LOCK = threading.Lock()
 
 
-class Store(abc.ABC):
+class Store(SenderStore, abc.ABC):
     """Where contacts, workflows, runs, steps, events and the outbox live."""
 
     url: str

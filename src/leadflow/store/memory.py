@@ -91,6 +91,7 @@ from leadflow.store.rules import (
     summarize_leases,
 )
 from leadflow.store.score_models_memory import MemoryScoreModels
+from leadflow.store.senders_memory import MemorySenders
 from leadflow.store.tenancy_memory import MemoryTenancy
 from leadflow.store.webhooks_memory import MemoryWebhooks
 
@@ -145,6 +146,7 @@ class _Id:
 class MemoryStore(
     MemoryPrune,
     MemoryTenancy,
+    MemorySenders,
     MemoryDrafts,
     MemoryWebhooks,
     MemoryListings,

@@ -47,6 +47,7 @@ from leadflow.store.records import (
 )
 from leadflow.store.rules import check_message_status, check_runless
 from leadflow.store.score_models_sql import SqlScoreModels
+from leadflow.store.senders_sql import SqlSenders
 from leadflow.store.sql_common import (
     HOLDS,
     POSTGRES,
@@ -75,6 +76,7 @@ class PostgresStore(
     PgPrune,
     SqlReads,
     SqlTenancy,
+    SqlSenders,
     SqlDrafts,
     SqlWebhooks,
     SqlListings,

@@ -81,6 +81,7 @@ from leadflow.store.rules import (
     reentry_window_start,
 )
 from leadflow.store.score_models_sql import SqlScoreModels
+from leadflow.store.senders_sql import SqlSenders
 from leadflow.store.sql_common import (
     HOLDS,
     INSERT_EVENT,
@@ -153,6 +154,7 @@ class SQLiteStore(
     SqlReads,
     SqlPrune,
     SqlTenancy,
+    SqlSenders,
     SqlDrafts,
     SqlWebhooks,
     SqlListings,

@@ -121,7 +121,24 @@ def test_form_bodies_keep_blank_and_repeated_values() -> None:
 
 
 def test_the_replay_digest_hides_what_it_remembers() -> None:
-    digest = replay_digest("sms", EXPECTED, b"Body=STOP")
+    def form(body: bytes) -> FormParams:
+        return FormParams.parse(body)
+
+    digest = replay_digest("sms", EXPECTED, form(b"Body=STOP"))
     assert "RSOYDt" not in digest and len(digest) == 64
-    assert digest != replay_digest("status", EXPECTED, b"Body=STOP")
-    assert digest != replay_digest("sms", EXPECTED, b"Body=STOP ")
+    assert digest != replay_digest("status", EXPECTED, form(b"Body=STOP"))
+    assert digest != replay_digest("sms", EXPECTED, form(b"Body=STOP+"))
+
+
+def test_the_replay_digest_is_that_of_the_parsed_parameters() -> None:
+    """Reordered, percent-encoded otherwise, a trailing ``&``: the same signed request."""
+    sid = "SM" + "1" * 32
+    plain = replay_digest("sms", EXPECTED, FormParams.parse(f"MessageSid={sid}&Body=a b".encode()))
+    for body in (
+        f"Body=a+b&MessageSid={sid}",
+        f"MessageSid={sid}&Body=a%20b&",
+        f"%4Dessage%53id={sid}&Body=%61+b",
+    ):
+        assert replay_digest("sms", EXPECTED, FormParams.parse(body.encode())) == plain, body
+    other = FormParams.parse(f"MessageSid={sid}&Body=a+c".encode())
+    assert replay_digest("sms", EXPECTED, other) != plain

@@ -14,6 +14,7 @@ from leadflow.api.routers import (
     listings,
     runs,
     scores,
+    senders,
     webhooks,
     workflows,
 )
@@ -21,7 +22,18 @@ from leadflow.api.routers import (
 API_V1 = "/api/v1"
 
 
-RESOURCES = (contacts, scores, events, runs, workflows, webhooks, listings, keys, experiments)
+RESOURCES = (
+    contacts,
+    scores,
+    events,
+    runs,
+    workflows,
+    webhooks,
+    listings,
+    keys,
+    experiments,
+    senders,
+)
 
 
 def include_v1(app: FastAPI) -> None:

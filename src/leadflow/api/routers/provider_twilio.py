@@ -4,8 +4,16 @@ Not under ``/api/v1`` and not behind an API key: every request must carry a vali
 ``X-Twilio-Signature`` made with ``LEADFLOW_TWILIO_AUTH_TOKEN`` over the public URL Twilio
 called (rebuilt from ``LEADFLOW_PUBLIC_URL`` when set) and the form parameters. A missing or
 forged signature, or the very same signed request seen again within ten minutes (a replay),
-gets 403 and changes nothing; a request that could not be handled is forgotten again, so
-Twilio's retry of it is not taken for a replay. Refusals are logged at WARNING with the route
+gets 403 and changes nothing (the replay guard keys on the signature and the parsed
+parameters, so reordering them, encoding them otherwise or adding a ``&`` makes no new request);
+a request that could not be handled is forgotten again, so Twilio's retry of it is not taken
+for a replay.
+
+An inbound text belongs to the tenant owning the number it was sent to
+(:mod:`leadflow.channels.senders`). A text to a number no tenant owns is answered 200 (so
+Twilio does not retry it), logged at WARNING with that number only (never the sender or the
+words) and counted in ``leadflow_inbound_dropped_total{channel="sms",reason="unknown_to"}``;
+nothing is written. Refusals are logged at WARNING with the route
 and the reason, never the body, token or signature. Callbacks are also idempotent by their
 dedupe keys.
 
@@ -22,6 +30,8 @@ from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from leadflow.api.deps import get_runtime
+from leadflow.api.metrics import InboundMetrics
+from leadflow.channels import senders
 from leadflow.channels import twilio_inbound as inbound
 from leadflow.channels.twilio_signature import (
     HEADER,
@@ -57,7 +67,7 @@ def _checked(
         params = FormParams.parse(body)
         verify(token.get_secret_value() if token else None, url, params, signature)
         assert signature is not None
-        digest = replay_digest(route, signature, body)
+        digest = replay_digest(route, signature, params)
         if not rt.store.remember_signature(digest, now, REPLAY_KEEP_S):
             raise BadSignature("the same signed request was received before (replay)")
     except BadSignature as exc:
@@ -90,9 +100,16 @@ async def _handle(request: Request, route: str, handler: Handler) -> Response:
     return Response(await run_in_threadpool(work), media_type=XML)
 
 
-def _sms(rt: Runtime, params: FormParams, now: float) -> str:
-    _record(rt, inbound.inbound_sms_events(rt.store, params, now))
-    return EMPTY
+def _dropped(request: Request, channel: str, reason: str) -> None:
+    found = getattr(request.app.state, "inbound_metrics", None)
+    if isinstance(found, InboundMetrics):
+        found.dropped.labels(channel, reason).inc()
+
+
+def _printable(value: str | None) -> str:
+    """A number as it may go in a log line (one short line, nothing else)."""
+    text = "".join(ch for ch in (value or "") if ch.isprintable())[:32]
+    return repr(text) if text else "(none)"
 
 
 def _status(rt: Runtime, params: FormParams, now: float) -> str:
@@ -107,8 +124,24 @@ def _voice_status(rt: Runtime, params: FormParams, now: float) -> str:
 
 @router.post("/sms")
 async def receive_sms(request: Request) -> Response:
-    """An inbound text."""
-    return await _handle(request, "sms", _sms)
+    """An inbound text (for the tenant owning the number it was sent to)."""
+
+    def handler(rt: Runtime, params: FormParams, now: float) -> str:
+        to = params.get("To")
+        tenant = senders.inbound_tenant(
+            rt.store, rt.settings, to, params.get("MessagingServiceSid")
+        )
+        if tenant is None:
+            log.warning(
+                "twilio sms to %s dropped: no tenant has that number or Messaging Service",
+                _printable(to),
+            )
+            _dropped(request, "sms", "unknown_to")
+            return EMPTY
+        _record(rt, inbound.inbound_sms_events(rt.store, params, now, tenant))
+        return EMPTY
+
+    return await _handle(request, "sms", handler)
 
 
 @router.post("/status")

@@ -1,0 +1,51 @@
+"""Tenant senders in the memory backend (the same rules as the SQL backends)."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from leadflow.store.senders_records import Sender
+
+
+class MemorySenders:
+    if TYPE_CHECKING:
+        _lock: threading.Lock
+
+    def _senders(self) -> dict[tuple[str, str], Sender]:
+        found = self.__dict__.get("_senders_data")
+        if found is None:
+            found = self.__dict__.setdefault("_senders_data", {})
+        return found  # type: ignore[no-any-return]
+
+    def add_sender(self, sender: Sender, now: float) -> str:
+        with self._lock:
+            senders = self._senders()
+            key = (sender.kind, sender.address)
+            found = senders.get(key)
+            if found is None:
+                senders[key] = replace(sender, created_at=now)
+                return sender.tenant_id
+            if found.tenant_id == sender.tenant_id:
+                senders[key] = replace(found, label=sender.label)
+            return found.tenant_id
+
+    def remove_sender(self, tenant_id: str, kind: str, address: str) -> bool:
+        with self._lock:
+            senders = self._senders()
+            found = senders.get((kind, address))
+            if found is None or found.tenant_id != tenant_id:
+                return False
+            del senders[(kind, address)]
+            return True
+
+    def list_senders(self, tenant_id: str) -> list[Sender]:
+        with self._lock:
+            mine = [s for s in self._senders().values() if s.tenant_id == tenant_id]
+        return sorted(mine, key=lambda s: (s.kind, s.created_at, s.address))
+
+    def sender_owner(self, kind: str, address: str) -> str | None:
+        with self._lock:
+            found = self._senders().get((kind, address))
+        return None if found is None else found.tenant_id

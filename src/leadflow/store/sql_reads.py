@@ -224,6 +224,14 @@ class SqlReads:
             ).fetchall()
         return [run_from_row(r) for r in rows]
 
+    def count_runs_since(self, contact_id: str, workflow_key: str, since: float) -> int:
+        row = self._one(
+            "SELECT count(*) FROM runs WHERE contact_id = ? AND workflow_key = ? "
+            "AND created_at > ?",
+            (contact_id, workflow_key, since),
+        )
+        return int(row[0])
+
     def count_runs(self, workflow_key: str | None = None) -> dict[str, int]:
         cond, params = where(self._dialect, ("workflow_key", workflow_key))
         with self._read() as conn:

@@ -91,6 +91,7 @@ def _print(report: SimulationReport, seconds: float, json_out: bool) -> None:
         "messages": report.messages_by_status,
         "deferred_for_quiet_hours": report.deferred,
         "engagement_events": report.engagement_events,
+        "failures": report.failures,
         "nodes": rows,
     }
     if json_out:
@@ -113,6 +114,8 @@ def _print(report: SimulationReport, seconds: float, json_out: bool) -> None:
         + f" | simulated in {seconds:.1f}s",
         highlight=False,
     )
+    for reason, n in sorted(report.failures.items(), key=lambda item: -item[1]):
+        console.print(f"failed {n} x {reason}", highlight=False, markup=False)
 
 
 def demo(

@@ -29,6 +29,7 @@ from leadflow.definitions.render_budget import (
     start,
 )
 from leadflow.definitions.render_sandbox import MAX_EXPONENT, BudgetSandbox, guard_filter
+from leadflow.definitions.template_static import costly_parts
 from leadflow.errors import PermanentStepError
 from leadflow.store.records import CONTACT_DERIVED, Contact
 
@@ -215,6 +216,8 @@ def template_problems(source: str, path: str) -> list[str]:
             f"{path}: {type(load).__name__.lower()} at line {load.lineno} is not supported "
             f"(templates cannot load other templates)"
         )
+    for line, problem in costly_parts(ast):
+        problems.append(f"{path}: template too costly at line {line}: {problem}")
     if not problems:
         try:
             _text_template(source)

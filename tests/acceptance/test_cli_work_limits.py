@@ -49,3 +49,21 @@ def test_the_yaml_settings_are_honoured(lf: Leadflow, tmp_path: Path) -> None:
         "workflows", "validate", big, db=False, env={"LEADFLOW_MAX_DEFINITION_BYTES": "1024"}
     )
     assert_fails(result, "bytes, more than 1024 (LEADFLOW_MAX_DEFINITION_BYTES)")
+
+
+def test_simulate_reports_why_steps_failed(lf: Leadflow, tmp_path: Path) -> None:
+    flow = tmp_path / "doubling.yaml"
+    flow.write_text(
+        "key: doubling\nname: Doubling\nstart: s\nnodes:\n"
+        "  - id: s\n    kind: send_sms\n"
+        "    body: \"{% set n = namespace(s='xx') %}{% for i in range(40) %}"
+        '{% set n.s = n.s ~ n.s %}{% endfor %}{{ n.s }}"\n'
+    )
+    report = lf.json("simulate", flow, "--leads", "3", "--days", "1", db=False)
+    assert report["runs"] == {"failed": 3}
+    ((reason, count),) = report["failures"].items()
+    assert count == 3
+    assert reason.startswith("s: template error at line 1: SMS body: a ~ concatenation")
+    assert reason.endswith("(LEADFLOW_MAX_SMS_CHARS, at least 100000)")
+    text = lf.ok("simulate", flow, "--leads", "3", "--days", "1", db=False).stdout
+    assert "failed 3 x s: template error" in text

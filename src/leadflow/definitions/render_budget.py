@@ -25,6 +25,7 @@ from jinja2.utils import Namespace
 
 MAX_SEQUENCE = 100_000  # items a list built by ``*`` / ``+`` may have, and the least value size
 MAX_INT_BITS = 100_000  # size of an integer built by ``*`` / ``**`` (about 30,000 digits)
+CLOCK_EVERY = 32  # steps between two looks at the CPU clock (a step is bounded in size)
 WRITTEN_FACTOR = 4  # characters written anywhere (output, buffers) per character of value limit
 
 
@@ -56,21 +57,27 @@ class RenderBudget:
     written: int = 0
     value_chars: int = field(init=False)
     max_written: int = field(init=False)
+    next_clock: int = field(init=False)  # the step count at which limits are looked at next
 
     def __post_init__(self) -> None:
+        self.next_clock = min(CLOCK_EVERY, self.limits.max_steps + 1)
         self.value_chars = self.limits.value_chars()
         self.max_written = WRITTEN_FACTOR * self.value_chars
-        if not self.deadline:
-            self.deadline = time.thread_time() + self.limits.max_cpu_s
 
     def tick(self, n: int = 1) -> None:
         self.steps += n
+        if self.steps < self.next_clock:
+            return
+        self.next_clock = min(self.steps + CLOCK_EVERY, self.limits.max_steps + 1)
         if self.steps > self.limits.max_steps:
             raise RenderLimitExceeded(
                 f"{self.limits.what}: more than {self.limits.max_steps} template steps "
                 "(LEADFLOW_RENDER_MAX_STEPS)"
             )
-        if time.thread_time() > self.deadline:
+        now = time.thread_time()
+        if not self.deadline:  # the clock starts at the first look: short renders never read it
+            self.deadline = now + self.limits.max_cpu_s
+        elif now > self.deadline:
             ms = round(self.limits.max_cpu_s * 1000)
             raise RenderLimitExceeded(
                 f"{self.limits.what}: rendering took more than {ms} ms of CPU "

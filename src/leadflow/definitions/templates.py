@@ -125,9 +125,19 @@ def _render(
     token = start(limits)
     try:
         template = _html_template(source) if html else _text_template(source)
-        parts: list[str] = []
-        size = 0
-        for chunk in template.generate(variables):
+        return _generate(template, variables, limits)
+    except Exception as exc:  # undefined, sandbox, limit, syntax, or an error inside a filter
+        raise _fail(exc) from exc
+    finally:
+        finish(token)
+
+
+def _generate(template: Template, variables: Mapping[str, Any], limits: RenderLimits) -> str:
+    """The output, read piece by piece and refused as soon as it passes ``limits.max_chars``."""
+    parts: list[str] = []
+    size = 0
+    try:
+        for chunk in template.root_render_func(template.new_context(dict(variables))):
             size += len(chunk)
             if size > limits.max_chars:
                 raise RenderLimitExceeded(
@@ -135,11 +145,9 @@ def _render(
                     f"({limits.chars_setting})"
                 )
             parts.append(chunk)
-        return "".join(parts)
-    except Exception as exc:  # undefined, sandbox, limit, syntax, or an error inside a filter
-        raise _fail(exc) from exc
-    finally:
-        finish(token)
+    except Exception:
+        template.environment.handle_exception()  # the same error, with template line numbers
+    return "".join(parts)
 
 
 def render(source: str, variables: Mapping[str, Any], limits: RenderLimits | None = None) -> str:

@@ -19,6 +19,7 @@ from leadflow.clock import Clock, RealClock
 from leadflow.engine.advance import Engine
 from leadflow.engine.catalog import Catalog
 from leadflow.engine.handlers import Registry, default_registry
+from leadflow.engine.limits import Limits
 from leadflow.engine.liveness import owner_id
 from leadflow.engine.ports import DispatchPolicy, Provider
 from leadflow.engine.retry import RetryPolicy
@@ -93,6 +94,20 @@ def worker_id() -> str:
     return owner_id()
 
 
+def limits_of(settings: Settings) -> Limits:
+    """The engine's work limits from the ``LEADFLOW_*`` settings."""
+    return Limits.build(
+        max_depth=settings.max_workflow_depth,
+        enrollments_per_hour=settings.max_enrollments_per_hour,
+        sms_chars=settings.max_sms_chars,
+        email_subject_chars=settings.max_email_subject_chars,
+        email_body_chars=settings.max_email_body_chars,
+        other_chars=settings.render_max_chars,
+        render_steps=settings.render_max_steps,
+        render_ms=settings.render_max_ms,
+    )
+
+
 def build_runtime(
     settings: Settings | None = None,
     *,
@@ -120,7 +135,9 @@ def build_runtime(
     )
     registry.register("score", ScoreHandler(store))
     load_actions(registry)
-    engine = Engine(Catalog(store), registry, retry, random.Random(seed), policy)
+    engine = Engine(
+        Catalog(store), registry, retry, random.Random(seed), policy, limits=limits_of(settings)
+    )
     sandbox = SandboxProvider(store)
     try:
         mail = email_provider(settings, store, sandbox)

@@ -95,6 +95,56 @@ class Settings(BaseSettings):
         "read in full.",
     )
 
+    # ---------------------------------------------------------------- work limits
+    # What one workflow may make the engine do (docs/deploy.md, "Work limits").
+    max_workflow_depth: int = Field(
+        default=5,
+        ge=1,
+        le=100,
+        description="start_workflow hops in one chain (A -> B -> A ...); a deeper start fails "
+        "its step with the reason.",
+    )
+    max_enrollments_per_hour: int = Field(
+        default=20,
+        ge=0,
+        description="Runs of one workflow one contact may get in any hour from triggers, "
+        "schedules and start_workflow (counted in the database, so across workers); 0 = no cap.",
+    )
+    max_sms_chars: int = Field(
+        default=1600, ge=1, description="Longest rendered SMS body (Twilio sends up to 1,600)."
+    )
+    max_email_subject_chars: int = Field(
+        default=998, ge=1, description="Longest rendered e-mail subject."
+    )
+    max_email_body_chars: int = Field(
+        default=200_000, ge=1, description="Longest rendered e-mail body (text and HTML each)."
+    )
+    render_max_chars: int = Field(
+        default=100_000,
+        ge=1,
+        description="Longest rendering of other templates (voice, webhook, contact updates).",
+    )
+    render_max_steps: int = Field(
+        default=100_000,
+        ge=100,
+        description="Template steps (loop turns, calls, attribute reads, filters) per render.",
+    )
+    render_max_ms: float = Field(
+        default=250.0, gt=0, description="CPU milliseconds one template render may take."
+    )
+    max_definition_bytes: int = Field(
+        default=1 * MIB, ge=1024, description="Largest workflow file (YAML or JSON) read."
+    )
+    max_yaml_aliases: int = Field(
+        default=100, ge=0, description="YAML aliases (*name) one workflow file may use."
+    )
+    max_yaml_nodes: int = Field(
+        default=100_000,
+        ge=100,
+        description="Values in a YAML document once its aliases are expanded (counted before "
+        "they are).",
+    )
+
     # ---------------------------------------------------------------- Twilio (SMS and voice)
     sms_provider: Literal["sandbox", "twilio"] = Field(
         default="sandbox", description="Who sends texts: the sandbox (default) or Twilio."

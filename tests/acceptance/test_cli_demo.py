@@ -20,6 +20,7 @@ SUMMARY_KEYS = {
     "messages",
     "deferred_for_quiet_hours",
     "engagement_events",
+    "failures",
     "nodes",
 }
 NODE_KEYS = {"workflow", "version", "node", "entered", "sent", "delivered", "replied", "exited"}

@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from leadflow.definitions.io import YamlLimits, load_file
 from leadflow.errors import NotFound
 from leadflow.runtime import Runtime, build_runtime
 from leadflow.settings import DEFAULT_DB, Settings
@@ -63,6 +64,16 @@ def runtime(db: str, *, check_schema: bool = True, **overrides: Any) -> Iterator
         yield rt
     finally:
         rt.close()
+
+
+def read_workflow_file(path: str | Path) -> Any:
+    """A workflow file's data, read within the ``LEADFLOW_MAX_DEFINITION_BYTES`` /
+    ``LEADFLOW_MAX_YAML_*`` limits."""
+    settings = Settings()
+    limits = YamlLimits(
+        settings.max_definition_bytes, settings.max_yaml_aliases, settings.max_yaml_nodes
+    )
+    return load_file(path, limits=limits)
 
 
 def print_json(data: Any) -> None:

@@ -10,9 +10,9 @@ from typing import Annotated, Any
 import typer
 from rich.progress import Progress
 
-from leadflow.cli.common import JsonOption, console, print_json, table
+from leadflow.cli.common import JsonOption, console, print_json, read_workflow_file, table
 from leadflow.clock import VirtualClock, to_iso
-from leadflow.definitions.io import load_file, load_text
+from leadflow.definitions.io import load_text
 from leadflow.engine.workflows import publish
 from leadflow.errors import InvalidInput
 from leadflow.runtime import build_runtime
@@ -91,6 +91,7 @@ def _print(report: SimulationReport, seconds: float, json_out: bool) -> None:
         "messages": report.messages_by_status,
         "deferred_for_quiet_hours": report.deferred,
         "engagement_events": report.engagement_events,
+        "failures": report.failures,
         "nodes": rows,
     }
     if json_out:
@@ -113,6 +114,8 @@ def _print(report: SimulationReport, seconds: float, json_out: bool) -> None:
         + f" | simulated in {seconds:.1f}s",
         highlight=False,
     )
+    for reason, n in sorted(report.failures.items(), key=lambda item: -item[1]):
+        console.print(f"failed {n} x {reason}", highlight=False, markup=False)
 
 
 def demo(
@@ -143,5 +146,5 @@ def simulate(
     trigger event, or is enrolled on arrival when the workflow has no event trigger."""
     if not file.is_file():
         raise InvalidInput(f"FILE: {file} does not exist")
-    report, seconds = _simulate(load_file(file), db, leads, days, seed, fresh=False)
+    report, seconds = _simulate(read_workflow_file(file), db, leads, days, seed, fresh=False)
     _print(report, seconds, json_out)

@@ -18,11 +18,12 @@ from leadflow.cli.common import (
     console,
     err_console,
     print_json,
+    read_workflow_file,
     runtime,
     table,
 )
 from leadflow.clock import to_iso
-from leadflow.definitions.io import dump_yaml, load_file
+from leadflow.definitions.io import dump_yaml
 from leadflow.definitions.models import WorkflowDefinition
 from leadflow.definitions.schema import workflow_json_schema
 from leadflow.definitions.validation import validate as validate_data
@@ -66,7 +67,7 @@ def validate(
 
 def _check_file(path: Path, rt: Runtime | None, tenant: str) -> dict[str, Any]:
     try:
-        report = validate_data(load_file(path))
+        report = validate_data(read_workflow_file(path))
         errors, warnings = list(report.errors), list(report.warnings)
         if rt is not None and report.definition is not None:
             more_errors, more_warnings = check_against_store(
@@ -104,7 +105,7 @@ def publish(
     json_out: JsonOption = False,
 ) -> None:
     """Validate and publish a new immutable version; prints key and version."""
-    data = load_file(file)
+    data = read_workflow_file(file)
     with runtime(db) as rt:
         version = publish_definition(
             rt.store,

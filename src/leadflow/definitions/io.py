@@ -6,7 +6,10 @@ YAML is read with a strict, JSON-like flavour of the safe loader:
   condition ``value: [NO, ON]`` means what it says);
 * ``10:00`` stays a string (YAML 1.1 would read a base-60 number), and so do dates;
 * numbers with leading zeros (zip codes such as ``02134``) stay strings;
-* a key repeated in one mapping is an error instead of silently keeping the last value.
+* a key repeated in one mapping is an error instead of silently keeping the last value;
+* a file is refused before it is parsed when it is larger than ``YamlLimits.max_bytes``, and
+  before anything is built when it uses more than ``max_aliases`` aliases or its aliases
+  would expand to more than ``max_nodes`` values (a "billion laughs" file of 500 bytes).
 
 JSON is YAML, so :func:`load_text` reads both. :func:`dump_yaml` / :func:`dump_json` write the
 canonical form: defaults left out, keys in model field order.
@@ -17,6 +20,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from dataclasses import dataclass
 from typing import Any
 
 import yaml
@@ -35,8 +39,47 @@ _INT = re.compile(r"^(?:[-+]?(?:0|[1-9][0-9]*)|0x[0-9a-fA-F]+)$")
 _EXP_FLOAT = re.compile(r"^[-+]?(?:0|[1-9][0-9]*)[eE][-+]?[0-9]+$")
 
 
+MIB = 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class YamlLimits:
+    """How large a workflow file may be (``LEADFLOW_MAX_DEFINITION_BYTES``), how many aliases
+    it may use (``LEADFLOW_MAX_YAML_ALIASES``) and how many values its aliases may expand to
+    (``LEADFLOW_MAX_YAML_NODES``)."""
+
+    max_bytes: int = MIB
+    max_aliases: int = 100
+    max_nodes: int = 100_000
+
+
 class _Loader(yaml.SafeLoader):
-    """Safe loader with JSON-like scalars and duplicate-key detection."""
+    """Safe loader with JSON-like scalars, duplicate-key detection and alias limits."""
+
+    def __init__(self, stream: str, limits: YamlLimits) -> None:
+        super().__init__(stream)
+        self.limits = limits
+        self.aliases = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            self.aliases += 1
+            if self.aliases > self.limits.max_aliases:
+                raise yaml.composer.ComposerError(
+                    None,
+                    None,
+                    f"more than {self.limits.max_aliases} aliases (LEADFLOW_MAX_YAML_ALIASES)",
+                    self.peek_event().start_mark,  # type: ignore[no-untyped-call]
+                )
+        return super().compose_node(parent, index)
+
+    def compose_document(self) -> yaml.Node | None:
+        node = super().compose_document()
+        if (
+            self.aliases and node is not None
+        ):  # only aliases can make the built value larger than the text
+            _ExpandedSize(self.limits.max_nodes).of(node)
+        return node
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
@@ -57,6 +100,47 @@ class _Loader(yaml.SafeLoader):
                     key_node.start_mark,
                 )
         return super().construct_mapping(node, deep=deep)
+
+
+class _ExpandedSize:
+    """Counts the values a node graph stands for once aliases are expanded, each distinct node
+    once (memoized), and refuses a graph past ``limit`` or one that contains itself."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.sizes: dict[int, int] = {}
+        self.active: set[int] = set()
+
+    def of(self, node: yaml.Node) -> int:
+        key = id(node)
+        known = self.sizes.get(key)
+        if known is not None:
+            return known
+        if key in self.active:
+            raise yaml.composer.ComposerError(
+                None, None, "an alias refers to a value that contains it", node.start_mark
+            )
+        self.active.add(key)
+        size = 1
+        if isinstance(node, yaml.SequenceNode):
+            for child in node.value:
+                size += self._add(self.of(child), size, node)
+        elif isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                size += self._add(self.of(k) + self.of(v), size, node)
+        self.active.discard(key)
+        self.sizes[key] = size
+        return size
+
+    def _add(self, more: int, size: int, node: yaml.Node) -> int:
+        if size + more > self.limit:
+            raise yaml.composer.ComposerError(
+                None,
+                None,
+                f"aliases expand to more than {self.limit} values (LEADFLOW_MAX_YAML_NODES)",
+                node.start_mark,
+            )
+        return more
 
 
 class _Dumper(yaml.SafeDumper):
@@ -108,36 +192,57 @@ def _json_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def load_text(text: str, *, filename: str = "<text>") -> Any:
+def _too_large(filename: str, size: int, limits: YamlLimits) -> InvalidInput:
+    return InvalidInput(
+        f"{filename} is {size} bytes, more than {limits.max_bytes} (LEADFLOW_MAX_DEFINITION_BYTES)"
+    )
+
+
+def load_text(text: str, *, filename: str = "<text>", limits: YamlLimits | None = None) -> Any:
     """Parse YAML (or JSON) ``text``; syntax errors raise :class:`InvalidInput` with the place.
 
     Text that looks like JSON is read as JSON first (the YAML reader refuses some characters
-    JSON allows); if that fails it is read as YAML, whose errors name line and column.
+    JSON allows); if that fails it is read as YAML, whose errors name line and column. Every
+    workflow file goes through here, so ``limits`` (default :class:`YamlLimits`) hold for all.
     """
+    limits = limits or YamlLimits()
+    if (
+        len(text) > limits.max_bytes
+        or len(text.encode("utf-8", "surrogatepass")) > limits.max_bytes
+    ):
+        raise _too_large(filename, len(text.encode("utf-8", "surrogatepass")), limits)
     if text.lstrip()[:1] in ("{", "["):
         try:
             return json.loads(text, object_pairs_hook=_json_pairs)
         except (ValueError, RecursionError):
             pass
+    loader = _Loader(text, limits)  # a SafeLoader
     try:
-        return yaml.load(text, Loader=_Loader)  # _Loader is a SafeLoader
+        return loader.get_single_data()
     except yaml.YAMLError as exc:
         raise _yaml_error(exc, filename) from exc
     except (ValueError, OverflowError, RecursionError) as exc:  # e.g. absurd numbers
         raise InvalidInput(f"invalid YAML in {filename}: {exc}") from exc
+    finally:
+        loader.dispose()
 
 
-def load_file(path: str | os.PathLike[str]) -> Any:
-    """Read and parse a ``.yaml`` / ``.yml`` / ``.json`` file."""
+def load_file(path: str | os.PathLike[str], *, limits: YamlLimits | None = None) -> Any:
+    """Read and parse a ``.yaml`` / ``.yml`` / ``.json`` file (no more than ``limits.max_bytes``
+    are read)."""
     name = os.fspath(path)
+    limits = limits or YamlLimits()
     try:
-        with open(name, encoding="utf-8") as f:
-            text = f.read()
+        with open(name, "rb") as raw:
+            data = raw.read(limits.max_bytes + 1)
+        if len(data) > limits.max_bytes:
+            raise _too_large(name, os.path.getsize(name), limits)
+        text = data.decode("utf-8")
     except OSError as exc:
         raise InvalidInput(f"cannot read {name}: {exc.strerror or exc}") from exc
     except UnicodeDecodeError as exc:
         raise InvalidInput(f"cannot read {name}: not UTF-8 text ({exc.reason})") from exc
-    return load_text(text, filename=name)
+    return load_text(text, filename=name, limits=limits)
 
 
 def canonical_data(defn: WorkflowDefinition) -> dict[str, Any]:

@@ -19,18 +19,25 @@ from functools import lru_cache
 from typing import Any
 
 from jinja2 import StrictUndefined, Template, TemplateError, TemplateSyntaxError, meta, nodes
-from jinja2.exceptions import SecurityError
-from jinja2.runtime import Context
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from leadflow.definitions.render_budget import (
+    MAX_SEQUENCE,
+    RenderLimitExceeded,
+    RenderLimits,
+    current,
+    finish,
+    start,
+)
+from leadflow.definitions.render_sandbox import MAX_EXPONENT, BudgetSandbox, guard_filter
+from leadflow.definitions.template_static import costly_parts
 from leadflow.errors import PermanentStepError
 from leadflow.store.records import CONTACT_DERIVED, Contact
 
 ROOTS = frozenset({"contact", "event", "context", "steps", "workflow", "run", "now", "agent"})
 CONTACT_FIELDS = frozenset(f.name for f in dataclasses.fields(Contact)) | set(CONTACT_DERIVED)
-MAX_SEQUENCE = 100_000  # longest string / list a template may build with ``*``
-MAX_EXPONENT = 1_000
 CACHE_SIZE = 2048
+DEFAULT_LIMITS = RenderLimits()
+__all__ = ["MAX_EXPONENT", "MAX_SEQUENCE", "RenderLimits", "render", "render_html"]
 
 
 def first_word(value: Any) -> str:
@@ -53,37 +60,22 @@ def phone_pretty(value: Any) -> str:
 
 
 def _finalize(value: Any) -> Any:
-    return "" if value is None else value
+    if value is None:
+        return ""
+    if type(value) is not str:  # a list of a million references is not printed
+        current().check_text(value, "an output value")
+    return value
 
 
-class _Environment(ImmutableSandboxedEnvironment):
-    """The sandbox, also refusing huge ``'x' * n`` and ``n ** m``."""
-
-    intercepted_binops = frozenset({"*", "**"})
-
-    def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
-        if operator == "**" and isinstance(right, int | float) and abs(right) > MAX_EXPONENT:
-            raise SecurityError(f"exponent {right!r} is too large")
-        if operator == "*":
-            for seq, count in ((left, right), (right, left)):
-                if (
-                    isinstance(seq, str | list | tuple)
-                    and isinstance(count, int)
-                    and len(seq) * count > MAX_SEQUENCE
-                ):
-                    raise SecurityError(f"result longer than {MAX_SEQUENCE} items")
-        return super().call_binop(context, operator, left, right)
-
-
-def _environment(autoescape: bool) -> _Environment:
-    env = _Environment(
+def _environment(autoescape: bool) -> BudgetSandbox:
+    env = BudgetSandbox(
         undefined=StrictUndefined,
         autoescape=autoescape,
         finalize=_finalize,
         keep_trailing_newline=True,
     )
-    env.filters["first_word"] = first_word
-    env.filters["phone_pretty"] = phone_pretty
+    env.filters["first_word"] = guard_filter("first_word", first_word)
+    env.filters["phone_pretty"] = guard_filter("phone_pretty", phone_pretty)
     return env
 
 
@@ -126,22 +118,49 @@ def _fail(exc: Exception) -> PermanentStepError:
     return PermanentStepError(f"template {kind}{where}: {detail}")
 
 
-def _render(source: str, variables: Mapping[str, Any], html: bool) -> str:
+def _render(
+    source: str, variables: Mapping[str, Any], html: bool, limits: RenderLimits | None
+) -> str:
+    limits = limits or DEFAULT_LIMITS
+    token = start(limits)
     try:
         template = _html_template(source) if html else _text_template(source)
-        return template.render(variables)
-    except Exception as exc:  # undefined, sandbox, syntax, or an error inside a filter
+        return _generate(template, variables, limits)
+    except Exception as exc:  # undefined, sandbox, limit, syntax, or an error inside a filter
         raise _fail(exc) from exc
+    finally:
+        finish(token)
 
 
-def render(source: str, variables: Mapping[str, Any]) -> str:
-    """Render a text template; any problem raises :class:`PermanentStepError`."""
-    return _render(source, variables, html=False)
+def _generate(template: Template, variables: Mapping[str, Any], limits: RenderLimits) -> str:
+    """The output, read piece by piece and refused as soon as it passes ``limits.max_chars``."""
+    parts: list[str] = []
+    size = 0
+    try:
+        for chunk in template.root_render_func(template.new_context(dict(variables))):
+            size += len(chunk)
+            if size > limits.max_chars:
+                raise RenderLimitExceeded(
+                    f"{limits.what} longer than {limits.max_chars} characters "
+                    f"({limits.chars_setting})"
+                )
+            parts.append(chunk)
+    except Exception:
+        template.environment.handle_exception()  # the same error, with template line numbers
+    return "".join(parts)
 
 
-def render_html(source: str, variables: Mapping[str, Any]) -> str:
+def render(source: str, variables: Mapping[str, Any], limits: RenderLimits | None = None) -> str:
+    """Render a text template within ``limits`` (default :data:`DEFAULT_LIMITS`); any problem,
+    a passed limit included, raises :class:`PermanentStepError`."""
+    return _render(source, variables, False, limits)
+
+
+def render_html(
+    source: str, variables: Mapping[str, Any], limits: RenderLimits | None = None
+) -> str:
     """Render an HTML template (values are escaped); problems raise :class:`PermanentStepError`."""
-    return _render(source, variables, html=True)
+    return _render(source, variables, True, limits)
 
 
 def _contact_attribute(node: nodes.Node) -> str | None:
@@ -205,6 +224,8 @@ def template_problems(source: str, path: str) -> list[str]:
             f"{path}: {type(load).__name__.lower()} at line {load.lineno} is not supported "
             f"(templates cannot load other templates)"
         )
+    for line, problem in costly_parts(ast):
+        problems.append(f"{path}: template too costly at line {line}: {problem}")
     if not problems:
         try:
             _text_template(source)

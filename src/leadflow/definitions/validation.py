@@ -334,6 +334,8 @@ class _Validator:
             for key, value in (v.get("set") or {}).items():
                 if isinstance(value, str):
                     self.errors.extend(template_problems(value, shape.join(label, ["set", key])))
+        elif kind == "start_workflow" and v.get("workflow") == self.data.get("key"):
+            self._self_start(f"{label}.workflow")
         elif kind == "wait" and isinstance(v.get("duration"), str):
             self._duration(v["duration"], f"{label}.duration")
         elif kind == "wait_for_event":
@@ -359,6 +361,17 @@ class _Validator:
             and not re.match(r"^https?://", url, re.IGNORECASE)
         ):
             self.errors.append(f"{label}.url: must start with http:// or https://, got {url!r}")
+
+    def _self_start(self, path: str) -> None:
+        settings = self.data.get("settings")
+        reentry = settings.get("reentry") if isinstance(settings, Mapping) else None
+        policy = reentry.get("policy") if isinstance(reentry, Mapping) else None
+        if policy in ("always", "after"):
+            self.warnings.append(
+                f"{path}: starts this workflow again, and re-entry ({policy}) lets it: every "
+                "run starts another until LEADFLOW_MAX_WORKFLOW_DEPTH or "
+                "LEADFLOW_MAX_ENROLLMENTS_PER_HOUR stops the chain with a failed step"
+            )
 
     def _duration(self, text: str, path: str) -> None:
         try:

@@ -9,13 +9,22 @@ from __future__ import annotations
 
 import logging
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from leadflow.engine.catalog import Catalog
 from leadflow.engine.compiled import CompiledWorkflow
-from leadflow.engine.context import FactsLoader, Finish, Go, MessageLookup, Sleep, StepContext
+from leadflow.engine.context import (
+    FactsLoader,
+    Finish,
+    Go,
+    MessageLookup,
+    RunsSince,
+    Sleep,
+    StepContext,
+)
 from leadflow.engine.handlers import Registry
+from leadflow.engine.limits import Limits
 from leadflow.engine.ports import SendGate
 from leadflow.engine.retry import RetryPolicy
 from leadflow.errors import StepError
@@ -45,6 +54,7 @@ class Engine:
     retry: RetryPolicy
     rng: random.Random
     gate: SendGate | None = None
+    limits: Limits = field(default_factory=Limits)
 
 
 def new_advance(run: Run) -> Advance:
@@ -82,6 +92,7 @@ def advance_run(
     facts_loader: FactsLoader | None = None,
     event: dict[str, Any] | None = None,
     message_lookup: MessageLookup | None = None,
+    runs_since: RunsSince | None = None,
 ) -> Advance:
     """Advance ``run`` as far as it can go at ``now``.
 
@@ -113,6 +124,8 @@ def advance_run(
             event=event if resuming else None,
             gate=engine.gate,
             message_lookup=message_lookup,
+            runs_since=runs_since,
+            limits=engine.limits,
         )
         if not resuming and _goal_met(adv, ctx, wf, now, node_id, due_at):
             return adv

@@ -53,6 +53,7 @@ class Advancer:
                     now,
                     facts_loader=self._facts,
                     message_lookup=self.store.find_message,
+                    runs_since=self.store.count_runs_since,
                 )
             )
         result = self.store.commit_advances(self.owner, advances, now)

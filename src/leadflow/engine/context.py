@@ -8,8 +8,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from leadflow.definitions.render_budget import RenderLimits
 from leadflow.definitions.templates import render
 from leadflow.engine.compiled import CompiledWorkflow
+from leadflow.engine.limits import Limits
 from leadflow.engine.localtime import zone
 from leadflow.errors import NoSendWindow
 from leadflow.store.records import Contact, ContactPatch, EnrollRequest, Message, NewEvent, Run
@@ -20,6 +22,8 @@ if TYPE_CHECKING:
 
 FactsLoader = Callable[[int], dict[str, dict[str, Any]]]
 MessageLookup = Callable[[str], Message | None]
+RunsSince = Callable[[str, str, float], int]  # (contact, workflow key, since) -> runs created
+DEFAULT_LIMITS = Limits()
 
 
 @dataclass(slots=True)
@@ -70,6 +74,8 @@ class StepContext:
     event: dict[str, Any] | None = None  # the event that resumed this node, if any
     gate: SendGate | None = None
     message_lookup: MessageLookup | None = None
+    runs_since: RunsSince | None = None
+    limits: Limits = DEFAULT_LIMITS
     messages: list[Message] = field(default_factory=list)
     patches: list[ContactPatch] = field(default_factory=list)
     enrollments: list[EnrollRequest] = field(default_factory=list)
@@ -105,10 +111,12 @@ class StepContext:
     def invalidate(self) -> None:
         self._scope = None
 
-    def render(self, source: str) -> str:
+    def render(self, source: str, limits: RenderLimits | None = None) -> str:
+        """Render a template within ``limits`` (default: ``self.limits.other``)."""
         variables = self.scope()
         tz = self.local_zone()
-        return render(source, {**variables, "now": datetime.fromtimestamp(self.now, tz)})
+        now = datetime.fromtimestamp(self.now, tz)
+        return render(source, {**variables, "now": now}, limits or self.limits.other)
 
     def local_zone_name(self) -> str:
         default = self.workflow.definition.settings.default_timezone

@@ -257,6 +257,7 @@ class EventProcessor:
                     reentry=reentry.policy,
                     reentry_days=reentry.days,
                     event_id=event.id,
+                    max_per_hour=self.engine.limits.per_hour(),
                 )
             )
             return
@@ -356,6 +357,7 @@ class EventProcessor:
             event=view,
             facts_loader=self._facts_loader(),
             message_lookup=self.store.find_message,
+            runs_since=self.store.count_runs_since,
         )
         adv.event_id = event.id
         batch.add(run, adv)

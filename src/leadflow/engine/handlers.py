@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from leadflow.definitions import models as m
 from leadflow.engine.context import Finish, Go, Result, Sleep, StepContext
+from leadflow.engine.limits import CHAIN
 from leadflow.engine.localtime import hhmm, next_time_of_day
 from leadflow.errors import NotFound, PermanentStepError
 from leadflow.sendtime.step import SEND_AT, SendTimes, choose_send_time, public_choice
@@ -24,6 +25,7 @@ from leadflow.store.records import (
     ContactPatch,
     EnrollRequest,
 )
+from leadflow.store.rules import rate_window_start
 
 
 class Handler(Protocol):
@@ -122,7 +124,7 @@ class SendSmsHandler(_Send):
     channel = "sms"
 
     def send(self, ctx: StepContext, node: m.SendSms) -> Result:
-        body = ctx.render(node.body)
+        body = ctx.render(node.body, ctx.limits.sms_body)
         to = ctx.contact.phone if ctx.contact else None
         payload = {"media_urls": list(node.media_urls)} if node.media_urls else None
         ctx.add_message(node.id, "sms", to, body, payload=payload)
@@ -133,11 +135,11 @@ class SendEmailHandler(_Send):
     channel = "email"
 
     def send(self, ctx: StepContext, node: m.SendEmail) -> Result:
-        subject = ctx.render(node.subject)
-        body = ctx.render(node.body)
+        subject = ctx.render(node.subject, ctx.limits.email_subject)
+        body = ctx.render(node.body, ctx.limits.email_body)
         payload: dict[str, Any] = {"marketing": node.marketing}
         if node.html:
-            payload["html"] = ctx.render(node.html)
+            payload["html"] = ctx.render(node.html, ctx.limits.email_body)
         to = ctx.contact.email if ctx.contact else None
         ctx.add_message(node.id, "email", to, body, subject=subject, payload=payload)
         return Go(node.next, outcome="queued")
@@ -267,6 +269,12 @@ def _apply_locally(ctx: StepContext, patch: ContactPatch) -> None:
 
 
 class StartWorkflowHandler(_Instant):
+    """Enrolls the contact in the target's latest version. The new run's context carries the
+    chain of workflows that led to it (``_chain``): a chain deeper than ``limits.max_depth``
+    is refused, and so is a start when the contact already has ``limits.enrollments_per_hour``
+    runs of the target from the past hour (the store enforces that cap again when it commits).
+    A refusal fails the step with the reason (``on_error`` applies)."""
+
     def enter(self, ctx: StepContext, node: m.StartWorkflow) -> Result:
         try:
             # Only ever a workflow of the run's own tenant (keys are per tenant).
@@ -275,6 +283,23 @@ class StartWorkflowHandler(_Instant):
             raise PermanentStepError(
                 f"start_workflow: no workflow {node.workflow!r} in this tenant"
             ) from exc
+        chain = [str(k) for k in ctx.context.get(CHAIN) or []] + [ctx.workflow.key]
+        limits = ctx.limits
+        if len(chain) > limits.max_depth:
+            path = " -> ".join([*chain, target.key])
+            raise PermanentStepError(
+                f"start_workflow: {target.key!r} not started: the chain {path} is deeper than "
+                f"{limits.max_depth} (LEADFLOW_MAX_WORKFLOW_DEPTH)"
+            )
+        cap = limits.per_hour()
+        if cap is not None and ctx.runs_since is not None:
+            recent = ctx.runs_since(ctx.run.contact_id, target.key, rate_window_start(ctx.now))
+            if recent >= cap:
+                raise PermanentStepError(
+                    f"start_workflow: {target.key!r} not started: the contact has had {recent} "
+                    f"runs of it in the past hour, the most allowed is {cap} "
+                    "(LEADFLOW_MAX_ENROLLMENTS_PER_HOUR)"
+                )
         reentry = target.definition.settings.reentry
         ctx.enrollments.append(
             EnrollRequest(
@@ -286,10 +311,12 @@ class StartWorkflowHandler(_Instant):
                     "trigger": {
                         "type": "workflow.started",
                         "data": {"from_workflow": ctx.workflow.key, "from_run": ctx.run.id},
-                    }
+                    },
+                    CHAIN: chain,
                 },
                 reentry=reentry.policy,
                 reentry_days=reentry.days,
+                max_per_hour=cap,
             )
         )
         return Go(node.next, outcome="started", data={"workflow": target.key})

@@ -79,6 +79,7 @@ class Scheduler:
                     {"trigger": {"type": "schedule", "data": {"cron": schedule.cron}}},
                     reentry.policy,
                     reentry.days,
+                    max_per_hour=self.engine.limits.per_hour(),
                 )
                 for c in contacts
                 if predicate is None

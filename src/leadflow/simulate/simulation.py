@@ -53,6 +53,9 @@ class SimulationReport:
     engagement_events: int
     ticks: int
     extra: dict[str, int] = field(default_factory=dict)
+    # "<node>: <error>" -> how many steps failed for good that way (a template over a limit,
+    # a refused start_workflow...)
+    failures: dict[str, int] = field(default_factory=dict)
 
 
 class Simulation:
@@ -172,6 +175,7 @@ class Simulation:
             for msg in page:
                 messages[msg.status] = messages.get(msg.status, 0) + 1
         deferred = 0
+        failures: dict[str, int] = {}
         since = 0
         while True:
             steps = store.all_steps(limit=10_000, since_id=since)
@@ -179,6 +183,10 @@ class Simulation:
                 break
             since = steps[-1].id or since
             deferred += sum(1 for s in steps if s.outcome.startswith("deferred"))
+            for s in steps:
+                if s.outcome in ("failed", "on_error") and s.error:
+                    reason = f"{s.node}: {s.error}"[:300]
+                    failures[reason] = failures.get(reason, 0) + 1
         return SimulationReport(
             start=self.started,
             end=self.clock.now(),
@@ -189,4 +197,5 @@ class Simulation:
             deferred=deferred,
             engagement_events=self.engagement_events,
             ticks=self.ticks,
+            failures=failures,
         )

@@ -463,6 +463,15 @@ class Store(SenderStore, abc.ABC):
     def runs_of_contact(self, contact_id: str, statuses: Iterable[str] | None = None) -> list[Run]:
         """Runs of a contact (optionally only these statuses), oldest first."""
 
+    def count_runs_since(self, contact_id: str, workflow_key: str, since: float) -> int:
+        """How many runs of ``workflow_key`` the contact has that were created after ``since``
+        (what ``EnrollRequest.max_per_hour`` counts)."""
+        return sum(
+            1
+            for r in self.runs_of_contact(contact_id)
+            if r.workflow_key == workflow_key and r.created_at > since
+        )
+
     @abc.abstractmethod
     def runs_of_contacts(
         self, contact_ids: Iterable[str], statuses: Iterable[str] | None = None

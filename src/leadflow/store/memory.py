@@ -88,6 +88,7 @@ from leadflow.store.rules import (
     plan_enrollments,
     plan_event_advances,
     publishable,
+    rate_window_start,
     summarize_leases,
 )
 from leadflow.store.score_models_memory import MemoryScoreModels
@@ -411,7 +412,7 @@ class MemoryStore(
         if row[R_STATUS] in LIVE_STATUSES and row[R_WAKE] is not None:
             heapq.heappush(self._run_heap, (row[R_WAKE], row[R_ID], row[R_HVER]))
 
-    def _stats(self, contact_id: str, key: str) -> RunStats | None:
+    def _stats(self, contact_id: str, key: str, since: float) -> RunStats | None:
         ids = self._runs_by_pair.get((contact_id, key))
         mark = self._marks.get((contact_id, key))
         if not ids and mark is None:
@@ -421,6 +422,7 @@ class MemoryStore(
             len(rows),
             sum(1 for r in rows if r[R_STATUS] in _OPEN),
             max((r[R_CREATED] for r in rows), default=None),
+            sum(1 for r in rows if r[R_CREATED] > since),
         )
         if mark is not None:
             stats.add_pruned(*mark)
@@ -431,8 +433,9 @@ class MemoryStore(
     ) -> EnrollOutcome:
         """Plan and insert (requests and contexts already checked)."""
         by_request = {id(r): c for r, c in zip(requests, contexts, strict=True)}
+        since = rate_window_start(now)
         accepted, skipped = plan_enrollments(
-            requests, now, self._contacts.__contains__, self._stats
+            requests, now, self._contacts.__contains__, lambda c, k: self._stats(c, k, since)
         )
         out = EnrollOutcome(len(accepted), skipped, [])
         for req in accepted:
@@ -699,6 +702,11 @@ class MemoryStore(
         with self._lock:
             rows = (self._runs[i] for i in self._runs_by_contact.get(contact_id, ()))
             return [run_from_row(r) for r in rows if wanted is None or r[R_STATUS] in wanted]
+
+    def count_runs_since(self, contact_id: str, workflow_key: str, since: float) -> int:
+        with self._lock:
+            ids = self._runs_by_pair.get((contact_id, workflow_key), ())
+            return sum(1 for i in ids if self._runs[i][R_CREATED] > since)
 
     def runs_of_contacts(
         self, contact_ids: Iterable[str], statuses: Iterable[str] | None = None

@@ -56,6 +56,7 @@ from leadflow.store.rules import (
     apply_patches,
     check_message_status,
     plan_enrollments,
+    rate_window_start,
 )
 from leadflow.store.sql_common import (
     INSERT_EVENT,
@@ -339,12 +340,13 @@ class PgBase(WritesProducts):
             for r in conn.execute(f"SELECT id FROM contacts WHERE id = {TEXTS}", (contact_ids,))
         }
         stats = {
-            (r[0], r[1]): RunStats(r[2], r[3], r[4])
+            (r[0], r[1]): RunStats(r[2], r[3], r[4], r[5])
             for r in conn.execute(
                 f"SELECT contact_id, workflow_key, count(*), count(*) FILTER (WHERE status IN "
-                f"{OPEN}), max(created_at) FROM runs WHERE contact_id = {TEXTS} "
-                f"AND workflow_key = {TEXTS} GROUP BY contact_id, workflow_key",
-                (contact_ids, keys),
+                f"{OPEN}), max(created_at), count(*) FILTER (WHERE created_at > %s) FROM runs "
+                f"WHERE contact_id = {TEXTS} AND workflow_key = {TEXTS} "
+                "GROUP BY contact_id, workflow_key",
+                (rate_window_start(now), contact_ids, keys),
             )
         }
         add_marks(

@@ -297,6 +297,9 @@ class EnrollRequest:
     # The event whose processing asked for this run (complete_events only): when that event is
     # retried (one of its advances lost a seq race) the enrollment is dropped with it.
     event_id: int | None = None
+    # At most this many runs of the workflow for the contact created in the hour up to now,
+    # this one included (None: no cap). Counted by the store in the enrolling transaction.
+    max_per_hour: int | None = None
 
 
 @dataclass(slots=True)

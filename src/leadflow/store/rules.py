@@ -52,6 +52,7 @@ class RunStats:
     total: int = 0
     open: int = 0  # live or paused
     last_created: float | None = None
+    recent: int = 0  # created after rate_window_start(now)
 
     def add_pruned(self, runs: int, last_created: float) -> None:
         """Count ``runs`` pruned runs (an enrollment mark) as runs that exist: they block
@@ -81,6 +82,14 @@ def check_reentry(policy: str, days: int | None) -> None:
 def reentry_window_start(days: int | None, now: float) -> float:
     """Runs created after this moment block re-entry under ``after`` (no window: now)."""
     return now - (days or 0) * DAY_S
+
+
+RATE_WINDOW_S = 3600.0  # EnrollRequest.max_per_hour counts the runs created in this window
+
+
+def rate_window_start(now: float) -> float:
+    """Runs created after this moment count against ``EnrollRequest.max_per_hour``."""
+    return now - RATE_WINDOW_S
 
 
 def reentry_blocks(policy: str, days: int | None, stats: RunStats | None, now: float) -> bool:
@@ -117,12 +126,15 @@ def plan_enrollments(
         if stats is None:
             stats = stats_of(cid, req.workflow_key) or RunStats()
             overlay[pair] = stats
-        if reentry_blocks(req.reentry, req.reentry_days, stats, now):
+        if reentry_blocks(req.reentry, req.reentry_days, stats, now) or (
+            req.max_per_hour is not None and stats.recent >= req.max_per_hour
+        ):
             skipped += 1
             continue
         accepted.append(req)
         stats.total += 1
         stats.open += 1
+        stats.recent += 1
         stats.last_created = now
     return accepted, skipped
 

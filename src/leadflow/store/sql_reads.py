@@ -233,6 +233,14 @@ class SqlReads:
             ).fetchall()
         return [run_from_row(r) for r in rows]
 
+    def count_runs_since(self, contact_id: str, workflow_key: str, since: float) -> int:
+        row = self._one(
+            "SELECT count(*) FROM runs WHERE contact_id = ? AND workflow_key = ? "
+            "AND created_at > ?",
+            (contact_id, workflow_key, since),
+        )
+        return int(row[0])
+
     def count_runs(
         self, workflow_key: str | None = None, scope: Scope | None = None
     ) -> dict[str, int]:

@@ -78,6 +78,7 @@ from leadflow.store.rules import (
     meta_number,
     plan_enrollments,
     plan_event_advances,
+    rate_window_start,
     reentry_window_start,
 )
 from leadflow.store.score_models_sql import SqlScoreModels
@@ -429,12 +430,13 @@ class SQLiteStore(
             r[0] for r in conn.execute(f"SELECT id FROM contacts WHERE id IN {_IN}", (contact_ids,))
         }
         stats = {
-            (r[0], r[1]): RunStats(r[2], r[3], r[4])
+            (r[0], r[1]): RunStats(r[2], r[3], r[4], r[5])
             for r in conn.execute(
                 f"SELECT contact_id, workflow_key, count(*), sum(status IN {OPEN}), "
-                f"max(created_at) FROM runs WHERE contact_id IN {_IN} AND workflow_key IN {_IN} "
+                "max(created_at), sum(created_at > ?) FROM runs "
+                f"WHERE contact_id IN {_IN} AND workflow_key IN {_IN} "
                 "GROUP BY contact_id, workflow_key",
-                (contact_ids, keys),
+                (rate_window_start(now), contact_ids, keys),
             )
         }
         add_marks(

@@ -1,0 +1,70 @@
+"""How much work one run may cause: start_workflow depth, enrollments per contact per hour,
+and the size and cost of each rendered message part.
+
+The engine carries one :class:`Limits` (built from the ``LEADFLOW_*`` settings by the runtime);
+handlers read it through their :class:`~leadflow.engine.context.StepContext`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from leadflow.definitions.render_budget import RenderLimits
+
+HOUR_S = 3600.0
+CHAIN = "_chain"  # run context: the workflow keys that started this run, oldest first
+
+
+def _part(max_chars: int, what: str, setting: str) -> RenderLimits:
+    return RenderLimits(max_chars=max_chars, what=what, chars_setting=setting)
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """``max_depth``: how many start_workflow hops a chain may have (A -> B -> A ... stops
+    there); ``enrollments_per_hour``: runs of one workflow per contact in any hour, counted in
+    the store (0 = no cap). The render limits are per message part."""
+
+    max_depth: int = 5
+    enrollments_per_hour: int = 20
+    sms_body: RenderLimits = field(
+        default_factory=lambda: _part(1600, "SMS body", "LEADFLOW_MAX_SMS_CHARS")
+    )
+    email_subject: RenderLimits = field(
+        default_factory=lambda: _part(998, "e-mail subject", "LEADFLOW_MAX_EMAIL_SUBJECT_CHARS")
+    )
+    email_body: RenderLimits = field(
+        default_factory=lambda: _part(200_000, "e-mail body", "LEADFLOW_MAX_EMAIL_BODY_CHARS")
+    )
+    other: RenderLimits = field(
+        default_factory=lambda: _part(100_000, "template", "LEADFLOW_RENDER_MAX_CHARS")
+    )
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        max_depth: int = 5,
+        enrollments_per_hour: int = 20,
+        sms_chars: int = 1600,
+        email_subject_chars: int = 998,
+        email_body_chars: int = 200_000,
+        other_chars: int = 100_000,
+        render_steps: int = 100_000,
+        render_ms: float = 250.0,
+    ) -> Limits:
+        def part(chars: int, what: str, setting: str) -> RenderLimits:
+            return RenderLimits(chars, render_steps, render_ms / 1000, what, setting)
+
+        return cls(
+            max_depth,
+            enrollments_per_hour,
+            part(sms_chars, "SMS body", "LEADFLOW_MAX_SMS_CHARS"),
+            part(email_subject_chars, "e-mail subject", "LEADFLOW_MAX_EMAIL_SUBJECT_CHARS"),
+            part(email_body_chars, "e-mail body", "LEADFLOW_MAX_EMAIL_BODY_CHARS"),
+            part(other_chars, "template", "LEADFLOW_RENDER_MAX_CHARS"),
+        )
+
+    def per_hour(self) -> int | None:
+        """The enrollment cap to put on an enrollment request (None: no cap)."""
+        return self.enrollments_per_hour or None

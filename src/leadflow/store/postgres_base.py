@@ -157,6 +157,10 @@ class PgBase(WritesProducts):
                 max_size=max_size,
                 timeout=timeout,
                 kwargs={"autocommit": True},
+                # A connection the server closed while it sat in the pool (a restart, a
+                # failover, pg_terminate_backend) is found at checkout and replaced, so a
+                # restart of the database costs clients a short wait, not one error each.
+                check=ConnectionPool.check_connection,
                 name="leadflow",
                 open=True,
             )

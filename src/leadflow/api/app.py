@@ -12,6 +12,7 @@ from starlette.middleware.cors import CORSMiddleware
 
 from leadflow import __version__
 from leadflow.api import docs, problems
+from leadflow.api.auth_failures import AuthFailureLimiter
 from leadflow.api.deps import KeyCache
 from leadflow.api.input_guard import InputGuardMiddleware
 from leadflow.api.metrics import HttpMetrics, StoreCollector
@@ -78,6 +79,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
+    app.state.auth_failures = AuthFailureLimiter(settings.auth_failures_per_minute, registry)
     app.state.key_cache = KeyCache(settings.key_cache_s) if settings.key_cache_s > 0 else None
     app.state.metrics_registry = registry
 

@@ -56,7 +56,9 @@ def test_an_address_guessing_keys_waits_and_the_real_key_elsewhere_does_not(url:
             refused = attacker.get("/api/v1/workflows", headers=guess)
             problem = assert_problem(refused, 429)
             assert problem["type"] == "urn:leadflow:problem:rate-limited"
-            assert refused.headers["retry-after"] == "56"  # the first failure (T0) ages out at T0+60
+            assert (
+                refused.headers["retry-after"] == "56"
+            )  # the first failure (T0) ages out at T0+60
             # the right key from the guessing address waits too
             right = {"Authorization": f"Bearer {real}"}
             assert_problem(attacker.get("/api/v1/workflows", headers=right), 429)

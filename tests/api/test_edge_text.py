@@ -79,7 +79,9 @@ def test_one_lone_surrogate_refuses_a_batch_of_500_naming_the_event(api: ApiClie
 
 
 def test_a_lone_surrogate_in_a_key_of_event_data_is_named(api: ApiClient) -> None:
-    got = raw(api, "POST", "/api/v1/events", '{"type": "x", "contact_id": "c1", "data": {"k\\udc00": 1}}')
+    got = raw(
+        api, "POST", "/api/v1/events", '{"type": "x", "contact_id": "c1", "data": {"k\\udc00": 1}}'
+    )
     refused(got, "body.data.k\\udc00", "the key contains a lone surrogate")
 
 
@@ -96,25 +98,38 @@ def test_nul_in_contact_fields_is_refused(api: ApiClient) -> None:
 def test_a_retried_dedupe_key_with_a_nul_is_refused_each_time(api: ApiClient) -> None:
     event = {"type": "form.submitted", "contact_id": "c1", "dedupe_key": "k\x00"}
     for _ in range(2):
-        refused(api.post("/api/v1/events", json=event), "body.dedupe_key", "contains a NUL character")
+        refused(
+            api.post("/api/v1/events", json=event), "body.dedupe_key", "contains a NUL character"
+        )
     assert events_of(api) == []
 
 
 def test_nul_in_a_query_or_a_path_is_refused(api: ApiClient) -> None:
     refused(api.get("/api/v1/contacts?q=a%00"), "query.q", "contains a NUL character")
-    refused(api.get("/api/v1/events?contact_id=%00"), "query.contact_id", "contains a NUL character")
+    refused(
+        api.get("/api/v1/events?contact_id=%00"), "query.contact_id", "contains a NUL character"
+    )
     refused(api.get("/api/v1/contacts/c1%00"), "path.contact_id", "contains a NUL character")
     refused(api.get("/api/v1/workflows/k%00ey"), "path.key", "contains a NUL character")
     refused(api.get("/api/v1/listings/L%001"), "path.listing_key", "contains a NUL character")
 
 
 def test_non_finite_and_out_of_range_numbers_are_refused(api: ApiClient) -> None:
-    got = raw(api, "POST", "/api/v1/events", '{"type": "x", "contact_id": "c1", "data": {"n": NaN}}')
+    got = raw(
+        api, "POST", "/api/v1/events", '{"type": "x", "contact_id": "c1", "data": {"n": NaN}}'
+    )
     refused(got, "body.data.n", "is not a finite number")
-    got = raw(api, "POST", "/api/v1/events", '{"type": "x", "contact_id": "c1", "data": {"n": 1e999}}')
+    got = raw(
+        api, "POST", "/api/v1/events", '{"type": "x", "contact_id": "c1", "data": {"n": 1e999}}'
+    )
     refused(got, "body.data.n", "is not a finite number")
     big = str(2**64)
-    got = raw(api, "POST", "/api/v1/events", f'{{"type": "x", "contact_id": "c1", "data": {{"n": [{big}]}}}}')
+    got = raw(
+        api,
+        "POST",
+        "/api/v1/events",
+        f'{{"type": "x", "contact_id": "c1", "data": {{"n": [{big}]}}}}',
+    )
     refused(got, "body.data.n[0]", "is an integer out of range (-2**63 to 9223372036854775807)")
     assert events_of(api) == []
     # ids in paths are checked in range by their routes
@@ -126,7 +141,11 @@ def test_listings_and_drafts_refuse_a_lone_surrogate(api: ApiClient) -> None:
     got = raw(api, "PUT", "/api/v1/listings/L1", '{"ListPrice": 100000, "City": "Aus\\ud800tin"}')
     refused(got, "body.City", "contains a lone surrogate")
     draft = '{"key": "w", "name": "W\\udfff", "start": "a", "nodes": []}'
-    refused(raw(api, "PUT", "/api/v1/workflows/w/draft", draft), "body.name", "contains a lone surrogate")
+    refused(
+        raw(api, "PUT", "/api/v1/workflows/w/draft", draft),
+        "body.name",
+        "contains a lone surrogate",
+    )
     assert api.get("/api/v1/workflows/w/draft").status_code == 404
 
 
@@ -149,12 +168,12 @@ def test_a_signed_inbound_lead_with_a_lone_surrogate_is_refused(hooks: Hooks) ->
 
 def test_a_lead_email_decoding_to_a_nul_is_refused(hooks: Hooks) -> None:
     mail = (
-        "From: leads@portal.example\r\nTo: inbox@acme.example\r\nSubject: New lead\r\n"
-        "MIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n"
-        "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
-        '<html><head><meta name=3D"lead_email" content=3D"cleo@park.io">'
-        '<meta name=3D"lead_name" content=3D"Cleo=00 Park"></head></html>\r\n'
-    ).encode()
+        b"From: leads@portal.example\r\nTo: inbox@acme.example\r\nSubject: New lead\r\n"
+        b"MIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n"
+        b"Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+        b'<html><head><meta name=3D"lead_email" content=3D"cleo@park.io">'
+        b'<meta name=3D"lead_name" content=3D"Cleo=00 Park"></head></html>\r\n'
+    )
     got = hooks.signed("/api/v1/hooks/acme/lead-email", mail, content_type="message/rfc822")
     body = assert_problem(got, 422)
     assert "contains a NUL character" in str(body["detail"]), body
@@ -196,7 +215,9 @@ def test_sendgrid_event_with_a_40_digit_message_id_is_unknown_not_an_error(url: 
 
 
 def test_store_untouched_after_refusals(url: str, api: ApiClient) -> None:
-    got = raw(api, "POST", "/api/v1/contacts", '{"email": "x@example.com", "first_name": "\\ud800"}')
+    got = raw(
+        api, "POST", "/api/v1/contacts", '{"email": "x@example.com", "first_name": "\\ud800"}'
+    )
     refused(got, "body.first_name", "contains a lone surrogate")
     store = open_store(url)
     try:

@@ -65,7 +65,6 @@ NASTY = [
 PLAUSIBLE = ["c1", "one-text", "1", "acme", "pause", "L1", "a@example.com", "+14155550100"]
 
 
-
 def _texts(huge: int) -> st.SearchStrategy[str]:
     return st.one_of(
         st.sampled_from(NASTY),
@@ -137,7 +136,9 @@ def _request_strategy(
     return st.fixed_dictionaries(
         {
             "path": st.fixed_dictionaries({n: params for n in path_names}),
-            "query": st.dictionaries(st.sampled_from(query_names) | short_texts, params, max_size=3),
+            "query": st.dictionaries(
+                st.sampled_from(query_names) | short_texts, params, max_size=3
+            ),
             "body": body,
         }
     )

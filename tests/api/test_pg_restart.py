@@ -10,11 +10,11 @@ import psycopg
 import pytest
 from api_client import ApiClient, admin_key
 from edge_kit import _drop_postgres_databases, require_postgres
+from lf_postgres import ADMIN_URL, DATABASES, ENABLED
 
 from leadflow.api.app import create_app
 from leadflow.runtime import build_runtime
 from leadflow.settings import Settings
-from lf_postgres import ADMIN_URL, DATABASES, ENABLED
 
 __all__ = ["_drop_postgres_databases"]
 pytestmark = [

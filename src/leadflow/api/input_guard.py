@@ -56,7 +56,8 @@ class InputGuardMiddleware:
             try:
                 body, disconnected = await _read(receive)
             except HTTPException as exc:  # the body limit (413)
-                await _answer(scope, receive, send, exc.status_code, str(exc.detail), exc.headers)
+                headers = dict(exc.headers) if exc.headers else None
+                await _answer(scope, receive, send, exc.status_code, str(exc.detail), headers)
                 return
             if disconnected:
                 return

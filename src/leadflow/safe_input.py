@@ -3,7 +3,8 @@
 Python's ``json`` module accepts a lone UTF-16 surrogate escape (``"\\ud800"``) and gives back a
 ``str`` that cannot be encoded as UTF-8, so SQLite, PostgreSQL and every JSON response then
 fail on it; PostgreSQL text cannot hold a NUL character at all; ``NaN`` and ``Infinity`` are no
-JSON a response can carry; and an integer beyond 64 bits fits no database column. These checks
+JSON a response can carry. (Integers need no check here: free-form JSON keeps them as text, and
+every integer field of the API declares its range, ids up to 2**62.) These checks
 name the first such value under a field path (``body.events[3].data.note``), so the caller can
 answer 422 instead of failing later with a 5xx. Used by the API's input guard
 (:mod:`leadflow.api.input_guard`) and by the provider and inbound webhook parsers.
@@ -15,12 +16,10 @@ import math
 from typing import Any
 
 MAX_ID = 2**63 - 1  # the largest id (a 64-bit signed integer column) any store holds
-MIN_INT = -(2**63)
 
 NUL = "contains a NUL character"
 LONE_SURROGATE = "contains a lone surrogate"
 NOT_FINITE = "is not a finite number"
-OUT_OF_RANGE = f"is an integer out of range (-2**63 to {MAX_ID})"
 
 
 def text_problem(text: str) -> str | None:
@@ -43,8 +42,8 @@ def printable(text: str) -> str:
 
 
 def value_problems(value: Any, path: str, limit: int = 20) -> list[tuple[str, str]]:
-    """``(field path, problem)`` for each string (keys included), float and integer in a
-    decoded JSON value that no store or response can hold; at most ``limit`` of them. Walks
+    """``(field path, problem)`` for each string (keys included) and float in a decoded JSON
+    value that no store or response can hold; at most ``limit`` of them. Walks
     iteratively, so a deeply nested document cannot exhaust the stack."""
     found: list[tuple[str, str]] = []
     stack: list[tuple[str, Any]] = [(path, value)]
@@ -54,11 +53,6 @@ def value_problems(value: Any, path: str, limit: int = 20) -> list[tuple[str, st
             problem = text_problem(item)
             if problem:
                 found.append((where, problem))
-        elif isinstance(item, bool) or item is None:
-            continue
-        elif isinstance(item, int):
-            if not MIN_INT <= item <= MAX_ID:
-                found.append((where, OUT_OF_RANGE))
         elif isinstance(item, float):
             if not math.isfinite(item):
                 found.append((where, NOT_FINITE))

@@ -114,7 +114,7 @@ def test_nul_in_a_query_or_a_path_is_refused(api: ApiClient) -> None:
     refused(api.get("/api/v1/listings/L%001"), "path.listing_key", "contains a NUL character")
 
 
-def test_non_finite_and_out_of_range_numbers_are_refused(api: ApiClient) -> None:
+def test_non_finite_numbers_are_refused_and_ids_checked_in_range(api: ApiClient) -> None:
     got = raw(
         api, "POST", "/api/v1/events", '{"type": "x", "contact_id": "c1", "data": {"n": NaN}}'
     )
@@ -123,15 +123,15 @@ def test_non_finite_and_out_of_range_numbers_are_refused(api: ApiClient) -> None
         api, "POST", "/api/v1/events", '{"type": "x", "contact_id": "c1", "data": {"n": 1e999}}'
     )
     refused(got, "body.data.n", "is not a finite number")
-    big = str(2**64)
+    # a huge integer in free-form data is kept as it is (JSON as text): no error either
     got = raw(
         api,
         "POST",
         "/api/v1/events",
-        f'{{"type": "x", "contact_id": "c1", "data": {{"n": [{big}]}}}}',
+        f'{{"type": "x", "contact_id": "c1", "data": {{"n": {2**70}}}}}',
     )
-    refused(got, "body.data.n[0]", "is an integer out of range (-2**63 to 9223372036854775807)")
-    assert events_of(api) == []
+    assert got.status_code == 202, got.text
+    assert [e["data"]["n"] for e in events_of(api)] == [2**70]  # type: ignore[index]
     # ids in paths are checked in range by their routes
     assert_problem(api.get("/api/v1/runs/" + "9" * 40), 422)
     assert_problem(api.get("/api/v1/messages/" + "9" * 5000), 422)

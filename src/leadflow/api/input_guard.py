@@ -8,9 +8,9 @@ character``, ``path.contact_id: ...``), what no store or response could hold
 * the query string: names and values, as the routes will read them;
 * the path, named by the parameter of the route template it falls in;
 * a JSON body (``application/json``, ``*+json``, or no content type, as FastAPI reads it):
-  every string and key (lone surrogates, NUL), every number (NaN and infinities, integers
-  beyond 64 bits), at any depth -- so one bad event in a batch refuses the whole batch
-  (all or nothing) with the index of the event in the field path;
+  every string and key (lone surrogates, NUL), every number (NaN and infinities), at any
+  depth -- so one bad event in a batch refuses the whole batch (all or nothing) with the
+  index of the event in the field path;
 * a form body (the provider webhooks) and a text body (lead e-mails): NUL characters.
 
 A body that is not valid JSON (or UTF-8) is passed on untouched: the route answers that in its

@@ -81,6 +81,14 @@ class Settings(BaseSettings):
         "this many, refilled evenly); over it, 429 with Retry-After. 0 = no limit. Counted per "
         "API process.",
     )
+    auth_failures_per_minute: int = Field(
+        default=20,
+        ge=0,
+        description="Failed API-key authentications one client address may make per minute; "
+        "over it, every request from that address needing a key (the right key too) gets 429 "
+        "with Retry-After until the oldest failure is a minute old. 0 = no limit. Counted per "
+        "API process.",
+    )
     key_cache_s: float = Field(
         default=5.0,
         ge=0,

@@ -67,9 +67,15 @@ class ApiClient:
     requests go through the whole ASGI stack (middleware included) on an event loop in a
     helper thread, as they would under uvicorn."""
 
-    def __init__(self, app: FastAPI, headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        app: FastAPI,
+        headers: dict[str, str] | None = None,
+        client: tuple[str, int] = ("127.0.0.1", 40000),
+    ) -> None:
         self.app = app
         self.headers = dict(headers or {})
+        self.client_address = client
         self._stack = ExitStack()
         self._portal: BlockingPortal | None = None
         self._client: httpx.AsyncClient | None = None
@@ -80,7 +86,7 @@ class ApiClient:
         self._portal = portal
         self._lifespan = self.app.router.lifespan_context(self.app)
         portal.call(self._lifespan.__aenter__)
-        transport = httpx.ASGITransport(app=self.app, client=("127.0.0.1", 40000))
+        transport = httpx.ASGITransport(app=self.app, client=self.client_address)
         self._client = httpx.AsyncClient(
             transport=transport, base_url="http://testserver", headers=self.headers
         )

@@ -12,7 +12,9 @@ from starlette.middleware.cors import CORSMiddleware
 
 from leadflow import __version__
 from leadflow.api import docs, problems
+from leadflow.api.auth_failures import AuthFailureLimiter
 from leadflow.api.deps import KeyCache
+from leadflow.api.input_guard import InputGuardMiddleware
 from leadflow.api.metrics import HttpMetrics, InboundMetrics, StoreCollector
 from leadflow.api.middleware import REQUEST_ID_HEADER, BodyLimitMiddleware, RequestContextMiddleware
 from leadflow.api.ratelimit import RateLimiter
@@ -77,6 +79,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
+    app.state.auth_failures = AuthFailureLimiter(settings.auth_failures_per_minute, registry)
     app.state.key_cache = KeyCache(settings.key_cache_s) if settings.key_cache_s > 0 else None
     app.state.metrics_registry = registry
     app.state.inbound_metrics = InboundMetrics(registry)
@@ -101,8 +104,13 @@ def create_app(
     app.include_router(unsubscribe.router)
     app.include_router(provider_sendgrid.router)
 
+    def path_templates() -> list[str]:
+        return list(app.openapi().get("paths", {}))
+
     # Added innermost first: the request context wraps everything (even CORS and 413 answers
-    # get a request id and are counted), CORS wraps the body limit (a browser can read a 413).
+    # get a request id and are counted), CORS wraps the body limit (a browser can read a 413),
+    # and the body limit wraps the input guard (which reads the body whole).
+    app.add_middleware(InputGuardMiddleware, templates=path_templates)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     if settings.cors_origins:
         app.add_middleware(

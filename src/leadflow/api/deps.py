@@ -10,6 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
 from leadflow.access.scope import scope_of
+from leadflow.api.auth_failures import AuthFailureLimiter
 from leadflow.errors import NotAuthenticated
 from leadflow.runtime import Runtime
 from leadflow.store.contract import Store
@@ -104,6 +105,7 @@ async def get_access(
 ) -> Access:
     """The caller behind ``Authorization: Bearer <key>`` and its scope; 401 (the same answer
     for a missing, malformed, unknown or revoked key) otherwise; 429 over the key's rate limit.
+    An address with too many failed keys gets 429 (:mod:`leadflow.api.auth_failures`).
     The key's public id goes on ``request.state.key_id`` for logs; the key itself is never
     kept."""
     token = "" if credentials is None else credentials.credentials.strip()
@@ -111,11 +113,17 @@ async def get_access(
         raise NotAuthenticated()
     runtime = get_runtime(request)
     now = runtime.clock.now()
+    failures = getattr(request.app.state, "auth_failures", None)
+    address = request.client.host if request.client else "-"
+    if isinstance(failures, AuthFailureLimiter):
+        failures.check(address, now)  # an address guessing keys waits, whatever it sends
     cache = getattr(request.app.state, "key_cache", None)
     found = cache.get(token, now) if isinstance(cache, KeyCache) else None
     if found is None:
         found = await run_in_threadpool(_verify, runtime.store, token)
         if found is None:
+            if isinstance(failures, AuthFailureLimiter):
+                failures.failed(address, now)
             raise NotAuthenticated()
         if isinstance(cache, KeyCache):
             cache.put(token, found[0], found[1], now)

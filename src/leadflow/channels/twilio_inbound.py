@@ -27,6 +27,7 @@ from typing import Any
 from leadflow.access.contacts import phone_query
 from leadflow.channels import twilio_status as ts
 from leadflow.channels.twilio_signature import FormParams
+from leadflow.safe_input import row_id
 from leadflow.store.contract import Store
 from leadflow.store.records import ContactFilter, Message, NewEvent, Scope
 
@@ -147,8 +148,9 @@ def voice_message(store: Store, ref: str | None) -> Message | None:
     """The message a voice webhook's ``m`` parameter names (its id, or its idempotency key)."""
     if not ref:
         return None
-    if ref.isdigit():
-        found = store.get_message(int(ref))
+    number = row_id(ref)  # a 5,000-digit ref is no id (nor an int Python will parse)
+    if number is not None:
+        found = store.get_message(number)
         if found is not None:
             return found
     return store.find_message(ref)

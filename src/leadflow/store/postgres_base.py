@@ -3,7 +3,7 @@ helpers that write a commit's products (shared by :mod:`.postgres_runs` and :mod
 
 Concurrency model (many workers, many machines, READ COMMITTED):
 
-* every write is one transaction (``with pool.connection() as conn, conn.transaction()``);
+* every write is one transaction (``with self._connection() as conn, conn.transaction()``);
 * claims pick rows with ``SELECT ... FOR NO KEY UPDATE SKIP LOCKED`` in a CTE and lease them in
   the same statement, so two claimers never get the same row;
 * seq-guarded commits lock their runs (``SELECT ... FOR NO KEY UPDATE``, in id order) before
@@ -183,11 +183,33 @@ class PgBase(WritesProducts):
         return pool
 
     @contextmanager
+    def _connection(self) -> Iterator[Conn]:
+        """A live connection from the pool, given back at the end.
+
+        Each one is checked on checkout (an empty statement, one round trip). A connection the
+        server closed while it sat in the pool (a restart, a failover, ``pg_terminate_backend``)
+        fails the check: it is discarded, and so is every other dead idle connection at once
+        (``pool.check()``: when one died, the server usually dropped them all), and a fresh
+        one is taken. A restart of the database so costs clients a short wait, not one error
+        per pooled connection."""
+        pool = self._the_pool()
+        conn = pool.getconn()
+        try:
+            ConnectionPool.check_connection(conn)
+        except psycopg.Error:
+            pool.putconn(conn)  # broken: closed and replaced by the pool
+            pool.check()
+            conn = pool.getconn()
+        try:
+            yield conn
+        finally:
+            pool.putconn(conn)
+
+    @contextmanager
     def _write(self) -> Iterator[Conn]:
         """One write transaction: COMMIT at the end, ROLLBACK on any error."""
-        pool = self._the_pool()
         try:
-            with pool.connection() as conn, conn.transaction():
+            with self._connection() as conn, conn.transaction():
                 yield conn
         except psycopg.Error as exc:
             raise self._error(exc) from exc
@@ -196,9 +218,8 @@ class PgBase(WritesProducts):
     def _read(self, snapshot: bool = False) -> Iterator[Conn]:
         """Reads (autocommit); ``snapshot`` wraps several statements in one read-only
         REPEATABLE READ transaction, so they all see the same moment."""
-        pool = self._the_pool()
         try:
-            with pool.connection() as conn:
+            with self._connection() as conn:
                 if snapshot:
                     with conn.transaction():
                         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")

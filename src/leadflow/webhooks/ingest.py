@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 
 from leadflow.access.contacts import find_duplicate
+from leadflow.errors import InvalidInput
+from leadflow.safe_input import value_problems
 from leadflow.store.contract import Store
 from leadflow.store.records import Contact, NewEvent, Scope
 from leadflow.webhooks.leads import Lead
@@ -69,7 +71,19 @@ def dedupe_key(tenant_id: str, route: str, lead: Lead, body: bytes) -> str:
     return f"hook:{digest}"
 
 
+def check_storable(lead: Lead) -> None:
+    """InvalidInput naming the first value of ``lead`` no store can hold: a lead e-mail's
+    quoted-printable ``=00`` or undecodable bytes come out of parsing as a NUL or a lone
+    surrogate, which the API's input guard cannot see in the raw message."""
+    values = {f.name: getattr(lead, f.name) for f in fields(lead)}
+    found = value_problems(values, "lead", limit=1)
+    if found:
+        where, problem = found[0]
+        raise InvalidInput(f"{where} {problem}")
+
+
 def ingest(store: Store, tenant_id: str, lead: Lead, key: str, now: float) -> Ingested:
+    check_storable(lead)
     old = find_match(store, tenant_id, lead)
     contact = new_contact(tenant_id, lead, now) if old is None else merged(old, lead)
     kind = lead.event_type

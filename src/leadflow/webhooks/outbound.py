@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 import httpx
 
-from leadflow.channels.webhook import refused_reason
+from leadflow.channels.ssrf import Resolver, TargetRefused, guarded_request, system_resolver
 from leadflow.clock import to_iso
 from leadflow.store.contract import Store
 from leadflow.store.records import Event
@@ -67,11 +67,13 @@ class WebhookDispatcher:
         allow_private: bool = False,
         batch: int = 50,
         client: httpx.Client | None = None,
+        resolver: Resolver = system_resolver,
     ) -> None:
         self.store = store
         self.owner = owner
         self.allow_private = allow_private
         self.batch = batch
+        self.resolver = resolver
         self._client = client
 
     @property
@@ -166,9 +168,6 @@ class WebhookDispatcher:
     def _post(
         self, sub: WebhookSubscription, d: WebhookDelivery, now: float
     ) -> tuple[int | None, str | None]:
-        reason = refused_reason(sub.url, self.allow_private)
-        if reason:
-            return None, reason[:500]
         body = json.dumps(d.payload, separators=(",", ":"), sort_keys=True).encode()
         headers = {
             "Content-Type": "application/json",
@@ -177,7 +176,17 @@ class WebhookDispatcher:
             "Leadflow-Event": d.event_type,
         }
         try:
-            response = self.client.post(sub.url, content=body, headers=headers)
+            response = guarded_request(
+                self.client,
+                "POST",
+                sub.url,
+                allow_private=self.allow_private,
+                headers=headers,
+                content=body,
+                resolver=self.resolver,
+            )
+        except TargetRefused as exc:
+            return None, exc.reason[:500]
         except httpx.HTTPError as exc:
             return None, f"{type(exc).__name__}: {exc}"[:500]
         if 200 <= response.status_code < 300:

@@ -23,7 +23,7 @@ from leadflow.errors import InvalidInput, NotAuthenticated
 from leadflow.runtime import Runtime
 from leadflow.webhooks import signing
 from leadflow.webhooks.crm import from_crm
-from leadflow.webhooks.ingest import dedupe_key, ingest
+from leadflow.webhooks.ingest import check_storable, dedupe_key, ingest
 from leadflow.webhooks.lead_email import from_email
 from leadflow.webhooks.leads import Lead, from_json
 
@@ -88,6 +88,7 @@ def _accept(
         log.warning("inbound %s webhook for tenant %r refused: %s", route, tenant_id, exc)
         raise NotAuthenticated(f"a valid {signing.HEADER} header is required") from None
     lead = parse(body)
+    check_storable(lead)  # before its dedupe key is made from it
     done = ingest(store, tenant_id, lead, dedupe_key(tenant_id, route, lead, body), now)
     return LeadAccepted(
         contact_id=done.contact_id,

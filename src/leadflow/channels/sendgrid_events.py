@@ -32,6 +32,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import load_der_public_key, load_pem_public_key
 
 from leadflow.channels.sendgrid import MESSAGE_ID_ARG
+from leadflow.ids import is_id
 from leadflow.store.contract import Store
 from leadflow.store.records import Message, NewEvent
 
@@ -119,9 +120,10 @@ def _our_id(event: dict[str, Any]) -> int | None:
     raw = args.get(MESSAGE_ID_ARG) if isinstance(args, dict) else None
     raw = raw if raw is not None else event.get(MESSAGE_ID_ARG)  # SendGrid may flatten them
     try:
-        return int(raw) if raw not in (None, "") else None
+        value = int(raw) if raw not in (None, "") else None
     except (TypeError, ValueError):
         return None
+    return value if is_id(value) else None  # beyond bigint: no message of ours
 
 
 def find_message(store: Store, event: dict[str, Any]) -> Message | None:

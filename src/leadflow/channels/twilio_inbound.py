@@ -22,6 +22,7 @@ from typing import Any
 from leadflow.access.contacts import phone_query
 from leadflow.channels import twilio_status as ts
 from leadflow.channels.twilio_signature import FormParams
+from leadflow.ids import is_id
 from leadflow.store.contract import Store
 from leadflow.store.records import ContactFilter, Message, NewEvent
 
@@ -135,7 +136,7 @@ def voice_message(store: Store, ref: str | None) -> Message | None:
     """The message a voice webhook's ``m`` parameter names (its id, or its idempotency key)."""
     if not ref:
         return None
-    if ref.isdigit():
+    if ref.isdigit() and len(ref) <= 19 and is_id(int(ref)):
         found = store.get_message(int(ref))
         if found is not None:
             return found

@@ -8,6 +8,7 @@ import sys
 import typer
 
 from leadflow.cli import contacts, db, experiments, listings, runs, simulate, tenancy, workflows
+from leadflow.cli import events as events_cmd  # noqa: F401  (registers ``events list``)
 from leadflow.cli import serve as serve_cmd
 from leadflow.cli import worker as worker_cmd
 from leadflow.cli.common import err_console

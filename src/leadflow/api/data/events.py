@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from leadflow.api.data.contacts import when
+from leadflow.ids import MAX_ID
 from leadflow.store.records import Event
 
 MAX_BATCH = 10_000
@@ -15,6 +16,23 @@ EventType = Annotated[
     str,
     StringConstraints(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.:-]+$"),
 ]
+RowId = Annotated[int, Field(strict=True, ge=1, le=MAX_ID)]
+
+
+class EventData(BaseModel):
+    """Free-form event data; the ids the engine looks up must be ids (a positive integer that
+    fits 64 bits), and name something of the event's contact (else they are ignored, which the
+    event's ``ignored`` says)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    message_id: RowId | None = Field(
+        default=None, description="A message sent to this contact (delivered, opened, replied...)."
+    )
+    run_id: RowId | None = Field(default=None, description="A run of this contact.")
+
+    def as_dict(self) -> dict[str, Any]:
+        return self.model_dump(exclude_unset=True)
 
 
 class EventIn(BaseModel):
@@ -22,7 +40,7 @@ class EventIn(BaseModel):
 
     type: EventType = Field(description="e.g. form.submitted, appointment.booked, sms.received.")
     contact_id: Annotated[str, StringConstraints(min_length=1, max_length=200)]
-    data: dict[str, Any] = Field(default_factory=dict)
+    data: EventData = Field(default_factory=EventData)
     dedupe_key: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = Field(
         default=None,
         description="The same key twice is one event (a retried request stores nothing new). "
@@ -54,6 +72,14 @@ class EventOut(BaseModel):
     data: dict[str, Any]
     occurred_at: datetime | None
     processed_at: datetime | None
+    status: Literal["pending", "processed", "failed"] = Field(
+        description="failed: the event could not be processed and was set aside (see error)."
+    )
+    error: str | None = Field(description="Why the event could not be processed (failed).")
+    ignored: str | None = Field(
+        description="What of its data was ignored, and why (e.g. an id naming another "
+        "contact's message); the rest was processed."
+    )
 
     @classmethod
     def of(cls, e: Event) -> EventOut:
@@ -64,6 +90,9 @@ class EventOut(BaseModel):
             data=e.data,
             occurred_at=when(e.occurred_at),
             processed_at=when(e.processed_at),
+            status=e.status,
+            error=e.error,
+            ignored=e.ignored,
         )
 
 

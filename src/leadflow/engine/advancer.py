@@ -41,13 +41,14 @@ class Advancer:
         if not claimed:
             return 0
         self._unadvanced.clear()
-        self.quarantined += isolate(
+        set_aside = isolate(
             claimed,
             lambda part: self._advance(part, now),
             lambda item, exc: self._quarantine(item, exc, now),
             store_answers(self.store.schema_version),
             "run",
         )
+        self.quarantined += set_aside  # after: isolate may count some itself
         self.quarantined += len(self._unadvanced)
         return len(claimed)
 

@@ -175,18 +175,33 @@ class Dispatcher:
         failure with the reason)."""
         if not verdicts:
             return
-        self.quarantined += isolate(
+        set_aside = isolate(
             verdicts,
             lambda part: self._record(list(part), now),
-            lambda pair, exc: self._record_unstorable(pair[0], exc, now),
+            lambda pair, exc: self._record_unstorable(pair[0], pair[1], exc, now),
             store_answers(self.store.schema_version),
             "message verdict",
         )
+        self.quarantined += set_aside  # after: isolate may count some itself
 
-    def _record_unstorable(self, msg: Message, exc: Exception, now: float) -> None:
+    def _record_unstorable(
+        self, msg: Message, update: MessageUpdate, exc: Exception, now: float
+    ) -> None:
+        """The store refused this verdict alone: keep its status and times (the message may
+        have left) and replace what came from outside (the provider's id and error text) with
+        the reason."""
         assert msg.id is not None
-        update = MessageUpdate(msg.id, MSG_FAILED, error=f"verdict not stored: {describe(exc)}")
-        self._record([(msg, update)], now)
+        kept = MessageUpdate(
+            msg.id,
+            update.status,
+            due_at=update.due_at,
+            attempts=update.attempts,
+            sent_at=update.sent_at,
+            delivered_at=update.delivered_at,
+            suppressed_reason=update.suppressed_reason,
+            error=f"verdict not stored in full: {describe(exc)}",
+        )
+        self._record([(msg, kept)], now)
 
     def _record(self, verdicts: list[tuple[Message, MessageUpdate]], now: float) -> None:
         updates: list[MessageUpdate] = []

@@ -109,17 +109,18 @@ class EventProcessor:
         events = self.store.claim_events(self.owner, now, self.batch, self.lease_s)
         if not events:
             return 0
-        self.quarantined += isolate(
+        set_aside = isolate(
             events,
             lambda part: self._process(part, now),
             lambda event, exc: self._quarantine({event.id: describe(exc)}, now),
             store_answers(self.store.schema_version),
             "event",
         )
+        self.quarantined += set_aside  # after: isolate may count some itself
         return len(events)
 
-    def _quarantine(self, failures: dict[int, str], now: float) -> None:
-        self.store.fail_events(self.owner, failures, now)
+    def _quarantine(self, failures: dict[int, str], now: float) -> int:
+        return len(self.store.fail_events(self.owner, failures, now))
 
     def _process(self, events: Sequence[Event], now: float) -> None:
         catalog = self.engine.catalog
@@ -167,9 +168,8 @@ class EventProcessor:
                 log.exception("event %s (%s) could not be processed", event.id, event.type)
                 failures[event.id] = describe(exc)
                 batch.rollback(mark)
-        if failures:
-            self._quarantine(failures, now)
-            self.quarantined += len(failures)
+        if failures:  # counted once: an event already set aside is not set aside again
+            self.quarantined += self._quarantine(failures, now)
         notes = {i: "; ".join(n) for i, n in batch.notes.items() if i not in failures}
         if notes:
             self.store.note_events(notes)

@@ -27,7 +27,7 @@ def describe(exc: BaseException) -> str:
 def isolate(
     items: Sequence[T],
     process: Callable[[Sequence[T]], None],
-    quarantine: Callable[[T, Exception], None],
+    quarantine: Callable[[T, Exception], object],
     healthy: Callable[[], bool],
     what: str = "item",
 ) -> int:

@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from leadflow.api.data.contacts import when
-from leadflow.ids import MAX_ID
 from leadflow.store.records import Event
 
 MAX_BATCH = 10_000
@@ -16,7 +15,24 @@ EventType = Annotated[
     str,
     StringConstraints(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.:-]+$"),
 ]
-RowId = Annotated[int, Field(strict=True, ge=1, le=MAX_ID)]
+
+
+def _integral(value: Any) -> Any:
+    """JSON integers only (``7`` or ``7.0``, as JSON Schema counts them): not ``"7"``, not
+    ``true``, not ``7.5``."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("must be an integer id")
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise ValueError("must be an integer id")
+        return int(value)
+    return value
+
+
+# Ids stay far below 2**53 - 1: every integer up to it is exact as a double, so every client
+# (JavaScript too) reads an id and the published maximum alike; the columns take 2**63 - 1.
+API_MAX_ID = 2**53 - 1
+RowId = Annotated[int, Field(ge=1, le=API_MAX_ID), BeforeValidator(_integral)]
 
 
 class EventData(BaseModel):

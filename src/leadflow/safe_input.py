@@ -13,7 +13,7 @@ answer 422 instead of failing later with a 5xx. Used by the API's input guard
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, TypeGuard
 
 MAX_ID = 2**63 - 1  # the largest id (a 64-bit signed integer column) any store holds
 
@@ -71,17 +71,31 @@ def value_problems(value: Any, path: str, limit: int = 20) -> list[tuple[str, st
     return found[:limit]
 
 
+def is_id(value: Any) -> TypeGuard[int]:
+    """Whether ``value`` can name a stored row: an int (not a bool) in ``1..MAX_ID``."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
+
+
+def id_problem(value: Any) -> str | None:
+    """Why ``value`` is not an id (None when it is one)."""
+    if is_id(value):
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value} is out of range (1..{MAX_ID})"
+    return f"must be an integer id, not {type(value).__name__}"
+
+
 def row_id(raw: object) -> int | None:
     """An id a store can look up (1 .. 2**63-1) from an outside value: an int, or a string of
     at most 19 ASCII digits; None for anything else (a 5,000-digit string, a float, a bool)."""
     if isinstance(raw, bool):
         return None
     if isinstance(raw, int):
-        return raw if 0 < raw <= MAX_ID else None
+        return raw if is_id(raw) else None
     if isinstance(raw, str):
         text = raw.strip()
         if not text.isascii() or not text.isdigit() or len(text) > 19:
             return None
         number = int(text)
-        return number if 0 < number <= MAX_ID else None
+        return number if is_id(number) else None
     return None

@@ -99,7 +99,7 @@ def start_both(tw: TwilioApp) -> None:
     for tenant, key, contact in (("acme", "hello", "ann"), ("beta", "beta-hello", "bea")):
         flow = text_flow(key, then=f"Still looking? ({tenant})")
         publish(rt.store, rt.engine.catalog, flow, now, tenant_id=tenant)
-        enroll(rt.store, rt.engine.catalog, key, now, contact_ids=[contact])
+        enroll(rt.store, rt.engine.catalog, key, now, contact_ids=[contact], tenant_id=tenant)
     tw.settle()
 
 

@@ -1,17 +1,17 @@
-"""Promises 1 (atomic transitions) and 6 (leases): a batch commits whole or not at all, and a
-run whose lease expired is taken over without duplicating anything."""
+"""Promises 1 (atomic transitions) and 6 (leases): an advance or an event commits whole or not at
+all (a batch the store refuses is retried in parts; what the store refuses alone is failed or
+quarantined with nothing of it applied), and a run whose lease expired is taken over without
+duplicating anything."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from engine_kit import DAY, MINUTE, T0, Kit
 
 from leadflow.engine.context import Result, StepContext
 from leadflow.engine.handlers import UpdateContactHandler
-from leadflow.errors import StoreError
-from leadflow.store.records import ACTIVE, WAITING, NewEvent
+from leadflow.store.records import FAILED, WAITING, NewEvent
 
 WORKFLOW = """
 key: onboard
@@ -26,16 +26,19 @@ nodes:
 
 class AuditingUpdate(UpdateContactHandler):
     """update_contact that also emits an audit event; for contacts in ``poison`` the first
-    attempt's event carries data that cannot be stored, so the store fails mid-commit."""
+    attempt's event (every attempt's when ``persistent``) carries data that cannot be stored,
+    so the store fails mid-commit."""
 
-    def __init__(self, poison: set[str]) -> None:
+    def __init__(self, poison: set[str], persistent: bool = False) -> None:
         self.poison = set(poison)
+        self.persistent = persistent
 
     def enter(self, ctx: StepContext, node: Any) -> Result:
         result = super().enter(ctx, node)
         cid = ctx.run.contact_id
         value: Any = object() if cid in self.poison else "ok"
-        self.poison.discard(cid)
+        if not self.persistent:
+            self.poison.discard(cid)
         key = f"audit:{ctx.run.id}:{ctx.step_seq}"
         ctx.events.append(NewEvent("custom.audit", cid, {"value": value}, key, ctx.now))
         return result
@@ -52,27 +55,16 @@ def _snapshot(kit: Kit, run_ids: list[int]) -> dict[str, Any]:
     }
 
 
-def test_failed_batch_commit_leaves_nothing_and_retry_commits_once(kit: Kit) -> None:
+def test_a_batch_the_store_refuses_once_is_retried_at_once_and_commits_once(kit: Kit) -> None:
     kit.publish(WORKFLOW)
     for cid in ("c1", "c2", "c3"):
         kit.add_contact(cid)
     kit.runtime.engine.registry.register("update_contact", AuditingUpdate({"c2"}))
     run_ids = kit.enroll("onboard", "c1", "c2", "c3")
-    before = _snapshot(kit, run_ids)
 
-    # c2's advance produces an unstorable event: the store fails in the middle of the batch.
-    with pytest.raises(StoreError, match="JSON"):
-        kit.tick(T0)
-
-    after = _snapshot(kit, run_ids)
-    assert after == before  # no step, no message, no tag, no event, runs unchanged
-    assert all(r.status == ACTIVE and r.step_seq == 0 for r in map(kit.run, run_ids))
-    assert kit.ledger() == []
-
-    # The claim is still leased to the failed worker: nothing happens until it expires...
-    assert kit.tick(T0 + 30) == 0
-    # ...then the whole batch commits, exactly once.
-    kit.settle(T0 + 61)
+    # c2's first advance produces an unstorable event: the batch's commit fails; it is retried
+    # in parts in the same pass and everything commits, exactly once.
+    kit.settle(T0)
     for rid in run_ids:
         run = kit.run(rid)
         assert (run.status, run.node) == (WAITING, "w")
@@ -87,11 +79,31 @@ def test_failed_batch_commit_leaves_nothing_and_retry_commits_once(kit: Kit) -> 
     assert len(audits) == 3
 
 
-def test_failed_event_batch_commits_nothing_then_once(kit: Kit) -> None:
-    """The event path is atomic too: the resumed run, the trigger enrollment and the event's
-    processed mark commit together."""
-    kit.publish(
-        """
+def test_a_run_whose_advance_cannot_be_stored_fails_alone_and_writes_nothing(kit: Kit) -> None:
+    kit.publish(WORKFLOW)
+    for cid in ("c1", "c2", "c3"):
+        kit.add_contact(cid)
+    kit.runtime.engine.registry.register("update_contact", AuditingUpdate({"c2"}, True))
+    run_ids = kit.enroll("onboard", "c1", "c2", "c3")
+    poisoned = run_ids[1]
+    before = _snapshot(kit, [poisoned])
+
+    kit.settle(T0)  # no exception: the worker goes on
+
+    run = kit.run(poisoned)
+    assert run.status == FAILED
+    assert run.error is not None and run.error.startswith("could not be committed: StoreError")
+    assert "JSON" in run.error
+    assert kit.steps(poisoned) == before["steps"][0]  # nothing of its advance was written
+    assert [m.contact_id for m in kit.messages()] == ["c1", "c3"]
+    assert kit.contact("c2").tags == []
+    for rid in (run_ids[0], run_ids[2]):  # the others were advanced, sent and committed
+        assert (kit.run(rid).status, kit.run(rid).node) == (WAITING, "w")
+    assert sorted(m.status for m in kit.messages()) == ["delivered"] * 2
+    assert kit.worker.stats.quarantined == 1
+
+
+WAITER = """
 key: waiter
 name: Waiter
 start: we
@@ -102,9 +114,7 @@ nodes:
   - {id: done, kind: exit, reason: booked}
   - {id: bye, kind: exit, reason: timeout}
 """
-    )
-    kit.publish(
-        """
+CONFIRM = """
 key: confirm
 name: Confirm
 triggers: [{type: event, event: appointment.booked}]
@@ -112,29 +122,51 @@ start: a
 nodes:
   - {id: a, kind: send_sms, body: "See you soon"}
 """
-    )
+
+
+def _booked(kit: Kit, persistent: bool) -> int:
+    kit.publish(WAITER)
+    kit.publish(CONFIRM)
     kit.add_contact("c1")
-    kit.runtime.engine.registry.register("update_contact", AuditingUpdate({"c1"}))
+    kit.add_contact("c2")
+    kit.runtime.engine.registry.register("update_contact", AuditingUpdate({"c1"}, persistent))
     (rid,) = kit.enroll("waiter", "c1")
     kit.tick(T0)
     assert kit.run(rid).waiting_for == "appointment.booked"
     kit.emit("appointment.booked", "c1", occurred_at=T0 + 60)
+    kit.emit("appointment.booked", "c2", occurred_at=T0 + 60)  # batched with it
+    return rid
 
-    with pytest.raises(StoreError):
-        kit.tick(T0 + 60)
-    assert kit.run(rid).status == WAITING
-    assert kit.runs("confirm") == []
-    assert kit.store.pending_events_count() == 1
-    assert kit.contact("c1").tags == []
 
-    kit.settle(T0 + 60 + 61)
+def test_an_event_batch_the_store_refuses_once_commits_once(kit: Kit) -> None:
+    """The event path is atomic too: the resumed run, the trigger enrollment and the event's
+    processed mark commit together, once."""
+    rid = _booked(kit, persistent=False)
+    kit.settle(T0 + 60)
     run = kit.run(rid)
     assert (run.status, run.exit_reason) == ("exited", "booked")
     assert [o for _, o in kit.outcomes(rid)].count("event") == 1
-    assert len(kit.runs("confirm")) == 1
-    assert len(kit.messages()) == 1
+    assert len(kit.runs("confirm")) == 2
+    assert len(kit.messages()) == 2
     assert kit.contact("c1").tags == ["booked"]
     assert kit.store.pending_events_count() == 0
+    assert kit.store.list_events(status="failed") == []
+
+
+def test_an_event_whose_products_cannot_be_stored_is_quarantined_alone(kit: Kit) -> None:
+    rid = _booked(kit, persistent=True)
+    kit.settle(T0 + 60)  # no exception: the worker goes on
+    # nothing of the poisoned event was applied...
+    assert kit.run(rid).status == WAITING
+    assert [r.contact_id for r in kit.runs("confirm")] == ["c2"]
+    assert kit.contact("c1").tags == []
+    # ...it is set aside with its reason, and the event batched with it was processed
+    (failed,) = kit.store.list_events(status="failed")
+    assert (failed.type, failed.contact_id, failed.status) == ("appointment.booked", "c1", "failed")
+    assert failed.error is not None and "JSON" in failed.error
+    assert kit.store.pending_events_count() == 0
+    assert kit.store.failed_events_count() == 1
+    assert [m.contact_id for m in kit.messages()] == ["c2"]
 
 
 # ---------------------------------------------------------------------- leases (promise 6)

@@ -5,11 +5,13 @@
   (``/api/v1/workflows/{key}``), never the raw path, so ids do not explode the series; a request
   that matched no route counts under ``route="unmatched"``.
 * Read from the store at scrape time: ``leadflow_store_up``, ``leadflow_pending_events``,
-  ``leadflow_runs{status}``.
+  ``leadflow_events_failed_total`` (events quarantined by any worker: they could not be
+  processed; ``GET /api/v1/events?status=failed`` lists them), ``leadflow_runs{status}``.
 * ``leadflow_inbound_dropped_total{channel,reason}``: provider webhooks answered but dropped,
   e.g. a text to a number no tenant owns (``reason="unknown_to"``).
 * The in-process workers' counters: ``leadflow_worker_ticks_total{worker}``, ``..._events_``,
-  ``..._run_advances_``, ``..._messages_``, ``..._schedules_total``.
+  ``..._run_advances_``, ``..._messages_``, ``..._schedules_``, ``..._quarantined_total``
+  (events, runs and messages this worker set aside with their error).
 """
 
 from __future__ import annotations
@@ -84,6 +86,7 @@ class StoreCollector(Collector):
         if store is not None:
             try:
                 pending = store.pending_events_count()
+                failed = store.failed_events_count()
                 by_status = store.count_runs()
             except LeadflowError as exc:
                 log.warning("metrics: the store could not be read: %s", exc.message)
@@ -91,6 +94,7 @@ class StoreCollector(Collector):
             else:
                 gauges.up.add_metric([], 1)
                 gauges.pending.add_metric([], pending)
+                gauges.failed.add_metric([], failed)
                 for status, count in sorted(by_status.items()):
                     gauges.runs.add_metric([status], count)
         families = _worker_families()
@@ -101,6 +105,7 @@ class StoreCollector(Collector):
                 "run_advances": stats.runs,
                 "messages": stats.messages,
                 "schedules": stats.schedules,
+                "quarantined": stats.quarantined,
             }
             for what, value in values.items():
                 families[what].add_metric([owner], value)
@@ -111,10 +116,14 @@ class _StoreGauges:
     def __init__(self) -> None:
         self.up = GaugeMetricFamily("leadflow_store_up", "1 when the store answered this scrape.")
         self.pending = GaugeMetricFamily("leadflow_pending_events", "Events not processed yet.")
+        self.failed = CounterMetricFamily(
+            "leadflow_events_failed",
+            "Events set aside (quarantined) because they could not be processed.",
+        )
         self.runs = GaugeMetricFamily("leadflow_runs", "Runs by status.", labels=("status",))
 
     def all(self) -> list[Metric]:
-        return [self.up, self.pending, self.runs]
+        return [self.up, self.pending, self.failed, self.runs]
 
 
 _WORKER_COUNTERS = {
@@ -123,6 +132,7 @@ _WORKER_COUNTERS = {
     "run_advances": "Run advances by an in-process worker.",
     "messages": "Messages dispatched by an in-process worker.",
     "schedules": "Schedules fired by an in-process worker.",
+    "quarantined": "Events, runs and messages an in-process worker set aside with their error.",
 }
 
 

@@ -18,6 +18,7 @@ from leadflow.cli import (
     tenancy,
     workflows,
 )
+from leadflow.cli import events as events_cmd  # noqa: F401  (registers ``events list``)
 from leadflow.cli import serve as serve_cmd
 from leadflow.cli import worker as worker_cmd
 from leadflow.cli.common import err_console

@@ -20,9 +20,11 @@ from leadflow.cli.common import (
 )
 from leadflow.clock import to_iso
 from leadflow.engine.control import cancel_run, pause_run, resume_run
+from leadflow.engine.event_refs import ID_FIELDS
 from leadflow.engine.migrate import apply_migration, plan_migration
 from leadflow.engine.workflows import enroll as enroll_contacts
 from leadflow.errors import InvalidInput, NotFound
+from leadflow.safe_input import id_problem
 from leadflow.store.records import (
     DEFAULT_TENANT,
     RUN_STATUSES,
@@ -35,7 +37,7 @@ from leadflow.store.records import (
 )
 
 app = typer.Typer(help="Runs: list, show history, pause, resume, cancel.", no_args_is_help=True)
-events_app = typer.Typer(help="Events: emit one.", no_args_is_help=True)
+events_app = typer.Typer(help="Events: emit one, list them.", no_args_is_help=True)
 messages_app = typer.Typer(help="The outbox: list messages.", no_args_is_help=True)
 
 
@@ -92,6 +94,10 @@ def emit(
             raise InvalidInput(f"--data: not valid JSON ({exc.msg} at char {exc.pos})") from exc
         if not isinstance(payload, dict):
             raise InvalidInput("--data: must be a JSON object")
+        for field in ID_FIELDS:
+            problem = id_problem(payload[field]) if payload.get(field) is not None else None
+            if problem is not None:
+                raise InvalidInput(f"--data: data.{field}: {problem}")
     with runtime(db) as rt:
         if rt.store.get_contact(contact) is None:
             raise NotFound(f"--contact: no contact with id {contact!r}")

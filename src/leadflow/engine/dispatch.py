@@ -12,6 +12,10 @@ Within a batch, each contact's messages are decided highest workflow priority fi
 budget goes to the workflows that matter most (:mod:`leadflow.engine.budget`). Compliance answers
 (``payload["compliance"]``: a STOP confirmation, a HELP answer) belong to no run: they are not
 held back by an earlier reply (they answer it) and take none of the budget.
+
+One message never stops the others: a message whose decision raises unexpectedly fails with the
+error, and a verdict the store refuses is retried alone and then stored as a failure with the
+reason (:mod:`.isolate`).
 """
 
 from __future__ import annotations
@@ -24,8 +28,9 @@ from leadflow.engine.advance import Engine
 from leadflow.engine.budget import REASON as PRIORITY_REASON
 from leadflow.engine.budget import RETRY_S as PRIORITY_RETRY_S
 from leadflow.engine.budget import Priorities
+from leadflow.engine.isolate import describe, isolate, store_answers
 from leadflow.engine.ports import Decision, DispatchPolicy, Provider, SendResult
-from leadflow.errors import LeadflowError, NotFound, ProviderError
+from leadflow.errors import LeadflowError, NotFound, ProviderError, StoreError
 from leadflow.store.contract import Store
 from leadflow.store.records import (
     DEFERRED,
@@ -75,6 +80,7 @@ class Dispatcher:
         self._texts_calls: dict[str, int] = {}
         self._replied: dict[str, float] = {}
         self._priorities = Priorities(store, engine.catalog)
+        self.quarantined = 0  # messages failed because they could not be decided or recorded
 
     def dispatch_due(self, now: float) -> int:
         claimed = self.store.claim_messages(self.owner, now, self.batch, self.lease_s)
@@ -99,7 +105,15 @@ class Dispatcher:
             msg = item.message
             assert msg.id is not None
             run = runs.get(msg.run_id) if msg.run_id else None
-            early = self._before_send(item, run, now)
+            try:
+                early = self._before_send(item, run, now)
+            except StoreError:
+                raise
+            except Exception as exc:  # a bug deciding one message: it fails, the others go on
+                log.exception("message %s could not be decided", msg.id)
+                self.quarantined += 1
+                error = f"could not be dispatched: {describe(exc)}"
+                early = MessageUpdate(msg.id, MSG_FAILED, error=error)
             if early is not None:
                 verdicts[msg.id] = early
             else:
@@ -156,9 +170,40 @@ class Dispatcher:
         return done
 
     def _commit(self, verdicts: list[tuple[Message, MessageUpdate]], now: float) -> None:
-        """Record verdicts and their ``<channel>.<verdict>`` events in one transaction."""
+        """Record verdicts and their ``<channel>.<verdict>`` events in one transaction (a batch
+        the store refuses is retried in parts; a verdict it refuses alone is stored as a
+        failure with the reason)."""
         if not verdicts:
             return
+        set_aside = isolate(
+            verdicts,
+            lambda part: self._record(list(part), now),
+            lambda pair, exc: self._record_unstorable(pair[0], pair[1], exc, now),
+            store_answers(self.store.schema_version),
+            "message verdict",
+        )
+        self.quarantined += set_aside  # after: isolate may count some itself
+
+    def _record_unstorable(
+        self, msg: Message, update: MessageUpdate, exc: Exception, now: float
+    ) -> None:
+        """The store refused this verdict alone: keep its status and times (the message may
+        have left) and replace what came from outside (the provider's id and error text) with
+        the reason."""
+        assert msg.id is not None
+        kept = MessageUpdate(
+            msg.id,
+            update.status,
+            due_at=update.due_at,
+            attempts=update.attempts,
+            sent_at=update.sent_at,
+            delivered_at=update.delivered_at,
+            suppressed_reason=update.suppressed_reason,
+            error=f"verdict not stored in full: {describe(exc)}",
+        )
+        self._record([(msg, kept)], now)
+
+    def _record(self, verdicts: list[tuple[Message, MessageUpdate]], now: float) -> None:
         updates: list[MessageUpdate] = []
         events: list[NewEvent] = []
         for msg, update in verdicts:

@@ -22,24 +22,31 @@ then recomputed and stored (:mod:`leadflow.scoring.recompute`).
 
 Everything is committed with the events marked processed in one transaction. Advances and
 enrollments carry the event id; when an advance loses a race (seq conflict) nothing of that event
-is applied and it stays unprocessed, to be processed again against the run's new state. An event
-that cannot be processed at all (malformed data, a bug) is logged and skipped, never blocking the
-others.
+is applied and it stays unprocessed, to be processed again against the run's new state.
+
+Ids in event data are trusted only inside the event's contact (:mod:`.event_refs`); what is
+ignored is recorded on the event (``ignored``). An event that cannot be processed at all
+(malformed data, a bug) is quarantined: stored as processed with its ``error``, never blocking the
+others. A batch whose commit fails is retried in halves until the event that fails alone is
+found and quarantined (:mod:`.isolate`).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import replace
-from typing import Any, TypeGuard
+from typing import Any
 
 from leadflow.channels.replies import OPT_OUT_CONFIRMATION, ReplyTexts, answers_for
 from leadflow.engine.advance import Engine, advance_run, end, new_advance
 from leadflow.engine.compiled import CompiledWorkflow
 from leadflow.engine.consent import CONSENT_EVENTS, consent_patches
+from leadflow.engine.event_refs import BadEventData, MessageRefs, data_id
 from leadflow.engine.facts import message_facts
 from leadflow.engine.handlers import AWAITING, VERDICT
-from leadflow.errors import NotFound
+from leadflow.engine.isolate import describe, isolate, store_answers
+from leadflow.errors import NotFound, StoreError
 from leadflow.scoring.recompute import rescore_for_events
 from leadflow.store.contract import Store
 from leadflow.store.records import (
@@ -53,6 +60,7 @@ from leadflow.store.records import (
     Contact,
     EnrollRequest,
     Event,
+    Message,
     MessageFacts,
     MessageFilter,
     Run,
@@ -95,11 +103,26 @@ class EventProcessor:
         self.batch = batch
         self.lease_s = lease_s
         self.replies = replies or ReplyTexts()
+        self.quarantined = 0  # events set aside with their error by this processor
 
     def process_due(self, now: float) -> int:
         events = self.store.claim_events(self.owner, now, self.batch, self.lease_s)
         if not events:
             return 0
+        set_aside = isolate(
+            events,
+            lambda part: self._process(part, now),
+            lambda event, exc: self._quarantine({event.id: describe(exc)}, now),
+            store_answers(self.store.schema_version),
+            "event",
+        )
+        self.quarantined += set_aside  # after: isolate may count some itself
+        return len(events)
+
+    def _quarantine(self, failures: dict[int, str], now: float) -> int:
+        return len(self.store.fail_events(self.owner, failures, now))
+
+    def _process(self, events: Sequence[Event], now: float) -> None:
         catalog = self.engine.catalog
         catalog.refresh()
         relevant = [
@@ -128,19 +151,32 @@ class EventProcessor:
             log.exception("lead scores of %d events could not be recomputed", len(events))
         open_runs = self.store.runs_of_contacts(contact_ids, _OPEN_STATUSES) if contact_ids else {}
         batch = _Batch(self.store, open_runs)
+        failures: dict[int, str] = {}
         for event in events:
             # An event no workflow listens to only carries facts (contacts is empty for it).
             contact = contacts.get(event.contact_id) if event.contact_id else None
             mark = batch.mark()
             try:
                 self._one(event, contact, now, batch)
-            except Exception:  # one bad event must not block every other one
-                log.exception("event %s (%s) could not be processed; skipped", event.id, event.type)
+            except StoreError:
+                raise  # the store, not the event: the batch is retried (see isolate)
+            except BadEventData as exc:
+                log.warning("event %s (%s) quarantined: %s", event.id, event.type, exc.message)
+                failures[event.id] = exc.message
                 batch.rollback(mark)
+            except Exception as exc:  # one bad event must not block every other one
+                log.exception("event %s (%s) could not be processed", event.id, event.type)
+                failures[event.id] = describe(exc)
+                batch.rollback(mark)
+        if failures:  # counted once: an event already set aside is not set aside again
+            self.quarantined += self._quarantine(failures, now)
+        notes = {i: "; ".join(n) for i, n in batch.notes.items() if i not in failures}
+        if notes:
+            self.store.note_events(notes)
+        done = [e.id for e in events if e.id not in failures]
         self.store.complete_events(
-            self.owner, [e.id for e in events], batch.advances, batch.enrollments, batch.facts, now
+            self.owner, done, batch.advances, batch.enrollments, batch.facts, now
         )
-        return len(events)
 
     def _confirmed_since(self, contact_id: str, since: float) -> bool:
         """Whether an opt-out confirmation was queued for the contact at or after ``since``."""
@@ -166,10 +202,14 @@ class EventProcessor:
     def _facts(self, event: Event, batch: _Batch) -> None:
         data = event.data
         suffix = event.type.rsplit(".", 1)[-1]
-        message_id = data.get("message_id")
-        if data.get("source") == "dispatch":
-            return  # the dispatcher recorded this verdict on the message itself
-        if suffix in _FACT_SUFFIXES and _is_id(message_id):
+        channel = REPLY_EVENTS.get(event.type)
+        if data.get("source") == "dispatch" or (suffix not in _FACT_SUFFIXES and not channel):
+            return  # the dispatcher recorded its verdicts on the message itself
+        message_id = data_id(event, "message_id")
+        named = message_id is not None
+        if message_id is not None and batch.own_message(event, message_id) is None:
+            message_id = None  # not this contact's (the reason is noted on the event)
+        if suffix in _FACT_SUFFIXES and message_id is not None:
             at = event.occurred_at
             fact = MessageFacts(message_id)
             if suffix == "delivered":
@@ -182,12 +222,11 @@ class EventProcessor:
                 fact.status = "failed"
                 fact.error = str(data.get("error") or "failed")
             batch.facts.append(fact)
-        channel = REPLY_EVENTS.get(event.type)
         if channel and event.contact_id:
-            if not _is_id(message_id):
+            if not named:
                 last = self.store.latest_message_to(event.contact_id, channel)
                 message_id = last.id if last else None
-            if _is_id(message_id):
+            if message_id is not None:
                 batch.facts.append(MessageFacts(message_id, replied_at=event.occurred_at))
 
     def _verdict(
@@ -196,12 +235,25 @@ class EventProcessor:
         """A dispatch verdict about one of this contact's runs' messages. A send node waiting for
         it resumes; a failure at a node without ``on_error`` fails the live run."""
         channel, _, suffix = event.type.partition(".")
-        run_id = event.data.get("run_id")
-        if suffix not in _VERDICTS or channel not in _CHANNELS or not _is_id(run_id):
+        if suffix not in _VERDICTS or channel not in _CHANNELS:
+            return
+        run_id = data_id(event, "run_id")
+        if run_id is None:
             return
         run = batch.run(run_id)
-        if run is None or run.contact_id != contact.id:
-            return  # not this contact's run: never touch it
+        if run is None or run.contact_id != contact.id:  # not this contact's run: never touch it
+            batch.note(event.id, f"data.run_id: {run_id} is not a run of this contact")
+            return
+        message_id = data_id(event, "message_id")
+        if message_id is not None:
+            message = batch.own_message(event, message_id, sent=False)
+            if message is None:
+                return  # noted
+            if message.run_id != run.id:
+                batch.note(
+                    event.id, f"data.message_id: {message_id} is not a message of run {run_id}"
+                )
+                return
         node_id = str(event.data.get("node") or "")
         awaiting = run.context.get(AWAITING)
         key = event.data.get("idempotency_key")
@@ -367,10 +419,6 @@ class EventProcessor:
         return lambda run_id: message_facts(store.messages_of_run(run_id))
 
 
-def _is_id(value: Any) -> TypeGuard[int]:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
 def replace_contact(contact: Contact) -> Contact:
     """A private copy: handlers may change it locally (update_contact)."""
     return replace(contact, tags=list(contact.tags), fields=dict(contact.fields))
@@ -392,6 +440,21 @@ class _Batch:
             for run in runs:
                 self._runs[run.id] = run
         self._history: list[tuple[int, Run | None]] = []
+        self.refs = MessageRefs(store)
+        self.notes: dict[int, list[str]] = {}  # event id -> what of its data was ignored
+
+    def note(self, event_id: int, why: str) -> None:
+        seen = self.notes.setdefault(event_id, [])
+        if why not in seen:
+            seen.append(why)
+
+    def own_message(self, event: Event, message_id: int, sent: bool = True) -> Message | None:
+        """The message when it is one to the event's contact (with ``sent``: that has left);
+        else None, the reason noted."""
+        message, why = self.refs.own(event, message_id, sent)
+        if why is not None:
+            self.note(event.id, why)
+        return message
 
     def mark(self) -> tuple[int, int, int, int]:
         return len(self.advances), len(self.enrollments), len(self.facts), len(self._history)

@@ -58,6 +58,7 @@ class WorkerStats:
     released: int = 0  # leases of dead holders released
     webhooks: int = 0  # outbound webhook deliveries enqueued or attempted
     reviews: int = 0  # experiment decisions stored by due reviews
+    quarantined: int = 0  # events, runs and messages set aside with their error (bad data, bugs)
 
 
 class Reviewer(Protocol):
@@ -112,6 +113,9 @@ class Worker:
         st.runs += n_runs
         st.messages += n_msgs
         st.schedules += n_sched
+        st.quarantined = (
+            self.events.quarantined + self.advancer.quarantined + self.dispatcher.quarantined
+        )
         return n_events + n_runs + n_msgs + n_sched + n_hooks + n_reviews
 
     def run(

@@ -281,11 +281,13 @@ def message_to_row(m: Message, message_id: int) -> tuple[Any, ...]:
 
 
 # ---------------------------------------------------------------------------- events
-EVENT_COLS = "id, type, contact_id, data, dedupe_key, occurred_at, created_at, processed_at"
+EVENT_COLS = (
+    "id, type, contact_id, data, dedupe_key, occurred_at, created_at, processed_at, error, ignored"
+)
 
 
 def event_from_row(r: Sequence[Any]) -> Event:
-    return Event(r[0], r[1], r[2], loads_dict(r[3]), r[4], r[5], r[6], r[7])
+    return Event(r[0], r[1], r[2], loads_dict(r[3]), r[4], r[5], r[6], r[7], r[8], r[9])
 
 
 # ---------------------------------------------------------------------------- sandbox

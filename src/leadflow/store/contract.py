@@ -563,12 +563,29 @@ class Store(SenderStore, abc.ABC):
         scope: Scope | None = None,
         after_id: int = 0,
         type: str | None = None,
+        status: str | None = None,
     ) -> list[Event]:
-        """Events by id (ids above ``after_id``, of one type when given; with a scope, only
-        events whose contact is in it -- events without a contact are in no scope)."""
+        """Events by id (ids above ``after_id``, of one type when given, in one
+        :attr:`Event.status` when given: pending, processed (not failed) or failed; with a
+        scope, only events whose contact is in it -- events without a contact are in no
+        scope)."""
 
     @abc.abstractmethod
     def pending_events_count(self) -> int: ...
+
+    @abc.abstractmethod
+    def fail_events(self, owner: str, failures: Mapping[int, str], now: float) -> list[int]:
+        """Quarantine events that cannot be processed: mark each processed with its reason as
+        ``error`` and release its lease, in one transaction -- only those still unprocessed and
+        leased to ``owner`` or to nobody. Returns the ids quarantined, in id order."""
+
+    @abc.abstractmethod
+    def note_events(self, notes: Mapping[int, str]) -> None:
+        """Record on each event (``ignored``) what of its data was ignored and why."""
+
+    @abc.abstractmethod
+    def failed_events_count(self) -> int:
+        """How many stored events are quarantined (``error`` set)."""
 
     # ------------------------------------------------------------------ outbox
     @abc.abstractmethod

@@ -34,6 +34,7 @@ from leadflow.store.codec import (
 )
 from leadflow.store.contract import Store, makes_work
 from leadflow.store.drafts_memory import MemoryDrafts
+from leadflow.store.event_outcomes import MemoryEventOutcomes
 from leadflow.store.experiments_memory import MemoryExperiments
 from leadflow.store.listing_matches import MemoryListingMatches
 from leadflow.store.listings_memory import MemoryListings
@@ -107,7 +108,8 @@ M_OPENED, M_CLICKED, M_REPLIED, M_PROVIDER, M_SUPPRESSED, M_ERROR = range(17, 23
 M_LOWNER, M_LUNTIL, M_HVER = range(23, 26)
 # event row: EVENT_COLS order, then lease
 E_ID, E_TYPE, E_CONTACT, E_DATA, E_KEY, E_OCCURRED, E_CREATED, E_PROCESSED = range(8)
-E_LOWNER, E_LUNTIL = 8, 9
+E_ERROR, E_IGNORED = 8, 9
+E_LOWNER, E_LUNTIL = 10, 11
 
 _REPLIES = frozenset(REPLY_EVENT_TYPES)
 _HOLDS = frozenset(HOLD_EVENT_TYPES)
@@ -119,6 +121,12 @@ def _require(value: Any, what: str) -> None:
     """Mirror of the SQL NOT NULL constraints."""
     if value is None:
         raise StoreError(f"NOT NULL constraint failed: {what}")
+
+
+def _event_status(row: list[Any]) -> str:
+    if row[E_ERROR] is not None:
+        return "failed"
+    return "pending" if row[E_PROCESSED] is None else "processed"
 
 
 @dataclass(slots=True)
@@ -146,6 +154,7 @@ class _Id:
 
 class MemoryStore(
     MemoryPrune,
+    MemoryEventOutcomes,
     MemoryTenancy,
     MemorySenders,
     MemoryDrafts,
@@ -837,7 +846,8 @@ class MemoryStore(
             self._last_event_id += 1
             eid = self._last_event_id
             done = now if processed else None
-            self._events[eid] = [eid, etype, contact_id, data, key, occurred, now, done, None, None]
+            self._events[eid] = [eid, etype, contact_id, data, key, occurred, now, done]
+            self._events[eid] += [None, None, None, None]  # error, ignored, lease
             self._event_by_key[key] = eid
             if etype in _REPLIES and contact_id is not None:
                 self._last_reply[contact_id] = max(
@@ -923,6 +933,7 @@ class MemoryStore(
         scope: Scope | None = None,
         after_id: int = 0,
         type: str | None = None,
+        status: str | None = None,
     ) -> list[Event]:
         with self._lock:
             rows = [
@@ -930,6 +941,7 @@ class MemoryStore(
                 for r in self._events.values()
                 if (contact_id is None or r[E_CONTACT] == contact_id)
                 and (type is None or r[E_TYPE] == type)
+                and (status is None or _event_status(r) == status)
                 and r[E_ID] > after_id
                 and self._in_scope(r[E_CONTACT], scope)
             ]

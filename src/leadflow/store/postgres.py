@@ -26,6 +26,7 @@ from leadflow.store.codec import (
 )
 from leadflow.store.contract import Store
 from leadflow.store.drafts_sql import SqlDrafts
+from leadflow.store.event_outcomes import SqlEventOutcomes
 from leadflow.store.experiments_sql import SqlExperiments
 from leadflow.store.listing_matches import SqlListingMatches
 from leadflow.store.listings_sql import SqlListings
@@ -75,6 +76,7 @@ class PostgresStore(
     PgLeases,
     PgPrune,
     SqlReads,
+    SqlEventOutcomes,
     SqlTenancy,
     SqlSenders,
     SqlDrafts,

@@ -283,6 +283,22 @@ class Event:
     occurred_at: float
     created_at: float
     processed_at: float | None = None
+    # Quarantined: the event could not be processed and was set aside (processed) with this
+    # reason, so it blocks nothing (status "failed" in the API).
+    error: str | None = None
+    # What of its data was ignored, and why (e.g. ``data.message_id: 42 is not a message to
+    # this contact``); the rest of the event was processed.
+    ignored: str | None = None
+
+    @property
+    def status(self) -> str:
+        """pending | processed | failed"""
+        if self.error is not None:
+            return "failed"
+        return "pending" if self.processed_at is None else "processed"
+
+
+EVENT_STATUSES = ("pending", "processed", "failed")
 
 
 @dataclass(slots=True)

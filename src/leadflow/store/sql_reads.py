@@ -58,6 +58,12 @@ from leadflow.store.sql_common import (
     node_counts,
 )
 
+_EVENT_STATUS = {
+    "pending": "processed_at IS NULL",
+    "processed": "processed_at IS NOT NULL AND error IS NULL",
+    "failed": "error IS NOT NULL",
+}
+
 
 class SqlReads:
     _dialect: Dialect
@@ -272,10 +278,13 @@ class SqlReads:
         scope: Scope | None = None,
         after_id: int = 0,
         type: str | None = None,
+        status: str | None = None,
     ) -> list[Event]:
         w = Where(self._dialect).eq("contact_id", contact_id).eq("type", type)
         if after_id:
             w.add("id > ?", after_id)
+        if status is not None:
+            w.add(_EVENT_STATUS[status])
         w.contact_of(scope, "contact_id")
         p = self._dialect.placeholder
         with self._read() as conn:

@@ -42,6 +42,7 @@ from leadflow.store.codec import (
 )
 from leadflow.store.contract import Store, makes_work
 from leadflow.store.drafts_sql import SqlDrafts
+from leadflow.store.event_outcomes import SqlEventOutcomes
 from leadflow.store.experiments_sql import SqlExperiments
 from leadflow.store.listing_matches import SqlListingMatches
 from leadflow.store.listings_sql import SqlListings
@@ -153,6 +154,7 @@ def path_from_url(url: str) -> str:
 class SQLiteStore(
     WritesProducts,
     SqlReads,
+    SqlEventOutcomes,
     SqlPrune,
     SqlTenancy,
     SqlSenders,

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from leadflow.api.data.contacts import when
 from leadflow.store.records import Event
@@ -17,12 +17,46 @@ EventType = Annotated[
 ]
 
 
+def _integral(value: Any) -> Any:
+    """JSON integers only (``7`` or ``7.0``, as JSON Schema counts them): not ``"7"``, not
+    ``true``, not ``7.5``."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("must be an integer id")
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise ValueError("must be an integer id")
+        return int(value)
+    return value
+
+
+# Ids stay far below 2**53 - 1: every integer up to it is exact as a double, so every client
+# (JavaScript too) reads an id and the published maximum alike; the columns take 2**63 - 1.
+API_MAX_ID = 2**53 - 1
+RowId = Annotated[int, Field(ge=1, le=API_MAX_ID), BeforeValidator(_integral)]
+
+
+class EventData(BaseModel):
+    """Free-form event data; the ids the engine looks up must be ids (a positive integer that
+    fits 64 bits), and name something of the event's contact (else they are ignored, which the
+    event's ``ignored`` says)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    message_id: RowId | None = Field(
+        default=None, description="A message sent to this contact (delivered, opened, replied...)."
+    )
+    run_id: RowId | None = Field(default=None, description="A run of this contact.")
+
+    def as_dict(self) -> dict[str, Any]:
+        return self.model_dump(exclude_unset=True)
+
+
 class EventIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     type: EventType = Field(description="e.g. form.submitted, appointment.booked, sms.received.")
     contact_id: Annotated[str, StringConstraints(min_length=1, max_length=200)]
-    data: dict[str, Any] = Field(default_factory=dict)
+    data: EventData = Field(default_factory=EventData)
     dedupe_key: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = Field(
         default=None,
         description="The same key twice is one event (a retried request stores nothing new). "
@@ -54,6 +88,14 @@ class EventOut(BaseModel):
     data: dict[str, Any]
     occurred_at: datetime | None
     processed_at: datetime | None
+    status: Literal["pending", "processed", "failed"] = Field(
+        description="failed: the event could not be processed and was set aside (see error)."
+    )
+    error: str | None = Field(description="Why the event could not be processed (failed).")
+    ignored: str | None = Field(
+        description="What of its data was ignored, and why (e.g. an id naming another "
+        "contact's message); the rest was processed."
+    )
 
     @classmethod
     def of(cls, e: Event) -> EventOut:
@@ -64,6 +106,9 @@ class EventOut(BaseModel):
             data=e.data,
             occurred_at=when(e.occurred_at),
             processed_at=when(e.processed_at),
+            status=e.status,
+            error=e.error,
+            ignored=e.ignored,
         )
 
 

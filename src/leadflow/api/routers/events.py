@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 from starlette.concurrency import run_in_threadpool
@@ -29,7 +29,7 @@ router = APIRouter(prefix="/events", tags=["events"])
     responses=problem_responses(404),
 )
 async def post_event(access: AccessDep, body: EventIn) -> Accepted:
-    item = (body.type, body.contact_id, body.data, body.dedupe_key, body.occurred_at)
+    item = (body.type, body.contact_id, body.data.as_dict(), body.dedupe_key, body.occurred_at)
     store = access.runtime.store
     ids = await run_in_threadpool(access_events.ingest, store, access.scope, [item], access.now())
     return Accepted(id=ids[0], duplicate=ids[0] is None)
@@ -42,7 +42,9 @@ async def post_event(access: AccessDep, body: EventIn) -> Accepted:
     responses=problem_responses(404, 413),
 )
 async def post_events(access: AccessDep, body: EventBatch) -> BatchAccepted:
-    items = [(e.type, e.contact_id, e.data, e.dedupe_key, e.occurred_at) for e in body.events]
+    items = [
+        (e.type, e.contact_id, e.data.as_dict(), e.dedupe_key, e.occurred_at) for e in body.events
+    ]
     store = access.runtime.store
     ids = await run_in_threadpool(access_events.ingest, store, access.scope, items, access.now())
     new = sum(1 for i in ids if i is not None)
@@ -54,11 +56,15 @@ def list_events(
     access: AccessDep,
     contact_id: Annotated[str | None, Query(max_length=200)] = None,
     type: Annotated[str | None, Query(max_length=100)] = None,
+    status: Annotated[
+        Literal["pending", "processed", "failed"] | None,
+        Query(description="failed: events set aside because they could not be processed."),
+    ] = None,
     after: Annotated[int, Query(ge=0, le=2**62)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> EventPage:
     found = access.runtime.store.list_events(
-        contact_id, limit + 1, 0, scope=access.scope, after_id=after, type=type
+        contact_id, limit + 1, 0, scope=access.scope, after_id=after, type=type, status=status
     )
     more = len(found) > limit
     found = found[:limit]

@@ -1,0 +1,110 @@
+"""What became of events that could not be processed as sent: quarantined (``error``: set aside,
+processed, blocking nothing) or partly ignored (``ignored``: the ids in their data that named
+something outside their contact, and why). The store methods for the three backends."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING, Any
+
+from leadflow.store.sql_common import Dialect
+
+MAX_NOTE = 2000  # characters kept of a reason (an exception's text can be long)
+
+
+def clip(text: str) -> str:
+    return text if len(text) <= MAX_NOTE else text[: MAX_NOTE - 3] + "..."
+
+
+class SqlEventOutcomes:
+    """:meth:`fail_events`, :meth:`note_events`, :meth:`failed_events_count` on SQLite and
+    PostgreSQL (the same SQL, in each dialect's placeholders)."""
+
+    _dialect: Dialect
+
+    if TYPE_CHECKING:
+
+        def _read(self, snapshot: bool = False) -> AbstractContextManager[Any]: ...
+
+        def _write(self) -> AbstractContextManager[Any]: ...
+
+    def fail_events(self, owner: str, failures: Mapping[int, str], now: float) -> list[int]:
+        """Quarantine: mark each event processed with its reason as ``error`` (its lease
+        released), in one transaction -- only those still unprocessed and leased to ``owner``
+        (or to nobody). Returns the ids quarantined, in id order."""
+        if not failures:
+            return []
+        sql = self._dialect.sql(
+            "UPDATE events SET processed_at = ?, error = ?, lease_owner = NULL, "
+            "lease_until = NULL WHERE id = ? AND processed_at IS NULL "
+            "AND (lease_owner IS NULL OR lease_owner = ?)"
+        )
+        done: list[int] = []
+        with self._write() as conn:
+            for event_id in sorted(failures):
+                cur = conn.execute(sql, (now, clip(failures[event_id]), event_id, owner))
+                if cur.rowcount:
+                    done.append(event_id)
+        return done
+
+    def note_events(self, notes: Mapping[int, str]) -> None:
+        """Record on each event what of its data was ignored and why (replacing a former
+        note: processing an event again writes the same one)."""
+        if not notes:
+            return
+        sql = self._dialect.sql("UPDATE events SET ignored = ? WHERE id = ?")
+        with self._write() as conn:
+            for event_id in sorted(notes):
+                conn.execute(sql, (clip(notes[event_id]), event_id))
+
+    def failed_events_count(self) -> int:
+        """How many stored events are quarantined."""
+        with self._read() as conn:
+            row = conn.execute("SELECT count(*) FROM events WHERE error IS NOT NULL").fetchone()
+        return 0 if row is None else int(row[0])
+
+
+# Row layout of :mod:`.memory` events (EVENT_COLS order, then the lease).
+_E_ID, _E_PROCESSED, _E_ERROR, _E_IGNORED, _E_LOWNER, _E_LUNTIL = 0, 7, 8, 9, 10, 11
+
+
+class MemoryEventOutcomes:
+    """The same methods on the memory backend."""
+
+    if TYPE_CHECKING:
+        import threading
+
+        _lock: threading.Lock
+        _events: dict[int, list[Any]]
+
+        def _mark_processed(self, row: list[Any], now: float) -> None: ...
+
+    def fail_events(self, owner: str, failures: Mapping[int, str], now: float) -> list[int]:
+        done: list[int] = []
+        with self._lock:
+            for event_id in sorted(failures):
+                row = self._events.get(event_id)
+                if row is None or row[_E_PROCESSED] is not None:
+                    continue
+                if row[_E_LOWNER] not in (None, owner):
+                    continue
+                row[_E_ERROR] = clip(failures[event_id])
+                row[_E_LOWNER] = row[_E_LUNTIL] = None
+                self._mark_processed(row, now)
+                done.append(event_id)
+        return done
+
+    def note_events(self, notes: Mapping[int, str]) -> None:
+        with self._lock:
+            for event_id, note in notes.items():
+                row = self._events.get(event_id)
+                if row is not None:
+                    row[_E_IGNORED] = clip(note)
+
+    def failed_events_count(self) -> int:
+        with self._lock:
+            return sum(1 for r in self._events.values() if r[_E_ERROR] is not None)
+
+
+__all__ = ["MAX_NOTE", "MemoryEventOutcomes", "SqlEventOutcomes", "clip"]

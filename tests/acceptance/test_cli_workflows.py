@@ -280,7 +280,10 @@ def test_validate_with_db_refuses_a_start_workflow_target_the_tenant_has_not_pub
     lf.init()
     path = tmp_path / "hand-off.yaml"
     path.write_text(STARTS_FOLLOW_UP)
-    error = "nodes[1](later).workflow: no workflow 'follow-up' in this tenant"
+    error = (
+        "nodes[1](later).workflow: no workflow 'follow-up' in this tenant"
+        " (publish it, or save it as a draft, first)"
+    )
     # Without --db there is nothing to check it against.
     (alone,) = lf.json("workflows", "validate", path, db=False)
     assert alone["ok"] is True and alone["warnings"] == []

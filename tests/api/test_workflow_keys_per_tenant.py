@@ -25,6 +25,7 @@ from lf_postgres import DATABASES, ENABLED, in_ci  # noqa: E402
 
 T0 = 1_767_290_400.0  # 2026-01-01T18:00:00Z: noon in Chicago, inside every send window
 KEY = "new-lead-welcome"
+MISSING = f"no workflow {KEY!r} in this tenant (publish it, or save it as a draft, first)"
 A_SECRET = "Acme's private welcome text"
 
 
@@ -148,9 +149,7 @@ def test_b_cannot_publish_a_start_workflow_into_as_key_same_answer_as_a_missing_
     into_a = assert_problem(t.b.post("/api/v1/workflows/handoff/publish", json=handoff(KEY)), 422)
     missing = handoff("no-such-workflow")
     nowhere = assert_problem(t.b.post("/api/v1/workflows/handoff/publish", json=missing), 422)
-    assert into_a["errors"] == [
-        {"field": "body.nodes[1](go).workflow", "problem": f"no workflow {KEY!r} in this tenant"}
-    ]
+    assert into_a["errors"] == [{"field": "body.nodes[1](go).workflow", "problem": MISSING}]
     same = str(into_a).replace(KEY, "K").replace(str(into_a["request_id"]), "R")
     assert same == str(nowhere).replace("no-such-workflow", "K").replace(
         str(nowhere["request_id"]), "R"
@@ -158,18 +157,28 @@ def test_b_cannot_publish_a_start_workflow_into_as_key_same_answer_as_a_missing_
     # validate and a saved draft say the same, naming the field
     checked = t.b.post("/api/v1/workflows/validate", json=handoff(KEY)).json()
     assert checked["ok"] is False
-    assert checked["errors"] == [
-        {"path": "nodes[1](go).workflow", "problem": f"no workflow {KEY!r} in this tenant"}
-    ]
+    assert checked["errors"] == [{"path": "nodes[1](go).workflow", "problem": MISSING}]
     saved = t.b.put("/api/v1/workflows/handoff/draft", json=handoff(KEY))
     assert saved.status_code == 200 and saved.json()["validation"]["errors"] == checked["errors"]
     published = assert_problem(t.b.post("/api/v1/workflows/handoff/publish"), 422)
-    assert published["errors"] == [
-        {"field": "draft.nodes[1](go).workflow", "problem": f"no workflow {KEY!r} in this tenant"}
-    ]
+    assert published["errors"] == [{"field": "draft.nodes[1](go).workflow", "problem": MISSING}]
     assert t.b.get("/api/v1/workflows").json() == {"items": []}
     # A itself may reference its own workflow
     assert _publish(t.a, handoff(KEY))["version"] == 1
+
+
+def test_a_target_in_draft_counts_only_in_its_own_tenant(t: Tenants) -> None:
+    """Two workflows that start each other: the second is saved as a draft, then both are
+    published. Another tenant's draft of that key counts for nothing."""
+    target = {**welcome("later"), "key": "follow-up"}
+    assert t.a.put("/api/v1/workflows/follow-up/draft", json=target).status_code == 200
+    rival = assert_problem(
+        t.b.post("/api/v1/workflows/handoff/publish", json=handoff("follow-up")), 422
+    )
+    assert rival["errors"] == [
+        {"field": "body.nodes[1](go).workflow", "problem": MISSING.replace(KEY, "follow-up")}
+    ]
+    assert _publish(t.a, handoff("follow-up"))["version"] == 1
 
 
 @pytest.mark.parametrize("on_error", [False, True], ids=["fails", "on_error"])

@@ -180,7 +180,10 @@ nodes:
 def test_start_workflow_of_an_unknown_workflow_is_refused_at_publish(kit: Kit) -> None:
     with pytest.raises(WorkflowInvalid) as info:
         kit.publish(MAIN_STARTS_MISSING)
-    assert info.value.errors == ["nodes[0](go).workflow: no workflow 'missing' in this tenant"]
+    assert info.value.errors == [
+        "nodes[0](go).workflow: no workflow 'missing' in this tenant"
+        " (publish it, or save it as a draft, first)"
+    ]
 
 
 def test_start_workflow_of_an_unknown_workflow_fails_the_run(kit: Kit) -> None:

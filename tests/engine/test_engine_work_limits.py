@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 from engine_kit import HOUR, Kit
 
+from leadflow.definitions.io import load_text
 from leadflow.definitions.models import WorkflowDefinition
-from leadflow.store.records import FAILED
+from leadflow.store.records import DEFAULT_TENANT, FAILED, Draft
 
 LOOP = """
 key: loop
@@ -43,11 +44,16 @@ def test_a_self_starting_workflow_stops_at_the_hourly_cap(make_kit: Any) -> None
 
 
 def test_a_chain_a_b_a_stops_at_the_depth(kit: Kit) -> None:
-    for key, other in (("a", "b"), ("b", "a")):
-        kit.publish(
+    def flow(key: str, other: str) -> str:
+        return (
             f"key: {key}\nname: {key}\nsettings: {{reentry: {{policy: always}}}}\nstart: go\n"
             f"nodes:\n  - {{id: go, kind: start_workflow, workflow: {other}}}\n"
         )
+
+    # Two workflows that start each other: the second is saved as a draft first.
+    kit.store.save_draft(Draft(DEFAULT_TENANT, "b", load_text(flow("b", "a")), kit.now))
+    for key, other in (("a", "b"), ("b", "a")):
+        kit.publish(flow(key, other))
     kit.add_contact("c1")
     kit.enroll("a", "c1")
     kit.run_until(kit.now + HOUR)

@@ -26,9 +26,11 @@ def check_against_store(
 ) -> tuple[list[str], list[str]]:
     """(errors, warnings) a definition has against what ``tenant_id`` published and what is
     registered. Every reference resolves inside the tenant: a start_workflow target the tenant
-    has not published is an error, worded the same whether another tenant has that key or
-    nobody does (a workflow may start itself); an update_contact owner that is no agent of the
-    tenant is a warning. With a ``registry``, a custom action nobody registered is an error."""
+    has neither published nor saved as a draft is an error, worded the same whether another
+    tenant has that key or nobody does (a workflow may start itself; two that start each other
+    are published after saving the second as a draft, and a run reaching a target that is
+    still unpublished fails its step); an update_contact owner that is no agent of the tenant
+    is a warning. With a ``registry``, a custom action nobody registered is an error."""
     errors, warnings = [], []
     actions = registry.actions() if registry is not None else None
     for i, node in enumerate(definition.nodes):
@@ -37,8 +39,12 @@ def check_against_store(
             isinstance(node, StartWorkflow)
             and node.workflow != definition.key
             and store.get_workflow(tenant_id, node.workflow) is None
+            and store.get_draft(tenant_id, node.workflow) is None
         ):
-            errors.append(f"{where}.workflow: no workflow {node.workflow!r} in this tenant")
+            errors.append(
+                f"{where}.workflow: no workflow {node.workflow!r} in this tenant"
+                " (publish it, or save it as a draft, first)"
+            )
         if (
             isinstance(node, UpdateContact)
             and node.owner is not None

@@ -35,6 +35,12 @@ from leadflow.safe_input import printable, text_problem, value_problems
 MAX_PROBLEMS = 20
 _BODYLESS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 _PARAM = re.compile(r"^\{([^}:]+)(?::[^}]*)?\}$")
+# What a JSON body must contain for a value in it to be refused: a lone surrogate or a NUL
+# only come from a \u escape (or from UTF-16/32 text, which has NUL bytes), a non-finite
+# number from NaN, Infinity, a three-digit exponent or a run of 200+ digits (a 2-digit exponent
+# needs 210 to overflow). A body with none
+# of these (nearly all of them) is not decoded here at all.
+_MAYBE_BAD_JSON = re.compile(rb"\\u|\x00|NaN|Infinity|\d[eE][+-]?\d{3}|\d{200}")
 
 Templates = Callable[[], list[str]]
 
@@ -128,6 +134,8 @@ def _body(content_type: str | None, body: bytes) -> list[FieldProblem]:
     header["content-type"] = content_type or "application/json"
     main, sub = header.get_content_maintype(), header.get_content_subtype()
     if main == "application" and (sub == "json" or sub.endswith("+json")):
+        if not _MAYBE_BAD_JSON.search(body):
+            return []
         try:
             value = json.loads(body)
         except (ValueError, RecursionError):  # not JSON: the route says so

@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 import yaml
-from lf_cli import (
+
+from support.cli import (
     CONSOLE_SCRIPT,
     EXAMPLE,
     ISO_Z,

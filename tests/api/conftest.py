@@ -9,11 +9,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from api_client import ApiClient, admin_key, upgraded_db
 from fastapi import FastAPI
 
 from leadflow.api.app import create_app
 from leadflow.settings import Settings
+from support.api_client import ApiClient, admin_key
+from support.stores import upgraded_db
 
 
 @pytest.fixture(autouse=True)

@@ -9,8 +9,9 @@ from collections.abc import Iterator
 from datetime import datetime
 
 import pytest
-from api_client import ApiClient, assert_problem, member_key
 from fastapi import FastAPI
+
+from support.api_client import ApiClient, assert_problem, member_key
 
 CHECKBOX = "I agree to receive texts and calls, including prerecorded ones, from Acme Realty."
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from api_client import ApiClient, assert_problem, member_key
 from fastapi import FastAPI
 
 from leadflow.store.factory import open_store
 from leadflow.store.records import EnrollRequest
+from support.api_client import ApiClient, assert_problem, member_key
 
 
 @pytest.fixture

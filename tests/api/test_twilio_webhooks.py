@@ -6,10 +6,20 @@ import logging
 from collections.abc import Iterator
 
 import pytest
-from twilio_kit import LEAD, PUBLIC, SENDER, T0, TwilioApp, messages, start, text_flow, twilio_app
 
 from leadflow.store.records import Contact
-from twilio_peer import AUTH_TOKEN, TwilioPeer, twilio_peer
+from support.twilio_app import (
+    LEAD,
+    PUBLIC,
+    SENDER,
+    T0,
+    TwilioApp,
+    messages,
+    start,
+    text_flow,
+    twilio_app,
+)
+from support.twilio_peer import AUTH_TOKEN, TwilioPeer, twilio_peer
 
 INBOUND = {
     "MessageSid": "SM" + "1" * 32,

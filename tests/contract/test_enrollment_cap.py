@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import threading
 
-from lf_builders import T0, add_contacts, advance
-
 from leadflow.store import Store
 from leadflow.store.records import EnrollRequest, RunFilter
+from support.records import T0, add_contacts, advance
 
 HOUR = 3600.0
 

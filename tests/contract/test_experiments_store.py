@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from lf_builders import DAY, T0, add_contacts, event, sqlite_url
 
 from leadflow.errors import StoreError
 from leadflow.store import Store, open_store
@@ -23,6 +22,8 @@ from leadflow.store.experiments_records import (
     ExperimentDecision,
 )
 from leadflow.store.tenancy_records import Tenant
+from support.records import DAY, T0, add_contacts, event
+from support.stores import sqlite_url
 
 CONFIG: dict[str, Any] = {
     "metric": {"event": "appointment.booked", "window_days": 14},

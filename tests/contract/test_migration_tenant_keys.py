@@ -10,8 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from lf_builders import T0, contact, require_postgres, sqlite_url
-from lf_postgres import DATABASES, ENABLED
 
 from leadflow.runtime import build_runtime
 from leadflow.settings import Settings
@@ -19,6 +17,9 @@ from leadflow.store import sqlfiles
 from leadflow.store.postgres import PostgresStore
 from leadflow.store.records import EnrollRequest, RunFilter, Scope
 from leadflow.store.sqlite import SQLiteStore
+from support.postgres import DATABASES, ENABLED, require_postgres
+from support.records import T0, contact
+from support.stores import sqlite_url
 
 DAY = 86400.0
 

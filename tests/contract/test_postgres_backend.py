@@ -11,7 +11,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from lf_builders import (
+
+from leadflow.errors import SchemaOutOfDate, StoreError
+from leadflow.store import Store, open_store, sqlfiles
+from leadflow.store.records import MessageFilter, MessageUpdate, RunFilter
+from support.postgres import DATABASES, ENABLED, require_postgres
+from support.records import (
     T0,
     add_contacts,
     advance,
@@ -19,14 +24,8 @@ from lf_builders import (
     event,
     later_tables,
     message,
-    require_postgres,
     step,
 )
-from lf_postgres import DATABASES, ENABLED
-
-from leadflow.errors import SchemaOutOfDate, StoreError
-from leadflow.store import Store, open_store, sqlfiles
-from leadflow.store.records import MessageFilter, MessageUpdate, RunFilter
 
 psycopg = pytest.importorskip("psycopg")
 if not ENABLED:  # pragma: no cover - LEADFLOW_TEST_POSTGRES=0

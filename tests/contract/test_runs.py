@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 
 import pytest
-from lf_builders import DAY, T0, add_contacts, advance, enroll_one, event, message, step
 
 from leadflow.errors import InvalidInput
 from leadflow.store import Store
@@ -18,6 +17,7 @@ from leadflow.store.records import (
     Run,
     RunFilter,
 )
+from support.records import DAY, T0, add_contacts, advance, enroll_one, event, message, step
 
 
 def req(

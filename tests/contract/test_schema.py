@@ -7,17 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from lf_builders import (
-    T0,
-    add_contacts,
-    advance,
-    enroll_one,
-    event,
-    later_tables,
-    message,
-    sqlite_url,
-    step,
-)
 from typer.testing import CliRunner
 
 from leadflow.cli.app import app
@@ -26,6 +15,17 @@ from leadflow.store import Store, open_store, sqlfiles
 from leadflow.store.memory import MemoryStore
 from leadflow.store.records import EnrollRequest, MessageFilter, MessageUpdate, RunFilter
 from leadflow.store.sqlite import SQLiteStore
+from support.records import (
+    T0,
+    add_contacts,
+    advance,
+    enroll_one,
+    event,
+    later_tables,
+    message,
+    step,
+)
+from support.stores import sqlite_url
 
 
 def test_store_is_at_latest_version(store: Store) -> None:

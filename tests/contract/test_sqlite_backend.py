@@ -7,12 +7,13 @@ import threading
 from pathlib import Path
 
 import pytest
-from lf_builders import T0, add_contacts, advance, enroll_one, event, make_store, message, step
 
 from leadflow.errors import StoreError
 from leadflow.store import open_store
 from leadflow.store.records import ContactPatch, MessageFilter, RunFilter
 from leadflow.store.sqlite import SQLiteStore
+from support.records import T0, add_contacts, advance, enroll_one, event, message, step
+from support.stores import make_store
 
 
 @pytest.fixture

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from engine_kit import DAY, HOUR, T0, Kit
 
 from leadflow.engine import control
 from leadflow.errors import Conflict, NotFound
+from support.engine_kit import DAY, HOUR, T0, Kit
 
 DRIP = """
 key: drip

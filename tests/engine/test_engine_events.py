@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine_kit import DAY, HOUR, MINUTE, T0, Kit
-
 from leadflow.engine import control
 from leadflow.engine.ports import SendResult
 from leadflow.store.records import Message
+from support.engine_kit import DAY, HOUR, MINUTE, T0, Kit
 
 WELCOME = """
 key: welcome

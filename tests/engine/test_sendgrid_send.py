@@ -7,9 +7,15 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from engine_kit import Kit
 
-from email_peers import (
+from leadflow.channels.email_setup import email_provider
+from leadflow.channels.sandbox import SandboxProvider
+from leadflow.channels.sendgrid import SendGridProvider
+from leadflow.errors import ProviderError
+from leadflow.settings import Settings
+from leadflow.store import Store, open_store
+from leadflow.store.records import Contact, Message
+from support.email_peers import (
     FROM,
     MAILTO,
     POSTAL,
@@ -19,13 +25,7 @@ from email_peers import (
     email_workflow,
     sendgrid_peer,
 )
-from leadflow.channels.email_setup import email_provider
-from leadflow.channels.sandbox import SandboxProvider
-from leadflow.channels.sendgrid import SendGridProvider
-from leadflow.errors import ProviderError
-from leadflow.settings import Settings
-from leadflow.store import Store, open_store
-from leadflow.store.records import Contact, Message
+from support.engine_kit import Kit
 
 NOW = 1_750_000_000.0
 

@@ -10,9 +10,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from engine_kit import Kit
 
-from email_peers import (
+from leadflow.channels.email_setup import email_provider
+from leadflow.channels.sandbox import SandboxProvider
+from leadflow.channels.smtp import SmtpProvider
+from leadflow.channels.unsubscribe import Subscriber, UnsubscribeTokens
+from leadflow.errors import ProviderError
+from leadflow.settings import Settings
+from leadflow.store import Store, open_store
+from leadflow.store.records import Contact, Message
+from support.email_peers import (
     FROM,
     MAILTO,
     POSTAL,
@@ -26,14 +33,7 @@ from email_peers import (
     self_signed,
     smtp_peer,
 )
-from leadflow.channels.email_setup import email_provider
-from leadflow.channels.sandbox import SandboxProvider
-from leadflow.channels.smtp import SmtpProvider
-from leadflow.channels.unsubscribe import Subscriber, UnsubscribeTokens
-from leadflow.errors import ProviderError
-from leadflow.settings import Settings
-from leadflow.store import Store, open_store
-from leadflow.store.records import Contact, Message
+from support.engine_kit import Kit
 
 NOW = 1_750_000_000.0
 PASSWORD = "relay-password-never-printed"

@@ -1,5 +1,5 @@
-"""Throwaway PostgreSQL databases for the contract suite (a uniquely named module, imported from
-the test directory).
+"""Throwaway PostgreSQL databases for every test tier that needs PostgreSQL (the one
+template-database helper of the suite).
 
 A template database ``leadflow_tpl_<pid>`` is made once per session and migrated; each test gets
 its own clone (``CREATE DATABASE leadflow_t_<pid>_<n> TEMPLATE leadflow_tpl_<pid>``), dropped
@@ -29,6 +29,8 @@ import threading
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from urllib.parse import urlsplit, urlunsplit
+
+import pytest
 
 ADMIN_URL = os.environ.get("LEADFLOW_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 ENABLED = os.environ.get("LEADFLOW_TEST_POSTGRES", "1").strip().lower() not in ("0", "false", "no")
@@ -145,6 +147,11 @@ class Databases:
                 return
         self._drop(name)
 
+    def made_any(self) -> bool:
+        """Whether this session made a database (so :meth:`drop_all` has work to do)."""
+        with self._lock:
+            return bool(self._made) or self._template is not None
+
     def drop_all(self) -> None:
         with self._lock:
             workers, self._workers = self._workers, None
@@ -162,3 +169,13 @@ class Databases:
 
 
 DATABASES = Databases()
+
+
+def require_postgres() -> None:
+    """Fail (under CI) or skip (elsewhere) the calling test when PostgreSQL is unreachable."""
+    if DATABASES.available():
+        return
+    message = f"PostgreSQL is not reachable: {DATABASES.problem}"
+    if in_ci():
+        pytest.fail(f"{message} (CI is set: the PostgreSQL backend must be tested)")
+    pytest.skip(message)

@@ -29,7 +29,10 @@ from support.cli import (
     zone_at_local_hour,
 )
 
-pytestmark = pytest.mark.skipif(not CONSOLE_SCRIPT.exists(), reason="console script not installed")
+pytestmark = [
+    pytest.mark.subprocess,
+    pytest.mark.skipif(not CONSOLE_SCRIPT.exists(), reason="console script not installed"),
+]
 
 
 def ok(proc: subprocess.CompletedProcess[str]) -> str:

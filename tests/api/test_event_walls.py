@@ -267,6 +267,7 @@ def test_ids_in_event_data_are_checked_at_the_edge(
     assert runtime.store.list_events(ann) == []  # nothing stored
 
 
+@pytest.mark.subprocess
 def test_an_event_the_engine_cannot_process_is_quarantined_and_the_worker_goes_on(
     url: str, acme: ApiClient, runtime: Runtime, tmp_path: Path
 ) -> None:

@@ -30,7 +30,7 @@ from support.api_client import PROBLEM_JSON, ApiClient, admin_key
 from support.routes import all_routes
 from support.stores import SQL_BACKENDS, database
 
-pytestmark = pytest.mark.hostile
+pytestmark = [pytest.mark.hostile, pytest.mark.hypothesis_heavy]
 
 EXAMPLES_PER_ROUTE = 30
 ONE_TEXT: dict[str, Any] = {

@@ -30,6 +30,8 @@ ONE_TEXT: dict[str, Any] = {
     "nodes": [{"id": "hi", "kind": "send_sms", "body": "Hi {{ contact.first_name }}"}],
 }
 
+pytestmark = pytest.mark.hypothesis_heavy
+
 
 @pytest.fixture
 def api_schema(tmp_path: Path) -> tuple[Any, dict[str, str]]:

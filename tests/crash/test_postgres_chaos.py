@@ -54,6 +54,7 @@ from support.storm import (
 
 pytestmark = [
     pytest.mark.slow,
+    pytest.mark.subprocess,
     pytest.mark.skipif(not ENABLED, reason="PostgreSQL turned off by LEADFLOW_TEST_POSTGRES=0"),
 ]
 

@@ -52,7 +52,7 @@ from support.storm import (
     virtual_now,
 )
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.subprocess]
 
 # Virtual start: Monday 2026-01-05 15:00 UTC (10:00 in New York, 7:00 in Los Angeles, so western
 # leads' first texts are deferred for quiet hours). A realistic date, in the past: `leadflow worker

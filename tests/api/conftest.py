@@ -13,7 +13,7 @@ from fastapi import FastAPI
 
 from leadflow.api.app import create_app
 from leadflow.settings import Settings
-from support.api_client import ApiClient, admin_key
+from support.api_client import ApiClient, admin_key, member_key
 from support.stores import upgraded_db
 
 
@@ -53,3 +53,26 @@ def anonymous(app: FastAPI) -> Iterator[ApiClient]:
     """A client without any key."""
     with ApiClient(app) as c:
         yield c
+
+
+def _member(app: FastAPI, db_url: str, role: str, name: str) -> Iterator[ApiClient]:
+    with ApiClient(app, headers={"Authorization": f"Bearer {member_key(db_url, role, name)}"}) as c:
+        yield c
+
+
+@pytest.fixture
+def agent_ann(app: FastAPI, db_url: str) -> Iterator[ApiClient]:
+    """A client with the key of agent "ann" of tenant "acme"."""
+    yield from _member(app, db_url, "agent", "ann")
+
+
+@pytest.fixture
+def agent_bob(app: FastAPI, db_url: str) -> Iterator[ApiClient]:
+    """A client with the key of agent "bob" of tenant "acme"."""
+    yield from _member(app, db_url, "agent", "bob")
+
+
+@pytest.fixture
+def manager(app: FastAPI, db_url: str) -> Iterator[ApiClient]:
+    """A client with the key of manager "max" of tenant "acme"."""
+    yield from _member(app, db_url, "manager", "max")

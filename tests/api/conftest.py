@@ -15,6 +15,7 @@ from leadflow.api.app import create_app
 from leadflow.settings import Settings
 from support.api_client import ApiClient, admin_key, member_key
 from support.stores import upgraded_db
+from support.twilio_peer import TwilioPeer, twilio_peer
 
 
 @pytest.fixture(autouse=True)
@@ -76,3 +77,10 @@ def agent_bob(app: FastAPI, db_url: str) -> Iterator[ApiClient]:
 def manager(app: FastAPI, db_url: str) -> Iterator[ApiClient]:
     """A client with the key of manager "max" of tenant "acme"."""
     yield from _member(app, db_url, "manager", "max")
+
+
+@pytest.fixture
+def peer() -> Iterator[TwilioPeer]:
+    """A loopback server speaking Twilio's REST API."""
+    with twilio_peer() as p:
+        yield p

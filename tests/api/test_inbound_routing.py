@@ -22,7 +22,7 @@ from support.email_app import email_app
 from support.email_peers import SECRET
 from support.stores import SQL_BACKENDS, database
 from support.twilio_app import LEAD, PUBLIC, SENDER, T0, TwilioApp, messages, text_flow, twilio_app
-from support.twilio_peer import ACCOUNT_SID, AUTH_TOKEN, TwilioPeer, twilio_peer
+from support.twilio_peer import ACCOUNT_SID, AUTH_TOKEN, TwilioPeer
 
 B_NUMBER = "+13125550142"  # beta's own number
 UNKNOWN = "+14155550100"  # nobody's
@@ -33,12 +33,6 @@ CONSENTED = {"sms": "opted_in", "voice": "opted_in"}
 def any_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     with database(request.param, tmp_path, "routing.db") as url:
         yield url
-
-
-@pytest.fixture
-def peer() -> Iterator[TwilioPeer]:
-    with twilio_peer() as p:
-        yield p
 
 
 @pytest.fixture

@@ -23,16 +23,10 @@ from support.twilio_app import (
     text_flow,
     twilio_app,
 )
-from support.twilio_peer import ACCOUNT_SID, TwilioPeer, twilio_peer
+from support.twilio_peer import ACCOUNT_SID, TwilioPeer
 
 AGENT_PHONE = "+12125550199"
 CONSENTED = {"sms": "opted_in", "voice": "opted_in"}
-
-
-@pytest.fixture
-def peer() -> Iterator[TwilioPeer]:
-    with twilio_peer() as p:
-        yield p
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from support.twilio_app import (
     text_flow,
     twilio_app,
 )
-from support.twilio_peer import AUTH_TOKEN, TwilioPeer, twilio_peer
+from support.twilio_peer import AUTH_TOKEN, TwilioPeer
 
 INBOUND = {
     "MessageSid": "SM" + "1" * 32,
@@ -33,12 +33,6 @@ INBOUND = {
     "ApiVersion": "2010-04-01",
 }
 CONSENTED = {"sms": "opted_in", "voice": "opted_in"}
-
-
-@pytest.fixture
-def peer() -> Iterator[TwilioPeer]:
-    with twilio_peer() as p:
-        yield p
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from leadflow.store import sqlfiles
 from leadflow.store.postgres import PostgresStore
 from leadflow.store.records import EnrollRequest, RunFilter, Scope
 from leadflow.store.sqlite import SQLiteStore
-from support.postgres import DATABASES, ENABLED, require_postgres
+from support.postgres import ENABLED, postgres_database
 from support.records import T0, contact
 from support.stores import sqlite_url
 
@@ -42,12 +42,8 @@ def old_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield sqlite_url(tmp_path / "v15.db")
         return
-    require_postgres()
-    url = DATABASES.empty()
-    try:
+    with postgres_database(empty=True) as url:
         yield url
-    finally:
-        DATABASES.drop(url)
 
 
 def _at_15(url: str, monkeypatch: pytest.MonkeyPatch) -> SQLiteStore | PostgresStore:

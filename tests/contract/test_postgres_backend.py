@@ -14,7 +14,7 @@ import pytest
 from leadflow.errors import SchemaOutOfDate, StoreError
 from leadflow.store import open_store, sqlfiles
 from leadflow.store.records import MessageFilter
-from support.postgres import DATABASES, ENABLED, require_postgres
+from support.postgres import ENABLED, postgres_database
 from support.records import (
     T0,
     add_contacts,
@@ -40,23 +40,15 @@ LATEST = sqlfiles.latest_version("postgres")
 @pytest.fixture
 def empty_url() -> Iterator[str]:
     """A new, empty database (schema version 0), dropped after the test."""
-    require_postgres()
-    url = DATABASES.empty()
-    try:
+    with postgres_database(empty=True) as url:
         yield url
-    finally:
-        DATABASES.drop(url)
 
 
 @pytest.fixture
 def db_url() -> Iterator[str]:
     """A new database at the latest schema version, dropped after the test."""
-    require_postgres()
-    url = DATABASES.clone()
-    try:
+    with postgres_database() as url:
         yield url
-    finally:
-        DATABASES.drop(url)
 
 
 def _sql(url: str, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:

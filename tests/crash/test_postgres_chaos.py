@@ -38,7 +38,7 @@ from leadflow.settings import Settings
 from leadflow.simulate.leads import synthetic_contacts
 from leadflow.store.factory import open_store
 from leadflow.store.records import Contact, MessageFilter
-from support.postgres import DATABASES, ENABLED, require_postgres
+from support.postgres import ENABLED, postgres_database
 from support.storm import (
     SEND_NODES,
     WAIT_NODES,
@@ -83,12 +83,8 @@ NURTURE = nurture(PLAN.workflow_key, "PostgreSQL chaos nurture")
 @pytest.fixture
 def pg_url() -> Iterator[str]:
     """A new, empty PostgreSQL database (dropped afterwards)."""
-    require_postgres()
-    url = DATABASES.empty()
-    try:
+    with postgres_database(empty=True) as url:
         yield url
-    finally:
-        DATABASES.drop(url)  # at once, or in the background when a session fixture waits
 
 
 # ---------------------------------------------------------------------------------------- chaos

@@ -42,6 +42,19 @@ HOUR = 3600.0
 DAY = 86400.0
 
 
+# A text that falls back to e-mail when it fails, then a day's wait and a second text.
+ASK = """
+key: ask
+name: Ask
+start: a
+nodes:
+  - {id: a, kind: send_sms, body: "Still looking?", next: w, on_error: mail}
+  - {id: w, kind: wait, duration: 1d, next: b}
+  - {id: b, kind: send_sms, body: "Day two"}
+  - {id: mail, kind: send_email, subject: "Hello", body: "By mail"}
+"""
+
+
 def at(
     year: int, month: int, day: int, hour: int = 12, minute: int = 0, tz: ZoneInfo = NY
 ) -> float:

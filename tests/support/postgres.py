@@ -27,7 +27,9 @@ import itertools
 import os
 import threading
 from collections import deque
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
@@ -179,3 +181,15 @@ def require_postgres() -> None:
     if in_ci():
         pytest.fail(f"{message} (CI is set: the PostgreSQL backend must be tested)")
     pytest.skip(message)
+
+
+@contextmanager
+def postgres_database(*, empty: bool = False) -> Iterator[str]:
+    """The URL of a new database at the latest schema version (``empty``: schema version 0),
+    dropped afterwards; fails under CI or skips elsewhere when PostgreSQL is unreachable."""
+    require_postgres()
+    url = DATABASES.empty() if empty else DATABASES.clone()
+    try:
+        yield url
+    finally:
+        DATABASES.drop(url)  # in the background; the session's end waits for it

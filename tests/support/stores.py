@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from leadflow.store import Store, open_store
-from support.postgres import DATABASES, ENABLED, in_ci, require_postgres
+from support.postgres import DATABASES, ENABLED, in_ci, postgres_database, require_postgres
 
 BACKENDS = ["memory", "sqlite", *(["postgres"] if ENABLED else [])]
 SQL_BACKENDS = ["sqlite", *(["postgres"] if ENABLED else [])]
@@ -66,11 +66,7 @@ def drop_store(backend: str, store: Store) -> None:
 def database(backend: str, tmp_path: Path, name: str = "edge.db") -> Iterator[str]:
     """The URL of a database at the latest schema on ``backend``, dropped afterwards."""
     if backend == "postgres":
-        require_postgres()
-        url = DATABASES.clone()
-        try:
+        with postgres_database() as url:
             yield url
-        finally:
-            DATABASES.drop(url)
         return
     yield upgraded_db(tmp_path / name)

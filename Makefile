@@ -28,8 +28,9 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+## unit: the pytest suite, listing its 25 slowest tests (markers: slow, subprocess, hypothesis_heavy)
 unit: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --durations=25
 
 ## bench: the engine benchmark (figures go in docs/benchmarks.md)
 bench: $(STAMP)

@@ -5,7 +5,7 @@ seeded random moments and restarted, until all the work is done; then the databa
         [--seed S] [--timeout SECONDS] [--json]
 
 The larger version of tests/crash/test_postgres_chaos.py, on the same harness
-(tests/crash/lf_storm.py) and the same nurture workflow (sms, wait 1h, email, wait until 10:00 the
+(tests/support/storm.py) and the same nurture workflow (sms, wait 1h, email, wait until 10:00 the
 next morning, sms). R runs are enrolled at a virtual Monday 15:00 UTC; N workers run at once, each
 killed 0.05-0.6 s after it is ready and replaced at once, until K kills hit while work remained
 (if the live runs run low before that, waves of extra runs are enrolled); then the workers run
@@ -39,10 +39,11 @@ from typing import Any
 from engine import PG_DEFAULT, is_postgres, log, scratch_databases, server_version
 from leadflow.simulate.leads import synthetic_contacts
 
-_CRASH = str(Path(__file__).resolve().parents[1] / "tests" / "crash")
-if _CRASH not in sys.path:
-    sys.path.append(_CRASH)
-from lf_storm import (  # noqa: E402
+# The worker-storm harness is the crash tests' (tests/support/storm.py).
+_TESTS = str(Path(__file__).resolve().parents[1] / "tests")
+if _TESTS not in sys.path:
+    sys.path.append(_TESTS)
+from support.storm import (  # noqa: E402
     SEND_NODES,
     WAIT_NODES,
     Storm,

@@ -10,7 +10,8 @@ import os
 from pathlib import Path
 
 import pytest
-from lf_cli import Leadflow
+
+from support.cli import Leadflow
 
 
 @pytest.fixture(autouse=True)

@@ -9,10 +9,10 @@ import threading
 from pathlib import Path
 
 import pytest
-from lf_cli import Leadflow, assert_fails, sqlite_url
 
 from leadflow.store.factory import open_store
 from leadflow.store.records import NewEvent
+from support.cli import Leadflow, assert_fails, sqlite_url
 
 GOOD = [  # RESO columns: ContactKey, FirstName, LastName, Email, MobilePhone, TimeZone, State
     ["a1", "Ana", "Ames", "ana@example.com", "+14155550101", "America/Los_Angeles", "CA"],

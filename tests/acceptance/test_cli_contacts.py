@@ -6,7 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-from lf_cli import ISO_Z, Leadflow, assert_fails, squash, write_csv
+
+from support.cli import ISO_Z, Leadflow, assert_fails, squash, write_csv
 
 GOOD = [
     ["c1", "Ann", "Lee", "ann@example.com", "+1 415 555 0101", "America/Los_Angeles", "CA"],

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from lf_cli import EXAMPLE, Leadflow, assert_fails, sqlite_url, squash, write_csv
 
 from leadflow.store import sqlfiles
+from support.cli import EXAMPLE, Leadflow, assert_fails, sqlite_url, squash, write_csv
 
 
 def latest_schema(lf: Leadflow) -> int:

@@ -8,7 +8,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from lf_cli import EXAMPLE, WELCOME_KEY, WELCOME_NODES, Leadflow, assert_fails, parse_iso, squash
+
+from support.cli import (
+    EXAMPLE,
+    WELCOME_KEY,
+    WELCOME_NODES,
+    Leadflow,
+    assert_fails,
+    parse_iso,
+    squash,
+)
 
 COLUMNS = ["node", "entered", "sent", "delivered", "replied", "exited"]
 SUMMARY_KEYS = {

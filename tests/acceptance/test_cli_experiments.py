@@ -9,12 +9,12 @@ from collections import Counter
 from typing import Any
 
 import pytest
-from lf_cli import ISO_Z, Leadflow, assert_fails, squash
 
 from leadflow.store import open_store
 from leadflow.store.experiments_records import Assignment, Experiment, ExperimentDecision
 from leadflow.store.records import Contact, NewEvent
 from leadflow.tenancy import accounts
+from support.cli import ISO_Z, Leadflow, assert_fails, squash
 
 T0 = 1_750_000_000.0
 DAY = 86400.0

@@ -13,17 +13,10 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import pytest
-from lf_cli import (
-    WELCOME_KEY,
-    Leadflow,
-    local,
-    parse_iso,
-    sent_order,
-    zone_at_local_hour,
-)
 
 from leadflow.engine.worker import VIRTUAL_NOW
 from leadflow.store.factory import open_store
+from support.cli import WELCOME_KEY, Leadflow, local, parse_iso, sent_order, zone_at_local_hour
 
 EXPECTED = [("welcome_sms", "sms"), ("welcome_email", "email"), ("second_sms", "sms")]
 

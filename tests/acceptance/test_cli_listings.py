@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 
-from lf_cli import Leadflow, assert_fails, write_csv
-
 from leadflow.listings.synthetic import synthetic_listings
+from support.cli import Leadflow, assert_fails, write_csv
 
 HEADER = ["ListingKey", "ListPrice", "City", "StandardStatus", "PostalCode"]
 

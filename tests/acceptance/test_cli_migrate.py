@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from lf_cli import Leadflow, assert_fails, parse_iso, sent_order, squash, zone_at_local_hour
+
+from support.cli import Leadflow, assert_fails, parse_iso, sent_order, squash, zone_at_local_hour
 
 KEY = "nurture"
 # v1 texts hello, waits a week, then e-mails goodbye. v2 is the same journey with the wait

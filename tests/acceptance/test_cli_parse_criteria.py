@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lf_cli import Leadflow, assert_fails, squash
+from support.cli import Leadflow, assert_fails, squash
 
 
 def test_the_two_example_phrasings_as_json(lf: Leadflow) -> None:

@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from lf_cli import WELCOME_KEY, Leadflow, assert_fails, squash, zone_at_local_hour
 
 from leadflow.clock import RealClock
+from support.cli import WELCOME_KEY, Leadflow, assert_fails, squash, zone_at_local_hour
 
 DAY = 86400.0
 

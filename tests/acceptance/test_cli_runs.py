@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 import pytest
-from lf_cli import (
+
+from support.cli import (
     ISO_Z,
     RUN_STATUSES,
     WELCOME_KEY,

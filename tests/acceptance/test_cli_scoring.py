@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from lf_cli import Leadflow, assert_fails
+
+from support.cli import Leadflow, assert_fails
 
 ANN = ["c1", "Ann", "Lee", "ann@example.com", "+1 415 555 0101", "America/Los_Angeles", "CA"]
 

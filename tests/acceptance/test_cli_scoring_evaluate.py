@@ -8,11 +8,10 @@ import random
 import time
 from pathlib import Path
 
-from lf_cli import Leadflow, assert_fails
-
 from leadflow.scoring.features import DAY
 from leadflow.scoring.synthetic import seed_history
 from leadflow.store.factory import open_store
+from support.cli import Leadflow, assert_fails
 
 MEASURES = {
     "rows",

@@ -3,7 +3,7 @@ number belongs to one tenant."""
 
 from __future__ import annotations
 
-from lf_cli import Leadflow, assert_fails
+from support.cli import Leadflow, assert_fails
 
 
 def test_a_tenants_number_is_its_own(lf: Leadflow) -> None:

@@ -4,7 +4,7 @@ afterwards."""
 
 from __future__ import annotations
 
-from lf_cli import WELCOME_KEY, Leadflow, zone_at_local_hour
+from support.cli import WELCOME_KEY, Leadflow, zone_at_local_hour
 
 
 def stopper(zone: str) -> list[str]:

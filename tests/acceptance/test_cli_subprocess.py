@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 import yaml
-from lf_cli import (
+
+from support.cli import (
     CONSOLE_SCRIPT,
     EXAMPLE,
     ISO_Z,
@@ -28,7 +29,10 @@ from lf_cli import (
     zone_at_local_hour,
 )
 
-pytestmark = pytest.mark.skipif(not CONSOLE_SCRIPT.exists(), reason="console script not installed")
+pytestmark = [
+    pytest.mark.subprocess,
+    pytest.mark.skipif(not CONSOLE_SCRIPT.exists(), reason="console script not installed"),
+]
 
 
 def ok(proc: subprocess.CompletedProcess[str]) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lf_cli import Leadflow, assert_fails, write_csv
+from support.cli import Leadflow, assert_fails, write_csv
 
 
 def test_a_brokerage_with_a_team_agents_and_keys(lf: Leadflow) -> None:

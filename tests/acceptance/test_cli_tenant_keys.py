@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lf_cli import EXAMPLE, WELCOME_KEY, Leadflow, assert_fails, write_csv
+from support.cli import EXAMPLE, WELCOME_KEY, Leadflow, assert_fails, write_csv
 
 
 def test_two_tenants_publish_the_same_key_and_each_command_reads_its_tenant(

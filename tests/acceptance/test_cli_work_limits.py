@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from lf_cli import Leadflow, assert_fails
+from support.cli import Leadflow, assert_fails
 
 
 def alias_bomb() -> str:

@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 import yaml
-from lf_cli import (
+
+from support.cli import (
     EXAMPLE,
     ISO_Z,
     PACKAGED_EXAMPLE,

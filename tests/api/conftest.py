@@ -9,11 +9,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from api_client import ApiClient, admin_key, upgraded_db
 from fastapi import FastAPI
 
 from leadflow.api.app import create_app
 from leadflow.settings import Settings
+from support.api_client import ApiClient, admin_key, member_key
+from support.stores import upgraded_db
+from support.twilio_peer import TwilioPeer, twilio_peer
 
 
 @pytest.fixture(autouse=True)
@@ -52,3 +54,33 @@ def anonymous(app: FastAPI) -> Iterator[ApiClient]:
     """A client without any key."""
     with ApiClient(app) as c:
         yield c
+
+
+def _member(app: FastAPI, db_url: str, role: str, name: str) -> Iterator[ApiClient]:
+    with ApiClient(app, headers={"Authorization": f"Bearer {member_key(db_url, role, name)}"}) as c:
+        yield c
+
+
+@pytest.fixture
+def agent_ann(app: FastAPI, db_url: str) -> Iterator[ApiClient]:
+    """A client with the key of agent "ann" of tenant "acme"."""
+    yield from _member(app, db_url, "agent", "ann")
+
+
+@pytest.fixture
+def agent_bob(app: FastAPI, db_url: str) -> Iterator[ApiClient]:
+    """A client with the key of agent "bob" of tenant "acme"."""
+    yield from _member(app, db_url, "agent", "bob")
+
+
+@pytest.fixture
+def manager(app: FastAPI, db_url: str) -> Iterator[ApiClient]:
+    """A client with the key of manager "max" of tenant "acme"."""
+    yield from _member(app, db_url, "manager", "max")
+
+
+@pytest.fixture
+def peer() -> Iterator[TwilioPeer]:
+    """A loopback server speaking Twilio's REST API."""
+    with twilio_peer() as p:
+        yield p

@@ -4,7 +4,6 @@ with it; health endpoints stay open for load balancers and probes."""
 from __future__ import annotations
 
 import pytest
-from api_client import ApiClient, admin_key, assert_problem
 
 from leadflow.api.app import create_app
 from leadflow.clock import VirtualClock
@@ -13,6 +12,7 @@ from leadflow.settings import Settings
 from leadflow.store.factory import open_store
 from leadflow.store.tenancy_records import Agent
 from leadflow.tenancy import accounts, keys
+from support.api_client import ApiClient, admin_key, assert_problem
 
 
 def _fail(anonymous: ApiClient, header: str | None) -> dict[str, object]:

@@ -9,23 +9,20 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from api_client import ApiClient, admin_key, assert_problem
-from edge_kit import BACKENDS, _drop_postgres_databases, database
 
 from leadflow.api.app import create_app
 from leadflow.clock import VirtualClock
 from leadflow.runtime import build_runtime
 from leadflow.settings import Settings
-
-__all__ = ["_drop_postgres_databases"]
-pytestmark = pytest.mark.usefixtures("_drop_postgres_databases")
+from support.api_client import ApiClient, admin_key, assert_problem
+from support.stores import SQL_BACKENDS, database
 
 ATTACKER = ("203.0.113.9", 51000)
 OFFICE = ("198.51.100.20", 52000)
 T0 = 1_800_000_000.0
 
 
-@pytest.fixture(params=BACKENDS)
+@pytest.fixture(params=SQL_BACKENDS)
 def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     with database(request.param, tmp_path) as found:
         yield found

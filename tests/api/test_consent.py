@@ -5,30 +5,13 @@ opt-out is only undone with evidence of the lead's new agreement."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from datetime import datetime
 
 import pytest
-from api_client import ApiClient, assert_problem, member_key
-from fastapi import FastAPI
+
+from support.api_client import ApiClient, assert_problem
 
 CHECKBOX = "I agree to receive texts and calls, including prerecorded ones, from Acme Realty."
-
-
-@pytest.fixture
-def agent_ann(app: FastAPI, db_url: str) -> Iterator[ApiClient]:
-    with ApiClient(
-        app, headers={"Authorization": f"Bearer {member_key(db_url, 'agent', 'ann')}"}
-    ) as c:
-        yield c
-
-
-@pytest.fixture
-def agent_bob(app: FastAPI, db_url: str) -> Iterator[ApiClient]:
-    with ApiClient(
-        app, headers={"Authorization": f"Bearer {member_key(db_url, 'agent', 'bob')}"}
-    ) as c:
-        yield c
 
 
 def _lead(api: ApiClient) -> str:

@@ -3,37 +3,11 @@ paging, merge duplicates, import CSV -- each inside the caller's scope."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from api_client import ApiClient, assert_problem, member_key
-from fastapi import FastAPI
 
 from leadflow.store.factory import open_store
 from leadflow.store.records import EnrollRequest
-
-
-@pytest.fixture
-def agent_ann(app: FastAPI, db_url: str) -> Iterator[ApiClient]:
-    with ApiClient(
-        app, headers={"Authorization": f"Bearer {member_key(db_url, 'agent', 'ann')}"}
-    ) as c:
-        yield c
-
-
-@pytest.fixture
-def agent_bob(app: FastAPI, db_url: str) -> Iterator[ApiClient]:
-    with ApiClient(
-        app, headers={"Authorization": f"Bearer {member_key(db_url, 'agent', 'bob')}"}
-    ) as c:
-        yield c
-
-
-@pytest.fixture
-def manager(app: FastAPI, db_url: str) -> Iterator[ApiClient]:
-    token = member_key(db_url, "manager", "max")
-    with ApiClient(app, headers={"Authorization": f"Bearer {token}"}) as c:
-        yield c
+from support.api_client import ApiClient, assert_problem
 
 
 def test_create_normalises_and_shows_a_contact(client: ApiClient) -> None:

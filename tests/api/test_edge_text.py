@@ -11,22 +11,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from api_client import ApiClient, admin_key, assert_problem
-from edge_kit import BACKENDS, _drop_postgres_databases, database
-from hooks_kit import Hooks, hooks_app
 
 from leadflow.api.app import create_app
 from leadflow.settings import Settings
 from leadflow.store.factory import open_store
 from leadflow.store.records import Contact, ContactFilter, Scope
-
-__all__ = ["_drop_postgres_databases"]
-pytestmark = pytest.mark.usefixtures("_drop_postgres_databases")
+from support.api_client import ApiClient, admin_key, assert_problem
+from support.hooks_app import Hooks, hooks_app
+from support.stores import SQL_BACKENDS, database
 
 JSON = {"content-type": "application/json"}
 
 
-@pytest.fixture(params=BACKENDS)
+@pytest.fixture(params=SQL_BACKENDS)
 def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     with database(request.param, tmp_path) as found:
         yield found
@@ -181,7 +178,7 @@ def test_a_lead_email_decoding_to_a_nul_is_refused(hooks: Hooks) -> None:
 
 
 def test_twilio_voice_with_a_5000_digit_message_ref_is_answered(url: str) -> None:
-    from twilio_kit import twilio_app
+    from support.twilio_app import twilio_app
 
     with twilio_app(url) as tw:
         got = tw.post("/webhooks/twilio/voice?m=" + "7" * 5000, {"CallSid": "CA1"})
@@ -192,9 +189,8 @@ def test_twilio_voice_with_a_5000_digit_message_ref_is_answered(url: str) -> Non
 
 
 def test_sendgrid_event_with_a_40_digit_message_id_is_unknown_not_an_error(url: str) -> None:
-    from email_app import email_app
-
-    from email_peers import EventSigner
+    from support.email_app import email_app
+    from support.email_peers import EventSigner
 
     signer = EventSigner()
     with email_app(url, sendgrid_webhook_public_key=signer.public_key_b64) as app:

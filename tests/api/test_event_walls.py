@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from api_client import ApiClient, admin_key, assert_problem, member_key, upgraded_db
 from test_metrics import sample
 
 from leadflow.api.app import create_app
@@ -29,11 +28,8 @@ from leadflow.engine.workflows import publish
 from leadflow.runtime import Runtime, build_runtime
 from leadflow.settings import Settings
 from leadflow.store.records import Message, MessageFilter, NewEvent, RunFilter
-
-_CONTRACT = str(Path(__file__).resolve().parents[1] / "contract")
-if _CONTRACT not in sys.path:
-    sys.path.append(_CONTRACT)
-from lf_postgres import DATABASES, ENABLED, in_ci  # noqa: E402
+from support.api_client import ApiClient, admin_key, assert_problem, member_key
+from support.stores import SQL_BACKENDS, database
 
 HUGE = 1180591620717411303424  # 2**70: no bigint holds it
 CONSOLE_SCRIPT = Path(sys.executable).with_name("leadflow")
@@ -50,19 +46,10 @@ WELCOME = {
 }
 
 
-@pytest.fixture(params=["sqlite", *(["postgres"] if ENABLED else [])])
+@pytest.fixture(params=SQL_BACKENDS)
 def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield upgraded_db(tmp_path / "walls.db")
-        return
-    if not DATABASES.available():
-        message = f"PostgreSQL is not reachable: {DATABASES.problem}"
-        if in_ci():
-            pytest.fail(f"{message} (CI is set: the PostgreSQL backend must be tested)")
-        pytest.skip(message)
-    made = DATABASES.clone()
-    yield made
-    DATABASES.drop(made)
+    with database(request.param, tmp_path, "walls.db") as made:
+        yield made
 
 
 @pytest.fixture
@@ -280,6 +267,7 @@ def test_ids_in_event_data_are_checked_at_the_edge(
     assert runtime.store.list_events(ann) == []  # nothing stored
 
 
+@pytest.mark.subprocess
 def test_an_event_the_engine_cannot_process_is_quarantined_and_the_worker_goes_on(
     url: str, acme: ApiClient, runtime: Runtime, tmp_path: Path
 ) -> None:

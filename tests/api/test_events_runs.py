@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from api_client import ApiClient, assert_problem, member_key
 from fastapi import FastAPI
 
 from leadflow.api.app import create_app
@@ -18,6 +17,7 @@ from leadflow.engine.workflows import publish
 from leadflow.runtime import Runtime, build_runtime
 from leadflow.settings import Settings
 from leadflow.store.records import Advance
+from support.api_client import ApiClient, assert_problem, member_key
 
 WELCOME = {
     "key": "welcome",

@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from api_client import ApiClient, admin_key, assert_problem, member_key
 
 from leadflow.api.app import create_app
 from leadflow.clock import VirtualClock
@@ -19,6 +18,7 @@ from leadflow.store.contract import Store
 from leadflow.store.experiments_records import Assignment, Experiment, ExperimentDecision
 from leadflow.store.records import Contact, NewEvent
 from leadflow.tenancy import accounts
+from support.api_client import ApiClient, admin_key, assert_problem, member_key
 
 T0 = 1_750_000_000.0
 HOUR, DAY = 3600.0, 86400.0

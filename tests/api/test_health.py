@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from api_client import ApiClient, assert_problem
-
 from leadflow.api.app import create_app
 from leadflow.settings import Settings
+from support.api_client import ApiClient, assert_problem
 
 
 def test_healthz_says_ok(client: ApiClient) -> None:

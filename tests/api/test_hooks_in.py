@@ -7,10 +7,10 @@ from collections.abc import Iterator
 from email.message import EmailMessage
 
 import pytest
-from api_client import assert_problem
-from hooks_kit import T0, Hooks, hooks_app
 
 from leadflow.store.records import ContactFilter, Scope
+from support.api_client import assert_problem
+from support.hooks_app import T0, Hooks, hooks_app
 
 LEADS = "/api/v1/hooks/acme/leads"
 

@@ -17,8 +17,6 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from api_client import PROBLEM_JSON, ApiClient, admin_key
-from edge_kit import BACKENDS, _drop_postgres_databases, all_routes, database
 from fastapi.routing import APIRoute
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -28,9 +26,11 @@ from leadflow.engine.workflows import publish
 from leadflow.runtime import build_runtime
 from leadflow.settings import Settings
 from leadflow.store.records import Contact
+from support.api_client import PROBLEM_JSON, ApiClient, admin_key
+from support.routes import all_routes
+from support.stores import SQL_BACKENDS, database
 
-__all__ = ["_drop_postgres_databases"]
-pytestmark = [pytest.mark.hostile, pytest.mark.usefixtures("_drop_postgres_databases")]
+pytestmark = [pytest.mark.hostile, pytest.mark.hypothesis_heavy]
 
 EXAMPLES_PER_ROUTE = 30
 ONE_TEXT: dict[str, Any] = {
@@ -166,7 +166,7 @@ def _send(client: ApiClient, method: str, template: str, case: dict[str, Any]) -
     return client.request(method, url, content=raw, headers={"content-type": "application/json"})
 
 
-@pytest.fixture(params=BACKENDS)
+@pytest.fixture(params=SQL_BACKENDS)
 def seeded(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ApiClient]:
     """An admin client of tenant acme, with a contact ``c1`` and the workflow ``one-text``."""
     with database(request.param, tmp_path) as url:

@@ -7,57 +7,32 @@ app's real HTTP stack, with Twilio's signatures and a loopback Twilio."""
 from __future__ import annotations
 
 import logging
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
 import pytest
-from api_client import ApiClient, admin_key, upgraded_db
-from email_app import email_app
-from twilio_kit import LEAD, PUBLIC, SENDER, T0, TwilioApp, messages, text_flow, twilio_app
 
-from email_peers import SECRET
 from leadflow.channels.twilio_signature import HEADER, FormParams, sign
 from leadflow.channels.unsubscribe import Subscriber, UnsubscribeTokens
 from leadflow.engine.workflows import enroll, publish
 from leadflow.store.records import Contact
-from twilio_peer import ACCOUNT_SID, AUTH_TOKEN, TwilioPeer, twilio_peer
+from support.api_client import ApiClient, admin_key
+from support.email_app import email_app
+from support.email_peers import SECRET
+from support.stores import SQL_BACKENDS, database
+from support.twilio_app import LEAD, PUBLIC, SENDER, T0, TwilioApp, messages, text_flow, twilio_app
+from support.twilio_peer import ACCOUNT_SID, AUTH_TOKEN, TwilioPeer
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "contract"))
-from lf_postgres import DATABASES, ENABLED, in_ci
-
-BACKENDS = ["sqlite", *(["postgres"] if ENABLED else [])]
 B_NUMBER = "+13125550142"  # beta's own number
 UNKNOWN = "+14155550100"  # nobody's
 CONSENTED = {"sms": "opted_in", "voice": "opted_in"}
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _drop_postgres_databases() -> Iterator[None]:
-    yield
-    if ENABLED and DATABASES.available():
-        DATABASES.drop_all()
-
-
-@pytest.fixture(params=BACKENDS)
+@pytest.fixture(params=SQL_BACKENDS)
 def any_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield upgraded_db(tmp_path / "routing.db")
-        return
-    if not DATABASES.available():
-        if in_ci():
-            pytest.fail(f"PostgreSQL is required under CI: {DATABASES.problem}")
-        pytest.skip(f"PostgreSQL is not reachable: {DATABASES.problem}")
-    url = DATABASES.clone()
-    yield url
-    DATABASES.drop(url)
-
-
-@pytest.fixture
-def peer() -> Iterator[TwilioPeer]:
-    with twilio_peer() as p:
-        yield p
+    with database(request.param, tmp_path, "routing.db") as url:
+        yield url
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ import time
 from typing import Any
 
 import pytest
-from api_client import ApiClient, admin_key
 from fastapi import FastAPI
 
 from leadflow.engine.workflows import publish
@@ -22,6 +21,7 @@ from leadflow.store.records import Contact, NewEvent
 from leadflow.store.senders_records import Sender
 from leadflow.store.webhooks_records import WebhookSubscription
 from leadflow.tenancy import keys
+from support.api_client import ApiClient, admin_key
 
 SECRET_NAME = "Zebediah"  # acme's lead: this text must never reach the other tenant
 ACME_NUMBER = "+15125550100"  # acme's sender

@@ -3,10 +3,10 @@ every key sees itself; other roles may not manage keys."""
 
 from __future__ import annotations
 
-from api_client import ApiClient, admin_key, assert_problem, member_key
 from fastapi import FastAPI
 
 from leadflow.tenancy import keys
+from support.api_client import ApiClient, admin_key, assert_problem, member_key
 
 
 def test_create_list_use_and_revoke(client: ApiClient, app: FastAPI, db_url: str) -> None:

@@ -7,12 +7,12 @@ from typing import Any
 
 import httpx
 import pytest
-from api_client import ApiClient, admin_key, assert_problem
 
 from leadflow.listings.synthetic import synthetic_listings
 from leadflow.store.factory import open_store
 from leadflow.store.tenancy_records import Agent
 from leadflow.tenancy import accounts
+from support.api_client import ApiClient, admin_key, assert_problem
 
 URL = "/api/v1/listings"
 

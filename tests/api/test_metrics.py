@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 
-from api_client import ApiClient
 from fastapi import FastAPI
 
 from leadflow.api.app import create_app
 from leadflow.settings import Settings
+from support.api_client import ApiClient
 
 
 def sample(text: str, name: str, **labels: str) -> float | None:

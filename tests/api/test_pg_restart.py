@@ -8,17 +8,14 @@ from concurrent.futures import ThreadPoolExecutor
 
 import psycopg
 import pytest
-from api_client import ApiClient, admin_key
-from edge_kit import _drop_postgres_databases, require_postgres
-from lf_postgres import ADMIN_URL, DATABASES, ENABLED
 
 from leadflow.api.app import create_app
 from leadflow.runtime import build_runtime
 from leadflow.settings import Settings
+from support.api_client import ApiClient, admin_key
+from support.postgres import ADMIN_URL, DATABASES, ENABLED, require_postgres
 
-__all__ = ["_drop_postgres_databases"]
 pytestmark = [
-    pytest.mark.usefixtures("_drop_postgres_databases"),
     pytest.mark.skipif(not ENABLED, reason="LEADFLOW_TEST_POSTGRES=0"),
 ]
 POOL_SIZE = 8  # PostgresStore's default max_size

@@ -7,13 +7,13 @@ import logging
 from collections.abc import AsyncIterator
 
 import pytest
-from api_client import ApiClient, assert_problem
 from fastapi import FastAPI
 from pydantic import BaseModel
 
 from leadflow.api.app import create_app
 from leadflow.errors import StoreError
 from leadflow.settings import Settings
+from support.api_client import ApiClient, assert_problem
 
 
 class Contact(BaseModel):

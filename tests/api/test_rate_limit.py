@@ -3,12 +3,11 @@ and the budget comes back as the (injected) clock moves."""
 
 from __future__ import annotations
 
-from api_client import ApiClient, admin_key, assert_problem
-
 from leadflow.api.app import create_app
 from leadflow.clock import VirtualClock
 from leadflow.runtime import build_runtime
 from leadflow.settings import Settings
+from support.api_client import ApiClient, admin_key, assert_problem
 
 
 def test_a_key_over_its_budget_waits_and_others_do_not(db_url: str) -> None:

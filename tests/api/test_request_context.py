@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 
 import pytest
-from api_client import ApiClient, assert_problem
 
 from leadflow.api.app import create_app
 from leadflow.settings import Settings
+from support.api_client import ApiClient, assert_problem
 
 SECRET = "sekrit"
 

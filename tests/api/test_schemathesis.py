@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 import schemathesis
-from api_client import admin_key, upgraded_db
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
@@ -21,6 +20,8 @@ from leadflow.api.app import create_app
 from leadflow.engine.workflows import publish
 from leadflow.runtime import build_runtime
 from leadflow.settings import Settings
+from support.api_client import admin_key
+from support.stores import upgraded_db
 
 ONE_TEXT: dict[str, Any] = {
     "key": "one-text",
@@ -28,6 +29,8 @@ ONE_TEXT: dict[str, Any] = {
     "start": "hi",
     "nodes": [{"id": "hi", "kind": "send_sms", "body": "Hi {{ contact.first_name }}"}],
 }
+
+pytestmark = pytest.mark.hypothesis_heavy
 
 
 @pytest.fixture

@@ -6,13 +6,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from api_client import ApiClient, admin_key, assert_problem
 
 from leadflow.api.app import create_app
 from leadflow.clock import VirtualClock
 from leadflow.runtime import Runtime, build_runtime
 from leadflow.scoring.config import make_config, save_config
 from leadflow.settings import Settings
+from support.api_client import ApiClient, admin_key, assert_problem
 
 T0 = 1_750_000_000.0
 DAY = 86400.0

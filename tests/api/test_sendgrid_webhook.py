@@ -11,11 +11,11 @@ from typing import Any
 
 import httpx
 import pytest
-from email_app import EmailApp, email_app
 
-from email_peers import EventSigner, email_workflow, sendgrid_peer
 from leadflow.engine.workflows import enroll, publish
 from leadflow.store.records import Message, MessageFilter
+from support.email_app import EmailApp, email_app
+from support.email_peers import EventSigner, email_workflow, sendgrid_peer
 
 
 @dataclass

@@ -22,7 +22,10 @@ from leadflow.store.factory import open_store
 from leadflow.store.records import MessageFilter
 
 CONSOLE_SCRIPT = Path(sys.executable).with_name("leadflow")
-pytestmark = pytest.mark.skipif(not CONSOLE_SCRIPT.exists(), reason="console script not installed")
+pytestmark = [
+    pytest.mark.subprocess,
+    pytest.mark.skipif(not CONSOLE_SCRIPT.exists(), reason="console script not installed"),
+]
 T = TypeVar("T")
 
 ONE_TEXT = """\

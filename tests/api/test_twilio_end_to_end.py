@@ -7,7 +7,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from twilio_kit import (
+
+from leadflow.store.records import Contact, Message
+from leadflow.store.tenancy_records import Agent
+from leadflow.tenancy import accounts
+from support.twilio_app import (
     LEAD,
     PUBLIC,
     SENDER,
@@ -19,20 +23,10 @@ from twilio_kit import (
     text_flow,
     twilio_app,
 )
-
-from leadflow.store.records import Contact, Message
-from leadflow.store.tenancy_records import Agent
-from leadflow.tenancy import accounts
-from twilio_peer import ACCOUNT_SID, TwilioPeer, twilio_peer
+from support.twilio_peer import ACCOUNT_SID, TwilioPeer
 
 AGENT_PHONE = "+12125550199"
 CONSENTED = {"sms": "opted_in", "voice": "opted_in"}
-
-
-@pytest.fixture
-def peer() -> Iterator[TwilioPeer]:
-    with twilio_peer() as p:
-        yield p
 
 
 @pytest.fixture

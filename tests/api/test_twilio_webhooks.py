@@ -6,10 +6,20 @@ import logging
 from collections.abc import Iterator
 
 import pytest
-from twilio_kit import LEAD, PUBLIC, SENDER, T0, TwilioApp, messages, start, text_flow, twilio_app
 
 from leadflow.store.records import Contact
-from twilio_peer import AUTH_TOKEN, TwilioPeer, twilio_peer
+from support.twilio_app import (
+    LEAD,
+    PUBLIC,
+    SENDER,
+    T0,
+    TwilioApp,
+    messages,
+    start,
+    text_flow,
+    twilio_app,
+)
+from support.twilio_peer import AUTH_TOKEN, TwilioPeer
 
 INBOUND = {
     "MessageSid": "SM" + "1" * 32,
@@ -23,12 +33,6 @@ INBOUND = {
     "ApiVersion": "2010-04-01",
 }
 CONSENTED = {"sms": "opted_in", "voice": "opted_in"}
-
-
-@pytest.fixture
-def peer() -> Iterator[TwilioPeer]:
-    with twilio_peer() as p:
-        yield p
 
 
 @pytest.fixture

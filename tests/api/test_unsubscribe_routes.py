@@ -7,10 +7,10 @@ import logging
 from collections.abc import Iterator
 
 import pytest
-from email_app import T0, EmailApp, email_app
 
-from email_peers import SECRET
 from leadflow.channels.unsubscribe import Subscriber, UnsubscribeTokens
+from support.email_app import T0, EmailApp, email_app
+from support.email_peers import SECRET
 
 ONE_CLICK = {"content": b"List-Unsubscribe=One-Click"}
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}

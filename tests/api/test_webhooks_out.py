@@ -11,12 +11,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from api_client import ApiClient, admin_key, assert_problem
-from hooks_kit import T0, Hooks, hooks_app
 
 from leadflow.api.app import create_app
 from leadflow.webhooks import signing
 from leadflow.webhooks.outbound import CURSOR, SETTLE_S
+from support.api_client import ApiClient, admin_key, assert_problem
+from support.hooks_app import T0, Hooks, hooks_app
 
 LEADS = "/api/v1/hooks/acme/leads"
 

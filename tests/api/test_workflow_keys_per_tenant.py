@@ -5,23 +5,19 @@ runs and experiments, and nothing answers "belongs to another tenant" any more."
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from api_client import ApiClient, admin_key, assert_problem, upgraded_db
 
 from leadflow.api.app import create_app
 from leadflow.clock import VirtualClock
 from leadflow.runtime import Runtime, build_runtime
 from leadflow.settings import Settings
-
-_CONTRACT = str(Path(__file__).resolve().parents[1] / "contract")
-if _CONTRACT not in sys.path:
-    sys.path.append(_CONTRACT)
-from lf_postgres import DATABASES, ENABLED, in_ci  # noqa: E402
+from support.api_client import ApiClient, admin_key, assert_problem
+from support.postgres import ENABLED
+from support.stores import database
 
 T0 = 1_767_290_400.0  # 2026-01-01T18:00:00Z: noon in Chicago, inside every send window
 KEY = "new-lead-welcome"
@@ -70,28 +66,12 @@ def handoff(target: str, *, on_error: bool = False) -> dict[str, Any]:
     }
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _postgres_databases() -> Iterator[None]:
-    yield
-    if DATABASES.available():
-        DATABASES.drop_all()
-
-
 @pytest.fixture(params=["sqlite", "postgres"])
 def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield upgraded_db(tmp_path / "keys.db")
-        return
-    if not ENABLED:
+    if request.param == "postgres" and not ENABLED:
         pytest.skip("LEADFLOW_TEST_POSTGRES=0")
-    if not DATABASES.available():
-        message = f"PostgreSQL is not reachable: {DATABASES.problem}"
-        if in_ci():
-            pytest.fail(f"{message} (CI is set: the PostgreSQL backend must be tested)")
-        pytest.skip(message)
-    made = DATABASES.clone()
-    yield made
-    DATABASES.drop(made)
+    with database(request.param, tmp_path, "keys.db") as made:
+        yield made
 
 
 class Tenants:

@@ -8,7 +8,6 @@ from unittest.mock import ANY
 
 import httpx
 import pytest
-from api_client import ApiClient, admin_key, assert_problem
 from fastapi import FastAPI
 
 from leadflow.engine.workflows import enroll
@@ -18,6 +17,7 @@ from leadflow.store.factory import open_store
 from leadflow.store.records import Contact, RunFilter
 from leadflow.store.tenancy_records import Agent
 from leadflow.tenancy import accounts
+from support.api_client import ApiClient, admin_key, assert_problem
 
 T0 = 1_767_225_600.0  # 2026-01-01T00:00:00Z
 

@@ -8,6 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.subprocess
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "matching.py"
 
 

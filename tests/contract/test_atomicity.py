@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from lf_builders import T0, add_contacts, advance, enroll_one, event, message, step
 
 from leadflow.errors import LeadflowError, StoreError
 from leadflow.store import Store
@@ -18,6 +17,7 @@ from leadflow.store.records import (
     MessageUpdate,
     RunFilter,
 )
+from support.records import T0, add_contacts, advance, enroll_one, event, message, step
 
 
 def snapshot(store: Store) -> dict[str, Any]:

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from lf_builders import T0, drop_store, make_store, usable_backends
 
 from leadflow.errors import LeadflowError
 from leadflow.store import Store
@@ -26,6 +25,8 @@ from leadflow.store.records import (
     RunFilter,
     Step,
 )
+from support.records import T0
+from support.stores import drop_store, make_store, usable_backends
 
 CONTACTS = [f"c{i}" for i in range(6)]
 KEYS = ["wf", "other"]

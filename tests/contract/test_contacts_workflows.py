@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from lf_builders import T0, add_contacts, contact
-
 from leadflow.store import Store
 from leadflow.store.records import ContactPatch, Schedule
+from support.records import T0, add_contacts, contact
 
 
 # ---------------------------------------------------------------------------- meta

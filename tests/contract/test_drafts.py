@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from lf_builders import T0
-
 from leadflow.store import Store
 from leadflow.store.records import Draft
+from support.records import T0
 
 INVALID = {"key": "welcome", "nodes": [{"id": "a", "kind": "nope"}], "note": "ü ✓"}
 

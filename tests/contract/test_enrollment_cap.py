@@ -4,12 +4,10 @@ complete_events) and across workers."""
 
 from __future__ import annotations
 
-import threading
-
-from lf_builders import T0, add_contacts, advance
-
 from leadflow.store import Store
 from leadflow.store.records import EnrollRequest, RunFilter
+from support.records import T0, add_contacts, advance
+from support.threads import at_once
 
 HOUR = 3600.0
 
@@ -69,23 +67,12 @@ def finish_all_wf(store: Store, now: float) -> None:
 
 def test_concurrent_enrollers_never_pass_the_cap(store: Store) -> None:
     add_contacts(store, "a")
-    barrier = threading.Barrier(4)
-    errors: list[BaseException] = []
 
     def enroller(n: int) -> None:
-        try:
-            barrier.wait()
-            for i in range(5):
-                store.enroll([capped("a", cap=3, key=f"k{i % 2}")], T0 + n)
-        except BaseException as exc:  # pragma: no cover - reported below
-            errors.append(exc)
+        for i in range(5):
+            store.enroll([capped("a", cap=3, key=f"k{i % 2}")], T0 + n)
 
-    threads = [threading.Thread(target=enroller, args=(n,)) for n in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    assert at_once(enroller, 4) == []
     # reentry always with live runs: at most one live run per key anyway; finish and go on
     finish_all(store, T0 + 10)
     for i in range(6):

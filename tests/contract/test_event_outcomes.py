@@ -4,9 +4,8 @@ was ignored, ``list_events(status=...)`` and ``failed_events_count`` find them."
 
 from __future__ import annotations
 
-from lf_builders import T0, add_contacts, event
-
 from leadflow.store import Store
+from support.records import T0, add_contacts, event
 
 
 def test_a_failed_event_is_set_aside_with_its_reason_and_found_by_status(store: Store) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from lf_builders import DAY, T0, add_contacts, advance, enroll_one, event, message, step
 
 from leadflow.errors import StoreError
 from leadflow.store import Store
@@ -15,6 +14,7 @@ from leadflow.store.records import (
     Run,
     Schedule,
 )
+from support.records import DAY, T0, add_contacts, advance, enroll_one, event, message, step
 
 
 # ---------------------------------------------------------------------------- events

@@ -5,12 +5,10 @@ experiment or not at all, JSON kept exactly, the tenant foreign key, and outcome
 from __future__ import annotations
 
 import dataclasses
-import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
-from lf_builders import DAY, T0, add_contacts, event, sqlite_url
 
 from leadflow.errors import StoreError
 from leadflow.store import Store, open_store
@@ -23,6 +21,9 @@ from leadflow.store.experiments_records import (
     ExperimentDecision,
 )
 from leadflow.store.tenancy_records import Tenant
+from support.records import DAY, T0, add_contacts, event
+from support.stores import sqlite_url
+from support.threads import at_once
 
 CONFIG: dict[str, Any] = {
     "metric": {"event": "appointment.booked", "window_days": 14},
@@ -254,24 +255,14 @@ def test_two_connections_racing_to_assign_get_one_arm(tmp_path: Path) -> None:
     fresh.close()
     stores = [open_store(url), open_store(url)]
     contacts = [f"c{i}" for i in range(200)]
-    barrier = threading.Barrier(2)
     got: list[dict[str, str]] = [{}, {}]
-    errors: list[BaseException] = []
 
-    def assign(index: int, arm: str) -> None:
-        try:
-            barrier.wait()
-            for cid in contacts:
-                got[index][cid] = stores[index].assign_arm(assignment(cid, arm)).arm
-        except BaseException as exc:  # reported below
-            errors.append(exc)
+    def assign(index: int) -> None:
+        arm = ["a", "b"][index]
+        for cid in contacts:
+            got[index][cid] = stores[index].assign_arm(assignment(cid, arm)).arm
 
-    threads = [threading.Thread(target=assign, args=(i, arm)) for i, arm in enumerate(["a", "b"])]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    assert at_once(assign, 2) == []
     assert got[0] == got[1]  # both writers were handed the same arm for every contact
     stored = {a.contact_id: a.arm for a in stores[0].experiment_assignments("acme", "nurture.pick")}
     assert stored == got[0]

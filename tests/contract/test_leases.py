@@ -3,10 +3,9 @@ holds what, releasing a dead worker's leases, the shared virtual clock."""
 
 from __future__ import annotations
 
-from lf_builders import T0, add_contacts, advance, enroll_one, event, message
-
 from leadflow.store import Store
 from leadflow.store.records import MessageUpdate, NewEvent, Run
+from support.records import T0, add_contacts, advance, enroll_one, event, message
 
 
 def _queue(store: Store, contact: str, *keys: str, due: float = T0) -> Run:

@@ -4,12 +4,12 @@ read back per contact, tenants apart, all or nothing."""
 from __future__ import annotations
 
 import pytest
-from lf_builders import T0
 
 from leadflow.errors import StoreError
 from leadflow.store import Store
 from leadflow.store.listing_matches import ListingMatch
 from leadflow.store.tenancy_records import Tenant
+from support.records import T0
 
 
 @pytest.fixture

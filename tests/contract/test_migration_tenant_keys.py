@@ -10,8 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from lf_builders import T0, contact, require_postgres, sqlite_url
-from lf_postgres import DATABASES, ENABLED
 
 from leadflow.runtime import build_runtime
 from leadflow.settings import Settings
@@ -19,6 +17,9 @@ from leadflow.store import sqlfiles
 from leadflow.store.postgres import PostgresStore
 from leadflow.store.records import EnrollRequest, RunFilter, Scope
 from leadflow.store.sqlite import SQLiteStore
+from support.postgres import ENABLED, postgres_database
+from support.records import T0, contact
+from support.stores import sqlite_url
 
 DAY = 86400.0
 
@@ -41,12 +42,8 @@ def old_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield sqlite_url(tmp_path / "v15.db")
         return
-    require_postgres()
-    url = DATABASES.empty()
-    try:
+    with postgres_database(empty=True) as url:
         yield url
-    finally:
-        DATABASES.drop(url)
 
 
 def _at_15(url: str, monkeypatch: pytest.MonkeyPatch) -> SQLiteStore | PostgresStore:

@@ -6,12 +6,16 @@ what only this backend has (several stores on one database stand for several mac
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from lf_builders import (
+
+from leadflow.errors import SchemaOutOfDate, StoreError
+from leadflow.store import open_store, sqlfiles
+from leadflow.store.records import MessageFilter
+from support.postgres import ENABLED, postgres_database
+from support.records import (
     T0,
     add_contacts,
     advance,
@@ -19,14 +23,10 @@ from lf_builders import (
     event,
     later_tables,
     message,
-    require_postgres,
     step,
 )
-from lf_postgres import DATABASES, ENABLED
-
-from leadflow.errors import SchemaOutOfDate, StoreError
-from leadflow.store import Store, open_store, sqlfiles
-from leadflow.store.records import MessageFilter, MessageUpdate, RunFilter
+from support.threads import at_once
+from support.upgrade_data import everything, write_some_of_everything
 
 psycopg = pytest.importorskip("psycopg")
 if not ENABLED:  # pragma: no cover - LEADFLOW_TEST_POSTGRES=0
@@ -40,23 +40,15 @@ LATEST = sqlfiles.latest_version("postgres")
 @pytest.fixture
 def empty_url() -> Iterator[str]:
     """A new, empty database (schema version 0), dropped after the test."""
-    require_postgres()
-    url = DATABASES.empty()
-    try:
+    with postgres_database(empty=True) as url:
         yield url
-    finally:
-        DATABASES.drop(url)
 
 
 @pytest.fixture
 def db_url() -> Iterator[str]:
     """A new database at the latest schema version, dropped after the test."""
-    require_postgres()
-    url = DATABASES.clone()
-    try:
+    with postgres_database() as url:
         yield url
-    finally:
-        DATABASES.drop(url)
 
 
 def _sql(url: str, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -161,29 +153,7 @@ def test_version_1_database_upgrades_to_2_keeping_data(
     creates, drops = later_tables("postgres", 1)
     for statement in creates:
         _sql(empty_url, statement)
-    add_contacts(old, "c1", "c2")
-    run = enroll_one(old, "c1")
-    msg = message(run, "m1")
-    old.commit_advances("w", [advance(run, steps=[step(run)], messages=[msg])], T0)
-    assert msg.id is not None
-    old.claim_messages("d", T0, 10, 60)
-    old.update_messages("d", [MessageUpdate(msg.id, "sent", sent_at=T0 + 1)], [], T0 + 1)
-    old.append_events([event("t", "c2", "e1", at=T0 + 5)], T0)
-    old.sandbox_deliver("m1", "sms", "+1", "hi", "sb-1", T0)
-    old.set_meta("k", "v")
-
-    def everything(s: Store) -> dict[str, Any]:
-        return {
-            "contacts": s.list_contacts(),
-            "runs": s.list_runs(RunFilter()),
-            "steps": s.all_steps(),
-            "messages": s.list_messages(MessageFilter()),
-            "events": s.list_events(),
-            "sandbox": s.sandbox_deliveries(),
-            "meta": s.get_meta("k"),
-            "next": s.next_due_at(),
-        }
-
+    write_some_of_everything(old)
     before = everything(old)  # read while the later tables and columns are there
     for statement in drops:
         _sql(empty_url, statement)
@@ -211,17 +181,11 @@ def test_version_1_database_upgrades_to_2_keeping_data(
 def test_two_upgraders_at_once_apply_each_migration_once(empty_url: str) -> None:
     stores = [PostgresStore(empty_url), PostgresStore(empty_url)]
     results: list[list[int]] = [[], []]
-    barrier = threading.Barrier(2)
 
     def work(i: int) -> None:
-        barrier.wait()
         results[i] = stores[i].upgrade()
 
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    assert at_once(work, 2) == []
     assert sorted(results[0] + results[1]) == [m.version for m in sqlfiles.migrations("postgres")]
     for s in stores:
         assert s.schema_version() == LATEST
@@ -237,27 +201,16 @@ def test_two_pools_claiming_concurrently_never_get_the_same_run(db_url: str) -> 
         add_contacts(stores[0], *(f"t{i:03d}" for i in range(400)))
         stores[0].enroll_all("wf", 1, "start", T0, reentry="always")
         workers = 4
-        barrier = threading.Barrier(workers)
         claimed: list[list[int]] = [[] for _ in range(workers)]
-        errors: list[BaseException] = []
 
         def work(i: int) -> None:
             s = stores[i % 2]
-            try:
-                barrier.wait()
-                while batch := s.claim_runs(f"w{i}", T0, 7, 300):
-                    claimed[i] += [c.run.id for c in batch]
-                    res = s.commit_advances(f"w{i}", [advance(c.run) for c in batch], T0)
-                    assert res.conflicts == 0
-            except BaseException as exc:  # pragma: no cover - reported below
-                errors.append(exc)
+            while batch := s.claim_runs(f"w{i}", T0, 7, 300):
+                claimed[i] += [c.run.id for c in batch]
+                res = s.commit_advances(f"w{i}", [advance(c.run) for c in batch], T0)
+                assert res.conflicts == 0
 
-        threads = [threading.Thread(target=work, args=(i,)) for i in range(workers)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        assert errors == []
+        assert at_once(work, workers) == []
         every = [rid for ids in claimed for rid in ids]
         assert len(every) == len(set(every)) == 400
         assert sum(1 for ids in claimed if ids) >= 2  # the work was shared
@@ -273,19 +226,13 @@ def test_concurrent_seq_guard_across_pools(db_url: str) -> None:
     try:
         add_contacts(stores[0], "a")
         run = enroll_one(stores[0], "a")
-        barrier = threading.Barrier(2)
         applied: list[int] = [0, 0]
 
         def work(i: int) -> None:
-            barrier.wait()
             res = stores[i].commit_advances(f"w{i}", [advance(run, steps=[step(run)])], T0)
             applied[i] = res.applied
 
-        threads = [threading.Thread(target=work, args=(i,)) for i in range(2)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        assert at_once(work, 2) == []
         assert sorted(applied) == [0, 1]
         after = stores[0].get_run(run.id)
         assert after is not None and after.seq == run.seq + 1
@@ -302,20 +249,14 @@ def test_concurrent_duplicate_messages_and_events_dedupe(db_url: str) -> None:
     try:
         add_contacts(stores[0], "a", "b")
         runs = [enroll_one(stores[0], "a"), enroll_one(stores[0], "b")]
-        barrier = threading.Barrier(2)
         msgs = [message(runs[i], "same-key") for i in range(2)]
         ev_ids: list[list[int | None]] = [[], []]
 
         def work(i: int) -> None:
-            barrier.wait()
             stores[i].commit_advances(f"w{i}", [advance(runs[i], messages=[msgs[i]])], T0)
             ev_ids[i] = stores[i].append_events([event("x", "a", "same-ev")], T0)
 
-        threads = [threading.Thread(target=work, args=(i,)) for i in range(2)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        assert at_once(work, 2) == []
         assert msgs[0].id is not None and msgs[0].id == msgs[1].id
         assert len(stores[0].list_messages(MessageFilter())) == 1
         assert sorted(ev_ids, key=lambda ids: ids[0] is None)[1] == [None]

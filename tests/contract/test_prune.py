@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from lf_builders import DAY, T0, add_contacts, advance, enroll_one, event, message, step
 
 from leadflow.store import Store
 from leadflow.store.records import (
@@ -14,6 +13,7 @@ from leadflow.store.records import (
     Run,
     RunFilter,
 )
+from support.records import DAY, T0, add_contacts, advance, enroll_one, event, message, step
 
 CUTOFF = T0 + 5 * DAY
 

@@ -4,11 +4,11 @@ run), and the outbox held back while a consent change of the contact is unproces
 from __future__ import annotations
 
 import pytest
-from lf_builders import DAY, T0, add_contacts, advance, enroll_one, event, message
 
 from leadflow.errors import InvalidInput
 from leadflow.store import Store
 from leadflow.store.records import Message, MessageFilter, MessageUpdate
+from support.records import DAY, T0, add_contacts, advance, enroll_one, event, message
 
 
 def answer(key: str, contact_id: str = "a", *, due_at: float = T0) -> Message:

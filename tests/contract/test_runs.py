@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from lf_builders import DAY, T0, add_contacts, advance, enroll_one, event, message, step
 
 from leadflow.errors import InvalidInput
 from leadflow.store import Store
@@ -18,6 +15,8 @@ from leadflow.store.records import (
     Run,
     RunFilter,
 )
+from support.records import DAY, T0, add_contacts, advance, enroll_one, event, message, step
+from support.threads import at_once
 
 
 def req(
@@ -513,26 +512,15 @@ def test_threads_sharing_one_store_never_claim_a_run_twice(store: Store) -> None
     add_contacts(store, *(f"t{i:03d}" for i in range(300)))
     store.enroll_all("wf", 1, "start", T0, reentry="always")
     workers = 4
-    barrier = threading.Barrier(workers)
     claimed: list[list[int]] = [[] for _ in range(workers)]
-    errors: list[BaseException] = []
 
     def work(i: int) -> None:
-        try:
-            barrier.wait()
-            while batch := store.claim_runs(f"w{i}", T0, 9, 300):
-                claimed[i] += [c.run.id for c in batch]
-                res = store.commit_advances(f"w{i}", [advance(c.run) for c in batch], T0)
-                assert res.conflicts == 0
-        except BaseException as exc:  # pragma: no cover - reported below
-            errors.append(exc)
+        while batch := store.claim_runs(f"w{i}", T0, 9, 300):
+            claimed[i] += [c.run.id for c in batch]
+            res = store.commit_advances(f"w{i}", [advance(c.run) for c in batch], T0)
+            assert res.conflicts == 0
 
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(workers)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    assert at_once(work, workers) == []
     every = [rid for ids in claimed for rid in ids]
     assert len(every) == len(set(every)) == 300
     assert store.count_runs() == {"waiting": 300}

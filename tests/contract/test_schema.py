@@ -7,7 +7,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from lf_builders import (
+from typer.testing import CliRunner
+
+from leadflow.cli.app import app
+from leadflow.errors import InvalidInput, SchemaOutOfDate, StoreError
+from leadflow.store import Store, open_store, sqlfiles
+from leadflow.store.memory import MemoryStore
+from leadflow.store.records import EnrollRequest, MessageFilter, RunFilter
+from leadflow.store.sqlite import SQLiteStore
+from support.records import (
     T0,
     add_contacts,
     advance,
@@ -15,17 +23,10 @@ from lf_builders import (
     event,
     later_tables,
     message,
-    sqlite_url,
     step,
 )
-from typer.testing import CliRunner
-
-from leadflow.cli.app import app
-from leadflow.errors import InvalidInput, SchemaOutOfDate, StoreError
-from leadflow.store import Store, open_store, sqlfiles
-from leadflow.store.memory import MemoryStore
-from leadflow.store.records import EnrollRequest, MessageFilter, MessageUpdate, RunFilter
-from leadflow.store.sqlite import SQLiteStore
+from support.stores import sqlite_url
+from support.upgrade_data import everything, write_some_of_everything
 
 
 def test_store_is_at_latest_version(store: Store) -> None:
@@ -200,29 +201,7 @@ def test_version_1_database_upgrades_to_2_keeping_data(
     creates, drops = later_tables("sqlite", 1)
     for statement in creates:
         conn.execute(statement)
-    add_contacts(old, "c1", "c2")
-    run = enroll_one(old, "c1")
-    msg = message(run, "m1")
-    old.commit_advances("w", [advance(run, steps=[step(run)], messages=[msg])], T0)
-    assert msg.id is not None
-    old.claim_messages("d", T0, 10, 60)
-    old.update_messages("d", [MessageUpdate(msg.id, "sent", sent_at=T0 + 1)], [], T0 + 1)
-    old.append_events([event("t", "c2", "e1", at=T0 + 5)], T0)
-    old.sandbox_deliver("m1", "sms", "+1", "hi", "sb-1", T0)
-    old.set_meta("k", "v")
-
-    def everything(s: Store) -> dict[str, Any]:
-        return {
-            "contacts": s.list_contacts(),
-            "runs": s.list_runs(RunFilter()),
-            "steps": s.all_steps(),
-            "messages": s.list_messages(MessageFilter()),
-            "events": s.list_events(),
-            "sandbox": s.sandbox_deliveries(),
-            "meta": s.get_meta("k"),
-            "next": s.next_due_at(),
-        }
-
+    run = write_some_of_everything(old)
     before = everything(old)  # read while the later tables and columns are there
     for statement in drops:
         conn.execute(statement)

@@ -6,7 +6,6 @@ events, node counts) returns exactly the rows of contacts in scope, on every bac
 from __future__ import annotations
 
 import pytest
-from lf_builders import DAY, T0, advance, contact, enroll_one, event, message, step
 
 from leadflow.errors import StoreError
 from leadflow.store import Store
@@ -18,6 +17,7 @@ from leadflow.store.records import (
     Schedule,
     Scope,
 )
+from support.records import DAY, T0, advance, contact, enroll_one, event, message, step
 
 ACME = Scope("acme")
 OTHER = Scope("other")

@@ -4,12 +4,12 @@ model bytes kept exactly, the tenant foreign key."""
 from __future__ import annotations
 
 import pytest
-from lf_builders import T0
 
 from leadflow.errors import StoreError
 from leadflow.store import Store
 from leadflow.store.score_models_records import NewScoreModel
 from leadflow.store.tenancy_records import Tenant
+from support.records import T0
 
 
 def new(

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import sqlite3
-import threading
 from pathlib import Path
 
 import pytest
-from lf_builders import T0, add_contacts, advance, enroll_one, event, make_store, message, step
 
 from leadflow.errors import StoreError
 from leadflow.store import open_store
 from leadflow.store.records import ContactPatch, MessageFilter, RunFilter
 from leadflow.store.sqlite import SQLiteStore
+from support.records import T0, add_contacts, advance, enroll_one, event, message, step
+from support.stores import make_store
+from support.threads import at_once
 
 
 @pytest.fixture
@@ -108,30 +109,19 @@ def test_two_connections_never_claim_the_same_run(db: str) -> None:
 
     stores = [_open(db), _open(db)]
     workers = 6
-    barrier = threading.Barrier(workers)
     claimed: list[list[int]] = [[] for _ in range(workers)]
     applied = [0] * workers
-    errors: list[BaseException] = []
 
     def work(i: int) -> None:
         s = stores[i % 2]
-        try:
-            barrier.wait()
-            while batch := s.claim_runs(f"w{i}", T0, 7, 300):
-                claimed[i] += [c.run.id for c in batch]
-                res = s.commit_advances(
-                    f"w{i}", [advance(c.run, steps=[step(c.run)]) for c in batch], T0
-                )
-                applied[i] += res.applied
-        except BaseException as exc:  # pragma: no cover - reported below
-            errors.append(exc)
+        while batch := s.claim_runs(f"w{i}", T0, 7, 300):
+            claimed[i] += [c.run.id for c in batch]
+            res = s.commit_advances(
+                f"w{i}", [advance(c.run, steps=[step(c.run)]) for c in batch], T0
+            )
+            applied[i] += res.applied
 
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(workers)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    assert at_once(work, workers) == []
     every = [rid for ids in claimed for rid in ids]
     assert len(every) == len(set(every)) == 600
     assert sum(applied) == 600

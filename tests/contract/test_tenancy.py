@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from lf_builders import T0
 
 from leadflow.errors import StoreError
 from leadflow.store import Store
 from leadflow.store.tenancy_records import Agent, ApiKey, Team, Tenant
+from support.records import T0
 
 
 def _acme(store: Store) -> None:

@@ -10,13 +10,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import pytest
-from lf_builders import T0, add_contacts, enroll_one, event
 
 from leadflow.clock import RealClock
 from leadflow.engine.worker import Worker
 from leadflow.runtime import build_runtime
 from leadflow.settings import Settings
 from leadflow.store import Store, open_store
+from support.records import T0, add_contacts, enroll_one, event
 
 
 @contextmanager

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from lf_builders import T0
 
 from leadflow.errors import StoreError
 from leadflow.store import Store
 from leadflow.store.webhooks_records import NewDelivery, WebhookSubscription
+from support.records import T0
 
 
 def _sub(sid: str, tenant: str = "acme", types: list[str] | None = None) -> WebhookSubscription:

@@ -1,6 +1,6 @@
 """Chaos test on PostgreSQL: several ``leadflow worker --virtual-clock`` processes at once on one
 database, SIGKILLed at seeded random moments and restarted, until all the work is done. The
-PostgreSQL sibling of ``test_worker_sigkill.py`` (the same ``lf_storm`` harness: launcher, kill
+PostgreSQL sibling of ``test_worker_sigkill.py`` (the same ``support.storm`` harness: launcher, kill
 timing from a ``ready`` marker, top-up waves), with ``WORKERS`` processes sharing one fresh
 database. The workers share one virtual time (``virtual_now`` in the meta table, only ever raised)
 and jump it to the next due moment when no peer has work in flight; the harness restarts workers
@@ -14,15 +14,14 @@ worker never takes over work a live peer holds (time stands still while a peer h
 flight), and when a holder stalls so long that it is presumed dead and its message is taken
 over, its own late send is stopped by the lease renewal just before the send.
 
-The database is made empty and upgraded by the test, and dropped at the end (the contract
-suite's ``lf_postgres`` provides the server settings and the CI policy: an unreachable server
+The database is made empty and upgraded by the test, and dropped at the end (``support.postgres``
+provides the server settings and the CI policy: an unreachable server
 fails under CI and skips elsewhere).
 """
 
 from __future__ import annotations
 
 import random
-import sys
 import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -30,7 +29,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from lf_storm import (
+
+from leadflow.clock import VirtualClock
+from leadflow.engine.worker import Worker
+from leadflow.engine.workflows import enroll, publish
+from leadflow.runtime import build_runtime
+from leadflow.settings import Settings
+from leadflow.simulate.leads import synthetic_contacts
+from leadflow.store.factory import open_store
+from leadflow.store.records import Contact, MessageFilter
+from support.postgres import ENABLED, postgres_database
+from support.storm import (
     SEND_NODES,
     WAIT_NODES,
     Storm,
@@ -43,22 +52,9 @@ from lf_storm import (
     prepare,
 )
 
-from leadflow.clock import VirtualClock
-from leadflow.engine.worker import Worker
-from leadflow.engine.workflows import enroll, publish
-from leadflow.runtime import build_runtime
-from leadflow.settings import Settings
-from leadflow.simulate.leads import synthetic_contacts
-from leadflow.store.factory import open_store
-from leadflow.store.records import Contact, MessageFilter
-
-_CONTRACT = str(Path(__file__).resolve().parents[1] / "contract")
-if _CONTRACT not in sys.path:
-    sys.path.append(_CONTRACT)
-from lf_postgres import DATABASES, ENABLED, in_ci  # noqa: E402
-
 pytestmark = [
     pytest.mark.slow,
+    pytest.mark.subprocess,
     pytest.mark.skipif(not ENABLED, reason="PostgreSQL turned off by LEADFLOW_TEST_POSTGRES=0"),
 ]
 
@@ -87,16 +83,8 @@ NURTURE = nurture(PLAN.workflow_key, "PostgreSQL chaos nurture")
 @pytest.fixture
 def pg_url() -> Iterator[str]:
     """A new, empty PostgreSQL database (dropped afterwards)."""
-    if not DATABASES.available():
-        message = f"PostgreSQL is not reachable: {DATABASES.problem}"
-        if in_ci():
-            pytest.fail(f"{message} (CI is set: the PostgreSQL backend must be tested)")
-        pytest.skip(message)
-    url = DATABASES.empty()
-    try:
+    with postgres_database(empty=True) as url:
         yield url
-    finally:
-        DATABASES.drop(url)  # at once, or in the background when a session fixture waits
 
 
 # ---------------------------------------------------------------------------------------- chaos

@@ -1,6 +1,6 @@
 """Crash tests: ``leadflow worker --virtual-clock`` processes killed with SIGKILL and restarted.
 
-The storm test (harness: ``lf_storm``) kills a real worker process at seeded random moments
+The storm test (harness: ``support.storm``) kills a real worker process at seeded random moments
 (0.05-0.5 s after it has imported leadflow) at least ``MIN_KILLS`` times while work remains,
 restarts it on the same SQLite file each time (the virtual time lives in the meta
 ``virtual_now``), and finally lets a worker run until it exits on its own with code 0 (a worker
@@ -10,7 +10,7 @@ sandbox ledger counts any second attempt as a duplicate), every outbox message d
 timer fired once, after its wait was entered and not before it was due, and step numbers without
 gaps or repeats.
 
-The worker is started through ``lf_storm``'s launcher, which prints ``ready`` once leadflow is
+The worker is started through ``support.storm``'s launcher, which prints ``ready`` once leadflow is
 imported, so kills are timed from the moment the worker can do work. If fewer runs than
 ``TOPUP_BELOW`` are still live before a restart and not enough kills were done yet, a wave of new
 contacts is enrolled (at the current virtual time), so a fast machine cannot run out of work
@@ -34,7 +34,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from lf_storm import (
+
+from leadflow.simulate.leads import synthetic_contacts
+from leadflow.store.factory import open_store
+from leadflow.store.records import MessageFilter, RunFilter
+from support.storm import (
     SEND_NODES,
     Storm,
     StormPlan,
@@ -48,11 +52,7 @@ from lf_storm import (
     virtual_now,
 )
 
-from leadflow.simulate.leads import synthetic_contacts
-from leadflow.store.factory import open_store
-from leadflow.store.records import MessageFilter, RunFilter
-
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.subprocess]
 
 # Virtual start: Monday 2026-01-05 15:00 UTC (10:00 in New York, 7:00 in Los Angeles, so western
 # leads' first texts are deferred for quiet hours). A realistic date, in the past: `leadflow worker

@@ -9,12 +9,12 @@ from collections import Counter
 from pathlib import Path
 
 import phonenumbers
-from engine_kit import DAY, Kit, at
 
 from leadflow.contacts.importer import US_STATE_TIME_ZONES
 from leadflow.simulate.compliance import ComplianceRun, compliance_runtime, run_compliance
 from leadflow.simulate.compliance_history import History, history_from_store
 from leadflow.simulate.compliance_people import compliance_contacts
+from support.engine_kit import DAY, Kit, at
 
 SENDS = 5000
 

@@ -7,11 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine_kit import DAY, MINUTE, T0, Kit
-
 from leadflow.engine.context import Result, StepContext
 from leadflow.engine.handlers import UpdateContactHandler
 from leadflow.store.records import FAILED, WAITING, NewEvent
+from support.engine_kit import DAY, MINUTE, T0, Kit
 
 WORKFLOW = """
 key: onboard

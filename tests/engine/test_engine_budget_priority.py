@@ -4,9 +4,8 @@ budget goes to the higher-priority workflows' messages, and a lower-priority mes
 
 from __future__ import annotations
 
-from engine_kit import DAY, HOUR, MINUTE, T0, Kit
-
 from leadflow.store.records import Message
+from support.engine_kit import DAY, HOUR, MINUTE, T0, Kit
 
 
 def _workflow(key: str, priority: int) -> str:

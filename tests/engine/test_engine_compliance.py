@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from engine_kit import HOUR, LA, MINUTE, NY, Kit, at, local
 
 from leadflow.channels.policy import CompliancePolicy
 from leadflow.definitions.models import SendWindow
 from leadflow.definitions.models import Settings as WorkflowSettings
 from leadflow.engine.ports import Decision
 from leadflow.store.records import Contact, Message
+from support.engine_kit import HOUR, LA, MINUTE, NY, Kit, at, local
 
 TEXT_THEN_WAIT = """
 key: late

@@ -5,9 +5,8 @@ are not replies (they pause no run)."""
 
 from __future__ import annotations
 
-from engine_kit import DAY, HOUR, T0, Kit
-
 from leadflow.engine.consent import consent_patches
+from support.engine_kit import DAY, HOUR, T0, Kit
 
 DRIP = """
 key: drip

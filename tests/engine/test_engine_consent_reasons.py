@@ -7,11 +7,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from engine_kit import DAY, HOUR, MINUTE, T0, Kit, at
 
 from leadflow.channels.policy import CompliancePolicy
 from leadflow.engine.control import pause_run
 from leadflow.store.records import Contact, Message
+from support.engine_kit import DAY, HOUR, MINUTE, T0, Kit, at
 
 TEXT = """
 key: text

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from engine_kit import DAY, HOUR, T0, Kit
 
 from leadflow.engine import control
 from leadflow.errors import Conflict, NotFound
+from support.engine_kit import ASK, DAY, HOUR, T0, Kit
 
 DRIP = """
 key: drip
@@ -121,18 +121,6 @@ def test_control_change_wins_over_a_worker_holding_the_run(kit: Kit) -> None:
     assert kit.worker.advancer.conflicts == 1
     assert kit.run(rid).status == "cancelled"
     assert kit.messages() == []
-
-
-ASK = """
-key: ask
-name: Ask
-start: a
-nodes:
-  - {id: a, kind: send_sms, body: "Still looking?", next: w, on_error: mail}
-  - {id: w, kind: wait, duration: 1d, next: b}
-  - {id: b, kind: send_sms, body: "Day two"}
-  - {id: mail, kind: send_email, subject: "Hello", body: "By mail"}
-"""
 
 
 def test_pause_and_resume_while_a_send_node_waits_for_its_verdict(kit: Kit) -> None:

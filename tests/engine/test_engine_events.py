@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine_kit import DAY, HOUR, MINUTE, T0, Kit
-
 from leadflow.engine import control
 from leadflow.engine.ports import SendResult
 from leadflow.store.records import Message
+from support.engine_kit import ASK, DAY, HOUR, MINUTE, T0, Kit
 
 WELCOME = """
 key: welcome
@@ -139,18 +138,6 @@ class _CarrierSent:
 
     def lookup(self, idempotency_key: str) -> SendResult | None:
         return None
-
-
-ASK = """
-key: ask
-name: Ask
-start: a
-nodes:
-  - {id: a, kind: send_sms, body: "Still looking?", next: w, on_error: mail}
-  - {id: w, kind: wait, duration: 1d, next: b}
-  - {id: b, kind: send_sms, body: "Day two"}
-  - {id: mail, kind: send_email, subject: "Hello", body: "By mail"}
-"""
 
 
 def _carrier_failure_after_sent(kit: Kit) -> int:

@@ -8,12 +8,12 @@ import random
 from typing import Any
 
 import pytest
-from engine_kit import DAY, Kit
 
 from leadflow.engine.context import StepContext
 from leadflow.listings.events import record_listing_events
 from leadflow.store.listings_records import Listing
 from leadflow.store.tenancy_records import Tenant
+from support.engine_kit import DAY, Kit
 
 DIGEST = """
 key: digest

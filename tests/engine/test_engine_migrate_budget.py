@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from engine_kit import DAY, HOUR, MINUTE, T0, Kit
 
 from leadflow.engine.migrate import apply_migration, plan_migration
 from leadflow.errors import InvalidInput
+from support.engine_kit import DAY, HOUR, MINUTE, T0, Kit
 
 V1 = """
 key: drip

@@ -7,12 +7,12 @@ import copy
 from collections import Counter
 
 import pytest
-from engine_kit import DAY, HOUR, LA, NY, T0, Kit, at, local
 
 from leadflow.definitions.io import load_text
 from leadflow.engine.workflows import enroll
 from leadflow.errors import WorkflowInvalid
 from leadflow.store.records import ContactPatch
+from support.engine_kit import DAY, HOUR, LA, NY, T0, Kit, at, local
 
 BRANCH = """
 key: route

@@ -4,7 +4,7 @@ and the change is kept with its evidence. START brings texts back, not calls."""
 
 from __future__ import annotations
 
-from engine_kit import DAY, HOUR, T0, Kit
+from support.engine_kit import DAY, HOUR, T0, Kit
 
 DRIP = """
 key: drip

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from engine_kit import DAY, T0, Kit
 
 from leadflow.engine.ports import SendResult
 from leadflow.store.records import SENDING, Message, MessageUpdate
+from support.engine_kit import DAY, T0, Kit
 
 TWO_TEXTS = """
 key: two

@@ -7,12 +7,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from engine_kit import T0, Kit
 
 from leadflow.engine import advancer as advancer_module
 from leadflow.engine.context import Go, Result, StepContext
 from leadflow.errors import StoreError
 from leadflow.store.records import FAILED, WAITING, Event
+from support.engine_kit import T0, Kit
 
 HUGE = 1180591620717411303424  # 2**70: beyond bigint
 

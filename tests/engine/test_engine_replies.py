@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine_kit import DAY, HOUR, T0, Kit
-
 from leadflow.store.records import RunFilter
+from support.engine_kit import DAY, HOUR, T0, Kit
 
 SEQUENCE = """
 key: {key}

@@ -4,12 +4,11 @@ blocked by or counted in the budget) and the confirmation of a new opt-in."""
 
 from __future__ import annotations
 
-from engine_kit import DAY, HOUR, MINUTE, T0, Kit, at
-
 from leadflow.channels.replies import KINDS, ReplyTexts, answers_for
 from leadflow.channels.segments import count
 from leadflow.settings import Settings
 from leadflow.store.records import Message
+from support.engine_kit import DAY, HOUR, MINUTE, T0, Kit, at
 
 STOP_TEXT = (
     "You're unsubscribed from Leadflow texts. No more messages will be sent. "

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from engine_kit import DAY, HOUR, T0, Kit, ScriptedHandler
 
 from leadflow.definitions.io import load_text
 from leadflow.engine.context import Go, Result, StepContext
@@ -13,6 +12,7 @@ from leadflow.engine.ports import SendResult
 from leadflow.engine.workflows import publish
 from leadflow.errors import PermanentStepError, ProviderError, StepError, WorkflowInvalid
 from leadflow.store.records import ContactPatch, Message, NewEvent
+from support.engine_kit import DAY, HOUR, T0, Kit, ScriptedHandler
 
 CUSTOM = """
 key: custom

@@ -4,11 +4,11 @@ clock, per tenant, with exactly one ``lead.score_changed`` per band crossing."""
 from __future__ import annotations
 
 import pytest
-from engine_kit import DAY, Kit
 
 from leadflow.scoring.config import make_config, save_config
 from leadflow.scoring.recompute import SCORE_CHANGED, rescore_for_events
 from leadflow.store.records import ContactPatch, Event
+from support.engine_kit import DAY, Kit
 
 # Full demographics: 100 demographic points, 30 score points under the default weights.
 READY = {"budget": 550000, "timeline": "0-3 months", "pre_approved": True, "location_fit": 1}

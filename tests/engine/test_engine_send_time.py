@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine_kit import HOUR, MINUTE, Kit, at, local
+from support.engine_kit import HOUR, MINUTE, Kit, at, local
 
 LEARN = """
 key: learn

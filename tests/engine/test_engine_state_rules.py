@@ -3,7 +3,7 @@ Florida / Oklahoma / Washington's 8:00-20:00, and Florida / Oklahoma's 3 texts o
 
 from __future__ import annotations
 
-from engine_kit import DAY, HOUR, LA, NY, Kit, at, local
+from support.engine_kit import DAY, HOUR, LA, NY, Kit, at, local
 
 ONE_TEXT = """
 key: one

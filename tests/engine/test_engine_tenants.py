@@ -3,10 +3,9 @@ and manual enrollment all stay inside the tenant that owns the workflow."""
 
 from __future__ import annotations
 
-from engine_kit import DAY, HOUR, Kit, at
-
 from leadflow.definitions.io import load_text
 from leadflow.engine.workflows import enroll, publish
+from support.engine_kit import DAY, HOUR, Kit, at
 
 WELCOME = """
 key: {key}

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from engine_kit import DAY, HOUR, MINUTE, T0, Kit, at, local
+
+from support.engine_kit import DAY, HOUR, MINUTE, T0, Kit, at, local
 
 EVENT_TRIGGERED = """
 key: welcome

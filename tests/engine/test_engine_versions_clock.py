@@ -8,13 +8,13 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from engine_kit import DAY, NY, T0, Kit, at, local
 
 from leadflow.clock import VirtualClock
 from leadflow.engine.migrate import apply_migration, plan_migration
 from leadflow.engine.worker import VIRTUAL_NOW
 from leadflow.runtime import build_runtime
 from leadflow.settings import Settings
+from support.engine_kit import DAY, NY, T0, Kit, at, local
 
 V1 = """
 key: nurture

@@ -6,10 +6,10 @@ import gc
 from typing import Any
 
 import pytest
-from engine_kit import DAY, HOUR, T0, Kit
 
 from leadflow.engine import control
 from leadflow.store.records import Run
+from support.engine_kit import DAY, HOUR, T0, Kit
 
 
 def test_ten_thousand_waiting_runs_live_in_the_store_only(kit: Kit) -> None:

@@ -6,9 +6,10 @@ import json
 from typing import Any
 
 import pytest
-from engine_kit import DAY, HOUR, T0, Kit, hook_server
 
 from leadflow.channels.webhook import refused_reason
+from support.engine_kit import DAY, HOUR, T0, Kit
+from support.hook_server import hook_server
 
 
 @pytest.fixture(autouse=True)

@@ -8,11 +8,11 @@ import time
 from typing import Any
 
 import pytest
-from engine_kit import HOUR, Kit
 
 from leadflow.definitions.io import load_text
 from leadflow.definitions.models import WorkflowDefinition
 from leadflow.store.records import DEFAULT_TENANT, FAILED, Draft
+from support.engine_kit import HOUR, Kit
 
 LOOP = """
 key: loop

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine_kit import T0, Kit
-
 from leadflow.engine.ports import SendResult
 from leadflow.store.records import Message
+from support.engine_kit import T0, Kit
 
 ONE_TEXT = """
 key: text-{n}

@@ -8,13 +8,11 @@ from __future__ import annotations
 import copy
 import dataclasses
 import json
-import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
-from engine_kit import DAY, T0, Kit
 from scipy.stats import chisquare
 from typer.testing import CliRunner
 
@@ -28,12 +26,8 @@ from leadflow.settings import Settings
 from leadflow.store import Store, open_store
 from leadflow.store.experiments_records import APPLIED, RUNNING
 from leadflow.store.records import COMPLETED
-
-# The API's in-process client (it runs the app's lifespan, as a server does).
-_API = str(Path(__file__).resolve().parents[1] / "api")
-if _API not in sys.path:
-    sys.path.append(_API)
-from api_client import ApiClient, admin_key  # noqa: E402
+from support.api_client import ApiClient, admin_key
+from support.engine_kit import DAY, T0, Kit
 
 
 def trial(weights: tuple[float, float, float] = (2, 1, 1), **experiment: Any) -> dict[str, Any]:

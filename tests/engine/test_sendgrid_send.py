@@ -7,9 +7,16 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from engine_kit import Kit
 
-from email_peers import (
+from leadflow.channels.email_setup import email_provider
+from leadflow.channels.sandbox import SandboxProvider
+from leadflow.channels.sendgrid import SendGridProvider
+from leadflow.errors import ProviderError
+from leadflow.settings import Settings
+from leadflow.store import Store, open_store
+from leadflow.store.records import Contact, Message
+from support.email_messages import email_message
+from support.email_peers import (
     FROM,
     MAILTO,
     POSTAL,
@@ -19,13 +26,7 @@ from email_peers import (
     email_workflow,
     sendgrid_peer,
 )
-from leadflow.channels.email_setup import email_provider
-from leadflow.channels.sandbox import SandboxProvider
-from leadflow.channels.sendgrid import SendGridProvider
-from leadflow.errors import ProviderError
-from leadflow.settings import Settings
-from leadflow.store import Store, open_store
-from leadflow.store.records import Contact, Message
+from support.engine_kit import Kit
 
 NOW = 1_750_000_000.0
 
@@ -59,22 +60,13 @@ def provider(store: Store, peer: SendGridPeer, key: str | None = None) -> SendGr
 
 
 def message(**kw: Any) -> Message:
-    base: dict[str, Any] = {
-        "run_id": 1,
-        "contact_id": "c1",
-        "workflow_key": "wf",
-        "node": "mail",
-        "channel": "email",
-        "to": "jane@example.com",
+    html = "<p>Hi Jane,</p><p>Three new listings.</p>"
+    kw = {
         "idempotency_key": "run1:mail:email",
-        "due_at": NOW,
-        "created_at": NOW,
-        "subject": "Homes for you",
-        "body": "Hi Jane,\n\nThree new listings.",
-        "payload": {"marketing": True, "html": "<p>Hi Jane,</p><p>Three new listings.</p>"},
         "id": 21,
-    }
-    return Message(**(base | kw))
+        "payload": {"marketing": True, "html": html},
+    } | kw
+    return email_message(**kw)
 
 
 def test_a_send_posts_the_documented_json_and_keeps_the_message_id(

@@ -10,9 +10,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from engine_kit import Kit
 
-from email_peers import (
+from leadflow.channels.email_setup import email_provider
+from leadflow.channels.sandbox import SandboxProvider
+from leadflow.channels.smtp import SmtpProvider
+from leadflow.channels.unsubscribe import Subscriber, UnsubscribeTokens
+from leadflow.errors import ProviderError
+from leadflow.settings import Settings
+from leadflow.store import Store, open_store
+from leadflow.store.records import Contact, Message
+from support.email_messages import email_message
+from support.email_peers import (
     FROM,
     MAILTO,
     POSTAL,
@@ -26,14 +34,7 @@ from email_peers import (
     self_signed,
     smtp_peer,
 )
-from leadflow.channels.email_setup import email_provider
-from leadflow.channels.sandbox import SandboxProvider
-from leadflow.channels.smtp import SmtpProvider
-from leadflow.channels.unsubscribe import Subscriber, UnsubscribeTokens
-from leadflow.errors import ProviderError
-from leadflow.settings import Settings
-from leadflow.store import Store, open_store
-from leadflow.store.records import Contact, Message
+from support.engine_kit import Kit
 
 NOW = 1_750_000_000.0
 PASSWORD = "relay-password-never-printed"
@@ -63,22 +64,7 @@ def provider(store: Store, peer: SmtpPeer, **extra: Any) -> SmtpProvider:
 
 
 def message(**kw: Any) -> Message:
-    base: dict[str, Any] = {
-        "run_id": 1,
-        "contact_id": "c1",
-        "workflow_key": "wf",
-        "node": "mail",
-        "channel": "email",
-        "to": "jane@example.com",
-        "idempotency_key": "k1",
-        "due_at": NOW,
-        "created_at": NOW,
-        "subject": "Homes for you",
-        "body": "Hi Jane,\n\nThree new listings.",
-        "payload": {"marketing": True},
-        "id": 11,
-    }
-    return Message(**(base | kw))
+    return email_message(**({"id": 11} | kw))
 
 
 def test_plain_smtp_delivers_the_rendered_mail(store: Store) -> None:

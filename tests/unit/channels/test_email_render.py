@@ -16,6 +16,7 @@ from leadflow.channels.email_render import (
 )
 from leadflow.channels.unsubscribe import Subscriber, UnsubscribeTokens
 from leadflow.store.records import Message
+from support.email_messages import email_message
 
 NOW = 1_750_000_000.0
 SECRET = "a-long-unsubscribe-secret-0123456789"
@@ -31,22 +32,8 @@ IDENTITY = EmailIdentity(
 
 
 def message(**kw: object) -> Message:
-    base: dict[str, object] = {
-        "run_id": 1,
-        "contact_id": "c1",
-        "workflow_key": "wf",
-        "node": "mail",
-        "channel": "email",
-        "to": "jane@example.com",
-        "idempotency_key": "k1",
-        "due_at": NOW,
-        "created_at": NOW,
-        "subject": "New homes for you",
-        "body": "Hi Jane,\n\nThree homes <under> $500k & more.",
-        "payload": {"marketing": True},
-        "id": 7,
-    }
-    return Message(**(base | kw))  # type: ignore[arg-type]
+    body = "Hi Jane,\n\nThree homes <under> $500k & more."
+    return email_message(**({"subject": "New homes for you", "body": body, "id": 7} | kw))
 
 
 def parts(mime: EmailMessage) -> tuple[str, str]:

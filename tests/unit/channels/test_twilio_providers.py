@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -17,9 +15,7 @@ from leadflow.store import Store, open_store
 from leadflow.store.records import Contact, Message
 from leadflow.store.tenancy_records import Agent
 from leadflow.tenancy import accounts
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from twilio_peer import TwilioPeer, twilio_peer
+from support.twilio_peer import TwilioPeer, twilio_peer
 
 LEAD = "+14155550123"
 SENDER = "+14155550100"

@@ -283,6 +283,7 @@ def test_state_table_covers_states_dc_and_territories() -> None:
     assert {"DC", "PR", "GU", "VI", "AS", "MP"} <= set(US_STATE_TIME_ZONES)
 
 
+@pytest.mark.hypothesis_heavy
 @settings(max_examples=300, deadline=None, database=None)
 @given(st.text())
 def test_arbitrary_text_raises_nothing_but_invalid_input(text: str) -> None:
@@ -293,6 +294,7 @@ def test_arbitrary_text_raises_nothing_but_invalid_input(text: str) -> None:
     assert all(isinstance(c, Contact) for c in result.contacts)
 
 
+@pytest.mark.hypothesis_heavy
 @settings(max_examples=300, deadline=None, database=None)
 @given(st.lists(st.lists(st.text(max_size=30), min_size=0, max_size=15), max_size=6))
 def test_arbitrary_cells_under_a_valid_header(rows: list[list[str]]) -> None:

@@ -102,6 +102,7 @@ def test_format_invalid(value: object) -> None:
         format_duration(value)  # type: ignore[arg-type]
 
 
+@pytest.mark.hypothesis_heavy
 @settings(max_examples=200, deadline=None, database=None)
 @given(st.integers(min_value=0, max_value=MAX_SECONDS))
 def test_format_parse_round_trip(seconds: int) -> None:

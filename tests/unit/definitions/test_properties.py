@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -10,6 +11,8 @@ from leadflow.definitions import Report, dump_yaml, load_text, validate
 from leadflow.definitions.io import dump_json
 
 from .strategies import JSON_LIKE, WORKFLOW_SHAPED, valid_workflow
+
+pytestmark = pytest.mark.hypothesis_heavy
 
 PROPERTY = settings(
     max_examples=150,

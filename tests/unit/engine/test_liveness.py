@@ -6,6 +6,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from leadflow.engine.liveness import StaleLeases, is_dead, owner_id, pid_space
 from leadflow.store.records import HeldLease
 
@@ -20,6 +22,7 @@ def test_owner_id_names_host_pid_and_space() -> None:
     assert owner_id() != owner_id()  # a new nonce each time
 
 
+@pytest.mark.subprocess
 def test_a_finished_process_is_dead_a_running_one_is_not() -> None:
     proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:

@@ -9,19 +9,6 @@ import logging
 
 import numpy as np
 import pytest
-from experiment_kit import (
-    DAY,
-    KEY,
-    OPT_OUT,
-    T0,
-    TENANT,
-    arm_with,
-    assign,
-    create,
-    events,
-    memory_store,
-    spec,
-)
 
 from leadflow.clock import VirtualClock
 from leadflow.errors import Conflict
@@ -39,6 +26,19 @@ from leadflow.runtime import build_runtime
 from leadflow.settings import Settings
 from leadflow.store.contract import Store
 from leadflow.store.experiments_records import Experiment
+from support.experiments import (
+    DAY,
+    KEY,
+    OPT_OUT,
+    T0,
+    TENANT,
+    arm_with,
+    assign,
+    create,
+    events,
+    memory_store,
+    spec,
+)
 
 NOW = T0 + 20 * DAY
 

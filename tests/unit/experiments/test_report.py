@@ -6,7 +6,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from experiment_kit import (
+
+from leadflow.errors import NotFound
+from leadflow.experiments.report import build_report
+from leadflow.store.experiments_records import ExperimentDecision
+from support.experiments import (
     DAY,
     GOAL,
     KEY,
@@ -20,10 +24,6 @@ from experiment_kit import (
     memory_store,
     spec,
 )
-
-from leadflow.errors import NotFound
-from leadflow.experiments.report import build_report
-from leadflow.store.experiments_records import ExperimentDecision
 
 
 def test_conversions_count_only_after_assignment_and_inside_the_window() -> None:

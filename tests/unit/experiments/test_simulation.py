@@ -134,6 +134,7 @@ def test_bad_settings_are_refused_naming_the_field(call: object, field: str) -> 
         call()
 
 
+@pytest.mark.subprocess
 def test_bench_prints_every_scenario_as_json_and_refuses_a_bad_count() -> None:
     argv = [sys.executable, str(BENCH), "--aa-runs", "20", "--ab-runs", "20"]
     done = subprocess.run(

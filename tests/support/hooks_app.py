@@ -9,13 +9,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from api_client import ApiClient, admin_key
 
 from leadflow.api.app import create_app
 from leadflow.clock import VirtualClock
 from leadflow.runtime import Runtime, build_runtime
 from leadflow.settings import Settings
 from leadflow.webhooks import signing
+from support.api_client import ApiClient, admin_key
 
 T0 = 1_750_000_000.0
 

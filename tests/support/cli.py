@@ -1,6 +1,5 @@
-"""Helpers shared by the acceptance tests (a uniquely named module, imported from the test
-directory): drive the ``leadflow`` CLI the way a user does, in-process through Typer's CliRunner
-or as a real subprocess of the console script."""
+"""Helpers shared by the acceptance tests: drive the ``leadflow`` CLI the way a user does,
+in-process through Typer's CliRunner or as a real subprocess of the console script."""
 
 from __future__ import annotations
 

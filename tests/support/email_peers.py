@@ -1,7 +1,7 @@
 """Real peers for the e-mail tests, all on 127.0.0.1: an SMTP server (aiosmtpd, plain,
 STARTTLS or implicit TLS, optionally with AUTH), a server that speaks SendGrid's
 ``/v3/mail/send`` API, a self-signed certificate, and an ECDSA P-256 key pair that signs event
-posts as SendGrid does. (A uniquely named module on the test path, shared by the suites.)"""
+posts as SendGrid does."""
 
 from __future__ import annotations
 

@@ -1,6 +1,5 @@
 """A small kit for driving the whole engine deterministically in virtual time.
 
-Uniquely named (``engine_kit``) so it never clashes with helper modules of other test dirs.
 A :class:`Kit` owns one store, one :class:`~leadflow.clock.VirtualClock` and one runtime; tests
 publish workflows, add contacts, emit events, then move time with :meth:`Kit.tick` (one pass at a
 given moment) or :meth:`Kit.run_until` (the worker's virtual mode, which jumps the clock). Nothing
@@ -9,18 +8,10 @@ ever sleeps.
 
 from __future__ import annotations
 
-import sys
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
-
-import pytest
 
 from leadflow.clock import VirtualClock
 from leadflow.definitions.io import load_text
@@ -29,7 +20,7 @@ from leadflow.engine.worker import Worker, WorkerStats
 from leadflow.engine.workflows import enroll, publish
 from leadflow.runtime import Runtime, build_runtime
 from leadflow.settings import Settings
-from leadflow.store import Store, open_store
+from leadflow.store import Store
 from leadflow.store.records import (
     Contact,
     ContactPatch,
@@ -50,14 +41,18 @@ MINUTE = 60.0
 HOUR = 3600.0
 DAY = 86400.0
 
-# The PostgreSQL databases come from the contract suite's helper (per-test clones of a migrated
-# template; same CI policy: unreachable server -> fail under CI, skip otherwise).
-_CONTRACT = str(Path(__file__).resolve().parents[1] / "contract")
-if _CONTRACT not in sys.path:
-    sys.path.append(_CONTRACT)
-from lf_postgres import DATABASES, ENABLED, in_ci  # noqa: E402
 
-BACKENDS = ["memory", "sqlite", *(["postgres"] if ENABLED else [])]
+# A text that falls back to e-mail when it fails, then a day's wait and a second text.
+ASK = """
+key: ask
+name: Ask
+start: a
+nodes:
+  - {id: a, kind: send_sms, body: "Still looking?", next: w, on_error: mail}
+  - {id: w, kind: wait, duration: 1d, next: b}
+  - {id: b, kind: send_sms, body: "Day two"}
+  - {id: mail, kind: send_email, subject: "Hello", body: "By mail"}
+"""
 
 
 def at(
@@ -73,35 +68,6 @@ def local(ts: float, tz: ZoneInfo = NY) -> datetime:
 
 # Wednesday 12 June 2024, midday in New York: far from any DST change, inside every send window.
 T0 = at(2024, 6, 12, 12, 0)
-
-
-def require_postgres() -> None:
-    """Fail (under CI) or skip (elsewhere) the calling test when PostgreSQL is unreachable."""
-    if DATABASES.available():
-        return
-    message = f"PostgreSQL is not reachable: {DATABASES.problem}"
-    if in_ci():
-        pytest.fail(f"{message} (CI is set: the PostgreSQL backend must be tested)")
-    pytest.skip(message)
-
-
-def make_store(backend: str, tmp_path: Path, name: str = "leadflow.db") -> tuple[Store, str]:
-    """A store at the latest schema version and its URL (postgres: a database of its own, cloned
-    from the session's migrated template; drop it with :func:`drop_store`)."""
-    if backend == "postgres":
-        require_postgres()
-        url = DATABASES.clone()
-        return open_store(url), url
-    url = "memory://" if backend == "memory" else f"sqlite:///{tmp_path / name}"
-    store = open_store(url, check_schema=False)
-    store.upgrade()
-    return store, url
-
-
-def drop_store(backend: str, url: str) -> None:
-    """Drop a postgres test database (in the background); nothing to do for the others."""
-    if backend == "postgres":
-        DATABASES.drop(url)
 
 
 @dataclass
@@ -256,57 +222,3 @@ class ScriptedHandler:
 
     def resume(self, ctx: StepContext, node: Any) -> Result:
         return self.enter(ctx, node)
-
-
-# ---------------------------------------------------------------------- a real HTTP server
-@dataclass
-class Received:
-    method: str
-    path: str
-    headers: dict[str, str]
-    body: bytes
-
-
-@dataclass
-class HookServer:
-    url: str
-    received: list[Received]
-    statuses: list[int]  # answers to give, in order; 200 once exhausted
-
-
-@contextmanager
-def hook_server() -> Iterator[HookServer]:
-    """A stdlib HTTP server on 127.0.0.1 in a thread, recording every request."""
-    received: list[Received] = []
-    statuses: list[int] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def _handle(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length) if length else b""
-            received.append(
-                Received(self.command, self.path, {k: v for k, v in self.headers.items()}, body)
-            )
-            status = statuses.pop(0) if statuses else 200
-            payload = b'{"ok": true}'
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-
-        do_POST = do_PUT = do_PATCH = do_GET = _handle
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
-    thread.start()
-    try:
-        host, port = server.server_address[:2]
-        yield HookServer(f"http://{host}:{port}", received, statuses)
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)

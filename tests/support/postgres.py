@@ -1,5 +1,5 @@
-"""Throwaway PostgreSQL databases for the contract suite (a uniquely named module, imported from
-the test directory).
+"""Throwaway PostgreSQL databases for every test tier that needs PostgreSQL (the one
+template-database helper of the suite).
 
 A template database ``leadflow_tpl_<pid>`` is made once per session and migrated; each test gets
 its own clone (``CREATE DATABASE leadflow_t_<pid>_<n> TEMPLATE leadflow_tpl_<pid>``), dropped
@@ -27,8 +27,12 @@ import itertools
 import os
 import threading
 from collections import deque
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from urllib.parse import urlsplit, urlunsplit
+
+import pytest
 
 ADMIN_URL = os.environ.get("LEADFLOW_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 ENABLED = os.environ.get("LEADFLOW_TEST_POSTGRES", "1").strip().lower() not in ("0", "false", "no")
@@ -145,6 +149,11 @@ class Databases:
                 return
         self._drop(name)
 
+    def made_any(self) -> bool:
+        """Whether this session made a database (so :meth:`drop_all` has work to do)."""
+        with self._lock:
+            return bool(self._made) or self._template is not None
+
     def drop_all(self) -> None:
         with self._lock:
             workers, self._workers = self._workers, None
@@ -162,3 +171,25 @@ class Databases:
 
 
 DATABASES = Databases()
+
+
+def require_postgres() -> None:
+    """Fail (under CI) or skip (elsewhere) the calling test when PostgreSQL is unreachable."""
+    if DATABASES.available():
+        return
+    message = f"PostgreSQL is not reachable: {DATABASES.problem}"
+    if in_ci():
+        pytest.fail(f"{message} (CI is set: the PostgreSQL backend must be tested)")
+    pytest.skip(message)
+
+
+@contextmanager
+def postgres_database(*, empty: bool = False) -> Iterator[str]:
+    """The URL of a new database at the latest schema version (``empty``: schema version 0),
+    dropped afterwards; fails under CI or skips elsewhere when PostgreSQL is unreachable."""
+    require_postgres()
+    url = DATABASES.empty() if empty else DATABASES.clone()
+    try:
+        yield url
+    finally:
+        DATABASES.drop(url)  # in the background; the session's end waits for it

@@ -1,11 +1,10 @@
-"""Helpers shared by the API tests (a uniquely named module, imported from the test directory):
-a synchronous in-process client, a database at the latest schema, and the problem checks."""
+"""Helpers shared by the API tests: a synchronous in-process client, API keys, and the problem
+checks."""
 
 from __future__ import annotations
 
 import functools
 from contextlib import AbstractAsyncContextManager, ExitStack
-from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -49,17 +48,6 @@ def member_key(
     finally:
         store.close()
     return token
-
-
-def upgraded_db(path: Path) -> str:
-    """A SQLite database at the latest schema, as ``leadflow init`` leaves it."""
-    url = f"sqlite:///{path}"
-    store = open_store(url, check_schema=False)
-    try:
-        store.upgrade()
-    finally:
-        store.close()
-    return url
 
 
 class ApiClient:

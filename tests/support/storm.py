@@ -1,9 +1,8 @@
 """Worker-storm harness: ``leadflow worker --virtual-clock`` processes SIGKILLed at seeded random
 moments and restarted on one database until all the work is done, then the database is read back.
 
-A plain module (uniquely named, like ``tests/contract/lf_postgres.py``) shared by the crash tests
-in this directory (``tests/crash/conftest.py`` puts the directory on ``sys.path`` and has pytest
-rewrite the asserts of the ``check_*`` functions) and by ``bench/chaos.py``. Generic in the
+Shared by the crash tests (the root ``conftest.py`` has pytest rewrite the asserts of the
+``check_*`` functions, as for all of ``tests/support``) and by ``bench/chaos.py``. Generic in the
 database URL (``sqlite:///...`` or ``postgresql://...``) and in the number of workers.
 
 The pieces:

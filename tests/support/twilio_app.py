@@ -3,16 +3,13 @@ API a loopback peer when given), requests signed as Twilio signs them, and a wor
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 import httpx
-from api_client import ApiClient, admin_key
 
 from leadflow.api.app import create_app
 from leadflow.channels.twilio_signature import HEADER, FormParams, sign
@@ -23,9 +20,8 @@ from leadflow.runtime import Runtime, build_runtime
 from leadflow.settings import Settings
 from leadflow.store.records import Event, Message, MessageFilter
 from leadflow.store.senders_records import PHONE, Sender
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from twilio_peer import ACCOUNT_SID, AUTH_TOKEN, TwilioPeer
+from support.api_client import ApiClient, admin_key
+from support.twilio_peer import ACCOUNT_SID, AUTH_TOKEN, TwilioPeer
 
 T0 = 1_750_000_000.0  # Sunday 15 June 2025, 11:06 in New York
 PUBLIC = "https://leads.example.com"

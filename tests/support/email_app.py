@@ -1,5 +1,5 @@
 """Shared by the e-mail API tests: the app on a virtual clock with e-mail settings, a contact,
-and readers for what the tests check (a uniquely named module on the test path)."""
+and readers for what the tests check."""
 
 from __future__ import annotations
 
@@ -8,14 +8,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from api_client import ApiClient, admin_key
-
-from email_peers import email_settings
 from leadflow.api.app import create_app
 from leadflow.clock import VirtualClock
 from leadflow.runtime import Runtime, build_runtime
 from leadflow.settings import Settings
 from leadflow.store.records import Contact, Event
+from support.api_client import ApiClient, admin_key
+from support.email_peers import email_settings
 
 T0 = 1_750_000_000.0
 

@@ -1,15 +1,11 @@
-"""Builders and constants shared by the contract tests (a uniquely named module, imported from
-the test directory)."""
+"""Record builders and constants of the store tests: contacts, runs, advances, steps, messages,
+events, and the tables later migrations add."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-import pytest
-from lf_postgres import DATABASES, ENABLED, in_ci
-
-from leadflow.store import Store, open_store, sqlfiles
+from leadflow.store import Store, sqlfiles
 from leadflow.store.records import (
     Advance,
     Contact,
@@ -22,52 +18,6 @@ from leadflow.store.records import (
 
 T0 = 1_700_000_000.0
 DAY = 86400.0
-BACKENDS = ["memory", "sqlite", *(["postgres"] if ENABLED else [])]
-
-
-def sqlite_url(path: Path) -> str:
-    return f"sqlite:///{path}"  # path is absolute, so this is sqlite:////abs/path
-
-
-def require_postgres() -> None:
-    """Fail (under CI) or skip (elsewhere) the calling test when PostgreSQL is unreachable."""
-    if DATABASES.available():
-        return
-    message = f"PostgreSQL is not reachable: {DATABASES.problem}"
-    if in_ci():
-        pytest.fail(f"{message} (CI is set: the PostgreSQL backend must be tested)")
-    pytest.skip(message)
-
-
-def usable_backends() -> list[str]:
-    """BACKENDS less postgres when it cannot be reached outside CI (fails under CI)."""
-    if "postgres" in BACKENDS and not DATABASES.available():
-        if in_ci():
-            require_postgres()
-        return [b for b in BACKENDS if b != "postgres"]
-    return list(BACKENDS)
-
-
-def make_store(backend: str, tmp_path: Path) -> Store:
-    """A store at the latest schema version (postgres: in its own database, cloned from the
-    session's migrated template; drop it with :func:`drop_store`)."""
-    if backend == "memory":
-        return open_store("memory://")
-    if backend == "postgres":
-        require_postgres()
-        return open_store(DATABASES.clone())
-    url = sqlite_url(tmp_path / "leadflow.db")
-    fresh = open_store(url, check_schema=False)
-    fresh.upgrade()
-    fresh.close()
-    return open_store(url)
-
-
-def drop_store(backend: str, store: Store) -> None:
-    """Close the store; for postgres drop its database too."""
-    store.close()
-    if backend == "postgres":
-        DATABASES.drop(store.url)
 
 
 def contact(cid: str, **kw: Any) -> Contact:

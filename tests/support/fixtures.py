@@ -1,5 +1,7 @@
-"""The contract suite runs every test against every backend (``store`` is parametrized over
-memory, SQLite and PostgreSQL; see ``lf_postgres`` for how PostgreSQL databases are made)."""
+"""Suite-wide fixtures and hooks, loaded as a pytest plugin by the root ``conftest.py``:
+``backend`` (parametrized over memory, SQLite and PostgreSQL) and ``store`` (a store at the
+latest schema on it), the PostgreSQL databases the session made dropped at its end, and one
+summary line when the PostgreSQL tests did not run."""
 
 from __future__ import annotations
 
@@ -7,17 +9,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from lf_builders import BACKENDS, drop_store, make_store
-from lf_postgres import DATABASES, ENABLED, in_ci
 
 from leadflow.store import Store
+from support.postgres import DATABASES, ENABLED, in_ci
+from support.stores import BACKENDS, drop_store, make_store
 
 
 @pytest.fixture(scope="session", autouse=True)
 def _postgres_databases() -> Iterator[None]:
     """Drops every PostgreSQL database the session made (the template last)."""
     yield
-    if DATABASES.available():
+    if DATABASES.made_any():
         DATABASES.drop_all()
 
 

@@ -1,5 +1,5 @@
-"""Helpers for the experiment report and decision tests (a uniquely named module): an
-experiment stored in a memory store, assignments and events written directly."""
+"""Helpers for the experiment report and decision tests: an experiment stored in a memory store,
+assignments and events written directly."""
 
 from __future__ import annotations
 

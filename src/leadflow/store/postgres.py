@@ -28,6 +28,7 @@ from leadflow.store.records import (
     NewEvent,
 )
 from leadflow.store.rules import check_message_status, check_runless
+from leadflow.store.sql_rows import NEW_MESSAGE_STATUS
 from leadflow.store.sql_store import SandboxItem, SqlStore
 
 
@@ -109,7 +110,7 @@ class PostgresStore(PgLeases, PgPrune, SqlStore):
                 wanted = dict(zip(fresh, new_ids, strict=True))
                 rows = [message_to_row(m, wanted[k]) for k, m in fresh.items()]
                 for row in rows:
-                    check_message_status(row[13])
+                    check_message_status(row[NEW_MESSAGE_STATUS])
                 with conn.cursor() as cur:
                     cur.executemany(_INSERT_MESSAGE, rows)
                 # A concurrent writer may have taken a key first (ON CONFLICT DO NOTHING):

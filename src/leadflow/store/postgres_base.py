@@ -55,6 +55,7 @@ from leadflow.store.sql_common import (
     UPDATE_FACTS,
 )
 from leadflow.store.sql_rows import (
+    NEW_MESSAGE_STATUS,
     IdAssignments,
     event_row,
 )
@@ -353,7 +354,7 @@ class PgBase(SqlWrites):
             new_ids = self._reserve(conn, "messages", len(fresh))
             rows = [message_to_row(m, i) for m, i in zip(fresh, new_ids, strict=True)]
             for row in rows:
-                check_message_status(row[13])
+                check_message_status(row[NEW_MESSAGE_STATUS])
             with conn.cursor() as cur:
                 cur.executemany(_INSERT_MESSAGE, rows)
             # A concurrent writer may have taken a key first (ON CONFLICT DO NOTHING): read back

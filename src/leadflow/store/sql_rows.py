@@ -10,6 +10,10 @@ from typing import Any
 
 from leadflow.errors import StoreError
 from leadflow.store.codec import (
+    MESSAGE_COLS,
+    MESSAGE_INSERT_COLS,
+    RUN_COLS,
+    column_positions,
     dumps,
     message_from_row,
     run_from_row,
@@ -310,21 +314,39 @@ def fact_rows(facts: Iterable[MessageFacts], status: dict[int, str]) -> list[tup
 
 
 # ---------------------------------------------------------------------- claimed / fetched rows
+# Positions, by column name, in rows read with RUN_COLS and MESSAGE_COLS (claimed messages add
+# their run's status and version after MESSAGE_COLS); in rows made by message_to_row (the id,
+# then MESSAGE_INSERT_COLS), where the status is.
+_RUN = column_positions(RUN_COLS)
+RUN_ID, RUN_CONTACT, RUN_WAKE = _RUN["id"], _RUN["contact_id"], _RUN["wake_at"]
+_MESSAGE = column_positions(MESSAGE_COLS)
+MESSAGE_ID, MESSAGE_CONTACT, MESSAGE_DUE = (
+    _MESSAGE["id"],
+    _MESSAGE["contact_id"],
+    _MESSAGE["due_at"],
+)
+RUN_STATUS, RUN_VERSION = len(_MESSAGE), len(_MESSAGE) + 1
+NEW_MESSAGE_STATUS = 1 + column_positions(MESSAGE_INSERT_COLS)["status"]
+
+
 def claimed_runs(rows: list[Any], contacts: dict[str, Contact]) -> list[ClaimedRun]:
     """Claimed ``RUN_COLS`` rows in wake_at, id order, each with its contact."""
-    rows.sort(key=lambda r: (r[6], r[0]))
-    return [ClaimedRun(run_from_row(r), contacts.get(r[3])) for r in rows]
+    rows.sort(key=lambda r: (r[RUN_WAKE], r[RUN_ID]))
+    return [ClaimedRun(run_from_row(r), contacts.get(r[RUN_CONTACT])) for r in rows]
 
 
 def claimed_messages(
     rows: list[Any], contacts: dict[str, Contact], in_doubt: set[int]
 ) -> list[ClaimedMessage]:
     """Claimed ``MESSAGE_COLS, r.status, r.version`` rows in due_at, id order."""
-    rows.sort(key=lambda r: (r[7], r[23]))
+    rows.sort(key=lambda r: (r[MESSAGE_DUE], r[MESSAGE_ID]))
     out: list[ClaimedMessage] = []
     for r in rows:
-        contact = None if r[1] is None else contacts.get(r[1])
-        out.append(ClaimedMessage(message_from_row(r), contact, r[24], r[25], r[23] in in_doubt))
+        contact_id = r[MESSAGE_CONTACT]
+        contact = None if contact_id is None else contacts.get(contact_id)
+        message = message_from_row(r)
+        doubt = r[MESSAGE_ID] in in_doubt
+        out.append(ClaimedMessage(message, contact, r[RUN_STATUS], r[RUN_VERSION], doubt))
     return out
 
 
@@ -332,9 +354,10 @@ def runs_by_contact(rows: Iterable[Any]) -> dict[str, list[Run]]:
     """``RUN_COLS`` rows (in contact, id order) grouped by contact id."""
     out: dict[str, list[Run]] = {}
     for r in rows:
-        found = out.get(r[3])
+        contact_id = r[RUN_CONTACT]
+        found = out.get(contact_id)
         if found is None:
-            found = out[r[3]] = []
+            found = out[contact_id] = []
         found.append(run_from_row(r))
     return out
 

@@ -67,6 +67,8 @@ from leadflow.store.sql_common import (
     Dialect,
 )
 from leadflow.store.sql_rows import (
+    MESSAGE_CONTACT,
+    RUN_CONTACT,
     IdAssignments,
     WritesProducts,
     check_facts,
@@ -264,7 +266,7 @@ class SqlWrites(WritesProducts):
             rows = conn.execute(self._stmts.claim_runs, params).fetchall()
             if not rows:
                 return []
-            contacts = self._contacts(conn, (r[3] for r in rows))
+            contacts = self._contacts(conn, (r[RUN_CONTACT] for r in rows))
         return claimed_runs(rows, contacts)
 
     def _run_seqs(self, conn: Any, advances: Sequence[Advance]) -> dict[int, int]:
@@ -426,7 +428,7 @@ class SqlWrites(WritesProducts):
             in_doubt = {r[0] for r in picked if r[1] == "sending"}
             wanted = self._dialect.values(r[0] for r in picked)
             rows = conn.execute(self._stmts.claimed_messages, (wanted,)).fetchall()
-            contacts = self._contacts(conn, (r[1] for r in rows))
+            contacts = self._contacts(conn, (r[MESSAGE_CONTACT] for r in rows))
         return claimed_messages(rows, contacts, in_doubt)
 
     def update_messages(

@@ -46,6 +46,7 @@ from leadflow.store.sql_common import (
     due_queries,
 )
 from leadflow.store.sql_rows import (
+    NEW_MESSAGE_STATUS,
     IdAssignments,
     event_row,
 )
@@ -291,7 +292,7 @@ class SQLiteStore(SqlPrune, SqlStore):
             rows.append(message_to_row(m, next_id))
             next_id += 1
         for row in rows:
-            check_message_status(row[13])
+            check_message_status(row[NEW_MESSAGE_STATUS])
         conn.executemany(_INSERT_MESSAGE, rows)
 
     def queue_messages(self, messages: Sequence[Message], now: float) -> list[int | None]:
@@ -320,7 +321,7 @@ class SQLiteStore(SqlPrune, SqlStore):
                 out.append(next_id)
                 next_id += 1
             for row in rows:
-                check_message_status(row[13])
+                check_message_status(row[NEW_MESSAGE_STATUS])
             conn.executemany(_INSERT_MESSAGE, rows)
         for m, mid in queued:
             m.id = mid

@@ -2,14 +2,18 @@
 
 Both backends keep JSON-ish fields as compact JSON text, so a value read back is exactly what
 SQLite would return (tuples become lists, keys become strings) whichever backend stored it.
-Row layouts follow the dataclass field order so records are built positionally.
+Rows are mapped to records by column name: :func:`row_reader` matches each column of a
+``*_COLS`` list to the record field of that name and compiles the reader once, at import (so a
+column list and a record that drift apart fail at import, and reading a row costs no lookup).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import re
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from leadflow.errors import StoreError
 from leadflow.store.records import (
@@ -99,6 +103,58 @@ def loads_opt(text: str | None) -> Any:
     return None if text is None else loads(text)
 
 
+T = TypeVar("T")
+
+# Columns whose record field has another name.
+_FIELD_OF = {"to_addr": "to"}
+_COLUMN = re.compile(r"(?:\w+\.)?(\w+)")
+
+
+def column_names(cols: str) -> list[str]:
+    """The column names of a ``*_COLS`` list, in order: ``m.to_addr`` -> ``to_addr``, an
+    expression such as ``coalesce(sd.duplicates, 0)`` -> ``duplicates`` (its first column)."""
+    names: list[str] = []
+    depth, start = 0, 0
+    for i, ch in enumerate(cols + ","):
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            expr = cols[start:i].strip()
+            inner = expr[expr.index("(") + 1 :] if "(" in expr else expr
+            found = _COLUMN.match(inner.strip())
+            if found is None:
+                raise ValueError(f"no column name in {expr!r}")
+            names.append(found.group(1))
+            start = i + 1
+    return names
+
+
+def column_positions(cols: str) -> dict[str, int]:
+    """Column name -> its position in a row read with ``cols``."""
+    return {name: i for i, name in enumerate(column_names(cols))}
+
+
+def row_reader(
+    record: type[T], cols: str, decode: dict[str, Callable[[Any], Any]] | None = None
+) -> Callable[[Sequence[Any]], T]:
+    """A function that builds a ``record`` from a row read with ``cols``: each field takes the
+    column of its name (``decode[field]`` applied to it, for JSON text). Every field must have
+    its column and every column its field."""
+    decode = decode or {}
+    where = {_FIELD_OF.get(name, name): i for i, name in enumerate(column_names(cols))}
+    fields = [f.name for f in dataclasses.fields(record)]  # type: ignore[arg-type]
+    if sorted(where) != sorted(fields) or not set(decode) <= set(fields):
+        raise RuntimeError(f"{record.__name__}: columns {sorted(where)} != fields {fields}")
+    args = [f"_{f}(r[{where[f]}])" if f in decode else f"r[{where[f]}]" for f in fields]
+    namespace: dict[str, Any] = {"_record": record, **{f"_{f}": fn for f, fn in decode.items()}}
+    exec(f"def read(r):\n    return _record({', '.join(args)})", namespace)
+    reader: Callable[[Sequence[Any]], T] = namespace["read"]
+    reader.__name__ = reader.__qualname__ = f"{record.__name__.lower()}_from_row"
+    return reader
+
+
 # ---------------------------------------------------------------------------- contacts
 CONTACT_COLS = (
     "id, first_name, last_name, email, phone, time_zone, state, owner, stage, tags, fields, "
@@ -106,24 +162,9 @@ CONTACT_COLS = (
 )
 
 
-def contact_from_row(r: Sequence[Any]) -> Contact:
-    return Contact(
-        r[0],
-        r[1],
-        r[2],
-        r[3],
-        r[4],
-        r[5],
-        r[6],
-        r[7],
-        r[8],
-        loads(r[9]),
-        loads_dict(r[10]),
-        loads_dict(r[11]),
-        r[12],
-        r[13],
-        r[14],
-    )
+contact_from_row = row_reader(
+    Contact, CONTACT_COLS, {"tags": loads, "fields": loads_dict, "consent": loads_dict}
+)
 
 
 def contact_to_row(c: Contact, created_at: float, updated_at: float) -> tuple[Any, ...]:
@@ -150,8 +191,7 @@ def contact_to_row(c: Contact, created_at: float, updated_at: float) -> tuple[An
 WORKFLOW_COLS = "key, version, name, definition, published_at, tenant_id"
 
 
-def workflow_from_row(r: Sequence[Any]) -> WorkflowVersion:
-    return WorkflowVersion(r[0], r[1], r[2], loads(r[3]), r[4], r[5])
+workflow_from_row = row_reader(WorkflowVersion, WORKFLOW_COLS, {"definition": loads})
 
 
 # ---------------------------------------------------------------------------- runs
@@ -161,46 +201,14 @@ RUN_COLS = (
 )
 
 
-def run_from_row(r: Sequence[Any]) -> Run:
-    return Run(
-        r[0],
-        r[1],
-        r[2],
-        r[3],
-        r[4],
-        r[5],
-        r[6],
-        loads_dict(r[7]),
-        r[8],
-        r[9],
-        r[10],
-        r[11],
-        r[12],
-        r[13],
-        r[14],
-        r[15],
-        r[16],
-    )
+run_from_row = row_reader(Run, RUN_COLS, {"context": loads_dict})
 
 
 # ---------------------------------------------------------------------------- steps
 STEP_COLS = "run_id, node, kind, step_seq, attempt, outcome, started_at, due_at, error, data, id"
 
 
-def step_from_row(r: Sequence[Any]) -> Step:
-    return Step(
-        r[0],
-        r[1],
-        r[2],
-        r[3],
-        r[4],
-        r[5],
-        r[6],
-        r[7],
-        r[8],
-        None if r[9] is None else loads(r[9]),
-        r[10],
-    )
+step_from_row = row_reader(Step, STEP_COLS, {"data": loads_opt})
 
 
 # ---------------------------------------------------------------------------- messages
@@ -221,33 +229,7 @@ MESSAGE_FROM = (
 )
 
 
-def message_from_row(r: Sequence[Any]) -> Message:
-    return Message(
-        r[0],
-        r[1],
-        r[2],
-        r[3],
-        r[4],
-        r[5],
-        r[6],
-        r[7],
-        r[8],
-        r[9],
-        r[10],
-        loads_dict(r[11]),
-        r[12],
-        r[13],
-        r[14],
-        r[15],
-        r[16],
-        r[17],
-        r[18],
-        r[19],
-        r[20],
-        r[21],
-        r[22],
-        r[23],
-    )
+message_from_row = row_reader(Message, MESSAGE_COLS, {"payload": loads_dict})
 
 
 def message_to_row(m: Message, message_id: int) -> tuple[Any, ...]:
@@ -286,16 +268,14 @@ EVENT_COLS = (
 )
 
 
-def event_from_row(r: Sequence[Any]) -> Event:
-    return Event(r[0], r[1], r[2], loads_dict(r[3]), r[4], r[5], r[6], r[7], r[8], r[9])
+event_from_row = row_reader(Event, EVENT_COLS, {"data": loads_dict})
 
 
 # ---------------------------------------------------------------------------- sandbox
 SANDBOX_COLS = "idempotency_key, channel, to_addr, body, provider_id, delivered_at, duplicates"
 
 
-def sandbox_from_row(r: Sequence[Any]) -> SandboxDelivery:
-    return SandboxDelivery(r[0], r[1], r[2], r[3], r[4], r[5], r[6])
+sandbox_from_row = row_reader(SandboxDelivery, SANDBOX_COLS)
 
 
 __all__ = [
@@ -304,7 +284,10 @@ __all__ = [
     "MESSAGE_COLS",
     "RUN_COLS",
     "STEP_COLS",
+    "column_names",
+    "column_positions",
     "contact_from_row",
     "dumps",
     "loads",
+    "row_reader",
 ]

@@ -1,5 +1,5 @@
-"""Plumbing of the PostgreSQL backend: the connection pool, transactions, error wrapping, and the
-helpers that write a commit's products (shared by :mod:`.postgres_runs` and :mod:`.postgres`).
+"""Plumbing of the PostgreSQL backend: the connection pool, transactions, error wrapping, and its
+hooks into the shared write paths of :mod:`.sql_writes` (ids, locks, notifications, claims).
 
 Concurrency model (many workers, many machines, READ COMMITTED):
 
@@ -33,46 +33,34 @@ import psycopg
 from psycopg_pool import ConnectionPool
 
 from leadflow.errors import StoreError
+from leadflow.store import sqlfiles
 from leadflow.store.codec import (
-    CONTACT_COLS,
     MESSAGE_INSERT_COLS,
-    contact_from_row,
-    dumps,
     message_to_row,
 )
 from leadflow.store.records import (
-    Contact,
-    ContactPatch,
-    EnrollOutcome,
-    EnrollRequest,
     Message,
-    MessageFacts,
     NewEvent,
-    Step,
 )
 from leadflow.store.rules import (
-    RunStats,
-    add_marks,
-    apply_patches,
     check_message_status,
-    plan_enrollments,
-    rate_window_start,
 )
 from leadflow.store.sql_common import (
+    HOLDS,
     INSERT_EVENT,
     INSERT_STEP,
-    OPEN,
     POSTGRES,
+    QUEUED,
     UPDATE_CONTACT,
     UPDATE_FACTS,
-    IdAssignments,
-    WritesProducts,
-    check_facts,
-    contact_update_rows,
-    event_row,
-    fact_rows,
-    step_rows,
 )
+from leadflow.store.sql_rows import (
+    NEW_MESSAGE_STATUS,
+    IdAssignments,
+    event_row,
+)
+from leadflow.store.sql_statements import write_statements
+from leadflow.store.sql_writes import SqlWrites
 
 Conn = psycopg.Connection[tuple[Any, ...]]
 
@@ -93,6 +81,11 @@ _INSERT_RUN = (
 )
 _UPDATE_CONTACT = POSTGRES.sql(UPDATE_CONTACT)
 _UPDATE_FACTS = POSTGRES.sql(UPDATE_FACTS)
+
+# Claims of messages take this transaction-level advisory lock first, so each claim's statement
+# sees every lease the claims before it committed (one contact, one dispatching worker).
+MESSAGE_CLAIM_LOCK = 0x1EAD_F10E
+_CLAIM_MESSAGES = sqlfiles.query("postgres", "claim_messages", QUEUED=QUEUED, HOLDS=HOLDS)
 
 WORK_CHANNEL = "leadflow_work"  # NOTIFY channel: new work may be due
 LISTEN_RETRY_WAITS = 25  # after the LISTEN connection failed, waits (polls) before reconnecting
@@ -133,10 +126,15 @@ def lock_key(namespace: str, key: str) -> str:
     return f"leadflow.{namespace}:{key}"
 
 
-class PgBase(WritesProducts):
-    """The pool and the product writers; :class:`PostgresStore` adds the contract methods."""
+class PgBase(SqlWrites):
+    """The pool, transactions and the dialect hooks of :class:`.SqlWrites`; :class:`PostgresStore`
+    adds the contract methods that differ."""
 
     url: str
+    _dialect = POSTGRES
+    _stmts = write_statements(POSTGRES, "postgres", "%s::text")
+    _row_lock = " ORDER BY id FOR NO KEY UPDATE"  # never blocks the foreign-key checks of runs
+    _no_limit = None  # LIMIT NULL
 
     def __init__(self, url: str, *, max_size: int = 8, timeout: float = 30.0) -> None:
         self.url = redact_url(url)
@@ -301,6 +299,23 @@ class PgBase(WritesProducts):
         time.sleep(timeout)
         return False
 
+    def _wake(self, conn: Conn) -> None:
+        self._notify(conn)
+
+    def _many(self, conn: Conn, sql: str, rows: Sequence[tuple[Any, ...]]) -> int:
+        with conn.cursor() as cur:
+            cur.executemany(sql, rows)
+            return cur.rowcount
+
+    def _pick_messages(self, conn: Conn, params: dict[str, Any]) -> list[Any]:
+        # Claims take turns (the lock is held to COMMIT), so the statement sees every lease
+        # committed before it: a contact another owner is sending to is skipped.
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (MESSAGE_CLAIM_LOCK,))
+        return conn.execute(_CLAIM_MESSAGES, params).fetchall()
+
+    def _new_ids(self, conn: Conn, table: str, n: int) -> list[int]:
+        return self._reserve(conn, table, n)
+
     @staticmethod
     def _reserve(conn: Conn, table: str, n: int) -> list[int]:
         """``n`` new ids from the table's identity sequence, ascending."""
@@ -320,99 +335,7 @@ class PgBase(WritesProducts):
                 (lock_key(namespace, key),),
             )
 
-    @staticmethod
-    def _assign(ids: IdAssignments) -> None:
-        for obj, new_id in ids:
-            obj.id = new_id
-
-    # ------------------------------------------------------------------ contacts
-    @staticmethod
-    def _contacts(
-        conn: Conn, ids: Iterable[str | None], *, lock: bool = False
-    ) -> dict[str, Contact]:
-        wanted = sorted({i for i in ids if i is not None})
-        if not wanted:
-            return {}
-        sql = f"SELECT {CONTACT_COLS} FROM contacts WHERE id = {TEXTS}"
-        if lock:
-            sql += " ORDER BY id FOR NO KEY UPDATE"  # never blocks runs' FK checks
-        rows = conn.execute(sql, (wanted,)).fetchall()
-        return {r[0]: contact_from_row(r) for r in rows}
-
-    def _patch(self, conn: Conn, patches: Sequence[ContactPatch], now: float) -> None:
-        if not patches:
-            return
-        contacts = self._contacts(conn, (p.contact_id for p in patches), lock=True)
-        touched = apply_patches(contacts, patches, now)
-        if not touched:
-            return
-        with conn.cursor() as cur:
-            cur.executemany(_UPDATE_CONTACT, contact_update_rows(touched, now))
-
-    # ------------------------------------------------------------------ enrollments
-    def _enroll(self, conn: Conn, requests: Sequence[EnrollRequest], now: float) -> EnrollOutcome:
-        if not requests:
-            return EnrollOutcome()
-        contact_ids = sorted({r.contact_id for r in requests})
-        keys = sorted({r.workflow_key for r in requests})
-        self._lock_keys(conn, "enroll", keys)
-        known = {
-            r[0]
-            for r in conn.execute(f"SELECT id FROM contacts WHERE id = {TEXTS}", (contact_ids,))
-        }
-        stats = {
-            (r[0], r[1]): RunStats(r[2], r[3], r[4], r[5])
-            for r in conn.execute(
-                f"SELECT contact_id, workflow_key, count(*), count(*) FILTER (WHERE status IN "
-                f"{OPEN}), max(created_at), count(*) FILTER (WHERE created_at > %s) FROM runs "
-                f"WHERE contact_id = {TEXTS} AND workflow_key = {TEXTS} "
-                "GROUP BY contact_id, workflow_key",
-                (rate_window_start(now), contact_ids, keys),
-            )
-        }
-        add_marks(
-            stats,
-            conn.execute(
-                "SELECT contact_id, workflow_key, runs, last_created_at FROM enrollment_marks "
-                f"WHERE contact_id = {TEXTS} AND workflow_key = {TEXTS}",
-                (contact_ids, keys),
-            ),
-        )
-        accepted, skipped = plan_enrollments(
-            requests, now, known.__contains__, lambda c, k: stats.get((c, k))
-        )
-        if not accepted:
-            return EnrollOutcome(0, skipped, [])
-        run_ids = self._reserve(conn, "runs", len(accepted))
-        rows = [
-            (
-                rid,
-                r.workflow_key,
-                r.version,
-                r.contact_id,
-                r.start_node,
-                now,
-                dumps(r.context),
-                now,
-                now,
-            )
-            for rid, r in zip(run_ids, accepted, strict=True)
-        ]
-        with conn.cursor() as cur:
-            cur.executemany(_INSERT_RUN, rows)
-        return EnrollOutcome(len(accepted), skipped, run_ids)
-
-    # ------------------------------------------------------------------ steps / messages / events
-    def _insert_steps(
-        self, conn: Conn, steps: Sequence[tuple[int, Step]], ids: IdAssignments
-    ) -> None:
-        """Insert ``(run_id, step)`` pairs (the run id is the advance's)."""
-        if not steps:
-            return
-        new_ids = self._reserve(conn, "steps", len(steps))
-        with conn.cursor() as cur:
-            cur.executemany(_INSERT_STEP, step_rows(steps, new_ids, ids))
-
+    # ------------------------------------------------------------------ messages / events
     def _insert_messages(self, conn: Conn, messages: Sequence[Message], ids: IdAssignments) -> None:
         keys = [m.idempotency_key for m in messages]
         taken: dict[str, int] = dict(
@@ -431,7 +354,7 @@ class PgBase(WritesProducts):
             new_ids = self._reserve(conn, "messages", len(fresh))
             rows = [message_to_row(m, i) for m, i in zip(fresh, new_ids, strict=True)]
             for row in rows:
-                check_message_status(row[13])
+                check_message_status(row[NEW_MESSAGE_STATUS])
             with conn.cursor() as cur:
                 cur.executemany(_INSERT_MESSAGE, rows)
             # A concurrent writer may have taken a key first (ON CONFLICT DO NOTHING): read back
@@ -480,22 +403,6 @@ class PgBase(WritesProducts):
             ours = new_id is not None and owners.get(e.dedupe_key) == new_id
             out.append(new_id if ours else None)
         return out
-
-    # ------------------------------------------------------------------ message facts
-    @staticmethod
-    def _facts(conn: Conn, facts: Sequence[MessageFacts]) -> None:
-        check_facts(facts)
-        status: dict[int, str] = dict(
-            conn.execute(
-                f"SELECT id, status FROM messages WHERE id = {IDS} ORDER BY id FOR NO KEY UPDATE",
-                (sorted({f.message_id for f in facts}),),
-            ).fetchall()
-        )
-        rows = fact_rows(facts, status)
-        if not rows:
-            return
-        with conn.cursor() as cur:
-            cur.executemany(_UPDATE_FACTS, rows)
 
 
 __all__ = ["Conn", "IdAssignments", "PgBase", "redact_url"]

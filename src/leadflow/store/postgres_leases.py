@@ -3,15 +3,9 @@ listing who holds what, releasing a dead worker's leases -- and the shared virtu
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from leadflow.store.postgres_base import TEXTS, PgBase
+from leadflow.store.postgres_base import MESSAGE_CLAIM_LOCK, PgBase
 from leadflow.store.rules import meta_number
-from leadflow.store.sql_common import LEASED_TABLES, REPLIES
-
-# Claims of messages take this transaction-level advisory lock first, so each claim's statement
-# sees every lease the claims before it committed (one contact, one dispatching worker).
-MESSAGE_CLAIM_LOCK = 0x1EAD_F10E
+from leadflow.store.sql_common import REPLIES
 
 
 class PgLeases(PgBase):
@@ -29,22 +23,6 @@ class PgLeases(PgBase):
                 return current
             conn.execute("UPDATE meta SET value = %s WHERE key = %s", (repr(float(value)), key))
         return float(value)
-
-    def release_leases(self, owners: Sequence[str]) -> int:
-        if not owners:
-            return 0
-        released = 0
-        with self._write() as conn:
-            for table, live in LEASED_TABLES:
-                cur = conn.execute(
-                    f"UPDATE {table} SET lease_owner = NULL, lease_until = NULL "
-                    f"WHERE lease_owner = {TEXTS} AND {live}",
-                    (list(owners),),
-                )
-                released += cur.rowcount
-            if released:
-                self._notify(conn)
-        return released
 
 
 __all__ = ["MESSAGE_CLAIM_LOCK", "REPLIES", "PgLeases"]

@@ -67,6 +67,21 @@ def effective_version(applied: Iterable[int], known: Sequence[int]) -> int:
     return version
 
 
+@cache
+def query(dialect: str, name: str, **fragments: str) -> str:
+    """The named statement ``store/sql/<dialect>/queries/<name>.sql`` on one line (comment
+    lines dropped), each ``{{NAME}}`` in it replaced by ``fragments[NAME]`` (SQL shared by
+    both dialects, e.g. a column list)."""
+    folder = resources.files("leadflow.store").joinpath("sql").joinpath(dialect)
+    text = folder.joinpath("queries").joinpath(f"{name}.sql").read_text("utf-8")
+    lines = [line.strip() for line in text.splitlines()]
+    sql = " ".join(line for line in lines if line and not line.startswith("--")).rstrip(";")
+    return _FRAGMENT.sub(lambda m: fragments[m.group(1)], sql)
+
+
+_FRAGMENT = re.compile(r"\{\{([A-Z_]+)\}\}")
+
+
 def split_statements(sql: str) -> list[str]:
     """Split a script into complete statements (comments and blank lines dropped)."""
     out: list[str] = []
@@ -90,5 +105,6 @@ __all__ = [
     "effective_version",
     "latest_version",
     "migrations",
+    "query",
     "split_statements",
 ]

@@ -1,0 +1,495 @@
+"""Runs in the memory backend: enrolment, claims, seq-guarded batch commits and the run and
+step queries."""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from leadflow.errors import StoreError
+from leadflow.store.codec import (
+    contact_from_row,
+    dumps,
+    run_from_row,
+    step_from_row,
+)
+from leadflow.store.contract import makes_work
+from leadflow.store.memory_rows import (
+    E_LOWNER,
+    E_LUNTIL,
+    E_PROCESSED,
+    M_NODE,
+    M_REPLIED,
+    M_STATUS,
+    OPEN_SET,
+    R_ATTEMPT,
+    R_CONTACT,
+    R_CREATED,
+    R_CTX,
+    R_ENDED,
+    R_ERROR,
+    R_EXIT,
+    R_HVER,
+    R_ID,
+    R_KEY,
+    R_LOWNER,
+    R_LUNTIL,
+    R_NODE,
+    R_SEQ,
+    R_STATUS,
+    R_STEP_SEQ,
+    R_UPDATED,
+    R_VERSION,
+    R_WAITING,
+    R_WAKE,
+    MemoryState,
+    NewIds,
+    Prepared,
+    require,
+)
+from leadflow.store.records import (
+    DELIVERED,
+    ENDED_STATUSES,
+    LIVE_STATUSES,
+    RUN_STATUSES,
+    SENT,
+    Advance,
+    ClaimedRun,
+    CommitResult,
+    EnrollOutcome,
+    EnrollRequest,
+    MessageFacts,
+    NodeCount,
+    Run,
+    RunFilter,
+    Scope,
+    Step,
+)
+from leadflow.store.rules import (
+    RunStats,
+    check_message_status,
+    check_reentry,
+    plan_enrollments,
+    rate_window_start,
+)
+
+
+class MemoryRuns(MemoryState):
+    # ------------------------------------------------------------------ runs: indexes
+    def _index_run(self, row: list[Any]) -> None:
+        """Call after a change of status/wake_at: invalidate old heap entries, add the new."""
+        row[R_HVER] += 1
+        if row[R_STATUS] in LIVE_STATUSES and row[R_WAKE] is not None:
+            heapq.heappush(self._run_heap, (row[R_WAKE], row[R_ID], row[R_HVER]))
+
+    def _stats(self, contact_id: str, key: str, since: float) -> RunStats | None:
+        ids = self._runs_by_pair.get((contact_id, key))
+        mark = self._marks.get((contact_id, key))
+        if not ids and mark is None:
+            return None
+        rows = [self._runs[i] for i in ids or ()]
+        stats = RunStats(
+            len(rows),
+            sum(1 for r in rows if r[R_STATUS] in OPEN_SET),
+            max((r[R_CREATED] for r in rows), default=None),
+            sum(1 for r in rows if r[R_CREATED] > since),
+        )
+        if mark is not None:
+            stats.add_pruned(*mark)
+        return stats
+
+    def _insert_runs(
+        self, requests: Sequence[EnrollRequest], contexts: Sequence[str], now: float
+    ) -> EnrollOutcome:
+        """Plan and insert (requests and contexts already checked)."""
+        by_request = {id(r): c for r, c in zip(requests, contexts, strict=True)}
+        since = rate_window_start(now)
+        accepted, skipped = plan_enrollments(
+            requests, now, self._contacts.__contains__, lambda c, k: self._stats(c, k, since)
+        )
+        out = EnrollOutcome(len(accepted), skipped, [])
+        for req in accepted:
+            self._last_run_id += 1
+            rid = self._last_run_id
+            row: list[Any] = [
+                rid,
+                req.workflow_key,
+                req.version,
+                req.contact_id,
+                req.start_node,
+                "active",
+                now,
+                by_request[id(req)],
+                0,
+                0,
+                None,
+                0,
+                now,
+                now,
+                None,
+                None,
+                None,
+                None,
+                None,
+                0,
+            ]
+            self._runs[rid] = row
+            self._runs_by_contact.setdefault(req.contact_id, []).append(rid)
+            self._runs_by_pair.setdefault((req.contact_id, req.workflow_key), []).append(rid)
+            self._runs_by_key.setdefault(req.workflow_key, []).append(rid)
+            self._index_run(row)
+            out.run_ids.append(rid)
+        return out
+
+    @staticmethod
+    def _check_enrollment(req: EnrollRequest) -> str:
+        check_reentry(req.reentry, req.reentry_days)
+        require(req.workflow_key, "runs.workflow_key")
+        require(req.version, "runs.version")
+        return dumps(req.context)
+
+    # ------------------------------------------------------------------ runs
+    def enroll(self, requests: Sequence[EnrollRequest], now: float) -> EnrollOutcome:
+        contexts = [self._check_enrollment(r) for r in requests]
+        with self._lock:
+            out = self._insert_runs(requests, contexts, now)
+        if out.created:
+            self._signal_work()
+        return out
+
+    def enroll_all(
+        self,
+        workflow_key: str,
+        version: int,
+        start_node: str,
+        now: float,
+        reentry: str = "never",
+        reentry_days: int | None = None,
+        tenant_id: str | None = None,
+    ) -> EnrollOutcome:
+        check_reentry(reentry, reentry_days)
+        with self._lock:
+            requests = [
+                EnrollRequest(workflow_key, version, cid, start_node, {}, reentry, reentry_days)
+                for cid in sorted(self._contacts)
+                if tenant_id is None or self._contacts[cid][14] == tenant_id
+            ]
+            out = self._insert_runs(requests, ["{}"] * len(requests), now)
+            out.run_ids = []
+        if out.created:
+            self._signal_work()
+        return out
+
+    def claim_runs(self, owner: str, now: float, limit: int, lease_s: float) -> list[ClaimedRun]:
+        with self._lock:
+            heap = self._run_heap
+            runs = self._runs
+            claimed: list[list[Any]] = []
+            keep: list[tuple[float, int, int]] = []
+            while heap and len(claimed) < limit and heap[0][0] <= now:
+                entry = heapq.heappop(heap)
+                row = runs.get(entry[1])
+                if row is None or row[R_HVER] != entry[2]:
+                    continue  # stale
+                keep.append(entry)
+                until = row[R_LUNTIL]
+                if until is not None and until >= now:
+                    continue  # leased to someone
+                row[R_LOWNER] = owner
+                row[R_LUNTIL] = now + lease_s
+                claimed.append(row)
+            for entry in keep:
+                heapq.heappush(heap, entry)
+            out = []
+            for row in claimed:
+                contact = self._contacts.get(row[R_CONTACT])
+                out.append(
+                    ClaimedRun(
+                        run_from_row(row), None if contact is None else contact_from_row(contact)
+                    )
+                )
+            return out
+
+    def commit_advances(self, owner: str, advances: Sequence[Advance], now: float) -> CommitResult:
+        ids = NewIds()
+        with self._lock:
+            result = self._commit(advances, [], [], [], set(), now, ids)
+        ids.assign()
+        if result.applied and makes_work(advances):
+            self._signal_work()
+        return result
+
+    def _prepare(self, a: Advance) -> Prepared:
+        if a.status not in RUN_STATUSES:
+            raise StoreError(f"run {a.run_id}: unknown status {a.status!r}")
+        require(a.step_seq, "runs.step_seq")
+        require(a.attempt, "runs.attempt")
+        steps = []
+        for s in a.steps:
+            for value, what in (
+                (s.node, "node"),
+                (s.kind, "kind"),
+                (s.step_seq, "step_seq"),
+                (s.attempt, "attempt"),
+                (s.outcome, "outcome"),
+                (s.started_at, "started_at"),
+            ):
+                require(value, f"steps.{what}")
+            steps.append(
+                (
+                    a.run_id,
+                    s.node,
+                    s.kind,
+                    s.step_seq,
+                    s.attempt,
+                    s.outcome,
+                    s.started_at,
+                    s.due_at,
+                    s.error,
+                    None if s.data is None else dumps(s.data),
+                )
+            )
+        return Prepared(
+            a,
+            dumps(a.context),
+            steps,
+            [self._encode_message(m) for m in a.messages],
+            [self._check_enrollment(r) for r in a.enrollments],
+            [self._encode_event(e) for e in a.events],
+        )
+
+    def _seq_of(self, run_id: int) -> int | None:
+        row = self._runs.get(run_id)
+        return None if row is None else int(row[R_SEQ])
+
+    def _commit(
+        self,
+        advances: Sequence[Advance],
+        enrollments: Sequence[EnrollRequest],
+        facts: Sequence[MessageFacts],
+        event_ids: Sequence[int],
+        retry_events: set[int],
+        now: float,
+        ids: NewIds,
+    ) -> CommitResult:
+        """The whole of commit_advances / complete_events: check everything, then apply. Events
+        in ``retry_events`` stay unprocessed (their leases are released)."""
+        # ---- check and encode (may raise; nothing changed yet)
+        result = CommitResult()
+        seqs: dict[int, int] = {}
+        prepared: list[Prepared] = []
+        for a in advances:
+            current = seqs.get(a.run_id)
+            if current is None:
+                row = self._runs.get(a.run_id)
+                current = None if row is None else row[R_SEQ]
+            if current != a.seq:
+                result.conflicts += 1
+                result.conflicted_run_ids.append(a.run_id)
+                continue
+            seqs[a.run_id] = a.seq + 1
+            prepared.append(self._prepare(a))
+        for p in prepared:
+            for patch in p.advance.contact_patches:
+                self._check_patch(patch)
+        extra_contexts = [self._check_enrollment(r) for r in enrollments]
+        for f in facts:
+            if f.status is not None:
+                check_message_status(f.status)
+        result.applied = len(prepared)
+
+        # ---- apply (cannot fail)
+        for p in prepared:
+            a = p.advance
+            row = self._runs[a.run_id]
+            ended = a.status in ENDED_STATUSES
+            row[R_NODE] = a.node
+            row[R_STATUS] = a.status
+            if a.version is not None:
+                row[R_VERSION] = a.version
+            row[R_WAKE] = None if ended else a.wake_at
+            row[R_CTX] = p.context
+            row[R_STEP_SEQ] = a.step_seq
+            row[R_ATTEMPT] = a.attempt
+            row[R_WAITING] = a.waiting_for
+            row[R_ENDED] = (now if a.ended_at is None else a.ended_at) if ended else a.ended_at
+            row[R_EXIT] = a.exit_reason
+            row[R_ERROR] = a.error
+            row[R_UPDATED] = now
+            row[R_SEQ] += 1
+            row[R_LOWNER] = row[R_LUNTIL] = None
+            self._index_run(row)
+        for p in prepared:
+            for step, encoded in zip(p.advance.steps, p.steps, strict=True):
+                step_id = len(self._steps) + 1
+                self._steps.append((*encoded, step_id))
+                self._steps_by_run.setdefault(encoded[0], []).append(step_id)
+                ids.pairs.append((step, step_id))
+        for p in prepared:
+            self._insert_messages(p.advance.messages, p.messages, ids)
+        self._patches([x for p in prepared for x in p.advance.contact_patches], now)
+        self._insert_runs(
+            [*[r for p in prepared for r in p.advance.enrollments], *enrollments],
+            [*[c for p in prepared for c in p.enroll_contexts], *extra_contexts],
+            now,
+        )
+        self._insert_events([e for p in prepared for e in p.events], now)
+        self._apply_facts(facts)
+        for event_id in event_ids:
+            erow = self._events.get(event_id)
+            if erow is None or erow[E_PROCESSED] is not None:
+                continue
+            erow[E_LOWNER] = erow[E_LUNTIL] = None
+            if event_id not in retry_events:
+                self._mark_processed(erow, now)
+        return result
+
+    def release_runs(self, owner: str, run_ids: Sequence[int]) -> None:
+        with self._lock:
+            for rid in run_ids:
+                row = self._runs.get(rid)
+                if row is not None and row[R_LOWNER] == owner:
+                    row[R_LOWNER] = row[R_LUNTIL] = None
+        if run_ids:
+            self._signal_work()
+
+    def get_run(self, run_id: int) -> Run | None:
+        with self._lock:
+            row = self._runs.get(run_id)
+            return None if row is None else run_from_row(row)
+
+    def get_runs(self, run_ids: Iterable[int]) -> dict[int, Run]:
+        with self._lock:
+            out: dict[int, Run] = {}
+            for rid in run_ids:
+                row = self._runs.get(rid)
+                if row is not None:
+                    out[rid] = run_from_row(row)
+            return out
+
+    def runs_of_contact(self, contact_id: str, statuses: Iterable[str] | None = None) -> list[Run]:
+        wanted = None if statuses is None else frozenset(statuses)
+        with self._lock:
+            rows = (self._runs[i] for i in self._runs_by_contact.get(contact_id, ()))
+            return [run_from_row(r) for r in rows if wanted is None or r[R_STATUS] in wanted]
+
+    def count_runs_since(self, contact_id: str, workflow_key: str, since: float) -> int:
+        with self._lock:
+            ids = self._runs_by_pair.get((contact_id, workflow_key), ())
+            return sum(1 for i in ids if self._runs[i][R_CREATED] > since)
+
+    def runs_of_contacts(
+        self, contact_ids: Iterable[str], statuses: Iterable[str] | None = None
+    ) -> dict[str, list[Run]]:
+        wanted = None if statuses is None else frozenset(statuses)
+        out: dict[str, list[Run]] = {}
+        with self._lock:
+            for cid in sorted(set(contact_ids)):
+                runs = [
+                    run_from_row(r)
+                    for r in (self._runs[i] for i in self._runs_by_contact.get(cid, ()))
+                    if wanted is None or r[R_STATUS] in wanted
+                ]
+                if runs:
+                    out[cid] = runs
+            return out
+
+    def list_runs(self, flt: RunFilter) -> list[Run]:
+        with self._lock:
+            if flt.contact_id is not None:
+                source: Iterable[list[Any]] = (
+                    self._runs[i] for i in self._runs_by_contact.get(flt.contact_id, ())
+                )
+            elif flt.workflow_key is not None:
+                source = (self._runs[i] for i in self._runs_by_key.get(flt.workflow_key, ()))
+            else:
+                source = self._runs.values()  # ids are inserted in order
+            rows = [
+                r
+                for r in source
+                if (flt.workflow_key is None or r[R_KEY] == flt.workflow_key)
+                and (flt.status is None or r[R_STATUS] == flt.status)
+                and r[R_ID] > flt.after_id
+                and self._in_scope(r[R_CONTACT], flt.scope)
+            ]
+            return [run_from_row(r) for r in rows[flt.offset : flt.offset + flt.limit]]
+
+    def count_runs(
+        self, workflow_key: str | None = None, scope: Scope | None = None
+    ) -> dict[str, int]:
+        with self._lock:
+            out: dict[str, int] = {}
+            if workflow_key is None:
+                rows: Iterable[list[Any]] = self._runs.values()
+            else:
+                rows = (self._runs[i] for i in self._runs_by_key.get(workflow_key, ()))
+            for r in rows:
+                if not self._in_scope(r[R_CONTACT], scope):
+                    continue
+                out[r[R_STATUS]] = out.get(r[R_STATUS], 0) + 1
+            return dict(sorted(out.items()))
+
+    def run_steps(self, run_id: int) -> list[Step]:
+        with self._lock:
+            return [step_from_row(self._steps[i - 1]) for i in self._steps_by_run.get(run_id, ())]
+
+    def all_steps(self, limit: int | None = None, since_id: int = 0) -> list[Step]:
+        with self._lock:
+            start = max(since_id, 0)
+            end = len(self._steps) if limit is None else start + max(limit, 0)
+            out = [step_from_row(r) for r in self._steps[start:end] if r]
+            while limit is not None and len(out) < limit and end < len(self._steps):
+                start, end = end, end + limit - len(out)  # pruned steps left gaps: read on
+                out += [step_from_row(r) for r in self._steps[start:end] if r]
+            return out
+
+    def node_counts(self, workflow_key: str, scope: Scope | None = None) -> list[NodeCount]:
+        with self._lock:
+            entered: dict[tuple[int, str], set[int]] = {}
+            sent: dict[tuple[int, str], set[int]] = {}
+            delivered: dict[tuple[int, str], set[int]] = {}
+            replied: dict[tuple[int, str], set[int]] = {}
+            exited: dict[tuple[int, str], int] = {}
+            current: dict[tuple[int, str], int] = {}
+            for run in (self._runs[i] for i in self._runs_by_key.get(workflow_key, ())):
+                if not self._in_scope(run[R_CONTACT], scope):
+                    continue
+                rid, version = run[R_ID], run[R_VERSION]
+                for sid in self._steps_by_run.get(rid, ()):
+                    entered.setdefault((version, self._steps[sid - 1][1]), set()).add(rid)
+                for mid in self._messages_by_run.get(rid, ()):
+                    m = self._messages[mid]
+                    if m[M_NODE] is None:
+                        continue
+                    k = (version, m[M_NODE])
+                    if m[M_STATUS] in (SENT, DELIVERED):
+                        sent.setdefault(k, set()).add(rid)
+                    if m[M_STATUS] == DELIVERED:
+                        delivered.setdefault(k, set()).add(rid)
+                    if m[M_REPLIED] is not None:
+                        replied.setdefault(k, set()).add(rid)
+                    for d in (sent, delivered, replied):
+                        d.setdefault(k, set())
+                if run[R_NODE] is not None:
+                    k = (version, run[R_NODE])
+                    exited[k] = exited.get(k, 0) + (run[R_STATUS] in ENDED_STATUSES)
+                    current[k] = current.get(k, 0) + (run[R_STATUS] in OPEN_SET)
+            keys = sorted({*entered, *sent, *exited})
+            return [
+                NodeCount(
+                    workflow_key,
+                    k[0],
+                    k[1],
+                    entered=len(entered.get(k, ())),
+                    sent=len(sent.get(k, ())),
+                    delivered=len(delivered.get(k, ())),
+                    replied=len(replied.get(k, ())),
+                    exited=exited.get(k, 0),
+                    current=current.get(k, 0),
+                )
+                for k in keys
+            ]
+
+
+__all__ = ["MemoryRuns"]

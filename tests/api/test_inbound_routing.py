@@ -17,6 +17,7 @@ from leadflow.channels.twilio_signature import HEADER, FormParams, sign
 from leadflow.channels.unsubscribe import Subscriber, UnsubscribeTokens
 from leadflow.engine.workflows import enroll, publish
 from leadflow.store.records import Contact
+from leadflow.store.senders_records import Sender
 from support.api_client import ApiClient, admin_key
 from support.email_app import email_app
 from support.email_peers import SECRET
@@ -141,6 +142,21 @@ def test_a_stop_to_a_tenants_number_opts_out_only_that_tenants_contact(
     tw.settle()
     assert consent(tw, "bea")["sms"] == "opted_out"
     assert peer.accepted()[-1].get("From") == B_NUMBER
+
+
+def test_a_stop_is_answered_from_the_number_that_was_texted(
+    tw: TwilioApp, peer: TwilioPeer
+) -> None:
+    """A tenant with two numbers answers a STOP from the one the lead texted, not its first."""
+    second = "+13125550177"
+    tw.runtime.store.add_sender(Sender("beta", "phone", second, None), T0)
+    start_both(tw)
+    before = len(peer.accepted())
+    assert tw.post("/webhooks/twilio/sms", inbound(second, "STOP", 3)).status_code == 200
+    tw.settle()
+    assert consent(tw, "bea")["sms"] == "opted_out"
+    assert consent(tw, "ann") == CONSENTED
+    assert [(r.get("From"), r.get("To")) for r in peer.accepted()[before:]] == [(second, LEAD)]
 
 
 def test_a_text_to_an_unknown_number_is_dropped_logged_and_counted(

@@ -120,6 +120,9 @@ def answers_for(
             opt_out_at = event.occurred_at
         to = _reply_address(event, contact)
         payload: dict[str, object] = {"compliance": kind}
+        texted = event.data.get("to") or event.data.get("To")
+        if isinstance(texted, str) and texted:
+            payload[REPLY_FROM] = texted  # answered from the number the lead texted
         if opt_out_at is not None:
             payload["opt_out_at"] = opt_out_at
         out.append(
@@ -154,6 +157,11 @@ def _resubscribed(event: Event, contact: Contact, earlier: Contact | None) -> bo
         if entry.get("channel") == "sms":
             was = entry.get("state")
     return was == OPTED_OUT
+
+
+# In a compliance answer's payload: the number the lead texted, which the answer leaves from
+# when it is one of the tenant's own numbers (channels.senders.TenantSenders.sms).
+REPLY_FROM = "reply_from"
 
 
 def _reply_address(event: Event, contact: Contact) -> str | None:

@@ -211,7 +211,15 @@ class TenantSenders:
         return contact.tenant_id if contact is not None else DEFAULT_TENANT
 
     def sms(self, message: Message) -> SmsSender:
+        """The tenant's sender; for an answer to an inbound text (STOP, HELP, START), the
+        number that was texted, when it is one of the tenant's numbers."""
         tenant = self.tenant_of(message)
+        texted = message.payload.get("reply_from")
+        if isinstance(texted, str) and texted:
+            with contextlib.suppress(InvalidInput):
+                number = normalize(PHONE, texted)
+                if owner(self.store, self.settings, PHONE, number) == tenant:
+                    return SmsSender(None, number)
         found = sms_sender(self.store, self.settings, tenant)
         if found is None:
             raise _no_sender(tenant, "texting")

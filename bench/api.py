@@ -53,8 +53,8 @@ from typing import Any
 import httpx
 
 from engine import PG_DEFAULT, Probe, is_postgres, leadflow_command, log, scratch_databases
+from leadflow.model.records import Contact
 from leadflow.store.factory import open_store
-from leadflow.store.records import Contact
 from leadflow.tenancy import accounts
 
 TENANT = "bench"

@@ -47,10 +47,10 @@ from urllib.parse import urlsplit, urlunsplit
 from leadflow.clock import RealClock, VirtualClock
 from leadflow.engine.worker import VIRTUAL_NOW, Worker
 from leadflow.engine.workflows import enroll, publish
+from leadflow.model.records import Contact, EnrollRequest
 from leadflow.runtime import Runtime, build_runtime
 from leadflow.settings import Settings
 from leadflow.store.factory import open_store
-from leadflow.store.records import Contact, EnrollRequest
 from leadflow.store.sqlite import path_from_url
 
 # Virtual starts. 17:00 UTC on a January Monday is 12:00 in New York (every contact's zone), so a

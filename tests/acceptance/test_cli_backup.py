@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from leadflow.model.records import NewEvent
 from leadflow.store.factory import open_store
-from leadflow.store.records import NewEvent
 from support.cli import Leadflow, assert_fails, sqlite_url
 
 GOOD = [  # RESO columns: ContactKey, FirstName, LastName, Email, MobilePhone, TimeZone, State

@@ -3,8 +3,8 @@ the events a worker set aside (quarantined), with why."""
 
 from __future__ import annotations
 
+from leadflow.model.records import NewEvent
 from leadflow.store.factory import open_store
-from leadflow.store.records import NewEvent
 from support.cli import Leadflow, assert_fails
 
 ANN = ["c1", "Ann", "Lee", "ann@example.com", "+1 415 555 0101", "America/Los_Angeles", "CA"]

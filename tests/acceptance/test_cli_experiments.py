@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
+from leadflow.model.experiments import Assignment, Experiment, ExperimentDecision
+from leadflow.model.records import Contact, NewEvent
 from leadflow.store import open_store
-from leadflow.store.experiments_records import Assignment, Experiment, ExperimentDecision
-from leadflow.store.records import Contact, NewEvent
 from leadflow.tenancy import accounts
 from support.cli import ISO_Z, Leadflow, assert_fails, squash
 

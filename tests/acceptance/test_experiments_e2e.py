@@ -21,11 +21,11 @@ import pytest
 from leadflow.clock import VirtualClock
 from leadflow.engine.worker import Worker
 from leadflow.engine.workflows import publish
+from leadflow.model.experiments import Experiment, ExperimentDecision
+from leadflow.model.records import DEFAULT_TENANT, Contact, NewEvent, RunFilter
 from leadflow.runtime import Runtime, build_runtime
 from leadflow.settings import Settings
 from leadflow.store import Store, open_store
-from leadflow.store.experiments_records import Experiment, ExperimentDecision
-from leadflow.store.records import DEFAULT_TENANT, Contact, NewEvent, RunFilter
 
 KEY = "booking-test"
 EXPERIMENT = f"{KEY}.pick"

@@ -7,10 +7,10 @@ import pytest
 
 from leadflow.api.app import create_app
 from leadflow.clock import VirtualClock
+from leadflow.model.tenancy import Agent
 from leadflow.runtime import build_runtime
 from leadflow.settings import Settings
 from leadflow.store.factory import open_store
-from leadflow.store.tenancy_records import Agent
 from leadflow.tenancy import accounts, keys
 from support.api_client import ApiClient, admin_key, assert_problem
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from leadflow.model.records import EnrollRequest
 from leadflow.store.factory import open_store
-from leadflow.store.records import EnrollRequest
 from support.api_client import ApiClient, assert_problem
 
 

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 
 from leadflow.api.app import create_app
+from leadflow.model.records import Contact, ContactFilter, Scope
 from leadflow.settings import Settings
 from leadflow.store.factory import open_store
-from leadflow.store.records import Contact, ContactFilter, Scope
 from support.api_client import ApiClient, admin_key, assert_problem
 from support.hooks_app import Hooks, hooks_app
 from support.stores import SQL_BACKENDS, database

@@ -25,9 +25,9 @@ from test_metrics import sample
 
 from leadflow.api.app import create_app
 from leadflow.engine.workflows import publish
+from leadflow.model.records import Message, MessageFilter, NewEvent, RunFilter
 from leadflow.runtime import Runtime, build_runtime
 from leadflow.settings import Settings
-from leadflow.store.records import Message, MessageFilter, NewEvent, RunFilter
 from support.api_client import ApiClient, admin_key, assert_problem, member_key
 from support.stores import SQL_BACKENDS, database
 

@@ -14,9 +14,9 @@ from fastapi import FastAPI
 from leadflow.api.app import create_app
 from leadflow.engine.control import OWNER
 from leadflow.engine.workflows import publish
+from leadflow.model.records import Advance
 from leadflow.runtime import Runtime, build_runtime
 from leadflow.settings import Settings
-from leadflow.store.records import Advance
 from support.api_client import ApiClient, assert_problem, member_key
 
 WELCOME = {

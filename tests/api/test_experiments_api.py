@@ -12,11 +12,11 @@ import pytest
 
 from leadflow.api.app import create_app
 from leadflow.clock import VirtualClock
+from leadflow.model.experiments import Assignment, Experiment, ExperimentDecision
+from leadflow.model.records import Contact, NewEvent
 from leadflow.runtime import Runtime, build_runtime
 from leadflow.settings import Settings
 from leadflow.store.contract import Store
-from leadflow.store.experiments_records import Assignment, Experiment, ExperimentDecision
-from leadflow.store.records import Contact, NewEvent
 from leadflow.tenancy import accounts
 from support.api_client import ApiClient, admin_key, assert_problem, member_key
 

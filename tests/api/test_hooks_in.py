@@ -8,7 +8,7 @@ from email.message import EmailMessage
 
 import pytest
 
-from leadflow.store.records import ContactFilter, Scope
+from leadflow.model.records import ContactFilter, Scope
 from support.api_client import assert_problem
 from support.hooks_app import T0, Hooks, hooks_app
 

@@ -23,9 +23,9 @@ from hypothesis import strategies as st
 
 from leadflow.api.app import create_app
 from leadflow.engine.workflows import publish
+from leadflow.model.records import Contact
 from leadflow.runtime import build_runtime
 from leadflow.settings import Settings
-from leadflow.store.records import Contact
 from support.api_client import PROBLEM_JSON, ApiClient, admin_key
 from support.routes import all_routes
 from support.stores import SQL_BACKENDS, database

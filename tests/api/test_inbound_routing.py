@@ -16,8 +16,8 @@ import pytest
 from leadflow.channels.twilio_signature import HEADER, FormParams, sign
 from leadflow.channels.unsubscribe import Subscriber, UnsubscribeTokens
 from leadflow.engine.workflows import enroll, publish
-from leadflow.store.records import Contact
-from leadflow.store.senders_records import Sender
+from leadflow.model.records import Contact
+from leadflow.model.senders import Sender
 from support.api_client import ApiClient, admin_key
 from support.email_app import email_app
 from support.email_peers import SECRET

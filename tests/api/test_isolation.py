@@ -13,13 +13,13 @@ import pytest
 from fastapi import FastAPI
 
 from leadflow.engine.workflows import publish
+from leadflow.model.experiments import Assignment, Experiment
+from leadflow.model.listings import Listing
+from leadflow.model.records import Contact, NewEvent
+from leadflow.model.senders import Sender
+from leadflow.model.webhooks import WebhookSubscription
 from leadflow.runtime import build_runtime
 from leadflow.settings import Settings
-from leadflow.store.experiments_records import Assignment, Experiment
-from leadflow.store.listings_records import Listing
-from leadflow.store.records import Contact, NewEvent
-from leadflow.store.senders_records import Sender
-from leadflow.store.webhooks_records import WebhookSubscription
 from leadflow.tenancy import keys
 from support.api_client import ApiClient, admin_key
 

@@ -9,8 +9,8 @@ import httpx
 import pytest
 
 from leadflow.listings.synthetic import synthetic_listings
+from leadflow.model.tenancy import Agent
 from leadflow.store.factory import open_store
-from leadflow.store.tenancy_records import Agent
 from leadflow.tenancy import accounts
 from support.api_client import ApiClient, admin_key, assert_problem
 

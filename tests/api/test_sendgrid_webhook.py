@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from leadflow.engine.workflows import enroll, publish
-from leadflow.store.records import Message, MessageFilter
+from leadflow.model.records import Message, MessageFilter
 from support.email_app import EmailApp, email_app
 from support.email_peers import EventSigner, email_workflow, sendgrid_peer
 

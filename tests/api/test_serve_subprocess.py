@@ -18,8 +18,8 @@ from typing import TypeVar
 import httpx
 import pytest
 
+from leadflow.model.records import MessageFilter
 from leadflow.store.factory import open_store
-from leadflow.store.records import MessageFilter
 
 CONSOLE_SCRIPT = Path(sys.executable).with_name("leadflow")
 pytestmark = [

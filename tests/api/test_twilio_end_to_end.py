@@ -8,8 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from leadflow.store.records import Contact, Message
-from leadflow.store.tenancy_records import Agent
+from leadflow.model.records import Contact, Message
+from leadflow.model.tenancy import Agent
 from leadflow.tenancy import accounts
 from support.twilio_app import (
     LEAD,

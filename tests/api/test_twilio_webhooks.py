@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from leadflow.store.records import Contact
+from leadflow.model.records import Contact
 from support.twilio_app import (
     LEAD,
     PUBLIC,

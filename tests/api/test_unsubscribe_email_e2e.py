@@ -7,7 +7,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from leadflow.engine.workflows import enroll, publish
-from leadflow.store.records import MessageFilter
+from leadflow.model.records import MessageFilter
 from support.email_app import email_app
 from support.email_peers import PUBLIC_URL, smtp_peer
 

@@ -210,8 +210,8 @@ def test_an_event_committed_late_below_the_cursor_is_still_delivered(
 
 
 def test_webhook_admin_routes_need_an_admin_key(hooks: Hooks, db_url: str) -> None:
+    from leadflow.model.tenancy import Agent
     from leadflow.store.factory import open_store
-    from leadflow.store.tenancy_records import Agent
     from leadflow.tenancy import accounts
 
     store = open_store(db_url)

@@ -11,11 +11,11 @@ import pytest
 from fastapi import FastAPI
 
 from leadflow.engine.workflows import enroll
+from leadflow.model.records import Contact, RunFilter
+from leadflow.model.tenancy import Agent
 from leadflow.runtime import build_runtime
 from leadflow.settings import Settings
 from leadflow.store.factory import open_store
-from leadflow.store.records import Contact, RunFilter
-from leadflow.store.tenancy_records import Agent
 from leadflow.tenancy import accounts
 from support.api_client import ApiClient, admin_key, assert_problem
 

@@ -7,8 +7,7 @@ from typing import Any
 import pytest
 
 from leadflow.errors import LeadflowError, StoreError
-from leadflow.store import Store
-from leadflow.store.records import (
+from leadflow.model.records import (
     Advance,
     ContactPatch,
     EnrollRequest,
@@ -17,6 +16,7 @@ from leadflow.store.records import (
     MessageUpdate,
     RunFilter,
 )
+from leadflow.store import Store
 from support.records import T0, add_contacts, advance, enroll_one, event, message, step
 
 

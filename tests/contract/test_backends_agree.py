@@ -11,8 +11,7 @@ from typing import Any
 import pytest
 
 from leadflow.errors import LeadflowError
-from leadflow.store import Store
-from leadflow.store.records import (
+from leadflow.model.records import (
     Advance,
     Contact,
     ContactPatch,
@@ -25,6 +24,7 @@ from leadflow.store.records import (
     RunFilter,
     Step,
 )
+from leadflow.store import Store
 from support.records import T0
 from support.stores import drop_store, make_store, usable_backends
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from leadflow.model.records import ContactPatch, Schedule
 from leadflow.store import Store
-from leadflow.store.records import ContactPatch, Schedule
 from support.records import T0, add_contacts, contact
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from leadflow.model.records import Draft
 from leadflow.store import Store
-from leadflow.store.records import Draft
 from support.records import T0
 
 INVALID = {"key": "welcome", "nodes": [{"id": "a", "kind": "nope"}], "note": "ü ✓"}

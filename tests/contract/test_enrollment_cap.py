@@ -4,8 +4,8 @@ complete_events) and across workers."""
 
 from __future__ import annotations
 
+from leadflow.model.records import EnrollRequest, RunFilter
 from leadflow.store import Store
-from leadflow.store.records import EnrollRequest, RunFilter
 from support.records import T0, add_contacts, advance
 from support.threads import at_once
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from leadflow.errors import StoreError
-from leadflow.store import Store
-from leadflow.store.records import (
+from leadflow.model.records import (
     EnrollRequest,
     MessageFacts,
     MessageFilter,
@@ -14,6 +13,7 @@ from leadflow.store.records import (
     Run,
     Schedule,
 )
+from leadflow.store import Store
 from support.records import DAY, T0, add_contacts, advance, enroll_one, event, message, step
 
 
@@ -467,7 +467,7 @@ def test_claimed_messages_say_whether_they_are_in_doubt(store: Store) -> None:
 
 
 def test_in_doubt_defaults_to_false() -> None:
-    from leadflow.store.records import ClaimedMessage
+    from leadflow.model.records import ClaimedMessage
 
     built = ClaimedMessage(message(None, "k", contact_id="a"), None, None, None)
     assert built.in_doubt is False

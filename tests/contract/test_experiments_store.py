@@ -11,8 +11,7 @@ from typing import Any
 import pytest
 
 from leadflow.errors import StoreError
-from leadflow.store import Store, open_store
-from leadflow.store.experiments_records import (
+from leadflow.model.experiments import (
     APPLIED,
     RUNNING,
     STOPPED,
@@ -20,7 +19,8 @@ from leadflow.store.experiments_records import (
     Experiment,
     ExperimentDecision,
 )
-from leadflow.store.tenancy_records import Tenant
+from leadflow.model.tenancy import Tenant
+from leadflow.store import Store, open_store
 from support.records import DAY, T0, add_contacts, event
 from support.stores import sqlite_url
 from support.threads import at_once

@@ -3,8 +3,8 @@ holds what, releasing a dead worker's leases, the shared virtual clock."""
 
 from __future__ import annotations
 
+from leadflow.model.records import MessageUpdate, NewEvent, Run
 from leadflow.store import Store
-from leadflow.store.records import MessageUpdate, NewEvent, Run
 from support.records import T0, add_contacts, advance, enroll_one, event, message
 
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from leadflow.errors import StoreError
+from leadflow.model.tenancy import Tenant
 from leadflow.store import Store
 from leadflow.store.listing_matches import ListingMatch
-from leadflow.store.tenancy_records import Tenant
 from support.records import T0
 
 

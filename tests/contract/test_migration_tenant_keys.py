@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
+from leadflow.model.records import EnrollRequest, RunFilter, Scope
 from leadflow.runtime import build_runtime
 from leadflow.settings import Settings
 from leadflow.store import sqlfiles
 from leadflow.store.postgres import PostgresStore
-from leadflow.store.records import EnrollRequest, RunFilter, Scope
 from leadflow.store.sqlite import SQLiteStore
 from support.postgres import ENABLED, postgres_database
 from support.records import T0, contact

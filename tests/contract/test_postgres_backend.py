@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from leadflow.errors import SchemaOutOfDate, StoreError
+from leadflow.model.records import MessageFilter
 from leadflow.store import open_store, sqlfiles
-from leadflow.store.records import MessageFilter
 from support.postgres import ENABLED, postgres_database
 from support.records import (
     T0,

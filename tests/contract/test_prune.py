@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from leadflow.store import Store
-from leadflow.store.records import (
+from leadflow.model.records import (
     EnrollRequest,
     MessageFacts,
     MessageUpdate,
@@ -13,6 +12,7 @@ from leadflow.store.records import (
     Run,
     RunFilter,
 )
+from leadflow.store import Store
 from support.records import DAY, T0, add_contacts, advance, enroll_one, event, message, step
 
 CUTOFF = T0 + 5 * DAY

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from leadflow.errors import InvalidInput
+from leadflow.model.records import Message, MessageFilter, MessageUpdate
 from leadflow.store import Store
-from leadflow.store.records import Message, MessageFilter, MessageUpdate
 from support.records import DAY, T0, add_contacts, advance, enroll_one, event, message
 
 

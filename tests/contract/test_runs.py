@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from leadflow.errors import InvalidInput
-from leadflow.store import Store
-from leadflow.store.records import (
+from leadflow.model.records import (
     ContactPatch,
     EnrollRequest,
     MessageFacts,
@@ -15,6 +14,7 @@ from leadflow.store.records import (
     Run,
     RunFilter,
 )
+from leadflow.store import Store
 from support.records import DAY, T0, add_contacts, advance, enroll_one, event, message, step
 from support.threads import at_once
 

@@ -11,9 +11,9 @@ from typer.testing import CliRunner
 
 from leadflow.cli.app import app
 from leadflow.errors import InvalidInput, SchemaOutOfDate, StoreError
+from leadflow.model.records import EnrollRequest, MessageFilter, RunFilter
 from leadflow.store import Store, open_store, sqlfiles
 from leadflow.store.memory import MemoryStore
-from leadflow.store.records import EnrollRequest, MessageFilter, RunFilter
 from leadflow.store.sqlite import SQLiteStore
 from support.records import (
     T0,

@@ -8,8 +8,7 @@ from __future__ import annotations
 import pytest
 
 from leadflow.errors import StoreError
-from leadflow.store import Store
-from leadflow.store.records import (
+from leadflow.model.records import (
     ContactFilter,
     MessageFilter,
     NewEvent,
@@ -17,6 +16,7 @@ from leadflow.store.records import (
     Schedule,
     Scope,
 )
+from leadflow.store import Store
 from support.records import DAY, T0, advance, contact, enroll_one, event, message, step
 
 ACME = Scope("acme")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from leadflow.model.senders import Sender
 from leadflow.store import Store
-from leadflow.store.senders_records import Sender
 
 
 def test_a_sender_belongs_to_the_first_tenant_that_registers_it(store: Store) -> None:

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from leadflow.errors import StoreError
+from leadflow.model.records import ContactPatch, MessageFilter, RunFilter
 from leadflow.store import open_store
-from leadflow.store.records import ContactPatch, MessageFilter, RunFilter
 from leadflow.store.sqlite import SQLiteStore
 from support.records import T0, add_contacts, advance, enroll_one, event, message, step
 from support.stores import make_store

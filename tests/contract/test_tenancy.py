@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from leadflow.errors import StoreError
+from leadflow.model.tenancy import Agent, ApiKey, Team, Tenant
 from leadflow.store import Store
-from leadflow.store.tenancy_records import Agent, ApiKey, Team, Tenant
 from support.records import T0
 
 

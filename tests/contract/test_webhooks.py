@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from leadflow.errors import StoreError
+from leadflow.model.webhooks import NewDelivery, WebhookSubscription
 from leadflow.store import Store
-from leadflow.store.webhooks_records import NewDelivery, WebhookSubscription
 from support.records import T0
 
 

@@ -33,11 +33,11 @@ import pytest
 from leadflow.clock import VirtualClock
 from leadflow.engine.worker import Worker
 from leadflow.engine.workflows import enroll, publish
+from leadflow.model.records import Contact, MessageFilter
 from leadflow.runtime import build_runtime
 from leadflow.settings import Settings
 from leadflow.simulate.leads import synthetic_contacts
 from leadflow.store.factory import open_store
-from leadflow.store.records import Contact, MessageFilter
 from support.postgres import ENABLED, postgres_database
 from support.storm import (
     SEND_NODES,

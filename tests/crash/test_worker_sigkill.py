@@ -35,9 +35,9 @@ from typing import Any
 
 import pytest
 
+from leadflow.model.records import MessageFilter, RunFilter
 from leadflow.simulate.leads import synthetic_contacts
 from leadflow.store.factory import open_store
-from leadflow.store.records import MessageFilter, RunFilter
 from support.storm import (
     SEND_NODES,
     Storm,

@@ -9,7 +9,10 @@ from typing import Any
 
 from leadflow.engine.context import Result, StepContext
 from leadflow.engine.handlers import UpdateContactHandler
-from leadflow.store.records import FAILED, WAITING, NewEvent
+from leadflow.model.records import (
+    NewEvent,
+    RunStatus,
+)
 from support.engine_kit import DAY, MINUTE, T0, Kit
 
 WORKFLOW = """
@@ -66,7 +69,7 @@ def test_a_batch_the_store_refuses_once_is_retried_at_once_and_commits_once(kit:
     kit.settle(T0)
     for rid in run_ids:
         run = kit.run(rid)
-        assert (run.status, run.node) == (WAITING, "w")
+        assert (run.status, run.node) == (RunStatus.WAITING, "w")
         assert kit.outcomes(rid) == [("a", "queued"), ("u", "updated"), ("w", "waiting")]
     assert len(kit.messages()) == 3
     assert sorted(m.status for m in kit.messages()) == ["delivered"] * 3
@@ -90,14 +93,14 @@ def test_a_run_whose_advance_cannot_be_stored_fails_alone_and_writes_nothing(kit
     kit.settle(T0)  # no exception: the worker goes on
 
     run = kit.run(poisoned)
-    assert run.status == FAILED
+    assert run.status == RunStatus.FAILED
     assert run.error is not None and run.error.startswith("could not be committed: StoreError")
     assert "JSON" in run.error
     assert kit.steps(poisoned) == before["steps"][0]  # nothing of its advance was written
     assert [m.contact_id for m in kit.messages()] == ["c1", "c3"]
     assert kit.contact("c2").tags == []
     for rid in (run_ids[0], run_ids[2]):  # the others were advanced, sent and committed
-        assert (kit.run(rid).status, kit.run(rid).node) == (WAITING, "w")
+        assert (kit.run(rid).status, kit.run(rid).node) == (RunStatus.WAITING, "w")
     assert sorted(m.status for m in kit.messages()) == ["delivered"] * 2
     assert kit.worker.stats.quarantined == 1
 
@@ -156,7 +159,7 @@ def test_an_event_whose_products_cannot_be_stored_is_quarantined_alone(kit: Kit)
     rid = _booked(kit, persistent=True)
     kit.settle(T0 + 60)  # no exception: the worker goes on
     # nothing of the poisoned event was applied...
-    assert kit.run(rid).status == WAITING
+    assert kit.run(rid).status == RunStatus.WAITING
     assert [r.contact_id for r in kit.runs("confirm")] == ["c2"]
     assert kit.contact("c1").tags == []
     # ...it is set aside with its reason, and the event batched with it was processed
@@ -203,7 +206,7 @@ def test_expired_lease_is_taken_over_and_late_commit_conflicts(kit: Kit) -> None
     assert a.advancer.conflicts == 1
     assert b.advancer.conflicts == 0
     run = kit.run(rid)
-    assert (run.status, run.node, run.seq) == (WAITING, "w", 1)
+    assert (run.status, run.node, run.seq) == (RunStatus.WAITING, "w", 1)
     assert kit.outcomes(rid) == [("a", "queued"), ("w", "waiting")]
     (msg,) = kit.messages()
     assert msg.idempotency_key == f"{rid}:a:1"

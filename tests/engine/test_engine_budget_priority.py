@@ -4,7 +4,7 @@ budget goes to the higher-priority workflows' messages, and a lower-priority mes
 
 from __future__ import annotations
 
-from leadflow.store.records import Message
+from leadflow.model.records import Message
 from support.engine_kit import DAY, HOUR, MINUTE, T0, Kit
 
 

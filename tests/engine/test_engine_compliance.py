@@ -8,7 +8,7 @@ from leadflow.channels.policy import CompliancePolicy
 from leadflow.definitions.models import SendWindow
 from leadflow.definitions.models import Settings as WorkflowSettings
 from leadflow.engine.ports import Decision
-from leadflow.store.records import Contact, Message
+from leadflow.model.records import Contact, Message
 from support.engine_kit import HOUR, LA, MINUTE, NY, Kit, at, local
 
 TEXT_THEN_WAIT = """

@@ -10,7 +10,7 @@ import pytest
 
 from leadflow.channels.policy import CompliancePolicy
 from leadflow.engine.control import pause_run
-from leadflow.store.records import Contact, Message
+from leadflow.model.records import Contact, Message
 from support.engine_kit import DAY, HOUR, MINUTE, T0, Kit, at
 
 TEXT = """

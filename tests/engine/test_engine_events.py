@@ -6,7 +6,7 @@ from typing import Any
 
 from leadflow.engine import control
 from leadflow.engine.ports import SendResult
-from leadflow.store.records import Message
+from leadflow.model.records import Message
 from support.engine_kit import ASK, DAY, HOUR, MINUTE, T0, Kit
 
 WELCOME = """

@@ -11,8 +11,8 @@ import pytest
 
 from leadflow.engine.context import StepContext
 from leadflow.listings.events import record_listing_events
-from leadflow.store.listings_records import Listing
-from leadflow.store.tenancy_records import Tenant
+from leadflow.model.listings import Listing
+from leadflow.model.tenancy import Tenant
 from support.engine_kit import DAY, Kit
 
 DIGEST = """

@@ -11,7 +11,7 @@ import pytest
 from leadflow.definitions.io import load_text
 from leadflow.engine.workflows import enroll
 from leadflow.errors import WorkflowInvalid
-from leadflow.store.records import ContactPatch
+from leadflow.model.records import ContactPatch
 from support.engine_kit import DAY, HOUR, LA, NY, T0, Kit, at, local
 
 BRANCH = """

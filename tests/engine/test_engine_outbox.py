@@ -7,7 +7,11 @@ from typing import Any
 import pytest
 
 from leadflow.engine.ports import SendResult
-from leadflow.store.records import SENDING, Message, MessageUpdate
+from leadflow.model.records import (
+    Message,
+    MessageStatus,
+    MessageUpdate,
+)
 from support.engine_kit import DAY, T0, Kit
 
 TWO_TEXTS = """
@@ -79,7 +83,7 @@ def test_in_doubt_message_is_reconciled_not_resent(kit: Kit) -> None:
     kit.enroll("two", "c1")
     _crash_after_send(kit)
     (msg,) = kit.messages()
-    assert msg.status == SENDING  # left in doubt
+    assert msg.status == MessageStatus.SENDING  # left in doubt
     assert len(kit.ledger()) == 1  # but the provider has it
 
     assert kit.tick(T0 + 30) == 0  # leased still
@@ -102,9 +106,9 @@ def test_a_verdict_from_someone_without_the_lease_changes_nothing(kit: Kit) -> N
     assert msg.id is not None
     # Someone (an operator, a bug, a worker whose lease was taken over) tries to put it back
     # to "sending": refused, since only the lease holder's verdicts count.
-    assert kit.store.update_messages("ops", [MessageUpdate(msg.id, SENDING)], [], kit.now) == [
-        msg.id
-    ]
+    assert kit.store.update_messages(
+        "ops", [MessageUpdate(msg.id, MessageStatus.SENDING)], [], kit.now
+    ) == [msg.id]
     assert kit.store.claim_messages("other", T0 + 1, 10, 60.0) == []
     kit.settle(T0 + 62)
     (msg,) = kit.messages()

@@ -11,7 +11,10 @@ import pytest
 from leadflow.engine import advancer as advancer_module
 from leadflow.engine.context import Go, Result, StepContext
 from leadflow.errors import StoreError
-from leadflow.store.records import FAILED, WAITING, Event
+from leadflow.model.records import (
+    Event,
+    RunStatus,
+)
 from support.engine_kit import T0, Kit
 
 HUGE = 1180591620717411303424  # 2**70: beyond bigint
@@ -85,9 +88,9 @@ def test_a_run_whose_advance_raises_outside_its_handler_fails_alone(
     monkeypatch.setattr(advancer_module, "advance_run", broken)
     kit.settle(T0)  # no exception
     failed = kit.run(r2)
-    assert failed.status == FAILED
+    assert failed.status == RunStatus.FAILED
     assert failed.error == "could not be advanced: KeyError: 'a bug outside any handler'"
-    assert [kit.run(r).status for r in (r1, r3)] == [WAITING, WAITING]
+    assert [kit.run(r).status for r in (r1, r3)] == [RunStatus.WAITING, RunStatus.WAITING]
     assert sorted(m.contact_id or "" for m in kit.messages()) == ["c1", "c3"]
     assert kit.worker.stats.quarantined == 1
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from leadflow.store.records import RunFilter
+from leadflow.model.records import RunFilter
 from support.engine_kit import DAY, HOUR, T0, Kit
 
 SEQUENCE = """

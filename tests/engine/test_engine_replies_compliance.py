@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from leadflow.channels.replies import KINDS, ReplyTexts, answers_for
 from leadflow.channels.segments import count
+from leadflow.model.records import Message
 from leadflow.settings import Settings
-from leadflow.store.records import Message
 from support.engine_kit import DAY, HOUR, MINUTE, T0, Kit, at
 
 STOP_TEXT = (

@@ -11,7 +11,7 @@ from leadflow.engine.context import Go, Result, StepContext
 from leadflow.engine.ports import SendResult
 from leadflow.engine.workflows import publish
 from leadflow.errors import PermanentStepError, ProviderError, StepError, WorkflowInvalid
-from leadflow.store.records import ContactPatch, Message, NewEvent
+from leadflow.model.records import ContactPatch, Message, NewEvent
 from support.engine_kit import DAY, HOUR, T0, Kit, ScriptedHandler
 
 CUSTOM = """

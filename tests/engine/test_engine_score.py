@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from leadflow.model.records import ContactPatch, Event
 from leadflow.scoring.config import make_config, save_config
 from leadflow.scoring.recompute import SCORE_CHANGED, rescore_for_events
-from leadflow.store.records import ContactPatch, Event
 from support.engine_kit import DAY, Kit
 
 # Full demographics: 100 demographic points, 30 score points under the default weights.

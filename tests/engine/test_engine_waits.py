@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from leadflow.engine import control
-from leadflow.store.records import Run
+from leadflow.model.records import Run
 from support.engine_kit import DAY, HOUR, T0, Kit
 
 

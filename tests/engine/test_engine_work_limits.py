@@ -11,7 +11,11 @@ import pytest
 
 from leadflow.definitions.io import load_text
 from leadflow.definitions.models import WorkflowDefinition
-from leadflow.store.records import DEFAULT_TENANT, FAILED, Draft
+from leadflow.model.records import (
+    DEFAULT_TENANT,
+    Draft,
+    RunStatus,
+)
 from support.engine_kit import HOUR, Kit
 
 LOOP = """
@@ -32,7 +36,7 @@ def test_a_self_starting_workflow_stops_at_the_hourly_cap(make_kit: Any) -> None
     kit.run_until(kit.now + 3 * HOUR)
     runs = kit.runs("loop")
     assert len(runs) == 20  # bounded: the 20th run's start is refused
-    refused = [r for r in runs if r.status == FAILED]
+    refused = [r for r in runs if r.status == RunStatus.FAILED]
     assert len(refused) == 1
     (step,) = kit.steps(refused[0].id)
     assert step.outcome == "failed"
@@ -59,7 +63,7 @@ def test_a_chain_a_b_a_stops_at_the_depth(kit: Kit) -> None:
     kit.run_until(kit.now + HOUR)
     runs = kit.runs()
     assert len(runs) == 6  # the root and 5 hops (LEADFLOW_MAX_WORKFLOW_DEPTH defaults to 5)
-    (last,) = [r for r in runs if r.status == FAILED]
+    (last,) = [r for r in runs if r.status == RunStatus.FAILED]
     assert last.error == (
         "go: start_workflow: 'a' not started: the chain a -> b -> a -> b -> a -> b -> a is "
         "deeper than 5 (LEADFLOW_MAX_WORKFLOW_DEPTH)"
@@ -75,7 +79,7 @@ def test_the_depth_is_configurable(make_kit: Any) -> None:
     kit.run_until(kit.now + HOUR)
     assert len(kit.runs("loop")) == 3
     assert "deeper than 2 (LEADFLOW_MAX_WORKFLOW_DEPTH)" in str(
-        [r.error for r in kit.runs("loop") if r.status == FAILED]
+        [r.error for r in kit.runs("loop") if r.status == RunStatus.FAILED]
     )
 
 
@@ -129,7 +133,7 @@ def test_a_hostile_template_fails_fast_and_the_batch_goes_on(kit: Kit, body: str
     kit.settle()
     assert time.process_time() - started < 1.0
     run = kit.run(bad)
-    assert run.status == FAILED
+    assert run.status == RunStatus.FAILED
     assert run.error is not None and run.error.startswith("s: template error")
     assert "LEADFLOW_" in run.error or "Range too big" in run.error
     assert kit.run(good).status == "completed"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from leadflow.engine.ports import SendResult
-from leadflow.store.records import Message
+from leadflow.model.records import Message
 from support.engine_kit import T0, Kit
 
 ONE_TEXT = """

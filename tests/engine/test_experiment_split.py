@@ -22,10 +22,12 @@ from leadflow.definitions.validation import validate
 from leadflow.engine.workflows import publish
 from leadflow.errors import WorkflowInvalid
 from leadflow.experiments.sync import published_hook
+from leadflow.model.experiments import APPLIED, RUNNING
+from leadflow.model.records import (
+    RunStatus,
+)
 from leadflow.settings import Settings
 from leadflow.store import Store, open_store
-from leadflow.store.experiments_records import APPLIED, RUNNING
-from leadflow.store.records import COMPLETED
 from support.api_client import ApiClient, admin_key
 from support.engine_kit import DAY, T0, Kit
 
@@ -143,7 +145,7 @@ def test_the_holdout_arm_ends_the_run_and_sends_nothing(kit: Kit) -> None:
     assert held
     for cid in held:
         (run,) = kit.runs("trial", cid)
-        assert run.status == COMPLETED
+        assert run.status == RunStatus.COMPLETED
         assert kit.outcomes(run.id) == [("pick", "arm:hold")]
         assert kit.messages(contact_id=cid) == []
 
@@ -281,7 +283,7 @@ def test_a_run_on_an_older_version_does_not_undo_a_republish(kit: Kit) -> None:
     kit.settle()  # waiting at pause, on version 1
     publish(kit.store, catalog, waiting((1, 1, 1)), kit.now, on_published=hook)
     kit.run_until(T0 + 2 * 3600)
-    assert all(run.version == 1 and run.status == COMPLETED for run in kit.runs("trial"))
+    assert all(run.version == 1 and run.status == RunStatus.COMPLETED for run in kit.runs("trial"))
     found = kit.store.get_experiment("default", "trial.pick")
     assert found is not None
     assert found.config["arms"][0]["weight"] == 1.0  # still what version 2 says

@@ -12,9 +12,9 @@ from leadflow.channels.email_setup import email_provider
 from leadflow.channels.sandbox import SandboxProvider
 from leadflow.channels.sendgrid import SendGridProvider
 from leadflow.errors import ProviderError
+from leadflow.model.records import Contact, Message
 from leadflow.settings import Settings
 from leadflow.store import Store, open_store
-from leadflow.store.records import Contact, Message
 from support.email_messages import email_message
 from support.email_peers import (
     FROM,

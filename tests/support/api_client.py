@@ -12,8 +12,8 @@ import httpx
 from anyio.from_thread import BlockingPortal, start_blocking_portal
 from fastapi import FastAPI
 
+from leadflow.model.tenancy import Agent
 from leadflow.store.factory import open_store
-from leadflow.store.tenancy_records import Agent
 from leadflow.tenancy import accounts
 
 PROBLEM_JSON = "application/problem+json"

@@ -10,9 +10,9 @@ from typing import Any
 
 from leadflow.api.app import create_app
 from leadflow.clock import VirtualClock
+from leadflow.model.records import Contact, Event
 from leadflow.runtime import Runtime, build_runtime
 from leadflow.settings import Settings
-from leadflow.store.records import Contact, Event
 from support.api_client import ApiClient, admin_key
 from support.email_peers import email_settings
 

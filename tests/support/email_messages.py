@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from leadflow.store.records import Message
+from leadflow.model.records import Message
 
 NOW = 1_750_000_000.0
 

@@ -18,10 +18,7 @@ from leadflow.definitions.io import load_text
 from leadflow.engine.context import Go, Result, StepContext
 from leadflow.engine.worker import Worker, WorkerStats
 from leadflow.engine.workflows import enroll, publish
-from leadflow.runtime import Runtime, build_runtime
-from leadflow.settings import Settings
-from leadflow.store import Store
-from leadflow.store.records import (
+from leadflow.model.records import (
     Contact,
     ContactPatch,
     Message,
@@ -33,6 +30,9 @@ from leadflow.store.records import (
     Step,
     WorkflowVersion,
 )
+from leadflow.runtime import Runtime, build_runtime
+from leadflow.settings import Settings
+from leadflow.store import Store
 
 ZONE = "America/New_York"
 NY = ZoneInfo(ZONE)

@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from leadflow.definitions.experiment_model import ExperimentSpec
+from leadflow.model.experiments import Assignment, Experiment
+from leadflow.model.records import NewEvent
+from leadflow.model.tenancy import Tenant
 from leadflow.store import Store, open_store
-from leadflow.store.experiments_records import Assignment, Experiment
-from leadflow.store.records import NewEvent
-from leadflow.store.tenancy_records import Tenant
 
 TENANT = "acme"
 KEY = "welcome.pick"

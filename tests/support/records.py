@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from leadflow.store import Store, sqlfiles
-from leadflow.store.records import (
+from leadflow.model.records import (
     Advance,
     Contact,
     EnrollRequest,
@@ -15,6 +14,7 @@ from leadflow.store.records import (
     Run,
     Step,
 )
+from leadflow.store import Store, sqlfiles
 
 T0 = 1_700_000_000.0
 DAY = 86400.0

@@ -53,12 +53,7 @@ from typing import Any, Literal
 
 from leadflow.clock import VirtualClock
 from leadflow.engine.workflows import enroll, publish
-from leadflow.runtime import build_runtime
-from leadflow.settings import Settings
-from leadflow.simulate.leads import synthetic_contacts
-from leadflow.store.contract import Store
-from leadflow.store.factory import open_store
-from leadflow.store.records import (
+from leadflow.model.records import (
     Contact,
     Message,
     MessageFilter,
@@ -66,6 +61,11 @@ from leadflow.store.records import (
     RunFilter,
     SandboxDelivery,
 )
+from leadflow.runtime import build_runtime
+from leadflow.settings import Settings
+from leadflow.simulate.leads import synthetic_contacts
+from leadflow.store.contract import Store
+from leadflow.store.factory import open_store
 from leadflow.store.sqlite import path_from_url
 
 LAUNCHER = (

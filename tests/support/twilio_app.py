@@ -16,10 +16,10 @@ from leadflow.channels.twilio_signature import HEADER, FormParams, sign
 from leadflow.clock import VirtualClock
 from leadflow.engine.worker import Worker
 from leadflow.engine.workflows import enroll, publish
+from leadflow.model.records import Event, Message, MessageFilter
+from leadflow.model.senders import PHONE, Sender
 from leadflow.runtime import Runtime, build_runtime
 from leadflow.settings import Settings
-from leadflow.store.records import Event, Message, MessageFilter
-from leadflow.store.senders_records import PHONE, Sender
 from support.api_client import ApiClient, admin_key
 from support.twilio_peer import ACCOUNT_SID, AUTH_TOKEN, TwilioPeer
 

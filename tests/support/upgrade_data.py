@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from leadflow.model.records import MessageFilter, MessageUpdate, Run, RunFilter
 from leadflow.store import Store
-from leadflow.store.records import MessageFilter, MessageUpdate, Run, RunFilter
 from support.records import T0, add_contacts, advance, enroll_one, event, message, step
 
 

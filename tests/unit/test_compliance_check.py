@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from leadflow.model.records import Contact, Message
 from leadflow.simulate.compliance_check import check
 from leadflow.simulate.compliance_history import History, Inbound, WorkflowRules, workflow_rules
-from leadflow.store.records import Contact, Message
 
 NY = ZoneInfo("America/New_York")
 DRIP = WorkflowRules(pause_on_reply=True, default_zone="America/New_York", window=None)

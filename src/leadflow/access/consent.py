@@ -16,8 +16,8 @@ from typing import Any
 from leadflow.access.scope import visible_contact
 from leadflow.engine.consent import HISTORY, OPTED_IN, OPTED_OUT, history_entry, history_of
 from leadflow.errors import InvalidInput
+from leadflow.model.records import Contact, ContactPatch, Scope
 from leadflow.store.contract import Store
-from leadflow.store.records import Contact, ContactPatch, Scope
 from leadflow.tenancy.accounts import Principal
 
 CHANNELS = ("sms", "email", "voice")

@@ -18,8 +18,14 @@ from leadflow.definitions.validation import valid_zone
 from leadflow.engine.consent import HISTORY
 from leadflow.engine.control import cancel_run
 from leadflow.errors import InvalidInput
+from leadflow.model.records import (
+    LIVE_STATUSES,
+    Contact,
+    ContactFilter,
+    RunStatus,
+    Scope,
+)
 from leadflow.store.contract import Store
-from leadflow.store.records import LIVE_STATUSES, PAUSED, Contact, ContactFilter, Scope
 from leadflow.tenancy.accounts import Principal
 
 ATTRS = ("first_name", "last_name", "email", "phone", "time_zone", "state", "owner", "stage")
@@ -215,7 +221,7 @@ def merge(
     for d in dupes:
         _fill(survivor, {n: getattr(d, n) for n in ATTRS} | {"tags": d.tags, "fields": d.fields})
         merge_consent(survivor.consent, d.consent)
-        for run in store.runs_of_contact(d.id, [*LIVE_STATUSES, PAUSED]):
+        for run in store.runs_of_contact(d.id, [*LIVE_STATUSES, RunStatus.PAUSED]):
             cancel_run(store, run.id, now)
             cancelled += 1
         d.stage = "merged"

@@ -10,8 +10,8 @@ from datetime import datetime
 from typing import Any
 
 from leadflow.errors import NotFound
+from leadflow.model.records import NewEvent, Scope
 from leadflow.store.contract import Store
-from leadflow.store.records import NewEvent, Scope
 
 
 def dedupe_keys(scope: Scope, given: Sequence[str | None]) -> list[str]:

@@ -8,8 +8,8 @@ from collections.abc import Callable
 from leadflow.access.scope import WRITE_ROLES, require_role
 from leadflow.engine import control
 from leadflow.errors import NotFound
+from leadflow.model.records import Message, Run, Scope
 from leadflow.store.contract import Store
-from leadflow.store.records import Message, Run, Scope
 from leadflow.tenancy.accounts import Principal
 
 CONTROLS: dict[str, Callable[[Store, int, float], Run]] = {

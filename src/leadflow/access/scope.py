@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from leadflow.errors import Forbidden, NotFound
+from leadflow.model.records import Contact, Scope
 from leadflow.store.contract import Store
-from leadflow.store.records import Contact, Scope
 from leadflow.tenancy.accounts import Principal
 
 WRITE_ROLES = frozenset({"admin", "manager"})

@@ -17,9 +17,9 @@ from leadflow.engine.migrate import MigrationPlan, MigrationResult, apply_migrat
 from leadflow.engine.workflows import check_against_store, publish
 from leadflow.errors import InvalidInput, NotFound, WorkflowInvalid
 from leadflow.experiments.sync import published_hook
+from leadflow.model.records import Draft, NodeCount, Scope, WorkflowVersion
 from leadflow.runtime import Runtime
 from leadflow.store.contract import Store
-from leadflow.store.records import Draft, NodeCount, Scope, WorkflowVersion
 from leadflow.tenancy.accounts import Principal
 
 

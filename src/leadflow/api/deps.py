@@ -12,9 +12,9 @@ from starlette.concurrency import run_in_threadpool
 from leadflow.access.scope import scope_of
 from leadflow.api.auth_failures import AuthFailureLimiter
 from leadflow.errors import NotAuthenticated
+from leadflow.model.records import Scope
 from leadflow.runtime import Runtime
 from leadflow.store.contract import Store
-from leadflow.store.records import Scope
 from leadflow.tenancy.accounts import Principal, authenticate
 
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from leadflow.model.records import ContactPatch, NewEvent
 from leadflow.store.contract import Store
-from leadflow.store.records import ContactPatch, NewEvent
 
 HISTORY = "consent_history"
 OPTED_OUT = "opted_out"

@@ -1,4 +1,4 @@
-"""An outbound e-mail from an outbox :class:`~leadflow.store.records.Message`.
+"""An outbound e-mail from an outbox :class:`~leadflow.model.records.Message`.
 
 The message's ``body`` is the text version and ``payload["html"]`` the optional HTML version;
 each is made from the other when missing (the text by reading the HTML's text content with
@@ -30,7 +30,7 @@ from leadflow.channels.email_address import (
 )
 from leadflow.channels.unsubscribe import Subscriber, UnsubscribeTokens
 from leadflow.errors import ProviderError
-from leadflow.store.records import Message
+from leadflow.model.records import Message
 
 ONE_CLICK = "List-Unsubscribe=One-Click"
 _BLOCKS = frozenset(

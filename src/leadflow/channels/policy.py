@@ -38,11 +38,16 @@ from leadflow.definitions.models import Settings as WorkflowSettings
 from leadflow.engine.localtime import hhmm, next_allowed, zone
 from leadflow.engine.ports import SEND, Decision
 from leadflow.errors import NoSendWindow
-from leadflow.store.records import CANCELLED, EXITED, FAILED, PAUSED, Contact, Message, Run
+from leadflow.model.records import (
+    Contact,
+    Message,
+    Run,
+    RunStatus,
+)
 
 QUIET_HOURS_CHANNELS = frozenset({"sms", "voice"})
 # A run that completed normally still sends what it queued; these stop what is still queued.
-_STOPPED = frozenset({EXITED, CANCELLED, FAILED})
+_STOPPED = frozenset({RunStatus.EXITED, RunStatus.CANCELLED, RunStatus.FAILED})
 
 
 @dataclass(slots=True, frozen=True)
@@ -65,7 +70,7 @@ class CompliancePolicy:
         texts_calls_24h: int = 0,
     ) -> Decision:
         if run is not None:
-            if run.status == PAUSED:
+            if run.status == RunStatus.PAUSED:
                 return Decision("suppress", reason="run_paused")
             if run.status in _STOPPED and (run.ended_at or 0) > message.created_at:
                 why = run.exit_reason or run.status

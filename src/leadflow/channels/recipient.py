@@ -20,7 +20,7 @@ import phonenumbers
 from phonenumbers import geocoder
 from phonenumbers import timezone as phone_timezone
 
-from leadflow.store.records import Contact
+from leadflow.model.records import Contact
 
 FEDERAL_WINDOW = ("08:00", "21:00")
 STATE_WINDOWS = {"FL": ("08:00", "20:00"), "OK": ("08:00", "20:00"), "WA": ("08:00", "20:00")}

@@ -36,7 +36,7 @@ from leadflow.engine.consent import (
     intent_of,
     provider_said,
 )
-from leadflow.store.records import Contact, Event, Message
+from leadflow.model.records import Contact, Event, Message
 
 OPT_OUT_CONFIRMATION = "opt_out_confirmation"
 HELP = "help"

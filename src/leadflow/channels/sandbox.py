@@ -12,8 +12,8 @@ import hashlib
 from collections.abc import Sequence
 
 from leadflow.engine.ports import SendResult
+from leadflow.model.records import Message
 from leadflow.store.contract import Store
-from leadflow.store.records import Message
 
 
 class SandboxProvider:

@@ -27,10 +27,10 @@ from email.utils import formataddr
 from leadflow.channels.email_address import split_mailbox
 from leadflow.channels.twilio_config import e164_or_error
 from leadflow.errors import Conflict, InvalidInput, NotFound, ProviderError
+from leadflow.model.records import DEFAULT_TENANT, Message
+from leadflow.model.senders import EMAIL, MESSAGING_SERVICE, PHONE, SENDER_KINDS, Sender
 from leadflow.settings import Settings
 from leadflow.store.contract import Store
-from leadflow.store.records import DEFAULT_TENANT, Message
-from leadflow.store.senders_records import EMAIL, MESSAGING_SERVICE, PHONE, SENDER_KINDS, Sender
 
 _SERVICE_SID = re.compile(r"^MG[0-9a-fA-F]{32}$")
 MAX_LABEL = 200

@@ -23,8 +23,8 @@ from leadflow.channels.email_render import EmailIdentity, RenderedEmail, render_
 from leadflow.channels.senders import TenantSenders
 from leadflow.engine.ports import SendResult
 from leadflow.errors import ProviderError
+from leadflow.model.records import DEFAULT_TENANT, Message
 from leadflow.store.contract import Store
-from leadflow.store.records import DEFAULT_TENANT, Message
 
 SEND_PATH = "/v3/mail/send"
 MESSAGE_ID_ARG = "leadflow_message_id"

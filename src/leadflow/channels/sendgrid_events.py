@@ -34,9 +34,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import load_der_public_key, load_pem_public_key
 
 from leadflow.channels.sendgrid import MESSAGE_ID_ARG
+from leadflow.model.records import Message, NewEvent
 from leadflow.safe_input import row_id
 from leadflow.store.contract import Store
-from leadflow.store.records import Message, NewEvent
 
 SIGNATURE_HEADER = "X-Twilio-Email-Event-Webhook-Signature"
 TIMESTAMP_HEADER = "X-Twilio-Email-Event-Webhook-Timestamp"

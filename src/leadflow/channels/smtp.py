@@ -29,8 +29,8 @@ from leadflow.channels.email_render import EmailIdentity, render_email
 from leadflow.channels.senders import TenantSenders
 from leadflow.engine.ports import SendResult
 from leadflow.errors import ProviderError
+from leadflow.model.records import DEFAULT_TENANT, Message
 from leadflow.store.contract import Store
-from leadflow.store.records import DEFAULT_TENANT, Message
 
 
 @dataclass(slots=True, frozen=True)

@@ -27,9 +27,9 @@ from typing import Any
 from leadflow.access.contacts import phone_query
 from leadflow.channels import twilio_status as ts
 from leadflow.channels.twilio_signature import FormParams
+from leadflow.model.records import ContactFilter, Message, NewEvent, Scope
 from leadflow.safe_input import row_id
 from leadflow.store.contract import Store
-from leadflow.store.records import ContactFilter, Message, NewEvent, Scope
 
 log = logging.getLogger(__name__)
 

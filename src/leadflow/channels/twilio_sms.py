@@ -23,7 +23,7 @@ from leadflow.channels.twilio_config import TwilioConfig, make_client
 from leadflow.channels.twilio_status import send_error
 from leadflow.engine.ports import SendResult
 from leadflow.errors import ProviderError
-from leadflow.store.records import Message
+from leadflow.model.records import Message
 
 STATUS_PATH = "/webhooks/twilio/status"
 

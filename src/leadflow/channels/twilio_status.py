@@ -4,7 +4,7 @@ Twilio reports a message's life as ``queued -> sending -> sent -> delivered`` (o
 / ``failed``), then perhaps ``read``; a call as ``queued -> ringing -> in-progress ->
 completed`` (or ``busy`` / ``failed`` / ``no-answer`` / ``canceled``). Callbacks arrive out of
 order, so only the outcomes that move a message forward are turned into facts, and the store's
-one-way status order (:func:`leadflow.store.rules.merge_status`) ignores any step backwards.
+one-way status order (:func:`leadflow.model.rules.merge_status`) ignores any step backwards.
 """
 
 from __future__ import annotations

@@ -22,8 +22,8 @@ from leadflow.channels.senders import TenantSenders
 from leadflow.channels.twilio_config import TwilioConfig
 from leadflow.channels.twilio_sms import TwilioProvider
 from leadflow.errors import ProviderError
+from leadflow.model.records import Message
 from leadflow.store.contract import Store
-from leadflow.store.records import Message
 
 VOICE_PATH = "/webhooks/twilio/voice"
 VOICE_STATUS_PATH = "/webhooks/twilio/voice/status"

@@ -20,7 +20,7 @@ from leadflow.channels.ssrf import (
 )
 from leadflow.engine.ports import SendResult
 from leadflow.errors import ProviderError
-from leadflow.store.records import Message
+from leadflow.model.records import Message
 
 __all__ = ["HttpWebhookProvider", "refused_reason"]
 

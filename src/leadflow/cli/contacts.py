@@ -20,8 +20,8 @@ from leadflow.cli.common import (
 )
 from leadflow.clock import to_iso
 from leadflow.contacts.importer import ImportResult, RejectedRow, parse_contacts_csv
+from leadflow.model.records import DEFAULT_TENANT, Contact, NewEvent
 from leadflow.store.contract import Store
-from leadflow.store.records import DEFAULT_TENANT, Contact, NewEvent
 
 app = typer.Typer(help="Contacts (leads): import and list.", no_args_is_help=True)
 

@@ -11,7 +11,7 @@ from leadflow.cli.common import DEFAULT, DbOption, JsonOption, print_json, runti
 from leadflow.cli.runs import events_app
 from leadflow.clock import to_iso
 from leadflow.errors import InvalidInput
-from leadflow.store.records import EVENT_STATUSES, Event
+from leadflow.model.records import EVENT_STATUSES, Event
 
 
 def event_json(e: Event) -> dict[str, Any]:

@@ -28,9 +28,9 @@ from leadflow.experiments.report import (
 )
 from leadflow.experiments.review import apply_arm, review_experiment, stop_experiment
 from leadflow.experiments.stats import Analysis
+from leadflow.model.experiments import Experiment, ExperimentDecision
+from leadflow.model.records import DEFAULT_TENANT
 from leadflow.store.contract import Store
-from leadflow.store.experiments_records import Experiment, ExperimentDecision
-from leadflow.store.records import DEFAULT_TENANT
 
 app = typer.Typer(
     help="Experiments: the numbers behind each split's decisions; review, apply, stop.",

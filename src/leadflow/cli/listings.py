@@ -23,7 +23,7 @@ from leadflow.listings.criteria import CRITERIA_KEYS
 from leadflow.listings.importer import import_listings, parse_file
 from leadflow.listings.model import to_reso
 from leadflow.listings.parse import parse_criteria
-from leadflow.store.listings_records import ListingFilter
+from leadflow.model.listings import ListingFilter
 
 app = typer.Typer(
     help="Listings (RESO Property): import, list, parse search criteria.", no_args_is_help=True

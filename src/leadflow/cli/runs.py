@@ -24,8 +24,7 @@ from leadflow.engine.event_refs import ID_FIELDS
 from leadflow.engine.migrate import apply_migration, plan_migration
 from leadflow.engine.workflows import enroll as enroll_contacts
 from leadflow.errors import InvalidInput, NotFound
-from leadflow.safe_input import id_problem
-from leadflow.store.records import (
+from leadflow.model.records import (
     DEFAULT_TENANT,
     RUN_STATUSES,
     Message,
@@ -35,6 +34,7 @@ from leadflow.store.records import (
     RunFilter,
     Scope,
 )
+from leadflow.safe_input import id_problem
 
 app = typer.Typer(help="Runs: list, show history, pause, resume, cancel.", no_args_is_help=True)
 events_app = typer.Typer(help="Events: emit one, list them.", no_args_is_help=True)

@@ -16,7 +16,7 @@ from leadflow.channels import senders
 from leadflow.cli.common import DEFAULT, DbOption, JsonOption, console, print_json, runtime, table
 from leadflow.clock import to_iso
 from leadflow.errors import NotFound
-from leadflow.store.records import DEFAULT_TENANT
+from leadflow.model.records import DEFAULT_TENANT
 
 senders_app = typer.Typer(
     help="A tenant's senders: numbers, Messaging Services, e-mail addresses.",

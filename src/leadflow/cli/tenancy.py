@@ -11,7 +11,7 @@ import typer
 from leadflow.cli.common import DEFAULT, DbOption, JsonOption, console, print_json, runtime, table
 from leadflow.clock import to_iso
 from leadflow.errors import InvalidInput
-from leadflow.store.tenancy_records import ApiKey
+from leadflow.model.tenancy import ApiKey
 from leadflow.tenancy import accounts
 from leadflow.tenancy.members import agents_from_csv
 

@@ -31,8 +31,8 @@ from leadflow.engine.workflows import check_against_store
 from leadflow.engine.workflows import publish as publish_definition
 from leadflow.errors import LeadflowError
 from leadflow.experiments.sync import published_hook
+from leadflow.model.records import DEFAULT_TENANT, Scope
 from leadflow.runtime import Runtime
-from leadflow.store.records import DEFAULT_TENANT, Scope
 
 app = typer.Typer(help="Workflows: validate, publish, list, show, schema.", no_args_is_help=True)
 

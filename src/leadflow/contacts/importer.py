@@ -1,6 +1,6 @@
 """CSV import of contacts, with RESO Contact column names.
 
-One row becomes one :class:`~leadflow.store.records.Contact`, or one :class:`RejectedRow` naming
+One row becomes one :class:`~leadflow.model.records.Contact`, or one :class:`RejectedRow` naming
 the physical line (the header is line 1; a row whose quoted cell spans lines is reported at its
 first line) and every problem found in it. Problems with the file as a whole (unreadable, not
 UTF-8/UTF-16, malformed quoting, no ``ContactKey`` column) raise
@@ -50,7 +50,7 @@ from email_validator import EmailNotValidError, validate_email
 from phonenumbers import timezone as phone_timezone
 
 from leadflow.errors import InvalidInput
-from leadflow.store.records import Contact
+from leadflow.model.records import Contact
 
 if TYPE_CHECKING:
     from _csv import Reader

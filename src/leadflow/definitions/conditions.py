@@ -30,7 +30,7 @@ from typing import Any
 from pydantic import TypeAdapter
 
 from leadflow.definitions.conditions_model import FIELD_ROOTS, All, AnyOf, Compare, Condition, Not
-from leadflow.store.records import CONTACT_DERIVED, Contact
+from leadflow.model.records import CONTACT_DERIVED, Contact
 
 Predicate = Callable[[Mapping[str, Any]], bool]
 Getter = Callable[[Mapping[str, Any]], Any]

@@ -31,7 +31,7 @@ from leadflow.definitions.render_budget import (
 from leadflow.definitions.render_sandbox import MAX_EXPONENT, BudgetSandbox, guard_filter
 from leadflow.definitions.template_static import costly_parts
 from leadflow.errors import PermanentStepError
-from leadflow.store.records import CONTACT_DERIVED, Contact
+from leadflow.model.records import CONTACT_DERIVED, Contact
 
 ROOTS = frozenset({"contact", "event", "context", "steps", "workflow", "run", "now", "agent"})
 CONTACT_FIELDS = frozenset(f.name for f in dataclasses.fields(Contact)) | set(CONTACT_DERIVED)

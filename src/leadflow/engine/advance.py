@@ -28,15 +28,11 @@ from leadflow.engine.limits import Limits
 from leadflow.engine.ports import SendGate
 from leadflow.engine.retry import RetryPolicy
 from leadflow.errors import StepError
-from leadflow.store.records import (
-    ACTIVE,
-    COMPLETED,
-    EXITED,
-    FAILED,
-    WAITING,
+from leadflow.model.records import (
     Advance,
     Contact,
     Run,
+    RunStatus,
     Step,
 )
 
@@ -100,7 +96,7 @@ def advance_run(
     awaited event woke it); a run in status ``active`` enters its current node.
     """
     adv = new_advance(run)
-    resuming = run.status == WAITING
+    resuming = run.status == RunStatus.WAITING
     due_at = run.wake_at
     if event is not None:
         adv.context["_event"] = event
@@ -109,7 +105,13 @@ def advance_run(
         node_id = adv.node or ""
         node = wf.nodes.get(node_id)
         if node is None:
-            end(adv, FAILED, now, None, f"node {node_id!r} does not exist in version {wf.version}")
+            end(
+                adv,
+                RunStatus.FAILED,
+                now,
+                None,
+                f"node {node_id!r} does not exist in version {wf.version}",
+            )
             return adv
         ctx = StepContext(
             run=run,
@@ -165,14 +167,14 @@ def advance_run(
         if isinstance(result, Go):
             adv.waiting_for = None
             if result.next is None:
-                end(adv, COMPLETED, now, None)
+                end(adv, RunStatus.COMPLETED, now, None)
                 return adv
             adv.node = result.next
-            adv.status = ACTIVE
+            adv.status = RunStatus.ACTIVE
             adv.wake_at = now
             continue
         if isinstance(result, Sleep):
-            adv.status = WAITING
+            adv.status = RunStatus.WAITING
             adv.wake_at = result.wake_at
             adv.waiting_for = result.waiting_for
             if result.waiting_for:
@@ -181,7 +183,7 @@ def advance_run(
         assert isinstance(result, Finish)
         end(adv, result.status, now, result.reason)
         return adv
-    end(adv, FAILED, now, None, f"more than {MAX_STEPS_PER_ADVANCE} steps without a wait")
+    end(adv, RunStatus.FAILED, now, None, f"more than {MAX_STEPS_PER_ADVANCE} steps without a wait")
     return adv
 
 
@@ -204,7 +206,7 @@ def _goal_met(
             adv.steps.append(
                 Step(adv.run_id, node_id, "goal", adv.step_seq, 1, f"goal:{goal.name}", now, due_at)
             )
-            end(adv, EXITED, now, goal.name)
+            end(adv, RunStatus.EXITED, now, goal.name)
             return True
     return False
 
@@ -228,15 +230,15 @@ def _failed(
         Step(adv.run_id, node_id, kind, adv.step_seq, attempt, outcome, now, due_at, exc.message)
     )
     if decision.retry:
-        adv.status = ACTIVE
+        adv.status = RunStatus.ACTIVE
         adv.attempt = attempt
         adv.wake_at = now + decision.delay_s
         adv.error = exc.message
     elif on_error:
-        adv.status = ACTIVE
+        adv.status = RunStatus.ACTIVE
         adv.attempt = 0
         adv.node = on_error
         adv.wake_at = now
         adv.error = exc.message
     else:
-        end(adv, FAILED, now, None, f"{node_id}: {exc.message}")
+        end(adv, RunStatus.FAILED, now, None, f"{node_id}: {exc.message}")

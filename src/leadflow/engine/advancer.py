@@ -14,8 +14,12 @@ from leadflow.engine.advance import Engine, advance_run, end, new_advance
 from leadflow.engine.facts import message_facts
 from leadflow.engine.isolate import describe, isolate, store_answers
 from leadflow.errors import NotFound, StoreError
+from leadflow.model.records import (
+    Advance,
+    ClaimedRun,
+    RunStatus,
+)
 from leadflow.store.contract import Store
-from leadflow.store.records import FAILED, Advance, ClaimedRun
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +74,7 @@ class Advancer:
             wf = self.engine.catalog.get(item.contact.tenant_id, run.workflow_key, run.version)
         except NotFound as exc:
             adv = new_advance(run)
-            end(adv, FAILED, now, None, exc.message)
+            end(adv, RunStatus.FAILED, now, None, exc.message)
             return adv
         try:
             return advance_run(
@@ -89,13 +93,13 @@ class Advancer:
             log.exception("run %s could not be advanced", run.id)
             self._unadvanced.add(run.id)
             adv = new_advance(run)
-            end(adv, FAILED, now, None, f"could not be advanced: {describe(exc)}")
+            end(adv, RunStatus.FAILED, now, None, f"could not be advanced: {describe(exc)}")
             return adv
 
     def _quarantine(self, item: ClaimedRun, exc: Exception, now: float) -> None:
         """The run's advance cannot be committed: fail the run with the reason instead."""
         adv = new_advance(item.run)
-        end(adv, FAILED, now, None, f"could not be committed: {describe(exc)}")
+        end(adv, RunStatus.FAILED, now, None, f"could not be committed: {describe(exc)}")
         try:
             self.store.commit_advances(self.owner, [adv], now)
         except StoreError:

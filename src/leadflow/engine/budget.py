@@ -21,8 +21,12 @@ from dataclasses import dataclass, field
 
 from leadflow.engine.catalog import CATALOG_REV, Catalog
 from leadflow.errors import NotFound
+from leadflow.model.records import (
+    Message,
+    MessageFilter,
+    MessageStatus,
+)
 from leadflow.store.contract import Store
-from leadflow.store.records import DEFERRED, PENDING, Message, MessageFilter
 
 HORIZON_S = 3600.0  # higher-priority messages due within this time keep the budget for them
 RETRY_S = 3600.0  # a message that waits for priority is looked at again after this
@@ -83,7 +87,7 @@ class Priorities:
         if queued is None:
             queued = [
                 m
-                for status in (PENDING, DEFERRED)
+                for status in (MessageStatus.PENDING, MessageStatus.DEFERRED)
                 for m in self.store.list_messages(
                     MessageFilter(contact_id=msg.contact_id, status=status)
                 )

@@ -12,8 +12,8 @@ from __future__ import annotations
 from leadflow.definitions.models import MESSAGE_KINDS, WaitForEvent
 from leadflow.engine.compiled import CompiledWorkflow, compile_workflow
 from leadflow.errors import NotFound
+from leadflow.model.rules import HOLD_EVENT_TYPES
 from leadflow.store.contract import Store
-from leadflow.store.rules import HOLD_EVENT_TYPES
 
 CATALOG_REV = "catalog_rev"
 _VERDICT_SUFFIXES = frozenset({"sent", "delivered", "failed", "suppressed"})

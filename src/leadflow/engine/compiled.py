@@ -19,7 +19,7 @@ from leadflow.definitions.models import (
     WaitForEvent,
     WorkflowDefinition,
 )
-from leadflow.store.records import DEFAULT_TENANT, WorkflowVersion
+from leadflow.model.records import DEFAULT_TENANT, WorkflowVersion
 
 Predicate = Callable[[Mapping[str, Any]], bool]
 

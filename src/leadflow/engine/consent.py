@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from leadflow.channels.keywords import Intent, classify
-from leadflow.store.records import Contact, ContactPatch, Event
+from leadflow.model.records import Contact, ContactPatch, Event
 
 KEYWORD_EVENTS = frozenset({"sms.received"})
 SOURCE = "sms_keyword"

@@ -14,7 +14,7 @@ from leadflow.engine.compiled import CompiledWorkflow
 from leadflow.engine.limits import Limits
 from leadflow.engine.localtime import zone
 from leadflow.errors import NoSendWindow
-from leadflow.store.records import Contact, ContactPatch, EnrollRequest, Message, NewEvent, Run
+from leadflow.model.records import Contact, ContactPatch, EnrollRequest, Message, NewEvent, Run
 
 if TYPE_CHECKING:
     from leadflow.engine.catalog import Catalog

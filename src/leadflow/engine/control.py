@@ -4,18 +4,14 @@ from __future__ import annotations
 
 from leadflow.engine.advance import end, new_advance
 from leadflow.errors import Conflict, InvalidInput, NotFound
-from leadflow.store.contract import Store
-from leadflow.store.records import (
-    ACTIVE,
-    CANCELLED,
+from leadflow.model.records import (
     ENDED_STATUSES,
-    FAILED,
     LIVE_STATUSES,
-    PAUSED,
-    WAITING,
     Run,
+    RunStatus,
     Step,
 )
+from leadflow.store.contract import Store
 
 OWNER = "control"
 
@@ -31,20 +27,20 @@ def _commit(store: Store, run: Run, adv_status: str, now: float, outcome: str) -
     adv = new_advance(run)
     adv.step_seq += 1
     adv.steps.append(Step(run.id, run.node or "", "control", adv.step_seq, 1, outcome, now))
-    if adv_status == CANCELLED:
-        end(adv, CANCELLED, now, "cancelled")
-    elif adv_status == FAILED:  # retry: the failed node runs again, from a fresh attempt
-        adv.status, adv.wake_at, adv.attempt, adv.waiting_for = ACTIVE, now, 0, None
-    elif adv_status == PAUSED:
+    if adv_status == RunStatus.CANCELLED:
+        end(adv, RunStatus.CANCELLED, now, "cancelled")
+    elif adv_status == RunStatus.FAILED:  # retry: the failed node runs again, from a fresh attempt
+        adv.status, adv.wake_at, adv.attempt, adv.waiting_for = RunStatus.ACTIVE, now, 0, None
+    elif adv_status == RunStatus.PAUSED:
         adv.context["_paused"] = {"status": run.status, "wake_at": run.wake_at}
-        adv.status = PAUSED
+        adv.status = RunStatus.PAUSED
     else:
         before = adv.context.pop("_paused", None) or {}
-        adv.status = before.get("status") or ACTIVE
+        adv.status = before.get("status") or RunStatus.ACTIVE
         wake = before.get("wake_at")
         adv.wake_at = max(float(wake), now) if wake is not None else now
-        if adv.status not in (ACTIVE, WAITING):
-            adv.status = ACTIVE
+        if adv.status not in (RunStatus.ACTIVE, RunStatus.WAITING):
+            adv.status = RunStatus.ACTIVE
     result = store.commit_advances(OWNER, [adv], now)
     if result.conflicts:
         raise Conflict(f"run {run.id} changed meanwhile; try again")
@@ -55,29 +51,29 @@ def pause_run(store: Store, run_id: int, now: float) -> Run:
     run = _load(store, run_id)
     if run.status not in LIVE_STATUSES:
         raise Conflict(f"run {run_id} is {run.status}; only active or waiting runs pause")
-    return _commit(store, run, PAUSED, now, "paused:manual")
+    return _commit(store, run, RunStatus.PAUSED, now, "paused:manual")
 
 
 def resume_run(store: Store, run_id: int, now: float) -> Run:
     run = _load(store, run_id)
-    if run.status != PAUSED:
+    if run.status != RunStatus.PAUSED:
         raise Conflict(f"run {run_id} is {run.status}; only paused runs resume")
-    return _commit(store, run, ACTIVE, now, "resumed")
+    return _commit(store, run, RunStatus.ACTIVE, now, "resumed")
 
 
 def cancel_run(store: Store, run_id: int, now: float) -> Run:
     run = _load(store, run_id)
     if run.status in ENDED_STATUSES:
         raise Conflict(f"run {run_id} already ended ({run.status})")
-    return _commit(store, run, CANCELLED, now, "cancelled")
+    return _commit(store, run, RunStatus.CANCELLED, now, "cancelled")
 
 
 def retry_run(store: Store, run_id: int, now: float) -> Run:
     """Run a failed run's failed node again (attempts start over; the node's message, if any,
     gets a new idempotency key, so the failed send is not mistaken for this one)."""
     run = _load(store, run_id)
-    if run.status != FAILED:
+    if run.status != RunStatus.FAILED:
         raise Conflict(f"run {run_id} is {run.status}; only failed runs are retried")
     if not run.node:
         raise InvalidInput(f"run {run_id} failed before its first node; enroll the contact again")
-    return _commit(store, run, FAILED, now, "retried")
+    return _commit(store, run, RunStatus.FAILED, now, "retried")

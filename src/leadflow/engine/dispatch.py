@@ -31,20 +31,15 @@ from leadflow.engine.budget import Priorities
 from leadflow.engine.isolate import describe, isolate, store_answers
 from leadflow.engine.ports import Decision, DispatchPolicy, Provider, SendResult
 from leadflow.errors import LeadflowError, NotFound, ProviderError, StoreError
-from leadflow.store.contract import Store
-from leadflow.store.records import (
-    DEFERRED,
-    DELIVERED,
-    MSG_FAILED,
-    PENDING,
-    SENT,
-    SUPPRESSED,
+from leadflow.model.records import (
     ClaimedMessage,
     Message,
+    MessageStatus,
     MessageUpdate,
     NewEvent,
     Run,
 )
+from leadflow.store.contract import Store
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +108,7 @@ class Dispatcher:
                 log.exception("message %s could not be decided", msg.id)
                 self.quarantined += 1
                 error = f"could not be dispatched: {describe(exc)}"
-                early = MessageUpdate(msg.id, MSG_FAILED, error=error)
+                early = MessageUpdate(msg.id, MessageStatus.FAILED, error=error)
             if early is not None:
                 verdicts[msg.id] = early
             else:
@@ -130,7 +125,7 @@ class Dispatcher:
             still = self.store.renew_messages(self.owner, ids, now, self.lease_s)
             for mid in ids:
                 if mid not in still:  # back to the queue (refused if no longer ours)
-                    verdicts[mid] = MessageUpdate(mid, PENDING)
+                    verdicts[mid] = MessageUpdate(mid, MessageStatus.PENDING)
             going = [m for m in messages if m.id in still]
             for msg, update in zip(going, self._send(channel, going, now), strict=True):
                 assert msg.id is not None
@@ -159,7 +154,9 @@ class Dispatcher:
             at = max(now, self.clock()) if self.clock is not None else now
             # this message and the ones still waiting behind it
             if msg.id not in self.store.renew_messages(self.owner, ids[i:], at, self.lease_s):
-                verdicts[msg.id] = MessageUpdate(msg.id, PENDING)  # no longer ours, or held
+                verdicts[msg.id] = MessageUpdate(
+                    msg.id, MessageStatus.PENDING
+                )  # no longer ours, or held
                 continue
             try:
                 result: SendResult | Exception = provider.send(msg, at)
@@ -228,17 +225,24 @@ class Dispatcher:
         assert msg.id is not None
         provider = self.providers.get(msg.channel)
         if provider is None:
-            return MessageUpdate(msg.id, MSG_FAILED, error=f"no provider for {msg.channel}")
+            return MessageUpdate(
+                msg.id, MessageStatus.FAILED, error=f"no provider for {msg.channel}"
+            )
         if item.in_doubt:
             known = _lookup(provider, msg.idempotency_key)
             if known is not None:  # sent before a crash: record it, never send again
                 return _sent(msg, known, now)
         decision = self._decide(item, run, now)
         if decision.action == "suppress":
-            return MessageUpdate(msg.id, SUPPRESSED, suppressed_reason=decision.reason)
+            return MessageUpdate(
+                msg.id, MessageStatus.SUPPRESSED, suppressed_reason=decision.reason
+            )
         if decision.action == "defer":
             return MessageUpdate(
-                msg.id, DEFERRED, due_at=decision.until, suppressed_reason=decision.reason
+                msg.id,
+                MessageStatus.DEFERRED,
+                due_at=decision.until,
+                suppressed_reason=decision.reason,
             )
         if msg.contact_id and _budgeted(msg):  # counts towards the budget now
             self._sent[msg.contact_id] = self._sent.get(msg.contact_id, 0) + 1
@@ -308,12 +312,12 @@ class Dispatcher:
             if retry.retry:
                 return MessageUpdate(
                     msg.id,
-                    PENDING,
+                    MessageStatus.PENDING,
                     due_at=now + retry.delay_s,
                     attempts=attempts,
                     error=exc.message,
                 )
-            return MessageUpdate(msg.id, MSG_FAILED, attempts=attempts, error=exc.message)
+            return MessageUpdate(msg.id, MessageStatus.FAILED, attempts=attempts, error=exc.message)
         update = _sent(msg, result, now)
         update.attempts = attempts
         return update
@@ -369,10 +373,10 @@ def _lookup(provider: Provider, key: str) -> SendResult | None:
 
 def _sent(msg: Message, result: SendResult, now: float) -> MessageUpdate:
     assert msg.id is not None
-    delivered = result.status == DELIVERED
+    delivered = result.status == "delivered"
     return MessageUpdate(
         msg.id,
-        DELIVERED if delivered else SENT,
+        MessageStatus.DELIVERED if delivered else MessageStatus.SENT,
         sent_at=now,
         delivered_at=now if delivered else None,
         provider_id=result.provider_id,
@@ -396,13 +400,13 @@ def _events_for(msg: Message, update: MessageUpdate, now: float) -> list[NewEven
     }
     key = msg.idempotency_key
     out: list[NewEvent] = []
-    if update.status == SENT:
+    if update.status == MessageStatus.SENT:
         out.append(NewEvent(f"{msg.channel}.sent", msg.contact_id, data, f"sent:{key}", now))
-    elif update.status == DELIVERED:
+    elif update.status == MessageStatus.DELIVERED:
         out.append(
             NewEvent(f"{msg.channel}.delivered", msg.contact_id, data, f"delivered:{key}", now)
         )
-    elif update.status == MSG_FAILED:
+    elif update.status == MessageStatus.FAILED:
         failed = {**data, "error": update.error}
         out.append(NewEvent(f"{msg.channel}.failed", msg.contact_id, failed, f"failed:{key}", now))
         if msg.channel == "sms" and (update.error or "").startswith(OPTED_OUT_ERROR):
@@ -410,7 +414,7 @@ def _events_for(msg: Message, update: MessageUpdate, now: float) -> list[NewEven
             # the lead's next texts are suppressed here instead of failing there one by one
             said = {**data, "source": "provider_opt_out", "evidence": update.error}
             out.append(NewEvent("sms.opted_out", msg.contact_id, said, f"optout:{key}", now))
-    elif update.status == SUPPRESSED:
+    elif update.status == MessageStatus.SUPPRESSED:
         info = {**data, "reason": update.suppressed_reason}
         out.append(
             NewEvent(f"{msg.channel}.suppressed", msg.contact_id, info, f"suppressed:{key}", now)
@@ -418,4 +422,4 @@ def _events_for(msg: Message, update: MessageUpdate, now: float) -> list[NewEven
     return out
 
 
-__all__ = ["DEFERRED", "Dispatcher"]
+__all__ = ["Dispatcher"]

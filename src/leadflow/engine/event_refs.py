@@ -14,9 +14,9 @@ from __future__ import annotations
 from typing import Any
 
 from leadflow.errors import InvalidInput
+from leadflow.model.records import Event, Message
 from leadflow.safe_input import id_problem
 from leadflow.store.contract import Store
-from leadflow.store.records import Event, Message
 
 ID_FIELDS = ("message_id", "run_id")  # the ids in event data the engine looks up
 

@@ -47,15 +47,8 @@ from leadflow.engine.facts import message_facts
 from leadflow.engine.handlers import AWAITING, VERDICT
 from leadflow.engine.isolate import describe, isolate, store_answers
 from leadflow.errors import NotFound, StoreError
-from leadflow.scoring.recompute import rescore_for_events
-from leadflow.store.contract import Store
-from leadflow.store.records import (
-    ACTIVE,
-    EXITED,
-    FAILED,
+from leadflow.model.records import (
     LIVE_STATUSES,
-    PAUSED,
-    WAITING,
     Advance,
     Contact,
     EnrollRequest,
@@ -64,8 +57,11 @@ from leadflow.store.records import (
     MessageFacts,
     MessageFilter,
     Run,
+    RunStatus,
     Step,
 )
+from leadflow.scoring.recompute import rescore_for_events
+from leadflow.store.contract import Store
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +69,7 @@ REPLY_EVENTS = {"sms.received": "sms", "email.received": "email", "voice.receive
 _FACT_SUFFIXES = ("delivered", "opened", "clicked", "failed")
 _VERDICTS = frozenset({"sent", "delivered", "failed", "suppressed"})
 _CHANNELS = frozenset({"sms", "email", "voice", "webhook"})
-_OPEN_STATUSES = [ACTIVE, WAITING, PAUSED]
+_OPEN_STATUSES = [RunStatus.ACTIVE, RunStatus.WAITING, RunStatus.PAUSED]
 
 
 def event_view(event: Event) -> dict[str, Any]:
@@ -262,7 +258,7 @@ class EventProcessor:
         except NotFound:
             return  # a run whose workflow its tenant does not have: the advancer fails it
         if (
-            run.status == WAITING
+            run.status == RunStatus.WAITING
             and run.waiting_for == VERDICT
             and awaiting is not None
             and key == awaiting
@@ -280,7 +276,7 @@ class EventProcessor:
         adv.steps.append(
             Step(run.id, node_id, "dispatch", adv.step_seq, 1, "failed", now, None, error)
         )
-        end(adv, FAILED, now, None, f"{node_id}: {error}")
+        end(adv, RunStatus.FAILED, now, None, f"{node_id}: {error}")
         batch.add(run, adv)
 
     def _trigger(
@@ -351,11 +347,11 @@ class EventProcessor:
                         {"event": event.type, "event_id": event.id},
                     )
                 )
-                end(adv, EXITED, now, goal.name)
+                end(adv, RunStatus.EXITED, now, goal.name)
                 adv.event_id = event.id
                 batch.add(run, adv)
                 return
-        if run.status == WAITING and run.waiting_for == event.type:
+        if run.status == RunStatus.WAITING and run.waiting_for == event.type:
             # The time-out wins over an event that happened after it, however late the event is
             # processed: whichever came first, exactly once.
             in_time = run.wake_at is None or event.occurred_at <= run.wake_at
@@ -370,7 +366,7 @@ class EventProcessor:
         ):
             adv = new_advance(run)
             adv.context["_paused"] = {"status": run.status, "wake_at": run.wake_at}
-            adv.status = PAUSED
+            adv.status = RunStatus.PAUSED
             adv.step_seq += 1
             adv.steps.append(
                 Step(

@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from leadflow.store.records import DELIVERED, MSG_FAILED, SENT, SUPPRESSED, Message
+from leadflow.model.records import (
+    Message,
+    MessageStatus,
+)
 
 
 def message_facts(messages: Iterable[Message]) -> dict[str, dict[str, Any]]:
@@ -15,12 +18,12 @@ def message_facts(messages: Iterable[Message]) -> dict[str, dict[str, Any]]:
             continue
         facts[msg.node] = {
             "status": msg.status,
-            "sent": msg.status in (SENT, DELIVERED),
-            "delivered": msg.status == DELIVERED or msg.delivered_at is not None,
+            "sent": msg.status in (MessageStatus.SENT, MessageStatus.DELIVERED),
+            "delivered": msg.status == MessageStatus.DELIVERED or msg.delivered_at is not None,
             "opened": msg.opened_at is not None,
             "clicked": msg.clicked_at is not None,
             "replied": msg.replied_at is not None,
-            "failed": msg.status == MSG_FAILED,
-            "suppressed": msg.status == SUPPRESSED,
+            "failed": msg.status == MessageStatus.FAILED,
+            "suppressed": msg.status == MessageStatus.SUPPRESSED,
         }
     return facts

@@ -16,16 +16,15 @@ from leadflow.engine.context import Finish, Go, Result, Sleep, StepContext
 from leadflow.engine.limits import CHAIN
 from leadflow.engine.localtime import hhmm, next_time_of_day
 from leadflow.errors import NotFound, PermanentStepError
-from leadflow.sendtime.step import SEND_AT, SendTimes, choose_send_time, public_choice
-from leadflow.store.contract import Store
-from leadflow.store.records import (
-    COMPLETED,
+from leadflow.model.records import (
     CONTACT_SCALARS,
-    EXITED,
     ContactPatch,
     EnrollRequest,
+    RunStatus,
 )
-from leadflow.store.rules import rate_window_start
+from leadflow.model.rules import rate_window_start
+from leadflow.sendtime.step import SEND_AT, SendTimes, choose_send_time, public_choice
+from leadflow.store.contract import Store
 
 
 class Handler(Protocol):
@@ -324,7 +323,7 @@ class StartWorkflowHandler(_Instant):
 
 class ExitHandler(_Instant):
     def enter(self, ctx: StepContext, node: m.Exit) -> Result:
-        return Finish(EXITED, node.reason, outcome=f"exit:{node.reason}")
+        return Finish(RunStatus.EXITED, node.reason, outcome=f"exit:{node.reason}")
 
 
 class ActionHandler(_Instant):
@@ -342,7 +341,7 @@ class ActionHandler(_Instant):
 
 class GoalHandler(_Instant):
     def enter(self, ctx: StepContext, node: m.Goal) -> Result:
-        return Finish(EXITED, node.goal, outcome=f"goal:{node.goal}")
+        return Finish(RunStatus.EXITED, node.goal, outcome=f"goal:{node.goal}")
 
 
 class Registry:
@@ -411,4 +410,4 @@ def default_registry(send_times: SendTimes | None = None, store: Store | None = 
     return registry
 
 
-__all__ = ["COMPLETED", "VERDICT", "Registry", "default_registry", "split_bucket"]
+__all__ = ["VERDICT", "Registry", "default_registry", "split_bucket"]

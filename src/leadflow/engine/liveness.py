@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from functools import cache
 from pathlib import Path
 
-from leadflow.store.records import HeldLease
+from leadflow.model.records import HeldLease
 
 
 @cache

@@ -21,21 +21,19 @@ from leadflow.engine.advance import new_advance
 from leadflow.engine.catalog import Catalog
 from leadflow.engine.compiled import CompiledWorkflow
 from leadflow.errors import InvalidInput
-from leadflow.store.contract import Store
-from leadflow.store.records import (
-    ACTIVE,
+from leadflow.model.records import (
     DEFAULT_TENANT,
-    PAUSED,
-    WAITING,
     Advance,
     Run,
     RunFilter,
+    RunStatus,
     Scope,
     Step,
 )
+from leadflow.store.contract import Store
 
 OWNER = "migration"
-_OPEN = (ACTIVE, WAITING, PAUSED)
+_OPEN = (RunStatus.ACTIVE, RunStatus.WAITING, RunStatus.PAUSED)
 PAGE = 5000
 
 
@@ -179,10 +177,10 @@ def _move(
     adv.node = to_node
     same_kind = old is not None and old.kind == new.kind
     if not same_kind:
-        if run.status == PAUSED:
-            adv.context["_paused"] = {"status": ACTIVE, "wake_at": now}
+        if run.status == RunStatus.PAUSED:
+            adv.context["_paused"] = {"status": RunStatus.ACTIVE, "wake_at": now}
         else:
-            adv.status, adv.wake_at = ACTIVE, now
+            adv.status, adv.wake_at = RunStatus.ACTIVE, now
         adv.waiting_for = None
     adv.step_seq += 1
     adv.steps.append(

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from leadflow.definitions.models import Settings as WorkflowSettings
-from leadflow.store.records import Contact, Message, Run
+from leadflow.model.records import Contact, Message, Run
 
 
 @dataclass(slots=True, frozen=True)

@@ -14,8 +14,8 @@ from croniter import croniter
 from leadflow.definitions.models import WorkflowDefinition
 from leadflow.engine.advance import Engine
 from leadflow.engine.localtime import zone
+from leadflow.model.records import ContactFilter, EnrollRequest, Schedule, Scope
 from leadflow.store.contract import Store
-from leadflow.store.records import ContactFilter, EnrollRequest, Schedule, Scope
 
 PAGE = 5000
 

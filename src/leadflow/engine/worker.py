@@ -33,8 +33,8 @@ from leadflow.engine.dispatch import Dispatcher
 from leadflow.engine.events import EventProcessor
 from leadflow.engine.liveness import StaleLeases, is_dead
 from leadflow.engine.schedules import Scheduler
-from leadflow.store.records import HeldLease
-from leadflow.store.rules import meta_number
+from leadflow.model.records import HeldLease
+from leadflow.model.rules import meta_number
 
 if TYPE_CHECKING:
     from leadflow.runtime import Runtime

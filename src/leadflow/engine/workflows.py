@@ -11,8 +11,8 @@ from leadflow.engine.catalog import Catalog
 from leadflow.engine.handlers import Registry
 from leadflow.engine.schedules import schedules_for
 from leadflow.errors import InvalidInput, WorkflowInvalid
+from leadflow.model.records import DEFAULT_TENANT, EnrollOutcome, EnrollRequest, WorkflowVersion
 from leadflow.store.contract import Store
-from leadflow.store.records import DEFAULT_TENANT, EnrollOutcome, EnrollRequest, WorkflowVersion
 
 # Called once a version is published: (the version, its definition, now).
 Published = Callable[[WorkflowVersion, WorkflowDefinition, float], None]

@@ -26,7 +26,7 @@ import numpy as np
 
 from leadflow.experiments.bandit import best_arm_probabilities, top_two_thompson
 from leadflow.experiments.report import ArmReport, ExperimentReport
-from leadflow.store.experiments_records import APPLIED, RUNNING, Experiment
+from leadflow.model.experiments import APPLIED, RUNNING, Experiment
 
 SRM_THRESHOLD = 0.001  # a sample-ratio p-value below this blocks every decision
 

@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from leadflow.definitions.experiment_model import ExperimentMetric, ExperimentSpec
+from leadflow.model.experiments import Assignment, Experiment
+from leadflow.model.records import Event
 from leadflow.store.contract import Store
-from leadflow.store.experiments_records import Assignment, Experiment
-from leadflow.store.records import Event
 
 
 @dataclass(slots=True)

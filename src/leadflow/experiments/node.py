@@ -19,8 +19,8 @@ from leadflow.engine.context import Go, Result, StepContext
 from leadflow.engine.handlers import SplitHandler, split_bucket
 from leadflow.errors import InvalidInput, NotFound, PermanentStepError
 from leadflow.experiments.sync import experiment_config, experiment_key, sync_experiment
+from leadflow.model.experiments import APPLIED, Assignment, Experiment
 from leadflow.store.contract import Store
-from leadflow.store.experiments_records import APPLIED, Assignment, Experiment
 
 Share = tuple[m.SplitArm, float]  # an arm and its share of new entrants
 

@@ -28,14 +28,14 @@ from leadflow.experiments.metrics import (
     spec_of,
 )
 from leadflow.experiments.stats import Analysis, ArmStats, analyze, mean, proportion, srm_p_value
-from leadflow.store.contract import Store
-from leadflow.store.experiments_records import (
+from leadflow.model.experiments import (
     APPLIED,
     STOPPED,
     Assignment,
     Experiment,
     ExperimentDecision,
 )
+from leadflow.store.contract import Store
 
 RECONFIGURED = "reconfigured"  # a published change of the split: counts start again
 

@@ -21,14 +21,14 @@ from leadflow.errors import Conflict, StoreError
 from leadflow.experiments.decide import Verdict, applied_weights, decide
 from leadflow.experiments.metrics import spec_of
 from leadflow.experiments.report import ExperimentReport, build_report
-from leadflow.store.contract import Store
-from leadflow.store.experiments_records import (
+from leadflow.model.experiments import (
     APPLIED,
     RUNNING,
     STOPPED,
     Experiment,
     ExperimentDecision,
 )
+from leadflow.store.contract import Store
 
 REVIEW_EVERY_S = 60.0  # the worker looks for due experiments at most this often (clock time)
 MANUAL_APPLY = "manual_apply"

@@ -14,10 +14,10 @@ from typing import Any
 from leadflow.definitions.experiment_model import control_arm
 from leadflow.definitions.models import Split, WorkflowDefinition
 from leadflow.errors import InvalidInput, StoreError
+from leadflow.model.experiments import RUNNING, Experiment, ExperimentDecision
+from leadflow.model.records import DEFAULT_TENANT, WorkflowVersion
+from leadflow.model.tenancy import Tenant
 from leadflow.store.contract import Store
-from leadflow.store.experiments_records import RUNNING, Experiment, ExperimentDecision
-from leadflow.store.records import DEFAULT_TENANT, WorkflowVersion
-from leadflow.store.tenancy_records import Tenant
 
 RECONFIGURED = "reconfigured"
 _ATTEMPTS = 5  # re-reads after losing a race before giving up

@@ -23,8 +23,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from leadflow.listings.ranking import ListingIndex, MatchCriteria
-from leadflow.store.listings_records import Listing, ListingChange, ListingChanges
-from leadflow.store.records import ContactFilter, NewEvent, Scope
+from leadflow.model.listings import Listing, ListingChange, ListingChanges
+from leadflow.model.records import ContactFilter, NewEvent, Scope
 
 if TYPE_CHECKING:
     from leadflow.store.contract import Store

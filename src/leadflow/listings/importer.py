@@ -28,8 +28,8 @@ from pydantic import ValidationError
 from leadflow.errors import InvalidInput, NotFound
 from leadflow.listings.events import record_listing_events
 from leadflow.listings.model import RESO_NAMES, ListingRow, error_reasons, to_listing
+from leadflow.model.listings import Listing, ListingChanges
 from leadflow.store.contract import Store
-from leadflow.store.listings_records import Listing, ListingChanges
 
 _CANONICAL = {name.lower(): name for name in RESO_NAMES.values()}
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from leadflow.listings.ranking import MatchCriteria
-from leadflow.store.listings_records import Listing
+from leadflow.model.listings import Listing
 
 if TYPE_CHECKING:
     from leadflow.store.contract import Store

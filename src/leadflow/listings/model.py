@@ -1,5 +1,5 @@
 """One listing as MLS tools send it: RESO Property field names (``ListingKey``, ``ListPrice``),
-validated with pydantic, and turned into a :class:`~leadflow.store.listings_records.Listing`.
+validated with pydantic, and turned into a :class:`~leadflow.model.listings.Listing`.
 
 The same model checks a CSV row, a JSON object of an import file and an API request body, so a
 rejection reads the same everywhere: ``ListPrice: Input should be a valid number``.
@@ -29,7 +29,7 @@ from pydantic import (
 )
 
 from leadflow.clock import to_iso
-from leadflow.store.listings_records import Listing, StandardStatus, normalize_status
+from leadflow.model.listings import Listing, StandardStatus, normalize_status
 
 # Listing attribute -> RESO field name
 RESO_NAMES: dict[str, str] = {

@@ -21,8 +21,8 @@ from leadflow.errors import InvalidInput, PermanentStepError
 from leadflow.listings.learned import learned_from_events, merged
 from leadflow.listings.parse import parse_criteria
 from leadflow.listings.ranking import ListingIndex, MatchCriteria
+from leadflow.model.listings import Listing, ListingFilter
 from leadflow.store.listing_matches import ListingMatch
-from leadflow.store.listings_records import Listing, ListingFilter
 
 if TYPE_CHECKING:
     from leadflow.store.contract import Store

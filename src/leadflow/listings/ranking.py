@@ -34,7 +34,7 @@ import numpy as np
 import numpy.typing as npt
 
 from leadflow.listings.match_criteria import FEATURES, MatchCriteria
-from leadflow.store.listings_records import Listing, normalize_status
+from leadflow.model.listings import Listing, normalize_status
 
 WEIGHTS: dict[str, float] = {
     "price": 30.0,

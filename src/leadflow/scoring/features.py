@@ -22,8 +22,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from leadflow.model.records import Contact, ContactFilter, Scope
 from leadflow.store.contract import Store
-from leadflow.store.records import Contact, ContactFilter, Scope
 
 FloatArray = npt.NDArray[np.float64]
 DAY = 86400.0

@@ -15,8 +15,8 @@ import numpy as np
 import numpy.typing as npt
 
 from leadflow.errors import InvalidInput, NotFound
+from leadflow.model.score_models import NewScoreModel, ScoreModel
 from leadflow.store.contract import Store
-from leadflow.store.score_models_records import NewScoreModel, ScoreModel
 
 FloatArray = npt.NDArray[np.float64]
 FORMAT = 1

@@ -14,10 +14,10 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from leadflow.model.records import Contact, ContactPatch, Event, NewEvent
 from leadflow.scoring.config import ScoringConfig, load_config
 from leadflow.scoring.rules import SCORED_EVENTS, Score, compute_score
 from leadflow.store.contract import Store
-from leadflow.store.records import Contact, ContactPatch, Event, NewEvent
 
 log = logging.getLogger(__name__)
 

@@ -20,8 +20,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from leadflow.model.records import Contact, Event
 from leadflow.scoring.config import COMPONENTS, ScoringConfig
-from leadflow.store.records import Contact, Event
 
 DAY = 86400.0
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import random
 
+from leadflow.model.records import Contact, NewEvent
+from leadflow.model.tenancy import Tenant
 from leadflow.scoring.features import DAY
 from leadflow.store.contract import Store
-from leadflow.store.records import Contact, NewEvent
-from leadflow.store.tenancy_records import Tenant
 
 _ACTIVE = (("property.viewed", 6), ("property.saved", 2), ("sms.received", 1), ("email.opened", 3))
 _QUIET = (("property.viewed", 1), ("email.opened", 1))

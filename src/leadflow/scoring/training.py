@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from leadflow.errors import InvalidInput, NotFound
+from leadflow.model.score_models import ScoreModel
 from leadflow.scoring import models_store
 from leadflow.scoring.evaluate import measure
 from leadflow.scoring.features import (
@@ -32,7 +33,6 @@ from leadflow.scoring.predictive import (
     probabilities,
 )
 from leadflow.store.contract import Store
-from leadflow.store.score_models_records import ScoreModel
 
 DEFAULT_GOAL = "appointment.booked"
 DEFAULT_HORIZON_DAYS = 90

@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from datetime import tzinfo
 
 from leadflow.engine.localtime import zone
+from leadflow.model.records import Contact, Message, MessageFilter
 from leadflow.sendtime.model import Counts, Prior, Vector, bucket_of, fit_prior, posterior_mean
 from leadflow.sendtime.spread import HourlyCap
 from leadflow.store.contract import Store
-from leadflow.store.records import Contact, Message, MessageFilter
 
 CONTACT_LIMIT = 1000  # most recent messages of a contact on a channel
 PAGE = 5000

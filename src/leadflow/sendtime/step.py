@@ -14,10 +14,10 @@ from typing import Any, Protocol
 
 from leadflow.engine.context import StepContext
 from leadflow.errors import NoSendWindow
+from leadflow.model.records import Contact
 from leadflow.sendtime.choose import EXPLORE, choose_moment
 from leadflow.sendtime.model import Prior, Vector
 from leadflow.sendtime.spread import HourlyCap
-from leadflow.store.records import Contact
 
 SEND_AT = "_send_at"  # run context: the moment chosen for the send node the run waits at
 

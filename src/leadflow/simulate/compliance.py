@@ -28,6 +28,7 @@ from leadflow.clock import VirtualClock
 from leadflow.definitions.models import Settings as WorkflowSettings
 from leadflow.engine.ports import Decision, DispatchPolicy
 from leadflow.engine.workflows import publish
+from leadflow.model.records import Contact, ContactPatch, Message, NewEvent, Run
 from leadflow.runtime import Runtime, build_runtime
 from leadflow.settings import Settings
 from leadflow.simulate.compliance_check import ComplianceReport, check
@@ -36,7 +37,6 @@ from leadflow.simulate.compliance_people import compliance_contacts
 from leadflow.simulate.compliance_reactions import ComplianceReactions
 from leadflow.simulate.simulation import Simulation
 from leadflow.store.factory import open_store
-from leadflow.store.records import Contact, ContactPatch, Message, NewEvent, Run
 
 DAY = 86400.0
 # A Monday shortly before the US moves its clocks forward (9 March 2031): local hours shift

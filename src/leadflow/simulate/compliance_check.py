@@ -38,8 +38,8 @@ import phonenumbers
 from phonenumbers import geocoder
 from phonenumbers import timezone as number_zones
 
+from leadflow.model.records import Contact, Message
 from leadflow.simulate.compliance_history import REPLY_TYPES, UNSUBSCRIBE_TYPE, History, Inbound
-from leadflow.store.records import Contact, Message
 
 DAY = 86400.0
 RULES = ("window", "opt_out", "reply", "budget")

@@ -7,8 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from leadflow.model.records import Contact, Message, MessageFilter
 from leadflow.store.contract import Store
-from leadflow.store.records import Contact, Message, MessageFilter
 
 REPLY_TYPES = frozenset({"sms.received", "email.received", "voice.received"})
 UNSUBSCRIBE_TYPE = "email.unsubscribed"

@@ -18,8 +18,8 @@ from itertools import accumulate
 import phonenumbers
 
 from leadflow.contacts.importer import US_STATE_TIME_ZONES
+from leadflow.model.records import Contact
 from leadflow.simulate.leads import FIRST_NAMES, LAST_NAMES, STATES
-from leadflow.store.records import Contact
 
 # Territories: (population in thousands, area codes).
 TERRITORIES: dict[str, tuple[int, tuple[int, ...]]] = {

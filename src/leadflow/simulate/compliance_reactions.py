@@ -10,9 +10,9 @@ import math
 import random
 from typing import Any
 
+from leadflow.model.records import Contact, Message, NewEvent
 from leadflow.simulate.compliance_history import UNSUBSCRIBE_TYPE
 from leadflow.simulate.engagement import EngagementModel
-from leadflow.store.records import Contact, Message, NewEvent
 
 DAY = 86400.0
 OPT_OUT_TEXTS = (

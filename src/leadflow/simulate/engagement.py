@@ -34,7 +34,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from leadflow.errors import InvalidInput
-from leadflow.store.records import Contact, Message, NewEvent
+from leadflow.model.records import Contact, Message, NewEvent
 
 PROPENSITY_MEAN = 0.5  # the mean of sim_reply_propensity in synthetic_contacts
 EMAIL_REPLY_SHARE = 0.2  # an e-mail is answered this much as often as a text

@@ -18,7 +18,7 @@ from itertools import accumulate
 
 from leadflow.contacts.importer import US_STATE_TIME_ZONES
 from leadflow.errors import InvalidInput
-from leadflow.store.records import Contact
+from leadflow.model.records import Contact
 
 FIRST_NAMES = (
     "James", "Mary", "Robert", "Patricia", "John", "Jennifer", "Michael", "Linda", "David",

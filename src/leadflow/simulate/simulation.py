@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from leadflow.clock import VirtualClock
 from leadflow.engine.ports import Provider, SendResult
 from leadflow.engine.workflows import enroll
+from leadflow.model.records import Contact, Message, MessageFilter, NewEvent, NodeCount, Scope
 from leadflow.runtime import Runtime
 from leadflow.simulate.engagement import EngagementModel
-from leadflow.store.records import Contact, Message, MessageFilter, NewEvent, NodeCount, Scope
 
 DAY = 86400.0
 

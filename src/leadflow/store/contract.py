@@ -27,10 +27,7 @@ import threading
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from leadflow.store.contract_outbox import OutboxContract
-from leadflow.store.contract_tenants import TenantDataContract
-from leadflow.store.contract_work import RunsEventsContract
-from leadflow.store.records import (
+from leadflow.model.records import (
     DEFAULT_TENANT,
     Advance,
     Contact,
@@ -42,7 +39,10 @@ from leadflow.store.records import (
     Scope,
     WorkflowVersion,
 )
-from leadflow.store.senders_records import SenderStore
+from leadflow.store.contract_outbox import OutboxContract
+from leadflow.store.contract_senders import SenderStore
+from leadflow.store.contract_tenants import TenantDataContract
+from leadflow.store.contract_work import RunsEventsContract
 
 _WORK_SIGNAL_LOCK = threading.Lock()
 

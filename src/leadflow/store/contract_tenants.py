@@ -6,16 +6,16 @@ from __future__ import annotations
 import abc
 from collections.abc import Iterable, Sequence
 
-from leadflow.store.experiments_records import Assignment, Experiment, ExperimentDecision
-from leadflow.store.listing_matches import ListingMatch
-from leadflow.store.listings_records import Listing, ListingChanges, ListingFilter
-from leadflow.store.records import (
+from leadflow.model.experiments import Assignment, Experiment, ExperimentDecision
+from leadflow.model.listings import Listing, ListingChanges, ListingFilter
+from leadflow.model.records import (
     Draft,
     Event,
 )
-from leadflow.store.score_models_records import NewScoreModel, ScoreModel
-from leadflow.store.tenancy_records import Agent, ApiKey, Team, Tenant
-from leadflow.store.webhooks_records import NewDelivery, WebhookDelivery, WebhookSubscription
+from leadflow.model.score_models import NewScoreModel, ScoreModel
+from leadflow.model.tenancy import Agent, ApiKey, Team, Tenant
+from leadflow.model.webhooks import NewDelivery, WebhookDelivery, WebhookSubscription
+from leadflow.store.listing_matches import ListingMatch
 
 
 class TenantDataContract(abc.ABC):

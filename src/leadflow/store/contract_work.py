@@ -6,7 +6,7 @@ from __future__ import annotations
 import abc
 from collections.abc import Iterable, Mapping, Sequence
 
-from leadflow.store.records import (
+from leadflow.model.records import (
     Advance,
     ClaimedRun,
     CommitResult,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING
 
-from leadflow.store.codec import dumps, loads_dict
-from leadflow.store.records import Draft
+from leadflow.model.jsonvalue import dumps, loads_dict
+from leadflow.model.records import Draft
 
 
 class MemoryDrafts:

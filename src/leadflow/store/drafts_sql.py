@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
-from leadflow.store.codec import dumps, loads_dict
-from leadflow.store.records import Draft
+from leadflow.model.jsonvalue import dumps, loads_dict
+from leadflow.model.records import Draft
 from leadflow.store.sql_common import Dialect
 
 _COLS = "tenant_id, key, definition, updated_at, updated_by"

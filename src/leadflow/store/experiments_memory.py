@@ -9,15 +9,15 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from leadflow.errors import StoreError
-from leadflow.store.codec import event_from_row
-from leadflow.store.experiments_records import (
+from leadflow.model.experiments import (
     RUNNING,
     Assignment,
     Experiment,
     ExperimentDecision,
 )
-from leadflow.store.records import Event
-from leadflow.store.tenancy_records import Agent, ApiKey, Team, Tenant
+from leadflow.model.records import Event
+from leadflow.model.tenancy import Agent, ApiKey, Team, Tenant
+from leadflow.store.codec import event_from_row
 
 # Column positions of a memory event row (see memory.py).
 _E_ID, _E_TYPE, _E_CONTACT, _E_OCCURRED = 0, 1, 2, 5

@@ -12,9 +12,10 @@ from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
 from leadflow.errors import StoreError
-from leadflow.store.codec import EVENT_COLS, dumps, event_from_row, loads, loads_dict
-from leadflow.store.experiments_records import Assignment, Experiment, ExperimentDecision
-from leadflow.store.records import Event
+from leadflow.model.experiments import Assignment, Experiment, ExperimentDecision
+from leadflow.model.jsonvalue import dumps, loads, loads_dict
+from leadflow.model.records import Event
+from leadflow.store.codec import EVENT_COLS, event_from_row
 from leadflow.store.sql_common import Dialect
 
 _CHUNK = 500  # contact ids per contact_events query

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from leadflow.errors import StoreError
+from leadflow.model.tenancy import Agent, ApiKey, Team, Tenant
 from leadflow.store.sql_common import Dialect
-from leadflow.store.tenancy_records import Agent, ApiKey, Team, Tenant
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from leadflow.errors import StoreError
-from leadflow.store.listings_records import (
+from leadflow.model.listings import (
     Listing,
     ListingChanges,
     ListingFilter,
@@ -18,7 +18,7 @@ from leadflow.store.listings_records import (
     matches,
     prepared,
 )
-from leadflow.store.tenancy_records import Agent, ApiKey, Team, Tenant
+from leadflow.model.tenancy import Agent, ApiKey, Team, Tenant
 
 
 def _copy(listing: Listing) -> Listing:

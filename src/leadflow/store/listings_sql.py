@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
-from leadflow.store.codec import dumps, loads
-from leadflow.store.listings_records import (
+from leadflow.model.jsonvalue import dumps, loads
+from leadflow.model.listings import (
     FLAG_FIELDS,
     LISTING_COLS,
     LISTING_FIELDS,

@@ -18,11 +18,28 @@ import threading
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from leadflow.model.jsonvalue import dumps
+from leadflow.model.records import (
+    DEFAULT_TENANT,
+    Contact,
+    ContactFilter,
+    ContactPatch,
+    NewEvent,
+    SandboxDelivery,
+    Schedule,
+    Scope,
+    WorkflowVersion,
+)
+from leadflow.model.rules import (
+    apply_patch,
+    matches_contact,
+    meta_number,
+    publishable,
+)
 from leadflow.store import sqlfiles
 from leadflow.store.codec import (
     contact_from_row,
     contact_to_row,
-    dumps,
     sandbox_from_row,
     workflow_from_row,
 )
@@ -99,23 +116,6 @@ from leadflow.store.memory_rows import (
 )
 from leadflow.store.memory_runs import MemoryRuns
 from leadflow.store.prune_memory import MemoryPrune
-from leadflow.store.records import (
-    DEFAULT_TENANT,
-    Contact,
-    ContactFilter,
-    ContactPatch,
-    NewEvent,
-    SandboxDelivery,
-    Schedule,
-    Scope,
-    WorkflowVersion,
-)
-from leadflow.store.rules import (
-    apply_patch,
-    matches_contact,
-    meta_number,
-    publishable,
-)
 from leadflow.store.score_models_memory import MemoryScoreModels
 from leadflow.store.senders_memory import MemorySenders
 from leadflow.store.tenancy_memory import MemoryTenancy

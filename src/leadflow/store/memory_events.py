@@ -5,10 +5,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from leadflow.store.codec import (
-    dumps,
-    event_from_row,
+from leadflow.model.jsonvalue import dumps
+from leadflow.model.records import (
+    Advance,
+    CommitResult,
+    EnrollRequest,
+    Event,
+    MessageFacts,
+    NewEvent,
+    Scope,
 )
+from leadflow.model.rules import (
+    check_reentry,
+    plan_event_advances,
+)
+from leadflow.store.codec import event_from_row
 from leadflow.store.contract import makes_work
 from leadflow.store.memory_rows import (
     E_CONTACT,
@@ -24,19 +35,6 @@ from leadflow.store.memory_rows import (
     NewIds,
     event_status,
     require,
-)
-from leadflow.store.records import (
-    Advance,
-    CommitResult,
-    EnrollRequest,
-    Event,
-    MessageFacts,
-    NewEvent,
-    Scope,
-)
-from leadflow.store.rules import (
-    check_reentry,
-    plan_event_advances,
 )
 
 

@@ -7,11 +7,26 @@ import heapq
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from leadflow.store.codec import (
-    contact_from_row,
-    dumps,
-    message_from_row,
+from leadflow.model.jsonvalue import dumps
+from leadflow.model.records import (
+    DUE_MESSAGE_STATUSES,
+    ClaimedMessage,
+    HeldLease,
+    Message,
+    MessageFacts,
+    MessageFilter,
+    MessageStatus,
+    MessageUpdate,
+    NewEvent,
 )
+from leadflow.model.rules import (
+    check_message_status,
+    check_runless,
+    events_not_about,
+    merge_status,
+    summarize_leases,
+)
+from leadflow.store.codec import contact_from_row, message_from_row
 from leadflow.store.memory_rows import (
     E_LOWNER,
     E_LUNTIL,
@@ -44,26 +59,6 @@ from leadflow.store.memory_rows import (
     MemoryState,
     NewIds,
     require,
-)
-from leadflow.store.records import (
-    DELIVERED,
-    DUE_MESSAGE_STATUSES,
-    SENDING,
-    SENT,
-    ClaimedMessage,
-    HeldLease,
-    Message,
-    MessageFacts,
-    MessageFilter,
-    MessageUpdate,
-    NewEvent,
-)
-from leadflow.store.rules import (
-    check_message_status,
-    check_runless,
-    events_not_about,
-    merge_status,
-    summarize_leases,
 )
 
 
@@ -155,7 +150,7 @@ class MemoryOutbox(MemoryState):
         status = row[M_STATUS]
         if status in DUE_MESSAGE_STATUSES:
             heapq.heappush(self._message_heap, (row[M_DUE], mid, row[M_HVER]))
-        if status == SENDING:
+        if status == MessageStatus.SENDING:
             self._sending[mid] = None
         else:
             self._sending.pop(mid, None)
@@ -210,7 +205,7 @@ class MemoryOutbox(MemoryState):
             out: list[ClaimedMessage] = []
             for _, mid in candidates[:limit]:
                 row = self._messages[mid]
-                row[M_STATUS] = SENDING
+                row[M_STATUS] = MessageStatus.SENDING
                 row[M_LOWNER] = owner
                 row[M_LUNTIL] = now + lease_s
                 self._index_message(row)
@@ -237,7 +232,7 @@ class MemoryOutbox(MemoryState):
                 u.message_id
                 for u in updates
                 if (row := self._messages.get(u.message_id)) is None
-                or row[M_STATUS] != SENDING
+                or row[M_STATUS] != MessageStatus.SENDING
                 or row[M_LOWNER] != owner
             ]
             events = events_not_about(events, refused)
@@ -275,7 +270,7 @@ class MemoryOutbox(MemoryState):
             out: set[int] = set()
             for mid in message_ids:
                 row = self._messages.get(mid)
-                if row is None or row[M_STATUS] != SENDING or row[M_LOWNER] != owner:
+                if row is None or row[M_STATUS] != MessageStatus.SENDING or row[M_LOWNER] != owner:
                     continue
                 if row[M_CONTACT] is not None and row[M_CONTACT] in self._replies_waiting:
                     continue
@@ -382,7 +377,10 @@ class MemoryOutbox(MemoryState):
             best_key: tuple[float, int] | None = None
             for mid in self._messages_by_contact.get(contact_id, ()):
                 row = self._messages[mid]
-                if row[M_CHANNEL] != channel or row[M_STATUS] not in (SENT, DELIVERED):
+                if row[M_CHANNEL] != channel or row[M_STATUS] not in (
+                    MessageStatus.SENT,
+                    MessageStatus.DELIVERED,
+                ):
                     continue
                 key = (row[M_SENT] if row[M_SENT] is not None else row[M_CREATED], mid)
                 if best_key is None or key > best_key:

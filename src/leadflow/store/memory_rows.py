@@ -10,20 +10,19 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from leadflow.errors import StoreError
-from leadflow.store.records import (
-    DELIVERED,
-    SENT,
+from leadflow.model.records import (
     Advance,
     CommitResult,
     ContactPatch,
     EnrollRequest,
     Message,
     MessageFacts,
+    MessageStatus,
     NewEvent,
     Scope,
     Step,
 )
-from leadflow.store.rules import (
+from leadflow.model.rules import (
     HOLD_EVENT_TYPES,
     OPEN_STATUSES,
     REPLY_EVENT_TYPES,
@@ -45,7 +44,7 @@ E_LOWNER, E_LUNTIL = 10, 11
 
 REPLY_TYPES = frozenset(REPLY_EVENT_TYPES)
 HOLD_TYPES = frozenset(HOLD_EVENT_TYPES)
-SENT_OR_DELIVERED = frozenset({SENT, DELIVERED})
+SENT_OR_DELIVERED = frozenset({MessageStatus.SENT, MessageStatus.DELIVERED})
 OPEN_SET = frozenset(OPEN_STATUSES)
 
 

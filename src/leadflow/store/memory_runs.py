@@ -8,12 +8,32 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from leadflow.errors import StoreError
-from leadflow.store.codec import (
-    contact_from_row,
-    dumps,
-    run_from_row,
-    step_from_row,
+from leadflow.model.jsonvalue import dumps
+from leadflow.model.records import (
+    ENDED_STATUSES,
+    LIVE_STATUSES,
+    RUN_STATUSES,
+    Advance,
+    ClaimedRun,
+    CommitResult,
+    EnrollOutcome,
+    EnrollRequest,
+    MessageFacts,
+    MessageStatus,
+    NodeCount,
+    Run,
+    RunFilter,
+    Scope,
+    Step,
 )
+from leadflow.model.rules import (
+    RunStats,
+    check_message_status,
+    check_reentry,
+    plan_enrollments,
+    rate_window_start,
+)
+from leadflow.store.codec import contact_from_row, run_from_row, step_from_row
 from leadflow.store.contract import makes_work
 from leadflow.store.memory_rows import (
     E_LOWNER,
@@ -47,31 +67,6 @@ from leadflow.store.memory_rows import (
     NewIds,
     Prepared,
     require,
-)
-from leadflow.store.records import (
-    DELIVERED,
-    ENDED_STATUSES,
-    LIVE_STATUSES,
-    RUN_STATUSES,
-    SENT,
-    Advance,
-    ClaimedRun,
-    CommitResult,
-    EnrollOutcome,
-    EnrollRequest,
-    MessageFacts,
-    NodeCount,
-    Run,
-    RunFilter,
-    Scope,
-    Step,
-)
-from leadflow.store.rules import (
-    RunStats,
-    check_message_status,
-    check_reentry,
-    plan_enrollments,
-    rate_window_start,
 )
 
 
@@ -463,9 +458,9 @@ class MemoryRuns(MemoryState):
                     if m[M_NODE] is None:
                         continue
                     k = (version, m[M_NODE])
-                    if m[M_STATUS] in (SENT, DELIVERED):
+                    if m[M_STATUS] in (MessageStatus.SENT, MessageStatus.DELIVERED):
                         sent.setdefault(k, set()).add(rid)
-                    if m[M_STATUS] == DELIVERED:
+                    if m[M_STATUS] == MessageStatus.DELIVERED:
                         delivered.setdefault(k, set()).add(rid)
                     if m[M_REPLIED] is not None:
                         replied.setdefault(k, set()).add(rid)

@@ -13,6 +13,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from leadflow.model.records import (
+    Contact,
+    Message,
+    NewEvent,
+)
+from leadflow.model.rules import check_message_status, check_runless
 from leadflow.store.codec import (
     CONTACT_COLS,
     SANDBOX_COLS,
@@ -22,12 +28,6 @@ from leadflow.store.codec import (
 from leadflow.store.postgres_base import _INSERT_MESSAGE, TEXTS, Conn, redact_url
 from leadflow.store.postgres_leases import PgLeases
 from leadflow.store.prune_sql import PgPrune
-from leadflow.store.records import (
-    Contact,
-    Message,
-    NewEvent,
-)
-from leadflow.store.rules import check_message_status, check_runless
 from leadflow.store.sql_rows import NEW_MESSAGE_STATUS
 from leadflow.store.sql_store import SandboxItem, SqlStore
 

@@ -33,17 +33,17 @@ import psycopg
 from psycopg_pool import ConnectionPool
 
 from leadflow.errors import StoreError
+from leadflow.model.records import (
+    Message,
+    NewEvent,
+)
+from leadflow.model.rules import (
+    check_message_status,
+)
 from leadflow.store import sqlfiles
 from leadflow.store.codec import (
     MESSAGE_INSERT_COLS,
     message_to_row,
-)
-from leadflow.store.records import (
-    Message,
-    NewEvent,
-)
-from leadflow.store.rules import (
-    check_message_status,
 )
 from leadflow.store.sql_common import (
     HOLDS,

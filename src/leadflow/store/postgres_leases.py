@@ -3,8 +3,8 @@ listing who holds what, releasing a dead worker's leases -- and the shared virtu
 
 from __future__ import annotations
 
+from leadflow.model.rules import meta_number
 from leadflow.store.postgres_base import MESSAGE_CLAIM_LOCK, PgBase
-from leadflow.store.rules import meta_number
 from leadflow.store.sql_common import REPLIES
 
 

@@ -28,8 +28,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 from leadflow.clock import to_iso
 from leadflow.errors import InvalidInput, StoreError
+from leadflow.model.records import Event, RunHistory
 from leadflow.store.contract import Store
-from leadflow.store.records import Event, RunHistory
 
 FORMAT = "leadflow-prune"
 FORMAT_VERSION = 1

@@ -14,21 +14,21 @@ import threading
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from leadflow.store.codec import event_from_row, run_from_row, step_from_row
-from leadflow.store.records import (
+from leadflow.model.records import (
     DUE_MESSAGE_STATUSES,
     ENDED_STATUSES,
-    SENDING,
     Event,
     Message,
+    MessageStatus,
     RunHistory,
 )
+from leadflow.store.codec import event_from_row, run_from_row, step_from_row
 
 # Row layouts of :mod:`.memory` (RUN_COLS / message / EVENT_COLS order).
 _R_ID, _R_KEY, _R_CONTACT, _R_STATUS, _R_SEQ, _R_CREATED, _R_ENDED = 0, 1, 3, 5, 11, 12, 14
 _M_RUN, _M_CONTACT, _M_IDEM, _M_STATUS = 1, 2, 7, 13
 _E_KEY, _E_OCCURRED, _E_PROCESSED = 4, 5, 7
-_QUEUED = frozenset({*DUE_MESSAGE_STATUSES, SENDING})
+_QUEUED = frozenset({*DUE_MESSAGE_STATUSES, MessageStatus.SENDING})
 
 
 class MemoryPrune:

@@ -18,19 +18,19 @@ from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
+from leadflow.model.jsonvalue import dumps
+from leadflow.model.records import Event, RunHistory
 from leadflow.store.codec import (
     EVENT_COLS,
     MESSAGE_COLS,
     MESSAGE_FROM,
     RUN_COLS,
     STEP_COLS,
-    dumps,
     event_from_row,
     message_from_row,
     run_from_row,
     step_from_row,
 )
-from leadflow.store.records import Event, RunHistory
 
 ENDED = "('completed', 'exited', 'failed', 'cancelled')"
 QUEUED = "('pending', 'deferred', 'sending')"

@@ -7,8 +7,8 @@ import threading
 from typing import TYPE_CHECKING
 
 from leadflow.errors import StoreError
-from leadflow.store.score_models_records import NewScoreModel, ScoreModel
-from leadflow.store.tenancy_records import Agent, ApiKey, Team, Tenant
+from leadflow.model.score_models import NewScoreModel, ScoreModel
+from leadflow.model.tenancy import Agent, ApiKey, Team, Tenant
 
 
 class MemoryScoreModels:

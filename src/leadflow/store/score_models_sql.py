@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
-from leadflow.store.codec import dumps, loads
-from leadflow.store.score_models_records import NewScoreModel, ScoreModel
+from leadflow.model.jsonvalue import dumps, loads
+from leadflow.model.score_models import NewScoreModel, ScoreModel
 from leadflow.store.sql_common import Dialect
 
 _COLS = (

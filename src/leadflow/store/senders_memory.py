@@ -6,7 +6,7 @@ import threading
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from leadflow.store.senders_records import Sender
+from leadflow.model.senders import Sender
 
 
 class MemorySenders:

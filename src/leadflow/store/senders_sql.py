@@ -5,7 +5,7 @@ from __future__ import annotations
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
-from leadflow.store.senders_records import SENDER_COLS, Sender
+from leadflow.model.senders import SENDER_COLS, Sender
 from leadflow.store.sql_common import Dialect
 
 _ORDER = "ORDER BY kind, created_at, address"

@@ -9,26 +9,21 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any, Protocol
 
-from leadflow.store.codec import (
-    CONTACT_COLS,
-    WORKFLOW_COLS,
-    dumps,
-    loads,
-    workflow_from_row,
-)
-from leadflow.store.records import (
+from leadflow.model.jsonvalue import dumps, loads
+from leadflow.model.records import (
     ContactFilter,
     HeldLease,
     NodeCount,
     Scope,
     WorkflowVersion,
 )
-from leadflow.store.rules import (
+from leadflow.model.rules import (
     HOLD_EVENT_TYPES,
     REPLY_EVENT_TYPES,
     publishable,
     summarize_leases,
 )
+from leadflow.store.codec import CONTACT_COLS, WORKFLOW_COLS, workflow_from_row
 
 LIVE = "status IN ('active', 'waiting')"  # exactly the runs_due index's WHERE
 QUEUED = "status IN ('pending', 'deferred', 'sending')"  # exactly the messages_due index's WHERE

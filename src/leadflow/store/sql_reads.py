@@ -9,6 +9,24 @@ from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
+from leadflow.model.records import (
+    Contact,
+    ContactFilter,
+    ContactPatch,
+    Event,
+    HeldLease,
+    Message,
+    MessageFacts,
+    MessageFilter,
+    NodeCount,
+    Run,
+    RunFilter,
+    SandboxDelivery,
+    Schedule,
+    Scope,
+    Step,
+    WorkflowVersion,
+)
 from leadflow.store import sqlfiles
 from leadflow.store.codec import (
     CONTACT_COLS,
@@ -26,24 +44,6 @@ from leadflow.store.codec import (
     sandbox_from_row,
     step_from_row,
     workflow_from_row,
-)
-from leadflow.store.records import (
-    Contact,
-    ContactFilter,
-    ContactPatch,
-    Event,
-    HeldLease,
-    Message,
-    MessageFacts,
-    MessageFilter,
-    NodeCount,
-    Run,
-    RunFilter,
-    SandboxDelivery,
-    Schedule,
-    Scope,
-    Step,
-    WorkflowVersion,
 )
 from leadflow.store.sql_common import (
     HOLDS,

@@ -9,16 +9,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from leadflow.errors import StoreError
-from leadflow.store.codec import (
-    MESSAGE_COLS,
-    MESSAGE_INSERT_COLS,
-    RUN_COLS,
-    column_positions,
-    dumps,
-    message_from_row,
-    run_from_row,
-)
-from leadflow.store.records import (
+from leadflow.model.jsonvalue import dumps
+from leadflow.model.records import (
     ENDED_STATUSES,
     RUN_STATUSES,
     Advance,
@@ -35,11 +27,19 @@ from leadflow.store.records import (
     Run,
     Step,
 )
-from leadflow.store.rules import (
+from leadflow.model.rules import (
     check_message_status,
     check_reentry,
     events_not_about,
     merge_status,
+)
+from leadflow.store.codec import (
+    MESSAGE_COLS,
+    MESSAGE_INSERT_COLS,
+    RUN_COLS,
+    column_positions,
+    message_from_row,
+    run_from_row,
 )
 from leadflow.store.sql_common import OPEN, Dialect
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from leadflow.model.records import DEFAULT_TENANT, SandboxDelivery, WorkflowVersion
 from leadflow.store import sqlfiles
 from leadflow.store.codec import SANDBOX_COLS, WORKFLOW_COLS, sandbox_from_row, workflow_from_row
 from leadflow.store.contract import Store
@@ -15,7 +16,6 @@ from leadflow.store.event_outcomes import SqlEventOutcomes
 from leadflow.store.experiments_sql import SqlExperiments
 from leadflow.store.listing_matches import SqlListingMatches
 from leadflow.store.listings_sql import SqlListings
-from leadflow.store.records import DEFAULT_TENANT, SandboxDelivery, WorkflowVersion
 from leadflow.store.score_models_sql import SqlScoreModels
 from leadflow.store.senders_sql import SqlSenders
 from leadflow.store.sql_common import publish_version

@@ -26,15 +26,8 @@ from contextlib import AbstractContextManager
 from typing import Any
 
 from leadflow.errors import StoreError
-from leadflow.store.codec import (
-    contact_from_row,
-    dumps,
-    event_from_row,
-    run_from_row,
-    step_from_row,
-)
-from leadflow.store.contract import makes_work
-from leadflow.store.records import (
+from leadflow.model.jsonvalue import dumps
+from leadflow.model.records import (
     DUE_MESSAGE_STATUSES,
     Advance,
     ClaimedMessage,
@@ -52,7 +45,7 @@ from leadflow.store.records import (
     Schedule,
     Step,
 )
-from leadflow.store.rules import (
+from leadflow.model.rules import (
     RunStats,
     add_marks,
     apply_patches,
@@ -63,6 +56,8 @@ from leadflow.store.rules import (
     rate_window_start,
     reentry_window_start,
 )
+from leadflow.store.codec import contact_from_row, event_from_row, run_from_row, step_from_row
+from leadflow.store.contract import makes_work
 from leadflow.store.sql_common import (
     Dialect,
 )

@@ -18,26 +18,26 @@ from pathlib import Path
 from typing import Any
 
 from leadflow.errors import InvalidInput, StoreError
+from leadflow.model.jsonvalue import dumps
+from leadflow.model.records import (
+    Contact,
+    Message,
+    NewEvent,
+)
+from leadflow.model.rules import (
+    check_message_status,
+    check_runless,
+    meta_number,
+)
 from leadflow.store import sqlfiles
 from leadflow.store.codec import (
     CONTACT_COLS,
     MESSAGE_INSERT_COLS,
     SANDBOX_COLS,
     contact_to_row,
-    dumps,
     message_to_row,
 )
 from leadflow.store.prune_sql import SqlPrune
-from leadflow.store.records import (
-    Contact,
-    Message,
-    NewEvent,
-)
-from leadflow.store.rules import (
-    check_message_status,
-    check_runless,
-    meta_number,
-)
 from leadflow.store.sql_common import (
     HOLDS,
     INSERT_EVENT,

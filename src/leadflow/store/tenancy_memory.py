@@ -8,7 +8,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from leadflow.errors import StoreError
-from leadflow.store.tenancy_records import ROLES, Agent, ApiKey, Team, Tenant
+from leadflow.model.tenancy import ROLES, Agent, ApiKey, Team, Tenant
 
 
 class MemoryTenancy:

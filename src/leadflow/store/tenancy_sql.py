@@ -7,8 +7,7 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
-from leadflow.store.sql_common import Dialect
-from leadflow.store.tenancy_records import (
+from leadflow.model.tenancy import (
     AGENT_COLS,
     KEY_COLS,
     TEAM_COLS,
@@ -18,6 +17,7 @@ from leadflow.store.tenancy_records import (
     Team,
     Tenant,
 )
+from leadflow.store.sql_common import Dialect
 
 _AGENT_UPDATE = ", ".join(
     f"{c} = excluded.{c}"

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from leadflow.errors import StoreError
-from leadflow.store.webhooks_records import (
+from leadflow.model.webhooks import (
     DELIVERY_DELIVERED,
     DELIVERY_PENDING,
     NewDelivery,

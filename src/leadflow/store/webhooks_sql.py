@@ -7,9 +7,8 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
-from leadflow.store.codec import dumps, loads
-from leadflow.store.sql_common import Dialect
-from leadflow.store.webhooks_records import (
+from leadflow.model.jsonvalue import dumps, loads
+from leadflow.model.webhooks import (
     DELIVERY_COLS,
     DELIVERY_DELIVERED,
     SUB_COLS,
@@ -17,6 +16,7 @@ from leadflow.store.webhooks_records import (
     WebhookDelivery,
     WebhookSubscription,
 )
+from leadflow.store.sql_common import Dialect
 
 
 def _sub(row: Sequence[Any]) -> WebhookSubscription:

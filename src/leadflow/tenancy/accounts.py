@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from leadflow.errors import InvalidInput, NotFound
+from leadflow.model.tenancy import MEMBER_STATUSES, ROLES, Agent, ApiKey, Team, Tenant
 from leadflow.store.contract import Store
-from leadflow.store.tenancy_records import MEMBER_STATUSES, ROLES, Agent, ApiKey, Team, Tenant
 from leadflow.tenancy import keys
 
 _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from leadflow.errors import InvalidInput
-from leadflow.store.tenancy_records import Agent
+from leadflow.model.tenancy import Agent
 
 # RESO Member field -> Agent attribute
 MEMBER_FIELDS = {

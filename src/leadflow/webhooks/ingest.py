@@ -11,9 +11,9 @@ from dataclasses import dataclass, fields, replace
 
 from leadflow.access.contacts import find_duplicate
 from leadflow.errors import InvalidInput
+from leadflow.model.records import Contact, NewEvent, Scope
 from leadflow.safe_input import value_problems
 from leadflow.store.contract import Store
-from leadflow.store.records import Contact, NewEvent, Scope
 from leadflow.webhooks.leads import Lead
 
 

@@ -19,9 +19,8 @@ import httpx
 
 from leadflow.channels.ssrf import Resolver, TargetRefused, guarded_request, system_resolver
 from leadflow.clock import to_iso
-from leadflow.store.contract import Store
-from leadflow.store.records import Event
-from leadflow.store.webhooks_records import (
+from leadflow.model.records import Event
+from leadflow.model.webhooks import (
     DELIVERY_DELIVERED,
     DELIVERY_FAILED,
     DELIVERY_PENDING,
@@ -29,6 +28,7 @@ from leadflow.store.webhooks_records import (
     WebhookDelivery,
     WebhookSubscription,
 )
+from leadflow.store.contract import Store
 from leadflow.webhooks import signing
 
 CURSOR = "webhooks_out_cursor"

@@ -15,7 +15,7 @@ from leadflow.channels.email_render import (
     text_to_html,
 )
 from leadflow.channels.unsubscribe import Subscriber, UnsubscribeTokens
-from leadflow.store.records import Message
+from leadflow.model.records import Message
 from support.email_messages import email_message
 
 NOW = 1_750_000_000.0

@@ -9,7 +9,7 @@ from leadflow.channels.recipient import (
     possible_zones,
     presumed_states,
 )
-from leadflow.store.records import Contact
+from leadflow.model.records import Contact
 
 
 def test_a_number_says_its_zone_and_presumed_state() -> None:

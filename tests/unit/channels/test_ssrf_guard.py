@@ -16,7 +16,7 @@ import pytest
 from leadflow.channels.ssrf import guarded_request, refused_reason
 from leadflow.channels.webhook import HttpWebhookProvider
 from leadflow.errors import ProviderError
-from leadflow.store.records import Message
+from leadflow.model.records import Message
 
 
 @pytest.mark.parametrize(

@@ -10,10 +10,10 @@ from leadflow.channels.twilio_config import TwilioConfig, twilio_config
 from leadflow.channels.twilio_sms import TwilioSmsProvider
 from leadflow.channels.twilio_voice import TwilioVoiceProvider
 from leadflow.errors import InvalidInput, ProviderError
+from leadflow.model.records import Contact, Message
+from leadflow.model.tenancy import Agent
 from leadflow.settings import Settings
 from leadflow.store import Store, open_store
-from leadflow.store.records import Contact, Message
-from leadflow.store.tenancy_records import Agent
 from leadflow.tenancy import accounts
 from support.twilio_peer import TwilioPeer, twilio_peer
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from leadflow.channels.twilio_voice import answer
-from leadflow.store.records import Message
+from leadflow.model.records import Message
 
 AUDIO = "https://cdn.example.com/vm.mp3"
 AGENT = "+14155550199"

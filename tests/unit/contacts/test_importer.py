@@ -16,7 +16,7 @@ from leadflow.contacts import (
     parse_contacts_csv,
 )
 from leadflow.errors import InvalidInput
-from leadflow.store.records import Contact
+from leadflow.model.records import Contact
 
 NOW = 1_700_000_000.0
 HEADER = (

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from leadflow.engine.liveness import StaleLeases, is_dead, owner_id, pid_space
-from leadflow.store.records import HeldLease
+from leadflow.model.records import HeldLease
 
 
 def _owner_of(pid: int) -> str:

@@ -3,7 +3,7 @@ from zoneinfo import ZoneInfo
 
 from leadflow.channels.policy import CompliancePolicy
 from leadflow.definitions.models import SendWindow, Settings
-from leadflow.store.records import Contact, Message, Run
+from leadflow.model.records import Contact, Message, Run
 
 LA = ZoneInfo("America/Los_Angeles")
 

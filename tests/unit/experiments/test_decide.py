@@ -22,10 +22,10 @@ from leadflow.experiments.review import (
     review_experiment,
     stop_experiment,
 )
+from leadflow.model.experiments import Experiment
 from leadflow.runtime import build_runtime
 from leadflow.settings import Settings
 from leadflow.store.contract import Store
-from leadflow.store.experiments_records import Experiment
 from support.experiments import (
     DAY,
     KEY,

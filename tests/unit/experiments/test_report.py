@@ -9,7 +9,7 @@ import pytest
 
 from leadflow.errors import NotFound
 from leadflow.experiments.report import build_report
-from leadflow.store.experiments_records import ExperimentDecision
+from leadflow.model.experiments import ExperimentDecision
 from support.experiments import (
     DAY,
     GOAL,

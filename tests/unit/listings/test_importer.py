@@ -18,8 +18,8 @@ from leadflow.listings import (
     parse_json,
     synthetic_listings,
 )
+from leadflow.model.tenancy import Tenant
 from leadflow.store.factory import open_store
-from leadflow.store.tenancy_records import Tenant
 
 NOW = 1_767_225_600.0
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from leadflow.listings.learned import learn_criteria, merged
 from leadflow.listings.ranking import MatchCriteria
-from leadflow.store.listings_records import Listing
+from leadflow.model.listings import Listing
 
 
 def seen(key: str, **kw: Any) -> Listing:

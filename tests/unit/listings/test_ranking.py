@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from leadflow.listings.ranking import WEIGHTS, ListingIndex, MatchCriteria, sendable, weights
-from leadflow.store.listings_records import Listing
+from leadflow.model.listings import Listing
 
 
 def listing(key: str, **kw: Any) -> Listing:

@@ -9,6 +9,8 @@ import numpy as np
 import pytest
 
 from leadflow.errors import InvalidInput, NotFound
+from leadflow.model.records import Contact
+from leadflow.model.tenancy import Tenant
 from leadflow.scoring import models_store
 from leadflow.scoring.features import (
     DAY,
@@ -23,8 +25,6 @@ from leadflow.scoring.synthetic import seed_history
 from leadflow.scoring.training import retrain_tenant, score_contact
 from leadflow.store.contract import Store
 from leadflow.store.factory import open_store
-from leadflow.store.records import Contact
-from leadflow.store.tenancy_records import Tenant
 
 END = 1_750_000_000.0
 START = END - 500 * DAY

@@ -6,9 +6,9 @@ import math
 
 import pytest
 
+from leadflow.model.records import Contact, Event
 from leadflow.scoring.config import make_config
 from leadflow.scoring.rules import DAY, FACTORS, compute_score, decayed_counts
-from leadflow.store.records import Contact, Event
 
 NOW = 1_700_000_000.0
 

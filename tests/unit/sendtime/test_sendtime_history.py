@@ -6,8 +6,8 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from leadflow.model.records import Message
 from leadflow.sendtime.history import counts_of, engaged
-from leadflow.store.records import Message
 
 NY = ZoneInfo("America/New_York")
 TUESDAY_19 = datetime(2024, 6, 11, 19, 5, tzinfo=NY).timestamp()

@@ -9,13 +9,13 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from leadflow.errors import InvalidInput
+from leadflow.model.records import Contact, Message, NewEvent
 from leadflow.simulate.engagement import (
     EMAIL_REPLY_SHARE,
     VOICE_TEXT_BACK_SHARE,
     EngagementModel,
 )
 from leadflow.simulate.leads import synthetic_contacts
-from leadflow.store.records import Contact, Message, NewEvent
 
 START = 1_700_000_000.0
 DAY = 86_400.0

@@ -12,8 +12,8 @@ from phonenumbers import timezone as phone_timezone
 
 from leadflow.contacts import US_STATE_TIME_ZONES
 from leadflow.errors import InvalidInput
+from leadflow.model.records import Contact
 from leadflow.simulate.leads import EMAIL_DOMAINS, STATES, _phone, synthetic_contacts
-from leadflow.store.records import Contact
 
 NOW = 1_700_000_000.0
 

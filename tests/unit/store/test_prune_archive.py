@@ -14,9 +14,9 @@ from typing import IO
 import pytest
 
 from leadflow.errors import InvalidInput, StoreError
+from leadflow.model.records import Advance, Contact, EnrollRequest, Message, NewEvent, Step
 from leadflow.store import Store, open_store
 from leadflow.store.prune import default_archive_name, prune, read_archive
-from leadflow.store.records import Advance, Contact, EnrollRequest, Message, NewEvent, Step
 
 T0 = 1_700_000_000.0
 DAY = 86400.0

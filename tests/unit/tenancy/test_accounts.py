@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from leadflow.errors import InvalidInput, NotFound
+from leadflow.model.tenancy import Agent
 from leadflow.store.memory import MemoryStore
-from leadflow.store.tenancy_records import Agent
 from leadflow.tenancy import accounts, keys
 
 T0 = 1_700_000_000.0

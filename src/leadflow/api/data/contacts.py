@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from leadflow.store.records import Contact
+from leadflow.model.records import Contact
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 CONSENT_STATES = ("opted_in", "opted_out", "unknown")

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from leadflow.api.data.contacts import when
-from leadflow.store.records import Event
+from leadflow.model.records import Event
 
 MAX_BATCH = 10_000
 EventType = Annotated[

@@ -19,7 +19,7 @@ from leadflow.experiments.report import (
     HoldoutReport,
 )
 from leadflow.experiments.stats import Analysis
-from leadflow.store.experiments_records import Experiment, ExperimentDecision
+from leadflow.model.experiments import Experiment, ExperimentDecision
 
 
 def _when(ts: float | None) -> datetime | None:

@@ -17,8 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from leadflow.errors import Forbidden, InvalidInput, NotFound
 from leadflow.listings.events import record_listing_events
 from leadflow.listings.model import RESO_NAMES, ListingFields, ListingRow, to_listing, to_reso, utc
+from leadflow.model.listings import ListingFilter
 from leadflow.store.contract import Store
-from leadflow.store.listings_records import ListingFilter
 from leadflow.tenancy.accounts import Principal
 
 MAX_IMPORT = 10_000

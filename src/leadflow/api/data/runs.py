@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from leadflow.api.data.contacts import when
-from leadflow.store.records import Message, Run, Step
+from leadflow.model.records import Message, Run, Step
 
 
 class RunOut(BaseModel):

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from leadflow.access.workflows import Check
 from leadflow.api.data.workflows import when
 from leadflow.definitions.validation import split_problem
-from leadflow.store.records import Draft, WorkflowVersion
+from leadflow.model.records import Draft, WorkflowVersion
 
 
 class DefinitionProblem(BaseModel):

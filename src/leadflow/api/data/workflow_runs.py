@@ -6,7 +6,7 @@ from pydantic import BaseModel, Field
 
 from leadflow.definitions.diff import DefinitionDiff
 from leadflow.engine.migrate import MigrationPlan, MigrationResult
-from leadflow.store.records import NodeCount
+from leadflow.model.records import NodeCount
 
 MAX_INT = 2**31 - 1
 

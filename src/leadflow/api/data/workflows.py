@@ -8,8 +8,8 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from leadflow.access.workflows import owned, published_version
+from leadflow.model.records import WorkflowVersion
 from leadflow.store.contract import Store
-from leadflow.store.records import WorkflowVersion
 
 
 class WorkflowSummary(BaseModel):

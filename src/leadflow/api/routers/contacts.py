@@ -26,7 +26,7 @@ from leadflow.api.data.contacts import (
 from leadflow.api.deps import AccessDep
 from leadflow.api.problems import problem_responses
 from leadflow.errors import InvalidInput
-from leadflow.store.records import ContactFilter
+from leadflow.model.records import ContactFilter
 
 router = APIRouter(prefix="/contacts", tags=["contacts"])
 ContactId = Annotated[str, Path(min_length=1, max_length=200, description="The contact's id.")]

@@ -27,7 +27,7 @@ from leadflow.api.problems import problem_responses
 from leadflow.errors import Conflict, NotFound
 from leadflow.experiments.report import build_report
 from leadflow.experiments.review import apply_arm, review_experiment, stop_experiment
-from leadflow.store.experiments_records import Experiment
+from leadflow.model.experiments import Experiment
 
 router = APIRouter(prefix="/experiments", tags=["experiments"])
 Key = Annotated[str, Path(min_length=1, max_length=128, description="The experiment's key.")]

@@ -14,7 +14,7 @@ from leadflow.api.data.contacts import when
 from leadflow.api.deps import AccessDep, forget_key
 from leadflow.api.problems import problem_responses
 from leadflow.errors import NotFound
-from leadflow.store.tenancy_records import ApiKey
+from leadflow.model.tenancy import ApiKey
 from leadflow.tenancy import accounts
 
 router = APIRouter(prefix="/keys", tags=["keys"])

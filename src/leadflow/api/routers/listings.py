@@ -25,7 +25,7 @@ from leadflow.api.data.listings import (
 from leadflow.api.deps import PrincipalDep, RuntimeDep, StoreDep
 from leadflow.api.problems import problem_responses
 from leadflow.listings.model import KEY_PATTERN, ListingFields, Status
-from leadflow.store.listings_records import ListingFilter
+from leadflow.model.listings import ListingFilter
 from leadflow.tenancy.accounts import Principal
 
 router = APIRouter(prefix="/listings", tags=["listings"])

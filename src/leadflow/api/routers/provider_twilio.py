@@ -43,8 +43,8 @@ from leadflow.channels.twilio_signature import (
 )
 from leadflow.channels.twilio_voice import agent_phone, answer
 from leadflow.errors import Forbidden
+from leadflow.model.records import NewEvent
 from leadflow.runtime import Runtime
-from leadflow.store.records import NewEvent
 
 log = logging.getLogger("leadflow.api.twilio")
 REPLAY_KEEP_S = 600.0

@@ -18,7 +18,7 @@ from leadflow.api.data.runs import (
 )
 from leadflow.api.deps import AccessDep
 from leadflow.api.problems import problem_responses
-from leadflow.store.records import MessageFilter, RunFilter
+from leadflow.model.records import MessageFilter, RunFilter
 
 router = APIRouter(tags=["runs"])
 Id = Annotated[int, Path(ge=1, le=2**62)]

@@ -21,7 +21,7 @@ from leadflow.api.data.contacts import when
 from leadflow.api.deps import AccessDep
 from leadflow.api.problems import problem_responses
 from leadflow.channels import senders
-from leadflow.store.senders_records import Sender
+from leadflow.model.senders import Sender
 
 router = APIRouter(prefix="/tenants/current/senders", tags=["senders"])
 ADMIN = frozenset({"admin"})

@@ -15,7 +15,7 @@ from leadflow.api.deps import Access, AccessDep
 from leadflow.api.problems import problem_responses
 from leadflow.clock import to_iso
 from leadflow.errors import InvalidInput, NotFound
-from leadflow.store.webhooks_records import WebhookDelivery, WebhookSubscription
+from leadflow.model.webhooks import WebhookDelivery, WebhookSubscription
 from leadflow.webhooks.signing import new_secret
 
 ADMIN = frozenset({"admin"})

@@ -7,20 +7,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from leadflow.errors import InvalidInput, StoreError
-from leadflow.store.codec import dumps, loads
-from leadflow.store.records import (
-    ACTIVE,
+from leadflow.model.jsonvalue import dumps, loads
+from leadflow.model.records import (
     CONTACT_SCALARS,
-    DEFERRED,
-    DELIVERED,
     MESSAGE_STATUSES,
-    MSG_FAILED,
-    PAUSED,
-    PENDING,
-    SENDING,
-    SENT,
-    SUPPRESSED,
-    WAITING,
     Advance,
     Contact,
     ContactFilter,
@@ -28,13 +18,19 @@ from leadflow.store.records import (
     EnrollRequest,
     HeldLease,
     Message,
+    MessageStatus,
     NewEvent,
+    RunStatus,
     WorkflowVersion,
 )
 
 DAY_S = 86400.0
 REENTRY_POLICIES = ("never", "after", "always")
-OPEN_STATUSES = (ACTIVE, WAITING, PAUSED)  # live or paused: blocks re-entry
+OPEN_STATUSES = (
+    RunStatus.ACTIVE,
+    RunStatus.WAITING,
+    RunStatus.PAUSED,
+)  # live or paused: blocks re-entry
 # Replies from the lead: they pause runs with pause_on_reply and set the contact's last reply.
 REPLY_EVENT_TYPES = ("sms.received", "email.received", "voice.received")
 # Consent changes reported by a provider (a carrier opt-out, an unsubscribe, a spam complaint).
@@ -238,8 +234,14 @@ def apply_patches(
 
 
 # ---------------------------------------------------------------------------- message status
-_RANK = {PENDING: 0, DEFERRED: 1, SENDING: 2, SENT: 3, DELIVERED: 4}
-_TERMINAL = (MSG_FAILED, SUPPRESSED)
+_RANK: dict[str, int] = {
+    MessageStatus.PENDING: 0,
+    MessageStatus.DEFERRED: 1,
+    MessageStatus.SENDING: 2,
+    MessageStatus.SENT: 3,
+    MessageStatus.DELIVERED: 4,
+}
+_TERMINAL = (MessageStatus.FAILED, MessageStatus.SUPPRESSED)
 
 
 def check_message_status(status: str) -> None:
@@ -264,7 +266,7 @@ def merge_status(current: str, new: str | None) -> str:
     if new is None or new == current or current in _TERMINAL:
         return current
     if new in _TERMINAL:
-        return current if current == DELIVERED else new
+        return current if current == MessageStatus.DELIVERED else new
     rank = _RANK.get(new)
     if rank is None:
         raise StoreError(f"unknown message status {new!r}")

@@ -7,32 +7,45 @@ Times are float epoch seconds (UTC). JSON-ish fields are plain dicts/lists.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
-# Run statuses, in the words of ARCHITECTURE.md.
-ACTIVE = "active"  # runnable now (wake_at <= now)
-WAITING = "waiting"  # waiting for a time (wake_at) and/or an event (waiting_for)
-PAUSED = "paused"  # stopped by a reply or by hand; resumable
-COMPLETED = "completed"  # reached a node with no way on
-EXITED = "exited"  # a goal met, an exit node, unsubscribed, replied
-FAILED = "failed"  # a step failed for good with no on_error edge
-CANCELLED = "cancelled"  # stopped by hand
-RUN_STATUSES = (ACTIVE, WAITING, PAUSED, COMPLETED, EXITED, FAILED, CANCELLED)
-LIVE_STATUSES = frozenset({ACTIVE, WAITING})
-ENDED_STATUSES = frozenset({COMPLETED, EXITED, FAILED, CANCELLED})
 
-# Message statuses. ``sending`` is the in-flight state between claim and provider answer: a
-# message found ``sending`` with an expired lease is "in doubt" and is reconciled with the
-# provider (lookup by idempotency key) before it is ever sent again.
-PENDING = "pending"
-DEFERRED = "deferred"
-SENDING = "sending"
-SENT = "sent"
-DELIVERED = "delivered"
-MSG_FAILED = "failed"
-SUPPRESSED = "suppressed"
-MESSAGE_STATUSES = (PENDING, DEFERRED, SENDING, SENT, DELIVERED, MSG_FAILED, SUPPRESSED)
-DUE_MESSAGE_STATUSES = frozenset({PENDING, DEFERRED})
+class RunStatus(StrEnum):
+    """Where a run stands, in the words of ARCHITECTURE.md."""
+
+    ACTIVE = "active"  # runnable now (wake_at <= now)
+    WAITING = "waiting"  # waiting for a time (wake_at) and/or an event (waiting_for)
+    PAUSED = "paused"  # stopped by a reply or by hand; resumable
+    COMPLETED = "completed"  # reached a node with no way on
+    EXITED = "exited"  # a goal met, an exit node, unsubscribed, replied
+    FAILED = "failed"  # a step failed for good with no on_error edge
+    CANCELLED = "cancelled"  # stopped by hand
+
+
+RUN_STATUSES = tuple(RunStatus)
+LIVE_STATUSES = frozenset({RunStatus.ACTIVE, RunStatus.WAITING})
+ENDED_STATUSES = frozenset(
+    {RunStatus.COMPLETED, RunStatus.EXITED, RunStatus.FAILED, RunStatus.CANCELLED}
+)
+
+
+class MessageStatus(StrEnum):
+    """Where a message of the outbox stands. ``sending`` is the in-flight state between claim and
+    provider answer: a message found ``sending`` with an expired lease is "in doubt" and is
+    reconciled with the provider (lookup by idempotency key) before it is ever sent again."""
+
+    PENDING = "pending"
+    DEFERRED = "deferred"
+    SENDING = "sending"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+    SUPPRESSED = "suppressed"
+
+
+MESSAGE_STATUSES = tuple(MessageStatus)
+DUE_MESSAGE_STATUSES = frozenset({MessageStatus.PENDING, MessageStatus.DEFERRED})
 
 CHANNELS = ("sms", "email", "voice", "webhook")
 
@@ -196,7 +209,7 @@ class Message:
     subject: str | None = None
     body: str | None = None
     payload: dict[str, Any] = field(default_factory=dict)  # html, media_urls, url, headers...
-    status: str = PENDING
+    status: str = MessageStatus.PENDING
     attempts: int = 0
     sent_at: float | None = None
     delivered_at: float | None = None

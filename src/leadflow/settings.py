@@ -187,14 +187,14 @@ class Settings(BaseSettings):
     def _e164(cls, value: str | None) -> str | None:
         if value is None or value == "":
             return None
-        from leadflow.channels.twilio_config import e164_or_error
+        from leadflow.addresses import e164_or_error
 
         return e164_or_error(value, "twilio_from_number")
 
     @field_validator("twilio_api_base")
     @classmethod
     def _api_base(cls, value: str) -> str:
-        from leadflow.channels.twilio_config import base_url_or_error
+        from leadflow.addresses import base_url_or_error
 
         return base_url_or_error(value, "twilio_api_base")
 
@@ -203,7 +203,7 @@ class Settings(BaseSettings):
     def _public_url(cls, value: str | None) -> str | None:
         if value is None or value == "":
             return None
-        from leadflow.channels.twilio_config import base_url_or_error
+        from leadflow.addresses import base_url_or_error
 
         return base_url_or_error(value, "public_url")
 
@@ -262,6 +262,6 @@ class Settings(BaseSettings):
     def _valid_address(cls, value: str | None) -> str | None:
         if value is None:
             return None
-        from leadflow.channels.email_address import check_mailbox
+        from leadflow.addresses import check_mailbox
 
         return check_mailbox(value)

@@ -9,11 +9,12 @@ import secrets
 from collections.abc import Sequence
 from typing import Any
 
-import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
 from leadflow.access import consent
 from leadflow.access.scope import WRITE_ROLES, require_role, visible_contact
+from leadflow.addresses import normal_phone
+from leadflow.contacts.duplicates import find_duplicate
 from leadflow.definitions.validation import valid_zone
 from leadflow.engine.consent import HISTORY
 from leadflow.engine.control import cancel_run
@@ -42,29 +43,6 @@ def normal_email(value: str | None, field: str = "email") -> str | None:
         return validate_email(value, check_deliverability=False).normalized.lower()
     except EmailNotValidError as exc:
         raise InvalidInput(f"{field}: {exc}") from None
-
-
-def normal_phone(value: str | None, field: str = "phone", region: str = "US") -> str | None:
-    if not value:
-        return None
-    try:
-        number = phonenumbers.parse(value, region)
-    except phonenumbers.NumberParseException as exc:
-        raise InvalidInput(f"{field}: {value!r} is not a phone number ({exc})") from None
-    if not phonenumbers.is_valid_number(number):
-        raise InvalidInput(f"{field}: {value!r} is not a valid phone number")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
-def phone_query(value: str | None) -> str | None:
-    """A phone number to search by: as E.164 when it reads as one, else as given (which then
-    matches nothing rather than failing the search)."""
-    if not value:
-        return None
-    try:
-        return normal_phone(value)
-    except InvalidInput:
-        return value
 
 
 def _owner(store: Store, principal: Principal, scope: Scope, owner: str | None) -> str | None:
@@ -97,19 +75,6 @@ def _clean(values: dict[str, Any]) -> dict[str, Any]:
             raise InvalidInput(f"state: {out['state']!r} is not a 2-letter state code")
         out["state"] = state
     return out
-
-
-def find_duplicate(store: Store, scope: Scope, email: str | None, phone: str | None) -> Contact:
-    """The first contact of the scope with this e-mail, else this phone (or raise LookupError)."""
-    for flt in (
-        ContactFilter(scope=scope, email=email, limit=1) if email else None,
-        ContactFilter(scope=scope, phone=phone, limit=1) if phone else None,
-    ):
-        if flt is not None:
-            found = store.find_contacts(flt)
-            if found:
-                return found[0]
-    raise LookupError
 
 
 def _fill(target: Contact, values: dict[str, Any]) -> None:

@@ -22,7 +22,7 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from html.parser import HTMLParser
 
-from leadflow.channels.email_address import (
+from leadflow.addresses import (
     domain_of,
     header_address,
     refuse_line_breaks,

@@ -24,8 +24,7 @@ import re
 from dataclasses import dataclass
 from email.utils import formataddr
 
-from leadflow.channels.email_address import split_mailbox
-from leadflow.channels.twilio_config import e164_or_error
+from leadflow.addresses import e164_or_error, split_mailbox
 from leadflow.errors import Conflict, InvalidInput, NotFound, ProviderError
 from leadflow.model.records import DEFAULT_TENANT, Message
 from leadflow.model.senders import EMAIL, MESSAGING_SERVICE, PHONE, SENDER_KINDS, Sender

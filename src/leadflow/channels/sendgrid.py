@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 
-from leadflow.channels.email_address import split_mailbox
+from leadflow.addresses import split_mailbox
 from leadflow.channels.email_render import EmailIdentity, RenderedEmail, render_email
 from leadflow.channels.senders import TenantSenders
 from leadflow.engine.ports import SendResult

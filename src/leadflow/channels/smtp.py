@@ -24,7 +24,7 @@ from typing import Literal
 
 import aiosmtplib
 
-from leadflow.channels.email_address import split_mailbox
+from leadflow.addresses import split_mailbox
 from leadflow.channels.email_render import EmailIdentity, render_email
 from leadflow.channels.senders import TenantSenders
 from leadflow.engine.ports import SendResult

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any, Literal
-from urllib.parse import urlsplit
 
-import phonenumbers
 from twilio.http.http_client import TwilioHttpClient  # type: ignore[import-untyped]
 from twilio.rest import Client  # type: ignore[import-untyped]
 
@@ -35,27 +33,6 @@ class TwilioConfig:
     def callback(self, path: str) -> str:
         """The public URL of one of this installation's Twilio webhooks."""
         return self.public_url.rstrip("/") + path
-
-
-def e164_or_error(value: str, name: str) -> str:
-    """``value`` as an E.164 number, or a ValueError naming the setting."""
-    try:
-        number = phonenumbers.parse(value, None)
-    except phonenumbers.NumberParseException:
-        raise ValueError(f"{name}: not a phone number in E.164 form (+15551234567)") from None
-    if not phonenumbers.is_possible_number(number):
-        raise ValueError(f"{name}: not a possible phone number")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
-def base_url_or_error(value: str, name: str) -> str:
-    """``value`` as an http(s) base URL without a trailing slash, or a ValueError."""
-    parts = urlsplit(value.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"{name}: must be an http(s) URL with a host, e.g. https://example.com")
-    if parts.query or parts.fragment:
-        raise ValueError(f"{name}: must not carry a query or fragment")
-    return value.strip().rstrip("/")
 
 
 def twilio_config(settings: Settings, channel: Literal["sms", "voice"]) -> TwilioConfig:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from leadflow.access.contacts import phone_query
+from leadflow.addresses import phone_query
 from leadflow.channels import twilio_status as ts
 from leadflow.channels.twilio_signature import FormParams
 from leadflow.model.records import ContactFilter, Message, NewEvent, Scope

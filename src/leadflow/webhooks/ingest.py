@@ -9,7 +9,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass, fields, replace
 
-from leadflow.access.contacts import find_duplicate
+from leadflow.contacts.duplicates import find_duplicate
 from leadflow.errors import InvalidInput
 from leadflow.model.records import Contact, NewEvent, Scope
 from leadflow.safe_input import value_problems

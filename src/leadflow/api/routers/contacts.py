@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from leadflow.access import consent as access_consent
 from leadflow.access import contacts as access_contacts
 from leadflow.access.scope import visible_contact
+from leadflow.addresses import phone_query
 from leadflow.api.data.consent import ConsentIn, ConsentOut
 from leadflow.api.data.contacts import (
     ContactFields,
@@ -49,7 +50,7 @@ def list_contacts(
     flt = ContactFilter(
         q=q,
         email=email.lower() if email else None,
-        phone=access_contacts.phone_query(phone),
+        phone=phone_query(phone),
         owner=owner,
         stage=stage,
         tag=tag,

@@ -19,8 +19,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
+from leadflow.addresses import split_mailbox
 from leadflow.api.deps import get_runtime
-from leadflow.channels.email_address import split_mailbox
 from leadflow.channels.email_optout import OptOut, record_opt_out
 from leadflow.channels.email_render import ONE_CLICK
 from leadflow.channels.email_setup import unsubscribe_tokens

@@ -1,0 +1,100 @@
+"""The shapes of addresses, checked once for every layer: e-mail mailboxes as they appear in
+headers (``Name <local@domain>`` or a bare address), phone numbers in E.164 form, and http(s) base
+URLs.
+
+E-mail addresses are checked with :mod:`email_validator` (syntax only: no DNS lookups) and refused
+outright when they hold a line break, so nothing read from settings or contacts can add a header
+of its own. Phone numbers are parsed with :mod:`phonenumbers`.
+"""
+
+from __future__ import annotations
+
+from email.headerregistry import Address
+from email.utils import formataddr, parseaddr
+from urllib.parse import urlsplit
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
+from leadflow.errors import InvalidInput
+
+
+def refuse_line_breaks(what: str, value: str) -> None:
+    """Raise ValueError naming ``what`` when ``value`` holds CR, LF or NUL."""
+    if any(ch in value for ch in "\r\n\0"):
+        raise ValueError(f"{what} must not contain line breaks")
+
+
+def split_mailbox(value: str) -> tuple[str, str]:
+    """(display name, address) of ``value``; ValueError saying what is wrong."""
+    refuse_line_breaks("an e-mail address", value)
+    name, address = parseaddr(value)
+    if not address or "@" not in address:
+        raise ValueError(f"{value!r} is not an e-mail address (expected name@domain)")
+    try:
+        checked = validate_email(address, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise ValueError(f"{address!r} is not a valid e-mail address: {exc}") from None
+    return name, checked.normalized
+
+
+def check_mailbox(value: str) -> str:
+    """``value`` checked and written back in its usual form (``Name <addr>`` or ``addr``)."""
+    name, address = split_mailbox(value.strip())
+    return formataddr((name, address)) if name else address
+
+
+def header_address(value: str) -> Address:
+    """``value`` as a header :class:`~email.headerregistry.Address` (ValueError when bad)."""
+    name, address = split_mailbox(value)
+    local, _, domain = address.rpartition("@")
+    return Address(display_name=name, username=local, domain=domain)
+
+
+def domain_of(value: str) -> str:
+    """The domain part of the mailbox ``value``."""
+    return split_mailbox(value)[1].rpartition("@")[2]
+
+
+def e164_or_error(value: str, name: str) -> str:
+    """``value`` as an E.164 number, or a ValueError naming the setting."""
+    try:
+        number = phonenumbers.parse(value, None)
+    except phonenumbers.NumberParseException:
+        raise ValueError(f"{name}: not a phone number in E.164 form (+15551234567)") from None
+    if not phonenumbers.is_possible_number(number):
+        raise ValueError(f"{name}: not a possible phone number")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def base_url_or_error(value: str, name: str) -> str:
+    """``value`` as an http(s) base URL without a trailing slash, or a ValueError."""
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{name}: must be an http(s) URL with a host, e.g. https://example.com")
+    if parts.query or parts.fragment:
+        raise ValueError(f"{name}: must not carry a query or fragment")
+    return value.strip().rstrip("/")
+
+
+def normal_phone(value: str | None, field: str = "phone", region: str = "US") -> str | None:
+    if not value:
+        return None
+    try:
+        number = phonenumbers.parse(value, region)
+    except phonenumbers.NumberParseException as exc:
+        raise InvalidInput(f"{field}: {value!r} is not a phone number ({exc})") from None
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidInput(f"{field}: {value!r} is not a valid phone number")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def phone_query(value: str | None) -> str | None:
+    """A phone number to search by: as E.164 when it reads as one, else as given (which then
+    matches nothing rather than failing the search)."""
+    if not value:
+        return None
+    try:
+        return normal_phone(value)
+    except InvalidInput:
+        return value

@@ -14,8 +14,8 @@ from email_validator import EmailNotValidError, validate_email
 
 from leadflow.access import consent
 from leadflow.access.scope import WRITE_ROLES, require_role, visible_contact
+from leadflow.compliance.consent import HISTORY
 from leadflow.definitions.validation import valid_zone
-from leadflow.engine.consent import HISTORY
 from leadflow.engine.control import cancel_run
 from leadflow.errors import InvalidInput
 from leadflow.model.records import (

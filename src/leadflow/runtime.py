@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from importlib.metadata import entry_points
 
 from leadflow.channels.email_setup import email_provider
@@ -123,13 +123,7 @@ def feature_plugins(settings: Settings, store: Store) -> list[Plugin]:
 
 def worker_config(settings: Settings) -> WorkerConfig:
     """A worker's batch sizes and timings from the ``LEADFLOW_*`` settings."""
-    return WorkerConfig(
-        batch=settings.batch,
-        dispatch_batch=settings.dispatch_batch,
-        lease_s=settings.lease_s,
-        takeover_s=settings.takeover_s,
-        poll_s=settings.poll_s,
-    )
+    return WorkerConfig(**{f.name: getattr(settings, f.name) for f in fields(WorkerConfig)})
 
 
 def worker_id() -> str:

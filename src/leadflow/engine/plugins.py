@@ -67,10 +67,10 @@ class Registry:
         return sorted(self._actions)
 
     def get(self, kind: str) -> Handler:
-        try:
-            return self._handlers[kind]
-        except KeyError:
-            raise PermanentStepError(f"no handler registered for node kind {kind!r}") from None
+        handler = self._handlers.get(kind)
+        if handler is None:
+            raise PermanentStepError(f"no handler registered for node kind {kind!r}")
+        return handler
 
     def kinds(self) -> list[str]:
         return sorted(self._handlers)

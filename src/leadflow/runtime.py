@@ -1,39 +1,45 @@
 """Composition: build the store, clock, providers, policy and engine from settings.
 
-The one place the CLI, the API and the simulator all use to wire things together.
+The one place the CLI, the API and the simulator all use to wire things together. The features
+plug into the engine here, each through its plugin (:func:`feature_plugins`), and so do the
+custom actions installed packages declare (:func:`load_actions`).
 """
 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
 from importlib.metadata import entry_points
-from typing import TYPE_CHECKING
 
 from leadflow.channels.email_setup import email_provider
-from leadflow.channels.policy import CompliancePolicy
 from leadflow.channels.sandbox import SandboxProvider
 from leadflow.channels.twilio_config import twilio_configs, twilio_providers
 from leadflow.channels.webhook import HttpWebhookProvider
 from leadflow.clock import Clock, RealClock
+from leadflow.compliance.plugin import compliance_plugin
+from leadflow.compliance.policy import CompliancePolicy
+from leadflow.compliance.replies import ReplyTexts
 from leadflow.engine.advance import Engine
 from leadflow.engine.catalog import Catalog
-from leadflow.engine.handlers import Registry, default_registry
+from leadflow.engine.handlers import default_registry
 from leadflow.engine.limits import Limits
 from leadflow.engine.liveness import owner_id
+from leadflow.engine.plugins import Plugin, Registry
 from leadflow.engine.ports import DispatchPolicy, Provider
 from leadflow.engine.retry import RetryPolicy
-from leadflow.engine.worker import Worker
-from leadflow.scoring.node import ScoreHandler
+from leadflow.engine.worker import Worker, WorkerConfig
+from leadflow.experiments.plugin import experiments_plugin
+from leadflow.listings.plugin import listings_plugin
+from leadflow.scoring.plugin import scoring_plugin
 from leadflow.sendtime.history import OutboxHistory
+from leadflow.sendtime.plugin import sendtime_plugin
 from leadflow.sendtime.spread import HourlyCap
 from leadflow.settings import Settings
 from leadflow.store.contract import Store
 from leadflow.store.factory import open_store
 from leadflow.webhooks.outbound import WebhookDispatcher
-
-if TYPE_CHECKING:
-    from leadflow.experiments.review import ExperimentReviewer
 
 
 @dataclass
@@ -46,8 +52,22 @@ class Runtime:
     policy: DispatchPolicy = field(default_factory=CompliancePolicy)
     hooks: list[WebhookDispatcher] = field(default_factory=list)
 
-    def worker(self, owner: str | None = None) -> Worker:
-        return Worker(self, owner or worker_id())
+    def worker(
+        self, owner: str | None = None, wall: Callable[[], float] = time.monotonic
+    ) -> Worker:
+        """A worker built from this runtime's parts."""
+        owner = owner or worker_id()
+        return Worker(
+            self.store,
+            self.engine,
+            self.clock,
+            owner,
+            providers=self.providers,
+            policy=self.policy,
+            config=worker_config(self.settings),
+            webhooks=self.webhook_dispatcher(owner),
+            wall=wall,
+        )
 
     def webhook_dispatcher(self, owner: str) -> WebhookDispatcher:
         """The outbound webhook deliverer of one worker (closed with the runtime)."""
@@ -56,13 +76,6 @@ class Runtime:
         )
         self.hooks.append(found)
         return found
-
-    def experiment_reviewer(self) -> ExperimentReviewer:
-        """What reviews due experiments for a worker (at most once a minute of clock time).
-        Imported here: the statistics stack loads only in processes that run a worker."""
-        from leadflow.experiments.review import ExperimentReviewer
-
-        return ExperimentReviewer(self.store)
 
     def close_providers(self) -> None:
         for provider in self.providers.values():
@@ -81,12 +94,36 @@ ACTIONS_GROUP = "leadflow.actions"
 
 
 def load_actions(registry: Registry) -> None:
-    """Register custom actions that installed packages declare as entry points in the
-    ``leadflow.actions`` group (name = action name, object = a handler or a factory of one)."""
+    """Install what installed packages declare as entry points in the ``leadflow.actions``
+    group: a :class:`~leadflow.engine.plugins.Plugin`, or a custom action (name = action name,
+    object = a handler or a factory of one)."""
     for ep in entry_points(group=ACTIONS_GROUP):
         target = ep.load()
+        if isinstance(target, Plugin):
+            registry.install(target)
+            continue
         handler = target() if isinstance(target, type) else target
-        registry.register_action(ep.name, handler)
+        registry.install(Plugin(ep.name, actions={ep.name: handler}))
+
+
+def feature_plugins(settings: Settings, store: Store) -> list[Plugin]:
+    """The features' plugins, in the order their observers see a batch of events: consent and
+    automatic answers first, rescoring after."""
+    per_hour = settings.sendtime_max_per_hour
+    cap = HourlyCap(per_hour) if per_hour else None
+    replies = ReplyTexts(settings.sms_brand, settings.sms_help_contact, settings.sms_frequency)
+    return [
+        compliance_plugin(replies),
+        sendtime_plugin(OutboxHistory(store, settings.default_timezone, cap=cap)),
+        listings_plugin(store),
+        experiments_plugin(store),
+        scoring_plugin(store),
+    ]
+
+
+def worker_config(settings: Settings) -> WorkerConfig:
+    """A worker's batch sizes and timings from the ``LEADFLOW_*`` settings."""
+    return WorkerConfig(**{f.name: getattr(settings, f.name) for f in fields(WorkerConfig)})
 
 
 def worker_id() -> str:
@@ -128,12 +165,9 @@ def build_runtime(
     policy = CompliancePolicy(
         default_timezone=settings.default_timezone, budget_per_day=settings.budget_per_day
     )
-    per_hour = settings.sendtime_max_per_hour
-    cap = HourlyCap(per_hour) if per_hour else None
-    registry = default_registry(
-        OutboxHistory(store, settings.default_timezone, cap=cap), store=store
-    )
-    registry.register("score", ScoreHandler(store))
+    registry = default_registry()
+    for plugin in feature_plugins(settings, store):
+        registry.install(plugin)
     load_actions(registry)
     engine = Engine(
         Catalog(store), registry, retry, random.Random(seed), policy, limits=limits_of(settings)

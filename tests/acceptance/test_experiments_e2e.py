@@ -167,7 +167,7 @@ def test_auto_apply_rolls_the_better_arm_out_to_later_leads(trial: Trial) -> Non
     assert [d.action for d in decisions] == ["keep", "keep", "apply_winner"]
     assert "minimum sample not met" in decisions[0].reason
     assert "no arm differs significantly" in decisions[1].reason
-    assert trial.worker.stats.reviews == 3
+    assert trial.worker.stats.jobs == 3
     applied = decisions[-1]
     assert applied.decided_at == T0 + 3 * DAY and "arm b beats a" in applied.reason
     numbers = {arm["name"]: arm for arm in applied.numbers["arms"]}

@@ -12,7 +12,6 @@ from contextlib import contextmanager
 import pytest
 
 from leadflow.clock import RealClock
-from leadflow.engine.worker import Worker
 from leadflow.runtime import build_runtime
 from leadflow.settings import Settings
 from leadflow.store import Store, open_store
@@ -134,7 +133,7 @@ def test_idle_worker_picks_up_new_work_promptly_and_stops_promptly(
     runtime = build_runtime(
         Settings(db=store.url, poll_s=5), store=store, clock=RealClock(), seed=1
     )
-    worker = Worker(runtime, "w1")
+    worker = runtime.worker("w1")
     stop = threading.Event()
     thread = threading.Thread(target=lambda: worker.run(stop=stop), daemon=True)
     thread.start()

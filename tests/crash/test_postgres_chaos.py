@@ -31,7 +31,6 @@ from typing import Any
 import pytest
 
 from leadflow.clock import VirtualClock
-from leadflow.engine.worker import Worker
 from leadflow.engine.workflows import enroll, publish
 from leadflow.model.records import Contact, MessageFilter
 from leadflow.runtime import build_runtime
@@ -165,7 +164,7 @@ def _peer(rt_a: Any, looks: int) -> Callable[[], Any]:
     """Worker ``a`` running in virtual mode until its fake wall clock has looked ``looks``
     times while waiting."""
     stop = threading.Event()
-    peer = Worker(rt_a, "a", wall=FakeWall(stop, looks))
+    peer = rt_a.worker("a", wall=FakeWall(stop, looks))
 
     def run() -> Any:
         return peer.run(virtual=True, until=T_DAY + 600, stop=stop)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from leadflow.channels.policy import CompliancePolicy
+from leadflow.compliance.policy import CompliancePolicy
 from leadflow.definitions.models import SendWindow
 from leadflow.definitions.models import Settings as WorkflowSettings
 from leadflow.engine.ports import Decision

@@ -5,7 +5,7 @@ are not replies (they pause no run)."""
 
 from __future__ import annotations
 
-from leadflow.engine.consent import consent_patches
+from leadflow.compliance.consent import consent_patches
 from support.engine_kit import DAY, HOUR, T0, Kit
 
 DRIP = """

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
-from leadflow.channels.policy import CompliancePolicy
+from leadflow.compliance.policy import CompliancePolicy
 from leadflow.engine.control import pause_run
 from leadflow.model.records import Contact, Message
 from support.engine_kit import DAY, HOUR, MINUTE, T0, Kit, at

@@ -4,9 +4,9 @@ blocked by or counted in the budget) and the confirmation of a new opt-in."""
 
 from __future__ import annotations
 
-from leadflow.channels.replies import KINDS, ReplyTexts, answers_for
-from leadflow.channels.segments import count
+from leadflow.compliance.replies import KINDS, ReplyTexts, answers_for
 from leadflow.model.records import Message
+from leadflow.model.segments import count
 from leadflow.settings import Settings
 from support.engine_kit import DAY, HOUR, MINUTE, T0, Kit, at
 

@@ -21,7 +21,6 @@ from leadflow.cli.app import app as cli
 from leadflow.definitions.validation import validate
 from leadflow.engine.workflows import publish
 from leadflow.errors import WorkflowInvalid
-from leadflow.experiments.sync import published_hook
 from leadflow.model.experiments import APPLIED, RUNNING
 from leadflow.model.records import (
     RunStatus,
@@ -275,13 +274,13 @@ def test_a_run_on_an_older_version_does_not_undo_a_republish(kit: Kit) -> None:
         definition["nodes"].insert(0, pause)
         return definition
 
-    hook = published_hook(kit.store)
+    registry = kit.runtime.engine.registry  # its publish hooks sync the experiments
     catalog = kit.runtime.engine.catalog
-    publish(kit.store, catalog, waiting((2, 1, 1)), kit.now, on_published=hook)
+    publish(kit.store, catalog, waiting((2, 1, 1)), kit.now, registry)
     old = kit.add_contacts(20)
     kit.enroll("trial", *old)
     kit.settle()  # waiting at pause, on version 1
-    publish(kit.store, catalog, waiting((1, 1, 1)), kit.now, on_published=hook)
+    publish(kit.store, catalog, waiting((1, 1, 1)), kit.now, registry)
     kit.run_until(T0 + 2 * 3600)
     assert all(run.version == 1 and run.status == RunStatus.COMPLETED for run in kit.runs("trial"))
     found = kit.store.get_experiment("default", "trial.pick")

@@ -2,7 +2,7 @@
 consent recorded by a person or a form (a web form's checkbox, an agent on the phone, an import).
 
 Each recorded change joins ``fields.consent_history`` like the changes the engine applies from
-texts and provider events (:mod:`leadflow.engine.consent`), with ``by`` naming who recorded it
+texts and provider events (:mod:`leadflow.compliance.consent`), with ``by`` naming who recorded it
 (the API key's agent, else the key). Opting a contact back in over an opt-out needs evidence
 (the words the lead agreed to): without it the change is refused. Scope rules are those of
 every contact write: a contact outside the caller's scope is not found.
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from leadflow.access.scope import visible_contact
-from leadflow.engine.consent import HISTORY, OPTED_IN, OPTED_OUT, history_entry, history_of
+from leadflow.compliance.consent import HISTORY, OPTED_IN, OPTED_OUT, history_entry, history_of
 from leadflow.errors import InvalidInput
 from leadflow.model.records import Contact, ContactPatch, Scope
 from leadflow.store.contract import Store

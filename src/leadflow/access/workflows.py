@@ -16,7 +16,6 @@ from leadflow.definitions.validation import validate
 from leadflow.engine.migrate import MigrationPlan, MigrationResult, apply_migration, plan_migration
 from leadflow.engine.workflows import check_against_store, publish
 from leadflow.errors import InvalidInput, NotFound, WorkflowInvalid
-from leadflow.experiments.sync import published_hook
 from leadflow.model.records import Draft, NodeCount, Scope, WorkflowVersion
 from leadflow.runtime import Runtime
 from leadflow.store.contract import Store
@@ -126,7 +125,6 @@ def publish_workflow(
             now,
             rt.engine.registry,
             tenant,
-            on_published=published_hook(rt.store),
         )
     except WorkflowInvalid as exc:
         raise WorkflowInvalid(exc.errors, source) from None

@@ -30,7 +30,6 @@ from leadflow.definitions.validation import validate as validate_data
 from leadflow.engine.workflows import check_against_store
 from leadflow.engine.workflows import publish as publish_definition
 from leadflow.errors import LeadflowError
-from leadflow.experiments.sync import published_hook
 from leadflow.model.records import DEFAULT_TENANT, Scope
 from leadflow.runtime import Runtime
 
@@ -114,7 +113,6 @@ def publish(
             rt.clock.now(),
             rt.engine.registry,
             tenant,
-            on_published=published_hook(rt.store),
         )
     if json_out:
         print_json({"key": version.key, "version": version.version})

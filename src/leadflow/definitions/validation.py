@@ -28,7 +28,6 @@ from typing import Any, get_args
 from croniter import croniter
 from pydantic import BaseModel, ValidationError
 
-from leadflow.channels import segments
 from leadflow.definitions import graph, shape
 from leadflow.definitions.conditions import condition_fields, condition_problems
 from leadflow.definitions.durations import parse_duration
@@ -42,6 +41,7 @@ from leadflow.definitions.models import (
     WorkflowDefinition,
 )
 from leadflow.definitions.templates import template_problems
+from leadflow.model import segments
 
 SMS_WARN_SEGMENTS = 2  # a text past two concatenated segments gets a warning
 _TEMPLATE_FIELDS: dict[str, tuple[str, ...]] = {

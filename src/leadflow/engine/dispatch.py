@@ -23,7 +23,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 
-from leadflow.channels.recipient import capped, presumed_states
 from leadflow.engine.advance import Engine
 from leadflow.engine.budget import REASON as PRIORITY_REASON
 from leadflow.engine.budget import RETRY_S as PRIORITY_RETRY_S
@@ -84,9 +83,7 @@ class Dispatcher:
         runs = self.store.get_runs({c.message.run_id for c in claimed if c.message.run_id})
         contact_ids = {c.message.contact_id for c in claimed if c.message.contact_id}
         self._sent = self.store.sent_counts_since(contact_ids, now - DAY, BUDGET_CHANNELS)
-        capped_ids = {
-            c.contact.id for c in claimed if c.contact and capped(presumed_states(c.contact))
-        }
+        capped_ids = {c.contact.id for c in claimed if c.contact and self.policy.capped(c.contact)}
         self._texts_calls = (
             self.store.sent_counts_since(capped_ids, now - DAY, CAPPED_CHANNELS)
             if capped_ids

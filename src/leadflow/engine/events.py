@@ -11,14 +11,11 @@ For each claimed event, in this order:
    ``wait_for_event`` awaiting it resumes it through ``on_event``; else an inbound reply pauses it
    when its workflow has ``pause_on_reply``.
 
-Before that, for the whole batch: consent changes (STOP / START texts, carrier opt-outs,
-unsubscribes, spam reports: :mod:`leadflow.engine.consent`) are applied in their own idempotent
-write, then the compliance answers the inbound texts are owed (opt-out confirmation, HELP,
-opt-in confirmation: :mod:`leadflow.channels.replies`) are queued, idempotent by a key naming
-the event, before the events are completed. While the events are unprocessed the store holds
-the contact's outbox back, so the answers and every other message meet the new consent.
-Lead scores of the contacts with scored events (visits, listings, opens, clicks, replies) are
-then recomputed and stored (:mod:`leadflow.scoring.recompute`).
+Before that, the installed event observers (:class:`~leadflow.engine.ports.EventObserver`) see
+the whole batch, in installation order, with the contacts they asked for: consent changes and the
+automatic answers inbound texts are owed, applied and queued in their own idempotent writes
+before the events are completed; then lead scores recomputed. An observer that changes contacts
+hands the new ones on, so the runs of the batch see them.
 
 Everything is committed with the events marked processed in one transaction. Advances and
 enrollments carry the event id; when an advance loses a race (seq conflict) nothing of that event
@@ -38,14 +35,13 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from leadflow.channels.replies import OPT_OUT_CONFIRMATION, ReplyTexts, answers_for
 from leadflow.engine.advance import Engine, advance_run, end, new_advance
 from leadflow.engine.compiled import CompiledWorkflow
-from leadflow.engine.consent import CONSENT_EVENTS, consent_patches
 from leadflow.engine.event_refs import BadEventData, MessageRefs, data_id
 from leadflow.engine.facts import message_facts
 from leadflow.engine.handlers import AWAITING, VERDICT
 from leadflow.engine.isolate import describe, isolate, store_answers
+from leadflow.engine.ports import EventBatch
 from leadflow.errors import NotFound, StoreError
 from leadflow.model.records import (
     LIVE_STATUSES,
@@ -55,12 +51,10 @@ from leadflow.model.records import (
     Event,
     Message,
     MessageFacts,
-    MessageFilter,
     Run,
     RunStatus,
     Step,
 )
-from leadflow.scoring.recompute import rescore_for_events
 from leadflow.store.contract import Store
 
 log = logging.getLogger(__name__)
@@ -91,14 +85,12 @@ class EventProcessor:
         owner: str,
         batch: int = 500,
         lease_s: float = 60.0,
-        replies: ReplyTexts | None = None,
     ) -> None:
         self.store = store
         self.engine = engine
         self.owner = owner
         self.batch = batch
         self.lease_s = lease_s
-        self.replies = replies or ReplyTexts()
         self.quarantined = 0  # events set aside with their error by this processor
 
     def process_due(self, now: float) -> int:
@@ -121,30 +113,21 @@ class EventProcessor:
     def _process(self, events: Sequence[Event], now: float) -> None:
         catalog = self.engine.catalog
         catalog.refresh()
+        registry = self.engine.registry
+        observed = registry.observed
         relevant = [
             e
             for e in events
             if e.contact_id
-            and (
-                e.type in REPLY_EVENTS or e.type in CONSENT_EVENTS or catalog.concerns_runs(e.type)
-            )
+            and (e.type in REPLY_EVENTS or e.type in observed or catalog.concerns_runs(e.type))
         ]
         contact_ids = {e.contact_id for e in relevant if e.contact_id}
         contacts = self.store.get_contacts(contact_ids) if contact_ids else {}
-        # Opt-outs first, in their own (idempotent) write: whatever else this batch queues for
-        # the contact meets the new consent at dispatch.
-        before = contacts
-        patches = consent_patches(events, contacts)
-        if patches:
-            self.store.apply_contact_patches(patches, now)
-            contacts = {**contacts, **self.store.get_contacts(p.contact_id for p in patches)}
-        answers = answers_for(events, contacts, self.replies, self._confirmed_since, now, before)
-        if answers:  # before completing: a crash in between queues them again (same keys)
-            self.store.queue_messages(answers, now)
-        try:  # lead scores; band crossings are recorded as lead.score_changed events
-            rescore_for_events(self.store, events, now)
-        except Exception:
-            log.exception("lead scores of %d events could not be recomputed", len(events))
+        if registry.observers:  # consent changes and answers, rescoring...: before the runs
+            seen = EventBatch(self.store, events, contacts, now)
+            for observer in registry.observers:
+                observer.observe(seen)
+            contacts = seen.contacts
         open_runs = self.store.runs_of_contacts(contact_ids, _OPEN_STATUSES) if contact_ids else {}
         batch = _Batch(self.store, open_runs)
         failures: dict[int, str] = {}
@@ -172,14 +155,6 @@ class EventProcessor:
         done = [e.id for e in events if e.id not in failures]
         self.store.complete_events(
             self.owner, done, batch.advances, batch.enrollments, batch.facts, now
-        )
-
-    def _confirmed_since(self, contact_id: str, since: float) -> bool:
-        """Whether an opt-out confirmation was queued for the contact at or after ``since``."""
-        sent = self.store.list_messages(MessageFilter(contact_id=contact_id, channel="sms"))
-        return any(
-            m.payload.get("compliance") == OPT_OUT_CONFIRMATION and m.created_at >= since
-            for m in sent
         )
 
     # ------------------------------------------------------------------ one event

@@ -1,20 +1,22 @@
 """Node handlers, one per node kind, in a registry keyed by kind.
 
 A handler's ``enter`` runs when a run arrives at the node; ``resume`` runs when a run that slept
-at the node wakes (timer or event). Layers above register handlers for their own kinds (score,
-match_properties, ai_compose...) with :meth:`Registry.register`; that is also how a user adds a
-custom action.
+at the node wakes (timer or event). Layers above add handlers for their own kinds (score,
+match_properties, ai_compose...) and custom actions with a
+:class:`~leadflow.engine.plugins.Plugin` (:meth:`Registry.install`).
 """
 
 from __future__ import annotations
 
 import hashlib
-from typing import Any, Protocol
+from typing import Any
 
 from leadflow.definitions import models as m
 from leadflow.engine.context import Finish, Go, Result, Sleep, StepContext
 from leadflow.engine.limits import CHAIN
 from leadflow.engine.localtime import hhmm, next_time_of_day
+from leadflow.engine.plugins import Registry
+from leadflow.engine.ports import Handler, SendTimer
 from leadflow.errors import NotFound, PermanentStepError
 from leadflow.model.records import (
     CONTACT_SCALARS,
@@ -23,14 +25,13 @@ from leadflow.model.records import (
     RunStatus,
 )
 from leadflow.model.rules import rate_window_start
-from leadflow.sendtime.step import SEND_AT, SendTimes, choose_send_time, public_choice
-from leadflow.store.contract import Store
+
+SEND_AT = "_send_at"  # run context: the moment chosen for the send node the run waits at
 
 
-class Handler(Protocol):
-    def enter(self, ctx: StepContext, node: Any) -> Result: ...
-
-    def resume(self, ctx: StepContext, node: Any) -> Result: ...
+def public_choice(chosen: dict[str, Any]) -> dict[str, Any]:
+    """A chosen send time's explanation without internal bookkeeping."""
+    return {k: v for k, v in chosen.items() if k != "node"}
 
 
 class _Instant:
@@ -53,13 +54,16 @@ class _Send:
     (``<channel>.sent|delivered|suppressed`` go on to ``next``, ``<channel>.failed`` takes
     ``on_error``), so a failure can still change the run's path. The verdict is matched by the
     message's idempotency key; a run woken without it (resumed after a pause, say) reads the
-    message's status instead and never queues it again."""
+    message's status instead and never queues it again.
+
+    ``timing: optimal`` needs a :class:`~leadflow.engine.ports.SendTimer` (the sendtime
+    feature installs send handlers with one); without it the node sends as with ``now``."""
 
     channel = "sms"
     gated = True
 
-    def __init__(self, send_times: SendTimes | None = None) -> None:
-        self.send_times = send_times
+    def __init__(self, timer: SendTimer | None = None) -> None:
+        self.timer = timer
 
     def enter(self, ctx: StepContext, node: Any) -> Result:
         if getattr(node, "timing", "now") == "optimal":
@@ -94,11 +98,11 @@ class _Send:
     def _optimal(self, ctx: StepContext, node: Any) -> Sleep | None:
         """``timing: optimal``: choose the moment once per visit (kept in the run context), sleep
         until it; None once it has come. The gate is asked again afterwards: compliance wins."""
+        if self.timer is None:
+            return None
         chosen = ctx.context.get(SEND_AT)
         if not isinstance(chosen, dict) or chosen.get("node") != node.id:
-            chosen = choose_send_time(
-                ctx, node.id, self.channel, node.max_delay_s(), self.send_times
-            )
+            chosen = self.timer.choose(ctx, node.id, self.channel, node.max_delay_s())
             chosen["node"] = node.id
             ctx.context[SEND_AT] = chosen
             ctx.remember(node.id, send_time=public_choice(chosen))
@@ -344,62 +348,20 @@ class GoalHandler(_Instant):
         return Finish(RunStatus.EXITED, node.goal, outcome=f"goal:{node.goal}")
 
 
-class Registry:
-    """Node kind -> handler."""
-
-    def __init__(self) -> None:
-        self._handlers: dict[str, Handler] = {}
-        self._actions: dict[str, Handler] = {}
-
-    def register(self, kind: str, handler: Handler) -> None:
-        self._handlers[kind] = handler
-
-    def register_action(self, name: str, handler: Handler) -> None:
-        """A custom action, used by ``action`` nodes with ``action: name``."""
-        self._actions[name] = handler
-
-    def action(self, name: str) -> Handler:
-        try:
-            return self._actions[name]
-        except KeyError:
-            raise PermanentStepError(f"no custom action registered as {name!r}") from None
-
-    def actions(self) -> list[str]:
-        return sorted(self._actions)
-
-    def get(self, kind: str) -> Handler:
-        try:
-            return self._handlers[kind]
-        except KeyError:
-            raise PermanentStepError(f"no handler registered for node kind {kind!r}") from None
-
-    def kinds(self) -> list[str]:
-        return sorted(self._handlers)
-
-
-def default_registry(send_times: SendTimes | None = None, store: Store | None = None) -> Registry:
-    """The built-in handlers; ``send_times`` gives send nodes with ``timing: optimal`` the
-    lead's engagement history (without it every allowed hour looks alike); ``match_properties``
-    only with a store (it reads listings), and with a store a split with an experiment stores
-    each contact's arm."""
+def default_registry(timer: SendTimer | None = None) -> Registry:
+    """The built-in handlers; ``timer`` chooses the moment of send nodes with ``timing:
+    optimal``. Features add their own with :meth:`Registry.install`."""
     registry = Registry()
-    split: Handler = SplitHandler()
-    if store is not None:  # listing matching and experiments: imported here, above the engine
-        from leadflow.experiments.node import ExperimentSplitHandler
-        from leadflow.listings.node import MatchPropertiesHandler
-
-        registry.register("match_properties", MatchPropertiesHandler(store))
-        split = ExperimentSplitHandler(store)
     for kind, handler in (
-        ("send_sms", SendSmsHandler(send_times)),
-        ("send_email", SendEmailHandler(send_times)),
-        ("voice_call", VoiceCallHandler(send_times)),
+        ("send_sms", SendSmsHandler(timer)),
+        ("send_email", SendEmailHandler(timer)),
+        ("voice_call", VoiceCallHandler(timer)),
         ("webhook", WebhookHandler()),
         ("wait", WaitHandler()),
         ("wait_until", WaitUntilHandler()),
         ("wait_for_event", WaitForEventHandler()),
         ("branch", BranchHandler()),
-        ("split", split),
+        ("split", SplitHandler()),
         ("update_contact", UpdateContactHandler()),
         ("start_workflow", StartWorkflowHandler()),
         ("exit", ExitHandler()),
@@ -410,4 +372,12 @@ def default_registry(send_times: SendTimes | None = None, store: Store | None = 
     return registry
 
 
-__all__ = ["VERDICT", "Registry", "default_registry", "split_bucket"]
+__all__ = [
+    "SEND_AT",
+    "VERDICT",
+    "Handler",
+    "Registry",
+    "default_registry",
+    "public_choice",
+    "split_bucket",
+]

@@ -22,22 +22,21 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
-from leadflow.channels.replies import ReplyTexts
-from leadflow.clock import VirtualClock
+from leadflow.clock import Clock, VirtualClock
+from leadflow.engine.advance import Engine
 from leadflow.engine.advancer import Advancer
 from leadflow.engine.dispatch import Dispatcher
 from leadflow.engine.events import EventProcessor
+from leadflow.engine.jobs import DueJobs
 from leadflow.engine.liveness import StaleLeases, is_dead
+from leadflow.engine.ports import DispatchPolicy, PeriodicJob, Provider, Ticker
 from leadflow.engine.schedules import Scheduler
 from leadflow.model.records import HeldLease
 from leadflow.model.rules import meta_number
-
-if TYPE_CHECKING:
-    from leadflow.runtime import Runtime
+from leadflow.store.contract import Store
 
 VIRTUAL_NOW = "virtual_now"
 VIRTUAL_LEASE_S = 1e9  # virtual-clock leases: held until committed or released (~31 years)
@@ -57,58 +56,81 @@ class WorkerStats:
     schedules: int = 0
     released: int = 0  # leases of dead holders released
     webhooks: int = 0  # outbound webhook deliveries enqueued or attempted
-    reviews: int = 0  # experiment decisions stored by due reviews
+    jobs: int = 0  # work done by periodic jobs (e.g. experiment decisions stored by reviews)
     quarantined: int = 0  # events, runs and messages set aside with their error (bad data, bugs)
+    by_job: dict[str, int] = field(default_factory=dict)  # job name -> work it did
 
 
-class Reviewer(Protocol):
-    """Reviews the experiments due at ``now``; how many decisions it stored (the runtime
-    supplies it, so the engine needs nothing of the experiments package)."""
+@dataclass(slots=True, frozen=True)
+class WorkerConfig:
+    """A worker's batch sizes and timings (``LEADFLOW_*`` settings of the same names)."""
 
-    def tick(self, now: float) -> int: ...
+    batch: int = 500  # events and runs claimed per pass
+    dispatch_batch: int = 200  # messages claimed per pass
+    lease_s: float = 60.0
+    takeover_s: float = 30.0  # virtual clock: a peer's leases unchanged this long (wall time)
+    poll_s: float = 0.2  # longest wait between two looks when idle
+
+
+class _Idle:
+    def tick(self, now: float) -> int:
+        return 0
 
 
 class Worker:
+    """One worker: the engine's passes over the store, with the providers and policy it sends
+    through, the periodic jobs it runs (default: those installed in the engine's registry) and
+    its own ``webhooks`` part (outbound webhook deliveries)."""
+
     def __init__(
-        self, runtime: Runtime, owner: str, wall: Callable[[], float] = time.monotonic
+        self,
+        store: Store,
+        engine: Engine,
+        clock: Clock,
+        owner: str,
+        *,
+        providers: dict[str, Provider],  # shared: a provider swapped in later is used
+        policy: DispatchPolicy,
+        config: WorkerConfig | None = None,
+        webhooks: Ticker | None = None,
+        jobs: Sequence[PeriodicJob] | None = None,
+        wall: Callable[[], float] = time.monotonic,
     ) -> None:
-        s = runtime.settings
-        self.runtime = runtime
+        c = config or WorkerConfig()
+        self.store, self.engine, self.clock, self.config = store, engine, clock, c
         self.owner = owner
-        store, engine = runtime.store, runtime.engine
-        replies = ReplyTexts(s.sms_brand, s.sms_help_contact, s.sms_frequency)
-        self.events = EventProcessor(store, engine, owner, s.batch, s.lease_s, replies)
-        self.advancer = Advancer(store, engine, owner, s.batch, s.lease_s)
+        self.events = EventProcessor(store, engine, owner, c.batch, c.lease_s)
+        self.advancer = Advancer(store, engine, owner, c.batch, c.lease_s)
         self.dispatcher = Dispatcher(
             store,
             engine,
-            runtime.providers,
-            runtime.policy,
+            providers,
+            policy,
             owner,
-            s.dispatch_batch,
-            s.lease_s,
-            clock=runtime.clock.now,
+            c.dispatch_batch,
+            c.lease_s,
+            clock=clock.now,
         )
         self.scheduler = Scheduler(store, engine)
-        self.webhooks = runtime.webhook_dispatcher(owner)
-        self.reviews: Reviewer = runtime.experiment_reviewer()
+        self.webhooks: Ticker = webhooks or _Idle()
+        self.jobs = DueJobs(engine.registry.jobs if jobs is None else jobs)
         self.stats = WorkerStats()
-        self.stale = StaleLeases(s.takeover_s, wall)
+        self.stale = StaleLeases(c.takeover_s, wall)
 
     def tick(self, now: float) -> int:
         """One pass over everything due at ``now``. Events go first so a reply stops outreach
         before the next step or message goes out."""
         st = self.stats
         st.ticks += 1
-        self.runtime.engine.catalog.refresh()  # see workflows published by other processes
+        self.engine.catalog.refresh()  # see workflows published by other processes
         n_events = self.events.process_due(now)
         n_runs = self.advancer.advance_due(now)
         n_msgs = self.dispatcher.dispatch_due(now)
         n_sched = self.scheduler.fire_due(now)
         n_hooks = self.webhooks.tick(now)  # one indexed read when there is nothing to send
-        n_reviews = self.reviews.tick(now)  # at most one look a minute
+        n_jobs = self.jobs.run_due(now, st.by_job)  # e.g. experiment reviews, once a minute
         st.webhooks += n_hooks
-        st.reviews += n_reviews
+        st.jobs += n_jobs
         st.events += n_events
         st.runs += n_runs
         st.messages += n_msgs
@@ -116,7 +138,7 @@ class Worker:
         st.quarantined = (
             self.events.quarantined + self.advancer.quarantined + self.dispatcher.quarantined
         )
-        return n_events + n_runs + n_msgs + n_sched + n_hooks + n_reviews
+        return n_events + n_runs + n_msgs + n_sched + n_hooks + n_jobs
 
     def run(
         self,
@@ -133,8 +155,8 @@ class Worker:
         is left at all (or past ``until``). A simulation adds its own due moments with
         ``extra_due`` and injects what became due with ``before_tick`` (returns how many)."""
         stop = stop or threading.Event()
-        clock = self.runtime.clock
-        store = self.runtime.store
+        clock = self.clock
+        store = self.store
         if virtual:
             if not isinstance(clock, VirtualClock):
                 raise TypeError("virtual mode needs a VirtualClock")
@@ -158,11 +180,11 @@ class Worker:
             if not virtual:
                 if until_idle:
                     break
-                self._idle(stop, self.runtime.settings.poll_s)
+                self._idle(stop, self.config.poll_s)
                 continue
             assert isinstance(clock, VirtualClock)
             if held:  # a peer has work in flight: time stands still until it is done
-                self._idle(stop, min(VIRTUAL_POLL_S, self.runtime.settings.poll_s))
+                self._idle(stop, min(VIRTUAL_POLL_S, self.config.poll_s))
                 continue
             nxt = _earliest(
                 store.next_due_at(include_leases=False), extra_due() if extra_due else None
@@ -197,7 +219,7 @@ class Worker:
             dead.update(self.stale.stale([h for h in held if h.owner not in dead]))
         if not dead:
             return 0
-        released = self.runtime.store.release_leases(sorted(dead))
+        released = self.store.release_leases(sorted(dead))
         if released:
             log.warning(
                 "released %d lease(s) of %d worker(s) presumed dead: %s",
@@ -214,7 +236,7 @@ class Worker:
         ``stop`` is set (checked at least every ``STOP_CHECK_S``). Timers coming due are found
         by the next tick, so ``poll_s`` stays the longest time between two looks. The wait is cut
         into equal slices rather than timed (the engine reads no clock but its Clock)."""
-        store = self.runtime.store
+        store = self.store
         slices = max(1, math.ceil(poll_s / STOP_CHECK_S))
         for _ in range(slices):
             if stop.is_set() or store.wait_for_work(poll_s / slices):

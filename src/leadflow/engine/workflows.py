@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from leadflow.definitions.models import Action, StartWorkflow, UpdateContact, WorkflowDefinition
 from leadflow.definitions.validation import validate
 from leadflow.engine.catalog import Catalog
-from leadflow.engine.handlers import Registry
+from leadflow.engine.plugins import Registry
 from leadflow.engine.schedules import schedules_for
 from leadflow.errors import InvalidInput, WorkflowInvalid
 from leadflow.model.records import DEFAULT_TENANT, EnrollOutcome, EnrollRequest, WorkflowVersion
 from leadflow.store.contract import Store
-
-# Called once a version is published: (the version, its definition, now).
-Published = Callable[[WorkflowVersion, WorkflowDefinition, float], None]
 
 
 def check_against_store(
@@ -66,14 +63,13 @@ def publish(
     now: float,
     registry: Registry | None = None,
     tenant_id: str = DEFAULT_TENANT,
-    on_published: Published | None = None,
 ) -> WorkflowVersion:
     """Validate and publish a definition as a new immutable version (none if unchanged) of
     ``tenant_id``'s workflow of that key (keys are per tenant). Every start_workflow target must
     be a workflow the tenant published; with a ``registry``, every ``action`` node must name a
-    registered custom action. ``on_published`` is called with the stored version, the
-    definition and ``now`` once it is stored (also when nothing changed): layers above the
-    engine keep their own state in step with what is published."""
+    registered custom action, and the registry's publish hooks are called with the stored
+    version, the definition and ``now`` once it is stored (also when nothing changed): the
+    features keep their own state in step with what is published."""
     report = validate(data)
     if not report.ok or report.definition is None:
         raise WorkflowInvalid(report.errors)
@@ -85,8 +81,8 @@ def publish(
     version = store.publish_workflow(definition.key, definition.name, body, now, tenant_id)
     store.set_schedules(tenant_id, definition.key, schedules_for(definition, version.version, now))
     catalog.bump()
-    if on_published is not None:
-        on_published(version, definition, now)
+    for hook in registry.publish_hooks if registry is not None else ():
+        hook(version, definition, now)
     return version
 
 

@@ -30,7 +30,6 @@ from leadflow.model.experiments import (
 )
 from leadflow.store.contract import Store
 
-REVIEW_EVERY_S = 60.0  # the worker looks for due experiments at most this often (clock time)
 MANUAL_APPLY = "manual_apply"
 STOP = "stop"
 _ATTEMPTS = 5  # a manual change retries this often when reviews keep moving the revision
@@ -187,25 +186,9 @@ def stop_experiment(
     return _manual(store, tenant_id, key, now, lambda r: _stop_verdict(r, by))
 
 
-class ExperimentReviewer:
-    """The worker's port: reviews due experiments at most once per ``every_s`` of clock time."""
-
-    def __init__(self, store: Store, every_s: float = REVIEW_EVERY_S) -> None:
-        self.store = store
-        self.every_s = every_s
-        self.last: float | None = None
-
-    def tick(self, now: float) -> int:
-        if self.last is not None and now - self.last < self.every_s:
-            return 0
-        self.last = now
-        return review_due(self.store, now)
-
-
 __all__ = [
     "MANUAL_APPLY",
     "STOP",
-    "ExperimentReviewer",
     "apply_arm",
     "record_review",
     "review_due",

@@ -1,9 +1,10 @@
 """The send node's side of send-time optimisation: from a step to a chosen moment.
 
-:class:`SendTimes` is what a send node asks for the lead's posterior engagement rates per
-hour-of-week bucket (:class:`~leadflow.sendtime.history.OutboxHistory` reads them from the
-outbox). The chosen moment is tested against the step's send gate, so quiet hours and state
-windows always win over the model, and it is kept in the run context while the run waits.
+:class:`OptimalSendTime` is the engine's send timer; :class:`SendTimes` is what it asks for
+the lead's posterior engagement rates per hour-of-week bucket
+(:class:`~leadflow.sendtime.history.OutboxHistory` reads them from the outbox). The chosen
+moment is tested against the step's send gate, so quiet hours and state windows always win over
+the model, and it is kept in the run context while the run waits.
 """
 
 from __future__ import annotations
@@ -18,8 +19,6 @@ from leadflow.model.records import Contact
 from leadflow.sendtime.choose import EXPLORE, choose_moment
 from leadflow.sendtime.model import Prior, Vector
 from leadflow.sendtime.spread import HourlyCap
-
-SEND_AT = "_send_at"  # run context: the moment chosen for the send node the run waits at
 
 
 class SendTimes(Protocol):
@@ -78,6 +77,14 @@ def _earliest(ctx: StepContext, channel: str, moment: float) -> float:
         return moment
 
 
-def public_choice(chosen: dict[str, Any]) -> dict[str, Any]:
-    """The explanation without internal bookkeeping."""
-    return {k: v for k, v in chosen.items() if k != "node"}
+class OptimalSendTime:
+    """The engine's :class:`~leadflow.engine.ports.SendTimer`: the moment from the lead's
+    engagement history (``send_times``; without it every allowed hour looks alike)."""
+
+    def __init__(self, send_times: SendTimes | None = None) -> None:
+        self.send_times = send_times
+
+    def choose(
+        self, ctx: StepContext, node_id: str, channel: str, max_delay: float
+    ) -> dict[str, Any]:
+        return choose_send_time(ctx, node_id, channel, max_delay, self.send_times)

@@ -133,6 +133,9 @@ class CountingPolicy:
             self.decisions[f"{decision.action}:{decision.reason}"] += 1
         return decision
 
+    def capped(self, contact: Contact) -> bool:
+        return self.inner.capped(contact)
+
 
 class ComplianceSimulation(Simulation):
     """A simulation that counts what left and applies e-mail unsubscribes as they happen."""

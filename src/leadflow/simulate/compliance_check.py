@@ -1,7 +1,7 @@
 """An independent check of a message history against the sending rules.
 
-The engine enforces the rules in :mod:`leadflow.channels.policy` and
-:mod:`leadflow.channels.recipient`; this module re-derives them from the law's wording with
+The engine enforces the rules in :mod:`leadflow.compliance.policy` and
+:mod:`leadflow.compliance.recipient`; this module re-derives them from the law's wording with
 ``zoneinfo`` and ``phonenumbers`` alone (and a state table of its own), so a mistake in the
 engine's reading is not repeated here. For every message that left (``sent_at`` set):
 

@@ -11,11 +11,12 @@ import numpy as np
 import pytest
 
 from leadflow.clock import VirtualClock
+from leadflow.engine.jobs import DueJobs
 from leadflow.errors import Conflict
 from leadflow.experiments.decide import decide
+from leadflow.experiments.plugin import ReviewJob
 from leadflow.experiments.report import build_report
 from leadflow.experiments.review import (
-    ExperimentReviewer,
     apply_arm,
     record_review,
     review_due,
@@ -306,11 +307,11 @@ def test_review_due_reviews_only_what_is_due_and_moves_the_next_review() -> None
 def test_the_worker_port_looks_at_most_once_a_minute() -> None:
     store = memory_store()
     create(store, spec(review_every="1d"))
-    reviewer = ExperimentReviewer(store)
+    reviewer = DueJobs([ReviewJob(store)])
 
-    assert reviewer.tick(T0 + DAY - 30) == 0
-    assert reviewer.tick(T0 + DAY) == 0  # due now, but the last look was 30 s ago
-    assert reviewer.tick(T0 + DAY + 30) == 1
+    assert reviewer.run_due(T0 + DAY - 30) == 0
+    assert reviewer.run_due(T0 + DAY) == 0  # due now, but the last look was 30 s ago
+    assert reviewer.run_due(T0 + DAY + 30) == 1
     assert len(store.experiment_decisions(TENANT, KEY)) == 1
 
 
@@ -372,11 +373,11 @@ def test_the_worker_reviews_due_experiments_and_counts_them() -> None:
     worker = runtime.worker("w")
 
     worker.tick(T0 + DAY - 120)  # not due yet
-    assert worker.stats.reviews == 0
+    assert worker.stats.jobs == 0
     worker.tick(T0 + DAY)
     worker.tick(T0 + DAY + 1)  # inside the minute: no second look
 
-    assert worker.stats.reviews == 1
+    assert worker.stats.jobs == 1
     (decision,) = store.experiment_decisions(TENANT, KEY)
     assert decision.action == "keep" and "arm b needs 5 more" in decision.reason
 

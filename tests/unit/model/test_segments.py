@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from leadflow.channels.segments import count
+from leadflow.model.segments import count
 
 
 @pytest.mark.parametrize(

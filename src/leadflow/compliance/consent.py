@@ -2,7 +2,7 @@
 
 Two kinds of events change consent:
 
-* inbound texts (``sms.received``) read by :mod:`leadflow.channels.keywords`: an opt-out revokes
+* inbound texts (``sms.received``) read by :mod:`leadflow.compliance.keywords`: an opt-out revokes
   texts and calls alike (FCC 24-24: a revocation covers both); an opt-in by text (START, UNSTOP,
   YES) restores texts only -- calls need consent of their own;
 * what a provider reports: ``sms.opted_out`` (a carrier opt-out, e.g. Twilio's error 21610)
@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from leadflow.channels.keywords import Intent, classify
+from leadflow.compliance.keywords import Intent, classify
 from leadflow.model.records import Contact, ContactPatch, Event
 
 KEYWORD_EVENTS = frozenset({"sms.received"})

@@ -11,7 +11,7 @@ last 24 hours (all workflows and channels) -> defer an hour. A voicemail drop (a
 ``consent["voice"] == "opted_in"`` it is suppressed (``no_voice_consent``); live calls keep the
 rules above.
 
-Compliance answers (``payload["compliance"]``, :mod:`leadflow.channels.replies`) are what the lead
+Compliance answers (``payload["compliance"]``, :mod:`leadflow.compliance.replies`) are what the lead
 asked for and leave at once, outside quiet hours, budget and state cap alike (and count in
 neither): the opt-out confirmation passes the opt-out itself, but only within
 ``confirmation_window_s`` of the opt-out (later: ``confirmation_late``); a HELP answer goes to an
@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from leadflow.channels.recipient import (
+from leadflow.compliance.recipient import (
     CAP_PER_DAY,
     capped,
     legal_window,
@@ -33,7 +33,7 @@ from leadflow.channels.recipient import (
     states_of,
     zones_of,
 )
-from leadflow.channels.replies import HELP, OPT_IN_CONFIRMATION, OPT_OUT_CONFIRMATION
+from leadflow.compliance.replies import HELP, OPT_IN_CONFIRMATION, OPT_OUT_CONFIRMATION
 from leadflow.definitions.models import Settings as WorkflowSettings
 from leadflow.engine.localtime import hhmm, next_allowed, zone
 from leadflow.engine.ports import SEND, Decision
@@ -102,12 +102,16 @@ class CompliancePolicy:
         if (
             message.channel in QUIET_HOURS_CHANNELS
             and texts_calls_24h >= CAP_PER_DAY
-            and capped(presumed_states(contact))
+            and self.capped(contact)
         ):
             return Decision("defer", until=now + self.budget_retry_s, reason="state_cap")
         if self.budget_per_day and sent_24h >= self.budget_per_day:
             return Decision("defer", until=now + self.budget_retry_s, reason="budget")
         return SEND
+
+    def capped(self, contact: Contact) -> bool:
+        """Whether a state's per-day cap on texts and calls applies to ``contact``."""
+        return capped(presumed_states(contact))
 
     def _answer(self, message: Message, contact: Contact, kind: object, now: float) -> Decision:
         """A compliance answer: the lead asked for it, so no window, budget or cap holds it."""
@@ -129,7 +133,7 @@ class CompliancePolicy:
     ) -> float:
         """The first moment at or after ``now`` inside the legal window (texts and calls) in
         *every* zone the recipient may be in, with the window of the strictest state that may
-        apply (:mod:`leadflow.channels.recipient`), and inside the workflow's window in the
+        apply (:mod:`leadflow.compliance.recipient`), and inside the workflow's window in the
         contact's own zone (the workflow's default zone, else the global default, for a
         contact without one)."""
         if channel == "webhook" or contact is None:

@@ -18,7 +18,7 @@ When they are sent (:func:`answers_for`):
   lead who never opted out is an ordinary answer, not a subscription.
 
 The answers belong to no run; they are marked ``payload["compliance"]`` so the dispatch policy
-lets them through as the lead's own request (:mod:`leadflow.channels.policy`).
+lets them through as the lead's own request (:mod:`leadflow.compliance.policy`).
 """
 
 from __future__ import annotations
@@ -26,8 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from leadflow.channels.keywords import Intent, normalize
-from leadflow.engine.consent import (
+from leadflow.compliance.consent import (
     OPTED_IN,
     OPTED_OUT,
     body_of,
@@ -36,6 +35,7 @@ from leadflow.engine.consent import (
     intent_of,
     provider_said,
 )
+from leadflow.compliance.keywords import Intent, normalize
 from leadflow.model.records import Contact, Event, Message
 
 OPT_OUT_CONFIRMATION = "opt_out_confirmation"
@@ -97,7 +97,7 @@ def answers_for(
     before: Mapping[str, Contact] | None = None,
 ) -> list[Message]:
     """The answers the inbound texts among ``events`` are owed. ``contacts`` hold the consent
-    *after* the events' changes were applied (:mod:`leadflow.engine.consent`), ``before`` (when
+    *after* the events' changes were applied (:mod:`leadflow.compliance.consent`), ``before`` (when
     known) as it was before them."""
     out: list[Message] = []
     for event in events:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from leadflow.channels.recipient import (
+from leadflow.compliance.recipient import (
     capped,
     legal_window,
     number_facts,

@@ -1,7 +1,7 @@
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from leadflow.channels.policy import CompliancePolicy
+from leadflow.compliance.policy import CompliancePolicy
 from leadflow.definitions.models import SendWindow, Settings
 from leadflow.model.records import Contact, Message, Run
 

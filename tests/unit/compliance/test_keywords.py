@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from leadflow.channels.keywords import Intent, classify
+from leadflow.compliance.keywords import Intent, classify
 
 OPT_OUTS = [
     "STOP",

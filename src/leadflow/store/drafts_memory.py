@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-import threading
-from typing import TYPE_CHECKING
-
 from leadflow.model.jsonvalue import dumps, loads_dict
 from leadflow.model.records import Draft
+from leadflow.store.contract_drafts import DraftStore
+from leadflow.store.parts import MemoryPart
 
 
-class MemoryDrafts:
-    if TYPE_CHECKING:
-        _lock: threading.Lock
-
+class MemoryDrafts(MemoryPart, DraftStore):
     def _drafts(self) -> dict[tuple[str, str], tuple[str, float, str | None]]:
-        found = self.__dict__.get("_drafts_data")
-        if found is None:
-            found = self.__dict__.setdefault("_drafts_data", {})
-        return found  # type: ignore[no-any-return]
+        return self._table("_drafts_data", dict)
 
     def save_draft(self, draft: Draft) -> Draft:
         text = dumps(draft.definition)  # stored as text, as the SQL backends do

@@ -4,12 +4,12 @@ database's style by its :class:`~leadflow.store.sql_common.Dialect`)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from leadflow.model.jsonvalue import dumps, loads_dict
 from leadflow.model.records import Draft
-from leadflow.store.sql_common import Dialect
+from leadflow.store.contract_drafts import DraftStore
+from leadflow.store.parts import SqlPart
 
 _COLS = "tenant_id, key, definition, updated_at, updated_by"
 
@@ -18,16 +18,8 @@ def _draft(r: Sequence[Any]) -> Draft:
     return Draft(r[0], r[1], loads_dict(r[2]), float(r[3]), r[4])
 
 
-class SqlDrafts:
+class SqlDrafts(SqlPart, DraftStore):
     """The draft methods of the Store contract for the two SQL backends."""
-
-    _dialect: Dialect
-
-    if TYPE_CHECKING:
-
-        def _read(self, snapshot: bool = False) -> AbstractContextManager[Any]: ...
-
-        def _write(self) -> AbstractContextManager[Any]: ...
 
     def save_draft(self, draft: Draft) -> Draft:
         text = dumps(draft.definition)

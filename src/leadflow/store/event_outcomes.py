@@ -5,10 +5,9 @@ something outside their contact, and why). The store methods for the three backe
 from __future__ import annotations
 
 from collections.abc import Mapping
-from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
-from leadflow.store.sql_common import Dialect
+from leadflow.store.parts import MemoryPart, SqlPart
 
 MAX_NOTE = 2000  # characters kept of a reason (an exception's text can be long)
 
@@ -17,17 +16,9 @@ def clip(text: str) -> str:
     return text if len(text) <= MAX_NOTE else text[: MAX_NOTE - 3] + "..."
 
 
-class SqlEventOutcomes:
+class SqlEventOutcomes(SqlPart):
     """:meth:`fail_events`, :meth:`note_events`, :meth:`failed_events_count` on SQLite and
     PostgreSQL (the same SQL, in each dialect's placeholders)."""
-
-    _dialect: Dialect
-
-    if TYPE_CHECKING:
-
-        def _read(self, snapshot: bool = False) -> AbstractContextManager[Any]: ...
-
-        def _write(self) -> AbstractContextManager[Any]: ...
 
     def fail_events(self, owner: str, failures: Mapping[int, str], now: float) -> list[int]:
         """Quarantine: mark each event processed with its reason as ``error`` (its lease
@@ -69,7 +60,7 @@ class SqlEventOutcomes:
 _E_ID, _E_PROCESSED, _E_ERROR, _E_IGNORED, _E_LOWNER, _E_LUNTIL = 0, 7, 8, 9, 10, 11
 
 
-class MemoryEventOutcomes:
+class MemoryEventOutcomes(MemoryPart):
     """The same methods on the memory backend."""
 
     if TYPE_CHECKING:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import threading
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -16,8 +15,9 @@ from leadflow.model.experiments import (
     ExperimentDecision,
 )
 from leadflow.model.records import Event
-from leadflow.model.tenancy import Agent, ApiKey, Team, Tenant
 from leadflow.store.codec import event_from_row
+from leadflow.store.contract_experiments import ExperimentStore
+from leadflow.store.parts import MemoryPart
 
 # Column positions of a memory event row (see memory.py).
 _E_ID, _E_TYPE, _E_CONTACT, _E_OCCURRED = 0, 1, 2, 5
@@ -30,28 +30,15 @@ class _Data:
         self.decisions: list[ExperimentDecision] = []
 
 
-class MemoryExperiments:
+class MemoryExperiments(MemoryPart, ExperimentStore):
     if TYPE_CHECKING:
-        _lock: threading.Lock
         _events: dict[int, list[Any]]
 
-        def _tenancy(
-            self,
-        ) -> tuple[
-            dict[str, Tenant],
-            dict[tuple[str, str], Team],
-            dict[tuple[str, str], Agent],
-            dict[str, ApiKey],
-        ]: ...
-
     def _experiments(self) -> _Data:
-        found = self.__dict__.get("_experiments_data")
-        if found is None:
-            found = self.__dict__.setdefault("_experiments_data", _Data())
-        return found  # type: ignore[no-any-return]
+        return self._table("_experiments_data", _Data)
 
     def _put_experiment(self, experiment: Experiment, expected_revision: int | None) -> bool:
-        if experiment.tenant_id not in self._tenancy()[0]:
+        if experiment.tenant_id not in self._tenancy().tenants:
             raise StoreError("FOREIGN KEY constraint failed: experiments.tenant_id")
         data = self._experiments()
         ident = (experiment.tenant_id, experiment.key)
@@ -96,7 +83,7 @@ class MemoryExperiments:
 
     def assign_arm(self, assignment: Assignment) -> Assignment:
         with self._lock:
-            if assignment.tenant_id not in self._tenancy()[0]:
+            if assignment.tenant_id not in self._tenancy().tenants:
                 raise StoreError("FOREIGN KEY constraint failed: experiment_assignments.tenant_id")
             arms = self._experiments().assignments.setdefault(
                 (assignment.tenant_id, assignment.experiment_key), {}

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Sequence
-from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from leadflow.errors import StoreError
 from leadflow.model.experiments import Assignment, Experiment, ExperimentDecision
 from leadflow.model.jsonvalue import dumps, loads, loads_dict
 from leadflow.model.records import Event
 from leadflow.store.codec import EVENT_COLS, event_from_row
-from leadflow.store.sql_common import Dialect
+from leadflow.store.contract_experiments import ExperimentStore
+from leadflow.store.parts import SqlPart
 
 _CHUNK = 500  # contact ids per contact_events query
 
@@ -90,16 +90,8 @@ def _decision(row: Sequence[Any]) -> ExperimentDecision:
     )
 
 
-class SqlExperiments:
+class SqlExperiments(SqlPart, ExperimentStore):
     """The experiment methods of the Store contract for the two SQL backends."""
-
-    _dialect: Dialect
-
-    if TYPE_CHECKING:
-
-        def _read(self, snapshot: bool = False) -> AbstractContextManager[Any]: ...
-
-        def _write(self) -> AbstractContextManager[Any]: ...
 
     def _put_experiment(
         self, conn: Any, experiment: Experiment, expected_revision: int | None

@@ -25,7 +25,6 @@ from leadflow.model.records import (
     ContactFilter,
     ContactPatch,
     NewEvent,
-    SandboxDelivery,
     Schedule,
     Scope,
     WorkflowVersion,
@@ -40,7 +39,6 @@ from leadflow.store import sqlfiles
 from leadflow.store.codec import (
     contact_from_row,
     contact_to_row,
-    sandbox_from_row,
     workflow_from_row,
 )
 from leadflow.store.contract import Store
@@ -116,6 +114,7 @@ from leadflow.store.memory_rows import (
 )
 from leadflow.store.memory_runs import MemoryRuns
 from leadflow.store.prune_memory import MemoryPrune
+from leadflow.store.sandbox_memory import MemorySandbox
 from leadflow.store.score_models_memory import MemoryScoreModels
 from leadflow.store.senders_memory import MemorySenders
 from leadflow.store.tenancy_memory import MemoryTenancy
@@ -136,6 +135,7 @@ class MemoryStore(
     MemoryListingMatches,
     MemoryScoreModels,
     MemoryExperiments,
+    MemorySandbox,
     Store,
 ):
     def __init__(self, url: str = "memory://") -> None:
@@ -171,7 +171,6 @@ class MemoryStore(
         self._unprocessed: dict[int, None] = {}  # insertion order is id order
         self._replies_waiting: dict[str, int] = {}  # contact -> unprocessed hold-back events
         self._last_reply: dict[str, float] = {}  # contact -> latest reply's occurred_at
-        self._sandbox: dict[str, list[Any]] = {}
 
     # ------------------------------------------------------------------ lifecycle / schema
     def schema_version(self) -> int:
@@ -435,40 +434,6 @@ class MemoryStore(
             if self._schedules:
                 found.append(min(r[5] for r in self._schedules.values()))
             return min(found) if found else None
-
-    # ------------------------------------------------------------------ sandbox ledger
-    def sandbox_deliver_many(
-        self, items: Sequence[tuple[str, str, str | None, str | None, str]], now: float
-    ) -> list[bool]:
-        for item in items:
-            require(item[0], "sandbox_deliveries.idempotency_key")
-        with self._lock:
-            # plan and check first (a refused batch changes nothing), then apply
-            out: list[bool] = []
-            new: dict[str, list[Any]] = {}
-            again: list[str] = []
-            for key, channel, to, body, provider_id in items:
-                if key in self._sandbox or key in new:
-                    out.append(False)
-                    again.append(key)
-                    continue
-                require(channel, "sandbox_deliveries.channel")
-                require(provider_id, "sandbox_deliveries.provider_id")
-                new[key] = [key, channel, to, body, provider_id, now, 0]
-                out.append(True)
-            self._sandbox.update(new)
-            for key in again:
-                self._sandbox[key][6] += 1
-            return out
-
-    def sandbox_lookup(self, idempotency_key: str) -> SandboxDelivery | None:
-        with self._lock:
-            row = self._sandbox.get(idempotency_key)
-            return None if row is None else sandbox_from_row(row)
-
-    def sandbox_deliveries(self) -> list[SandboxDelivery]:
-        with self._lock:
-            return [sandbox_from_row(r) for r in self._sandbox.values()]
 
 
 __all__ = [

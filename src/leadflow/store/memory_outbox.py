@@ -156,8 +156,8 @@ class MemoryOutbox(MemoryState):
             self._sending.pop(mid, None)
 
     def _message_out(self, row: list[Any]) -> Message:
-        dup = self._sandbox.get(row[M_IDEM])
-        return message_from_row((*row[1:23], 0 if dup is None else dup[6], row[0]))
+        dup = self._sandbox_duplicates(row[M_IDEM])
+        return message_from_row((*row[1:23], dup, row[0]))
 
     def claim_messages(
         self, owner: str, now: float, limit: int, lease_s: float

@@ -117,7 +117,8 @@ class MemoryState:
         _unprocessed: dict[int, None]
         _replies_waiting: dict[str, int]
         _last_reply: dict[str, float]
-        _sandbox: dict[str, list[Any]]
+
+        def _sandbox_duplicates(self, idempotency_key: str) -> int: ...
 
         def _signal_work(self) -> None: ...
 

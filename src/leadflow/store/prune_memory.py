@@ -10,7 +10,6 @@ workflow key), which re-entry reads as runs that exist.
 from __future__ import annotations
 
 import heapq
-import threading
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +22,8 @@ from leadflow.model.records import (
     RunHistory,
 )
 from leadflow.store.codec import event_from_row, run_from_row, step_from_row
+from leadflow.store.contract_prune import PruneStore
+from leadflow.store.parts import MemoryPart
 
 # Row layouts of :mod:`.memory` (RUN_COLS / message / EVENT_COLS order).
 _R_ID, _R_KEY, _R_CONTACT, _R_STATUS, _R_SEQ, _R_CREATED, _R_ENDED = 0, 1, 3, 5, 11, 12, 14
@@ -31,9 +32,8 @@ _E_KEY, _E_OCCURRED, _E_PROCESSED = 4, 5, 7
 _QUEUED = frozenset({*DUE_MESSAGE_STATUSES, MessageStatus.SENDING})
 
 
-class MemoryPrune:
+class MemoryPrune(MemoryPart, PruneStore):
     if TYPE_CHECKING:
-        _lock: threading.Lock
         _runs: dict[int, list[Any]]
         _runs_by_contact: dict[str, list[int]]
         _runs_by_pair: dict[tuple[str, str], list[int]]

@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING, Any
-
 from leadflow.model.senders import SENDER_COLS, Sender
-from leadflow.store.sql_common import Dialect
+from leadflow.store.contract_senders import SenderStore
+from leadflow.store.parts import SqlPart
 
 _ORDER = "ORDER BY kind, created_at, address"
 
 
-class SqlSenders:
-    _dialect: Dialect
-
-    if TYPE_CHECKING:
-
-        def _read(self, snapshot: bool = False) -> AbstractContextManager[Any]: ...
-
-        def _write(self) -> AbstractContextManager[Any]: ...
-
+class SqlSenders(SqlPart, SenderStore):
     def add_sender(self, sender: Sender, now: float) -> str:
         sql = self._dialect.sql
         with self._write() as conn:

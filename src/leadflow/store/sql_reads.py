@@ -21,7 +21,6 @@ from leadflow.model.records import (
     NodeCount,
     Run,
     RunFilter,
-    SandboxDelivery,
     Schedule,
     Scope,
     Step,
@@ -34,14 +33,12 @@ from leadflow.store.codec import (
     MESSAGE_COLS,
     MESSAGE_FROM,
     RUN_COLS,
-    SANDBOX_COLS,
     STEP_COLS,
     WORKFLOW_COLS,
     contact_from_row,
     event_from_row,
     message_from_row,
     run_from_row,
-    sandbox_from_row,
     step_from_row,
     workflow_from_row,
 )
@@ -348,13 +345,6 @@ class SqlReads:
             (run_id,),
         )
         return [message_from_row(r) for r in rows]
-
-    def sandbox_lookup(self, idempotency_key: str) -> SandboxDelivery | None:
-        row = self._one(
-            f"SELECT {SANDBOX_COLS} FROM sandbox_deliveries WHERE idempotency_key = ?",
-            (idempotency_key,),
-        )
-        return None if row is None else sandbox_from_row(row)
 
     # ------------------------------------------------------------------ due times / leases
     def next_due_at(self, include_leases: bool = True) -> float | None:

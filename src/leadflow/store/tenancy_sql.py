@@ -4,8 +4,7 @@ into each database's style by its :class:`~leadflow.store.sql_common.Dialect`.""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from leadflow.model.tenancy import (
     AGENT_COLS,
@@ -17,7 +16,8 @@ from leadflow.model.tenancy import (
     Team,
     Tenant,
 )
-from leadflow.store.sql_common import Dialect
+from leadflow.store.contract_tenancy import TenancyStore
+from leadflow.store.parts import SqlPart
 
 _AGENT_UPDATE = ", ".join(
     f"{c} = excluded.{c}"
@@ -45,16 +45,8 @@ def _agent_row(a: Agent, created: float, now: float) -> tuple[Any, ...]:
     )
 
 
-class SqlTenancy:
+class SqlTenancy(SqlPart, TenancyStore):
     """The tenancy methods of the Store contract for the two SQL backends."""
-
-    _dialect: Dialect
-
-    if TYPE_CHECKING:
-
-        def _read(self, snapshot: bool = False) -> AbstractContextManager[Any]: ...
-
-        def _write(self) -> AbstractContextManager[Any]: ...
 
     def _q(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
         with self._read() as conn:
@@ -70,11 +62,11 @@ class SqlTenancy:
             )
 
     def get_tenant(self, tenant_id: str) -> Tenant | None:
-        rows = self._q(f"SELECT {TENANT_COLS} FROM tenants WHERE id = ?", (tenant_id,))
+        rows = self._fetch(f"SELECT {TENANT_COLS} FROM tenants WHERE id = ?", (tenant_id,))
         return Tenant(*rows[0]) if rows else None
 
     def list_tenants(self) -> list[Tenant]:
-        return [Tenant(*r) for r in self._q(f"SELECT {TENANT_COLS} FROM tenants ORDER BY id")]
+        return [Tenant(*r) for r in self._fetch(f"SELECT {TENANT_COLS} FROM tenants ORDER BY id")]
 
     # ------------------------------------------------------------------ teams
     def upsert_team(self, team: Team, now: float) -> bool:
@@ -95,7 +87,7 @@ class SqlTenancy:
         return found is None
 
     def list_teams(self, tenant_id: str) -> list[Team]:
-        rows = self._q(
+        rows = self._fetch(
             f"SELECT {TEAM_COLS} FROM teams WHERE tenant_id = ? ORDER BY team_key", (tenant_id,)
         )
         return [Team(*r) for r in rows]
@@ -127,7 +119,7 @@ class SqlTenancy:
         return inserted, updated
 
     def get_agent(self, tenant_id: str, member_key: str) -> Agent | None:
-        rows = self._q(
+        rows = self._fetch(
             f"SELECT {AGENT_COLS} FROM agents WHERE tenant_id = ? AND member_key = ?",
             (tenant_id, member_key),
         )
@@ -135,12 +127,12 @@ class SqlTenancy:
 
     def list_agents(self, tenant_id: str, team_key: str | None = None) -> list[Agent]:
         if team_key is None:
-            rows = self._q(
+            rows = self._fetch(
                 f"SELECT {AGENT_COLS} FROM agents WHERE tenant_id = ? ORDER BY member_key",
                 (tenant_id,),
             )
         else:
-            rows = self._q(
+            rows = self._fetch(
                 f"SELECT {AGENT_COLS} FROM agents WHERE tenant_id = ? AND team_key = ? "
                 "ORDER BY member_key",
                 (tenant_id, team_key),
@@ -158,11 +150,11 @@ class SqlTenancy:
             )
 
     def get_api_key(self, key_id: str) -> ApiKey | None:
-        rows = self._q(f"SELECT {KEY_COLS} FROM api_keys WHERE id = ?", (key_id,))
+        rows = self._fetch(f"SELECT {KEY_COLS} FROM api_keys WHERE id = ?", (key_id,))
         return ApiKey(*rows[0]) if rows else None
 
     def list_api_keys(self, tenant_id: str) -> list[ApiKey]:
-        rows = self._q(
+        rows = self._fetch(
             f"SELECT {KEY_COLS} FROM api_keys WHERE tenant_id = ? ORDER BY created_at, id",
             (tenant_id,),
         )

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
 
 from leadflow.errors import StoreError
 from leadflow.model.webhooks import (
@@ -15,6 +13,8 @@ from leadflow.model.webhooks import (
     WebhookDelivery,
     WebhookSubscription,
 )
+from leadflow.store.contract_webhooks import WebhookStore
+from leadflow.store.parts import MemoryPart
 
 
 @dataclass
@@ -35,15 +35,9 @@ def _copy_delivery(d: WebhookDelivery) -> WebhookDelivery:
     return replace(d, payload=dict(d.payload))
 
 
-class MemoryWebhooks:
-    if TYPE_CHECKING:
-        _lock: threading.Lock
-
+class MemoryWebhooks(MemoryPart, WebhookStore):
     def _hooks(self) -> _Hooks:
-        found = self.__dict__.get("_hooks_data")
-        if found is None:
-            found = self.__dict__.setdefault("_hooks_data", _Hooks())
-        return found  # type: ignore[no-any-return]
+        return self._table("_hooks_data", _Hooks)
 
     # ------------------------------------------------------------------ inbound
     def set_inbound_secret(self, tenant_id: str, secret: str, now: float) -> None:

@@ -271,23 +271,10 @@ class Store(
     """A whole backend: the core plus every feature store (what the factory opens)."""
 
 
-FEATURE_STORES: tuple[type[abc.ABC], ...] = (
-    TenancyStore,
-    SenderStore,
-    ListingStore,
-    ExperimentStore,
-    WebhookStore,
-    DraftStore,
-    ScoreModelStore,
-    PruneStore,
-    SandboxLedger,
-)
-
-
 def makes_work(advances: Iterable[Advance]) -> bool:
     """Whether committing these advances may leave work for a worker (a run with a wake_at, a
     message, an enrollment or an event): the writer then wakes :meth:`Store.wait_for_work`."""
     return any(a.wake_at is not None or a.messages or a.enrollments or a.events for a in advances)
 
 
-__all__ = ["FEATURE_STORES", "CoreStore", "Message", "Store", "makes_work"]
+__all__ = ["CoreStore", "Message", "Store", "makes_work"]

@@ -7,7 +7,6 @@ import copy
 from collections.abc import Sequence
 from dataclasses import replace
 
-from leadflow.errors import StoreError
 from leadflow.model.listings import (
     Listing,
     ListingChanges,
@@ -31,10 +30,8 @@ class MemoryListings(MemoryPart, ListingStore):
     def upsert_listings(self, listings: Sequence[Listing], now: float) -> ListingChanges:
         ready = [prepared(x) for x in listings]
         with self._lock:
-            tenants = self._tenancy().tenants
             for listing in ready:  # check everything first: all or nothing
-                if listing.tenant_id not in tenants:
-                    raise StoreError("FOREIGN KEY constraint failed: listings.tenant_id")
+                self._need_tenant(listing.tenant_id, "listings.tenant_id")
             stored = self._listings()
             changes = []
             for listing in ready:

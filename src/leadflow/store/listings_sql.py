@@ -92,12 +92,8 @@ class SqlListings(SqlPart, ListingStore):
         return [listing_from_row(r) for r in rows]
 
     def count_listings(self, tenant_id: str) -> int:
-        with self._read() as conn:
-            row = conn.execute(
-                self._dialect.sql("SELECT count(*) FROM listings WHERE tenant_id = ?"),
-                (tenant_id,),
-            ).fetchone()
-        return int(row[0])
+        rows = self._fetch("SELECT count(*) FROM listings WHERE tenant_id = ?", (tenant_id,))
+        return int(rows[0][0])
 
     def delete_listing(self, tenant_id: str, listing_key: str) -> bool:
         with self._write() as conn:

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import replace
 
-from leadflow.model.jsonvalue import dumps
 from leadflow.model.records import (
     Advance,
     CommitResult,
@@ -19,20 +18,15 @@ from leadflow.model.rules import (
     check_reentry,
     plan_event_advances,
 )
-from leadflow.store.codec import event_from_row
 from leadflow.store.contract import makes_work
-from leadflow.store.memory_rows import (
-    E_CONTACT,
-    E_ID,
-    E_LOWNER,
-    E_LUNTIL,
-    E_OCCURRED,
-    E_PROCESSED,
-    E_TYPE,
+from leadflow.store.memory_state import (
     HOLD_TYPES,
     REPLY_TYPES,
+    HeldEvent,
     MemoryState,
     NewIds,
+    as_json,
+    copy_event,
     event_status,
     require,
 )
@@ -41,23 +35,30 @@ from leadflow.store.memory_rows import (
 class MemoryEvents(MemoryState):
     # ------------------------------------------------------------------ events
     @staticmethod
-    def _encode_event(e: NewEvent) -> tuple[Any, ...]:
+    def _encode_event(e: NewEvent) -> NewEvent:
         require(e.type, "events.type")
         require(e.dedupe_key, "events.dedupe_key")
         require(e.occurred_at, "events.occurred_at")
-        return (e.type, e.contact_id, dumps(e.data), e.dedupe_key, e.occurred_at, e.processed)
+        return replace(e, data=as_json(e.data))
 
-    def _insert_events(self, encoded: Sequence[tuple[Any, ...]], now: float) -> list[int | None]:
+    def _insert_events(self, encoded: Sequence[NewEvent], now: float) -> list[int | None]:
         out: list[int | None] = []
-        for etype, contact_id, data, key, occurred, processed in encoded:
+        for e in encoded:
+            key, contact_id, etype, occurred, processed = (
+                e.dedupe_key,
+                e.contact_id,
+                e.type,
+                e.occurred_at,
+                e.processed,
+            )
             if key in self._event_by_key:
                 out.append(None)
                 continue
             self._last_event_id += 1
             eid = self._last_event_id
             done = now if processed else None
-            self._events[eid] = [eid, etype, contact_id, data, key, occurred, now, done]
-            self._events[eid] += [None, None, None, None]  # error, ignored, lease
+            stored = Event(eid, etype, contact_id, e.data, key, occurred, now, done)
+            self._events[eid] = HeldEvent(stored)
             self._event_by_key[key] = eid
             if etype in REPLY_TYPES and contact_id is not None:
                 self._last_reply[contact_id] = max(
@@ -72,11 +73,12 @@ class MemoryEvents(MemoryState):
             out.append(eid)
         return out
 
-    def _mark_processed(self, row: list[Any], now: float) -> None:
-        row[E_PROCESSED] = now
-        self._unprocessed.pop(row[E_ID], None)
-        contact_id = row[E_CONTACT]
-        if row[E_TYPE] in HOLD_TYPES and contact_id is not None:
+    def _mark_processed(self, held: HeldEvent, now: float) -> None:
+        event = held.event
+        event.processed_at = now
+        self._unprocessed.pop(event.id, None)
+        contact_id = event.contact_id
+        if event.type in HOLD_TYPES and contact_id is not None:
             left = self._replies_waiting.get(contact_id, 0) - 1
             if left > 0:
                 self._replies_waiting[contact_id] = left
@@ -97,15 +99,15 @@ class MemoryEvents(MemoryState):
             if limit <= 0:
                 return out
             for eid in self._unprocessed:
-                row = self._events[eid]
-                if row[E_OCCURRED] > now:
+                held = self._events[eid]
+                if held.event.occurred_at > now:
                     continue
-                until = row[E_LUNTIL]
+                until = held.lease_until
                 if until is not None and until >= now:
                     continue
-                row[E_LOWNER] = owner
-                row[E_LUNTIL] = now + lease_s
-                out.append(event_from_row(row))
+                held.lease_owner = owner
+                held.lease_until = now + lease_s
+                out.append(copy_event(held.event))
                 if len(out) >= limit:
                     break
             return out
@@ -146,16 +148,16 @@ class MemoryEvents(MemoryState):
         status: str | None = None,
     ) -> list[Event]:
         with self._lock:
-            rows = [
-                r
-                for r in self._events.values()
-                if (contact_id is None or r[E_CONTACT] == contact_id)
-                and (type is None or r[E_TYPE] == type)
-                and (status is None or event_status(r) == status)
-                and r[E_ID] > after_id
-                and self._in_scope(r[E_CONTACT], scope)
+            found = [
+                e
+                for e in (held.event for held in self._events.values())
+                if (contact_id is None or e.contact_id == contact_id)
+                and (type is None or e.type == type)
+                and (status is None or event_status(e) == status)
+                and e.id > after_id
+                and self._in_scope(e.contact_id, scope)
             ]
-            return [event_from_row(r) for r in rows[offset : offset + limit]]
+            return [copy_event(e) for e in found[offset : offset + limit]]
 
     def pending_events_count(self) -> int:
         with self._lock:

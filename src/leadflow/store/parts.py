@@ -40,6 +40,11 @@ class SqlPart:
             rows: list[Any] = conn.execute(self._dialect.sql(sql), params).fetchall()
         return rows
 
+    def _fetch_one(self, sql: str, params: tuple[Any, ...] = ()) -> Any | None:
+        """The first row of one read, or None."""
+        with self._read() as conn:
+            return conn.execute(self._dialect.sql(sql), params).fetchone()
+
     def _change(self, sql: str, params: tuple[Any, ...]) -> int:
         """Run one write statement in its own transaction; the rows it changed."""
         with self._write() as conn:

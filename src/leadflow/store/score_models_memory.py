@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 
-from leadflow.errors import StoreError
 from leadflow.model.score_models import NewScoreModel, ScoreModel
 from leadflow.store.contract_score_models import ScoreModelStore
 from leadflow.store.parts import MemoryPart
@@ -16,8 +15,7 @@ class MemoryScoreModels(MemoryPart, ScoreModelStore):
 
     def save_score_model(self, new: NewScoreModel, now: float) -> ScoreModel:
         with self._lock:
-            if new.tenant_id not in self._tenancy().tenants:
-                raise StoreError("FOREIGN KEY constraint failed: score_models.tenant_id")
+            self._need_tenant(new.tenant_id, "score_models.tenant_id")
             versions = self._score_models().setdefault(new.tenant_id, [])
             stored = ScoreModel(
                 tenant_id=new.tenant_id,

@@ -28,31 +28,23 @@ class SqlSenders(SqlPart, SenderStore):
         return str(row[0])
 
     def remove_sender(self, tenant_id: str, kind: str, address: str) -> bool:
-        with self._write() as conn:
-            cur = conn.execute(
-                self._dialect.sql(
-                    "DELETE FROM tenant_senders WHERE tenant_id = ? AND kind = ? AND address = ?"
-                ),
+        return bool(
+            self._change(
+                "DELETE FROM tenant_senders WHERE tenant_id = ? AND kind = ? AND address = ?",
                 (tenant_id, kind, address),
             )
-            return bool(cur.rowcount)
+        )
 
     def list_senders(self, tenant_id: str) -> list[Sender]:
-        with self._read() as conn:
-            rows = conn.execute(
-                self._dialect.sql(
-                    f"SELECT {SENDER_COLS} FROM tenant_senders WHERE tenant_id = ? {_ORDER}"
-                ),
-                (tenant_id,),
-            ).fetchall()
+        rows = self._fetch(
+            f"SELECT {SENDER_COLS} FROM tenant_senders WHERE tenant_id = ? {_ORDER}",
+            (tenant_id,),
+        )
         return [Sender(*r) for r in rows]
 
     def sender_owner(self, kind: str, address: str) -> str | None:
-        with self._read() as conn:
-            row = conn.execute(
-                self._dialect.sql(
-                    "SELECT tenant_id FROM tenant_senders WHERE kind = ? AND address = ?"
-                ),
-                (kind, address),
-            ).fetchone()
+        row = self._fetch_one(
+            "SELECT tenant_id FROM tenant_senders WHERE kind = ? AND address = ?",
+            (kind, address),
+        )
         return None if row is None else str(row[0])

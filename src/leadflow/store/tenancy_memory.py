@@ -31,9 +31,8 @@ class MemoryTenancy(MemoryPart, TenancyStore):
     def upsert_team(self, team: Team, now: float) -> bool:
         with self._lock:
             tables = self._tenancy()
-            tenants, teams = tables.tenants, tables.teams
-            if team.tenant_id not in tenants:
-                raise StoreError("FOREIGN KEY constraint failed: teams.tenant_id")
+            teams = tables.teams
+            self._need_tenant(team.tenant_id, "teams.tenant_id")
             key = (team.tenant_id, team.team_key)
             old = teams.get(key)
             created = now if old is None else old.created_at
@@ -48,10 +47,9 @@ class MemoryTenancy(MemoryPart, TenancyStore):
     def upsert_agents(self, agents: Sequence[Agent], now: float) -> tuple[int, int]:
         with self._lock:
             tables = self._tenancy()
-            tenants, teams, stored = tables.tenants, tables.teams, tables.agents
+            teams, stored = tables.teams, tables.agents
             for a in agents:  # check everything first: all or nothing
-                if a.tenant_id not in tenants:
-                    raise StoreError("FOREIGN KEY constraint failed: agents.tenant_id")
+                self._need_tenant(a.tenant_id, "agents.tenant_id")
                 if a.team_key is not None and (a.tenant_id, a.team_key) not in teams:
                     raise StoreError("FOREIGN KEY constraint failed: agents.team_key")
             inserted = updated = 0
@@ -82,11 +80,10 @@ class MemoryTenancy(MemoryPart, TenancyStore):
     def create_api_key(self, key: ApiKey, now: float) -> None:
         with self._lock:
             tables = self._tenancy()
-            tenants, agents, keys = tables.tenants, tables.agents, tables.keys
+            agents, keys = tables.agents, tables.keys
             if key.id in keys:
                 raise StoreError("UNIQUE constraint failed: api_keys.id")
-            if key.tenant_id not in tenants:
-                raise StoreError("FOREIGN KEY constraint failed: api_keys.tenant_id")
+            self._need_tenant(key.tenant_id, "api_keys.tenant_id")
             if key.role not in ROLES:
                 raise StoreError("CHECK constraint failed: api_keys.role")
             if key.member_key is not None and (key.tenant_id, key.member_key) not in agents:

@@ -4,6 +4,7 @@ into each database's style by its :class:`~leadflow.store.sql_common.Dialect`.""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import astuple, replace
 from typing import Any
 
 from leadflow.model.tenancy import (
@@ -27,31 +28,12 @@ _AGENT_UPDATE = ", ".join(
 
 
 def _agent_row(a: Agent, created: float, now: float) -> tuple[Any, ...]:
-    return (
-        a.tenant_id,
-        a.member_key,
-        a.team_key,
-        a.first_name,
-        a.last_name,
-        a.email,
-        a.mobile_phone,
-        a.mls_id,
-        a.office_key,
-        a.office_name,
-        a.state_license,
-        a.status,
-        created,
-        now,
-    )
+    """The agent as the row written (columns in AGENT_COLS order: the record's field order)."""
+    return astuple(replace(a, created_at=created, updated_at=now))
 
 
 class SqlTenancy(SqlPart, TenancyStore):
     """The tenancy methods of the Store contract for the two SQL backends."""
-
-    def _q(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
-        with self._read() as conn:
-            rows: list[Any] = conn.execute(self._dialect.sql(sql), params).fetchall()
-        return rows
 
     # ------------------------------------------------------------------ tenants
     def create_tenant(self, tenant: Tenant, now: float) -> None:
@@ -161,14 +143,9 @@ class SqlTenancy(SqlPart, TenancyStore):
         return [ApiKey(*r) for r in rows]
 
     def revoke_api_key(self, key_id: str, now: float) -> bool:
-        with self._write() as conn:
-            cur = conn.execute(
-                self._dialect.sql(
-                    "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL"
-                ),
-                (now, key_id),
-            )
-            changed: int = cur.rowcount
+        changed = self._change(
+            "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", (now, key_id)
+        )
         return changed == 1
 
 

@@ -35,16 +35,6 @@ def _delivery(row: Sequence[Any]) -> WebhookDelivery:
 class SqlWebhooks(SqlPart, WebhookStore):
     """The webhook methods of the Store contract for the two SQL backends."""
 
-    def _wq(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
-        with self._read() as conn:
-            rows: list[Any] = conn.execute(self._dialect.sql(sql), params).fetchall()
-        return rows
-
-    def _wx(self, sql: str, params: tuple[Any, ...]) -> int:
-        with self._write() as conn:
-            count: int = conn.execute(self._dialect.sql(sql), params).rowcount
-        return count
-
     # ------------------------------------------------------------------ inbound
     def set_inbound_secret(self, tenant_id: str, secret: str, now: float) -> None:
         self._change(

@@ -190,7 +190,6 @@ class CoreStore(RunsEventsContract, OutboxContract, abc.ABC):
         consent is merged; ``updated_at`` becomes ``now``."""
 
     # ------------------------------------------------------------------ workflows
-    @abc.abstractmethod
     def publish_workflow(
         self,
         key: str,
@@ -203,6 +202,13 @@ class CoreStore(RunsEventsContract, OutboxContract, abc.ABC):
         tenant and key (keys are per tenant: another tenant's workflow of the same key is a
         different workflow). If the latest version's definition is equal to ``definition`` no
         new version is made and the latest is returned."""
+        return self._publish(tenant_id, key, name, definition, now)
+
+    @abc.abstractmethod
+    def _publish(
+        self, tenant_id: str, key: str, name: str, definition: dict[str, Any], now: float
+    ) -> WorkflowVersion:
+        """:meth:`publish_workflow` of the backend."""
 
     @abc.abstractmethod
     def get_workflow(

@@ -5,8 +5,20 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from leadflow.model.webhooks import NewDelivery, WebhookDelivery, WebhookSubscription
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryAttempt:
+    """What became of one attempt at a delivery (see :meth:`WebhookStore.finish_delivery`)."""
+
+    status: str
+    attempts: int
+    next_attempt_at: float
+    last_status: int | None
+    last_error: str | None
 
 
 class WebhookStore(abc.ABC):
@@ -60,7 +72,6 @@ class WebhookStore(abc.ABC):
         """Lease pending deliveries due at ``now`` (no live lease) to ``owner`` until
         ``now + lease_s``, oldest due first."""
 
-    @abc.abstractmethod
     def finish_delivery(
         self,
         owner: str,
@@ -74,6 +85,14 @@ class WebhookStore(abc.ABC):
     ) -> bool:
         """Record an attempt and release the lease (``delivered_at = now`` when delivered);
         False, changing nothing, unless ``owner`` holds the delivery's lease."""
+        attempt = DeliveryAttempt(status, attempts, next_attempt_at, last_status, last_error)
+        return self._finish_delivery(owner, delivery_id, attempt, now)
+
+    @abc.abstractmethod
+    def _finish_delivery(
+        self, owner: str, delivery_id: int, attempt: DeliveryAttempt, now: float
+    ) -> bool:
+        """:meth:`finish_delivery` of the backend."""
 
     @abc.abstractmethod
     def list_deliveries(
@@ -93,7 +112,7 @@ class WebhookStore(abc.ABC):
         must not be refused as a replay."""
 
 
-__all__ = ["WebhookStore"]
+__all__ = ["DeliveryAttempt", "WebhookStore"]
 
 
-__all__ = ["WebhookStore"]
+__all__ = ["DeliveryAttempt", "WebhookStore"]

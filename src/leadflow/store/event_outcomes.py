@@ -65,11 +65,11 @@ class MemoryEventOutcomes(MemoryState, MemoryPart):
         with self._lock:
             for event_id in sorted(failures):
                 held = self._events.get(event_id)
-                if held is None or held.event.processed_at is not None:
+                if held is None or held.record.processed_at is not None:
                     continue
                 if held.lease_owner not in (None, owner):
                     continue
-                held.event.error = clip(failures[event_id])
+                held.record.error = clip(failures[event_id])
                 held.lease_owner = held.lease_until = None
                 self._mark_processed(held, now)
                 done.append(event_id)
@@ -80,11 +80,11 @@ class MemoryEventOutcomes(MemoryState, MemoryPart):
             for event_id, note in notes.items():
                 held = self._events.get(event_id)
                 if held is not None:
-                    held.event.ignored = clip(note)
+                    held.record.ignored = clip(note)
 
     def failed_events_count(self) -> int:
         with self._lock:
-            return sum(1 for h in self._events.values() if h.event.error is not None)
+            return sum(1 for h in self._events.values() if h.record.error is not None)
 
 
 __all__ = ["MAX_NOTE", "MemoryEventOutcomes", "SqlEventOutcomes", "clip"]

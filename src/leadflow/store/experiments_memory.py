@@ -118,7 +118,7 @@ class MemoryExperiments(MemoryState, MemoryPart, ExperimentStore):
         with self._lock:
             found = [
                 e
-                for e in (held.event for held in self._events.values())
+                for e in (held.record for held in self._events.values())
                 if e.contact_id in wanted and e.type in kinds and e.occurred_at >= since
             ]
             found.sort(key=lambda e: (e.contact_id or "", e.occurred_at, e.id))

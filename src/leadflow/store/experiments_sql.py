@@ -99,38 +99,14 @@ class SqlExperiments(SqlPart, ExperimentStore):
         """Create or conditionally replace, in the caller's transaction: True when written."""
         e = experiment
         config, weights = dumps(e.config), dumps(e.weights)
+        # the columns both statements set, in _EXP_COLS order after the key (revision aside)
+        values = (e.workflow_key, e.node_id, config, weights, e.status, e.winner)
+        times = (e.created_at, e.updated_at, e.next_review_at)
         if expected_revision is None:
-            params: tuple[Any, ...] = (
-                e.tenant_id,
-                e.key,
-                e.workflow_key,
-                e.node_id,
-                config,
-                weights,
-                e.status,
-                e.winner,
-                0,
-                e.created_at,
-                e.updated_at,
-                e.next_review_at,
-            )
+            params: tuple[Any, ...] = (e.tenant_id, e.key, *values, 0, *times)
             cursor = conn.execute(self._dialect.sql(_CREATE), params)
         else:
-            params = (
-                e.workflow_key,
-                e.node_id,
-                config,
-                weights,
-                e.status,
-                e.winner,
-                expected_revision + 1,
-                e.created_at,
-                e.updated_at,
-                e.next_review_at,
-                e.tenant_id,
-                e.key,
-                expected_revision,
-            )
+            params = (*values, expected_revision + 1, *times, e.tenant_id, e.key, expected_revision)
             cursor = conn.execute(self._dialect.sql(_REPLACE), params)
         if int(cursor.rowcount) == 1:
             return True

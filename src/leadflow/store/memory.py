@@ -20,7 +20,6 @@ from dataclasses import replace
 from typing import Any
 
 from leadflow.model.records import (
-    DEFAULT_TENANT,
     Contact,
     ContactFilter,
     ContactPatch,
@@ -55,6 +54,7 @@ from leadflow.store.memory_state import (
     copy_schedule,
     copy_workflow,
     require,
+    require_fields,
 )
 from leadflow.store.prune_memory import MemoryPrune
 from leadflow.store.sandbox_memory import MemorySandbox
@@ -62,6 +62,8 @@ from leadflow.store.score_models_memory import MemoryScoreModels
 from leadflow.store.senders_memory import MemorySenders
 from leadflow.store.tenancy_memory import MemoryTenancy
 from leadflow.store.webhooks_memory import MemoryWebhooks
+
+_SCHEDULE_REQUIRED = ("version", "trigger_index", "cron", "timezone", "next_fire_at")
 
 
 def stored_contact(c: Contact, created_at: float, updated_at: float) -> Contact:
@@ -259,13 +261,8 @@ class MemoryStore(
             self._contacts[c.id] = stored_contact(c, c.created_at, now)
 
     # ------------------------------------------------------------------ workflows
-    def publish_workflow(
-        self,
-        key: str,
-        name: str,
-        definition: dict[str, Any],
-        now: float,
-        tenant_id: str = DEFAULT_TENANT,
+    def _publish(
+        self, tenant_id: str, key: str, name: str, definition: dict[str, Any], now: float
     ) -> WorkflowVersion:
         stored = as_json(definition)
         with self._lock:
@@ -302,14 +299,7 @@ class MemoryStore(
     def set_schedules(self, tenant_id: str, key: str, schedules: Sequence[Schedule]) -> None:
         copies = []
         for s in schedules:
-            for value, what in (
-                (s.version, "version"),
-                (s.trigger_index, "trigger_index"),
-                (s.cron, "cron"),
-                (s.timezone, "timezone"),
-                (s.next_fire_at, "next_fire_at"),
-            ):
-                require(value, f"schedules.{what}")
+            require_fields("schedules", s, _SCHEDULE_REQUIRED)
             copies.append(replace(s, workflow_key=key, tenant_id=tenant_id))
         with self._lock:
             for k in [k for k in self._schedules if k[:2] == (tenant_id, key)]:
@@ -370,19 +360,17 @@ class MemoryStore(
                     found.append(mheap[0][0])
                     break
                 heapq.heappop(mheap)
-            for mid in self._sending:
-                held_message = self._messages[mid]
-                due_at, until = held_message.message.due_at, held_message.lease_until
-                if until is None or until <= due_at:
-                    found.append(due_at)
-                elif include_leases:
-                    found.append(until)
-            # events: at occurred_at, or at the lease expiry while leased past it
-            for eid in self._unprocessed:
-                held_event = self._events[eid]
-                occurred, until = held_event.event.occurred_at, held_event.lease_until
-                if until is None or until <= occurred:
-                    found.append(occurred)
+            # sending messages, unprocessed events: when due, or at the lease expiry while
+            # leased past it
+            sending = (self._messages[mid] for mid in self._sending)
+            unprocessed = (self._events[eid] for eid in self._unprocessed)
+            in_flight = [
+                *((h.record.due_at, h.lease_until) for h in sending),
+                *((h.record.occurred_at, h.lease_until) for h in unprocessed),
+            ]
+            for due, until in in_flight:
+                if until is None or until <= due:
+                    found.append(due)
                 elif include_leases:
                     found.append(until)
             if self._schedules:

@@ -1,4 +1,5 @@
-"""Events in the memory backend: append (deduped), claim, complete, list."""
+"""Events in the memory backend: append (deduped), claim, list (completing them is a batch
+commit: :meth:`.MemoryRuns.complete_events`)."""
 
 from __future__ import annotations
 
@@ -6,25 +7,15 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from leadflow.model.records import (
-    Advance,
-    CommitResult,
-    EnrollRequest,
     Event,
-    MessageFacts,
     NewEvent,
-    Scope,
 )
-from leadflow.model.rules import (
-    check_reentry,
-    plan_event_advances,
-)
-from leadflow.store.contract import makes_work
+from leadflow.store.contract_work import EventQuery
 from leadflow.store.memory_state import (
     HOLD_TYPES,
     REPLY_TYPES,
     HeldEvent,
     MemoryState,
-    NewIds,
     as_json,
     copy_event,
     event_status,
@@ -74,7 +65,7 @@ class MemoryEvents(MemoryState):
         return out
 
     def _mark_processed(self, held: HeldEvent, now: float) -> None:
-        event = held.event
+        event = held.record
         event.processed_at = now
         self._unprocessed.pop(event.id, None)
         contact_id = event.contact_id
@@ -100,64 +91,30 @@ class MemoryEvents(MemoryState):
                 return out
             for eid in self._unprocessed:
                 held = self._events[eid]
-                if held.event.occurred_at > now:
+                if held.record.occurred_at > now:
                     continue
                 until = held.lease_until
                 if until is not None and until >= now:
                     continue
                 held.lease_owner = owner
                 held.lease_until = now + lease_s
-                out.append(copy_event(held.event))
+                out.append(copy_event(held.record))
                 if len(out) >= limit:
                     break
             return out
 
-    def complete_events(
-        self,
-        owner: str,
-        event_ids: Sequence[int],
-        advances: Sequence[Advance],
-        enrollments: Sequence[EnrollRequest],
-        facts: Sequence[MessageFacts],
-        now: float,
-    ) -> CommitResult:
-        for req in enrollments:
-            check_reentry(req.reentry, req.reentry_days)
-        ids = NewIds()
-        with self._lock:
-            plan = plan_event_advances(advances, self._seq_of)
-            retry = plan.retry_events
-            kept = [r for r in enrollments if r.event_id is None or r.event_id not in retry]
-            self._commit(plan.accepted, kept, facts, event_ids, retry, now, ids)
-        ids.assign()
-        if retry or kept or makes_work(plan.accepted):
-            self._signal_work()
-        return CommitResult(
-            len(plan.accepted), len(plan.rejected), [a.run_id for a in plan.rejected]
-        )
-
-    def list_events(
-        self,
-        contact_id: str | None = None,
-        limit: int = 1000,
-        offset: int = 0,
-        *,
-        scope: Scope | None = None,
-        after_id: int = 0,
-        type: str | None = None,
-        status: str | None = None,
-    ) -> list[Event]:
+    def _find_events(self, q: EventQuery) -> list[Event]:
         with self._lock:
             found = [
                 e
-                for e in (held.event for held in self._events.values())
-                if (contact_id is None or e.contact_id == contact_id)
-                and (type is None or e.type == type)
-                and (status is None or event_status(e) == status)
-                and e.id > after_id
-                and self._in_scope(e.contact_id, scope)
+                for e in (held.record for held in self._events.values())
+                if (q.contact_id is None or e.contact_id == q.contact_id)
+                and (q.type is None or e.type == q.type)
+                and (q.status is None or event_status(e) == q.status)
+                and e.id > q.after_id
+                and self._in_scope(e.contact_id, q.scope)
             ]
-            return [copy_event(e) for e in found[offset : offset + limit]]
+            return [copy_event(e) for e in found[q.offset : q.offset + q.limit]]
 
     def pending_events_count(self) -> int:
         with self._lock:

@@ -35,23 +35,17 @@ from leadflow.store.memory_state import (
     as_json,
     copy_contact,
     copy_message,
-    require,
+    require_fields,
 )
+
+_MESSAGE_REQUIRED = ("channel", "idempotency_key", "due_at", "created_at", "status", "attempts")
 
 
 class MemoryOutbox(MemoryState):
     # ------------------------------------------------------------------ outbox
     @staticmethod
     def _encode_message(m: Message) -> Message:
-        for value, what in (
-            (m.channel, "channel"),
-            (m.idempotency_key, "idempotency_key"),
-            (m.due_at, "due_at"),
-            (m.created_at, "created_at"),
-            (m.status, "status"),
-            (m.attempts, "attempts"),
-        ):
-            require(value, f"messages.{what}")
+        require_fields("messages", m, _MESSAGE_REQUIRED)
         check_message_status(m.status)
         return replace(m, payload=as_json(m.payload), duplicates=0, id=None)
 
@@ -95,7 +89,7 @@ class MemoryOutbox(MemoryState):
     def _index_message(self, held: HeldMessage) -> None:
         """Call after a change of status/due_at."""
         held.hver += 1
-        m = held.message
+        m = held.record
         mid, status = m.id, m.status
         assert mid is not None
         if status in DUE_MESSAGE_STATUSES:
@@ -106,7 +100,7 @@ class MemoryOutbox(MemoryState):
             self._sending.pop(mid, None)
 
     def _message_out(self, held: HeldMessage) -> Message:
-        out = copy_message(held.message)
+        out = copy_message(held.record)
         out.duplicates = self._sandbox_duplicates(out.idempotency_key)
         return out
 
@@ -121,7 +115,7 @@ class MemoryOutbox(MemoryState):
             blocked: set[str] = set(self._replies_waiting)
             for mid in self._sending:
                 held = self._messages[mid]
-                until, contact_id = held.lease_until, held.message.contact_id
+                until, contact_id = held.lease_until, held.record.contact_id
                 busy = held.lease_owner != owner and until is not None and until >= now
                 if busy and contact_id is not None:
                     blocked.add(contact_id)
@@ -134,13 +128,13 @@ class MemoryOutbox(MemoryState):
                 if held.hver != entry[2]:
                     continue  # stale
                 keep.append(entry)
-                if held.message.contact_id in blocked:
+                if held.record.contact_id in blocked:
                     continue
                 candidates.append((entry[0], entry[1]))
             in_doubt: set[int] = set()
             for mid in self._sending:
                 held = self._messages[mid]
-                m, until = held.message, held.lease_until
+                m, until = held.record, held.lease_until
                 if (
                     m.due_at <= now
                     and (until is None or until < now)
@@ -156,7 +150,7 @@ class MemoryOutbox(MemoryState):
             out: list[ClaimedMessage] = []
             for _, mid in candidates[:limit]:
                 held = self._messages[mid]
-                m = held.message
+                m = held.record
                 m.status = MessageStatus.SENDING
                 held.lease_owner = owner
                 held.lease_until = now + lease_s
@@ -167,8 +161,8 @@ class MemoryOutbox(MemoryState):
                     ClaimedMessage(
                         self._message_out(held),
                         None if contact is None else copy_contact(contact),
-                        None if run is None else run.run.status,
-                        None if run is None else run.run.version,
+                        None if run is None else run.record.status,
+                        None if run is None else run.record.version,
                         mid in in_doubt,
                     )
                 )
@@ -184,7 +178,7 @@ class MemoryOutbox(MemoryState):
                 u.message_id
                 for u in updates
                 if (held := self._messages.get(u.message_id)) is None
-                or held.message.status != MessageStatus.SENDING
+                or held.record.status != MessageStatus.SENDING
                 or held.lease_owner != owner
             ]
             events = events_not_about(events, refused)
@@ -194,7 +188,7 @@ class MemoryOutbox(MemoryState):
                 found = self._messages.get(u.message_id)
                 if found is None or u.message_id in out:
                     continue
-                m = found.message
+                m = found.record
                 m.status = u.status
                 sent = u.status in SENT_OR_DELIVERED
                 if sent:
@@ -225,11 +219,11 @@ class MemoryOutbox(MemoryState):
                 held = self._messages.get(mid)
                 if (
                     held is None
-                    or held.message.status != MessageStatus.SENDING
+                    or held.record.status != MessageStatus.SENDING
                     or held.lease_owner != owner
                 ):
                     continue
-                if held.message.contact_id in self._replies_waiting:
+                if held.record.contact_id in self._replies_waiting:
                     continue
                 held.lease_until = now + lease_s
                 out.add(mid)
@@ -259,7 +253,7 @@ class MemoryOutbox(MemoryState):
             if held is None or held.hver != version or rid in seen:
                 continue
             seen.add(rid)
-            if held.lease_owner is not None and held.run.status in ("active", "waiting"):
+            if held.lease_owner is not None and held.record.status in ("active", "waiting"):
                 out.append(held)
         return out
 
@@ -292,7 +286,7 @@ class MemoryOutbox(MemoryState):
             held = self._messages.get(f.message_id)
             if held is None:
                 continue
-            m = held.message
+            m = held.record
             new = merge_status(m.status, f.status)
             if m.delivered_at is None:
                 m.delivered_at = f.delivered_at
@@ -320,7 +314,7 @@ class MemoryOutbox(MemoryState):
 
     def find_message_by_provider(self, provider_id: str) -> Message | None:
         with self._lock:
-            found = [h for h in self._messages.values() if h.message.provider_id == provider_id]
+            found = [h for h in self._messages.values() if h.record.provider_id == provider_id]
             return self._message_out(found[-1]) if found else None  # the latest: ids ascend
 
     def latest_message_to(self, contact_id: str, channel: str) -> Message | None:
@@ -329,7 +323,7 @@ class MemoryOutbox(MemoryState):
             best_key: tuple[float, int] | None = None
             for mid in self._messages_by_contact.get(contact_id, ()):
                 held = self._messages[mid]
-                m = held.message
+                m = held.record
                 if m.channel != channel or m.status not in SENT_OR_DELIVERED:
                     continue
                 key = (m.sent_at if m.sent_at is not None else m.created_at, mid)
@@ -346,7 +340,7 @@ class MemoryOutbox(MemoryState):
             for cid in sorted(set(contact_ids)):
                 n = 0
                 for mid in self._messages_by_contact.get(cid, ()):
-                    m = self._messages[mid].message
+                    m = self._messages[mid].record
                     if (
                         m.status in SENT_OR_DELIVERED
                         and m.run_id is not None
@@ -377,12 +371,12 @@ class MemoryOutbox(MemoryState):
             held = [
                 h
                 for h in (self._messages[i] for i in ids)
-                if (flt.run_id is None or h.message.run_id == flt.run_id)
-                and (flt.contact_id is None or h.message.contact_id == flt.contact_id)
-                and (flt.status is None or h.message.status == flt.status)
-                and (flt.channel is None or h.message.channel == flt.channel)
-                and (h.message.id or 0) > flt.after_id
-                and self._in_scope(h.message.contact_id, flt.scope)
+                if (flt.run_id is None or h.record.run_id == flt.run_id)
+                and (flt.contact_id is None or h.record.contact_id == flt.contact_id)
+                and (flt.status is None or h.record.status == flt.status)
+                and (flt.channel is None or h.record.channel == flt.channel)
+                and (h.record.id or 0) > flt.after_id
+                and self._in_scope(h.record.contact_id, flt.scope)
             ]
             return [self._message_out(h) for h in held[flt.offset : flt.offset + flt.limit]]
 

@@ -1,5 +1,5 @@
-"""Runs in the memory backend: enrolment, claims, seq-guarded batch commits and the run and
-step queries."""
+"""Runs in the memory backend: enrolment, claims, seq-guarded batch commits (of advances, and of
+processed events with their products) and the run and step queries."""
 
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ from leadflow.model.rules import (
     check_message_status,
     check_reentry,
     plan_enrollments,
+    plan_event_advances,
     rate_window_start,
 )
 from leadflow.store.contract import makes_work
@@ -44,7 +45,10 @@ from leadflow.store.memory_state import (
     copy_run,
     copy_step,
     require,
+    require_fields,
 )
+
+_STEP_REQUIRED = ("node", "kind", "step_seq", "attempt", "outcome", "started_at")
 
 
 class MemoryRuns(MemoryState):
@@ -52,7 +56,7 @@ class MemoryRuns(MemoryState):
     def _index_run(self, held: HeldRun) -> None:
         """Call after a change of status/wake_at: invalidate old heap entries, add the new."""
         held.hver += 1
-        run = held.run
+        run = held.record
         if run.status in LIVE_STATUSES and run.wake_at is not None:
             heapq.heappush(self._run_heap, (run.wake_at, run.id, held.hver))
 
@@ -61,7 +65,7 @@ class MemoryRuns(MemoryState):
         mark = self._marks.get((contact_id, key))
         if not ids and mark is None:
             return None
-        runs = [self._runs[i].run for i in ids or ()]
+        runs = [self._runs[i].record for i in ids or ()]
         stats = RunStats(
             len(runs),
             sum(1 for r in runs if r.status in OPEN_SET),
@@ -164,7 +168,7 @@ class MemoryRuns(MemoryState):
                     continue  # leased to someone
                 held.lease_owner = owner
                 held.lease_until = now + lease_s
-                claimed.append(held.run)
+                claimed.append(held.record)
             for entry in keep:
                 heapq.heappush(heap, entry)
             out = []
@@ -184,6 +188,30 @@ class MemoryRuns(MemoryState):
             self._signal_work()
         return result
 
+    def complete_events(
+        self,
+        owner: str,
+        event_ids: Sequence[int],
+        advances: Sequence[Advance],
+        enrollments: Sequence[EnrollRequest],
+        facts: Sequence[MessageFacts],
+        now: float,
+    ) -> CommitResult:
+        for req in enrollments:
+            check_reentry(req.reentry, req.reentry_days)
+        ids = NewIds()
+        with self._lock:
+            plan = plan_event_advances(advances, self._seq_of)
+            retry = plan.retry_events
+            kept = [r for r in enrollments if r.event_id is None or r.event_id not in retry]
+            self._commit(plan.accepted, kept, facts, event_ids, retry, now, ids)
+        ids.assign()
+        if retry or kept or makes_work(plan.accepted):
+            self._signal_work()
+        return CommitResult(
+            len(plan.accepted), len(plan.rejected), [a.run_id for a in plan.rejected]
+        )
+
     def _prepare(self, a: Advance) -> Prepared:
         if a.status not in RUN_STATUSES:
             raise StoreError(f"run {a.run_id}: unknown status {a.status!r}")
@@ -191,15 +219,7 @@ class MemoryRuns(MemoryState):
         require(a.attempt, "runs.attempt")
         steps = []
         for s in a.steps:
-            for value, what in (
-                (s.node, "node"),
-                (s.kind, "kind"),
-                (s.step_seq, "step_seq"),
-                (s.attempt, "attempt"),
-                (s.outcome, "outcome"),
-                (s.started_at, "started_at"),
-            ):
-                require(value, f"steps.{what}")
+            require_fields("steps", s, _STEP_REQUIRED)
             steps.append(
                 Step(
                     a.run_id,
@@ -225,7 +245,7 @@ class MemoryRuns(MemoryState):
 
     def _seq_of(self, run_id: int) -> int | None:
         held = self._runs.get(run_id)
-        return None if held is None else held.run.seq
+        return None if held is None else held.record.seq
 
     def _commit(
         self,
@@ -247,7 +267,7 @@ class MemoryRuns(MemoryState):
             current = seqs.get(a.run_id)
             if current is None:
                 held = self._runs.get(a.run_id)
-                current = None if held is None else held.run.seq
+                current = None if held is None else held.record.seq
             if current != a.seq:
                 result.conflicts += 1
                 result.conflicted_run_ids.append(a.run_id)
@@ -267,7 +287,7 @@ class MemoryRuns(MemoryState):
         for p in prepared:
             a = p.advance
             held = self._runs[a.run_id]
-            run = held.run
+            run = held.record
             ended = a.status in ENDED_STATUSES
             run.node = a.node
             run.status = a.status
@@ -303,7 +323,7 @@ class MemoryRuns(MemoryState):
         self._apply_facts(facts)
         for event_id in event_ids:
             held_event = self._events.get(event_id)
-            if held_event is None or held_event.event.processed_at is not None:
+            if held_event is None or held_event.record.processed_at is not None:
                 continue
             held_event.lease_owner = held_event.lease_until = None
             if event_id not in retry_events:
@@ -322,7 +342,7 @@ class MemoryRuns(MemoryState):
     def get_run(self, run_id: int) -> Run | None:
         with self._lock:
             held = self._runs.get(run_id)
-            return None if held is None else copy_run(held.run)
+            return None if held is None else copy_run(held.record)
 
     def get_runs(self, run_ids: Iterable[int]) -> dict[int, Run]:
         with self._lock:
@@ -330,19 +350,19 @@ class MemoryRuns(MemoryState):
             for rid in run_ids:
                 held = self._runs.get(rid)
                 if held is not None:
-                    out[rid] = copy_run(held.run)
+                    out[rid] = copy_run(held.record)
             return out
 
     def runs_of_contact(self, contact_id: str, statuses: Iterable[str] | None = None) -> list[Run]:
         wanted = None if statuses is None else frozenset(statuses)
         with self._lock:
-            runs = (self._runs[i].run for i in self._runs_by_contact.get(contact_id, ()))
+            runs = (self._runs[i].record for i in self._runs_by_contact.get(contact_id, ()))
             return [copy_run(r) for r in runs if wanted is None or r.status in wanted]
 
     def count_runs_since(self, contact_id: str, workflow_key: str, since: float) -> int:
         with self._lock:
             ids = self._runs_by_pair.get((contact_id, workflow_key), ())
-            return sum(1 for i in ids if self._runs[i].run.created_at > since)
+            return sum(1 for i in ids if self._runs[i].record.created_at > since)
 
     def runs_of_contacts(
         self, contact_ids: Iterable[str], statuses: Iterable[str] | None = None
@@ -353,7 +373,7 @@ class MemoryRuns(MemoryState):
             for cid in sorted(set(contact_ids)):
                 runs = [
                     copy_run(r)
-                    for r in (self._runs[i].run for i in self._runs_by_contact.get(cid, ()))
+                    for r in (self._runs[i].record for i in self._runs_by_contact.get(cid, ()))
                     if wanted is None or r.status in wanted
                 ]
                 if runs:
@@ -370,7 +390,7 @@ class MemoryRuns(MemoryState):
                 ids = self._runs  # ids are inserted in order
             runs = [
                 r
-                for r in (self._runs[i].run for i in ids)
+                for r in (self._runs[i].record for i in ids)
                 if (flt.workflow_key is None or r.workflow_key == flt.workflow_key)
                 and (flt.status is None or r.status == flt.status)
                 and r.id > flt.after_id
@@ -386,7 +406,7 @@ class MemoryRuns(MemoryState):
             ids: Iterable[int] = (
                 self._runs if workflow_key is None else self._runs_by_key.get(workflow_key, ())
             )
-            for r in (self._runs[i].run for i in ids):
+            for r in (self._runs[i].record for i in ids):
                 if self._in_scope(r.contact_id, scope):
                     out[r.status] = out.get(r.status, 0) + 1
             return dict(sorted(out.items()))
@@ -418,7 +438,7 @@ class MemoryRuns(MemoryState):
             replied: dict[tuple[int, str], set[int]] = {}
             exited: dict[tuple[int, str], int] = {}
             current: dict[tuple[int, str], int] = {}
-            for run in (self._runs[i].run for i in self._runs_by_key.get(workflow_key, ())):
+            for run in (self._runs[i].record for i in self._runs_by_key.get(workflow_key, ())):
                 if not self._in_scope(run.contact_id, scope):
                     continue
                 rid, version = run.id, run.version
@@ -427,7 +447,7 @@ class MemoryRuns(MemoryState):
                     if step is not None:
                         entered.setdefault((version, step.node), set()).add(rid)
                 for mid in self._messages_by_run.get(rid, ()):
-                    m = self._messages[mid].message
+                    m = self._messages[mid].record
                     if m.node is None:
                         continue
                     k = (version, m.node)

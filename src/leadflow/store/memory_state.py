@@ -12,16 +12,14 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from leadflow.errors import StoreError
 from leadflow.model.jsonvalue import dumps, loads
 from leadflow.model.records import (
     Advance,
-    CommitResult,
     Contact,
     ContactPatch,
-    EnrollRequest,
     Event,
     Message,
     MessageFacts,
@@ -40,6 +38,7 @@ from leadflow.model.rules import (
 )
 
 T = TypeVar("T")
+R = TypeVar("R", Run, Message, Event)
 
 REPLY_TYPES = frozenset(REPLY_EVENT_TYPES)
 HOLD_TYPES = frozenset(HOLD_EVENT_TYPES)
@@ -51,6 +50,12 @@ def require(value: Any, what: str) -> None:
     """Mirror of the SQL NOT NULL constraints."""
     if value is None:
         raise StoreError(f"NOT NULL constraint failed: {what}")
+
+
+def require_fields(table: str, record: Any, names: Sequence[str]) -> None:
+    """:func:`require` for each named field of ``record`` (a row of ``table``)."""
+    for name in names:
+        require(getattr(record, name), f"{table}.{name}")
 
 
 def as_json(value: Any) -> Any:
@@ -97,28 +102,19 @@ def event_status(e: Event) -> str:
 
 
 @dataclass(slots=True)
-class HeldRun:
-    """A stored run and who holds it (``hver`` bumps when its place in the due heap moves)."""
+class Held(Generic[R]):
+    """A stored run, message or event and who holds it (``hver`` bumps when its place in a due
+    heap moves; events are in no heap)."""
 
-    run: Run
+    record: R
     lease_owner: str | None = None
     lease_until: float | None = None
     hver: int = 0
 
 
-@dataclass(slots=True)
-class HeldMessage:
-    message: Message
-    lease_owner: str | None = None
-    lease_until: float | None = None
-    hver: int = 0
-
-
-@dataclass(slots=True)
-class HeldEvent:
-    event: Event
-    lease_owner: str | None = None
-    lease_until: float | None = None
+HeldRun = Held[Run]
+HeldMessage = Held[Message]
+HeldEvent = Held[Event]
 
 
 @dataclass(slots=True)
@@ -208,25 +204,13 @@ class MemoryState:
 
         def _message_out(self, held: HeldMessage) -> Message: ...
 
-        def _seq_of(self, run_id: int) -> int | None: ...
-
-        def _commit(
-            self,
-            advances: Sequence[Advance],
-            enrollments: Sequence[EnrollRequest],
-            facts: Sequence[MessageFacts],
-            event_ids: Sequence[int],
-            retry_events: set[int],
-            now: float,
-            ids: NewIds,
-        ) -> CommitResult: ...
-
 
 __all__ = [
     "HOLD_TYPES",
     "OPEN_SET",
     "REPLY_TYPES",
     "SENT_OR_DELIVERED",
+    "Held",
     "HeldEvent",
     "HeldMessage",
     "HeldRun",
@@ -244,4 +228,5 @@ __all__ = [
     "event_status",
     "json_copy",
     "require",
+    "require_fields",
 ]

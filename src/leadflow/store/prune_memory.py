@@ -29,14 +29,14 @@ _QUEUED = frozenset({*DUE_MESSAGE_STATUSES, MessageStatus.SENDING})
 
 class MemoryPrune(MemoryState, MemoryPart, PruneStore):
     def _finished(self, held: HeldRun, before: float) -> bool:
-        run = held.run
+        run = held.record
         ended = run.ended_at
         return (
             run.status in ENDED_STATUSES
             and ended is not None
             and ended < before
             and not any(
-                self._messages[m].message.status in _QUEUED
+                self._messages[m].record.status in _QUEUED
                 for m in self._messages_by_run.get(run.id, ())
             )
         )
@@ -54,7 +54,7 @@ class MemoryPrune(MemoryState, MemoryPart, PruneStore):
                     continue
                 out.append(
                     RunHistory(
-                        copy_run(held.run),
+                        copy_run(held.record),
                         [
                             copy_step(step)
                             for s in self._steps_by_run.get(rid, ())
@@ -74,12 +74,12 @@ class MemoryPrune(MemoryState, MemoryPart, PruneStore):
                 rid
                 for rid, seq in seqs.items()
                 if (held := self._runs.get(rid)) is not None
-                and held.run.seq == seq
+                and held.record.seq == seq
                 and self._finished(held, before)
             )
             gone_messages: set[int] = set()
             for rid in keep:
-                run = self._runs.pop(rid).run
+                run = self._runs.pop(rid).record
                 pair = (run.contact_id, run.workflow_key)
                 runs, last = self._marks.get(pair, (0, run.created_at))
                 self._marks[pair] = (runs + 1, max(last, run.created_at))
@@ -89,7 +89,7 @@ class MemoryPrune(MemoryState, MemoryPart, PruneStore):
                 for sid in self._steps_by_run.pop(rid, ()):
                     self._steps[sid - 1] = None
                 for mid in self._messages_by_run.pop(rid, ()):
-                    message = self._messages.pop(mid).message
+                    message = self._messages.pop(mid).record
                     self._message_by_key.pop(message.idempotency_key, None)
                     if message.contact_id is not None:
                         _drop(self._messages_by_contact, message.contact_id, mid)
@@ -108,9 +108,9 @@ class MemoryPrune(MemoryState, MemoryPart, PruneStore):
     def prunable_events(self, before: float, after_id: int = 0, limit: int = 1000) -> list[Event]:
         with self._lock:
             found = [
-                held.event
+                held.record
                 for eid, held in sorted(self._events.items())
-                if eid > after_id and self._done(held.event, before)
+                if eid > after_id and self._done(held.record, before)
             ]
             return [copy_event(e) for e in found[: max(limit, 0)]]
 
@@ -119,10 +119,10 @@ class MemoryPrune(MemoryState, MemoryPart, PruneStore):
             keep = sorted(
                 eid
                 for eid in set(event_ids)
-                if (held := self._events.get(eid)) is not None and self._done(held.event, before)
+                if (held := self._events.get(eid)) is not None and self._done(held.record, before)
             )
             for eid in keep:
-                event = self._events.pop(eid).event
+                event = self._events.pop(eid).record
                 self._event_by_key.pop(event.dedupe_key, None)
         return keep
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from leadflow.model.records import DEFAULT_TENANT, WorkflowVersion
+from leadflow.model.records import WorkflowVersion
 from leadflow.store import sqlfiles
 from leadflow.store.codec import SANDBOX_COLS, WORKFLOW_COLS, workflow_from_row
 from leadflow.store.contract import Store
@@ -68,13 +68,8 @@ class SqlStore(
         return applied
 
     # ------------------------------------------------------------------ workflows
-    def publish_workflow(
-        self,
-        key: str,
-        name: str,
-        definition: dict[str, Any],
-        now: float,
-        tenant_id: str = DEFAULT_TENANT,
+    def _publish(
+        self, tenant_id: str, key: str, name: str, definition: dict[str, Any], now: float
     ) -> WorkflowVersion:
         with self._write() as conn:
             self._lock_keys(conn, "workflow", [f"{tenant_id}/{key}"])

@@ -52,17 +52,14 @@ class MemoryTenancy(MemoryPart, TenancyStore):
                 self._need_tenant(a.tenant_id, "agents.tenant_id")
                 if a.team_key is not None and (a.tenant_id, a.team_key) not in teams:
                     raise StoreError("FOREIGN KEY constraint failed: agents.team_key")
-            inserted = updated = 0
+            inserted = 0
             for a in agents:
                 key = (a.tenant_id, a.member_key)
                 old = stored.get(key)
+                inserted += old is None
                 created = now if old is None else old.created_at
                 stored[key] = replace(a, created_at=created, updated_at=now)
-                if old is None:
-                    inserted += 1
-                else:
-                    updated += 1
-            return inserted, updated
+            return inserted, len(agents) - inserted
 
     def get_agent(self, tenant_id: str, member_key: str) -> Agent | None:
         with self._lock:

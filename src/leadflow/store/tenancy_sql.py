@@ -79,26 +79,21 @@ class SqlTenancy(SqlPart, TenancyStore):
         if not agents:
             return 0, 0
         sql = self._dialect.sql
-        inserted = updated = 0
+        inserted = 0
+        marks = ", ".join("?" * len(AGENT_COLS.split(",")))
+        upsert = sql(
+            f"INSERT INTO agents ({AGENT_COLS}) VALUES ({marks}) "
+            f"ON CONFLICT (tenant_id, member_key) DO UPDATE SET {_AGENT_UPDATE}"
+        )
         with self._write() as conn:
             for a in agents:
                 found = conn.execute(
                     sql("SELECT 1 FROM agents WHERE tenant_id = ? AND member_key = ?"),
                     (a.tenant_id, a.member_key),
                 ).fetchone()
-                marks = ", ".join("?" * len(AGENT_COLS.split(",")))
-                conn.execute(
-                    sql(
-                        f"INSERT INTO agents ({AGENT_COLS}) VALUES ({marks}) "
-                        f"ON CONFLICT (tenant_id, member_key) DO UPDATE SET {_AGENT_UPDATE}"
-                    ),
-                    _agent_row(a, now, now),
-                )
-                if found is None:
-                    inserted += 1
-                else:
-                    updated += 1
-        return inserted, updated
+                inserted += found is None
+                conn.execute(upsert, _agent_row(a, now, now))
+        return inserted, len(agents) - inserted
 
     def get_agent(self, tenant_id: str, member_key: str) -> Agent | None:
         rows = self._fetch(

@@ -13,7 +13,7 @@ from leadflow.model.webhooks import (
     WebhookDelivery,
     WebhookSubscription,
 )
-from leadflow.store.contract_webhooks import WebhookStore
+from leadflow.store.contract_webhooks import DeliveryAttempt, WebhookStore
 from leadflow.store.parts import MemoryPart
 
 
@@ -164,24 +164,17 @@ class MemoryWebhooks(MemoryPart, WebhookStore):
                 d.lease_owner, d.lease_until = owner, now + lease_s
             return [_copy_delivery(d) for d in due]
 
-    def finish_delivery(
-        self,
-        owner: str,
-        delivery_id: int,
-        status: str,
-        attempts: int,
-        next_attempt_at: float,
-        last_status: int | None,
-        last_error: str | None,
-        now: float,
+    def _finish_delivery(
+        self, owner: str, delivery_id: int, attempt: DeliveryAttempt, now: float
     ) -> bool:
         with self._lock:
             d = self._hooks().deliveries.get(delivery_id)
             if d is None or d.lease_owner != owner:
                 return False
-            d.status, d.attempts, d.next_attempt_at = status, attempts, next_attempt_at
-            d.last_status, d.last_error = last_status, last_error
-            d.delivered_at = now if status == DELIVERY_DELIVERED else None
+            a = attempt
+            d.status, d.attempts, d.next_attempt_at = a.status, a.attempts, a.next_attempt_at
+            d.last_status, d.last_error = a.last_status, a.last_error
+            d.delivered_at = now if a.status == DELIVERY_DELIVERED else None
             d.lease_owner = d.lease_until = None
             return True
 

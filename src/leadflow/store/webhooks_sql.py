@@ -4,6 +4,7 @@ into each database's style by its :class:`~leadflow.store.sql_common.Dialect`.""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import astuple
 from typing import Any
 
 from leadflow.model.jsonvalue import dumps, loads
@@ -15,7 +16,7 @@ from leadflow.model.webhooks import (
     WebhookDelivery,
     WebhookSubscription,
 )
-from leadflow.store.contract_webhooks import WebhookStore
+from leadflow.store.contract_webhooks import DeliveryAttempt, WebhookStore
 from leadflow.store.parts import SqlPart
 
 
@@ -195,32 +196,16 @@ class SqlWebhooks(SqlPart, WebhookStore):
                     claimed.append(_delivery(row))
         return claimed
 
-    def finish_delivery(
-        self,
-        owner: str,
-        delivery_id: int,
-        status: str,
-        attempts: int,
-        next_attempt_at: float,
-        last_status: int | None,
-        last_error: str | None,
-        now: float,
+    def _finish_delivery(
+        self, owner: str, delivery_id: int, attempt: DeliveryAttempt, now: float
     ) -> bool:
-        delivered = now if status == DELIVERY_DELIVERED else None
+        a = attempt
+        delivered = now if a.status == DELIVERY_DELIVERED else None
         changed = self._change(
             "UPDATE webhook_deliveries SET status = ?, attempts = ?, next_attempt_at = ?, "
             "last_status = ?, last_error = ?, delivered_at = ?, lease_owner = NULL, "
             "lease_until = NULL WHERE id = ? AND lease_owner = ?",
-            (
-                status,
-                attempts,
-                next_attempt_at,
-                last_status,
-                last_error,
-                delivered,
-                delivery_id,
-                owner,
-            ),
+            (*astuple(a), delivered, delivery_id, owner),
         )
         return changed == 1
 

@@ -19,7 +19,7 @@ from typing import Any
 from leadflow.definitions.experiment_model import ExperimentMetric, ExperimentSpec
 from leadflow.model.experiments import Assignment, Experiment
 from leadflow.model.records import Event
-from leadflow.store.contract import Store
+from leadflow.store.contract_experiments import ExperimentStore
 
 
 @dataclass(slots=True)
@@ -120,7 +120,7 @@ def _times_of(by_type: dict[str, list[float]], metric: ExperimentMetric) -> list
 
 
 def gather(
-    store: Store,
+    store: ExperimentStore,
     assignments: Sequence[Assignment],
     arms: Sequence[str],
     metric: ExperimentMetric,

@@ -35,7 +35,7 @@ from leadflow.model.experiments import (
     Experiment,
     ExperimentDecision,
 )
-from leadflow.store.contract import Store
+from leadflow.store.contract_experiments import ExperimentStore
 
 RECONFIGURED = "reconfigured"  # a published change of the split: counts start again
 
@@ -316,7 +316,7 @@ def _srm(
 
 
 # ---------------------------------------------------------------------- the report
-def build_report(store: Store, tenant_id: str, key: str, now: float) -> ExperimentReport:
+def build_report(store: ExperimentStore, tenant_id: str, key: str, now: float) -> ExperimentReport:
     """The experiment's numbers as of ``now`` (NotFound when there is no such experiment)."""
     experiment = store.get_experiment(tenant_id, key)
     if experiment is None:

@@ -28,7 +28,7 @@ from leadflow.model.experiments import (
     Experiment,
     ExperimentDecision,
 )
-from leadflow.store.contract import Store
+from leadflow.store.contract_experiments import ExperimentStore
 
 MANUAL_APPLY = "manual_apply"
 STOP = "stop"
@@ -45,7 +45,7 @@ def review_rng(experiment: Experiment) -> np.random.Generator:
 
 
 def _record(
-    store: Store, report: ExperimentReport, verdict: Verdict, now: float
+    store: ExperimentStore, report: ExperimentReport, verdict: Verdict, now: float
 ) -> ExperimentDecision | None:
     """Store ``verdict`` on the revision ``report`` was read at (None: the revision moved)."""
     before = report.experiment
@@ -73,7 +73,11 @@ def _record(
 
 
 def record_review(
-    store: Store, report: ExperimentReport, now: float, *, rng: np.random.Generator | None = None
+    store: ExperimentStore,
+    report: ExperimentReport,
+    now: float,
+    *,
+    rng: np.random.Generator | None = None,
 ) -> ExperimentDecision | None:
     """Decide on ``report`` and store the decision; None when there is nothing to decide
     (manual, not running) or another reviewer stored one on this revision first."""
@@ -85,7 +89,7 @@ def record_review(
 
 
 def review_experiment(
-    store: Store,
+    store: ExperimentStore,
     tenant_id: str,
     key: str,
     now: float,
@@ -96,7 +100,9 @@ def review_experiment(
     return record_review(store, build_report(store, tenant_id, key, now), now, rng=rng)
 
 
-def review_due(store: Store, now: float, *, rng: np.random.Generator | None = None) -> int:
+def review_due(
+    store: ExperimentStore, now: float, *, rng: np.random.Generator | None = None
+) -> int:
     """Review every experiment due at ``now`` (every tenant); how many decisions were stored.
     A due experiment with nothing to decide (its mode became manual) stops being due; one whose
     review fails (a stored block that no longer parses...) is logged and tried again one
@@ -119,7 +125,7 @@ def review_due(store: Store, now: float, *, rng: np.random.Generator | None = No
 
 
 def _review_one(
-    store: Store, experiment: Experiment, now: float, rng: np.random.Generator | None
+    store: ExperimentStore, experiment: Experiment, now: float, rng: np.random.Generator | None
 ) -> int:
     report = build_report(store, experiment.tenant_id, experiment.key, now)
     if record_review(store, report, now, rng=rng) is not None:
@@ -138,7 +144,7 @@ def _period(experiment: Experiment) -> float:
 
 
 def _manual(
-    store: Store,
+    store: ExperimentStore,
     tenant_id: str,
     key: str,
     now: float,
@@ -173,14 +179,14 @@ def _stop_verdict(report: ExperimentReport, by: str) -> Verdict:
 
 
 def apply_arm(
-    store: Store, tenant_id: str, key: str, arm: str, now: float, by: str
+    store: ExperimentStore, tenant_id: str, key: str, arm: str, now: float, by: str
 ) -> ExperimentDecision:
     """Roll ``arm`` out by hand: every new entrant gets it (the holdout keeps its share)."""
     return _manual(store, tenant_id, key, now, lambda r: _apply_verdict(r, arm, by))
 
 
 def stop_experiment(
-    store: Store, tenant_id: str, key: str, now: float, by: str
+    store: ExperimentStore, tenant_id: str, key: str, now: float, by: str
 ) -> ExperimentDecision:
     """End the experiment: no more reviews; new entrants keep the current weights."""
     return _manual(store, tenant_id, key, now, lambda r: _stop_verdict(r, by))

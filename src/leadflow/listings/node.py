@@ -21,16 +21,16 @@ from leadflow.errors import InvalidInput, PermanentStepError
 from leadflow.listings.learned import learned_from_events, merged
 from leadflow.listings.parse import parse_criteria
 from leadflow.listings.ranking import ListingIndex, MatchCriteria
-from leadflow.model.listings import Listing, ListingFilter
-from leadflow.store.listing_matches import ListingMatch
+from leadflow.model.listings import Listing, ListingFilter, ListingMatch
 
 if TYPE_CHECKING:
     from leadflow.store.contract import Store
+    from leadflow.store.contract_listings import ListingStore
 
 PAGE = 5000
 
 
-def sendable_listings(store: Store, tenant_id: str) -> list[Listing]:
+def sendable_listings(store: ListingStore, tenant_id: str) -> list[Listing]:
     """The tenant's Active listings with IDX display permission, every page of them."""
     out: list[Listing] = []
     after: str | None = None

@@ -220,6 +220,19 @@ def filter_where(flt: ListingFilter) -> tuple[str, tuple[Any, ...]]:
     return " WHERE " + " AND ".join(sql for sql, _ in used), tuple(v for _, v in used)
 
 
+@dataclass(frozen=True, slots=True)
+class ListingMatch:
+    """A listing picked for a contact: its score then, and the step that picked it
+    (``run:node:step``, so the same step executed again finds the same picks)."""
+
+    tenant_id: str
+    contact_id: str
+    listing_key: str
+    score: float
+    step_key: str
+    matched_at: float
+
+
 __all__ = [
     "LISTING_COLS",
     "STANDARD_STATUSES",
@@ -227,6 +240,7 @@ __all__ = [
     "ListingChange",
     "ListingChanges",
     "ListingFilter",
+    "ListingMatch",
     "StandardStatus",
     "normalize_status",
 ]

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from leadflow.errors import InvalidInput
-from leadflow.store.contract import Store
+from leadflow.store.contract import CoreStore
 
 COMPONENTS: tuple[str, ...] = ("behavioural", "demographic", "engagement")
 _META_PREFIX = "scoring.config:"
@@ -138,14 +138,14 @@ def from_dict(data: dict[str, Any]) -> ScoringConfig:
     return make_config(data.get("weights"), data.get("half_life_days"), data.get("bands"))
 
 
-def load_config(store: Store, tenant_id: str) -> ScoringConfig:
+def load_config(store: CoreStore, tenant_id: str) -> ScoringConfig:
     raw = store.get_meta(_META_PREFIX + tenant_id)
     if raw is None:
         return ScoringConfig()
     return from_dict(json.loads(raw))
 
 
-def save_config(store: Store, tenant_id: str, config: ScoringConfig) -> None:
+def save_config(store: CoreStore, tenant_id: str, config: ScoringConfig) -> None:
     store.set_meta(_META_PREFIX + tenant_id, json.dumps(config.as_dict(), sort_keys=True))
 
 

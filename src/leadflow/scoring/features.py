@@ -23,7 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from leadflow.model.records import Contact, ContactFilter, Scope
-from leadflow.store.contract import Store
+from leadflow.store.contract import CoreStore
 
 FloatArray = npt.NDArray[np.float64]
 DAY = 86400.0
@@ -65,7 +65,7 @@ class History:
     events: dict[str, list[tuple[float, str]]]
 
 
-def load_history(store: Store, tenant_id: str, page: int = 5000) -> History:
+def load_history(store: CoreStore, tenant_id: str, page: int = 5000) -> History:
     """Every contact of the tenant and every event of those contacts, read page by page."""
     scope = Scope(tenant_id)
     contacts: dict[str, Contact] = {}

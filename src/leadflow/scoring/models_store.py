@@ -16,7 +16,7 @@ import numpy.typing as npt
 
 from leadflow.errors import InvalidInput, NotFound
 from leadflow.model.score_models import NewScoreModel, ScoreModel
-from leadflow.store.contract import Store
+from leadflow.store.contract_score_models import ScoreModelStore
 
 FloatArray = npt.NDArray[np.float64]
 FORMAT = 1
@@ -45,7 +45,7 @@ def deserialise(blob: bytes) -> TrainedModel:
 
 
 def save(
-    store: Store,
+    store: ScoreModelStore,
     tenant_id: str,
     trained: TrainedModel,
     *,
@@ -70,7 +70,7 @@ def save(
 
 
 def load(
-    store: Store, tenant_id: str, version: int | None = None
+    store: ScoreModelStore, tenant_id: str, version: int | None = None
 ) -> tuple[ScoreModel, TrainedModel]:
     """The tenant's latest model (or that version); NotFound naming the command that makes one."""
     stored = store.get_score_model(tenant_id, version)

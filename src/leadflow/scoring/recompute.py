@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from leadflow.model.records import Contact, ContactPatch, Event, NewEvent
 from leadflow.scoring.config import ScoringConfig, load_config
 from leadflow.scoring.rules import SCORED_EVENTS, Score, compute_score
-from leadflow.store.contract import Store
+from leadflow.store.contract import CoreStore
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ class Rescore:
     event: NewEvent | None
 
 
-def contact_events(store: Store, contact_id: str) -> list[Event]:
+def contact_events(store: CoreStore, contact_id: str) -> list[Event]:
     """Every stored event of the contact, oldest first."""
     out: list[Event] = []
     after = 0
@@ -48,7 +48,7 @@ def contact_events(store: Store, contact_id: str) -> list[Event]:
 
 
 def score_contact(
-    store: Store, contact: Contact, now: float, config: ScoringConfig | None = None
+    store: CoreStore, contact: Contact, now: float, config: ScoringConfig | None = None
 ) -> Score:
     """The contact's score at ``now`` (under its tenant's configuration unless given)."""
     config = config or load_config(store, contact.tenant_id)
@@ -91,7 +91,7 @@ def rescore(score: Score, contact: Contact, config: ScoringConfig) -> Rescore:
     return Rescore(score, patch, event)
 
 
-def rescore_for_events(store: Store, events: Sequence[Event], now: float) -> int:
+def rescore_for_events(store: CoreStore, events: Sequence[Event], now: float) -> int:
     """Recompute the score of every contact with a scored event among ``events``; store the new
     scores and record band crossings. Returns how many crossings were recorded."""
     ids = {e.contact_id for e in events if e.contact_id and e.type in SCORED_EVENTS}

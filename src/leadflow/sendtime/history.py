@@ -19,7 +19,7 @@ from leadflow.engine.localtime import zone
 from leadflow.model.records import Contact, Message, MessageFilter
 from leadflow.sendtime.model import Counts, Prior, Vector, bucket_of, fit_prior, posterior_mean
 from leadflow.sendtime.spread import HourlyCap
-from leadflow.store.contract import Store
+from leadflow.store.contract import CoreStore
 
 CONTACT_LIMIT = 1000  # most recent messages of a contact on a channel
 PAGE = 5000
@@ -48,7 +48,7 @@ class _Fitted:
 class OutboxHistory:
     """Posterior engagement rates per bucket for a contact, from the store's messages."""
 
-    store: Store
+    store: CoreStore
     default_timezone: str = "America/New_York"
     refresh_s: float = 6 * 3600.0
     population_limit: int = 50_000

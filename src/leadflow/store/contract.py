@@ -1,5 +1,11 @@
-"""The Store contract: every backend (memory, SQLite, PostgreSQL) implements exactly this, and
-one contract test suite (``tests/contract``) runs against each.
+"""The store contracts: the core (:class:`CoreStore`: contacts, workflows, runs, steps, events,
+outbox, leases, schedules, meta -- what must share a transaction) and the combined
+:class:`Store`, the core plus the narrow per-feature stores (``contract_<feature>.py``: tenancy,
+senders, listings, experiments, webhooks, drafts, score models, prune, the sandbox ledger).
+Every backend (memory, SQLite, PostgreSQL) implements the combined contract, and one contract
+test suite (``tests/contract``) runs against each. A feature package annotates the store it
+takes with the narrow contract it needs; the engine and the wiring take the combined
+:class:`Store`.
 
 Design rules every backend honours:
 
@@ -39,16 +45,24 @@ from leadflow.model.records import (
     Scope,
     WorkflowVersion,
 )
+from leadflow.store.contract_drafts import DraftStore
+from leadflow.store.contract_experiments import ExperimentStore
+from leadflow.store.contract_listings import ListingStore
 from leadflow.store.contract_outbox import OutboxContract
+from leadflow.store.contract_prune import PruneStore
+from leadflow.store.contract_sandbox import SandboxLedger
+from leadflow.store.contract_score_models import ScoreModelStore
 from leadflow.store.contract_senders import SenderStore
-from leadflow.store.contract_tenants import TenantDataContract
+from leadflow.store.contract_tenancy import TenancyStore
+from leadflow.store.contract_webhooks import WebhookStore
 from leadflow.store.contract_work import RunsEventsContract
 
 _WORK_SIGNAL_LOCK = threading.Lock()
 
 
-class Store(SenderStore, TenantDataContract, RunsEventsContract, OutboxContract, abc.ABC):
-    """Where contacts, workflows, runs, steps, events and the outbox live."""
+class CoreStore(RunsEventsContract, OutboxContract, abc.ABC):
+    """The core contract: where contacts, workflows, runs, steps, events and the outbox live
+    (and the leases, schedules and meta that share their transactions)."""
 
     url: str
 
@@ -176,7 +190,6 @@ class Store(SenderStore, TenantDataContract, RunsEventsContract, OutboxContract,
         consent is merged; ``updated_at`` becomes ``now``."""
 
     # ------------------------------------------------------------------ workflows
-    @abc.abstractmethod
     def publish_workflow(
         self,
         key: str,
@@ -189,6 +202,13 @@ class Store(SenderStore, TenantDataContract, RunsEventsContract, OutboxContract,
         tenant and key (keys are per tenant: another tenant's workflow of the same key is a
         different workflow). If the latest version's definition is equal to ``definition`` no
         new version is made and the latest is returned."""
+        return self._publish(tenant_id, key, name, definition, now)
+
+    @abc.abstractmethod
+    def _publish(
+        self, tenant_id: str, key: str, name: str, definition: dict[str, Any], now: float
+    ) -> WorkflowVersion:
+        """:meth:`publish_workflow` of the backend."""
 
     @abc.abstractmethod
     def get_workflow(
@@ -241,10 +261,26 @@ class Store(SenderStore, TenantDataContract, RunsEventsContract, OutboxContract,
         wait."""
 
 
+class Store(
+    CoreStore,
+    TenancyStore,
+    SenderStore,
+    ListingStore,
+    ExperimentStore,
+    WebhookStore,
+    DraftStore,
+    ScoreModelStore,
+    PruneStore,
+    SandboxLedger,
+    abc.ABC,
+):
+    """A whole backend: the core plus every feature store (what the factory opens)."""
+
+
 def makes_work(advances: Iterable[Advance]) -> bool:
     """Whether committing these advances may leave work for a worker (a run with a wake_at, a
     message, an enrollment or an event): the writer then wakes :meth:`Store.wait_for_work`."""
     return any(a.wake_at is not None or a.messages or a.enrollments or a.events for a in advances)
 
 
-__all__ = ["Message", "Store", "makes_work"]
+__all__ = ["CoreStore", "Message", "Store", "makes_work"]

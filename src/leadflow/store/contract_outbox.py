@@ -1,22 +1,19 @@
-"""The outbox of the Store contract (queueing, claims, verdicts, facts, message queries), leases
-on work in flight, history pruning and the sandbox provider's ledger."""
+"""The outbox of the core store contract (queueing, claims, verdicts, facts, message queries)
+and the leases on work in flight."""
 
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 
 from leadflow.model.records import (
     ClaimedMessage,
-    Event,
     HeldLease,
     Message,
     MessageFacts,
     MessageFilter,
     MessageUpdate,
     NewEvent,
-    RunHistory,
-    SandboxDelivery,
 )
 
 
@@ -137,69 +134,6 @@ class OutboxContract(abc.ABC):
         changing the work: runs and events become claimable as they are; a ``sending`` message
         stays ``sending`` with no lease, so the next claim takes it *in doubt* and reconciles
         it with the provider before any resend. Returns how many entries were released."""
-
-    # ------------------------------------------------------------------ history (prune)
-    @abc.abstractmethod
-    def prunable_runs(
-        self, before: float, after_id: int = 0, limit: int = 1000
-    ) -> list[RunHistory]:
-        """Finished runs (completed/exited/failed/cancelled) with ``ended_at < before`` and
-        ``id > after_id``, none of whose messages is still pending/deferred/sending, in id order,
-        at most ``limit``; each with its steps and messages (one consistent read). Live, waiting
-        and paused runs are never returned."""
-
-    @abc.abstractmethod
-    def delete_runs_history(self, seqs: Mapping[int, int], before: float) -> list[int]:
-        """In ONE transaction delete the runs of ``seqs`` (run id -> seq as read by
-        :meth:`prunable_runs`) with their steps and messages -- only those still finished, with
-        ``ended_at < before``, the same seq (unchanged since they were read) and no message
-        pending/deferred/sending. Returns the ids deleted, in id order; the rest are left as
-        they are (unknown ids included). Re-entry still counts the deleted runs (an enrollment
-        mark per contact and workflow key, in the same transaction), and no id of a deleted run,
-        step or message is ever handed out again."""
-
-    @abc.abstractmethod
-    def prunable_events(self, before: float, after_id: int = 0, limit: int = 1000) -> list[Event]:
-        """Processed events with ``processed_at < before`` and ``occurred_at < before`` and
-        ``id > after_id``, in id order, at most ``limit``. Unprocessed events never are."""
-
-    @abc.abstractmethod
-    def delete_events(self, event_ids: Sequence[int], before: float) -> list[int]:
-        """In one transaction delete those of ``event_ids`` that are processed with
-        ``processed_at < before`` and ``occurred_at < before``; returns the ids deleted, in id
-        order. Their dedupe keys become free again."""
-
-    # ------------------------------------------------------------------ sandbox provider ledger
-    def sandbox_deliver(
-        self,
-        idempotency_key: str,
-        channel: str,
-        to: str | None,
-        body: str | None,
-        provider_id: str,
-        now: float,
-    ) -> bool:
-        """Record a sandbox delivery in its own transaction (as an outside system would). True
-        when new; False when the key was delivered before, in which case its ``duplicates``
-        counter goes up by one and nothing else changes."""
-        item = (idempotency_key, channel, to, body, provider_id)
-        return self.sandbox_deliver_many([item], now)[0]
-
-    @abc.abstractmethod
-    def sandbox_deliver_many(
-        self, items: Sequence[tuple[str, str, str | None, str | None, str]], now: float
-    ) -> list[bool]:
-        """Record a batch of sandbox deliveries in ONE transaction (an outside system receiving a
-        batch). Items are ``(idempotency_key, channel, to, body, provider_id)``; per item, True
-        when new, False when the key was delivered before -- by an earlier call or earlier in
-        this one -- in which case its ``duplicates`` goes up by one and nothing else changes.
-        All or nothing: a refused item (e.g. a new key without channel) records none."""
-
-    @abc.abstractmethod
-    def sandbox_lookup(self, idempotency_key: str) -> SandboxDelivery | None: ...
-
-    @abc.abstractmethod
-    def sandbox_deliveries(self) -> list[SandboxDelivery]: ...
 
 
 __all__ = ["OutboxContract"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 from leadflow.model.records import (
     Advance,
@@ -21,6 +22,19 @@ from leadflow.model.records import (
     Scope,
     Step,
 )
+
+
+@dataclass(frozen=True, slots=True)
+class EventQuery:
+    """The arguments of :meth:`RunsEventsContract.list_events`."""
+
+    contact_id: str | None
+    limit: int
+    offset: int
+    scope: Scope | None
+    after_id: int
+    type: str | None
+    status: str | None
 
 
 class RunsEventsContract(abc.ABC):
@@ -172,7 +186,6 @@ class RunsEventsContract(abc.ABC):
         lost its own seq race or was withdrawn with its event (applied + conflicts ==
         len(advances))."""
 
-    @abc.abstractmethod
     def list_events(
         self,
         contact_id: str | None = None,
@@ -188,6 +201,12 @@ class RunsEventsContract(abc.ABC):
         :attr:`Event.status` when given: pending, processed (not failed) or failed; with a
         scope, only events whose contact is in it -- events without a contact are in no
         scope)."""
+        query = EventQuery(contact_id, limit, offset, scope, after_id, type, status)
+        return self._find_events(query)
+
+    @abc.abstractmethod
+    def _find_events(self, q: EventQuery) -> list[Event]:
+        """:meth:`list_events` of the backend."""
 
     @abc.abstractmethod
     def pending_events_count(self) -> int: ...
@@ -207,4 +226,4 @@ class RunsEventsContract(abc.ABC):
         """How many stored events are quarantined (``error`` set)."""
 
 
-__all__ = ["RunsEventsContract"]
+__all__ = ["EventQuery", "RunsEventsContract"]

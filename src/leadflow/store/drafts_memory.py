@@ -2,49 +2,39 @@
 
 from __future__ import annotations
 
-import threading
-from typing import TYPE_CHECKING
-
-from leadflow.model.jsonvalue import dumps, loads_dict
 from leadflow.model.records import Draft
+from leadflow.store.contract_drafts import DraftStore
+from leadflow.store.memory_state import as_json, copier
+from leadflow.store.parts import MemoryPart
+
+_copy = copier(Draft, ("definition",))
 
 
-class MemoryDrafts:
-    if TYPE_CHECKING:
-        _lock: threading.Lock
-
-    def _drafts(self) -> dict[tuple[str, str], tuple[str, float, str | None]]:
-        found = self.__dict__.get("_drafts_data")
-        if found is None:
-            found = self.__dict__.setdefault("_drafts_data", {})
-        return found  # type: ignore[no-any-return]
+class MemoryDrafts(MemoryPart, DraftStore):
+    def _drafts(self) -> dict[tuple[str, str], Draft]:
+        return self._table("_drafts_data", dict)
 
     def save_draft(self, draft: Draft) -> Draft:
-        text = dumps(draft.definition)  # stored as text, as the SQL backends do
-        with self._lock:
-            self._drafts()[(draft.tenant_id, draft.key)] = (
-                text,
-                draft.updated_at,
-                draft.updated_by,
-            )
-        return Draft(
-            draft.tenant_id, draft.key, loads_dict(text), draft.updated_at, draft.updated_by
+        stored = Draft(  # the definition through JSON text, as the SQL backends store it
+            draft.tenant_id,
+            draft.key,
+            as_json(draft.definition),
+            draft.updated_at,
+            draft.updated_by,
         )
+        with self._lock:
+            self._drafts()[(draft.tenant_id, draft.key)] = stored
+        return _copy(stored)
 
     def get_draft(self, tenant_id: str, key: str) -> Draft | None:
         with self._lock:
             found = self._drafts().get((tenant_id, key))
-        if found is None:
-            return None
-        text, updated_at, updated_by = found
-        return Draft(tenant_id, key, loads_dict(text), updated_at, updated_by)
+            return None if found is None else _copy(found)
 
     def list_drafts(self, tenant_id: str) -> list[Draft]:
         with self._lock:
-            rows = sorted(
-                (key, row) for (tenant, key), row in self._drafts().items() if tenant == tenant_id
-            )
-        return [Draft(tenant_id, key, loads_dict(t), at, by) for key, (t, at, by) in rows]
+            mine = sorted((d.key, d) for d in self._drafts().values() if d.tenant_id == tenant_id)
+            return [_copy(d) for _, d in mine]
 
     def delete_draft(self, tenant_id: str, key: str) -> bool:
         with self._lock:

@@ -4,12 +4,12 @@ database's style by its :class:`~leadflow.store.sql_common.Dialect`)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from leadflow.model.jsonvalue import dumps, loads_dict
 from leadflow.model.records import Draft
-from leadflow.store.sql_common import Dialect
+from leadflow.store.contract_drafts import DraftStore
+from leadflow.store.parts import SqlPart
 
 _COLS = "tenant_id, key, definition, updated_at, updated_by"
 
@@ -18,56 +18,39 @@ def _draft(r: Sequence[Any]) -> Draft:
     return Draft(r[0], r[1], loads_dict(r[2]), float(r[3]), r[4])
 
 
-class SqlDrafts:
+class SqlDrafts(SqlPart, DraftStore):
     """The draft methods of the Store contract for the two SQL backends."""
-
-    _dialect: Dialect
-
-    if TYPE_CHECKING:
-
-        def _read(self, snapshot: bool = False) -> AbstractContextManager[Any]: ...
-
-        def _write(self) -> AbstractContextManager[Any]: ...
 
     def save_draft(self, draft: Draft) -> Draft:
         text = dumps(draft.definition)
-        with self._write() as conn:
-            conn.execute(
-                self._dialect.sql(
-                    f"INSERT INTO workflow_drafts ({_COLS}) VALUES (?, ?, ?, ?, ?) "
-                    "ON CONFLICT (tenant_id, key) DO UPDATE SET definition = excluded.definition, "
-                    "updated_at = excluded.updated_at, updated_by = excluded.updated_by"
-                ),
-                (draft.tenant_id, draft.key, text, draft.updated_at, draft.updated_by),
-            )
+        self._change(
+            f"INSERT INTO workflow_drafts ({_COLS}) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (tenant_id, key) DO UPDATE SET definition = excluded.definition, "
+            "updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+            (draft.tenant_id, draft.key, text, draft.updated_at, draft.updated_by),
+        )
         return Draft(
             draft.tenant_id, draft.key, loads_dict(text), draft.updated_at, draft.updated_by
         )
 
     def get_draft(self, tenant_id: str, key: str) -> Draft | None:
-        with self._read() as conn:
-            row = conn.execute(
-                self._dialect.sql(
-                    f"SELECT {_COLS} FROM workflow_drafts WHERE tenant_id = ? AND key = ?"
-                ),
-                (tenant_id, key),
-            ).fetchone()
+        row = self._fetch_one(
+            f"SELECT {_COLS} FROM workflow_drafts WHERE tenant_id = ? AND key = ?",
+            (tenant_id, key),
+        )
         return None if row is None else _draft(row)
 
     def list_drafts(self, tenant_id: str) -> list[Draft]:
-        with self._read() as conn:
-            rows = conn.execute(
-                self._dialect.sql(
-                    f"SELECT {_COLS} FROM workflow_drafts WHERE tenant_id = ? ORDER BY key"
-                ),
-                (tenant_id,),
-            ).fetchall()
+        rows = self._fetch(
+            f"SELECT {_COLS} FROM workflow_drafts WHERE tenant_id = ? ORDER BY key",
+            (tenant_id,),
+        )
         return [_draft(r) for r in rows]
 
     def delete_draft(self, tenant_id: str, key: str) -> bool:
-        with self._write() as conn:
-            cur = conn.execute(
-                self._dialect.sql("DELETE FROM workflow_drafts WHERE tenant_id = ? AND key = ?"),
+        return bool(
+            self._change(
+                "DELETE FROM workflow_drafts WHERE tenant_id = ? AND key = ?",
                 (tenant_id, key),
             )
-            return bool(cur.rowcount)
+        )

@@ -5,10 +5,9 @@ something outside their contact, and why). The store methods for the three backe
 from __future__ import annotations
 
 from collections.abc import Mapping
-from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING, Any
 
-from leadflow.store.sql_common import Dialect
+from leadflow.store.memory_state import MemoryState
+from leadflow.store.parts import MemoryPart, SqlPart
 
 MAX_NOTE = 2000  # characters kept of a reason (an exception's text can be long)
 
@@ -17,17 +16,9 @@ def clip(text: str) -> str:
     return text if len(text) <= MAX_NOTE else text[: MAX_NOTE - 3] + "..."
 
 
-class SqlEventOutcomes:
+class SqlEventOutcomes(SqlPart):
     """:meth:`fail_events`, :meth:`note_events`, :meth:`failed_events_count` on SQLite and
     PostgreSQL (the same SQL, in each dialect's placeholders)."""
-
-    _dialect: Dialect
-
-    if TYPE_CHECKING:
-
-        def _read(self, snapshot: bool = False) -> AbstractContextManager[Any]: ...
-
-        def _write(self) -> AbstractContextManager[Any]: ...
 
     def fail_events(self, owner: str, failures: Mapping[int, str], now: float) -> list[int]:
         """Quarantine: mark each event processed with its reason as ``error`` (its lease
@@ -66,45 +57,34 @@ class SqlEventOutcomes:
 
 
 # Row layout of :mod:`.memory` events (EVENT_COLS order, then the lease).
-_E_ID, _E_PROCESSED, _E_ERROR, _E_IGNORED, _E_LOWNER, _E_LUNTIL = 0, 7, 8, 9, 10, 11
-
-
-class MemoryEventOutcomes:
+class MemoryEventOutcomes(MemoryState, MemoryPart):
     """The same methods on the memory backend."""
-
-    if TYPE_CHECKING:
-        import threading
-
-        _lock: threading.Lock
-        _events: dict[int, list[Any]]
-
-        def _mark_processed(self, row: list[Any], now: float) -> None: ...
 
     def fail_events(self, owner: str, failures: Mapping[int, str], now: float) -> list[int]:
         done: list[int] = []
         with self._lock:
             for event_id in sorted(failures):
-                row = self._events.get(event_id)
-                if row is None or row[_E_PROCESSED] is not None:
+                held = self._events.get(event_id)
+                if held is None or held.record.processed_at is not None:
                     continue
-                if row[_E_LOWNER] not in (None, owner):
+                if held.lease_owner not in (None, owner):
                     continue
-                row[_E_ERROR] = clip(failures[event_id])
-                row[_E_LOWNER] = row[_E_LUNTIL] = None
-                self._mark_processed(row, now)
+                held.record.error = clip(failures[event_id])
+                held.lease_owner = held.lease_until = None
+                self._mark_processed(held, now)
                 done.append(event_id)
         return done
 
     def note_events(self, notes: Mapping[int, str]) -> None:
         with self._lock:
             for event_id, note in notes.items():
-                row = self._events.get(event_id)
-                if row is not None:
-                    row[_E_IGNORED] = clip(note)
+                held = self._events.get(event_id)
+                if held is not None:
+                    held.record.ignored = clip(note)
 
     def failed_events_count(self) -> int:
         with self._lock:
-            return sum(1 for r in self._events.values() if r[_E_ERROR] is not None)
+            return sum(1 for h in self._events.values() if h.record.error is not None)
 
 
 __all__ = ["MAX_NOTE", "MemoryEventOutcomes", "SqlEventOutcomes", "clip"]

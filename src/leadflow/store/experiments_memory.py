@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import threading
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
 
-from leadflow.errors import StoreError
 from leadflow.model.experiments import (
     RUNNING,
     Assignment,
@@ -16,11 +13,9 @@ from leadflow.model.experiments import (
     ExperimentDecision,
 )
 from leadflow.model.records import Event
-from leadflow.model.tenancy import Agent, ApiKey, Team, Tenant
-from leadflow.store.codec import event_from_row
-
-# Column positions of a memory event row (see memory.py).
-_E_ID, _E_TYPE, _E_CONTACT, _E_OCCURRED = 0, 1, 2, 5
+from leadflow.store.contract_experiments import ExperimentStore
+from leadflow.store.memory_state import MemoryState, copy_event
+from leadflow.store.parts import MemoryPart
 
 
 class _Data:
@@ -30,29 +25,14 @@ class _Data:
         self.decisions: list[ExperimentDecision] = []
 
 
-class MemoryExperiments:
-    if TYPE_CHECKING:
-        _lock: threading.Lock
-        _events: dict[int, list[Any]]
-
-        def _tenancy(
-            self,
-        ) -> tuple[
-            dict[str, Tenant],
-            dict[tuple[str, str], Team],
-            dict[tuple[str, str], Agent],
-            dict[str, ApiKey],
-        ]: ...
+class MemoryExperiments(MemoryState, MemoryPart, ExperimentStore):
+    """Experiments, arms and decisions; :meth:`contact_events` reads the core's events."""
 
     def _experiments(self) -> _Data:
-        found = self.__dict__.get("_experiments_data")
-        if found is None:
-            found = self.__dict__.setdefault("_experiments_data", _Data())
-        return found  # type: ignore[no-any-return]
+        return self._table("_experiments_data", _Data)
 
     def _put_experiment(self, experiment: Experiment, expected_revision: int | None) -> bool:
-        if experiment.tenant_id not in self._tenancy()[0]:
-            raise StoreError("FOREIGN KEY constraint failed: experiments.tenant_id")
+        self._need_tenant(experiment.tenant_id, "experiments.tenant_id")
         data = self._experiments()
         ident = (experiment.tenant_id, experiment.key)
         current = data.experiments.get(ident)
@@ -96,8 +76,7 @@ class MemoryExperiments:
 
     def assign_arm(self, assignment: Assignment) -> Assignment:
         with self._lock:
-            if assignment.tenant_id not in self._tenancy()[0]:
-                raise StoreError("FOREIGN KEY constraint failed: experiment_assignments.tenant_id")
+            self._need_tenant(assignment.tenant_id, "experiment_assignments.tenant_id")
             arms = self._experiments().assignments.setdefault(
                 (assignment.tenant_id, assignment.experiment_key), {}
             )
@@ -137,13 +116,13 @@ class MemoryExperiments:
     ) -> list[Event]:
         wanted, kinds = set(contact_ids), set(types)
         with self._lock:
-            rows = [
-                r
-                for r in self._events.values()
-                if r[_E_CONTACT] in wanted and r[_E_TYPE] in kinds and r[_E_OCCURRED] >= since
+            found = [
+                e
+                for e in (held.record for held in self._events.values())
+                if e.contact_id in wanted and e.type in kinds and e.occurred_at >= since
             ]
-            rows.sort(key=lambda r: (r[_E_CONTACT], r[_E_OCCURRED], r[_E_ID]))
-            return [event_from_row(r) for r in rows]
+            found.sort(key=lambda e: (e.contact_id or "", e.occurred_at, e.id))
+            return [copy_event(e) for e in found]
 
 
 __all__ = ["MemoryExperiments"]

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Sequence
-from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from leadflow.errors import StoreError
 from leadflow.model.experiments import Assignment, Experiment, ExperimentDecision
 from leadflow.model.jsonvalue import dumps, loads, loads_dict
 from leadflow.model.records import Event
 from leadflow.store.codec import EVENT_COLS, event_from_row
-from leadflow.store.sql_common import Dialect
+from leadflow.store.contract_experiments import ExperimentStore
+from leadflow.store.parts import SqlPart
 
 _CHUNK = 500  # contact ids per contact_events query
 
@@ -90,16 +90,8 @@ def _decision(row: Sequence[Any]) -> ExperimentDecision:
     )
 
 
-class SqlExperiments:
+class SqlExperiments(SqlPart, ExperimentStore):
     """The experiment methods of the Store contract for the two SQL backends."""
-
-    _dialect: Dialect
-
-    if TYPE_CHECKING:
-
-        def _read(self, snapshot: bool = False) -> AbstractContextManager[Any]: ...
-
-        def _write(self) -> AbstractContextManager[Any]: ...
 
     def _put_experiment(
         self, conn: Any, experiment: Experiment, expected_revision: int | None
@@ -107,38 +99,14 @@ class SqlExperiments:
         """Create or conditionally replace, in the caller's transaction: True when written."""
         e = experiment
         config, weights = dumps(e.config), dumps(e.weights)
+        # the columns both statements set, in _EXP_COLS order after the key (revision aside)
+        values = (e.workflow_key, e.node_id, config, weights, e.status, e.winner)
+        times = (e.created_at, e.updated_at, e.next_review_at)
         if expected_revision is None:
-            params: tuple[Any, ...] = (
-                e.tenant_id,
-                e.key,
-                e.workflow_key,
-                e.node_id,
-                config,
-                weights,
-                e.status,
-                e.winner,
-                0,
-                e.created_at,
-                e.updated_at,
-                e.next_review_at,
-            )
+            params: tuple[Any, ...] = (e.tenant_id, e.key, *values, 0, *times)
             cursor = conn.execute(self._dialect.sql(_CREATE), params)
         else:
-            params = (
-                e.workflow_key,
-                e.node_id,
-                config,
-                weights,
-                e.status,
-                e.winner,
-                expected_revision + 1,
-                e.created_at,
-                e.updated_at,
-                e.next_review_at,
-                e.tenant_id,
-                e.key,
-                expected_revision,
-            )
+            params = (*values, expected_revision + 1, *times, e.tenant_id, e.key, expected_revision)
             cursor = conn.execute(self._dialect.sql(_REPLACE), params)
         if int(cursor.rowcount) == 1:
             return True

@@ -1,4 +1,11 @@
-"""Pick the backend from the database URL."""
+"""Pick the backend from the database URL.
+
+Each backend class provides the core contract and every feature store (see
+:mod:`leadflow.store.contract`), assembled once from its parts: ``MemoryStore`` from the memory
+core parts (``memory*.py``) and one ``Memory<Feature>`` part per feature store; ``SQLiteStore``
+and ``PostgresStore`` from the SQL base (``SqlStore``: the shared write paths and reads plus
+one ``Sql<Feature>`` part per feature store) and their dialect's parts (transactions, prune
+statements, the sandbox ledger's writes)."""
 
 from __future__ import annotations
 

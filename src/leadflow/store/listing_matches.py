@@ -1,31 +1,15 @@
 """Which listings were sent to which contact: one row per (tenant, contact, ListingKey), so a
-``match_properties`` node never picks a listing twice for the same lead. The record, and the
-store methods of the memory and SQL backends."""
+``match_properties`` node never picks a listing twice for the same lead. The store methods of the
+memory and SQL backends (the record is :class:`leadflow.model.listings.ListingMatch`)."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
-from contextlib import AbstractContextManager
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
 
 from leadflow.errors import StoreError
-from leadflow.model.tenancy import Agent, ApiKey, Team, Tenant
-from leadflow.store.sql_common import Dialect
-
-
-@dataclass(frozen=True, slots=True)
-class ListingMatch:
-    """A listing picked for a contact: its score then, and the step that picked it
-    (``run:node:step``, so the same step executed again finds the same picks)."""
-
-    tenant_id: str
-    contact_id: str
-    listing_key: str
-    score: float
-    step_key: str
-    matched_at: float
+from leadflow.model.listings import ListingMatch
+from leadflow.store.contract_listings import ListingStore
+from leadflow.store.parts import MemoryPart, SqlPart
 
 
 def _key(m: ListingMatch) -> tuple[str, str, str]:
@@ -41,29 +25,14 @@ def _checked(matches: Sequence[ListingMatch]) -> list[ListingMatch]:
     return list(matches)
 
 
-class MemoryListingMatches:
-    if TYPE_CHECKING:
-        _lock: threading.Lock
-
-        def _tenancy(
-            self,
-        ) -> tuple[
-            dict[str, Tenant],
-            dict[tuple[str, str], Team],
-            dict[tuple[str, str], Agent],
-            dict[str, ApiKey],
-        ]: ...
-
+class MemoryListingMatches(MemoryPart, ListingStore):
     def _matches(self) -> dict[tuple[str, str, str], ListingMatch]:
-        found = self.__dict__.get("_listing_matches")
-        if found is None:
-            found = self.__dict__.setdefault("_listing_matches", {})
-        return found  # type: ignore[no-any-return]
+        return self._table("_listing_matches", dict)
 
     def record_listing_matches(self, matches: Sequence[ListingMatch]) -> int:
         ready = _checked(matches)
         with self._lock:
-            tenants = self._tenancy()[0]
+            tenants = self._tenancy().tenants
             if any(m.tenant_id not in tenants for m in ready):
                 raise StoreError("FOREIGN KEY constraint failed: listing_matches.tenant_id")
             stored = self._matches()
@@ -95,15 +64,7 @@ _OF_CONTACT = (
 )
 
 
-class SqlListingMatches:
-    _dialect: Dialect
-
-    if TYPE_CHECKING:
-
-        def _read(self, snapshot: bool = False) -> AbstractContextManager[Any]: ...
-
-        def _write(self) -> AbstractContextManager[Any]: ...
-
+class SqlListingMatches(SqlPart, ListingStore):
     def record_listing_matches(self, matches: Sequence[ListingMatch]) -> int:
         ready = _checked(matches)
         added = 0

@@ -4,12 +4,9 @@ included)."""
 from __future__ import annotations
 
 import copy
-import threading
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
-from leadflow.errors import StoreError
 from leadflow.model.listings import (
     Listing,
     ListingChanges,
@@ -18,39 +15,23 @@ from leadflow.model.listings import (
     matches,
     prepared,
 )
-from leadflow.model.tenancy import Agent, ApiKey, Team, Tenant
+from leadflow.store.contract_listings import ListingStore
+from leadflow.store.parts import MemoryPart
 
 
 def _copy(listing: Listing) -> Listing:
     return replace(listing, photos=list(listing.photos), extra=copy.deepcopy(listing.extra))
 
 
-class MemoryListings:
-    if TYPE_CHECKING:
-        _lock: threading.Lock
-
-        def _tenancy(
-            self,
-        ) -> tuple[
-            dict[str, Tenant],
-            dict[tuple[str, str], Team],
-            dict[tuple[str, str], Agent],
-            dict[str, ApiKey],
-        ]: ...
-
+class MemoryListings(MemoryPart, ListingStore):
     def _listings(self) -> dict[tuple[str, str], Listing]:
-        found = self.__dict__.get("_listings_data")
-        if found is None:
-            found = self.__dict__.setdefault("_listings_data", {})
-        return found  # type: ignore[no-any-return]
+        return self._table("_listings_data", dict)
 
     def upsert_listings(self, listings: Sequence[Listing], now: float) -> ListingChanges:
         ready = [prepared(x) for x in listings]
         with self._lock:
-            tenants = self._tenancy()[0]
             for listing in ready:  # check everything first: all or nothing
-                if listing.tenant_id not in tenants:
-                    raise StoreError("FOREIGN KEY constraint failed: listings.tenant_id")
+                self._need_tenant(listing.tenant_id, "listings.tenant_id")
             stored = self._listings()
             changes = []
             for listing in ready:

@@ -4,8 +4,7 @@ into each database's style by its :class:`~leadflow.store.sql_common.Dialect`.""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from leadflow.model.jsonvalue import dumps, loads
 from leadflow.model.listings import (
@@ -19,7 +18,8 @@ from leadflow.model.listings import (
     filter_where,
     prepared,
 )
-from leadflow.store.sql_common import Dialect
+from leadflow.store.contract_listings import ListingStore
+from leadflow.store.parts import SqlPart
 
 _UPDATE = ", ".join(
     f"{c} = excluded.{c}"
@@ -59,16 +59,8 @@ def listing_from_row(row: Sequence[Any]) -> Listing:
     return Listing(**values)
 
 
-class SqlListings:
+class SqlListings(SqlPart, ListingStore):
     """The listing methods of the Store contract for the two SQL backends."""
-
-    _dialect: Dialect
-
-    if TYPE_CHECKING:
-
-        def _read(self, snapshot: bool = False) -> AbstractContextManager[Any]: ...
-
-        def _write(self) -> AbstractContextManager[Any]: ...
 
     def upsert_listings(self, listings: Sequence[Listing], now: float) -> ListingChanges:
         ready = [prepared(x) for x in listings]  # a bad one raises before anything is written
@@ -100,12 +92,8 @@ class SqlListings:
         return [listing_from_row(r) for r in rows]
 
     def count_listings(self, tenant_id: str) -> int:
-        with self._read() as conn:
-            row = conn.execute(
-                self._dialect.sql("SELECT count(*) FROM listings WHERE tenant_id = ?"),
-                (tenant_id,),
-            ).fetchone()
-        return int(row[0])
+        rows = self._fetch("SELECT count(*) FROM listings WHERE tenant_id = ?", (tenant_id,))
+        return int(rows[0][0])
 
     def delete_listing(self, tenant_id: str, listing_key: str) -> bool:
         with self._write() as conn:

@@ -1,10 +1,10 @@
 """The in-memory backend: the same contract in plain Python, for tests and simulations.
 
-Rows are kept in the SQLite column layouts with JSON fields as JSON text (see :mod:`.codec`), so
-every record handed out is freshly decoded (callers never share state with the store) and values
-round-trip exactly as they do through SQLite. One lock makes it thread-safe.
+It keeps records (see :mod:`.memory_state`): copies made on the way in, with JSON-ish fields
+passed through JSON text so values round-trip exactly as they do through SQLite, and copies handed
+out, so callers never share state with the store. One lock makes it thread-safe.
 
-Every writing method first validates and encodes everything it was given (anything that can
+Every writing method first validates and copies everything it was given (anything that can
 raise), then applies the changes, so a method that raises has changed nothing.
 
 Due work is indexed with heaps and lazy deletion: every change to a run's or message's position
@@ -16,18 +16,17 @@ from __future__ import annotations
 import heapq
 import threading
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from typing import Any
 
-from leadflow.model.jsonvalue import dumps
 from leadflow.model.records import (
-    DEFAULT_TENANT,
     Contact,
     ContactFilter,
     ContactPatch,
     NewEvent,
-    SandboxDelivery,
     Schedule,
     Scope,
+    Step,
     WorkflowVersion,
 )
 from leadflow.model.rules import (
@@ -37,12 +36,6 @@ from leadflow.model.rules import (
     publishable,
 )
 from leadflow.store import sqlfiles
-from leadflow.store.codec import (
-    contact_from_row,
-    contact_to_row,
-    sandbox_from_row,
-    workflow_from_row,
-)
 from leadflow.store.contract import Store
 from leadflow.store.drafts_memory import MemoryDrafts
 from leadflow.store.event_outcomes import MemoryEventOutcomes
@@ -51,75 +44,38 @@ from leadflow.store.listing_matches import MemoryListingMatches
 from leadflow.store.listings_memory import MemoryListings
 from leadflow.store.memory_events import MemoryEvents
 from leadflow.store.memory_outbox import MemoryOutbox
-
-# The row layouts (R_*, M_*, E_*) are importable from here too, as they always were.
-from leadflow.store.memory_rows import (
-    E_CONTACT,
-    E_CREATED,
-    E_DATA,
-    E_ERROR,
-    E_ID,
-    E_IGNORED,
-    E_KEY,
-    E_LOWNER,
-    E_LUNTIL,
-    E_OCCURRED,
-    E_PROCESSED,
-    E_TYPE,
-    M_ATTEMPTS,
-    M_BODY,
-    M_CHANNEL,
-    M_CLICKED,
-    M_CONTACT,
-    M_CREATED,
-    M_DELIVERED,
-    M_DUE,
-    M_ERROR,
-    M_HVER,
-    M_ID,
-    M_IDEM,
-    M_KEY,
-    M_LOWNER,
-    M_LUNTIL,
-    M_NODE,
-    M_OPENED,
-    M_PAYLOAD,
-    M_PROVIDER,
-    M_REPLIED,
-    M_RUN,
-    M_SENT,
-    M_STATUS,
-    M_SUBJECT,
-    M_SUPPRESSED,
-    M_TO,
-    R_ATTEMPT,
-    R_CONTACT,
-    R_CREATED,
-    R_CTX,
-    R_ENDED,
-    R_ERROR,
-    R_EXIT,
-    R_HVER,
-    R_ID,
-    R_KEY,
-    R_LOWNER,
-    R_LUNTIL,
-    R_NODE,
-    R_SEQ,
-    R_STATUS,
-    R_STEP_SEQ,
-    R_UPDATED,
-    R_VERSION,
-    R_WAITING,
-    R_WAKE,
-    require,
-)
 from leadflow.store.memory_runs import MemoryRuns
+from leadflow.store.memory_state import (
+    HeldEvent,
+    HeldMessage,
+    HeldRun,
+    as_json,
+    copy_contact,
+    copy_schedule,
+    copy_workflow,
+    require,
+    require_fields,
+)
 from leadflow.store.prune_memory import MemoryPrune
+from leadflow.store.sandbox_memory import MemorySandbox
 from leadflow.store.score_models_memory import MemoryScoreModels
 from leadflow.store.senders_memory import MemorySenders
 from leadflow.store.tenancy_memory import MemoryTenancy
 from leadflow.store.webhooks_memory import MemoryWebhooks
+
+_SCHEDULE_REQUIRED = ("version", "trigger_index", "cron", "timezone", "next_fire_at")
+
+
+def stored_contact(c: Contact, created_at: float, updated_at: float) -> Contact:
+    """The copy of ``c`` the store keeps (raises StoreError when a field is not JSON)."""
+    return replace(
+        c,
+        tags=as_json(list(c.tags)),
+        fields=as_json(c.fields),
+        consent=as_json(c.consent),
+        created_at=created_at,
+        updated_at=updated_at,
+    )
 
 
 class MemoryStore(
@@ -136,6 +92,7 @@ class MemoryStore(
     MemoryListingMatches,
     MemoryScoreModels,
     MemoryExperiments,
+    MemorySandbox,
     Store,
 ):
     def __init__(self, url: str = "memory://") -> None:
@@ -143,11 +100,11 @@ class MemoryStore(
         self._lock = threading.Lock()
         self._schema = 0
         self._meta: dict[str, str] = {}
-        self._contacts: dict[str, tuple[Any, ...]] = {}
-        # (tenant, key) -> versions; (tenant, key, trigger index) -> schedule row
-        self._workflows: dict[tuple[str, str], list[tuple[str, int, str, str, float, str]]] = {}
-        self._schedules: dict[tuple[str, str, int], tuple[str, int, int, str, str, float, str]] = {}
-        self._runs: dict[int, list[Any]] = {}
+        self._contacts: dict[str, Contact] = {}
+        # (tenant, key) -> versions; (tenant, key, trigger index) -> schedule
+        self._workflows: dict[tuple[str, str], list[WorkflowVersion]] = {}
+        self._schedules: dict[tuple[str, str, int], Schedule] = {}
+        self._runs: dict[int, HeldRun] = {}
         self._last_run_id = 0
         self._runs_by_contact: dict[str, list[int]] = {}
         self._runs_by_pair: dict[tuple[str, str], list[int]] = {}
@@ -156,22 +113,21 @@ class MemoryStore(
         # counts them as runs that exist (see MemoryPrune.delete_runs_history)
         self._marks: dict[tuple[str, str], tuple[int, float]] = {}
         self._run_heap: list[tuple[float, int, int]] = []
-        self._steps: list[tuple[Any, ...]] = []  # step id = index + 1
+        self._steps: list[Step | None] = []  # step id = index + 1 (None: pruned)
         self._steps_by_run: dict[int, list[int]] = {}
-        self._messages: dict[int, list[Any]] = {}
+        self._messages: dict[int, HeldMessage] = {}
         self._last_message_id = 0
         self._message_by_key: dict[str, int] = {}
         self._messages_by_run: dict[int, list[int]] = {}
         self._messages_by_contact: dict[str, list[int]] = {}
         self._message_heap: list[tuple[float, int, int]] = []
         self._sending: dict[int, None] = {}
-        self._events: dict[int, list[Any]] = {}
+        self._events: dict[int, HeldEvent] = {}
         self._last_event_id = 0
         self._event_by_key: dict[str, int] = {}
         self._unprocessed: dict[int, None] = {}  # insertion order is id order
         self._replies_waiting: dict[str, int] = {}  # contact -> unprocessed hold-back events
         self._last_reply: dict[str, float] = {}  # contact -> latest reply's occurred_at
-        self._sandbox: dict[str, list[Any]] = {}
 
     # ------------------------------------------------------------------ lifecycle / schema
     def schema_version(self) -> int:
@@ -215,18 +171,18 @@ class MemoryStore(
     ) -> tuple[int, int, list[int | None]]:
         for c in contacts:
             require(c.id, "contacts.id")
-        rows = [contact_to_row(c, c.created_at or now, now) for c in contacts]
+        copies = [stored_contact(c, c.created_at or now, now) for c in contacts]
         encoded = [self._encode_event(e) for e in events]
         with self._lock:
             inserted = updated = 0
-            for row in rows:
-                old = self._contacts.get(row[0])
+            for c in copies:
+                old = self._contacts.get(c.id)
                 if old is None:
                     inserted += 1
                 else:
                     updated += 1
-                    row = (*row[:12], old[12], row[13], old[14])  # tenant never moves
-                self._contacts[row[0]] = row
+                    c.created_at, c.tenant_id = old.created_at, old.tenant_id  # never move
+                self._contacts[c.id] = c
             ids = self._insert_events(encoded, now)
         if any(i is not None for i in ids):
             self._signal_work()
@@ -234,29 +190,28 @@ class MemoryStore(
 
     def get_contact(self, contact_id: str) -> Contact | None:
         with self._lock:
-            row = self._contacts.get(contact_id)
-            return None if row is None else contact_from_row(row)
+            found = self._contacts.get(contact_id)
+            return None if found is None else copy_contact(found)
 
     def get_contacts(self, contact_ids: Iterable[str]) -> dict[str, Contact]:
         with self._lock:
             out: dict[str, Contact] = {}
             for cid in contact_ids:
-                row = self._contacts.get(cid)
-                if row is not None:
-                    out[cid] = contact_from_row(row)
+                found = self._contacts.get(cid)
+                if found is not None:
+                    out[cid] = copy_contact(found)
             return out
 
     def list_contacts(self, limit: int = 1000, offset: int = 0) -> list[Contact]:
         with self._lock:
             ids = sorted(self._contacts)[offset : offset + limit]
-            return [contact_from_row(self._contacts[i]) for i in ids]
+            return [copy_contact(self._contacts[i]) for i in ids]
 
     def _in_scope(self, contact_id: str | None, scope: Scope | None) -> bool:
-        """Whether the contact (a row id) is in ``scope`` (everything is when scope is None)."""
+        """Whether the contact (by id) is in ``scope`` (everything is when scope is None)."""
         if scope is None:
             return True
-        row = None if contact_id is None else self._contacts.get(contact_id)
-        return row is not None and scope.allows(contact_from_row(row))
+        return scope.allows(None if contact_id is None else self._contacts.get(contact_id))
 
     def find_contacts(self, flt: ContactFilter) -> list[Contact]:
         with self._lock:
@@ -264,9 +219,9 @@ class MemoryStore(
             for cid in sorted(self._contacts):
                 if flt.after_id is not None and cid <= flt.after_id:
                     continue
-                c = contact_from_row(self._contacts[cid])
+                c = self._contacts[cid]
                 if matches_contact(c, flt):
-                    out.append(c)
+                    out.append(copy_contact(c))
                     if len(out) >= flt.limit:
                         break
             return out
@@ -285,46 +240,38 @@ class MemoryStore(
 
     @staticmethod
     def _check_patch(patch: ContactPatch) -> None:
-        dumps(patch.set)
-        dumps(list(patch.add_tags))
-        dumps(patch.consent)
+        as_json(patch.set)
+        as_json(list(patch.add_tags))
+        as_json(patch.consent)
 
     def _patches(self, patches: Sequence[ContactPatch], now: float) -> None:
-        """Check, then apply (the encode of the result cannot fail once the parts encode)."""
+        """Check, then apply (the copy of the result cannot fail once the parts are JSON)."""
         for patch in patches:
             self._check_patch(patch)
         work: dict[str, Contact] = {}
         for patch in patches:
             contact = work.get(patch.contact_id)
             if contact is None:
-                row = self._contacts.get(patch.contact_id)
-                if row is None:
+                found = self._contacts.get(patch.contact_id)
+                if found is None:
                     continue
-                contact = work[patch.contact_id] = contact_from_row(row)
+                contact = work[patch.contact_id] = copy_contact(found)
             apply_patch(contact, patch, now)
-        encoded = [contact_to_row(c, c.created_at, now) for c in work.values()]
-        for row in encoded:
-            self._contacts[row[0]] = row
+        for c in work.values():
+            self._contacts[c.id] = stored_contact(c, c.created_at, now)
 
     # ------------------------------------------------------------------ workflows
-    def publish_workflow(
-        self,
-        key: str,
-        name: str,
-        definition: dict[str, Any],
-        now: float,
-        tenant_id: str = DEFAULT_TENANT,
+    def _publish(
+        self, tenant_id: str, key: str, name: str, definition: dict[str, Any], now: float
     ) -> WorkflowVersion:
-        text = dumps(definition)
+        stored = as_json(definition)
         with self._lock:
-            versions = self._workflows.get((tenant_id, key), [])
-            found = workflow_from_row(versions[-1]) if versions else None
-            latest = publishable(found, definition)
-            if latest is not None:
-                return latest
-            row = (key, len(versions) + 1, name, text, now, tenant_id)
-            self._workflows.setdefault((tenant_id, key), []).append(row)
-            return workflow_from_row(row)
+            versions = self._workflows.setdefault((tenant_id, key), [])
+            latest = publishable(versions[-1] if versions else None, definition)
+            if latest is None:
+                latest = WorkflowVersion(key, len(versions) + 1, name, stored, now, tenant_id)
+                versions.append(latest)
+            return copy_workflow(latest)
 
     def get_workflow(
         self, tenant_id: str, key: str, version: int | None = None
@@ -334,57 +281,53 @@ class MemoryStore(
             if not versions:
                 return None
             if version is None:
-                row = versions[-1]
+                found = versions[-1]
             elif 1 <= version <= len(versions):
-                row = versions[version - 1]
+                found = versions[version - 1]
             else:
                 return None
-            return workflow_from_row(row)
+            return copy_workflow(found)
 
     def list_workflows(self, tenant_id: str | None = None) -> list[WorkflowVersion]:
         with self._lock:
-            rows = [self._workflows[k][-1] for k in sorted(self._workflows, key=lambda k: k[::-1])]
-            if tenant_id is not None:
-                rows = [r for r in rows if r[5] == tenant_id]
-            return [workflow_from_row(r) for r in rows]
+            latest = [
+                self._workflows[k][-1] for k in sorted(self._workflows, key=lambda k: k[::-1])
+            ]
+            return [copy_workflow(w) for w in latest if tenant_id in (None, w.tenant_id)]
 
     # ------------------------------------------------------------------ schedules
     def set_schedules(self, tenant_id: str, key: str, schedules: Sequence[Schedule]) -> None:
-        rows = []
+        copies = []
         for s in schedules:
-            for value, what in (
-                (s.version, "version"),
-                (s.trigger_index, "trigger_index"),
-                (s.cron, "cron"),
-                (s.timezone, "timezone"),
-                (s.next_fire_at, "next_fire_at"),
-            ):
-                require(value, f"schedules.{what}")
-            row = (key, s.version, s.trigger_index, s.cron, s.timezone, s.next_fire_at, tenant_id)
-            rows.append(row)
+            require_fields("schedules", s, _SCHEDULE_REQUIRED)
+            copies.append(replace(s, workflow_key=key, tenant_id=tenant_id))
         with self._lock:
             for k in [k for k in self._schedules if k[:2] == (tenant_id, key)]:
                 del self._schedules[k]
-            for row in rows:
-                self._schedules[(tenant_id, key, row[2])] = row
-        if rows:
+            for s in copies:
+                self._schedules[(tenant_id, key, s.trigger_index)] = s
+        if copies:
             self._signal_work()
 
     def due_schedules(self, now: float) -> list[Schedule]:
         with self._lock:
-            rows = sorted(
-                (r for r in self._schedules.values() if r[5] <= now),
-                key=lambda r: (r[5], r[0], r[6], r[2]),
+            due = sorted(
+                (s for s in self._schedules.values() if s.next_fire_at <= now),
+                key=lambda s: (s.next_fire_at, s.workflow_key, s.tenant_id, s.trigger_index),
             )
-            return [Schedule(*r) for r in rows]
+            return [copy_schedule(s) for s in due]
 
     def advance_schedule(self, schedule: Schedule, next_fire_at: float) -> bool:
         with self._lock:
             k = (schedule.tenant_id, schedule.workflow_key, schedule.trigger_index)
-            row = self._schedules.get(k)
-            if row is None or row[1] != schedule.version or row[5] != schedule.next_fire_at:
+            found = self._schedules.get(k)
+            if (
+                found is None
+                or found.version != schedule.version
+                or found.next_fire_at != schedule.next_fire_at
+            ):
                 return False
-            self._schedules[k] = (*row[:5], next_fire_at, row[6])
+            found.next_fire_at = next_fire_at
             return True
 
     # ------------------------------------------------------------------ due times
@@ -397,11 +340,11 @@ class MemoryStore(
             popped: list[tuple[float, int, int]] = []
             while heap:
                 entry = heapq.heappop(heap)
-                row = self._runs.get(entry[1])
-                if row is None or row[R_HVER] != entry[2]:
+                held = self._runs.get(entry[1])
+                if held is None or held.hver != entry[2]:
                     continue  # stale
                 popped.append(entry)
-                until = row[R_LUNTIL]
+                until = held.lease_until
                 if until is not None and until > entry[0]:
                     if include_leases:
                         found.append(until)
@@ -413,122 +356,26 @@ class MemoryStore(
             # messages: pending/deferred at due_at; sending at its lease expiry
             mheap = self._message_heap
             while mheap:
-                if self._messages[mheap[0][1]][M_HVER] == mheap[0][2]:
+                if self._messages[mheap[0][1]].hver == mheap[0][2]:
                     found.append(mheap[0][0])
                     break
                 heapq.heappop(mheap)
-            for mid in self._sending:
-                row = self._messages[mid]
-                until = row[M_LUNTIL]
-                if until is None or until <= row[M_DUE]:
-                    found.append(row[M_DUE])
-                elif include_leases:
-                    found.append(until)
-            # events: at occurred_at, or at the lease expiry while leased past it
-            for eid in self._unprocessed:
-                row = self._events[eid]
-                until = row[E_LUNTIL]
-                if until is None or until <= row[E_OCCURRED]:
-                    found.append(row[E_OCCURRED])
+            # sending messages, unprocessed events: when due, or at the lease expiry while
+            # leased past it
+            sending = (self._messages[mid] for mid in self._sending)
+            unprocessed = (self._events[eid] for eid in self._unprocessed)
+            in_flight = [
+                *((h.record.due_at, h.lease_until) for h in sending),
+                *((h.record.occurred_at, h.lease_until) for h in unprocessed),
+            ]
+            for due, until in in_flight:
+                if until is None or until <= due:
+                    found.append(due)
                 elif include_leases:
                     found.append(until)
             if self._schedules:
-                found.append(min(r[5] for r in self._schedules.values()))
+                found.append(min(s.next_fire_at for s in self._schedules.values()))
             return min(found) if found else None
 
-    # ------------------------------------------------------------------ sandbox ledger
-    def sandbox_deliver_many(
-        self, items: Sequence[tuple[str, str, str | None, str | None, str]], now: float
-    ) -> list[bool]:
-        for item in items:
-            require(item[0], "sandbox_deliveries.idempotency_key")
-        with self._lock:
-            # plan and check first (a refused batch changes nothing), then apply
-            out: list[bool] = []
-            new: dict[str, list[Any]] = {}
-            again: list[str] = []
-            for key, channel, to, body, provider_id in items:
-                if key in self._sandbox or key in new:
-                    out.append(False)
-                    again.append(key)
-                    continue
-                require(channel, "sandbox_deliveries.channel")
-                require(provider_id, "sandbox_deliveries.provider_id")
-                new[key] = [key, channel, to, body, provider_id, now, 0]
-                out.append(True)
-            self._sandbox.update(new)
-            for key in again:
-                self._sandbox[key][6] += 1
-            return out
 
-    def sandbox_lookup(self, idempotency_key: str) -> SandboxDelivery | None:
-        with self._lock:
-            row = self._sandbox.get(idempotency_key)
-            return None if row is None else sandbox_from_row(row)
-
-    def sandbox_deliveries(self) -> list[SandboxDelivery]:
-        with self._lock:
-            return [sandbox_from_row(r) for r in self._sandbox.values()]
-
-
-__all__ = [
-    "E_CONTACT",
-    "E_CREATED",
-    "E_DATA",
-    "E_ERROR",
-    "E_ID",
-    "E_IGNORED",
-    "E_KEY",
-    "E_LOWNER",
-    "E_LUNTIL",
-    "E_OCCURRED",
-    "E_PROCESSED",
-    "E_TYPE",
-    "M_ATTEMPTS",
-    "M_BODY",
-    "M_CHANNEL",
-    "M_CLICKED",
-    "M_CONTACT",
-    "M_CREATED",
-    "M_DELIVERED",
-    "M_DUE",
-    "M_ERROR",
-    "M_HVER",
-    "M_ID",
-    "M_IDEM",
-    "M_KEY",
-    "M_LOWNER",
-    "M_LUNTIL",
-    "M_NODE",
-    "M_OPENED",
-    "M_PAYLOAD",
-    "M_PROVIDER",
-    "M_REPLIED",
-    "M_RUN",
-    "M_SENT",
-    "M_STATUS",
-    "M_SUBJECT",
-    "M_SUPPRESSED",
-    "M_TO",
-    "R_ATTEMPT",
-    "R_CONTACT",
-    "R_CREATED",
-    "R_CTX",
-    "R_ENDED",
-    "R_ERROR",
-    "R_EXIT",
-    "R_HVER",
-    "R_ID",
-    "R_KEY",
-    "R_LOWNER",
-    "R_LUNTIL",
-    "R_NODE",
-    "R_SEQ",
-    "R_STATUS",
-    "R_STEP_SEQ",
-    "R_UPDATED",
-    "R_VERSION",
-    "R_WAITING",
-    "R_WAKE",
-    "MemoryStore",
-]
+__all__ = ["MemoryStore"]

@@ -1,38 +1,23 @@
-"""Events in the memory backend: append (deduped), claim, complete, list."""
+"""Events in the memory backend: append (deduped), claim, list (completing them is a batch
+commit: :meth:`.MemoryRuns.complete_events`)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import replace
 
-from leadflow.model.jsonvalue import dumps
 from leadflow.model.records import (
-    Advance,
-    CommitResult,
-    EnrollRequest,
     Event,
-    MessageFacts,
     NewEvent,
-    Scope,
 )
-from leadflow.model.rules import (
-    check_reentry,
-    plan_event_advances,
-)
-from leadflow.store.codec import event_from_row
-from leadflow.store.contract import makes_work
-from leadflow.store.memory_rows import (
-    E_CONTACT,
-    E_ID,
-    E_LOWNER,
-    E_LUNTIL,
-    E_OCCURRED,
-    E_PROCESSED,
-    E_TYPE,
+from leadflow.store.contract_work import EventQuery
+from leadflow.store.memory_state import (
     HOLD_TYPES,
     REPLY_TYPES,
+    HeldEvent,
     MemoryState,
-    NewIds,
+    as_json,
+    copy_event,
     event_status,
     require,
 )
@@ -41,23 +26,30 @@ from leadflow.store.memory_rows import (
 class MemoryEvents(MemoryState):
     # ------------------------------------------------------------------ events
     @staticmethod
-    def _encode_event(e: NewEvent) -> tuple[Any, ...]:
+    def _encode_event(e: NewEvent) -> NewEvent:
         require(e.type, "events.type")
         require(e.dedupe_key, "events.dedupe_key")
         require(e.occurred_at, "events.occurred_at")
-        return (e.type, e.contact_id, dumps(e.data), e.dedupe_key, e.occurred_at, e.processed)
+        return replace(e, data=as_json(e.data))
 
-    def _insert_events(self, encoded: Sequence[tuple[Any, ...]], now: float) -> list[int | None]:
+    def _insert_events(self, encoded: Sequence[NewEvent], now: float) -> list[int | None]:
         out: list[int | None] = []
-        for etype, contact_id, data, key, occurred, processed in encoded:
+        for e in encoded:
+            key, contact_id, etype, occurred, processed = (
+                e.dedupe_key,
+                e.contact_id,
+                e.type,
+                e.occurred_at,
+                e.processed,
+            )
             if key in self._event_by_key:
                 out.append(None)
                 continue
             self._last_event_id += 1
             eid = self._last_event_id
             done = now if processed else None
-            self._events[eid] = [eid, etype, contact_id, data, key, occurred, now, done]
-            self._events[eid] += [None, None, None, None]  # error, ignored, lease
+            stored = Event(eid, etype, contact_id, e.data, key, occurred, now, done)
+            self._events[eid] = HeldEvent(stored)
             self._event_by_key[key] = eid
             if etype in REPLY_TYPES and contact_id is not None:
                 self._last_reply[contact_id] = max(
@@ -72,11 +64,12 @@ class MemoryEvents(MemoryState):
             out.append(eid)
         return out
 
-    def _mark_processed(self, row: list[Any], now: float) -> None:
-        row[E_PROCESSED] = now
-        self._unprocessed.pop(row[E_ID], None)
-        contact_id = row[E_CONTACT]
-        if row[E_TYPE] in HOLD_TYPES and contact_id is not None:
+    def _mark_processed(self, held: HeldEvent, now: float) -> None:
+        event = held.record
+        event.processed_at = now
+        self._unprocessed.pop(event.id, None)
+        contact_id = event.contact_id
+        if event.type in HOLD_TYPES and contact_id is not None:
             left = self._replies_waiting.get(contact_id, 0) - 1
             if left > 0:
                 self._replies_waiting[contact_id] = left
@@ -97,65 +90,31 @@ class MemoryEvents(MemoryState):
             if limit <= 0:
                 return out
             for eid in self._unprocessed:
-                row = self._events[eid]
-                if row[E_OCCURRED] > now:
+                held = self._events[eid]
+                if held.record.occurred_at > now:
                     continue
-                until = row[E_LUNTIL]
+                until = held.lease_until
                 if until is not None and until >= now:
                     continue
-                row[E_LOWNER] = owner
-                row[E_LUNTIL] = now + lease_s
-                out.append(event_from_row(row))
+                held.lease_owner = owner
+                held.lease_until = now + lease_s
+                out.append(copy_event(held.record))
                 if len(out) >= limit:
                     break
             return out
 
-    def complete_events(
-        self,
-        owner: str,
-        event_ids: Sequence[int],
-        advances: Sequence[Advance],
-        enrollments: Sequence[EnrollRequest],
-        facts: Sequence[MessageFacts],
-        now: float,
-    ) -> CommitResult:
-        for req in enrollments:
-            check_reentry(req.reentry, req.reentry_days)
-        ids = NewIds()
+    def _find_events(self, q: EventQuery) -> list[Event]:
         with self._lock:
-            plan = plan_event_advances(advances, self._seq_of)
-            retry = plan.retry_events
-            kept = [r for r in enrollments if r.event_id is None or r.event_id not in retry]
-            self._commit(plan.accepted, kept, facts, event_ids, retry, now, ids)
-        ids.assign()
-        if retry or kept or makes_work(plan.accepted):
-            self._signal_work()
-        return CommitResult(
-            len(plan.accepted), len(plan.rejected), [a.run_id for a in plan.rejected]
-        )
-
-    def list_events(
-        self,
-        contact_id: str | None = None,
-        limit: int = 1000,
-        offset: int = 0,
-        *,
-        scope: Scope | None = None,
-        after_id: int = 0,
-        type: str | None = None,
-        status: str | None = None,
-    ) -> list[Event]:
-        with self._lock:
-            rows = [
-                r
-                for r in self._events.values()
-                if (contact_id is None or r[E_CONTACT] == contact_id)
-                and (type is None or r[E_TYPE] == type)
-                and (status is None or event_status(r) == status)
-                and r[E_ID] > after_id
-                and self._in_scope(r[E_CONTACT], scope)
+            found = [
+                e
+                for e in (held.record for held in self._events.values())
+                if (q.contact_id is None or e.contact_id == q.contact_id)
+                and (q.type is None or e.type == q.type)
+                and (q.status is None or event_status(e) == q.status)
+                and e.id > q.after_id
+                and self._in_scope(e.contact_id, q.scope)
             ]
-            return [event_from_row(r) for r in rows[offset : offset + limit]]
+            return [copy_event(e) for e in found[q.offset : q.offset + q.limit]]
 
     def pending_events_count(self) -> int:
         with self._lock:

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterable, Sequence
-from typing import Any
+from dataclasses import replace
 
-from leadflow.model.jsonvalue import dumps
 from leadflow.model.records import (
     DUE_MESSAGE_STATUSES,
     ClaimedMessage,
@@ -26,104 +25,48 @@ from leadflow.model.rules import (
     merge_status,
     summarize_leases,
 )
-from leadflow.store.codec import contact_from_row, message_from_row
-from leadflow.store.memory_rows import (
-    E_LOWNER,
-    E_LUNTIL,
-    M_ATTEMPTS,
-    M_CHANNEL,
-    M_CLICKED,
-    M_CONTACT,
-    M_CREATED,
-    M_DELIVERED,
-    M_DUE,
-    M_ERROR,
-    M_HVER,
-    M_ID,
-    M_IDEM,
-    M_LOWNER,
-    M_LUNTIL,
-    M_OPENED,
-    M_PROVIDER,
-    M_REPLIED,
-    M_RUN,
-    M_SENT,
-    M_STATUS,
-    M_SUPPRESSED,
-    R_HVER,
-    R_LOWNER,
-    R_LUNTIL,
-    R_STATUS,
-    R_VERSION,
+from leadflow.store.memory_state import (
     SENT_OR_DELIVERED,
+    HeldEvent,
+    HeldMessage,
+    HeldRun,
     MemoryState,
     NewIds,
-    require,
+    as_json,
+    copy_contact,
+    copy_message,
+    require_fields,
 )
+
+_MESSAGE_REQUIRED = ("channel", "idempotency_key", "due_at", "created_at", "status", "attempts")
 
 
 class MemoryOutbox(MemoryState):
     # ------------------------------------------------------------------ outbox
     @staticmethod
-    def _encode_message(m: Message) -> list[Any]:
-        for value, what in (
-            (m.channel, "channel"),
-            (m.idempotency_key, "idempotency_key"),
-            (m.due_at, "due_at"),
-            (m.created_at, "created_at"),
-            (m.status, "status"),
-            (m.attempts, "attempts"),
-        ):
-            require(value, f"messages.{what}")
+    def _encode_message(m: Message) -> Message:
+        require_fields("messages", m, _MESSAGE_REQUIRED)
         check_message_status(m.status)
-        return [
-            0,
-            m.run_id,
-            m.contact_id,
-            m.workflow_key,
-            m.node,
-            m.channel,
-            m.to,
-            m.idempotency_key,
-            m.due_at,
-            m.created_at,
-            m.subject,
-            m.body,
-            dumps(m.payload),
-            m.status,
-            m.attempts,
-            m.sent_at,
-            m.delivered_at,
-            m.opened_at,
-            m.clicked_at,
-            m.replied_at,
-            m.provider_id,
-            m.suppressed_reason,
-            m.error,
-            None,
-            None,
-            0,
-        ]
+        return replace(m, payload=as_json(m.payload), duplicates=0, id=None)
 
     def _insert_messages(
-        self, messages: Sequence[Message], encoded: Sequence[list[Any]], ids: NewIds
+        self, messages: Sequence[Message], encoded: Sequence[Message], ids: NewIds
     ) -> None:
-        for msg, row in zip(messages, encoded, strict=True):
-            found = self._message_by_key.get(row[M_IDEM])
+        for msg, copied in zip(messages, encoded, strict=True):
+            found = self._message_by_key.get(copied.idempotency_key)
             if found is not None:
                 ids.pairs.append((msg, found))
                 continue
             self._last_message_id += 1
             mid = self._last_message_id
-            row = list(row)
-            row[M_ID] = mid
-            self._messages[mid] = row
-            self._message_by_key[row[M_IDEM]] = mid
-            if row[M_RUN] is not None:
-                self._messages_by_run.setdefault(row[M_RUN], []).append(mid)
-            if row[M_CONTACT] is not None:
-                self._messages_by_contact.setdefault(row[M_CONTACT], []).append(mid)
-            self._index_message(row)
+            stored = replace(copied, id=mid)
+            held = self._messages[mid] = HeldMessage(stored)
+            self._message_by_key[stored.idempotency_key] = mid
+            if stored.run_id is not None:
+                self._messages_by_run.setdefault(stored.run_id, []).append(mid)
+            if stored.contact_id is not None:
+                self._messages_by_contact.setdefault(stored.contact_id, []).append(mid)
+            self._index_message(held)
             ids.pairs.append((msg, mid))
 
     def queue_messages(self, messages: Sequence[Message], now: float) -> list[int | None]:
@@ -132,32 +75,34 @@ class MemoryOutbox(MemoryState):
         ids = NewIds()
         out: list[int | None] = []
         with self._lock:
-            for msg, row in zip(messages, encoded, strict=True):
-                if row[M_IDEM] in self._message_by_key:
+            for msg, copied in zip(messages, encoded, strict=True):
+                if copied.idempotency_key in self._message_by_key:
                     out.append(None)
                     continue
-                self._insert_messages([msg], [row], ids)
+                self._insert_messages([msg], [copied], ids)
                 out.append(ids.pairs[-1][1])
         ids.assign()
         if ids.pairs:
             self._signal_work()
         return out
 
-    def _index_message(self, row: list[Any]) -> None:
+    def _index_message(self, held: HeldMessage) -> None:
         """Call after a change of status/due_at."""
-        row[M_HVER] += 1
-        mid = row[M_ID]
-        status = row[M_STATUS]
+        held.hver += 1
+        m = held.record
+        mid, status = m.id, m.status
+        assert mid is not None
         if status in DUE_MESSAGE_STATUSES:
-            heapq.heappush(self._message_heap, (row[M_DUE], mid, row[M_HVER]))
+            heapq.heappush(self._message_heap, (m.due_at, mid, held.hver))
         if status == MessageStatus.SENDING:
             self._sending[mid] = None
         else:
             self._sending.pop(mid, None)
 
-    def _message_out(self, row: list[Any]) -> Message:
-        dup = self._sandbox.get(row[M_IDEM])
-        return message_from_row((*row[1:23], 0 if dup is None else dup[6], row[0]))
+    def _message_out(self, held: HeldMessage) -> Message:
+        out = copy_message(held.record)
+        out.duplicates = self._sandbox_duplicates(out.idempotency_key)
+        return out
 
     def claim_messages(
         self, owner: str, now: float, limit: int, lease_s: float
@@ -169,33 +114,33 @@ class MemoryOutbox(MemoryState):
             # is sending now
             blocked: set[str] = set(self._replies_waiting)
             for mid in self._sending:
-                row = self._messages[mid]
-                until = row[M_LUNTIL]
-                busy = row[M_LOWNER] != owner and until is not None and until >= now
-                if busy and row[M_CONTACT] is not None:
-                    blocked.add(row[M_CONTACT])
+                held = self._messages[mid]
+                until, contact_id = held.lease_until, held.record.contact_id
+                busy = held.lease_owner != owner and until is not None and until >= now
+                if busy and contact_id is not None:
+                    blocked.add(contact_id)
             heap = self._message_heap
             candidates: list[tuple[float, int]] = []
             keep: list[tuple[float, int, int]] = []
             while heap and len(candidates) < limit and heap[0][0] <= now:
                 entry = heapq.heappop(heap)
-                row = self._messages[entry[1]]
-                if row[M_HVER] != entry[2]:
+                held = self._messages[entry[1]]
+                if held.hver != entry[2]:
                     continue  # stale
                 keep.append(entry)
-                if row[M_CONTACT] is not None and row[M_CONTACT] in blocked:
+                if held.record.contact_id in blocked:
                     continue
                 candidates.append((entry[0], entry[1]))
             in_doubt: set[int] = set()
             for mid in self._sending:
-                row = self._messages[mid]
-                until = row[M_LUNTIL]
+                held = self._messages[mid]
+                m, until = held.record, held.lease_until
                 if (
-                    row[M_DUE] <= now
+                    m.due_at <= now
                     and (until is None or until < now)
-                    and not (row[M_CONTACT] is not None and row[M_CONTACT] in blocked)
+                    and m.contact_id not in blocked
                 ):
-                    candidates.append((row[M_DUE], mid))
+                    candidates.append((m.due_at, mid))
                     in_doubt.add(mid)
             candidates.sort()
             chosen = {mid for _, mid in candidates[:limit]}
@@ -204,19 +149,20 @@ class MemoryOutbox(MemoryState):
                     heapq.heappush(heap, entry)
             out: list[ClaimedMessage] = []
             for _, mid in candidates[:limit]:
-                row = self._messages[mid]
-                row[M_STATUS] = MessageStatus.SENDING
-                row[M_LOWNER] = owner
-                row[M_LUNTIL] = now + lease_s
-                self._index_message(row)
-                run = None if row[M_RUN] is None else self._runs.get(row[M_RUN])
-                contact = None if row[M_CONTACT] is None else self._contacts.get(row[M_CONTACT])
+                held = self._messages[mid]
+                m = held.record
+                m.status = MessageStatus.SENDING
+                held.lease_owner = owner
+                held.lease_until = now + lease_s
+                self._index_message(held)
+                run = None if m.run_id is None else self._runs.get(m.run_id)
+                contact = None if m.contact_id is None else self._contacts.get(m.contact_id)
                 out.append(
                     ClaimedMessage(
-                        self._message_out(row),
-                        None if contact is None else contact_from_row(contact),
-                        None if run is None else run[R_STATUS],
-                        None if run is None else run[R_VERSION],
+                        self._message_out(held),
+                        None if contact is None else copy_contact(contact),
+                        None if run is None else run.record.status,
+                        None if run is None else run.record.version,
                         mid in in_doubt,
                     )
                 )
@@ -231,33 +177,34 @@ class MemoryOutbox(MemoryState):
             refused = [
                 u.message_id
                 for u in updates
-                if (row := self._messages.get(u.message_id)) is None
-                or row[M_STATUS] != MessageStatus.SENDING
-                or row[M_LOWNER] != owner
+                if (held := self._messages.get(u.message_id)) is None
+                or held.record.status != MessageStatus.SENDING
+                or held.lease_owner != owner
             ]
             events = events_not_about(events, refused)
             encoded = [self._encode_event(e) for e in events]
             out = set(refused)
             for u in updates:
-                row = self._messages.get(u.message_id)
-                if row is None or u.message_id in out:
+                found = self._messages.get(u.message_id)
+                if found is None or u.message_id in out:
                     continue
-                row[M_STATUS] = u.status
-                if u.status in SENT_OR_DELIVERED:
-                    row[M_SUPPRESSED] = None  # sent after all: not suppressed (deferral over)
-                for index, value in (
-                    (M_DUE, u.due_at),
-                    (M_ATTEMPTS, u.attempts),
-                    (M_SENT, u.sent_at),
-                    (M_DELIVERED, u.delivered_at),
-                    (M_PROVIDER, u.provider_id),
-                    (M_SUPPRESSED, None if u.status in SENT_OR_DELIVERED else u.suppressed_reason),
-                    (M_ERROR, u.error),
-                ):
-                    if value is not None:
-                        row[index] = value
-                row[M_LOWNER] = row[M_LUNTIL] = None
-                self._index_message(row)
+                m = found.record
+                m.status = u.status
+                sent = u.status in SENT_OR_DELIVERED
+                if sent:
+                    m.suppressed_reason = None  # sent after all: not suppressed (deferral over)
+                if u.due_at is not None:
+                    m.due_at = u.due_at
+                if u.attempts is not None:
+                    m.attempts = u.attempts
+                m.sent_at = m.sent_at if u.sent_at is None else u.sent_at
+                m.delivered_at = m.delivered_at if u.delivered_at is None else u.delivered_at
+                m.provider_id = m.provider_id if u.provider_id is None else u.provider_id
+                if not sent and u.suppressed_reason is not None:
+                    m.suppressed_reason = u.suppressed_reason
+                m.error = m.error if u.error is None else u.error
+                found.lease_owner = found.lease_until = None
+                self._index_message(found)
             self._insert_events(encoded, now)
         if events or any(u.status in DUE_MESSAGE_STATUSES for u in updates):
             self._signal_work()
@@ -269,12 +216,16 @@ class MemoryOutbox(MemoryState):
         with self._lock:
             out: set[int] = set()
             for mid in message_ids:
-                row = self._messages.get(mid)
-                if row is None or row[M_STATUS] != MessageStatus.SENDING or row[M_LOWNER] != owner:
+                held = self._messages.get(mid)
+                if (
+                    held is None
+                    or held.record.status != MessageStatus.SENDING
+                    or held.lease_owner != owner
+                ):
                     continue
-                if row[M_CONTACT] is not None and row[M_CONTACT] in self._replies_waiting:
+                if held.record.contact_id in self._replies_waiting:
                     continue
-                row[M_LUNTIL] = now + lease_s
+                held.lease_until = now + lease_s
                 out.add(mid)
             return out
 
@@ -282,48 +233,42 @@ class MemoryOutbox(MemoryState):
     def held_leases(self) -> list[HeldLease]:
         with self._lock:
             found: list[tuple[str, str, float]] = []
-            for eid in self._unprocessed:
-                row = self._events[eid]
-                if row[E_LOWNER] is not None:
-                    found.append((row[E_LOWNER], "events", row[E_LUNTIL]))
-            for mid in self._sending:
-                row = self._messages[mid]
-                if row[M_LOWNER] is not None:
-                    found.append((row[M_LOWNER], "messages", row[M_LUNTIL]))
-            for row in self._leased_runs():
-                found.append((row[R_LOWNER], "runs", row[R_LUNTIL]))
+            queues: list[tuple[str, Iterable[HeldEvent | HeldMessage | HeldRun]]] = [
+                ("events", (self._events[eid] for eid in self._unprocessed)),
+                ("messages", (self._messages[mid] for mid in self._sending)),
+                ("runs", self._leased_runs()),
+            ]
+            for queue, held in queues:
+                for h in held:
+                    if h.lease_owner is not None and h.lease_until is not None:
+                        found.append((h.lease_owner, queue, h.lease_until))
         return summarize_leases(found)
 
-    def _leased_runs(self) -> list[list[Any]]:
+    def _leased_runs(self) -> list[HeldRun]:
         """Live runs under a lease (claims need a wake_at, so they are all in the heap)."""
         seen: set[int] = set()
-        out: list[list[Any]] = []
+        out: list[HeldRun] = []
         for _, rid, version in self._run_heap:
-            row = self._runs.get(rid)
-            if row is None or row[R_HVER] != version or rid in seen:
+            held = self._runs.get(rid)
+            if held is None or held.hver != version or rid in seen:
                 continue
             seen.add(rid)
-            if row[R_LOWNER] is not None and row[R_STATUS] in ("active", "waiting"):
-                out.append(row)
+            if held.lease_owner is not None and held.record.status in ("active", "waiting"):
+                out.append(held)
         return out
 
     def release_leases(self, owners: Sequence[str]) -> int:
         gone = set(owners)
         released = 0
         with self._lock:
-            for eid in self._unprocessed:
-                row = self._events[eid]
-                if row[E_LOWNER] in gone:
-                    row[E_LOWNER] = row[E_LUNTIL] = None
-                    released += 1
-            for mid in self._sending:
-                row = self._messages[mid]
-                if row[M_LOWNER] in gone:
-                    row[M_LOWNER] = row[M_LUNTIL] = None
-                    released += 1
-            for row in self._leased_runs():
-                if row[R_LOWNER] in gone:
-                    row[R_LOWNER] = row[R_LUNTIL] = None
+            held: list[HeldEvent | HeldMessage | HeldRun] = [
+                *(self._events[eid] for eid in self._unprocessed),
+                *(self._messages[mid] for mid in self._sending),
+                *self._leased_runs(),
+            ]
+            for h in held:
+                if h.lease_owner in gone:
+                    h.lease_owner = h.lease_until = None
                     released += 1
         if released:
             self._signal_work()
@@ -338,28 +283,29 @@ class MemoryOutbox(MemoryState):
 
     def _apply_facts(self, facts: Sequence[MessageFacts]) -> None:
         for f in facts:
-            row = self._messages.get(f.message_id)
-            if row is None:
+            held = self._messages.get(f.message_id)
+            if held is None:
                 continue
-            new = merge_status(row[M_STATUS], f.status)
-            for index, value in (
-                (M_DELIVERED, f.delivered_at),
-                (M_OPENED, f.opened_at),
-                (M_CLICKED, f.clicked_at),
-                (M_REPLIED, f.replied_at),
-            ):
-                if row[index] is None:
-                    row[index] = value
+            m = held.record
+            new = merge_status(m.status, f.status)
+            if m.delivered_at is None:
+                m.delivered_at = f.delivered_at
+            if m.opened_at is None:
+                m.opened_at = f.opened_at
+            if m.clicked_at is None:
+                m.clicked_at = f.clicked_at
+            if m.replied_at is None:
+                m.replied_at = f.replied_at
             if f.error is not None and (f.status is None or new == f.status):
-                row[M_ERROR] = f.error
-            if new != row[M_STATUS]:
-                row[M_STATUS] = new
-                self._index_message(row)
+                m.error = f.error
+            if new != m.status:
+                m.status = new
+                self._index_message(held)
 
     def get_message(self, message_id: int) -> Message | None:
         with self._lock:
-            row = self._messages.get(message_id)
-            return None if row is None else self._message_out(row)
+            held = self._messages.get(message_id)
+            return None if held is None else self._message_out(held)
 
     def find_message(self, idempotency_key: str) -> Message | None:
         with self._lock:
@@ -368,23 +314,21 @@ class MemoryOutbox(MemoryState):
 
     def find_message_by_provider(self, provider_id: str) -> Message | None:
         with self._lock:
-            found = [m for m in self._messages.values() if m[M_PROVIDER] == provider_id]
-            return self._message_out(max(found, key=lambda m: int(m[M_ID]))) if found else None
+            found = [h for h in self._messages.values() if h.record.provider_id == provider_id]
+            return self._message_out(found[-1]) if found else None  # the latest: ids ascend
 
     def latest_message_to(self, contact_id: str, channel: str) -> Message | None:
         with self._lock:
-            best: list[Any] | None = None
+            best: HeldMessage | None = None
             best_key: tuple[float, int] | None = None
             for mid in self._messages_by_contact.get(contact_id, ()):
-                row = self._messages[mid]
-                if row[M_CHANNEL] != channel or row[M_STATUS] not in (
-                    MessageStatus.SENT,
-                    MessageStatus.DELIVERED,
-                ):
+                held = self._messages[mid]
+                m = held.record
+                if m.channel != channel or m.status not in SENT_OR_DELIVERED:
                     continue
-                key = (row[M_SENT] if row[M_SENT] is not None else row[M_CREATED], mid)
+                key = (m.sent_at if m.sent_at is not None else m.created_at, mid)
                 if best_key is None or key > best_key:
-                    best, best_key = row, key
+                    best, best_key = held, key
             return None if best is None else self._message_out(best)
 
     def sent_counts_since(
@@ -396,13 +340,13 @@ class MemoryOutbox(MemoryState):
             for cid in sorted(set(contact_ids)):
                 n = 0
                 for mid in self._messages_by_contact.get(cid, ()):
-                    row = self._messages[mid]
+                    m = self._messages[mid].record
                     if (
-                        row[M_STATUS] in SENT_OR_DELIVERED
-                        and row[M_RUN] is not None
-                        and row[M_SENT] is not None
-                        and row[M_SENT] >= since
-                        and (wanted is None or row[M_CHANNEL] in wanted)
+                        m.status in SENT_OR_DELIVERED
+                        and m.run_id is not None
+                        and m.sent_at is not None
+                        and m.sent_at >= since
+                        and (wanted is None or m.channel in wanted)
                     ):
                         n += 1
                 out[cid] = n
@@ -419,26 +363,22 @@ class MemoryOutbox(MemoryState):
     def list_messages(self, flt: MessageFilter) -> list[Message]:
         with self._lock:
             if flt.run_id is not None:
-                source: Iterable[list[Any]] = (
-                    self._messages[i] for i in self._messages_by_run.get(flt.run_id, ())
-                )
+                ids: Iterable[int] = self._messages_by_run.get(flt.run_id, ())
             elif flt.contact_id is not None:
-                source = (
-                    self._messages[i] for i in self._messages_by_contact.get(flt.contact_id, ())
-                )
+                ids = self._messages_by_contact.get(flt.contact_id, ())
             else:
-                source = self._messages.values()
-            rows = [
-                r
-                for r in source
-                if (flt.run_id is None or r[M_RUN] == flt.run_id)
-                and (flt.contact_id is None or r[M_CONTACT] == flt.contact_id)
-                and (flt.status is None or r[M_STATUS] == flt.status)
-                and (flt.channel is None or r[M_CHANNEL] == flt.channel)
-                and r[M_ID] > flt.after_id
-                and self._in_scope(r[M_CONTACT], flt.scope)
+                ids = self._messages
+            held = [
+                h
+                for h in (self._messages[i] for i in ids)
+                if (flt.run_id is None or h.record.run_id == flt.run_id)
+                and (flt.contact_id is None or h.record.contact_id == flt.contact_id)
+                and (flt.status is None or h.record.status == flt.status)
+                and (flt.channel is None or h.record.channel == flt.channel)
+                and (h.record.id or 0) > flt.after_id
+                and self._in_scope(h.record.contact_id, flt.scope)
             ]
-            return [self._message_out(r) for r in rows[flt.offset : flt.offset + flt.limit]]
+            return [self._message_out(h) for h in held[flt.offset : flt.offset + flt.limit]]
 
     def messages_of_run(self, run_id: int) -> list[Message]:
         with self._lock:

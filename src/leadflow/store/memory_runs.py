@@ -1,5 +1,5 @@
-"""Runs in the memory backend: enrolment, claims, seq-guarded batch commits and the run and
-step queries."""
+"""Runs in the memory backend: enrolment, claims, seq-guarded batch commits (of advances, and of
+processed events with their products) and the run and step queries."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from leadflow.errors import StoreError
-from leadflow.model.jsonvalue import dumps
 from leadflow.model.records import (
     ENDED_STATUSES,
     LIVE_STATUSES,
@@ -31,71 +30,54 @@ from leadflow.model.rules import (
     check_message_status,
     check_reentry,
     plan_enrollments,
+    plan_event_advances,
     rate_window_start,
 )
-from leadflow.store.codec import contact_from_row, run_from_row, step_from_row
 from leadflow.store.contract import makes_work
-from leadflow.store.memory_rows import (
-    E_LOWNER,
-    E_LUNTIL,
-    E_PROCESSED,
-    M_NODE,
-    M_REPLIED,
-    M_STATUS,
+from leadflow.store.memory_state import (
     OPEN_SET,
-    R_ATTEMPT,
-    R_CONTACT,
-    R_CREATED,
-    R_CTX,
-    R_ENDED,
-    R_ERROR,
-    R_EXIT,
-    R_HVER,
-    R_ID,
-    R_KEY,
-    R_LOWNER,
-    R_LUNTIL,
-    R_NODE,
-    R_SEQ,
-    R_STATUS,
-    R_STEP_SEQ,
-    R_UPDATED,
-    R_VERSION,
-    R_WAITING,
-    R_WAKE,
+    HeldRun,
     MemoryState,
     NewIds,
     Prepared,
+    as_json,
+    copy_contact,
+    copy_run,
+    copy_step,
     require,
+    require_fields,
 )
+
+_STEP_REQUIRED = ("node", "kind", "step_seq", "attempt", "outcome", "started_at")
 
 
 class MemoryRuns(MemoryState):
     # ------------------------------------------------------------------ runs: indexes
-    def _index_run(self, row: list[Any]) -> None:
+    def _index_run(self, held: HeldRun) -> None:
         """Call after a change of status/wake_at: invalidate old heap entries, add the new."""
-        row[R_HVER] += 1
-        if row[R_STATUS] in LIVE_STATUSES and row[R_WAKE] is not None:
-            heapq.heappush(self._run_heap, (row[R_WAKE], row[R_ID], row[R_HVER]))
+        held.hver += 1
+        run = held.record
+        if run.status in LIVE_STATUSES and run.wake_at is not None:
+            heapq.heappush(self._run_heap, (run.wake_at, run.id, held.hver))
 
     def _stats(self, contact_id: str, key: str, since: float) -> RunStats | None:
         ids = self._runs_by_pair.get((contact_id, key))
         mark = self._marks.get((contact_id, key))
         if not ids and mark is None:
             return None
-        rows = [self._runs[i] for i in ids or ()]
+        runs = [self._runs[i].record for i in ids or ()]
         stats = RunStats(
-            len(rows),
-            sum(1 for r in rows if r[R_STATUS] in OPEN_SET),
-            max((r[R_CREATED] for r in rows), default=None),
-            sum(1 for r in rows if r[R_CREATED] > since),
+            len(runs),
+            sum(1 for r in runs if r.status in OPEN_SET),
+            max((r.created_at for r in runs), default=None),
+            sum(1 for r in runs if r.created_at > since),
         )
         if mark is not None:
             stats.add_pruned(*mark)
         return stats
 
     def _insert_runs(
-        self, requests: Sequence[EnrollRequest], contexts: Sequence[str], now: float
+        self, requests: Sequence[EnrollRequest], contexts: Sequence[dict[str, Any]], now: float
     ) -> EnrollOutcome:
         """Plan and insert (requests and contexts already checked)."""
         by_request = {id(r): c for r, c in zip(requests, contexts, strict=True)}
@@ -107,42 +89,35 @@ class MemoryRuns(MemoryState):
         for req in accepted:
             self._last_run_id += 1
             rid = self._last_run_id
-            row: list[Any] = [
-                rid,
-                req.workflow_key,
-                req.version,
-                req.contact_id,
-                req.start_node,
-                "active",
-                now,
-                by_request[id(req)],
-                0,
-                0,
-                None,
-                0,
-                now,
-                now,
-                None,
-                None,
-                None,
-                None,
-                None,
-                0,
-            ]
-            self._runs[rid] = row
+            held = HeldRun(
+                Run(
+                    rid,
+                    req.workflow_key,
+                    req.version,
+                    req.contact_id,
+                    req.start_node,
+                    "active",
+                    now,
+                    by_request[id(req)],
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+            self._runs[rid] = held
             self._runs_by_contact.setdefault(req.contact_id, []).append(rid)
             self._runs_by_pair.setdefault((req.contact_id, req.workflow_key), []).append(rid)
             self._runs_by_key.setdefault(req.workflow_key, []).append(rid)
-            self._index_run(row)
+            self._index_run(held)
             out.run_ids.append(rid)
         return out
 
     @staticmethod
-    def _check_enrollment(req: EnrollRequest) -> str:
+    def _check_enrollment(req: EnrollRequest) -> dict[str, Any]:
         check_reentry(req.reentry, req.reentry_days)
         require(req.workflow_key, "runs.workflow_key")
         require(req.version, "runs.version")
-        return dumps(req.context)
+        context: dict[str, Any] = as_json(req.context)
+        return context
 
     # ------------------------------------------------------------------ runs
     def enroll(self, requests: Sequence[EnrollRequest], now: float) -> EnrollOutcome:
@@ -168,9 +143,9 @@ class MemoryRuns(MemoryState):
             requests = [
                 EnrollRequest(workflow_key, version, cid, start_node, {}, reentry, reentry_days)
                 for cid in sorted(self._contacts)
-                if tenant_id is None or self._contacts[cid][14] == tenant_id
+                if tenant_id is None or self._contacts[cid].tenant_id == tenant_id
             ]
-            out = self._insert_runs(requests, ["{}"] * len(requests), now)
+            out = self._insert_runs(requests, [{} for _ in requests], now)
             out.run_ids = []
         if out.created:
             self._signal_work()
@@ -180,29 +155,27 @@ class MemoryRuns(MemoryState):
         with self._lock:
             heap = self._run_heap
             runs = self._runs
-            claimed: list[list[Any]] = []
+            claimed: list[Run] = []
             keep: list[tuple[float, int, int]] = []
             while heap and len(claimed) < limit and heap[0][0] <= now:
                 entry = heapq.heappop(heap)
-                row = runs.get(entry[1])
-                if row is None or row[R_HVER] != entry[2]:
+                held = runs.get(entry[1])
+                if held is None or held.hver != entry[2]:
                     continue  # stale
                 keep.append(entry)
-                until = row[R_LUNTIL]
+                until = held.lease_until
                 if until is not None and until >= now:
                     continue  # leased to someone
-                row[R_LOWNER] = owner
-                row[R_LUNTIL] = now + lease_s
-                claimed.append(row)
+                held.lease_owner = owner
+                held.lease_until = now + lease_s
+                claimed.append(held.record)
             for entry in keep:
                 heapq.heappush(heap, entry)
             out = []
-            for row in claimed:
-                contact = self._contacts.get(row[R_CONTACT])
+            for run in claimed:
+                contact = self._contacts.get(run.contact_id)
                 out.append(
-                    ClaimedRun(
-                        run_from_row(row), None if contact is None else contact_from_row(contact)
-                    )
+                    ClaimedRun(copy_run(run), None if contact is None else copy_contact(contact))
                 )
             return out
 
@@ -215,6 +188,30 @@ class MemoryRuns(MemoryState):
             self._signal_work()
         return result
 
+    def complete_events(
+        self,
+        owner: str,
+        event_ids: Sequence[int],
+        advances: Sequence[Advance],
+        enrollments: Sequence[EnrollRequest],
+        facts: Sequence[MessageFacts],
+        now: float,
+    ) -> CommitResult:
+        for req in enrollments:
+            check_reentry(req.reentry, req.reentry_days)
+        ids = NewIds()
+        with self._lock:
+            plan = plan_event_advances(advances, self._seq_of)
+            retry = plan.retry_events
+            kept = [r for r in enrollments if r.event_id is None or r.event_id not in retry]
+            self._commit(plan.accepted, kept, facts, event_ids, retry, now, ids)
+        ids.assign()
+        if retry or kept or makes_work(plan.accepted):
+            self._signal_work()
+        return CommitResult(
+            len(plan.accepted), len(plan.rejected), [a.run_id for a in plan.rejected]
+        )
+
     def _prepare(self, a: Advance) -> Prepared:
         if a.status not in RUN_STATUSES:
             raise StoreError(f"run {a.run_id}: unknown status {a.status!r}")
@@ -222,17 +219,9 @@ class MemoryRuns(MemoryState):
         require(a.attempt, "runs.attempt")
         steps = []
         for s in a.steps:
-            for value, what in (
-                (s.node, "node"),
-                (s.kind, "kind"),
-                (s.step_seq, "step_seq"),
-                (s.attempt, "attempt"),
-                (s.outcome, "outcome"),
-                (s.started_at, "started_at"),
-            ):
-                require(value, f"steps.{what}")
+            require_fields("steps", s, _STEP_REQUIRED)
             steps.append(
-                (
+                Step(
                     a.run_id,
                     s.node,
                     s.kind,
@@ -242,12 +231,12 @@ class MemoryRuns(MemoryState):
                     s.started_at,
                     s.due_at,
                     s.error,
-                    None if s.data is None else dumps(s.data),
+                    None if s.data is None else as_json(s.data),
                 )
             )
         return Prepared(
             a,
-            dumps(a.context),
+            as_json(a.context),
             steps,
             [self._encode_message(m) for m in a.messages],
             [self._check_enrollment(r) for r in a.enrollments],
@@ -255,8 +244,8 @@ class MemoryRuns(MemoryState):
         )
 
     def _seq_of(self, run_id: int) -> int | None:
-        row = self._runs.get(run_id)
-        return None if row is None else int(row[R_SEQ])
+        held = self._runs.get(run_id)
+        return None if held is None else held.record.seq
 
     def _commit(
         self,
@@ -277,8 +266,8 @@ class MemoryRuns(MemoryState):
         for a in advances:
             current = seqs.get(a.run_id)
             if current is None:
-                row = self._runs.get(a.run_id)
-                current = None if row is None else row[R_SEQ]
+                held = self._runs.get(a.run_id)
+                current = None if held is None else held.record.seq
             if current != a.seq:
                 result.conflicts += 1
                 result.conflicted_run_ids.append(a.run_id)
@@ -297,29 +286,30 @@ class MemoryRuns(MemoryState):
         # ---- apply (cannot fail)
         for p in prepared:
             a = p.advance
-            row = self._runs[a.run_id]
+            held = self._runs[a.run_id]
+            run = held.record
             ended = a.status in ENDED_STATUSES
-            row[R_NODE] = a.node
-            row[R_STATUS] = a.status
+            run.node = a.node
+            run.status = a.status
             if a.version is not None:
-                row[R_VERSION] = a.version
-            row[R_WAKE] = None if ended else a.wake_at
-            row[R_CTX] = p.context
-            row[R_STEP_SEQ] = a.step_seq
-            row[R_ATTEMPT] = a.attempt
-            row[R_WAITING] = a.waiting_for
-            row[R_ENDED] = (now if a.ended_at is None else a.ended_at) if ended else a.ended_at
-            row[R_EXIT] = a.exit_reason
-            row[R_ERROR] = a.error
-            row[R_UPDATED] = now
-            row[R_SEQ] += 1
-            row[R_LOWNER] = row[R_LUNTIL] = None
-            self._index_run(row)
+                run.version = a.version
+            run.wake_at = None if ended else a.wake_at
+            run.context = p.context
+            run.step_seq = a.step_seq
+            run.attempt = a.attempt
+            run.waiting_for = a.waiting_for
+            run.ended_at = (now if a.ended_at is None else a.ended_at) if ended else a.ended_at
+            run.exit_reason = a.exit_reason
+            run.error = a.error
+            run.updated_at = now
+            run.seq += 1
+            held.lease_owner = held.lease_until = None
+            self._index_run(held)
         for p in prepared:
-            for step, encoded in zip(p.advance.steps, p.steps, strict=True):
-                step_id = len(self._steps) + 1
-                self._steps.append((*encoded, step_id))
-                self._steps_by_run.setdefault(encoded[0], []).append(step_id)
+            for step, stored in zip(p.advance.steps, p.steps, strict=True):
+                stored.id = step_id = len(self._steps) + 1
+                self._steps.append(stored)
+                self._steps_by_run.setdefault(stored.run_id, []).append(step_id)
                 ids.pairs.append((step, step_id))
         for p in prepared:
             self._insert_messages(p.advance.messages, p.messages, ids)
@@ -332,47 +322,47 @@ class MemoryRuns(MemoryState):
         self._insert_events([e for p in prepared for e in p.events], now)
         self._apply_facts(facts)
         for event_id in event_ids:
-            erow = self._events.get(event_id)
-            if erow is None or erow[E_PROCESSED] is not None:
+            held_event = self._events.get(event_id)
+            if held_event is None or held_event.record.processed_at is not None:
                 continue
-            erow[E_LOWNER] = erow[E_LUNTIL] = None
+            held_event.lease_owner = held_event.lease_until = None
             if event_id not in retry_events:
-                self._mark_processed(erow, now)
+                self._mark_processed(held_event, now)
         return result
 
     def release_runs(self, owner: str, run_ids: Sequence[int]) -> None:
         with self._lock:
             for rid in run_ids:
-                row = self._runs.get(rid)
-                if row is not None and row[R_LOWNER] == owner:
-                    row[R_LOWNER] = row[R_LUNTIL] = None
+                held = self._runs.get(rid)
+                if held is not None and held.lease_owner == owner:
+                    held.lease_owner = held.lease_until = None
         if run_ids:
             self._signal_work()
 
     def get_run(self, run_id: int) -> Run | None:
         with self._lock:
-            row = self._runs.get(run_id)
-            return None if row is None else run_from_row(row)
+            held = self._runs.get(run_id)
+            return None if held is None else copy_run(held.record)
 
     def get_runs(self, run_ids: Iterable[int]) -> dict[int, Run]:
         with self._lock:
             out: dict[int, Run] = {}
             for rid in run_ids:
-                row = self._runs.get(rid)
-                if row is not None:
-                    out[rid] = run_from_row(row)
+                held = self._runs.get(rid)
+                if held is not None:
+                    out[rid] = copy_run(held.record)
             return out
 
     def runs_of_contact(self, contact_id: str, statuses: Iterable[str] | None = None) -> list[Run]:
         wanted = None if statuses is None else frozenset(statuses)
         with self._lock:
-            rows = (self._runs[i] for i in self._runs_by_contact.get(contact_id, ()))
-            return [run_from_row(r) for r in rows if wanted is None or r[R_STATUS] in wanted]
+            runs = (self._runs[i].record for i in self._runs_by_contact.get(contact_id, ()))
+            return [copy_run(r) for r in runs if wanted is None or r.status in wanted]
 
     def count_runs_since(self, contact_id: str, workflow_key: str, since: float) -> int:
         with self._lock:
             ids = self._runs_by_pair.get((contact_id, workflow_key), ())
-            return sum(1 for i in ids if self._runs[i][R_CREATED] > since)
+            return sum(1 for i in ids if self._runs[i].record.created_at > since)
 
     def runs_of_contacts(
         self, contact_ids: Iterable[str], statuses: Iterable[str] | None = None
@@ -382,9 +372,9 @@ class MemoryRuns(MemoryState):
         with self._lock:
             for cid in sorted(set(contact_ids)):
                 runs = [
-                    run_from_row(r)
-                    for r in (self._runs[i] for i in self._runs_by_contact.get(cid, ()))
-                    if wanted is None or r[R_STATUS] in wanted
+                    copy_run(r)
+                    for r in (self._runs[i].record for i in self._runs_by_contact.get(cid, ()))
+                    if wanted is None or r.status in wanted
                 ]
                 if runs:
                     out[cid] = runs
@@ -393,50 +383,51 @@ class MemoryRuns(MemoryState):
     def list_runs(self, flt: RunFilter) -> list[Run]:
         with self._lock:
             if flt.contact_id is not None:
-                source: Iterable[list[Any]] = (
-                    self._runs[i] for i in self._runs_by_contact.get(flt.contact_id, ())
-                )
+                ids: Iterable[int] = self._runs_by_contact.get(flt.contact_id, ())
             elif flt.workflow_key is not None:
-                source = (self._runs[i] for i in self._runs_by_key.get(flt.workflow_key, ()))
+                ids = self._runs_by_key.get(flt.workflow_key, ())
             else:
-                source = self._runs.values()  # ids are inserted in order
-            rows = [
+                ids = self._runs  # ids are inserted in order
+            runs = [
                 r
-                for r in source
-                if (flt.workflow_key is None or r[R_KEY] == flt.workflow_key)
-                and (flt.status is None or r[R_STATUS] == flt.status)
-                and r[R_ID] > flt.after_id
-                and self._in_scope(r[R_CONTACT], flt.scope)
+                for r in (self._runs[i].record for i in ids)
+                if (flt.workflow_key is None or r.workflow_key == flt.workflow_key)
+                and (flt.status is None or r.status == flt.status)
+                and r.id > flt.after_id
+                and self._in_scope(r.contact_id, flt.scope)
             ]
-            return [run_from_row(r) for r in rows[flt.offset : flt.offset + flt.limit]]
+            return [copy_run(r) for r in runs[flt.offset : flt.offset + flt.limit]]
 
     def count_runs(
         self, workflow_key: str | None = None, scope: Scope | None = None
     ) -> dict[str, int]:
         with self._lock:
             out: dict[str, int] = {}
-            if workflow_key is None:
-                rows: Iterable[list[Any]] = self._runs.values()
-            else:
-                rows = (self._runs[i] for i in self._runs_by_key.get(workflow_key, ()))
-            for r in rows:
-                if not self._in_scope(r[R_CONTACT], scope):
-                    continue
-                out[r[R_STATUS]] = out.get(r[R_STATUS], 0) + 1
+            ids: Iterable[int] = (
+                self._runs if workflow_key is None else self._runs_by_key.get(workflow_key, ())
+            )
+            for r in (self._runs[i].record for i in ids):
+                if self._in_scope(r.contact_id, scope):
+                    out[r.status] = out.get(r.status, 0) + 1
             return dict(sorted(out.items()))
 
     def run_steps(self, run_id: int) -> list[Step]:
         with self._lock:
-            return [step_from_row(self._steps[i - 1]) for i in self._steps_by_run.get(run_id, ())]
+            return [self._step_out(i) for i in self._steps_by_run.get(run_id, ())]
+
+    def _step_out(self, step_id: int) -> Step:
+        step = self._steps[step_id - 1]
+        assert step is not None, f"step {step_id} was pruned"
+        return copy_step(step)
 
     def all_steps(self, limit: int | None = None, since_id: int = 0) -> list[Step]:
         with self._lock:
             start = max(since_id, 0)
             end = len(self._steps) if limit is None else start + max(limit, 0)
-            out = [step_from_row(r) for r in self._steps[start:end] if r]
+            out = [copy_step(s) for s in self._steps[start:end] if s is not None]
             while limit is not None and len(out) < limit and end < len(self._steps):
                 start, end = end, end + limit - len(out)  # pruned steps left gaps: read on
-                out += [step_from_row(r) for r in self._steps[start:end] if r]
+                out += [copy_step(s) for s in self._steps[start:end] if s is not None]
             return out
 
     def node_counts(self, workflow_key: str, scope: Scope | None = None) -> list[NodeCount]:
@@ -447,29 +438,31 @@ class MemoryRuns(MemoryState):
             replied: dict[tuple[int, str], set[int]] = {}
             exited: dict[tuple[int, str], int] = {}
             current: dict[tuple[int, str], int] = {}
-            for run in (self._runs[i] for i in self._runs_by_key.get(workflow_key, ())):
-                if not self._in_scope(run[R_CONTACT], scope):
+            for run in (self._runs[i].record for i in self._runs_by_key.get(workflow_key, ())):
+                if not self._in_scope(run.contact_id, scope):
                     continue
-                rid, version = run[R_ID], run[R_VERSION]
+                rid, version = run.id, run.version
                 for sid in self._steps_by_run.get(rid, ()):
-                    entered.setdefault((version, self._steps[sid - 1][1]), set()).add(rid)
+                    step = self._steps[sid - 1]
+                    if step is not None:
+                        entered.setdefault((version, step.node), set()).add(rid)
                 for mid in self._messages_by_run.get(rid, ()):
-                    m = self._messages[mid]
-                    if m[M_NODE] is None:
+                    m = self._messages[mid].record
+                    if m.node is None:
                         continue
-                    k = (version, m[M_NODE])
-                    if m[M_STATUS] in (MessageStatus.SENT, MessageStatus.DELIVERED):
+                    k = (version, m.node)
+                    if m.status in (MessageStatus.SENT, MessageStatus.DELIVERED):
                         sent.setdefault(k, set()).add(rid)
-                    if m[M_STATUS] == MessageStatus.DELIVERED:
+                    if m.status == MessageStatus.DELIVERED:
                         delivered.setdefault(k, set()).add(rid)
-                    if m[M_REPLIED] is not None:
+                    if m.replied_at is not None:
                         replied.setdefault(k, set()).add(rid)
                     for d in (sent, delivered, replied):
                         d.setdefault(k, set())
-                if run[R_NODE] is not None:
-                    k = (version, run[R_NODE])
-                    exited[k] = exited.get(k, 0) + (run[R_STATUS] in ENDED_STATUSES)
-                    current[k] = current.get(k, 0) + (run[R_STATUS] in OPEN_SET)
+                if run.node is not None:
+                    k = (version, run.node)
+                    exited[k] = exited.get(k, 0) + (run.status in ENDED_STATUSES)
+                    current[k] = current.get(k, 0) + (run.status in OPEN_SET)
             keys = sorted({*entered, *sent, *exited})
             return [
                 NodeCount(

@@ -11,7 +11,6 @@ never appears in ``store.url`` nor in an error message.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from leadflow.model.records import (
     Contact,
@@ -21,18 +20,18 @@ from leadflow.model.records import (
 from leadflow.model.rules import check_message_status, check_runless
 from leadflow.store.codec import (
     CONTACT_COLS,
-    SANDBOX_COLS,
     contact_to_row,
     message_to_row,
 )
 from leadflow.store.postgres_base import _INSERT_MESSAGE, TEXTS, Conn, redact_url
 from leadflow.store.postgres_leases import PgLeases
 from leadflow.store.prune_sql import PgPrune
+from leadflow.store.sandbox_sql import PgSandbox
 from leadflow.store.sql_rows import NEW_MESSAGE_STATUS
-from leadflow.store.sql_store import SandboxItem, SqlStore
+from leadflow.store.sql_store import SqlStore
 
 
-class PostgresStore(PgLeases, PgPrune, SqlStore):
+class PostgresStore(PgLeases, PgPrune, PgSandbox, SqlStore):
     """:class:`Store` on PostgreSQL (``postgresql://`` / ``postgres://`` URLs)."""
 
     _dialect_name = "postgres"
@@ -130,32 +129,6 @@ class PostgresStore(PgLeases, PgPrune, SqlStore):
                 out.append(mid)
             else:
                 out.append(None)
-        return out
-
-    # ------------------------------------------------------------------ sandbox ledger
-    def _deliver(
-        self, conn: Any, items: Sequence[SandboxItem], seen: set[str], now: float
-    ) -> list[bool]:
-        out: list[bool] = []
-        for key, channel, to, body, provider_id in items:
-            if key in seen:
-                conn.execute(
-                    "UPDATE sandbox_deliveries SET duplicates = duplicates + 1 "
-                    "WHERE idempotency_key = %s",
-                    (key,),
-                )
-                out.append(False)
-                continue
-            # a concurrent delivery of the same key may land first: then this is a duplicate
-            row = conn.execute(
-                f"INSERT INTO sandbox_deliveries ({SANDBOX_COLS}) "
-                "VALUES (%s, %s, %s, %s, %s, %s, 0) ON CONFLICT (idempotency_key) "
-                "DO UPDATE SET duplicates = sandbox_deliveries.duplicates + 1 "
-                "RETURNING (xmax = 0)",
-                (key, channel, to, body, provider_id, now),
-            ).fetchone()
-            seen.add(key)
-            out.append(bool(row is not None and row[0]))
         return out
 
 

@@ -15,8 +15,7 @@ reads the runs table once, an occasional cost that buys no write overhead on the
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from leadflow.model.jsonvalue import dumps
 from leadflow.model.records import Event, RunHistory
@@ -31,6 +30,8 @@ from leadflow.store.codec import (
     run_from_row,
     step_from_row,
 )
+from leadflow.store.contract_prune import PruneStore
+from leadflow.store.parts import SqlPart
 
 ENDED = "('completed', 'exited', 'failed', 'cancelled')"
 QUEUED = "('pending', 'deferred', 'sending')"
@@ -92,18 +93,12 @@ POSTGRES = _Sql(
 )
 
 
-class SqlPrune:
+class SqlPrune(SqlPart, PruneStore):
     """The prune methods of :class:`~leadflow.store.contract.Store`, for a backend with
     ``_read(snapshot)`` / ``_write()`` context managers yielding a DB-API-like connection."""
 
     _prune_sql: _Sql = SQLITE
     _prune_json_ids = True  # SQLite passes id lists as one JSON text; PostgreSQL as an array
-
-    if TYPE_CHECKING:
-
-        def _read(self, snapshot: bool = False) -> AbstractContextManager[Any]: ...
-
-        def _write(self) -> AbstractContextManager[Any]: ...
 
     def _ids(self, ids: Sequence[int]) -> Any:
         return dumps(list(ids)) if self._prune_json_ids else list(ids)

@@ -3,37 +3,19 @@
 from __future__ import annotations
 
 import copy
-import threading
-from typing import TYPE_CHECKING
 
-from leadflow.errors import StoreError
 from leadflow.model.score_models import NewScoreModel, ScoreModel
-from leadflow.model.tenancy import Agent, ApiKey, Team, Tenant
+from leadflow.store.contract_score_models import ScoreModelStore
+from leadflow.store.parts import MemoryPart
 
 
-class MemoryScoreModels:
-    if TYPE_CHECKING:
-        _lock: threading.Lock
-
-        def _tenancy(
-            self,
-        ) -> tuple[
-            dict[str, Tenant],
-            dict[tuple[str, str], Team],
-            dict[tuple[str, str], Agent],
-            dict[str, ApiKey],
-        ]: ...
-
+class MemoryScoreModels(MemoryPart, ScoreModelStore):
     def _score_models(self) -> dict[str, list[ScoreModel]]:
-        found = self.__dict__.get("_score_models_data")
-        if found is None:
-            found = self.__dict__.setdefault("_score_models_data", {})
-        return found  # type: ignore[no-any-return]
+        return self._table("_score_models_data", dict)
 
     def save_score_model(self, new: NewScoreModel, now: float) -> ScoreModel:
         with self._lock:
-            if new.tenant_id not in self._tenancy()[0]:
-                raise StoreError("FOREIGN KEY constraint failed: score_models.tenant_id")
+            self._need_tenant(new.tenant_id, "score_models.tenant_id")
             versions = self._score_models().setdefault(new.tenant_id, [])
             stored = ScoreModel(
                 tenant_id=new.tenant_id,

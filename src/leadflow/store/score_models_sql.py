@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from leadflow.model.jsonvalue import dumps, loads
 from leadflow.model.score_models import NewScoreModel, ScoreModel
-from leadflow.store.sql_common import Dialect
+from leadflow.store.contract_score_models import ScoreModelStore
+from leadflow.store.parts import SqlPart
 
 _COLS = (
     "tenant_id, version, created_at, algorithm, goal, horizon_days, metrics, feature_names, model"
@@ -31,16 +31,8 @@ def _from_row(row: Sequence[Any]) -> ScoreModel:
     )
 
 
-class SqlScoreModels:
+class SqlScoreModels(SqlPart, ScoreModelStore):
     """The score-model methods of the Store contract for the two SQL backends."""
-
-    _dialect: Dialect
-
-    if TYPE_CHECKING:
-
-        def _read(self, snapshot: bool = False) -> AbstractContextManager[Any]: ...
-
-        def _write(self) -> AbstractContextManager[Any]: ...
 
     def save_score_model(self, new: NewScoreModel, now: float) -> ScoreModel:
         sql = self._dialect.sql

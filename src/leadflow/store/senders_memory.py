@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-import threading
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
 from leadflow.model.senders import Sender
+from leadflow.store.contract_senders import SenderStore
+from leadflow.store.parts import MemoryPart
 
 
-class MemorySenders:
-    if TYPE_CHECKING:
-        _lock: threading.Lock
-
+class MemorySenders(MemoryPart, SenderStore):
     def _senders(self) -> dict[tuple[str, str], Sender]:
-        found = self.__dict__.get("_senders_data")
-        if found is None:
-            found = self.__dict__.setdefault("_senders_data", {})
-        return found  # type: ignore[no-any-return]
+        return self._table("_senders_data", dict)
 
     def add_sender(self, sender: Sender, now: float) -> str:
         with self._lock:

@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING, Any
-
 from leadflow.model.senders import SENDER_COLS, Sender
-from leadflow.store.sql_common import Dialect
+from leadflow.store.contract_senders import SenderStore
+from leadflow.store.parts import SqlPart
 
 _ORDER = "ORDER BY kind, created_at, address"
 
 
-class SqlSenders:
-    _dialect: Dialect
-
-    if TYPE_CHECKING:
-
-        def _read(self, snapshot: bool = False) -> AbstractContextManager[Any]: ...
-
-        def _write(self) -> AbstractContextManager[Any]: ...
-
+class SqlSenders(SqlPart, SenderStore):
     def add_sender(self, sender: Sender, now: float) -> str:
         sql = self._dialect.sql
         with self._write() as conn:
@@ -38,31 +28,23 @@ class SqlSenders:
         return str(row[0])
 
     def remove_sender(self, tenant_id: str, kind: str, address: str) -> bool:
-        with self._write() as conn:
-            cur = conn.execute(
-                self._dialect.sql(
-                    "DELETE FROM tenant_senders WHERE tenant_id = ? AND kind = ? AND address = ?"
-                ),
+        return bool(
+            self._change(
+                "DELETE FROM tenant_senders WHERE tenant_id = ? AND kind = ? AND address = ?",
                 (tenant_id, kind, address),
             )
-            return bool(cur.rowcount)
+        )
 
     def list_senders(self, tenant_id: str) -> list[Sender]:
-        with self._read() as conn:
-            rows = conn.execute(
-                self._dialect.sql(
-                    f"SELECT {SENDER_COLS} FROM tenant_senders WHERE tenant_id = ? {_ORDER}"
-                ),
-                (tenant_id,),
-            ).fetchall()
+        rows = self._fetch(
+            f"SELECT {SENDER_COLS} FROM tenant_senders WHERE tenant_id = ? {_ORDER}",
+            (tenant_id,),
+        )
         return [Sender(*r) for r in rows]
 
     def sender_owner(self, kind: str, address: str) -> str | None:
-        with self._read() as conn:
-            row = conn.execute(
-                self._dialect.sql(
-                    "SELECT tenant_id FROM tenant_senders WHERE kind = ? AND address = ?"
-                ),
-                (kind, address),
-            ).fetchone()
+        row = self._fetch_one(
+            "SELECT tenant_id FROM tenant_senders WHERE kind = ? AND address = ?",
+            (kind, address),
+        )
         return None if row is None else str(row[0])

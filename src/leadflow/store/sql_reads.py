@@ -21,7 +21,6 @@ from leadflow.model.records import (
     NodeCount,
     Run,
     RunFilter,
-    SandboxDelivery,
     Schedule,
     Scope,
     Step,
@@ -34,17 +33,16 @@ from leadflow.store.codec import (
     MESSAGE_COLS,
     MESSAGE_FROM,
     RUN_COLS,
-    SANDBOX_COLS,
     STEP_COLS,
     WORKFLOW_COLS,
     contact_from_row,
     event_from_row,
     message_from_row,
     run_from_row,
-    sandbox_from_row,
     step_from_row,
     workflow_from_row,
 )
+from leadflow.store.contract_work import EventQuery
 from leadflow.store.sql_common import (
     HOLDS,
     REPLIES,
@@ -269,28 +267,18 @@ class SqlReads:
                 conn, node_count_queries(self._dialect, tuple(w.conditions)), workflow_key, w.params
             )
 
-    def list_events(
-        self,
-        contact_id: str | None = None,
-        limit: int = 1000,
-        offset: int = 0,
-        *,
-        scope: Scope | None = None,
-        after_id: int = 0,
-        type: str | None = None,
-        status: str | None = None,
-    ) -> list[Event]:
-        w = Where(self._dialect).eq("contact_id", contact_id).eq("type", type)
-        if after_id:
-            w.add("id > ?", after_id)
-        if status is not None:
-            w.add(_EVENT_STATUS[status])
-        w.contact_of(scope, "contact_id")
+    def _find_events(self, q: EventQuery) -> list[Event]:
+        w = Where(self._dialect).eq("contact_id", q.contact_id).eq("type", q.type)
+        if q.after_id:
+            w.add("id > ?", q.after_id)
+        if q.status is not None:
+            w.add(_EVENT_STATUS[q.status])
+        w.contact_of(q.scope, "contact_id")
         p = self._dialect.placeholder
         with self._read() as conn:
             rows = conn.execute(
                 f"SELECT {EVENT_COLS} FROM events{w.sql()} ORDER BY id LIMIT {p} OFFSET {p}",
-                (*w.params, limit, offset),
+                (*w.params, q.limit, q.offset),
             ).fetchall()
         return [event_from_row(r) for r in rows]
 
@@ -348,13 +336,6 @@ class SqlReads:
             (run_id,),
         )
         return [message_from_row(r) for r in rows]
-
-    def sandbox_lookup(self, idempotency_key: str) -> SandboxDelivery | None:
-        row = self._one(
-            f"SELECT {SANDBOX_COLS} FROM sandbox_deliveries WHERE idempotency_key = ?",
-            (idempotency_key,),
-        )
-        return None if row is None else sandbox_from_row(row)
 
     # ------------------------------------------------------------------ due times / leases
     def next_due_at(self, include_leases: bool = True) -> float | None:

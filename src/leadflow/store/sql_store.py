@@ -4,12 +4,11 @@ PostgreSQL stores derive from it and add their plumbing and dialect hooks."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
-from leadflow.model.records import DEFAULT_TENANT, SandboxDelivery, WorkflowVersion
+from leadflow.model.records import WorkflowVersion
 from leadflow.store import sqlfiles
-from leadflow.store.codec import SANDBOX_COLS, WORKFLOW_COLS, sandbox_from_row, workflow_from_row
+from leadflow.store.codec import SANDBOX_COLS, WORKFLOW_COLS, workflow_from_row
 from leadflow.store.contract import Store
 from leadflow.store.drafts_sql import SqlDrafts
 from leadflow.store.event_outcomes import SqlEventOutcomes
@@ -20,15 +19,11 @@ from leadflow.store.score_models_sql import SqlScoreModels
 from leadflow.store.senders_sql import SqlSenders
 from leadflow.store.sql_common import publish_version
 from leadflow.store.sql_reads import SqlReads
-from leadflow.store.sql_rows import check_sandbox_keys
 from leadflow.store.sql_writes import SqlWrites
 from leadflow.store.tenancy_sql import SqlTenancy
 from leadflow.store.webhooks_sql import SqlWebhooks
 
 _MIGRATION_LOCK = "leadflow.migrations"
-
-# A delivery to the sandbox provider: (idempotency key, channel, to, body, provider id).
-SandboxItem = tuple[str, str, str | None, str | None, str]
 
 
 class SqlStore(
@@ -73,13 +68,8 @@ class SqlStore(
         return applied
 
     # ------------------------------------------------------------------ workflows
-    def publish_workflow(
-        self,
-        key: str,
-        name: str,
-        definition: dict[str, Any],
-        now: float,
-        tenant_id: str = DEFAULT_TENANT,
+    def _publish(
+        self, tenant_id: str, key: str, name: str, definition: dict[str, Any], now: float
     ) -> WorkflowVersion:
         with self._write() as conn:
             self._lock_keys(conn, "workflow", [f"{tenant_id}/{key}"])
@@ -94,35 +84,6 @@ class SqlStore(
             rows = conn.execute(sql, params).fetchall()
         return [workflow_from_row(r) for r in rows]
 
-    # ------------------------------------------------------------------ sandbox ledger
-    def sandbox_deliver_many(self, items: Sequence[SandboxItem], now: float) -> list[bool]:
-        if not items:
-            return []
-        check_sandbox_keys(items)
-        wanted = self._dialect.values(item[0] for item in items)
-        with self._write() as conn:
-            seen = {
-                r[0]
-                for r in conn.execute(
-                    "SELECT idempotency_key FROM sandbox_deliveries "
-                    f"WHERE idempotency_key {self._dialect.in_texts}",
-                    (wanted,),
-                )
-            }
-            return self._deliver(conn, items, seen, now)
-
-    def _deliver(
-        self, conn: Any, items: Sequence[SandboxItem], seen: set[str], now: float
-    ) -> list[bool]:
-        """Record the deliveries (``seen``: the keys already in the ledger): whether each one
-        is new."""
-        raise NotImplementedError
-
-    def sandbox_deliveries(self) -> list[SandboxDelivery]:
-        with self._read() as conn:
-            rows = conn.execute(self._query("sandbox_deliveries")).fetchall()
-        return [sandbox_from_row(r) for r in rows]
-
     def _query(self, name: str) -> str:
         """The dialect's named query ``name`` (``store/sql/<dialect>/queries/<name>.sql``)."""
         return sqlfiles.query(
@@ -130,4 +91,4 @@ class SqlStore(
         )
 
 
-__all__ = ["SandboxItem", "SqlStore"]
+__all__ = ["SqlStore"]

@@ -33,11 +33,11 @@ from leadflow.store import sqlfiles
 from leadflow.store.codec import (
     CONTACT_COLS,
     MESSAGE_INSERT_COLS,
-    SANDBOX_COLS,
     contact_to_row,
     message_to_row,
 )
 from leadflow.store.prune_sql import SqlPrune
+from leadflow.store.sandbox_sql import SqliteSandbox
 from leadflow.store.sql_common import (
     HOLDS,
     INSERT_EVENT,
@@ -51,7 +51,7 @@ from leadflow.store.sql_rows import (
     event_row,
 )
 from leadflow.store.sql_statements import write_statements
-from leadflow.store.sql_store import SandboxItem, SqlStore
+from leadflow.store.sql_store import SqlStore
 
 _IN = "(SELECT value FROM json_each(?))"
 _DUE_QUERIES = due_queries(SQLITE)  # the next_due_at queries (their plans are tested)
@@ -85,7 +85,7 @@ def path_from_url(url: str) -> str:
     return path
 
 
-class SQLiteStore(SqlPrune, SqlStore):
+class SQLiteStore(SqlPrune, SqliteSandbox, SqlStore):
     _dialect = SQLITE
     _dialect_name = "sqlite"
     _now_sql = "(julianday('now') - 2440587.5) * 86400.0"
@@ -351,31 +351,6 @@ class SQLiteStore(SqlPrune, SqlStore):
             rows.append(event_row(next_id, e, now))
             next_id += 1
         conn.executemany(INSERT_EVENT, rows)
-        return out
-
-    # ------------------------------------------------------------------ sandbox ledger
-    def _deliver(
-        self, conn: Any, items: Sequence[SandboxItem], seen: set[str], now: float
-    ) -> list[bool]:
-        out: list[bool] = []
-        new_rows: list[tuple[Any, ...]] = []
-        again: dict[str, int] = {}
-        for key, channel, to, body, provider_id in items:
-            if key in seen:
-                out.append(False)
-                again[key] = again.get(key, 0) + 1
-                continue
-            seen.add(key)
-            out.append(True)
-            new_rows.append((key, channel, to, body, provider_id, now))
-        conn.executemany(
-            f"INSERT INTO sandbox_deliveries ({SANDBOX_COLS}) VALUES (?, ?, ?, ?, ?, ?, 0)",
-            new_rows,
-        )
-        conn.executemany(
-            "UPDATE sandbox_deliveries SET duplicates = duplicates + ? WHERE idempotency_key = ?",
-            [(n, key) for key, n in again.items()],
-        )
         return out
 
 

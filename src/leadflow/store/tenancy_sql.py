@@ -4,8 +4,8 @@ into each database's style by its :class:`~leadflow.store.sql_common.Dialect`.""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING, Any
+from dataclasses import astuple, replace
+from typing import Any
 
 from leadflow.model.tenancy import (
     AGENT_COLS,
@@ -17,7 +17,8 @@ from leadflow.model.tenancy import (
     Team,
     Tenant,
 )
-from leadflow.store.sql_common import Dialect
+from leadflow.store.contract_tenancy import TenancyStore
+from leadflow.store.parts import SqlPart
 
 _AGENT_UPDATE = ", ".join(
     f"{c} = excluded.{c}"
@@ -27,39 +28,12 @@ _AGENT_UPDATE = ", ".join(
 
 
 def _agent_row(a: Agent, created: float, now: float) -> tuple[Any, ...]:
-    return (
-        a.tenant_id,
-        a.member_key,
-        a.team_key,
-        a.first_name,
-        a.last_name,
-        a.email,
-        a.mobile_phone,
-        a.mls_id,
-        a.office_key,
-        a.office_name,
-        a.state_license,
-        a.status,
-        created,
-        now,
-    )
+    """The agent as the row written (columns in AGENT_COLS order: the record's field order)."""
+    return astuple(replace(a, created_at=created, updated_at=now))
 
 
-class SqlTenancy:
+class SqlTenancy(SqlPart, TenancyStore):
     """The tenancy methods of the Store contract for the two SQL backends."""
-
-    _dialect: Dialect
-
-    if TYPE_CHECKING:
-
-        def _read(self, snapshot: bool = False) -> AbstractContextManager[Any]: ...
-
-        def _write(self) -> AbstractContextManager[Any]: ...
-
-    def _q(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
-        with self._read() as conn:
-            rows: list[Any] = conn.execute(self._dialect.sql(sql), params).fetchall()
-        return rows
 
     # ------------------------------------------------------------------ tenants
     def create_tenant(self, tenant: Tenant, now: float) -> None:
@@ -70,11 +44,11 @@ class SqlTenancy:
             )
 
     def get_tenant(self, tenant_id: str) -> Tenant | None:
-        rows = self._q(f"SELECT {TENANT_COLS} FROM tenants WHERE id = ?", (tenant_id,))
+        rows = self._fetch(f"SELECT {TENANT_COLS} FROM tenants WHERE id = ?", (tenant_id,))
         return Tenant(*rows[0]) if rows else None
 
     def list_tenants(self) -> list[Tenant]:
-        return [Tenant(*r) for r in self._q(f"SELECT {TENANT_COLS} FROM tenants ORDER BY id")]
+        return [Tenant(*r) for r in self._fetch(f"SELECT {TENANT_COLS} FROM tenants ORDER BY id")]
 
     # ------------------------------------------------------------------ teams
     def upsert_team(self, team: Team, now: float) -> bool:
@@ -95,7 +69,7 @@ class SqlTenancy:
         return found is None
 
     def list_teams(self, tenant_id: str) -> list[Team]:
-        rows = self._q(
+        rows = self._fetch(
             f"SELECT {TEAM_COLS} FROM teams WHERE tenant_id = ? ORDER BY team_key", (tenant_id,)
         )
         return [Team(*r) for r in rows]
@@ -105,29 +79,24 @@ class SqlTenancy:
         if not agents:
             return 0, 0
         sql = self._dialect.sql
-        inserted = updated = 0
+        inserted = 0
+        marks = ", ".join("?" * len(AGENT_COLS.split(",")))
+        upsert = sql(
+            f"INSERT INTO agents ({AGENT_COLS}) VALUES ({marks}) "
+            f"ON CONFLICT (tenant_id, member_key) DO UPDATE SET {_AGENT_UPDATE}"
+        )
         with self._write() as conn:
             for a in agents:
                 found = conn.execute(
                     sql("SELECT 1 FROM agents WHERE tenant_id = ? AND member_key = ?"),
                     (a.tenant_id, a.member_key),
                 ).fetchone()
-                marks = ", ".join("?" * len(AGENT_COLS.split(",")))
-                conn.execute(
-                    sql(
-                        f"INSERT INTO agents ({AGENT_COLS}) VALUES ({marks}) "
-                        f"ON CONFLICT (tenant_id, member_key) DO UPDATE SET {_AGENT_UPDATE}"
-                    ),
-                    _agent_row(a, now, now),
-                )
-                if found is None:
-                    inserted += 1
-                else:
-                    updated += 1
-        return inserted, updated
+                inserted += found is None
+                conn.execute(upsert, _agent_row(a, now, now))
+        return inserted, len(agents) - inserted
 
     def get_agent(self, tenant_id: str, member_key: str) -> Agent | None:
-        rows = self._q(
+        rows = self._fetch(
             f"SELECT {AGENT_COLS} FROM agents WHERE tenant_id = ? AND member_key = ?",
             (tenant_id, member_key),
         )
@@ -135,12 +104,12 @@ class SqlTenancy:
 
     def list_agents(self, tenant_id: str, team_key: str | None = None) -> list[Agent]:
         if team_key is None:
-            rows = self._q(
+            rows = self._fetch(
                 f"SELECT {AGENT_COLS} FROM agents WHERE tenant_id = ? ORDER BY member_key",
                 (tenant_id,),
             )
         else:
-            rows = self._q(
+            rows = self._fetch(
                 f"SELECT {AGENT_COLS} FROM agents WHERE tenant_id = ? AND team_key = ? "
                 "ORDER BY member_key",
                 (tenant_id, team_key),
@@ -158,25 +127,20 @@ class SqlTenancy:
             )
 
     def get_api_key(self, key_id: str) -> ApiKey | None:
-        rows = self._q(f"SELECT {KEY_COLS} FROM api_keys WHERE id = ?", (key_id,))
+        rows = self._fetch(f"SELECT {KEY_COLS} FROM api_keys WHERE id = ?", (key_id,))
         return ApiKey(*rows[0]) if rows else None
 
     def list_api_keys(self, tenant_id: str) -> list[ApiKey]:
-        rows = self._q(
+        rows = self._fetch(
             f"SELECT {KEY_COLS} FROM api_keys WHERE tenant_id = ? ORDER BY created_at, id",
             (tenant_id,),
         )
         return [ApiKey(*r) for r in rows]
 
     def revoke_api_key(self, key_id: str, now: float) -> bool:
-        with self._write() as conn:
-            cur = conn.execute(
-                self._dialect.sql(
-                    "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL"
-                ),
-                (now, key_id),
-            )
-            changed: int = cur.rowcount
+        changed = self._change(
+            "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", (now, key_id)
+        )
         return changed == 1
 
 

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
 
 from leadflow.errors import StoreError
 from leadflow.model.webhooks import (
@@ -15,6 +13,8 @@ from leadflow.model.webhooks import (
     WebhookDelivery,
     WebhookSubscription,
 )
+from leadflow.store.contract_webhooks import DeliveryAttempt, WebhookStore
+from leadflow.store.parts import MemoryPart
 
 
 @dataclass
@@ -35,15 +35,9 @@ def _copy_delivery(d: WebhookDelivery) -> WebhookDelivery:
     return replace(d, payload=dict(d.payload))
 
 
-class MemoryWebhooks:
-    if TYPE_CHECKING:
-        _lock: threading.Lock
-
+class MemoryWebhooks(MemoryPart, WebhookStore):
     def _hooks(self) -> _Hooks:
-        found = self.__dict__.get("_hooks_data")
-        if found is None:
-            found = self.__dict__.setdefault("_hooks_data", _Hooks())
-        return found  # type: ignore[no-any-return]
+        return self._table("_hooks_data", _Hooks)
 
     # ------------------------------------------------------------------ inbound
     def set_inbound_secret(self, tenant_id: str, secret: str, now: float) -> None:
@@ -170,24 +164,17 @@ class MemoryWebhooks:
                 d.lease_owner, d.lease_until = owner, now + lease_s
             return [_copy_delivery(d) for d in due]
 
-    def finish_delivery(
-        self,
-        owner: str,
-        delivery_id: int,
-        status: str,
-        attempts: int,
-        next_attempt_at: float,
-        last_status: int | None,
-        last_error: str | None,
-        now: float,
+    def _finish_delivery(
+        self, owner: str, delivery_id: int, attempt: DeliveryAttempt, now: float
     ) -> bool:
         with self._lock:
             d = self._hooks().deliveries.get(delivery_id)
             if d is None or d.lease_owner != owner:
                 return False
-            d.status, d.attempts, d.next_attempt_at = status, attempts, next_attempt_at
-            d.last_status, d.last_error = last_status, last_error
-            d.delivered_at = now if status == DELIVERY_DELIVERED else None
+            a = attempt
+            d.status, d.attempts, d.next_attempt_at = a.status, a.attempts, a.next_attempt_at
+            d.last_status, d.last_error = a.last_status, a.last_error
+            d.delivered_at = now if a.status == DELIVERY_DELIVERED else None
             d.lease_owner = d.lease_until = None
             return True
 

@@ -4,8 +4,8 @@ into each database's style by its :class:`~leadflow.store.sql_common.Dialect`.""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING, Any
+from dataclasses import astuple
+from typing import Any
 
 from leadflow.model.jsonvalue import dumps, loads
 from leadflow.model.webhooks import (
@@ -16,7 +16,8 @@ from leadflow.model.webhooks import (
     WebhookDelivery,
     WebhookSubscription,
 )
-from leadflow.store.sql_common import Dialect
+from leadflow.store.contract_webhooks import DeliveryAttempt, WebhookStore
+from leadflow.store.parts import SqlPart
 
 
 def _sub(row: Sequence[Any]) -> WebhookSubscription:
@@ -32,30 +33,12 @@ def _delivery(row: Sequence[Any]) -> WebhookDelivery:
     return WebhookDelivery(*values)
 
 
-class SqlWebhooks:
+class SqlWebhooks(SqlPart, WebhookStore):
     """The webhook methods of the Store contract for the two SQL backends."""
-
-    _dialect: Dialect
-
-    if TYPE_CHECKING:
-
-        def _read(self, snapshot: bool = False) -> AbstractContextManager[Any]: ...
-
-        def _write(self) -> AbstractContextManager[Any]: ...
-
-    def _wq(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
-        with self._read() as conn:
-            rows: list[Any] = conn.execute(self._dialect.sql(sql), params).fetchall()
-        return rows
-
-    def _wx(self, sql: str, params: tuple[Any, ...]) -> int:
-        with self._write() as conn:
-            count: int = conn.execute(self._dialect.sql(sql), params).rowcount
-        return count
 
     # ------------------------------------------------------------------ inbound
     def set_inbound_secret(self, tenant_id: str, secret: str, now: float) -> None:
-        self._wx(
+        self._change(
             "INSERT INTO webhook_secrets (tenant_id, secret, created_at) VALUES (?, ?, ?) "
             "ON CONFLICT (tenant_id) DO UPDATE SET secret = excluded.secret, "
             "created_at = excluded.created_at",
@@ -63,7 +46,7 @@ class SqlWebhooks:
         )
 
     def get_inbound_secret(self, tenant_id: str) -> str | None:
-        rows = self._wq("SELECT secret FROM webhook_secrets WHERE tenant_id = ?", (tenant_id,))
+        rows = self._fetch("SELECT secret FROM webhook_secrets WHERE tenant_id = ?", (tenant_id,))
         return str(rows[0][0]) if rows else None
 
     def remember_signature(self, digest: str, now: float, keep_s: float) -> bool:
@@ -80,11 +63,11 @@ class SqlWebhooks:
         return added == 1
 
     def forget_signature(self, digest: str) -> None:
-        self._wx("DELETE FROM webhook_replays WHERE digest = ?", (digest,))
+        self._change("DELETE FROM webhook_replays WHERE digest = ?", (digest,))
 
     # ------------------------------------------------------------------ subscriptions
     def create_subscription(self, sub: WebhookSubscription, now: float) -> None:
-        self._wx(
+        self._change(
             f"INSERT INTO webhook_subscriptions ({SUB_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 sub.id,
@@ -103,27 +86,27 @@ class SqlWebhooks:
     ) -> list[WebhookSubscription]:
         extra = " AND active = ?" if active_only else ""
         params: tuple[Any, ...] = (tenant_id, True) if active_only else (tenant_id,)
-        rows = self._wq(
+        rows = self._fetch(
             f"SELECT {SUB_COLS} FROM webhook_subscriptions WHERE tenant_id = ?{extra} ORDER BY id",
             params,
         )
         return [_sub(r) for r in rows]
 
     def subscribed_tenants(self) -> set[str]:
-        rows = self._wq(
+        rows = self._fetch(
             "SELECT DISTINCT tenant_id FROM webhook_subscriptions WHERE active = ?", (True,)
         )
         return {str(r[0]) for r in rows}
 
     def get_subscription(self, tenant_id: str, sub_id: str) -> WebhookSubscription | None:
-        rows = self._wq(
+        rows = self._fetch(
             f"SELECT {SUB_COLS} FROM webhook_subscriptions WHERE tenant_id = ? AND id = ?",
             (tenant_id, sub_id),
         )
         return _sub(rows[0]) if rows else None
 
     def update_subscription(self, sub: WebhookSubscription) -> bool:
-        changed = self._wx(
+        changed = self._change(
             "UPDATE webhook_subscriptions SET url = ?, event_types = ?, active = ?, "
             "description = ? WHERE tenant_id = ? AND id = ?",
             (
@@ -188,7 +171,7 @@ class SqlWebhooks:
         claimed: list[WebhookDelivery] = []
         ids = [  # a read first: an idle worker never opens a write transaction here
             r[0]
-            for r in self._wq(
+            for r in self._fetch(
                 f"SELECT id FROM webhook_deliveries WHERE {free} "
                 "ORDER BY next_attempt_at, id LIMIT ?",
                 (now, now, limit),
@@ -213,39 +196,23 @@ class SqlWebhooks:
                     claimed.append(_delivery(row))
         return claimed
 
-    def finish_delivery(
-        self,
-        owner: str,
-        delivery_id: int,
-        status: str,
-        attempts: int,
-        next_attempt_at: float,
-        last_status: int | None,
-        last_error: str | None,
-        now: float,
+    def _finish_delivery(
+        self, owner: str, delivery_id: int, attempt: DeliveryAttempt, now: float
     ) -> bool:
-        delivered = now if status == DELIVERY_DELIVERED else None
-        changed = self._wx(
+        a = attempt
+        delivered = now if a.status == DELIVERY_DELIVERED else None
+        changed = self._change(
             "UPDATE webhook_deliveries SET status = ?, attempts = ?, next_attempt_at = ?, "
             "last_status = ?, last_error = ?, delivered_at = ?, lease_owner = NULL, "
             "lease_until = NULL WHERE id = ? AND lease_owner = ?",
-            (
-                status,
-                attempts,
-                next_attempt_at,
-                last_status,
-                last_error,
-                delivered,
-                delivery_id,
-                owner,
-            ),
+            (*astuple(a), delivered, delivery_id, owner),
         )
         return changed == 1
 
     def list_deliveries(
         self, tenant_id: str, subscription_id: str, limit: int = 100, after_id: int = 0
     ) -> list[WebhookDelivery]:
-        rows = self._wq(
+        rows = self._fetch(
             f"SELECT {DELIVERY_COLS} FROM webhook_deliveries WHERE tenant_id = ? "
             "AND subscription_id = ? AND id > ? ORDER BY id LIMIT ?",
             (tenant_id, subscription_id, after_id, limit),

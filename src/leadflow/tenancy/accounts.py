@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from leadflow.errors import InvalidInput, NotFound
 from leadflow.model.tenancy import MEMBER_STATUSES, ROLES, Agent, ApiKey, Team, Tenant
-from leadflow.store.contract import Store
+from leadflow.store.contract_tenancy import TenancyStore
 from leadflow.tenancy import keys
 
 _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
@@ -33,7 +33,7 @@ def _text(value: str, field: str, pattern: re.Pattern[str], what: str) -> str:
     return value
 
 
-def _tenant(store: Store, tenant_id: str) -> Tenant:
+def _tenant(store: TenancyStore, tenant_id: str) -> Tenant:
     tenant = store.get_tenant(tenant_id)
     if tenant is None:
         raise NotFound(
@@ -42,7 +42,7 @@ def _tenant(store: Store, tenant_id: str) -> Tenant:
     return tenant
 
 
-def create_tenant(store: Store, tenant_id: str, name: str, now: float) -> Tenant:
+def create_tenant(store: TenancyStore, tenant_id: str, name: str, now: float) -> Tenant:
     _text(tenant_id, "tenant", _SLUG, "a slug (lowercase letters, digits and '-', 1-64)")
     if not name.strip():
         raise InvalidInput("name: must not be empty")
@@ -55,7 +55,12 @@ def create_tenant(store: Store, tenant_id: str, name: str, now: float) -> Tenant
 
 
 def add_team(
-    store: Store, tenant_id: str, team_key: str, name: str, now: float, lead_key: str | None = None
+    store: TenancyStore,
+    tenant_id: str,
+    team_key: str,
+    name: str,
+    now: float,
+    lead_key: str | None = None,
 ) -> bool:
     _tenant(store, tenant_id)
     _text(team_key, "team", _KEY_TEXT, "a team key (letters, digits, '.', '_', ':', '@', '-')")
@@ -65,7 +70,7 @@ def add_team(
 
 
 def add_agents(
-    store: Store, tenant_id: str, agents: Sequence[Agent], now: float
+    store: TenancyStore, tenant_id: str, agents: Sequence[Agent], now: float
 ) -> tuple[int, int]:
     _tenant(store, tenant_id)
     teams = {t.team_key for t in store.list_teams(tenant_id)}
@@ -82,7 +87,7 @@ def add_agents(
 
 
 def create_key(
-    store: Store,
+    store: TenancyStore,
     tenant_id: str,
     role: str,
     now: float,
@@ -112,7 +117,7 @@ def create_key(
     return stored, made.token
 
 
-def authenticate(store: Store, token: str) -> Principal | None:
+def authenticate(store: TenancyStore, token: str) -> Principal | None:
     """The caller behind a presented token, or None (unknown, malformed, revoked, or its agent
     no longer active). Never says which of those it was: callers answer 401 alike."""
     parsed = keys.parse(token)

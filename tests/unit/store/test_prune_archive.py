@@ -207,24 +207,3 @@ def test_the_database_password_never_reaches_the_header(tmp_path: Path) -> None:
 
 def test_default_archive_name_is_a_utc_timestamp() -> None:
     assert default_archive_name(0.0) == "leadflow-prune-19700101T000000Z.jsonl.gz"
-
-
-def test_memory_prune_reads_the_memory_store_row_layout() -> None:
-    from leadflow.store import memory as m
-    from leadflow.store import prune_memory as p
-
-    assert (p._R_ID, p._R_KEY, p._R_CONTACT, p._R_STATUS, p._R_SEQ, p._R_ENDED) == (
-        m.R_ID,
-        m.R_KEY,
-        m.R_CONTACT,
-        m.R_STATUS,
-        m.R_SEQ,
-        m.R_ENDED,
-    )
-    assert (p._M_RUN, p._M_CONTACT, p._M_IDEM, p._M_STATUS) == (
-        m.M_RUN,
-        m.M_CONTACT,
-        m.M_IDEM,
-        m.M_STATUS,
-    )
-    assert (p._E_KEY, p._E_OCCURRED, p._E_PROCESSED) == (m.E_KEY, m.E_OCCURRED, m.E_PROCESSED)

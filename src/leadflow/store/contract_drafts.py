@@ -1,0 +1,30 @@
+"""Workflow drafts: edited definitions not yet published."""
+
+from __future__ import annotations
+
+import abc
+
+from leadflow.model.records import Draft
+
+
+class DraftStore(abc.ABC):
+    """The workflow drafts methods of the store contract."""
+
+    @abc.abstractmethod
+    def save_draft(self, draft: Draft) -> Draft:
+        """Create or replace the draft of ``(draft.tenant_id, draft.key)``; returns it as
+        stored. A draft is not validated: any JSON object is kept."""
+
+    @abc.abstractmethod
+    def get_draft(self, tenant_id: str, key: str) -> Draft | None: ...
+
+    @abc.abstractmethod
+    def list_drafts(self, tenant_id: str) -> list[Draft]:
+        """The drafts of one tenant, by key."""
+
+    @abc.abstractmethod
+    def delete_draft(self, tenant_id: str, key: str) -> bool:
+        """True when a draft was deleted, False when there was none."""
+
+
+__all__ = ["DraftStore"]

@@ -1,0 +1,89 @@
+"""What a feature part of a backend needs from the backend it is assembled into, declared once.
+
+A backend class is assembled from its core and one part per feature store (see
+:mod:`leadflow.store.contract`). A SQL part (:class:`SqlPart`) needs the store's transactions
+and dialect; a memory part (:class:`MemoryPart`) needs the store's lock and keeps its own
+tables, made on first use, plus read access to the tenants (the foreign keys the SQL schema
+enforces)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+from leadflow.errors import StoreError
+from leadflow.model.tenancy import Agent, ApiKey, Team, Tenant
+from leadflow.store.sql_common import Dialect
+
+T = TypeVar("T")
+
+_PART_LOCK = threading.Lock()
+
+
+class SqlPart:
+    """A feature part of the SQL stores: the transactions and dialect it is given."""
+
+    _dialect: Dialect
+
+    if TYPE_CHECKING:
+
+        def _read(self, snapshot: bool = False) -> AbstractContextManager[Any]: ...
+
+        def _write(self) -> AbstractContextManager[Any]: ...
+
+    def _fetch(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
+        """The rows of one read (``sql`` with ``?`` placeholders)."""
+        with self._read() as conn:
+            rows: list[Any] = conn.execute(self._dialect.sql(sql), params).fetchall()
+        return rows
+
+    def _fetch_one(self, sql: str, params: tuple[Any, ...] = ()) -> Any | None:
+        """The first row of one read, or None."""
+        with self._read() as conn:
+            return conn.execute(self._dialect.sql(sql), params).fetchone()
+
+    def _change(self, sql: str, params: tuple[Any, ...]) -> int:
+        """Run one write statement in its own transaction; the rows it changed."""
+        with self._write() as conn:
+            count: int = conn.execute(self._dialect.sql(sql), params).rowcount
+        return count
+
+
+@dataclass(slots=True)
+class TenancyTables:
+    """The memory backend's tenancy tables (the parents of every tenant-owned record)."""
+
+    tenants: dict[str, Tenant] = field(default_factory=dict)
+    teams: dict[tuple[str, str], Team] = field(default_factory=dict)
+    agents: dict[tuple[str, str], Agent] = field(default_factory=dict)
+    keys: dict[str, ApiKey] = field(default_factory=dict)
+
+
+class MemoryPart:
+    """A feature part of the memory store: the store's lock, its own tables (made on first
+    use), and the tenants."""
+
+    if TYPE_CHECKING:
+        _lock: threading.Lock
+
+    def _table(self, name: str, make: Callable[[], T]) -> T:
+        """The part's state ``name`` (made by ``make`` on first use)."""
+        found = self.__dict__.get(name)
+        if found is None:
+            with _PART_LOCK:
+                found = self.__dict__.setdefault(name, make())
+        return cast(T, found)
+
+    def _tenancy(self) -> TenancyTables:
+        return self._table("_tenancy_tables", TenancyTables)
+
+    def _need_tenant(self, tenant_id: str, what: str) -> None:
+        """Mirror of a tenant foreign key: ``what`` names the column."""
+        if tenant_id not in self._tenancy().tenants:
+            raise StoreError(f"FOREIGN KEY constraint failed: {what}")
+
+
+__all__ = ["MemoryPart", "SqlPart", "TenancyTables"]

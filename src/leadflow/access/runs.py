@@ -4,13 +4,17 @@ caller's scope (another tenant's or another agent's run is "not found")."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeVar
 
-from leadflow.access.scope import WRITE_ROLES, require_role
+from leadflow.access.scope import WRITE_ROLES, operator_of, require_role
 from leadflow.engine import control
 from leadflow.errors import NotFound
-from leadflow.model.records import Message, Run, Scope
+from leadflow.model.records import Message, MessageFilter, Run, RunFilter, Scope, Step
 from leadflow.store.contract import Store
 from leadflow.tenancy.accounts import Principal
+
+F = TypeVar("F", RunFilter, MessageFilter)
+R = TypeVar("R", Run, Message)
 
 CONTROLS: dict[str, Callable[[Store, int, float], Run]] = {
     "pause": control.pause_run,
@@ -25,6 +29,38 @@ def visible_run(store: Store, scope: Scope, run_id: int) -> Run:
     if run is None or not scope.allows(store.get_contact(run.contact_id)):
         raise NotFound(f"no run {run_id}")
     return run
+
+
+def history(store: Store, scope: Scope, run_id: int) -> tuple[Run, list[Step], list[Message]]:
+    """A run in scope, its steps and its messages, in order."""
+    run = visible_run(store, scope, run_id)
+    return run, store.run_steps(run.id), store.messages_of_run(run.id)
+
+
+def run_page(store: Store, scope: Scope, flt: RunFilter) -> tuple[list[Run], int | None]:
+    """One page (``flt.limit`` runs of the scope) and the id to go on after, when more may
+    follow."""
+    return _page(store.list_runs, scope, flt)
+
+
+def message_page(
+    store: Store, scope: Scope, flt: MessageFilter
+) -> tuple[list[Message], int | None]:
+    """One page (``flt.limit`` messages of the scope's contacts) and the id to go on after."""
+    return _page(store.list_messages, scope, flt)
+
+
+def _page(read: Callable[[F], list[R]], scope: Scope, flt: F) -> tuple[list[R], int | None]:
+    limit = flt.limit
+    flt.scope, flt.limit = scope, limit + 1
+    found = read(flt)
+    return found[:limit], (found[limit - 1].id if len(found) > limit else None)
+
+
+def operator_of_run(store: Store, run_id: int) -> tuple[Principal, Scope]:
+    """The command line addressing a run by id: an admin of its lead's tenant."""
+    run = store.get_run(run_id)
+    return operator_of(store, None if run is None else run.contact_id)
 
 
 def visible_message(store: Store, scope: Scope, message_id: int) -> Message:

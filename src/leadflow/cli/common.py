@@ -76,6 +76,15 @@ def read_workflow_file(path: str | Path) -> Any:
     return load_file(path, limits=limits)
 
 
+@contextmanager
+def missing_as(message: str) -> Iterator[None]:
+    """A NotFound from the service layer, said as the command line names what is missing."""
+    try:
+        yield
+    except NotFound:
+        raise NotFound(message) from None
+
+
 def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
 

@@ -8,18 +8,20 @@ from typing import Annotated, Any
 
 import typer
 
+from leadflow.access import runs as access_runs
+from leadflow.access.runs import operator_of_run
 from leadflow.cli.common import (
     DEFAULT,
     DbOption,
     JsonOption,
     TenantOption,
     console,
+    missing_as,
     print_json,
     runtime,
     table,
 )
 from leadflow.clock import to_iso
-from leadflow.engine.control import cancel_run, pause_run, resume_run
 from leadflow.engine.event_refs import ID_FIELDS
 from leadflow.engine.migrate import apply_migration, plan_migration
 from leadflow.engine.workflows import enroll as enroll_contacts
@@ -177,12 +179,9 @@ def list_(
 @app.command("show")
 def show(run_id: int, db: DbOption = DEFAULT, json_out: JsonOption = False) -> None:
     """A run and its step history."""
-    with runtime(db) as rt:
-        run = rt.store.get_run(run_id)
-        if run is None:
-            raise NotFound(f"RUN_ID: no run {run_id}")
-        steps = rt.store.run_steps(run_id)
-        messages = rt.store.messages_of_run(run_id)
+    with runtime(db) as rt, missing_as(f"RUN_ID: no run {run_id}"):
+        _, scope = operator_of_run(rt.store, run_id)
+        run, steps, messages = access_runs.history(rt.store, scope, run_id)
     step_rows = [
         {
             "step": s.step_seq,
@@ -215,9 +214,9 @@ def show(run_id: int, db: DbOption = DEFAULT, json_out: JsonOption = False) -> N
 
 
 def _control(action: str, run_id: int, db: str) -> None:
-    fn = {"pause": pause_run, "resume": resume_run, "cancel": cancel_run}[action]
     with runtime(db) as rt:
-        run = fn(rt.store, run_id, rt.clock.now())
+        principal, scope = operator_of_run(rt.store, run_id)
+        run = access_runs.control_run(rt.store, principal, scope, run_id, action, rt.clock.now())
     console.print(f"run {run_id}: {run.status}")
 
 

@@ -8,11 +8,12 @@ from typing import Annotated
 
 import typer
 
+from leadflow.access import keys, tenancy
+from leadflow.access.scope import operator
 from leadflow.cli.common import DEFAULT, DbOption, JsonOption, console, print_json, runtime, table
 from leadflow.clock import to_iso
 from leadflow.errors import InvalidInput
 from leadflow.model.tenancy import ApiKey
-from leadflow.tenancy import accounts
 from leadflow.tenancy.members import agents_from_csv
 
 tenants_app = typer.Typer(help="Tenants (brokerages).", no_args_is_help=True)
@@ -32,7 +33,7 @@ def tenants_create(
 ) -> None:
     """Create a tenant."""
     with runtime(db) as rt:
-        tenant = accounts.create_tenant(rt.store, tenant_id, name, rt.clock.now())
+        tenant = tenancy.create_tenant(rt.store, tenant_id, name, rt.clock.now())
     if json_out:
         print_json({"id": tenant.id, "name": tenant.name, "created_at": to_iso(tenant.created_at)})
     else:
@@ -43,7 +44,7 @@ def tenants_create(
 def tenants_list(db: DbOption = DEFAULT, json_out: JsonOption = False) -> None:
     """Every tenant."""
     with runtime(db) as rt:
-        found = rt.store.list_tenants()
+        found = tenancy.tenants(rt.store)
     rows = [{"id": t.id, "name": t.name, "created_at": to_iso(t.created_at)} for t in found]
     if json_out:
         print_json(rows)
@@ -61,7 +62,7 @@ def teams_add(
 ) -> None:
     """Add a team, or rename it."""
     with runtime(db) as rt:
-        new = accounts.add_team(rt.store, tenant, team_key, name, rt.clock.now(), lead)
+        new = tenancy.add_team(rt.store, operator(tenant), team_key, name, rt.clock.now(), lead)
     console.print(f"team {team_key} {'added' if new else 'updated'} in {tenant}", highlight=False)
 
 
@@ -69,7 +70,7 @@ def teams_add(
 def teams_list(tenant: TenantOption, db: DbOption = DEFAULT, json_out: JsonOption = False) -> None:
     """A tenant's teams."""
     with runtime(db) as rt:
-        found = rt.store.list_teams(tenant)
+        found = tenancy.teams(rt.store, operator(tenant))
     rows = [{"team_key": t.team_key, "name": t.name, "lead_key": t.lead_key} for t in found]
     if json_out:
         print_json(rows)
@@ -96,7 +97,7 @@ def agents_import(
     with file.open(newline="", encoding="utf-8-sig") as fh:
         agents = agents_from_csv(csv.DictReader(fh), tenant)
     with runtime(db) as rt:
-        inserted, updated = accounts.add_agents(rt.store, tenant, agents, rt.clock.now())
+        inserted, updated = tenancy.add_agents(rt.store, operator(tenant), agents, rt.clock.now())
     if json_out:
         print_json({"inserted": inserted, "updated": updated})
     else:
@@ -112,7 +113,7 @@ def agents_list(
 ) -> None:
     """A tenant's agents."""
     with runtime(db) as rt:
-        found = rt.store.list_agents(tenant, team)
+        found = tenancy.agents(rt.store, operator(tenant), team)
     rows = [
         {
             "MemberKey": a.member_key,
@@ -158,7 +159,7 @@ def keys_create(
 ) -> None:
     """Create an API key. The key is printed once and never stored: copy it now."""
     with runtime(db) as rt:
-        record, token = accounts.create_key(rt.store, tenant, role, rt.clock.now(), agent, name)
+        record, token = keys.create(rt.store, operator(tenant), role, rt.clock.now(), agent, name)
     if json_out:
         print_json({**_key_row(record), "key": token})
         return
@@ -173,7 +174,7 @@ def keys_create(
 def keys_list(tenant: TenantOption, db: DbOption = DEFAULT, json_out: JsonOption = False) -> None:
     """A tenant's keys (ids and roles; the keys themselves are never stored)."""
     with runtime(db) as rt:
-        rows = [_key_row(k) for k in rt.store.list_api_keys(tenant)]
+        rows = [_key_row(k) for k in keys.listed(rt.store, operator(tenant))]
     if json_out:
         print_json(rows)
     else:
@@ -194,7 +195,7 @@ def keys_revoke(
         record = rt.store.get_api_key(key_id)
         if record is None:
             raise InvalidInput(f"KEY_ID: no API key {key_id!r}")
-        revoked = rt.store.revoke_api_key(key_id, rt.clock.now())
+        _, revoked = keys.revoke(rt.store, operator(record.tenant_id), key_id, rt.clock.now())
     if revoked:
         console.print(f"API key {key_id} revoked", highlight=False)
     else:

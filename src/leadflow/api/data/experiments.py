@@ -11,6 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from leadflow.access.experiments import summary_of
 from leadflow.api.data.workflows import when
 from leadflow.experiments.report import (
     ArmReport,
@@ -222,27 +223,10 @@ class ReportOut(ExperimentSummary):
     computed_at: datetime
 
 
-def mode_of(experiment: Experiment) -> tuple[str, str]:
-    """(decide, method) of the published block, with the block's defaults."""
-    config = experiment.config
-    return str(config.get("decide") or "manual"), str(config.get("method") or "sequential")
-
-
 def summary(experiment: Experiment, contacts: int) -> ExperimentSummary:
-    decide, method = mode_of(experiment)
-    return ExperimentSummary(
-        key=experiment.key,
-        workflow_key=experiment.workflow_key,
-        node_id=experiment.node_id,
-        decide=decide,
-        method=method,
-        status=experiment.status,
-        winner=experiment.winner,
-        weights=dict(experiment.weights),
-        contacts=contacts,
-        next_review_at=_when(experiment.next_review_at),
-        updated_at=when(experiment.updated_at),
-    )
+    fields = summary_of(experiment, contacts)
+    fields["next_review_at"] = _when(experiment.next_review_at)
+    return ExperimentSummary(**fields, updated_at=when(experiment.updated_at))
 
 
 def report_out(report: ExperimentReport) -> ReportOut:

@@ -9,16 +9,13 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from leadflow.access.scope import require_role
+from leadflow.access import keys as service
 from leadflow.api.data.contacts import when
 from leadflow.api.deps import AccessDep, forget_key
 from leadflow.api.problems import problem_responses
-from leadflow.errors import NotFound
 from leadflow.model.tenancy import ApiKey
-from leadflow.tenancy import accounts
 
 router = APIRouter(prefix="/keys", tags=["keys"])
-ADMIN = frozenset({"admin"})
 KeyId = Annotated[str, Path(min_length=1, max_length=64, description="The key's public id.")]
 
 
@@ -63,16 +60,13 @@ class KeyCreated(KeyOut):
     "", summary="List the tenant's keys (revoked ones too)", responses=problem_responses(403)
 )
 def list_keys(access: AccessDep) -> KeyList:
-    require_role(access.principal, ADMIN, "listing keys")
-    found = access.runtime.store.list_api_keys(access.scope.tenant_id)
+    found = service.listed(access.runtime.store, access.principal)
     return KeyList(items=[KeyOut.of(k) for k in found])
 
 
 @router.get("/current", summary="The key making this request")
 def current_key(access: AccessDep) -> KeyOut:
-    found = access.runtime.store.get_api_key(access.principal.key_id)
-    assert found is not None
-    return KeyOut.of(found)
+    return KeyOut.of(service.current(access.runtime.store, access.principal))
 
 
 @router.post(
@@ -82,14 +76,8 @@ def current_key(access: AccessDep) -> KeyOut:
     responses=problem_responses(403),
 )
 def create_key(access: AccessDep, body: KeyIn) -> KeyCreated:
-    require_role(access.principal, ADMIN, "creating keys")
-    record, token = accounts.create_key(
-        access.runtime.store,
-        access.scope.tenant_id,
-        body.role,
-        access.now(),
-        member_key=body.member_key,
-        name=body.name,
+    record, token = service.create(
+        access.runtime.store, access.principal, body.role, access.now(), body.member_key, body.name
     )
     return KeyCreated(**KeyOut.of(record).model_dump(), key=token)
 
@@ -100,13 +88,6 @@ def create_key(access: AccessDep, body: KeyIn) -> KeyCreated:
     responses=problem_responses(403, 404),
 )
 def revoke_key(access: AccessDep, key_id: KeyId, request: Request) -> KeyOut:
-    require_role(access.principal, ADMIN, "revoking keys")
-    store = access.runtime.store
-    found = store.get_api_key(key_id)
-    if found is None or found.tenant_id != access.scope.tenant_id:
-        raise NotFound(f"no key {key_id!r}")
-    store.revoke_api_key(key_id, access.now())
+    revoked, _ = service.revoke(access.runtime.store, access.principal, key_id, access.now())
     forget_key(request.app, key_id)
-    revoked = store.get_api_key(key_id)
-    assert revoked is not None
     return KeyOut.of(revoked)

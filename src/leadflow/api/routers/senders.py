@@ -16,15 +16,13 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from leadflow.access.scope import require_role
+from leadflow.access import senders as service
 from leadflow.api.data.contacts import when
 from leadflow.api.deps import AccessDep
 from leadflow.api.problems import problem_responses
-from leadflow.channels import senders
 from leadflow.model.senders import Sender
 
 router = APIRouter(prefix="/tenants/current/senders", tags=["senders"])
-ADMIN = frozenset({"admin"})
 Kind = Literal["phone", "messaging_service", "email"]
 
 
@@ -64,14 +62,8 @@ class SenderIn(BaseModel):
 
 @router.get("", summary="List the tenant's senders", responses=problem_responses(403))
 def list_senders(access: AccessDep) -> SenderList:
-    require_role(access.principal, ADMIN, "listing senders")
-    tenant = access.scope.tenant_id
-    store, settings = access.runtime.store, access.runtime.settings
-    items = [SenderOut.of(s) for s in store.list_senders(tenant)]
-    for (kind, address), owner in senders.configured(settings).items():
-        if owner == tenant and store.sender_owner(kind, address) is None:
-            items.append(SenderOut.of(Sender(tenant, kind, address), "settings"))
-    return SenderList(items=items)
+    found = service.listed(access.runtime.store, access.runtime.settings, access.principal)
+    return SenderList(items=[SenderOut.of(s, source) for s, source in found])
 
 
 @router.post(
@@ -81,16 +73,9 @@ def list_senders(access: AccessDep) -> SenderList:
     responses=problem_responses(403, 409),
 )
 def add_sender(access: AccessDep, body: SenderIn) -> SenderOut:
-    require_role(access.principal, ADMIN, "registering senders")
     rt = access.runtime
-    added = senders.add(
-        rt.store,
-        rt.settings,
-        access.scope.tenant_id,
-        body.kind,
-        body.address,
-        access.now(),
-        label=body.label,
+    added = service.add(
+        rt.store, rt.settings, access.principal, body.kind, body.address, access.now(), body.label
     )
     return SenderOut.of(added)
 
@@ -107,6 +92,5 @@ def remove_sender(
     kind: Kind,
     address: Annotated[str, Path(min_length=1, max_length=320)],
 ) -> Response:
-    require_role(access.principal, ADMIN, "removing senders")
-    senders.remove(access.runtime.store, access.scope.tenant_id, kind, address)
+    service.remove(access.runtime.store, access.principal, kind, address)
     return Response(status_code=204)

@@ -13,6 +13,7 @@ import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
 from leadflow.access import consent
+from leadflow.access.paging import page_of
 from leadflow.access.scope import WRITE_ROLES, require_role, visible_contact
 from leadflow.definitions.validation import valid_zone
 from leadflow.engine.consent import HISTORY
@@ -233,12 +234,7 @@ def merge(
 def page(store: Store, scope: Scope, flt: ContactFilter) -> tuple[list[Contact], str | None]:
     """One page of the scope's contacts and the cursor of the next (None at the end)."""
     flt.scope = scope
-    wanted = flt.limit
-    flt.limit = wanted + 1
-    found = store.find_contacts(flt)
-    more = len(found) > wanted
-    found = found[:wanted]
-    return found, (found[-1].id if more and found else None)
+    return page_of(store.find_contacts, flt, lambda c: c.id)
 
 
 def import_csv(

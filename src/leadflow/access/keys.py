@@ -23,16 +23,12 @@ def current(store: Store, principal: Principal) -> ApiKey:
 
 
 def create(
-    store: Store,
-    principal: Principal,
-    role: str,
-    now: float,
-    member_key: str | None = None,
-    name: str | None = None,
+    store: Store, principal: Principal, role: str, now: float, **named: str | None
 ) -> tuple[ApiKey, str]:
-    """A new key: (its record, the key itself, shown this once and never stored)."""
+    """A new key (``named``: its agent's ``member_key``, a ``name``): (its record, the key
+    itself, shown this once and never stored)."""
     tenant = require_role(principal, ADMIN, "creating keys")
-    return accounts.create_key(store, tenant, role, now, member_key=member_key, name=name)
+    return accounts.create_key(store, tenant, role, now, **named)
 
 
 def revoke(store: Store, principal: Principal, key_id: str, now: float) -> tuple[ApiKey, bool]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from leadflow.access.paging import page_of
 from leadflow.access.scope import WRITE_ROLES, require_role
 from leadflow.errors import InvalidInput, NotFound
 from leadflow.listings.events import record_listing_events
@@ -28,12 +29,7 @@ def page(
     """One page (``flt.limit`` listings of the caller's tenant) and the ListingKey to go on
     after, when more may follow."""
     flt.tenant_id = principal.tenant_id
-    limit = flt.limit
-    flt.limit = limit + 1
-    found = store.list_listings(flt)
-    more = len(found) > limit
-    found = found[:limit]
-    return found, (found[-1].listing_key if more and found else None)
+    return page_of(store.list_listings, flt, lambda x: x.listing_key)
 
 
 def get(store: Store, principal: Principal, listing_key: str) -> Listing:

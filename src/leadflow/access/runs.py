@@ -4,17 +4,14 @@ caller's scope (another tenant's or another agent's run is "not found")."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
 
+from leadflow.access.paging import page_of
 from leadflow.access.scope import WRITE_ROLES, operator_of, require_role
 from leadflow.engine import control
 from leadflow.errors import NotFound
 from leadflow.model.records import Message, MessageFilter, Run, RunFilter, Scope, Step
 from leadflow.store.contract import Store
 from leadflow.tenancy.accounts import Principal
-
-F = TypeVar("F", RunFilter, MessageFilter)
-R = TypeVar("R", Run, Message)
 
 CONTROLS: dict[str, Callable[[Store, int, float], Run]] = {
     "pause": control.pause_run,
@@ -40,21 +37,20 @@ def history(store: Store, scope: Scope, run_id: int) -> tuple[Run, list[Step], l
 def run_page(store: Store, scope: Scope, flt: RunFilter) -> tuple[list[Run], int | None]:
     """One page (``flt.limit`` runs of the scope) and the id to go on after, when more may
     follow."""
-    return _page(store.list_runs, scope, flt)
+    flt.scope = scope
+    return page_of(store.list_runs, flt, _id)
 
 
 def message_page(
     store: Store, scope: Scope, flt: MessageFilter
 ) -> tuple[list[Message], int | None]:
     """One page (``flt.limit`` messages of the scope's contacts) and the id to go on after."""
-    return _page(store.list_messages, scope, flt)
+    flt.scope = scope
+    return page_of(store.list_messages, flt, _id)
 
 
-def _page(read: Callable[[F], list[R]], scope: Scope, flt: F) -> tuple[list[R], int | None]:
-    limit = flt.limit
-    flt.scope, flt.limit = scope, limit + 1
-    found = read(flt)
-    return found[:limit], (found[limit - 1].id if len(found) > limit else None)
+def _id(found: Run | Message) -> int | None:
+    return found.id
 
 
 def operator_of_run(store: Store, run_id: int) -> tuple[Principal, Scope]:

@@ -21,17 +21,10 @@ def tenants(store: Store) -> list[Tenant]:
     return store.list_tenants()
 
 
-def add_team(
-    store: Store,
-    principal: Principal,
-    team_key: str,
-    name: str,
-    now: float,
-    lead_key: str | None = None,
-) -> bool:
-    """Add a team, or rename it; True when it is new."""
+def add_team(store: Store, principal: Principal, team: Team, now: float) -> bool:
+    """Add a team of the caller's tenant, or rename it; True when it is new."""
     tenant = require_role(principal, ADMIN, "managing teams")
-    return accounts.add_team(store, tenant, team_key, name, now, lead_key)
+    return accounts.add_team(store, tenant, team.team_key, team.name, now, team.lead_key)
 
 
 def teams(store: Store, principal: Principal) -> list[Team]:

@@ -13,7 +13,7 @@ from leadflow.access.scope import operator
 from leadflow.cli.common import DEFAULT, DbOption, JsonOption, console, print_json, runtime, table
 from leadflow.clock import to_iso
 from leadflow.errors import InvalidInput
-from leadflow.model.tenancy import ApiKey
+from leadflow.model.tenancy import ApiKey, Team
 from leadflow.tenancy.members import agents_from_csv
 
 tenants_app = typer.Typer(help="Tenants (brokerages).", no_args_is_help=True)
@@ -62,7 +62,8 @@ def teams_add(
 ) -> None:
     """Add a team, or rename it."""
     with runtime(db) as rt:
-        new = tenancy.add_team(rt.store, operator(tenant), team_key, name, rt.clock.now(), lead)
+        team = Team(tenant, team_key, name, lead)
+        new = tenancy.add_team(rt.store, operator(tenant), team, rt.clock.now())
     console.print(f"team {team_key} {'added' if new else 'updated'} in {tenant}", highlight=False)
 
 
@@ -159,7 +160,10 @@ def keys_create(
 ) -> None:
     """Create an API key. The key is printed once and never stored: copy it now."""
     with runtime(db) as rt:
-        record, token = keys.create(rt.store, operator(tenant), role, rt.clock.now(), agent, name)
+        now = rt.clock.now()
+        record, token = keys.create(
+            rt.store, operator(tenant), role, now, member_key=agent, name=name
+        )
     if json_out:
         print_json({**_key_row(record), "key": token})
         return

@@ -3,40 +3,27 @@ itself). A key's secret is shown once, in the answer that creates it, and never 
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from leadflow.access import keys as service
-from leadflow.api.data.contacts import when
+from leadflow.api.data.shape import Record, Time
 from leadflow.api.deps import AccessDep, forget_key
 from leadflow.api.problems import problem_responses
-from leadflow.model.tenancy import ApiKey
 
 router = APIRouter(prefix="/keys", tags=["keys"])
 KeyId = Annotated[str, Path(min_length=1, max_length=64, description="The key's public id.")]
 
 
-class KeyOut(BaseModel):
+class KeyOut(Record):
     id: str = Field(description="The public part of the key (safe to log).")
     role: str
     member_key: str | None
     name: str | None
-    created_at: datetime | None
-    revoked_at: datetime | None
-
-    @classmethod
-    def of(cls, k: ApiKey) -> KeyOut:
-        return cls(
-            id=k.id,
-            role=k.role,
-            member_key=k.member_key,
-            name=k.name,
-            created_at=when(k.created_at),
-            revoked_at=when(k.revoked_at),
-        )
+    created_at: Time
+    revoked_at: Time
 
 
 class KeyList(BaseModel):
@@ -77,7 +64,12 @@ def current_key(access: AccessDep) -> KeyOut:
 )
 def create_key(access: AccessDep, body: KeyIn) -> KeyCreated:
     record, token = service.create(
-        access.runtime.store, access.principal, body.role, access.now(), body.member_key, body.name
+        access.runtime.store,
+        access.principal,
+        body.role,
+        access.now(),
+        member_key=body.member_key,
+        name=body.name,
     )
     return KeyCreated(**KeyOut.of(record).model_dump(), key=token)
 

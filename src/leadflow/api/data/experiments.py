@@ -12,22 +12,21 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from leadflow.access.experiments import summary_of
+from leadflow.api.data.shape import Record, Second
 from leadflow.api.data.workflows import when
 from leadflow.experiments.report import (
     ArmReport,
     ExperimentReport,
-    GuardrailReport,
     HoldoutReport,
 )
-from leadflow.experiments.stats import Analysis
-from leadflow.model.experiments import Experiment, ExperimentDecision
+from leadflow.model.experiments import Experiment
 
 
 def _when(ts: float | None) -> datetime | None:
     return None if ts is None else when(ts)
 
 
-class AnalysisOut(BaseModel):
+class AnalysisOut(Record):
     """An arm against the control: a relative lift for the metric, a difference of rates for
     a guardrail (see ``difference``)."""
 
@@ -49,24 +48,8 @@ class AnalysisOut(BaseModel):
         default=None, description="Why there is no effect yet (an empty arm, no conversions)."
     )
 
-    @classmethod
-    def of(cls, analysis: Analysis | None) -> AnalysisOut | None:
-        if analysis is None:
-            return None
-        return cls(
-            difference=analysis.difference,
-            effect=analysis.effect,
-            ci_low=analysis.ci_low,
-            ci_high=analysis.ci_high,
-            p_value=analysis.p_value,
-            chance_to_win=analysis.chance_to_win,
-            risk=analysis.risk,
-            significant=analysis.significant,
-            error=analysis.error,
-        )
 
-
-class GuardrailOut(BaseModel):
+class GuardrailOut(Record):
     name: str = Field(description="The guardrail metric, e.g. opt_out.")
     conversions: int = Field(description="Contacts of the arm the guardrail event happened to.")
     rate: float | None = Field(description="conversions / contacts of the arm.")
@@ -77,17 +60,6 @@ class GuardrailOut(BaseModel):
         description="One-sided Fisher exact test, when the analysis has no answer (a control "
         "without a single guardrail event).",
     )
-
-    @classmethod
-    def of(cls, guard: GuardrailReport) -> GuardrailOut:
-        return cls(
-            name=guard.name,
-            conversions=guard.conversions,
-            rate=guard.rate,
-            analysis=AnalysisOut.of(guard.analysis),
-            failed=guard.failed,
-            exact_p_value=guard.exact_p_value,
-        )
 
 
 class ArmOut(BaseModel):
@@ -111,14 +83,14 @@ class ArmOut(BaseModel):
             contacts=arm.n,
             conversions=arm.conversions,
             rate=arm.rate,
-            analysis=AnalysisOut.of(arm.analysis),
-            guardrails=[GuardrailOut.of(g) for g in arm.guardrails],
+            analysis=arm.analysis,
+            guardrails=arm.guardrails,
         )
 
 
-class DecisionOut(BaseModel):
+class DecisionOut(Record):
     id: int
-    decided_at: datetime
+    decided_at: Second
     action: str = Field(
         description="keep, apply_winner, reallocate, blocked_srm, blocked_guardrail, stop or "
         "manual_apply."
@@ -128,19 +100,6 @@ class DecisionOut(BaseModel):
     weights_after: dict[str, float]
     winner: str | None
     numbers: dict[str, Any] = Field(description="The report the decision was taken on.")
-
-    @classmethod
-    def of(cls, decision: ExperimentDecision) -> DecisionOut:
-        return cls(
-            id=decision.id,
-            decided_at=when(decision.decided_at),
-            action=decision.action,
-            reason=decision.reason,
-            weights_before=decision.weights_before,
-            weights_after=decision.weights_after,
-            winner=decision.winner,
-            numbers=decision.numbers,
-        )
 
 
 class DecisionList(BaseModel):
@@ -200,7 +159,7 @@ class HoldoutOut(BaseModel):
             holdout_contacts=holdout.holdout_n,
             holdout_conversions=holdout.holdout_conversions,
             holdout_rate=holdout.holdout_rate,
-            analysis=AnalysisOut.of(holdout.analysis),
+            analysis=holdout.analysis,
         )
 
 

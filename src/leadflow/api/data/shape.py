@@ -17,8 +17,16 @@ def _time(value: Any) -> Any:
     return when(value) if isinstance(value, int | float) else value
 
 
+def _second(value: Any) -> Any:
+    if isinstance(value, int | float):
+        return datetime.fromtimestamp(value, UTC).replace(microsecond=0)
+    return value
+
+
 Time = Annotated[datetime | None, BeforeValidator(_time)]
 """A time kept as epoch seconds, shown as a UTC date-time."""
+Second = Annotated[datetime, BeforeValidator(_second)]
+"""The same, to the second."""
 
 
 class Record(BaseModel):

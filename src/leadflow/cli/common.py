@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from leadflow.clock import to_iso
 from leadflow.definitions.io import YamlLimits, load_file
 from leadflow.errors import NotFound
 from leadflow.runtime import Runtime, build_runtime
@@ -83,6 +84,18 @@ def missing_as(message: str) -> Iterator[None]:
         yield
     except NotFound:
         raise NotFound(message) from None
+
+
+def record_json(record: object, fields: str) -> dict[str, Any]:
+    """The attributes ``fields`` names (space-separated; ``name=attribute`` renames one) of a
+    record, as JSON: times (attributes ``*_at``) in ISO 8601."""
+    out: dict[str, Any] = {}
+    for field in fields.split():
+        name, _, attribute = field.partition("=")
+        attribute = attribute or name
+        value = getattr(record, attribute)
+        out[name] = to_iso(value) if attribute.endswith("_at") else value
+    return out
 
 
 def print_json(data: Any) -> None:

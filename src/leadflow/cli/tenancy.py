@@ -10,8 +10,16 @@ import typer
 
 from leadflow.access import keys, tenancy
 from leadflow.access.scope import operator
-from leadflow.cli.common import DEFAULT, DbOption, JsonOption, console, print_json, runtime, table
-from leadflow.clock import to_iso
+from leadflow.cli.common import (
+    DEFAULT,
+    DbOption,
+    JsonOption,
+    console,
+    print_json,
+    record_json,
+    runtime,
+    table,
+)
 from leadflow.errors import InvalidInput
 from leadflow.model.tenancy import ApiKey, Team
 from leadflow.tenancy.members import agents_from_csv
@@ -22,6 +30,11 @@ agents_app = typer.Typer(help="A tenant's agents (RESO Member).", no_args_is_hel
 keys_app = typer.Typer(help="API keys: create (shown once), list, revoke.", no_args_is_help=True)
 
 TenantOption = Annotated[str, typer.Option("--tenant", help="The tenant's id (slug).")]
+TENANT_FIELDS = "id name created_at"
+AGENT_FIELDS = (
+    "MemberKey=member_key MemberFirstName=first_name MemberLastName=last_name "
+    "MemberEmail=email TeamKey=team_key MemberStatus=status"
+)
 
 
 @tenants_app.command("create")
@@ -35,7 +48,7 @@ def tenants_create(
     with runtime(db) as rt:
         tenant = tenancy.create_tenant(rt.store, tenant_id, name, rt.clock.now())
     if json_out:
-        print_json({"id": tenant.id, "name": tenant.name, "created_at": to_iso(tenant.created_at)})
+        print_json(record_json(tenant, TENANT_FIELDS))
     else:
         console.print(f"tenant {tenant.id} created ({tenant.name})", highlight=False)
 
@@ -45,7 +58,7 @@ def tenants_list(db: DbOption = DEFAULT, json_out: JsonOption = False) -> None:
     """Every tenant."""
     with runtime(db) as rt:
         found = tenancy.tenants(rt.store)
-    rows = [{"id": t.id, "name": t.name, "created_at": to_iso(t.created_at)} for t in found]
+    rows = [record_json(t, TENANT_FIELDS) for t in found]
     if json_out:
         print_json(rows)
     else:
@@ -72,7 +85,7 @@ def teams_list(tenant: TenantOption, db: DbOption = DEFAULT, json_out: JsonOptio
     """A tenant's teams."""
     with runtime(db) as rt:
         found = tenancy.teams(rt.store, operator(tenant))
-    rows = [{"team_key": t.team_key, "name": t.name, "lead_key": t.lead_key} for t in found]
+    rows = [record_json(t, "team_key name lead_key") for t in found]
     if json_out:
         print_json(rows)
     else:
@@ -115,17 +128,7 @@ def agents_list(
     """A tenant's agents."""
     with runtime(db) as rt:
         found = tenancy.agents(rt.store, operator(tenant), team)
-    rows = [
-        {
-            "MemberKey": a.member_key,
-            "MemberFirstName": a.first_name,
-            "MemberLastName": a.last_name,
-            "MemberEmail": a.email,
-            "TeamKey": a.team_key,
-            "MemberStatus": a.status,
-        }
-        for a in found
-    ]
+    rows = [record_json(a, AGENT_FIELDS) for a in found]
     if json_out:
         print_json(rows)
     else:
@@ -137,14 +140,7 @@ def agents_list(
 
 
 def _key_row(k: ApiKey) -> dict[str, str | None]:
-    return {
-        "id": k.id,
-        "role": k.role,
-        "agent": k.member_key,
-        "name": k.name,
-        "created_at": to_iso(k.created_at),
-        "revoked_at": None if k.revoked_at is None else to_iso(k.revoked_at),
-    }
+    return record_json(k, "id role agent=member_key name created_at revoked_at")
 
 
 @keys_app.command("create")

@@ -15,7 +15,6 @@ from leadflow.access.experiments import summary_of
 from leadflow.api.data.shape import Record, Second
 from leadflow.api.data.workflows import when
 from leadflow.experiments.report import (
-    ArmReport,
     ExperimentReport,
     HoldoutReport,
 )
@@ -62,7 +61,7 @@ class GuardrailOut(Record):
     )
 
 
-class ArmOut(BaseModel):
+class ArmOut(Record):
     name: str
     holdout: bool = Field(description="Held out of the treatment; never wins.")
     weight: float = Field(description="Share of new entrants the arm gets now.")
@@ -72,20 +71,6 @@ class ArmOut(BaseModel):
     rate: float | None = Field(description="conversions / contacts.")
     analysis: AnalysisOut | None = Field(description="Against the control (none for it).")
     guardrails: list[GuardrailOut]
-
-    @classmethod
-    def of(cls, arm: ArmReport) -> ArmOut:
-        return cls(
-            name=arm.name,
-            holdout=arm.holdout,
-            weight=arm.weight,
-            planned_weight=arm.planned_weight,
-            contacts=arm.n,
-            conversions=arm.conversions,
-            rate=arm.rate,
-            analysis=arm.analysis,
-            guardrails=arm.guardrails,
-        )
 
 
 class DecisionOut(Record):
@@ -135,7 +120,7 @@ class ExperimentList(BaseModel):
     items: list[ExperimentSummary]
 
 
-class HoldoutOut(BaseModel):
+class HoldoutOut(Record):
     """Every treated arm pooled against the holdout arm: what the experiment as a whole adds."""
 
     arm: str = Field(description="The holdout arm.")
@@ -146,21 +131,6 @@ class HoldoutOut(BaseModel):
     holdout_conversions: int
     holdout_rate: float | None
     analysis: AnalysisOut | None = Field(description="Treated against the holdout.")
-
-    @classmethod
-    def of(cls, holdout: HoldoutReport | None) -> HoldoutOut | None:
-        if holdout is None:
-            return None
-        return cls(
-            arm=holdout.arm,
-            treated_contacts=holdout.treated_n,
-            treated_conversions=holdout.treated_conversions,
-            treated_rate=holdout.treated_rate,
-            holdout_contacts=holdout.holdout_n,
-            holdout_conversions=holdout.holdout_conversions,
-            holdout_rate=holdout.holdout_rate,
-            analysis=holdout.analysis,
-        )
 
 
 class ReportOut(ExperimentSummary):
@@ -188,9 +158,15 @@ def summary(experiment: Experiment, contacts: int) -> ExperimentSummary:
     return ExperimentSummary(**fields, updated_at=when(experiment.updated_at))
 
 
+def _holdout(found: HoldoutReport | None) -> HoldoutOut | None:
+    if found is None:
+        return None
+    return HoldoutOut.of(found, treated_contacts=found.treated_n, holdout_contacts=found.holdout_n)
+
+
 def report_out(report: ExperimentReport) -> ReportOut:
     exp, spec = report.experiment, report.spec
-    arms = [ArmOut.of(arm) for arm in report.arms]
+    arms = [ArmOut.of(arm, contacts=arm.n) for arm in report.arms]
     base = summary(exp, sum(a.contacts for a in arms))
     return ReportOut(
         **base.model_dump(),
@@ -204,7 +180,7 @@ def report_out(report: ExperimentReport) -> ReportOut:
         srm_p_value=report.srm_p_value,
         srm_since=_when(report.srm_since),
         srm_counts=dict(report.srm_counts),
-        holdout=HoldoutOut.of(report.holdout),
+        holdout=_holdout(report.holdout),
         decisions=[DecisionOut.of(d) for d in report.decisions],
         computed_at=when(report.computed_at),
     )

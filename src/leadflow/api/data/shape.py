@@ -8,6 +8,8 @@ from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict
 
+from leadflow.clock import to_iso
+
 
 def when(ts: float | None) -> datetime | None:
     return None if ts is None else datetime.fromtimestamp(ts, UTC)
@@ -23,10 +25,16 @@ def _second(value: Any) -> Any:
     return value
 
 
+def _iso(value: Any) -> Any:
+    return to_iso(value) if isinstance(value, int | float) else value
+
+
 Time = Annotated[datetime | None, BeforeValidator(_time)]
 """A time kept as epoch seconds, shown as a UTC date-time."""
 Second = Annotated[datetime, BeforeValidator(_second)]
 """The same, to the second."""
+Iso = Annotated[str | None, BeforeValidator(_iso)]
+"""The same as ISO 8601 text (``...Z``), to the second."""
 
 
 class Record(BaseModel):
@@ -36,5 +44,10 @@ class Record(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     @classmethod
-    def of(cls, record: Any) -> Self:
-        return cls.model_validate(record)
+    def of(cls, record: Any, **given: Any) -> Self:
+        """The shape of ``record``; ``given`` values win over its attributes (for the fields
+        it names otherwise, or shows otherwise)."""
+        if not given:
+            return cls.model_validate(record)
+        read = {n: getattr(record, n) for n in cls.model_fields if n not in given}
+        return cls.model_validate(read | given)

@@ -10,14 +10,13 @@ that it is taken.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from leadflow.access import senders as service
-from leadflow.api.data.contacts import when
+from leadflow.api.data.shape import Record, Time
 from leadflow.api.deps import AccessDep
 from leadflow.api.problems import problem_responses
 from leadflow.model.senders import Sender
@@ -26,25 +25,19 @@ router = APIRouter(prefix="/tenants/current/senders", tags=["senders"])
 Kind = Literal["phone", "messaging_service", "email"]
 
 
-class SenderOut(BaseModel):
+class SenderOut(Record):
     kind: Kind
     address: str = Field(description="E.164 number, Messaging Service SID or e-mail address.")
     label: str | None = Field(description="E-mail: the From header's display name.")
     source: Literal["registered", "settings"] = Field(
         description="Registered for the tenant, or the installation's settings (default tenant)."
     )
-    created_at: datetime | None
+    created_at: Time
 
-    @classmethod
-    def of(cls, s: Sender, source: Literal["registered", "settings"] = "registered") -> SenderOut:
-        kind: Kind = s.kind  # type: ignore[assignment]
-        return cls(
-            kind=kind,
-            address=s.address,
-            label=s.label,
-            source=source,
-            created_at=when(s.created_at) if source == "registered" else None,
-        )
+
+def _out(s: Sender, source: Literal["registered", "settings"] = "registered") -> SenderOut:
+    registered = source == "registered"
+    return SenderOut.of(s, source=source, created_at=s.created_at if registered else None)
 
 
 class SenderList(BaseModel):
@@ -63,7 +56,7 @@ class SenderIn(BaseModel):
 @router.get("", summary="List the tenant's senders", responses=problem_responses(403))
 def list_senders(access: AccessDep) -> SenderList:
     found = service.listed(access.runtime.store, access.runtime.settings, access.principal)
-    return SenderList(items=[SenderOut.of(s, source) for s, source in found])
+    return SenderList(items=[_out(s, source) for s, source in found])
 
 
 @router.post(
@@ -77,7 +70,7 @@ def add_sender(access: AccessDep, body: SenderIn) -> SenderOut:
     added = service.add(
         rt.store, rt.settings, access.principal, body.kind, body.address, access.now(), body.label
     )
-    return SenderOut.of(added)
+    return _out(added)
 
 
 @router.delete(

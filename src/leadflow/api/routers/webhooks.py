@@ -9,10 +9,10 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
 from leadflow.access import webhooks as service
+from leadflow.api.data.shape import Iso, Record
 from leadflow.api.deps import AccessDep
 from leadflow.api.problems import problem_responses
-from leadflow.clock import to_iso
-from leadflow.model.webhooks import WebhookDelivery, WebhookSubscription
+from leadflow.model.webhooks import WebhookDelivery
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"], responses=problem_responses(403))
 
@@ -46,13 +46,13 @@ class SubscriptionPatch(BaseModel):
     active: bool | None = None
 
 
-class Subscription(BaseModel):
+class Subscription(Record):
     id: str
     url: str
     event_types: list[str]
     active: bool
     description: str | None
-    created_at: str | None
+    created_at: Iso
 
 
 class SubscriptionCreated(Subscription):
@@ -63,48 +63,26 @@ class SubscriptionList(BaseModel):
     items: list[Subscription]
 
 
-class Delivery(BaseModel):
+class Delivery(Record):
     id: int
     event_id: int
     event_type: str
     status: str = Field(description="pending, delivered or failed")
     attempts: int
-    next_attempt_at: str | None
+    next_attempt_at: Iso
     last_status: int | None = Field(description="The receiver's last HTTP status.")
     last_error: str | None
-    created_at: str | None
-    delivered_at: str | None
+    created_at: Iso
+    delivered_at: Iso
 
 
 class DeliveryList(BaseModel):
     items: list[Delivery]
 
 
-def _out(sub: WebhookSubscription) -> Subscription:
-    return Subscription(
-        id=sub.id,
-        url=sub.url,
-        event_types=sub.event_types,
-        active=sub.active,
-        description=sub.description,
-        created_at=to_iso(sub.created_at),
-    )
-
-
 def _delivery(d: WebhookDelivery) -> Delivery:
     pending = d.status == "pending"
-    return Delivery(
-        id=d.id,
-        event_id=d.event_id,
-        event_type=d.event_type,
-        status=d.status,
-        attempts=d.attempts,
-        next_attempt_at=to_iso(d.next_attempt_at) if pending else None,
-        last_status=d.last_status,
-        last_error=d.last_error,
-        created_at=to_iso(d.created_at),
-        delivered_at=to_iso(d.delivered_at),
-    )
+    return Delivery.of(d, next_attempt_at=d.next_attempt_at if pending else None)
 
 
 @router.post("/secret", summary="Rotate the tenant's inbound webhook secret")
@@ -116,7 +94,7 @@ def rotate_secret(access: AccessDep) -> InboundSecret:
 @router.get("", summary="List webhook subscriptions")
 def list_subscriptions(access: AccessDep) -> SubscriptionList:
     found = service.listed(access.runtime.store, access.principal)
-    return SubscriptionList(items=[_out(s) for s in found])
+    return SubscriptionList(items=[Subscription.of(s) for s in found])
 
 
 @router.post("", status_code=201, summary="Subscribe a URL to events")
@@ -130,18 +108,18 @@ def create_subscription(access: AccessDep, body: SubscriptionIn) -> Subscription
         active=body.active,
         description=body.description,
     )
-    return SubscriptionCreated(**_out(sub).model_dump(), secret=sub.secret)
+    return SubscriptionCreated.of(sub)
 
 
 @router.get("/{sub_id}", summary="Show a subscription", responses=problem_responses(404))
 def get_subscription(access: AccessDep, sub_id: SubId) -> Subscription:
-    return _out(service.get(access.runtime.store, access.principal, sub_id))
+    return Subscription.of(service.get(access.runtime.store, access.principal, sub_id))
 
 
 @router.patch("/{sub_id}", summary="Change a subscription", responses=problem_responses(404))
 def update_subscription(access: AccessDep, sub_id: SubId, body: SubscriptionPatch) -> Subscription:
     changes = body.model_dump(include=body.model_fields_set)
-    return _out(service.update(access.runtime.store, access.principal, sub_id, changes))
+    return Subscription.of(service.update(access.runtime.store, access.principal, sub_id, changes))
 
 
 @router.delete(

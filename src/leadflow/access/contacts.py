@@ -12,6 +12,7 @@ from typing import Any
 from email_validator import EmailNotValidError, validate_email
 
 from leadflow.access import consent
+from leadflow.access.paging import page_of
 from leadflow.access.scope import WRITE_ROLES, require_role, visible_contact
 from leadflow.addresses import normal_phone
 from leadflow.contacts.duplicates import find_duplicate
@@ -198,12 +199,7 @@ def merge(
 def page(store: Store, scope: Scope, flt: ContactFilter) -> tuple[list[Contact], str | None]:
     """One page of the scope's contacts and the cursor of the next (None at the end)."""
     flt.scope = scope
-    wanted = flt.limit
-    flt.limit = wanted + 1
-    found = store.find_contacts(flt)
-    more = len(found) > wanted
-    found = found[:wanted]
-    return found, (found[-1].id if more and found else None)
+    return page_of(store.find_contacts, flt, lambda c: c.id)
 
 
 def import_csv(

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from leadflow.access.scope import WRITE_ROLES, require_role
+from leadflow.access.paging import page_of
+from leadflow.access.scope import WRITE_ROLES, operator_of, require_role
 from leadflow.engine import control
 from leadflow.errors import NotFound
-from leadflow.model.records import Message, Run, Scope
+from leadflow.model.records import Message, MessageFilter, Run, RunFilter, Scope, Step
 from leadflow.store.contract import Store
 from leadflow.tenancy.accounts import Principal
 
@@ -25,6 +26,37 @@ def visible_run(store: Store, scope: Scope, run_id: int) -> Run:
     if run is None or not scope.allows(store.get_contact(run.contact_id)):
         raise NotFound(f"no run {run_id}")
     return run
+
+
+def history(store: Store, scope: Scope, run_id: int) -> tuple[Run, list[Step], list[Message]]:
+    """A run in scope, its steps and its messages, in order."""
+    run = visible_run(store, scope, run_id)
+    return run, store.run_steps(run.id), store.messages_of_run(run.id)
+
+
+def run_page(store: Store, scope: Scope, flt: RunFilter) -> tuple[list[Run], int | None]:
+    """One page (``flt.limit`` runs of the scope) and the id to go on after, when more may
+    follow."""
+    flt.scope = scope
+    return page_of(store.list_runs, flt, _id)
+
+
+def message_page(
+    store: Store, scope: Scope, flt: MessageFilter
+) -> tuple[list[Message], int | None]:
+    """One page (``flt.limit`` messages of the scope's contacts) and the id to go on after."""
+    flt.scope = scope
+    return page_of(store.list_messages, flt, _id)
+
+
+def _id(found: Run | Message) -> int | None:
+    return found.id
+
+
+def operator_of_run(store: Store, run_id: int) -> tuple[Principal, Scope]:
+    """The command line addressing a run by id: an admin of its lead's tenant."""
+    run = store.get_run(run_id)
+    return operator_of(store, None if run is None else run.contact_id)
 
 
 def visible_message(store: Store, scope: Scope, message_id: int) -> Message:

@@ -54,12 +54,12 @@ def published_version(store: Store, tenant_id: str, key: str, version: int) -> W
     return found
 
 
-def check(rt: Runtime, tenant_id: str, data: Any) -> Check:
-    """Validate ``data`` as a definition, and against what the tenant published and the
-    registered custom actions; never raises."""
+def check(rt: Runtime | None, tenant_id: str, data: Any) -> Check:
+    """Validate ``data`` as a definition, and (given a runtime) against what the tenant
+    published and the registered custom actions; never raises."""
     report = validate(data)
     errors, warnings = list(report.errors), list(report.warnings)
-    if report.definition is not None:
+    if rt is not None and report.definition is not None:
         more_errors, more_warnings = check_against_store(
             rt.store, rt.engine.registry, report.definition, tenant_id
         )

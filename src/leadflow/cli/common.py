@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from leadflow.clock import to_iso
 from leadflow.definitions.io import YamlLimits, load_file
 from leadflow.errors import NotFound
 from leadflow.runtime import Runtime, build_runtime
@@ -74,6 +75,27 @@ def read_workflow_file(path: str | Path) -> Any:
         settings.max_definition_bytes, settings.max_yaml_aliases, settings.max_yaml_nodes
     )
     return load_file(path, limits=limits)
+
+
+@contextmanager
+def missing_as(message: str) -> Iterator[None]:
+    """A NotFound from the service layer, said as the command line names what is missing."""
+    try:
+        yield
+    except NotFound:
+        raise NotFound(message) from None
+
+
+def record_json(record: object, fields: str) -> dict[str, Any]:
+    """The attributes ``fields`` names (space-separated; ``name=attribute`` renames one) of a
+    record, as JSON: times (attributes ``*_at``) in ISO 8601."""
+    out: dict[str, Any] = {}
+    for field in fields.split():
+        name, _, attribute = field.partition("=")
+        attribute = attribute or name
+        value = getattr(record, attribute)
+        out[name] = to_iso(value) if attribute.endswith("_at") else value
+    return out
 
 
 def print_json(data: Any) -> None:

@@ -7,7 +7,15 @@ from typing import Annotated, Any
 
 import typer
 
-from leadflow.cli.common import DEFAULT, DbOption, JsonOption, print_json, runtime, table
+from leadflow.cli.common import (
+    DEFAULT,
+    DbOption,
+    JsonOption,
+    print_json,
+    record_json,
+    runtime,
+    table,
+)
 from leadflow.cli.runs import events_app
 from leadflow.clock import to_iso
 from leadflow.errors import InvalidInput
@@ -15,17 +23,7 @@ from leadflow.model.records import EVENT_STATUSES, Event
 
 
 def event_json(e: Event) -> dict[str, Any]:
-    return {
-        "id": e.id,
-        "type": e.type,
-        "contact_id": e.contact_id,
-        "data": e.data,
-        "occurred_at": to_iso(e.occurred_at),
-        "processed_at": to_iso(e.processed_at),
-        "status": e.status,
-        "error": e.error,
-        "ignored": e.ignored,
-    }
+    return record_json(e, "id type contact_id data occurred_at processed_at status error ignored")
 
 
 @events_app.command("list")

@@ -3,34 +3,31 @@ with an ``experiment`` block), the numbers behind each decision, and deciding by
 
 from __future__ import annotations
 
-import getpass
+from contextlib import AbstractContextManager
 from typing import Annotated, Any
 
 import typer
 
+from leadflow.access import experiments as service
+from leadflow.access.experiments import mode_of
+from leadflow.access.scope import operator
 from leadflow.cli.common import (
     DEFAULT,
     DbOption,
     JsonOption,
     TenantOption,
     console,
+    missing_as,
     print_json,
     runtime,
     table,
 )
 from leadflow.clock import to_iso
-from leadflow.errors import InvalidInput, NotFound
-from leadflow.experiments.report import (
-    ExperimentReport,
-    GuardrailReport,
-    build_report,
-    decision_dict,
-)
-from leadflow.experiments.review import apply_arm, review_experiment, stop_experiment
+from leadflow.errors import InvalidInput
+from leadflow.experiments.report import ExperimentReport, GuardrailReport, decision_dict
 from leadflow.experiments.stats import Analysis
-from leadflow.model.experiments import Experiment, ExperimentDecision
+from leadflow.model.experiments import ExperimentDecision
 from leadflow.model.records import DEFAULT_TENANT
-from leadflow.store.contract import Store
 
 app = typer.Typer(
     help="Experiments: the numbers behind each split's decisions; review, apply, stop.",
@@ -40,25 +37,8 @@ KeyArg = Annotated[str, typer.Argument(help="The experiment's key (see `experime
 SRM_ALARM = 0.001  # below this the split itself is broken and nothing is decided
 
 
-def mode_of(experiment: Experiment) -> tuple[str, str]:
-    """(decide, method) of the published block, with the block's defaults."""
-    config = experiment.config
-    return str(config.get("decide") or "manual"), str(config.get("method") or "sequential")
-
-
-def who() -> str:
-    """Recorded on a manual decision: the operating-system user at the command line."""
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):
-        return "cli"
-
-
-def _existing(store: Store, tenant: str, key: str) -> Experiment:
-    found = store.get_experiment(tenant, key)
-    if found is None:
-        raise NotFound(f"KEY: tenant {tenant!r} has no experiment {key!r}")
-    return found
+def _missing(tenant: str, key: str) -> AbstractContextManager[None]:
+    return missing_as(f"KEY: tenant {tenant!r} has no experiment {key!r}")
 
 
 # ------------------------------------------------------------------ formatting
@@ -103,23 +83,6 @@ def guard_evidence(guard: GuardrailReport) -> str:
 
 def weights_text(weights: dict[str, float]) -> str:
     return ", ".join(f"{arm} {w:.2f}" for arm, w in weights.items())
-
-
-def _summary_row(store: Store, experiment: Experiment) -> dict[str, Any]:
-    decide, method = mode_of(experiment)
-    contacts = len(store.experiment_assignments(experiment.tenant_id, experiment.key))
-    return {
-        "key": experiment.key,
-        "workflow_key": experiment.workflow_key,
-        "node_id": experiment.node_id,
-        "decide": decide,
-        "method": method,
-        "status": experiment.status,
-        "winner": experiment.winner,
-        "weights": dict(experiment.weights),
-        "contacts": contacts,
-        "next_review_at": to_iso(experiment.next_review_at),
-    }
 
 
 def _decision_dict(decision: ExperimentDecision) -> dict[str, Any]:
@@ -251,7 +214,11 @@ def list_(
 ) -> None:
     """The tenant's experiments: mode, status, winner, contacts so far, next review."""
     with runtime(db) as rt:
-        rows = [_summary_row(rt.store, e) for e in rt.store.list_experiments(tenant)]
+        found = service.listed(rt.store, operator(tenant))
+    rows = [
+        summary | {"next_review_at": to_iso(summary["next_review_at"])}
+        for summary in (service.summary_of(e, contacts) for e, contacts in found)
+    ]
     if json_out:
         print_json(rows)
         return
@@ -286,9 +253,8 @@ def report(
     """Per arm: weight, contacts, conversions, rate, effect vs control with its interval,
     p-value (or chance to win and risk); guardrails; the sample-ratio check; the holdout;
     and every decision taken (with --json, each with the numbers it was taken on)."""
-    with runtime(db) as rt:
-        _existing(rt.store, tenant, key)
-        built = build_report(rt.store, tenant, key, rt.clock.now())
+    with runtime(db) as rt, _missing(tenant, key):
+        built = service.report(rt.store, operator(tenant), key, rt.clock.now())
     if json_out:
         print_json(report_json(built))
         return
@@ -303,9 +269,8 @@ def review(
     json_out: JsonOption = False,
 ) -> None:
     """Review now, whatever the next review time says, and print the decision."""
-    with runtime(db) as rt:
-        experiment = _existing(rt.store, tenant, key)
-        decision = review_experiment(rt.store, tenant, key, rt.clock.now())
+    with runtime(db) as rt, _missing(tenant, key):
+        experiment, decision = service.review(rt.store, operator(tenant), key, rt.clock.now())
     if json_out:
         print_json({"decision": None if decision is None else _decision_dict(decision)})
     elif decision is None:
@@ -336,10 +301,9 @@ def apply(
     json_out: JsonOption = False,
 ) -> None:
     """Roll an arm out by hand: every new entrant gets it (assigned contacts keep theirs)."""
-    with runtime(db) as rt:
-        _existing(rt.store, tenant, key)
+    with runtime(db) as rt, _missing(tenant, key):
         try:
-            decision = apply_arm(rt.store, tenant, key, arm, rt.clock.now(), who())
+            decision = service.apply(rt.store, operator(tenant), key, arm, rt.clock.now())
         except ValueError as exc:
             raise InvalidInput(f"ARM: {str(exc).removeprefix('arm: ')}") from exc
     _show_decision(decision, json_out)
@@ -353,10 +317,9 @@ def stop(
     json_out: JsonOption = False,
 ) -> None:
     """Stop deciding: the weights stay as they are and no review changes them."""
-    with runtime(db) as rt:
-        _existing(rt.store, tenant, key)
+    with runtime(db) as rt, _missing(tenant, key):
         try:
-            decision = stop_experiment(rt.store, tenant, key, rt.clock.now(), who())
+            decision = service.stop(rt.store, operator(tenant), key, rt.clock.now())
         except ValueError as exc:
             raise InvalidInput(f"KEY: {exc}") from exc
     _show_decision(decision, json_out)

@@ -8,6 +8,8 @@ from typing import Annotated
 
 import typer
 
+from leadflow.access import listings as service
+from leadflow.access.scope import operator
 from leadflow.cli.common import (
     DEFAULT,
     DbOption,
@@ -20,7 +22,7 @@ from leadflow.cli.common import (
     table,
 )
 from leadflow.listings.criteria import CRITERIA_KEYS
-from leadflow.listings.importer import import_listings, parse_file
+from leadflow.listings.importer import parse_file
 from leadflow.listings.model import to_reso
 from leadflow.listings.parse import parse_criteria
 from leadflow.model.listings import ListingFilter
@@ -58,8 +60,8 @@ def import_(
                 err_console.print(f"{row.where}: {row.reason}", highlight=False, markup=False)
         if parsed.rejected and not skip_invalid and json_out:
             print_json({"inserted": 0, "updated": 0, "rejected": rejected})
-        changes = import_listings(
-            rt.store, tenant, parsed, rt.clock.now(), skip_invalid=skip_invalid
+        changes = service.import_parsed(
+            rt.store, operator(tenant), parsed, rt.clock.now(), skip_invalid
         )
     summary = {
         "inserted": changes.inserted,
@@ -93,7 +95,8 @@ def list_(
 ) -> None:
     """The tenant's listings, by ListingKey."""
     with runtime(db) as rt:
-        found = rt.store.list_listings(ListingFilter(tenant, after_key=after, limit=limit))
+        flt = ListingFilter(tenant, after_key=after, limit=limit)
+        found, _ = service.page(rt.store, operator(tenant), flt)
     if json_out:
         print_json([to_reso(x) for x in found])
         return

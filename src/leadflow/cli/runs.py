@@ -8,18 +8,20 @@ from typing import Annotated, Any
 
 import typer
 
+from leadflow.access import runs as access_runs
+from leadflow.access.runs import operator_of_run
 from leadflow.cli.common import (
     DEFAULT,
     DbOption,
     JsonOption,
     TenantOption,
     console,
+    missing_as,
     print_json,
+    record_json,
     runtime,
     table,
 )
-from leadflow.clock import to_iso
-from leadflow.engine.control import cancel_run, pause_run, resume_run
 from leadflow.engine.event_refs import ID_FIELDS
 from leadflow.engine.migrate import apply_migration, plan_migration
 from leadflow.engine.workflows import enroll as enroll_contacts
@@ -112,22 +114,19 @@ def emit(
         console.print(f"event {event_id} recorded ({type_})")
 
 
+RUN_FIELDS = (
+    "id workflow=workflow_key version contact_id node status wake_at waiting_for created_at "
+    "updated_at ended_at exit_reason error"
+)
+MESSAGE_FIELDS = (
+    "id run_id contact_id workflow=workflow_key node channel to status idempotency_key "
+    "created_at due_at sent_at delivered_at provider_id attempts suppressed_reason error "
+    "duplicates subject body"
+)
+
+
 def run_json(r: Run) -> dict[str, Any]:
-    return {
-        "id": r.id,
-        "workflow": r.workflow_key,
-        "version": r.version,
-        "contact_id": r.contact_id,
-        "node": r.node,
-        "status": r.status,
-        "wake_at": to_iso(r.wake_at),
-        "waiting_for": r.waiting_for,
-        "created_at": to_iso(r.created_at),
-        "updated_at": to_iso(r.updated_at),
-        "ended_at": to_iso(r.ended_at),
-        "exit_reason": r.exit_reason,
-        "error": r.error,
-    }
+    return record_json(r, RUN_FIELDS)
 
 
 @app.command("list")
@@ -177,26 +176,11 @@ def list_(
 @app.command("show")
 def show(run_id: int, db: DbOption = DEFAULT, json_out: JsonOption = False) -> None:
     """A run and its step history."""
-    with runtime(db) as rt:
-        run = rt.store.get_run(run_id)
-        if run is None:
-            raise NotFound(f"RUN_ID: no run {run_id}")
-        steps = rt.store.run_steps(run_id)
-        messages = rt.store.messages_of_run(run_id)
-    step_rows = [
-        {
-            "step": s.step_seq,
-            "node": s.node,
-            "kind": s.kind,
-            "attempt": s.attempt,
-            "outcome": s.outcome,
-            "at": to_iso(s.started_at),
-            "due_at": to_iso(s.due_at),
-            "error": s.error,
-            "data": s.data,
-        }
-        for s in steps
-    ]
+    with runtime(db) as rt, missing_as(f"RUN_ID: no run {run_id}"):
+        _, scope = operator_of_run(rt.store, run_id)
+        run, steps, messages = access_runs.history(rt.store, scope, run_id)
+    step_fields = "step=step_seq node kind attempt outcome at=started_at due_at error data"
+    step_rows = [record_json(s, step_fields) for s in steps]
     if json_out:
         print_json(
             run_json(run) | {"steps": step_rows, "messages": [message_json(m) for m in messages]}
@@ -215,9 +199,9 @@ def show(run_id: int, db: DbOption = DEFAULT, json_out: JsonOption = False) -> N
 
 
 def _control(action: str, run_id: int, db: str) -> None:
-    fn = {"pause": pause_run, "resume": resume_run, "cancel": cancel_run}[action]
     with runtime(db) as rt:
-        run = fn(rt.store, run_id, rt.clock.now())
+        principal, scope = operator_of_run(rt.store, run_id)
+        run = access_runs.control_run(rt.store, principal, scope, run_id, action, rt.clock.now())
     console.print(f"run {run_id}: {run.status}")
 
 
@@ -240,28 +224,7 @@ def cancel(run_id: int, db: DbOption = DEFAULT) -> None:
 
 
 def message_json(m: Message) -> dict[str, Any]:
-    return {
-        "id": m.id,
-        "run_id": m.run_id,
-        "contact_id": m.contact_id,
-        "workflow": m.workflow_key,
-        "node": m.node,
-        "channel": m.channel,
-        "to": m.to,
-        "status": m.status,
-        "idempotency_key": m.idempotency_key,
-        "created_at": to_iso(m.created_at),
-        "due_at": to_iso(m.due_at),
-        "sent_at": to_iso(m.sent_at),
-        "delivered_at": to_iso(m.delivered_at),
-        "provider_id": m.provider_id,
-        "attempts": m.attempts,
-        "suppressed_reason": m.suppressed_reason,
-        "error": m.error,
-        "duplicates": m.duplicates,
-        "subject": m.subject,
-        "body": m.body,
-    }
+    return record_json(m, MESSAGE_FIELDS)
 
 
 @messages_app.command("list")

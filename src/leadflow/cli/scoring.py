@@ -6,9 +6,19 @@ from typing import Annotated
 
 import typer
 
+from leadflow.access import scores
+from leadflow.access.scope import operator_of
 from leadflow.cli import scoring_eval
-from leadflow.cli.common import DEFAULT, DbOption, JsonOption, console, print_json, runtime, table
-from leadflow.errors import NotFound
+from leadflow.cli.common import (
+    DEFAULT,
+    DbOption,
+    JsonOption,
+    console,
+    missing_as,
+    print_json,
+    runtime,
+    table,
+)
 from leadflow.scoring.config import (
     load_config,
     make_config,
@@ -16,7 +26,6 @@ from leadflow.scoring.config import (
     parse_weights,
     save_config,
 )
-from leadflow.scoring.recompute import score_contact
 
 scoring_app = typer.Typer(
     help="Lead scoring: scores with their factors, and configuration.", no_args_is_help=True
@@ -30,12 +39,9 @@ def show(
     json_out: JsonOption = False,
 ) -> None:
     """A contact's score now (0-100), its band, and each factor's contribution in points."""
-    with runtime(db) as rt:
-        contact = rt.store.get_contact(contact_id)
-        if contact is None:
-            raise NotFound(f"CONTACT_ID: no contact {contact_id!r}")
-        config = load_config(rt.store, contact.tenant_id)
-        score = score_contact(rt.store, contact, rt.clock.now(), config)
+    with runtime(db) as rt, missing_as(f"CONTACT_ID: no contact {contact_id!r}"):
+        _, scope = operator_of(rt.store, contact_id)
+        contact, score, _ = scores.score(rt.store, scope, contact_id, rt.clock.now())
     data = {"contact_id": contact.id, **score.as_dict()}
     if json_out:
         print_json(data)

@@ -12,7 +12,8 @@ from typing import Annotated, Literal
 
 import typer
 
-from leadflow.channels import senders
+from leadflow.access import senders
+from leadflow.access.scope import operator
 from leadflow.cli.common import DEFAULT, DbOption, JsonOption, console, print_json, runtime, table
 from leadflow.clock import to_iso
 from leadflow.errors import NotFound
@@ -38,27 +39,17 @@ def senders_list(
 ) -> None:
     """The tenant's senders (and, for ``default``, the configured ones it owns)."""
     with runtime(db) as rt:
-        rows = [
-            {
-                "kind": s.kind,
-                "address": s.address,
-                "label": s.label,
-                "source": "registered",
-                "created_at": to_iso(s.created_at),
-            }
-            for s in rt.store.list_senders(tenant)
-        ]
-        for (kind, address), owner in senders.configured(rt.settings).items():
-            if owner == tenant and rt.store.sender_owner(kind, address) is None:
-                rows.append(
-                    {
-                        "kind": kind,
-                        "address": address,
-                        "label": None,
-                        "source": "settings",
-                        "created_at": None,
-                    }
-                )
+        found = senders.listed(rt.store, rt.settings, operator(tenant))
+    rows = [
+        {
+            "kind": s.kind,
+            "address": s.address,
+            "label": s.label,
+            "source": source,
+            "created_at": to_iso(s.created_at) if source == "registered" else None,
+        }
+        for s, source in found
+    ]
     if json_out:
         print_json(rows)
     else:
@@ -84,7 +75,7 @@ def senders_add(
                 f"--tenant: no tenant {tenant!r}; create it with `leadflow tenants create`"
             )
         added = senders.add(
-            rt.store, rt.settings, tenant, kind, address, rt.clock.now(), label=label, operator=True
+            rt.store, rt.settings, operator(tenant), kind, address, rt.clock.now(), label
         )
     console.print(f"{added.kind} {added.address} is a sender of {tenant}", highlight=False)
 
@@ -95,5 +86,5 @@ def senders_remove(
 ) -> None:
     """Remove one of the tenant's senders."""
     with runtime(db) as rt:
-        senders.remove(rt.store, tenant, kind, address)
+        senders.remove(rt.store, operator(tenant), kind, address)
     console.print(f"{kind} {address} removed from {tenant}", highlight=False)

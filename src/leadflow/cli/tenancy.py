@@ -8,11 +8,20 @@ from typing import Annotated
 
 import typer
 
-from leadflow.cli.common import DEFAULT, DbOption, JsonOption, console, print_json, runtime, table
-from leadflow.clock import to_iso
+from leadflow.access import keys, tenancy
+from leadflow.access.scope import operator
+from leadflow.cli.common import (
+    DEFAULT,
+    DbOption,
+    JsonOption,
+    console,
+    print_json,
+    record_json,
+    runtime,
+    table,
+)
 from leadflow.errors import InvalidInput
-from leadflow.model.tenancy import ApiKey
-from leadflow.tenancy import accounts
+from leadflow.model.tenancy import ApiKey, Team
 from leadflow.tenancy.members import agents_from_csv
 
 tenants_app = typer.Typer(help="Tenants (brokerages).", no_args_is_help=True)
@@ -21,6 +30,11 @@ agents_app = typer.Typer(help="A tenant's agents (RESO Member).", no_args_is_hel
 keys_app = typer.Typer(help="API keys: create (shown once), list, revoke.", no_args_is_help=True)
 
 TenantOption = Annotated[str, typer.Option("--tenant", help="The tenant's id (slug).")]
+TENANT_FIELDS = "id name created_at"
+AGENT_FIELDS = (
+    "MemberKey=member_key MemberFirstName=first_name MemberLastName=last_name "
+    "MemberEmail=email TeamKey=team_key MemberStatus=status"
+)
 
 
 @tenants_app.command("create")
@@ -32,9 +46,9 @@ def tenants_create(
 ) -> None:
     """Create a tenant."""
     with runtime(db) as rt:
-        tenant = accounts.create_tenant(rt.store, tenant_id, name, rt.clock.now())
+        tenant = tenancy.create_tenant(rt.store, tenant_id, name, rt.clock.now())
     if json_out:
-        print_json({"id": tenant.id, "name": tenant.name, "created_at": to_iso(tenant.created_at)})
+        print_json(record_json(tenant, TENANT_FIELDS))
     else:
         console.print(f"tenant {tenant.id} created ({tenant.name})", highlight=False)
 
@@ -43,8 +57,8 @@ def tenants_create(
 def tenants_list(db: DbOption = DEFAULT, json_out: JsonOption = False) -> None:
     """Every tenant."""
     with runtime(db) as rt:
-        found = rt.store.list_tenants()
-    rows = [{"id": t.id, "name": t.name, "created_at": to_iso(t.created_at)} for t in found]
+        found = tenancy.tenants(rt.store)
+    rows = [record_json(t, TENANT_FIELDS) for t in found]
     if json_out:
         print_json(rows)
     else:
@@ -61,7 +75,8 @@ def teams_add(
 ) -> None:
     """Add a team, or rename it."""
     with runtime(db) as rt:
-        new = accounts.add_team(rt.store, tenant, team_key, name, rt.clock.now(), lead)
+        team = Team(tenant, team_key, name, lead)
+        new = tenancy.add_team(rt.store, operator(tenant), team, rt.clock.now())
     console.print(f"team {team_key} {'added' if new else 'updated'} in {tenant}", highlight=False)
 
 
@@ -69,8 +84,8 @@ def teams_add(
 def teams_list(tenant: TenantOption, db: DbOption = DEFAULT, json_out: JsonOption = False) -> None:
     """A tenant's teams."""
     with runtime(db) as rt:
-        found = rt.store.list_teams(tenant)
-    rows = [{"team_key": t.team_key, "name": t.name, "lead_key": t.lead_key} for t in found]
+        found = tenancy.teams(rt.store, operator(tenant))
+    rows = [record_json(t, "team_key name lead_key") for t in found]
     if json_out:
         print_json(rows)
     else:
@@ -96,7 +111,7 @@ def agents_import(
     with file.open(newline="", encoding="utf-8-sig") as fh:
         agents = agents_from_csv(csv.DictReader(fh), tenant)
     with runtime(db) as rt:
-        inserted, updated = accounts.add_agents(rt.store, tenant, agents, rt.clock.now())
+        inserted, updated = tenancy.add_agents(rt.store, operator(tenant), agents, rt.clock.now())
     if json_out:
         print_json({"inserted": inserted, "updated": updated})
     else:
@@ -112,18 +127,8 @@ def agents_list(
 ) -> None:
     """A tenant's agents."""
     with runtime(db) as rt:
-        found = rt.store.list_agents(tenant, team)
-    rows = [
-        {
-            "MemberKey": a.member_key,
-            "MemberFirstName": a.first_name,
-            "MemberLastName": a.last_name,
-            "MemberEmail": a.email,
-            "TeamKey": a.team_key,
-            "MemberStatus": a.status,
-        }
-        for a in found
-    ]
+        found = tenancy.agents(rt.store, operator(tenant), team)
+    rows = [record_json(a, AGENT_FIELDS) for a in found]
     if json_out:
         print_json(rows)
     else:
@@ -135,14 +140,7 @@ def agents_list(
 
 
 def _key_row(k: ApiKey) -> dict[str, str | None]:
-    return {
-        "id": k.id,
-        "role": k.role,
-        "agent": k.member_key,
-        "name": k.name,
-        "created_at": to_iso(k.created_at),
-        "revoked_at": None if k.revoked_at is None else to_iso(k.revoked_at),
-    }
+    return record_json(k, "id role agent=member_key name created_at revoked_at")
 
 
 @keys_app.command("create")
@@ -158,7 +156,10 @@ def keys_create(
 ) -> None:
     """Create an API key. The key is printed once and never stored: copy it now."""
     with runtime(db) as rt:
-        record, token = accounts.create_key(rt.store, tenant, role, rt.clock.now(), agent, name)
+        now = rt.clock.now()
+        record, token = keys.create(
+            rt.store, operator(tenant), role, now, member_key=agent, name=name
+        )
     if json_out:
         print_json({**_key_row(record), "key": token})
         return
@@ -173,7 +174,7 @@ def keys_create(
 def keys_list(tenant: TenantOption, db: DbOption = DEFAULT, json_out: JsonOption = False) -> None:
     """A tenant's keys (ids and roles; the keys themselves are never stored)."""
     with runtime(db) as rt:
-        rows = [_key_row(k) for k in rt.store.list_api_keys(tenant)]
+        rows = [_key_row(k) for k in keys.listed(rt.store, operator(tenant))]
     if json_out:
         print_json(rows)
     else:
@@ -194,7 +195,7 @@ def keys_revoke(
         record = rt.store.get_api_key(key_id)
         if record is None:
             raise InvalidInput(f"KEY_ID: no API key {key_id!r}")
-        revoked = rt.store.revoke_api_key(key_id, rt.clock.now())
+        _, revoked = keys.revoke(rt.store, operator(record.tenant_id), key_id, rt.clock.now())
     if revoked:
         console.print(f"API key {key_id} revoked", highlight=False)
     else:

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
+from leadflow.access import workflows as access_workflows
 from leadflow.cli.common import (
     DEFAULT,
     DbOption,
@@ -26,8 +27,6 @@ from leadflow.clock import to_iso
 from leadflow.definitions.io import dump_yaml
 from leadflow.definitions.models import WorkflowDefinition
 from leadflow.definitions.schema import workflow_json_schema
-from leadflow.definitions.validation import validate as validate_data
-from leadflow.engine.workflows import check_against_store
 from leadflow.engine.workflows import publish as publish_definition
 from leadflow.errors import LeadflowError
 from leadflow.model.records import DEFAULT_TENANT, Scope
@@ -66,14 +65,8 @@ def validate(
 
 def _check_file(path: Path, rt: Runtime | None, tenant: str) -> dict[str, Any]:
     try:
-        report = validate_data(read_workflow_file(path))
-        errors, warnings = list(report.errors), list(report.warnings)
-        if rt is not None and report.definition is not None:
-            more_errors, more_warnings = check_against_store(
-                rt.store, rt.engine.registry, report.definition, tenant
-            )
-            errors += more_errors
-            warnings += more_warnings
+        found = access_workflows.check(rt, tenant, read_workflow_file(path))
+        errors, warnings = found.errors, found.warnings
     except LeadflowError as exc:
         errors, warnings = [exc.message], []
     return {"file": str(path), "ok": not errors, "errors": errors, "warnings": warnings}

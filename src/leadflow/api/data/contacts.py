@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from leadflow.model.records import Contact
+from leadflow.api.data.shape import Record, Time
+from leadflow.api.data.shape import when as when  # also the API's other shapes'
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 CONSENT_STATES = ("opted_in", "opted_out", "unknown")
-
-
-def when(ts: float | None) -> datetime | None:
-    return None if ts is None else datetime.fromtimestamp(ts, UTC)
 
 
 class ContactFields(BaseModel):
@@ -47,7 +43,7 @@ class ContactFields(BaseModel):
         return value
 
 
-class ContactOut(BaseModel):
+class ContactOut(Record):
     id: str
     first_name: str | None
     last_name: str | None
@@ -60,27 +56,8 @@ class ContactOut(BaseModel):
     tags: list[str]
     fields: dict[str, Any]
     consent: dict[str, str]
-    created_at: datetime | None
-    updated_at: datetime | None
-
-    @classmethod
-    def of(cls, c: Contact) -> ContactOut:
-        return cls(
-            id=c.id,
-            first_name=c.first_name,
-            last_name=c.last_name,
-            email=c.email,
-            phone=c.phone,
-            time_zone=c.time_zone,
-            state=c.state,
-            owner=c.owner,
-            stage=c.stage,
-            tags=list(c.tags),
-            fields=dict(c.fields),
-            consent=dict(c.consent),
-            created_at=when(c.created_at),
-            updated_at=when(c.updated_at),
-        )
+    created_at: Time
+    updated_at: Time
 
 
 class ContactSaved(ContactOut):

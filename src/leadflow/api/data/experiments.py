@@ -11,22 +11,21 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from leadflow.access.experiments import summary_of
+from leadflow.api.data.shape import Record, Second
 from leadflow.api.data.workflows import when
 from leadflow.experiments.report import (
-    ArmReport,
     ExperimentReport,
-    GuardrailReport,
     HoldoutReport,
 )
-from leadflow.experiments.stats import Analysis
-from leadflow.model.experiments import Experiment, ExperimentDecision
+from leadflow.model.experiments import Experiment
 
 
 def _when(ts: float | None) -> datetime | None:
     return None if ts is None else when(ts)
 
 
-class AnalysisOut(BaseModel):
+class AnalysisOut(Record):
     """An arm against the control: a relative lift for the metric, a difference of rates for
     a guardrail (see ``difference``)."""
 
@@ -48,24 +47,8 @@ class AnalysisOut(BaseModel):
         default=None, description="Why there is no effect yet (an empty arm, no conversions)."
     )
 
-    @classmethod
-    def of(cls, analysis: Analysis | None) -> AnalysisOut | None:
-        if analysis is None:
-            return None
-        return cls(
-            difference=analysis.difference,
-            effect=analysis.effect,
-            ci_low=analysis.ci_low,
-            ci_high=analysis.ci_high,
-            p_value=analysis.p_value,
-            chance_to_win=analysis.chance_to_win,
-            risk=analysis.risk,
-            significant=analysis.significant,
-            error=analysis.error,
-        )
 
-
-class GuardrailOut(BaseModel):
+class GuardrailOut(Record):
     name: str = Field(description="The guardrail metric, e.g. opt_out.")
     conversions: int = Field(description="Contacts of the arm the guardrail event happened to.")
     rate: float | None = Field(description="conversions / contacts of the arm.")
@@ -77,19 +60,8 @@ class GuardrailOut(BaseModel):
         "without a single guardrail event).",
     )
 
-    @classmethod
-    def of(cls, guard: GuardrailReport) -> GuardrailOut:
-        return cls(
-            name=guard.name,
-            conversions=guard.conversions,
-            rate=guard.rate,
-            analysis=AnalysisOut.of(guard.analysis),
-            failed=guard.failed,
-            exact_p_value=guard.exact_p_value,
-        )
 
-
-class ArmOut(BaseModel):
+class ArmOut(Record):
     name: str
     holdout: bool = Field(description="Held out of the treatment; never wins.")
     weight: float = Field(description="Share of new entrants the arm gets now.")
@@ -100,24 +72,10 @@ class ArmOut(BaseModel):
     analysis: AnalysisOut | None = Field(description="Against the control (none for it).")
     guardrails: list[GuardrailOut]
 
-    @classmethod
-    def of(cls, arm: ArmReport) -> ArmOut:
-        return cls(
-            name=arm.name,
-            holdout=arm.holdout,
-            weight=arm.weight,
-            planned_weight=arm.planned_weight,
-            contacts=arm.n,
-            conversions=arm.conversions,
-            rate=arm.rate,
-            analysis=AnalysisOut.of(arm.analysis),
-            guardrails=[GuardrailOut.of(g) for g in arm.guardrails],
-        )
 
-
-class DecisionOut(BaseModel):
+class DecisionOut(Record):
     id: int
-    decided_at: datetime
+    decided_at: Second
     action: str = Field(
         description="keep, apply_winner, reallocate, blocked_srm, blocked_guardrail, stop or "
         "manual_apply."
@@ -127,19 +85,6 @@ class DecisionOut(BaseModel):
     weights_after: dict[str, float]
     winner: str | None
     numbers: dict[str, Any] = Field(description="The report the decision was taken on.")
-
-    @classmethod
-    def of(cls, decision: ExperimentDecision) -> DecisionOut:
-        return cls(
-            id=decision.id,
-            decided_at=when(decision.decided_at),
-            action=decision.action,
-            reason=decision.reason,
-            weights_before=decision.weights_before,
-            weights_after=decision.weights_after,
-            winner=decision.winner,
-            numbers=decision.numbers,
-        )
 
 
 class DecisionList(BaseModel):
@@ -175,7 +120,7 @@ class ExperimentList(BaseModel):
     items: list[ExperimentSummary]
 
 
-class HoldoutOut(BaseModel):
+class HoldoutOut(Record):
     """Every treated arm pooled against the holdout arm: what the experiment as a whole adds."""
 
     arm: str = Field(description="The holdout arm.")
@@ -186,21 +131,6 @@ class HoldoutOut(BaseModel):
     holdout_conversions: int
     holdout_rate: float | None
     analysis: AnalysisOut | None = Field(description="Treated against the holdout.")
-
-    @classmethod
-    def of(cls, holdout: HoldoutReport | None) -> HoldoutOut | None:
-        if holdout is None:
-            return None
-        return cls(
-            arm=holdout.arm,
-            treated_contacts=holdout.treated_n,
-            treated_conversions=holdout.treated_conversions,
-            treated_rate=holdout.treated_rate,
-            holdout_contacts=holdout.holdout_n,
-            holdout_conversions=holdout.holdout_conversions,
-            holdout_rate=holdout.holdout_rate,
-            analysis=AnalysisOut.of(holdout.analysis),
-        )
 
 
 class ReportOut(ExperimentSummary):
@@ -222,32 +152,21 @@ class ReportOut(ExperimentSummary):
     computed_at: datetime
 
 
-def mode_of(experiment: Experiment) -> tuple[str, str]:
-    """(decide, method) of the published block, with the block's defaults."""
-    config = experiment.config
-    return str(config.get("decide") or "manual"), str(config.get("method") or "sequential")
-
-
 def summary(experiment: Experiment, contacts: int) -> ExperimentSummary:
-    decide, method = mode_of(experiment)
-    return ExperimentSummary(
-        key=experiment.key,
-        workflow_key=experiment.workflow_key,
-        node_id=experiment.node_id,
-        decide=decide,
-        method=method,
-        status=experiment.status,
-        winner=experiment.winner,
-        weights=dict(experiment.weights),
-        contacts=contacts,
-        next_review_at=_when(experiment.next_review_at),
-        updated_at=when(experiment.updated_at),
-    )
+    fields = summary_of(experiment, contacts)
+    fields["next_review_at"] = _when(experiment.next_review_at)
+    return ExperimentSummary(**fields, updated_at=when(experiment.updated_at))
+
+
+def _holdout(found: HoldoutReport | None) -> HoldoutOut | None:
+    if found is None:
+        return None
+    return HoldoutOut.of(found, treated_contacts=found.treated_n, holdout_contacts=found.holdout_n)
 
 
 def report_out(report: ExperimentReport) -> ReportOut:
     exp, spec = report.experiment, report.spec
-    arms = [ArmOut.of(arm) for arm in report.arms]
+    arms = [ArmOut.of(arm, contacts=arm.n) for arm in report.arms]
     base = summary(exp, sum(a.contacts for a in arms))
     return ReportOut(
         **base.model_dump(),
@@ -261,7 +180,7 @@ def report_out(report: ExperimentReport) -> ReportOut:
         srm_p_value=report.srm_p_value,
         srm_since=_when(report.srm_since),
         srm_counts=dict(report.srm_counts),
-        holdout=HoldoutOut.of(report.holdout),
+        holdout=_holdout(report.holdout),
         decisions=[DecisionOut.of(d) for d in report.decisions],
         computed_at=when(report.computed_at),
     )

@@ -3,26 +3,20 @@
 JSON field names are RESO's PascalCase spellings (``ListingKey``, ``ListPrice``,
 ``InternetEntireListingDisplayYN``), since that is what MLS feeds and tools send; a field
 leadflow does not name is kept and given back as it came. Every read and write is scoped to the
-caller's tenant (the store methods take it), so another tenant's listing is simply not found.
-Agents may read; writes need an admin or manager key.
+caller's tenant (:mod:`leadflow.access.listings`), so another tenant's listing is simply not
+found. Agents may read; writes need an admin or manager key.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from leadflow.errors import Forbidden, InvalidInput, NotFound
-from leadflow.listings.events import record_listing_events
-from leadflow.listings.model import RESO_NAMES, ListingFields, ListingRow, to_listing, to_reso, utc
-from leadflow.model.listings import ListingFilter
-from leadflow.store.contract import Store
-from leadflow.tenancy.accounts import Principal
+from leadflow.listings.model import RESO_NAMES, ListingRow, to_reso, utc
+from leadflow.model.listings import Listing, ListingChanges
 
 MAX_IMPORT = 10_000
-WRITER_ROLES = ("admin", "manager")
 _OUT_NAMES = RESO_NAMES | {"created_at": "CreatedAt", "updated_at": "UpdatedAt"}
 
 
@@ -96,59 +90,18 @@ class ImportSummary(BaseModel):
     status_changes: int = Field(description="Existing listings whose StandardStatus changed.")
 
 
-def require_writer(principal: Principal) -> Principal:
-    if principal.role not in WRITER_ROLES:
-        raise Forbidden(f"a {principal.role} key may read listings; writing needs admin or manager")
-    return principal
+def listing_out(listing: Listing) -> ListingOut:
+    return ListingOut.model_validate(to_reso(listing, utc))
 
 
-def _out(data: dict[str, Any]) -> ListingOut:
-    return ListingOut.model_validate(data)
+def page_out(found: list[Listing], following: str | None) -> ListingPage:
+    return ListingPage(items=[listing_out(x) for x in found], next=following)
 
 
-def list_page(store: Store, flt: ListingFilter) -> ListingPage:
-    """One page (``flt.limit`` listings); ``next`` is set when more may follow."""
-    limit = flt.limit
-    flt.limit = limit + 1
-    found = store.list_listings(flt)
-    more = len(found) > limit
-    found = found[:limit]
-    return ListingPage(
-        items=[_out(to_reso(x, utc)) for x in found],
-        next=found[-1].listing_key if more and found else None,
-    )
-
-
-def get_one(store: Store, tenant_id: str, listing_key: str) -> ListingOut:
-    found = store.get_listing(tenant_id, listing_key)
-    if found is None:
-        raise NotFound(f"no listing {listing_key!r}")
-    return _out(to_reso(found, utc))
-
-
-def put_one(
-    store: Store, tenant_id: str, listing_key: str, body: ListingFields, now: float
-) -> tuple[ListingOut, bool]:
-    """Insert or replace one listing; (the listing stored, whether it is new)."""
-    given = (body.model_extra or {}).get("ListingKey", listing_key)
-    if given != listing_key:
-        raise InvalidInput(f"ListingKey: {given!r} in the body is not {listing_key!r} of the path")
-    changes = store.upsert_listings([to_listing(body, tenant_id, listing_key)], now)
-    record_listing_events(store, changes, now)
-    return get_one(store, tenant_id, listing_key), changes.inserted == 1
-
-
-def import_many(store: Store, tenant_id: str, body: ListingImport, now: float) -> ImportSummary:
-    changes = store.upsert_listings([to_listing(x, tenant_id) for x in body.items], now)
-    record_listing_events(store, changes, now)
+def summary_out(changes: ListingChanges) -> ImportSummary:
     return ImportSummary(
         inserted=changes.inserted,
         updated=changes.updated,
         price_changes=len(changes.price_changes),
         status_changes=len(changes.status_changes),
     )
-
-
-def delete_one(store: Store, tenant_id: str, listing_key: str) -> None:
-    if not store.delete_listing(tenant_id, listing_key):
-        raise NotFound(f"no listing {listing_key!r}")

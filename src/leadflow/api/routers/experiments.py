@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 from fastapi.exceptions import RequestValidationError
 
-from leadflow.access.scope import WRITE_ROLES, require_role
+from leadflow.access import experiments as service
 from leadflow.api.data.experiments import (
     ApplyIn,
     DecisionList,
@@ -22,36 +22,18 @@ from leadflow.api.data.experiments import (
     report_out,
     summary,
 )
-from leadflow.api.deps import Access, AccessDep
+from leadflow.api.deps import AccessDep
 from leadflow.api.problems import problem_responses
-from leadflow.errors import Conflict, NotFound
-from leadflow.experiments.report import build_report
-from leadflow.experiments.review import apply_arm, review_experiment, stop_experiment
-from leadflow.model.experiments import Experiment
+from leadflow.errors import Conflict
 
 router = APIRouter(prefix="/experiments", tags=["experiments"])
 Key = Annotated[str, Path(min_length=1, max_length=128, description="The experiment's key.")]
 
 
-def _own(access: Access, key: str) -> Experiment:
-    found = access.runtime.store.get_experiment(access.scope.tenant_id, key)
-    if found is None:  # another tenant's key is missing here too
-        raise NotFound(f"no experiment {key!r}")
-    return found
-
-
-def _by(access: Access) -> str:
-    return f"key:{access.principal.key_id}"
-
-
 @router.get("", summary="List the tenant's experiments")
 def list_experiments(access: AccessDep) -> ExperimentList:
-    store, tenant = access.runtime.store, access.scope.tenant_id
-    items = []
-    for experiment in store.list_experiments(tenant):
-        contacts = len(store.experiment_assignments(tenant, experiment.key))
-        items.append(summary(experiment, contacts))
-    return ExperimentList(items=items)
+    found = service.listed(access.runtime.store, access.principal)
+    return ExperimentList(items=[summary(e, contacts) for e, contacts in found])
 
 
 @router.get(
@@ -60,9 +42,7 @@ def list_experiments(access: AccessDep) -> ExperimentList:
     responses=problem_responses(404),
 )
 def get_report(access: AccessDep, key: Key) -> ReportOut:
-    _own(access, key)
-    report = build_report(access.runtime.store, access.scope.tenant_id, key, access.now())
-    return report_out(report)
+    return report_out(service.report(access.runtime.store, access.principal, key, access.now()))
 
 
 @router.get(
@@ -71,8 +51,7 @@ def get_report(access: AccessDep, key: Key) -> ReportOut:
     responses=problem_responses(404),
 )
 def list_decisions(access: AccessDep, key: Key) -> DecisionList:
-    _own(access, key)
-    decisions = access.runtime.store.experiment_decisions(access.scope.tenant_id, key)
+    decisions = service.decisions(access.runtime.store, access.principal, key)
     return DecisionList(items=[DecisionOut.of(d) for d in decisions])
 
 
@@ -82,9 +61,7 @@ def list_decisions(access: AccessDep, key: Key) -> DecisionList:
     responses=problem_responses(403, 404),
 )
 def review(access: AccessDep, key: Key) -> ReviewOut:
-    require_role(access.principal, WRITE_ROLES, "reviewing an experiment")
-    _own(access, key)
-    decision = review_experiment(access.runtime.store, access.scope.tenant_id, key, access.now())
+    _, decision = service.review(access.runtime.store, access.principal, key, access.now())
     return ReviewOut(decision=None if decision is None else DecisionOut.of(decision))
 
 
@@ -94,11 +71,9 @@ def review(access: AccessDep, key: Key) -> ReviewOut:
     responses=problem_responses(403, 404, 409),
 )
 def apply(access: AccessDep, key: Key, body: ApplyIn) -> DecisionOut:
-    require_role(access.principal, WRITE_ROLES, "applying an experiment's arm")
-    _own(access, key)
     try:
-        decision = apply_arm(
-            access.runtime.store, access.scope.tenant_id, key, body.arm, access.now(), _by(access)
+        decision = service.apply(
+            access.runtime.store, access.principal, key, body.arm, access.now()
         )
     except ValueError as exc:
         raise RequestValidationError(
@@ -113,12 +88,8 @@ def apply(access: AccessDep, key: Key, body: ApplyIn) -> DecisionOut:
     responses=problem_responses(403, 404, 409),
 )
 def stop(access: AccessDep, key: Key) -> DecisionOut:
-    require_role(access.principal, WRITE_ROLES, "stopping an experiment")
-    _own(access, key)
     try:
-        decision = stop_experiment(
-            access.runtime.store, access.scope.tenant_id, key, access.now(), _by(access)
-        )
+        decision = service.stop(access.runtime.store, access.principal, key, access.now())
     except ValueError as exc:
         raise Conflict(str(exc)) from exc
     return DecisionOut.of(decision)

@@ -3,43 +3,27 @@ itself). A key's secret is shown once, in the answer that creates it, and never 
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from leadflow.access.scope import require_role
-from leadflow.api.data.contacts import when
+from leadflow.access import keys as service
+from leadflow.api.data.shape import Record, Time
 from leadflow.api.deps import AccessDep, forget_key
 from leadflow.api.problems import problem_responses
-from leadflow.errors import NotFound
-from leadflow.model.tenancy import ApiKey
-from leadflow.tenancy import accounts
 
 router = APIRouter(prefix="/keys", tags=["keys"])
-ADMIN = frozenset({"admin"})
 KeyId = Annotated[str, Path(min_length=1, max_length=64, description="The key's public id.")]
 
 
-class KeyOut(BaseModel):
+class KeyOut(Record):
     id: str = Field(description="The public part of the key (safe to log).")
     role: str
     member_key: str | None
     name: str | None
-    created_at: datetime | None
-    revoked_at: datetime | None
-
-    @classmethod
-    def of(cls, k: ApiKey) -> KeyOut:
-        return cls(
-            id=k.id,
-            role=k.role,
-            member_key=k.member_key,
-            name=k.name,
-            created_at=when(k.created_at),
-            revoked_at=when(k.revoked_at),
-        )
+    created_at: Time
+    revoked_at: Time
 
 
 class KeyList(BaseModel):
@@ -63,16 +47,13 @@ class KeyCreated(KeyOut):
     "", summary="List the tenant's keys (revoked ones too)", responses=problem_responses(403)
 )
 def list_keys(access: AccessDep) -> KeyList:
-    require_role(access.principal, ADMIN, "listing keys")
-    found = access.runtime.store.list_api_keys(access.scope.tenant_id)
+    found = service.listed(access.runtime.store, access.principal)
     return KeyList(items=[KeyOut.of(k) for k in found])
 
 
 @router.get("/current", summary="The key making this request")
 def current_key(access: AccessDep) -> KeyOut:
-    found = access.runtime.store.get_api_key(access.principal.key_id)
-    assert found is not None
-    return KeyOut.of(found)
+    return KeyOut.of(service.current(access.runtime.store, access.principal))
 
 
 @router.post(
@@ -82,10 +63,9 @@ def current_key(access: AccessDep) -> KeyOut:
     responses=problem_responses(403),
 )
 def create_key(access: AccessDep, body: KeyIn) -> KeyCreated:
-    require_role(access.principal, ADMIN, "creating keys")
-    record, token = accounts.create_key(
+    record, token = service.create(
         access.runtime.store,
-        access.scope.tenant_id,
+        access.principal,
         body.role,
         access.now(),
         member_key=body.member_key,
@@ -100,13 +80,6 @@ def create_key(access: AccessDep, body: KeyIn) -> KeyCreated:
     responses=problem_responses(403, 404),
 )
 def revoke_key(access: AccessDep, key_id: KeyId, request: Request) -> KeyOut:
-    require_role(access.principal, ADMIN, "revoking keys")
-    store = access.runtime.store
-    found = store.get_api_key(key_id)
-    if found is None or found.tenant_id != access.scope.tenant_id:
-        raise NotFound(f"no key {key_id!r}")
-    store.revoke_api_key(key_id, access.now())
+    revoked, _ = service.revoke(access.runtime.store, access.principal, key_id, access.now())
     forget_key(request.app, key_id)
-    revoked = store.get_api_key(key_id)
-    assert revoked is not None
     return KeyOut.of(revoked)

@@ -10,19 +10,17 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Response
 
+from leadflow.access import listings as service
 from leadflow.api.data.listings import (
     ImportSummary,
     ListingImport,
     ListingOut,
     ListingPage,
-    delete_one,
-    get_one,
-    import_many,
-    list_page,
-    put_one,
-    require_writer,
+    listing_out,
+    page_out,
+    summary_out,
 )
-from leadflow.api.deps import PrincipalDep, RuntimeDep, StoreDep
+from leadflow.api.deps import AccessDep, PrincipalDep
 from leadflow.api.problems import problem_responses
 from leadflow.listings.model import KEY_PATTERN, ListingFields, Status
 from leadflow.model.listings import ListingFilter
@@ -32,7 +30,9 @@ router = APIRouter(prefix="/listings", tags=["listings"])
 
 
 def _writer(principal: PrincipalDep) -> Principal:
-    return require_writer(principal)
+    """Refused (403) before the body is read when the key may not write listings."""
+    service.writer(principal)
+    return principal
 
 
 WriterDep = Annotated[Principal, Depends(_writer)]
@@ -44,8 +44,7 @@ Text = Annotated[str | None, Query(min_length=1, max_length=200)]
 
 @router.get("", summary="List the tenant's listings (by ListingKey)")
 def list_listings(
-    store: StoreDep,
-    principal: PrincipalDep,
+    access: AccessDep,
     city: Text = None,
     postal_code: Text = None,
     standard_status: Annotated[
@@ -65,7 +64,7 @@ def list_listings(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> ListingPage:
     flt = ListingFilter(
-        principal.tenant_id,
+        access.scope.tenant_id,
         city=city,
         postal_code=postal_code,
         standard_status=standard_status,
@@ -78,7 +77,7 @@ def list_listings(
         after_key=after,
         limit=limit,
     )
-    return list_page(store, flt)
+    return page_out(*service.page(access.runtime.store, access.principal, flt))
 
 
 @router.post(
@@ -86,15 +85,14 @@ def list_listings(
     summary="Store many listings at once (all or nothing)",
     responses=problem_responses(403),
 )
-def import_listings(
-    runtime: RuntimeDep, principal: WriterDep, body: ListingImport
-) -> ImportSummary:
-    return import_many(runtime.store, principal.tenant_id, body, runtime.clock.now())
+def import_listings(access: AccessDep, _: WriterDep, body: ListingImport) -> ImportSummary:
+    changes = service.import_many(access.runtime.store, access.principal, body.items, access.now())
+    return summary_out(changes)
 
 
 @router.get("/{listing_key}", summary="Show a listing", responses=problem_responses(404))
-def get_listing(store: StoreDep, principal: PrincipalDep, listing_key: ListingKey) -> ListingOut:
-    return get_one(store, principal.tenant_id, listing_key)
+def get_listing(access: AccessDep, listing_key: ListingKey) -> ListingOut:
+    return listing_out(service.get(access.runtime.store, access.principal, listing_key))
 
 
 @router.put(
@@ -103,18 +101,18 @@ def get_listing(store: StoreDep, principal: PrincipalDep, listing_key: ListingKe
     responses={201: {"model": ListingOut, "description": "Created"}, **problem_responses(403)},
 )
 def put_listing(
-    runtime: RuntimeDep,
-    principal: WriterDep,
+    access: AccessDep,
+    _: WriterDep,
     listing_key: ListingKey,
     body: ListingFields,
     response: Response,
 ) -> ListingOut:
-    stored, created = put_one(
-        runtime.store, principal.tenant_id, listing_key, body, runtime.clock.now()
+    stored, created = service.put(
+        access.runtime.store, access.principal, listing_key, body, access.now()
     )
     if created:
         response.status_code = 201
-    return stored
+    return listing_out(stored)
 
 
 @router.delete(
@@ -124,5 +122,5 @@ def put_listing(
     response_class=Response,
     responses=problem_responses(403, 404),
 )
-def delete_listing(store: StoreDep, principal: WriterDep, listing_key: ListingKey) -> None:
-    delete_one(store, principal.tenant_id, listing_key)
+def delete_listing(access: AccessDep, _: WriterDep, listing_key: ListingKey) -> None:
+    service.delete(access.runtime.store, access.principal, listing_key)

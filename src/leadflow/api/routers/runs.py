@@ -39,11 +39,9 @@ def list_runs(
     after: After = 0,
     limit: Limit = 100,
 ) -> RunPage:
-    flt = RunFilter(workflow_key, contact_id, status, limit + 1, 0, access.scope, after)
-    found = access.runtime.store.list_runs(flt)
-    more = len(found) > limit
-    found = found[:limit]
-    return RunPage(items=[RunOut.of(r) for r in found], next=found[-1].id if more else None)
+    flt = RunFilter(workflow_key, contact_id, status, limit, after_id=after)
+    found, following = access_runs.run_page(access.runtime.store, access.scope, flt)
+    return RunPage(items=[RunOut.of(r) for r in found], next=following)
 
 
 @router.get("/runs/{run_id}", summary="Show a run", responses=problem_responses(404))
@@ -57,12 +55,11 @@ def get_run(access: AccessDep, run_id: Id) -> RunOut:
     responses=problem_responses(404),
 )
 def run_history(access: AccessDep, run_id: Id) -> RunHistoryOut:
-    store = access.runtime.store
-    run = access_runs.visible_run(store, access.scope, run_id)
+    run, steps, messages = access_runs.history(access.runtime.store, access.scope, run_id)
     return RunHistoryOut(
         run=RunOut.of(run),
-        steps=[StepOut.of(s) for s in store.run_steps(run.id)],
-        messages=[MessageOut.of(m) for m in store.messages_of_run(run.id)],
+        steps=[StepOut.of(s) for s in steps],
+        messages=[MessageOut.of(m) for m in messages],
     )
 
 
@@ -74,9 +71,8 @@ def run_history(access: AccessDep, run_id: Id) -> RunHistoryOut:
 def control_run(
     access: AccessDep, run_id: Id, action: Literal["pause", "resume", "cancel", "retry"]
 ) -> RunOut:
-    store = access.runtime.store
     run = access_runs.control_run(
-        store, access.principal, access.scope, run_id, action, access.now()
+        access.runtime.store, access.principal, access.scope, run_id, action, access.now()
     )
     return RunOut.of(run)
 
@@ -91,15 +87,12 @@ def list_messages(
     after: After = 0,
     limit: Limit = 100,
 ) -> MessagePage:
-    flt = MessageFilter(run_id, contact_id, status, channel, limit + 1, 0, access.scope, after)
-    found = access.runtime.store.list_messages(flt)
-    more = len(found) > limit
-    found = found[:limit]
-    items = [MessageOut.of(m) for m in found]
-    return MessagePage(items=items, next=items[-1].id if more and items else None)
+    flt = MessageFilter(run_id, contact_id, status, channel, limit, after_id=after)
+    found, following = access_runs.message_page(access.runtime.store, access.scope, flt)
+    return MessagePage(items=[MessageOut.of(m) for m in found], next=following)
 
 
 @router.get("/messages/{message_id}", summary="Show a message", responses=problem_responses(404))
 def get_message(access: AccessDep, message_id: Id) -> MessageOut:
-    store = access.runtime.store
-    return MessageOut.of(access_runs.visible_message(store, access.scope, message_id))
+    found = access_runs.visible_message(access.runtime.store, access.scope, message_id)
+    return MessageOut.of(found)

@@ -10,43 +10,34 @@ that it is taken.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from leadflow.access.scope import require_role
-from leadflow.api.data.contacts import when
+from leadflow.access import senders as service
+from leadflow.api.data.shape import Record, Time
 from leadflow.api.deps import AccessDep
 from leadflow.api.problems import problem_responses
-from leadflow.channels import senders
 from leadflow.model.senders import Sender
 
 router = APIRouter(prefix="/tenants/current/senders", tags=["senders"])
-ADMIN = frozenset({"admin"})
 Kind = Literal["phone", "messaging_service", "email"]
 
 
-class SenderOut(BaseModel):
+class SenderOut(Record):
     kind: Kind
     address: str = Field(description="E.164 number, Messaging Service SID or e-mail address.")
     label: str | None = Field(description="E-mail: the From header's display name.")
     source: Literal["registered", "settings"] = Field(
         description="Registered for the tenant, or the installation's settings (default tenant)."
     )
-    created_at: datetime | None
+    created_at: Time
 
-    @classmethod
-    def of(cls, s: Sender, source: Literal["registered", "settings"] = "registered") -> SenderOut:
-        kind: Kind = s.kind  # type: ignore[assignment]
-        return cls(
-            kind=kind,
-            address=s.address,
-            label=s.label,
-            source=source,
-            created_at=when(s.created_at) if source == "registered" else None,
-        )
+
+def _out(s: Sender, source: Literal["registered", "settings"] = "registered") -> SenderOut:
+    registered = source == "registered"
+    return SenderOut.of(s, source=source, created_at=s.created_at if registered else None)
 
 
 class SenderList(BaseModel):
@@ -64,14 +55,8 @@ class SenderIn(BaseModel):
 
 @router.get("", summary="List the tenant's senders", responses=problem_responses(403))
 def list_senders(access: AccessDep) -> SenderList:
-    require_role(access.principal, ADMIN, "listing senders")
-    tenant = access.scope.tenant_id
-    store, settings = access.runtime.store, access.runtime.settings
-    items = [SenderOut.of(s) for s in store.list_senders(tenant)]
-    for (kind, address), owner in senders.configured(settings).items():
-        if owner == tenant and store.sender_owner(kind, address) is None:
-            items.append(SenderOut.of(Sender(tenant, kind, address), "settings"))
-    return SenderList(items=items)
+    found = service.listed(access.runtime.store, access.runtime.settings, access.principal)
+    return SenderList(items=[_out(s, source) for s, source in found])
 
 
 @router.post(
@@ -81,18 +66,11 @@ def list_senders(access: AccessDep) -> SenderList:
     responses=problem_responses(403, 409),
 )
 def add_sender(access: AccessDep, body: SenderIn) -> SenderOut:
-    require_role(access.principal, ADMIN, "registering senders")
     rt = access.runtime
-    added = senders.add(
-        rt.store,
-        rt.settings,
-        access.scope.tenant_id,
-        body.kind,
-        body.address,
-        access.now(),
-        label=body.label,
+    added = service.add(
+        rt.store, rt.settings, access.principal, body.kind, body.address, access.now(), body.label
     )
-    return SenderOut.of(added)
+    return _out(added)
 
 
 @router.delete(
@@ -107,6 +85,5 @@ def remove_sender(
     kind: Kind,
     address: Annotated[str, Path(min_length=1, max_length=320)],
 ) -> Response:
-    require_role(access.principal, ADMIN, "removing senders")
-    senders.remove(access.runtime.store, access.scope.tenant_id, kind, address)
+    service.remove(access.runtime.store, access.principal, kind, address)
     return Response(status_code=204)

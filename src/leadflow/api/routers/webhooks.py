@@ -3,22 +3,17 @@ only). Secrets are returned once: when made or rotated, never by a later read.""
 
 from __future__ import annotations
 
-import secrets
 from typing import Annotated
-from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
-from leadflow.access.scope import require_role
-from leadflow.api.deps import Access, AccessDep
+from leadflow.access import webhooks as service
+from leadflow.api.data.shape import Iso, Record
+from leadflow.api.deps import AccessDep
 from leadflow.api.problems import problem_responses
-from leadflow.clock import to_iso
-from leadflow.errors import InvalidInput, NotFound
-from leadflow.model.webhooks import WebhookDelivery, WebhookSubscription
-from leadflow.webhooks.signing import new_secret
+from leadflow.model.webhooks import WebhookDelivery
 
-ADMIN = frozenset({"admin"})
 router = APIRouter(prefix="/webhooks", tags=["webhooks"], responses=problem_responses(403))
 
 URL_PATTERN = r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?([/?#][^\s]*)?$"
@@ -51,13 +46,13 @@ class SubscriptionPatch(BaseModel):
     active: bool | None = None
 
 
-class Subscription(BaseModel):
+class Subscription(Record):
     id: str
     url: str
     event_types: list[str]
     active: bool
     description: str | None
-    created_at: str | None
+    created_at: Iso
 
 
 class SubscriptionCreated(Subscription):
@@ -68,135 +63,70 @@ class SubscriptionList(BaseModel):
     items: list[Subscription]
 
 
-class Delivery(BaseModel):
+class Delivery(Record):
     id: int
     event_id: int
     event_type: str
     status: str = Field(description="pending, delivered or failed")
     attempts: int
-    next_attempt_at: str | None
+    next_attempt_at: Iso
     last_status: int | None = Field(description="The receiver's last HTTP status.")
     last_error: str | None
-    created_at: str | None
-    delivered_at: str | None
+    created_at: Iso
+    delivered_at: Iso
 
 
 class DeliveryList(BaseModel):
     items: list[Delivery]
 
 
-def _url(value: str) -> str:
-    try:
-        parts = urlsplit(value.strip())
-    except ValueError:
-        raise InvalidInput("url is not a URL") from None
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InvalidInput("url must be an http(s) URL with a host")
-    return value.strip()
-
-
-def _out(sub: WebhookSubscription) -> Subscription:
-    return Subscription(
-        id=sub.id,
-        url=sub.url,
-        event_types=sub.event_types,
-        active=sub.active,
-        description=sub.description,
-        created_at=to_iso(sub.created_at),
-    )
-
-
 def _delivery(d: WebhookDelivery) -> Delivery:
     pending = d.status == "pending"
-    return Delivery(
-        id=d.id,
-        event_id=d.event_id,
-        event_type=d.event_type,
-        status=d.status,
-        attempts=d.attempts,
-        next_attempt_at=to_iso(d.next_attempt_at) if pending else None,
-        last_status=d.last_status,
-        last_error=d.last_error,
-        created_at=to_iso(d.created_at),
-        delivered_at=to_iso(d.delivered_at),
-    )
-
-
-def _admin(access: Access, action: str) -> str:
-    require_role(access.principal, ADMIN, action)
-    return access.scope.tenant_id
-
-
-def _found(access: Access, sub_id: str) -> WebhookSubscription:
-    tenant = _admin(access, "managing webhooks")
-    sub = access.runtime.store.get_subscription(tenant, sub_id)
-    if sub is None:
-        raise NotFound(f"no webhook subscription {sub_id!r}")
-    return sub
+    return Delivery.of(d, next_attempt_at=d.next_attempt_at if pending else None)
 
 
 @router.post("/secret", summary="Rotate the tenant's inbound webhook secret")
 def rotate_secret(access: AccessDep) -> InboundSecret:
-    tenant = _admin(access, "rotating the webhook secret")
-    secret = new_secret()
-    access.runtime.store.set_inbound_secret(tenant, secret, access.now())
-    return InboundSecret(tenant_id=tenant, secret=secret)
+    secret = service.rotate_secret(access.runtime.store, access.principal, access.now())
+    return InboundSecret(tenant_id=access.scope.tenant_id, secret=secret)
 
 
 @router.get("", summary="List webhook subscriptions")
 def list_subscriptions(access: AccessDep) -> SubscriptionList:
-    tenant = _admin(access, "managing webhooks")
-    return SubscriptionList(
-        items=[_out(s) for s in access.runtime.store.list_subscriptions(tenant)]
-    )
+    found = service.listed(access.runtime.store, access.principal)
+    return SubscriptionList(items=[Subscription.of(s) for s in found])
 
 
 @router.post("", status_code=201, summary="Subscribe a URL to events")
 def create_subscription(access: AccessDep, body: SubscriptionIn) -> SubscriptionCreated:
-    tenant = _admin(access, "managing webhooks")
-    sub = WebhookSubscription(
-        id="wh_" + secrets.token_hex(8),
-        tenant_id=tenant,
-        url=_url(body.url),
-        event_types=list(dict.fromkeys(t.strip() for t in body.event_types)),
-        secret=new_secret(),
+    sub = service.create(
+        access.runtime.store,
+        access.principal,
+        body.url,
+        body.event_types,
+        access.now(),
         active=body.active,
         description=body.description,
     )
-    now = access.now()
-    access.runtime.store.create_subscription(sub, now)
-    sub.created_at = now
-    return SubscriptionCreated(**_out(sub).model_dump(), secret=sub.secret)
+    return SubscriptionCreated.of(sub)
 
 
 @router.get("/{sub_id}", summary="Show a subscription", responses=problem_responses(404))
 def get_subscription(access: AccessDep, sub_id: SubId) -> Subscription:
-    return _out(_found(access, sub_id))
+    return Subscription.of(service.get(access.runtime.store, access.principal, sub_id))
 
 
 @router.patch("/{sub_id}", summary="Change a subscription", responses=problem_responses(404))
 def update_subscription(access: AccessDep, sub_id: SubId, body: SubscriptionPatch) -> Subscription:
-    sub = _found(access, sub_id)
-    if body.url is not None:
-        sub.url = _url(body.url)
-    if body.event_types is not None:
-        sub.event_types = list(dict.fromkeys(t.strip() for t in body.event_types))
-    if "description" in body.model_fields_set:
-        sub.description = body.description
-    if body.active is not None:
-        sub.active = body.active
-    if not access.runtime.store.update_subscription(sub):
-        raise NotFound(f"no webhook subscription {sub_id!r}")
-    return _out(sub)
+    changes = body.model_dump(include=body.model_fields_set)
+    return Subscription.of(service.update(access.runtime.store, access.principal, sub_id, changes))
 
 
 @router.delete(
     "/{sub_id}", status_code=204, summary="Delete a subscription", responses=problem_responses(404)
 )
 def delete_subscription(access: AccessDep, sub_id: SubId) -> None:
-    tenant = _admin(access, "managing webhooks")
-    if not access.runtime.store.delete_subscription(tenant, sub_id):
-        raise NotFound(f"no webhook subscription {sub_id!r}")
+    service.delete(access.runtime.store, access.principal, sub_id)
 
 
 @router.get(
@@ -210,6 +140,5 @@ def list_deliveries(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     after_id: Annotated[int, Query(ge=0, le=2**62)] = 0,
 ) -> DeliveryList:
-    sub = _found(access, sub_id)
-    found = access.runtime.store.list_deliveries(sub.tenant_id, sub.id, limit, after_id)
+    found = service.deliveries(access.runtime.store, access.principal, sub_id, limit, after_id)
     return DeliveryList(items=[_delivery(d) for d in found])

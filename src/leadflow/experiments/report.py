@@ -35,7 +35,7 @@ from leadflow.model.experiments import (
     Experiment,
     ExperimentDecision,
 )
-from leadflow.model.jsonvalue import field_values
+from leadflow.model.plain import field_values
 from leadflow.store.contract import Store
 
 RECONFIGURED = "reconfigured"  # a published change of the split: counts start again

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from leadflow.listings.criteria import FEATURES as TAGS
-from leadflow.model.jsonvalue import field_values
+from leadflow.model.plain import field_values
 
 # feature name -> bit in ListingIndex.features
 FEATURES: dict[str, int] = {"pool": 1, "waterfront": 2, "garage": 4, "new_construction": 8}

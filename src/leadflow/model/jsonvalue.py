@@ -7,14 +7,10 @@ SQLite would return (tuples become lists, keys become strings) whichever backend
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Collection
-from dataclasses import fields
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any
 
 from leadflow.errors import StoreError
-
-if TYPE_CHECKING:
-    from _typeshed import DataclassInstance
 
 
 def _not_json(value: Any) -> Any:
@@ -91,9 +87,3 @@ def loads_dict(text: str) -> dict[str, Any]:
 
 def loads_opt(text: str | None) -> Any:
     return None if text is None else loads(text)
-
-
-def field_values(record: DataclassInstance, *, skip: Collection[str] = ()) -> dict[str, Any]:
-    """A dataclass's fields by name in declaration order, values as they are (not copied): the
-    start of an ``as_dict`` that then replaces the values needing a conversion."""
-    return {f.name: getattr(record, f.name) for f in fields(record) if f.name not in skip}

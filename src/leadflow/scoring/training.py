@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from leadflow.errors import InvalidInput, NotFound
-from leadflow.model.jsonvalue import field_values
+from leadflow.model.plain import field_values
 from leadflow.model.score_models import ScoreModel
 from leadflow.scoring import models_store
 from leadflow.scoring.evaluate import measure

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from leadflow.definitions.durations import DAY, parse_duration
 
@@ -48,13 +48,22 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
-def _duration(value: str, *, at_most: float | None = None) -> str:
-    seconds = parse_duration(value)  # says what is wrong (malformed, negative...)
-    if seconds <= 0:
-        raise ValueError(f"{value!r} must be longer than zero")
-    if at_most is not None and seconds > at_most:
-        raise ValueError(f"{value!r} is longer than {int(at_most // DAY)} days")
-    return value
+def _duration_of_at_most(days: int) -> AfterValidator:
+    """A duration text ("14d", "12h"...) longer than zero and at most ``days`` days."""
+
+    def check(value: str) -> str:
+        seconds = parse_duration(value)  # says what is wrong (malformed, negative...)
+        if seconds <= 0:
+            raise ValueError(f"{value!r} must be longer than zero")
+        if seconds > days * DAY:
+            raise ValueError(f"{value!r} is longer than {days} days")
+        return value
+
+    return AfterValidator(check)
+
+
+YearDuration = Annotated[str, _duration_of_at_most(365)]
+MonthDuration = Annotated[str, _duration_of_at_most(30)]
 
 
 class ExperimentMetric(_Model):
@@ -66,12 +75,9 @@ class ExperimentMetric(_Model):
         default=None, description="Event type(s), e.g. appointment.booked."
     )
     outcome: Outcome | None = Field(default=None, description="A node-level outcome instead.")
-    within: str = Field(default="14d", description="Window after assignment, at most 365d.")
-
-    @field_validator("within")
-    @classmethod
-    def _within(cls, value: str) -> str:
-        return _duration(value, at_most=365 * DAY)
+    within: YearDuration = Field(
+        default="14d", description="Window after assignment, at most 365d."
+    )
 
     @field_validator("event")
     @classmethod
@@ -133,21 +139,13 @@ class ExperimentSpec(_Model):
         description="Bandit: the leader's share (0.5 finds the best arm fastest, 1 is plain "
         "Thompson sampling); the rest goes to the most likely challenger.",
     )
-    review_every: str = Field(default="1d", description="How often the decision is reviewed.")
-    pre_period: str | None = Field(
+    review_every: MonthDuration = Field(
+        default="1d", description="How often the decision is reviewed."
+    )
+    pre_period: YearDuration | None = Field(
         default=None,
         description="CUPED: the metric counted over this period before assignment.",
     )
-
-    @field_validator("review_every")
-    @classmethod
-    def _review_every(cls, value: str) -> str:
-        return _duration(value, at_most=30 * DAY)
-
-    @field_validator("pre_period")
-    @classmethod
-    def _pre_period(cls, value: str | None) -> str | None:
-        return None if value is None else _duration(value, at_most=365 * DAY)
 
     def review_every_s(self) -> float:
         return parse_duration(self.review_every)

@@ -36,6 +36,7 @@ from leadflow.model.experiments import (
     ExperimentDecision,
 )
 from leadflow.store.contract_experiments import ExperimentStore
+from leadflow.model.plain import field_values
 
 RECONFIGURED = "reconfigured"  # a published change of the split: counts start again
 
@@ -56,14 +57,8 @@ class GuardrailReport:
     exact_p_value: float | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "conversions": self.conversions,
-            "rate": self.rate,
-            "analysis": None if self.analysis is None else self.analysis.as_dict(),
-            "failed": self.failed,
-            "exact_p_value": self.exact_p_value,
-        }
+        analysis = None if self.analysis is None else self.analysis.as_dict()
+        return {**field_values(self), "analysis": analysis}
 
 
 @dataclass(frozen=True)
@@ -84,14 +79,9 @@ class ArmReport:
     stats: ArmStats
 
     def as_dict(self) -> dict[str, Any]:
+        """Without ``stats``: the counts above are what it holds."""
         return {
-            "name": self.name,
-            "holdout": self.holdout,
-            "weight": self.weight,
-            "planned_weight": self.planned_weight,
-            "n": self.n,
-            "conversions": self.conversions,
-            "rate": self.rate,
+            **field_values(self, skip=("stats",)),
             "analysis": None if self.analysis is None else self.analysis.as_dict(),
             "guardrails": [g.as_dict() for g in self.guardrails],
         }
@@ -111,16 +101,7 @@ class HoldoutReport:
     analysis: Analysis
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "arm": self.arm,
-            "treated_n": self.treated_n,
-            "treated_conversions": self.treated_conversions,
-            "treated_rate": self.treated_rate,
-            "holdout_n": self.holdout_n,
-            "holdout_conversions": self.holdout_conversions,
-            "holdout_rate": self.holdout_rate,
-            "analysis": self.analysis.as_dict(),
-        }
+        return {**field_values(self), "analysis": self.analysis.as_dict()}
 
 
 @dataclass(frozen=True)

@@ -15,13 +15,14 @@ Everything is reproducible from ``seed``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from scipy import stats as sps
 
 from leadflow.experiments.stats import Difference, Method, analyze, proportion
+from leadflow.model.plain import AsDict
 
 __all__ = [
     "DetectionResult",
@@ -39,7 +40,7 @@ Counts = np.ndarray[Any, np.dtype[np.int64]]
 
 
 @dataclass(frozen=True, slots=True)
-class Rate:
+class Rate(AsDict):
     """A share of runs with its 95% Wilson interval (the binomial noise of the simulation)."""
 
     hits: int
@@ -53,12 +54,9 @@ class Rate:
         ci = sps.binomtest(hits, runs).proportion_ci(confidence_level=0.95, method="wilson")
         return cls(hits, runs, hits / runs, float(ci.low), float(ci.high))
 
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
 
 @dataclass(frozen=True, slots=True)
-class PeekingResult:
+class PeekingResult(AsDict):
     """False winners in A/A runs looked at daily.
 
     ``sequential`` and ``plain_peeking`` count runs with a significant result at any daily look;
@@ -80,9 +78,6 @@ class PeekingResult:
     plain_peeking: Rate
     plain_final: Rate
 
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
 
 @dataclass(frozen=True, slots=True)
 class Quartiles:
@@ -100,7 +95,7 @@ class Quartiles:
 
 
 @dataclass(frozen=True, slots=True)
-class DetectionResult:
+class DetectionResult(AsDict):
     """A/B runs with a true lift: how often, and how soon, the treatment is declared better.
 
     ``detected`` counts runs significant with a positive effect at some daily look;
@@ -126,9 +121,6 @@ class DetectionResult:
     fixed_horizon: Rate
     sample: Quartiles | None
     day: Quartiles | None
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def _require(name: str, ok: bool, problem: str) -> None:

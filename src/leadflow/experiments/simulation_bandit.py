@@ -10,7 +10,7 @@ far, exactly as a live experiment would be reweighted.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -19,13 +19,14 @@ from leadflow.definitions.experiment_model import DEFAULT_BANDIT_BETA
 from leadflow.experiments.bandit import top_two_thompson
 from leadflow.experiments.simulation import Quartiles, Rate
 from leadflow.experiments.stats import proportion
+from leadflow.model.plain import AsDict
 
 LAST_WEEK = 7
 Seed = int | np.random.SeedSequence
 
 
 @dataclass(frozen=True, slots=True)
-class BanditResult:
+class BanditResult(AsDict):
     """One bandit experiment.
 
     ``share`` is each arm's part of all traffic over the period, ``last_week_share`` over the
@@ -45,12 +46,9 @@ class BanditResult:
     conversions: int
     equal_split_conversions: float
 
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
 
 @dataclass(frozen=True, slots=True)
-class BanditSummary:
+class BanditSummary(AsDict):
     """Many bandit experiments with the same arms.
 
     ``best_most_traffic``: runs where the best arm got more traffic than any other over the
@@ -75,9 +73,6 @@ class BanditSummary:
     day_best_over_half: Quartiles | None
     reached_half: Rate
     conversion_gain: float  # conversions over an even split, relative, pooled over runs
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def _check(

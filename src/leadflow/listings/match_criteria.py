@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from leadflow.listings.criteria import FEATURES as TAGS
+from leadflow.model.plain import field_values
 
 # feature name -> bit in ListingIndex.features
 FEATURES: dict[str, int] = {"pool": 1, "waterfront": 2, "garage": 4, "new_construction": 8}
@@ -104,19 +105,9 @@ class MatchCriteria:
         return made
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "min_beds": self.min_beds,
-            "min_baths": self.min_baths,
-            "min_price": self.min_price,
-            "max_price": self.max_price,
-            "cities": list(self.cities),
-            "postal_codes": list(self.postal_codes),
-            "property_sub_types": list(self.property_sub_types),
-            "features": list(self.features),
-            "near": list(self.near) if self.near else None,
-            "radius_km": self.radius_km,
-            "min_area": self.min_area,
-        }
+        """JSON-ready: the tuples as lists."""
+        values = field_values(self).items()
+        return {name: list(v) if isinstance(v, tuple) else v for name, v in values}
 
 
 __all__ = ["FEATURES", "MatchCriteria"]

@@ -19,19 +19,13 @@ class NewScoreModel:
     model: bytes = field(repr=False)
 
 
-@dataclass(frozen=True, slots=True)
-class ScoreModel:
-    """A stored model. ``model`` is the pickled estimator written by leadflow's own training."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ScoreModel(NewScoreModel):
+    """A stored model: what training produced, with its version and when it was stored.
+    ``model`` is the pickled estimator written by leadflow's own training."""
 
-    tenant_id: str
     version: int
     created_at: float
-    algorithm: str
-    goal: str
-    horizon_days: int
-    metrics: dict[str, Any]
-    feature_names: list[str]
-    model: bytes = field(repr=False)
 
 
 __all__ = ["NewScoreModel", "ScoreModel"]

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from leadflow.errors import InvalidInput, NotFound
+from leadflow.model.plain import field_values
 from leadflow.model.score_models import ScoreModel
 from leadflow.scoring import models_store
 from leadflow.scoring.evaluate import measure
@@ -149,15 +150,7 @@ class ContactScore:
     factors: list[Factor]
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "contact_id": self.contact_id,
-            "probability": self.probability,
-            "version": self.version,
-            "algorithm": self.algorithm,
-            "goal": self.goal,
-            "horizon_days": self.horizon_days,
-            "factors": [f.as_dict() for f in self.factors],
-        }
+        return {**field_values(self), "factors": [f.as_dict() for f in self.factors]}
 
 
 def score_contact(

@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from leadflow.model.plain import AsDict
 from leadflow.sendtime.choose import EXPLORE, choose_moment
 from leadflow.sendtime.model import BUCKETS, Counts, Vector, bucket_of, fit_prior, posterior_mean
 
@@ -50,7 +51,7 @@ class SimConfig:
 
 
 @dataclass(slots=True, frozen=True)
-class SimResult:
+class SimResult(AsDict):
     seed: int
     sends: int
     fixed_rate: float
@@ -59,9 +60,6 @@ class SimResult:
     uplift: float  # optimal over fixed, relative
     prior_only_uplift: float
     expected_uplift: float  # same, on the hidden probabilities instead of the draws
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def hidden_curves(config: SimConfig, rng: np.random.Generator) -> Vector:

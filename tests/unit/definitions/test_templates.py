@@ -77,11 +77,20 @@ def test_sandbox_refuses_unsafe_access(source: str) -> None:
 
 
 def test_compiled_templates_are_cached() -> None:
-    source = "cached {{ contact.first_name }} " + "x" * 10
+    source = "cached {{ contact.first_name | upper }} " + "x" * 10
     templates._text_template.cache_clear()
     for _ in range(5):
-        assert render(source, VARS).startswith("cached Ann")
+        assert render(source, VARS).startswith("cached ANN")
     info = templates._text_template.cache_info()
+    assert info.misses == 1 and info.hits == 4
+
+
+def test_plain_templates_are_read_once() -> None:
+    source = "plain {{ contact.first_name }} " + "x" * 10
+    templates._text_plan.cache_clear()
+    for _ in range(5):
+        assert render(source, VARS).startswith("plain Ann")
+    info = templates._text_plan.cache_info()
     assert info.misses == 1 and info.hits == 4
 
 

@@ -24,6 +24,8 @@ from leadflow.definitions.render_budget import CLOCK_EVERY, RenderLimits
 Lookup = tuple[str, tuple[str, ...]]
 Plan = tuple[str | Lookup, ...]
 _DICT_ATTRS = frozenset(dir({}))  # the sandbox reads an attribute before the item of that name
+# Names Jinja's compiler gives a meaning of its own, whatever the variables hold.
+_SPECIAL = frozenset({"self", "super", "loop", "caller", "varargs", "kwargs"})
 
 
 def plain_plan(env: Environment, source: str) -> tuple[Plan, int] | None:
@@ -50,7 +52,7 @@ def plain_plan(env: Environment, source: str) -> tuple[Plan, int] | None:
                 return None
             path.append(node.attr)
             node = node.node
-        if not isinstance(node, nodes.Name) or node.ctx != "load":
+        if not isinstance(node, nodes.Name) or node.ctx != "load" or node.name in _SPECIAL:
             return None
         steps += len(path)  # each attribute read
         pieces.append((node.name, tuple(reversed(path))))

@@ -95,6 +95,11 @@ def test_plain_steps_aside_near_a_limit() -> None:
     assert templates.render(long, VARS) == "Ann" * 20
 
 
+def test_names_jinja_gives_a_meaning_are_not_plain() -> None:
+    for name in ("self", "loop", "super", "caller", "varargs", "kwargs"):
+        assert plain_plan(templates._TEXT, f"{{{{ {name} }}}}") is None
+
+
 def test_missing_values_still_fail_through_jinja() -> None:
     with pytest.raises(PermanentStepError, match="missing"):
         templates.render("{{ contact.missing }}", VARS)

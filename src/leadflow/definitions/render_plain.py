@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from jinja2 import Environment, TemplateSyntaxError, nodes
+from jinja2 import Environment, nodes
 
 from leadflow.definitions.render_budget import CLOCK_EVERY, RenderLimits
 
@@ -33,7 +33,7 @@ def plain_plan(env: Environment, source: str) -> tuple[Plan, int] | None:
     None when it is not plain (or not valid)."""
     try:
         ast = env.parse(source)
-    except TemplateSyntaxError:
+    except Exception:  # a syntax error (or worse): the sandbox reports it
         return None
     if not ast.body:
         return (), 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from leadflow.errors import StoreError
+from leadflow.model.records import NewEvent
 from leadflow.model.webhooks import NewDelivery, WebhookSubscription
 from leadflow.store import Store
 from support.records import T0
@@ -121,3 +122,18 @@ def test_a_forgotten_signature_is_taken_again(store: Store) -> None:
     store.forget_signature("never-seen")  # nothing to forget: no error
     assert store.remember_signature("d1", T0 + 1, 600)
     assert not store.remember_signature("d2", T0 + 1, 600)  # only the one forgotten
+
+
+def test_event_marks_are_the_ids_and_times_of_the_events(store: Store) -> None:
+    """What a SQL store gives the outbound fan-out instead of the events when nobody is
+    subscribed: the same ids and creation times as ``list_events``, in id order."""
+    marks = getattr(store, "event_marks", None)
+    if marks is None:
+        pytest.skip("this backend lists the events themselves")
+    events = [NewEvent("lead.created", None, {"i": i}, f"k{i}", T0 + i) for i in range(5)]
+    for i, event in enumerate(events):
+        store.append_events([event], T0 + 10 * i)
+    listed = [(e.id, e.created_at) for e in store.list_events(limit=100)]
+    assert marks(0, 100) == listed and len(listed) == 5
+    assert marks(listed[1][0], 2) == listed[2:4]
+    assert marks(listed[-1][0], 100) == []

@@ -28,6 +28,7 @@ from leadflow.definitions.render_budget import (
     finish,
     start,
 )
+from leadflow.definitions.render_plain import Plan, fill, plain_plan
 from leadflow.definitions.render_sandbox import MAX_EXPONENT, BudgetSandbox, guard_filter
 from leadflow.definitions.template_static import costly_parts
 from leadflow.errors import PermanentStepError
@@ -37,7 +38,14 @@ ROOTS = frozenset({"contact", "event", "context", "steps", "workflow", "run", "n
 CONTACT_FIELDS = frozenset(f.name for f in dataclasses.fields(Contact)) | set(CONTACT_DERIVED)
 CACHE_SIZE = 2048
 DEFAULT_LIMITS = RenderLimits()
-__all__ = ["MAX_EXPONENT", "MAX_SEQUENCE", "RenderLimits", "render", "render_html"]
+__all__ = [
+    "MAX_EXPONENT",
+    "MAX_SEQUENCE",
+    "RenderLimits",
+    "render",
+    "render_html",
+    "render_plain",
+]
 
 
 def first_word(value: Any) -> str:
@@ -94,6 +102,11 @@ def _html_template(source: str) -> Template:
     return _HTML.from_string(source)
 
 
+@lru_cache(maxsize=CACHE_SIZE)
+def _text_plan(source: str) -> tuple[Plan, int] | None:
+    return plain_plan(_TEXT, source)
+
+
 def _template_line(exc: BaseException) -> int | None:
     """The template line the error happened at (Jinja puts template frames in tracebacks)."""
     if isinstance(exc, TemplateSyntaxError):
@@ -122,6 +135,10 @@ def _render(
     source: str, variables: Mapping[str, Any], html: bool, limits: RenderLimits | None
 ) -> str:
     limits = limits or DEFAULT_LIMITS
+    if not html:  # a plain text template is filled in without Jinja's runtime
+        text = render_plain(source, variables, limits)
+        if text is not None:
+            return text
     token = start(limits)
     try:
         template = _html_template(source) if html else _text_template(source)
@@ -154,6 +171,18 @@ def render(source: str, variables: Mapping[str, Any], limits: RenderLimits | Non
     """Render a text template within ``limits`` (default :data:`DEFAULT_LIMITS`); any problem,
     a passed limit included, raises :class:`PermanentStepError`."""
     return _render(source, variables, False, limits)
+
+
+def render_plain(
+    source: str, variables: Mapping[str, Any], limits: RenderLimits | None = None
+) -> str | None:
+    """What :func:`render` gives for a plain template (text and lookups of strings, see
+    :mod:`.render_plain`) whose every name ``variables`` holds; None for any other template
+    (render it with :func:`render`)."""
+    plain = _text_plan(source)
+    if plain is None:
+        return None
+    return fill(plain[0], plain[1], variables, limits or DEFAULT_LIMITS)
 
 
 def render_html(

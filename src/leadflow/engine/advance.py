@@ -195,6 +195,8 @@ def _goal_met(
     node_id: str,
     due_at: float | None,
 ) -> bool:
+    if not wf.goals:  # the usual case: nothing to look at
+        return False
     goals = wf.condition_goals
     if not goals:
         return False

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from leadflow.definitions.render_budget import RenderLimits
-from leadflow.definitions.templates import render
+from leadflow.definitions.templates import render, render_plain
 from leadflow.engine.compiled import CompiledWorkflow
 from leadflow.engine.limits import Limits
 from leadflow.engine.localtime import zone
@@ -114,9 +114,13 @@ class StepContext:
     def render(self, source: str, limits: RenderLimits | None = None) -> str:
         """Render a template within ``limits`` (default: ``self.limits.other``)."""
         variables = self.scope()
+        limits = limits or self.limits.other
+        plain = render_plain(source, variables, limits)  # no ``now`` in it: none worked out
+        if plain is not None:
+            return plain
         tz = self.local_zone()
         now = datetime.fromtimestamp(self.now, tz)
-        return render(source, {**variables, "now": now}, limits or self.limits.other)
+        return render(source, {**variables, "now": now}, limits)
 
     def local_zone_name(self) -> str:
         default = self.workflow.definition.settings.default_timezone

@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from leadflow.model.jsonvalue import dumps, loads, loads_dict, loads_opt
+from leadflow.model.jsonvalue import dumps, loads, loads_opt
 from leadflow.model.records import (
     Contact,
     Event,
@@ -62,7 +62,8 @@ def row_reader(
     record: type[T], cols: str, decode: dict[str, Callable[[Any], Any]] | None = None
 ) -> Callable[[Sequence[Any]], T]:
     """A function that builds a ``record`` from a row read with ``cols``: each field takes the
-    column of its name (``decode[field]`` applied to it, for JSON text). Every field must have
+    column of its name (``decode[field]`` applied to it, for JSON text: :func:`loads`, called
+    directly, one call per JSON column on the hot paths). Every field must have
     its column and every column its field."""
     decode = decode or {}
     where = {_FIELD_OF.get(name, name): i for i, name in enumerate(column_names(cols))}
@@ -85,7 +86,7 @@ CONTACT_COLS = (
 
 
 contact_from_row = row_reader(
-    Contact, CONTACT_COLS, {"tags": loads, "fields": loads_dict, "consent": loads_dict}
+    Contact, CONTACT_COLS, {"tags": loads, "fields": loads, "consent": loads}
 )
 
 
@@ -123,7 +124,7 @@ RUN_COLS = (
 )
 
 
-run_from_row = row_reader(Run, RUN_COLS, {"context": loads_dict})
+run_from_row = row_reader(Run, RUN_COLS, {"context": loads})
 
 
 # ---------------------------------------------------------------------------- steps
@@ -151,7 +152,7 @@ MESSAGE_FROM = (
 )
 
 
-message_from_row = row_reader(Message, MESSAGE_COLS, {"payload": loads_dict})
+message_from_row = row_reader(Message, MESSAGE_COLS, {"payload": loads})
 
 
 def message_to_row(m: Message, message_id: int) -> tuple[Any, ...]:
@@ -190,7 +191,7 @@ EVENT_COLS = (
 )
 
 
-event_from_row = row_reader(Event, EVENT_COLS, {"data": loads_dict})
+event_from_row = row_reader(Event, EVENT_COLS, {"data": loads})
 
 
 # ---------------------------------------------------------------------------- sandbox

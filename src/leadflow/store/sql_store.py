@@ -84,6 +84,19 @@ class SqlStore(
             rows = conn.execute(sql, params).fetchall()
         return [workflow_from_row(r) for r in rows]
 
+    # ------------------------------------------------------------------ events
+    def event_marks(self, after_id: int, limit: int) -> list[tuple[int, float]]:
+        """``(id, created_at)`` of the events after ``after_id``, in id order, at most
+        ``limit``: what moves the outbound webhooks' cursor when nobody is subscribed (nothing
+        of the events decoded)."""
+        p = self._dialect.placeholder
+        with self._read() as conn:
+            rows = conn.execute(
+                f"SELECT id, created_at FROM events WHERE id > {p} ORDER BY id LIMIT {p}",
+                (after_id, limit),
+            ).fetchall()
+        return [(int(r[0]), float(r[1])) for r in rows]
+
     def _query(self, name: str) -> str:
         """The dialect's named query ``name`` (``store/sql/<dialect>/queries/<name>.sql``)."""
         return sqlfiles.query(

@@ -97,26 +97,36 @@ class WebhookDispatcher:
         The cursor only moves past events older than ``SETTLE_S``: on PostgreSQL ids are handed
         out before commit, so a transaction that commits late can add an event below an id
         already seen. Younger events are read again on the next tick (enqueueing is idempotent
-        per subscription and event), so such an event is still found while it is young."""
+        per subscription and event), so such an event is still found while it is young.
+
+        With no active subscription anywhere (the usual case) only the cursor moves: a store
+        that can list the events' ids and times alone (``event_marks``) is asked for those,
+        not for the events."""
         raw = self.store.get_meta(CURSOR)
         cursor = int(raw) if raw and raw.isdigit() else 0
-        events = self.store.list_events(limit=FAN_OUT_BATCH, after_id=cursor)
-        if not events:
-            return 0
-        items = self._items(events)
-        added = self.store.enqueue_deliveries(items, now) if items else 0
+        marks = getattr(self.store, "event_marks", None)
+        seen: list[tuple[int, float]] = []
+        if marks is not None:
+            seen = marks(cursor, FAN_OUT_BATCH)
+            if not seen:
+                return 0
+        added = 0
+        subscribed = self.store.subscribed_tenants()
+        if subscribed or marks is None:
+            events = self.store.list_events(limit=FAN_OUT_BATCH, after_id=cursor)
+            seen = [(e.id, e.created_at) for e in events]
+            items = self._items(events) if subscribed and events else []
+            added = self.store.enqueue_deliveries(items, now) if items else 0
         settled = cursor
-        for event in events:
-            if event.created_at > now - SETTLE_S:
+        for event_id, created_at in seen:
+            if created_at > now - SETTLE_S:
                 break
-            settled = event.id
+            settled = event_id
         if settled != cursor:
             self.store.set_meta(CURSOR, str(settled))
         return added
 
     def _items(self, events: Sequence[Event]) -> list[NewDelivery]:
-        if not self.store.subscribed_tenants():  # the usual case: nobody to tell, no lookups
-            return []
         ids = {e.contact_id for e in events if e.contact_id}
         contacts = self.store.get_contacts(ids) if ids else {}
         subs: dict[str, list[WebhookSubscription]] = {}

@@ -76,12 +76,18 @@ def test_sandbox_refuses_unsafe_access(source: str) -> None:
         render_html(source, VARS)
 
 
-def test_compiled_templates_are_cached() -> None:
-    source = "cached {{ contact.first_name }} " + "x" * 10
-    templates._text_template.cache_clear()
+@pytest.mark.parametrize(
+    ("source", "cache", "start"),
+    [
+        ("cached {{ contact.first_name | upper }} ", templates._text_template, "cached ANN"),
+        ("plain {{ contact.first_name }} ", templates._text_plan, "plain Ann"),  # no Jinja
+    ],
+)
+def test_compiled_templates_are_cached(source: str, cache: Any, start: str) -> None:
+    cache.cache_clear()
     for _ in range(5):
-        assert render(source, VARS).startswith("cached Ann")
-    info = templates._text_template.cache_info()
+        assert render(source + "x" * 10, VARS).startswith(start)
+    info = cache.cache_info()
     assert info.misses == 1 and info.hits == 4
 
 

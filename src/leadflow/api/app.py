@@ -78,6 +78,10 @@ def create_app(
         redoc_url=None,
         openapi_url="/openapi.json",
         lifespan=lifespan,
+        # leadflow exports Prometheus metrics and its own access log; FastAPI's OpenTelemetry
+        # bridge (live only when a process-wide OpenTelemetry provider is set up, which leadflow
+        # never does) would still look the providers up in the environment on every request.
+        telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
     )
     app.state.settings = settings
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)

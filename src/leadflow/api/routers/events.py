@@ -14,7 +14,7 @@ from leadflow.api.data.events import (
     EventOut,
     EventPage,
 )
-from leadflow.api.deps import AccessDep
+from leadflow.api.deps import AccessDep, access_of
 from leadflow.api.group_commit import EventCommits
 from leadflow.api.problems import problem_responses
 
@@ -27,7 +27,8 @@ router = APIRouter(prefix="/events", tags=["events"])
     status_code=202,
     responses=problem_responses(404),
 )
-async def post_event(request: Request, access: AccessDep, body: EventIn) -> Accepted:
+async def post_event(request: Request, body: EventIn) -> Accepted:
+    access = access_of(request)  # authenticated by the router's dependency
     item = (body.type, body.contact_id, body.data.as_dict(), body.dedupe_key, body.occurred_at)
     ids = await _commits(request).ingest(access.scope, [item], access.now())
     return Accepted(id=ids[0], duplicate=ids[0] is None)
@@ -39,7 +40,8 @@ async def post_event(request: Request, access: AccessDep, body: EventIn) -> Acce
     status_code=202,
     responses=problem_responses(404, 413),
 )
-async def post_events(request: Request, access: AccessDep, body: EventBatch) -> BatchAccepted:
+async def post_events(request: Request, body: EventBatch) -> BatchAccepted:
+    access = access_of(request)  # authenticated by the router's dependency
     items = [
         (e.type, e.contact_id, e.data.as_dict(), e.dedupe_key, e.occurred_at) for e in body.events
     ]

@@ -41,20 +41,16 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
-
-from api import contact_id, cpu_s, free_port, prepare, server
+from api import contact_id, cpu_s, free_port, prepare, running, server
 from engine import Probe, log
 
 BARE_MODE = "--serve-bare"  # internal: python bench/ingest_wrk.py --serve-bare PORT
 WRK_MARK = "WRKJSON "
-READY_TIMEOUT_S = 60.0
 LUA = r"""
 local counter = 0
 local prefix = "%(prefix)s"
@@ -123,35 +119,10 @@ def serve_bare(port: int) -> None:
     )
 
 
-@contextmanager
-def bare_server(port: int, logfile: Path) -> Iterator[int]:
-    with open(logfile, "wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, str(Path(__file__).resolve()), BARE_MODE, str(port)],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + READY_TIMEOUT_S
-        while True:
-            if proc.poll() is not None:
-                raise SystemExit(f"the bare server exited: {logfile.read_text()}")
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/openapi.json", timeout=1.0)
-                break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise SystemExit("the bare server was not ready in time")
-            time.sleep(0.05)
-        yield proc.pid
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+def bare_server(port: int, logfile: Path) -> AbstractContextManager[int]:
+    """The bare app in a process of its own; its pid once it answers."""
+    command = [sys.executable, str(Path(__file__).resolve()), BARE_MODE, str(port)]
+    return running(command, logfile, f"http://127.0.0.1:{port}/openapi.json")
 
 
 # ------------------------------------------------------------------------------------- wrk

@@ -118,20 +118,26 @@ def server(
     env = dict(os.environ)
     env["LEADFLOW_RATE_LIMIT_PER_MINUTE"] = "0"  # per-key rate limiting off
     env.pop("LEADFLOW_DB", None)
+    command = server_command(url, port, profile, processes)
+    with running(command, logfile, f"http://127.0.0.1:{port}/readyz", env) as pid:
+        yield pid
+
+
+@contextmanager
+def running(
+    command: list[str], logfile: Path, ready_url: str, env: dict[str, str] | None = None
+) -> Iterator[int]:
+    """A server process (output to ``logfile``); yields its pid once ``ready_url`` answers 200;
+    SIGTERM at the end (SIGKILL after 30 s)."""
     with open(logfile, "wb") as out:
-        proc = subprocess.Popen(
-            server_command(url, port, profile, processes),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env=env,
-        )
+        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
     try:
         deadline = time.monotonic() + READY_TIMEOUT_S
         while True:
             if proc.poll() is not None:
                 raise SystemExit(f"the server exited ({proc.returncode}): {logfile.read_text()}")
             try:
-                if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1.0).status_code == 200:
+                if httpx.get(ready_url, timeout=1.0).status_code == 200:
                     break
             except httpx.TransportError:
                 pass

@@ -14,6 +14,7 @@ from leadflow import __version__
 from leadflow.api import docs, problems
 from leadflow.api.auth_failures import AuthFailureLimiter
 from leadflow.api.deps import KeyCache
+from leadflow.api.group_commit import EventCommits
 from leadflow.api.input_guard import InputGuardMiddleware
 from leadflow.api.metrics import HttpMetrics, InboundMetrics, StoreCollector
 from leadflow.api.middleware import REQUEST_ID_HEADER, BodyLimitMiddleware, RequestContextMiddleware
@@ -57,6 +58,7 @@ def create_app(
             rt = await run_in_threadpool(build_runtime, settings, check_schema=False)
         workers = InProcessWorkers(rt, workers_in_process)
         app.state.runtime = rt
+        app.state.event_commits = EventCommits(rt.store)
         app.state.workers = workers
         try:
             if workers_in_process:
@@ -76,6 +78,10 @@ def create_app(
         redoc_url=None,
         openapi_url="/openapi.json",
         lifespan=lifespan,
+        # leadflow exports Prometheus metrics and its own access log; FastAPI's OpenTelemetry
+        # bridge (live only when a process-wide OpenTelemetry provider is set up, which leadflow
+        # never does) would still look the providers up in the environment on every request.
+        telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
     )
     app.state.settings = settings
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)

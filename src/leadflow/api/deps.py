@@ -132,10 +132,23 @@ async def get_access(
     limiter = getattr(request.app.state, "rate_limiter", None)
     if limiter is not None:
         limiter.check(principal.key_id, now)
-    return Access(runtime, principal, scope)
+    access = Access(runtime, principal, scope)
+    request.state.access = access
+    return access
 
 
 AccessDep = Annotated[Access, Depends(get_access)]
+
+
+def access_of(request: Request) -> Access:
+    """The :class:`Access` that :func:`get_access` made for this request: every ``/api/v1``
+    route runs it (a dependency of the routers, see :func:`leadflow.api.routers.include_v1`),
+    so a hot route may read it here instead of declaring ``AccessDep`` again, which saves
+    solving a second dependency tree per request."""
+    access = getattr(request.state, "access", None)
+    if not isinstance(access, Access):
+        raise RuntimeError("no Access for this request: is the route behind get_access?")
+    return access
 
 
 async def get_principal(access: AccessDep) -> Principal:

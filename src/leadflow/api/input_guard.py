@@ -19,6 +19,7 @@ own words. The body is read once here and handed on to the app as it came.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable
@@ -36,11 +37,12 @@ MAX_PROBLEMS = 20
 _BODYLESS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 _PARAM = re.compile(r"^\{([^}:]+)(?::[^}]*)?\}$")
 # What a JSON body must contain for a value in it to be refused: a lone surrogate or a NUL
-# only come from a \u escape (or from UTF-16/32 text, which has NUL bytes), a non-finite
+# only come from a \u escape, from the UTF-8 form of a surrogate (ED A0-BF: the JSON decoder
+# takes bytes with "surrogatepass"), or from UTF-16/32 text (which has NUL bytes), a non-finite
 # number from NaN, Infinity, a three-digit exponent or a run of 200+ digits (a 2-digit exponent
 # needs 210 to overflow). A body with none
 # of these (nearly all of them) is not decoded here at all.
-_MAYBE_BAD_JSON = re.compile(rb"\\u|\x00|NaN|Infinity|\d[eE][+-]?\d{3}|\d{200}")
+_MAYBE_BAD_JSON = re.compile(rb"\\u|\x00|\xed[\xa0-\xbf]|NaN|Infinity|\d[eE][+-]?\d{3}|\d{200}")
 
 Templates = Callable[[], list[str]]
 
@@ -127,12 +129,18 @@ def _pairs(where: str, pairs: list[tuple[str, str]]) -> list[FieldProblem]:
     return found
 
 
+@functools.lru_cache(maxsize=256)
+def _media_type(content_type: str) -> tuple[str, str]:
+    """(main type, subtype) of a ``Content-Type`` value, as the e-mail parser reads it."""
+    header = MimeHeader()
+    header["content-type"] = content_type
+    return header.get_content_maintype(), header.get_content_subtype()
+
+
 def _body(content_type: str | None, body: bytes) -> list[FieldProblem]:
     if not body:
         return []
-    header = MimeHeader()
-    header["content-type"] = content_type or "application/json"
-    main, sub = header.get_content_maintype(), header.get_content_subtype()
+    main, sub = _media_type(content_type or "application/json")
     if main == "application" and (sub == "json" or sub.endswith("+json")):
         if not _MAYBE_BAD_JSON.search(body):
             return []

@@ -47,10 +47,20 @@ class HttpMetrics:
             ("method", "route"),
             registry=registry,
         )
+        # The series of each (method, route template, status) seen, looked up once: the label
+        # sets are few (templates, not paths), so this stays small.
+        self._series: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
-        self.requests.labels(method, route, str(status)).inc()
-        self.duration.labels(method, route).observe(seconds)
+        key = (method, route, status)
+        series = self._series.get(key)
+        if series is None:
+            series = self._series[key] = (
+                self.requests.labels(method, route, str(status)),
+                self.duration.labels(method, route),
+            )
+        series[0].inc()
+        series[1].observe(seconds)
 
 
 class InboundMetrics:

@@ -4,11 +4,12 @@ buffered here and the matched route is visible once the app has answered."""
 
 from __future__ import annotations
 
+import itertools
 import logging
+import secrets
 import time
-import uuid
 
-from starlette.datastructures import Headers, MutableHeaders
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -17,7 +18,24 @@ from leadflow.api.metrics import UNMATCHED, HttpMetrics
 from leadflow.api.problems import problem, unexpected
 
 REQUEST_ID_HEADER = "X-Request-ID"
+_REQUEST_ID_RAW = REQUEST_ID_HEADER.lower().encode("latin-1")
 access_log = logging.getLogger("leadflow.api.access")
+# Fresh request ids: 20 random hex digits per process, then a count (unique, cheap; not secret).
+_ID_PREFIX = secrets.token_hex(10)
+_id_count = itertools.count(1)
+
+
+def fresh_request_id() -> str:
+    """A new request id: 32 hex digits, unique across processes (their random prefixes)."""
+    return f"{_ID_PREFIX}{next(_id_count) & 0xFFFFFFFFFFFF:012x}"
+
+
+def header(scope: Scope, name: bytes) -> str | None:
+    """The first value of request header ``name`` (lower case), as Starlette would read it."""
+    for key, value in scope["headers"]:
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
 
 
 def request_id_from_scope(scope: Scope) -> str:
@@ -58,9 +76,7 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = sane_request_id(Headers(scope=scope).get(REQUEST_ID_HEADER)) or (
-            uuid.uuid4().hex
-        )
+        request_id = sane_request_id(header(scope, _REQUEST_ID_RAW)) or fresh_request_id()
         scope.setdefault("state", {})["request_id"] = request_id
         status = 500
         started = False
@@ -116,7 +132,7 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = Headers(scope=scope).get("content-length")
+        declared = header(scope, b"content-length")
         if declared is not None and declared.strip().isdigit() and int(declared) > self.max_bytes:
             response = problem(
                 413,

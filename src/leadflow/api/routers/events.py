@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
-from starlette.concurrency import run_in_threadpool
+from fastapi import APIRouter, Query, Request
 
-from leadflow.access import events as access_events
 from leadflow.api.data.events import (
     Accepted,
     BatchAccepted,
@@ -16,7 +14,8 @@ from leadflow.api.data.events import (
     EventOut,
     EventPage,
 )
-from leadflow.api.deps import AccessDep
+from leadflow.api.deps import AccessDep, access_of
+from leadflow.api.group_commit import EventCommits
 from leadflow.api.problems import problem_responses
 
 router = APIRouter(prefix="/events", tags=["events"])
@@ -28,10 +27,10 @@ router = APIRouter(prefix="/events", tags=["events"])
     status_code=202,
     responses=problem_responses(404),
 )
-async def post_event(access: AccessDep, body: EventIn) -> Accepted:
+async def post_event(request: Request, body: EventIn) -> Accepted:
+    access = access_of(request)  # authenticated by the router's dependency
     item = (body.type, body.contact_id, body.data.as_dict(), body.dedupe_key, body.occurred_at)
-    store = access.runtime.store
-    ids = await run_in_threadpool(access_events.ingest, store, access.scope, [item], access.now())
+    ids = await _commits(request).ingest(access.scope, [item], access.now())
     return Accepted(id=ids[0], duplicate=ids[0] is None)
 
 
@@ -41,14 +40,20 @@ async def post_event(access: AccessDep, body: EventIn) -> Accepted:
     status_code=202,
     responses=problem_responses(404, 413),
 )
-async def post_events(access: AccessDep, body: EventBatch) -> BatchAccepted:
+async def post_events(request: Request, body: EventBatch) -> BatchAccepted:
+    access = access_of(request)  # authenticated by the router's dependency
     items = [
         (e.type, e.contact_id, e.data.as_dict(), e.dedupe_key, e.occurred_at) for e in body.events
     ]
-    store = access.runtime.store
-    ids = await run_in_threadpool(access_events.ingest, store, access.scope, items, access.now())
+    ids = await _commits(request).ingest(access.scope, items, access.now())
     new = sum(1 for i in ids if i is not None)
     return BatchAccepted(accepted=new, duplicates=len(ids) - new, ids=ids)
+
+
+def _commits(request: Request) -> EventCommits:
+    """The app's group commit of events (set by its lifespan with the runtime)."""
+    commits: EventCommits = request.app.state.event_commits
+    return commits
 
 
 @router.get("", summary="List events of contacts in scope (keyset paging)")

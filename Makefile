@@ -18,12 +18,13 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/leadflow demo
 
-## test: ruff, mypy and the whole pytest suite
+## test: ruff, import-linter's layer contracts, mypy and the whole pytest suite
 test: lint typecheck unit
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/ruff format --check src tests bench scripts
+	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

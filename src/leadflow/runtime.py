@@ -15,7 +15,8 @@ from importlib.metadata import entry_points
 
 from leadflow.channels.email_setup import email_provider
 from leadflow.channels.sandbox import SandboxProvider
-from leadflow.channels.twilio_config import twilio_configs, twilio_providers
+from leadflow.channels.twilio_config import twilio_configs
+from leadflow.channels.twilio_setup import twilio_providers
 from leadflow.channels.webhook import HttpWebhookProvider
 from leadflow.clock import Clock, RealClock
 from leadflow.compliance.plugin import compliance_plugin

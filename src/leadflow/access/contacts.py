@@ -15,8 +15,8 @@ from leadflow.access import consent
 from leadflow.access.paging import page_of
 from leadflow.access.scope import WRITE_ROLES, require_role, visible_contact
 from leadflow.addresses import normal_phone
-from leadflow.contacts.duplicates import find_duplicate
 from leadflow.compliance.consent import HISTORY
+from leadflow.contacts.duplicates import find_duplicate
 from leadflow.definitions.validation import valid_zone
 from leadflow.engine.control import cancel_run
 from leadflow.errors import InvalidInput

@@ -13,10 +13,8 @@ from typing import Any, Literal
 from twilio.http.http_client import TwilioHttpClient  # type: ignore[import-untyped]
 from twilio.rest import Client  # type: ignore[import-untyped]
 
-from leadflow.engine.ports import Provider
 from leadflow.errors import InvalidInput
 from leadflow.settings import Settings
-from leadflow.store.contract import Store
 
 TIMEOUT_S = 15.0
 
@@ -86,22 +84,4 @@ def twilio_configs(settings: Settings) -> dict[str, TwilioConfig]:
         chosen["sms"] = twilio_config(settings, "sms")
     if settings.voice_provider == "twilio":
         chosen["voice"] = twilio_config(settings, "voice")
-    return chosen
-
-
-def twilio_providers(
-    configs: dict[str, TwilioConfig], store: Store, settings: Settings
-) -> dict[str, Provider]:
-    """The Twilio providers of :func:`twilio_configs`' channels, each message sent from its
-    tenant's sender."""
-    from leadflow.channels.senders import TenantSenders
-    from leadflow.channels.twilio_sms import TwilioSmsProvider
-    from leadflow.channels.twilio_voice import TwilioVoiceProvider
-
-    senders = TenantSenders(store, settings)
-    chosen: dict[str, Provider] = {}
-    if "sms" in configs:
-        chosen["sms"] = TwilioSmsProvider(configs["sms"], senders=senders)
-    if "voice" in configs:
-        chosen["voice"] = TwilioVoiceProvider(configs["voice"], store, senders=senders)
     return chosen

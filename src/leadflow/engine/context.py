@@ -18,7 +18,7 @@ from leadflow.model.records import Contact, ContactPatch, EnrollRequest, Message
 
 if TYPE_CHECKING:
     from leadflow.engine.catalog import Catalog
-    from leadflow.engine.ports import SendGate
+    from leadflow.engine.gate import SendGate
 
 FactsLoader = Callable[[int], dict[str, dict[str, Any]]]
 MessageLookup = Callable[[str], Message | None]

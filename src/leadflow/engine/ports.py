@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from leadflow.definitions.models import Settings as WorkflowSettings
 from leadflow.definitions.models import WorkflowDefinition
+from leadflow.engine.gate import SendGate as SendGate
 from leadflow.model.records import Contact, Event, Message, Run, WorkflowVersion
 from leadflow.store.contract import Store
 
@@ -89,17 +90,6 @@ class DispatchPolicy(Protocol):
     def capped(self, contact: Contact) -> bool:
         """Whether a per-day cap on texts and calls applies to ``contact`` (then the dispatcher
         counts them for :meth:`check`'s ``texts_calls_24h``)."""
-        ...
-
-
-class SendGate(Protocol):
-    """Tells a send node when its message may leave, so a run waits at the node (and the steps
-    after it wait too) instead of racing ahead of a deferred message."""
-
-    def earliest(
-        self, channel: str, contact: Contact | None, settings: WorkflowSettings | None, now: float
-    ) -> float:
-        """``now`` when a message on ``channel`` may leave now, else the next allowed moment."""
         ...
 
 

@@ -35,8 +35,8 @@ from leadflow.model.experiments import (
     Experiment,
     ExperimentDecision,
 )
-from leadflow.store.contract_experiments import ExperimentStore
 from leadflow.model.plain import field_values
+from leadflow.store.contract_experiments import ExperimentStore
 
 RECONFIGURED = "reconfigured"  # a published change of the split: counts start again
 

@@ -16,6 +16,7 @@ from leadflow.settings import Settings
 WORKERS_ENV = "LEADFLOW_SERVE_WORKERS_IN_PROCESS"
 
 GRACEFUL_S = 10  # open connections get this long to finish after SIGTERM/SIGINT
+HEALTHCHECK_S = 60.0  # a process that misses its supervisor's health ping this long is restarted
 
 
 def serve(
@@ -127,5 +128,8 @@ def _serve_processes(settings: Settings, processes: int, n_workers: int) -> None
         access_log=False,
         server_header=False,
         timeout_graceful_shutdown=GRACEFUL_S,
+        # uvicorn's default (5 s) restarted processes still importing the app on a busy host,
+        # again and again.
+        timeout_worker_healthcheck=HEALTHCHECK_S,
         log_level="info",
     )

@@ -42,7 +42,10 @@ TenantOption = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON with stable field names.")]
+LimitOption = Annotated[int, typer.Option(min=1)]
+OffsetOption = Annotated[int, typer.Option(min=0)]
 DEFAULT = DEFAULT_DB
+PAGE = 1000  # what a list command prints when not told --limit
 
 
 def require_db(db: str) -> None:

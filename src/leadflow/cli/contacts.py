@@ -9,8 +9,11 @@ import typer
 
 from leadflow.cli.common import (
     DEFAULT,
+    PAGE,
     DbOption,
     JsonOption,
+    LimitOption,
+    OffsetOption,
     TenantOption,
     console,
     err_console,
@@ -115,8 +118,8 @@ def contact_json(c: Contact) -> dict[str, Any]:
 def list_(
     db: DbOption = DEFAULT,
     json_out: JsonOption = False,
-    limit: Annotated[int, typer.Option(min=1)] = 1000,
-    offset: Annotated[int, typer.Option(min=0)] = 0,
+    limit: LimitOption = PAGE,
+    offset: OffsetOption = 0,
 ) -> None:
     """List contacts by id."""
     with runtime(db) as rt:

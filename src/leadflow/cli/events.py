@@ -9,8 +9,10 @@ import typer
 
 from leadflow.cli.common import (
     DEFAULT,
+    PAGE,
     DbOption,
     JsonOption,
+    LimitOption,
     print_json,
     record_json,
     runtime,
@@ -37,7 +39,7 @@ def list_events(
     contact: Annotated[str | None, typer.Option(help="Only this contact id.")] = None,
     type_: Annotated[str | None, typer.Option("--type", help="Only this event type.")] = None,
     after: Annotated[int, typer.Option(min=0, help="Only ids above this one.")] = 0,
-    limit: Annotated[int, typer.Option(min=1)] = 1000,
+    limit: LimitOption = PAGE,
 ) -> None:
     """List events by id, with their status (pending, processed, failed) and, for those that
     failed or had ids ignored, why."""

@@ -3,8 +3,9 @@ with an ``experiment`` block), the numbers behind each decision, and deciding by
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import AbstractContextManager
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import typer
 
@@ -26,19 +27,48 @@ from leadflow.clock import to_iso
 from leadflow.errors import InvalidInput
 from leadflow.experiments.report import ExperimentReport, GuardrailReport, decision_dict
 from leadflow.experiments.stats import Analysis
-from leadflow.model.experiments import ExperimentDecision
+from leadflow.model.experiments import Experiment, ExperimentDecision
 from leadflow.model.records import DEFAULT_TENANT
+from leadflow.store.contract import Store
+from leadflow.tenancy.accounts import Principal
 
 app = typer.Typer(
     help="Experiments: the numbers behind each split's decisions; review, apply, stop.",
     no_args_is_help=True,
 )
 KeyArg = Annotated[str, typer.Argument(help="The experiment's key (see `experiments list`).")]
+T = TypeVar("T")
 SRM_ALARM = 0.001  # below this the split itself is broken and nothing is decided
 
 
 def _missing(tenant: str, key: str) -> AbstractContextManager[None]:
     return missing_as(f"KEY: tenant {tenant!r} has no experiment {key!r}")
+
+
+def _keyed(
+    name: str, act: Callable[[Store, Principal, str, float], T]
+) -> Callable[[Callable[[T, bool], None]], Callable[[T, bool], None]]:
+    """Register the decorated ``show(found, json_out)`` as ``experiments NAME KEY [--db]
+    [--tenant] [--json]`` (its docstring the help): ``found`` is what ``act`` gives for the
+    tenant's experiment KEY now; a KEY the tenant does not have is said to be missing."""
+
+    def register(show: Callable[[T, bool], None]) -> Callable[[T, bool], None]:
+        def command(
+            key: KeyArg,
+            db: DbOption = DEFAULT,
+            tenant: TenantOption = DEFAULT_TENANT,
+            json_out: JsonOption = False,
+        ) -> None:
+            with runtime(db) as rt, _missing(tenant, key):
+                found = act(rt.store, operator(tenant), key, rt.clock.now())
+            show(found, json_out)
+
+        command.__name__ = command.__qualname__ = show.__name__
+        command.__doc__ = show.__doc__
+        app.command(name)(command)
+        return show
+
+    return register
 
 
 # ------------------------------------------------------------------ formatting
@@ -243,34 +273,21 @@ def list_(
     )
 
 
-@app.command("report")
-def report(
-    key: KeyArg,
-    db: DbOption = DEFAULT,
-    tenant: TenantOption = DEFAULT_TENANT,
-    json_out: JsonOption = False,
-) -> None:
+@_keyed("report", service.report)
+def report(built: ExperimentReport, json_out: bool) -> None:
     """Per arm: weight, contacts, conversions, rate, effect vs control with its interval,
     p-value (or chance to win and risk); guardrails; the sample-ratio check; the holdout;
     and every decision taken (with --json, each with the numbers it was taken on)."""
-    with runtime(db) as rt, _missing(tenant, key):
-        built = service.report(rt.store, operator(tenant), key, rt.clock.now())
     if json_out:
         print_json(report_json(built))
         return
     print_report(built)
 
 
-@app.command("review")
-def review(
-    key: KeyArg,
-    db: DbOption = DEFAULT,
-    tenant: TenantOption = DEFAULT_TENANT,
-    json_out: JsonOption = False,
-) -> None:
+@_keyed("review", service.review)
+def review(found: tuple[Experiment, ExperimentDecision | None], json_out: bool) -> None:
     """Review now, whatever the next review time says, and print the decision."""
-    with runtime(db) as rt, _missing(tenant, key):
-        experiment, decision = service.review(rt.store, operator(tenant), key, rt.clock.now())
+    experiment, decision = found
     if json_out:
         print_json({"decision": None if decision is None else _decision_dict(decision)})
     elif decision is None:
@@ -309,17 +326,14 @@ def apply(
     _show_decision(decision, json_out)
 
 
-@app.command("stop")
-def stop(
-    key: KeyArg,
-    db: DbOption = DEFAULT,
-    tenant: TenantOption = DEFAULT_TENANT,
-    json_out: JsonOption = False,
-) -> None:
+def _stop(store: Store, principal: Principal, key: str, now: float) -> ExperimentDecision:
+    try:
+        return service.stop(store, principal, key, now)
+    except ValueError as exc:
+        raise InvalidInput(f"KEY: {exc}") from exc
+
+
+@_keyed("stop", _stop)
+def stop(decision: ExperimentDecision, json_out: bool) -> None:
     """Stop deciding: the weights stay as they are and no review changes them."""
-    with runtime(db) as rt, _missing(tenant, key):
-        try:
-            decision = service.stop(rt.store, operator(tenant), key, rt.clock.now())
-        except ValueError as exc:
-            raise InvalidInput(f"KEY: {exc}") from exc
     _show_decision(decision, json_out)

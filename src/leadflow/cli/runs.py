@@ -12,8 +12,11 @@ from leadflow.access import runs as access_runs
 from leadflow.access.runs import operator_of_run
 from leadflow.cli.common import (
     DEFAULT,
+    PAGE,
     DbOption,
     JsonOption,
+    LimitOption,
+    OffsetOption,
     TenantOption,
     console,
     missing_as,
@@ -138,8 +141,8 @@ def list_(
     ] = None,
     contact: Annotated[str | None, typer.Option(help="Only this contact id.")] = None,
     status: Annotated[str | None, typer.Option(help=f"One of {', '.join(RUN_STATUSES)}.")] = None,
-    limit: Annotated[int, typer.Option(min=1)] = 1000,
-    offset: Annotated[int, typer.Option(min=0)] = 0,
+    limit: LimitOption = PAGE,
+    offset: OffsetOption = 0,
     tenant: TenantOption = DEFAULT_TENANT,
 ) -> None:
     """List runs (with --workflow: the runs of that tenant's workflow, keys being per
@@ -235,8 +238,8 @@ def messages_list(
     contact: Annotated[str | None, typer.Option(help="Only this contact.")] = None,
     status: Annotated[str | None, typer.Option(help="Only this status.")] = None,
     channel: Annotated[str | None, typer.Option(help="sms, email, voice or webhook.")] = None,
-    limit: Annotated[int, typer.Option(min=1)] = 1000,
-    offset: Annotated[int, typer.Option(min=0)] = 0,
+    limit: LimitOption = PAGE,
+    offset: OffsetOption = 0,
 ) -> None:
     """Outbox messages with status, idempotency key and refused redeliveries (duplicates)."""
     with runtime(db) as rt:

@@ -9,9 +9,11 @@ found. Agents may read; writes need an admin or manager key.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
+from typing import TYPE_CHECKING, Any, get_type_hints
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from leadflow.listings.model import RESO_NAMES, ListingRow, to_reso, utc
 from leadflow.model.listings import Listing, ListingChanges
@@ -24,47 +26,47 @@ def _out_alias(name: str) -> str:
     return _OUT_NAMES[name]
 
 
-class ListingOut(BaseModel):
+# the tenant is the caller's; the keys of ``extra`` come back as fields of their own
+_NOT_SHOWN = frozenset({"tenant_id", "extra"})
+_AS_DATETIME = frozenset({"modification_timestamp"})  # epoch seconds in the record
+_DESCRIPTIONS = {
+    "standard_status": "RESO spelling.",
+    "internet_entire_listing_display_yn": "IDX display permission.",
+}
+_OUT_CONFIG = ConfigDict(alias_generator=_out_alias, extra="allow")
+
+
+def _listing_fields() -> dict[str, Any]:
+    """The fields of :class:`Listing` as ``create_model`` takes them, in the record's order."""
+    hints = get_type_hints(Listing)
+    fields: dict[str, Any] = {}
+    for f in dataclasses.fields(Listing):
+        if f.name in _NOT_SHOWN:
+            continue
+        kind = datetime | None if f.name in _AS_DATETIME else hints[f.name]
+        description = _DESCRIPTIONS.get(f.name)
+        if f.default_factory is not dataclasses.MISSING:
+            info = Field(default_factory=f.default_factory, description=description)
+        elif f.default is not dataclasses.MISSING:
+            info = Field(default=f.default, description=description)
+        else:
+            info = Field(description=description)
+        fields[f.name] = (kind, info)
+    return fields
+
+
+if TYPE_CHECKING:
+    _ListingFields = BaseModel
+else:
+    _ListingFields = create_model("_ListingFields", __config__=_OUT_CONFIG, **_listing_fields())
+
+
+class ListingOut(_ListingFields):
     """A stored listing: the RESO fields leadflow knows, any other fields it was given, and
     when leadflow first stored it and last changed it."""
 
-    model_config = ConfigDict(alias_generator=_out_alias, extra="allow")
+    model_config = _OUT_CONFIG
 
-    listing_key: str
-    listing_id: str | None = None
-    standard_status: str | None = Field(default=None, description="RESO spelling.")
-    property_type: str | None = None
-    property_sub_type: str | None = None
-    list_price: float | None = None
-    original_list_price: float | None = None
-    close_price: float | None = None
-    unparsed_address: str | None = None
-    street_number: str | None = None
-    street_name: str | None = None
-    city: str | None = None
-    state_or_province: str | None = None
-    postal_code: str | None = None
-    county_or_parish: str | None = None
-    subdivision_name: str | None = None
-    latitude: float | None = None
-    longitude: float | None = None
-    bedrooms_total: int | None = None
-    bathrooms_total_integer: int | None = None
-    living_area: float | None = None
-    lot_size_acres: float | None = None
-    year_built: int | None = None
-    garage_spaces: float | None = None
-    pool_private_yn: bool | None = None
-    waterfront_yn: bool | None = None
-    new_construction_yn: bool | None = None
-    internet_entire_listing_display_yn: bool | None = Field(
-        default=None, description="IDX display permission."
-    )
-    public_remarks: str | None = None
-    list_agent_key: str | None = None
-    list_office_key: str | None = None
-    modification_timestamp: datetime | None = None
-    photos: list[str] = Field(default_factory=list)
     created_at: datetime
     updated_at: datetime
 

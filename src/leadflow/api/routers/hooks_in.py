@@ -122,32 +122,30 @@ async def _receive(
     return await run_in_threadpool(_accept, rt, tenant_id, route, signature, body, parse)
 
 
-@router.post("/leads", summary="Receive a lead (generic JSON)", openapi_extra=_JSON_BODY)
-async def receive_lead(
-    request: Request,
-    tenant_id: TenantPath,
-    signature: SignatureHeader = None,
-    idempotency_key: IdempotencyHeader = None,
-) -> LeadAccepted:
-    def parse(raw: bytes) -> Lead:
-        return from_json(_json(raw), idempotency_key)
+def _json_route(
+    route: str, summary: str, name: str, convert: Callable[[Any, str | None], Lead]
+) -> None:
+    """Register ``POST /{route}``: a JSON body turned into a lead by ``convert``."""
 
-    return await _receive(request, tenant_id, "leads", signature, parse)
+    async def receive(
+        request: Request,
+        tenant_id: TenantPath,
+        signature: SignatureHeader = None,
+        idempotency_key: IdempotencyHeader = None,
+    ) -> LeadAccepted:
+        def parse(raw: bytes) -> Lead:
+            return convert(_json(raw), idempotency_key)
+
+        return await _receive(request, tenant_id, route, signature, parse)
+
+    receive.__name__ = receive.__qualname__ = name
+    router.post(f"/{route}", summary=summary, openapi_extra=_JSON_BODY, name=name)(receive)
 
 
-@router.post(
-    "/crm-events", summary="Receive a CRM lead event (person, property)", openapi_extra=_JSON_BODY
+_json_route("leads", "Receive a lead (generic JSON)", "receive_lead", from_json)
+_json_route(
+    "crm-events", "Receive a CRM lead event (person, property)", "receive_crm_event", from_crm
 )
-async def receive_crm_event(
-    request: Request,
-    tenant_id: TenantPath,
-    signature: SignatureHeader = None,
-    idempotency_key: IdempotencyHeader = None,
-) -> LeadAccepted:
-    def parse(raw: bytes) -> Lead:
-        return from_crm(_json(raw), idempotency_key)
-
-    return await _receive(request, tenant_id, "crm-events", signature, parse)
 
 
 @router.post(

@@ -95,6 +95,11 @@ class SqlReads:
         with self._read() as conn:
             return conn.execute(self._dialect.sql(sql), params).fetchone()
 
+    def _count(self, sql: str) -> int:
+        """The number a ``SELECT count(*)`` reads."""
+        row = self._one(sql)
+        return 0 if row is None else int(row[0])
+
     def _all(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
         """The rows of one read (``?`` placeholders)."""
         with self._read() as conn:
@@ -163,8 +168,7 @@ class SqlReads:
         }
 
     def count_contacts(self) -> int:
-        row = self._one("SELECT count(*) FROM contacts")
-        return 0 if row is None else int(row[0])
+        return self._count("SELECT count(*) FROM contacts")
 
     def apply_contact_patches(self, patches: Sequence[ContactPatch], now: float) -> None:
         if not patches:
@@ -283,8 +287,7 @@ class SqlReads:
         return [event_from_row(r) for r in rows]
 
     def pending_events_count(self) -> int:
-        row = self._one("SELECT count(*) FROM events WHERE processed_at IS NULL")
-        return 0 if row is None else int(row[0])
+        return self._count("SELECT count(*) FROM events WHERE processed_at IS NULL")
 
     # ------------------------------------------------------------------ messages
     def apply_message_facts(self, facts: Sequence[MessageFacts], now: float) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 from leadflow.engine.advance import advance_run, end, new_advance
 from leadflow.engine.facts import message_facts
@@ -25,13 +24,12 @@ from leadflow.model.records import (
 log = logging.getLogger(__name__)
 
 
-@dataclass(eq=False)
 class Advancer(LeasedBatches):
-    conflicts: int = field(default=0, init=False)
-    # runs failed because they could not be advanced or committed
-    quarantined: int = field(default=0, init=False)
-    # this pass's runs whose advance raised
-    _unadvanced: set[int] = field(default_factory=set, init=False)
+    """Advances the due runs; ``quarantined`` counts the runs failed because they could not
+    be advanced or committed."""
+
+    conflicts = 0  # runs changed by another writer while being advanced (retried)
+    _unadvanced: set[int]  # this pass's runs whose advance raised
 
     def _facts(self, run_id: int) -> dict[str, dict[str, object]]:
         return message_facts(self.store.messages_of_run(run_id))
@@ -40,7 +38,7 @@ class Advancer(LeasedBatches):
         claimed = self.store.claim_runs(self.owner, now, self.batch, self.lease_s)
         if not claimed:
             return 0
-        self._unadvanced.clear()
+        self._unadvanced = set()
         set_aside = isolate(
             claimed,
             lambda part: self._advance(part, now),

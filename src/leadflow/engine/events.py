@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
 from leadflow.engine.advance import advance_run, end, new_advance
@@ -78,10 +78,8 @@ def event_view(event: Event) -> dict[str, Any]:
     }
 
 
-@dataclass(eq=False)
 class EventProcessor(LeasedBatches):
-    # events set aside with their error by this processor
-    quarantined: int = field(default=0, init=False)
+    """Processes the due events; ``quarantined`` counts those set aside with their error."""
 
     def process_due(self, now: float) -> int:
         events = self.store.claim_events(self.owner, now, self.batch, self.lease_s)

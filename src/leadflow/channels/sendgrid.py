@@ -13,17 +13,17 @@ ever in the Authorization header: never in an error, a log line or a repr.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 import httpx
 
 from leadflow.addresses import split_mailbox
-from leadflow.channels.email_render import EmailIdentity, RenderedEmail, render_email
+from leadflow.channels.email_render import EmailIdentity, RenderedEmail
+from leadflow.channels.email_tenant import TenantEmailProvider
 from leadflow.channels.senders import TenantSenders
 from leadflow.engine.ports import SendResult
 from leadflow.errors import ProviderError
-from leadflow.model.records import DEFAULT_TENANT, Message
+from leadflow.model.records import Message
 from leadflow.store.contract import Store
 
 SEND_PATH = "/v3/mail/send"
@@ -69,7 +69,7 @@ def _error_text(response: httpx.Response) -> str:
     return f"SendGrid answered HTTP {response.status_code}: {said}"
 
 
-class SendGridProvider:
+class SendGridProvider(TenantEmailProvider):
     name = "sendgrid"
 
     def __init__(
@@ -82,9 +82,7 @@ class SendGridProvider:
         timeout_s: float = 30.0,
         senders: TenantSenders | None = None,
     ) -> None:
-        self.identity = identity
-        self.senders = senders  # None: every e-mail from identity.from_addr
-        self.store = store
+        super().__init__(identity, store, senders)
         self.api_base = api_base.rstrip("/")
         self._client = httpx.Client(
             base_url=self.api_base,
@@ -96,18 +94,8 @@ class SendGridProvider:
     def __repr__(self) -> str:
         return f"SendGridProvider(api_base={self.api_base!r}, api_key=***)"
 
-    def _identity(self, tenant_id: str) -> EmailIdentity:
-        """The identity with the tenant's own From, when it has one."""
-        sender = self.senders.email(tenant_id) if self.senders is not None else None
-        return replace(self.identity, from_addr=sender) if sender else self.identity
-
-    def _tenant(self, message: Message) -> str:
-        contact = self.store.get_contact(message.contact_id) if message.contact_id else None
-        return contact.tenant_id if contact is not None else DEFAULT_TENANT
-
     def send(self, message: Message, now: float) -> SendResult:
-        tenant = self._tenant(message)
-        email = render_email(message, self._identity(tenant), now, tenant)
+        email = self._render(message, now)
         try:
             response = self._client.post(SEND_PATH, json=mail_send_body(email, message))
         except httpx.HTTPError as exc:

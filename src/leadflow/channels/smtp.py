@@ -18,18 +18,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ssl
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Literal
 
 import aiosmtplib
 
 from leadflow.addresses import split_mailbox
-from leadflow.channels.email_render import EmailIdentity, render_email
+from leadflow.channels.email_render import EmailIdentity
+from leadflow.channels.email_tenant import TenantEmailProvider
 from leadflow.channels.senders import TenantSenders
 from leadflow.engine.ports import SendResult
 from leadflow.errors import ProviderError
-from leadflow.model.records import DEFAULT_TENANT, Message
+from leadflow.model.records import Message
 from leadflow.store.contract import Store
 
 
@@ -71,7 +72,7 @@ def smtp_error(exc: Exception) -> ProviderError:
     return ProviderError(f"SMTP send failed: {type(exc).__name__}", retryable=False)
 
 
-class SmtpProvider:
+class SmtpProvider(TenantEmailProvider):
     name = "smtp"
 
     def __init__(
@@ -82,24 +83,13 @@ class SmtpProvider:
         senders: TenantSenders | None = None,
     ) -> None:
         self.server = server
-        self.identity = identity
-        self.senders = senders  # None: every e-mail from identity.from_addr
-        self.store = store
+        super().__init__(identity, store, senders)
         self._tls: ssl.SSLContext | None = None
         if server.security != "none":
             self._tls = ssl.create_default_context(cafile=server.ca_file)
 
     def __repr__(self) -> str:
         return f"SmtpProvider({self.server!r})"
-
-    def _identity(self, tenant_id: str) -> EmailIdentity:
-        """The identity with the tenant's own From, when it has one."""
-        sender = self.senders.email(tenant_id) if self.senders is not None else None
-        return replace(self.identity, from_addr=sender) if sender else self.identity
-
-    def _tenant(self, message: Message) -> str:
-        contact = self.store.get_contact(message.contact_id) if message.contact_id else None
-        return contact.tenant_id if contact is not None else DEFAULT_TENANT
 
     async def _deliver(self, mime: EmailMessage, sender: str, to: str) -> None:
         server = self.server
@@ -127,8 +117,7 @@ class SmtpProvider:
             client.close()
 
     def send(self, message: Message, now: float) -> SendResult:
-        tenant = self._tenant(message)
-        email = render_email(message, self._identity(tenant), now, tenant)
+        email = self._render(message, now)
         sender = split_mailbox(email.from_addr)[1]
         try:
             asyncio.run(self._deliver(email.mime(), sender, email.to))

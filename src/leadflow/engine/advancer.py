@@ -10,32 +10,26 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from leadflow.engine.advance import Engine, advance_run, end, new_advance
+from leadflow.engine.advance import advance_run, end, new_advance
 from leadflow.engine.facts import message_facts
 from leadflow.engine.isolate import describe, isolate, store_answers
+from leadflow.engine.leased import LeasedBatches
 from leadflow.errors import NotFound, StoreError
 from leadflow.model.records import (
     Advance,
     ClaimedRun,
     RunStatus,
 )
-from leadflow.store.contract import Store
 
 log = logging.getLogger(__name__)
 
 
-class Advancer:
-    def __init__(
-        self, store: Store, engine: Engine, owner: str, batch: int = 500, lease_s: float = 60.0
-    ) -> None:
-        self.store = store
-        self.engine = engine
-        self.owner = owner
-        self.batch = batch
-        self.lease_s = lease_s
-        self.conflicts = 0
-        self.quarantined = 0  # runs failed because they could not be advanced or committed
-        self._unadvanced: set[int] = set()  # this pass's runs whose advance raised
+class Advancer(LeasedBatches):
+    """Advances the due runs; ``quarantined`` counts the runs failed because they could not
+    be advanced or committed."""
+
+    conflicts = 0  # runs changed by another writer while being advanced (retried)
+    _unadvanced: set[int]  # this pass's runs whose advance raised
 
     def _facts(self, run_id: int) -> dict[str, dict[str, object]]:
         return message_facts(self.store.messages_of_run(run_id))
@@ -44,7 +38,7 @@ class Advancer:
         claimed = self.store.claim_runs(self.owner, now, self.batch, self.lease_s)
         if not claimed:
             return 0
-        self._unadvanced.clear()
+        self._unadvanced = set()
         set_aside = isolate(
             claimed,
             lambda part: self._advance(part, now),

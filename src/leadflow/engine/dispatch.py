@@ -28,6 +28,7 @@ from leadflow.engine.budget import REASON as PRIORITY_REASON
 from leadflow.engine.budget import RETRY_S as PRIORITY_RETRY_S
 from leadflow.engine.budget import Priorities
 from leadflow.engine.isolate import describe, isolate, store_answers
+from leadflow.engine.leased import LeasedBatches
 from leadflow.engine.ports import Decision, DispatchPolicy, Provider, SendResult
 from leadflow.errors import LeadflowError, NotFound, ProviderError, StoreError
 from leadflow.model.records import (
@@ -48,7 +49,7 @@ OPTED_OUT_ERROR = "opted_out:"  # how a provider's error says the number opted o
 CAPPED_CHANNELS = ("sms", "voice")  # what a state's per-day cap counts
 
 
-class Dispatcher:
+class Dispatcher(LeasedBatches):
     def __init__(
         self,
         store: Store,
@@ -60,21 +61,17 @@ class Dispatcher:
         lease_s: float = 60.0,
         clock: Callable[[], float] | None = None,
     ) -> None:
-        self.store = store
+        # quarantined: messages failed because they could not be decided or recorded
+        super().__init__(store, engine, owner, batch, lease_s)
         # What time it is during a batch (slow providers: a lease is renewed from the moment of
         # each send, not from the start of the batch).
         self.clock = clock
-        self.engine = engine
         self.providers = providers
         self.policy = policy
-        self.owner = owner
-        self.batch = batch
-        self.lease_s = lease_s
         self._sent: dict[str, int] = {}
         self._texts_calls: dict[str, int] = {}
         self._replied: dict[str, float] = {}
         self._priorities = Priorities(store, engine.catalog)
-        self.quarantined = 0  # messages failed because they could not be decided or recorded
 
     def dispatch_due(self, now: float) -> int:
         claimed = self.store.claim_messages(self.owner, now, self.batch, self.lease_s)

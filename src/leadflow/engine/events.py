@@ -35,12 +35,13 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from leadflow.engine.advance import Engine, advance_run, end, new_advance
+from leadflow.engine.advance import advance_run, end, new_advance
 from leadflow.engine.compiled import CompiledWorkflow
 from leadflow.engine.event_refs import BadEventData, MessageRefs, data_id
 from leadflow.engine.facts import message_facts
 from leadflow.engine.handlers import AWAITING, VERDICT
 from leadflow.engine.isolate import describe, isolate, store_answers
+from leadflow.engine.leased import LeasedBatches
 from leadflow.engine.ports import EventBatch
 from leadflow.errors import NotFound, StoreError
 from leadflow.model.records import (
@@ -77,21 +78,8 @@ def event_view(event: Event) -> dict[str, Any]:
     }
 
 
-class EventProcessor:
-    def __init__(
-        self,
-        store: Store,
-        engine: Engine,
-        owner: str,
-        batch: int = 500,
-        lease_s: float = 60.0,
-    ) -> None:
-        self.store = store
-        self.engine = engine
-        self.owner = owner
-        self.batch = batch
-        self.lease_s = lease_s
-        self.quarantined = 0  # events set aside with their error by this processor
+class EventProcessor(LeasedBatches):
+    """Processes the due events; ``quarantined`` counts those set aside with their error."""
 
     def process_due(self, now: float) -> int:
         events = self.store.claim_events(self.owner, now, self.batch, self.lease_s)

@@ -90,9 +90,9 @@ contact_from_row = row_reader(
 )
 
 
-def contact_to_row(c: Contact, created_at: float, updated_at: float) -> tuple[Any, ...]:
+def contact_values(c: Contact) -> tuple[Any, ...]:
+    """A contact's editable columns, ``first_name`` to ``consent``, as stored."""
     return (
-        c.id,
         c.first_name,
         c.last_name,
         c.email,
@@ -104,10 +104,11 @@ def contact_to_row(c: Contact, created_at: float, updated_at: float) -> tuple[An
         dumps(list(c.tags)),
         dumps(c.fields),
         dumps(c.consent),
-        created_at,
-        updated_at,
-        c.tenant_id,
     )
+
+
+def contact_to_row(c: Contact, created_at: float, updated_at: float) -> tuple[Any, ...]:
+    return (c.id, *contact_values(c), created_at, updated_at, c.tenant_id)
 
 
 # ---------------------------------------------------------------------------- workflows

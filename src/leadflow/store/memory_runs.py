@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from leadflow.errors import StoreError
@@ -220,20 +221,8 @@ class MemoryRuns(MemoryState):
         steps = []
         for s in a.steps:
             require_fields("steps", s, _STEP_REQUIRED)
-            steps.append(
-                Step(
-                    a.run_id,
-                    s.node,
-                    s.kind,
-                    s.step_seq,
-                    s.attempt,
-                    s.outcome,
-                    s.started_at,
-                    s.due_at,
-                    s.error,
-                    None if s.data is None else as_json(s.data),
-                )
-            )
+            data = None if s.data is None else as_json(s.data)
+            steps.append(replace(s, run_id=a.run_id, data=data, id=None))
         return Prepared(
             a,
             as_json(a.context),

@@ -95,6 +95,21 @@ class SqlReads:
         with self._read() as conn:
             return conn.execute(self._dialect.sql(sql), params).fetchone()
 
+    def _count(self, sql: str) -> int:
+        """The number a ``SELECT count(*)`` reads."""
+        row = self._one(sql)
+        return 0 if row is None else int(row[0])
+
+    def _page(self, select: str, w: Where, order: str, limit: int, offset: int) -> list[Any]:
+        """One page of the rows of ``select`` that meet ``w``, in ``order``."""
+        p = self._dialect.placeholder
+        with self._read() as conn:
+            rows: list[Any] = conn.execute(
+                f"{select}{w.sql()} ORDER BY {order} LIMIT {p} OFFSET {p}",
+                (*w.params, limit, offset),
+            ).fetchall()
+            return rows
+
     def _all(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
         """The rows of one read (``?`` placeholders)."""
         with self._read() as conn:
@@ -163,8 +178,7 @@ class SqlReads:
         }
 
     def count_contacts(self) -> int:
-        row = self._one("SELECT count(*) FROM contacts")
-        return 0 if row is None else int(row[0])
+        return self._count("SELECT count(*) FROM contacts")
 
     def apply_contact_patches(self, patches: Sequence[ContactPatch], now: float) -> None:
         if not patches:
@@ -229,12 +243,7 @@ class SqlReads:
         if flt.after_id:
             w.add("id > ?", flt.after_id)
         w.contact_of(flt.scope, "contact_id")
-        p = self._dialect.placeholder
-        with self._read() as conn:
-            rows = conn.execute(
-                f"SELECT {RUN_COLS} FROM runs{w.sql()} ORDER BY id LIMIT {p} OFFSET {p}",
-                (*w.params, flt.limit, flt.offset),
-            ).fetchall()
+        rows = self._page(f"SELECT {RUN_COLS} FROM runs", w, "id", flt.limit, flt.offset)
         return [run_from_row(r) for r in rows]
 
     def count_runs_since(self, contact_id: str, workflow_key: str, since: float) -> int:
@@ -274,17 +283,11 @@ class SqlReads:
         if q.status is not None:
             w.add(_EVENT_STATUS[q.status])
         w.contact_of(q.scope, "contact_id")
-        p = self._dialect.placeholder
-        with self._read() as conn:
-            rows = conn.execute(
-                f"SELECT {EVENT_COLS} FROM events{w.sql()} ORDER BY id LIMIT {p} OFFSET {p}",
-                (*w.params, q.limit, q.offset),
-            ).fetchall()
+        rows = self._page(f"SELECT {EVENT_COLS} FROM events", w, "id", q.limit, q.offset)
         return [event_from_row(r) for r in rows]
 
     def pending_events_count(self) -> int:
-        row = self._one("SELECT count(*) FROM events WHERE processed_at IS NULL")
-        return 0 if row is None else int(row[0])
+        return self._count("SELECT count(*) FROM events WHERE processed_at IS NULL")
 
     # ------------------------------------------------------------------ messages
     def apply_message_facts(self, facts: Sequence[MessageFacts], now: float) -> None:
@@ -321,13 +324,8 @@ class SqlReads:
         if flt.after_id:
             w.add("m.id > ?", flt.after_id)
         w.contact_of(flt.scope, "m.contact_id")
-        p = self._dialect.placeholder
-        with self._read() as conn:
-            rows = conn.execute(
-                f"SELECT {MESSAGE_COLS} FROM {MESSAGE_FROM}{w.sql()} "
-                f"ORDER BY m.id LIMIT {p} OFFSET {p}",
-                (*w.params, flt.limit, flt.offset),
-            ).fetchall()
+        select = f"SELECT {MESSAGE_COLS} FROM {MESSAGE_FROM}"
+        rows = self._page(select, w, "m.id", flt.limit, flt.offset)
         return [message_from_row(r) for r in rows]
 
     def messages_of_run(self, run_id: int) -> list[Message]:

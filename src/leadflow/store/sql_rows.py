@@ -38,6 +38,7 @@ from leadflow.store.codec import (
     MESSAGE_INSERT_COLS,
     RUN_COLS,
     column_positions,
+    contact_values,
     message_from_row,
     run_from_row,
 )
@@ -202,24 +203,7 @@ def event_row(event_id: int, e: NewEvent, now: float) -> tuple[Any, ...]:
 # ---------------------------------------------------------------------- contacts / messages
 def contact_update_rows(contacts: Iterable[Contact], now: float) -> list[tuple[Any, ...]]:
     """``UPDATE_CONTACT`` rows of patched contacts."""
-    return [
-        (
-            c.first_name,
-            c.last_name,
-            c.email,
-            c.phone,
-            c.time_zone,
-            c.state,
-            c.owner,
-            c.stage,
-            dumps(c.tags),
-            dumps(c.fields),
-            dumps(c.consent),
-            now,
-            c.id,
-        )
-        for c in contacts
-    ]
+    return [(*contact_values(c), now, c.id) for c in contacts]
 
 
 def enroll_all_filters(reentry: str, named: str) -> tuple[str, str]:

@@ -274,7 +274,15 @@ class SQLiteStore(SqlPrune, SqliteSandbox, SqlStore):
     def _insert_messages(
         self, conn: sqlite3.Connection, messages: Sequence[Message], ids: _IdAssignments
     ) -> None:
-        taken: dict[str, int] = dict(
+        stored, _ = self._insert_new_messages(conn, messages)
+        ids.extend((m, stored[m.idempotency_key]) for m in messages)
+
+    def _insert_new_messages(
+        self, conn: sqlite3.Connection, messages: Sequence[Message]
+    ) -> tuple[dict[str, int], list[bool]]:
+        """Inserts each message whose idempotency key is not stored yet (the first of
+        ``messages`` with it): the ids of all their keys, and which messages were inserted."""
+        stored: dict[str, int] = dict(
             conn.execute(
                 f"SELECT idempotency_key, id FROM messages WHERE idempotency_key IN {_IN}",
                 (dumps([m.idempotency_key for m in messages]),),
@@ -282,50 +290,31 @@ class SQLiteStore(SqlPrune, SqliteSandbox, SqlStore):
         )
         next_id = self._next_id(conn, "messages")
         rows: list[tuple[Any, ...]] = []
+        inserted: list[bool] = []
         for m in messages:
-            found = taken.get(m.idempotency_key)
-            if found is not None:
-                ids.append((m, found))
-                continue
-            taken[m.idempotency_key] = next_id
-            ids.append((m, next_id))
-            rows.append(message_to_row(m, next_id))
-            next_id += 1
+            fresh = m.idempotency_key not in stored
+            inserted.append(fresh)
+            if fresh:
+                stored[m.idempotency_key] = next_id
+                rows.append(message_to_row(m, next_id))
+                next_id += 1
         for row in rows:
             check_message_status(row[NEW_MESSAGE_STATUS])
         conn.executemany(_INSERT_MESSAGE, rows)
+        return stored, inserted
 
     def queue_messages(self, messages: Sequence[Message], now: float) -> list[int | None]:
         check_runless(messages)
         if not messages:
             return []
-        out: list[int | None] = []
-        queued: list[tuple[Message, int]] = []
         with self._write() as conn:
-            taken = {
-                r[0]
-                for r in conn.execute(
-                    f"SELECT idempotency_key FROM messages WHERE idempotency_key IN {_IN}",
-                    (dumps([m.idempotency_key for m in messages]),),
-                ).fetchall()
-            }
-            next_id = self._next_id(conn, "messages")
-            rows: list[tuple[Any, ...]] = []
-            for m in messages:
-                if m.idempotency_key in taken:
-                    out.append(None)
-                    continue
-                taken.add(m.idempotency_key)
-                rows.append(message_to_row(m, next_id))
-                queued.append((m, next_id))
-                out.append(next_id)
-                next_id += 1
-            for row in rows:
-                check_message_status(row[NEW_MESSAGE_STATUS])
-            conn.executemany(_INSERT_MESSAGE, rows)
-        for m, mid in queued:
-            m.id = mid
-        if queued:
+            stored, inserted = self._insert_new_messages(conn, messages)
+        out: list[int | None] = []
+        for m, new in zip(messages, inserted, strict=True):
+            out.append(stored[m.idempotency_key] if new else None)
+            if new:
+                m.id = stored[m.idempotency_key]
+        if any(inserted):
             self._signal_work()
         return out
 

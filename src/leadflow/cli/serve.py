@@ -16,7 +16,7 @@ from leadflow.settings import Settings
 WORKERS_ENV = "LEADFLOW_SERVE_WORKERS_IN_PROCESS"
 
 GRACEFUL_S = 10  # open connections get this long to finish after SIGTERM/SIGINT
-HEALTHCHECK_S = 60.0  # a process that misses its supervisor's health ping this long is restarted
+HEALTHCHECK_S = 60  # a process that misses its supervisor's health ping this long is restarted
 
 
 def serve(

@@ -125,11 +125,9 @@ def test_a_forgotten_signature_is_taken_again(store: Store) -> None:
 
 
 def test_event_marks_are_the_ids_and_times_of_the_events(store: Store) -> None:
-    """What a SQL store gives the outbound fan-out instead of the events when nobody is
+    """What a store gives the outbound fan-out instead of the events when nobody is
     subscribed: the same ids and creation times as ``list_events``, in id order."""
-    marks = getattr(store, "event_marks", None)
-    if marks is None:
-        pytest.skip("this backend lists the events themselves")
+    marks = store.event_marks
     events = [NewEvent("lead.created", None, {"i": i}, f"k{i}", T0 + i) for i in range(5)]
     for i, event in enumerate(events):
         store.append_events([event], T0 + 10 * i)
@@ -137,3 +135,14 @@ def test_event_marks_are_the_ids_and_times_of_the_events(store: Store) -> None:
     assert marks(0, 100) == listed and len(listed) == 5
     assert marks(listed[1][0], 2) == listed[2:4]
     assert marks(listed[-1][0], 100) == []
+    assert marks(0, 0) == []
+
+
+def test_event_marks_skip_pruned_events(store: Store) -> None:
+    """Events deleted by pruning leave gaps in the ids; the marks step over them."""
+    new = [NewEvent("lead.created", None, {"i": i}, f"p{i}", T0, processed=True) for i in range(6)]
+    ids = [i for i in store.append_events(new, T0) if i is not None]
+    assert store.delete_events(ids[:4], T0 + 100) == ids[:4]
+    assert store.event_marks(0, 100) == [(ids[4], T0), (ids[5], T0)]
+    assert store.event_marks(0, 1) == [(ids[4], T0)]
+    assert store.event_marks(ids[4], 100) == [(ids[5], T0)]

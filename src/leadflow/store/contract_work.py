@@ -209,6 +209,12 @@ class RunsEventsContract(abc.ABC):
         """:meth:`list_events` of the backend."""
 
     @abc.abstractmethod
+    def event_marks(self, after_id: int, limit: int) -> list[tuple[int, float]]:
+        """``(id, created_at)`` of the events with ids above ``after_id``, in id order, at most
+        ``limit``: the ids and times :meth:`list_events` would give, nothing of the events
+        decoded (what moves the outbound webhooks' cursor when nobody is subscribed)."""
+
+    @abc.abstractmethod
     def pending_events_count(self) -> int: ...
 
     @abc.abstractmethod

@@ -3,7 +3,7 @@ commit: :meth:`.MemoryRuns.complete_events`)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from leadflow.model.records import (
@@ -115,6 +115,24 @@ class MemoryEvents(MemoryState):
                 and self._in_scope(e.contact_id, q.scope)
             ]
             return [copy_event(e) for e in found[q.offset : q.offset + q.limit]]
+
+    def event_marks(self, after_id: int, limit: int) -> list[tuple[int, float]]:
+        out: list[tuple[int, float]] = []
+        if limit <= 0:
+            return out
+        with self._lock:
+            last = self._last_event_id
+            if last - after_id <= len(self._events):  # walk the ids after the cursor
+                ids: Iterable[int] = range(max(after_id, 0) + 1, last + 1)
+            else:  # far behind (or pruned): walk what is held, in id order
+                ids = (eid for eid in self._events if eid > after_id)
+            for eid in ids:
+                held = self._events.get(eid)
+                if held is not None:
+                    out.append((eid, held.record.created_at))
+                    if len(out) >= limit:
+                        break
+            return out
 
     def pending_events_count(self) -> int:
         with self._lock:

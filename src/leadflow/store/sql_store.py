@@ -86,9 +86,6 @@ class SqlStore(
 
     # ------------------------------------------------------------------ events
     def event_marks(self, after_id: int, limit: int) -> list[tuple[int, float]]:
-        """``(id, created_at)`` of the events after ``after_id``, in id order, at most
-        ``limit``: what moves the outbound webhooks' cursor when nobody is subscribed (nothing
-        of the events decoded)."""
         p = self._dialect.placeholder
         with self._read() as conn:
             rows = conn.execute(

@@ -99,23 +99,19 @@ class WebhookDispatcher:
         already seen. Younger events are read again on the next tick (enqueueing is idempotent
         per subscription and event), so such an event is still found while it is young.
 
-        With no active subscription anywhere (the usual case) only the cursor moves: a store
-        that can list the events' ids and times alone (``event_marks``) is asked for those,
-        not for the events."""
+        With no active subscription anywhere (the usual case) only the cursor moves: the store
+        is asked for the events' ids and times alone (``event_marks``), not for the events."""
         raw = self.store.get_meta(CURSOR)
         cursor = int(raw) if raw and raw.isdigit() else 0
-        marks = getattr(self.store, "event_marks", None)
-        seen: list[tuple[int, float]] = []
-        if marks is not None:
-            seen = marks(cursor, FAN_OUT_BATCH)
-            if not seen:
-                return 0
+        seen = self.store.event_marks(cursor, FAN_OUT_BATCH)
+        if not seen:
+            return 0
         added = 0
         subscribed = self.store.subscribed_tenants()
-        if subscribed or marks is None:
+        if subscribed:
             events = self.store.list_events(limit=FAN_OUT_BATCH, after_id=cursor)
             seen = [(e.id, e.created_at) for e in events]
-            items = self._items(events) if subscribed and events else []
+            items = self._items(events) if events else []
             added = self.store.enqueue_deliveries(items, now) if items else 0
         settled = cursor
         for event_id, created_at in seen:

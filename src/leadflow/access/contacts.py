@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TextIO
 
 from email_validator import EmailNotValidError, validate_email
 
@@ -24,11 +25,15 @@ from leadflow.model.records import (
     LIVE_STATUSES,
     Contact,
     ContactFilter,
+    NewEvent,
     RunStatus,
     Scope,
 )
 from leadflow.store.contract import Store
 from leadflow.tenancy.accounts import Principal
+
+if TYPE_CHECKING:
+    from leadflow.contacts.importer import ImportResult, RejectedRow
 
 ATTRS = ("first_name", "last_name", "email", "phone", "time_zone", "state", "owner", "stage")
 
@@ -202,6 +207,12 @@ def page(store: Store, scope: Scope, flt: ContactFilter) -> tuple[list[Contact],
     return page_of(store.find_contacts, flt, lambda c: c.id)
 
 
+def every(store: Store, limit: int, offset: int = 0) -> list[Contact]:
+    """Every tenant's contacts by id (offset paging): what the operator of the installation
+    lists on the command line."""
+    return store.list_contacts(limit=limit, offset=offset)
+
+
 def import_csv(
     store: Store,
     principal: Principal,
@@ -256,3 +267,67 @@ def import_csv(
         merged += 1
     store.upsert_contacts(list(batch.values()), now)
     return inserted, merged, rejected
+
+
+@dataclass(slots=True)
+class KeyedImport:
+    """What :func:`import_keyed` did: rows written (new, updated) and every row rejected, by
+    line; nothing is written (``written`` False) when rows were rejected and not skipped."""
+
+    inserted: int
+    updated: int
+    rejected: list[RejectedRow]
+    written: bool
+
+
+def import_keyed(
+    store: Store,
+    principal: Principal,
+    stream: TextIO,
+    now: float,
+    *,
+    skip_invalid: bool = False,
+    emit: str | None = None,
+) -> KeyedImport:
+    """Import RESO-column CSV keeping each row's ``ContactKey`` as the contact's id (the
+    command line's import: a file re-imported updates the same leads), into the caller's
+    tenant. A key another tenant holds is a rejected row (an import never moves or overwrites
+    another tenant's lead). Nothing is written when a row is rejected, unless
+    ``skip_invalid``; with ``emit``, that event is recorded for every new contact."""
+    from leadflow.contacts.importer import parse_contacts_csv
+
+    tenant = require_role(principal, WRITE_ROLES, "importing contacts")
+    result = parse_contacts_csv(stream, now=now)
+    _keep_in_tenant(store, result, tenant)
+    if result.rejected and not skip_invalid:
+        return KeyedImport(0, 0, result.rejected, False)
+    existing = store.get_contacts([c.id for c in result.contacts])
+    inserted, updated = store.upsert_contacts(result.contacts, now)
+    if emit:
+        new = [c for c in result.contacts if c.id not in existing]
+        store.append_events(
+            [NewEvent(emit, c.id, {"source": "import"}, f"import:{emit}:{c.id}", now) for c in new],
+            now,
+        )
+    return KeyedImport(inserted, updated, result.rejected, True)
+
+
+def _keep_in_tenant(store: Store, result: ImportResult, tenant: str) -> None:
+    """Put the parsed contacts in ``tenant``; a row whose ContactKey another tenant holds is
+    rejected. Contact ids are one namespace for the installation, so the rejection says only
+    that the key is in use: never whose it is."""
+    from leadflow.contacts.importer import RejectedRow
+
+    taken = store.get_contacts([c.id for c in result.contacts])
+    kept: list[Contact] = []
+    for c, line in zip(result.contacts, result.lines, strict=True):
+        other = taken.get(c.id)
+        if other is not None and other.tenant_id != tenant:
+            result.rejected.append(
+                RejectedRow(line, f"ContactKey: {c.id!r} is already in use; choose another")
+            )
+        else:
+            c.tenant_id = tenant
+            kept.append(c)
+    result.contacts = kept
+    result.rejected.sort(key=lambda r: r.line)

@@ -49,6 +49,20 @@ def message_page(
     return page_of(store.list_messages, flt, _id)
 
 
+def runs(store: Store, scope: Scope | None, flt: RunFilter) -> list[Run]:
+    """The runs passing ``flt`` (offset paging) of the scope's leads; with None (the operator
+    of the installation, on the command line) of every tenant."""
+    flt.scope = scope
+    return store.list_runs(flt)
+
+
+def messages(store: Store, scope: Scope | None, flt: MessageFilter) -> list[Message]:
+    """The messages passing ``flt`` (offset paging) to the scope's leads; with None of every
+    tenant."""
+    flt.scope = scope
+    return store.list_messages(flt)
+
+
 def _id(found: Run | Message) -> int | None:
     return found.id
 

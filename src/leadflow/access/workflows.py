@@ -6,6 +6,7 @@ manager key."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,8 +16,9 @@ from leadflow.definitions.models import WorkflowDefinition
 from leadflow.definitions.validation import validate
 from leadflow.engine.migrate import MigrationPlan, MigrationResult, apply_migration, plan_migration
 from leadflow.engine.workflows import check_against_store, publish
+from leadflow.engine.workflows import enroll as enroll_contacts
 from leadflow.errors import InvalidInput, NotFound, WorkflowInvalid
-from leadflow.model.records import Draft, NodeCount, Scope, WorkflowVersion
+from leadflow.model.records import Draft, EnrollOutcome, NodeCount, Scope, WorkflowVersion
 from leadflow.runtime import Runtime
 from leadflow.store.contract import Store
 from leadflow.tenancy.accounts import Principal
@@ -52,6 +54,24 @@ def published_version(store: Store, tenant_id: str, key: str, version: int) -> W
     if found is None:
         raise NotFound(f"workflow {key!r} has no version {version}")
     return found
+
+
+def version_of(
+    store: Store, tenant_id: str, key: str, version: int | None = None
+) -> WorkflowVersion:
+    """One version (the latest when ``version`` is None) of a workflow of the tenant;
+    NotFound names what is missing (another tenant's workflow is missing too)."""
+    if version is not None:
+        return published_version(store, tenant_id, key, version)
+    latest = owned(store, tenant_id, key)
+    assert latest is not None
+    return latest
+
+
+def published(store: Store, tenant_id: str | None) -> list[WorkflowVersion]:
+    """The latest version of every workflow the tenant published, by key; with None (the
+    operator of the installation, on the command line) every tenant's."""
+    return store.list_workflows(tenant_id)
 
 
 def check(rt: Runtime | None, tenant_id: str, data: Any) -> Check:
@@ -133,6 +153,18 @@ def publish_workflow(
     return version, latest is None or version.version != latest.version
 
 
+def publish_definition(
+    rt: Runtime, principal: Principal, data: Any, now: float
+) -> tuple[WorkflowVersion, bool]:
+    """Publish a definition given whole (a file on the command line): the workflow it names
+    by its ``key``, as :func:`publish_workflow` does for that key."""
+    key = data.get("key") if isinstance(data, dict) else None
+    if not isinstance(key, str) or not key:
+        require_role(principal, WRITE_ROLES, "publishing a workflow")
+        raise WorkflowInvalid(validate(data).errors or ["key: a workflow key is required"])
+    return publish_workflow(rt, principal, key, data, now)
+
+
 def versions(store: Store, tenant_id: str, key: str) -> list[WorkflowVersion]:
     latest = owned(store, tenant_id, key)
     assert latest is not None
@@ -162,8 +194,11 @@ def migrate(
     from_version: int | None = None,
     dry_run: bool = True,
     skip_unmapped: bool = False,
+    unmapped_hint: str = "map them in mapping or set skip_unmapped",
 ) -> tuple[MigrationPlan, MigrationResult | None]:
-    """Plan (and unless ``dry_run``, apply) moving the workflow's open runs to ``to_version``."""
+    """Plan (and unless ``dry_run``, apply) moving the workflow's open runs to ``to_version``.
+    Runs at nodes without a counterpart refuse the move unless skipped; the refusal ends with
+    ``unmapped_hint``, which says it in the words of the caller's door."""
     require_role(principal, WRITE_ROLES, "migrating runs")
     tenant = principal.tenant_id
     published_version(rt.store, tenant, key, to_version)
@@ -182,14 +217,44 @@ def migrate(
     if plan.unmapped and not skip_unmapped:
         where = ", ".join(f"v{m.from_version}:{m.from_node} ({m.runs})" for m in plan.unmapped)
         raise InvalidInput(
-            f"runs at nodes with no counterpart in version {to_version}: {where}; "
-            "map them in mapping or set skip_unmapped"
+            f"runs at nodes with no counterpart in version {to_version}: {where}; " + unmapped_hint
         )
     now = rt.clock.now()
     result = apply_migration(
         rt.store, catalog, plan, now, skip_unmapped=skip_unmapped, from_version=from_version
     )
     return plan, result
+
+
+def enroll(
+    rt: Runtime,
+    principal: Principal,
+    key: str,
+    now: float,
+    *,
+    contact_ids: Sequence[str] | None = None,
+    everyone: bool = False,
+) -> EnrollOutcome:
+    """Enroll contacts (or every contact, ``everyone``) of the caller's tenant in the latest
+    version of its workflow ``key`` (re-entry policy applies). An id of no contact at all is
+    NotFound (``contact_ids``, naming every such id); another tenant's contacts are skipped."""
+    require_role(principal, WRITE_ROLES, "enrolling contacts")
+    if everyone == bool(contact_ids):
+        raise InvalidInput("contact_ids: give either every contact or one or more contact ids")
+    if contact_ids:
+        known = rt.store.get_contacts(contact_ids)
+        unknown = [c for c in contact_ids if c not in known]
+        if unknown:
+            raise NotFound(f"contact_ids: no contact with id {', '.join(map(repr, unknown))}")
+    return enroll_contacts(
+        rt.store,
+        rt.engine.catalog,
+        key,
+        now,
+        contact_ids=contact_ids,
+        everyone=everyone,
+        tenant_id=principal.tenant_id,
+    )
 
 
 def node_counts(store: Store, scope: Scope, key: str) -> list[NodeCount]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
@@ -15,7 +15,7 @@ from rich.table import Table
 
 from leadflow.clock import to_iso
 from leadflow.definitions.io import YamlLimits, load_file
-from leadflow.errors import NotFound
+from leadflow.errors import LeadflowError, NotFound
 from leadflow.runtime import Runtime, build_runtime
 from leadflow.settings import DEFAULT_DB, Settings
 
@@ -87,6 +87,19 @@ def missing_as(message: str) -> Iterator[None]:
         yield
     except NotFound:
         raise NotFound(message) from None
+
+
+@contextmanager
+def options_for(options: Mapping[str, str]) -> Iterator[None]:
+    """An error of the service layer that starts with the field it is about (``mapping: ...``),
+    said with the command line's option for that field (``--map: ...``)."""
+    try:
+        yield
+    except LeadflowError as exc:
+        field, sep, rest = exc.message.partition(": ")
+        if sep and field in options:
+            exc.args = (f"{options[field]}: {rest}",)
+        raise
 
 
 def record_json(record: object, fields: str) -> dict[str, Any]:

@@ -7,6 +7,8 @@ from typing import Annotated, Any
 
 import typer
 
+from leadflow.access import contacts as access_contacts
+from leadflow.access.scope import operator
 from leadflow.cli.common import (
     DEFAULT,
     PAGE,
@@ -22,9 +24,7 @@ from leadflow.cli.common import (
     runtime,
 )
 from leadflow.clock import to_iso
-from leadflow.contacts.importer import ImportResult, RejectedRow, parse_contacts_csv
-from leadflow.model.records import DEFAULT_TENANT, Contact, NewEvent
-from leadflow.store.contract import Store
+from leadflow.model.records import DEFAULT_TENANT, Contact
 
 app = typer.Typer(help="Contacts (leads): import and list.", no_args_is_help=True)
 
@@ -47,67 +47,30 @@ def import_(
     --skip-invalid is given, nothing is imported when any row is rejected."""
     if not file.is_file():
         raise fail(f"FILE: {file} does not exist")
-    with runtime(db) as rt:
-        now = rt.clock.now()
-        with file.open(newline="", encoding="utf-8-sig") as fh:
-            result = parse_contacts_csv(fh, now=now)
-        keep_in_tenant(rt.store, result, tenant)
-        rejected = [{"line": r.line, "reason": r.reason} for r in result.rejected]
-        if not json_out:
-            for row in result.rejected:
-                err_console.print(f"line {row.line}: {row.reason}", highlight=False, markup=False)
-        if result.rejected and not skip_invalid:
-            if json_out:
-                print_json(
-                    {
-                        "inserted": 0,
-                        "updated": 0,
-                        "rejected": len(rejected),
-                        "rejected_rows": rejected,
-                    }
-                )
-            raise fail(
-                f"{len(result.rejected)} row(s) rejected, nothing imported "
-                "(fix them, or pass --skip-invalid)"
+    with runtime(db) as rt, file.open(newline="", encoding="utf-8-sig") as fh:
+        done = access_contacts.import_keyed(
+            rt.store, operator(tenant), fh, rt.clock.now(), skip_invalid=skip_invalid, emit=emit
+        )
+    rejected = [{"line": r.line, "reason": r.reason} for r in done.rejected]
+    if not json_out:
+        for row in done.rejected:
+            err_console.print(f"line {row.line}: {row.reason}", highlight=False, markup=False)
+    if not done.written:
+        if json_out:
+            print_json(
+                {"inserted": 0, "updated": 0, "rejected": len(rejected), "rejected_rows": rejected}
             )
-        existing = rt.store.get_contacts([c.id for c in result.contacts])
-        inserted, updated = rt.store.upsert_contacts(result.contacts, now)
-        if emit:
-            new = [c for c in result.contacts if c.id not in existing]
-            rt.store.append_events(
-                [
-                    NewEvent(emit, c.id, {"source": "import"}, f"import:{emit}:{c.id}", now)
-                    for c in new
-                ],
-                now,
-            )
-    summary = {"inserted": inserted, "updated": updated, "rejected": len(result.rejected)}
+        raise fail(
+            f"{len(done.rejected)} row(s) rejected, nothing imported "
+            "(fix them, or pass --skip-invalid)"
+        )
+    summary = {"inserted": done.inserted, "updated": done.updated, "rejected": len(rejected)}
     if json_out:
         print_json(summary | {"rejected_rows": rejected})
     else:
         console.print(
-            f"imported {inserted} new, {updated} updated, {len(result.rejected)} rejected"
+            f"imported {done.inserted} new, {done.updated} updated, {len(rejected)} rejected"
         )
-
-
-def keep_in_tenant(store: Store, result: ImportResult, tenant: str) -> None:
-    """Put the parsed contacts in ``tenant``; a row whose ContactKey another tenant holds is
-    rejected (an import never moves or overwrites another tenant's lead). Contact ids are one
-    namespace for the installation, so the rejection says only that the key is in use: never
-    whose it is."""
-    taken = store.get_contacts([c.id for c in result.contacts])
-    kept: list[Contact] = []
-    for c, line in zip(result.contacts, result.lines, strict=True):
-        other = taken.get(c.id)
-        if other is not None and other.tenant_id != tenant:
-            result.rejected.append(
-                RejectedRow(line, f"ContactKey: {c.id!r} is already in use; choose another")
-            )
-        else:
-            c.tenant_id = tenant
-            kept.append(c)
-    result.contacts = kept
-    result.rejected.sort(key=lambda r: r.line)
 
 
 def contact_json(c: Contact) -> dict[str, Any]:
@@ -123,7 +86,7 @@ def list_(
 ) -> None:
     """List contacts by id."""
     with runtime(db) as rt:
-        found = rt.store.list_contacts(limit=limit, offset=offset)
+        found = access_contacts.every(rt.store, limit, offset)
     if json_out:
         print_json([contact_json(c) for c in found])
         return

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
+from leadflow.access import event_log
 from leadflow.cli.common import (
     DEFAULT,
     PAGE,
@@ -49,7 +50,9 @@ def list_events(
     if wanted is not None and wanted not in EVENT_STATUSES:
         raise InvalidInput(f"--status: must be one of {', '.join(EVENT_STATUSES)}")
     with runtime(db) as rt:
-        found = rt.store.list_events(contact, limit, after_id=after, type=type_, status=wanted)
+        found = event_log.find(
+            rt.store, None, contact, limit, after_id=after, type=type_, status=wanted
+        )
     if json_out:
         print_json([event_json(e) for e in found])
         return

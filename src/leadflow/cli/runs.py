@@ -8,8 +8,11 @@ from typing import Annotated, Any
 
 import typer
 
+from leadflow.access import event_log
 from leadflow.access import runs as access_runs
+from leadflow.access import workflows as access_workflows
 from leadflow.access.runs import operator_of_run
+from leadflow.access.scope import operator, operator_of
 from leadflow.cli.common import (
     DEFAULT,
     PAGE,
@@ -20,26 +23,23 @@ from leadflow.cli.common import (
     TenantOption,
     console,
     missing_as,
+    options_for,
     print_json,
     record_json,
     runtime,
     table,
 )
 from leadflow.engine.event_refs import ID_FIELDS
-from leadflow.engine.migrate import apply_migration, plan_migration
-from leadflow.engine.workflows import enroll as enroll_contacts
-from leadflow.errors import InvalidInput, NotFound
+from leadflow.errors import InvalidInput
 from leadflow.model.records import (
     DEFAULT_TENANT,
     RUN_STATUSES,
     Message,
     MessageFilter,
-    NewEvent,
     Run,
     RunFilter,
     Scope,
 )
-from leadflow.safe_input import id_problem
 
 app = typer.Typer(help="Runs: list, show history, pause, resume, cancel.", no_args_is_help=True)
 events_app = typer.Typer(help="Events: emit one, list them.", no_args_is_help=True)
@@ -60,20 +60,9 @@ def enroll(
     applies; contacts of other tenants are skipped)."""
     if all_ == bool(contact):
         raise InvalidInput("enroll: give either --all or --contact ID (one or more)")
-    with runtime(db) as rt:
-        if contact:
-            known = rt.store.get_contacts(contact)
-            unknown = [c for c in contact if c not in known]
-            if unknown:
-                raise NotFound(f"--contact: no contact with id {', '.join(map(repr, unknown))}")
-        out = enroll_contacts(
-            rt.store,
-            rt.engine.catalog,
-            key,
-            rt.clock.now(),
-            contact_ids=contact,
-            everyone=all_,
-            tenant_id=tenant,
+    with runtime(db) as rt, options_for({"contact_ids": "--contact"}):
+        out = access_workflows.enroll(
+            rt, operator(tenant), key, rt.clock.now(), contact_ids=contact, everyone=all_
         )
     if json_out:
         print_json({"created": out.created, "skipped": out.skipped, "run_ids": out.run_ids})
@@ -99,16 +88,13 @@ def emit(
             raise InvalidInput(f"--data: not valid JSON ({exc.msg} at char {exc.pos})") from exc
         if not isinstance(payload, dict):
             raise InvalidInput("--data: must be a JSON object")
-        for field in ID_FIELDS:
-            problem = id_problem(payload[field]) if payload.get(field) is not None else None
-            if problem is not None:
-                raise InvalidInput(f"--data: data.{field}: {problem}")
-    with runtime(db) as rt:
-        if rt.store.get_contact(contact) is None:
-            raise NotFound(f"--contact: no contact with id {contact!r}")
-        now = rt.clock.now()
-        dedupe = key or f"cli:{uuid.uuid4().hex}"
-        (event_id,) = rt.store.append_events([NewEvent(type_, contact, payload, dedupe, now)], now)
+    dedupe = key or f"cli:{uuid.uuid4().hex}"
+    fields = {f"data.{field}": f"--data: data.{field}" for field in ID_FIELDS}
+    with runtime(db) as rt, options_for(fields):
+        _, scope = operator_of(rt.store, contact)
+        with missing_as(f"--contact: no contact with id {contact!r}"):
+            event = (type_, contact, payload)
+            event_id = event_log.emit(rt.store, scope, event, dedupe, rt.clock.now())
     if json_out:
         print_json({"id": event_id, "duplicate": event_id is None, "dedupe_key": dedupe})
     elif event_id is None:
@@ -151,8 +137,9 @@ def list_(
         raise InvalidInput(f"--status: {status!r} is not one of {', '.join(RUN_STATUSES)}")
     scope = Scope(tenant) if workflow is not None else None
     with runtime(db) as rt:
-        flt = RunFilter(workflow, contact, status, limit, offset, scope=scope)
-        found = rt.store.list_runs(flt)
+        found = access_runs.runs(
+            rt.store, scope, RunFilter(workflow, contact, status, limit, offset)
+        )
     rows = [run_json(r) for r in found]
     if json_out:
         print_json(rows)
@@ -243,7 +230,8 @@ def messages_list(
 ) -> None:
     """Outbox messages with status, idempotency key and refused redeliveries (duplicates)."""
     with runtime(db) as rt:
-        found = rt.store.list_messages(MessageFilter(run, contact, status, channel, limit, offset))
+        flt = MessageFilter(run, contact, status, channel, limit, offset)
+        found = access_runs.messages(rt.store, None, flt)
     rows = [message_json(m) for m in found]
     if json_out:
         print_json(rows)
@@ -300,22 +288,19 @@ def migrate(
     """Move in-flight runs of a tenant's workflow to another version (explicit, with a dry
     run)."""
     mapping = _mapping(map_)
-    with runtime(db) as rt:
-        if rt.store.get_workflow(tenant, key, to_version) is None:
-            raise NotFound(f"workflow {key!r} of tenant {tenant!r} has no version {to_version}")
-        plan = plan_migration(
-            rt.store, rt.engine.catalog, key, to_version, mapping, from_version, tenant_id=tenant
+    missing = f"workflow {key!r} of tenant {tenant!r} has no version {to_version}"
+    with runtime(db) as rt, missing_as(missing), options_for({"mapping": "--map"}):
+        plan, result = access_workflows.migrate(
+            rt,
+            operator(tenant),
+            key,
+            to_version,
+            mapping,
+            from_version=from_version,
+            dry_run=dry_run,
+            skip_unmapped=skip_unmapped,
+            unmapped_hint="map them with --map OLD=NEW or pass --skip-unmapped",
         )
-        result = None
-        if not dry_run:
-            result = apply_migration(
-                rt.store,
-                rt.engine.catalog,
-                plan,
-                rt.clock.now(),
-                skip_unmapped=skip_unmapped,
-                from_version=from_version,
-            )
     moves = [
         {
             "from_version": m.from_version,

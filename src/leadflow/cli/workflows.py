@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from leadflow.access import workflows as access_workflows
+from leadflow.access.scope import operator
 from leadflow.cli.common import (
     DEFAULT,
     DbOption,
@@ -18,6 +19,7 @@ from leadflow.cli.common import (
     TenantOption,
     console,
     err_console,
+    missing_as,
     print_json,
     read_workflow_file,
     runtime,
@@ -27,7 +29,6 @@ from leadflow.clock import to_iso
 from leadflow.definitions.io import dump_yaml
 from leadflow.definitions.models import WorkflowDefinition
 from leadflow.definitions.schema import workflow_json_schema
-from leadflow.engine.workflows import publish as publish_definition
 from leadflow.errors import LeadflowError
 from leadflow.model.records import DEFAULT_TENANT, Scope
 from leadflow.runtime import Runtime
@@ -99,14 +100,7 @@ def publish(
     """Validate and publish a new immutable version; prints key and version."""
     data = read_workflow_file(file)
     with runtime(db) as rt:
-        version = publish_definition(
-            rt.store,
-            rt.engine.catalog,
-            data,
-            rt.clock.now(),
-            rt.engine.registry,
-            tenant,
-        )
+        version, _ = access_workflows.publish_definition(rt, operator(tenant), data, rt.clock.now())
     if json_out:
         print_json({"key": version.key, "version": version.version})
     else:
@@ -118,8 +112,8 @@ def list_(db: DbOption = DEFAULT, json_out: JsonOption = False) -> None:
     """Published workflows of every tenant (latest version of each) with their run counts."""
     with runtime(db) as rt:
         rows: list[dict[str, Any]] = []
-        for wf in rt.store.list_workflows():
-            counts = rt.store.count_runs(wf.key, Scope(wf.tenant_id))
+        for wf in access_workflows.published(rt.store, None):
+            counts = access_workflows.runs_by_status(rt.store, Scope(wf.tenant_id), wf.key)
             rows.append(
                 {
                     "key": wf.key,
@@ -158,12 +152,9 @@ def show(
     tenant: TenantOption = DEFAULT_TENANT,
 ) -> None:
     """Print a published version of the tenant's workflow as YAML."""
-    with runtime(db) as rt:
-        found = rt.store.get_workflow(tenant, key, version)
-    if found is None:
-        raise LeadflowError(
-            f"workflow {key!r}" + (f" version {version}" if version else "") + " not found"
-        )
+    missing = f"workflow {key!r}" + (f" version {version}" if version else "") + " not found"
+    with runtime(db) as rt, missing_as(missing):
+        found = access_workflows.version_of(rt.store, tenant, key, version)
     # Plain text, never wrapped: the output is meant to be redirected into a file.
     sys.stdout.write(f"# {found.key} version {found.version}\n")
     sys.stdout.write(dump_yaml(WorkflowDefinition.model_validate(found.definition)))

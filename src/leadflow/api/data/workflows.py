@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from leadflow.access.workflows import owned, published_version
+from leadflow.access.workflows import published, version_of
 from leadflow.model.records import WorkflowVersion
 from leadflow.store.contract import Store
 
@@ -40,7 +40,7 @@ def _summary(wf: WorkflowVersion) -> WorkflowSummary:
 
 def list_published(store: Store, tenant_id: str) -> WorkflowList:
     """The latest version of every workflow the tenant published, by key."""
-    return WorkflowList(items=[_summary(wf) for wf in store.list_workflows(tenant_id)])
+    return WorkflowList(items=[_summary(wf) for wf in published(store, tenant_id)])
 
 
 def get_published(
@@ -48,9 +48,7 @@ def get_published(
 ) -> WorkflowDetail:
     """One version (the latest when ``version`` is None) of a workflow of the tenant;
     NotFound names what is missing (another tenant's workflow is missing too)."""
-    latest = owned(store, tenant_id, key)
-    wf = latest if version is None else published_version(store, tenant_id, key, version)
-    assert wf is not None
+    wf = version_of(store, tenant_id, key, version)
     return WorkflowDetail(
         key=wf.key,
         name=wf.name,

@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 
+from leadflow.access import event_log
 from leadflow.api.data.events import (
     Accepted,
     BatchAccepted,
@@ -68,8 +69,14 @@ def list_events(
     after: Annotated[int, Query(ge=0, le=2**62)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> EventPage:
-    found = access.runtime.store.list_events(
-        contact_id, limit + 1, 0, scope=access.scope, after_id=after, type=type, status=status
+    found = event_log.find(
+        access.runtime.store,
+        access.scope,
+        contact_id,
+        limit + 1,
+        after_id=after,
+        type=type,
+        status=status,
     )
     more = len(found) > limit
     found = found[:limit]

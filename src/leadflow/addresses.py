@@ -56,15 +56,35 @@ def domain_of(value: str) -> str:
     return split_mailbox(value)[1].rpartition("@")[2]
 
 
+def to_e164(
+    value: str,
+    region: str | None,
+    refusals: tuple[str, str],
+    error: type[Exception] = InvalidInput,
+    *,
+    possible: bool = False,
+) -> str:
+    """``value`` (read as a number of ``region`` when it has no country code) in E.164 form.
+    What cannot be read as a number raises ``error(refusals[0])``, ``{reason}`` in it replaced
+    by the parser's reason; a number that is not valid (with ``possible``: not even possible)
+    raises ``error(refusals[1])``."""
+    try:
+        number = phonenumbers.parse(value, region)
+    except phonenumbers.NumberParseException as exc:
+        raise error(refusals[0].replace("{reason}", str(exc))) from None
+    fits = phonenumbers.is_possible_number if possible else phonenumbers.is_valid_number
+    if not fits(number):
+        raise error(refusals[1])
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
 def e164_or_error(value: str, name: str) -> str:
     """``value`` as an E.164 number, or a ValueError naming the setting."""
-    try:
-        number = phonenumbers.parse(value, None)
-    except phonenumbers.NumberParseException:
-        raise ValueError(f"{name}: not a phone number in E.164 form (+15551234567)") from None
-    if not phonenumbers.is_possible_number(number):
-        raise ValueError(f"{name}: not a possible phone number")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    refusals = (
+        f"{name}: not a phone number in E.164 form (+15551234567)",
+        f"{name}: not a possible phone number",
+    )
+    return to_e164(value, None, refusals, ValueError, possible=True)
 
 
 def base_url_or_error(value: str, name: str) -> str:
@@ -80,13 +100,11 @@ def base_url_or_error(value: str, name: str) -> str:
 def normal_phone(value: str | None, field: str = "phone", region: str = "US") -> str | None:
     if not value:
         return None
-    try:
-        number = phonenumbers.parse(value, region)
-    except phonenumbers.NumberParseException as exc:
-        raise InvalidInput(f"{field}: {value!r} is not a phone number ({exc})") from None
-    if not phonenumbers.is_valid_number(number):
-        raise InvalidInput(f"{field}: {value!r} is not a valid phone number")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    refusals = (
+        f"{field}: {value!r} is not a phone number ({{reason}})",
+        f"{field}: {value!r} is not a valid phone number",
+    )
+    return to_e164(value, region, refusals)
 
 
 def phone_query(value: str | None) -> str | None:

@@ -94,3 +94,21 @@ def arm_with(
     ids = assign(store, arm, n, at, prefix)
     events(store, GOAL, ids[:converted], at + DAY)
     return ids
+
+
+def two_arms(
+    a: tuple[int, int], b: tuple[int, int], block: ExperimentSpec | None = None, **kw: Any
+) -> tuple[Store, list[str], list[str]]:
+    """A memory store holding the experiment (``block``; ``kw`` as :func:`create` takes it) with
+    ``a = (n, converted)`` contacts in arm a and ``b`` likewise in arm b: the store and the ids
+    of each arm's contacts."""
+    store = memory_store()
+    create(store, block, **kw)
+    return store, arm_with(store, "a", *a), arm_with(store, "b", *b)
+
+
+def stored(store: Store) -> Experiment:
+    """The experiment as stored now."""
+    found = store.get_experiment(TENANT, KEY)
+    assert found is not None
+    return found

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO
 
 from email_validator import EmailNotValidError, validate_email
@@ -33,7 +32,7 @@ from leadflow.store.contract import Store
 from leadflow.tenancy.accounts import Principal
 
 if TYPE_CHECKING:
-    from leadflow.contacts.importer import ImportResult, RejectedRow
+    from leadflow.contacts.importer import ImportResult
 
 ATTRS = ("first_name", "last_name", "email", "phone", "time_zone", "state", "owner", "stage")
 
@@ -269,47 +268,34 @@ def import_csv(
     return inserted, merged, rejected
 
 
-@dataclass(slots=True)
-class KeyedImport:
-    """What :func:`import_keyed` did: rows written (new, updated) and every row rejected, by
-    line; nothing is written (``written`` False) when rows were rejected and not skipped."""
-
-    inserted: int
-    updated: int
-    rejected: list[RejectedRow]
-    written: bool
-
-
-def import_keyed(
-    store: Store,
-    principal: Principal,
-    stream: TextIO,
-    now: float,
-    *,
-    skip_invalid: bool = False,
-    emit: str | None = None,
-) -> KeyedImport:
-    """Import RESO-column CSV keeping each row's ``ContactKey`` as the contact's id (the
-    command line's import: a file re-imported updates the same leads), into the caller's
-    tenant. A key another tenant holds is a rejected row (an import never moves or overwrites
-    another tenant's lead). Nothing is written when a row is rejected, unless
-    ``skip_invalid``; with ``emit``, that event is recorded for every new contact."""
+def read_keyed(store: Store, principal: Principal, stream: TextIO, now: float) -> ImportResult:
+    """Read RESO-column CSV for :func:`save_keyed`, which keeps each row's ``ContactKey`` as
+    the contact's id (the command line's import: a file imported again updates the same leads),
+    in the caller's tenant. A key another tenant holds is a rejected row (an import never moves
+    or overwrites another tenant's lead). Nothing is written."""
     from leadflow.contacts.importer import parse_contacts_csv
 
     tenant = require_role(principal, WRITE_ROLES, "importing contacts")
     result = parse_contacts_csv(stream, now=now)
     _keep_in_tenant(store, result, tenant)
-    if result.rejected and not skip_invalid:
-        return KeyedImport(0, 0, result.rejected, False)
-    existing = store.get_contacts([c.id for c in result.contacts])
-    inserted, updated = store.upsert_contacts(result.contacts, now)
+    return result
+
+
+def save_keyed(
+    store: Store, principal: Principal, read: ImportResult, emit: str | None, now: float
+) -> tuple[int, int]:
+    """Write the contacts :func:`read_keyed` read (the rows it rejected are left out): how
+    many are new, how many updated. With ``emit``, that event is recorded for every new one."""
+    require_role(principal, WRITE_ROLES, "importing contacts")
+    existing = store.get_contacts([c.id for c in read.contacts])
+    inserted, updated = store.upsert_contacts(read.contacts, now)
     if emit:
-        new = [c for c in result.contacts if c.id not in existing]
+        new = [c for c in read.contacts if c.id not in existing]
         store.append_events(
             [NewEvent(emit, c.id, {"source": "import"}, f"import:{emit}:{c.id}", now) for c in new],
             now,
         )
-    return KeyedImport(inserted, updated, result.rejected, True)
+    return inserted, updated
 
 
 def _keep_in_tenant(store: Store, result: ImportResult, tenant: str) -> None:

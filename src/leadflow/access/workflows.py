@@ -227,33 +227,22 @@ def migrate(
 
 
 def enroll(
-    rt: Runtime,
-    principal: Principal,
-    key: str,
-    now: float,
-    *,
-    contact_ids: Sequence[str] | None = None,
-    everyone: bool = False,
+    rt: Runtime, principal: Principal, key: str, contact_ids: Sequence[str] | None, now: float
 ) -> EnrollOutcome:
-    """Enroll contacts (or every contact, ``everyone``) of the caller's tenant in the latest
-    version of its workflow ``key`` (re-entry policy applies). An id of no contact at all is
-    NotFound (``contact_ids``, naming every such id); another tenant's contacts are skipped."""
+    """Enroll contacts (every contact when ``contact_ids`` is None) of the caller's tenant in
+    the latest version of its workflow ``key`` (re-entry policy applies). An id of no contact
+    at all is NotFound (``contact_ids``, naming every such id); another tenant's contacts are
+    skipped."""
     require_role(principal, WRITE_ROLES, "enrolling contacts")
-    if everyone == bool(contact_ids):
-        raise InvalidInput("contact_ids: give either every contact or one or more contact ids")
-    if contact_ids:
+    if contact_ids is not None:
         known = rt.store.get_contacts(contact_ids)
         unknown = [c for c in contact_ids if c not in known]
         if unknown:
             raise NotFound(f"contact_ids: no contact with id {', '.join(map(repr, unknown))}")
+    catalog, tenant = rt.engine.catalog, principal.tenant_id
+    everyone = contact_ids is None
     return enroll_contacts(
-        rt.store,
-        rt.engine.catalog,
-        key,
-        now,
-        contact_ids=contact_ids,
-        everyone=everyone,
-        tenant_id=principal.tenant_id,
+        rt.store, catalog, key, now, contact_ids=contact_ids, everyone=everyone, tenant_id=tenant
     )
 
 

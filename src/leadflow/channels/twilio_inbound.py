@@ -93,16 +93,28 @@ def _message_event(
     return NewEvent(kind, message.contact_id, data, f"twilio:status:{sid}:{status}", now)
 
 
+def _reported(
+    store: Store, sid: str, status: str, outcome: str | None, channel: str
+) -> Message | None:
+    """The message of ``channel`` a status callback reports on; None (nothing to record)
+    without a sid, while the message is not done (no ``outcome``) or for an unknown sid."""
+    if not sid or outcome is None:
+        return None
+    message = store.find_message_by_provider(sid)
+    if message is None or message.channel != channel:
+        label, noun = ("status", "message") if channel == "sms" else ("call status", "call")
+        log.info("twilio %s %s for unknown %s %s ignored", label, status, noun, sid)
+        return None
+    return message
+
+
 def status_events(store: Store, params: FormParams, now: float) -> list[NewEvent]:
     """Events for a message status callback (none for an unknown MessageSid)."""
     sid = params.get("MessageSid") or params.get("SmsSid") or ""
     status = (params.get("MessageStatus") or params.get("SmsStatus") or "").strip().lower()
     outcome = ts.sms_outcome(status)
-    if not sid or outcome is None:
-        return []
-    message = store.find_message_by_provider(sid)
-    if message is None or message.channel != "sms":
-        log.info("twilio status %s for unknown message %s ignored", status, sid)
+    message = _reported(store, sid, status, outcome, "sms")
+    if message is None:
         return []
     if outcome == "delivered":
         return [_message_event("sms.delivered", message, sid, status, {}, now)]
@@ -129,11 +141,8 @@ def voice_status_events(store: Store, params: FormParams, now: float) -> list[Ne
     sid = params.get("CallSid") or ""
     status = (params.get("CallStatus") or "").strip().lower()
     outcome = ts.call_outcome(status)
-    if not sid or outcome is None:
-        return []
-    message = store.find_message_by_provider(sid)
-    if message is None or message.channel != "voice":
-        log.info("twilio call status %s for unknown call %s ignored", status, sid)
+    message = _reported(store, sid, status, outcome, "voice")
+    if message is None:
         return []
     if outcome == "delivered":
         extra: dict[str, Any] = {"duration_s": params.get("CallDuration")}

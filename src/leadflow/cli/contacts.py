@@ -48,29 +48,29 @@ def import_(
     if not file.is_file():
         raise fail(f"FILE: {file} does not exist")
     with runtime(db) as rt, file.open(newline="", encoding="utf-8-sig") as fh:
-        done = access_contacts.import_keyed(
-            rt.store, operator(tenant), fh, rt.clock.now(), skip_invalid=skip_invalid, emit=emit
-        )
-    rejected = [{"line": r.line, "reason": r.reason} for r in done.rejected]
+        principal, now = operator(tenant), rt.clock.now()
+        inserted = updated = 0
+        read = access_contacts.read_keyed(rt.store, principal, fh, now)
+        written = not read.rejected or skip_invalid
+        if written:
+            inserted, updated = access_contacts.save_keyed(rt.store, principal, read, emit, now)
+    rejected = [{"line": r.line, "reason": r.reason} for r in read.rejected]
     if not json_out:
-        for row in done.rejected:
+        for row in read.rejected:
             err_console.print(f"line {row.line}: {row.reason}", highlight=False, markup=False)
-    if not done.written:
+    if not written:
         if json_out:
             print_json(
                 {"inserted": 0, "updated": 0, "rejected": len(rejected), "rejected_rows": rejected}
             )
         raise fail(
-            f"{len(done.rejected)} row(s) rejected, nothing imported "
-            "(fix them, or pass --skip-invalid)"
+            f"{len(rejected)} row(s) rejected, nothing imported (fix them, or pass --skip-invalid)"
         )
-    summary = {"inserted": done.inserted, "updated": done.updated, "rejected": len(rejected)}
+    summary = {"inserted": inserted, "updated": updated, "rejected": len(rejected)}
     if json_out:
         print_json(summary | {"rejected_rows": rejected})
     else:
-        console.print(
-            f"imported {done.inserted} new, {done.updated} updated, {len(rejected)} rejected"
-        )
+        console.print(f"imported {inserted} new, {updated} updated, {len(rejected)} rejected")
 
 
 def contact_json(c: Contact) -> dict[str, Any]:

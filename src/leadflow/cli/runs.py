@@ -34,9 +34,7 @@ from leadflow.errors import InvalidInput
 from leadflow.model.records import (
     DEFAULT_TENANT,
     RUN_STATUSES,
-    Message,
     MessageFilter,
-    Run,
     RunFilter,
     Scope,
 )
@@ -61,9 +59,8 @@ def enroll(
     if all_ == bool(contact):
         raise InvalidInput("enroll: give either --all or --contact ID (one or more)")
     with runtime(db) as rt, options_for({"contact_ids": "--contact"}):
-        out = access_workflows.enroll(
-            rt, operator(tenant), key, rt.clock.now(), contact_ids=contact, everyone=all_
-        )
+        chosen = None if all_ else contact
+        out = access_workflows.enroll(rt, operator(tenant), key, chosen, rt.clock.now())
     if json_out:
         print_json({"created": out.created, "skipped": out.skipped, "run_ids": out.run_ids})
     else:
@@ -114,10 +111,6 @@ MESSAGE_FIELDS = (
 )
 
 
-def run_json(r: Run) -> dict[str, Any]:
-    return record_json(r, RUN_FIELDS)
-
-
 @app.command("list")
 def list_(
     db: DbOption = DEFAULT,
@@ -140,7 +133,7 @@ def list_(
         found = access_runs.runs(
             rt.store, scope, RunFilter(workflow, contact, status, limit, offset)
         )
-    rows = [run_json(r) for r in found]
+    rows = [record_json(r, RUN_FIELDS) for r in found]
     if json_out:
         print_json(rows)
         return
@@ -173,7 +166,8 @@ def show(run_id: int, db: DbOption = DEFAULT, json_out: JsonOption = False) -> N
     step_rows = [record_json(s, step_fields) for s in steps]
     if json_out:
         print_json(
-            run_json(run) | {"steps": step_rows, "messages": [message_json(m) for m in messages]}
+            record_json(run, RUN_FIELDS)
+            | {"steps": step_rows, "messages": [record_json(m, MESSAGE_FIELDS) for m in messages]}
         )
         return
     console.print(
@@ -213,10 +207,6 @@ def cancel(run_id: int, db: DbOption = DEFAULT) -> None:
     _control("cancel", run_id, db)
 
 
-def message_json(m: Message) -> dict[str, Any]:
-    return record_json(m, MESSAGE_FIELDS)
-
-
 @messages_app.command("list")
 def messages_list(
     db: DbOption = DEFAULT,
@@ -232,7 +222,7 @@ def messages_list(
     with runtime(db) as rt:
         flt = MessageFilter(run, contact, status, channel, limit, offset)
         found = access_runs.messages(rt.store, None, flt)
-    rows = [message_json(m) for m in found]
+    rows = [record_json(m, MESSAGE_FIELDS) for m in found]
     if json_out:
         print_json(rows)
         return

@@ -50,6 +50,7 @@ from leadflow.store.memory_state import (
     HeldMessage,
     HeldRun,
     as_json,
+    copies_of,
     copy_contact,
     copy_schedule,
     copy_workflow,
@@ -195,12 +196,7 @@ class MemoryStore(
 
     def get_contacts(self, contact_ids: Iterable[str]) -> dict[str, Contact]:
         with self._lock:
-            out: dict[str, Contact] = {}
-            for cid in contact_ids:
-                found = self._contacts.get(cid)
-                if found is not None:
-                    out[cid] = copy_contact(found)
-            return out
+            return copies_of(self._contacts, contact_ids, copy_contact)
 
     def list_contacts(self, limit: int = 1000, offset: int = 0) -> list[Contact]:
         with self._lock:

@@ -35,6 +35,7 @@ from leadflow.store.memory_state import (
     as_json,
     copy_contact,
     copy_message,
+    ids_to_scan,
     require_fields,
 )
 
@@ -362,12 +363,8 @@ class MemoryOutbox(MemoryState):
 
     def list_messages(self, flt: MessageFilter) -> list[Message]:
         with self._lock:
-            if flt.run_id is not None:
-                ids: Iterable[int] = self._messages_by_run.get(flt.run_id, ())
-            elif flt.contact_id is not None:
-                ids = self._messages_by_contact.get(flt.contact_id, ())
-            else:
-                ids = self._messages
+            by = ((flt.run_id, self._messages_by_run), (flt.contact_id, self._messages_by_contact))
+            ids = ids_to_scan(by, self._messages)
             held = [
                 h
                 for h in (self._messages[i] for i in ids)

@@ -42,9 +42,11 @@ from leadflow.store.memory_state import (
     NewIds,
     Prepared,
     as_json,
+    copies_of,
     copy_contact,
     copy_run,
     copy_step,
+    ids_to_scan,
     require,
     require_fields,
 )
@@ -335,12 +337,7 @@ class MemoryRuns(MemoryState):
 
     def get_runs(self, run_ids: Iterable[int]) -> dict[int, Run]:
         with self._lock:
-            out: dict[int, Run] = {}
-            for rid in run_ids:
-                held = self._runs.get(rid)
-                if held is not None:
-                    out[rid] = copy_run(held.record)
-            return out
+            return copies_of(self._runs, run_ids, lambda held: copy_run(held.record))
 
     def runs_of_contact(self, contact_id: str, statuses: Iterable[str] | None = None) -> list[Run]:
         wanted = None if statuses is None else frozenset(statuses)
@@ -371,12 +368,8 @@ class MemoryRuns(MemoryState):
 
     def list_runs(self, flt: RunFilter) -> list[Run]:
         with self._lock:
-            if flt.contact_id is not None:
-                ids: Iterable[int] = self._runs_by_contact.get(flt.contact_id, ())
-            elif flt.workflow_key is not None:
-                ids = self._runs_by_key.get(flt.workflow_key, ())
-            else:
-                ids = self._runs  # ids are inserted in order
+            by = ((flt.contact_id, self._runs_by_contact), (flt.workflow_key, self._runs_by_key))
+            ids = ids_to_scan(by, self._runs)  # ids are inserted in order
             runs = [
                 r
                 for r in (self._runs[i].record for i in ids)

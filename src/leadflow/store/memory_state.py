@@ -10,7 +10,7 @@ exactly what SQLite would return -- tuples become lists, keys become strings).""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -38,6 +38,8 @@ from leadflow.model.rules import (
 )
 
 T = TypeVar("T")
+K = TypeVar("K")
+V = TypeVar("V")
 R = TypeVar("R", Run, Message, Event)
 
 REPLY_TYPES = frozenset(REPLY_EVENT_TYPES)
@@ -93,6 +95,29 @@ copy_message = copier(Message, ("payload",))
 copy_event = copier(Event, ("data",))
 copy_workflow = copier(WorkflowVersion, ("definition",))
 copy_schedule = copier(Schedule)
+
+
+def copies_of(held: Mapping[K, V], keys: Iterable[K], copy: Callable[[V], T]) -> dict[K, T]:
+    """A copy of each of ``keys`` found in ``held`` (its ``copy``), by key; unknown keys are
+    left out."""
+    out: dict[K, T] = {}
+    for key in keys:
+        found = held.get(key)
+        if found is not None:
+            out[key] = copy(found)
+    return out
+
+
+def ids_to_scan(
+    indexes: Sequence[tuple[Any, Mapping[Any, list[int]]]], every: Iterable[int]
+) -> Iterable[int]:
+    """The ids a filtered listing reads: those the first index whose key is given holds for it
+    (``indexes`` are ``(key or None, index by key)`` pairs, most selective first), else
+    ``every`` id. The listing still checks each record against the whole filter."""
+    for key, index in indexes:
+        if key is not None:
+            return index.get(key, ())
+    return every
 
 
 def event_status(e: Event) -> str:
@@ -219,6 +244,7 @@ __all__ = [
     "Prepared",
     "as_json",
     "copier",
+    "copies_of",
     "copy_contact",
     "copy_event",
     "copy_message",
@@ -226,6 +252,7 @@ __all__ = [
     "copy_step",
     "copy_workflow",
     "event_status",
+    "ids_to_scan",
     "json_copy",
     "require",
     "require_fields",

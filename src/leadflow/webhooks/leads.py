@@ -9,8 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import phonenumbers
-
+from leadflow.addresses import to_e164
 from leadflow.errors import InvalidInput
 
 DEFAULT_REGION = "US"
@@ -61,13 +60,8 @@ def phone_of(value: Any, where: str = "phone", region: str = DEFAULT_REGION) -> 
     found = text(value, where, 40)
     if found is None:
         return None
-    try:
-        number = phonenumbers.parse(found, region)
-    except phonenumbers.NumberParseException:
-        raise InvalidInput(f"{where} is not a phone number") from None
-    if not phonenumbers.is_valid_number(number):
-        raise InvalidInput(f"{where} is not a valid phone number")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    refusals = (f"{where} is not a phone number", f"{where} is not a valid phone number")
+    return to_e164(found, region, refusals)
 
 
 def tags_of(value: Any, where: str = "tags") -> list[str]:

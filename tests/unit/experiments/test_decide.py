@@ -23,10 +23,8 @@ from leadflow.experiments.review import (
     review_experiment,
     stop_experiment,
 )
-from leadflow.model.experiments import Experiment
 from leadflow.runtime import build_runtime
 from leadflow.settings import Settings
-from leadflow.store.contract import Store
 from support.experiments import (
     DAY,
     KEY,
@@ -39,22 +37,15 @@ from support.experiments import (
     events,
     memory_store,
     spec,
+    stored,
+    two_arms,
 )
 
 NOW = T0 + 20 * DAY
 
 
-def stored(store: Store) -> Experiment:
-    found = store.get_experiment(TENANT, KEY)
-    assert found is not None
-    return found
-
-
 def test_manual_mode_decides_nothing_and_stores_nothing() -> None:
-    store = memory_store()
-    create(store, spec(decide="manual"))
-    arm_with(store, "a", 300, 30)
-    arm_with(store, "b", 300, 90)
+    store, _, _ = two_arms((300, 30), (300, 90), spec(decide="manual"))
 
     assert review_experiment(store, TENANT, KEY, NOW) is None
     assert store.experiment_decisions(TENANT, KEY) == []
@@ -62,10 +53,7 @@ def test_manual_mode_decides_nothing_and_stores_nothing() -> None:
 
 
 def test_a_sample_ratio_mismatch_blocks_even_a_clear_winner() -> None:
-    store = memory_store()
-    create(store, spec(min_sample=100))
-    arm_with(store, "a", 600, 60)
-    arm_with(store, "b", 400, 120)
+    store, _, _ = two_arms((600, 60), (400, 120), spec(min_sample=100))
 
     decision = review_experiment(store, TENANT, KEY, NOW)
 
@@ -76,10 +64,7 @@ def test_a_sample_ratio_mismatch_blocks_even_a_clear_winner() -> None:
 
 
 def test_an_arm_below_the_minimum_sample_keeps_the_experiment_running() -> None:
-    store = memory_store()
-    create(store, spec(min_sample=100))
-    arm_with(store, "a", 90, 5)
-    arm_with(store, "b", 92, 40)
+    store, _, _ = two_arms((90, 5), (92, 40), spec(min_sample=100))
 
     decision = review_experiment(store, TENANT, KEY, NOW)
 
@@ -91,10 +76,7 @@ def test_an_arm_below_the_minimum_sample_keeps_the_experiment_running() -> None:
 def test_auto_apply_waits_for_conversions_in_every_arm() -> None:
     """12 bookings in 400 against 45 in 400 is significant, but 12 conversions are too few for
     the normal approximation behind it: the review waits for 30 in each arm."""
-    store = memory_store()
-    create(store, spec(min_sample=100))
-    arm_with(store, "a", 400, 12)
-    arm_with(store, "b", 400, 45)
+    store, _, _ = two_arms((400, 12), (400, 45), spec(min_sample=100))
 
     decision = review_experiment(store, TENANT, KEY, NOW)
 
@@ -108,7 +90,7 @@ def test_auto_apply_waits_for_conversions_in_every_arm() -> None:
 def test_auto_apply_picks_the_arm_with_the_largest_significant_gain() -> None:
     store = memory_store()
     arms = (("a", 1, False), ("b", 1, False), ("c", 1, False))
-    create(store, spec(), arms=arms)
+    create(store, arms=arms)
     arm_with(store, "a", 300, 30)
     arm_with(store, "b", 300, 55)
     arm_with(store, "c", 300, 80)
@@ -126,7 +108,7 @@ def test_auto_apply_picks_the_arm_with_the_largest_significant_gain() -> None:
 def test_the_holdout_keeps_its_planned_share_when_a_winner_is_applied() -> None:
     store = memory_store()
     arms = (("a", 45, False), ("b", 45, False), ("off", 10, True))
-    create(store, spec(), arms=arms)
+    create(store, arms=arms)
     arm_with(store, "a", 450, 45)
     arm_with(store, "b", 450, 110)
     arm_with(store, "off", 100, 3)
@@ -138,10 +120,7 @@ def test_the_holdout_keeps_its_planned_share_when_a_winner_is_applied() -> None:
 
 
 def test_no_significant_difference_keeps_the_experiment_running() -> None:
-    store = memory_store()
-    create(store, spec())
-    arm_with(store, "a", 300, 30)
-    arm_with(store, "b", 300, 33)
+    store, _, _ = two_arms((300, 30), (300, 33))
 
     decision = review_experiment(store, TENANT, KEY, NOW)
 
@@ -151,10 +130,7 @@ def test_no_significant_difference_keeps_the_experiment_running() -> None:
 
 
 def test_the_control_wins_when_every_other_arm_is_significantly_worse() -> None:
-    store = memory_store()
-    create(store, spec())
-    arm_with(store, "a", 300, 90)
-    arm_with(store, "b", 300, 30)
+    store, _, _ = two_arms((300, 90), (300, 30))
 
     decision = review_experiment(store, TENANT, KEY, NOW)
 
@@ -163,10 +139,7 @@ def test_the_control_wins_when_every_other_arm_is_significantly_worse() -> None:
 
 
 def test_a_failed_guardrail_blocks_the_would_be_winner() -> None:
-    store = memory_store()
-    create(store, spec())
-    a_ids = arm_with(store, "a", 300, 30)
-    b_ids = arm_with(store, "b", 300, 90)
+    store, a_ids, b_ids = two_arms((300, 30), (300, 90))
     events(store, OPT_OUT, a_ids[:3], T0 + DAY)
     events(store, OPT_OUT, b_ids[:40], T0 + DAY)
 
@@ -232,10 +205,7 @@ def test_a_floor_too_high_for_the_arms_gives_each_an_equal_share() -> None:
 
 
 def test_the_bandit_waits_for_the_minimum_sample() -> None:
-    store = memory_store()
-    create(store, spec(decide="bandit", min_sample=200))
-    arm_with(store, "a", 150, 15)
-    arm_with(store, "b", 150, 60)
+    store, _, _ = two_arms((150, 15), (150, 60), spec(decide="bandit", min_sample=200))
 
     decision = review_experiment(store, TENANT, KEY, NOW)
 
@@ -257,10 +227,7 @@ def test_a_review_is_reproducible_for_the_same_revision() -> None:
 
 
 def test_every_decision_is_stored_with_the_numbers_behind_it() -> None:
-    store = memory_store()
-    create(store, spec(min_sample=100))
-    arm_with(store, "a", 60, 6)
-    arm_with(store, "b", 60, 20)
+    store, _, _ = two_arms((60, 6), (60, 20), spec(min_sample=100))
     assert review_experiment(store, TENANT, KEY, T0 + DAY) is not None  # keep: sample too small
     arm_with(store, "a", 300, 30, prefix="late-a")
     arm_with(store, "b", 300, 90, prefix="late-b")
@@ -279,10 +246,7 @@ def test_every_decision_is_stored_with_the_numbers_behind_it() -> None:
 
 
 def test_of_two_reviews_at_the_same_revision_one_is_stored() -> None:
-    store = memory_store()
-    create(store, spec())
-    arm_with(store, "a", 300, 30)
-    arm_with(store, "b", 300, 33)
+    store, _, _ = two_arms((300, 30), (300, 33))
     report = build_report(store, TENANT, KEY, NOW)
 
     first = record_review(store, report, NOW)
@@ -316,10 +280,7 @@ def test_the_worker_port_looks_at_most_once_a_minute() -> None:
 
 
 def test_decide_is_pure_and_leaves_an_applied_experiment_alone() -> None:
-    store = memory_store()
-    create(store, spec())
-    arm_with(store, "a", 300, 30)
-    arm_with(store, "b", 300, 90)
+    store, _, _ = two_arms((300, 30), (300, 90))
     apply_arm(store, TENANT, KEY, "a", T0 + DAY, by="ana@example.com")
     report = build_report(store, TENANT, KEY, NOW)
 
@@ -329,7 +290,7 @@ def test_decide_is_pure_and_leaves_an_applied_experiment_alone() -> None:
 
 def test_apply_arm_by_hand_is_stored_with_who_did_it() -> None:
     store = memory_store()
-    create(store, spec(), arms=(("a", 1, False), ("b", 1, False), ("off", 1, True)))
+    create(store, arms=(("a", 1, False), ("b", 1, False), ("off", 1, True)))
     assign(store, "a", 5)
 
     decision = apply_arm(store, TENANT, KEY, "b", T0 + DAY, by="ana@example.com")
@@ -344,7 +305,7 @@ def test_apply_arm_by_hand_is_stored_with_who_did_it() -> None:
 @pytest.mark.parametrize(("arm", "problem"), [("z", "no arm named 'z'"), ("off", "holdout")])
 def test_apply_arm_refuses_an_unknown_arm_or_the_holdout(arm: str, problem: str) -> None:
     store = memory_store()
-    create(store, spec(), arms=(("a", 1, False), ("b", 1, False), ("off", 1, True)))
+    create(store, arms=(("a", 1, False), ("b", 1, False), ("off", 1, True)))
 
     with pytest.raises(ValueError, match=rf"^arm: .*{problem}"):
         apply_arm(store, TENANT, KEY, arm, T0, by="ana")
@@ -353,7 +314,7 @@ def test_apply_arm_refuses_an_unknown_arm_or_the_holdout(arm: str, problem: str)
 
 def test_stop_ends_the_reviews_and_keeps_the_weights() -> None:
     store = memory_store()
-    create(store, spec())
+    create(store)
 
     decision = stop_experiment(store, TENANT, KEY, T0 + DAY, by="ana")
 
@@ -365,10 +326,7 @@ def test_stop_ends_the_reviews_and_keeps_the_weights() -> None:
 
 
 def test_the_worker_reviews_due_experiments_and_counts_them() -> None:
-    store = memory_store()
-    create(store, spec(min_sample=10))
-    arm_with(store, "a", 14, 2)
-    arm_with(store, "b", 5, 1)
+    store, _, _ = two_arms((14, 2), (5, 1), spec(min_sample=10))
     runtime = build_runtime(Settings(db="memory://"), store=store, clock=VirtualClock(T0))
     worker = runtime.worker("w")
 

@@ -23,6 +23,7 @@ from support.experiments import (
     events,
     memory_store,
     spec,
+    two_arms,
 )
 
 
@@ -59,10 +60,7 @@ def test_an_outcome_metric_counts_any_of_its_event_types() -> None:
 
 
 def test_each_arm_is_analysed_against_the_control() -> None:
-    store = memory_store()
-    create(store, spec(method="frequentist"))
-    arm_with(store, "a", 400, 40)
-    arm_with(store, "b", 400, 80)
+    store, _, _ = two_arms((400, 40), (400, 80), spec(method="frequentist"))
 
     report = build_report(store, TENANT, KEY, T0 + 20 * DAY)
 
@@ -96,10 +94,7 @@ def test_cuped_narrows_the_interval_when_the_pre_period_predicts_the_outcome() -
 
 
 def test_a_guardrail_fails_when_the_arm_opts_out_significantly_more() -> None:
-    store = memory_store()
-    create(store, spec())
-    a_ids = arm_with(store, "a", 300, 30)
-    b_ids = arm_with(store, "b", 300, 60)
+    store, a_ids, b_ids = two_arms((300, 30), (300, 60))
     events(store, OPT_OUT, a_ids[:3], T0 + DAY)
     events(store, OPT_OUT, b_ids[:40], T0 + DAY)
 
@@ -111,10 +106,7 @@ def test_a_guardrail_fails_when_the_arm_opts_out_significantly_more() -> None:
 
 
 def test_a_guardrail_fails_even_when_the_control_had_no_opt_out_at_all() -> None:
-    store = memory_store()
-    create(store, spec())
-    arm_with(store, "a", 200, 20)
-    b_ids = arm_with(store, "b", 200, 20)
+    store, _, b_ids = two_arms((200, 20), (200, 20))
     events(store, "email.unsubscribed", b_ids[:15], T0 + DAY)
 
     (guard,) = build_report(store, TENANT, KEY, T0 + 20 * DAY).arm("b").guardrails
@@ -124,10 +116,7 @@ def test_a_guardrail_fails_even_when_the_control_had_no_opt_out_at_all() -> None
 
 
 def test_a_guardrail_holds_when_the_rates_are_alike() -> None:
-    store = memory_store()
-    create(store, spec())
-    a_ids = arm_with(store, "a", 300, 30)
-    b_ids = arm_with(store, "b", 300, 30)
+    store, a_ids, b_ids = two_arms((300, 30), (300, 30))
     events(store, OPT_OUT, a_ids[:10], T0 + DAY)
     events(store, OPT_OUT, b_ids[:11], T0 + DAY)
 
@@ -138,7 +127,7 @@ def test_a_guardrail_holds_when_the_rates_are_alike() -> None:
 
 def test_srm_compares_the_counts_with_the_current_weights() -> None:
     store = memory_store()
-    create(store, spec())
+    create(store)
     assign(store, "a", 600)
     assign(store, "b", 400)
 
@@ -179,7 +168,7 @@ def _fields(experiment: object) -> dict[str, object]:
 
 def test_srm_is_not_checked_once_a_winner_is_applied() -> None:
     store = memory_store()
-    experiment = create(store, spec())
+    experiment = create(store)
     applied = experiment.__class__(
         **{**_fields(experiment), "status": "applied", "winner": "b", "weights": {"b": 1.0}}
     )
@@ -190,10 +179,9 @@ def test_srm_is_not_checked_once_a_winner_is_applied() -> None:
 
 
 def test_the_holdout_is_compared_with_every_treated_arm_pooled() -> None:
-    store = memory_store()
-    create(store, spec(), arms=(("a", 45, False), ("b", 45, False), ("none", 10, True)))
-    arm_with(store, "a", 200, 30)
-    arm_with(store, "b", 200, 50)
+    store, _, _ = two_arms(
+        (200, 30), (200, 50), arms=(("a", 45, False), ("b", 45, False), ("none", 10, True))
+    )
     arm_with(store, "none", 100, 5)
 
     report = build_report(store, TENANT, KEY, T0 + 20 * DAY)
@@ -208,7 +196,7 @@ def test_the_holdout_is_compared_with_every_treated_arm_pooled() -> None:
 
 def test_the_report_is_json_ready_and_lists_the_decisions() -> None:
     store = memory_store()
-    experiment = create(store, spec())
+    experiment = create(store)
     arm_with(store, "a", 60, 6)
     arm_with(store, "b", 60, 12)
     decision = ExperimentDecision(

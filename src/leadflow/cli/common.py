@@ -127,6 +127,30 @@ def table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any
     console.print(t)
 
 
+def print_rows(rows: Sequence[dict[str, Any]], json_out: bool, title: str, columns: str) -> None:
+    """``rows`` as JSON, or as a table titled ``<title> (<count>)`` with the ``columns``
+    (space-separated; ``header=field`` shows a field under another header, ``a|b`` field a, or
+    b when a is empty; ``_`` in a header reads as a space)."""
+    if json_out:
+        print_json(rows)
+        return
+    headers: list[str] = []
+    fields: list[list[str]] = []
+    for column in columns.split():
+        header, _, field = column.partition("=")
+        headers.append(header.replace("_", " "))
+        fields.append((field or header).split("|"))
+
+    def cell(row: dict[str, Any], names: list[str]) -> Any:
+        value = row[names[0]]
+        for name in names[1:]:
+            value = value or row[name]
+        return value
+
+    cells = [[cell(row, names) for names in fields] for row in rows]
+    table(f"{title} ({len(rows)})", headers, cells)
+
+
 def fail(message: str, code: int = 1) -> typer.Exit:
     err_console.print(f"[red]error:[/red] {message}", highlight=False, markup=True)
     return typer.Exit(code)

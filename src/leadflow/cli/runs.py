@@ -25,6 +25,7 @@ from leadflow.cli.common import (
     missing_as,
     options_for,
     print_json,
+    print_rows,
     record_json,
     runtime,
     table,
@@ -109,6 +110,11 @@ MESSAGE_FIELDS = (
     "created_at due_at sent_at delivered_at provider_id attempts suppressed_reason error "
     "duplicates subject body"
 )
+# The tables' columns (see print_rows).
+RUN_COLUMNS = "id workflow version contact=contact_id node status wake_at reason=exit_reason|error"
+MESSAGE_COLUMNS = (
+    "id run=run_id node channel to status sent_at why=suppressed_reason|error dup=duplicates"
+)
 
 
 @app.command("list")
@@ -134,26 +140,7 @@ def list_(
             rt.store, scope, RunFilter(workflow, contact, status, limit, offset)
         )
     rows = [record_json(r, RUN_FIELDS) for r in found]
-    if json_out:
-        print_json(rows)
-        return
-    table(
-        f"runs ({len(rows)})",
-        ["id", "workflow", "version", "contact", "node", "status", "wake at", "reason"],
-        [
-            [
-                r["id"],
-                r["workflow"],
-                r["version"],
-                r["contact_id"],
-                r["node"],
-                r["status"],
-                r["wake_at"],
-                r["exit_reason"] or r["error"],
-            ]
-            for r in rows
-        ],
-    )
+    print_rows(rows, json_out, "runs", RUN_COLUMNS)
 
 
 @app.command("show")
@@ -223,27 +210,7 @@ def messages_list(
         flt = MessageFilter(run, contact, status, channel, limit, offset)
         found = access_runs.messages(rt.store, None, flt)
     rows = [record_json(m, MESSAGE_FIELDS) for m in found]
-    if json_out:
-        print_json(rows)
-        return
-    table(
-        f"messages ({len(rows)})",
-        ["id", "run", "node", "channel", "to", "status", "sent at", "why", "dup"],
-        [
-            [
-                r["id"],
-                r["run_id"],
-                r["node"],
-                r["channel"],
-                r["to"],
-                r["status"],
-                r["sent_at"],
-                r["suppressed_reason"] or r["error"],
-                r["duplicates"],
-            ]
-            for r in rows
-        ],
-    )
+    print_rows(rows, json_out, "messages", MESSAGE_COLUMNS)
 
 
 def _mapping(pairs: list[str] | None) -> dict[str, str]:

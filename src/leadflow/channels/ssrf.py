@@ -164,3 +164,47 @@ def guarded_request(
             failure = exc
     assert failure is not None
     raise failure
+
+
+class GuardedClient:
+    """Calls only the checked addresses of a URL (:func:`guarded_request`; private targets
+    too when ``allow_private``), never following a redirect, through an httpx client made on
+    first use: most processes never call out."""
+
+    def __init__(
+        self,
+        *,
+        allow_private: bool = False,
+        timeout_s: float = 10.0,
+        client: httpx.Client | None = None,
+        resolver: Resolver = system_resolver,
+    ) -> None:
+        self.allow_private = allow_private
+        self.timeout_s = timeout_s
+        self.resolver = resolver
+        self._client = client
+
+    @property
+    def client(self) -> httpx.Client:
+        if self._client is None:
+            self._client = httpx.Client(timeout=self.timeout_s, follow_redirects=False)
+        return self._client
+
+    def request(
+        self, method: str, url: str, headers: Mapping[str, str], content: bytes | None
+    ) -> httpx.Response:
+        """``method`` ``url`` (TargetRefused when it may not be called)."""
+        return guarded_request(
+            self.client,
+            method,
+            url,
+            allow_private=self.allow_private,
+            headers=headers,
+            content=content,
+            resolver=self.resolver,
+        )
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None

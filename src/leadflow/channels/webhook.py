@@ -11,13 +11,7 @@ from __future__ import annotations
 
 import httpx
 
-from leadflow.channels.ssrf import (
-    Resolver,
-    TargetRefused,
-    guarded_request,
-    refused_reason,
-    system_resolver,
-)
+from leadflow.channels.ssrf import GuardedClient, TargetRefused, refused_reason
 from leadflow.engine.ports import SendResult
 from leadflow.errors import ProviderError
 from leadflow.model.records import Message
@@ -25,27 +19,8 @@ from leadflow.model.records import Message
 __all__ = ["HttpWebhookProvider", "refused_reason"]
 
 
-class HttpWebhookProvider:
+class HttpWebhookProvider(GuardedClient):
     name = "http"
-
-    def __init__(
-        self,
-        *,
-        allow_private: bool = False,
-        timeout_s: float = 10.0,
-        client: httpx.Client | None = None,
-        resolver: Resolver = system_resolver,
-    ) -> None:
-        self.allow_private = allow_private
-        self.timeout_s = timeout_s
-        self.resolver = resolver
-        self._client: httpx.Client | None = client
-
-    @property
-    def client(self) -> httpx.Client:
-        if self._client is None:  # built on first use: most processes never call a webhook
-            self._client = httpx.Client(timeout=self.timeout_s, follow_redirects=False)
-        return self._client
 
     def send(self, message: Message, now: float) -> SendResult:
         url = message.to or ""
@@ -55,15 +30,7 @@ class HttpWebhookProvider:
         headers.setdefault("Content-Type", "application/json")
         content = message.body.encode() if message.body is not None else None
         try:
-            response = guarded_request(
-                self.client,
-                method,
-                url,
-                allow_private=self.allow_private,
-                headers=headers,
-                content=content,
-                resolver=self.resolver,
-            )
+            response = self.request(method, url, headers, content)
         except TargetRefused as exc:
             raise ProviderError(exc.reason, retryable=False) from None
         except httpx.HTTPError as exc:
@@ -77,7 +44,3 @@ class HttpWebhookProvider:
 
     def lookup(self, idempotency_key: str) -> SendResult | None:
         return None
-
-    def close(self) -> None:
-        if self._client is not None:
-            self._client.close()

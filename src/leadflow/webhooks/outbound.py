@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 import httpx
 
-from leadflow.channels.ssrf import Resolver, TargetRefused, guarded_request, system_resolver
+from leadflow.channels.ssrf import GuardedClient, TargetRefused
 from leadflow.clock import to_iso
 from leadflow.model.records import Event
 from leadflow.model.webhooks import (
@@ -66,26 +66,16 @@ class WebhookDispatcher:
         *,
         allow_private: bool = False,
         batch: int = 50,
-        client: httpx.Client | None = None,
-        resolver: Resolver = system_resolver,
+        http: GuardedClient | None = None,
     ) -> None:
         self.store = store
         self.owner = owner
-        self.allow_private = allow_private
         self.batch = batch
-        self.resolver = resolver
-        self._client = client
-
-    @property
-    def client(self) -> httpx.Client:
-        if self._client is None:  # made on first delivery: most workers never deliver any
-            self._client = httpx.Client(timeout=TIMEOUT_S, follow_redirects=False)
-        return self._client
+        # The client is made on first delivery: most workers never deliver any.
+        self.http = http or GuardedClient(allow_private=allow_private, timeout_s=TIMEOUT_S)
 
     def close(self) -> None:
-        if self._client is not None:
-            self._client.close()
-            self._client = None
+        self.http.close()
 
     def tick(self, now: float) -> int:
         return self.fan_out(now) + self.deliver_due(now)
@@ -182,15 +172,7 @@ class WebhookDispatcher:
             "Leadflow-Event": d.event_type,
         }
         try:
-            response = guarded_request(
-                self.client,
-                "POST",
-                sub.url,
-                allow_private=self.allow_private,
-                headers=headers,
-                content=body,
-                resolver=self.resolver,
-            )
+            response = self.http.request("POST", sub.url, headers, body)
         except TargetRefused as exc:
             return None, exc.reason[:500]
         except httpx.HTTPError as exc:

@@ -3,7 +3,7 @@ assignments and events written directly."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from leadflow.definitions.experiment_model import ExperimentSpec
@@ -96,15 +96,26 @@ def arm_with(
     return ids
 
 
+def experiment_with(
+    counts: Mapping[str, tuple[int, int]], block: ExperimentSpec | None = None, **kw: Any
+) -> tuple[Store, dict[str, list[str]]]:
+    """A memory store holding the experiment (``block``; ``kw`` as :func:`create` takes it,
+    e.g. ``arms``) with ``counts[arm] = (n, converted)`` contacts in each arm named: the store
+    and the ids of each arm's contacts."""
+    store = memory_store()
+    create(store, block, **kw)
+    return store, {
+        arm: arm_with(store, arm, n, converted) for arm, (n, converted) in counts.items()
+    }
+
+
 def two_arms(
     a: tuple[int, int], b: tuple[int, int], block: ExperimentSpec | None = None, **kw: Any
 ) -> tuple[Store, list[str], list[str]]:
-    """A memory store holding the experiment (``block``; ``kw`` as :func:`create` takes it) with
-    ``a = (n, converted)`` contacts in arm a and ``b`` likewise in arm b: the store and the ids
-    of each arm's contacts."""
-    store = memory_store()
-    create(store, block, **kw)
-    return store, arm_with(store, "a", *a), arm_with(store, "b", *b)
+    """:func:`experiment_with` arms a and b (equal weights unless ``arms`` says otherwise): the
+    store and the ids of each arm's contacts."""
+    store, ids = experiment_with({"a": a, "b": b}, block, **kw)
+    return store, ids["a"], ids["b"]
 
 
 def stored(store: Store) -> Experiment:

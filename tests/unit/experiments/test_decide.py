@@ -35,6 +35,7 @@ from support.experiments import (
     assign,
     create,
     events,
+    experiment_with,
     memory_store,
     spec,
     stored,
@@ -88,12 +89,8 @@ def test_auto_apply_waits_for_conversions_in_every_arm() -> None:
 
 
 def test_auto_apply_picks_the_arm_with_the_largest_significant_gain() -> None:
-    store = memory_store()
     arms = (("a", 1, False), ("b", 1, False), ("c", 1, False))
-    create(store, arms=arms)
-    arm_with(store, "a", 300, 30)
-    arm_with(store, "b", 300, 55)
-    arm_with(store, "c", 300, 80)
+    store, _ = experiment_with({"a": (300, 30), "b": (300, 55), "c": (300, 80)}, arms=arms)
 
     decision = review_experiment(store, TENANT, KEY, NOW)
 
@@ -106,12 +103,8 @@ def test_auto_apply_picks_the_arm_with_the_largest_significant_gain() -> None:
 
 
 def test_the_holdout_keeps_its_planned_share_when_a_winner_is_applied() -> None:
-    store = memory_store()
     arms = (("a", 45, False), ("b", 45, False), ("off", 10, True))
-    create(store, arms=arms)
-    arm_with(store, "a", 450, 45)
-    arm_with(store, "b", 450, 110)
-    arm_with(store, "off", 100, 3)
+    store, _ = experiment_with({"a": (450, 45), "b": (450, 110), "off": (100, 3)}, arms=arms)
 
     decision = review_experiment(store, TENANT, KEY, NOW)
 
@@ -151,13 +144,12 @@ def test_a_failed_guardrail_blocks_the_would_be_winner() -> None:
 
 
 def test_the_bandit_moves_weight_to_the_best_arm_above_the_floor() -> None:
-    store = memory_store()
     arms = (("a", 30, False), ("b", 30, False), ("c", 30, False), ("off", 10, True))
-    create(store, spec(decide="bandit", weight_floor=0.05), arms=arms)
-    arm_with(store, "a", 300, 30)
-    arm_with(store, "b", 300, 33)
-    arm_with(store, "c", 300, 90)
-    arm_with(store, "off", 100, 5)
+    store, _ = experiment_with(
+        {"a": (300, 30), "b": (300, 33), "c": (300, 90), "off": (100, 5)},
+        spec(decide="bandit", weight_floor=0.05),
+        arms=arms,
+    )
 
     decision = review_experiment(store, TENANT, KEY, NOW)
 
@@ -175,12 +167,12 @@ def test_the_bandit_moves_weight_to_the_best_arm_above_the_floor() -> None:
 
 
 def test_the_bandit_drops_a_clearly_worse_arm_to_the_floor() -> None:
-    store = memory_store()
     arms = (("a", 1, False), ("b", 1, False), ("c", 1, False))
-    create(store, spec(decide="bandit", weight_floor=0.05), arms=arms)
-    arm_with(store, "a", 300, 30)
-    arm_with(store, "b", 300, 60)
-    arm_with(store, "c", 300, 66)
+    store, _ = experiment_with(
+        {"a": (300, 30), "b": (300, 60), "c": (300, 66)},
+        spec(decide="bandit", weight_floor=0.05),
+        arms=arms,
+    )
 
     decision = review_experiment(store, TENANT, KEY, NOW)
 

@@ -115,6 +115,18 @@ def test_a_dedupe_key_makes_a_retried_event_one_event(
         assert again == {"id": other["id"], "duplicate": True}
 
 
+def test_an_alias_is_stored_under_the_vocabularys_name(client: ApiClient) -> None:
+    cid = lead(client)
+    for sent in ("property.viewed", "website.visited", "quote.requested"):
+        assert client.post("/api/v1/events", json={"type": sent, "contact_id": cid}).is_success
+    stored = client.get("/api/v1/events", params={"contact_id": cid}).json()["items"]
+    assert sorted(e["type"] for e in stored) == [
+        "listing.viewed",
+        "quote.requested",
+        "site.visited",
+    ]
+
+
 def test_a_batch_is_stored_whole_or_not_at_all(client: ApiClient) -> None:
     cid = lead(client)
     events = [

@@ -17,6 +17,7 @@ from typing import Any
 
 from leadflow.errors import NotFound
 from leadflow.model.records import NewEvent, Scope
+from leadflow.model.vocabulary import canonical
 from leadflow.store.contract import Store
 
 Item = tuple[str, str, dict[str, Any], str | None, datetime | None]
@@ -133,7 +134,7 @@ def _new_events(request: IngestRequest) -> list[NewEvent]:
     keys = dedupe_keys(request.scope, [item[3] for item in request.items])
     now = request.now
     return [
-        NewEvent(etype, cid, data, key, now if at is None else at.timestamp())
+        NewEvent(canonical(etype), cid, data, key, now if at is None else at.timestamp())
         for (etype, cid, data, _, at), key in zip(request.items, keys, strict=True)
     ]
 

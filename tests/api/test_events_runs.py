@@ -17,7 +17,7 @@ from leadflow.engine.workflows import publish
 from leadflow.model.records import Advance
 from leadflow.runtime import Runtime, build_runtime
 from leadflow.settings import Settings
-from support.api_client import ApiClient, assert_problem, member_key
+from support.api_client import ApiClient, admin_key, assert_problem, member_key
 
 WELCOME = {
     "key": "welcome",
@@ -95,14 +95,36 @@ def test_an_event_starts_a_run_whose_history_and_messages_are_readable(
     assert events[0]["type"] == "form.submitted" and events[0]["data"] == {"form": "tour"}
 
 
-def test_a_dedupe_key_makes_a_retried_event_one_event(client: ApiClient) -> None:
+def test_a_dedupe_key_makes_a_retried_event_one_event(
+    client: ApiClient, app: FastAPI, db_url: str
+) -> None:
     cid = lead(client)
     body = {"type": "form.submitted", "contact_id": cid, "dedupe_key": "crm-42"}
     first = client.post("/api/v1/events", json=body).json()
     second = client.post("/api/v1/events", json=body).json()
     assert first["duplicate"] is False and isinstance(first["id"], int)
-    assert second == {"id": None, "duplicate": True}
+    # the retry answers with the id of the event it duplicates
+    assert second == {"id": first["id"], "duplicate": True}
     assert len(client.get("/api/v1/events").json()["items"]) == 1
+    # the same key in another tenant is that tenant's own first event, never acme's id
+    with ApiClient(app, headers=bearer(admin_key(db_url, "globex"))) as globex:
+        theirs = lead(globex, "Gail")
+        other = globex.post("/api/v1/events", json={**body, "contact_id": theirs}).json()
+        assert other["duplicate"] is False and other["id"] != first["id"]
+        again = globex.post("/api/v1/events", json={**body, "contact_id": theirs}).json()
+        assert again == {"id": other["id"], "duplicate": True}
+
+
+def test_an_alias_is_stored_under_the_vocabularys_name(client: ApiClient) -> None:
+    cid = lead(client)
+    for sent in ("property.viewed", "website.visited", "quote.requested"):
+        assert client.post("/api/v1/events", json={"type": sent, "contact_id": cid}).is_success
+    stored = client.get("/api/v1/events", params={"contact_id": cid}).json()["items"]
+    assert sorted(e["type"] for e in stored) == [
+        "listing.viewed",
+        "quote.requested",
+        "site.visited",
+    ]
 
 
 def test_a_batch_is_stored_whole_or_not_at_all(client: ApiClient) -> None:
@@ -113,6 +135,11 @@ def test_a_batch_is_stored_whole_or_not_at_all(client: ApiClient) -> None:
     done = client.post("/api/v1/events/batch", json={"events": events})
     assert done.status_code == 202
     assert (done.json()["accepted"], done.json()["duplicates"]) == (40, 10)
+    ids, dup = done.json()["ids"], done.json()["duplicate"]
+    assert dup == [i >= 40 for i in range(50)]
+    assert ids[40:] == ids[:10]  # each duplicate answers with its original's id
+    again = client.post("/api/v1/events/batch", json={"events": events[:2]}).json()
+    assert (again["accepted"], again["ids"], again["duplicate"]) == (0, ids[:2], [True, True])
     bad = [*events[:3], {"type": "page.viewed", "contact_id": "c_nobody"}]
     problem = assert_problem(client.post("/api/v1/events/batch", json={"events": bad}), 404)
     assert "events[3].contact_id" in str(problem["detail"])

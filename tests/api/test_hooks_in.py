@@ -124,8 +124,8 @@ def test_a_lead_without_email_or_phone_is_422(hooks: Hooks) -> None:
     [
         ("Registration", "lead.registration"),
         ("Property Inquiry", "lead.property_inquiry"),
-        ("Viewed Property", "property.viewed"),
-        ("Saved Property", "property.saved"),
+        ("Viewed Property", "listing.viewed"),
+        ("Saved Property", "listing.saved"),
         ("Visited Open House", "open_house.visited"),
     ],
 )

@@ -34,6 +34,13 @@ def test_append_events_dedupes(store: Store) -> None:
     assert store.pending_events_count() == 3
 
 
+def test_event_ids_by_dedupe_names_what_a_duplicate_duplicates(store: Store) -> None:
+    first, second = store.append_events([event("a.b", "c1", "k1"), event("a.b", None, "k2")], T0)
+    assert first is not None and second is not None
+    assert store.event_ids_by_dedupe(["k2", "k1", "nope"]) == {"k1": first, "k2": second}
+    assert store.event_ids_by_dedupe([]) == {}
+
+
 def test_list_events_filter_and_paging(store: Store) -> None:
     store.append_events([event("t", f"c{i % 2}", f"k{i}") for i in range(6)], T0)
     assert [e.dedupe_key for e in store.list_events("c1")] == ["k1", "k3", "k5"]

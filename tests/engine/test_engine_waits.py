@@ -203,7 +203,7 @@ start: we
 nodes:
   - id: we
     kind: wait_for_event
-    event: property.viewed
+    event: listing.viewed
     match: {field: event.data.listing, op: eq, value: L1}
     timeout: 3d
     on_event: hot
@@ -215,11 +215,11 @@ nodes:
     kit.add_contact("c1")
     (rid,) = kit.enroll("viewing", "c1")
     kit.settle(T0)
-    kit.emit("property.viewed", "c1", {"listing": "L2"}, occurred_at=T0 + HOUR)
+    kit.emit("listing.viewed", "c1", {"listing": "L2"}, occurred_at=T0 + HOUR)
     kit.run_until(T0 + 2 * HOUR)
     assert kit.run(rid).status == "waiting"
     assert kit.messages() == []
-    kit.emit("property.viewed", "c1", {"listing": "L1"}, occurred_at=T0 + 3 * HOUR)
+    kit.emit("listing.viewed", "c1", {"listing": "L1"}, occurred_at=T0 + 3 * HOUR)
     kit.run_until(T0 + 4 * HOUR)
     assert kit.run(rid).status == "completed"
     assert _bodies(kit) == ["Liked L1?"]

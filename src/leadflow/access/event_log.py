@@ -10,6 +10,7 @@ from leadflow.access.scope import visible_contact
 from leadflow.engine.event_refs import ID_FIELDS
 from leadflow.errors import InvalidInput
 from leadflow.model.records import Event, NewEvent, Scope
+from leadflow.model.vocabulary import canonical
 from leadflow.safe_input import id_problem
 from leadflow.store.contract import Store
 
@@ -38,19 +39,23 @@ def emit(
     event: tuple[str, str, dict[str, Any]],
     dedupe_key: str,
     now: float,
-) -> int | None:
+) -> tuple[int | None, bool]:
     """Store one event ``(type, contact_id, data)`` about a lead of the scope under
-    ``dedupe_key`` as given (the operator's own keys, outside the API's per-tenant namespace);
-    its id, or None when the key was taken. The ids the engine looks up in event data must be
-    valid (``data.<field>: <problem>``); a contact outside the scope is NotFound."""
+    ``dedupe_key`` as given (the operator's own keys, outside the API's per-tenant namespace),
+    its type in the event vocabulary (an alias mapped); its id and False, or, when the key was
+    taken, the id of the event holding it and True. The ids the engine looks up in event data
+    must be valid (``data.<field>: <problem>``); a contact outside the scope is NotFound."""
     etype, contact_id, data = event
     for field in ID_FIELDS:
         problem = id_problem(data[field]) if data.get(field) is not None else None
         if problem is not None:
             raise InvalidInput(f"data.{field}: {problem}")
     visible_contact(store, scope, contact_id)
-    (event_id,) = store.append_events([NewEvent(etype, contact_id, data, dedupe_key, now)], now)
-    return event_id
+    new = NewEvent(canonical(etype), contact_id, data, dedupe_key, now)
+    (event_id,) = store.append_events([new], now)
+    if event_id is not None:
+        return event_id, False
+    return store.event_ids_by_dedupe([dedupe_key]).get(dedupe_key), True
 
 
 __all__ = ["emit", "find"]

@@ -17,13 +17,15 @@ from typing import Any
 
 from leadflow.errors import NotFound
 from leadflow.model.records import NewEvent, Scope
+from leadflow.model.vocabulary import canonical
 from leadflow.store.contract import Store
 
 Item = tuple[str, str, dict[str, Any], str | None, datetime | None]
 """One event as a caller gives it: ``(type, contact_id, data, dedupe_key, occurred_at)``."""
 
 Outcome = list[int | None] | Exception
-"""What one caller gets back: the new event ids (None: a duplicate), or its error."""
+"""What one caller gets back: the new event ids (None: a duplicate, see :func:`originals`), or
+its error."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +93,27 @@ def ingest_many(store: Store, requests: Sequence[IngestRequest]) -> list[Outcome
     return outcomes
 
 
+def originals(
+    store: Store, scope: Scope, items: Sequence[Item], ids: Sequence[int | None]
+) -> list[tuple[int | None, bool]]:
+    """Each event's id and whether it was a duplicate: a duplicate answers with the id of the
+    event stored earlier under the same dedupe key (inside the caller's tenant, one read, made
+    only when there are duplicates); None only if that event was pruned in the meantime."""
+    wanted = [
+        key
+        for item, eid in zip(items, ids, strict=True)
+        if eid is None and (key := item[3]) is not None
+    ]
+    if not wanted:
+        return [(eid, eid is None) for eid in ids]
+    found = store.event_ids_by_dedupe(dedupe_keys(scope, wanted))
+    prefix = f"api:{scope.tenant_id}:"
+    return [
+        (eid, False) if eid is not None else (found.get(f"{prefix}{item[3]}"), True)
+        for item, eid in zip(items, ids, strict=True)
+    ]
+
+
 def _contacts_found(store: Store, requests: Sequence[IngestRequest]) -> dict[Scope, set[str]]:
     """For each scope among ``requests``, which of their contacts it holds (one read each)."""
     wanted: dict[Scope, set[str]] = {}
@@ -111,7 +134,7 @@ def _new_events(request: IngestRequest) -> list[NewEvent]:
     keys = dedupe_keys(request.scope, [item[3] for item in request.items])
     now = request.now
     return [
-        NewEvent(etype, cid, data, key, now if at is None else at.timestamp())
+        NewEvent(canonical(etype), cid, data, key, now if at is None else at.timestamp())
         for (etype, cid, data, _, at), key in zip(request.items, keys, strict=True)
     ]
 

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from leadflow.access.scope import ADMIN, require_role
 from leadflow.errors import InvalidInput, NotFound
+from leadflow.model.vocabulary import canonical
 from leadflow.model.webhooks import WebhookDelivery, WebhookSubscription
 from leadflow.store.contract import Store
 from leadflow.tenancy.accounts import Principal
@@ -30,7 +31,9 @@ def clean_url(value: str) -> str:
 
 
 def _event_types(given: Sequence[str]) -> list[str]:
-    return list(dict.fromkeys(t.strip() for t in given))
+    """The types subscribed to, once each, under the vocabulary's names (``property.viewed``
+    subscribes to ``listing.viewed``, the name its events are stored under)."""
+    return list(dict.fromkeys(canonical(t.strip()) for t in given))
 
 
 def rotate_secret(store: Store, principal: Principal, now: float) -> str:

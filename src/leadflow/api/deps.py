@@ -6,7 +6,7 @@ import hashlib
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
 from leadflow.access.scope import scope_of
@@ -32,13 +32,6 @@ def get_store(request: Request) -> Store:
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 StoreDep = Annotated[Store, Depends(get_store)]
-
-
-_bearer = HTTPBearer(
-    auto_error=False,
-    scheme_name="ApiKey",
-    description="An API key from `leadflow keys create`: `Authorization: Bearer lf_...`.",
-)
 
 
 class KeyCache:
@@ -99,43 +92,51 @@ def _verify(store: Store, token: str) -> tuple[Principal, Scope] | None:
     return None if principal is None else (principal, scope_of(store, principal))
 
 
-async def get_access(
-    request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Access:
-    """The caller behind ``Authorization: Bearer <key>`` and its scope; 401 (the same answer
-    for a missing, malformed, unknown or revoked key) otherwise; 429 over the key's rate limit.
-    An address with too many failed keys gets 429 (:mod:`leadflow.api.auth_failures`).
-    The key's public id goes on ``request.state.key_id`` for logs; the key itself is never
-    kept."""
-    token = "" if credentials is None else credentials.credentials.strip()
-    if not token:
-        raise NotAuthenticated()
-    runtime = get_runtime(request)
-    now = runtime.clock.now()
-    failures = getattr(request.app.state, "auth_failures", None)
-    address = request.client.host if request.client else "-"
-    if isinstance(failures, AuthFailureLimiter):
-        failures.check(address, now)  # an address guessing keys waits, whatever it sends
-    cache = getattr(request.app.state, "key_cache", None)
-    found = cache.get(token, now) if isinstance(cache, KeyCache) else None
-    if found is None:
-        found = await run_in_threadpool(_verify, runtime.store, token)
-        if found is None:
-            if isinstance(failures, AuthFailureLimiter):
-                failures.failed(address, now)
-            raise NotAuthenticated()
-        if isinstance(cache, KeyCache):
-            cache.put(token, found[0], found[1], now)
-    principal, scope = found
-    request.state.key_id = principal.key_id
-    limiter = getattr(request.app.state, "rate_limiter", None)
-    if limiter is not None:
-        limiter.check(principal.key_id, now)
-    access = Access(runtime, principal, scope)
-    request.state.access = access
-    return access
+class ApiKeyAuth(HTTPBearer):
+    """The API's authentication, one dependency (the OpenAPI ``ApiKey`` bearer scheme and the
+    check in one call, so a request resolves a single dependency rather than two): the caller
+    behind ``Authorization: Bearer <key>`` and its scope; 401 (the same answer for a missing,
+    malformed, unknown or revoked key) otherwise; 429 over the key's rate limit. An address
+    with too many failed keys gets 429 (:mod:`leadflow.api.auth_failures`). The key's public
+    id goes on ``request.state.key_id`` for logs; the key itself is never kept."""
 
+    async def __call__(self, request: Request) -> Access:  # type: ignore[override]
+        credentials = await super().__call__(request)
+        token = "" if credentials is None else credentials.credentials.strip()
+        if not token:
+            raise NotAuthenticated()
+        runtime = get_runtime(request)
+        now = runtime.clock.now()
+        state = request.app.state
+        failures = getattr(state, "auth_failures", None)
+        address = request.client.host if request.client else "-"
+        if isinstance(failures, AuthFailureLimiter):
+            failures.check(address, now)  # an address guessing keys waits, whatever it sends
+        cache = getattr(state, "key_cache", None)
+        found = cache.get(token, now) if isinstance(cache, KeyCache) else None
+        if found is None:
+            found = await run_in_threadpool(_verify, runtime.store, token)
+            if found is None:
+                if isinstance(failures, AuthFailureLimiter):
+                    failures.failed(address, now)
+                raise NotAuthenticated()
+            if isinstance(cache, KeyCache):
+                cache.put(token, found[0], found[1], now)
+        principal, scope = found
+        request.state.key_id = principal.key_id
+        limiter = getattr(state, "rate_limiter", None)
+        if limiter is not None:
+            limiter.check(principal.key_id, now)
+        access = Access(runtime, principal, scope)
+        request.state.access = access
+        return access
+
+
+get_access = ApiKeyAuth(
+    auto_error=False,
+    scheme_name="ApiKey",
+    description="An API key from `leadflow keys create`: `Authorization: Bearer lf_...`.",
+)
 
 AccessDep = Annotated[Access, Depends(get_access)]
 

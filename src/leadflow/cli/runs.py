@@ -92,11 +92,15 @@ def emit(
         _, scope = operator_of(rt.store, contact)
         with missing_as(f"--contact: no contact with id {contact!r}"):
             event = (type_, contact, payload)
-            event_id = event_log.emit(rt.store, scope, event, dedupe, rt.clock.now())
+            event_id, duplicate = event_log.emit(rt.store, scope, event, dedupe, rt.clock.now())
     if json_out:
-        print_json({"id": event_id, "duplicate": event_id is None, "dedupe_key": dedupe})
-    elif event_id is None:
-        console.print(f"duplicate: an event with key {dedupe!r} exists; nothing recorded")
+        print_json({"id": event_id, "duplicate": duplicate, "dedupe_key": dedupe})
+    elif duplicate:
+        console.print(
+            f"duplicate: event {event_id} has key {dedupe!r}; nothing recorded"
+            if event_id is not None
+            else f"duplicate: an event with key {dedupe!r} exists; nothing recorded"
+        )
     else:
         console.print(f"event {event_id} recorded ({type_})")
 

@@ -23,6 +23,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from leadflow.definitions.durations import DAY, parse_duration
+from leadflow.model.vocabulary import canonical
 
 ExperimentKey = Annotated[
     str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")
@@ -33,7 +34,7 @@ DecisionMode = Literal["manual", "auto_apply", "bandit"]
 
 # Node-level outcomes and the event types that make them (a contact converts on any of them).
 OUTCOME_EVENTS: dict[str, tuple[str, ...]] = {
-    "replied": ("sms.received", "email.replied"),
+    "replied": ("sms.received", "email.received", "email.replied"),
     "clicked": ("email.clicked",),
     "opened": ("email.opened",),
     "delivered": ("sms.delivered", "email.delivered"),
@@ -75,6 +76,15 @@ class ExperimentMetric(_Model):
         default=None, description="Event type(s), e.g. appointment.booked."
     )
     outcome: Outcome | None = Field(default=None, description="A node-level outcome instead.")
+
+    @field_validator("event")
+    @classmethod
+    def _vocabulary(cls, value: str | list[str] | None) -> str | list[str] | None:
+        """An alias (``property.saved``) reads as the vocabulary's name (``listing.saved``)."""
+        if isinstance(value, list):
+            return [canonical(name) for name in value]
+        return None if value is None else canonical(value)
+
     within: YearDuration = Field(
         default="14d", description="Window after assignment, at most 365d."
     )

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -25,7 +26,11 @@ from pydantic import (
 from leadflow.definitions.conditions_model import Condition
 from leadflow.definitions.durations import DAY, HOUR, parse_duration
 from leadflow.definitions.experiment_model import ExperimentSpec
+from leadflow.model.vocabulary import canonical
 
+EventName = Annotated[str, AfterValidator(canonical)]
+"""An event type as a workflow names it: an alias (``property.viewed``) reads as the
+vocabulary's name (``listing.viewed``), the name every stored event carries."""
 NodeId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z_][A-Za-z0-9_-]*$")]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 MAX_SEND_DELAY_S = 7 * DAY  # timing optimal: the best hour is looked for at most a week ahead
@@ -116,7 +121,7 @@ class WaitUntil(_Node):
 
 class WaitForEvent(_Node):
     kind: Literal["wait_for_event"]
-    event: str = Field(min_length=1, description="Event type awaited, e.g. sms.received.")
+    event: EventName = Field(min_length=1, description="Event type awaited, e.g. sms.received.")
     match: Condition | None = Field(default=None, description="Condition the event must meet.")
     timeout: str | None = Field(default=None, description="Give up after this duration.")
     on_event: NodeId | None = Field(default=None, description="Where to go when the event comes.")
@@ -271,7 +276,7 @@ class Trigger(_Model):
     """What enrolls contacts: an event (with a filter), a cron schedule, or manual enrollment."""
 
     type: Literal["event", "schedule", "manual"]
-    event: str | None = Field(default=None, description="Event type, for type=event.")
+    event: EventName | None = Field(default=None, description="Event type, for type=event.")
     filter: Condition | None = Field(
         default=None, description="Condition on the event / contact; schedule: which contacts."
     )
@@ -288,7 +293,7 @@ class GoalSpec(_Model):
     """Exits a run wherever it is when a matching event arrives (or the condition holds)."""
 
     name: Annotated[str, Field(min_length=1)]
-    event: str | None = Field(default=None, description="Event type that can meet the goal.")
+    event: EventName | None = Field(default=None, description="Event type that can meet the goal.")
     when: Condition | None = None
 
 

@@ -13,8 +13,8 @@ REVIEW_EVERY_S = 60.0  # a worker looks for due experiments at most this often (
 
 class ReviewJob:
     """The periodic job: reviews the experiments due at ``now``; how many decisions it stored.
-    The statistics stack is imported at the first run: it loads only in processes that run a
-    worker."""
+    The statistics stack (numpy, scipy) is imported only when some experiment is due: a worker
+    of a tenant without experiments never loads it."""
 
     name = "experiments.review"
 
@@ -23,6 +23,8 @@ class ReviewJob:
         self.interval_s = interval_s
 
     def run(self, now: float) -> int:
+        if not self.store.due_experiments(now):
+            return 0
         from leadflow.experiments.review import review_due
 
         return review_due(self.store, now)

@@ -13,6 +13,7 @@ ranked at all (:class:`~leadflow.listings.ranking.ListingIndex`).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from leadflow.definitions import models as m
@@ -46,15 +47,18 @@ def sendable_listings(store: ListingStore, tenant_id: str) -> list[Listing]:
         after = page[-1].listing_key
 
 
-def stated_criteria(fields: dict[str, Any]) -> MatchCriteria | None:
-    """The contact's own criteria (``fields.criteria``); a bad value stops the step for good,
-    naming the field."""
+def stated_criteria(
+    fields: dict[str, Any], tenant_cities: Iterable[str] = ()
+) -> MatchCriteria | None:
+    """The contact's own criteria (``fields.criteria``; free text may name the tenant's own
+    towns, ``tenant_cities``, without a cue word); a bad value stops the step for good, naming
+    the field."""
     raw = fields.get("criteria")
     if raw is None or raw == "":
         return None
     try:
         if isinstance(raw, str):  # what the lead said, e.g. "3 bed condo in Austin under 450k"
-            return MatchCriteria.from_mapping(parse_criteria(raw).model_dump())
+            return MatchCriteria.from_mapping(parse_criteria(raw, tenant_cities).model_dump())
         return MatchCriteria.from_mapping(raw)
     except InvalidInput as exc:
         raise PermanentStepError(
@@ -75,12 +79,15 @@ class MatchPropertiesHandler:
         if contact is None:
             raise PermanentStepError("match_properties: the run's contact does not exist")
         tenant = contact.tenant_id
+        listings = sendable_listings(self.store, tenant)
+        towns = {x.city for x in listings if x.city}
         criteria = merged(
-            stated_criteria(contact.fields), learned_from_events(self.store, tenant, contact.id)
+            stated_criteria(contact.fields, towns),
+            learned_from_events(self.store, tenant, contact.id),
         )
         step_key = ctx.idempotency_key(node.id)
         sent = self.store.listing_matches(tenant, contact.id)
-        index = ListingIndex(sendable_listings(self.store, tenant))
+        index = ListingIndex(listings)
         again = {x.listing_key for x in sent if x.step_key == step_key}
         if again:  # this step ran before (and crashed after recording): the same picks
             picks = index.top(

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from leadflow.errors import InvalidInput
 from leadflow.listings.criteria import Criteria
+from leadflow.listings.gazetteer import Gazetteer
 from leadflow.listings.places import find_places
 from leadflow.listings.vocabulary import (
     FEATURE_PHRASES,
@@ -186,14 +188,16 @@ def _ranges(t: str, nums: list[_Number]) -> None:
             a.bound, b.bound, a.in_range, b.in_range = "min", "max", True, True
 
 
-def parse_criteria(text: str) -> Criteria:
-    """What ``text`` asks for. Raises :class:`InvalidInput` naming ``text`` when it is empty
-    or too long."""
+def parse_criteria(text: str, tenant_cities: Iterable[str] | None = None) -> Criteria:
+    """What ``text`` asks for. Cities are found after a cue word ("in", "near") or before a
+    property word, and anywhere when the gazetteer knows them: US cities, and the
+    ``tenant_cities`` (those of the tenant's listings). Raises :class:`InvalidInput` naming
+    ``text`` when it is empty or too long."""
     if not text or not text.strip():
         raise InvalidInput("text: is empty; describe what the lead is looking for")
     if len(text) > MAX_TEXT:
         raise InvalidInput(f"text: is {len(text)} characters long; at most {MAX_TEXT}")
-    places = find_places(text)
+    places = find_places(text, Gazetteer(tenant_cities or ()))
     masked = list(text)
     for place in places:
         masked[place.start : place.end] = " " * (place.end - place.start)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from leadflow.listings.gazetteer import COMMON_WORDS, Gazetteer
 from leadflow.listings.vocabulary import (
     CITY_ABBREVIATIONS,
     CITY_CONNECTORS,
@@ -169,8 +170,62 @@ def _drop_states(scan: _Scanner, group: list[int]) -> list[int]:
     return [] if len(group) == 1 and is_state(group[0]) else group
 
 
-def find_places(text: str) -> list[Place]:
-    """Cities named in ``text``, in order, once each, title-cased."""
+def _is_state_at(scan: _Scanner, i: int) -> bool:
+    """A state after a city: "Normal, IL", "bend oregon"."""
+    while i < len(scan.toks) and scan.toks[i].text == ",":
+        i += 1
+    if i >= len(scan.toks):
+        return False
+    tok = scan.toks[i]
+    code = tok.text.rstrip(".")
+    if len(code) == 2 and code.upper() in STATE_CODES:
+        return code.isupper() or scan.caseless
+    return tok.word in STATE_NAMES
+
+
+def _plausible(scan: _Scanner, start: int, end: int, tenant: bool) -> bool:
+    """Whether tokens ``start:end``, which spell a known city, name it here."""
+    toks = scan.toks[start:end]
+    if any(
+        not t.text[0].isalpha() or t.word in CITY_STOP_WORDS or scan.phrase_at[t.start]
+        for t in toks
+    ):
+        return False
+    capitalised = all(t.text[0].isupper() or t.word in CITY_CONNECTORS for t in toks)
+    if not scan.caseless and not capitalised and not tenant:
+        return False  # mixed case: a city is written with capitals
+    if end - start > 1 or tenant:
+        return True
+    word = toks[0].word
+    if word in COMMON_WORDS or word in DESCRIPTIVE_WORDS or word in NUMBER_WORDS:
+        return (capitalised and not scan.caseless and start > 0) or _is_state_at(scan, end)
+    return True
+
+
+def _known_places(scan: _Scanner, gazetteer: Gazetteer, taken: set[int]) -> list[list[int]]:
+    """Cities the gazetteer knows, named without a cue word ("3br condo Seattle"): the longest
+    run of words (at most four) that spells one, left to right."""
+    found: list[list[int]] = []
+    i = 0
+    longest = max(_MAX_WORDS, gazetteer.longest)
+    while i < len(scan.toks):
+        for n in range(min(longest, len(scan.toks) - i), 0, -1):
+            span = range(i, i + n)
+            if taken.intersection(span):
+                continue
+            hit = gazetteer.lookup([scan.toks[k].text for k in span])
+            if hit is not None and _plausible(scan, i, i + n, hit[1]):
+                found.append(list(span))
+                i += n
+                break
+        else:
+            i += 1
+    return found
+
+
+def find_places(text: str, gazetteer: Gazetteer | None = None) -> list[Place]:
+    """Cities named in ``text``, in order, once each, title-cased (in the gazetteer's spelling
+    when it knows them). With a gazetteer, a city it knows is found without a cue word too."""
     scan = _Scanner(text)
     found: list[list[int]] = []
     i = 0
@@ -193,6 +248,8 @@ def find_places(text: str) -> list[Place]:
             if group and not taken.intersection(group):
                 found.append(group)
                 taken.update(group)
+    if gazetteer is not None:
+        found.extend(_known_places(scan, gazetteer, taken))
     found.sort(key=lambda g: g[0])
     places: list[Place] = []
     seen: set[str] = set()
@@ -203,6 +260,8 @@ def find_places(text: str) -> list[Place]:
         words = [scan.toks[i].text for i in group]
         words[-1] = words[-1] if scan.toks[group[-1]].word.endswith(".") else words[-1].rstrip(".")
         name = " ".join(_title(w) for w in words)
+        if gazetteer is not None:
+            name = gazetteer.spelling(name)
         if name.lower() not in seen:
             seen.add(name.lower())
             places.append(Place(scan.toks[group[0]].start, scan.toks[group[-1]].end, name))

@@ -23,15 +23,16 @@ import numpy as np
 import numpy.typing as npt
 
 from leadflow.model.records import Contact, ContactFilter, Scope
+from leadflow.model.vocabulary import canonical_all
 from leadflow.store.contract import CoreStore
 
 FloatArray = npt.NDArray[np.float64]
 DAY = 86400.0
 RECENCY_CAP_DAYS = 365.0
 DEFAULT_GROUPS: dict[str, tuple[str, ...]] = {
-    "visits": ("website.visited", "page.viewed", "open_house.visited"),
-    "views": ("property.viewed", "listing.viewed"),
-    "saves": ("property.saved", "listing.saved"),
+    "visits": ("site.visited", "open_house.visited"),
+    "views": ("listing.viewed",),
+    "saves": ("listing.saved",),
     "replies": ("sms.received", "email.received", "voice.received"),
     "opens": ("email.opened",),
     "clicks": ("email.clicked", "link.clicked"),
@@ -117,7 +118,8 @@ def feature_row(
     row: list[float] = []
     last_activity: float | None = None
     for types in spec.groups.values():
-        times = [t for t, kind in seen if kind in types]
+        wanted = canonical_all(types)  # a model trained before the vocabulary: its old names
+        times = [t for t, kind in seen if kind in wanted]
         if times and (last_activity is None or times[-1] > last_activity):
             last_activity = times[-1]
         for window in spec.windows_days:

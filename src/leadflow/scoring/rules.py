@@ -36,22 +36,20 @@ class Factor:
 
 
 BEHAVIOURAL: tuple[Factor, ...] = (
-    Factor(
-        "site_visits", "behavioural", 4.0, 20.0, frozenset({"site.visited", "lead.visited_website"})
-    ),
+    Factor("site_visits", "behavioural", 4.0, 20.0, frozenset({"site.visited"})),
     Factor(
         "listings_viewed",
         "behavioural",
         5.0,
         30.0,
-        frozenset({"listing.viewed", "lead.viewed_property"}),
+        frozenset({"listing.viewed"}),
     ),
     Factor(
         "listings_saved",
         "behavioural",
         8.0,
         40.0,
-        frozenset({"listing.saved", "lead.saved_property"}),
+        frozenset({"listing.saved"}),
     ),
     Factor(
         "inquiries",

@@ -15,8 +15,8 @@ from leadflow.model.tenancy import Tenant
 from leadflow.scoring.features import DAY
 from leadflow.store.contract import Store
 
-_ACTIVE = (("property.viewed", 6), ("property.saved", 2), ("sms.received", 1), ("email.opened", 3))
-_QUIET = (("property.viewed", 1), ("email.opened", 1))
+_ACTIVE = (("listing.viewed", 6), ("listing.saved", 2), ("sms.received", 1), ("email.opened", 3))
+_QUIET = (("listing.viewed", 1), ("email.opened", 1))
 
 
 def seed_history(

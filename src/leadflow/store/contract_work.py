@@ -152,6 +152,11 @@ class RunsEventsContract(abc.ABC):
         stored already processed (``processed_at = now``): history that nothing will claim."""
 
     @abc.abstractmethod
+    def event_ids_by_dedupe(self, dedupe_keys: Sequence[str]) -> dict[str, int]:
+        """The id of the stored event holding each of these dedupe keys (keys held by no event
+        are left out): what a duplicate was a duplicate of."""
+
+    @abc.abstractmethod
     def claim_events(self, owner: str, now: float, limit: int, lease_s: float) -> list[Event]:
         """Claim unprocessed events with ``occurred_at <= now``, oldest first (by id)."""
 

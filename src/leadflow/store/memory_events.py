@@ -84,6 +84,11 @@ class MemoryEvents(MemoryState):
             self._signal_work()
         return out
 
+    def event_ids_by_dedupe(self, dedupe_keys: Sequence[str]) -> dict[str, int]:
+        with self._lock:
+            found = self._event_by_key
+            return {key: found[key] for key in dedupe_keys if key in found}
+
     def claim_events(self, owner: str, now: float, limit: int, lease_s: float) -> list[Event]:
         with self._lock:
             out: list[Event] = []

@@ -116,6 +116,15 @@ class SqlReads:
             rows: list[Any] = conn.execute(self._dialect.sql(sql), params).fetchall()
             return rows
 
+    def event_ids_by_dedupe(self, dedupe_keys: Sequence[str]) -> dict[str, int]:
+        if not dedupe_keys:
+            return {}
+        rows = self._all(
+            f"SELECT dedupe_key, id FROM events WHERE dedupe_key {self._dialect.in_texts}",
+            (self._dialect.values(dedupe_keys),),
+        )
+        return {str(key): int(eid) for key, eid in rows}
+
     # ------------------------------------------------------------------ schema / meta
     def schema_version(self) -> int:
         with self._read() as conn:

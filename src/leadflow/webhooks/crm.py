@@ -9,11 +9,11 @@ Registration           ``lead.registration``
 Inquiry                ``lead.inquiry``
 Seller Inquiry         ``lead.seller_inquiry``
 Property Inquiry       ``lead.property_inquiry``
-Viewed Property        ``property.viewed``
-Saved Property         ``property.saved``
-Visited Website        ``website.visited``
+Viewed Property        ``listing.viewed``
+Saved Property         ``listing.saved``
+Visited Website        ``site.visited``
 Incoming Call          ``call.incoming``
-Property Search        ``property.searched``
+Property Search        ``listing.searched``
 Visited Open House     ``open_house.visited``
 =====================  ==========================
 
@@ -34,11 +34,11 @@ EVENT_TYPES = {
     "inquiry": "lead.inquiry",
     "seller inquiry": "lead.seller_inquiry",
     "property inquiry": "lead.property_inquiry",
-    "viewed property": "property.viewed",
-    "saved property": "property.saved",
-    "visited website": "website.visited",
+    "viewed property": "listing.viewed",
+    "saved property": "listing.saved",
+    "visited website": "site.visited",
     "incoming call": "call.incoming",
-    "property search": "property.searched",
+    "property search": "listing.searched",
     "visited open house": "open_house.visited",
 }
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, fields, replace
 from leadflow.contacts.duplicates import find_duplicate
 from leadflow.errors import InvalidInput
 from leadflow.model.records import Contact, NewEvent, Scope
+from leadflow.model.vocabulary import canonical
 from leadflow.safe_input import value_problems
 from leadflow.store.contract import Store
 from leadflow.webhooks.leads import Lead
@@ -86,7 +87,7 @@ def ingest(store: Store, tenant_id: str, lead: Lead, key: str, now: float) -> In
     check_storable(lead)
     old = find_match(store, tenant_id, lead)
     contact = new_contact(tenant_id, lead, now) if old is None else merged(old, lead)
-    kind = lead.event_type
+    kind = canonical(lead.event_type)
     if old is not None and kind == "lead.created":
         kind = "lead.updated"
     data = dict(lead.data) | {"contact": {"email": contact.email, "phone": contact.phone}}

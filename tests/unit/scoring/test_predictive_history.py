@@ -51,8 +51,8 @@ def test_a_row_ignores_events_after_its_cutoff() -> None:
     spec = FeatureSpec()
     contact = Contact(id="c1", fields={"budget": "$450,000", "pre_approved": "yes"})
     cutoff = END
-    before = [(END - 3 * DAY, "property.viewed"), (END - 40 * DAY, "property.saved")]
-    after = [(END + 1, "property.viewed"), (END + 5 * DAY, "sms.received")]
+    before = [(END - 3 * DAY, "listing.viewed"), (END - 40 * DAY, "listing.saved")]
+    after = [(END + 1, "listing.viewed"), (END + 5 * DAY, "sms.received")]
     row = dict(zip(spec.names(), feature_row(spec, contact, before, cutoff), strict=True))
     assert row == dict(
         zip(spec.names(), feature_row(spec, contact, sorted(before + after), cutoff), strict=True)

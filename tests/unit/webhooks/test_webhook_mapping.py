@@ -35,8 +35,8 @@ def test_generic_lead_refuses_bad_input(payload: object) -> None:
 def test_every_documented_crm_type_maps() -> None:
     assert crm.event_type("Seller  inquiry") == "lead.seller_inquiry"
     assert crm.event_type("INCOMING CALL") == "call.incoming"
-    assert crm.event_type("Property Search") == "property.searched"
-    assert crm.event_type("Visited Website") == "website.visited"
+    assert crm.event_type("Property Search") == "listing.searched"
+    assert crm.event_type("Visited Website") == "site.visited"
     assert len(set(crm.EVENT_TYPES.values())) == 10
     with pytest.raises(InvalidInput):
         crm.event_type(None)

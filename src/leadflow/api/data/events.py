@@ -71,14 +71,21 @@ class EventBatch(BaseModel):
 
 
 class Accepted(BaseModel):
-    id: int | None = Field(description="The stored event's id; null when it was a duplicate.")
-    duplicate: bool
+    id: int | None = Field(
+        description="The stored event's id; for a duplicate, the id of the event stored earlier "
+        "with the same dedupe key (null only if that event has since been pruned)."
+    )
+    duplicate: bool = Field(description="True when the dedupe key was already taken.")
 
 
 class BatchAccepted(BaseModel):
     accepted: int = Field(description="New events stored.")
     duplicates: int = Field(description="Events whose dedupe key was already taken.")
-    ids: list[int | None] = Field(description="Per event in order: its id, or null (duplicate).")
+    ids: list[int | None] = Field(
+        description="Per event in order: its id; for a duplicate, the id of the event stored "
+        "earlier with the same dedupe key (null only if that event has since been pruned)."
+    )
+    duplicate: list[bool] = Field(description="Per event in order: whether it was a duplicate.")
 
 
 class EventOut(BaseModel):

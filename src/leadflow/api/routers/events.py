@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
+from starlette.concurrency import run_in_threadpool
 
 from leadflow.access import event_log
+from leadflow.access.events import Item, originals
 from leadflow.api.data.events import (
     Accepted,
     BatchAccepted,
@@ -15,7 +17,7 @@ from leadflow.api.data.events import (
     EventOut,
     EventPage,
 )
-from leadflow.api.deps import AccessDep, access_of
+from leadflow.api.deps import Access, AccessDep, access_of
 from leadflow.api.group_commit import EventCommits
 from leadflow.api.problems import problem_responses
 
@@ -30,9 +32,18 @@ router = APIRouter(prefix="/events", tags=["events"])
 )
 async def post_event(request: Request, body: EventIn) -> Accepted:
     access = access_of(request)  # authenticated by the router's dependency
-    item = (body.type, body.contact_id, body.data.as_dict(), body.dedupe_key, body.occurred_at)
+    item: Item = (
+        body.type,
+        body.contact_id,
+        body.data.as_dict(),
+        body.dedupe_key,
+        body.occurred_at,
+    )
     ids = await _commits(request).ingest(access.scope, [item], access.now())
-    return Accepted(id=ids[0], duplicate=ids[0] is None)
+    if ids[0] is None:  # a duplicate: the id of the event that holds its key
+        (found,) = await _originals(access, [item], ids)
+        return Accepted(id=found[0], duplicate=True)
+    return Accepted(id=ids[0], duplicate=False)
 
 
 @router.post(
@@ -43,12 +54,26 @@ async def post_event(request: Request, body: EventIn) -> Accepted:
 )
 async def post_events(request: Request, body: EventBatch) -> BatchAccepted:
     access = access_of(request)  # authenticated by the router's dependency
-    items = [
+    items: list[Item] = [
         (e.type, e.contact_id, e.data.as_dict(), e.dedupe_key, e.occurred_at) for e in body.events
     ]
     ids = await _commits(request).ingest(access.scope, items, access.now())
     new = sum(1 for i in ids if i is not None)
-    return BatchAccepted(accepted=new, duplicates=len(ids) - new, ids=ids)
+    if new < len(ids):
+        resolved = await _originals(access, items, ids)
+        return BatchAccepted(
+            accepted=new,
+            duplicates=len(ids) - new,
+            ids=[eid for eid, _ in resolved],
+            duplicate=[dup for _, dup in resolved],
+        )
+    return BatchAccepted(accepted=new, duplicates=0, ids=ids, duplicate=[False] * len(ids))
+
+
+async def _originals(
+    access: Access, items: list[Item], ids: list[int | None]
+) -> list[tuple[int | None, bool]]:
+    return await run_in_threadpool(originals, access.runtime.store, access.scope, items, ids)
 
 
 def _commits(request: Request) -> EventCommits:

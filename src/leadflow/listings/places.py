@@ -86,6 +86,8 @@ class _Scanner:
             return False
         if self.caseless:
             return word not in DESCRIPTIVE_WORDS and not self.phrase_at[tok.start]
+        if tok.text.isupper() and len(tok.text) <= 4:
+            return False  # mixed case: "close to ISU" names a campus, not a city
         if tok.text[0].isupper() or _ELIDED.match(tok.text):
             return True
         return word in CITY_CONNECTORS and self._upper_at(i + 1)
@@ -186,12 +188,16 @@ def _is_state_at(scan: _Scanner, i: int) -> bool:
 def _plausible(scan: _Scanner, start: int, end: int, tenant: bool) -> bool:
     """Whether tokens ``start:end``, which spell a known city, name it here."""
     toks = scan.toks[start:end]
+    capitalised = all(t.text[0].isupper() or t.word in CITY_CONNECTORS for t in toks)
+    # a capitalised name of several words may hold a feature word: "Mountain View"
+    named = capitalised and not scan.caseless and end - start > 1
     if any(
-        not t.text[0].isalpha() or t.word in CITY_STOP_WORDS or scan.phrase_at[t.start]
+        not t.text[0].isalpha()
+        or t.word in CITY_STOP_WORDS
+        or (scan.phrase_at[t.start] and not named)
         for t in toks
     ):
         return False
-    capitalised = all(t.text[0].isupper() or t.word in CITY_CONNECTORS for t in toks)
     if not scan.caseless and not capitalised and not tenant:
         return False  # mixed case: a city is written with capitals
     if end - start > 1 or tenant:

@@ -106,7 +106,8 @@ CITY_STOP_WORDS = words(
     listed sale rent buy buying if possible ideally must should school schools district mile miles
     minutes walking distance downtown neighborhood neighbourhood town country suburbs also
     but some like it its this there on mountains woods countryside br brs bd bds bdrm bdrms ba
-    bth bths"""
+    bth bths january february march april june july august september october november december
+    monday tuesday wednesday thursday friday saturday sunday"""
 )
 
 # Describing words: never a city in text without capitals, nor just before a property word
@@ -115,7 +116,7 @@ DESCRIPTIVE_WORDS = words(
     """cheap nice big small large new modern cute cozy spacious affordable luxury updated renovated
     quiet beautiful family good great starter first vacation dream forever
     retirement investment rental tiny brick stone historic victorian colonial craftsman
-    contemporary traditional excellent ready move-in condition shape walkable safe"""
+    contemporary traditional excellent ready move-in condition shape walkable safe open"""
 )
 
 STATE_CODES = words(

@@ -9,7 +9,6 @@ from typing import Any
 from leadflow.access.scope import WRITE_ROLES, actor, require_role
 from leadflow.errors import NotFound
 from leadflow.experiments.report import ExperimentReport, build_report
-from leadflow.experiments.review import apply_arm, review_experiment, stop_experiment
 from leadflow.model.experiments import Experiment, ExperimentDecision
 from leadflow.store.contract import Store
 from leadflow.tenancy.accounts import Principal
@@ -48,6 +47,8 @@ def review(
     decision or None)."""
     tenant = require_role(principal, WRITE_ROLES, "reviewing an experiment")
     experiment = owned(store, principal, key)
+    from leadflow.experiments.review import review_experiment  # numpy: only to decide
+
     return experiment, review_experiment(store, tenant, key, now)
 
 
@@ -56,6 +57,8 @@ def apply(store: Store, principal: Principal, key: str, arm: str, now: float) ->
     to roll out."""
     tenant = require_role(principal, WRITE_ROLES, "applying an experiment's arm")
     owned(store, principal, key)
+    from leadflow.experiments.review import apply_arm
+
     return apply_arm(store, tenant, key, arm, now, actor(principal))
 
 
@@ -63,6 +66,8 @@ def stop(store: Store, principal: Principal, key: str, now: float) -> Experiment
     """Stop deciding; ValueError when the experiment is no longer running."""
     tenant = require_role(principal, WRITE_ROLES, "stopping an experiment")
     owned(store, principal, key)
+    from leadflow.experiments.review import stop_experiment
+
     return stop_experiment(store, tenant, key, now, actor(principal))
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from leadflow.access.scope import WRITE_ROLES, require_role
 from leadflow.definitions.diff import DefinitionDiff, diff_definitions
@@ -19,9 +19,11 @@ from leadflow.engine.workflows import check_against_store, publish
 from leadflow.engine.workflows import enroll as enroll_contacts
 from leadflow.errors import InvalidInput, NotFound, WorkflowInvalid
 from leadflow.model.records import Draft, EnrollOutcome, NodeCount, Scope, WorkflowVersion
-from leadflow.runtime import Runtime
 from leadflow.store.contract import Store
 from leadflow.tenancy.accounts import Principal
+
+if TYPE_CHECKING:
+    from leadflow.runtime import Runtime
 
 
 @dataclass(slots=True)

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -16,8 +16,10 @@ from rich.table import Table
 from leadflow.clock import to_iso
 from leadflow.definitions.io import YamlLimits, load_file
 from leadflow.errors import LeadflowError, NotFound
-from leadflow.runtime import Runtime, build_runtime
 from leadflow.settings import DEFAULT_DB, Settings
+
+if TYPE_CHECKING:
+    from leadflow.runtime import Runtime
 
 console = Console(soft_wrap=True)
 # Errors are never wrapped: a command to copy must stay on one line.
@@ -63,6 +65,8 @@ def require_db(db: str) -> None:
 def runtime(db: str, *, check_schema: bool = True, **overrides: Any) -> Iterator[Runtime]:
     require_db(db)
     settings = Settings(db=db, **overrides)
+    from leadflow.runtime import build_runtime  # the engine and its features: not for --help
+
     rt = build_runtime(settings, check_schema=check_schema)
     try:
         yield rt

@@ -6,21 +6,21 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from leadflow.cli.common import DEFAULT, DbOption, JsonOption, console, print_json, runtime, table
 from leadflow.errors import InvalidInput
-from leadflow.scoring.dataset import holdout_rows, load_csv
-from leadflow.scoring.evaluate import Metrics
-from leadflow.scoring.predictive import ALGORITHMS, MIN_POSITIVES, compare
-from leadflow.scoring.training import (
+from leadflow.scoring.defaults import (
+    ALGORITHMS,
     DEFAULT_GOAL,
     DEFAULT_HORIZON_DAYS,
-    retrain_tenant,
-    score_contact,
+    MIN_POSITIVES,
 )
+
+if TYPE_CHECKING:
+    from leadflow.scoring.evaluate import Metrics
 
 scoring_eval_app = typer.Typer(
     help="Predictive lead scores: evaluate on a CSV, retrain on a tenant's history, predict.",
@@ -62,6 +62,9 @@ def evaluate(
 ) -> None:
     """Train logistic regression and gradient boosting on the training rows, choose by AUC on
     the later 20% of them, and measure on the hold-out rows."""
+    from leadflow.scoring.dataset import holdout_rows, load_csv  # numpy, scikit-learn: here only
+    from leadflow.scoring.predictive import compare
+
     data = load_csv(csv_path, target)
     held = holdout_rows(len(data.y), holdout_first, holdout_frac)
     train_y = data.y[~held]
@@ -125,6 +128,8 @@ def retrain(
 ) -> None:
     """Train on the tenant's contacts and events (split by time) and store a new model version."""
     with runtime(db) as rt:
+        from leadflow.scoring.training import retrain_tenant
+
         stored = retrain_tenant(
             rt.store, tenant, rt.clock.now(), goal=goal, horizon_days=horizon_days
         )
@@ -147,6 +152,8 @@ def predict(
     """The contact's probability of the goal within the horizon, by the tenant's latest model,
     with the factors that moved it most."""
     with runtime(db) as rt:
+        from leadflow.scoring.training import score_contact
+
         scored = score_contact(rt.store, tenant, contact, rt.clock.now(), top=top)
     if json_out:
         print_json(scored.as_dict())

@@ -10,7 +10,6 @@ from typing import Annotated, Any
 import typer
 
 from leadflow.cli.common import DEFAULT, DbOption, fail, require_db
-from leadflow.runtime import build_runtime
 from leadflow.settings import Settings
 
 WORKERS_ENV = "LEADFLOW_SERVE_WORKERS_IN_PROCESS"
@@ -75,6 +74,8 @@ def serve(
     from leadflow.api.app import create_app
 
     settings = Settings(**overrides)
+    from leadflow.runtime import build_runtime  # the engine: not for --help
+
     rt = build_runtime(settings)  # an out-of-date schema is refused here, like every command
     if processes > 1:
         rt.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.progress import Progress
@@ -15,15 +15,14 @@ from leadflow.clock import VirtualClock, to_iso
 from leadflow.definitions.io import load_text
 from leadflow.engine.workflows import publish
 from leadflow.errors import InvalidInput
-from leadflow.runtime import build_runtime
 from leadflow.settings import Settings
-from leadflow.simulate.engagement import EngagementModel
-from leadflow.simulate.leads import synthetic_contacts
-from leadflow.simulate.simulation import Simulation, SimulationReport
 from leadflow.store.factory import open_store
 
 # Monday 2026-01-05 00:00 UTC: a fixed start makes a seed reproduce the same numbers.
 SIM_START = 1767571200.0
+
+if TYPE_CHECKING:
+    from leadflow.simulate.simulation import SimulationReport
 
 
 def _simulate(
@@ -33,6 +32,11 @@ def _simulate(
         path = Path(db.removeprefix("sqlite:///"))
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
+    from leadflow.runtime import build_runtime  # the engine: only when simulating
+    from leadflow.simulate.engagement import EngagementModel
+    from leadflow.simulate.leads import synthetic_contacts
+    from leadflow.simulate.simulation import Simulation
+
     store = open_store(db, check_schema=False)
     store.upgrade()
     clock = VirtualClock(SIM_START)

@@ -12,7 +12,6 @@ import typer
 from leadflow.cli.common import DEFAULT, DbOption, JsonOption, console, print_json, require_db
 from leadflow.clock import VirtualClock, to_iso
 from leadflow.engine.worker import VIRTUAL_NOW
-from leadflow.runtime import build_runtime
 from leadflow.settings import Settings
 
 
@@ -36,6 +35,8 @@ def worker(
     require_db(db)
     settings = Settings(**overrides)
     clock = VirtualClock(0.0) if virtual_clock else None
+    from leadflow.runtime import build_runtime  # the engine: not for --help
+
     rt = build_runtime(settings, clock=clock)
     if clock is not None:
         # Resume at the virtual moment kept in the database (even if it is behind the wall

@@ -6,7 +6,7 @@ import contextlib
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -31,9 +31,11 @@ from leadflow.definitions.models import WorkflowDefinition
 from leadflow.definitions.schema import workflow_json_schema
 from leadflow.errors import LeadflowError
 from leadflow.model.records import DEFAULT_TENANT, Scope
-from leadflow.runtime import Runtime
 
 app = typer.Typer(help="Workflows: validate, publish, list, show, schema.", no_args_is_help=True)
+
+if TYPE_CHECKING:
+    from leadflow.runtime import Runtime
 
 
 OptionalDb = Annotated[

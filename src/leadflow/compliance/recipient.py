@@ -17,8 +17,6 @@ from __future__ import annotations
 from functools import lru_cache
 
 import phonenumbers
-from phonenumbers import geocoder
-from phonenumbers import timezone as phone_timezone
 
 from leadflow.model.records import Contact
 
@@ -49,6 +47,10 @@ def number_facts(phone: str | None) -> tuple[tuple[str, ...], str | None]:
     """(zones, presumed state) of a phone number; ((), None) when it says nothing."""
     if not phone:
         return (), None
+    # The geographic data (half a second to load) only when a number is first looked at.
+    from phonenumbers import geocoder
+    from phonenumbers import timezone as phone_timezone
+
     try:
         number = phonenumbers.parse(phone, "US")
     except phonenumbers.NumberParseException:

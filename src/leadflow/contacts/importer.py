@@ -47,7 +47,6 @@ from typing import TYPE_CHECKING, TextIO
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
-from phonenumbers import timezone as phone_timezone
 
 from leadflow.errors import InvalidInput
 from leadflow.model.records import Contact
@@ -154,6 +153,8 @@ def infer_time_zone(contact: Contact, *, default_region: str = "US") -> str | No
         number = phonenumbers.parse(contact.phone, default_region)
     except phonenumbers.NumberParseException:
         return None
+    from phonenumbers import timezone as phone_timezone  # loaded at the first number
+
     zones = [z for z in phone_timezone.time_zones_for_number(number) if z != _UNKNOWN_ZONE]
     if len(zones) == 1:
         return _canonical_zone(zones[0])

@@ -14,8 +14,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from scipy.stats import fisher_exact
-
 from leadflow.definitions.experiment_model import ExperimentSpec
 from leadflow.errors import NotFound
 from leadflow.experiments.metrics import (
@@ -210,6 +208,8 @@ def _exact_p(mine: int, n: int, theirs: int, control_n: int) -> float | None:
     """One-sided Fisher exact p-value that the arm's rate is above the control's."""
     if not n or not control_n:
         return None
+    from scipy.stats import fisher_exact
+
     table = [[mine, n - mine], [theirs, control_n - theirs]]
     return float(fisher_exact(table, alternative="greater").pvalue)
 

@@ -19,9 +19,6 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-from scipy import stats as sps
-
-from leadflow.experiments import stats_methods as methods
 from leadflow.experiments.stats_arms import (
     ArmStats,
     Moments,
@@ -109,6 +106,8 @@ def analyze(
     error = _no_answer(a, b, relative)
     if error is not None:
         return Analysis(method=method, difference=difference, alpha=float(alpha), error=error)
+    from leadflow.experiments import stats_methods as methods  # numpy, scipy: when analysing
+
     if method == "frequentist":
         result = methods.frequentist(a, b, relative, alpha)
     elif method == "sequential":
@@ -162,6 +161,8 @@ def srm_p_value(observed_counts: Sequence[int], weights: Sequence[float]) -> flo
             continue
         expected = weight / total_weight * total
         statistic += (count - expected) ** 2 / expected
+    from scipy import stats as sps
+
     return float(sps.chi2.sf(statistic, len(observed_counts) - 1))
 
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from leadflow.listings.ranking import ListingIndex, MatchCriteria
 from leadflow.model.listings import Listing, ListingChange, ListingChanges
 from leadflow.model.records import ContactFilter, NewEvent, Scope
 
@@ -69,6 +68,8 @@ def matched_events(
 ) -> list[NewEvent]:
     """``listing.matched`` events of one tenant's changed listings: one per contact with a
     listing scoring at least :data:`MATCH_SCORE` against its stated criteria."""
+    from leadflow.listings.ranking import ListingIndex, MatchCriteria  # numpy, when needed
+
     causes = {c.listing_key: cause for c in changes if (cause := _cause(c)) is not None}
     found = [store.get_listing(tenant_id, key) for key in causes]
     index = ListingIndex(x for x in found if isinstance(x, Listing))

@@ -19,12 +19,11 @@ from typing import TYPE_CHECKING, Any
 from leadflow.definitions import models as m
 from leadflow.engine.context import Go, Result, StepContext
 from leadflow.errors import InvalidInput, PermanentStepError
-from leadflow.listings.learned import learned_from_events, merged
 from leadflow.listings.parse import parse_criteria
-from leadflow.listings.ranking import ListingIndex, MatchCriteria
 from leadflow.model.listings import Listing, ListingFilter, ListingMatch
 
 if TYPE_CHECKING:
+    from leadflow.listings.ranking import MatchCriteria
     from leadflow.store.contract import Store
     from leadflow.store.contract_listings import ListingStore
 
@@ -53,6 +52,8 @@ def stated_criteria(
     """The contact's own criteria (``fields.criteria``; free text may name the tenant's own
     towns, ``tenant_cities``, without a cue word); a bad value stops the step for good, naming
     the field."""
+    from leadflow.listings.ranking import MatchCriteria  # numpy: with the first match
+
     raw = fields.get("criteria")
     if raw is None or raw == "":
         return None
@@ -78,6 +79,9 @@ class MatchPropertiesHandler:
         contact = ctx.contact
         if contact is None:
             raise PermanentStepError("match_properties: the run's contact does not exist")
+        from leadflow.listings.learned import learned_from_events, merged
+        from leadflow.listings.ranking import ListingIndex
+
         tenant = contact.tenant_id
         listings = sendable_listings(self.store, tenant)
         towns = {x.city for x in listings if x.city}

@@ -29,11 +29,10 @@ from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
 from leadflow.errors import InvalidInput
+from leadflow.scoring.defaults import ALGORITHMS, MIN_POSITIVES
 from leadflow.scoring.evaluate import Metrics, auc, measure
 
 FloatArray = npt.NDArray[np.float64]
-ALGORITHMS = ("logistic", "boosting")
-MIN_POSITIVES = 10  # per fit and per validation set: fewer cannot rank anything
 
 
 def make_model(algorithm: str) -> Any:

@@ -17,6 +17,7 @@ from leadflow.errors import InvalidInput, NotFound
 from leadflow.model.plain import field_values
 from leadflow.model.score_models import ScoreModel
 from leadflow.scoring import models_store
+from leadflow.scoring.defaults import DEFAULT_GOAL, DEFAULT_HORIZON_DAYS
 from leadflow.scoring.evaluate import measure
 from leadflow.scoring.features import (
     FeatureSpec,
@@ -34,9 +35,6 @@ from leadflow.scoring.predictive import (
     probabilities,
 )
 from leadflow.store.contract import Store
-
-DEFAULT_GOAL = "appointment.booked"
-DEFAULT_HORIZON_DAYS = 90
 
 
 @dataclass(frozen=True, slots=True)

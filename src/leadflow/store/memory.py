@@ -41,6 +41,7 @@ from leadflow.store.drafts_memory import MemoryDrafts
 from leadflow.store.event_outcomes import MemoryEventOutcomes
 from leadflow.store.experiments_memory import MemoryExperiments
 from leadflow.store.listing_matches import MemoryListingMatches
+from leadflow.store.analytics_memory import MemoryAnalytics
 from leadflow.store.listings_memory import MemoryListings
 from leadflow.store.memory_events import MemoryEvents
 from leadflow.store.memory_outbox import MemoryOutbox
@@ -93,6 +94,7 @@ class MemoryStore(
     MemoryScoreModels,
     MemoryExperiments,
     MemorySandbox,
+    MemoryAnalytics,
     Store,
 ):
     def __init__(self, url: str = "memory://") -> None:

@@ -80,7 +80,9 @@ def test_lists_filter_by_agent_and_close_time_and_page_by_key(tenants: Store) ->
         (deal("X", tenant="nobody"), None),
     ],
 )
-def test_a_bad_deal_writes_nothing_of_its_batch(tenants: Store, bad: Deal, words: str | None) -> None:
+def test_a_bad_deal_writes_nothing_of_its_batch(
+    tenants: Store, bad: Deal, words: str | None
+) -> None:
     with pytest.raises(StoreError, match=words):
         tenants.save_deals([deal("OK1"), bad], T0)
     assert tenants.list_deals(DealFilter("acme")) == []

@@ -24,7 +24,9 @@ _UPSERT = (
     f"INSERT INTO deals ({_COLS}) VALUES ({', '.join('?' * len(DEAL_FIELDS))}) "
     "ON CONFLICT (tenant_id, deal_key) DO UPDATE SET "
     + ", ".join(
-        f"{c} = excluded.{c}" for c in DEAL_FIELDS if c not in ("tenant_id", "deal_key", "created_at")
+        f"{c} = excluded.{c}"
+        for c in DEAL_FIELDS
+        if c not in ("tenant_id", "deal_key", "created_at")
     )
 )
 
@@ -95,7 +97,9 @@ class SqlAnalytics(SqlPart, AnalyticsStore):
 
     def delete_deal(self, tenant_id: str, deal_key: str) -> bool:
         return (
-            self._change("DELETE FROM deals WHERE tenant_id = ? AND deal_key = ?", (tenant_id, deal_key))
+            self._change(
+                "DELETE FROM deals WHERE tenant_id = ? AND deal_key = ?", (tenant_id, deal_key)
+            )
             > 0
         )
 

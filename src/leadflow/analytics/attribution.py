@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from leadflow.model.deals import Deal
+from leadflow.model.deals import Deal, money
 from leadflow.model.records import Message
 
 MODELS = ("first", "last", "linear", "u_shaped", "w_shaped", "time_decay")
@@ -170,15 +170,13 @@ def attribute(
 def attribution_json(a: Attribution) -> dict[str, Any]:
     """Per model, one row per key with its credit (currency units as exact decimal strings
     and integer cents)."""
-    from decimal import Decimal
-
     return {
         "by": a.by,
         "deals": a.deals,
         "total_cents": a.total,
         "models": {
             model: [
-                {a.by: key, "credit": str(Decimal(c) / 100), "credit_cents": c}
+                {a.by: key, "credit": money(c), "credit_cents": c}
                 for key, c in sorted(rows.items(), key=lambda kv: (-kv[1], kv[0]))
             ]
             for model, rows in a.credits.items()

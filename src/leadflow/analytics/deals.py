@@ -21,7 +21,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
 from leadflow.errors import InvalidInput
-from leadflow.model.deals import Deal
+from leadflow.model.deals import Deal, money
 from leadflow.model.records import NewEvent, Scope
 from leadflow.store.contract import Store
 
@@ -67,7 +67,9 @@ Money = Annotated[
     BeforeValidator(_plain_amount),
     Field(ge=0, lt=10**13, decimal_places=2, allow_inf_nan=False),
 ]
-Text = Annotated[str | None, BeforeValidator(_blank_none), Field(default=None, max_length=200)]
+Text = Annotated[
+    Annotated[str, Field(min_length=1, max_length=200)] | None, BeforeValidator(_blank_none)
+]
 
 
 class DealRow(BaseModel):
@@ -76,9 +78,9 @@ class DealRow(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True, str_strip_whitespace=True)
 
     deal_key: str = Field(alias="DealKey", min_length=1, max_length=200)
-    contact_id: Text = Field(default=None, alias="ContactKey", max_length=200)
-    agent_key: Text = Field(default=None, alias="MemberKey", max_length=200)
-    listing_key: Text = Field(default=None, alias="ListingKey", max_length=200)
+    contact_id: Text = Field(default=None, alias="ContactKey")
+    agent_key: Text = Field(default=None, alias="MemberKey")
+    listing_key: Text = Field(default=None, alias="ListingKey")
     side: str = Field(alias="Side")
     close_price: Money = Field(alias="ClosePrice")
     close_date: dt.date = Field(alias="CloseDate")
@@ -129,9 +131,9 @@ def deal_json(deal: Deal) -> dict[str, Any]:
         "MemberKey": deal.agent_key,
         "ListingKey": deal.listing_key,
         "Side": deal.side,
-        "ClosePrice": str(Decimal(deal.close_price) / 100),
+        "ClosePrice": money(deal.close_price),
         "CloseDate": deal.close_date,
-        "Commission": None if deal.commission is None else str(Decimal(deal.commission) / 100),
+        "Commission": None if deal.commission is None else money(deal.commission),
     }
 
 

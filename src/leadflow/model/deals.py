@@ -45,6 +45,13 @@ class DealFilter:
     limit: int = 1000
 
 
+def money(cents: int) -> str:
+    """Cents as an exact decimal string with two places ("450000.01", "-0.50")."""
+    sign = "-" if cents < 0 else ""
+    whole, part = divmod(abs(cents), 100)
+    return f"{sign}{whole}.{part:02d}"
+
+
 DEAL_FIELDS = (
     "tenant_id",
     "deal_key",
@@ -74,4 +81,4 @@ def deal_matches(deal: Deal, flt: DealFilter) -> bool:
     return flt.after_key is None or deal.deal_key > flt.after_key
 
 
-__all__ = ["DEAL_FIELDS", "SIDES", "Deal", "DealFilter", "deal_matches"]
+__all__ = ["DEAL_FIELDS", "SIDES", "Deal", "DealFilter", "deal_matches", "money"]

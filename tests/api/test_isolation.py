@@ -13,8 +13,8 @@ import pytest
 from fastapi import FastAPI
 
 from leadflow.engine.workflows import publish
-from leadflow.model.experiments import Assignment, Experiment
 from leadflow.model.deals import Deal
+from leadflow.model.experiments import Assignment, Experiment
 from leadflow.model.listings import Listing
 from leadflow.model.records import Contact, NewEvent
 from leadflow.model.senders import Sender
@@ -231,9 +231,11 @@ def test_another_tenants_key_never_reaches_acmes_data(
             path,
             response.text,
         )
-        aims_at_acme = ("{" in template and (method, template) not in OWN_WRITES) or (
-            (method, template) in BODIES and (method, template) not in OWN_WRITES
-        ) or (method, template) in AIMS_BY_QUERY
+        aims_at_acme = (
+            ("{" in template and (method, template) not in OWN_WRITES)
+            or ((method, template) in BODIES and (method, template) not in OWN_WRITES)
+            or (method, template) in AIMS_BY_QUERY
+        )
         if template.startswith("/api/v1/hooks/"):
             # Inbound hooks answer to a signature, not to a key: unsigned, they refuse.
             assert response.status_code == 401, (method, path, response.text)

@@ -38,7 +38,10 @@ class AgentRow:
     commission: int = 0  # cents
 
     def as_json(self) -> dict[str, Any]:
-        med = lambda xs: round(statistics.median(xs), 1) if xs else None  # noqa: E731
+
+        def med(xs: list[float]) -> float | None:
+            return round(statistics.median(xs), 1) if xs else None
+
         return {
             "agent": self.agent,
             "team": self.team,

@@ -42,13 +42,9 @@ def touches_of(messages: Iterable[Message]) -> list[Touch]:
     """The messages that reached their contact, as touches in time order."""
     out = []
     for m in messages:
-        if m.delivered_at is not None:
-            at = m.delivered_at
-        elif m.sent_at is not None and (m.status == "sent" and m.channel in NO_RECEIPTS):
-            at = m.sent_at
-        elif m.status == "delivered" and m.sent_at is not None:
-            at = m.sent_at
-        else:
+        reached = m.status == "delivered" or (m.status == "sent" and m.channel in NO_RECEIPTS)
+        at = m.delivered_at if m.delivered_at is not None else m.sent_at
+        if at is None or not (reached or m.delivered_at is not None):
             continue
         out.append(Touch(at, m.workflow_key or "(none)", m.node or "(none)", m.channel, m.id or 0))
     return sorted(out, key=lambda t: (t.at, t.message_id))

@@ -189,7 +189,10 @@ def _histogram(hours: list[float]) -> list[dict[str, Any]]:
 def report(data: FunnelData) -> dict[str, Any]:
     """The funnel as JSON: the workflow's totals and one object per (version, node)."""
     s = data.sets
-    n = lambda v, node, metric: len(s.get((v, node, metric), ()))  # noqa: E731
+
+    def n(v: int, node: str, metric: str) -> int:
+        return len(s.get((v, node, metric), ()))
+
     entered = n(0, "", "entered")
     converted = n(0, "", "goal")
     statuses = sorted(

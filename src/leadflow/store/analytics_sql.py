@@ -76,7 +76,8 @@ class SqlAnalytics(SqlPart, AnalyticsStore):
 
     def list_deals(self, flt: DealFilter) -> list[Deal]:
         d = self._dialect
-        where, params = ["tenant_id = ?"], [flt.tenant_id]
+        where: list[str] = ["tenant_id = ?"]
+        params: list[Any] = [flt.tenant_id]
         if flt.agents is not None:
             where.append(f"agent_key {d.in_texts.replace('%s', '?')}")
             params.append(d.values(sorted(flt.agents)))

@@ -36,12 +36,12 @@ from leadflow.model.rules import (
     publishable,
 )
 from leadflow.store import sqlfiles
+from leadflow.store.analytics_memory import MemoryAnalytics
 from leadflow.store.contract import Store
 from leadflow.store.drafts_memory import MemoryDrafts
 from leadflow.store.event_outcomes import MemoryEventOutcomes
 from leadflow.store.experiments_memory import MemoryExperiments
 from leadflow.store.listing_matches import MemoryListingMatches
-from leadflow.store.analytics_memory import MemoryAnalytics
 from leadflow.store.listings_memory import MemoryListings
 from leadflow.store.memory_events import MemoryEvents
 from leadflow.store.memory_outbox import MemoryOutbox

@@ -8,9 +8,9 @@ from typing import Any
 
 from leadflow.model.records import WorkflowVersion
 from leadflow.store import sqlfiles
+from leadflow.store.analytics_sql import SqlAnalytics
 from leadflow.store.codec import SANDBOX_COLS, WORKFLOW_COLS, workflow_from_row
 from leadflow.store.contract import Store
-from leadflow.store.analytics_sql import SqlAnalytics
 from leadflow.store.drafts_sql import SqlDrafts
 from leadflow.store.event_outcomes import SqlEventOutcomes
 from leadflow.store.experiments_sql import SqlExperiments

@@ -77,7 +77,6 @@ def test_lists_filter_by_agent_and_close_time_and_page_by_key(tenants: Store) ->
         (deal("", close_price=1), "deal_key"),
         (deal("X", side="lease"), "side"),
         (deal("X", close_price=-1), "negative"),
-        (deal("X", tenant="nobody"), None),
     ],
 )
 def test_a_bad_deal_writes_nothing_of_its_batch(

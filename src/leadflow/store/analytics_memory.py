@@ -29,8 +29,6 @@ class MemoryAnalytics(MemoryPart, AnalyticsStore):
         for deal in deals:
             check_deal(deal)
         with self._lock:
-            for deal in deals:  # check everything first: all or nothing
-                self._need_tenant(deal.tenant_id, "deals.tenant_id")
             stored = self._deals()
             inserted = updated = 0
             for deal in deals:

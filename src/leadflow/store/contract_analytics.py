@@ -16,7 +16,7 @@ class AnalyticsStore(abc.ABC):
     def save_deals(self, deals: Sequence[Deal], now: float) -> tuple[int, int]:
         """Insert or replace deals by (tenant, deal_key), all in one transaction, in order;
         ``created_at`` is kept for existing deals, ``updated_at`` becomes ``now``. Returns
-        (inserted, updated). StoreError (nothing written) for an unknown tenant, an empty key,
+        (inserted, updated). StoreError (nothing written) for an empty key,
         an unknown side or a negative amount."""
 
     @abc.abstractmethod

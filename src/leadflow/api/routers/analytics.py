@@ -127,7 +127,11 @@ def funnel_contacts(
     return ContactPage(items=items, next=nxt)
 
 
-@router.get("/attribution", summary="Revenue attribution of closed deals in six models")
+@router.get(
+    "/attribution",
+    summary="Revenue attribution of closed deals in six models",
+    responses=problem_responses(404),
+)
 def attribution(
     access: AccessDep,
     by: Annotated[str, Query(pattern="^(workflow|node|channel|message)$")] = "workflow",
@@ -151,7 +155,11 @@ def attribution(
     )
 
 
-@router.get("/agents", summary="Agent performance: speed to lead, appointments, deals, revenue")
+@router.get(
+    "/agents",
+    summary="Agent performance: speed to lead, appointments, deals, revenue",
+    responses=problem_responses(404),
+)
 def agents(
     access: AccessDep,
     since: Day = None,

@@ -4,7 +4,7 @@
 -- later changes go in a new file.
 
 CREATE TABLE deals (
-    tenant_id        TEXT COLLATE "C" NOT NULL REFERENCES tenants (id),
+    tenant_id        TEXT COLLATE "C" NOT NULL,  -- like contacts: no tenants row needed (default)
     deal_key         TEXT COLLATE "C" NOT NULL,
     contact_id       TEXT COLLATE "C",
     agent_key        TEXT COLLATE "C",

@@ -4,7 +4,7 @@
 -- later changes go in a new file.
 
 CREATE TABLE deals (
-    tenant_id        TEXT NOT NULL REFERENCES tenants (id),
+    tenant_id        TEXT NOT NULL,  -- like contacts: no tenants row needed (default)
     deal_key         TEXT NOT NULL,
     contact_id       TEXT,
     agent_key        TEXT,

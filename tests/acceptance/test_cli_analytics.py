@@ -41,6 +41,10 @@ def test_the_funnel_as_json_and_as_a_table(worked: Leadflow) -> None:
                         "--node", "welcome_sms")  # fmt: skip
     assert drill == {"items": ["c1", "c2"], "next": None}
     assert_fails(worked("analytics", "funnel", "nope"), "no workflow 'nope'")
+    grid = worked.json("analytics", "cohorts", WELCOME_KEY, "--weeks", "2")
+    assert grid["goal"] == ["email.received", "sms.received"]
+    assert [r["size"] for r in grid["rows"]] == [2]
+    assert "w2" in worked.ok("analytics", "cohorts", WELCOME_KEY, "--weeks", "2").stdout
 
 
 def test_deals_import_all_or_nothing_then_attribution(worked: Leadflow) -> None:

@@ -157,6 +157,17 @@ def test_the_funnel_and_its_contacts_in_each_scope(
     assert_problem(world["zeta"].get("/api/v1/analytics/agents", params={"agent": "ann"}), 404)
 
 
+def test_cohorts_in_each_scope(client: ApiClient, world: dict[str, Any]) -> None:
+    params = {"workflow": "welcome", "goal": "deal.closed", "weeks": 2}
+    grid = client.get("/api/v1/analytics/cohorts", params=params).json()
+    assert grid["goal"] == ["deal.closed"] and sum(r["size"] for r in grid["rows"]) == 2
+    assert all(c is None for r in grid["rows"] for c in r["cells"])  # nobody in for a week yet
+    mine = world["ann"].get("/api/v1/analytics/cohorts", params=params).json()
+    assert sum(r["size"] for r in mine["rows"]) == 1
+    assert_problem(client.get("/api/v1/analytics/cohorts", params={"workflow": "welcome"}), 422)
+    assert_problem(world["zeta"].get("/api/v1/analytics/cohorts", params=params), 404)
+
+
 def test_attribution_credits_each_deal_exactly_in_every_model(
     client: ApiClient, world: dict[str, Any]
 ) -> None:

@@ -76,6 +76,7 @@ SEMANTIC_422 = {
     "GET /api/v1/analytics/funnel",
     "GET /api/v1/analytics/funnel/contacts",
     "GET /api/v1/analytics/attribution",
+    "GET /api/v1/analytics/cohorts",
     "GET /api/v1/analytics/agents",
 }
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from leadflow.analytics.cohorts import cohort_of, cohorts
 from leadflow.analytics.filters import Filters
 from leadflow.analytics.funnel import compute, drill, metric_key, report
 from leadflow.clock import VirtualClock
@@ -167,6 +168,31 @@ def test_the_funnel_equals_what_the_simulation_did(store: Store) -> None:
     page, nxt = drill(data, metric_key(None, None, "goal"), None, 5)
     rest, _ = drill(data, metric_key(None, None, "goal"), nxt, 1000)
     assert set(page) | set(rest) == repliers and nxt == page[-1]
+
+
+def test_the_cohort_grid_equals_the_simulators_replies(store: Store) -> None:
+    sim, rec = _simulate(store, leads=40, days=16)
+    end = sim.clock.now()
+    runs = {r.contact_id: r for r in store.list_runs(RunFilter(workflow_key="nurture"))}
+    first: dict[str, float] = {}
+    for _, e in rec.answers:
+        if e.type == "sms.received" and e.occurred_at <= end and e.contact_id:
+            first[e.contact_id] = min(e.occurred_at, first.get(e.contact_id, e.occurred_at))
+    grid = cohorts(store, Scope("default"), "nurture", Filters(), end, goals=["sms.received"],
+                   weeks=3)  # fmt: skip
+    assert sum(r["size"] for r in grid["rows"]) == len(runs) == 40
+    week = 7 * 86400.0
+    for row in grid["rows"]:
+        members = [r for r in runs.values() if cohort_of(r.created_at, "week") == row["cohort"]]
+        for k, cell in enumerate(row["cells"]):
+            lived = [r for r in members if r.created_at + (k + 1) * week <= end]
+            if not lived:
+                assert cell is None
+                continue
+            hit = [r for r in lived if r.contact_id in first
+                   and first[r.contact_id] - r.created_at <= (k + 1) * week]  # fmt: skip
+            assert (cell["runs"], cell["reached"]) == (len(lived), len(hit))
+    assert any(c and c["reached"] for r in grid["rows"] for c in r["cells"])
 
 
 def test_filters_and_scope_narrow_the_runs(store: Store) -> None:

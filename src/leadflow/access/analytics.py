@@ -11,6 +11,7 @@ from leadflow.access.scope import scope_of
 from leadflow.analytics import funnel as funnels
 from leadflow.analytics.agents import agent_rows, agents_json
 from leadflow.analytics.attribution import MODELS, attribute, attribution_json
+from leadflow.analytics.cohorts import cohorts as cohort_grid
 from leadflow.analytics.filters import Filters
 from leadflow.errors import InvalidInput, NotFound
 from leadflow.model.deals import DealFilter
@@ -136,9 +137,39 @@ def attribution(
     return out
 
 
+def cohorts(
+    store: Store,
+    principal: Principal,
+    workflow: str,
+    flt: Filters,
+    now: float,
+    *,
+    goals: Sequence[str] = (),
+    period: str = "week",
+    weeks: int = 12,
+    by_source: bool = False,
+) -> dict[str, Any]:
+    """The workflow's cohort grid over the runs the caller may see."""
+    scope = scope_of(store, principal)
+    return cohort_grid(
+        store, scope, workflow, flt, now, goals=goals, period=period, weeks=weeks,
+        by_source=by_source,
+    )  # fmt: skip
+
+
 def agents(store: Store, principal: Principal, flt: Filters) -> dict[str, Any]:
     """Agent performance for the agents the caller may see."""
     return agents_json(agent_rows(store, scope_of(store, principal), flt))
 
 
-__all__ = ["BASES", "BY", "MODELS", "agents", "attribution", "filters", "funnel", "funnel_contacts"]
+__all__ = [
+    "BASES",
+    "BY",
+    "MODELS",
+    "agents",
+    "attribution",
+    "cohorts",
+    "filters",
+    "funnel",
+    "funnel_contacts",
+]

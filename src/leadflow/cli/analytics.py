@@ -1,4 +1,4 @@
-"""``leadflow analytics funnel|contacts|attribution|agents``: the reports of
+"""``leadflow analytics funnel|contacts|cohorts|attribution|agents``: the reports of
 ``/api/v1/analytics`` for one tenant, as Rich tables or ``--json``."""
 
 from __future__ import annotations
@@ -136,6 +136,46 @@ def contacts(
         return
     for cid in items:
         console.print(cid, highlight=False, markup=False)
+
+
+@app.command("cohorts")
+def cohorts(
+    workflow: Annotated[str, typer.Argument(help="The workflow's key.")],
+    tenant: TenantOption = DEFAULT_TENANT,
+    db: DbOption = DEFAULT,
+    goal: Annotated[list[str] | None, typer.Option(help="A goal event type (repeatable).")] = None,
+    period: Annotated[str, typer.Option(help="week or month.")] = "week",
+    weeks: Annotated[int, typer.Option(min=1, max=104)] = 12,
+    by_source: Annotated[bool, typer.Option(help="One row per cohort and lead source.")] = False,
+    since: Day = None,
+    until: Day = None,
+    agent: Text = None,
+    team: Text = None,
+    source: Text = None,
+    tag: Text = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Cohorts by entry week or month: the share of runs reaching the goal within 1..N weeks."""
+    with runtime(db) as rt:
+        flt = _filters(rt.store, tenant, since, until, agent, team, source, tag)
+        out = service.cohorts(
+            rt.store, operator(tenant), workflow, flt, rt.clock.now(), goals=goal or (),
+            period=period, weeks=weeks, by_source=by_source,
+        )  # fmt: skip
+    if json_out:
+        print_json(out)
+        return
+    head = ["cohort", *(["source"] if by_source else []), "size"]
+    rows = [
+        [r["cohort"], *([r.get("source")] if by_source else []), r["size"],
+         *("" if c is None else f"{c['share']:.0%}" for c in r["cells"])]
+        for r in out["rows"]
+    ]  # fmt: skip
+    table(
+        f"{workflow}: reached {', '.join(out['goal'])} within N weeks",
+        [*head, *(f"w{k + 1}" for k in range(weeks))],
+        rows,
+    )
 
 
 @app.command("attribution")

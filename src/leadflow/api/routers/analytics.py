@@ -1,7 +1,8 @@
 """``/api/v1/analytics``: reports over the leads, runs and deals the key may see (an agent its
 own, a manager its team's, an admin the tenant's). ``funnel`` (per version and node),
-``funnel/contacts`` (the contacts behind any number of it, paged), ``attribution`` (six models
-side by side), ``agents`` (performance per agent and team). Dates are UTC days."""
+``funnel/contacts`` (the contacts behind any number of it, paged), ``cohorts`` (the share
+reaching a goal by weeks since entry), ``attribution`` (six models side by side), ``agents``
+(performance per agent and team). Dates are UTC days."""
 
 from __future__ import annotations
 
@@ -153,6 +154,32 @@ def attribution(
         lookback_days=lookback_days,
         half_life_days=half_life_days,
     )
+
+
+@router.get(
+    "/cohorts",
+    summary="Cohorts by entry week or month: the share reaching a goal by weeks since entry",
+    responses=problem_responses(404),
+)
+def cohorts(
+    access: AccessDep,
+    workflow: Workflow,
+    goal: Goals = None,
+    period: Annotated[str, Query(pattern="^(week|month)$")] = "week",
+    weeks: Annotated[int, Query(ge=1, le=104)] = 12,
+    by_source: Annotated[bool, Query(description="One row per cohort and lead source.")] = False,
+    since: Day = None,
+    until: Day = None,
+    agent: Text = None,
+    team: Text = None,
+    source: Text = None,
+    tag: Text = None,
+) -> dict[str, Any]:
+    flt = _filters(access, since, until, agent, team, source, tag)
+    return service.cohorts(
+        access.runtime.store, access.principal, workflow, flt, access.now(), goals=goal or (),
+        period=period, weeks=weeks, by_source=by_source,
+    )  # fmt: skip
 
 
 @router.get(

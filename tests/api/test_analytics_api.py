@@ -95,7 +95,8 @@ def world(
                   "ClosePrice": "450000.01", "CloseDate": close, "Commission": "13500"},
         )  # fmt: skip
         assert saved.status_code == 201, saved.text
-        yield {"leads": leads, "ann": ann, "bob": bob, "max": mgr, "zeta": zeta, "close": close}
+        yield {"leads": leads, "ann": ann, "bob": bob, "max": mgr, "zeta": zeta, "close": close,
+               "runtime": runtime, "moment": moment}  # fmt: skip
 
 
 def test_deals_are_saved_all_or_nothing_with_each_refusal_named(
@@ -127,6 +128,28 @@ def test_deals_are_saved_all_or_nothing_with_each_refusal_named(
     assert_problem(world["zeta"].get("/api/v1/deals/D1"), 404)
     assert_problem(world["zeta"].delete("/api/v1/deals/D1"), 404)
     assert client.get("/api/v1/deals/D1").status_code == 200
+
+
+def test_a_deal_closed_event_sent_in_becomes_a_deal(
+    client: ApiClient, world: dict[str, Any]
+) -> None:
+    bob = world["leads"]["bob"]
+    deal = {"DealKey": "D9", "Side": "sell", "ClosePrice": "250000", "Commission": "7500.5"}
+    bad = {"DealKey": "D10", "Side": "lease", "ClosePrice": "1"}
+    for data in (deal, bad):
+        sent = client.post("/api/v1/events", json={"type": "deal.closed", "contact_id": bob,
+                                                   "data": data})  # fmt: skip
+        assert sent.status_code == 202, sent.text
+    worker = world["runtime"].worker("api-test-2")
+    worker.tick(world["moment"] + 60)
+    got = client.get("/api/v1/deals/D9").json()
+    assert (got["ContactKey"], got["MemberKey"], got["Commission"]) == (bob, "bob", "7500.50")
+    assert_problem(client.get("/api/v1/deals/D10"), 404)
+    events = client.get("/api/v1/events", params={"type": "deal.closed"}).json()["items"]
+    noted = [e for e in events if e["data"].get("DealKey") == "D10"]
+    assert "Side: must be buy or sell" in str(noted[0])
+    # the event leadflow raised for an imported deal is not turned into a deal again
+    assert [d["DealKey"] for d in client.get("/api/v1/deals").json()["items"]] == ["D1", "D9"]
 
 
 def test_the_funnel_and_its_contacts_in_each_scope(

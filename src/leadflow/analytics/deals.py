@@ -26,6 +26,7 @@ from leadflow.model.records import NewEvent, Scope
 from leadflow.store.contract import Store
 
 DEAL_EVENT = "deal.closed"
+ORIGIN = "leadflow.deals"  # the data["origin"] of the events leadflow raises for saved deals
 _SIDES = {"buy": "buy", "buyer": "buy", "sell": "sell", "seller": "sell", "listing": "sell"}
 _MAX_CENTS = 10**15  # ten trillion: no house costs more
 
@@ -231,7 +232,7 @@ def deal_events(deals: Sequence[Deal], now: float) -> list[NewEvent]:
         NewEvent(
             DEAL_EVENT,
             d.contact_id,
-            {**deal_json(d), "tenant": d.tenant_id},
+            {**deal_json(d), "origin": ORIGIN},
             f"{DEAL_EVENT}:{d.tenant_id}:{d.deal_key}",
             min(d.closed_at, now),
         )

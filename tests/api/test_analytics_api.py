@@ -229,3 +229,15 @@ def test_agents_see_themselves_managers_their_team_admins_everyone(
     assert [a["agent"] for a in team["agents"]] == ["ann", "bob", "max"]
     assert team["teams"][0]["leads"] == 2
     assert world["zeta"].get("/api/v1/analytics/agents").json()["agents"] == []
+
+
+def test_forecast_says_when_the_history_is_too_short(
+    client: ApiClient, world: dict[str, Any]
+) -> None:
+    out = client.get("/api/v1/analytics/forecast").json()
+    for name in ("leads", "appointments", "deals"):
+        assert out["series"][name]["status"] == "insufficient_history"
+        assert "a forecast needs 16" in out["series"][name]["message"]
+    other = world["zeta"].get("/api/v1/analytics/forecast").json()
+    assert other["series"]["leads"]["weeks"] == 0
+    assert_problem(client.get("/api/v1/analytics/forecast", params={"horizon": 99}), 422)

@@ -13,6 +13,7 @@ from leadflow.analytics.agents import agent_rows, agents_json
 from leadflow.analytics.attribution import MODELS, attribute, attribution_json
 from leadflow.analytics.cohorts import cohorts as cohort_grid
 from leadflow.analytics.filters import Filters
+from leadflow.analytics.forecast import forecasts as weekly_forecasts
 from leadflow.errors import InvalidInput, NotFound
 from leadflow.model.deals import DealFilter
 from leadflow.store.contract import Store
@@ -157,6 +158,24 @@ def cohorts(
     )  # fmt: skip
 
 
+def forecast(
+    store: Store,
+    principal: Principal,
+    now: float,
+    *,
+    history_weeks: int = 52,
+    horizon: int = 8,
+    holdout: int = 4,
+) -> dict[str, Any]:
+    """Weekly leads, appointments and deals of the caller's scope, forecast with backtests."""
+    if not 4 <= horizon <= 26 or not 2 <= holdout <= 12 or not 16 <= history_weeks <= 520:
+        raise InvalidInput("horizon 4..26, holdout 2..12, history_weeks 16..520")
+    scope = scope_of(store, principal)
+    return weekly_forecasts(
+        store, scope, now, history_weeks=history_weeks, horizon=horizon, holdout=holdout
+    )
+
+
 def agents(store: Store, principal: Principal, flt: Filters) -> dict[str, Any]:
     """Agent performance for the agents the caller may see."""
     return agents_json(agent_rows(store, scope_of(store, principal), flt))
@@ -170,6 +189,7 @@ __all__ = [
     "attribution",
     "cohorts",
     "filters",
+    "forecast",
     "funnel",
     "funnel_contacts",
 ]

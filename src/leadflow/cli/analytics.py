@@ -1,4 +1,4 @@
-"""``leadflow analytics funnel|contacts|cohorts|attribution|agents``: the reports of
+"""``leadflow analytics funnel|contacts|cohorts|forecast|attribution|agents``: the reports of
 ``/api/v1/analytics`` for one tenant, as Rich tables or ``--json``."""
 
 from __future__ import annotations
@@ -176,6 +176,41 @@ def cohorts(
         [*head, *(f"w{k + 1}" for k in range(weeks))],
         rows,
     )
+
+
+@app.command("forecast")
+def forecast(
+    tenant: TenantOption = DEFAULT_TENANT,
+    db: DbOption = DEFAULT,
+    horizon: Annotated[int, typer.Option(min=4, max=26, help="Weeks ahead.")] = 8,
+    holdout: Annotated[int, typer.Option(min=2, max=12, help="Weeks held out.")] = 4,
+    history_weeks: Annotated[int, typer.Option(min=16, max=520)] = 52,
+    json_out: JsonOption = False,
+) -> None:
+    """Weekly new leads, appointments and deals for the next weeks with 80 % / 95 % intervals,
+    each beside its backtest on the last weeks held out."""
+    with runtime(db) as rt:
+        out = service.forecast(
+            rt.store, operator(tenant), rt.clock.now(), history_weeks=history_weeks,
+            horizon=horizon, holdout=holdout,
+        )  # fmt: skip
+    if json_out:
+        print_json(out)
+        return
+    for name, series in out["series"].items():
+        if series["status"] != "ok":
+            console.print(f"{name}: {series['message']}", highlight=False)
+            continue
+        b = series["backtest"]
+        table(
+            f"{name}: backtest on {b['weeks']} weeks: MAE {b['mae']}, "
+            f"80 % interval held {b['coverage80']:.0%}, 95 % held {b['coverage95']:.0%}",
+            ["week", "forecast", "80 %", "95 %"],
+            [
+                [k + 1, f["mean"], f"{f['lo80']}-{f['hi80']}", f"{f['lo95']}-{f['hi95']}"]
+                for k, f in enumerate(series["forecast"])
+            ],
+        )
 
 
 @app.command("attribution")

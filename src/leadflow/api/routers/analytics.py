@@ -1,8 +1,9 @@
 """``/api/v1/analytics``: reports over the leads, runs and deals the key may see (an agent its
 own, a manager its team's, an admin the tenant's). ``funnel`` (per version and node),
 ``funnel/contacts`` (the contacts behind any number of it, paged), ``cohorts`` (the share
-reaching a goal by weeks since entry), ``attribution`` (six models side by side), ``agents``
-(performance per agent and team). Dates are UTC days."""
+reaching a goal by weeks since entry), ``forecast`` (weekly, with backtests),
+``attribution`` (six models side by side), ``agents`` (performance per agent and team). Dates
+are UTC days."""
 
 from __future__ import annotations
 
@@ -179,6 +180,22 @@ def cohorts(
     return service.cohorts(
         access.runtime.store, access.principal, workflow, flt, access.now(), goals=goal or (),
         period=period, weeks=weeks, by_source=by_source,
+    )  # fmt: skip
+
+
+@router.get(
+    "/forecast",
+    summary="Weekly leads, appointments and deals forecast, each with its backtest",
+)
+def forecast(
+    access: AccessDep,
+    horizon: Annotated[int, Query(ge=4, le=26, description="Weeks ahead.")] = 8,
+    holdout: Annotated[int, Query(ge=2, le=12, description="Weeks held out to test.")] = 4,
+    history_weeks: Annotated[int, Query(ge=16, le=520)] = 52,
+) -> dict[str, Any]:
+    return service.forecast(
+        access.runtime.store, access.principal, access.now(), history_weeks=history_weeks,
+        horizon=horizon, holdout=holdout,
     )  # fmt: skip
 
 

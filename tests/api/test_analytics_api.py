@@ -241,3 +241,15 @@ def test_forecast_says_when_the_history_is_too_short(
     other = world["zeta"].get("/api/v1/analytics/forecast").json()
     assert other["series"]["leads"]["weeks"] == 0
     assert_problem(client.get("/api/v1/analytics/forecast", params={"horizon": 99}), 422)
+
+
+def test_insights_say_nothing_on_two_leads_and_nothing_to_another_tenant(
+    client: ApiClient, world: dict[str, Any]
+) -> None:
+    out = client.get("/api/v1/analytics/insights", params={"workflow": "welcome"}).json()
+    assert (out["tested"], out["findings"], out["min_n"]) == (0, [], 30)
+    small = client.get("/api/v1/analytics/insights", params={"workflow": "welcome", "min_n": 5})
+    assert small.status_code == 200 and small.json()["findings"] == []
+    assert_problem(
+        world["zeta"].get("/api/v1/analytics/insights", params={"workflow": "welcome"}), 404
+    )

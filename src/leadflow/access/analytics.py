@@ -14,6 +14,7 @@ from leadflow.analytics.attribution import MODELS, attribute, attribution_json
 from leadflow.analytics.cohorts import cohorts as cohort_grid
 from leadflow.analytics.filters import Filters
 from leadflow.analytics.forecast import forecasts as weekly_forecasts
+from leadflow.analytics.insights import insights as find_insights
 from leadflow.errors import InvalidInput, NotFound
 from leadflow.model.deals import DealFilter
 from leadflow.store.contract import Store
@@ -73,6 +74,26 @@ def funnel(
 ) -> dict[str, Any]:
     """The workflow's funnel per version and node (see :mod:`leadflow.analytics.funnel`)."""
     return funnels.report(funnel_data(store, principal, workflow, flt, goals, window_days))
+
+
+def insights(
+    store: Store,
+    principal: Principal,
+    workflow: str,
+    flt: Filters,
+    goals: Sequence[str] = (),
+    window_days: float = 30.0,
+    *,
+    alpha: float = 0.05,
+    min_n: int = 30,
+) -> dict[str, Any]:
+    """The findings over the workflow's funnel, BH-corrected, each with its evidence."""
+    if not 0 < alpha < 1 or min_n < 5:
+        raise InvalidInput("alpha: between 0 and 1; min_n: at least 5")
+    data = funnel_data(store, principal, workflow, flt, goals, window_days)
+    out = find_insights(data, alpha=alpha, min_n=min_n).as_json()
+    out["workflow"] = workflow
+    return out
 
 
 def funnel_contacts(
@@ -192,4 +213,5 @@ __all__ = [
     "forecast",
     "funnel",
     "funnel_contacts",
+    "insights",
 ]

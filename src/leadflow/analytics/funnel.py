@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from leadflow.analytics.filters import Filters, runs_in
+from leadflow.analytics.filters import Filters, runs_in, source_of
 from leadflow.errors import InvalidInput, NotFound
 from leadflow.model.records import Message, Run, Scope, Step
 from leadflow.store.contract import Store
@@ -40,6 +40,7 @@ class FunnelData:
     workflow_key: str
     sets: dict[tuple[int, str, str], set[int]] = field(default_factory=lambda: defaultdict(set))
     contact_of: dict[int, str] = field(default_factory=dict)
+    source_of: dict[int, str | None] = field(default_factory=dict)  # run id -> lead source
     nodes: list[tuple[int, str, str]] = field(default_factory=list)  # (version, node, kind)
     hours_to_goal: list[float] = field(default_factory=list)
     goal_types: tuple[str, ...] = ()
@@ -152,10 +153,11 @@ def compute(
         wf = latest if v == latest.version else store.get_workflow(scope.tenant_id, workflow_key, v)
         if wf is not None:
             versions[v] = wf
-    runs, _ = runs_in(store, scope, workflow_key, flt)
+    runs, contacts = runs_in(store, scope, workflow_key, flt)
     data = FunnelData(workflow_key, window_days=window_days)
     data.goal_types = tuple(goals) or _goal_types(store, scope.tenant_id, workflow_key)
     data.contact_of = {r.id: r.contact_id for r in runs}
+    data.source_of = {r.id: source_of(contacts[r.contact_id]) for r in runs}
     version_of = {r.id: r.version for r in runs}
     used = set(version_of.values())
     for v, wf in sorted(versions.items()):

@@ -1,5 +1,5 @@
-"""``leadflow analytics funnel|contacts|cohorts|forecast|attribution|agents``: the reports of
-``/api/v1/analytics`` for one tenant, as Rich tables or ``--json``."""
+"""``leadflow analytics funnel|contacts|cohorts|insights|forecast|attribution|agents``: the
+reports of ``/api/v1/analytics`` for one tenant, as Rich tables or ``--json``."""
 
 from __future__ import annotations
 
@@ -176,6 +176,36 @@ def cohorts(
         [*head, *(f"w{k + 1}" for k in range(weeks))],
         rows,
     )
+
+
+@app.command("insights")
+def insights(
+    workflow: Annotated[str, typer.Argument(help="The workflow's key.")],
+    tenant: TenantOption = DEFAULT_TENANT,
+    db: DbOption = DEFAULT,
+    goal: Annotated[list[str] | None, typer.Option(help="A goal event type (repeatable).")] = None,
+    window_days: Annotated[float, typer.Option(min=0.001)] = 30.0,
+    alpha: Annotated[float, typer.Option(min=0.0001, max=0.5)] = 0.05,
+    min_n: Annotated[int, typer.Option(min=5)] = 30,
+    json_out: JsonOption = False,
+) -> None:
+    """Findings over a workflow's funnel (messages, split arms, lead sources, drop-off), each
+    with its numbers, p-value and Benjamini-Hochberg q-value; none below the minimum sample."""
+    with runtime(db) as rt:
+        out = service.insights(
+            rt.store, operator(tenant), workflow, Filters(), goal or (), window_days,
+            alpha=alpha, min_n=min_n,
+        )  # fmt: skip
+    if json_out:
+        print_json(out)
+        return
+    table(
+        f"{workflow}: {len(out['findings'])} findings of {out['tested']} tested "
+        f"(q <= {out['alpha']}, groups of {out['min_n']}+)",
+        ["finding", "numbers", "p", "q"],
+        [[f["finding"], f["numbers"], f"{f['p_value']:.2g}", f"{f['q_value']:.2g}"]
+         for f in out["findings"]],
+    )  # fmt: skip
 
 
 @app.command("forecast")

@@ -1,7 +1,7 @@
 """``/api/v1/analytics``: reports over the leads, runs and deals the key may see (an agent its
 own, a manager its team's, an admin the tenant's). ``funnel`` (per version and node),
 ``funnel/contacts`` (the contacts behind any number of it, paged), ``cohorts`` (the share
-reaching a goal by weeks since entry), ``forecast`` (weekly, with backtests),
+reaching a goal by weeks since entry), ``forecast`` (weekly, with backtests), ``insights``,
 ``attribution`` (six models side by side), ``agents`` (performance per agent and team). Dates
 are UTC days."""
 
@@ -180,6 +180,32 @@ def cohorts(
     return service.cohorts(
         access.runtime.store, access.principal, workflow, flt, access.now(), goals=goal or (),
         period=period, weeks=weeks, by_source=by_source,
+    )  # fmt: skip
+
+
+@router.get(
+    "/insights",
+    summary="Findings over a workflow's funnel, each with its test and BH-corrected q-value",
+    responses=problem_responses(404),
+)
+def insights(
+    access: AccessDep,
+    workflow: Workflow,
+    goal: Goals = None,
+    window_days: Window = 30.0,
+    alpha: Annotated[float, Query(gt=0, lt=1)] = 0.05,
+    min_n: Annotated[int, Query(ge=5, le=1_000_000)] = 30,
+    since: Day = None,
+    until: Day = None,
+    agent: Text = None,
+    team: Text = None,
+    source: Text = None,
+    tag: Text = None,
+) -> dict[str, Any]:
+    flt = _filters(access, since, until, agent, team, source, tag)
+    return service.insights(
+        access.runtime.store, access.principal, workflow, flt, goal or (), window_days,
+        alpha=alpha, min_n=min_n,
     )  # fmt: skip
 
 

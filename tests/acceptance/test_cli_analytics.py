@@ -45,6 +45,12 @@ def test_the_funnel_as_json_and_as_a_table(worked: Leadflow) -> None:
     assert grid["goal"] == ["email.received", "sms.received"]
     assert [r["size"] for r in grid["rows"]] == [2]
     assert "w2" in worked.ok("analytics", "cohorts", WELCOME_KEY, "--weeks", "2").stdout
+    found = worked.json("analytics", "insights", WELCOME_KEY)
+    assert (found["tested"], found["findings"]) == (0, [])
+    assert "0 findings of 0 tested" in worked.ok("analytics", "insights", WELCOME_KEY).stdout
+    ahead = worked.json("analytics", "forecast")["series"]["leads"]
+    assert ahead["status"] == "insufficient_history"
+    assert "a forecast needs 16" in worked.ok("analytics", "forecast").stdout
 
 
 def test_deals_import_all_or_nothing_then_attribution(worked: Leadflow) -> None:

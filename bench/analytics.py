@@ -47,18 +47,28 @@ WORKFLOW = {
         {"id": "hello", "kind": "send_sms", "body": "Hi", "next": "wait"},
         {"id": "wait", "kind": "wait", "duration": "1d", "next": "mail"},
         {"id": "mail", "kind": "send_email", "subject": "Homes", "body": "x", "next": "which"},
-        {"id": "which", "kind": "branch", "default": "done",
-         "cases": [{"when": {"field": "contact.state", "op": "eq", "value": "TX"}, "next": "done"}]},
+        {
+            "id": "which",
+            "kind": "branch",
+            "default": "done",
+            "cases": [
+                {"when": {"field": "contact.state", "op": "eq", "value": "TX"}, "next": "done"}
+            ],
+        },
         {"id": "done", "kind": "exit", "reason": "done"},
     ],
-}  # fmt: skip
+}
 AGENTS = [f"agent{i}" for i in range(20)]
 
 
 def _rows(rng: random.Random, runs: int, per_run: int) -> dict[str, list[tuple[Any, ...]]]:
     out: dict[str, list[tuple[Any, ...]]] = {
-        "contacts": [], "runs": [], "steps": [], "messages": [], "events": []
-    }  # fmt: skip
+        "contacts": [],
+        "runs": [],
+        "steps": [],
+        "messages": [],
+        "events": [],
+    }
     for i in range(1, runs + 1):
         cid = f"c{i}"
         t0 = START + rng.uniform(0, 26 * WEEK)
@@ -70,17 +80,54 @@ def _rows(rng: random.Random, runs: int, per_run: int) -> dict[str, list[tuple[A
         )
         outcome = "case:0" if state == "TX" else "default"
         for k, (node, kind, oc) in enumerate(
-            [("hello", "send_sms", "queued"), ("wait", "wait", "waiting"), ("wait", "wait", "timer"),
-             ("mail", "send_email", "queued"), ("which", "branch", outcome),
-             ("done", "exit", "exit:done")]
-        ):  # fmt: skip
+            [
+                ("hello", "send_sms", "queued"),
+                ("wait", "wait", "waiting"),
+                ("wait", "wait", "timer"),
+                ("mail", "send_email", "queued"),
+                ("which", "branch", outcome),
+                ("done", "exit", "exit:done"),
+            ]
+        ):
             out["steps"].append((i, node, kind, k + 1, 1, oc, t0 + k))
         replied = t0 + 3600 if rng.random() < 0.1 else None
         opened = t0 + 90000 if rng.random() < 0.3 else None
-        out["messages"].append((i, cid, "bench", "hello", "sms", f"k{i}a", t0, t0, "delivered",
-                                t0, t0 + 5, None, None, replied))  # fmt: skip
-        out["messages"].append((i, cid, "bench", "mail", "email", f"k{i}b", t0 + 86400, t0,
-                                "delivered", t0 + 86400, t0 + 86405, opened, None, None))  # fmt: skip
+        out["messages"].append(
+            (
+                i,
+                cid,
+                "bench",
+                "hello",
+                "sms",
+                f"k{i}a",
+                t0,
+                t0,
+                "delivered",
+                t0,
+                t0 + 5,
+                None,
+                None,
+                replied,
+            )
+        )
+        out["messages"].append(
+            (
+                i,
+                cid,
+                "bench",
+                "mail",
+                "email",
+                f"k{i}b",
+                t0 + 86400,
+                t0,
+                "delivered",
+                t0 + 86400,
+                t0 + 86405,
+                opened,
+                None,
+                None,
+            )
+        )
         kinds = ["lead.created"] + ["page.viewed"] * (per_run - 1)
         if replied:
             kinds[1 % per_run] = "sms.received"
@@ -131,11 +178,19 @@ def build(url: str, runs: int, per_run: int, deals: int, seed: int) -> float:
                     with conn.cursor() as cur:
                         cur.executemany(sql(text), data)
     closes = [
-        Deal("acme", f"D{i}", "buy", rng.randint(100_000, 900_000) * 100, "2026-06-01",
-             START + rng.uniform(4, 30) * WEEK, contact_id=f"c{rng.randint(1, runs)}",
-             agent_key=rng.choice(AGENTS), commission=rng.randint(3_000, 27_000) * 100)
+        Deal(
+            "acme",
+            f"D{i}",
+            "buy",
+            rng.randint(100_000, 900_000) * 100,
+            "2026-06-01",
+            START + rng.uniform(4, 30) * WEEK,
+            contact_id=f"c{rng.randint(1, runs)}",
+            agent_key=rng.choice(AGENTS),
+            commission=rng.randint(3_000, 27_000) * 100,
+        )
         for i in range(deals)
-    ]  # fmt: skip
+    ]
     store.save_deals(closes, START + 30 * WEEK)
     store.close()
     return time.perf_counter() - started
@@ -190,7 +245,7 @@ def main() -> int:
             cohort_s, grid = timed(
                 lambda: cohorts(
                     store, scope, "bench", Filters(), now, goals=["appointment.booked"], weeks=26
-                )  # fmt: skip
+                )
             )
             deals = store.list_deals(DealFilter("acme", limit=1 << 62))
 

@@ -9,8 +9,14 @@ from typing import Any
 
 from leadflow.access.scope import scope_of
 from leadflow.analytics import funnel as funnels
-from leadflow.analytics.agents import agent_rows, agents_json
-from leadflow.analytics.attribution import MODELS, attribute, attribution_json
+from leadflow.analytics.agents import HUMAN_TOUCH_EVENTS, agent_rows, agents_json
+from leadflow.analytics.attribution import (
+    MODELS,
+    Touch,
+    attribute,
+    attribution_json,
+    human_touches,
+)
 from leadflow.analytics.cohorts import cohorts as cohort_grid
 from leadflow.analytics.filters import Filters
 from leadflow.analytics.forecast import forecasts as weekly_forecasts
@@ -146,9 +152,13 @@ def attribution(
     messages: dict[str, list[Any]] = {}
     for m in store.messages_of_contacts(contacts):
         messages.setdefault(m.contact_id or "", []).append(m)
+    human: dict[str, list[Touch]] = {}
+    for e in store.contact_events(contacts, HUMAN_TOUCH_EVENTS, 0.0):
+        human.setdefault(e.contact_id or "", []).extend(human_touches([e]))
     result = attribute(
         deals,
         messages,
+        human_by_contact=human,
         by=by,
         basis=basis,
         lookback_days=lookback_days,

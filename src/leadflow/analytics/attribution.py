@@ -1,11 +1,13 @@
 """Revenue attribution of closed deals to the touches before them, in six models side by side.
 
 A touch is a message that reached the deal's contact (delivered, or sent on a channel that
-gives no receipt) within the lookback window before the close. Models: ``first``, ``last``,
-``linear``, ``u_shaped`` (40 % first, 40 % last, 20 % spread over the middle), ``w_shaped``
-(30 % first, 30 % the middle touch, 30 % last, 10 % spread over the rest) and ``time_decay``
-(weight 2^(-age / half-life)). With fewer touches than a shape has places, the shape's weights
-of the touches present are renormalised (one touch takes all; two take half each).
+gives no receipt), or a human touch (a call made, a task done: an event of
+``HUMAN_TOUCH_EVENTS``, credited to ``(human)``), within the lookback window before the close.
+Models: ``first``, ``last``, ``linear``, ``u_shaped`` (40 % first, 40 % last, 20 % spread over
+the middle), ``w_shaped`` (30 % first, 30 % the middle touch, 30 % last, 10 % spread over the
+rest) and ``time_decay`` (weight 2^(-age / half-life)). With fewer touches than a shape has
+places, the shape's weights of the touches present are renormalised (one touch takes all; two
+take half each).
 
 Credits are integer cents: each deal's value is split by exact fractions and rounded by the
 largest-remainder method, so every model's credits sum exactly to each deal's value. A deal
@@ -21,7 +23,7 @@ from fractions import Fraction
 from typing import Any
 
 from leadflow.model.deals import Deal, money
-from leadflow.model.records import Message
+from leadflow.model.records import Event, Message
 
 MODELS = ("first", "last", "linear", "u_shaped", "w_shaped", "time_decay")
 UNATTRIBUTED = "(unattributed)"
@@ -48,6 +50,15 @@ def touches_of(messages: Iterable[Message]) -> list[Touch]:
             continue
         out.append(Touch(at, m.workflow_key or "(none)", m.node or "(none)", m.channel, m.id or 0))
     return sorted(out, key=lambda t: (t.at, t.message_id))
+
+
+HUMAN = "(human)"
+
+
+def human_touches(events: Iterable[Event]) -> list[Touch]:
+    """Human touches (a call made, a task done: events of ``HUMAN_TOUCH_EVENTS``) as touches of
+    the workflow ``(human)``, the node being the event type, the channel ``human``."""
+    return [Touch(e.occurred_at, HUMAN, e.type, "human", -(e.id or 0)) for e in events]
 
 
 def _shape(n: int, ends: tuple[Fraction, ...], middle: Fraction, rest: Fraction) -> list[Fraction]:
@@ -128,6 +139,7 @@ def attribute(
     deals: Sequence[Deal],
     messages_by_contact: dict[str, list[Message]],
     *,
+    human_by_contact: dict[str, list[Touch]] | None = None,
     by: str = "workflow",
     basis: str = "price",
     lookback_days: float = 90.0,
@@ -141,11 +153,13 @@ def attribute(
         value = deal.value(basis)
         total += value
         lo = deal.closed_at - lookback_days * DAY
-        touches = [
-            t
-            for t in touches_of(messages_by_contact.get(deal.contact_id or "", ()))
-            if lo <= t.at <= deal.closed_at + DAY  # the close date's whole day counts
-        ]
+        cid = deal.contact_id or ""
+        mine_all = touches_of(messages_by_contact.get(cid, ()))
+        mine_all += (human_by_contact or {}).get(cid, [])
+        touches = sorted(
+            (t for t in mine_all if lo <= t.at <= deal.closed_at + DAY),  # the close day counts
+            key=lambda t: (t.at, t.message_id),
+        )
         mine: dict[str, dict[str, int]] = {}
         for model in MODELS:
             got: dict[str, int] = defaultdict(int)
@@ -181,12 +195,14 @@ def attribution_json(a: Attribution) -> dict[str, Any]:
 
 
 __all__ = [
+    "HUMAN",
     "MODELS",
     "UNATTRIBUTED",
     "Attribution",
     "Touch",
     "attribute",
     "attribution_json",
+    "human_touches",
     "split_cents",
     "touches_of",
     "weights",

@@ -51,6 +51,10 @@ def test_the_funnel_as_json_and_as_a_table(worked: Leadflow) -> None:
     ahead = worked.json("analytics", "forecast")["series"]["leads"]
     assert ahead["status"] == "insufficient_history"
     assert "a forecast needs 16" in worked.ok("analytics", "forecast").stdout
+    for args in (("funnel", WELCOME_KEY), ("cohorts", WELCOME_KEY), ("forecast",)):
+        png = worked.tmp_path / f"{args[0]}.png"
+        worked.ok("analytics", *args, "--png", png)
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 5000
 
 
 def test_deals_import_all_or_nothing_then_attribution(worked: Leadflow) -> None:

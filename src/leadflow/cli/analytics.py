@@ -4,12 +4,14 @@ reports of ``/api/v1/analytics`` for one tenant, as Rich tables or ``--json``.""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from leadflow.access import analytics as service
 from leadflow.access.scope import operator
+from leadflow.analytics import charts
 from leadflow.analytics.filters import Filters
 from leadflow.cli.common import (
     DEFAULT,
@@ -72,6 +74,7 @@ def funnel(
     tag: Annotated[str | None, typer.Option(help="The leads with one tag.")] = None,
     goal: Annotated[list[str] | None, typer.Option(help="A goal event type (repeatable).")] = None,
     window_days: Annotated[float, typer.Option(min=0.001)] = 30.0,
+    png: Annotated[Path | None, typer.Option("--png", help="Also draw a PNG chart here.")] = None,
     json_out: JsonOption = False,
 ) -> None:
     """A workflow's funnel: per version and node, runs entered / completed / failed / exited /
@@ -79,6 +82,8 @@ def funnel(
     with runtime(db) as rt:
         flt = _filters(rt.store, tenant, since, until, agent, team, source, tag)
         out = service.funnel(rt.store, operator(tenant), workflow, flt, goal or (), window_days)
+    if png is not None:
+        charts.funnel_png(out, png)
     if json_out:
         print_json(out["nodes"])
         return
@@ -153,6 +158,7 @@ def cohorts(
     team: Text = None,
     source: Text = None,
     tag: Text = None,
+    png: Annotated[Path | None, typer.Option("--png", help="Also draw a PNG chart here.")] = None,
     json_out: JsonOption = False,
 ) -> None:
     """Cohorts by entry week or month: the share of runs reaching the goal within 1..N weeks."""
@@ -162,6 +168,8 @@ def cohorts(
             rt.store, operator(tenant), workflow, flt, rt.clock.now(), goals=goal or (),
             period=period, weeks=weeks, by_source=by_source,
         )  # fmt: skip
+    if png is not None:
+        charts.cohorts_png(out, png)
     if json_out:
         print_json(out)
         return
@@ -215,6 +223,7 @@ def forecast(
     horizon: Annotated[int, typer.Option(min=4, max=26, help="Weeks ahead.")] = 8,
     holdout: Annotated[int, typer.Option(min=2, max=12, help="Weeks held out.")] = 4,
     history_weeks: Annotated[int, typer.Option(min=16, max=520)] = 52,
+    png: Annotated[Path | None, typer.Option("--png", help="Also draw a PNG chart here.")] = None,
     json_out: JsonOption = False,
 ) -> None:
     """Weekly new leads, appointments and deals for the next weeks with 80 % / 95 % intervals,
@@ -224,6 +233,8 @@ def forecast(
             rt.store, operator(tenant), rt.clock.now(), history_weeks=history_weeks,
             horizon=horizon, holdout=holdout,
         )  # fmt: skip
+    if png is not None:
+        charts.forecast_png(out, png)
     if json_out:
         print_json(out)
         return

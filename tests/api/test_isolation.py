@@ -148,6 +148,7 @@ QUERIES: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/api/v1/analytics/funnel"): {"workflow": WORKFLOW["key"]},
     ("GET", "/api/v1/analytics/cohorts"): {"workflow": WORKFLOW["key"], "goal": "x.y"},
     ("GET", "/api/v1/analytics/insights"): {"workflow": WORKFLOW["key"]},
+    ("GET", "/api/v1/analytics/segments"): {"workflow": WORKFLOW["key"]},
     ("GET", "/api/v1/analytics/funnel/contacts"): {
         "workflow": WORKFLOW["key"],
         "metric": "entered",
@@ -158,6 +159,7 @@ AIMS_BY_QUERY = {
     ("GET", "/api/v1/analytics/funnel"),
     ("GET", "/api/v1/analytics/cohorts"),
     ("GET", "/api/v1/analytics/insights"),
+    ("GET", "/api/v1/analytics/segments"),
     ("GET", "/api/v1/analytics/funnel/contacts"),
 }
 # A sender (a phone number, a Messaging Service) is one real thing: another tenant registering

@@ -79,6 +79,7 @@ SEMANTIC_422 = {
     "GET /api/v1/analytics/cohorts",
     "GET /api/v1/analytics/forecast",
     "GET /api/v1/analytics/insights",
+    "GET /api/v1/analytics/segments",
     "GET /api/v1/analytics/agents",
 }
 

@@ -21,6 +21,7 @@ from leadflow.analytics.cohorts import cohorts as cohort_grid
 from leadflow.analytics.filters import Filters
 from leadflow.analytics.forecast import forecasts as weekly_forecasts
 from leadflow.analytics.insights import insights as find_insights
+from leadflow.analytics.segments import segments as who_converts
 from leadflow.errors import InvalidInput, NotFound
 from leadflow.model.deals import DealFilter
 from leadflow.store.contract import Store
@@ -98,6 +99,26 @@ def insights(
         raise InvalidInput("alpha: between 0 and 1; min_n: at least 5")
     data = funnel_data(store, principal, workflow, flt, goals, window_days)
     out = find_insights(data, alpha=alpha, min_n=min_n).as_json()
+    out["workflow"] = workflow
+    return out
+
+
+def segments(
+    store: Store,
+    principal: Principal,
+    workflow: str,
+    flt: Filters,
+    goals: Sequence[str] = (),
+    window_days: float = 30.0,
+    *,
+    alpha: float = 0.05,
+    min_n: int = 30,
+) -> dict[str, Any]:
+    """Who converts: segments of the workflow's runs with their rates, intervals and tests."""
+    if not 0 < alpha < 1 or min_n < 5:
+        raise InvalidInput("alpha: between 0 and 1; min_n: at least 5")
+    data = funnel_data(store, principal, workflow, flt, goals, window_days)
+    out = who_converts(data, alpha=alpha, min_n=min_n)
     out["workflow"] = workflow
     return out
 
@@ -224,4 +245,5 @@ __all__ = [
     "funnel",
     "funnel_contacts",
     "insights",
+    "segments",
 ]

@@ -19,7 +19,7 @@ from typing import Any
 
 from leadflow.analytics.filters import Filters, runs_in, source_of
 from leadflow.errors import InvalidInput, NotFound
-from leadflow.model.records import Message, Run, Scope, Step
+from leadflow.model.records import Contact, Message, Run, Scope, Step
 from leadflow.store.contract import Store
 
 DECISION_KINDS = ("branch", "split", "wait_for_event")
@@ -41,6 +41,9 @@ class FunnelData:
     sets: dict[tuple[int, str, str], set[int]] = field(default_factory=lambda: defaultdict(set))
     contact_of: dict[int, str] = field(default_factory=dict)
     source_of: dict[int, str | None] = field(default_factory=dict)  # run id -> lead source
+    entered_at: dict[int, float] = field(default_factory=dict)  # run id -> created_at
+    first_touch: dict[int, tuple[float, str]] = field(default_factory=dict)  # (sent_at, channel)
+    contacts: dict[str, Contact] = field(default_factory=dict)
     nodes: list[tuple[int, str, str]] = field(default_factory=list)  # (version, node, kind)
     hours_to_goal: list[float] = field(default_factory=list)
     goal_types: tuple[str, ...] = ()
@@ -86,6 +89,10 @@ def _add_messages(
         if m.run_id is None or m.node is None or m.run_id not in version_of:
             continue
         key = (version_of[m.run_id], m.node)
+        if m.sent_at is not None:
+            seen = data.first_touch.get(m.run_id)
+            if seen is None or m.sent_at < seen[0]:
+                data.first_touch[m.run_id] = (m.sent_at, m.channel)
         flags = {
             "sent": m.sent_at is not None or m.status in ("sent", "delivered"),
             "delivered": m.delivered_at is not None or m.status == "delivered",
@@ -158,6 +165,8 @@ def compute(
     data.goal_types = tuple(goals) or _goal_types(store, scope.tenant_id, workflow_key)
     data.contact_of = {r.id: r.contact_id for r in runs}
     data.source_of = {r.id: source_of(contacts[r.contact_id]) for r in runs}
+    data.entered_at = {r.id: r.created_at for r in runs}
+    data.contacts = contacts
     version_of = {r.id: r.version for r in runs}
     used = set(version_of.values())
     for v, wf in sorted(versions.items()):

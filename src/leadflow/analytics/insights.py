@@ -126,14 +126,15 @@ def _messages(data: FunnelData, kinds: dict[tuple[int, str], str], min_n: int) -
     return out
 
 
-def _converted(data: FunnelData) -> set[int]:
+def converted(data: FunnelData) -> set[int]:
+    """The runs that reached the goal (else replied), the outcome insights compare."""
     if data.goal_types:
         return set(data.sets.get((0, "", "goal"), set()))
     return {r for k, ids in data.sets.items() if k[2] == "msg:replied" for r in ids}
 
 
 def _arms(data: FunnelData, kinds: dict[tuple[int, str], str], min_n: int) -> list[Finding]:
-    won = _converted(data)
+    won = converted(data)
     out = []
     for (v, node), kind in kinds.items():
         if kind != "split":
@@ -168,7 +169,7 @@ def _arms(data: FunnelData, kinds: dict[tuple[int, str], str], min_n: int) -> li
 
 
 def _sources(data: FunnelData, min_n: int) -> list[Finding]:
-    won = _converted(data)
+    won = converted(data)
     by: dict[str, set[int]] = {}
     for run, source in data.source_of.items():
         if source is not None:
@@ -249,4 +250,13 @@ def insights(data: FunnelData, *, alpha: float = ALPHA, min_n: int = MIN_N) -> R
     return Report(found, len(tested), alpha, min_n)
 
 
-__all__ = ["ALPHA", "MIN_N", "Finding", "Report", "bh", "insights", "two_proportions"]
+__all__ = [
+    "ALPHA",
+    "MIN_N",
+    "Finding",
+    "Report",
+    "bh",
+    "converted",
+    "insights",
+    "two_proportions",
+]

@@ -1,5 +1,5 @@
-"""``leadflow analytics funnel|contacts|cohorts|insights|forecast|attribution|agents``: the
-reports of ``/api/v1/analytics`` for one tenant, as Rich tables or ``--json``."""
+"""``leadflow analytics funnel|contacts|cohorts|insights|segments|forecast|attribution|agents``:
+the reports of ``/api/v1/analytics`` for one tenant, as Rich tables or ``--json``."""
 
 from __future__ import annotations
 
@@ -213,6 +213,38 @@ def insights(
         ["finding", "numbers", "p", "q"],
         [[f["finding"], f["numbers"], f"{f['p_value']:.2g}", f"{f['q_value']:.2g}"]
          for f in out["findings"]],
+    )  # fmt: skip
+
+
+@app.command("segments")
+def segments(
+    workflow: Annotated[str, typer.Argument(help="The workflow's key.")],
+    tenant: TenantOption = DEFAULT_TENANT,
+    db: DbOption = DEFAULT,
+    goal: Annotated[list[str] | None, typer.Option(help="A goal event type (repeatable).")] = None,
+    window_days: Annotated[float, typer.Option(min=0.001)] = 30.0,
+    alpha: Annotated[float, typer.Option(min=0.0001, max=0.5)] = 0.05,
+    min_n: Annotated[int, typer.Option(min=5)] = 30,
+    json_out: JsonOption = False,
+) -> None:
+    """Who converts: source, area, budget, timeline, first channel and speed to lead, each with
+    its rate, 95 % interval, sample and BH-corrected test against the rest."""
+    with runtime(db) as rt:
+        out = service.segments(
+            rt.store, operator(tenant), workflow, Filters(), goal or (), window_days,
+            alpha=alpha, min_n=min_n,
+        )  # fmt: skip
+    if json_out:
+        print_json(out)
+        return
+    table(
+        f"{workflow}: who converts ({out['tested']} tested, q <= {out['alpha']})",
+        ["attribute", "value", "runs", "rate", "95 %", "rest", "q", "significant"],
+        [[r["attribute"], r["value"], r["runs"], f"{r['rate']:.1%}",
+          f"{r['interval95'][0]:.1%}-{r['interval95'][1]:.1%}",
+          "" if r["rest_rate"] is None else f"{r['rest_rate']:.1%}",
+          "" if r["q_value"] is None else f"{r['q_value']:.2g}", "yes" if r["significant"] else ""]
+         for r in out["segments"]],
     )  # fmt: skip
 
 

@@ -2,8 +2,8 @@
 own, a manager its team's, an admin the tenant's). ``funnel`` (per version and node),
 ``funnel/contacts`` (the contacts behind any number of it, paged), ``cohorts`` (the share
 reaching a goal by weeks since entry), ``forecast`` (weekly, with backtests), ``insights``,
-``attribution`` (six models side by side), ``agents`` (performance per agent and team). Dates
-are UTC days."""
+``segments``, ``attribution`` (six models side by side), ``agents`` (performance per agent and
+team). Dates are UTC days."""
 
 from __future__ import annotations
 
@@ -204,6 +204,32 @@ def insights(
 ) -> dict[str, Any]:
     flt = _filters(access, since, until, agent, team, source, tag)
     return service.insights(
+        access.runtime.store, access.principal, workflow, flt, goal or (), window_days,
+        alpha=alpha, min_n=min_n,
+    )  # fmt: skip
+
+
+@router.get(
+    "/segments",
+    summary="Who converts: lead attributes and behaviours with rate, interval, test",
+    responses=problem_responses(404),
+)
+def segments(
+    access: AccessDep,
+    workflow: Workflow,
+    goal: Goals = None,
+    window_days: Window = 30.0,
+    alpha: Annotated[float, Query(gt=0, lt=1)] = 0.05,
+    min_n: Annotated[int, Query(ge=5, le=1_000_000)] = 30,
+    since: Day = None,
+    until: Day = None,
+    agent: Text = None,
+    team: Text = None,
+    source: Text = None,
+    tag: Text = None,
+) -> dict[str, Any]:
+    flt = _filters(access, since, until, agent, team, source, tag)
+    return service.segments(
         access.runtime.store, access.principal, workflow, flt, goal or (), window_days,
         alpha=alpha, min_n=min_n,
     )  # fmt: skip

@@ -27,7 +27,8 @@ from leadflow.model.records import DEFAULT_TENANT
 from leadflow.store.contract import Store
 
 app = typer.Typer(
-    help="Analytics: funnels, the contacts behind a number, revenue attribution, agents.",
+    help="Analytics: funnels and their contacts, cohorts, insights, who converts, forecasts, "
+    "revenue attribution, agents.",
     no_args_is_help=True,
 )
 

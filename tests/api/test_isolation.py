@@ -13,6 +13,7 @@ import pytest
 from fastapi import FastAPI
 
 from leadflow.engine.workflows import publish
+from leadflow.model.deals import Deal
 from leadflow.model.experiments import Assignment, Experiment
 from leadflow.model.listings import Listing
 from leadflow.model.records import Contact, NewEvent
@@ -88,11 +89,16 @@ def _acme(db_url: str) -> dict[str, Any]:
             {"a": 0.5, "b": 0.5},
         )
         rt.store.save_experiment(experiment, None)
+        rt.store.save_deals(
+            [Deal("acme", "D-acme-1", "buy", 45_000_000, "2026-01-02", now, contact_id=contact.id)],
+            now,
+        )
         rt.store.assign_arm(Assignment("acme", WORKFLOW["key"], contact.id, "a", now))
         return {
             "tenant_id": "acme",
             "sub_id": "sub_acme1",
             "listing_key": "L-acme-1",
+            "deal_key": "D-acme-1",
             "contact_id": contact.id,
             "run_id": run.id,
             "message_id": message.id,
@@ -106,6 +112,7 @@ def _acme(db_url: str) -> dict[str, Any]:
         rt.close()
 
 
+MY_DEAL = {"DealKey": "D-mine", "Side": "buy", "ClosePrice": 1, "CloseDate": "2026-01-02"}
 # Bodies that pass validation, so that what answers is the scope check, not the validator.
 BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/api/v1/contacts"): {"first_name": "Mine"},
@@ -133,9 +140,27 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/api/v1/workflows/{key}/migrate"): {"to_version": 1, "dry_run": True},
     ("POST", "/api/v1/experiments/{key}/apply"): {"arm": "a"},
     ("POST", "/api/v1/tenants/current/senders"): {"kind": "phone", "address": ACME_NUMBER},
+    ("POST", "/api/v1/deals"): MY_DEAL,
+    ("POST", "/api/v1/deals/import"): {"items": [MY_DEAL]},
 }
 QUERIES: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/api/v1/workflows/{key}/diff"): {"from": 1, "to": 1},
+    ("GET", "/api/v1/analytics/funnel"): {"workflow": WORKFLOW["key"]},
+    ("GET", "/api/v1/analytics/cohorts"): {"workflow": WORKFLOW["key"], "goal": "x.y"},
+    ("GET", "/api/v1/analytics/insights"): {"workflow": WORKFLOW["key"]},
+    ("GET", "/api/v1/analytics/segments"): {"workflow": WORKFLOW["key"]},
+    ("GET", "/api/v1/analytics/funnel/contacts"): {
+        "workflow": WORKFLOW["key"],
+        "metric": "entered",
+    },
+}
+# Operations that name acme's object in their query (a workflow key): not found elsewhere.
+AIMS_BY_QUERY = {
+    ("GET", "/api/v1/analytics/funnel"),
+    ("GET", "/api/v1/analytics/cohorts"),
+    ("GET", "/api/v1/analytics/insights"),
+    ("GET", "/api/v1/analytics/segments"),
+    ("GET", "/api/v1/analytics/funnel/contacts"),
 }
 # A sender (a phone number, a Messaging Service) is one real thing: another tenant registering
 # acme's number is refused as taken (409, which says only that it is in use).
@@ -159,6 +184,9 @@ OWN_WRITES = {
     # Listing keys are per tenant: a PUT with acme's key makes the caller's own listing.
     ("PUT", "/api/v1/listings/{listing_key}"),
     ("POST", "/api/v1/listings/import"),
+    # Deal keys are per tenant as well.
+    ("POST", "/api/v1/deals"),
+    ("POST", "/api/v1/deals/import"),
     # Workflow keys are per tenant too: a draft or a publish under acme's key is the caller's
     # own workflow (no "taken" answer that would tell acme's key exists).
     ("PUT", "/api/v1/workflows/{key}/draft"),
@@ -209,8 +237,10 @@ def test_another_tenants_key_never_reaches_acmes_data(
             path,
             response.text,
         )
-        aims_at_acme = ("{" in template and (method, template) not in OWN_WRITES) or (
-            (method, template) in BODIES and (method, template) not in OWN_WRITES
+        aims_at_acme = (
+            ("{" in template and (method, template) not in OWN_WRITES)
+            or ((method, template) in BODIES and (method, template) not in OWN_WRITES)
+            or (method, template) in AIMS_BY_QUERY
         )
         if template.startswith("/api/v1/hooks/"):
             # Inbound hooks answer to a signature, not to a key: unsigned, they refuse.
@@ -241,6 +271,9 @@ def test_another_tenants_key_never_reaches_acmes_data(
     assert sub["url"] == "https://crm.example.com/hook"
     listing = client.get(f"/api/v1/listings/{ids['listing_key']}").json()
     assert (listing["ListPrice"], listing["PublicRemarks"]) == (450000.0, SECRET_NAME)
+    deal = client.get(f"/api/v1/deals/{ids['deal_key']}").json()
+    assert (deal["ClosePrice"], deal["ContactKey"]) == ("450000.00", ids["contact_id"])
+    assert answers[("GET", "/api/v1/analytics/funnel")] == 404
     senders = client.get("/api/v1/tenants/current/senders").json()["items"]
     assert [s["address"] for s in senders] == [ACME_NUMBER]
     names = [c["first_name"] for c in client.get("/api/v1/contacts").json()["items"]]

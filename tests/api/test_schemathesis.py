@@ -69,6 +69,18 @@ SEMANTIC_422 = {
     # A sender's address must be a possible phone number, a Messaging Service SID or an e-mail.
     "POST /api/v1/tenants/current/senders",
     "DELETE /api/v1/tenants/current/senders/{kind}/{address}",
+    # A deal's ContactKey and MemberKey must exist in the tenant; a report's `until` must be
+    # after its `since`; a drill-down's metric must name a number of the funnel.
+    "POST /api/v1/deals",
+    "POST /api/v1/deals/import",
+    "GET /api/v1/analytics/funnel",
+    "GET /api/v1/analytics/funnel/contacts",
+    "GET /api/v1/analytics/attribution",
+    "GET /api/v1/analytics/cohorts",
+    "GET /api/v1/analytics/forecast",
+    "GET /api/v1/analytics/insights",
+    "GET /api/v1/analytics/segments",
+    "GET /api/v1/analytics/agents",
 }
 
 

@@ -8,8 +8,10 @@ import sys
 import typer
 
 from leadflow.cli import (
+    analytics,
     contacts,
     db,
+    deals,
     experiments,
     listings,
     runs,
@@ -50,6 +52,8 @@ app.add_typer(tenancy.keys_app, name="keys")
 app.add_typer(listings.app, name="listings")
 app.add_typer(scoring_app, name="scoring")
 app.add_typer(experiments.app, name="experiments")
+app.add_typer(deals.app, name="deals")
+app.add_typer(analytics.app, name="analytics")
 app.command("demo")(simulate.demo)
 app.command("simulate")(simulate.simulate)
 

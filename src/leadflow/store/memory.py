@@ -36,6 +36,7 @@ from leadflow.model.rules import (
     publishable,
 )
 from leadflow.store import sqlfiles
+from leadflow.store.analytics_memory import MemoryAnalytics
 from leadflow.store.contract import Store
 from leadflow.store.drafts_memory import MemoryDrafts
 from leadflow.store.event_outcomes import MemoryEventOutcomes
@@ -94,6 +95,7 @@ class MemoryStore(
     MemoryScoreModels,
     MemoryExperiments,
     MemorySandbox,
+    MemoryAnalytics,
     Store,
 ):
     def __init__(self, url: str = "memory://") -> None:

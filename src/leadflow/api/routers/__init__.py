@@ -7,7 +7,9 @@ from fastapi import Depends, FastAPI
 from leadflow.api.deps import get_access
 from leadflow.api.problems import problem_responses
 from leadflow.api.routers import (
+    analytics,
     contacts,
+    deals,
     events,
     experiments,
     keys,
@@ -35,6 +37,8 @@ RESOURCES = (
     keys,
     experiments,
     senders,
+    deals,
+    analytics,
 )
 
 

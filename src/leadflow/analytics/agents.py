@@ -1,0 +1,166 @@
+"""Agent performance: per agent (RESO Member) the leads it owns, its speed to lead (median
+minutes from ``lead.created`` to the first automated touch -- a message sent -- and to the
+first human touch -- a call or task event), appointments booked, deals closed and their
+revenue, with per-team totals. The scope decides whose rows exist: an agent sees itself, a
+manager its team, an admin everyone. leadflow has no tasks table yet, so "tasks done on time"
+is reported as not available."""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from leadflow.analytics.filters import Filters
+from leadflow.model.deals import DealFilter, money
+from leadflow.model.records import Contact, ContactFilter, Scope
+from leadflow.store.contract import Store
+
+LEAD_EVENT = "lead.created"
+APPOINTMENT_EVENT = "appointment.booked"
+HUMAN_TOUCH_EVENTS = ("call.completed", "call.logged", "task.completed", "agent.touched")
+_PAGE = 1000
+
+
+@dataclass(slots=True)
+class AgentRow:
+    agent: str
+    team: str | None
+    name: str
+    leads: int = 0
+    minutes_to_auto: list[float] = field(default_factory=list)
+    minutes_to_human: list[float] = field(default_factory=list)
+    appointments: int = 0
+    deals: int = 0
+    volume: int = 0  # ClosePrice cents
+    commission: int = 0  # cents
+
+    def as_json(self) -> dict[str, Any]:
+
+        def med(xs: list[float]) -> float | None:
+            return round(statistics.median(xs), 1) if xs else None
+
+        return {
+            "agent": self.agent,
+            "team": self.team,
+            "name": self.name,
+            "leads": self.leads,
+            "speed_to_lead_auto_min": med(self.minutes_to_auto),
+            "auto_touched": len(self.minutes_to_auto),
+            "speed_to_lead_human_min": med(self.minutes_to_human),
+            "human_touched": len(self.minutes_to_human),
+            "tasks_on_time": None,  # no tasks table yet
+            "appointments": self.appointments,
+            "deals": self.deals,
+            "revenue": money(self.volume),
+            "commission": money(self.commission),
+        }
+
+
+def _owned(store: Store, scope: Scope) -> list[Contact]:
+    out: list[Contact] = []
+    after: str | None = None
+    while True:
+        page = store.find_contacts(ContactFilter(scope=scope, after_id=after, limit=_PAGE))
+        out += page
+        if len(page) < _PAGE:
+            return out
+        after = page[-1].id
+
+
+def _first_after(times: Iterable[float], t0: float) -> float | None:
+    later = [t for t in times if t >= t0]
+    return min(later) if later else None
+
+
+def agent_rows(store: Store, scope: Scope, flt: Filters) -> list[AgentRow]:
+    """One row per agent the scope may see (``flt.agents`` narrows further: one agent or a
+    team), counting the leads created in the filter's range."""
+    agents = [
+        a
+        for a in store.list_agents(scope.tenant_id)
+        if (scope.owners is None or a.member_key in scope.owners)
+        and (flt.agents is None or a.member_key in flt.agents)
+    ]
+    rows = {
+        a.member_key: AgentRow(
+            a.member_key, a.team_key, " ".join(x for x in (a.first_name, a.last_name) if x)
+        )
+        for a in agents
+    }
+    keys = frozenset(rows)
+    contacts = [
+        c
+        for c in _owned(store, Scope(scope.tenant_id, keys))
+        if Filters(source=flt.source, tag=flt.tag).allows(c)
+    ]
+    ids = {c.id for c in contacts}
+    events: dict[tuple[str, str], list[float]] = defaultdict(list)
+    types = (LEAD_EVENT, APPOINTMENT_EVENT, *HUMAN_TOUCH_EVENTS)
+    for e in store.contact_events(ids, types, 0.0):
+        if e.contact_id:
+            events[(e.contact_id, e.type)].append(e.occurred_at)
+    sent: dict[str, list[float]] = defaultdict(list)
+    for m in store.messages_of_contacts(ids):
+        if m.contact_id and m.sent_at is not None:
+            sent[m.contact_id].append(m.sent_at)
+    for c in contacts:
+        row = rows.get(c.owner or "")
+        if row is None:
+            continue
+        created = events.get((c.id, LEAD_EVENT))
+        t0 = min(created) if created else c.created_at
+        if not flt.in_range(t0):
+            continue
+        row.leads += 1
+        auto = _first_after(sent.get(c.id, ()), t0)
+        if auto is not None:
+            row.minutes_to_auto.append((auto - t0) / 60)
+        human = _first_after(
+            (t for kind in HUMAN_TOUCH_EVENTS for t in events.get((c.id, kind), ())), t0
+        )
+        if human is not None:
+            row.minutes_to_human.append((human - t0) / 60)
+        row.appointments += sum(
+            1 for t in events.get((c.id, APPOINTMENT_EVENT), ()) if flt.in_range(t)
+        )
+    deals = store.list_deals(
+        DealFilter(scope.tenant_id, agents=keys, since=flt.since, until=flt.until, limit=1 << 62)
+    )
+    for d in deals:
+        row = rows.get(d.agent_key or "")
+        if row is not None:
+            row.deals += 1
+            row.volume += d.close_price
+            row.commission += d.commission or 0
+    return sorted(rows.values(), key=lambda r: r.agent)
+
+
+def teams_of(rows: list[AgentRow]) -> list[AgentRow]:
+    """Per-team totals (medians pooled over the team's leads)."""
+    teams: dict[str, AgentRow] = {}
+    for r in rows:
+        if r.team is None:
+            continue
+        t = teams.setdefault(r.team, AgentRow(r.team, r.team, f"team {r.team}"))
+        t.leads += r.leads
+        t.minutes_to_auto += r.minutes_to_auto
+        t.minutes_to_human += r.minutes_to_human
+        t.appointments += r.appointments
+        t.deals += r.deals
+        t.volume += r.volume
+        t.commission += r.commission
+    return sorted(teams.values(), key=lambda t: t.agent)
+
+
+def agents_json(rows: list[AgentRow]) -> dict[str, Any]:
+    return {
+        "agents": [r.as_json() for r in rows],
+        "teams": [t.as_json() for t in teams_of(rows)],
+        "notes": ["tasks_on_time: leadflow has no tasks table yet"],
+    }
+
+
+__all__ = ["HUMAN_TOUCH_EVENTS", "AgentRow", "agent_rows", "agents_json", "teams_of"]

@@ -1,0 +1,71 @@
+"""The analytics feature's plugin: a ``deal.closed`` event sent in (by a CRM, through the events
+API) becomes a deal of its contact's tenant, so deals reach analytics whichever door they come
+through. The event's data carries the deal's fields (DealKey, Side, ClosePrice; CloseDate
+defaults to the day the event occurred, MemberKey to the contact's owner). What cannot be read
+is noted on the event (``ignored``), never failing the batch. Events leadflow raised itself for
+an imported deal are skipped."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from leadflow.analytics.deals import DEAL_EVENT, ORIGIN, parse_deals
+from leadflow.engine.plugins import Plugin
+from leadflow.engine.ports import EventBatch
+from leadflow.model.records import Event, Scope
+
+log = logging.getLogger(__name__)
+
+
+class DealEvents:
+    """The event observer that records deals from ``deal.closed`` events."""
+
+    event_types: frozenset[str] = frozenset({DEAL_EVENT})
+
+    def observe(self, batch: EventBatch) -> None:
+        mine = [
+            e
+            for e in batch.events
+            if e.type == DEAL_EVENT and e.contact_id and e.data.get("origin") != ORIGIN
+        ]
+        if not mine:
+            return
+        try:
+            self._record(batch, mine)
+        except Exception:
+            log.exception("deals of %d deal.closed events could not be recorded", len(mine))
+
+    def _record(self, batch: EventBatch, events: list[Event]) -> None:
+        notes: dict[int, str] = {}
+        for event in events:
+            contact = batch.contacts.get(event.contact_id or "")
+            if contact is None:
+                contact = batch.store.get_contact(event.contact_id or "")
+            if contact is None or event.id is None:
+                continue
+            row: dict[str, Any] = {
+                k: v
+                for k, v in event.data.items()
+                if k in ("DealKey", "MemberKey", "ListingKey", "Side", "ClosePrice", "CloseDate",
+                         "Commission")
+            }  # fmt: skip
+            row["ContactKey"] = contact.id
+            row.setdefault("MemberKey", contact.owner)
+            day = dt.datetime.fromtimestamp(event.occurred_at, dt.UTC).date()
+            row.setdefault("CloseDate", day.isoformat())
+            parsed = parse_deals(batch.store, Scope(contact.tenant_id), [(row, "data")])
+            if parsed.rejected:
+                notes[event.id] = "; ".join(parsed.rejected[0].reasons)[:500]
+                continue
+            batch.store.save_deals(parsed.deals, batch.now)
+        if notes:
+            batch.store.note_events(notes)
+
+
+def analytics_plugin() -> Plugin:
+    return Plugin("analytics", observers=[DealEvents()])
+
+
+__all__ = ["DealEvents", "analytics_plugin"]

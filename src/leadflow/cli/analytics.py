@@ -1,0 +1,351 @@
+"""``leadflow analytics funnel|contacts|cohorts|insights|segments|forecast|attribution|agents``:
+the reports of ``/api/v1/analytics`` for one tenant, as Rich tables or ``--json``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from leadflow.access import analytics as service
+from leadflow.access.scope import operator
+from leadflow.analytics import charts
+from leadflow.analytics.filters import Filters
+from leadflow.cli.common import (
+    DEFAULT,
+    DbOption,
+    JsonOption,
+    TenantOption,
+    console,
+    print_json,
+    runtime,
+    table,
+)
+from leadflow.model.records import DEFAULT_TENANT
+from leadflow.store.contract import Store
+
+app = typer.Typer(
+    help="Analytics: funnels and their contacts, cohorts, insights, who converts, forecasts, "
+    "revenue attribution, agents.",
+    no_args_is_help=True,
+)
+
+Day = Annotated[dt.datetime | None, typer.Option(formats=["%Y-%m-%d"], help="A UTC day.")]
+Text = Annotated[str | None, typer.Option()]
+
+
+def _filters(
+    store: Store,
+    tenant: str,
+    since: dt.datetime | None,
+    until: dt.datetime | None,
+    agent: str | None,
+    team: str | None,
+    source: str | None = None,
+    tag: str | None = None,
+) -> Filters:
+
+    def epoch(d: dt.datetime | None) -> float | None:
+        return None if d is None else d.replace(tzinfo=dt.UTC).timestamp()
+
+    return service.filters(
+        store,
+        operator(tenant),
+        since=epoch(since),
+        until=epoch(until),
+        agent=agent,
+        team=team,
+        source=source,
+        tag=tag,
+    )
+
+
+@app.command("funnel")
+def funnel(
+    workflow: Annotated[str, typer.Argument(help="The workflow's key.")],
+    tenant: TenantOption = DEFAULT_TENANT,
+    db: DbOption = DEFAULT,
+    since: Day = None,
+    until: Day = None,
+    agent: Annotated[str | None, typer.Option(help="One agent's leads (MemberKey).")] = None,
+    team: Annotated[str | None, typer.Option(help="One team's leads (TeamKey).")] = None,
+    source: Annotated[str | None, typer.Option(help="The leads of one source.")] = None,
+    tag: Annotated[str | None, typer.Option(help="The leads with one tag.")] = None,
+    goal: Annotated[list[str] | None, typer.Option(help="A goal event type (repeatable).")] = None,
+    window_days: Annotated[float, typer.Option(min=0.001)] = 30.0,
+    png: Annotated[Path | None, typer.Option("--png", help="Also draw a PNG chart here.")] = None,
+    json_out: JsonOption = False,
+) -> None:
+    """A workflow's funnel: per version and node, runs entered / completed / failed / exited /
+    here now, messages sent ... replied, outcome shares; goal conversion and time to goal."""
+    with runtime(db) as rt:
+        flt = _filters(rt.store, tenant, since, until, agent, team, source, tag)
+        out = service.funnel(rt.store, operator(tenant), workflow, flt, goal or (), window_days)
+    if png is not None:
+        charts.funnel_png(out, png)
+    if json_out:
+        print_json(out["nodes"])
+        return
+    rows = []
+    for n in out["nodes"]:
+        outcomes = ", ".join(f"{k} {v['share']:.0%}" for k, v in (n.get("outcomes") or {}).items())
+        exited = ", ".join(f"{k} {v}" for k, v in n["exited"].items())
+        rows.append(
+            [n["version"], n["node"], n["kind"], n["entered"], n["completed"], n["failed"],
+             exited, n["current"], n.get("sent"), n.get("delivered"), n.get("opened"),
+             n.get("clicked"), n.get("replied"), outcomes]
+        )  # fmt: skip
+    table(
+        f"{workflow}: {out['entered']} runs",
+        ["v", "node", "kind", "entered", "completed", "failed", "exited", "here", "sent",
+         "delivered", "opened", "clicked", "replied", "outcomes"],
+        rows,
+    )  # fmt: skip
+    g = out["goal"]
+    q = g["hours_to_goal"]
+    console.print(
+        f"goal {', '.join(g['events']) or '(none)'} within {g['window_days']:g} days: "
+        f"{g['converted']} of {out['entered']} ({g['rate']:.1%}); hours to goal median "
+        f"{_num(q['median'])} (quartiles {_num(q['q1'])}-{_num(q['q3'])})",
+        highlight=False,
+    )
+
+
+def _num(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
+
+
+@app.command("contacts")
+def contacts(
+    workflow: Annotated[str, typer.Argument(help="The workflow's key.")],
+    metric: Annotated[str, typer.Argument(help="entered, sent, delivered, outcome:case:0 ...")],
+    tenant: TenantOption = DEFAULT_TENANT,
+    db: DbOption = DEFAULT,
+    version: Annotated[int | None, typer.Option(min=1)] = None,
+    node: Text = None,
+    goal: Annotated[list[str] | None, typer.Option(help="A goal event type (repeatable).")] = None,
+    window_days: Annotated[float, typer.Option(min=0.001)] = 30.0,
+    after: Text = None,
+    limit: Annotated[int, typer.Option(min=1, max=100_000)] = 1000,
+    json_out: JsonOption = False,
+) -> None:
+    """The contacts behind one number of a funnel (by contact id)."""
+    with runtime(db) as rt:
+        items, nxt = service.funnel_contacts(
+            rt.store, operator(tenant), workflow, Filters(), metric=metric, version=version,
+            node=node, goals=goal or (), window_days=window_days, after=after, limit=limit,
+        )  # fmt: skip
+    if json_out:
+        print_json({"items": items, "next": nxt})
+        return
+    for cid in items:
+        console.print(cid, highlight=False, markup=False)
+
+
+@app.command("cohorts")
+def cohorts(
+    workflow: Annotated[str, typer.Argument(help="The workflow's key.")],
+    tenant: TenantOption = DEFAULT_TENANT,
+    db: DbOption = DEFAULT,
+    goal: Annotated[list[str] | None, typer.Option(help="A goal event type (repeatable).")] = None,
+    period: Annotated[str, typer.Option(help="week or month.")] = "week",
+    weeks: Annotated[int, typer.Option(min=1, max=104)] = 12,
+    by_source: Annotated[bool, typer.Option(help="One row per cohort and lead source.")] = False,
+    since: Day = None,
+    until: Day = None,
+    agent: Text = None,
+    team: Text = None,
+    source: Text = None,
+    tag: Text = None,
+    png: Annotated[Path | None, typer.Option("--png", help="Also draw a PNG chart here.")] = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Cohorts by entry week or month: the share of runs reaching the goal within 1..N weeks."""
+    with runtime(db) as rt:
+        flt = _filters(rt.store, tenant, since, until, agent, team, source, tag)
+        out = service.cohorts(
+            rt.store, operator(tenant), workflow, flt, rt.clock.now(), goals=goal or (),
+            period=period, weeks=weeks, by_source=by_source,
+        )  # fmt: skip
+    if png is not None:
+        charts.cohorts_png(out, png)
+    if json_out:
+        print_json(out)
+        return
+    head = ["cohort", *(["source"] if by_source else []), "size"]
+    rows = [
+        [r["cohort"], *([r.get("source")] if by_source else []), r["size"],
+         *("" if c is None else f"{c['share']:.0%}" for c in r["cells"])]
+        for r in out["rows"]
+    ]  # fmt: skip
+    table(
+        f"{workflow}: reached {', '.join(out['goal'])} within N weeks",
+        [*head, *(f"w{k + 1}" for k in range(weeks))],
+        rows,
+    )
+
+
+@app.command("insights")
+def insights(
+    workflow: Annotated[str, typer.Argument(help="The workflow's key.")],
+    tenant: TenantOption = DEFAULT_TENANT,
+    db: DbOption = DEFAULT,
+    goal: Annotated[list[str] | None, typer.Option(help="A goal event type (repeatable).")] = None,
+    window_days: Annotated[float, typer.Option(min=0.001)] = 30.0,
+    alpha: Annotated[float, typer.Option(min=0.0001, max=0.5)] = 0.05,
+    min_n: Annotated[int, typer.Option(min=5)] = 30,
+    json_out: JsonOption = False,
+) -> None:
+    """Findings over a workflow's funnel (messages, split arms, lead sources, drop-off), each
+    with its numbers, p-value and Benjamini-Hochberg q-value; none below the minimum sample."""
+    with runtime(db) as rt:
+        out = service.insights(
+            rt.store, operator(tenant), workflow, Filters(), goal or (), window_days,
+            alpha=alpha, min_n=min_n,
+        )  # fmt: skip
+    if json_out:
+        print_json(out)
+        return
+    table(
+        f"{workflow}: {len(out['findings'])} findings of {out['tested']} tested "
+        f"(q <= {out['alpha']}, groups of {out['min_n']}+)",
+        ["finding", "numbers", "p", "q"],
+        [[f["finding"], f["numbers"], f"{f['p_value']:.2g}", f"{f['q_value']:.2g}"]
+         for f in out["findings"]],
+    )  # fmt: skip
+
+
+@app.command("segments")
+def segments(
+    workflow: Annotated[str, typer.Argument(help="The workflow's key.")],
+    tenant: TenantOption = DEFAULT_TENANT,
+    db: DbOption = DEFAULT,
+    goal: Annotated[list[str] | None, typer.Option(help="A goal event type (repeatable).")] = None,
+    window_days: Annotated[float, typer.Option(min=0.001)] = 30.0,
+    alpha: Annotated[float, typer.Option(min=0.0001, max=0.5)] = 0.05,
+    min_n: Annotated[int, typer.Option(min=5)] = 30,
+    json_out: JsonOption = False,
+) -> None:
+    """Who converts: source, area, budget, timeline, first channel and speed to lead, each with
+    its rate, 95 % interval, sample and BH-corrected test against the rest."""
+    with runtime(db) as rt:
+        out = service.segments(
+            rt.store, operator(tenant), workflow, Filters(), goal or (), window_days,
+            alpha=alpha, min_n=min_n,
+        )  # fmt: skip
+    if json_out:
+        print_json(out)
+        return
+    table(
+        f"{workflow}: who converts ({out['tested']} tested, q <= {out['alpha']})",
+        ["attribute", "value", "runs", "rate", "95 %", "rest", "q", "significant"],
+        [[r["attribute"], r["value"], r["runs"], f"{r['rate']:.1%}",
+          f"{r['interval95'][0]:.1%}-{r['interval95'][1]:.1%}",
+          "" if r["rest_rate"] is None else f"{r['rest_rate']:.1%}",
+          "" if r["q_value"] is None else f"{r['q_value']:.2g}", "yes" if r["significant"] else ""]
+         for r in out["segments"]],
+    )  # fmt: skip
+
+
+@app.command("forecast")
+def forecast(
+    tenant: TenantOption = DEFAULT_TENANT,
+    db: DbOption = DEFAULT,
+    horizon: Annotated[int, typer.Option(min=4, max=26, help="Weeks ahead.")] = 8,
+    holdout: Annotated[int, typer.Option(min=2, max=12, help="Weeks held out.")] = 4,
+    history_weeks: Annotated[int, typer.Option(min=16, max=520)] = 52,
+    png: Annotated[Path | None, typer.Option("--png", help="Also draw a PNG chart here.")] = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Weekly new leads, appointments and deals for the next weeks with 80 % / 95 % intervals,
+    each beside its backtest on the last weeks held out."""
+    with runtime(db) as rt:
+        out = service.forecast(
+            rt.store, operator(tenant), rt.clock.now(), history_weeks=history_weeks,
+            horizon=horizon, holdout=holdout,
+        )  # fmt: skip
+    if png is not None:
+        charts.forecast_png(out, png)
+    if json_out:
+        print_json(out)
+        return
+    for name, series in out["series"].items():
+        if series["status"] != "ok":
+            console.print(f"{name}: {series['message']}", highlight=False)
+            continue
+        b = series["backtest"]
+        table(
+            f"{name}: backtest on {b['weeks']} weeks: MAE {b['mae']}, "
+            f"80 % interval held {b['coverage80']:.0%}, 95 % held {b['coverage95']:.0%}",
+            ["week", "forecast", "80 %", "95 %"],
+            [
+                [k + 1, f["mean"], f"{f['lo80']}-{f['hi80']}", f"{f['lo95']}-{f['hi95']}"]
+                for k, f in enumerate(series["forecast"])
+            ],
+        )
+
+
+@app.command("attribution")
+def attribution(
+    tenant: TenantOption = DEFAULT_TENANT,
+    db: DbOption = DEFAULT,
+    by: Annotated[str, typer.Option(help="workflow, node, channel or message.")] = "workflow",
+    basis: Annotated[str, typer.Option(help="price (ClosePrice) or commission.")] = "price",
+    lookback_days: Annotated[float, typer.Option(min=0.001)] = 90.0,
+    half_life_days: Annotated[float, typer.Option(min=0.001)] = 7.0,
+    since: Day = None,
+    until: Day = None,
+    agent: Text = None,
+    team: Text = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Revenue of the deals closed in the range, credited to the touches before them in six
+    models side by side (each deal's credits sum exactly to its value in every model)."""
+    with runtime(db) as rt:
+        flt = _filters(rt.store, tenant, since, until, agent, team)
+        out = service.attribution(
+            rt.store, operator(tenant), flt, by=by, basis=basis,
+            lookback_days=lookback_days, half_life_days=half_life_days,
+        )  # fmt: skip
+    if json_out:
+        print_json(out)
+        return
+    models = list(out["models"])
+    credit: dict[str, dict[str, str]] = {}
+    for model, rows in out["models"].items():
+        for row in rows:
+            credit.setdefault(row[by], {})[model] = row["credit"]
+    table(
+        f"attribution of {out['deals']} deals by {by} ({basis})",
+        [by, *models],
+        [[key, *(c.get(m, "0.00") for m in models)] for key, c in sorted(credit.items())],
+    )
+
+
+@app.command("agents")
+def agents(
+    tenant: TenantOption = DEFAULT_TENANT,
+    db: DbOption = DEFAULT,
+    since: Day = None,
+    until: Day = None,
+    agent: Text = None,
+    team: Text = None,
+    source: Text = None,
+    tag: Text = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Per agent and team: leads, speed to lead (median minutes to the first automated and
+    human touch), appointments, deals, revenue. Tasks on time: no tasks table yet."""
+    with runtime(db) as rt:
+        flt = _filters(rt.store, tenant, since, until, agent, team, source, tag)
+        out = service.agents(rt.store, operator(tenant), flt)
+    if json_out:
+        print_json(out)
+        return
+    cols = ["agent", "team", "leads", "speed_to_lead_auto_min", "speed_to_lead_human_min",
+            "appointments", "deals", "revenue", "commission"]  # fmt: skip
+    rows: list[list[Any]] = [[a[c] for c in cols] for a in out["agents"]]
+    rows += [[t[c] for c in cols] for t in out["teams"]]
+    table(f"agents of {tenant}", cols, rows)

@@ -17,7 +17,7 @@ from leadflow.errors import InvalidInput, NotFound
 from leadflow.model.plain import field_values
 from leadflow.model.score_models import ScoreModel
 from leadflow.scoring import models_store
-from leadflow.scoring.defaults import DEFAULT_GOAL, DEFAULT_HORIZON_DAYS
+from leadflow.scoring.defaults import DEFAULT_GOAL, DEFAULT_HORIZON_DAYS, MIN_POSITIVES
 from leadflow.scoring.evaluate import measure
 from leadflow.scoring.features import (
     FeatureSpec,
@@ -27,7 +27,6 @@ from leadflow.scoring.features import (
     split_cutoffs,
 )
 from leadflow.scoring.predictive import (
-    MIN_POSITIVES,
     Factor,
     choose_between,
     explain,

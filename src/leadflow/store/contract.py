@@ -45,6 +45,7 @@ from leadflow.model.records import (
     Scope,
     WorkflowVersion,
 )
+from leadflow.store.contract_ai import AiCallStore
 from leadflow.store.contract_drafts import DraftStore
 from leadflow.store.contract_experiments import ExperimentStore
 from leadflow.store.contract_listings import ListingStore
@@ -272,6 +273,7 @@ class Store(
     ScoreModelStore,
     PruneStore,
     SandboxLedger,
+    AiCallStore,
     abc.ABC,
 ):
     """A whole backend: the core plus every feature store (what the factory opens)."""

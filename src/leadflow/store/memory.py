@@ -36,6 +36,7 @@ from leadflow.model.rules import (
     publishable,
 )
 from leadflow.store import sqlfiles
+from leadflow.store.ai_memory import MemoryAiCalls
 from leadflow.store.contract import Store
 from leadflow.store.drafts_memory import MemoryDrafts
 from leadflow.store.event_outcomes import MemoryEventOutcomes
@@ -93,6 +94,7 @@ class MemoryStore(
     MemoryScoreModels,
     MemoryExperiments,
     MemorySandbox,
+    MemoryAiCalls,
     Store,
 ):
     def __init__(self, url: str = "memory://") -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 from leadflow.model.records import WorkflowVersion
 from leadflow.store import sqlfiles
+from leadflow.store.ai_sql import SqlAiCalls
 from leadflow.store.codec import SANDBOX_COLS, WORKFLOW_COLS, workflow_from_row
 from leadflow.store.contract import Store
 from leadflow.store.drafts_sql import SqlDrafts
@@ -38,6 +39,7 @@ class SqlStore(
     SqlListingMatches,
     SqlScoreModels,
     SqlExperiments,
+    SqlAiCalls,
     Store,
 ):
     """:class:`Store` on SQL; a subclass names its dialect (``_dialect_name``: its migrations

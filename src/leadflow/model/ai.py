@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-OUTCOMES = ("ok", "invalid", "timeout", "rate_limited", "server_error", "down", "over_budget")
+OUTCOMES = (
+    "ok",
+    "invalid",
+    "timeout",
+    "rate_limited",
+    "server_error",
+    "down",
+    "over_budget",
+    "busy",
+    "refused",
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from importlib.metadata import entry_points
 
+from leadflow.ai.plugin import ai_plugin
 from leadflow.channels.email_setup import email_provider
 from leadflow.channels.sandbox import SandboxProvider
 from leadflow.channels.twilio_config import twilio_configs
@@ -119,6 +120,7 @@ def feature_plugins(settings: Settings, store: Store) -> list[Plugin]:
         listings_plugin(store),
         experiments_plugin(store),
         scoring_plugin(store),
+        ai_plugin(),
     ]
 
 

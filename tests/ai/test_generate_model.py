@@ -98,7 +98,8 @@ def test_the_cache_answers_a_second_identical_request_without_a_request(
         client, _ = client_for(peer.base_url, ledger, clock)
         first = generate_workflow(PROMPT, client=client, tenant_id="acme")
         clock.advance(1)
-        second = generate_workflow("  text NEW leads right away, wait 2 hours,  then send an email. ", client=client, tenant_id="acme")  # fmt: skip
+        again = "  text NEW leads right away, wait 2 hours,  then send an email. "
+        second = generate_workflow(again, client=client, tenant_id="acme")
         assert len(peer.requests) == 1
         assert second.definition == first.definition and second.cache_hits == 1
         assert (second.tokens_in, second.tokens_out) == (0, 0)
@@ -228,7 +229,8 @@ def test_over_budget_is_refused_before_any_request(ledger: MemoryStore) -> None:
     with running_llm_peer([good(good_definition(), tokens=(150, 60))]) as peer:
         client, _ = client_for(peer.base_url, ledger, monthly_token_budget=200)
         first = generate_workflow(PROMPT, client=client, tenant_id="acme")
-        second = generate_workflow("Email new leads every week for 4 weeks.", client=client, tenant_id="acme")  # fmt: skip
+        other = "Email new leads every week for 4 weeks."
+        second = generate_workflow(other, client=client, tenant_id="acme")
     assert first.source == "model"
     assert_valid_unpublished(second, ledger)
     assert second.source == "planner" and len(peer.requests) == 1

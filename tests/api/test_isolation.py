@@ -133,6 +133,10 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/api/v1/workflows/{key}/migrate"): {"to_version": 1, "dry_run": True},
     ("POST", "/api/v1/experiments/{key}/apply"): {"arm": "a"},
     ("POST", "/api/v1/tenants/current/senders"): {"kind": "phone", "address": ACME_NUMBER},
+    ("POST", "/api/v1/automation/workflow"): {
+        "prompt": "Text new leads right away",
+        "options": {"simulate": False},
+    },
 }
 QUERIES: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/api/v1/workflows/{key}/diff"): {"from": 1, "to": 1},
@@ -151,6 +155,7 @@ RAW: dict[tuple[str, str], tuple[str, str]] = {
 # Operations that create in the caller's own tenant: they succeed, but touch nothing of acme's.
 OWN_WRITES = {
     ("POST", "/api/v1/contacts"),
+    ("POST", "/api/v1/automation/workflow"),  # a draft for the caller, from its own words
     ("POST", "/api/v1/contacts/import"),
     ("POST", "/api/v1/workflows/validate"),
     ("POST", "/api/v1/webhooks"),

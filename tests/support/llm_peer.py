@@ -9,6 +9,7 @@ Answers follow the documented chat-completion object: ``choices[0].message.conte
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -75,12 +76,10 @@ def _handler(peer: LlmPeer) -> type[BaseHTTPRequestHandler]:
             for name, value in headers.items():
                 self.send_header(name, value)
             self.end_headers()
-            try:
-                self.wfile.write(raw)
-            except (BrokenPipeError, ConnectionResetError):
-                pass  # the client gave up (its timeout)
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                self.wfile.write(raw)  # fails when the client gave up (its timeout)
 
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             request = json.loads(self.rfile.read(length) or b"{}")
             peer.authorizations.append(self.headers.get("Authorization") or "")

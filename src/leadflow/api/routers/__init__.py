@@ -7,6 +7,7 @@ from fastapi import Depends, FastAPI
 from leadflow.api.deps import get_access
 from leadflow.api.problems import problem_responses
 from leadflow.api.routers import (
+    automation,
     contacts,
     events,
     experiments,
@@ -35,6 +36,7 @@ RESOURCES = (
     keys,
     experiments,
     senders,
+    automation,
 )
 
 

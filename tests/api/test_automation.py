@@ -40,7 +40,11 @@ def test_the_planner_drafts_validates_simulates_and_explains(client: ApiClient) 
     assert workflow["triggers"][0]["event"] == "lead.created"
     assert [n["kind"] for n in workflow["nodes"]] == ["send_sms", "wait", "send_email"]
     sim = body["simulation"]
-    assert sim["leads"] == 20 and [n["node"] for n in sim["nodes"]] == ["text_1", "wait_1", "email_1"]
+    assert sim["leads"] == 20 and [n["node"] for n in sim["nodes"]] == [
+        "text_1",
+        "wait_1",
+        "email_1",
+    ]
     assert sim["nodes"][0]["entered"] == 20 and sim["failures"] == {}
     conf = body["confidence"]
     assert set(conf["parts"]) == {"validity", "coverage", "sanity"}

@@ -16,7 +16,7 @@ from leadflow.ai.explain import explain
 from leadflow.ai.generate import Generation, generate_workflow
 from leadflow.definitions.io import canonical_data, dump_yaml
 from leadflow.definitions.models import WorkflowDefinition
-from leadflow.errors import InvalidInput
+from leadflow.errors import InvalidInput, NotFound
 from leadflow.model.ai import AiCall
 from leadflow.runtime import Runtime
 from leadflow.simulate.draft import DraftSimulation, simulate_draft
@@ -105,6 +105,11 @@ def draft_workflow(
         raise InvalidInput("options.samples: must be 1 or 3")
     tenant = principal.tenant_id
     client = client_for(rt)
+    if client is not None and rt.store.get_tenant(tenant) is None:
+        raise NotFound(
+            f"tenant {tenant!r} does not exist, and model calls are accounted per tenant: create "
+            f"it first (leadflow tenants create {tenant} --name ...)"
+        )
     result: Generation = generate_workflow(
         prompt, client=client, tenant_id=tenant, key=options.key, samples=options.samples
     )

@@ -191,8 +191,10 @@ def _close_waits(emitter: _Emitter) -> None:
 
 
 def _name(plan: Plan) -> str:
-    words = plan.prompt.strip().rstrip(".")
-    return words[:1].upper() + words[1:80] if words else "Drafted workflow"
+    words = " ".join(plan.prompt.split()).rstrip(".")
+    if len(words) > 80:
+        words = words[:80].rsplit(" ", 1)[0].rstrip(" ,;:") + "..."
+    return words[:1].upper() + words[1:] if words else "Drafted workflow"
 
 
 def build(plan: Plan, key: str | None = None) -> dict[str, Any]:

@@ -8,6 +8,7 @@ import sys
 import typer
 
 from leadflow.cli import (
+    ai,
     contacts,
     db,
     experiments,
@@ -50,6 +51,7 @@ app.add_typer(tenancy.keys_app, name="keys")
 app.add_typer(listings.app, name="listings")
 app.add_typer(scoring_app, name="scoring")
 app.add_typer(experiments.app, name="experiments")
+app.add_typer(ai.app, name="ai")
 app.command("demo")(simulate.demo)
 app.command("simulate")(simulate.simulate)
 

@@ -13,6 +13,7 @@ from leadflow.ai.plan import Branch, Plan, SplitPlan, Step, WaitFor
 from leadflow.ai.plays import play
 
 Setter = Callable[[str], None]
+MAX_WAIT_S = 3650 * 86400  # the language's limit: 10 years
 _IDS = {
     "sms": "text",
     "email": "email",
@@ -90,7 +91,13 @@ class _Emitter:
         elif step.kind == "match":
             node.update(kind="match_properties", top=5, min_score=60)
         elif step.kind == "wait":
-            node.update(kind="wait", duration=phrases.fmt_duration(int(args["seconds"])))
+            seconds = int(args["seconds"])
+            if seconds > MAX_WAIT_S:
+                self.plan.notes.append(
+                    f"a wait of {phrases.fmt_duration(seconds)} was cut to 10 years"
+                )
+                seconds = MAX_WAIT_S
+            node.update(kind="wait", duration=phrases.fmt_duration(max(60, seconds)))
         elif step.kind == "wait_until":
             node.update(kind="wait_until", time=args["time"], weekdays=args.get("weekdays") or [])
             if args.get("offset_days"):
@@ -131,7 +138,7 @@ class _Emitter:
             "event": step.event,
         }
         if step.timeout:
-            node["timeout"] = phrases.fmt_duration(step.timeout)
+            node["timeout"] = phrases.fmt_duration(min(step.timeout, MAX_WAIT_S))
         node_id, dangling = self._add(node)
         out: list[Setter] = []
         for name, sub in (("on_event", step.on_event), ("on_timeout", step.on_timeout)):

@@ -181,7 +181,7 @@ def weekdays(text: str) -> list[str]:
 
 def money(text: str) -> float | None:
     """``$1M`` -> 1000000, ``300k`` -> 300000, ``$450,000`` -> 450000."""
-    found = re.search(r"\$?\s*(\d+(?:[.,]\d+)*)\s*(k|m|mm|million|thousand)?\b", text)
+    found = re.search(r"\$?\s*(\d+(?:[.,]\d+)*)\s*(k|m|mm|million|thousand)?\b", text.lower())
     if not found:
         return None
     value = float(found.group(1).replace(",", ""))

@@ -135,3 +135,9 @@ def test_with_a_model_calls_are_in_the_tenants_ledger_only(
         assert calls["monthly_token_budget"] == 2_000_000
         assert other.get("/api/v1/automation/calls").json()["items"] == []
         assert API_KEY not in str(calls)
+        metrics = acme.get("/metrics").text
+        assert (
+            'leadflow_ai_calls_total{cache_hit="true",outcome="ok",purpose="workflow"}' in metrics
+        )
+        assert 'leadflow_ai_tokens_total{direction="in",purpose="workflow"}' in metrics
+        assert API_KEY not in metrics

@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from leadflow.ai.cache import AnswerCache, cache_key
+from leadflow.ai.stats import AI_STATS
 from leadflow.clock import Clock, RealClock
 from leadflow.model.ai import AiCall
 from leadflow.settings import Settings
@@ -148,6 +149,13 @@ class LlmClient:
         latency_ms: float = 0.0,
         mode: str = "",
     ) -> None:
+        AI_STATS.count(
+            purpose,
+            outcome,
+            bool(answer and answer.cache_hit),
+            answer.tokens_in if answer else 0,
+            answer.tokens_out if answer else 0,
+        )
         if self.ledger is None:
             return
         call = AiCall(

@@ -137,8 +137,8 @@ class _Emitter:
             "kind": "wait_for_event",
             "event": step.event,
         }
-        if step.timeout:
-            node["timeout"] = phrases.fmt_duration(min(step.timeout, MAX_WAIT_S))
+        # a reply awaited without a stated limit waits a day: never forever
+        node["timeout"] = phrases.fmt_duration(min(step.timeout or 86400, MAX_WAIT_S))
         node_id, dangling = self._add(node)
         out: list[Setter] = []
         for name, sub in (("on_event", step.on_event), ("on_timeout", step.on_timeout)):

@@ -91,14 +91,15 @@ def positioned_actions(clause: str) -> list[tuple[float, Step]]:
         found.append((drop.start(), Step("voicemail", {})))
     elif live:
         found.append((live.start(), Step("call", {})))
-    sms = re.search(r"\b(text|texts|sms|text message)\b", text)
-    if sms and not re.search(r"\bby text\b", text):
+    sms = re.search(r"\b(text|texts|texted|sms|text message)\b", text)
+    if sms and not re.search(r"\b(repl\w*|respond\w*|answer\w*) by text\b", text):
         found.append((sms.start(), Step("sms", {"purpose": purpose})))
     email = re.search(r"\b(e-?mails?|newsletter)\b", text)
     if email:
         found.append((email.start(), Step("email", {"purpose": purpose})))
     match = re.search(
-        r"\bmatching\b|\bfind match|\bnew listings\b|\blisting roundup\b|\bweekly picks\b",
+        r"\bwho match|\bmatch(es)? the listing|\bmatching\b|\bfind match|\bnew listings\b"
+        r"|\blisting roundup\b|\bweekly picks\b",
         text,
     )
     if match:
@@ -123,7 +124,8 @@ def positioned_actions(clause: str) -> list[tuple[float, Step]]:
     if update:
         found.append(((tag or stage).start(), Step("update", update)))  # type: ignore[union-attr]
     start = re.search(
-        r"\b(?:start|get|enroll them in|hand them to|move them into) (?:the |a )?"
+        r"\b(?:start|get|gets|enroll them in|hand them to|move them into|go to|goes to|go into"
+        r"|send them to|put them in|put them into|add them to) (?:the |a )?"
         r"([\w\s'-]+?) (?:workflow|play|sequence|one|campaign)\b",
         text,
     )
@@ -179,7 +181,7 @@ def _timing_steps(clause: str, plan: Plan, state: dict[str, Any]) -> tuple[int, 
         r"|(.+?)\s+(?:later|afterwards|after that|after)\b",
         clause,
     )
-    seconds = phrases.duration(hit.group(1) or hit.group(2)) if hit else None
+    seconds = phrases.duration(clause) if hit else None
     if seconds is None and re.match(r"^wait\b", clause):
         seconds = phrases.duration(clause)
     if seconds:
@@ -263,6 +265,15 @@ class _Builder:
         return wait
 
     def clause(self, clause: str) -> None:
+        again = re.search(r"\s+(?:and\s+)?again\b", clause)
+        if again and actions_of(clause[: again.start()]):
+            self.clause(clause[: again.start()])
+            rest = clause[again.end() :]
+            last = self.last_message(self.cursor)
+            if last is not None:
+                _, delay = _timing(rest, self.plan, self.state)
+                self.cursor.extend([*delay, Step(last.kind, {"purpose": "follow_up"})])
+            return
         plan = self.plan
         actions = actions_of(clause)
         if _ELSE.match(clause):
@@ -368,6 +379,10 @@ class _Builder:
         if len({m.kind for m in messages}) >= 2:
             arms = [[m] for m in messages]
         else:
+            if not messages:
+                named = re.search(r"\b(texts?|sms|e-?mails?)\b", clause)
+                if named:
+                    messages = [Step("email" if "mail" in named.group(1) else "sms", {})]
             if not messages:
                 last = self.last_message(self.cursor)
                 if last is not None:

@@ -50,11 +50,14 @@ def _cron(text: str) -> str | None:
 
 def trigger_of(text: str, plan: Plan) -> None:
     """Sets ``plan.trigger`` (and source filters) from the whole request."""
-    if re.search(r"\bscore\b", text) or re.search(r"\b(hot|cold|warm) lead\b", text):
+    if re.search(
+        r"\bscore\b|\b(hot|cold|warm) lead\b|\b(goes|turns|becomes|gets) (hot|warm|cold)\b", text
+    ):
         band = re.search(
             r"score (?:\w+ ){0,3}?(?:turns|goes|becomes|drops to|rises to|reaches|is now|gets)"
             r" (?:to )?(hot|warm|cold)|becomes? an? (hot|warm|cold) lead|gone (cold|hot)"
-            r"|(hot) lead (?:acceleration|play)",
+            r"|(hot) lead (?:acceleration|play)"
+            r"|\b(?:goes|turns|becomes|gets|went|turned) (hot|warm|cold)\b",
             text,
         )
         if band:
@@ -155,7 +158,7 @@ def audience_of(text: str) -> list[Leaf]:
 
 def settings_of(text: str, plan: Plan) -> str:
     """Goals, re-entry, send window and timing; returns ``text`` without the parts it used."""
-    for clause in re.split(r"[;.]\s*|,\s*(?:and\s+)?", text):
+    for clause in re.split(r"[;.]\s*|,\s*(?:and\s+)?|\s+and\s+(?=(?:end|stop|exit|quit)\b)", text):
         if re.search(r"\b(stop|exit|end|quit|leave)\b", clause) and not re.search(
             r"\bleave a\b", clause
         ):

@@ -56,7 +56,9 @@ _UNIT = (
     r"(seconds?|secs?|minutes?|mins?|hours?|hrs?|h|days?|d|weeks?|wks?|w|fortnights?|months?"
     r"|years?)"
 )
-DURATION_RE = re.compile(rf"\b{_NUM}[\s-]*{_UNIT}\b")
+_WORD_UNIT = r"(seconds?|minutes?|hours?|days?|weeks?|fortnights?|months?|years?)"
+# digits take any unit (2h, 3 days); number words only whole unit words ("an hour", not "and")
+DURATION_RE = re.compile(rf"\b(\d+(?:\.\d+)?)[\s-]*{_UNIT}\b|\b{_NUM}[\s-]+{_WORD_UNIT}\b")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 WEEKDAY_NAMES = {
     "monday": "mon",
@@ -111,7 +113,9 @@ def unit_seconds(unit: str) -> int:
 
 
 def seconds_of(match: re.Match[str]) -> int:
-    return int(number(match.group(1)) * unit_seconds(match.group(2)))
+    if match.group(1) is not None:
+        return int(number(match.group(1)) * unit_seconds(match.group(2)))
+    return int(number(match.group(3)) * unit_seconds(match.group(4)))
 
 
 def duration(text: str) -> int | None:

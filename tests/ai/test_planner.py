@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from leadflow.ai import phrases
 from leadflow.ai.confidence import planner_confidence
@@ -36,7 +38,7 @@ def test_the_set_is_large_and_split() -> None:
 
 def test_pass_rates() -> None:
     assert pass_rate(SET["tuning"]) >= 0.9
-    assert pass_rate(SET["held_out"]) >= 0.8  # measured, never tuned on (see docs/ai.md)
+    assert pass_rate(SET["held_out"]) >= 0.9  # measured, never tuned on (see docs/ai.md)
 
 
 def test_the_checks_can_fail() -> None:
@@ -110,3 +112,19 @@ def test_formatted_durations_and_money() -> None:
     assert phrases.money("$1M") == 1_000_000 and phrases.money("300k") == 300_000
     assert phrases.money("$450,000") == 450_000
     assert phrases.weekdays("weekdays") == ["mon", "tue", "wed", "thu", "fri"]
+
+
+WORDS = (
+    "new lead leads text email call voicemail notify agent wait 2 hours 3 days a week until "
+    "friday at 5pm next morning if they reply open click otherwise everyone else score above 80 "
+    "in texas budget over $1m tag 'hot' stage start the nurture workflow a/b test holdout 10% "
+    "stop when they book every monday monthly price drop closing booking and then , ; : again "
+    "day 3 day 7 between 9am and 6pm weekdays re-enter after 30 days zillow"
+).split()
+
+
+@given(st.lists(st.sampled_from(WORDS) | st.text(max_size=8), max_size=40))
+@settings(max_examples=300, deadline=None)
+def test_any_words_give_a_valid_draft_or_nothing_recognised(words: list[str]) -> None:
+    draft = plan_workflow(" ".join(words))
+    assert draft.report.ok, (words, draft.report.errors)

@@ -67,3 +67,29 @@ def test_ai_workflow_with_a_model_and_the_calls_ledger(
     assert calls["tokens_used_this_month"] == 120
     assert [c["outcome"] for c in calls["items"]] == ["ok"]
     assert API_KEY not in str(calls)
+
+
+def test_ai_campaign_json(lf: Leadflow) -> None:
+    lf.init()
+    out = lf.json(
+        "ai",
+        "campaign",
+        "book more showings",
+        "--audience",
+        "hot leads and past clients",
+        "--channels",
+        "sms,email,voice",
+        "--start",
+        "2027-03-01",
+        "--end",
+        "2027-03-10",
+    )
+    names = [s["name"] for s in out["segments"]]
+    assert names == ["hot-leads", "past-clients"]
+    hot = out["segments"][0]
+    assert hot["channels"] == ["sms", "voice"]
+    assert {"field": "contact.score_band", "op": "eq", "value": "hot"} in hot["conditions"]
+    assert validate(hot["workflow"]).ok and hot["prediction"]["simulated_leads"] == 20
+    assert out["published"] is False and lf.json("workflows", "list") == []
+    bad = lf("ai", "campaign", "x", "--start", "March 1")
+    assert bad.exit_code != 0

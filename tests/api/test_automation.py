@@ -141,3 +141,73 @@ def test_with_a_model_calls_are_in_the_tenants_ledger_only(
         )
         assert 'leadflow_ai_tokens_total{direction="in",purpose="workflow"}' in metrics
         assert API_KEY not in metrics
+
+
+CAMPAIGN = "/api/v1/automation/smart-campaign"
+
+
+def _contacts(client: ApiClient) -> None:
+    people = [
+        {"first_name": "Tex", "state": "TX", "tags": ["past-client"]},
+        {"first_name": "Tara", "state": "TX", "fields": {"lead_type": "buyer"}},
+        {"first_name": "Fay", "state": "FL", "tags": ["past-client"]},
+        {"first_name": "Flo", "state": "FL", "fields": {"lead_type": "buyer"}},
+    ]
+    for person in people:
+        assert client.post("/api/v1/contacts", json=person).status_code == 201
+
+
+def test_a_campaign_has_segments_plans_drafts_and_predictions(
+    client: ApiClient, other: ApiClient
+) -> None:
+    _contacts(client)
+    body = {
+        "goal": "book more appointments",
+        "audience": "buyers in Texas and past clients",
+        "channels": ["sms", "email"],
+        "start": "2027-01-04",
+        "end": "2027-01-15",
+        "budget": 3,
+        "save": True,
+    }
+    response = client.post(CAMPAIGN, json=body)
+    assert response.status_code == 200, response.text
+    out = response.json()
+    assert out["published"] is False
+    first, second = out["segments"]
+    assert {"field": "contact.state", "op": "eq", "value": "TX"} in first["conditions"]
+    assert (first["contacts"], second["contacts"]) == (1, 2)
+    assert out["budget"]["planned"] <= 3 and any("budget reaches" in w for w in out["warnings"])
+    assert second["channels"] == ["email", "sms"]
+    for seg in out["segments"]:
+        workflow = seg["workflow"]
+        assert validate(workflow).ok and seg["validation"]["valid"]
+        split = workflow["nodes"][0]
+        assert split["experiment"]["metric"]["event"] == "appointment.booked"
+        assert workflow["triggers"][0]["cron"] == "0 10 4 1 *"
+        assert workflow["settings"]["send_window"]["start"] == "09:00"
+        pred = seg["prediction"]
+        low, high = pred["replies"]["interval_95"]
+        assert low <= pred["replies"]["expected"] <= high
+        assert "stated prior" in pred["basis"]
+        assert client.get(f"/api/v1/workflows/{seg['saved']['key']}/draft").status_code == 200
+        assert other.get(f"/api/v1/workflows/{seg['saved']['key']}/draft").status_code == 404
+    assert client.get("/api/v1/workflows").json()["items"] == []
+    # the other tenant's contacts are its own: the same words size nothing there
+    theirs = other.post(CAMPAIGN, json={**body, "save": False, "simulate": False}).json()
+    assert [s["contacts"] for s in theirs["segments"]] == [0, 0]
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"goal": ""}, "goal"),
+        ({"goal": "x", "channels": ["fax"]}, "channels"),
+        ({"goal": "x", "start": "2027-02-01", "end": "2027-01-01"}, "end"),
+        ({"goal": "x", "budget": -1}, "budget"),
+    ],
+)
+def test_campaign_bad_input_names_the_field(client: ApiClient, payload: dict, field: str) -> None:
+    response = client.post(CAMPAIGN, json=payload)
+    assert response.status_code == 422, response.text
+    assert field in response.text

@@ -137,6 +137,7 @@ BODIES: dict[tuple[str, str], Any] = {
         "prompt": "Text new leads right away",
         "options": {"simulate": False},
     },
+    ("POST", "/api/v1/automation/smart-campaign"): {"goal": "replies", "simulate": False},
 }
 QUERIES: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/api/v1/workflows/{key}/diff"): {"from": 1, "to": 1},
@@ -156,6 +157,7 @@ RAW: dict[tuple[str, str], tuple[str, str]] = {
 OWN_WRITES = {
     ("POST", "/api/v1/contacts"),
     ("POST", "/api/v1/automation/workflow"),  # a draft for the caller, from its own words
+    ("POST", "/api/v1/automation/smart-campaign"),  # drafts sized on the caller's contacts
     ("POST", "/api/v1/contacts/import"),
     ("POST", "/api/v1/workflows/validate"),
     ("POST", "/api/v1/webhooks"),

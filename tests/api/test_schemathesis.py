@@ -71,6 +71,8 @@ SEMANTIC_422 = {
     "DELETE /api/v1/tenants/current/senders/{kind}/{address}",
     # A draft's key may be one the API reserves (drafts): the 422 names options.key's problem.
     "POST /api/v1/automation/workflow",
+    # A campaign's end may come before its start: the 422 names end.
+    "POST /api/v1/automation/smart-campaign",
 }
 
 

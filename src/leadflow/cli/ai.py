@@ -118,3 +118,82 @@ def calls(
         return
     table("model calls", list(rows[0]) if rows else ["at"], [list(r.values()) for r in rows])
     console.print(f"tokens used this month: {used}", markup=False)
+
+
+@app.command("campaign")
+def campaign(
+    goal: Annotated[str, typer.Argument(help="The campaign's goal, e.g. 'book more showings'.")],
+    audience: Annotated[str, typer.Option(help="Who, in words: 'hot leads in Texas'.")] = "",
+    channels: Annotated[str, typer.Option(help="Comma-separated: sms,email,voice.")] = "sms,email",
+    start: Annotated[str | None, typer.Option(help="First day, YYYY-MM-DD.")] = None,
+    end: Annotated[str | None, typer.Option(help="Last day, YYYY-MM-DD.")] = None,
+    budget: Annotated[int | None, typer.Option(min=0, help="Messages at most.")] = None,
+    save: Annotated[bool, typer.Option("--save", help="Save each segment's draft.")] = False,
+    simulate: Annotated[bool, typer.Option("--simulate/--no-simulate")] = True,
+    db: DbOption = DEFAULT,
+    tenant: TenantOption = DEFAULT_TENANT,
+    json_out: JsonOption = False,
+) -> None:
+    """Draft a campaign: segments, a channel plan and a workflow draft (with an experiment on
+    the goal) per segment, the budget shared out, predicted replies / appointments / opt-outs."""
+    from datetime import date
+
+    from leadflow.access.campaigns import smart_campaign
+    from leadflow.errors import InvalidInput
+
+    try:
+        first = date.fromisoformat(start) if start else None
+        last = date.fromisoformat(end) if end else None
+    except ValueError as exc:
+        raise InvalidInput(f"--start/--end: {exc}") from None
+    wanted = [c.strip() for c in channels.split(",") if c.strip()]
+    with runtime(db) as rt:
+        out = smart_campaign(
+            rt,
+            operator(tenant),
+            goal,
+            audience,
+            wanted,
+            first,
+            last,
+            budget,
+            save=save,
+            simulate=simulate,
+            now=rt.clock.now(),
+        )
+    if json_out:
+        print_json(out)
+        return
+    rows = []
+    for seg in out["segments"]:
+        pred = seg["prediction"] or {}
+        replies = pred.get("replies", {})
+        appts = pred.get("appointments", {})
+        rows.append(
+            [
+                seg["name"],
+                seg["contacts"],
+                seg["reach"],
+                "+".join(seg["channels"]),
+                seg["messages"],
+                f"{replies.get('expected', '-')} {replies.get('interval_95', '')}",
+                f"{appts.get('expected', '-')} {appts.get('interval_95', '')}",
+                (seg["saved"] or {}).get("key", ""),
+            ]
+        )
+    table(
+        f"campaign: {goal}",
+        [
+            "segment",
+            "contacts",
+            "reach",
+            "channels",
+            "messages",
+            "replies",
+            "appointments",
+            "draft",
+        ],
+        rows,
+    )
+    for warning in out["warnings"]:
+        console.print(f"warning: {warning}", markup=False, highlight=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import date
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -79,3 +80,23 @@ class AiCallList(BaseModel):
     items: list[AiCallOut]
     tokens_used_this_month: int
     monthly_token_budget: int | None
+
+
+Channel = Literal["sms", "email", "voice"]
+
+
+def _default_channels() -> list[Channel]:
+    return ["sms", "email"]
+
+
+class CampaignRequest(_In):
+    goal: str = Field(min_length=1, max_length=500, description="e.g. book more appointments.")
+    audience: str = Field(
+        default="", max_length=2000, description="In words: 'hot leads in Texas and past clients'."
+    )
+    channels: list[Channel] = Field(default_factory=_default_channels, max_length=3)
+    start: date | None = Field(default=None, description="First day (enrolment day).")
+    end: date | None = Field(default=None, description="Last day.")
+    budget: int | None = Field(default=None, ge=0, description="Messages at most.")
+    save: bool = Field(default=False, description="Save each segment's workflow as a draft.")
+    simulate: bool = Field(default=True, description="Predict from a simulation of each draft.")

@@ -4,12 +4,19 @@ published); ``GET /calls`` lists the tenant's model calls and its tokens used th
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
 from leadflow.access import automation as service
-from leadflow.api.data.automation import AiCallList, AiCallOut, WorkflowDraftOut, WorkflowRequest
+from leadflow.access import campaigns
+from leadflow.api.data.automation import (
+    AiCallList,
+    AiCallOut,
+    CampaignRequest,
+    WorkflowDraftOut,
+    WorkflowRequest,
+)
 from leadflow.api.deps import AccessDep
 from leadflow.api.problems import problem_responses
 
@@ -35,6 +42,27 @@ def draft_workflow(access: AccessDep, body: WorkflowRequest) -> WorkflowDraftOut
         access.runtime, access.principal, body.prompt, options, access.now()
     )
     return WorkflowDraftOut(**out)
+
+
+@router.post(
+    "/smart-campaign",
+    summary="Draft a campaign: segments, channel plans, workflow drafts, predictions",
+    responses=problem_responses(403),
+)
+def smart_campaign(access: AccessDep, body: CampaignRequest) -> dict[str, Any]:
+    return campaigns.smart_campaign(
+        access.runtime,
+        access.principal,
+        body.goal,
+        body.audience,
+        list(body.channels),
+        body.start,
+        body.end,
+        body.budget,
+        save=body.save,
+        simulate=body.simulate,
+        now=access.now(),
+    )
 
 
 @router.get("/calls", summary="The tenant's model calls, newest first, and its token usage")

@@ -82,8 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     data = yaml.safe_load(SET.read_text())
     tuning = run_planner(data["tuning"])
     held = run_planner(data["held_out"])
-    held_failures = held.pop("failures")
-    held["failed_ids"] = sorted(f["id"] for f in held_failures) if False else len(held_failures)
+    held["failures"] = len(held["failures"])  # a count only: the held-out part is never read
     out: dict[str, Any] = {"planner": {"tuning": tuning, "held_out": held}}
     if os.environ.get("LEADFLOW_LLM_BASE_URL"):
         out["model"] = {

@@ -255,3 +255,15 @@ def test_no_model_means_the_planner_and_nonsense_is_refused() -> None:
     refused = generate_workflow("purple monkey dishwasher", client=None, tenant_id="acme")
     assert refused.definition is None
     assert refused.refusal is not None and "trigger or an action" in refused.refusal
+
+
+def test_three_samples_measure_agreement(ledger: MemoryStore) -> None:
+    same = good_definition()
+    other = plan_workflow("Email new leads every week for 4 weeks.", key="model-draft").definition
+    with running_llm_peer([good(same), good(same), good(other)]) as peer:
+        client, _ = client_for(peer.base_url, ledger)
+        result = generate_workflow(PROMPT, client=client, tenant_id="acme", samples=3)
+    assert result.source == "model" and len(peer.requests) == 3
+    assert [r["temperature"] for r in peer.requests] == [0.0, 0.7, 0.7]
+    assert result.agreement is not None and 0.2 < result.agreement < 1.0
+    assert result.calls == 3 and ledger.ai_tokens_used("acme", T0) == 600

@@ -211,3 +211,28 @@ def test_campaign_bad_input_names_the_field(client: ApiClient, payload: dict, fi
     response = client.post(CAMPAIGN, json=payload)
     assert response.status_code == 422, response.text
     assert field in response.text
+
+
+def test_a_workflow_started_by_the_draft_must_exist_in_the_tenant(
+    client: ApiClient, other: ApiClient
+) -> None:
+    prompt = "When a lead's score turns hot, start the hot lead acceleration workflow."
+    refused = client.post(URL, json={"prompt": prompt, "options": {"simulate": False}}).json()
+    assert refused["workflow"] is None and refused["validation"]["valid"] is False
+    assert (
+        "no workflow 'hot-lead-acceleration' in this tenant" in refused["validation"]["errors"][0]
+    )
+    play = client.post(
+        URL,
+        json={
+            "prompt": "Hot lead acceleration",
+            "options": {"key": "hot-lead-acceleration", "save": True, "simulate": False},
+        },
+    ).json()
+    assert play["saved"]["key"] == "hot-lead-acceleration"
+    drafted = client.post(URL, json={"prompt": prompt, "options": {"simulate": False}}).json()
+    assert drafted["validation"]["valid"] is True
+    assert drafted["workflow"]["nodes"][0]["workflow"] == "hot-lead-acceleration"
+    # another tenant's draft of that key is no help to zeta
+    theirs = other.post(URL, json={"prompt": prompt, "options": {"simulate": False}}).json()
+    assert theirs["workflow"] is None

@@ -141,6 +141,17 @@ def draft_workflow(
     definition = dict(result.definition)
     definition["key"] = _free_key(rt, tenant, str(definition["key"]), options.key is not None)
     checked = check(rt, tenant, definition)
+    if not checked.ok:  # valid language, but not against this tenant's store: no draft
+        out.update(
+            workflow=None,
+            yaml=None,
+            validation={"valid": False, "errors": checked.errors, "warnings": checked.warnings},
+            simulation=None,
+            confidence=None,
+            explanations=[],
+            source=None,
+        )
+        return out
     parsed = WorkflowDefinition.model_validate(definition)
     data = canonical_data(parsed)
     sim: DraftSimulation | None = None
@@ -154,7 +165,7 @@ def draft_workflow(
         warnings += [f"simulation: {n}" for n in sim.notes]
         warnings += [f"simulation: {k} failed {v} time(s)" for k, v in sim.failures.items()]
     parts = {
-        "validity": result.validity if checked.ok else 0.0,
+        "validity": result.validity,
         "agreement": result.agreement if result.agreement is not None else 0.0,
         "coverage": coverage(result.intents, definition),
         "sanity": _sanity(sim, checked.warnings),
@@ -173,7 +184,7 @@ def draft_workflow(
         explanations=explain(data),
         warnings=list(dict.fromkeys(warnings)),
     )
-    if options.save and checked.ok:
+    if options.save:
         draft, _ = save_draft(rt, principal, data["key"], data, now)
         out["saved"] = {"key": draft.key, "as": "draft", "saved_at": draft.updated_at}
     return out

@@ -197,6 +197,14 @@ def _close_waits(emitter: _Emitter) -> None:
             node["on_timeout"] = end_id
 
 
+def _key(plan: Plan, from_play: bool, nodes: list[dict[str, Any]]) -> str:
+    """From the play it is, else from the first words; never a workflow it starts."""
+    key = phrases.slug(plan.play if from_play and plan.play else " ".join(plan.prompt.split()[:6]))
+    key = key[:48].strip("-") or "workflow"
+    started = {n.get("workflow") for n in nodes if n["kind"] == "start_workflow"}
+    return f"{key}-flow" if key in started else key
+
+
 def _name(plan: Plan) -> str:
     words = " ".join(plan.prompt.split()).rstrip(".")
     if len(words) > 80:
@@ -207,11 +215,13 @@ def _name(plan: Plan) -> str:
 def build(plan: Plan, key: str | None = None) -> dict[str, Any]:
     """The definition (plain data) for ``plan``; a named play fills in what the words leave out."""
     trigger, filters, steps, goals = dict(plan.trigger), list(plan.filters), plan.steps, plan.goals
+    from_play = False
     if plan.play:
         p_trigger, p_filters, p_steps, p_goals = play(plan.play)
         acts = [s for s in steps if not (isinstance(s, Step) and s.kind in ("wait", "wait_until"))]
         if not acts:
             steps, goals = p_steps, goals or p_goals
+            from_play = True
         if trigger.get("type") == "manual":
             trigger = p_trigger
         filters = filters or p_filters
@@ -231,7 +241,7 @@ def build(plan: Plan, key: str | None = None) -> dict[str, Any]:
     if plan.send_window:
         settings["send_window"] = plan.send_window
     definition: dict[str, Any] = {
-        "key": key or phrases.slug(plan.play or " ".join(plan.prompt.split()[:6]))[:48],
+        "key": key or _key(plan, from_play, emitter.nodes),
         "name": _name(plan),
         "description": f"Drafted from: {plan.prompt.strip()[:300]}",
         "triggers": [trigger],

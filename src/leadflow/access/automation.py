@@ -45,7 +45,7 @@ def client_for(rt: Runtime) -> LlmClient | None:
         return None
     with _CLIENTS_LOCK:
         found = _CLIENTS.get((id(rt.store), config))
-        if found is None:
+        if found is None or found.ledger is not rt.store:  # ids are reused after a store goes
             found = LlmClient(config, clock=rt.clock, ledger=rt.store)
             _CLIENTS[(id(rt.store), config)] = found
         return found

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from importlib.metadata import entry_points
 
+from leadflow.ai.plugin import ai_plugin
 from leadflow.analytics.plugin import analytics_plugin
 from leadflow.channels.email_setup import email_provider
 from leadflow.channels.sandbox import SandboxProvider
@@ -121,6 +122,7 @@ def feature_plugins(settings: Settings, store: Store) -> list[Plugin]:
         experiments_plugin(store),
         scoring_plugin(store),
         analytics_plugin(),
+        ai_plugin(),
     ]
 
 

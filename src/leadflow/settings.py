@@ -265,3 +265,20 @@ class Settings(BaseSettings):
         from leadflow.addresses import check_mailbox
 
         return check_mailbox(value)
+
+    # -- AI drafting (any OpenAI-compatible server; none: the deterministic planner answers)
+    llm_base_url: str | None = Field(
+        default=None,
+        description="OpenAI-compatible API base, e.g. http://127.0.0.1:11434/v1 (none: no model).",
+    )
+    llm_model: str = Field(default="gpt-4o-mini", min_length=1, description="Model name.")
+    llm_api_key: SecretStr | None = Field(default=None, description="API key of the server.")
+    llm_timeout_s: float = Field(default=30.0, gt=0, le=600, description="Hard timeout per call.")
+    llm_max_concurrency: int = Field(default=4, ge=1, le=256, description="Calls at once.")
+    llm_max_tokens: int = Field(default=2000, ge=64, le=100_000, description="Tokens per answer.")
+    llm_monthly_token_budget: int = Field(
+        default=2_000_000, ge=0, description="Tokens in + out per tenant per month (0: no model)."
+    )
+    llm_max_retries: int = Field(default=3, ge=0, le=10, description="Retries on 429 / 5xx.")
+    llm_cache_ttl_s: float = Field(default=120.0, ge=0, description="Identical-request cache TTL.")
+    llm_cache_size: int = Field(default=256, ge=1, description="Entries the cache keeps at most.")

@@ -142,6 +142,11 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/api/v1/tenants/current/senders"): {"kind": "phone", "address": ACME_NUMBER},
     ("POST", "/api/v1/deals"): MY_DEAL,
     ("POST", "/api/v1/deals/import"): {"items": [MY_DEAL]},
+    ("POST", "/api/v1/automation/workflow"): {
+        "prompt": "Text new leads right away",
+        "options": {"simulate": False},
+    },
+    ("POST", "/api/v1/automation/smart-campaign"): {"goal": "replies", "simulate": False},
 }
 QUERIES: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/api/v1/workflows/{key}/diff"): {"from": 1, "to": 1},
@@ -176,6 +181,8 @@ RAW: dict[tuple[str, str], tuple[str, str]] = {
 # Operations that create in the caller's own tenant: they succeed, but touch nothing of acme's.
 OWN_WRITES = {
     ("POST", "/api/v1/contacts"),
+    ("POST", "/api/v1/automation/workflow"),  # a draft for the caller, from its own words
+    ("POST", "/api/v1/automation/smart-campaign"),  # drafts sized on the caller's contacts
     ("POST", "/api/v1/contacts/import"),
     ("POST", "/api/v1/workflows/validate"),
     ("POST", "/api/v1/webhooks"),

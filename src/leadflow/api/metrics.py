@@ -12,6 +12,8 @@
 * The in-process workers' counters: ``leadflow_worker_ticks_total{worker}``, ``..._events_``,
   ``..._run_advances_``, ``..._messages_``, ``..._schedules_``, ``..._quarantined_total``
   (events, runs and messages this worker set aside with their error).
+* AI drafting, this process: ``leadflow_ai_calls_total{purpose,outcome,cache_hit}`` and
+  ``leadflow_ai_tokens_total{purpose,direction}`` (per tenant: ``/api/v1/automation/calls``).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from leadflow.ai.stats import AI_STATS
 from leadflow.engine.worker import WorkerStats
 from leadflow.errors import LeadflowError
 from leadflow.store.contract import Store
@@ -88,7 +91,7 @@ class StoreCollector(Collector):
 
     def describe(self) -> Iterable[Metric]:
         gauges = _StoreGauges()
-        return [*gauges.all(), *_worker_families().values()]
+        return [*gauges.all(), *_worker_families().values(), *_ai_families()]
 
     def collect(self) -> Iterable[Metric]:
         gauges = _StoreGauges()
@@ -119,7 +122,26 @@ class StoreCollector(Collector):
             }
             for what, value in values.items():
                 families[what].add_metric([owner], value)
-        return [*gauges.all(), *families.values()]
+        return [*gauges.all(), *families.values(), *_ai_families()]
+
+
+def _ai_families() -> list[Metric]:
+    calls = CounterMetricFamily(
+        "leadflow_ai_calls",
+        "Model calls (and cache answers) by purpose, outcome and cache hit.",
+        labels=("purpose", "outcome", "cache_hit"),
+    )
+    tokens = CounterMetricFamily(
+        "leadflow_ai_tokens",
+        "Model tokens by purpose and direction.",
+        labels=("purpose", "direction"),
+    )
+    counted, used = AI_STATS.snapshot()
+    for (purpose, outcome, hit), n in sorted(counted.items()):
+        calls.add_metric([purpose, outcome, str(hit).lower()], n)
+    for (purpose, direction), n in sorted(used.items()):
+        tokens.add_metric([purpose, direction], n)
+    return [calls, tokens]
 
 
 class _StoreGauges:

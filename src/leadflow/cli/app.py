@@ -8,6 +8,7 @@ import sys
 import typer
 
 from leadflow.cli import (
+    ai,
     analytics,
     contacts,
     db,
@@ -54,6 +55,7 @@ app.add_typer(scoring_app, name="scoring")
 app.add_typer(experiments.app, name="experiments")
 app.add_typer(deals.app, name="deals")
 app.add_typer(analytics.app, name="analytics")
+app.add_typer(ai.app, name="ai")
 app.command("demo")(simulate.demo)
 app.command("simulate")(simulate.simulate)
 

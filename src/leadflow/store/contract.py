@@ -45,6 +45,7 @@ from leadflow.model.records import (
     Scope,
     WorkflowVersion,
 )
+from leadflow.store.contract_ai import AiCallStore
 from leadflow.store.contract_analytics import AnalyticsStore
 from leadflow.store.contract_drafts import DraftStore
 from leadflow.store.contract_experiments import ExperimentStore
@@ -274,6 +275,7 @@ class Store(
     PruneStore,
     SandboxLedger,
     AnalyticsStore,
+    AiCallStore,
     abc.ABC,
 ):
     """A whole backend: the core plus every feature store (what the factory opens)."""

@@ -36,6 +36,7 @@ from leadflow.model.rules import (
     publishable,
 )
 from leadflow.store import sqlfiles
+from leadflow.store.ai_memory import MemoryAiCalls
 from leadflow.store.analytics_memory import MemoryAnalytics
 from leadflow.store.contract import Store
 from leadflow.store.drafts_memory import MemoryDrafts
@@ -96,6 +97,7 @@ class MemoryStore(
     MemoryExperiments,
     MemorySandbox,
     MemoryAnalytics,
+    MemoryAiCalls,
     Store,
 ):
     def __init__(self, url: str = "memory://") -> None:

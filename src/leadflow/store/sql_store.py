@@ -8,6 +8,7 @@ from typing import Any
 
 from leadflow.model.records import WorkflowVersion
 from leadflow.store import sqlfiles
+from leadflow.store.ai_sql import SqlAiCalls
 from leadflow.store.analytics_sql import SqlAnalytics
 from leadflow.store.codec import SANDBOX_COLS, WORKFLOW_COLS, workflow_from_row
 from leadflow.store.contract import Store
@@ -40,6 +41,7 @@ class SqlStore(
     SqlScoreModels,
     SqlExperiments,
     SqlAnalytics,
+    SqlAiCalls,
     Store,
 ):
     """:class:`Store` on SQL; a subclass names its dialect (``_dialect_name``: its migrations

@@ -8,6 +8,7 @@ from leadflow.api.deps import get_access
 from leadflow.api.problems import problem_responses
 from leadflow.api.routers import (
     analytics,
+    automation,
     contacts,
     deals,
     events,
@@ -39,6 +40,7 @@ RESOURCES = (
     senders,
     deals,
     analytics,
+    automation,
 )
 
 

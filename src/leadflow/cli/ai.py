@@ -1,0 +1,199 @@
+"""``leadflow ai workflow "..." [--save] [--json]``: a workflow drafted from a sentence (by the
+configured model, or the offline planner), validated, simulated and explained; saved as a draft
+with ``--save``, never published. ``leadflow ai calls``: the tenant's model calls."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from leadflow.access import automation as service
+from leadflow.access.scope import operator
+from leadflow.cli.common import (
+    DEFAULT,
+    DbOption,
+    JsonOption,
+    TenantOption,
+    console,
+    fail,
+    print_json,
+    runtime,
+    table,
+)
+from leadflow.clock import to_iso
+from leadflow.model.records import DEFAULT_TENANT
+
+app = typer.Typer(
+    help="AI drafting: workflows from a sentence, never published.", no_args_is_help=True
+)
+
+
+@app.command("workflow")
+def workflow(
+    prompt: Annotated[str, typer.Argument(help="What the workflow should do, in plain words.")],
+    save: Annotated[
+        bool, typer.Option("--save", help="Save the result as a workflow draft.")
+    ] = False,
+    key: Annotated[str | None, typer.Option("--key", help="Key of the draft.")] = None,
+    samples: Annotated[int, typer.Option("--samples", help="1, or 3 to measure agreement.")] = 1,
+    simulate: Annotated[bool, typer.Option("--simulate/--no-simulate")] = True,
+    leads: Annotated[int, typer.Option(min=1, max=500)] = 50,
+    days: Annotated[float, typer.Option(min=1, max=60)] = 14,
+    db: DbOption = DEFAULT,
+    tenant: TenantOption = DEFAULT_TENANT,
+    json_out: JsonOption = False,
+) -> None:
+    """Draft a workflow from PROMPT: the draft (YAML), its validation, a simulation over
+    synthetic leads, the confidence and its parts, a sentence per node, and warnings."""
+    options = service.DraftOptions(key, save, samples, simulate, leads, days)
+    with runtime(db) as rt:
+        out = service.draft_workflow(rt, operator(tenant), prompt, options, rt.clock.now())
+    if json_out:
+        print_json(out)
+    else:
+        _show(out)
+    if out["workflow"] is None:
+        raise typer.Exit(1)
+
+
+def _show(out: dict[str, Any]) -> None:
+    if out["workflow"] is None:
+        raise fail("no draft: " + "; ".join(out["validation"]["errors"]))
+    console.print(
+        f"# drafted by the {out['source']}" + (f" ({out['model']})" if out["model"] else ""),
+        markup=False,
+    )
+    console.print(out["yaml"], markup=False, highlight=False)
+    conf = out["confidence"]
+    parts = ", ".join(f"{k} {v:.2f}" for k, v in conf["parts"].items())
+    console.print(f"confidence {conf['value']:.2f} ({parts})", markup=False)
+    for item in out["explanations"]:
+        console.print(f"  {item['node']}: {item['text']}", markup=False, highlight=False)
+    sim = out["simulation"]
+    if sim:
+        table(
+            f"simulation: {sim['leads']} synthetic leads, {sim['virtual_days']:g} virtual days",
+            ["node", "kind", "entered", "sent", "replied", "exited"],
+            [
+                [n["node"], n["kind"], n["entered"], n["sent"], n["replied"], n["exited"]]
+                for n in sim["nodes"]
+            ],
+        )
+        console.print(f"deferred for quiet hours: {sim['deferred_for_quiet_hours']}", markup=False)
+    for warning in out["warnings"]:
+        console.print(f"warning: {warning}", markup=False, highlight=False)
+    if out["saved"]:
+        console.print(
+            f"saved as the draft of {out['saved']['key']!r} (not published)", markup=False
+        )
+
+
+@app.command("calls")
+def calls(
+    limit: Annotated[int, typer.Option(min=1, max=1000)] = 50,
+    db: DbOption = DEFAULT,
+    tenant: TenantOption = DEFAULT_TENANT,
+    json_out: JsonOption = False,
+) -> None:
+    """The tenant's model calls, newest first, and its tokens used this month."""
+    with runtime(db) as rt:
+        found, used = service.list_calls(rt, operator(tenant), None, limit)
+    rows = [
+        {
+            "at": to_iso(c.at),
+            "purpose": c.purpose,
+            "model": c.model,
+            "tokens_in": c.tokens_in,
+            "tokens_out": c.tokens_out,
+            "latency_ms": c.latency_ms,
+            "cache_hit": c.cache_hit,
+            "outcome": c.outcome,
+            "mode": c.mode,
+        }
+        for c in found
+    ]
+    if json_out:
+        print_json({"items": rows, "tokens_used_this_month": used})
+        return
+    table("model calls", list(rows[0]) if rows else ["at"], [list(r.values()) for r in rows])
+    console.print(f"tokens used this month: {used}", markup=False)
+
+
+@app.command("campaign")
+def campaign(
+    goal: Annotated[str, typer.Argument(help="The campaign's goal, e.g. 'book more showings'.")],
+    audience: Annotated[str, typer.Option(help="Who, in words: 'hot leads in Texas'.")] = "",
+    channels: Annotated[str, typer.Option(help="Comma-separated: sms,email,voice.")] = "sms,email",
+    start: Annotated[str | None, typer.Option(help="First day, YYYY-MM-DD.")] = None,
+    end: Annotated[str | None, typer.Option(help="Last day, YYYY-MM-DD.")] = None,
+    budget: Annotated[int | None, typer.Option(min=0, help="Messages at most.")] = None,
+    save: Annotated[bool, typer.Option("--save", help="Save each segment's draft.")] = False,
+    simulate: Annotated[bool, typer.Option("--simulate/--no-simulate")] = True,
+    db: DbOption = DEFAULT,
+    tenant: TenantOption = DEFAULT_TENANT,
+    json_out: JsonOption = False,
+) -> None:
+    """Draft a campaign: segments, a channel plan and a workflow draft (with an experiment on
+    the goal) per segment, the budget shared out, predicted replies / appointments / opt-outs."""
+    from datetime import date
+
+    from leadflow.access.campaigns import smart_campaign
+    from leadflow.errors import InvalidInput
+
+    try:
+        first = date.fromisoformat(start) if start else None
+        last = date.fromisoformat(end) if end else None
+    except ValueError as exc:
+        raise InvalidInput(f"--start/--end: {exc}") from None
+    wanted = [c.strip() for c in channels.split(",") if c.strip()]
+    with runtime(db) as rt:
+        out = smart_campaign(
+            rt,
+            operator(tenant),
+            goal,
+            audience,
+            wanted,
+            first,
+            last,
+            budget,
+            save=save,
+            simulate=simulate,
+            now=rt.clock.now(),
+        )
+    if json_out:
+        print_json(out)
+        return
+    rows = []
+    for seg in out["segments"]:
+        pred = seg["prediction"] or {}
+        replies = pred.get("replies", {})
+        appts = pred.get("appointments", {})
+        rows.append(
+            [
+                seg["name"],
+                seg["contacts"],
+                seg["reach"],
+                "+".join(seg["channels"]),
+                seg["messages"],
+                f"{replies.get('expected', '-')} {replies.get('interval_95', '')}",
+                f"{appts.get('expected', '-')} {appts.get('interval_95', '')}",
+                (seg["saved"] or {}).get("key", ""),
+            ]
+        )
+    table(
+        f"campaign: {goal}",
+        [
+            "segment",
+            "contacts",
+            "reach",
+            "channels",
+            "messages",
+            "replies",
+            "appointments",
+            "draft",
+        ],
+        rows,
+    )
+    for warning in out["warnings"]:
+        console.print(f"warning: {warning}", markup=False, highlight=False)

@@ -1,0 +1,73 @@
+"""The AI-call ledger on SQLite and PostgreSQL (``?`` placeholders, adapted per dialect)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from leadflow.model.ai import AiCall
+from leadflow.store.contract_ai import AiCallStore
+from leadflow.store.parts import SqlPart
+
+_COLS = (
+    "id, tenant_id, at, purpose, model, tokens_in, tokens_out, latency_ms, cache_hit, outcome, mode"
+)
+_INSERT = f"INSERT INTO ai_calls ({_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+
+
+def _from_row(row: Sequence[Any]) -> AiCall:
+    return AiCall(
+        id=row[0],
+        tenant_id=row[1],
+        at=float(row[2]),
+        purpose=row[3],
+        model=row[4],
+        tokens_in=int(row[5]),
+        tokens_out=int(row[6]),
+        latency_ms=float(row[7]),
+        cache_hit=bool(row[8]),
+        outcome=row[9],
+        mode=row[10],
+    )
+
+
+class SqlAiCalls(SqlPart, AiCallStore):
+    """The AI-call methods of the Store contract for the two SQL backends."""
+
+    def record_ai_call(self, call: AiCall) -> None:
+        row = (
+            call.id,
+            call.tenant_id,
+            call.at,
+            call.purpose,
+            call.model,
+            call.tokens_in,
+            call.tokens_out,
+            call.latency_ms,
+            1 if call.cache_hit else 0,
+            call.outcome,
+            call.mode,
+        )
+        self._change(_INSERT, row)
+
+    def list_ai_calls(
+        self, tenant_id: str, since: float | None = None, limit: int = 100
+    ) -> list[AiCall]:
+        text = f"SELECT {_COLS} FROM ai_calls WHERE tenant_id = ?"
+        params: tuple[Any, ...] = (tenant_id,)
+        if since is not None:
+            text += " AND at >= ?"
+            params += (since,)
+        text += " ORDER BY at DESC, id DESC LIMIT ?"
+        return [_from_row(r) for r in self._fetch(text, (*params, max(0, limit)))]
+
+    def ai_tokens_used(self, tenant_id: str, since: float) -> int:
+        text = (
+            "SELECT coalesce(sum(tokens_in + tokens_out), 0) FROM ai_calls"
+            " WHERE tenant_id = ? AND at >= ?"
+        )
+        found = self._fetch_one(text, (tenant_id, since))
+        return int(found[0]) if found else 0
+
+
+__all__ = ["SqlAiCalls"]

@@ -116,6 +116,7 @@ BODIES: dict[tuple[str, str], Any] = {
         "state": "opted_out",
         "source": "agent",
     },
+    ("POST", "/api/v1/session"): {"api_key": "lf_0000000000000000_not-a-key"},
     ("POST", "/api/v1/events"): {"type": "x.y", "contact_id": "c_acme1"},
     ("POST", "/api/v1/events/batch"): {"events": [{"type": "x.y", "contact_id": "c_acme1"}]},
     ("POST", "/api/v1/workflows/validate"): {**WORKFLOW, "key": "mine"},
@@ -148,11 +149,15 @@ RAW: dict[tuple[str, str], tuple[str, str]] = {
         "ContactKey,FirstName,Email\nk1,A,a@example.com\n",
     ),
 }
+# A browser session is made from a key in the body, not from the key header: a wrong key in the
+# body, or asking which session a key header is, answers 401.
+NO_SESSION = {("POST", "/api/v1/session"), ("GET", "/api/v1/session")}
 # Operations that create in the caller's own tenant: they succeed, but touch nothing of acme's.
 OWN_WRITES = {
     ("POST", "/api/v1/contacts"),
     ("POST", "/api/v1/contacts/import"),
     ("POST", "/api/v1/workflows/validate"),
+    ("DELETE", "/api/v1/session"),  # ends the caller's own session, if any
     ("POST", "/api/v1/webhooks"),
     ("POST", "/api/v1/webhooks/secret"),
     ("POST", "/api/v1/keys"),
@@ -212,7 +217,9 @@ def test_another_tenants_key_never_reaches_acmes_data(
         aims_at_acme = ("{" in template and (method, template) not in OWN_WRITES) or (
             (method, template) in BODIES and (method, template) not in OWN_WRITES
         )
-        if template.startswith("/api/v1/hooks/"):
+        if (method, template) in NO_SESSION:
+            assert response.status_code == 401, (method, path, response.text)
+        elif template.startswith("/api/v1/hooks/"):
             # Inbound hooks answer to a signature, not to a key: unsigned, they refuse.
             assert response.status_code == 401, (method, path, response.text)
         elif (method, template) in KEY_TAKEN:

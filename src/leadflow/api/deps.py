@@ -11,11 +11,12 @@ from starlette.concurrency import run_in_threadpool
 
 from leadflow.access.scope import scope_of
 from leadflow.api.auth_failures import AuthFailureLimiter
-from leadflow.errors import NotAuthenticated
+from leadflow.api.sessions import COOKIE, CSRF_HEADER, SAFE_METHODS, SessionTable, csrf_matches
+from leadflow.errors import Forbidden, NotAuthenticated
 from leadflow.model.records import Scope
 from leadflow.runtime import Runtime
 from leadflow.store.contract import Store
-from leadflow.tenancy.accounts import Principal, authenticate
+from leadflow.tenancy.accounts import Principal, authenticate, principal_of_key
 
 
 def get_runtime(request: Request) -> Runtime:
@@ -75,10 +76,13 @@ class KeyCache:
 
 
 def forget_key(app: Any, key_id: str) -> None:
-    """Drop a revoked key from this process's cache."""
+    """Drop a revoked key from this process's cache and end its browser sessions."""
     cache = getattr(app.state, "key_cache", None)
     if isinstance(cache, KeyCache):
         cache.forget(key_id)
+    sessions = getattr(app.state, "sessions", None)
+    if isinstance(sessions, SessionTable):
+        sessions.close_key(key_id)
 
 
 class Access:
@@ -109,6 +113,8 @@ async def get_access(
     The key's public id goes on ``request.state.key_id`` for logs; the key itself is never
     kept."""
     token = "" if credentials is None else credentials.credentials.strip()
+    if not token and request.cookies.get(COOKIE):
+        return await _session_access(request)
     if not token:
         raise NotAuthenticated()
     runtime = get_runtime(request)
@@ -132,6 +138,39 @@ async def get_access(
     limiter = getattr(request.app.state, "rate_limiter", None)
     if limiter is not None:
         limiter.check(principal.key_id, now)
+    access = Access(runtime, principal, scope)
+    request.state.access = access
+    return access
+
+
+async def _session_access(request: Request) -> Access:
+    """The caller of a signed-in browser session (see :mod:`leadflow.api.sessions`): the same
+    principal and scope as its key; 401 when the session is unknown or over (or its key was
+    revoked), 403 for a write without the session's CSRF token."""
+    runtime = get_runtime(request)
+    now = runtime.clock.now()
+    sessions = getattr(request.app.state, "sessions", None)
+    if not isinstance(sessions, SessionTable):
+        raise NotAuthenticated()
+    found = sessions.find(request.cookies.get(COOKIE, ""), now)
+    if found is None:
+        raise NotAuthenticated()
+    if request.method not in SAFE_METHODS and not csrf_matches(
+        found, request.headers.get(CSRF_HEADER)
+    ):
+        raise Forbidden(f"a write from a signed-in session needs its {CSRF_HEADER} header")
+    if now - found.checked >= sessions.recheck_s:
+        principal = await run_in_threadpool(principal_of_key, runtime.store, found.principal.key_id)
+        if principal is None:
+            sessions.close_key(found.principal.key_id)
+            raise NotAuthenticated()
+        found.principal, found.checked = principal, now
+    principal = found.principal
+    request.state.key_id = principal.key_id
+    limiter = getattr(request.app.state, "rate_limiter", None)
+    if limiter is not None:
+        limiter.check(principal.key_id, now)
+    scope = await run_in_threadpool(scope_of, runtime.store, principal)
     access = Access(runtime, principal, scope)
     request.state.access = access
     return access

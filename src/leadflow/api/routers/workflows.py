@@ -43,6 +43,7 @@ from leadflow.api.data.workflows import (
 )
 from leadflow.api.deps import AccessDep
 from leadflow.api.problems import problem_responses
+from leadflow.definitions.schema import workflow_json_schema
 
 MAX_INT = 2**31 - 1
 router = APIRouter(prefix="/workflows", tags=["workflows"])
@@ -65,6 +66,14 @@ def list_workflows(access: AccessDep) -> WorkflowList:
 @router.get("/drafts", summary="List the tenant's workflow drafts")
 def list_drafts(access: AccessDep) -> DraftList:
     return draft_list(access.runtime.store.list_drafts(access.scope.tenant_id))
+
+
+@router.get(
+    "/schema",
+    summary="The JSON Schema of a workflow definition (each node kind under $defs)",
+)
+def definition_schema(access: AccessDep) -> dict[str, Any]:
+    return workflow_json_schema()
 
 
 @router.post(

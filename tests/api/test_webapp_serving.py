@@ -1,0 +1,35 @@
+"""The web app is served from the installed package at / (no internet: every script and style
+from this server), next to the API and its docs."""
+
+from __future__ import annotations
+
+import re
+
+from support.api_client import ApiClient
+
+
+def test_the_app_page_and_its_assets_come_from_this_server(anonymous: ApiClient) -> None:
+    page = anonymous.get("/")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "default-src 'self'" in page.headers["content-security-policy"]
+    assert '<div id="root">' in page.text
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert assets and all(a.startswith("/assets/") for a in assets), assets
+    for asset in assets:
+        served = anonymous.get(asset)
+        assert served.status_code == 200 and len(served.content) > 100, asset
+    # nothing loaded from elsewhere: no remote script, style, font or image
+    assert not re.search(r'(?:src|href)="(?:https?:)?//', page.text)
+    for css in (a for a in assets if a.endswith(".css")):
+        assert not re.search(r"url\(\s*['\"]?(?:https?:)?//", anonymous.get(css).text), css
+        assert "@import" not in anonymous.get(css).text
+    assert anonymous.get("/docs").status_code == 200
+    assert anonymous.get("/openapi.json").json()["paths"]["/api/v1/session"]
+    assert anonymous.get("/api/v1/workflows").status_code == 401
+
+
+def test_the_workflow_schema_names_every_node_kind(client: ApiClient) -> None:
+    schema = client.get("/api/v1/workflows/schema").json()
+    mapping = schema["properties"]["nodes"]["items"]["discriminator"]["mapping"]
+    assert {"send_sms", "wait", "branch", "split", "goal"} <= set(mapping)
+    assert "body" in schema["$defs"]["SendSms"]["properties"]

@@ -76,9 +76,15 @@ function Canvas({ schema, canWrite }: { schema: Schema; canWrite: boolean }) {
   const flow = useReactFlow();
   const [dragging, setDragging] = useState<Record<string, Position>>({});
   const [selected, setSelected] = useState<Set<string>>(new Set());
+  const [sizes, setSizes] = useState<Record<string, { width: number; height: number }>>({});
   const [notice, setNotice] = useState("");
   const [busy, setBusy] = useState(false);
   const fileInput = useRef<HTMLInputElement>(null);
+
+  useEffect(() => {
+    if (items.length) setTimeout(() => flow.fitView({ maxZoom: 1 }), 0); // a draft opened
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
 
   const definition = useMemo(() => toDefinition(meta, items), [meta, items]);
   const { result, pending, failed } = useValidation(definition);
@@ -93,10 +99,11 @@ function Canvas({ schema, canWrite }: { schema: Schema; canWrite: boolean }) {
         id: i.id,
         type: "lf",
         position: dragging[i.id] ?? i.position,
+        measured: sizes[i.id],
         selected: selected.has(i.id),
         data: { def: i.def, errors: byNode.get(i.id) ?? [], isStart: meta.start === i.id } satisfies FlowNodeData,
       })),
-    [items, dragging, selected, byNode, meta.start],
+    [items, dragging, selected, byNode, meta.start, sizes],
   );
   const edges: Edge[] = useMemo(
     () =>
@@ -120,8 +127,11 @@ function Canvas({ schema, canWrite }: { schema: Schema; canWrite: boolean }) {
       const nextSelected = new Set(selected);
       let selectionChanged = false;
       const removed: string[] = [];
+      const measured: Record<string, { width: number; height: number }> = {};
       for (const c of changes) {
-        if (c.type === "position" && c.position) {
+        if (c.type === "dimensions" && c.dimensions) {
+          measured[c.id] = c.dimensions; // what the canvas measured: the minimap and fit need it
+        } else if (c.type === "position" && c.position) {
           nextDragging[c.id] = c.position;
           draggingChanged = true;
           if (!c.dragging) done[c.id] = c.position;
@@ -140,6 +150,7 @@ function Canvas({ schema, canWrite }: { schema: Schema; canWrite: boolean }) {
         for (const id of Object.keys(done)) delete nextDragging[id];
         draggingChanged = true;
       }
+      if (Object.keys(measured).length) setSizes((old) => ({ ...old, ...measured }));
       if (draggingChanged) setDragging(nextDragging);
       if (selectionChanged) setSelected(nextSelected);
       if (removed.length) remove(removed);
@@ -341,7 +352,7 @@ function Canvas({ schema, canWrite }: { schema: Schema; canWrite: boolean }) {
             nodesConnectable={canWrite}
             deleteKeyCode={["Delete", "Backspace"]}
             multiSelectionKeyCode={["Shift", "Meta", "Control"]}
-            fitView
+            defaultViewport={{ x: 0, y: 0, zoom: 1 }}
             minZoom={0.1}
           >
             <Background />

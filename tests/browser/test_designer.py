@@ -294,3 +294,59 @@ def test_import_sign_out_and_an_agents_read_only_designer(
 def _clean_shots() -> None:
     if SHOTS.exists():
         shutil.rmtree(SHOTS)
+
+
+def test_dashboard_pages_on_the_server_and_an_agent_sees_only_its_leads(
+    page: Any, server: Server
+) -> None:
+    ann, bob = (member_key(server.db, "agent", name) for name in ("ann", "bob"))
+    key = admin_key(server.db)
+    headers = {"Authorization": f"Bearer {key}"}
+    with httpx.Client(base_url=f"{server.url}/api/v1", headers=headers) as api:
+        bobs = [
+            api.post("/contacts", json={"first_name": f"Lead{n:02d}", "owner": "bob"}).json()
+            for n in range(26)
+        ]
+        annie = api.post(
+            "/contacts",
+            json={"first_name": "Annie", "owner": "ann", "time_zone": "America/Chicago"},
+        ).json()
+        sent = api.post("/events", json={"type": "form.submitted", "contact_id": annie["id"]})
+        assert sent.status_code in (200, 201, 202), sent.text
+    assert bob and all("id" in c for c in bobs)
+
+    sign_in(page, key)
+    page.get_by_role("link", name="Contacts").click()
+    rows = page.get_by_test_id("contacts").locator("tbody tr")
+    page.get_by_text("Page 1").wait_for()
+    assert rows.count() == 25
+    page.get_by_role("button", name="Next").click()
+    page.get_by_text("Page 2").wait_for()
+    page.wait_for_function("() => document.querySelectorAll('tbody tr').length === 2")
+    assert page.get_by_role("button", name="Next").is_disabled()
+    shot(page, "09-contacts-page-2")
+    page.get_by_label("Search").fill("Annie")
+    page.get_by_role("button", name="Filter").click()
+    page.wait_for_function("() => document.querySelectorAll('tbody tr').length === 1")
+    page.get_by_role("link", name="Annie").click()
+    timeline = page.get_by_test_id("timeline-events")
+    timeline.get_by_text("form.submitted").wait_for()
+    assert "America/Chicago" in page.get_by_test_id("contact").inner_text()
+    shot(page, "10-contact-timeline")
+    for screen in ("Runs", "Messages"):
+        page.get_by_role("link", name=screen).click()
+        page.get_by_test_id(screen.lower()).locator("table").wait_for()
+    page.set_viewport_size({"width": 390, "height": 800})
+    page.get_by_role("link", name="Contacts").click()
+    page.get_by_test_id("contacts").locator("tbody tr").first.wait_for()
+    shot(page, "11-contacts-phone-width")
+    page.get_by_role("button", name="Sign out").click()
+
+    sign_in(page, ann)
+    page.get_by_role("link", name="Contacts").click()
+    page.get_by_role("link", name="Annie").wait_for()
+    assert page.get_by_test_id("contacts").locator("tbody tr").count() == 1
+    page.goto(f"/#/contacts/{bobs[0]['id']}")
+    page.get_by_role("alert").filter(has_text="no contact").wait_for()
+    assert "Lead00" not in page.content()
+    shot(page, "12-agent-cannot-see-another-agents-lead")

@@ -1,6 +1,24 @@
 import { useEffect, useState } from "react";
 import { type Session, currentSession, signIn, signOut } from "./api";
+import { ContactPage, Contacts, Messages, Runs } from "./Dashboard";
 import { Designer } from "./Designer";
+
+function useHash(): string {
+  const [hash, setHash] = useState(window.location.hash || "#/designer");
+  useEffect(() => {
+    const changed = () => setHash(window.location.hash || "#/designer");
+    window.addEventListener("hashchange", changed);
+    return () => window.removeEventListener("hashchange", changed);
+  }, []);
+  return hash;
+}
+
+const SCREENS = [
+  ["#/designer", "Designer"],
+  ["#/contacts", "Contacts"],
+  ["#/runs", "Runs"],
+  ["#/messages", "Messages"],
+] as const;
 
 function SignIn({ onDone }: { onDone: (s: Session) => void }) {
   const [key, setKey] = useState("");
@@ -47,7 +65,18 @@ function SignIn({ onDone }: { onDone: (s: Session) => void }) {
   );
 }
 
+function Screen({ hash, session }: { hash: string; session: Session }) {
+  const canWrite = session.role !== "agent";
+  const contact = /^#\/contacts\/(.+)$/.exec(hash);
+  if (contact) return <ContactPage id={decodeURIComponent(contact[1])} />;
+  if (hash.startsWith("#/contacts")) return <Contacts />;
+  if (hash.startsWith("#/runs")) return <Runs canWrite={canWrite} />;
+  if (hash.startsWith("#/messages")) return <Messages />;
+  return <Designer canWrite={canWrite} />;
+}
+
 export function App() {
+  const hash = useHash();
   const [session, setSession] = useState<Session | null | undefined>(undefined);
   const [error, setError] = useState("");
   useEffect(() => {
@@ -63,9 +92,11 @@ export function App() {
       <header>
         <strong>leadflow</strong>
         <nav>
-          <a href="#/designer" aria-current="page">
-            Designer
-          </a>
+          {SCREENS.map(([href, name]) => (
+            <a key={href} href={href} aria-current={hash.startsWith(href) ? "page" : undefined}>
+              {name}
+            </a>
+          ))}
         </nav>
         <span className="who" data-testid="who">
           {session.tenant_id} · {session.role}
@@ -80,7 +111,9 @@ export function App() {
           Sign out
         </button>
       </header>
-      <Designer canWrite={session.role !== "agent"} />
+      <main className="screen">
+        <Screen hash={hash} session={session} />
+      </main>
     </div>
   );
 }

@@ -260,6 +260,24 @@ def test_build_validate_layout_undo_export_and_publish(page: Any, server: Server
     assert [n["id"] for n in live["definition"]["nodes"]] == nodes
     assert live["definition"]["nodes"][3]["on_event"] == "goal_1"
 
+    # three leads go through it on the worker's virtual clock; the designer shows the counts
+    with httpx.Client(
+        base_url=f"{server.url}/api/v1", headers={"Authorization": f"Bearer {key}"}
+    ) as api:
+        for n in range(3):
+            lead = api.post(
+                "/contacts",
+                json={"first_name": f"Web{n}", "phone": f"+1512555010{n}", "time_zone": "UTC"},
+            ).json()
+            made = api.post("/events", json={"type": "lead.created", "contact_id": lead["id"]})
+            assert made.status_code < 300, made.text
+    worked = server.cli("worker", "--db", server.db, "--virtual-clock")
+    assert worked.returncode == 0, (worked.stdout, worked.stderr)
+    page.get_by_label("Open a workflow").select_option("published:web-welcome")
+    page.get_by_test_id("count-send_sms_1").filter(has_text="in 3").wait_for()
+    assert "in 3" in page.get_by_test_id("count-goal_1").inner_text()
+    shot(page, "05b-counts")
+
 
 def test_import_sign_out_and_an_agents_read_only_designer(
     page: Any, server: Server, tmp_path: Path

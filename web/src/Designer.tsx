@@ -17,10 +17,31 @@ import { type DragEvent, useCallback, useEffect, useMemo, useRef, useState } fro
 import { parse, stringify } from "yaml";
 import { useStore } from "zustand";
 import { ApiError, api } from "./api";
-import { FlowNode, type FlowNodeData } from "./FlowNode";
-import { type Position, type Problem, fromDefinition, edgesOf, problemsByNode, toDefinition } from "./graph";
+import { FlowNode, type FlowNodeData, type NodeCount } from "./FlowNode";
+import {
+  type Item,
+  type Position,
+  type Problem,
+  fromDefinition,
+  edgesOf,
+  problemsByNode,
+  toDefinition,
+} from "./graph";
 import { Inspector, type Schema, nodeKinds } from "./Inspector";
-import { useDesigner } from "./store";
+import { emptyWorkflow, useDesigner } from "./store";
+
+let clipboard: Item[] = []; // copied nodes (this tab only)
+
+interface Listed {
+  key: string;
+  name: string | null;
+  version?: number;
+}
+
+interface Counted extends NodeCount {
+  version: number;
+  node: string;
+}
 
 const nodeTypes = { lf: FlowNode };
 const DRAG_TYPE = "application/x-leadflow-kind";
@@ -70,8 +91,21 @@ function download(name: string, text: string) {
 }
 
 function Canvas({ schema, canWrite }: { schema: Schema; canWrite: boolean }) {
-  const { meta, items, addNode, updateDef, connect, disconnect, move, remove, setMeta, setStart, load, autoLayout } =
-    useDesigner();
+  const {
+    meta,
+    items,
+    addNode,
+    updateDef,
+    connect,
+    disconnect,
+    move,
+    remove,
+    setMeta,
+    setStart,
+    load,
+    autoLayout,
+    paste,
+  } = useDesigner();
   const temporal = useStore(useDesigner.temporal);
   const flow = useReactFlow();
   const [dragging, setDragging] = useState<Record<string, Position>>({});
@@ -80,6 +114,68 @@ function Canvas({ schema, canWrite }: { schema: Schema; canWrite: boolean }) {
   const [notice, setNotice] = useState("");
   const [busy, setBusy] = useState(false);
   const fileInput = useRef<HTMLInputElement>(null);
+  const [listed, setListed] = useState<{ published: Listed[]; drafts: Listed[] }>({ published: [], drafts: [] });
+  const [counts, setCounts] = useState<{ key: string; version: number; byNode: Map<string, NodeCount> } | null>(
+    null,
+  );
+
+  const refreshList = useCallback(() => {
+    Promise.all([
+      api<{ items: Listed[] }>("GET", "/workflows"),
+      api<{ items: Listed[] }>("GET", "/workflows/drafts"),
+    ])
+      .then(([p, d]) => setListed({ published: p.items, drafts: d.items }))
+      .catch((e: Error) => setNotice(`Could not list the workflows: ${e.message}`));
+  }, []);
+  useEffect(refreshList, [refreshList]);
+
+  const loadCounts = async (key: string, version: number) => {
+    const found = await api<{ items: Counted[] }>("GET", `/workflows/${encodeURIComponent(key)}/counts`);
+    const byNode = new Map<string, NodeCount>();
+    for (const c of found.items) if (c.version === version) byNode.set(c.node, c);
+    setCounts({ key, version, byNode });
+  };
+
+  const open = async (choice: string) => {
+    const [what, key] = [choice.slice(0, choice.indexOf(":")), choice.slice(choice.indexOf(":") + 1)];
+    try {
+      if (what === "new") {
+        load(emptyWorkflow());
+        setCounts(null);
+      } else if (what === "draft") {
+        const d = await api<{ definition: unknown }>("GET", `/workflows/${encodeURIComponent(key)}/draft`);
+        load(fromDefinition(d.definition));
+        setCounts(null);
+      } else {
+        const w = await api<{ definition: unknown; version: number }>("GET", `/workflows/${encodeURIComponent(key)}`);
+        load(fromDefinition(w.definition));
+        await loadCounts(key, w.version);
+        setNotice(`Opened ${key}, version ${w.version}: the counts are its runs.`);
+      }
+      useDesigner.temporal.getState().clear();
+      setSelected(new Set());
+      setTimeout(() => flow.fitView({ maxZoom: 1, duration: 200 }), 50);
+    } catch (e) {
+      setNotice(`Could not open ${key}: ${(e as Error).message}`);
+    }
+  };
+
+  useEffect(() => {
+    const keys = (e: KeyboardEvent) => {
+      const target = e.target as HTMLElement;
+      if (target.closest("input, textarea, select, [contenteditable]") || !(e.ctrlKey || e.metaKey)) return;
+      const key = e.key.toLowerCase();
+      if (key === "c" && selected.size) {
+        clipboard = structuredClone(items.filter((i) => selected.has(i.id)));
+        setNotice(`Copied ${clipboard.length} node${clipboard.length === 1 ? "" : "s"}.`);
+      } else if (key === "v" && clipboard.length && canWrite) {
+        e.preventDefault();
+        setSelected(new Set(paste(clipboard)));
+      }
+    };
+    window.addEventListener("keydown", keys);
+    return () => window.removeEventListener("keydown", keys);
+  }, [items, selected, paste, canWrite]);
 
   useEffect(() => {
     if (items.length) setTimeout(() => flow.fitView({ maxZoom: 1 }), 0); // a draft opened
@@ -101,9 +197,14 @@ function Canvas({ schema, canWrite }: { schema: Schema; canWrite: boolean }) {
         position: dragging[i.id] ?? i.position,
         measured: sizes[i.id],
         selected: selected.has(i.id),
-        data: { def: i.def, errors: byNode.get(i.id) ?? [], isStart: meta.start === i.id } satisfies FlowNodeData,
+        data: {
+          def: i.def,
+          errors: byNode.get(i.id) ?? [],
+          isStart: meta.start === i.id,
+          count: counts && counts.key === meta.key ? counts.byNode.get(i.id) : undefined,
+        } satisfies FlowNodeData,
       })),
-    [items, dragging, selected, byNode, meta.start, sizes],
+    [items, dragging, selected, byNode, meta.start, meta.key, sizes, counts],
   );
   const edges: Edge[] = useMemo(
     () =>
@@ -229,6 +330,36 @@ function Canvas({ schema, canWrite }: { schema: Schema; canWrite: boolean }) {
   return (
     <div className="designer">
       <div className="toolbar" role="toolbar" aria-label="Workflow">
+        <label className="open">
+          Open
+          <select
+            aria-label="Open a workflow"
+            value=""
+            onFocus={refreshList}
+            onChange={(e) => e.target.value && void open(e.target.value)}
+          >
+            <option value="">choose…</option>
+            <option value="new:">a new workflow</option>
+            {listed.published.length > 0 && (
+              <optgroup label="Published">
+                {listed.published.map((w) => (
+                  <option key={`p${w.key}`} value={`published:${w.key}`}>
+                    {w.key} (v{w.version})
+                  </option>
+                ))}
+              </optgroup>
+            )}
+            {listed.drafts.length > 0 && (
+              <optgroup label="Drafts">
+                {listed.drafts.map((w) => (
+                  <option key={`d${w.key}`} value={`draft:${w.key}`}>
+                    {w.key} (draft)
+                  </option>
+                ))}
+              </optgroup>
+            )}
+          </select>
+        </label>
         <label>
           Key <input value={meta.key} onChange={(e) => setMeta({ key: e.target.value })} aria-label="Workflow key" />
         </label>
@@ -273,6 +404,7 @@ function Canvas({ schema, canWrite }: { schema: Schema; canWrite: boolean }) {
           onClick={() =>
             run("Saving the draft", async () => {
               await api("PUT", `/workflows/${encodeURIComponent(meta.key)}/draft`, definition);
+              refreshList();
               return "Draft saved.";
             })
           }
@@ -290,6 +422,8 @@ function Canvas({ schema, canWrite }: { schema: Schema; canWrite: boolean }) {
                 `/workflows/${encodeURIComponent(meta.key)}/publish`,
                 definition,
               );
+              refreshList();
+              await loadCounts(meta.key, r.version).catch(() => undefined);
               return r.created ? `Published version ${r.version}.` : `Unchanged: version ${r.version} is live.`;
             })
           }

@@ -2,10 +2,19 @@ import { Handle, type NodeProps, Position } from "@xyflow/react";
 import { memo } from "react";
 import { type Def, portsOf } from "./graph";
 
+export interface NodeCount {
+  entered: number;
+  current: number;
+  exited: number;
+  sent: number;
+  replied: number;
+}
+
 export interface FlowNodeData extends Record<string, unknown> {
   def: Def;
   errors: string[];
   isStart: boolean;
+  count?: NodeCount;
 }
 
 function summary(def: Def): string {
@@ -17,7 +26,7 @@ function summary(def: Def): string {
 }
 
 export const FlowNode = memo(function FlowNode({ data, selected }: NodeProps) {
-  const { def, errors, isStart } = data as FlowNodeData;
+  const { def, errors, isStart, count } = data as FlowNodeData;
   const ports = portsOf(def);
   return (
     <div
@@ -32,6 +41,13 @@ export const FlowNode = memo(function FlowNode({ data, selected }: NodeProps) {
       </div>
       <div className="lf-node-id">{typeof def.name === "string" && def.name ? def.name : def.id}</div>
       <div className="lf-node-summary">{summary(def)}</div>
+      {count && (
+        <div className="lf-node-count" data-testid={`count-${def.id}`} title="Runs of the published version">
+          in {count.entered} · here {count.current} · exited {count.exited}
+          {count.sent ? ` · sent ${count.sent}` : ""}
+          {count.replied ? ` · replied ${count.replied}` : ""}
+        </div>
+      )}
       {errors.length > 0 && (
         <div className="lf-node-errors" role="status" data-testid={`errors-${def.id}`}>
           {errors[0]}

@@ -5,6 +5,7 @@ import type { RJSFSchema, UiSchema } from "@rjsf/utils";
 import { customizeValidator } from "@rjsf/validator-ajv8";
 import { useMemo } from "react";
 import type { Def } from "./graph";
+import { smsSegments } from "./sms";
 
 const validator = customizeValidator({ ajvOptionsOverrides: { strict: false, validateFormats: false } });
 const EDGE_FIELDS = ["id", "kind", "next", "on_error", "on_event", "on_timeout", "default"];
@@ -86,6 +87,14 @@ export function Inspector({
             <li key={e}>{e}</li>
           ))}
         </ul>
+      )}
+      {def.kind === "send_sms" && typeof def.body === "string" && (
+        <p className="hint" data-testid="sms-segments">
+          {(() => {
+            const s = smsSegments(def.body);
+            return `${s.units} ${s.encoding === "GSM-7" ? "characters" : "UTF-16 units"} (${s.encoding}): ${s.segments} segment${s.segments === 1 ? "" : "s"} before the template is filled in`;
+          })()}
+        </p>
       )}
       <Form
         key={def.id}

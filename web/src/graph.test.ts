@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import {
+  copyItems,
   edgesOf,
   fromDefinition,
   layout,
@@ -10,6 +11,7 @@ import {
   withTarget,
   type Item,
 } from "./graph";
+import { smsSegments } from "./sms";
 import { createDesignerStore } from "./store";
 
 const item = (def: Item["def"]): Item => ({ id: def.id, position: { x: 0, y: 0 }, def });
@@ -140,5 +142,31 @@ describe("problems", () => {
     );
     expect(byNode.get("hello")).toEqual(["body: must not be empty"]);
     expect(general).toEqual([{ path: "start", problem: "no node 'x'" }]);
+  });
+});
+
+describe("copy and paste", () => {
+  it("gives copies new ids, keeps edges among them and drops edges out", () => {
+    const items = [
+      item({ id: "a", kind: "send_sms", body: "hi", next: "b" }),
+      item({ id: "b", kind: "wait", duration: "1h", next: "c" }),
+      item({ id: "c", kind: "exit" }),
+    ];
+    const copies = copyItems(items.slice(0, 2), items);
+    expect(copies.map((i) => i.id)).toEqual(["send_sms_1", "wait_1"]);
+    expect(copies[0].def.next).toBe("wait_1");
+    expect(copies[1].def.next).toBeUndefined();
+    expect(copies[0].position).toEqual({ x: 40, y: 40 });
+    expect(items[0].def.next).toBe("b");
+  });
+});
+
+describe("sms segments", () => {
+  it("counts GSM-7 and UCS-2 parts as carriers do", () => {
+    expect(smsSegments("a".repeat(160))).toEqual({ encoding: "GSM-7", units: 160, segments: 1 });
+    expect(smsSegments("a".repeat(161)).segments).toBe(2);
+    expect(smsSegments("€".repeat(80))).toEqual({ encoding: "GSM-7", units: 160, segments: 1 });
+    expect(smsSegments("Hi 🏠")).toEqual({ encoding: "UCS-2", units: 5, segments: 1 });
+    expect(smsSegments("é".repeat(10) + "ł".repeat(61)).segments).toBe(2);
   });
 });

@@ -272,3 +272,24 @@ export function problemsByNode(problems: Problem[], items: Item[]): {
   }
   return { byNode, general };
 }
+
+/** Copies of ``picked`` for pasting beside the originals: fresh ids, edges between the copied
+ * nodes kept (renamed), edges to nodes not copied dropped. */
+export function copyItems(picked: Item[], existing: Item[], offset = 40): Item[] {
+  const taken = [...existing];
+  const rename = new Map<string, string>();
+  for (const item of picked) {
+    const id = newId(item.def.kind, taken);
+    rename.set(item.id, id);
+    taken.push({ ...item, id });
+  }
+  return picked.map((item) => {
+    const id = rename.get(item.id)!;
+    let def: Def = { ...structuredClone(item.def), id };
+    for (const port of portsOf(def)) {
+      const target = targetOf(def, port.handle);
+      if (target) def = withTarget(def, port.handle, rename.get(target) ?? null);
+    }
+    return { id, def, position: { x: item.position.x + offset, y: item.position.y + offset } };
+  });
+}

@@ -7,6 +7,7 @@ import {
   type Item,
   type Meta,
   type Position,
+  copyItems,
   layout,
   newDef,
   newId,
@@ -30,6 +31,7 @@ export interface DesignerState extends Workflow {
   setStart: (id: string) => void;
   load: (workflow: Workflow) => void;
   autoLayout: () => void;
+  paste: (picked: Item[]) => string[];
 }
 
 export const emptyWorkflow = (): Workflow => ({
@@ -82,6 +84,11 @@ export const createDesignerStore = () =>
         setStart: (id) => set((s) => ({ meta: { ...s.meta, start: id } })),
         load: (workflow) => set(() => ({ meta: workflow.meta, items: workflow.items })),
         autoLayout: () => set((s) => ({ items: layout(s.items) })),
+        paste: (picked) => {
+          const copies = copyItems(picked, get().items);
+          set((s) => ({ items: [...s.items, ...copies] }));
+          return copies.map((c) => c.id);
+        },
       }),
       {
         limit: 200,

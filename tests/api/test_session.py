@@ -10,6 +10,8 @@ from collections.abc import Iterator
 import pytest
 from fastapi import FastAPI
 
+from leadflow.api.app import create_app
+from leadflow.settings import Settings
 from leadflow.tenancy import keys
 from support.api_client import ApiClient, admin_key, assert_problem, member_key
 
@@ -140,3 +142,15 @@ def test_the_key_header_still_wins_over_a_cookie(
     _sign_in(browser, admin_key(db_url, "other"))
     mine = browser.get("/api/v1/keys/current", headers={"Authorization": f"Bearer {token}"})
     assert mine.status_code == 200 and mine.json()["id"] == keys.key_id_of(token)
+
+
+def test_another_api_process_knows_the_session_and_its_end(
+    browser: ApiClient, db_url: str, token: str
+) -> None:
+    csrf = _sign_in(browser, token)["csrf_token"]
+    cookie = browser.get("/api/v1/session").request.headers["cookie"]
+    second = create_app(Settings(db=db_url))  # another process of `leadflow serve --processes 2`
+    with ApiClient(second, headers={"cookie": cookie}) as elsewhere:
+        assert elsewhere.get("/api/v1/session").json()["csrf_token"] == csrf
+        assert browser.delete("/api/v1/session", headers={"X-CSRF-Token": csrf}).status_code == 204
+        assert_problem(elsewhere.get("/api/v1/workflows"), 401)

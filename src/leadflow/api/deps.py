@@ -16,7 +16,7 @@ from leadflow.errors import Forbidden, NotAuthenticated
 from leadflow.model.records import Scope
 from leadflow.runtime import Runtime
 from leadflow.store.contract import Store
-from leadflow.tenancy.accounts import Principal, authenticate, principal_of_key
+from leadflow.tenancy.accounts import Principal, authenticate
 
 
 def get_runtime(request: Request) -> Runtime:
@@ -81,8 +81,9 @@ def forget_key(app: Any, key_id: str) -> None:
     if isinstance(cache, KeyCache):
         cache.forget(key_id)
     sessions = getattr(app.state, "sessions", None)
-    if isinstance(sessions, SessionTable):
-        sessions.close_key(key_id)
+    runtime = getattr(app.state, "runtime", None)
+    if isinstance(sessions, SessionTable) and isinstance(runtime, Runtime):
+        sessions.close_key(runtime.store, key_id)
 
 
 class Access:
@@ -152,19 +153,15 @@ async def _session_access(request: Request) -> Access:
     sessions = getattr(request.app.state, "sessions", None)
     if not isinstance(sessions, SessionTable):
         raise NotAuthenticated()
-    found = sessions.find(request.cookies.get(COOKIE, ""), now)
+    found = await run_in_threadpool(
+        sessions.find, runtime.store, request.cookies.get(COOKIE, ""), now
+    )
     if found is None:
         raise NotAuthenticated()
     if request.method not in SAFE_METHODS and not csrf_matches(
         found, request.headers.get(CSRF_HEADER)
     ):
         raise Forbidden(f"a write from a signed-in session needs its {CSRF_HEADER} header")
-    if now - found.checked >= sessions.recheck_s:
-        principal = await run_in_threadpool(principal_of_key, runtime.store, found.principal.key_id)
-        if principal is None:
-            sessions.close_key(found.principal.key_id)
-            raise NotAuthenticated()
-        found.principal, found.checked = principal, now
     principal = found.principal
     request.state.key_id = principal.key_id
     limiter = getattr(request.app.state, "rate_limiter", None)
@@ -173,6 +170,7 @@ async def _session_access(request: Request) -> Access:
     scope = await run_in_threadpool(scope_of, runtime.store, principal)
     access = Access(runtime, principal, scope)
     request.state.access = access
+    request.state.session = found
     return access
 
 

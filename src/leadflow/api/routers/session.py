@@ -73,7 +73,9 @@ async def sign_in(request: Request, response: Response, body: SignIn) -> Session
             failures.failed(address, now)
         raise NotAuthenticated()
     request.state.key_id = principal.key_id
-    session_id, session = _table(request).open(principal, now)
+    session_id, session = await run_in_threadpool(
+        _table(request).open, runtime.store, principal, now
+    )
     response.set_cookie(
         COOKIE,
         session_id,
@@ -93,8 +95,8 @@ async def sign_in(request: Request, response: Response, body: SignIn) -> Session
     responses=problem_responses(401),
 )
 async def whoami(request: Request, response: Response, access: AccessDep) -> SessionOut:
-    session = _table(request).find(request.cookies.get(COOKIE, ""), access.now())
-    if session is None:  # signed in with a key header: no session to describe
+    session = getattr(request.state, "session", None)
+    if not isinstance(session, Session):  # signed in with a key header: no session to describe
         raise NotAuthenticated()
     response.headers["Cache-Control"] = "no-store"
     return _out(session)
@@ -108,7 +110,10 @@ async def whoami(request: Request, response: Response, access: AccessDep) -> Ses
     responses=problem_responses(401, 403),
 )
 async def sign_out(request: Request, access: AccessDep) -> Response:
-    _table(request).close(request.cookies.get(COOKIE, ""))
+    if isinstance(getattr(request.state, "session", None), Session):
+        await run_in_threadpool(
+            _table(request).close, access.runtime.store, request.cookies.get(COOKIE, "")
+        )
     response = Response(status_code=204)
     response.delete_cookie(COOKIE, path="/", httponly=True, samesite="strict")
     return response

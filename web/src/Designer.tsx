@@ -27,6 +27,7 @@ import {
   problemsByNode,
   toDefinition,
 } from "./graph";
+import { Changes } from "./Changes";
 import { Inspector, type Schema, nodeKinds } from "./Inspector";
 import { emptyWorkflow, useDesigner } from "./store";
 
@@ -508,6 +509,18 @@ function Canvas({ schema, canWrite }: { schema: Schema; canWrite: boolean }) {
           ) : (
             <p className="hint">Drag a node kind onto the canvas, connect ports by dragging, select a node to edit it.</p>
           )}
+          {(() => {
+            const live = listed.published.find((w) => w.key === meta.key);
+            return live?.version ? (
+              <Changes
+                key={`${live.key}:${live.version}`}
+                workflowKey={live.key}
+                definition={definition}
+                latest={live.version}
+                canWrite={canWrite}
+              />
+            ) : null;
+          })()}
           {result && (result.errors.length > 0 || result.warnings.length > 0) && (
             <section className="problems" aria-label="Problems">
               <h2>Problems</h2>

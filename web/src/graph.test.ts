@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import {
   copyItems,
+  diffDefinitions,
   edgesOf,
   fromDefinition,
   layout,
@@ -168,5 +169,35 @@ describe("sms segments", () => {
     expect(smsSegments("€".repeat(80))).toEqual({ encoding: "GSM-7", units: 160, segments: 1 });
     expect(smsSegments("Hi 🏠")).toEqual({ encoding: "UCS-2", units: 5, segments: 1 });
     expect(smsSegments("é".repeat(10) + "ł".repeat(61)).segments).toBe(2);
+  });
+});
+
+describe("diff", () => {
+  it("names the nodes added, removed and changed (with their fields) and the settings", () => {
+    const before = {
+      key: "w",
+      name: "W",
+      start: "a",
+      nodes: [
+        { id: "a", kind: "send_sms", body: "hi", next: "b" },
+        { id: "b", kind: "wait", duration: "1h" },
+      ],
+    };
+    const after = {
+      key: "w",
+      name: "W2",
+      start: "a",
+      nodes: [
+        { id: "a", kind: "send_sms", body: "hello", next: "c" },
+        { id: "c", kind: "exit" },
+      ],
+    };
+    expect(diffDefinitions(before, after)).toEqual({
+      added: ["c"],
+      removed: ["b"],
+      changed: [{ id: "a", fields: ["body", "next"] }],
+      settings: ["name"],
+    });
+    expect(diffDefinitions(before, before)).toEqual({ added: [], removed: [], changed: [], settings: [] });
   });
 });

@@ -293,3 +293,34 @@ export function copyItems(picked: Item[], existing: Item[], offset = 40): Item[]
     return { id, def, position: { x: item.position.x + offset, y: item.position.y + offset } };
   });
 }
+
+export interface DefinitionDiff {
+  added: string[];
+  removed: string[];
+  changed: { id: string; fields: string[] }[];
+  settings: string[]; // top-level fields other than nodes that differ
+}
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+/** What changed from ``before`` to ``after`` (two definitions), node by node. */
+export function diffDefinitions(before: Record<string, unknown>, after: Record<string, unknown>): DefinitionDiff {
+  const nodes = (d: Record<string, unknown>) =>
+    new Map(((d.nodes as Def[] | undefined) ?? []).map((n) => [n.id, clean(n) as Record<string, unknown>]));
+  const old = nodes(before);
+  const now = nodes(after);
+  const changed: DefinitionDiff["changed"] = [];
+  for (const [id, n] of now) {
+    const o = old.get(id);
+    if (!o) continue;
+    const fields = [...new Set([...Object.keys(o), ...Object.keys(n)])].filter((f) => !same(o[f], n[f]));
+    if (fields.length) changed.push({ id, fields: fields.sort() });
+  }
+  const tops = new Set([...Object.keys(before), ...Object.keys(after)].filter((k) => k !== "nodes"));
+  return {
+    added: [...now.keys()].filter((id) => !old.has(id)),
+    removed: [...old.keys()].filter((id) => !now.has(id)),
+    changed,
+    settings: [...tops].filter((k) => !same(clean(before[k]), clean(after[k]))).sort(),
+  };
+}

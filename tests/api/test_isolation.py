@@ -120,6 +120,11 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/api/v1/events"): {"type": "x.y", "contact_id": "c_acme1"},
     ("POST", "/api/v1/events/batch"): {"events": [{"type": "x.y", "contact_id": "c_acme1"}]},
     ("POST", "/api/v1/workflows/validate"): {**WORKFLOW, "key": "mine"},
+    # a preview for acme's lead: its name must not come back
+    ("POST", "/api/v1/workflows/preview"): {
+        "template": "{{ contact.first_name }}",
+        "contact_id": "c_acme1",
+    },
     ("PUT", "/api/v1/listings/{listing_key}"): {"ListPrice": 1.0, "StandardStatus": "Active"},
     ("POST", "/api/v1/listings/import"): {"items": [{"ListingKey": "L-mine", "ListPrice": 1.0}]},
     ("POST", "/api/v1/webhooks"): {"url": "https://mine.example.com/", "event_types": ["*"]},

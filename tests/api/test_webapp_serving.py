@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from support.api_client import ApiClient
+from support.api_client import ApiClient, assert_problem
 
 
 def test_the_app_page_and_its_assets_come_from_this_server(anonymous: ApiClient) -> None:
@@ -33,3 +33,25 @@ def test_the_workflow_schema_names_every_node_kind(client: ApiClient) -> None:
     mapping = schema["properties"]["nodes"]["items"]["discriminator"]["mapping"]
     assert {"send_sms", "wait", "branch", "split", "goal"} <= set(mapping)
     assert "body" in schema["$defs"]["SendSms"]["properties"]
+
+
+def test_a_template_previews_for_a_visible_lead_or_the_sample(
+    client: ApiClient, agent_ann: ApiClient, agent_bob: ApiClient
+) -> None:
+    template = "Hi {{ contact.first_name | default('there') }} in {{ contact.fields.city }}!"
+    sample = client.post("/api/v1/workflows/preview", json={"template": template}).json()
+    assert sample == {"text": "Hi Alex in Austin!", "contact_id": "c_sample", "sample": True}
+    bobs = agent_bob.post(
+        "/api/v1/contacts", json={"first_name": "Robin", "fields": {"city": "Waco"}}
+    ).json()
+    mine = client.post(
+        "/api/v1/workflows/preview", json={"template": template, "contact_id": bobs["id"]}
+    ).json()
+    assert mine["text"] == "Hi Robin in Waco!" and mine["sample"] is False
+    # another agent's lead is not there for ann
+    hidden = agent_ann.post(
+        "/api/v1/workflows/preview", json={"template": template, "contact_id": bobs["id"]}
+    )
+    assert_problem(hidden, 404)
+    broken = client.post("/api/v1/workflows/preview", json={"template": "{{ contact.x("})
+    assert "template" in str(assert_problem(broken, 422)["detail"])

@@ -212,6 +212,10 @@ def test_build_validate_layout_undo_export_and_publish(page: Any, server: Server
         page.get_by_test_id(f"node-{node}").click()
         for field, text in fields.items():
             page.locator(f"#f_{node}_{field}").fill(text)
+        if node == "send_sms_1":  # rendered by the server for its sample lead
+            preview = page.get_by_test_id("preview-body")
+            preview.filter(has_text="Hi Alex, thanks for reaching out!").wait_for()
+            assert "segment" in page.get_by_test_id("sms-segments").inner_text()
     page.get_by_test_id("validation").filter(has_text="Valid").wait_for()
     assert page.get_by_test_id("errors-send_sms_1").count() == 0
     assert page.get_by_role("button", name="Publish").is_enabled()

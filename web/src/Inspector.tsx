@@ -3,7 +3,8 @@
 import Form from "@rjsf/core";
 import type { RJSFSchema, UiSchema } from "@rjsf/utils";
 import { customizeValidator } from "@rjsf/validator-ajv8";
-import { useMemo } from "react";
+import { useEffect, useMemo, useState } from "react";
+import { api } from "./api";
 import type { Def } from "./graph";
 import { smsSegments } from "./sms";
 
@@ -27,6 +28,36 @@ export function simplify(schema: unknown): unknown {
   }
   for (const [k, v] of Object.entries(s)) s[k] = simplify(v);
   return s;
+}
+
+/** The template rendered by the server for its sample lead, as the worker would. */
+function TemplatePreview({ label, template }: { label: string; template: string }) {
+  const [text, setText] = useState("");
+  const [error, setError] = useState("");
+  useEffect(() => {
+    if (!template) {
+      setText("");
+      setError("");
+      return;
+    }
+    let live = true;
+    const timer = setTimeout(() => {
+      api<{ text: string }>("POST", "/workflows/preview", { template })
+        .then((r) => live && (setText(r.text), setError("")))
+        .catch((e: Error) => live && setError(e.message));
+    }, 300);
+    return () => {
+      live = false;
+      clearTimeout(timer);
+    };
+  }, [template]);
+  if (!template) return null;
+  return (
+    <div className="preview" data-testid={`preview-${label}`}>
+      <strong>{label}, for the sample lead (Alex Rivera, Austin):</strong>
+      {error ? <p className="error">{error}</p> : <p className="preview-text">{text}</p>}
+    </div>
+  );
 }
 
 export interface Schema {
@@ -95,6 +126,11 @@ export function Inspector({
             return `${s.units} ${s.encoding === "GSM-7" ? "characters" : "UTF-16 units"} (${s.encoding}): ${s.segments} segment${s.segments === 1 ? "" : "s"} before the template is filled in`;
           })()}
         </p>
+      )}
+      {["subject", "body", "say"].map((field) =>
+        typeof def[field] === "string" && ["send_sms", "send_email", "voice_call"].includes(def.kind) ? (
+          <TemplatePreview key={field} label={field} template={def[field] as string} />
+        ) : null,
       )}
       <Form
         key={def.id}

@@ -18,6 +18,7 @@ from leadflow.api.group_commit import EventCommits
 from leadflow.api.input_guard import InputGuardMiddleware
 from leadflow.api.metrics import HttpMetrics, InboundMetrics, StoreCollector
 from leadflow.api.middleware import REQUEST_ID_HEADER, BodyLimitMiddleware, RequestContextMiddleware
+from leadflow.api.problems import problem_responses
 from leadflow.api.ratelimit import RateLimiter
 from leadflow.api.routers import (
     API_V1,
@@ -107,7 +108,11 @@ def create_app(
     problems.install(app)
     docs.install(app)
     app.include_router(health.router)
-    app.include_router(session.router, prefix=API_V1)  # sign-in: before any key or cookie
+    app.include_router(  # sign-in: before any key or cookie
+        session.router,
+        prefix=API_V1,
+        responses=problem_responses(400, 401, 403, 422, 429, 500),
+    )
     include_v1(app)
     app.include_router(hooks_in.router)  # signed by the sender, not by an API key
     app.include_router(provider_twilio.router)  # signed by Twilio (X-Twilio-Signature)

@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 import pytest
 
+from leadflow.store.factory import open_store
 from support.api_client import admin_key, member_key
 from support.stores import upgraded_db
 
@@ -409,3 +410,26 @@ def test_dashboard_pages_on_the_server_and_an_agent_sees_only_its_leads(
     page.get_by_role("alert").filter(has_text="no contact").wait_for()
     assert "Lead00" not in page.content()
     shot(page, "12-agent-cannot-see-another-agents-lead")
+
+
+def test_an_experiment_report_and_applying_its_winner(page: Any, server: Server) -> None:
+    from api.test_experiments_api import KEY, seed_experiment  # the API tests' own experiment
+
+    store = open_store(server.db)
+    try:
+        seed_experiment(store, "lab")
+    finally:
+        store.close()
+    page.on("dialog", lambda dialog: dialog.accept())  # "Apply listings?"
+    sign_in(page, admin_key(server.db, "lab"))
+    page.get_by_role("link", name="Experiments").click()
+    page.get_by_role("link", name=KEY).click()
+    arms = page.get_by_test_id("arms")
+    arms.get_by_text("+150.0%").wait_for()  # listings 25% against friendly's 10%
+    assert "(holdout)" in arms.inner_text() and "(control)" in arms.inner_text()
+    assert "keep" in page.get_by_test_id("decisions").inner_text()
+    shot(page, "13-experiment")
+    page.get_by_role("button", name="Apply listings").click()
+    page.get_by_role("status").filter(has_text="Apply listings: done").wait_for()
+    page.get_by_test_id("experiment").get_by_text("(applied)").wait_for()
+    assert "manual_apply" in page.get_by_test_id("decisions").inner_text()

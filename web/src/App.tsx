@@ -2,6 +2,7 @@ import { useEffect, useState } from "react";
 import { type Session, currentSession, signIn, signOut } from "./api";
 import { ContactPage, Contacts, Messages, Runs } from "./Dashboard";
 import { Designer } from "./Designer";
+import { ExperimentList, ExperimentPage } from "./Experiments";
 
 function useHash(): string {
   const [hash, setHash] = useState(window.location.hash || "#/designer");
@@ -18,6 +19,7 @@ const SCREENS = [
   ["#/contacts", "Contacts"],
   ["#/runs", "Runs"],
   ["#/messages", "Messages"],
+  ["#/experiments", "Experiments"],
 ] as const;
 
 function SignIn({ onDone }: { onDone: (s: Session) => void }) {
@@ -72,6 +74,9 @@ function Screen({ hash, session }: { hash: string; session: Session }) {
   if (hash.startsWith("#/contacts")) return <Contacts />;
   if (hash.startsWith("#/runs")) return <Runs canWrite={canWrite} />;
   if (hash.startsWith("#/messages")) return <Messages />;
+  const experiment = /^#\/experiments\/(.+)$/.exec(hash);
+  if (experiment) return <ExperimentPage id={decodeURIComponent(experiment[1])} canWrite={canWrite} />;
+  if (hash.startsWith("#/experiments")) return <ExperimentList />;
   return <Designer canWrite={canWrite} />;
 }
 

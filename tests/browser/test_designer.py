@@ -319,6 +319,21 @@ def test_build_validate_layout_undo_export_and_publish(page: Any, server: Server
         open_runs = [r for r in runs if r["status"] not in ("completed", "exited", "failed")]
         assert sorted(r["version"] for r in open_runs) == [2, 2], runs
 
+    # the runs screen pauses and resumes one of them
+    page.get_by_role("link", name="Runs").click()
+    page.get_by_label("Workflow").fill("web-welcome")
+    page.get_by_role("button", name="Filter").click()
+    target = page.locator("tbody tr", has_text="web-welcome v2").first
+    run_id = target.locator("td").first.inner_text()
+    target.get_by_role("button", name="pause").click()
+    page.get_by_role("status").filter(has_text=f"Run {run_id}: pause done").wait_for()
+    page.locator("tbody tr", has_text="paused").first.wait_for()
+    with httpx.Client(
+        base_url=f"{server.url}/api/v1", headers={"Authorization": f"Bearer {key}"}
+    ) as api:
+        assert api.get(f"/runs/{run_id}").json()["status"] == "paused"
+    shot(page, "05d-runs")
+
 
 def test_import_sign_out_and_an_agents_read_only_designer(
     page: Any, server: Server, tmp_path: Path

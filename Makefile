@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit bench bench-api bench-compliance bench-experiments bench-quick install clean
+.PHONY: run test lint typecheck unit bench bench-api bench-compliance bench-experiments bench-quick install clean ui ui-test ui-check
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,23 @@ bench-compliance: $(STAMP)
 ## bench-experiments: A/A peeking, A/B power and bandit allocation by simulation (figures in docs/benchmarks.md)
 bench-experiments: $(STAMP)
 	$(BIN)/python bench/experiments.py --json
+
+## ui: rebuild the web app's bundle (web/ -> src/leadflow/webui/, committed; needs Node 20 and npm)
+web/node_modules/.installed: web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+	touch $@
+
+ui: web/node_modules/.installed
+	cd web && npm run build
+
+## ui-test: the web app's graph and store tests (Vitest)
+ui-test: web/node_modules/.installed
+	cd web && npm test
+
+## ui-check: rebuild the bundle from the committed source and lock file; fail when it differs
+ui-check: ui
+	@test -z "$$(git status --porcelain -- src/leadflow/webui)" || \
+	  { git status --short -- src/leadflow/webui; echo "the committed bundle differs: run make ui and commit"; exit 1; }
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -123,9 +123,15 @@ BODIES: dict[tuple[str, str], Any] = {
         "state": "opted_out",
         "source": "agent",
     },
+    ("POST", "/api/v1/session"): {"api_key": "lf_0000000000000000_not-a-key"},
     ("POST", "/api/v1/events"): {"type": "x.y", "contact_id": "c_acme1"},
     ("POST", "/api/v1/events/batch"): {"events": [{"type": "x.y", "contact_id": "c_acme1"}]},
     ("POST", "/api/v1/workflows/validate"): {**WORKFLOW, "key": "mine"},
+    # a preview for acme's lead: its name must not come back
+    ("POST", "/api/v1/workflows/preview"): {
+        "template": "{{ contact.first_name }}",
+        "contact_id": "c_acme1",
+    },
     ("PUT", "/api/v1/listings/{listing_key}"): {"ListPrice": 1.0, "StandardStatus": "Active"},
     ("POST", "/api/v1/listings/import"): {"items": [{"ListingKey": "L-mine", "ListPrice": 1.0}]},
     ("POST", "/api/v1/webhooks"): {"url": "https://mine.example.com/", "event_types": ["*"]},
@@ -178,6 +184,9 @@ RAW: dict[tuple[str, str], tuple[str, str]] = {
         "ContactKey,FirstName,Email\nk1,A,a@example.com\n",
     ),
 }
+# A browser session is made from a key in the body, not from the key header: a wrong key in the
+# body, or asking which session a key header is, answers 401.
+NO_SESSION = {("POST", "/api/v1/session"), ("GET", "/api/v1/session")}
 # Operations that create in the caller's own tenant: they succeed, but touch nothing of acme's.
 OWN_WRITES = {
     ("POST", "/api/v1/contacts"),
@@ -185,6 +194,7 @@ OWN_WRITES = {
     ("POST", "/api/v1/automation/smart-campaign"),  # drafts sized on the caller's contacts
     ("POST", "/api/v1/contacts/import"),
     ("POST", "/api/v1/workflows/validate"),
+    ("DELETE", "/api/v1/session"),  # ends the caller's own session, if any
     ("POST", "/api/v1/webhooks"),
     ("POST", "/api/v1/webhooks/secret"),
     ("POST", "/api/v1/keys"),
@@ -249,7 +259,9 @@ def test_another_tenants_key_never_reaches_acmes_data(
             or ((method, template) in BODIES and (method, template) not in OWN_WRITES)
             or (method, template) in AIMS_BY_QUERY
         )
-        if template.startswith("/api/v1/hooks/"):
+        if (method, template) in NO_SESSION:
+            assert response.status_code == 401, (method, path, response.text)
+        elif template.startswith("/api/v1/hooks/"):
             # Inbound hooks answer to a signature, not to a key: unsigned, they refuse.
             assert response.status_code == 401, (method, path, response.text)
         elif (method, template) in KEY_TAKEN:

@@ -90,8 +90,9 @@ def check(rt: Runtime | None, tenant_id: str, data: Any) -> Check:
     return Check(errors, warnings)
 
 
-# Path words of the workflows resource that a workflow key would shadow (GET /workflows/drafts).
-RESERVED_KEYS = frozenset({"drafts"})
+# Path words of the workflows resource that a workflow key would shadow (GET /workflows/drafts,
+# GET /workflows/schema).
+RESERVED_KEYS = frozenset({"drafts", "schema"})
 
 
 def _same_key(key: str, data: dict[str, Any]) -> None:

@@ -11,22 +11,26 @@ from starlette.concurrency import run_in_threadpool
 from starlette.middleware.cors import CORSMiddleware
 
 from leadflow import __version__
-from leadflow.api import docs, problems
+from leadflow.api import docs, problems, webapp
 from leadflow.api.auth_failures import AuthFailureLimiter
 from leadflow.api.deps import KeyCache
 from leadflow.api.group_commit import EventCommits
 from leadflow.api.input_guard import InputGuardMiddleware
 from leadflow.api.metrics import HttpMetrics, InboundMetrics, StoreCollector
 from leadflow.api.middleware import REQUEST_ID_HEADER, BodyLimitMiddleware, RequestContextMiddleware
+from leadflow.api.problems import problem_responses
 from leadflow.api.ratelimit import RateLimiter
 from leadflow.api.routers import (
+    API_V1,
     health,
     hooks_in,
     include_v1,
     provider_sendgrid,
     provider_twilio,
+    session,
     unsubscribe,
 )
+from leadflow.api.sessions import SessionTable
 from leadflow.api.workers import InProcessWorkers
 from leadflow.engine.worker import WorkerStats
 from leadflow.runtime import Runtime, build_runtime
@@ -87,6 +91,7 @@ def create_app(
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
     app.state.auth_failures = AuthFailureLimiter(settings.auth_failures_per_minute, registry)
     app.state.key_cache = KeyCache(settings.key_cache_s) if settings.key_cache_s > 0 else None
+    app.state.sessions = SessionTable(recheck_s=settings.key_cache_s)
     app.state.metrics_registry = registry
     app.state.inbound_metrics = InboundMetrics(registry)
 
@@ -103,12 +108,18 @@ def create_app(
     problems.install(app)
     docs.install(app)
     app.include_router(health.router)
+    app.include_router(  # sign-in: before any key or cookie
+        session.router,
+        prefix=API_V1,
+        responses=problem_responses(400, 401, 403, 422, 429, 500),
+    )
     include_v1(app)
     app.include_router(hooks_in.router)  # signed by the sender, not by an API key
     app.include_router(provider_twilio.router)  # signed by Twilio (X-Twilio-Signature)
     # E-mail: unsubscribe links (the token is the credential) and SendGrid's signed events.
     app.include_router(unsubscribe.router)
     app.include_router(provider_sendgrid.router)
+    webapp.install(app)  # the web app at / (its assets under /assets)
 
     def path_templates() -> list[str]:
         return list(app.openapi().get("paths", {}))

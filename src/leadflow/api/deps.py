@@ -11,7 +11,8 @@ from starlette.concurrency import run_in_threadpool
 
 from leadflow.access.scope import scope_of
 from leadflow.api.auth_failures import AuthFailureLimiter
-from leadflow.errors import NotAuthenticated
+from leadflow.api.sessions import COOKIE, CSRF_HEADER, SAFE_METHODS, SessionTable, csrf_matches
+from leadflow.errors import Forbidden, NotAuthenticated
 from leadflow.model.records import Scope
 from leadflow.runtime import Runtime
 from leadflow.store.contract import Store
@@ -68,10 +69,14 @@ class KeyCache:
 
 
 def forget_key(app: Any, key_id: str) -> None:
-    """Drop a revoked key from this process's cache."""
+    """Drop a revoked key from this process's cache and end its browser sessions."""
     cache = getattr(app.state, "key_cache", None)
     if isinstance(cache, KeyCache):
         cache.forget(key_id)
+    sessions = getattr(app.state, "sessions", None)
+    runtime = getattr(app.state, "runtime", None)
+    if isinstance(sessions, SessionTable) and isinstance(runtime, Runtime):
+        sessions.close_key(runtime.store, key_id)
 
 
 class Access:
@@ -95,7 +100,8 @@ def _verify(store: Store, token: str) -> tuple[Principal, Scope] | None:
 class ApiKeyAuth(HTTPBearer):
     """The API's authentication, one dependency (the OpenAPI ``ApiKey`` bearer scheme and the
     check in one call, so a request resolves a single dependency rather than two): the caller
-    behind ``Authorization: Bearer <key>`` and its scope; 401 (the same answer for a missing,
+    behind ``Authorization: Bearer <key>`` (or, without one, a web session's cookie) and its
+    scope; 401 (the same answer for a missing,
     malformed, unknown or revoked key) otherwise; 429 over the key's rate limit. An address
     with too many failed keys gets 429 (:mod:`leadflow.api.auth_failures`). The key's public
     id goes on ``request.state.key_id`` for logs; the key itself is never kept."""
@@ -103,6 +109,8 @@ class ApiKeyAuth(HTTPBearer):
     async def __call__(self, request: Request) -> Access:  # type: ignore[override]
         credentials = await super().__call__(request)
         token = "" if credentials is None else credentials.credentials.strip()
+        if not token and request.cookies.get(COOKIE):
+            return await _session_access(request)  # a signed-in browser (the web app)
         if not token:
             raise NotAuthenticated()
         runtime = get_runtime(request)
@@ -137,6 +145,37 @@ get_access = ApiKeyAuth(
     scheme_name="ApiKey",
     description="An API key from `leadflow keys create`: `Authorization: Bearer lf_...`.",
 )
+
+
+async def _session_access(request: Request) -> Access:
+    """The caller of a signed-in browser session (see :mod:`leadflow.api.sessions`): the same
+    principal and scope as its key; 401 when the session is unknown or over (or its key was
+    revoked), 403 for a write without the session's CSRF token."""
+    runtime = get_runtime(request)
+    now = runtime.clock.now()
+    sessions = getattr(request.app.state, "sessions", None)
+    if not isinstance(sessions, SessionTable):
+        raise NotAuthenticated()
+    found = await run_in_threadpool(
+        sessions.find, runtime.store, request.cookies.get(COOKIE, ""), now
+    )
+    if found is None:
+        raise NotAuthenticated()
+    if request.method not in SAFE_METHODS and not csrf_matches(
+        found, request.headers.get(CSRF_HEADER)
+    ):
+        raise Forbidden(f"a write from a signed-in session needs its {CSRF_HEADER} header")
+    principal = found.principal
+    request.state.key_id = principal.key_id
+    limiter = getattr(request.app.state, "rate_limiter", None)
+    if limiter is not None:
+        limiter.check(principal.key_id, now)
+    scope = await run_in_threadpool(scope_of, runtime.store, principal)
+    access = Access(runtime, principal, scope)
+    request.state.access = access
+    request.state.session = found
+    return access
+
 
 AccessDep = Annotated[Access, Depends(get_access)]
 

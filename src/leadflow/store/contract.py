@@ -56,6 +56,7 @@ from leadflow.store.contract_sandbox import SandboxLedger
 from leadflow.store.contract_score_models import ScoreModelStore
 from leadflow.store.contract_senders import SenderStore
 from leadflow.store.contract_tenancy import TenancyStore
+from leadflow.store.contract_web_sessions import WebSessionStore
 from leadflow.store.contract_webhooks import WebhookStore
 from leadflow.store.contract_work import RunsEventsContract
 
@@ -271,6 +272,7 @@ class Store(
     ExperimentStore,
     WebhookStore,
     DraftStore,
+    WebSessionStore,
     ScoreModelStore,
     PruneStore,
     SandboxLedger,

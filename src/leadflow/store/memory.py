@@ -64,6 +64,7 @@ from leadflow.store.sandbox_memory import MemorySandbox
 from leadflow.store.score_models_memory import MemoryScoreModels
 from leadflow.store.senders_memory import MemorySenders
 from leadflow.store.tenancy_memory import MemoryTenancy
+from leadflow.store.web_sessions_memory import MemoryWebSessions
 from leadflow.store.webhooks_memory import MemoryWebhooks
 
 _SCHEDULE_REQUIRED = ("version", "trigger_index", "cron", "timezone", "next_fire_at")
@@ -90,6 +91,7 @@ class MemoryStore(
     MemoryTenancy,
     MemorySenders,
     MemoryDrafts,
+    MemoryWebSessions,
     MemoryWebhooks,
     MemoryListings,
     MemoryListingMatches,

@@ -23,6 +23,7 @@ from leadflow.store.sql_common import publish_version
 from leadflow.store.sql_reads import SqlReads
 from leadflow.store.sql_writes import SqlWrites
 from leadflow.store.tenancy_sql import SqlTenancy
+from leadflow.store.web_sessions_sql import SqlWebSessions
 from leadflow.store.webhooks_sql import SqlWebhooks
 
 _MIGRATION_LOCK = "leadflow.migrations"
@@ -35,6 +36,7 @@ class SqlStore(
     SqlTenancy,
     SqlSenders,
     SqlDrafts,
+    SqlWebSessions,
     SqlWebhooks,
     SqlListings,
     SqlListingMatches,

@@ -127,6 +127,19 @@ def authenticate(store: TenancyStore, token: str) -> Principal | None:
     record = store.get_api_key(key_id)
     if record is None or record.revoked_at is not None or not keys.matches(secret, record.digest):
         return None
+    return _principal(store, record)
+
+
+def principal_of_key(store: TenancyStore, key_id: str) -> Principal | None:
+    """Who a key already verified (a signed-in session's) calls as now: None once the key is
+    revoked or its agent is no longer active."""
+    record = store.get_api_key(key_id)
+    if record is None or record.revoked_at is not None:
+        return None
+    return _principal(store, record)
+
+
+def _principal(store: TenancyStore, record: ApiKey) -> Principal | None:
     team_key = None
     if record.member_key is not None:
         agent = store.get_agent(record.tenant_id, record.member_key)
@@ -136,4 +149,12 @@ def authenticate(store: TenancyStore, token: str) -> Principal | None:
     return Principal(record.tenant_id, record.role, record.id, record.member_key, team_key)
 
 
-__all__ = ["Principal", "add_agents", "add_team", "authenticate", "create_key", "create_tenant"]
+__all__ = [
+    "Principal",
+    "add_agents",
+    "add_team",
+    "authenticate",
+    "create_key",
+    "create_tenant",
+    "principal_of_key",
+]

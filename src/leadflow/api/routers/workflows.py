@@ -11,7 +11,9 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Path, Query, Response
+from pydantic import BaseModel, Field
 
+from leadflow.access import previews
 from leadflow.access import workflows as wf
 from leadflow.api.data.workflow_edits import (
     DraftList,
@@ -43,6 +45,7 @@ from leadflow.api.data.workflows import (
 )
 from leadflow.api.deps import AccessDep
 from leadflow.api.problems import problem_responses
+from leadflow.definitions.schema import workflow_json_schema
 
 MAX_INT = 2**31 - 1
 router = APIRouter(prefix="/workflows", tags=["workflows"])
@@ -65,6 +68,39 @@ def list_workflows(access: AccessDep) -> WorkflowList:
 @router.get("/drafts", summary="List the tenant's workflow drafts")
 def list_drafts(access: AccessDep) -> DraftList:
     return draft_list(access.runtime.store.list_drafts(access.scope.tenant_id))
+
+
+@router.get(
+    "/schema",
+    summary="The JSON Schema of a workflow definition (each node kind under $defs)",
+)
+def definition_schema(access: AccessDep) -> dict[str, Any]:
+    return workflow_json_schema()
+
+
+class PreviewIn(BaseModel):
+    template: Annotated[str, Field(max_length=20_000, description="A Jinja2 message template.")]
+    contact_id: str | None = Field(
+        default=None, max_length=200, description="A lead to render it for; a sample lead if null."
+    )
+
+
+class PreviewOut(BaseModel):
+    text: str
+    contact_id: str
+    sample: bool = Field(description="True when rendered for the built-in sample lead.")
+
+
+@router.post(
+    "/preview",
+    summary="Render a message template for a lead (or a sample lead), as the worker would",
+    responses=problem_responses(404),
+)
+def preview_template(access: AccessDep, body: PreviewIn) -> PreviewOut:
+    found = previews.preview(
+        access.runtime.store, access.scope, body.template, body.contact_id, access.now()
+    )
+    return PreviewOut(text=found.text, contact_id=found.contact_id, sample=found.sample)
 
 
 @router.post(

@@ -1,0 +1,149 @@
+// The selected node's form, generated from the server's JSON Schema of its kind (@rjsf).
+// Edges are drawn on the canvas, so the fields that hold them are not shown here.
+import Form from "@rjsf/core";
+import type { RJSFSchema, UiSchema } from "@rjsf/utils";
+import { customizeValidator } from "@rjsf/validator-ajv8";
+import { useEffect, useMemo, useState } from "react";
+import { api } from "./api";
+import type { Def } from "./graph";
+import { smsSegments } from "./sms";
+
+const validator = customizeValidator({ ajvOptionsOverrides: { strict: false, validateFormats: false } });
+const EDGE_FIELDS = ["id", "kind", "next", "on_error", "on_event", "on_timeout", "default"];
+const hidden = { "ui:widget": "hidden" };
+
+/** ``anyOf: [X, {type: null}]`` (pydantic's optional field) as plain X, recursively: one input
+ * rather than a choice of "Option 1 / Option 2". */
+export function simplify(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(simplify);
+  if (!schema || typeof schema !== "object") return schema;
+  const s = { ...(schema as Record<string, unknown>) };
+  if (Array.isArray(s.anyOf)) {
+    const kept = (s.anyOf as Record<string, unknown>[]).filter((o) => o.type !== "null");
+    if (kept.length === 1 && kept.length < (s.anyOf as unknown[]).length) {
+      delete s.anyOf;
+      if (s.default === null) delete s.default;
+      return simplify({ ...kept[0], ...s });
+    }
+  }
+  for (const [k, v] of Object.entries(s)) s[k] = simplify(v);
+  return s;
+}
+
+/** The template rendered by the server for its sample lead, as the worker would. */
+function TemplatePreview({ label, template }: { label: string; template: string }) {
+  const [text, setText] = useState("");
+  const [error, setError] = useState("");
+  useEffect(() => {
+    if (!template) {
+      setText("");
+      setError("");
+      return;
+    }
+    let live = true;
+    const timer = setTimeout(() => {
+      api<{ text: string }>("POST", "/workflows/preview", { template })
+        .then((r) => live && (setText(r.text), setError("")))
+        .catch((e: Error) => live && setError(e.message));
+    }, 300);
+    return () => {
+      live = false;
+      clearTimeout(timer);
+    };
+  }, [template]);
+  if (!template) return null;
+  return (
+    <div className="preview" data-testid={`preview-${label}`}>
+      <strong>{label}, for the sample lead (Alex Rivera, Austin):</strong>
+      {error ? <p className="error">{error}</p> : <p className="preview-text">{text}</p>}
+    </div>
+  );
+}
+
+export interface Schema {
+  $defs: Record<string, unknown>;
+  properties: { nodes: { items: { discriminator: { mapping: Record<string, string> } } } };
+}
+
+export function nodeKinds(schema: Schema): string[] {
+  return Object.keys(schema.properties.nodes.items.discriminator.mapping);
+}
+
+function schemaFor(schema: Schema, kind: string): RJSFSchema {
+  const ref = schema.properties.nodes.items.discriminator.mapping[kind];
+  const name = ref.split("/").pop()!;
+  const defs = simplify(schema.$defs) as Record<string, Record<string, unknown>>;
+  return { ...defs[name], $defs: defs } as RJSFSchema;
+}
+
+export function Inspector({
+  schema,
+  def,
+  errors,
+  onChange,
+  onStart,
+  isStart,
+  readOnly,
+}: {
+  schema: Schema;
+  def: Def;
+  errors: string[];
+  onChange: (def: Def) => void;
+  onStart: () => void;
+  isStart: boolean;
+  readOnly: boolean;
+}) {
+  const formSchema = useMemo(() => schemaFor(schema, def.kind), [schema, def.kind]);
+  const ui: UiSchema = useMemo(() => {
+    const u: UiSchema = { "ui:submitButtonOptions": { norender: true } };
+    for (const f of EDGE_FIELDS) u[f] = hidden;
+    u.cases = { items: { next: hidden } };
+    u.arms = { items: { next: hidden } };
+    for (const f of ["body", "html", "say"]) u[f] = { "ui:widget": "textarea", "ui:options": { rows: 4 } };
+    return u;
+  }, []);
+  return (
+    <aside className="inspector" aria-label="Inspector">
+      <h2>
+        {def.kind} <code>{def.id}</code>
+      </h2>
+      {!isStart && !readOnly && (
+        <button type="button" onClick={onStart}>
+          Make this the start
+        </button>
+      )}
+      {errors.length > 0 && (
+        <ul className="node-problems">
+          {errors.map((e) => (
+            <li key={e}>{e}</li>
+          ))}
+        </ul>
+      )}
+      {def.kind === "send_sms" && typeof def.body === "string" && (
+        <p className="hint" data-testid="sms-segments">
+          {(() => {
+            const s = smsSegments(def.body);
+            return `${s.units} ${s.encoding === "GSM-7" ? "characters" : "UTF-16 units"} (${s.encoding}): ${s.segments} segment${s.segments === 1 ? "" : "s"} before the template is filled in`;
+          })()}
+        </p>
+      )}
+      {["subject", "body", "say"].map((field) =>
+        typeof def[field] === "string" && ["send_sms", "send_email", "voice_call"].includes(def.kind) ? (
+          <TemplatePreview key={field} label={field} template={def[field] as string} />
+        ) : null,
+      )}
+      <Form
+        key={def.id}
+        schema={formSchema}
+        uiSchema={ui}
+        formData={def}
+        validator={validator}
+        noHtml5Validate
+        showErrorList={false}
+        readonly={readOnly}
+        onChange={(e) => onChange(e.formData as Def)}
+        idPrefix={`f_${def.id}`}
+      />
+    </aside>
+  );
+}

@@ -33,6 +33,7 @@ from leadflow.engine.retry import RetryPolicy
 from leadflow.engine.worker import Worker, WorkerConfig
 from leadflow.experiments.plugin import experiments_plugin
 from leadflow.listings.plugin import listings_plugin
+from leadflow.playbooks.plugin import playbooks_plugin
 from leadflow.scoring.plugin import scoring_plugin
 from leadflow.sendtime.history import OutboxHistory
 from leadflow.sendtime.plugin import sendtime_plugin
@@ -119,6 +120,7 @@ def feature_plugins(settings: Settings, store: Store) -> list[Plugin]:
         listings_plugin(store),
         experiments_plugin(store),
         scoring_plugin(store),
+        playbooks_plugin(store),
     ]
 
 

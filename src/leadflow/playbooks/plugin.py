@@ -1,0 +1,25 @@
+"""The playbooks feature's plugin: ``notify_agent``, ``assign_owner``, ``market_report`` and
+the job that records overdue tasks."""
+
+from __future__ import annotations
+
+from leadflow.engine.plugins import Plugin
+from leadflow.playbooks.market import MarketReportHandler
+from leadflow.playbooks.routing import AssignOwnerHandler
+from leadflow.playbooks.tasks import NotifyAgentHandler, OverdueJob
+from leadflow.store.contract import Store
+
+
+def playbooks_plugin(store: Store) -> Plugin:
+    return Plugin(
+        "playbooks",
+        handlers={
+            "notify_agent": NotifyAgentHandler(store),
+            "assign_owner": AssignOwnerHandler(store),
+            "market_report": MarketReportHandler(store),
+        },
+        jobs=[OverdueJob(store)],
+    )
+
+
+__all__ = ["playbooks_plugin"]

@@ -15,6 +15,8 @@ from leadflow.cli import (
     runs,
     senders,
     simulate,
+    tasks,
+    templates,
     tenancy,
     workflows,
 )
@@ -50,6 +52,8 @@ app.add_typer(tenancy.keys_app, name="keys")
 app.add_typer(listings.app, name="listings")
 app.add_typer(scoring_app, name="scoring")
 app.add_typer(experiments.app, name="experiments")
+app.add_typer(templates.app, name="templates")
+app.add_typer(tasks.app, name="tasks")
 app.command("demo")(simulate.demo)
 app.command("simulate")(simulate.simulate)
 

@@ -200,4 +200,3 @@ def agent_notice(message: Message, now: float) -> Decision:
     except (KeyError, ValueError):
         return Decision("suppress", reason="no_window")
     return SEND if moment <= now else Decision("defer", until=moment, reason="agent_hours")
-

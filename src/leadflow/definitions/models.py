@@ -259,7 +259,7 @@ class NotifyAgent(_Node):
     due_in: str = Field(default="1d", description="Due this long after creation, e.g. 5m, 2d.")
     priority: Literal["low", "normal", "high", "urgent"] = "normal"
     channels: list[Literal["sms", "email"]] = Field(
-        default_factory=lambda: ["sms"], description="How the agent is told; empty = task only."
+        default=["sms"], description="How the agent is told; empty = task only."
     )
     to: Literal["owner", "team_lead"] = Field(
         default="owner", description="owner: the contact's owner; team_lead: the owner's lead."

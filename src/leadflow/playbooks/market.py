@@ -22,7 +22,9 @@ PAGE = 2000
 DAY = 86400.0
 
 
-def area_listings(store: Store, tenant: str, zip_code: str | None, city: str | None) -> list[Listing]:
+def area_listings(
+    store: Store, tenant: str, zip_code: str | None, city: str | None
+) -> list[Listing]:
     if not zip_code and not city:
         return []
     out: list[Listing] = []

@@ -112,9 +112,7 @@ def _num(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else str(x)
 
 
-def resolve(
-    declared: list[Parameter], given: dict[str, Any]
-) -> tuple[dict[str, Any], list[str]]:
+def resolve(declared: list[Parameter], given: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     """The values of every declared parameter (given, else its default) and the problems, each
     ``"<name>: <problem>"``: unknown names, missing required values, bad values."""
     known = {p.name: p for p in declared}

@@ -181,7 +181,7 @@ class SqlPlaybooks(SqlPart, PlaybookStore):
             "ORDER BY assigned_at DESC, step_key LIMIT ?",
             (*params, limit),
         )
-        return [Assignment(*r[:6], float(r[6])) for r in rows]
+        return [Assignment(r[0], r[1], r[2], r[3], r[4], r[5], float(r[6])) for r in rows]
 
     def last_assigned(self, tenant_id: str, member_keys: Sequence[str]) -> dict[str, float]:
         if not member_keys:

@@ -15,6 +15,8 @@ from leadflow.api.routers import (
     runs,
     scores,
     senders,
+    tasks,
+    templates,
     webhooks,
     workflows,
 )
@@ -35,6 +37,8 @@ RESOURCES = (
     keys,
     experiments,
     senders,
+    templates,
+    tasks,
 )
 
 

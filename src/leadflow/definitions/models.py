@@ -135,7 +135,9 @@ class WaitUntil(_Node):
         default=None, description="first_weekday: the first Mon-Fri of a month, still ahead."
     )
     on_missing: NodeId | None = Field(
-        default=None, description="Where to go when the field is empty or not a date."
+        default=None,
+        description="Where to go when the field is empty or not a date (none: the run "
+        "ends), or (repeat: once) when the moment has passed (none: on to next at once).",
     )
 
     @model_validator(mode="after")

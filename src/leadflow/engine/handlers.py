@@ -213,12 +213,12 @@ class WaitUntilHandler:
                 raw = getattr(contact, name, None)
         day = parse_day(raw)
         if day is None:
-            ctx.remember(node.id, missing=node.field)
-            target = node.on_missing or node.next
-            return Go(target, outcome="missing", data={"field": node.field})
+            ctx.remember(node.id, missing=node.field)  # no date, no on_missing: the run ends
+            return Go(node.on_missing, outcome="missing", data={"field": node.field})
         wake = date_target(ctx.now, tz, minute, day, node.offset, node.repeat == "yearly")
-        if wake is None:  # a one-off date already past: on at once
-            return Go(node.next, outcome="passed", data={"date": day.isoformat()})
+        if wake is None:  # a one-off date already past: on_missing, else on at once
+            target = node.on_missing or node.next
+            return Go(target, outcome="passed", data={"date": day.isoformat()})
         data = {"until": wake, "zone": ctx.local_zone_name(), "date": day.isoformat()}
         return Sleep(wake, outcome="waiting", data=data)
 

@@ -197,7 +197,9 @@ nodes:
   - id: mail
     kind: send_email
     subject: "{{ context.market.area }}"
-    body: "{{ context.market.active }} {{ context.market.median_price }} {{ context.market.price_drops }}"
+    body: >-
+      {{ context.market.active }} {{ context.market.median_price }}
+      {{ context.market.price_drops }}
     next: first
 """
 

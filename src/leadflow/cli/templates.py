@@ -11,7 +11,9 @@ from leadflow.access.scope import operator
 from leadflow.cli.common import DEFAULT, DbOption, JsonOption, console, print_json, runtime, table
 from leadflow.errors import NotFound
 from leadflow.model.records import DEFAULT_TENANT
-from leadflow.playbooks.catalog import parse_sets
+from leadflow.definitions.models import WorkflowDefinition
+from leadflow.playbooks.catalog import instantiate, parse_sets
+from leadflow.playbooks.diagram import mermaid
 
 app = typer.Typer(help="Ready-made playbooks: list, show, install.", no_args_is_help=True)
 NameArg = Annotated[str, typer.Argument(help="Template name, e.g. new-lead-welcome.")]
@@ -32,9 +34,20 @@ def list_cmd(json_out: JsonOption = False) -> None:
 
 
 @app.command("show")
-def show_cmd(name: NameArg, json_out: JsonOption = False) -> None:
+def show_cmd(
+    name: NameArg,
+    json_out: JsonOption = False,
+    diagram: Annotated[
+        bool, typer.Option("--mermaid", help="Print its diagram (Mermaid, with defaults).")
+    ] = False,
+) -> None:
     """One template: what it does day by day and its parameters."""
-    t = service.shown(name).as_dict()
+    template = service.shown(name)
+    if diagram:
+        definition = WorkflowDefinition.model_validate(instantiate(template, {}))
+        typer.echo(mermaid(definition), nl=False)
+        return
+    t = template.as_dict()
     if json_out:
         print_json(t)
         return

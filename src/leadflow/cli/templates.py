@@ -9,9 +9,9 @@ import typer
 from leadflow.access import templates as service
 from leadflow.access.scope import operator
 from leadflow.cli.common import DEFAULT, DbOption, JsonOption, console, print_json, runtime, table
+from leadflow.definitions.models import WorkflowDefinition
 from leadflow.errors import NotFound
 from leadflow.model.records import DEFAULT_TENANT
-from leadflow.definitions.models import WorkflowDefinition
 from leadflow.playbooks.catalog import instantiate, parse_sets
 from leadflow.playbooks.diagram import mermaid
 

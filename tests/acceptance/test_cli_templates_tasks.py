@@ -87,3 +87,34 @@ def test_tasks_from_the_command_line(lf: Leadflow) -> None:
     [done] = lf.json("tasks", "list", "--tenant", "acme", "--status", "done")
     assert (done["assignee"], done["status"]) == ("a2", "done")
     assert_fails(lf("tasks", "complete", str(task.id), "--tenant", "acme"), "already done")
+
+
+def test_an_agents_profile_from_the_command_line(lf: Leadflow) -> None:
+    lf.init()
+    lf.ok("tenants", "create", "acme", "--name", "Acme Realty")
+    members = write_csv(
+        lf.tmp_path / "m.csv", [["a1", "Ann"]], header=["MemberKey", "MemberFirstName"]
+    )
+    lf.ok("agents", "import", members, "--tenant", "acme")
+    shown = lf.json("agents", "profile", "a1", "--tenant", "acme")
+    assert shown["hours_start"] == "09:00" and shown["available"] is True
+    set_ = lf.json(
+        "agents",
+        "profile",
+        "a1",
+        "--tenant",
+        "acme",
+        "--hours",
+        "08:30-17:30",
+        "--unavailable",
+        "--areas",
+        "78701, 78702",
+        "--urgent-after-hours",
+    )
+    assert (set_["hours_start"], set_["hours_end"], set_["available"]) == ("08:30", "17:30", False)
+    assert set_["areas"] == ["78701", "78702"] and set_["urgent_after_hours"] is True
+    assert_fails(
+        lf("agents", "profile", "a1", "--tenant", "acme", "--zone", "Nowhere/City"),
+        "time_zone: 'Nowhere/City' is not an IANA zone",
+    )
+    assert_fails(lf("agents", "profile", "zz", "--tenant", "acme"), "no agent 'zz'")

@@ -116,3 +116,32 @@ def test_tasks_mine_team_complete_snooze_reassign(
     with ApiClient(app, headers={"Authorization": f"Bearer {beta_token}"}) as zed:
         assert_problem(zed.post(f"/api/v1/tasks/{ann_task}/complete"), 404)
         assert [t["id"] for t in zed.get("/api/v1/tasks").json()["items"]] == [zed_task]
+
+
+def test_agent_profiles_are_set_by_whom_they_concern(
+    app: FastAPI, db_url: str, manager: ApiClient, agent_ann: ApiClient, agent_bob: ApiClient
+) -> None:
+    beta_token = member_key(db_url, "agent", "zed", tenant="beta")
+    mine = agent_ann.get("/api/v1/agents/ann/profile").json()
+    assert (mine["hours_start"], mine["hours_end"], mine["available"]) == ("09:00", "18:00", True)
+    body = {
+        "time_zone": "America/Chicago",
+        "hours_start": "08:00",
+        "hours_end": "17:00",
+        "urgent_after_hours": True,
+        "areas": ["78704", " Austin "],
+        "sources": ["Zillow"],
+    }
+    saved = agent_ann.put("/api/v1/agents/ann/profile", json=body).json()
+    assert saved["areas"] == ["78704", "Austin"] and saved["urgent_after_hours"] is True
+    assert_problem(agent_bob.put("/api/v1/agents/ann/profile", json=body), 404)
+    assert manager.get("/api/v1/agents/ann/profile").json()["time_zone"] == "America/Chicago"
+    bad = manager.put(
+        "/api/v1/agents/ann/profile",
+        json={**body, "hours_start": "19:00", "time_zone": "Mars/Base"},
+    )
+    detail = str(assert_problem(bad, 422)["detail"])
+    assert "hours_end: must be after hours_start" in detail and "time_zone: 'Mars/Base'" in detail
+    assert agent_ann.get("/api/v1/agents/ann/profile").json()["hours_start"] == "08:00"
+    with ApiClient(app, headers={"Authorization": f"Bearer {beta_token}"}) as zed:
+        assert_problem(zed.get("/api/v1/agents/ann/profile"), 404)

@@ -8,6 +8,7 @@ import sys
 import typer
 
 from leadflow.cli import (
+    agent_profiles,
     contacts,
     db,
     experiments,
@@ -47,6 +48,7 @@ app.command("serve")(serve_cmd.serve)
 tenancy.tenants_app.add_typer(senders.senders_app, name="senders")
 app.add_typer(tenancy.tenants_app, name="tenants")
 app.add_typer(tenancy.teams_app, name="teams")
+tenancy.agents_app.command("profile")(agent_profiles.profile)
 app.add_typer(tenancy.agents_app, name="agents")
 app.add_typer(tenancy.keys_app, name="keys")
 app.add_typer(listings.app, name="listings")

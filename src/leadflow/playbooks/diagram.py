@@ -58,7 +58,7 @@ def _what(node: Any) -> str:
         return f"goal {node.goal}"
     if kind == "exit":
         return f"exit ({node.reason})"
-    return kind.replace("_", " ")
+    return str(kind).replace("_", " ")
 
 
 def _case(when: Any) -> str:

@@ -7,6 +7,7 @@ from fastapi import Depends, FastAPI
 from leadflow.api.deps import get_access
 from leadflow.api.problems import problem_responses
 from leadflow.api.routers import (
+    agent_profiles,
     contacts,
     events,
     experiments,
@@ -39,6 +40,7 @@ RESOURCES = (
     senders,
     templates,
     tasks,
+    agent_profiles,
 )
 
 

@@ -69,6 +69,11 @@ SEMANTIC_422 = {
     # A sender's address must be a possible phone number, a Messaging Service SID or an e-mail.
     "POST /api/v1/tenants/current/senders",
     "DELETE /api/v1/tenants/current/senders/{kind}/{address}",
+    # A template's parameters are checked against its declarations; an admin key names no
+    # agent, so "my" tasks are a 422 for it; a profile's zone and hours must be real.
+    "POST /api/v1/templates/{name}/install",
+    "GET /api/v1/tasks",
+    "PUT /api/v1/agents/{member_key}/profile",
 }
 
 

@@ -67,6 +67,12 @@ one, or installed as a draft first.
 Agent profiles (working hours, urgent consent, availability, areas, sources) are stored per
 agent (`agent_profiles`, migration 0030); tasks in `tasks`.
 
+**What if, before publishing**: `leadflow simulate TEMPLATE_OR_FILE [--set k=v] [--leads N
+--days D] [--compare OTHER] [--json]` runs a play (or a workflow file) over virtual days with
+synthetic leads and prints the per-node funnel and each goal's rate; with `--compare` the other
+one runs with the same leads and seed, and a table gives both goal rates, the difference B - A
+and its 95% interval (Newcombe's hybrid score interval, statsmodels).
+
 Every play below is tested by installing it with its defaults and simulating 90 virtual days
 with 240 synthetic leads (`tests/playbooks`), asserting what it promises and that nothing is
 sent outside a legal window, after an opt-out or after a reply that pauses it.

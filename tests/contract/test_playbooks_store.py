@@ -62,3 +62,37 @@ def test_assignments_and_profiles(store: Store) -> None:
     assert found[1] == replace(profile, urgent_after_hours=True, updated_at=2.0)
     assert found[0].available is False
     assert store.agent_profiles("beta") == []
+
+
+def test_a_slot_is_booked_once_even_under_concurrent_requests(store: Store) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from leadflow.model.playbooks import Appointment
+
+    start = 1_800_000_000.0
+
+    def book(i: int) -> Appointment | None:
+        return store.book_appointment(
+            Appointment("acme", "a1", f"lead-{i}", start, start + 1800, created_at=float(i))
+        )
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(book, range(8)))
+    won = [r for r in results if r is not None]
+    assert len(won) == 1
+    assert store.list_appointments("acme", agent="a1") == won
+    # another agent's slot at the same moment, and another tenant's, are free
+    assert store.book_appointment(Appointment("acme", "a2", "lead-x", start, start + 1800))
+    assert store.book_appointment(Appointment("beta", "a1", "lead-y", start, start + 1800))
+    [mine] = won
+    assert store.get_appointment("beta", mine.id) is None
+    assert not store.cancel_appointment("beta", mine.id, 5.0)
+    assert store.cancel_appointment("acme", mine.id, 5.0)
+    assert not store.cancel_appointment("acme", mine.id, 6.0)
+    again = store.book_appointment(Appointment("acme", "a1", "lead-z", start, start + 1800))
+    assert again is not None and again.id != mine.id
+    cancelled = store.list_appointments("acme", agent="a1", status="cancelled")
+    assert [(a.id, a.cancelled_at) for a in cancelled] == [(mine.id, 5.0)]
+    assert [a.contact_id for a in store.list_appointments("acme", contact_id="lead-z")] == [
+        "lead-z"
+    ]

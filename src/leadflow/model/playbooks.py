@@ -90,3 +90,26 @@ class AgentProfile:
     areas: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
     updated_at: float = 0.0
+
+
+APPOINTMENT_COLS = (
+    "id, tenant_id, agent, contact_id, starts_at, ends_at, status, created_at, cancelled_at, "
+    "replaces"
+)
+
+
+@dataclass(slots=True)
+class Appointment:
+    """A booked slot of an agent with a lead (``status`` booked | cancelled). At most one booked
+    appointment per (tenant, agent, start): the store refuses a second one."""
+
+    tenant_id: str
+    agent: str
+    contact_id: str
+    starts_at: float
+    ends_at: float
+    status: str = "booked"
+    created_at: float = 0.0
+    cancelled_at: float | None = None
+    replaces: int | None = None  # the appointment this one rescheduled
+    id: int = 0

@@ -6,7 +6,7 @@ from __future__ import annotations
 import abc
 from collections.abc import Sequence
 
-from leadflow.model.playbooks import AgentProfile, Assignment, Task, TaskFilter
+from leadflow.model.playbooks import AgentProfile, Appointment, Assignment, Task, TaskFilter
 
 
 class PlaybookStore(abc.ABC):
@@ -55,6 +55,30 @@ class PlaybookStore(abc.ABC):
     @abc.abstractmethod
     def agent_profiles(self, tenant_id: str) -> list[AgentProfile]:
         """The tenant's agent profiles by member_key."""
+
+    @abc.abstractmethod
+    def book_appointment(self, appointment: Appointment) -> Appointment | None:
+        """Store a booked appointment; None (nothing written) when the agent's slot at that
+        start is booked already, also against a concurrent booking."""
+
+    @abc.abstractmethod
+    def cancel_appointment(self, tenant_id: str, appointment_id: int, now: float) -> bool:
+        """Cancel a booked appointment of the tenant; False when none is booked with that id."""
+
+    @abc.abstractmethod
+    def get_appointment(self, tenant_id: str, appointment_id: int) -> Appointment | None: ...
+
+    @abc.abstractmethod
+    def list_appointments(
+        self,
+        tenant_id: str,
+        *,
+        agent: str | None = None,
+        contact_id: str | None = None,
+        since: float = 0.0,
+        status: str | None = "booked",
+    ) -> list[Appointment]:
+        """The tenant's appointments starting at or after ``since``, by start."""
 
 
 __all__ = ["PlaybookStore"]

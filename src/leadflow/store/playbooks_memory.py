@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from leadflow.model.playbooks import AgentProfile, Assignment, Task, TaskFilter
+from leadflow.model.playbooks import AgentProfile, Appointment, Assignment, Task, TaskFilter
 from leadflow.store.contract_playbooks import PlaybookStore
 from leadflow.store.parts import MemoryPart
 
@@ -16,6 +16,7 @@ class _Tables:
     by_step: dict[str, int] = field(default_factory=dict)
     assignments: dict[str, Assignment] = field(default_factory=dict)
     profiles: dict[tuple[str, str], AgentProfile] = field(default_factory=dict)
+    appointments: dict[int, Appointment] = field(default_factory=dict)
 
 
 class MemoryPlaybooks(MemoryPart, PlaybookStore):
@@ -116,3 +117,52 @@ class MemoryPlaybooks(MemoryPart, PlaybookStore):
         with self._lock:
             rows = [replace(p) for k, p in self._pb().profiles.items() if k[0] == tenant_id]
         return sorted(rows, key=lambda p: p.member_key)
+
+    def book_appointment(self, appointment: Appointment) -> Appointment | None:
+        a = appointment
+        with self._lock:
+            table = self._pb().appointments
+            taken = any(
+                x.status == "booked"
+                and (x.tenant_id, x.agent, x.starts_at) == (a.tenant_id, a.agent, a.starts_at)
+                for x in table.values()
+            )
+            if taken:
+                return None
+            stored = replace(a, id=len(table) + 1, status="booked")
+            table[stored.id] = stored
+            return replace(stored)
+
+    def cancel_appointment(self, tenant_id: str, appointment_id: int, now: float) -> bool:
+        with self._lock:
+            found = self._pb().appointments.get(appointment_id)
+            if found is None or found.tenant_id != tenant_id or found.status != "booked":
+                return False
+            found.status, found.cancelled_at = "cancelled", now
+            return True
+
+    def get_appointment(self, tenant_id: str, appointment_id: int) -> Appointment | None:
+        with self._lock:
+            found = self._pb().appointments.get(appointment_id)
+        return replace(found) if found is not None and found.tenant_id == tenant_id else None
+
+    def list_appointments(
+        self,
+        tenant_id: str,
+        *,
+        agent: str | None = None,
+        contact_id: str | None = None,
+        since: float = 0.0,
+        status: str | None = "booked",
+    ) -> list[Appointment]:
+        with self._lock:
+            rows = [
+                replace(x)
+                for x in self._pb().appointments.values()
+                if x.tenant_id == tenant_id
+                and x.starts_at >= since
+                and (agent is None or x.agent == agent)
+                and (contact_id is None or x.contact_id == contact_id)
+                and (status is None or x.status == status)
+            ]
+        return sorted(rows, key=lambda x: (x.starts_at, x.id))

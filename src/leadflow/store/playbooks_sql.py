@@ -7,10 +7,12 @@ from typing import Any
 
 from leadflow.model.jsonvalue import dumps, loads
 from leadflow.model.playbooks import (
+    APPOINTMENT_COLS,
     ASSIGNMENT_COLS,
     PROFILE_COLS,
     TASK_COLS,
     AgentProfile,
+    Appointment,
     Assignment,
     Task,
     TaskFilter,
@@ -224,3 +226,90 @@ class SqlPlaybooks(SqlPart, PlaybookStore):
             (tenant_id,),
         )
         return [_profile(r) for r in rows]
+
+    def book_appointment(self, appointment: Appointment) -> Appointment | None:
+        a = appointment
+        cols = APPOINTMENT_COLS.removeprefix("id, ")
+        with self._write() as conn:
+            row = conn.execute(
+                self._dialect.sql(
+                    f"INSERT INTO appointments ({cols}) VALUES (?, ?, ?, ?, ?, 'booked', ?, "
+                    "NULL, ?) ON CONFLICT DO NOTHING RETURNING id"
+                ),
+                (
+                    a.tenant_id,
+                    a.agent,
+                    a.contact_id,
+                    a.starts_at,
+                    a.ends_at,
+                    a.created_at,
+                    a.replaces,
+                ),
+            ).fetchone()
+        if row is None:
+            return None
+        return Appointment(
+            a.tenant_id,
+            a.agent,
+            a.contact_id,
+            a.starts_at,
+            a.ends_at,
+            "booked",
+            a.created_at,
+            None,
+            a.replaces,
+            int(row[0]),
+        )
+
+    def cancel_appointment(self, tenant_id: str, appointment_id: int, now: float) -> bool:
+        return bool(
+            self._change(
+                "UPDATE appointments SET status = 'cancelled', cancelled_at = ? "
+                "WHERE tenant_id = ? AND id = ? AND status = 'booked'",
+                (now, tenant_id, appointment_id),
+            )
+        )
+
+    def get_appointment(self, tenant_id: str, appointment_id: int) -> Appointment | None:
+        row = self._fetch_one(
+            f"SELECT {APPOINTMENT_COLS} FROM appointments WHERE tenant_id = ? AND id = ?",
+            (tenant_id, appointment_id),
+        )
+        return None if row is None else _appointment(row)
+
+    def list_appointments(
+        self,
+        tenant_id: str,
+        *,
+        agent: str | None = None,
+        contact_id: str | None = None,
+        since: float = 0.0,
+        status: str | None = "booked",
+    ) -> list[Appointment]:
+        where, params = ["tenant_id = ?", "starts_at >= ?"], [tenant_id, since]
+        for column, value in (("agent", agent), ("contact_id", contact_id), ("status", status)):
+            if value is not None:
+                where.append(f"{column} = ?")
+                params.append(value)
+        rows = self._fetch(
+            f"SELECT {APPOINTMENT_COLS} FROM appointments WHERE {' AND '.join(where)} "
+            "ORDER BY starts_at, id",
+            tuple(params),
+        )
+        return [_appointment(r) for r in rows]
+
+
+def _appointment(row: Sequence[Any]) -> Appointment:
+    aid, tenant, agent, contact, starts, ends, status, created, cancelled, replaces = row
+    return Appointment(
+        tenant,
+        agent,
+        contact,
+        float(starts),
+        float(ends),
+        status,
+        float(created),
+        None if cancelled is None else float(cancelled),
+        None if replaces is None else int(replaces),
+        int(aid),
+    )

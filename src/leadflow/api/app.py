@@ -20,6 +20,7 @@ from leadflow.api.metrics import HttpMetrics, InboundMetrics, StoreCollector
 from leadflow.api.middleware import REQUEST_ID_HEADER, BodyLimitMiddleware, RequestContextMiddleware
 from leadflow.api.ratelimit import RateLimiter
 from leadflow.api.routers import (
+    booking,
     health,
     hooks_in,
     include_v1,
@@ -108,6 +109,7 @@ def create_app(
     app.include_router(provider_twilio.router)  # signed by Twilio (X-Twilio-Signature)
     # E-mail: unsubscribe links (the token is the credential) and SendGrid's signed events.
     app.include_router(unsubscribe.router)
+    app.include_router(booking.router)  # agents' booking pages and calendar feeds
     app.include_router(provider_sendgrid.router)
 
     def path_templates() -> list[str]:

@@ -82,7 +82,7 @@ class CompliancePolicy:
         kind = message.payload.get("compliance") if message.run_id is None else None
         if kind is not None:  # only an answer that belongs to no run, never a workflow's text
             return self._answer(message, contact, kind, now)
-        if message.payload.get("agent_notice") and message.run_id is not None:
+        if message.payload.get("agent_notice"):
             return agent_notice(message, now)  # to the agent: the agent's hours, not the lead's
         consent_channel = "sms" if message.channel == "voice" else message.channel
         if contact.consent.get(message.channel) == "opted_out" or (

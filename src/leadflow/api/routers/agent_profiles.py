@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from leadflow.access import agent_profiles as service
+from leadflow.access import booking
 from leadflow.api.deps import AccessDep
 from leadflow.api.problems import problem_responses
 from leadflow.model.playbooks import AgentProfile
@@ -60,3 +61,24 @@ def put_profile(access: AccessDep, member_key: Member, body: ProfileIn) -> Profi
     profile = AgentProfile(access.principal.tenant_id, member_key, **body.model_dump())
     saved = service.set_profile(access.runtime.store, access.principal, profile, access.now())
     return _out(saved)
+
+
+class BookingLinks(BaseModel):
+    feed: str = Field(description="Path of the agent's private calendar feed (ICS).")
+    book: str | None = Field(default=None, description="Path of the booking page for the lead.")
+
+
+@router.get(
+    "/{member_key}/booking-links",
+    summary="An agent's booking page link for a lead, and its private calendar feed",
+    responses=problem_responses(404),
+)
+def booking_links(
+    access: AccessDep,
+    member_key: Member,
+    contact_id: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+) -> BookingLinks:
+    found = booking.issue_links(
+        access.runtime, access.principal, member_key, contact_id, access.now()
+    )
+    return BookingLinks(**found)

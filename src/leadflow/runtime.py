@@ -33,6 +33,7 @@ from leadflow.engine.retry import RetryPolicy
 from leadflow.engine.worker import Worker, WorkerConfig
 from leadflow.experiments.plugin import experiments_plugin
 from leadflow.listings.plugin import listings_plugin
+from leadflow.playbooks.booking import BookingLinks
 from leadflow.playbooks.plugin import playbooks_plugin
 from leadflow.scoring.plugin import scoring_plugin
 from leadflow.sendtime.history import OutboxHistory
@@ -120,8 +121,14 @@ def feature_plugins(settings: Settings, store: Store) -> list[Plugin]:
         listings_plugin(store),
         experiments_plugin(store),
         scoring_plugin(store),
-        playbooks_plugin(store),
+        playbooks_plugin(store, booking_links(settings), settings.public_url),
     ]
+
+
+def booking_links(settings: Settings) -> BookingLinks | None:
+    """The signer of booking-page links, when ``LEADFLOW_BOOKING_SECRET`` is set."""
+    secret = settings.booking_secret
+    return BookingLinks(secret.get_secret_value()) if secret is not None else None
 
 
 def worker_config(settings: Settings) -> WorkerConfig:

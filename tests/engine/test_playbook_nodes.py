@@ -250,3 +250,40 @@ def test_overdue_tasks_are_recorded_once(kit: Kit) -> None:
     assert task.overdue_at is not None
     assert kit.store.overdue_tasks(kit.now + DAY, 10) == []
     assert overdue[0].data["task_id"] == task.id
+
+
+LINKED = """
+key: linked
+name: Linked
+start: link
+settings: {pause_on_reply: false}
+nodes:
+  - {id: link, kind: booking_link, fallback: "call us", next: mail}
+  - {id: mail, kind: send_email, subject: Book, body: "Pick a time: {{ context.booking_url }}"}
+"""
+
+
+def test_booking_link_puts_the_owners_page_in_the_message(make_kit) -> None:
+    from leadflow.playbooks.booking import BookingLinks, Link
+
+    secret = "booking-secret-for-tests-0123456789"
+    kit = make_kit(booking_secret=secret, public_url="https://leads.example.com")
+    team(kit)
+    kit.add_contact("c1", owner="ann")
+    kit.add_contact("c2")
+    kit.publish(LINKED)
+    kit.enroll("linked", "c1", "c2")
+    kit.settle()
+    [m1] = kit.messages(contact_id="c1")
+    [m2] = kit.messages(contact_id="c2")
+    prefix = "Pick a time: https://leads.example.com/book/"
+    assert (m1.body or "").startswith(prefix)
+    token = (m1.body or "").removeprefix(prefix)
+    assert BookingLinks(secret).read(token) == Link("default", "ann", "c1")
+    assert m2.body == "Pick a time: call us"  # no owner: the fallback
+    plain = make_kit()
+    plain.add_contact("c1", owner="ann")
+    plain.publish(LINKED)
+    plain.enroll("linked", "c1")
+    plain.settle()
+    assert plain.messages(contact_id="c1")[0].body == "Pick a time: call us"  # pages are off

@@ -24,7 +24,7 @@ from leadflow.playbooks.booking import (
     invitation,
     shown,
 )
-from leadflow.runtime import Runtime
+from leadflow.runtime import Runtime, booking_links
 from leadflow.settings import Settings
 from leadflow.store.contract import Store
 from leadflow.tenancy.accounts import Principal
@@ -40,9 +40,10 @@ class Page:
 
 
 def links_of(settings: Settings) -> BookingLinks:
-    if settings.booking_secret is None:
+    found = booking_links(settings)
+    if found is None:
         raise NotFound("booking pages are not configured (LEADFLOW_BOOKING_SECRET)")
-    return BookingLinks(settings.booking_secret.get_secret_value())
+    return found
 
 
 def _profile(store: Store, tenant: str, member: str) -> AgentProfile:

@@ -285,6 +285,19 @@ class AssignOwner(_Node):
     reassign: bool = False
 
 
+class BookingLink(_Node):
+    """Puts the contact's owner's booking-page link in ``context.booking_url`` for the messages
+    after it (``{{ context.booking_url }}``); ``fallback`` when booking pages are not set up or
+    the contact has no owner."""
+
+    kind: Literal["booking_link"]
+    fallback: str = Field(
+        default="reply to this message with a time that suits you",
+        max_length=300,
+        description="What context.booking_url holds when no link can be made.",
+    )
+
+
 class MarketReport(_Node):
     """Figures from the tenant's own Active and recent listings in the contact's area (its ZIP
     code, else city): median list price, new listings and price drops in the last
@@ -323,6 +336,7 @@ Node = Annotated[
     | NotifyAgent
     | AssignOwner
     | MarketReport
+    | BookingLink
     | Exit
     | Goal,
     Field(discriminator="kind"),
@@ -346,6 +360,7 @@ NODE_KINDS: tuple[str, ...] = (
     "notify_agent",
     "assign_owner",
     "market_report",
+    "booking_link",
     "exit",
     "goal",
 )

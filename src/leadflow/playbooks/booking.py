@@ -22,8 +22,11 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from icalendar import Calendar, Event, vCalAddress
 
+from leadflow.definitions import models as m
+from leadflow.engine.context import Go, Result, StepContext
 from leadflow.engine.localtime import WEEKDAYS, hhmm, zone
 from leadflow.model.playbooks import AgentProfile, Appointment
+from leadflow.store.contract import Store
 
 SLOT_S = 30 * 60
 HORIZON_DAYS = 14
@@ -153,3 +156,31 @@ def feed(appointments: list[Appointment], summary_of: dict[int, str], now: float
     for a in appointments:
         cal.add_component(_event(a, summary_of.get(a.id, "Appointment"), None, None, now))
     return str(cal.to_ical().decode())
+
+
+class BookingLinkHandler:
+    """Instant: ``context.booking_url`` = the owner's booking page for this contact."""
+
+    def __init__(self, store: Store, links: BookingLinks | None, public_url: str | None) -> None:
+        self.store = store
+        self.links = links
+        self.base = (public_url or "").rstrip("/")
+
+    def enter(self, ctx: StepContext, node: m.BookingLink) -> Result:
+        contact = ctx.contact
+        url = node.fallback
+        outcome = "fallback"
+        if self.links is not None and contact is not None and contact.owner:
+            agent = self.store.get_agent(contact.tenant_id, contact.owner)
+            if agent is not None and agent.status == "Active":
+                token = self.links.issue(
+                    Link(contact.tenant_id, agent.member_key, contact.id), ctx.now
+                )
+                url, outcome = f"{self.base}/book/{token}", "link"
+        ctx.context.setdefault("vars", {})["booking_url"] = url
+        ctx.invalidate()
+        ctx.remember(node.id, linked=outcome == "link")
+        return Go(node.next, outcome=outcome)
+
+    def resume(self, ctx: StepContext, node: m.BookingLink) -> Result:  # pragma: no cover
+        return Go(node.next, outcome="resumed")

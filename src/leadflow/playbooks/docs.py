@@ -64,8 +64,34 @@ one, or installed as a draft first.
   `period_days`, median days on market, into `context.market`; `steps.<node>.count` for a
   branch that skips thin areas.
 
+* **`booking_link`** puts the contact's owner's booking page in `context.booking_url` for the
+  messages after it (`{{ context.booking_url }}`), or its `fallback` text when booking pages
+  are off (no `LEADFLOW_BOOKING_SECRET`) or the contact has no owner.
+
 Agent profiles (working hours, urgent consent, availability, areas, sources) are stored per
-agent (`agent_profiles`, migration 0030); tasks in `tasks`.
+agent (`agent_profiles`, migration 0030); tasks in `tasks`. An agent sets its own, a manager its
+team's, an admin anyone's: `GET/PUT /api/v1/agents/{member_key}/profile`, `leadflow agents
+profile MEMBER --tenant T [--zone Z --hours 09:00-18:00 --weekdays mon,tue --available |
+--unavailable --urgent-after-hours --areas 78701,78702 --sources Zillow]`.
+
+## Booking pages
+
+Each agent has a booking page per lead, served by `leadflow serve` at `/book/{token}`: the
+token is encrypted and signed (Fernet, keys derived from `LEADFLOW_BOOKING_SECRET`), so a link
+can be neither made up nor read. `GET /api/v1/agents/{member_key}/booking-links?contact_id=`
+gives the page's path for a lead and the agent's private calendar feed
+(`/book/feed/{token}.ics`, to subscribe to from any calendar); the `booking_link` node puts the
+full URL into messages. The page is plain, accessible HTML without JavaScript: the free 30-minute
+slots of the next two weeks (the agent's working hours and zone, at least two hours ahead, minus
+booked appointments), grouped by day and shown in the lead's zone, each a one-button form;
+booked appointments with Cancel and Reschedule. Booking records `appointment.booked`
+(rescheduling `appointment.rescheduled`, cancelling `appointment.cancelled`) as the lead's
+events, so `booked` goals end the plays, and e-mails an iCalendar (RFC 5545, the `icalendar`
+package, times in UTC) invitation to the lead and the agent through the outbox: a
+`text/calendar; method=REQUEST` (or `CANCEL`) part plus `invite.ics` (SMTP), an attachment
+(SendGrid). A slot holds one appointment: the store's unique index on (tenant, agent, start)
+for booked appointments (migration 0031) refuses the second of two racing requests, which gets
+a clear "that time was just booked" page (409).
 
 **What if, before publishing**: `leadflow simulate TEMPLATE_OR_FILE [--set k=v] [--leads N
 --days D] [--compare OTHER] [--json]` runs a play (or a workflow file) over virtual days with

@@ -15,7 +15,7 @@ from leadflow.access.scope import operator
 from leadflow.access.tasks import complete
 from leadflow.model.listings import Listing
 from leadflow.model.playbooks import Task
-from leadflow.model.records import NewEvent
+from leadflow.model.records import NewEvent, RunFilter
 from support.playbook_sim import AGENTS, DAY, START, STRICT_AGENT, TEAM_LEAD, Play, local
 
 MIN = 60.0
@@ -320,13 +320,40 @@ def test_listing_preparation(play: Factory) -> None:
 def test_long_term_nurture(play: Factory) -> None:
     p = play("hot-lead-acceleration", "long-term-nurture")
     contacts = p.leads()
+    keen = {c.id for c in contacts[::4]}
     for c in contacts:
         c.tags = ["nurture"]
+        if c.id in keen:  # ready to buy, and about to show it
+            c.fields.update(budget=500_000, timeline="asap", pre_approved="yes", location_fit=True)
     arrived = p.arrive(contacts, "lead.created", days=5)
+    burst: dict[str, float] = {}
+    for c in contacts:
+        if c.id not in keen:
+            continue
+        burst[c.id] = at = arrived[c.id] + 59 * DAY  # the day before the second monthly score
+        for n, kind in enumerate(
+            ["listing.saved"] * 6
+            + ["listing.viewed"] * 6
+            + ["site.visited"] * 5
+            + ["lead.inquiry", "email.opened"]
+        ):
+            p.sim.schedule(NewEvent(kind, c.id, {}, f"t:burst:{c.id}:{n}", at + n * 60))
     p.run(90)
     msgs = p.messages()
+    runs = {(r.workflow_key, r.contact_id): r for r in p.store.list_runs(RunFilter(limit=100_000))}
     touched = 0
     for c in contacts:
+        nurture = runs[("long-term-nurture", c.id)]
+        if c.id in keen and nurture.exit_reason == "turned_hot":
+            assert ("hot-lead-acceleration", c.id) in runs
+            late = [
+                m
+                for m in msgs[c.id]
+                if (m.node or "").startswith("touch") and m.created_at > burst[c.id]
+            ]
+            assert late == []  # moved on: no more nurture touches
+        else:
+            assert nurture.exit_reason != "turned_hot"
         touches = [m for m in msgs[c.id] if (m.node or "").startswith("touch")]
         for n, m in enumerate(sorted(touches, key=lambda m: m.id or 0), start=1):
             assert m.node == f"touch{n}"
@@ -334,8 +361,12 @@ def test_long_term_nurture(play: Factory) -> None:
             assert m.created_at >= arrived[c.id] + n * 30 * DAY
             touched += 1
     assert touched > len(contacts)  # most leads had two monthly touches within 90 days
-    runs = p.store.count_runs()
-    assert sum(runs.values()) >= len(contacts)
+    replied = first_replies(p)
+    # every keen lead still in the play at its second monthly score (no reply by then) moved
+    still_in = {k for k in keen if replied.get(k, float("inf")) > arrived[k] + 60 * DAY}
+    moved_ids = {k for k in keen if runs[("long-term-nurture", k)].exit_reason == "turned_hot"}
+    assert moved_ids == still_in
+    assert len(moved_ids) > 30
     lawful(p)
 
 

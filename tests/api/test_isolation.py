@@ -15,8 +15,10 @@ from fastapi import FastAPI
 from leadflow.engine.workflows import publish
 from leadflow.model.experiments import Assignment, Experiment
 from leadflow.model.listings import Listing
+from leadflow.model.playbooks import Task
 from leadflow.model.records import Contact, NewEvent
 from leadflow.model.senders import Sender
+from leadflow.model.tenancy import Agent
 from leadflow.model.webhooks import WebhookSubscription
 from leadflow.runtime import build_runtime
 from leadflow.settings import Settings
@@ -88,6 +90,10 @@ def _acme(db_url: str) -> dict[str, Any]:
             {"a": 0.5, "b": 0.5},
         )
         rt.store.save_experiment(experiment, None)
+        rt.store.upsert_agents([Agent("acme", "ann_acme", first_name=SECRET_NAME)], now)
+        task, _ = rt.store.create_task(
+            Task("acme", contact.id, "ann_acme", f"Call {SECRET_NAME}", now + 3600, "acme-t1")
+        )
         rt.store.assign_arm(Assignment("acme", WORKFLOW["key"], contact.id, "a", now))
         return {
             "tenant_id": "acme",
@@ -101,6 +107,9 @@ def _acme(db_url: str) -> dict[str, Any]:
             "action": "cancel",
             "kind": "phone",
             "address": ACME_NUMBER,
+            "member_key": "ann_acme",
+            "task_id": task.id,
+            "name": "new-lead-welcome",  # a shipped template: no tenant's
         }
     finally:
         rt.close()
@@ -133,6 +142,10 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/api/v1/workflows/{key}/migrate"): {"to_version": 1, "dry_run": True},
     ("POST", "/api/v1/experiments/{key}/apply"): {"arm": "a"},
     ("POST", "/api/v1/tenants/current/senders"): {"kind": "phone", "address": ACME_NUMBER},
+    ("POST", "/api/v1/templates/{name}/install"): {},
+    ("POST", "/api/v1/tasks/{task_id}/snooze"): {"minutes": 30},
+    ("POST", "/api/v1/tasks/{task_id}/reassign"): {"assignee": "ann_acme"},
+    ("PUT", "/api/v1/agents/{member_key}/profile"): {"hours_start": "07:00"},
 }
 QUERIES: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/api/v1/workflows/{key}/diff"): {"from": 1, "to": 1},
@@ -163,6 +176,9 @@ OWN_WRITES = {
     # own workflow (no "taken" answer that would tell acme's key exists).
     ("PUT", "/api/v1/workflows/{key}/draft"),
     ("POST", "/api/v1/workflows/{key}/publish"),
+    # The shipped templates are no tenant's: shown to all, installed into the caller's tenant.
+    ("GET", "/api/v1/templates/{name}"),
+    ("POST", "/api/v1/templates/{name}/install"),
 }
 
 

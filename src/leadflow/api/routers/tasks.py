@@ -73,11 +73,16 @@ class ReassignIn(BaseModel):
 @router.get("", summary="List my tasks or my team's", responses=problem_responses(403))
 def list_tasks(
     access: AccessDep,
-    which: Literal["mine", "team"] = "mine",
+    which: Annotated[
+        Literal["mine", "team"] | None,
+        Query(description="Default: mine for an agent's or manager's key, team for an admin's."),
+    ] = None,
     status: Literal["open", "done", "all"] = "open",
     after_id: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> TaskList:
+    if which is None:
+        which = "mine" if access.principal.member_key else "team"
     found = service.list_tasks(
         access.runtime.store,
         access.principal,

@@ -64,6 +64,11 @@ NODE_KINDS = {
     "action",
     "match_properties",
     "score",
+    # the playbooks' kinds
+    "notify_agent",
+    "assign_owner",
+    "market_report",
+    "booking_link",
 }
 
 

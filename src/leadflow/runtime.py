@@ -13,7 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from importlib.metadata import entry_points
 
-from leadflow.ai.plugin import ai_plugin
 from leadflow.analytics.plugin import analytics_plugin
 from leadflow.channels.email_setup import email_provider
 from leadflow.channels.sandbox import SandboxProvider
@@ -35,6 +34,8 @@ from leadflow.engine.retry import RetryPolicy
 from leadflow.engine.worker import Worker, WorkerConfig
 from leadflow.experiments.plugin import experiments_plugin
 from leadflow.listings.plugin import listings_plugin
+from leadflow.playbooks.booking import BookingLinks
+from leadflow.playbooks.plugin import playbooks_plugin
 from leadflow.scoring.plugin import scoring_plugin
 from leadflow.sendtime.history import OutboxHistory
 from leadflow.sendtime.plugin import sendtime_plugin
@@ -122,8 +123,14 @@ def feature_plugins(settings: Settings, store: Store) -> list[Plugin]:
         experiments_plugin(store),
         scoring_plugin(store),
         analytics_plugin(),
-        ai_plugin(),
+        playbooks_plugin(store, booking_links(settings), settings.public_url),
     ]
+
+
+def booking_links(settings: Settings) -> BookingLinks | None:
+    """The signer of booking-page links, when ``LEADFLOW_BOOKING_SECRET`` is set."""
+    secret = settings.booking_secret
+    return BookingLinks(secret.get_secret_value()) if secret is not None else None
 
 
 def worker_config(settings: Settings) -> WorkerConfig:

@@ -227,6 +227,11 @@ class Settings(BaseSettings):
         description="Key of the unsubscribe tokens in e-mail links; required by the smtp and "
         "sendgrid providers. Changing it invalidates every link already sent.",
     )
+    booking_secret: SecretStr | None = Field(
+        default=None,
+        description="Key of the agents' booking-page and calendar-feed links (at least 16 "
+        "characters); without it the booking pages are off. Changing it invalidates every link.",
+    )
     unsubscribe_mailto: str | None = Field(
         default=None,
         description="Optional address for unsubscribe requests by e-mail (List-Unsubscribe "

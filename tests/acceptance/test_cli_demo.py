@@ -31,6 +31,7 @@ SUMMARY_KEYS = {
     "engagement_events",
     "failures",
     "nodes",
+    "goals",  # each goal: runs that reached it and their share
 }
 NODE_KEYS = {"workflow", "version", "node", "entered", "sent", "delivered", "replied", "exited"}
 

@@ -16,8 +16,10 @@ from leadflow.engine.workflows import publish
 from leadflow.model.deals import Deal
 from leadflow.model.experiments import Assignment, Experiment
 from leadflow.model.listings import Listing
+from leadflow.model.playbooks import Task
 from leadflow.model.records import Contact, NewEvent
 from leadflow.model.senders import Sender
+from leadflow.model.tenancy import Agent
 from leadflow.model.webhooks import WebhookSubscription
 from leadflow.runtime import build_runtime
 from leadflow.settings import Settings
@@ -93,6 +95,10 @@ def _acme(db_url: str) -> dict[str, Any]:
             [Deal("acme", "D-acme-1", "buy", 45_000_000, "2026-01-02", now, contact_id=contact.id)],
             now,
         )
+        rt.store.upsert_agents([Agent("acme", "ann_acme", first_name=SECRET_NAME)], now)
+        task, _ = rt.store.create_task(
+            Task("acme", contact.id, "ann_acme", f"Call {SECRET_NAME}", now + 3600, "acme-t1")
+        )
         rt.store.assign_arm(Assignment("acme", WORKFLOW["key"], contact.id, "a", now))
         return {
             "tenant_id": "acme",
@@ -107,6 +113,9 @@ def _acme(db_url: str) -> dict[str, Any]:
             "action": "cancel",
             "kind": "phone",
             "address": ACME_NUMBER,
+            "member_key": "ann_acme",
+            "task_id": task.id,
+            "name": "new-lead-welcome",  # a shipped template: no tenant's
         }
     finally:
         rt.close()
@@ -153,6 +162,10 @@ BODIES: dict[tuple[str, str], Any] = {
         "options": {"simulate": False},
     },
     ("POST", "/api/v1/automation/smart-campaign"): {"goal": "replies", "simulate": False},
+    ("POST", "/api/v1/templates/{name}/install"): {},
+    ("POST", "/api/v1/tasks/{task_id}/snooze"): {"minutes": 30},
+    ("POST", "/api/v1/tasks/{task_id}/reassign"): {"assignee": "ann_acme"},
+    ("PUT", "/api/v1/agents/{member_key}/profile"): {"hours_start": "07:00"},
 }
 QUERIES: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/api/v1/workflows/{key}/diff"): {"from": 1, "to": 1},
@@ -208,6 +221,9 @@ OWN_WRITES = {
     # own workflow (no "taken" answer that would tell acme's key exists).
     ("PUT", "/api/v1/workflows/{key}/draft"),
     ("POST", "/api/v1/workflows/{key}/publish"),
+    # The shipped templates are no tenant's: shown to all, installed into the caller's tenant.
+    ("GET", "/api/v1/templates/{name}"),
+    ("POST", "/api/v1/templates/{name}/install"),
 }
 
 

@@ -85,6 +85,11 @@ SEMANTIC_422 = {
     "POST /api/v1/automation/workflow",
     # A campaign's end may come before its start: the 422 names end.
     "POST /api/v1/automation/smart-campaign",
+    # A template's parameters are checked against its declarations; an admin key names no
+    # agent, so "my" tasks are a 422 for it; a profile's zone and hours must be real.
+    "POST /api/v1/templates/{name}/install",
+    "GET /api/v1/tasks",
+    "PUT /api/v1/agents/{member_key}/profile",
 }
 
 

@@ -6,7 +6,7 @@ opt-outs with 95 % intervals from a simulation of each draft. Drafts only, never
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from leadflow.access.scope import WRITE_ROLES, require_role
 from leadflow.access.workflows import check, save_draft
@@ -15,11 +15,13 @@ from leadflow.ai import phrases
 from leadflow.definitions.conditions import compile_condition
 from leadflow.errors import InvalidInput
 from leadflow.model.records import ContactFilter, Scope
-from leadflow.runtime import Runtime
 from leadflow.simulate.draft import simulate_draft
 from leadflow.tenancy.accounts import Principal
 
 MAX_SCAN = 100_000  # contacts read to size the segments
+
+if TYPE_CHECKING:
+    from leadflow.runtime import Runtime
 
 
 def _sizes(rt: Runtime, tenant: str, segments: list[plan.Segment]) -> list[int]:

@@ -83,7 +83,7 @@ class _Emitter:
             mode = "live" if step.kind == "call" else "voicemail_drop"
             node.update(kind="voice_call", mode=mode, say=texts.VOICEMAIL)
         elif step.kind == "notify":
-            node.update(kind="action", action="notify_agent", params={"message": texts.NOTIFY})
+            node.update(kind="notify_agent", title=texts.NOTIFY, priority="high", due_in="1h")
         elif step.kind == "update":
             node.update(kind="update_contact", **args)
         elif step.kind == "start":

@@ -27,7 +27,7 @@ _KIND_OF_INTENT = {
     "action:email": ("send_email",),
     "action:call": ("voice_call",),
     "action:voicemail": ("voice_call",),
-    "action:notify": ("action",),
+    "action:notify": ("notify_agent",),
     "action:update": ("update_contact",),
     "action:start": ("start_workflow",),
     "action:match": ("match_properties",),

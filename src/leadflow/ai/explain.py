@@ -92,8 +92,9 @@ def explain_node(node: dict[str, Any]) -> str:
         )
     elif kind == "match_properties":
         text = f"Picks up to {node.get('top', 5)} listings matching the lead's criteria"
-    elif kind == "action" and node.get("action") == "notify_agent":
-        text = "Notifies the lead's agent (an agent.notified event)"
+    elif kind == "notify_agent":
+        due = node.get("due_in", "1d")
+        text = f"Gives the lead's agent a task due in {due} and tells them by text"
     elif kind == "exit":
         text = f"Ends the run ({node.get('reason', 'exit')})"
     else:

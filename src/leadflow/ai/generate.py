@@ -34,7 +34,8 @@ contains exists between, or {all: [...]}, {any: [...]}, {not: ...}; fields start
 event.data., context. or steps.<node id>.(opened|clicked|replied). Durations: 30m, 2h, 3d, 1w.
 wait_until: {time: "HH:MM", weekdays: [mon..sun], offset_days}. wait_for_event: {event:
 sms.received | email.received | email.opened, timeout, on_event, on_timeout}. Notify the agent
-with {kind: action, action: notify_agent, params: {message}}. Message bodies are Jinja2 and may
+with {kind: notify_agent, title, due_in, priority: low|normal|high|urgent} (a task for the
+contact's owner, who is told by text). Message bodies are Jinja2 and may
 use contact.first_name, contact.last_name; write {{ contact.first_name or 'there' }}. Texts end
 with "Reply STOP to opt out."; keys are lower-case with dashes."""
 

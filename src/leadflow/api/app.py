@@ -22,6 +22,7 @@ from leadflow.api.problems import problem_responses
 from leadflow.api.ratelimit import RateLimiter
 from leadflow.api.routers import (
     API_V1,
+    booking,
     health,
     hooks_in,
     include_v1,
@@ -118,6 +119,7 @@ def create_app(
     app.include_router(provider_twilio.router)  # signed by Twilio (X-Twilio-Signature)
     # E-mail: unsubscribe links (the token is the credential) and SendGrid's signed events.
     app.include_router(unsubscribe.router)
+    app.include_router(booking.router)  # agents' booking pages and calendar feeds
     app.include_router(provider_sendgrid.router)
     webapp.install(app)  # the web app at / (its assets under /assets)
 

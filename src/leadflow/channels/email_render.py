@@ -68,6 +68,8 @@ class RenderedEmail:
     date: str
     headers: dict[str, str] = field(default_factory=dict)  # List-Unsubscribe, ...
     unsubscribe_url: str | None = None
+    calendar: str | None = None  # an iCalendar invitation (payload.ics), RFC 5545 text
+    calendar_method: str = "REQUEST"
 
     def mime(self) -> EmailMessage:
         """The multipart/alternative message (text first, then HTML)."""
@@ -81,6 +83,13 @@ class RenderedEmail:
             msg[name] = value
         msg.set_content(self.text)
         msg.add_alternative(self.html, subtype="html")
+        if self.calendar:  # RFC 6047: the invitation as an alternative and as invite.ics
+            msg.add_alternative(
+                self.calendar, subtype="calendar", params={"method": self.calendar_method}
+            )
+            msg.add_attachment(
+                self.calendar.encode(), maintype="text", subtype="calendar", filename="invite.ics"
+            )
         return msg
 
 
@@ -220,4 +229,6 @@ def render_email(
         date=formatdate(now, usegmt=True),
         headers=headers,
         unsubscribe_url=url,
+        calendar=ics if isinstance(ics := message.payload.get("ics"), str) and ics else None,
+        calendar_method=str(message.payload.get("ics_method") or "REQUEST"),
     )

@@ -13,6 +13,7 @@ ever in the Authorization header: never in an error, a log line or a repr.
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import httpx
@@ -52,6 +53,15 @@ def mail_send_body(email: RenderedEmail, message: Message) -> dict[str, Any]:
     }
     if email.headers:
         body["headers"] = dict(email.headers)
+    if email.calendar:
+        body["attachments"] = [
+            {
+                "content": base64.b64encode(email.calendar.encode()).decode("ascii"),
+                "type": f"text/calendar; method={email.calendar_method}",
+                "filename": "invite.ics",
+                "disposition": "attachment",
+            }
+        ]
     return body
 
 

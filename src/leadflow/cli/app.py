@@ -8,6 +8,7 @@ import sys
 import typer
 
 from leadflow.cli import (
+    agent_profiles,
     ai,
     analytics,
     contacts,
@@ -18,6 +19,8 @@ from leadflow.cli import (
     runs,
     senders,
     simulate,
+    tasks,
+    templates,
     tenancy,
     workflows,
 )
@@ -48,6 +51,7 @@ app.command("serve")(serve_cmd.serve)
 tenancy.tenants_app.add_typer(senders.senders_app, name="senders")
 app.add_typer(tenancy.tenants_app, name="tenants")
 app.add_typer(tenancy.teams_app, name="teams")
+tenancy.agents_app.command("profile")(agent_profiles.profile)
 app.add_typer(tenancy.agents_app, name="agents")
 app.add_typer(tenancy.keys_app, name="keys")
 app.add_typer(listings.app, name="listings")
@@ -56,6 +60,8 @@ app.add_typer(experiments.app, name="experiments")
 app.add_typer(deals.app, name="deals")
 app.add_typer(analytics.app, name="analytics")
 app.add_typer(ai.app, name="ai")
+app.add_typer(templates.app, name="templates")
+app.add_typer(tasks.app, name="tasks")
 app.command("demo")(simulate.demo)
 app.command("simulate")(simulate.simulate)
 

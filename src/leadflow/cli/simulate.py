@@ -14,7 +14,8 @@ from leadflow.cli.common import JsonOption, console, print_json, read_workflow_f
 from leadflow.clock import VirtualClock, to_iso
 from leadflow.definitions.io import load_text
 from leadflow.engine.workflows import publish
-from leadflow.errors import InvalidInput
+from leadflow.errors import InvalidInput, NotFound
+from leadflow.playbooks.catalog import get_template, instantiate, parse_sets
 from leadflow.settings import Settings
 from leadflow.store.factory import open_store
 
@@ -27,12 +28,13 @@ if TYPE_CHECKING:
 
 def _simulate(
     definition: Any, db: str, leads: int, days: float, seed: int, fresh: bool
-) -> tuple[SimulationReport, float]:
+) -> tuple[SimulationReport, float, tuple[int, dict[str, int]]]:
     if fresh and db.startswith("sqlite:///"):
         path = Path(db.removeprefix("sqlite:///"))
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
     from leadflow.runtime import build_runtime  # the engine: only when simulating
+    from leadflow.simulate.compare import goal_counts, goal_names
     from leadflow.simulate.engagement import EngagementModel
     from leadflow.simulate.leads import synthetic_contacts
     from leadflow.simulate.simulation import Simulation
@@ -67,12 +69,19 @@ def _simulate(
         report = sim.report()
         report.start = SIM_START
         report.end = end
+        goals = goal_counts(rt.store, version.key, goal_names(version.definition))
     finally:
         rt.close()
-    return report, time.monotonic() - started
+    return report, time.monotonic() - started, goals
 
 
-def _print(report: SimulationReport, seconds: float, json_out: bool) -> None:
+def _print(
+    report: SimulationReport,
+    seconds: float,
+    json_out: bool,
+    goals: tuple[int, dict[str, int]] = (0, {}),
+    label: str = "",
+) -> dict[str, Any]:
     rows = [
         {
             "workflow": c.workflow_key,
@@ -97,12 +106,15 @@ def _print(report: SimulationReport, seconds: float, json_out: bool) -> None:
         "engagement_events": report.engagement_events,
         "failures": report.failures,
         "nodes": rows,
+        "goals": {
+            g: {"reached": k, "rate": round(k / goals[0], 4) if goals[0] else 0.0}
+            for g, k in goals[1].items()
+        },
     }
     if json_out:
-        print_json(summary)
-        return
+        return summary
     table(
-        f"per node, {report.leads} leads, {to_iso(report.start)} .. {to_iso(report.end)}",
+        f"{label}per node, {report.leads} leads, {to_iso(report.start)} .. {to_iso(report.end)}",
         ["node", "entered", "sent", "delivered", "replied", "exited"],
         [
             [r["node"], r["entered"], r["sent"], r["delivered"], r["replied"], r["exited"]]
@@ -120,6 +132,11 @@ def _print(report: SimulationReport, seconds: float, json_out: bool) -> None:
     )
     for reason, n in sorted(report.failures.items(), key=lambda item: -item[1]):
         console.print(f"failed {n} x {reason}", highlight=False, markup=False)
+    runs = goals[0]
+    for goal, k in goals[1].items():
+        rate = f"{k / runs:.1%}" if runs else "-"
+        console.print(f"goal {goal}: {k} of {runs} runs ({rate})", highlight=False)
+    return summary
 
 
 def demo(
@@ -134,21 +151,83 @@ def demo(
     """Simulate the New Lead Welcome workflow for synthetic leads over virtual days."""
     text = resources.files("leadflow.simulate").joinpath("new-lead-welcome.yaml").read_text()
     definition = load_text(text, filename="new-lead-welcome.yaml")
-    report, seconds = _simulate(definition, db, leads, days, seed, fresh=True)
-    _print(report, seconds, json_out)
+    report, seconds, goals = _simulate(definition, db, leads, days, seed, fresh=True)
+    summary = _print(report, seconds, json_out, goals)
+    if json_out:
+        print_json(summary)
+
+
+def _definition(source: str, sets: list[str]) -> Any:
+    """A workflow file, else a template filled in with ``--set`` values (defaults otherwise)."""
+    path = Path(source)
+    if path.is_file():
+        if sets:
+            raise InvalidInput("--set: applies to a template, not a workflow file")
+        return read_workflow_file(path)
+    if path.suffix.lower() in (".yaml", ".yml", ".json") or "/" in source:
+        raise InvalidInput(f"FILE: {path} does not exist")
+    try:
+        template = get_template(source)
+    except NotFound:
+        raise InvalidInput(
+            f"FILE_OR_TEMPLATE: {source!r} is neither a file nor a template "
+            "(`leadflow templates list` shows the templates)"
+        ) from None
+    return instantiate(template, parse_sets(sets))
 
 
 def simulate(
-    file: Annotated[Path, typer.Argument(help="Workflow YAML/JSON to simulate.")],
+    source: Annotated[
+        str, typer.Argument(metavar="FILE_OR_TEMPLATE", help="Workflow YAML/JSON or template.")
+    ],
     leads: Annotated[int, typer.Option(min=1, max=1_000_000)] = 1000,
     days: Annotated[float, typer.Option(min=1, max=3650)] = 30,
     seed: Annotated[int, typer.Option()] = 7,
     db: Annotated[str, typer.Option("--db", help="Database for the simulation.")] = "memory://",
+    compare_with: Annotated[
+        str | None,
+        typer.Option("--compare", metavar="OTHER", help="A second file or template, side by side."),
+    ] = None,
+    sets: Annotated[
+        list[str] | None, typer.Option("--set", help="NAME=VALUE for a template parameter.")
+    ] = None,
     json_out: JsonOption = False,
 ) -> None:
-    """Simulate any workflow with synthetic leads: each lead arrives as the workflow's first
-    trigger event, or is enrolled on arrival when the workflow has no event trigger."""
-    if not file.is_file():
-        raise InvalidInput(f"FILE: {file} does not exist")
-    report, seconds = _simulate(read_workflow_file(file), db, leads, days, seed, fresh=False)
-    _print(report, seconds, json_out)
+    """Simulate a workflow or template with synthetic leads: each lead arrives as the
+    workflow's first trigger event, or is enrolled on arrival when it has no event trigger.
+    With --compare, the other one is simulated with the same leads and seed, and the goal
+    rates are compared (difference B - A with its 95% interval)."""
+    first = _definition(source, sets or [])
+    if compare_with is None:
+        report, seconds, goals = _simulate(first, db, leads, days, seed, fresh=False)
+        summary = _print(report, seconds, json_out, goals)
+        if json_out:
+            print_json(summary)
+        return
+    if db != "memory://":
+        raise InvalidInput("--compare: each side is simulated in its own memory:// database")
+    second = _definition(compare_with, [])
+    a = _simulate(first, db, leads, days, seed, fresh=False)
+    b = _simulate(second, db, leads, days, seed, fresh=False)
+    out_a = _print(a[0], a[1], json_out, a[2], label=f"A {source}: ")
+    out_b = _print(b[0], b[1], json_out, b[2], label=f"B {compare_with}: ")
+    from leadflow.simulate.compare import compare  # statsmodels: for --compare only
+
+    diffs = compare(a[2], b[2])
+    if json_out:
+        print_json({"a": out_a, "b": out_b, "goals": [d.as_dict() for d in diffs]})
+        return
+    table(
+        "goal rates, B - A (95% interval, Newcombe)",
+        ["goal", "A", "B", "difference", "interval"],
+        [
+            [
+                d.goal,
+                f"{d.hits_a}/{d.runs_a} ({d.rate_a:.1%})",
+                f"{d.hits_b}/{d.runs_b} ({d.rate_b:.1%})",
+                f"{d.diff:+.1%}",
+                "-" if d.low is None else f"{d.low:+.1%} .. {(d.high or 0):+.1%}",
+            ]
+            for d in diffs
+        ],
+    )

@@ -82,6 +82,8 @@ class CompliancePolicy:
         kind = message.payload.get("compliance") if message.run_id is None else None
         if kind is not None:  # only an answer that belongs to no run, never a workflow's text
             return self._answer(message, contact, kind, now)
+        if message.payload.get("agent_notice"):
+            return agent_notice(message, now)  # to the agent: the agent's hours, not the lead's
         consent_channel = "sms" if message.channel == "voice" else message.channel
         if contact.consent.get(message.channel) == "opted_out" or (
             contact.consent.get(consent_channel) == "opted_out"
@@ -180,3 +182,21 @@ def _legal_rules(
     end = hhmm(min(legal_end, state_end))
     zones = zones_of(phone, time_zone, fallback)
     return tuple((zone(z, fallback), start, end, None) for z in zones)
+
+
+def agent_notice(message: Message, now: float) -> Decision:
+    """A notice to an agent (``notify_agent``): sent within the agent's working hours
+    (``payload.window``), any time when the task is urgent and the agent allowed that."""
+    if message.payload.get("urgent_ok"):
+        return SEND
+    window = message.payload.get("window")
+    if not isinstance(window, dict):
+        return SEND
+    tz = zone(str(window.get("time_zone") or ""), "America/New_York")
+    days = [str(d) for d in window.get("weekdays") or []]
+    try:
+        start, end = hhmm(str(window["start"])), hhmm(str(window["end"]))
+        moment = next_allowed(now, tz, start, end, days or None)
+    except (KeyError, ValueError):
+        return Decision("suppress", reason="no_window")
+    return SEND if moment <= now else Decision("defer", until=moment, reason="agent_hours")

@@ -18,6 +18,7 @@ _COMMON_EDGES = ("next", "on_error")
 _KIND_EDGES: dict[str, tuple[str, ...]] = {
     "wait_for_event": ("on_event", "on_timeout"),
     "branch": ("default",),
+    "wait_until": ("on_missing",),
 }
 
 

@@ -108,6 +108,12 @@ class Wait(_Node):
 
 
 class WaitUntil(_Node):
+    """Sleeps until a local time of day. Plain: the next ``time`` (on ``weekdays``, at least
+    ``offset_days`` later). With ``field``: the day of the contact's date field plus ``offset``
+    days (``ClosingDate`` + 365), yearly from then on with ``repeat: yearly`` (the next
+    anniversary still ahead). With ``month_day: first_weekday``: the first Monday-to-Friday of
+    the next month that is still ahead."""
+
     kind: Literal["wait_until"]
     time: str = Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="HH:MM, contact's zone.")
     weekdays: list[Weekday] = Field(default_factory=list, description="Allowed days; empty = any.")
@@ -117,6 +123,37 @@ class WaitUntil(_Node):
         le=366,
         description="At least this many calendar days later (1 = next day).",
     )
+    field: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=64,
+        description="A contact date field (YYYY-MM-DD), e.g. ClosingDate; fields.<name> or a "
+        "contact column.",
+    )
+    offset: int = Field(
+        default=0, ge=-3660, le=3660, description="With field: days added to the date (+/-)."
+    )
+    repeat: Literal["once", "yearly"] = Field(
+        default="once", description="With field: yearly = the next anniversary still ahead."
+    )
+    month_day: Literal["first_weekday"] | None = Field(
+        default=None, description="first_weekday: the first Mon-Fri of a month, still ahead."
+    )
+    on_missing: NodeId | None = Field(
+        default=None,
+        description="Where to go when the field is empty or not a date (none: the run "
+        "ends), or (repeat: once) when the moment has passed (none: on to next at once).",
+    )
+
+    @model_validator(mode="after")
+    def _one_mode(self) -> WaitUntil:
+        if self.field is not None and self.month_day is not None:
+            raise ValueError("field and month_day cannot be combined")
+        if self.field is None and (self.offset or self.repeat != "once" or self.on_missing):
+            raise ValueError("offset, repeat and on_missing need field")
+        if (self.field is not None or self.month_day) and (self.weekdays or self.offset_days):
+            raise ValueError("weekdays and offset_days apply only to a plain time of day")
+        return self
 
 
 class WaitForEvent(_Node):
@@ -217,6 +254,65 @@ class Score(_Node):
     kind: Literal["score"]
 
 
+class NotifyAgent(_Node):
+    """Creates a task for a person (the contact's owner; else the owner's team lead; else the
+    agent the tenant's routing picks) and tells them by text and/or e-mail through the outbox,
+    within their working hours (an urgent task outside them only when the agent allows it).
+    Records ``task.created``; ``steps.<node>.task_id`` holds the task for later nodes."""
+
+    kind: Literal["notify_agent"]
+    title: str = Field(min_length=1, max_length=200, description="Jinja2 template of the title.")
+    body: str | None = Field(default=None, description="Jinja2 template of the details.")
+    due_in: str = Field(default="1d", description="Due this long after creation, e.g. 5m, 2d.")
+    priority: Literal["low", "normal", "high", "urgent"] = "normal"
+    channels: list[Literal["sms", "email"]] = Field(
+        default=["sms"], description="How the agent is told; empty = task only."
+    )
+    to: Literal["owner", "team_lead"] = Field(
+        default="owner", description="owner: the contact's owner; team_lead: the owner's lead."
+    )
+    kind_of_task: str | None = Field(
+        default=None, max_length=64, description="A label for the task (cma, photos...)."
+    )
+
+
+class AssignOwner(_Node):
+    """Sets the contact's owner by a routing rule and records the assignment and its reason.
+    ``round_robin``: the available agent of ``team`` assigned least recently; ``area``: the
+    agent whose ZIP codes / areas hold the contact's; ``source``: the agent taking the
+    contact's lead source. Unavailable agents are skipped; ``fallback`` is tried when the rule
+    finds nobody; a contact that has an owner keeps it unless ``reassign``."""
+
+    kind: Literal["assign_owner"]
+    rule: Literal["round_robin", "area", "source"] = "round_robin"
+    team: str | None = Field(default=None, description="Team key (round_robin; else any team).")
+    fallback: Literal["round_robin", "none"] = "round_robin"
+    reassign: bool = False
+
+
+class BookingLink(_Node):
+    """Puts the contact's owner's booking-page link in ``context.booking_url`` for the messages
+    after it (``{{ context.booking_url }}``); ``fallback`` when booking pages are not set up or
+    the contact has no owner."""
+
+    kind: Literal["booking_link"]
+    fallback: str = Field(
+        default="reply to this message with a time that suits you",
+        max_length=300,
+        description="What context.booking_url holds when no link can be made.",
+    )
+
+
+class MarketReport(_Node):
+    """Figures from the tenant's own Active and recent listings in the contact's area (its ZIP
+    code, else city): median list price, new listings and price drops in the last
+    ``period_days``, median days on market. ``context.market`` holds them and
+    ``steps.<node>.count`` how many listings they rest on (branch on it to skip thin areas)."""
+
+    kind: Literal["market_report"]
+    period_days: int = Field(default=30, ge=1, le=365)
+
+
 class Exit(_Node):
     kind: Literal["exit"]
     reason: str = "exit"
@@ -242,6 +338,10 @@ Node = Annotated[
     | Action
     | MatchProperties
     | Score
+    | NotifyAgent
+    | AssignOwner
+    | MarketReport
+    | BookingLink
     | Exit
     | Goal,
     Field(discriminator="kind"),
@@ -262,6 +362,10 @@ NODE_KINDS: tuple[str, ...] = (
     "action",
     "match_properties",
     "score",
+    "notify_agent",
+    "assign_owner",
+    "market_report",
+    "booking_link",
     "exit",
     "goal",
 )
@@ -332,7 +436,7 @@ class WorkflowDefinition(_Model):
 def edges_of(node: Any) -> list[tuple[str, str]]:
     """(field path relative to the node, target id) for every outgoing edge of ``node``."""
     out: list[tuple[str, str]] = []
-    for name in ("next", "on_error", "on_event", "on_timeout", "default"):
+    for name in ("next", "on_error", "on_event", "on_timeout", "on_missing", "default"):
         target = getattr(node, name, None)
         if target:
             out.append((name, target))

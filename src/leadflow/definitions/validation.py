@@ -49,6 +49,7 @@ _TEMPLATE_FIELDS: dict[str, tuple[str, ...]] = {
     "send_email": ("subject", "body", "html"),
     "voice_call": ("say",),
     "webhook": ("url", "body"),
+    "notify_agent": ("title", "body"),
 }
 _KINDS = ", ".join(NODE_KINDS)
 
@@ -338,6 +339,8 @@ class _Validator:
             self._self_start(f"{label}.workflow")
         elif kind == "wait" and isinstance(v.get("duration"), str):
             self._duration(v["duration"], f"{label}.duration")
+        elif kind == "notify_agent" and isinstance(v.get("due_in"), str):
+            self._duration(v["due_in"], f"{label}.due_in")
         elif kind == "wait_for_event":
             self._wait_for_event(node)
         elif kind == "branch":

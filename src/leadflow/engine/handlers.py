@@ -14,7 +14,13 @@ from typing import Any
 from leadflow.definitions import models as m
 from leadflow.engine.context import Finish, Go, Result, Sleep, StepContext
 from leadflow.engine.limits import CHAIN
-from leadflow.engine.localtime import hhmm, next_time_of_day
+from leadflow.engine.localtime import (
+    date_target,
+    first_weekday_of_month,
+    hhmm,
+    next_time_of_day,
+    parse_day,
+)
 from leadflow.engine.plugins import Registry
 from leadflow.engine.ports import Handler, SendTimer
 from leadflow.errors import NotFound, PermanentStepError
@@ -187,10 +193,34 @@ class WaitHandler:
 
 class WaitUntilHandler:
     def enter(self, ctx: StepContext, node: m.WaitUntil) -> Result:
-        wake = next_time_of_day(
-            ctx.now, ctx.local_zone(), hhmm(node.time), list(node.weekdays), node.offset_days
-        )
+        tz, minute = ctx.local_zone(), hhmm(node.time)
+        if node.field is not None:
+            return self._date_field(ctx, node, tz, minute)
+        if node.month_day == "first_weekday":
+            wake = first_weekday_of_month(ctx.now, tz, minute)
+        else:
+            wake = next_time_of_day(ctx.now, tz, minute, list(node.weekdays), node.offset_days)
         return Sleep(wake, outcome="waiting", data={"until": wake, "zone": ctx.local_zone_name()})
+
+    def _date_field(self, ctx: StepContext, node: m.WaitUntil, tz: Any, minute: int) -> Result:
+        assert node.field is not None
+        contact = ctx.contact
+        raw: Any = None
+        if contact is not None:
+            name = node.field.removeprefix("fields.")
+            raw = contact.fields.get(name)
+            if raw is None and name in CONTACT_SCALARS:
+                raw = getattr(contact, name, None)
+        day = parse_day(raw)
+        if day is None:
+            ctx.remember(node.id, missing=node.field)  # no date, no on_missing: the run ends
+            return Go(node.on_missing, outcome="missing", data={"field": node.field})
+        wake = date_target(ctx.now, tz, minute, day, node.offset, node.repeat == "yearly")
+        if wake is None:  # a one-off date already past: on_missing, else on at once
+            target = node.on_missing or node.next
+            return Go(target, outcome="passed", data={"date": day.isoformat()})
+        data = {"until": wake, "zone": ctx.local_zone_name(), "date": day.isoformat()}
+        return Sleep(wake, outcome="waiting", data=data)
 
     def resume(self, ctx: StepContext, node: m.WaitUntil) -> Result:
         return Go(node.next, outcome="timer")

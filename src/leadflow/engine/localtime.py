@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -70,3 +70,67 @@ def next_allowed(
             return start_ts
         day += timedelta(days=1)
     raise ValueError("no allowed day in the send window")  # pragma: no cover
+
+
+def at_local(day: date, tz: ZoneInfo, minute_of_day: int) -> float:
+    """The instant of ``minute_of_day`` on ``day`` in ``tz`` (a time in a DST gap moves on)."""
+    moment = datetime(day.year, day.month, day.day, minute_of_day // 60, minute_of_day % 60)
+    return moment.replace(tzinfo=tz).astimezone(UTC).timestamp()
+
+
+def add_years(day: date, years: int) -> date:
+    """``day`` ``years`` later; 29 February becomes 28 February in a common year."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def date_target(
+    now: float, tz: ZoneInfo, minute_of_day: int, day: date, offset_days: int, yearly: bool
+) -> float | None:
+    """``day`` + ``offset_days`` at ``minute_of_day`` local time; with ``yearly`` the first
+    anniversary of it that is still ahead of ``now``. None when the moment has passed (once)."""
+    target = day + timedelta(days=offset_days)
+    ts = at_local(target, tz, minute_of_day)
+    if not yearly:
+        return ts if ts > now else None
+    years = 0
+    while ts <= now:
+        years += 1
+        ts = at_local(add_years(target, years), tz, minute_of_day)
+    return ts
+
+
+def first_weekday_of_month(now: float, tz: ZoneInfo, minute_of_day: int) -> float:
+    """The first Monday-to-Friday of a month at ``minute_of_day`` local time that is still
+    ahead of ``now`` (this month's when it is to come, else next month's)."""
+    here = local(now, tz)
+    year, month = here.year, here.month
+    for _ in range(3):
+        day = date(year, month, 1)
+        while day.weekday() >= 5:
+            day += timedelta(days=1)
+        ts = at_local(day, tz, minute_of_day)
+        if ts > now:
+            return ts
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    raise ValueError("no first weekday ahead")  # pragma: no cover
+
+
+def parse_day(value: object) -> date | None:
+    """A date from a field value: ``YYYY-MM-DD``, an ISO date-time (its date), an epoch number
+    (UTC date); None when it is none of these."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return datetime.fromtimestamp(value, UTC).date()
+    if isinstance(value, str) and value.strip():
+        text = value.strip()
+        try:
+            return date.fromisoformat(text[:10])
+        except ValueError:
+            return None
+    return None

@@ -119,10 +119,52 @@ _NAMED: tuple[EventKind, ...] = (
     ),
     # ---------------------------------------------------------------- appointments, deals
     EventKind(
-        "appointment.booked", "starts_at, agent", "booking, events API", "the lead booked a meeting"
+        "appointment.booked",
+        "appointment_id, agent, starts_at, ends_at",
+        "booking pages, events API",
+        "the lead booked a meeting with an agent",
     ),
     EventKind(
-        "deal.closed", "ClosePrice, CloseDate, ListingKey, side", "events API", "a deal closed"
+        "appointment.rescheduled",
+        "appointment_id, agent, starts_at, ends_at, replaces",
+        "booking pages",
+        "the lead moved a meeting",
+    ),
+    EventKind(
+        "appointment.cancelled",
+        "appointment_id, agent, starts_at, ends_at",
+        "booking pages",
+        "the lead cancelled a meeting",
+    ),
+    EventKind(
+        "task.created",
+        "task_id, assignee, title, priority, label, due_at, reason",
+        "notify_agent node",
+        "a person was given a task about the lead",
+    ),
+    EventKind(
+        "task.completed",
+        "task_id, assignee, title, priority, label, due_at",
+        "tasks API and CLI",
+        "the task was done",
+    ),
+    EventKind(
+        "task.overdue",
+        "task_id, assignee, title, priority, label, due_at",
+        "the tasks.overdue job",
+        "the task passed its due time undone",
+    ),
+    EventKind(
+        "owner.assigned",
+        "owner, rule, reason, run_id",
+        "assign_owner node",
+        "the lead was given an owner by a routing rule",
+    ),
+    EventKind(
+        "deal.closed",
+        "DealKey, ClosePrice, CloseDate, ListingKey, Side, Commission, MemberKey",
+        "deals API and import (one per deal); sent to the events API it becomes a deal",
+        "a deal closed",
     ),
     # ---------------------------------------------------------------- workflows
     EventKind(
@@ -190,6 +232,7 @@ ALIASES: dict[str, str] = {
     "property.saved": "listing.saved",
     "lead.saved_property": "listing.saved",
     "property.searched": "listing.searched",
+    "property.inquiry": "lead.property_inquiry",
     "website.visited": "site.visited",
     "lead.visited_website": "site.visited",
     "page.viewed": "site.visited",
@@ -210,4 +253,89 @@ def known(name: str) -> bool:
     return name in VOCABULARY
 
 
-__all__ = ["ALIASES", "KINDS", "VOCABULARY", "EventKind", "canonical", "canonical_all", "known"]
+_PAGE_HEAD = """# Events: the one vocabulary
+
+Everything a lead does and everything leadflow does to a lead is an event with a type from this
+table. Triggers, `wait_for_event` nodes, goals, experiment metrics, the transparent lead score,
+the predictive model and learned listing criteria all listen to these names, so an event counts
+the same whichever door it came in by: the events API (`POST /api/v1/events`), `leadflow events
+emit`, the CRM and lead webhooks, the providers' webhooks (Twilio, SendGrid), or leadflow itself.
+
+The table lives in code (`src/leadflow/model/vocabulary.py`; this page is written from it by
+`python scripts/events_doc.py`); a test checks that every event type built anywhere in the
+source, every type a consumer counts, and every alias below are in it and on this page. A tenant
+may send types of its own (`quote.requested`); they are stored as sent and workflows can trigger
+on them, but no built-in consumer counts them.
+
+## Names
+
+| type | data fields | emitted by | meaning |
+|---|---|---|---|
+"""
+
+_PAGE_ALIASES = """
+## Aliases
+
+Other names for the same things, as CRMs and older integrations send them. They are mapped to the
+vocabulary's name on the way in (the events API, the webhooks, `leadflow events emit`, webhook
+subscriptions) and in workflow definitions (a trigger, wait or goal naming `property.viewed`
+listens to `listing.viewed`); schema version 22 renamed events stored under an alias before.
+
+| alias | stored as |
+|---|---|
+"""
+
+_CONSUMERS = (
+    (
+        "transparent score (`scoring/rules.py`)",
+        "`site.visited`, `listing.viewed`, `listing.saved`, the `lead.*inquiry` types, "
+        "`email.opened`, `email.clicked`, `sms.clicked`, `*.received`",
+    ),
+    (
+        "predictive features (`scoring/features.py`)",
+        "visits: `site.visited`, `open_house.visited`; views: `listing.viewed`; saves: "
+        "`listing.saved`; replies: `*.received`; opens: `email.opened`; clicks: "
+        "`email.clicked`, `link.clicked`",
+    ),
+    (
+        "learned listing criteria (`listings/learned.py`)",
+        "`listing.viewed` (weight 1), `listing.saved` (weight 2)",
+    ),
+    (
+        "experiment outcomes (`definitions/experiment_model.py`)",
+        "replied: `sms.received`, `email.received`, `email.replied`; clicked: `email.clicked`; "
+        "opened: `email.opened`; delivered: `sms.delivered`, `email.delivered`",
+    ),
+    (
+        "stop on reply, consent (`model/rules.py`)",
+        "`*.received`; `sms.opted_out`, `email.unsubscribed`, `email.spam_reported`",
+    ),
+    (
+        "revenue attribution, agents (`analytics/`)",
+        "`deal.closed` (a deal), `appointment.booked`, `task.*`",
+    ),
+)
+
+
+def events_page() -> str:
+    """docs/events.md, written from the vocabulary."""
+    rows = [f"| `{k.name}` | {k.data} | {k.emitted_by} | {k.meaning} |" for k in KINDS]
+    aliases = [f"| `{a}` | `{t}` |" for a, t in ALIASES.items()]
+    consumers = [f"| {who} | {types} |" for who, types in _CONSUMERS]
+    tail = "\n## What counts what\n\n| consumer | types |\n|---|---|\n"
+    table = "\n".join(rows)
+    alias_table = "\n".join(aliases)
+    consumer_table = "\n".join(consumers)
+    return f"{_PAGE_HEAD}{table}\n{_PAGE_ALIASES}{alias_table}\n{tail}{consumer_table}\n"
+
+
+__all__ = [
+    "ALIASES",
+    "KINDS",
+    "VOCABULARY",
+    "EventKind",
+    "canonical",
+    "canonical_all",
+    "events_page",
+    "known",
+]

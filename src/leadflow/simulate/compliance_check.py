@@ -108,6 +108,8 @@ def check(history: History) -> ComplianceReport:
     for msg in history.messages:
         if msg.status == "suppressed":
             report.suppressed[_reason(msg.suppressed_reason)] += 1
+        if msg.payload.get("agent_notice"):  # to an agent about the lead, not to the lead
+            continue
         if msg.sent_at is not None and msg.contact_id:
             left[msg.contact_id].append(msg)
             report.messages_left += 1

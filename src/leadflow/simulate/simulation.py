@@ -33,7 +33,7 @@ class EngagedProvider:
 
     def send(self, message: Message, now: float) -> SendResult:
         result = self.inner.send(message, now)
-        if not result.duplicate:
+        if not result.duplicate and not message.payload.get("agent_notice"):  # not the lead
             self.sim.delivered(message, now)
         return result
 

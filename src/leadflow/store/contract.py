@@ -51,6 +51,7 @@ from leadflow.store.contract_drafts import DraftStore
 from leadflow.store.contract_experiments import ExperimentStore
 from leadflow.store.contract_listings import ListingStore
 from leadflow.store.contract_outbox import OutboxContract
+from leadflow.store.contract_playbooks import PlaybookStore
 from leadflow.store.contract_prune import PruneStore
 from leadflow.store.contract_sandbox import SandboxLedger
 from leadflow.store.contract_score_models import ScoreModelStore
@@ -275,6 +276,7 @@ class Store(
     WebSessionStore,
     ScoreModelStore,
     PruneStore,
+    PlaybookStore,
     SandboxLedger,
     AnalyticsStore,
     AiCallStore,

@@ -59,6 +59,7 @@ from leadflow.store.memory_state import (
     require,
     require_fields,
 )
+from leadflow.store.playbooks_memory import MemoryPlaybooks
 from leadflow.store.prune_memory import MemoryPrune
 from leadflow.store.sandbox_memory import MemorySandbox
 from leadflow.store.score_models_memory import MemoryScoreModels
@@ -97,6 +98,7 @@ class MemoryStore(
     MemoryListingMatches,
     MemoryScoreModels,
     MemoryExperiments,
+    MemoryPlaybooks,
     MemorySandbox,
     MemoryAnalytics,
     MemoryAiCalls,

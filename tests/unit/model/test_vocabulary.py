@@ -16,7 +16,14 @@ from leadflow.engine.dispatch import _events_for
 from leadflow.listings.learned import LEARN_EVENTS
 from leadflow.model.records import Message, MessageStatus, MessageUpdate
 from leadflow.model.rules import CONSENT_EVENT_TYPES, HOLD_EVENT_TYPES, REPLY_EVENT_TYPES
-from leadflow.model.vocabulary import ALIASES, CHANNELS, VOCABULARY, canonical, known
+from leadflow.model.vocabulary import (
+    ALIASES,
+    CHANNELS,
+    VOCABULARY,
+    canonical,
+    events_page,
+    known,
+)
 from leadflow.scoring.features import DEFAULT_GROUPS
 from leadflow.scoring.recompute import SCORE_CHANGED
 from leadflow.scoring.rules import SCORED_EVENTS
@@ -132,3 +139,4 @@ def test_docs_list_every_event_type_and_alias() -> None:
     text = DOCS.read_text("utf-8")
     missing = [name for name in [*VOCABULARY, *ALIASES] if f"`{name}`" not in text]
     assert missing == []
+    assert text == events_page(), "docs/events.md is stale: run `python scripts/events_doc.py`"

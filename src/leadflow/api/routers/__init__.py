@@ -7,6 +7,7 @@ from fastapi import Depends, FastAPI
 from leadflow.api.deps import get_access
 from leadflow.api.problems import problem_responses
 from leadflow.api.routers import (
+    agent_profiles,
     analytics,
     automation,
     contacts,
@@ -18,6 +19,8 @@ from leadflow.api.routers import (
     runs,
     scores,
     senders,
+    tasks,
+    templates,
     webhooks,
     workflows,
 )
@@ -41,6 +44,9 @@ RESOURCES = (
     deals,
     analytics,
     automation,
+    templates,
+    tasks,
+    agent_profiles,
 )
 
 

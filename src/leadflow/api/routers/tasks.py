@@ -1,0 +1,122 @@
+"""``/api/v1/tasks``: tasks for people (from ``notify_agent`` nodes): list mine or my team's,
+complete, snooze, reassign. Another tenant's task, or one outside the key's team, is a 404."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from leadflow.access import tasks as service
+from leadflow.api.deps import AccessDep
+from leadflow.api.problems import problem_responses
+from leadflow.clock import to_iso
+from leadflow.model.playbooks import Task
+
+router = APIRouter(prefix="/tasks", tags=["tasks"])
+TaskId = Annotated[int, Path(ge=1, le=2**62)]
+
+
+class TaskOut(BaseModel):
+    id: int
+    contact_id: str
+    assignee: str
+    title: str
+    body: str | None
+    label: str | None
+    priority: str
+    status: Literal["open", "done"]
+    due_at: str
+    created_at: str
+    completed_at: str | None
+    completed_by: str | None
+    overdue: bool
+    workflow_key: str | None
+    run_id: int | None
+
+
+def _out(t: Task) -> TaskOut:
+    return TaskOut(
+        id=t.id,
+        contact_id=t.contact_id,
+        assignee=t.assignee,
+        title=t.title,
+        body=t.body,
+        label=t.label,
+        priority=t.priority,
+        status="done" if t.status == "done" else "open",
+        due_at=to_iso(t.due_at),
+        created_at=to_iso(t.created_at),
+        completed_at=to_iso(t.completed_at) if t.completed_at is not None else None,
+        completed_by=t.completed_by,
+        overdue=t.overdue_at is not None,
+        workflow_key=t.workflow_key,
+        run_id=t.run_id,
+    )
+
+
+class TaskList(BaseModel):
+    items: list[TaskOut]
+
+
+class SnoozeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    minutes: int = Field(ge=1, le=60 * 24 * 90, description="Due again this many minutes from now.")
+
+
+class ReassignIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    assignee: str = Field(min_length=1, max_length=64, description="MemberKey of an Active agent.")
+
+
+@router.get("", summary="List my tasks or my team's", responses=problem_responses(403))
+def list_tasks(
+    access: AccessDep,
+    which: Annotated[
+        Literal["mine", "team"] | None,
+        Query(description="Default: mine for an agent's or manager's key, team for an admin's."),
+    ] = None,
+    status: Literal["open", "done", "all"] = "open",
+    after_id: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> TaskList:
+    if which is None:
+        which = "mine" if access.principal.member_key else "team"
+    found = service.list_tasks(
+        access.runtime.store,
+        access.principal,
+        which,
+        None if status == "all" else status,
+        after_id,
+        limit,
+    )
+    return TaskList(items=[_out(t) for t in found])
+
+
+@router.get("/{task_id}", summary="One task", responses=problem_responses(404))
+def get_task(access: AccessDep, task_id: TaskId) -> TaskOut:
+    return _out(service.visible_task(access.runtime.store, access.principal, task_id))
+
+
+@router.post(
+    "/{task_id}/complete", summary="Complete a task", responses=problem_responses(404, 409)
+)
+def complete_task(access: AccessDep, task_id: TaskId) -> TaskOut:
+    return _out(service.complete(access.runtime.store, access.principal, task_id, access.now()))
+
+
+@router.post("/{task_id}/snooze", summary="Snooze a task", responses=problem_responses(404, 409))
+def snooze_task(access: AccessDep, task_id: TaskId, body: SnoozeIn) -> TaskOut:
+    now = access.now()
+    until = now + body.minutes * 60
+    return _out(service.snooze(access.runtime.store, access.principal, task_id, until, now))
+
+
+@router.post(
+    "/{task_id}/reassign",
+    summary="Give a task to another agent",
+    responses=problem_responses(403, 404),
+)
+def reassign_task(access: AccessDep, task_id: TaskId, body: ReassignIn) -> TaskOut:
+    return _out(service.reassign(access.runtime.store, access.principal, task_id, body.assignee))

@@ -1,0 +1,30 @@
+"""The playbooks feature's plugin: ``notify_agent``, ``assign_owner``, ``market_report`` and
+the job that records overdue tasks."""
+
+from __future__ import annotations
+
+from leadflow.engine.plugins import Plugin
+from leadflow.playbooks.booking import BookingLinkHandler, BookingLinks
+from leadflow.playbooks.market import MarketReportHandler
+from leadflow.playbooks.routing import AssignOwnerHandler
+from leadflow.playbooks.tasks import NotifyAgentHandler, OverdueJob
+from leadflow.store.contract import Store
+
+
+def playbooks_plugin(
+    store: Store, links: BookingLinks | None = None, public_url: str | None = None
+) -> Plugin:
+    """``links`` (from ``LEADFLOW_BOOKING_SECRET``) and ``public_url`` make booking links."""
+    return Plugin(
+        "playbooks",
+        handlers={
+            "notify_agent": NotifyAgentHandler(store),
+            "assign_owner": AssignOwnerHandler(store),
+            "market_report": MarketReportHandler(store),
+            "booking_link": BookingLinkHandler(store, links, public_url),
+        },
+        jobs=[OverdueJob(store)],
+    )
+
+
+__all__ = ["playbooks_plugin"]

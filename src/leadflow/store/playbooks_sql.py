@@ -1,0 +1,315 @@
+"""Tasks, owner assignments and agent profiles on SQLite and PostgreSQL (one SQL)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from leadflow.model.jsonvalue import dumps, loads
+from leadflow.model.playbooks import (
+    APPOINTMENT_COLS,
+    ASSIGNMENT_COLS,
+    PROFILE_COLS,
+    TASK_COLS,
+    AgentProfile,
+    Appointment,
+    Assignment,
+    Task,
+    TaskFilter,
+)
+from leadflow.store.contract_playbooks import PlaybookStore
+from leadflow.store.parts import SqlPart
+
+_INSERT_COLS = TASK_COLS.removeprefix("id, ")
+
+
+def _task(row: Sequence[Any]) -> Task:
+    (tid, tenant, contact, assignee, title, body, label, priority, status, due_at) = row[:10]
+    created, completed_at, completed_by, overdue_at, run_id, wf_key, step_key = row[10:]
+    return Task(
+        tenant_id=tenant,
+        contact_id=contact,
+        assignee=assignee,
+        title=title,
+        due_at=float(due_at),
+        step_key=step_key,
+        body=body,
+        label=label,
+        priority=priority,
+        status=status,
+        created_at=float(created),
+        completed_at=None if completed_at is None else float(completed_at),
+        completed_by=completed_by,
+        overdue_at=None if overdue_at is None else float(overdue_at),
+        run_id=None if run_id is None else int(run_id),
+        workflow_key=wf_key,
+        id=int(tid),
+    )
+
+
+def _profile(row: Sequence[Any]) -> AgentProfile:
+    tenant, member, tz, start, end, weekdays, urgent, available, areas, sources, updated = row
+    return AgentProfile(
+        tenant,
+        member,
+        tz,
+        start,
+        end,
+        list(loads(weekdays) or []),
+        bool(urgent),
+        bool(available),
+        list(loads(areas) or []),
+        list(loads(sources) or []),
+        float(updated),
+    )
+
+
+class SqlPlaybooks(SqlPart, PlaybookStore):
+    def create_task(self, task: Task) -> tuple[Task, bool]:
+        sql = self._dialect.sql
+        values = (
+            task.tenant_id,
+            task.contact_id,
+            task.assignee,
+            task.title,
+            task.body,
+            task.label,
+            task.priority,
+            task.status,
+            task.due_at,
+            task.created_at,
+            task.completed_at,
+            task.completed_by,
+            task.overdue_at,
+            task.run_id,
+            task.workflow_key,
+            task.step_key,
+        )
+        marks = ", ".join("?" * len(values))
+        with self._write() as conn:
+            created = conn.execute(
+                sql(
+                    f"INSERT INTO tasks ({_INSERT_COLS}) VALUES ({marks}) "
+                    "ON CONFLICT (step_key) DO NOTHING"
+                ),
+                values,
+            ).rowcount
+            row = conn.execute(
+                sql(f"SELECT {TASK_COLS} FROM tasks WHERE step_key = ?"), (task.step_key,)
+            ).fetchone()
+        return _task(row), bool(created)
+
+    def get_task(self, tenant_id: str, task_id: int) -> Task | None:
+        row = self._fetch_one(
+            f"SELECT {TASK_COLS} FROM tasks WHERE tenant_id = ? AND id = ?", (tenant_id, task_id)
+        )
+        return None if row is None else _task(row)
+
+    def list_tasks(self, q: TaskFilter) -> list[Task]:
+        where, params = ["tenant_id = ?", "id > ?"], [q.tenant_id, q.after_id]
+        if q.assignees is not None:
+            if not q.assignees:
+                return []
+            where.append(f"assignee IN ({', '.join('?' * len(q.assignees))})")
+            params += q.assignees
+        if q.status is not None:
+            where.append("status = ?")
+            params.append(q.status)
+        if q.contact_id is not None:
+            where.append("contact_id = ?")
+            params.append(q.contact_id)
+        rows = self._fetch(
+            f"SELECT {TASK_COLS} FROM tasks WHERE {' AND '.join(where)} ORDER BY id LIMIT ?",
+            (*params, q.limit),
+        )
+        return [_task(r) for r in rows]
+
+    def update_task(self, task: Task, expect_status: str | None = None) -> bool:
+        guard = " AND status = ?" if expect_status is not None else ""
+        params: tuple[Any, ...] = (
+            task.assignee,
+            task.status,
+            task.due_at,
+            task.completed_at,
+            task.completed_by,
+            task.overdue_at,
+            task.tenant_id,
+            task.id,
+        )
+        if expect_status is not None:
+            params += (expect_status,)
+        return bool(
+            self._change(
+                "UPDATE tasks SET assignee = ?, status = ?, due_at = ?, completed_at = ?, "
+                f"completed_by = ?, overdue_at = ? WHERE tenant_id = ? AND id = ?{guard}",
+                params,
+            )
+        )
+
+    def overdue_tasks(self, now: float, limit: int) -> list[Task]:
+        rows = self._fetch(
+            f"SELECT {TASK_COLS} FROM tasks WHERE status = 'open' AND overdue_at IS NULL "
+            "AND due_at <= ? ORDER BY due_at, id LIMIT ?",
+            (now, limit),
+        )
+        return [_task(r) for r in rows]
+
+    def record_assignment(self, assignment: Assignment) -> bool:
+        a = assignment
+        return bool(
+            self._change(
+                f"INSERT INTO owner_assignments ({ASSIGNMENT_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (step_key) DO NOTHING",
+                (
+                    a.tenant_id,
+                    a.contact_id,
+                    a.member_key,
+                    a.rule,
+                    a.reason,
+                    a.step_key,
+                    a.assigned_at,
+                ),
+            )
+        )
+
+    def list_assignments(
+        self, tenant_id: str, contact_id: str | None = None, limit: int = 100
+    ) -> list[Assignment]:
+        extra, params = "", [tenant_id]
+        if contact_id is not None:
+            extra, params = " AND contact_id = ?", [tenant_id, contact_id]
+        rows = self._fetch(
+            f"SELECT {ASSIGNMENT_COLS} FROM owner_assignments WHERE tenant_id = ?{extra} "
+            "ORDER BY assigned_at DESC, step_key LIMIT ?",
+            (*params, limit),
+        )
+        return [Assignment(r[0], r[1], r[2], r[3], r[4], r[5], float(r[6])) for r in rows]
+
+    def last_assigned(self, tenant_id: str, member_keys: Sequence[str]) -> dict[str, float]:
+        if not member_keys:
+            return {}
+        marks = ", ".join("?" * len(member_keys))
+        rows = self._fetch(
+            "SELECT member_key, MAX(assigned_at) FROM owner_assignments WHERE tenant_id = ? "
+            f"AND member_key IN ({marks}) GROUP BY member_key",
+            (tenant_id, *member_keys),
+        )
+        return {str(r[0]): float(r[1]) for r in rows}
+
+    def save_agent_profile(self, profile: AgentProfile) -> None:
+        p = profile
+        self._change(
+            f"INSERT INTO agent_profiles ({PROFILE_COLS}) VALUES "
+            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id, member_key) DO UPDATE SET "
+            "time_zone = excluded.time_zone, hours_start = excluded.hours_start, "
+            "hours_end = excluded.hours_end, weekdays = excluded.weekdays, "
+            "urgent_after_hours = excluded.urgent_after_hours, available = excluded.available, "
+            "areas = excluded.areas, sources = excluded.sources, updated_at = excluded.updated_at",
+            (
+                p.tenant_id,
+                p.member_key,
+                p.time_zone,
+                p.hours_start,
+                p.hours_end,
+                dumps(list(p.weekdays)),
+                int(p.urgent_after_hours),
+                int(p.available),
+                dumps(list(p.areas)),
+                dumps(list(p.sources)),
+                p.updated_at,
+            ),
+        )
+
+    def agent_profiles(self, tenant_id: str) -> list[AgentProfile]:
+        rows = self._fetch(
+            f"SELECT {PROFILE_COLS} FROM agent_profiles WHERE tenant_id = ? ORDER BY member_key",
+            (tenant_id,),
+        )
+        return [_profile(r) for r in rows]
+
+    def book_appointment(self, appointment: Appointment) -> Appointment | None:
+        a = appointment
+        cols = APPOINTMENT_COLS.removeprefix("id, ")
+        with self._write() as conn:
+            row = conn.execute(
+                self._dialect.sql(
+                    f"INSERT INTO appointments ({cols}) VALUES (?, ?, ?, ?, ?, 'booked', ?, "
+                    "NULL, ?) ON CONFLICT DO NOTHING RETURNING id"
+                ),
+                (
+                    a.tenant_id,
+                    a.agent,
+                    a.contact_id,
+                    a.starts_at,
+                    a.ends_at,
+                    a.created_at,
+                    a.replaces,
+                ),
+            ).fetchone()
+        if row is None:
+            return None
+        return Appointment(
+            a.tenant_id,
+            a.agent,
+            a.contact_id,
+            a.starts_at,
+            a.ends_at,
+            "booked",
+            a.created_at,
+            None,
+            a.replaces,
+            int(row[0]),
+        )
+
+    def cancel_appointment(self, tenant_id: str, appointment_id: int, now: float) -> bool:
+        return bool(
+            self._change(
+                "UPDATE appointments SET status = 'cancelled', cancelled_at = ? "
+                "WHERE tenant_id = ? AND id = ? AND status = 'booked'",
+                (now, tenant_id, appointment_id),
+            )
+        )
+
+    def get_appointment(self, tenant_id: str, appointment_id: int) -> Appointment | None:
+        row = self._fetch_one(
+            f"SELECT {APPOINTMENT_COLS} FROM appointments WHERE tenant_id = ? AND id = ?",
+            (tenant_id, appointment_id),
+        )
+        return None if row is None else _appointment(row)
+
+    def list_appointments(
+        self,
+        tenant_id: str,
+        *,
+        agent: str | None = None,
+        contact_id: str | None = None,
+        since: float = 0.0,
+        status: str | None = "booked",
+    ) -> list[Appointment]:
+        where, params = ["tenant_id = ?", "starts_at >= ?"], [tenant_id, since]
+        for column, value in (("agent", agent), ("contact_id", contact_id), ("status", status)):
+            if value is not None:
+                where.append(f"{column} = ?")
+                params.append(value)
+        rows = self._fetch(
+            f"SELECT {APPOINTMENT_COLS} FROM appointments WHERE {' AND '.join(where)} "
+            "ORDER BY starts_at, id",
+            tuple(params),
+        )
+        return [_appointment(r) for r in rows]
+
+
+def _appointment(row: Sequence[Any]) -> Appointment:
+    aid, tenant, agent, contact, starts, ends, status, created, cancelled, replaces = row
+    return Appointment(
+        tenant,
+        agent,
+        contact,
+        float(starts),
+        float(ends),
+        status,
+        float(created),
+        None if cancelled is None else float(cancelled),
+        None if replaces is None else int(replaces),
+        int(aid),
+    )

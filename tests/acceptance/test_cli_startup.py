@@ -56,3 +56,27 @@ def test_help_runs_without_the_heavy_libraries() -> None:
 def test_the_probe_sees_a_heavy_import() -> None:
     # the check can fail: a command that computes statistics does load them
     assert "numpy" in loaded_by("import leadflow.scoring.predictive")
+
+
+def test_each_command_is_listed_with_its_own_help() -> None:
+    import typer
+
+    from leadflow.cli.app import COMMANDS, load
+
+    for name, (_, listed) in COMMANDS.items():
+        found = load(name)
+        own = found.info.help if isinstance(found, typer.Typer) else found.__doc__
+        first = " ".join(str(own).split("\n\n")[0].split())
+        assert listed == first, name
+
+
+def test_every_command_runs_its_help() -> None:
+    from typer.testing import CliRunner
+
+    from leadflow.cli.app import COMMANDS, app
+
+    runner = CliRunner()
+    for name in COMMANDS:
+        result = runner.invoke(app, [name, "--help"])
+        assert result.exit_code == 0, (name, result.output)
+        assert "Usage" in result.output, name

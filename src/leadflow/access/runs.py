@@ -7,18 +7,12 @@ from collections.abc import Callable
 
 from leadflow.access.paging import page_of
 from leadflow.access.scope import WRITE_ROLES, operator_of, require_role
-from leadflow.engine import control
-from leadflow.errors import NotFound
+from leadflow.errors import InvalidInput, NotFound
 from leadflow.model.records import Message, MessageFilter, Run, RunFilter, Scope, Step
 from leadflow.store.contract import Store
 from leadflow.tenancy.accounts import Principal
 
-CONTROLS: dict[str, Callable[[Store, int, float], Run]] = {
-    "pause": control.pause_run,
-    "resume": control.resume_run,
-    "cancel": control.cancel_run,
-    "retry": control.retry_run,
-}
+CONTROLS = ("pause", "resume", "cancel", "retry")
 
 
 def visible_run(store: Store, scope: Scope, run_id: int) -> Run:
@@ -87,7 +81,12 @@ def control_run(
 ) -> Run:
     """Pause, resume, cancel or retry a run in scope. Agents may pause and resume their own
     leads' runs (a lead asked for a break); cancel and retry need a manager or admin."""
+    if action not in CONTROLS:
+        raise InvalidInput(f"action: {action!r} is not one of {', '.join(CONTROLS)}")
     if action not in ("pause", "resume"):
         require_role(principal, WRITE_ROLES, f"{action} a run")
     visible_run(store, scope, run_id)
-    return CONTROLS[action](store, run_id, now)
+    from leadflow.engine import control  # the engine: for a change, not for a listing
+
+    act: Callable[[Store, int, float], Run] = getattr(control, f"{action}_run")
+    return act(store, run_id, now)

@@ -14,12 +14,12 @@ from rich.console import Console
 from rich.table import Table
 
 from leadflow.clock import to_iso
-from leadflow.definitions.io import YamlLimits, load_file
 from leadflow.errors import LeadflowError, NotFound
 from leadflow.settings import DEFAULT_DB, Settings
 
 if TYPE_CHECKING:
     from leadflow.runtime import Runtime
+    from leadflow.store.contract import Store
 
 console = Console(soft_wrap=True)
 # Errors are never wrapped: a command to copy must stay on one line.
@@ -74,9 +74,25 @@ def runtime(db: str, *, check_schema: bool = True, **overrides: Any) -> Iterator
         rt.close()
 
 
+@contextmanager
+def store_of(db: str) -> Iterator[Store]:
+    """The database alone, for commands that only read it (no engine, providers or features
+    to build: they start faster)."""
+    require_db(db)
+    from leadflow.store.factory import open_store
+
+    store = open_store(db)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
 def read_workflow_file(path: str | Path) -> Any:
     """A workflow file's data, read within the ``LEADFLOW_MAX_DEFINITION_BYTES`` /
     ``LEADFLOW_MAX_YAML_*`` limits."""
+    from leadflow.definitions.io import YamlLimits, load_file  # the workflow language: when read
+
     settings = Settings()
     limits = YamlLimits(
         settings.max_definition_bytes, settings.max_yaml_aliases, settings.max_yaml_nodes

@@ -8,9 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from leadflow.access import event_log
 from leadflow.access import runs as access_runs
-from leadflow.access import workflows as access_workflows
 from leadflow.access.runs import operator_of_run
 from leadflow.access.scope import operator, operator_of
 from leadflow.cli.common import (
@@ -28,6 +26,7 @@ from leadflow.cli.common import (
     print_rows,
     record_json,
     runtime,
+    store_of,
     table,
 )
 from leadflow.engine.event_refs import ID_FIELDS
@@ -61,6 +60,8 @@ def enroll(
         raise InvalidInput("enroll: give either --all or --contact ID (one or more)")
     with runtime(db) as rt, options_for({"contact_ids": "--contact"}):
         chosen = None if all_ else contact
+        from leadflow.access import workflows as access_workflows  # definitions: when needed
+
         out = access_workflows.enroll(rt, operator(tenant), key, chosen, rt.clock.now())
     if json_out:
         print_json({"created": out.created, "skipped": out.skipped, "run_ids": out.run_ids})
@@ -92,6 +93,8 @@ def emit(
         _, scope = operator_of(rt.store, contact)
         with missing_as(f"--contact: no contact with id {contact!r}"):
             event = (type_, contact, payload)
+            from leadflow.access import event_log
+
             event_id, duplicate = event_log.emit(rt.store, scope, event, dedupe, rt.clock.now())
     if json_out:
         print_json({"id": event_id, "duplicate": duplicate, "dedupe_key": dedupe})
@@ -139,10 +142,8 @@ def list_(
     if status is not None and status not in RUN_STATUSES:
         raise InvalidInput(f"--status: {status!r} is not one of {', '.join(RUN_STATUSES)}")
     scope = Scope(tenant) if workflow is not None else None
-    with runtime(db) as rt:
-        found = access_runs.runs(
-            rt.store, scope, RunFilter(workflow, contact, status, limit, offset)
-        )
+    with store_of(db) as store:
+        found = access_runs.runs(store, scope, RunFilter(workflow, contact, status, limit, offset))
     rows = [record_json(r, RUN_FIELDS) for r in found]
     print_rows(rows, json_out, "runs", RUN_COLUMNS)
 
@@ -210,9 +211,9 @@ def messages_list(
     offset: OffsetOption = 0,
 ) -> None:
     """Outbox messages with status, idempotency key and refused redeliveries (duplicates)."""
-    with runtime(db) as rt:
+    with store_of(db) as store:
         flt = MessageFilter(run, contact, status, channel, limit, offset)
-        found = access_runs.messages(rt.store, None, flt)
+        found = access_runs.messages(store, None, flt)
     rows = [record_json(m, MESSAGE_FIELDS) for m in found]
     print_rows(rows, json_out, "messages", MESSAGE_COLUMNS)
 
@@ -251,6 +252,8 @@ def migrate(
     mapping = _mapping(map_)
     missing = f"workflow {key!r} of tenant {tenant!r} has no version {to_version}"
     with runtime(db) as rt, missing_as(missing), options_for({"mapping": "--map"}):
+        from leadflow.access import workflows as access_workflows
+
         plan, result = access_workflows.migrate(
             rt,
             operator(tenant),

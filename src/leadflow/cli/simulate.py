@@ -193,10 +193,11 @@ def simulate(
     ] = None,
     json_out: JsonOption = False,
 ) -> None:
-    """Simulate a workflow or template with synthetic leads: each lead arrives as the
-    workflow's first trigger event, or is enrolled on arrival when it has no event trigger.
-    With --compare, the other one is simulated with the same leads and seed, and the goal
-    rates are compared (difference B - A with its 95% interval)."""
+    """Simulate a workflow or template with synthetic leads; --compare sets two side by side.
+
+    Each lead arrives as the workflow's first trigger event, or is enrolled on arrival when it
+    has no event trigger. With --compare, the other one is simulated with the same leads and
+    seed, and the goal rates are compared (difference B - A with its 95% interval)."""
     first = _definition(source, sets or [])
     if compare_with is None:
         report, seconds, goals = _simulate(first, db, leads, days, seed, fresh=False)

@@ -17,6 +17,8 @@ install: $(STAMP)
 ## run: install into .venv and run the demo (1,000 synthetic leads, 30 virtual days, SQLite)
 run: $(STAMP)
 	$(BIN)/leadflow demo
+	@echo
+	@echo "Next: source $(VENV)/bin/activate   (puts leadflow on your PATH), then: leadflow --help"
 
 ## test: ruff, import-linter's layer contracts, mypy and the whole pytest suite
 test: lint typecheck unit

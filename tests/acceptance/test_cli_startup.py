@@ -80,3 +80,26 @@ def test_every_command_runs_its_help() -> None:
         result = runner.invoke(app, [name, "--help"])
         assert result.exit_code == 0, (name, result.output)
         assert "Usage" in result.output, name
+
+
+def test_the_readmes_commands_are_real_commands_one_per_line() -> None:
+    from pathlib import Path
+
+    from typer.testing import CliRunner
+
+    from leadflow.cli.app import app
+
+    readme = Path(__file__).resolve().parents[2] / "README.md"
+    lines, in_shell = [], False
+    for line in readme.read_text("utf-8").splitlines():
+        if line.startswith("```"):
+            in_shell = line.strip() in ("```sh", "```bash", "```console")
+        elif in_shell and line.startswith("leadflow "):
+            lines.append(line.split("#")[0].strip())
+    assert len(lines) > 20
+    runner = CliRunner()
+    for line in lines:
+        assert " / " not in line, line  # one command per line, as typed
+        words = [w for w in line.split()[1:3] if not w.startswith("-")]
+        result = runner.invoke(app, [*words[:2], "--help"])  # "runs pause": the command's help
+        assert result.exit_code == 0, (line, result.output)

@@ -5,6 +5,7 @@ another tenant's key getting nothing."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import time
 from collections.abc import Iterator
@@ -14,6 +15,7 @@ import pytest
 from fastapi import FastAPI
 
 from leadflow.engine.workflows import publish
+from leadflow.model.playbooks import Task
 from leadflow.runtime import Runtime, build_runtime
 from leadflow.settings import Settings
 from support.api_client import ApiClient, admin_key, assert_problem, member_key
@@ -221,7 +223,7 @@ def test_agents_see_themselves_managers_their_team_admins_everyone(
         "13500.00",
     )
     assert ann["auto_touched"] == 1 and ann["speed_to_lead_auto_min"] is not None
-    assert ann["tasks_on_time"] is None
+    assert (ann["tasks"], ann["tasks_on_time"]) == (0, None)  # none yet: no share to show
     assert rows["bob"]["leads"] == 1 and rows["bob"]["deals"] == 0
     own = world["ann"].get("/api/v1/analytics/agents").json()
     assert [a["agent"] for a in own["agents"]] == ["ann"]
@@ -229,6 +231,34 @@ def test_agents_see_themselves_managers_their_team_admins_everyone(
     assert [a["agent"] for a in team["agents"]] == ["ann", "bob", "max"]
     assert team["teams"][0]["leads"] == 2
     assert world["zeta"].get("/api/v1/analytics/agents").json()["agents"] == []
+
+
+def test_tasks_done_on_time_count_only_the_tasks_that_came_due(
+    client: ApiClient, world: dict[str, Any]
+) -> None:
+    store, at, lead = world["runtime"].store, world["moment"], world["leads"]["ann"]
+
+    def task(n: int, due: float, done: float | None = None, overdue: float | None = None) -> None:
+        made, _ = store.create_task(Task("acme", lead, "ann", f"t{n}", due, f"t{n}", created_at=at))
+        if done is not None or overdue is not None:
+            status = "done" if done is not None else "open"
+            changed = dataclasses.replace(
+                made, status=status, completed_at=done, overdue_at=overdue
+            )
+            assert store.update_task(changed)
+
+    task(1, due=at + 3600, done=at + 600)  # done in time
+    task(2, due=at + 3600, done=at + 7200)  # done late
+    task(3, due=at + 3600, overdue=at + 3660)  # overdue, still open
+    task(4, due=at + 86400)  # not due yet: in neither count
+    task(5, due=at + 3600, done=at + 60)  # also in time
+    rows = {a["agent"]: a for a in client.get("/api/v1/analytics/agents").json()["agents"]}
+    assert (rows["ann"]["tasks"], rows["ann"]["tasks_done"]) == (5, 3)
+    assert rows["ann"]["tasks_on_time"] == 0.5  # 2 of the 4 that came due
+    assert rows["bob"]["tasks_on_time"] is None
+    team = world["max"].get("/api/v1/analytics/agents").json()["teams"][0]
+    assert (team["tasks"], team["tasks_on_time"]) == (5, 0.5)
+    assert world["bob"].get("/api/v1/analytics/agents").json()["agents"][0]["tasks"] == 0
 
 
 def test_forecast_says_when_the_history_is_too_short(

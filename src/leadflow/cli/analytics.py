@@ -337,7 +337,7 @@ def agents(
     json_out: JsonOption = False,
 ) -> None:
     """Per agent and team: leads, speed to lead (median minutes to the first automated and
-    human touch), appointments, deals, revenue. Tasks on time: no tasks table yet."""
+    human touch), appointments, deals, revenue, tasks and the share done on time."""
     with runtime(db) as rt:
         flt = _filters(rt.store, tenant, since, until, agent, team, source, tag)
         out = service.agents(rt.store, operator(tenant), flt)

@@ -70,6 +70,18 @@ def test_each_command_is_listed_with_its_own_help() -> None:
         assert listed == first, name
 
 
+def test_help_pages_show_no_type_beside_a_flag() -> None:
+    from typer.testing import CliRunner
+
+    from leadflow.cli.app import app
+
+    runner = CliRunner()
+    for args in ([], ["runs"], ["runs", "list"], ["workflows", "validate"]):
+        out = runner.invoke(app, [*args, "--help"], env={"COLUMNS": "80"}).output
+        assert "--help" in out and "<bool>" not in out, args
+    assert "<int range>" in runner.invoke(app, ["runs", "list", "--help"]).output  # --limit
+
+
 def test_every_command_runs_its_help() -> None:
     from typer.testing import CliRunner
 

@@ -13,10 +13,21 @@ from collections.abc import Callable
 from typing import Any
 
 import typer
-from typer.core import TyperCommand, TyperGroup
+from typer.core import TyperCommand, TyperGroup, TyperOption
 
 from leadflow.cli.common import err_console
 from leadflow.errors import LeadflowError
+
+_option_type = TyperOption.display_type_rich
+
+
+def _flag_type_hidden(self: TyperOption, ctx: Any) -> str | None:
+    """A flag (``--json``, ``--help``) has no value to describe: Typer's help would print
+    ``<bool>`` beside it."""
+    return None if self.is_flag else _option_type(self, ctx)
+
+
+TyperOption.display_type_rich = _flag_type_hidden  # type: ignore[method-assign]
 
 
 def _wired_tenants() -> typer.Typer:

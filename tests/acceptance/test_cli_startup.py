@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 HEAVY = (
     "numpy",
@@ -115,3 +116,27 @@ def test_the_readmes_commands_are_real_commands_one_per_line() -> None:
         words = [w for w in line.split()[1:3] if not w.startswith("-")]
         result = runner.invoke(app, [*words[:2], "--help"])  # "runs pause": the command's help
         assert result.exit_code == 0, (line, result.output)
+
+
+def test_tables_fit_80_columns_without_cutting_ids_or_words(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from leadflow.cli.app import app
+
+    db = f"sqlite:///{tmp_path / 'w.db'}"
+    runner = CliRunner()
+    assert runner.invoke(app, ["init", "--db", db]).exit_code == 0
+    csv = tmp_path / "leads.csv"
+    key = "lead-with-a-rather-long-key-000000000001"
+    csv.write_text(
+        "ContactKey,FirstName,LastName,Email,MobilePhone\n"
+        f"{key},Bartholomew-Maximilian,Featherstonehaugh-Worthington,"
+        "bartholomew.featherstonehaugh@example-brokerage-with-a-long-name.com,+15125550123\n"
+    )
+    assert runner.invoke(app, ["contacts", "import", str(csv), "--db", db]).exit_code == 0
+    out = runner.invoke(app, ["contacts", "list", "--db", db], env={"COLUMNS": "80"}).output
+    lines = out.splitlines()
+    assert all(len(line) <= 80 for line in lines), out
+    assert any(key in line for line in lines), out  # the id whole, on one line
+    words = {w for line in lines for w in line.replace("│", " ").split()}
+    assert "Featherstone" not in words and "haugh-Worthington" not in words  # no word cut in two

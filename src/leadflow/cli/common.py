@@ -139,9 +139,11 @@ def print_json(data: Any) -> None:
 
 
 def table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """A table that fits the terminal: the first column (the id) is never cut, the others wrap
+    between words and end a word too long for them with an ellipsis (``--json`` has it all)."""
     t = Table(title=title, show_lines=False)
-    for col in columns:
-        t.add_column(col, overflow="fold")
+    for i, col in enumerate(columns):
+        t.add_column(col, overflow="ellipsis", no_wrap=i == 0)
     for row in rows:
         t.add_row(*["" if v is None else str(v) for v in row])
     console.print(t)

@@ -119,7 +119,9 @@ def test_import_json_output_is_one_document_with_the_rejected_rows(
     assert [c["id"] for c in db.json("contacts", "list")] == ["c1", "c3", "c5"]
     # Nothing rejected: an empty list, not a missing key.
     again = db.json("contacts", "import", write_csv(tmp_path / "good.csv", GOOD[:1]))
+    columns = again.pop("columns")  # each header and what it was read as
     assert again == {"inserted": 0, "updated": 1, "rejected": 0, "rejected_rows": []}
+    assert columns["ContactKey"] == "ContactKey" and columns["MobilePhone"] == "MobilePhone"
 
 
 def test_import_json_without_skip_invalid_reports_and_imports_nothing(
@@ -188,3 +190,20 @@ def test_imported_leads_enter_the_published_welcome_workflow(
     runs = ready.runs()
     assert sorted(r["contact_id"] for r in runs) == ["c1", "c2", "c3"]
     assert {r["workflow"] for r in runs} == {"new-lead-welcome"}
+
+
+def test_a_crm_export_with_plain_column_names_imports_phone_and_state(
+    db: Leadflow, tmp_path: Path
+) -> None:
+    csv = tmp_path / "crm.csv"
+    csv.write_text(
+        "Contact Key,First Name,Phone,City,State,Zip,Phone 2\n"
+        "c9,Dana,512 555 0199,Austin,TX,78704,\n"
+    )
+    assert_fails(db("contacts", "import", csv), "'Phone 2' look like a known field")
+    done = db.ok("contacts", "import", csv, "--allow-custom-columns")
+    said = squash(done.stderr)
+    assert "Phone -> MobilePhone" in said and "Zip -> PostalCode (custom field)" in said
+    assert "Phone 2 -> custom" in said
+    (dana,) = [c for c in db.json("contacts", "list") if c["id"] == "c9"]
+    assert (dana["phone"], dana["state"]) == ("+15125550199", "TX")

@@ -206,3 +206,32 @@ def test_import_is_all_or_nothing_and_merges(client: ApiClient, agent_ann: ApiCl
         ),
         403,
     )
+
+
+def test_import_reads_plain_column_names_and_says_how(client: ApiClient) -> None:
+    csv = "Contact ID,First Name,Cell,State,Zip,Phone 2\nk7,Cy,512 555 0177,tx,78704,\n"
+    headers = {"content-type": "text/csv"}
+    refused = assert_problem(
+        client.post("/api/v1/contacts/import", content=csv, headers=headers), 422
+    )
+    assert (
+        "'Phone 2'" in str(refused["detail"])
+        and client.get("/api/v1/contacts").json()["items"] == []
+    )
+    done = client.post(
+        "/api/v1/contacts/import",
+        params={"allow_custom_columns": "true"},
+        content=csv,
+        headers=headers,
+    )
+    assert done.status_code == 200, done.text
+    assert done.json()["columns"] == {
+        "Contact ID": "ContactKey",
+        "First Name": "FirstName",
+        "Cell": "MobilePhone",
+        "State": "StateOrProvince",
+        "Zip": "PostalCode (custom field)",
+        "Phone 2": "custom",
+    }
+    [cy] = client.get("/api/v1/contacts").json()["items"]
+    assert (cy["phone"], cy["state"], cy["fields"]["PostalCode"]) == ("+15125550177", "TX", "78704")

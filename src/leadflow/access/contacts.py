@@ -219,16 +219,21 @@ def import_csv(
     text: str,
     now: float,
     skip_invalid: bool = False,
-) -> tuple[int, int, list[tuple[int, str]]]:
-    """Import RESO-column CSV text: (inserted, merged, rejected rows). Contacts get new ids
-    (a file's ContactKey is kept in ``fields.ContactKey``) and merge by e-mail / phone inside
-    the scope. Nothing is written when a row is rejected, unless ``skip_invalid``."""
+    allow_custom_columns: bool = False,
+) -> tuple[int, int, list[tuple[int, str]], dict[str, str]]:
+    """Import RESO-column CSV text: (inserted, merged, rejected rows, how each column was
+    read). Contacts get new ids (a file's ContactKey is kept in ``fields.ContactKey``) and
+    merge by e-mail / phone inside the scope. Nothing is written when a row is rejected, unless
+    ``skip_invalid``; a column that looks like a known field but is none is refused unless
+    ``allow_custom_columns``."""
     import io
 
     from leadflow.contacts.importer import parse_contacts_csv
 
     require_role(principal, WRITE_ROLES, "importing contacts")
-    parsed = parse_contacts_csv(io.StringIO(text), now=now)
+    parsed = parse_contacts_csv(
+        io.StringIO(text), now=now, allow_custom_columns=allow_custom_columns
+    )
     rejected = [(r.line, r.reason) for r in parsed.rejected]
     rows: list[dict[str, Any]] = []
     for c, line in zip(parsed.contacts, parsed.lines, strict=True):
@@ -241,7 +246,7 @@ def import_csv(
             rejected.append((line, exc.message))
     rejected.sort()
     if rejected and not skip_invalid:
-        return 0, 0, rejected
+        return 0, 0, rejected, parsed.columns
     batch: dict[str, Contact] = {}
     by_key: dict[str, str] = {}
     inserted = merged = 0
@@ -265,10 +270,16 @@ def import_csv(
             by_key[k] = seen
         merged += 1
     store.upsert_contacts(list(batch.values()), now)
-    return inserted, merged, rejected
+    return inserted, merged, rejected, parsed.columns
 
 
-def read_keyed(store: Store, principal: Principal, stream: TextIO, now: float) -> ImportResult:
+def read_keyed(
+    store: Store,
+    principal: Principal,
+    stream: TextIO,
+    now: float,
+    allow_custom_columns: bool = False,
+) -> ImportResult:
     """Read RESO-column CSV for :func:`save_keyed`, which keeps each row's ``ContactKey`` as
     the contact's id (the command line's import: a file imported again updates the same leads),
     in the caller's tenant. A key another tenant holds is a rejected row (an import never moves
@@ -276,7 +287,7 @@ def read_keyed(store: Store, principal: Principal, stream: TextIO, now: float) -
     from leadflow.contacts.importer import parse_contacts_csv
 
     tenant = require_role(principal, WRITE_ROLES, "importing contacts")
-    result = parse_contacts_csv(stream, now=now)
+    result = parse_contacts_csv(stream, now=now, allow_custom_columns=allow_custom_columns)
     _keep_in_tenant(store, result, tenant)
     return result
 

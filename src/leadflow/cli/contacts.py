@@ -41,20 +41,36 @@ def import_(
         str | None,
         typer.Option(help="Emit this event (e.g. lead.created) for every new contact."),
     ] = None,
+    allow_custom_columns: Annotated[
+        bool,
+        typer.Option(
+            help="Keep a column that looks like a known field but is none (Phone 2) as a "
+            "custom field instead of refusing the file."
+        ),
+    ] = False,
     json_out: JsonOption = False,
 ) -> None:
-    """Import contacts. Every rejected row is reported with its line and reason; unless
-    --skip-invalid is given, nothing is imported when any row is rejected."""
+    """Import contacts from a CSV with RESO Contact columns: ContactKey (required), FirstName,
+    LastName, Email, MobilePhone (or HomePhone, WorkPhone), StateOrProvince, TimeZone,
+    OwnerMemberKey, ContactStatus, Tags, SmsConsent, EmailConsent, VoiceConsent; common
+    names are read too (First Name, Phone, Mobile, Cell, State, Zip, City, Owner...), any other
+    column is a custom field. Each column is shown with what it was read as. Every rejected
+    row is reported with its line and reason; unless --skip-invalid is given, nothing is
+    imported when any row is rejected."""
     if not file.is_file():
         raise fail(f"FILE: {file} does not exist")
     with runtime(db) as rt, file.open(newline="", encoding="utf-8-sig") as fh:
         principal, now = operator(tenant), rt.clock.now()
         inserted = updated = 0
-        read = access_contacts.read_keyed(rt.store, principal, fh, now)
+        read = access_contacts.read_keyed(rt.store, principal, fh, now, allow_custom_columns)
         written = not read.rejected or skip_invalid
         if written:
             inserted, updated = access_contacts.save_keyed(rt.store, principal, read, emit, now)
     rejected = [{"line": r.line, "reason": r.reason} for r in read.rejected]
+    renamed = {given: used for given, used in read.columns.items() if given != used}
+    if renamed and not json_out:  # what was read as another column, or kept as a custom field
+        read_as = ", ".join(f"{given} -> {used}" for given, used in renamed.items())
+        err_console.print(f"columns: {read_as}", highlight=False, markup=False)
     if not json_out:
         for row in read.rejected:
             err_console.print(f"line {row.line}: {row.reason}", highlight=False, markup=False)
@@ -66,7 +82,12 @@ def import_(
         raise fail(
             f"{len(rejected)} row(s) rejected, nothing imported (fix them, or pass --skip-invalid)"
         )
-    summary = {"inserted": inserted, "updated": updated, "rejected": len(rejected)}
+    summary = {
+        "inserted": inserted,
+        "updated": updated,
+        "rejected": len(rejected),
+        "columns": read.columns,
+    }
     if json_out:
         print_json(summary | {"rejected_rows": rejected})
     else:

@@ -91,7 +91,50 @@ _KNOWN = (
     *EMAIL_COLUMNS, *PHONE_COLUMNS, *STATE_COLUMNS, *OWNER_COLUMNS, *STAGE_COLUMNS,
     *CONSENT_COLUMNS.values(),
 )  # fmt: skip
-_CANONICAL = {name.casefold(): name for name in _KNOWN}
+# Columns kept as custom fields under their RESO name when a file names them another way.
+FIELD_COLUMNS = ("City", "PostalCode", "StreetAddress", "LeadSource")
+# What people call the RESO columns: the header, lower case without spaces, "_", "-" or ".",
+# -> the column it is. The RESO names themselves match the same way.
+ALIASES: dict[str, str] = {
+    **{a: ID_COLUMN for a in ("id", "contactid", "leadid", "key", "leadkey")},
+    **{a: "FirstName" for a in ("first", "firstname", "givenname", "fname", "forename")},
+    **{a: "LastName" for a in ("last", "lastname", "surname", "familyname", "lname")},
+    **{a: "Email" for a in ("email", "emailaddress", "mail", "primaryemailaddress")},
+    **{
+        a: "MobilePhone"
+        for a in (
+            "phone", "phonenumber", "mobile", "mobilenumber", "cell", "cellphone",
+            "cellnumber", "cellular", "tel", "telephone", "primaryphone",
+        )
+    },
+    **{a: "HomePhone" for a in ("home", "homenumber", "landline")},
+    **{a: "WorkPhone" for a in ("work", "businessphone", "workphonenumber")},
+    **{a: "StateOrProvince" for a in ("state", "province", "stateprovince", "statecode")},
+    **{a: "OwnerMemberKey" for a in ("owner", "agent", "assignedagent", "agentid", "ownerid")},
+    **{a: "ContactStatus" for a in ("status", "leadstatus")},
+    **{a: "TimeZone" for a in ("tz", "zone")},
+    **{a: "Tags" for a in ("tag", "labels")},
+    **{a: "SmsConsent" for a in ("smsoptin", "textconsent", "textoptin")},
+    **{a: "EmailConsent" for a in ("emailoptin",)},
+    **{a: "VoiceConsent" for a in ("calloptin", "voiceoptin")},
+    **{a: "City" for a in ("city", "town")},
+    **{a: "PostalCode" for a in ("zip", "zipcode", "postcode", "postalcode", "zip5")},
+    **{a: "StreetAddress" for a in ("address", "street", "streetaddress", "address1")},
+    **{a: "LeadSource" for a in ("source", "leadsource")},
+}  # fmt: skip
+# A header still holding one of these, once no name above matched, looks like a known field
+# leadflow does not read ("Phone 2", "Full Name"): refused unless custom columns are allowed.
+_LOOKS_KNOWN = (
+    "phone", "mobile", "cell", "email", "mail", "state", "zip", "postal", "first", "last",
+    "name", "owner", "agent", "consent", "optin", "timezone",
+)  # fmt: skip
+
+
+def _folded(name: str) -> str:
+    return re.sub(r"[\s_\-.]+", "", name).casefold()
+
+
+_CANONICAL = {_folded(name): name for name in (*_KNOWN, *FIELD_COLUMNS)} | ALIASES
 _CONSENT_VALUES = {
     "opted_in": "opted_in", "opted-in": "opted_in", "yes": "opted_in", "y": "opted_in",
     "true": "opted_in", "1": "opted_in",
@@ -114,6 +157,8 @@ class ImportResult:
     contacts: list[Contact] = field(default_factory=list)
     rejected: list[RejectedRow] = field(default_factory=list)
     lines: list[int] = field(default_factory=list)  # the line of each contact
+    # each header as the file wrote it -> the column it was read as ("custom" for a custom field)
+    columns: dict[str, str] = field(default_factory=dict)
 
 
 def parse_contacts_csv(
@@ -121,11 +166,15 @@ def parse_contacts_csv(
     *,
     default_region: str = "US",
     now: float,
+    allow_custom_columns: bool = False,
 ) -> ImportResult:
     """Parse a contacts CSV (a path, or an open text stream read from where it is).
 
     Phone numbers without a ``+`` country code are read as numbers of ``default_region``
-    (ISO 3166 code). Raises InvalidInput when the file as a whole cannot be used."""
+    (ISO 3166 code). Headers match the RESO names and their common aliases (:data:`ALIASES`)
+    whatever the case and spacing; a header that looks like a known field but is none
+    ("Phone 2") is refused unless ``allow_custom_columns``, which keeps it as a custom field.
+    Raises InvalidInput when the file as a whole cannot be used."""
     region = default_region.upper()
     if region not in phonenumbers.SUPPORTED_REGIONS:
         raise InvalidInput(f"default_region {default_region!r} is not a known region code")
@@ -133,10 +182,10 @@ def parse_contacts_csv(
         encoding = _detect_encoding(path_or_text_stream)
         try:
             with open(path_or_text_stream, encoding=encoding, newline="") as stream:
-                return _parse_lines(stream, region, now)
+                return _parse_lines(stream, region, now, allow_custom_columns)
         except OSError as exc:
             raise InvalidInput(f"cannot read {os.fspath(path_or_text_stream)!r}: {exc}") from exc
-    return _parse_lines(path_or_text_stream, region, now)
+    return _parse_lines(path_or_text_stream, region, now, allow_custom_columns)
 
 
 def infer_time_zone(contact: Contact, *, default_region: str = "US") -> str | None:
@@ -179,11 +228,14 @@ def _detect_encoding(path: str | os.PathLike[str]) -> str:
     return "utf-8"
 
 
-def _parse_lines(lines: Iterable[str], region: str, now: float) -> ImportResult:
+def _parse_lines(
+    lines: Iterable[str], region: str, now: float, allow_custom_columns: bool = False
+) -> ImportResult:
     result = ImportResult()
     try:
         reader = _reader(iter(lines))
-        header = _read_header(reader)
+        header = _read_header(reader, result.columns)
+        _check_custom(result.columns, allow_custom_columns)
         first_line_of: dict[str, int] = {}
         while True:
             line = reader.line_num + 1
@@ -215,7 +267,26 @@ def _reader(lines: Iterator[str]) -> Reader:
     return csv.reader(itertools.chain(head, lines), delimiter=delimiter, strict=True)
 
 
-def _read_header(reader: Reader) -> list[str | None]:
+def _check_custom(columns: dict[str, str], allowed: bool) -> None:
+    """Refuse headers that look like a known field leadflow does not read (unless allowed)."""
+    if allowed:
+        return
+    odd = [
+        given
+        for given, read_as in columns.items()
+        if read_as == "custom" and any(part in _folded(given) for part in _LOOKS_KNOWN)
+    ]
+    if odd:
+        names = ", ".join(repr(o) for o in odd)
+        raise InvalidInput(
+            f"column(s) {names} look like a known field but are not one leadflow reads (known: "
+            f"{', '.join(_KNOWN)}; and aliases such as Phone, Mobile, Cell, State, Zip, First "
+            "Name); rename them, or pass --allow-custom-columns (API: allow_custom_columns) to "
+            "keep them as custom fields"
+        )
+
+
+def _read_header(reader: Reader, columns: dict[str, str]) -> list[str | None]:
     row: list[str] | None = None
     for row in reader:
         if any(cell.strip() for cell in row):
@@ -229,9 +300,16 @@ def _read_header(reader: Reader) -> list[str | None]:
         if not name:
             header.append(None)  # an unnamed column is ignored
             continue
-        name = _CANONICAL.get(name.casefold(), name)
+        given, name = name, _CANONICAL.get(_folded(name), name)
         if name.casefold() in seen:
-            raise InvalidInput(f"the CSV header has column {name!r} twice")
+            raise InvalidInput(f"the CSV header has column {name!r} twice (as {given!r})")
+        columns[given] = (
+            name
+            if name in _KNOWN
+            else f"{name} (custom field)"
+            if name in FIELD_COLUMNS
+            else "custom"
+        )
         seen.add(name.casefold())
         header.append(name)
     if ID_COLUMN not in header:

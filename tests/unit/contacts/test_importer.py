@@ -312,3 +312,51 @@ def test_arbitrary_cells_under_a_valid_header(rows: list[list[str]]) -> None:
     for contact in result.contacts:
         assert contact.id and (contact.phone or contact.email)
     assert all(r.line >= 2 for r in result.rejected)
+
+
+@pytest.mark.parametrize(
+    ("header", "read_as"),
+    [
+        ("Phone", "MobilePhone"),
+        ("cell phone", "MobilePhone"),
+        ("MOBILE", "MobilePhone"),
+        ("phone_number", "MobilePhone"),
+        ("First Name", "FirstName"),
+        ("first_name", "FirstName"),
+        ("Surname", "LastName"),
+        ("E-mail", "Email"),
+        ("email address", "Email"),
+        ("State", "StateOrProvince"),
+        ("Owner", "OwnerMemberKey"),
+        ("Zip", "PostalCode (custom field)"),
+        ("zip code", "PostalCode (custom field)"),
+        ("City", "City (custom field)"),
+        ("Budget", "custom"),
+    ],
+)
+def test_common_column_names_are_read_as_the_reso_column(header: str, read_as: str) -> None:
+    result = parse_contacts_csv(io.StringIO(f"ContactKey,{header}\n"), now=NOW)
+    assert result.columns[header] == read_as
+
+
+def test_a_crm_export_with_plain_names_keeps_phone_and_state() -> None:
+    text = "Contact Key,First Name,Phone,City,State,Zip\nc1,Dana,(512) 555-0123,Austin,tx,78704\n"
+    (contact,) = parse_contacts_csv(io.StringIO(text), now=NOW).contacts
+    assert (contact.first_name, contact.phone, contact.state) == ("Dana", "+15125550123", "TX")
+    assert contact.fields == {"City": "Austin", "PostalCode": "78704"}
+    assert contact.time_zone == "America/Chicago"  # the state is read, so the zone follows
+
+
+def test_a_column_that_looks_known_but_is_not_is_refused_unless_allowed() -> None:
+    text = "ContactKey,Email,Phone 2,Full Name\nc1,a@example.com,5125550123,Dana Q\n"
+    with pytest.raises(InvalidInput) as refused:
+        parse_contacts_csv(io.StringIO(text), now=NOW)
+    assert "'Phone 2', 'Full Name'" in refused.value.message
+    assert "--allow-custom-columns" in refused.value.message
+    (contact,) = parse_contacts_csv(io.StringIO(text), now=NOW, allow_custom_columns=True).contacts
+    assert contact.fields == {"Phone 2": "5125550123", "Full Name": "Dana Q"}
+
+
+def test_a_column_given_twice_under_two_names_is_refused() -> None:
+    with pytest.raises(InvalidInput, match="column 'MobilePhone' twice \\(as 'Cell'\\)"):
+        parse_contacts_csv(io.StringIO("ContactKey,MobilePhone,Cell\n"), now=NOW)

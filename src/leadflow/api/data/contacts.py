@@ -95,3 +95,8 @@ class ImportResult(BaseModel):
     inserted: int
     merged: int
     rejected: list[ImportRow]
+    columns: dict[str, str] = Field(
+        default_factory=dict,
+        description="Each CSV header as sent -> the column it was read as (a RESO name, "
+        "'<name> (custom field)', or 'custom').",
+    )

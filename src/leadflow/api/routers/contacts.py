@@ -152,10 +152,17 @@ async def import_contacts(
         str, Body(media_type="text/csv", description="CSV text, first line the header.")
     ],
     skip_invalid: Annotated[bool, Query()] = False,
+    allow_custom_columns: Annotated[
+        bool,
+        Query(
+            description="Keep a column that looks like a known field but is none (Phone 2) "
+            "as a custom field instead of refusing the file."
+        ),
+    ] = False,
 ) -> ImportResult:
     if not csv_text.strip():
         raise InvalidInput("body: the CSV is empty")
-    inserted, merged, rejected = await run_in_threadpool(
+    inserted, merged, rejected, columns = await run_in_threadpool(
         access_contacts.import_csv,
         access.runtime.store,
         access.principal,
@@ -163,9 +170,10 @@ async def import_contacts(
         csv_text,
         access.now(),
         skip_invalid,
+        allow_custom_columns,
     )
     rows = [ImportRow(line=line, reason=reason) for line, reason in rejected]
     if rejected and not skip_invalid:
         detail = "; ".join(f"line {r.line}: {r.reason}" for r in rows[:20])
         raise InvalidInput(f"{len(rows)} row(s) rejected, nothing imported: {detail}")
-    return ImportResult(inserted=inserted, merged=merged, rejected=rows)
+    return ImportResult(inserted=inserted, merged=merged, rejected=rows, columns=columns)

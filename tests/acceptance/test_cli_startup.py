@@ -81,6 +81,8 @@ def test_help_pages_show_no_type_beside_a_flag() -> None:
         out = runner.invoke(app, [*args, "--help"], env={"COLUMNS": "80"}).output
         assert "--help" in out and "<bool>" not in out, args
     assert "<int range>" in runner.invoke(app, ["runs", "list", "--help"]).output  # --limit
+    serve = " ".join(runner.invoke(app, ["serve", "--help"], env={"COLUMNS": "200"}).output.split())
+    assert "Address to listen on (default: LEADFLOW_API_HOST or 127.0.0.1)." in serve
 
 
 def test_every_command_runs_its_help() -> None:

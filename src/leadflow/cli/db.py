@@ -111,8 +111,8 @@ def prune_cmd(
         Path | None,
         typer.Option(
             "--archive",
-            help="Where to write the gzip JSONL archive [default: "
-            "./leadflow-prune-<UTC time>.jsonl.gz].",
+            help="Where to write the gzip JSONL archive (default: "
+            "./leadflow-prune-<UTC time>.jsonl.gz).",
         ),
     ] = None,
     dry_run: Annotated[

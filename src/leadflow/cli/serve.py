@@ -22,12 +22,12 @@ def serve(
     db: DbOption = DEFAULT,
     host: Annotated[
         str | None,
-        typer.Option(help="Address to listen on [default: LEADFLOW_API_HOST or 127.0.0.1]."),
+        typer.Option(help="Address to listen on (default: LEADFLOW_API_HOST or 127.0.0.1)."),
     ] = None,
     port: Annotated[
         int | None,
         typer.Option(
-            min=1, max=65535, help="Port to listen on [default: LEADFLOW_API_PORT or 8080]."
+            min=1, max=65535, help="Port to listen on (default: LEADFLOW_API_PORT or 8080)."
         ),
     ] = None,
     workers_in_process: Annotated[
@@ -36,7 +36,7 @@ def serve(
             "--workers-in-process",
             min=0,
             max=64,
-            help="Worker threads run inside the server [default: 1].",
+            help="Worker threads run inside the server (default: 1).",
         ),
     ] = None,
     no_worker: Annotated[

@@ -36,6 +36,12 @@ from leadflow.model.records import CONTACT_DERIVED, Contact
 
 ROOTS = frozenset({"contact", "event", "context", "steps", "workflow", "run", "now", "agent"})
 CONTACT_FIELDS = frozenset(f.name for f in dataclasses.fields(Contact)) | set(CONTACT_DERIVED)
+# The attributes of the fixed roots a step gives a template (engine/context.py ``scope``).
+ROOT_ATTRIBUTES = {
+    "workflow": frozenset({"key", "name", "version"}),
+    "run": frozenset({"id", "created_at"}),
+    "agent": frozenset({"id"}),
+}
 CACHE_SIZE = 2048
 DEFAULT_LIMITS = RenderLimits()
 __all__ = [
@@ -192,11 +198,11 @@ def render_html(
     return _render(source, variables, True, limits)
 
 
-def _contact_attribute(node: nodes.Node) -> str | None:
-    """``X`` for ``contact.X`` / ``contact['X']``, else None."""
+def _contact_attribute(node: nodes.Node, root: str = "contact") -> str | None:
+    """``X`` for ``contact.X`` / ``contact['X']`` (or another ``root``), else None."""
     if isinstance(node, nodes.Getattr | nodes.Getitem):
         target = node.node
-        if isinstance(target, nodes.Name) and target.name == "contact":
+        if isinstance(target, nodes.Name) and target.name == root:
             if isinstance(node, nodes.Getattr):
                 return str(node.attr)
             arg = node.arg
@@ -221,8 +227,32 @@ def _undeclared(ast: nodes.Template) -> set[str]:
         return {n.name for n in ast.find_all(nodes.Name) if n.ctx == "load"} - stored
 
 
-def template_problems(source: str, path: str) -> list[str]:
-    """Static problems in a template, each as ``"<path>: <problem>"``."""
+def _root_problems(
+    ast: nodes.Template, undeclared: set[str], path: str, node_ids: frozenset[str] | None
+) -> list[str]:
+    """``workflow.nmae``, ``agent.nmae``, ``run.x``; ``steps.<id>`` of a node that is not in
+    the workflow (when the workflow's node ids are known)."""
+    problems: list[str] = []
+    for access in ast.find_all((nodes.Getattr, nodes.Getitem)):
+        for root, known in ROOT_ATTRIBUTES.items():
+            attr = _contact_attribute(access, root) if root in undeclared else None
+            if attr is not None and attr not in known:
+                problems.append(
+                    f"{path}: unknown {root} attribute {attr!r} at line {access.lineno}; "
+                    f"known: {', '.join(sorted(known))}"
+                )
+        step = _contact_attribute(access, "steps") if "steps" in undeclared else None
+        if step is not None and node_ids is not None and step not in node_ids:
+            problems.append(
+                f"{path}: steps.{step} at line {access.lineno} names no node of this workflow; "
+                f"nodes: {', '.join(sorted(node_ids))}"
+            )
+    return problems
+
+
+def template_problems(source: str, path: str, node_ids: frozenset[str] | None = None) -> list[str]:
+    """Static problems in a template, each as ``"<path>: <problem>"`` (``node_ids``: the
+    workflow's nodes, which ``steps.<id>`` must name)."""
     try:
         ast = _TEXT.parse(source)
     except TemplateSyntaxError as exc:
@@ -243,6 +273,7 @@ def template_problems(source: str, path: str) -> list[str]:
                     f"{path}: unknown contact field {attr!r} at line {access.lineno}; known: "
                     f"{', '.join(sorted(CONTACT_FIELDS))} (custom fields are contact.fields.<name>)"
                 )
+    problems += _root_problems(ast, undeclared, path, node_ids)
     for call in ast.find_all((nodes.Filter, nodes.Test)):
         is_filter = isinstance(call, nodes.Filter)
         if call.name not in (_TEXT.filters if is_filter else _TEXT.tests):

@@ -328,13 +328,16 @@ class _Validator:
         kind = node.kind
         for name in _TEMPLATE_FIELDS.get(kind or "", ()):
             if isinstance(v.get(name), str):
-                self.errors.extend(template_problems(v[name], f"{label}.{name}"))
+                self.errors.extend(
+                    template_problems(v[name], f"{label}.{name}", frozenset(self.ids))
+                )
         if kind == "send_sms" and isinstance(v.get("body"), str):
             self._sms_length(v["body"], f"{label}.body")
         elif kind == "update_contact":
             for key, value in (v.get("set") or {}).items():
                 if isinstance(value, str):
-                    self.errors.extend(template_problems(value, shape.join(label, ["set", key])))
+                    where = shape.join(label, ["set", key])
+                    self.errors.extend(template_problems(value, where, frozenset(self.ids)))
         elif kind == "start_workflow" and v.get("workflow") == self.data.get("key"):
             self._self_start(f"{label}.workflow")
         elif kind == "wait" and isinstance(v.get("duration"), str):

@@ -78,14 +78,22 @@ def test_dry_run_counts_who_moves_where_and_changes_nothing(waiting: Leadflow) -
         "dry_run": True,
         # The in-flight runs (waiting and paused, not the cancelled one); no node of v2 has
         # the id long_wait, so they would go nowhere.
-        "moves": [{"from_version": 1, "from_node": "long_wait", "to_node": None, "runs": 3}],
+        "moves": [
+            {"from_version": 1, "from_node": "long_wait", "to_node": None, "runs": 3, "timing": ""}
+        ],
         "moved": 0,
         "conflicts": 0,
         "skipped": 0,
     }
     mapped = migrate(waiting, "--to-version", "2", "--map", "long_wait=pause_a_week", "--dry-run")
     assert mapped["moves"] == [
-        {"from_version": 1, "from_node": "long_wait", "to_node": "pause_a_week", "runs": 3}
+        {
+            "from_version": 1,
+            "from_node": "long_wait",
+            "to_node": "pause_a_week",
+            "runs": 3,
+            "timing": "kept",  # a wait of the same length: the wake time stays
+        }
     ]
     assert mapped["dry_run"] is True and mapped["moved"] == 0
     text = waiting.ok(
@@ -113,7 +121,13 @@ def test_migrate_with_a_map_moves_the_runs_and_v2_goes_on_from_there(waiting: Le
     out = migrate(waiting, "--to-version", "2", "--map", "long_wait=pause_a_week")
     assert out["dry_run"] is False
     assert out["moves"] == [
-        {"from_version": 1, "from_node": "long_wait", "to_node": "pause_a_week", "runs": 3}
+        {
+            "from_version": 1,
+            "from_node": "long_wait",
+            "to_node": "pause_a_week",
+            "runs": 3,
+            "timing": "kept",  # a wait of the same length: the wake time stays
+        }
     ]
     assert (out["moved"], out["conflicts"], out["skipped"]) == (3, 0, 0)
     assert versions_and_nodes(waiting) == {
@@ -181,8 +195,8 @@ def test_skip_unmapped_moves_only_the_runs_with_a_counterpart(lf: Leadflow) -> N
 
     plan = migrate(lf, "--to-version", "2", "--dry-run")
     assert plan["moves"] == [
-        {"from_version": 1, "from_node": "hello", "to_node": "hello", "runs": 1},
-        {"from_version": 1, "from_node": "long_wait", "to_node": None, "runs": 1},
+        {"from_version": 1, "from_node": "hello", "to_node": "hello", "runs": 1, "timing": "kept"},
+        {"from_version": 1, "from_node": "long_wait", "to_node": None, "runs": 1, "timing": ""},
     ]
     assert_fails(lf("runs", "migrate", KEY, "--to-version", "2"), "long_wait")
     assert {v for v, _, _ in versions_and_nodes(lf).values()} == {1}

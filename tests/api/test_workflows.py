@@ -151,7 +151,8 @@ def open_runs(db_url: str) -> list[tuple[str, int, str | None]]:
 
 
 def move(old: str, new: str | None) -> dict[str, object]:
-    return {"from_version": 1, "from_node": old, "to_node": new, "runs": 2}
+    timing = "" if new is None else "kept"  # unmapped, or the same kind of node
+    return {"from_version": 1, "from_node": old, "to_node": new, "runs": 2, "timing": timing}
 
 
 def test_draft_validate_publish_diff_migrate(client: ApiClient, db_url: str) -> None:
@@ -211,7 +212,7 @@ def test_draft_validate_publish_diff_migrate(client: ApiClient, db_url: str) -> 
     unmapped = client.post(migrate, json={"to_version": 2}).json()
     assert unmapped["dry_run"] is True and (unmapped["total"], unmapped["unmapped"]) == (2, 2)
     assert unmapped["moves"] == [
-        {"from_version": 1, "from_node": "hello", "to_node": None, "runs": 2}
+        {"from_version": 1, "from_node": "hello", "to_node": None, "runs": 2, "timing": ""}
     ]
     refused = assert_problem(client.post(migrate, json={"to_version": 2, "dry_run": False}), 422)
     assert refused["detail"] == (
@@ -225,7 +226,7 @@ def test_draft_validate_publish_diff_migrate(client: ApiClient, db_url: str) -> 
     plan = {"to_version": 2, "from_version": 1, "mapping": {"hello": "greet"}}
     dry = client.post(migrate, json=plan).json()
     assert dry["moves"] == [
-        {"from_version": 1, "from_node": "hello", "to_node": "greet", "runs": 2}
+        {"from_version": 1, "from_node": "hello", "to_node": "greet", "runs": 2, "timing": "kept"}
     ]
     assert (dry["unmapped"], dry["moved"]) == (0, 0)
     assert open_runs(db_url) == [("c1", 1, "hello"), ("c2", 1, "hello")]

@@ -45,9 +45,11 @@ def test_dry_run_counts_who_moves_where_and_changes_nothing(kit: Kit) -> None:
     run_ids = _two_versions(kit)
     catalog = kit.runtime.engine.catalog
     plan = plan_migration(kit.store, catalog, "drip", 2, {"pause": "breather"})
-    assert [(m.from_version, m.from_node, m.to_node, m.runs) for m in plan.moves] == [
-        (1, "pause", "breather", 4)
+    assert [(m.from_version, m.from_node, m.to_node, m.runs, m.timing) for m in plan.moves] == [
+        (1, "pause", "breather", 4, "re-planned: 2d -> 3d")
     ]
+    other_kind = plan_migration(kit.store, catalog, "drip", 2, {"pause": "check_in"})
+    assert [m.timing for m in other_kind.moves] == ["restarted"]
     assert all(kit.run(r).version == 1 for r in run_ids)  # a plan is only a count
     unmapped = plan_migration(kit.store, catalog, "drip", 2)
     assert [(m.from_node, m.to_node) for m in unmapped.unmapped] == [("pause", None)]
@@ -57,7 +59,7 @@ def test_dry_run_counts_who_moves_where_and_changes_nothing(kit: Kit) -> None:
         plan_migration(kit.store, catalog, "drip", 2, {"pause": "nowhere"})
 
 
-def test_migrated_runs_keep_their_timer_when_the_node_kind_is_the_same(kit: Kit) -> None:
+def test_a_run_moved_to_a_longer_wait_wakes_as_if_it_had_entered_that_wait(kit: Kit) -> None:
     run_ids = _two_versions(kit)
     catalog = kit.runtime.engine.catalog
     before = kit.run(run_ids[0]).wake_at
@@ -66,8 +68,18 @@ def test_migrated_runs_keep_their_timer_when_the_node_kind_is_the_same(kit: Kit)
     result = apply_migration(kit.store, catalog, plan, kit.now)
     assert (result.moved, result.conflicts, result.skipped) == (4, 0, 0)
     run = kit.run(run_ids[0])
-    assert (run.version, run.node, run.status, run.wake_at) == (2, "breather", "waiting", before)
+    assert before is not None
+    # entered the 2d wait at T0: the 3d wait wakes it at T0 + 3d, a day later than planned
+    assert (run.version, run.node, run.status, run.wake_at) == (
+        2,
+        "breather",
+        "waiting",
+        before + DAY,
+    )
+    assert kit.steps(run_ids[0])[-1].data["timing"] == "re-planned: 2d -> 3d"  # type: ignore[index]
     assert kit.steps(run_ids[0])[-1].outcome == "migrated"
+    kit.run_until(before + DAY - MINUTE)
+    assert [m.body for m in kit.messages(run_id=run_ids[0])] == ["v1 hello"]  # not woken early
     kit.run_until(T0 + 5 * DAY)
     bodies = [m.body for m in kit.messages(run_id=run_ids[0])]
     assert bodies == ["v1 hello", "v2 email", "v2 bye"]  # the rest of v2, not v1's "bye"
@@ -118,3 +130,21 @@ def test_budget_holds_across_workflows_and_defers_the_rest(make_kit: Any) -> Non
     kit.run_until(T0 + 2 * DAY)
     assert len([m for m in kit.messages() if m.status == "delivered"]) == 6
     assert len(kit.ledger()) == 6
+
+
+def test_a_paused_run_moved_to_a_longer_wait_keeps_the_replanned_wake_for_its_resume(
+    kit: Kit,
+) -> None:
+    from leadflow.engine.control import pause_run, resume_run
+
+    (run_id,) = _two_versions(kit, n=1)
+    before = kit.run(run_id).wake_at
+    assert before is not None
+    pause_run(kit.store, run_id, kit.now)
+    catalog = kit.runtime.engine.catalog
+    plan = plan_migration(kit.store, catalog, "drip", 2, {"pause": "breather"})
+    apply_migration(kit.store, catalog, plan, kit.now)
+    paused = kit.run(run_id)
+    assert (paused.version, paused.status) == (2, "paused")
+    resumed = resume_run(kit.store, run_id, kit.now)
+    assert (resumed.status, resumed.wake_at) == ("waiting", before + DAY)

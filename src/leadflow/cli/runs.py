@@ -271,6 +271,7 @@ def migrate(
             "from_node": m.from_node,
             "to_node": m.to_node,
             "runs": m.runs,
+            "timing": m.timing,
         }
         for m in plan.moves
     ]
@@ -289,9 +290,15 @@ def migrate(
         return
     table(
         f"{key}: runs to version {to_version}" + (" (dry run)" if dry_run else ""),
-        ["from version", "from node", "to node", "runs"],
+        ["from version", "from node", "to node", "runs", "timing"],
         [
-            [m["from_version"], m["from_node"], m["to_node"] or "(unmapped)", m["runs"]]
+            [
+                m["from_version"],
+                m["from_node"],
+                m["to_node"] or "(unmapped)",
+                m["runs"],
+                m["timing"],
+            ]
             for m in moves
         ],
     )

@@ -5,9 +5,12 @@ the live and paused runs of a workflow to a target version with a node mapping: 
 node maps to ``mapping[node]`` if given, else to the node with the same id in the target version.
 A run whose node maps nowhere blocks the migration (nothing is moved) unless ``skip_unmapped``.
 
-A run keeps its place in time when its new node is of the same kind as the old one (a run two
-hours into a ``wait`` keeps its wake-up time, a ``wait_for_event`` keeps waiting for the same
-type); otherwise it enters the new node fresh, now. Every moved run records a ``migrated`` step,
+A run keeps its place in time when its new node is of the same kind as the old one: a run two
+hours into a ``wait 1d`` moved to a ``wait 3d`` wakes as if it had entered the new wait when it
+entered the old one (its timer is re-planned by the difference of the two durations, never
+before now), and the same for a ``wait_for_event``'s time-out; other nodes of the same kind keep
+their wake time. A run moved to a node of another kind enters it fresh, now. The dry run says
+which of the three each move does (``timing``). Every moved run records a ``migrated`` step,
 and moves are seq-guarded like every other change, so a run that advanced meanwhile is counted as
 a conflict and left where it is.
 """
@@ -17,6 +20,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+from leadflow.definitions.durations import parse_duration
 from leadflow.engine.advance import new_advance
 from leadflow.engine.catalog import Catalog
 from leadflow.engine.compiled import CompiledWorkflow
@@ -43,6 +47,9 @@ class Move:
     from_node: str
     to_node: str | None  # None: unmapped
     runs: int
+    # "kept" (same kind, same timer), "re-planned: 1d -> 3d" (a timed wait of another length),
+    # "restarted" (another kind: enters the node now), or "" (unmapped)
+    timing: str = ""
 
 
 @dataclass(slots=True)
@@ -123,8 +130,41 @@ def plan_migration(
     )
     plan = MigrationPlan(key, to_version, mapping, tenant_id=tenant_id)
     for (version, node, to_node), n in sorted(counts.items(), key=lambda kv: kv[0][:2]):
-        plan.moves.append(Move(version, node, to_node, n))
+        timing = ""
+        if to_node is not None:
+            old = catalog.get(tenant_id, key, version).nodes.get(node)
+            timing = _timing(old, target.nodes[to_node])
+        plan.moves.append(Move(version, node, to_node, n, timing))
     return plan
+
+
+def _timer(node: object) -> str | None:
+    """The duration a node's timer runs for: a wait's, a wait_for_event's time-out."""
+    kind = getattr(node, "kind", None)
+    if kind == "wait":
+        return str(getattr(node, "duration", "")) or None
+    if kind == "wait_for_event":
+        timeout = getattr(node, "timeout", None)
+        return str(timeout) if timeout else None
+    return None
+
+
+def _timing(old: object | None, new: object) -> str:
+    if old is None or getattr(old, "kind", None) != getattr(new, "kind", None):
+        return "restarted"
+    before, after = _timer(old), _timer(new)
+    if before and after and parse_duration(before) != parse_duration(after):
+        return f"re-planned: {before} -> {after}"
+    return "kept"
+
+
+def _replanned(wake_at: float | None, old: object | None, new: object, now: float) -> float | None:
+    """The wake time of a run moved between two timed waits of one kind: as if it had entered
+    the new one when it entered the old (never before ``now``); the old one otherwise."""
+    before, after = _timer(old), _timer(new)
+    if wake_at is None or not before or not after:
+        return wake_at
+    return max(now, wake_at - parse_duration(before) + parse_duration(after))
 
 
 def apply_migration(
@@ -176,7 +216,13 @@ def _move(
     adv.version = target.version
     adv.node = to_node
     same_kind = old is not None and old.kind == new.kind
-    if not same_kind:
+    if same_kind:
+        paused = adv.context.get("_paused")
+        if isinstance(paused, dict) and paused.get("wake_at") is not None:
+            paused["wake_at"] = _replanned(paused["wake_at"], old, new, now)
+        else:
+            adv.wake_at = _replanned(run.wake_at, old, new, now)
+    else:
         if run.status == RunStatus.PAUSED:
             adv.context["_paused"] = {"status": RunStatus.ACTIVE, "wake_at": now}
         else:
@@ -199,6 +245,7 @@ def _move(
                 "from_node": run.node,
                 "to_version": target.version,
                 "kept_timing": same_kind,
+                "timing": _timing(old, new),
             },
         )
     )

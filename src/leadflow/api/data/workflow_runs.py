@@ -50,6 +50,12 @@ class MoveOut(BaseModel):
     from_node: str
     to_node: str | None = Field(description="null: no node of the target version matches.")
     runs: int
+    timing: str = Field(
+        default="",
+        description="kept (same kind and timer), 're-planned: 1d -> 3d' (a wait of another "
+        "length: woken as if it had entered the new one when it entered the old), restarted "
+        "(another kind: entered now), or empty (unmapped).",
+    )
 
 
 class MigrateOut(BaseModel):
@@ -110,7 +116,11 @@ def migrate_out(plan: MigrationPlan, result: MigrationResult | None) -> MigrateO
         dry_run=result is None,
         moves=[
             MoveOut(
-                from_version=m.from_version, from_node=m.from_node, to_node=m.to_node, runs=m.runs
+                from_version=m.from_version,
+                from_node=m.from_node,
+                to_node=m.to_node,
+                runs=m.runs,
+                timing=m.timing,
             )
             for m in plan.moves
         ],

@@ -66,8 +66,14 @@ def test_validation_names_each_field_with_a_dotted_path(app: FastAPI) -> None:
         bad_json = client.post(
             "/test/leads", content=b"{not json", headers={"content-type": "application/json"}
         )
-        errors = assert_problem(bad_json, 422)["errors"]
-        assert isinstance(errors, list) and errors[0]["field"].startswith("body")
+        errors = assert_problem(bad_json, 400)["errors"]  # not JSON at all: 400, by line/column
+        assert errors == [
+            {
+                "field": "body",
+                "problem": "is not valid JSON at line 1 column 2 "
+                "(Expecting property name enclosed in double quotes)",
+            }
+        ]
 
 
 def test_a_rejected_value_is_not_echoed_back(app: FastAPI) -> None:
@@ -121,3 +127,18 @@ def test_an_oversized_body_is_refused_with_413_before_it_is_read(db_url: str) ->
         # Under the limit: served as usual.
         ok = client.post("/test/leads", json={"contact": {"phone": "+1", "email": "a@b.co"}})
         assert ok.status_code == 200 and ok.json() == {"phone": "+1"}
+
+
+def test_a_body_that_is_not_json_is_a_400_naming_line_and_column(client: ApiClient) -> None:
+    broken = '{"first_name": "Ann",\n  "email": ann@example.com}'
+    problem = assert_problem(
+        client.post(
+            "/api/v1/contacts", content=broken, headers={"content-type": "application/json"}
+        ),
+        400,
+    )
+    assert str(problem["detail"]).startswith("the body is not valid JSON at line 2 column 12")
+    assert problem["errors"] == [
+        {"field": "body", "problem": str(problem["detail"]).removeprefix("the body ")}
+    ]
+    assert client.get("/api/v1/contacts").json()["items"] == []  # nothing written

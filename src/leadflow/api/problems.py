@@ -164,8 +164,30 @@ def validation_errors(raw: Iterable[Any]) -> list[FieldProblem]:
     return found
 
 
+async def _malformed_json(request: Request, err: dict[str, Any]) -> JSONResponse:
+    """400: the body is not JSON at all, named by line and column (not ``body[24]``)."""
+    loc = err.get("loc") or ()
+    at = loc[-1] if loc and isinstance(loc[-1], int) else 0
+    text = (await request.body()).decode("utf-8", "replace")
+    line = text.count("\n", 0, at) + 1
+    column = at - (text.rfind("\n", 0, at) + 1) + 1
+    why = (err.get("ctx") or {}).get("error") or "not JSON"
+    problem_text = f"is not valid JSON at line {line} column {column} ({why})"
+    return _for(
+        request,
+        400,
+        f"the body {problem_text}",
+        kind="malformed",
+        title="Malformed request body",
+        errors=[FieldProblem(field="body", problem=problem_text)],
+    )
+
+
 async def _validation(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
+    for err in exc.errors():
+        if isinstance(err, dict) and err.get("type") == "json_invalid":
+            return await _malformed_json(request, err)
     errors = validation_errors(exc.errors())
     names = ", ".join(e.field for e in errors)
     return _for(

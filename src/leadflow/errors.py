@@ -33,6 +33,13 @@ class Forbidden(LeadflowError):
 class InvalidInput(LeadflowError):
     """The input is not valid."""
 
+    def __init__(
+        self, message: str | None = None, problems: list[tuple[str, str]] | None = None
+    ) -> None:
+        super().__init__(message)
+        # every problem found, as (field or place, problem): the API lists them all
+        self.problems = list(problems or [])
+
 
 class NoSendWindow(InvalidInput):
     """No moment lies inside every send window that applies to a recipient (e.g. a Guam number,

@@ -3,6 +3,8 @@ paging, merge duplicates, import CSV -- each inside the caller's scope."""
 
 from __future__ import annotations
 
+from unittest.mock import ANY
+
 import pytest
 
 from leadflow.model.records import EnrollRequest
@@ -181,6 +183,9 @@ def test_import_is_all_or_nothing_and_merges(client: ApiClient, agent_ann: ApiCl
         422,
     )
     assert "line 3" in str(problem["detail"])
+    assert problem["errors"] == [  # each rejected row, not only inside the detail text
+        {"field": "line 3", "problem": ANY}
+    ]
     assert client.get("/api/v1/contacts").json()["items"] == []
     done = client.post(
         "/api/v1/contacts/import",
@@ -235,3 +240,15 @@ def test_import_reads_plain_column_names_and_says_how(client: ApiClient) -> None
     }
     [cy] = client.get("/api/v1/contacts").json()["items"]
     assert (cy["phone"], cy["state"], cy["fields"]["PostalCode"]) == ("+15125550177", "TX", "78704")
+
+
+def test_every_bad_value_of_a_contact_is_named_at_once(client: ApiClient) -> None:
+    problem = assert_problem(
+        client.post(
+            "/api/v1/contacts",
+            json={"first_name": "Zed", "email": "not-an-email", "phone": "12", "state": "Texas"},
+        ),
+        422,
+    )
+    assert [e["field"] for e in problem["errors"]] == ["email", "phone", "state"]  # type: ignore[union-attr]
+    assert client.get("/api/v1/contacts").json()["items"] == []

@@ -67,19 +67,31 @@ def _owner(store: Store, principal: Principal, scope: Scope, owner: str | None) 
 
 
 def _clean(values: dict[str, Any]) -> dict[str, Any]:
+    """The values normalised; InvalidInput naming every bad one at once."""
     out = dict(values)
-    if "email" in out:
-        out["email"] = normal_email(out["email"])
-    if "phone" in out:
-        out["phone"] = normal_phone(out["phone"])
+    problems: list[str] = []
+    for name, normal in (("email", normal_email), ("phone", normal_phone)):
+        if name in out:
+            try:
+                out[name] = normal(out[name])
+            except InvalidInput as exc:
+                problems.append(exc.message)
     if out.get("time_zone") and not valid_zone(out["time_zone"]):
-        raise InvalidInput(f"time_zone: {out['time_zone']!r} is not an IANA time zone")
+        problems.append(f"time_zone: {out['time_zone']!r} is not an IANA time zone")
     if out.get("state"):
         state = str(out["state"]).upper()
         if len(state) != 2 or not state.isalpha():
-            raise InvalidInput(f"state: {out['state']!r} is not a 2-letter state code")
+            problems.append(f"state: {out['state']!r} is not a 2-letter state code")
         out["state"] = state
+    if problems:
+        raise InvalidInput("; ".join(problems), [split_field(p) for p in problems])
     return out
+
+
+def split_field(problem: str) -> tuple[str, str]:
+    """``"phone: not a number"`` -> ``("phone", "not a number")``."""
+    where, sep, what = problem.partition(": ")
+    return (where, what) if sep and " " not in where else ("", problem)
 
 
 def _fill(target: Contact, values: dict[str, Any]) -> None:

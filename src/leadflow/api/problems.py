@@ -244,7 +244,11 @@ async def _leadflow(request: Request, exc: Exception) -> JSONResponse:
             errors=errors,
         )
     if isinstance(exc, InvalidInput):
-        return _for(request, 422, exc.message, kind="invalid-input", title="Invalid input")
+        found = exc.problems or [split_problem(exc.message)]
+        errors = [FieldProblem(field=where or "request", problem=what) for where, what in found]
+        return _for(
+            request, 422, exc.message, kind="invalid-input", title="Invalid input", errors=errors
+        )
     if isinstance(exc, SchemaOutOfDate):
         return _for(
             request, 503, exc.message, kind="schema-out-of-date", title="Database not ready"

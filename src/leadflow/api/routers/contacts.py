@@ -175,5 +175,8 @@ async def import_contacts(
     rows = [ImportRow(line=line, reason=reason) for line, reason in rejected]
     if rejected and not skip_invalid:
         detail = "; ".join(f"line {r.line}: {r.reason}" for r in rows[:20])
-        raise InvalidInput(f"{len(rows)} row(s) rejected, nothing imported: {detail}")
+        raise InvalidInput(
+            f"{len(rows)} row(s) rejected, nothing imported: {detail}",
+            [(f"line {r.line}", r.reason) for r in rows],
+        )
     return ImportResult(inserted=inserted, merged=merged, rejected=rows, columns=columns)

@@ -18,6 +18,7 @@ from functools import lru_cache
 
 import phonenumbers
 
+from leadflow.addresses import US_STATE_CODES
 from leadflow.model.records import Contact
 
 FEDERAL_WINDOW = ("08:00", "21:00")
@@ -26,19 +27,11 @@ CAPPED_STATES = frozenset({"FL", "OK"})  # at most CAP_PER_DAY texts/calls per 2
 CAP_PER_DAY = 3
 
 US_STATES = {
-    "alabama": "AL", "alaska": "AK", "arizona": "AZ", "arkansas": "AR", "california": "CA",
-    "colorado": "CO", "connecticut": "CT", "delaware": "DE", "florida": "FL", "georgia": "GA",
-    "hawaii": "HI", "idaho": "ID", "illinois": "IL", "indiana": "IN", "iowa": "IA",
-    "kansas": "KS", "kentucky": "KY", "louisiana": "LA", "maine": "ME", "maryland": "MD",
-    "massachusetts": "MA", "michigan": "MI", "minnesota": "MN", "mississippi": "MS",
-    "missouri": "MO", "montana": "MT", "nebraska": "NE", "nevada": "NV", "new hampshire": "NH",
-    "new jersey": "NJ", "new mexico": "NM", "new york": "NY", "north carolina": "NC",
-    "north dakota": "ND", "ohio": "OH", "oklahoma": "OK", "oregon": "OR", "pennsylvania": "PA",
-    "rhode island": "RI", "south carolina": "SC", "south dakota": "SD", "tennessee": "TN",
-    "texas": "TX", "utah": "UT", "vermont": "VT", "virginia": "VA", "washington": "WA",
-    "washington state": "WA", "west virginia": "WV", "wisconsin": "WI", "wyoming": "WY",
-    "washington d.c.": "DC", "district of columbia": "DC",
-}  # fmt: skip
+    **US_STATE_CODES,
+    "washington state": "WA",
+    "washington d.c.": "DC",
+    "district of columbia": "DC",
+}
 _CODES = frozenset(US_STATES.values())
 
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
 from leadflow.access import analytics as service
 from leadflow.analytics.filters import Filters
-from leadflow.api.deps import Access, AccessDep
+from leadflow.api.deps import AccessDep
 from leadflow.api.problems import problem_responses
 
 router = APIRouter(prefix="/analytics", tags=["analytics"])
@@ -40,14 +40,16 @@ def _epoch(day: dt.date | None) -> float | None:
 
 
 def _filters(
-    access: Access,
-    since: dt.date | None,
-    until: dt.date | None,
-    agent: str | None,
-    team: str | None,
-    source: str | None,
-    tag: str | None,
+    access: AccessDep,
+    since: Day = None,
+    until: Day = None,
+    agent: Text = None,
+    team: Text = None,
+    source: Text = None,
+    tag: Text = None,
 ) -> Filters:
+    """The report filters every analytics route takes (one dependency): a date range, an agent
+    or team inside the caller's scope, a lead source, a tag."""
     return service.filters(
         access.runtime.store,
         access.principal,
@@ -60,22 +62,19 @@ def _filters(
     )
 
 
+FiltersDep = Annotated[Filters, Depends(_filters)]
+
+
 @router.get(
     "/funnel", summary="A workflow's funnel per version and node", responses=problem_responses(404)
 )
 def funnel(
     access: AccessDep,
+    flt: FiltersDep,
     workflow: Workflow,
-    since: Day = None,
-    until: Day = None,
-    agent: Text = None,
-    team: Text = None,
-    source: Text = None,
-    tag: Text = None,
     goal: Goals = None,
     window_days: Window = 30.0,
 ) -> dict[str, Any]:
-    flt = _filters(access, since, until, agent, team, source, tag)
     return service.funnel(
         access.runtime.store, access.principal, workflow, flt, goal or (), window_days
     )
@@ -88,6 +87,7 @@ def funnel(
 )
 def funnel_contacts(
     access: AccessDep,
+    flt: FiltersDep,
     workflow: Workflow,
     metric: Annotated[
         str,
@@ -101,18 +101,11 @@ def funnel_contacts(
     ],
     version: Annotated[int | None, Query(ge=1, le=1_000_000)] = None,
     node: Text = None,
-    since: Day = None,
-    until: Day = None,
-    agent: Text = None,
-    team: Text = None,
-    source: Text = None,
-    tag: Text = None,
     goal: Goals = None,
     window_days: Window = 30.0,
     after: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> ContactPage:
-    flt = _filters(access, since, until, agent, team, source, tag)
     items, nxt = service.funnel_contacts(
         access.runtime.store,
         access.principal,
@@ -164,19 +157,13 @@ def attribution(
 )
 def cohorts(
     access: AccessDep,
+    flt: FiltersDep,
     workflow: Workflow,
     goal: Goals = None,
     period: Annotated[str, Query(pattern="^(week|month)$")] = "week",
     weeks: Annotated[int, Query(ge=1, le=104)] = 12,
     by_source: Annotated[bool, Query(description="One row per cohort and lead source.")] = False,
-    since: Day = None,
-    until: Day = None,
-    agent: Text = None,
-    team: Text = None,
-    source: Text = None,
-    tag: Text = None,
 ) -> dict[str, Any]:
-    flt = _filters(access, since, until, agent, team, source, tag)
     return service.cohorts(
         access.runtime.store, access.principal, workflow, flt, access.now(), goals=goal or (),
         period=period, weeks=weeks, by_source=by_source,
@@ -190,19 +177,13 @@ def cohorts(
 )
 def insights(
     access: AccessDep,
+    flt: FiltersDep,
     workflow: Workflow,
     goal: Goals = None,
     window_days: Window = 30.0,
     alpha: Annotated[float, Query(gt=0, lt=1)] = 0.05,
     min_n: Annotated[int, Query(ge=5, le=1_000_000)] = 30,
-    since: Day = None,
-    until: Day = None,
-    agent: Text = None,
-    team: Text = None,
-    source: Text = None,
-    tag: Text = None,
 ) -> dict[str, Any]:
-    flt = _filters(access, since, until, agent, team, source, tag)
     return service.insights(
         access.runtime.store, access.principal, workflow, flt, goal or (), window_days,
         alpha=alpha, min_n=min_n,
@@ -216,19 +197,13 @@ def insights(
 )
 def segments(
     access: AccessDep,
+    flt: FiltersDep,
     workflow: Workflow,
     goal: Goals = None,
     window_days: Window = 30.0,
     alpha: Annotated[float, Query(gt=0, lt=1)] = 0.05,
     min_n: Annotated[int, Query(ge=5, le=1_000_000)] = 30,
-    since: Day = None,
-    until: Day = None,
-    agent: Text = None,
-    team: Text = None,
-    source: Text = None,
-    tag: Text = None,
 ) -> dict[str, Any]:
-    flt = _filters(access, since, until, agent, team, source, tag)
     return service.segments(
         access.runtime.store, access.principal, workflow, flt, goal or (), window_days,
         alpha=alpha, min_n=min_n,
@@ -258,12 +233,6 @@ def forecast(
 )
 def agents(
     access: AccessDep,
-    since: Day = None,
-    until: Day = None,
-    agent: Text = None,
-    team: Text = None,
-    source: Text = None,
-    tag: Text = None,
+    flt: FiltersDep,
 ) -> dict[str, Any]:
-    flt = _filters(access, since, until, agent, team, source, tag)
     return service.agents(access.runtime.store, access.principal, flt)

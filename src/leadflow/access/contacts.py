@@ -17,7 +17,7 @@ from leadflow.access.scope import WRITE_ROLES, require_role, visible_contact
 from leadflow.addresses import normal_phone
 from leadflow.compliance.consent import HISTORY
 from leadflow.contacts.duplicates import find_duplicate
-from leadflow.definitions.validation import valid_zone
+from leadflow.definitions.validation import split_problem, valid_zone
 from leadflow.engine.control import cancel_run
 from leadflow.errors import InvalidInput
 from leadflow.model.records import (
@@ -84,14 +84,8 @@ def _clean(values: dict[str, Any]) -> dict[str, Any]:
             problems.append(f"state: {out['state']!r} is not a 2-letter state code")
         out["state"] = state
     if problems:
-        raise InvalidInput("; ".join(problems), [split_field(p) for p in problems])
+        raise InvalidInput("; ".join(problems), [split_problem(p) for p in problems])
     return out
-
-
-def split_field(problem: str) -> tuple[str, str]:
-    """``"phone: not a number"`` -> ``("phone", "not a number")``."""
-    where, sep, what = problem.partition(": ")
-    return (where, what) if sep and " " not in where else ("", problem)
 
 
 def _fill(target: Contact, values: dict[str, Any]) -> None:

@@ -157,32 +157,28 @@ def _title(word: str) -> str:
     return word
 
 
-def _drop_states(scan: _Scanner, group: list[int]) -> list[int]:
-    """ "Austin TX" and "Austin, Texas" name the city only; a state alone is not a city."""
-
-    def is_state(i: int) -> bool:
-        tok = scan.toks[i]
-        code = tok.text.rstrip(".")
-        if code.upper() in STATE_CODES and len(code) == 2:
-            return code.isupper() or scan.caseless
-        return tok.word in STATE_NAMES
-
-    if len(group) > 1 and is_state(group[-1]):
-        return group[:-1]
-    return [] if len(group) == 1 and is_state(group[0]) else group
-
-
-def _is_state_at(scan: _Scanner, i: int) -> bool:
-    """A state after a city: "Normal, IL", "bend oregon"."""
-    while i < len(scan.toks) and scan.toks[i].text == ",":
-        i += 1
-    if i >= len(scan.toks):
-        return False
+def _is_state(scan: _Scanner, i: int) -> bool:
+    """Token ``i`` names a US state: a code (in capitals, unless capitals say nothing here) or
+    a state's name."""
     tok = scan.toks[i]
     code = tok.text.rstrip(".")
     if len(code) == 2 and code.upper() in STATE_CODES:
         return code.isupper() or scan.caseless
     return tok.word in STATE_NAMES
+
+
+def _drop_states(scan: _Scanner, group: list[int]) -> list[int]:
+    """ "Austin TX" and "Austin, Texas" name the city only; a state alone is not a city."""
+    if len(group) > 1 and _is_state(scan, group[-1]):
+        return group[:-1]
+    return [] if len(group) == 1 and _is_state(scan, group[0]) else group
+
+
+def _is_state_at(scan: _Scanner, i: int) -> bool:
+    """A state after a city, past any commas: "Normal, IL", "bend oregon"."""
+    while i < len(scan.toks) and scan.toks[i].text == ",":
+        i += 1
+    return i < len(scan.toks) and _is_state(scan, i)
 
 
 def _plausible(scan: _Scanner, start: int, end: int, tenant: bool) -> bool:

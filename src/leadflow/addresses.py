@@ -132,3 +132,20 @@ US_STATE_CODES = {
     "texas": "TX", "utah": "UT", "vermont": "VT", "virginia": "VA", "washington": "WA",
     "west virginia": "WV", "wisconsin": "WI", "wyoming": "WY",
 }  # fmt: skip
+
+
+# ---------------------------------------------------------------- WhatsApp addresses (Twilio)
+WHATSAPP_PREFIX = "whatsapp:"
+
+
+def whatsapp_address(phone: str) -> str:
+    """``+15551234567`` as Twilio's WhatsApp address ``whatsapp:+15551234567`` (unchanged when
+    it already is one)."""
+    return phone if phone.startswith(WHATSAPP_PREFIX) else WHATSAPP_PREFIX + phone
+
+
+def strip_whatsapp(address: str | None) -> tuple[str | None, bool]:
+    """A Twilio ``From``/``To`` without its ``whatsapp:`` prefix, and whether it had one."""
+    if address is not None and address.lower().startswith(WHATSAPP_PREFIX):
+        return address[len(WHATSAPP_PREFIX) :].strip(), True
+    return address, False

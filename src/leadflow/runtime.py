@@ -14,15 +14,15 @@ from dataclasses import dataclass, field, fields
 from importlib.metadata import entry_points
 
 from leadflow.analytics.plugin import analytics_plugin
-from leadflow.channels.email_setup import email_provider
+from leadflow.channels.email_setup import check_webhook_key
+from leadflow.channels.provider_factory import ProviderContext
+from leadflow.channels.providers import build_providers, close_all, factories
 from leadflow.channels.sandbox import SandboxProvider
-from leadflow.channels.twilio_config import twilio_configs
-from leadflow.channels.twilio_setup import twilio_providers
-from leadflow.channels.webhook import HttpWebhookProvider
 from leadflow.clock import Clock, RealClock
 from leadflow.compliance.plugin import compliance_plugin
 from leadflow.compliance.policy import CompliancePolicy
 from leadflow.compliance.replies import ReplyTexts
+from leadflow.compliance.whatsapp import WhatsAppSessions
 from leadflow.engine.advance import Engine
 from leadflow.engine.catalog import Catalog
 from leadflow.engine.handlers import default_registry
@@ -82,10 +82,7 @@ class Runtime:
         return found
 
     def close_providers(self) -> None:
-        for provider in self.providers.values():
-            closer = getattr(provider, "close", None)
-            if closer is not None:
-                closer()
+        close_all(self.providers.values())
         for hooks in self.hooks:
             hooks.close()
 
@@ -166,7 +163,10 @@ def build_runtime(
     check_schema: bool = True,
 ) -> Runtime:
     settings = settings or Settings()
-    twilio = twilio_configs(settings)  # a missing Twilio setting stops start-up here
+    # Each channel's provider by name (channels/providers.py): an unknown name or a missing
+    # setting stops start-up here, before anything is opened.
+    picked = factories(settings)
+    check_webhook_key(settings)
     own_store = store is None
     store = store or open_store(settings.db, check_schema=check_schema)
     retry = RetryPolicy(
@@ -175,7 +175,9 @@ def build_runtime(
         max_delay_s=settings.retry_max_delay_s,
     )
     policy = CompliancePolicy(
-        default_timezone=settings.default_timezone, budget_per_day=settings.budget_per_day
+        default_timezone=settings.default_timezone,
+        budget_per_day=settings.budget_per_day,
+        whatsapp_sessions=WhatsAppSessions(store),
     )
     registry = default_registry()
     for plugin in feature_plugins(settings, store):
@@ -184,18 +186,12 @@ def build_runtime(
     engine = Engine(
         Catalog(store), registry, retry, random.Random(seed), policy, limits=limits_of(settings)
     )
-    sandbox = SandboxProvider(store)
+    clock = clock or RealClock()
+    context = ProviderContext(settings, store, clock, SandboxProvider(store))
     try:
-        mail = email_provider(settings, store, sandbox)
+        providers = build_providers(picked, context)
     except Exception:
         if own_store:
             store.close()
         raise
-    providers: dict[str, Provider] = {
-        "sms": sandbox,
-        "email": mail,
-        "voice": sandbox,
-        "webhook": HttpWebhookProvider(allow_private=settings.webhook_allow_private),
-    }
-    providers.update(twilio_providers(twilio, store, settings))
-    return Runtime(settings, store, clock or RealClock(), engine, providers, policy)
+    return Runtime(settings, store, clock, engine, providers, policy)

@@ -154,11 +154,15 @@ class Settings(BaseSettings):
     )
 
     # ---------------------------------------------------------------- Twilio (SMS and voice)
-    sms_provider: Literal["sandbox", "twilio"] = Field(
-        default="sandbox", description="Who sends texts: the sandbox (default) or Twilio."
+    # A provider name: a built-in one or one an installed package declares in the
+    # ``leadflow.providers`` entry-point group (docs/providers.md); checked at start-up.
+    sms_provider: str = Field(
+        default="sandbox",
+        description="Who sends texts: the sandbox (default), twilio, or a plug-in.",
     )
-    voice_provider: Literal["sandbox", "twilio"] = Field(
-        default="sandbox", description="Who places calls: the sandbox (default) or Twilio."
+    voice_provider: str = Field(
+        default="sandbox",
+        description="Who places calls: the sandbox (default), twilio, or a plug-in.",
     )
     twilio_account_sid: str | None = Field(default=None, description="Twilio Account SID (AC...).")
     twilio_auth_token: SecretStr | None = Field(
@@ -208,9 +212,10 @@ class Settings(BaseSettings):
         return base_url_or_error(value, "public_url")
 
     # ------------------------------------------------------------------ e-mail
-    email_provider: Literal["sandbox", "smtp", "sendgrid"] = Field(
+    email_provider: str = Field(
         default="sandbox",
-        description="Who sends e-mail: the sandbox (nothing leaves), an SMTP relay or SendGrid.",
+        description="Who sends e-mail: the sandbox (nothing leaves), smtp (a relay), sendgrid, "
+        "or a plug-in.",
     )
     email_from: str | None = Field(
         default=None,
@@ -287,3 +292,22 @@ class Settings(BaseSettings):
     llm_max_retries: int = Field(default=3, ge=0, le=10, description="Retries on 429 / 5xx.")
     llm_cache_ttl_s: float = Field(default=120.0, ge=0, description="Identical-request cache TTL.")
     llm_cache_size: int = Field(default=256, ge=1, description="Entries the cache keeps at most.")
+
+    # ---------------------------------------------------------------- providers (plug-ins)
+    whatsapp_provider: str = Field(
+        default="sandbox",
+        description="Who sends WhatsApp messages: the sandbox (default), twilio, or a plug-in.",
+    )
+    providers: dict[str, str] = Field(
+        default_factory=dict,
+        description='The provider of every other channel by name, as JSON: {"webhook": "http", '
+        '"fax": "acme-fax"} (a channel a plug-in adds is chosen here).',
+    )
+
+    @field_validator("sms_provider", "voice_provider", "email_provider", "whatsapp_provider")
+    @classmethod
+    def _provider_name(cls, value: str) -> str:
+        name = value.strip()
+        if not name:
+            raise ValueError("a provider name is required (e.g. sandbox)")
+        return name

@@ -26,7 +26,12 @@ def test_a_new_lead_has_no_consent_and_no_history(client: ApiClient) -> None:
     assert shown.status_code == 200, shown.text
     assert shown.json() == {
         "contact_id": cid,
-        "consent": {"sms": "unknown", "email": "unknown", "voice": "unknown"},
+        "consent": {
+            "sms": "unknown",
+            "email": "unknown",
+            "voice": "unknown",
+            "whatsapp": "unknown",
+        },
         "history": [],
     }
 
@@ -40,7 +45,12 @@ def test_consent_is_recorded_with_source_evidence_time_and_who(agent_ann: ApiCli
     )
     assert given.status_code == 200, given.text
     body = given.json()
-    assert body["consent"] == {"sms": "unknown", "email": "unknown", "voice": "opted_in"}
+    assert body["consent"] == {
+        "sms": "unknown",
+        "email": "unknown",
+        "voice": "opted_in",
+        "whatsapp": "unknown",
+    }
     (entry,) = body["history"]
     assert (entry["channel"], entry["state"], entry["source"], entry["evidence"]) == (
         "voice",

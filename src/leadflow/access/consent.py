@@ -20,7 +20,7 @@ from leadflow.model.records import Contact, ContactPatch, Scope
 from leadflow.store.contract import Store
 from leadflow.tenancy.accounts import Principal
 
-CHANNELS = ("sms", "email", "voice")
+CHANNELS = ("sms", "email", "voice", "whatsapp")
 STATES = (OPTED_IN, OPTED_OUT)
 UNKNOWN = "unknown"
 CLOCK_SKEW_S = 300.0  # an ``at`` this far ahead of the server's clock is still accepted

@@ -33,7 +33,9 @@ class TwilioConfig:
         return self.public_url.rstrip("/") + path
 
 
-def twilio_config(settings: Settings, channel: Literal["sms", "voice"]) -> TwilioConfig:
+def twilio_config(
+    settings: Settings, channel: Literal["sms", "voice", "whatsapp"] | str
+) -> TwilioConfig:
     """The Twilio settings ``channel`` needs, or :class:`InvalidInput` naming what is missing."""
     chosen = f"LEADFLOW_{channel.upper()}_PROVIDER=twilio"
     missing = []
@@ -46,7 +48,7 @@ def twilio_config(settings: Settings, channel: Literal["sms", "voice"]) -> Twili
         missing.append("LEADFLOW_PUBLIC_URL")
     if channel == "voice" and not settings.twilio_from_number:
         missing.append("LEADFLOW_TWILIO_FROM_NUMBER")
-    if channel == "sms" and not (
+    if channel in ("sms", "whatsapp") and not (
         settings.twilio_messaging_service_sid or settings.twilio_from_number
     ):
         missing.append("LEADFLOW_TWILIO_MESSAGING_SERVICE_SID or LEADFLOW_TWILIO_FROM_NUMBER")
@@ -84,4 +86,6 @@ def twilio_configs(settings: Settings) -> dict[str, TwilioConfig]:
         chosen["sms"] = twilio_config(settings, "sms")
     if settings.voice_provider == "twilio":
         chosen["voice"] = twilio_config(settings, "voice")
+    if settings.whatsapp_provider == "twilio":
+        chosen["whatsapp"] = twilio_config(settings, "whatsapp")
     return chosen

@@ -7,8 +7,12 @@
   has it. Other tenants' contacts with the same number get nothing: neither the words, nor a
   reply, nor a consent change. The event processor reads opt-outs from it and pauses runs
   that stop on reply.
-* A message status callback becomes ``sms.delivered`` or ``sms.failed`` for the message with
-  that MessageSid; intermediate statuses (queued, sending, sent...) and ``read`` add nothing.
+* An inbound WhatsApp message comes the same way, its ``From`` and ``To`` prefixed
+  ``whatsapp:``; it becomes ``whatsapp.received`` (a reply, like a text; the lead's 24-hour
+  WhatsApp window counts from it).
+* A message status callback becomes ``sms.delivered`` or ``sms.failed`` (``whatsapp.delivered``
+  / ``whatsapp.failed`` for a WhatsApp message) for the message with that MessageSid;
+  intermediate statuses (queued, sending, sent...) and ``read`` add nothing.
   Error 21610 (the number opted out at Twilio) also becomes ``sms.opted_out``.
 * A call status callback becomes ``voice.delivered`` / ``voice.failed``; an answered call
   ``voice.answered``.
@@ -24,7 +28,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from leadflow.addresses import phone_query
+from leadflow.addresses import phone_query, strip_whatsapp
 from leadflow.channels import twilio_status as ts
 from leadflow.channels.twilio_signature import FormParams
 from leadflow.model.records import ContactFilter, Message, NewEvent, Scope
@@ -50,13 +54,15 @@ def inbound_sms_events(
     store: Store, params: FormParams, now: float, tenant_id: str
 ) -> list[NewEvent]:
     """``sms.received`` events for an inbound text to a number of ``tenant_id`` (one per contact
-    of that tenant with the sender's number)."""
+    of that tenant with the sender's number); ``whatsapp.received`` for a WhatsApp message."""
     sid = params.get("MessageSid") or params.get("SmsSid") or ""
-    sender = params.get("From") or ""
+    found, whatsapp = strip_whatsapp(params.get("From"))
+    sender = found or ""
+    channel = "whatsapp" if whatsapp else "sms"
     data: dict[str, Any] = {
         "body": params.get("Body") or "",
         "from": sender,
-        "to": params.get("To") or "",
+        "to": strip_whatsapp(params.get("To"))[0] or "",
         "message_sid": sid,
         "opt_out_type": params.get("OptOutType") or None,
         "media_urls": media_urls(params),
@@ -64,6 +70,9 @@ def inbound_sms_events(
         "source": SOURCE,
         "tenant_id": tenant_id,
     }
+    if whatsapp:
+        data["channel"] = channel
+        data["profile_name"] = params.get("ProfileName") or None
     number = phone_query(sender)
     scope = Scope(tenant_id)
     contacts = (
@@ -71,12 +80,12 @@ def inbound_sms_events(
         if number
         else []
     )
-    key = f"twilio:sms:{sid}"
+    key, kind = f"twilio:{channel}:{sid}", f"{channel}.received"
     if not contacts:
-        return [NewEvent("sms.received", None, data, key, now)]
+        return [NewEvent(kind, None, data, key, now)]
     if len(contacts) == 1:
-        return [NewEvent("sms.received", contacts[0].id, data, key, now)]
-    return [NewEvent("sms.received", c.id, data, f"{key}:{c.id}", now) for c in contacts]
+        return [NewEvent(kind, contacts[0].id, data, key, now)]
+    return [NewEvent(kind, c.id, data, f"{key}:{c.id}", now) for c in contacts]
 
 
 def _message_event(
@@ -93,15 +102,20 @@ def _message_event(
     return NewEvent(kind, message.contact_id, data, f"twilio:status:{sid}:{status}", now)
 
 
+MESSAGE_CHANNELS = ("sms", "whatsapp")  # what a message status callback reports on
+
+
 def _reported(
     store: Store, sid: str, status: str, outcome: str | None, channel: str
 ) -> Message | None:
-    """The message of ``channel`` a status callback reports on; None (nothing to record)
-    without a sid, while the message is not done (no ``outcome``) or for an unknown sid."""
+    """The message of ``channel`` (``sms``: a text or a WhatsApp message) a status callback
+    reports on; None (nothing to record) without a sid, while the message is not done (no
+    ``outcome``) or for an unknown sid."""
     if not sid or outcome is None:
         return None
     message = store.find_message_by_provider(sid)
-    if message is None or message.channel != channel:
+    allowed = MESSAGE_CHANNELS if channel == "sms" else (channel,)
+    if message is None or message.channel not in allowed:
         label, noun = ("status", "message") if channel == "sms" else ("call status", "call")
         log.info("twilio %s %s for unknown %s %s ignored", label, status, noun, sid)
         return None
@@ -117,12 +131,12 @@ def status_events(store: Store, params: FormParams, now: float) -> list[NewEvent
     if message is None:
         return []
     if outcome == "delivered":
-        return [_message_event("sms.delivered", message, sid, status, {}, now)]
+        return [_message_event(f"{message.channel}.delivered", message, sid, status, {}, now)]
     code = ts.error_code(params.get("ErrorCode"))
     error = ts.describe_error(code, f"twilio reported {status}")
     extra = {"error": error, "error_code": code}
-    events = [_message_event("sms.failed", message, sid, status, extra, now)]
-    if code == ts.OPTED_OUT and message.contact_id:
+    events = [_message_event(f"{message.channel}.failed", message, sid, status, extra, now)]
+    if code == ts.OPTED_OUT and message.contact_id and message.channel == "sms":
         data = {
             "source": "twilio_21610",
             "evidence": "error 21610",

@@ -63,9 +63,14 @@ ERROR_MEANINGS: dict[int, str] = {
     30006: "the number is a landline or its carrier cannot receive texts",
     30007: "the carrier filtered the message",
     30008: "the carrier reported an unknown error",
+    63016: "a free-form WhatsApp message outside the 24-hour window (send a template)",
+    63007: "no WhatsApp sender is registered for this From address",
+    63024: "the recipient is not a valid WhatsApp user",
 }
 # Codes that say the recipient cannot get this text: sending again cannot help.
-UNREACHABLE = frozenset({21211, 21612, 21614, 30003, 30004, 30005, 30006})
+UNREACHABLE = frozenset({21211, 21612, 21614, 30003, 30004, 30005, 30006, 63024})
+# WhatsApp refusals no retry can change (the window, the sender's registration).
+WHATSAPP_FINAL = frozenset({63016, 63007})
 
 
 def sms_outcome(status: str | None) -> Outcome | None:
@@ -114,5 +119,7 @@ def send_error(http_status: int, code: int | None, message: str) -> ProviderErro
         return ProviderError(f"opted_out: {text}", retryable=False)
     if code in UNREACHABLE:
         return ProviderError(f"unreachable: {text}", retryable=False)
+    if code in WHATSAPP_FINAL:
+        return ProviderError(f"twilio answered HTTP {http_status}: {text}", retryable=False)
     retryable = http_status == 429 or http_status >= 500
     return ProviderError(f"twilio answered HTTP {http_status}: {text}", retryable=retryable)

@@ -34,6 +34,7 @@ from leadflow.compliance.recipient import (
     zones_of,
 )
 from leadflow.compliance.replies import HELP, OPT_IN_CONFIRMATION, OPT_OUT_CONFIRMATION
+from leadflow.compliance.whatsapp import WhatsAppSessions, whatsapp_decision
 from leadflow.definitions.models import Settings as WorkflowSettings
 from leadflow.engine.localtime import hhmm, next_allowed, zone
 from leadflow.engine.ports import SEND, Decision
@@ -45,7 +46,8 @@ from leadflow.model.records import (
     RunStatus,
 )
 
-QUIET_HOURS_CHANNELS = frozenset({"sms", "voice"})
+# WhatsApp messages keep the quiet hours and state caps of texts (compliance/whatsapp.py).
+QUIET_HOURS_CHANNELS = frozenset({"sms", "voice", "whatsapp"})
 # A run that completed normally still sends what it queued; these stop what is still queued.
 _STOPPED = frozenset({RunStatus.EXITED, RunStatus.CANCELLED, RunStatus.FAILED})
 
@@ -58,6 +60,8 @@ class CompliancePolicy:
     budget_per_day: int = 10  # messages per contact per rolling 24 h, all workflows; 0 = off
     budget_retry_s: float = 3600.0
     confirmation_window_s: float = 300.0  # an opt-out confirmation later than this is not sent
+    # When each lead last wrote on WhatsApp (its 24-hour window); None: never (templates only).
+    whatsapp_sessions: WhatsAppSessions | None = None
 
     def check(
         self,
@@ -89,6 +93,10 @@ class CompliancePolicy:
             contact.consent.get(consent_channel) == "opted_out"
         ):
             return Decision("suppress", reason="opted_out")
+        if message.channel == "whatsapp":
+            held = whatsapp_decision(message, contact, self.whatsapp_sessions, now)
+            if held is not None:
+                return held
         if (
             message.channel == "voice"
             and message.payload.get("mode") == "voicemail_drop"

@@ -87,6 +87,43 @@ class SendSms(_Send):
     media_urls: list[str] = Field(default_factory=list)
 
 
+class WhatsAppTemplate(_Model):
+    """An approved WhatsApp template: its Twilio Content SID and its placeholders' values."""
+
+    content_sid: str = Field(
+        pattern=r"^HX[0-9a-fA-F]{32}$", description="Twilio Content SID of the template (HX...)."
+    )
+    variables: dict[
+        Annotated[str, Field(pattern=r"^[A-Za-z0-9_]{1,32}$")],
+        Annotated[str, Field(max_length=1024)],
+    ] = Field(
+        default_factory=dict,
+        max_length=100,
+        description='Placeholder values as Jinja2 templates, keyed as in the template ("1", "2").',
+    )
+
+
+class SendWhatsApp(_Send):
+    """A WhatsApp message to the contact's phone: free-form ``body`` (sent only within 24 hours
+    of the lead's last WhatsApp message) or an approved ``template`` (any time). Either way it
+    needs the lead's WhatsApp opt-in (``consent.whatsapp``)."""
+
+    kind: Literal["send_whatsapp"]
+    body: str | None = Field(default=None, min_length=1, description="Jinja2 template of the text.")
+    template: WhatsAppTemplate | None = Field(
+        default=None, description="An approved template, for leads outside the 24-hour window."
+    )
+    media_urls: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _body_or_template(self) -> SendWhatsApp:
+        if (self.body is None) == (self.template is None):
+            raise ValueError("give either body (free-form) or template, not both nor neither")
+        if self.template is not None and self.media_urls:
+            raise ValueError("media_urls go with a free-form body (a template has its own media)")
+        return self
+
+
 class SendEmail(_Send):
     kind: Literal["send_email"]
     subject: str = Field(min_length=1, description="Jinja2 template of the subject line.")
@@ -325,6 +362,7 @@ class Goal(_Node):
 
 Node = Annotated[
     SendSms
+    | SendWhatsApp
     | SendEmail
     | VoiceCall
     | Wait
@@ -368,8 +406,9 @@ NODE_KINDS: tuple[str, ...] = (
     "booking_link",
     "exit",
     "goal",
+    "send_whatsapp",
 )
-MESSAGE_KINDS = frozenset({"send_sms", "send_email", "voice_call", "webhook"})
+MESSAGE_KINDS = frozenset({"send_sms", "send_email", "voice_call", "webhook", "send_whatsapp"})
 WAIT_KINDS = frozenset({"wait", "wait_until", "wait_for_event"})
 
 

@@ -46,6 +46,7 @@ from leadflow.model import segments
 SMS_WARN_SEGMENTS = 2  # a text past two concatenated segments gets a warning
 _TEMPLATE_FIELDS: dict[str, tuple[str, ...]] = {
     "send_sms": ("body",),
+    "send_whatsapp": ("body",),
     "send_email": ("subject", "body", "html"),
     "voice_call": ("say",),
     "webhook": ("url", "body"),
@@ -333,6 +334,12 @@ class _Validator:
                 )
         if kind == "send_sms" and isinstance(v.get("body"), str):
             self._sms_length(v["body"], f"{label}.body")
+        elif kind == "send_whatsapp" and isinstance(v.get("template"), dict):
+            variables = v["template"].get("variables") or {}
+            for key, value in variables.items() if isinstance(variables, dict) else ():
+                if isinstance(value, str):
+                    where = shape.join(label, ["template", "variables", str(key)])
+                    self.errors.extend(template_problems(value, where, frozenset(self.ids)))
         elif kind == "update_contact":
             for key, value in (v.get("set") or {}).items():
                 if isinstance(value, str):

@@ -44,9 +44,9 @@ from leadflow.store.contract import Store
 log = logging.getLogger(__name__)
 
 DAY = 86400.0
-BUDGET_CHANNELS = ("sms", "email", "voice")
+BUDGET_CHANNELS = ("sms", "email", "voice", "whatsapp")
 OPTED_OUT_ERROR = "opted_out:"  # how a provider's error says the number opted out
-CAPPED_CHANNELS = ("sms", "voice")  # what a state's per-day cap counts
+CAPPED_CHANNELS = ("sms", "voice", "whatsapp")  # what a state's per-day cap counts
 
 
 class Dispatcher(LeasedBatches):
@@ -378,9 +378,13 @@ def _sent(msg: Message, result: SendResult, now: float) -> MessageUpdate:
 
 
 def _address_word(channel: str) -> str:
-    return {"sms": "phone", "voice": "phone", "email": "email", "webhook": "url"}.get(
-        channel, "address"
-    )
+    return {
+        "sms": "phone",
+        "voice": "phone",
+        "whatsapp": "phone",
+        "email": "email",
+        "webhook": "url",
+    }.get(channel, "address")
 
 
 def _events_for(msg: Message, update: MessageUpdate, now: float) -> list[NewEvent]:

@@ -60,10 +60,15 @@ from leadflow.store.contract import Store
 
 log = logging.getLogger(__name__)
 
-REPLY_EVENTS = {"sms.received": "sms", "email.received": "email", "voice.received": "voice"}
+REPLY_EVENTS = {
+    "sms.received": "sms",
+    "email.received": "email",
+    "voice.received": "voice",
+    "whatsapp.received": "whatsapp",
+}
 _FACT_SUFFIXES = ("delivered", "opened", "clicked", "failed")
 _VERDICTS = frozenset({"sent", "delivered", "failed", "suppressed"})
-_CHANNELS = frozenset({"sms", "email", "voice", "webhook"})
+_CHANNELS = frozenset({"sms", "email", "voice", "webhook", "whatsapp"})
 _OPEN_STATUSES = [RunStatus.ACTIVE, RunStatus.WAITING, RunStatus.PAUSED]
 
 

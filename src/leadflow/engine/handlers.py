@@ -140,6 +140,31 @@ class SendSmsHandler(_Send):
         return Go(node.next, outcome="queued")
 
 
+class SendWhatsAppHandler(_Send):
+    """``send_whatsapp``: free-form text or an approved template (Content SID and variables);
+    the dispatcher's policy enforces WhatsApp's opt-in and 24-hour window."""
+
+    channel = "whatsapp"
+
+    def send(self, ctx: StepContext, node: m.SendWhatsApp) -> Result:
+        to = ctx.contact.phone if ctx.contact else None
+        payload: dict[str, Any] = {}
+        body: str | None = None
+        if node.template is not None:
+            payload["content_sid"] = node.template.content_sid
+            payload["content_variables"] = {
+                key: ctx.render(value, ctx.limits.sms_body)
+                for key, value in node.template.variables.items()
+            }
+        else:
+            assert node.body is not None
+            body = ctx.render(node.body, ctx.limits.sms_body)
+            if node.media_urls:
+                payload["media_urls"] = list(node.media_urls)
+        ctx.add_message(node.id, "whatsapp", to, body, payload=payload or None)
+        return Go(node.next, outcome="queued")
+
+
 class SendEmailHandler(_Send):
     channel = "email"
 
@@ -384,6 +409,7 @@ def default_registry(timer: SendTimer | None = None) -> Registry:
     registry = Registry()
     for kind, handler in (
         ("send_sms", SendSmsHandler(timer)),
+        ("send_whatsapp", SendWhatsAppHandler(timer)),
         ("send_email", SendEmailHandler(timer)),
         ("voice_call", VoiceCallHandler(timer)),
         ("webhook", WebhookHandler()),

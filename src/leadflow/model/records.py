@@ -47,7 +47,7 @@ class MessageStatus(StrEnum):
 MESSAGE_STATUSES = tuple(MessageStatus)
 DUE_MESSAGE_STATUSES = frozenset({MessageStatus.PENDING, MessageStatus.DEFERRED})
 
-CHANNELS = ("sms", "email", "voice", "webhook")
+CHANNELS = ("sms", "email", "voice", "webhook", "whatsapp")
 
 # The tenant of data entered without one (CLI imports, single-brokerage installs).
 DEFAULT_TENANT = "default"

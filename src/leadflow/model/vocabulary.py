@@ -21,7 +21,7 @@ class EventKind:
     meaning: str
 
 
-CHANNELS = ("sms", "email", "voice")
+CHANNELS = ("sms", "email", "voice", "whatsapp")
 LEAD = "inbound lead webhooks, the events API"
 
 _NAMED: tuple[EventKind, ...] = (

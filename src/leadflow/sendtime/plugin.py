@@ -3,7 +3,12 @@ optimal`` with the moment the lead's engagement history suggests."""
 
 from __future__ import annotations
 
-from leadflow.engine.handlers import SendEmailHandler, SendSmsHandler, VoiceCallHandler
+from leadflow.engine.handlers import (
+    SendEmailHandler,
+    SendSmsHandler,
+    SendWhatsAppHandler,
+    VoiceCallHandler,
+)
 from leadflow.engine.plugins import Plugin
 from leadflow.sendtime.step import OptimalSendTime, SendTimes
 
@@ -18,6 +23,7 @@ def sendtime_plugin(send_times: SendTimes | None) -> Plugin:
             "send_sms": SendSmsHandler(timer),
             "send_email": SendEmailHandler(timer),
             "voice_call": VoiceCallHandler(timer),
+            "send_whatsapp": SendWhatsAppHandler(timer),
         },
     )
 

@@ -29,6 +29,7 @@ from collections.abc import Callable
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
+from leadflow.addresses import strip_whatsapp
 from leadflow.api.deps import get_runtime
 from leadflow.api.metrics import InboundMetrics
 from leadflow.channels import senders
@@ -124,19 +125,22 @@ def _voice_status(rt: Runtime, params: FormParams, now: float) -> str:
 
 @router.post("/sms")
 async def receive_sms(request: Request) -> Response:
-    """An inbound text (for the tenant owning the number it was sent to)."""
+    """An inbound text or WhatsApp message (for the tenant owning the number it was sent
+    to)."""
 
     def handler(rt: Runtime, params: FormParams, now: float) -> str:
-        to = params.get("To")
+        to, whatsapp = strip_whatsapp(params.get("To"))  # WhatsApp: whatsapp:+1... both ways
+        channel = "whatsapp" if whatsapp else "sms"
         tenant = senders.inbound_tenant(
             rt.store, rt.settings, to, params.get("MessagingServiceSid")
         )
         if tenant is None:
             log.warning(
-                "twilio sms to %s dropped: no tenant has that number or Messaging Service",
+                "twilio %s to %s dropped: no tenant has that number or Messaging Service",
+                channel,
                 _printable(to),
             )
-            _dropped(request, "sms", "unknown_to")
+            _dropped(request, channel, "unknown_to")
             return EMPTY
         _record(rt, inbound.inbound_sms_events(rt.store, params, now, tenant))
         return EMPTY

@@ -3,6 +3,14 @@ documented protocol: HTTP Basic auth with the Account SID and Auth Token, form-e
 (repeated fields such as ``MediaUrl`` kept), JSON answers with ``sid``/``status``/``to``/``from``
 /``body``, and Twilio's error document ``{"code", "message", "more_info", "status"}``.
 
+WhatsApp goes through the same Messages endpoint: ``To`` and ``From`` carry the ``whatsapp:``
+prefix (both, or a Messaging Service: mixing a WhatsApp ``To`` with a plain ``From`` is error
+21910), and a message is either free-form (``Body``/``MediaUrl``) or a template: ``ContentSid``
+(``HX`` + 32 hex digits; one the peer does not know is error 21655 when approved templates are
+registered with :meth:`TwilioPeer.approve`) with ``ContentVariables``, a JSON object of strings
+(anything else is error 21656); the peer fills the template's ``{{1}}`` placeholders into the
+answer's ``body`` as Twilio does.
+
 Tests point ``LEADFLOW_TWILIO_API_BASE`` at :attr:`TwilioPeer.base_url`, then read what arrived
 from :attr:`TwilioPeer.requests` and script refusals with :meth:`TwilioPeer.refuse`.
 """
@@ -24,6 +32,9 @@ from urllib.parse import parse_qsl
 
 ACCOUNT_SID = "AC" + "0" * 31 + "1"
 AUTH_TOKEN = "peer-auth-token-5f1e2d3c4b5a69788796a5b4c3d2e1f0"
+WHATSAPP = "whatsapp:"
+CONTENT_SID = re.compile(r"^HX[0-9a-fA-F]{32}$")
+PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z0-9_]+)\s*\}\}")
 PATH = re.compile(r"^/2010-04-01/Accounts/(?P<account>[^/]+)/(?P<kind>Messages|Calls)\.json$")
 
 
@@ -60,6 +71,7 @@ class TwilioPeer:
     requests: list[Received] = field(default_factory=list)
     refusals: dict[str, Refusal] = field(default_factory=dict)
     base_url: str = ""
+    templates: dict[str, str] = field(default_factory=dict)  # approved: ContentSid -> text
     _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -68,6 +80,10 @@ class TwilioPeer:
     ) -> None:
         """Answer requests for ``to`` with this error (``times`` times, or always)."""
         self.refusals[to] = Refusal(status, code, message, times)
+
+    def approve(self, content_sid: str, text: str) -> None:
+        """Register an approved WhatsApp template (its text with ``{{1}}`` placeholders)."""
+        self.templates[content_sid] = text
 
     def accepted(self, kind: str = "Messages") -> list[Received]:
         return [r for r in self.requests if r.kind == kind and r.status == 201]
@@ -129,7 +145,15 @@ class TwilioPeer:
             }
         body = got.get("Body")
         media = got.all("MediaUrl")
-        if not body and not media:
+        content_sid = got.get("ContentSid")
+        if to.startswith(WHATSAPP) and not service and not (sender or "").startswith(WHATSAPP):
+            return 400, error(400, 21910, "Invalid From and To pair.")
+        if content_sid:
+            rendered = self._template(content_sid, got.get("ContentVariables"))
+            if isinstance(rendered, tuple):
+                return rendered
+            body = rendered
+        elif not body and not media:
             return 400, error(400, 21602, "Message body is required.")
         sid = f"SM{n:032x}"
         return 201, {
@@ -150,6 +174,26 @@ class TwilioPeer:
             "error_message": None,
             "uri": f"/2010-04-01/Accounts/{self.account_sid}/Messages/{sid}.json",
         }
+
+
+    def _template(
+        self, content_sid: str, variables: str | None
+    ) -> str | tuple[int, dict[str, Any]]:
+        """The template's text with its variables filled in, or Twilio's error answer."""
+        if not CONTENT_SID.match(content_sid) or (
+            self.templates and content_sid not in self.templates
+        ):
+            return 400, error(400, 21655, "The ContentSid is Invalid.")
+        values: Any = {}
+        if variables:
+            try:
+                values = json.loads(variables)
+            except ValueError:
+                values = None
+        if not isinstance(values, dict) or not all(isinstance(v, str) for v in values.values()):
+            return 400, error(400, 21656, "The ContentVariables Parameter is invalid.")
+        text = self.templates.get(content_sid, "")
+        return PLACEHOLDER.sub(lambda m: str(values.get(m[1], m[0])), text)
 
 
 def error(status: int, code: int, message: str) -> dict[str, Any]:

@@ -175,7 +175,6 @@ class TwilioPeer:
             "uri": f"/2010-04-01/Accounts/{self.account_sid}/Messages/{sid}.json",
         }
 
-
     def _template(
         self, content_sid: str, variables: str | None
     ) -> str | tuple[int, dict[str, Any]]:

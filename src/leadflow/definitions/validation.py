@@ -324,6 +324,23 @@ class _Validator:
             f"{SMS_WARN_SEGMENTS} segments: it is sent and billed as {found.segments} SMS{why}"
         )
 
+    def _whatsapp(self, raw: Mapping[Any, Any], label: str) -> None:
+        """send_whatsapp: a free-form body or a template, and the template's variables."""
+        body, template = raw.get("body"), raw.get("template")
+        if (body is None) == (template is None):
+            self.errors.append(
+                f"{label}: give either body (free-form) or template, not both nor neither"
+            )
+        elif template is not None and raw.get("media_urls"):
+            self.errors.append(
+                f"{label}.media_urls: media go with a free-form body (a template has its own)"
+            )
+        variables = template.get("variables") if isinstance(template, Mapping) else None
+        for key, value in variables.items() if isinstance(variables, Mapping) else ():
+            if isinstance(value, str):
+                where = shape.join(label, ["template", "variables", str(key)])
+                self.errors.extend(template_problems(value, where, frozenset(self.ids)))
+
     def _node_rules(self, node: _Node) -> None:
         label, v, raw = node.label, node.values, node.raw
         kind = node.kind
@@ -334,12 +351,8 @@ class _Validator:
                 )
         if kind == "send_sms" and isinstance(v.get("body"), str):
             self._sms_length(v["body"], f"{label}.body")
-        elif kind == "send_whatsapp" and isinstance(v.get("template"), dict):
-            variables = v["template"].get("variables") or {}
-            for key, value in variables.items() if isinstance(variables, dict) else ():
-                if isinstance(value, str):
-                    where = shape.join(label, ["template", "variables", str(key)])
-                    self.errors.extend(template_problems(value, where, frozenset(self.ids)))
+        elif kind == "send_whatsapp":
+            self._whatsapp(raw, label)
         elif kind == "update_contact":
             for key, value in (v.get("set") or {}).items():
                 if isinstance(value, str):

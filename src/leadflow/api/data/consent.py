@@ -16,7 +16,7 @@ class ConsentIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    channel: Literal["sms", "email", "voice"]
+    channel: Literal["sms", "email", "voice", "whatsapp"]
     state: Literal["opted_in", "opted_out"]
     source: str = Field(
         min_length=1, max_length=100, description='Where it came from: "web_form", "agent"...'

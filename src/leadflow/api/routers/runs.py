@@ -83,7 +83,7 @@ def list_messages(
     run_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
     contact_id: Annotated[str | None, Query(max_length=200)] = None,
     status: MessageStatus | None = None,
-    channel: Literal["sms", "email", "voice", "webhook"] | None = None,
+    channel: Literal["sms", "email", "voice", "webhook", "whatsapp"] | None = None,
     after: After = 0,
     limit: Limit = 100,
 ) -> MessagePage:

@@ -283,3 +283,20 @@ def test_a_whatsapp_message_to_a_number_nobody_owns_is_dropped(tw: TwilioApp) ->
     assert tw.post("/webhooks/twilio/sms", params).status_code == 200
     tw.settle()
     assert tw.events("whatsapp.received") == []
+
+
+def test_stop_on_whatsapp_opts_out_of_whatsapp_only(tw: TwilioApp, peer: TwilioPeer) -> None:
+    lead_writes(tw, at("2025-06-16 10:00"), body="STOP")
+    ann = tw.runtime.store.get_contact("ann")
+    assert ann is not None
+    assert ann.consent == {"sms": "opted_in", "whatsapp": "opted_out"}
+    (entry,) = ann.fields["consent_history"]
+    assert (entry["channel"], entry["state"], entry["source"], entry["evidence"]) == (
+        "whatsapp",
+        "opted_out",
+        "whatsapp_keyword",
+        "STOP",
+    )
+    send_at(tw, at("2025-06-16 10:30"), flow("after", template=True), "ann")
+    assert of(tw, "ann", "after").suppressed_reason == "opted_out"
+    assert peer.accepted() == []  # and no SMS confirmation is sent for a WhatsApp STOP

@@ -5,6 +5,8 @@ Two kinds of events change consent:
 * inbound texts (``sms.received``) read by :mod:`leadflow.compliance.keywords`: an opt-out revokes
   texts and calls alike (FCC 24-24: a revocation covers both); an opt-in by text (START, UNSTOP,
   YES) restores texts only -- calls need consent of their own;
+* inbound WhatsApp messages (``whatsapp.received``), read the same way, change the ``whatsapp``
+  channel only (a STOP on WhatsApp opts out of WhatsApp; START opts back in);
 * what a provider reports: ``sms.opted_out`` (a carrier opt-out, e.g. Twilio's error 21610)
   revokes texts and calls; ``email.unsubscribed`` (one-click or a provider's unsubscribe) and
   ``email.spam_reported`` revoke e-mail.
@@ -24,8 +26,9 @@ from typing import Any
 from leadflow.compliance.keywords import Intent, classify
 from leadflow.model.records import Contact, ContactPatch, Event
 
-KEYWORD_EVENTS = frozenset({"sms.received"})
+KEYWORD_EVENTS = frozenset({"sms.received", "whatsapp.received"})
 SOURCE = "sms_keyword"
+WHATSAPP_SOURCE = "whatsapp_keyword"
 HISTORY = "consent_history"
 EVIDENCE_CHARS = 160
 OPTED_IN = "opted_in"
@@ -33,6 +36,10 @@ OPTED_OUT = "opted_out"
 CHANGES = {
     Intent.OPT_OUT: {"sms": OPTED_OUT, "voice": OPTED_OUT},
     Intent.OPT_IN: {"sms": OPTED_IN},
+}
+WHATSAPP_CHANGES = {
+    Intent.OPT_OUT: {"whatsapp": OPTED_OUT},
+    Intent.OPT_IN: {"whatsapp": OPTED_IN},
 }
 # Consent events a provider reports: what they change, and the source recorded by default.
 PROVIDER_CHANGES: dict[str, tuple[dict[str, str], str]] = {
@@ -91,6 +98,9 @@ def history_entry(
 
 def _wanted(event: Event) -> tuple[dict[str, str], str, str] | None:
     """The changes ``event`` asks for, its source and evidence, or None."""
+    if event.type == "whatsapp.received":
+        wanted = WHATSAPP_CHANGES.get(intent_of(event))
+        return None if wanted is None else (wanted, WHATSAPP_SOURCE, body_of(event))
     if event.type in KEYWORD_EVENTS:
         wanted = CHANGES.get(intent_of(event))
         return None if wanted is None else (wanted, SOURCE, body_of(event))

@@ -17,7 +17,16 @@ import pytest
 
 from leadflow.model.records import Contact, Message
 from support.api_client import admin_key
-from support.twilio_app import LEAD, PUBLIC, SENDER, TwilioApp, messages, start, twilio_app
+from support.twilio_app import (
+    LEAD,
+    PUBLIC,
+    SENDER,
+    TwilioApp,
+    messages,
+    start,
+    text_flow,
+    twilio_app,
+)
 from support.twilio_peer import ACCOUNT_SID, TwilioPeer
 
 NY = ZoneInfo("America/New_York")
@@ -300,3 +309,14 @@ def test_stop_on_whatsapp_opts_out_of_whatsapp_only(tw: TwilioApp, peer: TwilioP
     send_at(tw, at("2025-06-16 10:30"), flow("after", template=True), "ann")
     assert of(tw, "ann", "after").suppressed_reason == "opted_out"
     assert peer.accepted() == []  # and no SMS confirmation is sent for a WhatsApp STOP
+
+
+def test_a_whatsapp_reply_pauses_a_run_that_stops_on_reply(tw: TwilioApp, peer: TwilioPeer) -> None:
+    send_at(tw, at("2025-06-16 10:00"), text_flow("drip", then="Any questions?"), "ann")
+    assert [r.get("Body") for r in peer.accepted()] == ["Hi Ann, Jo from Acme."]
+    lead_writes(tw, at("2025-06-16 10:30"))
+    tw.tick(at("2025-06-16 11:30"))
+    tw.settle()
+    (run,) = tw.runtime.store.runs_of_contact("ann")
+    assert run.status == "paused"
+    assert [r.get("Body") for r in peer.accepted()] == ["Hi Ann, Jo from Acme."]

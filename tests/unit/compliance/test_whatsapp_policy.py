@@ -104,3 +104,10 @@ def test_opt_in_per_channel_and_quiet_hours_as_for_texts() -> None:
         "quiet_hours",
         at("2025-06-03T08:00"),
     )
+
+
+def test_a_whatsapp_message_is_a_reply_and_holds_the_outbox(store: Store) -> None:
+    store.upsert_contacts([lead()], 0.0)
+    when = at("2025-06-02T12:00")
+    wrote(store, when)
+    assert store.last_reply_at(["c1"]) == {"c1": when}

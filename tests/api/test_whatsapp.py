@@ -320,3 +320,19 @@ def test_a_whatsapp_reply_pauses_a_run_that_stops_on_reply(tw: TwilioApp, peer: 
     (run,) = tw.runtime.store.runs_of_contact("ann")
     assert run.status == "paused"
     assert [r.get("Body") for r in peer.accepted()] == ["Hi Ann, Jo from Acme."]
+
+
+def test_twilio_refusing_a_message_outside_its_window_fails_it_without_retrying(
+    tw: TwilioApp, peer: TwilioPeer
+) -> None:
+    lead_writes(tw, at("2025-06-16 10:00"))
+    peer.refuse(f"whatsapp:{LEAD}", 400, 63016, "Failed to send freeform message")
+    send_at(tw, at("2025-06-16 10:30"), flow("refused", body="Hi"), "ann")
+    failed = of(tw, "ann", "refused")
+    assert (failed.status, failed.attempts) == ("failed", 1)
+    assert failed.error == (
+        "twilio answered HTTP 400: error 63016: a free-form WhatsApp message outside the "
+        "24-hour window (send a template)"
+    )
+    assert [r.status for r in peer.requests] == [400]
+    assert [e.data["message_id"] for e in tw.events("whatsapp.failed")] == [failed.id]

@@ -67,9 +67,7 @@ def split(examples: Sequence[Example]) -> tuple[list[Example], list[Example]]:
 def plain(text: str) -> str:
     """Lower case, accents and curly quotes dropped, spaces collapsed."""
     text = text.replace("\u2019", "'").replace("\u2018", "'").lower()
-    text = "".join(
-        c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)
-    )
+    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
     return " ".join(text.split())
 
 

@@ -38,7 +38,7 @@ from leadflow.listings.plugin import listings_plugin
 from leadflow.playbooks.booking import BookingLinks
 from leadflow.playbooks.plugin import playbooks_plugin
 from leadflow.playbooks.tasks import recipient
-from leadflow.replies.intent import IntentReader
+from leadflow.replies.intent import IntentReader, ReplyLedger
 from leadflow.replies.plugin import replies_plugin
 from leadflow.scoring.plugin import scoring_plugin
 from leadflow.sendtime.history import OutboxHistory
@@ -135,7 +135,8 @@ def intent_reader(settings: Settings, store: Store, clock: Clock | None = None) 
     """Reads reply intent: the model server first when ``LEADFLOW_LLM_BASE_URL`` is set (its
     calls in the store's ledger), the local model as the fallback."""
     config = LlmConfig.from_settings(settings)
-    llm = LlmClient(config, clock=clock, ledger=store) if config is not None else None
+    ledger = ReplyLedger(store)
+    llm = LlmClient(config, clock=clock, ledger=ledger) if config is not None else None
     return IntentReader(llm)
 
 

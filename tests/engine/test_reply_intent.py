@@ -6,10 +6,14 @@ processed again."""
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from leadflow.engine.ports import EventBatch
 from leadflow.model.playbooks import TaskFilter
 from leadflow.model.tenancy import Agent, Tenant
 from support.engine_kit import HOUR, T0, Kit
+from support.llm_peer import API_KEY, Reply, error, running_llm_peer
 
 TRIAGE = """
 key: triage
@@ -157,3 +161,30 @@ def test_a_batch_read_again_makes_no_second_task_and_keeps_its_reading(kit: Kit)
     assert [(t.assignee, t.step_key) for t in tasks] == [("ann", f"reply:{eid}")]
     created = [e for e in kit.store.list_events() if e.type == "task.created"]
     assert len(created) == 1
+
+
+def test_with_a_model_server_it_reads_the_replies_and_falls_back_when_it_fails(
+    make_kit: Any,
+) -> None:
+    answer = Reply(content=json.dumps({"intent": "not_now", "confidence": 0.66}))
+    with running_llm_peer([answer]) as peer:
+        kit = make_kit(llm_base_url=peer.base_url, llm_api_key=API_KEY, llm_max_retries=0)
+        kit.publish(TRIAGE)
+        kit.add_contact("c1")
+        kit.add_contact("c2")
+        eid = kit.emit("sms.received", "c1", {"body": "we'll see"})
+        kit.settle(T0)
+        assert len(peer.requests) == 1
+        assert eid is not None
+        assert _event(kit, eid)["intent_source"] == "llm"
+        assert _bodies(kit, "c1") == ["No rush"]
+        # the server fails: the local model answers, the reply is still read and routed
+        peer.script[:] = [error(500, "down for maintenance")]
+        failed = kit.emit("sms.received", "c2", {"body": "what's the HOA on that one?"})
+        kit.settle(T0 + 60)
+        assert failed is not None
+        data = _event(kit, failed)
+        assert (data["intent"], data["intent_source"]) == ("question", "model")
+        assert _bodies(kit, "c2") == ["Good question (model)"]
+        # a batch read again (the stored reading) never asks the server twice
+        assert len(peer.requests) == 2

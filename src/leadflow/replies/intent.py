@@ -61,6 +61,30 @@ class JsonModel(Protocol):
     ) -> Any: ...
 
 
+class CallLedger(Protocol):
+    def record_ai_call(self, call: Any) -> None: ...
+
+    def ai_tokens_used(self, tenant_id: str, since: float) -> int: ...
+
+
+class ReplyLedger:
+    """The store as the model client's ledger for reading replies: a call the store refuses to
+    record (a contact of the ``default`` tenant when no such tenant row exists) is logged, not
+    raised, so the answer already paid for is still used."""
+
+    def __init__(self, store: CallLedger) -> None:
+        self.store = store
+
+    def record_ai_call(self, call: Any) -> None:
+        try:
+            self.store.record_ai_call(call)
+        except Exception as exc:
+            log.warning("reply intent: model call not recorded: %s", exc)
+
+    def ai_tokens_used(self, tenant_id: str, since: float) -> int:
+        return self.store.ai_tokens_used(tenant_id, since)
+
+
 @dataclass(frozen=True, slots=True)
 class Reading:
     """What a reply means: ``source`` is ``rules``, ``llm`` or ``model``."""
@@ -146,4 +170,12 @@ class IntentReader:
         return [found[i] for i in range(len(texts))]
 
 
-__all__ = ["INSTRUCTIONS", "PURPOSE", "SCHEMA", "IntentReader", "JsonModel", "Reading"]
+__all__ = [
+    "INSTRUCTIONS",
+    "PURPOSE",
+    "SCHEMA",
+    "IntentReader",
+    "JsonModel",
+    "Reading",
+    "ReplyLedger",
+]

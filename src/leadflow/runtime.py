@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from importlib.metadata import entry_points
 
+from leadflow.ai.client import LlmClient, LlmConfig
 from leadflow.analytics.plugin import analytics_plugin
 from leadflow.channels.email_setup import check_webhook_key
 from leadflow.channels.provider_factory import ProviderContext
@@ -36,6 +37,9 @@ from leadflow.experiments.plugin import experiments_plugin
 from leadflow.listings.plugin import listings_plugin
 from leadflow.playbooks.booking import BookingLinks
 from leadflow.playbooks.plugin import playbooks_plugin
+from leadflow.playbooks.tasks import recipient
+from leadflow.replies.intent import IntentReader, ReplyLedger
+from leadflow.replies.plugin import replies_plugin
 from leadflow.scoring.plugin import scoring_plugin
 from leadflow.sendtime.history import OutboxHistory
 from leadflow.sendtime.plugin import sendtime_plugin
@@ -124,6 +128,15 @@ def feature_plugins(settings: Settings, store: Store) -> list[Plugin]:
     ]
 
 
+def intent_reader(settings: Settings, store: Store, clock: Clock | None = None) -> IntentReader:
+    """Reads reply intent: the model server first when ``LEADFLOW_LLM_BASE_URL`` is set (its
+    calls in the store's ledger), the local model as the fallback."""
+    config = LlmConfig.from_settings(settings)
+    ledger = ReplyLedger(store)
+    llm = LlmClient(config, clock=clock, ledger=ledger) if config is not None else None
+    return IntentReader(llm)
+
+
 def booking_links(settings: Settings) -> BookingLinks | None:
     """The signer of booking-page links, when ``LEADFLOW_BOOKING_SECRET`` is set."""
     secret = settings.booking_secret
@@ -182,6 +195,8 @@ def build_runtime(
     registry = default_registry()
     for plugin in feature_plugins(settings, store):
         registry.install(plugin)
+    # Reply intent after the other observers (consent first), before any run sees the reply.
+    registry.install(replies_plugin(intent_reader(settings, store, clock), recipient))
     load_actions(registry)
     engine = Engine(
         Catalog(store), registry, retry, random.Random(seed), policy, limits=limits_of(settings)

@@ -166,6 +166,7 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/api/v1/tasks/{task_id}/snooze"): {"minutes": 30},
     ("POST", "/api/v1/tasks/{task_id}/reassign"): {"assignee": "ann_acme"},
     ("PUT", "/api/v1/agents/{member_key}/profile"): {"hours_start": "07:00"},
+    ("POST", "/api/v1/replies/classify"): {"texts": ["who is this?"]},
 }
 QUERIES: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/api/v1/workflows/{key}/diff"): {"from": 1, "to": 1},
@@ -224,6 +225,8 @@ OWN_WRITES = {
     # The shipped templates are no tenant's: shown to all, installed into the caller's tenant.
     ("GET", "/api/v1/templates/{name}"),
     ("POST", "/api/v1/templates/{name}/install"),
+    # Reading reply texts names nothing of anybody's; a model server's calls are the caller's.
+    ("POST", "/api/v1/replies/classify"),
 }
 
 

@@ -42,3 +42,20 @@ def test_notes_say_what_was_ignored(store: Store) -> None:
     store.note_events({eid: "x" * 5000})
     (shown,) = store.list_events()
     assert shown.ignored is not None and len(shown.ignored) == 2000
+
+
+def test_annotations_merge_into_the_event_data_and_survive_a_new_claim(store: Store) -> None:
+    add_contacts(store, "a")
+    ids = store.append_events(
+        [event("sms.received", "a", "k1", body="who is this?"), event("sms.received", "a", "k2")],
+        T0,
+    )
+    e1, e2 = (i for i in ids if i is not None)
+    reading = {"intent": "question", "intent_confidence": 0.875, "intent_source": "model"}
+    store.annotate_events({e1: reading, 987654: {"intent": "lost"}})  # an unknown id: nothing
+    store.annotate_events({e1: reading})  # the same again changes nothing
+    claimed = {e.id: e.data for e in store.claim_events("w1", T0, 10, 60)}
+    assert claimed[e1] == {"body": "who is this?", **reading}
+    assert claimed[e2] == {}
+    store.annotate_events({})
+    assert {e.id: e.data for e in store.list_events()}[e1] == claimed[e1]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import abc
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from leadflow.model.records import (
     Advance,
@@ -231,6 +232,11 @@ class RunsEventsContract(abc.ABC):
     @abc.abstractmethod
     def note_events(self, notes: Mapping[int, str]) -> None:
         """Record on each event (``ignored``) what of its data was ignored and why."""
+
+    @abc.abstractmethod
+    def annotate_events(self, data: Mapping[int, Mapping[str, Any]]) -> None:
+        """Merge keys into each event's ``data`` (what an observer read from it, e.g. a reply's
+        ``intent``), in one transaction; the same keys written again change nothing."""
 
     @abc.abstractmethod
     def failed_events_count(self) -> int:

@@ -1,11 +1,14 @@
 """What became of events that could not be processed as sent: quarantined (``error``: set aside,
 processed, blocking nothing) or partly ignored (``ignored``: the ids in their data that named
-something outside their contact, and why). The store methods for the three backends."""
+something outside their contact, and why); and what observers added to their data
+(:meth:`annotate_events`). The store methods for the three backends."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
+from leadflow.model.jsonvalue import dumps, loads
 from leadflow.store.memory_state import MemoryState
 from leadflow.store.parts import MemoryPart, SqlPart
 
@@ -49,6 +52,20 @@ class SqlEventOutcomes(SqlPart):
             for event_id in sorted(notes):
                 conn.execute(sql, (clip(notes[event_id]), event_id))
 
+    def annotate_events(self, data: Mapping[int, Mapping[str, Any]]) -> None:
+        """Merge keys into each event's ``data``, in one transaction."""
+        if not data:
+            return
+        read = self._dialect.sql("SELECT data FROM events WHERE id = ?")
+        write = self._dialect.sql("UPDATE events SET data = ? WHERE id = ?")
+        with self._write() as conn:
+            for event_id in sorted(data):
+                row = conn.execute(read, (event_id,)).fetchone()
+                if row is None:
+                    continue
+                merged = {**(loads(row[0]) or {}), **data[event_id]}
+                conn.execute(write, (dumps(merged), event_id))
+
     def failed_events_count(self) -> int:
         """How many stored events are quarantined."""
         with self._read() as conn:
@@ -81,6 +98,13 @@ class MemoryEventOutcomes(MemoryState, MemoryPart):
                 held = self._events.get(event_id)
                 if held is not None:
                     held.record.ignored = clip(note)
+
+    def annotate_events(self, data: Mapping[int, Mapping[str, Any]]) -> None:
+        with self._lock:
+            for event_id, keys in data.items():
+                held = self._events.get(event_id)
+                if held is not None:
+                    held.record.data = loads(dumps({**held.record.data, **keys}))
 
     def failed_events_count(self) -> int:
         with self._lock:

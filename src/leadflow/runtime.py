@@ -15,6 +15,7 @@ from importlib.metadata import entry_points
 
 from leadflow.analytics.plugin import analytics_plugin
 from leadflow.channels.email_setup import email_provider
+from leadflow.channels.imap_poll import inbound_email_plugin
 from leadflow.channels.sandbox import SandboxProvider
 from leadflow.channels.twilio_config import twilio_configs
 from leadflow.channels.twilio_setup import twilio_providers
@@ -91,6 +92,10 @@ class Runtime:
 
     def close(self) -> None:
         self.close_providers()
+        for job in self.engine.registry.jobs:  # e.g. the IMAP poller's open connection
+            closer = getattr(job, "close", None)
+            if closer is not None:
+                closer()
         self.store.close()
 
 
@@ -124,6 +129,7 @@ def feature_plugins(settings: Settings, store: Store) -> list[Plugin]:
         scoring_plugin(store),
         analytics_plugin(),
         playbooks_plugin(store, booking_links(settings), settings.public_url),
+        inbound_email_plugin(settings, store),  # the IMAP mailbox's poller (a periodic job)
     ]
 
 

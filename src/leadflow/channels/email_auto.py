@@ -9,6 +9,8 @@ Signs, any one of which is enough:
   but ``no``/``false``), Microsoft's ``X-Auto-Response-Suppress`` is *not* one (it asks others
   not to answer, a person's mail may carry it);
 * ``Precedence: auto_reply``, ``bulk`` or ``junk`` (RFC 2076; vacation programs set it);
+* a delivery report (a bounce: ``Content-Type: multipart/report``, RFC 6522) or a message
+  from ``MAILER-DAEMON`` / ``postmaster``;
 * a subject announcing an absence, in English or Spanish: "Out of office", "Automatic reply",
   "Auto-reply", "Autoreply", "Away from the office", "On vacation"; "Fuera de la oficina",
   "Respuesta automática", "Ausente", "De vacaciones". A "Re:" before it does not hide it.
@@ -29,6 +31,8 @@ _SUBJECT = re.compile(
     re.IGNORECASE,
 )
 
+_DAEMON = re.compile(r"(?:^|[<\s\"])(?:mailer-daemon|postmaster)@")
+
 # A header's value by name (case-insensitive), None when absent.
 HeaderGetter = Callable[[str], str | None]
 
@@ -43,6 +47,11 @@ def auto_reply_reason(header: HeaderGetter, subject: str) -> str | None:
         value = header(name)
         if value is not None and value.strip().lower() not in ("no", "false", "0"):
             return f"{name}: {value.strip()[:40]}"
+    if (header("content-type") or "").strip().lower().startswith("multipart/report"):
+        return "delivery report"
+    sender = (header("from") or "").lower()
+    if _DAEMON.search(sender):
+        return "delivery report"
     precedence = (header("precedence") or "").strip().lower()
     if precedence in _PRECEDENCE:
         return f"Precedence: {precedence}"

@@ -85,3 +85,19 @@ def test_referenced_ids_put_in_reply_to_first_then_references_newest_first() -> 
     refs = referenced_ids("<c@x>", "<a@x> <b@x>\r\n <c@x>")
     assert refs == ["<c@x>", "<b@x>", "<a@x>"]
     assert referenced_ids(None, None) == []
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"content_type": 'multipart/report; report-type=delivery-status; boundary="b"'},
+        {"from": "Mail Delivery System <MAILER-DAEMON@mx.example.com>"},
+        {"from": "postmaster@outlook.example"},
+    ],
+)
+def test_bounces_are_no_reply(headers: dict[str, str]) -> None:
+    assert _reason("Undeliverable: Homes near you", **headers) == "delivery report"
+
+
+def test_a_person_named_like_a_daemon_is_still_a_person() -> None:
+    assert _reason(**{"from": "Post Master <pm@example.com>"}) is None

@@ -15,6 +15,7 @@ import pytest
 from leadflow.channels.email_ids import outgoing_message_id
 from leadflow.channels.imap_poll import ImapConfig, ImapPoller
 from leadflow.model.records import Message
+from support.email_peers import email_settings, smtp_peer
 from support.engine_kit import DAY, HOUR, T0, Kit
 from support.imap_server import ImapServer, imap_server
 from support.inbound_mail import QUOTE, reply_mime
@@ -186,3 +187,38 @@ def test_a_wrong_password_or_a_dead_server_stops_nothing(make_kit: Any) -> None:
         assert kit.run(rid).status == "waiting"
     _later(kit)  # the server is gone now: still nothing raised
     assert kit.store.list_events(limit=10, type="email.received") == []
+
+
+def test_the_whole_loop_over_smtp_and_imap(make_kit: Any) -> None:
+    """The e-mail leaves through a real SMTP server; the lead's client answers it quoting the
+    Message-ID it received; the reply comes back through IMAP and pauses the run."""
+    with smtp_peer() as peer, imap_server() as srv:
+        settings = email_settings(
+            email_provider="smtp", smtp_host=peer.host, smtp_port=peer.port, smtp_security="none"
+        )
+        kit: Kit = make_kit(**settings, **srv.settings(imap_interval_s=INTERVAL))
+        kit.publish(FLOW)
+        kit.add_contact("c1")
+        (rid,) = kit.enroll("drip", "c1")
+        kit.settle(T0)
+        (mail,) = peer.mails
+        received_id = str(mail.message["Message-ID"])
+        assert received_id.endswith("@acme.example>")
+        srv.deliver(
+            reply_mime(
+                "c1@example.com",
+                "Can we see it Saturday?" + QUOTE,
+                subject="Re: Homes near you",
+                in_reply_to=received_id,
+                references=received_id,
+                message_id="<loop@mail.example.com>",
+            )
+        )
+        _later(kit)
+        (reply,) = kit.store.list_events(limit=10, type="email.received")
+        (sent,) = kit.messages()
+        assert reply.data["message_id"] == sent.id and reply.data["matched_by"] == "in_reply_to"
+        assert reply.data["text"] == "Can we see it Saturday?"
+        assert kit.run(rid).status == "paused"
+        kit.run_until(T0 + 3 * DAY)
+        assert len(peer.mails) == 1  # the second e-mail never left

@@ -19,6 +19,7 @@ from leadflow.channels.email_ids import outgoing_message_id
 from leadflow.engine.workflows import enroll, publish
 from leadflow.model.records import Message, MessageFilter
 from leadflow.model.senders import EMAIL
+from support.api_client import admin_key, member_key
 from support.email_app import EmailApp, email_app
 from support.email_peers import SendGridPeer, email_workflow, sendgrid_peer
 from support.inbound_mail import QUOTE, parse_fields, reply_mime
@@ -234,3 +235,57 @@ def test_a_forged_message_id_tag_matches_nothing(inbound: Inbound) -> None:
     assert inbound.post(fields).json()["matched_by"] == "none"
     (event,) = inbound.received()
     assert event.contact_id is None and event.data["message_id"] is None
+
+
+# ------------------------------------------------------------------ a tenant's own hook
+def _rotate(inbound: Inbound, token: str) -> httpx.Response:
+    headers = {"Authorization": f"Bearer {token}"}
+    return inbound.app.client.post("/api/v1/inbound-email/sendgrid-secret", headers=headers)
+
+
+def test_a_tenant_admin_makes_its_own_hook_and_rotation_retires_the_old(
+    inbound: Inbound, db_url: str
+) -> None:
+    token = admin_key(db_url, "acme")
+    first = _rotate(inbound, token)
+    assert first.status_code == 200, first.text
+    hook = first.json()
+    assert hook["tenant_id"] == "acme" and hook["path"].startswith("/hooks/sendgrid/inbound/acme/")
+    assert hook["secret"] not in (
+        inbound.app.runtime.store.get_meta("sendgrid_inbound_secret:acme") or ""
+    )
+    fields = parse_fields("jane@example.com", "Yes!", in_reply_to=inbound.our_id(inbound.jane))
+    response = inbound.post(fields, url=hook["path"])
+    assert response.status_code == 200 and response.json()["matched_by"] == "in_reply_to"
+    second = _rotate(inbound, token).json()
+    assert inbound.post(fields, url=hook["path"]).status_code == 404  # the old secret is dead
+    assert inbound.post(fields, url=second["path"]).json()["duplicates"] == 1
+    assert len(inbound.received()) == 1
+
+
+def test_a_tenants_hook_is_a_wall(inbound: Inbound, db_url: str) -> None:
+    acme = _rotate(inbound, admin_key(db_url, "acme")).json()
+    other = _rotate(inbound, admin_key(db_url, "other")).json()
+    fields = parse_fields("jane@example.com", "Yes", in_reply_to=inbound.our_id(inbound.jane))
+    # acme's secret under another tenant's name, and the other way round: as if no route
+    swapped = f"/hooks/sendgrid/inbound/other/{acme['secret']}"
+    assert inbound.post(fields, url=swapped).status_code == 404
+    assert (
+        inbound.post(fields, url=f"/hooks/sendgrid/inbound/nobody/{acme['secret']}").status_code
+        == 404
+    )
+    assert inbound.received() == []
+    # the other tenant's own hook, given a reply naming acme's message: not acme's contact
+    body = inbound.post(fields, url=other["path"]).json()
+    assert body["matched_by"] == "none"
+    (event,) = inbound.received()
+    assert event.contact_id is None and event.data["tenant_id"] == "other"
+    assert event.data["message_id"] is None
+
+
+def test_only_an_admin_makes_the_hook(inbound: Inbound, db_url: str) -> None:
+    agent = member_key(db_url, "agent", "M1")
+    response = _rotate(inbound, agent)
+    assert response.status_code == 403
+    assert inbound.app.runtime.store.get_meta("sendgrid_inbound_secret:acme") is None
+    assert inbound.app.client.post("/api/v1/inbound-email/sendgrid-secret").status_code == 401

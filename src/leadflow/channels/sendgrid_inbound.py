@@ -15,7 +15,10 @@ raw ``email`` field is kept as bytes.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
+import secrets
 from dataclasses import dataclass
 from email import message_from_bytes, policy
 from email.message import Message
@@ -27,6 +30,7 @@ from leadflow.channels.email_inbound import (
     from_mime,
     from_parse_fields,
 )
+from leadflow.store.contract import Store
 
 
 @dataclass(slots=True, frozen=True)
@@ -96,4 +100,30 @@ def inbound_email(post: ParsePost) -> InboundEmail:
     return from_parse_fields(post.fields)
 
 
-__all__ = ["ParsePost", "inbound_email", "read_post"]
+# ---------------------------------------------------------------------------- per-tenant secrets
+# A tenant's own hook (/hooks/sendgrid/inbound/{tenant}/{secret}): only the secret's SHA-256 is
+# kept, in the store's meta, so a copy of the database does not give the URL away.
+SECRET_META = "sendgrid_inbound_secret:"
+
+
+def new_tenant_secret(store: Store, tenant_id: str) -> str:
+    """A new secret for the tenant's hook (the old one stops working); shown once."""
+    secret = secrets.token_urlsafe(32)
+    store.set_meta(SECRET_META + tenant_id, hashlib.sha256(secret.encode()).hexdigest())
+    return secret
+
+
+def tenant_secret_ok(store: Store, tenant_id: str, secret: str) -> bool:
+    """Whether ``secret`` is the tenant's current hook secret (False without one)."""
+    kept = store.get_meta(SECRET_META + tenant_id)
+    given = hashlib.sha256(secret.encode("utf-8", "surrogateescape")).hexdigest()
+    return kept is not None and hmac.compare_digest(kept, given)
+
+
+__all__ = [
+    "ParsePost",
+    "inbound_email",
+    "new_tenant_secret",
+    "read_post",
+    "tenant_secret_ok",
+]

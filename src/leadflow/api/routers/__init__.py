@@ -14,6 +14,7 @@ from leadflow.api.routers import (
     deals,
     events,
     experiments,
+    inbound_email,
     keys,
     listings,
     runs,
@@ -47,6 +48,7 @@ RESOURCES = (
     templates,
     tasks,
     agent_profiles,
+    inbound_email,
 )
 
 

@@ -1,5 +1,6 @@
-"""``POST /hooks/sendgrid/inbound/{secret}``: SendGrid Inbound Parse, the replies leads send
-to the parse domain (see docs/inbound-email.md).
+"""``POST /hooks/sendgrid/inbound/{secret}`` (the installation's hook) and
+``POST /hooks/sendgrid/inbound/{tenant}/{secret}`` (a tenant's own, its secret made by its admin):
+SendGrid Inbound Parse, the replies leads send to the parse domain (see docs/inbound-email.md).
 
 No API key: the URL's secret path part (``LEADFLOW_SENDGRID_INBOUND_SECRET``, compared in
 constant time) and, when ``LEADFLOW_SENDGRID_INBOUND_USERNAME`` is set, HTTP basic auth (SendGrid
@@ -66,13 +67,15 @@ def _basic_ok(rt: Runtime, authorization: str | None) -> bool:
     return hmac.compare_digest(password.encode(), expected.encode()) and same_user
 
 
-def _record(rt: Runtime, content_type: str | None, body: bytes) -> InboundAccepted:
+def _record(
+    rt: Runtime, content_type: str | None, body: bytes, tenant_id: str | None
+) -> InboundAccepted:
     now = rt.clock.now()
     try:
         mail = sgi.inbound_email(sgi.read_post(content_type, body))
     except MalformedEmail as exc:
         raise InvalidInput(str(exc), [(str(exc).split(":", 1)[0], str(exc))]) from None
-    done = record_inbound(rt.store, rt.settings, mail, rt.settings.sendgrid_inbound_tenant, now)
+    done = record_inbound(rt.store, rt.settings, mail, tenant_id, now)
     return InboundAccepted(
         recorded=done.events,
         duplicates=done.duplicates,
@@ -97,4 +100,23 @@ async def sendgrid_inbound(
         log.warning("SendGrid inbound post refused: basic auth missing or wrong")
         raise NotAuthenticated("the Inbound Parse URL's user and password are wrong")
     body = await request.body()
-    return await run_in_threadpool(_record, rt, content_type, body)
+    tenant = rt.settings.sendgrid_inbound_tenant
+    return await run_in_threadpool(_record, rt, content_type, body, tenant)
+
+
+@router.post("/hooks/sendgrid/inbound/{tenant}/{secret}")
+async def sendgrid_inbound_of_tenant(
+    request: Request,
+    tenant: str,
+    secret: str,
+    content_type: str | None = Header(default=None),
+) -> InboundAccepted:
+    """A tenant's own hook (its secret from ``POST /api/v1/inbound-email/sendgrid-secret``):
+    every e-mail posted here belongs to that tenant and is matched inside it only."""
+    rt = get_runtime(request)
+    ok = await run_in_threadpool(sgi.tenant_secret_ok, rt.store, tenant, secret)
+    if not ok:
+        log.warning("SendGrid inbound post refused: unknown tenant or path secret")
+        raise NotFound("no such route")
+    body = await request.body()
+    return await run_in_threadpool(_record, rt, content_type, body, tenant)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,7 +16,7 @@ import pytest
 from leadflow.channels.email_ids import outgoing_message_id
 from leadflow.channels.imap_poll import ImapConfig, ImapPoller
 from leadflow.model.records import Message
-from support.email_peers import email_settings, smtp_peer
+from support.email_peers import email_settings, self_signed, smtp_peer
 from support.engine_kit import DAY, HOUR, T0, Kit
 from support.imap_server import ImapServer, imap_server
 from support.inbound_mail import QUOTE, reply_mime
@@ -222,3 +223,31 @@ def test_the_whole_loop_over_smtp_and_imap(make_kit: Any) -> None:
         assert kit.run(rid).status == "paused"
         kit.run_until(T0 + 3 * DAY)
         assert len(peer.mails) == 1  # the second e-mail never left
+
+
+def test_implicit_tls_with_idle(make_kit: Any, tmp_path: Path) -> None:
+    cert = self_signed(tmp_path)
+    with imap_server(tls=cert.server_context()) as srv:
+        extra = {"imap_security": "tls", "imap_ca_file": str(cert.cert_file)}
+        kit: Kit = make_kit(**{**srv.settings(imap_interval_s=INTERVAL), **extra})
+        kit.add_contact("c1")
+        kit.settle(T0)
+        assert srv.commands[-1] == "IDLE"
+        seen = len(srv.commands)
+        _later(kit)
+        assert len(srv.commands) == seen
+        srv.deliver(reply_mime("c1@example.com", "Over TLS", message_id="<tls@x>"))
+        _later(kit)
+        (event,) = kit.store.list_events(limit=10, type="email.received")
+        assert event.contact_id == "c1" and event.data["text"] == "Over TLS"
+
+
+def test_a_certificate_not_trusted_is_refused(make_kit: Any, tmp_path: Path) -> None:
+    cert = self_signed(tmp_path)
+    with imap_server(tls=cert.server_context()) as srv:
+        kit: Kit = make_kit(**{**srv.settings(), "imap_security": "tls"})  # system CAs only
+        kit.add_contact("c1")
+        srv.deliver(reply_mime("c1@example.com", "never read", message_id="<n@x>"))
+        kit.settle(T0)
+        assert kit.store.list_events(limit=10, type="email.received") == []
+        assert "LOGIN" not in srv.commands  # the password never left

@@ -10,10 +10,12 @@ from __future__ import annotations
 import re
 import socket
 import socketserver
+import ssl
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 _TOKEN = re.compile(rb'"((?:[^"\\]|\\.)*)"|(\S+)')
 
@@ -143,8 +145,11 @@ class _Server(socketserver.ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, users: dict[str, str], idle: bool) -> None:
+    def __init__(
+        self, users: dict[str, str], idle: bool, tls: ssl.SSLContext | None = None
+    ) -> None:
         super().__init__(("127.0.0.1", 0), _Session)
+        self.tls = tls
         self.users = users
         self.idle = idle
         self.mailbox = Mailbox()
@@ -152,6 +157,21 @@ class _Server(socketserver.ThreadingTCPServer):
         self.write_lock = threading.Lock()
         self.idlers: list[_Session] = []
         self.commands: list[str] = []
+
+    def get_request(self) -> tuple[socket.socket, Any]:
+        sock, address = super().get_request()
+        if self.tls is None:
+            return sock, address
+        # implicit TLS (port 993 style); the handshake runs on the session's own thread
+        return self.tls.wrap_socket(sock, server_side=True, do_handshake_on_connect=False), address
+
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        if isinstance(request, ssl.SSLSocket):
+            try:
+                request.do_handshake()
+            except (ssl.SSLError, OSError):
+                return  # a client that does not trust the certificate goes away
+        super().finish_request(request, client_address)
 
 
 @dataclass
@@ -200,8 +220,13 @@ class ImapServer:
 
 
 @contextmanager
-def imap_server(idle: bool = True, users: dict[str, str] | None = None) -> Iterator[ImapServer]:
-    srv = _Server(users or {"leads": "imap-pass"}, idle)
+def imap_server(
+    idle: bool = True,
+    users: dict[str, str] | None = None,
+    tls: ssl.SSLContext | None = None,
+) -> Iterator[ImapServer]:
+    """The server on 127.0.0.1; with ``tls`` (a server context), implicit TLS."""
+    srv = _Server(users or {"leads": "imap-pass"}, idle, tls)
     thread = threading.Thread(target=srv.serve_forever, daemon=True)
     thread.start()
     try:

@@ -18,6 +18,7 @@ from leadflow.analytics.plugin import analytics_plugin
 from leadflow.channels.email_setup import check_webhook_key
 from leadflow.channels.provider_factory import ProviderContext
 from leadflow.channels.providers import build_providers, close_all, factories
+from leadflow.channels.imap_poll import inbound_email_plugin
 from leadflow.channels.sandbox import SandboxProvider
 from leadflow.clock import Clock, RealClock
 from leadflow.compliance.plugin import compliance_plugin
@@ -92,6 +93,10 @@ class Runtime:
 
     def close(self) -> None:
         self.close_providers()
+        for job in self.engine.registry.jobs:  # e.g. the IMAP poller's open connection
+            closer = getattr(job, "close", None)
+            if closer is not None:
+                closer()
         self.store.close()
 
 
@@ -125,6 +130,7 @@ def feature_plugins(settings: Settings, store: Store) -> list[Plugin]:
         scoring_plugin(store),
         analytics_plugin(),
         playbooks_plugin(store, booking_links(settings), settings.public_url),
+        inbound_email_plugin(settings, store),  # the IMAP mailbox's poller (a periodic job)
     ]
 
 

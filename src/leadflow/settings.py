@@ -311,3 +311,48 @@ class Settings(BaseSettings):
         if not name:
             raise ValueError("a provider name is required (e.g. sandbox)")
         return name
+    # -- inbound e-mail (docs/inbound-email.md): SendGrid Inbound Parse and an IMAP mailbox
+    sendgrid_inbound_secret: SecretStr | None = Field(
+        default=None,
+        description="The secret path part of SendGrid Inbound Parse's URL "
+        "(/hooks/sendgrid/inbound/<secret>, at least 16 characters); without it the hook is off.",
+    )
+    sendgrid_inbound_username: str | None = Field(
+        default=None, description="Optional HTTP basic auth user the Inbound Parse URL carries."
+    )
+    sendgrid_inbound_password: SecretStr | None = Field(
+        default=None, description="HTTP basic auth password of the Inbound Parse URL."
+    )
+    sendgrid_inbound_tenant: str | None = Field(
+        default=None,
+        description="The tenant every Inbound Parse post belongs to (none: the tenant of the "
+        "message replied to, else of the recipient address).",
+    )
+    imap_host: str | None = Field(default=None, description="IMAP server of the reply mailbox.")
+    imap_port: int = Field(default=993, ge=1, le=65535, description="IMAP port.")
+    imap_security: Literal["tls", "starttls", "none"] = Field(
+        default="tls", description="tls (implicit, usually 993), starttls (143) or none."
+    )
+    imap_username: str | None = Field(default=None, description="IMAP login.")
+    imap_password: SecretStr | None = Field(default=None, description="IMAP password.")
+    imap_mailbox: str = Field(default="INBOX", min_length=1, description="Mailbox to read.")
+    imap_tenant: str = Field(
+        default="default", min_length=1, description="The tenant the mailbox's replies belong to."
+    )
+    imap_interval_s: float = Field(
+        default=60.0, gt=0, description="Seconds between polls (with IDLE: between checks)."
+    )
+    imap_idle: bool = Field(
+        default=True, description="Use IMAP IDLE when the server offers it (RFC 2177)."
+    )
+    imap_timeout_s: float = Field(default=30.0, gt=0, description="IMAP socket timeout.")
+    imap_ca_file: str | None = Field(
+        default=None, description="PEM CA file for the IMAP server's certificate."
+    )
+
+    @field_validator("sendgrid_inbound_secret")
+    @classmethod
+    def _inbound_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 16:
+            raise ValueError("must be at least 16 characters")
+        return value

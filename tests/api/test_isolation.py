@@ -145,6 +145,7 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/api/v1/listings/import"): {"items": [{"ListingKey": "L-mine", "ListPrice": 1.0}]},
     ("POST", "/api/v1/webhooks"): {"url": "https://mine.example.com/", "event_types": ["*"]},
     ("POST", "/api/v1/webhooks/secret"): None,
+    ("POST", "/api/v1/inbound-email/sendgrid-secret"): None,
     ("POST", "/api/v1/keys"): {"role": "admin", "name": "mine"},
     ("PATCH", "/api/v1/webhooks/{sub_id}"): {"url": "https://thief.example.com/"},
     ("POST", "/api/v1/hooks/{tenant_id}/leads"): {"first_name": "Forged", "email": "f@x.com"},
@@ -211,6 +212,7 @@ OWN_WRITES = {
     ("DELETE", "/api/v1/session"),  # ends the caller's own session, if any
     ("POST", "/api/v1/webhooks"),
     ("POST", "/api/v1/webhooks/secret"),
+    ("POST", "/api/v1/inbound-email/sendgrid-secret"),  # the caller's own hook secret
     ("POST", "/api/v1/keys"),
     # Listing keys are per tenant: a PUT with acme's key makes the caller's own listing.
     ("PUT", "/api/v1/listings/{listing_key}"),

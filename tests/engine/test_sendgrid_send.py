@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from leadflow.channels.email_ids import outgoing_message_id
 from leadflow.channels.email_setup import email_provider
 from leadflow.channels.sandbox import SandboxProvider
 from leadflow.channels.sendgrid import SendGridProvider
@@ -94,13 +95,14 @@ def test_a_send_posts_the_documented_json_and_keeps_the_message_id(
     assert body["headers"] == {
         "List-Unsubscribe": f"<{link}>, <mailto:{MAILTO}?subject=unsubscribe>",
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        "Message-ID": outgoing_message_id(21, "run1:mail:email", "acme.example"),
     }
     assert FROM.startswith(body["from"]["name"])
 
 
 def test_transactional_mail_has_no_unsubscribe_headers(store: Store, peer: SendGridPeer) -> None:
     provider(store, peer).send(message(payload={"marketing": False}), NOW)
-    assert "headers" not in peer.requests[0].body
+    assert set(peer.requests[0].body["headers"]) == {"Message-ID"}
 
 
 @pytest.mark.parametrize(

@@ -27,6 +27,7 @@ from leadflow.api.routers import (
     hooks_in,
     include_v1,
     provider_sendgrid,
+    provider_sendgrid_inbound,
     provider_twilio,
     session,
     unsubscribe,
@@ -121,6 +122,7 @@ def create_app(
     app.include_router(unsubscribe.router)
     app.include_router(booking.router)  # agents' booking pages and calendar feeds
     app.include_router(provider_sendgrid.router)
+    app.include_router(provider_sendgrid_inbound.router)  # secret path (+ basic auth)
     webapp.install(app)  # the web app at / (its assets under /assets)
 
     def path_templates() -> list[str]:

@@ -3,7 +3,8 @@
 The message's ``body`` is the text version and ``payload["html"]`` the optional HTML version;
 each is made from the other when missing (the text by reading the HTML's text content with
 :mod:`html.parser`, the HTML by escaping the text). Every e-mail gets its own ``Message-ID`` in
-the sender's domain, so replies and bounces can be matched to the send.
+the sender's domain, deterministic per outbox message (:mod:`leadflow.channels.email_ids`), so
+replies and bounces can be matched to the send.
 
 Marketing e-mail (``payload["marketing"]``, true unless said otherwise) also carries, in both
 parts, the sender's postal address and an unsubscribe link, and the RFC 8058 headers
@@ -28,6 +29,7 @@ from leadflow.addresses import (
     refuse_line_breaks,
     split_mailbox,
 )
+from leadflow.channels.email_ids import outgoing_message_id
 from leadflow.channels.unsubscribe import Subscriber, UnsubscribeTokens
 from leadflow.errors import ProviderError
 from leadflow.model.records import Message
@@ -219,8 +221,13 @@ def render_email(
             targets.append(f"<mailto:{mailbox}?subject=unsubscribe>")
         headers["List-Unsubscribe"] = ", ".join(targets)
         headers["List-Unsubscribe-Post"] = ONE_CLICK
+    domain = domain_of(identity.from_addr)
     return RenderedEmail(
-        message_id=make_msgid(domain=domain_of(identity.from_addr)),
+        message_id=(
+            outgoing_message_id(message.id, message.idempotency_key, domain)
+            if message.id is not None
+            else make_msgid(domain=domain)
+        ),
         from_addr=identity.from_addr,
         to=to,
         subject=subject,

@@ -51,8 +51,8 @@ def mail_send_body(email: RenderedEmail, message: Message) -> dict[str, Any]:
             KEY_ARG: message.idempotency_key,
         },
     }
-    if email.headers:
-        body["headers"] = dict(email.headers)
+    # our Message-ID, so a reply's In-Reply-To names the message (inbound e-mail matching)
+    body["headers"] = {**email.headers, "Message-ID": email.message_id}
     if email.calendar:
         body["attachments"] = [
             {

@@ -203,6 +203,12 @@ _NAMED: tuple[EventKind, ...] = (
     EventKind("email.spam_reported", "message_id", "SendGrid events", "marked as spam"),
     EventKind("email.replied", "message_id", "events API", "a reply noticed by another system"),
     EventKind(
+        "email.auto_replied",
+        "text, subject, from, message_id, email_message_id, in_reply_to, auto_reply_reason",
+        "inbound e-mail (SendGrid Inbound Parse, IMAP)",
+        "an automatic answer (out of office, Auto-Submitted): not a reply, stops nothing",
+    ),
+    EventKind(
         "voice.answered", "message_id, answered_by", "Twilio voice callbacks", "a call was answered"
     ),
 )

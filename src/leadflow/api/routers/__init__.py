@@ -14,6 +14,7 @@ from leadflow.api.routers import (
     deals,
     events,
     experiments,
+    inbound_email,
     keys,
     listings,
     replies,
@@ -49,6 +50,7 @@ RESOURCES = (
     tasks,
     agent_profiles,
     replies,
+    inbound_email,
 )
 
 

@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from importlib.metadata import entry_points
 
+from leadflow.ai.client import LlmConfig
+from leadflow.ai.plugin import ai_plugin
 from leadflow.analytics.plugin import analytics_plugin
 from leadflow.channels.email_setup import email_provider
 from leadflow.channels.sandbox import SandboxProvider
@@ -124,6 +126,7 @@ def feature_plugins(settings: Settings, store: Store) -> list[Plugin]:
         scoring_plugin(store),
         analytics_plugin(),
         playbooks_plugin(store, booking_links(settings), settings.public_url),
+        ai_plugin(store, LlmConfig.from_settings(settings), settings.sms_brand),
     ]
 
 

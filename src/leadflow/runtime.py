@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, fields
 from importlib.metadata import entry_points
 
 from leadflow.ai.client import LlmConfig
-from leadflow.ai.plugin import ai_plugin
+from leadflow.ai.plugin import ai_plugin, lead_summarizer, model_client
 from leadflow.analytics.plugin import analytics_plugin
 from leadflow.channels.email_setup import email_provider
 from leadflow.channels.sandbox import SandboxProvider
@@ -39,6 +39,7 @@ from leadflow.listings.plugin import listings_plugin
 from leadflow.playbooks.booking import BookingLinks
 from leadflow.playbooks.plugin import playbooks_plugin
 from leadflow.scoring.plugin import scoring_plugin
+from leadflow.scoring.recompute import score_contact
 from leadflow.sendtime.history import OutboxHistory
 from leadflow.sendtime.plugin import sendtime_plugin
 from leadflow.sendtime.spread import HourlyCap
@@ -118,6 +119,7 @@ def feature_plugins(settings: Settings, store: Store) -> list[Plugin]:
     per_hour = settings.sendtime_max_per_hour
     cap = HourlyCap(per_hour) if per_hour else None
     replies = ReplyTexts(settings.sms_brand, settings.sms_help_contact, settings.sms_frequency)
+    client = model_client(store, LlmConfig.from_settings(settings))
     return [
         compliance_plugin(replies),
         sendtime_plugin(OutboxHistory(store, settings.default_timezone, cap=cap)),
@@ -125,8 +127,13 @@ def feature_plugins(settings: Settings, store: Store) -> list[Plugin]:
         experiments_plugin(store),
         scoring_plugin(store),
         analytics_plugin(),
-        playbooks_plugin(store, booking_links(settings), settings.public_url),
-        ai_plugin(store, LlmConfig.from_settings(settings), settings.sms_brand),
+        playbooks_plugin(
+            store,
+            booking_links(settings),
+            settings.public_url,
+            lead_summarizer(store, client, lambda c, now: score_contact(store, c, now).as_dict()),
+        ),
+        ai_plugin(store, client, settings.sms_brand),
     ]
 
 

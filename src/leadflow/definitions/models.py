@@ -274,6 +274,12 @@ class NotifyAgent(_Node):
     kind_of_task: str | None = Field(
         default=None, max_length=64, description="A label for the task (cma, photos...)."
     )
+    summary: bool = Field(
+        default=False,
+        description="Add the lead's summary (what to know before calling: score factors, "
+        "criteria, listings, last reply) to the task and the agent's e-mail; the text gets "
+        "its key lines.",
+    )
 
 
 class AssignOwner(_Node):

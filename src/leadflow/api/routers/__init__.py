@@ -10,6 +10,7 @@ from leadflow.api.routers import (
     agent_profiles,
     analytics,
     automation,
+    contact_summary,
     contacts,
     deals,
     events,
@@ -47,6 +48,7 @@ RESOURCES = (
     templates,
     tasks,
     agent_profiles,
+    contact_summary,
 )
 
 

@@ -36,7 +36,28 @@ STREET_TYPES = (
 ADDRESS = re.compile(
     rf"\b\d{{1,6}}\s+(?:[A-Za-z0-9][\w'.-]*\s+){{1,4}}(?:{STREET_TYPES})\b\.?", re.IGNORECASE
 )
-OPT_OUT = re.compile(r"\b(?:reply|text|send)\s+[\"']?stop\b", re.IGNORECASE)
+OPT_OUT = re.compile(
+    r"\b(?:reply|text|send)\s+[\"']?stop\b"  # Reply STOP ...
+    r"|\bstop[\"']?\s+to\s+(?:opt[\s-]?out|unsubscribe|end|cancel|quit|stop)\b",  # STOP to end
+    re.IGNORECASE,
+)
+# street types as written in full, for comparing "12 Oak Street" with "12 Oak St"
+STREET_ABBREVIATIONS = {
+    "street": "st",
+    "avenue": "ave",
+    "road": "rd",
+    "boulevard": "blvd",
+    "drive": "dr",
+    "lane": "ln",
+    "court": "ct",
+    "place": "pl",
+    "terrace": "ter",
+    "parkway": "pkwy",
+    "circle": "cir",
+    "highway": "hwy",
+    "trail": "trl",
+    "square": "sq",
+}
 CLASS_NAMES = {
     "race_color_national_origin": "race, color or national origin",
     "religion": "religion",
@@ -142,7 +163,9 @@ def _strings(value: Any, out: list[str]) -> None:
 
 
 def _squash(text: str) -> str:
-    return re.sub(r"\s+", " ", text.strip().lower())
+    """Lower case, single spaces, street types abbreviated (``Street`` -> ``st``)."""
+    words = re.sub(r"\s+", " ", text.strip().lower()).split(" ")
+    return " ".join(STREET_ABBREVIATIONS.get(w.rstrip(".,"), w) for w in words)
 
 
 def _facts(text: str, facts: Facts) -> list[str]:

@@ -5,8 +5,10 @@ id exiting 1 with its name."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from support.cli import Leadflow, assert_fails, write_csv
+from support.llm_peer import API_KEY, Reply, running_llm_peer
 
 
 def test_contacts_summary_text_and_json(lf: Leadflow) -> None:
@@ -35,3 +37,17 @@ def test_contacts_summary_text_and_json(lf: Leadflow) -> None:
 def test_contacts_summary_of_an_unknown_lead_exits_1(lf: Leadflow) -> None:
     lf.init()
     assert_fails(lf("contacts", "summary", "nobody"), "no contact 'nobody'")
+
+
+def test_contacts_summary_written_by_the_model(lf: Leadflow, monkeypatch: Any) -> None:
+    lf.init()
+    header = ["ContactKey", "FirstName", "MobilePhone", "criteria"]
+    rows = [["kim", "Kim", "+15125550143", "condo"]]
+    lf.ok("contacts", "import", write_csv(lf.tmp_path / "l.csv", rows, header))
+    written = "Kim wants a condo and has not replied yet; open with the listings."
+    with running_llm_peer([Reply(content=json.dumps({"summary": written}))]) as peer:
+        monkeypatch.setenv("LEADFLOW_LLM_BASE_URL", peer.base_url)
+        monkeypatch.setenv("LEADFLOW_LLM_API_KEY", API_KEY)
+        out = lf.json("contacts", "summary", "kim")
+    assert (out["source"], out["text"], out["reasons"]) == ("model", written, [])
+    assert len(peer.requests) == 1

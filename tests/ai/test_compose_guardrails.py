@@ -17,7 +17,7 @@ import pytest
 from leadflow.ai.guardrails import fair_housing, fair_housing_terms
 from support.compose import GOOD, HELLO, TEMPLATE_TEXT, URL, draft, model_settings, sent_text, stock
 from support.engine_kit import Kit
-from support.llm_peer import LlmPeer, Reply, error, free_port_url, running_llm_peer
+from support.llm_peer import API_KEY, LlmPeer, Reply, error, free_port_url, running_llm_peer
 from support.stores import make_store
 
 
@@ -211,3 +211,65 @@ def test_the_fair_housing_list_is_read_from_its_data_file() -> None:
         "fair_housing: 'christian' describes or steers by religion",
         "fair_housing: 'adults-only' describes or steers by familial status",
     ]
+
+
+@pytest.mark.parametrize(
+    "change, why",
+    [
+        ({"phone": None}, "model: not asked (the contact has no phone)"),
+        ({"consent": {"sms": "opted_out"}}, "model: not asked (the contact opted out of sms)"),
+    ],
+)
+def test_no_model_call_for_a_text_that_cannot_go(
+    tmp_path: Path, peer: LlmPeer, change: dict[str, Any], why: str
+) -> None:
+    peer.script = [draft(GOOD)]
+    kit = kit_for(tmp_path, **model_settings(peer.base_url))
+    kit.add_contact("ann", owner="sam", fields={"criteria": {"max_price": 450_000}}, **change)
+    kit.publish(HELLO)
+    kit.enroll("hello", "ann")
+    kit.settle()
+    [kept] = kit.store.compose_drafts("default", "ann")
+    assert (kept.source, kept.reasons, kept.body) == ("template", (why,), TEMPLATE_TEXT)
+    assert peer.requests == []  # no tokens spent
+    assert kit.ledger() == []  # and nothing reached the lead
+
+
+def test_a_draft_simulation_never_asks_the_model(
+    peer: LlmPeer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Simulating a workflow draft runs synthetic leads in a scratch store: its ai_compose nodes
+    send their template even when a model is configured (no tokens spent on synthetic leads)."""
+    from leadflow.definitions.io import load_text
+    from leadflow.simulate.draft import simulate_draft
+
+    peer.script = [draft(GOOD)]
+    monkeypatch.setenv("LEADFLOW_LLM_BASE_URL", peer.base_url)
+    monkeypatch.setenv("LEADFLOW_LLM_API_KEY", "sk-peer-secret-9f8e7d6c5b4a")
+    definition = load_text(HELLO)
+    definition["triggers"] = [{"type": "event", "event": "lead.created"}]
+    sim = simulate_draft(definition, leads=5, days=1)
+    assert sim.runs.get("completed", 0) + sim.runs.get("exited", 0) == 5, sim.runs
+    assert peer.requests == []
+
+
+def test_a_lead_of_the_default_tenant_without_a_tenant_row(
+    tmp_path: Path, peer: LlmPeer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Data entered without a tenant (the command line) belongs to "default", which may have
+    no tenants row: the draft still goes out; the call the ledger cannot hold is logged."""
+    text = "Hi Bo, this is Leadflow. Want to talk homes? Reply STOP to opt out"
+    peer.script = [draft(text)]
+    kit = Kit.create(make_store("sqlite", tmp_path), "", **model_settings(peer.base_url))
+    assert kit.store.get_tenant("default") is None
+    kit.add_contact("bo")
+    kit.publish(
+        "{key: hi, name: Hi, start: a, nodes: [{id: a, kind: ai_compose, brief: Say hello, "
+        'body: "Hi {{ contact.first_name }}, Acme here. Reply STOP to opt out"}]}'
+    )
+    kit.enroll("hi", "bo")
+    with caplog.at_level("WARNING", logger="leadflow.ai"):
+        kit.settle()
+    assert sent_text(kit, "bo") == [text]
+    assert "AI call of tenant 'default' not recorded" in caplog.text
+    assert API_KEY not in caplog.text

@@ -1,12 +1,11 @@
 """The texts ai_compose steps chose, on every backend: one per step (the first kept wins, so a
-step executed again finds the same text), per tenant, a contact's listed oldest first, and the
-tenant foreign key."""
+step executed again finds the same text), per tenant, a contact's listed oldest first, and no
+tenant row needed (as for contacts)."""
 
 from __future__ import annotations
 
 import pytest
 
-from leadflow.errors import StoreError
 from leadflow.model.compose import ComposeDraft
 from leadflow.model.tenancy import Tenant
 from leadflow.store import Store
@@ -63,6 +62,8 @@ def test_a_contacts_drafts_oldest_first_and_per_tenant(tenants: Store) -> None:
     assert [d.body for d in tenants.compose_drafts("zeta", "c1")] == ["zeta's"]
 
 
-def test_an_unknown_tenant_is_refused(tenants: Store) -> None:
-    with pytest.raises(StoreError):
-        tenants.keep_compose_draft(draft("1:a:1", "x", tenant="nobody"))
+def test_a_lead_of_the_default_tenant_needs_no_tenant_row(store: Store) -> None:
+    """Like contacts: data entered without a tenant belongs to "default", row or not."""
+    kept = draft("1:a:1", "x", tenant="default")
+    assert store.get_tenant("default") is None
+    assert store.keep_compose_draft(kept) == kept

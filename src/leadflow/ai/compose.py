@@ -125,6 +125,7 @@ def compose(
         template.reasons.append("model: no model is configured")
         return template
     from leadflow.ai.client import LlmError
+    from leadflow.errors import StoreError
 
     try:
         answer = client.complete_json(
@@ -137,6 +138,9 @@ def compose(
         )
     except LlmError as exc:
         template.reasons.append(f"model: {exc}")
+        return template
+    except StoreError as exc:  # the call's ledger entry could not be written
+        template.reasons.append(f"model: the call could not be recorded ({exc})")
         return template
     found = _draft_of(answer.data, brief.channel)
     if found is None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from leadflow.ai.compose import Brief, clipped_fields, compose
+from leadflow.ai.compose import Brief, Composed, clipped_fields, compose
 from leadflow.ai.guardrails import Limits
 from leadflow.definitions import models as m
 from leadflow.engine.context import Go, Result, StepContext
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from leadflow.store.contract import Store
 
 MAX_LISTINGS = 5
+_PAGE = 200
 _NOT_SENT = frozenset({"failed", "suppressed"})
 
 
@@ -80,11 +81,18 @@ class Composer:
         return out
 
     def first_text(self, contact: Contact) -> bool:
-        """No text went (or is queued) to this contact before."""
-        earlier = self.store.list_messages(
-            MessageFilter(contact_id=contact.id, channel="sms", limit=200)
-        )
-        return not any(x.status not in _NOT_SENT for x in earlier)
+        """No text went (or is queued) to this contact before (failed and suppressed ones
+        never reached it)."""
+        after = 0
+        while True:
+            page = self.store.list_messages(
+                MessageFilter(contact_id=contact.id, channel="sms", limit=_PAGE, after_id=after)
+            )
+            if any(x.status not in _NOT_SENT for x in page):
+                return False
+            if len(page) < _PAGE:
+                return True
+            after = page[-1].id or after
 
     def sender(self, contact: Contact) -> dict[str, Any]:
         tenant = self.store.get_tenant(contact.tenant_id)
@@ -97,7 +105,10 @@ class Composer:
         }
         return {k: v for k, v in found.items() if v}
 
-    def choose(self, ctx: StepContext, node: m.AiCompose, contact: Contact) -> ComposeDraft:
+    def choose(
+        self, ctx: StepContext, node: m.AiCompose, contact: Contact, why_not: str | None = None
+    ) -> ComposeDraft:
+        """The step's text; ``why_not``: the model is not asked, for this reason."""
         first = node.channel == "sms" and self.first_text(contact)
         sender = self.sender(contact)
         brief = Brief(
@@ -127,7 +138,10 @@ class Composer:
         else:
             body = ctx.render(node.body, ctx.limits.email_body)
             subject = ctx.render(node.subject or "", ctx.limits.email_subject)
-        made = compose(self.client, contact.tenant_id, brief, limits, body, subject)
+        if why_not is not None:
+            made = Composed(body, subject, "template", [f"model: not asked ({why_not})"])
+        else:
+            made = compose(self.client, contact.tenant_id, brief, limits, body, subject)
         return ComposeDraft(
             tenant_id=contact.tenant_id,
             step_key=ctx.idempotency_key(node.id),
@@ -154,15 +168,18 @@ class _ComposeSend(_Send):
         if contact is None:
             raise PermanentStepError("ai_compose: the run's contact does not exist")
         store = self.composer.store
+        to = contact.phone if node.channel == "sms" else contact.email
         kept = store.get_compose_draft(contact.tenant_id, ctx.idempotency_key(node.id))
         if kept is None:
-            kept = store.keep_compose_draft(self.composer.choose(ctx, node, contact))
+            why_not = None  # no tokens spent on a message the dispatcher will not send
+            if not to:
+                why_not = f"the contact has no {'phone' if node.channel == 'sms' else 'e-mail'}"
+            elif contact.consent.get(node.channel) == "opted_out":
+                why_not = f"the contact opted out of {node.channel}"
+            kept = store.keep_compose_draft(self.composer.choose(ctx, node, contact, why_not))
         about = {"source": kept.source, "reasons": list(kept.reasons)}
-        if node.channel == "sms":
-            to = contact.phone
-            payload: dict[str, Any] = {"compose": about}
-        else:
-            to = contact.email
+        payload: dict[str, Any] = {"compose": about}
+        if node.channel == "email":
             payload = {"marketing": node.marketing, "compose": about}
         ctx.add_message(node.id, node.channel, to, kept.body, subject=kept.subject, payload=payload)
         reason = "; ".join(kept.reasons) or None

@@ -270,6 +270,7 @@ def summarize(
     if client is None:
         return plain
     from leadflow.ai.client import LlmError
+    from leadflow.errors import StoreError
 
     messages = [
         {"role": "system", "content": SYSTEM},
@@ -279,6 +280,9 @@ def summarize(
         answer = client.complete_json(contact.tenant_id, PURPOSE, messages, SUMMARY_SCHEMA)
     except LlmError as exc:
         plain.reasons.append(f"model: {exc}")
+        return plain
+    except StoreError as exc:  # the call's ledger entry could not be written
+        plain.reasons.append(f"model: the call could not be recorded ({exc})")
         return plain
     data = answer.data
     text = data.get("summary") if isinstance(data, dict) else None

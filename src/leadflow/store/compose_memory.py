@@ -13,7 +13,6 @@ class MemoryComposeDrafts(MemoryPart, ComposeStore):
 
     def keep_compose_draft(self, draft: ComposeDraft) -> ComposeDraft:
         with self._lock:
-            self._need_tenant(draft.tenant_id, "compose_drafts.tenant_id")
             return self._compose().setdefault((draft.tenant_id, draft.step_key), draft)
 
     def get_compose_draft(self, tenant_id: str, step_key: str) -> ComposeDraft | None:

@@ -79,3 +79,11 @@ def test_the_designer_schema_describes_the_node() -> None:
     assert set(node["required"]) >= {"id", "kind", "brief", "body"}
     assert node["properties"]["channel"]["enum"] == ["sms", "email"]
     assert "template" in node["properties"]["body"]["description"].lower()
+
+
+def test_the_node_is_explained_in_words() -> None:
+    from leadflow.ai.explain import explain_node
+
+    said = explain_node(compose(channel="email", subject="Hi", next="w"))
+    assert said.startswith("Sends an e-mail the model writes from the brief 'Invite")
+    assert said.endswith("the node's template when a check fails or there is no model). Then: w.")

@@ -14,11 +14,12 @@ from dataclasses import dataclass, field, fields
 from importlib.metadata import entry_points
 
 from leadflow.ai.client import LlmClient, LlmConfig
+from leadflow.ai.plugin import ai_plugin, lead_summarizer, model_client
 from leadflow.analytics.plugin import analytics_plugin
 from leadflow.channels.email_setup import check_webhook_key
+from leadflow.channels.imap_poll import inbound_email_plugin
 from leadflow.channels.provider_factory import ProviderContext
 from leadflow.channels.providers import build_providers, close_all, factories
-from leadflow.channels.imap_poll import inbound_email_plugin
 from leadflow.channels.sandbox import SandboxProvider
 from leadflow.clock import Clock, RealClock
 from leadflow.compliance.plugin import compliance_plugin
@@ -42,6 +43,7 @@ from leadflow.playbooks.tasks import recipient
 from leadflow.replies.intent import IntentReader, ReplyLedger
 from leadflow.replies.plugin import replies_plugin
 from leadflow.scoring.plugin import scoring_plugin
+from leadflow.scoring.recompute import score_contact
 from leadflow.sendtime.history import OutboxHistory
 from leadflow.sendtime.plugin import sendtime_plugin
 from leadflow.sendtime.spread import HourlyCap
@@ -122,6 +124,7 @@ def feature_plugins(settings: Settings, store: Store) -> list[Plugin]:
     per_hour = settings.sendtime_max_per_hour
     cap = HourlyCap(per_hour) if per_hour else None
     replies = ReplyTexts(settings.sms_brand, settings.sms_help_contact, settings.sms_frequency)
+    client = model_client(store, LlmConfig.from_settings(settings))
     return [
         compliance_plugin(replies),
         sendtime_plugin(OutboxHistory(store, settings.default_timezone, cap=cap)),
@@ -129,7 +132,13 @@ def feature_plugins(settings: Settings, store: Store) -> list[Plugin]:
         experiments_plugin(store),
         scoring_plugin(store),
         analytics_plugin(),
-        playbooks_plugin(store, booking_links(settings), settings.public_url),
+        playbooks_plugin(
+            store,
+            booking_links(settings),
+            settings.public_url,
+            lead_summarizer(store, client, lambda c, now: score_contact(store, c, now).as_dict()),
+        ),
+        ai_plugin(store, client, settings.sms_brand),
         inbound_email_plugin(settings, store),  # the IMAP mailbox's poller (a periodic job)
     ]
 

@@ -311,6 +311,7 @@ class Settings(BaseSettings):
         if not name:
             raise ValueError("a provider name is required (e.g. sandbox)")
         return name
+
     # -- inbound e-mail (docs/inbound-email.md): SendGrid Inbound Parse and an IMAP mailbox
     sendgrid_inbound_secret: SecretStr | None = Field(
         default=None,

@@ -95,6 +95,12 @@ def explain_node(node: dict[str, Any]) -> str:
     elif kind == "notify_agent":
         due = node.get("due_in", "1d")
         text = f"Gives the lead's agent a task due in {due} and tells them by text"
+    elif kind == "ai_compose":
+        what = "an e-mail" if node.get("channel") == "email" else "a text message"
+        text = (
+            f"Sends {what} the model writes from the brief {node.get('brief')!r} (checked by the "
+            "guardrails; the node's template when a check fails or there is no model)"
+        )
     elif kind == "exit":
         text = f"Ends the run ({node.get('reason', 'exit')})"
     else:

@@ -1,4 +1,4 @@
-"""``leadflow contacts import|list``."""
+"""``leadflow contacts import|list|summary``."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from leadflow.cli.common import (
 from leadflow.clock import to_iso
 from leadflow.model.records import DEFAULT_TENANT, Contact
 
-app = typer.Typer(help="Contacts (leads): import and list.", no_args_is_help=True)
+app = typer.Typer(help="Contacts (leads): import, list and summary.", no_args_is_help=True)
 
 
 @app.command("import")
@@ -130,3 +130,28 @@ def list_(
             for c in found
         ],
     )
+
+
+@app.command("summary")
+def summary(
+    contact_id: Annotated[str, typer.Argument(help="The contact's id.")],
+    db: DbOption = DEFAULT,
+    json_out: JsonOption = False,
+) -> None:
+    """What to know before calling a lead: its score and top factors, what it is looking for,
+    its matched listings, its last reply (and that reply's intent when known) and its last
+    interactions. Written by the model when one is configured (LEADFLOW_LLM_BASE_URL), else
+    extractive."""
+    from leadflow.access.contact_summary import lead_summary
+    from leadflow.access.scope import operator_of
+    from leadflow.cli.common import missing_as
+
+    with runtime(db) as rt, missing_as(f"CONTACT_ID: no contact {contact_id!r}"):
+        _, scope = operator_of(rt.store, contact_id)
+        found = lead_summary(rt, scope, contact_id, rt.clock.now())
+    if json_out:
+        print_json(found.as_dict())
+        return
+    console.print(found.text, highlight=False, markup=False)
+    if found.reasons:
+        err_console.print("extractive: " + "; ".join(found.reasons), highlight=False, markup=False)

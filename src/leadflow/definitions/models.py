@@ -311,6 +311,12 @@ class NotifyAgent(_Node):
     kind_of_task: str | None = Field(
         default=None, max_length=64, description="A label for the task (cma, photos...)."
     )
+    summary: bool = Field(
+        default=False,
+        description="Add the lead's summary (what to know before calling: score factors, "
+        "criteria, listings, last reply) to the task and the agent's e-mail; the text gets "
+        "its key lines.",
+    )
 
 
 class AssignOwner(_Node):
@@ -350,6 +356,49 @@ class MarketReport(_Node):
     period_days: int = Field(default=30, ge=1, le=365)
 
 
+class AiCompose(_Node):
+    """Drafts one text or e-mail for the lead with the configured model, from ``brief``, the
+    contact's fields and its matched listings, then checks the draft (SMS segments, length,
+    sender and opt-out wording on a first text, no URL / price / address / number that is not
+    in the data, no fair-housing steering words). A draft that fails a check, or no model at
+    all, sends ``body`` (and ``subject``) instead: the template is required. The text is made
+    once per visit and queued like a ``send_sms`` / ``send_email``; ``steps.<node>.source``
+    says which went out (model or template) and ``steps.<node>.reason`` why the template."""
+
+    kind: Literal["ai_compose"]
+    channel: Literal["sms", "email"] = "sms"
+    brief: str = Field(
+        min_length=1,
+        max_length=2000,
+        description="Jinja2 template: what the message should do, for the model.",
+    )
+    body: str = Field(min_length=1, description="Jinja2 template sent when no draft may go.")
+    subject: str | None = Field(
+        default=None, description="Jinja2 template of the fallback subject (e-mail only)."
+    )
+    max_segments: int = Field(
+        default=2, ge=1, le=10, description="SMS: most segments a draft may take (GSM-7/UCS-2)."
+    )
+    max_chars: int | None = Field(
+        default=None,
+        ge=20,
+        le=20_000,
+        description="Most characters a draft may have (default 480 for SMS, 3000 for e-mail).",
+    )
+    marketing: bool = Field(default=True, description="E-mail: a marketing message.")
+
+    @model_validator(mode="after")
+    def _subject_for_email(self) -> AiCompose:
+        if self.channel == "email" and not self.subject:
+            raise ValueError("subject is required when channel is email")
+        if self.channel == "sms" and self.subject:
+            raise ValueError("subject applies only to channel email")
+        return self
+
+    def char_limit(self) -> int:
+        return self.max_chars or (480 if self.channel == "sms" else 3000)
+
+
 class Exit(_Node):
     kind: Literal["exit"]
     reason: str = "exit"
@@ -380,6 +429,7 @@ Node = Annotated[
     | AssignOwner
     | MarketReport
     | BookingLink
+    | AiCompose
     | Exit
     | Goal,
     Field(discriminator="kind"),
@@ -404,11 +454,14 @@ NODE_KINDS: tuple[str, ...] = (
     "assign_owner",
     "market_report",
     "booking_link",
+    "ai_compose",
     "exit",
     "goal",
     "send_whatsapp",
 )
-MESSAGE_KINDS = frozenset({"send_sms", "send_email", "voice_call", "webhook", "send_whatsapp"})
+MESSAGE_KINDS = frozenset(
+    {"send_sms", "send_email", "voice_call", "webhook", "send_whatsapp", "ai_compose"}
+)
 WAIT_KINDS = frozenset({"wait", "wait_until", "wait_for_event"})
 
 

@@ -51,6 +51,7 @@ _TEMPLATE_FIELDS: dict[str, tuple[str, ...]] = {
     "voice_call": ("say",),
     "webhook": ("url", "body"),
     "notify_agent": ("title", "body"),
+    "ai_compose": ("brief", "subject", "body"),
 }
 _KINDS = ", ".join(NODE_KINDS)
 
@@ -379,6 +380,8 @@ class _Validator:
             if isinstance(experiment, ExperimentSpec) or experiment is None:
                 arms = [a for a in v.get("arms") or [] if hasattr(a, "holdout")]
                 self.errors.extend(experiment_problems(arms, experiment, label))
+        elif kind == "ai_compose":
+            self._ai_compose(node)
         elif kind == "voice_call" and not raw.get("audio_url") and not raw.get("say"):
             self.errors.append(f"{label}: a voice_call needs audio_url or say")
         elif (
@@ -387,6 +390,24 @@ class _Validator:
             and not re.match(r"^https?://", url, re.IGNORECASE)
         ):
             self.errors.append(f"{label}.url: must start with http:// or https://, got {url!r}")
+
+    def _ai_compose(self, node: _Node) -> None:
+        """The fallback text of an SMS ai_compose: its length, and a warning when it carries no
+        opt-out wording (it is what a first text to a contact sends when the draft fails)."""
+        label, v, raw = node.label, node.values, node.raw
+        channel = raw.get("channel", "sms")
+        if channel == "email" and not raw.get("subject"):
+            self.errors.append(f"{label}.subject: required when channel is email")
+        elif channel == "sms" and raw.get("subject"):
+            self.errors.append(f"{label}.subject: applies only to channel email")
+        if channel != "sms" or not isinstance(v.get("body"), str):
+            return
+        self._sms_length(v["body"], f"{label}.body")
+        if not re.search(r"\bstop\b", v["body"], re.IGNORECASE):
+            self.warnings.append(
+                f"{label}.body: the fallback text has no opt-out wording (e.g. 'Reply STOP to "
+                "opt out'); it is what a first text to a contact sends when the draft fails"
+            )
 
     def _self_start(self, path: str) -> None:
         settings = self.data.get("settings")

@@ -46,7 +46,10 @@ one, or installed as a draft first.
   on them or reach a goal with them. Tasks: `GET /api/v1/tasks?which=mine|team&status=`,
   `GET /api/v1/tasks/{id}`, `POST /api/v1/tasks/{id}/complete|snooze|reassign`; `leadflow tasks
   list|complete|snooze|reassign --tenant T`. An agent key sees its own tasks, a manager its
-  team's, an admin the tenant's; anything else is a 404.
+  team's, an admin the tenant's; anything else is a 404. With `summary: true` the task and the
+  e-mail carry the lead's summary (what to know before calling: score factors, criteria,
+  matched listings, last reply and its intent) and the text its key lines (see
+  [ai.md](ai.md#lead-summary-what-to-know-before-calling)).
 * **`assign_owner`** routes a lead: `round_robin` (the available agent of `team`, or of the
   tenant, given a lead least recently), `area` (agents whose profile lists the lead's ZIP code
   or city), `source` (agents taking the lead's `LeadSource`), falling back to round robin; an

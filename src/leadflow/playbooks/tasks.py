@@ -12,6 +12,7 @@ the lead's workflows can wait on them or reach a goal.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from leadflow.definitions import models as m
@@ -19,12 +20,16 @@ from leadflow.definitions.durations import parse_duration
 from leadflow.engine.context import Go, Result, StepContext
 from leadflow.errors import PermanentStepError
 from leadflow.model.playbooks import AgentProfile, Task
-from leadflow.model.records import NewEvent
+from leadflow.model.records import Contact, NewEvent
 from leadflow.model.tenancy import Agent
 from leadflow.playbooks.routing import next_in_turn
 from leadflow.store.contract import Store
 
 TASK_EVENTS = ("task.created", "task.completed", "task.overdue")
+# (contact, now) -> the lead's summary text (``notify_agent`` with ``summary: true``)
+Summarizer = Callable[[Contact, float], str]
+SUMMARY_HEADING = "What to know before you call:"
+SMS_SUMMARY_CHARS = 300
 
 
 def task_data(task: Task, **more: Any) -> dict[str, Any]:
@@ -100,8 +105,9 @@ def notice_payload(profile: AgentProfile, task: Task) -> dict[str, Any]:
 class NotifyAgentHandler:
     """Instant: the task (idempotent by step), its event, the notices; on to ``next``."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, summarizer: Summarizer | None = None) -> None:
         self.store = store
+        self.summarizer = summarizer
 
     def enter(self, ctx: StepContext, node: m.NotifyAgent) -> Result:
         contact = ctx.contact
@@ -111,6 +117,10 @@ class NotifyAgentHandler:
         agent, why = recipient(self.store, tenant, contact.owner, node.to)
         title = ctx.render(node.title)
         body = ctx.render(node.body) if node.body else None
+        brief = None
+        if node.summary and self.summarizer is not None:
+            brief = self.summarizer(contact, ctx.now)
+            body = "\n\n".join(x for x in (body, f"{SUMMARY_HEADING}\n{brief}") if x)
         step_key = ctx.idempotency_key(node.id)
         task, _ = self.store.create_task(
             Task(
@@ -134,6 +144,9 @@ class NotifyAgentHandler:
         payload = notice_payload(profile, task)
         lead = " ".join(x for x in (contact.first_name, contact.last_name) if x) or contact.id
         text = f"[{task.priority}] {title} - {lead}"
+        if brief:  # the text: the summary's key lines after the name (score, wants, reply)
+            key_lines = " / ".join(brief.splitlines()[1:4])
+            text = f"{text}\n{key_lines}"[: len(text) + 1 + SMS_SUMMARY_CHARS]
         told = []
         for channel in node.channels:
             to = agent.mobile_phone if channel == "sms" else agent.email
@@ -177,4 +190,11 @@ class OverdueJob:
         return len(found)
 
 
-__all__ = ["TASK_EVENTS", "NotifyAgentHandler", "OverdueJob", "recipient", "task_event"]
+__all__ = [
+    "TASK_EVENTS",
+    "NotifyAgentHandler",
+    "OverdueJob",
+    "Summarizer",
+    "recipient",
+    "task_event",
+]

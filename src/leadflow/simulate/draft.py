@@ -58,7 +58,9 @@ def simulate_draft(
     store = MemoryStore()
     store.upgrade()
     clock = VirtualClock(SIM_START)
-    rt = build_runtime(Settings(db="memory://"), store=store, clock=clock, seed=seed)
+    # no model: an ai_compose node sends its template (a scratch store has no token budget)
+    settings = Settings(db="memory://", llm_base_url=None)
+    rt = build_runtime(settings, store=store, clock=clock, seed=seed)
     started = time.monotonic()
     try:
         version = publish(rt.store, rt.engine.catalog, data, clock.now(), rt.engine.registry)

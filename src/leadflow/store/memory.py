@@ -38,6 +38,7 @@ from leadflow.model.rules import (
 from leadflow.store import sqlfiles
 from leadflow.store.ai_memory import MemoryAiCalls
 from leadflow.store.analytics_memory import MemoryAnalytics
+from leadflow.store.compose_memory import MemoryComposeDrafts
 from leadflow.store.contract import Store
 from leadflow.store.drafts_memory import MemoryDrafts
 from leadflow.store.event_outcomes import MemoryEventOutcomes
@@ -84,6 +85,7 @@ def stored_contact(c: Contact, created_at: float, updated_at: float) -> Contact:
 
 
 class MemoryStore(
+    MemoryComposeDrafts,
     MemoryRuns,
     MemoryEvents,
     MemoryOutbox,

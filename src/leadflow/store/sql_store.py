@@ -11,6 +11,7 @@ from leadflow.store import sqlfiles
 from leadflow.store.ai_sql import SqlAiCalls
 from leadflow.store.analytics_sql import SqlAnalytics
 from leadflow.store.codec import SANDBOX_COLS, WORKFLOW_COLS, workflow_from_row
+from leadflow.store.compose_sql import SqlComposeDrafts
 from leadflow.store.contract import Store
 from leadflow.store.drafts_sql import SqlDrafts
 from leadflow.store.event_outcomes import SqlEventOutcomes
@@ -46,6 +47,7 @@ class SqlStore(
     SqlAnalytics,
     SqlAiCalls,
     SqlPlaybooks,
+    SqlComposeDrafts,
     Store,
 ):
     """:class:`Store` on SQL; a subclass names its dialect (``_dialect_name``: its migrations

@@ -10,6 +10,7 @@ from leadflow.api.routers import (
     agent_profiles,
     analytics,
     automation,
+    contact_summary,
     contacts,
     deals,
     events,
@@ -51,6 +52,7 @@ RESOURCES = (
     agent_profiles,
     replies,
     inbound_email,
+    contact_summary,
 )
 
 

@@ -1,0 +1,25 @@
+"""``/api/v1/contacts/{id}/summary``: what to know about a lead before calling it."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+
+from leadflow.access.contact_summary import lead_summary
+from leadflow.api.data.contact_summary import SummaryOut
+from leadflow.api.deps import AccessDep
+from leadflow.api.problems import problem_responses
+
+router = APIRouter(prefix="/contacts", tags=["contacts"])
+ContactId = Annotated[str, Path(min_length=1, max_length=200, description="The contact's id.")]
+
+
+@router.get(
+    "/{contact_id}/summary",
+    summary="What to know before calling a lead: score factors, criteria, listings, last reply",
+    responses=problem_responses(404),
+)
+def get_summary(access: AccessDep, contact_id: ContactId) -> SummaryOut:
+    found = lead_summary(access.runtime, access.scope, contact_id, access.now())
+    return SummaryOut.of(found)

@@ -1,0 +1,70 @@
+"""Compose drafts on SQLite and PostgreSQL (one text; ``ON CONFLICT DO NOTHING`` keeps the
+first draft of a step)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from leadflow.model.compose import ComposeDraft
+from leadflow.store.contract_compose import ComposeStore
+from leadflow.store.parts import SqlPart
+
+_COLS = (
+    "tenant_id, step_key, contact_id, node, channel, body, source, created_at, subject, "
+    "reasons, draft"
+)
+_INSERT = (
+    f"INSERT INTO compose_drafts ({_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (tenant_id, step_key) DO NOTHING"
+)
+_ONE = f"SELECT {_COLS} FROM compose_drafts WHERE tenant_id = ? AND step_key = ?"
+_OF_CONTACT = (
+    f"SELECT {_COLS} FROM compose_drafts WHERE tenant_id = ? AND contact_id = ? "
+    "ORDER BY created_at, step_key"
+)
+
+
+def _draft(row: Any) -> ComposeDraft:
+    return ComposeDraft(
+        tenant_id=row[0],
+        step_key=row[1],
+        contact_id=row[2],
+        node=row[3],
+        channel=row[4],
+        body=row[5],
+        source=row[6],
+        created_at=float(row[7]),
+        subject=row[8],
+        reasons=tuple(json.loads(row[9] or "[]")),
+        draft=row[10],
+    )
+
+
+class SqlComposeDrafts(SqlPart, ComposeStore):
+    def keep_compose_draft(self, draft: ComposeDraft) -> ComposeDraft:
+        d = draft
+        row = (
+            d.tenant_id,
+            d.step_key,
+            d.contact_id,
+            d.node,
+            d.channel,
+            d.body,
+            d.source,
+            d.created_at,
+            d.subject,
+            json.dumps(list(d.reasons)),
+            d.draft,
+        )
+        with self._write() as conn:
+            conn.execute(self._dialect.sql(_INSERT), row)
+            found = conn.execute(self._dialect.sql(_ONE), (d.tenant_id, d.step_key)).fetchone()
+        return _draft(found)
+
+    def get_compose_draft(self, tenant_id: str, step_key: str) -> ComposeDraft | None:
+        row = self._fetch_one(_ONE, (tenant_id, step_key))
+        return _draft(row) if row is not None else None
+
+    def compose_drafts(self, tenant_id: str, contact_id: str) -> list[ComposeDraft]:
+        return [_draft(r) for r in self._fetch(_OF_CONTACT, (tenant_id, contact_id))]

@@ -1,0 +1,147 @@
+"""``leadflow db copy``: a demo installation moved from SQLite to PostgreSQL keeps its history
+(the same runs, messages, events and funnel), its ids go on from where they were, and a copy
+that is interrupted resumes where it stopped."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+
+from leadflow.errors import InvalidInput
+from leadflow.store.copy import PROGRESS_TABLE, copy_database
+from support.cli import WELCOME_KEY, Leadflow, assert_fails
+from support.postgres import postgres_database
+
+
+class Stop(Exception):
+    """Stands for the copy's process dying between two batches."""
+
+
+def reports(lf: Leadflow, db: str) -> dict[str, Any]:
+    """What a user reads from an installation."""
+    runs = lf.json("runs", "list", "--limit", "100000", "--db", db, db=False)
+    messages = lf.json("messages", "list", "--limit", "100000", "--db", db, db=False)
+    events = lf.json("events", "list", "--limit", "100000", "--db", db, db=False)
+    funnel = lf.json("analytics", "funnel", WELCOME_KEY, "--db", db, db=False)
+    contacts = lf.json("contacts", "list", "--limit", "100000", "--db", db, db=False)
+    return {
+        "runs": runs,
+        "messages": messages,
+        "events": events,
+        "funnel": funnel,
+        "contacts": contacts,
+    }
+
+
+def table_counts(path: Path) -> dict[str, int]:
+    with sqlite3.connect(path) as conn:
+        names = [
+            n
+            for (n,) in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+                "AND name NOT IN ('schema_migrations', 'id_high_water')"
+            )
+        ]
+        return {n: conn.execute(f'SELECT COUNT(*) FROM "{n}"').fetchone()[0] for n in names}
+
+
+@pytest.fixture
+def demo(lf: Leadflow, tmp_path: Path) -> tuple[Path, str]:
+    path = tmp_path / "demo.db"
+    url = f"sqlite:///{path}"
+    lf.ok("demo", "--leads", "40", "--days", "4", "--db", url, db=False)
+    return path, url
+
+
+def test_a_demo_copied_to_postgres_reads_the_same_and_goes_on(
+    lf: Leadflow, demo: tuple[Path, str]
+) -> None:
+    path, source = demo
+    before = reports(lf, source)
+    assert len(before["runs"]) == 40 and len(before["messages"]) > 40 and before["events"]
+    counts = table_counts(path)
+    with postgres_database(empty=True) as target:
+        out = lf.json(
+            "db", "copy", "--from", source, "--to", target, "--batch-size", "25", db=False
+        )
+        assert out["resumed"] is False
+        per_table = {t["table"]: t for t in out["tables"]}
+        assert {t: c["source_rows"] for t, c in per_table.items()} == counts
+        assert all(c["target_rows"] == c["source_rows"] for c in per_table.values())
+        assert out["rows"] == sum(counts.values())
+        # contacts before the runs that name them (foreign-key order)
+        order = [t["table"] for t in out["tables"]]
+        assert order.index("contacts") < order.index("runs") < order.index("steps")
+
+        after = reports(lf, target)
+        assert after == before
+
+        # ids go on after the copied ones: a new event on PostgreSQL gets the next id
+        top = max(e["id"] for e in before["events"])
+        contact = before["contacts"][0]["id"]
+        lf.ok("events", "emit", "lead.updated", "--contact", contact, "--db", target, db=False)
+        newest = lf.json("events", "list", "--after", str(top), "--db", target, db=False)
+        assert [e["type"] for e in newest] == ["lead.updated"] and newest[0]["id"] > top
+
+        # a second copy into the same (now used) database is refused
+        again = lf("db", "copy", "--from", source, "--to", target, db=False)
+        assert_fails(again, "is not empty", "copy into a fresh database")
+
+
+def test_an_interrupted_copy_resumes_where_it_stopped(lf: Leadflow, demo: tuple[Path, str]) -> None:
+    path, source = demo
+    before = reports(lf, source)
+    batches: list[tuple[str, int]] = []
+
+    def die_after_five(table: str, rows: int) -> None:
+        batches.append((table, rows))
+        if len(batches) == 5:
+            raise Stop
+
+    with postgres_database(empty=True) as target:
+        with pytest.raises(Stop):
+            copy_database(source, target, batch_size=10, after_batch=die_after_five)
+        with psycopg.connect(target) as conn:
+            progress = dict(
+                conn.execute(f"SELECT table_name, rows_copied FROM {PROGRESS_TABLE}").fetchall()
+            )
+        table, rows = batches[-1]
+        assert progress[table] == rows  # the marker is where the last batch committed
+
+        # without --resume the half-copied database is refused, naming the way out
+        refused = lf("db", "copy", "--from", source, "--to", target, db=False)
+        assert_fails(refused, "interrupted copy", "--resume")
+
+        resumed: list[tuple[str, int]] = []
+        report = copy_database(
+            source,
+            target,
+            resume=True,
+            batch_size=10,
+            after_batch=lambda t, r: resumed.append((t, r)),
+        )
+        assert report.resumed
+        # nothing copied twice: the first batch after the resume continues the marker
+        assert resumed[0][0] == table and resumed[0][1] > rows
+        counts = table_counts(path)
+        assert {t.table: t.target_rows for t in report.tables} == counts
+        assert sum(t.copied_now for t in report.tables) == sum(counts.values()) - sum(
+            progress.values()
+        )
+        assert reports(lf, target) == before
+        with psycopg.connect(target) as conn:
+            gone = conn.execute("SELECT to_regclass(%s)", (PROGRESS_TABLE,)).fetchone()
+        assert gone == (None,)  # a finished copy leaves no marker behind
+
+
+def test_bad_urls_and_a_missing_source_are_refused_by_name(tmp_path: Path) -> None:
+    with pytest.raises(InvalidInput, match="--from: no SQLite database"):
+        copy_database(f"sqlite:///{tmp_path / 'nope.db'}", "postgresql://x@127.0.0.1/none")
+    with pytest.raises(InvalidInput, match="--to: the target must be a PostgreSQL URL"):
+        copy_database(f"sqlite:///{tmp_path / 'a.db'}", f"sqlite:///{tmp_path / 'b.db'}")
+    with pytest.raises(InvalidInput, match="--batch-size"):
+        copy_database("sqlite:///a.db", "postgresql://x@h/d", batch_size=0)

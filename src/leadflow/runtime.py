@@ -15,6 +15,7 @@ from importlib.metadata import entry_points
 
 from leadflow.analytics.plugin import analytics_plugin
 from leadflow.channels.email_setup import email_provider
+from leadflow.channels.meta_messenger import messenger_provider
 from leadflow.channels.sandbox import SandboxProvider
 from leadflow.channels.twilio_config import twilio_configs
 from leadflow.channels.twilio_setup import twilio_providers
@@ -198,4 +199,5 @@ def build_runtime(
         "webhook": HttpWebhookProvider(allow_private=settings.webhook_allow_private),
     }
     providers.update(twilio_providers(twilio, store, settings))
+    providers["messenger"] = messenger_provider(settings, store) or sandbox  # Meta's Send API
     return Runtime(settings, store, clock or RealClock(), engine, providers, policy)

@@ -287,3 +287,32 @@ class Settings(BaseSettings):
     llm_max_retries: int = Field(default=3, ge=0, le=10, description="Retries on 429 / 5xx.")
     llm_cache_ttl_s: float = Field(default=120.0, ge=0, description="Identical-request cache TTL.")
     llm_cache_size: int = Field(default=256, ge=1, description="Entries the cache keeps at most.")
+
+    # -- Meta: Facebook Messenger (the Send API) and Lead Ads (the leadgen webhook)
+    messenger_provider: Literal["sandbox", "meta"] = Field(
+        default="sandbox",
+        description="Who sends Messenger messages: the sandbox (default) or Meta's Send API.",
+    )
+    meta_app_secret: SecretStr | None = Field(
+        default=None,
+        description="The Meta app's secret: verifies X-Hub-Signature-256 on its webhooks "
+        "(without it every event post is refused).",
+    )
+    meta_verify_token: SecretStr | None = Field(
+        default=None,
+        description="The verify token given in the app's webhook settings (GET hub.verify_token).",
+    )
+    meta_graph_base: str = Field(
+        default="https://graph.facebook.com", description="Base URL of Meta's Graph API."
+    )
+    meta_graph_version: str = Field(
+        default="v21.0", pattern=r"^v\d+\.\d+$", description="Graph API version, e.g. v21.0."
+    )
+    meta_timeout_s: float = Field(default=10.0, gt=0, le=120, description="Graph API timeout.")
+
+    @field_validator("meta_graph_base")
+    @classmethod
+    def _meta_graph_base(cls, value: str) -> str:
+        from leadflow.addresses import base_url_or_error
+
+        return base_url_or_error(value, "meta_graph_base")

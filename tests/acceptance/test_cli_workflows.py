@@ -69,6 +69,8 @@ NODE_KINDS = {
     "assign_owner",
     "market_report",
     "booking_link",
+    # Facebook Messenger
+    "send_messenger",
 }
 
 

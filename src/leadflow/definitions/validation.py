@@ -50,6 +50,7 @@ _TEMPLATE_FIELDS: dict[str, tuple[str, ...]] = {
     "voice_call": ("say",),
     "webhook": ("url", "body"),
     "notify_agent": ("title", "body"),
+    "send_messenger": ("body",),
 }
 _KINDS = ", ".join(NODE_KINDS)
 

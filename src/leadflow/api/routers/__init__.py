@@ -16,6 +16,7 @@ from leadflow.api.routers import (
     experiments,
     keys,
     listings,
+    meta_pages,
     runs,
     scores,
     senders,
@@ -47,6 +48,7 @@ RESOURCES = (
     templates,
     tasks,
     agent_profiles,
+    meta_pages,
 )
 
 

@@ -250,3 +250,15 @@ def test_without_an_app_secret_every_post_is_refused(db_url: str) -> None:
         answer = meta.post(message_post(ACME_PAGE, "p", "m", "hi", T0), secret=APP_SECRET)
         assert answer.status_code == 403
         assert meta.events("messenger.received") == []
+
+
+def test_an_instagram_message_to_a_registered_account_is_recorded_the_same_way(
+    meta: MetaApp,
+) -> None:
+    post = message_post(ACME_PAGE, "igsid-1", "ig_m1", "dm from instagram", T0)
+    post["object"] = "instagram"
+    assert meta.post(post).json()["messages"] == 1
+    (lead,) = meta.contacts("acme")
+    assert lead.fields["source"] == "instagram"
+    (event,) = meta.events("messenger.received")
+    assert event.data["platform"] == "instagram" and event.data["from"] == "igsid-1"

@@ -7,7 +7,7 @@ page, ``timestamp`` in milliseconds, ``message.mid`` / ``message.text``) and ``c
 page's own messages, deliveries, reads and other fields are skipped.
 
 A message is recorded for the tenant owning the page: the contact linked to (page, PSID), else
-a new contact (source ``facebook_messenger``), linked then; its thread's last inbound time is
+a new contact (source ``facebook_messenger`` or ``instagram``), linked then; its thread's last inbound time is
 set on the contact (the 24-hour window is judged by it) together with the
 ``messenger.received`` event, in one transaction. The event's dedupe key is the message's mid,
 so a delivery Meta repeats is one event.
@@ -26,6 +26,7 @@ from leadflow.model.records import Contact, NewEvent
 from leadflow.store.contract import Store
 
 OBJECTS = ("page", "instagram")
+SOURCES = {"messenger": "facebook_messenger", "instagram": "instagram"}
 MAX_TEXT = 4000
 
 
@@ -167,7 +168,7 @@ def record_message(store: Store, tenant_id: str, message: InboundMessage, now: f
     if contact is None:
         contact = Contact(
             id="c_" + secrets.token_hex(10),
-            fields={"source": "facebook_" + message.platform},
+            fields={"source": SOURCES[message.platform]},
             created_at=now,
             updated_at=now,
             tenant_id=tenant_id,

@@ -4,7 +4,11 @@ that is interrupted resumes where it stopped."""
 
 from __future__ import annotations
 
+import json
+import signal
 import sqlite3
+import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +17,14 @@ import pytest
 
 from leadflow.errors import InvalidInput
 from leadflow.store.copy import PROGRESS_TABLE, copy_database
-from support.cli import WELCOME_KEY, Leadflow, assert_fails
+from support.cli import (
+    CONSOLE_SCRIPT,
+    WELCOME_KEY,
+    Leadflow,
+    assert_fails,
+    run_script,
+    subprocess_env,
+)
 from support.postgres import postgres_database
 
 
@@ -145,3 +156,57 @@ def test_bad_urls_and_a_missing_source_are_refused_by_name(tmp_path: Path) -> No
         copy_database(f"sqlite:///{tmp_path / 'a.db'}", f"sqlite:///{tmp_path / 'b.db'}")
     with pytest.raises(InvalidInput, match="--batch-size"):
         copy_database("sqlite:///a.db", "postgresql://x@h/d", batch_size=0)
+
+
+def test_a_migrated_but_unused_database_is_an_empty_target(
+    lf: Leadflow, demo: tuple[Path, str]
+) -> None:
+    _, source = demo
+    with postgres_database() as target:  # `leadflow db upgrade` was run there, nothing else
+        out = lf.json("db", "copy", "--from", source, "--to", target, db=False)
+        assert out["rows"] > 0 and not out["resumed"]
+
+
+@pytest.mark.subprocess
+def test_a_copy_killed_mid_way_resumes_from_the_command_line(
+    lf: Leadflow, demo: tuple[Path, str], tmp_path: Path
+) -> None:
+    path, source = demo
+    before = reports(lf, source)
+    with postgres_database(empty=True) as target:
+        argv = [str(CONSOLE_SCRIPT), "db", "copy", "--from", source, "--to", target]
+        proc = subprocess.Popen(
+            [*argv, "--batch-size", "1"],
+            cwd=tmp_path,
+            env=subprocess_env(),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        copied = 0
+        deadline = time.monotonic() + 60
+        try:
+            while copied < 50 and time.monotonic() < deadline and proc.poll() is None:
+                copied = progress_rows(target)
+                time.sleep(0.02)  # watching another process, not waiting for a timer
+        finally:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(10)
+        assert copied >= 50, "the copy never got going"
+        assert progress_rows(target) < sum(table_counts(path).values())  # really mid-way
+
+        refused = run_script(*argv[1:], cwd=tmp_path)
+        assert refused.returncode == 1 and "--resume" in refused.stdout + refused.stderr
+        done = run_script(*argv[1:], "--resume", "--json", cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+        out = json.loads(done.stdout)
+        assert out["resumed"] is True
+        assert {t["table"]: t["target_rows"] for t in out["tables"]} == table_counts(path)
+        assert reports(lf, target) == before
+
+
+def progress_rows(url: str) -> int:
+    with psycopg.connect(url) as conn:
+        if conn.execute("SELECT to_regclass(%s)", (PROGRESS_TABLE,)).fetchone() == (None,):
+            return 0
+        row = conn.execute(f"SELECT COALESCE(SUM(rows_copied), 0) FROM {PROGRESS_TABLE}").fetchone()
+        return int(row[0]) if row else 0

@@ -7,8 +7,8 @@ page, ``timestamp`` in milliseconds, ``message.mid`` / ``message.text``) and ``c
 page's own messages, deliveries, reads and other fields are skipped.
 
 A message is recorded for the tenant owning the page: the contact linked to (page, PSID), else
-a new contact (source ``facebook_messenger`` or ``instagram``), linked then; its thread's last inbound time is
-set on the contact (the 24-hour window is judged by it) together with the
+a new contact (source ``facebook_messenger`` or ``instagram``), linked then; its thread's last
+inbound time is set on the contact (the 24-hour window is judged by it) together with the
 ``messenger.received`` event, in one transaction. The event's dedupe key is the message's mid,
 so a delivery Meta repeats is one event.
 """

@@ -5,6 +5,7 @@ message tags are enforced at dispatch, and Meta's own refusals fail the message 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,6 +16,7 @@ from leadflow.model.records import Contact, Message
 from support.meta_app import (
     ACME_PAGE,
     ACME_TOKEN,
+    APP_SECRET,
     BETA_PAGE,
     BETA_TOKEN,
     T0,
@@ -74,7 +76,10 @@ def only(messages: list[Message]) -> Message:
     return message
 
 
-def test_a_lead_that_writes_to_the_page_is_answered_there(meta: MetaApp) -> None:
+def test_a_lead_that_writes_to_the_page_is_answered_there(
+    meta: MetaApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
     rt = meta.runtime
     publish(rt.store, rt.engine.catalog, reply_flow(), T0, tenant_id="acme")
     assert meta.message(ACME_PAGE, "psid-ann", "m_1", "Is Elm St still available?").is_success
@@ -90,6 +95,8 @@ def test_a_lead_that_writes_to_the_page_is_answered_there(meta: MetaApp) -> None
     assert message.channel == "messenger" and message.status == "sent"
     assert message.to == "psid-ann" and message.provider_id == "m_peer000001"
     assert [e.data["message_id"] for e in meta.events("messenger.sent")] == [message.id]
+    assert caplog.records  # the HTTP libraries did log the requests...
+    assert ACME_TOKEN not in caplog.text and APP_SECRET not in caplog.text  # ...never a secret
 
 
 def test_each_tenant_sends_from_its_own_page_with_its_own_token(meta: MetaApp) -> None:

@@ -55,7 +55,7 @@ def test_the_subscription_check_echoes_the_challenge_only_for_the_verify_token(
     ):
         refused = meta.client.get("/webhooks/meta", params=params)
         assert refused.status_code == 403, params
-        assert "1" not in refused.text.split('"detail"')[0]
+        assert refused.text != "1"  # the challenge is not echoed
 
 
 # ---------------------------------------------------------------- Messenger messages

@@ -60,6 +60,7 @@ def later_flow(key: str, **node: Any) -> dict[str, Any]:
 
 
 def start(meta: MetaApp, tenant: str, definition: dict[str, Any], contact_id: str) -> None:
+    meta.settle()  # the lead's messages are processed first (a reply pauses live runs)
     rt, now = meta.runtime, meta.clock.now()
     publish(rt.store, rt.engine.catalog, definition, now, tenant_id=tenant)
     enroll(rt.store, rt.engine.catalog, definition["key"], now, contact_ids=[contact_id],
@@ -213,3 +214,49 @@ def test_a_temporary_graph_error_is_retried(meta: MetaApp) -> None:
     message = only(meta.messages(lead(meta).id))
     assert message.status == "sent" and message.attempts == 2
     assert [r.status for r in meta.peer.requests] == [500, 200]
+
+
+def test_a_lead_writing_again_pauses_its_drip(meta: MetaApp) -> None:
+    meta.message(ACME_PAGE, "psid-ann", "m_1", "hi")
+    drip = {
+        "key": "drip",
+        "name": "Drip",
+        "start": "one",
+        "settings": {"pause_on_reply": True},
+        "nodes": [
+            {"id": "one", "kind": "send_messenger", "body": "First", "next": "pause"},
+            {"id": "pause", "kind": "wait", "duration": "2h", "next": "two"},
+            {"id": "two", "kind": "send_messenger", "body": "Second"},
+        ],
+    }
+    start(meta, "acme", drip, lead(meta).id)
+    meta.settle()
+    assert [r.body["message"]["text"] for r in meta.peer.sends() if r.body] == ["First"]
+    meta.clock.set(T0 + HOUR)
+    meta.message(ACME_PAGE, "psid-ann", "m_2", "Call me instead please")
+    meta.settle()
+    meta.tick(T0 + 3 * HOUR)
+    meta.settle()
+    assert [r.body["message"]["text"] for r in meta.peer.sends() if r.body] == ["First"]
+    (run,) = meta.runtime.store.runs_of_contact(lead(meta).id)
+    assert run.status == "paused"
+    (first,) = meta.messages(lead(meta).id)
+    assert first.replied_at == T0 + HOUR  # the reply is credited to the message it answered
+
+
+def test_a_failed_send_takes_the_nodes_on_error_path(meta: MetaApp) -> None:
+    meta.message(ACME_PAGE, "psid-ann", "m_1", "hi")
+    meta.peer.unavailable.add("psid-ann")
+    flow = {
+        "key": "guarded",
+        "name": "Guarded",
+        "start": "m",
+        "nodes": [
+            {"id": "m", "kind": "send_messenger", "body": "Hi", "on_error": "fallback"},
+            {"id": "fallback", "kind": "exit", "reason": "messenger_failed"},
+        ],
+    }
+    start(meta, "acme", flow, lead(meta).id)
+    meta.settle()
+    (run,) = meta.runtime.store.runs_of_contact(lead(meta).id)
+    assert (run.status, run.exit_reason) == ("exited", "messenger_failed")

@@ -78,7 +78,7 @@ def test_a_message_creates_a_contact_then_finds_it_again_by_psid(meta: MetaApp) 
     (again,) = meta.contacts("acme")  # the same contact, by its PSID
     assert again.id == ann.id
     assert messenger_threads(again.fields)[ACME_PAGE]["last_inbound_at"] == T0 + 3600
-    assert [e.data["message_id"] for e in meta.events("messenger.received")] == ["m_1", "m_2"]
+    assert [e.data["mid"] for e in meta.events("messenger.received")] == ["m_1", "m_2"]
     assert meta.contacts("beta") == []
 
 

@@ -187,7 +187,7 @@ def record_message(store: Store, tenant_id: str, message: InboundMessage, now: f
     data = {
         "body": message.text or "",
         "from": message.psid,
-        "message_id": message.mid,
+        "mid": message.mid,  # Meta's id of the message (message_id names leadflow's messages)
         "page_id": message.page_id,
         "platform": message.platform,
     }

@@ -61,9 +61,10 @@ from leadflow.store.contract import Store
 log = logging.getLogger(__name__)
 
 REPLY_EVENTS = {"sms.received": "sms", "email.received": "email", "voice.received": "voice"}
+REPLY_EVENTS["messenger.received"] = "messenger"  # a message to the tenant's Facebook page
 _FACT_SUFFIXES = ("delivered", "opened", "clicked", "failed")
 _VERDICTS = frozenset({"sent", "delivered", "failed", "suppressed"})
-_CHANNELS = frozenset({"sms", "email", "voice", "webhook"})
+_CHANNELS = frozenset({"sms", "email", "voice", "webhook"}) | {"messenger"}
 _OPEN_STATUSES = [RunStatus.ACTIVE, RunStatus.WAITING, RunStatus.PAUSED]
 
 

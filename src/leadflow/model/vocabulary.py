@@ -236,7 +236,7 @@ _MESSENGER = tuple(
         ),
         (
             "received",
-            "body, from (PSID), message_id (mid), page_id, platform",
+            "body, from (PSID), mid, page_id, platform",
             "Meta page webhook",
             "the lead wrote to the page",
         ),

@@ -16,7 +16,10 @@ import psycopg
 import pytest
 
 from leadflow.errors import InvalidInput
+from leadflow.model.meta import MetaPage
+from leadflow.model.senders import Sender
 from leadflow.store.copy import PROGRESS_TABLE, copy_database
+from leadflow.store.factory import open_store
 from support.cli import (
     CONSOLE_SCRIPT,
     WELCOME_KEY,
@@ -156,6 +159,63 @@ def test_bad_urls_and_a_missing_source_are_refused_by_name(tmp_path: Path) -> No
         copy_database(f"sqlite:///{tmp_path / 'a.db'}", f"sqlite:///{tmp_path / 'b.db'}")
     with pytest.raises(InvalidInput, match="--batch-size"):
         copy_database("sqlite:///a.db", "postgresql://x@h/d", batch_size=0)
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, memoryview):
+        return bytes(value)
+    return value
+
+
+def rows_of(sqlite_path: Path, pg_url: str, table: str) -> tuple[list[Any], list[Any]]:
+    """The table's rows on both sides, cells normalised (booleans, numbers), same order."""
+    with psycopg.connect(pg_url) as pg:
+        cur = pg.execute(f'SELECT * FROM "{table}" LIMIT 0')
+        names = [d.name for d in cur.description or []]
+        with sqlite3.connect(sqlite_path) as lite:
+            have = {r[1] for r in lite.execute(f'PRAGMA table_info("{table}")')}
+            cols = [n for n in names if n in have]
+            listed = ", ".join(f'"{c}"' for c in cols)
+            theirs = lite.execute(f'SELECT {listed} FROM "{table}"').fetchall()
+        ours = pg.execute(f'SELECT {listed} FROM "{table}"').fetchall()
+
+    def norm(rows: list[Any]) -> list[Any]:
+        return sorted((tuple(_cell(v) for v in r) for r in rows), key=repr)
+
+    return norm(theirs), norm(ours)
+
+
+def test_every_row_of_every_table_arrives_as_it_was(lf: Leadflow, demo: tuple[Path, str]) -> None:
+    path, source = demo
+    # tables keyed without a rowid (composite keys) get rows too, across several batches
+    store = open_store(source)
+    try:
+        store.save_meta_page(MetaPage("123", "default", "Acme", "EAAtoken123"), 1.0)
+        for i in range(23):
+            store.link_messenger("default", "123", f"psid-{i:02d}", f"c{i}", 2.0)
+        store.add_sender(Sender("default", "phone", "+15125550100"), 3.0)
+    finally:
+        store.close()
+    with postgres_database(empty=True) as target:
+        copy_database(source, target, batch_size=7)
+        for table in table_counts(path):
+            theirs, ours = rows_of(path, target, table)
+            assert theirs == ours, table
+        assert len(rows_of(path, target, "messenger_links")[1]) == 23
+        # the sandbox ledger's order (SQLite's rowid) is PostgreSQL's seq column
+        with sqlite3.connect(path) as lite:
+            order = lite.execute(
+                "SELECT rowid, idempotency_key FROM sandbox_deliveries ORDER BY rowid"
+            ).fetchall()
+        with psycopg.connect(target) as pg:
+            seqs = pg.execute(
+                "SELECT seq, idempotency_key FROM sandbox_deliveries ORDER BY seq"
+            ).fetchall()
+        assert order and [tuple(r) for r in seqs] == [tuple(r) for r in order]
 
 
 def test_a_migrated_but_unused_database_is_an_empty_target(

@@ -10,8 +10,9 @@ batch that committed. At the end the rows of every table are counted on both sid
 agree; then the progress table is dropped.
 
 The target must be empty (a fresh database, or one made by ``leadflow db upgrade`` and left
-unused) unless a copy into it is being resumed. Stop the workers and the API first: rows written
-to the source after a table was copied are not copied.
+unused) unless a copy into it is being resumed. The source is read in one snapshot (one read
+transaction), so the copy is consistent with itself; still, stop the workers and the API
+first: what they write to the source after the copy began is not copied.
 """
 
 from __future__ import annotations
@@ -101,6 +102,7 @@ def copy_database(
     except psycopg.Error as exc:
         raise StoreError(f"--to: cannot connect to {_safe_url(target_url)}: {exc}") from exc
     src = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    src.execute("BEGIN")  # one snapshot of the source for every table and the counts
     try:
         resumed = _check_target(pg, target_url, resume=resume)
         _upgrade_target(target_url, version)

@@ -304,7 +304,13 @@ class Settings(BaseSettings):
         '"fax": "acme-fax"} (a channel a plug-in adds is chosen here).',
     )
 
-    @field_validator("sms_provider", "voice_provider", "email_provider", "whatsapp_provider")
+    @field_validator(
+        "sms_provider",
+        "voice_provider",
+        "email_provider",
+        "whatsapp_provider",
+        "messenger_provider",
+    )
     @classmethod
     def _provider_name(cls, value: str) -> str:
         name = value.strip()
@@ -357,3 +363,33 @@ class Settings(BaseSettings):
         if value is not None and len(value.get_secret_value()) < 16:
             raise ValueError("must be at least 16 characters")
         return value
+
+    # -- Meta: Facebook Messenger (the Send API) and Lead Ads (the leadgen webhook)
+    messenger_provider: str = Field(
+        default="sandbox",
+        description="Who sends Messenger messages: the sandbox (default), meta (Meta's Send "
+        "API) or a plug-in.",
+    )
+    meta_app_secret: SecretStr | None = Field(
+        default=None,
+        description="The Meta app's secret: verifies X-Hub-Signature-256 on its webhooks "
+        "(without it every event post is refused).",
+    )
+    meta_verify_token: SecretStr | None = Field(
+        default=None,
+        description="The verify token given in the app's webhook settings (GET hub.verify_token).",
+    )
+    meta_graph_base: str = Field(
+        default="https://graph.facebook.com", description="Base URL of Meta's Graph API."
+    )
+    meta_graph_version: str = Field(
+        default="v21.0", pattern=r"^v\d+\.\d+$", description="Graph API version, e.g. v21.0."
+    )
+    meta_timeout_s: float = Field(default=10.0, gt=0, le=120, description="Graph API timeout.")
+
+    @field_validator("meta_graph_base")
+    @classmethod
+    def _meta_graph_base(cls, value: str) -> str:
+        from leadflow.addresses import base_url_or_error
+
+        return base_url_or_error(value, "meta_graph_base")

@@ -71,6 +71,8 @@ NODE_KINDS = {
     "booking_link",
     # the AI feature's kind
     "ai_compose",
+    # Facebook Messenger
+    "send_messenger",
 }
 
 

@@ -16,6 +16,7 @@ from leadflow.engine.workflows import publish
 from leadflow.model.deals import Deal
 from leadflow.model.experiments import Assignment, Experiment
 from leadflow.model.listings import Listing
+from leadflow.model.meta import MetaPage
 from leadflow.model.playbooks import Task
 from leadflow.model.records import Contact, NewEvent
 from leadflow.model.senders import Sender
@@ -28,6 +29,7 @@ from support.api_client import ApiClient, admin_key
 
 SECRET_NAME = "Zebediah"  # acme's lead: this text must never reach the other tenant
 ACME_NUMBER = "+15125550100"  # acme's sender
+ACME_PAGE_ID, ACME_PAGE_TOKEN = "1010101010", "EAAacmeIsolation4242"  # acme's Facebook page
 WORKFLOW = {
     "key": "acme-welcome",
     "name": "Acme Welcome",
@@ -100,6 +102,7 @@ def _acme(db_url: str) -> dict[str, Any]:
             Task("acme", contact.id, "ann_acme", f"Call {SECRET_NAME}", now + 3600, "acme-t1")
         )
         rt.store.assign_arm(Assignment("acme", WORKFLOW["key"], contact.id, "a", now))
+        rt.store.save_meta_page(MetaPage(ACME_PAGE_ID, "acme", "Acme", ACME_PAGE_TOKEN), now)
         return {
             "tenant_id": "acme",
             "sub_id": "sub_acme1",
@@ -116,6 +119,7 @@ def _acme(db_url: str) -> dict[str, Any]:
             "member_key": "ann_acme",
             "task_id": task.id,
             "name": "new-lead-welcome",  # a shipped template: no tenant's
+            "page_id": ACME_PAGE_ID,
         }
     finally:
         rt.close()
@@ -168,6 +172,10 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/api/v1/tasks/{task_id}/reassign"): {"assignee": "ann_acme"},
     ("PUT", "/api/v1/agents/{member_key}/profile"): {"hours_start": "07:00"},
     ("POST", "/api/v1/replies/classify"): {"texts": ["who is this?"]},
+    ("POST", "/api/v1/tenants/current/meta/pages"): {
+        "page_id": ACME_PAGE_ID,
+        "access_token": "EAAthiefToken0000",
+    },
 }
 QUERIES: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/api/v1/workflows/{key}/diff"): {"from": 1, "to": 1},
@@ -192,6 +200,7 @@ AIMS_BY_QUERY = {
 # acme's number is refused as taken (409, which says only that it is in use).
 KEY_TAKEN = {
     ("POST", "/api/v1/tenants/current/senders"),
+    ("POST", "/api/v1/tenants/current/meta/pages"),  # a Facebook page, likewise
 }
 RAW: dict[tuple[str, str], tuple[str, str]] = {
     ("POST", "/api/v1/contacts/import"): (
@@ -316,5 +325,9 @@ def test_another_tenants_key_never_reaches_acmes_data(
     assert answers[("GET", "/api/v1/analytics/funnel")] == 404
     senders = client.get("/api/v1/tenants/current/senders").json()["items"]
     assert [s["address"] for s in senders] == [ACME_NUMBER]
+    pages = client.get("/api/v1/tenants/current/meta/pages").json()["items"]
+    assert [(p["page_id"], p["access_token"]) for p in pages] == [
+        (ACME_PAGE_ID, "…" + ACME_PAGE_TOKEN[-4:])
+    ]
     names = [c["first_name"] for c in client.get("/api/v1/contacts").json()["items"]]
     assert names == [SECRET_NAME]  # no forged lead got in

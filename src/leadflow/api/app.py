@@ -26,6 +26,7 @@ from leadflow.api.routers import (
     health,
     hooks_in,
     include_v1,
+    provider_meta,
     provider_sendgrid,
     provider_sendgrid_inbound,
     provider_twilio,
@@ -123,6 +124,7 @@ def create_app(
     app.include_router(booking.router)  # agents' booking pages and calendar feeds
     app.include_router(provider_sendgrid.router)
     app.include_router(provider_sendgrid_inbound.router)  # secret path (+ basic auth)
+    app.include_router(provider_meta.router)  # signed by Meta (X-Hub-Signature-256)
     webapp.install(app)  # the web app at / (its assets under /assets)
 
     def path_templates() -> list[str]:

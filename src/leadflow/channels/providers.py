@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from importlib.metadata import EntryPoint, entry_points
 
 from leadflow.channels.email_setup import SENDGRID, SMTP
+from leadflow.channels.meta_messenger import META
 from leadflow.channels.provider_factory import ProviderContext, ProviderFactory
 from leadflow.channels.twilio_setup import TWILIO
 from leadflow.channels.webhook import HttpWebhookProvider
@@ -42,12 +43,14 @@ def _http(context: ProviderContext, channel: str) -> Provider:
 SANDBOX = ProviderFactory("sandbox", None, _sandbox)
 HTTP = ProviderFactory("http", frozenset({"webhook"}), _http)
 
-BUILTIN: dict[str, ProviderFactory] = {f.name: f for f in (SANDBOX, TWILIO, SMTP, SENDGRID, HTTP)}
+BUILTIN: dict[str, ProviderFactory] = {
+    f.name: f for f in (SANDBOX, TWILIO, SMTP, SENDGRID, HTTP, META)
+}
 
 # The channels with a setting of their own (``LEADFLOW_<CHANNEL>_PROVIDER``), and the defaults of
 # the channels every installation has.
-OWN_SETTING = ("sms", "voice", "email", "whatsapp")
-DEFAULTS = {"sms": "sandbox", "voice": "sandbox", "email": "sandbox", "whatsapp": "sandbox"}
+OWN_SETTING = ("sms", "voice", "email", "whatsapp", "messenger")
+DEFAULTS = dict.fromkeys(OWN_SETTING, "sandbox")
 DEFAULTS["webhook"] = "http"
 
 

@@ -119,6 +119,7 @@ COMMANDS: dict[str, tuple[Loader, str]] = {
         "leadflow.cli.replies:app",
         "Reply intent: read reply texts as inbound replies are read.",
     ),
+    "meta": ("leadflow.cli.meta:app", "Meta: a tenant's Facebook pages (Messenger, Lead Ads)."),
 }
 
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from leadflow.compliance.messenger import messenger_refusal
 from leadflow.compliance.recipient import (
     CAP_PER_DAY,
     capped,
@@ -39,6 +40,7 @@ from leadflow.definitions.models import Settings as WorkflowSettings
 from leadflow.engine.localtime import hhmm, next_allowed, zone
 from leadflow.engine.ports import SEND, Decision
 from leadflow.errors import NoSendWindow
+from leadflow.model.meta import MESSENGER_CHANNEL
 from leadflow.model.records import (
     Contact,
     Message,
@@ -103,6 +105,10 @@ class CompliancePolicy:
             and contact.consent.get("voice") != "opted_in"
         ):
             return Decision("suppress", reason="no_voice_consent")
+        if message.channel == MESSENGER_CHANNEL:  # Meta's 24-hour window and message tags
+            refusal = messenger_refusal(message, contact, now)
+            if refusal is not None:
+                return Decision("suppress", reason=refusal)
         try:
             moment = self.earliest(message.channel, contact, settings, now)
         except NoSendWindow:

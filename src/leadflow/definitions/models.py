@@ -132,6 +132,36 @@ class SendEmail(_Send):
     marketing: bool = True
 
 
+class SendMessenger(_Send):
+    """A Facebook Messenger (or Instagram) message to the lead's thread with a page, through
+    Meta's Send API. Outside 24 hours of the lead's last message only ``messaging_type:
+    MESSAGE_TAG`` with an allowed ``tag`` may go (HUMAN_AGENT: up to 7 days)."""
+
+    kind: Literal["send_messenger"]
+    body: str = Field(min_length=1, description="Jinja2 template of the message text.")
+    page_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=64,
+        description="The page to send from (default: the page the lead last wrote to).",
+    )
+    messaging_type: Literal["RESPONSE", "UPDATE", "MESSAGE_TAG"] = Field(
+        default="RESPONSE", description="Meta's messaging_type of the send."
+    )
+    tag: (
+        Literal["HUMAN_AGENT", "ACCOUNT_UPDATE", "CONFIRMED_EVENT_UPDATE", "POST_PURCHASE_UPDATE"]
+        | None
+    ) = Field(default=None, description="The message tag (with messaging_type MESSAGE_TAG).")
+
+    @model_validator(mode="after")
+    def _tag_with_message_tag(self) -> SendMessenger:
+        if self.messaging_type == "MESSAGE_TAG" and self.tag is None:
+            raise ValueError("messaging_type MESSAGE_TAG needs a tag")
+        if self.messaging_type != "MESSAGE_TAG" and self.tag is not None:
+            raise ValueError("a tag needs messaging_type MESSAGE_TAG")
+        return self
+
+
 class VoiceCall(_Send):
     kind: Literal["voice_call"]
     mode: Literal["voicemail_drop", "live"] = "voicemail_drop"
@@ -414,6 +444,7 @@ Node = Annotated[
     | SendWhatsApp
     | SendEmail
     | VoiceCall
+    | SendMessenger
     | Wait
     | WaitUntil
     | WaitForEvent
@@ -458,9 +489,18 @@ NODE_KINDS: tuple[str, ...] = (
     "exit",
     "goal",
     "send_whatsapp",
+    "send_messenger",
 )
 MESSAGE_KINDS = frozenset(
-    {"send_sms", "send_email", "voice_call", "webhook", "send_whatsapp", "ai_compose"}
+    {
+        "send_sms",
+        "send_email",
+        "voice_call",
+        "webhook",
+        "send_whatsapp",
+        "ai_compose",
+        "send_messenger",
+    }
 )
 WAIT_KINDS = frozenset({"wait", "wait_until", "wait_for_event"})
 

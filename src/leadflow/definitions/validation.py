@@ -52,6 +52,7 @@ _TEMPLATE_FIELDS: dict[str, tuple[str, ...]] = {
     "webhook": ("url", "body"),
     "notify_agent": ("title", "body"),
     "ai_compose": ("brief", "subject", "body"),
+    "send_messenger": ("body",),
 }
 _KINDS = ", ".join(NODE_KINDS)
 

@@ -65,10 +65,11 @@ REPLY_EVENTS = {
     "email.received": "email",
     "voice.received": "voice",
     "whatsapp.received": "whatsapp",
+    "messenger.received": "messenger",  # a message to the tenant's Facebook page
 }
 _FACT_SUFFIXES = ("delivered", "opened", "clicked", "failed")
 _VERDICTS = frozenset({"sent", "delivered", "failed", "suppressed"})
-_CHANNELS = frozenset({"sms", "email", "voice", "webhook", "whatsapp"})
+_CHANNELS = frozenset({"sms", "email", "voice", "webhook", "whatsapp", "messenger"})
 _OPEN_STATUSES = [RunStatus.ACTIVE, RunStatus.WAITING, RunStatus.PAUSED]
 
 

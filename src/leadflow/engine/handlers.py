@@ -24,6 +24,7 @@ from leadflow.engine.localtime import (
 from leadflow.engine.plugins import Registry
 from leadflow.engine.ports import Handler, SendTimer
 from leadflow.errors import NotFound, PermanentStepError
+from leadflow.model.meta import messenger_threads
 from leadflow.model.records import (
     CONTACT_SCALARS,
     ContactPatch,
@@ -187,6 +188,27 @@ class VoiceCallHandler(_Send):
         payload = {"mode": node.mode, "audio_url": node.audio_url, "say": say}
         to = ctx.contact.phone if ctx.contact else None
         ctx.add_message(node.id, "voice", to, say, payload=payload)
+        return Go(node.next, outcome="queued")
+
+
+class SendMessengerHandler(_Send):
+    """A Messenger message to the lead's PSID with the node's page (default: the page the lead
+    last wrote to); no thread with it: no recipient, and dispatch suppresses the message."""
+
+    channel = "messenger"
+
+    def send(self, ctx: StepContext, node: m.SendMessenger) -> Result:
+        body = ctx.render(node.body, ctx.limits.sms_body)
+        threads = messenger_threads(ctx.contact.fields) if ctx.contact else {}
+        page_id = node.page_id
+        if page_id is None and threads:
+            page_id = max(threads, key=lambda p: float(threads[p].get("last_inbound_at") or 0))
+        thread = threads.get(page_id) if page_id else None
+        to = str(thread["psid"]) if thread else None
+        payload: dict[str, Any] = {"page_id": page_id, "messaging_type": node.messaging_type}
+        if node.tag:
+            payload["tag"] = node.tag
+        ctx.add_message(node.id, "messenger", to, body, payload=payload)
         return Go(node.next, outcome="queued")
 
 
@@ -412,6 +434,7 @@ def default_registry(timer: SendTimer | None = None) -> Registry:
         ("send_whatsapp", SendWhatsAppHandler(timer)),
         ("send_email", SendEmailHandler(timer)),
         ("voice_call", VoiceCallHandler(timer)),
+        ("send_messenger", SendMessengerHandler(timer)),
         ("webhook", WebhookHandler()),
         ("wait", WaitHandler()),
         ("wait_until", WaitUntilHandler()),

@@ -32,7 +32,13 @@ OPEN_STATUSES = (
     RunStatus.PAUSED,
 )  # live or paused: blocks re-entry
 # Replies from the lead: they pause runs with pause_on_reply and set the contact's last reply.
-REPLY_EVENT_TYPES = ("sms.received", "email.received", "voice.received", "whatsapp.received")
+REPLY_EVENT_TYPES = (
+    "sms.received",
+    "email.received",
+    "voice.received",
+    "whatsapp.received",
+    "messenger.received",
+)
 # Consent changes reported by a provider (a carrier opt-out, an unsubscribe, a spam complaint).
 CONSENT_EVENT_TYPES = ("sms.opted_out", "email.unsubscribed", "email.spam_reported")
 # An unprocessed event of one of these types holds back the contact's outbox: a reply (stop on

@@ -29,7 +29,7 @@ _NAMED: tuple[EventKind, ...] = (
     EventKind(
         "lead.created",
         "source, contact{email, phone}",
-        f"{LEAD}, contacts import --emit",
+        f"{LEAD}, contacts import --emit, Facebook Lead Ads (source facebook_lead_ads)",
         "a new lead arrived",
     ),
     EventKind(
@@ -228,7 +228,27 @@ _PER_CHANNEL = tuple(
         ("received", "body, from, message_id", "provider webhooks, events API", "the lead replied"),
     )
 )
-KINDS: tuple[EventKind, ...] = (*_NAMED, *_PER_CHANNEL)
+# Facebook Messenger (and Instagram messaging): the Send API's verdicts and the page's webhook
+_MESSENGER = tuple(
+    EventKind(f"messenger.{what}", data, who, f"{meaning} (Messenger)")
+    for what, data, who, meaning in (
+        ("sent", "message_id, run_id, node", "dispatch", "a message left"),
+        ("failed", "message_id, error", "dispatch", "a message failed"),
+        (
+            "suppressed",
+            "message_id, reason (messenger_window_closed...)",
+            "dispatch",
+            "a message was held back for good",
+        ),
+        (
+            "received",
+            "body, from (PSID), mid, page_id, platform",
+            "Meta page webhook",
+            "the lead wrote to the page",
+        ),
+    )
+)
+KINDS: tuple[EventKind, ...] = (*_NAMED, *_PER_CHANNEL, *_MESSENGER)
 
 VOCABULARY: dict[str, EventKind] = {kind.name: kind for kind in KINDS}
 

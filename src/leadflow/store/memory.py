@@ -60,6 +60,7 @@ from leadflow.store.memory_state import (
     require,
     require_fields,
 )
+from leadflow.store.meta_memory import MemoryMeta
 from leadflow.store.playbooks_memory import MemoryPlaybooks
 from leadflow.store.prune_memory import MemoryPrune
 from leadflow.store.sandbox_memory import MemorySandbox
@@ -104,6 +105,7 @@ class MemoryStore(
     MemorySandbox,
     MemoryAnalytics,
     MemoryAiCalls,
+    MemoryMeta,
     Store,
 ):
     def __init__(self, url: str = "memory://") -> None:

@@ -18,6 +18,7 @@ from leadflow.store.event_outcomes import SqlEventOutcomes
 from leadflow.store.experiments_sql import SqlExperiments
 from leadflow.store.listing_matches import SqlListingMatches
 from leadflow.store.listings_sql import SqlListings
+from leadflow.store.meta_sql import SqlMeta
 from leadflow.store.playbooks_sql import SqlPlaybooks
 from leadflow.store.score_models_sql import SqlScoreModels
 from leadflow.store.senders_sql import SqlSenders
@@ -48,6 +49,7 @@ class SqlStore(
     SqlAiCalls,
     SqlPlaybooks,
     SqlComposeDrafts,
+    SqlMeta,
     Store,
 ):
     """:class:`Store` on SQL; a subclass names its dialect (``_dialect_name``: its migrations

@@ -18,6 +18,7 @@ from leadflow.api.routers import (
     inbound_email,
     keys,
     listings,
+    meta_pages,
     replies,
     runs,
     scores,
@@ -53,6 +54,7 @@ RESOURCES = (
     replies,
     inbound_email,
     contact_summary,
+    meta_pages,
 )
 
 

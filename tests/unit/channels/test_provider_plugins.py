@@ -167,7 +167,7 @@ def test_an_unknown_provider_name_names_the_setting_and_the_known_names(
         build_runtime(Settings(db=db, sms_provider="twillio"))
     assert str(caught.value) == (
         "LEADFLOW_SMS_PROVIDER=twillio: no provider is called 'twillio' "
-        "(known: acme-fax, http, sandbox, sendgrid, smtp, twilio)"
+        "(known: acme-fax, http, meta, sandbox, sendgrid, smtp, twilio)"
     )
     with pytest.raises(InvalidInput, match=r"LEADFLOW_PROVIDERS\[fax\]=acme-fx: no provider"):
         build_runtime(Settings(db=db, providers={"fax": "acme-fx"}))
@@ -218,7 +218,7 @@ def test_the_built_in_providers_are_declared_as_entry_points_with_the_same_objec
     declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["entry-points"][
         GROUP
     ]
-    assert set(declared) == set(BUILTIN) == {"sandbox", "twilio", "smtp", "sendgrid", "http"}
+    assert set(declared) == set(BUILTIN) == {"sandbox", "twilio", "smtp", "sendgrid", "http", "meta"}
     for name, target in declared.items():
         module, _, attr = target.partition(":")
         found = getattr(importlib.import_module(module), attr)
@@ -234,6 +234,7 @@ def test_each_channel_gets_the_provider_its_setting_names(tmp_path: Path) -> Non
             "voice": "SandboxProvider",
             "email": "SandboxProvider",
             "whatsapp": "SandboxProvider",
+            "messenger": "SandboxProvider",
             "webhook": "HttpWebhookProvider",
         }
         assert rt.providers["sms"] is rt.providers["email"]  # one sandbox ledger

@@ -159,7 +159,8 @@ def test_draft_validate_publish_diff_migrate(client: ApiClient, db_url: str) -> 
     checked = client.post("/api/v1/workflows/validate", json=BROKEN)
     assert checked.status_code == 200
     assert checked.json()["ok"] is False
-    assert {"path": "nodes[0](hello).kind", "problem": ANY} in checked.json()["errors"]
+    where = {"path": "nodes[0](hello).kind", "field": "body.nodes[0](hello).kind", "problem": ANY}
+    assert where in checked.json()["errors"]  # `field` names it as a 400/422 problem does
     assert client.post("/api/v1/workflows/validate", json=V1).json() == {
         "ok": True,
         "errors": [],

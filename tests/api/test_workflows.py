@@ -332,3 +332,59 @@ def test_the_key_drafts_is_reserved_by_the_api(client: ApiClient) -> None:
     assert "reserved" in json.dumps(problem["errors"])
     assert_problem(client.post("/api/v1/workflows/drafts/publish", json=body), 422)
     assert client.get("/api/v1/workflows/drafts").json()["items"] == []
+
+
+# ------------------------------------------------------------------------ enrolling over the API
+def test_enroll_starts_runs_once_and_the_re_entry_policy_skips_the_second_time(
+    client: ApiClient, db_url: str
+) -> None:
+    assert client.post("/api/v1/workflows/welcome/publish", json=V1).status_code == 200
+    store = open_store(db_url)
+    try:
+        store.upsert_contacts(
+            [Contact("c1", tenant_id="acme"), Contact("c2", tenant_id="acme")], T0
+        )
+    finally:
+        store.close()
+    first = client.post("/api/v1/workflows/welcome/enroll", json={"contact_ids": ["c1", "c2"]})
+    assert first.status_code == 200, first.text
+    assert (first.json()["created"], first.json()["skipped"]) == (2, 0)
+    assert len(first.json()["run_ids"]) == 2
+    assert [r[0] for r in open_runs(db_url)] == ["c1", "c2"]
+    again = client.post("/api/v1/workflows/welcome/enroll", json={"all": True}).json()
+    assert (again["created"], again["skipped"]) == (0, 2)  # still running: no second run
+    assert len(open_runs(db_url)) == 2
+
+
+def test_enroll_names_a_bad_body_and_an_unknown_workflow(client: ApiClient) -> None:
+    both = client.post(
+        "/api/v1/workflows/welcome/enroll", json={"contact_ids": ["c1"], "all": True}
+    )
+    assert "contact_ids" in str(assert_problem(both, 422))
+    body = assert_problem(client.post("/api/v1/workflows/nope/enroll", json={"all": True}), 404)
+    assert "nope" in str(body)
+
+
+def test_another_tenants_contact_is_refused_as_unknown_and_nothing_is_enrolled(
+    client: ApiClient, app: FastAPI, db_url: str
+) -> None:
+    assert client.post("/api/v1/workflows/welcome/publish", json=V1).status_code == 200
+    other = admin_key(db_url, tenant="other")
+    store = open_store(db_url)
+    try:
+        store.upsert_contacts(
+            [Contact("c1", tenant_id="acme"), Contact("theirs", tenant_id="other")], T0
+        )
+    finally:
+        store.close()
+    mixed = client.post("/api/v1/workflows/welcome/enroll", json={"contact_ids": ["c1", "theirs"]})
+    nobody = client.post("/api/v1/workflows/welcome/enroll", json={"contact_ids": ["c1", "ghost"]})
+    assert assert_problem(mixed, 404)["detail"] == assert_problem(nobody, 404)["detail"].replace(
+        "ghost", "theirs"
+    )  # the same words for another tenant's lead as for nobody's
+    assert open_runs(db_url) == []  # c1 was not enrolled either
+    with ApiClient(app, headers={"Authorization": f"Bearer {other}"}) as theirs:
+        # acme's workflow does not exist for the other tenant, even for its own contact
+        refused = theirs.post("/api/v1/workflows/welcome/enroll", json={"contact_ids": ["theirs"]})
+        assert_problem(refused, 404)
+    assert open_runs(db_url) == []

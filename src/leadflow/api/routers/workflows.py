@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Path, Query, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from leadflow.access import previews
 from leadflow.access import workflows as wf
@@ -176,6 +176,41 @@ def publish(
         access.runtime, access.principal, key, definition, access.now()
     )
     return published_out(version, created)
+
+
+class EnrollIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    contact_ids: list[Annotated[str, Field(min_length=1, max_length=200)]] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=1000,
+        description="The contacts to enroll (ids of the caller's tenant), at most 1,000.",
+    )
+    all: bool = Field(default=False, description="Enroll every contact of the tenant instead.")
+
+    @model_validator(mode="after")
+    def _one_of(self) -> EnrollIn:
+        if self.all == (self.contact_ids is not None):
+            raise ValueError("give either contact_ids (one or more) or all: true")
+        return self
+
+
+class EnrollOut(BaseModel):
+    created: int = Field(description="Runs started.")
+    skipped: int = Field(description="Contacts the workflow's re-entry policy kept out.")
+    run_ids: list[int]
+
+
+@router.post(
+    "/{key}/enroll",
+    summary="Enroll contacts in the latest version of a workflow (re-entry policy applies)",
+    responses=problem_responses(403, 404),
+)
+def enroll(access: AccessDep, key: Key, body: EnrollIn) -> EnrollOut:
+    chosen = None if body.all else body.contact_ids
+    out = wf.enroll(access.runtime, access.principal, key, chosen, access.now())
+    return EnrollOut(created=out.created, skipped=out.skipped, run_ids=out.run_ids)
 
 
 @router.get(

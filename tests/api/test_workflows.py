@@ -178,7 +178,7 @@ def test_draft_validate_publish_diff_migrate(client: ApiClient, db_url: str) -> 
     assert put(client, "/api/v1/workflows/welcome/draft", V1).json()["validation"]["ok"] is True
     assert client.get("/api/v1/workflows/welcome/draft").json()["definition"] == V1
     first = client.post("/api/v1/workflows/welcome/publish")
-    assert first.status_code == 200, first.text
+    assert first.status_code == 201, first.text  # a version was created
     assert first.json() | {"published_at": None} == {
         "key": "welcome",
         "version": 1,
@@ -190,10 +190,14 @@ def test_draft_validate_publish_diff_migrate(client: ApiClient, db_url: str) -> 
     assert client.get("/api/v1/workflows/drafts").json() == {"items": []}
     enroll_two_leads(db_url)
 
-    second = client.post("/api/v1/workflows/welcome/publish", json=V2).json()
-    assert (second["version"], second["created"]) == (2, True)
-    again = client.post("/api/v1/workflows/welcome/publish", json=V2).json()
-    assert (again["version"], again["created"]) == (2, False)
+    second = client.post("/api/v1/workflows/welcome/publish", json=V2)
+    assert (second.status_code, second.json()["version"], second.json()["created"]) == (
+        201,
+        2,
+        True,
+    )
+    again = client.post("/api/v1/workflows/welcome/publish", json=V2)  # the same: nothing new
+    assert (again.status_code, again.json()["version"], again.json()["created"]) == (200, 2, False)
     versions = client.get("/api/v1/workflows/welcome/versions").json()
     assert [(v["version"], v["name"]) for v in versions["items"]] == [
         (1, "Welcome"),
@@ -266,7 +270,7 @@ def test_drafts_can_be_deleted(client: ApiClient) -> None:
 
 
 def test_agents_read_but_do_not_write(client: ApiClient, app: FastAPI, db_url: str) -> None:
-    assert client.post("/api/v1/workflows/welcome/publish", json=V1).status_code == 200
+    assert client.post("/api/v1/workflows/welcome/publish", json=V1).status_code == 201
     enroll_two_leads(db_url)
     store = open_store(db_url)
     try:
@@ -302,7 +306,7 @@ OTHER_TENANT_ROUTES = [
 def test_another_tenant_finds_nothing_and_its_own_key_is_its_own(
     client: ApiClient, app: FastAPI, db_url: str
 ) -> None:
-    assert client.post("/api/v1/workflows/welcome/publish", json=V1).status_code == 200
+    assert client.post("/api/v1/workflows/welcome/publish", json=V1).status_code == 201
     token = admin_key(db_url, tenant="other")
     with ApiClient(app, headers={"Authorization": f"Bearer {token}"}) as other:
         for method, url, body in OTHER_TENANT_ROUTES:
@@ -312,7 +316,7 @@ def test_another_tenant_finds_nothing_and_its_own_key_is_its_own(
         assert other.get("/api/v1/workflows/drafts").json() == {"items": []}
         # The key is per tenant: "other" publishes its own welcome, version 1.
         mine = other.post("/api/v1/workflows/welcome/publish", json=V2)
-        assert (mine.status_code, mine.json()["version"]) == (200, 1)
+        assert (mine.status_code, mine.json()["version"]) == (201, 1)
         assert put(other, "/api/v1/workflows/welcome/draft", V1).status_code == 200
     store = open_store(db_url)
     try:
@@ -338,7 +342,7 @@ def test_the_key_drafts_is_reserved_by_the_api(client: ApiClient) -> None:
 def test_enroll_starts_runs_once_and_the_re_entry_policy_skips_the_second_time(
     client: ApiClient, db_url: str
 ) -> None:
-    assert client.post("/api/v1/workflows/welcome/publish", json=V1).status_code == 200
+    assert client.post("/api/v1/workflows/welcome/publish", json=V1).status_code == 201
     store = open_store(db_url)
     try:
         store.upsert_contacts(
@@ -368,7 +372,7 @@ def test_enroll_names_a_bad_body_and_an_unknown_workflow(client: ApiClient) -> N
 def test_another_tenants_contact_is_refused_as_unknown_and_nothing_is_enrolled(
     client: ApiClient, app: FastAPI, db_url: str
 ) -> None:
-    assert client.post("/api/v1/workflows/welcome/publish", json=V1).status_code == 200
+    assert client.post("/api/v1/workflows/welcome/publish", json=V1).status_code == 201
     other = admin_key(db_url, tenant="other")
     store = open_store(db_url)
     try:

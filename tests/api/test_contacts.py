@@ -252,3 +252,41 @@ def test_every_bad_value_of_a_contact_is_named_at_once(client: ApiClient) -> Non
     )
     assert [e["field"] for e in problem["errors"]] == ["email", "phone", "state"]  # type: ignore[union-attr]
     assert client.get("/api/v1/contacts").json()["items"] == []
+
+
+def test_import_takes_a_csv_uploaded_as_a_form_file(client: ApiClient) -> None:
+    csv = "ContactKey,FirstName,MobilePhone\nu1,Uma,5125550101\nu2,Ugo,5125550102\n"
+    done = client.post(
+        "/api/v1/contacts/import",
+        files={"file": ("leads.csv", csv.encode("utf-8-sig"), "text/csv")},
+    )
+    assert done.status_code == 200, done.text
+    assert done.json()["inserted"] == 2
+    names = sorted(c["first_name"] for c in client.get("/api/v1/contacts").json()["items"])
+    assert names == ["Ugo", "Uma"]
+    utf16 = client.post(
+        "/api/v1/contacts/import",
+        files={
+            "file": (
+                "x.csv",
+                "ContactKey,FirstName,Email\nu3,Úrsula,u3@example.com\n".encode("utf-16"),
+                "text/csv",
+            )
+        },
+    )
+    assert utf16.status_code == 200, utf16.text
+    names = {c["first_name"] for c in client.get("/api/v1/contacts").json()["items"]}
+    assert "Úrsula" in names  # read as UTF-16, not mojibake
+    no_file = assert_problem(
+        client.post("/api/v1/contacts/import", files={"other": ("x.csv", b"a", "text/csv")}), 422
+    )
+    assert no_file["errors"] == [{"field": "body.file", "problem": "missing"}]
+    zipped = client.post(
+        "/api/v1/contacts/import", files={"file": ("x.xlsx", b"PK\x03\x04rest", "text/csv")}
+    )
+    assert "spreadsheet" in str(assert_problem(zipped, 422)["detail"])
+    nul = client.post(
+        "/api/v1/contacts/import", files={"file": ("x.csv", b"ContactKey\nu\x004\n", "text/csv")}
+    )
+    assert assert_problem(nul, 422)["errors"][0]["field"] == "body.file"  # type: ignore[index]
+    assert len(client.get("/api/v1/contacts").json()["items"]) == 3  # nothing else went in

@@ -213,12 +213,30 @@ def infer_time_zone(contact: Contact, *, default_region: str = "US") -> str | No
 # ---------------------------------------------------------------------------------- internals
 
 
+def decode_csv(raw: bytes) -> str:
+    """The text of an uploaded CSV, read as a file would be (UTF-8, with or without a BOM, or
+    UTF-16 with one); a spreadsheet or text in another encoding is an InvalidInput."""
+    encoding = _encoding_of(raw[:4])
+    try:
+        return raw.decode(encoding).lstrip("\ufeff")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(
+            f"body: the CSV is not {encoding.upper()} text (byte {exc.start}); export it as CSV "
+            "UTF-8",
+            [("body", f"not {encoding.upper()} text")],
+        ) from exc
+
+
 def _detect_encoding(path: str | os.PathLike[str]) -> str:
     try:
         with open(path, "rb") as raw:
             head = raw.read(4)
     except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
         raise InvalidInput(f"cannot read {os.fspath(path)!r}: {exc}") from exc
+    return _encoding_of(head)
+
+
+def _encoding_of(head: bytes) -> str:
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):

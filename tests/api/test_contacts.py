@@ -290,3 +290,13 @@ def test_import_takes_a_csv_uploaded_as_a_form_file(client: ApiClient) -> None:
     )
     assert assert_problem(nul, 422)["errors"][0]["field"] == "body.file"  # type: ignore[index]
     assert len(client.get("/api/v1/contacts").json()["items"]) == 3  # nothing else went in
+
+
+def test_import_without_contact_keys_makes_them_and_merges_by_email(client: ApiClient) -> None:
+    csv = "First Name,Email\nZoe,zoe@example.com\nZoe again,ZOE@example.com\n"
+    done = client.post("/api/v1/contacts/import", content=csv, headers={"content-type": "text/csv"})
+    assert done.status_code == 200, done.text
+    assert (done.json()["inserted"], done.json()["merged"]) == (1, 1)
+    assert done.json()["columns"]["ContactKey"] == "generated"
+    [zoe] = client.get("/api/v1/contacts").json()["items"]
+    assert zoe["first_name"] == "Zoe" and "ContactKey" not in zoe["fields"]  # filled, not replaced

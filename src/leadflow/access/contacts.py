@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from email_validator import EmailNotValidError, validate_email
 
-from leadflow.access import consent
+from leadflow.access import consent, events
 from leadflow.access.paging import page_of
 from leadflow.access.scope import WRITE_ROLES, require_role, scope_of, visible_contact
 from leadflow.addresses import normal_phone
@@ -28,6 +28,7 @@ from leadflow.model.records import (
     RunStatus,
     Scope,
 )
+from leadflow.model.vocabulary import canonical, known
 from leadflow.store.contract import Store
 from leadflow.tenancy.accounts import Principal
 
@@ -139,6 +140,33 @@ def create(
     consent.apply_changes(existing, before, "api", now, _by(principal))
     store.upsert_contacts([existing], now)
     return visible_contact(store, scope, existing.id), True
+
+
+def event_name(event_type: str) -> str:
+    """The vocabulary's name for ``event_type`` (an alias mapped), or InvalidInput naming
+    ``query.emit``: checked before anything is saved."""
+    name = canonical(event_type)
+    if not known(name):
+        raise InvalidInput(
+            f"emit: {event_type!r} is not an event type of the vocabulary (see docs/events.md)",
+            [("query.emit", f"{event_type!r} is not a known event type")],
+        )
+    return name
+
+
+def announce(
+    store: Store, scope: Scope, contact: Contact, event_type: str, now: float
+) -> tuple[int | None, bool]:
+    """Record ``event_type`` (e.g. lead.created) for a contact just created or merged through
+    the API: once per contact and type (dedupe key ``contact:<type>:<id>``), so a retried
+    request, or one that merged into a lead announced before, records nothing new and answers
+    with the first event's id. (event id, whether it was there already)."""
+    name = event_name(event_type)
+    source = str(contact.fields.get("LeadSource") or "api")
+    item = (name, contact.id, {"source": source}, f"contact:{name}:{contact.id}", None)
+    ids = events.ingest(store, scope, [item], now)
+    [(event_id, duplicate)] = events.originals(store, scope, [item], ids)
+    return event_id, duplicate
 
 
 def update(

@@ -68,18 +68,37 @@ def list_contacts(
 
 @router.post(
     "",
-    summary="Create a lead (merged into an existing contact with the same e-mail or phone)",
+    summary="Create a lead (merged into an existing contact with the same e-mail or phone); "
+    "with `emit`, also record an event for it (create-and-trigger)",
     status_code=201,
     responses=problem_responses(403),
 )
-def create_contact(access: AccessDep, body: ContactFields, response: Response) -> ContactSaved:
+def create_contact(
+    access: AccessDep,
+    body: ContactFields,
+    response: Response,
+    emit: Annotated[
+        str | None,
+        Query(
+            max_length=100,
+            description="Also record this event for the lead (e.g. `lead.created`), once per "
+            "contact: a retried or merged request records nothing new.",
+        ),
+    ] = None,
+) -> ContactSaved:
     values = body.model_dump(exclude_unset=True)
-    contact, merged = access_contacts.create(
-        access.runtime.store, access.principal, access.scope, values, access.now()
-    )
+    store, now = access.runtime.store, access.now()
+    if emit is not None:
+        emit = access_contacts.event_name(emit)  # refused before the lead is saved
+    contact, merged = access_contacts.create(store, access.principal, access.scope, values, now)
     if merged:
         response.status_code = 200
-    return ContactSaved(**ContactOut.of(contact).model_dump(), merged=merged)
+    saved = ContactSaved(**ContactOut.of(contact).model_dump(), merged=merged)
+    if emit is not None:
+        saved.event_id, saved.event_duplicate = access_contacts.announce(
+            store, access.scope, contact, emit, now
+        )
+    return saved
 
 
 @router.get("/{contact_id}", summary="Show a contact", responses=problem_responses(404))

@@ -21,6 +21,7 @@ from leadflow.api.routers import (
     senders,
     tasks,
     templates,
+    tenancy,
     webhooks,
     workflows,
 )
@@ -47,6 +48,7 @@ RESOURCES = (
     templates,
     tasks,
     agent_profiles,
+    tenancy,
 )
 
 

@@ -189,7 +189,7 @@ def test_imported_leads_enter_the_published_welcome_workflow(
     ready.worker("--until-idle")
     runs = ready.runs()
     assert sorted(r["contact_id"] for r in runs) == ["c1", "c2", "c3"]
-    assert {r["workflow"] for r in runs} == {"new-lead-welcome"}
+    assert {r["workflow_key"] for r in runs} == {"new-lead-welcome"}
 
 
 def test_a_crm_export_with_plain_column_names_imports_phone_and_state(

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from leadflow.access.scope import ADMIN, require_role
-from leadflow.errors import InvalidInput, NotFound
+from leadflow.errors import NotFound
 from leadflow.model.tenancy import Agent, Team, Tenant
 from leadflow.store.contract import Store
 from leadflow.tenancy import accounts
@@ -32,15 +32,9 @@ def current(store: Store, principal: Principal) -> Tenant:
 
 def add_team(store: Store, principal: Principal, team: Team, now: float) -> bool:
     """Add a team of the caller's tenant, or rename it; True when it is new. Its lead
-    (TeamLeadKey) must be an agent of the same tenant."""
+    (TeamLeadKey) is a member key of the same tenant (keys are per tenant), which may be added
+    after the team: agents name their team, so a brokerage adds the team first."""
     tenant = require_role(principal, ADMIN, "managing teams")
-    if team.lead_key is not None and not any(
-        a.member_key == team.lead_key for a in store.list_agents(tenant)
-    ):
-        raise InvalidInput(
-            f"TeamLeadKey: no agent {team.lead_key!r} in this tenant",
-            [("body.TeamLeadKey", f"no agent {team.lead_key!r} in this tenant")],
-        )
     return accounts.add_team(store, tenant, team.team_key, team.name, now, team.lead_key)
 
 

@@ -157,8 +157,8 @@ def test_other_row_problems_are_reported_per_line(db: Leadflow, tmp_path: Path) 
 
 def test_file_level_problems_are_clear_errors(db: Leadflow, tmp_path: Path) -> None:
     assert_fails(db("contacts", "import", tmp_path / "missing.csv"), "missing.csv", "not exist")
-    no_key = write_csv(tmp_path / "nokey.csv", [["Ann", "ann@example.com"]], ["Name", "Email"])
-    assert_fails(db("contacts", "import", no_key), "ContactKey")
+    no_key = write_csv(tmp_path / "nokey.csv", [["Ann", "Austin"]], ["Name", "City"])
+    assert_fails(db("contacts", "import", no_key), "no ContactKey, e-mail or phone column")
     empty = tmp_path / "empty.csv"
     empty.write_text("")
     assert_fails(db("contacts", "import", empty), "empty")
@@ -189,7 +189,7 @@ def test_imported_leads_enter_the_published_welcome_workflow(
     ready.worker("--until-idle")
     runs = ready.runs()
     assert sorted(r["contact_id"] for r in runs) == ["c1", "c2", "c3"]
-    assert {r["workflow"] for r in runs} == {"new-lead-welcome"}
+    assert {r["workflow_key"] for r in runs} == {"new-lead-welcome"}
 
 
 def test_a_crm_export_with_plain_column_names_imports_phone_and_state(
@@ -207,3 +207,22 @@ def test_a_crm_export_with_plain_column_names_imports_phone_and_state(
     assert "Phone 2 -> custom" in said
     (dana,) = [c for c in db.json("contacts", "list") if c["id"] == "c9"]
     assert (dana["phone"], dana["state"]) == ("+15125550199", "TX")
+
+
+def test_a_file_without_contact_keys_gets_keys_and_imports_again_as_updates(
+    db: Leadflow, tmp_path: Path
+) -> None:
+    rows = [
+        ["Ann", "ann@example.com", ""],
+        ["Bob", "", "512-555-0102"],
+        ["Ann B", "ANN@example.com", ""],
+    ]
+    path = write_csv(tmp_path / "crm.csv", rows, ["First Name", "Email", "Phone"])
+    first = db.json("contacts", "import", path)
+    assert (first["inserted"], first["rejected"]) == (2, 0)  # Ann twice in one file: one lead
+    assert first["columns"]["ContactKey"] == "generated"
+    made = {c["id"]: c for c in db.json("contacts", "list")}
+    assert len(made) == 2 and all(key.startswith("c_") for key in made)
+    again = db.json("contacts", "import", path)
+    assert (again["inserted"], again["updated"]) == (0, 2)  # found by e-mail and by phone
+    assert set(c["id"] for c in db.json("contacts", "list")) == set(made)

@@ -68,7 +68,7 @@ def test_new_lead_welcome_for_three_leads(ready: Leadflow) -> None:
 
     for cid, zone in zones.items():
         run = ready.run_of(cid)
-        assert run["status"] == "completed" and run["workflow"] == WELCOME_KEY
+        assert run["status"] == "completed" and run["workflow_key"] == WELCOME_KEY
         messages = sent_order(ready.messages("--contact", cid))
         assert [(m["node"], m["channel"]) for m in messages] == EXPECTED, cid
         assert all(m["status"] == "delivered" and m["duplicates"] == 0 for m in messages)

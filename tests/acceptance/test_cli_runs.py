@@ -16,7 +16,7 @@ from support.cli import (
     zone_at_local_hour,
 )
 
-RUN_FIELDS = {"id", "workflow", "version", "contact_id", "node", "wake_at", "status"}
+RUN_FIELDS = {"id", "workflow_key", "version", "contact_id", "node", "wake_at", "status"}
 MESSAGE_FIELDS = {
     "id",
     "run_id",
@@ -31,7 +31,17 @@ MESSAGE_FIELDS = {
     "suppressed_reason",
     "duplicates",
 }
-STEP_FIELDS = {"step", "node", "kind", "attempt", "outcome", "at", "due_at", "error", "data"}
+STEP_FIELDS = {
+    "step_seq",
+    "node",
+    "kind",
+    "attempt",
+    "outcome",
+    "started_at",
+    "due_at",
+    "error",
+    "data",
+}
 
 
 @pytest.fixture
@@ -71,7 +81,7 @@ def test_enroll_some_contacts(leads: Leadflow) -> None:
 def test_enroll_needs_all_or_contacts_and_a_known_workflow(leads: Leadflow) -> None:
     assert_fails(leads("enroll", WELCOME_KEY), "--all", "--contact")
     assert_fails(leads("enroll", WELCOME_KEY, "--all", "--contact", "c1"), "--all", "--contact")
-    assert_fails(leads("enroll", "no-such-flow", "--all"), "'no-such-flow'", "not found")
+    assert_fails(leads("enroll", "no-such-flow", "--all"), "'no-such-flow'", "is published")
     assert leads.runs() == []
 
 
@@ -129,7 +139,7 @@ def test_runs_list_json_fields_and_filters(leads: Leadflow) -> None:
     assert len(runs) == 3
     for run in runs:
         assert set(run) >= RUN_FIELDS
-        assert run["workflow"] == WELCOME_KEY and run["version"] == 1
+        assert run["workflow_key"] == WELCOME_KEY and run["version"] == 1
         assert run["status"] == "waiting" and run["node"] == "wait_2h"
         assert ISO_Z.match(run["wake_at"])
         assert run["status"] in RUN_STATUSES
@@ -151,8 +161,8 @@ def test_runs_show_history(leads: Leadflow) -> None:
     steps = shown["steps"]
     for step in steps:
         assert set(step) >= STEP_FIELDS
-        assert ISO_Z.match(step["at"])
-    assert [s["step"] for s in steps] == list(range(1, len(steps) + 1))
+        assert ISO_Z.match(step["started_at"])
+    assert [s["step_seq"] for s in steps] == list(range(1, len(steps) + 1))
     outcomes = [(s["node"], s["outcome"]) for s in steps]
     assert outcomes == [
         ("welcome_sms", "queued"),

@@ -6,10 +6,11 @@ from __future__ import annotations
 from unittest.mock import ANY
 
 import pytest
+from fastapi import FastAPI
 
 from leadflow.model.records import EnrollRequest
 from leadflow.store.factory import open_store
-from support.api_client import ApiClient, assert_problem
+from support.api_client import ApiClient, admin_key, assert_problem
 
 
 def test_create_normalises_and_shows_a_contact(client: ApiClient) -> None:
@@ -252,3 +253,83 @@ def test_every_bad_value_of_a_contact_is_named_at_once(client: ApiClient) -> Non
     )
     assert [e["field"] for e in problem["errors"]] == ["email", "phone", "state"]  # type: ignore[union-attr]
     assert client.get("/api/v1/contacts").json()["items"] == []
+
+
+def test_import_takes_a_csv_uploaded_as_a_form_file(client: ApiClient) -> None:
+    csv = "ContactKey,FirstName,MobilePhone\nu1,Uma,5125550101\nu2,Ugo,5125550102\n"
+    done = client.post(
+        "/api/v1/contacts/import",
+        files={"file": ("leads.csv", csv.encode("utf-8-sig"), "text/csv")},
+    )
+    assert done.status_code == 200, done.text
+    assert done.json()["inserted"] == 2
+    names = sorted(c["first_name"] for c in client.get("/api/v1/contacts").json()["items"])
+    assert names == ["Ugo", "Uma"]
+    utf16 = client.post(
+        "/api/v1/contacts/import",
+        files={
+            "file": (
+                "x.csv",
+                "ContactKey,FirstName,Email\nu3,Úrsula,u3@example.com\n".encode("utf-16"),
+                "text/csv",
+            )
+        },
+    )
+    assert utf16.status_code == 200, utf16.text
+    names = {c["first_name"] for c in client.get("/api/v1/contacts").json()["items"]}
+    assert "Úrsula" in names  # read as UTF-16, not mojibake
+    no_file = assert_problem(
+        client.post("/api/v1/contacts/import", files={"other": ("x.csv", b"a", "text/csv")}), 422
+    )
+    assert no_file["errors"] == [{"field": "body.file", "problem": "missing"}]
+    zipped = client.post(
+        "/api/v1/contacts/import", files={"file": ("x.xlsx", b"PK\x03\x04rest", "text/csv")}
+    )
+    assert "spreadsheet" in str(assert_problem(zipped, 422)["detail"])
+    nul = client.post(
+        "/api/v1/contacts/import", files={"file": ("x.csv", b"ContactKey\nu\x004\n", "text/csv")}
+    )
+    assert assert_problem(nul, 422)["errors"][0]["field"] == "body.file"  # type: ignore[index]
+    assert len(client.get("/api/v1/contacts").json()["items"]) == 3  # nothing else went in
+
+
+def test_import_without_contact_keys_makes_them_and_merges_by_email(client: ApiClient) -> None:
+    csv = "First Name,Email\nZoe,zoe@example.com\nZoe again,ZOE@example.com\n"
+    done = client.post("/api/v1/contacts/import", content=csv, headers={"content-type": "text/csv"})
+    assert done.status_code == 200, done.text
+    assert (done.json()["inserted"], done.json()["merged"]) == (1, 1)
+    assert done.json()["columns"]["ContactKey"] == "generated"
+    [zoe] = client.get("/api/v1/contacts").json()["items"]
+    assert zoe["first_name"] == "Zoe" and "ContactKey" not in zoe["fields"]  # filled, not replaced
+
+
+def test_create_and_trigger_records_lead_created_once_per_lead(
+    client: ApiClient, app: FastAPI, db_url: str
+) -> None:
+    lead = {"first_name": "Kim", "email": "kim@example.com", "fields": {"LeadSource": "zillow"}}
+    made = client.post("/api/v1/contacts", params={"emit": "lead.created"}, json=lead)
+    assert made.status_code == 201, made.text
+    first = made.json()
+    assert isinstance(first["event_id"], int) and first["event_duplicate"] is False
+    events = client.get("/api/v1/events", params={"contact_id": first["id"]}).json()["items"]
+    assert [(e["id"], e["type"], e["data"]["source"]) for e in events] == [
+        (first["event_id"], "lead.created", "zillow")
+    ]
+    # the portal sends it again (or the client retries): merged, and no second event
+    again = client.post("/api/v1/contacts", params={"emit": "lead.created"}, json=lead).json()
+    assert (again["id"], again["merged"]) == (first["id"], True)
+    assert (again["event_id"], again["event_duplicate"]) == (first["event_id"], True)
+    events = client.get("/api/v1/events", params={"contact_id": first["id"]}).json()["items"]
+    assert len(events) == 1
+    # an alias is mapped; a word outside the vocabulary is refused before anything is saved
+    refused = client.post(
+        "/api/v1/contacts", params={"emit": "lead.creatd"}, json={"email": "x@example.com"}
+    )
+    assert assert_problem(refused, 422)["errors"][0]["field"] == "query.emit"  # type: ignore[index]
+    assert client.get("/api/v1/contacts", params={"email": "x@example.com"}).json()["items"] == []
+    # another tenant posting the same lead gets its own contact and its own event
+    other = admin_key(db_url, tenant="other")
+    with ApiClient(app, headers={"Authorization": f"Bearer {other}"}) as theirs:
+        mine = theirs.post("/api/v1/contacts", params={"emit": "lead.created"}, json=lead).json()
+    assert mine["id"] != first["id"] and mine["event_duplicate"] is False
+    assert mine["event_id"] != first["event_id"]

@@ -329,7 +329,7 @@ def test_a_split_published_through_the_api_is_reported_and_applied(
 ) -> None:
     with _client(rt, admin_key(db_url, "acme")) as acme:
         published = acme.post("/api/v1/workflows/opener-test/publish", json=SPLIT_WORKFLOW)
-        assert published.status_code == 200, published.text
+        assert published.status_code == 201, published.text
         [item] = acme.get("/api/v1/experiments").json()["items"]
         assert (item["key"], item["contacts"], item["weights"]) == (
             "opener-test.pick",

@@ -20,7 +20,7 @@ from leadflow.model.meta import MetaPage
 from leadflow.model.playbooks import Task
 from leadflow.model.records import Contact, NewEvent
 from leadflow.model.senders import Sender
-from leadflow.model.tenancy import Agent
+from leadflow.model.tenancy import Agent, Team
 from leadflow.model.webhooks import WebhookSubscription
 from leadflow.runtime import build_runtime
 from leadflow.settings import Settings
@@ -97,7 +97,10 @@ def _acme(db_url: str) -> dict[str, Any]:
             [Deal("acme", "D-acme-1", "buy", 45_000_000, "2026-01-02", now, contact_id=contact.id)],
             now,
         )
-        rt.store.upsert_agents([Agent("acme", "ann_acme", first_name=SECRET_NAME)], now)
+        rt.store.upsert_team(Team("acme", "north", "North"), now)
+        rt.store.upsert_agents(
+            [Agent("acme", "ann_acme", first_name=SECRET_NAME, team_key="north")], now
+        )
         task, _ = rt.store.create_task(
             Task("acme", contact.id, "ann_acme", f"Call {SECRET_NAME}", now + 3600, "acme-t1")
         )
@@ -117,6 +120,7 @@ def _acme(db_url: str) -> dict[str, Any]:
             "kind": "phone",
             "address": ACME_NUMBER,
             "member_key": "ann_acme",
+            "team_key": "north",
             "task_id": task.id,
             "name": "new-lead-welcome",  # a shipped template: no tenant's
             "page_id": ACME_PAGE_ID,
@@ -176,6 +180,10 @@ BODIES: dict[tuple[str, str], Any] = {
         "page_id": ACME_PAGE_ID,
         "access_token": "EAAthiefToken0000",
     },
+    ("PUT", "/api/v1/teams/{team_key}"): {"TeamName": "Mine"},
+    ("PUT", "/api/v1/agents/{member_key}"): {"MemberFirstName": "Mine"},
+    ("POST", "/api/v1/agents/import"): {"items": [{"MemberKey": "mine"}]},
+    ("POST", "/api/v1/workflows/{key}/enroll"): {"all": True},
 }
 QUERIES: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/api/v1/workflows/{key}/diff"): {"from": 1, "to": 1},
@@ -238,6 +246,10 @@ OWN_WRITES = {
     ("POST", "/api/v1/templates/{name}/install"),
     # Reading reply texts names nothing of anybody's; a model server's calls are the caller's.
     ("POST", "/api/v1/replies/classify"),
+    # Team and member keys are per tenant: a PUT under acme's key makes the caller's own.
+    ("PUT", "/api/v1/teams/{team_key}"),
+    ("PUT", "/api/v1/agents/{member_key}"),
+    ("POST", "/api/v1/agents/import"),
 }
 
 
@@ -263,7 +275,10 @@ def test_another_tenants_key_never_reaches_acmes_data(
     ids = _acme(db_url) | {"key_id": keys.key_id_of(token)}
     before = client.get(f"/api/v1/contacts/{ids['contact_id']}").json()
     answers: dict[tuple[str, str], int] = {}
-    for method, template in _operations(app):
+    # Last: the writes that make the caller its own agent or team under acme's key (after
+    # them, that key rightly finds the caller's own, e.g. its agent's profile).
+    last = {("PUT", "/api/v1/teams/{team_key}"), ("PUT", "/api/v1/agents/{member_key}")}
+    for method, template in sorted(_operations(app), key=lambda op: op in last):
         path = re.sub(r"\{(\w+)\}", lambda m: str(ids[m.group(1)]), template)
         kw: dict[str, Any] = {}
         if (method, template) in RAW:
@@ -331,3 +346,7 @@ def test_another_tenants_key_never_reaches_acmes_data(
     ]
     names = [c["first_name"] for c in client.get("/api/v1/contacts").json()["items"]]
     assert names == [SECRET_NAME]  # no forged lead got in
+    roster = client.get("/api/v1/agents").json()["items"]
+    assert [(a["MemberKey"], a["MemberFirstName"]) for a in roster] == [("ann_acme", SECRET_NAME)]
+    assert [t["TeamName"] for t in client.get("/api/v1/teams").json()["items"]] == ["North"]
+    assert answers[("POST", "/api/v1/workflows/{key}/enroll")] == 404

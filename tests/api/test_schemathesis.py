@@ -71,6 +71,10 @@ SEMANTIC_422 = {
     "DELETE /api/v1/tenants/current/senders/{kind}/{address}",
     # A deal's ContactKey and MemberKey must exist in the tenant; a report's `until` must be
     # after its `since`; a drill-down's metric must name a number of the funnel.
+    # A team's lead and an agent's team must be the tenant's own; keys have a pattern.
+    "PUT /api/v1/teams/{team_key}",
+    "PUT /api/v1/agents/{member_key}",
+    "POST /api/v1/agents/import",
     "POST /api/v1/deals",
     "POST /api/v1/deals/import",
     "GET /api/v1/analytics/funnel",

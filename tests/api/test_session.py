@@ -82,7 +82,7 @@ def test_writes_need_the_csrf_token(browser: ApiClient, token: str) -> None:
     )
     assert saved.status_code == 200, saved.text
     published = browser.post("/api/v1/workflows/welcome/publish", headers={"X-CSRF-Token": csrf})
-    assert published.status_code == 200 and published.json()["version"] == 1
+    assert published.status_code == 201 and published.json()["version"] == 1
 
 
 def test_sign_out_ends_the_session(browser: ApiClient, token: str) -> None:
@@ -108,7 +108,7 @@ def test_revoking_the_key_ends_its_sessions(browser: ApiClient, client: ApiClien
 def test_another_tenants_session_sees_nothing_of_acme(
     app: FastAPI, db_url: str, client: ApiClient, browser: ApiClient
 ) -> None:
-    assert client.post("/api/v1/workflows/welcome/publish", json=WORKFLOW).status_code == 200
+    assert client.post("/api/v1/workflows/welcome/publish", json=WORKFLOW).status_code == 201
     lead = client.post("/api/v1/contacts", json={"first_name": "Zebediah"}).json()
     _sign_in(browser, admin_key(db_url, "other"))
     assert browser.get("/api/v1/session").json()["tenant_id"] == "other"

@@ -159,7 +159,8 @@ def test_draft_validate_publish_diff_migrate(client: ApiClient, db_url: str) -> 
     checked = client.post("/api/v1/workflows/validate", json=BROKEN)
     assert checked.status_code == 200
     assert checked.json()["ok"] is False
-    assert {"path": "nodes[0](hello).kind", "problem": ANY} in checked.json()["errors"]
+    where = {"path": "nodes[0](hello).kind", "field": "body.nodes[0](hello).kind", "problem": ANY}
+    assert where in checked.json()["errors"]  # `field` names it as a 400/422 problem does
     assert client.post("/api/v1/workflows/validate", json=V1).json() == {
         "ok": True,
         "errors": [],
@@ -177,7 +178,7 @@ def test_draft_validate_publish_diff_migrate(client: ApiClient, db_url: str) -> 
     assert put(client, "/api/v1/workflows/welcome/draft", V1).json()["validation"]["ok"] is True
     assert client.get("/api/v1/workflows/welcome/draft").json()["definition"] == V1
     first = client.post("/api/v1/workflows/welcome/publish")
-    assert first.status_code == 200, first.text
+    assert first.status_code == 201, first.text  # a version was created
     assert first.json() | {"published_at": None} == {
         "key": "welcome",
         "version": 1,
@@ -189,10 +190,14 @@ def test_draft_validate_publish_diff_migrate(client: ApiClient, db_url: str) -> 
     assert client.get("/api/v1/workflows/drafts").json() == {"items": []}
     enroll_two_leads(db_url)
 
-    second = client.post("/api/v1/workflows/welcome/publish", json=V2).json()
-    assert (second["version"], second["created"]) == (2, True)
-    again = client.post("/api/v1/workflows/welcome/publish", json=V2).json()
-    assert (again["version"], again["created"]) == (2, False)
+    second = client.post("/api/v1/workflows/welcome/publish", json=V2)
+    assert (second.status_code, second.json()["version"], second.json()["created"]) == (
+        201,
+        2,
+        True,
+    )
+    again = client.post("/api/v1/workflows/welcome/publish", json=V2)  # the same: nothing new
+    assert (again.status_code, again.json()["version"], again.json()["created"]) == (200, 2, False)
     versions = client.get("/api/v1/workflows/welcome/versions").json()
     assert [(v["version"], v["name"]) for v in versions["items"]] == [
         (1, "Welcome"),
@@ -265,7 +270,7 @@ def test_drafts_can_be_deleted(client: ApiClient) -> None:
 
 
 def test_agents_read_but_do_not_write(client: ApiClient, app: FastAPI, db_url: str) -> None:
-    assert client.post("/api/v1/workflows/welcome/publish", json=V1).status_code == 200
+    assert client.post("/api/v1/workflows/welcome/publish", json=V1).status_code == 201
     enroll_two_leads(db_url)
     store = open_store(db_url)
     try:
@@ -301,7 +306,7 @@ OTHER_TENANT_ROUTES = [
 def test_another_tenant_finds_nothing_and_its_own_key_is_its_own(
     client: ApiClient, app: FastAPI, db_url: str
 ) -> None:
-    assert client.post("/api/v1/workflows/welcome/publish", json=V1).status_code == 200
+    assert client.post("/api/v1/workflows/welcome/publish", json=V1).status_code == 201
     token = admin_key(db_url, tenant="other")
     with ApiClient(app, headers={"Authorization": f"Bearer {token}"}) as other:
         for method, url, body in OTHER_TENANT_ROUTES:
@@ -311,7 +316,7 @@ def test_another_tenant_finds_nothing_and_its_own_key_is_its_own(
         assert other.get("/api/v1/workflows/drafts").json() == {"items": []}
         # The key is per tenant: "other" publishes its own welcome, version 1.
         mine = other.post("/api/v1/workflows/welcome/publish", json=V2)
-        assert (mine.status_code, mine.json()["version"]) == (200, 1)
+        assert (mine.status_code, mine.json()["version"]) == (201, 1)
         assert put(other, "/api/v1/workflows/welcome/draft", V1).status_code == 200
     store = open_store(db_url)
     try:
@@ -331,3 +336,59 @@ def test_the_key_drafts_is_reserved_by_the_api(client: ApiClient) -> None:
     assert "reserved" in json.dumps(problem["errors"])
     assert_problem(client.post("/api/v1/workflows/drafts/publish", json=body), 422)
     assert client.get("/api/v1/workflows/drafts").json()["items"] == []
+
+
+# ------------------------------------------------------------------------ enrolling over the API
+def test_enroll_starts_runs_once_and_the_re_entry_policy_skips_the_second_time(
+    client: ApiClient, db_url: str
+) -> None:
+    assert client.post("/api/v1/workflows/welcome/publish", json=V1).status_code == 201
+    store = open_store(db_url)
+    try:
+        store.upsert_contacts(
+            [Contact("c1", tenant_id="acme"), Contact("c2", tenant_id="acme")], T0
+        )
+    finally:
+        store.close()
+    first = client.post("/api/v1/workflows/welcome/enroll", json={"contact_ids": ["c1", "c2"]})
+    assert first.status_code == 200, first.text
+    assert (first.json()["created"], first.json()["skipped"]) == (2, 0)
+    assert len(first.json()["run_ids"]) == 2
+    assert [r[0] for r in open_runs(db_url)] == ["c1", "c2"]
+    again = client.post("/api/v1/workflows/welcome/enroll", json={"all": True}).json()
+    assert (again["created"], again["skipped"]) == (0, 2)  # still running: no second run
+    assert len(open_runs(db_url)) == 2
+
+
+def test_enroll_names_a_bad_body_and_an_unknown_workflow(client: ApiClient) -> None:
+    both = client.post(
+        "/api/v1/workflows/welcome/enroll", json={"contact_ids": ["c1"], "all": True}
+    )
+    assert "contact_ids" in str(assert_problem(both, 422))
+    body = assert_problem(client.post("/api/v1/workflows/nope/enroll", json={"all": True}), 404)
+    assert "nope" in str(body)
+
+
+def test_another_tenants_contact_is_refused_as_unknown_and_nothing_is_enrolled(
+    client: ApiClient, app: FastAPI, db_url: str
+) -> None:
+    assert client.post("/api/v1/workflows/welcome/publish", json=V1).status_code == 201
+    other = admin_key(db_url, tenant="other")
+    store = open_store(db_url)
+    try:
+        store.upsert_contacts(
+            [Contact("c1", tenant_id="acme"), Contact("theirs", tenant_id="other")], T0
+        )
+    finally:
+        store.close()
+    mixed = client.post("/api/v1/workflows/welcome/enroll", json={"contact_ids": ["c1", "theirs"]})
+    nobody = client.post("/api/v1/workflows/welcome/enroll", json={"contact_ids": ["c1", "ghost"]})
+    assert assert_problem(mixed, 404)["detail"] == assert_problem(nobody, 404)["detail"].replace(
+        "ghost", "theirs"
+    )  # the same words for another tenant's lead as for nobody's
+    assert open_runs(db_url) == []  # c1 was not enrolled either
+    with ApiClient(app, headers={"Authorization": f"Bearer {other}"}) as theirs:
+        # acme's workflow does not exist for the other tenant, even for its own contact
+        refused = theirs.post("/api/v1/workflows/welcome/enroll", json={"contact_ids": ["theirs"]})
+        assert_problem(refused, 404)
+    assert open_runs(db_url) == []

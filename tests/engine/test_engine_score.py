@@ -3,12 +3,19 @@ clock, per tenant, with exactly one ``lead.score_changed`` per band crossing."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from leadflow.model.records import ContactPatch, Event
+from leadflow.model.records import ContactFilter, ContactPatch, Event
 from leadflow.scoring.config import make_config, save_config
+from leadflow.scoring.probability import Probabilities
 from leadflow.scoring.recompute import SCORE_CHANGED, rescore_for_events
+from leadflow.scoring.synthetic import seed_history
+from leadflow.scoring.training import retrain_tenant
+from leadflow.store.factory import open_store
 from support.engine_kit import DAY, Kit
+from support.stores import upgraded_db
 
 # Full demographics: 100 demographic points, 30 score points under the default weights.
 READY = {"budget": 550000, "timeline": "0-3 months", "pre_approved": True, "location_fit": 1}
@@ -209,3 +216,54 @@ def test_the_score_node_recomputes_and_branches_on_the_new_score(kit: Kit) -> No
     fall = _crossings(kit, "bob")[-1]
     assert (fall.data["old_band"], fall.data["new_band"]) == ("warm", "cold")
     assert len(_crossings(kit, "ann")) == 1  # the node found ann's stored band unchanged
+
+
+PREDICT = """
+key: predict
+name: Predict
+start: s
+nodes:
+  - {id: s, kind: score, next: b}
+  - id: b
+    kind: branch
+    cases:
+      - when: {field: steps.s.probability, op: gte, value: THRESHOLD}
+        next: likely
+    default: other
+  - {id: likely, kind: send_sms, body: "likely {{ steps.s.probability }}"}
+  - {id: other, kind: send_sms, body: "other {{ steps.s.probability }}"}
+"""
+
+
+def test_the_score_node_gives_the_predictive_probability_to_a_branch(tmp_path: Path) -> None:
+    end = 1_750_000_000.0
+    url = upgraded_db(tmp_path / "predict.db")
+    kit = Kit.create(open_store(url), url, start=end)
+    try:
+        kit.add_contact("early")
+        kit.publish(PREDICT.replace("THRESHOLD", "0.5"))
+        kit.enroll("predict", "early")
+        kit.settle()
+        # no trained model yet: no probability, and the branch takes its default
+        assert [m.body for m in kit.messages(contact_id="early")] == [
+            "other "
+        ]  # renders as nothing
+
+        seed_history(kit.store, "default", end - 500 * DAY, end, leads=300, seed=7)
+        retrain_tenant(kit.store, "default", end)
+        kit.clock.set(end + 301)  # the worker reads a tenant's model at most every 5 minutes
+        leads = [c.id for c in kit.store.find_contacts(ContactFilter(limit=40)) if c.id != "early"]
+        expected = {cid: Probabilities(kit.store).of(kit.contact(cid), kit.now) for cid in leads}
+        threshold = sorted(p or 0.0 for p in expected.values())[len(leads) // 2]
+        kit.publish(PREDICT.replace("THRESHOLD", str(threshold)))
+        kit.enroll("predict", *leads)
+        kit.settle()
+        for cid, p in expected.items():
+            assert p is not None
+            (message,) = kit.messages(contact_id=cid)
+            branch = "likely" if p >= threshold else "other"
+            assert message.body == f"{branch} {p}", cid
+        branches = {m.body.split()[0] for cid in leads for m in kit.messages(contact_id=cid)}
+        assert branches == {"likely", "other"}  # the threshold splits them
+    finally:
+        kit.close()

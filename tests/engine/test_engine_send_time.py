@@ -6,15 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from support.engine_kit import HOUR, MINUTE, Kit, at, local
-
-LEARN = """
-key: learn
-name: Learn
-settings: {reentry: {policy: always}}
-start: hello
-nodes:
-  - {id: hello, kind: send_email, subject: "News", body: "Hello"}
-"""
+from support.sendtime_history import learn_history
 
 PROMO = """
 key: promo
@@ -32,32 +24,6 @@ nodes:
 """
 
 
-def _send_at(kit: Kit, moment: float, cid: str) -> int:
-    """Enroll ``cid`` into ``learn`` at ``moment``; the message leaves in the same pass."""
-    kit.clock.set(moment)
-    kit.enroll("learn", cid)
-    kit.settle(moment)
-    sent = [m for m in kit.messages(contact_id=cid) if m.sent_at == moment]
-    assert len(sent) == 1, "the learning message should leave at once"
-    assert sent[0].id is not None
-    return sent[0].id
-
-
-def _history(kit: Kit, *cids: str) -> None:
-    """Eight days: e-mails at 10:00 machine-opened only, at 14:00 ignored, at 19:00 opened."""
-    cids = cids or ("ann",)
-    for cid in cids:
-        kit.add_contact(cid)
-    kit.publish(LEARN)
-    for day in range(3, 11):  # Monday 3 June to Monday 10 June 2024, New York time
-        for hour, event in ((10, "email.machine_opened"), (14, None), (19, "email.opened")):
-            for cid in cids:
-                message_id = _send_at(kit, at(2024, 6, day, hour), cid)
-                if event is not None:
-                    kit.emit(event, cid, {"message_id": message_id})
-                    kit.settle()
-
-
 def _promo(kit: Kit, max_delay: str = "24h", settings: str = "") -> None:
     source = PROMO.replace("MAX_DELAY", max_delay)
     if settings:
@@ -73,7 +39,7 @@ def _offer_step(kit: Kit, run_id: int) -> dict[str, Any]:
 
 def test_the_send_waits_for_the_learnt_hour(make_kit: Any) -> None:
     kit: Kit = make_kit(start=at(2024, 6, 3, 9))
-    _history(kit)
+    learn_history(kit)
     opened = [m for m in kit.messages(contact_id="ann") if m.opened_at is not None]
     assert {local(m.sent_at or 0).hour for m in opened} == {19}  # machine opens never count
 
@@ -104,7 +70,7 @@ def test_the_send_waits_for_the_learnt_hour(make_kit: Any) -> None:
 
 def test_the_workflow_window_wins_over_the_learnt_hour(make_kit: Any) -> None:
     kit: Kit = make_kit(start=at(2024, 6, 3, 9))
-    _history(kit)
+    learn_history(kit)
     _promo(kit, settings='{send_window: {start: "09:00", end: "17:00"}}')
     wednesday_0920 = at(2024, 6, 12, 9, 20)
     kit.clock.set(wednesday_0920)
@@ -117,7 +83,7 @@ def test_the_workflow_window_wins_over_the_learnt_hour(make_kit: Any) -> None:
 
 def test_never_later_than_max_delay(make_kit: Any) -> None:
     kit: Kit = make_kit(start=at(2024, 6, 3, 9))
-    _history(kit)
+    learn_history(kit)
     _promo(kit, max_delay="2h")
     wednesday_0920 = at(2024, 6, 12, 9, 20)
     kit.clock.set(wednesday_0920)
@@ -136,7 +102,7 @@ def _promo_messages(kit: Kit) -> list[Any]:
 def test_a_campaign_spreads_when_an_hour_is_full(make_kit: Any) -> None:
     leads = [f"lead{i}" for i in range(5)]
     kit: Kit = make_kit(start=at(2024, 6, 3, 9), sendtime_max_per_hour=2)
-    _history(kit, *leads)
+    learn_history(kit, *leads)
     _promo(kit)
     wednesday_0920 = at(2024, 6, 12, 9, 20)
     kit.clock.set(wednesday_0920)

@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from email_validator import EmailNotValidError, validate_email
 
-from leadflow.access import consent
+from leadflow.access import consent, events
 from leadflow.access.paging import page_of
-from leadflow.access.scope import WRITE_ROLES, require_role, visible_contact
+from leadflow.access.scope import WRITE_ROLES, require_role, scope_of, visible_contact
 from leadflow.addresses import normal_phone
 from leadflow.compliance.consent import HISTORY
 from leadflow.contacts.duplicates import find_duplicate
@@ -28,6 +28,7 @@ from leadflow.model.records import (
     RunStatus,
     Scope,
 )
+from leadflow.model.vocabulary import canonical, known
 from leadflow.store.contract import Store
 from leadflow.tenancy.accounts import Principal
 
@@ -141,6 +142,33 @@ def create(
     return visible_contact(store, scope, existing.id), True
 
 
+def event_name(event_type: str) -> str:
+    """The vocabulary's name for ``event_type`` (an alias mapped), or InvalidInput naming
+    ``query.emit``: checked before anything is saved."""
+    name = canonical(event_type)
+    if not known(name):
+        raise InvalidInput(
+            f"emit: {event_type!r} is not an event type of the vocabulary (see docs/events.md)",
+            [("query.emit", f"{event_type!r} is not a known event type")],
+        )
+    return name
+
+
+def announce(
+    store: Store, scope: Scope, contact: Contact, event_type: str, now: float
+) -> tuple[int | None, bool]:
+    """Record ``event_type`` (e.g. lead.created) for a contact just created or merged through
+    the API: once per contact and type (dedupe key ``contact:<type>:<id>``), so a retried
+    request, or one that merged into a lead announced before, records nothing new and answers
+    with the first event's id. (event id, whether it was there already)."""
+    name = event_name(event_type)
+    source = str(contact.fields.get("LeadSource") or "api")
+    item = (name, contact.id, {"source": source}, f"contact:{name}:{contact.id}", None)
+    ids = events.ingest(store, scope, [item], now)
+    [(event_id, duplicate)] = events.originals(store, scope, [item], ids)
+    return event_id, duplicate
+
+
 def update(
     store: Store,
     principal: Principal,
@@ -244,7 +272,8 @@ def import_csv(
     rows: list[dict[str, Any]] = []
     for c, line in zip(parsed.contacts, parsed.lines, strict=True):
         values = {n: getattr(c, n) for n in ATTRS}
-        values |= {"tags": c.tags, "fields": c.fields | {"ContactKey": c.id}, "consent": c.consent}
+        kept = c.fields | ({"ContactKey": c.id} if c.id else {})
+        values |= {"tags": c.tags, "fields": kept, "consent": c.consent}
         try:
             values["owner"] = _owner(store, principal, scope, values.get("owner"))
             rows.append(_clean(values))
@@ -294,8 +323,35 @@ def read_keyed(
 
     tenant = require_role(principal, WRITE_ROLES, "importing contacts")
     result = parse_contacts_csv(stream, now=now, allow_custom_columns=allow_custom_columns)
+    _make_keys(store, scope_of(store, principal), result)
     _keep_in_tenant(store, result, tenant)
     return result
+
+
+def _make_keys(store: Store, scope: Scope, result: ImportResult) -> None:
+    """Keys for a file without ``ContactKey``: the id of the tenant's contact with the row's
+    e-mail (else phone), so a file imported again updates the same leads, or a new id. Rows of
+    one file sharing an e-mail or a phone are one lead, merged as the API merges (empty
+    attributes filled, tags and fields added, opt-outs winning)."""
+    made: dict[str, Contact] = {}
+    kept: list[tuple[Contact, int]] = []
+    for c, line in zip(result.contacts, result.lines, strict=True):
+        keys = [k for k in ((c.email or "").casefold(), c.phone) if k]
+        first = next((made[k] for k in keys if k in made), None) if not c.id else None
+        if first is not None:
+            later = {n: getattr(c, n) for n in ATTRS}
+            _fill(first, later | {"tags": c.tags, "fields": c.fields, "consent": c.consent})
+            made.update(dict.fromkeys(keys, first))
+            continue
+        if not c.id:
+            try:
+                c.id = find_duplicate(store, scope, c.email, c.phone).id
+            except LookupError:
+                c.id = new_contact_id()
+            made.update(dict.fromkeys(keys, c))
+        kept.append((c, line))
+    result.contacts = [c for c, _ in kept]
+    result.lines = [line for _, line in kept]
 
 
 def save_keyed(

@@ -4,15 +4,32 @@ caller's scope (another tenant's or another agent's run is "not found")."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from leadflow.access.paging import page_of
 from leadflow.access.scope import WRITE_ROLES, operator_of, require_role
+from leadflow.clock import to_iso
 from leadflow.errors import InvalidInput, NotFound
 from leadflow.model.records import Message, MessageFilter, Run, RunFilter, Scope, Step
 from leadflow.store.contract import Store
 from leadflow.tenancy.accounts import Principal
 
 CONTROLS = ("pause", "resume", "cancel", "retry")
+
+
+# Moments in a step's data (a wait's wake time, a chosen send time), stored as epoch seconds:
+# shown in ISO 8601 like every other time the API and the CLI show.
+STEP_TIMES = frozenset({"until", "at"})
+
+
+def step_data(data: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A step's data as the API and the CLI show it: its moments in ISO 8601."""
+    if not data:
+        return data
+    return {
+        k: to_iso(v) if k in STEP_TIMES and isinstance(v, int | float) else v
+        for k, v in data.items()
+    }
 
 
 def visible_run(store: Store, scope: Scope, run_id: int) -> Run:

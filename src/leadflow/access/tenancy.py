@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from leadflow.access.scope import ADMIN, require_role
+from leadflow.errors import NotFound
 from leadflow.model.tenancy import Agent, Team, Tenant
 from leadflow.store.contract import Store
 from leadflow.tenancy import accounts
@@ -21,8 +22,18 @@ def tenants(store: Store) -> list[Tenant]:
     return store.list_tenants()
 
 
+def current(store: Store, principal: Principal) -> Tenant:
+    """The caller's own tenant (any role)."""
+    found = store.get_tenant(principal.tenant_id)
+    if found is None:  # a key outlives no tenant; kept for the type
+        raise NotFound("no such tenant")
+    return found
+
+
 def add_team(store: Store, principal: Principal, team: Team, now: float) -> bool:
-    """Add a team of the caller's tenant, or rename it; True when it is new."""
+    """Add a team of the caller's tenant, or rename it; True when it is new. Its lead
+    (TeamLeadKey) is a member key of the same tenant (keys are per tenant), which may be added
+    after the team: agents name their team, so a brokerage adds the team first."""
     tenant = require_role(principal, ADMIN, "managing teams")
     return accounts.add_team(store, tenant, team.team_key, team.name, now, team.lead_key)
 

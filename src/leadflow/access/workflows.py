@@ -233,13 +233,16 @@ def enroll(
     rt: Runtime, principal: Principal, key: str, contact_ids: Sequence[str] | None, now: float
 ) -> EnrollOutcome:
     """Enroll contacts (every contact when ``contact_ids`` is None) of the caller's tenant in
-    the latest version of its workflow ``key`` (re-entry policy applies). An id of no contact
-    at all is NotFound (``contact_ids``, naming every such id); another tenant's contacts are
-    skipped."""
+    the latest version of its workflow ``key`` (re-entry policy applies). An id that is no
+    contact of the caller's tenant is NotFound (``contact_ids``, naming every such id), whether
+    it is nobody's or another tenant's: the answer does not tell which; nothing is enrolled."""
     require_role(principal, WRITE_ROLES, "enrolling contacts")
+    owned(rt.store, principal.tenant_id, key)
     if contact_ids is not None:
         known = rt.store.get_contacts(contact_ids)
-        unknown = [c for c in contact_ids if c not in known]
+        unknown = [
+            c for c in contact_ids if c not in known or known[c].tenant_id != principal.tenant_id
+        ]
         if unknown:
             raise NotFound(f"contact_ids: no contact with id {', '.join(map(repr, unknown))}")
     catalog, tenant = rt.engine.catalog, principal.tenant_id

@@ -35,6 +35,7 @@ from leadflow.api.routers import (
 )
 from leadflow.api.sessions import SessionTable
 from leadflow.api.workers import InProcessWorkers
+from leadflow.api.yaml_body import YamlBodyMiddleware
 from leadflow.engine.worker import WorkerStats
 from leadflow.runtime import Runtime, build_runtime
 from leadflow.settings import Settings
@@ -132,8 +133,10 @@ def create_app(
 
     # Added innermost first: the request context wraps everything (even CORS and 413 answers
     # get a request id and are counted), CORS wraps the body limit (a browser can read a 413),
-    # and the body limit wraps the input guard (which reads the body whole).
+    # the body limit wraps the YAML reader, which wraps the input guard (both read the body
+    # whole).
     app.add_middleware(InputGuardMiddleware, templates=path_templates)
+    app.add_middleware(YamlBodyMiddleware)  # YAML in, JSON on: the guard checks it as JSON
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     if settings.cors_origins:
         app.add_middleware(

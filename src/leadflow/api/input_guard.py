@@ -62,7 +62,7 @@ class InputGuardMiddleware:
         body: bytes | None = None
         if scope["method"] not in _BODYLESS:
             try:
-                body, disconnected = await _read(receive)
+                body, disconnected = await read_body(receive)
             except HTTPException as exc:  # the body limit (413)
                 headers = dict(exc.headers) if exc.headers else None
                 await _answer(scope, receive, send, exc.status_code, str(exc.detail), headers)
@@ -76,7 +76,7 @@ class InputGuardMiddleware:
         if body is None:
             await self.app(scope, receive, send)
             return
-        await self.app(scope, _replay(body, receive), send)
+        await self.app(scope, replay(body, receive), send)
 
     def _path(self, scope: Scope) -> list[FieldProblem]:
         path = str(scope.get("path", ""))
@@ -130,7 +130,7 @@ def _pairs(where: str, pairs: list[tuple[str, str]]) -> list[FieldProblem]:
 
 
 @functools.lru_cache(maxsize=256)
-def _media_type(content_type: str) -> tuple[str, str]:
+def media_type(content_type: str) -> tuple[str, str]:
     """(main type, subtype) of a ``Content-Type`` value, as the e-mail parser reads it."""
     header = MimeHeader()
     header["content-type"] = content_type
@@ -140,7 +140,7 @@ def _media_type(content_type: str) -> tuple[str, str]:
 def _body(content_type: str | None, body: bytes) -> list[FieldProblem]:
     if not body:
         return []
-    main, sub = _media_type(content_type or "application/json")
+    main, sub = media_type(content_type or "application/json")
     if main == "application" and (sub == "json" or sub.endswith("+json")):
         if not _MAYBE_BAD_JSON.search(body):
             return []
@@ -161,7 +161,7 @@ def _body(content_type: str | None, body: bytes) -> list[FieldProblem]:
     return []
 
 
-async def _read(receive: Receive) -> tuple[bytes, bool]:
+async def read_body(receive: Receive) -> tuple[bytes, bool]:
     """The whole body, and whether the client went away meanwhile."""
     chunks = []
     while True:
@@ -173,7 +173,7 @@ async def _read(receive: Receive) -> tuple[bytes, bool]:
             return b"".join(chunks), False
 
 
-def _replay(body: bytes, receive: Receive) -> Receive:
+def replay(body: bytes, receive: Receive) -> Receive:
     sent = False
 
     async def again() -> Message:
@@ -186,12 +186,12 @@ def _replay(body: bytes, receive: Receive) -> Receive:
     return again
 
 
-def _request_id(scope: Scope) -> str | None:
+def request_id_of_scope(scope: Scope) -> str | None:
     value = (scope.get("state") or {}).get("request_id")
     return value if isinstance(value, str) else None
 
 
-def _instance(scope: Scope) -> str:
+def instance_of(scope: Scope) -> str:
     """The request path, lone surrogates escaped (JSON can carry a NUL, not those)."""
     return str(scope.get("path", "")).encode("utf-8", "backslashreplace").decode("utf-8")
 
@@ -201,8 +201,8 @@ async def _refuse(scope: Scope, receive: Receive, send: Send, found: list[FieldP
     response = problem(
         422,
         f"the request is not valid: {names}",
-        instance=_instance(scope),
-        request_id=_request_id(scope),
+        instance=instance_of(scope),
+        request_id=request_id_of_scope(scope),
         kind="validation",
         title="Invalid request",
         errors=found,
@@ -221,8 +221,8 @@ async def _answer(
     response = problem(
         status,
         detail,
-        instance=_instance(scope),
-        request_id=_request_id(scope),
+        instance=instance_of(scope),
+        request_id=request_id_of_scope(scope),
         headers=headers,
     )
     await response(scope, receive, send)

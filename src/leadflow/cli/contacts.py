@@ -50,8 +50,9 @@ def import_(
     ] = False,
     json_out: JsonOption = False,
 ) -> None:
-    """Import contacts from a CSV with RESO Contact columns: ContactKey (required), FirstName,
-    LastName, Email, MobilePhone (or HomePhone, WorkPhone), StateOrProvince, TimeZone,
+    """Import contacts from a CSV with RESO Contact columns: ContactKey (without the column,
+    keys are made: the lead with the same e-mail or phone, or a new one), FirstName, LastName,
+    Email, MobilePhone (or HomePhone, WorkPhone), StateOrProvince, TimeZone,
     OwnerMemberKey, ContactStatus, Tags, SmsConsent, EmailConsent, VoiceConsent; common
     names are read too (First Name, Phone, Mobile, Cell, State, Zip, City, Owner...), any other
     column is a custom field. Each column is shown with what it was read as. Every rejected

@@ -108,17 +108,23 @@ def emit(
         console.print(f"event {event_id} recorded ({type_})")
 
 
+# The JSON names the API's (RunOut, MessageOut, StepOut in api/data/runs.py) for the same
+# objects: tests/acceptance/test_cli_api_same_json.py compares them.
 RUN_FIELDS = (
-    "id workflow=workflow_key version contact_id node status wake_at waiting_for created_at "
+    "id workflow_key version contact_id node status wake_at waiting_for created_at "
     "updated_at ended_at exit_reason error"
 )
 MESSAGE_FIELDS = (
-    "id run_id contact_id workflow=workflow_key node channel to status idempotency_key "
-    "created_at due_at sent_at delivered_at provider_id attempts suppressed_reason error "
-    "duplicates subject body"
+    "id run_id contact_id workflow_key node channel to subject body status idempotency_key "
+    "provider_id attempts duplicates created_at due_at sent_at delivered_at opened_at "
+    "clicked_at replied_at suppressed_reason error"
 )
+STEP_FIELDS = "step_seq node kind outcome attempt started_at due_at error data"
 # The tables' columns (see print_rows).
-RUN_COLUMNS = "id workflow version contact=contact_id node status wake_at reason=exit_reason|error"
+RUN_COLUMNS = (
+    "id workflow=workflow_key version contact=contact_id node status wake_at "
+    "reason=exit_reason|error"
+)
 MESSAGE_COLUMNS = (
     "id run=run_id node channel to status sent_at why=suppressed_reason|error dup=duplicates"
 )
@@ -154,8 +160,9 @@ def show(run_id: int, db: DbOption = DEFAULT, json_out: JsonOption = False) -> N
     with runtime(db) as rt, missing_as(f"RUN_ID: no run {run_id}"):
         _, scope = operator_of_run(rt.store, run_id)
         run, steps, messages = access_runs.history(rt.store, scope, run_id)
-    step_fields = "step=step_seq node kind attempt outcome at=started_at due_at error data"
-    step_rows = [record_json(s, step_fields) for s in steps]
+    step_rows = [
+        record_json(s, STEP_FIELDS) | {"data": access_runs.step_data(s.data)} for s in steps
+    ]
     if json_out:
         print_json(
             record_json(run, RUN_FIELDS)
@@ -170,7 +177,10 @@ def show(run_id: int, db: DbOption = DEFAULT, json_out: JsonOption = False) -> N
     table(
         "steps",
         ["#", "node", "kind", "outcome", "at", "error"],
-        [[s["step"], s["node"], s["kind"], s["outcome"], s["at"], s["error"]] for s in step_rows],
+        [
+            [s["step_seq"], s["node"], s["kind"], s["outcome"], s["started_at"], s["error"]]
+            for s in step_rows
+        ],
     )
 
 

@@ -3,13 +3,14 @@
 One row becomes one :class:`~leadflow.model.records.Contact`, or one :class:`RejectedRow` naming
 the physical line (the header is line 1; a row whose quoted cell spans lines is reported at its
 first line) and every problem found in it. Problems with the file as a whole (unreadable, not
-UTF-8/UTF-16, malformed quoting, no ``ContactKey`` column) raise
+UTF-8/UTF-16, malformed quoting, no header) raise
 :class:`~leadflow.errors.InvalidInput` instead.
 
 Column mapping (header names match case-insensitively; for a field with several candidate
 columns the first non-empty one in the order below is used, the others stay custom fields):
 
-- ``ContactKey`` -> ``id`` (required, unique within the file)
+- ``ContactKey`` -> ``id`` (unique within the file; a row of a file with the column must have
+  one; a file without it has its keys made by the caller: ``id`` is ``""`` here)
 - ``FirstName`` / ``LastName`` -> ``first_name`` / ``last_name``
 - ``Email``, ``PrimaryEmail``, ``Email2``, ``OtherEmail``, ``Email3`` -> ``email`` (validated
   without DNS, stored normalised)
@@ -213,12 +214,30 @@ def infer_time_zone(contact: Contact, *, default_region: str = "US") -> str | No
 # ---------------------------------------------------------------------------------- internals
 
 
+def decode_csv(raw: bytes) -> str:
+    """The text of an uploaded CSV, read as a file would be (UTF-8, with or without a BOM, or
+    UTF-16 with one); a spreadsheet or text in another encoding is an InvalidInput."""
+    encoding = _encoding_of(raw[:4])
+    try:
+        return raw.decode(encoding).lstrip("\ufeff")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(
+            f"body: the CSV is not {encoding.upper()} text (byte {exc.start}); export it as CSV "
+            "UTF-8",
+            [("body", f"not {encoding.upper()} text")],
+        ) from exc
+
+
 def _detect_encoding(path: str | os.PathLike[str]) -> str:
     try:
         with open(path, "rb") as raw:
             head = raw.read(4)
     except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
         raise InvalidInput(f"cannot read {os.fspath(path)!r}: {exc}") from exc
+    return _encoding_of(head)
+
+
+def _encoding_of(head: bytes) -> str:
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -292,7 +311,7 @@ def _read_header(reader: Reader, columns: dict[str, str]) -> list[str | None]:
         if any(cell.strip() for cell in row):
             break
     else:
-        raise InvalidInput(f"the file is empty; expected a CSV header with a {ID_COLUMN} column")
+        raise InvalidInput("the file is empty; expected a CSV header (ContactKey, Email, ...)")
     header: list[str | None] = []
     seen: set[str] = set()
     for index, cell in enumerate(row):
@@ -312,11 +331,13 @@ def _read_header(reader: Reader, columns: dict[str, str]) -> list[str | None]:
         )
         seen.add(name.casefold())
         header.append(name)
-    if ID_COLUMN not in header:
-        found = ", ".join(repr(h) for h in header[:8] if h) or "nothing"
-        raise InvalidInput(
-            f"the CSV header is missing the required column {ID_COLUMN!r} (found {found})"
-        )
+    if ID_COLUMN not in header:  # each row's key is made by whoever saves it
+        if not any(h in (*EMAIL_COLUMNS, *PHONE_COLUMNS) for h in header):
+            found = ", ".join(repr(h) for h in header[:8] if h) or "nothing"
+            raise InvalidInput(
+                f"the CSV header has no {ID_COLUMN}, e-mail or phone column (found {found})"
+            )
+        columns[ID_COLUMN] = "generated"
     return header
 
 
@@ -340,7 +361,8 @@ def _build_row(
     errors: list[str] = []
     key = values.pop(ID_COLUMN, None)
     if key is None:
-        errors.append(f"{ID_COLUMN}: is empty (it is required)")
+        if ID_COLUMN in header:
+            errors.append(f"{ID_COLUMN}: is empty (leave the column out to have keys made)")
     elif key in first_line_of:
         errors.append(f"{ID_COLUMN}: {key!r} duplicates the key on line {first_line_of[key]}")
     else:

@@ -157,9 +157,18 @@ def test_utf16_with_bom(tmp_path: Path) -> None:
     assert result.contacts[0].first_name == "José"
 
 
-def test_missing_contact_key_column() -> None:
-    with pytest.raises(InvalidInput, match="ContactKey"):
-        parse_text("FirstName,Email\nAnn,a@example.com\n")
+def test_without_a_contact_key_column_the_keys_are_left_to_the_caller() -> None:
+    result = parse_text("FirstName,Email\nAnn,a@example.com\n")
+    assert [(c.id, c.email) for c in result.contacts] == [("", "a@example.com")]
+    assert result.columns["ContactKey"] == "generated"
+    with pytest.raises(InvalidInput, match="no ContactKey, e-mail or phone column"):
+        parse_text("FirstName,City\nAnn,Austin\n")
+
+
+def test_an_empty_key_in_a_file_with_the_column_is_a_rejected_row() -> None:
+    result = parse_text("ContactKey,Email\n,a@example.com\nk2,b@example.com\n")
+    assert [c.id for c in result.contacts] == ["k2"]
+    assert [(r.line, "ContactKey: is empty" in r.reason) for r in result.rejected] == [(2, True)]
 
 
 @pytest.mark.parametrize(

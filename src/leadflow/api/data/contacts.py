@@ -66,6 +66,14 @@ class ContactSaved(ContactOut):
         description="True when the new lead matched an existing contact by e-mail or phone "
         "and was merged into it (its id is returned).",
     )
+    event_id: int | None = Field(
+        default=None,
+        description="With `emit`: the id of the event recorded for the lead (the first one's, "
+        "when it had been announced before).",
+    )
+    event_duplicate: bool | None = Field(
+        default=None, description="With `emit`: True when the event had been recorded before."
+    )
 
 
 class ContactPage(BaseModel):

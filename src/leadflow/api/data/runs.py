@@ -31,6 +31,7 @@ class RunPage(BaseModel):
 
 
 class StepOut(Record):
+    step_seq: int = Field(description="The step's number in its run (1, 2, ...).")
     node: str
     kind: str
     outcome: str
@@ -38,7 +39,9 @@ class StepOut(Record):
     started_at: Time
     due_at: Time
     error: str | None
-    data: dict[str, Any] | None
+    data: dict[str, Any] | None = Field(
+        description="What the node produced; its moments (until, at) in ISO 8601."
+    )
 
 
 class MessageOut(Record):
@@ -52,7 +55,11 @@ class MessageOut(Record):
     subject: str | None
     body: str | None
     status: str
+    idempotency_key: str = Field(description="The key that makes a send happen once.")
+    provider_id: str | None = Field(description="The provider's id for the message.")
     attempts: int
+    duplicates: int = Field(description="Redeliveries refused by the idempotency key.")
+    created_at: Time
     due_at: Time
     sent_at: Time
     delivered_at: Time

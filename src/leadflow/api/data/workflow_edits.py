@@ -15,6 +15,10 @@ from leadflow.model.records import Draft, WorkflowVersion
 
 class DefinitionProblem(BaseModel):
     path: str = Field(description="Where in the definition: `nodes[2](wait).timeout`; '' = all.")
+    field: str = Field(
+        description="The same place named as every other error names it: `body.` and the path "
+        "(`body` for the whole definition), as in the `errors` of a 400/422 problem."
+    )
     problem: str
 
 
@@ -52,7 +56,10 @@ class Published(BaseModel):
 
 
 def _problems(messages: list[str]) -> list[DefinitionProblem]:
-    return [DefinitionProblem(path=p, problem=t) for p, t in map(split_problem, messages)]
+    return [
+        DefinitionProblem(path=p, field=f"body.{p}" if p else "body", problem=t)
+        for p, t in map(split_problem, messages)
+    ]
 
 
 def validation_out(found: Check) -> ValidationOut:

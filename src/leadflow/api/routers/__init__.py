@@ -17,6 +17,7 @@ from leadflow.api.routers import (
     experiments,
     inbound_email,
     keys,
+    lead_insight,
     listings,
     meta_pages,
     replies,
@@ -25,6 +26,7 @@ from leadflow.api.routers import (
     senders,
     tasks,
     templates,
+    tenancy,
     webhooks,
     workflows,
 )
@@ -38,6 +40,7 @@ RESOURCES = (
     events,
     contacts,
     scores,
+    lead_insight,
     runs,
     workflows,
     webhooks,
@@ -55,6 +58,7 @@ RESOURCES = (
     inbound_email,
     contact_summary,
     meta_pages,
+    tenancy,
 )
 
 

@@ -4,10 +4,11 @@ admin's whole tenant)."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Path, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
 
 from leadflow.access import consent as access_consent
 from leadflow.access import contacts as access_contacts
@@ -25,9 +26,12 @@ from leadflow.api.data.contacts import (
     MergeResult,
 )
 from leadflow.api.deps import AccessDep
+from leadflow.api.input_guard import media_type
 from leadflow.api.problems import problem_responses
+from leadflow.contacts.importer import decode_csv
 from leadflow.errors import InvalidInput
 from leadflow.model.records import ContactFilter
+from leadflow.safe_input import text_problem
 
 router = APIRouter(prefix="/contacts", tags=["contacts"])
 ContactId = Annotated[str, Path(min_length=1, max_length=200, description="The contact's id.")]
@@ -64,18 +68,37 @@ def list_contacts(
 
 @router.post(
     "",
-    summary="Create a lead (merged into an existing contact with the same e-mail or phone)",
+    summary="Create a lead (merged into an existing contact with the same e-mail or phone); "
+    "with `emit`, also record an event for it (create-and-trigger)",
     status_code=201,
     responses=problem_responses(403),
 )
-def create_contact(access: AccessDep, body: ContactFields, response: Response) -> ContactSaved:
+def create_contact(
+    access: AccessDep,
+    body: ContactFields,
+    response: Response,
+    emit: Annotated[
+        str | None,
+        Query(
+            max_length=100,
+            description="Also record this event for the lead (e.g. `lead.created`), once per "
+            "contact: a retried or merged request records nothing new.",
+        ),
+    ] = None,
+) -> ContactSaved:
     values = body.model_dump(exclude_unset=True)
-    contact, merged = access_contacts.create(
-        access.runtime.store, access.principal, access.scope, values, access.now()
-    )
+    store, now = access.runtime.store, access.now()
+    if emit is not None:
+        emit = access_contacts.event_name(emit)  # refused before the lead is saved
+    contact, merged = access_contacts.create(store, access.principal, access.scope, values, now)
     if merged:
         response.status_code = 200
-    return ContactSaved(**ContactOut.of(contact).model_dump(), merged=merged)
+    saved = ContactSaved(**ContactOut.of(contact).model_dump(), merged=merged)
+    if emit is not None:
+        saved.event_id, saved.event_duplicate = access_contacts.announce(
+            store, access.scope, contact, emit, now
+        )
+    return saved
 
 
 @router.get("/{contact_id}", summary="Show a contact", responses=problem_responses(404))
@@ -141,16 +164,54 @@ def merge_contacts(access: AccessDep, contact_id: ContactId, body: MergeRequest)
     return MergeResult(contact=ContactOut.of(contact), merged_ids=merged, cancelled_runs=cancelled)
 
 
+async def csv_body(request: Request) -> str:
+    """The CSV text of an import: the body itself, or the part ``file`` of a form upload."""
+    if media_type(request.headers.get("content-type") or "text/csv") == ("multipart", "form-data"):
+        async with request.form(max_files=1, max_fields=10) as form:
+            upload = form.get("file")
+            if upload is None:
+                raise InvalidInput(
+                    "body.file: the form has no part named file (the CSV)",
+                    [("body.file", "missing")],
+                )
+            raw = await upload.read() if isinstance(upload, UploadFile) else upload.encode()
+    else:
+        raw = await request.body()
+    text = decode_csv(raw)
+    reason = text_problem(text)  # the input guard reads a text body, not a form's parts
+    if reason:
+        raise InvalidInput(f"body.file: {reason}", [("body.file", reason)])
+    return text
+
+
+CSV_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "text/csv": {"schema": {"type": "string"}},
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                    "required": ["file"],
+                }
+            },
+        },
+    }
+}
+
+
 @router.post(
     "/import",
     summary="Import a CSV with RESO Contact columns (all or nothing unless skip_invalid)",
+    description="The CSV as the body (`Content-Type: text/csv`) or uploaded as the part `file` "
+    "of a `multipart/form-data` form; UTF-8 (a BOM allowed) or UTF-16 with a BOM.",
     responses=problem_responses(403, 413),
+    openapi_extra=CSV_BODY,
 )
 async def import_contacts(
     access: AccessDep,
-    csv_text: Annotated[
-        str, Body(media_type="text/csv", description="CSV text, first line the header.")
-    ],
+    csv_text: Annotated[str, Depends(csv_body)],
     skip_invalid: Annotated[bool, Query()] = False,
     allow_custom_columns: Annotated[
         bool,

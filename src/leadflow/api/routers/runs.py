@@ -58,7 +58,7 @@ def run_history(access: AccessDep, run_id: Id) -> RunHistoryOut:
     run, steps, messages = access_runs.history(access.runtime.store, access.scope, run_id)
     return RunHistoryOut(
         run=RunOut.of(run),
-        steps=[StepOut.of(s) for s in steps],
+        steps=[StepOut.of(s, data=access_runs.step_data(s.data)) for s in steps],
         messages=[MessageOut.of(m) for m in messages],
     )
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Path, Query, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from leadflow.access import previews
 from leadflow.access import workflows as wf
@@ -52,6 +52,14 @@ router = APIRouter(prefix="/workflows", tags=["workflows"])
 
 Key = Annotated[str, Path(min_length=1, max_length=200, description="The workflow key.")]
 Version = Annotated[int, Path(gt=0, le=MAX_INT, description="A version (1, 2, ...).")]
+# The workflow routes take the same definition as YAML (api/yaml_body.py converts it).
+YAML_TOO: dict[str, Any] = {
+    "requestBody": {
+        "content": {
+            "application/yaml": {"schema": {"type": "object", "additionalProperties": True}}
+        }
+    }
+}
 Definition = Annotated[
     dict[str, Any],
     Body(
@@ -106,6 +114,7 @@ def preview_template(access: AccessDep, body: PreviewIn) -> PreviewOut:
 @router.post(
     "/validate",
     summary="Validate a definition (200 with the errors when it is invalid)",
+    openapi_extra=YAML_TOO,
 )
 def validate_definition(access: AccessDep, definition: Definition) -> ValidationOut:
     return validation_out(wf.check(access.runtime, access.scope.tenant_id, definition))
@@ -130,6 +139,7 @@ def get_workflow(
 @router.put(
     "/{key}/draft",
     summary="Save the workflow's draft (it may be invalid; the answer says how)",
+    openapi_extra=YAML_TOO,
     responses=problem_responses(403),
 )
 def save_draft(access: AccessDep, key: Key, definition: Definition) -> DraftOut:
@@ -162,11 +172,20 @@ def delete_draft(access: AccessDep, key: Key) -> Response:
 @router.post(
     "/{key}/publish",
     summary="Publish the draft, or the definition in the body, as a new version",
-    responses=problem_responses(403, 404),
+    openapi_extra=YAML_TOO,
+    description="201 when a new version was created; 200 (`created: false`) when the "
+    "definition is the same as the latest version's, which is answered instead. The body may "
+    "be JSON or YAML (`Content-Type: application/yaml`).",
+    status_code=201,
+    responses={
+        200: {"model": Published, "description": "The same as the latest version: nothing new"},
+        **problem_responses(403, 404),
+    },
 )
 def publish(
     access: AccessDep,
     key: Key,
+    response: Response,
     definition: Annotated[
         dict[str, Any] | None,
         Body(description="The definition to publish; the draft when there is no body."),
@@ -175,7 +194,44 @@ def publish(
     version, created = wf.publish_workflow(
         access.runtime, access.principal, key, definition, access.now()
     )
+    if not created:
+        response.status_code = 200
     return published_out(version, created)
+
+
+class EnrollIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    contact_ids: list[Annotated[str, Field(min_length=1, max_length=200)]] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=1000,
+        description="The contacts to enroll (ids of the caller's tenant), at most 1,000.",
+    )
+    all: bool = Field(default=False, description="Enroll every contact of the tenant instead.")
+
+    @model_validator(mode="after")
+    def _one_of(self) -> EnrollIn:
+        if self.all == (self.contact_ids is not None):
+            raise ValueError("give either contact_ids (one or more) or all: true")
+        return self
+
+
+class EnrollOut(BaseModel):
+    created: int = Field(description="Runs started.")
+    skipped: int = Field(description="Contacts the workflow's re-entry policy kept out.")
+    run_ids: list[int]
+
+
+@router.post(
+    "/{key}/enroll",
+    summary="Enroll contacts in the latest version of a workflow (re-entry policy applies)",
+    responses=problem_responses(403, 404),
+)
+def enroll(access: AccessDep, key: Key, body: EnrollIn) -> EnrollOut:
+    chosen = None if body.all else body.contact_ids
+    out = wf.enroll(access.runtime, access.principal, key, chosen, access.now())
+    return EnrollOut(created=out.created, skipped=out.skipped, run_ids=out.run_ids)
 
 
 @router.get(

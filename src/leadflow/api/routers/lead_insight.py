@@ -1,0 +1,115 @@
+"""``/api/v1/contacts/{id}/send-times`` (the hours a lead engages most, per channel, with their
+uncertainty, and the next best moment the sending rules allow) and
+``/api/v1/contacts/{id}/prediction`` (the predictive score and its top factors)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+from pydantic import BaseModel, Field
+
+from leadflow.access import send_times as service
+from leadflow.api.data.shape import when
+from leadflow.api.deps import AccessDep
+from leadflow.api.problems import problem_responses
+
+router = APIRouter(prefix="/contacts", tags=["scores"])
+ContactId = Annotated[str, Path(min_length=1, max_length=200, description="The contact's id.")]
+
+
+class HourOut(BaseModel):
+    weekday: str = Field(description="mon ... sun, in the lead's time zone.")
+    hour: int = Field(description="0-23, local.")
+    rate: float = Field(description="Expected engagement rate (posterior mean).")
+    low: float = Field(description="90 % credible interval, lower end.")
+    high: float = Field(description="90 % credible interval, upper end.")
+
+
+class ChannelOut(BaseModel):
+    channel: str
+    source: str = Field(description="`contact`: its own engagements; `population`: too few yet.")
+    engagements: int
+    sends: int
+    best: list[HourOut]
+    next_best_at: datetime | None = Field(
+        description="The best moment of the coming week that the quiet hours and windows allow."
+    )
+
+
+class SendTimesOut(BaseModel):
+    contact_id: str
+    time_zone: str
+    channels: list[ChannelOut]
+
+
+class FactorOut(BaseModel):
+    feature: str
+    value: float
+    contribution: float
+
+
+class PredictionOut(BaseModel):
+    contact_id: str
+    probability: float = Field(description="Of reaching the goal within the horizon.")
+    goal: str
+    horizon_days: int
+    version: int = Field(description="The tenant's score model version that computed it.")
+    algorithm: str
+    factors: list[FactorOut]
+
+
+@router.get(
+    "/{contact_id}/send-times",
+    summary="When a lead engages most, per channel, with the uncertainty, and the next best moment",
+    responses=problem_responses(404),
+)
+def get_send_times(
+    access: AccessDep,
+    contact_id: ContactId,
+    channel: Annotated[list[str] | None, Query(max_length=3)] = None,
+    top: Annotated[int, Query(ge=1, le=24)] = 3,
+) -> SendTimesOut:
+    chosen = channel or ["sms", "email"]
+    contact, zone, found = service.profile(
+        access.runtime, access.scope, contact_id, chosen, access.now(), top
+    )
+    return SendTimesOut(
+        contact_id=contact.id,
+        time_zone=zone,
+        channels=[
+            ChannelOut(
+                channel=r.profile.channel,
+                source=r.profile.source,
+                engagements=r.profile.engagements,
+                sends=r.profile.sends,
+                best=[
+                    HourOut(weekday=h.weekday, hour=h.hour, rate=h.rate, low=h.low, high=h.high)
+                    for h in r.profile.best
+                ],
+                next_best_at=when(r.next_best_at),
+            )
+            for r in found
+        ],
+    )
+
+
+@router.get(
+    "/{contact_id}/prediction",
+    summary="A lead's probability of the tenant's goal (predictive score) and its top factors",
+    responses=problem_responses(404),
+)
+def get_prediction(
+    access: AccessDep, contact_id: ContactId, top: Annotated[int, Query(ge=1, le=20)] = 5
+) -> PredictionOut:
+    found = service.prediction(access.runtime, access.scope, contact_id, access.now(), top)
+    return PredictionOut(
+        contact_id=found.contact_id,
+        probability=found.probability,
+        goal=found.goal,
+        horizon_days=found.horizon_days,
+        version=found.version,
+        algorithm=found.algorithm,
+        factors=[FactorOut(**f.as_dict()) for f in found.factors],
+    )

@@ -50,6 +50,7 @@ from leadflow.store.contract_analytics import AnalyticsStore
 from leadflow.store.contract_drafts import DraftStore
 from leadflow.store.contract_experiments import ExperimentStore
 from leadflow.store.contract_listings import ListingStore
+from leadflow.store.contract_orchestration import OrchestrationStore
 from leadflow.store.contract_outbox import OutboxContract
 from leadflow.store.contract_playbooks import PlaybookStore
 from leadflow.store.contract_prune import PruneStore
@@ -280,6 +281,7 @@ class Store(
     SandboxLedger,
     AnalyticsStore,
     AiCallStore,
+    OrchestrationStore,
     abc.ABC,
 ):
     """A whole backend: the core plus every feature store (what the factory opens)."""

@@ -59,6 +59,7 @@ from leadflow.store.memory_state import (
     require,
     require_fields,
 )
+from leadflow.store.orchestration_memory import MemoryOrchestration
 from leadflow.store.playbooks_memory import MemoryPlaybooks
 from leadflow.store.prune_memory import MemoryPrune
 from leadflow.store.sandbox_memory import MemorySandbox
@@ -102,6 +103,7 @@ class MemoryStore(
     MemorySandbox,
     MemoryAnalytics,
     MemoryAiCalls,
+    MemoryOrchestration,
     Store,
 ):
     def __init__(self, url: str = "memory://") -> None:

@@ -17,6 +17,7 @@ from leadflow.store.event_outcomes import SqlEventOutcomes
 from leadflow.store.experiments_sql import SqlExperiments
 from leadflow.store.listing_matches import SqlListingMatches
 from leadflow.store.listings_sql import SqlListings
+from leadflow.store.orchestration_sql import SqlOrchestration
 from leadflow.store.playbooks_sql import SqlPlaybooks
 from leadflow.store.score_models_sql import SqlScoreModels
 from leadflow.store.senders_sql import SqlSenders
@@ -45,6 +46,7 @@ class SqlStore(
     SqlExperiments,
     SqlAnalytics,
     SqlAiCalls,
+    SqlOrchestration,
     SqlPlaybooks,
     Store,
 ):

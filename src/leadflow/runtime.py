@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from importlib.metadata import entry_points
 
+from leadflow.ai.orchestration.plugin import orchestration_plugin
 from leadflow.analytics.plugin import analytics_plugin
 from leadflow.channels.email_setup import email_provider
 from leadflow.channels.sandbox import SandboxProvider
@@ -180,6 +181,7 @@ def build_runtime(
     registry = default_registry()
     for plugin in feature_plugins(settings, store):
         registry.install(plugin)
+    registry.install(orchestration_plugin(store, settings, clock or RealClock()))  # AI tasks
     load_actions(registry)
     engine = Engine(
         Catalog(store), registry, retry, random.Random(seed), policy, limits=limits_of(settings)

@@ -287,3 +287,23 @@ class Settings(BaseSettings):
     llm_max_retries: int = Field(default=3, ge=0, le=10, description="Retries on 429 / 5xx.")
     llm_cache_ttl_s: float = Field(default=120.0, ge=0, description="Identical-request cache TTL.")
     llm_cache_size: int = Field(default=256, ge=1, description="Entries the cache keeps at most.")
+
+    # -- AI task orchestration (batches of AI tasks run by the workers)
+    orchestrate_per_tenant: int = Field(
+        default=4, ge=1, le=256, description="Tasks of one tenant running at once (all workers)."
+    )
+    orchestrate_per_server: int = Field(
+        default=4, ge=1, le=256, description="Tasks calling one model server at once (all workers)."
+    )
+    orchestrate_batch: int = Field(
+        default=8, ge=1, le=64, description="Tasks one worker runs at once."
+    )
+    orchestrate_lease_s: float = Field(
+        default=300.0, gt=0, description="Lease of a running task (past it, another worker may)."
+    )
+    orchestrate_max_attempts: int = Field(
+        default=3, ge=1, le=20, description="Claims of a task whose workers died before it fails."
+    )
+    orchestrate_interval_s: float = Field(
+        default=1.0, gt=0, description="How often a worker looks for orchestration tasks."
+    )

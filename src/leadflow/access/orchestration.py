@@ -14,8 +14,10 @@ from leadflow.ai.orchestration.kinds import USES_MODEL
 from leadflow.ai.orchestration.runner import server_of
 from leadflow.ai.orchestration.spec import TaskSpec, check_batch
 from leadflow.clock import to_iso
-from leadflow.errors import InvalidInput, NotFound
+from leadflow.errors import InvalidInput, NotFound, StoreError
 from leadflow.model.orchestration import OrchBatch, OrchTask, batch_status
+from leadflow.model.records import DEFAULT_TENANT
+from leadflow.model.tenancy import Tenant
 from leadflow.store.orchestration_claims import LOCAL
 from leadflow.tenancy.accounts import Principal
 
@@ -45,6 +47,23 @@ def _check_contacts(rt: Runtime, principal: Principal, specs: list[TaskSpec]) ->
                 raise NotFound(f"tasks[{i}] ({spec.id!r}).input.{where}: no contact {cid!r}")
 
 
+def _ensure_tenant(rt: Runtime, tenant_id: str, now: float) -> None:
+    """Batches belong to a stored tenant. The implicit tenant of a single-tenant install
+    (``default``) is made on first use; any other must have been created."""
+    if rt.store.get_tenant(tenant_id) is not None:
+        return
+    if tenant_id != DEFAULT_TENANT:
+        raise NotFound(
+            f"tenant {tenant_id!r} does not exist (create it with "
+            f"`leadflow tenants create {tenant_id}`)"
+        )
+    try:
+        rt.store.create_tenant(Tenant(DEFAULT_TENANT, "Default"), now)
+    except StoreError:
+        if rt.store.get_tenant(tenant_id) is None:  # not a lost race: a real failure
+            raise
+
+
 def submit(rt: Runtime, principal: Principal, body: Any, now: float) -> dict[str, Any]:
     """Store the batch ``body`` ({label?, tasks: [...]}); the batch as :func:`show` gives it."""
     tenant = require_role(principal, WRITE_ROLES, "submitting AI tasks")
@@ -58,8 +77,7 @@ def submit(rt: Runtime, principal: Principal, body: Any, now: float) -> dict[str
         raise InvalidInput(f"body: unknown field(s): {', '.join(unknown)}")
     specs = check_batch(body.get("tasks"))
     _check_contacts(rt, principal, specs)
-    if rt.store.get_tenant(tenant) is None:
-        raise NotFound(f"tenant {tenant!r} does not exist; create it first")
+    _ensure_tenant(rt, tenant, now)
     server = server_of(LlmConfig.from_settings(rt.settings))
     batch = OrchBatch(uuid.uuid4().hex, tenant, now, label)
     tasks = [

@@ -305,5 +305,5 @@ class Settings(BaseSettings):
         default=3, ge=1, le=20, description="Claims of a task whose workers died before it fails."
     )
     orchestrate_interval_s: float = Field(
-        default=1.0, gt=0, description="How often a worker looks for orchestration tasks."
+        default=0.1, gt=0, description="How often a worker looks for orchestration tasks."
     )

@@ -31,7 +31,7 @@ class OrchestrationConfig:
     batch: int = 8  # tasks one worker runs at once
     lease_s: float = 300.0
     max_attempts: int = 3
-    interval_s: float = 1.0
+    interval_s: float = 0.1
 
 
 def server_of(config: LlmConfig | None) -> str:

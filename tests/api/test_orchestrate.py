@@ -162,7 +162,7 @@ def test_the_tenant_wall(client: ApiClient, other: ApiClient, leads: None) -> No
         ),
         (
             [{"id": "a", "kind": "translate", "input": {}}],
-            "tasks[0] ('a').kind: must be one of compose, classify",
+            '"field":"body.tasks[0].kind"',
         ),
         (
             [{"id": "a", "kind": "compose", "input": {"brief": "", "contact_ids": ["ann"]}}],
@@ -175,7 +175,7 @@ def test_the_tenant_wall(client: ApiClient, other: ApiClient, leads: None) -> No
             ],
             "tasks[1] ('a').id: another task of the batch has this id",
         ),
-        ([], "tasks: a list of 1 to 1000 tasks is needed"),
+        ([], '"field":"body.tasks"'),
     ],
 )
 def test_a_bad_batch_is_refused_naming_the_task_and_nothing_is_stored(

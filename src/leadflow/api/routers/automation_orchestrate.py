@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query
 
 from leadflow.access import orchestration as service
+from leadflow.api.data.orchestration import BatchIn
 from leadflow.api.deps import AccessDep
 from leadflow.api.problems import problem_responses
 
@@ -36,10 +37,8 @@ EXAMPLE = {
     summary="Submit a batch of AI tasks (run by the workers; dependencies form a DAG)",
     responses=problem_responses(403, 404),
 )
-def submit(
-    access: AccessDep, body: Annotated[dict[str, Any], Body(examples=[EXAMPLE])]
-) -> dict[str, Any]:
-    return service.submit(access.runtime, access.principal, body, access.now())
+def submit(access: AccessDep, body: Annotated[BatchIn, Body(examples=[EXAMPLE])]) -> dict[str, Any]:
+    return service.submit(access.runtime, access.principal, body.plain(), access.now())
 
 
 @router.get("", summary="The tenant's batches of AI tasks, newest first")

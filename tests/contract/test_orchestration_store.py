@@ -67,6 +67,9 @@ def test_a_batch_is_stored_whole_and_read_back_in_order(tenants: Store) -> None:
     submit(tenants, "b1", tasks)
     back = tenants.orch_tasks("acme", "b1")
     assert back == tasks
+    assert [t.task_id for t in tenants.orch_tasks("acme", "b1", ["b", "zz"])] == ["b"]
+    assert tenants.orch_tasks("acme", "b1", []) == []
+    assert tenants.orch_tasks("zeta", "b1", ["a"]) == []
     batch = tenants.get_orch_batch("acme", "b1")
     assert batch is not None and batch.label == "test"
     assert batch.counts == {"pending": 2} and batch_status(batch) == "running"

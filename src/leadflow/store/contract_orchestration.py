@@ -27,8 +27,11 @@ class OrchestrationStore(abc.ABC):
         """The tenant's batches, newest first, with their counts."""
 
     @abc.abstractmethod
-    def orch_tasks(self, tenant_id: str, batch_id: str) -> list[OrchTask]:
-        """The batch's tasks in submission order ([] for another tenant's batch)."""
+    def orch_tasks(
+        self, tenant_id: str, batch_id: str, task_ids: Sequence[str] | None = None
+    ) -> list[OrchTask]:
+        """The batch's tasks (only those of ``task_ids`` when given) in submission order ([]
+        for another tenant's batch)."""
 
     @abc.abstractmethod
     def cancel_orch_batch(self, tenant_id: str, batch_id: str, now: float) -> int | None:

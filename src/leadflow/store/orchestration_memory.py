@@ -71,12 +71,19 @@ class MemoryOrchestration(MemoryPart, OrchestrationStore):
             mine.sort(key=lambda b: (b.created_at, b.id), reverse=True)
             return [self._counted(b) for b in mine[: max(0, limit)]]
 
-    def orch_tasks(self, tenant_id: str, batch_id: str) -> list[OrchTask]:
+    def orch_tasks(
+        self, tenant_id: str, batch_id: str, task_ids: Sequence[str] | None = None
+    ) -> list[OrchTask]:
+        wanted = None if task_ids is None else set(task_ids)
         with self._lock:
             found = self._orch().batches.get(batch_id)
             if found is None or found.tenant_id != tenant_id:
                 return []
-            return [_copy(t) for t in self._orch().tasks[batch_id]]
+            return [
+                _copy(t)
+                for t in self._orch().tasks[batch_id]
+                if wanted is None or t.task_id in wanted
+            ]
 
     def cancel_orch_batch(self, tenant_id: str, batch_id: str, now: float) -> int | None:
         with self._lock:

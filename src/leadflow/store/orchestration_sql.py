@@ -8,6 +8,7 @@ finishing at once both see each other's status."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from leadflow.errors import StoreError
@@ -17,7 +18,6 @@ from leadflow.model.orchestration import (
     OrchTask,
     TaskOutcome,
     TaskStatus,
-    consequences,
 )
 from leadflow.store.contract_orchestration import OrchestrationStore
 from leadflow.store.orchestration_claims import pick, quarantine_reason
@@ -43,6 +43,25 @@ _SKIP = (
     " WHERE batch_id = ? AND task_id = ? AND status = 'pending'"
 )
 _READY = "UPDATE orch_tasks SET ready = 1 WHERE batch_id = ? AND task_id = ?"
+_INSERT_DEP = "INSERT INTO orch_deps (batch_id, task_id, dep_id) VALUES (?, ?, ?)"
+# the pending dependents of a task, in submission order
+_DEPENDENTS = (
+    "SELECT t.task_id, t.ready FROM orch_deps d JOIN orch_tasks t"
+    " ON t.batch_id = d.batch_id AND t.task_id = d.task_id"
+    " WHERE d.batch_id = ? AND d.dep_id = ? AND t.status = 'pending' ORDER BY t.seq"
+)
+# how many dependencies of a task are not done
+_NOT_DONE = (
+    "SELECT count(*) FROM orch_deps d JOIN orch_tasks t"
+    " ON t.batch_id = d.batch_id AND t.task_id = d.dep_id"
+    " WHERE d.batch_id = ? AND d.task_id = ? AND t.status <> 'done'"
+)
+_VERB = {"failed": "failed", "skipped": "was skipped", "cancelled": "was cancelled"}
+_ANY_CLAIMABLE = (
+    "SELECT EXISTS (SELECT 1 FROM orch_tasks WHERE status = 'pending' AND ready = 1)"
+    " OR EXISTS (SELECT 1 FROM orch_tasks WHERE status = 'running' AND lease_until < ?)"
+)
+_LIGHT = "batch_id, task_id, tenant_id, server, attempts"
 
 
 def _opt_float(value: Any) -> float | None:
@@ -103,6 +122,17 @@ def _task_row(t: OrchTask) -> tuple[Any, ...]:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _Light:
+    """A claim candidate: what the claim decides on, without the task's input."""
+
+    batch_id: str
+    task_id: str
+    tenant_id: str
+    server: str
+    attempts: int
+
+
 class SqlOrchestration(SqlPart, OrchestrationStore):
     """The orchestration methods of the Store contract for the two SQL backends."""
 
@@ -123,6 +153,9 @@ class SqlOrchestration(SqlPart, OrchestrationStore):
                 )
                 for t in tasks:
                     self._q(conn, _INSERT_TASK, _task_row(t))
+                for t in tasks:
+                    for dep in dict.fromkeys(t.depends_on):
+                        self._q(conn, _INSERT_DEP, (t.batch_id, t.task_id, dep))
         except StoreError:
             raise
         except Exception as exc:  # an integrity error of either driver
@@ -160,13 +193,17 @@ class SqlOrchestration(SqlPart, OrchestrationStore):
             ).fetchall()
             return self._with_counts(conn, [self._batch(r) for r in rows])
 
-    def orch_tasks(self, tenant_id: str, batch_id: str) -> list[OrchTask]:
-        rows = self._fetch(
-            f"SELECT {_TASK_COLS} FROM orch_tasks WHERE batch_id = ? AND tenant_id = ?"
-            " ORDER BY seq",
-            (batch_id, tenant_id),
-        )
-        return [_task(r) for r in rows]
+    def orch_tasks(
+        self, tenant_id: str, batch_id: str, task_ids: Sequence[str] | None = None
+    ) -> list[OrchTask]:
+        text = f"SELECT {_TASK_COLS} FROM orch_tasks WHERE batch_id = ? AND tenant_id = ?"
+        params: tuple[Any, ...] = (batch_id, tenant_id)
+        if task_ids is not None:
+            if not task_ids:
+                return []
+            text += f" AND task_id IN ({', '.join('?' for _ in task_ids)})"
+            params += tuple(task_ids)
+        return [_task(r) for r in self._fetch(text + " ORDER BY seq", params)]
 
     def cancel_orch_batch(self, tenant_id: str, batch_id: str, now: float) -> int | None:
         with self._write() as conn:
@@ -192,14 +229,27 @@ class SqlOrchestration(SqlPart, OrchestrationStore):
             return count
 
     def _apply(self, conn: Any, batch_id: str, task_id: str, status: str, now: float) -> None:
-        rows = self._q(
-            conn, f"SELECT {_TASK_COLS} FROM orch_tasks WHERE batch_id = ?", (batch_id,)
-        ).fetchall()
-        ready, skipped = consequences([_task(r) for r in rows], task_id, status)
-        for other in ready:
-            self._q(conn, _READY, (batch_id, other))
-        for other, reason in skipped.items():
-            self._q(conn, _SKIP, (reason, now, batch_id, other))
+        """What the end of ``task_id`` with ``status`` changes for its batch (as
+        :func:`~leadflow.model.orchestration.consequences` says, read through the edges)."""
+        if status == TaskStatus.DONE:
+            for other, ready in self._q(conn, _DEPENDENTS, (batch_id, task_id)).fetchall():
+                if ready:
+                    continue
+                (left,) = self._q(conn, _NOT_DONE, (batch_id, other)).fetchone()
+                if int(left) == 0:
+                    self._q(conn, _READY, (batch_id, other))
+            return
+        todo = [(task_id, status)]
+        skipped: set[str] = set()
+        while todo:
+            cause, how = todo.pop()
+            for other, _ in self._q(conn, _DEPENDENTS, (batch_id, cause)).fetchall():
+                if other in skipped:
+                    continue
+                skipped.add(other)
+                reason = f"dependency {cause!r} {_VERB.get(how, how)}"
+                self._q(conn, _SKIP, (reason, now, batch_id, other))
+                todo.append((other, TaskStatus.SKIPPED))
 
     def claim_orch_tasks(
         self,
@@ -212,7 +262,9 @@ class SqlOrchestration(SqlPart, OrchestrationStore):
         per_server: int,
         max_attempts: int,
     ) -> list[OrchTask]:
-        scan = max(limit * 50, 200)
+        scan = max(limit * 8, 64)
+        if not self._fetch_one(_ANY_CLAIMABLE, (now,))[0]:
+            return []  # the common idle case: a read, no write lock taken
         with self._write() as conn:
             self._lock_keys(conn, "orch_claim", ["claim"])
             running = self._q(
@@ -222,15 +274,15 @@ class SqlOrchestration(SqlPart, OrchestrationStore):
                 (now,),
             ).fetchall()
             expired = [
-                _task(r)
+                _Light(*r)
                 for r in self._q(
                     conn,
-                    f"SELECT {_TASK_COLS} FROM orch_tasks WHERE status = 'running'"
+                    f"SELECT {_LIGHT} FROM orch_tasks WHERE status = 'running'"
                     " AND lease_until < ? ORDER BY lease_until, batch_id, seq LIMIT ?",
                     (now, scan),
                 ).fetchall()
             ]
-            live: list[OrchTask] = []
+            live: list[_Light] = []
             for t in expired:
                 if t.attempts < max_attempts:
                     live.append(t)
@@ -244,10 +296,10 @@ class SqlOrchestration(SqlPart, OrchestrationStore):
                 )
                 self._apply(conn, t.batch_id, t.task_id, TaskStatus.FAILED, now)
             pending = [
-                _task(r)
+                _Light(*r)
                 for r in self._q(
                     conn,
-                    f"SELECT {_TASK_COLS} FROM orch_tasks WHERE status = 'pending' AND ready = 1"
+                    f"SELECT {_LIGHT} FROM orch_tasks WHERE status = 'pending' AND ready = 1"
                     " ORDER BY priority DESC, created_at, batch_id, seq LIMIT ?",
                     (scan,),
                 ).fetchall()
@@ -255,20 +307,22 @@ class SqlOrchestration(SqlPart, OrchestrationStore):
             chosen = pick(
                 [(r[0], r[1]) for r in running], [*live, *pending], limit, per_tenant, per_server
             )
-            until = now + lease_s
+            claimed: list[OrchTask] = []
             for t in chosen:
                 self._q(
                     conn,
                     "UPDATE orch_tasks SET status = 'running', lease_owner = ?, lease_until = ?,"
                     " attempts = attempts + 1, started_at = coalesce(started_at, ?)"
                     " WHERE batch_id = ? AND task_id = ?",
-                    (owner, until, now, t.batch_id, t.task_id),
+                    (owner, now + lease_s, now, t.batch_id, t.task_id),
                 )
-                t.status, t.lease_owner, t.lease_until = TaskStatus.RUNNING, owner, until
-                t.attempts += 1
-                if t.started_at is None:
-                    t.started_at = now
-            return chosen
+                row = self._q(
+                    conn,
+                    f"SELECT {_TASK_COLS} FROM orch_tasks WHERE batch_id = ? AND task_id = ?",
+                    (t.batch_id, t.task_id),
+                ).fetchone()
+                claimed.append(_task(row))
+            return claimed
 
     def finish_orch_task(
         self, owner: str, batch_id: str, task_id: str, outcome: TaskOutcome, now: float

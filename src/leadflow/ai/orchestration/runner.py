@@ -110,8 +110,8 @@ class OrchestrationJob:
     def outcome(self, task: OrchTask) -> TaskOutcome:
         deps = {}
         if task.depends_on:
-            by_id = {t.task_id: t for t in self.store.orch_tasks(task.tenant_id, task.batch_id)}
-            deps = {d: by_id[d].result for d in task.depends_on if d in by_id}
+            found = self.store.orch_tasks(task.tenant_id, task.batch_id, task.depends_on)
+            deps = {t.task_id: t.result for t in found}
         ctx = TaskContext(
             self.store,
             task.tenant_id,

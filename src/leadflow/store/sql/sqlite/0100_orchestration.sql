@@ -42,3 +42,14 @@ CREATE TABLE orch_tasks (
 CREATE INDEX orch_tasks_claimable ON orch_tasks (priority DESC, created_at, batch_id, seq)
     WHERE status = 'pending' AND ready = 1;
 CREATE INDEX orch_tasks_leased ON orch_tasks (lease_until) WHERE status = 'running';
+
+-- the dependency edges (task_id depends on dep_id), read both ways when a task ends
+CREATE TABLE orch_deps (
+    batch_id  TEXT NOT NULL,
+    task_id   TEXT NOT NULL,
+    dep_id    TEXT NOT NULL,
+    PRIMARY KEY (batch_id, task_id, dep_id),
+    FOREIGN KEY (batch_id, task_id) REFERENCES orch_tasks (batch_id, task_id)
+);
+
+CREATE INDEX orch_deps_dependents ON orch_deps (batch_id, dep_id);

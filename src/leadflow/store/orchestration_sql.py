@@ -263,7 +263,8 @@ class SqlOrchestration(SqlPart, OrchestrationStore):
         max_attempts: int,
     ) -> list[OrchTask]:
         scan = max(limit * 8, 64)
-        if not self._fetch_one(_ANY_CLAIMABLE, (now,))[0]:
+        found = self._fetch_one(_ANY_CLAIMABLE, (now,))
+        if found is None or not found[0]:
             return []  # the common idle case: a read, no write lock taken
         with self._write() as conn:
             self._lock_keys(conn, "orch_claim", ["claim"])

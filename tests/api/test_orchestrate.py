@@ -84,6 +84,9 @@ BATCH = {
 def test_a_batch_runs_on_the_workers_and_reports_each_task(
     client: ApiClient, db_url: str, leads: None
 ) -> None:
+    for kind in ("listing.viewed", "sms.received"):
+        event = {"type": kind, "contact_id": "ann", "data": {"body": "is it still open?"}}
+        assert client.post("/api/v1/events", json=event).is_success
     created = client.post(URL, json=BATCH)
     assert created.status_code == 201, created.text
     batch = created.json()
@@ -97,6 +100,8 @@ def test_a_batch_runs_on_the_workers_and_reports_each_task(
     summary = tasks["sum"]["result"]
     assert summary["source"] == "extractive" and summary["contact_id"] == "ann"
     assert "Ann" in summary["summary"] and "city Austin" in summary["summary"]
+    assert "Last events: listing.viewed, sms.received." in summary["summary"]
+    assert summary["facts"]["last_events"][-1]["data"] == {"body": "is it still open?"}
     messages = tasks["msg"]["result"]["messages"]
     assert [m["contact_id"] for m in messages] == ["ann", "bob"]
     assert messages[1]["text"].startswith("Hi Bob, invite them to Saturday's open house.")

@@ -24,7 +24,7 @@ from leadflow.ai.confidence import coverage, planner_confidence
 from leadflow.ai.generate import generate_workflow
 from leadflow.ai.orchestration import intents
 from leadflow.ai.planner import plan_workflow
-from leadflow.model.records import Contact, MessageFilter
+from leadflow.model.records import Contact, Event, Message, MessageFilter
 from leadflow.store.contract import Store
 
 SMS_LIMIT = 320  # two segments
@@ -224,11 +224,38 @@ SUMMARY_SYSTEM = (
 )
 
 
+PAGE = 500
+
+
+def _last_messages(store: Store, contact_id: str, keep: int = 20) -> list[Message]:
+    """The contact's last ``keep`` messages by id (paged through, oldest first)."""
+    found: list[Message] = []
+    after = 0
+    while True:
+        page = store.list_messages(MessageFilter(contact_id=contact_id, limit=PAGE, after_id=after))
+        found = (found + page)[-keep:]
+        nxt = page[-1].id if page else None
+        if len(page) < PAGE or not nxt or nxt <= after:
+            return found
+        after = nxt
+
+
+def _last_events(store: Store, contact_id: str, keep: int = 20) -> list[Event]:
+    """The contact's last ``keep`` events by id (paged through, oldest first)."""
+    found: list[Event] = []
+    after = 0
+    while True:
+        page = store.list_events(contact_id, limit=PAGE, after_id=after)
+        found = (found + page)[-keep:]
+        nxt = page[-1].id if page else None
+        if len(page) < PAGE or not nxt or nxt <= after:
+            return found
+        after = nxt
+
+
 def _facts(ctx: TaskContext, contact: Contact) -> dict[str, Any]:
-    messages = ctx.store.list_messages(MessageFilter(contact_id=contact.id, limit=200))
-    events = ctx.store.list_events(contact.id, limit=200)
-    last_msgs = sorted(messages, key=lambda m: m.created_at)[-5:]
-    last_events = sorted(events, key=lambda e: e.occurred_at)[-5:]
+    last_msgs = sorted(_last_messages(ctx.store, contact.id), key=lambda m: m.created_at)[-5:]
+    last_events = sorted(_last_events(ctx.store, contact.id), key=lambda e: e.occurred_at)[-5:]
     keep = ("city", "budget", "price_max", "beds", "timeline", "lead_type", "source", "score")
     return {
         "name": " ".join(p for p in (contact.first_name, contact.last_name) if p) or contact.id,

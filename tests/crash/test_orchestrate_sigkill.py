@@ -11,7 +11,7 @@ Checked afterwards, from the database and from the model server's own log of req
   and there are no more of them than the tasks in flight at the kills allow. A model call
   cut off by a kill cannot be taken back: the task's outcome is stored once, not its calls.
 
-Each worker is killed at a random moment after it has made its first model request of its
+On SQLite and on PostgreSQL. Each worker is killed at a random moment after it has made its first model request of its
 life (so every kill lands while tasks are in flight, not while the process is still
 importing).
 """
@@ -26,6 +26,7 @@ import signal
 import subprocess
 import time
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -37,6 +38,7 @@ from leadflow.settings import Settings
 from leadflow.store import open_store
 from leadflow.tenancy import accounts
 from support.llm_peer import API_KEY, LlmPeer, Reply, running_llm_peer
+from support.postgres import postgres_database
 from support.stores import upgraded_db
 from support.storm import leadflow_cmd
 
@@ -108,8 +110,17 @@ def _running(url: str, batch_id: str) -> int:
         store.close()
 
 
-def test_killed_workers_lose_no_task_and_store_each_outcome_once(tmp_path: Path) -> None:
-    url = upgraded_db(tmp_path / "crash.db")
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield upgraded_db(tmp_path / "crash.db")
+        return
+    with postgres_database() as url:
+        yield url
+
+
+def test_killed_workers_lose_no_task_and_store_each_outcome_once(db_url: str) -> None:
+    url = db_url
     store = open_store(url)
     accounts.create_tenant(store, "acme", "Acme Realty", 0.0)
     store.close()

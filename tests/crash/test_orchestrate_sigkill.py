@@ -11,9 +11,9 @@ Checked afterwards, from the database and from the model server's own log of req
   and there are no more of them than the tasks in flight at the kills allow. A model call
   cut off by a kill cannot be taken back: the task's outcome is stored once, not its calls.
 
-On SQLite and on PostgreSQL. Each worker is killed at a random moment after it has made its first model request of its
-life (so every kill lands while tasks are in flight, not while the process is still
-importing).
+On SQLite and on PostgreSQL. Each worker is killed at a random moment after it has made its
+first model request of its life (so every kill lands while tasks are in flight, not while the
+process is still importing).
 """
 
 from __future__ import annotations

@@ -118,3 +118,40 @@ def test_the_local_classifier_is_one_replaceable_callable(monkeypatch: pytest.Mo
         ("opt_out", "compliance_rules"),  # the replacement cannot weaken an opt-out
     ]
     assert got.confidence == round((0.91 + 0.95) / 2, 3)
+
+
+def test_one_pass_of_the_job_at_a_time_per_process() -> None:
+    """In-process workers share the job: a second thread's pass while one runs does nothing
+    (and so never releases the running pass's leases as leftovers)."""
+    import threading
+
+    from leadflow.ai.orchestration.runner import OrchestrationConfig, OrchestrationJob
+    from leadflow.clock import VirtualClock
+    from leadflow.model.orchestration import OrchBatch
+    from leadflow.model.tenancy import Tenant
+    from leadflow.store import open_store
+
+    store = open_store("memory://")
+    store.create_tenant(Tenant("acme", "Acme"), 0.0)
+    task = t("a")
+    task.input = {"texts": ["yes please"]}
+    store.create_orch_batch(OrchBatch("b", "acme", 0.0), [task])
+    entered, leave = threading.Event(), threading.Event()
+    seen: list[int] = []
+
+    class Slow(OrchestrationJob):
+        def outcome(self, task: OrchTask) -> Any:
+            entered.set()
+            leave.wait(10)
+            return super().outcome(task)
+
+    job = Slow(store, VirtualClock(1.0), OrchestrationConfig(), lambda: None, owner="w")
+    first = threading.Thread(target=lambda: seen.append(job.run(1.0)))
+    first.start()
+    assert entered.wait(10)
+    assert job.run(1.0) == 0  # the second caller returns at once
+    assert store.orch_lease_owners() == ["w"]  # and took nothing back
+    leave.set()
+    first.join(10)
+    assert seen == [1]
+    assert [x.status for x in store.orch_tasks("acme", "b")] == ["done"]

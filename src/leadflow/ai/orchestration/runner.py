@@ -8,6 +8,7 @@ times while running it is quarantined (failed), its dependents skipped."""
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -64,6 +65,7 @@ class OrchestrationJob:
         self.owner = owner or owner_id()
         self.finished = 0
         self.lost = 0  # outcomes refused because the lease was taken over
+        self._busy = threading.Lock()
 
     def release_dead(self) -> int:
         dead = [o for o in self.store.orch_lease_owners() if o == self.owner or is_dead(o)]
@@ -75,6 +77,16 @@ class OrchestrationJob:
         return n
 
     def run(self, now: float) -> int:
+        # Workers of one process (``leadflow serve`` runs several threads) share this job: one
+        # pass at a time, so a pass never takes another's leases (same owner) for leftovers.
+        if not self._busy.acquire(blocking=False):
+            return 0
+        try:
+            return self._pass(now)
+        finally:
+            self._busy.release()
+
+    def _pass(self, now: float) -> int:
         self.release_dead()
         c = self.config
         claimed = self.store.claim_orch_tasks(

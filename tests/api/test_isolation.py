@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 
+from leadflow.access import orchestration
+from leadflow.access.scope import operator
 from leadflow.engine.workflows import publish
 from leadflow.model.deals import Deal
 from leadflow.model.experiments import Assignment, Experiment
@@ -100,7 +102,14 @@ def _acme(db_url: str) -> dict[str, Any]:
             Task("acme", contact.id, "ann_acme", f"Call {SECRET_NAME}", now + 3600, "acme-t1")
         )
         rt.store.assign_arm(Assignment("acme", WORKFLOW["key"], contact.id, "a", now))
+        batch = orchestration.submit(
+            rt,
+            operator("acme"),
+            {"tasks": [{"id": "s", "kind": "summarise", "input": {"contact_id": contact.id}}]},
+            now,
+        )
         return {
+            "batch_id": batch["id"],
             "tenant_id": "acme",
             "sub_id": "sub_acme1",
             "listing_key": "L-acme-1",
@@ -166,6 +175,10 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/api/v1/tasks/{task_id}/snooze"): {"minutes": 30},
     ("POST", "/api/v1/tasks/{task_id}/reassign"): {"assignee": "ann_acme"},
     ("PUT", "/api/v1/agents/{member_key}/profile"): {"hours_start": "07:00"},
+    # a batch of AI tasks naming acme's lead: refused as not found
+    ("POST", "/api/v1/automation/orchestrate"): {
+        "tasks": [{"id": "s", "kind": "summarise", "input": {"contact_id": "c_acme1"}}]
+    },
 }
 QUERIES: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/api/v1/workflows/{key}/diff"): {"from": 1, "to": 1},
@@ -313,3 +326,5 @@ def test_another_tenants_key_never_reaches_acmes_data(
     assert [s["address"] for s in senders] == [ACME_NUMBER]
     names = [c["first_name"] for c in client.get("/api/v1/contacts").json()["items"]]
     assert names == [SECRET_NAME]  # no forged lead got in
+    batch = client.get(f"/api/v1/automation/orchestrate/{ids['batch_id']}").json()
+    assert (batch["status"], batch["counts"]) == ("running", {"pending": 1})  # not cancelled

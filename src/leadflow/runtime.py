@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, fields
 from importlib.metadata import entry_points
 
 from leadflow.ai.client import LlmClient, LlmConfig
+from leadflow.ai.orchestration.plugin import orchestration_plugin
 from leadflow.ai.plugin import ai_plugin, lead_summarizer, model_client
 from leadflow.analytics.plugin import analytics_plugin
 from leadflow.channels.email_setup import check_webhook_key
@@ -212,6 +213,7 @@ def build_runtime(
         registry.install(plugin)
     # Reply intent after the other observers (consent first), before any run sees the reply.
     registry.install(replies_plugin(intent_reader(settings, store, clock), recipient))
+    registry.install(orchestration_plugin(store, settings, clock or RealClock()))  # AI tasks
     load_actions(registry)
     engine = Engine(
         Catalog(store), registry, retry, random.Random(seed), policy, limits=limits_of(settings)

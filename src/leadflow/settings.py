@@ -393,3 +393,23 @@ class Settings(BaseSettings):
         from leadflow.addresses import base_url_or_error
 
         return base_url_or_error(value, "meta_graph_base")
+
+    # -- AI task orchestration (batches of AI tasks run by the workers)
+    orchestrate_per_tenant: int = Field(
+        default=4, ge=1, le=256, description="Tasks of one tenant running at once (all workers)."
+    )
+    orchestrate_per_server: int = Field(
+        default=4, ge=1, le=256, description="Tasks calling one model server at once (all workers)."
+    )
+    orchestrate_batch: int = Field(
+        default=8, ge=1, le=64, description="Tasks one worker runs at once."
+    )
+    orchestrate_lease_s: float = Field(
+        default=300.0, gt=0, description="Lease of a running task (past it, another worker may)."
+    )
+    orchestrate_max_attempts: int = Field(
+        default=3, ge=1, le=20, description="Claims of a task whose workers died before it fails."
+    )
+    orchestrate_interval_s: float = Field(
+        default=0.1, gt=0, description="How often a worker looks for orchestration tasks."
+    )

@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 
+from leadflow.access import orchestration
+from leadflow.access.scope import operator
 from leadflow.engine.workflows import publish
 from leadflow.model.deals import Deal
 from leadflow.model.experiments import Assignment, Experiment
@@ -106,7 +108,14 @@ def _acme(db_url: str) -> dict[str, Any]:
         )
         rt.store.assign_arm(Assignment("acme", WORKFLOW["key"], contact.id, "a", now))
         rt.store.save_meta_page(MetaPage(ACME_PAGE_ID, "acme", "Acme", ACME_PAGE_TOKEN), now)
+        batch = orchestration.submit(
+            rt,
+            operator("acme"),
+            {"tasks": [{"id": "s", "kind": "summarise", "input": {"contact_id": contact.id}}]},
+            now,
+        )
         return {
+            "batch_id": batch["id"],
             "tenant_id": "acme",
             "sub_id": "sub_acme1",
             "listing_key": "L-acme-1",
@@ -184,6 +193,10 @@ BODIES: dict[tuple[str, str], Any] = {
     ("PUT", "/api/v1/agents/{member_key}"): {"MemberFirstName": "Mine"},
     ("POST", "/api/v1/agents/import"): {"items": [{"MemberKey": "mine"}]},
     ("POST", "/api/v1/workflows/{key}/enroll"): {"all": True},
+    # a batch of AI tasks naming acme's lead: refused as not found
+    ("POST", "/api/v1/automation/orchestrate"): {
+        "tasks": [{"id": "s", "kind": "summarise", "input": {"contact_id": "c_acme1"}}]
+    },
 }
 QUERIES: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/api/v1/workflows/{key}/diff"): {"from": 1, "to": 1},
@@ -350,3 +363,5 @@ def test_another_tenants_key_never_reaches_acmes_data(
     assert [(a["MemberKey"], a["MemberFirstName"]) for a in roster] == [("ann_acme", SECRET_NAME)]
     assert [t["TeamName"] for t in client.get("/api/v1/teams").json()["items"]] == ["North"]
     assert answers[("POST", "/api/v1/workflows/{key}/enroll")] == 404
+    batch = client.get(f"/api/v1/automation/orchestrate/{ids['batch_id']}").json()
+    assert (batch["status"], batch["counts"]) == ("running", {"pending": 1})  # not cancelled

@@ -94,6 +94,9 @@ SEMANTIC_422 = {
     "POST /api/v1/templates/{name}/install",
     "GET /api/v1/tasks",
     "PUT /api/v1/agents/{member_key}/profile",
+    # A batch of AI tasks: each kind's input is checked, contacts must exist in the tenant,
+    # dependencies must name tasks of the batch without a cycle (the 422 names the task).
+    "POST /api/v1/automation/orchestrate",
 }
 
 

@@ -56,6 +56,9 @@ class LlmPeer:
     requests: list[dict[str, Any]] = field(default_factory=list)
     authorizations: list[str] = field(default_factory=list)
     base_url: str = ""
+    in_flight: int = 0  # requests being answered now
+    max_in_flight: int = 0  # the most answered at once
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
     def _next(self) -> Reply:
         if not self.script:
@@ -89,8 +92,18 @@ def _handler(peer: LlmPeer) -> type[BaseHTTPRequestHandler]:
             if self.headers.get("Authorization") != f"Bearer {API_KEY}":
                 self._send(401, {"error": {"message": "bad key", "type": "auth"}}, {})
                 return
-            peer.requests.append(request)
-            reply = peer._next()
+            with peer.lock:
+                peer.requests.append(request)
+                reply = peer._next()
+                peer.in_flight += 1
+                peer.max_in_flight = max(peer.max_in_flight, peer.in_flight)
+            try:
+                self._answer(request, reply)
+            finally:
+                with peer.lock:
+                    peer.in_flight -= 1
+
+        def _answer(self, request: dict[str, Any], reply: Reply) -> None:
             if reply.delay_s:
                 time.sleep(reply.delay_s)
             if mode_of(request) in reply.refuse_modes:

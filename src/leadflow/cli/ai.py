@@ -10,6 +10,7 @@ import typer
 
 from leadflow.access import automation as service
 from leadflow.access.scope import operator
+from leadflow.cli.ai_orchestrate import app as orchestrate_app
 from leadflow.cli.common import (
     DEFAULT,
     DbOption,
@@ -27,6 +28,7 @@ from leadflow.model.records import DEFAULT_TENANT
 app = typer.Typer(
     help="AI drafting: workflows from a sentence, never published.", no_args_is_help=True
 )
+app.add_typer(orchestrate_app, name="orchestrate")  # batches of AI tasks run by the workers
 
 
 @app.command("workflow")

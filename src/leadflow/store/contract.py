@@ -52,6 +52,7 @@ from leadflow.store.contract_drafts import DraftStore
 from leadflow.store.contract_experiments import ExperimentStore
 from leadflow.store.contract_listings import ListingStore
 from leadflow.store.contract_meta import MetaStore
+from leadflow.store.contract_orchestration import OrchestrationStore
 from leadflow.store.contract_outbox import OutboxContract
 from leadflow.store.contract_playbooks import PlaybookStore
 from leadflow.store.contract_prune import PruneStore
@@ -284,6 +285,7 @@ class Store(
     AiCallStore,
     ComposeStore,
     MetaStore,
+    OrchestrationStore,
     abc.ABC,
 ):
     """A whole backend: the core plus every feature store (what the factory opens)."""

@@ -61,6 +61,7 @@ from leadflow.store.memory_state import (
     require_fields,
 )
 from leadflow.store.meta_memory import MemoryMeta
+from leadflow.store.orchestration_memory import MemoryOrchestration
 from leadflow.store.playbooks_memory import MemoryPlaybooks
 from leadflow.store.prune_memory import MemoryPrune
 from leadflow.store.sandbox_memory import MemorySandbox
@@ -106,6 +107,7 @@ class MemoryStore(
     MemoryAnalytics,
     MemoryAiCalls,
     MemoryMeta,
+    MemoryOrchestration,
     Store,
 ):
     def __init__(self, url: str = "memory://") -> None:

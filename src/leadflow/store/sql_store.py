@@ -19,6 +19,7 @@ from leadflow.store.experiments_sql import SqlExperiments
 from leadflow.store.listing_matches import SqlListingMatches
 from leadflow.store.listings_sql import SqlListings
 from leadflow.store.meta_sql import SqlMeta
+from leadflow.store.orchestration_sql import SqlOrchestration
 from leadflow.store.playbooks_sql import SqlPlaybooks
 from leadflow.store.score_models_sql import SqlScoreModels
 from leadflow.store.senders_sql import SqlSenders
@@ -47,6 +48,7 @@ class SqlStore(
     SqlExperiments,
     SqlAnalytics,
     SqlAiCalls,
+    SqlOrchestration,
     SqlPlaybooks,
     SqlComposeDrafts,
     SqlMeta,

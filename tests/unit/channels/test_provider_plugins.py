@@ -218,9 +218,8 @@ def test_the_built_in_providers_are_declared_as_entry_points_with_the_same_objec
     declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["entry-points"][
         GROUP
     ]
-    assert (
-        set(declared) == set(BUILTIN) == {"sandbox", "twilio", "smtp", "sendgrid", "http", "meta"}
-    )
+    expected = {"sandbox", "twilio", "smtp", "sendgrid", "http", "meta"}
+    assert set(declared) == set(BUILTIN) == expected
     for name, target in declared.items():
         module, _, attr = target.partition(":")
         found = getattr(importlib.import_module(module), attr)

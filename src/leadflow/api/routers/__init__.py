@@ -10,6 +10,7 @@ from leadflow.api.routers import (
     agent_profiles,
     analytics,
     automation,
+    automation_orchestrate,
     contact_summary,
     contacts,
     deals,
@@ -59,6 +60,7 @@ RESOURCES = (
     contact_summary,
     meta_pages,
     tenancy,
+    automation_orchestrate,
 )
 
 

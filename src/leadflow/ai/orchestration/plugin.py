@@ -1,0 +1,45 @@
+"""The orchestration plugin: the periodic job every worker runs (see :mod:`.runner`)."""
+
+from __future__ import annotations
+
+import threading
+
+from leadflow.ai.client import LlmClient, LlmConfig
+from leadflow.ai.orchestration.runner import OrchestrationConfig, OrchestrationJob
+from leadflow.clock import Clock
+from leadflow.engine.plugins import Plugin
+from leadflow.settings import Settings
+from leadflow.store.contract import Store
+
+
+def orchestration_config(settings: Settings) -> OrchestrationConfig:
+    return OrchestrationConfig(
+        per_tenant=settings.orchestrate_per_tenant,
+        per_server=settings.orchestrate_per_server,
+        batch=settings.orchestrate_batch,
+        lease_s=settings.orchestrate_lease_s,
+        max_attempts=settings.orchestrate_max_attempts,
+        interval_s=settings.orchestrate_interval_s,
+    )
+
+
+def orchestration_plugin(store: Store, settings: Settings, clock: Clock) -> Plugin:
+    """A plugin whose job runs the store's orchestration tasks with the configured model (made
+    at the first task that needs it)."""
+    config = LlmConfig.from_settings(settings)
+    made: list[LlmClient] = []
+    lock = threading.Lock()
+
+    def client() -> LlmClient | None:
+        if config is None:
+            return None
+        with lock:
+            if not made:
+                made.append(LlmClient(config, clock=clock, ledger=store))
+            return made[0]
+
+    job = OrchestrationJob(store, clock, orchestration_config(settings), client)
+    return Plugin("orchestration", jobs=[job])
+
+
+__all__ = ["orchestration_config", "orchestration_plugin"]

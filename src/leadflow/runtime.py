@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, fields
 from importlib.metadata import entry_points
 
 from leadflow.ai.client import LlmClient, LlmConfig
+from leadflow.ai.orchestration import intents
 from leadflow.ai.orchestration.plugin import orchestration_plugin
 from leadflow.ai.plugin import ai_plugin, lead_summarizer, model_client
 from leadflow.analytics.plugin import analytics_plugin
@@ -153,6 +154,13 @@ def intent_reader(settings: Settings, store: Store, clock: Clock | None = None) 
     return IntentReader(llm)
 
 
+def local_reply_intent(text: str) -> tuple[str, float]:
+    """The shipped reply-intent model behind the opt-out rules (no model server): what an
+    orchestrated ``classify`` task falls back on."""
+    reading = IntentReader().read([text])[0]
+    return reading.intent, reading.confidence
+
+
 def booking_links(settings: Settings) -> BookingLinks | None:
     """The signer of booking-page links, when ``LEADFLOW_BOOKING_SECRET`` is set."""
     secret = settings.booking_secret
@@ -214,6 +222,7 @@ def build_runtime(
     # Reply intent after the other observers (consent first), before any run sees the reply.
     registry.install(replies_plugin(intent_reader(settings, store, clock), recipient))
     registry.install(orchestration_plugin(store, settings, clock or RealClock()))  # AI tasks
+    intents.CLASSIFIER = local_reply_intent  # classify tasks read replies as inbound ones are
     load_actions(registry)
     engine = Engine(
         Catalog(store), registry, retry, random.Random(seed), policy, limits=limits_of(settings)

@@ -47,6 +47,7 @@ from leadflow.model.records import (
 )
 from leadflow.store.contract_ai import AiCallStore
 from leadflow.store.contract_analytics import AnalyticsStore
+from leadflow.store.contract_crm import CrmStore
 from leadflow.store.contract_drafts import DraftStore
 from leadflow.store.contract_experiments import ExperimentStore
 from leadflow.store.contract_listings import ListingStore
@@ -280,6 +281,7 @@ class Store(
     SandboxLedger,
     AnalyticsStore,
     AiCallStore,
+    CrmStore,
     abc.ABC,
 ):
     """A whole backend: the core plus every feature store (what the factory opens)."""

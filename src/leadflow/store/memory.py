@@ -39,6 +39,7 @@ from leadflow.store import sqlfiles
 from leadflow.store.ai_memory import MemoryAiCalls
 from leadflow.store.analytics_memory import MemoryAnalytics
 from leadflow.store.contract import Store
+from leadflow.store.crm_memory import MemoryCrm
 from leadflow.store.drafts_memory import MemoryDrafts
 from leadflow.store.event_outcomes import MemoryEventOutcomes
 from leadflow.store.experiments_memory import MemoryExperiments
@@ -102,6 +103,7 @@ class MemoryStore(
     MemorySandbox,
     MemoryAnalytics,
     MemoryAiCalls,
+    MemoryCrm,
     Store,
 ):
     def __init__(self, url: str = "memory://") -> None:

@@ -12,6 +12,7 @@ from leadflow.store.ai_sql import SqlAiCalls
 from leadflow.store.analytics_sql import SqlAnalytics
 from leadflow.store.codec import SANDBOX_COLS, WORKFLOW_COLS, workflow_from_row
 from leadflow.store.contract import Store
+from leadflow.store.crm_sql import SqlCrm
 from leadflow.store.drafts_sql import SqlDrafts
 from leadflow.store.event_outcomes import SqlEventOutcomes
 from leadflow.store.experiments_sql import SqlExperiments
@@ -46,6 +47,7 @@ class SqlStore(
     SqlAnalytics,
     SqlAiCalls,
     SqlPlaybooks,
+    SqlCrm,
     Store,
 ):
     """:class:`Store` on SQL; a subclass names its dialect (``_dialect_name``: its migrations

@@ -53,7 +53,8 @@ def test_a_delivery_is_begun_once_per_key_and_finished(tenants: Store) -> None:
     assert made_other and other.id != first.id
     store.finish_crm_delivery(
         "acme", first.id, status="done", attempts=2, http_status=201, remote_id="n1",
-        error=None, now=T0 + 3,
+        error=None, calls=[{"method": "POST", "status": 429}, {"method": "POST", "status": 201}],
+        now=T0 + 3,
     )  # fmt: skip
     store.finish_crm_delivery(  # another tenant's id changes nothing
         "zeta", first.id, status="failed", attempts=9, http_status=500, remote_id=None,
@@ -62,6 +63,7 @@ def test_a_delivery_is_begun_once_per_key_and_finished(tenants: Store) -> None:
     (done,) = store.list_crm_deliveries("acme")
     assert (done.status, done.attempts, done.http_status, done.remote_id) == ("done", 2, 201, "n1")
     assert done.updated_at == T0 + 3
+    assert [c["status"] for c in done.calls] == [429, 201]
     assert [d.id for d in store.list_crm_deliveries("zeta")] == [other.id]
     assert store.list_crm_deliveries("acme", crm="fub") == []
 

@@ -40,6 +40,7 @@ class CrmDelivery:
     remote_id: str | None = None  # the CRM's id of what was written
     error: str | None = None
     request: dict[str, Any] = field(default_factory=dict)  # what was asked, never a secret
+    calls: list[dict[str, Any]] = field(default_factory=list)  # method, path, status, at, error
     created_at: float = 0.0
     updated_at: float = 0.0
 

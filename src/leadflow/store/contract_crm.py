@@ -44,9 +44,11 @@ class CrmStore(abc.ABC):
         http_status: int | None,
         remote_id: str | None,
         error: str | None,
+        calls: Sequence[dict[str, Any]] = (),
         now: float,
     ) -> None:
-        """Write a delivery's outcome (status pending|done|failed)."""
+        """Write a delivery's outcome (status pending|done|failed) and append ``calls`` (the
+        HTTP calls made for it) to its log."""
 
     @abc.abstractmethod
     def list_crm_deliveries(

@@ -86,6 +86,7 @@ class MemoryCrm(MemoryPart, CrmStore):
         http_status: int | None,
         remote_id: str | None,
         error: str | None,
+        calls: Sequence[dict[str, Any]] = (),
         now: float,
     ) -> None:
         if status not in ("pending", "done", "failed"):
@@ -96,6 +97,7 @@ class MemoryCrm(MemoryPart, CrmStore):
                 return
             found.status, found.attempts, found.http_status = status, attempts, http_status
             found.remote_id, found.error, found.updated_at = remote_id, error, now
+            found.calls = [*found.calls, *as_json(list(calls))]
 
     def list_crm_deliveries(
         self, tenant_id: str, crm: str | None = None, before_id: int | None = None, limit: int = 100

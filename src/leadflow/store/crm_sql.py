@@ -7,13 +7,13 @@ from typing import Any
 
 from leadflow.errors import StoreError
 from leadflow.model.crm import CrmConnector, CrmDelivery, CrmSyncEntry, NewCrmDelivery
-from leadflow.model.jsonvalue import dumps, dumps_opt, loads_dict, loads_opt
+from leadflow.model.jsonvalue import dumps, dumps_opt, loads, loads_dict, loads_opt
 from leadflow.store.contract_crm import CrmStore
 from leadflow.store.parts import SqlPart
 
 _DELIVERY_COLS = (
     "id, tenant_id, crm, operation, idempotency_key, contact_id, status, attempts, "
-    "http_status, remote_id, error, request, created_at, updated_at"
+    "http_status, remote_id, error, request, calls, created_at, updated_at"
 )
 _LOG_COLS = (
     "tenant_id, crm, contact_id, field, local_value, remote_value, winner, local_at, "
@@ -24,6 +24,7 @@ _LOG_COLS = (
 def _delivery(row: Sequence[Any]) -> CrmDelivery:
     values = list(row)
     values[11] = loads_dict(values[11])
+    values[12] = loads(values[12])
     return CrmDelivery(*values)
 
 
@@ -108,15 +109,38 @@ class SqlCrm(SqlPart, CrmStore):
         http_status: int | None,
         remote_id: str | None,
         error: str | None,
+        calls: Sequence[dict[str, Any]] = (),
         now: float,
     ) -> None:
         if status not in ("pending", "done", "failed"):
             raise StoreError(f"CHECK constraint failed: crm_deliveries.status {status!r}")
-        self._change(
-            "UPDATE crm_deliveries SET status = ?, attempts = ?, http_status = ?, "
-            "remote_id = ?, error = ?, updated_at = ? WHERE tenant_id = ? AND id = ?",
-            (status, attempts, http_status, remote_id, error, now, tenant_id, delivery_id),
-        )
+        sql = self._dialect.sql
+        with self._write() as conn:
+            row = conn.execute(
+                sql("SELECT calls FROM crm_deliveries WHERE tenant_id = ? AND id = ?"),
+                (tenant_id, delivery_id),
+            ).fetchone()
+            if row is None:
+                return
+            logged = dumps([*loads(row[0]), *calls])
+            conn.execute(
+                sql(
+                    "UPDATE crm_deliveries SET status = ?, attempts = ?, http_status = ?, "
+                    "remote_id = ?, error = ?, calls = ?, updated_at = ? "
+                    "WHERE tenant_id = ? AND id = ?"
+                ),
+                (
+                    status,
+                    attempts,
+                    http_status,
+                    remote_id,
+                    error,
+                    logged,
+                    now,
+                    tenant_id,
+                    delivery_id,
+                ),
+            )
 
     def list_crm_deliveries(
         self, tenant_id: str, crm: str | None = None, before_id: int | None = None, limit: int = 100

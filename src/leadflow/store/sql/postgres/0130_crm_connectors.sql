@@ -25,7 +25,8 @@ CREATE TABLE crm_deliveries (
     http_status     INTEGER,
     remote_id       TEXT COLLATE "C",
     error           TEXT COLLATE "C",
-    request         TEXT COLLATE "C" NOT NULL DEFAULT '{}',
+    request         TEXT COLLATE "C" NOT NULL DEFAULT '{}',   -- what was asked (never a secret)
+    calls           TEXT COLLATE "C" NOT NULL DEFAULT '[]',   -- each HTTP call: method, path, status, at
     created_at      DOUBLE PRECISION NOT NULL,
     updated_at      DOUBLE PRECISION NOT NULL,
     UNIQUE (tenant_id, crm, idempotency_key)

@@ -25,7 +25,8 @@ CREATE TABLE crm_deliveries (
     http_status     INTEGER,
     remote_id       TEXT,
     error           TEXT,
-    request         TEXT NOT NULL DEFAULT '{}',
+    request         TEXT NOT NULL DEFAULT '{}',   -- what was asked (never a secret)
+    calls           TEXT NOT NULL DEFAULT '[]',   -- each HTTP call: method, path, status, at
     created_at      REAL NOT NULL,
     updated_at      REAL NOT NULL,
     UNIQUE (tenant_id, crm, idempotency_key)

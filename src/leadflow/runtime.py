@@ -33,6 +33,7 @@ from leadflow.engine.ports import DispatchPolicy, Provider
 from leadflow.engine.retry import RetryPolicy
 from leadflow.engine.worker import Worker, WorkerConfig
 from leadflow.experiments.plugin import experiments_plugin
+from leadflow.integrations.plugin import integrations_plugin
 from leadflow.listings.plugin import listings_plugin
 from leadflow.playbooks.booking import BookingLinks
 from leadflow.playbooks.plugin import playbooks_plugin
@@ -124,6 +125,7 @@ def feature_plugins(settings: Settings, store: Store) -> list[Plugin]:
         scoring_plugin(store),
         analytics_plugin(),
         playbooks_plugin(store, booking_links(settings), settings.public_url),
+        integrations_plugin(store),
     ]
 
 

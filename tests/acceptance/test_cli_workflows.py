@@ -69,6 +69,8 @@ NODE_KINDS = {
     "assign_owner",
     "market_report",
     "booking_link",
+    # the CRM connectors' kind
+    "crm",
 }
 
 

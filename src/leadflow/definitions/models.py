@@ -313,6 +313,25 @@ class MarketReport(_Node):
     period_days: int = Field(default=30, ge=1, le=365)
 
 
+class CrmNode(_Node):
+    """Makes one change in the tenant's CRM (GoHighLevel ``ghl`` or Follow Up Boss ``fub``) for
+    the run's contact: ``upsert_contact``, ``add_note`` (``body``), ``add_tag`` (``tags``),
+    ``create_task`` (``title``, ``body``, ``due_in``) or ``move_stage`` (``stage``, optional
+    ``pipeline_id`` and ``name``). Made once even if the step runs again; the call is in the
+    connector's delivery log and ``steps.<node>.crm_id`` holds what the CRM wrote."""
+
+    kind: Literal["crm"]
+    crm: Literal["ghl", "fub"]
+    operation: Literal["upsert_contact", "add_note", "add_tag", "create_task", "move_stage"]
+    body: str | None = Field(default=None, description="Jinja2 template: the note or task text.")
+    title: str | None = Field(default=None, max_length=500, description="Jinja2: the task title.")
+    tags: list[str] = Field(default_factory=list, max_length=50)
+    due_in: str = Field(default="1d", description="create_task: due this long after, e.g. 2h.")
+    stage: str | None = Field(default=None, max_length=200, description="Stage id or name.")
+    pipeline_id: str | None = Field(default=None, max_length=200)
+    name: str | None = Field(default=None, max_length=500, description="Jinja2: a new deal's name.")
+
+
 class Exit(_Node):
     kind: Literal["exit"]
     reason: str = "exit"
@@ -342,6 +361,7 @@ Node = Annotated[
     | AssignOwner
     | MarketReport
     | BookingLink
+    | CrmNode
     | Exit
     | Goal,
     Field(discriminator="kind"),
@@ -366,6 +386,7 @@ NODE_KINDS: tuple[str, ...] = (
     "assign_owner",
     "market_report",
     "booking_link",
+    "crm",
     "exit",
     "goal",
 )

@@ -50,6 +50,7 @@ _TEMPLATE_FIELDS: dict[str, tuple[str, ...]] = {
     "voice_call": ("say",),
     "webhook": ("url", "body"),
     "notify_agent": ("title", "body"),
+    "crm": ("body", "title", "name"),
 }
 _KINDS = ", ".join(NODE_KINDS)
 
@@ -344,6 +345,8 @@ class _Validator:
             self._duration(v["duration"], f"{label}.duration")
         elif kind == "notify_agent" and isinstance(v.get("due_in"), str):
             self._duration(v["due_in"], f"{label}.due_in")
+        elif kind == "crm":
+            self._crm(v, label)
         elif kind == "wait_for_event":
             self._wait_for_event(node)
         elif kind == "branch":
@@ -367,6 +370,19 @@ class _Validator:
             and not re.match(r"^https?://", url, re.IGNORECASE)
         ):
             self.errors.append(f"{label}.url: must start with http:// or https://, got {url!r}")
+
+    def _crm(self, v: dict[str, Any], label: str) -> None:
+        """What each CRM operation needs (the rest of the node is the model's to check)."""
+        needs = {
+            "add_note": "body",
+            "add_tag": "tags",
+            "create_task": "title",
+            "move_stage": "stage",
+        }.get(str(v.get("operation")))
+        if needs is not None and not v.get(needs):
+            self.errors.append(f"{label}.{needs}: required by operation {v['operation']!r}")
+        if v.get("operation") == "create_task" and isinstance(v.get("due_in"), str):
+            self._duration(v["due_in"], f"{label}.due_in")
 
     def _self_start(self, path: str) -> None:
         settings = self.data.get("settings")

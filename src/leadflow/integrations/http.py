@@ -104,7 +104,7 @@ class CrmHttp:
         attempt = 0
         while True:
             attempt += 1
-            wait = self.buckets.wait_for(self.tenant_id, self.crm, self.rate)
+            wait = self.buckets.wait_for(self.tenant_id, self.crm, self.rate, self.clock.now())
             if wait > 0:
                 self.sleep(wait)
             now = self.clock.now()
@@ -130,7 +130,7 @@ class CrmHttp:
             if status == 429:
                 delay = retry_after(answer.headers.get("Retry-After"), self.clock.now())
                 delay = backoff(attempt) if delay is None else delay
-                self.buckets.back_off(self.tenant_id, self.crm, self.rate, delay)
+                self.buckets.back_off(self.tenant_id, self.crm, self.rate, delay, self.clock.now())
                 if attempt >= self.max_attempts:
                     raise CrmError(f"{method} {path}: 429 rate limited", 429, retryable=True)
                 log.info("%s 429 for tenant %r: waiting %.1f s", self.crm, self.tenant_id, delay)

@@ -8,8 +8,6 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
-from leadflow.clock import Clock
-
 
 @dataclass(slots=True)
 class TokenBucket:
@@ -21,8 +19,9 @@ class TokenBucket:
     def take(self, now: float) -> float:
         """Take one token: 0 when one was there, else the seconds until one will be (the token
         is taken then: the caller waits that long and goes)."""
-        self.tokens = min(self.capacity, self.tokens + (now - self.at) * self.per_second)
-        self.at = now
+        elapsed = max(0.0, now - self.at)  # a clock that steps back refills nothing
+        self.tokens = min(self.capacity, self.tokens + elapsed * self.per_second)
+        self.at = max(self.at, now)
         self.tokens -= 1
         if self.tokens >= 0:
             return 0.0
@@ -35,22 +34,21 @@ class TokenBucket:
 
 
 class Buckets:
-    """The buckets of one process, by (tenant, crm)."""
+    """The buckets of one process, by (tenant, crm); time is the caller's."""
 
-    def __init__(self, clock: Clock) -> None:
-        self.clock = clock
+    def __init__(self) -> None:
         self._lock = threading.Lock()
         self._buckets: dict[tuple[str, str], TokenBucket] = {}
 
-    def wait_for(self, tenant_id: str, crm: str, rate_per_10s: int) -> float:
+    def wait_for(self, tenant_id: str, crm: str, rate_per_10s: int, now: float) -> float:
         """Seconds the caller must wait before its call (0: go now)."""
-        now = self.clock.now()
         with self._lock:
             bucket = self._bucket(tenant_id, crm, rate_per_10s, now)
             return bucket.take(now)
 
-    def back_off(self, tenant_id: str, crm: str, rate_per_10s: int, seconds: float) -> None:
-        now = self.clock.now()
+    def back_off(
+        self, tenant_id: str, crm: str, rate_per_10s: int, seconds: float, now: float
+    ) -> None:
         with self._lock:
             self._bucket(tenant_id, crm, rate_per_10s, now).drain(now, seconds)
 

@@ -42,7 +42,7 @@ def sleeper(clock: VirtualClock) -> Sleeper:
 
 @pytest.fixture
 def link(crm_store: Store, clock: VirtualClock, sleeper: Sleeper) -> CrmLink:
-    return CrmLink(crm_store, clock, Buckets(clock), sleeper)
+    return CrmLink(crm_store, clock, Buckets(), sleeper)
 
 
 @pytest.fixture

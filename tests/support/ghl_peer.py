@@ -66,7 +66,7 @@ class GhlPeer(PeerBase):
             if not rest and m == "GET":
                 return 200, {"contact": dict(contact)}
             if not rest and m == "PUT":
-                self._write(contact, body)
+                self._write(contact, body, merge_tags=False)  # documented: overwrites tags
                 return 200, {"succeded": True, "contact": dict(contact)}
             if rest == ["notes"]:
                 notes = self.notes.setdefault(contact["id"], [])
@@ -132,17 +132,18 @@ class GhlPeer(PeerBase):
                 "dateAdded": iso(self.now),
             }
             self.contacts[found["id"]] = found
-        self._write(found, body)
+        self._write(found, body, merge_tags=True)
         return (201 if new else 200), {"new": new, "contact": dict(found), "traceId": "t"}
 
-    def _write(self, contact: dict[str, Any], body: dict[str, Any]) -> None:
+    def _write(self, contact: dict[str, Any], body: dict[str, Any], *, merge_tags: bool) -> None:
         for key in ("firstName", "lastName", "phone", "source"):
             if key in body:
                 contact[key] = body[key]
         if "email" in body:
             contact["email"] = (body["email"] or "").lower() or None
         if "tags" in body:
-            contact["tags"] = list(dict.fromkeys([*contact["tags"], *body["tags"]]))
+            old = contact["tags"] if merge_tags else []
+            contact["tags"] = list(dict.fromkeys([*old, *body["tags"]]))
         for item in body.get("customFields") or []:
             fields = [f for f in contact["customFields"] if f.get("key") != item.get("key")]
             contact["customFields"] = [*fields, dict(item)]

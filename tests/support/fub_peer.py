@@ -46,6 +46,7 @@ class FubPeer(PeerBase):
     notes: list[dict[str, Any]] = field(default_factory=list)
     tasks: list[dict[str, Any]] = field(default_factory=list)
     deals: dict[int, dict[str, Any]] = field(default_factory=dict)
+    events: dict[int, dict[str, Any]] = field(default_factory=dict)  # what /v1/events holds
     _ids: Iterator[int] = field(default_factory=lambda: itertools.count(101))
 
     def _auth_ok(self, req: Request) -> bool:
@@ -93,6 +94,12 @@ class FubPeer(PeerBase):
             if m == "PUT":
                 self._write(person, body, merge_tags=q.get("mergeTags") == "true")
                 return 200, dict(person)
+        if parts[:1] in (["events"], ["notes"]) and len(parts) == 2 and m == "GET":
+            table = self.events if parts[0] == "events" else {n["id"]: n for n in self.notes}
+            found = table.get(int(parts[1])) if parts[1].isdigit() else None
+            if found is None:
+                return 404, {"errorMessage": f"{parts[0][:-1].title()} not found"}
+            return 200, dict(found)
         if parts == ["notes"] or parts == ["tasks"]:
             items = self.notes if parts == ["notes"] else self.tasks
             if m == "GET":
@@ -137,6 +144,27 @@ class FubPeer(PeerBase):
             else:
                 person[key] = value
         person["updated"] = iso(self.now)
+
+    def add_person(self, **values: Any) -> int:
+        """A person made in Follow Up Boss by someone else."""
+        pid = next(self._ids)
+        self.people[pid] = {
+            "id": pid,
+            "tags": [],
+            "emails": [],
+            "phones": [],
+            "stage": "Lead",
+            "created": iso(self.now),
+            "updated": iso(self.now),
+            **values,
+        }
+        return pid
+
+    def add_event(self, person_id: int, **values: Any) -> int:
+        """An event (a lead's activity) recorded in Follow Up Boss."""
+        eid = next(self._ids)
+        self.events[eid] = {"id": eid, "personId": person_id, "created": iso(self.now), **values}
+        return eid
 
     def edit(self, person_id: int, **values: Any) -> None:
         """A change made in Follow Up Boss by a person (at the peer's ``now``)."""

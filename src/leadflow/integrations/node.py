@@ -21,7 +21,7 @@ from leadflow.engine.context import Go, Result, StepContext
 from leadflow.errors import InvalidInput, PermanentStepError, StepError
 from leadflow.integrations.http import CrmError
 from leadflow.integrations.operations import CrmLink, perform
-from leadflow.integrations.ratelimit import Buckets
+from leadflow.integrations.ratelimit import PROCESS_BUCKETS, Buckets
 from leadflow.store.contract import Store
 
 MAX_INLINE_WAIT_S = 5.0
@@ -75,7 +75,7 @@ class CrmHandler:
         self, store: Store, buckets: Buckets | None = None, client: httpx.Client | None = None
     ) -> None:
         self.store = store
-        self.buckets = buckets or Buckets()
+        self.buckets = buckets or PROCESS_BUCKETS
         self.client = client
 
     def enter(self, ctx: StepContext, node: m.CrmNode) -> Result:

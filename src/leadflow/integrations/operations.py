@@ -188,6 +188,7 @@ def perform(
     if contact.tenant_id != tenant_id:
         raise InvalidInput("contact: not found in this tenant")
     checked = check_params(operation, params)
+    api = link.api(tenant_id, crm)  # no connector: refused before anything is recorded
     store, now = link.store, link.clock.now()
     delivery, _ = store.begin_crm_delivery(
         NewCrmDelivery(
@@ -197,7 +198,6 @@ def perform(
     )
     if delivery.status in ("done", "failed"):
         return delivery  # made before (or refused for good): the CRM is not called again
-    api = link.api(tenant_id, crm)
     http: CrmHttp = api.http  # type: ignore[attr-defined]
     previous = delivery.attempts
     try:

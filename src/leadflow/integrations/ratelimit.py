@@ -60,4 +60,6 @@ class Buckets:
         return found
 
 
-__all__ = ["Buckets", "TokenBucket"]
+PROCESS_BUCKETS = Buckets()  # what every caller in this process shares by default
+
+__all__ = ["PROCESS_BUCKETS", "Buckets", "TokenBucket"]

@@ -14,6 +14,7 @@ from leadflow.api.routers import (
     deals,
     events,
     experiments,
+    integrations,
     keys,
     listings,
     runs,
@@ -47,6 +48,7 @@ RESOURCES = (
     templates,
     tasks,
     agent_profiles,
+    integrations,
 )
 
 

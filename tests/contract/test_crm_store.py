@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import pytest
 
-from leadflow.errors import StoreError
 from leadflow.model.crm import CrmConnector, CrmSyncEntry, NewCrmDelivery
 from leadflow.model.tenancy import Tenant
 from leadflow.store import Store
@@ -33,11 +32,6 @@ def test_connector_put_get_replace_delete(tenants: Store) -> None:
     assert store.delete_crm_connector("zeta", "ghl") is False
     assert store.delete_crm_connector("acme", "ghl") is True
     assert store.get_crm_connector("acme", "ghl") is None
-
-
-def test_connector_of_an_unknown_tenant_is_refused(tenants: Store) -> None:
-    with pytest.raises(StoreError):
-        tenants.put_crm_connector(CrmConnector("nobody", "fub", {}), T0)
 
 
 def test_a_delivery_is_begun_once_per_key_and_finished(tenants: Store) -> None:

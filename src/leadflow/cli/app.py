@@ -115,6 +115,10 @@ COMMANDS: dict[str, tuple[Loader, str]] = {
     "ai": ("leadflow.cli.ai:app", "AI drafting: workflows from a sentence, never published."),
     "templates": ("leadflow.cli.templates:app", "Ready-made playbooks: list, show, install."),
     "tasks": ("leadflow.cli.tasks:app", "Tasks for agents: list, complete, snooze, reassign."),
+    "integrations": (
+        "leadflow.cli.integrations:app",
+        "CRM connectors (GoHighLevel, Follow Up Boss): config, logs, operations, sync.",
+    ),
 }
 
 

@@ -3,8 +3,9 @@ by field (first and last name, e-mail, phone, tags, and the connector's ``field_
 custom fields: leadflow ``fields.<name>`` -> the CRM's custom field key).
 
 The rule, per field: the value both sides last agreed on is kept (``crm_sync_state``). A field
-only one side changed since takes that side's value; a field both changed (or never agreed on)
-takes the side whose record changed later -- the contact's ``updated_at`` against the CRM's
+only one side changed since takes that side's value; a field never agreed on that only one side
+has takes that value (a gap filled); a field both changed (or never agreed on, both holding
+values) takes the side whose record changed later -- the contact's ``updated_at`` against the CRM's
 ``dateUpdated`` (HighLevel) / ``updated`` (Follow Up Boss), a tie going to leadflow. Every
 field decided is written to the sync log with both values, both times and the winner. The calls
 are one delivery (operation ``sync_contact``) in the delivery log."""
@@ -55,6 +56,10 @@ def remote_values(remote: RemoteContact, field_map: dict[str, str]) -> dict[str,
     return out
 
 
+def _empty(value: Any) -> bool:
+    return value is None or value == "" or value == []
+
+
 def decide(
     local: dict[str, Any],
     remote: dict[str, Any],
@@ -69,7 +74,9 @@ def decide(
         if mine == theirs:
             continue
         agreed = base.get(name, _MISSING)
-        if agreed is not _MISSING and mine == agreed:
+        if agreed is _MISSING and _empty(mine) != _empty(theirs):
+            out[name] = "remote" if _empty(mine) else "local"  # a gap filled, not a conflict
+        elif agreed is not _MISSING and mine == agreed:
             out[name] = "remote"
         elif agreed is not _MISSING and theirs == agreed:
             out[name] = "local"

@@ -17,8 +17,7 @@ class CrmStore(abc.ABC):
     @abc.abstractmethod
     def put_crm_connector(self, connector: CrmConnector, now: float) -> CrmConnector:
         """Insert or replace the tenant's connector for ``connector.crm`` (``created_at`` kept
-        when it existed, ``updated_at`` = ``now``); the stored record. StoreError for an
-        unknown tenant."""
+        when it existed, ``updated_at`` = ``now``); the stored record."""
 
     @abc.abstractmethod
     def get_crm_connector(self, tenant_id: str, crm: str) -> CrmConnector | None: ...

@@ -31,7 +31,6 @@ class MemoryCrm(MemoryPart, CrmStore):
 
     def put_crm_connector(self, connector: CrmConnector, now: float) -> CrmConnector:
         with self._lock:
-            self._need_tenant(connector.tenant_id, "crm_connectors.tenant_id")
             tables = self._crm()
             key = (connector.tenant_id, connector.crm)
             old = tables.connectors.get(key)

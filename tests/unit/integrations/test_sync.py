@@ -39,6 +39,11 @@ def test_decide_is_three_way_then_newer_wins() -> None:
     }
     assert decide(local, remote, base, 300.0, 200.0)["c"] == "local"
     assert decide({"x": 1}, {"x": 2}, {}, 5.0, 5.0) == {"x": "local"}  # a tie: leadflow
+    # never agreed, one side empty: the value fills the gap whatever the times
+    assert decide({"x": None, "y": "a"}, {"x": "b", "y": []}, {}, 9.0, 1.0) == {
+        "x": "remote",
+        "y": "local",
+    }
 
 
 def test_ghl_sync_pulls_and_pushes_per_field(

@@ -4,7 +4,7 @@
 -- between leadflow contacts and CRM contacts, and the contact sync's agreed values and log.
 
 CREATE TABLE crm_connectors (
-    tenant_id  TEXT COLLATE "C" NOT NULL REFERENCES tenants (id),
+    tenant_id  TEXT COLLATE "C" NOT NULL,
     crm        TEXT COLLATE "C" NOT NULL CHECK (crm IN ('ghl', 'fub')),
     config     TEXT COLLATE "C" NOT NULL DEFAULT '{}',
     created_at DOUBLE PRECISION NOT NULL,

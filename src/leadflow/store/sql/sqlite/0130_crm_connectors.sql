@@ -4,7 +4,7 @@
 -- between leadflow contacts and CRM contacts, and the contact sync's agreed values and log.
 
 CREATE TABLE crm_connectors (
-    tenant_id  TEXT NOT NULL REFERENCES tenants (id),
+    tenant_id  TEXT NOT NULL,
     crm        TEXT NOT NULL CHECK (crm IN ('ghl', 'fub')),
     config     TEXT NOT NULL DEFAULT '{}',
     created_at REAL NOT NULL,

@@ -194,6 +194,16 @@ def test_ghl_webhook_signed_becomes_a_contact_and_replays_and_forgeries_change_n
     assert world.contacts()[0].first_name == "Grace"
 
 
+def test_ghl_a_webhook_of_another_location_is_refused(world: World, ghl: gp.GhlPeer) -> None:
+    """HighLevel signs every account's webhooks with the same key: a correctly signed delivery
+    of another location must not land in this tenant."""
+    key, pem = gp.rsa_keys()
+    world.acme.put("/api/v1/integrations/ghl", json=_ghl_config(ghl, pem))
+    body = _ghl_contact_body("wh-1", T0, locationId="someone_elses_location")
+    assert_problem(_post_ghl(world, body, {"x-wh-signature": gp.sign_rsa(key, body)}), 401)
+    assert world.contacts() == []
+
+
 def test_ghl_our_own_write_coming_back_raises_no_event(world: World, ghl: gp.GhlPeer) -> None:
     key, pem = gp.rsa_keys()
     world.acme.put("/api/v1/integrations/ghl", json=_ghl_config(ghl, pem))
@@ -328,6 +338,18 @@ def test_fub_read_back_failing_lets_the_retry_through(world: World, fub: fp.FubP
     got = _post_fub(world, body, fp.sign(fp.SYSTEM_KEY, body))  # Follow Up Boss retries
     assert got.status_code == 200, got.text
     assert len(world.contacts()) == 1
+
+
+def test_fub_a_person_of_another_account_is_ignored(world: World, fub: fp.FubPeer) -> None:
+    world.acme.put("/api/v1/integrations/fub", json=_fub_config(fub))
+    body = fp.event_body("peopleCreated", [987654], "ev-5", T0, fub.base_url)
+    got = _post_fub(world, body, fp.sign(fp.SYSTEM_KEY, body))
+    assert got.status_code == 200, got.text
+    assert got.json() == {
+        "accepted": [],
+        "ignored": ["peopleCreated 987654: not found in this Follow Up Boss account"],
+    }
+    assert world.contacts() == []
 
 
 def test_unmapped_notifications_are_answered_and_ignored(world: World, fub: fp.FubPeer) -> None:

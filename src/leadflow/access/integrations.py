@@ -20,7 +20,7 @@ from leadflow.integrations.node import bounded_sleep
 from leadflow.integrations.operations import CrmLink, perform
 from leadflow.integrations.ratelimit import PROCESS_BUCKETS
 from leadflow.integrations.sync import SyncResult, sync_contact
-from leadflow.model.crm import CrmConnector, CrmDelivery, CrmSyncEntry
+from leadflow.model.crm import CrmConnector, CrmDelivery, CrmSyncEntry, NewCrmDelivery
 from leadflow.store.contract import Store
 from leadflow.tenancy.accounts import Principal
 from leadflow.webhooks.signing import BadSignature
@@ -113,12 +113,11 @@ def crm_operation(
         raise NotFound(f"no {crm} connector")
     try:
         return perform(link, tenant_id, _crm(crm), operation, contact, params, idempotency_key)
-    except CrmError:
-        found = link.store.list_crm_deliveries(tenant_id, crm, limit=50)
-        for delivery in found:
-            if delivery.idempotency_key == idempotency_key:
-                return delivery
-        raise
+    except CrmError:  # recorded pending or failed: the stored entry says which (begun before)
+        stored, _ = link.store.begin_crm_delivery(
+            NewCrmDelivery(tenant_id, crm, operation, idempotency_key, contact.id), link.clock.now()
+        )
+        return stored
 
 
 def operate(

@@ -39,6 +39,7 @@ from typing import Any
 from leadflow.errors import InvalidInput
 from leadflow.integrations.api import RemoteContact
 from leadflow.integrations.config import FubConfig, GhlConfig, parse_config
+from leadflow.integrations.fub import FubApi
 from leadflow.integrations.http import CrmError
 from leadflow.integrations.operations import CrmLink
 from leadflow.integrations.signatures import (
@@ -101,6 +102,9 @@ def receive(
         assert isinstance(config, FubConfig)
         verify_fub(config, lowered, body)
     payload = _object(body)
+    if isinstance(config, GhlConfig) and payload.get("locationId") != config.location_id:
+        # HighLevel signs every account's webhooks with one key: the location says whose it is
+        raise signing.BadSignature("locationId is not this connector's location")
     key = ghl_replay_key(payload, body, now) if crm == "ghl" else fub_replay_key(payload, now)
     digest = signing.replay_digest(tenant_id, f"{crm}:{key}")
     if not store.remember_signature(digest, now, REPLAY_KEEP_S[crm]):
@@ -273,69 +277,71 @@ def _fub(link: CrmLink, tenant_id: str, payload: dict[str, Any], key: str, body:
         out.ignored.append(f"event {kind!r} is not mapped")
         return out
     api = link.api(tenant_id, "fub")
-    http = api.http  # type: ignore[attr-defined]
+    assert isinstance(api, FubApi)
     for rid in _ids(payload):
-        ref = f"{key}:{rid}"
-        if kind in FUB_PEOPLE or kind == "peopleStageUpdated":
-            remote = api.get_contact(rid)
-            event = "lead.created" if kind in FUB_PEOPLE else "crm.stage_changed"
-            lead = replace(
-                _lead_of(remote, "fub", event, ref),
-                data={
-                    "crm_event": kind,
-                    **({"stage": remote.stage} if event != "lead.created" else {}),
-                },
-            )
-            out.accepted.append(
-                _store(
-                    link,
-                    tenant_id,
-                    "fub",
-                    remote.id,
-                    lead,
-                    key,
-                    body,
-                    contact_event=kind in FUB_PEOPLE,
-                )
-            )
-            continue
-        path = "/events/" if kind == "eventsCreated" else "/notes/"
-        record = http.request("GET", path + rid)
-        if not isinstance(record, dict) or not record.get("personId"):
-            out.ignored.append(f"{kind} {rid}: no personId")
-            continue
-        if kind == "eventsCreated":
-            mapped = _fub_event_type(record.get("type"))
-            if mapped is None:
-                out.ignored.append(f"{kind} {rid}: type {record.get('type')!r} is not mapped")
-                continue
-            data: dict[str, Any] = {
-                "crm_event": kind,
-                "crm_type": text(record.get("type"), "type", 100),
-                "message": text(record.get("message"), "message", 10_000),
-                "source": text(record.get("source"), "source", 200),
-            }
-            prop = reso_property(record.get("property"))
-            if prop:
-                data["property"] = prop
-                if "ListingId" in prop:
-                    data["listing_key"] = prop["ListingId"]
-        else:
-            mapped = "crm.note_added"
-            data = {
-                "crm_event": kind,
-                "note_id": rid,
-                "body": text(record.get("body"), "body", 20_000),
-            }
-        remote = api.get_contact(str(record["personId"]))
-        lead = replace(
-            _lead_of(remote, "fub", mapped, ref),
-            data={k: v for k, v in data.items() if v is not None},
-        )
-        out.accepted.append(
-            _store(link, tenant_id, "fub", remote.id, lead, key, body, contact_event=False)
-        )
+        try:
+            _fub_one(link, api, tenant_id, kind, rid, key, body, out)
+        except CrmError as exc:
+            if exc.status != 404:
+                raise
+            out.ignored.append(f"{kind} {rid}: not found in this Follow Up Boss account")
     return out
+
+
+def _fub_one(
+    link: CrmLink,
+    api: FubApi,
+    tenant_id: str,
+    kind: str,
+    rid: str,
+    key: str,
+    body: bytes,
+    out: Received,
+) -> None:
+    """One resource of a Follow Up Boss notification, read back and stored."""
+    ref = f"{key}:{rid}"
+    if kind in FUB_PEOPLE or kind == "peopleStageUpdated":
+        remote = api.get_contact(rid)
+        people = kind in FUB_PEOPLE
+        event = "lead.created" if people else "crm.stage_changed"
+        stage = {} if people else {"stage": remote.stage}
+        lead = replace(_lead_of(remote, "fub", event, ref), data={"crm_event": kind, **stage})
+        out.accepted.append(
+            _store(link, tenant_id, "fub", remote.id, lead, key, body, contact_event=people)
+        )
+        return
+    path = "/events/" if kind == "eventsCreated" else "/notes/"
+    record = api.http.request("GET", path + rid)
+    if not isinstance(record, dict) or not record.get("personId"):
+        out.ignored.append(f"{kind} {rid}: no personId")
+        return
+    if kind == "eventsCreated":
+        mapped = _fub_event_type(record.get("type"))
+        if mapped is None:
+            out.ignored.append(f"{kind} {rid}: type {record.get('type')!r} is not mapped")
+            return
+        data: dict[str, Any] = {
+            "crm_event": kind,
+            "crm_type": text(record.get("type"), "type", 100),
+            "message": text(record.get("message"), "message", 10_000),
+            "source": text(record.get("source"), "source", 200),
+        }
+        prop = reso_property(record.get("property"))
+        if prop:
+            data["property"] = prop
+            if "ListingId" in prop:
+                data["listing_key"] = prop["ListingId"]
+    else:
+        mapped = "crm.note_added"
+        data = {"crm_event": kind, "note_id": rid, "body": text(record.get("body"), "body", 20_000)}
+    remote = api.get_contact(str(record["personId"]))
+    lead = replace(
+        _lead_of(remote, "fub", mapped, ref),
+        data={k: v for k, v in data.items() if v is not None},
+    )
+    out.accepted.append(
+        _store(link, tenant_id, "fub", remote.id, lead, key, body, contact_event=False)
+    )
 
 
 __all__ = ["Accepted", "CrmError", "Received", "receive"]

@@ -352,6 +352,18 @@ def test_fub_a_person_of_another_account_is_ignored(world: World, fub: fp.FubPee
     assert world.contacts() == []
 
 
+def test_fub_a_poisoned_person_is_set_aside_and_the_others_stored(
+    world: World, fub: fp.FubPeer
+) -> None:
+    world.acme.put("/api/v1/integrations/fub", json=_fub_config(fub))
+    bad = fub.add_person(firstName="Bad", emails=[{"value": "not-an-address"}])
+    good = fub.add_person(firstName="Good", emails=[{"value": "good@example.com"}])
+    body = fp.event_body("peopleCreated", [bad, good], "ev-6", T0, fub.base_url)
+    got = _post_fub(world, body, fp.sign(fp.SYSTEM_KEY, body)).json()
+    assert got["ignored"] == [f"peopleCreated {bad}: email is not an e-mail address"]
+    assert [c.first_name for c in world.contacts()] == ["Good"]
+
+
 def test_unmapped_notifications_are_answered_and_ignored(world: World, fub: fp.FubPeer) -> None:
     world.acme.put("/api/v1/integrations/fub", json=_fub_config(fub))
     body = fp.event_body("dealsCreated", [5], "ev-8", T0, fub.base_url)

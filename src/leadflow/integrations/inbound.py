@@ -285,6 +285,8 @@ def _fub(link: CrmLink, tenant_id: str, payload: dict[str, Any], key: str, body:
             if exc.status != 404:
                 raise
             out.ignored.append(f"{kind} {rid}: not found in this Follow Up Boss account")
+        except InvalidInput as exc:  # this record is quarantined; the others go on
+            out.ignored.append(f"{kind} {rid}: {exc.message}")
     return out
 
 

@@ -254,6 +254,11 @@ def test_ghl_ed25519_signature_and_a_stage_change(world: World, ghl: gp.GhlPeer)
         "opp_7",
     )
     assert ghl.calls("GET", "/contacts/ct_9")  # the contact was read back from HighLevel
+    (read,) = world.acme.get("/api/v1/integrations/ghl/deliveries").json()["items"]
+    assert (read["operation"], read["status"]) == ("webhook_read", "done")
+    assert [(c["method"], c["path"], c["status"]) for c in read["calls"]] == [
+        ("GET", "/contacts/ct_9", 200)
+    ]
 
 
 # ---------------------------------------------------------------------- Follow Up Boss in

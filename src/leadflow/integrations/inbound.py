@@ -40,6 +40,7 @@ from leadflow.errors import InvalidInput
 from leadflow.integrations.api import RemoteContact
 from leadflow.integrations.config import FubConfig, GhlConfig, parse_config
 from leadflow.integrations.fub import FubApi
+from leadflow.integrations.ghl import GhlApi
 from leadflow.integrations.http import CrmError
 from leadflow.integrations.operations import CrmLink
 from leadflow.integrations.signatures import (
@@ -48,6 +49,7 @@ from leadflow.integrations.signatures import (
     verify_fub,
     verify_ghl,
 )
+from leadflow.model.crm import NewCrmDelivery
 from leadflow.model.records import NewEvent
 from leadflow.model.vocabulary import canonical
 from leadflow.webhooks import signing
@@ -109,13 +111,39 @@ def receive(
     digest = signing.replay_digest(tenant_id, f"{crm}:{key}")
     if not store.remember_signature(digest, now, REPLAY_KEEP_S[crm]):
         raise signing.BadSignature("notification already received (replay)")
+    api = link.api(tenant_id, crm)  # no call yet: only what is read back is called for
+    assert isinstance(api, GhlApi | FubApi)
     try:
-        if crm == "ghl":
-            return _ghl(link, tenant_id, payload, key, body)
-        return _fub(link, tenant_id, payload, key, body)
+        try:
+            if isinstance(api, GhlApi):
+                return _ghl(link, api, tenant_id, payload, key, body)
+            return _fub(link, api, tenant_id, payload, key, body)
+        finally:
+            _log_reads(link, api, tenant_id, key)
     except BaseException:
         store.forget_signature(digest)  # not stored: the CRM's retry must get through
         raise
+
+
+def _log_reads(link: CrmLink, api: GhlApi | FubApi, tenant_id: str, key: str) -> None:
+    """The calls made to read a notification's records back, as one delivery-log entry."""
+    calls = api.http.calls
+    if not calls:
+        return
+    failed = any(c.get("status") != 200 for c in calls)
+    item = NewCrmDelivery(tenant_id, api.crm, "webhook_read", f"webhook:{key}", None, {})
+    entry, _ = link.store.begin_crm_delivery(item, link.clock.now())
+    link.store.finish_crm_delivery(
+        tenant_id,
+        entry.id,
+        status="failed" if failed else "done",
+        attempts=entry.attempts + len(calls),
+        http_status=api.http.last_status,
+        remote_id=None,
+        error=None,
+        calls=calls,
+        now=link.clock.now(),
+    )
 
 
 def _object(body: bytes) -> dict[str, Any]:
@@ -201,7 +229,9 @@ def _ghl_contact(payload: dict[str, Any]) -> RemoteContact:
     )
 
 
-def _ghl(link: CrmLink, tenant_id: str, payload: dict[str, Any], key: str, body: bytes) -> Received:
+def _ghl(
+    link: CrmLink, api: GhlApi, tenant_id: str, payload: dict[str, Any], key: str, body: bytes
+) -> Received:
     kind = text(payload.get("type"), "type", 100)
     out = Received()
     if kind in GHL_CONTACT:
@@ -217,7 +247,7 @@ def _ghl(link: CrmLink, tenant_id: str, payload: dict[str, Any], key: str, body:
         contact_id = payload.get("contactId")
         if not isinstance(contact_id, str) or not contact_id:
             raise InvalidInput("contactId is required")
-        remote = link.api(tenant_id, "ghl").get_contact(contact_id)
+        remote = api.get_contact(contact_id)
         if kind == "NoteCreate":
             data = {
                 "note_id": text(payload.get("id"), "id", 200),
@@ -269,15 +299,15 @@ def _fub_event_type(value: Any) -> str | None:
     return EVENT_TYPES.get(name)
 
 
-def _fub(link: CrmLink, tenant_id: str, payload: dict[str, Any], key: str, body: bytes) -> Received:
+def _fub(
+    link: CrmLink, api: FubApi, tenant_id: str, payload: dict[str, Any], key: str, body: bytes
+) -> Received:
     kind = text(payload.get("event"), "event", 100)
     out = Received()
     known = FUB_PEOPLE | {"peopleStageUpdated", "eventsCreated", "notesCreated"}
     if kind not in known:
         out.ignored.append(f"event {kind!r} is not mapped")
         return out
-    api = link.api(tenant_id, "fub")
-    assert isinstance(api, FubApi)
     for rid in _ids(payload):
         try:
             _fub_one(link, api, tenant_id, kind, rid, key, body, out)

@@ -260,3 +260,22 @@ def test_bad_parameters_name_the_field_and_record_nothing(
     with pytest.raises(InvalidInput, match="operation 'delete_everything'"):
         perform(link, "acme", "ghl", "delete_everything", contact, {}, "k")
     assert crm_store.list_crm_deliveries("acme") == [] and ghl.requests == []
+
+
+def test_retry_after_reads_seconds_and_http_dates() -> None:
+    from leadflow.integrations.http import backoff, retry_after
+
+    assert retry_after("12", T0) == 12.0
+    assert retry_after("Tue, 14 Nov 2023 22:13:50 GMT", T0) == 30.0  # T0 is 22:13:20 UTC
+    assert retry_after("Tue, 14 Nov 2023 22:00:00 GMT", T0) == 0.0  # in the past: go now
+    assert retry_after("soon", T0) is None and retry_after(None, T0) is None
+    assert [backoff(n) for n in (1, 2, 3, 7, 8)] == [1.0, 2.0, 4.0, 60.0, 60.0]
+
+
+def test_a_429_with_an_http_date_waits_until_then(
+    link: CrmLink, crm_store: Store, fub: fp.FubPeer, sleeper: Sleeper
+) -> None:
+    contact = lead(crm_store)
+    fub.fail("GET", "/v1/people", 429, times=1, retry_after="Tue, 14 Nov 2023 22:14:05 GMT")
+    done = perform(link, "acme", "fub", "upsert_contact", contact, {}, "k")
+    assert done.status == "done" and sleeper.waits[0] == pytest.approx(45.0)

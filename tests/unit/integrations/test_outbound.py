@@ -279,3 +279,19 @@ def test_a_429_with_an_http_date_waits_until_then(
     fub.fail("GET", "/v1/people", 429, times=1, retry_after="Tue, 14 Nov 2023 22:14:05 GMT")
     done = perform(link, "acme", "fub", "upsert_contact", contact, {}, "k")
     assert done.status == "done" and sleeper.waits[0] == pytest.approx(45.0)
+
+
+def test_each_tenant_has_its_own_bucket(
+    link: CrmLink, crm_store: Store, ghl: gp.GhlPeer, sleeper: Sleeper
+) -> None:
+    connector = crm_store.get_crm_connector("acme", "ghl")
+    assert connector is not None
+    slow = {**connector.config, "rate_per_10s": 1}
+    crm_store.put_crm_connector(replace(connector, config=slow), T0)
+    crm_store.put_crm_connector(replace(connector, tenant_id="zeta", config=slow), T0)
+    acme, zeta = lead(crm_store, "a1"), lead(crm_store, "z1", tenant="zeta", email="z@example.com")
+    perform(link, "acme", "ghl", "upsert_contact", acme, {}, "k1")
+    perform(link, "zeta", "ghl", "upsert_contact", zeta, {}, "k1")
+    assert sleeper.waits == []  # zeta's first call did not wait for acme's bucket
+    perform(link, "acme", "ghl", "add_tag", acme, {"tags": ["x"]}, "k2")
+    assert sleeper.waits == [pytest.approx(10.0)]  # acme's second call within 10 s did

@@ -13,6 +13,7 @@ import pytest
 from fastapi import FastAPI
 
 from leadflow.engine.workflows import publish
+from leadflow.model.crm import CrmConnector, NewCrmDelivery
 from leadflow.model.deals import Deal
 from leadflow.model.experiments import Assignment, Experiment
 from leadflow.model.listings import Listing
@@ -100,6 +101,15 @@ def _acme(db_url: str) -> dict[str, Any]:
             Task("acme", contact.id, "ann_acme", f"Call {SECRET_NAME}", now + 3600, "acme-t1")
         )
         rt.store.assign_arm(Assignment("acme", WORKFLOW["key"], contact.id, "a", now))
+        # acme's CRM connector and a change it sent (its text must not reach the other tenant)
+        rt.store.put_crm_connector(
+            CrmConnector("acme", "ghl", {"api_key": "acme-ghl-token-123", "location_id": "L1"}),
+            now,
+        )
+        rt.store.begin_crm_delivery(
+            NewCrmDelivery("acme", "ghl", "add_note", "acme-n1", contact.id, {"body": SECRET_NAME}),
+            now,
+        )
         return {
             "tenant_id": "acme",
             "sub_id": "sub_acme1",
@@ -116,6 +126,7 @@ def _acme(db_url: str) -> dict[str, Any]:
             "member_key": "ann_acme",
             "task_id": task.id,
             "name": "new-lead-welcome",  # a shipped template: no tenant's
+            "crm": "ghl",
         }
     finally:
         rt.close()
@@ -166,6 +177,13 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/api/v1/tasks/{task_id}/snooze"): {"minutes": 30},
     ("POST", "/api/v1/tasks/{task_id}/reassign"): {"assignee": "ann_acme"},
     ("PUT", "/api/v1/agents/{member_key}/profile"): {"hours_start": "07:00"},
+    ("PUT", "/api/v1/integrations/{crm}"): {"api_key": "mine-0123456789", "location_id": "L9"},
+    ("POST", "/api/v1/integrations/{crm}/operations"): {
+        "operation": "add_note",
+        "contact_id": "c_acme1",
+        "params": {"body": "x"},
+        "idempotency_key": "acme-n1",
+    },
 }
 QUERIES: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/api/v1/workflows/{key}/diff"): {"from": 1, "to": 1},
@@ -177,6 +195,7 @@ QUERIES: dict[tuple[str, str], dict[str, Any]] = {
         "workflow": WORKFLOW["key"],
         "metric": "entered",
     },
+    ("GET", "/api/v1/integrations/{crm}/sync-log"): {"contact_id": "c_acme1"},
 }
 # Operations that name acme's object in their query (a workflow key): not found elsewhere.
 AIMS_BY_QUERY = {
@@ -224,6 +243,9 @@ OWN_WRITES = {
     # The shipped templates are no tenant's: shown to all, installed into the caller's tenant.
     ("GET", "/api/v1/templates/{name}"),
     ("POST", "/api/v1/templates/{name}/install"),
+    # A CRM connector is per tenant: a PUT sets the caller's own; its delivery log is its own.
+    ("PUT", "/api/v1/integrations/{crm}"),
+    ("GET", "/api/v1/integrations/{crm}/deliveries"),
 }
 
 
@@ -313,3 +335,9 @@ def test_another_tenants_key_never_reaches_acmes_data(
     assert [s["address"] for s in senders] == [ACME_NUMBER]
     names = [c["first_name"] for c in client.get("/api/v1/contacts").json()["items"]]
     assert names == [SECRET_NAME]  # no forged lead got in
+    crm = client.get("/api/v1/integrations/ghl").json()
+    assert (crm["config"]["location_id"], crm["config"]["api_key"]) == ("L1", "****-123")
+    assert answers[("GET", "/api/v1/integrations/{crm}")] == 404
+    assert answers[("POST", "/api/v1/integrations/{crm}/operations")] == 404
+    (sent,) = client.get("/api/v1/integrations/ghl/deliveries").json()["items"]
+    assert sent["request"] == {"body": SECRET_NAME}

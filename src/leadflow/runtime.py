@@ -38,6 +38,7 @@ from leadflow.engine.ports import DispatchPolicy, Provider
 from leadflow.engine.retry import RetryPolicy
 from leadflow.engine.worker import Worker, WorkerConfig
 from leadflow.experiments.plugin import experiments_plugin
+from leadflow.integrations.plugin import integrations_plugin
 from leadflow.listings.plugin import listings_plugin
 from leadflow.playbooks.booking import BookingLinks
 from leadflow.playbooks.plugin import playbooks_plugin
@@ -142,6 +143,7 @@ def feature_plugins(settings: Settings, store: Store) -> list[Plugin]:
         ),
         ai_plugin(store, client, settings.sms_brand),
         inbound_email_plugin(settings, store),  # the IMAP mailbox's poller (a periodic job)
+        integrations_plugin(store),
     ]
 
 

@@ -73,6 +73,8 @@ NODE_KINDS = {
     "ai_compose",
     # Facebook Messenger
     "send_messenger",
+    # the CRM connectors' kind
+    "crm",
 }
 
 

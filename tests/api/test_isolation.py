@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from leadflow.access import orchestration
 from leadflow.access.scope import operator
 from leadflow.engine.workflows import publish
+from leadflow.model.crm import CrmConnector, NewCrmDelivery
 from leadflow.model.deals import Deal
 from leadflow.model.experiments import Assignment, Experiment
 from leadflow.model.listings import Listing
@@ -114,6 +115,15 @@ def _acme(db_url: str) -> dict[str, Any]:
             {"tasks": [{"id": "s", "kind": "summarise", "input": {"contact_id": contact.id}}]},
             now,
         )
+        # acme's CRM connector and a change it sent (its text must not reach the other tenant)
+        rt.store.put_crm_connector(
+            CrmConnector("acme", "ghl", {"api_key": "acme-ghl-token-123", "location_id": "L1"}),
+            now,
+        )
+        rt.store.begin_crm_delivery(
+            NewCrmDelivery("acme", "ghl", "add_note", "acme-n1", contact.id, {"body": SECRET_NAME}),
+            now,
+        )
         return {
             "batch_id": batch["id"],
             "tenant_id": "acme",
@@ -133,6 +143,7 @@ def _acme(db_url: str) -> dict[str, Any]:
             "task_id": task.id,
             "name": "new-lead-welcome",  # a shipped template: no tenant's
             "page_id": ACME_PAGE_ID,
+            "crm": "ghl",
         }
     finally:
         rt.close()
@@ -197,6 +208,13 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/api/v1/automation/orchestrate"): {
         "tasks": [{"id": "s", "kind": "summarise", "input": {"contact_id": "c_acme1"}}]
     },
+    ("PUT", "/api/v1/integrations/{crm}"): {"api_key": "mine-0123456789", "location_id": "L9"},
+    ("POST", "/api/v1/integrations/{crm}/operations"): {
+        "operation": "add_note",
+        "contact_id": "c_acme1",
+        "params": {"body": "x"},
+        "idempotency_key": "acme-n1",
+    },
 }
 QUERIES: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/api/v1/workflows/{key}/diff"): {"from": 1, "to": 1},
@@ -208,6 +226,7 @@ QUERIES: dict[tuple[str, str], dict[str, Any]] = {
         "workflow": WORKFLOW["key"],
         "metric": "entered",
     },
+    ("GET", "/api/v1/integrations/{crm}/sync-log"): {"contact_id": "c_acme1"},
 }
 # Operations that name acme's object in their query (a workflow key): not found elsewhere.
 AIMS_BY_QUERY = {
@@ -263,6 +282,9 @@ OWN_WRITES = {
     ("PUT", "/api/v1/teams/{team_key}"),
     ("PUT", "/api/v1/agents/{member_key}"),
     ("POST", "/api/v1/agents/import"),
+    # A CRM connector is per tenant: a PUT sets the caller's own; its delivery log is its own.
+    ("PUT", "/api/v1/integrations/{crm}"),
+    ("GET", "/api/v1/integrations/{crm}/deliveries"),
 }
 
 
@@ -365,3 +387,9 @@ def test_another_tenants_key_never_reaches_acmes_data(
     assert answers[("POST", "/api/v1/workflows/{key}/enroll")] == 404
     batch = client.get(f"/api/v1/automation/orchestrate/{ids['batch_id']}").json()
     assert (batch["status"], batch["counts"]) == ("running", {"pending": 1})  # not cancelled
+    crm = client.get("/api/v1/integrations/ghl").json()
+    assert (crm["config"]["location_id"], crm["config"]["api_key"]) == ("L1", "****-123")
+    assert answers[("GET", "/api/v1/integrations/{crm}")] == 404
+    assert answers[("POST", "/api/v1/integrations/{crm}/operations")] == 404
+    (sent,) = client.get("/api/v1/integrations/ghl/deliveries").json()["items"]
+    assert sent["request"] == {"body": SECRET_NAME}

@@ -24,6 +24,7 @@ from leadflow.api.routers import (
     API_V1,
     booking,
     health,
+    hooks_crm,
     hooks_in,
     include_v1,
     provider_meta,
@@ -119,6 +120,7 @@ def create_app(
     )
     include_v1(app)
     app.include_router(hooks_in.router)  # signed by the sender, not by an API key
+    app.include_router(hooks_crm.router)  # signed by the CRM (GoHighLevel, Follow Up Boss)
     app.include_router(provider_twilio.router)  # signed by Twilio (X-Twilio-Signature)
     # E-mail: unsubscribe links (the token is the credential) and SendGrid's signed events.
     app.include_router(unsubscribe.router)

@@ -120,6 +120,10 @@ COMMANDS: dict[str, tuple[Loader, str]] = {
         "Reply intent: read reply texts as inbound replies are read.",
     ),
     "meta": ("leadflow.cli.meta:app", "Meta: a tenant's Facebook pages (Messenger, Lead Ads)."),
+    "integrations": (
+        "leadflow.cli.integrations:app",
+        "CRM connectors (GoHighLevel, Follow Up Boss): config, logs, operations, sync.",
+    ),
 }
 
 

@@ -429,6 +429,25 @@ class AiCompose(_Node):
         return self.max_chars or (480 if self.channel == "sms" else 3000)
 
 
+class CrmNode(_Node):
+    """Makes one change in the tenant's CRM (GoHighLevel ``ghl`` or Follow Up Boss ``fub``) for
+    the run's contact: ``upsert_contact``, ``add_note`` (``body``), ``add_tag`` (``tags``),
+    ``create_task`` (``title``, ``body``, ``due_in``) or ``move_stage`` (``stage``, optional
+    ``pipeline_id`` and ``name``). Made once even if the step runs again; the call is in the
+    connector's delivery log and ``steps.<node>.crm_id`` holds what the CRM wrote."""
+
+    kind: Literal["crm"]
+    crm: Literal["ghl", "fub"]
+    operation: Literal["upsert_contact", "add_note", "add_tag", "create_task", "move_stage"]
+    body: str | None = Field(default=None, description="Jinja2 template: the note or task text.")
+    title: str | None = Field(default=None, max_length=500, description="Jinja2: the task title.")
+    tags: list[str] = Field(default_factory=list, max_length=50)
+    due_in: str = Field(default="1d", description="create_task: due this long after, e.g. 2h.")
+    stage: str | None = Field(default=None, max_length=200, description="Stage id or name.")
+    pipeline_id: str | None = Field(default=None, max_length=200)
+    name: str | None = Field(default=None, max_length=500, description="Jinja2: a new deal's name.")
+
+
 class Exit(_Node):
     kind: Literal["exit"]
     reason: str = "exit"
@@ -461,6 +480,7 @@ Node = Annotated[
     | MarketReport
     | BookingLink
     | AiCompose
+    | CrmNode
     | Exit
     | Goal,
     Field(discriminator="kind"),
@@ -486,6 +506,7 @@ NODE_KINDS: tuple[str, ...] = (
     "market_report",
     "booking_link",
     "ai_compose",
+    "crm",
     "exit",
     "goal",
     "send_whatsapp",

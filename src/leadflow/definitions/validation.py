@@ -53,6 +53,7 @@ _TEMPLATE_FIELDS: dict[str, tuple[str, ...]] = {
     "notify_agent": ("title", "body"),
     "ai_compose": ("brief", "subject", "body"),
     "send_messenger": ("body",),
+    "crm": ("body", "title", "name"),
 }
 _KINDS = ", ".join(NODE_KINDS)
 
@@ -366,6 +367,8 @@ class _Validator:
             self._duration(v["duration"], f"{label}.duration")
         elif kind == "notify_agent" and isinstance(v.get("due_in"), str):
             self._duration(v["due_in"], f"{label}.due_in")
+        elif kind == "crm":
+            self._crm(v, label)
         elif kind == "wait_for_event":
             self._wait_for_event(node)
         elif kind == "branch":
@@ -409,6 +412,19 @@ class _Validator:
                 f"{label}.body: the fallback text has no opt-out wording (e.g. 'Reply STOP to "
                 "opt out'); it is what a first text to a contact sends when the draft fails"
             )
+
+    def _crm(self, v: dict[str, Any], label: str) -> None:
+        """What each CRM operation needs (the rest of the node is the model's to check)."""
+        needs = {
+            "add_note": "body",
+            "add_tag": "tags",
+            "create_task": "title",
+            "move_stage": "stage",
+        }.get(str(v.get("operation")))
+        if needs is not None and not v.get(needs):
+            self.errors.append(f"{label}.{needs}: required by operation {v['operation']!r}")
+        if v.get("operation") == "create_task" and isinstance(v.get("due_in"), str):
+            self._duration(v["due_in"], f"{label}.due_in")
 
     def _self_start(self, path: str) -> None:
         settings = self.data.get("settings")

@@ -211,6 +211,19 @@ _NAMED: tuple[EventKind, ...] = (
     EventKind(
         "voice.answered", "message_id, answered_by", "Twilio voice callbacks", "a call was answered"
     ),
+    # ---------------------------------------------------------------- CRM connectors
+    EventKind(
+        "crm.stage_changed",
+        "crm, crm_contact_id, stage, pipeline_id, opportunity_id, status",
+        "GoHighLevel and Follow Up Boss webhooks",
+        "the lead's pipeline stage (or opportunity) moved in the CRM",
+    ),
+    EventKind(
+        "crm.note_added",
+        "crm, crm_contact_id, note_id, body",
+        "GoHighLevel and Follow Up Boss webhooks",
+        "an agent wrote a note on the lead in the CRM",
+    ),
 )
 _PER_CHANNEL = tuple(
     EventKind(f"{channel}.{what}", data, who, f"{meaning} ({channel})")

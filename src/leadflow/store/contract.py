@@ -48,6 +48,7 @@ from leadflow.model.records import (
 from leadflow.store.contract_ai import AiCallStore
 from leadflow.store.contract_analytics import AnalyticsStore
 from leadflow.store.contract_compose import ComposeStore
+from leadflow.store.contract_crm import CrmStore
 from leadflow.store.contract_drafts import DraftStore
 from leadflow.store.contract_experiments import ExperimentStore
 from leadflow.store.contract_listings import ListingStore
@@ -286,6 +287,7 @@ class Store(
     ComposeStore,
     MetaStore,
     OrchestrationStore,
+    CrmStore,
     abc.ABC,
 ):
     """A whole backend: the core plus every feature store (what the factory opens)."""

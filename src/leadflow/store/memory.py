@@ -40,6 +40,7 @@ from leadflow.store.ai_memory import MemoryAiCalls
 from leadflow.store.analytics_memory import MemoryAnalytics
 from leadflow.store.compose_memory import MemoryComposeDrafts
 from leadflow.store.contract import Store
+from leadflow.store.crm_memory import MemoryCrm
 from leadflow.store.drafts_memory import MemoryDrafts
 from leadflow.store.event_outcomes import MemoryEventOutcomes
 from leadflow.store.experiments_memory import MemoryExperiments
@@ -108,6 +109,7 @@ class MemoryStore(
     MemoryAiCalls,
     MemoryMeta,
     MemoryOrchestration,
+    MemoryCrm,
     Store,
 ):
     def __init__(self, url: str = "memory://") -> None:

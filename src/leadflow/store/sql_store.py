@@ -13,6 +13,7 @@ from leadflow.store.analytics_sql import SqlAnalytics
 from leadflow.store.codec import SANDBOX_COLS, WORKFLOW_COLS, workflow_from_row
 from leadflow.store.compose_sql import SqlComposeDrafts
 from leadflow.store.contract import Store
+from leadflow.store.crm_sql import SqlCrm
 from leadflow.store.drafts_sql import SqlDrafts
 from leadflow.store.event_outcomes import SqlEventOutcomes
 from leadflow.store.experiments_sql import SqlExperiments
@@ -52,6 +53,7 @@ class SqlStore(
     SqlPlaybooks,
     SqlComposeDrafts,
     SqlMeta,
+    SqlCrm,
     Store,
 ):
     """:class:`Store` on SQL; a subclass names its dialect (``_dialect_name``: its migrations

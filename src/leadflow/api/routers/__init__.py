@@ -17,6 +17,7 @@ from leadflow.api.routers import (
     events,
     experiments,
     inbound_email,
+    integrations,
     keys,
     lead_insight,
     listings,
@@ -61,6 +62,7 @@ RESOURCES = (
     meta_pages,
     tenancy,
     automation_orchestrate,
+    integrations,
 )
 
 

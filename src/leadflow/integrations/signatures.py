@@ -1,0 +1,132 @@
+"""Checking the CRMs' webhook signatures, as each documents them.
+
+* **HighLevel** signs the raw body with its private key: ``x-wh-signature`` is the base64 RSA
+  (PKCS#1 v1.5, SHA-256) signature, checked with the public key HighLevel publishes (the
+  connector's ``webhook_public_key``); the newer ``X-GHL-Signature`` is a base64 Ed25519
+  signature (``webhook_ed25519_key``). Replays: the body's ``timestamp`` must be within 5
+  minutes of our clock and a ``webhookId`` is accepted once.
+* **Follow Up Boss** sends ``FUB-Signature``: the hex HMAC-SHA256, keyed with the system key
+  (``X-System-Key``), of the base64 encoding of the raw body. Replays: an ``eventId`` is
+  accepted once, and ``eventCreated`` must be within 12 hours (FUB retries a failed delivery
+  for up to 8 hours).
+
+Every refusal is a :class:`~leadflow.webhooks.signing.BadSignature` whose reason is for the
+log only; the route answers each the same way."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa
+
+from leadflow.clock import from_iso
+from leadflow.integrations.config import FubConfig, GhlConfig
+from leadflow.webhooks.signing import BadSignature
+
+GHL_TOLERANCE_S = 300.0
+FUB_TOLERANCE_S = 12 * 3600.0
+GHL_RSA_HEADER = "x-wh-signature"
+GHL_ED25519_HEADER = "x-ghl-signature"
+FUB_HEADER = "fub-signature"
+
+
+def _b64(value: str) -> bytes:
+    try:
+        return base64.b64decode(value.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        raise BadSignature("signature is not base64") from None
+
+
+def _public_key(pem: str) -> Any:
+    try:
+        return serialization.load_pem_public_key(pem.encode())
+    except ValueError:
+        raise BadSignature("the configured public key cannot be read") from None
+
+
+def verify_ghl(config: GhlConfig, headers: dict[str, str], body: bytes) -> str:
+    """The header that verified (its name), or BadSignature. ``headers`` lower-cased."""
+    ed = headers.get(GHL_ED25519_HEADER)
+    if ed and config.webhook_ed25519_key:
+        key = _public_key(config.webhook_ed25519_key)
+        if not isinstance(key, ed25519.Ed25519PublicKey):
+            raise BadSignature("webhook_ed25519_key is not an Ed25519 key")
+        try:
+            key.verify(_b64(ed), body)
+        except InvalidSignature:
+            raise BadSignature("X-GHL-Signature does not match") from None
+        return GHL_ED25519_HEADER
+    signed = headers.get(GHL_RSA_HEADER)
+    if signed and config.webhook_public_key:
+        key = _public_key(config.webhook_public_key)
+        if not isinstance(key, rsa.RSAPublicKey):
+            raise BadSignature("webhook_public_key is not an RSA key")
+        try:
+            key.verify(_b64(signed), body, padding.PKCS1v15(), hashes.SHA256())
+        except InvalidSignature:
+            raise BadSignature("x-wh-signature does not match") from None
+        return GHL_RSA_HEADER
+    if not (config.webhook_public_key or config.webhook_ed25519_key):
+        raise BadSignature("no webhook key is configured for this connector")
+    raise BadSignature("no signature header")
+
+
+def ghl_replay_key(payload: dict[str, Any], body: bytes, now: float) -> str:
+    """What makes this delivery unique (its ``webhookId``); BadSignature when its
+    ``timestamp`` is missing or more than 5 minutes from ``now``."""
+    stamp = payload.get("timestamp")
+    try:
+        at = from_iso(stamp) if isinstance(stamp, str) else None
+    except ValueError:
+        at = None
+    if at is None:
+        raise BadSignature("no readable timestamp in the body")
+    if abs(now - at) > GHL_TOLERANCE_S:
+        raise BadSignature("timestamp outside the tolerance")
+    found = payload.get("webhookId")
+    return f"ghl:{found}" if found else "ghl-body:" + hashlib.sha256(body).hexdigest()
+
+
+def fub_signature(system_key: str, body: bytes) -> str:
+    return hmac.new(system_key.encode(), base64.b64encode(body), hashlib.sha256).hexdigest()
+
+
+def verify_fub(config: FubConfig, headers: dict[str, str], body: bytes) -> None:
+    given = (headers.get(FUB_HEADER) or "").strip().lower()
+    if not given:
+        raise BadSignature("no FUB-Signature header")
+    if not hmac.compare_digest(given, fub_signature(config.system_key, body)):
+        raise BadSignature("FUB-Signature does not match")
+
+
+def fub_replay_key(payload: dict[str, Any], now: float) -> str:
+    created = payload.get("eventCreated")
+    try:
+        at = from_iso(created) if isinstance(created, str) else None
+    except ValueError:
+        at = None
+    if at is None:
+        raise BadSignature("no readable eventCreated in the body")
+    if abs(now - at) > FUB_TOLERANCE_S:
+        raise BadSignature("eventCreated outside the tolerance")
+    event_id = payload.get("eventId")
+    if not isinstance(event_id, str | int) or event_id == "":
+        raise BadSignature("no eventId in the body")
+    return f"fub:{event_id}"
+
+
+__all__ = [
+    "FUB_TOLERANCE_S",
+    "GHL_TOLERANCE_S",
+    "fub_replay_key",
+    "fub_signature",
+    "ghl_replay_key",
+    "verify_fub",
+    "verify_ghl",
+]

@@ -1,0 +1,265 @@
+"""CRM connectors on SQLite and PostgreSQL (one SQL text, each dialect's placeholders)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from leadflow.errors import StoreError
+from leadflow.model.crm import CrmConnector, CrmDelivery, CrmSyncEntry, NewCrmDelivery
+from leadflow.model.jsonvalue import dumps, dumps_opt, loads, loads_dict, loads_opt
+from leadflow.store.contract_crm import CrmStore
+from leadflow.store.parts import SqlPart
+
+_DELIVERY_COLS = (
+    "id, tenant_id, crm, operation, idempotency_key, contact_id, status, attempts, "
+    "http_status, remote_id, error, request, calls, created_at, updated_at"
+)
+_LOG_COLS = (
+    "tenant_id, crm, contact_id, field, local_value, remote_value, winner, local_at, "
+    "remote_at, at, id"
+)
+
+
+def _delivery(row: Sequence[Any]) -> CrmDelivery:
+    values = list(row)
+    values[11] = loads_dict(values[11])
+    values[12] = loads(values[12])
+    return CrmDelivery(*values)
+
+
+def _entry(row: Sequence[Any]) -> CrmSyncEntry:
+    values = list(row)
+    values[4], values[5] = loads_opt(values[4]), loads_opt(values[5])
+    return CrmSyncEntry(*values)
+
+
+class SqlCrm(SqlPart, CrmStore):
+    def put_crm_connector(self, connector: CrmConnector, now: float) -> CrmConnector:
+        config = dumps(connector.config)
+        with self._write() as conn:
+            conn.execute(
+                self._dialect.sql(
+                    "INSERT INTO crm_connectors (tenant_id, crm, config, created_at, updated_at) "
+                    "VALUES (?, ?, ?, ?, ?) ON CONFLICT (tenant_id, crm) DO UPDATE SET "
+                    "config = excluded.config, updated_at = excluded.updated_at"
+                ),
+                (connector.tenant_id, connector.crm, config, now, now),
+            )
+        found = self.get_crm_connector(connector.tenant_id, connector.crm)
+        assert found is not None
+        return found
+
+    def get_crm_connector(self, tenant_id: str, crm: str) -> CrmConnector | None:
+        row = self._fetch_one(
+            "SELECT tenant_id, crm, config, created_at, updated_at FROM crm_connectors "
+            "WHERE tenant_id = ? AND crm = ?",
+            (tenant_id, crm),
+        )
+        if row is None:
+            return None
+        return CrmConnector(row[0], row[1], loads_dict(row[2]), row[3], row[4])
+
+    def delete_crm_connector(self, tenant_id: str, crm: str) -> bool:
+        return (
+            self._change(
+                "DELETE FROM crm_connectors WHERE tenant_id = ? AND crm = ?", (tenant_id, crm)
+            )
+            > 0
+        )
+
+    def begin_crm_delivery(self, item: NewCrmDelivery, now: float) -> tuple[CrmDelivery, bool]:
+        sql = self._dialect.sql
+        request = dumps(item.request)
+        with self._write() as conn:
+            added = conn.execute(
+                sql(
+                    "INSERT INTO crm_deliveries (tenant_id, crm, operation, idempotency_key, "
+                    "contact_id, status, request, created_at, updated_at) "
+                    "VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?) "
+                    "ON CONFLICT (tenant_id, crm, idempotency_key) DO NOTHING"
+                ),
+                (
+                    item.tenant_id,
+                    item.crm,
+                    item.operation,
+                    item.idempotency_key,
+                    item.contact_id,
+                    request,
+                    now,
+                    now,
+                ),
+            ).rowcount
+            row = conn.execute(
+                sql(
+                    f"SELECT {_DELIVERY_COLS} FROM crm_deliveries "
+                    "WHERE tenant_id = ? AND crm = ? AND idempotency_key = ?"
+                ),
+                (item.tenant_id, item.crm, item.idempotency_key),
+            ).fetchone()
+        return _delivery(row), added == 1
+
+    def finish_crm_delivery(
+        self,
+        tenant_id: str,
+        delivery_id: int,
+        *,
+        status: str,
+        attempts: int,
+        http_status: int | None,
+        remote_id: str | None,
+        error: str | None,
+        calls: Sequence[dict[str, Any]] = (),
+        now: float,
+    ) -> None:
+        if status not in ("pending", "done", "failed"):
+            raise StoreError(f"CHECK constraint failed: crm_deliveries.status {status!r}")
+        sql = self._dialect.sql
+        with self._write() as conn:
+            row = conn.execute(
+                sql("SELECT calls FROM crm_deliveries WHERE tenant_id = ? AND id = ?"),
+                (tenant_id, delivery_id),
+            ).fetchone()
+            if row is None:
+                return
+            logged = dumps([*loads(row[0]), *calls])
+            conn.execute(
+                sql(
+                    "UPDATE crm_deliveries SET status = ?, attempts = ?, http_status = ?, "
+                    "remote_id = ?, error = ?, calls = ?, updated_at = ? "
+                    "WHERE tenant_id = ? AND id = ?"
+                ),
+                (
+                    status,
+                    attempts,
+                    http_status,
+                    remote_id,
+                    error,
+                    logged,
+                    now,
+                    tenant_id,
+                    delivery_id,
+                ),
+            )
+
+    def list_crm_deliveries(
+        self, tenant_id: str, crm: str | None = None, before_id: int | None = None, limit: int = 100
+    ) -> list[CrmDelivery]:
+        where = ["tenant_id = ?"]
+        params: list[Any] = [tenant_id]
+        if crm is not None:
+            where.append("crm = ?")
+            params.append(crm)
+        if before_id is not None:
+            where.append("id < ?")
+            params.append(before_id)
+        rows = self._fetch(
+            f"SELECT {_DELIVERY_COLS} FROM crm_deliveries WHERE {' AND '.join(where)} "
+            "ORDER BY id DESC LIMIT ?",
+            (*params, limit),
+        )
+        return [_delivery(r) for r in rows]
+
+    def link_crm_contact(self, tenant_id: str, crm: str, contact_id: str, remote_id: str) -> None:
+        sql = self._dialect.sql
+        with self._write() as conn:
+            conn.execute(
+                sql(
+                    "DELETE FROM crm_links WHERE tenant_id = ? AND crm = ? "
+                    "AND (contact_id = ? OR remote_id = ?)"
+                ),
+                (tenant_id, crm, contact_id, remote_id),
+            )
+            conn.execute(
+                sql(
+                    "INSERT INTO crm_links (tenant_id, crm, contact_id, remote_id) "
+                    "VALUES (?, ?, ?, ?)"
+                ),
+                (tenant_id, crm, contact_id, remote_id),
+            )
+
+    def crm_remote_id(self, tenant_id: str, crm: str, contact_id: str) -> str | None:
+        row = self._fetch_one(
+            "SELECT remote_id FROM crm_links WHERE tenant_id = ? AND crm = ? AND contact_id = ?",
+            (tenant_id, crm, contact_id),
+        )
+        return None if row is None else str(row[0])
+
+    def crm_contact_id(self, tenant_id: str, crm: str, remote_id: str) -> str | None:
+        row = self._fetch_one(
+            "SELECT contact_id FROM crm_links WHERE tenant_id = ? AND crm = ? AND remote_id = ?",
+            (tenant_id, crm, remote_id),
+        )
+        return None if row is None else str(row[0])
+
+    def crm_sync_state(self, tenant_id: str, crm: str, contact_id: str) -> dict[str, Any]:
+        rows = self._fetch(
+            "SELECT field, value FROM crm_sync_state "
+            "WHERE tenant_id = ? AND crm = ? AND contact_id = ? ORDER BY field",
+            (tenant_id, crm, contact_id),
+        )
+        return {r[0]: loads_opt(r[1]) for r in rows}
+
+    def save_crm_sync(
+        self,
+        tenant_id: str,
+        crm: str,
+        contact_id: str,
+        state: dict[str, Any],
+        entries: Sequence[CrmSyncEntry],
+        now: float,
+    ) -> None:
+        sql = self._dialect.sql
+        values = [(name, dumps_opt(value)) for name, value in state.items()]
+        logged = [
+            (
+                e.tenant_id,
+                e.crm,
+                e.contact_id,
+                e.field,
+                dumps_opt(e.local_value),
+                dumps_opt(e.remote_value),
+                e.winner,
+                e.local_at,
+                e.remote_at,
+                now,
+            )
+            for e in entries
+        ]
+        with self._write() as conn:
+            for name, value in values:
+                conn.execute(
+                    sql(
+                        "INSERT INTO crm_sync_state (tenant_id, crm, contact_id, field, value, "
+                        "synced_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id, crm, "
+                        "contact_id, field) DO UPDATE SET value = excluded.value, "
+                        "synced_at = excluded.synced_at"
+                    ),
+                    (tenant_id, crm, contact_id, name, value, now),
+                )
+            for row in logged:
+                conn.execute(
+                    sql(
+                        "INSERT INTO crm_sync_log (tenant_id, crm, contact_id, field, "
+                        "local_value, remote_value, winner, local_at, remote_at, at) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                    ),
+                    row,
+                )
+
+    def list_crm_sync_log(
+        self, tenant_id: str, crm: str, contact_id: str | None = None, limit: int = 100
+    ) -> list[CrmSyncEntry]:
+        where = "tenant_id = ? AND crm = ?"
+        params: tuple[Any, ...] = (tenant_id, crm)
+        if contact_id is not None:
+            where += " AND contact_id = ?"
+            params = (*params, contact_id)
+        rows = self._fetch(
+            f"SELECT {_LOG_COLS} FROM crm_sync_log WHERE {where} ORDER BY id DESC LIMIT ?",
+            (*params, limit),
+        )
+        return [_entry(r) for r in rows]
+
+
+__all__ = ["SqlCrm"]

@@ -36,6 +36,7 @@ from leadflow.experiments.plugin import experiments_plugin
 from leadflow.listings.plugin import listings_plugin
 from leadflow.playbooks.booking import BookingLinks
 from leadflow.playbooks.plugin import playbooks_plugin
+from leadflow.rules.plugin import rules_plugin
 from leadflow.scoring.plugin import scoring_plugin
 from leadflow.sendtime.history import OutboxHistory
 from leadflow.sendtime.plugin import sendtime_plugin
@@ -181,8 +182,10 @@ def build_runtime(
     for plugin in feature_plugins(settings, store):
         registry.install(plugin)
     load_actions(registry)
+    catalog = Catalog(store)
+    registry.install(rules_plugin(store, registry, catalog))  # last: its observer sees consent
     engine = Engine(
-        Catalog(store), registry, retry, random.Random(seed), policy, limits=limits_of(settings)
+        catalog, registry, retry, random.Random(seed), policy, limits=limits_of(settings)
     )
     sandbox = SandboxProvider(store)
     try:

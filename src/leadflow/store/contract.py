@@ -53,6 +53,7 @@ from leadflow.store.contract_listings import ListingStore
 from leadflow.store.contract_outbox import OutboxContract
 from leadflow.store.contract_playbooks import PlaybookStore
 from leadflow.store.contract_prune import PruneStore
+from leadflow.store.contract_rules import RuleStore
 from leadflow.store.contract_sandbox import SandboxLedger
 from leadflow.store.contract_score_models import ScoreModelStore
 from leadflow.store.contract_senders import SenderStore
@@ -280,6 +281,7 @@ class Store(
     SandboxLedger,
     AnalyticsStore,
     AiCallStore,
+    RuleStore,
     abc.ABC,
 ):
     """A whole backend: the core plus every feature store (what the factory opens)."""

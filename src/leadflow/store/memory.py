@@ -61,6 +61,7 @@ from leadflow.store.memory_state import (
 )
 from leadflow.store.playbooks_memory import MemoryPlaybooks
 from leadflow.store.prune_memory import MemoryPrune
+from leadflow.store.rules_memory import MemoryRules
 from leadflow.store.sandbox_memory import MemorySandbox
 from leadflow.store.score_models_memory import MemoryScoreModels
 from leadflow.store.senders_memory import MemorySenders
@@ -102,6 +103,7 @@ class MemoryStore(
     MemorySandbox,
     MemoryAnalytics,
     MemoryAiCalls,
+    MemoryRules,
     Store,
 ):
     def __init__(self, url: str = "memory://") -> None:

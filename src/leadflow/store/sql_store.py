@@ -18,6 +18,7 @@ from leadflow.store.experiments_sql import SqlExperiments
 from leadflow.store.listing_matches import SqlListingMatches
 from leadflow.store.listings_sql import SqlListings
 from leadflow.store.playbooks_sql import SqlPlaybooks
+from leadflow.store.rules_sql import SqlRules
 from leadflow.store.score_models_sql import SqlScoreModels
 from leadflow.store.senders_sql import SqlSenders
 from leadflow.store.sql_common import publish_version
@@ -46,6 +47,7 @@ class SqlStore(
     SqlAnalytics,
     SqlAiCalls,
     SqlPlaybooks,
+    SqlRules,
     Store,
 ):
     """:class:`Store` on SQL; a subclass names its dialect (``_dialect_name``: its migrations

@@ -1,0 +1,67 @@
+"""Writing planned firings, exactly once per (event, rule).
+
+For each new firing: first what must be written outside the firing's transaction, each
+idempotent by the firing's key (an action's ``prepare``, the outbox messages queued by
+idempotency key), then :meth:`RuleStore.record_firing`: the firing and its contact patches,
+enrolments and events in one transaction, applied only if the pair had no firing. A crash
+before that transaction leaves nothing but idempotent writes, done again by whoever evaluates
+the event next; a crash after it leaves a firing, so the pair is never planned again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from leadflow.model.automation import FiringEffects, RuleFiring
+from leadflow.rules.evaluate import PlannedFiring
+from leadflow.store.contract import Store
+
+
+@dataclass(slots=True)
+class Applied:
+    recorded: int = 0  # firings this call recorded
+    failed: int = 0  # of which recorded as failed
+    lost: int = 0  # pairs someone else recorded first
+
+
+def apply_firings(
+    store: Store, planned: Sequence[PlannedFiring], source: str, now: float
+) -> Applied:
+    out = Applied()
+    for f in planned:
+        if f.already:
+            continue
+        effects = FiringEffects()
+        if f.error is None:
+            messages = []
+            for plan in f.plans:
+                if plan.prepare is not None:
+                    plan.prepare()
+                messages += plan.messages
+                effects.patches += plan.patches
+                effects.enrollments += plan.enrollments
+                effects.events += plan.events
+            if messages:
+                store.queue_messages(messages, now)
+        firing = RuleFiring(
+            tenant_id=f.rule.tenant_id,
+            rule_id=f.rule.id,
+            rule_version=f.rule.version,
+            event_id=f.event.id,
+            contact_id=f.contact_id,
+            actions=f.actions,
+            outcome="failed" if f.error else "applied",
+            fired_at=now,
+            source=source,
+            error=f.error,
+        )
+        if store.record_firing(firing, effects, now):
+            out.recorded += 1
+            out.failed += f.error is not None
+        else:
+            out.lost += 1
+    return out
+
+
+__all__ = ["Applied", "apply_firings"]

@@ -34,26 +34,31 @@ class RuleBody(BaseModel):
     enabled: bool = True
 
 
-def _filter_problems(cond: dict[str, Any]) -> list[str]:
+def _filter_problems(cond: dict[str, Any]) -> list[tuple[str, str]]:
     try:
         parsed = _CONDITION.validate_python(cond)
     except ValidationError as exc:
         return [
-            "filter"
-            + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in e["loc"])
-            + f": {e['msg']}"
+            (
+                "filter"
+                + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in e["loc"][1:]),
+                e["msg"],
+            )
             for e in exc.errors()[:10]
         ]
-    out = condition_problems(parsed, "filter")
+    out = [
+        (where, problem)
+        for where, _, problem in (p.partition(": ") for p in condition_problems(parsed, "filter"))
+    ]
     for path in sorted(condition_fields(parsed)):
         if path.split(".")[0] not in FILTER_ROOTS:
-            out.append(f"filter: field {path!r}: a rule's filter reads event.* and contact.* only")
+            out.append(("filter", f"field {path!r}: a rule's filter reads event.* and contact.*"))
     return out
 
 
-def rule_problems(body: RuleBody, registry: Registry, tenant_id: str) -> list[str]:
-    """Every problem of ``body`` (empty: it may be saved)."""
-    out: list[str] = []
+def rule_problems(body: RuleBody, registry: Registry, tenant_id: str) -> list[tuple[str, str]]:
+    """Every problem of ``body`` as (field, problem); empty: it may be saved."""
+    out: list[tuple[str, str]] = []
     if body.filter is not None:
         out += _filter_problems(body.filter)
     kinds = registry.rule_action_kinds()
@@ -61,9 +66,11 @@ def rule_problems(body: RuleBody, registry: Registry, tenant_id: str) -> list[st
         kind = action.get("kind")
         handler = registry.rule_action(kind) if isinstance(kind, str) else None
         if handler is None:
-            out.append(f"actions[{i}].kind: {kind!r} is not an action; known: {', '.join(kinds)}")
+            out.append(
+                (f"actions[{i}].kind", f"{kind!r} is not an action; known: {', '.join(kinds)}")
+            )
             continue
-        out += [f"actions[{i}].{f}: {p}" for f, p in handler.problems(action, tenant_id)]
+        out += [(f"actions[{i}].{f}", p) for f, p in handler.problems(action, tenant_id)]
     return out
 
 

@@ -10,6 +10,7 @@ from leadflow.api.routers import (
     agent_profiles,
     analytics,
     automation,
+    automation_rules,
     contacts,
     deals,
     events,
@@ -47,6 +48,7 @@ RESOURCES = (
     templates,
     tasks,
     agent_profiles,
+    automation_rules,
 )
 
 

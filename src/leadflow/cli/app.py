@@ -115,6 +115,10 @@ COMMANDS: dict[str, tuple[Loader, str]] = {
     "ai": ("leadflow.cli.ai:app", "AI drafting: workflows from a sentence, never published."),
     "templates": ("leadflow.cli.templates:app", "Ready-made playbooks: list, show, install."),
     "tasks": ("leadflow.cli.tasks:app", "Tasks for agents: list, complete, snooze, reassign."),
+    "rules": (
+        "leadflow.cli.rules:app",
+        "Automation rules: list, create, show, enable, disable, firings, execute (dry run).",
+    ),
 }
 
 

@@ -81,7 +81,7 @@ def test_a_firing_is_recorded_once_per_event_and_rule_with_its_effects(store: St
         )
 
     first = firing()
-    assert store.fired([(eid, rule.id)]) == set()
+    assert store.fired([eid]) == set()
     assert store.record_firing(first, effects, T0 + 5)
     assert first.id is not None
     again = FiringEffects(patches=[ContactPatch("c1", add_tags=["twice"])])
@@ -89,7 +89,7 @@ def test_a_firing_is_recorded_once_per_event_and_rule_with_its_effects(store: St
     c1 = store.get_contact("c1")
     assert c1 is not None and c1.stage == "hot" and c1.tags == ["vip"]
     assert store.event_ids_by_dedupe([f"rule:{rule.id}:{eid}:0"])
-    assert store.fired([(eid, rule.id), (eid, rule.id + 99)]) == {(eid, rule.id)}
+    assert store.fired([eid, eid + 99]) == {(eid, rule.id)}
     (got,) = store.list_firings("acme", rule.id)
     assert (got.id, got.rule_version, got.event_id, got.outcome, got.source) == (
         first.id,
@@ -115,3 +115,29 @@ def test_a_failed_firing_applies_nothing(store: Store) -> None:
     assert store.get_contact("c1").stage is None  # type: ignore[union-attr]
     (got,) = store.list_firings("acme")
     assert (got.outcome, got.error) == ("failed", "no such workflow")
+
+
+def test_firings_recorded_together_in_one_call(store: Store) -> None:
+    _tenants(store)
+    store.upsert_contacts([contact("c1", tenant_id="acme"), contact("c2", tenant_id="acme")], T0)
+    rule = store.create_rule("acme", _spec(), True, T0)
+    e1, e2 = store.append_events(
+        [event("lead.created", "c1", "e1"), event("lead.created", "c2", "e2")], T0
+    )
+    assert e1 is not None and e2 is not None
+
+    def firing(eid: int, cid: str) -> RuleFiring:
+        return RuleFiring("acme", rule.id, 1, eid, cid, [], "applied", T0)
+
+    tag = FiringEffects(patches=[ContactPatch("c1", add_tags=["a"])])
+    later = FiringEffects(patches=[ContactPatch("c1", set={"stage": "x"}, add_tags=["b"])])
+    two = FiringEffects(patches=[ContactPatch("c2", add_tags=["c"])])
+    got = store.record_firings(
+        [(firing(e1, "c1"), tag), (firing(e1, "c1"), later), (firing(e2, "c2"), two)], T0
+    )
+    assert got == [True, False, True]  # the same pair twice in one call: the first one only
+    assert store.get_contact("c1").tags == ["a"]  # type: ignore[union-attr]
+    assert store.get_contact("c1").stage is None  # type: ignore[union-attr]
+    assert store.get_contact("c2").tags == ["c"]  # type: ignore[union-attr]
+    assert store.record_firings([(firing(e2, "c2"), two)], T0) == [False]
+    assert len(store.list_firings("acme")) == 2

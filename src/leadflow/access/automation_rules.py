@@ -24,7 +24,6 @@ from leadflow.model.automation import Rule, RuleFiring, RuleSpec
 from leadflow.model.records import Event, Scope
 from leadflow.rules.apply import apply_firings
 from leadflow.rules.evaluate import PlannedFiring, RuleSet, plan_firings
-from leadflow.rules.observer import candidate_pairs
 from leadflow.rules.spec import RuleBody, rule_problems, to_spec
 from leadflow.tenancy.accounts import Principal
 
@@ -245,8 +244,7 @@ def execute_rules(rt: Runtime, principal: Principal, req: ExecuteRequest) -> Exe
         for cid, c in store.get_contacts({e.contact_id for e in events if e.contact_id}).items()
         if c.tenant_id == tenant
     }
-    pairs = {p for p in candidate_pairs(ruleset, events, contacts) if p[1] > 0}
-    fired = store.fired(pairs) if pairs else set()
+    fired = store.fired(e.id for e in events)
     planned, _ = plan_firings(ruleset, events, contacts, rt.engine.registry, fired, now)
     report = ExecuteReport(req.dry_run, len(events), planned, _digest(planned))
     report.counts = _counts(planned)

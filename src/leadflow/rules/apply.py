@@ -1,9 +1,9 @@
 """Writing planned firings, exactly once per (event, rule).
 
-For each new firing: first what must be written outside the firing's transaction, each
-idempotent by the firing's key (an action's ``prepare``, the outbox messages queued by
-idempotency key), then :meth:`RuleStore.record_firing`: the firing and its contact patches,
-enrolments and events in one transaction, applied only if the pair had no firing. A crash
+First what must be written outside the firings' transaction, each idempotent by its firing's
+key (an action's ``prepare``, the outbox messages queued by idempotency key), then
+:meth:`RuleStore.record_firings`: the firings and their contact patches, enrolments and events
+in one transaction, each firing's effects applied only if its pair had no firing. A crash
 before that transaction leaves nothing but idempotent writes, done again by whoever evaluates
 the event next; a crash after it leaves a firing, so the pair is never planned again.
 """
@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from leadflow.model.automation import FiringEffects, RuleFiring
+from leadflow.model.records import Message
 from leadflow.rules.evaluate import PlannedFiring
 from leadflow.store.contract import Store
 
@@ -29,12 +30,13 @@ def apply_firings(
     store: Store, planned: Sequence[PlannedFiring], source: str, now: float
 ) -> Applied:
     out = Applied()
+    items: list[tuple[RuleFiring, FiringEffects]] = []
+    messages: list[Message] = []
     for f in planned:
         if f.already:
             continue
         effects = FiringEffects()
         if f.error is None:
-            messages = []
             for plan in f.plans:
                 if plan.prepare is not None:
                     plan.prepare()
@@ -42,8 +44,6 @@ def apply_firings(
                 effects.patches += plan.patches
                 effects.enrollments += plan.enrollments
                 effects.events += plan.events
-            if messages:
-                store.queue_messages(messages, now)
         firing = RuleFiring(
             tenant_id=f.rule.tenant_id,
             rule_id=f.rule.id,
@@ -56,9 +56,13 @@ def apply_firings(
             source=source,
             error=f.error,
         )
-        if store.record_firing(firing, effects, now):
+        items.append((firing, effects))
+    if messages:
+        store.queue_messages(messages, now)
+    for (firing, _), recorded in zip(items, store.record_firings(items, now), strict=True):
+        if recorded:
             out.recorded += 1
-            out.failed += f.error is not None
+            out.failed += firing.outcome == "failed"
         else:
             out.lost += 1
     return out

@@ -8,25 +8,11 @@ are planned and written again (:mod:`leadflow.rules.apply`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-
 from leadflow.engine.plugins import Registry
 from leadflow.engine.ports import EventBatch
-from leadflow.model.records import Contact, Event
 from leadflow.rules.apply import apply_firings
 from leadflow.rules.evaluate import RuleSet, plan_firings
 from leadflow.store.contract import Store
-
-
-def candidate_pairs(
-    rules: RuleSet, events: Sequence[Event], contacts: Mapping[str, Contact]
-) -> set[tuple[int, int]]:
-    out: set[tuple[int, int]] = set()
-    for e in events:
-        contact = contacts.get(e.contact_id) if e.contact_id else None
-        if contact is not None:
-            out.update((e.id, c.rule.id) for c in rules.for_event(contact.tenant_id, e.type))
-    return out
 
 
 class RulesObserver:
@@ -49,7 +35,7 @@ class RulesObserver:
         missing = wanted - contacts.keys()
         if missing:
             contacts.update(self.store.get_contacts(missing))
-        fired = self.store.fired(candidate_pairs(rules, events, contacts))
+        fired = self.store.fired(e.id for e in events)
         planned, changed = plan_firings(rules, events, contacts, self.registry, fired, batch.now)
         if not planned:
             return

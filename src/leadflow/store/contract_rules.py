@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from leadflow.model.automation import FiringEffects, Rule, RuleFiring, RuleSpec
 
@@ -45,15 +45,22 @@ class RuleStore(abc.ABC):
         """Every tenant's enabled rules at their current versions (what the workers evaluate)."""
 
     @abc.abstractmethod
-    def fired(self, pairs: Iterable[tuple[int, int]]) -> set[tuple[int, int]]:
-        """Which of these (event id, rule id) pairs already have a firing."""
+    def fired(self, event_ids: Iterable[int]) -> set[tuple[int, int]]:
+        """The (event id, rule id) pairs that have a firing, of these events."""
+
+    def record_firing(self, firing: RuleFiring, effects: FiringEffects, now: float) -> bool:
+        """:meth:`record_firings` of one firing."""
+        return self.record_firings([(firing, effects)], now)[0]
 
     @abc.abstractmethod
-    def record_firing(self, firing: RuleFiring, effects: FiringEffects, now: float) -> bool:
-        """In ONE transaction: insert the firing unless (event, rule) has one, and only if it was
-        inserted and its outcome is ``applied``, apply its effects (contact patches,
-        enrolments, events). True when this call recorded it (its id is set), False when the
-        pair had fired already (nothing written)."""
+    def record_firings(
+        self, firings: Sequence[tuple[RuleFiring, FiringEffects]], now: float
+    ) -> list[bool]:
+        """In ONE transaction, for each firing in order: insert it unless (event, rule) has one
+        (or an earlier one of the list has the same pair), and only if it was inserted and its
+        outcome is ``applied``, apply its effects (contact patches in order, enrolments,
+        events). For each, True when this call recorded it (its id is set), False when the
+        pair had fired already (nothing of it written)."""
 
     @abc.abstractmethod
     def list_firings(

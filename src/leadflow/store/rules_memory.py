@@ -30,6 +30,7 @@ class _Tables:
     last_rule_id: int = 0
     firings: dict[int, RuleFiring] = field(default_factory=dict)
     fired: dict[tuple[int, int], int] = field(default_factory=dict)
+    rules_of_event: dict[int, list[int]] = field(default_factory=dict)
     last_firing_id: int = 0
 
 
@@ -145,36 +146,58 @@ class MemoryRules(MemoryPart, RuleStore):
             found = [self._rule(t, rid) for rid in sorted(t.heads) if t.heads[rid].enabled]
         return [r for r in found if r is not None]
 
-    def fired(self, pairs: Iterable[tuple[int, int]]) -> set[tuple[int, int]]:
+    def fired(self, event_ids: Iterable[int]) -> set[tuple[int, int]]:
         with self._lock:
-            done = self._rules().fired
-            return {p for p in pairs if p in done}
+            found = self._rules().rules_of_event
+            return {(e, r) for e in set(event_ids) for r in found.get(e, ())}
 
-    def record_firing(self, firing: RuleFiring, effects: FiringEffects, now: float) -> bool:
-        actions = loads(dumps(firing.actions))  # as the SQL backends give it back
-        applied = firing.outcome == "applied"
-        patches = list(effects.patches) if applied else []
-        for p in patches:
-            self._check_patch(p)
-        requests = list(effects.enrollments) if applied else []
-        contexts = [self._check_enrollment(r) for r in requests]
-        encoded = [self._encode_event(e) for e in effects.events] if applied else []
+    def record_firings(
+        self, firings: Sequence[tuple[RuleFiring, FiringEffects]], now: float
+    ) -> list[bool]:
+        checked = []  # everything that can raise, before anything changes
+        for firing, effects in firings:
+            applied = firing.outcome == "applied"
+            patches = list(effects.patches) if applied else []
+            for p in patches:
+                self._check_patch(p)
+            requests = list(effects.enrollments) if applied else []
+            contexts = [self._check_enrollment(r) for r in requests]
+            encoded = [self._encode_event(e) for e in effects.events] if applied else []
+            checked.append((loads(dumps(firing.actions)), patches, requests, contexts, encoded))
+        out: list[bool] = []
+        signal = False
         with self._lock:
             t = self._rules()
-            pair = (firing.event_id, firing.rule_id)
-            if pair in t.fired:
-                return False
-            t.last_firing_id += 1
-            fid = t.last_firing_id
-            t.firings[fid] = replace(firing, actions=actions, id=fid)
-            t.fired[pair] = fid
-            self._patches(patches, now)
-            made = self._insert_runs(requests, contexts, now) if requests else EnrollOutcome()
-            added = self._insert_events(encoded, now) if encoded else []
-        firing.id = fid
-        if made.created or any(i is not None for i in added):
+            all_patches: list[ContactPatch] = []
+            all_requests: list[EnrollRequest] = []
+            all_contexts: list[dict[str, Any]] = []
+            all_events: list[NewEvent] = []
+            for (firing, _), (actions, patches, requests, contexts, encoded) in zip(
+                firings, checked, strict=True
+            ):
+                pair = (firing.event_id, firing.rule_id)
+                if pair in t.fired:
+                    out.append(False)
+                    continue
+                t.last_firing_id += 1
+                fid = t.last_firing_id
+                t.firings[fid] = replace(firing, actions=actions, id=fid)
+                t.fired[pair] = fid
+                t.rules_of_event.setdefault(firing.event_id, []).append(firing.rule_id)
+                firing.id = fid
+                out.append(True)
+                all_patches += patches
+                all_requests += requests
+                all_contexts += contexts
+                all_events += encoded
+            self._patches(all_patches, now)
+            if all_requests:
+                signal = self._insert_runs(all_requests, all_contexts, now).created > 0
+            if all_events:
+                signal = any(i is not None for i in self._insert_events(all_events, now)) or signal
+        if signal:
             self._signal_work()
-        return True
+        return out
 
     def list_firings(
         self, tenant_id: str, rule_id: int | None = None, after_id: int = 0, limit: int = 100

@@ -157,50 +157,61 @@ class SqlRules(SqlPart, RuleStore):
         )
         return [_rule(r) for r in rows]
 
-    def fired(self, pairs: Iterable[tuple[int, int]]) -> set[tuple[int, int]]:
-        wanted = set(pairs)
+    def fired(self, event_ids: Iterable[int]) -> set[tuple[int, int]]:
+        wanted = sorted(set(event_ids))
         if not wanted:
             return set()
         d = self._dialect
         rows = self._fetch(
             f"SELECT event_id, rule_id FROM automation_rule_firings WHERE event_id {d.in_ids}",
-            (d.values(sorted({e for e, _ in wanted})),),
+            (d.values(wanted),),
         )
-        return {(int(e), int(r)) for e, r in rows} & wanted
+        return {(int(e), int(r)) for e, r in rows}
 
-    def record_firing(self, firing: RuleFiring, effects: FiringEffects, now: float) -> bool:
+    def record_firings(
+        self, firings: Sequence[tuple[RuleFiring, FiringEffects]], now: float
+    ) -> list[bool]:
+        if not firings:
+            return []
         sql = self._dialect.sql
-        applied = firing.outcome == "applied"
+        insert = sql(
+            f"INSERT INTO automation_rule_firings ({_FIRING_COLS.removeprefix('id, ')}) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (event_id, rule_id) DO NOTHING RETURNING id"
+        )
+        ids: list[int | None] = []
+        effects = FiringEffects()
         with self._write() as conn:
-            row = conn.execute(
-                sql(
-                    f"INSERT INTO automation_rule_firings ({_FIRING_COLS.removeprefix('id, ')}) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                    "ON CONFLICT (event_id, rule_id) DO NOTHING RETURNING id"
-                ),
-                (
-                    firing.tenant_id,
-                    firing.rule_id,
-                    firing.rule_version,
-                    firing.event_id,
-                    firing.contact_id,
-                    dumps(firing.actions),
-                    firing.outcome,
-                    firing.error,
-                    firing.source,
-                    firing.fired_at,
-                ),
-            ).fetchone()
-            if row is None:
-                return False
-            if applied:
-                self._patch(conn, effects.patches, now)
-                made = self._enroll(conn, effects.enrollments, now)
-                added = self._append_events(conn, effects.events, now) if effects.events else []
-                if made.created or any(i is not None for i in added):
-                    self._wake(conn)
-        firing.id = int(row[0])
-        return True
+            for firing, more in firings:
+                row = conn.execute(
+                    insert,
+                    (
+                        firing.tenant_id,
+                        firing.rule_id,
+                        firing.rule_version,
+                        firing.event_id,
+                        firing.contact_id,
+                        dumps(firing.actions),
+                        firing.outcome,
+                        firing.error,
+                        firing.source,
+                        firing.fired_at,
+                    ),
+                ).fetchone()
+                ids.append(None if row is None else int(row[0]))
+                if row is not None and firing.outcome == "applied":
+                    effects.patches += more.patches
+                    effects.enrollments += more.enrollments
+                    effects.events += more.events
+            self._patch(conn, effects.patches, now)
+            made = self._enroll(conn, effects.enrollments, now)
+            added = self._append_events(conn, effects.events, now) if effects.events else []
+            if made.created or any(i is not None for i in added):
+                self._wake(conn)
+        for (firing, _), fid in zip(firings, ids, strict=True):
+            if fid is not None:
+                firing.id = fid
+        return [fid is not None for fid in ids]
 
     def list_firings(
         self, tenant_id: str, rule_id: int | None = None, after_id: int = 0, limit: int = 100

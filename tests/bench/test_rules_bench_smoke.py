@@ -26,5 +26,6 @@ def test_rules_bench_smoke() -> None:
     w, n = out["with_rules"], out["without_rules"]
     assert out["rules"] == 50 and w["events"] == n["events"] == 800
     assert 0 < w["firings"] < 800 * 50
-    assert abs(w["rules_events_per_s"] * w["rules_s"] - 800) < 40  # rules_s is rounded
+    assert w["rules_events"] == w["processed"] > 800  # the stream and what the rules emitted
+    assert abs(w["rules_events_per_s"] * w["rules_s"] / w["rules_events"] - 1) < 0.05
     assert w["rules_s"] < w["worker_s"]

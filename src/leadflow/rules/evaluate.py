@@ -27,8 +27,38 @@ from leadflow.rules.actions import MAX_DEPTH
 
 @dataclass(frozen=True, slots=True)
 class CompiledRule:
+    """A rule with its filter compiled; ``guards`` are the filter's top-level ``eq`` tests of
+    an event field against a string, checked first: when one fails the filter is False."""
+
     rule: Rule
     predicate: Predicate | None
+    guards: tuple[tuple[tuple[str, ...], str], ...] = ()
+
+    def passes(self, scope: Mapping[str, Any]) -> bool:
+        for path, want in self.guards:
+            value: Any = scope
+            for part in path:
+                value = value.get(part) if isinstance(value, Mapping) else None
+            if not isinstance(value, str) or value.casefold() != want:
+                return False  # as ``eq`` says: a missing value or another type is not equal
+        return self.predicate is None or self.predicate(scope)
+
+
+def _guards(flt: Mapping[str, Any] | None) -> tuple[tuple[tuple[str, ...], str], ...]:
+    """The ``eq`` leaves on ``event.*`` with a string value that the whole filter needs."""
+    if not flt:
+        return ()
+    leaves = flt.get("all") if "all" in flt else [flt]
+    out = []
+    for leaf in leaves if isinstance(leaves, list) else ():
+        if not isinstance(leaf, Mapping) or leaf.get("op") != "eq":
+            continue
+        field, value = leaf.get("field"), leaf.get("value")
+        if isinstance(field, str) and field.startswith("event.") and isinstance(value, str):
+            parts = tuple(field.split("."))
+            if not any(p.isdigit() for p in parts):  # list indexes: left to the filter
+                out.append((parts, value.casefold()))
+    return tuple(out)
 
 
 def _order(c: CompiledRule) -> tuple[int, int]:
@@ -46,7 +76,7 @@ class RuleSet:
         for rule in rules:
             self.rules.append(rule)
             pred = compile_condition(rule.spec.filter) if rule.spec.filter else None
-            compiled = CompiledRule(rule, pred)
+            compiled = CompiledRule(rule, pred, _guards(rule.spec.filter))
             event = rule.spec.event
             if event.endswith("*"):
                 prefix = event[:-1]  # "lead." or ""
@@ -150,7 +180,7 @@ def plan_firings(
         emitted_by = event.data.get("rule_id")
         for c in candidates:
             rule = c.rule
-            if emitted_by == rule.id or (c.predicate is not None and not c.predicate(scope)):
+            if emitted_by == rule.id or not c.passes(scope):
                 continue
             if (event.id, rule.id) in fired:
                 out.append(PlannedFiring(rule, event, cid, already=True))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import sqlite3
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from leadflow.runtime import Runtime, build_runtime
 from leadflow.settings import Settings
 from leadflow.store.sqlite import path_from_url
 from support.api_client import ApiClient, admin_key, assert_problem, member_key
+from support.llm_peer import API_KEY, error, good, running_llm_peer
 from support.stores import upgraded_db
 
 T0 = 1_767_290_400.0  # 2026-01-01T18:00:00Z
@@ -40,10 +42,10 @@ def welcome(key: str) -> dict[str, Any]:
 
 
 class Tenants:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, **settings: Any) -> None:
         self.url = url
         member_key(url, "agent", "a17", tenant="acme")  # an agent of acme to assign leads to
-        self.rt: Runtime = build_runtime(Settings(db=url), clock=VirtualClock(T0))
+        self.rt: Runtime = build_runtime(Settings(db=url, **settings), clock=VirtualClock(T0))
         self.app = create_app(runtime=self.rt)
         self.a = ApiClient(self.app, {"Authorization": f"Bearer {admin_key(url, 'acme')}"})
         self.b = ApiClient(self.app, {"Authorization": f"Bearer {admin_key(url, 'rival')}"})
@@ -62,15 +64,21 @@ class Tenants:
         return int(posted.json()["id"])
 
 
-@pytest.fixture
-def t(tmp_path: Path) -> Iterator[Tenants]:
-    tenants = Tenants(upgraded_db(tmp_path / "rules.db"))
+@contextmanager
+def tenants_of(url: str, **settings: Any) -> Iterator[Tenants]:
+    tenants = Tenants(url, **settings)
     with tenants.a, tenants.b:
         for client, key in ((tenants.a, "welcome"), (tenants.b, "rival-only")):
             done = client.post(f"/api/v1/workflows/{key}/publish", json=welcome(key))
             assert done.status_code == 200, done.text
         yield tenants
     tenants.rt.close()
+
+
+@pytest.fixture
+def t(tmp_path: Path) -> Iterator[Tenants]:
+    with tenants_of(upgraded_db(tmp_path / "rules.db")) as made:
+        yield made
 
 
 def dump(url: str) -> list[str]:
@@ -330,3 +338,34 @@ def test_draft_a_rule_from_a_sentence_offline(t: Tenants) -> None:
     out = t.a.post(f"{RULES}/draft", json={"text": foreign}).json()
     assert not out["valid"] and out["problems"][0]["field"] == "actions[0].workflow"
     assert_problem(t.a.post(f"{RULES}/draft", json={"text": foreign, "save": True}), 422)
+
+
+MODEL_RULE = {
+    "name": "hot leads to the owner",
+    "event": "lead.score_changed",
+    "filter": {"field": "event.data.new_band", "op": "eq", "value": "hot"},
+    "actions": [{"kind": "notify_agent", "title": "Hot lead: call now", "priority": "urgent"}],
+    "priority": 5,
+}
+
+
+def test_draft_with_a_model_checked_and_falling_back_to_the_planner(tmp_path: Path) -> None:
+    url = upgraded_db(tmp_path / "llm.db")
+    foreign = {**MODEL_RULE, "actions": [{"kind": "enroll", "workflow": "rival-only"}]}
+    script = [good(MODEL_RULE), good(foreign), error(500, "down")]
+    with running_llm_peer(script) as peer:
+        llm = {"llm_base_url": peer.base_url, "llm_api_key": API_KEY, "llm_model": "m1"}
+        with tenants_of(url, **llm, llm_max_retries=0) as t:
+            text = "When a lead goes hot, notify the owner urgently"
+            first = t.a.post(f"{RULES}/draft", json={"text": text}).json()
+            assert (first["source"], first["valid"], first["rule"]) == ("model", True, MODEL_RULE)
+            assert "notify_agent" in peer.requests[0]["messages"][0]["content"]  # kinds listed
+            # the model names another tenant's workflow: refused, the planner's rule instead
+            second = t.a.post(f"{RULES}/draft", json={"text": text + " today"}).json()
+            assert second["source"] == "planner" and second["valid"]
+            assert second["rule"]["event"] == "lead.score_changed"
+            assert second["rule"]["actions"][0]["kind"] == "notify_agent"
+            assert "did not pass the checks" in second["notes"][0]
+            # the model is down: the planner's rule, said so
+            third = t.a.post(f"{RULES}/draft", json={"text": text + " please"}).json()
+            assert third["source"] == "planner" and "could not answer" in third["notes"][0]

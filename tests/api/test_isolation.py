@@ -13,6 +13,7 @@ import pytest
 from fastapi import FastAPI
 
 from leadflow.engine.workflows import publish
+from leadflow.model.automation import RuleSpec
 from leadflow.model.deals import Deal
 from leadflow.model.experiments import Assignment, Experiment
 from leadflow.model.listings import Listing
@@ -100,6 +101,9 @@ def _acme(db_url: str) -> dict[str, Any]:
             Task("acme", contact.id, "ann_acme", f"Call {SECRET_NAME}", now + 3600, "acme-t1")
         )
         rt.store.assign_arm(Assignment("acme", WORKFLOW["key"], contact.id, "a", now))
+        rule = rt.store.create_rule(
+            "acme", RuleSpec(SECRET_NAME, "x.y", [{"kind": "add_tag", "tag": "t"}]), True, now
+        )
         return {
             "tenant_id": "acme",
             "sub_id": "sub_acme1",
@@ -115,12 +119,14 @@ def _acme(db_url: str) -> dict[str, Any]:
             "address": ACME_NUMBER,
             "member_key": "ann_acme",
             "task_id": task.id,
+            "rule_id": rule.id,
             "name": "new-lead-welcome",  # a shipped template: no tenant's
         }
     finally:
         rt.close()
 
 
+MY_RULE = {"name": "mine", "event": "x.y", "actions": [{"kind": "add_tag", "tag": "t"}]}
 MY_DEAL = {"DealKey": "D-mine", "Side": "buy", "ClosePrice": 1, "CloseDate": "2026-01-02"}
 # Bodies that pass validation, so that what answers is the scope check, not the validator.
 BODIES: dict[tuple[str, str], Any] = {
@@ -166,6 +172,11 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/api/v1/tasks/{task_id}/snooze"): {"minutes": 30},
     ("POST", "/api/v1/tasks/{task_id}/reassign"): {"assignee": "ann_acme"},
     ("PUT", "/api/v1/agents/{member_key}/profile"): {"hours_start": "07:00"},
+    ("POST", "/api/v1/automation/rules"): MY_RULE,
+    ("PUT", "/api/v1/automation/rules/{rule_id}"): MY_RULE,
+    ("POST", "/api/v1/automation/rules/draft"): {"text": "When a new lead arrives, tag them hot"},
+    # acme's first rule and first event (a fresh database): not found for anyone else
+    ("POST", "/api/v1/automation/execute-rules"): {"rule_ids": [1], "events": [1]},
 }
 QUERIES: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/api/v1/workflows/{key}/diff"): {"from": 1, "to": 1},
@@ -224,6 +235,8 @@ OWN_WRITES = {
     # The shipped templates are no tenant's: shown to all, installed into the caller's tenant.
     ("GET", "/api/v1/templates/{name}"),
     ("POST", "/api/v1/templates/{name}/install"),
+    ("POST", "/api/v1/automation/rules"),  # the caller's own rule
+    ("POST", "/api/v1/automation/rules/draft"),  # a rule from the caller's own words
 }
 
 

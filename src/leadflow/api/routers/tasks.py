@@ -78,7 +78,7 @@ def list_tasks(
         Query(description="Default: mine for an agent's or manager's key, team for an admin's."),
     ] = None,
     status: Literal["open", "done", "all"] = "open",
-    after_id: Annotated[int, Query(ge=0)] = 0,
+    after_id: Annotated[int, Query(ge=0, le=2**62)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> TaskList:
     if which is None:

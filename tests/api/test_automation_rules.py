@@ -185,7 +185,7 @@ def test_a_bad_rule_names_each_field(t: Tenants) -> None:
             {"kind": "add_tag"},
             {"kind": "webhook", "url": "ftp://example.com/x"},
             {"kind": "assign_owner", "owner": "nobody"},
-            {"kind": "update_contact", "set": {"email": "x@example.com"}},
+            {"kind": "update_contact", "set": {"email": "x@example.com", "owner": "z9"}},
         ],
     }
     body = assert_problem(t.a.post(RULES, json=bad), 422)
@@ -197,6 +197,7 @@ def test_a_bad_rule_names_each_field(t: Tenants) -> None:
         "actions[2].url",
         "actions[3].owner",
         "actions[4].set.email",
+        "actions[4].set.owner",
     ):
         assert expected in fields, (expected, body)
     assert any("event.* and contact.*" in e["problem"] for e in body["errors"])  # type: ignore[union-attr]

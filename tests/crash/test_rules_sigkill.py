@@ -5,8 +5,8 @@ Two rules act on 1,200 ``lead.updated`` events (one per contact): one enrols the
 workflow whose re-entry policy is ``always`` (so an enrolment made twice would show as a second
 run) and emits an event; the other, lower in priority, adds a tag and emits another event.
 Small batches (``LEADFLOW_BATCH`` 5 to 20) mean many transactions a second, so a kill lands
-anywhere in a batch: between a firing and the batch's commit, or between a firing's idempotent
-writes and the firing itself. At the end: exactly one
+anywhere in a batch, for instance after its firings are recorded and before its events are
+marked processed (the next worker sees the batch again). At the end: exactly one
 firing per (event, rule) pair (none lost, none twice), exactly one run per firing of the
 enrolling rule, exactly one emitted event per firing, each naming its source event once."""
 

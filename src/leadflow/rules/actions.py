@@ -7,6 +7,7 @@ one event and contact; nothing here writes.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -21,8 +22,9 @@ from leadflow.store.contract import Store
 
 NAME = r"^[A-Za-z_][A-Za-z0-9_]{0,63}$"
 EVENT_TYPE = r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$"
-# Attributes a rule may set; e-mail, phone and time zone have their own checks (contacts API).
-SETTABLE = tuple(a for a in CONTACT_SCALARS if a not in ("email", "phone", "time_zone"))
+# Attributes update_contact may set: e-mail, phone and time zone have their own checks (the
+# contacts API), the owner must be an agent of the tenant (assign_owner checks it).
+SETTABLE = tuple(a for a in CONTACT_SCALARS if a not in ("email", "phone", "time_zone", "owner"))
 MAX_DEPTH = 3  # events emitted by rules acting on events emitted by rules ... stop here
 Scalar = str | int | float | bool | None
 
@@ -117,11 +119,11 @@ class UpdateContactAction(_Kind):
     model = UpdateContact
 
     def more_problems(self, spec: UpdateContact, tenant_id: str) -> list[tuple[str, str]]:
-        import re
-
         out = []
         for key in spec.set:
-            if key in ("email", "phone", "time_zone", "id", "tenant_id", "tags", "consent"):
+            if key == "owner":
+                out.append(("set.owner", "use an assign_owner action (it checks the agent)"))
+            elif key in ("email", "phone", "time_zone", "id", "tenant_id", "tags", "consent"):
                 out.append((f"set.{key}", f"{key!r} cannot be set by a rule"))
             elif key not in SETTABLE and not re.match(NAME, key):
                 out.append((f"set.{key}", "a custom field name is letters, digits and _"))

@@ -18,6 +18,7 @@ from leadflow.model.tenancy import Agent, Tenant
 from leadflow.rules.observer import RulesObserver
 from leadflow.tenancy import accounts
 from support.engine_kit import Kit
+from support.hook_server import hook_server
 
 WELCOME = {
     "key": "welcome",
@@ -155,3 +156,40 @@ def test_a_firing_that_cannot_act_is_recorded_failed_and_applies_nothing(kit: Ki
     (f,) = kit.store.list_firings("acme", rid)
     assert f.outcome == "failed" and "workflow 'gone' not found in this tenant" in (f.error or "")
     assert kit.contact("c1").tags == []
+
+
+def test_a_webhook_action_goes_out_through_the_outbox_once(make_kit: Any) -> None:
+    kit: Kit = make_kit(webhook_allow_private=True)
+    _setup(kit)
+    with hook_server() as server:
+        rid = _rule(
+            kit,
+            "acme",
+            "to the CRM",
+            "lead.created",
+            [{"kind": "webhook", "url": f"{server.url}/in"}],
+        )
+        eid = kit.emit("lead.created", "c1", {"source": "zillow"})
+        kit.settle()
+        kit.settle()
+        (req,) = server.received  # one POST, however often the worker passes
+    assert (req.method, req.path) == ("POST", "/in")
+    assert req.headers["Idempotency-Key"] == f"rule:{rid}:{eid}:0"
+    body = json.loads(req.body)
+    assert (body["rule_id"], body["event"]["id"], body["contact_id"]) == (rid, eid, "c1")
+    assert body["event"]["data"] == {"source": "zillow"}
+    (msg,) = kit.messages(channel="webhook")
+    assert msg.status == "delivered"
+
+
+def test_a_webhook_action_to_a_private_address_is_refused_by_the_ssrf_guard(kit: Kit) -> None:
+    _setup(kit)
+    with hook_server() as server:
+        _rule(kit, "acme", "to me", "lead.created", [{"kind": "webhook", "url": server.url}])
+        kit.emit("lead.created", "c1")
+        kit.settle()
+        kit.settle()
+        assert server.received == []
+    (msg,) = kit.messages(channel="webhook")
+    assert msg.status == "failed"
+    assert msg.error is not None and "non-public address 127.0.0.1" in msg.error

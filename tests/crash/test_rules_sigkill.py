@@ -1,14 +1,15 @@
 """Crash test for automation rules: ``leadflow worker --virtual-clock`` processes killed with
 SIGKILL in the middle of their event batches, and restarted, until every event is processed.
 
-Two rules act on 1,200 ``lead.updated`` events (one per contact): one enrols the contact in a
-workflow whose re-entry policy is ``always`` (so an enrolment made twice would show as a second
-run) and emits an event; the other, lower in priority, adds a tag and emits another event.
-Small batches (``LEADFLOW_BATCH`` 5 to 20) mean many transactions a second, so a kill lands
-anywhere in a batch, for instance after its firings are recorded and before its events are
-marked processed (the next worker sees the batch again). At the end: exactly one
-firing per (event, rule) pair (none lost, none twice), exactly one run per firing of the
-enrolling rule, exactly one emitted event per firing, each naming its source event once."""
+Two rules act on waves of 1,200 ``lead.updated`` events (one per new contact; a wave is added
+whenever the workers ran out of work before enough kills): one enrols the contact in a workflow
+whose re-entry policy is ``always`` (so an enrolment made twice would show as a second run) and
+emits an event; the other, lower in priority, adds a tag and emits another event. Small batches
+(``LEADFLOW_BATCH`` 5 to 20) mean many transactions a second, so a kill lands anywhere in a
+batch, for instance after its firings are recorded and before its events are marked processed
+(the next worker sees the batch again). At the end: exactly one firing per (event, rule) pair
+(none lost, none twice), exactly one run per firing of the enrolling rule, exactly one emitted
+event per firing, each naming its source event once."""
 
 from __future__ import annotations
 
@@ -37,9 +38,10 @@ from support.storm import worker_cmd
 pytestmark = [pytest.mark.slow, pytest.mark.subprocess]
 
 T0 = 1_767_290_400.0
-EVENTS = 1200
-CONTACTS = EVENTS  # one event each: an enrolment made twice would be a second run
+WAVE = 1200
+MAX_WAVES = 8
 MIN_KILLS = 4
+MANY = 10**6
 COUNT_ME = {
     "key": "count-me",
     "name": "Count me",
@@ -56,7 +58,6 @@ def _prepare(url: str) -> tuple[int, int]:
         s = rt.store
         s.create_tenant(Tenant("acme", "Acme"), T0)
         publish(s, rt.engine.catalog, COUNT_ME, T0, rt.engine.registry, tenant_id="acme")
-        s.upsert_contacts([Contact(f"c{i:03d}", tenant_id="acme") for i in range(CONTACTS)], T0)
         enrol = s.create_rule(
             "acme",
             RuleSpec(
@@ -81,16 +82,20 @@ def _prepare(url: str) -> tuple[int, int]:
             True,
             T0,
         )
-        s.append_events(
-            [
-                NewEvent("lead.updated", f"c{i % CONTACTS:03d}", {"n": i}, f"u{i}", T0)
-                for i in range(EVENTS)
-            ],
-            T0,
-        )
         return enrol.id, tag.id
     finally:
         rt.close()
+
+
+def _wave(url: str, wave: int) -> None:
+    """``WAVE`` new contacts, a ``lead.updated`` event each."""
+    store = open_store(url)
+    try:
+        ids = [f"c{wave}-{i:04d}" for i in range(WAVE)]
+        store.upsert_contacts([Contact(c, tenant_id="acme") for c in ids], T0)
+        store.append_events([NewEvent("lead.updated", c, {}, f"u-{c}", T0) for c in ids], T0)
+    finally:
+        store.close()
 
 
 def _pending(url: str) -> int:
@@ -104,7 +109,7 @@ def _pending(url: str) -> int:
 def _fired(url: str) -> int:
     store = open_store(url)
     try:
-        return len(store.list_firings("acme", limit=10 * EVENTS))
+        return len(store.list_firings("acme", limit=MANY))
     finally:
         store.close()
 
@@ -128,21 +133,24 @@ def test_killed_workers_fire_each_rule_exactly_once_per_event(tmp_path: Path) ->
     url = upgraded_db(tmp_path / "rules-crash.db")
     enrol, tag = _prepare(url)
     rng = random.Random(20)
-    kills = lives = 0
+    kills = lives = waves = 0
     deadline = time.monotonic() + 240
-    while kills < MIN_KILLS and _pending(url) > 0:
+    while kills < MIN_KILLS:
         assert time.monotonic() < deadline, f"only {kills} kills in time"
+        if _pending(url) == 0:  # the workers ran out of work: another wave
+            assert waves < MAX_WAVES, f"only {kills} kills in {waves} waves"
+            _wave(url, waves)
+            waves += 1
         proc = _start(url, tmp_path, lives, rng.choice((5, 10, 20)))
         lives += 1
         _ready(proc)
-        time.sleep(rng.uniform(0.1, 0.6))  # the wall clock of a kill, not a timer under test
+        time.sleep(rng.uniform(0.05, 0.5))  # the wall clock of a kill, not a timer under test
         os.kill(proc.pid, signal.SIGKILL)
         proc.communicate()
         if proc.returncode == -signal.SIGKILL and _pending(url) > 0:
-            kills += 1
-    assert kills >= MIN_KILLS, "the workers finished before enough kills: raise EVENTS"
+            kills += 1  # killed with work left
     halfway = _fired(url)
-    assert 0 < halfway < 2 * EVENTS, halfway  # the kills fell in the middle of the work
+    assert 0 < halfway < 2 * WAVE * waves, halfway  # the kills fell in the middle of the work
     final = _start(url, tmp_path, lives, 50)
     _ready(final)
     final.communicate(timeout=240)
@@ -151,19 +159,20 @@ def test_killed_workers_fire_each_rule_exactly_once_per_event(tmp_path: Path) ->
     store = open_store(url)
     try:
         assert store.pending_events_count() == 0
-        firings = store.list_firings("acme", limit=10 * EVENTS)
-        updates = {e.id for e in store.list_events(type="lead.updated", limit=2 * EVENTS)}
+        firings = store.list_firings("acme", limit=MANY)
+        updates = {e.id for e in store.list_events(type="lead.updated", limit=MANY)}
+        assert len(updates) == WAVE * waves
         pairs = Counter((f.rule_id, f.event_id) for f in firings)
         assert set(pairs) == {(r, e) for r in (enrol, tag) for e in updates}  # none lost
         assert set(pairs.values()) == {1}  # none twice
         assert all(f.outcome == "applied" for f in firings)
-        runs = store.list_runs(RunFilter(workflow_key="count-me", limit=10 * EVENTS))
-        assert len(runs) == EVENTS  # one enrolment per firing, even with re-entry "always"
+        runs = store.list_runs(RunFilter(workflow_key="count-me", limit=MANY))
+        assert len(runs) == len(updates)  # one enrolment per firing, even with re-entry "always"
         assert {r.context["trigger"]["id"] for r in runs} == updates
         for kind in ("lead.counted", "lead.noted"):
-            emitted = store.list_events(type=kind, limit=2 * EVENTS)
+            emitted = store.list_events(type=kind, limit=MANY)
             sources = Counter(e.data["source_event_id"] for e in emitted)
             assert set(sources) == updates and set(sources.values()) == {1}
-        assert all(c.tags == ["seen"] for c in store.list_contacts(limit=2 * EVENTS))
+        assert all(c.tags == ["seen"] for c in store.list_contacts(limit=MANY))
     finally:
         store.close()

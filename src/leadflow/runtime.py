@@ -45,6 +45,7 @@ from leadflow.playbooks.plugin import playbooks_plugin
 from leadflow.playbooks.tasks import recipient
 from leadflow.replies.intent import IntentReader, ReplyLedger
 from leadflow.replies.plugin import replies_plugin
+from leadflow.rules.plugin import rules_plugin
 from leadflow.scoring.plugin import scoring_plugin
 from leadflow.scoring.recompute import score_contact
 from leadflow.sendtime.history import OutboxHistory
@@ -226,8 +227,10 @@ def build_runtime(
     registry.install(orchestration_plugin(store, settings, clock or RealClock()))  # AI tasks
     intents.CLASSIFIER = local_reply_intent  # classify tasks read replies as inbound ones are
     load_actions(registry)
+    catalog = Catalog(store)
+    registry.install(rules_plugin(store, registry, catalog))  # last: its observer sees consent
     engine = Engine(
-        Catalog(store), registry, retry, random.Random(seed), policy, limits=limits_of(settings)
+        catalog, registry, retry, random.Random(seed), policy, limits=limits_of(settings)
     )
     clock = clock or RealClock()
     context = ProviderContext(settings, store, clock, SandboxProvider(store))

@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from leadflow.access import orchestration
 from leadflow.access.scope import operator
 from leadflow.engine.workflows import publish
+from leadflow.model.automation import RuleSpec
 from leadflow.model.crm import CrmConnector, NewCrmDelivery
 from leadflow.model.deals import Deal
 from leadflow.model.experiments import Assignment, Experiment
@@ -124,6 +125,9 @@ def _acme(db_url: str) -> dict[str, Any]:
             NewCrmDelivery("acme", "ghl", "add_note", "acme-n1", contact.id, {"body": SECRET_NAME}),
             now,
         )
+        rule = rt.store.create_rule(
+            "acme", RuleSpec(SECRET_NAME, "x.y", [{"kind": "add_tag", "tag": "t"}]), True, now
+        )
         return {
             "batch_id": batch["id"],
             "tenant_id": "acme",
@@ -141,6 +145,7 @@ def _acme(db_url: str) -> dict[str, Any]:
             "member_key": "ann_acme",
             "team_key": "north",
             "task_id": task.id,
+            "rule_id": rule.id,
             "name": "new-lead-welcome",  # a shipped template: no tenant's
             "page_id": ACME_PAGE_ID,
             "crm": "ghl",
@@ -149,6 +154,7 @@ def _acme(db_url: str) -> dict[str, Any]:
         rt.close()
 
 
+MY_RULE = {"name": "mine", "event": "x.y", "actions": [{"kind": "add_tag", "tag": "t"}]}
 MY_DEAL = {"DealKey": "D-mine", "Side": "buy", "ClosePrice": 1, "CloseDate": "2026-01-02"}
 # Bodies that pass validation, so that what answers is the scope check, not the validator.
 BODIES: dict[tuple[str, str], Any] = {
@@ -215,6 +221,11 @@ BODIES: dict[tuple[str, str], Any] = {
         "params": {"body": "x"},
         "idempotency_key": "acme-n1",
     },
+    ("POST", "/api/v1/automation/rules"): MY_RULE,
+    ("PUT", "/api/v1/automation/rules/{rule_id}"): MY_RULE,
+    ("POST", "/api/v1/automation/rules/draft"): {"text": "When a new lead arrives, tag them hot"},
+    # acme's first rule and first event (a fresh database): not found for anyone else
+    ("POST", "/api/v1/automation/execute-rules"): {"rule_ids": [1], "events": [1]},
 }
 QUERIES: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/api/v1/workflows/{key}/diff"): {"from": 1, "to": 1},
@@ -285,6 +296,8 @@ OWN_WRITES = {
     # A CRM connector is per tenant: a PUT sets the caller's own; its delivery log is its own.
     ("PUT", "/api/v1/integrations/{crm}"),
     ("GET", "/api/v1/integrations/{crm}/deliveries"),
+    ("POST", "/api/v1/automation/rules"),  # the caller's own rule
+    ("POST", "/api/v1/automation/rules/draft"),  # a rule from the caller's own words
 }
 
 

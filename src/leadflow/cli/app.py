@@ -124,6 +124,10 @@ COMMANDS: dict[str, tuple[Loader, str]] = {
         "leadflow.cli.integrations:app",
         "CRM connectors (GoHighLevel, Follow Up Boss): config, logs, operations, sync.",
     ),
+    "rules": (
+        "leadflow.cli.rules:app",
+        "Automation rules: list, create, show, enable, disable, firings, execute (dry run).",
+    ),
 }
 
 

@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from leadflow.engine.ports import EventObserver, Handler, PeriodicJob, PublishHook
+from leadflow.engine.rule_actions import RuleAction
 from leadflow.errors import PermanentStepError
 
 
@@ -24,6 +25,7 @@ class Plugin:
     observers: Sequence[EventObserver] = ()
     jobs: Sequence[PeriodicJob] = ()
     publish_hooks: Sequence[PublishHook] = ()
+    rule_actions: Mapping[str, RuleAction] = field(default_factory=dict)  # automation rules
 
 
 class Registry:
@@ -37,6 +39,7 @@ class Registry:
         self.jobs: list[PeriodicJob] = []
         self.publish_hooks: list[PublishHook] = []
         self.plugins: list[str] = []  # names of the installed plugins, in order
+        self._rule_actions: dict[str, RuleAction] = {}
         self.observed: frozenset[str] = frozenset()  # event types the observers need contacts of
 
     def install(self, plugin: Plugin) -> None:
@@ -48,6 +51,7 @@ class Registry:
         self.observed = self.observed.union(*(o.event_types for o in plugin.observers))
         self.jobs.extend(plugin.jobs)
         self.publish_hooks.extend(plugin.publish_hooks)
+        self._rule_actions.update(plugin.rule_actions)
         self.plugins.append(plugin.name)
 
     def register(self, kind: str, handler: Handler) -> None:
@@ -74,6 +78,13 @@ class Registry:
 
     def kinds(self) -> list[str]:
         return sorted(self._handlers)
+
+    # automation rules' action kinds (leadflow.rules)
+    def rule_action(self, kind: str) -> RuleAction | None:
+        return self._rule_actions.get(kind)
+
+    def rule_action_kinds(self) -> list[str]:
+        return sorted(self._rule_actions)
 
 
 __all__ = ["Plugin", "Registry"]

@@ -7,6 +7,7 @@ from leadflow.engine.plugins import Plugin
 from leadflow.playbooks.booking import BookingLinkHandler, BookingLinks
 from leadflow.playbooks.market import MarketReportHandler
 from leadflow.playbooks.routing import AssignOwnerHandler
+from leadflow.playbooks.rule_actions import NotifyAgentRuleAction
 from leadflow.playbooks.tasks import NotifyAgentHandler, OverdueJob, Summarizer
 from leadflow.store.contract import Store
 
@@ -28,6 +29,7 @@ def playbooks_plugin(
             "booking_link": BookingLinkHandler(store, links, public_url),
         },
         jobs=[OverdueJob(store)],
+        rule_actions={"notify_agent": NotifyAgentRuleAction(store)},  # automation rules
     )
 
 

@@ -57,6 +57,7 @@ from leadflow.store.contract_orchestration import OrchestrationStore
 from leadflow.store.contract_outbox import OutboxContract
 from leadflow.store.contract_playbooks import PlaybookStore
 from leadflow.store.contract_prune import PruneStore
+from leadflow.store.contract_rules import RuleStore
 from leadflow.store.contract_sandbox import SandboxLedger
 from leadflow.store.contract_score_models import ScoreModelStore
 from leadflow.store.contract_senders import SenderStore
@@ -288,6 +289,7 @@ class Store(
     MetaStore,
     OrchestrationStore,
     CrmStore,
+    RuleStore,
     abc.ABC,
 ):
     """A whole backend: the core plus every feature store (what the factory opens)."""

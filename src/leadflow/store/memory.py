@@ -65,6 +65,7 @@ from leadflow.store.meta_memory import MemoryMeta
 from leadflow.store.orchestration_memory import MemoryOrchestration
 from leadflow.store.playbooks_memory import MemoryPlaybooks
 from leadflow.store.prune_memory import MemoryPrune
+from leadflow.store.rules_memory import MemoryRules
 from leadflow.store.sandbox_memory import MemorySandbox
 from leadflow.store.score_models_memory import MemoryScoreModels
 from leadflow.store.senders_memory import MemorySenders
@@ -110,6 +111,7 @@ class MemoryStore(
     MemoryMeta,
     MemoryOrchestration,
     MemoryCrm,
+    MemoryRules,
     Store,
 ):
     def __init__(self, url: str = "memory://") -> None:

@@ -22,6 +22,7 @@ from leadflow.store.listings_sql import SqlListings
 from leadflow.store.meta_sql import SqlMeta
 from leadflow.store.orchestration_sql import SqlOrchestration
 from leadflow.store.playbooks_sql import SqlPlaybooks
+from leadflow.store.rules_sql import SqlRules
 from leadflow.store.score_models_sql import SqlScoreModels
 from leadflow.store.senders_sql import SqlSenders
 from leadflow.store.sql_common import publish_version
@@ -54,6 +55,7 @@ class SqlStore(
     SqlComposeDrafts,
     SqlMeta,
     SqlCrm,
+    SqlRules,
     Store,
 ):
     """:class:`Store` on SQL; a subclass names its dialect (``_dialect_name``: its migrations

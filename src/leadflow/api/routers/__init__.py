@@ -11,6 +11,7 @@ from leadflow.api.routers import (
     analytics,
     automation,
     automation_orchestrate,
+    automation_rules,
     contact_summary,
     contacts,
     deals,
@@ -63,6 +64,7 @@ RESOURCES = (
     tenancy,
     automation_orchestrate,
     integrations,
+    automation_rules,
 )
 
 

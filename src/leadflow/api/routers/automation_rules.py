@@ -1,0 +1,214 @@
+"""``/api/v1/automation/rules``: automation rules ("when an event [with a filter] then
+actions") and ``/api/v1/automation/execute-rules``: their impact as a dry run, or a real run
+that does what the dry run said. Another tenant's rule or event is a 404. See docs/rules.md."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from leadflow.access import automation_rules as service
+from leadflow.api.deps import AccessDep
+from leadflow.api.problems import problem_responses
+from leadflow.clock import to_iso
+from leadflow.model.automation import Rule, RuleFiring
+from leadflow.rules.spec import RuleBody
+
+router = APIRouter(prefix="/automation", tags=["automation rules"])
+RuleId = Annotated[int, Path(ge=1, le=2**62)]
+
+
+class RuleOut(BaseModel):
+    id: int
+    version: int
+    enabled: bool
+    name: str
+    event: str
+    filter: dict[str, Any] | None
+    actions: list[dict[str, Any]]
+    priority: int
+    stop: bool
+    created_at: str
+    updated_at: str
+
+
+class RuleList(BaseModel):
+    items: list[RuleOut]
+
+
+class FiringOut(BaseModel):
+    id: int
+    rule_id: int
+    rule_version: int
+    event_id: int
+    contact_id: str | None
+    actions: list[dict[str, Any]]
+    outcome: str
+    error: str | None
+    source: str
+    fired_at: str
+
+
+class FiringList(BaseModel):
+    items: list[FiringOut]
+
+
+class RuleUpdate(RuleBody):
+    expect_version: int | None = Field(
+        default=None, ge=1, description="Refused (409) when the rule is no longer at it."
+    )
+
+
+class ExecuteIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    rules: list[RuleBody] | None = Field(default=None, max_length=50, description="Inline rules.")
+    rule_ids: list[Annotated[int, Field(ge=1, le=2**62)]] | None = Field(
+        default=None, max_length=200
+    )
+    events: list[Annotated[int, Field(ge=1, le=2**62)]] | None = Field(
+        default=None, max_length=10_000, description="Event ids of the tenant."
+    )
+    since: datetime | None = Field(default=None, description="A window of occurred_at: from.")
+    until: datetime | None = Field(default=None, description="... up to (not included).")
+    dry_run: bool = True
+    expect: str | None = Field(
+        default=None, max_length=64, description="A real run: the dry run's digest (else 409)."
+    )
+
+
+class DraftIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str = Field(min_length=1, max_length=2000)
+    save: bool = False
+
+
+def _rule(r: Rule) -> RuleOut:
+    s = r.spec
+    return RuleOut(
+        id=r.id,
+        version=r.version,
+        enabled=r.enabled,
+        name=s.name,
+        event=s.event,
+        filter=s.filter,
+        actions=s.actions,
+        priority=s.priority,
+        stop=s.stop,
+        created_at=to_iso(r.created_at),
+        updated_at=to_iso(r.updated_at),
+    )
+
+
+def _firing(f: RuleFiring) -> FiringOut:
+    return FiringOut(
+        id=f.id or 0,
+        rule_id=f.rule_id,
+        rule_version=f.rule_version,
+        event_id=f.event_id,
+        contact_id=f.contact_id,
+        actions=f.actions,
+        outcome=f.outcome,
+        error=f.error,
+        source=f.source,
+        fired_at=to_iso(f.fired_at),
+    )
+
+
+@router.post("/rules", status_code=201, summary="Create a rule", responses=problem_responses(403))
+def create_rule(access: AccessDep, body: RuleBody) -> RuleOut:
+    return _rule(service.create_rule(access.runtime, access.principal, body))
+
+
+@router.get("/rules", summary="The tenant's rules", responses=problem_responses(403))
+def list_rules(access: AccessDep) -> RuleList:
+    return RuleList(items=[_rule(r) for r in service.list_rules(access.runtime, access.principal)])
+
+
+@router.post(
+    "/rules/draft",
+    summary="A rule from a sentence (checked; saved disabled on request)",
+    responses=problem_responses(403),
+)
+def draft_rule(access: AccessDep, body: DraftIn) -> dict[str, Any]:
+    from leadflow.access import rule_drafts
+
+    return rule_drafts.draft_rule(access.runtime, access.principal, body.text, save=body.save)
+
+
+@router.get("/rules/{rule_id}", summary="One rule", responses=problem_responses(403, 404))
+def get_rule(access: AccessDep, rule_id: RuleId) -> RuleOut:
+    return _rule(service.get_rule(access.runtime, access.principal, rule_id))
+
+
+@router.get(
+    "/rules/{rule_id}/versions",
+    summary="Every version of a rule",
+    responses=problem_responses(403, 404),
+)
+def rule_versions(access: AccessDep, rule_id: RuleId) -> RuleList:
+    found = service.rule_versions(access.runtime, access.principal, rule_id)
+    return RuleList(items=[_rule(r) for r in found])
+
+
+@router.put(
+    "/rules/{rule_id}",
+    summary="Change a rule (a new version)",
+    responses=problem_responses(403, 404, 409),
+)
+def update_rule(access: AccessDep, rule_id: RuleId, body: RuleUpdate) -> RuleOut:
+    rule_body = RuleBody.model_validate(body.model_dump(exclude={"expect_version"}))
+    return _rule(
+        service.update_rule(
+            access.runtime, access.principal, rule_id, rule_body, body.expect_version
+        )
+    )
+
+
+@router.post(
+    "/rules/{rule_id}/enable", summary="Enable a rule", responses=problem_responses(403, 404)
+)
+def enable_rule(access: AccessDep, rule_id: RuleId) -> RuleOut:
+    return _rule(service.set_enabled(access.runtime, access.principal, rule_id, True))
+
+
+@router.post(
+    "/rules/{rule_id}/disable", summary="Disable a rule", responses=problem_responses(403, 404)
+)
+def disable_rule(access: AccessDep, rule_id: RuleId) -> RuleOut:
+    return _rule(service.set_enabled(access.runtime, access.principal, rule_id, False))
+
+
+@router.get(
+    "/rules/{rule_id}/firings",
+    summary="A rule's firings (its audit)",
+    responses=problem_responses(403, 404),
+)
+def list_firings(
+    access: AccessDep,
+    rule_id: RuleId,
+    after_id: Annotated[int, Query(ge=0, le=2**62)] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> FiringList:
+    found = service.list_firings(access.runtime, access.principal, rule_id, after_id, limit)
+    return FiringList(items=[_firing(f) for f in found])
+
+
+@router.post(
+    "/execute-rules",
+    summary="Rules over events: the impact (dry run) or the real run",
+    responses=problem_responses(403, 404, 409),
+)
+def execute_rules(access: AccessDep, body: ExecuteIn) -> dict[str, Any]:
+    req = service.ExecuteRequest(
+        rules=body.rules or (),
+        rule_ids=body.rule_ids or (),
+        event_ids=body.events or (),
+        since=body.since.timestamp() if body.since else None,
+        until=body.until.timestamp() if body.until else None,
+        dry_run=body.dry_run,
+        expect=body.expect,
+    )
+    return service.execute_rules(access.runtime, access.principal, req).as_dict()

@@ -200,3 +200,29 @@ def test_a_run_that_moved_since_it_was_read_is_not_rewound(kit: Kit) -> None:
     with pytest.raises(Conflict, match="changed meanwhile"):
         apply_rewind(kit.store, stale, plan, kit.now, BY)
     assert len([s for s in kit.steps(rid) if s.kind == "rewind"]) == 1
+
+
+def test_the_look_ahead_stops_where_the_engine_would_have_to_wait_or_end(kit: Kit) -> None:
+    kit.publish(
+        """
+key: stops
+name: Stops
+start: a
+nodes:
+  - {id: a, kind: send_sms, body: "One", next: b, on_error: out}
+  - {id: b, kind: update_contact, stage: nurture, next: c}
+  - {id: c, kind: send_email, subject: "Two", body: "Two", next: out}
+  - {id: out, kind: exit, reason: done}
+"""
+    )
+    kit.add_contact("c1")
+    (rid,) = kit.enroll("stops", "c1")
+    kit.run_until(T0 + DAY)
+    assert kit.run(rid).status == "exited"
+    first = _plan(kit, rid, to_node="a")
+    assert [p.node for p in first.resend] == ["a"]
+    assert first.stops == "waits at a for its message's verdict"
+    rest = _plan(kit, rid, to_node="b")
+    assert [(p.node, p.resend) for p in rest.path] == [("b", False), ("c", True), ("out", False)]
+    assert rest.stops == "ends at out (exit)"
+    assert (rest.status_before, rest.status_after) == ("exited", "active")

@@ -181,9 +181,9 @@ def _look_ahead(
                 return
             node_id = node.next
             continue
-        if kind == "exit":
+        if kind in ("exit", "goal"):
             plan.path.append(PathNode(node_id, kind))
-            plan.stops = f"ends at {node_id} (exit)"
+            plan.stops = f"ends at {node_id} ({kind})"
             return
         if kind in _PURE:
             chosen = _choose(store, engine, run, contact, wf, context, node, now)

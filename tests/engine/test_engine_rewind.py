@@ -226,3 +226,15 @@ nodes:
     assert [(p.node, p.resend) for p in rest.path] == [("b", False), ("c", True), ("out", False)]
     assert rest.stops == "ends at out (exit)"
     assert (rest.status_before, rest.status_after) == ("exited", "active")
+
+
+def test_the_dry_run_names_the_runs_messages_still_queued(kit: Kit) -> None:
+    kit.publish(WELCOME)
+    kit.add_contact("c1")
+    (rid,) = kit.enroll("welcome", "c1")
+    kit.worker.advancer.advance_due(kit.now)  # "hello" is queued, not yet dispatched
+    (queued,) = kit.messages(run_id=rid)
+    assert queued.status == "pending"
+    assert _plan(kit, rid, to_node="hello").still_queued == [queued.id]
+    kit.settle()
+    assert _plan(kit, rid, to_node="hello").still_queued == []

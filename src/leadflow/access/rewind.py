@@ -77,6 +77,7 @@ def rewound_json(out: Rewound) -> dict[str, Any]:
         ],
         "resend": [{"node": p.node, "kind": p.kind, "channel": p.channel} for p in plan.resend],
         "stops": plan.stops,
+        "still_queued": plan.still_queued,
         "status": out.run.status,
         "node": out.run.node,
     }

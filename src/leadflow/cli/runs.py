@@ -368,6 +368,9 @@ def rewind(
     )
     sent = ", ".join(f"{r['node']} ({r['channel']})" for r in shown["resend"]) or "nothing"
     console.print(f"sent again: {sent}; then the run {shown['stops']}", highlight=False)
+    if shown["still_queued"]:
+        queued = ", ".join(str(i) for i in shown["still_queued"])
+        console.print(f"still queued, not withdrawn: message {queued}", highlight=False)
     if out.dry_run:
         console.print("dry run: nothing changed (add --apply to rewind)", highlight=False)
     else:

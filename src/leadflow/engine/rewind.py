@@ -41,6 +41,7 @@ OWNER = "rewind"
 KIND = "rewind"
 PAUSED_KEY = "_paused"
 LOOK_AHEAD = 100  # nodes at most: a definition's path, never a loop
+_UNSETTLED = frozenset({"pending", "deferred", "sending"})
 _CHANNELS = {
     "send_sms": "sms",
     "send_email": "email",
@@ -80,6 +81,8 @@ class RewindPlan:
     wake_after: float | None
     path: list[PathNode] = field(default_factory=list)
     stops: str = ""  # where and why the look-ahead stops
+    # the run's messages queued and not yet settled: a rewind does not withdraw them
+    still_queued: list[int] = field(default_factory=list)
 
     @property
     def resend(self) -> list[PathNode]:
@@ -144,6 +147,9 @@ def plan_rewind(
         run.wake_at if paused else now,
     )
     _look_ahead(plan, store, engine, run, contact, wf, now)
+    plan.still_queued = [
+        m.id for m in store.messages_of_run(run.id) if m.id is not None and m.status in _UNSETTLED
+    ]
     return plan
 
 

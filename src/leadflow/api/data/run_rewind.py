@@ -69,5 +69,10 @@ class RewindOut(BaseModel):
         "still applies at dispatch)."
     )
     stops: str = Field(description="Where and why the look-ahead stops.")
+    still_queued: list[int] = Field(
+        description="Ids of the run's messages queued and not yet sent: a rewind does not "
+        "withdraw them (pause the run first: a paused run's messages are suppressed at "
+        "dispatch, and it stays paused when rewound)."
+    )
     status: str = Field(description="The run's status now (unchanged by a dry run).")
     node: str | None = Field(description="The run's node now (unchanged by a dry run).")

@@ -188,6 +188,7 @@ BODIES: dict[tuple[str, str], Any] = {
     ("PUT", "/api/v1/workflows/{key}/draft"): HIJACK,
     ("POST", "/api/v1/workflows/{key}/publish"): HIJACK,
     ("POST", "/api/v1/workflows/{key}/migrate"): {"to_version": 1, "dry_run": True},
+    ("POST", "/api/v1/runs/{run_id}/rewind"): {"to_node": "hello", "dry_run": False},
     ("POST", "/api/v1/experiments/{key}/apply"): {"arm": "a"},
     ("POST", "/api/v1/tenants/current/senders"): {"kind": "phone", "address": ACME_NUMBER},
     ("POST", "/api/v1/deals"): MY_DEAL,

@@ -316,3 +316,62 @@ def migrate(
         console.print(
             f"moved {result.moved}, conflicts {result.conflicts}, skipped {result.skipped}"
         )
+
+
+@app.command("rewind")
+def rewind(
+    run_id: int,
+    to_node: Annotated[
+        str | None, typer.Option("--to-node", help="A node the run visited.")
+    ] = None,
+    from_step: Annotated[
+        int | None,
+        typer.Option("--from-step", help="Replay from this step number (see runs show)."),
+    ] = None,
+    apply: Annotated[
+        bool, typer.Option("--apply", help="Move the run (without it: a dry run).")
+    ] = False,
+    db: DbOption = DEFAULT,
+    json_out: JsonOption = False,
+) -> None:
+    """Rewind a run to a node it visited and go on from there (a dry run unless --apply)."""
+    if (to_node is None) == (from_step is None):
+        raise InvalidInput("give either --to-node NODE or --from-step N (one of them)")
+    with (
+        runtime(db) as rt,
+        missing_as(f"RUN_ID: no run {run_id}"),
+        options_for({"to_node": "--to-node", "from_step": "--from-step"}),
+    ):
+        from leadflow.access import rewind as access_rewind
+
+        principal, scope = operator_of_run(rt.store, run_id)
+        out = access_rewind.rewind_run(
+            rt,
+            principal,
+            scope,
+            run_id,
+            rt.clock.now(),
+            to_node=to_node,
+            from_step=from_step,
+            dry_run=not apply,
+        )
+        shown = access_rewind.rewound_json(out)
+    if json_out:
+        print_json(shown)
+        return
+    changes = shown["changes"]
+    title = f"run {run_id}: rewind to {shown['to_node']}" + (" (dry run)" if out.dry_run else "")
+    table(
+        title,
+        ["", "before", "after"],
+        [[name, changes[name]["before"], changes[name]["after"]] for name in changes],
+    )
+    sent = ", ".join(f"{r['node']} ({r['channel']})" for r in shown["resend"]) or "nothing"
+    console.print(f"sent again: {sent}; then the run {shown['stops']}", highlight=False)
+    if shown["still_queued"]:
+        queued = ", ".join(str(i) for i in shown["still_queued"])
+        console.print(f"still queued, not withdrawn: message {queued}", highlight=False)
+    if out.dry_run:
+        console.print("dry run: nothing changed (add --apply to rewind)", highlight=False)
+    else:
+        console.print(f"run {run_id}: {shown['status']} at {shown['node']}", highlight=False)

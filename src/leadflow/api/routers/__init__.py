@@ -24,6 +24,7 @@ from leadflow.api.routers import (
     listings,
     meta_pages,
     replies,
+    run_rewind,
     runs,
     scores,
     senders,
@@ -44,6 +45,7 @@ RESOURCES = (
     contacts,
     scores,
     lead_insight,
+    run_rewind,  # before runs: its path would match /runs/{run_id}/{action}
     runs,
     workflows,
     webhooks,

@@ -3,6 +3,7 @@ import { type Session, currentSession, signIn, signOut } from "./api";
 import { ContactPage, Contacts, Messages, Runs } from "./Dashboard";
 import { Designer } from "./Designer";
 import { ExperimentList, ExperimentPage } from "./Experiments";
+import { Tasks } from "./Tasks";
 
 function useHash(): string {
   const [hash, setHash] = useState(window.location.hash || "#/designer");
@@ -20,6 +21,7 @@ const SCREENS = [
   ["#/runs", "Runs"],
   ["#/messages", "Messages"],
   ["#/experiments", "Experiments"],
+  ["#/tasks", "Tasks"],
 ] as const;
 
 function SignIn({ onDone }: { onDone: (s: Session) => void }) {
@@ -77,6 +79,7 @@ function Screen({ hash, session }: { hash: string; session: Session }) {
   const experiment = /^#\/experiments\/(.+)$/.exec(hash);
   if (experiment) return <ExperimentPage id={decodeURIComponent(experiment[1])} canWrite={canWrite} />;
   if (hash.startsWith("#/experiments")) return <ExperimentList />;
+  if (hash.startsWith("#/tasks")) return <Tasks hasMember={Boolean(session.member_key)} />;
   return <Designer canWrite={canWrite} />;
 }
 

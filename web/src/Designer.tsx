@@ -301,6 +301,7 @@ function Canvas({ schema, canWrite }: { schema: Schema; canWrite: boolean }) {
   };
 
   const selectedItem = selected.size === 1 ? items.find((i) => selected.has(i.id)) : undefined;
+  const nodeDefs = useMemo(() => items.map((i) => i.def), [items]);
   const errorCount = result?.errors.length ?? 0;
   const canPublish = canWrite && !pending && !failed && result?.ok === true && items.length > 0;
 
@@ -500,6 +501,7 @@ function Canvas({ schema, canWrite }: { schema: Schema; canWrite: boolean }) {
             <Inspector
               schema={schema}
               def={selectedItem.def}
+              nodes={nodeDefs}
               errors={byNode.get(selectedItem.id) ?? []}
               onChange={(def) => updateDef(selectedItem.id, def)}
               onStart={() => setStart(selectedItem.id)}

@@ -1,0 +1,151 @@
+"""The web app's message editor for every message kind and the agent's task inbox, in a real
+browser (Debian's Chromium driven by Playwright) against a real ``leadflow serve``."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import httpx
+from test_designer import Server, browser, drop, page, pytestmark, server, shot, sign_in
+
+from leadflow.model.playbooks import Task
+from leadflow.store.factory import open_store
+from support.api_client import admin_key, member_key
+
+__all__ = ["browser", "page", "pytestmark", "server"]  # the fixtures and marks, shared
+
+
+def test_message_editor_of_the_new_kinds_completes_variables_and_counts_segments(
+    page: Any, server: Server
+) -> None:
+    sign_in(page, admin_key(server.db))
+    page.get_by_test_id("palette-ai_compose").wait_for()
+    for n, kind in enumerate(["ai_compose", "notify_agent", "send_whatsapp", "send_messenger"]):
+        drop(page, kind, 160 + 260 * (n % 2), 60 + 150 * (n // 2))
+        page.get_by_test_id(f"node-{kind}_1").wait_for()
+
+    # ai_compose's fallback text: "{{ contact.fi" offers the contact's fields; Enter takes one
+    page.get_by_test_id("node-ai_compose_1").click()
+    body = page.locator("#f_ai_compose_1_body")
+    body.click()
+    body.press_sequentially("Hi {{ contact.fi")
+    options = page.get_by_test_id("completions").get_by_role("option")
+    options.first.wait_for()
+    assert options.all_inner_texts() == ["contact.fields", "contact.first_name"]
+    body.press("ArrowDown")
+    body.press("Enter")
+    assert body.input_value() == "Hi {{ contact.first_name"
+    body.press_sequentially(" }}, a home in Austin? Reply STOP to opt out")
+    assert page.get_by_test_id("completions").count() == 0
+    page.get_by_test_id("preview-body").filter(
+        has_text="Hi Alex, a home in Austin? Reply STOP to opt out"
+    ).wait_for()
+    typed = "Hi {{ contact.first_name }}, a home in Austin? Reply STOP to opt out"
+    assert body.input_value() == typed
+    segments = page.get_by_test_id("sms-segments")
+    # 68 characters; GSM-7 sends each of the four braces as two septets
+    assert segments.inner_text().startswith("72 characters (GSM-7): 1 segment"), len(typed)
+    page.locator("#f_ai_compose_1_brief").fill("Ask whether they want to see homes this week.")
+    shot(page, "20-ai-compose-editor")
+    # as an e-mail it has a subject and no segment counter
+    page.locator("#f_ai_compose_1_channel").select_option("email")
+    segments.wait_for(state="detached")
+    page.locator("#f_ai_compose_1_subject").fill("Homes for {{ contact.first_name }}")
+    page.get_by_test_id("preview-subject").filter(has_text="Homes for Alex").wait_for()
+
+    # notify_agent's title: the other nodes under steps, and what ai_compose records there
+    page.get_by_test_id("node-notify_agent_1").click()
+    title = page.locator("#f_notify_agent_1_title")
+    title.click()
+    title.press_sequentially("Call {{ contact.first_name }} ({{ steps.")
+    assert options.all_inner_texts() == [
+        "steps.ai_compose_1",
+        "steps.send_whatsapp_1",
+        "steps.send_messenger_1",
+    ]
+    options.first.click()  # a click takes it too
+    title.press_sequentially(".")
+    assert options.all_inner_texts() == ["steps.ai_compose_1.source", "steps.ai_compose_1.reason"]
+    title.press("Escape")
+    assert page.get_by_test_id("completions").count() == 0
+    title.press_sequentially("source }})")
+    assert title.input_value() == "Call {{ contact.first_name }} ({{ steps.ai_compose_1.source }})"
+    assert page.get_by_test_id("sms-segments").count() == 0
+    shot(page, "21-notify-agent-editor")
+
+    # WhatsApp and Messenger texts: completion and the server's preview, no SMS counter
+    for kind in ("send_whatsapp", "send_messenger"):
+        page.get_by_test_id(f"node-{kind}_1").click()
+        text = page.locator(f"#f_{kind}_1_body")
+        text.click()
+        text.press_sequentially("Hello {{ ag")
+        assert options.all_inner_texts() == ["agent"]
+        text.press("Tab")
+        text.press_sequentially(".")
+        assert options.all_inner_texts() == ["agent.id"]
+        text.press("Enter")
+        text.press_sequentially(" }} here, {{ contact.first_name }}")
+        page.get_by_test_id("preview-body").filter(has_text="here, Alex").wait_for()
+        assert page.get_by_test_id("sms-segments").count() == 0
+    shot(page, "22-messenger-editor")
+
+    # the server's validator agrees with the four texts: the only problems left are edges
+    page.get_by_test_id("validation").wait_for()
+    problems = page.get_by_test_id("validation").inner_text()
+    assert "body" not in problems and "title" not in problems, problems
+
+
+def _task(store: Any, tenant: str, contact: str, who: str, title: str, due: float) -> int:
+    made, _ = store.create_task(
+        Task(tenant, contact, who, title, due, f"web:{title}", created_at=time.time())
+    )
+    return int(made.id)
+
+
+def test_an_agents_task_inbox_completes_and_snoozes_only_its_tasks(
+    page: Any, server: Server
+) -> None:
+    ann = member_key(server.db, "agent", "ann", tenant="inbox")
+    member_key(server.db, "agent", "bob", tenant="inbox")
+    admin = admin_key(server.db, "inbox")
+    with httpx.Client(
+        base_url=f"{server.url}/api/v1", headers={"Authorization": f"Bearer {admin}"}
+    ) as api:
+        lead = api.post("/contacts", json={"first_name": "Dana", "owner": "ann"}).json()["id"]
+    now = time.time()
+    store = open_store(server.db)
+    try:
+        late = _task(store, "inbox", lead, "ann", "Call Dana back", now - 3600)
+        later = _task(store, "inbox", lead, "ann", "Send Dana a CMA", now + 7200)
+        bobs = _task(store, "inbox", lead, "bob", "Bob's showing", now + 7200)
+    finally:
+        store.close()
+
+    sign_in(page, ann)
+    page.get_by_role("link", name="Tasks").click()
+    page.get_by_test_id(f"task-{late}").wait_for()
+    assert "overdue" in page.get_by_test_id(f"task-{late}").inner_text()
+    assert page.get_by_test_id(f"task-{bobs}").count() == 0  # another agent's task
+    shot(page, "23-task-inbox")
+
+    page.get_by_test_id(f"task-{late}").get_by_role("button", name="Complete").click()
+    page.get_by_test_id("task-notice").filter(has_text="Done: Call Dana back").wait_for()
+    page.get_by_label("Snooze Send Dana a CMA").select_option(label="1 week")
+    page.get_by_test_id("task-notice").filter(has_text="Snoozed for 1 week").wait_for()
+    with httpx.Client(
+        base_url=f"{server.url}/api/v1", headers={"Authorization": f"Bearer {ann}"}
+    ) as api:
+        done = api.get(f"/tasks/{late}").json()
+        moved = api.get(f"/tasks/{later}").json()
+    assert done["status"] == "done" and done["completed_by"] == "ann"
+    due = moved["due_at"]
+    assert due.startswith(time.strftime("%Y-%m-%d", time.gmtime(now + 7 * 86400))), due
+
+    # the done list has the completed task; the lead's link opens its page
+    page.get_by_label("Status").select_option("done")
+    page.get_by_test_id(f"task-{late}").filter(has_text="done").wait_for()
+    assert page.get_by_test_id(f"task-{later}").count() == 0
+    shot(page, "24-task-inbox-done")
+    page.get_by_test_id(f"task-{late}").get_by_role("link", name=lead).click()
+    page.wait_for_url(f"**/#/contacts/{lead}")

@@ -149,3 +149,44 @@ def test_an_agents_task_inbox_completes_and_snoozes_only_its_tasks(
     shot(page, "24-task-inbox-done")
     page.get_by_test_id(f"task-{late}").get_by_role("link", name=lead).click()
     page.wait_for_url(f"**/#/contacts/{lead}")
+
+
+def test_the_version_picker_opens_an_older_version_with_its_counts(
+    page: Any, server: Server
+) -> None:
+    key = admin_key(server.db, "versions")
+    with httpx.Client(
+        base_url=f"{server.url}/api/v1", headers={"Authorization": f"Bearer {key}"}
+    ) as api:
+        for text in ("Version one", "Version two"):
+            definition = {
+                "key": "picked",
+                "name": "Picked",
+                "triggers": [{"type": "event", "event": "lead.created"}],
+                "start": "hello",
+                "nodes": [{"id": "hello", "kind": "send_sms", "body": text}],
+            }
+            made = api.post("/workflows/picked/publish", json=definition)
+            assert made.status_code == 201, made.text
+            if text == "Version one":  # one lead goes through v1
+                lead = api.post("/contacts", json={"first_name": "Vee", "phone": "+15125550190"})
+                api.post("/events", json={"type": "lead.created", "contact_id": lead.json()["id"]})
+                worked = server.cli("worker", "--db", server.db, "--until-idle")
+                assert worked.returncode == 0, (worked.stdout, worked.stderr)
+
+    sign_in(page, key)
+    page.get_by_label("Open a workflow").select_option("published:picked")
+    picker = page.get_by_label("Version")
+    picker.wait_for()
+    assert picker.locator("option").all_inner_texts() == ["v1", "v2 (latest)"]
+    assert picker.input_value() == "2"
+    page.get_by_test_id("node-hello").click()
+    assert page.locator("#f_hello_body").input_value() == "Version two"
+    assert page.get_by_test_id("count-hello").count() == 0  # no run on v2
+
+    picker.select_option("1")
+    page.get_by_test_id("notice").filter(has_text="Opened picked, version 1").wait_for()
+    page.get_by_test_id("node-hello").click()
+    assert page.locator("#f_hello_body").input_value() == "Version one"
+    page.get_by_test_id("count-hello").filter(has_text="in 1").wait_for()
+    shot(page, "25-version-picker")

@@ -29,6 +29,7 @@ import {
 } from "./graph";
 import { Changes } from "./Changes";
 import { Inspector, type Schema, nodeKinds } from "./Inspector";
+import { choicePath, parseChoice, versionLabel } from "./choice";
 import { emptyWorkflow, useDesigner } from "./store";
 
 let clipboard: Item[] = []; // copied nodes (this tab only)
@@ -130,6 +131,9 @@ function Canvas({ schema, canWrite }: { schema: Schema; canWrite: boolean }) {
   }, []);
   useEffect(refreshList, [refreshList]);
 
+  // the published versions of the workflow opened, and the one shown (the version picker)
+  const [versions, setVersions] = useState<{ key: string; list: number[]; shown: number } | null>(null);
+
   const loadCounts = async (key: string, version: number) => {
     const found = await api<{ items: Counted[] }>("GET", `/workflows/${encodeURIComponent(key)}/counts`);
     const byNode = new Map<string, NodeCount>();
@@ -138,20 +142,28 @@ function Canvas({ schema, canWrite }: { schema: Schema; canWrite: boolean }) {
   };
 
   const open = async (choice: string) => {
-    const [what, key] = [choice.slice(0, choice.indexOf(":")), choice.slice(choice.indexOf(":") + 1)];
+    const chosen = parseChoice(choice);
+    const { what, key } = chosen;
     try {
       if (what === "new") {
         load(emptyWorkflow());
         setCounts(null);
+        setVersions(null);
       } else if (what === "draft") {
-        const d = await api<{ definition: unknown }>("GET", `/workflows/${encodeURIComponent(key)}/draft`);
+        const d = await api<{ definition: unknown }>("GET", choicePath(chosen)!);
         load(fromDefinition(d.definition));
         setCounts(null);
+        setVersions(null);
       } else {
-        const w = await api<{ definition: unknown; version: number }>("GET", `/workflows/${encodeURIComponent(key)}`);
+        const wkey = key;
+        const [w, all] = await Promise.all([
+          api<{ definition: unknown; version: number }>("GET", choicePath(chosen)!),
+          api<{ items: { version: number }[] }>("GET", `/workflows/${encodeURIComponent(wkey)}/versions`),
+        ]);
         load(fromDefinition(w.definition));
-        await loadCounts(key, w.version);
-        setNotice(`Opened ${key}, version ${w.version}: the counts are its runs.`);
+        setVersions({ key: wkey, list: all.items.map((v) => v.version), shown: w.version });
+        await loadCounts(wkey, w.version);
+        setNotice(`Opened ${wkey}, version ${w.version}: the counts are its runs.`);
       }
       useDesigner.temporal.getState().clear();
       setSelected(new Set());
@@ -362,6 +374,22 @@ function Canvas({ schema, canWrite }: { schema: Schema; canWrite: boolean }) {
             )}
           </select>
         </label>
+        {versions && versions.key === meta.key && (
+          <label className="open">
+            Version
+            <select
+              aria-label="Version"
+              value={String(versions.shown)}
+              onChange={(e) => void open(`version:${versions.key}:${e.target.value}`)}
+            >
+              {versions.list.map((v) => (
+                <option key={v} value={String(v)}>
+                  {versionLabel(v, versions.list)}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
         <label>
           Key <input value={meta.key} onChange={(e) => setMeta({ key: e.target.value })} aria-label="Workflow key" />
         </label>

@@ -4,10 +4,21 @@ browser (Debian's Chromium driven by Playwright) against a real ``leadflow serve
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
 import httpx
-from test_designer import Server, browser, drop, page, pytestmark, server, shot, sign_in
+from test_designer import (
+    Server,
+    browser,
+    drop,
+    page,
+    positions,
+    pytestmark,
+    server,
+    shot,
+    sign_in,
+)
 
 from leadflow.model.playbooks import Task
 from leadflow.store.factory import open_store
@@ -190,3 +201,40 @@ def test_the_version_picker_opens_an_older_version_with_its_counts(
     assert page.locator("#f_hello_body").input_value() == "Version one"
     page.get_by_test_id("count-hello").filter(has_text="in 1").wait_for()
     shot(page, "25-version-picker")
+
+
+def test_node_positions_come_back_with_the_saved_draft(page: Any, server: Server) -> None:
+    key = admin_key(server.db, "layout")
+    sign_in(page, key)
+    source = Path(__file__).resolve().parents[2] / "examples" / "new-lead-welcome.yaml"
+    page.get_by_test_id("import-file").set_input_files(str(source))
+    page.get_by_test_id("notice").filter(has_text="5 nodes").wait_for()
+    laid = positions(page)
+    first = next(iter(laid))
+    node = page.locator(f'.react-flow__node[data-id="{first}"]')
+    box = None
+    while box != (box := node.bounding_box()):  # until the zoom to fit has ended
+        page.wait_for_timeout(50)
+    page.mouse.move(box["x"] + 60, box["y"] + 30)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 160, box["y"] + 60, steps=10)
+    page.mouse.move(box["x"] + 260, box["y"] + 90, steps=10)
+    page.mouse.up()
+    moved = positions(page)
+    assert moved[first] != laid[first]
+    page.get_by_role("button", name="Save draft").click()
+    page.get_by_test_id("notice").filter(has_text="Draft saved").wait_for()
+    stored = page.evaluate("() => Object.keys(localStorage)")
+    assert stored == ["leadflow.positions.layout.new-lead-welcome"]
+    assert key not in page.evaluate("() => JSON.stringify(localStorage)")
+
+    page.reload()  # a new page: the draft comes from the server, the places from this browser
+    page.get_by_label("Open a workflow").select_option("draft:new-lead-welcome")
+    page.locator(f'.react-flow__node[data-id="{first}"]').wait_for()
+    page.wait_for_function(
+        "([id, x]) => new DOMMatrixReadOnly(getComputedStyle(document.querySelector("
+        '`.react-flow__node[data-id="${id}"]`)).transform).m41 === x',
+        arg=[first, moved[first][0]],
+    )
+    assert positions(page) == moved
+    shot(page, "26-positions-restored")

@@ -80,7 +80,7 @@ function Screen({ hash, session }: { hash: string; session: Session }) {
   if (experiment) return <ExperimentPage id={decodeURIComponent(experiment[1])} canWrite={canWrite} />;
   if (hash.startsWith("#/experiments")) return <ExperimentList />;
   if (hash.startsWith("#/tasks")) return <Tasks hasMember={Boolean(session.member_key)} />;
-  return <Designer canWrite={canWrite} />;
+  return <Designer canWrite={canWrite} tenant={session.tenant_id} />;
 }
 
 export function App() {

@@ -30,6 +30,7 @@ import {
 import { Changes } from "./Changes";
 import { Inspector, type Schema, nodeKinds } from "./Inspector";
 import { choicePath, parseChoice, versionLabel } from "./choice";
+import { loadPositions, savePositions, withPositions } from "./positions";
 import { emptyWorkflow, useDesigner } from "./store";
 
 let clipboard: Item[] = []; // copied nodes (this tab only)
@@ -92,7 +93,7 @@ function download(name: string, text: string) {
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
-function Canvas({ schema, canWrite }: { schema: Schema; canWrite: boolean }) {
+function Canvas({ schema, canWrite, tenant }: { schema: Schema; canWrite: boolean; tenant: string }) {
   const {
     meta,
     items,
@@ -141,6 +142,12 @@ function Canvas({ schema, canWrite }: { schema: Schema; canWrite: boolean }) {
     setCounts({ key, version, byNode });
   };
 
+  /** A stored definition, its nodes where they were when it was last saved in this browser. */
+  const loadPlaced = (definition: unknown) => {
+    const found = fromDefinition(definition);
+    load({ ...found, items: withPositions(found.items, loadPositions(localStorage, tenant, found.meta.key)) });
+  };
+
   const open = async (choice: string) => {
     const chosen = parseChoice(choice);
     const { what, key } = chosen;
@@ -151,7 +158,7 @@ function Canvas({ schema, canWrite }: { schema: Schema; canWrite: boolean }) {
         setVersions(null);
       } else if (what === "draft") {
         const d = await api<{ definition: unknown }>("GET", choicePath(chosen)!);
-        load(fromDefinition(d.definition));
+        loadPlaced(d.definition);
         setCounts(null);
         setVersions(null);
       } else {
@@ -160,7 +167,7 @@ function Canvas({ schema, canWrite }: { schema: Schema; canWrite: boolean }) {
           api<{ definition: unknown; version: number }>("GET", choicePath(chosen)!),
           api<{ items: { version: number }[] }>("GET", `/workflows/${encodeURIComponent(wkey)}/versions`),
         ]);
-        load(fromDefinition(w.definition));
+        loadPlaced(w.definition);
         setVersions({ key: wkey, list: all.items.map((v) => v.version), shown: w.version });
         await loadCounts(wkey, w.version);
         setNotice(`Opened ${wkey}, version ${w.version}: the counts are its runs.`);
@@ -434,6 +441,7 @@ function Canvas({ schema, canWrite }: { schema: Schema; canWrite: boolean }) {
           onClick={() =>
             run("Saving the draft", async () => {
               await api("PUT", `/workflows/${encodeURIComponent(meta.key)}/draft`, definition);
+              savePositions(localStorage, tenant, meta.key, items);
               refreshList();
               return "Draft saved.";
             })
@@ -452,6 +460,7 @@ function Canvas({ schema, canWrite }: { schema: Schema; canWrite: boolean }) {
                 `/workflows/${encodeURIComponent(meta.key)}/publish`,
                 definition,
               );
+              savePositions(localStorage, tenant, meta.key, items);
               refreshList();
               await loadCounts(meta.key, r.version).catch(() => undefined);
               return r.created ? `Published version ${r.version}.` : `Unchanged: version ${r.version} is live.`;
@@ -585,7 +594,7 @@ function Canvas({ schema, canWrite }: { schema: Schema; canWrite: boolean }) {
   );
 }
 
-export function Designer({ canWrite }: { canWrite: boolean }) {
+export function Designer({ canWrite, tenant = "" }: { canWrite: boolean; tenant?: string }) {
   const [schema, setSchema] = useState<Schema | null>(null);
   const [error, setError] = useState("");
   useEffect(() => {
@@ -610,7 +619,7 @@ export function Designer({ canWrite }: { canWrite: boolean }) {
   if (!schema) return <p className="loading">Loading the designer…</p>;
   return (
     <ReactFlowProvider>
-      <Canvas schema={schema} canWrite={canWrite} />
+      <Canvas schema={schema} canWrite={canWrite} tenant={tenant} />
     </ReactFlowProvider>
   );
 }

@@ -238,3 +238,55 @@ def test_node_positions_come_back_with_the_saved_draft(page: Any, server: Server
     )
     assert positions(page) == moved
     shot(page, "26-positions-restored")
+
+
+def test_the_funnel_chart_and_the_contacts_behind_its_numbers(page: Any, server: Server) -> None:
+    key = admin_key(server.db, "funnel")
+    leads = []
+    with httpx.Client(
+        base_url=f"{server.url}/api/v1", headers={"Authorization": f"Bearer {key}"}
+    ) as api:
+        definition = {
+            "key": "nurture",
+            "name": "Nurture",
+            "triggers": [{"type": "event", "event": "lead.created"}],
+            "start": "hello",
+            "nodes": [
+                {
+                    "id": "hello",
+                    "kind": "send_sms",
+                    "body": "Hi {{ contact.first_name }}",
+                    "next": "pause",
+                },
+                {"id": "pause", "kind": "wait", "duration": "3d"},
+            ],
+        }
+        made = api.post("/workflows/nurture/publish", json=definition)
+        assert made.status_code == 201, made.text
+        for n in range(3):
+            lead = api.post(
+                "/contacts", json={"first_name": f"Fun{n}", "phone": f"+1512555020{n}"}
+            ).json()
+            leads.append(lead["id"])
+            api.post("/events", json={"type": "lead.created", "contact_id": lead["id"]})
+    worked = server.cli("worker", "--db", server.db, "--virtual-clock")
+    assert worked.returncode == 0, (worked.stdout, worked.stderr)
+
+    sign_in(page, key)
+    page.get_by_role("link", name="Analytics").click()
+    page.get_by_test_id("funnel-summary").filter(has_text="Entered 3").wait_for()
+    chart = page.get_by_test_id("funnel-chart")
+    assert chart.get_attribute("aria-label") == "Funnel of nurture v1: hello 3, pause 3"
+    assert chart.locator(".recharts-bar-rectangle").count() >= 2  # drawn, not only described
+    row = page.get_by_test_id("funnel-pause")
+    assert row.locator("td").nth(1).inner_text() == "100%"
+    shot(page, "27-analytics-funnel")
+
+    # the 3 that went through the pause are the three leads; one opens its page
+    row.get_by_role("button", name="3 entered at pause: the contacts").click()
+    drill = page.get_by_test_id("drill")
+    drill.get_by_role("link").first.wait_for()
+    assert sorted(drill.get_by_role("link").all_inner_texts()) == sorted(leads)
+    shot(page, "28-analytics-contacts")
+    drill.get_by_role("link", name=leads[0]).click()
+    page.wait_for_url(f"**/#/contacts/{leads[0]}")

@@ -1,4 +1,5 @@
 import { useEffect, useState } from "react";
+import { Analytics } from "./Analytics";
 import { type Session, currentSession, signIn, signOut } from "./api";
 import { ContactPage, Contacts, Messages, Runs } from "./Dashboard";
 import { Designer } from "./Designer";
@@ -22,6 +23,7 @@ const SCREENS = [
   ["#/messages", "Messages"],
   ["#/experiments", "Experiments"],
   ["#/tasks", "Tasks"],
+  ["#/analytics", "Analytics"],
 ] as const;
 
 function SignIn({ onDone }: { onDone: (s: Session) => void }) {
@@ -79,6 +81,7 @@ function Screen({ hash, session }: { hash: string; session: Session }) {
   const experiment = /^#\/experiments\/(.+)$/.exec(hash);
   if (experiment) return <ExperimentPage id={decodeURIComponent(experiment[1])} canWrite={canWrite} />;
   if (hash.startsWith("#/experiments")) return <ExperimentList />;
+  if (hash.startsWith("#/analytics")) return <Analytics />;
   if (hash.startsWith("#/tasks")) return <Tasks hasMember={Boolean(session.member_key)} />;
   return <Designer canWrite={canWrite} tenant={session.tenant_id} />;
 }

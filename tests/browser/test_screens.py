@@ -290,3 +290,38 @@ def test_the_funnel_chart_and_the_contacts_behind_its_numbers(page: Any, server:
     shot(page, "28-analytics-contacts")
     drill.get_by_role("link", name=leads[0]).click()
     page.wait_for_url(f"**/#/contacts/{leads[0]}")
+
+
+def test_installing_a_template_as_a_draft(page: Any, server: Server) -> None:
+    key = admin_key(server.db, "playbooks")
+    sign_in(page, key)
+    page.get_by_role("link", name="Templates").click()
+    card = page.get_by_test_id("template-first-time-buyer-education")
+    card.get_by_role("button", name="Install…").click()
+    name = card.get_by_label("agent_name")
+    assert name.input_value() == "your agent"  # the default
+    name.fill("A" * 61)
+    card.get_by_role("button", name="Install as a draft").click()
+    card.get_by_role("alert").filter(has_text="agent_name").wait_for()
+    shot(page, "29-template-refused")
+    name.fill("Jordan Lee")
+    card.get_by_role("button", name="Install as a draft").click()
+    card.get_by_test_id("installed").filter(
+        has_text="Installed first-time-buyer-education as a draft"
+    ).wait_for()
+    shot(page, "30-template-installed")
+    with httpx.Client(
+        base_url=f"{server.url}/api/v1", headers={"Authorization": f"Bearer {key}"}
+    ) as api:
+        draft = api.get("/workflows/first-time-buyer-education/draft")
+        assert draft.status_code == 200, draft.text
+        assert "Jordan Lee" in str(draft.json()["definition"])
+        assert api.get("/workflows/first-time-buyer-education").status_code == 404
+
+    # an agent reads the templates and their parameters, and has nothing to install with
+    page.get_by_role("button", name="Sign out").click()
+    sign_in(page, member_key(server.db, "agent", "amy", tenant="playbooks"))
+    page.get_by_role("link", name="Templates").click()
+    card.get_by_role("button", name="Parameters").click()
+    card.get_by_text("Admins and managers install templates.").wait_for()
+    assert card.get_by_role("button", name="Install as a draft").count() == 0

@@ -5,6 +5,7 @@ import { ContactPage, Contacts, Messages, Runs } from "./Dashboard";
 import { Designer } from "./Designer";
 import { ExperimentList, ExperimentPage } from "./Experiments";
 import { Tasks } from "./Tasks";
+import { Templates } from "./Templates";
 
 function useHash(): string {
   const [hash, setHash] = useState(window.location.hash || "#/designer");
@@ -24,6 +25,7 @@ const SCREENS = [
   ["#/experiments", "Experiments"],
   ["#/tasks", "Tasks"],
   ["#/analytics", "Analytics"],
+  ["#/templates", "Templates"],
 ] as const;
 
 function SignIn({ onDone }: { onDone: (s: Session) => void }) {
@@ -82,6 +84,7 @@ function Screen({ hash, session }: { hash: string; session: Session }) {
   if (experiment) return <ExperimentPage id={decodeURIComponent(experiment[1])} canWrite={canWrite} />;
   if (hash.startsWith("#/experiments")) return <ExperimentList />;
   if (hash.startsWith("#/analytics")) return <Analytics />;
+  if (hash.startsWith("#/templates")) return <Templates canWrite={canWrite} />;
   if (hash.startsWith("#/tasks")) return <Tasks hasMember={Boolean(session.member_key)} />;
   return <Designer canWrite={canWrite} tenant={session.tenant_id} />;
 }

@@ -325,3 +325,48 @@ def test_installing_a_template_as_a_draft(page: Any, server: Server) -> None:
     card.get_by_role("button", name="Parameters").click()
     card.get_by_text("Admins and managers install templates.").wait_for()
     assert card.get_by_role("button", name="Install as a draft").count() == 0
+
+
+def test_a_published_branch_shows_the_runs_that_took_each_edge(page: Any, server: Server) -> None:
+    key = admin_key(server.db, "edges")
+    definition = {
+        "key": "forked",
+        "name": "Forked",
+        "triggers": [{"type": "event", "event": "lead.created"}],
+        "start": "fork",
+        "nodes": [
+            {
+                "id": "fork",
+                "kind": "branch",
+                "cases": [
+                    {
+                        "when": {"field": "contact.first_name", "op": "eq", "value": "Ann"},
+                        "next": "a",
+                    }
+                ],
+                "default": "b",
+            },
+            {"id": "a", "kind": "goal", "goal": "converted"},
+            {"id": "b", "kind": "goal", "goal": "converted"},
+        ],
+    }
+    with httpx.Client(
+        base_url=f"{server.url}/api/v1", headers={"Authorization": f"Bearer {key}"}
+    ) as api:
+        made = api.post("/workflows/forked/publish", json=definition)
+        assert made.status_code == 201, made.text
+        for name in ("Ann", "Bo", "Cy"):
+            lead = api.post("/contacts", json={"first_name": name}).json()
+            api.post("/events", json={"type": "lead.created", "contact_id": lead["id"]})
+    worked = server.cli("worker", "--db", server.db, "--until-idle")
+    assert worked.returncode == 0, (worked.stdout, worked.stderr)
+
+    sign_in(page, key)
+    page.get_by_label("Open a workflow").select_option("published:forked")
+    edges = page.locator(".react-flow__edge-text")
+    edges.filter(has_text="else · 2 runs").wait_for()
+    assert sorted(edges.all_text_contents()) == [
+        "else · 2 runs",
+        "if contact.first_name eq Ann · 1 run",
+    ]
+    shot(page, "31-edge-counts")

@@ -31,6 +31,7 @@ import { Changes } from "./Changes";
 import { Inspector, type Schema, nodeKinds } from "./Inspector";
 import { choicePath, parseChoice, versionLabel } from "./choice";
 import { loadPositions, savePositions, withPositions } from "./positions";
+import { edgeRuns, funnelQuery } from "./funnel";
 import { emptyWorkflow, useDesigner } from "./store";
 
 let clipboard: Item[] = []; // copied nodes (this tab only)
@@ -135,11 +136,23 @@ function Canvas({ schema, canWrite, tenant }: { schema: Schema; canWrite: boolea
   // the published versions of the workflow opened, and the one shown (the version picker)
   const [versions, setVersions] = useState<{ key: string; list: number[]; shown: number } | null>(null);
 
+  // runs per edge of the version shown, from the analytics funnel's decision outcomes
+  const [edgeCounts, setEdgeCounts] = useState<{ key: string; version: number; byEdge: Map<string, number> } | null>(
+    null,
+  );
+
   const loadCounts = async (key: string, version: number) => {
     const found = await api<{ items: Counted[] }>("GET", `/workflows/${encodeURIComponent(key)}/counts`);
     const byNode = new Map<string, NodeCount>();
     for (const c of found.items) if (c.version === version) byNode.set(c.node, c);
     setCounts({ key, version, byNode });
+    setEdgeCounts(null);
+    api<Parameters<typeof edgeRuns>[0]>("GET", funnelQuery(key, 30))
+      .then((f) => {
+        const defs = useDesigner.getState().items.map((i) => i.def);
+        setEdgeCounts({ key, version, byEdge: edgeRuns(f, version, defs) });
+      })
+      .catch(() => undefined); // the node counts stand without the edges'
   };
 
   /** A stored definition, its nodes where they were when it was last saved in this browser. */
@@ -234,10 +247,14 @@ function Canvas({ schema, canWrite, tenant }: { schema: Schema; canWrite: boolea
         target: e.target,
         sourceHandle: e.handle,
         targetHandle: "in",
-        label: e.label,
+        label: (() => {
+          if (!edgeCounts || edgeCounts.key !== meta.key || !edgeCounts.byEdge.has(e.id)) return e.label;
+          const runs = edgeCounts.byEdge.get(e.id)!;
+          return `${e.label} · ${runs} run${runs === 1 ? "" : "s"}`;
+        })(),
         data: { handle: e.handle },
       })),
-    [items],
+    [items, edgeCounts, meta.key],
   );
 
   const onNodesChange = useCallback(

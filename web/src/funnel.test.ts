@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type Funnel, drillQuery, funnelQuery, funnelRows, percent, versionsOf } from "./funnel";
+import { type Funnel, drillQuery, edgeRuns, funnelQuery, funnelRows, outcomeHandle, percent, versionsOf } from "./funnel";
 
 const node = (version: number, name: string, entered: number, extra = {}) => ({
   version,
@@ -49,5 +49,37 @@ describe("the analytics funnel", () => {
     expect(funnelQuery("a b", 30)).toBe("/analytics/funnel?workflow=a+b&window_days=30");
     expect(percent(0.25)).toBe("25%");
     expect(percent(2 / 3)).toBe("66.7%");
+  });
+});
+
+describe("runs per edge from the funnel's decision outcomes", () => {
+  it("maps each outcome to the port it left by", () => {
+    const defs = [
+      { id: "fork", kind: "branch" },
+      { id: "ab", kind: "split", arms: [{ name: "a" }, { name: "b" }] },
+      { id: "hear", kind: "wait_for_event" },
+    ];
+    const outcomes = (o: Record<string, number>) =>
+      Object.fromEntries(Object.entries(o).map(([k, runs]) => [k, { runs, share: 0 }]));
+    const f = {
+      nodes: [
+        { ...node(2, "fork", 5), outcomes: outcomes({ "case:0": 2, "case:1": 1, default: 2 }) },
+        { ...node(2, "ab", 4), outcomes: outcomes({ "arm:b": 3, "arm:a": 1, "arm:gone": 9 }) },
+        { ...node(2, "hear", 3), outcomes: outcomes({ event: 1, timeout: 2 }) },
+        { ...node(1, "fork", 7), outcomes: outcomes({ default: 7 }) },
+        { ...node(2, "removed", 1), outcomes: outcomes({ default: 1 }) },
+      ],
+    };
+    expect(Object.fromEntries(edgeRuns(f, 2, defs))).toEqual({
+      "fork:cases.0.next": 2,
+      "fork:cases.1.next": 1,
+      "fork:default": 2,
+      "ab:arms.1.next": 3,
+      "ab:arms.0.next": 1,
+      "hear:on_event": 1,
+      "hear:on_timeout": 2,
+    });
+    expect(Object.fromEntries(edgeRuns(f, 1, defs))).toEqual({ "fork:default": 7 });
+    expect(outcomeHandle({ kind: "split" }, "arm:a")).toBeNull();
   });
 });

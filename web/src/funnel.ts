@@ -75,3 +75,38 @@ export function funnelQuery(workflow: string, windowDays: number): string {
 export function percent(share: number): string {
   return `${Math.round(share * 1000) / 10}%`;
 }
+
+/** The port (edge handle) a decision outcome of the funnel left by: `case:<i>` by the branch's
+ * i-th case, `default` by its else, `arm:<name>` by the split's arm of that name, `event` and
+ * `timeout` by a wait_for_event's two ports. */
+export function outcomeHandle(def: { kind: string; arms?: unknown }, outcome: string): string | null {
+  if (outcome.startsWith("case:")) return `cases.${outcome.slice(5)}.next`;
+  if (outcome === "default") return "default";
+  if (outcome === "event") return "on_event";
+  if (outcome === "timeout") return "on_timeout";
+  if (outcome.startsWith("arm:") && Array.isArray(def.arms)) {
+    const i = (def.arms as { name?: unknown }[]).findIndex((a) => a && a.name === outcome.slice(4));
+    return i < 0 ? null : `arms.${i}.next`;
+  }
+  return null;
+}
+
+/** Runs per edge (`<node>:<handle>`, the designer's edge ids) of one version, from the
+ * funnel's decision outcomes. */
+export function edgeRuns(
+  f: { nodes: (FunnelNode & { outcomes?: Record<string, { runs: number }> })[] },
+  version: number,
+  defs: { id: string; kind: string; arms?: unknown }[],
+): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const row of f.nodes) {
+    if (row.version !== version || !row.outcomes) continue;
+    const def = defs.find((d) => d.id === row.node);
+    if (!def) continue;
+    for (const [outcome, { runs }] of Object.entries(row.outcomes)) {
+      const handle = outcomeHandle(def, outcome);
+      if (handle) out.set(`${row.node}:${handle}`, (out.get(`${row.node}:${handle}`) ?? 0) + runs);
+    }
+  }
+  return out;
+}

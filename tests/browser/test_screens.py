@@ -370,3 +370,43 @@ def test_a_published_branch_shows_the_runs_that_took_each_edge(page: Any, server
         "if contact.first_name eq Ann · 1 run",
     ]
     shot(page, "31-edge-counts")
+
+
+def test_a_branch_condition_picks_its_field(page: Any, server: Server) -> None:
+    sign_in(page, admin_key(server.db, "conditions"))
+    page.get_by_test_id("palette-branch").wait_for()
+    drop(page, "notify_agent", 160, 60)
+    drop(page, "branch", 160, 260)
+    page.get_by_test_id("node-branch_1").click()
+    field = page.locator("#f_branch_1_cases_0_when_field")
+    assert field.input_value() == "contact.stage"  # a new branch's first case
+    field.fill("")
+    field.press_sequentially("contact.sc")
+    options = page.get_by_test_id("completions").get_by_role("option")
+    options.first.wait_for()
+    assert options.all_inner_texts() == ["contact.score", "contact.score_band"]
+    field.press("ArrowDown")
+    field.press("Enter")
+    assert field.input_value() == "contact.score_band"
+    field.fill("steps.")
+    assert options.all_inner_texts() == ["steps.notify_agent_1"]
+    field.press("Enter")
+    field.press_sequentially(".")
+    assert options.all_inner_texts() == ["steps.notify_agent_1.task_id"]
+    field.press("Enter")
+    # the branch's port says the new condition
+    page.get_by_test_id("node-branch_1").locator(".lf-port-label").filter(
+        has_text="if steps.notify_agent_1.task_id eq"
+    ).wait_for()
+    # the value is typed as JSON where it reads as JSON: a number here
+    field.fill("contact.score")
+    page.locator("#f_branch_1_cases_0_when_op").select_option("gt")
+    page.locator("#f_branch_1_cases_0_when_value").fill("50")
+    page.get_by_test_id("node-branch_1").locator(".lf-port-label").filter(
+        has_text="if contact.score gt 50"
+    ).wait_for()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Export YAML").click()
+    exported = Path(download.value.path()).read_text()
+    assert "field: contact.score\n" in exported and "value: 50\n" in exported, exported
+    shot(page, "32-condition-field")

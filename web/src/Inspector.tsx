@@ -8,19 +8,27 @@ import { api } from "./api";
 import type { Def } from "./graph";
 import { smsSegments } from "./sms";
 import { type TemplateContext, TemplateWidget } from "./TemplateWidget";
+import { ValueField } from "./ValueField";
 import { MESSAGE_FIELDS, smsFields } from "./variables";
 
 const validator = customizeValidator({ ajvOptionsOverrides: { strict: false, validateFormats: false } });
 const EDGE_FIELDS = ["id", "kind", "next", "on_error", "on_event", "on_timeout", "default"];
 const hidden = { "ui:widget": "hidden" };
 const widgets = { template: TemplateWidget };
+const fields = { value: ValueField };
 const MULTILINE = new Set(["body", "html", "say", "brief"]);
 
 /** The form's layout for a node kind: edge fields hidden, template fields with completion. */
 export function uiFor(kind: string): UiSchema {
   const u: UiSchema = { "ui:submitButtonOptions": { norender: true } };
   for (const f of EDGE_FIELDS) u[f] = hidden;
-  u.cases = { items: { next: hidden } };
+  // a branch case's condition: its field path picked from the contact's fields, steps, ...
+  u.cases = {
+    items: {
+      next: hidden,
+      when: { field: { "ui:widget": "template", "ui:options": { rows: 1, path: true } }, value: { "ui:field": "value" } },
+    },
+  };
   u.arms = { items: { next: hidden } };
   for (const f of ["body", "html", "say"]) u[f] = { "ui:widget": "textarea", "ui:options": { rows: 4 } };
   for (const f of MESSAGE_FIELDS[kind] ?? []) {
@@ -158,6 +166,7 @@ export function Inspector({
         formData={def}
         validator={validator}
         widgets={widgets}
+        fields={fields}
         formContext={context}
         noHtml5Validate
         showErrorList={false}

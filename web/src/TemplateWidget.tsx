@@ -1,10 +1,11 @@
 // The inspector's text box for a message template, with variable completion: typing inside
-// "{{ ... }}" lists the names that fit (arrow keys to move, Enter or Tab to take one, Escape to
+// "{{ ... }}" (or anywhere in a condition's field path, with `ui:options.path`) lists the names
+// that fit (arrow keys to move, Enter or Tab to take one, Escape to
 // close, or a click); the list comes from variables.ts.
 import type { WidgetProps } from "@rjsf/utils";
 import { useLayoutEffect, useRef, useState } from "react";
 import type { Def } from "./graph";
-import { applyCompletion, completeAt } from "./variables";
+import { applyCompletion, completeAt, completeField } from "./variables";
 
 export interface TemplateContext {
   nodes: Def[];
@@ -20,7 +21,8 @@ export function TemplateWidget(props: WidgetProps) {
   const [closed, setClosed] = useState(false);
   const ref = useRef<HTMLTextAreaElement & HTMLInputElement>(null);
   const pending = useRef<number | null>(null);
-  const completion = cursor === null || closed || readonly || disabled ? null : completeAt(text, cursor, ctx.nodes, ctx.self);
+  const complete = options.path ? completeField : completeAt;
+  const completion = cursor === null || closed || readonly || disabled ? null : complete(text, cursor, ctx.nodes, ctx.self);
   const listId = `${id}__variables`;
 
   useLayoutEffect(() => {

@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import type { Def } from "./graph";
 import { newDef } from "./graph";
 import { segmentsText, uiFor } from "./Inspector";
-import { MESSAGE_FIELDS, applyCompletion, completeAt, smsFields } from "./variables";
+import { parseValue, showValue } from "./ValueField";
+import { MESSAGE_FIELDS, applyCompletion, completeAt, completeField, smsFields } from "./variables";
 
 const nodes: Def[] = [
   { id: "hello", kind: "send_sms", body: "" },
@@ -72,5 +73,28 @@ describe("the message editor of each message kind", () => {
     expect(newDef("send_messenger", "m")).toEqual({ id: "m", kind: "send_messenger", body: "" });
     expect(newDef("ai_compose", "c")).toEqual({ id: "c", kind: "ai_compose", channel: "sms", brief: "", body: "" });
     expect(newDef("notify_agent", "n")).toEqual({ id: "n", kind: "notify_agent", title: "" });
+  });
+});
+
+describe("a branch condition's field picker", () => {
+  it("completes the whole text as a path from the condition roots", () => {
+    expect(completeField("", 0, nodes)?.options).toEqual(["contact", "event", "context", "steps"]);
+    expect(completeField("contact.sc", 10, nodes)).toEqual({ from: 0, to: 10, options: ["contact.score", "contact.score_band"] });
+    expect(completeField("steps.tell_agent.", 17, nodes)?.options).toEqual(["steps.tell_agent.task_id"]);
+    expect(completeField("agent.", 6, nodes)).toBeNull(); // not a condition root
+    expect(completeField("contact.first_name eq", 21, nodes)).toBeNull();
+  });
+});
+
+describe("a condition's value box", () => {
+  it("reads JSON where it parses and text otherwise, and shows it back the same", () => {
+    expect(parseValue("5")).toBe(5);
+    expect(parseValue("true")).toBe(true);
+    expect(parseValue('["FL", "OK"]')).toEqual(["FL", "OK"]);
+    expect(parseValue("new")).toBe("new");
+    expect(parseValue("  ")).toBeUndefined();
+    for (const v of [5, true, ["FL", "OK"], "new", "5", "true"]) expect(parseValue(showValue(v))).toEqual(v);
+    expect(showValue("5")).toBe('"5"');
+    expect(showValue(null)).toBe("");
   });
 });

@@ -80,14 +80,27 @@ export function completeAt(text: string, cursor: number, nodes: Def[], self?: st
   const close = Math.max(before.lastIndexOf("}}"), before.lastIndexOf("%}"));
   if (close > open) return null;
   const m = /[A-Za-z_][A-Za-z0-9_.]*$|$/.exec(before.slice(open + 2));
-  const path = m ? m[0] : "";
+  return completePath(m ? m[0] : "", cursor, nodes, self, ROOTS);
+}
+
+/** The roots a condition's `field` path may start with (definitions/conditions_model.py). */
+export const FIELD_ROOTS = ["contact", "event", "context", "steps"];
+
+/** Completion of a condition's field path (the whole text up to the cursor is the path). */
+export function completeField(text: string, cursor: number, nodes: Def[], self?: string): Completion | null {
+  const path = text.slice(0, cursor);
+  if (!/^([A-Za-z_][A-Za-z0-9_.]*)?$/.test(path)) return null;
+  return completePath(path, cursor, nodes, self, FIELD_ROOTS);
+}
+
+function completePath(path: string, cursor: number, nodes: Def[], self: string | undefined, roots: string[]): Completion | null {
   const from = cursor - path.length;
   const parts = path.split(".");
   const last = parts.pop() ?? "";
   let names: string[];
-  if (parts.length === 0) names = ROOTS;
+  if (parts.length === 0) names = roots;
   else if (parts.length === 1 && parts[0] === "steps") names = nodes.map((n) => n.id).filter((id) => id !== self);
-  else if (parts.length === 1) names = FIXED[parts[0]] ?? [];
+  else if (parts.length === 1) names = roots.includes(parts[0]) ? (FIXED[parts[0]] ?? []) : [];
   else if (parts.length === 2 && parts[0] === "steps") {
     const node = nodes.find((n) => n.id === parts[1]);
     names = node ? (STEP_OUTPUTS[node.kind] ?? []) : [];

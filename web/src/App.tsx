@@ -1,8 +1,11 @@
 import { useEffect, useState } from "react";
+import { Analytics } from "./Analytics";
 import { type Session, currentSession, signIn, signOut } from "./api";
 import { ContactPage, Contacts, Messages, Runs } from "./Dashboard";
 import { Designer } from "./Designer";
 import { ExperimentList, ExperimentPage } from "./Experiments";
+import { Tasks } from "./Tasks";
+import { Templates } from "./Templates";
 
 function useHash(): string {
   const [hash, setHash] = useState(window.location.hash || "#/designer");
@@ -20,6 +23,9 @@ const SCREENS = [
   ["#/runs", "Runs"],
   ["#/messages", "Messages"],
   ["#/experiments", "Experiments"],
+  ["#/tasks", "Tasks"],
+  ["#/analytics", "Analytics"],
+  ["#/templates", "Templates"],
 ] as const;
 
 function SignIn({ onDone }: { onDone: (s: Session) => void }) {
@@ -77,7 +83,10 @@ function Screen({ hash, session }: { hash: string; session: Session }) {
   const experiment = /^#\/experiments\/(.+)$/.exec(hash);
   if (experiment) return <ExperimentPage id={decodeURIComponent(experiment[1])} canWrite={canWrite} />;
   if (hash.startsWith("#/experiments")) return <ExperimentList />;
-  return <Designer canWrite={canWrite} />;
+  if (hash.startsWith("#/analytics")) return <Analytics />;
+  if (hash.startsWith("#/templates")) return <Templates canWrite={canWrite} />;
+  if (hash.startsWith("#/tasks")) return <Tasks hasMember={Boolean(session.member_key)} />;
+  return <Designer canWrite={canWrite} tenant={session.tenant_id} />;
 }
 
 export function App() {

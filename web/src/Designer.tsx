@@ -29,6 +29,9 @@ import {
 } from "./graph";
 import { Changes } from "./Changes";
 import { Inspector, type Schema, nodeKinds } from "./Inspector";
+import { choicePath, parseChoice, versionLabel } from "./choice";
+import { loadPositions, savePositions, withPositions } from "./positions";
+import { edgeRuns, funnelQuery } from "./funnel";
 import { emptyWorkflow, useDesigner } from "./store";
 
 let clipboard: Item[] = []; // copied nodes (this tab only)
@@ -91,7 +94,7 @@ function download(name: string, text: string) {
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
-function Canvas({ schema, canWrite }: { schema: Schema; canWrite: boolean }) {
+function Canvas({ schema, canWrite, tenant }: { schema: Schema; canWrite: boolean; tenant: string }) {
   const {
     meta,
     items,
@@ -130,28 +133,57 @@ function Canvas({ schema, canWrite }: { schema: Schema; canWrite: boolean }) {
   }, []);
   useEffect(refreshList, [refreshList]);
 
+  // the published versions of the workflow opened, and the one shown (the version picker)
+  const [versions, setVersions] = useState<{ key: string; list: number[]; shown: number } | null>(null);
+
+  // runs per edge of the version shown, from the analytics funnel's decision outcomes
+  const [edgeCounts, setEdgeCounts] = useState<{ key: string; version: number; byEdge: Map<string, number> } | null>(
+    null,
+  );
+
   const loadCounts = async (key: string, version: number) => {
     const found = await api<{ items: Counted[] }>("GET", `/workflows/${encodeURIComponent(key)}/counts`);
     const byNode = new Map<string, NodeCount>();
     for (const c of found.items) if (c.version === version) byNode.set(c.node, c);
     setCounts({ key, version, byNode });
+    setEdgeCounts(null);
+    api<Parameters<typeof edgeRuns>[0]>("GET", funnelQuery(key, 30))
+      .then((f) => {
+        const defs = useDesigner.getState().items.map((i) => i.def);
+        setEdgeCounts({ key, version, byEdge: edgeRuns(f, version, defs) });
+      })
+      .catch(() => undefined); // the node counts stand without the edges'
+  };
+
+  /** A stored definition, its nodes where they were when it was last saved in this browser. */
+  const loadPlaced = (definition: unknown) => {
+    const found = fromDefinition(definition);
+    load({ ...found, items: withPositions(found.items, loadPositions(localStorage, tenant, found.meta.key)) });
   };
 
   const open = async (choice: string) => {
-    const [what, key] = [choice.slice(0, choice.indexOf(":")), choice.slice(choice.indexOf(":") + 1)];
+    const chosen = parseChoice(choice);
+    const { what, key } = chosen;
     try {
       if (what === "new") {
         load(emptyWorkflow());
         setCounts(null);
+        setVersions(null);
       } else if (what === "draft") {
-        const d = await api<{ definition: unknown }>("GET", `/workflows/${encodeURIComponent(key)}/draft`);
-        load(fromDefinition(d.definition));
+        const d = await api<{ definition: unknown }>("GET", choicePath(chosen)!);
+        loadPlaced(d.definition);
         setCounts(null);
+        setVersions(null);
       } else {
-        const w = await api<{ definition: unknown; version: number }>("GET", `/workflows/${encodeURIComponent(key)}`);
-        load(fromDefinition(w.definition));
-        await loadCounts(key, w.version);
-        setNotice(`Opened ${key}, version ${w.version}: the counts are its runs.`);
+        const wkey = key;
+        const [w, all] = await Promise.all([
+          api<{ definition: unknown; version: number }>("GET", choicePath(chosen)!),
+          api<{ items: { version: number }[] }>("GET", `/workflows/${encodeURIComponent(wkey)}/versions`),
+        ]);
+        loadPlaced(w.definition);
+        setVersions({ key: wkey, list: all.items.map((v) => v.version), shown: w.version });
+        await loadCounts(wkey, w.version);
+        setNotice(`Opened ${wkey}, version ${w.version}: the counts are its runs.`);
       }
       useDesigner.temporal.getState().clear();
       setSelected(new Set());
@@ -215,10 +247,14 @@ function Canvas({ schema, canWrite }: { schema: Schema; canWrite: boolean }) {
         target: e.target,
         sourceHandle: e.handle,
         targetHandle: "in",
-        label: e.label,
+        label: (() => {
+          if (!edgeCounts || edgeCounts.key !== meta.key || !edgeCounts.byEdge.has(e.id)) return e.label;
+          const runs = edgeCounts.byEdge.get(e.id)!;
+          return `${e.label} · ${runs} run${runs === 1 ? "" : "s"}`;
+        })(),
         data: { handle: e.handle },
       })),
-    [items],
+    [items, edgeCounts, meta.key],
   );
 
   const onNodesChange = useCallback(
@@ -301,6 +337,7 @@ function Canvas({ schema, canWrite }: { schema: Schema; canWrite: boolean }) {
   };
 
   const selectedItem = selected.size === 1 ? items.find((i) => selected.has(i.id)) : undefined;
+  const nodeDefs = useMemo(() => items.map((i) => i.def), [items]);
   const errorCount = result?.errors.length ?? 0;
   const canPublish = canWrite && !pending && !failed && result?.ok === true && items.length > 0;
 
@@ -361,6 +398,22 @@ function Canvas({ schema, canWrite }: { schema: Schema; canWrite: boolean }) {
             )}
           </select>
         </label>
+        {versions && versions.key === meta.key && (
+          <label className="open">
+            Version
+            <select
+              aria-label="Version"
+              value={String(versions.shown)}
+              onChange={(e) => void open(`version:${versions.key}:${e.target.value}`)}
+            >
+              {versions.list.map((v) => (
+                <option key={v} value={String(v)}>
+                  {versionLabel(v, versions.list)}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
         <label>
           Key <input value={meta.key} onChange={(e) => setMeta({ key: e.target.value })} aria-label="Workflow key" />
         </label>
@@ -405,6 +458,7 @@ function Canvas({ schema, canWrite }: { schema: Schema; canWrite: boolean }) {
           onClick={() =>
             run("Saving the draft", async () => {
               await api("PUT", `/workflows/${encodeURIComponent(meta.key)}/draft`, definition);
+              savePositions(localStorage, tenant, meta.key, items);
               refreshList();
               return "Draft saved.";
             })
@@ -423,6 +477,7 @@ function Canvas({ schema, canWrite }: { schema: Schema; canWrite: boolean }) {
                 `/workflows/${encodeURIComponent(meta.key)}/publish`,
                 definition,
               );
+              savePositions(localStorage, tenant, meta.key, items);
               refreshList();
               await loadCounts(meta.key, r.version).catch(() => undefined);
               return r.created ? `Published version ${r.version}.` : `Unchanged: version ${r.version} is live.`;
@@ -500,6 +555,7 @@ function Canvas({ schema, canWrite }: { schema: Schema; canWrite: boolean }) {
             <Inspector
               schema={schema}
               def={selectedItem.def}
+              nodes={nodeDefs}
               errors={byNode.get(selectedItem.id) ?? []}
               onChange={(def) => updateDef(selectedItem.id, def)}
               onStart={() => setStart(selectedItem.id)}
@@ -555,7 +611,7 @@ function Canvas({ schema, canWrite }: { schema: Schema; canWrite: boolean }) {
   );
 }
 
-export function Designer({ canWrite }: { canWrite: boolean }) {
+export function Designer({ canWrite, tenant = "" }: { canWrite: boolean; tenant?: string }) {
   const [schema, setSchema] = useState<Schema | null>(null);
   const [error, setError] = useState("");
   useEffect(() => {
@@ -580,7 +636,7 @@ export function Designer({ canWrite }: { canWrite: boolean }) {
   if (!schema) return <p className="loading">Loading the designer…</p>;
   return (
     <ReactFlowProvider>
-      <Canvas schema={schema} canWrite={canWrite} />
+      <Canvas schema={schema} canWrite={canWrite} tenant={tenant} />
     </ReactFlowProvider>
   );
 }

@@ -7,10 +7,42 @@ import { useEffect, useMemo, useState } from "react";
 import { api } from "./api";
 import type { Def } from "./graph";
 import { smsSegments } from "./sms";
+import { type TemplateContext, TemplateWidget } from "./TemplateWidget";
+import { ValueField } from "./ValueField";
+import { MESSAGE_FIELDS, smsFields } from "./variables";
 
 const validator = customizeValidator({ ajvOptionsOverrides: { strict: false, validateFormats: false } });
 const EDGE_FIELDS = ["id", "kind", "next", "on_error", "on_event", "on_timeout", "default"];
 const hidden = { "ui:widget": "hidden" };
+const widgets = { template: TemplateWidget };
+const fields = { value: ValueField };
+const MULTILINE = new Set(["body", "html", "say", "brief"]);
+
+/** The form's layout for a node kind: edge fields hidden, template fields with completion. */
+export function uiFor(kind: string): UiSchema {
+  const u: UiSchema = { "ui:submitButtonOptions": { norender: true } };
+  for (const f of EDGE_FIELDS) u[f] = hidden;
+  // a branch case's condition: its field path picked from the contact's fields, steps, ...
+  u.cases = {
+    items: {
+      next: hidden,
+      when: { field: { "ui:widget": "template", "ui:options": { rows: 1, path: true } }, value: { "ui:field": "value" } },
+    },
+  };
+  u.arms = { items: { next: hidden } };
+  for (const f of ["body", "html", "say"]) u[f] = { "ui:widget": "textarea", "ui:options": { rows: 4 } };
+  for (const f of MESSAGE_FIELDS[kind] ?? []) {
+    u[f] = { "ui:widget": "template", "ui:options": { rows: MULTILINE.has(f) ? 4 : 1 } };
+  }
+  return u;
+}
+
+/** The segment counter's sentence for an SMS text. */
+export function segmentsText(body: string): string {
+  const s = smsSegments(body);
+  const unit = s.encoding === "GSM-7" ? "characters" : "UTF-16 units";
+  return `${s.units} ${unit} (${s.encoding}): ${s.segments} segment${s.segments === 1 ? "" : "s"} before the template is filled in`;
+}
 
 /** ``anyOf: [X, {type: null}]`` (pydantic's optional field) as plain X, recursively: one input
  * rather than a choice of "Option 1 / Option 2". */
@@ -79,6 +111,7 @@ function schemaFor(schema: Schema, kind: string): RJSFSchema {
 export function Inspector({
   schema,
   def,
+  nodes = [],
   errors,
   onChange,
   onStart,
@@ -87,6 +120,7 @@ export function Inspector({
 }: {
   schema: Schema;
   def: Def;
+  nodes?: Def[];
   errors: string[];
   onChange: (def: Def) => void;
   onStart: () => void;
@@ -94,14 +128,8 @@ export function Inspector({
   readOnly: boolean;
 }) {
   const formSchema = useMemo(() => schemaFor(schema, def.kind), [schema, def.kind]);
-  const ui: UiSchema = useMemo(() => {
-    const u: UiSchema = { "ui:submitButtonOptions": { norender: true } };
-    for (const f of EDGE_FIELDS) u[f] = hidden;
-    u.cases = { items: { next: hidden } };
-    u.arms = { items: { next: hidden } };
-    for (const f of ["body", "html", "say"]) u[f] = { "ui:widget": "textarea", "ui:options": { rows: 4 } };
-    return u;
-  }, []);
+  const ui = useMemo(() => uiFor(def.kind), [def.kind]);
+  const context: TemplateContext = useMemo(() => ({ nodes, self: def.id }), [nodes, def.id]);
   return (
     <aside className="inspector" aria-label="Inspector">
       <h2>
@@ -119,16 +147,15 @@ export function Inspector({
           ))}
         </ul>
       )}
-      {def.kind === "send_sms" && typeof def.body === "string" && (
-        <p className="hint" data-testid="sms-segments">
-          {(() => {
-            const s = smsSegments(def.body);
-            return `${s.units} ${s.encoding === "GSM-7" ? "characters" : "UTF-16 units"} (${s.encoding}): ${s.segments} segment${s.segments === 1 ? "" : "s"} before the template is filled in`;
-          })()}
-        </p>
+      {smsFields(def).map((field) =>
+        typeof def[field] === "string" ? (
+          <p key={field} className="hint" data-testid={field === "body" ? "sms-segments" : `sms-segments-${field}`}>
+            {segmentsText(def[field] as string)}
+          </p>
+        ) : null,
       )}
-      {["subject", "body", "say"].map((field) =>
-        typeof def[field] === "string" && ["send_sms", "send_email", "voice_call"].includes(def.kind) ? (
+      {(MESSAGE_FIELDS[def.kind] ?? []).map((field) =>
+        typeof def[field] === "string" && field !== "html" ? (
           <TemplatePreview key={field} label={field} template={def[field] as string} />
         ) : null,
       )}
@@ -138,6 +165,9 @@ export function Inspector({
         uiSchema={ui}
         formData={def}
         validator={validator}
+        widgets={widgets}
+        fields={fields}
+        formContext={context}
         noHtml5Validate
         showErrorList={false}
         readonly={readOnly}

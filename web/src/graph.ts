@@ -143,6 +143,13 @@ export function newDef(kind: string, id: string): Def {
       return { id, kind, body: "" };
     case "send_email":
       return { id, kind, subject: "", body: "" };
+    case "send_whatsapp":
+    case "send_messenger":
+      return { id, kind, body: "" };
+    case "ai_compose":
+      return { id, kind, channel: "sms", brief: "", body: "" };
+    case "notify_agent":
+      return { id, kind, title: "" };
     case "wait":
       return { id, kind, duration: "1d" };
     case "wait_until":

@@ -144,3 +144,12 @@ def test_changed_in_a_trigger_filter_is_refused() -> None:
     trigger = {"type": "event", "event": "lead.updated", "filter": changed("contact.stage")}
     errors = errors_of(workflow(sms("a"), triggers=[trigger]))
     assert has(errors, "triggers[0].filter: 'changed' on 'contact.stage' cannot be used")
+
+
+def test_a_draft_explains_changed_in_words() -> None:
+    from leadflow.ai.explain import explain_node
+
+    when = changed("contact.stage", {"from": "lead", "to": "client"})
+    node = {"id": "b", "kind": "branch", "cases": [{"when": when, "next": "w"}]}
+    said = explain_node(node)
+    assert "contact.stage changed since the run started (from 'lead' to 'client')" in said

@@ -210,3 +210,31 @@ def test_a_run_migrated_into_changed_gets_its_baseline_when_moved(kit: Kit) -> N
     kit.emit("lead.updated", "c1")
     kit.settle()
     assert _bodies(kit, "c1") == ["Moved"]
+
+
+OWN_UPDATE = """
+key: own-update
+name: Own update
+triggers: [{type: event, event: lead.created}]
+start: tag
+nodes:
+  - {id: tag, kind: update_contact, add_tags: [nurtured], next: check}
+  - id: check
+    kind: branch
+    cases:
+      - {when: {field: contact.tags, op: changed}, next: yes}
+    default: no
+  - {id: yes, kind: send_sms, body: "Tagged"}
+  - {id: no, kind: send_sms, body: "Untouched"}
+"""
+
+
+def test_a_change_made_by_the_run_itself_counts(kit: Kit) -> None:
+    kit.publish(OWN_UPDATE)
+    kit.add_contact("fresh", tags=["buyer"])
+    kit.add_contact("already", tags=["nurtured"])
+    kit.emit("lead.created", "fresh")
+    kit.emit("lead.created", "already")
+    kit.run_until(T0 + HOUR)
+    assert _bodies(kit, "fresh") == ["Tagged"]
+    assert _bodies(kit, "already") == ["Untouched"]  # the tag was there already: no change

@@ -238,3 +238,36 @@ def test_a_change_made_by_the_run_itself_counts(kit: Kit) -> None:
     kit.run_until(T0 + HOUR)
     assert _bodies(kit, "fresh") == ["Tagged"]
     assert _bodies(kit, "already") == ["Untouched"]  # the tag was there already: no change
+
+
+SCHEDULED = """
+key: weekly-check
+name: Weekly check
+triggers: [{type: schedule, cron: "0 9 * * *", timezone: America/New_York}]
+start: pause
+nodes:
+  - {id: pause, kind: wait, duration: 1d, next: check}
+  - id: check
+    kind: branch
+    cases:
+      - {when: {field: contact.stage, op: changed}, next: moved}
+    default: same
+  - {id: moved, kind: send_email, subject: "Moved", body: "Stage moved"}
+  - {id: same, kind: send_email, subject: "Same", body: "Stage kept"}
+"""
+
+
+def test_a_scheduled_run_compares_with_the_contact_at_the_fire(kit: Kit) -> None:
+    from support.engine_kit import at
+
+    kit.publish(SCHEDULED)
+    kit.add_contact("c1", stage="lead")
+    kit.add_contact("c2", stage="lead")
+    fire = at(2024, 6, 13, 9, 0)  # the first 09:00 after T0
+    kit.run_until(fire + HOUR)
+    (run,) = kit.runs("weekly-check", "c1")
+    assert run.context[ENTERED] == {"contact.stage": "lead"}
+    _set(kit, "c1", stage="client")
+    kit.run_until(fire + DAY + HOUR)
+    assert [m.subject for m in kit.messages(contact_id="c1")][:1] == ["Moved"]
+    assert [m.subject for m in kit.messages(contact_id="c2")][:1] == ["Same"]

@@ -20,6 +20,11 @@ def _cond(cond: Any) -> str:
     if field.startswith("steps.") and field.count(".") == 2:
         _, node, fact = field.split(".")
         return f"the contact {fact} {node}" + ("" if cond.get("value", True) else " (not)")
+    if cond.get("op") == "changed":
+        raw = cond.get("value")
+        moved: dict[str, Any] = raw if isinstance(raw, dict) else {}
+        ends = [f"{k} {moved[k]!r}" for k in ("from", "to") if k in moved]
+        return f"{field} changed since the run started" + (f" ({' '.join(ends)})" if ends else "")
     value = "" if cond.get("op") == "exists" else f" {cond.get('value')!r}"
     return f"{field} {words.get(str(cond.get('op')), cond.get('op'))}{value}"
 

@@ -18,13 +18,21 @@ Semantics (a predicate never raises):
   contains the string ``value`` (case-insensitive); a mapping field has the key ``value``.
 * ``exists``: ``value`` true (the default) or false; ``None`` counts as missing.
 * ``between``: ``value`` is ``[low, high]``, inclusive, numbers or strings as for ``gt``.
+* ``changed`` (``contact.`` fields only): the field's value differs from its value when the
+  run entered the workflow, its *baseline*. The engine keeps the baseline of each path a
+  ``changed`` leaf names in the run context (``ENTERED``, exposed in the scope under the same
+  key). Two values are the same under the ``eq`` rules (so ``FL`` -> ``fl`` is no change);
+  missing and ``None`` are the same; missing -> present and present -> missing are changes.
+  ``value: {from: a, to: b}`` (either key or both) further requires the baseline to equal ``a``
+  and the current value to equal ``b`` (``null`` means missing). No baseline for the path
+  (a scope outside a run): False.
 * ``all: []`` is True, ``any: []`` is False.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from pydantic import TypeAdapter
@@ -38,6 +46,9 @@ Getter = Callable[[Mapping[str, Any]], Any]
 CONTACT_FIELDS = frozenset(f.name for f in dataclasses.fields(Contact)) | set(CONTACT_DERIVED)
 _ADAPTER: TypeAdapter[Condition] = TypeAdapter(Condition)
 _MISSING: Any = object()
+# Run-context key (and scope root) of the baseline: {"contact.<path>": value at enrollment}.
+ENTERED = "_entered"
+CHANGED_KEYS = frozenset({"from", "to"})
 
 
 def _always_false(scope: Mapping[str, Any]) -> bool:
@@ -180,6 +191,8 @@ def _value_test(op: str, value: Any) -> Callable[[Any], bool] | None:
 
 
 def _compile_compare(c: Compare) -> Predicate:
+    if c.op == "changed":
+        return _compile_changed(c)
     get = _getter(c.field)
     op, value = c.op, c.value
     if op == "exists" or (op in ("eq", "ne") and value is None):
@@ -193,6 +206,41 @@ def _compile_compare(c: Compare) -> Predicate:
         return _always_false
     check = test
     return lambda s: (v := get(s)) is not _MISSING and check(v)
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Two field values (``_MISSING`` for absent) are equal under the ``eq`` rules."""
+    if a is _MISSING or b is _MISSING:
+        return a is b
+    return _equals(a)(b)
+
+
+def _transition_end(value: Any, key: str) -> Callable[[Any], bool]:
+    if not isinstance(value, Mapping) or key not in value:
+        return lambda v: True
+    want = value[key]
+    if want is None:
+        return lambda v: v is _MISSING
+    eq = _equals(want)
+    return lambda v: v is not _MISSING and eq(v)
+
+
+def _compile_changed(c: Compare) -> Predicate:
+    get = _getter(c.field)
+    path = c.field
+    was_ok = _transition_end(c.value, "from")
+    now_ok = _transition_end(c.value, "to")
+
+    def changed(s: Mapping[str, Any]) -> bool:
+        entered = s.get(ENTERED)
+        if not isinstance(entered, Mapping) or path not in entered:
+            return False  # no baseline: nothing to compare with
+        was = entered[path]
+        was = _MISSING if was is None else was
+        now = get(s)
+        return not _same(was, now) and was_ok(was) and now_ok(now)
+
+    return changed
 
 
 def _compile(cond: Condition) -> Predicate:
@@ -240,6 +288,47 @@ def condition_fields(cond: Condition | Mapping[str, Any]) -> set[str]:
     return {leaf.field for _, leaf in _leaves(_as_condition(cond))}
 
 
+def changed_fields(cond: Condition | Mapping[str, Any]) -> set[str]:
+    """The field paths of the condition's ``changed`` leaves (the baselines a run keeps)."""
+    return {leaf.field for _, leaf in _leaves(_as_condition(cond)) if leaf.op == "changed"}
+
+
+def baseline(paths: Iterable[str], contact: Mapping[str, Any]) -> dict[str, Any]:
+    """``{path: value}`` of each ``contact.`` path in ``contact`` (a contact's ``as_dict``);
+    ``None`` for a missing value. Stored in the run context under :data:`ENTERED`."""
+    scope = {"contact": contact}
+    out: dict[str, Any] = {}
+    for path in sorted(paths):
+        value = _getter(path)(scope)
+        out[path] = None if value is _MISSING else value
+    return out
+
+
+def _changed_problems(c: Compare) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    parts = c.field.split(".")
+    if parts[0] != "contact" or len(parts) < 2:
+        out.append(
+            (
+                "field",
+                f"'changed' compares a contact field with its value when the run entered the "
+                f"workflow, so its field must be contact.<name>, got {c.field!r}",
+            )
+        )
+    v = c.value
+    if v is None:
+        return out
+    if not isinstance(v, Mapping) or not v or set(v) - CHANGED_KEYS:
+        out.append(
+            (
+                "value",
+                f"'changed' takes no value, or {{from: <value>, to: <value>}} (either key or "
+                f"both), got {v!r}",
+            )
+        )
+    return out
+
+
 def _leaf_problems(c: Compare) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     parts = c.field.split(".")
@@ -259,6 +348,8 @@ def _leaf_problems(c: Compare) -> list[tuple[str, str]]:
                 f" (custom fields are contact.fields.<name>)",
             )
         )
+    if c.op == "changed":
+        return out + _changed_problems(c) if parts[0] in FIELD_ROOTS else out
     v = c.value
     if c.op == "between":
         if not isinstance(v, list) or len(v) != 2:

@@ -8,6 +8,11 @@ Paths start with ``contact.`` (contact fields), ``event.`` (the triggering or aw
 ``event.type``, ``event.data.<key>``), ``context.`` (run context, what earlier nodes produced) or
 ``steps.<node>.<fact>`` (facts about an earlier node's message: sent, delivered, opened, clicked,
 replied, failed; and ``arm`` for a split).
+
+``changed`` compares a ``contact.`` field with its value when the run entered the workflow::
+
+    {field: contact.stage, op: changed}
+    {field: contact.stage, op: changed, value: {from: lead, to: client}}
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Op = Literal["eq", "ne", "gt", "gte", "lt", "lte", "in", "contains", "exists", "between"]
+Op = Literal["eq", "ne", "gt", "gte", "lt", "lte", "in", "contains", "exists", "between", "changed"]
 FIELD_ROOTS = ("contact", "event", "context", "steps")
 
 
@@ -25,7 +30,8 @@ class _Strict(BaseModel):
 
 
 class Compare(_Strict):
-    """``field`` ``op`` ``value``; ``exists`` takes ``value: true|false`` (default true)."""
+    """``field`` ``op`` ``value``; ``exists`` takes ``value: true|false`` (default true);
+    ``changed`` takes no value or ``{from: .., to: ..}`` (either or both)."""
 
     field: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z_][\w]*(\.[\w-]+)*$")]
     op: Op

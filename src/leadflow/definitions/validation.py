@@ -29,7 +29,11 @@ from croniter import croniter
 from pydantic import BaseModel, ValidationError
 
 from leadflow.definitions import graph, shape
-from leadflow.definitions.conditions import condition_fields, condition_problems
+from leadflow.definitions.conditions import (
+    changed_fields,
+    condition_fields,
+    condition_problems,
+)
 from leadflow.definitions.durations import parse_duration
 from leadflow.definitions.experiment_model import ExperimentSpec, experiment_problems
 from leadflow.definitions.models import (
@@ -312,6 +316,13 @@ class _Validator:
             self.errors.append(_zone_problem(f"{path}.timezone", zone))
         if values.get("filter") is not None:
             self._condition(values["filter"], f"{path}.filter")
+            for name in sorted(changed_fields(values["filter"])):
+                self.errors.append(
+                    f"{path}.filter: 'changed' on {name!r} cannot be used in a trigger filter: it "
+                    "compares with the value when the run entered the workflow, and a trigger "
+                    "decides before there is a run (use it in a branch, a wait_for_event match "
+                    "or a goal)"
+                )
 
     def _sms_length(self, body: str, path: str) -> None:
         """Warn past SMS_WARN_SEGMENTS segments (counted on the template text; what a variable

@@ -12,6 +12,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
+from leadflow.engine.baseline import fill_missing
 from leadflow.engine.catalog import Catalog
 from leadflow.engine.compiled import CompiledWorkflow
 from leadflow.engine.context import (
@@ -100,6 +101,7 @@ def advance_run(
     due_at = run.wake_at
     if event is not None:
         adv.context["_event"] = event
+    fill_missing(wf, adv.context, contact)
 
     for _ in range(MAX_STEPS_PER_ADVANCE):
         node_id = adv.node or ""

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from leadflow.definitions.conditions import compile_condition, condition_fields
+from leadflow.definitions.conditions import changed_fields, compile_condition, condition_fields
 from leadflow.definitions.durations import parse_duration
 from leadflow.definitions.models import (
     Branch,
@@ -45,6 +45,8 @@ class CompiledWorkflow:
     goals: list[CompiledGoal] = field(default_factory=list)
     needs_steps: bool = False
     tenant_id: str = DEFAULT_TENANT  # whose contacts it may enroll
+    # The contact paths ``changed`` leaves read: their values are kept when a run enters.
+    changed_paths: frozenset[str] = frozenset()
 
     @property
     def start(self) -> str:
@@ -74,6 +76,7 @@ def compile_definition(definition: WorkflowDefinition, version: int) -> Compiled
         nodes={n.id: n for n in definition.nodes},
     )
     fields: set[str] = set()
+    changed: set[str] = set()
     for node in definition.nodes:
         if isinstance(node, Wait):
             wf.durations[node.id] = parse_duration(node.duration)
@@ -83,10 +86,12 @@ def compile_definition(definition: WorkflowDefinition, version: int) -> Compiled
             if node.match is not None:
                 wf.match_predicates[node.id] = compile_condition(node.match)
                 fields |= condition_fields(node.match)
+                changed |= changed_fields(node.match)
         elif isinstance(node, Branch):
             wf.case_predicates[node.id] = [compile_condition(c.when) for c in node.cases]
             for case in node.cases:
                 fields |= condition_fields(case.when)
+                changed |= changed_fields(case.when)
         for source in _template_sources(node):
             if "steps" in source:
                 wf.needs_steps = True
@@ -97,9 +102,11 @@ def compile_definition(definition: WorkflowDefinition, version: int) -> Compiled
         when = compile_condition(goal.when) if goal.when is not None else None
         if goal.when is not None:
             fields |= condition_fields(goal.when)
+            changed |= changed_fields(goal.when)
         wf.goals.append(CompiledGoal(goal.name, goal.event, when))
     if any(f.startswith("steps.") for f in fields):
         wf.needs_steps = True
+    wf.changed_paths = frozenset(changed)
     return wf
 
 

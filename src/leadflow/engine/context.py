@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from leadflow.definitions.conditions import ENTERED
 from leadflow.definitions.render_budget import RenderLimits
 from leadflow.definitions.templates import render, render_plain
 from leadflow.engine.compiled import CompiledWorkflow
@@ -105,6 +106,7 @@ class StepContext:
                 },
                 "run": {"id": self.run.id, "created_at": self.run.created_at},
                 "agent": {"id": self.contact.owner if self.contact else None},
+                ENTERED: ctx.get(ENTERED) or {},
             }
         return self._scope
 

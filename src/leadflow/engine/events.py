@@ -35,7 +35,9 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
+from leadflow.definitions.conditions import ENTERED
 from leadflow.engine.advance import advance_run, end, new_advance
+from leadflow.engine.baseline import entered
 from leadflow.engine.compiled import CompiledWorkflow
 from leadflow.engine.event_refs import BadEventData, MessageRefs, data_id
 from leadflow.engine.facts import message_facts
@@ -270,7 +272,7 @@ class EventProcessor(LeasedBatches):
                     version=wf.version,
                     contact_id=contact.id,
                     start_node=wf.start,
-                    context={"trigger": view},
+                    context={"trigger": view, **entered(wf, contact)},
                     reentry=reentry.policy,
                     reentry_days=reentry.days,
                     event_id=event.id,
@@ -297,6 +299,7 @@ class EventProcessor(LeasedBatches):
             "event": view,
             "context": run.context.get("vars") or {},
             "steps": run.context.get("steps") or {},
+            ENTERED: run.context.get(ENTERED) or {},
         }
         for goal in wf.goals_for_event(event.type):
             if goal.when is None or goal.when(scope):

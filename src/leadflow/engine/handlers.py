@@ -12,6 +12,7 @@ import hashlib
 from typing import Any
 
 from leadflow.definitions import models as m
+from leadflow.engine.baseline import entered
 from leadflow.engine.context import Finish, Go, Result, Sleep, StepContext
 from leadflow.engine.limits import CHAIN
 from leadflow.engine.localtime import (
@@ -393,6 +394,7 @@ class StartWorkflowHandler(_Instant):
                         "data": {"from_workflow": ctx.workflow.key, "from_run": ctx.run.id},
                     },
                     CHAIN: chain,
+                    **entered(target, ctx.contact),
                 },
                 reentry=reentry.policy,
                 reentry_days=reentry.days,

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from leadflow.definitions.durations import parse_duration
 from leadflow.engine.advance import new_advance
+from leadflow.engine.baseline import fill_missing
 from leadflow.engine.catalog import Catalog
 from leadflow.engine.compiled import CompiledWorkflow
 from leadflow.errors import InvalidInput
@@ -185,6 +186,7 @@ def apply_migration(
     target = catalog.get(plan.tenant_id, plan.workflow_key, plan.to_version)
     result = MigrationResult()
     advances: list[Advance] = []
+    owners: dict[int, str] = {}  # run id -> contact id
     runs = _open_runs(store, plan.tenant_id, plan.workflow_key, plan.to_version, from_version)
     for run in runs:
         to_node = _target(target, run.node, plan.mapping)
@@ -192,11 +194,25 @@ def apply_migration(
             result.skipped += 1
             continue
         advances.append(_move(catalog, plan.tenant_id, run, target, to_node, now))
+        owners[run.id] = run.contact_id
         if len(advances) >= 500:
-            _commit(store, advances, now, result)
-            advances = []
-    _commit(store, advances, now, result)
+            _commit(store, _with_baselines(store, target, advances, owners), now, result)
+            advances, owners = [], {}
+    _commit(store, _with_baselines(store, target, advances, owners), now, result)
     return result
+
+
+def _with_baselines(
+    store: Store, target: CompiledWorkflow, advances: list[Advance], owners: dict[int, str]
+) -> list[Advance]:
+    """Moved runs get the baseline of each ``changed`` path of the target version they lack
+    (the contact as it is now: the run entered before that path was compared)."""
+    if not target.changed_paths or not advances:
+        return advances
+    contacts = store.get_contacts(sorted(set(owners.values())))
+    for adv in advances:
+        fill_missing(target, adv.context, contacts.get(owners[adv.run_id]))
+    return advances
 
 
 def _commit(store: Store, advances: list[Advance], now: float, result: MigrationResult) -> None:

@@ -13,6 +13,7 @@ from croniter import croniter
 
 from leadflow.definitions.models import WorkflowDefinition
 from leadflow.engine.advance import Engine
+from leadflow.engine.baseline import entered
 from leadflow.engine.localtime import zone
 from leadflow.model.records import ContactFilter, EnrollRequest, Schedule, Scope
 from leadflow.store.contract import Store
@@ -76,7 +77,10 @@ class Scheduler:
                     wf.version,
                     c.id,
                     wf.start,
-                    {"trigger": {"type": "schedule", "data": {"cron": schedule.cron}}},
+                    {
+                        "trigger": {"type": "schedule", "data": {"cron": schedule.cron}},
+                        **entered(wf, c),
+                    },
                     reentry.policy,
                     reentry.days,
                     max_per_hour=self.engine.limits.per_hour(),

@@ -7,6 +7,7 @@ from typing import Any
 
 from leadflow.definitions.models import Action, StartWorkflow, UpdateContact, WorkflowDefinition
 from leadflow.definitions.validation import validate
+from leadflow.engine.baseline import entered
 from leadflow.engine.catalog import Catalog
 from leadflow.engine.plugins import Registry
 from leadflow.engine.schedules import schedules_for
@@ -114,7 +115,13 @@ def enroll(
     trigger = context or {"trigger": {"type": "manual", "data": {}}}
     requests = [
         EnrollRequest(
-            wf.key, wf.version, cid, wf.start, dict(trigger), reentry.policy, reentry.days
+            wf.key,
+            wf.version,
+            cid,
+            wf.start,
+            {**trigger, **entered(wf, found.get(cid))},
+            reentry.policy,
+            reentry.days,
         )
         for cid in contact_ids
     ]

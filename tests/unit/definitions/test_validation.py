@@ -116,7 +116,7 @@ def test_bad_condition_shape_reported_once() -> None:
     errors = errors_of(data)
     assert errors == [
         "nodes[0](a).cases[0].when.all[0].op: invalid value 'like'; expected one of 'eq', 'ne', "
-        "'gt', 'gte', 'lt', 'lte', 'in', 'contains', 'exists' or 'between'",
+        "'gt', 'gte', 'lt', 'lte', 'in', 'contains', 'exists', 'between' or 'changed'",
         "nodes[0](a).cases[0].when.all[1]: expected a condition ({field, op, value} or "
         "all / any / not), got a number (5)",
     ]

@@ -14,6 +14,7 @@ from leadflow.api.routers import (
     contact_summary,
     contacts,
     deals,
+    erasure,
     events,
     experiments,
     inbound_email,
@@ -63,6 +64,7 @@ RESOURCES = (
     tenancy,
     automation_orchestrate,
     integrations,
+    erasure,
 )
 
 

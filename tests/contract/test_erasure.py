@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from leadflow.model.erasure import contact_digest
-from leadflow.model.records import MessageFilter
+from leadflow.model.records import ContactFilter, MessageFilter, Scope
 from leadflow.store import Store
 from support.erasure_kit import EMAIL, FIRST, LAST, PHONE, Person, all_rows, fill, scan, tenants
 from support.records import T0
@@ -53,6 +53,10 @@ def test_erasure_cancels_suppresses_blanks_and_audits(filled: Store) -> None:
     assert store.messenger_contact("acme", "page-acme", f"psid-{GONE.contact_id}") is None
     assert store.get_assignment("acme", "split", GONE.contact_id) is None
     assert [e.contact_digest for e in store.list_erasures("acme")] == [erasure.contact_digest]
+    # the pseudonymous row left for the runs' sake is no tenant's: not listed, not enrolled
+    assert store.find_contacts(ContactFilter(scope=Scope("acme"))) == []
+    enrolled = store.enroll_all("wf-acme", 1, "start", T0 + 61, "always", None, "acme")
+    assert enrolled.created == 0
     assert store.list_erasures("zeta") == []
     # the other tenant's contact, with the same name, e-mail and phone, is untouched
     assert store.get_contact(OTHER.contact_id) == other_before

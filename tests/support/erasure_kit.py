@@ -182,4 +182,46 @@ def all_rows(store: Store) -> dict[str, list[tuple[Any, ...]]]:
         return {n: pg.execute(f'SELECT * FROM "{n}"').fetchall() for n in names}
 
 
-__all__ = ["EMAIL", "FIRST", "LAST", "PHONE", "Person", "all_rows", "fill", "scan", "tenants"]
+def memory_strings(store: Store) -> list[str]:
+    """Every string reachable from the memory store's state (keys, values, record fields)."""
+    import dataclasses
+
+    out: list[str] = []
+    seen: set[int] = set()
+
+    def walk(value: Any) -> None:
+        if isinstance(value, str):
+            out.append(value)
+            return
+        if value is None or isinstance(value, (int, float, bytes)):
+            return
+        if id(value) in seen:
+            return
+        seen.add(id(value))
+        if isinstance(value, dict):
+            for k, v in value.items():
+                walk(k)
+                walk(v)
+        elif isinstance(value, (list, tuple, set, frozenset)):
+            for v in value:
+                walk(v)
+        elif dataclasses.is_dataclass(value):
+            for f in dataclasses.fields(value):
+                walk(getattr(value, f.name))
+
+    walk({k: v for k, v in vars(store).items() if not callable(v)})
+    return out
+
+
+__all__ = [
+    "EMAIL",
+    "FIRST",
+    "LAST",
+    "PHONE",
+    "Person",
+    "all_rows",
+    "fill",
+    "memory_strings",
+    "scan",
+    "tenants",
+]

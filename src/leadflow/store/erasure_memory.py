@@ -86,7 +86,6 @@ class MemoryErasure(MemoryState, MemoryPart, ErasureStore):
             m.contact_id, m.to, m.subject, m.body, m.payload, m.error = p, "", None, "", {}, None
             if m.status in DUE_MESSAGE_STATUSES:
                 m.status, m.suppressed_reason = MessageStatus.SUPPRESSED, ERASED
-            held.lease_owner = held.lease_until = None
             held.hver += 1  # its due-heap entries are stale now
         if mids:
             self._messages_by_contact[p] = mids
@@ -134,7 +133,6 @@ class MemoryErasure(MemoryState, MemoryPart, ErasureStore):
             e.dedupe_key = f"erased:{p}:{eid}"
             self._event_by_key[e.dedupe_key] = eid
             e.contact_id, e.data, e.error = p, {}, None
-            held.lease_owner = held.lease_until = None
             erased += 1
             for did, d in list(deliveries.items()):
                 if d.event_id == eid:

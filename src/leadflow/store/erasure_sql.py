@@ -69,8 +69,8 @@ _STEPS: tuple[tuple[str, str, str], ...] = (
         f"idempotency_key = 'erased:' || ? || ':' || CAST(id AS TEXT), "
         f"suppressed_reason = CASE WHEN status IN {_QUEUED} THEN '{ERASED}' "
         "ELSE suppressed_reason END, "
-        f"status = CASE WHEN status IN {_QUEUED} THEN 'suppressed' ELSE status END, "
-        "lease_owner = NULL, lease_until = NULL WHERE contact_id = ?",
+        f"status = CASE WHEN status IN {_QUEUED} THEN 'suppressed' ELSE status END "
+        "WHERE contact_id = ?",
         "ppc",
     ),
     (
@@ -78,8 +78,7 @@ _STEPS: tuple[tuple[str, str, str], ...] = (
         "UPDATE events SET contact_id = ?, data = '{}', error = NULL, "
         "dedupe_key = 'erased:' || ? || ':' || CAST(id AS TEXT), "
         f"ignored = CASE WHEN processed_at IS NULL THEN '{ERASED}' ELSE ignored END, "
-        "processed_at = coalesce(processed_at, ?), lease_owner = NULL, lease_until = NULL "
-        "WHERE contact_id = ?",
+        "processed_at = coalesce(processed_at, ?) WHERE contact_id = ?",
         "ppnc",
     ),
     (

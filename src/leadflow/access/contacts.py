@@ -242,8 +242,11 @@ def page(store: Store, scope: Scope, flt: ContactFilter) -> tuple[list[Contact],
 
 def every(store: Store, limit: int, offset: int = 0) -> list[Contact]:
     """Every tenant's contacts by id (offset paging): what the operator of the installation
-    lists on the command line."""
-    return store.list_contacts(limit=limit, offset=offset)
+    lists on the command line (not the pseudonymous rows erased contacts leave behind)."""
+    from leadflow.model.erasure import ERASED_TENANT
+
+    found = store.list_contacts(limit=limit, offset=offset)
+    return [c for c in found if c.tenant_id != ERASED_TENANT]
 
 
 def import_csv(

@@ -82,7 +82,10 @@ COMMANDS: dict[str, tuple[Loader, str]] = {
         "leadflow.cli.db:app",
         "Database: schema status and upgrade, backups, pruning old history.",
     ),
-    "contacts": ("leadflow.cli.contacts:app", "Contacts (leads): import, list and summary."),
+    "contacts": (
+        "leadflow.cli.contacts:app",
+        "Contacts (leads): import, list, summary and erase.",
+    ),
     "workflows": (
         "leadflow.cli.workflows:app",
         "Workflows: validate, publish, list, show, schema.",

@@ -1,4 +1,4 @@
-"""``leadflow contacts import|list|summary``."""
+"""``leadflow contacts import|list|summary|erase``."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from leadflow.cli.common import (
 from leadflow.clock import to_iso
 from leadflow.model.records import DEFAULT_TENANT, Contact
 
-app = typer.Typer(help="Contacts (leads): import, list and summary.", no_args_is_help=True)
+app = typer.Typer(help="Contacts (leads): import, list, summary and erase.", no_args_is_help=True)
 
 
 @app.command("import")
@@ -156,3 +156,49 @@ def summary(
     console.print(found.text, highlight=False, markup=False)
     if found.reasons:
         err_console.print("extractive: " + "; ".join(found.reasons), highlight=False, markup=False)
+
+
+@app.command("erase")
+def erase(
+    contact_id: Annotated[str, typer.Argument(help="The contact's id.")],
+    db: DbOption = DEFAULT,
+    tenant: TenantOption = DEFAULT_TENANT,
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+    json_out: JsonOption = False,
+) -> None:
+    """Erase a contact of the tenant (right to erasure), in one transaction: its live runs
+    cancelled (exit reason erased), its pending messages suppressed, its personal data removed
+    from every table; an audit line is kept with a SHA-256 digest of the id, no personal data.
+    Cannot be undone."""
+    from leadflow.access import erasure as access_erasure
+    from leadflow.access.scope import scope_of
+    from leadflow.cli.common import missing_as
+
+    if not yes:
+        typer.confirm(
+            f"Erase contact {contact_id!r} of tenant {tenant!r} and all its personal data? "
+            "This cannot be undone",
+            abort=True,
+        )
+    principal = operator(tenant)
+    with runtime(db) as rt, missing_as(f"CONTACT_ID: no contact {contact_id!r} in {tenant!r}"):
+        done = access_erasure.erase(
+            rt.store, principal, scope_of(rt.store, principal), contact_id, rt.clock.now()
+        )
+    receipt = {
+        "id": done.id,
+        "contact_sha256": done.contact_digest,
+        "erased_by": done.erased_by,
+        "erased_at": to_iso(done.erased_at),
+        "counts": done.counts,
+    }
+    if json_out:
+        print_json(receipt)
+        return
+    changed = ", ".join(f"{table} {n}" for table, n in done.counts.items())
+    console.print(
+        f"erased contact {contact_id} (audit {done.id}, sha256 {done.contact_digest[:12]}...): "
+        f"{changed}",
+        highlight=False,
+        markup=False,
+    )

@@ -50,6 +50,7 @@ from leadflow.store.contract_analytics import AnalyticsStore
 from leadflow.store.contract_compose import ComposeStore
 from leadflow.store.contract_crm import CrmStore
 from leadflow.store.contract_drafts import DraftStore
+from leadflow.store.contract_erasure import ErasureStore
 from leadflow.store.contract_experiments import ExperimentStore
 from leadflow.store.contract_listings import ListingStore
 from leadflow.store.contract_meta import MetaStore
@@ -290,6 +291,7 @@ class Store(
     OrchestrationStore,
     CrmStore,
     RuleStore,
+    ErasureStore,
     abc.ABC,
 ):
     """A whole backend: the core plus every feature store (what the factory opens)."""

@@ -42,6 +42,7 @@ from leadflow.store.compose_memory import MemoryComposeDrafts
 from leadflow.store.contract import Store
 from leadflow.store.crm_memory import MemoryCrm
 from leadflow.store.drafts_memory import MemoryDrafts
+from leadflow.store.erasure_memory import MemoryErasure
 from leadflow.store.event_outcomes import MemoryEventOutcomes
 from leadflow.store.experiments_memory import MemoryExperiments
 from leadflow.store.listing_matches import MemoryListingMatches
@@ -112,6 +113,7 @@ class MemoryStore(
     MemoryOrchestration,
     MemoryCrm,
     MemoryRules,
+    MemoryErasure,
     Store,
 ):
     def __init__(self, url: str = "memory://") -> None:

@@ -23,6 +23,7 @@ from leadflow.store.codec import (
     contact_to_row,
     message_to_row,
 )
+from leadflow.store.erasure_sql import PgErasure
 from leadflow.store.postgres_base import _INSERT_MESSAGE, TEXTS, Conn, redact_url
 from leadflow.store.postgres_leases import PgLeases
 from leadflow.store.prune_sql import PgPrune
@@ -31,7 +32,7 @@ from leadflow.store.sql_rows import NEW_MESSAGE_STATUS
 from leadflow.store.sql_store import SqlStore
 
 
-class PostgresStore(PgLeases, PgPrune, PgSandbox, SqlStore):
+class PostgresStore(PgErasure, PgLeases, PgPrune, PgSandbox, SqlStore):
     """:class:`Store` on PostgreSQL (``postgresql://`` / ``postgres://`` URLs)."""
 
     _dialect_name = "postgres"

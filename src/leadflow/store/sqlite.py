@@ -36,6 +36,7 @@ from leadflow.store.codec import (
     contact_to_row,
     message_to_row,
 )
+from leadflow.store.erasure_sql import SqlErasure
 from leadflow.store.prune_sql import SqlPrune
 from leadflow.store.sandbox_sql import SqliteSandbox
 from leadflow.store.sql_common import (
@@ -85,7 +86,7 @@ def path_from_url(url: str) -> str:
     return path
 
 
-class SQLiteStore(SqlPrune, SqliteSandbox, SqlStore):
+class SQLiteStore(SqlErasure, SqlPrune, SqliteSandbox, SqlStore):
     _dialect = SQLITE
     _dialect_name = "sqlite"
     _now_sql = "(julianday('now') - 2440587.5) * 86400.0"

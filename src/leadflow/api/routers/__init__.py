@@ -15,6 +15,7 @@ from leadflow.api.routers import (
     contact_summary,
     contacts,
     deals,
+    erasure,
     events,
     experiments,
     inbound_email,
@@ -67,6 +68,7 @@ RESOURCES = (
     automation_orchestrate,
     integrations,
     automation_rules,
+    erasure,
 )
 
 

@@ -1,0 +1,60 @@
+"""``DELETE /api/v1/contacts/{id}``: the right to erasure (admin, or manager for its team's
+leads); ``GET /api/v1/erasures``: the tenant's erasure audit (admin). The audit names no one:
+a SHA-256 digest of the contact id, who asked, when, and the rows changed per table."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+from pydantic import BaseModel, Field
+
+from leadflow.access import erasure as service
+from leadflow.api.deps import AccessDep
+from leadflow.api.problems import problem_responses
+from leadflow.clock import to_iso
+from leadflow.model.erasure import Erasure
+
+router = APIRouter(tags=["contacts"])
+ContactId = Annotated[str, Path(min_length=1, max_length=200, description="The contact's id.")]
+
+
+class ErasureOut(BaseModel):
+    id: int
+    contact_sha256: str = Field(description="SHA-256 hex digest of the erased contact's id.")
+    erased_by: str = Field(description="The API key (key:<id>) or the CLI operator.")
+    erased_at: str = Field(description="ISO 8601, UTC.")
+    counts: dict[str, int] = Field(description="Rows deleted or blanked, per table.")
+
+    @classmethod
+    def of(cls, e: Erasure) -> ErasureOut:
+        return cls(
+            id=e.id,
+            contact_sha256=e.contact_digest,
+            erased_by=e.erased_by,
+            erased_at=to_iso(e.erased_at) or "",
+            counts=e.counts,
+        )
+
+
+@router.delete(
+    "/contacts/{contact_id}",
+    summary="Erase a contact (right to erasure): runs cancelled, personal data removed, audited",
+    responses=problem_responses(403, 404),
+)
+def erase_contact(access: AccessDep, contact_id: ContactId) -> ErasureOut:
+    done = service.erase(
+        access.runtime.store, access.principal, access.scope, contact_id, access.now()
+    )
+    return ErasureOut.of(done)
+
+
+@router.get(
+    "/erasures",
+    summary="The tenant's erasure audit, newest first",
+    responses=problem_responses(403),
+)
+def list_erasures(
+    access: AccessDep, limit: Annotated[int, Query(ge=1, le=1000)] = 100
+) -> list[ErasureOut]:
+    return [ErasureOut.of(e) for e in service.audit(access.runtime.store, access.principal, limit)]

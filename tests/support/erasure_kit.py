@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from leadflow.model.automation import FiringEffects, RuleFiring, RuleSpec
 from leadflow.model.compose import ComposeDraft
 from leadflow.model.crm import CrmConnector, CrmSyncEntry, NewCrmDelivery
 from leadflow.model.deals import Deal
@@ -137,6 +138,12 @@ def fill(store: Store, who: Person, now: float = T0) -> dict[str, Any]:
         OrchBatch(batch, t, now, "compose"),
         [OrchTask(batch, "t1", t, "compose", {"contact_id": cid, "brief": "x"}, created_at=now)],
     )
+    rule = store.create_rule(
+        t, RuleSpec("tag viewers", "listing.viewed", [{"kind": "add_tag", "tag": "x"}]), True, now
+    )
+    planned = [{"kind": "update_contact", "fields": {"alt_email": EMAIL}, "contact_id": cid}]
+    firing = RuleFiring(t, rule.id, rule.version, event_id, cid, planned, "applied", now)
+    assert store.record_firing(firing, FiringEffects(), now)
     return {"run_id": run.id, "event_id": event_id}
 
 

@@ -179,6 +179,13 @@ class MemoryErasure(MemoryState, MemoryPart, ErasureStore):
         def tally(table: str, n: int) -> None:
             counts[table] = counts.get(table, 0) + n
 
+        rules = self.__dict__.get("_rules_data")
+        if rules is not None:
+            for firing in rules.firings.values():
+                if mine(firing):
+                    firing.contact_id, firing.actions, firing.error = p, [], None
+                    tally("automation_rule_firings", 1)
+
         pb = self.__dict__.get("_playbooks_data")
         if pb is not None:
             for key, task in list(pb.tasks.items()):

@@ -139,6 +139,12 @@ _STEPS: tuple[tuple[str, str, str], ...] = (
         "DELETE FROM messenger_links WHERE tenant_id = ? AND contact_id = ?",
         "tc",
     ),
+    (  # an automation rule's firing keeps its count, not what it did to the contact
+        "automation_rule_firings",
+        "UPDATE automation_rule_firings SET contact_id = ?, actions = '[]', error = NULL "
+        "WHERE tenant_id = ? AND contact_id = ?",
+        "ptc",
+    ),
 )
 
 

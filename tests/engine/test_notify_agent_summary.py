@@ -48,6 +48,12 @@ def setup(kit: Kit) -> None:
     kit.settle()
 
 
+def node_tasks(kit: Kit) -> list[Any]:
+    """The notify_agent node's task (the reply in ``setup`` also makes one: its intent asks for
+    an appointment, and reply intent gives the owner a task for that)."""
+    return [t for t in kit.store.list_tasks(TaskFilter("default")) if t.title == "Call Lou"]
+
+
 def notices(kit: Kit) -> dict[str, Any]:
     return {m.channel: m for m in kit.messages() if m.payload.get("agent_notice")}
 
@@ -58,7 +64,7 @@ def test_the_task_and_the_notices_carry_the_extractive_summary(make_kit: Any) ->
     kit.publish(HOT)
     kit.enroll("hot", "lou")
     kit.settle()
-    [task] = kit.store.list_tasks(TaskFilter("default"))
+    [task] = node_tasks(kit)
     assert task.body is not None
     before, summary = task.body.split("\n\nWhat to know before you call:\n")
     assert before == "Asked to tour."
@@ -88,7 +94,7 @@ def test_with_a_model_the_summary_is_written_by_it(make_kit: Any, peer: LlmPeer)
     kit.publish(HOT)
     kit.enroll("hot", "lou")
     kit.settle()
-    [task] = kit.store.list_tasks(TaskFilter("default"))
+    [task] = node_tasks(kit)
     assert task.body == f"Asked to tour.\n\nWhat to know before you call:\n{written}"
     assert len(peer.requests) == 1
 
@@ -99,5 +105,5 @@ def test_without_the_flag_nothing_is_added(make_kit: Any) -> None:
     kit.publish(HOT.replace("summary: true, ", ""))
     kit.enroll("hot", "lou")
     kit.settle()
-    [task] = kit.store.list_tasks(TaskFilter("default"))
+    [task] = node_tasks(kit)
     assert task.body == "Asked to tour."

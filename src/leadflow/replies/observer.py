@@ -1,13 +1,15 @@
-"""Every inbound reply is read before workflows see it: ``sms.received``, ``email.received``
-and ``email.replied`` get ``data.intent``, ``data.intent_confidence`` and ``data.intent_source``
-(``rules`` / ``llm`` / ``model``), written to the stored event first (so a batch processed again
-after a crash reads the stored answer and never asks again), then on the batch's events, which
-the triggers, goals and ``wait_for_event`` nodes of the same pass read.
+"""Every inbound reply is read before workflows see it: ``sms.received``, ``email.received``,
+``email.replied``, ``whatsapp.received`` and ``messenger.received`` get ``data.intent``,
+``data.intent_confidence`` and ``data.intent_source`` (``rules`` / ``llm`` / ``model``), written
+to the stored event first (so a batch processed again after a crash reads the stored answer and
+never asks again), then on the batch's events, which the triggers, goals and ``wait_for_event``
+nodes of the same pass read.
 
 ``needs_agent`` and ``appointment_request`` also make a task for the contact's owner (when the
 owner is missing or not Active: whoever the playbooks' routing names), once per event: its key
 is ``reply:<event id>``, and ``task.created`` is recorded with it. A reply without words (an
-``email.replied`` noticed by another system) carries no intent.
+``email.replied`` noticed by another system) carries no intent, and an event that arrives with
+an ``intent`` of its sender's keeps it.
 """
 
 from __future__ import annotations
@@ -26,7 +28,9 @@ from leadflow.store.contract import Store
 
 log = logging.getLogger("leadflow.replies")
 
-REPLY_TYPES = frozenset({"sms.received", "email.received", "email.replied"})
+REPLY_TYPES = frozenset(
+    {"sms.received", "email.received", "email.replied", "whatsapp.received", "messenger.received"}
+)
 TASK_INTENTS = {
     "needs_agent": ("Reply needs an agent", "high", 3600.0),
     "appointment_request": ("Reply asks for an appointment", "high", 3600.0),
@@ -52,6 +56,10 @@ def _provider_said(event: Event) -> str | None:
     return said if isinstance(said, str) else None
 
 
+def _read_already(data: dict[str, Any]) -> bool:
+    return "intent_source" in data or bool(data.get("intent"))
+
+
 class IntentObserver:
     event_types = REPLY_TYPES
 
@@ -61,7 +69,9 @@ class IntentObserver:
 
     def observe(self, batch: EventBatch) -> None:
         replies = [e for e in batch.events if e.type in REPLY_TYPES and e.contact_id]
-        fresh = [e for e in replies if "intent_source" not in e.data and reply_text(e)]
+        # An event that arrives read already (its sender gave ``intent``, or an earlier pass
+        # wrote ``intent_source``) is not read again: nobody's word is overwritten.
+        fresh = [e for e in replies if not _read_already(e.data) and reply_text(e)]
         if fresh:
             tenant = {e.id: self._tenant(batch, e) for e in fresh}
             found: dict[int, dict[str, Any]] = {}

@@ -73,6 +73,8 @@ NODE_KINDS = {
     "ai_compose",
     # Facebook Messenger
     "send_messenger",
+    # WhatsApp through Twilio
+    "send_whatsapp",
     # the CRM connectors' kind
     "crm",
 }

@@ -267,3 +267,19 @@ def test_three_samples_measure_agreement(ledger: MemoryStore) -> None:
     assert [r["temperature"] for r in peer.requests] == [0.0, 0.7, 0.7]
     assert result.agreement is not None and 0.2 < result.agreement < 1.0
     assert result.calls == 3 and ledger.ai_tokens_used("acme", T0) == 600
+
+
+def test_an_answer_is_kept_when_the_call_cannot_be_recorded(
+    ledger: MemoryStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    # "default" has no tenants row in this store: the ledger refuses the call's record (as the
+    # SQL backends' foreign key does), and the draft the server answered is still the answer.
+    with running_llm_peer([good(good_definition(), tokens=(10, 5))]) as peer:
+        client, _ = client_for(peer.base_url, ledger)
+        with caplog.at_level(logging.WARNING, logger="leadflow.ai"):
+            result = generate_workflow(PROMPT, client=client, tenant_id="default")
+    assert (result.source, result.rounds) == ("model", 1)
+    assert len(peer.requests) == 1
+    assert ledger.list_ai_calls("default") == []
+    assert any("not recorded" in r.getMessage() for r in caplog.records)
+    assert API_KEY not in caplog.text

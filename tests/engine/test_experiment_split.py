@@ -237,7 +237,7 @@ def test_api_publish_stores_the_experiment_of_the_tenant(
     headers = {"Authorization": f"Bearer {token}"}
     with ApiClient(create_app(Settings(db=url)), headers=headers) as client:
         response = client.post("/api/v1/workflows/trial/publish", json=definition)
-        assert response.status_code == 200, response.text
+        assert response.status_code == 201, response.text  # a version was created
     store = open_store(url)
     try:
         found = store.get_experiment("acme", "acme-trial")

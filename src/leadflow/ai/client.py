@@ -171,7 +171,10 @@ class LlmClient:
             outcome=outcome,
             mode=answer.mode if answer else mode,
         )
-        self.ledger.record_ai_call(call)
+        try:
+            self.ledger.record_ai_call(call)
+        except Exception as exc:  # bookkeeping never costs the caller an answer it has
+            log.warning("model call of %s not recorded: %s", purpose, type(exc).__name__)
 
     def _budget_left(self, tenant_id: str) -> int | None:
         if self.ledger is None:

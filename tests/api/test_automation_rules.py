@@ -70,7 +70,7 @@ def tenants_of(url: str, **settings: Any) -> Iterator[Tenants]:
     with tenants.a, tenants.b:
         for client, key in ((tenants.a, "welcome"), (tenants.b, "rival-only")):
             done = client.post(f"/api/v1/workflows/{key}/publish", json=welcome(key))
-            assert done.status_code == 200, done.text
+            assert done.status_code == 201, done.text
         yield tenants
     tenants.rt.close()
 

@@ -16,6 +16,7 @@ from leadflow.api.data.shape import Time, when
 from leadflow.api.deps import AccessDep
 from leadflow.api.problems import problem_responses
 from leadflow.model.tenancy import Agent, Team
+from leadflow.tenancy.members import MEMBER_FIELDS
 
 router = APIRouter(tags=["tenancy"])
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
@@ -73,18 +74,8 @@ class Saved(BaseModel):
     updated: int
 
 
-FIELDS = {
-    "MemberFirstName": "first_name",
-    "MemberLastName": "last_name",
-    "MemberEmail": "email",
-    "MemberMobilePhone": "mobile_phone",
-    "MemberMlsId": "mls_id",
-    "OfficeKey": "office_key",
-    "OfficeName": "office_name",
-    "MemberStateLicense": "state_license",
-    "MemberStatus": "status",
-    "TeamKey": "team_key",
-}
+# RESO Member name -> Agent attribute (the CSV import's table), the key being the path's
+FIELDS = {name: attr for name, attr in MEMBER_FIELDS.items() if name != "MemberKey"}
 
 
 def _agent(tenant_id: str, member_key: str, body: AgentIn) -> Agent:

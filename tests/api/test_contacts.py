@@ -333,3 +333,26 @@ def test_create_and_trigger_records_lead_created_once_per_lead(
         mine = theirs.post("/api/v1/contacts", params={"emit": "lead.created"}, json=lead).json()
     assert mine["id"] != first["id"] and mine["event_duplicate"] is False
     assert mine["event_id"] != first["event_id"]
+
+
+def test_reso_contact_names_are_accepted_as_the_csv_reads_them(client: ApiClient) -> None:
+    body = {
+        "FirstName": "Rae",
+        "LastName": "Lo",
+        "MobilePhone": "(512) 555-0142",
+        "StateOrProvince": "TX",
+    }
+    made = client.post("/api/v1/contacts", json=body)
+    assert made.status_code == 201, made.text
+    shown = made.json()
+    assert (shown["first_name"], shown["last_name"], shown["phone"], shown["state"]) == (
+        "Rae", "Lo", "+15125550142", "TX"
+    )  # fmt: skip
+    changed = client.patch(f"/api/v1/contacts/{shown['id']}", json={"ContactStatus": "nurture"})
+    assert changed.json()["stage"] == "nurture"
+    both = client.post(
+        "/api/v1/contacts", json={"FirstName": "A", "first_name": "B", "email": "a@b.co"}
+    )
+    assert [e["field"] for e in assert_problem(both, 422)["errors"]] == ["body.FirstName"]  # type: ignore[union-attr]
+    bad = client.post("/api/v1/contacts", json={"Email": "not-an-email"})
+    assert "email" in str(assert_problem(bad, 422)["errors"]).lower()

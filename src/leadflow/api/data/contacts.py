@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 
 from leadflow.api.data.shape import Record, Time
 from leadflow.api.data.shape import when as when  # also the API's other shapes'
@@ -13,21 +20,57 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 CONSENT_STATES = ("opted_in", "opted_out", "unknown")
 
 
+# The RESO Contact names the CSV import reads (contacts/importer.py), accepted by the API as
+# aliases of its own names: a body from a RESO-speaking CRM needs no renaming.
+RESO_NAMES = {
+    "first_name": "FirstName",
+    "last_name": "LastName",
+    "email": "Email",
+    "phone": "MobilePhone",
+    "time_zone": "TimeZone",
+    "state": "StateOrProvince",
+    "owner": "OwnerMemberKey",
+    "stage": "ContactStatus",
+}
+
+
+def _reso(name: str) -> AliasChoices:
+    return AliasChoices(name, RESO_NAMES[name])
+
+
 class ContactFields(BaseModel):
-    """The writable attributes of a contact; every one is optional on update."""
+    """The writable attributes of a contact; every one is optional on update. Each may also be
+    given by its RESO Contact name (FirstName, LastName, Email, MobilePhone, TimeZone,
+    StateOrProvince, OwnerMemberKey, ContactStatus), but not both names at once."""
 
     model_config = ConfigDict(extra="forbid")
 
-    first_name: Text | None = None
-    last_name: Text | None = None
-    email: Text | None = Field(default=None, description="Validated, stored lower-cased.")
-    phone: Text | None = Field(
-        default=None, description="Any common format; stored as E.164 (+15125550123)."
+    first_name: Text | None = Field(default=None, validation_alias=_reso("first_name"))
+    last_name: Text | None = Field(default=None, validation_alias=_reso("last_name"))
+    email: Text | None = Field(
+        default=None,
+        description="Validated, stored lower-cased.",
+        validation_alias=_reso("email"),
     )
-    time_zone: Text | None = Field(default=None, description="IANA zone, e.g. America/Chicago.")
-    state: Text | None = Field(default=None, description="US state, 2 letters.")
-    owner: Text | None = Field(default=None, description="The owning agent's RESO MemberKey.")
-    stage: Text | None = None
+    phone: Text | None = Field(
+        default=None,
+        description="Any common format; stored as E.164 (+15125550123).",
+        validation_alias=_reso("phone"),
+    )
+    time_zone: Text | None = Field(
+        default=None,
+        description="IANA zone, e.g. America/Chicago.",
+        validation_alias=_reso("time_zone"),
+    )
+    state: Text | None = Field(
+        default=None, description="US state, 2 letters.", validation_alias=_reso("state")
+    )
+    owner: Text | None = Field(
+        default=None,
+        description="The owning agent's RESO MemberKey.",
+        validation_alias=_reso("owner"),
+    )
+    stage: Text | None = Field(default=None, validation_alias=_reso("stage"))
     tags: list[Text] | None = Field(default=None, max_length=100)
     fields: dict[str, Any] | None = Field(default=None, description="Custom fields.")
     consent: dict[str, str] | None = Field(

@@ -12,7 +12,8 @@ from leadflow.clock import to_iso
 
 
 def when(ts: float | None) -> datetime | None:
-    return None if ts is None else datetime.fromtimestamp(ts, UTC)
+    """A time as the API shows it: UTC, to the second, as the CLI's JSON shows it."""
+    return None if ts is None else datetime.fromtimestamp(ts, UTC).replace(microsecond=0)
 
 
 def _time(value: Any) -> Any:
@@ -30,7 +31,7 @@ def _iso(value: Any) -> Any:
 
 
 Time = Annotated[datetime | None, BeforeValidator(_time)]
-"""A time kept as epoch seconds, shown as a UTC date-time."""
+"""A time kept as epoch seconds, shown as a UTC date-time to the second."""
 Second = Annotated[datetime, BeforeValidator(_second)]
 """The same, to the second."""
 Iso = Annotated[str | None, BeforeValidator(_iso)]

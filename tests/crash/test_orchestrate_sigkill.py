@@ -168,7 +168,7 @@ def test_killed_workers_lose_no_task_and_store_each_outcome_once(db_url: str) ->
         asked = Counter(
             int(m.group(1))
             for r in peer.requests
-            if (m := MARK.search(r["messages"][1]["content"])) is not None
+            if "messages" in r and (m := MARK.search(r["messages"][1]["content"])) is not None
         )
     store = open_store(url)
     try:

@@ -84,7 +84,11 @@ def _handler(peer: LlmPeer) -> type[BaseHTTPRequestHandler]:
 
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
-            request = json.loads(self.rfile.read(length) or b"{}")
+            raw = self.rfile.read(length)
+            if len(raw) < length:  # the client died mid-request (a killed worker): nothing came
+                self.close_connection = True
+                return
+            request = json.loads(raw or b"{}")
             peer.authorizations.append(self.headers.get("Authorization") or "")
             if self.path != "/v1/chat/completions":
                 self._send(404, {"error": {"message": "not found"}}, {})

@@ -1,7 +1,11 @@
 """Smart campaigns as one tenant sees them: segments from the audience in words (sized on the
 tenant's own contacts), a channel plan and a workflow draft per segment with an experiment on
 the campaign's goal, the message budget shared out, and predicted replies, appointments and
-opt-outs with 95 % intervals from a simulation of each draft. Drafts only, never published."""
+opt-outs with 95 % intervals: the messages a simulation of each draft sends per channel times
+the tenant's own rates per channel when its history has enough sends, stated priors otherwise
+(``ai/history.py``, ``ai/predict.py``). On request each segment's contacts are clustered by
+k-means and each cluster described in words (``ai/clusters.py``). Drafts only, never
+published."""
 
 from __future__ import annotations
 
@@ -12,73 +16,94 @@ from leadflow.access.scope import WRITE_ROLES, require_role
 from leadflow.access.workflows import check, save_draft
 from leadflow.ai import campaign as plan
 from leadflow.ai import phrases
+from leadflow.ai.clusters import MAX_K, cluster_contacts
+from leadflow.ai.history import ChannelHistory, tenant_history
+from leadflow.ai.predict import predict, rates_for
 from leadflow.definitions.conditions import compile_condition
 from leadflow.errors import InvalidInput
-from leadflow.model.records import ContactFilter, Scope
+from leadflow.model.records import Contact, ContactFilter, Scope
 from leadflow.simulate.draft import simulate_draft
 from leadflow.tenancy.accounts import Principal
 
 MAX_SCAN = 100_000  # contacts read to size the segments
+_CHANNEL_OF = {"send_sms": "sms", "send_email": "email", "voice_call": "voice"}
 
 if TYPE_CHECKING:
     from leadflow.runtime import Runtime
 
 
-def _sizes(rt: Runtime, tenant: str, segments: list[plan.Segment]) -> list[int]:
-    tests = [
-        compile_condition({"all": s.conditions}) if s.conditions else (lambda scope: True)
-        for s in segments
-    ]
-    sizes = [0] * len(segments)
+def _tenant_contacts(rt: Runtime, tenant: str) -> list[Contact]:
+    """The tenant's contacts, by id, at most :data:`MAX_SCAN`."""
+    found: list[Contact] = []
     after: str | None = None
-    seen = 0
-    while seen < MAX_SCAN:
+    while len(found) < MAX_SCAN:
         page = rt.store.find_contacts(
             ContactFilter(scope=Scope(tenant), after_id=after, limit=1000)
         )
         if not page:
             break
-        for contact in page:
-            scope = {"contact": contact.as_dict()}
-            for i, test in enumerate(tests):
-                sizes[i] += bool(test(scope))
-        seen += len(page)
+        found += page
         after = page[-1].id
-    return sizes
+    return found[:MAX_SCAN]
 
 
-def _predict(definition: dict[str, Any], reach: int, days: float) -> dict[str, Any]:
+def _members(contacts: list[Contact], segments: list[plan.Segment]) -> list[list[Contact]]:
+    tests = [
+        compile_condition({"all": s.conditions}) if s.conditions else (lambda scope: True)
+        for s in segments
+    ]
+    members: list[list[Contact]] = [[] for _ in segments]
+    for contact in contacts:
+        scope = {"contact": contact.as_dict()}
+        for i, test in enumerate(tests):
+            if test(scope):
+                members[i].append(contact)
+    return members
+
+
+def _sends(definition: dict[str, Any], reach: int, days: float) -> tuple[int, dict[str, float]]:
+    """Simulated leads, and the messages per channel the draft sends to ``reach`` contacts."""
     leads = max(20, min(reach or 20, 200))
     sim = simulate_draft(definition, leads=leads, days=min(max(days, 3.0), 30.0))
-    replied = sum(n["replied"] for n in sim.nodes)
-    texts = sum(n["sent"] for n in sim.nodes if n["kind"] == "send_sms")
-    rate_low, rate_high = plan.wilson(min(replied, leads), leads)
-    rate = min(replied, leads) / leads
-    booked = plan.APPOINTMENT_PER_REPLY
-    opt_rate = plan.OPT_OUT_PER_TEXT * texts / leads
-    return {
-        "simulated_leads": leads,
-        "reply_rate": round(rate, 4),
-        "replies": {
-            "expected": round(rate * reach, 1),
-            "interval_95": [round(rate_low * reach, 1), round(rate_high * reach, 1)],
-        },
-        "appointments": {
-            "expected": round(rate * booked * reach, 1),
-            "interval_95": [
-                round(rate_low * booked * reach, 1),
-                round(rate_high * booked * reach, 1),
-            ],
-        },
-        "opt_outs": {"expected": round(opt_rate * reach, 1)},
-        "deferred_for_quiet_hours": sim.deferred_for_quiet_hours,
-        "failures": sim.failures,
-        "basis": (
-            "replies: the simulation's engagement model; appointments: stated prior of "
-            f"{booked:.0%} of replies; opt-outs: stated prior of "
-            f"{plan.OPT_OUT_PER_TEXT:.1%} per text"
-        ),
-    }
+    per_lead: dict[str, float] = {}
+    for node in sim.nodes:
+        channel = _CHANNEL_OF.get(node["kind"])
+        if channel is not None:
+            per_lead[channel] = per_lead.get(channel, 0.0) + node["sent"] / leads
+    return leads, {c: v * reach for c, v in per_lead.items()}
+
+
+def _predict(
+    definition: dict[str, Any], reach: int, days: float, history: dict[str, ChannelHistory]
+) -> dict[str, Any]:
+    leads, sends = _sends(definition, reach, days)
+    rates = rates_for(sorted(sends), history)
+    out: dict[str, Any] = {"simulated_leads": leads, "sends": {}}
+    out["sends"] = {c: round(v, 1) for c, v in sorted(sends.items())}
+    for metric, metric_rates in rates.items():
+        out[metric] = predict(sends, metric_rates)
+        out[metric]["rates"] = {
+            r.channel: {
+                "rate": round(r.mean, 4),
+                "source": r.source,
+                "basis": r.basis,
+            }
+            for r in metric_rates
+        }
+    out["reply_rate"] = round(out["replies"]["expected"] / reach, 4) if reach else 0.0
+    out["basis"] = "; ".join(
+        f"{r.channel} {r.basis}" for metric_rates in rates.values() for r in metric_rates
+    )
+    return out
+
+
+def _clusters_wanted(clusters: bool | int) -> tuple[bool, int | None]:
+    """(whether to cluster, k: None to choose it by silhouette)."""
+    if isinstance(clusters, bool):
+        return clusters, None
+    if not 2 <= clusters <= MAX_K:
+        raise InvalidInput(f"clusters: true, false or a number of clusters 2..{MAX_K}")
+    return True, int(clusters)
 
 
 def smart_campaign(
@@ -93,6 +118,7 @@ def smart_campaign(
     *,
     save: bool = False,
     simulate: bool = True,
+    clusters: bool | int = False,
     now: float,
 ) -> dict[str, Any]:
     require_role(principal, WRITE_ROLES, "drafting a campaign")
@@ -103,9 +129,13 @@ def smart_campaign(
     bad = [c for c in channels if c not in plan.CHANNELS]
     if bad:
         raise InvalidInput(f"channels: unknown {bad}; use sms, email or voice")
+    cluster_on, k = _clusters_wanted(clusters)
     tenant = principal.tenant_id
     segments = plan.segments_of(audience)
-    sizes = _sizes(rt, tenant, segments)
+    contacts = _tenant_contacts(rt, tenant)
+    members = _members(contacts, segments)
+    sizes = [len(m) for m in members]
+    activity = tenant_history(rt.store, tenant, contacts)
     days = float((end - start).days + 1) if start and end else 14.0
     slug = phrases.slug(goal)[:24]
     drafts: list[dict[str, Any]] = []
@@ -120,8 +150,8 @@ def smart_campaign(
     reach = plan.share_budget(sizes, per_contact, budget)
     out_segments: list[dict[str, Any]] = []
     warnings: list[str] = []
-    for segment, definition, size, reached, msgs in zip(
-        segments, drafts, sizes, reach, per_contact, strict=True
+    for segment, definition, size, reached, msgs, people in zip(
+        segments, drafts, sizes, reach, per_contact, members, strict=True
     ):
         checked = check(rt, tenant, definition)
         item: dict[str, Any] = {
@@ -138,9 +168,13 @@ def smart_campaign(
                 "errors": checked.errors,
                 "warnings": checked.warnings,
             },
-            "prediction": _predict(definition, reached, days) if simulate and checked.ok else None,
+            "prediction": _predict(definition, reached, days, activity.channels)
+            if simulate and checked.ok
+            else None,
             "saved": None,
         }
+        if cluster_on:
+            item["clusters"] = cluster_contacts(people, activity.engagement, now, k)
         if reached < size:
             warnings.append(f"{segment.name}: the budget reaches {reached} of {size} contacts")
         if size == 0:
@@ -163,5 +197,4 @@ def smart_campaign(
         "segments": out_segments,
         "warnings": warnings,
         "published": False,
-        "not_done": ["k-means refinement of segments", "the tenant's own historical rates"],
     }

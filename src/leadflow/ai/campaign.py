@@ -1,11 +1,10 @@
 """Smart campaigns, deterministic part: the audience in words -> segments (conditions over
 contact fields), a channel plan and a workflow draft per segment with an A/B experiment judged on
 the campaign's goal, a send window inside the legal hours, and the message budget shared out.
-Predictions come from the caller's simulation (see ``access/automation.py``)."""
+Predictions: ``ai/predict.py`` (rates: ``ai/history.py``); clusters: ``ai/clusters.py``."""
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -14,10 +13,6 @@ from typing import Any
 from leadflow.ai import phrases, texts
 from leadflow.ai.parse_trigger import audience_of, metric_of
 
-# Stated priors (no tenant history is read yet): replies that become appointments, and opt-outs
-# per message, from the simulation's engagement model's own documented assumptions.
-APPOINTMENT_PER_REPLY = 0.15
-OPT_OUT_PER_TEXT = 0.005
 CHANNELS = ("sms", "email", "voice")
 
 
@@ -151,16 +146,6 @@ def campaign_workflow(
 def messages_per_contact(definition: dict[str, Any]) -> int:
     kinds = [n["kind"] for n in definition["nodes"]]
     return sum(k in ("send_sms", "send_email", "voice_call") for k in kinds) - 1  # one arm each
-
-
-def wilson(successes: float, n: float, z: float = 1.96) -> tuple[float, float]:
-    """The 95 % Wilson interval of a rate (0, 0 when n is 0)."""
-    if n <= 0:
-        return 0.0, 0.0
-    p = successes / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 def share_budget(sizes: list[int], per_contact: list[int], budget: int | None) -> list[int]:

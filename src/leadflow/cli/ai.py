@@ -83,6 +83,18 @@ def _show(out: dict[str, Any]) -> None:
             ],
         )
         console.print(f"deferred for quiet hours: {sim['deferred_for_quiet_hours']}", markup=False)
+    for seg in out["segments"]:
+        found = seg.get("clusters")
+        if found is None:
+            continue
+        if found.get("skipped"):
+            console.print(f"{seg['name']}: no clusters ({found['skipped']})", markup=False)
+        for cl in found["clusters"]:
+            console.print(
+                f"{seg['name']} / {cl['name']} ({cl['contacts']} contacts): {cl['description']}",
+                markup=False,
+                highlight=False,
+            )
     for warning in out["warnings"]:
         console.print(f"warning: {warning}", markup=False, highlight=False)
     if out["saved"]:
@@ -132,6 +144,10 @@ def campaign(
     budget: Annotated[int | None, typer.Option(min=0, help="Messages at most.")] = None,
     save: Annotated[bool, typer.Option("--save", help="Save each segment's draft.")] = False,
     simulate: Annotated[bool, typer.Option("--simulate/--no-simulate")] = True,
+    clusters: Annotated[
+        str,
+        typer.Option(help="k-means clusters of each segment: off, auto (k by silhouette) or k."),
+    ] = "off",
     db: DbOption = DEFAULT,
     tenant: TenantOption = DEFAULT_TENANT,
     json_out: JsonOption = False,
@@ -149,6 +165,11 @@ def campaign(
     except ValueError as exc:
         raise InvalidInput(f"--start/--end: {exc}") from None
     wanted = [c.strip() for c in channels.split(",") if c.strip()]
+    how: bool | int = {"off": False, "auto": True}.get(clusters.strip().lower(), False)
+    if clusters.strip().lower() not in ("off", "auto"):
+        if not clusters.strip().isdigit():
+            raise InvalidInput(f"--clusters: off, auto or a number of clusters, got {clusters!r}")
+        how = int(clusters)
     with runtime(db) as rt:
         out = smart_campaign(
             rt,
@@ -161,6 +182,7 @@ def campaign(
             budget,
             save=save,
             simulate=simulate,
+            clusters=how,
             now=rt.clock.now(),
         )
     if json_out:
@@ -197,5 +219,17 @@ def campaign(
         ],
         rows,
     )
+    for seg in out["segments"]:
+        found = seg.get("clusters")
+        if found is None:
+            continue
+        if found.get("skipped"):
+            console.print(f"{seg['name']}: no clusters ({found['skipped']})", markup=False)
+        for cl in found["clusters"]:
+            console.print(
+                f"{seg['name']} / {cl['name']} ({cl['contacts']} contacts): {cl['description']}",
+                markup=False,
+                highlight=False,
+            )
     for warning in out["warnings"]:
         console.print(f"warning: {warning}", markup=False, highlight=False)

@@ -100,3 +100,8 @@ class CampaignRequest(_In):
     budget: int | None = Field(default=None, ge=0, description="Messages at most.")
     save: bool = Field(default=False, description="Save each segment's workflow as a draft.")
     simulate: bool = Field(default=True, description="Predict from a simulation of each draft.")
+    clusters: bool | int = Field(
+        default=False,
+        description="k-means clusters of each segment's contacts, described in words: true "
+        "(k chosen by silhouette), false, or k (2..6).",
+    )

@@ -61,6 +61,7 @@ def smart_campaign(access: AccessDep, body: CampaignRequest) -> dict[str, Any]:
         body.budget,
         save=body.save,
         simulate=body.simulate,
+        clusters=body.clusters,
         now=access.now(),
     )
 

@@ -93,3 +93,20 @@ def test_ai_campaign_json(lf: Leadflow) -> None:
     assert out["published"] is False and lf.json("workflows", "list") == []
     bad = lf("ai", "campaign", "x", "--start", "March 1")
     assert bad.exit_code != 0
+
+
+def test_ai_campaign_clusters_flag(lf: Leadflow) -> None:
+    lf.init()
+    out = lf.json("ai", "campaign", "book more showings", "--clusters", "auto", "--no-simulate")
+    (segment,) = out["segments"]
+    assert segment["clusters"] == {
+        "skipped": "0 contacts; clusters need at least 30",
+        "clusters": [],
+    }
+    assert "clusters" not in lf.json("ai", "campaign", "x", "--no-simulate")["segments"][0]
+    shown = lf("ai", "campaign", "x", "--clusters", "auto", "--no-simulate")
+    assert shown.exit_code == 0 and "no clusters (0 contacts" in shown.output
+    for bad in ("many", "9"):
+        refused = lf("ai", "campaign", "x", "--clusters", bad, "--no-simulate")
+        said = refused.output + str(refused.exception)  # the console script prints the error
+        assert refused.exit_code != 0 and "clusters" in said

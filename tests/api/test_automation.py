@@ -47,7 +47,7 @@ def test_the_planner_drafts_validates_simulates_and_explains(client: ApiClient) 
     ]
     assert sim["nodes"][0]["entered"] == 20 and sim["failures"] == {}
     conf = body["confidence"]
-    assert set(conf["parts"]) == {"validity", "coverage", "sanity"}
+    assert set(conf["parts"]) == {"validity", "coverage", "clarity", "sanity"}
     assert conf["parts"]["validity"] == 1.0 and conf["parts"]["coverage"] == 1.0
     assert 0.8 <= conf["value"] <= 1.0
     explained = {e["node"]: e["text"] for e in body["explanations"]}

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from leadflow.access.scope import WRITE_ROLES, require_role
 from leadflow.access.workflows import RESERVED_KEYS, check, save_draft
 from leadflow.ai.client import LlmClient, LlmConfig, month_start
-from leadflow.ai.confidence import WEIGHTS, combine, coverage
+from leadflow.ai.confidence import draft_confidence
 from leadflow.ai.explain import explain
 from leadflow.ai.generate import Generation, generate_workflow
 from leadflow.definitions.io import canonical_data, dump_yaml
@@ -168,17 +168,16 @@ def draft_workflow(
     if sim is not None:
         warnings += [f"simulation: {n}" for n in sim.notes]
         warnings += [f"simulation: {k} failed {v} time(s)" for k, v in sim.failures.items()]
-    parts = {
-        "validity": result.validity,
-        "agreement": result.agreement if result.agreement is not None else 0.0,
-        "coverage": coverage(result.intents, definition),
-        "sanity": _sanity(sim, checked.warnings),
-    }
-    weights = dict(WEIGHTS)
-    if result.agreement is None:  # one draft (or the planner): agreement says nothing
-        weights["coverage"] += weights.pop("agreement")
-        parts.pop("agreement")
-    confidence = combine(parts, weights).as_dict()
+    confidence = draft_confidence(
+        result.prompt,
+        result.intents,
+        definition,
+        validity=result.validity,
+        agreement=result.agreement,
+        sanity=_sanity(sim, checked.warnings),
+        notes=result.notes,
+        planner=result.source == "planner",
+    ).as_dict()
     out.update(
         workflow=data,
         yaml=dump_yaml(parsed),

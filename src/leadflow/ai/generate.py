@@ -53,6 +53,7 @@ class Generation:
     validity: float = 0.0
     agreement: float | None = None
     intents: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # the planner's (e.g. a filler action)
     warnings: list[str] = field(default_factory=list)
     refusal: str | None = None
     tokens_in: int = 0
@@ -112,6 +113,7 @@ def repair(data: Any) -> Any | None:
 def _planner(result: Generation, key: str | None) -> Generation:
     draft = plan_workflow(result.prompt, key)
     result.intents = draft.plan.intents
+    result.notes = list(draft.plan.notes)
     result.warnings += draft.plan.notes
     if not draft.plan.intents:
         result.refusal = (

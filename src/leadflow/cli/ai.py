@@ -83,18 +83,6 @@ def _show(out: dict[str, Any]) -> None:
             ],
         )
         console.print(f"deferred for quiet hours: {sim['deferred_for_quiet_hours']}", markup=False)
-    for seg in out["segments"]:
-        found = seg.get("clusters")
-        if found is None:
-            continue
-        if found.get("skipped"):
-            console.print(f"{seg['name']}: no clusters ({found['skipped']})", markup=False)
-        for cl in found["clusters"]:
-            console.print(
-                f"{seg['name']} / {cl['name']} ({cl['contacts']} contacts): {cl['description']}",
-                markup=False,
-                highlight=False,
-            )
     for warning in out["warnings"]:
         console.print(f"warning: {warning}", markup=False, highlight=False)
     if out["saved"]:

@@ -20,7 +20,7 @@ from typing import Any
 
 from leadflow.ai import campaign
 from leadflow.ai.client import LlmAnswer, LlmClient, LlmError
-from leadflow.ai.confidence import coverage, planner_confidence
+from leadflow.ai.confidence import planner_confidence, request_coverage
 from leadflow.ai.generate import generate_workflow
 from leadflow.ai.orchestration import intents
 from leadflow.ai.planner import plan_workflow
@@ -316,7 +316,8 @@ def draft_workflow(ctx: TaskContext, data: dict[str, Any]) -> KindResult:
     if gen.source == "planner":
         conf = planner_confidence(plan_workflow(gen.prompt, data.get("key"))).value
     else:
-        conf = round(0.3 * gen.validity + 0.3 * coverage(gen.intents, gen.definition) + 0.2, 3)
+        covered = request_coverage(gen.prompt, gen.intents, gen.definition, gen.notes)
+        conf = round(0.3 * gen.validity + 0.3 * covered + 0.2, 3)
     result = {
         "definition": gen.definition,
         "source": gen.source,

@@ -164,3 +164,15 @@ def test_clusters_through_the_api_stay_inside_the_tenant(api: tuple[str, FastAPI
             "skipped": "12 contacts; clusters need at least 30",
             "clusters": [],
         }
+
+
+def test_above_the_fit_sample_every_contact_gets_its_nearest_centre(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import leadflow.ai.clusters as clusters
+
+    contacts, labels = planted("acme")
+    monkeypatch.setattr(clusters, "FIT_SAMPLE", 45)  # fitted on 45 of the 120
+    found = fit(contacts, {}, NOW)
+    assert not isinstance(found, str) and found.k == 3
+    assert len(found.labels) == 120 and adjusted_rand_score(labels, found.labels) >= 0.9

@@ -9,8 +9,9 @@ same for all, is left out. Columns are standardised (mean 0, variance 1).
 
 k: given, or the best silhouette for k in 2..:data:`MAX_K` (at most one cluster per
 :data:`MIN_PER_CLUSTER` contacts); ``KMeans(n_init=10, random_state=0)``, so the same contacts
-always give the same clusters. Fewer than :data:`MIN_CONTACTS` contacts: no clusters, and the
-reason.
+always give the same clusters (above :data:`FIT_SAMPLE` contacts, fitted on a fixed sample of
+that many and each contact given its nearest centre). Fewer than :data:`MIN_CONTACTS`
+contacts: no clusters, and the reason.
 
 Each cluster is described by its :data:`DESCRIBED` features most unlike the whole segment
 (numbers: the distance of the cluster's mean from the segment's in the segment's standard
@@ -35,6 +36,7 @@ MAX_K = 6
 TOP_VALUES = 8
 DESCRIBED = 3
 SEED = 0
+FIT_SAMPLE = 5000  # contacts k-means is fitted on (all of them below this)
 SOURCE_FIELDS = ("source", "lead_source", "LeadSource")
 NUMBERS = ("budget", "score", "days_since_created", "sent", "opened", "clicked", "replied")
 CATEGORIES = ("source", "area", "timeline", "lead_type", "stage")
@@ -304,9 +306,14 @@ def fit(
         return f"{k} clusters asked, but the contacts have only {distinct} distinct profiles"
     top = min(MAX_K, n // MIN_PER_CLUSTER, distinct)
     candidates = [k] if k is not None else list(range(2, top + 1))
+    sample = matrix
+    if n > FIT_SAMPLE:  # fitted on a fixed sample, then every contact given its nearest centre
+        rows = np.random.default_rng(SEED).choice(n, size=FIT_SAMPLE, replace=False)
+        sample = matrix[np.sort(rows)]
     scored: list[tuple[float, int, list[int]]] = []
     for kk in candidates:
-        labels = KMeans(n_clusters=kk, n_init=10, random_state=SEED).fit(matrix).labels_
+        model = KMeans(n_clusters=kk, n_init=10, random_state=SEED).fit(sample)
+        labels = model.predict(matrix) if sample is not matrix else model.labels_
         if len(set(labels)) < 2:
             continue
         score = silhouette_score(matrix, labels, sample_size=min(n, 2000), random_state=SEED)

@@ -5,7 +5,6 @@ that edge (the edge's port found from the node's outcome where two ports lead to
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any
 
 from leadflow.analytics import funnel as funnels

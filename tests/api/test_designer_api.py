@@ -82,7 +82,8 @@ def test_failures_come_back_with_their_reasons(client: ApiClient) -> None:
     assert sim["failure_list"] == [
         {
             "node": "hello",
-            "reason": "template error at line 1: ZeroDivisionError: integer division or modulo by zero",
+            "reason": "template error at line 1: ZeroDivisionError: "
+            "integer division or modulo by zero",
             "count": 5,
         }
     ]

@@ -170,6 +170,12 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/api/v1/events"): {"type": "x.y", "contact_id": "c_acme1"},
     ("POST", "/api/v1/events/batch"): {"events": [{"type": "x.y", "contact_id": "c_acme1"}]},
     ("POST", "/api/v1/workflows/validate"): {**WORKFLOW, "key": "mine"},
+    ("POST", "/api/v1/workflows/simulate"): {
+        "definition": {**WORKFLOW, "key": "mine"},
+        "leads": 1,
+        "days": 1,
+    },
+    ("PUT", "/api/v1/workflows/{key}/draft/layout"): {"nodes": {"hello": {"x": 1, "y": 2}}},
     # a preview for acme's lead: its name must not come back
     ("POST", "/api/v1/workflows/preview"): {
         "template": "{{ contact.first_name }}",
@@ -270,6 +276,7 @@ OWN_WRITES = {
     ("POST", "/api/v1/automation/smart-campaign"),  # drafts sized on the caller's contacts
     ("POST", "/api/v1/contacts/import"),
     ("POST", "/api/v1/workflows/validate"),
+    ("POST", "/api/v1/workflows/simulate"),  # the caller's definition, in a scratch store
     ("DELETE", "/api/v1/session"),  # ends the caller's own session, if any
     ("POST", "/api/v1/webhooks"),
     ("POST", "/api/v1/webhooks/secret"),
@@ -285,6 +292,8 @@ OWN_WRITES = {
     # own workflow (no "taken" answer that would tell acme's key exists).
     ("PUT", "/api/v1/workflows/{key}/draft"),
     ("POST", "/api/v1/workflows/{key}/publish"),
+    # ... and the layout PUT after it places the caller's own draft (the walk goes in order)
+    ("PUT", "/api/v1/workflows/{key}/draft/layout"),
     # The shipped templates are no tenant's: shown to all, installed into the caller's tenant.
     ("GET", "/api/v1/templates/{name}"),
     ("POST", "/api/v1/templates/{name}/install"),

@@ -3,6 +3,7 @@ browser (Debian's Chromium driven by Playwright) against a real ``leadflow serve
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 from typing import Any
@@ -203,7 +204,9 @@ def test_the_version_picker_opens_an_older_version_with_its_counts(
     shot(page, "25-version-picker")
 
 
-def test_node_positions_come_back_with_the_saved_draft(page: Any, server: Server) -> None:
+def test_node_positions_come_back_with_the_saved_draft(
+    page: Any, server: Server, browser: Any
+) -> None:
     key = admin_key(server.db, "layout")
     sign_in(page, key)
     source = Path(__file__).resolve().parents[2] / "examples" / "new-lead-welcome.yaml"
@@ -224,20 +227,40 @@ def test_node_positions_come_back_with_the_saved_draft(page: Any, server: Server
     assert moved[first] != laid[first]
     page.get_by_role("button", name="Save draft").click()
     page.get_by_test_id("notice").filter(has_text="Draft saved").wait_for()
-    stored = page.evaluate("() => Object.keys(localStorage)")
-    assert stored == ["leadflow.positions.layout.new-lead-welcome"]
-    assert key not in page.evaluate("() => JSON.stringify(localStorage)")
-
-    page.reload()  # a new page: the draft comes from the server, the places from this browser
-    page.get_by_label("Open a workflow").select_option("draft:new-lead-welcome")
-    page.locator(f'.react-flow__node[data-id="{first}"]').wait_for()
-    page.wait_for_function(
-        "([id, x]) => new DOMMatrixReadOnly(getComputedStyle(document.querySelector("
-        '`.react-flow__node[data-id="${id}"]`)).transform).m41 === x',
-        arg=[first, moved[first][0]],
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Export YAML").click()
+    exported_first = Path(download.value.path()).read_text()
+    # the layout went to the server, with the draft; nothing is kept in this browser
+    assert page.evaluate("() => JSON.stringify(localStorage) + JSON.stringify(sessionStorage)") == (
+        "{}{}"
     )
-    assert positions(page) == moved
-    shot(page, "26-positions-restored")
+    draft = httpx.get(
+        f"{server.url}/api/v1/workflows/new-lead-welcome/draft",
+        headers={"Authorization": f"Bearer {key}"},
+    ).json()
+    assert set(draft["layout"]) == set(laid) and "layout" not in json.dumps(draft["definition"])
+
+    # another browser (a fresh context: no storage, no cookie) shows the same places
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, base_url=server.url)
+    other = context.new_page()
+    other.set_default_timeout(10_000)
+    try:
+        sign_in(other, key)
+        other.get_by_label("Open a workflow").select_option("draft:new-lead-welcome")
+        other.locator(f'.react-flow__node[data-id="{first}"]').wait_for()
+        other.wait_for_function(
+            "([id, x]) => new DOMMatrixReadOnly(getComputedStyle(document.querySelector("
+            '`.react-flow__node[data-id="${id}"]`)).transform).m41 === x',
+            arg=[first, moved[first][0]],
+        )
+        assert positions(other) == moved
+        shot(other, "26-positions-restored")
+        # the layout is not in the definition: the YAML exported is the one exported before
+        with other.expect_download() as download:
+            other.get_by_role("button", name="Export YAML").click()
+        assert Path(download.value.path()).read_text() == exported_first
+    finally:
+        context.close()
 
 
 def test_the_funnel_chart_and_the_contacts_behind_its_numbers(page: Any, server: Server) -> None:

@@ -42,3 +42,22 @@ def test_a_returned_draft_is_a_copy(store: Store) -> None:
     saved.definition["name"] = "changed"
     got = store.get_draft("acme", "k")
     assert got is not None and got.definition == {"key": "k", "nodes": []}
+
+
+def test_a_layout_is_kept_beside_the_draft(store: Store) -> None:
+    layout = {"a": {"x": 10.5, "y": -3.0}, "b": {"x": 0.0, "y": 120.0}}
+    assert store.set_draft_layout("acme", "k", layout) is None  # no draft: nothing written
+    assert store.get_draft("acme", "k") is None
+    store.save_draft(Draft("acme", "k", {"key": "k"}, T0))
+    placed = store.set_draft_layout("acme", "k", layout)
+    assert placed is not None and placed.layout == layout
+    # saving the definition again keeps it; a draft saved with a layout replaces it
+    store.save_draft(Draft("acme", "k", {"key": "k", "name": "K"}, T0 + 1))
+    got = store.get_draft("acme", "k")
+    assert got is not None and got.layout == layout and got.definition == {"key": "k", "name": "K"}
+    store.save_draft(Draft("acme", "k", {"key": "k"}, T0 + 2, layout={"a": {"x": 1.0, "y": 2.0}}))
+    assert store.list_drafts("acme")[0].layout == {"a": {"x": 1.0, "y": 2.0}}
+    # another tenant's draft of that key is another draft
+    assert store.set_draft_layout("other", "k", layout) is None
+    store.save_draft(Draft("other", "k", {"key": "k"}, T0))
+    assert store.get_draft("other", "k").layout is None  # type: ignore[union-attr]

@@ -86,7 +86,7 @@ function Screen({ hash, session }: { hash: string; session: Session }) {
   if (hash.startsWith("#/analytics")) return <Analytics />;
   if (hash.startsWith("#/templates")) return <Templates canWrite={canWrite} />;
   if (hash.startsWith("#/tasks")) return <Tasks hasMember={Boolean(session.member_key)} />;
-  return <Designer canWrite={canWrite} tenant={session.tenant_id} />;
+  return <Designer canWrite={canWrite} />;
 }
 
 export function App() {

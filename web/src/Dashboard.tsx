@@ -3,6 +3,7 @@
 // contact's own zone beside them on its page.
 import { type ReactNode, useCallback, useEffect, useState } from "react";
 import { api } from "./api";
+import { RewindPanel } from "./Rewind";
 
 type Row = Record<string, unknown>;
 interface Page {
@@ -204,6 +205,7 @@ const RUN_STATUSES = ["active", "waiting", "paused", "completed", "exited", "fai
 export function Runs({ canWrite }: { canWrite: boolean }) {
   const [reload, setReload] = useState(0);
   const [notice, setNotice] = useState("");
+  const [rewinding, setRewinding] = useState<string | null>(null);
   const act = async (id: unknown, action: string) => {
     try {
       await api("POST", `/runs/${String(id)}/${action}`);
@@ -219,6 +221,18 @@ export function Runs({ canWrite }: { canWrite: boolean }) {
         <p className="notice" role="status">
           {notice}
         </p>
+      )}
+      {rewinding && (
+        <RewindPanel
+          key={rewinding}
+          runId={rewinding}
+          onClose={() => setRewinding(null)}
+          onDone={(text) => {
+            setNotice(text);
+            setRewinding(null);
+            setReload((n) => n + 1);
+          }}
+        />
       )}
       <PagedTable
         title="Runs"
@@ -246,6 +260,9 @@ export function Runs({ canWrite }: { canWrite: boolean }) {
                       {a}
                     </button>
                   ))}
+                  <button onClick={() => setRewinding(String(r.id))} aria-label={`rewind run ${String(r.id)}`}>
+                    rewind
+                  </button>
                 </span>
               ) : (
                 ""

@@ -30,8 +30,12 @@ import {
 import { Changes } from "./Changes";
 import { Inspector, type Schema, nodeKinds } from "./Inspector";
 import { choicePath, parseChoice, versionLabel } from "./choice";
-import { loadPositions, savePositions, withPositions } from "./positions";
+import { parseLayout, toLayout, withPositions } from "./positions";
 import { edgeRuns, funnelQuery } from "./funnel";
+import { type EventType, EventTypes, EVENT_LIST } from "./EventWidget";
+import type { ConditionNames } from "./Inspector";
+import { type Simulated, SIM_LIMITS, simEdgeRuns, simProblem } from "./simulation";
+import { triggerEvent, withTriggerEvent } from "./triggers";
 import { emptyWorkflow, useDesigner } from "./store";
 
 let clipboard: Item[] = []; // copied nodes (this tab only)
@@ -94,7 +98,11 @@ function download(name: string, text: string) {
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
-function Canvas({ schema, canWrite, tenant }: { schema: Schema; canWrite: boolean; tenant: string }) {
+interface Names extends ConditionNames {
+  events: EventType[];
+}
+
+function Canvas({ schema, canWrite, names }: { schema: Schema; canWrite: boolean; names: Names }) {
   const {
     meta,
     items,
@@ -155,11 +163,18 @@ function Canvas({ schema, canWrite, tenant }: { schema: Schema; canWrite: boolea
       .catch(() => undefined); // the node counts stand without the edges'
   };
 
-  /** A stored definition, its nodes where they were when it was last saved in this browser. */
-  const loadPlaced = (definition: unknown) => {
+  /** A stored definition, its nodes where the draft's layout (on the server) puts them. */
+  const loadPlaced = (definition: unknown, layout?: unknown) => {
     const found = fromDefinition(definition);
-    load({ ...found, items: withPositions(found.items, loadPositions(localStorage, tenant, found.meta.key)) });
+    load({ ...found, items: withPositions(found.items, parseLayout(layout)) });
   };
+  /** The layout saved with the workflow's draft, if it has one. */
+  const draftLayout = (key: string) =>
+    api<{ layout: unknown }>("GET", `/workflows/${encodeURIComponent(key)}/draft`)
+      .then((d) => d.layout)
+      .catch(() => null);
+  const saveLayout = (key: string) =>
+    api("PUT", `/workflows/${encodeURIComponent(key)}/draft/layout`, toLayout(useDesigner.getState().items));
 
   const open = async (choice: string) => {
     const chosen = parseChoice(choice);
@@ -170,22 +185,24 @@ function Canvas({ schema, canWrite, tenant }: { schema: Schema; canWrite: boolea
         setCounts(null);
         setVersions(null);
       } else if (what === "draft") {
-        const d = await api<{ definition: unknown }>("GET", choicePath(chosen)!);
-        loadPlaced(d.definition);
+        const d = await api<{ definition: unknown; layout: unknown }>("GET", choicePath(chosen)!);
+        loadPlaced(d.definition, d.layout);
         setCounts(null);
         setVersions(null);
       } else {
         const wkey = key;
-        const [w, all] = await Promise.all([
+        const [w, all, layout] = await Promise.all([
           api<{ definition: unknown; version: number }>("GET", choicePath(chosen)!),
           api<{ items: { version: number }[] }>("GET", `/workflows/${encodeURIComponent(wkey)}/versions`),
+          draftLayout(wkey),
         ]);
-        loadPlaced(w.definition);
+        loadPlaced(w.definition, layout);
         setVersions({ key: wkey, list: all.items.map((v) => v.version), shown: w.version });
         await loadCounts(wkey, w.version);
         setNotice(`Opened ${wkey}, version ${w.version}: the counts are its runs.`);
       }
       useDesigner.temporal.getState().clear();
+      setSim(null);
       setSelected(new Set());
       setTimeout(() => flow.fitView({ maxZoom: 1, duration: 200 }), 50);
     } catch (e) {
@@ -216,7 +233,36 @@ function Canvas({ schema, canWrite, tenant }: { schema: Schema; canWrite: boolea
   }, []);
 
   const definition = useMemo(() => toDefinition(meta, items), [meta, items]);
+  const definitionText = useMemo(() => JSON.stringify(definition), [definition]);
   const { result, pending, failed } = useValidation(definition);
+
+  // the simulation of the canvas as it was when simulated; drawn while the canvas says the same
+  const [sim, setSim] = useState<{ of: string; result: Simulated } | null>(null);
+  const [simBusy, setSimBusy] = useState(false);
+  const [simError, setSimError] = useState("");
+  const [simLeads, setSimLeads] = useState("50");
+  const [simDays, setSimDays] = useState("14");
+  const simShown = sim && sim.of === definitionText ? sim.result : null;
+  const simByNode = useMemo(() => new Map((simShown?.nodes ?? []).map((n) => [n.node, n])), [simShown]);
+  const simByEdge = useMemo(() => simEdgeRuns(simShown?.edges ?? []), [simShown]);
+  const simulate = async () => {
+    const leads = Number(simLeads);
+    const days = Number(simDays);
+    const problem = simProblem(leads, days);
+    setSimError(problem);
+    if (problem) return;
+    setSimBusy(true);
+    try {
+      const result = await api<Simulated>("POST", "/workflows/simulate", { definition, leads, days });
+      setSim({ of: definitionText, result });
+    } catch (e) {
+      const body = e instanceof ApiError ? (e.body as { errors?: { field: string; problem: string }[] }) : null;
+      const first = body?.errors?.[0];
+      setSimError(first ? `${first.field}: ${first.problem}` : (e as Error).message);
+    } finally {
+      setSimBusy(false);
+    }
+  };
   const { byNode, general } = useMemo(
     () => problemsByNode(result?.errors ?? [], items),
     [result, items],
@@ -235,9 +281,10 @@ function Canvas({ schema, canWrite, tenant }: { schema: Schema; canWrite: boolea
           errors: byNode.get(i.id) ?? [],
           isStart: meta.start === i.id,
           count: counts && counts.key === meta.key ? counts.byNode.get(i.id) : undefined,
+          sim: simByNode.get(i.id),
         } satisfies FlowNodeData,
       })),
-    [items, dragging, selected, byNode, meta.start, meta.key, sizes, counts],
+    [items, dragging, selected, byNode, meta.start, meta.key, sizes, counts, simByNode],
   );
   const edges: Edge[] = useMemo(
     () =>
@@ -248,13 +295,18 @@ function Canvas({ schema, canWrite, tenant }: { schema: Schema; canWrite: boolea
         sourceHandle: e.handle,
         targetHandle: "in",
         label: (() => {
-          if (!edgeCounts || edgeCounts.key !== meta.key || !edgeCounts.byEdge.has(e.id)) return e.label;
-          const runs = edgeCounts.byEdge.get(e.id)!;
-          return `${e.label} · ${runs} run${runs === 1 ? "" : "s"}`;
+          let label = e.label;
+          if (edgeCounts && edgeCounts.key === meta.key && edgeCounts.byEdge.has(e.id)) {
+            const runs = edgeCounts.byEdge.get(e.id)!;
+            label = `${label} · ${runs} run${runs === 1 ? "" : "s"}`;
+          }
+          if (simByEdge.has(e.id)) label = `${label} · simulated ${simByEdge.get(e.id)}`;
+          return label;
         })(),
+        className: simByEdge.has(e.id) ? "simulated" : undefined,
         data: { handle: e.handle },
       })),
-    [items, edgeCounts, meta.key],
+    [items, edgeCounts, meta.key, simByEdge],
   );
 
   const onNodesChange = useCallback(
@@ -420,6 +472,18 @@ function Canvas({ schema, canWrite, tenant }: { schema: Schema; canWrite: boolea
         <label>
           Name <input value={meta.name} onChange={(e) => setMeta({ name: e.target.value })} aria-label="Workflow name" />
         </label>
+        <label>
+          Trigger event{" "}
+          <input
+            value={triggerEvent(meta.triggers)}
+            list={EVENT_LIST}
+            autoComplete="off"
+            readOnly={!canWrite}
+            aria-label="Trigger event"
+            title="An event type of the vocabulary, or one of your own; blank: no event trigger"
+            onChange={(e) => setMeta({ triggers: withTriggerEvent(meta.triggers, e.target.value.trim()) })}
+          />
+        </label>
         <button onClick={() => temporal.undo()} disabled={!temporal.pastStates.length} title="Undo (Ctrl+Z)">
           Undo
         </button>
@@ -458,7 +522,7 @@ function Canvas({ schema, canWrite, tenant }: { schema: Schema; canWrite: boolea
           onClick={() =>
             run("Saving the draft", async () => {
               await api("PUT", `/workflows/${encodeURIComponent(meta.key)}/draft`, definition);
-              savePositions(localStorage, tenant, meta.key, items);
+              await saveLayout(meta.key);
               refreshList();
               return "Draft saved.";
             })
@@ -477,7 +541,7 @@ function Canvas({ schema, canWrite, tenant }: { schema: Schema; canWrite: boolea
                 `/workflows/${encodeURIComponent(meta.key)}/publish`,
                 definition,
               );
-              savePositions(localStorage, tenant, meta.key, items);
+              if (listed.drafts.some((d) => d.key === meta.key)) await saveLayout(meta.key).catch(() => undefined);
               refreshList();
               await loadCounts(meta.key, r.version).catch(() => undefined);
               return r.created ? `Published version ${r.version}.` : `Unchanged: version ${r.version} is live.`;
@@ -485,6 +549,13 @@ function Canvas({ schema, canWrite, tenant }: { schema: Schema; canWrite: boolea
           }
         >
           Publish
+        </button>
+        <button
+          disabled={!canWrite || simBusy || !items.length || result?.ok !== true}
+          title={result?.ok ? "Run it for synthetic leads over virtual days" : "Fix the errors first"}
+          onClick={() => void simulate()}
+        >
+          {simBusy ? "Simulating…" : "Simulate"}
         </button>
         <span className="status" role="status" data-testid="validation">
           {failed
@@ -501,6 +572,7 @@ function Canvas({ schema, canWrite, tenant }: { schema: Schema; canWrite: boolea
           {notice}
         </p>
       )}
+      <EventTypes events={names.events} />
       <div className="workspace">
         <aside className="palette" aria-label="Node kinds">
           <h2>Nodes</h2>
@@ -554,6 +626,7 @@ function Canvas({ schema, canWrite, tenant }: { schema: Schema; canWrite: boolea
           {selectedItem ? (
             <Inspector
               schema={schema}
+              names={names}
               def={selectedItem.def}
               nodes={nodeDefs}
               errors={byNode.get(selectedItem.id) ?? []}
@@ -564,6 +637,79 @@ function Canvas({ schema, canWrite, tenant }: { schema: Schema; canWrite: boolea
             />
           ) : (
             <p className="hint">Drag a node kind onto the canvas, connect ports by dragging, select a node to edit it.</p>
+          )}
+          {canWrite && (
+            <section className="simulation" aria-label="Simulation" data-testid="simulation">
+              <h2>Simulation</h2>
+              <div className="sim-inputs">
+                <label>
+                  Leads{" "}
+                  <input
+                    type="number"
+                    min={1}
+                    max={SIM_LIMITS.leads}
+                    value={simLeads}
+                    onChange={(e) => setSimLeads(e.target.value)}
+                    aria-label="Simulated leads"
+                  />
+                </label>
+                <label>
+                  Days{" "}
+                  <input
+                    type="number"
+                    min={1}
+                    max={SIM_LIMITS.days}
+                    value={simDays}
+                    onChange={(e) => setSimDays(e.target.value)}
+                    aria-label="Virtual days"
+                  />
+                </label>
+              </div>
+              {simError && (
+                <p role="alert" className="error">
+                  {simError}
+                </p>
+              )}
+              {sim && !simShown && <p className="hint">The canvas changed since: simulate again to see its numbers.</p>}
+              {simShown && (
+                <div data-testid="sim-result">
+                  <p>
+                    {simShown.leads} synthetic leads over {simShown.virtual_days} virtual days (seed {simShown.seed}):{" "}
+                    {Object.entries(simShown.runs)
+                      .map(([k, v]) => `${v} ${k}`)
+                      .join(", ") || "no runs"}
+                    . Deferred for quiet hours: {simShown.deferred_for_quiet_hours}
+                    {Object.keys(simShown.suppressed).length > 0 &&
+                      `; held back: ${Object.entries(simShown.suppressed)
+                        .map(([k, v]) => `${v} ${k}`)
+                        .join(", ")}`}
+                    .
+                  </p>
+                  <h3>Failures</h3>
+                  {simShown.failure_list.length === 0 ? (
+                    <p className="hint">None.</p>
+                  ) : (
+                    <ul data-testid="sim-failures">
+                      {simShown.failure_list.map((f) => (
+                        <li key={`${f.node}:${f.reason}`} className="error">
+                          <button className="link" onClick={() => focusNode(f.node)}>
+                            {f.node}
+                          </button>
+                          : {f.reason} ({f.count} run{f.count === 1 ? "" : "s"})
+                        </li>
+                      ))}
+                    </ul>
+                  )}
+                  {simShown.not_reached.length > 0 && <p className="hint">Not reached: {simShown.not_reached.join(", ")}.</p>}
+                  {simShown.notes.map((n) => (
+                    <p key={n} className="hint">
+                      {n}
+                    </p>
+                  ))}
+                  <button onClick={() => setSim(null)}>Clear the simulation</button>
+                </div>
+              )}
+            </section>
           )}
           {(() => {
             const live = listed.published.find((w) => w.key === meta.key);
@@ -611,13 +757,24 @@ function Canvas({ schema, canWrite, tenant }: { schema: Schema; canWrite: boolea
   );
 }
 
-export function Designer({ canWrite, tenant = "" }: { canWrite: boolean; tenant?: string }) {
+export function Designer({ canWrite }: { canWrite: boolean }) {
   const [schema, setSchema] = useState<Schema | null>(null);
   const [error, setError] = useState("");
+  const [names, setNames] = useState<Names>({ events: [] });
   useEffect(() => {
     api<Schema>("GET", "/workflows/schema")
       .then(setSchema)
       .catch((e: Error) => setError(e.message));
+    // the pickers' names; without them the fields stay free text
+    Promise.all([
+      api<{ items: EventType[] }>("GET", "/schema/events").catch(() => ({ items: [] })),
+      api<{ fields: string[]; roots: string[]; ops: string[] }>("GET", "/schema/contact").catch(() => null),
+    ]).then(([events, contact]) =>
+      setNames({
+        events: events.items,
+        ...(contact ? { contactFields: contact.fields, roots: contact.roots, ops: contact.ops } : {}),
+      }),
+    );
   }, []);
   useEffect(() => {
     const keys = (e: KeyboardEvent) => {
@@ -636,7 +793,7 @@ export function Designer({ canWrite, tenant = "" }: { canWrite: boolean; tenant?
   if (!schema) return <p className="loading">Loading the designer…</p>;
   return (
     <ReactFlowProvider>
-      <Canvas schema={schema} canWrite={canWrite} tenant={tenant} />
+      <Canvas schema={schema} canWrite={canWrite} names={names} />
     </ReactFlowProvider>
   );
 }

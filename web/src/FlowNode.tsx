@@ -1,6 +1,7 @@
 import { Handle, type NodeProps, Position } from "@xyflow/react";
 import { memo } from "react";
 import { type Def, portsOf } from "./graph";
+import { type SimNode, simText } from "./simulation";
 
 export interface NodeCount {
   entered: number;
@@ -15,6 +16,7 @@ export interface FlowNodeData extends Record<string, unknown> {
   errors: string[];
   isStart: boolean;
   count?: NodeCount;
+  sim?: SimNode;
 }
 
 function summary(def: Def): string {
@@ -26,7 +28,7 @@ function summary(def: Def): string {
 }
 
 export const FlowNode = memo(function FlowNode({ data, selected }: NodeProps) {
-  const { def, errors, isStart, count } = data as FlowNodeData;
+  const { def, errors, isStart, count, sim } = data as FlowNodeData;
   const ports = portsOf(def);
   return (
     <div
@@ -46,6 +48,11 @@ export const FlowNode = memo(function FlowNode({ data, selected }: NodeProps) {
           in {count.entered} · here {count.current} · exited {count.exited}
           {count.sent ? ` · sent ${count.sent}` : ""}
           {count.replied ? ` · replied ${count.replied}` : ""}
+        </div>
+      )}
+      {sim && (
+        <div className="lf-node-sim" data-testid={`sim-${def.id}`} title="Simulated runs (synthetic leads), not live ones">
+          {simText(sim)}
         </div>
       )}
       {errors.length > 0 && (

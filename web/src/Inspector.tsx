@@ -7,6 +7,8 @@ import { useEffect, useMemo, useState } from "react";
 import { api } from "./api";
 import type { Def } from "./graph";
 import { smsSegments } from "./sms";
+import { ConditionField } from "./ConditionField";
+import { EventWidget } from "./EventWidget";
 import { type TemplateContext, TemplateWidget } from "./TemplateWidget";
 import { ValueField } from "./ValueField";
 import { MESSAGE_FIELDS, smsFields } from "./variables";
@@ -14,21 +16,19 @@ import { MESSAGE_FIELDS, smsFields } from "./variables";
 const validator = customizeValidator({ ajvOptionsOverrides: { strict: false, validateFormats: false } });
 const EDGE_FIELDS = ["id", "kind", "next", "on_error", "on_event", "on_timeout", "default"];
 const hidden = { "ui:widget": "hidden" };
-const widgets = { template: TemplateWidget };
-const fields = { value: ValueField };
+const widgets = { template: TemplateWidget, event: EventWidget };
+const fields = { value: ValueField, condition: ConditionField };
 const MULTILINE = new Set(["body", "html", "say", "brief"]);
 
 /** The form's layout for a node kind: edge fields hidden, template fields with completion. */
 export function uiFor(kind: string): UiSchema {
   const u: UiSchema = { "ui:submitButtonOptions": { norender: true } };
   for (const f of EDGE_FIELDS) u[f] = hidden;
-  // a branch case's condition: its field path picked from the contact's fields, steps, ...
-  u.cases = {
-    items: {
-      next: hidden,
-      when: { field: { "ui:widget": "template", "ui:options": { rows: 1, path: true } }, value: { "ui:field": "value" } },
-    },
-  };
+  // a branch case's condition: a tree (all / any / not) of comparisons, each field path
+  // picked from the contact's fields, steps, ...
+  u.cases = { items: { next: hidden, when: { "ui:field": "condition" } } };
+  // an awaited event: picked from the vocabulary, or typed
+  u.event = { "ui:widget": "event" };
   u.arms = { items: { next: hidden } };
   for (const f of ["body", "html", "say"]) u[f] = { "ui:widget": "textarea", "ui:options": { rows: 4 } };
   for (const f of MESSAGE_FIELDS[kind] ?? []) {
@@ -101,16 +101,36 @@ export function nodeKinds(schema: Schema): string[] {
   return Object.keys(schema.properties.nodes.items.discriminator.mapping);
 }
 
+/** The schema's definitions for the form: a branch case's condition is edited by the tree
+ * editor (ConditionField), so the form sees it as one value, not as four schemas to choose from. */
+export function formDefs(schema: Schema): Record<string, Record<string, unknown>> {
+  const defs = simplify(schema.$defs) as Record<string, Record<string, unknown>>;
+  const when = (defs.BranchCase?.properties as Record<string, Record<string, unknown>> | undefined)?.when;
+  if (when) {
+    const { anyOf: _choices, ...rest } = when;
+    (defs.BranchCase.properties as Record<string, unknown>).when = { ...rest, type: "object" };
+  }
+  return defs;
+}
+
 function schemaFor(schema: Schema, kind: string): RJSFSchema {
   const ref = schema.properties.nodes.items.discriminator.mapping[kind];
   const name = ref.split("/").pop()!;
-  const defs = simplify(schema.$defs) as Record<string, Record<string, unknown>>;
+  const defs = formDefs(schema);
   return { ...defs[name], $defs: defs } as RJSFSchema;
+}
+
+/** What the server's schema says about conditions (GET /schema/contact). */
+export interface ConditionNames {
+  contactFields?: string[];
+  roots?: string[];
+  ops?: string[];
 }
 
 export function Inspector({
   schema,
   def,
+  names = {},
   nodes = [],
   errors,
   onChange,
@@ -120,6 +140,7 @@ export function Inspector({
 }: {
   schema: Schema;
   def: Def;
+  names?: ConditionNames;
   nodes?: Def[];
   errors: string[];
   onChange: (def: Def) => void;
@@ -129,7 +150,7 @@ export function Inspector({
 }) {
   const formSchema = useMemo(() => schemaFor(schema, def.kind), [schema, def.kind]);
   const ui = useMemo(() => uiFor(def.kind), [def.kind]);
-  const context: TemplateContext = useMemo(() => ({ nodes, self: def.id }), [nodes, def.id]);
+  const context: TemplateContext = useMemo(() => ({ ...names, nodes, self: def.id }), [names, nodes, def.id]);
   return (
     <aside className="inspector" aria-label="Inspector">
       <h2>

@@ -5,24 +5,46 @@
 import type { WidgetProps } from "@rjsf/utils";
 import { useLayoutEffect, useRef, useState } from "react";
 import type { Def } from "./graph";
-import { applyCompletion, completeAt, completeField } from "./variables";
+import { applyCompletion, type Completion, completeAt, completeField } from "./variables";
 
 export interface TemplateContext {
   nodes: Def[];
   self: string;
+  /** contact.<field> names from the server's contact schema (GET /schema/contact). */
+  contactFields?: string[];
+  /** what a condition's field path starts with, and its operators (the same schema). */
+  roots?: string[];
+  ops?: string[];
 }
 
-export function TemplateWidget(props: WidgetProps) {
-  const { id, value, onChange, readonly, disabled, options, registry } = props;
-  const ctx = (registry.formContext ?? { nodes: [], self: "" }) as TemplateContext;
-  const text = typeof value === "string" ? value : "";
+type Complete = (text: string, cursor: number) => Completion | null;
+
+/** A text box (or area, rows > 1) offering completions at the cursor. */
+export function CompletingInput({
+  id,
+  value,
+  onChange,
+  complete,
+  readOnly,
+  disabled,
+  rows = 1,
+  label,
+}: {
+  id: string;
+  value: string;
+  onChange: (text: string) => void;
+  complete: Complete;
+  readOnly?: boolean;
+  disabled?: boolean;
+  rows?: number;
+  label?: string;
+}) {
   const [cursor, setCursor] = useState<number | null>(null);
   const [active, setActive] = useState(0);
   const [closed, setClosed] = useState(false);
   const ref = useRef<HTMLTextAreaElement & HTMLInputElement>(null);
   const pending = useRef<number | null>(null);
-  const complete = options.path ? completeField : completeAt;
-  const completion = cursor === null || closed || readonly || disabled ? null : complete(text, cursor, ctx.nodes, ctx.self);
+  const completion = cursor === null || closed || readOnly || disabled ? null : complete(value, cursor);
   const listId = `${id}__variables`;
 
   useLayoutEffect(() => {
@@ -37,7 +59,7 @@ export function TemplateWidget(props: WidgetProps) {
   };
   const take = (option: string) => {
     if (!completion) return;
-    const done = applyCompletion(text, completion, option);
+    const done = applyCompletion(value, completion, option);
     pending.current = done.cursor;
     setCursor(done.cursor);
     setActive(0);
@@ -46,12 +68,13 @@ export function TemplateWidget(props: WidgetProps) {
   const common = {
     id,
     ref,
-    value: text,
-    readOnly: readonly,
+    value,
+    readOnly,
     disabled,
     autoComplete: "off",
     spellCheck: true,
     role: "combobox",
+    "aria-label": label,
     "aria-autocomplete": "list" as const,
     "aria-expanded": completion !== null,
     "aria-controls": listId,
@@ -59,7 +82,7 @@ export function TemplateWidget(props: WidgetProps) {
     onChange: (e: { target: HTMLTextAreaElement | HTMLInputElement }) => {
       setClosed(false);
       setActive(0);
-      onChange(e.target.value === "" ? options.emptyValue : e.target.value);
+      onChange(e.target.value);
       track(e.target);
     },
     onSelect: (e: { currentTarget: HTMLTextAreaElement | HTMLInputElement }) => track(e.currentTarget),
@@ -75,7 +98,6 @@ export function TemplateWidget(props: WidgetProps) {
       e.preventDefault();
     },
   };
-  const rows = typeof options.rows === "number" ? options.rows : 1;
   return (
     <div className="template-widget">
       {rows > 1 ? <textarea rows={rows} {...common} /> : <input type="text" {...common} />}
@@ -98,5 +120,25 @@ export function TemplateWidget(props: WidgetProps) {
         </ul>
       )}
     </div>
+  );
+}
+
+export function TemplateWidget(props: WidgetProps) {
+  const { id, value, onChange, readonly, disabled, options, registry } = props;
+  const ctx = (registry.formContext ?? { nodes: [], self: "" }) as TemplateContext;
+  const text = typeof value === "string" ? value : "";
+  const complete: Complete = options.path
+    ? (t, c) => completeField(t, c, ctx.nodes, ctx.self, ctx.contactFields)
+    : (t, c) => completeAt(t, c, ctx.nodes, ctx.self);
+  return (
+    <CompletingInput
+      id={id}
+      value={text}
+      readOnly={readonly}
+      disabled={disabled}
+      rows={typeof options.rows === "number" ? options.rows : 1}
+      complete={complete}
+      onChange={(t) => onChange(t === "" ? options.emptyValue : t)}
+    />
   );
 }

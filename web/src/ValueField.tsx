@@ -25,29 +25,59 @@ export function showValue(value: unknown): string {
   return JSON.stringify(value);
 }
 
-export function ValueField(props: FieldProps) {
-  const { formData, onChange, fieldPathId, readonly, disabled, schema } = props;
-  const [text, setText] = useState(() => showValue(formData));
+/** One text box for a JSON-ish value, with its label and hint. */
+export function ValueInput({
+  id,
+  value,
+  onChange,
+  label = "Value",
+  readOnly,
+  disabled,
+}: {
+  id: string;
+  value: unknown;
+  onChange: (value: unknown) => void;
+  label?: string;
+  readOnly?: boolean;
+  disabled?: boolean;
+}) {
+  const [text, setText] = useState(() => showValue(value));
   useEffect(() => {
-    if (parseValue(text) !== formData && JSON.stringify(parseValue(text)) !== JSON.stringify(formData)) {
-      setText(showValue(formData));
+    if (parseValue(text) !== value && JSON.stringify(parseValue(text)) !== JSON.stringify(value)) {
+      setText(showValue(value));
     }
-  }, [formData]);
-  const id = fieldPathId.$id;
+  }, [value]);
   return (
     <div className="form-group">
-      <label htmlFor={id}>{String(schema.title ?? "Value")}</label>
+      <label htmlFor={id}>{label}</label>
       <input
         id={id}
         value={text}
-        readOnly={readonly}
+        readOnly={readOnly}
         disabled={disabled}
+        aria-describedby={`${id}__hint`}
         onChange={(e) => {
           setText(e.target.value);
-          onChange(parseValue(e.target.value), fieldPathId.path);
+          onChange(parseValue(e.target.value));
         }}
       />
-      <p className="field-description">Text, a number, true / false, or a JSON list such as ["FL", "OK"] for in.</p>
+      <p className="field-description" id={`${id}__hint`}>
+        Text, a number, true / false, or a JSON list such as ["FL", "OK"] for in.
+      </p>
     </div>
+  );
+}
+
+export function ValueField(props: FieldProps) {
+  const { formData, onChange, fieldPathId, readonly, disabled, schema } = props;
+  return (
+    <ValueInput
+      id={fieldPathId.$id}
+      value={formData}
+      label={String(schema.title ?? "Value")}
+      readOnly={readonly}
+      disabled={disabled}
+      onChange={(v) => onChange(v, fieldPathId.path)}
+    />
   );
 }

@@ -87,19 +87,33 @@ export function completeAt(text: string, cursor: number, nodes: Def[], self?: st
 export const FIELD_ROOTS = ["contact", "event", "context", "steps"];
 
 /** Completion of a condition's field path (the whole text up to the cursor is the path). */
-export function completeField(text: string, cursor: number, nodes: Def[], self?: string): Completion | null {
+export function completeField(
+  text: string,
+  cursor: number,
+  nodes: Def[],
+  self?: string,
+  contactFields: string[] = CONTACT_FIELDS,
+): Completion | null {
   const path = text.slice(0, cursor);
   if (!/^([A-Za-z_][A-Za-z0-9_.]*)?$/.test(path)) return null;
-  return completePath(path, cursor, nodes, self, FIELD_ROOTS);
+  return completePath(path, cursor, nodes, self, FIELD_ROOTS, contactFields);
 }
 
-function completePath(path: string, cursor: number, nodes: Def[], self: string | undefined, roots: string[]): Completion | null {
+function completePath(
+  path: string,
+  cursor: number,
+  nodes: Def[],
+  self: string | undefined,
+  roots: string[],
+  contactFields: string[] = CONTACT_FIELDS,
+): Completion | null {
   const from = cursor - path.length;
   const parts = path.split(".");
   const last = parts.pop() ?? "";
   let names: string[];
   if (parts.length === 0) names = roots;
   else if (parts.length === 1 && parts[0] === "steps") names = nodes.map((n) => n.id).filter((id) => id !== self);
+  else if (parts.length === 1 && parts[0] === "contact") names = roots.includes("contact") ? contactFields : [];
   else if (parts.length === 1) names = roots.includes(parts[0]) ? (FIXED[parts[0]] ?? []) : [];
   else if (parts.length === 2 && parts[0] === "steps") {
     const node = nodes.find((n) => n.id === parts[1]);

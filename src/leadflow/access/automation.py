@@ -77,20 +77,6 @@ def _sanity(sim: DraftSimulation | None, warnings: list[str]) -> float:
     return max(0.0, score)
 
 
-def _simulation_summary(sim: DraftSimulation) -> dict[str, Any]:
-    return {
-        "leads": sim.leads,
-        "virtual_days": sim.days,
-        "nodes": sim.nodes,
-        "runs": sim.runs,
-        "messages": sim.messages,
-        "deferred_for_quiet_hours": sim.deferred_for_quiet_hours,
-        "failures": sim.failures,
-        "not_reached": sim.unreached,
-        "notes": sim.notes,
-    }
-
-
 def draft_workflow(
     rt: Runtime, principal: Principal, prompt: str, options: DraftOptions, now: float
 ) -> dict[str, Any]:
@@ -182,7 +168,7 @@ def draft_workflow(
         workflow=data,
         yaml=dump_yaml(parsed),
         validation={"valid": checked.ok, "errors": checked.errors, "warnings": checked.warnings},
-        simulation=_simulation_summary(sim) if sim is not None else None,
+        simulation=sim.summary() if sim is not None else None,
         confidence=confidence,
         explanations=explain(data),
         warnings=list(dict.fromkeys(warnings)),

@@ -6,12 +6,14 @@ manager key."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from leadflow.access.scope import WRITE_ROLES, require_role
 from leadflow.definitions.diff import DefinitionDiff, diff_definitions
+from leadflow.definitions.graph import NODE_ID
 from leadflow.definitions.models import WorkflowDefinition
 from leadflow.definitions.validation import validate
 from leadflow.engine.migrate import MigrationPlan, MigrationResult, apply_migration, plan_migration
@@ -117,6 +119,39 @@ def get_draft(store: Store, tenant_id: str, key: str) -> Draft:
     found = store.get_draft(tenant_id, key)
     if found is None:
         raise NotFound(f"workflow {key!r} has no draft")
+    return found
+
+
+MAX_LAYOUT_NODES = 2000
+MAX_COORDINATE = 1e7
+
+
+def check_layout(layout: dict[str, dict[str, float]]) -> None:
+    """A layout's bounds: at most MAX_LAYOUT_NODES nodes, each id a node id, each coordinate
+    a finite number within +-MAX_COORDINATE (InvalidInput names the field)."""
+    if len(layout) > MAX_LAYOUT_NODES:
+        raise InvalidInput(f"nodes: at most {MAX_LAYOUT_NODES} nodes, got {len(layout)}")
+    for node, place in layout.items():
+        if not NODE_ID.match(node) or len(node) > 200:
+            raise InvalidInput(f"nodes: {node[:60]!r} is not a node id")
+        for axis in ("x", "y"):
+            v = place[axis]
+            if not math.isfinite(v) or abs(v) > MAX_COORDINATE:
+                raise InvalidInput(
+                    f"nodes.{node}.{axis}: a finite number within +-{MAX_COORDINATE:g}"
+                )
+
+
+def save_layout(
+    store: Store, principal: Principal, key: str, layout: dict[str, dict[str, float]]
+) -> Draft:
+    """Store where the designer placed the draft's nodes (the draft itself is unchanged)."""
+    require_role(principal, WRITE_ROLES, "saving a workflow draft's layout")
+    check_layout(layout)
+    owned(store, principal.tenant_id, key, published=False)
+    found = store.set_draft_layout(principal.tenant_id, key, layout)
+    if found is None:
+        raise NotFound(f"workflow {key!r} has no draft (save the draft first)")
     return found
 
 

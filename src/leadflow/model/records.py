@@ -147,6 +147,10 @@ class Draft:
     definition: dict[str, Any]
     updated_at: float
     updated_by: str | None = None
+    # where the designer placed each node, {node id: {"x": .., "y": ..}}; not part of the
+    # definition (its YAML stays free of layout). None: never placed (saving a draft without
+    # a layout keeps the one stored)
+    layout: dict[str, dict[str, float]] | None = None
 
 
 @dataclass(slots=True)

@@ -56,6 +56,8 @@ class SimulationReport:
     # "<node>: <error>" -> how many steps failed for good that way (a template over a limit,
     # a refused start_workflow...)
     failures: dict[str, int] = field(default_factory=dict)
+    # why messages were held back for good (a message's suppressed_reason) -> how many
+    suppressed: dict[str, int] = field(default_factory=dict)
 
 
 class Simulation:
@@ -166,6 +168,7 @@ class Simulation:
             found = store.node_counts(wf.key, Scope(wf.tenant_id))
             counts += sorted(found, key=lambda c: (c.version, order.get(c.node, len(order))))
         messages: dict[str, int] = {}
+        suppressed: dict[str, int] = {}
         offset = 0
         while True:
             page = store.list_messages(MessageFilter(limit=5000, offset=offset))
@@ -174,6 +177,9 @@ class Simulation:
             offset += len(page)
             for msg in page:
                 messages[msg.status] = messages.get(msg.status, 0) + 1
+                if msg.status == "suppressed":
+                    why = msg.suppressed_reason or "unknown"
+                    suppressed[why] = suppressed.get(why, 0) + 1
         deferred = 0
         failures: dict[str, int] = {}
         since = 0
@@ -198,4 +204,5 @@ class Simulation:
             engagement_events=self.engagement_events,
             ticks=self.ticks,
             failures=failures,
+            suppressed=suppressed,
         )

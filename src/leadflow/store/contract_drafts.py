@@ -13,7 +13,15 @@ class DraftStore(abc.ABC):
     @abc.abstractmethod
     def save_draft(self, draft: Draft) -> Draft:
         """Create or replace the draft of ``(draft.tenant_id, draft.key)``; returns it as
-        stored. A draft is not validated: any JSON object is kept."""
+        stored. A draft is not validated: any JSON object is kept. A draft saved without a
+        ``layout`` (None) keeps the layout stored before."""
+
+    @abc.abstractmethod
+    def set_draft_layout(
+        self, tenant_id: str, key: str, layout: dict[str, dict[str, float]]
+    ) -> Draft | None:
+        """Replace the layout of the draft ``(tenant_id, key)``; the draft as stored, or None
+        when there is no such draft (nothing is written then)."""
 
     @abc.abstractmethod
     def get_draft(self, tenant_id: str, key: str) -> Draft | None: ...

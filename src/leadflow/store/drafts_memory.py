@@ -7,7 +7,7 @@ from leadflow.store.contract_drafts import DraftStore
 from leadflow.store.memory_state import as_json, copier
 from leadflow.store.parts import MemoryPart
 
-_copy = copier(Draft, ("definition",))
+_copy = copier(Draft, ("definition", "layout"))
 
 
 class MemoryDrafts(MemoryPart, DraftStore):
@@ -21,10 +21,25 @@ class MemoryDrafts(MemoryPart, DraftStore):
             as_json(draft.definition),
             draft.updated_at,
             draft.updated_by,
+            None if draft.layout is None else as_json(draft.layout),
         )
         with self._lock:
+            before = self._drafts().get((draft.tenant_id, draft.key))
+            if stored.layout is None and before is not None:
+                stored.layout = before.layout
             self._drafts()[(draft.tenant_id, draft.key)] = stored
         return _copy(stored)
+
+    def set_draft_layout(
+        self, tenant_id: str, key: str, layout: dict[str, dict[str, float]]
+    ) -> Draft | None:
+        kept = as_json(layout)
+        with self._lock:
+            found = self._drafts().get((tenant_id, key))
+            if found is None:
+                return None
+            found.layout = kept
+            return _copy(found)
 
     def get_draft(self, tenant_id: str, key: str) -> Draft | None:
         with self._lock:

@@ -11,11 +11,12 @@ from leadflow.model.records import Draft
 from leadflow.store.contract_drafts import DraftStore
 from leadflow.store.parts import SqlPart
 
-_COLS = "tenant_id, key, definition, updated_at, updated_by"
+_COLS = "tenant_id, key, definition, updated_at, updated_by, layout"
 
 
 def _draft(r: Sequence[Any]) -> Draft:
-    return Draft(r[0], r[1], loads_dict(r[2]), float(r[3]), r[4])
+    layout = None if r[5] is None else loads_dict(r[5])
+    return Draft(r[0], r[1], loads_dict(r[2]), float(r[3]), r[4], layout)
 
 
 class SqlDrafts(SqlPart, DraftStore):
@@ -23,15 +24,26 @@ class SqlDrafts(SqlPart, DraftStore):
 
     def save_draft(self, draft: Draft) -> Draft:
         text = dumps(draft.definition)
+        layout = None if draft.layout is None else dumps(draft.layout)
         self._change(
-            f"INSERT INTO workflow_drafts ({_COLS}) VALUES (?, ?, ?, ?, ?) "
+            f"INSERT INTO workflow_drafts ({_COLS}) VALUES (?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (tenant_id, key) DO UPDATE SET definition = excluded.definition, "
-            "updated_at = excluded.updated_at, updated_by = excluded.updated_by",
-            (draft.tenant_id, draft.key, text, draft.updated_at, draft.updated_by),
+            "updated_at = excluded.updated_at, updated_by = excluded.updated_by, "
+            "layout = COALESCE(excluded.layout, workflow_drafts.layout)",
+            (draft.tenant_id, draft.key, text, draft.updated_at, draft.updated_by, layout),
         )
-        return Draft(
-            draft.tenant_id, draft.key, loads_dict(text), draft.updated_at, draft.updated_by
+        found = self.get_draft(draft.tenant_id, draft.key)
+        assert found is not None
+        return found
+
+    def set_draft_layout(
+        self, tenant_id: str, key: str, layout: dict[str, dict[str, float]]
+    ) -> Draft | None:
+        changed = self._change(
+            "UPDATE workflow_drafts SET layout = ? WHERE tenant_id = ? AND key = ?",
+            (dumps(layout), tenant_id, key),
         )
+        return self.get_draft(tenant_id, key) if changed else None
 
     def get_draft(self, tenant_id: str, key: str) -> Draft | None:
         row = self._fetch_one(

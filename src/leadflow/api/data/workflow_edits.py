@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from leadflow.access.workflows import Check
 from leadflow.api.data.workflows import when
@@ -28,12 +28,32 @@ class ValidationOut(BaseModel):
     warnings: list[DefinitionProblem]
 
 
+class Point(BaseModel):
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    x: float = Field(description="Canvas x of the node's top left corner.")
+    y: float = Field(description="Canvas y of the node's top left corner.")
+
+
+class LayoutIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    nodes: dict[str, Point] = Field(
+        description="Where each node sits on the designer's canvas, by node id."
+    )
+
+
 class DraftOut(BaseModel):
     key: str
     definition: dict[str, Any] = Field(description="The draft as saved (it may be invalid).")
     updated_at: datetime
     updated_by: str | None = Field(description="The id of the API key that saved it last.")
     validation: ValidationOut
+    layout: dict[str, Point] | None = Field(
+        default=None,
+        description="Where the designer placed the nodes (not part of the definition); null "
+        "until placed.",
+    )
 
 
 class DraftSummary(BaseModel):
@@ -75,6 +95,9 @@ def draft_out(draft: Draft, found: Check) -> DraftOut:
         updated_at=when(draft.updated_at),
         updated_by=draft.updated_by,
         validation=validation_out(found),
+        layout=None
+        if draft.layout is None
+        else {k: Point.model_validate(v) for k, v in draft.layout.items()},
     )
 
 

@@ -27,6 +27,7 @@ from leadflow.api.routers import (
     replies,
     run_rewind,
     runs,
+    schema,
     scores,
     senders,
     tasks,
@@ -69,6 +70,7 @@ RESOURCES = (
     integrations,
     automation_rules,
     erasure,
+    schema,
 )
 
 

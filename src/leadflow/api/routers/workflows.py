@@ -14,10 +14,12 @@ from fastapi import APIRouter, Body, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from leadflow.access import previews
+from leadflow.access import simulations as sims
 from leadflow.access import workflows as wf
 from leadflow.api.data.workflow_edits import (
     DraftList,
     DraftOut,
+    LayoutIn,
     Published,
     ValidationOut,
     draft_list,
@@ -46,6 +48,7 @@ from leadflow.api.data.workflows import (
 from leadflow.api.deps import AccessDep
 from leadflow.api.problems import problem_responses
 from leadflow.definitions.schema import workflow_json_schema
+from leadflow.errors import WorkflowInvalid
 
 MAX_INT = 2**31 - 1
 router = APIRouter(prefix="/workflows", tags=["workflows"])
@@ -120,6 +123,39 @@ def validate_definition(access: AccessDep, definition: Definition) -> Validation
     return validation_out(wf.check(access.runtime, access.scope.tenant_id, definition))
 
 
+class SimulateIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    definition: dict[str, Any] = Field(description="The definition to simulate (a draft).")
+    leads: int = Field(default=50, ge=1, le=sims.MAX_LEADS, description="Synthetic leads.")
+    days: float = Field(default=14.0, gt=0, le=sims.MAX_DAYS, description="Virtual days.")
+    seed: int = Field(default=7, ge=0, le=MAX_INT, description="The same seed, the same numbers.")
+
+
+@router.post(
+    "/simulate",
+    summary="Simulate a definition (a draft) over synthetic leads and virtual days",
+    description="Nothing of the tenant is read but the workflows the definition starts (its "
+    "own), nothing is written or published: the per-node funnel (entered, completed, failed, "
+    "exited), the runs per edge, compliance deferrals and holds, and the failures with their "
+    "reasons. 422 when the definition is invalid or a bound is passed (leads <= "
+    f"{sims.MAX_LEADS}, days <= {sims.MAX_DAYS:g}).",
+    responses=problem_responses(403),
+)
+def simulate(access: AccessDep, body: SimulateIn) -> dict[str, Any]:
+    try:
+        return sims.simulate_definition(
+            access.runtime,
+            access.principal,
+            body.definition,
+            leads=body.leads,
+            days=body.days,
+            seed=body.seed,
+        )
+    except WorkflowInvalid as exc:  # named where the request has it
+        raise WorkflowInvalid(exc.errors, "body.definition") from None
+
+
 @router.get(
     "/{key}",
     summary="Show a published workflow",
@@ -154,6 +190,17 @@ def save_draft(access: AccessDep, key: Key, definition: Definition) -> DraftOut:
 )
 def get_draft(access: AccessDep, key: Key) -> DraftOut:
     draft = wf.get_draft(access.runtime.store, access.scope.tenant_id, key)
+    return draft_out(draft, wf.check(access.runtime, access.scope.tenant_id, draft.definition))
+
+
+@router.put(
+    "/{key}/draft/layout",
+    summary="Save where the designer placed the draft's nodes (the definition is unchanged)",
+    responses=problem_responses(403, 404),
+)
+def save_draft_layout(access: AccessDep, key: Key, body: LayoutIn) -> DraftOut:
+    layout = {k: {"x": p.x, "y": p.y} for k, p in body.nodes.items()}
+    draft = wf.save_layout(access.runtime.store, access.principal, key, layout)
     return draft_out(draft, wf.check(access.runtime, access.scope.tenant_id, draft.definition))
 
 

@@ -29,16 +29,23 @@ import json
 import platform
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from leadflow.listings.collaborative import (
+    DEFAULT_WEIGHT,
+    MIN_SUPPORT,
+    SIGNAL_EVENTS,
+    CoSaves,
+    also_saved,
+)
 from leadflow.listings.importer import parse_file
 from leadflow.listings.learned import LEARN_EVENTS, learn_criteria, merged
 from leadflow.listings.match_criteria import MatchCriteria
-from leadflow.listings.ranking import ListingIndex
+from leadflow.listings.ranking import Extra, ListingIndex
 from leadflow.listings.synthetic_saves import Interaction, saves_world
 from leadflow.model.listings import Listing
 from leadflow.model.vocabulary import canonical
@@ -46,7 +53,7 @@ from leadflow.model.vocabulary import canonical
 TUNING_SEEDS = (1, 2, 3)
 HELD_OUT_SEEDS = (101, 102, 103)
 TOP = 5
-SIGNAL = ("listing.saved", "open_house.visited")
+SIGNAL = SIGNAL_EVENTS
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +117,7 @@ def evaluate(
         saved = {e.listing_key for e in case.before if e.type in SIGNAL}
         content = index.top(criteria, TOP, exclude=saved)
         hits["content"] += case.held_out in {m.listing.listing_key for m in content}
-        extra = blend(case.contact) if blend else ()
+        extra = blend(case.contact)
         signalled += bool(extra)
         picks = index.top(criteria, TOP, exclude=saved, extra=extra) if extra else content
         hits["blended"] += case.held_out in {m.listing.listing_key for m in picks}
@@ -125,13 +132,26 @@ def evaluate(
     }
 
 
-def _blender(kept: Sequence[Interaction], index: ListingIndex, *, weight: float, min_support: int):  # type: ignore[no-untyped-def]
-    """The blended criterion for a lead (None: the collaborative signal is not built yet)."""
-    return None
+def _blender(
+    kept: Sequence[Interaction], index: ListingIndex, *, weight: float, min_support: int
+) -> Callable[[str], tuple[Extra, ...]]:
+    """The blended criterion of a lead, from the co-saves of everything ``kept``."""
+    cosaves = CoSaves()
+    for e in sorted(kept, key=lambda e: e.at):
+        if e.type in SIGNAL_EVENTS:
+            cosaves.add(e.contact, e.listing_key)
+    where = {x.listing_key: x.unparsed_address for x in index.listings}
+
+    def blend(contact: str) -> tuple[Extra, ...]:
+        similar = cosaves.similar(cosaves.saved_by(contact), min_support)
+        found = also_saved(index, similar, weight, where.get)
+        return (found,) if found is not None else ()
+
+    return blend
 
 
-def synthetic_run(seed: int, weight: float, min_support: int) -> dict[str, Any]:
-    world = saves_world(seed)
+def synthetic_run(seed: int, weight: float, min_support: int, taste: float) -> dict[str, Any]:
+    world = saves_world(seed, taste=taste)
     out = evaluate(
         world.listings, world.events, world.criteria, weight=weight, min_support=min_support
     )
@@ -183,10 +203,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--held-out", action="store_true", help="the held-out seeds 101,102,103")
     p.add_argument("--weight", type=float, default=None, help="the criterion's weight")
     p.add_argument("--min-support", type=int, default=None, help="co-saves needed")
+    p.add_argument(
+        "--taste", type=float, default=0.7, help="share of saves from the cluster's groups"
+    )
     p.add_argument("--saves", type=Path, help="a real export of saves (CSV, see above)")
     p.add_argument("--listings", type=Path, help="the listings file of that export")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     args = p.parse_args(argv)
+    if not 0 <= args.taste <= 1:
+        p.error(f"--taste must be between 0 and 1, got {args.taste}")
     if (args.saves is None) != (args.listings is None):
         p.error("--saves and --listings go together")
     for name in ("saves", "listings"):
@@ -204,13 +229,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = parse_args(argv)
-    weight = 0.0 if args.weight is None else args.weight
-    support = 2 if args.min_support is None else args.min_support
+    weight = DEFAULT_WEIGHT if args.weight is None else args.weight
+    support = MIN_SUPPORT if args.min_support is None else args.min_support
     started = time.perf_counter()
     if args.saves is not None:
         runs = [export_run(args.saves, args.listings, weight, support)]
     else:
-        runs = [synthetic_run(seed, weight, support) for seed in args.seed_list]
+        runs = [synthetic_run(seed, weight, support, args.taste) for seed in args.seed_list]
     cases = sum(r["cases"] for r in runs)
 
     def pooled(arm: str) -> float | None:
@@ -221,6 +246,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     return {
         "weight": weight,
         "min_support": support,
+        "taste": None if args.saves is not None else args.taste,
         "runs": runs,
         "cases": cases,
         "hit5_content": pooled("content"),

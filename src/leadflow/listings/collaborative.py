@@ -25,12 +25,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from leadflow.definitions.models import MatchProperties
 from leadflow.listings.ranking import Extra, ListingIndex
 
 SIGNAL_EVENTS = ("listing.saved", "open_house.visited")
 NAME = "also_saved"
 MIN_SUPPORT = 2
-DEFAULT_WEIGHT = 25.0
+# the node's default (``also_saved_weight``), tuned by bench/collab_eval.py
+DEFAULT_WEIGHT = float(MatchProperties.model_fields["also_saved_weight"].default)
 RECENT = 50
 
 

@@ -11,7 +11,7 @@ from leadflow.definitions.io import load_text
 from leadflow.engine.workflows import enroll, publish
 from leadflow.model.listings import Listing
 from leadflow.model.tenancy import Tenant
-from support.engine_kit import DAY, Kit
+from support.engine_kit import HOUR, Kit
 
 DIGEST = """
 key: digest
@@ -26,7 +26,7 @@ nodes:
       {% for m in context.matches %}{{ m.listing_key }}|{{ m.score }}|{{
       m.reasons.get("also_saved", "") }}|{{ m.why.get("also_saved", "") }};{% endfor %}
     next: later
-  - {id: later, kind: wait, duration: 7d, next: again}
+  - {id: later, kind: wait, duration: WAIT, next: again}
   - {id: again, kind: match_properties, top: 1, next: mail2}
   - id: mail2
     kind: send_email
@@ -41,9 +41,9 @@ CRITERIA = {"max_price": 450_000, "cities": ["Austin"]}
 KEYS = ("A", "B", "C", "D", "S")
 
 
-def digest(weight: float | None = None) -> dict[str, Any]:
+def digest(weight: float | None = None, wait: str = "7d") -> dict[str, Any]:
     option = "" if weight is None else f"also_saved_weight: {weight},"
-    data: dict[str, Any] = load_text(DIGEST.replace("WEIGHT", option))
+    data: dict[str, Any] = load_text(DIGEST.replace("WEIGHT", option).replace("WAIT", wait))
     return data
 
 
@@ -111,18 +111,23 @@ def test_the_listing_other_leads_saved_with_the_leads_save_comes_first_explained
 
 
 def test_new_co_saves_count_on_the_next_visit(kit: Kit) -> None:
+    """The second visit, 30 minutes on, reads only the events stored since the first."""
     world(kit)
     kit.add_contact("me", fields={"criteria": CRITERIA})
     kit.emit("listing.saved", "me", {"listing_key": "S"})
-    kit.publish(digest())
+    kit.publish(digest(wait="30m"))
     kit.enroll("digest", "me")
     kit.settle()
     assert [p.split("|")[0] for p in picks(kit, "me")[0]] == ["C", "A"]
-    for n in range(2):  # two more leads of this tenant save S and D during the week
+    for n in range(2):  # two more leads of this tenant save S and D meanwhile
         kit.add_contact(f"late{n}")
         kit.emit("listing.saved", f"late{n}", {"listing_key": "S"})
         kit.emit("listing.saved", f"late{n}", {"listing_key": "D"})
-    kit.run_until(kit.now + 8 * DAY)
+    for n in range(5):  # and five new leads of acme save S and B: not this tenant's
+        kit.add_contact(f"new{n}", tenant_id="acme")
+        kit.emit("listing.saved", f"new{n}", {"listing_key": "S"})
+        kit.emit("listing.saved", f"new{n}", {"listing_key": "B"})
+    kit.run_until(kit.now + HOUR)
     assert picks(kit, "me")[1] == ["D|leads who saved 12 S St also saved this (2 leads)"]
 
 

@@ -3,7 +3,8 @@ and kept between visits of the ``match_properties`` node.
 
 The first visit for a tenant reads its saves and tours (``Store.list_events`` scoped to the
 tenant: only events whose contact is in it, so one tenant's leads never count for another's);
-later visits read only the events stored since (ids above the last one read, per type). The
+later visits read only the events stored since (ids above the last one read, per type) and keep
+those whose contact is in the tenant. The
 structure is rebuilt from scratch every :data:`REBUILD_S` seconds of the clock, so events
 erased or pruned since stop counting within that time.
 """
@@ -58,19 +59,27 @@ class CoSavesCache:
             return entry.cosaves
 
     def _read(self, tenant_id: str, kind: str, entry: _Entry) -> list[Event]:
+        """The tenant's events of ``kind`` after the cursor. The first read goes through the
+        tenant's contacts (the store's scoped query, an index per contact); later ones read
+        the few events stored since by id, whatever their tenant, and keep those whose contact
+        is in the tenant (``Store.contacts_in_scope``) -- a scoped query would walk every
+        contact of the tenant again on each visit."""
+        scope = Scope(tenant_id)
+        warm = kind in entry.cursors
         out: list[Event] = []
         while True:
-            page = self.store.list_events(
-                scope=Scope(tenant_id),
-                type=kind,
-                after_id=entry.cursors.get(kind, 0),
-                limit=PAGE,
-            )
-            out += page
-            if page:
-                entry.cursors[kind] = page[-1].id
+            after = entry.cursors.get(kind, 0)
+            if warm:
+                page = self.store.list_events(type=kind, after_id=after, limit=PAGE)
+                ours = self.store.contacts_in_scope(
+                    scope, {e.contact_id for e in page if e.contact_id}
+                )
+                out += [e for e in page if e.contact_id in ours]
+            else:
+                page = self.store.list_events(scope=scope, type=kind, after_id=after, limit=PAGE)
+                out += page
+            entry.cursors[kind] = page[-1].id if page else after
             if len(page) < PAGE:
                 return out
-
 
 __all__ = ["REBUILD_S", "CoSavesCache"]

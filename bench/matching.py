@@ -30,8 +30,8 @@ import resource
 import sys
 import tempfile
 import time
-from pathlib import Path
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from leadflow.listings import ListingRow, synthetic_listings, to_listing
@@ -124,9 +124,8 @@ def cache_timings(cosaves: CoSaves, leads: int) -> dict[str, Any]:
         events = []
         for c in ids:
             for key in cosaves.saved_by(c):
-                events.append(NewEvent("listing.saved", c, {"listing_key": key}, f"s:{c}:{key}", now))
-                for kind in ("listing.viewed", "email.opened", "site.visited"):
-                    data = {"listing_key": key}
+                data = {"listing_key": key}
+                for kind in ("listing.saved", "listing.viewed", "email.opened", "site.visited"):
                     events.append(NewEvent(kind, c, data, f"{kind}:{c}:{key}", now))
         for at in range(0, len(events), 5000):
             store.append_events(events[at : at + 5000], now)

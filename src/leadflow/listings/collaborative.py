@@ -83,9 +83,7 @@ class CoSaves:
         """How many leads saved or toured anything."""
         return len(self._items)
 
-    def similar(
-        self, mine: Iterable[str], min_support: int = MIN_SUPPORT
-    ) -> dict[str, AlsoSaved]:
+    def similar(self, mine: Iterable[str], min_support: int = MIN_SUPPORT) -> dict[str, AlsoSaved]:
         """Every listing other leads saved or toured with one of ``mine`` (at least
         ``min_support`` of them), with its strongest similarity to one of ``mine`` (ties: more
         leads, then the earlier of ``mine``); ``mine`` themselves left out."""

@@ -82,4 +82,5 @@ class CoSavesCache:
             if len(page) < PAGE:
                 return out
 
+
 __all__ = ["REBUILD_S", "CoSavesCache"]

@@ -48,9 +48,7 @@ class SavesWorld:
 
 def _fits(x: Listing, city: str, max_price: float, min_beds: int) -> bool:
     return (
-        x.city == city
-        and (x.list_price or 0) <= max_price
-        and (x.bedrooms_total or 0) >= min_beds
+        x.city == city and (x.list_price or 0) <= max_price and (x.bedrooms_total or 0) >= min_beds
     )
 
 

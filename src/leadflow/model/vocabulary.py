@@ -341,7 +341,7 @@ _CONSUMERS = (
         "`listing.viewed` (weight 1), `listing.saved` (weight 2)",
     ),
     (
-        "\"also saved\" listings (`listings/collaborative.py`)",
+        '"also saved" listings (`listings/collaborative.py`)',
         "`listing.saved`, `open_house.visited` (with a `listing_key`)",
     ),
     (

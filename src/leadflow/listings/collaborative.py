@@ -20,7 +20,9 @@ Each lead counts with its :data:`RECENT` most recent saves and tours.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Callable, Iterable
+from itertools import chain
 from dataclasses import dataclass
 
 import numpy as np
@@ -88,15 +90,15 @@ class CoSaves:
         ``min_support`` of them), with its strongest similarity to one of ``mine`` (ties: more
         leads, then the earlier of ``mine``); ``mine`` themselves left out."""
         own = list(dict.fromkeys(mine))
+        skip = set(own)
+        floor = max(1, min_support)
         best: dict[str, AlsoSaved] = {}
         for x in own:
-            savers = self._leads.get(x, set())
-            together: dict[str, int] = {}
-            for lead in savers:
-                for y in self._items[lead]:
-                    together[y] = together.get(y, 0) + 1
-            for y, count in together.items():
-                if count < max(1, min_support) or y in own:
+            savers = self._leads.get(x, ())
+            # counted in C: every listing of every lead who saved x
+            together = Counter(chain.from_iterable(map(self._items.__getitem__, savers)))
+            for y, count in [(y, c) for y, c in together.items() if c >= floor]:
+                if y in skip:
                     continue
                 sim = count / math.sqrt(len(savers) * len(self._leads[y]))
                 found = best.get(y)

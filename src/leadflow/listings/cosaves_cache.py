@@ -2,11 +2,15 @@
 and kept between visits of the ``match_properties`` node.
 
 The first visit for a tenant reads its saves and tours (``Store.list_events`` scoped to the
-tenant: only events whose contact is in it, so one tenant's leads never count for another's);
-later visits read only the events stored since (ids above the last one read, per type) and keep
-those whose contact is in the tenant. The
-structure is rebuilt from scratch every :data:`REBUILD_S` seconds of the clock, so events
-erased or pruned since stop counting within that time.
+tenant: only events whose contact is in it, so one tenant's leads never count for another's:
+the store finds them through the tenant's contacts and the (contact, type) index). It then
+notes the newest event id stored (``Store.event_marks``). A later visit reads only the events
+stored since that id (a primary-key range, whatever their tenant), keeps the saves and tours
+whose contact is in the tenant (``Store.contacts_in_scope``), and moves the mark on: its cost
+follows the events stored since the last visit, not the tenant's size. (Finding the newest id
+starts from the newest any tenant's read saw, so only the process's first read walks them all.) The structure is rebuilt
+from scratch every :data:`REBUILD_S` seconds of the clock, so events erased or pruned since --
+or committed late under an id below the mark -- are counted right within that time.
 """
 
 from __future__ import annotations
@@ -23,13 +27,14 @@ if TYPE_CHECKING:
 
 REBUILD_S = 3600.0
 PAGE = 5000
+MARKS_PAGE = 50_000
 
 
 @dataclass(slots=True)
 class _Entry:
     cosaves: CoSaves
     built_at: float
-    cursors: dict[str, int] = field(default_factory=dict)
+    mark: int = 0  # every event up to this id has been read
 
 
 class CoSavesCache:
@@ -40,47 +45,71 @@ class CoSavesCache:
         self.rebuild_s = rebuild_s
         self.recent = recent
         self._entries: dict[str, _Entry] = {}
+        self._newest_seen = 0  # of all tenants: where looking for the newest id starts
         self._lock = threading.Lock()
 
     def get(self, tenant_id: str, now: float) -> CoSaves:
         """The tenant's co-saves, up to the events stored by now."""
         with self._lock:
             entry = self._entries.get(tenant_id)
-            if entry is None or now - entry.built_at >= self.rebuild_s or now < entry.built_at:
+            if entry is None or not 0 <= now - entry.built_at < self.rebuild_s:
                 entry = _Entry(CoSaves(self.recent), now)
                 self._entries[tenant_id] = entry
-            fresh: list[Event] = []
-            for kind in SIGNAL_EVENTS:
-                fresh += self._read(tenant_id, kind, entry)
+                fresh = self._first(tenant_id, entry)
+            else:
+                fresh = self._since(tenant_id, entry)
             for event in sorted(fresh, key=lambda e: (e.occurred_at, e.id)):
                 key = event.data.get("listing_key") if isinstance(event.data, dict) else None
                 if event.contact_id and isinstance(key, str) and key and event.error is None:
                     entry.cosaves.add(event.contact_id, key)
             return entry.cosaves
 
-    def _read(self, tenant_id: str, kind: str, entry: _Entry) -> list[Event]:
-        """The tenant's events of ``kind`` after the cursor. The first read goes through the
-        tenant's contacts (the store's scoped query, an index per contact); later ones read
-        the few events stored since by id, whatever their tenant, and keep those whose contact
-        is in the tenant (``Store.contacts_in_scope``) -- a scoped query would walk every
-        contact of the tenant again on each visit."""
-        scope = Scope(tenant_id)
-        warm = kind in entry.cursors
-        out: list[Event] = []
+    def _newest(self, after: int) -> int:
+        """The newest event id stored (``after`` when none is newer), looked for from the
+        newest any tenant's read saw: only the first read of the process walks every id."""
+        after = max(after, self._newest_seen)
         while True:
-            after = entry.cursors.get(kind, 0)
-            if warm:
-                page = self.store.list_events(type=kind, after_id=after, limit=PAGE)
-                ours = self.store.contacts_in_scope(
-                    scope, {e.contact_id for e in page if e.contact_id}
-                )
-                out += [e for e in page if e.contact_id in ours]
-            else:
-                page = self.store.list_events(scope=scope, type=kind, after_id=after, limit=PAGE)
-                out += page
-            entry.cursors[kind] = page[-1].id if page else after
-            if len(page) < PAGE:
-                return out
+            marks = self.store.event_marks(after, MARKS_PAGE)
+            if marks:
+                after = marks[-1][0]
+            if len(marks) < MARKS_PAGE:
+                self._newest_seen = after
+                return after
 
+    def _first(self, tenant_id: str, entry: _Entry) -> list[Event]:
+        """Every save and tour of the tenant's contacts, through the scoped query."""
+        upto = self._newest(0)
+        out: list[Event] = []
+        for kind in SIGNAL_EVENTS:
+            after = 0
+            while True:
+                page = self.store.list_events(
+                    scope=Scope(tenant_id), type=kind, after_id=after, limit=PAGE
+                )
+                out += [e for e in page if e.id <= upto]
+                if len(page) < PAGE or page[-1].id >= upto:
+                    break
+                after = page[-1].id
+        entry.mark = upto
+        return out
+
+    def _since(self, tenant_id: str, entry: _Entry) -> list[Event]:
+        """The saves and tours of the tenant's contacts stored after the mark."""
+        upto = self._newest(entry.mark)
+        found: list[Event] = []
+        if upto > entry.mark:
+            for kind in SIGNAL_EVENTS:
+                after = entry.mark
+                while True:
+                    page = self.store.list_events(type=kind, after_id=after, limit=PAGE)
+                    found += [e for e in page if e.id <= upto]
+                    if len(page) < PAGE or page[-1].id >= upto:
+                        break
+                    after = page[-1].id
+        entry.mark = upto
+        ours = self.store.contacts_in_scope(
+            Scope(tenant_id), {e.contact_id for e in found if e.contact_id}
+        )
+        return [e for e in found if e.contact_id in ours]
 
 __all__ = ["REBUILD_S", "CoSavesCache"]

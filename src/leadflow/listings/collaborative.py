@@ -22,8 +22,8 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Callable, Iterable
-from itertools import chain
 from dataclasses import dataclass
+from itertools import chain
 
 import numpy as np
 

@@ -8,15 +8,16 @@ notes the newest event id stored (``Store.event_marks``). A later visit reads on
 stored since that id (a primary-key range, whatever their tenant), keeps the saves and tours
 whose contact is in the tenant (``Store.contacts_in_scope``), and moves the mark on: its cost
 follows the events stored since the last visit, not the tenant's size. (Finding the newest id
-starts from the newest any tenant's read saw, so only the process's first read walks them all.) The structure is rebuilt
-from scratch every :data:`REBUILD_S` seconds of the clock, so events erased or pruned since --
-or committed late under an id below the mark -- are counted right within that time.
+starts from the newest any tenant's read saw, so only the process's first read walks them all.)
+The structure is rebuilt from scratch every :data:`REBUILD_S` seconds of the clock, so events
+erased or pruned since -- or committed late under an id below the mark -- are counted right
+within that time.
 """
 
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from leadflow.listings.collaborative import RECENT, SIGNAL_EVENTS, CoSaves
@@ -111,5 +112,6 @@ class CoSavesCache:
             Scope(tenant_id), {e.contact_id for e in found if e.contact_id}
         )
         return [e for e in found if e.contact_id in ours]
+
 
 __all__ = ["REBUILD_S", "CoSavesCache"]

@@ -3,8 +3,8 @@ and kept between visits of the ``match_properties`` node.
 
 The first visit for a tenant reads its saves and tours (``Store.list_events`` scoped to the
 tenant: only events whose contact is in it, so one tenant's leads never count for another's:
-the store finds them through the tenant's contacts and the (contact, type) index). It then
-notes the newest event id stored (``Store.event_marks``). A later visit reads only the events
+the store finds them through the tenant's contacts and the (contact, type) index), up to the
+newest event id stored, noted first (``Store.event_marks``): the mark. A later visit reads only the events
 stored since that id (a primary-key range, whatever their tenant), keeps the saves and tours
 whose contact is in the tenant (``Store.contacts_in_scope``), and moves the mark on: its cost
 follows the events stored since the last visit, not the tenant's size. (Finding the newest id

@@ -1,17 +1,17 @@
 """Each tenant's :class:`~leadflow.listings.collaborative.CoSaves`, read from the store's events
 and kept between visits of the ``match_properties`` node.
 
-The first visit for a tenant reads its saves and tours (``Store.list_events`` scoped to the
-tenant: only events whose contact is in it, so one tenant's leads never count for another's:
-the store finds them through the tenant's contacts and the (contact, type) index), up to the
-newest event id stored, noted first (``Store.event_marks``): the mark. A later visit reads only the events
-stored since that id (a primary-key range, whatever their tenant), keeps the saves and tours
-whose contact is in the tenant (``Store.contacts_in_scope``), and moves the mark on: its cost
-follows the events stored since the last visit, not the tenant's size. (Finding the newest id
-starts from the newest any tenant's read saw, so only the process's first read walks them all.)
-The structure is rebuilt from scratch every :data:`REBUILD_S` seconds of the clock, so events
-erased or pruned since -- or committed late under an id below the mark -- are counted right
-within that time.
+The first visit for a tenant notes the newest event id stored (``Store.event_marks``: the mark)
+and reads the tenant's saves and tours up to it (``Store.list_events`` scoped to the tenant:
+only events whose contact is in it, so one tenant's leads never count for another's; the store
+finds them through the tenant's contacts and the (contact, type) index). A later visit reads
+only the events stored after the mark (a primary-key range, whatever their tenant), keeps the
+saves and tours whose contact is in the tenant (``Store.contacts_in_scope``), and moves the mark
+on: its cost follows the events stored since the last visit, not the tenant's size. (Finding
+the newest id starts from the newest any tenant's read saw, so only the process's first read
+walks them all.) The structure is rebuilt from scratch every :data:`REBUILD_S` seconds of the
+clock, so events erased or pruned since -- or committed late under an id below the mark --
+are counted right within that time.
 """
 
 from __future__ import annotations

@@ -77,36 +77,28 @@ class CoSavesCache:
                 self._newest_seen = after
                 return after
 
+    def _up_to(self, kind: str, after: int, upto: int, scope: Scope | None) -> list[Event]:
+        """The events of ``kind`` with ids in (``after``, ``upto``], of contacts in ``scope``
+        when given (the store's scoped query), else of any tenant."""
+        out: list[Event] = []
+        while True:
+            page = self.store.list_events(scope=scope, type=kind, after_id=after, limit=PAGE)
+            out += [e for e in page if e.id <= upto]
+            if len(page) < PAGE or page[-1].id >= upto:
+                return out
+            after = page[-1].id
+
     def _first(self, tenant_id: str, entry: _Entry) -> list[Event]:
         """Every save and tour of the tenant's contacts, through the scoped query."""
         upto = self._newest(0)
-        out: list[Event] = []
-        for kind in SIGNAL_EVENTS:
-            after = 0
-            while True:
-                page = self.store.list_events(
-                    scope=Scope(tenant_id), type=kind, after_id=after, limit=PAGE
-                )
-                out += [e for e in page if e.id <= upto]
-                if len(page) < PAGE or page[-1].id >= upto:
-                    break
-                after = page[-1].id
+        out = [e for k in SIGNAL_EVENTS for e in self._up_to(k, 0, upto, Scope(tenant_id))]
         entry.mark = upto
         return out
 
     def _since(self, tenant_id: str, entry: _Entry) -> list[Event]:
         """The saves and tours of the tenant's contacts stored after the mark."""
         upto = self._newest(entry.mark)
-        found: list[Event] = []
-        if upto > entry.mark:
-            for kind in SIGNAL_EVENTS:
-                after = entry.mark
-                while True:
-                    page = self.store.list_events(type=kind, after_id=after, limit=PAGE)
-                    found += [e for e in page if e.id <= upto]
-                    if len(page) < PAGE or page[-1].id >= upto:
-                        break
-                    after = page[-1].id
+        found = [e for k in SIGNAL_EVENTS for e in self._up_to(k, entry.mark, upto, None)]
         entry.mark = upto
         ours = self.store.contacts_in_scope(
             Scope(tenant_id), {e.contact_id for e in found if e.contact_id}

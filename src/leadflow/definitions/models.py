@@ -312,6 +312,16 @@ class MatchProperties(_Node):
     min_score: float = Field(
         default=50, ge=0, le=100, description="Listings scoring less (of 100) are not picked."
     )
+    also_saved_weight: float = Field(
+        default=25,
+        ge=0,
+        le=100,
+        description=(
+            "Weight of the 'also saved' criterion (leads of the tenant who saved or toured what"
+            " this lead did also saved this), next to price 30, location 20, beds 15...;"
+            " 0 turns it off. A lead who saved nothing is ranked on its criteria alone."
+        ),
+    )
 
 
 class Score(_Node):

@@ -8,6 +8,10 @@ so a step executed again after a crash finds the same picks instead of new ones,
 visit of the node never picks them again. Only Active listings with IDX display permission are
 ranked at all (:class:`~leadflow.listings.ranking.ListingIndex`).
 
+With ``also_saved_weight`` above 0 (the default), the listings other leads of the tenant saved
+or toured along with what this lead saved or toured count as one more criterion, ``also_saved``
+(:mod:`leadflow.listings.collaborative`), whose sentence is in ``context.matches[].why``.
+
 ``steps.<node>.count`` holds how many were picked (0: nothing new fits), for a branch after it.
 """
 
@@ -23,7 +27,8 @@ from leadflow.listings.parse import parse_criteria
 from leadflow.model.listings import Listing, ListingFilter, ListingMatch
 
 if TYPE_CHECKING:
-    from leadflow.listings.ranking import MatchCriteria
+    from leadflow.listings.cosaves_cache import CoSavesCache
+    from leadflow.listings.ranking import Extra, ListingIndex, MatchCriteria
     from leadflow.store.contract import Store
     from leadflow.store.contract_listings import ListingStore
 
@@ -74,6 +79,31 @@ class MatchPropertiesHandler:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        self._cosaves: CoSavesCache | None = None
+
+    def also_saved(
+        self, index: ListingIndex, tenant_id: str, contact_id: str, weight: float, now: float
+    ) -> tuple[Extra, ...]:
+        """The ``also_saved`` criterion of the contact, if it has one (see the module)."""
+        if weight <= 0:
+            return ()
+        from leadflow.listings.collaborative import also_saved
+        from leadflow.listings.cosaves_cache import CoSavesCache
+
+        if self._cosaves is None:
+            self._cosaves = CoSavesCache(self.store)
+        cosaves = self._cosaves.get(tenant_id, now)
+        mine = cosaves.saved_by(contact_id)
+        if not mine:
+            return ()
+
+        def address(key: str) -> str | None:
+            at = index.position.get(key)
+            found = index.listings[at] if at is not None else self.store.get_listing(tenant_id, key)
+            return found.unparsed_address if found is not None else None
+
+        found = also_saved(index, cosaves.similar(mine), weight, address)
+        return () if found is None else (found,)
 
     def enter(self, ctx: StepContext, node: m.MatchProperties) -> Result:
         contact = ctx.contact
@@ -92,12 +122,14 @@ class MatchPropertiesHandler:
         step_key = ctx.idempotency_key(node.id)
         sent = self.store.listing_matches(tenant, contact.id)
         index = ListingIndex(listings)
+        extra = self.also_saved(index, tenant, contact.id, node.also_saved_weight, ctx.now)
         again = {x.listing_key for x in sent if x.step_key == step_key}
         if again:  # this step ran before (and crashed after recording): the same picks
             picks = index.top(
                 criteria,
                 len(again),
                 exclude=[x.listing_key for x in sent if x.listing_key not in again],
+                extra=extra,
             )
         else:
             picks = index.top(
@@ -105,6 +137,7 @@ class MatchPropertiesHandler:
                 node.top,
                 exclude=[x.listing_key for x in sent],
                 min_score=node.min_score,
+                extra=extra,
             )
             self.store.record_listing_matches(
                 [

@@ -22,11 +22,17 @@ Only the criteria the lead stated count: their weights are scaled up to add to 1
 named only a price and a city has price worth 60 and location 40), so a listing that misses
 everything the lead asked for scores 0, and the points of the reasons always add up to the
 score. A lead who stated nothing gets 100 for every listing.
+
+Criteria from outside the listing's own fields join the same way (:class:`Extra`): a weight in
+the units of :data:`WEIGHTS`, scaled with the others, a fit from 0 to 1 for every listing and a
+sentence saying why (``Match.why``) -- the collaborative "also saved" criterion
+(:mod:`leadflow.listings.collaborative`) is one. A lead with no extra criterion is ranked as
+before, point for point.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,12 +64,26 @@ def _fold(text: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class Extra:
+    """A criterion the listing's fields do not hold: ``weight`` (as in :data:`WEIGHTS`, before
+    scaling), ``fit`` (0..1) for every listing of the index, and ``explain(listing_key)``: the
+    sentence behind a listing's points (None: nothing to say)."""
+
+    name: str
+    weight: float
+    fit: Floats
+    explain: Callable[[str], str | None]
+
+
+@dataclass(frozen=True, slots=True)
 class Match:
-    """One ranked listing: its score (0-100) and the points of each criterion."""
+    """One ranked listing: its score (0-100), the points of each criterion and, for criteria
+    that say why (:class:`Extra`), the sentence."""
 
     listing: Listing
     score: float
     reasons: dict[str, float] = field(default_factory=dict)
+    why: dict[str, str] = field(default_factory=dict)
 
     def as_context(self) -> dict[str, Any]:
         """What a template sees in ``context.matches``."""
@@ -71,6 +91,7 @@ class Match:
             "listing_key": self.listing.listing_key,
             "score": self.score,
             "reasons": dict(self.reasons),
+            "why": dict(self.why),
             "address": self.listing.unparsed_address,
             "price": self.listing.list_price,
             "url": listing_url(self.listing),
@@ -154,9 +175,10 @@ class ListingIndex:
     def __len__(self) -> int:
         return len(self.listings)
 
-    def points(self, c: MatchCriteria) -> dict[str, Floats]:
-        """Each stated criterion's points for every listing (see :func:`weights`)."""
-        w = weights(c)
+    def points(self, c: MatchCriteria, extra: Sequence[Extra] = ()) -> dict[str, Floats]:
+        """Each stated criterion's points for every listing (see :func:`weights`), then the
+        ``extra`` ones'."""
+        w = weights(c, {x.name: x.weight for x in extra})
         out: dict[str, Floats] = {}
         if c.max_price or c.min_price:
             fit = self.price_known.copy()  # an unknown price scores 0
@@ -180,6 +202,9 @@ class ListingIndex:
             out["features"] = share * w["features"]
         if "location" in w:
             out["location"] = self._location(c, w["location"])
+        for x in extra:
+            if x.name in w:
+                out[x.name] = x.fit.astype(np.float32) * np.float32(w[x.name])
         return out
 
     def _location(self, c: MatchCriteria, weight: float) -> Floats:
@@ -212,13 +237,14 @@ class ListingIndex:
         *,
         exclude: Iterable[str] = (),
         min_score: float = 0.0,
+        extra: Sequence[Extra] = (),
     ) -> list[Match]:
         """The ``k`` best listings (score, then listing_key) scoring at least ``min_score``,
-        leaving out the listing keys in ``exclude``."""
+        leaving out the listing keys in ``exclude``; ``extra`` criteria blended in."""
         n = len(self)
         if n == 0 or k <= 0:
             return []
-        points = self.points(criteria)
+        points = self.points(criteria, extra)
         total = np.full(n, 0.0 if points else 100.0, dtype=np.float32)
         for value in points.values():
             total += value
@@ -232,12 +258,19 @@ class ListingIndex:
             if score < min_score or score < 0:
                 continue
             reasons = {name: round(float(v[i]), 2) for name, v in points.items()}
-            out.append(Match(self.listings[i], round(score, 2), reasons))
+            key = self.listings[i].listing_key
+            why = {
+                x.name: said
+                for x in extra
+                if reasons.get(x.name) and (said := x.explain(key)) is not None
+            }
+            out.append(Match(self.listings[i], round(score, 2), reasons, why))
         return out
 
 
-def weights(c: MatchCriteria) -> dict[str, float]:
-    """The criteria ``c`` states, each with its weight scaled so that they add up to 100."""
+def weights(c: MatchCriteria, extra: Mapping[str, float] | None = None) -> dict[str, float]:
+    """The criteria ``c`` states, and the ``extra`` ones with a weight above 0, each with its
+    weight scaled so that they add up to 100."""
     stated = {
         "price": bool(c.min_price or c.max_price),
         "location": bool(c.cities or c.postal_codes or c.near),
@@ -247,8 +280,10 @@ def weights(c: MatchCriteria) -> dict[str, float]:
         "features": bool(c.features),
         "area": bool(c.min_area),
     }
-    total = sum(WEIGHTS[name] for name, on in stated.items() if on)
-    return {name: WEIGHTS[name] * 100 / total for name, on in stated.items() if on}
+    raw = {name: WEIGHTS[name] for name, on in stated.items() if on}
+    raw.update({name: w for name, w in (extra or {}).items() if w > 0})
+    total = sum(raw.values())
+    return {name: w * 100 / total for name, w in raw.items()}
 
 
 def _ramp(values: Floats, zero_at: float, full_at: float) -> Floats:
@@ -287,6 +322,7 @@ def _best(total: Floats, k: int) -> npt.NDArray[np.intp]:
 __all__ = [
     "FEATURES",
     "WEIGHTS",
+    "Extra",
     "ListingIndex",
     "Match",
     "MatchCriteria",

@@ -341,6 +341,10 @@ _CONSUMERS = (
         "`listing.viewed` (weight 1), `listing.saved` (weight 2)",
     ),
     (
+        '"also saved" listings (`listings/collaborative.py`)',
+        "`listing.saved`, `open_house.visited` (with a `listing_key`)",
+    ),
+    (
         "experiment outcomes (`definitions/experiment_model.py`)",
         "replied: `sms.received`, `email.received`, `email.replied`; clicked: `email.clicked`; "
         "opened: `email.opened`; delivered: `sms.delivered`, `email.delivered`",

@@ -13,6 +13,7 @@ from leadflow.channels import sendgrid_events
 from leadflow.definitions.experiment_model import OPT_OUT_EVENTS, OUTCOME_EVENTS
 from leadflow.definitions.models import WorkflowDefinition
 from leadflow.engine.dispatch import _events_for
+from leadflow.listings.collaborative import SIGNAL_EVENTS
 from leadflow.listings.learned import LEARN_EVENTS
 from leadflow.model.records import Message, MessageStatus, MessageUpdate
 from leadflow.model.rules import CONSENT_EVENT_TYPES, HOLD_EVENT_TYPES, REPLY_EVENT_TYPES
@@ -91,6 +92,7 @@ def test_every_consumer_listens_only_to_vocabulary_names() -> None:
         "transparent score": SCORED_EVENTS,
         "predictive features": {t for group in DEFAULT_GROUPS.values() for t in group},
         "learned listing criteria": set(LEARN_EVENTS),
+        "also saved listings": set(SIGNAL_EVENTS),
         "experiment outcomes": {t for group in OUTCOME_EVENTS.values() for t in group},
         "experiment opt-outs": set(OPT_OUT_EVENTS),
         "stop on reply / consent": {*REPLY_EVENT_TYPES, *CONSENT_EVENT_TYPES, *HOLD_EVENT_TYPES},

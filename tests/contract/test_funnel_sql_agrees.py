@@ -48,13 +48,21 @@ OUTCOMES = [
 STATUSES = ["active", "waiting", "paused", "completed", "exited", "failed", "cancelled"]
 MSG_STATUSES = ["pending", "deferred", "sending", "sent", "delivered", "failed", "suppressed"]
 GOALS = ["appointment.booked", "sms.received"]
+COLUMNS = {
+    "contacts": ["id", "owner", "tags", "fields", "created_at", "updated_at", "tenant_id"],
+    "runs": ["id", "workflow_key", "version", "contact_id", "node", "status", "created_at",
+             "updated_at", "ended_at", "exit_reason"],
+    "steps": ["run_id", "node", "kind", "step_seq", "attempt", "outcome", "started_at"],
+    "messages": ["run_id", "contact_id", "workflow_key", "node", "channel", "idempotency_key",
+                 "due_at", "created_at", "status", "sent_at", "delivered_at", "opened_at",
+                 "clicked_at", "replied_at"],
+    "events": ["type", "contact_id", "data", "dedupe_key", "occurred_at", "created_at",
+               "processed_at"],
+}  # fmt: skip
 
 
 def _workflow(version_tag: str) -> dict[str, Any]:
-    nodes: list[dict[str, Any]] = []
-    for node, kind in NODES:
-        spec: dict[str, Any] = {"id": node, "kind": kind}
-        nodes.append(spec)
+    nodes = [{"id": node, "kind": kind} for node, kind in NODES]
     return {
         "key": "wf",
         "name": version_tag,
@@ -149,7 +157,7 @@ def _history(store: Store, seed: int) -> None:
                         _maybe(rng, at + 60, 0.3),
                         _maybe(rng, at + 90, 0.2),
                         _maybe(rng, at + 120, 0.2),
-                    )  # fmt: skip
+                    )
                 )
         for k in range(rng.randrange(0, 5)):
             base = runs[-1][6] if runs and runs[-1][3] == cid else START + rng.uniform(0, 9 * WEEK)
@@ -158,18 +166,14 @@ def _history(store: Store, seed: int) -> None:
             )
             kind = rng.choice([*GOALS, "page.viewed"])
             events.append((kind, cid, "{}", f"e{i}-{k}", at, at, at))
-    _insert(store, "contacts", ["id", "owner", "tags", "fields", "created_at", "updated_at",
-                                "tenant_id"], contacts)  # fmt: skip
-    _insert(store, "runs", ["id", "workflow_key", "version", "contact_id", "node", "status",
-                            "created_at", "updated_at", "ended_at", "exit_reason"], runs)  # fmt: skip
-    _insert(store, "steps", ["run_id", "node", "kind", "step_seq", "attempt", "outcome",
-                             "started_at"], steps)  # fmt: skip
-    _insert(store, "messages", ["run_id", "contact_id", "workflow_key", "node", "channel",
-                                "idempotency_key", "due_at", "created_at", "status", "sent_at",
-                                "delivered_at", "opened_at", "clicked_at", "replied_at"],
-            messages)  # fmt: skip
-    _insert(store, "events", ["type", "contact_id", "data", "dedupe_key", "occurred_at",
-                              "created_at", "processed_at"], events)  # fmt: skip
+    for table, rows in (
+        ("contacts", contacts),
+        ("runs", runs),
+        ("steps", steps),
+        ("messages", messages),
+        ("events", events),
+    ):
+        _insert(store, table, COLUMNS[table], rows)
 
 
 def _reference_grid(

@@ -289,12 +289,11 @@ def _drop_postgres(server: str, name: str) -> None:
 
 
 def _built(url: str) -> tuple[int, int] | None:
-    """(runs, events) of a bench database already built at ``url``, or None."""
+    """(runs, events) of a bench database already built at ``url`` (brought to the latest
+    schema first), or None when it holds no runs."""
+    store = open_store(url, check_schema=False)
     try:
-        store = open_store(url)
-    except Exception:  # no database, or not a leadflow one: build it
-        return None
-    try:
+        store.upgrade()
         with store._read() as conn:  # type: ignore[attr-defined]  # bench only
             runs = conn.execute("SELECT count(*) FROM runs").fetchone()[0]
             events = conn.execute("SELECT count(*) FROM events").fetchone()[0]

@@ -59,26 +59,24 @@ class FunnelCounts:
         self.versions |= other.versions
 
 
-def outcome_name(step: Step) -> str | None:
-    """The outcome a decision step counts under (``case:0``, ``arm:b``, ``timeout``...)."""
-    o = step.outcome
-    if step.kind in DECISION_KINDS and (o.startswith(OUTCOME_PREFIXES) or o in OUTCOME_NAMES):
-        return o
-    return None
-
-
 def step_metrics(step: Step) -> list[str]:
     """The node metrics a step puts its run in (none for a goal step)."""
-    if step.kind == "goal":
+    return step_metrics_of(step.kind, step.outcome)
+
+
+def step_metrics_of(kind: str, outcome: str) -> list[str]:
+    """:func:`step_metrics` of a step of this kind and outcome."""
+    if kind == "goal":
         return []
     out = ["entered"]
-    if step.outcome in FAILED:
+    if outcome in FAILED:
         out.append("failed")
-    elif not step.outcome.startswith(NOT_DONE):
+    elif not outcome.startswith(NOT_DONE):
         out.append("completed")
-    name = outcome_name(step)
-    if name is not None:
-        out.append(f"outcome:{name}")
+    if kind in DECISION_KINDS and (
+        outcome.startswith(OUTCOME_PREFIXES) or outcome in OUTCOME_NAMES
+    ):
+        out.append(f"outcome:{outcome}")
     return out
 
 
@@ -192,8 +190,8 @@ __all__ = [
     "goal_delay",
     "lived_limits",
     "message_flags",
-    "outcome_name",
     "run_group_keys",
     "run_keys",
     "step_metrics",
+    "step_metrics_of",
 ]

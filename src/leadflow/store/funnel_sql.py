@@ -6,6 +6,7 @@ never the rows; the indexes of migration 0170 keep the reads on covering indexes
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from json import loads
 from typing import Any
 
 from leadflow.store.funnel_facts import (
@@ -20,6 +21,7 @@ from leadflow.store.funnel_facts import (
     Key,
     RunSelection,
     run_group_keys,
+    step_metrics_of,
 )
 from leadflow.store.parts import SqlPart
 
@@ -126,47 +128,20 @@ class SqlFunnel(SqlPart):
         def rows(text: str, extra: Sequence[Any] = ()) -> list[Any]:
             return list(conn.execute(d.sql(text), (*params, *extra)).fetchall())
 
-        for version, node, status, reason, n in rows(
-            f"SELECT r.version, r.node, r.status, r.exit_reason, count(*) FROM {_RUNS} "
-            f"WHERE {where} GROUP BY r.version, r.node, r.status, r.exit_reason"
-        ):
-            out.versions.add(int(version))
-            for key in run_group_keys(int(version), node, status, reason):
-                if key[2] != "failed" or key[0] == 0:
-                    counts[key] = counts.get(key, 0) + int(n)
-        steps = f"steps s JOIN {_JOIN_RUNS.format('s')}"
-        for version, node, entered, completed in rows(
-            f"SELECT r.version, s.node, count(DISTINCT s.run_id), "
-            f"count(DISTINCT CASE WHEN {_IS_COMPLETED} THEN s.run_id END) FROM {steps} "
-            f"WHERE {where} AND {_NOT_GOAL} GROUP BY r.version, s.node"
-        ):
-            counts[(int(version), node, "entered")] = int(entered)
-            if completed:
-                counts[(int(version), node, "completed")] = int(completed)
-        for version, node, outcome, n in rows(
-            f"SELECT r.version, s.node, s.outcome, count(DISTINCT s.run_id) FROM {steps} "
-            f"WHERE {where} AND {_IS_OUTCOME} GROUP BY r.version, s.node, s.outcome"
-        ):
-            counts[(int(version), node, f"outcome:{outcome}")] = int(n)
-        for version, node, n in rows(
-            "SELECT version, node, count(DISTINCT id) FROM ("
-            f"SELECT r.id, r.version, s.node FROM {steps} WHERE {where} "
-            f"AND {_NOT_GOAL} AND {_IS_FAILED} UNION ALL "
-            f"SELECT r.id, r.version, r.node FROM {_RUNS} WHERE {where} "
-            "AND r.status = 'failed' AND r.node IS NOT NULL AND r.node <> '') f "
-            "GROUP BY version, node",
-            params,
-        ):
-            counts[(int(version), node, "failed")] = int(n)
-        flags = ", ".join(
-            f"count(DISTINCT CASE WHEN {f} THEN m.run_id END)" for f in _FLAGS.values()
-        )
-        for version, node, *ns in rows(
-            f"SELECT r.version, m.node, {flags} FROM messages m JOIN {_JOIN_RUNS.format('m')} "
-            f"WHERE {where} AND m.node IS NOT NULL GROUP BY r.version, m.node"
-        ):
-            for metric, n in zip(SEND_METRICS, ns, strict=True):
-                counts[(int(version), node, f"msg:{metric}")] = int(n)
+        for version, node, status, reason, steps, sends, n in rows(self._paths(where)):
+            v = int(version)
+            out.versions.add(v)
+            keys = set(run_group_keys(v, node, status, reason))
+            for at, kind, outcome in loads(steps or "[]"):
+                keys.update((v, at, metric) for metric in step_metrics_of(kind, outcome))
+            for at, bits in loads(sends or "[]"):
+                for i, metric in enumerate(SEND_METRICS):
+                    key = (v, at, f"msg:{metric}")
+                    counts.setdefault(key, 0)
+                    if int(bits) >> i & 1:
+                        keys.add(key)
+            for key in keys:
+                counts[key] = counts.get(key, 0) + int(n)
         if goals:
             text, extra = self._goal_delays(where, goals, window_s)
             delays = [float(r[1]) for r in rows(text, extra)]
@@ -174,6 +149,31 @@ class SqlFunnel(SqlPart):
                 counts[(0, "", "goal")] = len(delays)
                 out.hours_to_goal = [s / 3600.0 for s in delays]
         return out
+
+    def _paths(self, where: str) -> str:
+        """The selected runs grouped by what the funnel reads of each: version, node, status,
+        exit reason, its steps (node, kind, outcome) and its messages (node, flag bits) as JSON
+        arrays -- runs that went the same way fall in one group, and Python applies the rules
+        to each group once. Steps come from the covering index steps_funnel."""
+        bits = " + ".join(
+            f"CASE WHEN {flag} THEN {1 << i} ELSE 0 END" for i, flag in enumerate(_FLAGS.values())
+        )
+        if self._dialect.json_lists:
+            steps = "json_group_array(json_array(s.node, s.kind, s.outcome))"
+            sends = f"json_group_array(json_array(m.node, {bits}))"
+        else:
+            steps = (
+                "json_agg(json_build_array(s.node, s.kind, s.outcome) "
+                "ORDER BY s.node, s.kind, s.outcome)::text"
+            )
+            sends = f"json_agg(json_build_array(m.node, {bits}) ORDER BY m.node, {bits})::text"
+        return (
+            "SELECT r.version, r.node, r.status, r.exit_reason, "
+            f"(SELECT {steps} FROM steps s WHERE s.run_id = r.id) AS st, "
+            f"(SELECT {sends} FROM messages m WHERE m.run_id = r.id AND m.node IS NOT NULL) AS ms, "
+            f"count(*) FROM {_RUNS} WHERE {where} GROUP BY r.version, r.node, r.status, "
+            "r.exit_reason, st, ms"
+        )
 
     def _goal_delays(
         self, where: str, goals: Sequence[str], window_s: float | None
@@ -183,9 +183,10 @@ class SqlFunnel(SqlPart):
         d = self._dialect
         window = " AND e.occurred_at - r.created_at <= ?" if window_s is not None else ""
         text = (
-            f"SELECT r.id AS id, min(e.occurred_at) - r.created_at AS d FROM {_RUNS} "
-            "JOIN events e ON e.contact_id = r.contact_id "
-            f"WHERE {where} AND e.type {d.in_texts.replace('%s', '?')} "
+            "SELECT r.id AS id, min(e.occurred_at) - r.created_at AS d "
+            "FROM events e CROSS JOIN runs r CROSS JOIN contacts c "
+            f"WHERE r.contact_id = e.contact_id AND c.id = r.contact_id AND {where} "
+            f"AND e.type {d.in_texts.replace('%s', '?')} "
             f"AND e.occurred_at - r.created_at >= 0{window} GROUP BY r.id, r.created_at"
         )
         extra: list[Any] = [d.values(sorted(set(goals)))]

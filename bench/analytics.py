@@ -224,7 +224,7 @@ def _load_postgres(url: str, batches: Iterator[dict[str, list[tuple[Any, ...]]]]
         for _, sql in indexes:
             conn.execute(sql)
         for table in TABLES:
-            conn.execute(f"ANALYZE {table}")  # what autovacuum does after a bulk load
+            conn.execute(f"VACUUM ANALYZE {table}")  # what autovacuum does after a bulk load
         conn.execute("SELECT setval(pg_get_serial_sequence('runs', 'id'), max(id)) FROM runs")
 
 

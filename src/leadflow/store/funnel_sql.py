@@ -128,7 +128,8 @@ class SqlFunnel(SqlPart):
         def rows(text: str, extra: Sequence[Any] = ()) -> list[Any]:
             return list(conn.execute(d.sql(text), (*params, *extra)).fetchall())
 
-        for version, node, status, reason, steps, sends, n in rows(self._paths(where)):
+        text, args = self._paths(where, params)
+        for version, node, status, reason, steps, sends, n in conn.execute(d.sql(text), args):
             v = int(version)
             out.versions.add(v)
             keys = set(run_group_keys(v, node, status, reason))
@@ -150,30 +151,44 @@ class SqlFunnel(SqlPart):
                 out.hours_to_goal = [s / 3600.0 for s in delays]
         return out
 
-    def _paths(self, where: str) -> str:
+    def _paths(self, where: str, params: list[Any]) -> tuple[str, tuple[Any, ...]]:
         """The selected runs grouped by what the funnel reads of each: version, node, status,
         exit reason, its steps (node, kind, outcome) and its messages (node, flag bits) as JSON
         arrays -- runs that went the same way fall in one group, and Python applies the rules
-        to each group once. Steps come from the covering index steps_funnel."""
+        to each group once (two runs whose arrays list the same things in another order make
+        two groups: the counts stay exact). SQLite reads each run's steps from the covering index steps_funnel
+        (a subquery per run); PostgreSQL hashes the selected runs' steps and messages by run."""
         bits = " + ".join(
             f"CASE WHEN {flag} THEN {1 << i} ELSE 0 END" for i, flag in enumerate(_FLAGS.values())
         )
+        group = "GROUP BY r.version, r.node, r.status, r.exit_reason, st, ms"
+        head = "SELECT r.version, r.node, r.status, r.exit_reason"
         if self._dialect.json_lists:
             steps = "json_group_array(json_array(s.node, s.kind, s.outcome))"
             sends = f"json_group_array(json_array(m.node, {bits}))"
-        else:
-            steps = (
-                "json_agg(json_build_array(s.node, s.kind, s.outcome) "
-                "ORDER BY s.node, s.kind, s.outcome)::text"
+            text = (
+                f"{head}, (SELECT {steps} FROM steps s WHERE s.run_id = r.id) AS st, "
+                f"(SELECT {sends} FROM messages m WHERE m.run_id = r.id AND m.node IS NOT NULL) "
+                f"AS ms, count(*) FROM {_RUNS} WHERE {where} {group}"
             )
-            sends = f"json_agg(json_build_array(m.node, {bits}) ORDER BY m.node, {bits})::text"
-        return (
-            "SELECT r.version, r.node, r.status, r.exit_reason, "
-            f"(SELECT {steps} FROM steps s WHERE s.run_id = r.id) AS st, "
-            f"(SELECT {sends} FROM messages m WHERE m.run_id = r.id AND m.node IS NOT NULL) AS ms, "
-            f"count(*) FROM {_RUNS} WHERE {where} GROUP BY r.version, r.node, r.status, "
-            "r.exit_reason, st, ms"
+            return text, tuple(params)
+        ids = f"SELECT r.id FROM {_RUNS} WHERE {where}"
+        steps = (
+            "SELECT s.run_id, json_agg(json_build_array(s.node, s.kind, s.outcome))::text "
+            "AS sig FROM steps s "
+            f"WHERE s.run_id IN ({ids}) GROUP BY s.run_id"
         )
+        sends = (
+            f"SELECT m.run_id, json_agg(json_build_array(m.node, {bits}))::text AS sig "
+            "FROM messages m WHERE m.node IS NOT NULL AND m.run_id IN "
+            f"({ids}) GROUP BY m.run_id"
+        )
+        text = (
+            f"{head}, ps.sig AS st, pm.sig AS ms, count(*) FROM {_RUNS} "
+            f"LEFT JOIN ({steps}) ps ON ps.run_id = r.id "
+            f"LEFT JOIN ({sends}) pm ON pm.run_id = r.id WHERE {where} {group}"
+        )
+        return text, (*params, *params, *params)
 
     def _goal_delays(
         self, where: str, goals: Sequence[str], window_s: float | None

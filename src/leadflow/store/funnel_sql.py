@@ -156,8 +156,9 @@ class SqlFunnel(SqlPart):
         exit reason, its steps (node, kind, outcome) and its messages (node, flag bits) as JSON
         arrays -- runs that went the same way fall in one group, and Python applies the rules
         to each group once (two runs whose arrays list the same things in another order make
-        two groups: the counts stay exact). SQLite reads each run's steps from the covering index steps_funnel
-        (a subquery per run); PostgreSQL hashes the selected runs' steps and messages by run."""
+        two groups: the counts stay exact). SQLite reads each run's steps from the covering
+        index steps_funnel (a subquery per run); PostgreSQL hashes the selected runs' steps and
+        messages by run."""
         bits = " + ".join(
             f"CASE WHEN {flag} THEN {1 << i} ELSE 0 END" for i, flag in enumerate(_FLAGS.values())
         )
@@ -194,11 +195,12 @@ class SqlFunnel(SqlPart):
         self, where: str, goals: Sequence[str], window_s: float | None
     ) -> tuple[str, list[Any]]:
         """Per run with a goal event at or after its entry (within ``window_s`` of it when
-        given): (run id, seconds to the first). Parameters: the selection's, then these."""
+        given): (run id, seconds to the first, entry time). Parameters: the selection's, then
+        these."""
         d = self._dialect
         window = " AND e.occurred_at - r.created_at <= ?" if window_s is not None else ""
         text = (
-            "SELECT r.id AS id, min(e.occurred_at) - r.created_at AS d "
+            "SELECT r.id AS id, min(e.occurred_at) - r.created_at AS d, r.created_at AS t0 "
             "FROM events e CROSS JOIN runs r CROSS JOIN contacts c "
             f"WHERE r.contact_id = e.contact_id AND c.id = r.contact_id AND {where} "
             f"AND e.type {d.in_texts.replace('%s', '?')} "
@@ -296,31 +298,45 @@ class SqlFunnel(SqlPart):
         limits: Sequence[float],
         spans: Sequence[float],
     ) -> list[tuple[int, int, int, int]]:
+        """Two reads: every selected run by (day, lived), and the few with a goal event by
+        (day, lived, reached); the runs without one are the difference (reached: none)."""
         d = self._dialect
-        day = (
-            f"CAST(r.created_at / {DAY} AS INTEGER)"
-            if d.json_lists
-            else f"CAST(floor(r.created_at / {DAY}) AS BIGINT)"
-        )
-        before, p_lived = rank("r.created_at", sorted(limits))
+
+        def day(t: str) -> str:
+            if d.json_lists:
+                return f"CAST({t} / {DAY} AS INTEGER)"
+            return f"CAST(floor({t} / {DAY}) AS BIGINT)"
+
+        lived_r, p_lived = rank("r.created_at", sorted(limits))
+        lived_g, _ = rank("g.t0", sorted(limits))
         within, p_reached = rank("g.d", list(spans))
+        k, n = len(limits), len(spans)
         totals: dict[tuple[int, int, int], int] = {}
         with self._read(snapshot=True) as conn:
             for chunk in self._chunks(sel):
                 where, params = self._where(sel, chunk)
                 goal, extra = self._goal_delays(where, goals, None)
+                reached: dict[tuple[int, int], int] = {}
                 text = (
-                    f"SELECT day, lived, reached, count(*) FROM (SELECT {day} AS day, "
-                    f"{len(limits)} - ({before}) AS lived, "
-                    f"CASE WHEN g.d IS NULL THEN {len(spans)} ELSE {within} END AS reached "
-                    f"FROM {_RUNS} LEFT JOIN ({goal}) g ON g.id = r.id "
-                    f"WHERE {where}) x GROUP BY day, lived, reached"
+                    f"SELECT {day('g.t0')}, {k} - ({lived_g}), {within}, count(*) FROM ({goal}) g "
+                    "GROUP BY 1, 2, 3"
                 )
-                args = (*p_lived, *p_reached, *params, *extra, *params)
-                for row in conn.execute(d.sql(text), args):
-                    k = (int(row[0]), int(row[1]), int(row[2]))
-                    totals[k] = totals.get(k, 0) + int(row[3])
-        return [(*k, n) for k, n in sorted(totals.items())]
+                for a, b, c, count in conn.execute(
+                    d.sql(text), (*p_lived, *p_reached, *params, *extra)
+                ):
+                    key = (int(a), int(b), int(c))
+                    totals[key] = totals.get(key, 0) + int(count)
+                    reached[key[:2]] = reached.get(key[:2], 0) + int(count)
+                text = (
+                    f"SELECT day, lived, count(*) FROM (SELECT {day('r.created_at')} AS day, "
+                    f"{k} - ({lived_r}) AS lived FROM {_RUNS} WHERE {where}) x GROUP BY day, lived"
+                )
+                for a, b, count in conn.execute(d.sql(text), (*p_lived, *params)):
+                    rest = int(count) - reached.get((int(a), int(b)), 0)
+                    if rest:
+                        key = (int(a), int(b), n)
+                        totals[key] = totals.get(key, 0) + rest
+        return [(*key, count) for key, count in sorted(totals.items())]
 
 
 __all__ = ["SqlFunnel", "rank"]

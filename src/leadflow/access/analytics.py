@@ -67,6 +67,20 @@ def funnel_data(
     goals: Sequence[str] = (),
     window_days: float = 30.0,
 ) -> funnels.FunnelData:
+    """Every set of the funnel, for the analyses that intersect them (insights, segments)."""
+    scope = scope_of(store, principal)
+    return funnels.load(store, scope, workflow, flt, goals=goals, window_days=window_days)
+
+
+def funnel_counts(
+    store: Store,
+    principal: Principal,
+    workflow: str,
+    flt: Filters,
+    goals: Sequence[str] = (),
+    window_days: float = 30.0,
+) -> funnels.Funnel:
+    """The funnel counted in the store (its numbers, and the contacts behind each on demand)."""
     scope = scope_of(store, principal)
     return funnels.compute(store, scope, workflow, flt, goals=goals, window_days=window_days)
 
@@ -80,7 +94,7 @@ def funnel(
     window_days: float = 30.0,
 ) -> dict[str, Any]:
     """The workflow's funnel per version and node (see :mod:`leadflow.analytics.funnel`)."""
-    return funnels.report(funnel_data(store, principal, workflow, flt, goals, window_days))
+    return funnels.report(funnel_counts(store, principal, workflow, flt, goals, window_days))
 
 
 def insights(
@@ -138,7 +152,7 @@ def funnel_contacts(
     limit: int = 100,
 ) -> tuple[list[str], str | None]:
     """The contacts behind one number of the funnel, by id: (page, next)."""
-    data = funnel_data(store, principal, workflow, flt, goals, window_days)
+    data = funnel_counts(store, principal, workflow, flt, goals, window_days)
     if node is not None and not any(n == node for _, n, _ in data.nodes):
         raise NotFound(f"no node {node!r} in workflow {workflow!r}")
     key = funnels.metric_key(version, node, metric)

@@ -16,6 +16,7 @@ without a touch is credited to ``(unattributed)``.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -85,6 +86,21 @@ def weights(model: str, ages_s: Sequence[float], half_life_s: float) -> list[Fra
     n = len(ages_s)
     if n == 0:
         return []
+    if model == "time_decay":
+        raw = [Fraction(2.0 ** (-max(0.0, a) / half_life_s)) for a in ages_s]
+        total = sum(raw)
+        return [x / total for x in raw]
+    return list(_by_position(model, n))
+
+
+@functools.lru_cache(maxsize=1024)
+def _by_position(model: str, n: int) -> tuple[Fraction, ...]:
+    """The shares of the models that look at positions only (the same for every deal with
+    ``n`` touches, so made once)."""
+    return tuple(_position_weights(model, n))
+
+
+def _position_weights(model: str, n: int) -> list[Fraction]:
     if model == "first":
         return [Fraction(1)] + [Fraction(0)] * (n - 1)
     if model == "last":
@@ -95,20 +111,18 @@ def weights(model: str, ages_s: Sequence[float], half_life_s: float) -> list[Fra
         return _shape(n, (Fraction(2, 5), Fraction(2, 5)), Fraction(0), Fraction(1, 5))
     if model == "w_shaped":
         return _shape(n, (Fraction(3, 10), Fraction(3, 10)), Fraction(3, 10), Fraction(1, 10))
-    if model == "time_decay":
-        raw = [Fraction(2.0 ** (-max(0.0, a) / half_life_s)) for a in ages_s]
-        total = sum(raw)
-        return [x / total for x in raw]
     raise ValueError(f"unknown model {model!r}")
 
 
 def split_cents(value: int, shares: Sequence[Fraction]) -> list[int]:
     """``value`` cents split by ``shares`` (summing to 1): floors, then the cents left over to
     the largest remainders (earlier touches first on ties). Sums exactly to ``value``."""
-    exact = [value * s for s in shares]
-    floors = [int(x) for x in exact]  # shares are >= 0, so int() is the floor
+    parts = [(*divmod(value * s.numerator, s.denominator), s.denominator) for s in shares]
+    floors = [q for q, _, _ in parts]  # shares are >= 0: floors of value * share, exactly
     left = value - sum(floors)
-    order = sorted(range(len(exact)), key=lambda i: (-(exact[i] - floors[i]), i))
+    if not left:
+        return floors
+    order = sorted(range(len(parts)), key=lambda i: (-Fraction(parts[i][1], parts[i][2]), i))
     for i in order[:left]:
         floors[i] += 1
     return floors

@@ -14,11 +14,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from leadflow.analytics.filters import Filters, runs_in, source_of
+from leadflow.analytics.funnel import selection
 from leadflow.errors import InvalidInput, NotFound
-from leadflow.model.records import Run, Scope
+from leadflow.model.records import Scope
 from leadflow.store.contract import Store
+from leadflow.store.funnel_facts import RunSelection, lived_limits
 
-WEEK = 7 * 86400.0
+DAY = 86400.0
+WEEK = 7 * DAY
 PERIODS = ("week", "month")
 
 
@@ -30,14 +33,21 @@ def cohort_of(at: float, period: str) -> str:
     return (day - dt.timedelta(days=day.weekday())).isoformat()
 
 
-def _first_goals(store: Store, runs: Sequence[Run], goals: Sequence[str]) -> dict[str, list[float]]:
-    times: dict[str, list[float]] = defaultdict(list)
-    if runs:
-        since = min(r.created_at for r in runs)
-        for e in store.contact_events({r.contact_id for r in runs}, goals, since):
-            if e.contact_id:
-                times[e.contact_id].append(e.occurred_at)
-    return times
+def _selections(
+    store: Store, scope: Scope, workflow_key: str, flt: Filters, by_source: bool
+) -> list[tuple[str | None, RunSelection]]:
+    """The runs to count, per lead source when ``by_source`` (picked here: the source is a
+    contact field), else all at once."""
+    if not by_source:
+        return [(None, selection(store, scope, workflow_key, flt))]
+    runs, contacts = runs_in(store, scope, workflow_key, flt)
+    by: dict[str | None, list[int]] = defaultdict(list)
+    for run in runs:
+        by[source_of(contacts[run.contact_id])].append(run.id)
+    return [
+        (source, RunSelection(scope, workflow_key, flt.since, flt.until, flt.agents, tuple(ids)))
+        for source, ids in by.items()
+    ]
 
 
 def cohorts(
@@ -66,26 +76,27 @@ def cohorts(
         goals = sorted({g["event"] for g in spec if g.get("event")})
     if not goals:
         raise InvalidInput("goal: the workflow declares no goal event; name one")
-    runs, contacts = runs_in(store, scope, workflow_key, flt)
-    reached = _first_goals(store, runs, goals)
-    rows: dict[tuple[str, str | None], list[tuple[float, float | None]]] = defaultdict(list)
-    for run in runs:
-        source = source_of(contacts[run.contact_id]) if by_source else None
-        hits = [t for t in reached.get(run.contact_id, ()) if t >= run.created_at]
-        first = min(hits) - run.created_at if hits else None
-        rows[(cohort_of(run.created_at, period), source)].append((run.created_at, first))
+    spans = [(k + 1) * WEEK for k in range(weeks)]
+    limits = lived_limits(now, spans)
+    rows: dict[tuple[str, str | None], list[int]] = defaultdict(lambda: [0] * (2 * weeks + 1))
+    for source, sel in _selections(store, scope, workflow_key, flt, by_source):
+        for day, lived, reached, n in store.cohort_counts(sel, goals, limits, spans):
+            counts = rows[(cohort_of(day * DAY, period), source)]
+            counts[0] += n
+            for k in range(lived):
+                counts[1 + k] += n
+                if reached <= k:
+                    counts[1 + weeks + k] += n
     out = []
-    for (label, source), members in sorted(rows.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
+    for (label, source), sums in sorted(rows.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
         cells: list[dict[str, Any] | None] = []
         for k in range(weeks):
-            span = (k + 1) * WEEK
-            lived = [(t0, first) for t0, first in members if t0 + span <= now]
-            if not lived:
+            lived_n, hit = sums[1 + k], sums[1 + weeks + k]
+            if not lived_n:
                 cells.append(None)
                 continue
-            hit = sum(1 for _, first in lived if first is not None and first <= span)
-            cells.append({"runs": len(lived), "reached": hit, "share": round(hit / len(lived), 4)})
-        row: dict[str, Any] = {"cohort": label, "size": len(members), "cells": cells}
+            cells.append({"runs": lived_n, "reached": hit, "share": round(hit / lived_n, 4)})
+        row: dict[str, Any] = {"cohort": label, "size": sums[0], "cells": cells}
         if by_source:
             row["source"] = source
         out.append(row)

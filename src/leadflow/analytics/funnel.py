@@ -19,14 +19,20 @@ from typing import Any
 
 from leadflow.analytics.filters import Filters, runs_in, source_of
 from leadflow.errors import InvalidInput, NotFound
-from leadflow.model.records import Contact, Message, Run, Scope, Step
+from leadflow.model.records import Contact, Message, Run, Scope
 from leadflow.store.contract import Store
+from leadflow.store.funnel_facts import (
+    DECISION_KINDS,
+    SEND_METRICS,
+    FunnelCounts,
+    RunSelection,
+    add_messages,
+    add_runs,
+    add_steps,
+    goal_delay,
+)
 
-DECISION_KINDS = ("branch", "split", "wait_for_event")
-SEND_METRICS = ("sent", "delivered", "opened", "clicked", "replied", "suppressed", "send_failed")
 NODE_METRICS = ("entered", "completed", "failed", "current")
-_NOT_DONE = ("waiting", "deferred", "goal:", "exit:")
-_FAILED = ("failed", "on_error", "error")
 HOUR = 3600.0
 DAY = 86400.0
 HISTOGRAM_HOURS = (1, 4, 24, 72, 168, 720)
@@ -56,71 +62,14 @@ def _goal_types(store: Store, tenant_id: str, key: str) -> tuple[str, ...]:
     return tuple(sorted({g["event"] for g in goals if g.get("event")}))
 
 
-def _outcome_name(step: Step) -> str | None:
-    o = step.outcome
-    if step.kind in DECISION_KINDS and (
-        o.startswith(("case:", "arm:")) or o in ("default", "event", "timeout")
-    ):
-        return o
-    return None
-
-
-def _add_steps(data: FunnelData, steps: Sequence[Step], version_of: dict[int, int]) -> None:
-    s = data.sets
-    for step in steps:
-        if step.kind == "goal":
-            continue
-        v = version_of[step.run_id]
-        s[(v, step.node, "entered")].add(step.run_id)
-        if step.outcome in _FAILED:
-            s[(v, step.node, "failed")].add(step.run_id)
-        elif not step.outcome.startswith(_NOT_DONE):
-            s[(v, step.node, "completed")].add(step.run_id)
-        name = _outcome_name(step)
-        if name is not None:
-            s[(v, step.node, f"outcome:{name}")].add(step.run_id)
-
-
-def _add_messages(
-    data: FunnelData, messages: Sequence[Message], version_of: dict[int, int]
-) -> None:
-    s = data.sets
+def _first_touches(data: FunnelData, messages: Sequence[Message]) -> None:
     for m in messages:
-        if m.run_id is None or m.node is None or m.run_id not in version_of:
+        if m.run_id is None or m.node is None or m.run_id not in data.contact_of:
             continue
-        key = (version_of[m.run_id], m.node)
         if m.sent_at is not None:
             seen = data.first_touch.get(m.run_id)
             if seen is None or m.sent_at < seen[0]:
                 data.first_touch[m.run_id] = (m.sent_at, m.channel)
-        flags = {
-            "sent": m.sent_at is not None or m.status in ("sent", "delivered"),
-            "delivered": m.delivered_at is not None or m.status == "delivered",
-            "opened": m.opened_at is not None,
-            "clicked": m.clicked_at is not None,
-            "replied": m.replied_at is not None,
-            "suppressed": m.status == "suppressed",
-            "send_failed": m.status == "failed",
-        }
-        for metric, on in flags.items():
-            target = s[(*key, f"msg:{metric}")]
-            if on:
-                target.add(m.run_id)
-
-
-def _add_runs(data: FunnelData, runs: Sequence[Run]) -> None:
-    s = data.sets
-    for run in runs:
-        s[(0, "", "entered")].add(run.id)
-        s[(0, "", f"status:{run.status}")].add(run.id)
-        if run.status == "exited":
-            s[(0, "", f"exited:{run.exit_reason or ''}")].add(run.id)
-            if run.node:
-                s[(run.version, run.node, f"exited:{run.exit_reason or ''}")].add(run.id)
-        if run.status == "failed" and run.node:
-            s[(run.version, run.node, "failed")].add(run.id)
-        if run.status in ("active", "waiting", "paused") and run.node:
-            s[(run.version, run.node, "current")].add(run.id)
 
 
 def _add_goals(
@@ -134,10 +83,61 @@ def _add_goals(
         if event.contact_id:
             firsts[event.contact_id].append(event.occurred_at)
     for run in runs:
-        times = [t for t in firsts.get(run.contact_id, ()) if 0 <= t - run.created_at <= window_s]
-        if times:
+        delay = goal_delay(run, firsts.get(run.contact_id, ()), window_s)
+        if delay is not None:
             data.sets[(0, "", "goal")].add(run.id)
-            data.hours_to_goal.append((min(times) - run.created_at) / HOUR)
+            data.hours_to_goal.append(delay / HOUR)
+
+
+@dataclass(slots=True)
+class Funnel:
+    """A funnel counted in the store: the sizes of the sets (not the sets), and what it takes
+    to list the contacts behind any of them (:func:`drill`)."""
+
+    workflow_key: str
+    store: Store
+    selection: RunSelection
+    counted: FunnelCounts
+    nodes: list[tuple[int, str, str]]
+    goal_types: tuple[str, ...]
+    window_days: float
+
+
+def _versions(
+    store: Store, tenant_id: str, workflow_key: str, window_days: float
+) -> dict[int, Any]:
+    latest = store.get_workflow(tenant_id, workflow_key)
+    if latest is None:
+        raise NotFound(f"no workflow {workflow_key!r}")
+    if window_days <= 0:
+        raise InvalidInput("window_days: must be more than 0")
+    versions = {}
+    for v in range(1, latest.version + 1):
+        wf = latest if v == latest.version else store.get_workflow(tenant_id, workflow_key, v)
+        if wf is not None:
+            versions[v] = wf
+    return versions
+
+
+def _nodes(versions: dict[int, Any], used: set[int]) -> list[tuple[int, str, str]]:
+    return [
+        (v, n["id"], n["kind"])
+        for v, wf in sorted(versions.items())
+        if v in used
+        for n in wf.definition.get("nodes", [])
+    ]
+
+
+def selection(store: Store, scope: Scope, workflow_key: str, flt: Filters) -> RunSelection:
+    """The runs a report counts, as the store selects them: by workflow, scope, entry range
+    and agents in its own query; a lead-source or tag filter, which reads the contact's
+    fields, picks the run ids here first (:func:`runs_in`)."""
+    sel = RunSelection(scope, workflow_key, flt.since, flt.until, flt.agents)
+    if flt.source is None and flt.tag is None:
+        return sel
+    runs, _ = runs_in(store, scope, workflow_key, flt)
+    return RunSelection(scope, workflow_key, flt.since, flt.until, flt.agents,
+                        tuple(r.id for r in runs))  # fmt: skip
 
 
 def compute(
@@ -148,18 +148,28 @@ def compute(
     *,
     goals: Sequence[str] = (),
     window_days: float = 30.0,
+) -> Funnel:
+    """Count the workflow's funnel in ``scope`` in the store: aggregate queries, no rows."""
+    versions = _versions(store, scope.tenant_id, workflow_key, window_days)
+    types = tuple(goals) or _goal_types(store, scope.tenant_id, workflow_key)
+    sel = selection(store, scope, workflow_key, flt)
+    counted = store.funnel_counts(sel, types, window_days * DAY)
+    nodes = _nodes(versions, counted.versions)
+    return Funnel(workflow_key, store, sel, counted, nodes, types, window_days)
+
+
+def load(
+    store: Store,
+    scope: Scope,
+    workflow_key: str,
+    flt: Filters,
+    *,
+    goals: Sequence[str] = (),
+    window_days: float = 30.0,
 ) -> FunnelData:
-    """Read the workflow's runs, steps, messages and goal events in ``scope`` and count."""
-    versions = {}
-    latest = store.get_workflow(scope.tenant_id, workflow_key)
-    if latest is None:
-        raise NotFound(f"no workflow {workflow_key!r}")
-    if window_days <= 0:
-        raise InvalidInput("window_days: must be more than 0")
-    for v in range(1, latest.version + 1):
-        wf = latest if v == latest.version else store.get_workflow(scope.tenant_id, workflow_key, v)
-        if wf is not None:
-            versions[v] = wf
+    """Read the workflow's runs, steps, messages and goal events in ``scope`` and keep every
+    set (for the analyses that intersect them: insights, segments)."""
+    versions = _versions(store, scope.tenant_id, workflow_key, window_days)
     runs, contacts = runs_in(store, scope, workflow_key, flt)
     data = FunnelData(workflow_key, window_days=window_days)
     data.goal_types = tuple(goals) or _goal_types(store, scope.tenant_id, workflow_key)
@@ -168,13 +178,12 @@ def compute(
     data.entered_at = {r.id: r.created_at for r in runs}
     data.contacts = contacts
     version_of = {r.id: r.version for r in runs}
-    used = set(version_of.values())
-    for v, wf in sorted(versions.items()):
-        if v in used:
-            data.nodes += [(v, n["id"], n["kind"]) for n in wf.definition.get("nodes", [])]
-    _add_runs(data, runs)
-    _add_steps(data, store.steps_of_runs(version_of), version_of)
-    _add_messages(data, store.messages_of_runs(version_of), version_of)
+    data.nodes = _nodes(versions, set(version_of.values()))
+    add_runs(data.sets, runs)
+    add_steps(data.sets, store.steps_of_runs(version_of), version_of)
+    messages = store.messages_of_runs(version_of)
+    add_messages(data.sets, messages, version_of)
+    _first_touches(data, messages)
     _add_goals(data, store, runs, data.goal_types, window_days * DAY)
     return data
 
@@ -197,12 +206,17 @@ def _histogram(hours: list[float]) -> list[dict[str, Any]]:
     return bins
 
 
-def report(data: FunnelData) -> dict[str, Any]:
+def report(data: FunnelData | Funnel) -> dict[str, Any]:
     """The funnel as JSON: the workflow's totals and one object per (version, node)."""
-    s = data.sets
+    if isinstance(data, Funnel):
+        s = data.counted.counts
+        hours = data.counted.hours_to_goal
+    else:
+        s = {k: len(ids) for k, ids in data.sets.items()}
+        hours = data.hours_to_goal
 
     def n(v: int, node: str, metric: str) -> int:
-        return len(s.get((v, node, metric), ()))
+        return s.get((v, node, metric), 0)
 
     entered = n(0, "", "entered")
     converted = n(0, "", "goal")
@@ -217,7 +231,7 @@ def report(data: FunnelData) -> dict[str, Any]:
         row: dict[str, Any] = {"version": v, "node": node, "kind": kind}
         row.update({m: n(v, node, m) for m in NODE_METRICS})
         row["exited"] = {
-            k[2].split(":", 1)[1]: len(ids)
+            k[2].split(":", 1)[1]: ids
             for k, ids in sorted(s.items())
             if k[:2] == (v, node) and k[2].startswith("exited:")
         }
@@ -225,7 +239,7 @@ def report(data: FunnelData) -> dict[str, Any]:
             row.update({m: n(v, node, f"msg:{m}") for m in SEND_METRICS})
         if kind in DECISION_KINDS:
             outs = {
-                k[2].removeprefix("outcome:"): len(ids)
+                k[2].removeprefix("outcome:"): ids
                 for k, ids in sorted(s.items())
                 if k[:2] == (v, node) and k[2].startswith("outcome:")
             }
@@ -245,8 +259,8 @@ def report(data: FunnelData) -> dict[str, Any]:
             "window_days": data.window_days,
             "converted": converted,
             "rate": round(converted / entered, 4) if entered else 0.0,
-            "hours_to_goal": _quartiles(sorted(data.hours_to_goal)),
-            "histogram": _histogram(data.hours_to_goal),
+            "hours_to_goal": _quartiles(sorted(hours)),
+            "histogram": _histogram(hours),
         },
         "nodes": nodes,
     }
@@ -265,14 +279,31 @@ def metric_key(version: int | None, node: str | None, metric: str) -> tuple[int,
 
 
 def drill(
-    data: FunnelData, key: tuple[int, str, str], after: str | None, limit: int
+    data: FunnelData | Funnel, key: tuple[int, str, str], after: str | None, limit: int
 ) -> tuple[list[str], str | None]:
     """The contacts behind one number, by contact id after ``after``: (page, next)."""
-    ids = sorted({data.contact_of[r] for r in data.sets.get(key, ()) if r in data.contact_of})
-    if after is not None:
-        ids = [c for c in ids if c > after]
+    if isinstance(data, Funnel):
+        window_s = data.window_days * DAY
+        ids = data.store.funnel_contacts(
+            data.selection, key, data.goal_types, window_s, after, max(0, limit) + 1
+        )
+    else:
+        ids = sorted({data.contact_of[r] for r in data.sets.get(key, ()) if r in data.contact_of})
+        if after is not None:
+            ids = [c for c in ids if c > after]
     page = ids[:limit]
     return page, (page[-1] if len(ids) > limit else None)
 
 
-__all__ = ["FunnelData", "compute", "drill", "metric_key", "report"]
+__all__ = [
+    "DECISION_KINDS",
+    "SEND_METRICS",
+    "Funnel",
+    "FunnelData",
+    "compute",
+    "drill",
+    "load",
+    "metric_key",
+    "report",
+    "selection",
+]

@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING
 from leadflow.model.deals import Deal, DealFilter, deal_matches
 from leadflow.model.records import Message, MessageFilter, Step
 from leadflow.store.contract_analytics import AnalyticsStore, check_deal
-from leadflow.store.parts import MemoryPart
+from leadflow.store.funnel_memory import MemoryFunnel
 
 
-class MemoryAnalytics(MemoryPart, AnalyticsStore):
+class MemoryAnalytics(MemoryFunnel, AnalyticsStore):
     if TYPE_CHECKING:
 
         def run_steps(self, run_id: int) -> list[Step]: ...

@@ -16,7 +16,7 @@ from leadflow.store.codec import (
     step_from_row,
 )
 from leadflow.store.contract_analytics import AnalyticsStore, check_deal
-from leadflow.store.parts import SqlPart
+from leadflow.store.funnel_sql import SqlFunnel
 
 _CHUNK = 500  # ids per IN (...) list
 _COLS = ", ".join(DEAL_FIELDS)
@@ -39,7 +39,7 @@ def _deal(row: Sequence[Any]) -> Deal:
     return Deal(**values)
 
 
-class SqlAnalytics(SqlPart, AnalyticsStore):
+class SqlAnalytics(SqlFunnel, AnalyticsStore):
     """The deals and analytics reads of the Store contract for the two SQL backends."""
 
     def save_deals(self, deals: Sequence[Deal], now: float) -> tuple[int, int]:

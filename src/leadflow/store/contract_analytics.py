@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 
 from leadflow.model.deals import Deal, DealFilter
 from leadflow.model.records import Message, Step
+from leadflow.store.funnel_facts import FunnelCounts, Key, RunSelection
 
 
 class AnalyticsStore(abc.ABC):
@@ -41,6 +42,41 @@ class AnalyticsStore(abc.ABC):
     @abc.abstractmethod
     def messages_of_contacts(self, contact_ids: Iterable[str]) -> list[Message]:
         """Every message to these contacts (of runs or not), by id."""
+
+    @abc.abstractmethod
+    def funnel_counts(
+        self, sel: RunSelection, goals: Sequence[str], window_s: float
+    ) -> FunnelCounts:
+        """The size of every set of runs a funnel counts (:mod:`leadflow.store.funnel_facts`)
+        over the selected runs, computed where the data is; ``goals``: the goal event types
+        (none: no goal set), reached within ``window_s`` of a run's entry."""
+
+    @abc.abstractmethod
+    def funnel_contacts(
+        self,
+        sel: RunSelection,
+        key: Key,
+        goals: Sequence[str],
+        window_s: float,
+        after: str | None,
+        limit: int,
+    ) -> list[str]:
+        """The contacts of the runs in the set ``key`` (as :meth:`funnel_counts` counts it),
+        by id (code point order) after ``after``, at most ``limit``."""
+
+    @abc.abstractmethod
+    def cohort_counts(
+        self,
+        sel: RunSelection,
+        goals: Sequence[str],
+        limits: Sequence[float],
+        spans: Sequence[float],
+    ) -> list[tuple[int, int, int, int]]:
+        """The selected runs counted by (UTC day of entry as days since 1970, lived, reached):
+        ``lived`` how many of ``limits`` (:func:`~leadflow.store.funnel_facts.lived_limits`)
+        the entry is at or before; ``reached`` the index of the first of the ascending
+        ``spans`` within which the run's first goal event at or after its entry came
+        (``len(spans)``: none). Rows (day, lived, reached, runs), sorted."""
 
 
 def check_deal(deal: Deal) -> None:

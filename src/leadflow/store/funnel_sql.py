@@ -1,0 +1,342 @@
+"""The funnel and cohort counts on SQLite and PostgreSQL, computed in the database: the rules of
+:mod:`leadflow.store.funnel_facts` said as aggregate SQL (``COUNT(DISTINCT run_id)`` per
+version, node and metric), over the runs a :class:`RunSelection` picks. Only counts come back,
+never the rows; the indexes of migration 0170 keep the reads on covering indexes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from json import loads
+from typing import Any
+
+from leadflow.store.funnel_facts import (
+    DECISION_KINDS,
+    FAILED,
+    LIVE,
+    NOT_DONE,
+    OUTCOME_NAMES,
+    OUTCOME_PREFIXES,
+    SEND_METRICS,
+    FunnelCounts,
+    Key,
+    RunSelection,
+    run_group_keys,
+    step_metrics_of,
+)
+from leadflow.store.parts import SqlPart
+
+_CHUNK = 10_000  # run ids per chunk of an explicit selection
+DAY = 86400.0
+
+
+def _texts(values: Sequence[str]) -> str:
+    return ", ".join(f"'{v}'" for v in values)  # constants of this module only
+
+
+def _starts(column: str, prefixes: Sequence[str]) -> str:
+    return " OR ".join(f"substr({column}, 1, {len(p)}) = '{p}'" for p in prefixes)
+
+
+_IS_FAILED = f"s.outcome IN ({_texts(FAILED)})"
+_IS_COMPLETED = f"NOT ({_IS_FAILED}) AND NOT ({_starts('s.outcome', NOT_DONE)})"
+_IS_OUTCOME = (
+    f"s.kind IN ({_texts(DECISION_KINDS)}) AND ({_starts('s.outcome', OUTCOME_PREFIXES)} "
+    f"OR s.outcome IN ({_texts(OUTCOME_NAMES)}))"
+)
+_FLAGS = {
+    "sent": "m.sent_at IS NOT NULL OR m.status IN ('sent', 'delivered')",
+    "delivered": "m.delivered_at IS NOT NULL OR m.status = 'delivered'",
+    "opened": "m.opened_at IS NOT NULL",
+    "clicked": "m.clicked_at IS NOT NULL",
+    "replied": "m.replied_at IS NOT NULL",
+    "suppressed": "m.status = 'suppressed'",
+    "send_failed": "m.status = 'failed'",
+}
+assert tuple(_FLAGS) == SEND_METRICS
+_RUNS = "runs r JOIN contacts c ON c.id = r.contact_id"
+_JOIN_RUNS = "runs r ON r.id = {}.run_id JOIN contacts c ON c.id = r.contact_id"
+_NOT_GOAL = "s.kind <> 'goal'"
+_STEP = "EXISTS (SELECT 1 FROM steps s WHERE s.run_id = r.id AND s.node = ? AND {})"
+
+
+def rank(x: str, cuts: Sequence[float]) -> tuple[str, list[float]]:
+    """SQL for how many of the ascending ``cuts`` are less than ``x`` (a binary search of
+    nested CASEs, so a row makes log2(len(cuts)) comparisons), with its parameters."""
+
+    def tree(lo: int, hi: int) -> tuple[str, list[float]]:
+        if lo == hi:
+            return str(lo), []
+        mid = (lo + hi + 1) // 2
+        above, p1 = tree(mid, hi)
+        below, p2 = tree(lo, mid - 1)
+        return f"CASE WHEN {x} > ? THEN {above} ELSE {below} END", [cuts[mid - 1], *p1, *p2]
+
+    return tree(0, len(cuts))
+
+
+class SqlFunnel(SqlPart):
+    """The funnel's and the cohort grid's counts for the two SQL backends."""
+
+    def _where(self, sel: RunSelection, chunk: Sequence[int] | None) -> tuple[str, list[Any]]:
+        """The selection's conditions on ``runs r`` joined to ``contacts c``."""
+        d = self._dialect
+        conds = ["r.workflow_key = ?", "c.tenant_id = ?"]
+        params: list[Any] = [sel.workflow_key, sel.scope.tenant_id]
+        for owners in (sel.scope.owners, sel.agents):
+            if owners is not None:
+                conds.append(f"c.owner {d.in_texts.replace('%s', '?')}")
+                params.append(d.values(sorted(owners)))
+        for text, value in (("r.created_at >= ?", sel.since), ("r.created_at < ?", sel.until)):
+            if value is not None:
+                conds.append(text)
+                params.append(value)
+        if chunk is not None:
+            conds.append(f"r.id {d.in_ids.replace('%s', '?')}")
+            params.append(d.values(chunk))
+        return " AND ".join(conds), params
+
+    def _chunks(self, sel: RunSelection) -> Iterator[Sequence[int] | None]:
+        if sel.run_ids is None:
+            yield None
+            return
+        ids = sorted(set(sel.run_ids))
+        for start in range(0, len(ids), _CHUNK):
+            yield ids[start : start + _CHUNK]
+
+    def funnel_counts(
+        self, sel: RunSelection, goals: Sequence[str], window_s: float
+    ) -> FunnelCounts:
+        out = FunnelCounts()
+        with self._read(snapshot=True) as conn:
+            for chunk in self._chunks(sel):
+                out.add(self._counts(conn, sel, chunk, goals, window_s))
+        return out
+
+    def _counts(
+        self,
+        conn: Any,
+        sel: RunSelection,
+        chunk: Sequence[int] | None,
+        goals: Sequence[str],
+        window_s: float,
+    ) -> FunnelCounts:
+        d = self._dialect
+        where, params = self._where(sel, chunk)
+        out = FunnelCounts()
+        counts = out.counts
+
+        def rows(text: str, extra: Sequence[Any] = ()) -> list[Any]:
+            return list(conn.execute(d.sql(text), (*params, *extra)).fetchall())
+
+        text, args = self._paths(where, params)
+        for version, node, status, reason, steps, sends, n in conn.execute(d.sql(text), args):
+            v = int(version)
+            out.versions.add(v)
+            keys = set(run_group_keys(v, node, status, reason))
+            for at, kind, outcome in loads(steps or "[]"):
+                keys.update((v, at, metric) for metric in step_metrics_of(kind, outcome))
+            for at, bits in loads(sends or "[]"):
+                for i, metric in enumerate(SEND_METRICS):
+                    key = (v, at, f"msg:{metric}")
+                    counts.setdefault(key, 0)
+                    if int(bits) >> i & 1:
+                        keys.add(key)
+            for key in keys:
+                counts[key] = counts.get(key, 0) + int(n)
+        if goals:
+            text, extra = self._goal_delays(where, goals, window_s)
+            delays = [float(r[1]) for r in rows(text, extra)]
+            if delays:
+                counts[(0, "", "goal")] = len(delays)
+                out.hours_to_goal = [s / 3600.0 for s in delays]
+        return out
+
+    def _paths(self, where: str, params: list[Any]) -> tuple[str, tuple[Any, ...]]:
+        """The selected runs grouped by what the funnel reads of each: version, node, status,
+        exit reason, its steps (node, kind, outcome) and its messages (node, flag bits) as JSON
+        arrays -- runs that went the same way fall in one group, and Python applies the rules
+        to each group once (two runs whose arrays list the same things in another order make
+        two groups: the counts stay exact). SQLite reads each run's steps from the covering
+        index steps_funnel (a subquery per run); PostgreSQL hashes the selected runs' steps and
+        messages by run."""
+        bits = " + ".join(
+            f"CASE WHEN {flag} THEN {1 << i} ELSE 0 END" for i, flag in enumerate(_FLAGS.values())
+        )
+        group = "GROUP BY r.version, r.node, r.status, r.exit_reason, st, ms"
+        head = "SELECT r.version, r.node, r.status, r.exit_reason"
+        if self._dialect.json_lists:
+            steps = "json_group_array(json_array(s.node, s.kind, s.outcome))"
+            sends = f"json_group_array(json_array(m.node, {bits}))"
+            text = (
+                f"{head}, (SELECT {steps} FROM steps s WHERE s.run_id = r.id) AS st, "
+                f"(SELECT {sends} FROM messages m WHERE m.run_id = r.id AND m.node IS NOT NULL) "
+                f"AS ms, count(*) FROM {_RUNS} WHERE {where} {group}"
+            )
+            return text, tuple(params)
+        ids = f"SELECT r.id FROM {_RUNS} WHERE {where}"
+        steps = (
+            "SELECT s.run_id, json_agg(json_build_array(s.node, s.kind, s.outcome))::text "
+            "AS sig FROM steps s "
+            f"WHERE s.run_id IN ({ids}) GROUP BY s.run_id"
+        )
+        sends = (
+            f"SELECT m.run_id, json_agg(json_build_array(m.node, {bits}))::text AS sig "
+            "FROM messages m WHERE m.node IS NOT NULL AND m.run_id IN "
+            f"({ids}) GROUP BY m.run_id"
+        )
+        text = (
+            f"{head}, ps.sig AS st, pm.sig AS ms, count(*) FROM {_RUNS} "
+            f"LEFT JOIN ({steps}) ps ON ps.run_id = r.id "
+            f"LEFT JOIN ({sends}) pm ON pm.run_id = r.id WHERE {where} {group}"
+        )
+        return text, (*params, *params, *params)
+
+    def _goal_delays(
+        self, where: str, goals: Sequence[str], window_s: float | None
+    ) -> tuple[str, list[Any]]:
+        """Per run with a goal event at or after its entry (within ``window_s`` of it when
+        given): (run id, seconds to the first, entry time). Parameters: the selection's, then
+        these."""
+        d = self._dialect
+        window = " AND e.occurred_at - r.created_at <= ?" if window_s is not None else ""
+        text = (
+            "SELECT r.id AS id, min(e.occurred_at) - r.created_at AS d, r.created_at AS t0 "
+            "FROM events e CROSS JOIN runs r CROSS JOIN contacts c "
+            f"WHERE r.contact_id = e.contact_id AND c.id = r.contact_id AND {where} "
+            f"AND e.type {d.in_texts.replace('%s', '?')} "
+            f"AND e.occurred_at - r.created_at >= 0{window} GROUP BY r.id, r.created_at"
+        )
+        extra: list[Any] = [d.values(sorted(set(goals)))]
+        if window_s is not None:
+            extra.append(window_s)
+        return text, extra
+
+    def funnel_contacts(
+        self,
+        sel: RunSelection,
+        key: Key,
+        goals: Sequence[str],
+        window_s: float,
+        after: str | None,
+        limit: int,
+    ) -> list[str]:
+        cond = self._key_condition(key, goals, window_s)
+        if cond is None or limit <= 0:
+            return []
+        d = self._dialect
+        text, extra = cond
+        collate = "" if d.json_lists else ' COLLATE "C"'
+        found: set[str] = set()
+        with self._read(snapshot=True) as conn:
+            for chunk in self._chunks(sel):
+                where, params = self._where(sel, chunk)
+                if after is not None:
+                    where += f" AND r.contact_id{collate} > ?"
+                sql = (
+                    f"SELECT DISTINCT r.contact_id{collate} FROM {_RUNS} WHERE {where} AND {text} "
+                    f"ORDER BY 1 LIMIT {int(limit)}"
+                )
+                args = (*params, *([after] if after is not None else []), *extra)
+                found.update(r[0] for r in conn.execute(d.sql(sql), args))
+        return sorted(found)[:limit]
+
+    def _key_condition(
+        self, key: Key, goals: Sequence[str], window_s: float
+    ) -> tuple[str, list[Any]] | None:
+        """A condition on ``r`` true exactly for the runs in the set ``key`` (None: empty)."""
+        version, node, metric = key
+        d = self._dialect
+        if version == 0 and node == "":
+            if metric == "entered":
+                return "1 = 1", []
+            if metric.startswith("status:"):
+                return "r.status = ?", [metric.removeprefix("status:")]
+            if metric.startswith("exited:"):
+                return "r.status = 'exited' AND coalesce(r.exit_reason, '') = ?", [metric[7:]]
+            if metric == "goal" and goals:
+                return (
+                    "EXISTS (SELECT 1 FROM events e WHERE e.contact_id = r.contact_id "
+                    f"AND e.type {d.in_texts.replace('%s', '?')} "
+                    "AND e.occurred_at - r.created_at >= 0 "
+                    "AND e.occurred_at - r.created_at <= ?)",
+                    [d.values(sorted(set(goals))), window_s],
+                )
+            return None
+        if not node:
+            return None
+        at = "r.version = ? AND r.node = ?"
+        here = [version, node]
+        if metric in ("entered", "completed", "failed"):
+            cond = {"entered": _NOT_GOAL, "completed": _IS_COMPLETED, "failed": _IS_FAILED}[metric]
+            stepped = f"r.version = ? AND {_STEP.format(f'{_NOT_GOAL} AND {cond}')}"
+            if metric != "failed":
+                return stepped, here
+            return f"({stepped} OR {at} AND r.status = 'failed')", [*here, *here]
+        if metric == "current":
+            return f"{at} AND r.status IN ({_texts(LIVE)})", here
+        if metric.startswith("exited:"):
+            return f"{at} AND r.status = 'exited' AND coalesce(r.exit_reason, '') = ?", [
+                *here,
+                metric[7:],
+            ]
+        if metric.startswith("outcome:"):
+            cond = f"{_IS_OUTCOME} AND s.outcome = ?"
+            return f"r.version = ? AND {_STEP.format(cond)}", [*here, metric[8:]]
+        name = metric.removeprefix("msg:")
+        if metric.startswith("msg:") and name in _FLAGS:
+            sent = (
+                "EXISTS (SELECT 1 FROM messages m WHERE m.run_id = r.id AND m.node = ? "
+                f"AND ({_FLAGS[name]}))"
+            )
+            return f"r.version = ? AND {sent}", here
+        return None
+
+    def cohort_counts(
+        self,
+        sel: RunSelection,
+        goals: Sequence[str],
+        limits: Sequence[float],
+        spans: Sequence[float],
+    ) -> list[tuple[int, int, int, int]]:
+        """Two reads: every selected run by (day, lived), and the few with a goal event by
+        (day, lived, reached); the runs without one are the difference (reached: none)."""
+        d = self._dialect
+
+        def day(t: str) -> str:
+            if d.json_lists:
+                return f"CAST({t} / {DAY} AS INTEGER)"
+            return f"CAST(floor({t} / {DAY}) AS BIGINT)"
+
+        lived_r, p_lived = rank("r.created_at", sorted(limits))
+        lived_g, _ = rank("g.t0", sorted(limits))
+        within, p_reached = rank("g.d", list(spans))
+        k, n = len(limits), len(spans)
+        totals: dict[tuple[int, int, int], int] = {}
+        with self._read(snapshot=True) as conn:
+            for chunk in self._chunks(sel):
+                where, params = self._where(sel, chunk)
+                goal, extra = self._goal_delays(where, goals, None)
+                reached: dict[tuple[int, int], int] = {}
+                text = (
+                    f"SELECT {day('g.t0')}, {k} - ({lived_g}), {within}, count(*) FROM ({goal}) g "
+                    "GROUP BY 1, 2, 3"
+                )
+                for a, b, c, count in conn.execute(
+                    d.sql(text), (*p_lived, *p_reached, *params, *extra)
+                ):
+                    key = (int(a), int(b), int(c))
+                    totals[key] = totals.get(key, 0) + int(count)
+                    reached[key[:2]] = reached.get(key[:2], 0) + int(count)
+                text = (
+                    f"SELECT day, lived, count(*) FROM (SELECT {day('r.created_at')} AS day, "
+                    f"{k} - ({lived_r}) AS lived FROM {_RUNS} WHERE {where}) x GROUP BY day, lived"
+                )
+                for a, b, count in conn.execute(d.sql(text), (*p_lived, *params)):
+                    rest = int(count) - reached.get((int(a), int(b)), 0)
+                    if rest:
+                        key = (int(a), int(b), n)
+                        totals[key] = totals.get(key, 0) + rest
+        return [(*key, count) for key, count in sorted(totals.items())]
+
+
+__all__ = ["SqlFunnel", "rank"]

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from leadflow.ai.client import LlmClient, LlmConfig
+from leadflow.ai.orchestration.intents import Classifier, keyword_intent
 from leadflow.ai.orchestration.kinds import KIND_FUNCTIONS, TaskContext, TaskFailed
 from leadflow.clock import Clock
 from leadflow.engine.liveness import is_dead, owner_id
@@ -56,12 +57,14 @@ class OrchestrationJob:
         config: OrchestrationConfig,
         client: Callable[[], LlmClient | None],
         owner: str | None = None,
+        classifier: Classifier = keyword_intent,
     ) -> None:
         self.store = store
         self.clock = clock
         self.config = config
         self.interval_s = config.interval_s
         self.client = client
+        self.classifier = classifier
         self.owner = owner or owner_id()
         self.finished = 0
         self.lost = 0  # outcomes refused because the lease was taken over
@@ -130,6 +133,7 @@ class OrchestrationJob:
             task.task_id,
             self.client() if task.server != LOCAL else None,
             deps,
+            classifier=self.classifier,
         )
         try:
             got = KIND_FUNCTIONS[task.kind](ctx, task.input)

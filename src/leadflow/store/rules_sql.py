@@ -157,6 +157,10 @@ class SqlRules(SqlPart, RuleStore):
         )
         return [_rule(r) for r in rows]
 
+    def enabled_rule_versions(self) -> list[tuple[int, int]]:
+        rows = self._fetch("SELECT id, version FROM automation_rules WHERE enabled = 1 ORDER BY id")
+        return [(int(rid), int(version)) for rid, version in rows]
+
     def fired(self, event_ids: Iterable[int]) -> set[tuple[int, int]]:
         wanted = sorted(set(event_ids))
         if not wanted:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from leadflow.model.crm import CrmConnector, CrmSyncEntry, NewCrmDelivery
+from leadflow.model.crm import CrmConnector, CrmOutcome, CrmSyncEntry, NewCrmDelivery
 from leadflow.model.tenancy import Tenant
 from leadflow.store import Store
 from support.records import T0
@@ -45,15 +45,12 @@ def test_a_delivery_is_begun_once_per_key_and_finished(tenants: Store) -> None:
         NewCrmDelivery("zeta", "ghl", "add_note", "k-1", "c9"), T0
     )
     assert made_other and other.id != first.id
+    calls = [{"method": "POST", "status": 429}, {"method": "POST", "status": 201}]
     store.finish_crm_delivery(
-        "acme", first.id, status="done", attempts=2, http_status=201, remote_id="n1",
-        error=None, calls=[{"method": "POST", "status": 429}, {"method": "POST", "status": 201}],
-        now=T0 + 3,
-    )  # fmt: skip
-    store.finish_crm_delivery(  # another tenant's id changes nothing
-        "zeta", first.id, status="failed", attempts=9, http_status=500, remote_id=None,
-        error="x", now=T0 + 4,
-    )  # fmt: skip
+        "acme", first.id, CrmOutcome("done", 2, 201, "n1", None, calls), T0 + 3
+    )
+    # another tenant's id changes nothing
+    store.finish_crm_delivery("zeta", first.id, CrmOutcome("failed", 9, 500, None, "x"), T0 + 4)
     (done,) = store.list_crm_deliveries("acme")
     assert (done.status, done.attempts, done.http_status, done.remote_id) == ("done", 2, 201, "n1")
     assert done.updated_at == T0 + 3

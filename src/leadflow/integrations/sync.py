@@ -100,28 +100,11 @@ def sync_contact(link: CrmLink, crm: str, contact: Contact) -> SyncResult:
         result = _sync(link, api, contact)
     except CrmError as exc:
         store.finish_crm_delivery(
-            tenant_id,
-            delivery.id,
-            status="pending" if exc.retryable else "failed",
-            attempts=len(http.calls),
-            http_status=exc.status,
-            remote_id=None,
-            error=exc.message[:500],
-            calls=http.calls,
-            now=link.clock.now(),
+            tenant_id, delivery.id, http.outcome(failure=exc), link.clock.now()
         )
         raise
-    store.finish_crm_delivery(
-        tenant_id,
-        delivery.id,
-        status="done",
-        attempts=len(http.calls),
-        http_status=http.last_status,
-        remote_id=result.remote_id,
-        error=None,
-        calls=http.calls,
-        now=link.clock.now(),
-    )
+    outcome = http.outcome(remote_id=result.remote_id)
+    store.finish_crm_delivery(tenant_id, delivery.id, outcome, link.clock.now())
     return result
 
 

@@ -7,9 +7,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from leadflow.errors import StoreError
-from leadflow.model.crm import CrmConnector, CrmDelivery, CrmSyncEntry, NewCrmDelivery
-from leadflow.store.contract_crm import CrmStore
+from leadflow.model.crm import (
+    CrmConnector,
+    CrmDelivery,
+    CrmOutcome,
+    CrmSyncEntry,
+    NewCrmDelivery,
+)
+from leadflow.store.contract_crm import CrmStore, check_outcome
 from leadflow.store.memory_state import as_json
 from leadflow.store.parts import MemoryPart
 
@@ -76,27 +81,17 @@ class MemoryCrm(MemoryPart, CrmStore):
             return copy.deepcopy(delivery), True
 
     def finish_crm_delivery(
-        self,
-        tenant_id: str,
-        delivery_id: int,
-        *,
-        status: str,
-        attempts: int,
-        http_status: int | None,
-        remote_id: str | None,
-        error: str | None,
-        calls: Sequence[dict[str, Any]] = (),
-        now: float,
+        self, tenant_id: str, delivery_id: int, outcome: CrmOutcome, now: float
     ) -> None:
-        if status not in ("pending", "done", "failed"):
-            raise StoreError(f"CHECK constraint failed: crm_deliveries.status {status!r}")
+        check_outcome(outcome)
+        o = outcome
         with self._lock:
             found = self._crm().deliveries.get(delivery_id)
             if found is None or found.tenant_id != tenant_id:
                 return
-            found.status, found.attempts, found.http_status = status, attempts, http_status
-            found.remote_id, found.error, found.updated_at = remote_id, error, now
-            found.calls = [*found.calls, *as_json(list(calls))]
+            found.status, found.attempts, found.http_status = o.status, o.attempts, o.http_status
+            found.remote_id, found.error, found.updated_at = o.remote_id, o.error, now
+            found.calls = [*found.calls, *as_json(list(o.calls))]
 
     def list_crm_deliveries(
         self, tenant_id: str, crm: str | None = None, before_id: int | None = None, limit: int = 100

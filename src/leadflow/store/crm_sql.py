@@ -5,10 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from leadflow.errors import StoreError
-from leadflow.model.crm import CrmConnector, CrmDelivery, CrmSyncEntry, NewCrmDelivery
+from leadflow.model.crm import (
+    CrmConnector,
+    CrmDelivery,
+    CrmOutcome,
+    CrmSyncEntry,
+    NewCrmDelivery,
+)
 from leadflow.model.jsonvalue import dumps, dumps_opt, loads, loads_dict, loads_opt
-from leadflow.store.contract_crm import CrmStore
+from leadflow.store.contract_crm import CrmStore, check_outcome
 from leadflow.store.parts import SqlPart
 
 _DELIVERY_COLS = (
@@ -100,20 +105,10 @@ class SqlCrm(SqlPart, CrmStore):
         return _delivery(row), added == 1
 
     def finish_crm_delivery(
-        self,
-        tenant_id: str,
-        delivery_id: int,
-        *,
-        status: str,
-        attempts: int,
-        http_status: int | None,
-        remote_id: str | None,
-        error: str | None,
-        calls: Sequence[dict[str, Any]] = (),
-        now: float,
+        self, tenant_id: str, delivery_id: int, outcome: CrmOutcome, now: float
     ) -> None:
-        if status not in ("pending", "done", "failed"):
-            raise StoreError(f"CHECK constraint failed: crm_deliveries.status {status!r}")
+        check_outcome(outcome)
+        o = outcome
         sql = self._dialect.sql
         with self._write() as conn:
             row = conn.execute(
@@ -122,24 +117,15 @@ class SqlCrm(SqlPart, CrmStore):
             ).fetchone()
             if row is None:
                 return
-            logged = dumps([*loads(row[0]), *calls])
+            logged = dumps([*loads(row[0]), *o.calls])
+            ids = (tenant_id, delivery_id)
             conn.execute(
                 sql(
                     "UPDATE crm_deliveries SET status = ?, attempts = ?, http_status = ?, "
                     "remote_id = ?, error = ?, calls = ?, updated_at = ? "
                     "WHERE tenant_id = ? AND id = ?"
                 ),
-                (
-                    status,
-                    attempts,
-                    http_status,
-                    remote_id,
-                    error,
-                    logged,
-                    now,
-                    tenant_id,
-                    delivery_id,
-                ),
+                (o.status, o.attempts, o.http_status, o.remote_id, o.error, logged, now, *ids),
             )
 
     def list_crm_deliveries(

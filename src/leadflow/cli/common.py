@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
@@ -200,6 +200,26 @@ def print_answer(
 def rows_table(title: str, columns: str) -> Callable[[Sequence[dict[str, Any]]], None]:
     """:func:`print_answer`'s ``show`` for rows: :func:`print_rows`' table."""
     return lambda rows: print_rows(rows, False, title, columns)
+
+
+def print_records(
+    db: str,
+    tenant: str,
+    fetch: Callable[[Runtime, Principal], Iterable[object]],
+    fields: str,
+    json_out: bool,
+    title: str,
+    columns: str,
+) -> None:
+    """:func:`print_answer` of a list: the records ``fetch`` answers, each as
+    :func:`record_json` of ``fields``, printed as JSON or :func:`print_rows`' table."""
+    print_answer(
+        db,
+        tenant,
+        lambda rt, who: [record_json(r, fields) for r in fetch(rt, who)],
+        json_out,
+        rows_table(title, columns),
+    )
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:

@@ -19,10 +19,9 @@ from leadflow.cli.common import (
     DbOption,
     JsonOption,
     TenantOption,
-    print_answer,
     print_json,
+    print_records,
     record_json,
-    rows_table,
     runtime,
 )
 from leadflow.clock import to_iso
@@ -105,19 +104,15 @@ def deliveries(
     json_out: JsonOption = False,
 ) -> None:
     """The delivery log: every change sent to the CRM, newest first."""
-    print_answer(
+    print_records(
         db,
         tenant,
-        lambda rt, who: [
-            record_json(d, DELIVERY_FIELDS)
-            for d in service.deliveries(rt.store, who, crm, None, limit)
-        ],
+        lambda rt, who: service.deliveries(rt.store, who, crm, None, limit),
+        DELIVERY_FIELDS,
         json_out,
-        rows_table(
-            f"{crm} deliveries of {tenant}",
-            "id operation contact=contact_id status attempts http=http_status "
-            "crm_id=remote_id error updated=updated_at",
-        ),
+        f"{crm} deliveries of {tenant}",
+        "id operation contact=contact_id status attempts http=http_status crm_id=remote_id "
+        "error updated=updated_at",
     )
 
 
@@ -170,15 +165,12 @@ def sync_log(
     json_out: JsonOption = False,
 ) -> None:
     """The contact sync's decisions (field, both values, winner), newest first."""
-    print_answer(
+    print_records(
         db,
         tenant,
-        lambda rt, who: [
-            record_json(e, SYNC_LOG_FIELDS)
-            for e in service.sync_log(rt.store, who, crm, contact, limit)
-        ],
+        lambda rt, who: service.sync_log(rt.store, who, crm, contact, limit),
+        SYNC_LOG_FIELDS,
         json_out,
-        rows_table(
-            f"{crm} sync log of {tenant}", "contact=contact_id field local remote winner at"
-        ),
+        f"{crm} sync log of {tenant}",
+        "contact=contact_id field local remote winner at",
     )

@@ -22,18 +22,10 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from leadflow.model.replies import INTENTS
 from leadflow.replies.features import CHAR_MIN_DF, char_terms, plain, word_terms
 from leadflow.replies.linear import LinearIntentModel, TermPart, shipped_arrays
 
-INTENTS = (
-    "interested",
-    "question",
-    "not_now",
-    "wrong_number",
-    "opt_out",
-    "appointment_request",
-    "needs_agent",
-)
 HELD_OUT_EVERY = 5  # one reply in five of each class is held out of training
 
 

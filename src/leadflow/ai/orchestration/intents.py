@@ -8,16 +8,8 @@ import re
 from collections.abc import Callable
 
 from leadflow.compliance.keywords import Intent, classify
+from leadflow.model.replies import INTENTS
 
-INTENTS = (
-    "interested",
-    "question",
-    "not_now",
-    "wrong_number",
-    "opt_out",
-    "appointment_request",
-    "needs_agent",
-)
 _RULES: list[tuple[str, re.Pattern[str]]] = [
     (
         "wrong_number",

@@ -6,7 +6,13 @@ from __future__ import annotations
 
 import pytest
 
-from leadflow.model.crm import CrmConnector, CrmOutcome, CrmSyncEntry, NewCrmDelivery
+from leadflow.model.crm import (
+    CrmConnector,
+    CrmOutcome,
+    CrmSyncEntry,
+    CrmSyncUpdate,
+    NewCrmDelivery,
+)
 from leadflow.model.tenancy import Tenant
 from leadflow.store import Store
 from support.records import T0
@@ -90,8 +96,9 @@ def test_sync_state_and_log(tenants: Store) -> None:
     store = tenants
     assert store.crm_sync_state("acme", "fub", "c1") == {}
     entry = CrmSyncEntry("acme", "fub", "c1", "first_name", "Ann", "Anne", "remote", T0, T0 + 9)
-    store.save_crm_sync("acme", "fub", "c1", {"first_name": "Anne", "tags": ["a"]}, [entry], T0)
-    store.save_crm_sync("acme", "fub", "c1", {"email": None}, [], T0 + 1)
+    agreed = {"first_name": "Anne", "tags": ["a"]}
+    store.save_crm_sync(CrmSyncUpdate("acme", "fub", "c1", agreed, [entry]), T0)
+    store.save_crm_sync(CrmSyncUpdate("acme", "fub", "c1", {"email": None}, []), T0 + 1)
     assert store.crm_sync_state("acme", "fub", "c1") == {
         "email": None,
         "first_name": "Anne",

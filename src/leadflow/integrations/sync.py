@@ -19,7 +19,7 @@ from typing import Any
 from leadflow.integrations.api import CONTACT_FIELDS, CrmApi, RemoteContact
 from leadflow.integrations.http import CrmError, CrmHttp
 from leadflow.integrations.operations import CrmLink, ensure_remote
-from leadflow.model.crm import CrmSyncEntry, NewCrmDelivery
+from leadflow.model.crm import CrmSyncEntry, CrmSyncUpdate, NewCrmDelivery
 from leadflow.model.records import Contact
 
 _MISSING = object()
@@ -139,7 +139,7 @@ def _sync(link: CrmLink, api: CrmApi, contact: Contact) -> SyncResult:
     if result.pulled:
         store.save_contacts([_pulled(contact, result.pulled)], [], now)
     agreed = {name: (theirs if winners.get(name) == "remote" else mine)[name] for name in mine}
-    store.save_crm_sync(tenant_id, crm, contact.id, agreed, result.entries, now)
+    store.save_crm_sync(CrmSyncUpdate(tenant_id, crm, contact.id, agreed, result.entries), now)
     return result
 
 

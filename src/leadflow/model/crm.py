@@ -71,6 +71,18 @@ class NewCrmDelivery:
 
 
 @dataclass(slots=True)
+class CrmSyncUpdate:
+    """What one sync of a contact stores: the value each field now has on both sides
+    (``state``, field -> JSON value) and the decisions made (``entries``)."""
+
+    tenant_id: str
+    crm: str
+    contact_id: str
+    state: dict[str, Any]
+    entries: Sequence[CrmSyncEntry] = ()
+
+
+@dataclass(slots=True)
 class CrmSyncEntry:
     """One field the contact sync decided: which side's value won and why."""
 
@@ -94,5 +106,6 @@ __all__ = [
     "CrmDelivery",
     "CrmOutcome",
     "CrmSyncEntry",
+    "CrmSyncUpdate",
     "NewCrmDelivery",
 ]

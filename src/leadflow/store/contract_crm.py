@@ -4,7 +4,6 @@ idempotency key), contact links and the contact sync's state and log."""
 from __future__ import annotations
 
 import abc
-from collections.abc import Sequence
 from typing import Any
 
 from leadflow.errors import StoreError
@@ -14,6 +13,7 @@ from leadflow.model.crm import (
     CrmDelivery,
     CrmOutcome,
     CrmSyncEntry,
+    CrmSyncUpdate,
     NewCrmDelivery,
 )
 
@@ -75,17 +75,9 @@ class CrmStore(abc.ABC):
         """The value of each field as last agreed by both sides (field -> JSON value)."""
 
     @abc.abstractmethod
-    def save_crm_sync(
-        self,
-        tenant_id: str,
-        crm: str,
-        contact_id: str,
-        state: dict[str, Any],
-        entries: Sequence[CrmSyncEntry],
-        now: float,
-    ) -> None:
-        """Replace the fields of ``state`` in the sync state and append ``entries`` to the sync
-        log, in one transaction."""
+    def save_crm_sync(self, update: CrmSyncUpdate, now: float) -> None:
+        """Replace the fields of ``update.state`` in the contact's sync state and append
+        ``update.entries`` to the sync log, in one transaction."""
 
     @abc.abstractmethod
     def list_crm_sync_log(

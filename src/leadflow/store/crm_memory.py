@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -12,6 +11,7 @@ from leadflow.model.crm import (
     CrmDelivery,
     CrmOutcome,
     CrmSyncEntry,
+    CrmSyncUpdate,
     NewCrmDelivery,
 )
 from leadflow.store.contract_crm import CrmStore, check_outcome
@@ -130,23 +130,16 @@ class MemoryCrm(MemoryPart, CrmStore):
         with self._lock:
             return copy.deepcopy(self._crm().state.get((tenant_id, crm, contact_id), {}))
 
-    def save_crm_sync(
-        self,
-        tenant_id: str,
-        crm: str,
-        contact_id: str,
-        state: dict[str, Any],
-        entries: Sequence[CrmSyncEntry],
-        now: float,
-    ) -> None:
-        ready = as_json(state)
+    def save_crm_sync(self, update: CrmSyncUpdate, now: float) -> None:
+        ready = as_json(update.state)
         logged = [
             replace(e, local_value=as_json(e.local_value), remote_value=as_json(e.remote_value))
-            for e in entries
+            for e in update.entries
         ]
+        key = (update.tenant_id, update.crm, update.contact_id)
         with self._lock:
             tables = self._crm()
-            tables.state.setdefault((tenant_id, crm, contact_id), {}).update(ready)
+            tables.state.setdefault(key, {}).update(ready)
             for entry in logged:
                 entry.id = len(tables.log) + 1
                 entry.at = now

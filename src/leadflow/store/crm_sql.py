@@ -10,6 +10,7 @@ from leadflow.model.crm import (
     CrmDelivery,
     CrmOutcome,
     CrmSyncEntry,
+    CrmSyncUpdate,
     NewCrmDelivery,
 )
 from leadflow.model.jsonvalue import dumps, dumps_opt, loads, loads_dict, loads_opt
@@ -186,17 +187,10 @@ class SqlCrm(SqlPart, CrmStore):
         )
         return {r[0]: loads_opt(r[1]) for r in rows}
 
-    def save_crm_sync(
-        self,
-        tenant_id: str,
-        crm: str,
-        contact_id: str,
-        state: dict[str, Any],
-        entries: Sequence[CrmSyncEntry],
-        now: float,
-    ) -> None:
+    def save_crm_sync(self, update: CrmSyncUpdate, now: float) -> None:
         sql = self._dialect.sql
-        values = [(name, dumps_opt(value)) for name, value in state.items()]
+        key = (update.tenant_id, update.crm, update.contact_id)
+        values = [(name, dumps_opt(value)) for name, value in update.state.items()]
         logged = [
             (
                 e.tenant_id,
@@ -210,7 +204,7 @@ class SqlCrm(SqlPart, CrmStore):
                 e.remote_at,
                 now,
             )
-            for e in entries
+            for e in update.entries
         ]
         with self._write() as conn:
             for name, value in values:
@@ -221,7 +215,7 @@ class SqlCrm(SqlPart, CrmStore):
                         "contact_id, field) DO UPDATE SET value = excluded.value, "
                         "synced_at = excluded.synced_at"
                     ),
-                    (tenant_id, crm, contact_id, name, value, now),
+                    (*key, name, value, now),
                 )
             for row in logged:
                 conn.execute(

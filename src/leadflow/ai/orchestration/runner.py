@@ -19,7 +19,7 @@ from leadflow.ai.orchestration.intents import Classifier, keyword_intent
 from leadflow.ai.orchestration.kinds import KIND_FUNCTIONS, TaskContext, TaskFailed
 from leadflow.clock import Clock
 from leadflow.engine.liveness import is_dead, owner_id
-from leadflow.model.orchestration import OrchTask, TaskOutcome, TaskStatus
+from leadflow.model.orchestration import ClaimLimits, OrchTask, TaskOutcome, TaskStatus
 from leadflow.store.contract import Store
 from leadflow.store.orchestration_claims import LOCAL
 
@@ -97,9 +97,7 @@ class OrchestrationJob:
             now,
             c.lease_s,
             c.batch,
-            per_tenant=c.per_tenant,
-            per_server=c.per_server,
-            max_attempts=c.max_attempts,
+            ClaimLimits(c.per_tenant, c.per_server, c.max_attempts),
         )
         if not claimed:
             return 0

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from leadflow.errors import Conflict, InvalidInput, NotFound
-from leadflow.model.playbooks import AgentProfile, Appointment
+from leadflow.model.playbooks import AgentProfile, Appointment, AppointmentFilter
 from leadflow.model.records import Contact, Message, NewEvent
 from leadflow.model.tenancy import Agent
 from leadflow.playbooks.booking import (
@@ -75,7 +75,9 @@ def page(rt: Runtime, token: str, now: float) -> Page:
     contact = rt.store.get_contact(link.contact_id)
     if contact is None or contact.tenant_id != link.tenant_id:
         raise NotFound("this booking link is not valid")
-    booked = rt.store.list_appointments(link.tenant_id, agent=agent.member_key, since=now)
+    booked = rt.store.list_appointments(
+        AppointmentFilter(link.tenant_id, agent=agent.member_key, since=now)
+    )
     slots = free_slots(_profile(rt.store, link.tenant_id, agent.member_key), booked, now)
     mine = [a for a in booked if a.contact_id == contact.id]
     return Page(link, agent, contact, slots, mine)
@@ -127,7 +129,7 @@ def agent_feed(rt: Runtime, token: str, now: float) -> str:
     link, agent = _resolve(rt, token, feed_link=True)
     since = now - 30 * 86400
     items = rt.store.list_appointments(
-        link.tenant_id, agent=agent.member_key, since=since, status=None
+        AppointmentFilter(link.tenant_id, agent=agent.member_key, since=since, status=None)
     )
     contacts = rt.store.get_contacts({a.contact_id for a in items})
     names = {}

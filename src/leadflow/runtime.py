@@ -14,7 +14,6 @@ from dataclasses import dataclass, field, fields
 from importlib.metadata import entry_points
 
 from leadflow.ai.client import LlmClient, LlmConfig
-from leadflow.ai.orchestration import intents
 from leadflow.ai.orchestration.plugin import orchestration_plugin
 from leadflow.ai.plugin import ai_plugin, lead_summarizer, model_client
 from leadflow.analytics.plugin import analytics_plugin
@@ -224,8 +223,10 @@ def build_runtime(
         registry.install(plugin)
     # Reply intent after the other observers (consent first), before any run sees the reply.
     registry.install(replies_plugin(intent_reader(settings, store, clock), recipient))
-    registry.install(orchestration_plugin(store, settings, clock or RealClock()))  # AI tasks
-    intents.CLASSIFIER = local_reply_intent  # classify tasks read replies as inbound ones are
+    # AI tasks; classify tasks read replies as inbound ones are read (the reply-intent model).
+    registry.install(
+        orchestration_plugin(store, settings, clock or RealClock(), local_reply_intent)
+    )
     load_actions(registry)
     catalog = Catalog(store)
     registry.install(rules_plugin(store, registry, catalog))  # last: its observer sees consent

@@ -20,6 +20,7 @@ from leadflow.access import booking
 from leadflow.api.app import create_app
 from leadflow.clock import VirtualClock
 from leadflow.errors import Conflict, InvalidInput
+from leadflow.model.playbooks import AppointmentFilter
 from leadflow.model.records import Contact, MessageFilter
 from leadflow.runtime import Runtime, build_runtime
 from leadflow.settings import Settings
@@ -85,15 +86,15 @@ def test_book_reschedule_cancel_and_the_feed(rt: Runtime, tmp_path: Path) -> Non
         assert again.status_code == 422 and "not a free slot" in again.text
         assert admin.post(book, data={"start": "tomorrow"}).status_code == 422
         # reschedule to before the DST change: Friday 6 March 09:00 EST = 14:00 UTC
-        [first] = rt.store.list_appointments("acme", contact_id="lead-1")
+        [first] = rt.store.list_appointments(AppointmentFilter("acme", contact_id="lead-1"))
         moved = admin.post(book, data={"start": str(int(at(3, 6, 9))), "replaces": str(first.id)})
         assert moved.status_code == 200 and "Fri 6 Mar, 08:00 CST" in moved.text
-        [second] = rt.store.list_appointments("acme", contact_id="lead-1")
+        [second] = rt.store.list_appointments(AppointmentFilter("acme", contact_id="lead-1"))
         cancel = re.search(r'action="([^"]+/cancel)"', moved.text)
         assert cancel is not None
         gone = admin.post(cancel.group(1), data={"appointment": str(second.id)})
         assert gone.status_code == 200 and "Cancelled: Fri 6 Mar" in gone.text
-        assert rt.store.list_appointments("acme", contact_id="lead-1") == []
+        assert rt.store.list_appointments(AppointmentFilter("acme", contact_id="lead-1")) == []
         # the agent's feed, and links that are not ours
         ics = admin.get(feed)
         assert ics.headers["content-type"].startswith("text/calendar")
@@ -139,7 +140,7 @@ def test_two_leads_racing_for_one_slot_get_one_appointment_and_one_refusal(rt: R
         with ThreadPoolExecutor(max_workers=2) as pool:
             outcomes = sorted(pool.map(attempt, tokens))
         assert outcomes[0] == "booked" and outcomes[1].startswith("refused: "), outcomes
-        [made] = rt.store.list_appointments("acme", agent="ann", since=slot)
+        [made] = rt.store.list_appointments(AppointmentFilter("acme", agent="ann", since=slot))
         rt.store.cancel_appointment("acme", made.id, now)
 
 

@@ -6,7 +6,13 @@ from __future__ import annotations
 
 import pytest
 
-from leadflow.model.crm import CrmConnector, CrmSyncEntry, NewCrmDelivery
+from leadflow.model.crm import (
+    CrmConnector,
+    CrmOutcome,
+    CrmSyncEntry,
+    CrmSyncUpdate,
+    NewCrmDelivery,
+)
 from leadflow.model.tenancy import Tenant
 from leadflow.store import Store
 from support.records import T0
@@ -45,15 +51,12 @@ def test_a_delivery_is_begun_once_per_key_and_finished(tenants: Store) -> None:
         NewCrmDelivery("zeta", "ghl", "add_note", "k-1", "c9"), T0
     )
     assert made_other and other.id != first.id
+    calls = [{"method": "POST", "status": 429}, {"method": "POST", "status": 201}]
     store.finish_crm_delivery(
-        "acme", first.id, status="done", attempts=2, http_status=201, remote_id="n1",
-        error=None, calls=[{"method": "POST", "status": 429}, {"method": "POST", "status": 201}],
-        now=T0 + 3,
-    )  # fmt: skip
-    store.finish_crm_delivery(  # another tenant's id changes nothing
-        "zeta", first.id, status="failed", attempts=9, http_status=500, remote_id=None,
-        error="x", now=T0 + 4,
-    )  # fmt: skip
+        "acme", first.id, CrmOutcome("done", 2, 201, "n1", None, calls), T0 + 3
+    )
+    # another tenant's id changes nothing
+    store.finish_crm_delivery("zeta", first.id, CrmOutcome("failed", 9, 500, None, "x"), T0 + 4)
     (done,) = store.list_crm_deliveries("acme")
     assert (done.status, done.attempts, done.http_status, done.remote_id) == ("done", 2, 201, "n1")
     assert done.updated_at == T0 + 3
@@ -93,8 +96,9 @@ def test_sync_state_and_log(tenants: Store) -> None:
     store = tenants
     assert store.crm_sync_state("acme", "fub", "c1") == {}
     entry = CrmSyncEntry("acme", "fub", "c1", "first_name", "Ann", "Anne", "remote", T0, T0 + 9)
-    store.save_crm_sync("acme", "fub", "c1", {"first_name": "Anne", "tags": ["a"]}, [entry], T0)
-    store.save_crm_sync("acme", "fub", "c1", {"email": None}, [], T0 + 1)
+    agreed = {"first_name": "Anne", "tags": ["a"]}
+    store.save_crm_sync(CrmSyncUpdate("acme", "fub", "c1", agreed, [entry]), T0)
+    store.save_crm_sync(CrmSyncUpdate("acme", "fub", "c1", {"email": None}, []), T0 + 1)
     assert store.crm_sync_state("acme", "fub", "c1") == {
         "email": None,
         "first_name": "Anne",

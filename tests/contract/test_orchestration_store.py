@@ -5,12 +5,14 @@ quarantined, and the tenant wall."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
 from leadflow.errors import StoreError
 from leadflow.model.orchestration import (
+    ClaimLimits,
     OrchBatch,
     OrchTask,
     TaskOutcome,
@@ -21,7 +23,7 @@ from leadflow.model.tenancy import Tenant
 from leadflow.store import Store
 from support.records import T0
 
-LIMITS: dict[str, Any] = {"per_tenant": 100, "per_server": 100, "max_attempts": 3}
+LIMITS = ClaimLimits(per_tenant=100, per_server=100, max_attempts=3)
 
 
 @pytest.fixture
@@ -93,22 +95,22 @@ def test_the_tenant_wall(tenants: Store) -> None:
 def test_claims_follow_priority_then_age_and_lease_once(tenants: Store) -> None:
     submit(tenants, "old", [task("old", "x", 0), task("old", "y", 1, priority=9)])
     submit(tenants, "new", [task("new", "z", 0, created_at=T0 + 5, priority=9)])
-    first = tenants.claim_orch_tasks("w1", T0 + 10, 60, 2, **LIMITS)
+    first = tenants.claim_orch_tasks("w1", T0 + 10, 60, 2, LIMITS)
     assert [(t.batch_id, t.task_id) for t in first] == [("old", "y"), ("new", "z")]
     assert all(t.status == "running" and t.attempts == 1 for t in first)
-    assert [t.task_id for t in tenants.claim_orch_tasks("w2", T0 + 10, 60, 5, **LIMITS)] == ["x"]
-    assert tenants.claim_orch_tasks("w3", T0 + 20, 60, 5, **LIMITS) == []
+    assert [t.task_id for t in tenants.claim_orch_tasks("w2", T0 + 10, 60, 5, LIMITS)] == ["x"]
+    assert tenants.claim_orch_tasks("w3", T0 + 20, 60, 5, LIMITS) == []
     # an expired lease is claimable again, with a second attempt
-    again = tenants.claim_orch_tasks("w3", T0 + 71, 60, 5, **LIMITS)
+    again = tenants.claim_orch_tasks("w3", T0 + 71, 60, 5, LIMITS)
     assert sorted(t.task_id for t in again) == ["x", "y", "z"]
     assert {t.attempts for t in again} == {2}
 
 
 def test_only_the_lease_holder_stores_an_outcome(tenants: Store) -> None:
     submit(tenants, "b1", [task("b1", "a", 0)])
-    (first,) = tenants.claim_orch_tasks("w1", T0, 10, 5, **LIMITS)
+    (first,) = tenants.claim_orch_tasks("w1", T0, 10, 5, LIMITS)
     assert first.lease_owner == "w1"
-    (taken,) = tenants.claim_orch_tasks("w2", T0 + 11, 10, 5, **LIMITS)  # w1's lease expired
+    (taken,) = tenants.claim_orch_tasks("w2", T0 + 11, 10, 5, LIMITS)  # w1's lease expired
     assert taken.task_id == "a" and taken.attempts == 2
     assert tenants.finish_orch_task("w1", "b1", "a", done({"by": "w1"}), T0 + 12) is False
     assert tenants.finish_orch_task("w2", "b1", "a", done({"by": "w2"}), T0 + 12) is True
@@ -133,12 +135,12 @@ def test_dependencies_gate_claims_and_failures_skip_dependents(tenants: Store) -
             task("b1", "e", 4, depends_on=["b"]),
         ],
     )
-    claimed = tenants.claim_orch_tasks("w", T0, 60, 10, **LIMITS)
+    claimed = tenants.claim_orch_tasks("w", T0, 60, 10, LIMITS)
     assert [t.task_id for t in claimed] == ["a", "b"]
     assert tenants.finish_orch_task("w", "b1", "a", done(), T0 + 1)
-    assert tenants.claim_orch_tasks("w", T0 + 1, 60, 10, **LIMITS) == []  # c still waits on b
+    assert tenants.claim_orch_tasks("w", T0 + 1, 60, 10, LIMITS) == []  # c still waits on b
     assert tenants.finish_orch_task("w", "b1", "b", done(), T0 + 2)
-    claimed = tenants.claim_orch_tasks("w", T0 + 2, 60, 10, **LIMITS)
+    claimed = tenants.claim_orch_tasks("w", T0 + 2, 60, 10, LIMITS)
     assert sorted(t.task_id for t in claimed) == ["c", "e"]
     failed = TaskOutcome("failed", error="the model server answered 500")
     assert tenants.finish_orch_task("w", "b1", "c", failed, T0 + 3)
@@ -162,7 +164,7 @@ def test_skips_travel_down_the_graph(tenants: Store) -> None:
             task("b1", "c", 2, depends_on=["b"]),
         ],
     )
-    tenants.claim_orch_tasks("w", T0, 60, 10, **LIMITS)
+    tenants.claim_orch_tasks("w", T0, 60, 10, LIMITS)
     tenants.finish_orch_task("w", "b1", "a", TaskOutcome("failed", error="bad"), T0 + 1)
     by_id = {t.task_id: t for t in tenants.orch_tasks("acme", "b1")}
     assert by_id["b"].error == "dependency 'a' failed"
@@ -178,27 +180,27 @@ def test_limits_per_tenant_and_per_server_count_every_worker(tenants: Store) -> 
         + [task("z1", f"l{i}", 3 + i, tenant="zeta") for i in range(2)],
         tenant="zeta",
     )
-    limits = {**LIMITS, "per_tenant": 2, "per_server": 3}
-    first = tenants.claim_orch_tasks("w1", T0, 60, 10, **limits)
-    second = tenants.claim_orch_tasks("w2", T0, 60, 10, **limits)
+    limits = replace(LIMITS, per_tenant=2, per_server=3)
+    first = tenants.claim_orch_tasks("w1", T0, 60, 10, limits)
+    second = tenants.claim_orch_tasks("w2", T0, 60, 10, limits)
     both = first + second
     assert sum(t.tenant_id == "acme" for t in both) == 2
     assert sum(t.tenant_id == "zeta" for t in both) == 2
     assert sum(t.server == "llm:1" for t in both) == 3
-    assert tenants.claim_orch_tasks("w3", T0, 60, 10, **limits) == []
+    assert tenants.claim_orch_tasks("w3", T0, 60, 10, limits) == []
     some = next(t for t in both if t.tenant_id == "acme")
     tenants.finish_orch_task(some.lease_owner or "", some.batch_id, some.task_id, done(), T0 + 1)
-    (next_one,) = tenants.claim_orch_tasks("w3", T0 + 1, 60, 10, **limits)
+    (next_one,) = tenants.claim_orch_tasks("w3", T0 + 1, 60, 10, limits)
     assert next_one.tenant_id == "acme"
 
 
 def test_cancel_stops_pending_tasks_and_lets_running_ones_finish(tenants: Store) -> None:
     submit(tenants, "b1", [task("b1", "a", 0), task("b1", "b", 1), task("b1", "c", 2)])
-    (running,) = tenants.claim_orch_tasks("w", T0, 60, 1, **LIMITS)
+    (running,) = tenants.claim_orch_tasks("w", T0, 60, 1, LIMITS)
     assert tenants.cancel_orch_batch("acme", "b1", T0 + 1) == 2
     batch = tenants.get_orch_batch("acme", "b1")
     assert batch is not None and batch_status(batch) == "cancelling"
-    assert tenants.claim_orch_tasks("w", T0 + 2, 60, 5, **LIMITS) == []
+    assert tenants.claim_orch_tasks("w", T0 + 2, 60, 5, LIMITS) == []
     assert tenants.finish_orch_task("w", "b1", running.task_id, done(), T0 + 3)
     batch = tenants.get_orch_batch("acme", "b1")
     assert batch is not None and batch.cancelled_at == T0 + 1
@@ -209,7 +211,7 @@ def test_cancel_stops_pending_tasks_and_lets_running_ones_finish(tenants: Store)
 
 def test_a_dead_workers_tasks_are_released_and_poison_is_quarantined(tenants: Store) -> None:
     submit(tenants, "b1", [task("b1", "a", 0), task("b1", "b", 1, depends_on=["a"])])
-    tenants.claim_orch_tasks("dead", T0, 60, 5, **LIMITS)
+    tenants.claim_orch_tasks("dead", T0, 60, 5, LIMITS)
     assert tenants.orch_lease_owners() == ["dead"]
     assert tenants.release_orch_leases(["dead"]) == 1
     assert tenants.orch_lease_owners() == []
@@ -217,9 +219,9 @@ def test_a_dead_workers_tasks_are_released_and_poison_is_quarantined(tenants: St
     now = T0
     for attempt in (2, 3):  # two more workers die holding it, their leases expire
         now += 100
-        (again,) = tenants.claim_orch_tasks(f"w{attempt}", now, 60, 5, **LIMITS)
+        (again,) = tenants.claim_orch_tasks(f"w{attempt}", now, 60, 5, LIMITS)
         assert again.attempts == attempt
-    assert tenants.claim_orch_tasks("w4", now + 100, 60, 5, **LIMITS) == []
+    assert tenants.claim_orch_tasks("w4", now + 100, 60, 5, LIMITS) == []
     by_id = {t.task_id: t for t in tenants.orch_tasks("acme", "b1")}
     assert by_id["a"].status == TaskStatus.FAILED
     assert (by_id["a"].error or "").startswith("quarantined: its worker stopped 3 times")

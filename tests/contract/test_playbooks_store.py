@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from leadflow.model.playbooks import AgentProfile, Assignment, Task, TaskFilter
+from leadflow.model.playbooks import AgentProfile, AppointmentFilter, Assignment, Task, TaskFilter
 from leadflow.store import Store
 
 
@@ -80,7 +80,7 @@ def test_a_slot_is_booked_once_even_under_concurrent_requests(store: Store) -> N
         results = list(pool.map(book, range(8)))
     won = [r for r in results if r is not None]
     assert len(won) == 1
-    assert store.list_appointments("acme", agent="a1") == won
+    assert store.list_appointments(AppointmentFilter("acme", agent="a1")) == won
     # another agent's slot at the same moment, and another tenant's, are free
     assert store.book_appointment(Appointment("acme", "a2", "lead-x", start, start + 1800))
     assert store.book_appointment(Appointment("beta", "a1", "lead-y", start, start + 1800))
@@ -91,8 +91,9 @@ def test_a_slot_is_booked_once_even_under_concurrent_requests(store: Store) -> N
     assert not store.cancel_appointment("acme", mine.id, 6.0)
     again = store.book_appointment(Appointment("acme", "a1", "lead-z", start, start + 1800))
     assert again is not None and again.id != mine.id
-    cancelled = store.list_appointments("acme", agent="a1", status="cancelled")
+    cancelled = store.list_appointments(AppointmentFilter("acme", agent="a1", status="cancelled"))
     assert [(a.id, a.cancelled_at) for a in cancelled] == [(mine.id, 5.0)]
-    assert [a.contact_id for a in store.list_appointments("acme", contact_id="lead-z")] == [
-        "lead-z"
-    ]
+    assert [
+        a.contact_id
+        for a in store.list_appointments(AppointmentFilter("acme", contact_id="lead-z"))
+    ] == ["lead-z"]

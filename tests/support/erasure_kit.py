@@ -9,7 +9,7 @@ from typing import Any
 
 from leadflow.model.automation import FiringEffects, RuleFiring, RuleSpec
 from leadflow.model.compose import ComposeDraft
-from leadflow.model.crm import CrmConnector, CrmSyncEntry, NewCrmDelivery
+from leadflow.model.crm import CrmConnector, CrmSyncEntry, CrmSyncUpdate, NewCrmDelivery
 from leadflow.model.deals import Deal
 from leadflow.model.experiments import Assignment as ArmAssignment
 from leadflow.model.experiments import Experiment
@@ -130,7 +130,8 @@ def fill(store: Store, who: Person, now: float = T0) -> dict[str, Any]:
     )
     store.link_crm_contact(t, "fub", cid, f"fub-{cid}")
     entry = CrmSyncEntry(t, "fub", cid, "email", EMAIL, EMAIL, "local", now, now, now)
-    store.save_crm_sync(t, "fub", cid, {"email": EMAIL, "first_name": FIRST}, [entry], now)
+    agreed = {"email": EMAIL, "first_name": FIRST}
+    store.save_crm_sync(CrmSyncUpdate(t, "fub", cid, agreed, [entry]), now)
     store.save_meta_page(MetaPage(f"page-{t}", t, None, "tok"), now)
     store.link_messenger(t, f"page-{t}", f"psid-{cid}", cid, now)
     batch = f"batch-{t}"

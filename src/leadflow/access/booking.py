@@ -9,10 +9,10 @@ A slot already taken is a Conflict, also when two requests race (the store's uni
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from leadflow.errors import Conflict, InvalidInput, NotFound
-from leadflow.model.playbooks import AgentProfile, Appointment
+from leadflow.model.playbooks import AgentProfile, Appointment, AppointmentFilter
 from leadflow.model.records import Contact, Message, NewEvent
 from leadflow.model.tenancy import Agent
 from leadflow.playbooks.booking import (
@@ -75,7 +75,9 @@ def page(rt: Runtime, token: str, now: float) -> Page:
     contact = rt.store.get_contact(link.contact_id)
     if contact is None or contact.tenant_id != link.tenant_id:
         raise NotFound("this booking link is not valid")
-    booked = rt.store.list_appointments(link.tenant_id, agent=agent.member_key, since=now)
+    booked = rt.store.list_appointments(
+        AppointmentFilter(link.tenant_id, agent=agent.member_key, since=now)
+    )
     slots = free_slots(_profile(rt.store, link.tenant_id, agent.member_key), booked, now)
     mine = [a for a in booked if a.contact_id == contact.id]
     return Page(link, agent, contact, slots, mine)
@@ -127,7 +129,7 @@ def agent_feed(rt: Runtime, token: str, now: float) -> str:
     link, agent = _resolve(rt, token, feed_link=True)
     since = now - 30 * 86400
     items = rt.store.list_appointments(
-        link.tenant_id, agent=agent.member_key, since=since, status=None
+        AppointmentFilter(link.tenant_id, agent=agent.member_key, since=since, status=None)
     )
     contacts = rt.store.get_contacts({a.contact_id for a in items})
     names = {}
@@ -155,6 +157,26 @@ def issue_links(
     return out
 
 
+def _notice(
+    contact_id: str, to: str, key: str, subject: str, body: str, payload: dict[str, Any], now: float
+) -> Message:
+    """One e-mail about an appointment, sent now (``payload``: its invitation, never marketing)."""
+    return Message(
+        run_id=None,
+        contact_id=contact_id,
+        workflow_key=None,
+        node=None,
+        channel="email",
+        to=to,
+        idempotency_key=key,
+        due_at=now,
+        created_at=now,
+        subject=subject,
+        body=body,
+        payload=payload,
+    )
+
+
 def _tell(rt: Runtime, found: Page, a: Appointment, kind: str, now: float) -> None:
     contact, agent = found.contact, found.agent
     agent_name = " ".join(x for x in (agent.first_name, agent.last_name) if x) or agent.member_key
@@ -165,9 +187,8 @@ def _tell(rt: Runtime, found: Page, a: Appointment, kind: str, now: float) -> No
         "ends_at": a.ends_at,
         "replaces": a.replaces,
     }
-    rt.store.append_events(
-        [NewEvent(kind, contact.id, data, f"{kind}:{a.tenant_id}:{a.id}", now)], now
-    )
+    key = f"{kind}:{a.tenant_id}:{a.id}"
+    rt.store.append_events([NewEvent(kind, contact.id, data, key, now)], now)
     method = "CANCEL" if kind == "appointment.cancelled" else "REQUEST"
     summary = f"Meeting with {agent_name}"
     ics = invitation(
@@ -179,47 +200,20 @@ def _tell(rt: Runtime, found: Page, a: Appointment, kind: str, now: float) -> No
         "appointment.rescheduled": "moved to",
         "appointment.cancelled": "cancelled",
     }[kind]
+    invite = {"marketing": False, "ics": ics, "ics_method": method}
+    who = contact.first_name or contact.id
     messages = []
     if contact.email:
+        subject = f"{summary}: {verb} {when}"
+        body = f"Your meeting with {agent_name} is {verb} {when}. The invitation is attached."
         messages.append(
-            Message(
-                run_id=None,
-                contact_id=contact.id,
-                workflow_key=None,
-                node=None,
-                channel="email",
-                to=contact.email,
-                idempotency_key=f"{kind}:{a.tenant_id}:{a.id}:lead",
-                due_at=now,
-                created_at=now,
-                subject=f"{summary}: {verb} {when}",
-                body=f"Your meeting with {agent_name} is {verb} {when}. The invitation is "
-                "attached.",
-                payload={"marketing": False, "ics": ics, "ics_method": method},
-            )
+            _notice(contact.id, contact.email, f"{key}:lead", subject, body, invite, now)
         )
     if agent.email:
+        subject, body = f"Appointment {verb}: {who}", f"{who} {verb} a meeting {when}."
+        extra = {"agent_notice": agent.member_key, "urgent_ok": True}
         messages.append(
-            Message(
-                run_id=None,
-                contact_id=contact.id,
-                workflow_key=None,
-                node=None,
-                channel="email",
-                to=agent.email,
-                idempotency_key=f"{kind}:{a.tenant_id}:{a.id}:agent",
-                due_at=now,
-                created_at=now,
-                subject=f"Appointment {verb}: {contact.first_name or contact.id}",
-                body=f"{contact.first_name or contact.id} {verb} a meeting {when}.",
-                payload={
-                    "marketing": False,
-                    "ics": ics,
-                    "ics_method": method,
-                    "agent_notice": agent.member_key,
-                    "urgent_ok": True,
-                },
-            )
+            _notice(contact.id, agent.email, f"{key}:agent", subject, body, invite | extra, now)
         )
     if messages:
         rt.store.queue_messages(messages, now)

@@ -86,31 +86,43 @@ class TwilioProvider:
             session.close()
 
 
-class TwilioSmsProvider(TwilioProvider):
+def media_urls(message: Message) -> list[str]:
+    """The message's media (``payload.media_urls``), empty ones left out."""
+    return [str(u) for u in (message.payload.get("media_urls") or []) if u]
+
+
+class TwilioMessagesProvider(TwilioProvider):
+    """What texts and WhatsApp messages share: Messages API requests to a phone number from the
+    tenant's SMS sender, with a status callback."""
+
+    def base_fields(self, message: Message, to: Callable[[str], str]) -> dict[str, Any]:
+        """``to`` (the number as this channel writes it) and the status callback."""
+        if not message.to:
+            raise ProviderError("the message has no phone number to send to", retryable=False)
+        return {"to": to(message.to), "status_callback": self.config.callback(STATUS_PATH)}
+
+    def sender(self, message: Message) -> SmsSender:
+        if self.senders is not None:
+            return self.senders.sms(message)
+        return SmsSender(self.config.messaging_service_sid, self.config.from_number)
+
+    def create(self, fields: dict[str, Any]) -> Any:
+        return self.client.messages.create(**fields)
+
+
+class TwilioSmsProvider(TwilioMessagesProvider):
     what = "text"
 
     def request_fields(self, message: Message) -> dict[str, Any]:
         """The keyword arguments of ``messages.create`` for ``message``."""
-        if not message.to:
-            raise ProviderError("the message has no phone number to send to", retryable=False)
-        fields: dict[str, Any] = {
-            "to": message.to,
-            "body": message.body or "",
-            "status_callback": self.config.callback(STATUS_PATH),
-        }
-        sender = (
-            self.senders.sms(message)
-            if self.senders is not None
-            else SmsSender(self.config.messaging_service_sid, self.config.from_number)
-        )
+        fields = self.base_fields(message, str)
+        fields["body"] = message.body or ""
+        sender = self.sender(message)
         if sender.messaging_service_sid:
             fields["messaging_service_sid"] = sender.messaging_service_sid
         else:
             fields["from_"] = sender.from_number
-        media = [str(u) for u in (message.payload.get("media_urls") or []) if u]
+        media = media_urls(message)
         if media:
             fields["media_url"] = media
         return fields
-
-    def create(self, fields: dict[str, Any]) -> Any:
-        return self.client.messages.create(**fields)

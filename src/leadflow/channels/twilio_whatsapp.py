@@ -17,23 +17,16 @@ import json
 from typing import Any
 
 from leadflow.addresses import WHATSAPP_PREFIX, whatsapp_address
-from leadflow.channels.senders import SmsSender
-from leadflow.channels.twilio_sms import STATUS_PATH, TwilioProvider
-from leadflow.errors import ProviderError
+from leadflow.channels.twilio_sms import TwilioMessagesProvider, media_urls
 from leadflow.model.records import Message
 
 
-class TwilioWhatsAppProvider(TwilioProvider):
+class TwilioWhatsAppProvider(TwilioMessagesProvider):
     what = "WhatsApp message"
 
     def request_fields(self, message: Message) -> dict[str, Any]:
         """The keyword arguments of ``messages.create`` for ``message``."""
-        if not message.to:
-            raise ProviderError("the message has no phone number to send to", retryable=False)
-        fields: dict[str, Any] = {
-            "to": whatsapp_address(message.to),
-            "status_callback": self.config.callback(STATUS_PATH),
-        }
+        fields = self.base_fields(message, whatsapp_address)
         content_sid = message.payload.get("content_sid")
         if content_sid:
             fields["content_sid"] = str(content_sid)
@@ -42,22 +35,15 @@ class TwilioWhatsAppProvider(TwilioProvider):
                 fields["content_variables"] = json.dumps(variables, separators=(",", ":"))
         else:
             fields["body"] = message.body or ""
-            media = [str(u) for u in (message.payload.get("media_urls") or []) if u]
+            media = media_urls(message)
             if media:
                 fields["media_url"] = media
-        sender = (
-            self.senders.sms(message)
-            if self.senders is not None
-            else SmsSender(self.config.messaging_service_sid, self.config.from_number)
-        )
+        sender = self.sender(message)
         if sender.messaging_service_sid:
             fields["messaging_service_sid"] = sender.messaging_service_sid
         elif sender.from_number:
             fields["from_"] = whatsapp_address(sender.from_number)
         return fields
-
-    def create(self, fields: dict[str, Any]) -> Any:
-        return self.client.messages.create(**fields)
 
 
 __all__ = ["WHATSAPP_PREFIX", "TwilioWhatsAppProvider"]

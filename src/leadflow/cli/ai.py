@@ -4,12 +4,11 @@ with ``--save``, never published. ``leadflow ai calls``: the tenant's model call
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from leadflow.access import automation as service
-from leadflow.access.scope import operator
 from leadflow.cli.ai_orchestrate import app as orchestrate_app
 from leadflow.cli.common import (
     DEFAULT,
@@ -18,12 +17,15 @@ from leadflow.cli.common import (
     TenantOption,
     console,
     fail,
-    print_json,
-    runtime,
+    print_answer,
+    record_json,
     table,
 )
-from leadflow.clock import to_iso
 from leadflow.model.records import DEFAULT_TENANT
+
+if TYPE_CHECKING:
+    from leadflow.runtime import Runtime
+    from leadflow.tenancy.accounts import Principal
 
 app = typer.Typer(
     help="AI drafting: workflows from a sentence, never published.", no_args_is_help=True
@@ -49,12 +51,13 @@ def workflow(
     """Draft a workflow from PROMPT: the draft (YAML), its validation, a simulation over
     synthetic leads, the confidence and its parts, a sentence per node, and warnings."""
     options = service.DraftOptions(key, save, samples, simulate, leads, days)
-    with runtime(db) as rt:
-        out = service.draft_workflow(rt, operator(tenant), prompt, options, rt.clock.now())
-    if json_out:
-        print_json(out)
-    else:
-        _show(out)
+    out = print_answer(
+        db,
+        tenant,
+        lambda rt, who: service.draft_workflow(rt, who, prompt, options, rt.clock.now()),
+        json_out,
+        _show,
+    )
     if out["workflow"] is None:
         raise typer.Exit(1)
 
@@ -99,27 +102,22 @@ def calls(
     json_out: JsonOption = False,
 ) -> None:
     """The tenant's model calls, newest first, and its tokens used this month."""
-    with runtime(db) as rt:
-        found, used = service.list_calls(rt, operator(tenant), None, limit)
-    rows = [
-        {
-            "at": to_iso(c.at),
-            "purpose": c.purpose,
-            "model": c.model,
-            "tokens_in": c.tokens_in,
-            "tokens_out": c.tokens_out,
-            "latency_ms": c.latency_ms,
-            "cache_hit": c.cache_hit,
-            "outcome": c.outcome,
-            "mode": c.mode,
-        }
-        for c in found
-    ]
-    if json_out:
-        print_json({"items": rows, "tokens_used_this_month": used})
-        return
+    print_answer(db, tenant, lambda rt, who: _calls(rt, who, limit), json_out, _show_calls)
+
+
+CALL_FIELDS = "at purpose model tokens_in tokens_out latency_ms cache_hit outcome mode"
+
+
+def _calls(rt: Runtime, who: Principal, limit: int) -> dict[str, Any]:
+    found, used = service.list_calls(rt, who, None, limit)
+    rows = [record_json(c, CALL_FIELDS) for c in found]
+    return {"items": rows, "tokens_used_this_month": used}
+
+
+def _show_calls(out: dict[str, Any]) -> None:
+    rows = out["items"]
     table("model calls", list(rows[0]) if rows else ["at"], [list(r.values()) for r in rows])
-    console.print(f"tokens used this month: {used}", markup=False)
+    console.print(f"tokens used this month: {out['tokens_used_this_month']}", markup=False)
 
 
 @app.command("campaign")
@@ -158,10 +156,12 @@ def campaign(
         if not clusters.strip().isdigit():
             raise InvalidInput(f"--clusters: off, auto or a number of clusters, got {clusters!r}")
         how = int(clusters)
-    with runtime(db) as rt:
-        out = smart_campaign(
+    print_answer(
+        db,
+        tenant,
+        lambda rt, who: smart_campaign(
             rt,
-            operator(tenant),
+            who,
             goal,
             audience,
             wanted,
@@ -172,10 +172,13 @@ def campaign(
             simulate=simulate,
             clusters=how,
             now=rt.clock.now(),
-        )
-    if json_out:
-        print_json(out)
-        return
+        ),
+        json_out,
+        _show_campaign,
+    )
+
+
+def _show_campaign(out: dict[str, Any]) -> None:
     rows = []
     for seg in out["segments"]:
         pred = seg["prediction"] or {}
@@ -194,7 +197,7 @@ def campaign(
             ]
         )
     table(
-        f"campaign: {goal}",
+        f"campaign: {out['goal']}",
         [
             "segment",
             "contacts",

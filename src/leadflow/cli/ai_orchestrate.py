@@ -18,7 +18,7 @@ from leadflow.cli.common import (
     TenantOption,
     console,
     fail,
-    print_json,
+    print_answer,
     runtime,
     table,
 )
@@ -78,15 +78,17 @@ def submit(
 ) -> None:
     """Submit the batch in FILE; prints its id (the workers run it)."""
     from leadflow.access import orchestration as service
-    from leadflow.access.scope import operator
 
     body = _read(file)
-    with runtime(db) as rt:
-        out = service.submit(rt, operator(tenant), body, rt.clock.now())
-    if json_out:
-        print_json(out)
-    else:
-        console.print(f"submitted batch {out['id']}: {len(out['tasks'])} tasks", markup=False)
+    print_answer(
+        db,
+        tenant,
+        lambda rt, who: service.submit(rt, who, body, rt.clock.now()),
+        json_out,
+        lambda out: console.print(
+            f"submitted batch {out['id']}: {len(out['tasks'])} tasks", markup=False
+        ),
+    )
 
 
 @app.command("status")
@@ -99,14 +101,8 @@ def status(
     """A batch: its status and each task's status, confidence, tokens and error (--json: the
     results too)."""
     from leadflow.access import orchestration as service
-    from leadflow.access.scope import operator
 
-    with runtime(db) as rt:
-        out = service.show(rt, operator(tenant), batch_id)
-    if json_out:
-        print_json(out)
-    else:
-        _show(out)
+    print_answer(db, tenant, lambda rt, who: service.show(rt, who, batch_id), json_out, _show)
 
 
 @app.command("list")
@@ -118,13 +114,13 @@ def list_batches(
 ) -> None:
     """The tenant's batches, newest first."""
     from leadflow.access import orchestration as service
-    from leadflow.access.scope import operator
 
-    with runtime(db) as rt:
-        found = service.list_batches(rt, operator(tenant), limit)
-    if json_out:
-        print_json(found)
-        return
+    print_answer(
+        db, tenant, lambda rt, who: service.list_batches(rt, who, limit), json_out, _batches
+    )
+
+
+def _batches(found: list[dict[str, Any]]) -> None:
     rows = [[b["id"], b["label"], b["status"], b["created_at"], b["counts"]] for b in found]
     table("batches", ["id", "label", "status", "created", "tasks"], rows)
 
@@ -138,14 +134,14 @@ def cancel(
 ) -> None:
     """Cancel a batch: its pending tasks are cancelled, running ones finish."""
     from leadflow.access import orchestration as service
-    from leadflow.access.scope import operator
 
-    with runtime(db) as rt:
-        out = service.cancel(rt, operator(tenant), batch_id, rt.clock.now())
-    if json_out:
-        print_json(out)
-    else:
-        _show(out)
+    print_answer(
+        db,
+        tenant,
+        lambda rt, who: service.cancel(rt, who, batch_id, rt.clock.now()),
+        json_out,
+        _show,
+    )
 
 
 @app.command("run")

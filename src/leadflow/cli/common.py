@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -20,6 +20,9 @@ from leadflow.settings import DEFAULT_DB, Settings
 if TYPE_CHECKING:
     from leadflow.runtime import Runtime
     from leadflow.store.contract import Store
+    from leadflow.tenancy.accounts import Principal
+
+T = TypeVar("T")
 
 console = Console(soft_wrap=True)
 # Errors are never wrapped: a command to copy must stay on one line.
@@ -124,13 +127,13 @@ def options_for(options: Mapping[str, str]) -> Iterator[None]:
 
 def record_json(record: object, fields: str) -> dict[str, Any]:
     """The attributes ``fields`` names (space-separated; ``name=attribute`` renames one) of a
-    record, as JSON: times (attributes ``*_at``) in ISO 8601."""
+    record, as JSON: times (attributes ``at`` and ``*_at``) in ISO 8601."""
     out: dict[str, Any] = {}
     for field in fields.split():
         name, _, attribute = field.partition("=")
         attribute = attribute or name
         value = getattr(record, attribute)
-        out[name] = to_iso(value) if attribute.endswith("_at") else value
+        out[name] = to_iso(value) if attribute == "at" or attribute.endswith("_at") else value
     return out
 
 
@@ -171,6 +174,52 @@ def print_rows(rows: Sequence[dict[str, Any]], json_out: bool, title: str, colum
 
     cells = [[cell(row, names) for names in fields] for row in rows]
     table(f"{title} ({len(rows)})", headers, cells)
+
+
+def print_answer(
+    db: str,
+    tenant: str,
+    call: Callable[[Runtime, Principal], T],
+    json_out: bool,
+    show: Callable[[T], None],
+) -> T:
+    """What most commands do: open the runtime, call ``call`` (an access function) with it and
+    the tenant's operator, then print the answer, as JSON with ``--json``, else with ``show``
+    (e.g. :func:`rows_table`); the answer."""
+    from leadflow.access.scope import operator
+
+    with runtime(db) as rt:
+        out = call(rt, operator(tenant))
+    if json_out:
+        print_json(out)
+    else:
+        show(out)
+    return out
+
+
+def rows_table(title: str, columns: str) -> Callable[[Sequence[dict[str, Any]]], None]:
+    """:func:`print_answer`'s ``show`` for rows: :func:`print_rows`' table."""
+    return lambda rows: print_rows(rows, False, title, columns)
+
+
+def print_records(
+    db: str,
+    tenant: str,
+    fetch: Callable[[Runtime, Principal], Iterable[object]],
+    fields: str,
+    json_out: bool,
+    title: str,
+    columns: str,
+) -> None:
+    """:func:`print_answer` of a list: the records ``fetch`` answers, each as
+    :func:`record_json` of ``fields``, printed as JSON or :func:`print_rows`' table."""
+    print_answer(
+        db,
+        tenant,
+        lambda rt, who: [record_json(r, fields) for r in fetch(rt, who)],
+        json_out,
+        rows_table(title, columns),
+    )
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:

@@ -20,7 +20,8 @@ from leadflow.cli.common import (
     JsonOption,
     TenantOption,
     print_json,
-    print_rows,
+    print_records,
+    record_json,
     runtime,
 )
 from leadflow.clock import to_iso
@@ -33,6 +34,11 @@ app = typer.Typer(
 )
 CrmArg = Annotated[str, typer.Argument(help="ghl (GoHighLevel) or fub (Follow Up Boss).")]
 ContactOption = Annotated[str, typer.Option("--contact", help="The contact's id.")]
+DELIVERY_FIELDS = (
+    "id operation contact_id status attempts http_status remote_id error key=idempotency_key "
+    "calls updated_at"
+)
+SYNC_LOG_FIELDS = "contact_id field local=local_value remote=remote_value winner at"
 
 
 def _json_of(text: str, where: str) -> Any:
@@ -40,6 +46,11 @@ def _json_of(text: str, where: str) -> Any:
         return json.loads(text)
     except ValueError as exc:
         raise InvalidInput(f"{where}: not JSON ({exc})") from None
+
+
+def _print_connector(shown: dict[str, Any]) -> None:
+    times = {"created_at": to_iso(shown["created_at"]), "updated_at": to_iso(shown["updated_at"])}
+    print_json(shown | times)
 
 
 @app.command("set")
@@ -61,10 +72,7 @@ def set_connector(
                 f"--tenant: no tenant {tenant!r}; create it with `leadflow tenants create`"
             )
         shown = service.put_connector(rt.store, operator(tenant), crm, config, rt.clock.now())
-    print_json(
-        shown
-        | {"created_at": to_iso(shown["created_at"]), "updated_at": to_iso(shown["updated_at"])}
-    )
+    _print_connector(shown)
 
 
 @app.command("show")
@@ -72,13 +80,9 @@ def show_connector(
     crm: CrmArg, tenant: TenantOption = DEFAULT_TENANT, db: DbOption = DEFAULT
 ) -> None:
     """The tenant's connector, secrets masked."""
-
     with runtime(db) as rt:
         shown = service.get_connector(rt.store, operator(tenant), crm)
-    print_json(
-        shown
-        | {"created_at": to_iso(shown["created_at"]), "updated_at": to_iso(shown["updated_at"])}
-    )
+    _print_connector(shown)
 
 
 @app.command("remove")
@@ -86,7 +90,6 @@ def remove_connector(
     crm: CrmArg, tenant: TenantOption = DEFAULT_TENANT, db: DbOption = DEFAULT
 ) -> None:
     """Remove the tenant's connector (its logs stay)."""
-
     with runtime(db) as rt:
         service.delete_connector(rt.store, operator(tenant), crm)
     typer.echo(f"{crm} connector of {tenant} removed")
@@ -101,27 +104,11 @@ def deliveries(
     json_out: JsonOption = False,
 ) -> None:
     """The delivery log: every change sent to the CRM, newest first."""
-
-    with runtime(db) as rt:
-        found = service.deliveries(rt.store, operator(tenant), crm, None, limit)
-    rows = [
-        {
-            "id": d.id,
-            "operation": d.operation,
-            "contact_id": d.contact_id,
-            "status": d.status,
-            "attempts": d.attempts,
-            "http_status": d.http_status,
-            "remote_id": d.remote_id,
-            "error": d.error,
-            "key": d.idempotency_key,
-            "calls": d.calls,
-            "updated_at": to_iso(d.updated_at),
-        }
-        for d in found
-    ]
-    print_rows(
-        rows,
+    print_records(
+        db,
+        tenant,
+        lambda rt, who: service.deliveries(rt.store, who, crm, None, limit),
+        DELIVERY_FIELDS,
         json_out,
         f"{crm} deliveries of {tenant}",
         "id operation contact=contact_id status attempts http=http_status crm_id=remote_id "
@@ -145,20 +132,11 @@ def operate(
     db: DbOption = DEFAULT,
 ) -> None:
     """Make one change in the CRM for a contact of the tenant (once per --key)."""
-
     given = _json_of(params, "--params")
     with runtime(db) as rt:
         link = service.link_of(rt.store, rt.clock)
         done = service.operate(link, operator(tenant), crm, operation, contact, given, key)
-    print_json(
-        {
-            "id": done.id,
-            "status": done.status,
-            "attempts": done.attempts,
-            "remote_id": done.remote_id,
-            "error": done.error,
-        }
-    )
+    print_json(record_json(done, "id status attempts remote_id error"))
     if done.status != "done":
         raise typer.Exit(1)
 
@@ -171,18 +149,10 @@ def sync(
     db: DbOption = DEFAULT,
 ) -> None:
     """Sync one contact with the CRM (per field: the newer change wins; logged)."""
-
     with runtime(db) as rt:
         link = service.link_of(rt.store, rt.clock)
         result = service.sync(link, operator(tenant), crm, contact)
-    print_json(
-        {
-            "contact_id": result.contact_id,
-            "remote_id": result.remote_id,
-            "pushed": result.pushed,
-            "pulled": result.pulled,
-        }
-    )
+    print_json(record_json(result, "contact_id remote_id pushed pulled"))
 
 
 @app.command("sync-log")
@@ -195,22 +165,11 @@ def sync_log(
     json_out: JsonOption = False,
 ) -> None:
     """The contact sync's decisions (field, both values, winner), newest first."""
-
-    with runtime(db) as rt:
-        found = service.sync_log(rt.store, operator(tenant), crm, contact, limit)
-    rows = [
-        {
-            "contact_id": e.contact_id,
-            "field": e.field,
-            "local": e.local_value,
-            "remote": e.remote_value,
-            "winner": e.winner,
-            "at": to_iso(e.at),
-        }
-        for e in found
-    ]
-    print_rows(
-        rows,
+    print_records(
+        db,
+        tenant,
+        lambda rt, who: service.sync_log(rt.store, who, crm, contact, limit),
+        SYNC_LOG_FIELDS,
         json_out,
         f"{crm} sync log of {tenant}",
         "contact=contact_id field local remote winner at",

@@ -25,7 +25,7 @@ from typing import Any
 
 from leadflow.integrations.api import RemoteContact, epoch, marker
 from leadflow.integrations.config import FubConfig
-from leadflow.integrations.http import CrmError, CrmHttp
+from leadflow.integrations.http import CrmError, CrmHttp, items, marked, renamed
 
 _NAMES = {"first_name": "firstName", "last_name": "lastName"}
 
@@ -44,9 +44,9 @@ def _person(answer: Any) -> dict[str, Any]:
     return answer
 
 
-def _items(answer: Any, key: str) -> list[dict[str, Any]]:
-    found = answer.get(key) if isinstance(answer, dict) else None
-    return [x for x in found if isinstance(x, dict)] if isinstance(found, list) else []
+def _number(value: str) -> int | str:
+    """An id as Follow Up Boss's JSON has it: a number when it is all digits."""
+    return int(value) if value.isdigit() else value
 
 
 def _first_value(items: Any) -> str | None:
@@ -64,10 +64,7 @@ class FubApi:
         self.http = http
 
     def _body(self, values: dict[str, Any]) -> dict[str, Any]:
-        body: dict[str, Any] = {}
-        for name, remote in _NAMES.items():
-            if values.get(name) is not None:
-                body[remote] = values[name]
+        body = renamed(values, _NAMES)
         if values.get("email"):
             body["emails"] = [{"value": values["email"]}]
         if values.get("phone"):
@@ -80,7 +77,7 @@ class FubApi:
     def _find(self, values: dict[str, Any]) -> str | None:
         for key in ("email", "phone"):
             if values.get(key):
-                people = _items(
+                people = items(
                     self.http.request("GET", "/people", params={key: values[key], "limit": 1}),
                     "people",
                 )
@@ -125,14 +122,14 @@ class FubApi:
     def add_note(self, remote_id: str, body: str, ref: str) -> str:
         tag = marker(ref)
         notes = self.http.request("GET", "/notes", params={"personId": remote_id, "limit": 100})
-        for note in _items(notes, "notes"):
-            if tag in str(note.get("body") or ""):
-                return str(note.get("id"))
+        made = marked(notes, "notes", tag)
+        if made is not None:
+            return made
         answer = self.http.request(
             "POST",
             "/notes",
             json={
-                "personId": int(remote_id) if remote_id.isdigit() else remote_id,
+                "personId": _number(remote_id),
                 "subject": "leadflow",
                 "body": f"{body}\n\n{tag}",
             },
@@ -152,14 +149,14 @@ class FubApi:
     ) -> str:
         due = datetime.fromtimestamp(due_at, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         tasks = self.http.request("GET", "/tasks", params={"personId": remote_id, "limit": 100})
-        for task in _items(tasks, "tasks"):
+        for task in items(tasks, "tasks"):
             if task.get("name") == title and str(task.get("dueDateTime") or "")[:19] == due[:19]:
                 return str(task.get("id"))
         answer = self.http.request(
             "POST",
             "/tasks",
             json={
-                "personId": int(remote_id) if remote_id.isdigit() else remote_id,
+                "personId": _number(remote_id),
                 "name": title,
                 "type": "Follow Up",
                 "dueDateTime": due,
@@ -179,8 +176,8 @@ class FubApi:
         deals = self.http.request(
             "GET", "/deals", params={"personId": remote_id, "pipelineId": pipeline_id}
         )
-        found = _items(deals, "deals")
-        stage_id: Any = int(stage) if stage.isdigit() else stage
+        found = items(deals, "deals")
+        stage_id = _number(stage)
         if found:
             deal = str(found[0]["id"])
             if str(found[0].get("stageId")) != str(stage):
@@ -192,8 +189,8 @@ class FubApi:
             json={
                 "name": name or "leadflow lead",
                 "stageId": stage_id,
-                "pipelineId": int(pipeline_id) if pipeline_id.isdigit() else pipeline_id,
-                "peopleIds": [int(remote_id) if remote_id.isdigit() else remote_id],
+                "pipelineId": _number(pipeline_id),
+                "peopleIds": [_number(remote_id)],
             },
             repeatable=False,
         )

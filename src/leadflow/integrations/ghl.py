@@ -23,7 +23,7 @@ from typing import Any
 from leadflow.clock import to_iso
 from leadflow.integrations.api import RemoteContact, epoch, marker
 from leadflow.integrations.config import GHL_VERSION, GhlConfig
-from leadflow.integrations.http import CrmError, CrmHttp
+from leadflow.integrations.http import CrmError, CrmHttp, items, marked, renamed
 
 _NAMES = {"first_name": "firstName", "last_name": "lastName", "email": "email", "phone": "phone"}
 
@@ -43,11 +43,6 @@ def _item(answer: Any, key: str) -> dict[str, Any]:
     return found
 
 
-def _items(answer: Any, key: str) -> list[dict[str, Any]]:
-    found = answer.get(key) if isinstance(answer, dict) else None
-    return [x for x in found if isinstance(x, dict)] if isinstance(found, list) else []
-
-
 class GhlApi:
     crm = "ghl"
 
@@ -56,10 +51,7 @@ class GhlApi:
         self.http = http
 
     def _body(self, values: dict[str, Any]) -> dict[str, Any]:
-        body: dict[str, Any] = {}
-        for name, remote in _NAMES.items():
-            if values.get(name) is not None:
-                body[remote] = values[name]
+        body = renamed(values, _NAMES)
         if values.get("tags"):
             body["tags"] = list(values["tags"])
         if values.get("source"):
@@ -98,9 +90,9 @@ class GhlApi:
 
     def add_note(self, remote_id: str, body: str, ref: str) -> str:
         tag = marker(ref)
-        for note in _items(self.http.request("GET", f"/contacts/{remote_id}/notes"), "notes"):
-            if tag in str(note.get("body") or ""):
-                return str(note.get("id"))
+        made = marked(self.http.request("GET", f"/contacts/{remote_id}/notes"), "notes", tag)
+        if made is not None:
+            return made
         answer = self.http.request(
             "POST",
             f"/contacts/{remote_id}/notes",
@@ -117,9 +109,9 @@ class GhlApi:
         self, remote_id: str, title: str, body: str | None, due_at: float, ref: str
     ) -> str:
         tag = marker(ref)
-        for task in _items(self.http.request("GET", f"/contacts/{remote_id}/tasks"), "tasks"):
-            if tag in str(task.get("body") or ""):
-                return str(task.get("id"))
+        made = marked(self.http.request("GET", f"/contacts/{remote_id}/tasks"), "tasks", tag)
+        if made is not None:
+            return made
         payload = {
             "title": title,
             "body": f"{body}\n\n{tag}" if body else tag,
@@ -137,7 +129,7 @@ class GhlApi:
         pipeline = pipeline_id or self.config.pipeline_id
         if not pipeline:
             raise CrmError("move_stage: no pipeline_id (node or connector)", retryable=False)
-        found = _items(
+        found = items(
             self.http.request(
                 "GET",
                 "/opportunities/search",

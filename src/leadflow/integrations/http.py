@@ -17,6 +17,7 @@ import httpx
 
 from leadflow.clock import Clock
 from leadflow.integrations.ratelimit import Buckets
+from leadflow.model.crm import CrmOutcome
 
 log = logging.getLogger("leadflow.integrations")
 BACKOFF_BASE_S = 1.0
@@ -153,6 +154,38 @@ class CrmHttp:
                     f"{method} {path}: the answer is not JSON", status, retryable=False
                 ) from None
 
+    def outcome(
+        self, before: int = 0, remote_id: str | None = None, failure: CrmError | None = None
+    ) -> CrmOutcome:
+        """A delivery's outcome after the calls made here (``before``: its calls of earlier
+        rounds): done with ``remote_id``, or, after ``failure``, pending again when a later try
+        may succeed, else failed."""
+        attempts = before + len(self.calls)
+        if failure is None:
+            return CrmOutcome("done", attempts, self.last_status, remote_id, None, self.calls)
+        status = "pending" if failure.retryable else "failed"
+        return CrmOutcome(status, attempts, failure.status, None, failure.message[:500], self.calls)
+
+
+def items(answer: Any, key: str) -> list[dict[str, Any]]:
+    """The objects in the list ``answer[key]`` of a CRM's JSON answer (none without one)."""
+    found = answer.get(key) if isinstance(answer, dict) else None
+    return [x for x in found if isinstance(x, dict)] if isinstance(found, list) else []
+
+
+def marked(answer: Any, key: str, tag: str) -> str | None:
+    """The id of the first object of ``answer[key]`` whose ``body`` carries ``tag`` (a note or
+    task made before for the same change), None when there is none."""
+    for item in items(answer, key):
+        if tag in str(item.get("body") or ""):
+            return str(item.get("id"))
+    return None
+
+
+def renamed(values: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
+    """The values of ``values`` that are set, under the CRM's ``names`` for them."""
+    return {remote: values[name] for name, remote in names.items() if values.get(name) is not None}
+
 
 def _problem(answer: httpx.Response) -> str:
     """A short text of an error answer (its message field, else its first 200 characters)."""
@@ -167,4 +200,4 @@ def _problem(answer: httpx.Response) -> str:
     return str(body)[:200]
 
 
-__all__ = ["CrmError", "CrmHttp", "backoff", "retry_after"]
+__all__ = ["CrmError", "CrmHttp", "backoff", "items", "marked", "renamed", "retry_after"]

@@ -49,7 +49,7 @@ from leadflow.integrations.signatures import (
     verify_fub,
     verify_ghl,
 )
-from leadflow.model.crm import NewCrmDelivery
+from leadflow.model.crm import CrmOutcome, NewCrmDelivery
 from leadflow.model.records import NewEvent
 from leadflow.model.vocabulary import canonical
 from leadflow.webhooks import signing
@@ -133,17 +133,9 @@ def _log_reads(link: CrmLink, api: GhlApi | FubApi, tenant_id: str, key: str) ->
     failed = any(c.get("status") != 200 for c in calls)
     item = NewCrmDelivery(tenant_id, api.crm, "webhook_read", f"webhook:{key}", None, {})
     entry, _ = link.store.begin_crm_delivery(item, link.clock.now())
-    link.store.finish_crm_delivery(
-        tenant_id,
-        entry.id,
-        status="failed" if failed else "done",
-        attempts=entry.attempts + len(calls),
-        http_status=api.http.last_status,
-        remote_id=None,
-        error=None,
-        calls=calls,
-        now=link.clock.now(),
-    )
+    status = "failed" if failed else "done"
+    outcome = CrmOutcome(status, entry.attempts + len(calls), api.http.last_status, calls=calls)
+    link.store.finish_crm_delivery(tenant_id, entry.id, outcome, link.clock.now())
 
 
 def _object(body: bytes) -> dict[str, Any]:

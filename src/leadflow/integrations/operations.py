@@ -207,29 +207,11 @@ def perform(
             lambda: _apply(link, api, contact, checked, idempotency_key, delivery.created_at),
         )
     except CrmError as exc:
-        store.finish_crm_delivery(
-            tenant_id,
-            delivery.id,
-            status="pending" if exc.retryable else "failed",
-            attempts=previous + len(http.calls),
-            http_status=exc.status,
-            remote_id=None,
-            error=exc.message[:500],
-            calls=http.calls,
-            now=link.clock.now(),
-        )
+        outcome = http.outcome(previous, failure=exc)
+        store.finish_crm_delivery(tenant_id, delivery.id, outcome, link.clock.now())
         raise
-    store.finish_crm_delivery(
-        tenant_id,
-        delivery.id,
-        status="done",
-        attempts=previous + len(http.calls),
-        http_status=http.last_status,
-        remote_id=remote,
-        error=None,
-        calls=http.calls,
-        now=link.clock.now(),
-    )
+    outcome = http.outcome(previous, remote_id=remote)
+    store.finish_crm_delivery(tenant_id, delivery.id, outcome, link.clock.now())
     done = [d for d in store.list_crm_deliveries(tenant_id, crm, delivery.id + 1, 1)]
     return done[0] if done and done[0].id == delivery.id else delivery
 

@@ -19,7 +19,7 @@ from typing import Any
 from leadflow.integrations.api import CONTACT_FIELDS, CrmApi, RemoteContact
 from leadflow.integrations.http import CrmError, CrmHttp
 from leadflow.integrations.operations import CrmLink, ensure_remote
-from leadflow.model.crm import CrmSyncEntry, NewCrmDelivery
+from leadflow.model.crm import CrmSyncEntry, CrmSyncUpdate, NewCrmDelivery
 from leadflow.model.records import Contact
 
 _MISSING = object()
@@ -100,28 +100,11 @@ def sync_contact(link: CrmLink, crm: str, contact: Contact) -> SyncResult:
         result = _sync(link, api, contact)
     except CrmError as exc:
         store.finish_crm_delivery(
-            tenant_id,
-            delivery.id,
-            status="pending" if exc.retryable else "failed",
-            attempts=len(http.calls),
-            http_status=exc.status,
-            remote_id=None,
-            error=exc.message[:500],
-            calls=http.calls,
-            now=link.clock.now(),
+            tenant_id, delivery.id, http.outcome(failure=exc), link.clock.now()
         )
         raise
-    store.finish_crm_delivery(
-        tenant_id,
-        delivery.id,
-        status="done",
-        attempts=len(http.calls),
-        http_status=http.last_status,
-        remote_id=result.remote_id,
-        error=None,
-        calls=http.calls,
-        now=link.clock.now(),
-    )
+    outcome = http.outcome(remote_id=result.remote_id)
+    store.finish_crm_delivery(tenant_id, delivery.id, outcome, link.clock.now())
     return result
 
 
@@ -156,7 +139,7 @@ def _sync(link: CrmLink, api: CrmApi, contact: Contact) -> SyncResult:
     if result.pulled:
         store.save_contacts([_pulled(contact, result.pulled)], [], now)
     agreed = {name: (theirs if winners.get(name) == "remote" else mine)[name] for name in mine}
-    store.save_crm_sync(tenant_id, crm, contact.id, agreed, result.entries, now)
+    store.save_crm_sync(CrmSyncUpdate(tenant_id, crm, contact.id, agreed, result.entries), now)
     return result
 
 

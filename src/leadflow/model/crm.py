@@ -4,6 +4,7 @@ sync's per-field state and log."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,6 +46,20 @@ class CrmDelivery:
     updated_at: float = 0.0
 
 
+@dataclass(frozen=True, slots=True)
+class CrmOutcome:
+    """What became of a delivery: its status (pending|done|failed), the HTTP calls made for it
+    in all (``attempts``), the last call's status, the CRM's id of what was written, the error,
+    and the calls of this round (appended to the delivery's log)."""
+
+    status: str
+    attempts: int
+    http_status: int | None = None
+    remote_id: str | None = None
+    error: str | None = None
+    calls: Sequence[dict[str, Any]] = ()
+
+
 @dataclass(slots=True)
 class NewCrmDelivery:
     tenant_id: str
@@ -53,6 +68,18 @@ class NewCrmDelivery:
     idempotency_key: str
     contact_id: str | None
     request: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class CrmSyncUpdate:
+    """What one sync of a contact stores: the value each field now has on both sides
+    (``state``, field -> JSON value) and the decisions made (``entries``)."""
+
+    tenant_id: str
+    crm: str
+    contact_id: str
+    state: dict[str, Any]
+    entries: Sequence[CrmSyncEntry] = ()
 
 
 @dataclass(slots=True)
@@ -77,6 +104,8 @@ __all__ = [
     "DELIVERY_STATUSES",
     "CrmConnector",
     "CrmDelivery",
+    "CrmOutcome",
     "CrmSyncEntry",
+    "CrmSyncUpdate",
     "NewCrmDelivery",
 ]

@@ -67,6 +67,16 @@ class OrchBatch:
 
 
 @dataclass(frozen=True, slots=True)
+class ClaimLimits:
+    """What a claim may take, counted over every worker: tasks of one tenant running at once,
+    tasks calling one model server at once, and the attempts a task gets before it is failed."""
+
+    per_tenant: int
+    per_server: int
+    max_attempts: int
+
+
+@dataclass(frozen=True, slots=True)
 class TaskOutcome:
     """What a worker stores for a task it ran: done (``result``) or failed (``error``)."""
 
@@ -129,6 +139,7 @@ def consequences(
 __all__ = [
     "FINAL",
     "KINDS",
+    "ClaimLimits",
     "OrchBatch",
     "OrchTask",
     "TaskOutcome",

@@ -60,6 +60,18 @@ class TaskFilter:
 
 
 @dataclass(slots=True, frozen=True)
+class AppointmentFilter:
+    """Which of a tenant's appointments to list: starting at or after ``since``, of this agent
+    and contact (None: any), in this status (None: any)."""
+
+    tenant_id: str
+    agent: str | None = None
+    contact_id: str | None = None
+    since: float = 0.0
+    status: str | None = "booked"
+
+
+@dataclass(slots=True, frozen=True)
 class Assignment:
     """An owner given to a contact, by which rule and why (e.g. ``round_robin``, "team buyers:
     next in turn after a1")."""

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from leadflow.replies.model import INTENTS, IntentModel, shipped_model
+from leadflow.replies.model import INTENTS, IntentPredictor, shipped_model
 from leadflow.replies.rules import rules_opt_out
 
 log = logging.getLogger("leadflow.replies")
@@ -117,12 +117,12 @@ def _from_llm(data: Any) -> tuple[str, float] | None:
 class IntentReader:
     """Reads replies; ``llm`` (optional) is asked first, the local model is the fallback."""
 
-    def __init__(self, llm: JsonModel | None = None, model: IntentModel | None = None) -> None:
+    def __init__(self, llm: JsonModel | None = None, model: IntentPredictor | None = None) -> None:
         self.llm = llm
         self._model = model
 
     @property
-    def model(self) -> IntentModel:
+    def model(self) -> IntentPredictor:
         if self._model is None:
             self._model = shipped_model()
         return self._model

@@ -1,12 +1,13 @@
-"""The local reply-intent model: TF-IDF word and character n-grams into a logistic regression,
-trained from the labelled replies shipped in ``data/replies.csv`` the first time it is needed
-(deterministic; kept in the process; nothing downloaded, nothing unpickled).
+"""The local reply-intent model: TF-IDF word and character n-grams (:mod:`.features`) into a
+logistic regression, learnt from the labelled replies shipped in ``data/replies.csv``
+(deterministic; nothing downloaded, nothing unpickled).
 
 The set is split once, deterministically and per class: each class's replies ordered by the
 SHA-256 of their text, every fifth one held out (:func:`split`). :func:`evaluation_model` learns
 from the training part only and is what the figures measure; :func:`shipped_model`, the one
-classifying real replies, learns from the whole set. ``data/holdout.csv`` is a separate,
-hand-written set no model ever learns from.
+classifying real replies, was learnt from the whole set when the package was built and is read
+from ``data/intent_model.npz`` as plain arrays (:mod:`.linear`; ``scripts/make_intent_model.py``
+writes it). ``data/holdout.csv`` is a separate, hand-written set no model ever learns from.
 """
 
 from __future__ import annotations
@@ -14,21 +15,17 @@ from __future__ import annotations
 import csv
 import hashlib
 import threading
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib.resources import files
-from typing import Any
+from typing import Any, Protocol
 
-INTENTS = (
-    "interested",
-    "question",
-    "not_now",
-    "wrong_number",
-    "opt_out",
-    "appointment_request",
-    "needs_agent",
-)
+import numpy as np
+
+from leadflow.model.replies import INTENTS
+from leadflow.replies.features import CHAR_MIN_DF, char_terms, plain, word_terms
+from leadflow.replies.linear import LinearIntentModel, TermPart, shipped_arrays
+
 HELD_OUT_EVERY = 5  # one reply in five of each class is held out of training
 
 
@@ -64,15 +61,15 @@ def split(examples: Sequence[Example]) -> tuple[list[Example], list[Example]]:
     return train, test
 
 
-def plain(text: str) -> str:
-    """Lower case, accents and curly quotes dropped, spaces collapsed."""
-    text = text.replace("\u2019", "'").replace("\u2018", "'").lower()
-    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-    return " ".join(text.split())
+class IntentPredictor(Protocol):
+    """What reads a reply locally: (intent, probability) per text."""
+
+    def predict(self, texts: Sequence[str]) -> list[tuple[str, float]]: ...
 
 
 class IntentModel:
-    """A fitted pipeline; :meth:`predict` gives (intent, probability) per text."""
+    """A pipeline fitted with scikit-learn; :meth:`predict` gives (intent, probability) per
+    text, :meth:`arrays` the same model as plain arrays."""
 
     def __init__(self, examples: Sequence[Example]) -> None:
         from sklearn.feature_extraction.text import TfidfVectorizer
@@ -81,24 +78,10 @@ class IntentModel:
 
         features = FeatureUnion(
             [
-                (
-                    "words",
-                    TfidfVectorizer(
-                        preprocessor=plain,
-                        ngram_range=(1, 2),
-                        sublinear_tf=True,
-                        token_pattern=r"(?u)\b\w+\b|[^\w\s]",
-                    ),
-                ),
+                ("words", TfidfVectorizer(analyzer=word_terms, sublinear_tf=True)),
                 (
                     "chars",
-                    TfidfVectorizer(
-                        preprocessor=plain,
-                        analyzer="char_wb",
-                        ngram_range=(2, 5),
-                        sublinear_tf=True,
-                        min_df=2,
-                    ),
+                    TfidfVectorizer(analyzer=char_terms, sublinear_tf=True, min_df=CHAR_MIN_DF),
                 ),
             ]
         )
@@ -118,33 +101,54 @@ class IntentModel:
             found.append((self.classes[best], float(row[best])))
         return found
 
+    def arrays(self) -> LinearIntentModel:
+        """The fitted vocabularies, idf, coefficients, intercepts and classes (numpy only)."""
+        parts = dict(self.pipeline.named_steps["features"].transformer_list)
+        classifier = self.pipeline.named_steps["classifier"]
+
+        def part(name: str) -> TermPart:
+            vectorizer = parts[name]
+            terms = [str(t) for t in vectorizer.get_feature_names_out()]
+            return TermPart(terms, np.asarray(vectorizer.idf_, dtype=np.float64))
+
+        return LinearIntentModel(
+            part("words"),
+            part("chars"),
+            np.asarray(classifier.coef_, dtype=np.float64),
+            np.asarray(classifier.intercept_, dtype=np.float64),
+            self.classes,
+        )
+
 
 _lock = threading.Lock()
-_models: dict[str, IntentModel] = {}
+_models: dict[str, IntentPredictor] = {}
 
 
-def _cached(name: str, examples: Any) -> IntentModel:
+def _cached(name: str, make: Any) -> Any:
     with _lock:
         model = _models.get(name)
         if model is None:
-            model = _models[name] = IntentModel(examples())
+            model = _models[name] = make()
         return model
 
 
-def shipped_model() -> IntentModel:
-    """The model that classifies replies: learnt from the whole shipped set, once per process."""
-    return _cached("shipped", load)
+def shipped_model() -> LinearIntentModel:
+    """The model that classifies replies: learnt from the whole shipped set at build time, read
+    from the package's arrays once per process."""
+    return _cached("shipped", shipped_arrays)  # type: ignore[no-any-return]
 
 
 def evaluation_model() -> IntentModel:
-    """The model the figures measure: learnt from the training part of the split only."""
-    return _cached("evaluation", lambda: split(load())[0])
+    """The model the figures measure: learnt from the training part of the split only (in this
+    process, with scikit-learn)."""
+    return _cached("evaluation", lambda: IntentModel(split(load())[0]))  # type: ignore[no-any-return]
 
 
 __all__ = [
     "INTENTS",
     "Example",
     "IntentModel",
+    "IntentPredictor",
     "evaluation_model",
     "load",
     "plain",

@@ -4,6 +4,11 @@ It runs after the other observers (consent changes and STOP answers first) and b
 batch's runs advance; what it changes in a contact is handed on to the runs. A crash before
 the batch commits shows it the batch again: the firings recorded meanwhile are skipped, the rest
 are planned and written again (:mod:`leadflow.rules.apply`).
+
+The rule set is read and compiled once and kept while the store's
+:meth:`~leadflow.store.contract_rules.RuleStore.enabled_rule_versions` (each enabled rule's id
+and version, one small query) stays the same: a rule created, edited, enabled or disabled by
+any process is seen at the next batch.
 """
 
 from __future__ import annotations
@@ -22,9 +27,23 @@ class RulesObserver:
         self.store = store
         self.registry = registry
         self.fired = 0  # firings recorded by this observer (tests, stats)
+        self.loads = 0  # times the rule set was read and compiled (tests, stats)
+        self._rules: tuple[list[tuple[int, int]], RuleSet] | None = None
+
+    def rules(self) -> RuleSet:
+        """The enabled rules, read again only when their ids or versions changed."""
+        versions = self.store.enabled_rule_versions()
+        kept = self._rules
+        if kept is not None and kept[0] == versions:
+            return kept[1]
+        # Read after the versions: a write in between is seen again at the next batch.
+        rules = RuleSet(self.store.enabled_rules())
+        self._rules = (versions, rules)
+        self.loads += 1
+        return rules
 
     def observe(self, batch: EventBatch) -> None:
-        rules = RuleSet(self.store.enabled_rules())
+        rules = self.rules()
         if not len(rules):
             return
         events = [e for e in batch.events if e.contact_id and rules.may_match(e.type)]

@@ -4,10 +4,24 @@ idempotency key), contact links and the contact sync's state and log."""
 from __future__ import annotations
 
 import abc
-from collections.abc import Sequence
 from typing import Any
 
-from leadflow.model.crm import CrmConnector, CrmDelivery, CrmSyncEntry, NewCrmDelivery
+from leadflow.errors import StoreError
+from leadflow.model.crm import (
+    DELIVERY_STATUSES,
+    CrmConnector,
+    CrmDelivery,
+    CrmOutcome,
+    CrmSyncEntry,
+    CrmSyncUpdate,
+    NewCrmDelivery,
+)
+
+
+def check_outcome(outcome: CrmOutcome) -> None:
+    """A delivery's status is one of :data:`DELIVERY_STATUSES` (as the SQL table checks)."""
+    if outcome.status not in DELIVERY_STATUSES:
+        raise StoreError(f"CHECK constraint failed: crm_deliveries.status {outcome.status!r}")
 
 
 class CrmStore(abc.ABC):
@@ -34,20 +48,10 @@ class CrmStore(abc.ABC):
 
     @abc.abstractmethod
     def finish_crm_delivery(
-        self,
-        tenant_id: str,
-        delivery_id: int,
-        *,
-        status: str,
-        attempts: int,
-        http_status: int | None,
-        remote_id: str | None,
-        error: str | None,
-        calls: Sequence[dict[str, Any]] = (),
-        now: float,
+        self, tenant_id: str, delivery_id: int, outcome: CrmOutcome, now: float
     ) -> None:
-        """Write a delivery's outcome (status pending|done|failed) and append ``calls`` (the
-        HTTP calls made for it) to its log."""
+        """Write a delivery's outcome (see :func:`check_outcome`) and append its ``calls`` (the
+        HTTP calls made for it) to the delivery's log; another tenant's id changes nothing."""
 
     @abc.abstractmethod
     def list_crm_deliveries(
@@ -71,17 +75,9 @@ class CrmStore(abc.ABC):
         """The value of each field as last agreed by both sides (field -> JSON value)."""
 
     @abc.abstractmethod
-    def save_crm_sync(
-        self,
-        tenant_id: str,
-        crm: str,
-        contact_id: str,
-        state: dict[str, Any],
-        entries: Sequence[CrmSyncEntry],
-        now: float,
-    ) -> None:
-        """Replace the fields of ``state`` in the sync state and append ``entries`` to the sync
-        log, in one transaction."""
+    def save_crm_sync(self, update: CrmSyncUpdate, now: float) -> None:
+        """Replace the fields of ``update.state`` in the contact's sync state and append
+        ``update.entries`` to the sync log, in one transaction."""
 
     @abc.abstractmethod
     def list_crm_sync_log(
@@ -90,4 +86,4 @@ class CrmStore(abc.ABC):
         """The sync log, newest first."""
 
 
-__all__ = ["CrmStore"]
+__all__ = ["CrmStore", "check_outcome"]

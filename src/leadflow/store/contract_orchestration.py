@@ -6,7 +6,7 @@ from __future__ import annotations
 import abc
 from collections.abc import Sequence
 
-from leadflow.model.orchestration import OrchBatch, OrchTask, TaskOutcome
+from leadflow.model.orchestration import ClaimLimits, OrchBatch, OrchTask, TaskOutcome
 
 
 class OrchestrationStore(abc.ABC):
@@ -41,22 +41,15 @@ class OrchestrationStore(abc.ABC):
 
     @abc.abstractmethod
     def claim_orch_tasks(
-        self,
-        owner: str,
-        now: float,
-        lease_s: float,
-        limit: int,
-        *,
-        per_tenant: int,
-        per_server: int,
-        max_attempts: int,
+        self, owner: str, now: float, lease_s: float, limit: int, limits: ClaimLimits
     ) -> list[OrchTask]:
         """Lease up to ``limit`` runnable tasks to ``owner`` until ``now + lease_s``: ready
         pending tasks and running tasks whose lease expired, by priority (highest first), then
-        oldest batch, then submission order; never more than ``per_tenant`` tasks of a tenant
-        nor ``per_server`` tasks of one model server (not counting ``local``) running at once,
-        across all workers. Each claim counts an attempt. An expired task that has already used
-        ``max_attempts`` attempts is failed (quarantined) instead, its dependents skipped."""
+        oldest batch, then submission order; never more than ``limits.per_tenant`` tasks of a
+        tenant nor ``limits.per_server`` tasks of one model server (not counting ``local``)
+        running at once, across all workers. Each claim counts an attempt. An expired task that
+        has already used ``limits.max_attempts`` attempts is failed (quarantined) instead, its
+        dependents skipped."""
 
     @abc.abstractmethod
     def finish_orch_task(

@@ -6,7 +6,14 @@ from __future__ import annotations
 import abc
 from collections.abc import Sequence
 
-from leadflow.model.playbooks import AgentProfile, Appointment, Assignment, Task, TaskFilter
+from leadflow.model.playbooks import (
+    AgentProfile,
+    Appointment,
+    AppointmentFilter,
+    Assignment,
+    Task,
+    TaskFilter,
+)
 
 
 class PlaybookStore(abc.ABC):
@@ -69,15 +76,7 @@ class PlaybookStore(abc.ABC):
     def get_appointment(self, tenant_id: str, appointment_id: int) -> Appointment | None: ...
 
     @abc.abstractmethod
-    def list_appointments(
-        self,
-        tenant_id: str,
-        *,
-        agent: str | None = None,
-        contact_id: str | None = None,
-        since: float = 0.0,
-        status: str | None = "booked",
-    ) -> list[Appointment]:
+    def list_appointments(self, flt: AppointmentFilter) -> list[Appointment]:
         """The tenant's appointments starting at or after ``since``, by start."""
 
 

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from leadflow.errors import StoreError
-from leadflow.model.crm import CrmConnector, CrmDelivery, CrmSyncEntry, NewCrmDelivery
-from leadflow.store.contract_crm import CrmStore
+from leadflow.model.crm import (
+    CrmConnector,
+    CrmDelivery,
+    CrmOutcome,
+    CrmSyncEntry,
+    CrmSyncUpdate,
+    NewCrmDelivery,
+)
+from leadflow.store.contract_crm import CrmStore, check_outcome
 from leadflow.store.memory_state import as_json
 from leadflow.store.parts import MemoryPart
 
@@ -76,27 +81,17 @@ class MemoryCrm(MemoryPart, CrmStore):
             return copy.deepcopy(delivery), True
 
     def finish_crm_delivery(
-        self,
-        tenant_id: str,
-        delivery_id: int,
-        *,
-        status: str,
-        attempts: int,
-        http_status: int | None,
-        remote_id: str | None,
-        error: str | None,
-        calls: Sequence[dict[str, Any]] = (),
-        now: float,
+        self, tenant_id: str, delivery_id: int, outcome: CrmOutcome, now: float
     ) -> None:
-        if status not in ("pending", "done", "failed"):
-            raise StoreError(f"CHECK constraint failed: crm_deliveries.status {status!r}")
+        check_outcome(outcome)
+        o = outcome
         with self._lock:
             found = self._crm().deliveries.get(delivery_id)
             if found is None or found.tenant_id != tenant_id:
                 return
-            found.status, found.attempts, found.http_status = status, attempts, http_status
-            found.remote_id, found.error, found.updated_at = remote_id, error, now
-            found.calls = [*found.calls, *as_json(list(calls))]
+            found.status, found.attempts, found.http_status = o.status, o.attempts, o.http_status
+            found.remote_id, found.error, found.updated_at = o.remote_id, o.error, now
+            found.calls = [*found.calls, *as_json(list(o.calls))]
 
     def list_crm_deliveries(
         self, tenant_id: str, crm: str | None = None, before_id: int | None = None, limit: int = 100
@@ -135,23 +130,16 @@ class MemoryCrm(MemoryPart, CrmStore):
         with self._lock:
             return copy.deepcopy(self._crm().state.get((tenant_id, crm, contact_id), {}))
 
-    def save_crm_sync(
-        self,
-        tenant_id: str,
-        crm: str,
-        contact_id: str,
-        state: dict[str, Any],
-        entries: Sequence[CrmSyncEntry],
-        now: float,
-    ) -> None:
-        ready = as_json(state)
+    def save_crm_sync(self, update: CrmSyncUpdate, now: float) -> None:
+        ready = as_json(update.state)
         logged = [
             replace(e, local_value=as_json(e.local_value), remote_value=as_json(e.remote_value))
-            for e in entries
+            for e in update.entries
         ]
+        key = (update.tenant_id, update.crm, update.contact_id)
         with self._lock:
             tables = self._crm()
-            tables.state.setdefault((tenant_id, crm, contact_id), {}).update(ready)
+            tables.state.setdefault(key, {}).update(ready)
             for entry in logged:
                 entry.id = len(tables.log) + 1
                 entry.at = now

@@ -5,10 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from leadflow.errors import StoreError
-from leadflow.model.crm import CrmConnector, CrmDelivery, CrmSyncEntry, NewCrmDelivery
+from leadflow.model.crm import (
+    CrmConnector,
+    CrmDelivery,
+    CrmOutcome,
+    CrmSyncEntry,
+    CrmSyncUpdate,
+    NewCrmDelivery,
+)
 from leadflow.model.jsonvalue import dumps, dumps_opt, loads, loads_dict, loads_opt
-from leadflow.store.contract_crm import CrmStore
+from leadflow.store.contract_crm import CrmStore, check_outcome
 from leadflow.store.parts import SqlPart
 
 _DELIVERY_COLS = (
@@ -100,20 +106,10 @@ class SqlCrm(SqlPart, CrmStore):
         return _delivery(row), added == 1
 
     def finish_crm_delivery(
-        self,
-        tenant_id: str,
-        delivery_id: int,
-        *,
-        status: str,
-        attempts: int,
-        http_status: int | None,
-        remote_id: str | None,
-        error: str | None,
-        calls: Sequence[dict[str, Any]] = (),
-        now: float,
+        self, tenant_id: str, delivery_id: int, outcome: CrmOutcome, now: float
     ) -> None:
-        if status not in ("pending", "done", "failed"):
-            raise StoreError(f"CHECK constraint failed: crm_deliveries.status {status!r}")
+        check_outcome(outcome)
+        o = outcome
         sql = self._dialect.sql
         with self._write() as conn:
             row = conn.execute(
@@ -122,24 +118,15 @@ class SqlCrm(SqlPart, CrmStore):
             ).fetchone()
             if row is None:
                 return
-            logged = dumps([*loads(row[0]), *calls])
+            logged = dumps([*loads(row[0]), *o.calls])
+            ids = (tenant_id, delivery_id)
             conn.execute(
                 sql(
                     "UPDATE crm_deliveries SET status = ?, attempts = ?, http_status = ?, "
                     "remote_id = ?, error = ?, calls = ?, updated_at = ? "
                     "WHERE tenant_id = ? AND id = ?"
                 ),
-                (
-                    status,
-                    attempts,
-                    http_status,
-                    remote_id,
-                    error,
-                    logged,
-                    now,
-                    tenant_id,
-                    delivery_id,
-                ),
+                (o.status, o.attempts, o.http_status, o.remote_id, o.error, logged, now, *ids),
             )
 
     def list_crm_deliveries(
@@ -200,17 +187,10 @@ class SqlCrm(SqlPart, CrmStore):
         )
         return {r[0]: loads_opt(r[1]) for r in rows}
 
-    def save_crm_sync(
-        self,
-        tenant_id: str,
-        crm: str,
-        contact_id: str,
-        state: dict[str, Any],
-        entries: Sequence[CrmSyncEntry],
-        now: float,
-    ) -> None:
+    def save_crm_sync(self, update: CrmSyncUpdate, now: float) -> None:
         sql = self._dialect.sql
-        values = [(name, dumps_opt(value)) for name, value in state.items()]
+        key = (update.tenant_id, update.crm, update.contact_id)
+        values = [(name, dumps_opt(value)) for name, value in update.state.items()]
         logged = [
             (
                 e.tenant_id,
@@ -224,7 +204,7 @@ class SqlCrm(SqlPart, CrmStore):
                 e.remote_at,
                 now,
             )
-            for e in entries
+            for e in update.entries
         ]
         with self._write() as conn:
             for name, value in values:
@@ -235,7 +215,7 @@ class SqlCrm(SqlPart, CrmStore):
                         "contact_id, field) DO UPDATE SET value = excluded.value, "
                         "synced_at = excluded.synced_at"
                     ),
-                    (tenant_id, crm, contact_id, name, value, now),
+                    (*key, name, value, now),
                 )
             for row in logged:
                 conn.execute(

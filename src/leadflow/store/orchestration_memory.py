@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from leadflow.errors import StoreError
 from leadflow.model.jsonvalue import dumps, loads
 from leadflow.model.orchestration import (
+    ClaimLimits,
     OrchBatch,
     OrchTask,
     TaskOutcome,
@@ -109,15 +110,7 @@ class MemoryOrchestration(MemoryPart, OrchestrationStore):
                 t.status, t.error, t.finished_at = TaskStatus.SKIPPED, skipped[t.task_id], now
 
     def claim_orch_tasks(
-        self,
-        owner: str,
-        now: float,
-        lease_s: float,
-        limit: int,
-        *,
-        per_tenant: int,
-        per_server: int,
-        max_attempts: int,
+        self, owner: str, now: float, lease_s: float, limit: int, limits: ClaimLimits
     ) -> list[OrchTask]:
         with self._lock:
             every = [t for ts in self._orch().tasks.values() for t in ts]
@@ -137,7 +130,7 @@ class MemoryOrchestration(MemoryPart, OrchestrationStore):
                 key=lambda t: (-t.priority, t.created_at, t.batch_id, t.seq),
             )
             for t in expired:
-                if t.attempts >= max_attempts:
+                if t.attempts >= limits.max_attempts:
                     t.status, t.finished_at = TaskStatus.FAILED, now
                     t.error = quarantine_reason(t.attempts)
                     t.lease_owner = t.lease_until = None
@@ -147,8 +140,8 @@ class MemoryOrchestration(MemoryPart, OrchestrationStore):
                 [(t.tenant_id, t.server) for t in running],
                 [*expired, *pending],
                 limit,
-                per_tenant,
-                per_server,
+                limits.per_tenant,
+                limits.per_server,
             )
             for t in chosen:
                 t.status, t.lease_owner, t.lease_until = TaskStatus.RUNNING, owner, now + lease_s

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from leadflow.errors import StoreError
 from leadflow.model.jsonvalue import dumps, loads, loads_opt
 from leadflow.model.orchestration import (
+    ClaimLimits,
     OrchBatch,
     OrchTask,
     TaskOutcome,
@@ -252,15 +253,7 @@ class SqlOrchestration(SqlPart, OrchestrationStore):
                 todo.append((other, TaskStatus.SKIPPED))
 
     def claim_orch_tasks(
-        self,
-        owner: str,
-        now: float,
-        lease_s: float,
-        limit: int,
-        *,
-        per_tenant: int,
-        per_server: int,
-        max_attempts: int,
+        self, owner: str, now: float, lease_s: float, limit: int, limits: ClaimLimits
     ) -> list[OrchTask]:
         scan = max(limit * 8, 64)
         found = self._fetch_one(_ANY_CLAIMABLE, (now,))
@@ -285,7 +278,7 @@ class SqlOrchestration(SqlPart, OrchestrationStore):
             ]
             live: list[_Light] = []
             for t in expired:
-                if t.attempts < max_attempts:
+                if t.attempts < limits.max_attempts:
                     live.append(t)
                     continue
                 self._lock_keys(conn, "orch_batch", [t.batch_id])
@@ -306,7 +299,11 @@ class SqlOrchestration(SqlPart, OrchestrationStore):
                 ).fetchall()
             ]
             chosen = pick(
-                [(r[0], r[1]) for r in running], [*live, *pending], limit, per_tenant, per_server
+                [(r[0], r[1]) for r in running],
+                [*live, *pending],
+                limit,
+                limits.per_tenant,
+                limits.per_server,
             )
             claimed: list[OrchTask] = []
             for t in chosen:

@@ -5,7 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from leadflow.model.playbooks import AgentProfile, Appointment, Assignment, Task, TaskFilter
+from leadflow.model.playbooks import (
+    AgentProfile,
+    Appointment,
+    AppointmentFilter,
+    Assignment,
+    Task,
+    TaskFilter,
+)
 from leadflow.store.contract_playbooks import PlaybookStore
 from leadflow.store.parts import MemoryPart
 
@@ -146,23 +153,15 @@ class MemoryPlaybooks(MemoryPart, PlaybookStore):
             found = self._pb().appointments.get(appointment_id)
         return replace(found) if found is not None and found.tenant_id == tenant_id else None
 
-    def list_appointments(
-        self,
-        tenant_id: str,
-        *,
-        agent: str | None = None,
-        contact_id: str | None = None,
-        since: float = 0.0,
-        status: str | None = "booked",
-    ) -> list[Appointment]:
+    def list_appointments(self, flt: AppointmentFilter) -> list[Appointment]:
         with self._lock:
             rows = [
                 replace(x)
                 for x in self._pb().appointments.values()
-                if x.tenant_id == tenant_id
-                and x.starts_at >= since
-                and (agent is None or x.agent == agent)
-                and (contact_id is None or x.contact_id == contact_id)
-                and (status is None or x.status == status)
+                if x.tenant_id == flt.tenant_id
+                and x.starts_at >= flt.since
+                and (flt.agent is None or x.agent == flt.agent)
+                and (flt.contact_id is None or x.contact_id == flt.contact_id)
+                and (flt.status is None or x.status == flt.status)
             ]
         return sorted(rows, key=lambda x: (x.starts_at, x.id))

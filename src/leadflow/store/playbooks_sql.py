@@ -13,6 +13,7 @@ from leadflow.model.playbooks import (
     TASK_COLS,
     AgentProfile,
     Appointment,
+    AppointmentFilter,
     Assignment,
     Task,
     TaskFilter,
@@ -277,17 +278,10 @@ class SqlPlaybooks(SqlPart, PlaybookStore):
         )
         return None if row is None else _appointment(row)
 
-    def list_appointments(
-        self,
-        tenant_id: str,
-        *,
-        agent: str | None = None,
-        contact_id: str | None = None,
-        since: float = 0.0,
-        status: str | None = "booked",
-    ) -> list[Appointment]:
-        where, params = ["tenant_id = ?", "starts_at >= ?"], [tenant_id, since]
-        for column, value in (("agent", agent), ("contact_id", contact_id), ("status", status)):
+    def list_appointments(self, flt: AppointmentFilter) -> list[Appointment]:
+        where, params = ["tenant_id = ?", "starts_at >= ?"], [flt.tenant_id, flt.since]
+        wanted = (("agent", flt.agent), ("contact_id", flt.contact_id), ("status", flt.status))
+        for column, value in wanted:
             if value is not None:
                 where.append(f"{column} = ?")
                 params.append(value)

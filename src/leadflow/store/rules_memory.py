@@ -146,6 +146,11 @@ class MemoryRules(MemoryPart, RuleStore):
             found = [self._rule(t, rid) for rid in sorted(t.heads) if t.heads[rid].enabled]
         return [r for r in found if r is not None]
 
+    def enabled_rule_versions(self) -> list[tuple[int, int]]:
+        with self._lock:
+            heads = self._rules().heads
+            return [(rid, heads[rid].version) for rid in sorted(heads) if heads[rid].enabled]
+
     def fired(self, event_ids: Iterable[int]) -> set[tuple[int, int]]:
         with self._lock:
             found = self._rules().rules_of_event

@@ -72,6 +72,17 @@ class SqlRules(SqlPart, RuleStore):
             self, conn: Any, events: Sequence[NewEvent], now: float
         ) -> list[int | None]: ...
 
+    def _add_version(
+        self, conn: Any, rule_id: int, version: int, spec: RuleSpec, now: float
+    ) -> None:
+        conn.execute(
+            self._dialect.sql(
+                "INSERT INTO automation_rule_versions (rule_id, version, spec, created_at) "
+                "VALUES (?, ?, ?, ?)"
+            ),
+            (rule_id, version, spec_json(spec), now),
+        )
+
     def create_rule(self, tenant_id: str, spec: RuleSpec, enabled: bool, now: float) -> Rule:
         sql = self._dialect.sql
         with self._write() as conn:
@@ -82,13 +93,7 @@ class SqlRules(SqlPart, RuleStore):
                 ),
                 (tenant_id, int(enabled), now, now),
             ).fetchone()[0]
-            conn.execute(
-                sql(
-                    "INSERT INTO automation_rule_versions (rule_id, version, spec, created_at) "
-                    "VALUES (?, 1, ?, ?)"
-                ),
-                (rid, spec_json(spec), now),
-            )
+            self._add_version(conn, int(rid), 1, spec, now)
         return Rule(int(rid), tenant_id, 1, spec, enabled, now, now)
 
     def update_rule(
@@ -105,13 +110,7 @@ class SqlRules(SqlPart, RuleStore):
             ).rowcount
             if not changed:
                 return None
-            conn.execute(
-                sql(
-                    "INSERT INTO automation_rule_versions (rule_id, version, spec, created_at) "
-                    "VALUES (?, ?, ?, ?)"
-                ),
-                (rule_id, expect_version + 1, spec_json(spec), now),
-            )
+            self._add_version(conn, rule_id, expect_version + 1, spec, now)
         return self.get_rule(tenant_id, rule_id)
 
     def set_rule_enabled(
@@ -156,6 +155,10 @@ class SqlRules(SqlPart, RuleStore):
             f"{_RULE_SELECT} AND v.version = r.version WHERE r.enabled = 1 ORDER BY r.id"
         )
         return [_rule(r) for r in rows]
+
+    def enabled_rule_versions(self) -> list[tuple[int, int]]:
+        rows = self._fetch("SELECT id, version FROM automation_rules WHERE enabled = 1 ORDER BY id")
+        return [(int(rid), int(version)) for rid, version in rows]
 
     def fired(self, event_ids: Iterable[int]) -> set[tuple[int, int]]:
         wanted = sorted(set(event_ids))

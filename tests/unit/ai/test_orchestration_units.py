@@ -4,6 +4,7 @@ classifier (opt-outs by the compliance rules first) and its replacement."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -108,9 +109,14 @@ def test_the_keyword_fallback(text: str, intent: str) -> None:
     assert intents.keyword_intent(text)[0] == intent
 
 
-def test_the_local_classifier_is_one_replaceable_callable(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(intents, "CLASSIFIER", lambda text: ("interested", 0.91))
-    ctx = kinds.TaskContext(store=None, tenant_id="acme", task_id="t", client=None)  # type: ignore[arg-type]
+def test_the_local_classifier_is_one_replaceable_callable() -> None:
+    ctx = kinds.TaskContext(
+        store=None,  # type: ignore[arg-type]
+        tenant_id="acme",
+        task_id="t",
+        client=None,
+        classifier=lambda text: ("interested", 0.91),
+    )
     got = kinds.classify(ctx, {"texts": ["whatever", "STOP now"]})
     items = got.result["items"]
     assert [(i["intent"], i["source"]) for i in items] == [
@@ -155,3 +161,22 @@ def test_one_pass_of_the_job_at_a_time_per_process() -> None:
     first.join(10)
     assert seen == [1]
     assert [x.status for x in store.orch_tasks("acme", "b")] == ["done"]
+
+
+def test_the_runtime_gives_its_plugin_the_reply_intent_model_and_changes_no_global(
+    tmp_path: Path,
+) -> None:
+    """The runtime's orchestration job reads replies with the trained reply-intent model; a
+    plugin built on its own (after a runtime was built) still has the keyword fallback."""
+    from leadflow.ai.orchestration.plugin import orchestration_plugin
+    from leadflow.clock import VirtualClock
+    from leadflow.runtime import local_reply_intent
+    from leadflow.settings import Settings
+    from support.orchestration import worker_side
+    from support.stores import upgraded_db
+
+    settings = Settings(db=upgraded_db(tmp_path / "o.db"))
+    with worker_side(settings) as (rt, job):
+        assert job.classifier is local_reply_intent
+        (own,) = orchestration_plugin(rt.store, settings, VirtualClock(0.0)).jobs
+        assert own.classifier is intents.keyword_intent  # type: ignore[attr-defined]

@@ -12,6 +12,7 @@ import pytest
 
 from leadflow.integrations.http import CrmError
 from leadflow.integrations.operations import CrmLink, perform
+from leadflow.model.crm import CrmOutcome
 from leadflow.store import Store
 from support import fub_peer as fp
 from support import ghl_peer as gp
@@ -214,14 +215,7 @@ def test_fub_requests_are_documented_and_idempotent(
     assert (deal["stageId"], deal["pipelineId"], deal["peopleIds"]) == (7, 3, [person["id"]])
     # the task again under a new key after a crash lost its record: found by name and due time
     crm_store.finish_crm_delivery(
-        "acme",
-        crm_store.list_crm_deliveries("acme", limit=3)[2].id,
-        status="pending",
-        attempts=0,
-        http_status=None,
-        remote_id=None,
-        error=None,
-        now=T0,
+        "acme", crm_store.list_crm_deliveries("acme", limit=3)[2].id, CrmOutcome("pending", 0), T0
     )
     perform(link, "acme", "fub", "create_task", contact, {"title": "Call"}, "k-k")
     assert len(fub.tasks) == 1

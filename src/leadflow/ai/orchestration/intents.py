@@ -1,6 +1,6 @@
-"""Reply intents for ``classify`` tasks. :data:`CLASSIFIER` is the one local classifier the
-tasks call when no model is configured: a keyword fallback here, replaceable by a trained model
-(assign another ``(text) -> (intent, confidence)`` callable to it)."""
+"""Reply intents for ``classify`` tasks. A :data:`Classifier` is the local classifier the tasks
+call when no model is configured: :func:`keyword_intent` here unless the plugin is given another
+``(text) -> (intent, confidence)`` callable (the runtime gives the trained reply-intent model)."""
 
 from __future__ import annotations
 
@@ -8,16 +8,8 @@ import re
 from collections.abc import Callable
 
 from leadflow.compliance.keywords import Intent, classify
+from leadflow.model.replies import INTENTS
 
-INTENTS = (
-    "interested",
-    "question",
-    "not_now",
-    "wrong_number",
-    "opt_out",
-    "appointment_request",
-    "needs_agent",
-)
 _RULES: list[tuple[str, re.Pattern[str]]] = [
     (
         "wrong_number",
@@ -55,6 +47,7 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
         ),
     ),
 ]
+Classifier = Callable[[str], tuple[str, float]]
 KEYWORD_CONFIDENCE = 0.6
 FALLBACK_CONFIDENCE = 0.3
 
@@ -71,19 +64,10 @@ def keyword_intent(text: str) -> tuple[str, float]:
     return "needs_agent", FALLBACK_CONFIDENCE
 
 
-CLASSIFIER: Callable[[str], tuple[str, float]] = keyword_intent
-
-
-def local_intent(text: str) -> tuple[str, float]:
-    """The configured local classifier's answer (looked up at each call, so a replacement
-    assigned to :data:`CLASSIFIER` is used at once)."""
-    return CLASSIFIER(text)
-
-
 def is_opt_out(text: str) -> bool:
     """Whether the compliance keyword and phrase rules read ``text`` as an opt-out (no model
     answer may weaken that)."""
     return classify(text) is Intent.OPT_OUT
 
 
-__all__ = ["CLASSIFIER", "INTENTS", "is_opt_out", "keyword_intent", "local_intent"]
+__all__ = ["INTENTS", "Classifier", "is_opt_out", "keyword_intent"]

@@ -3,7 +3,8 @@ is configured) the model client. A kind answers a :class:`KindResult` or raises
 :class:`TaskFailed` with a message the batch's owner can act on.
 
 * ``compose``: one message per contact from a brief (model; without one, a fixed template);
-* ``classify``: reply texts -> intent + confidence (model; without one, :data:`intents.CLASSIFIER`);
+* ``classify``: reply texts -> intent + confidence (model; without one, the context's local
+  ``classifier``, :func:`intents.keyword_intent` unless the plugin was given another);
   an opt-out the compliance rules see stays an opt-out whatever the model says;
 * ``summarise``: what to know about a lead before calling (extractive; written by the model
   when configured);
@@ -53,6 +54,7 @@ class TaskContext:
     client: LlmClient | None
     deps: dict[str, Any] = field(default_factory=dict)  # dependency id -> its result
     usage: list[int] = field(default_factory=lambda: [0, 0])  # tokens in, out
+    classifier: intents.Classifier = intents.keyword_intent  # classify without a model
 
     def ask(self, purpose: str, system: str, user: str, schema: dict[str, Any]) -> LlmAnswer:
         assert self.client is not None
@@ -194,7 +196,7 @@ def _model_items(answer: LlmAnswer, n: int) -> list[tuple[str, float]]:
 def classify(ctx: TaskContext, data: dict[str, Any]) -> KindResult:
     texts = [str(t) for t in data["texts"]]
     if ctx.client is None:
-        found = [intents.local_intent(t) for t in texts]
+        found = [ctx.classifier(t) for t in texts]
         source = "local"
     else:
         numbered = "\n".join(f"{i + 1}. {t}" for i, t in enumerate(texts))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 
 from leadflow.ai.client import LlmClient, LlmConfig
+from leadflow.ai.orchestration.intents import Classifier, keyword_intent
 from leadflow.ai.orchestration.runner import OrchestrationConfig, OrchestrationJob
 from leadflow.clock import Clock
 from leadflow.engine.plugins import Plugin
@@ -23,9 +24,12 @@ def orchestration_config(settings: Settings) -> OrchestrationConfig:
     )
 
 
-def orchestration_plugin(store: Store, settings: Settings, clock: Clock) -> Plugin:
+def orchestration_plugin(
+    store: Store, settings: Settings, clock: Clock, classifier: Classifier = keyword_intent
+) -> Plugin:
     """A plugin whose job runs the store's orchestration tasks with the configured model (made
-    at the first task that needs it)."""
+    at the first task that needs it); ``classifier``: what ``classify`` tasks read replies with
+    when no model is configured."""
     config = LlmConfig.from_settings(settings)
     made: list[LlmClient] = []
     lock = threading.Lock()
@@ -38,7 +42,9 @@ def orchestration_plugin(store: Store, settings: Settings, clock: Clock) -> Plug
                 made.append(LlmClient(config, clock=clock, ledger=store))
             return made[0]
 
-    job = OrchestrationJob(store, clock, orchestration_config(settings), client)
+    job = OrchestrationJob(
+        store, clock, orchestration_config(settings), client, classifier=classifier
+    )
     return Plugin("orchestration", jobs=[job])
 
 

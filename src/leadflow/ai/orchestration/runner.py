@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from leadflow.ai.client import LlmClient, LlmConfig
+from leadflow.ai.orchestration.intents import Classifier, keyword_intent
 from leadflow.ai.orchestration.kinds import KIND_FUNCTIONS, TaskContext, TaskFailed
 from leadflow.clock import Clock
 from leadflow.engine.liveness import is_dead, owner_id
-from leadflow.model.orchestration import OrchTask, TaskOutcome, TaskStatus
+from leadflow.model.orchestration import ClaimLimits, OrchTask, TaskOutcome, TaskStatus
 from leadflow.store.contract import Store
 from leadflow.store.orchestration_claims import LOCAL
 
@@ -56,12 +57,14 @@ class OrchestrationJob:
         config: OrchestrationConfig,
         client: Callable[[], LlmClient | None],
         owner: str | None = None,
+        classifier: Classifier = keyword_intent,
     ) -> None:
         self.store = store
         self.clock = clock
         self.config = config
         self.interval_s = config.interval_s
         self.client = client
+        self.classifier = classifier
         self.owner = owner or owner_id()
         self.finished = 0
         self.lost = 0  # outcomes refused because the lease was taken over
@@ -94,9 +97,7 @@ class OrchestrationJob:
             now,
             c.lease_s,
             c.batch,
-            per_tenant=c.per_tenant,
-            per_server=c.per_server,
-            max_attempts=c.max_attempts,
+            ClaimLimits(c.per_tenant, c.per_server, c.max_attempts),
         )
         if not claimed:
             return 0
@@ -130,6 +131,7 @@ class OrchestrationJob:
             task.task_id,
             self.client() if task.server != LOCAL else None,
             deps,
+            classifier=self.classifier,
         )
         try:
             got = KIND_FUNCTIONS[task.kind](ctx, task.input)

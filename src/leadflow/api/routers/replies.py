@@ -9,19 +9,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from leadflow.access import replies as service
 from leadflow.api.deps import AccessDep
-from leadflow.replies.model import INTENTS
+from leadflow.model.replies import IntentName
 
 router = APIRouter(prefix="/replies", tags=["replies"])
-IntentName = Literal[
-    "interested",
-    "question",
-    "not_now",
-    "wrong_number",
-    "opt_out",
-    "appointment_request",
-    "needs_agent",
-]
-assert set(IntentName.__args__) == set(INTENTS)  # type: ignore[attr-defined]
 
 
 class ClassifyIn(BaseModel):

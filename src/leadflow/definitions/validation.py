@@ -29,7 +29,6 @@ from croniter import croniter
 from pydantic import BaseModel, ValidationError
 
 from leadflow.definitions import graph, shape
-from leadflow.definitions.forks import ForkNode, fork_problems
 from leadflow.definitions.conditions import (
     changed_fields,
     condition_fields,
@@ -37,6 +36,7 @@ from leadflow.definitions.conditions import (
 )
 from leadflow.definitions.durations import parse_duration
 from leadflow.definitions.experiment_model import ExperimentSpec, experiment_problems
+from leadflow.definitions.forks import ForkNode, fork_problems
 from leadflow.definitions.models import (
     NODE_KINDS,
     GoalSpec,

@@ -1,0 +1,192 @@
+"""The ``parallel`` node on the three backends: fork into branch runs, join on all or any,
+time out, cancel the branches the parent no longer waits for, and never send a step twice."""
+
+from __future__ import annotations
+
+from leadflow.engine import control
+from leadflow.engine.forks import BRANCH, FORK
+from leadflow.model.records import Run
+from leadflow.errors import PermanentStepError
+from support.engine_kit import DAY, HOUR, T0, Kit, ScriptedHandler
+
+# Local 10:00 at T0 is inside the send window; texts go at once.
+FORK_WF = """
+key: fork
+name: Fork
+start: hello
+nodes:
+  - {id: hello, kind: send_sms, body: "Hello", next: both}
+  - id: both
+    kind: parallel
+    join: %(join)s
+    %(timeout)s
+    branches:
+      - {name: quick, start: q1}
+      - {name: slow, start: s1}
+    next: after
+  - {id: q1, kind: wait, duration: 1h, next: q2}
+  - {id: q2, kind: send_sms, body: "Quick one", next: after}
+  - {id: s1, kind: wait, duration: 5h, next: s2}
+  - {id: s2, kind: send_sms, body: "Slow one", next: s3}
+  - {id: s3, kind: update_contact, add_tags: [slow-done]}
+  - {id: after, kind: send_sms, body: "Both sides done"}
+"""
+
+
+def _publish(kit: Kit, join: str = "all", timeout: str | None = None) -> None:
+    kit.publish(FORK_WF % {"join": join, "timeout": f"timeout: {timeout}" if timeout else ""})
+
+
+def _bodies(kit: Kit) -> list[str]:
+    return [d.body or "" for d in kit.ledger()]
+
+
+def _branches(kit: Kit, parent: int) -> dict[str, Run]:
+    return {
+        r.context[BRANCH]["branch"]: r
+        for r in kit.runs("fork")
+        if r.context.get(BRANCH, {}).get("parent") == parent
+    }
+
+
+def test_join_all_waits_for_every_branch_then_goes_on_once(kit: Kit) -> None:
+    _publish(kit, "all")
+    kit.add_contact("c1")
+    (rid,) = kit.enroll("fork", "c1")
+    kit.settle(T0)
+    parent = kit.run(rid)
+    assert (parent.status, parent.node, parent.waiting_for) == (
+        "waiting",
+        "both",
+        "parallel.branch_ended",
+    )
+    branches = _branches(kit, rid)
+    assert sorted(branches) == ["quick", "slow"]
+    assert {b.node for b in branches.values()} == {"q1", "s1"}
+
+    kit.run_until(T0 + 2 * HOUR)
+    assert _bodies(kit) == ["Hello", "Quick one"]
+    assert kit.run(rid).status == "waiting"  # the slow branch is still out
+    assert _branches(kit, rid)["quick"].status == "completed"
+
+    kit.run_until(T0 + DAY)
+    assert _bodies(kit) == ["Hello", "Quick one", "Slow one", "Both sides done"]
+    parent = kit.run(rid)
+    assert parent.status == "completed"
+    assert FORK not in parent.context
+    assert parent.context["steps"]["both"]["branches"] == {
+        "quick": "completed",
+        "slow": "completed",
+    }
+    assert ("both", "joined") in kit.outcomes(rid)
+    assert "slow-done" in kit.contact("c1").tags
+    # Each branch ended at the join target: the node after the join ran in the parent only.
+    assert [m.run_id for m in kit.messages() if m.body == "Both sides done"] == [rid]
+
+
+def test_join_any_cancels_the_slower_branch_whose_text_is_never_sent(kit: Kit) -> None:
+    _publish(kit, "any")
+    kit.add_contact("c1")
+    (rid,) = kit.enroll("fork", "c1")
+    kit.run_until(T0 + 2 * DAY)
+    assert _bodies(kit) == ["Hello", "Quick one", "Both sides done"]
+    branches = _branches(kit, rid)
+    assert branches["quick"].status == "completed"
+    assert (branches["slow"].status, branches["slow"].exit_reason) == (
+        "cancelled",
+        "parallel:cancelled",
+    )
+    assert kit.messages(run_id=branches["slow"].id) == []
+    assert "slow-done" not in kit.contact("c1").tags
+    assert ("both", "joined:quick") in kit.outcomes(rid)
+    assert kit.run(rid).status == "completed"
+
+
+def test_timeout_goes_on_with_outcome_timeout_and_cancels_what_runs(kit: Kit) -> None:
+    _publish(kit, "all", "3h")
+    kit.add_contact("c1")
+    (rid,) = kit.enroll("fork", "c1")
+    kit.run_until(T0 + 2 * DAY)
+    assert _bodies(kit) == ["Hello", "Quick one", "Both sides done"]
+    assert ("both", "timeout") in kit.outcomes(rid)
+    assert _branches(kit, rid)["slow"].status == "cancelled"
+    assert kit.run(rid).context["steps"]["both"]["branches"] == {"quick": "completed"}
+
+
+def test_cancelling_the_parent_cancels_its_branches(kit: Kit) -> None:
+    _publish(kit, "all")
+    kit.add_contact("c1")
+    (rid,) = kit.enroll("fork", "c1")
+    kit.settle(T0)
+    control.cancel_run(kit.store, rid, T0 + 60)
+    assert {r.status for r in _branches(kit, rid).values()} == {"cancelled"}
+    kit.run_until(T0 + 2 * DAY)
+    assert _bodies(kit) == ["Hello"]
+
+
+def test_a_goal_exits_the_parent_and_its_branches(kit: Kit) -> None:
+    source = FORK_WF % {"join": "all", "timeout": ""}
+    source = source.replace(
+        "start: hello", "start: hello\nsettings:\n  goals: [{name: booked, event: appointment.booked}]"
+    )
+    kit.publish(source)
+    kit.add_contact("c1")
+    (rid,) = kit.enroll("fork", "c1")
+    kit.run_until(T0 + 2 * HOUR)
+    kit.emit("appointment.booked", "c1", {})
+    kit.run_until(T0 + 2 * DAY)
+    assert _bodies(kit) == ["Hello", "Quick one"]
+    assert kit.run(rid).status == "exited"
+    assert _branches(kit, rid)["slow"].status in ("exited", "cancelled")
+
+
+def test_stop_during_branches_suppresses_their_texts(kit: Kit) -> None:
+    _publish(kit, "all")
+    kit.add_contact("c1")
+    (rid,) = kit.enroll("fork", "c1")
+    kit.settle(T0)
+    kit.set_consent("c1", "sms", "opted_out")
+    kit.run_until(T0 + 2 * DAY)
+    assert _bodies(kit) == ["Hello"]
+    reasons = {m.body: m.suppressed_reason for m in kit.messages()}
+    assert reasons["Quick one"] == reasons["Slow one"] == "opted_out"
+
+
+def test_a_failed_branch_fails_the_parent_or_counts_as_ended(kit: Kit) -> None:
+    source = """
+key: fork
+name: Fork
+start: both
+nodes:
+  - id: both
+    kind: parallel
+    on_branch_error: %s
+    branches:
+      - {name: bad, start: b1}
+      - {name: good, start: g1}
+    next: after
+  - {id: b1, kind: update_contact, add_tags: [x]}
+  - {id: g1, kind: wait, duration: 1h, next: after}
+  - {id: after, kind: send_sms, body: "After"}
+"""
+    kit.publish(source % "fail")
+    crm_down = PermanentStepError("CRM refused the change")
+    kit.runtime.engine.registry.register("update_contact", ScriptedHandler(crm_down, crm_down))
+    kit.add_contact("c1")
+    (rid,) = kit.enroll("fork", "c1")
+    kit.run_until(T0 + DAY)
+    parent = kit.run(rid)
+    assert parent.status == "failed"
+    assert parent.error == "both: parallel: branch 'bad' failed: b1: CRM refused the change"
+    assert _bodies(kit) == []
+
+    kit.publish(source % "continue")
+    kit.add_contact("c2")
+    (rid2,) = kit.enroll("fork", "c2")
+    kit.run_until(T0 + 2 * DAY)
+    assert kit.run(rid2).status == "completed"
+    assert kit.run(rid2).context["steps"]["both"]["branches"] == {
+        "bad": "failed",
+        "good": "completed",
+    }
+    assert _bodies(kit) == ["After"]

@@ -3,10 +3,13 @@ time out, cancel the branches the parent no longer waits for, and never send a s
 
 from __future__ import annotations
 
+import pytest
+
 from leadflow.engine import control
+from leadflow.engine.advance import new_advance
 from leadflow.engine.forks import BRANCH, FORK
-from leadflow.model.records import Run
 from leadflow.errors import PermanentStepError
+from leadflow.model.records import Message, Run
 from support.engine_kit import DAY, HOUR, T0, Kit, ScriptedHandler
 
 # Local 10:00 at T0 is inside the send window; texts go at once.
@@ -127,7 +130,8 @@ def test_cancelling_the_parent_cancels_its_branches(kit: Kit) -> None:
 def test_a_goal_exits_the_parent_and_its_branches(kit: Kit) -> None:
     source = FORK_WF % {"join": "all", "timeout": ""}
     source = source.replace(
-        "start: hello", "start: hello\nsettings:\n  goals: [{name: booked, event: appointment.booked}]"
+        "start: hello",
+        "start: hello\nsettings:\n  goals: [{name: booked, event: appointment.booked}]",
     )
     kit.publish(source)
     kit.add_contact("c1")
@@ -149,7 +153,8 @@ def test_stop_during_branches_suppresses_their_texts(kit: Kit) -> None:
     kit.run_until(T0 + 2 * DAY)
     assert _bodies(kit) == ["Hello"]
     reasons = {m.body: m.suppressed_reason for m in kit.messages()}
-    assert reasons["Quick one"] == reasons["Slow one"] == "opted_out"
+    assert reasons == dict.fromkeys(["Quick one", "Slow one", "Both sides done"], "opted_out")
+    assert kit.run(rid).status == "completed"  # the branches ended, the parent joined
 
 
 def test_a_failed_branch_fails_the_parent_or_counts_as_ended(kit: Kit) -> None:
@@ -190,3 +195,123 @@ nodes:
         "good": "completed",
     }
     assert _bodies(kit) == ["After"]
+
+
+class Killed(BaseException):
+    """The worker process dies here (nothing after it runs, nothing is caught)."""
+
+
+def _die_at(kit: Kit, monkeypatch: pytest.MonkeyPatch, method: str) -> None:
+    def die(*args: object, **kwargs: object) -> None:
+        raise Killed(method)
+
+    monkeypatch.setattr(kit.store, method, die)
+
+
+def test_a_worker_killed_before_the_fork_commits_forks_once_on_replay(
+    kit: Kit, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fork step (its branch runs are its enrollments) computed, then the worker dies
+    before its commit: another worker, once the lease has expired, forks exactly once; each
+    text leaves once."""
+    _publish(kit, "all")
+    kit.add_contact("c1")
+    (rid,) = kit.enroll("fork", "c1")
+    with monkeypatch.context() as patch:
+        _die_at(kit, patch, "commit_advances")
+        with pytest.raises(Killed):
+            kit.tick(T0)
+    assert kit.runs("fork") == [kit.run(rid)]  # nothing of the step was written
+    other = kit.other_worker("after-crash")
+    lease = kit.runtime.settings.lease_s
+    for _ in range(20):
+        if not kit.tick(T0 + lease + 1, other):
+            break
+    assert sorted(_branches(kit, rid)) == ["quick", "slow"]
+    assert len(kit.runs("fork")) == 3
+    kit.run_until(T0 + DAY)
+    assert sorted(_bodies(kit)) == sorted(["Hello", "Quick one", "Slow one", "Both sides done"])
+    assert [d.duplicates for d in kit.ledger()] == [0] * 4
+
+
+def test_a_worker_killed_before_the_join_commits_joins_once_on_replay(
+    kit: Kit, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The last branch's end is being processed (the parent's join) when the worker dies: the
+    event is processed again by another worker and the run goes on once."""
+    _publish(kit, "any")
+    kit.add_contact("c1")
+    (rid,) = kit.enroll("fork", "c1")
+    kit.run_until(T0 + HOUR - 1)  # the quick branch's wait falls due at T0 + 1h
+    with monkeypatch.context() as patch:
+        _die_at(kit, patch, "complete_events")
+        with pytest.raises(Killed):
+            for _ in range(10):
+                kit.tick(T0 + HOUR)
+    assert kit.run(rid).status == "waiting"
+    other = kit.other_worker("after-crash")
+    kit.clock.set(T0 + HOUR + kit.runtime.settings.lease_s + 1)
+    other.run(virtual=True, until=T0 + 2 * DAY)
+    assert _bodies(kit) == ["Hello", "Quick one", "Both sides done"]
+    assert [o for n, o in kit.outcomes(rid) if n == "both"].count("joined:quick") == 1
+    assert _branches(kit, rid)["slow"].status == "cancelled"
+
+
+def test_a_branch_whose_cancellation_lost_a_race_never_sends(kit: Kit) -> None:
+    """The parent joined (any) but the slower branch's cancellation was lost (as if a
+    concurrent change had won): the text it had queued is suppressed at dispatch, and the
+    branch is cancelled when next claimed instead of going on."""
+    kit.publish(
+        """
+key: fork
+name: Fork
+start: both
+nodes:
+  - id: both
+    kind: parallel
+    join: any
+    branches: [{name: quick, start: q}, {name: slow, start: s0}]
+    next: after
+  - {id: q, kind: update_contact, add_tags: [quick]}
+  - {id: s0, kind: wait, duration: 30m, next: s1}
+  - {id: s1, kind: send_sms, body: "Slow one", next: s2}
+  - {id: s2, kind: wait, duration: 1h, next: s3}
+  - {id: s3, kind: send_sms, body: "Slower still"}
+  - {id: after, kind: wait, duration: 1d}
+"""
+    )
+    kit.add_contact("c1")
+    (rid,) = kit.enroll("fork", "c1")
+    kit.settle(T0)
+    slow = _branches(kit, rid)["slow"]
+    assert slow.status == "cancelled"
+    assert kit.messages(run_id=slow.id) == []
+    # Put the slow branch back as if it had sent s1's text to the outbox and slept at s2.
+    adv = new_advance(slow)
+    adv.status, adv.node, adv.wake_at, adv.ended_at, adv.exit_reason = (
+        "waiting",
+        "s2",
+        T0 + HOUR,
+        None,
+        None,
+    )
+    adv.messages.append(
+        Message(
+            slow.id,
+            "c1",
+            "fork",
+            "s1",
+            "sms",
+            "+12125550100",
+            f"{slow.id}:s1:1",
+            T0,
+            T0,
+            body="Slow one",
+        )
+    )
+    kit.store.commit_advances("test", [adv], T0)
+    assert kit.run(slow.id).status == "waiting"
+    kit.run_until(T0 + DAY)
+    assert _bodies(kit) == []
+    assert [m.suppressed_reason for m in kit.messages(run_id=slow.id)] == ["branch_cancelled"]
+    assert (kit.run(slow.id).status, kit.run(slow.id).node) == ("cancelled", "s2")

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from leadflow.engine import forks
 from leadflow.engine.advance import end, new_advance
-from leadflow.model.records import ENDED_STATUSES, Advance, Run, RunStatus, Step
+from leadflow.model.records import Advance, Run, RunStatus, Step
 from leadflow.store.contract import Store
 
 _OPEN = (RunStatus.ACTIVE, RunStatus.WAITING, RunStatus.PAUSED)
@@ -53,18 +53,20 @@ def with_cancels(store: Store, pairs: Sequence[tuple[Run, Advance]], now: float)
     by_id = {run.id: (run, adv) for run, adv in pairs}
     out = {run.id: adv for run, adv in pairs}
     extra: list[Advance] = []
+    cancelled: set[int] = set()
     for run, adv in pairs:
         if not forks.closes_fork(run.context, adv):
             continue
         for branch in open_branches(store, run):
             if branch.id in by_id:
                 out[branch.id] = cancel(by_id[branch.id][0], now)
+                cancelled.add(branch.id)
             else:
                 extra.append(cancel(branch, now))
     parents = _parents(store, [run for run, _ in pairs], by_id)
     for run, _ in pairs:
         link = forks.link(run.context)
-        if link is None or out[run.id].status in ENDED_STATUSES:
+        if link is None or run.id in cancelled:
             continue
         state = parents.get(int(link["parent"]))
         if state is None or not forks.holds(state[0], state[1], link):

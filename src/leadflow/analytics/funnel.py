@@ -22,10 +22,10 @@ from leadflow.errors import InvalidInput, NotFound
 from leadflow.model.records import Contact, Message, Run, Scope, Step
 from leadflow.store.contract import Store
 
-DECISION_KINDS = ("branch", "split", "wait_for_event")
+DECISION_KINDS = ("branch", "split", "wait_for_event", "parallel")
 SEND_METRICS = ("sent", "delivered", "opened", "clicked", "replied", "suppressed", "send_failed")
 NODE_METRICS = ("entered", "completed", "failed", "current")
-_NOT_DONE = ("waiting", "deferred", "goal:", "exit:")
+_NOT_DONE = ("waiting", "deferred", "goal:", "exit:", "forked")
 _FAILED = ("failed", "on_error", "error")
 HOUR = 3600.0
 DAY = 86400.0
@@ -59,7 +59,7 @@ def _goal_types(store: Store, tenant_id: str, key: str) -> tuple[str, ...]:
 def _outcome_name(step: Step) -> str | None:
     o = step.outcome
     if step.kind in DECISION_KINDS and (
-        o.startswith(("case:", "arm:")) or o in ("default", "event", "timeout")
+        o.startswith(("case:", "arm:", "joined")) or o in ("default", "event", "timeout")
     ):
         return o
     return None
@@ -108,13 +108,16 @@ def _add_messages(
                 target.add(m.run_id)
 
 
-def _add_runs(data: FunnelData, runs: Sequence[Run]) -> None:
+def _add_runs(data: FunnelData, runs: Sequence[Run], whole: Sequence[Run]) -> None:
+    """Workflow-wide sets from the ``whole`` runs (no branch runs), node sets from all."""
     s = data.sets
-    for run in runs:
+    for run in whole:
         s[(0, "", "entered")].add(run.id)
         s[(0, "", f"status:{run.status}")].add(run.id)
         if run.status == "exited":
             s[(0, "", f"exited:{run.exit_reason or ''}")].add(run.id)
+    for run in runs:
+        if run.status == "exited":
             if run.node:
                 s[(run.version, run.node, f"exited:{run.exit_reason or ''}")].add(run.id)
         if run.status == "failed" and run.node:
@@ -172,10 +175,12 @@ def compute(
     for v, wf in sorted(versions.items()):
         if v in used:
             data.nodes += [(v, n["id"], n["kind"]) for n in wf.definition.get("nodes", [])]
-    _add_runs(data, runs)
+    # A parallel node's branch runs count at the nodes they enter, not as runs of their own.
+    whole = [r for r in runs if r.parent_run_id is None]
+    _add_runs(data, runs, whole)
     _add_steps(data, store.steps_of_runs(version_of), version_of)
     _add_messages(data, store.messages_of_runs(version_of), version_of)
-    _add_goals(data, store, runs, data.goal_types, window_days * DAY)
+    _add_goals(data, store, whole, data.goal_types, window_days * DAY)
     return data
 
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import pytest
 
+from leadflow.analytics.filters import Filters
+from leadflow.analytics.funnel import compute, report
 from leadflow.engine import control
 from leadflow.engine.advance import new_advance
 from leadflow.engine.forks import BRANCH, FORK
 from leadflow.errors import PermanentStepError
-from leadflow.model.records import Message, Run
+from leadflow.model.records import Message, Run, Scope
 from support.engine_kit import DAY, HOUR, T0, Kit, ScriptedHandler
 
 # Local 10:00 at T0 is inside the send window; texts go at once.
@@ -315,3 +317,38 @@ nodes:
     assert _bodies(kit) == []
     assert [m.suppressed_reason for m in kit.messages(run_id=slow.id)] == ["branch_cancelled"]
     assert (kit.run(slow.id).status, kit.run(slow.id).node) == ("cancelled", "s2")
+
+
+def test_the_funnel_counts_branch_nodes_entered_and_runs_once(kit: Kit) -> None:
+    _publish(kit, "any")
+    for cid in ("c1", "c2", "c3"):
+        kit.add_contact(cid)
+    kit.enroll("fork", "c1", "c2", "c3")
+    kit.run_until(T0 + 2 * DAY)
+    out = report(compute(kit.store, Scope("default"), "fork", Filters()))
+    assert out["entered"] == 3  # the branch runs are no runs of their own
+    assert out["by_status"] == {"completed": 3}
+    nodes = {row["node"]: row for row in out["nodes"]}
+    assert nodes["both"]["entered"] == nodes["both"]["completed"] == 3
+    assert nodes["both"]["outcomes"] == {"joined:quick": {"runs": 3, "share": 1.0}}
+    assert (nodes["q1"]["entered"], nodes["q2"]["entered"], nodes["q2"]["sent"]) == (3, 3, 3)
+    assert (nodes["s1"]["entered"], nodes["s2"]["entered"]) == (3, 0)  # cancelled at s1
+    assert nodes["after"]["entered"] == 3
+
+
+def test_a_reply_pauses_parent_and_branches_and_resuming_the_parent_resumes_them(
+    kit: Kit,
+) -> None:
+    _publish(kit, "all")
+    kit.add_contact("c1")
+    (rid,) = kit.enroll("fork", "c1")
+    kit.settle(T0)
+    kit.emit("sms.received", "c1", {"body": "who is this?"})
+    kit.settle(T0 + 60)
+    assert kit.run(rid).status == "paused"
+    assert {r.status for r in _branches(kit, rid).values()} == {"paused"}
+    control.resume_run(kit.store, rid, T0 + 2 * HOUR)
+    assert {r.status for r in _branches(kit, rid).values()} == {"waiting"}
+    kit.run_until(T0 + DAY)
+    assert kit.run(rid).status == "completed"
+    assert _bodies(kit) == ["Hello", "Quick one", "Slow one", "Both sides done"]

@@ -154,7 +154,7 @@ def test_stop_during_branches_suppresses_their_texts(kit: Kit) -> None:
     kit.set_consent("c1", "sms", "opted_out")
     kit.run_until(T0 + 2 * DAY)
     assert _bodies(kit) == ["Hello"]
-    reasons = {m.body: m.suppressed_reason for m in kit.messages()}
+    reasons = {m.body: m.suppressed_reason for m in kit.messages() if m.body != "Hello"}
     assert reasons == dict.fromkeys(["Quick one", "Slow one", "Both sides done"], "opted_out")
     assert kit.run(rid).status == "completed"  # the branches ended, the parent joined
 

@@ -10,6 +10,7 @@ from leadflow.analytics.funnel import compute, report
 from leadflow.engine import control
 from leadflow.engine.advance import new_advance
 from leadflow.engine.forks import BRANCH, FORK
+from leadflow.engine.rewind import apply_rewind, plan_rewind
 from leadflow.errors import PermanentStepError
 from leadflow.model.records import Message, Run, Scope
 from support.engine_kit import DAY, HOUR, T0, Kit, ScriptedHandler
@@ -352,3 +353,22 @@ def test_a_reply_pauses_parent_and_branches_and_resuming_the_parent_resumes_them
     kit.run_until(T0 + DAY)
     assert kit.run(rid).status == "completed"
     assert _bodies(kit) == ["Hello", "Quick one", "Slow one", "Both sides done"]
+
+
+def test_rewinding_the_parent_off_the_fork_cancels_its_branches_and_forks_anew(kit: Kit) -> None:
+    _publish(kit, "all")
+    kit.add_contact("c1")
+    (rid,) = kit.enroll("fork", "c1")
+    kit.run_until(T0 + 2 * HOUR)  # the quick branch is done, the slow one waits
+    first = _branches(kit, rid)
+    run = kit.run(rid)
+    contact = kit.store.get_contact("c1")
+    wf = kit.runtime.engine.catalog.get("default", "fork", run.version)
+    plan = plan_rewind(kit.store, kit.runtime.engine, run, contact, wf, kit.now, to_node="hello")
+    apply_rewind(kit.store, run, plan, kit.now, "test")
+    assert kit.run(first["slow"].id).status == "cancelled"
+    kit.run_until(T0 + 2 * DAY)
+    assert kit.run(rid).status == "completed"
+    assert _bodies(kit).count("Slow one") == 1  # from the second fork only
+    assert _bodies(kit).count("Both sides done") == 1
+    assert len([r for r in kit.runs("fork") if r.parent_run_id == rid]) == 4

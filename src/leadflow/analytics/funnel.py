@@ -117,9 +117,8 @@ def _add_runs(data: FunnelData, runs: Sequence[Run], whole: Sequence[Run]) -> No
         if run.status == "exited":
             s[(0, "", f"exited:{run.exit_reason or ''}")].add(run.id)
     for run in runs:
-        if run.status == "exited":
-            if run.node:
-                s[(run.version, run.node, f"exited:{run.exit_reason or ''}")].add(run.id)
+        if run.status == "exited" and run.node:
+            s[(run.version, run.node, f"exited:{run.exit_reason or ''}")].add(run.id)
         if run.status == "failed" and run.node:
             s[(run.version, run.node, "failed")].add(run.id)
         if run.status in ("active", "waiting", "paused") and run.node:

@@ -10,6 +10,7 @@ is still never let act: the advancer, the event processor and the dispatcher ask
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 from leadflow.engine import forks
 from leadflow.engine.advance import end, new_advance
@@ -57,6 +58,8 @@ def with_cancels(store: Store, pairs: Sequence[tuple[Run, Advance]], now: float)
     for run, adv in pairs:
         if not forks.closes_fork(run.context, adv):
             continue
+        if adv.node != (forks.fork_of(adv.context) or {}).get("node"):
+            adv.context.pop(forks.FORK, None)  # moved off the node (rewind, migration)
         for branch in open_branches(store, run):
             if branch.id in by_id:
                 out[branch.id] = cancel(by_id[branch.id][0], now)
@@ -69,21 +72,24 @@ def with_cancels(store: Store, pairs: Sequence[tuple[Run, Advance]], now: float)
         if link is None or run.id in cancelled:
             continue
         state = parents.get(int(link["parent"]))
-        if state is None or not forks.holds(state[0], state[1], link):
+        if state is None or not forks.holds(*state, link):
             out[run.id] = cancel(run, now)
     return [out[run.id] for run, _ in pairs] + extra
 
 
+_State = tuple[str, str | None, dict[str, Any]]  # a run's status, node and context
+
+
 def _parents(
     store: Store, runs: Iterable[Run], batch: Mapping[int, tuple[Run, Advance]]
-) -> dict[int, tuple[str, dict[str, object]]]:
-    """(status, context) of the branch runs' parents: after their advance when in the batch."""
+) -> dict[int, _State]:
+    """The branch runs' parents' states: after their advance when in the batch."""
     wanted = {pid for r in runs if (pid := forks.parent_id(r)) is not None}
-    out: dict[int, tuple[str, dict[str, object]]] = {}
+    out: dict[int, _State] = {}
     for pid in wanted & batch.keys():
         adv = batch[pid][1]
-        out[pid] = (adv.status, adv.context)
+        out[pid] = (adv.status, adv.node, adv.context)
     rest = wanted - batch.keys()
     for pid, parent in (store.get_runs(rest) if rest else {}).items():
-        out[pid] = (parent.status, parent.context)
+        out[pid] = (parent.status, parent.node, parent.context)
     return out

@@ -39,11 +39,15 @@ def fork_of(context: Mapping[str, Any]) -> dict[str, Any] | None:
     return found if isinstance(found, dict) else None
 
 
-def holds(status: str, context: Mapping[str, Any], branch: Mapping[str, Any]) -> bool:
-    """Whether a parent in this state still waits for the fork ``branch`` was started by."""
+def holds(
+    status: str, node: str | None, context: Mapping[str, Any], branch: Mapping[str, Any]
+) -> bool:
+    """Whether a parent in this state still waits for the fork ``branch`` was started by (at
+    the parallel node: a parent rewound or migrated elsewhere no longer does)."""
     fork = fork_of(context)
     return (
         status not in ENDED_STATUSES
+        and node == branch.get("node")
         and fork is not None
         and fork.get("node") == branch.get("node")
         and fork.get("visit") == branch.get("visit")
@@ -55,7 +59,7 @@ def branch_live(run: Run, parent: Run | None) -> bool:
     branch = link(run.context)
     if branch is None:
         return True
-    return parent is not None and holds(parent.status, parent.context, branch)
+    return parent is not None and holds(parent.status, parent.node, parent.context, branch)
 
 
 def parent_id(run: Run) -> int | None:
@@ -70,11 +74,13 @@ def is_branch_of(run: Run, parent: int) -> bool:
 
 def closes_fork(before: Mapping[str, Any], adv: Advance) -> bool:
     """Whether ``adv`` lets go of a fork the run held (``before``: its context as read): the
-    run ended, or left the fork (or forked again: a new visit)."""
+    run ended, left the fork (or forked again: a new visit), or was moved off the node."""
     held = fork_of(before)
     if held is None:
         return False
-    return adv.status in ENDED_STATUSES or fork_of(adv.context) != held
+    return (
+        adv.status in ENDED_STATUSES or fork_of(adv.context) != held or adv.node != held.get("node")
+    )
 
 
 def ended_event(adv: Advance, branch: Mapping[str, Any], now: float) -> NewEvent:

@@ -67,6 +67,7 @@ def new_advance(run: Run) -> Advance:
         step_seq=run.step_seq,
         attempt=run.attempt,
         waiting_for=run.waiting_for,
+        contact_id=run.contact_id,
     )
 
 

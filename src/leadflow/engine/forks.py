@@ -87,7 +87,7 @@ def ended_event(adv: Advance, branch: Mapping[str, Any], now: float) -> NewEvent
     """The event that tells the parent a branch ended (its data names both runs)."""
     return NewEvent(
         BRANCH_ENDED,
-        str(branch.get("contact") or ""),
+        adv.contact_id,
         {
             "parent_run": branch.get("parent"),
             "branch_run": adv.run_id,

@@ -42,7 +42,6 @@ class ParallelHandler:
                 "visit": visit,
                 "branch": branch.name,
                 "join": node.next,
-                "contact": run.contact_id,
             }
             ctx.enrollments.append(
                 EnrollRequest(

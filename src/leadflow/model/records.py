@@ -379,6 +379,7 @@ class Advance:
     events: list[NewEvent] = field(default_factory=list)
     event_id: int | None = None  # the event that caused this advance (event processing only)
     version: int | None = None  # a new workflow version for the run (migration); None = same
+    contact_id: str | None = None  # the run's contact (for the events its end records)
 
 
 @dataclass(slots=True)

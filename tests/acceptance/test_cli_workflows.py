@@ -77,6 +77,8 @@ NODE_KINDS = {
     "send_whatsapp",
     # the CRM connectors' kind
     "crm",
+    # branches side by side (docs/parallel.md)
+    "parallel",
 }
 
 

@@ -218,3 +218,46 @@ def test_agents_read_only_their_own_runs_events_and_messages(
         assert_problem(ann.post("/api/v1/events", json={"type": "x", "contact_id": theirs}), 404)
         assert ann.post(f"/api/v1/runs/{runs[0]['id']}/pause").json()["status"] == "paused"
         assert_problem(ann.post(f"/api/v1/runs/{runs[0]['id']}/cancel"), 403)
+
+
+FORK = {
+    "key": "fork",
+    "name": "Fork",
+    "triggers": [{"type": "event", "event": "form.submitted"}],
+    "start": "both",
+    "nodes": [
+        {
+            "id": "both",
+            "kind": "parallel",
+            "branches": [{"name": "text", "start": "t"}, {"name": "later", "start": "w"}],
+            "next": "done",
+        },
+        {"id": "t", "kind": "send_sms", "body": "Hi {{ contact.first_name }}"},
+        {"id": "w", "kind": "wait", "duration": "2d"},
+        {"id": "done", "kind": "update_contact", "add_tags": ["joined"]},
+    ],
+}
+
+
+def test_branch_runs_are_listed_with_their_parent_inside_the_tenant(
+    client: ApiClient, runtime: Runtime, app: FastAPI, db_url: str
+) -> None:
+    publish(runtime.store, runtime.engine.catalog, FORK, time.time(), tenant_id="acme")
+    cid = lead(client)
+    client.post("/api/v1/events", json={"type": "form.submitted", "contact_id": cid})
+    work(runtime)
+    runs = client.get("/api/v1/runs", params={"workflow_key": "fork"}).json()["items"]
+    [parent] = [r for r in runs if r["parent_run_id"] is None]
+    branches = {r["branch"]: r for r in runs if r["parent_run_id"] == parent["id"]}
+    assert (parent["status"], parent["node"], parent["branch"]) == ("waiting", "both", None)
+    assert sorted(branches) == ["later", "text"]
+    assert (branches["text"]["status"], branches["later"]["status"]) == ("completed", "waiting")
+    one = client.get(f"/api/v1/runs/{branches['later']['id']}").json()
+    assert (one["parent_run_id"], one["branch"]) == (parent["id"], "later")
+    # Cancelling the parent cancels its branch still waiting.
+    assert client.post(f"/api/v1/runs/{parent['id']}/cancel").status_code == 200
+    later = client.get(f"/api/v1/runs/{branches['later']['id']}").json()
+    assert (later["status"], later["exit_reason"]) == ("cancelled", "parallel:cancelled")
+    with ApiClient(app, headers=bearer(admin_key(db_url, "globex"))) as globex:
+        assert globex.get(f"/api/v1/runs/{branches['later']['id']}").status_code == 404
+        assert globex.get("/api/v1/runs", params={"workflow_key": "fork"}).json()["items"] == []

@@ -90,6 +90,11 @@ SEMANTIC_422 = {
     "GET /api/v1/analytics/agents",
     # A draft's key may be one the API reserves (drafts): the 422 names options.key's problem.
     "POST /api/v1/automation/workflow",
+    # A rule's filter is a condition of the workflow language and its actions are checked by
+    # kind, beyond the JSON objects the schema says (the 422 names filter / actions[i]).
+    "POST /api/v1/automation/rules",
+    "PUT /api/v1/automation/rules/{rule_id}",
+    "POST /api/v1/automation/execute-rules",
     # A campaign's end may come before its start: the 422 names end.
     "POST /api/v1/automation/smart-campaign",
     # A template's parameters are checked against its declarations; an admin key names no

@@ -18,7 +18,7 @@ from leadflow.analytics.funnel import selection
 from leadflow.errors import InvalidInput, NotFound
 from leadflow.model.records import Scope
 from leadflow.store.contract import Store
-from leadflow.store.funnel_facts import RunSelection, lived_limits
+from leadflow.store.funnel_facts import RunSelection, lived_limits, roots
 
 DAY = 86400.0
 WEEK = 7 * DAY
@@ -42,7 +42,7 @@ def _selections(
         return [(None, selection(store, scope, workflow_key, flt))]
     runs, contacts = runs_in(store, scope, workflow_key, flt)
     by: dict[str | None, list[int]] = defaultdict(list)
-    for run in runs:
+    for run in roots(runs):
         by[source_of(contacts[run.contact_id])].append(run.id)
     return [
         (source, RunSelection(scope, workflow_key, flt.since, flt.until, flt.agents, tuple(ids)))

@@ -30,6 +30,7 @@ from leadflow.store.funnel_facts import (
     add_runs,
     add_steps,
     goal_delay,
+    roots,
 )
 
 NODE_METRICS = ("entered", "completed", "failed", "current")
@@ -128,16 +129,30 @@ def _nodes(versions: dict[int, Any], used: set[int]) -> list[tuple[int, str, str
     ]
 
 
+def has_branches(store: Store, tenant_id: str, workflow_key: str) -> bool:
+    """Whether any version of the workflow has a ``parallel`` node (so branch runs)."""
+    latest = store.get_workflow(tenant_id, workflow_key)
+    if latest is None:
+        return False
+    for v in range(latest.version, 0, -1):
+        wf = latest if v == latest.version else store.get_workflow(tenant_id, workflow_key, v)
+        nodes = wf.definition.get("nodes", []) if wf is not None else []
+        if any(n.get("kind") == "parallel" for n in nodes):
+            return True
+    return False
+
+
 def selection(store: Store, scope: Scope, workflow_key: str, flt: Filters) -> RunSelection:
     """The runs a report counts, as the store selects them: by workflow, scope, entry range
     and agents in its own query; a lead-source or tag filter, which reads the contact's
     fields, picks the run ids here first (:func:`runs_in`)."""
-    sel = RunSelection(scope, workflow_key, flt.since, flt.until, flt.agents)
+    branches = has_branches(store, scope.tenant_id, workflow_key)
+    sel = RunSelection(scope, workflow_key, flt.since, flt.until, flt.agents, branches=branches)
     if flt.source is None and flt.tag is None:
         return sel
     runs, _ = runs_in(store, scope, workflow_key, flt)
     return RunSelection(scope, workflow_key, flt.since, flt.until, flt.agents,
-                        tuple(r.id for r in runs))  # fmt: skip
+                        tuple(r.id for r in runs), branches)  # fmt: skip
 
 
 def compute(
@@ -184,7 +199,8 @@ def load(
     messages = store.messages_of_runs(version_of)
     add_messages(data.sets, messages, version_of)
     _first_touches(data, messages)
-    _add_goals(data, store, runs, data.goal_types, window_days * DAY)
+    # A parallel node's branch runs count at the nodes they enter, not as runs of their own.
+    _add_goals(data, store, roots(runs), data.goal_types, window_days * DAY)
     return data
 
 
@@ -302,6 +318,7 @@ __all__ = [
     "FunnelData",
     "compute",
     "drill",
+    "has_branches",
     "load",
     "metric_key",
     "report",

@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.middleware.cors import CORSMiddleware
 
 from leadflow import __version__
-from leadflow.api import docs, problems, webapp
+from leadflow.api import docs, openapi_bodies, problems, webapp
 from leadflow.api.auth_failures import AuthFailureLimiter
 from leadflow.api.deps import KeyCache
 from leadflow.api.group_commit import EventCommits
@@ -129,6 +129,7 @@ def create_app(
     app.include_router(provider_sendgrid_inbound.router)  # secret path (+ basic auth)
     app.include_router(provider_meta.router)  # signed by Meta (X-Hub-Signature-256)
     webapp.install(app)  # the web app at / (its assets under /assets)
+    openapi_bodies.install(app)  # request bodies from the product's schemas (workflows)
 
     def path_templates() -> list[str]:
         return list(app.openapi().get("paths", {}))

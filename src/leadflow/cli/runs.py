@@ -112,7 +112,7 @@ def emit(
 # objects: tests/acceptance/test_cli_api_same_json.py compares them.
 RUN_FIELDS = (
     "id workflow_key version contact_id node status wake_at waiting_for created_at "
-    "updated_at ended_at exit_reason error"
+    "updated_at ended_at exit_reason error parent_run_id branch"
 )
 MESSAGE_FIELDS = (
     "id run_id contact_id workflow_key node channel to subject body status idempotency_key "
@@ -171,7 +171,9 @@ def show(run_id: int, db: DbOption = DEFAULT, json_out: JsonOption = False) -> N
         return
     console.print(
         f"run {run.id}: {run.workflow_key} v{run.version}, contact {run.contact_id}, "
-        f"{run.status} at {run.node}" + (f" ({run.exit_reason})" if run.exit_reason else ""),
+        f"{run.status} at {run.node}"
+        + (f" ({run.exit_reason})" if run.exit_reason else "")
+        + (f", branch {run.branch!r} of run {run.parent_run_id}" if run.branch else ""),
         highlight=False,
     )
     table(

@@ -439,3 +439,27 @@ def _canonical_zone(raw: str) -> str | None:
 
 def _show(value: str, limit: int = 60) -> str:
     return repr(value if len(value) <= limit else value[: limit - 1] + "…")
+
+
+def columns_description() -> str:
+    """The columns an import reads, in words (the API's OpenAPI document shows it)."""
+    aliases: dict[str, list[str]] = {}
+    for alias, column in ALIASES.items():
+        aliases.setdefault(column, []).append(alias)
+    read_as = "; ".join(f"{column}: {', '.join(names)}" for column, names in aliases.items())
+    return (
+        f"A header row, then one contact per row. RESO Contact columns: {', '.join(_KNOWN)} "
+        f"(without {ID_COLUMN}, keys are made: the lead with the same e-mail or phone, or a new "
+        f"one); kept as custom fields under their RESO name: {', '.join(FIELD_COLUMNS)}. Headers "
+        "match case-, space-, '_', '-' and '.'-insensitively, and these common names are read "
+        f"as the column they stand for ({read_as}). Every row needs an e-mail or phone column; "
+        "consent columns take opted_in / opted_out (yes / no, true / false...); Tags are "
+        "separated by ',' or ';'. Any other column is a custom field, except one that looks "
+        "like a known field (Phone 2), refused unless allow_custom_columns."
+    )
+
+
+CSV_EXAMPLE = (
+    "ContactKey,FirstName,LastName,Email,MobilePhone,StateOrProvince,TimeZone,SmsConsent\n"
+    "L-1001,Ana,Diaz,ana.diaz@example.com,+15125550143,TX,America/Chicago,opted_in\n"
+)

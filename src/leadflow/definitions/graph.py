@@ -20,6 +20,12 @@ _KIND_EDGES: dict[str, tuple[str, ...]] = {
     "branch": ("default",),
     "wait_until": ("on_missing",),
 }
+# (list field, kind that has it, the edge field of each item)
+_LIST_EDGES = (
+    ("cases", "branch", "next"),
+    ("arms", "split", "next"),
+    ("branches", "parallel", "start"),
+)
 
 
 def raw_edges(raw: Mapping[Any, Any]) -> list[tuple[str, str]]:
@@ -36,14 +42,14 @@ def raw_edges(raw: Mapping[Any, Any]) -> list[tuple[str, str]]:
         target = raw.get(name)
         if isinstance(target, str) and NODE_ID.match(target):
             out.append((name, target))
-    for list_name, kind_name in (("cases", "branch"), ("arms", "split")):
+    for list_name, kind_name, edge in _LIST_EDGES:
         items = raw.get(list_name)
         if not known or kind != kind_name or not isinstance(items, list):
             continue
         for i, item in enumerate(items):
-            target = item.get("next") if isinstance(item, Mapping) else None
+            target = item.get(edge) if isinstance(item, Mapping) else None
             if isinstance(target, str) and NODE_ID.match(target):
-                out.append((f"{list_name}[{i}].next", target))
+                out.append((f"{list_name}[{i}].{edge}", target))
     return out
 
 

@@ -458,6 +458,37 @@ class CrmNode(_Node):
     name: str | None = Field(default=None, max_length=500, description="Jinja2: a new deal's name.")
 
 
+class ParallelBranch(_Model):
+    name: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+    start: NodeId = Field(description="The first node of the branch.")
+
+
+class Parallel(_Node):
+    """Forks the run into branches that run side by side, each a *branch run* (a run of the same
+    version and contact, starting at the branch's ``start``, linked to this run). A branch ends
+    when it reaches ``next`` (the join target) or a node with nowhere to go, an ``exit`` or a
+    ``goal``. ``join: all`` waits for every branch, ``any`` for the first to end (the others
+    are cancelled; their pending messages are never sent). After ``timeout`` the run goes on
+    to ``next`` with outcome ``timeout`` and the branches still running are cancelled. A
+    failed branch fails this step (``on_branch_error: fail``, then ``on_error`` applies) or
+    counts as ended (``continue``)."""
+
+    kind: Literal["parallel"]
+    branches: list[ParallelBranch] = Field(
+        min_length=2, max_length=10, description="The branches, each a name and a start node."
+    )
+    join: Literal["all", "any"] = Field(
+        default="all", description="all: go on when every branch ended; any: at the first."
+    )
+    timeout: str | None = Field(
+        default=None, description="Go on to next (outcome timeout) after this duration."
+    )
+    on_branch_error: Literal["fail", "continue"] = Field(
+        default="fail",
+        description="A failed branch fails this step (fail) or counts as ended (continue).",
+    )
+
+
 class Exit(_Node):
     kind: Literal["exit"]
     reason: str = "exit"
@@ -491,6 +522,7 @@ Node = Annotated[
     | BookingLink
     | AiCompose
     | CrmNode
+    | Parallel
     | Exit
     | Goal,
     Field(discriminator="kind"),
@@ -521,6 +553,7 @@ NODE_KINDS: tuple[str, ...] = (
     "goal",
     "send_whatsapp",
     "send_messenger",
+    "parallel",
 )
 MESSAGE_KINDS = frozenset(
     {
@@ -533,7 +566,7 @@ MESSAGE_KINDS = frozenset(
         "send_messenger",
     }
 )
-WAIT_KINDS = frozenset({"wait", "wait_until", "wait_for_event"})
+WAIT_KINDS = frozenset({"wait", "wait_until", "wait_for_event", "parallel"})
 
 
 # ---------------------------------------------------------------- triggers and settings
@@ -608,4 +641,6 @@ def edges_of(node: Any) -> list[tuple[str, str]]:
     for i, arm in enumerate(getattr(node, "arms", None) or []):
         if arm.next:  # a holdout arm may end the run
             out.append((f"arms[{i}].next", arm.next))
+    for i, fork in enumerate(getattr(node, "branches", None) or []):
+        out.append((f"branches[{i}].start", fork.start))
     return out

@@ -36,6 +36,7 @@ from leadflow.definitions.conditions import (
 )
 from leadflow.definitions.durations import parse_duration
 from leadflow.definitions.experiment_model import ExperimentSpec, experiment_problems
+from leadflow.definitions.forks import ForkNode, fork_problems
 from leadflow.definitions.models import (
     NODE_KINDS,
     GoalSpec,
@@ -237,7 +238,11 @@ class _Validator:
                 )
             if isinstance(kind, str) and kind in classes:
                 values, _ = shape.parse_fields(
-                    classes[kind], raw, label, self.errors, lists=frozenset({"cases", "arms"})
+                    classes[kind],
+                    raw,
+                    label,
+                    self.errors,
+                    lists=frozenset({"cases", "arms", "branches"}),
                 )
             else:  # still check what every node has
                 values, _ = shape.parse_fields(
@@ -280,6 +285,8 @@ class _Validator:
             for node_id, node in first.items():
                 if node_id not in seen:
                     self.errors.append(f"{node.label}: not reachable from start {start!r}")
+        forks = [ForkNode(n.label, i, n.kind, n.raw) for i, n in first.items()]
+        self.errors.extend(fork_problems(forks, start if start in self.ids else None, edges))
         kinds = {i: n.kind or "" for i, n in first.items()}
         for cycle in graph.waitless_cycles(kinds, edges):
             self.errors.append(
@@ -376,6 +383,8 @@ class _Validator:
             self._self_start(f"{label}.workflow")
         elif kind == "wait" and isinstance(v.get("duration"), str):
             self._duration(v["duration"], f"{label}.duration")
+        elif kind == "parallel" and isinstance(v.get("timeout"), str):
+            self._duration(v["timeout"], f"{label}.timeout")
         elif kind == "notify_agent" and isinstance(v.get("due_in"), str):
             self._duration(v["due_in"], f"{label}.due_in")
         elif kind == "crm":

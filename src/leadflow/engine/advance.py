@@ -12,10 +12,12 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
+from leadflow.engine import forks
 from leadflow.engine.baseline import fill_missing
 from leadflow.engine.catalog import Catalog
 from leadflow.engine.compiled import CompiledWorkflow
 from leadflow.engine.context import (
+    BranchRuns,
     FactsLoader,
     Finish,
     Go,
@@ -65,6 +67,7 @@ def new_advance(run: Run) -> Advance:
         step_seq=run.step_seq,
         attempt=run.attempt,
         waiting_for=run.waiting_for,
+        contact_id=run.contact_id,
     )
 
 
@@ -77,6 +80,9 @@ def end(
     adv.ended_at = now
     adv.exit_reason = reason
     adv.error = error
+    branch = forks.link(adv.context)
+    if branch is not None and reason != forks.CANCELLED_BY_FORK:  # the parent has moved on
+        adv.events.append(forks.ended_event(adv, branch, now))
 
 
 def advance_run(
@@ -90,6 +96,7 @@ def advance_run(
     event: dict[str, Any] | None = None,
     message_lookup: MessageLookup | None = None,
     runs_since: RunsSince | None = None,
+    branch_runs: BranchRuns | None = None,
 ) -> Advance:
     """Advance ``run`` as far as it can go at ``now``.
 
@@ -130,6 +137,7 @@ def advance_run(
             message_lookup=message_lookup,
             runs_since=runs_since,
             limits=engine.limits,
+            branch_runs=branch_runs,
         )
         if not resuming and _goal_met(adv, ctx, wf, now, node_id, due_at):
             return adv
@@ -171,6 +179,8 @@ def advance_run(
             if result.next is None:
                 end(adv, RunStatus.COMPLETED, now, None)
                 return adv
+            if _joins(adv, result.next, now):
+                return adv
             adv.node = result.next
             adv.status = RunStatus.ACTIVE
             adv.wake_at = now
@@ -187,6 +197,15 @@ def advance_run(
         return adv
     end(adv, RunStatus.FAILED, now, None, f"more than {MAX_STEPS_PER_ADVANCE} steps without a wait")
     return adv
+
+
+def _joins(adv: Advance, target: str, now: float) -> bool:
+    """A branch run whose path reaches its parallel's join target ends there (completed)."""
+    branch = forks.link(adv.context)
+    if branch is None or branch.get("join") != target:
+        return False
+    end(adv, RunStatus.COMPLETED, now, "joined")
+    return True
 
 
 def _goal_met(
@@ -239,6 +258,8 @@ def _failed(
         adv.wake_at = now + decision.delay_s
         adv.error = exc.message
     elif on_error:
+        if _joins(adv, on_error, now):
+            return
         adv.status = RunStatus.ACTIVE
         adv.attempt = 0
         adv.node = on_error

@@ -11,6 +11,7 @@ import logging
 from collections.abc import Sequence
 
 from leadflow.engine.advance import advance_run, end, new_advance
+from leadflow.engine.branches import branch_loader, with_cancels
 from leadflow.engine.facts import message_facts
 from leadflow.engine.isolate import describe, isolate, store_answers
 from leadflow.engine.leased import LeasedBatches
@@ -51,7 +52,8 @@ class Advancer(LeasedBatches):
         return len(claimed)
 
     def _advance(self, claimed: Sequence[ClaimedRun], now: float) -> None:
-        advances = [self._one(item, now) for item in claimed]
+        pairs = [(item.run, self._one(item, now)) for item in claimed]
+        advances = with_cancels(self.store, pairs, now)  # branches their parent let go of
         result = self.store.commit_advances(self.owner, advances, now)
         if result.conflicts:
             self.conflicts += result.conflicts
@@ -80,6 +82,7 @@ class Advancer(LeasedBatches):
                 facts_loader=self._facts,
                 message_lookup=self.store.find_message,
                 runs_since=self.store.count_runs_since,
+                branch_runs=branch_loader(self.store),
             )
         except StoreError:
             raise  # the store, not the run: the batch is retried (see isolate)

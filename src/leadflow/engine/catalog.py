@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from leadflow.definitions.models import MESSAGE_KINDS, WaitForEvent
 from leadflow.engine.compiled import CompiledWorkflow, compile_workflow
+from leadflow.engine.forks import BRANCH_ENDED
 from leadflow.errors import NotFound
 from leadflow.model.rules import HOLD_EVENT_TYPES
 from leadflow.store.contract import Store
@@ -92,6 +93,8 @@ class Catalog:
                 self._interesting.add(node.event)
             if node.kind in MESSAGE_KINDS and node.on_error:
                 self._verdicts_awaited = True
+            if node.kind == "parallel":  # its parent waits for its branches' ends
+                self._interesting.add(BRANCH_ENDED)
 
     def concerns_runs(self, event_type: str) -> bool:
         """Whether an event of this type can trigger, resume, exit or route any run of any

@@ -15,6 +15,7 @@ from leadflow.definitions.durations import parse_duration
 from leadflow.definitions.models import (
     Branch,
     Node,
+    Parallel,
     Wait,
     WaitForEvent,
     WorkflowDefinition,
@@ -87,6 +88,9 @@ def compile_definition(definition: WorkflowDefinition, version: int) -> Compiled
                 wf.match_predicates[node.id] = compile_condition(node.match)
                 fields |= condition_fields(node.match)
                 changed |= changed_fields(node.match)
+        elif isinstance(node, Parallel):
+            if node.timeout:
+                wf.durations[node.id] = parse_duration(node.timeout)
         elif isinstance(node, Branch):
             wf.case_predicates[node.id] = [compile_condition(c.when) for c in node.cases]
             for case in node.cases:

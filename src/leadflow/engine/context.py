@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 FactsLoader = Callable[[int], dict[str, dict[str, Any]]]
 MessageLookup = Callable[[str], Message | None]
 RunsSince = Callable[[str, str, float], int]  # (contact, workflow key, since) -> runs created
+BranchRuns = Callable[[Run], list[Run]]  # a parallel's parent run -> its branch runs, any status
 DEFAULT_LIMITS = Limits()
 
 
@@ -77,6 +78,7 @@ class StepContext:
     message_lookup: MessageLookup | None = None
     runs_since: RunsSince | None = None
     limits: Limits = DEFAULT_LIMITS
+    branch_runs: BranchRuns | None = None
     messages: list[Message] = field(default_factory=list)
     patches: list[ContactPatch] = field(default_factory=list)
     enrollments: list[EnrollRequest] = field(default_factory=list)

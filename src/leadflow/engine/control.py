@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from leadflow.engine import forks
 from leadflow.engine.advance import end, new_advance
+from leadflow.engine.branches import open_branches, with_cancels
 from leadflow.errors import Conflict, InvalidInput, NotFound
 from leadflow.model.records import (
     ENDED_STATUSES,
     LIVE_STATUSES,
+    Advance,
     Run,
     RunStatus,
     Step,
@@ -35,16 +38,44 @@ def _commit(store: Store, run: Run, adv_status: str, now: float, outcome: str) -
         adv.context["_paused"] = {"status": run.status, "wake_at": run.wake_at}
         adv.status = RunStatus.PAUSED
     else:
-        before = adv.context.pop("_paused", None) or {}
-        adv.status = before.get("status") or RunStatus.ACTIVE
-        wake = before.get("wake_at")
-        adv.wake_at = max(float(wake), now) if wake is not None else now
-        if adv.status not in (RunStatus.ACTIVE, RunStatus.WAITING):
-            adv.status = RunStatus.ACTIVE
-    result = store.commit_advances(OWNER, [adv], now)
-    if result.conflicts:
+        _unpause(adv, now)
+        if forks.fork_of(adv.context) is not None:  # a parallel's parent looks at its branches
+            adv.wake_at = now
+    advances = [*with_cancels(store, [(run, adv)], now), *_resumed_branches(store, run, adv, now)]
+    result = store.commit_advances(OWNER, advances, now)
+    if run.id in result.conflicted_run_ids:
         raise Conflict(f"run {run.id} changed meanwhile; try again")
     return _load(store, run.id)
+
+
+def _unpause(adv: Advance, now: float) -> None:
+    """The status and wake time the run had before it was paused (a time past: now)."""
+    before = adv.context.pop("_paused", None) or {}
+    adv.status = before.get("status") or RunStatus.ACTIVE
+    wake = before.get("wake_at")
+    adv.wake_at = max(float(wake), now) if wake is not None else now
+    if adv.status not in (RunStatus.ACTIVE, RunStatus.WAITING):
+        adv.status = RunStatus.ACTIVE
+
+
+def _resumed_branches(store: Store, run: Run, adv: Advance, now: float) -> list[Advance]:
+    """A parent resumed by hand resumes its paused branch runs (a reply paused them all)."""
+    if run.status != RunStatus.PAUSED or adv.status == RunStatus.PAUSED:
+        return []
+    if forks.fork_of(adv.context) is None or adv.status in ENDED_STATUSES:
+        return []
+    out = []
+    for branch in open_branches(store, run):
+        if branch.status != RunStatus.PAUSED:
+            continue
+        resumed = new_advance(branch)
+        resumed.step_seq += 1
+        resumed.steps.append(
+            Step(branch.id, branch.node or "", "control", resumed.step_seq, 1, "resumed", now)
+        )
+        _unpause(resumed, now)
+        out.append(resumed)
+    return out
 
 
 def pause_run(store: Store, run_id: int, now: float) -> Run:

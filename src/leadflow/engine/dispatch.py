@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 
+from leadflow.engine import forks
 from leadflow.engine.advance import Engine
 from leadflow.engine.budget import REASON as PRIORITY_REASON
 from leadflow.engine.budget import RETRY_S as PRIORITY_RETRY_S
@@ -32,6 +33,7 @@ from leadflow.engine.leased import LeasedBatches
 from leadflow.engine.ports import Decision, DispatchPolicy, Provider, SendResult
 from leadflow.errors import LeadflowError, NotFound, ProviderError, StoreError
 from leadflow.model.records import (
+    ENDED_STATUSES,
     ClaimedMessage,
     Message,
     MessageStatus,
@@ -71,6 +73,7 @@ class Dispatcher(LeasedBatches):
         self._sent: dict[str, int] = {}
         self._texts_calls: dict[str, int] = {}
         self._replied: dict[str, float] = {}
+        self._parents: Mapping[int, Run] = {}  # this batch's branch runs' parents
         self._priorities = Priorities(store, engine.catalog)
 
     def dispatch_due(self, now: float) -> int:
@@ -78,6 +81,8 @@ class Dispatcher(LeasedBatches):
         if not claimed:
             return 0
         runs = self.store.get_runs({c.message.run_id for c in claimed if c.message.run_id})
+        parents = {pid for r in runs.values() if (pid := forks.parent_id(r)) is not None}
+        self._parents = self.store.get_runs(parents) if parents else {}
         contact_ids = {c.message.contact_id for c in claimed if c.message.contact_id}
         self._sent = self.store.sent_counts_since(contact_ids, now - DAY, BUDGET_CHANNELS)
         capped_ids = {c.contact.id for c in claimed if c.contact and self.policy.capped(c.contact)}
@@ -320,6 +325,10 @@ class Dispatcher(LeasedBatches):
         msg = item.message
         if msg.to is None or msg.to == "":
             return Decision("suppress", reason=f"no_{_address_word(msg.channel)}")
+        if run is not None and run.status not in ENDED_STATUSES:  # an ended run: the policy's
+            parent = forks.parent_id(run)
+            if parent is not None and not forks.branch_live(run, self._parents.get(parent)):
+                return Decision("suppress", reason="branch_cancelled")
         settings = None
         if run is not None and item.contact is not None:  # the run's workflow, in its tenant
             try:

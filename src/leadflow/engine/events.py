@@ -36,8 +36,10 @@ from dataclasses import replace
 from typing import Any
 
 from leadflow.definitions.conditions import ENTERED
+from leadflow.engine import forks
 from leadflow.engine.advance import advance_run, end, new_advance
 from leadflow.engine.baseline import entered
+from leadflow.engine.branches import branch_loader, cancel
 from leadflow.engine.compiled import CompiledWorkflow
 from leadflow.engine.event_refs import BadEventData, MessageRefs, data_id
 from leadflow.engine.facts import message_facts
@@ -125,7 +127,7 @@ class EventProcessor(LeasedBatches):
                 observer.observe(seen)
             contacts = seen.contacts
         open_runs = self.store.runs_of_contacts(contact_ids, _OPEN_STATUSES) if contact_ids else {}
-        batch = _Batch(self.store, open_runs)
+        batch = _Batch(self.store, open_runs, now)
         failures: dict[int, str] = {}
         for event in events:
             # An event no workflow listens to only carries facts (contacts is empty for it).
@@ -164,7 +166,9 @@ class EventProcessor(LeasedBatches):
         for wf in self.engine.catalog.triggered_by(event.type, contact.tenant_id):
             self._trigger(wf, event, view, scope, contact, batch)
         for run in batch.open_runs(contact.id):
-            self._run(run, contact, event, view, now, batch)
+            current = batch.run(run.id)  # as changed by this event so far (a fork let go)
+            if current is not None and current.status in _OPEN_STATUSES:
+                self._run(current, contact, event, view, now, batch)
 
     def _facts(self, event: Event, batch: _Batch) -> None:
         data = event.data
@@ -328,7 +332,8 @@ class EventProcessor(LeasedBatches):
             # processed: whichever came first, exactly once.
             in_time = run.wake_at is None or event.occurred_at <= run.wake_at
             predicate = wf.match_predicates.get(run.node or "")
-            if in_time and (predicate is None or predicate(scope)):
+            meant = forks.concerns(run, event.type, event.data)
+            if in_time and meant and (predicate is None or predicate(scope)):
                 self._resume(run, contact, wf, event, view, now, batch)
                 return
         if (
@@ -367,7 +372,15 @@ class EventProcessor(LeasedBatches):
         now: float,
         batch: _Batch,
     ) -> None:
-        """Wake a run sleeping at its node with ``event`` and advance it as far as it goes."""
+        """Wake a run sleeping at its node with ``event`` and advance it as far as it goes (a
+        branch run whose parent no longer waits for it is cancelled instead)."""
+        parent = forks.parent_id(run)
+        if parent is not None and not forks.branch_live(run, batch.run(parent)):
+            adv = cancel(run, now)
+            adv.event_id = event.id
+            batch.add(run, adv)
+            return
+        stored = branch_loader(self.store)
         adv = advance_run(
             self.engine,
             run,
@@ -378,6 +391,7 @@ class EventProcessor(LeasedBatches):
             facts_loader=self._facts_loader(),
             message_lookup=self.store.find_message,
             runs_since=self.store.count_runs_since,
+            branch_runs=lambda parent: [batch.run(r.id) or r for r in stored(parent)],
         )
         adv.event_id = event.id
         batch.add(run, adv)
@@ -396,8 +410,9 @@ class _Batch:
     """Products of one batch of events, with an overlay of runs already changed in it so a second
     event for the same run builds on the first one's result."""
 
-    def __init__(self, store: Store, open_runs: dict[str, list[Run]]) -> None:
+    def __init__(self, store: Store, open_runs: dict[str, list[Run]], now: float) -> None:
         self.store = store
+        self.now = now
         self.advances: list[Advance] = []
         self.enrollments: list[EnrollRequest] = []
         self.facts: list[MessageFacts] = []
@@ -467,3 +482,9 @@ class _Batch:
             exit_reason=adv.exit_reason,
             error=adv.error,
         )
+        if forks.closes_fork(run.context, adv):  # its branches still open are cancelled with it
+            for other in self.open_runs(run.contact_id):
+                if forks.is_branch_of(other, run.id):
+                    stop = cancel(other, self.now)
+                    stop.event_id = adv.event_id
+                    self.add(other, stop)

@@ -22,6 +22,7 @@ from leadflow.engine.localtime import (
     next_time_of_day,
     parse_day,
 )
+from leadflow.engine.parallel import ParallelHandler
 from leadflow.engine.plugins import Registry
 from leadflow.engine.ports import Handler, SendTimer
 from leadflow.errors import NotFound, PermanentStepError
@@ -448,6 +449,7 @@ def default_registry(timer: SendTimer | None = None) -> Registry:
         ("exit", ExitHandler()),
         ("goal", GoalHandler()),
         ("action", ActionHandler(registry)),
+        ("parallel", ParallelHandler()),
     ):
         registry.register(kind, handler)
     return registry

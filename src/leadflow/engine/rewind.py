@@ -29,6 +29,7 @@ from typing import Any
 
 from leadflow.definitions.models import MESSAGE_KINDS, WAIT_KINDS
 from leadflow.engine.advance import Engine, new_advance
+from leadflow.engine.branches import with_cancels
 from leadflow.engine.compiled import CompiledWorkflow
 from leadflow.engine.context import Go, StepContext
 from leadflow.engine.facts import message_facts
@@ -270,8 +271,9 @@ def apply_rewind(store: Store, run: Run, plan: RewindPlan, now: float, by: str) 
     adv.steps.append(
         Step(run.id, plan.to_node, KIND, adv.step_seq, 1, "rewound", now, None, None, data)
     )
-    result = store.commit_advances(OWNER, [adv], now)
-    if result.conflicts:
+    # A parent moved off its parallel node lets its branches go (cancelled in this commit).
+    result = store.commit_advances(OWNER, with_cancels(store, [(run, adv)], now), now)
+    if run.id in result.conflicted_run_ids:
         raise Conflict(f"run {run.id} changed meanwhile; try again")
     moved = store.get_run(run.id)
     assert moved is not None

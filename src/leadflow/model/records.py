@@ -153,6 +153,9 @@ class Draft:
     layout: dict[str, dict[str, float]] | None = None
 
 
+BRANCH_LINK = "_branch"  # a branch run's context: its parent run, fork and branch name
+
+
 @dataclass(slots=True)
 class Run:
     id: int
@@ -172,6 +175,18 @@ class Run:
     ended_at: float | None = None
     exit_reason: str | None = None
     error: str | None = None
+
+    @property
+    def parent_run_id(self) -> int | None:
+        """For a branch run of a ``parallel`` node: the run that forked it."""
+        link = self.context.get(BRANCH_LINK)
+        return int(link["parent"]) if isinstance(link, dict) and "parent" in link else None
+
+    @property
+    def branch(self) -> str | None:
+        """For a branch run of a ``parallel`` node: the branch's name."""
+        link = self.context.get(BRANCH_LINK)
+        return str(link.get("branch")) if isinstance(link, dict) else None
 
 
 @dataclass(slots=True)
@@ -368,6 +383,7 @@ class Advance:
     events: list[NewEvent] = field(default_factory=list)
     event_id: int | None = None  # the event that caused this advance (event processing only)
     version: int | None = None  # a new workflow version for the run (migration); None = same
+    contact_id: str | None = None  # the run's contact (for the events its end records)
 
 
 @dataclass(slots=True)

@@ -26,6 +26,9 @@ from leadflow.model.records import (
 
 DAY_S = 86400.0
 REENTRY_POLICIES = ("never", "after", "always")
+# A parallel node's branch runs: runs of the parent's own workflow and contact, never blocked
+# by re-entry (the parent's run is open) nor counted against a rate cap; not a workflow setting.
+BRANCH_POLICY = "branch"
 OPEN_STATUSES = (
     RunStatus.ACTIVE,
     RunStatus.WAITING,
@@ -75,7 +78,7 @@ def add_marks(
 
 
 def check_reentry(policy: str, days: int | None) -> None:
-    if policy not in REENTRY_POLICIES:
+    if policy not in REENTRY_POLICIES and policy != BRANCH_POLICY:
         raise InvalidInput(f"re-entry policy must be one of {REENTRY_POLICIES}, not {policy!r}")
     if days is not None and days < 0:
         raise InvalidInput(f"re-entry days must not be negative, not {days}")
@@ -95,7 +98,7 @@ def rate_window_start(now: float) -> float:
 
 
 def reentry_blocks(policy: str, days: int | None, stats: RunStats | None, now: float) -> bool:
-    if stats is None or stats.total == 0:
+    if stats is None or stats.total == 0 or policy == BRANCH_POLICY:
         return False
     if policy == "never" or stats.open:
         return True

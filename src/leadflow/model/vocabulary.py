@@ -173,6 +173,12 @@ _NAMED: tuple[EventKind, ...] = (
         "start_workflow node",
         "a run started another workflow (the trigger of the run it starts)",
     ),
+    EventKind(
+        "parallel.branch_ended",
+        "parent_run, branch_run, node, branch, status",
+        "branch runs of a parallel node",
+        "a branch run ended (its parent, waiting at the parallel node, looks at its branches)",
+    ),
     # ---------------------------------------------------------------- channel specifics
     EventKind(
         "sms.opted_out",

@@ -26,14 +26,16 @@ def goal_names(definition: dict[str, Any]) -> list[str]:
 
 
 def goal_counts(store: Store, key: str, goals: list[str]) -> tuple[int, dict[str, int]]:
-    """(runs of ``key``, runs that exited on each goal)."""
+    """(runs of ``key``, runs that exited on each goal); branch runs of a ``parallel`` node
+    are part of their parent's run, not runs of their own."""
     total = 0
     reasons: Counter[str] = Counter()
     after = 0
     while page := store.list_runs(RunFilter(workflow_key=key, limit=PAGE, after_id=after)):
         after = page[-1].id
-        total += len(page)
-        reasons.update(r.exit_reason or "" for r in page if r.status == RunStatus.EXITED)
+        whole = [r for r in page if r.parent_run_id is None]  # a parallel's branches: no runs
+        total += len(whole)
+        reasons.update(r.exit_reason or "" for r in whole if r.status == RunStatus.EXITED)
     return total, {g: reasons.get(g, 0) for g in goals}
 
 

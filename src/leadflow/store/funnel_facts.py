@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 
 from leadflow.model.records import Message, Run, Scope, Step
 
-DECISION_KINDS = ("branch", "split", "wait_for_event")
+DECISION_KINDS = ("branch", "split", "wait_for_event", "parallel")
 SEND_METRICS = ("sent", "delivered", "opened", "clicked", "replied", "suppressed", "send_failed")
-NOT_DONE = ("waiting", "deferred", "goal:", "exit:")
+NOT_DONE = ("waiting", "deferred", "goal:", "exit:", "forked")
 FAILED = ("failed", "on_error", "error")
-OUTCOME_PREFIXES = ("case:", "arm:")
+OUTCOME_PREFIXES = ("case:", "arm:", "joined")
 OUTCOME_NAMES = ("default", "event", "timeout")
 LIVE = ("active", "waiting", "paused")
 
@@ -39,6 +39,10 @@ class RunSelection:
     until: float | None = None
     agents: frozenset[str] | None = None
     run_ids: tuple[int, ...] | None = None
+    # The workflow has a ``parallel`` node, so some of its runs may be branch runs: they count
+    # at the nodes they enter, but not as runs of the workflow (entered, status, exit, goal,
+    # cohorts count the runs that entered it). False spares the SQL backends the check.
+    branches: bool = False
 
 
 @dataclass(slots=True)
@@ -95,14 +99,20 @@ def message_flags(m: Message) -> dict[str, bool]:
 
 def run_keys(run: Run) -> list[Key]:
     """The sets the run itself is in: entered, its status, its exit, where it failed or is."""
-    return run_group_keys(run.version, run.node, run.status, run.exit_reason)
+    return run_group_keys(
+        run.version, run.node, run.status, run.exit_reason, root=run.parent_run_id is None
+    )
 
 
-def run_group_keys(version: int, node: str | None, status: str, reason: str | None) -> list[Key]:
-    """:func:`run_keys` of every run with this version, node, status and exit reason."""
-    out: list[Key] = [(0, "", "entered"), (0, "", f"status:{status}")]
+def run_group_keys(
+    version: int, node: str | None, status: str, reason: str | None, *, root: bool = True
+) -> list[Key]:
+    """:func:`run_keys` of every run with this version, node, status and exit reason; a
+    branch run of a parallel node (not ``root``) is in the node sets only."""
+    out: list[Key] = [(0, "", "entered"), (0, "", f"status:{status}")] if root else []
     if status == "exited":
-        out.append((0, "", f"exited:{reason or ''}"))
+        if root:
+            out.append((0, "", f"exited:{reason or ''}"))
         if node:
             out.append((version, node, f"exited:{reason or ''}"))
     if status == "failed" and node:
@@ -140,6 +150,11 @@ def add_messages(
             target = sets[(*key, f"msg:{metric}")]
             if on:
                 target.add(m.run_id)
+
+
+def roots(runs: Iterable[Run]) -> list[Run]:
+    """The runs that entered the workflow (not a parallel node's branch runs)."""
+    return [r for r in runs if r.parent_run_id is None]
 
 
 def goal_delay(run: Run, times: Sequence[float], window_s: float) -> float | None:
@@ -190,6 +205,7 @@ __all__ = [
     "goal_delay",
     "lived_limits",
     "message_flags",
+    "roots",
     "run_group_keys",
     "run_keys",
     "step_metrics",

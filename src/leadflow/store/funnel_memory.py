@@ -18,6 +18,7 @@ from leadflow.store.funnel_facts import (
     add_steps,
     cohort_cell,
     goal_delay,
+    roots,
 )
 from leadflow.store.parts import MemoryPart
 
@@ -77,8 +78,9 @@ class MemoryFunnel(MemoryPart):
         add_steps(sets, self.steps_of_runs(version_of), version_of)
         add_messages(sets, self.messages_of_runs(version_of), version_of)
         hours = []
-        times = self._goal_times(runs, goals)
-        for run in runs:
+        whole = roots(runs)
+        times = self._goal_times(whole, goals)
+        for run in whole:
             delay = goal_delay(run, times.get(run.contact_id, ()), window_s)
             if delay is not None:
                 sets[(0, "", "goal")].add(run.id)
@@ -112,7 +114,7 @@ class MemoryFunnel(MemoryPart):
         limits: Sequence[float],
         spans: Sequence[float],
     ) -> list[tuple[int, int, int, int]]:
-        runs = self._selected(sel)
+        runs = roots(self._selected(sel))
         times = self._goal_times(runs, goals)
         totals: dict[tuple[int, int, int], int] = defaultdict(int)
         for run in runs:

@@ -9,6 +9,7 @@ from collections.abc import Iterator, Sequence
 from json import loads
 from typing import Any
 
+from leadflow.model.records import BRANCH_LINK
 from leadflow.store.funnel_facts import (
     DECISION_KINDS,
     FAILED,
@@ -95,6 +96,18 @@ class SqlFunnel(SqlPart):
             params.append(d.values(chunk))
         return " AND ".join(conds), params
 
+    def _whole(self, sel: RunSelection, where: str) -> str:
+        """``where``, and (when the workflow has branch runs) the run entered the workflow:
+        not a parallel node's branch run, whose context links it to its parent."""
+        if not sel.branches:
+            return where
+        return f"{where} AND {self._root_sql()}"
+
+    def _root_sql(self) -> str:
+        if self._dialect.json_lists:
+            return f"json_extract(r.context, '$.{BRANCH_LINK}') IS NULL"
+        return f"(r.context::jsonb -> '{BRANCH_LINK}') IS NULL"
+
     def _chunks(self, sel: RunSelection) -> Iterator[Sequence[int] | None]:
         if sel.run_ids is None:
             yield None
@@ -128,11 +141,13 @@ class SqlFunnel(SqlPart):
         def rows(text: str, extra: Sequence[Any] = ()) -> list[Any]:
             return list(conn.execute(d.sql(text), (*params, *extra)).fetchall())
 
-        text, args = self._paths(where, params)
-        for version, node, status, reason, steps, sends, n in conn.execute(d.sql(text), args):
+        root = self._root_sql() if sel.branches else "1"
+        text, args = self._paths(where, params, root)
+        for row in conn.execute(d.sql(text), args):
+            version, node, status, reason, is_root, steps, sends, n = row
             v = int(version)
             out.versions.add(v)
-            keys = set(run_group_keys(v, node, status, reason))
+            keys = set(run_group_keys(v, node, status, reason, root=bool(is_root)))
             for at, kind, outcome in loads(steps or "[]"):
                 keys.update((v, at, metric) for metric in step_metrics_of(kind, outcome))
             for at, bits in loads(sends or "[]"):
@@ -144,26 +159,26 @@ class SqlFunnel(SqlPart):
             for key in keys:
                 counts[key] = counts.get(key, 0) + int(n)
         if goals:
-            text, extra = self._goal_delays(where, goals, window_s)
+            text, extra = self._goal_delays(self._whole(sel, where), goals, window_s)
             delays = [float(r[1]) for r in rows(text, extra)]
             if delays:
                 counts[(0, "", "goal")] = len(delays)
                 out.hours_to_goal = [s / 3600.0 for s in delays]
         return out
 
-    def _paths(self, where: str, params: list[Any]) -> tuple[str, tuple[Any, ...]]:
+    def _paths(self, where: str, params: list[Any], root: str) -> tuple[str, tuple[Any, ...]]:
         """The selected runs grouped by what the funnel reads of each: version, node, status,
-        exit reason, its steps (node, kind, outcome) and its messages (node, flag bits) as JSON
-        arrays -- runs that went the same way fall in one group, and Python applies the rules
-        to each group once (two runs whose arrays list the same things in another order make
-        two groups: the counts stay exact). SQLite reads each run's steps from the covering
-        index steps_funnel (a subquery per run); PostgreSQL hashes the selected runs' steps and
-        messages by run."""
+        exit reason, whether it entered the workflow (``root``: not a branch run), its steps
+        (node, kind, outcome) and its messages (node, flag bits) as JSON arrays -- runs that
+        went the same way fall in one group, and Python applies the rules to each group once
+        (two runs whose arrays list the same things in another order make two groups: the
+        counts stay exact). SQLite reads each run's steps from the covering index steps_funnel
+        (a subquery per run); PostgreSQL hashes the selected runs' steps and messages by run."""
         bits = " + ".join(
             f"CASE WHEN {flag} THEN {1 << i} ELSE 0 END" for i, flag in enumerate(_FLAGS.values())
         )
-        group = "GROUP BY r.version, r.node, r.status, r.exit_reason, st, ms"
-        head = "SELECT r.version, r.node, r.status, r.exit_reason"
+        group = f"GROUP BY r.version, r.node, r.status, r.exit_reason, {root}, st, ms"
+        head = f"SELECT r.version, r.node, r.status, r.exit_reason, {root}"
         if self._dialect.json_lists:
             steps = "json_group_array(json_array(s.node, s.kind, s.outcome))"
             sends = f"json_group_array(json_array(m.node, {bits}))"
@@ -220,7 +235,7 @@ class SqlFunnel(SqlPart):
         after: str | None,
         limit: int,
     ) -> list[str]:
-        cond = self._key_condition(key, goals, window_s)
+        cond = self._key_condition(sel, key, goals, window_s)
         if cond is None or limit <= 0:
             return []
         d = self._dialect
@@ -241,27 +256,40 @@ class SqlFunnel(SqlPart):
         return sorted(found)[:limit]
 
     def _key_condition(
-        self, key: Key, goals: Sequence[str], window_s: float
+        self, sel: RunSelection, key: Key, goals: Sequence[str], window_s: float
     ) -> tuple[str, list[Any]] | None:
         """A condition on ``r`` true exactly for the runs in the set ``key`` (None: empty)."""
         version, node, metric = key
-        d = self._dialect
         if version == 0 and node == "":
-            if metric == "entered":
-                return "1 = 1", []
-            if metric.startswith("status:"):
-                return "r.status = ?", [metric.removeprefix("status:")]
-            if metric.startswith("exited:"):
-                return "r.status = 'exited' AND coalesce(r.exit_reason, '') = ?", [metric[7:]]
-            if metric == "goal" and goals:
-                return (
-                    "EXISTS (SELECT 1 FROM events e WHERE e.contact_id = r.contact_id "
-                    f"AND e.type {d.in_texts.replace('%s', '?')} "
-                    "AND e.occurred_at - r.created_at >= 0 "
-                    "AND e.occurred_at - r.created_at <= ?)",
-                    [d.values(sorted(set(goals))), window_s],
-                )
-            return None
+            found = self._whole_condition(metric, goals, window_s)
+            if found is None or not sel.branches:
+                return found
+            return f"{self._root_sql()} AND ({found[0]})", found[1]
+        return self._node_condition(version, node, metric)
+
+    def _whole_condition(
+        self, metric: str, goals: Sequence[str], window_s: float
+    ) -> tuple[str, list[Any]] | None:
+        """The condition of a workflow-wide set (version 0, node "")."""
+        d = self._dialect
+        if metric == "entered":
+            return "1 = 1", []
+        if metric.startswith("status:"):
+            return "r.status = ?", [metric.removeprefix("status:")]
+        if metric.startswith("exited:"):
+            return "r.status = 'exited' AND coalesce(r.exit_reason, '') = ?", [metric[7:]]
+        if metric == "goal" and goals:
+            return (
+                "EXISTS (SELECT 1 FROM events e WHERE e.contact_id = r.contact_id "
+                f"AND e.type {d.in_texts.replace('%s', '?')} "
+                "AND e.occurred_at - r.created_at >= 0 "
+                "AND e.occurred_at - r.created_at <= ?)",
+                [d.values(sorted(set(goals))), window_s],
+            )
+        return None
+
+    def _node_condition(self, version: int, node: str, metric: str) -> tuple[str, list[Any]] | None:
+        """The condition of a node's set."""
         if not node:
             return None
         at = "r.version = ? AND r.node = ?"
@@ -315,6 +343,7 @@ class SqlFunnel(SqlPart):
         with self._read(snapshot=True) as conn:
             for chunk in self._chunks(sel):
                 where, params = self._where(sel, chunk)
+                where = self._whole(sel, where)
                 goal, extra = self._goal_delays(where, goals, None)
                 reached: dict[tuple[int, int], int] = {}
                 text = (

@@ -23,6 +23,10 @@ class RunOut(Record):
     ended_at: Time
     exit_reason: str | None
     error: str | None
+    parent_run_id: int | None = Field(
+        description="A branch run of a parallel node: the run that forked it (else null)."
+    )
+    branch: str | None = Field(description="A branch run: its branch's name (else null).")
 
 
 class RunPage(BaseModel):

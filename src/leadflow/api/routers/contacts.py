@@ -28,7 +28,7 @@ from leadflow.api.data.contacts import (
 from leadflow.api.deps import AccessDep
 from leadflow.api.input_guard import media_type
 from leadflow.api.problems import problem_responses
-from leadflow.contacts.importer import decode_csv
+from leadflow.contacts.importer import CSV_EXAMPLE, columns_description, decode_csv
 from leadflow.errors import InvalidInput
 from leadflow.model.records import ContactFilter
 from leadflow.safe_input import text_problem
@@ -187,12 +187,22 @@ async def csv_body(request: Request) -> str:
 CSV_BODY: dict[str, Any] = {
     "requestBody": {
         "required": True,
+        "description": columns_description(),
         "content": {
-            "text/csv": {"schema": {"type": "string"}},
+            "text/csv": {
+                "schema": {"type": "string", "description": columns_description()},
+                "example": CSV_EXAMPLE,
+            },
             "multipart/form-data": {
                 "schema": {
                     "type": "object",
-                    "properties": {"file": {"type": "string", "format": "binary"}},
+                    "properties": {
+                        "file": {
+                            "type": "string",
+                            "format": "binary",
+                            "description": "The CSV file. " + columns_description(),
+                        }
+                    },
                     "required": ["file"],
                 }
             },

@@ -46,6 +46,7 @@ from leadflow.api.data.workflows import (
     version_list,
 )
 from leadflow.api.deps import AccessDep
+from leadflow.api.openapi_bodies import WORKFLOW_BODY
 from leadflow.api.problems import problem_responses
 from leadflow.definitions.schema import workflow_json_schema
 from leadflow.errors import WorkflowInvalid
@@ -56,13 +57,7 @@ router = APIRouter(prefix="/workflows", tags=["workflows"])
 Key = Annotated[str, Path(min_length=1, max_length=200, description="The workflow key.")]
 Version = Annotated[int, Path(gt=0, le=MAX_INT, description="A version (1, 2, ...).")]
 # The workflow routes take the same definition as YAML (api/yaml_body.py converts it).
-YAML_TOO: dict[str, Any] = {
-    "requestBody": {
-        "content": {
-            "application/yaml": {"schema": {"type": "object", "additionalProperties": True}}
-        }
-    }
-}
+YAML_TOO: dict[str, Any] = WORKFLOW_BODY  # the language's schema, JSON and YAML (openapi_bodies)
 Definition = Annotated[
     dict[str, Any],
     Body(

@@ -16,8 +16,9 @@ from leadflow.access.scope import WRITE_ROLES, require_role
 from leadflow.access.workflows import check, save_draft
 from leadflow.ai import campaign as plan
 from leadflow.ai import phrases
+from leadflow.ai.cluster_rules import rule_of
 from leadflow.ai.clusters import MAX_K, cluster_contacts
-from leadflow.ai.history import ChannelHistory, tenant_history
+from leadflow.ai.history import Activity, ChannelHistory, tenant_history
 from leadflow.ai.predict import predict, rates_for
 from leadflow.definitions.conditions import compile_condition
 from leadflow.errors import InvalidInput
@@ -26,6 +27,7 @@ from leadflow.simulate.draft import simulate_draft
 from leadflow.tenancy.accounts import Principal
 
 MAX_SCAN = 100_000  # contacts read to size the segments
+WEAK_RULE = 0.8  # a cluster rule below this precision or recall is warned about
 _CHANNEL_OF = {"send_sms": "sms", "send_email": "email", "voice_call": "voice"}
 
 if TYPE_CHECKING:
@@ -97,6 +99,101 @@ def _predict(
     return out
 
 
+def _draft_item(
+    rt: Runtime,
+    principal: Principal,
+    segment: plan.Segment,
+    definition: dict[str, Any],
+    messages: int,
+    reached: int,
+    days: float,
+    activity: Activity,
+    simulate: bool,
+    save: bool,
+    now: float,
+) -> dict[str, Any]:
+    """A segment's answer: its conditions, size, reach, channel plan, draft (validated,
+    simulated, saved on request) and predicted performance."""
+    checked = check(rt, principal.tenant_id, definition)
+    item: dict[str, Any] = {
+        "name": segment.name,
+        "description": segment.description,
+        "conditions": segment.conditions,
+        "contacts": segment.size,
+        "reach": reached,
+        "channels": segment.channels,
+        "messages": messages,
+        "workflow": definition,
+        "validation": {
+            "valid": checked.ok,
+            "errors": checked.errors,
+            "warnings": checked.warnings,
+        },
+        "prediction": _predict(definition, reached, days, activity.channels)
+        if simulate and checked.ok
+        else None,
+        "saved": None,
+    }
+    if save and checked.ok:
+        draft, _ = save_draft(rt, principal, definition["key"], definition, now)
+        item["saved"] = {"key": draft.key, "as": "draft"}
+    return item
+
+
+def _cluster_segment(
+    rt: Runtime,
+    principal: Principal,
+    parent: plan.Segment,
+    parent_key: str,
+    cluster: dict[str, Any],
+    goal: str,
+    channels: list[str],
+    start: date | None,
+    parent_reach: tuple[int, int],
+    days: float,
+    activity: Activity,
+    simulate: bool,
+    save: bool,
+    now: float,
+) -> list[str]:
+    """Give a cluster whose rule was found its own segment (the parent's conditions and the
+    rule's), channel plan and draft, as ``cluster["segment"]``; warnings for a rule that
+    selects the cluster poorly or is missing."""
+    where = f"{parent.name} / {cluster['name']}"
+    rule = cluster["rule"]
+    if rule["condition"] is None:
+        cluster["segment"] = None
+        return [f"{where}: no draft of its own ({rule['reason']})"]
+    sub = plan.cluster_segment(parent, cluster["name"], rule["condition"], cluster["description"])
+    sub.size = rule["matched"]
+    sub.channels = plan.channel_plan(sub, channels)
+    key = f"{parent_key[:54].rstrip('-')}-{cluster['name']}"
+    name = f"{goal.strip()[:60]}: {parent.description[:40]}, {cluster['name']}"
+    definition = plan.campaign_workflow(key, name, sub, sub.channels, goal, start)
+    reached_parent, size_parent = parent_reach
+    reached = round(sub.size * reached_parent / size_parent) if size_parent else 0
+    msgs = plan.messages_per_contact(definition)
+    cluster["segment"] = _draft_item(
+        rt,
+        principal,
+        sub,
+        definition,
+        reached * msgs,
+        reached,
+        days,
+        activity,
+        simulate,
+        save,
+        now,
+    )
+    if min(rule["precision"], rule["recall"]) < WEAK_RULE:
+        return [
+            f"{where}: its condition selects it loosely (precision {rule['precision']:.0%}, "
+            f"recall {rule['recall']:.0%})"
+        ]
+    return []
+
+
 def _clusters_wanted(clusters: bool | int) -> tuple[bool, int | None]:
     """(whether to cluster, k: None to choose it by silhouette)."""
     if isinstance(clusters, bool):
@@ -153,37 +250,46 @@ def smart_campaign(
     for segment, definition, size, reached, msgs, people in zip(
         segments, drafts, sizes, reach, per_contact, members, strict=True
     ):
-        checked = check(rt, tenant, definition)
-        item: dict[str, Any] = {
-            "name": segment.name,
-            "description": segment.description,
-            "conditions": segment.conditions,
-            "contacts": size,
-            "reach": reached,
-            "channels": segment.channels,
-            "messages": reached * msgs,
-            "workflow": definition,
-            "validation": {
-                "valid": checked.ok,
-                "errors": checked.errors,
-                "warnings": checked.warnings,
-            },
-            "prediction": _predict(definition, reached, days, activity.channels)
-            if simulate and checked.ok
-            else None,
-            "saved": None,
-        }
+        item = _draft_item(
+            rt,
+            principal,
+            segment,
+            definition,
+            reached * msgs,
+            reached,
+            days,
+            activity,
+            simulate,
+            save,
+            now,
+        )
         if cluster_on:
-            item["clusters"] = cluster_contacts(people, activity.engagement, now, k)
+            item["clusters"] = cluster_contacts(
+                people, activity.engagement, now, k, more=rule_of(people)
+            )
+            for cluster in item["clusters"]["clusters"]:
+                warnings += _cluster_segment(
+                    rt,
+                    principal,
+                    segment,
+                    definition["key"],
+                    cluster,
+                    goal,
+                    channels,
+                    start,
+                    (reached, size),
+                    days,
+                    activity,
+                    simulate,
+                    save,
+                    now,
+                )
         if reached < size:
             warnings.append(f"{segment.name}: the budget reaches {reached} of {size} contacts")
         if size == 0:
             warnings.append(
                 f"{segment.name}: no contact of the tenant matches {segment.conditions}"
             )
-        if save and checked.ok:
-            draft, _ = save_draft(rt, principal, definition["key"], definition, now)
-            item["saved"] = {"key": draft.key, "as": "draft"}
         out_segments.append(item)
     return {
         "goal": goal,

@@ -67,12 +67,23 @@ class Rule:
     def as_dict(self) -> dict[str, Any]:
         return {
             "condition": self.condition,
+            "said": said(self.condition),
             "precision": round(self.precision, 3),
             "recall": round(self.recall, 3),
             "matched": self.matched,
             "in_cluster": self.hits,
             "depth": self.depth,
         }
+
+
+def said(condition: dict[str, Any]) -> str:
+    """A rule in short words: ``city eq Austin and budget gte 700000``; branches of an ``any``
+    in brackets joined by ``or``."""
+    if "any" in condition:
+        return " or ".join(f"({said(c)})" for c in condition["any"])
+    if "all" in condition:
+        return " and ".join(said(c) for c in condition["all"])
+    return f"{condition['field'].rsplit('.', 1)[-1]} {condition['op']} {condition['value']}"
 
 
 def _inputs(contacts: list[Contact], columns: list[Column]) -> list[_Input]:

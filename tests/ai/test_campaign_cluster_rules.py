@@ -122,7 +122,7 @@ def test_cluster_segments_get_drafts_inside_their_tenant(api: tuple[str, FastAPI
         "goal": "book more showings",
         "audience": "buyers",
         "channels": ["sms", "email", "voice"],
-        "budget": 300,
+        "budget": 120,
         "clusters": True,
         "save": True,
     }
@@ -130,7 +130,8 @@ def test_cluster_segments_get_drafts_inside_their_tenant(api: tuple[str, FastAPI
         out = acme.post(CAMPAIGN, json=body).json()
         (segment,) = out["segments"]
         assert segment["contacts"] == 120 and segment["clusters"]["k"] == 3
-        keys = set()
+        assert segment["reach"] == 60  # 120 messages, two per contact
+        keys, plans = set(), []
         for cluster in segment["clusters"]["clusters"]:
             rule, own = cluster["rule"], cluster["segment"]
             assert rule["precision"] >= 0.9 and rule["recall"] >= 0.9, rule
@@ -140,6 +141,11 @@ def test_cluster_segments_get_drafts_inside_their_tenant(api: tuple[str, FastAPI
             picked = _selected(trigger["filter"], acme_contacts)
             assert len(picked) == own["contacts"] == rule["matched"]
             assert own["conditions"][0] == segment["conditions"][0]  # buyers, then the rule
+            # its own channel plan: the two high-score groups (medians ~80) as hot leads
+            scores = sorted(acme_contacts[i].fields["score"] for i in picked)
+            hot = scores[len(scores) // 2] >= 70
+            assert own["channels"] == (["sms", "voice"] if hot else ["sms", "email"]), scores
+            plans.append(own["channels"])
             assert own["validation"]["valid"], own["validation"]
             split = own["workflow"]["nodes"][0]
             assert split["experiment"]["metric"]["event"] == "appointment.booked"
@@ -149,7 +155,7 @@ def test_cluster_segments_get_drafts_inside_their_tenant(api: tuple[str, FastAPI
             # reach: the cluster's share of the segment's, within the budget
             assert own["reach"] == round(own["contacts"] * segment["reach"] / 120)
             keys.add(own["saved"]["key"])
-        assert len(keys) == 3
+        assert len(keys) == 3 and sorted(plans) == [["sms", "email"]] + [["sms", "voice"]] * 2
         assert sum(c["segment"]["reach"] for c in segment["clusters"]["clusters"]) <= (
             segment["reach"] + 2
         )

@@ -9,6 +9,8 @@ published."""
 
 from __future__ import annotations
 
+import statistics
+from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -99,22 +101,28 @@ def _predict(
     return out
 
 
+@dataclass(frozen=True)
+class _Drafting:
+    """What every segment's draft of one campaign shares."""
+
+    rt: Runtime
+    principal: Principal
+    goal: str
+    channels: list[str]
+    start: date | None
+    days: float
+    activity: Activity
+    simulate: bool
+    save: bool
+    now: float
+
+
 def _draft_item(
-    rt: Runtime,
-    principal: Principal,
-    segment: plan.Segment,
-    definition: dict[str, Any],
-    messages: int,
-    reached: int,
-    days: float,
-    activity: Activity,
-    simulate: bool,
-    save: bool,
-    now: float,
+    job: _Drafting, segment: plan.Segment, definition: dict[str, Any], reached: int
 ) -> dict[str, Any]:
     """A segment's answer: its conditions, size, reach, channel plan, draft (validated,
     simulated, saved on request) and predicted performance."""
-    checked = check(rt, principal.tenant_id, definition)
+    checked = check(job.rt, job.principal.tenant_id, definition)
     item: dict[str, Any] = {
         "name": segment.name,
         "description": segment.description,
@@ -122,43 +130,45 @@ def _draft_item(
         "contacts": segment.size,
         "reach": reached,
         "channels": segment.channels,
-        "messages": messages,
+        "messages": reached * plan.messages_per_contact(definition),
         "workflow": definition,
         "validation": {
             "valid": checked.ok,
             "errors": checked.errors,
             "warnings": checked.warnings,
         },
-        "prediction": _predict(definition, reached, days, activity.channels)
-        if simulate and checked.ok
+        "prediction": _predict(definition, reached, job.days, job.activity.channels)
+        if job.simulate and checked.ok
         else None,
         "saved": None,
     }
-    if save and checked.ok:
-        draft, _ = save_draft(rt, principal, definition["key"], definition, now)
+    if job.save and checked.ok:
+        draft, _ = save_draft(job.rt, job.principal, definition["key"], definition, job.now)
         item["saved"] = {"key": draft.key, "as": "draft"}
     return item
 
 
+def _median_score(contacts: list[Contact]) -> float | None:
+    scores = [
+        float(v)
+        for c in contacts
+        if isinstance(v := c.fields.get("score"), int | float) and not isinstance(v, bool)
+    ]
+    return statistics.median(scores) if scores else None
+
+
 def _cluster_segment(
-    rt: Runtime,
-    principal: Principal,
+    job: _Drafting,
     parent: plan.Segment,
     parent_key: str,
-    cluster: dict[str, Any],
-    goal: str,
-    channels: list[str],
-    start: date | None,
     parent_reach: tuple[int, int],
-    days: float,
-    activity: Activity,
-    simulate: bool,
-    save: bool,
-    now: float,
+    cluster: dict[str, Any],
+    people: list[Contact],
 ) -> list[str]:
     """Give a cluster whose rule was found its own segment (the parent's conditions and the
-    rule's), channel plan and draft, as ``cluster["segment"]``; warnings for a rule that
-    selects the cluster poorly or is missing."""
+    rule's), channel plan and draft, as ``cluster["segment"]``; its reach is its share of the
+    parent's (``parent_reach``: reached, size). Warnings for a rule that selects the cluster
+    loosely or is missing."""
     where = f"{parent.name} / {cluster['name']}"
     rule = cluster["rule"]
     if rule["condition"] is None:
@@ -166,26 +176,16 @@ def _cluster_segment(
         return [f"{where}: no draft of its own ({rule['reason']})"]
     sub = plan.cluster_segment(parent, cluster["name"], rule["condition"], cluster["description"])
     sub.size = rule["matched"]
-    sub.channels = plan.channel_plan(sub, channels)
+    test = compile_condition({"all": sub.conditions})
+    score = _median_score([c for c in people if test({"contact": c.as_dict()})])
+    hot = score is not None and score >= plan.HOT_SCORE
+    sub.channels = plan.channel_plan(sub, job.channels, hot=hot)
     key = f"{parent_key[:54].rstrip('-')}-{cluster['name']}"
-    name = f"{goal.strip()[:60]}: {parent.description[:40]}, {cluster['name']}"
-    definition = plan.campaign_workflow(key, name, sub, sub.channels, goal, start)
+    name = f"{job.goal.strip()[:60]}: {parent.description[:40]}, {cluster['name']}"
+    definition = plan.campaign_workflow(key, name, sub, sub.channels, job.goal, job.start)
     reached_parent, size_parent = parent_reach
     reached = round(sub.size * reached_parent / size_parent) if size_parent else 0
-    msgs = plan.messages_per_contact(definition)
-    cluster["segment"] = _draft_item(
-        rt,
-        principal,
-        sub,
-        definition,
-        reached * msgs,
-        reached,
-        days,
-        activity,
-        simulate,
-        save,
-        now,
-    )
+    cluster["segment"] = _draft_item(job, sub, definition, reached)
     if min(rule["precision"], rule["recall"]) < WEAK_RULE:
         return [
             f"{where}: its condition selects it loosely (precision {rule['precision']:.0%}, "
@@ -247,42 +247,18 @@ def smart_campaign(
     reach = plan.share_budget(sizes, per_contact, budget)
     out_segments: list[dict[str, Any]] = []
     warnings: list[str] = []
-    for segment, definition, size, reached, msgs, people in zip(
-        segments, drafts, sizes, reach, per_contact, members, strict=True
+    job = _Drafting(rt, principal, goal, channels, start, days, activity, simulate, save, now)
+    for segment, definition, size, reached, people in zip(
+        segments, drafts, sizes, reach, members, strict=True
     ):
-        item = _draft_item(
-            rt,
-            principal,
-            segment,
-            definition,
-            reached * msgs,
-            reached,
-            days,
-            activity,
-            simulate,
-            save,
-            now,
-        )
+        item = _draft_item(job, segment, definition, reached)
         if cluster_on:
             item["clusters"] = cluster_contacts(
                 people, activity.engagement, now, k, more=rule_of(people)
             )
             for cluster in item["clusters"]["clusters"]:
                 warnings += _cluster_segment(
-                    rt,
-                    principal,
-                    segment,
-                    definition["key"],
-                    cluster,
-                    goal,
-                    channels,
-                    start,
-                    (reached, size),
-                    days,
-                    activity,
-                    simulate,
-                    save,
-                    now,
+                    job, segment, definition["key"], (reached, size), cluster, people
                 )
         if reached < size:
             warnings.append(f"{segment.name}: the budget reaches {reached} of {size} contacts")

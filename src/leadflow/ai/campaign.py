@@ -99,13 +99,13 @@ def _hot(conditions: list[dict[str, Any]]) -> bool:
     return False
 
 
-def channel_plan(segment: Segment, allowed: list[str]) -> list[str]:
-    """Channels in order for a segment: hot leads (a cluster's rule on score counts) by text
-    then a call, past clients by e-mail, others by the allowed channels (text first when
-    allowed)."""
+def channel_plan(segment: Segment, allowed: list[str], *, hot: bool = False) -> list[str]:
+    """Channels in order for a segment: hot leads (asked for by band or a score of at least
+    :data:`HOT_SCORE`, or ``hot``: a cluster whose contacts' median score is) by text then a
+    call, past clients by e-mail, others by the allowed channels (text first when allowed)."""
     allowed = [c for c in allowed if c in CHANNELS] or ["sms", "email"]
     leaves = {(x["field"], str(x["value"])) for x in _leaves(segment.conditions)}
-    if _hot(segment.conditions):
+    if hot or _hot(segment.conditions):
         wanted = ["sms", "voice"]
     elif ("contact.tags", "past-client") in leaves:
         wanted = ["email", "sms"]

@@ -4,8 +4,9 @@ the campaign's goal, the message budget shared out, and predicted replies, appoi
 opt-outs with 95 % intervals: the messages a simulation of each draft sends per channel times
 the tenant's own rates per channel when its history has enough sends, stated priors otherwise
 (``ai/history.py``, ``ai/predict.py``). On request each segment's contacts are clustered by
-k-means and each cluster described in words (``ai/clusters.py``). Drafts only, never
-published."""
+k-means and each cluster described in words (``ai/clusters.py``), turned into a condition
+over contact fields (``ai/cluster_rules.py``) and, with one, given a segment, channel plan,
+draft and prediction of its own. Drafts only, never published."""
 
 from __future__ import annotations
 

@@ -64,6 +64,31 @@ def test_each_planted_cluster_gets_a_condition_that_selects_it() -> None:
             assert "Austin" in str(rule.condition)
 
 
+def test_contacts_without_the_number_stay_where_the_tree_put_them() -> None:
+    """Two groups told apart by budget only, the budget missing for every eighth contact: the
+    side of the split the tree sent them to says "or budget missing", so the rule still selects
+    its cluster (the comparison alone would lose them)."""
+    groups = (("Austin", 900_000, 60, "0-3 months"), ("Austin", 300_000, 60, "0-3 months"))
+    contacts, _ = planted("acme", groups)
+    for c in contacts[::8]:
+        del c.fields["budget"]
+    found = fit(contacts, {}, NOW, k=2)
+    assert not isinstance(found, str)
+    said_missing = 0
+    for label in range(2):
+        rule = cluster_rule(contacts, found.columns, found.labels, label)
+        assert not isinstance(rule, str), rule
+        assert rule.precision >= 0.9 and rule.recall >= 0.9, rule
+        (leaf,) = rule.condition["all"]
+        if "any" in leaf:
+            said_missing += 1
+            assert leaf["any"][1] == {"field": "contact.fields.budget", "op": "eq", "value": None}
+            members = {i for i, x in enumerate(found.labels) if x == label}
+            alone = set(_selected({"all": [leaf["any"][0]]}, contacts))
+            assert len(alone & members) < 0.9 * len(members)
+    assert said_missing == 1
+
+
 def test_thresholds_are_round_numbers_between_the_data() -> None:
     assert roundest(612_345, 701_000) == 700_000
     assert roundest(612_345, 640_000) == 620_000

@@ -15,7 +15,9 @@ condition: one path -> ``{"all": [...]}``, several -> ``{"any": [{"all": [...]},
 category's "not this value" becomes "this other value" when all the contacts the path selects
 have that one value (``city eq Austin`` rather than ``city ne Dallas``); a
 number's split "x <= t" becomes ``lt r`` / ``gte r`` with ``r`` the roundest number between the
-two data values the split falls between (so it separates the contacts exactly as the tree did).
+two data values the split falls between (so it separates the contacts exactly as the tree did);
+contacts without the number carry its median in the tree, so the side the median falls on gets
+"or the field is missing" (``{"any": [{... "gte" ...}, {... "eq": null}]}``).
 Precision and recall are measured by compiling the condition as the engine does and running it
 over the segment's contacts (a contact missing the field fails a ``gte``, as it would in a run).
 """
@@ -27,7 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from leadflow.ai.clusters import FIELD_OF, Column, Fit, spelling
+from leadflow.ai.clusters import FIELD_OF, Column, Fit, as_number, spelling
 from leadflow.definitions.conditions import compile_condition
 from leadflow.model.records import Contact
 
@@ -41,6 +43,7 @@ class _Input:
     column: Column
     field: str  # the condition's field
     value: Any  # a category's stored spelling (None for a number)
+    imputed: float | None = None  # the value a number's missing contacts carry (None: none)
 
 
 @dataclass(frozen=True)
@@ -80,10 +83,14 @@ def said(condition: dict[str, Any]) -> str:
     """A rule in short words: ``city eq Austin and budget gte 700000``; branches of an ``any``
     in brackets joined by ``or``."""
     if "any" in condition:
-        return " or ".join(f"({said(c)})" for c in condition["any"])
+        parts = [f"({said(c)})" if "all" in c else said(c) for c in condition["any"]]
+        return "(" + " or ".join(parts) + ")"
     if "all" in condition:
         return " and ".join(said(c) for c in condition["all"])
-    return f"{condition['field'].rsplit('.', 1)[-1]} {condition['op']} {condition['value']}"
+    name = condition["field"].rsplit(".", 1)[-1]
+    if condition["op"] == "eq" and condition["value"] is None:
+        return f"{name} missing"
+    return f"{name} {condition['op']} {condition['value']}"
 
 
 def _inputs(contacts: list[Contact], columns: list[Column]) -> list[_Input]:
@@ -92,7 +99,13 @@ def _inputs(contacts: list[Contact], columns: list[Column]) -> list[_Input]:
     for col in columns:
         if col.value is None:
             if col.feature in FIELD_OF:
-                found.append(_Input(col, FIELD_OF[col.feature], None))
+                missing = [
+                    i
+                    for i, c in enumerate(contacts)
+                    if as_number(c.fields.get(col.feature)) is None
+                ]
+                imputed = col.data[missing[0]] if missing else None
+                found.append(_Input(col, FIELD_OF[col.feature], None, imputed))
         elif col.value not in ("other", "unknown"):
             spelled = spelling(contacts, col.feature, col.value, everyone)
             if spelled is not None:
@@ -115,25 +128,52 @@ def roundest(low: float, high: float) -> float:
 
 
 def _leaf(inp: _Input, above: bool, low: float, high: float) -> dict[str, Any]:
-    """The condition for one side of a split of ``inp`` between data values low < high."""
+    """The condition for one side of a split of ``inp`` between data values low < high; on the
+    side the tree sent the contacts without the number (at their imputed median), "or it is
+    missing" too, so that the rule keeps them as the tree did."""
     if inp.value is not None:  # a 0/1 column: above the split is "is that value"
         return {"field": inp.field, "op": "eq" if above else "ne", "value": inp.value}
-    return {"field": inp.field, "op": "gte" if above else "lt", "value": roundest(low, high)}
+    leaf = {"field": inp.field, "op": "gte" if above else "lt", "value": roundest(low, high)}
+    if inp.imputed is not None and (inp.imputed >= high) == above:
+        return {"any": [leaf, {"field": inp.field, "op": "eq", "value": None}]}
+    return leaf
+
+
+def _parts(leaf: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    """(the comparison, whether a missing value also passes) of a leaf made by :func:`_leaf`."""
+    if "any" in leaf:
+        return dict(leaf["any"][0]), True
+    return dict(leaf), False
 
 
 def _merge(path: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One ``gte`` (the highest) and one ``lt`` (the lowest) per field; others as they are."""
-    out: list[dict[str, Any]] = []
+    """One ``gte`` (the highest) and one ``lt`` (the lowest) per field, missing passing only
+    when it passes both; others as they are."""
+    merged: list[tuple[dict[str, Any], bool]] = []
     for leaf in path:
-        same = next((x for x in out if x["field"] == leaf["field"] and x["op"] == leaf["op"]), None)
-        if same is None or leaf["op"] not in ("gte", "lt"):
-            if leaf not in out:
-                out.append(leaf)
-        elif leaf["op"] == "gte":
-            same["value"] = max(same["value"], leaf["value"])
-        else:
-            same["value"] = min(same["value"], leaf["value"])
-    return out
+        cmp, or_missing = _parts(leaf)
+        i = next(
+            (
+                i
+                for i, (x, _) in enumerate(merged)
+                if x["field"] == cmp["field"] and x["op"] == cmp["op"] in ("gte", "lt")
+            ),
+            None,
+        )
+        if i is None:
+            if (cmp, or_missing) not in merged:
+                merged.append((cmp, or_missing))
+            continue
+        old, old_missing = merged[i]
+        pick = max if cmp["op"] == "gte" else min
+        merged[i] = ({**old, "value": pick(old["value"], cmp["value"])}, old_missing and or_missing)
+    needed = {cmp["field"] for cmp, or_missing in merged if not or_missing}  # missing fails
+    return [
+        {"any": [cmp, {"field": cmp["field"], "op": "eq", "value": None}]}
+        if or_missing and cmp["field"] not in needed
+        else cmp
+        for cmp, or_missing in merged
+    ]
 
 
 def _paths(tree: Any, inputs: list[_Input], matrix: Any) -> list[list[dict[str, Any]]]:
@@ -173,7 +213,7 @@ def _prefer_eq(path: list[dict[str, Any]], scopes: list[dict[str, Any]]) -> list
     chosen = [s for s in scopes if test(s)]
     out = []
     for leaf in path:
-        if leaf["op"] == "ne" and chosen:
+        if leaf.get("op") == "ne" and chosen:
             values = {_value_at(s, leaf["field"]) for s in chosen}
             if len(values) == 1 and isinstance(next(iter(values)), str):
                 leaf = {"field": leaf["field"], "op": "eq", "value": values.pop()}

@@ -52,7 +52,7 @@ class Column:
     data: list[float]
 
 
-def _number(value: Any) -> float | None:
+def as_number(value: Any) -> float | None:
     if isinstance(value, bool) or value in (None, ""):
         return None
     if isinstance(value, int | float):
@@ -88,8 +88,8 @@ def _raw_numbers(
 ) -> dict[str, float | None]:
     eng = engagement or {}
     return {
-        "budget": _number(contact.fields.get("budget")),
-        "score": _number(contact.fields.get("score")),
+        "budget": as_number(contact.fields.get("budget")),
+        "score": as_number(contact.fields.get("score")),
         "days_since_created": max(0.0, (now - contact.created_at) / 86400.0)
         if contact.created_at
         else None,

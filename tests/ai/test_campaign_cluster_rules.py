@@ -186,6 +186,11 @@ def test_cluster_segments_get_drafts_inside_their_tenant(api: tuple[str, FastAPI
         )
         drafts = {d["key"] for d in acme.get("/api/v1/workflows/drafts").json()["items"]}
         assert keys <= drafts
+        six = acme.post(CAMPAIGN, json={**body, "clusters": 6, "save": False}).json()
+        for cluster in six["segments"][0]["clusters"]["clusters"]:  # small ones: no draft
+            assert (cluster["segment"] is None) == (cluster["contacts"] < 10), cluster
+            if cluster["segment"] is None:
+                assert any(cluster["name"] in w and "no draft" in w for w in six["warnings"])
         plain = acme.post(CAMPAIGN, json={**body, "clusters": False, "save": False}).json()
         assert "clusters" not in plain["segments"][0]
     with ApiClient(app, headers={"Authorization": f"Bearer {zeta_key}"}) as zeta:

@@ -20,7 +20,7 @@ from leadflow.access.workflows import check, save_draft
 from leadflow.ai import campaign as plan
 from leadflow.ai import phrases
 from leadflow.ai.cluster_rules import rule_of
-from leadflow.ai.clusters import MAX_K, cluster_contacts
+from leadflow.ai.clusters import MAX_K, MIN_PER_CLUSTER, cluster_contacts
 from leadflow.ai.history import Activity, ChannelHistory, tenant_history
 from leadflow.ai.predict import predict, rates_for
 from leadflow.definitions.conditions import compile_condition
@@ -175,6 +175,12 @@ def _cluster_segment(
     if rule["condition"] is None:
         cluster["segment"] = None
         return [f"{where}: no draft of its own ({rule['reason']})"]
+    if cluster["contacts"] < MIN_PER_CLUSTER:
+        cluster["segment"] = None
+        return [
+            f"{where}: no draft of its own ({cluster['contacts']} contacts; "
+            f"a cluster's draft needs at least {MIN_PER_CLUSTER})"
+        ]
     sub = plan.cluster_segment(parent, cluster["name"], rule["condition"], cluster["description"])
     sub.size = rule["matched"]
     test = compile_condition({"all": sub.conditions})

@@ -12,6 +12,7 @@ from leadflow.definitions.validation import validate
 from leadflow.store import open_store
 from support.cli import Leadflow
 from support.llm_peer import API_KEY, good, running_llm_peer
+from support.planted_leads import ACME, NOW, planted
 
 PROMPT = "Text new leads now, wait 3 days, then call them. Stop if they reply."
 
@@ -110,3 +111,22 @@ def test_ai_campaign_clusters_flag(lf: Leadflow) -> None:
         refused = lf("ai", "campaign", "x", "--clusters", bad, "--no-simulate")
         said = refused.output + str(refused.exception)  # the console script prints the error
         assert refused.exit_code != 0 and "clusters" in said
+
+
+def test_ai_campaign_cluster_drafts(lf: Leadflow) -> None:
+    """Planted contacts: each cluster is printed with its condition and gets a draft row."""
+    lf.init()
+    store = open_store(lf.db)
+    try:
+        store.upsert_contacts(planted("default", ACME)[0], NOW)
+    finally:
+        store.close()
+    args = ("ai", "campaign", "book more showings", "--clusters", "3", "--no-simulate")
+    out = lf.json(*args, "--save")
+    clusters = out["segments"][0]["clusters"]["clusters"]
+    assert len(clusters) == 3 and all(c["segment"]["validation"]["valid"] for c in clusters)
+    assert all(c["segment"]["saved"]["as"] == "draft" for c in clusters)
+    assert lf.json("workflows", "list") == []  # drafts only, never published
+    shown = lf.ok(*args).output
+    assert shown.count("  when ") == 3 and "precision 100%" in shown, shown
+    assert "city eq Austin" in shown, shown

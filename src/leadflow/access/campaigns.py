@@ -4,11 +4,14 @@ the campaign's goal, the message budget shared out, and predicted replies, appoi
 opt-outs with 95 % intervals: the messages a simulation of each draft sends per channel times
 the tenant's own rates per channel when its history has enough sends, stated priors otherwise
 (``ai/history.py``, ``ai/predict.py``). On request each segment's contacts are clustered by
-k-means and each cluster described in words (``ai/clusters.py``). Drafts only, never
-published."""
+k-means and each cluster described in words (``ai/clusters.py``), turned into a condition
+over contact fields (``ai/cluster_rules.py``) and, with one, given a segment, channel plan,
+draft and prediction of its own. Drafts only, never published."""
 
 from __future__ import annotations
 
+import statistics
+from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -16,8 +19,9 @@ from leadflow.access.scope import WRITE_ROLES, require_role
 from leadflow.access.workflows import check, save_draft
 from leadflow.ai import campaign as plan
 from leadflow.ai import phrases
-from leadflow.ai.clusters import MAX_K, cluster_contacts
-from leadflow.ai.history import ChannelHistory, tenant_history
+from leadflow.ai.cluster_rules import rule_of
+from leadflow.ai.clusters import MAX_K, MIN_PER_CLUSTER, cluster_contacts
+from leadflow.ai.history import Activity, ChannelHistory, tenant_history
 from leadflow.ai.predict import predict, rates_for
 from leadflow.definitions.conditions import compile_condition
 from leadflow.errors import InvalidInput
@@ -26,6 +30,7 @@ from leadflow.simulate.draft import simulate_draft
 from leadflow.tenancy.accounts import Principal
 
 MAX_SCAN = 100_000  # contacts read to size the segments
+WEAK_RULE = 0.8  # a cluster rule below this precision or recall is warned about
 _CHANNEL_OF = {"send_sms": "sms", "send_email": "email", "voice_call": "voice"}
 
 if TYPE_CHECKING:
@@ -97,6 +102,105 @@ def _predict(
     return out
 
 
+@dataclass(frozen=True)
+class _Drafting:
+    """What every segment's draft of one campaign shares."""
+
+    rt: Runtime
+    principal: Principal
+    goal: str
+    channels: list[str]
+    start: date | None
+    days: float
+    activity: Activity
+    simulate: bool
+    save: bool
+    now: float
+
+
+def _draft_item(
+    job: _Drafting, segment: plan.Segment, definition: dict[str, Any], reached: int
+) -> dict[str, Any]:
+    """A segment's answer: its conditions, size, reach, channel plan, draft (validated,
+    simulated, saved on request) and predicted performance."""
+    checked = check(job.rt, job.principal.tenant_id, definition)
+    item: dict[str, Any] = {
+        "name": segment.name,
+        "description": segment.description,
+        "conditions": segment.conditions,
+        "contacts": segment.size,
+        "reach": reached,
+        "channels": segment.channels,
+        "messages": reached * plan.messages_per_contact(definition),
+        "workflow": definition,
+        "validation": {
+            "valid": checked.ok,
+            "errors": checked.errors,
+            "warnings": checked.warnings,
+        },
+        "prediction": _predict(definition, reached, job.days, job.activity.channels)
+        if job.simulate and checked.ok
+        else None,
+        "saved": None,
+    }
+    if job.save and checked.ok:
+        draft, _ = save_draft(job.rt, job.principal, definition["key"], definition, job.now)
+        item["saved"] = {"key": draft.key, "as": "draft"}
+    return item
+
+
+def _median_score(contacts: list[Contact]) -> float | None:
+    scores = [
+        float(v)
+        for c in contacts
+        if isinstance(v := c.fields.get("score"), int | float) and not isinstance(v, bool)
+    ]
+    return statistics.median(scores) if scores else None
+
+
+def _cluster_segment(
+    job: _Drafting,
+    parent: plan.Segment,
+    parent_key: str,
+    parent_reach: tuple[int, int],
+    cluster: dict[str, Any],
+    people: list[Contact],
+) -> list[str]:
+    """Give a cluster whose rule was found its own segment (the parent's conditions and the
+    rule's), channel plan and draft, as ``cluster["segment"]``; its reach is its share of the
+    parent's (``parent_reach``: reached, size). Warnings for a rule that selects the cluster
+    loosely or is missing."""
+    where = f"{parent.name} / {cluster['name']}"
+    rule = cluster["rule"]
+    if rule["condition"] is None:
+        cluster["segment"] = None
+        return [f"{where}: no draft of its own ({rule['reason']})"]
+    if cluster["contacts"] < MIN_PER_CLUSTER:
+        cluster["segment"] = None
+        return [
+            f"{where}: no draft of its own ({cluster['contacts']} contacts; "
+            f"a cluster's draft needs at least {MIN_PER_CLUSTER})"
+        ]
+    sub = plan.cluster_segment(parent, cluster["name"], rule["condition"], cluster["description"])
+    sub.size = rule["matched"]
+    test = compile_condition({"all": sub.conditions})
+    score = _median_score([c for c in people if test({"contact": c.as_dict()})])
+    hot = score is not None and score >= plan.HOT_SCORE
+    sub.channels = plan.channel_plan(sub, job.channels, hot=hot)
+    key = f"{parent_key[:54].rstrip('-')}-{cluster['name']}"
+    name = f"{job.goal.strip()[:60]}: {parent.description[:40]}, {cluster['name']}"
+    definition = plan.campaign_workflow(key, name, sub, sub.channels, job.goal, job.start)
+    reached_parent, size_parent = parent_reach
+    reached = round(sub.size * reached_parent / size_parent) if size_parent else 0
+    cluster["segment"] = _draft_item(job, sub, definition, reached)
+    if min(rule["precision"], rule["recall"]) < WEAK_RULE:
+        return [
+            f"{where}: its condition selects it loosely (precision {rule['precision']:.0%}, "
+            f"recall {rule['recall']:.0%})"
+        ]
+    return []
+
+
 def _clusters_wanted(clusters: bool | int) -> tuple[bool, int | None]:
     """(whether to cluster, k: None to choose it by silhouette)."""
     if isinstance(clusters, bool):
@@ -150,40 +254,25 @@ def smart_campaign(
     reach = plan.share_budget(sizes, per_contact, budget)
     out_segments: list[dict[str, Any]] = []
     warnings: list[str] = []
-    for segment, definition, size, reached, msgs, people in zip(
-        segments, drafts, sizes, reach, per_contact, members, strict=True
+    job = _Drafting(rt, principal, goal, channels, start, days, activity, simulate, save, now)
+    for segment, definition, size, reached, people in zip(
+        segments, drafts, sizes, reach, members, strict=True
     ):
-        checked = check(rt, tenant, definition)
-        item: dict[str, Any] = {
-            "name": segment.name,
-            "description": segment.description,
-            "conditions": segment.conditions,
-            "contacts": size,
-            "reach": reached,
-            "channels": segment.channels,
-            "messages": reached * msgs,
-            "workflow": definition,
-            "validation": {
-                "valid": checked.ok,
-                "errors": checked.errors,
-                "warnings": checked.warnings,
-            },
-            "prediction": _predict(definition, reached, days, activity.channels)
-            if simulate and checked.ok
-            else None,
-            "saved": None,
-        }
+        item = _draft_item(job, segment, definition, reached)
         if cluster_on:
-            item["clusters"] = cluster_contacts(people, activity.engagement, now, k)
+            item["clusters"] = cluster_contacts(
+                people, activity.engagement, now, k, more=rule_of(people)
+            )
+            for cluster in item["clusters"]["clusters"]:
+                warnings += _cluster_segment(
+                    job, segment, definition["key"], (reached, size), cluster, people
+                )
         if reached < size:
             warnings.append(f"{segment.name}: the budget reaches {reached} of {size} contacts")
         if size == 0:
             warnings.append(
                 f"{segment.name}: no contact of the tenant matches {segment.conditions}"
             )
-        if save and checked.ok:
-            draft, _ = save_draft(rt, principal, definition["key"], definition, now)
-            item["saved"] = {"key": draft.key, "as": "draft"}
         out_segments.append(item)
     return {
         "goal": goal,

@@ -14,6 +14,7 @@ from leadflow.ai import phrases, texts
 from leadflow.ai.parse_trigger import audience_of, metric_of
 
 CHANNELS = ("sms", "email", "voice")
+HOT_SCORE = 70  # the default lower bound of the "hot" score band (scoring/config.py)
 
 
 @dataclass
@@ -63,12 +64,48 @@ def segments_of(audience: str) -> list[Segment]:
     return found
 
 
-def channel_plan(segment: Segment, allowed: list[str]) -> list[str]:
-    """Channels in order for a segment: hot leads by text then a call, past clients by e-mail,
-    others by the allowed channels (text first when allowed)."""
+def cluster_segment(
+    parent: Segment, cluster: str, condition: dict[str, Any], words: str
+) -> Segment:
+    """A cluster of ``parent`` as a segment of its own: the parent's conditions and the
+    cluster's (its ``all`` leaves merged in, an ``any`` kept whole)."""
+    extra = condition.get("all", [condition])
+    return Segment(
+        f"{parent.name}-{cluster}",
+        [*parent.conditions, *(x for x in extra if x not in parent.conditions)],
+        f"{parent.description}; {cluster}: {words}",
+    )
+
+
+def _leaves(conditions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    for x in conditions:
+        if "all" in x:
+            found += _leaves(x["all"])
+        elif "field" in x:
+            found.append(x)
+    return found
+
+
+def _hot(conditions: list[dict[str, Any]]) -> bool:
+    """The conditions ask for hot leads: band hot, or a score of at least :data:`HOT_SCORE`."""
+    for x in _leaves(conditions):
+        if x["field"] == "contact.score_band" and str(x["value"]).lower() == "hot":
+            return True
+        value = x["value"]
+        at_least = x["op"] in ("gte", "gt") and isinstance(value, int | float)
+        if x["field"] == "contact.score" and at_least and value >= HOT_SCORE:
+            return True
+    return False
+
+
+def channel_plan(segment: Segment, allowed: list[str], *, hot: bool = False) -> list[str]:
+    """Channels in order for a segment: hot leads (asked for by band or a score of at least
+    :data:`HOT_SCORE`, or ``hot``: a cluster whose contacts' median score is) by text then a
+    call, past clients by e-mail, others by the allowed channels (text first when allowed)."""
     allowed = [c for c in allowed if c in CHANNELS] or ["sms", "email"]
-    leaves = {(x["field"], str(x["value"])) for x in segment.conditions}
-    if ("contact.score_band", "hot") in leaves:
+    leaves = {(x["field"], str(x["value"])) for x in _leaves(segment.conditions)}
+    if hot or _hot(segment.conditions):
         wanted = ["sms", "voice"]
     elif ("contact.tags", "past-client") in leaves:
         wanted = ["email", "sms"]

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 import statistics
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,7 +41,7 @@ FIT_SAMPLE = 5000  # contacts k-means is fitted on (all of them below this)
 SOURCE_FIELDS = ("source", "lead_source", "LeadSource")
 NUMBERS = ("budget", "score", "days_since_created", "sent", "opened", "clicked", "replied")
 CATEGORIES = ("source", "area", "timeline", "lead_type", "stage")
-_FIELD_OF = {"budget": "contact.fields.budget", "score": "contact.score"}
+FIELD_OF = {"budget": "contact.fields.budget", "score": "contact.score"}
 
 
 @dataclass
@@ -51,7 +52,7 @@ class Column:
     data: list[float]
 
 
-def _number(value: Any) -> float | None:
+def as_number(value: Any) -> float | None:
     if isinstance(value, bool) or value in (None, ""):
         return None
     if isinstance(value, int | float):
@@ -87,8 +88,8 @@ def _raw_numbers(
 ) -> dict[str, float | None]:
     eng = engagement or {}
     return {
-        "budget": _number(contact.fields.get("budget")),
-        "score": _number(contact.fields.get("score")),
+        "budget": as_number(contact.fields.get("budget")),
+        "score": as_number(contact.fields.get("score")),
         "days_since_created": max(0.0, (now - contact.created_at) / 86400.0)
         if contact.created_at
         else None,
@@ -192,6 +193,23 @@ def _raw_category(contact: Contact, feature: str) -> tuple[str, Any] | None:
     return (f"contact.fields.{feature}", fields[feature]) if fields.get(feature) else None
 
 
+def spelling(
+    contacts: list[Contact], feature: str, value: str, among: list[int]
+) -> tuple[str, str] | None:
+    """(condition field, value) of a category's value as most of the contacts ``among`` with
+    it store it (``("contact.fields.city", "Austin")`` for ``area=austin``)."""
+    spelled: dict[tuple[str, str], int] = {}
+    for i in among:
+        if _category(contacts[i], feature) == value:
+            raw = _raw_category(contacts[i], feature)
+            if raw is not None:
+                key = (raw[0], str(raw[1]))
+                spelled[key] = spelled.get(key, 0) + 1
+    if not spelled:
+        return None
+    return max(spelled, key=lambda kv: (spelled[kv], kv))
+
+
 def _conditions(
     contacts: list[Contact], chosen: list[tuple[float, Column]], members: list[int]
 ) -> list[dict[str, Any]]:
@@ -201,28 +219,26 @@ def _conditions(
             share = statistics.fmean(col.data[i] for i in members)
             if share < 0.6 or col.value in ("other", "unknown"):
                 continue
-            spelled: dict[tuple[str, Any], int] = {}
-            for i in members:
-                if _category(contacts[i], col.feature) == col.value:
-                    raw = _raw_category(contacts[i], col.feature)
-                    if raw is not None:
-                        key = (raw[0], str(raw[1]))
-                        spelled[key] = spelled.get(key, 0) + 1
-            if spelled:
-                field, value = max(spelled, key=lambda kv: (spelled[kv], kv))
-                leaves.append({"field": field, "op": "eq", "value": value})
-        elif col.feature in _FIELD_OF:
+            spelled = spelling(contacts, col.feature, col.value, members)
+            if spelled is not None:
+                leaves.append({"field": spelled[0], "op": "eq", "value": spelled[1]})
+        elif col.feature in FIELD_OF:
             values = sorted(col.data[i] for i in members)
             low = values[int(0.1 * (len(values) - 1))]
             high = values[math.ceil(0.9 * (len(values) - 1))]
-            leaves.append({"field": _FIELD_OF[col.feature], "op": "between", "value": [low, high]})
+            leaves.append({"field": FIELD_OF[col.feature], "op": "between", "value": [low, high]})
     return leaves
 
 
 def describe(
-    contacts: list[Contact], columns: list[Column], labels: list[int], k: int
+    contacts: list[Contact],
+    columns: list[Column],
+    labels: list[int],
+    k: int,
+    more: Callable[[int], dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
-    """Each cluster: size, share, words, distinguishing features with numbers, conditions."""
+    """Each cluster: size, share, words, distinguishing features with numbers, conditions, and
+    what ``more(label)`` adds."""
     from leadflow.definitions.conditions import compile_condition
 
     out: list[dict[str, Any]] = []
@@ -265,6 +281,8 @@ def describe(
                 "cluster": sum(hits[i] for i in inside),
                 "others": sum(h for i, h in enumerate(hits) if i not in inside),
             }
+        if more is not None:
+            item.update(more(cluster))
         out.append(item)
     out.sort(key=lambda c: -c["contacts"])
     return out
@@ -336,8 +354,10 @@ def cluster_contacts(
     engagement: dict[str, dict[str, int]],
     now: float,
     k: int | None = None,
+    more: Callable[[Fit, int], dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """The clusters of ``contacts``, each described, or ``skipped`` with the reason."""
+    """The clusters of ``contacts``, each described (plus what ``more(fit, label)`` adds), or
+    ``skipped`` with the reason."""
     found = fit(contacts, engagement, now, k)
     if isinstance(found, str):
         return {"skipped": found, "clusters": []}
@@ -347,5 +367,11 @@ def cluster_contacts(
         "silhouette": found.silhouette,
         "silhouettes": found.silhouettes,
         "features": [c.name for c in found.columns],
-        "clusters": describe(contacts, found.columns, found.labels, found.k),
+        "clusters": describe(
+            contacts,
+            found.columns,
+            found.labels,
+            found.k,
+            None if more is None else (lambda label: more(found, label)),
+        ),
     }

@@ -132,7 +132,10 @@ def campaign(
     simulate: Annotated[bool, typer.Option("--simulate/--no-simulate")] = True,
     clusters: Annotated[
         str,
-        typer.Option(help="k-means clusters of each segment: off, auto (k by silhouette) or k."),
+        typer.Option(
+            help="k-means clusters of each segment (each with its condition and draft): "
+            "off, auto (k by silhouette) or k."
+        ),
     ] = "off",
     db: DbOption = DEFAULT,
     tenant: TenantOption = DEFAULT_TENANT,
@@ -178,24 +181,29 @@ def campaign(
     )
 
 
+def _campaign_row(name: str, seg: dict[str, Any]) -> list[Any]:
+    pred = seg["prediction"] or {}
+    replies = pred.get("replies", {})
+    appts = pred.get("appointments", {})
+    return [
+        name,
+        seg["contacts"],
+        seg["reach"],
+        "+".join(seg["channels"]),
+        seg["messages"],
+        f"{replies.get('expected', '-')} {replies.get('interval_95', '')}",
+        f"{appts.get('expected', '-')} {appts.get('interval_95', '')}",
+        (seg["saved"] or {}).get("key", ""),
+    ]
+
+
 def _show_campaign(out: dict[str, Any]) -> None:
     rows = []
     for seg in out["segments"]:
-        pred = seg["prediction"] or {}
-        replies = pred.get("replies", {})
-        appts = pred.get("appointments", {})
-        rows.append(
-            [
-                seg["name"],
-                seg["contacts"],
-                seg["reach"],
-                "+".join(seg["channels"]),
-                seg["messages"],
-                f"{replies.get('expected', '-')} {replies.get('interval_95', '')}",
-                f"{appts.get('expected', '-')} {appts.get('interval_95', '')}",
-                (seg["saved"] or {}).get("key", ""),
-            ]
-        )
+        rows.append(_campaign_row(seg["name"], seg))
+        for cl in (seg.get("clusters") or {}).get("clusters", []):
+            if cl.get("segment"):
+                rows.append(_campaign_row(f"  {cl['name']}", cl["segment"]))
     table(
         f"campaign: {out['goal']}",
         [
@@ -222,5 +230,13 @@ def _show_campaign(out: dict[str, Any]) -> None:
                 markup=False,
                 highlight=False,
             )
+            rule = cl.get("rule") or {}
+            if rule.get("condition"):
+                console.print(
+                    f"  when {rule['said']} (precision {rule['precision']:.0%}, "
+                    f"recall {rule['recall']:.0%})",
+                    markup=False,
+                    highlight=False,
+                )
     for warning in out["warnings"]:
         console.print(f"warning: {warning}", markup=False, highlight=False)

@@ -102,6 +102,8 @@ class CampaignRequest(_In):
     simulate: bool = Field(default=True, description="Predict from a simulation of each draft.")
     clusters: bool | int = Field(
         default=False,
-        description="k-means clusters of each segment's contacts, described in words: true "
-        "(k chosen by silhouette), false, or k (2..6).",
+        description="k-means clusters of each segment's contacts, described in words, each "
+        "with a rule (a condition over contact fields, its precision and recall) and, when it "
+        "has one, a segment, channel plan and draft of its own: true (k chosen by silhouette), "
+        "false, or k (2..6).",
     )

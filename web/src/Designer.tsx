@@ -192,11 +192,11 @@ function Canvas({ schema, canWrite, names }: { schema: Schema; canWrite: boolean
       } else {
         const wkey = key;
         const [w, all, layout] = await Promise.all([
-          api<{ definition: unknown; version: number }>("GET", choicePath(chosen)!),
+          api<{ definition: unknown; version: number; layout: unknown }>("GET", choicePath(chosen)!),
           api<{ items: { version: number }[] }>("GET", `/workflows/${encodeURIComponent(wkey)}/versions`),
           draftLayout(wkey),
         ]);
-        loadPlaced(w.definition, layout);
+        loadPlaced(w.definition, layout ?? w.layout); // the draft's places, else the key's
         setVersions({ key: wkey, list: all.items.map((v) => v.version), shown: w.version });
         await loadCounts(wkey, w.version);
         setNotice(`Opened ${wkey}, version ${w.version}: the counts are its runs.`);
@@ -542,6 +542,9 @@ function Canvas({ schema, canWrite, names }: { schema: Schema; canWrite: boolean
                 definition,
               );
               if (listed.drafts.some((d) => d.key === meta.key)) await saveLayout(meta.key).catch(() => undefined);
+              await api("PUT", `/workflows/${encodeURIComponent(meta.key)}/layout`, toLayout(useDesigner.getState().items)).catch(
+                () => undefined,
+              );
               refreshList();
               await loadCounts(meta.key, r.version).catch(() => undefined);
               return r.created ? `Published version ${r.version}.` : `Unchanged: version ${r.version} is live.`;

@@ -226,3 +226,34 @@ def test_a_nested_condition_and_the_event_pickers(page: Any, server: Server) -> 
     problems = page.get_by_role("region", name="Problems")
     problems.wait_for()
     assert "cases[0].when" not in problems.inner_text(), problems.inner_text()
+
+
+def test_goal_and_experiment_events_use_the_event_picker(page: Any, server: Server) -> None:
+    sign_in(page, admin_key(server.db, "goals"))
+    page.get_by_test_id("import-file").set_input_files(str(EXAMPLE))
+    page.get_by_test_id("notice").filter(has_text="5 nodes").wait_for()
+    goals = page.get_by_test_id("goals")  # nothing selected: the workflow's goals
+    first = page.locator("#f_settings_goals_0_event")
+    assert first.input_value() == "sms.received"
+    assert first.get_attribute("list") == "lf-event-types"
+    assert page.locator("#f_settings_goals_1_event").input_value() == "email.received"
+    first.fill("appointment.booked")
+    page.locator("#f_settings_goals_0_name").fill("booked")
+    shot(page, "46-goal-event-picker")
+    # a split's experiment: the metric's event offers the vocabulary too
+    drop(page, "split", 600, 420)
+    page.get_by_test_id("node-split_1").click()
+    metric = page.locator("#f_split_1_experiment_metric_event")
+    assert metric.get_attribute("list") == "lf-event-types"
+    metric.fill("appointment.booked, sms.received")  # any of several converts
+    assert goals.count() == 0  # a node selected: its inspector instead
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Export YAML").click()
+    exported = yaml.safe_load(Path(download.value.path()).read_text())
+    assert exported["settings"]["goals"] == [
+        {"name": "booked", "event": "appointment.booked"},
+        {"name": "replied", "event": "email.received"},
+    ]
+    assert list(exported["settings"]) == ["reentry", "pause_on_reply", "goals"]
+    split = next(n for n in exported["nodes"] if n["id"] == "split_1")
+    assert split["experiment"]["metric"]["event"] == ["appointment.booked", "sms.received"]

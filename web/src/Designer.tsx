@@ -28,6 +28,7 @@ import {
   toDefinition,
 } from "./graph";
 import { Changes } from "./Changes";
+import { GoalsPanel } from "./Goals";
 import { Inspector, type Schema, nodeKinds } from "./Inspector";
 import { choicePath, parseChoice, versionLabel } from "./choice";
 import { parseLayout, toLayout, withPositions } from "./positions";
@@ -639,7 +640,15 @@ function Canvas({ schema, canWrite, names }: { schema: Schema; canWrite: boolean
               readOnly={!canWrite}
             />
           ) : (
-            <p className="hint">Drag a node kind onto the canvas, connect ports by dragging, select a node to edit it.</p>
+            <>
+              <p className="hint">Drag a node kind onto the canvas, connect ports by dragging, select a node to edit it.</p>
+              <GoalsPanel
+                schema={schema}
+                settings={meta.settings}
+                onChange={(settings) => setMeta({ settings })}
+                readOnly={!canWrite}
+              />
+            </>
           )}
           {canWrite && (
             <section className="simulation" aria-label="Simulation" data-testid="simulation">

@@ -3,6 +3,7 @@
 // contact's own zone beside them on its page.
 import { type ReactNode, useCallback, useEffect, useState } from "react";
 import { api } from "./api";
+import { ContactScore, storedScore } from "./ContactScore";
 import { RewindPanel } from "./Rewind";
 
 type Row = Record<string, unknown>;
@@ -186,6 +187,7 @@ export function Contacts() {
         { title: "E-mail", cell: text("email") },
         { title: "Phone", cell: text("phone") },
         { title: "Stage", cell: text("stage") },
+        { title: "Score", cell: (r) => storedScore(r.fields) },
         { title: "Owner", cell: text("owner") },
         {
           title: "Consent",
@@ -331,6 +333,7 @@ export function ContactPage({ id }: { id: string }) {
             .join(", ") || "none recorded"}
         </dd>
       </dl>
+      <ContactScore id={id} />
       <PagedTable
         title="Events"
         path="/events"

@@ -1,0 +1,125 @@
+"""The dashboard at phone width (390x844): every screen fits without sideways scrolling, a
+contact's page shows its score and times in both zones, the runs screen filters and pauses,
+resumes and cancels a run, and a failing request shows its error; in a real browser (Debian's
+Chromium driven by Playwright) against a real ``leadflow serve``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from test_designer import Server, browser, page, pytestmark, server, shot, sign_in
+
+from support.api_client import admin_key
+
+__all__ = ["browser", "page", "pytestmark", "server"]  # the fixtures and marks, shared
+
+PHONE = {"width": 390, "height": 844}
+WAITING = {
+    "key": "phone-nurture",
+    "name": "Phone nurture",
+    "triggers": [{"type": "event", "event": "lead.created"}],
+    "start": "pause_a_day",
+    "nodes": [
+        {"id": "pause_a_day", "kind": "wait", "duration": "1d", "next": "won"},
+        {"id": "won", "kind": "goal", "goal": "converted"},
+    ],
+}
+
+
+def fits(page: Any) -> None:
+    """Nothing wider than the phone: no sideways scrolling of the page."""
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], width
+
+
+def test_the_dashboard_at_phone_width(page: Any, server: Server) -> None:
+    key = admin_key(server.db, "phone")
+    with httpx.Client(
+        base_url=f"{server.url}/api/v1", headers={"Authorization": f"Bearer {key}"}
+    ) as api:
+        annie = api.post(
+            "/contacts",
+            json={
+                "first_name": "Annie",
+                "last_name": "Longname-Withaveryveryverylongsurname",
+                "email": "annie.withaveryveryverylongaddress@example.com",
+                "time_zone": "America/Chicago",
+            },
+        ).json()
+        api.post("/events", json={"type": "form.submitted", "contact_id": annie["id"]})
+        assert api.post("/workflows/phone-nurture/publish", json=WAITING).status_code == 201
+        enrolled = api.post(
+            "/workflows/phone-nurture/enroll", json={"contact_ids": [annie["id"]]}
+        ).json()
+        (run_id,) = enrolled["run_ids"]
+        run = lambda: api.get(f"/runs/{run_id}").json()["status"]  # noqa: E731
+        assert run() in ("active", "waiting")
+
+        page.set_viewport_size(PHONE)
+        sign_in(page, key)
+        fits(page)
+        page.get_by_role("link", name="Contacts").click()
+        page.get_by_role("link", name="Annie Longname").wait_for()
+        fits(page)
+        shot(page, "50-phone-contacts")
+        page.get_by_role("link", name="Annie Longname").click()
+        page.get_by_test_id("score-value").wait_for()
+        events = page.get_by_test_id("timeline-events")
+        events.get_by_text("form.submitted").wait_for()
+        when = events.locator("td[data-label=When]").first.inner_text()
+        assert when.endswith("America/Chicago)"), when  # the viewer's zone, then the lead's
+        fits(page)
+        shot(page, "51-phone-contact")
+
+        # the runs screen: filtered, then pause, resume and cancel the run
+        page.get_by_role("link", name="Runs").click()
+        page.get_by_label("Workflow").fill("phone-nurture")
+        page.get_by_role("button", name="Filter").click()
+        row = page.locator("tbody tr", has_text="phone-nurture v1").first
+        row.wait_for()
+        fits(page)
+        shot(page, "52-phone-runs")
+        for action, status in (("pause", "paused"), ("resume", None), ("cancel", "cancelled")):
+            row.get_by_role("button", name=action, exact=True).click()
+            page.get_by_role("status").filter(has_text=f"Run {run_id}: {action} done").wait_for()
+            if status:
+                assert run() == status
+            else:
+                assert run() in ("active", "waiting")
+        page.get_by_label("Status").select_option("cancelled")
+        page.get_by_role("button", name="Filter").click()
+        page.locator("tbody tr", has_text="cancelled").first.wait_for()
+        row.get_by_role("button", name="resume", exact=True).click()  # a finished run: refused
+        page.get_by_role("status").filter(has_text=f"Run {run_id}: resume refused").wait_for()
+
+    for screen, ready in (
+        ("Messages", "messages"),
+        ("Experiments", "experiments"),
+        ("Tasks", None),
+        ("Analytics", None),
+        ("Templates", None),
+    ):
+        page.get_by_role("link", name=screen).click()
+        if ready:
+            page.get_by_test_id(ready).wait_for()
+        page.wait_for_function("() => !document.querySelector('.loading')")  # loaded
+        assert not page.get_by_role("alert").count(), screen
+        fits(page)
+        shot(page, f"53-phone-{screen.lower()}")
+
+    # a request that fails says so, on the screen that made it
+    page.route(
+        "**/api/v1/messages?**",
+        lambda route: route.fulfill(
+            status=503,
+            content_type="application/problem+json",
+            body='{"title": "Service Unavailable", "status": 503, "detail": "the store is down"}',
+        ),
+    )
+    page.get_by_role("link", name="Contacts").click()
+    page.get_by_role("link", name="Messages").click()
+    failed = "Could not load messages: the store is down"
+    page.get_by_role("alert").filter(has_text=failed).wait_for()
+    fits(page)
+    shot(page, "54-phone-error")

@@ -93,6 +93,31 @@ def test_the_dashboard_at_phone_width(page: Any, server: Server) -> None:
         row.get_by_role("button", name="resume", exact=True).click()  # a finished run: refused
         page.get_by_role("status").filter(has_text=f"Run {run_id}: resume refused").wait_for()
 
+        # a run that failed (its text cannot be rendered) is retried from the runs screen
+        failing = {
+            **WAITING,
+            "key": "phone-fails",
+            "start": "hello",
+            "nodes": [{"id": "hello", "kind": "send_sms", "body": "Hi {{ 1 // 0 }}"}],
+        }
+        assert api.post("/workflows/phone-fails/publish", json=failing).status_code == 201
+        bob = api.post(
+            "/contacts", json={"first_name": "Bob", "phone": "+15125550199", "time_zone": "UTC"}
+        ).json()
+        (failed_id,) = api.post(
+            "/workflows/phone-fails/enroll", json={"contact_ids": [bob["id"]]}
+        ).json()["run_ids"]
+        worked = server.cli("worker", "--db", server.db, "--virtual-clock")
+        assert worked.returncode == 0, (worked.stdout, worked.stderr)
+        assert api.get(f"/runs/{failed_id}").json()["status"] == "failed"
+        page.get_by_label("Workflow").fill("phone-fails")
+        page.get_by_label("Status").select_option("failed")
+        page.get_by_role("button", name="Filter").click()
+        failed_row = page.locator("tbody tr", has_text="phone-fails v1").first
+        failed_row.get_by_role("button", name="retry", exact=True).click()
+        page.get_by_role("status").filter(has_text=f"Run {failed_id}: retry done").wait_for()
+        assert api.get(f"/runs/{failed_id}").json()["status"] != "failed"
+
     for screen, ready in (
         ("Messages", "messages"),
         ("Experiments", "experiments"),

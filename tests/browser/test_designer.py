@@ -282,6 +282,9 @@ def test_build_validate_layout_undo_export_and_publish(page: Any, server: Server
     page.get_by_label("Open a workflow").select_option("published:web-welcome")
     page.get_by_test_id("count-send_sms_1").filter(has_text="in 3").wait_for()
     assert "in 3" in page.get_by_test_id("count-goal_1").inner_text()
+    # and the goal rate, from the analytics funnel of the same runs
+    rate = re.compile(r"goal \(all versions, 30 days\): [0-3] of 3 converted \(\d")
+    page.get_by_test_id("goal-rate").filter(has_text=rate).wait_for()
     shot(page, "05b-counts")
 
     # two more leads stop at the one-day wait; a changed text is compared with v1, published as

@@ -32,7 +32,7 @@ import { GoalsPanel } from "./Goals";
 import { Inspector, type Schema, nodeKinds } from "./Inspector";
 import { choicePath, parseChoice, versionLabel } from "./choice";
 import { parseLayout, toLayout, withPositions } from "./positions";
-import { edgeRuns, funnelQuery } from "./funnel";
+import { edgeRuns, funnelQuery, goalText } from "./funnel";
 import { type EventType, EventTypes, EVENT_LIST } from "./EventWidget";
 import type { ConditionNames } from "./Inspector";
 import { type Simulated, SIM_LIMITS, simEdgeRuns, simProblem } from "./simulation";
@@ -150,18 +150,22 @@ function Canvas({ schema, canWrite, names }: { schema: Schema; canWrite: boolean
     null,
   );
 
+  // the goal rate of the workflow opened (its runs that met a goal), from the same funnel
+  const [goalLine, setGoalLine] = useState<{ key: string; text: string } | null>(null);
+
   const loadCounts = async (key: string, version: number) => {
     const found = await api<{ items: Counted[] }>("GET", `/workflows/${encodeURIComponent(key)}/counts`);
     const byNode = new Map<string, NodeCount>();
     for (const c of found.items) if (c.version === version) byNode.set(c.node, c);
     setCounts({ key, version, byNode });
     setEdgeCounts(null);
-    api<Parameters<typeof edgeRuns>[0]>("GET", funnelQuery(key, 30))
+    api<Parameters<typeof edgeRuns>[0] & Parameters<typeof goalText>[0]>("GET", funnelQuery(key, 30))
       .then((f) => {
         const defs = useDesigner.getState().items.map((i) => i.def);
         setEdgeCounts({ key, version, byEdge: edgeRuns(f, version, defs) });
+        setGoalLine({ key, text: goalText(f) });
       })
-      .catch(() => undefined); // the node counts stand without the edges'
+      .catch(() => undefined); // the node counts stand without the edges' (and the goal line)
   };
 
   /** A stored definition, its nodes where the draft's layout (on the server) puts them. */
@@ -466,6 +470,11 @@ function Canvas({ schema, canWrite, names }: { schema: Schema; canWrite: boolean
               ))}
             </select>
           </label>
+        )}
+        {versions && goalLine && goalLine.key === meta.key && versions.key === meta.key && (
+          <span className="hint" data-testid="goal-rate">
+            {goalLine.text}
+          </span>
         )}
         <label>
           Key <input value={meta.key} onChange={(e) => setMeta({ key: e.target.value })} aria-label="Workflow key" />

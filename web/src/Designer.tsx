@@ -29,6 +29,7 @@ import {
 } from "./graph";
 import { Changes } from "./Changes";
 import { GoalsPanel } from "./Goals";
+import { NodeContacts } from "./NodeContacts";
 import { Inspector, type Schema, nodeKinds } from "./Inspector";
 import { choicePath, parseChoice, versionLabel } from "./choice";
 import { parseLayout, toLayout, withPositions } from "./positions";
@@ -636,6 +637,15 @@ function Canvas({ schema, canWrite, names }: { schema: Schema; canWrite: boolean
           </ReactFlow>
         </div>
         <div className="side">
+          {selectedItem && counts && counts.key === meta.key && counts.byNode.get(selectedItem.id) && (
+            <NodeContacts
+              key={selectedItem.id}
+              workflow={meta.key}
+              version={counts.version}
+              node={selectedItem.id}
+              count={counts.byNode.get(selectedItem.id)!}
+            />
+          )}
           {selectedItem ? (
             <Inspector
               schema={schema}

@@ -10,6 +10,8 @@ from typing import Any
 import httpx
 from test_designer import Server, browser, page, pytestmark, server, shot, sign_in
 
+from leadflow.model.playbooks import Task
+from leadflow.store.factory import open_store
 from support.api_client import admin_key
 
 __all__ = ["browser", "page", "pytestmark", "server"]  # the fixtures and marks, shared
@@ -28,9 +30,14 @@ WAITING = {
 
 
 def fits(page: Any) -> None:
-    """Nothing wider than the phone: no sideways scrolling of the page."""
+    """Nothing wider than the phone: no sideways scrolling of the page or of its screen."""
     width = page.evaluate("() => document.documentElement.scrollWidth")
     assert width <= PHONE["width"], width
+    screen = page.evaluate(
+        "() => { const s = document.querySelector('.screen');"
+        " return [s.scrollWidth, s.clientWidth] }"
+    )
+    assert screen[0] <= screen[1], screen
 
 
 def test_the_dashboard_at_phone_width(page: Any, server: Server) -> None:
@@ -53,6 +60,13 @@ def test_the_dashboard_at_phone_width(page: Any, server: Server) -> None:
             "/workflows/phone-nurture/enroll", json={"contact_ids": [annie["id"]]}
         ).json()
         (run_id,) = enrolled["run_ids"]
+        store = open_store(server.db)  # a task about Annie, as a notify_agent node makes one
+        try:
+            store.create_task(
+                Task("phone", annie["id"], "ann", "Call Annie back", 4e9, "t-annie", created_at=1)
+            )
+        finally:
+            store.close()
         run = lambda: api.get(f"/runs/{run_id}").json()["status"]  # noqa: E731
         assert run() in ("active", "waiting")
 
@@ -69,6 +83,9 @@ def test_the_dashboard_at_phone_width(page: Any, server: Server) -> None:
         events.get_by_text("form.submitted").wait_for()
         when = events.locator("td[data-label=When]").first.inner_text()
         assert when.endswith("America/Chicago)"), when  # the viewer's zone, then the lead's
+        tasks = page.get_by_test_id("timeline-tasks")
+        tasks.get_by_text("Call Annie back").wait_for()
+        assert "for ann, due" in tasks.inner_text() and "America/Chicago)" in tasks.inner_text()
         fits(page)
         shot(page, "51-phone-contact")
 

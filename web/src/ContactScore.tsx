@@ -46,9 +46,10 @@ export function ContactScore({ id }: { id: string }) {
           <p>
             <strong data-testid="score-value">{scoreText(score)}</strong>, computed now
           </p>
-          {score.factors.length > 0 && (
+          {!score.factors.some((f) => f.points) && <p className="hint">No factor adds points yet.</p>}
+          {score.factors.some((f) => f.points) && (
             <ul>
-              {score.factors.map((f) => (
+              {score.factors.filter((f) => f.points).map((f) => (
                 <li key={`${f.component}:${f.factor}`}>
                   {f.factor} ({f.component}): {f.points >= 0 ? "+" : ""}
                   {f.points.toFixed(1)} points

@@ -4,6 +4,7 @@
 import { type ReactNode, useCallback, useEffect, useState } from "react";
 import { api } from "./api";
 import { ContactScore, storedScore } from "./ContactScore";
+import { ContactTasks } from "./ContactTasks";
 import { RewindPanel } from "./Rewind";
 
 type Row = Record<string, unknown>;
@@ -360,6 +361,7 @@ export function ContactPage({ id }: { id: string }) {
           { title: "Started", cell: (r) => when(r.created_at, zone) },
         ]}
       />
+      <ContactTasks id={id} zone={zone} />
     </div>
   );
 }

@@ -23,7 +23,9 @@ function KeptCondition({ formData }: FieldProps) {
 
 const UI: UiSchema = {
   "ui:submitButtonOptions": { norender: true },
-  goals: { items: { event: { "ui:widget": "event" }, when: { "ui:field": "kept" } } },
+  goals: {
+    items: { "ui:title": "Goal", event: { "ui:widget": "event" }, when: { "ui:field": "kept" } },
+  },
 };
 
 export function goalsSchema(schema: Schema): RJSFSchema {

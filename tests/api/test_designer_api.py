@@ -193,6 +193,49 @@ def test_another_tenants_draft_layout_is_not_there(
         assert client.get("/api/v1/workflows/sim-welcome/draft").json()["layout"] is None
 
 
+def test_publishing_a_draft_keeps_its_layout_for_the_published_versions(
+    app: FastAPI, db_url: str, client: ApiClient, agent_ann: ApiClient
+) -> None:
+    base = "/api/v1/workflows/sim-welcome"
+    expected = {"hello": {"x": 10.5, "y": -20.0}, "pick": {"x": 300.0, "y": 140.0}}
+    assert_problem(client.put(f"{base}/layout", json=LAYOUT), 404)  # not published yet
+    client.put(f"{base}/draft", json=branching())
+    client.put(f"{base}/draft/layout", json=LAYOUT)
+    assert client.post(f"{base}/publish").status_code == 201  # from the draft: deleted
+    assert_problem(client.get(f"{base}/draft"), 404)
+    assert client.get(base).json()["layout"] == expected
+    assert client.get(f"{base}/versions/1").json()["layout"] == expected
+    before = client.get(base).json()["definition"]
+    # the designer moves the published nodes: kept for the key, the definition unchanged
+    moved = {
+        "nodes": {"hello": {"x": 0, "y": 0}, "pick": {"x": 0, "y": 90}, "won": {"x": 0, "y": 180}}
+    }
+    assert client.put(f"{base}/layout", json=moved).status_code == 204
+    got = client.get(base).json()
+    assert got["definition"] == before
+    assert got["layout"] == {k: {"x": 0.0, "y": float(v["y"])} for k, v in moved["nodes"].items()}
+    # a new draft published with a body keeps the draft's layout when it has one
+    client.put(f"{base}/draft", json=branching())
+    client.put(f"{base}/draft/layout", json=LAYOUT)
+    changed = branching()
+    changed["name"] = "Sim welcome 2"
+    assert client.post(f"{base}/publish", json=changed).status_code == 201
+    assert client.get(f"{base}/versions/2").json()["layout"] == expected
+    body = assert_problem(
+        client.put(f"{base}/layout", json={"nodes": {"hello": {"x": 1e12, "y": 0}}}), 422
+    )
+    assert "nodes.hello.x" in [e["field"] for e in body["errors"]]  # type: ignore[union-attr]
+    assert_problem(agent_ann.put(f"{base}/layout", json=LAYOUT), 403)
+    assert agent_ann.get(base).json()["layout"] == expected  # any key of the tenant reads it
+    theirs = admin_key(db_url, tenant="other")
+    with ApiClient(app, headers={"Authorization": f"Bearer {theirs}"}) as other:
+        assert_problem(other.put(f"{base}/layout", json=LAYOUT), 404)
+        assert_problem(other.get(base), 404)
+        other.post(f"{base}/publish", json=branching())  # their own workflow of the same key
+        assert other.get(base).json()["layout"] is None
+        assert client.get(base).json()["layout"] == expected
+
+
 def test_the_event_vocabulary_and_contact_fields_for_the_pickers(
     client: ApiClient, agent_ann: ApiClient
 ) -> None:

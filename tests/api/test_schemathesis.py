@@ -69,6 +69,7 @@ SEMANTIC_422 = {
     # A simulated definition is checked as a published one is; a layout names node ids.
     "POST /api/v1/workflows/simulate",
     "PUT /api/v1/workflows/{key}/draft/layout",
+    "PUT /api/v1/workflows/{key}/layout",
     # A sender's address must be a possible phone number, a Messaging Service SID or an e-mail.
     "POST /api/v1/tenants/current/senders",
     "DELETE /api/v1/tenants/current/senders/{kind}/{address}",

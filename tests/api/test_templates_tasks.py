@@ -68,11 +68,19 @@ def test_an_agent_key_cannot_install(app: FastAPI, db_url: str) -> None:
         assert_problem(ann.post("/api/v1/templates/lead-routing/install", json={}), 403)
 
 
-def _task(db_url: str, tenant: str, assignee: str, key: str) -> int:
+def _task(db_url: str, tenant: str, assignee: str, key: str, contact: str = "") -> int:
     store = open_store(db_url)
     try:
         task, _ = store.create_task(
-            Task(tenant, f"{tenant}-lead", assignee, f"call for {assignee}", 4e9, key, created_at=1)
+            Task(
+                tenant,
+                contact or f"{tenant}-lead",
+                assignee,
+                f"call for {assignee}",
+                4e9,
+                key,
+                created_at=1,
+            )
         )
     finally:
         store.close()
@@ -145,3 +153,29 @@ def test_agent_profiles_are_set_by_whom_they_concern(
     assert agent_ann.get("/api/v1/agents/ann/profile").json()["hours_start"] == "08:00"
     with ApiClient(app, headers={"Authorization": f"Bearer {beta_token}"}) as zed:
         assert_problem(zed.get("/api/v1/agents/ann/profile"), 404)
+
+
+def test_the_tasks_about_one_contact(
+    db_url: str, manager: ApiClient, agent_ann: ApiClient, agent_bob: ApiClient
+) -> None:
+    first = _task(db_url, "acme", "ann", "t1", contact="c-one")
+    _task(db_url, "acme", "ann", "t2", contact="c-two")
+    bobs = _task(db_url, "acme", "bob", "t3", contact="c-one")
+    theirs = _task(db_url, "beta", "zed", "t4", contact="c-one")
+    mine = agent_ann.get("/api/v1/tasks", params={"contact_id": "c-one"}).json()["items"]
+    assert [t["id"] for t in mine] == [first]  # an agent: only its own tasks about the lead
+    bob = agent_bob.get("/api/v1/tasks", params={"contact_id": "c-one"}).json()["items"]
+    assert [t["id"] for t in bob] == [bobs]
+    team = manager.get(
+        "/api/v1/tasks", params={"which": "team", "contact_id": "c-one", "status": "all"}
+    ).json()["items"]
+    assert {t["id"] for t in team} == {first, bobs}  # never beta's task about its c-one
+    assert theirs not in {t["id"] for t in team}
+    assert (
+        manager.get("/api/v1/tasks", params={"which": "team", "contact_id": "nobody"}).json()[
+            "items"
+        ]
+        == []
+    )
+    body = assert_problem(manager.get("/api/v1/tasks", params={"contact_id": ""}), 422)
+    assert "query.contact_id" in [e["field"] for e in body["errors"]]  # type: ignore[union-attr]

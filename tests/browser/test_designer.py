@@ -270,11 +270,13 @@ def test_build_validate_layout_undo_export_and_publish(page: Any, server: Server
     with httpx.Client(
         base_url=f"{server.url}/api/v1", headers={"Authorization": f"Bearer {key}"}
     ) as api:
+        web_leads = []
         for n in range(3):
             lead = api.post(
                 "/contacts",
                 json={"first_name": f"Web{n}", "phone": f"+1512555010{n}", "time_zone": "UTC"},
             ).json()
+            web_leads.append(lead["id"])
             made = api.post("/events", json={"type": "lead.created", "contact_id": lead["id"]})
             assert made.status_code < 300, made.text
     worked = server.cli("worker", "--db", server.db, "--virtual-clock")
@@ -282,7 +284,17 @@ def test_build_validate_layout_undo_export_and_publish(page: Any, server: Server
     page.get_by_label("Open a workflow").select_option("published:web-welcome")
     page.get_by_test_id("count-send_sms_1").filter(has_text="in 3").wait_for()
     assert "in 3" in page.get_by_test_id("count-goal_1").inner_text()
+    # and the goal rate, from the analytics funnel of the same runs
+    rate = re.compile(r"goal \(all versions, 30 days\): [0-3] of 3 converted \(\d")
+    page.get_by_test_id("goal-rate").filter(has_text=rate).wait_for()
     shot(page, "05b-counts")
+    # a node's live count opens the contacts behind it
+    page.get_by_test_id("node-send_sms_1").click()
+    page.get_by_role("button", name="in 3: the contacts").click()
+    behind = page.get_by_test_id("drill").get_by_role("link")
+    page.wait_for_function("() => document.querySelectorAll('[data-testid=drill] li').length === 3")
+    assert sorted(behind.all_inner_texts()) == sorted(web_leads)
+    shot(page, "05e-node-contacts")
 
     # two more leads stop at the one-day wait; a changed text is compared with v1, published as
     # v2, and their runs moved there after a dry run says who goes where

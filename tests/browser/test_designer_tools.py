@@ -226,3 +226,64 @@ def test_a_nested_condition_and_the_event_pickers(page: Any, server: Server) -> 
     problems = page.get_by_role("region", name="Problems")
     problems.wait_for()
     assert "cases[0].when" not in problems.inner_text(), problems.inner_text()
+
+
+def test_goal_and_experiment_events_use_the_event_picker(page: Any, server: Server) -> None:
+    sign_in(page, admin_key(server.db, "goals"))
+    page.get_by_test_id("import-file").set_input_files(str(EXAMPLE))
+    page.get_by_test_id("notice").filter(has_text="5 nodes").wait_for()
+    goals = page.get_by_test_id("goals")  # nothing selected: the workflow's goals
+    first = page.locator("#f_settings_goals_0_event")
+    assert first.input_value() == "sms.received"
+    assert first.get_attribute("list") == "lf-event-types"
+    assert page.locator("#f_settings_goals_1_event").input_value() == "email.received"
+    first.fill("appointment.booked")
+    page.locator("#f_settings_goals_0_name").fill("booked")
+    shot(page, "46-goal-event-picker")
+    # a split's experiment: the metric's event offers the vocabulary too
+    drop(page, "split", 600, 420)
+    page.get_by_test_id("node-split_1").click()
+    metric = page.locator("#f_split_1_experiment_metric_event")
+    assert metric.get_attribute("list") == "lf-event-types"
+    metric.fill("appointment.booked, sms.received")  # any of several converts
+    assert goals.count() == 0  # a node selected: its inspector instead
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Export YAML").click()
+    exported = yaml.safe_load(Path(download.value.path()).read_text())
+    assert exported["settings"]["goals"] == [
+        {"name": "booked", "event": "appointment.booked"},
+        {"name": "replied", "event": "email.received"},
+    ]
+    assert list(exported["settings"]) == ["reentry", "pause_on_reply", "goals"]
+    split = next(n for n in exported["nodes"] if n["id"] == "split_1")
+    assert split["experiment"]["metric"]["event"] == ["appointment.booked", "sms.received"]
+
+
+def test_multi_select_copy_paste_delete_fit_and_minimap(page: Any, server: Server) -> None:
+    sign_in(page, admin_key(server.db, "clipboard"))
+    page.get_by_test_id("import-file").set_input_files(str(EXAMPLE))
+    page.get_by_test_id("notice").filter(has_text="5 nodes").wait_for()
+    nodes = page.locator(".react-flow__node")
+    assert nodes.count() == 5
+    assert page.locator(".react-flow__minimap").is_visible()
+    page.get_by_test_id("node-welcome_sms").click()
+    page.get_by_test_id("node-wait_2h").click(modifiers=["Shift"])
+    page.keyboard.press("Control+c")
+    page.get_by_test_id("notice").filter(has_text="Copied 2 nodes").wait_for()
+    page.keyboard.press("Control+v")
+    page.wait_for_function("() => document.querySelectorAll('.react-flow__node').length === 7")
+    ids = set(nodes.evaluate_all("ns => ns.map(n => n.dataset.id)"))
+    copies = ids - {"welcome_sms", "wait_2h", "welcome_email", "wait_next_morning", "second_sms"}
+    assert len(copies) == 2, ids
+    page.get_by_role("button", name="fit view").click()
+    shot(page, "47-pasted")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Export YAML").click()
+    exported = {
+        n["id"]: n for n in yaml.safe_load(Path(download.value.path()).read_text())["nodes"]
+    }
+    pasted_sms = next(exported[c] for c in copies if exported[c]["kind"] == "send_sms")
+    assert pasted_sms["next"] in copies  # the edge between the two copies is kept
+    page.keyboard.press("Delete")  # the pasted copies are the selection
+    page.wait_for_function("() => document.querySelectorAll('.react-flow__node').length === 5")
+    assert set(nodes.evaluate_all("ns => ns.map(n => n.dataset.id)")) == ids - copies

@@ -259,6 +259,25 @@ def test_node_positions_come_back_with_the_saved_draft(
         with other.expect_download() as download:
             other.get_by_role("button", name="Export YAML").click()
         assert Path(download.value.path()).read_text() == exported_first
+        # publishing the draft deletes it; the published version opens with the same places
+        published = httpx.post(
+            f"{server.url}/api/v1/workflows/new-lead-welcome/publish",
+            headers={"Authorization": f"Bearer {key}"},
+        )
+        assert published.status_code == 201, published.text
+        other.reload()
+        picker = other.get_by_label("Open a workflow")
+        picker.locator('option[value="published:new-lead-welcome"]').wait_for(state="attached")
+        assert picker.locator('option[value="draft:new-lead-welcome"]').count() == 0
+        picker.select_option("published:new-lead-welcome")
+        other.get_by_test_id("notice").filter(has_text="Opened new-lead-welcome").wait_for()
+        other.wait_for_function(
+            "([id, x]) => new DOMMatrixReadOnly(getComputedStyle(document.querySelector("
+            '`.react-flow__node[data-id="${id}"]`)).transform).m41 === x',
+            arg=[first, moved[first][0]],
+        )
+        assert positions(other) == moved
+        shot(other, "26b-positions-after-publish")
     finally:
         context.close()
 

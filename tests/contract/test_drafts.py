@@ -61,3 +61,21 @@ def test_a_layout_is_kept_beside_the_draft(store: Store) -> None:
     assert store.set_draft_layout("other", "k", layout) is None
     store.save_draft(Draft("other", "k", {"key": "k"}, T0))
     assert store.get_draft("other", "k").layout is None  # type: ignore[union-attr]
+
+
+def test_a_workflow_layout_outlives_its_draft_and_stays_in_its_tenant(store: Store) -> None:
+    assert store.get_workflow_layout("acme", "k") is None
+    first = {"a": {"x": 1.5, "y": 2.0}}
+    store.set_workflow_layout("acme", "k", first, T0)
+    store.save_draft(Draft("acme", "k", {"key": "k"}, T0, layout={"a": {"x": 9.0, "y": 9.0}}))
+    assert store.delete_draft("acme", "k") is True
+    assert store.get_workflow_layout("acme", "k") == first  # deleting the draft keeps it
+    second = {"a": {"x": -4.0, "y": 0.0}, "b": {"x": 0.0, "y": 80.0}}
+    store.set_workflow_layout("acme", "k", second, T0 + 1)  # replaced, not merged
+    got = store.get_workflow_layout("acme", "k")
+    assert got == second
+    assert got is not None
+    got["a"]["x"] = 1000.0  # a copy: changing it changes nothing stored
+    assert store.get_workflow_layout("acme", "k") == second
+    assert store.get_workflow_layout("other", "k") is None
+    assert store.get_workflow_layout("acme", "other-key") is None

@@ -15,7 +15,7 @@ import {
   versionsOf,
 } from "./funnel";
 
-function Contacts({ workflow, drill, windowDays, onClose }: { workflow: string; drill: Drill; windowDays: number; onClose: () => void }) {
+export function DrillContacts({ workflow, drill, windowDays, onClose }: { workflow: string; drill: Drill; windowDays: number; onClose: () => void }) {
   const [cursors, setCursors] = useState<string[]>([]);
   const [page, setPage] = useState<{ items: string[]; next: string | null } | null>(null);
   const [error, setError] = useState("");
@@ -156,7 +156,7 @@ export function Analytics() {
             the goal <Figure value={funnel.goal.converted} label="reached the goal" onOpen={() => open({ metric: "goal" })} /> (
             {percent(funnel.goal.rate)} within {funnel.goal.window_days} days)
           </p>
-          {drill && <Contacts workflow={workflow} drill={drill} windowDays={windowDays} onClose={() => setDrill(null)} />}
+          {drill && <DrillContacts workflow={workflow} drill={drill} windowDays={windowDays} onClose={() => setDrill(null)} />}
           {rows.length > 0 && (
             <div className="chart" data-testid="funnel-chart" role="img" aria-label={`Funnel of ${workflow} v${version}: ${rows.map((r) => `${r.node} ${r.entered}`).join(", ")}`}>
               <ResponsiveContainer width="100%" height={Math.max(160, 44 * rows.length + 60)}>

@@ -3,6 +3,8 @@
 // contact's own zone beside them on its page.
 import { type ReactNode, useCallback, useEffect, useState } from "react";
 import { api } from "./api";
+import { ContactScore, storedScore } from "./ContactScore";
+import { ContactTasks } from "./ContactTasks";
 import { RewindPanel } from "./Rewind";
 
 type Row = Record<string, unknown>;
@@ -186,6 +188,7 @@ export function Contacts() {
         { title: "E-mail", cell: text("email") },
         { title: "Phone", cell: text("phone") },
         { title: "Stage", cell: text("stage") },
+        { title: "Score", cell: (r) => storedScore(r.fields) },
         { title: "Owner", cell: text("owner") },
         {
           title: "Consent",
@@ -331,6 +334,7 @@ export function ContactPage({ id }: { id: string }) {
             .join(", ") || "none recorded"}
         </dd>
       </dl>
+      <ContactScore id={id} />
       <PagedTable
         title="Events"
         path="/events"
@@ -357,6 +361,7 @@ export function ContactPage({ id }: { id: string }) {
           { title: "Started", cell: (r) => when(r.created_at, zone) },
         ]}
       />
+      <ContactTasks id={id} zone={zone} />
     </div>
   );
 }

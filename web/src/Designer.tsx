@@ -28,10 +28,12 @@ import {
   toDefinition,
 } from "./graph";
 import { Changes } from "./Changes";
+import { GoalsPanel } from "./Goals";
+import { NodeContacts } from "./NodeContacts";
 import { Inspector, type Schema, nodeKinds } from "./Inspector";
 import { choicePath, parseChoice, versionLabel } from "./choice";
 import { parseLayout, toLayout, withPositions } from "./positions";
-import { edgeRuns, funnelQuery } from "./funnel";
+import { edgeRuns, funnelQuery, goalText } from "./funnel";
 import { type EventType, EventTypes, EVENT_LIST } from "./EventWidget";
 import type { ConditionNames } from "./Inspector";
 import { type Simulated, SIM_LIMITS, simEdgeRuns, simProblem } from "./simulation";
@@ -149,18 +151,22 @@ function Canvas({ schema, canWrite, names }: { schema: Schema; canWrite: boolean
     null,
   );
 
+  // the goal rate of the workflow opened (its runs that met a goal), from the same funnel
+  const [goalLine, setGoalLine] = useState<{ key: string; text: string } | null>(null);
+
   const loadCounts = async (key: string, version: number) => {
     const found = await api<{ items: Counted[] }>("GET", `/workflows/${encodeURIComponent(key)}/counts`);
     const byNode = new Map<string, NodeCount>();
     for (const c of found.items) if (c.version === version) byNode.set(c.node, c);
     setCounts({ key, version, byNode });
     setEdgeCounts(null);
-    api<Parameters<typeof edgeRuns>[0]>("GET", funnelQuery(key, 30))
+    api<Parameters<typeof edgeRuns>[0] & Parameters<typeof goalText>[0]>("GET", funnelQuery(key, 30))
       .then((f) => {
         const defs = useDesigner.getState().items.map((i) => i.def);
         setEdgeCounts({ key, version, byEdge: edgeRuns(f, version, defs) });
+        setGoalLine({ key, text: goalText(f) });
       })
-      .catch(() => undefined); // the node counts stand without the edges'
+      .catch(() => undefined); // the node counts stand without the edges' (and the goal line)
   };
 
   /** A stored definition, its nodes where the draft's layout (on the server) puts them. */
@@ -192,11 +198,11 @@ function Canvas({ schema, canWrite, names }: { schema: Schema; canWrite: boolean
       } else {
         const wkey = key;
         const [w, all, layout] = await Promise.all([
-          api<{ definition: unknown; version: number }>("GET", choicePath(chosen)!),
+          api<{ definition: unknown; version: number; layout: unknown }>("GET", choicePath(chosen)!),
           api<{ items: { version: number }[] }>("GET", `/workflows/${encodeURIComponent(wkey)}/versions`),
           draftLayout(wkey),
         ]);
-        loadPlaced(w.definition, layout);
+        loadPlaced(w.definition, layout ?? w.layout); // the draft's places, else the key's
         setVersions({ key: wkey, list: all.items.map((v) => v.version), shown: w.version });
         await loadCounts(wkey, w.version);
         setNotice(`Opened ${wkey}, version ${w.version}: the counts are its runs.`);
@@ -466,6 +472,11 @@ function Canvas({ schema, canWrite, names }: { schema: Schema; canWrite: boolean
             </select>
           </label>
         )}
+        {versions && goalLine && goalLine.key === meta.key && versions.key === meta.key && (
+          <span className="hint" data-testid="goal-rate">
+            {goalLine.text}
+          </span>
+        )}
         <label>
           Key <input value={meta.key} onChange={(e) => setMeta({ key: e.target.value })} aria-label="Workflow key" />
         </label>
@@ -542,6 +553,9 @@ function Canvas({ schema, canWrite, names }: { schema: Schema; canWrite: boolean
                 definition,
               );
               if (listed.drafts.some((d) => d.key === meta.key)) await saveLayout(meta.key).catch(() => undefined);
+              await api("PUT", `/workflows/${encodeURIComponent(meta.key)}/layout`, toLayout(useDesigner.getState().items)).catch(
+                () => undefined,
+              );
               refreshList();
               await loadCounts(meta.key, r.version).catch(() => undefined);
               return r.created ? `Published version ${r.version}.` : `Unchanged: version ${r.version} is live.`;
@@ -623,6 +637,15 @@ function Canvas({ schema, canWrite, names }: { schema: Schema; canWrite: boolean
           </ReactFlow>
         </div>
         <div className="side">
+          {selectedItem && counts && counts.key === meta.key && counts.byNode.get(selectedItem.id) && (
+            <NodeContacts
+              key={selectedItem.id}
+              workflow={meta.key}
+              version={counts.version}
+              node={selectedItem.id}
+              count={counts.byNode.get(selectedItem.id)!}
+            />
+          )}
           {selectedItem ? (
             <Inspector
               schema={schema}
@@ -636,7 +659,15 @@ function Canvas({ schema, canWrite, names }: { schema: Schema; canWrite: boolean
               readOnly={!canWrite}
             />
           ) : (
-            <p className="hint">Drag a node kind onto the canvas, connect ports by dragging, select a node to edit it.</p>
+            <>
+              <p className="hint">Drag a node kind onto the canvas, connect ports by dragging, select a node to edit it.</p>
+              <GoalsPanel
+                schema={schema}
+                settings={meta.settings}
+                onChange={(settings) => setMeta({ settings })}
+                readOnly={!canWrite}
+              />
+            </>
           )}
           {canWrite && (
             <section className="simulation" aria-label="Simulation" data-testid="simulation">

@@ -8,7 +8,7 @@ import { api } from "./api";
 import type { Def } from "./graph";
 import { smsSegments } from "./sms";
 import { ConditionField } from "./ConditionField";
-import { EventWidget } from "./EventWidget";
+import { EventsField, EventWidget } from "./EventWidget";
 import { type TemplateContext, TemplateWidget } from "./TemplateWidget";
 import { ValueField } from "./ValueField";
 import { MESSAGE_FIELDS, smsFields } from "./variables";
@@ -17,7 +17,7 @@ const validator = customizeValidator({ ajvOptionsOverrides: { strict: false, val
 const EDGE_FIELDS = ["id", "kind", "next", "on_error", "on_event", "on_timeout", "default"];
 const hidden = { "ui:widget": "hidden" };
 const widgets = { template: TemplateWidget, event: EventWidget };
-const fields = { value: ValueField, condition: ConditionField };
+const fields = { value: ValueField, condition: ConditionField, events: EventsField };
 const MULTILINE = new Set(["body", "html", "say", "brief"]);
 
 /** The form's layout for a node kind: edge fields hidden, template fields with completion. */
@@ -29,6 +29,9 @@ export function uiFor(kind: string): UiSchema {
   u.cases = { items: { next: hidden, when: { "ui:field": "condition" } } };
   // an awaited event: picked from the vocabulary, or typed
   u.event = { "ui:widget": "event" };
+  // a split's experiment: its metric's and guardrails' events picked the same way
+  const metric = { event: { "ui:field": "events" } };
+  u.experiment = { metric, guardrails: { items: metric } };
   u.arms = { items: { next: hidden } };
   for (const f of ["body", "html", "say"]) u[f] = { "ui:widget": "textarea", "ui:options": { rows: 4 } };
   for (const f of MESSAGE_FIELDS[kind] ?? []) {
@@ -109,6 +112,12 @@ export function formDefs(schema: Schema): Record<string, Record<string, unknown>
   if (when) {
     const { anyOf: _choices, ...rest } = when;
     (defs.BranchCase.properties as Record<string, unknown>).when = { ...rest, type: "object" };
+  }
+  // an experiment metric's event(s): one text field (EventsField), not a choice of schemas
+  const metric = defs.ExperimentMetric?.properties as Record<string, Record<string, unknown>> | undefined;
+  if (metric?.event) {
+    const { anyOf: _kinds, default: _none, ...rest } = metric.event;
+    metric.event = rest;
   }
   return defs;
 }

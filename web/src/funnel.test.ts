@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type Funnel, drillQuery, edgeRuns, funnelQuery, funnelRows, outcomeHandle, percent, versionsOf } from "./funnel";
+import { type Funnel, drillQuery, edgeRuns, funnelQuery, funnelRows, outcomeHandle, goalText, percent, versionsOf } from "./funnel";
 
 const node = (version: number, name: string, entered: number, extra = {}) => ({
   version,
@@ -81,5 +81,13 @@ describe("runs per edge from the funnel's decision outcomes", () => {
     });
     expect(Object.fromEntries(edgeRuns(f, 1, defs))).toEqual({ "fork:default": 7 });
     expect(outcomeHandle({ kind: "split" }, "arm:a")).toBeNull();
+  });
+});
+
+describe("the designer's goal rate line", () => {
+  it("says how many runs met a goal, of how many, in which window", () => {
+    const f = { entered: 3, goal: { events: ["sms.received"], window_days: 30, converted: 2, rate: 2 / 3 } };
+    expect(goalText(f)).toBe("goal (all versions, 30 days): 2 of 3 converted (66.7%)");
+    expect(goalText({ ...f, goal: { ...f.goal, converted: 0, rate: 0 } })).toContain("0 of 3 converted (0%)");
   });
 });

@@ -71,6 +71,12 @@ export function funnelQuery(workflow: string, windowDays: number): string {
   return `/analytics/funnel?${new URLSearchParams({ workflow, window_days: String(windowDays) })}`;
 }
 
+/** The designer's goal line for a published workflow: its runs that met a goal, all versions. */
+export function goalText(f: Pick<Funnel, "entered" | "goal">): string {
+  const { converted, rate, window_days } = f.goal;
+  return `goal (all versions, ${window_days} days): ${converted} of ${f.entered} converted (${percent(rate)})`;
+}
+
 /** "42%" for a share. */
 export function percent(share: number): string {
   return `${Math.round(share * 1000) / 10}%`;

@@ -31,6 +31,7 @@ describe("the task inbox", () => {
   it("builds the list query the API takes", () => {
     expect(taskQuery("mine", "open", 0)).toBe("/tasks?status=open&limit=25&which=mine");
     expect(taskQuery("team", "all", 42, 10)).toBe("/tasks?status=all&limit=10&which=team&after_id=42");
+    expect(taskQuery("", "all", 0, 25, "c 1")).toBe("/tasks?status=all&limit=25&contact_id=c+1");
   });
 
   it("puts the server's answer in place of the task it changed", () => {

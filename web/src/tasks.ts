@@ -25,10 +25,11 @@ export function nextAfter(items: Task[], limit = TASK_PAGE): number | null {
   return items.length >= limit ? items[items.length - 1].id : null;
 }
 
-/** The list's query: whose tasks, which status, from where. */
-export function taskQuery(which: string, status: string, after: number, limit = TASK_PAGE): string {
+/** The list's query: whose tasks, which status, from where (and about one contact). */
+export function taskQuery(which: string, status: string, after: number, limit = TASK_PAGE, contact = ""): string {
   const q = new URLSearchParams({ status, limit: String(limit) });
   if (which) q.set("which", which);
+  if (contact) q.set("contact_id", contact);
   if (after) q.set("after_id", String(after));
   return `/tasks?${q}`;
 }

@@ -47,14 +47,19 @@ def list_tasks(
     status: str | None = "open",
     after_id: int = 0,
     limit: int = 100,
+    contact_id: str | None = None,
 ) -> list[Task]:
+    """The tasks the principal sees (``which``), of one contact when ``contact_id`` is given
+    (a contact of another tenant has none here)."""
     if which == "mine":
         if not principal.member_key:
             raise InvalidInput("which: this key names no agent, so it has no tasks; ask for team")
         assignees: list[str] | None = [principal.member_key]
     else:
         assignees = _team_members(store, principal)
-    q = TaskFilter(principal.tenant_id, assignees, status, after_id=after_id, limit=limit)
+    q = TaskFilter(
+        principal.tenant_id, assignees, status, contact_id, after_id=after_id, limit=limit
+    )
     return store.list_tasks(q)
 
 

@@ -155,6 +155,22 @@ def save_layout(
     return found
 
 
+def save_workflow_layout(
+    store: Store, principal: Principal, key: str, layout: dict[str, dict[str, float]], now: float
+) -> None:
+    """Store where the designer placed a published workflow's nodes (NotFound when the tenant
+    has not published ``key``)."""
+    require_role(principal, WRITE_ROLES, "saving a workflow's layout")
+    check_layout(layout)
+    owned(store, principal.tenant_id, key)
+    store.set_workflow_layout(principal.tenant_id, key, layout, now)
+
+
+def workflow_layout(store: Store, tenant_id: str, key: str) -> dict[str, dict[str, float]] | None:
+    """The layout kept for a workflow of the tenant (None when never placed)."""
+    return store.get_workflow_layout(tenant_id, key)
+
+
 def delete_draft(store: Store, principal: Principal, key: str) -> None:
     require_role(principal, WRITE_ROLES, "deleting a workflow draft")
     owned(store, principal.tenant_id, key, published=False)
@@ -186,6 +202,9 @@ def publish_workflow(
         )
     except WorkflowInvalid as exc:
         raise WorkflowInvalid(exc.errors, source) from None
+    draft = rt.store.get_draft(tenant, key)
+    if draft is not None and draft.layout is not None:  # the published nodes keep their places
+        rt.store.set_workflow_layout(tenant, key, draft.layout, now)
     if source == "draft":
         rt.store.delete_draft(tenant, key)
     return version, latest is None or version.version != latest.version

@@ -34,5 +34,16 @@ class DraftStore(abc.ABC):
     def delete_draft(self, tenant_id: str, key: str) -> bool:
         """True when a draft was deleted, False when there was none."""
 
+    @abc.abstractmethod
+    def set_workflow_layout(
+        self, tenant_id: str, key: str, layout: dict[str, dict[str, float]], at: float
+    ) -> None:
+        """Keep the layout of the workflow ``(tenant_id, key)`` (replacing the one kept
+        before): where its published versions' nodes are placed. It outlives the draft."""
+
+    @abc.abstractmethod
+    def get_workflow_layout(self, tenant_id: str, key: str) -> dict[str, dict[str, float]] | None:
+        """The layout kept for the workflow ``(tenant_id, key)``, or None."""
+
 
 __all__ = ["DraftStore"]

@@ -54,3 +54,18 @@ class MemoryDrafts(MemoryPart, DraftStore):
     def delete_draft(self, tenant_id: str, key: str) -> bool:
         with self._lock:
             return self._drafts().pop((tenant_id, key), None) is not None
+
+    def _layouts(self) -> dict[tuple[str, str], dict[str, dict[str, float]]]:
+        return self._table("_workflow_layouts_data", dict)
+
+    def set_workflow_layout(
+        self, tenant_id: str, key: str, layout: dict[str, dict[str, float]], at: float
+    ) -> None:
+        kept = as_json(layout)
+        with self._lock:
+            self._layouts()[(tenant_id, key)] = kept
+
+    def get_workflow_layout(self, tenant_id: str, key: str) -> dict[str, dict[str, float]] | None:
+        with self._lock:
+            found = self._layouts().get((tenant_id, key))
+            return None if found is None else as_json(found)

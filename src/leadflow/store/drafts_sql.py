@@ -66,3 +66,20 @@ class SqlDrafts(SqlPart, DraftStore):
                 (tenant_id, key),
             )
         )
+
+    def set_workflow_layout(
+        self, tenant_id: str, key: str, layout: dict[str, dict[str, float]], at: float
+    ) -> None:
+        self._change(
+            "INSERT INTO workflow_layouts (tenant_id, key, layout, updated_at) "
+            "VALUES (?, ?, ?, ?) ON CONFLICT (tenant_id, key) DO UPDATE SET "
+            "layout = excluded.layout, updated_at = excluded.updated_at",
+            (tenant_id, key, dumps(layout), at),
+        )
+
+    def get_workflow_layout(self, tenant_id: str, key: str) -> dict[str, dict[str, float]] | None:
+        row = self._fetch_one(
+            "SELECT layout FROM workflow_layouts WHERE tenant_id = ? AND key = ?",
+            (tenant_id, key),
+        )
+        return None if row is None else loads_dict(row[0])

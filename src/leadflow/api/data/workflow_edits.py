@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from leadflow.access.workflows import Check
-from leadflow.api.data.workflows import when
+from leadflow.api.data.workflows import Point, points, when
 from leadflow.definitions.validation import split_problem
 from leadflow.model.records import Draft, WorkflowVersion
 
@@ -26,13 +26,6 @@ class ValidationOut(BaseModel):
     ok: bool = Field(description="True when the definition has no errors (warnings allowed).")
     errors: list[DefinitionProblem]
     warnings: list[DefinitionProblem]
-
-
-class Point(BaseModel):
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
-
-    x: float = Field(description="Canvas x of the node's top left corner.")
-    y: float = Field(description="Canvas y of the node's top left corner.")
 
 
 class LayoutIn(BaseModel):
@@ -95,9 +88,7 @@ def draft_out(draft: Draft, found: Check) -> DraftOut:
         updated_at=when(draft.updated_at),
         updated_by=draft.updated_by,
         validation=validation_out(found),
-        layout=None
-        if draft.layout is None
-        else {k: Point.model_validate(v) for k, v in draft.layout.items()},
+        layout=points(draft.layout),
     )
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from leadflow.access.workflows import published, version_of
+from leadflow.access.workflows import published, version_of, workflow_layout
 from leadflow.model.records import WorkflowVersion
 from leadflow.store.contract import Store
 
@@ -23,9 +23,25 @@ class WorkflowList(BaseModel):
     items: list[WorkflowSummary]
 
 
+class Point(BaseModel):
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    x: float = Field(description="Canvas x of the node's top left corner.")
+    y: float = Field(description="Canvas y of the node's top left corner.")
+
+
+def points(layout: dict[str, dict[str, float]] | None) -> dict[str, Point] | None:
+    return None if layout is None else {k: Point.model_validate(v) for k, v in layout.items()}
+
+
 class WorkflowDetail(WorkflowSummary):
     version: int = Field(description="The version shown (the latest unless one was asked for).")
     definition: dict[str, Any] = Field(description="The definition as published (JSON).")
+    layout: dict[str, Point] | None = Field(
+        default=None,
+        description="Where the designer placed the workflow's nodes, by node id (kept when its "
+        "draft is published, or saved with PUT .../layout); null when never placed.",
+    )
 
 
 def when(ts: float) -> datetime:
@@ -55,6 +71,7 @@ def get_published(
         version=wf.version,
         published_at=when(wf.published_at),
         definition=wf.definition,
+        layout=points(workflow_layout(store, tenant_id, key)),
     )
 
 

@@ -78,6 +78,10 @@ def list_tasks(
         Query(description="Default: mine for an agent's or manager's key, team for an admin's."),
     ] = None,
     status: Literal["open", "done", "all"] = "open",
+    contact_id: Annotated[
+        str | None,
+        Query(min_length=1, max_length=200, description="Only the tasks about this contact."),
+    ] = None,
     after_id: Annotated[int, Query(ge=0, le=2**62)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> TaskList:
@@ -90,6 +94,7 @@ def list_tasks(
         None if status == "all" else status,
         after_id,
         limit,
+        contact_id,
     )
     return TaskList(items=[_out(t) for t in found])
 

@@ -199,6 +199,22 @@ def save_draft_layout(access: AccessDep, key: Key, body: LayoutIn) -> DraftOut:
     return draft_out(draft, wf.check(access.runtime, access.scope.tenant_id, draft.definition))
 
 
+@router.put(
+    "/{key}/layout",
+    summary="Save where the designer placed a published workflow's nodes",
+    description="The layout is kept for the workflow key, beside its versions (never in a "
+    "definition): `GET /workflows/{key}` answers it as `layout`. Publishing a draft that has a "
+    "layout keeps that layout here too.",
+    status_code=204,
+    response_class=Response,
+    responses=problem_responses(403, 404),
+)
+def save_workflow_layout(access: AccessDep, key: Key, body: LayoutIn) -> Response:
+    layout = {k: {"x": p.x, "y": p.y} for k, p in body.nodes.items()}
+    wf.save_workflow_layout(access.runtime.store, access.principal, key, layout, access.now())
+    return Response(status_code=204)
+
+
 @router.delete(
     "/{key}/draft",
     summary="Delete the workflow's draft",

@@ -45,6 +45,30 @@ describe("ports and edges", () => {
     ]);
   });
 
+  it("draws a parallel node's branches to their start nodes and its join to next", () => {
+    const fork = {
+      id: "p",
+      kind: "parallel",
+      branches: [{ name: "texts", start: "t" }, { name: "mails", start: "m" }],
+      join: "any",
+      timeout: "3d",
+      next: "after",
+    };
+    expect(portsOf(fork).map((p) => p.label)).toEqual([
+      "branch texts",
+      "branch mails",
+      "join any, timeout 3d",
+    ]);
+    const items = [item(fork), item({ id: "t", kind: "exit" }), item({ id: "m", kind: "exit" })];
+    expect(edgesOf(items).map((e) => `${e.source}-${e.handle}->${e.target}`)).toEqual([
+      "p-branches.0.start->t",
+      "p-branches.1.start->m",
+    ]);
+    const moved = withTarget(fork, "branches.1.start", "after");
+    expect((moved.branches as { start: string }[])[1].start).toBe("after");
+    expect(fork.branches[1].start).toBe("m");
+  });
+
   it("connects and disconnects nested ports without touching the original", () => {
     const def = { id: "s", kind: "split", arms: [{ name: "a", weight: 1 }] };
     const linked = withTarget(def, "arms.0.next", "t");

@@ -81,6 +81,17 @@ export function portsOf(def: Def): Port[] {
       { handle: "on_timeout", label: `timeout${timeout}` },
     ];
   }
+  if (def.kind === "parallel") {
+    const branches = Array.isArray(def.branches) ? (def.branches as Cond[]) : [];
+    const timeout = def.timeout ? `, timeout ${String(def.timeout)}` : "";
+    return [
+      ...branches.map((b, i) => ({
+        handle: `branches.${i}.start`,
+        label: `branch ${String(b.name ?? i + 1)}`,
+      })),
+      { handle: "next", label: `join ${String(def.join ?? "all")}${timeout}` },
+    ];
+  }
   const ports: Port[] = [{ handle: "next", label: "next" }];
   if (FAILS.has(def.kind)) ports.push({ handle: "on_error", label: "on error" });
   return ports;
@@ -160,6 +171,8 @@ export function newDef(kind: string, id: string): Def {
       return { id, kind, cases: [{ when: { field: "contact.stage", op: "eq", value: "new" }, next: "" }] };
     case "split":
       return { id, kind, arms: [{ name: "a", weight: 50 }, { name: "b", weight: 50 }] };
+    case "parallel":
+      return { id, kind, branches: [{ name: "a", start: "" }, { name: "b", start: "" }], join: "all" };
     case "start_workflow":
       return { id, kind, workflow: "" };
     case "webhook":

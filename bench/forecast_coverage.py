@@ -66,7 +66,8 @@ def held_out_series(seed: int) -> list[int]:
     overdispersed = rng.random() < 0.5
     out = []
     for w in range(weeks):
-        mean = max(0.1, level + slope * w) * (1 + swing * math.sin(2 * math.pi * w / period + phase))
+        season = 1 + swing * math.sin(2 * math.pi * w / period + phase)
+        mean = max(0.1, level + slope * w) * season
         if overdispersed:
             mean = rng.gammavariate(8.0, mean / 8.0)
         out.append(poisson(rng, mean))
@@ -116,6 +117,10 @@ def measure(name: str) -> dict[str, Any]:
     }
 
 
+def machine() -> str:
+    return f"{platform.machine()} {os.cpu_count()} cpus, python {platform.python_version()}"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--set", choices=["tuning", "held-out", "both"], default="both")
@@ -127,7 +132,7 @@ def main() -> int:
     out["load_before"] = [round(x, 2) for x in load_before]
     out["load_after"] = [round(x, 2) for x in os.getloadavg()]
     out["commit"] = commit()
-    out["machine"] = f"{platform.machine()} {os.cpu_count()} cpus, python {platform.python_version()}"
+    out["machine"] = machine()
     if args.json:
         print(json.dumps(out, indent=2))
     else:

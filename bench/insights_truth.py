@@ -1,7 +1,7 @@
 """Insights against the simulator's ground truth: power on a planted effect, false claims on A/A.
 
-    python bench/insights_truth.py [--seeds 200] [--leads 200] [--reply-rate 0.25] [--lift 2.0]
-                                   [--db memory|sqlite] [--json]
+    python bench/insights_truth.py [--seeds 200] [--first-seed 1] [--leads 400]
+                                   [--reply-rate 0.25] [--lift 2.0] [--db memory|sqlite] [--json]
 
 For each seed, :func:`leadflow.simulate.planted.simulate_split` runs the split-test workflow
 through the real engine over ``--leads`` synthetic leads (virtual time, the engagement model),
@@ -16,7 +16,8 @@ computes it, alpha 5 %, minimum sample 30) is read over the resulting store. Rep
   at 5 % bounds this by 5 % when the tests are independent), and the claims by rule.
 
 Intervals are 95 % Wilson intervals over seeds. ``--db sqlite`` uses a SQLite file per seed (as
-the tests do) instead of the in-memory store; the numbers are the same, only slower.
+the tests do) instead of the in-memory store; the numbers are the same, only slower. One JSON
+line per seed goes to stderr as it is done (for long runs on a loaded machine).
 """
 
 from __future__ import annotations
@@ -70,21 +71,20 @@ def found_planted(report: Report) -> bool:
 def false_claims(report: Report) -> list[str]:
     """Claims that are false when only node hello_b's replies were lifted: any lead source, and
     arm a / node hello_a better."""
-    out = []
-    for f in report.findings:
-        if f.rule in ("sources", "drop_off"):
-            out.append(f.rule)
-        elif f.rule == "split_arms" and "applying b" not in f.text:
-            out.append(f.rule)
-        elif f.rule == "messages" and not f.subject.startswith("hello_b"):
-            out.append(f.rule)
-    return out
+    wrong = {
+        "sources": lambda f: True,
+        "drop_off": lambda f: True,
+        "split_arms": lambda f: "applying b" not in f.text,
+        "messages": lambda f: not f.subject.startswith("hello_b"),
+    }
+    return [f.rule for f in report.findings if wrong[f.rule](f)]
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=200)
-    parser.add_argument("--leads", type=int, default=200)
+    parser.add_argument("--first-seed", type=int, default=1)
+    parser.add_argument("--leads", type=int, default=400)
     parser.add_argument("--reply-rate", type=float, default=0.25)
     parser.add_argument("--lift", type=float, default=2.0)
     parser.add_argument("--db", choices=["memory", "sqlite"], default="memory")
@@ -97,7 +97,7 @@ def main() -> int:
     aa_rules: Counter[str] = Counter()
     tested: Counter[str] = Counter()
     with tempfile.TemporaryDirectory() as tmp:
-        for seed in range(1, args.seeds + 1):
+        for seed in range(args.first_seed, args.first_seed + args.seeds):
             planted = report_for(seed, args.lift, args, Path(tmp))
             found += found_planted(planted)
             planted_false += bool(false_claims(planted))
@@ -105,6 +105,13 @@ def main() -> int:
             aa_any += bool(aa.findings)
             aa_rules.update(f.rule for f in aa.findings)
             tested[str(aa.tested)] += 1
+            progress = {
+                "seed": seed,
+                "planted_found": found_planted(planted),
+                "planted_false": false_claims(planted),
+                "aa_claims": [f.rule for f in aa.findings],
+            }
+            print(json.dumps(progress), file=sys.stderr, flush=True)  # one line per seed
     n = args.seeds
     out: dict[str, Any] = {
         "seeds": n,
@@ -124,7 +131,8 @@ def main() -> int:
         "load_before": [round(x, 2) for x in load_before],
         "load_after": [round(x, 2) for x in os.getloadavg()],
         "commit": commit(),
-        "machine": f"{platform.machine()} {os.cpu_count()} cpus, python {platform.python_version()}",
+        "machine": f"{platform.machine()} {os.cpu_count()} cpus, "
+        f"python {platform.python_version()}",
     }
     if args.json:
         print(json.dumps(out, indent=2))

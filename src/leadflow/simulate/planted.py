@@ -25,6 +25,7 @@ from leadflow.store.contract import Store
 START = 1_767_571_200.0  # Monday 2026-01-05 00:00 UTC
 WORKFLOW_KEY = "split_test"
 LIFTED_NODE = "hello_b"
+TEXT = "Hi {{ contact.first_name }}"
 SPLIT_WORKFLOW: dict[str, Any] = {
     "key": WORKFLOW_KEY,
     "name": "Split test",
@@ -40,8 +41,8 @@ SPLIT_WORKFLOW: dict[str, Any] = {
                 {"name": "b", "weight": 50, "next": "hello_b"},
             ],
         },
-        {"id": "hello_a", "kind": "send_sms", "body": "Hi {{ contact.first_name }}", "next": "wait"},
-        {"id": "hello_b", "kind": "send_sms", "body": "Hi {{ contact.first_name }}", "next": "wait"},
+        {"id": "hello_a", "kind": "send_sms", "body": TEXT, "next": "wait"},
+        {"id": "hello_b", "kind": "send_sms", "body": TEXT, "next": "wait"},
         {
             "id": "wait",
             "kind": "wait_for_event",

@@ -10,8 +10,9 @@ at all (A/A); then the insights report (``analytics.insights`` over ``funnel.loa
 computes it, alpha 5 %, minimum sample 30) is read over the resulting store. Reported:
 
 - planted: the share of seeds whose report claims arm b of split s converts better (the planted
-  effect found), and the share whose report also claims something false (a lead source, or arm
-  a better);
+  effect found), the share whose report also claims something false (a lead source, or arm a
+  better), and false claims over all claims (what Benjamini-Hochberg bounds: with true effects
+  in the report, a false claim beside them is allowed more often than under A/A);
 - A/A: the share of seeds with any claim at all (every claim is false there: Benjamini-Hochberg
   at 5 % bounds this by 5 % when the tests are independent), and the claims by rule.
 
@@ -93,14 +94,17 @@ def main() -> int:
     logging.disable(logging.WARNING)  # the sandbox tenant has no agent for reply tasks
     load_before = os.getloadavg()
     started = time.perf_counter()
-    found = planted_false = aa_any = 0
+    found = planted_false = aa_any = claims = false = 0
     aa_rules: Counter[str] = Counter()
     tested: Counter[str] = Counter()
     with tempfile.TemporaryDirectory() as tmp:
         for seed in range(args.first_seed, args.first_seed + args.seeds):
             planted = report_for(seed, args.lift, args, Path(tmp))
             found += found_planted(planted)
-            planted_false += bool(false_claims(planted))
+            wrong = false_claims(planted)
+            planted_false += bool(wrong)
+            claims += len(planted.findings)
+            false += len(wrong)
             aa = report_for(seed, 1.0, args, Path(tmp))
             aa_any += bool(aa.findings)
             aa_rules.update(f.rule for f in aa.findings)
@@ -108,7 +112,8 @@ def main() -> int:
             progress = {
                 "seed": seed,
                 "planted_found": found_planted(planted),
-                "planted_false": false_claims(planted),
+                "planted_claims": len(planted.findings),
+                "planted_false": wrong,
                 "aa_claims": [f.rule for f in aa.findings],
             }
             print(json.dumps(progress), file=sys.stderr, flush=True)  # one line per seed
@@ -124,6 +129,7 @@ def main() -> int:
             "share": planted_false / n,
             "ci95": wilson(planted_false, n),
         },
+        "planted_false_discovery_proportion": round(false / claims, 4) if claims else 0.0,
         "aa_any_claim": {"share": aa_any / n, "ci95": wilson(aa_any, n)},
         "aa_claims_by_rule": dict(aa_rules),
         "aa_hypotheses_per_report": dict(sorted(tested.items())),

@@ -5,6 +5,17 @@ model fitted without the last ``holdout`` weeks and scored on them (mean absolut
 how many held-out weeks fell inside the 80 % and 95 % intervals). Below ``MIN_WEEKS`` of
 history nothing is drawn: the answer says how many weeks there are and how many it needs.
 
+The intervals: ETS's own intervals count only the future innovations, taking the five fitted
+parameters (three smoothing weights, the initial level and trend) and the error variance as
+known; on 12-52 weekly points that left them narrow (95 % intervals held 85.6 % of held-out
+weeks). So the model is fitted to the square roots of the counts (which steadies the variance
+of Poisson-like counts, large or small, and keeps the bands above zero and wider above the line
+than below), its forecast variance is scaled by ``n / (n - k)`` for the ``k`` parameters
+estimated from ``n`` weeks, and the bands use Student's t quantiles with ``n - k`` degrees of
+freedom: the usual small-sample allowance for estimated parameters. The bands are squared back
+to counts; the point forecast is the back-transformed mean (``centre**2 + variance``).
+Measured coverage, tuning and held-out: docs/benchmarks.md, "Forecast interval coverage".
+
 statsmodels, numpy and pandas are imported inside the functions that fit, never when the CLI
 starts."""
 
@@ -44,27 +55,31 @@ def weekly_counts(times: Iterable[float], end: float, weeks: int) -> list[int]:
 
 
 def _fit(history: Sequence[float], horizon: int) -> list[dict[str, float]]:
+    """The model on the square roots of the counts; its prediction intervals widened for the
+    parameters it estimated (see the module doc), then squared back to counts."""
+    import numpy as np
     import pandas as pd
+    from scipy.stats import t as student_t
     from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
-    y = pd.Series([float(v) for v in history])
+    y = pd.Series(np.sqrt([max(0.0, float(v)) for v in history]))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # convergence chatter on short, flat series
         fitted = ETSModel(y, error="add", trend="add", damped_trend=True).fit(disp=False)
         pred = fitted.get_prediction(start=len(y), end=len(y) + horizon - 1)
-        p95 = pred.summary_frame(alpha=0.05)
-        p80 = pred.summary_frame(alpha=0.20)
+        centre = np.asarray(pred.predicted_mean, dtype=float)
+        variance = np.asarray(pred.forecast_variance, dtype=float)
+    n = len(y)
+    df = max(1, n - len(fitted.params) - 1)  # the smoothing and initial states, and sigma
+    sd = np.sqrt(np.maximum(variance, 0.0) * n / df)
     out = []
     for i in range(horizon):
-        out.append(
-            {
-                "mean": max(0.0, float(p95["mean"].iloc[i])),
-                "lo80": max(0.0, float(p80["pi_lower"].iloc[i])),
-                "hi80": max(0.0, float(p80["pi_upper"].iloc[i])),
-                "lo95": max(0.0, float(p95["pi_lower"].iloc[i])),
-                "hi95": max(0.0, float(p95["pi_upper"].iloc[i])),
-            }
-        )
+        row = {"mean": float(max(0.0, centre[i]) ** 2 + sd[i] ** 2)}
+        for level, tail in (("80", 0.90), ("95", 0.975)):
+            half = float(student_t.ppf(tail, df)) * sd[i]
+            row[f"lo{level}"] = max(0.0, centre[i] - half) ** 2
+            row[f"hi{level}"] = max(0.0, centre[i] + half) ** 2
+        out.append({k: float(v) for k, v in row.items()})
     return out
 
 

@@ -22,12 +22,19 @@ around the clock:
 hour-of-day factor: largest when the contact's local hour (in its ``time_zone``) at delivery is
 its ``sim_preferred_hour``, smallest twelve hours away, averaging 1 over the day (1 when either
 is unknown). Probabilities are capped at 1. About one SMS reply in thirty is ``STOP``.
+
+``reply_lift`` plants a known effect for tests and benchmarks of the analytics: a mapping from a
+send node's id to a factor on the reply probability of the messages that node sends (texts,
+e-mail replies and voice text-backs alike; opens and clicks are left alone), e.g.
+``{"hello_b": 2.0}`` makes the lead twice as likely to answer node ``hello_b``'s message as the
+same message from an unlisted node. Nodes not listed keep factor 1.
 """
 
 from __future__ import annotations
 
 import math
 import random
+from collections.abc import Mapping
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -80,7 +87,11 @@ class EngagementModel:
         reply_rate: float = 0.15,
         open_rate: float = 0.35,
         click_rate: float = 0.08,
+        reply_lift: Mapping[str, float] | None = None,
     ) -> None:
+        for node, lift in (reply_lift or {}).items():
+            if not (math.isfinite(lift) and lift >= 0.0):
+                raise InvalidInput(f"reply_lift[{node!r}] must be a finite factor >= 0, got {lift}")
         for name, rate in (("reply_rate", reply_rate), ("open_rate", open_rate)):
             if not 0.0 <= rate <= 1.0:
                 raise InvalidInput(f"{name} must be within [0, 1], got {rate}")
@@ -90,6 +101,7 @@ class EngagementModel:
         self.reply_rate = reply_rate
         self.open_rate = open_rate
         self.click_rate = click_rate
+        self.reply_lift = dict(reply_lift or {})
 
     def on_delivered(
         self, message: Message, contact: Contact, delivered_at: float
@@ -106,9 +118,13 @@ class EngagementModel:
             return self._email(rng, message, contact, delivered_at)
         return []
 
-    def reply_probability(self, contact: Contact, delivered_at: float) -> float:
-        """The chance that ``contact`` answers a text delivered at ``delivered_at``."""
+    def reply_probability(
+        self, contact: Contact, delivered_at: float, node: str | None = None
+    ) -> float:
+        """The chance that ``contact`` answers a text delivered at ``delivered_at`` (sent by send
+        node ``node``: its ``reply_lift``, if any, applies)."""
         factor = _propensity(contact) / PROPENSITY_MEAN * _hour_factor(contact, delivered_at)
+        factor *= self.reply_lift.get(node, 1.0) if node is not None else 1.0
         return min(1.0, self.reply_rate * factor)
 
     def open_probability(self, contact: Contact) -> float:
@@ -126,7 +142,8 @@ class EngagementModel:
         share: float,
         texts: tuple[tuple[str, int], ...],
     ) -> list[NewEvent]:
-        if rng.random() >= share * self.reply_probability(contact, delivered_at):
+        p_reply = self.reply_probability(contact, delivered_at, message.node)
+        if rng.random() >= share * p_reply:
             return []
         at = delivered_at + _delay(rng, _REPLY_DELAY)
         body = _pick(rng, texts)
@@ -147,7 +164,8 @@ class EngagementModel:
             data = {**base, "url": _first_url(message)}
             at = opened_at + _delay(rng, _CLICK_DELAY)
             events.append(_event("email.clicked", message, contact, data, "click", at))
-        p_reply = EMAIL_REPLY_SHARE * self.reply_probability(contact, delivered_at) / p_open
+        p_reply = self.reply_probability(contact, delivered_at, message.node)
+        p_reply = EMAIL_REPLY_SHARE * p_reply / p_open
         if rng.random() < p_reply:
             subject = f"Re: {message.subject}" if message.subject else "Re: your message"
             data = {**base, "subject": subject, "body": _pick(rng, _EMAIL_REPLIES)}

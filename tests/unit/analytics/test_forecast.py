@@ -1,6 +1,7 @@
 """Weekly forecasts: too little history says so; on seeded Poisson series with a trend the
-forecast follows the trend, the 95 % interval holds most held-out weeks across seeds, and
-the backtest's numbers are those of the held-out weeks."""
+forecast follows the trend, the 80 % and 95 % intervals hold about that share of held-out weeks
+across seeds, low counts get bands skewed upwards and above zero, and the backtest's numbers are
+those of the held-out weeks."""
 
 from __future__ import annotations
 
@@ -49,8 +50,19 @@ def test_forecasts_follow_the_level_and_intervals_cover_the_held_out_weeks() -> 
         covered95 += round(back["coverage95"] * 4)
         covered80 += round(back["coverage80"] * 4)
         total += 4
-    # ETS intervals leave out the uncertainty of the fitted parameters, so on 36-week series
-    # they run narrow: 95 % intervals held 85.6 % of 160 held-out weeks over 40 seeds
-    # (docs/analytics.md); a broken interval would hold far fewer
-    assert covered95 / total >= 0.75
-    assert covered80 / total >= 0.55
+    # fitted on square roots with the small-sample allowance for the estimated parameters, the
+    # intervals hold about their share: on these 48 weeks 45 (95 %) and 39 (80 %); over 160
+    # tuning and 800 held-out weeks see docs/benchmarks.md. ETS's own intervals held 40 and 29
+    # here; ones too wide would hold every week
+    assert covered95 / total >= 0.88
+    assert 0.70 <= covered80 / total <= 0.92
+
+
+def test_low_counts_get_bands_above_zero_wider_above_the_line() -> None:
+    rng = random.Random(5)
+    counts = [poisson(rng, 2.0) for _ in range(30)]
+    out = forecast_series(counts, horizon=4, holdout=4)
+    for row in out["forecast"]:
+        assert 0.0 <= row["lo95"] <= row["lo80"] <= row["mean"] <= row["hi80"] <= row["hi95"]
+        assert row["hi95"] - row["mean"] > row["mean"] - row["lo95"]  # counts skew upwards
+        assert 4 <= row["hi95"] <= 12

@@ -187,3 +187,17 @@ def test_webhooks_provoke_nothing(leads: list[Contact]) -> None:
 def test_rates_are_checked(kwargs: dict[str, float]) -> None:
     with pytest.raises(InvalidInput):
         EngagementModel(1, **kwargs)
+
+
+def test_a_reply_lift_plants_an_effect_on_one_nodes_messages_only(leads: list[Contact]) -> None:
+    # the messages of simulate() come from node "n1"
+    lifted = simulate(EngagementModel(15, reply_lift={"n1": 2.0}), leads, "sms")
+    elsewhere = simulate(EngagementModel(15, reply_lift={"other": 2.0}), leads, "sms")
+    assert abs(len(lifted) / MESSAGES - 0.30) < 0.02, len(lifted)
+    assert abs(len(elsewhere) / MESSAGES - 0.15) < 0.015, len(elsewhere)
+    mails = Counter(e.type for e in simulate(EngagementModel(16, reply_lift={"n1": 2.0}), leads,
+                                             "email"))  # fmt: skip
+    assert abs(mails["email.received"] / MESSAGES - 0.30 * EMAIL_REPLY_SHARE) < 0.01, mails
+    assert abs(mails["email.opened"] / MESSAGES - 0.35) < 0.02, mails  # opens are left alone
+    with pytest.raises(InvalidInput):
+        EngagementModel(1, reply_lift={"n1": -1.0})

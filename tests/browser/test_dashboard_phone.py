@@ -1,5 +1,5 @@
 """The dashboard at phone width (390x844): every screen fits without sideways scrolling, a
-contact's page shows its score and times in both zones, the runs screen filters and pauses,
+contact's page shows its score, its changes of band and times in both zones, the runs screen filters and pauses,
 resumes and cancels a run, and a failing request shows its error; in a real browser (Debian's
 Chromium driven by Playwright) against a real ``leadflow serve``."""
 
@@ -55,6 +55,14 @@ def test_the_dashboard_at_phone_width(page: Any, server: Server) -> None:
             },
         ).json()
         api.post("/events", json={"type": "form.submitted", "contact_id": annie["id"]})
+        crossed = {"old": 41.2, "new": 71.6, "old_band": "warm", "new_band": "hot"}
+        assert (  # a change of band, as the scorer records it
+            api.post(
+                "/events",
+                json={"type": "lead.score_changed", "contact_id": annie["id"], "data": crossed},
+            ).status_code
+            < 300
+        )
         assert api.post("/workflows/phone-nurture/publish", json=WAITING).status_code == 201
         enrolled = api.post(
             "/workflows/phone-nurture/enroll", json={"contact_ids": [annie["id"]]}
@@ -81,6 +89,10 @@ def test_the_dashboard_at_phone_width(page: Any, server: Server) -> None:
         page.get_by_test_id("score-value").wait_for()
         events = page.get_by_test_id("timeline-events")
         events.get_by_text("form.submitted").wait_for()
+        history = page.get_by_test_id("score-history")
+        change = history.get_by_text("41 (warm) → 72 (hot)")
+        change.wait_for()
+        assert change.inner_text().endswith("America/Chicago): 41 (warm) → 72 (hot)")
         when = events.locator("td[data-label=When]").first.inner_text()
         assert when.endswith("America/Chicago)"), when  # the viewer's zone, then the lead's
         tasks = page.get_by_test_id("timeline-tasks")

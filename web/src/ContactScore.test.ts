@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { scoreText, storedScore } from "./ContactScore";
+import { scoreChangeText, scoreText, storedScore } from "./ContactScore";
 
 describe("a contact's score as the dashboard shows it", () => {
   it("rounds the score and names the band", () => {
@@ -11,5 +11,13 @@ describe("a contact's score as the dashboard shows it", () => {
     expect(storedScore({ score: 12 })).toBe("12");
     expect(storedScore({ score: "high" })).toBe("");
     expect(storedScore(undefined)).toBe("");
+  });
+
+  it("says a recorded change of band as old -> new", () => {
+    expect(scoreChangeText({ old: 41.2, new: 71.6, old_band: "warm", new_band: "hot" })).toBe(
+      "41 (warm) → 72 (hot)",
+    );
+    expect(scoreChangeText({ new: 12, new_band: "cold" })).toBe("? → 12 (cold)");
+    expect(scoreChangeText(null)).toBe("? → ?");
   });
 });

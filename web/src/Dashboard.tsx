@@ -334,7 +334,7 @@ export function ContactPage({ id }: { id: string }) {
             .join(", ") || "none recorded"}
         </dd>
       </dl>
-      <ContactScore id={id} />
+      <ContactScore id={id} at={(v) => when(v, zone)} />
       <PagedTable
         title="Events"
         path="/events"

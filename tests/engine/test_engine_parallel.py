@@ -13,6 +13,7 @@ from leadflow.analytics.funnel import compute, report
 from leadflow.engine import control
 from leadflow.engine.advance import new_advance
 from leadflow.engine.forks import BRANCH, FORK
+from leadflow.engine.migrate import MigrationPlan, apply_migration, plan_migration
 from leadflow.engine.rewind import apply_rewind, plan_rewind
 from leadflow.errors import PermanentStepError
 from leadflow.model.records import Message, Run, Scope
@@ -452,3 +453,51 @@ def test_branch_runs_are_no_enrolments_for_run_counts_and_the_hourly_cap(make_ki
     assert len(parents) == 2
     assert kit.store.count_runs("fork") == {"cancelled": 1, "waiting": 1}
     assert kit.store.count_runs_since("c1", "fork", T0 - 1) == 2
+
+
+def _publish_v2(kit: Kit) -> None:
+    source = FORK_WF % {"join": "all", "timeout": ""}
+    kit.publish(source.replace("Both sides done", "Done, version 2"))
+
+
+def _timings(plan: MigrationPlan) -> dict[str, str]:
+    return {m.from_node: m.timing for m in plan.moves}
+
+
+def test_migrating_the_parent_to_the_same_parallel_node_keeps_its_branches(kit: Kit) -> None:
+    _publish(kit, "all")
+    kit.add_contact("c1")
+    (rid,) = kit.enroll("fork", "c1")
+    kit.run_until(T0 + 2 * HOUR)  # the quick branch is done, the slow one waits
+    _publish_v2(kit)
+    catalog = kit.runtime.engine.catalog
+    plan = plan_migration(kit.store, catalog, "fork", 2)
+    assert _timings(plan) == {"both": "kept; branches kept", "s1": "kept"}
+    assert apply_migration(kit.store, catalog, plan, kit.now).moved == 2
+    slow = _branches(kit, rid)["slow"]
+    assert (slow.status, slow.version) == ("waiting", 2)
+    kit.run_until(T0 + DAY)
+    assert kit.run(rid).status == "completed"
+    assert _bodies(kit) == ["Hello", "Quick one", "Slow one", "Done, version 2"]
+
+
+def test_migrating_the_parent_off_the_fork_cancels_its_branches_in_the_same_commit(
+    kit: Kit,
+) -> None:
+    _publish(kit, "all")
+    kit.add_contact("c1")
+    (rid,) = kit.enroll("fork", "c1")
+    kit.run_until(T0 + 2 * HOUR)
+    _publish_v2(kit)
+    catalog = kit.runtime.engine.catalog
+    plan = plan_migration(kit.store, catalog, "fork", 2, {"both": "after"})
+    assert _timings(plan) == {"both": "restarted; branches cancelled", "s1": "branch cancelled"}
+    apply_migration(kit.store, catalog, plan, kit.now)
+    slow = _branches(kit, rid)["slow"]
+    assert (slow.status, slow.exit_reason) == ("cancelled", "parallel:cancelled")  # no worker ran
+    parent = kit.run(rid)
+    assert (parent.node, parent.version) == ("after", 2)
+    assert FORK not in parent.context
+    kit.run_until(T0 + 2 * DAY)
+    assert kit.run(rid).status == "completed"
+    assert _bodies(kit) == ["Hello", "Quick one", "Done, version 2"]

@@ -3,6 +3,9 @@ time out, cancel the branches the parent no longer waits for, and never send a s
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import pytest
 
 from leadflow.analytics.filters import Filters
@@ -10,9 +13,11 @@ from leadflow.analytics.funnel import compute, report
 from leadflow.engine import control
 from leadflow.engine.advance import new_advance
 from leadflow.engine.forks import BRANCH, FORK
+from leadflow.engine.migrate import MigrationPlan, apply_migration, plan_migration
 from leadflow.engine.rewind import apply_rewind, plan_rewind
 from leadflow.errors import PermanentStepError
 from leadflow.model.records import Message, Run, Scope
+from leadflow.store.prune import prune
 from support.engine_kit import DAY, HOUR, T0, Kit, ScriptedHandler
 
 # Local 10:00 at T0 is inside the send window; texts go at once.
@@ -372,3 +377,127 @@ def test_rewinding_the_parent_off_the_fork_cancels_its_branches_and_forks_anew(k
     assert _bodies(kit).count("Slow one") == 1  # from the second fork only
     assert _bodies(kit).count("Both sides done") == 1
     assert len([r for r in kit.runs("fork") if r.parent_run_id == rid]) == 4
+
+
+def test_prune_keeps_ended_branches_while_their_parent_waits_then_prunes_all(
+    kit: Kit, tmp_path: Path
+) -> None:
+    _publish(kit, "all")
+    kit.add_contact("c1")
+    (rid,) = kit.enroll("fork", "c1")
+    kit.run_until(T0 + 2 * HOUR)  # the quick branch completed an hour ago; the slow one waits
+    quick = _branches(kit, rid)["quick"]
+    assert quick.status == "completed"
+    early = prune(kit.store, T0 + 3 * HOUR, tmp_path / "early.jsonl.gz", now=kit.now)
+    assert (early.runs, early.skipped_runs) == (0, 0)
+    assert kit.store.get_run(quick.id) is not None  # the parent still joins on it
+    kit.run_until(T0 + DAY)
+    parent = kit.run(rid)
+    assert parent.status == "completed"
+    assert parent.context["steps"]["both"]["branches"] == {
+        "quick": "completed",
+        "slow": "completed",
+    }
+    assert _bodies(kit) == ["Hello", "Quick one", "Slow one", "Both sides done"]
+    dry = prune(kit.store, T0 + 2 * DAY, tmp_path / "dry.jsonl.gz", now=kit.now, dry_run=True)
+    late = prune(kit.store, T0 + 2 * DAY, tmp_path / "late.jsonl.gz", now=kit.now, batch=1)
+    assert dry.runs == late.runs == 3  # parent and both branches, once the parent ended
+    assert kit.runs("fork") == []
+
+
+def test_pausing_the_parent_by_hand_pauses_its_branches_and_nothing_goes_out(kit: Kit) -> None:
+    _publish(kit, "all")
+    kit.add_contact("c1")
+    (rid,) = kit.enroll("fork", "c1")
+    kit.settle(T0)
+    control.pause_run(kit.store, rid, T0 + 60)
+    assert kit.run(rid).status == "paused"
+    assert {r.status for r in _branches(kit, rid).values()} == {"paused"}
+    kit.run_until(T0 + DAY)
+    assert _bodies(kit) == ["Hello"]  # no branch text while the parent is paused
+    control.resume_run(kit.store, rid, kit.now)
+    assert {r.status for r in _branches(kit, rid).values()} == {"waiting"}
+    kit.run_until(T0 + 2 * DAY)
+    assert kit.run(rid).status == "completed"
+    assert _bodies(kit) == ["Hello", "Quick one", "Slow one", "Both sides done"]
+
+
+STARTER_WF = """
+key: starter
+name: Starter
+start: go
+nodes:
+  - {id: go, kind: start_workflow, workflow: fork}
+"""
+
+
+def test_branch_runs_are_no_enrolments_for_run_counts_and_the_hourly_cap(make_kit: Any) -> None:
+    kit: Kit = make_kit(max_enrollments_per_hour=2)
+    source = FORK_WF % {"join": "all", "timeout": ""}
+    kit.publish(
+        source.replace("name: Fork\n", "name: Fork\nsettings: {reentry: {policy: always}}\n")
+    )
+    kit.publish(STARTER_WF)
+    kit.add_contact("c1")
+    (first,) = kit.enroll("fork", "c1")
+    kit.settle(T0)
+    assert len(_branches(kit, first)) == 2
+    assert kit.store.count_runs("fork") == {"waiting": 1}
+    assert kit.store.count_runs_since("c1", "fork", T0 - 1) == 1
+    control.cancel_run(kit.store, first, T0 + 60)  # an open run would block re-entry
+    assert kit.store.count_runs("fork") == {"cancelled": 1}
+    (starter,) = kit.enroll("starter", "c1")
+    kit.settle(T0 + 120)
+    assert kit.run(starter).status == "completed"  # one enrolment this hour, not three
+    parents = [r for r in kit.runs("fork") if r.parent_run_id is None]
+    assert len(parents) == 2
+    assert kit.store.count_runs("fork") == {"cancelled": 1, "waiting": 1}
+    assert kit.store.count_runs_since("c1", "fork", T0 - 1) == 2
+
+
+def _publish_v2(kit: Kit) -> None:
+    source = FORK_WF % {"join": "all", "timeout": ""}
+    kit.publish(source.replace("Both sides done", "Done, version 2"))
+
+
+def _timings(plan: MigrationPlan) -> dict[str, str]:
+    return {m.from_node: m.timing for m in plan.moves}
+
+
+def test_migrating_the_parent_to_the_same_parallel_node_keeps_its_branches(kit: Kit) -> None:
+    _publish(kit, "all")
+    kit.add_contact("c1")
+    (rid,) = kit.enroll("fork", "c1")
+    kit.run_until(T0 + 2 * HOUR)  # the quick branch is done, the slow one waits
+    _publish_v2(kit)
+    catalog = kit.runtime.engine.catalog
+    plan = plan_migration(kit.store, catalog, "fork", 2)
+    assert _timings(plan) == {"both": "kept; branches kept", "s1": "kept"}
+    assert apply_migration(kit.store, catalog, plan, kit.now).moved == 2
+    slow = _branches(kit, rid)["slow"]
+    assert (slow.status, slow.version) == ("waiting", 2)
+    kit.run_until(T0 + DAY)
+    assert kit.run(rid).status == "completed"
+    assert _bodies(kit) == ["Hello", "Quick one", "Slow one", "Done, version 2"]
+
+
+def test_migrating_the_parent_off_the_fork_cancels_its_branches_in_the_same_commit(
+    kit: Kit,
+) -> None:
+    _publish(kit, "all")
+    kit.add_contact("c1")
+    (rid,) = kit.enroll("fork", "c1")
+    kit.run_until(T0 + 2 * HOUR)
+    _publish_v2(kit)
+    catalog = kit.runtime.engine.catalog
+    plan = plan_migration(kit.store, catalog, "fork", 2, {"both": "after"})
+    assert _timings(plan) == {"both": "restarted; branches cancelled", "s1": "branch cancelled"}
+    apply_migration(kit.store, catalog, plan, kit.now)
+    slow = _branches(kit, rid)["slow"]
+    assert (slow.status, slow.exit_reason) == ("cancelled", "parallel:cancelled")  # no worker ran
+    parent = kit.run(rid)
+    assert (parent.node, parent.version) == ("after", 2)
+    assert FORK not in parent.context
+    kit.run_until(T0 + 2 * DAY)
+    assert kit.run(rid).status == "completed"
+    assert _bodies(kit) == ["Hello", "Quick one", "Done, version 2"]

@@ -26,26 +26,58 @@ def _load(store: Store, run_id: int) -> Run:
     return run
 
 
-def _commit(store: Store, run: Run, adv_status: str, now: float, outcome: str) -> Run:
+def _control_step(run: Run, outcome: str, now: float) -> Advance:
+    """The run's advance with one ``control`` step of ``outcome`` recorded."""
     adv = new_advance(run)
     adv.step_seq += 1
     adv.steps.append(Step(run.id, run.node or "", "control", adv.step_seq, 1, outcome, now))
+    return adv
+
+
+def _commit(store: Store, run: Run, adv_status: str, now: float, outcome: str) -> Run:
+    adv = _control_step(run, outcome, now)
     if adv_status == RunStatus.CANCELLED:
         end(adv, RunStatus.CANCELLED, now, "cancelled")
     elif adv_status == RunStatus.FAILED:  # retry: the failed node runs again, from a fresh attempt
         adv.status, adv.wake_at, adv.attempt, adv.waiting_for = RunStatus.ACTIVE, now, 0, None
     elif adv_status == RunStatus.PAUSED:
-        adv.context["_paused"] = {"status": run.status, "wake_at": run.wake_at}
-        adv.status = RunStatus.PAUSED
+        _pause(run, adv)
     else:
         _unpause(adv, now)
         if forks.fork_of(adv.context) is not None:  # a parallel's parent looks at its branches
             adv.wake_at = now
-    advances = [*with_cancels(store, [(run, adv)], now), *_resumed_branches(store, run, adv, now)]
+    advances = [
+        *with_cancels(store, [(run, adv)], now),
+        *_resumed_branches(store, run, adv, now),
+        *_paused_branches(store, run, adv, now),
+    ]
     result = store.commit_advances(OWNER, advances, now)
     if run.id in result.conflicted_run_ids:
         raise Conflict(f"run {run.id} changed meanwhile; try again")
     return _load(store, run.id)
+
+
+def _pause(run: Run, adv: Advance) -> None:
+    """Paused, remembering the status and wake time to go back to."""
+    adv.context["_paused"] = {"status": run.status, "wake_at": run.wake_at}
+    adv.status = RunStatus.PAUSED
+
+
+def _paused_branches(store: Store, run: Run, adv: Advance, now: float) -> list[Advance]:
+    """A parent paused by hand pauses its live branch runs in the same commit (as a reply
+    pauses them all), so no branch acts while the parent is paused."""
+    if adv.status != RunStatus.PAUSED or run.status == RunStatus.PAUSED:
+        return []
+    if forks.fork_of(adv.context) is None:
+        return []
+    out = []
+    for branch in open_branches(store, run):
+        if branch.status not in LIVE_STATUSES:
+            continue
+        paused = _control_step(branch, "paused:parent", now)
+        _pause(branch, paused)
+        out.append(paused)
+    return out
 
 
 def _unpause(adv: Advance, now: float) -> None:
@@ -68,11 +100,7 @@ def _resumed_branches(store: Store, run: Run, adv: Advance, now: float) -> list[
     for branch in open_branches(store, run):
         if branch.status != RunStatus.PAUSED:
             continue
-        resumed = new_advance(branch)
-        resumed.step_seq += 1
-        resumed.steps.append(
-            Step(branch.id, branch.node or "", "control", resumed.step_seq, 1, "resumed", now)
-        )
+        resumed = _control_step(branch, "resumed", now)
         _unpause(resumed, now)
         out.append(resumed)
     return out

@@ -18,10 +18,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from leadflow.model.records import BRANCH_LINK, ENDED_STATUSES, Advance, NewEvent, Run
+from leadflow.model.records import (
+    BRANCH_LINK,
+    ENDED_STATUSES,
+    FORK_LINK,
+    Advance,
+    NewEvent,
+    Run,
+)
 from leadflow.model.rules import BRANCH_POLICY
 
-FORK = "_fork"  # parent's context: the fork it waits at
+FORK = FORK_LINK  # parent's context: the fork it waits at
 BRANCH = BRANCH_LINK  # branch run's context: its parent and branch
 BRANCH_REENTRY = BRANCH_POLICY  # the enrollment policy of branch runs (model.rules)
 BRANCH_ENDED = "parallel.branch_ended"  # recorded when a branch run ends; wakes its parent

@@ -13,6 +13,14 @@ their wake time. A run moved to a node of another kind enters it fresh, now. The
 which of the three each move does (``timing``). Every moved run records a ``migrated`` step,
 and moves are seq-guarded like every other change, so a run that advanced meanwhile is counted as
 a conflict and left where it is.
+
+A ``parallel`` node's parent waiting at its fork *keeps* the fork only when it maps to the node
+of the same id, still a ``parallel`` node with the same branch names: its branch runs go on
+(they are open runs of the workflow, moved by the same migration like any other). Moved
+anywhere else, the parent lets go of the fork and its open branch runs are cancelled in the
+same commit (``parallel:cancelled``); a parent moved to that parallel node with other branches
+enters it afresh and forks again. The dry run's ``timing`` says so: ``...; branches kept`` or
+``...; branches cancelled`` for the parents, ``branch cancelled`` for their branch runs.
 """
 
 from __future__ import annotations
@@ -20,9 +28,12 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+from leadflow.definitions import models as m
 from leadflow.definitions.durations import parse_duration
+from leadflow.engine import forks
 from leadflow.engine.advance import new_advance
 from leadflow.engine.baseline import fill_missing
+from leadflow.engine.branches import with_cancels
 from leadflow.engine.catalog import Catalog
 from leadflow.engine.compiled import CompiledWorkflow
 from leadflow.errors import InvalidInput
@@ -125,18 +136,84 @@ def plan_migration(
     for new in mapping.values():
         if new not in target.nodes:
             raise InvalidInput(f"--map: node {new!r} does not exist in {key} version {to_version}")
+    runs = _open_runs(store, tenant_id, key, to_version, from_version)
+    by_id = {run.id: run for run in runs}
     counts = Counter(
-        (run.version, run.node or "", _target(target, run.node, mapping))
-        for run in _open_runs(store, tenant_id, key, to_version, from_version)
+        (
+            run.version,
+            run.node or "",
+            to_node := _target(target, run.node, mapping),
+            _fork_fate(catalog, tenant_id, run, target, to_node, by_id, mapping),
+        )
+        for run in runs
     )
     plan = MigrationPlan(key, to_version, mapping, tenant_id=tenant_id)
-    for (version, node, to_node), n in sorted(counts.items(), key=lambda kv: kv[0][:2]):
+    for (version, node, to_node, fate), n in sorted(counts.items(), key=lambda kv: kv[0][:2]):
         timing = ""
         if to_node is not None:
             old = catalog.get(tenant_id, key, version).nodes.get(node)
             timing = _timing(old, target.nodes[to_node])
+            if fate == _RESTARTED:
+                timing = f"restarted; {_BRANCHES_CANCELLED}"
+            elif fate:
+                timing = fate if fate == _BRANCH_CANCELLED else f"{timing}; {fate}"
         plan.moves.append(Move(version, node, to_node, n, timing))
     return plan
+
+
+_BRANCHES_KEPT = "branches kept"
+_BRANCHES_CANCELLED = "branches cancelled"
+_RESTARTED = "restarted: forks again"  # moved to the parallel node, whose branches changed
+_BRANCH_CANCELLED = "branch cancelled"  # a branch run whose parent lets go of its fork
+
+
+def _keeps_fork(
+    catalog: Catalog, tenant_id: str, run: Run, target: CompiledWorkflow, to_node: str | None
+) -> bool | None:
+    """None: ``run`` holds no fork; else whether moving it to ``to_node`` keeps the fork (the
+    same parallel node id, still a parallel node with the same branch names)."""
+    fork = forks.fork_of(run.context)
+    if fork is None or run.node != fork.get("node"):
+        return None
+    new = target.nodes.get(to_node or "")
+    old = catalog.get(tenant_id, run.workflow_key, run.version).nodes.get(run.node or "")
+    return (
+        to_node == run.node
+        and isinstance(old, m.Parallel)
+        and isinstance(new, m.Parallel)
+        and {b.name for b in old.branches} == {b.name for b in new.branches}
+    )
+
+
+def _fork_fate(
+    catalog: Catalog,
+    tenant_id: str,
+    run: Run,
+    target: CompiledWorkflow,
+    to_node: str | None,
+    runs: dict[int, Run],
+    mapping: dict[str, str],
+) -> str:
+    """What the move does to a fork: for a parent, whether its branches are kept or cancelled
+    (or it forks again); for a branch run whose parent moves too and lets go, that it is
+    cancelled; else empty."""
+    if to_node is None:
+        return ""
+    kept = _keeps_fork(catalog, tenant_id, run, target, to_node)
+    if kept is not None:
+        if kept:
+            return _BRANCHES_KEPT
+        new = target.nodes.get(to_node)
+        return _RESTARTED if isinstance(new, m.Parallel) else _BRANCHES_CANCELLED
+    parent = runs.get(forks.parent_id(run) or 0)
+    if parent is None:
+        return ""
+    to_parent = _target(target, parent.node, mapping)
+    if to_parent is None:
+        return ""
+    if _keeps_fork(catalog, tenant_id, parent, target, to_parent) is False:
+        return _BRANCH_CANCELLED
+    return ""
 
 
 def _timer(node: object) -> str | None:
@@ -185,20 +262,18 @@ def apply_migration(
         )
     target = catalog.get(plan.tenant_id, plan.workflow_key, plan.to_version)
     result = MigrationResult()
-    advances: list[Advance] = []
-    owners: dict[int, str] = {}  # run id -> contact id
+    pairs: list[tuple[Run, Advance]] = []
     runs = _open_runs(store, plan.tenant_id, plan.workflow_key, plan.to_version, from_version)
     for run in runs:
         to_node = _target(target, run.node, plan.mapping)
         if to_node is None:
             result.skipped += 1
             continue
-        advances.append(_move(catalog, plan.tenant_id, run, target, to_node, now))
-        owners[run.id] = run.contact_id
-        if len(advances) >= 500:
-            _commit(store, _with_baselines(store, target, advances, owners), now, result)
-            advances, owners = [], {}
-    _commit(store, _with_baselines(store, target, advances, owners), now, result)
+        pairs.append((run, _move(catalog, plan.tenant_id, run, target, to_node, now)))
+        if len(pairs) >= 500:
+            _commit(store, target, pairs, now, result)
+            pairs = []
+    _commit(store, target, pairs, now, result)
     return result
 
 
@@ -215,11 +290,24 @@ def _with_baselines(
     return advances
 
 
-def _commit(store: Store, advances: list[Advance], now: float, result: MigrationResult) -> None:
-    if advances:
-        out = store.commit_advances(OWNER, advances, now)
-        result.moved += out.applied
-        result.conflicts += out.conflicts
+def _commit(
+    store: Store,
+    target: CompiledWorkflow,
+    pairs: list[tuple[Run, Advance]],
+    now: float,
+    result: MigrationResult,
+) -> None:
+    """Commit the moves, with the cancellations of the branch runs of the parents that let go
+    of their fork (and of moved branch runs whose parent no longer holds theirs)."""
+    if not pairs:
+        return
+    owners = {run.id: run.contact_id for run, _ in pairs}
+    _with_baselines(store, target, [adv for _, adv in pairs], owners)
+    advances = with_cancels(store, pairs, now)
+    out = store.commit_advances(OWNER, advances, now)
+    extra = len(advances) - len(pairs)  # branch runs cancelled, not moved
+    result.moved += max(out.applied - extra, 0)
+    result.conflicts += out.conflicts
 
 
 def _move(
@@ -232,6 +320,9 @@ def _move(
     adv.version = target.version
     adv.node = to_node
     same_kind = old is not None and old.kind == new.kind
+    if _keeps_fork(catalog, tenant_id, run, target, to_node) is False:
+        adv.context.pop(forks.FORK, None)  # lets go of the fork: its branches are cancelled
+        same_kind = False  # a parallel node with other branches is entered afresh
     if same_kind:
         paused = adv.context.get("_paused")
         if isinstance(paused, dict) and paused.get("wake_at") is not None:

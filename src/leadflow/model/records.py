@@ -154,6 +154,7 @@ class Draft:
 
 
 BRANCH_LINK = "_branch"  # a branch run's context: its parent run, fork and branch name
+FORK_LINK = "_fork"  # a parallel node's parent run's context: the fork it waits at (node, visit)
 
 
 @dataclass(slots=True)

@@ -139,7 +139,8 @@ def plan_enrollments(
         accepted.append(req)
         stats.total += 1
         stats.open += 1
-        stats.recent += 1
+        if req.reentry != BRANCH_POLICY:  # a branch run is no enrolment: no rate cap counts it
+            stats.recent += 1
         stats.last_created = now
     return accepted, skipped
 

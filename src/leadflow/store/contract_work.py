@@ -99,11 +99,12 @@ class RunsEventsContract(abc.ABC):
 
     def count_runs_since(self, contact_id: str, workflow_key: str, since: float) -> int:
         """How many runs of ``workflow_key`` the contact has that were created after ``since``
-        (what ``EnrollRequest.max_per_hour`` counts)."""
+        (what ``EnrollRequest.max_per_hour`` counts), a ``parallel`` node's branch runs apart:
+        they are part of their parent's run, not enrolments."""
         return sum(
             1
             for r in self.runs_of_contact(contact_id)
-            if r.workflow_key == workflow_key and r.created_at > since
+            if r.workflow_key == workflow_key and r.created_at > since and r.parent_run_id is None
         )
 
     @abc.abstractmethod
@@ -126,7 +127,8 @@ class RunsEventsContract(abc.ABC):
         self, workflow_key: str | None = None, scope: Scope | None = None
     ) -> dict[str, int]:
         """status -> count (only runs whose contact is in ``scope`` when given: a workflow
-        key names one tenant's workflow only together with that tenant)."""
+        key names one tenant's workflow only together with that tenant); a ``parallel`` node's
+        branch runs are not counted (each is part of its parent's run)."""
 
     @abc.abstractmethod
     def run_steps(self, run_id: int) -> list[Step]:

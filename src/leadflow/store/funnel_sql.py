@@ -9,7 +9,6 @@ from collections.abc import Iterator, Sequence
 from json import loads
 from typing import Any
 
-from leadflow.model.records import BRANCH_LINK
 from leadflow.store.funnel_facts import (
     DECISION_KINDS,
     FAILED,
@@ -104,9 +103,7 @@ class SqlFunnel(SqlPart):
         return f"{where} AND {self._root_sql()}"
 
     def _root_sql(self) -> str:
-        if self._dialect.json_lists:
-            return f"json_extract(r.context, '$.{BRANCH_LINK}') IS NULL"
-        return f"(r.context::jsonb -> '{BRANCH_LINK}') IS NULL"
+        return self._dialect.not_branch("r.")
 
     def _chunks(self, sel: RunSelection) -> Iterator[Sequence[int] | None]:
         if sel.run_ids is None:

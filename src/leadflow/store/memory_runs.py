@@ -10,6 +10,7 @@ from typing import Any
 
 from leadflow.errors import StoreError
 from leadflow.model.records import (
+    BRANCH_LINK,
     ENDED_STATUSES,
     LIVE_STATUSES,
     RUN_STATUSES,
@@ -73,7 +74,7 @@ class MemoryRuns(MemoryState):
             len(runs),
             sum(1 for r in runs if r.status in OPEN_SET),
             max((r.created_at for r in runs), default=None),
-            sum(1 for r in runs if r.created_at > since),
+            sum(1 for r in runs if r.created_at > since and not _is_branch(r)),
         )
         if mark is not None:
             stats.add_pruned(*mark)
@@ -348,7 +349,8 @@ class MemoryRuns(MemoryState):
     def count_runs_since(self, contact_id: str, workflow_key: str, since: float) -> int:
         with self._lock:
             ids = self._runs_by_pair.get((contact_id, workflow_key), ())
-            return sum(1 for i in ids if self._runs[i].record.created_at > since)
+            runs = (self._runs[i].record for i in ids)
+            return sum(1 for r in runs if r.created_at > since and not _is_branch(r))
 
     def runs_of_contacts(
         self, contact_ids: Iterable[str], statuses: Iterable[str] | None = None
@@ -389,7 +391,7 @@ class MemoryRuns(MemoryState):
                 self._runs if workflow_key is None else self._runs_by_key.get(workflow_key, ())
             )
             for r in (self._runs[i].record for i in ids):
-                if self._in_scope(r.contact_id, scope):
+                if self._in_scope(r.contact_id, scope) and not _is_branch(r):
                     out[r.status] = out.get(r.status, 0) + 1
             return dict(sorted(out.items()))
 
@@ -460,6 +462,11 @@ class MemoryRuns(MemoryState):
                 )
                 for k in keys
             ]
+
+
+def _is_branch(run: Run) -> bool:
+    """A ``parallel`` node's branch run: part of its parent's run, not an enrolment of its own."""
+    return BRANCH_LINK in run.context
 
 
 __all__ = ["MemoryRuns"]

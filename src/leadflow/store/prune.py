@@ -28,7 +28,14 @@ from urllib.parse import urlsplit, urlunsplit
 
 from leadflow.clock import to_iso
 from leadflow.errors import InvalidInput, StoreError
-from leadflow.model.records import Event, RunHistory
+from leadflow.model.records import (
+    BRANCH_LINK,
+    ENDED_STATUSES,
+    FORK_LINK,
+    Event,
+    Run,
+    RunHistory,
+)
 from leadflow.store.contract import Store
 
 FORMAT = "leadflow-prune"
@@ -176,8 +183,10 @@ def prune(
         }
         _write(archive, [header], report)
         after = 0
-        while histories := store.prunable_runs(before, after, batch):
-            after = histories[-1].run.id
+        while found := store.prunable_runs(before, after, batch):
+            after = found[-1].run.id
+            if not (histories := without_joined_branches(store, found)):
+                continue
             _write(archive, [run_record(h) for h in histories], report)
             gone = set(store.delete_runs_history({h.run.id: h.run.seq for h in histories}, before))
             deleted_runs += sorted(gone)
@@ -204,6 +213,37 @@ def prune(
     return report
 
 
+def without_joined_branches(store: Store, histories: list[RunHistory]) -> list[RunHistory]:
+    """``histories`` without the branch runs of a ``parallel`` node whose parent may still join
+    them: the parent exists and has not ended, or (a failed parent that ``runs retry`` may
+    revive) still holds the fork they were started by. The join reads its branch runs from the
+    store, so a pruned branch would never be seen ending. A parent only ends once (a retried one
+    that let go of its fork forks anew), so a branch found prunable here stays so until the
+    delete; a parent already pruned joins nothing."""
+    links = {
+        h.run.id: link
+        for h in histories
+        if isinstance(link := h.run.context.get(BRANCH_LINK), dict)
+    }
+    if not links:
+        return histories
+    parents = store.get_runs({int(link["parent"]) for link in links.values() if "parent" in link})
+    return [h for h in histories if h.run.id not in links or not _joins(parents, links[h.run.id])]
+
+
+def _joins(parents: dict[int, Run], link: dict[str, Any]) -> bool:
+    parent = parents.get(int(link.get("parent", 0)))
+    if parent is None:
+        return False
+    fork = parent.context.get(FORK_LINK)
+    holds = (
+        isinstance(fork, dict)
+        and fork.get("node") == link.get("node")
+        and fork.get("visit") == link.get("visit")
+    )
+    return parent.status not in ENDED_STATUSES or holds
+
+
 def _write(archive: _Archive, records: list[dict[str, Any]], report: PruneReport) -> None:
     try:
         archive.write_durably(records)
@@ -221,8 +261,9 @@ def _write(archive: _Archive, records: list[dict[str, Any]], report: PruneReport
 
 def _count(store: Store, before: float, batch: int, keep_events: bool, report: PruneReport) -> None:
     after = 0
-    while histories := store.prunable_runs(before, after, batch):
-        after = histories[-1].run.id
+    while found := store.prunable_runs(before, after, batch):
+        after = found[-1].run.id
+        histories = without_joined_branches(store, found)
         report.runs += len(histories)
         report.steps += sum(len(h.steps) for h in histories)
         report.messages += sum(len(h.messages) for h in histories)

@@ -11,6 +11,7 @@ from typing import Any, Protocol
 
 from leadflow.model.jsonvalue import dumps, loads
 from leadflow.model.records import (
+    BRANCH_LINK,
     ContactFilter,
     HeldLease,
     NodeCount,
@@ -64,6 +65,13 @@ class Dialect:
     def values(self, items: Iterable[Any]) -> Any:
         """The one parameter that carries a list for ``in_ids`` / ``in_texts``."""
         return dumps(list(items)) if self.json_lists else list(items)
+
+    def not_branch(self, runs: str = "") -> str:
+        """The run (of table alias ``runs``, e.g. ``"r."``) is no ``parallel`` node's branch run
+        (whose context links it to its parent): it entered the workflow."""
+        if self.json_lists:
+            return f"json_extract({runs}context, '$.{BRANCH_LINK}') IS NULL"
+        return f"({runs}context::jsonb -> '{BRANCH_LINK}') IS NULL"
 
 
 SQLITE = Dialect(

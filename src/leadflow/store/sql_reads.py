@@ -258,7 +258,7 @@ class SqlReads:
     def count_runs_since(self, contact_id: str, workflow_key: str, since: float) -> int:
         row = self._one(
             "SELECT count(*) FROM runs WHERE contact_id = ? AND workflow_key = ? "
-            "AND created_at > ?",
+            f"AND created_at > ? AND {self._dialect.not_branch()}",
             (contact_id, workflow_key, since),
         )
         return int(row[0])
@@ -267,6 +267,7 @@ class SqlReads:
         self, workflow_key: str | None = None, scope: Scope | None = None
     ) -> dict[str, int]:
         w = Where(self._dialect).eq("workflow_key", workflow_key).contact_of(scope, "contact_id")
+        w.add(self._dialect.not_branch())  # a branch run is part of its parent's run
         with self._read() as conn:
             rows = conn.execute(
                 f"SELECT status, count(*) FROM runs{w.sql()} GROUP BY status ORDER BY status",

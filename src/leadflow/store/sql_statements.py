@@ -83,6 +83,7 @@ def write_statements(dialect: Dialect, name: str, status_param: str) -> WriteSta
         "RUN_COLS": RUN_COLS,
         "EVENT_COLS": EVENT_COLS,
     }
+    recent = f"created_at > ? AND {d.not_branch()}"  # a branch run is no enrolment: no rate cap
     return WriteStatements(
         claim_runs=sqlfiles.query(name, "claim_runs", **fragments),
         claim_events=sqlfiles.query(name, "claim_events", **fragments),
@@ -92,7 +93,7 @@ def write_statements(dialect: Dialect, name: str, status_param: str) -> WriteSta
         known_contacts=f"SELECT id FROM contacts WHERE id {texts}",
         run_stats=d.sql(
             f"SELECT contact_id, workflow_key, count(*), {d.count_if.format('status IN ' + OPEN)}, "
-            f"max(created_at), {d.count_if.format('created_at > ?')} FROM runs "
+            f"max(created_at), {d.count_if.format(recent)} FROM runs "
             f"WHERE contact_id {texts} AND workflow_key {texts} "
             "GROUP BY contact_id, workflow_key"
         ),

@@ -54,7 +54,9 @@ class MoveOut(BaseModel):
         default="",
         description="kept (same kind and timer), 're-planned: 1d -> 3d' (a wait of another "
         "length: woken as if it had entered the new one when it entered the old), restarted "
-        "(another kind: entered now), or empty (unmapped).",
+        "(another kind: entered now), or empty (unmapped). A parallel node's parent adds "
+        "'; branches kept' or '; branches cancelled', and its branch runs say 'branch cancelled' "
+        "(docs/parallel.md, Migration).",
     )
 
 

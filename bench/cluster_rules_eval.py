@@ -110,6 +110,7 @@ def evaluate(seed: int, given: bool) -> dict[str, Any]:
 def summary(results: list[dict[str, Any]]) -> dict[str, Any]:
     ruled = [c for r in results for c in r.get("clusters", []) if c.get("rule", True)]
     unruled = [c for r in results for c in r.get("clusters", []) if not c.get("rule", True)]
+    aris = [r["ari"] for r in results if "ari" in r]
 
     def share(key_p: str, key_r: str) -> float:
         good = [c for c in ruled if c[key_p] >= 0.9 and c[key_r] >= 0.9]
@@ -118,7 +119,11 @@ def summary(results: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "scenarios": len(results),
         "k_equals_groups": sum(r.get("k") == r.get("groups") for r in results),
+        "skipped": sum("skipped" in r for r in results),
+        "median_ari": statistics.median(aris) if aris else None,
+        "mean_ari": round(statistics.fmean(aris), 3) if aris else None,
         "clusters": len(ruled) + len(unruled),
+        "clusters_under_10": sum(c["contacts"] < 10 for c in ruled + unruled),
         "without_rule": len(unruled),
         "p_and_r_at_least_0.9_vs_cluster": share("precision", "recall"),
         "p_and_r_at_least_0.9_vs_group": share("precision_vs_group", "recall_vs_group"),

@@ -5,10 +5,17 @@ the messages that left to it, opened, clicked and replied) and one-hot categorie
 area: ``city`` else ``state``, ``timeline``, ``lead_type``, ``stage``; the
 :data:`TOP_VALUES` most common values of each, the others as "other"). A number missing for a
 contact takes the feature's median; a feature known for under a fifth of the contacts, or the
-same for all, is left out. Columns are standardised (mean 0, variance 1).
+same for all, is left out. Columns are standardised (mean 0, variance 1), except that a
+category value's 0/1 column is divided by at least the standard deviation it would have if
+:data:`RARE_SHARE` of the contacts held it: standardised alone, a value 2 % of the contacts have
+would set its few contacts ~7 standard deviations away from the rest, and k-means (and the
+silhouette) would make them a cluster of their own - a tenth of the contacts with a stray city
+did exactly that in the random planted segments of ``bench/cluster_rules_eval.py``.
 
-k: given, or the best silhouette for k in 2..:data:`MAX_K` (at most one cluster per
-:data:`MIN_PER_CLUSTER` contacts); ``KMeans(n_init=10, random_state=0)``, so the same contacts
+k: given, or the best silhouette for k in 2..:data:`MAX_K` among the k whose every cluster has
+at least :func:`min_cluster` contacts (:data:`MIN_PER_CLUSTER`, or :data:`MIN_SHARE` of the
+segment if more; no k qualifies: no clusters, and the reason); silhouette on its own favours
+splitting off a handful of outliers. ``KMeans(n_init=10, random_state=0)``, so the same contacts
 always give the same clusters (above :data:`FIT_SAMPLE` contacts, fitted on a fixed sample of
 that many and each contact given its nearest centre). Fewer than :data:`MIN_CONTACTS`
 contacts: no clusters, and the reason.
@@ -33,6 +40,8 @@ from leadflow.model.records import Contact
 
 MIN_CONTACTS = 30
 MIN_PER_CLUSTER = 10
+MIN_SHARE = 0.05  # a chosen k's smallest cluster holds at least this share of the segment
+RARE_SHARE = 0.1  # a category value held by fewer contacts weighs as if this share held it
 MAX_K = 6
 TOP_VALUES = 8
 DESCRIBED = 3
@@ -127,6 +136,27 @@ def feature_columns(
             data = [1.0 if v == value else 0.0 for v in kept]
             columns.append(Column(f"{feature}={value}", feature, value, data))
     return columns
+
+
+def min_cluster(n: int) -> int:
+    """The fewest contacts a cluster of a segment of ``n`` may hold when k is chosen."""
+    return max(MIN_PER_CLUSTER, math.ceil(MIN_SHARE * n))
+
+
+def weighted_matrix(columns: list[Column]) -> Any:
+    """The contacts x columns matrix, standardised with rare category values held down (see
+    the module docstring)."""
+    import numpy as np
+
+    matrix = np.array([c.data for c in columns], dtype=float).T
+    matrix -= matrix.mean(axis=0)
+    spread = matrix.std(axis=0)
+    floor = math.sqrt(RARE_SHARE * (1 - RARE_SHARE))
+    for j, col in enumerate(columns):
+        scale = spread[j] if col.value is None else max(float(spread[j]), floor)
+        if scale > 0:
+            matrix[:, j] /= scale
+    return matrix
 
 
 def _money(value: float) -> str:
@@ -316,32 +346,40 @@ def fit(
     import numpy as np
     from sklearn.cluster import KMeans
     from sklearn.metrics import silhouette_score
-    from sklearn.preprocessing import StandardScaler
 
-    matrix = StandardScaler().fit_transform(np.array([c.data for c in columns]).T)
+    matrix = weighted_matrix(columns)
     distinct = len(np.unique(matrix, axis=0))  # k-means cannot make more clusters than points
     if k is not None and k > distinct:
         return f"{k} clusters asked, but the contacts have only {distinct} distinct profiles"
-    top = min(MAX_K, n // MIN_PER_CLUSTER, distinct)
+    top = min(MAX_K, n // min_cluster(n), distinct)
     candidates = [k] if k is not None else list(range(2, top + 1))
     sample = matrix
     if n > FIT_SAMPLE:  # fitted on a fixed sample, then every contact given its nearest centre
         rows = np.random.default_rng(SEED).choice(n, size=FIT_SAMPLE, replace=False)
         sample = matrix[np.sort(rows)]
+    smallest = min_cluster(n)
     scored: list[tuple[float, int, list[int]]] = []
     for kk in candidates:
         model = KMeans(n_clusters=kk, n_init=10, random_state=SEED).fit(sample)
         labels = model.predict(matrix) if sample is not matrix else model.labels_
-        if len(set(labels)) < 2:
+        sizes = np.bincount(labels, minlength=kk)
+        if (sizes > 0).sum() < 2 or (k is None and sizes.min() < smallest):
             continue
         score = silhouette_score(matrix, labels, sample_size=min(n, 2000), random_state=SEED)
         scored.append((float(score), kk, [int(x) for x in labels]))
     if not scored:
+        if k is None and candidates:
+            return (
+                f"no k in 2..{candidates[-1]} gives clusters of at least {smallest} contacts "
+                f"each ({MIN_SHARE:.0%} of the segment, at least {MIN_PER_CLUSTER})"
+            )
         return "the contacts do not separate into clusters"
     score, best_k, labels = max(scored, key=lambda s: (s[0], -s[1]))
     return Fit(
         best_k,
-        "given" if k is not None else f"silhouette over k = 2..{candidates[-1]}",
+        "given"
+        if k is not None
+        else f"silhouette over k = 2..{candidates[-1]}, clusters of {smallest}+ contacts",
         round(score, 3),
         {str(kk): round(s, 3) for s, kk, _ in scored},
         columns,

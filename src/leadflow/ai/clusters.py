@@ -36,6 +36,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from leadflow.model.amounts import amount
 from leadflow.model.records import Contact
 
 MIN_CONTACTS = 30
@@ -62,21 +63,8 @@ class Column:
 
 
 def as_number(value: Any) -> float | None:
-    if isinstance(value, bool) or value in (None, ""):
-        return None
-    if isinstance(value, int | float):
-        return float(value) if math.isfinite(value) else None
-    text = str(value).strip().lower().replace(",", "").replace("$", "")
-    scale = 1.0
-    if text.endswith("k"):
-        text, scale = text[:-1], 1e3
-    elif text.endswith("m"):
-        text, scale = text[:-1], 1e6
-    try:
-        number = float(text) * scale
-    except ValueError:
-        return None
-    return number if math.isfinite(number) else None
+    """A contact field's value as a number (see :func:`leadflow.model.amounts.amount`)."""
+    return amount(value)
 
 
 def _category(contact: Contact, feature: str) -> str | None:

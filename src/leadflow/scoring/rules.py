@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from leadflow.model.amounts import amount
 from leadflow.model.records import Contact, Event
 from leadflow.scoring.config import COMPONENTS, ScoringConfig
 
@@ -164,7 +165,7 @@ def _demographic(name: str, contact: Contact) -> tuple[Any, float]:
     """(the value shown, share of the factor's points earned, 0-1)."""
     fields: Mapping[str, Any] = contact.fields
     if name == "budget":
-        budget = _number(fields.get("budget") or fields.get("max_price"))
+        budget = amount(fields.get("budget") or fields.get("max_price"))
         # A stated budget is worth most of the factor; a realistic one (>= 100k) all of it.
         if budget is None or budget <= 0:
             return None, 0.0
@@ -193,7 +194,7 @@ def _location_fit(contact: Contact) -> tuple[Any, float]:
     fit = fields.get("location_fit")
     if isinstance(fit, bool):
         return fit, 1.0 if fit else 0.0
-    number = _number(fit)
+    number = amount(fit)
     if number is not None:
         share = min(1.0, max(0.0, number))
         return number, share
@@ -204,21 +205,3 @@ def _location_fit(contact: Contact) -> tuple[Any, float]:
         match = any(isinstance(c, str) and c.strip().lower() == wanted for c in served)
         return target, 1.0 if match else 0.0
     return None, 0.0
-
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, int | float):
-        return float(value) if math.isfinite(value) else None
-    text = str(value).strip().lower().replace(",", "").replace("$", "")
-    scale = 1.0
-    if text.endswith("k"):
-        text, scale = text[:-1], 1_000.0
-    elif text.endswith("m"):
-        text, scale = text[:-1], 1_000_000.0
-    try:
-        number = float(text) * scale
-    except ValueError:
-        return None
-    return number if math.isfinite(number) else None

@@ -1,7 +1,7 @@
 """The dashboard at phone width (390x844): every screen fits without sideways scrolling, a
-contact's page shows its score, its changes of band and times in both zones, the runs screen filters and pauses,
-resumes and cancels a run, and a failing request shows its error; in a real browser (Debian's
-Chromium driven by Playwright) against a real ``leadflow serve``."""
+contact's page shows its score, its changes of band and times in both zones, the runs screen
+filters and pauses, resumes and cancels a run, and a failing request shows its error; in a real
+browser (Debian's Chromium driven by Playwright) against a real ``leadflow serve``."""
 
 from __future__ import annotations
 

@@ -43,8 +43,9 @@ one, or installed as a draft first.
   agent allowed it (`urgent_after_hours`). A notice still held when its run ends (the task was
   done) is suppressed. Events `task.created`, `task.completed` and `task.overdue` (recorded
   once by the worker's `tasks.overdue` job, every minute) are the lead's events: workflows wait
-  on them or reach a goal with them. Tasks: `GET /api/v1/tasks?which=mine|team&status=`,
-  `GET /api/v1/tasks/{id}`, `POST /api/v1/tasks/{id}/complete|snooze|reassign`; `leadflow tasks
+  on them or reach a goal with them. Tasks: `GET /api/v1/tasks?which=mine|team&status=` (and
+  `contact_id=`: the ones about one lead), `GET /api/v1/tasks/{id}`,
+  `POST /api/v1/tasks/{id}/complete|snooze|reassign`; `leadflow tasks
   list|complete|snooze|reassign --tenant T`. An agent key sees its own tasks, a manager its
   team's, an admin the tenant's; anything else is a 404. With `summary: true` the task and the
   e-mail carry the lead's summary (what to know before calling: score factors, criteria,

@@ -3,6 +3,7 @@ time out, cancel the branches the parent no longer waits for, and never send a s
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 from typing import Any
 
@@ -257,9 +258,14 @@ def test_a_worker_killed_before_the_join_commits_joins_once_on_replay(
             for _ in range(10):
                 kit.tick(T0 + HOUR)
     assert kit.run(rid).status == "waiting"
-    other = kit.other_worker("after-crash")
+    # The dead worker's leases never change again. In virtual mode the survivor presumes it dead
+    # after ``takeover_s`` of wall time; its wall clock moves that far at each look, so the
+    # takeover happens at its second look instead of after 30 real seconds.
+    looks = itertools.count(0.0, kit.runtime.settings.takeover_s)
+    other = kit.other_worker("after-crash", wall=lambda: next(looks))
     kit.clock.set(T0 + HOUR + kit.runtime.settings.lease_s + 1)
     other.run(virtual=True, until=T0 + 2 * DAY)
+    assert other.stats.released >= 1  # the dead worker's leases, taken over
     assert _bodies(kit) == ["Hello", "Quick one", "Both sides done"]
     assert [o for n, o in kit.outcomes(rid) if n == "both"].count("joined:quick") == 1
     assert _branches(kit, rid)["slow"].status == "cancelled"

@@ -8,6 +8,7 @@ ever sleeps.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -111,8 +112,10 @@ class Kit:
         """The worker's virtual mode: jump from due moment to due moment up to ``moment``."""
         return self.worker.run(virtual=True, until=moment)
 
-    def other_worker(self, owner: str) -> Worker:
-        w = self.runtime.worker(owner)
+    def other_worker(self, owner: str, wall: Callable[[], float] | None = None) -> Worker:
+        """Another worker on the same store; ``wall`` replaces its monotonic wall clock (the
+        one a virtual-clock worker uses to presume a silent peer dead)."""
+        w = self.runtime.worker(owner) if wall is None else self.runtime.worker(owner, wall=wall)
         self._workers.append(w)
         return w
 

@@ -203,3 +203,21 @@ WORDS = [
 def test_any_words_give_a_valid_draft_or_nothing_recognised(words: list[str]) -> None:
     draft = plan_workflow(" ".join(words))
     assert draft.report.ok, (words, draft.report.errors)
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    ["text them every new day", "email every other week for some weeks", "call back many times"],
+)
+def test_a_word_that_is_not_a_number_in_a_repeat_is_not_read_as_one(prompt: str) -> None:
+    """ "every new day" once made the planner read "new" as a count and fail; a word that is
+    not a number leaves the repeat unread and the draft valid."""
+    draft = plan_workflow(prompt)
+    assert draft.report.ok, draft.report.errors
+
+
+def test_a_repeat_counted_in_words_is_still_read() -> None:
+    draft = plan_workflow("send an email every two days for two weeks")
+    assert draft.report.ok, draft.report.errors
+    sends = [n for n in draft.definition["nodes"] if n["kind"] == "send_email"]
+    assert len(sends) == 7

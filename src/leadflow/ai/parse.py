@@ -194,7 +194,8 @@ def _timing_steps(clause: str, plan: Plan, state: dict[str, Any]) -> tuple[int, 
 def _series(clause: str, actions: list[Step]) -> list[Step] | None:
     """ "an email every week for 4 weeks", "every 3 days, three times", "a 7-day email series"."""
     every = re.search(
-        r"\bevery\s+(\S+\s+)?(day|days|week|weeks|month|months)\b|\b(monthly|weekly|daily)\b",
+        rf"\bevery\s+(?:{phrases.NUMBER}\s+)?(day|days|week|weeks|month|months)\b"
+        r"|\b(monthly|weekly|daily)\b",
         clause,
     )
     series = re.search(r"\b(\d+)[- ]day\b.*\bseries\b", clause)
@@ -213,7 +214,10 @@ def _series(clause: str, actions: list[Step]) -> list[Step] | None:
         gap = int(
             (phrases.number(every.group(1)) if every.group(1) else 1) * phrases.unit_seconds(unit)
         )
-        count_hit = re.search(r"\bfor\s+(\S+)\s+(weeks|months|days)\b|\b(\S+)\s+times\b", clause)
+        count_hit = re.search(
+            rf"\bfor\s+{phrases.NUMBER}\s+(weeks|months|days)\b|\b{phrases.NUMBER}\s+times\b",
+            clause,
+        )
         if count_hit and count_hit.group(1):
             count = int(
                 phrases.number(count_hit.group(1)) * phrases.unit_seconds(count_hit.group(2)) // gap

@@ -51,7 +51,8 @@ UNIT_SECONDS = {
     "month": 30 * 86400,
     "year": 365 * 86400,
 }
-_NUM = (
+# a number in digits or in words, as one group
+NUMBER = (
     r"(\d+(?:\.\d+)?|" + "|".join(sorted(map(re.escape, NUMBER_WORDS), key=len, reverse=True)) + ")"
 )
 _UNIT = (
@@ -60,7 +61,7 @@ _UNIT = (
 )
 _WORD_UNIT = r"(seconds?|minutes?|hours?|days?|weeks?|fortnights?|months?|years?)"
 # digits take any unit (2h, 3 days); number words only whole unit words ("an hour", not "and")
-DURATION_RE = re.compile(rf"\b(\d+(?:\.\d+)?)[\s-]*{_UNIT}\b|\b{_NUM}[\s-]+{_WORD_UNIT}\b")
+DURATION_RE = re.compile(rf"\b(\d+(?:\.\d+)?)[\s-]*{_UNIT}\b|\b{NUMBER}[\s-]+{_WORD_UNIT}\b")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 WEEKDAY_NAMES = {
     "monday": "mon",

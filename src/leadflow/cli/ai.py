@@ -18,6 +18,7 @@ from leadflow.cli.common import (
     console,
     fail,
     print_answer,
+    print_dicts,
     record_json,
     table,
 )
@@ -116,7 +117,7 @@ def _calls(rt: Runtime, who: Principal, limit: int) -> dict[str, Any]:
 
 def _show_calls(out: dict[str, Any]) -> None:
     rows = out["items"]
-    table("model calls", list(rows[0]) if rows else ["at"], [list(r.values()) for r in rows])
+    print_dicts(rows, False, "model calls", empty="at")
     console.print(f"tokens used this month: {out['tokens_used_this_month']}", markup=False)
 
 

@@ -152,6 +152,23 @@ def table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any
     console.print(t)
 
 
+def print_dicts(
+    rows: Sequence[dict[str, Any]],
+    json_out: bool,
+    title: str,
+    headers: Sequence[str] | None = None,
+    *,
+    empty: str = "id",
+) -> None:
+    """``rows`` (dicts with the same keys) as JSON, or as a table titled ``title``: their values
+    under ``headers``, or under their own keys (the one header ``empty`` when there is no row)."""
+    if json_out:
+        print_json(rows)
+        return
+    columns = headers or (list(rows[0]) if rows else [empty])
+    table(title, columns, [list(r.values()) for r in rows])
+
+
 def print_rows(rows: Sequence[dict[str, Any]], json_out: bool, title: str, columns: str) -> None:
     """``rows`` as JSON, or as a table titled ``<title> (<count>)`` with the ``columns``
     (space-separated; ``header=field`` shows a field under another header, ``a|b`` field a, or

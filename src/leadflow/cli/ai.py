@@ -10,18 +10,8 @@ import typer
 
 from leadflow.access import automation as service
 from leadflow.cli.ai_orchestrate import app as orchestrate_app
-from leadflow.cli.common import (
-    DEFAULT,
-    DbOption,
-    JsonOption,
-    TenantOption,
-    console,
-    fail,
-    print_answer,
-    print_dicts,
-    record_json,
-    table,
-)
+from leadflow.cli.common import console, fail, print_answer, print_dicts, record_json, table
+from leadflow.cli.options import DEFAULT, DbOption, JsonOption, TenantOption
 from leadflow.model.records import DEFAULT_TENANT
 
 if TYPE_CHECKING:

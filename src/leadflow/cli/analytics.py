@@ -13,16 +13,8 @@ from leadflow.access import analytics as service
 from leadflow.access.scope import operator
 from leadflow.analytics import charts
 from leadflow.analytics.filters import Filters
-from leadflow.cli.common import (
-    DEFAULT,
-    DbOption,
-    JsonOption,
-    TenantOption,
-    console,
-    print_json,
-    runtime,
-    table,
-)
+from leadflow.cli.common import console, print_json, runtime, table
+from leadflow.cli.options import DEFAULT, DbOption, JsonOption, TenantOption
 from leadflow.model.records import DEFAULT_TENANT
 from leadflow.store.contract import Store
 

@@ -11,15 +11,8 @@ import typer
 
 from leadflow.access import meta
 from leadflow.access.scope import operator
-from leadflow.cli.common import (
-    DEFAULT,
-    DbOption,
-    JsonOption,
-    console,
-    print_dicts,
-    print_json,
-    runtime,
-)
+from leadflow.cli.common import console, print_dicts, print_json, runtime
+from leadflow.cli.options import DEFAULT, DbOption, JsonOption
 from leadflow.clock import to_iso
 
 app = typer.Typer(

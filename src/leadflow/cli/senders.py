@@ -14,14 +14,8 @@ import typer
 
 from leadflow.access import senders
 from leadflow.access.scope import operator
-from leadflow.cli.common import (
-    DEFAULT,
-    DbOption,
-    JsonOption,
-    console,
-    print_dicts,
-    runtime,
-)
+from leadflow.cli.common import console, print_dicts, runtime
+from leadflow.cli.options import DEFAULT, DbOption, JsonOption
 from leadflow.clock import to_iso
 from leadflow.errors import NotFound
 from leadflow.model.records import DEFAULT_TENANT

@@ -8,14 +8,8 @@ import typer
 
 from leadflow.access import tasks as service
 from leadflow.access.scope import operator
-from leadflow.cli.common import (
-    DEFAULT,
-    DbOption,
-    JsonOption,
-    console,
-    print_dicts,
-    runtime,
-)
+from leadflow.cli.common import console, print_dicts, runtime
+from leadflow.cli.options import DEFAULT, DbOption, JsonOption
 from leadflow.clock import to_iso
 from leadflow.model.playbooks import TaskFilter
 

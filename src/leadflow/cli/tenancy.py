@@ -10,16 +10,8 @@ import typer
 
 from leadflow.access import keys, tenancy
 from leadflow.access.scope import operator
-from leadflow.cli.common import (
-    DEFAULT,
-    DbOption,
-    JsonOption,
-    console,
-    print_dicts,
-    print_json,
-    record_json,
-    runtime,
-)
+from leadflow.cli.common import console, print_dicts, print_json, record_json, runtime
+from leadflow.cli.options import DEFAULT, DbOption, JsonOption
 from leadflow.errors import InvalidInput
 from leadflow.model.tenancy import ApiKey, Team
 from leadflow.tenancy.members import agents_from_csv

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from leadflow.access.scope import scope_of
+from leadflow.access.scope import for_principal, scope_of
 from leadflow.analytics import funnel as funnels
 from leadflow.analytics.agents import HUMAN_TOUCH_EVENTS, agent_rows, agents_json
 from leadflow.analytics.attribution import (
@@ -59,30 +59,11 @@ def filters(
     return Filters(since=since, until=until, agents=agents, source=source, tag=tag)
 
 
-def funnel_data(
-    store: Store,
-    principal: Principal,
-    workflow: str,
-    flt: Filters,
-    goals: Sequence[str] = (),
-    window_days: float = 30.0,
-) -> funnels.FunnelData:
-    """Every set of the funnel, for the analyses that intersect them (insights, segments)."""
-    scope = scope_of(store, principal)
-    return funnels.load(store, scope, workflow, flt, goals=goals, window_days=window_days)
-
-
-def funnel_counts(
-    store: Store,
-    principal: Principal,
-    workflow: str,
-    flt: Filters,
-    goals: Sequence[str] = (),
-    window_days: float = 30.0,
-) -> funnels.Funnel:
-    """The funnel counted in the store (its numbers, and the contacts behind each on demand)."""
-    scope = scope_of(store, principal)
-    return funnels.compute(store, scope, workflow, flt, goals=goals, window_days=window_days)
+# The reports that need nothing but the caller's scope, over it.
+_funnel_counts = for_principal(funnels.compute)
+_funnel_data = for_principal(funnels.load)
+cohorts = for_principal(cohort_grid)
+forecast = for_principal(weekly_forecasts)
 
 
 def funnel(
@@ -94,7 +75,8 @@ def funnel(
     window_days: float = 30.0,
 ) -> dict[str, Any]:
     """The workflow's funnel per version and node (see :mod:`leadflow.analytics.funnel`)."""
-    return funnels.report(funnel_counts(store, principal, workflow, flt, goals, window_days))
+    counts = _funnel_counts(store, principal, workflow, flt, goals=goals, window_days=window_days)
+    return funnels.report(counts)
 
 
 def insights(
@@ -109,12 +91,8 @@ def insights(
     min_n: int = 30,
 ) -> dict[str, Any]:
     """The findings over the workflow's funnel, BH-corrected, each with its evidence."""
-    if not 0 < alpha < 1 or min_n < 5:
-        raise InvalidInput("alpha: between 0 and 1; min_n: at least 5")
-    data = funnel_data(store, principal, workflow, flt, goals, window_days)
-    out = find_insights(data, alpha=alpha, min_n=min_n).as_json()
-    out["workflow"] = workflow
-    return out
+    data = _tested_funnel(store, principal, workflow, flt, goals, window_days, alpha, min_n)
+    return {**find_insights(data, alpha=alpha, min_n=min_n).as_json(), "workflow": workflow}
 
 
 def segments(
@@ -129,12 +107,19 @@ def segments(
     min_n: int = 30,
 ) -> dict[str, Any]:
     """Who converts: segments of the workflow's runs with their rates, intervals and tests."""
+    data = _tested_funnel(store, principal, workflow, flt, goals, window_days, alpha, min_n)
+    return {**who_converts(data, alpha=alpha, min_n=min_n), "workflow": workflow}
+
+
+def _tested_funnel(
+    store: Store, principal: Principal, workflow: str, flt: Filters,
+    goals: Sequence[str], window_days: float, alpha: float, min_n: int,
+) -> funnels.FunnelData:  # fmt: skip
+    """Every set of the funnel, for the analyses that intersect them (insights, segments), once
+    their significance level and minimum sample are in range."""
     if not 0 < alpha < 1 or min_n < 5:
         raise InvalidInput("alpha: between 0 and 1; min_n: at least 5")
-    data = funnel_data(store, principal, workflow, flt, goals, window_days)
-    out = who_converts(data, alpha=alpha, min_n=min_n)
-    out["workflow"] = workflow
-    return out
+    return _funnel_data(store, principal, workflow, flt, goals=goals, window_days=window_days)
 
 
 def funnel_contacts(
@@ -152,7 +137,7 @@ def funnel_contacts(
     limit: int = 100,
 ) -> tuple[list[str], str | None]:
     """The contacts behind one number of the funnel, by id: (page, next)."""
-    data = funnel_counts(store, principal, workflow, flt, goals, window_days)
+    data = _funnel_counts(store, principal, workflow, flt, goals=goals, window_days=window_days)
     if node is not None and not any(n == node for _, n, _ in data.nodes):
         raise NotFound(f"no node {node!r} in workflow {workflow!r}")
     key = funnels.metric_key(version, node, metric)
@@ -202,44 +187,6 @@ def attribution(
     out = attribution_json(result)
     out.update(basis=basis, lookback_days=lookback_days, half_life_days=half_life_days)
     return out
-
-
-def cohorts(
-    store: Store,
-    principal: Principal,
-    workflow: str,
-    flt: Filters,
-    now: float,
-    *,
-    goals: Sequence[str] = (),
-    period: str = "week",
-    weeks: int = 12,
-    by_source: bool = False,
-) -> dict[str, Any]:
-    """The workflow's cohort grid over the runs the caller may see."""
-    scope = scope_of(store, principal)
-    return cohort_grid(
-        store, scope, workflow, flt, now, goals=goals, period=period, weeks=weeks,
-        by_source=by_source,
-    )  # fmt: skip
-
-
-def forecast(
-    store: Store,
-    principal: Principal,
-    now: float,
-    *,
-    history_weeks: int = 52,
-    horizon: int = 8,
-    holdout: int = 4,
-) -> dict[str, Any]:
-    """Weekly leads, appointments and deals of the caller's scope, forecast with backtests."""
-    if not 4 <= horizon <= 26 or not 2 <= holdout <= 12 or not 16 <= history_weeks <= 520:
-        raise InvalidInput("horizon 4..26, holdout 2..12, history_weeks 16..520")
-    scope = scope_of(store, principal)
-    return weekly_forecasts(
-        store, scope, now, history_weeks=history_weeks, horizon=horizon, holdout=holdout
-    )
 
 
 def agents(store: Store, principal: Principal, flt: Filters) -> dict[str, Any]:

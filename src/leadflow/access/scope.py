@@ -3,7 +3,10 @@ tenant) to what it may see (a :class:`Scope`), and the one check of what it may 
 
 from __future__ import annotations
 
+import functools
 import getpass
+from collections.abc import Callable
+from typing import Concatenate, ParamSpec, TypeVar
 
 from leadflow.errors import Forbidden, NotFound
 from leadflow.model.records import DEFAULT_TENANT, Contact, Scope
@@ -14,6 +17,9 @@ WRITE_ROLES = frozenset({"admin", "manager"})
 ADMIN = frozenset({"admin"})
 ANY_ROLE = frozenset({"admin", "manager", "agent"})
 OPERATOR = "cli"  # the key id of the command line's principal (API key ids are hex)
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def operator(tenant_id: str) -> Principal:
@@ -54,6 +60,19 @@ def scope_of(store: Store, principal: Principal) -> Scope:
         team = store.list_agents(principal.tenant_id, principal.team_key)
         own |= {a.member_key for a in team}
     return Scope(principal.tenant_id, frozenset(own))
+
+
+def for_principal(
+    over_scope: Callable[Concatenate[Store, Scope, P], R],
+) -> Callable[Concatenate[Store, Principal, P], R]:
+    """A function of a store and a :class:`Scope` (a report of :mod:`leadflow.analytics`), taking
+    the caller's principal instead: it runs over what the caller may see (:func:`scope_of`)."""
+
+    @functools.wraps(over_scope)
+    def in_callers_scope(store: Store, principal: Principal, /, *args: P.args, **kw: P.kwargs) -> R:
+        return over_scope(store, scope_of(store, principal), *args, **kw)
+
+    return in_callers_scope
 
 
 def require_role(

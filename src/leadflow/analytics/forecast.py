@@ -27,6 +27,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from leadflow.analytics.cohorts import cohort_of
+from leadflow.errors import InvalidInput
 from leadflow.model.deals import DealFilter
 from leadflow.model.records import ContactFilter, Scope
 from leadflow.store.contract import Store
@@ -147,6 +148,8 @@ def forecasts(
 ) -> dict[str, Any]:
     """The three weekly series of ``scope`` (whole weeks up to the one holding ``now``), each
     forecast with its backtest, or the reason it is not."""
+    if not 4 <= horizon <= 26 or not 2 <= holdout <= 12 or not 16 <= history_weeks <= 520:
+        raise InvalidInput("horizon 4..26, holdout 2..12, history_weeks 16..520")
     end = week_start(now)
     leads, booked = _lead_times(store, scope)
     deals = store.list_deals(DealFilter(scope.tenant_id, agents=scope.owners, limit=1 << 62))

@@ -10,7 +10,8 @@ import typer
 
 from leadflow.access import agent_profiles as service
 from leadflow.access.scope import operator
-from leadflow.cli.common import DEFAULT, DbOption, JsonOption, console, print_json, runtime
+from leadflow.cli.common import console, print_json, runtime
+from leadflow.cli.options import DEFAULT, DbOption, JsonOption
 from leadflow.errors import InvalidInput
 
 Csv = Annotated[str | None, typer.Option(help="Comma-separated values ('' clears).")]

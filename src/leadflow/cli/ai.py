@@ -10,17 +10,8 @@ import typer
 
 from leadflow.access import automation as service
 from leadflow.cli.ai_orchestrate import app as orchestrate_app
-from leadflow.cli.common import (
-    DEFAULT,
-    DbOption,
-    JsonOption,
-    TenantOption,
-    console,
-    fail,
-    print_answer,
-    record_json,
-    table,
-)
+from leadflow.cli.common import console, fail, print_answer, print_dicts, record_json, table
+from leadflow.cli.options import DEFAULT, DbOption, JsonOption, TenantOption
 from leadflow.model.records import DEFAULT_TENANT
 
 if TYPE_CHECKING:
@@ -116,7 +107,7 @@ def _calls(rt: Runtime, who: Principal, limit: int) -> dict[str, Any]:
 
 def _show_calls(out: dict[str, Any]) -> None:
     rows = out["items"]
-    table("model calls", list(rows[0]) if rows else ["at"], [list(r.values()) for r in rows])
+    print_dicts(rows, False, "model calls", empty="at")
     console.print(f"tokens used this month: {out['tokens_used_this_month']}", markup=False)
 
 

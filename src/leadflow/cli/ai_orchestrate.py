@@ -11,17 +11,8 @@ from typing import Annotated, Any
 
 import typer
 
-from leadflow.cli.common import (
-    DEFAULT,
-    DbOption,
-    JsonOption,
-    TenantOption,
-    console,
-    fail,
-    print_answer,
-    runtime,
-    table,
-)
+from leadflow.cli.common import console, fail, print_answer, runtime, table
+from leadflow.cli.options import DEFAULT, DbOption, JsonOption, TenantOption
 from leadflow.model.records import DEFAULT_TENANT
 
 app = typer.Typer(

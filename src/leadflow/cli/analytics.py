@@ -4,6 +4,7 @@ the reports of ``/api/v1/analytics`` for one tenant, as Rich tables or ``--json`
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,16 +14,8 @@ from leadflow.access import analytics as service
 from leadflow.access.scope import operator
 from leadflow.analytics import charts
 from leadflow.analytics.filters import Filters
-from leadflow.cli.common import (
-    DEFAULT,
-    DbOption,
-    JsonOption,
-    TenantOption,
-    console,
-    print_json,
-    runtime,
-    table,
-)
+from leadflow.cli.common import console, print_json, runtime, table
+from leadflow.cli.options import DEFAULT, DbOption, JsonOption, TenantOption
 from leadflow.model.records import DEFAULT_TENANT
 from leadflow.store.contract import Store
 
@@ -34,6 +27,12 @@ app = typer.Typer(
 
 Day = Annotated[dt.datetime | None, typer.Option(formats=["%Y-%m-%d"], help="A UTC day.")]
 Text = Annotated[str | None, typer.Option()]
+Workflow = Annotated[str, typer.Argument(help="The workflow's key.")]
+Goals = Annotated[list[str] | None, typer.Option(help="A goal event type (repeatable).")]
+WindowDays = Annotated[float, typer.Option(min=0.001)]
+Alpha = Annotated[float, typer.Option(min=0.0001, max=0.5)]
+MinN = Annotated[int, typer.Option(min=5)]
+Png = Annotated[Path | None, typer.Option("--png", help="Also draw a PNG chart here.")]
 
 
 def _filters(
@@ -64,7 +63,7 @@ def _filters(
 
 @app.command("funnel")
 def funnel(
-    workflow: Annotated[str, typer.Argument(help="The workflow's key.")],
+    workflow: Workflow,
     tenant: TenantOption = DEFAULT_TENANT,
     db: DbOption = DEFAULT,
     since: Day = None,
@@ -73,9 +72,9 @@ def funnel(
     team: Annotated[str | None, typer.Option(help="One team's leads (TeamKey).")] = None,
     source: Annotated[str | None, typer.Option(help="The leads of one source.")] = None,
     tag: Annotated[str | None, typer.Option(help="The leads with one tag.")] = None,
-    goal: Annotated[list[str] | None, typer.Option(help="A goal event type (repeatable).")] = None,
-    window_days: Annotated[float, typer.Option(min=0.001)] = 30.0,
-    png: Annotated[Path | None, typer.Option("--png", help="Also draw a PNG chart here.")] = None,
+    goal: Goals = None,
+    window_days: WindowDays = 30.0,
+    png: Png = None,
     json_out: JsonOption = False,
 ) -> None:
     """A workflow's funnel: per version and node, runs entered / completed / failed / exited /
@@ -119,14 +118,14 @@ def _num(value: float | None) -> str:
 
 @app.command("contacts")
 def contacts(
-    workflow: Annotated[str, typer.Argument(help="The workflow's key.")],
+    workflow: Workflow,
     metric: Annotated[str, typer.Argument(help="entered, sent, delivered, outcome:case:0 ...")],
     tenant: TenantOption = DEFAULT_TENANT,
     db: DbOption = DEFAULT,
     version: Annotated[int | None, typer.Option(min=1)] = None,
     node: Text = None,
-    goal: Annotated[list[str] | None, typer.Option(help="A goal event type (repeatable).")] = None,
-    window_days: Annotated[float, typer.Option(min=0.001)] = 30.0,
+    goal: Goals = None,
+    window_days: WindowDays = 30.0,
     after: Text = None,
     limit: Annotated[int, typer.Option(min=1, max=100_000)] = 1000,
     json_out: JsonOption = False,
@@ -146,10 +145,10 @@ def contacts(
 
 @app.command("cohorts")
 def cohorts(
-    workflow: Annotated[str, typer.Argument(help="The workflow's key.")],
+    workflow: Workflow,
     tenant: TenantOption = DEFAULT_TENANT,
     db: DbOption = DEFAULT,
-    goal: Annotated[list[str] | None, typer.Option(help="A goal event type (repeatable).")] = None,
+    goal: Goals = None,
     period: Annotated[str, typer.Option(help="week or month.")] = "week",
     weeks: Annotated[int, typer.Option(min=1, max=104)] = 12,
     by_source: Annotated[bool, typer.Option(help="One row per cohort and lead source.")] = False,
@@ -159,7 +158,7 @@ def cohorts(
     team: Text = None,
     source: Text = None,
     tag: Text = None,
-    png: Annotated[Path | None, typer.Option("--png", help="Also draw a PNG chart here.")] = None,
+    png: Png = None,
     json_out: JsonOption = False,
 ) -> None:
     """Cohorts by entry week or month: the share of runs reaching the goal within 1..N weeks."""
@@ -187,24 +186,33 @@ def cohorts(
     )
 
 
+def _tested(
+    report: Callable[..., dict[str, Any]],
+    db: str, tenant: str, workflow: str, goal: list[str] | None, window_days: float,
+    alpha: float, min_n: int,
+) -> dict[str, Any]:  # fmt: skip
+    """What :func:`insights` and :func:`segments` test, over all the workflow's runs."""
+    with runtime(db) as rt:
+        return report(
+            rt.store, operator(tenant), workflow, Filters(), goal or (), window_days,
+            alpha=alpha, min_n=min_n,
+        )  # fmt: skip
+
+
 @app.command("insights")
 def insights(
-    workflow: Annotated[str, typer.Argument(help="The workflow's key.")],
+    workflow: Workflow,
     tenant: TenantOption = DEFAULT_TENANT,
     db: DbOption = DEFAULT,
-    goal: Annotated[list[str] | None, typer.Option(help="A goal event type (repeatable).")] = None,
-    window_days: Annotated[float, typer.Option(min=0.001)] = 30.0,
-    alpha: Annotated[float, typer.Option(min=0.0001, max=0.5)] = 0.05,
-    min_n: Annotated[int, typer.Option(min=5)] = 30,
+    goal: Goals = None,
+    window_days: WindowDays = 30.0,
+    alpha: Alpha = 0.05,
+    min_n: MinN = 30,
     json_out: JsonOption = False,
 ) -> None:
     """Findings over a workflow's funnel (messages, split arms, lead sources, drop-off), each
     with its numbers, p-value and Benjamini-Hochberg q-value; none below the minimum sample."""
-    with runtime(db) as rt:
-        out = service.insights(
-            rt.store, operator(tenant), workflow, Filters(), goal or (), window_days,
-            alpha=alpha, min_n=min_n,
-        )  # fmt: skip
+    out = _tested(service.insights, db, tenant, workflow, goal, window_days, alpha, min_n)
     if json_out:
         print_json(out)
         return
@@ -219,22 +227,18 @@ def insights(
 
 @app.command("segments")
 def segments(
-    workflow: Annotated[str, typer.Argument(help="The workflow's key.")],
+    workflow: Workflow,
     tenant: TenantOption = DEFAULT_TENANT,
     db: DbOption = DEFAULT,
-    goal: Annotated[list[str] | None, typer.Option(help="A goal event type (repeatable).")] = None,
-    window_days: Annotated[float, typer.Option(min=0.001)] = 30.0,
-    alpha: Annotated[float, typer.Option(min=0.0001, max=0.5)] = 0.05,
-    min_n: Annotated[int, typer.Option(min=5)] = 30,
+    goal: Goals = None,
+    window_days: WindowDays = 30.0,
+    alpha: Alpha = 0.05,
+    min_n: MinN = 30,
     json_out: JsonOption = False,
 ) -> None:
     """Who converts: source, area, budget, timeline, first channel and speed to lead, each with
     its rate, 95 % interval, sample and BH-corrected test against the rest."""
-    with runtime(db) as rt:
-        out = service.segments(
-            rt.store, operator(tenant), workflow, Filters(), goal or (), window_days,
-            alpha=alpha, min_n=min_n,
-        )  # fmt: skip
+    out = _tested(service.segments, db, tenant, workflow, goal, window_days, alpha, min_n)
     if json_out:
         print_json(out)
         return
@@ -256,7 +260,7 @@ def forecast(
     horizon: Annotated[int, typer.Option(min=4, max=26, help="Weeks ahead.")] = 8,
     holdout: Annotated[int, typer.Option(min=2, max=12, help="Weeks held out.")] = 4,
     history_weeks: Annotated[int, typer.Option(min=16, max=520)] = 52,
-    png: Annotated[Path | None, typer.Option("--png", help="Also draw a PNG chart here.")] = None,
+    png: Png = None,
     json_out: JsonOption = False,
 ) -> None:
     """Weekly new leads, appointments and deals for the next weeks with 80 % / 95 % intervals,

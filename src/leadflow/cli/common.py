@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -15,7 +15,7 @@ from rich.table import Table
 
 from leadflow.clock import to_iso
 from leadflow.errors import LeadflowError, NotFound
-from leadflow.settings import DEFAULT_DB, Settings
+from leadflow.settings import Settings
 
 if TYPE_CHECKING:
     from leadflow.runtime import Runtime
@@ -27,30 +27,6 @@ T = TypeVar("T")
 console = Console(soft_wrap=True)
 # Errors are never wrapped: a command to copy must stay on one line.
 err_console = Console(stderr=True, soft_wrap=True)
-
-DbOption = Annotated[
-    str,
-    typer.Option(
-        "--db",
-        envvar="LEADFLOW_DB",
-        help="Database URL (sqlite:///PATH, postgresql://USER@HOST/DB or memory://).",
-        show_default=True,
-    ),
-]
-TenantOption = Annotated[
-    str,
-    typer.Option(
-        "--tenant",
-        envvar="LEADFLOW_TENANT",
-        help="The tenant (brokerage) the data belongs to.",
-        show_default=True,
-    ),
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON with stable field names.")]
-LimitOption = Annotated[int, typer.Option(min=1)]
-OffsetOption = Annotated[int, typer.Option(min=0)]
-DEFAULT = DEFAULT_DB
-PAGE = 1000  # what a list command prints when not told --limit
 
 
 def require_db(db: str) -> None:
@@ -150,6 +126,23 @@ def table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any
     for row in rows:
         t.add_row(*["" if v is None else str(v) for v in row])
     console.print(t)
+
+
+def print_dicts(
+    rows: Sequence[dict[str, Any]],
+    json_out: bool,
+    title: str,
+    headers: Sequence[str] | None = None,
+    *,
+    empty: str = "id",
+) -> None:
+    """``rows`` (dicts with the same keys) as JSON, or as a table titled ``title``: their values
+    under ``headers``, or under their own keys (the one header ``empty`` when there is no row)."""
+    if json_out:
+        print_json(rows)
+        return
+    columns = headers or (list(rows[0]) if rows else [empty])
+    table(title, columns, [list(r.values()) for r in rows])
 
 
 def print_rows(rows: Sequence[dict[str, Any]], json_out: bool, title: str, columns: str) -> None:

@@ -9,7 +9,8 @@ import typer
 
 from leadflow.access import contacts as access_contacts
 from leadflow.access.scope import operator
-from leadflow.cli.common import (
+from leadflow.cli.common import console, err_console, fail, print_json, runtime
+from leadflow.cli.options import (
     DEFAULT,
     PAGE,
     DbOption,
@@ -17,11 +18,6 @@ from leadflow.cli.common import (
     LimitOption,
     OffsetOption,
     TenantOption,
-    console,
-    err_console,
-    fail,
-    print_json,
-    runtime,
 )
 from leadflow.clock import to_iso
 from leadflow.model.records import DEFAULT_TENANT, Contact

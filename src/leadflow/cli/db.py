@@ -7,15 +7,8 @@ from typing import Annotated
 
 import typer
 
-from leadflow.cli.common import (
-    DEFAULT,
-    DbOption,
-    JsonOption,
-    console,
-    print_json,
-    require_db,
-    runtime,
-)
+from leadflow.cli.common import console, print_json, require_db, runtime
+from leadflow.cli.options import DEFAULT, DbOption, JsonOption
 from leadflow.clock import to_iso
 from leadflow.definitions.durations import parse_duration
 from leadflow.errors import InvalidInput

@@ -10,18 +10,8 @@ import typer
 from leadflow.access import deals as service
 from leadflow.access.scope import operator
 from leadflow.analytics.deals import csv_rows, deal_json
-from leadflow.cli.common import (
-    DEFAULT,
-    DbOption,
-    JsonOption,
-    TenantOption,
-    console,
-    err_console,
-    fail,
-    print_json,
-    runtime,
-    table,
-)
+from leadflow.cli.common import console, err_console, fail, print_json, runtime, table
+from leadflow.cli.options import DEFAULT, DbOption, JsonOption, TenantOption
 from leadflow.errors import InvalidInput
 from leadflow.model.deals import DealFilter
 from leadflow.model.records import DEFAULT_TENANT

@@ -8,17 +8,8 @@ from typing import Annotated, Any
 import typer
 
 from leadflow.access import event_log
-from leadflow.cli.common import (
-    DEFAULT,
-    PAGE,
-    DbOption,
-    JsonOption,
-    LimitOption,
-    print_json,
-    record_json,
-    runtime,
-    table,
-)
+from leadflow.cli.common import print_json, record_json, runtime, table
+from leadflow.cli.options import DEFAULT, PAGE, DbOption, JsonOption, LimitOption
 from leadflow.cli.runs import events_app
 from leadflow.clock import to_iso
 from leadflow.errors import InvalidInput

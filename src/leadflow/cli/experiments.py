@@ -12,17 +12,8 @@ import typer
 from leadflow.access import experiments as service
 from leadflow.access.experiments import mode_of
 from leadflow.access.scope import operator
-from leadflow.cli.common import (
-    DEFAULT,
-    DbOption,
-    JsonOption,
-    TenantOption,
-    console,
-    missing_as,
-    print_json,
-    runtime,
-    table,
-)
+from leadflow.cli.common import console, missing_as, print_json, runtime, table
+from leadflow.cli.options import DEFAULT, DbOption, JsonOption, TenantOption
 from leadflow.clock import to_iso
 from leadflow.errors import InvalidInput
 from leadflow.experiments.report import ExperimentReport, GuardrailReport, decision_dict

@@ -14,16 +14,8 @@ import typer
 
 from leadflow.access import integrations as service
 from leadflow.access.scope import operator
-from leadflow.cli.common import (
-    DEFAULT,
-    DbOption,
-    JsonOption,
-    TenantOption,
-    print_json,
-    print_records,
-    record_json,
-    runtime,
-)
+from leadflow.cli.common import print_json, print_records, record_json, runtime
+from leadflow.cli.options import DEFAULT, DbOption, JsonOption, TenantOption
 from leadflow.clock import to_iso
 from leadflow.errors import InvalidInput, NotFound
 from leadflow.model.records import DEFAULT_TENANT

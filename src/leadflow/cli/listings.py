@@ -10,17 +10,8 @@ import typer
 
 from leadflow.access import listings as service
 from leadflow.access.scope import operator
-from leadflow.cli.common import (
-    DEFAULT,
-    DbOption,
-    JsonOption,
-    console,
-    err_console,
-    fail,
-    print_json,
-    runtime,
-    table,
-)
+from leadflow.cli.common import console, err_console, fail, print_json, runtime, table
+from leadflow.cli.options import DEFAULT, DbOption, JsonOption
 from leadflow.listings.criteria import CRITERIA_KEYS
 from leadflow.listings.importer import parse_file
 from leadflow.listings.model import to_reso

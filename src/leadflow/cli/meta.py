@@ -11,7 +11,8 @@ import typer
 
 from leadflow.access import meta
 from leadflow.access.scope import operator
-from leadflow.cli.common import DEFAULT, DbOption, JsonOption, console, print_json, runtime, table
+from leadflow.cli.common import console, print_dicts, print_json, runtime
+from leadflow.cli.options import DEFAULT, DbOption, JsonOption
 from leadflow.clock import to_iso
 
 app = typer.Typer(
@@ -39,14 +40,7 @@ def pages_list(tenant: TenantOption, db: DbOption = DEFAULT, json_out: JsonOptio
     """The tenant's pages (tokens shown by their last four characters)."""
     with runtime(db) as rt:
         rows = [_row(p) for p in meta.pages(rt.store, operator(tenant))]
-    if json_out:
-        print_json(rows)
-    else:
-        table(
-            f"Facebook pages of {tenant}",
-            list(rows[0]) if rows else ["page_id"],
-            [list(r.values()) for r in rows],
-        )
+    print_dicts(rows, json_out, f"Facebook pages of {tenant}", empty="page_id")
 
 
 @pages_app.command("add")

@@ -6,7 +6,8 @@ from typing import Annotated
 
 import typer
 
-from leadflow.cli.common import DEFAULT, DbOption, JsonOption, print_json, table
+from leadflow.cli.common import print_json, table
+from leadflow.cli.options import DEFAULT, DbOption, JsonOption
 
 app = typer.Typer(
     help="Reply intent: read reply texts as inbound replies are read.", no_args_is_help=True

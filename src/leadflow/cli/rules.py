@@ -8,17 +8,8 @@ from typing import Annotated, Any
 
 import typer
 
-from leadflow.cli.common import (
-    DEFAULT,
-    DbOption,
-    JsonOption,
-    TenantOption,
-    fail,
-    print_json,
-    read_workflow_file,
-    runtime,
-    table,
-)
+from leadflow.cli.common import fail, print_json, read_workflow_file, runtime, table
+from leadflow.cli.options import DEFAULT, DbOption, JsonOption, TenantOption
 from leadflow.clock import to_iso
 from leadflow.model.automation import Rule
 from leadflow.model.records import DEFAULT_TENANT

@@ -12,13 +12,6 @@ from leadflow.access import runs as access_runs
 from leadflow.access.runs import operator_of_run
 from leadflow.access.scope import operator, operator_of
 from leadflow.cli.common import (
-    DEFAULT,
-    PAGE,
-    DbOption,
-    JsonOption,
-    LimitOption,
-    OffsetOption,
-    TenantOption,
     console,
     missing_as,
     options_for,
@@ -28,6 +21,15 @@ from leadflow.cli.common import (
     runtime,
     store_of,
     table,
+)
+from leadflow.cli.options import (
+    DEFAULT,
+    PAGE,
+    DbOption,
+    JsonOption,
+    LimitOption,
+    OffsetOption,
+    TenantOption,
 )
 from leadflow.engine.event_refs import ID_FIELDS
 from leadflow.errors import InvalidInput

@@ -9,16 +9,8 @@ import typer
 from leadflow.access import scores
 from leadflow.access.scope import operator_of
 from leadflow.cli import scoring_eval
-from leadflow.cli.common import (
-    DEFAULT,
-    DbOption,
-    JsonOption,
-    console,
-    missing_as,
-    print_json,
-    runtime,
-    table,
-)
+from leadflow.cli.common import console, missing_as, print_json, runtime, table
+from leadflow.cli.options import DEFAULT, DbOption, JsonOption
 from leadflow.scoring.config import (
     load_config,
     make_config,

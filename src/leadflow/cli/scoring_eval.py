@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from leadflow.cli.common import DEFAULT, DbOption, JsonOption, console, print_json, runtime, table
+from leadflow.cli.common import console, print_json, runtime, table
+from leadflow.cli.options import DEFAULT, DbOption, JsonOption
 from leadflow.errors import InvalidInput
 from leadflow.scoring.defaults import (
     ALGORITHMS,

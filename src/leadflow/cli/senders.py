@@ -14,7 +14,8 @@ import typer
 
 from leadflow.access import senders
 from leadflow.access.scope import operator
-from leadflow.cli.common import DEFAULT, DbOption, JsonOption, console, print_json, runtime, table
+from leadflow.cli.common import console, print_dicts, runtime
+from leadflow.cli.options import DEFAULT, DbOption, JsonOption
 from leadflow.clock import to_iso
 from leadflow.errors import NotFound
 from leadflow.model.records import DEFAULT_TENANT
@@ -50,14 +51,8 @@ def senders_list(
         }
         for s, source in found
     ]
-    if json_out:
-        print_json(rows)
-    else:
-        table(
-            f"senders of {tenant}",
-            ["kind", "address", "label", "source", "created"],
-            [list(r.values()) for r in rows],
-        )
+    headers = ["kind", "address", "label", "source", "created"]
+    print_dicts(rows, json_out, f"senders of {tenant}", headers)
 
 
 @senders_app.command("add")

@@ -9,7 +9,8 @@ from typing import Annotated, Any
 
 import typer
 
-from leadflow.cli.common import DEFAULT, DbOption, fail, require_db
+from leadflow.cli.common import fail, require_db
+from leadflow.cli.options import DEFAULT, DbOption
 from leadflow.settings import Settings
 
 WORKERS_ENV = "LEADFLOW_SERVE_WORKERS_IN_PROCESS"

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.progress import Progress
 
-from leadflow.cli.common import JsonOption, console, print_json, read_workflow_file, table
+from leadflow.cli.common import console, print_json, read_workflow_file, table
+from leadflow.cli.options import JsonOption
 from leadflow.clock import VirtualClock, to_iso
 from leadflow.definitions.io import load_text
 from leadflow.engine.workflows import publish

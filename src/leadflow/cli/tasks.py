@@ -8,7 +8,8 @@ import typer
 
 from leadflow.access import tasks as service
 from leadflow.access.scope import operator
-from leadflow.cli.common import DEFAULT, DbOption, JsonOption, console, print_json, runtime, table
+from leadflow.cli.common import console, print_dicts, runtime
+from leadflow.cli.options import DEFAULT, DbOption, JsonOption
 from leadflow.clock import to_iso
 from leadflow.model.playbooks import TaskFilter
 
@@ -45,14 +46,7 @@ def list_cmd(
         }
         for t in found
     ]
-    if json_out:
-        print_json(rows)
-    else:
-        table(
-            f"tasks of {tenant}",
-            list(rows[0]) if rows else ["id"],
-            [list(r.values()) for r in rows],
-        )
+    print_dicts(rows, json_out, f"tasks of {tenant}")
 
 
 @app.command("complete")

@@ -8,7 +8,8 @@ import typer
 
 from leadflow.access import templates as service
 from leadflow.access.scope import operator
-from leadflow.cli.common import DEFAULT, DbOption, JsonOption, console, print_json, runtime, table
+from leadflow.cli.common import console, print_json, runtime, table
+from leadflow.cli.options import DEFAULT, DbOption, JsonOption
 from leadflow.definitions.models import WorkflowDefinition
 from leadflow.errors import NotFound
 from leadflow.model.records import DEFAULT_TENANT

@@ -10,16 +10,8 @@ import typer
 
 from leadflow.access import keys, tenancy
 from leadflow.access.scope import operator
-from leadflow.cli.common import (
-    DEFAULT,
-    DbOption,
-    JsonOption,
-    console,
-    print_json,
-    record_json,
-    runtime,
-    table,
-)
+from leadflow.cli.common import console, print_dicts, print_json, record_json, runtime
+from leadflow.cli.options import DEFAULT, DbOption, JsonOption
 from leadflow.errors import InvalidInput
 from leadflow.model.tenancy import ApiKey, Team
 from leadflow.tenancy.members import agents_from_csv
@@ -59,10 +51,7 @@ def tenants_list(db: DbOption = DEFAULT, json_out: JsonOption = False) -> None:
     with runtime(db) as rt:
         found = tenancy.tenants(rt.store)
     rows = [record_json(t, TENANT_FIELDS) for t in found]
-    if json_out:
-        print_json(rows)
-    else:
-        table("tenants", ["id", "name", "created"], [list(r.values()) for r in rows])
+    print_dicts(rows, json_out, "tenants", ["id", "name", "created"])
 
 
 @teams_app.command("add")
@@ -86,14 +75,7 @@ def teams_list(tenant: TenantOption, db: DbOption = DEFAULT, json_out: JsonOptio
     with runtime(db) as rt:
         found = tenancy.teams(rt.store, operator(tenant))
     rows = [record_json(t, "team_key name lead_key") for t in found]
-    if json_out:
-        print_json(rows)
-    else:
-        table(
-            f"teams of {tenant}",
-            ["TeamKey", "TeamName", "TeamLeadKey"],
-            [list(r.values()) for r in rows],
-        )
+    print_dicts(rows, json_out, f"teams of {tenant}", ["TeamKey", "TeamName", "TeamLeadKey"])
 
 
 @agents_app.command("import")
@@ -129,14 +111,7 @@ def agents_list(
     with runtime(db) as rt:
         found = tenancy.agents(rt.store, operator(tenant), team)
     rows = [record_json(a, AGENT_FIELDS) for a in found]
-    if json_out:
-        print_json(rows)
-    else:
-        table(
-            f"agents of {tenant}",
-            list(rows[0]) if rows else ["MemberKey"],
-            [list(r.values()) for r in rows],
-        )
+    print_dicts(rows, json_out, f"agents of {tenant}", empty="MemberKey")
 
 
 def _key_row(k: ApiKey) -> dict[str, str | None]:
@@ -175,14 +150,8 @@ def keys_list(tenant: TenantOption, db: DbOption = DEFAULT, json_out: JsonOption
     """A tenant's keys (ids and roles; the keys themselves are never stored)."""
     with runtime(db) as rt:
         rows = [_key_row(k) for k in keys.listed(rt.store, operator(tenant))]
-    if json_out:
-        print_json(rows)
-    else:
-        table(
-            f"API keys of {tenant}",
-            ["id", "role", "agent", "name", "created", "revoked"],
-            [list(r.values()) for r in rows],
-        )
+    headers = ["id", "role", "agent", "name", "created", "revoked"]
+    print_dicts(rows, json_out, f"API keys of {tenant}", headers)
 
 
 @keys_app.command("revoke")

@@ -9,7 +9,8 @@ from typing import Annotated, Any
 
 import typer
 
-from leadflow.cli.common import DEFAULT, DbOption, JsonOption, console, print_json, require_db
+from leadflow.cli.common import console, print_json, require_db
+from leadflow.cli.options import DEFAULT, DbOption, JsonOption
 from leadflow.clock import VirtualClock, to_iso
 from leadflow.engine.worker import VIRTUAL_NOW
 from leadflow.settings import Settings

@@ -13,10 +13,6 @@ import typer
 from leadflow.access import workflows as access_workflows
 from leadflow.access.scope import operator
 from leadflow.cli.common import (
-    DEFAULT,
-    DbOption,
-    JsonOption,
-    TenantOption,
     console,
     err_console,
     missing_as,
@@ -25,6 +21,7 @@ from leadflow.cli.common import (
     runtime,
     table,
 )
+from leadflow.cli.options import DEFAULT, DbOption, JsonOption, TenantOption
 from leadflow.clock import to_iso
 from leadflow.definitions.io import dump_yaml
 from leadflow.definitions.models import WorkflowDefinition

@@ -12,8 +12,11 @@ answer 422 instead of failing later with a 5xx. Used by the API's input guard
 
 from __future__ import annotations
 
+import json
 import math
 from typing import Any, TypeGuard
+
+from leadflow.errors import InvalidInput
 
 MAX_ID = 2**63 - 1  # the largest id (a 64-bit signed integer column) any store holds
 
@@ -99,3 +102,15 @@ def row_id(raw: object) -> int | None:
         number = int(text)
         return number if is_id(number) else None
     return None
+
+
+def json_object(body: bytes) -> dict[str, Any]:
+    """A webhook post's body as the JSON object it must be; InvalidInput when it is not JSON
+    ("the body must be JSON") or not an object."""
+    try:
+        doc = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidInput("the body must be JSON") from None
+    if not isinstance(doc, dict):
+        raise InvalidInput("the body must be a JSON object")
+    return doc

@@ -15,7 +15,6 @@ so a delivery Meta repeats is one event.
 
 from __future__ import annotations
 
-import json
 import secrets
 from dataclasses import dataclass, replace
 from typing import Any
@@ -23,6 +22,7 @@ from typing import Any
 from leadflow.errors import InvalidInput
 from leadflow.model.meta import with_inbound
 from leadflow.model.records import Contact, NewEvent
+from leadflow.safe_input import json_object
 from leadflow.store.contract import Store
 
 OBJECTS = ("page", "instagram")
@@ -75,12 +75,7 @@ def _seconds(value: Any, now: float) -> float:
 def parse(body: bytes, now: float) -> Parsed:
     """The messages and leadgen changes of a webhook post; InvalidInput naming the field that
     is wrong."""
-    try:
-        doc = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise InvalidInput("the body must be JSON") from None
-    if not isinstance(doc, dict):
-        raise InvalidInput("the body must be a JSON object")
+    doc = json_object(body)
     kind = doc.get("object")
     if kind not in OBJECTS:
         raise InvalidInput(f"object: must be one of {', '.join(OBJECTS)}")

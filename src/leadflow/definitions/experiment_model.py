@@ -20,9 +20,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from leadflow.definitions.durations import DAY, parse_duration
+from leadflow.definitions.model_base import DefinitionModel
 from leadflow.model.vocabulary import canonical
 
 ExperimentKey = Annotated[
@@ -45,10 +46,6 @@ OPT_OUT_EVENTS = ("sms.opted_out", "email.unsubscribed", "email.spam_reported")
 DEFAULT_BANDIT_BETA = 0.8
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-
 def _duration_of_at_most(days: int) -> AfterValidator:
     """A duration text ("14d", "12h"...) longer than zero and at most ``days`` days."""
 
@@ -67,7 +64,7 @@ YearDuration = Annotated[str, _duration_of_at_most(365)]
 MonthDuration = Annotated[str, _duration_of_at_most(30)]
 
 
-class ExperimentMetric(_Model):
+class ExperimentMetric(DefinitionModel):
     """A contact converts when one of ``event`` (or the ``outcome``'s events) happens to them
     within ``within`` after their assignment."""
 
@@ -122,7 +119,7 @@ def _default_guardrails() -> list[ExperimentMetric]:
     return [ExperimentMetric(name="opt_out", event=list(OPT_OUT_EVENTS), within="14d")]
 
 
-class ExperimentSpec(_Model):
+class ExperimentSpec(DefinitionModel):
     key: ExperimentKey | None = Field(
         default=None, description="Stable name; default <workflow key>.<node id>."
     )

@@ -118,14 +118,7 @@ def analyze(
         method=method,
         difference=difference,
         alpha=float(alpha),
-        effect=result.effect,
-        ci_low=result.ci_low,
-        ci_high=result.ci_high,
-        std_error=result.std_error,
-        p_value=result.p_value,
-        chance_to_win=result.chance_to_win,
-        risk=result.risk,
-        risk_control=result.risk_control,
+        **asdict(result),  # effect, interval, std_error, p_value / chance_to_win, risks
         cuped_theta=theta if theta != 0 else None,
     )
 

@@ -31,7 +31,6 @@ connector, under the same rate limits as every other call."""
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -52,6 +51,7 @@ from leadflow.integrations.signatures import (
 from leadflow.model.crm import CrmOutcome, NewCrmDelivery
 from leadflow.model.records import NewEvent
 from leadflow.model.vocabulary import canonical
+from leadflow.safe_input import json_object
 from leadflow.webhooks import signing
 from leadflow.webhooks.crm import EVENT_TYPES, reso_property
 from leadflow.webhooks.ingest import check_storable, dedupe_key, find_match, merged, new_contact
@@ -103,7 +103,7 @@ def receive(
     else:
         assert isinstance(config, FubConfig)
         verify_fub(config, lowered, body)
-    payload = _object(body)
+    payload = json_object(body)
     if isinstance(config, GhlConfig) and payload.get("locationId") != config.location_id:
         # HighLevel signs every account's webhooks with one key: the location says whose it is
         raise signing.BadSignature("locationId is not this connector's location")
@@ -136,16 +136,6 @@ def _log_reads(link: CrmLink, api: GhlApi | FubApi, tenant_id: str, key: str) ->
     status = "failed" if failed else "done"
     outcome = CrmOutcome(status, entry.attempts + len(calls), api.http.last_status, calls=calls)
     link.store.finish_crm_delivery(tenant_id, entry.id, outcome, link.clock.now())
-
-
-def _object(body: bytes) -> dict[str, Any]:
-    try:
-        payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise InvalidInput("the body must be JSON") from None
-    if not isinstance(payload, dict):
-        raise InvalidInput("the body must be a JSON object")
-    return payload
 
 
 # ---------------------------------------------------------------------- storing

@@ -25,7 +25,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa
 
-from leadflow.clock import from_iso
+from leadflow.integrations.api import epoch
 from leadflow.integrations.config import FubConfig, GhlConfig
 from leadflow.webhooks.signing import BadSignature
 
@@ -77,18 +77,20 @@ def verify_ghl(config: GhlConfig, headers: dict[str, str], body: bytes) -> str:
     raise BadSignature("no signature header")
 
 
+def _check_age(payload: dict[str, Any], key: str, tolerance_s: float, now: float) -> None:
+    """BadSignature when the body's ISO time ``key`` is missing, unreadable or more than
+    ``tolerance_s`` from ``now`` (a replayed delivery)."""
+    at = epoch(payload.get(key))
+    if at is None:
+        raise BadSignature(f"no readable {key} in the body")
+    if abs(now - at) > tolerance_s:
+        raise BadSignature(f"{key} outside the tolerance")
+
+
 def ghl_replay_key(payload: dict[str, Any], body: bytes, now: float) -> str:
     """What makes this delivery unique (its ``webhookId``); BadSignature when its
     ``timestamp`` is missing or more than 5 minutes from ``now``."""
-    stamp = payload.get("timestamp")
-    try:
-        at = from_iso(stamp) if isinstance(stamp, str) else None
-    except ValueError:
-        at = None
-    if at is None:
-        raise BadSignature("no readable timestamp in the body")
-    if abs(now - at) > GHL_TOLERANCE_S:
-        raise BadSignature("timestamp outside the tolerance")
+    _check_age(payload, "timestamp", GHL_TOLERANCE_S, now)
     found = payload.get("webhookId")
     return f"ghl:{found}" if found else "ghl-body:" + hashlib.sha256(body).hexdigest()
 
@@ -106,15 +108,7 @@ def verify_fub(config: FubConfig, headers: dict[str, str], body: bytes) -> None:
 
 
 def fub_replay_key(payload: dict[str, Any], now: float) -> str:
-    created = payload.get("eventCreated")
-    try:
-        at = from_iso(created) if isinstance(created, str) else None
-    except ValueError:
-        at = None
-    if at is None:
-        raise BadSignature("no readable eventCreated in the body")
-    if abs(now - at) > FUB_TOLERANCE_S:
-        raise BadSignature("eventCreated outside the tolerance")
+    _check_age(payload, "eventCreated", FUB_TOLERANCE_S, now)
     event_id = payload.get("eventId")
     if not isinstance(event_id, str | int) or event_id == "":
         raise BadSignature("no eventId in the body")

@@ -36,6 +36,18 @@ MAX_RETRY_AFTER_S = 30.0
 TOOL_NAME = "emit_answer"
 
 
+@dataclass(frozen=True, slots=True)
+class _Ask:
+    """One structured request as it goes down the modes and the retries."""
+
+    tenant_id: str
+    purpose: str
+    messages: list[dict[str, Any]]
+    schema: dict[str, Any]
+    temperature: float
+    max_tokens: int
+
+
 class LlmError(Exception):
     """A call that produced no answer. ``kind``: down, timeout, rate_limited, server_error,
     over_budget, busy or refused; the message is safe to show (never the key)."""
@@ -214,7 +226,8 @@ class LlmClient:
             self._record(tenant_id, purpose, None, "busy")
             raise LlmError("busy", "too many AI calls at once; try again shortly")
         try:
-            answer = self._with_modes(tenant_id, purpose, messages, schema, temperature, max_tokens)
+            ask = _Ask(tenant_id, purpose, messages, schema, temperature, max_tokens)
+            answer = self._with_modes(ask)
         finally:
             self._slots.release()
         self._record(tenant_id, purpose, answer, "ok" if answer.data is not None else "invalid")
@@ -222,23 +235,13 @@ class LlmClient:
             self.cache.put(key, answer)
         return answer
 
-    def _with_modes(
-        self,
-        tenant_id: str,
-        purpose: str,
-        messages: list[dict[str, Any]],
-        schema: dict[str, Any],
-        temperature: float,
-        max_tokens: int,
-    ) -> LlmAnswer:
+    def _with_modes(self, ask: _Ask) -> LlmAnswer:
         import openai
 
         while True:
             mode = MODES[self._mode]
             try:
-                return self._with_retries(
-                    tenant_id, purpose, mode, messages, schema, temperature, max_tokens
-                )
+                return self._with_retries(ask, mode)
             except (openai.BadRequestError, openai.UnprocessableEntityError) as exc:
                 status = exc.status_code
                 if self._mode + 1 < len(MODES):
@@ -250,21 +253,12 @@ class LlmClient:
                     )
                     self._mode += 1
                     continue
-                self._record(tenant_id, purpose, None, "refused", mode=mode)
+                self._record(ask.tenant_id, ask.purpose, None, "refused", mode=mode)
                 raise LlmError(
                     "refused", f"the model server refused the request ({status})"
                 ) from None
 
-    def _with_retries(
-        self,
-        tenant_id: str,
-        purpose: str,
-        mode: str,
-        messages: list[dict[str, Any]],
-        schema: dict[str, Any],
-        temperature: float,
-        max_tokens: int,
-    ) -> LlmAnswer:
+    def _with_retries(self, ask: _Ask, mode: str) -> LlmAnswer:
         import openai
 
         attempt = 0
@@ -272,15 +266,15 @@ class LlmClient:
             started = time.monotonic()
             try:
                 self.requests += 1
-                return self._request(mode, messages, schema, temperature, max_tokens, started)
+                return self._request(ask, mode, started)
             except openai.APITimeoutError:
                 ms = (time.monotonic() - started) * 1000
-                self._record(tenant_id, purpose, None, "timeout", ms, mode)
+                self._record(ask.tenant_id, ask.purpose, None, "timeout", ms, mode)
                 raise LlmError(
                     "timeout", f"the model server did not answer within {self.config.timeout_s:g} s"
                 ) from None
             except openai.APIConnectionError:
-                self._record(tenant_id, purpose, None, "down", mode=mode)
+                self._record(ask.tenant_id, ask.purpose, None, "down", mode=mode)
                 raise LlmError(
                     "down",
                     f"the model server at {self._safe(self.config.base_url)} cannot be reached",
@@ -292,7 +286,7 @@ class LlmClient:
                 outcome = "rate_limited" if status == 429 else "server_error"
                 retryable = status == 429 or status >= 500
                 ms = (time.monotonic() - started) * 1000
-                self._record(tenant_id, purpose, None, outcome, ms, mode)
+                self._record(ask.tenant_id, ask.purpose, None, outcome, ms, mode)
                 if not retryable or attempt >= self.config.max_retries:
                     what = "is rate-limiting us" if status == 429 else f"answered {status}"
                     raise LlmError(
@@ -310,20 +304,13 @@ class LlmClient:
                 pass
         return float(min(0.5 * 2.0**attempt, MAX_RETRY_AFTER_S))
 
-    def _request(
-        self,
-        mode: str,
-        messages: list[dict[str, Any]],
-        schema: dict[str, Any],
-        temperature: float,
-        max_tokens: int,
-        started: float,
-    ) -> LlmAnswer:
+    def _request(self, ask: _Ask, mode: str, started: float) -> LlmAnswer:
+        schema = ask.schema
         kwargs: dict[str, Any] = {
             "model": self.config.model,
-            "messages": messages,
-            "temperature": temperature,
-            "max_tokens": max_tokens,
+            "messages": ask.messages,
+            "temperature": ask.temperature,
+            "max_tokens": ask.max_tokens,
         }
         if mode == "json_schema":
             kwargs["response_format"] = {

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from leadflow.ai.guardrails import Facts, Limits, check
+from leadflow.ai.strict_schema import string_fields
 
 if TYPE_CHECKING:
     from leadflow.ai.client import LlmClient
@@ -65,13 +66,7 @@ class Composed:
 
 
 def answer_schema(channel: str) -> dict[str, Any]:
-    names = ["subject", "body"] if channel == "email" else ["body"]
-    return {
-        "type": "object",
-        "properties": {name: {"type": "string"} for name in names},
-        "required": names,
-        "additionalProperties": False,
-    }
+    return string_fields("subject", "body") if channel == "email" else string_fields("body")
 
 
 def messages_for(brief: Brief, limits: Limits) -> list[dict[str, Any]]:

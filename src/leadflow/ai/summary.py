@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from leadflow.ai.compose_node import listing_facts
 from leadflow.ai.guardrails import Facts, Limits, check
+from leadflow.ai.strict_schema import string_fields
 from leadflow.model.records import Contact, Event, MessageFilter
 
 if TYPE_CHECKING:
@@ -29,12 +30,7 @@ MAX_LISTINGS = 5
 MAX_QUOTE = 160
 _PAGE = 1000
 REPLIES = frozenset({"sms.received", "email.received", "email.replied", "whatsapp.received"})
-SUMMARY_SCHEMA = {
-    "type": "object",
-    "properties": {"summary": {"type": "string"}},
-    "required": ["summary"],
-    "additionalProperties": False,
-}
+SUMMARY_SCHEMA = string_fields("summary")
 SYSTEM = (
     "You brief a real-estate agent who is about to call a lead. From the JSON facts, write "
     "3 to 6 short sentences: who the lead is, how engaged (score and its main factors), what "

@@ -19,14 +19,15 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from leadflow.ai.cache import AnswerCache, cache_key
 from leadflow.ai.stats import AI_STATS
 from leadflow.clock import Clock, RealClock
+from leadflow.errors import StoreError
 from leadflow.model.ai import AiCall
 from leadflow.settings import Settings
 
@@ -63,6 +64,24 @@ class Ledger(Protocol):
     def ai_tokens_used(self, tenant_id: str, since: float) -> int: ...
 
 
+def answer_or_reason(reasons: list[str], ask: Callable[[], LlmAnswer]) -> LlmAnswer | None:
+    """``ask()``'s answer, or None with the reason there is none added to ``reasons`` (the call
+    failed, or its ledger entry could not be written)."""
+    try:
+        return ask()
+    except LlmError as exc:
+        reasons.append(f"model: {exc}")
+    except StoreError as exc:  # the call's ledger entry could not be written
+        reasons.append(f"model: the call could not be recorded ({exc})")
+    return None
+
+
+def prefixed_settings(settings: Settings, prefix: str, names: Iterable[str]) -> dict[str, Any]:
+    """``{name: settings.<prefix><name>}`` for each of ``names``: a configuration's fields read
+    from the settings of the same names after ``prefix`` (``llm_``, ``orchestrate_``)."""
+    return {name: getattr(settings, prefix + name) for name in names}
+
+
 @dataclass(frozen=True)
 class LlmConfig:
     base_url: str
@@ -85,17 +104,12 @@ class LlmConfig:
         if not settings.llm_base_url:
             return None
         key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
+        tuning = (f.name for f in fields(cls) if f.name not in ("base_url", "model", "api_key"))
         return cls(
             base_url=settings.llm_base_url,
             model=settings.llm_model,
             api_key=key,
-            timeout_s=settings.llm_timeout_s,
-            max_concurrency=settings.llm_max_concurrency,
-            max_tokens=settings.llm_max_tokens,
-            monthly_token_budget=settings.llm_monthly_token_budget,
-            max_retries=settings.llm_max_retries,
-            cache_ttl_s=settings.llm_cache_ttl_s,
-            cache_size=settings.llm_cache_size,
+            **prefixed_settings(settings, "llm_", tuning),
         )
 
 

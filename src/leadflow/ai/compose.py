@@ -9,7 +9,7 @@ and the reasons say why. The model sees only :class:`Brief` (the data the facts 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from leadflow.ai.guardrails import Facts, Limits, check
@@ -46,14 +46,7 @@ class Brief:
     first_text: bool
 
     def data(self) -> dict[str, Any]:
-        return {
-            "brief": self.brief,
-            "channel": self.channel,
-            "lead": self.lead,
-            "listings": self.listings,
-            "sender": self.sender,
-            "first_text": self.first_text,
-        }
+        return asdict(self)
 
 
 @dataclass
@@ -119,23 +112,20 @@ def compose(
     if client is None:
         template.reasons.append("model: no model is configured")
         return template
-    from leadflow.ai.client import LlmError
-    from leadflow.errors import StoreError
+    from leadflow.ai.client import answer_or_reason
 
-    try:
-        answer = client.complete_json(
+    answer = answer_or_reason(
+        template.reasons,
+        lambda: client.complete_json(
             tenant_id,
             PURPOSE,
             messages_for(brief, limits),
             answer_schema(brief.channel),
             temperature=0.4,
             use_cache=False,
-        )
-    except LlmError as exc:
-        template.reasons.append(f"model: {exc}")
-        return template
-    except StoreError as exc:  # the call's ledger entry could not be written
-        template.reasons.append(f"model: the call could not be recorded ({exc})")
+        ),
+    )
+    if answer is None:
         return template
     found = _draft_of(answer.data, brief.channel)
     if found is None:

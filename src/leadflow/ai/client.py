@@ -19,14 +19,15 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from leadflow.ai.cache import AnswerCache, cache_key
 from leadflow.ai.stats import AI_STATS
 from leadflow.clock import Clock, RealClock
+from leadflow.errors import StoreError
 from leadflow.model.ai import AiCall
 from leadflow.settings import Settings
 
@@ -34,6 +35,18 @@ log = logging.getLogger("leadflow.ai")
 MODES = ("json_schema", "tool", "json_object")
 MAX_RETRY_AFTER_S = 30.0
 TOOL_NAME = "emit_answer"
+
+
+@dataclass(frozen=True, slots=True)
+class _Ask:
+    """One structured request as it goes down the modes and the retries."""
+
+    tenant_id: str
+    purpose: str
+    messages: list[dict[str, Any]]
+    schema: dict[str, Any]
+    temperature: float
+    max_tokens: int
 
 
 class LlmError(Exception):
@@ -49,6 +62,24 @@ class Ledger(Protocol):
     def record_ai_call(self, call: AiCall) -> None: ...
 
     def ai_tokens_used(self, tenant_id: str, since: float) -> int: ...
+
+
+def answer_or_reason(reasons: list[str], ask: Callable[[], LlmAnswer]) -> LlmAnswer | None:
+    """``ask()``'s answer, or None with the reason there is none added to ``reasons`` (the call
+    failed, or its ledger entry could not be written)."""
+    try:
+        return ask()
+    except LlmError as exc:
+        reasons.append(f"model: {exc}")
+    except StoreError as exc:  # the call's ledger entry could not be written
+        reasons.append(f"model: the call could not be recorded ({exc})")
+    return None
+
+
+def prefixed_settings(settings: Settings, prefix: str, names: Iterable[str]) -> dict[str, Any]:
+    """``{name: settings.<prefix><name>}`` for each of ``names``: a configuration's fields read
+    from the settings of the same names after ``prefix`` (``llm_``, ``orchestrate_``)."""
+    return {name: getattr(settings, prefix + name) for name in names}
 
 
 @dataclass(frozen=True)
@@ -73,17 +104,12 @@ class LlmConfig:
         if not settings.llm_base_url:
             return None
         key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
+        tuning = (f.name for f in fields(cls) if f.name not in ("base_url", "model", "api_key"))
         return cls(
             base_url=settings.llm_base_url,
             model=settings.llm_model,
             api_key=key,
-            timeout_s=settings.llm_timeout_s,
-            max_concurrency=settings.llm_max_concurrency,
-            max_tokens=settings.llm_max_tokens,
-            monthly_token_budget=settings.llm_monthly_token_budget,
-            max_retries=settings.llm_max_retries,
-            cache_ttl_s=settings.llm_cache_ttl_s,
-            cache_size=settings.llm_cache_size,
+            **prefixed_settings(settings, "llm_", tuning),
         )
 
 
@@ -214,7 +240,8 @@ class LlmClient:
             self._record(tenant_id, purpose, None, "busy")
             raise LlmError("busy", "too many AI calls at once; try again shortly")
         try:
-            answer = self._with_modes(tenant_id, purpose, messages, schema, temperature, max_tokens)
+            ask = _Ask(tenant_id, purpose, messages, schema, temperature, max_tokens)
+            answer = self._with_modes(ask)
         finally:
             self._slots.release()
         self._record(tenant_id, purpose, answer, "ok" if answer.data is not None else "invalid")
@@ -222,23 +249,13 @@ class LlmClient:
             self.cache.put(key, answer)
         return answer
 
-    def _with_modes(
-        self,
-        tenant_id: str,
-        purpose: str,
-        messages: list[dict[str, Any]],
-        schema: dict[str, Any],
-        temperature: float,
-        max_tokens: int,
-    ) -> LlmAnswer:
+    def _with_modes(self, ask: _Ask) -> LlmAnswer:
         import openai
 
         while True:
             mode = MODES[self._mode]
             try:
-                return self._with_retries(
-                    tenant_id, purpose, mode, messages, schema, temperature, max_tokens
-                )
+                return self._with_retries(ask, mode)
             except (openai.BadRequestError, openai.UnprocessableEntityError) as exc:
                 status = exc.status_code
                 if self._mode + 1 < len(MODES):
@@ -250,21 +267,12 @@ class LlmClient:
                     )
                     self._mode += 1
                     continue
-                self._record(tenant_id, purpose, None, "refused", mode=mode)
+                self._record(ask.tenant_id, ask.purpose, None, "refused", mode=mode)
                 raise LlmError(
                     "refused", f"the model server refused the request ({status})"
                 ) from None
 
-    def _with_retries(
-        self,
-        tenant_id: str,
-        purpose: str,
-        mode: str,
-        messages: list[dict[str, Any]],
-        schema: dict[str, Any],
-        temperature: float,
-        max_tokens: int,
-    ) -> LlmAnswer:
+    def _with_retries(self, ask: _Ask, mode: str) -> LlmAnswer:
         import openai
 
         attempt = 0
@@ -272,15 +280,15 @@ class LlmClient:
             started = time.monotonic()
             try:
                 self.requests += 1
-                return self._request(mode, messages, schema, temperature, max_tokens, started)
+                return self._request(ask, mode, started)
             except openai.APITimeoutError:
                 ms = (time.monotonic() - started) * 1000
-                self._record(tenant_id, purpose, None, "timeout", ms, mode)
+                self._record(ask.tenant_id, ask.purpose, None, "timeout", ms, mode)
                 raise LlmError(
                     "timeout", f"the model server did not answer within {self.config.timeout_s:g} s"
                 ) from None
             except openai.APIConnectionError:
-                self._record(tenant_id, purpose, None, "down", mode=mode)
+                self._record(ask.tenant_id, ask.purpose, None, "down", mode=mode)
                 raise LlmError(
                     "down",
                     f"the model server at {self._safe(self.config.base_url)} cannot be reached",
@@ -292,7 +300,7 @@ class LlmClient:
                 outcome = "rate_limited" if status == 429 else "server_error"
                 retryable = status == 429 or status >= 500
                 ms = (time.monotonic() - started) * 1000
-                self._record(tenant_id, purpose, None, outcome, ms, mode)
+                self._record(ask.tenant_id, ask.purpose, None, outcome, ms, mode)
                 if not retryable or attempt >= self.config.max_retries:
                     what = "is rate-limiting us" if status == 429 else f"answered {status}"
                     raise LlmError(
@@ -310,20 +318,13 @@ class LlmClient:
                 pass
         return float(min(0.5 * 2.0**attempt, MAX_RETRY_AFTER_S))
 
-    def _request(
-        self,
-        mode: str,
-        messages: list[dict[str, Any]],
-        schema: dict[str, Any],
-        temperature: float,
-        max_tokens: int,
-        started: float,
-    ) -> LlmAnswer:
+    def _request(self, ask: _Ask, mode: str, started: float) -> LlmAnswer:
+        schema = ask.schema
         kwargs: dict[str, Any] = {
             "model": self.config.model,
-            "messages": messages,
-            "temperature": temperature,
-            "max_tokens": max_tokens,
+            "messages": ask.messages,
+            "temperature": ask.temperature,
+            "max_tokens": ask.max_tokens,
         }
         if mode == "json_schema":
             kwargs["response_format"] = {

@@ -9,10 +9,11 @@ and the reasons say why. The model sees only :class:`Brief` (the data the facts 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from leadflow.ai.guardrails import Facts, Limits, check
+from leadflow.ai.strict_schema import string_fields
 
 if TYPE_CHECKING:
     from leadflow.ai.client import LlmClient
@@ -45,14 +46,7 @@ class Brief:
     first_text: bool
 
     def data(self) -> dict[str, Any]:
-        return {
-            "brief": self.brief,
-            "channel": self.channel,
-            "lead": self.lead,
-            "listings": self.listings,
-            "sender": self.sender,
-            "first_text": self.first_text,
-        }
+        return asdict(self)
 
 
 @dataclass
@@ -65,13 +59,7 @@ class Composed:
 
 
 def answer_schema(channel: str) -> dict[str, Any]:
-    names = ["subject", "body"] if channel == "email" else ["body"]
-    return {
-        "type": "object",
-        "properties": {name: {"type": "string"} for name in names},
-        "required": names,
-        "additionalProperties": False,
-    }
+    return string_fields("subject", "body") if channel == "email" else string_fields("body")
 
 
 def messages_for(brief: Brief, limits: Limits) -> list[dict[str, Any]]:
@@ -124,23 +112,20 @@ def compose(
     if client is None:
         template.reasons.append("model: no model is configured")
         return template
-    from leadflow.ai.client import LlmError
-    from leadflow.errors import StoreError
+    from leadflow.ai.client import answer_or_reason
 
-    try:
-        answer = client.complete_json(
+    answer = answer_or_reason(
+        template.reasons,
+        lambda: client.complete_json(
             tenant_id,
             PURPOSE,
             messages_for(brief, limits),
             answer_schema(brief.channel),
             temperature=0.4,
             use_cache=False,
-        )
-    except LlmError as exc:
-        template.reasons.append(f"model: {exc}")
-        return template
-    except StoreError as exc:  # the call's ledger entry could not be written
-        template.reasons.append(f"model: the call could not be recorded ({exc})")
+        ),
+    )
+    if answer is None:
         return template
     found = _draft_of(answer.data, brief.channel)
     if found is None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -115,22 +115,29 @@ def _number_value(match: re.Match[str]) -> float | None:
     return value * _MULTIPLIERS.get(unit, 1.0)
 
 
-def _collect_numbers(value: Any, out: set[float]) -> None:
-    if isinstance(value, bool):
-        return
-    if isinstance(value, int | float):
-        out.add(round(float(value), 2))
-    elif isinstance(value, str):
-        for match in NUMBER.finditer(value):
-            found = _number_value(match)
-            if found is not None:
-                out.add(round(found, 2))
-    elif isinstance(value, dict):
+def _leaves(value: Any) -> Iterator[Any]:
+    """Every value inside ``value`` that is no dict, list or tuple, in order."""
+    if isinstance(value, dict):
         for item in value.values():
-            _collect_numbers(item, out)
+            yield from _leaves(item)
     elif isinstance(value, list | tuple):
         for item in value:
-            _collect_numbers(item, out)
+            yield from _leaves(item)
+    else:
+        yield value
+
+
+def _numbers(leaf: Any) -> Iterator[float]:
+    """The numbers one value states (a number, or the amounts written in a string)."""
+    if isinstance(leaf, bool):
+        return
+    if isinstance(leaf, int | float):
+        yield round(float(leaf), 2)
+    elif isinstance(leaf, str):
+        for match in NUMBER.finditer(leaf):
+            found = _number_value(match)
+            if found is not None:
+                yield round(found, 2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,23 +150,11 @@ class Facts:
 
     @classmethod
     def of(cls, data: Any) -> Facts:
-        strings: list[str] = []
-        _strings(data, strings)
-        numbers: set[float] = set()
-        _collect_numbers(data, numbers)
+        leaves = list(_leaves(data))
+        strings = [leaf for leaf in leaves if isinstance(leaf, str)]
+        numbers = {number for leaf in leaves for number in _numbers(leaf)}
         runs = tuple(re.findall(r"\d{3,}", json.dumps(data, default=str)))
         return cls("\n".join(strings).lower(), frozenset(numbers), runs)
-
-
-def _strings(value: Any, out: list[str]) -> None:
-    if isinstance(value, str):
-        out.append(value)
-    elif isinstance(value, dict):
-        for item in value.values():
-            _strings(item, out)
-    elif isinstance(value, list | tuple):
-        for item in value:
-            _strings(item, out)
 
 
 def _squash(text: str) -> str:

@@ -48,6 +48,27 @@ def _cron(text: str) -> str | None:
     return None
 
 
+# Requests whose trigger one phrase names: (pattern, event, intent), tried in this order.
+_EVENT_PHRASES: tuple[tuple[str, str, str], ...] = (
+    (
+        r"price (drop|reduc|cut|decrease)|(drops?|reduc\w*|cut) (its|the|in) price|price\w* drops?",
+        "listing.price_changed",
+        "price_drop",
+    ),
+    (
+        r"\b(deal|sale|escrow) (closes|closed|is closed)|\bafter (a |the )?closing\b"
+        r"|\bpost[- ]closing\b|\bclosing\b|deal closes",
+        "deal.closed",
+        "closing",
+    ),
+)
+
+
+def _on_event(plan: Plan, event: str, intent: str) -> None:
+    plan.trigger = {"type": "event", "event": event}
+    plan.intents.append(f"trigger:{intent}")
+
+
 def trigger_of(text: str, plan: Plan) -> None:
     """Sets ``plan.trigger`` (and source filters) from the whole request."""
     if re.search(
@@ -62,32 +83,19 @@ def trigger_of(text: str, plan: Plan) -> None:
         )
         if band:
             name = next(g for g in band.groups() if g)
-            plan.trigger = {"type": "event", "event": "lead.score_changed"}
+            _on_event(plan, "lead.score_changed", f"score:{name}")
             plan.filters.append({"field": "event.data.new_band", "op": "eq", "value": name})
-            plan.intents.append(f"trigger:score:{name}")
             return
-    if re.search(
-        r"price (drop|reduc|cut|decrease)|(drops?|reduc\w*|cut) (its|the|in) price|price\w* drops?",
-        text,
-    ):
-        plan.trigger = {"type": "event", "event": "listing.price_changed"}
-        plan.intents.append("trigger:price_drop")
-        return
-    if re.search(
-        r"\b(deal|sale|escrow) (closes|closed|is closed)|\bafter (a |the )?closing\b"
-        r"|\bpost[- ]closing\b|\bclosing\b|deal closes",
-        text,
-    ):
-        plan.trigger = {"type": "event", "event": "deal.closed"}
-        plan.intents.append("trigger:closing")
-        return
+    for pattern, event, intent in _EVENT_PHRASES:
+        if re.search(pattern, text):
+            _on_event(plan, event, intent)
+            return
     if re.search(r"\b(books?|booked|booking)\b", text) and re.search(
         r"(when|once|after|whenever)\s+(\w+\s+){0,3}(books?|booked|booking)"
         r"|after (a |the )?booking|is booked",
         text,
     ):
-        plan.trigger = {"type": "event", "event": "appointment.booked"}
-        plan.intents.append("trigger:booking")
+        _on_event(plan, "appointment.booked", "booking")
         return
     if re.search(r"\bevery\b|\bmonthly\b|\bweekly\b|\bdaily\b|\bquarterly\b|\beach month\b", text):
         cron = _cron(text)
@@ -98,12 +106,10 @@ def trigger_of(text: str, plan: Plan) -> None:
             plan.intents.append("trigger:schedule")
             return
     if re.search(r"\bseller", text):
-        plan.trigger = {"type": "event", "event": "lead.seller_inquiry"}
-        plan.intents.append("trigger:seller")
+        _on_event(plan, "lead.seller_inquiry", "seller")
         return
     if re.search(r"\bleads?\b|\bprospects?\b|\binquir", text):
-        plan.trigger = {"type": "event", "event": "lead.created"}
-        plan.intents.append("trigger:new_lead")
+        _on_event(plan, "lead.created", "new_lead")
     found = phrases.sources(text)
     if found and plan.trigger.get("event") == "lead.created":
         if len(found) == 1:

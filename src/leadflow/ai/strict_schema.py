@@ -39,6 +39,21 @@ ANY_VALUE: dict[str, Any] = {
 }
 
 
+def closed_object(properties: dict[str, Any]) -> dict[str, Any]:
+    """An object schema with exactly ``properties``, every one required (the strict form)."""
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": list(properties),
+        "additionalProperties": False,
+    }
+
+
+def string_fields(*names: str) -> dict[str, Any]:
+    """A closed object of the string fields ``names`` (a model's short structured answer)."""
+    return closed_object({name: {"type": "string"} for name in names})
+
+
 def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
     options = schema.get("anyOf")
     if isinstance(options, list) and any(o.get("type") == "null" for o in options):

@@ -11,12 +11,13 @@ is not in the facts (the same check as :mod:`leadflow.ai.guardrails`)."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from leadflow.ai.compose_node import listing_facts
 from leadflow.ai.guardrails import Facts, Limits, check
+from leadflow.ai.strict_schema import string_fields
 from leadflow.model.records import Contact, Event, MessageFilter
 
 if TYPE_CHECKING:
@@ -29,12 +30,7 @@ MAX_LISTINGS = 5
 MAX_QUOTE = 160
 _PAGE = 1000
 REPLIES = frozenset({"sms.received", "email.received", "email.replied", "whatsapp.received"})
-SUMMARY_SCHEMA = {
-    "type": "object",
-    "properties": {"summary": {"type": "string"}},
-    "required": ["summary"],
-    "additionalProperties": False,
-}
+SUMMARY_SCHEMA = string_fields("summary")
 SYSTEM = (
     "You brief a real-estate agent who is about to call a lead. From the JSON facts, write "
     "3 to 6 short sentences: who the lead is, how engaged (score and its main factors), what "
@@ -53,13 +49,7 @@ class LeadSummary:
     reasons: list[str] = field(default_factory=list)  # why not the model's text
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "contact_id": self.contact_id,
-            "source": self.source,
-            "text": self.text,
-            "facts": self.facts,
-            "reasons": self.reasons,
-        }
+        return asdict(self)
 
 
 def iso(ts: float | None) -> str | None:
@@ -269,20 +259,17 @@ def summarize(
     plain = LeadSummary(contact.id, "extractive", extractive(facts), facts)
     if client is None:
         return plain
-    from leadflow.ai.client import LlmError
-    from leadflow.errors import StoreError
+    from leadflow.ai.client import answer_or_reason
 
     messages = [
         {"role": "system", "content": SYSTEM},
         {"role": "user", "content": json.dumps(facts, ensure_ascii=False, default=str)},
     ]
-    try:
-        answer = client.complete_json(contact.tenant_id, PURPOSE, messages, SUMMARY_SCHEMA)
-    except LlmError as exc:
-        plain.reasons.append(f"model: {exc}")
-        return plain
-    except StoreError as exc:  # the call's ledger entry could not be written
-        plain.reasons.append(f"model: the call could not be recorded ({exc})")
+    answer = answer_or_reason(
+        plain.reasons,
+        lambda: client.complete_json(contact.tenant_id, PURPOSE, messages, SUMMARY_SCHEMA),
+    )
+    if answer is None:
         return plain
     data = answer.data
     text = data.get("summary") if isinstance(data, dict) else None

@@ -18,6 +18,12 @@ def _pyplot() -> Any:
     return plt
 
 
+def _save(plt: Any, fig: Any, path: Path) -> None:
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
 def funnel_png(out: dict[str, Any], path: Path) -> None:
     """Bars of runs entered and completed per node (and delivered for send nodes), and the
     time-to-goal histogram."""
@@ -40,9 +46,7 @@ def funnel_png(out: dict[str, Any], path: Path) -> None:
     hist.set_xticks(range(len(bins)), names, rotation=45, ha="right")
     goal = out["goal"]
     hist.set_title(f"time to {', '.join(goal['events']) or 'goal'}: {goal['converted']} runs")
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    _save(plt, fig, path)
 
 
 def cohorts_png(out: dict[str, Any], path: Path) -> None:
@@ -56,9 +60,7 @@ def cohorts_png(out: dict[str, Any], path: Path) -> None:
     ax.set_xticks(range(out["weeks"]), [f"w{k + 1}" for k in range(out["weeks"])])
     ax.set_title(f"{out['workflow']}: share reaching {', '.join(out['goal'])}")
     fig.colorbar(image, ax=ax)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    _save(plt, fig, path)
 
 
 def forecast_png(out: dict[str, Any], path: Path) -> None:
@@ -81,9 +83,7 @@ def forecast_png(out: dict[str, Any], path: Path) -> None:
         ax.fill_between(xs, [f["lo80"] for f in ahead], [f["hi80"] for f in ahead], alpha=0.3,
                         label="80 %")  # fmt: skip
         ax.legend(loc="upper left")
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    _save(plt, fig, path)
 
 
 __all__ = ["cohorts_png", "forecast_png", "funnel_png"]

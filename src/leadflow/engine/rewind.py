@@ -24,7 +24,9 @@ from __future__ import annotations
 
 import copy
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from leadflow.definitions.models import MESSAGE_KINDS, WAIT_KINDS
@@ -147,7 +149,7 @@ def plan_rewind(
         run.wake_at,
         run.wake_at if paused else now,
     )
-    _look_ahead(plan, store, engine, run, contact, wf, now)
+    _look_ahead(plan, run, wf, partial(_choose, store, engine, run, contact, wf, now=now))
     plan.still_queued = [
         m.id for m in store.messages_of_run(run.id) if m.id is not None and m.status in _UNSETTLED
     ]
@@ -156,13 +158,12 @@ def plan_rewind(
 
 def _look_ahead(
     plan: RewindPlan,
-    store: Store,
-    engine: Engine,
     run: Run,
-    contact: Contact | None,
     wf: CompiledWorkflow,
-    now: float,
+    choose: Callable[[dict[str, Any], Any], Go | None],
 ) -> None:
+    """Walks from the plan's node as far as it can tell where the run goes; ``choose`` works out
+    a branch's or split's choice (:func:`_choose`)."""
     node_id: str | None = plan.to_node
     seen: set[str] = set()
     context = _cleared(dict(run.context))
@@ -193,7 +194,7 @@ def _look_ahead(
             plan.stops = f"ends at {node_id} ({kind})"
             return
         if kind in _PURE:
-            chosen = _choose(store, engine, run, contact, wf, context, node, now)
+            chosen = choose(context, node)
             if chosen is None:
                 plan.path.append(PathNode(node_id, kind))
                 plan.stops = f"stops at {node_id}: its choice cannot be worked out now"
@@ -214,6 +215,7 @@ def _choose(
     wf: CompiledWorkflow,
     context: dict[str, Any],
     node: Any,
+    *,
     now: float,
 ) -> Go | None:
     """A branch's or split's choice on the run's current data, by the engine's own handler;

@@ -7,6 +7,7 @@ The storage contract is :class:`~leadflow.store.contract_playbooks.PlaybookStore
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 TASK_STATUSES = ("open", "done")
 PRIORITIES = ("low", "normal", "high", "urgent")
@@ -45,6 +46,18 @@ class Task:
     run_id: int | None = None
     workflow_key: str | None = None
     id: int = 0
+
+    def event_data(self, **more: Any) -> dict[str, Any]:
+        """What a task event (``task.created`` ...) carries, then ``more``."""
+        return {
+            "task_id": self.id,
+            "assignee": self.assignee,
+            "title": self.title,
+            "priority": self.priority,
+            "label": self.label,
+            "due_at": self.due_at,
+            **more,
+        }
 
 
 @dataclass(slots=True)

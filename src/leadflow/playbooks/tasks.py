@@ -32,21 +32,8 @@ SUMMARY_HEADING = "What to know before you call:"
 SMS_SUMMARY_CHARS = 300
 
 
-def task_data(task: Task, **more: Any) -> dict[str, Any]:
-    """What a task event carries."""
-    return {
-        "task_id": task.id,
-        "assignee": task.assignee,
-        "title": task.title,
-        "priority": task.priority,
-        "label": task.label,
-        "due_at": task.due_at,
-        **more,
-    }
-
-
 def task_event(kind: str, task: Task, now: float, **more: Any) -> NewEvent:
-    return NewEvent(kind, task.contact_id, task_data(task, **more), f"{kind}:{task.id}", now)
+    return NewEvent(kind, task.contact_id, task.event_data(**more), f"{kind}:{task.id}", now)
 
 
 def _active(store: Store, tenant: str, member: str | None) -> Agent | None:

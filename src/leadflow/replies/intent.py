@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
 from leadflow.replies.model import INTENTS, IntentPredictor, shipped_model
@@ -95,12 +95,7 @@ class Reading:
     source: str
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "text": self.text,
-            "intent": self.intent,
-            "confidence": self.confidence,
-            "source": self.source,
-        }
+        return asdict(self)
 
 
 def _from_llm(data: Any) -> tuple[str, float] | None:

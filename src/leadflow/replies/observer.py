@@ -125,16 +125,7 @@ class IntentObserver:
                 created_at=batch.now,
             )
         )
-        data = {
-            "task_id": task.id,
-            "assignee": task.assignee,
-            "title": task.title,
-            "priority": task.priority,
-            "label": task.label,
-            "due_at": task.due_at,
-            "reason": intent,
-            "event_id": event.id,
-        }
+        data = task.event_data(reason=intent, event_id=event.id)
         key = f"task.created:{task.id}"  # the same key again is the same event
         batch.store.append_events(
             [NewEvent("task.created", contact.id, data, key, batch.now)], batch.now

@@ -139,25 +139,20 @@ class UpdateContactAction(_Kind):
         )
 
 
-class AddTagAction(_Kind):
+class TagAction(_Kind):
+    """``add_tag``, or ``remove_tag`` when ``remove``."""
+
     model = Tag
+
+    def __init__(self, remove: bool = False) -> None:
+        self.remove = remove
 
     def plan(self, spec: Mapping[str, Any], target: RuleTarget) -> RulePlan:
         tag = self.parsed(spec).tag
+        added, removed = ([], [tag]) if self.remove else ([tag], [])
         return RulePlan(
-            {"kind": "add_tag", "tag": tag},
-            patches=[ContactPatch(target.contact.id, add_tags=[tag])],
-        )
-
-
-class RemoveTagAction(_Kind):
-    model = Tag
-
-    def plan(self, spec: Mapping[str, Any], target: RuleTarget) -> RulePlan:
-        tag = self.parsed(spec).tag
-        return RulePlan(
-            {"kind": "remove_tag", "tag": tag},
-            patches=[ContactPatch(target.contact.id, remove_tags=[tag])],
+            {"kind": "remove_tag" if self.remove else "add_tag", "tag": tag},
+            patches=[ContactPatch(target.contact.id, add_tags=added, remove_tags=removed)],
         )
 
 
@@ -296,8 +291,8 @@ class WebhookAction(_Kind):
 def builtin_actions(store: Store, catalog: Catalog) -> dict[str, RuleAction]:
     kinds: dict[str, Callable[[], RuleAction]] = {
         "update_contact": UpdateContactAction,
-        "add_tag": AddTagAction,
-        "remove_tag": RemoveTagAction,
+        "add_tag": TagAction,
+        "remove_tag": lambda: TagAction(remove=True),
         "set_stage": SetStageAction,
         "assign_owner": lambda: AssignOwnerAction(store),
         "enroll": lambda: EnrollAction(store, catalog),

@@ -25,10 +25,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from leadflow.clock import VirtualClock
-from leadflow.definitions.models import Settings as WorkflowSettings
 from leadflow.engine.ports import Decision, DispatchPolicy
 from leadflow.engine.workflows import publish
-from leadflow.model.records import Contact, ContactPatch, Message, NewEvent, Run
+from leadflow.model.records import Contact, ContactPatch, Message, NewEvent
 from leadflow.runtime import Runtime, build_runtime
 from leadflow.settings import Settings
 from leadflow.simulate.compliance_check import ComplianceReport, check
@@ -118,17 +117,9 @@ class CountingPolicy:
     inner: DispatchPolicy
     decisions: Counter[str] = field(default_factory=Counter)
 
-    def check(
-        self,
-        message: Message,
-        contact: Contact | None,
-        run: Run | None,
-        settings: WorkflowSettings | None,
-        now: float,
-        sent_24h: int = 0,
-        texts_calls_24h: int = 0,
-    ) -> Decision:
-        decision = self.inner.check(message, contact, run, settings, now, sent_24h, texts_calls_24h)
+    def check(self, *args: Any, **kwargs: Any) -> Decision:
+        """The wrapped policy's :meth:`~leadflow.engine.ports.DispatchPolicy.check`, counted."""
+        decision = self.inner.check(*args, **kwargs)
         if decision.action != "send":
             self.decisions[f"{decision.action}:{decision.reason}"] += 1
         return decision

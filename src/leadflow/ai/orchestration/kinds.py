@@ -25,6 +25,7 @@ from leadflow.ai.confidence import planner_confidence, request_coverage
 from leadflow.ai.generate import generate_workflow
 from leadflow.ai.orchestration import intents
 from leadflow.ai.planner import plan_workflow
+from leadflow.ai.strict_schema import closed_object, string_fields
 from leadflow.model.records import Contact, Event, Message, MessageFilter
 from leadflow.store.contract import Store
 
@@ -93,12 +94,7 @@ def _dep_notes(ctx: TaskContext) -> str:
 
 
 # ------------------------------------------------------------------------------------ compose
-COMPOSE_SCHEMA = {
-    "type": "object",
-    "properties": {"text": {"type": "string"}},
-    "required": ["text"],
-    "additionalProperties": False,
-}
+COMPOSE_SCHEMA = string_fields("text")
 COMPOSE_SYSTEM = (
     "You write one short {channel} message from a real-estate agent to one lead, following the "
     'brief. Use only facts given. Answer with JSON {{"text": "..."}}.'
@@ -150,25 +146,19 @@ def compose(ctx: TaskContext, data: dict[str, Any]) -> KindResult:
 
 
 # ------------------------------------------------------------------------------------ classify
-CLASSIFY_SCHEMA = {
-    "type": "object",
-    "properties": {
+CLASSIFY_SCHEMA = closed_object(
+    {
         "items": {
             "type": "array",
-            "items": {
-                "type": "object",
-                "properties": {
+            "items": closed_object(
+                {
                     "intent": {"type": "string", "enum": list(intents.INTENTS)},
                     "confidence": {"type": "number"},
-                },
-                "required": ["intent", "confidence"],
-                "additionalProperties": False,
-            },
+                }
+            ),
         }
-    },
-    "required": ["items"],
-    "additionalProperties": False,
-}
+    }
+)
 CLASSIFY_SYSTEM = (
     "You classify replies a real-estate lead sent, each as one of: "
     + ", ".join(intents.INTENTS)
@@ -214,12 +204,7 @@ def classify(ctx: TaskContext, data: dict[str, Any]) -> KindResult:
 
 
 # ------------------------------------------------------------------------------------ summarise
-SUMMARY_SCHEMA = {
-    "type": "object",
-    "properties": {"summary": {"type": "string"}},
-    "required": ["summary"],
-    "additionalProperties": False,
-}
+SUMMARY_SCHEMA = string_fields("summary")
 SUMMARY_SYSTEM = (
     "You brief a real-estate agent before a call with a lead, in at most five short sentences, "
     'from the facts given only. Answer with JSON {"summary": "..."}.'

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import fields
 
-from leadflow.ai.client import LlmClient, LlmConfig
+from leadflow.ai.client import LlmClient, LlmConfig, prefixed_settings
 from leadflow.ai.orchestration.intents import Classifier, keyword_intent
 from leadflow.ai.orchestration.runner import OrchestrationConfig, OrchestrationJob
 from leadflow.clock import Clock
@@ -14,14 +15,9 @@ from leadflow.store.contract import Store
 
 
 def orchestration_config(settings: Settings) -> OrchestrationConfig:
-    return OrchestrationConfig(
-        per_tenant=settings.orchestrate_per_tenant,
-        per_server=settings.orchestrate_per_server,
-        batch=settings.orchestrate_batch,
-        lease_s=settings.orchestrate_lease_s,
-        max_attempts=settings.orchestrate_max_attempts,
-        interval_s=settings.orchestrate_interval_s,
-    )
+    """Every field from the setting ``orchestrate_<field>``."""
+    names = (f.name for f in fields(OrchestrationConfig))
+    return OrchestrationConfig(**prefixed_settings(settings, "orchestrate_", names))
 
 
 def orchestration_plugin(

@@ -23,6 +23,20 @@ from leadflow.model.records import (
     Scope,
     Step,
 )
+from leadflow.model.rules import check_reentry
+
+
+@dataclass(frozen=True, slots=True)
+class EnrollAll:
+    """The arguments of :meth:`RunsEventsContract.enroll_all`, its re-entry policy checked."""
+
+    workflow_key: str
+    version: int
+    start_node: str
+    now: float
+    reentry: str
+    reentry_days: int | None
+    tenant_id: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +65,6 @@ class RunsEventsContract(abc.ABC):
         created at the latest ``created_at`` among them. Unknown contacts are skipped. ``after``
         without ``reentry_days`` behaves as ``always``."""
 
-    @abc.abstractmethod
     def enroll_all(
         self,
         workflow_key: str,
@@ -65,6 +78,13 @@ class RunsEventsContract(abc.ABC):
         """Enroll every contact (of ``tenant_id`` when given; skipped counts only those),
         with the same rules as :meth:`enroll`, in bulk; run_ids may be empty
         (the backends shipped leave it empty: a million ids is not worth returning)."""
+        check_reentry(reentry, reentry_days)
+        args = EnrollAll(workflow_key, version, start_node, now, reentry, reentry_days, tenant_id)
+        return self._enroll_all(args)
+
+    @abc.abstractmethod
+    def _enroll_all(self, q: EnrollAll) -> EnrollOutcome:
+        """:meth:`enroll_all` once the re-entry policy is checked."""
 
     @abc.abstractmethod
     def claim_runs(self, owner: str, now: float, limit: int, lease_s: float) -> list[ClaimedRun]:

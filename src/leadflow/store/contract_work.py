@@ -40,6 +40,19 @@ class EnrollAll:
 
 
 @dataclass(frozen=True, slots=True)
+class EventBatch:
+    """The arguments of :meth:`RunsEventsContract.complete_events`, its enrolments' re-entry
+    policies checked."""
+
+    owner: str
+    event_ids: Sequence[int]
+    advances: Sequence[Advance]
+    enrollments: Sequence[EnrollRequest]
+    facts: Sequence[MessageFacts]
+    now: float
+
+
+@dataclass(frozen=True, slots=True)
 class EventQuery:
     """The arguments of :meth:`RunsEventsContract.list_events`."""
 
@@ -183,7 +196,6 @@ class RunsEventsContract(abc.ABC):
     def claim_events(self, owner: str, now: float, limit: int, lease_s: float) -> list[Event]:
         """Claim unprocessed events with ``occurred_at <= now``, oldest first (by id)."""
 
-    @abc.abstractmethod
     def complete_events(
         self,
         owner: str,
@@ -213,6 +225,15 @@ class RunsEventsContract(abc.ABC):
         ``conflicted_run_ids`` (in the order given) are every advance not applied, whether it
         lost its own seq race or was withdrawn with its event (applied + conflicts ==
         len(advances))."""
+        for req in enrollments:
+            check_reentry(req.reentry, req.reentry_days)
+        return self._complete_events(
+            EventBatch(owner, event_ids, advances, enrollments, facts, now)
+        )
+
+    @abc.abstractmethod
+    def _complete_events(self, b: EventBatch) -> CommitResult:
+        """:meth:`complete_events` once the enrolments' re-entry policies are checked."""
 
     def list_events(
         self,

@@ -36,7 +36,7 @@ from leadflow.model.rules import (
     rate_window_start,
 )
 from leadflow.store.contract import makes_work
-from leadflow.store.contract_work import EnrollAll
+from leadflow.store.contract_work import EnrollAll, EventBatch
 from leadflow.store.memory_state import (
     OPEN_SET,
     HeldRun,
@@ -185,23 +185,13 @@ class MemoryRuns(MemoryState):
             self._signal_work()
         return result
 
-    def complete_events(
-        self,
-        owner: str,
-        event_ids: Sequence[int],
-        advances: Sequence[Advance],
-        enrollments: Sequence[EnrollRequest],
-        facts: Sequence[MessageFacts],
-        now: float,
-    ) -> CommitResult:
-        for req in enrollments:
-            check_reentry(req.reentry, req.reentry_days)
+    def _complete_events(self, b: EventBatch) -> CommitResult:
         ids = NewIds()
         with self._lock:
-            plan = plan_event_advances(advances, self._seq_of)
+            plan = plan_event_advances(b.advances, self._seq_of)
             retry = plan.retry_events
-            kept = [r for r in enrollments if r.event_id is None or r.event_id not in retry]
-            self._commit(plan.accepted, kept, facts, event_ids, retry, now, ids)
+            kept = [r for r in b.enrollments if r.event_id is None or r.event_id not in retry]
+            self._commit(plan.accepted, kept, b.facts, b.event_ids, retry, b.now, ids)
         ids.assign()
         if retry or kept or makes_work(plan.accepted):
             self._signal_work()

@@ -45,6 +45,16 @@ class SqlPart:
         with self._read() as conn:
             return conn.execute(self._dialect.sql(sql), params).fetchone()
 
+    def _write_then_read(
+        self, write: str, params: tuple[Any, ...], read: str, read_params: tuple[Any, ...]
+    ) -> Any:
+        """Run ``write`` and then ``read`` in one transaction (both with ``?`` placeholders):
+        the read's first row, e.g. the row an insert that yields on a conflict left in place."""
+        sql = self._dialect.sql
+        with self._write() as conn:
+            conn.execute(sql(write), params)
+            return conn.execute(sql(read), read_params).fetchone()
+
     def _change(self, sql: str, params: tuple[Any, ...]) -> int:
         """Run one write statement in its own transaction; the rows it changed."""
         with self._write() as conn:

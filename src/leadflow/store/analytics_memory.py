@@ -41,9 +41,7 @@ class MemoryAnalytics(MemoryFunnel, AnalyticsStore):
             return inserted, updated
 
     def get_deal(self, tenant_id: str, deal_key: str) -> Deal | None:
-        with self._lock:
-            found = self._deals().get((tenant_id, deal_key))
-            return None if found is None else replace(found)
+        return self._copy_of(self._deals(), (tenant_id, deal_key), replace)
 
     def list_deals(self, flt: DealFilter) -> list[Deal]:
         with self._lock:

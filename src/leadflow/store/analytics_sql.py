@@ -119,21 +119,18 @@ class SqlAnalytics(SqlFunnel, AnalyticsStore):
         return sorted(steps, key=lambda s: (s.run_id, s.id or 0))
 
     def messages_of_runs(self, run_ids: Iterable[int]) -> list[Message]:
-        d = self._dialect
-        text = (
-            f"SELECT {MESSAGE_COLS} FROM {MESSAGE_FROM} WHERE m.run_id "
-            f"{d.in_ids.replace('%s', '?')}"
-        )
-        found = [message_from_row(r) for r in self._chunked(text, sorted(set(run_ids)))]
-        return sorted(found, key=lambda m: m.id or 0)
+        return self._messages("m.run_id", self._dialect.in_ids, run_ids)
 
     def messages_of_contacts(self, contact_ids: Iterable[str]) -> list[Message]:
-        d = self._dialect
+        return self._messages("m.contact_id", self._dialect.in_texts, contact_ids)
+
+    def _messages(self, column: str, in_list: str, keys: Iterable[Any]) -> list[Message]:
+        """The messages whose ``column`` is one of ``keys`` (``in_list``: the dialect's list
+        parameter for their type), by id."""
         text = (
-            f"SELECT {MESSAGE_COLS} FROM {MESSAGE_FROM} WHERE m.contact_id "
-            f"{d.in_texts.replace('%s', '?')}"
+            f"SELECT {MESSAGE_COLS} FROM {MESSAGE_FROM} WHERE {column} {in_list.replace('%s', '?')}"
         )
-        found = [message_from_row(r) for r in self._chunked(text, sorted(set(contact_ids)))]
+        found = [message_from_row(r) for r in self._chunked(text, sorted(set(keys)))]
         return sorted(found, key=lambda m: m.id or 0)
 
 

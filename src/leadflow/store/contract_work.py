@@ -23,6 +23,33 @@ from leadflow.model.records import (
     Scope,
     Step,
 )
+from leadflow.model.rules import check_reentry
+
+
+@dataclass(frozen=True, slots=True)
+class EnrollAll:
+    """The arguments of :meth:`RunsEventsContract.enroll_all`, its re-entry policy checked."""
+
+    workflow_key: str
+    version: int
+    start_node: str
+    now: float
+    reentry: str
+    reentry_days: int | None
+    tenant_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class EventBatch:
+    """The arguments of :meth:`RunsEventsContract.complete_events`, its enrolments' re-entry
+    policies checked."""
+
+    owner: str
+    event_ids: Sequence[int]
+    advances: Sequence[Advance]
+    enrollments: Sequence[EnrollRequest]
+    facts: Sequence[MessageFacts]
+    now: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +78,6 @@ class RunsEventsContract(abc.ABC):
         created at the latest ``created_at`` among them. Unknown contacts are skipped. ``after``
         without ``reentry_days`` behaves as ``always``."""
 
-    @abc.abstractmethod
     def enroll_all(
         self,
         workflow_key: str,
@@ -65,6 +91,13 @@ class RunsEventsContract(abc.ABC):
         """Enroll every contact (of ``tenant_id`` when given; skipped counts only those),
         with the same rules as :meth:`enroll`, in bulk; run_ids may be empty
         (the backends shipped leave it empty: a million ids is not worth returning)."""
+        check_reentry(reentry, reentry_days)
+        args = EnrollAll(workflow_key, version, start_node, now, reentry, reentry_days, tenant_id)
+        return self._enroll_all(args)
+
+    @abc.abstractmethod
+    def _enroll_all(self, q: EnrollAll) -> EnrollOutcome:
+        """:meth:`enroll_all` once the re-entry policy is checked."""
 
     @abc.abstractmethod
     def claim_runs(self, owner: str, now: float, limit: int, lease_s: float) -> list[ClaimedRun]:
@@ -163,7 +196,6 @@ class RunsEventsContract(abc.ABC):
     def claim_events(self, owner: str, now: float, limit: int, lease_s: float) -> list[Event]:
         """Claim unprocessed events with ``occurred_at <= now``, oldest first (by id)."""
 
-    @abc.abstractmethod
     def complete_events(
         self,
         owner: str,
@@ -193,6 +225,15 @@ class RunsEventsContract(abc.ABC):
         ``conflicted_run_ids`` (in the order given) are every advance not applied, whether it
         lost its own seq race or was withdrawn with its event (applied + conflicts ==
         len(advances))."""
+        for req in enrollments:
+            check_reentry(req.reentry, req.reentry_days)
+        return self._complete_events(
+            EventBatch(owner, event_ids, advances, enrollments, facts, now)
+        )
+
+    @abc.abstractmethod
+    def _complete_events(self, b: EventBatch) -> CommitResult:
+        """:meth:`complete_events` once the enrolments' re-entry policies are checked."""
 
     def list_events(
         self,

@@ -6,14 +6,7 @@ import copy
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from leadflow.model.crm import (
-    CrmConnector,
-    CrmDelivery,
-    CrmOutcome,
-    CrmSyncEntry,
-    CrmSyncUpdate,
-    NewCrmDelivery,
-)
+from leadflow.model import crm as crm_model
 from leadflow.store.contract_crm import CrmStore, check_outcome
 from leadflow.store.memory_state import as_json
 from leadflow.store.parts import MemoryPart
@@ -21,12 +14,12 @@ from leadflow.store.parts import MemoryPart
 
 @dataclass(slots=True)
 class _CrmTables:
-    connectors: dict[tuple[str, str], CrmConnector] = field(default_factory=dict)
-    deliveries: dict[int, CrmDelivery] = field(default_factory=dict)
+    connectors: dict[tuple[str, str], crm_model.CrmConnector] = field(default_factory=dict)
+    deliveries: dict[int, crm_model.CrmDelivery] = field(default_factory=dict)
     by_key: dict[tuple[str, str, str], int] = field(default_factory=dict)
     links: dict[tuple[str, str, str], str] = field(default_factory=dict)  # contact -> remote
     state: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict)
-    log: list[CrmSyncEntry] = field(default_factory=list)
+    log: list[crm_model.CrmSyncEntry] = field(default_factory=list)
     next_id: int = 1
 
 
@@ -34,7 +27,9 @@ class MemoryCrm(MemoryPart, CrmStore):
     def _crm(self) -> _CrmTables:
         return self._table("_crm_tables", _CrmTables)
 
-    def put_crm_connector(self, connector: CrmConnector, now: float) -> CrmConnector:
+    def put_crm_connector(
+        self, connector: crm_model.CrmConnector, now: float
+    ) -> crm_model.CrmConnector:
         with self._lock:
             tables = self._crm()
             key = (connector.tenant_id, connector.crm)
@@ -48,7 +43,7 @@ class MemoryCrm(MemoryPart, CrmStore):
             tables.connectors[key] = stored
             return copy.deepcopy(stored)
 
-    def get_crm_connector(self, tenant_id: str, crm: str) -> CrmConnector | None:
+    def get_crm_connector(self, tenant_id: str, crm: str) -> crm_model.CrmConnector | None:
         with self._lock:
             return copy.deepcopy(self._crm().connectors.get((tenant_id, crm)))
 
@@ -56,14 +51,16 @@ class MemoryCrm(MemoryPart, CrmStore):
         with self._lock:
             return self._crm().connectors.pop((tenant_id, crm), None) is not None
 
-    def begin_crm_delivery(self, item: NewCrmDelivery, now: float) -> tuple[CrmDelivery, bool]:
+    def begin_crm_delivery(
+        self, item: crm_model.NewCrmDelivery, now: float
+    ) -> tuple[crm_model.CrmDelivery, bool]:
         with self._lock:
             tables = self._crm()
             key = (item.tenant_id, item.crm, item.idempotency_key)
             found = tables.by_key.get(key)
             if found is not None:
                 return copy.deepcopy(tables.deliveries[found]), False
-            delivery = CrmDelivery(
+            delivery = crm_model.CrmDelivery(
                 id=tables.next_id,
                 tenant_id=item.tenant_id,
                 crm=item.crm,
@@ -81,7 +78,7 @@ class MemoryCrm(MemoryPart, CrmStore):
             return copy.deepcopy(delivery), True
 
     def finish_crm_delivery(
-        self, tenant_id: str, delivery_id: int, outcome: CrmOutcome, now: float
+        self, tenant_id: str, delivery_id: int, outcome: crm_model.CrmOutcome, now: float
     ) -> None:
         check_outcome(outcome)
         o = outcome
@@ -95,7 +92,7 @@ class MemoryCrm(MemoryPart, CrmStore):
 
     def list_crm_deliveries(
         self, tenant_id: str, crm: str | None = None, before_id: int | None = None, limit: int = 100
-    ) -> list[CrmDelivery]:
+    ) -> list[crm_model.CrmDelivery]:
         with self._lock:
             rows = [
                 d
@@ -130,7 +127,7 @@ class MemoryCrm(MemoryPart, CrmStore):
         with self._lock:
             return copy.deepcopy(self._crm().state.get((tenant_id, crm, contact_id), {}))
 
-    def save_crm_sync(self, update: CrmSyncUpdate, now: float) -> None:
+    def save_crm_sync(self, update: crm_model.CrmSyncUpdate, now: float) -> None:
         ready = as_json(update.state)
         logged = [
             replace(e, local_value=as_json(e.local_value), remote_value=as_json(e.remote_value))
@@ -147,7 +144,7 @@ class MemoryCrm(MemoryPart, CrmStore):
 
     def list_crm_sync_log(
         self, tenant_id: str, crm: str, contact_id: str | None = None, limit: int = 100
-    ) -> list[CrmSyncEntry]:
+    ) -> list[crm_model.CrmSyncEntry]:
         with self._lock:
             rows = [
                 e

@@ -5,14 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from leadflow.model.crm import (
-    CrmConnector,
-    CrmDelivery,
-    CrmOutcome,
-    CrmSyncEntry,
-    CrmSyncUpdate,
-    NewCrmDelivery,
-)
+from leadflow.model import crm as crm_model
 from leadflow.model.jsonvalue import dumps, dumps_opt, loads, loads_dict, loads_opt
 from leadflow.store.contract_crm import CrmStore, check_outcome
 from leadflow.store.parts import SqlPart
@@ -27,21 +20,23 @@ _LOG_COLS = (
 )
 
 
-def _delivery(row: Sequence[Any]) -> CrmDelivery:
+def _delivery(row: Sequence[Any]) -> crm_model.CrmDelivery:
     values = list(row)
     values[11] = loads_dict(values[11])
     values[12] = loads(values[12])
-    return CrmDelivery(*values)
+    return crm_model.CrmDelivery(*values)
 
 
-def _entry(row: Sequence[Any]) -> CrmSyncEntry:
+def _entry(row: Sequence[Any]) -> crm_model.CrmSyncEntry:
     values = list(row)
     values[4], values[5] = loads_opt(values[4]), loads_opt(values[5])
-    return CrmSyncEntry(*values)
+    return crm_model.CrmSyncEntry(*values)
 
 
 class SqlCrm(SqlPart, CrmStore):
-    def put_crm_connector(self, connector: CrmConnector, now: float) -> CrmConnector:
+    def put_crm_connector(
+        self, connector: crm_model.CrmConnector, now: float
+    ) -> crm_model.CrmConnector:
         config = dumps(connector.config)
         with self._write() as conn:
             conn.execute(
@@ -56,7 +51,7 @@ class SqlCrm(SqlPart, CrmStore):
         assert found is not None
         return found
 
-    def get_crm_connector(self, tenant_id: str, crm: str) -> CrmConnector | None:
+    def get_crm_connector(self, tenant_id: str, crm: str) -> crm_model.CrmConnector | None:
         row = self._fetch_one(
             "SELECT tenant_id, crm, config, created_at, updated_at FROM crm_connectors "
             "WHERE tenant_id = ? AND crm = ?",
@@ -64,7 +59,7 @@ class SqlCrm(SqlPart, CrmStore):
         )
         if row is None:
             return None
-        return CrmConnector(row[0], row[1], loads_dict(row[2]), row[3], row[4])
+        return crm_model.CrmConnector(row[0], row[1], loads_dict(row[2]), row[3], row[4])
 
     def delete_crm_connector(self, tenant_id: str, crm: str) -> bool:
         return (
@@ -74,7 +69,9 @@ class SqlCrm(SqlPart, CrmStore):
             > 0
         )
 
-    def begin_crm_delivery(self, item: NewCrmDelivery, now: float) -> tuple[CrmDelivery, bool]:
+    def begin_crm_delivery(
+        self, item: crm_model.NewCrmDelivery, now: float
+    ) -> tuple[crm_model.CrmDelivery, bool]:
         sql = self._dialect.sql
         request = dumps(item.request)
         with self._write() as conn:
@@ -106,7 +103,7 @@ class SqlCrm(SqlPart, CrmStore):
         return _delivery(row), added == 1
 
     def finish_crm_delivery(
-        self, tenant_id: str, delivery_id: int, outcome: CrmOutcome, now: float
+        self, tenant_id: str, delivery_id: int, outcome: crm_model.CrmOutcome, now: float
     ) -> None:
         check_outcome(outcome)
         o = outcome
@@ -131,7 +128,7 @@ class SqlCrm(SqlPart, CrmStore):
 
     def list_crm_deliveries(
         self, tenant_id: str, crm: str | None = None, before_id: int | None = None, limit: int = 100
-    ) -> list[CrmDelivery]:
+    ) -> list[crm_model.CrmDelivery]:
         where = ["tenant_id = ?"]
         params: list[Any] = [tenant_id]
         if crm is not None:
@@ -187,7 +184,7 @@ class SqlCrm(SqlPart, CrmStore):
         )
         return {r[0]: loads_opt(r[1]) for r in rows}
 
-    def save_crm_sync(self, update: CrmSyncUpdate, now: float) -> None:
+    def save_crm_sync(self, update: crm_model.CrmSyncUpdate, now: float) -> None:
         sql = self._dialect.sql
         key = (update.tenant_id, update.crm, update.contact_id)
         values = [(name, dumps_opt(value)) for name, value in update.state.items()]
@@ -229,7 +226,7 @@ class SqlCrm(SqlPart, CrmStore):
 
     def list_crm_sync_log(
         self, tenant_id: str, crm: str, contact_id: str | None = None, limit: int = 100
-    ) -> list[CrmSyncEntry]:
+    ) -> list[crm_model.CrmSyncEntry]:
         where = "tenant_id = ? AND crm = ?"
         params: tuple[Any, ...] = (tenant_id, crm)
         if contact_id is not None:

@@ -42,9 +42,7 @@ class MemoryDrafts(MemoryPart, DraftStore):
             return _copy(found)
 
     def get_draft(self, tenant_id: str, key: str) -> Draft | None:
-        with self._lock:
-            found = self._drafts().get((tenant_id, key))
-            return None if found is None else _copy(found)
+        return self._copy_of(self._drafts(), (tenant_id, key), _copy)
 
     def list_drafts(self, tenant_id: str) -> list[Draft]:
         with self._lock:
@@ -66,6 +64,4 @@ class MemoryDrafts(MemoryPart, DraftStore):
             self._layouts()[(tenant_id, key)] = kept
 
     def get_workflow_layout(self, tenant_id: str, key: str) -> dict[str, dict[str, float]] | None:
-        with self._lock:
-            found = self._layouts().get((tenant_id, key))
-            return None if found is None else as_json(found)
+        return self._copy_of(self._layouts(), (tenant_id, key), as_json)

@@ -146,15 +146,12 @@ class SqlExperiments(SqlPart, ExperimentStore):
 
     def assign_arm(self, assignment: Assignment) -> Assignment:
         a = assignment
-        sql = self._dialect.sql
-        with self._write() as conn:
-            conn.execute(
-                sql(_ASSIGN),
-                (a.tenant_id, a.experiment_key, a.contact_id, a.arm, a.assigned_at, a.run_id),
-            )
-            row = conn.execute(
-                sql(_ONE_ASSIGNMENT), (a.tenant_id, a.experiment_key, a.contact_id)
-            ).fetchone()
+        row = self._write_then_read(
+            _ASSIGN,
+            (a.tenant_id, a.experiment_key, a.contact_id, a.arm, a.assigned_at, a.run_id),
+            _ONE_ASSIGNMENT,
+            (a.tenant_id, a.experiment_key, a.contact_id),
+        )
         return _assignment(row)
 
     def get_assignment(self, tenant_id: str, key: str, contact_id: str) -> Assignment | None:

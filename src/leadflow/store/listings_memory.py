@@ -43,9 +43,7 @@ class MemoryListings(MemoryPart, ListingStore):
             return ListingChanges(tuple(changes))
 
     def get_listing(self, tenant_id: str, listing_key: str) -> Listing | None:
-        with self._lock:
-            found = self._listings().get((tenant_id, listing_key))
-            return None if found is None else _copy(found)
+        return self._copy_of(self._listings(), (tenant_id, listing_key), _copy)
 
     def list_listings(self, flt: ListingFilter) -> list[Listing]:
         with self._lock:

@@ -36,6 +36,7 @@ from leadflow.model.rules import (
     rate_window_start,
 )
 from leadflow.store.contract import makes_work
+from leadflow.store.contract_work import EnrollAll, EventBatch
 from leadflow.store.memory_state import (
     OPEN_SET,
     HeldRun,
@@ -132,24 +133,16 @@ class MemoryRuns(MemoryState):
             self._signal_work()
         return out
 
-    def enroll_all(
-        self,
-        workflow_key: str,
-        version: int,
-        start_node: str,
-        now: float,
-        reentry: str = "never",
-        reentry_days: int | None = None,
-        tenant_id: str | None = None,
-    ) -> EnrollOutcome:
-        check_reentry(reentry, reentry_days)
+    def _enroll_all(self, q: EnrollAll) -> EnrollOutcome:
         with self._lock:
             requests = [
-                EnrollRequest(workflow_key, version, cid, start_node, {}, reentry, reentry_days)
+                EnrollRequest(
+                    q.workflow_key, q.version, cid, q.start_node, {}, q.reentry, q.reentry_days
+                )
                 for cid in sorted(self._contacts)
-                if tenant_id is None or self._contacts[cid].tenant_id == tenant_id
+                if q.tenant_id is None or self._contacts[cid].tenant_id == q.tenant_id
             ]
-            out = self._insert_runs(requests, [{} for _ in requests], now)
+            out = self._insert_runs(requests, [{} for _ in requests], q.now)
             out.run_ids = []
         if out.created:
             self._signal_work()
@@ -192,23 +185,13 @@ class MemoryRuns(MemoryState):
             self._signal_work()
         return result
 
-    def complete_events(
-        self,
-        owner: str,
-        event_ids: Sequence[int],
-        advances: Sequence[Advance],
-        enrollments: Sequence[EnrollRequest],
-        facts: Sequence[MessageFacts],
-        now: float,
-    ) -> CommitResult:
-        for req in enrollments:
-            check_reentry(req.reentry, req.reentry_days)
+    def _complete_events(self, b: EventBatch) -> CommitResult:
         ids = NewIds()
         with self._lock:
-            plan = plan_event_advances(advances, self._seq_of)
+            plan = plan_event_advances(b.advances, self._seq_of)
             retry = plan.retry_events
-            kept = [r for r in enrollments if r.event_id is None or r.event_id not in retry]
-            self._commit(plan.accepted, kept, facts, event_ids, retry, now, ids)
+            kept = [r for r in b.enrollments if r.event_id is None or r.event_id not in retry]
+            self._commit(plan.accepted, kept, b.facts, b.event_ids, retry, b.now, ids)
         ids.assign()
         if retry or kept or makes_work(plan.accepted):
             self._signal_work()

@@ -10,20 +10,15 @@ from leadflow.store.parts import SqlPart
 
 class SqlMeta(SqlPart, MetaStore):
     def save_meta_page(self, page: MetaPage, now: float) -> str:
-        sql = self._dialect.sql
-        with self._write() as conn:
-            conn.execute(
-                sql(
-                    f"INSERT INTO meta_pages ({PAGE_COLS}) VALUES (?, ?, ?, ?, ?) "
-                    "ON CONFLICT (page_id) DO UPDATE SET name = excluded.name, "
-                    "access_token = excluded.access_token "
-                    "WHERE meta_pages.tenant_id = excluded.tenant_id"
-                ),
-                (page.page_id, page.tenant_id, page.name, page.access_token, now),
-            )
-            row = conn.execute(
-                sql("SELECT tenant_id FROM meta_pages WHERE page_id = ?"), (page.page_id,)
-            ).fetchone()
+        row = self._write_then_read(
+            f"INSERT INTO meta_pages ({PAGE_COLS}) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (page_id) DO UPDATE SET name = excluded.name, "
+            "access_token = excluded.access_token "
+            "WHERE meta_pages.tenant_id = excluded.tenant_id",
+            (page.page_id, page.tenant_id, page.name, page.access_token, now),
+            "SELECT tenant_id FROM meta_pages WHERE page_id = ?",
+            (page.page_id,),
+        )
         return str(row[0])
 
     def meta_page(self, page_id: str) -> MetaPage | None:
@@ -51,20 +46,13 @@ class SqlMeta(SqlPart, MetaStore):
     def link_messenger(
         self, tenant_id: str, page_id: str, psid: str, contact_id: str, now: float
     ) -> str:
-        sql = self._dialect.sql
-        with self._write() as conn:
-            conn.execute(
-                sql(
-                    "INSERT INTO messenger_links "
-                    "(page_id, psid, tenant_id, contact_id, created_at) "
-                    "VALUES (?, ?, ?, ?, ?) ON CONFLICT (page_id, psid) DO NOTHING"
-                ),
-                (page_id, psid, tenant_id, contact_id, now),
-            )
-            row = conn.execute(
-                sql("SELECT contact_id FROM messenger_links WHERE page_id = ? AND psid = ?"),
-                (page_id, psid),
-            ).fetchone()
+        row = self._write_then_read(
+            "INSERT INTO messenger_links (page_id, psid, tenant_id, contact_id, created_at) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (page_id, psid) DO NOTHING",
+            (page_id, psid, tenant_id, contact_id, now),
+            "SELECT contact_id FROM messenger_links WHERE page_id = ? AND psid = ?",
+            (page_id, psid),
+        )
         return str(row[0])
 
     def messenger_contact(self, tenant_id: str, page_id: str, psid: str) -> str | None:

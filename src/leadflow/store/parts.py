@@ -9,7 +9,7 @@ enforces)."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar, cast
@@ -19,6 +19,7 @@ from leadflow.model.tenancy import Agent, ApiKey, Team, Tenant
 from leadflow.store.sql_common import Dialect
 
 T = TypeVar("T")
+K = TypeVar("K")
 
 _PART_LOCK = threading.Lock()
 
@@ -44,6 +45,16 @@ class SqlPart:
         """The first row of one read, or None."""
         with self._read() as conn:
             return conn.execute(self._dialect.sql(sql), params).fetchone()
+
+    def _write_then_read(
+        self, write: str, params: tuple[Any, ...], read: str, read_params: tuple[Any, ...]
+    ) -> Any:
+        """Run ``write`` and then ``read`` in one transaction (both with ``?`` placeholders):
+        the read's first row, e.g. the row an insert that yields on a conflict left in place."""
+        sql = self._dialect.sql
+        with self._write() as conn:
+            conn.execute(sql(write), params)
+            return conn.execute(sql(read), read_params).fetchone()
 
     def _change(self, sql: str, params: tuple[Any, ...]) -> int:
         """Run one write statement in its own transaction; the rows it changed."""
@@ -76,6 +87,13 @@ class MemoryPart:
             with _PART_LOCK:
                 found = self.__dict__.setdefault(name, make())
         return cast(T, found)
+
+    def _copy_of(self, table: Mapping[K, T], key: K, copy: Callable[[T], T]) -> T | None:
+        """A copy (made by ``copy``) of the record at ``key`` of one of the part's tables, read
+        under the store's lock; None when there is none."""
+        with self._lock:
+            found = table.get(key)
+            return None if found is None else copy(found)
 
     def _tenancy(self) -> TenancyTables:
         return self._table("_tenancy_tables", TenancyTables)

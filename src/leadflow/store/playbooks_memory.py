@@ -5,32 +5,25 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from leadflow.model.playbooks import (
-    AgentProfile,
-    Appointment,
-    AppointmentFilter,
-    Assignment,
-    Task,
-    TaskFilter,
-)
+from leadflow.model import playbooks
 from leadflow.store.contract_playbooks import PlaybookStore
 from leadflow.store.parts import MemoryPart
 
 
 @dataclass(slots=True)
 class _Tables:
-    tasks: dict[int, Task] = field(default_factory=dict)
+    tasks: dict[int, playbooks.Task] = field(default_factory=dict)
     by_step: dict[str, int] = field(default_factory=dict)
-    assignments: dict[str, Assignment] = field(default_factory=dict)
-    profiles: dict[tuple[str, str], AgentProfile] = field(default_factory=dict)
-    appointments: dict[int, Appointment] = field(default_factory=dict)
+    assignments: dict[str, playbooks.Assignment] = field(default_factory=dict)
+    profiles: dict[tuple[str, str], playbooks.AgentProfile] = field(default_factory=dict)
+    appointments: dict[int, playbooks.Appointment] = field(default_factory=dict)
 
 
 class MemoryPlaybooks(MemoryPart, PlaybookStore):
     def _pb(self) -> _Tables:
         return self._table("_playbooks_data", _Tables)
 
-    def create_task(self, task: Task) -> tuple[Task, bool]:
+    def create_task(self, task: playbooks.Task) -> tuple[playbooks.Task, bool]:
         with self._lock:
             t = self._pb()
             found = t.by_step.get(task.step_key)
@@ -41,12 +34,12 @@ class MemoryPlaybooks(MemoryPart, PlaybookStore):
             t.by_step[task.step_key] = stored.id
             return replace(stored), True
 
-    def get_task(self, tenant_id: str, task_id: int) -> Task | None:
+    def get_task(self, tenant_id: str, task_id: int) -> playbooks.Task | None:
         with self._lock:
             found = self._pb().tasks.get(task_id)
         return replace(found) if found is not None and found.tenant_id == tenant_id else None
 
-    def list_tasks(self, q: TaskFilter) -> list[Task]:
+    def list_tasks(self, q: playbooks.TaskFilter) -> list[playbooks.Task]:
         with self._lock:
             rows = [
                 replace(t)
@@ -59,7 +52,7 @@ class MemoryPlaybooks(MemoryPart, PlaybookStore):
             ]
         return sorted(rows, key=lambda t: t.id)[: q.limit]
 
-    def update_task(self, task: Task, expect_status: str | None = None) -> bool:
+    def update_task(self, task: playbooks.Task, expect_status: str | None = None) -> bool:
         with self._lock:
             found = self._pb().tasks.get(task.id)
             if found is None or found.tenant_id != task.tenant_id:
@@ -77,7 +70,7 @@ class MemoryPlaybooks(MemoryPart, PlaybookStore):
             )
             return True
 
-    def overdue_tasks(self, now: float, limit: int) -> list[Task]:
+    def overdue_tasks(self, now: float, limit: int) -> list[playbooks.Task]:
         with self._lock:
             rows = [
                 replace(t)
@@ -86,7 +79,7 @@ class MemoryPlaybooks(MemoryPart, PlaybookStore):
             ]
         return sorted(rows, key=lambda t: (t.due_at, t.id))[:limit]
 
-    def record_assignment(self, assignment: Assignment) -> bool:
+    def record_assignment(self, assignment: playbooks.Assignment) -> bool:
         with self._lock:
             found = self._pb().assignments
             if assignment.step_key in found:
@@ -96,7 +89,7 @@ class MemoryPlaybooks(MemoryPart, PlaybookStore):
 
     def list_assignments(
         self, tenant_id: str, contact_id: str | None = None, limit: int = 100
-    ) -> list[Assignment]:
+    ) -> list[playbooks.Assignment]:
         with self._lock:
             rows = [
                 a
@@ -114,18 +107,18 @@ class MemoryPlaybooks(MemoryPart, PlaybookStore):
                     out[a.member_key] = max(out.get(a.member_key, a.assigned_at), a.assigned_at)
         return out
 
-    def save_agent_profile(self, profile: AgentProfile) -> None:
+    def save_agent_profile(self, profile: playbooks.AgentProfile) -> None:
         with self._lock:
             self._pb().profiles[(profile.tenant_id, profile.member_key)] = replace(
                 profile, weekdays=list(profile.weekdays), areas=list(profile.areas)
             )
 
-    def agent_profiles(self, tenant_id: str) -> list[AgentProfile]:
+    def agent_profiles(self, tenant_id: str) -> list[playbooks.AgentProfile]:
         with self._lock:
             rows = [replace(p) for k, p in self._pb().profiles.items() if k[0] == tenant_id]
         return sorted(rows, key=lambda p: p.member_key)
 
-    def book_appointment(self, appointment: Appointment) -> Appointment | None:
+    def book_appointment(self, appointment: playbooks.Appointment) -> playbooks.Appointment | None:
         a = appointment
         with self._lock:
             table = self._pb().appointments
@@ -148,12 +141,12 @@ class MemoryPlaybooks(MemoryPart, PlaybookStore):
             found.status, found.cancelled_at = "cancelled", now
             return True
 
-    def get_appointment(self, tenant_id: str, appointment_id: int) -> Appointment | None:
+    def get_appointment(self, tenant_id: str, appointment_id: int) -> playbooks.Appointment | None:
         with self._lock:
             found = self._pb().appointments.get(appointment_id)
         return replace(found) if found is not None and found.tenant_id == tenant_id else None
 
-    def list_appointments(self, flt: AppointmentFilter) -> list[Appointment]:
+    def list_appointments(self, flt: playbooks.AppointmentFilter) -> list[playbooks.Appointment]:
         with self._lock:
             rows = [
                 replace(x)

@@ -5,29 +5,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from leadflow.model import playbooks
 from leadflow.model.jsonvalue import dumps, loads
-from leadflow.model.playbooks import (
-    APPOINTMENT_COLS,
-    ASSIGNMENT_COLS,
-    PROFILE_COLS,
-    TASK_COLS,
-    AgentProfile,
-    Appointment,
-    AppointmentFilter,
-    Assignment,
-    Task,
-    TaskFilter,
-)
+from leadflow.model.playbooks import APPOINTMENT_COLS, ASSIGNMENT_COLS, PROFILE_COLS, TASK_COLS
 from leadflow.store.contract_playbooks import PlaybookStore
 from leadflow.store.parts import SqlPart
 
 _INSERT_COLS = TASK_COLS.removeprefix("id, ")
 
 
-def _task(row: Sequence[Any]) -> Task:
+def _task(row: Sequence[Any]) -> playbooks.Task:
     (tid, tenant, contact, assignee, title, body, label, priority, status, due_at) = row[:10]
     created, completed_at, completed_by, overdue_at, run_id, wf_key, step_key = row[10:]
-    return Task(
+    return playbooks.Task(
         tenant_id=tenant,
         contact_id=contact,
         assignee=assignee,
@@ -48,9 +38,9 @@ def _task(row: Sequence[Any]) -> Task:
     )
 
 
-def _profile(row: Sequence[Any]) -> AgentProfile:
+def _profile(row: Sequence[Any]) -> playbooks.AgentProfile:
     tenant, member, tz, start, end, weekdays, urgent, available, areas, sources, updated = row
-    return AgentProfile(
+    return playbooks.AgentProfile(
         tenant,
         member,
         tz,
@@ -66,7 +56,7 @@ def _profile(row: Sequence[Any]) -> AgentProfile:
 
 
 class SqlPlaybooks(SqlPart, PlaybookStore):
-    def create_task(self, task: Task) -> tuple[Task, bool]:
+    def create_task(self, task: playbooks.Task) -> tuple[playbooks.Task, bool]:
         sql = self._dialect.sql
         values = (
             task.tenant_id,
@@ -100,13 +90,13 @@ class SqlPlaybooks(SqlPart, PlaybookStore):
             ).fetchone()
         return _task(row), bool(created)
 
-    def get_task(self, tenant_id: str, task_id: int) -> Task | None:
+    def get_task(self, tenant_id: str, task_id: int) -> playbooks.Task | None:
         row = self._fetch_one(
             f"SELECT {TASK_COLS} FROM tasks WHERE tenant_id = ? AND id = ?", (tenant_id, task_id)
         )
         return None if row is None else _task(row)
 
-    def list_tasks(self, q: TaskFilter) -> list[Task]:
+    def list_tasks(self, q: playbooks.TaskFilter) -> list[playbooks.Task]:
         where, params = ["tenant_id = ?", "id > ?"], [q.tenant_id, q.after_id]
         if q.assignees is not None:
             if not q.assignees:
@@ -125,7 +115,7 @@ class SqlPlaybooks(SqlPart, PlaybookStore):
         )
         return [_task(r) for r in rows]
 
-    def update_task(self, task: Task, expect_status: str | None = None) -> bool:
+    def update_task(self, task: playbooks.Task, expect_status: str | None = None) -> bool:
         guard = " AND status = ?" if expect_status is not None else ""
         params: tuple[Any, ...] = (
             task.assignee,
@@ -147,7 +137,7 @@ class SqlPlaybooks(SqlPart, PlaybookStore):
             )
         )
 
-    def overdue_tasks(self, now: float, limit: int) -> list[Task]:
+    def overdue_tasks(self, now: float, limit: int) -> list[playbooks.Task]:
         rows = self._fetch(
             f"SELECT {TASK_COLS} FROM tasks WHERE status = 'open' AND overdue_at IS NULL "
             "AND due_at <= ? ORDER BY due_at, id LIMIT ?",
@@ -155,7 +145,7 @@ class SqlPlaybooks(SqlPart, PlaybookStore):
         )
         return [_task(r) for r in rows]
 
-    def record_assignment(self, assignment: Assignment) -> bool:
+    def record_assignment(self, assignment: playbooks.Assignment) -> bool:
         a = assignment
         return bool(
             self._change(
@@ -175,7 +165,7 @@ class SqlPlaybooks(SqlPart, PlaybookStore):
 
     def list_assignments(
         self, tenant_id: str, contact_id: str | None = None, limit: int = 100
-    ) -> list[Assignment]:
+    ) -> list[playbooks.Assignment]:
         extra, params = "", [tenant_id]
         if contact_id is not None:
             extra, params = " AND contact_id = ?", [tenant_id, contact_id]
@@ -184,7 +174,7 @@ class SqlPlaybooks(SqlPart, PlaybookStore):
             "ORDER BY assigned_at DESC, step_key LIMIT ?",
             (*params, limit),
         )
-        return [Assignment(r[0], r[1], r[2], r[3], r[4], r[5], float(r[6])) for r in rows]
+        return [playbooks.Assignment(r[0], r[1], r[2], r[3], r[4], r[5], float(r[6])) for r in rows]
 
     def last_assigned(self, tenant_id: str, member_keys: Sequence[str]) -> dict[str, float]:
         if not member_keys:
@@ -197,7 +187,7 @@ class SqlPlaybooks(SqlPart, PlaybookStore):
         )
         return {str(r[0]): float(r[1]) for r in rows}
 
-    def save_agent_profile(self, profile: AgentProfile) -> None:
+    def save_agent_profile(self, profile: playbooks.AgentProfile) -> None:
         p = profile
         self._change(
             f"INSERT INTO agent_profiles ({PROFILE_COLS}) VALUES "
@@ -221,14 +211,14 @@ class SqlPlaybooks(SqlPart, PlaybookStore):
             ),
         )
 
-    def agent_profiles(self, tenant_id: str) -> list[AgentProfile]:
+    def agent_profiles(self, tenant_id: str) -> list[playbooks.AgentProfile]:
         rows = self._fetch(
             f"SELECT {PROFILE_COLS} FROM agent_profiles WHERE tenant_id = ? ORDER BY member_key",
             (tenant_id,),
         )
         return [_profile(r) for r in rows]
 
-    def book_appointment(self, appointment: Appointment) -> Appointment | None:
+    def book_appointment(self, appointment: playbooks.Appointment) -> playbooks.Appointment | None:
         a = appointment
         cols = APPOINTMENT_COLS.removeprefix("id, ")
         with self._write() as conn:
@@ -249,7 +239,7 @@ class SqlPlaybooks(SqlPart, PlaybookStore):
             ).fetchone()
         if row is None:
             return None
-        return Appointment(
+        return playbooks.Appointment(
             a.tenant_id,
             a.agent,
             a.contact_id,
@@ -271,14 +261,14 @@ class SqlPlaybooks(SqlPart, PlaybookStore):
             )
         )
 
-    def get_appointment(self, tenant_id: str, appointment_id: int) -> Appointment | None:
+    def get_appointment(self, tenant_id: str, appointment_id: int) -> playbooks.Appointment | None:
         row = self._fetch_one(
             f"SELECT {APPOINTMENT_COLS} FROM appointments WHERE tenant_id = ? AND id = ?",
             (tenant_id, appointment_id),
         )
         return None if row is None else _appointment(row)
 
-    def list_appointments(self, flt: AppointmentFilter) -> list[Appointment]:
+    def list_appointments(self, flt: playbooks.AppointmentFilter) -> list[playbooks.Appointment]:
         where, params = ["tenant_id = ?", "starts_at >= ?"], [flt.tenant_id, flt.since]
         wanted = (("agent", flt.agent), ("contact_id", flt.contact_id), ("status", flt.status))
         for column, value in wanted:
@@ -293,9 +283,9 @@ class SqlPlaybooks(SqlPart, PlaybookStore):
         return [_appointment(r) for r in rows]
 
 
-def _appointment(row: Sequence[Any]) -> Appointment:
+def _appointment(row: Sequence[Any]) -> playbooks.Appointment:
     aid, tenant, agent, contact, starts, ends, status, created, cancelled, replaces = row
-    return Appointment(
+    return playbooks.Appointment(
         tenant,
         agent,
         contact,

@@ -49,9 +49,7 @@ class MemorySandbox(MemoryPart, SandboxLedger):
             return out
 
     def sandbox_lookup(self, idempotency_key: str) -> SandboxDelivery | None:
-        with self._lock:
-            found = self._ledger().get(idempotency_key)
-            return None if found is None else replace(found)
+        return self._copy_of(self._ledger(), idempotency_key, replace)
 
     def sandbox_deliveries(self) -> list[SandboxDelivery]:
         with self._lock:

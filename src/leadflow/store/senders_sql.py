@@ -11,20 +11,14 @@ _ORDER = "ORDER BY kind, created_at, address"
 
 class SqlSenders(SqlPart, SenderStore):
     def add_sender(self, sender: Sender, now: float) -> str:
-        sql = self._dialect.sql
-        with self._write() as conn:
-            conn.execute(
-                sql(
-                    f"INSERT INTO tenant_senders ({SENDER_COLS}) VALUES (?, ?, ?, ?, ?) "
-                    "ON CONFLICT (kind, address) DO UPDATE SET label = excluded.label "
-                    "WHERE tenant_senders.tenant_id = excluded.tenant_id"
-                ),
-                (sender.tenant_id, sender.kind, sender.address, sender.label, now),
-            )
-            row = conn.execute(
-                sql("SELECT tenant_id FROM tenant_senders WHERE kind = ? AND address = ?"),
-                (sender.kind, sender.address),
-            ).fetchone()
+        row = self._write_then_read(
+            f"INSERT INTO tenant_senders ({SENDER_COLS}) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (kind, address) DO UPDATE SET label = excluded.label "
+            "WHERE tenant_senders.tenant_id = excluded.tenant_id",
+            (sender.tenant_id, sender.kind, sender.address, sender.label, now),
+            "SELECT tenant_id FROM tenant_senders WHERE kind = ? AND address = ?",
+            (sender.kind, sender.address),
+        )
         return str(row[0])
 
     def remove_sender(self, tenant_id: str, kind: str, address: str) -> bool:

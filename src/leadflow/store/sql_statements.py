@@ -8,15 +8,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from leadflow.store import sqlfiles
-from leadflow.store.codec import (
-    CONTACT_COLS,
-    EVENT_COLS,
-    MESSAGE_COLS,
-    MESSAGE_FROM,
-    RUN_COLS,
-    STEP_COLS,
-)
+from leadflow.store import codec, sqlfiles
 from leadflow.store.sql_common import (
     HOLDS,
     INSERT_STEP,
@@ -80,16 +72,16 @@ def write_statements(dialect: Dialect, name: str, status_param: str) -> WriteSta
         "LIVE": LIVE,
         "QUEUED": QUEUED,
         "HOLDS": HOLDS,
-        "RUN_COLS": RUN_COLS,
-        "EVENT_COLS": EVENT_COLS,
+        "RUN_COLS": codec.RUN_COLS,
+        "EVENT_COLS": codec.EVENT_COLS,
     }
     recent = f"created_at > ? AND {d.not_branch()}"  # a branch run is no enrolment: no rate cap
     return WriteStatements(
         claim_runs=sqlfiles.query(name, "claim_runs", **fragments),
         claim_events=sqlfiles.query(name, "claim_events", **fragments),
-        claimed_messages=f"SELECT {MESSAGE_COLS}, r.status, r.version FROM {MESSAGE_FROM} "
-        f"LEFT JOIN runs r ON r.id = m.run_id WHERE m.id {ids}",
-        contacts=f"SELECT {CONTACT_COLS} FROM contacts WHERE id {texts}",
+        claimed_messages=f"SELECT {codec.MESSAGE_COLS}, r.status, r.version "
+        f"FROM {codec.MESSAGE_FROM} LEFT JOIN runs r ON r.id = m.run_id WHERE m.id {ids}",
+        contacts=f"SELECT {codec.CONTACT_COLS} FROM contacts WHERE id {texts}",
         known_contacts=f"SELECT id FROM contacts WHERE id {texts}",
         run_stats=d.sql(
             f"SELECT contact_id, workflow_key, count(*), {d.count_if.format('status IN ' + OPEN)}, "
@@ -121,11 +113,11 @@ def write_statements(dialect: Dialect, name: str, status_param: str) -> WriteSta
             f"UPDATE runs SET lease_owner = NULL, lease_until = NULL WHERE id {ids} "
             "AND lease_owner = ?"
         ),
-        runs_by_id=f"SELECT {RUN_COLS} FROM runs WHERE id {ids}",
-        runs_of_contacts=f"SELECT {RUN_COLS} FROM runs WHERE contact_id {texts}",
-        runs_of_contacts_in=f"SELECT {RUN_COLS} FROM runs WHERE contact_id {texts} "
+        runs_by_id=f"SELECT {codec.RUN_COLS} FROM runs WHERE id {ids}",
+        runs_of_contacts=f"SELECT {codec.RUN_COLS} FROM runs WHERE contact_id {texts}",
+        runs_of_contacts_in=f"SELECT {codec.RUN_COLS} FROM runs WHERE contact_id {texts} "
         f"AND status {texts}",
-        steps=d.sql(f"SELECT {STEP_COLS} FROM steps WHERE id > ? ORDER BY id LIMIT ?"),
+        steps=d.sql(f"SELECT {codec.STEP_COLS} FROM steps WHERE id > ? ORDER BY id LIMIT ?"),
         release_leases=tuple(
             (
                 table,

@@ -58,6 +58,7 @@ from leadflow.model.rules import (
 )
 from leadflow.store.codec import contact_from_row, event_from_row, run_from_row, step_from_row
 from leadflow.store.contract import makes_work
+from leadflow.store.contract_work import EnrollAll, EventBatch
 from leadflow.store.sql_common import (
     Dialect,
 )
@@ -208,25 +209,15 @@ class SqlWrites(WritesProducts):
         self._many(conn, s.insert_run, rows)
         return EnrollOutcome(len(accepted), skipped, run_ids)
 
-    def enroll_all(
-        self,
-        workflow_key: str,
-        version: int,
-        start_node: str,
-        now: float,
-        reentry: str = "never",
-        reentry_days: int | None = None,
-        tenant_id: str | None = None,
-    ) -> EnrollOutcome:
-        check_reentry(reentry, reentry_days)
-        blocking, marked = enroll_all_filters(reentry, ":{}")
-        tenant = "" if tenant_id is None else " WHERE c.tenant_id = :tenant"
+    def _enroll_all(self, q: EnrollAll) -> EnrollOutcome:
+        blocking, marked = enroll_all_filters(q.reentry, ":{}")
+        tenant = "" if q.tenant_id is None else " WHERE c.tenant_id = :tenant"
         and_tenant = tenant.replace(" WHERE", " AND")
         d = self._dialect
         with self._write() as conn:
-            self._lock_keys(conn, "enroll", [workflow_key])
+            self._lock_keys(conn, "enroll", [q.workflow_key])
             total: int = conn.execute(
-                named(d, "SELECT count(*) FROM contacts c" + tenant), {"tenant": tenant_id}
+                named(d, "SELECT count(*) FROM contacts c" + tenant), {"tenant": q.tenant_id}
             ).fetchone()[0]
             cur = conn.execute(
                 named(
@@ -239,12 +230,12 @@ class SqlWrites(WritesProducts):
                     f"{and_tenant} ORDER BY c.id",
                 ),
                 {
-                    "key": workflow_key,
-                    "version": version,
-                    "node": start_node,
-                    "now": now,
-                    "since": reentry_window_start(reentry_days, now),
-                    "tenant": tenant_id,
+                    "key": q.workflow_key,
+                    "version": q.version,
+                    "node": q.start_node,
+                    "now": q.now,
+                    "since": reentry_window_start(q.reentry_days, q.now),
+                    "tenant": q.tenant_id,
                 },
             )
             created: int = cur.rowcount
@@ -371,37 +362,27 @@ class SqlWrites(WritesProducts):
         rows.sort(key=lambda r: r[0])
         return [event_from_row(r) for r in rows]
 
-    def complete_events(
-        self,
-        owner: str,
-        event_ids: Sequence[int],
-        advances: Sequence[Advance],
-        enrollments: Sequence[EnrollRequest],
-        facts: Sequence[MessageFacts],
-        now: float,
-    ) -> CommitResult:
-        for req in enrollments:
-            check_reentry(req.reentry, req.reentry_days)
+    def _complete_events(self, b: EventBatch) -> CommitResult:
         ids: IdAssignments = []
         values = self._dialect.values
         with self._write() as conn:
-            seqs = self._run_seqs(conn, advances)
+            seqs = self._run_seqs(conn, b.advances)
             # the plan replays the seq guards; _commit then applies exactly the accepted advances
-            plan = plan_event_advances(advances, seqs.get)
+            plan = plan_event_advances(b.advances, seqs.get)
             retry = plan.retry_events
-            self._commit(conn, plan.accepted, now, ids, seqs)
+            self._commit(conn, plan.accepted, b.now, ids, seqs)
             result = CommitResult(
                 len(plan.accepted), len(plan.rejected), [a.run_id for a in plan.rejected]
             )
-            kept = [r for r in enrollments if r.event_id is None or r.event_id not in retry]
+            kept = [r for r in b.enrollments if r.event_id is None or r.event_id not in retry]
             if kept:
-                self._enroll(conn, kept, now)
-            if facts:
-                self._facts(conn, facts)
-            done = [i for i in event_ids if i not in retry]
-            again = [i for i in event_ids if i in retry]
+                self._enroll(conn, kept, b.now)
+            if b.facts:
+                self._facts(conn, b.facts)
+            done = [i for i in b.event_ids if i not in retry]
+            again = [i for i in b.event_ids if i in retry]
             if done:
-                conn.execute(self._stmts.events_done, (now, values(done)))
+                conn.execute(self._stmts.events_done, (b.now, values(done)))
             if again:
                 conn.execute(self._stmts.events_again, (values(again),))
             if again or kept:

@@ -20,9 +20,7 @@ class MemoryTenancy(MemoryPart, TenancyStore):
             tenants[tenant.id] = replace(tenant, created_at=now)
 
     def get_tenant(self, tenant_id: str) -> Tenant | None:
-        with self._lock:
-            found = self._tenancy().tenants.get(tenant_id)
-            return None if found is None else replace(found)
+        return self._copy_of(self._tenancy().tenants, tenant_id, replace)
 
     def list_tenants(self) -> list[Tenant]:
         with self._lock:
@@ -62,9 +60,7 @@ class MemoryTenancy(MemoryPart, TenancyStore):
             return inserted, len(agents) - inserted
 
     def get_agent(self, tenant_id: str, member_key: str) -> Agent | None:
-        with self._lock:
-            found = self._tenancy().agents.get((tenant_id, member_key))
-            return None if found is None else replace(found)
+        return self._copy_of(self._tenancy().agents, (tenant_id, member_key), replace)
 
     def list_agents(self, tenant_id: str, team_key: str | None = None) -> list[Agent]:
         with self._lock:
@@ -88,9 +84,7 @@ class MemoryTenancy(MemoryPart, TenancyStore):
             keys[key.id] = replace(key, created_at=now, revoked_at=None)
 
     def get_api_key(self, key_id: str) -> ApiKey | None:
-        with self._lock:
-            found = self._tenancy().keys.get(key_id)
-            return None if found is None else replace(found)
+        return self._copy_of(self._tenancy().keys, key_id, replace)
 
     def list_api_keys(self, tenant_id: str) -> list[ApiKey]:
         with self._lock:

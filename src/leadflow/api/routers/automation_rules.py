@@ -4,6 +4,7 @@ that does what the dry run said. Another tenant's rule or event is a 404. See do
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -11,9 +12,9 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from leadflow.access import automation_rules as service
+from leadflow.api.data.shape import IsoText, Record
 from leadflow.api.deps import AccessDep
 from leadflow.api.problems import problem_responses
-from leadflow.clock import to_iso
 from leadflow.model.automation import Rule, RuleFiring
 from leadflow.rules.spec import RuleBody
 
@@ -21,7 +22,7 @@ router = APIRouter(prefix="/automation", tags=["automation rules"])
 RuleId = Annotated[int, Path(ge=1, le=2**62)]
 
 
-class RuleOut(BaseModel):
+class RuleOut(Record):
     id: int
     version: int
     enabled: bool
@@ -31,15 +32,15 @@ class RuleOut(BaseModel):
     actions: list[dict[str, Any]]
     priority: int
     stop: bool
-    created_at: str
-    updated_at: str
+    created_at: IsoText
+    updated_at: IsoText
 
 
 class RuleList(BaseModel):
     items: list[RuleOut]
 
 
-class FiringOut(BaseModel):
+class FiringOut(Record):
     id: int
     rule_id: int
     rule_version: int
@@ -49,7 +50,7 @@ class FiringOut(BaseModel):
     outcome: str
     error: str | None
     source: str
-    fired_at: str
+    fired_at: IsoText
 
 
 class FiringList(BaseModel):
@@ -86,35 +87,11 @@ class DraftIn(BaseModel):
 
 
 def _rule(r: Rule) -> RuleOut:
-    s = r.spec
-    return RuleOut(
-        id=r.id,
-        version=r.version,
-        enabled=r.enabled,
-        name=s.name,
-        event=s.event,
-        filter=s.filter,
-        actions=s.actions,
-        priority=s.priority,
-        stop=s.stop,
-        created_at=to_iso(r.created_at),
-        updated_at=to_iso(r.updated_at),
-    )
+    return RuleOut.of(r, **dataclasses.asdict(r.spec))
 
 
 def _firing(f: RuleFiring) -> FiringOut:
-    return FiringOut(
-        id=f.id or 0,
-        rule_id=f.rule_id,
-        rule_version=f.rule_version,
-        event_id=f.event_id,
-        contact_id=f.contact_id,
-        actions=f.actions,
-        outcome=f.outcome,
-        error=f.error,
-        source=f.source,
-        fired_at=to_iso(f.fired_at),
-    )
+    return FiringOut.of(f, id=f.id or 0)
 
 
 @router.post("/rules", status_code=201, summary="Create a rule", responses=problem_responses(403))

@@ -9,16 +9,16 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from leadflow.access import tasks as service
+from leadflow.api.data.shape import Iso, IsoText, Record
 from leadflow.api.deps import AccessDep
 from leadflow.api.problems import problem_responses
-from leadflow.clock import to_iso
 from leadflow.model.playbooks import Task
 
 router = APIRouter(prefix="/tasks", tags=["tasks"])
 TaskId = Annotated[int, Path(ge=1, le=2**62)]
 
 
-class TaskOut(BaseModel):
+class TaskOut(Record):
     id: int
     contact_id: str
     assignee: str
@@ -27,9 +27,9 @@ class TaskOut(BaseModel):
     label: str | None
     priority: str
     status: Literal["open", "done"]
-    due_at: str
-    created_at: str
-    completed_at: str | None
+    due_at: IsoText
+    created_at: IsoText
+    completed_at: Iso
     completed_by: str | None
     overdue: bool
     workflow_key: str | None
@@ -37,22 +37,8 @@ class TaskOut(BaseModel):
 
 
 def _out(t: Task) -> TaskOut:
-    return TaskOut(
-        id=t.id,
-        contact_id=t.contact_id,
-        assignee=t.assignee,
-        title=t.title,
-        body=t.body,
-        label=t.label,
-        priority=t.priority,
-        status="done" if t.status == "done" else "open",
-        due_at=to_iso(t.due_at),
-        created_at=to_iso(t.created_at),
-        completed_at=to_iso(t.completed_at) if t.completed_at is not None else None,
-        completed_by=t.completed_by,
-        overdue=t.overdue_at is not None,
-        workflow_key=t.workflow_key,
-        run_id=t.run_id,
+    return TaskOut.of(
+        t, status="done" if t.status == "done" else "open", overdue=t.overdue_at is not None
     )
 
 

@@ -8,18 +8,18 @@ import dataclasses
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from leadflow.access import automation_rules as service
 from leadflow.api.data.shape import IsoText, Record
 from leadflow.api.deps import AccessDep
+from leadflow.api.params import RowId
 from leadflow.api.problems import problem_responses
 from leadflow.model.automation import Rule, RuleFiring
 from leadflow.rules.spec import RuleBody
 
 router = APIRouter(prefix="/automation", tags=["automation rules"])
-RuleId = Annotated[int, Path(ge=1, le=2**62)]
 
 
 class RuleOut(Record):
@@ -116,7 +116,7 @@ def draft_rule(access: AccessDep, body: DraftIn) -> dict[str, Any]:
 
 
 @router.get("/rules/{rule_id}", summary="One rule", responses=problem_responses(403, 404))
-def get_rule(access: AccessDep, rule_id: RuleId) -> RuleOut:
+def get_rule(access: AccessDep, rule_id: RowId) -> RuleOut:
     return _rule(service.get_rule(access.runtime, access.principal, rule_id))
 
 
@@ -125,7 +125,7 @@ def get_rule(access: AccessDep, rule_id: RuleId) -> RuleOut:
     summary="Every version of a rule",
     responses=problem_responses(403, 404),
 )
-def rule_versions(access: AccessDep, rule_id: RuleId) -> RuleList:
+def rule_versions(access: AccessDep, rule_id: RowId) -> RuleList:
     found = service.rule_versions(access.runtime, access.principal, rule_id)
     return RuleList(items=[_rule(r) for r in found])
 
@@ -135,7 +135,7 @@ def rule_versions(access: AccessDep, rule_id: RuleId) -> RuleList:
     summary="Change a rule (a new version)",
     responses=problem_responses(403, 404, 409),
 )
-def update_rule(access: AccessDep, rule_id: RuleId, body: RuleUpdate) -> RuleOut:
+def update_rule(access: AccessDep, rule_id: RowId, body: RuleUpdate) -> RuleOut:
     rule_body = RuleBody.model_validate(body.model_dump(exclude={"expect_version"}))
     return _rule(
         service.update_rule(
@@ -147,14 +147,14 @@ def update_rule(access: AccessDep, rule_id: RuleId, body: RuleUpdate) -> RuleOut
 @router.post(
     "/rules/{rule_id}/enable", summary="Enable a rule", responses=problem_responses(403, 404)
 )
-def enable_rule(access: AccessDep, rule_id: RuleId) -> RuleOut:
+def enable_rule(access: AccessDep, rule_id: RowId) -> RuleOut:
     return _rule(service.set_enabled(access.runtime, access.principal, rule_id, True))
 
 
 @router.post(
     "/rules/{rule_id}/disable", summary="Disable a rule", responses=problem_responses(403, 404)
 )
-def disable_rule(access: AccessDep, rule_id: RuleId) -> RuleOut:
+def disable_rule(access: AccessDep, rule_id: RowId) -> RuleOut:
     return _rule(service.set_enabled(access.runtime, access.principal, rule_id, False))
 
 
@@ -165,7 +165,7 @@ def disable_rule(access: AccessDep, rule_id: RuleId) -> RuleOut:
 )
 def list_firings(
     access: AccessDep,
-    rule_id: RuleId,
+    rule_id: RowId,
     after_id: Annotated[int, Query(ge=0, le=2**62)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> FiringList:

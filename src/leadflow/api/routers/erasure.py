@@ -6,17 +6,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from leadflow.access import erasure as service
 from leadflow.api.deps import AccessDep
+from leadflow.api.params import ContactId
 from leadflow.api.problems import problem_responses
 from leadflow.clock import to_iso
 from leadflow.model.erasure import Erasure
 
 router = APIRouter(tags=["contacts"])
-ContactId = Annotated[str, Path(min_length=1, max_length=200, description="The contact's id.")]
 
 
 class ErasureOut(BaseModel):

@@ -7,16 +7,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from leadflow.access import send_times as service
 from leadflow.api.data.shape import when
 from leadflow.api.deps import AccessDep
+from leadflow.api.params import ContactId
 from leadflow.api.problems import problem_responses
 
 router = APIRouter(prefix="/contacts", tags=["scores"])
-ContactId = Annotated[str, Path(min_length=1, max_length=200, description="The contact's id.")]
 
 
 class HourOut(BaseModel):

@@ -36,6 +36,8 @@ Second = Annotated[datetime, BeforeValidator(_second)]
 """The same, to the second."""
 Iso = Annotated[str | None, BeforeValidator(_iso)]
 """The same as ISO 8601 text (``...Z``), to the second."""
+IsoText = Annotated[str, BeforeValidator(_iso)]
+"""The same, never null."""
 
 
 class Record(BaseModel):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from leadflow.api.data.shape import Record
 from leadflow.definitions.diff import DefinitionDiff
 from leadflow.engine.migrate import MigrationPlan, MigrationResult
 from leadflow.model.records import NodeCount
@@ -11,12 +12,12 @@ from leadflow.model.records import NodeCount
 MAX_INT = 2**31 - 1
 
 
-class NodeChangeOut(BaseModel):
+class NodeChangeOut(Record):
     id: str
     fields: list[str] = Field(description="The node's fields that differ.")
 
 
-class DiffOut(BaseModel):
+class DiffOut(Record):
     key: str
     from_version: int
     to_version: int
@@ -45,7 +46,7 @@ class MigrateIn(BaseModel):
     )
 
 
-class MoveOut(BaseModel):
+class MoveOut(Record):
     from_version: int
     from_node: str
     to_node: str | None = Field(description="null: no node of the target version matches.")
@@ -72,7 +73,7 @@ class MigrateOut(BaseModel):
     skipped: int = Field(description="Unmapped runs left in place.")
 
 
-class NodeCountOut(BaseModel):
+class NodeCountOut(Record):
     version: int
     node: str
     entered: int
@@ -95,19 +96,7 @@ class RunsSummary(BaseModel):
 
 
 def diff_out(key: str, old: int, new: int, d: DefinitionDiff) -> DiffOut:
-    return DiffOut(
-        key=key,
-        from_version=old,
-        to_version=new,
-        same=d.same,
-        nodes_added=d.nodes_added,
-        nodes_removed=d.nodes_removed,
-        nodes_changed=[NodeChangeOut(id=c.id, fields=c.fields) for c in d.nodes_changed],
-        settings_changed=d.settings_changed,
-        triggers_changed=d.triggers_changed,
-        fields_changed=d.fields_changed,
-        text=d.text,
-    )
+    return DiffOut.of(d, key=key, from_version=old, to_version=new)
 
 
 def migrate_out(plan: MigrationPlan, result: MigrationResult | None) -> MigrateOut:
@@ -116,16 +105,7 @@ def migrate_out(plan: MigrationPlan, result: MigrationResult | None) -> MigrateO
         key=plan.workflow_key,
         to_version=plan.to_version,
         dry_run=result is None,
-        moves=[
-            MoveOut(
-                from_version=m.from_version,
-                from_node=m.from_node,
-                to_node=m.to_node,
-                runs=m.runs,
-                timing=m.timing,
-            )
-            for m in plan.moves
-        ],
+        moves=[MoveOut.of(m) for m in plan.moves],
         total=plan.total,
         unmapped=sum(m.runs for m in plan.unmapped),
         moved=done.moved,
@@ -137,5 +117,5 @@ def migrate_out(plan: MigrationPlan, result: MigrationResult | None) -> MigrateO
 def node_counts_out(key: str, counts: list[NodeCount]) -> NodeCounts:
     return NodeCounts(
         key=key,
-        items=[NodeCountOut.model_validate(c, from_attributes=True) for c in counts],
+        items=[NodeCountOut.of(c) for c in counts],
     )

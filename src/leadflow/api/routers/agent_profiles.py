@@ -36,17 +36,7 @@ class ProfileOut(ProfileIn):
 
 
 def _out(p: AgentProfile) -> ProfileOut:
-    return ProfileOut(
-        member_key=p.member_key,
-        time_zone=p.time_zone,
-        hours_start=p.hours_start,
-        hours_end=p.hours_end,
-        weekdays=list(p.weekdays),
-        urgent_after_hours=p.urgent_after_hours,
-        available=p.available,
-        areas=list(p.areas),
-        sources=list(p.sources),
-    )
+    return ProfileOut.model_validate(p, from_attributes=True)
 
 
 @router.get("/{member_key}/profile", summary="An agent's profile", responses=problem_responses(404))

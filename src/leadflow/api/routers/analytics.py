@@ -8,6 +8,7 @@ team). Dates are UTC days."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
@@ -170,44 +171,37 @@ def cohorts(
     )  # fmt: skip
 
 
-@router.get(
+def _findings(path: str, summary: str, report: Callable[..., dict[str, Any]]) -> None:
+    """A route of findings over a workflow's funnel, each with its test (``insights`` and
+    ``segments`` take the same query and differ only in the report)."""
+
+    def route(
+        access: AccessDep,
+        flt: FiltersDep,
+        workflow: Workflow,
+        goal: Goals = None,
+        window_days: Window = 30.0,
+        alpha: Annotated[float, Query(gt=0, lt=1)] = 0.05,
+        min_n: Annotated[int, Query(ge=5, le=1_000_000)] = 30,
+    ) -> dict[str, Any]:
+        return report(
+            access.runtime.store, access.principal, workflow, flt, goal or (), window_days,
+            alpha=alpha, min_n=min_n,
+        )  # fmt: skip
+
+    router.get(path, summary=summary, responses=problem_responses(404), name=report.__name__)(route)
+
+
+_findings(
     "/insights",
-    summary="Findings over a workflow's funnel, each with its test and BH-corrected q-value",
-    responses=problem_responses(404),
+    "Findings over a workflow's funnel, each with its test and BH-corrected q-value",
+    service.insights,
 )
-def insights(
-    access: AccessDep,
-    flt: FiltersDep,
-    workflow: Workflow,
-    goal: Goals = None,
-    window_days: Window = 30.0,
-    alpha: Annotated[float, Query(gt=0, lt=1)] = 0.05,
-    min_n: Annotated[int, Query(ge=5, le=1_000_000)] = 30,
-) -> dict[str, Any]:
-    return service.insights(
-        access.runtime.store, access.principal, workflow, flt, goal or (), window_days,
-        alpha=alpha, min_n=min_n,
-    )  # fmt: skip
-
-
-@router.get(
+_findings(
     "/segments",
-    summary="Who converts: lead attributes and behaviours with rate, interval, test",
-    responses=problem_responses(404),
+    "Who converts: lead attributes and behaviours with rate, interval, test",
+    service.segments,
 )
-def segments(
-    access: AccessDep,
-    flt: FiltersDep,
-    workflow: Workflow,
-    goal: Goals = None,
-    window_days: Window = 30.0,
-    alpha: Annotated[float, Query(gt=0, lt=1)] = 0.05,
-    min_n: Annotated[int, Query(ge=5, le=1_000_000)] = 30,
-) -> dict[str, Any]:
-    return service.segments(
-        access.runtime.store, access.principal, workflow, flt, goal or (), window_days,
-        alpha=alpha, min_n=min_n,
-    )  # fmt: skip
 
 
 @router.get(

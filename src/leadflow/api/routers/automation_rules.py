@@ -4,24 +4,25 @@ that does what the dry run said. Another tenant's rule or event is a 404. See do
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from leadflow.access import automation_rules as service
+from leadflow.api.data.shape import IsoText, Record
 from leadflow.api.deps import AccessDep
+from leadflow.api.params import RowId
 from leadflow.api.problems import problem_responses
-from leadflow.clock import to_iso
 from leadflow.model.automation import Rule, RuleFiring
 from leadflow.rules.spec import RuleBody
 
 router = APIRouter(prefix="/automation", tags=["automation rules"])
-RuleId = Annotated[int, Path(ge=1, le=2**62)]
 
 
-class RuleOut(BaseModel):
+class RuleOut(Record):
     id: int
     version: int
     enabled: bool
@@ -31,15 +32,15 @@ class RuleOut(BaseModel):
     actions: list[dict[str, Any]]
     priority: int
     stop: bool
-    created_at: str
-    updated_at: str
+    created_at: IsoText
+    updated_at: IsoText
 
 
 class RuleList(BaseModel):
     items: list[RuleOut]
 
 
-class FiringOut(BaseModel):
+class FiringOut(Record):
     id: int
     rule_id: int
     rule_version: int
@@ -49,7 +50,7 @@ class FiringOut(BaseModel):
     outcome: str
     error: str | None
     source: str
-    fired_at: str
+    fired_at: IsoText
 
 
 class FiringList(BaseModel):
@@ -86,35 +87,11 @@ class DraftIn(BaseModel):
 
 
 def _rule(r: Rule) -> RuleOut:
-    s = r.spec
-    return RuleOut(
-        id=r.id,
-        version=r.version,
-        enabled=r.enabled,
-        name=s.name,
-        event=s.event,
-        filter=s.filter,
-        actions=s.actions,
-        priority=s.priority,
-        stop=s.stop,
-        created_at=to_iso(r.created_at),
-        updated_at=to_iso(r.updated_at),
-    )
+    return RuleOut.of(r, **dataclasses.asdict(r.spec))
 
 
 def _firing(f: RuleFiring) -> FiringOut:
-    return FiringOut(
-        id=f.id or 0,
-        rule_id=f.rule_id,
-        rule_version=f.rule_version,
-        event_id=f.event_id,
-        contact_id=f.contact_id,
-        actions=f.actions,
-        outcome=f.outcome,
-        error=f.error,
-        source=f.source,
-        fired_at=to_iso(f.fired_at),
-    )
+    return FiringOut.of(f, id=f.id or 0)
 
 
 @router.post("/rules", status_code=201, summary="Create a rule", responses=problem_responses(403))
@@ -139,7 +116,7 @@ def draft_rule(access: AccessDep, body: DraftIn) -> dict[str, Any]:
 
 
 @router.get("/rules/{rule_id}", summary="One rule", responses=problem_responses(403, 404))
-def get_rule(access: AccessDep, rule_id: RuleId) -> RuleOut:
+def get_rule(access: AccessDep, rule_id: RowId) -> RuleOut:
     return _rule(service.get_rule(access.runtime, access.principal, rule_id))
 
 
@@ -148,7 +125,7 @@ def get_rule(access: AccessDep, rule_id: RuleId) -> RuleOut:
     summary="Every version of a rule",
     responses=problem_responses(403, 404),
 )
-def rule_versions(access: AccessDep, rule_id: RuleId) -> RuleList:
+def rule_versions(access: AccessDep, rule_id: RowId) -> RuleList:
     found = service.rule_versions(access.runtime, access.principal, rule_id)
     return RuleList(items=[_rule(r) for r in found])
 
@@ -158,7 +135,7 @@ def rule_versions(access: AccessDep, rule_id: RuleId) -> RuleList:
     summary="Change a rule (a new version)",
     responses=problem_responses(403, 404, 409),
 )
-def update_rule(access: AccessDep, rule_id: RuleId, body: RuleUpdate) -> RuleOut:
+def update_rule(access: AccessDep, rule_id: RowId, body: RuleUpdate) -> RuleOut:
     rule_body = RuleBody.model_validate(body.model_dump(exclude={"expect_version"}))
     return _rule(
         service.update_rule(
@@ -170,14 +147,14 @@ def update_rule(access: AccessDep, rule_id: RuleId, body: RuleUpdate) -> RuleOut
 @router.post(
     "/rules/{rule_id}/enable", summary="Enable a rule", responses=problem_responses(403, 404)
 )
-def enable_rule(access: AccessDep, rule_id: RuleId) -> RuleOut:
+def enable_rule(access: AccessDep, rule_id: RowId) -> RuleOut:
     return _rule(service.set_enabled(access.runtime, access.principal, rule_id, True))
 
 
 @router.post(
     "/rules/{rule_id}/disable", summary="Disable a rule", responses=problem_responses(403, 404)
 )
-def disable_rule(access: AccessDep, rule_id: RuleId) -> RuleOut:
+def disable_rule(access: AccessDep, rule_id: RowId) -> RuleOut:
     return _rule(service.set_enabled(access.runtime, access.principal, rule_id, False))
 
 
@@ -188,7 +165,7 @@ def disable_rule(access: AccessDep, rule_id: RuleId) -> RuleOut:
 )
 def list_firings(
     access: AccessDep,
-    rule_id: RuleId,
+    rule_id: RowId,
     after_id: Annotated[int, Query(ge=0, le=2**62)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> FiringList:

@@ -17,23 +17,19 @@ from starlette.concurrency import run_in_threadpool
 
 from leadflow.access import booking as service
 from leadflow.api.deps import get_runtime
+from leadflow.api.html_page import NO_STORE, html_page
 from leadflow.errors import Conflict, InvalidInput, NotFound
 from leadflow.playbooks.booking import shown
 
 router = APIRouter(tags=["booking"], include_in_schema=False)
-_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 MAX_FORM = 2048
 
 
+_STYLE = "font-family:sans-serif;max-width:40em;margin:2em auto;line-height:1.5"
+
+
 def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
-    text = (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{html.escape(title)}</title></head>\n"
-        '<body style="font-family:sans-serif;max-width:40em;margin:2em auto;line-height:1.5">\n'
-        f"<main><h1>{html.escape(title)}</h1>\n{body}</main></body></html>\n"
-    )
-    return HTMLResponse(text, status_code=status, headers=_HEADERS)
+    return html_page(title, _STYLE, f"<main><h1>{html.escape(title)}</h1>\n{body}</main>", status)
 
 
 def _invalid() -> HTMLResponse:
@@ -106,7 +102,7 @@ async def calendar_feed(request: Request, token: str) -> Response:
         text = await run_in_threadpool(service.agent_feed, rt, token, rt.clock.now())
     except NotFound:
         return _invalid()
-    return Response(text, media_type="text/calendar; charset=utf-8", headers=_HEADERS)
+    return Response(text, media_type="text/calendar; charset=utf-8", headers=NO_STORE)
 
 
 @router.get("/book/{token}", response_class=HTMLResponse)

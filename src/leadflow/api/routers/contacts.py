@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
@@ -27,6 +27,7 @@ from leadflow.api.data.contacts import (
 )
 from leadflow.api.deps import AccessDep
 from leadflow.api.input_guard import media_type
+from leadflow.api.params import ContactId
 from leadflow.api.problems import problem_responses
 from leadflow.contacts.importer import CSV_EXAMPLE, columns_description, decode_csv
 from leadflow.errors import InvalidInput
@@ -34,7 +35,6 @@ from leadflow.model.records import ContactFilter
 from leadflow.safe_input import text_problem
 
 router = APIRouter(prefix="/contacts", tags=["contacts"])
-ContactId = Annotated[str, Path(min_length=1, max_length=200, description="The contact's id.")]
 MAX_IMPORT_BYTES = 10_000_000
 
 

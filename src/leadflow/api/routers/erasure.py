@@ -6,35 +6,29 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Query
+from pydantic import Field
 
 from leadflow.access import erasure as service
+from leadflow.api.data.shape import IsoText, Record
 from leadflow.api.deps import AccessDep
+from leadflow.api.params import ContactId
 from leadflow.api.problems import problem_responses
-from leadflow.clock import to_iso
 from leadflow.model.erasure import Erasure
 
 router = APIRouter(tags=["contacts"])
-ContactId = Annotated[str, Path(min_length=1, max_length=200, description="The contact's id.")]
 
 
-class ErasureOut(BaseModel):
+class ErasureOut(Record):
     id: int
     contact_sha256: str = Field(description="SHA-256 hex digest of the erased contact's id.")
     erased_by: str = Field(description="The API key (key:<id>) or the CLI operator.")
-    erased_at: str = Field(description="ISO 8601, UTC.")
+    erased_at: IsoText = Field(description="ISO 8601, UTC.")
     counts: dict[str, int] = Field(description="Rows deleted or blanked, per table.")
 
-    @classmethod
-    def of(cls, e: Erasure) -> ErasureOut:
-        return cls(
-            id=e.id,
-            contact_sha256=e.contact_digest,
-            erased_by=e.erased_by,
-            erased_at=to_iso(e.erased_at) or "",
-            counts=e.counts,
-        )
+
+def _out(e: Erasure) -> ErasureOut:
+    return ErasureOut.of(e, contact_sha256=e.contact_digest)
 
 
 @router.delete(
@@ -46,7 +40,7 @@ def erase_contact(access: AccessDep, contact_id: ContactId) -> ErasureOut:
     done = service.erase(
         access.runtime.store, access.principal, access.scope, contact_id, access.now()
     )
-    return ErasureOut.of(done)
+    return _out(done)
 
 
 @router.get(
@@ -57,4 +51,4 @@ def erase_contact(access: AccessDep, contact_id: ContactId) -> ErasureOut:
 def list_erasures(
     access: AccessDep, limit: Annotated[int, Query(ge=1, le=1000)] = 100
 ) -> list[ErasureOut]:
-    return [ErasureOut.of(e) for e in service.audit(access.runtime.store, access.principal, limit)]
+    return [_out(e) for e in service.audit(access.runtime.store, access.principal, limit)]

@@ -10,15 +10,15 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
-from pydantic import BaseModel, Field
+from pydantic import Field
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from leadflow.access import integrations as service
+from leadflow.api.data.shape import Record
 from leadflow.api.deps import get_runtime
 from leadflow.api.problems import problem_responses
 from leadflow.integrations.http import CrmError
-from leadflow.integrations.inbound import Received
 
 router = APIRouter(
     prefix="/api/v1/hooks/{tenant_id}",
@@ -30,31 +30,16 @@ TenantPath = Annotated[str, Path(min_length=1, max_length=64)]
 _JSON_BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": {}}}}}
 
 
-class AcceptedItem(BaseModel):
+class AcceptedItem(Record):
     contact_id: str
     created: bool = Field(description="A new contact.")
     event_type: str | None = Field(description="null: nothing mapped changed, no event.")
     event_id: int | None = Field(description="null when no event or received before.")
 
 
-class CrmHookAnswer(BaseModel):
+class CrmHookAnswer(Record):
     accepted: list[AcceptedItem]
     ignored: list[str] = Field(description="Parts not mapped, and why.")
-
-
-def _answer(found: Received) -> CrmHookAnswer:
-    return CrmHookAnswer(
-        accepted=[
-            AcceptedItem(
-                contact_id=a.contact_id,
-                created=a.created,
-                event_type=a.event_type,
-                event_id=a.event_id,
-            )
-            for a in found.accepted
-        ],
-        ignored=found.ignored,
-    )
 
 
 async def _receive(request: Request, tenant_id: str, crm: str) -> CrmHookAnswer:
@@ -66,7 +51,7 @@ async def _receive(request: Request, tenant_id: str, crm: str) -> CrmHookAnswer:
         found = await run_in_threadpool(service.webhook, link, tenant_id, crm, headers, body)
     except CrmError as exc:  # a record could not be read back: the CRM retries later
         raise HTTPException(503, f"{crm} could not be read back now: {exc.message}") from None
-    return _answer(found)
+    return CrmHookAnswer.of(found)
 
 
 @router.post("/ghl", summary="Receive a GoHighLevel webhook (signed)", openapi_extra=_JSON_BODY)

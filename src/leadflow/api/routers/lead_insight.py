@@ -7,19 +7,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from leadflow.access import send_times as service
-from leadflow.api.data.shape import when
+from leadflow.api.data.shape import Record, when
 from leadflow.api.deps import AccessDep
+from leadflow.api.params import ContactId
 from leadflow.api.problems import problem_responses
 
 router = APIRouter(prefix="/contacts", tags=["scores"])
-ContactId = Annotated[str, Path(min_length=1, max_length=200, description="The contact's id.")]
 
 
-class HourOut(BaseModel):
+class HourOut(Record):
     weekday: str = Field(description="mon ... sun, in the lead's time zone.")
     hour: int = Field(description="0-23, local.")
     rate: float = Field(description="Expected engagement rate (posterior mean).")
@@ -27,7 +27,7 @@ class HourOut(BaseModel):
     high: float = Field(description="90 % credible interval, upper end.")
 
 
-class ChannelOut(BaseModel):
+class ChannelOut(Record):
     channel: str
     source: str = Field(description="`contact`: its own engagements; `population`: too few yet.")
     engagements: int
@@ -50,7 +50,7 @@ class FactorOut(BaseModel):
     contribution: float
 
 
-class PredictionOut(BaseModel):
+class PredictionOut(Record):
     contact_id: str
     probability: float = Field(description="Of reaching the goal within the horizon.")
     goal: str
@@ -78,20 +78,7 @@ def get_send_times(
     return SendTimesOut(
         contact_id=contact.id,
         time_zone=zone,
-        channels=[
-            ChannelOut(
-                channel=r.profile.channel,
-                source=r.profile.source,
-                engagements=r.profile.engagements,
-                sends=r.profile.sends,
-                best=[
-                    HourOut(weekday=h.weekday, hour=h.hour, rate=h.rate, low=h.low, high=h.high)
-                    for h in r.profile.best
-                ],
-                next_best_at=when(r.next_best_at),
-            )
-            for r in found
-        ],
+        channels=[ChannelOut.of(r.profile, next_best_at=when(r.next_best_at)) for r in found],
     )
 
 
@@ -104,12 +91,4 @@ def get_prediction(
     access: AccessDep, contact_id: ContactId, top: Annotated[int, Query(ge=1, le=20)] = 5
 ) -> PredictionOut:
     found = service.prediction(access.runtime, access.scope, contact_id, access.now(), top)
-    return PredictionOut(
-        contact_id=found.contact_id,
-        probability=found.probability,
-        goal=found.goal,
-        horizon_days=found.horizon_days,
-        version=found.version,
-        algorithm=found.algorithm,
-        factors=[FactorOut(**f.as_dict()) for f in found.factors],
-    )
+    return PredictionOut.of(found, factors=[FactorOut(**f.as_dict()) for f in found.factors])

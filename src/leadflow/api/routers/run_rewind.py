@@ -3,17 +3,15 @@ unless ``dry_run`` is false); see :mod:`leadflow.access.rewind`."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Path
+from fastapi import APIRouter
 
 from leadflow.access import rewind as access_rewind
 from leadflow.api.data.run_rewind import RewindIn, RewindOut
 from leadflow.api.deps import AccessDep
+from leadflow.api.params import RowId
 from leadflow.api.problems import problem_responses
 
 router = APIRouter(tags=["runs"])
-Id = Annotated[int, Path(ge=1, le=2**62)]
 
 
 @router.post(
@@ -21,7 +19,7 @@ Id = Annotated[int, Path(ge=1, le=2**62)]
     summary="Rewind a run to a node it visited (or a step number); a dry run by default",
     responses=problem_responses(403, 404, 409),
 )
-def rewind_run(access: AccessDep, run_id: Id, body: RewindIn) -> RewindOut:
+def rewind_run(access: AccessDep, run_id: RowId, body: RewindIn) -> RewindOut:
     out = access_rewind.rewind_run(
         access.runtime,
         access.principal,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 
 from leadflow.access import runs as access_runs
 from leadflow.api.data.runs import (
@@ -17,11 +17,11 @@ from leadflow.api.data.runs import (
     StepOut,
 )
 from leadflow.api.deps import AccessDep
+from leadflow.api.params import RowId
 from leadflow.api.problems import problem_responses
 from leadflow.model.records import MessageFilter, RunFilter
 
 router = APIRouter(tags=["runs"])
-Id = Annotated[int, Path(ge=1, le=2**62)]
 After = Annotated[int, Query(ge=0, le=2**62, description="`next` of a page.")]
 Limit = Annotated[int, Query(ge=1, le=500)]
 RunStatus = Literal["active", "waiting", "paused", "completed", "exited", "failed", "cancelled"]
@@ -45,7 +45,7 @@ def list_runs(
 
 
 @router.get("/runs/{run_id}", summary="Show a run", responses=problem_responses(404))
-def get_run(access: AccessDep, run_id: Id) -> RunOut:
+def get_run(access: AccessDep, run_id: RowId) -> RunOut:
     return RunOut.of(access_runs.visible_run(access.runtime.store, access.scope, run_id))
 
 
@@ -54,7 +54,7 @@ def get_run(access: AccessDep, run_id: Id) -> RunOut:
     summary="A run's steps and messages, in order",
     responses=problem_responses(404),
 )
-def run_history(access: AccessDep, run_id: Id) -> RunHistoryOut:
+def run_history(access: AccessDep, run_id: RowId) -> RunHistoryOut:
     run, steps, messages = access_runs.history(access.runtime.store, access.scope, run_id)
     return RunHistoryOut(
         run=RunOut.of(run),
@@ -69,7 +69,7 @@ def run_history(access: AccessDep, run_id: Id) -> RunHistoryOut:
     responses=problem_responses(403, 404, 409),
 )
 def control_run(
-    access: AccessDep, run_id: Id, action: Literal["pause", "resume", "cancel", "retry"]
+    access: AccessDep, run_id: RowId, action: Literal["pause", "resume", "cancel", "retry"]
 ) -> RunOut:
     run = access_runs.control_run(
         access.runtime.store, access.principal, access.scope, run_id, action, access.now()
@@ -93,6 +93,6 @@ def list_messages(
 
 
 @router.get("/messages/{message_id}", summary="Show a message", responses=problem_responses(404))
-def get_message(access: AccessDep, message_id: Id) -> MessageOut:
+def get_message(access: AccessDep, message_id: RowId) -> MessageOut:
     found = access_runs.visible_message(access.runtime.store, access.scope, message_id)
     return MessageOut.of(found)

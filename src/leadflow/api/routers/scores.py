@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Path
+from fastapi import APIRouter
 
 from leadflow.access.scores import score
 from leadflow.api.data.scores import ScoreOut
 from leadflow.api.deps import AccessDep
+from leadflow.api.params import ContactId
 from leadflow.api.problems import problem_responses
 
 router = APIRouter(prefix="/contacts", tags=["scores"])
-ContactId = Annotated[str, Path(min_length=1, max_length=200, description="The contact's id.")]
 
 
 @router.get(

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from leadflow.api.auth_failures import AuthFailureLimiter
+from leadflow.api.data.shape import Record
 from leadflow.api.deps import AccessDep, get_runtime
 from leadflow.api.problems import problem_responses
 from leadflow.api.sessions import COOKIE, CSRF_HEADER, MAX_AGE_S, Session, SessionTable
@@ -29,7 +30,7 @@ class SignIn(BaseModel):
     ]
 
 
-class SessionOut(BaseModel):
+class SessionOut(Record):
     tenant_id: str
     role: str = Field(description="admin, manager or agent: what the app shows follows it.")
     member_key: str | None = Field(description="The agent of a manager or agent key.")
@@ -38,13 +39,8 @@ class SessionOut(BaseModel):
 
 
 def _out(session: Session) -> SessionOut:
-    p = session.principal
-    return SessionOut(
-        tenant_id=p.tenant_id,
-        role=p.role,
-        member_key=p.member_key,
-        csrf_token=session.csrf,
-        expires_at=session.expires_at(),
+    return SessionOut.of(
+        session.principal, csrf_token=session.csrf, expires_at=session.expires_at()
     )
 
 

@@ -5,20 +5,20 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from leadflow.access import tasks as service
+from leadflow.api.data.shape import Iso, IsoText, Record
 from leadflow.api.deps import AccessDep
+from leadflow.api.params import RowId
 from leadflow.api.problems import problem_responses
-from leadflow.clock import to_iso
 from leadflow.model.playbooks import Task
 
 router = APIRouter(prefix="/tasks", tags=["tasks"])
-TaskId = Annotated[int, Path(ge=1, le=2**62)]
 
 
-class TaskOut(BaseModel):
+class TaskOut(Record):
     id: int
     contact_id: str
     assignee: str
@@ -27,9 +27,9 @@ class TaskOut(BaseModel):
     label: str | None
     priority: str
     status: Literal["open", "done"]
-    due_at: str
-    created_at: str
-    completed_at: str | None
+    due_at: IsoText
+    created_at: IsoText
+    completed_at: Iso
     completed_by: str | None
     overdue: bool
     workflow_key: str | None
@@ -37,22 +37,8 @@ class TaskOut(BaseModel):
 
 
 def _out(t: Task) -> TaskOut:
-    return TaskOut(
-        id=t.id,
-        contact_id=t.contact_id,
-        assignee=t.assignee,
-        title=t.title,
-        body=t.body,
-        label=t.label,
-        priority=t.priority,
-        status="done" if t.status == "done" else "open",
-        due_at=to_iso(t.due_at),
-        created_at=to_iso(t.created_at),
-        completed_at=to_iso(t.completed_at) if t.completed_at is not None else None,
-        completed_by=t.completed_by,
-        overdue=t.overdue_at is not None,
-        workflow_key=t.workflow_key,
-        run_id=t.run_id,
+    return TaskOut.of(
+        t, status="done" if t.status == "done" else "open", overdue=t.overdue_at is not None
     )
 
 
@@ -100,19 +86,19 @@ def list_tasks(
 
 
 @router.get("/{task_id}", summary="One task", responses=problem_responses(404))
-def get_task(access: AccessDep, task_id: TaskId) -> TaskOut:
+def get_task(access: AccessDep, task_id: RowId) -> TaskOut:
     return _out(service.visible_task(access.runtime.store, access.principal, task_id))
 
 
 @router.post(
     "/{task_id}/complete", summary="Complete a task", responses=problem_responses(404, 409)
 )
-def complete_task(access: AccessDep, task_id: TaskId) -> TaskOut:
+def complete_task(access: AccessDep, task_id: RowId) -> TaskOut:
     return _out(service.complete(access.runtime.store, access.principal, task_id, access.now()))
 
 
 @router.post("/{task_id}/snooze", summary="Snooze a task", responses=problem_responses(404, 409))
-def snooze_task(access: AccessDep, task_id: TaskId, body: SnoozeIn) -> TaskOut:
+def snooze_task(access: AccessDep, task_id: RowId, body: SnoozeIn) -> TaskOut:
     now = access.now()
     until = now + body.minutes * 60
     return _out(service.snooze(access.runtime.store, access.principal, task_id, until, now))
@@ -123,5 +109,5 @@ def snooze_task(access: AccessDep, task_id: TaskId, body: SnoozeIn) -> TaskOut:
     summary="Give a task to another agent",
     responses=problem_responses(403, 404),
 )
-def reassign_task(access: AccessDep, task_id: TaskId, body: ReassignIn) -> TaskOut:
+def reassign_task(access: AccessDep, task_id: RowId, body: ReassignIn) -> TaskOut:
     return _out(service.reassign(access.runtime.store, access.principal, task_id, body.assignee))

@@ -21,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 
 from leadflow.addresses import split_mailbox
 from leadflow.api.deps import get_runtime
+from leadflow.api.html_page import html_page
 from leadflow.channels.email_optout import OptOut, record_opt_out
 from leadflow.channels.email_render import ONE_CLICK
 from leadflow.channels.email_setup import unsubscribe_tokens
@@ -33,18 +34,13 @@ router = APIRouter(tags=["unsubscribe"], include_in_schema=False)
 
 PAGE_FIELD = "confirm"
 PAGE_VALUE = "unsubscribe"
-_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 
 
 def _page(title: str, paragraph: str, status: int = 200, form: str = "") -> HTMLResponse:
-    text = (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{html.escape(title)}</title></head>\n"
-        '<body style="font-family:sans-serif;max-width:32em;margin:3em auto">\n'
-        f"<h1>{html.escape(title)}</h1>\n<p>{html.escape(paragraph)}</p>\n{form}</body></html>\n"
+    content = f"<h1>{html.escape(title)}</h1>\n<p>{html.escape(paragraph)}</p>\n{form}"
+    return html_page(
+        title, "font-family:sans-serif;max-width:32em;margin:3em auto", content, status
     )
-    return HTMLResponse(text, status_code=status, headers=_HEADERS)
 
 
 def _refused() -> HTMLResponse:

@@ -96,6 +96,9 @@ SEMANTIC_422 = {
     "POST /api/v1/automation/rules",
     "PUT /api/v1/automation/rules/{rule_id}",
     "POST /api/v1/automation/execute-rules",
+    # The texts are counted and each is checked (empty, white space, too long): the 422
+    # names texts or texts[i], as the other front doors (the CLI, the orchestrator) say it.
+    "POST /api/v1/replies/classify",
     # A campaign's end may come before its start: the 422 names end.
     "POST /api/v1/automation/smart-campaign",
     # A template's parameters are checked against its declarations; an admin key names no

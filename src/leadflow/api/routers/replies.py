@@ -18,7 +18,7 @@ class ClassifyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     texts: list[str] = Field(
         description=f"The replies to read: 1 to {service.MAX_TEXTS}, each at most "
-        f"{service.MAX_CHARS} characters.",
+        f"{service.MAX_CHARS} characters and not only white space.",
         examples=[["what's the HOA on that one?", "not now, maybe in the spring"]],
     )
 

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware.cors import CORSMiddleware
+from starlette.routing import BaseRoute, Match, NoMatchFound
+from starlette.types import Receive, Send
+from starlette.types import Scope as AsgiScope
 
 from leadflow import __version__
 from leadflow.api import docs, openapi_bodies, problems, webapp
@@ -130,6 +134,7 @@ def create_app(
     app.include_router(provider_meta.router)  # signed by Meta (X-Hub-Signature-256)
     webapp.install(app)  # the web app at / (its assets under /assets)
     openapi_bodies.install(app)  # request bodies from the product's schemas (workflows)
+    hot_path_first(app, "POST", f"{API_V1}/events")  # event ingest: the busiest request
 
     def path_templates() -> list[str]:
         return list(app.openapi().get("paths", {}))
@@ -151,6 +156,54 @@ def create_app(
         )
     app.add_middleware(RequestContextMiddleware, metrics=http_metrics)
     return app
+
+
+class HotPath(BaseRoute):
+    """The route that answers ``method path``, tried before every other route for that one
+    request. The app's routes are tried in order and the first that matches wins; this one
+    matches exactly when ``target`` (the first route that matched such a request when the app
+    was made) does, so the same route answers, without first trying the routes before it
+    (the health checks and sign-in: about 50 us of FastAPI's matching per request). For any
+    other request it matches nothing. It is no API route: not in the OpenAPI document."""
+
+    def __init__(self, method: str, path: str, target: BaseRoute) -> None:
+        self.method = method
+        self.path = path
+        self.target = target
+
+    def matches(self, scope: AsgiScope) -> tuple[Match, AsgiScope]:
+        if (
+            scope["type"] == "http"
+            and scope["path"] == self.path
+            and scope["method"] == self.method
+        ):
+            match, child_scope = self.target.matches(scope)
+            if match == Match.FULL:
+                return match, child_scope
+        return Match.NONE, {}
+
+    async def handle(self, scope: AsgiScope, receive: Receive, send: Send) -> None:
+        await self.target.handle(scope, receive, send)
+
+    def url_path_for(self, name: str, /, **path_params: object) -> Any:
+        raise NoMatchFound(name, path_params)  # the target is named in its own place
+
+
+def hot_path_first(app: FastAPI, method: str, path: str) -> None:
+    """Put a :class:`HotPath` for ``method path`` first among ``app``'s routes (the route that
+    answers it now); nothing when no route answers it."""
+    probe: AsgiScope = {
+        "type": "http",
+        "method": method,
+        "path": path,
+        "root_path": "",
+        "headers": [],
+        "query_string": b"",
+    }
+    for route in app.router.routes:
+        if route.matches(dict(probe))[0] == Match.FULL:
+            app.router.routes.insert(0, HotPath(method, path, route))
+            return
 
 
 def app_from_environment() -> FastAPI:

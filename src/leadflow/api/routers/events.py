@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+import json
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
+from fastapi.routing import APIRoute
+from pydantic import TypeAdapter, ValidationError
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+from starlette.types import Message
 
 from leadflow.access import event_log
 from leadflow.access.events import Item, originals
@@ -17,19 +24,67 @@ from leadflow.api.data.events import (
     EventOut,
     EventPage,
 )
-from leadflow.api.deps import Access, AccessDep, access_of
+from leadflow.api.deps import Access, AccessDep, access_of, get_access
 from leadflow.api.group_commit import EventCommits
+from leadflow.api.input_guard import media_type
 from leadflow.api.problems import problem_responses
 
 router = APIRouter(prefix="/events", tags=["events"])
+_EVENT_IN = TypeAdapter(EventIn)
+_ACCEPTED = TypeAdapter(Accepted)
+Handler = Callable[[Request], Coroutine[Any, Any, Response]]
 
 
-@router.post(
-    "",
-    summary="Record one event about a contact",
-    status_code=202,
-    responses=problem_responses(404),
-)
+class IngestRoute(APIRoute):
+    """``POST /events`` with a short way through for the request nearly every one is: a JSON
+    body that is a valid event. That request is parsed and validated as FastAPI would (the
+    body's bytes through ``json.loads``, then the body's model, in that order), authenticated by
+    the same ``get_access`` the routers' dependency is, and answered with the same 202 and the
+    same bytes, without solving the route's dependency tree. Every other request (another
+    content type, a body that is not JSON or not a valid event, dependency overrides) goes the
+    whole FastAPI way, so its answer (a 422 naming the field, a 400...) is FastAPI's own. The
+    route, its OpenAPI operation and its dependencies are those of a plain ``APIRoute``."""
+
+    def get_route_handler(self) -> Handler:
+        whole = super().get_route_handler()
+
+        async def handler(request: Request) -> Response:
+            if request.app.dependency_overrides:
+                return await whole(request)
+            try:
+                raw = await request.body()
+            except HTTPException:
+                raise
+            except Exception as exc:  # FastAPI says what it says of a body it cannot read
+                return await whole(_failing(request, exc))
+            content_type = request.headers.get("content-type")
+            if not raw or not content_type or not _is_json(content_type):
+                return await whole(request)  # the body is cached on the request
+            try:
+                body = _EVENT_IN.validate_python(json.loads(raw), from_attributes=True)
+            except (ValueError, RecursionError, ValidationError):
+                return await whole(request)  # FastAPI's own 422 (or 400) for it
+            await get_access(request)  # the routers' dependency: 401, 429, request.state
+            accepted = await post_event(request, body)
+            return Response(_ACCEPTED.dump_json(accepted), 202, media_type="application/json")
+
+        return handler
+
+
+def _is_json(content_type: str) -> bool:
+    main, sub = media_type(content_type)  # as FastAPI reads it (the e-mail header parser)
+    return main == "application" and (sub == "json" or sub.endswith("+json"))
+
+
+def _failing(request: Request, exc: Exception) -> Request:
+    """``request`` again, its body read failing with ``exc`` as it did the first time."""
+
+    async def receive() -> Message:
+        raise exc
+
+    return Request(request.scope, receive)
+
+
 async def post_event(request: Request, body: EventIn) -> Accepted:
     access = access_of(request)  # authenticated by the router's dependency
     item: Item = (
@@ -44,6 +99,17 @@ async def post_event(request: Request, body: EventIn) -> Accepted:
         (found,) = await _originals(access, [item], ids)
         return Accepted(id=found[0], duplicate=True)
     return Accepted(id=ids[0], duplicate=False)
+
+
+router.add_api_route(
+    "",
+    post_event,
+    methods=["POST"],
+    summary="Record one event about a contact",
+    status_code=202,
+    responses=problem_responses(404),
+    route_class_override=IngestRoute,
+)
 
 
 @router.post(

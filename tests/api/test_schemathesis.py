@@ -96,6 +96,9 @@ SEMANTIC_422 = {
     "POST /api/v1/automation/rules",
     "PUT /api/v1/automation/rules/{rule_id}",
     "POST /api/v1/automation/execute-rules",
+    # Saving a rule drafted from a sentence the planner cannot turn into a valid rule is refused
+    # (the 422 names the drafted rule's fields).
+    "POST /api/v1/automation/rules/draft",
     # The texts are counted and each is checked (empty, white space, too long): the 422
     # names texts or texts[i], as the other front doors (the CLI, the orchestrator) say it.
     "POST /api/v1/replies/classify",

@@ -6,20 +6,12 @@ from __future__ import annotations
 import re
 
 from leadflow.addresses import US_STATE_CODES
+from leadflow.model.amounts import WORDS_TO_TEN
 
 NUMBER_WORDS = {
     "a": 1,
     "an": 1,
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
+    **{word: n for word, n in WORDS_TO_TEN.items() if n},
     "eleven": 11,
     "twelve": 12,
     "fifteen": 15,

@@ -82,17 +82,6 @@ def intent_of(data: dict[str, Any]) -> dict[str, Any] | None:
     return found
 
 
-def _events(store: Store, contact_id: str) -> list[Event]:
-    out: list[Event] = []
-    after = 0
-    while True:
-        page = store.list_events(contact_id, limit=_PAGE, after_id=after)
-        out.extend(page)
-        if len(page) < _PAGE:
-            return out
-        after = page[-1].id
-
-
 def _interactions(store: Store, contact: Contact, events: list[Event]) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
     messages = store.list_messages(MessageFilter(contact_id=contact.id, limit=_PAGE))
@@ -132,7 +121,7 @@ def gather(
     store: Store, contact: Contact, now: float, score: dict[str, Any] | None
 ) -> dict[str, Any]:
     """The facts of the summary (JSON-ready)."""
-    events = _events(store, contact.id)
+    events = store.every_event_of(contact.id)
     replies = [e for e in events if e.type in REPLIES]
     last_reply = None
     if replies:

@@ -3,25 +3,15 @@ cues, and the words that end a city name."""
 
 from __future__ import annotations
 
+from leadflow.model.amounts import WORDS_TO_TEN
+
 
 def words(text: str) -> frozenset[str]:
     """The whitespace-separated words of ``text``."""
     return frozenset(text.split())
 
 
-NUMBER_WORDS = {
-    "zero": 0,
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-}
+NUMBER_WORDS = dict(WORDS_TO_TEN)
 
 # Phrase patterns (lower case, matched on word boundaries) -> RESO PropertySubType or feature
 # tag. Both tables are matched together, longest match first, so "home office" is a feature and

@@ -1,5 +1,6 @@
 """Amounts as leads and imports write them: ``850000``, ``"$850k"``, ``"1.2M"``,
-``"1,200,000"``: one reading for every feature that compares a budget or a price."""
+``"1,200,000"``: one reading for every feature that compares a budget or a price; and the
+number words that the text readers share."""
 
 from __future__ import annotations
 
@@ -27,4 +28,19 @@ def amount(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
-__all__ = ["amount"]
+# The number words up to ten, as both the criteria parser and the workflow planner read them.
+WORDS_TO_TEN = {
+    "zero": 0,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+}
+
+__all__ = ["WORDS_TO_TEN", "amount"]

@@ -22,7 +22,6 @@ from leadflow.store.contract import CoreStore
 log = logging.getLogger(__name__)
 
 SCORE_CHANGED = "lead.score_changed"
-_PAGE = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,14 +36,7 @@ class Rescore:
 
 def contact_events(store: CoreStore, contact_id: str) -> list[Event]:
     """Every stored event of the contact, oldest first."""
-    out: list[Event] = []
-    after = 0
-    while True:
-        page = store.list_events(contact_id, limit=_PAGE, after_id=after)
-        out.extend(page)
-        if len(page) < _PAGE:
-            return out
-        after = page[-1].id
+    return store.every_event_of(contact_id)
 
 
 def score_contact(

@@ -253,6 +253,17 @@ class RunsEventsContract(abc.ABC):
         query = EventQuery(contact_id, limit, offset, scope, after_id, type, status)
         return self._find_events(query)
 
+    def every_event_of(self, contact_id: str, page: int = 1000) -> list[Event]:
+        """Every stored event of the contact, oldest first, read ``page`` at a time."""
+        out: list[Event] = []
+        after = 0
+        while True:
+            found = self.list_events(contact_id, limit=page, after_id=after)
+            out.extend(found)
+            if len(found) < page:
+                return out
+            after = found[-1].id
+
     @abc.abstractmethod
     def _find_events(self, q: EventQuery) -> list[Event]:
         """:meth:`list_events` of the backend."""

@@ -81,8 +81,10 @@ def zones_of(phone: str | None, time_zone: str | None, fallback: str) -> list[st
     return zones or [fallback]
 
 
+@lru_cache(maxsize=65536)
 def states_of(phone: str | None, state: str | None) -> frozenset[str]:
-    """The states whose rules may apply: the recipient's own and its number's."""
+    """The states whose rules may apply: the recipient's own and its number's (a frozenset,
+    so one answer serves every look: the dispatcher asks for each message)."""
     states = set()
     if state:
         states.add(state.strip().upper())

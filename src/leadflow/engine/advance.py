@@ -109,6 +109,7 @@ def advance_run(
     if event is not None:
         adv.context["_event"] = event
     fill_missing(wf, adv.context, contact)
+    ctx: StepContext | None = None
 
     for _ in range(MAX_STEPS_PER_ADVANCE):
         node_id = adv.node or ""
@@ -122,23 +123,26 @@ def advance_run(
                 f"node {node_id!r} does not exist in version {wf.version}",
             )
             return adv
-        ctx = StepContext(
-            run=run,
-            contact=contact,
-            workflow=wf,
-            catalog=engine.catalog,
-            now=now,
-            step_seq=adv.step_seq + 1,
-            context=adv.context,
-            rng=engine.rng,
-            facts_loader=facts_loader,
-            event=event if resuming else None,
-            gate=engine.gate,
-            message_lookup=message_lookup,
-            runs_since=runs_since,
-            limits=engine.limits,
-            branch_runs=branch_runs,
-        )
+        if ctx is None:
+            ctx = StepContext(
+                run=run,
+                contact=contact,
+                workflow=wf,
+                catalog=engine.catalog,
+                now=now,
+                step_seq=adv.step_seq + 1,
+                context=adv.context,
+                rng=engine.rng,
+                facts_loader=facts_loader,
+                event=event if resuming else None,
+                gate=engine.gate,
+                message_lookup=message_lookup,
+                runs_since=runs_since,
+                limits=engine.limits,
+                branch_runs=branch_runs,
+            )
+        else:
+            ctx.next_step(adv.step_seq + 1)  # the next node: as a fresh context, cheaper
         if not resuming and _goal_met(adv, ctx, wf, now, node_id, due_at):
             return adv
         try:

@@ -115,6 +115,17 @@ class StepContext:
     def invalidate(self) -> None:
         self._scope = None
 
+    def next_step(self, step_seq: int) -> None:
+        """Make this context the one of the run's next node in the same advance: what a fresh
+        context would hold (no resuming event, no products, the scope worked out anew)."""
+        self.step_seq = step_seq
+        self.event = None
+        self.messages = []
+        self.patches = []
+        self.enrollments = []
+        self.events = []
+        self._scope = None
+
     def render(self, source: str, limits: RenderLimits | None = None) -> str:
         """Render a template within ``limits`` (default: ``self.limits.other``)."""
         variables = self.scope()

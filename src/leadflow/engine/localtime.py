@@ -51,15 +51,26 @@ def next_time_of_day(
     raise ValueError("no matching day within 400 days")  # pragma: no cover - weekdays non-empty
 
 
+# (zone, start, end, weekdays) -> the last stretch [lo, hi) of instants found inside that window:
+# a send checked again within it (the same day's window, the usual case) needs no local time.
+_OPEN: dict[tuple[ZoneInfo, int, int, tuple[str, ...] | None], tuple[float, float]] = {}
+_OPEN_MAX = 4096
+
+
 def next_allowed(
     now: float, tz: ZoneInfo, start_min: int, end_min: int, weekdays: list[str] | None = None
 ) -> float:
     """``now`` if local time is inside [start, end) on an allowed weekday, else the next minute
     that is (rounded up to a whole minute)."""
+    key = (tz, start_min, end_min, tuple(weekdays) if weekdays else None)
+    span = _OPEN.get(key)
+    if span is not None and span[0] <= now < span[1]:
+        return now
     allowed = {WEEKDAYS.index(d) for d in weekdays} if weekdays else set(range(7))
     here = local(now, tz)
     minute = here.hour * 60 + here.minute
     if here.weekday() in allowed and start_min <= minute < end_min:
+        _remember_open(key, here, tz, start_min, end_min)
         return now
     day = here.date()
     for _ in range(15):
@@ -70,6 +81,32 @@ def next_allowed(
             return start_ts
         day += timedelta(days=1)
     raise ValueError("no allowed day in the send window")  # pragma: no cover
+
+
+def _remember_open(
+    key: tuple[ZoneInfo, int, int, tuple[str, ...] | None],
+    here: datetime,
+    tz: ZoneInfo,
+    start_min: int,
+    end_min: int,
+) -> None:
+    """Keep the stretch of ``here``'s day from the window's start to its end, when the zone's
+    offset is the same all along it (no DST change inside): every instant of it has a local
+    minute in [start, end) on ``here``'s (allowed) weekday."""
+    day = here.date()
+    lo = datetime(day.year, day.month, day.day, start_min // 60, start_min % 60, tzinfo=tz)
+    if end_min >= 1440:
+        after = day + timedelta(days=1)
+        hi = datetime(after.year, after.month, after.day, tzinfo=tz)
+    else:
+        hi = datetime(day.year, day.month, day.day, end_min // 60, end_min % 60, tzinfo=tz)
+    lo_ts, hi_ts = lo.timestamp(), hi.timestamp()
+    offset = here.utcoffset()
+    if local(lo_ts, tz).utcoffset() != offset or local(hi_ts, tz).utcoffset() != offset:
+        return
+    if len(_OPEN) >= _OPEN_MAX:
+        _OPEN.clear()
+    _OPEN[key] = (lo_ts, hi_ts)
 
 
 def at_local(day: date, tz: ZoneInfo, minute_of_day: int) -> float:

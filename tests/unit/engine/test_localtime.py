@@ -1,7 +1,11 @@
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from leadflow.engine.localtime import hhmm, next_allowed, next_time_of_day, zone
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from leadflow.engine import localtime
+from leadflow.engine.localtime import WEEKDAYS, hhmm, next_allowed, next_time_of_day, zone
 
 NY = ZoneInfo("America/New_York")
 
@@ -54,3 +58,76 @@ def test_next_allowed_weekdays() -> None:
 def test_unknown_zone_falls_back() -> None:
     assert zone("Mars/Olympus", "America/Chicago") == ZoneInfo("America/Chicago")
     assert zone(None) == NY
+
+
+def _uncached_next_allowed(
+    now: float, tz: ZoneInfo, start_min: int, end_min: int, weekdays: list[str] | None
+) -> float:
+    """next_allowed worked out from scratch (what the remembered windows must agree with)."""
+    localtime._OPEN.clear()
+    return next_allowed(now, tz, start_min, end_min, weekdays)
+
+
+WINDOW_ZONES = [
+    "America/New_York",
+    "America/Havana",  # DST changes at midnight
+    "Australia/Lord_Howe",  # a half-hour DST change
+    "Europe/London",
+    "Asia/Kolkata",
+    "Pacific/Chatham",
+]
+
+
+def _offset_changes(names: list[str], year_start: float) -> list[float]:
+    """The instants (to the hour) of a year at which one of the zones changes its offset."""
+    found: list[float] = []
+    for name in names:
+        tz = ZoneInfo(name)
+        before = datetime.fromtimestamp(year_start, tz).utcoffset()
+        for hour in range(1, 366 * 24):
+            at = year_start + hour * 3600
+            offset = datetime.fromtimestamp(at, tz).utcoffset()
+            if offset != before:
+                found.append(at)
+            before = offset
+    return found
+
+
+DST_CHANGES = _offset_changes(WINDOW_ZONES, 1767225600.0)  # 2026
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    zone_name=st.sampled_from(WINDOW_ZONES),
+    start=st.integers(0, 1439),
+    length=st.integers(1, 1440),
+    weekdays=st.one_of(st.none(), st.lists(st.sampled_from(WEEKDAYS), min_size=1, max_size=7)),
+    first=st.one_of(
+        st.floats(1.7e9, 1.9e9),
+        st.sampled_from(DST_CHANGES).flatmap(lambda at: st.floats(at - 2 * 86400, at + 3600)),
+    ),
+    steps=st.lists(
+        st.one_of(st.floats(0, 4 * 3600), st.floats(0, 3 * 86400)), min_size=1, max_size=12
+    ),
+)
+def test_next_allowed_remembered_windows_agree(
+    zone_name: str,
+    start: int,
+    length: int,
+    weekdays: list[str] | None,
+    first: float,
+    steps: list[float],
+) -> None:
+    """A window remembered from one call gives the answer a fresh computation gives, at later
+    moments of the same day and across DST changes."""
+    tz = ZoneInfo(zone_name)
+    end = min(start + length, 1440)
+    moment = first
+    localtime._OPEN.clear()
+    for step in steps:
+        moment += step
+        got = next_allowed(moment, tz, start, end, weekdays)
+        kept = dict(localtime._OPEN)
+        assert got == _uncached_next_allowed(moment, tz, start, end, weekdays)
+        localtime._OPEN.clear()
+        localtime._OPEN.update(kept)

@@ -352,7 +352,7 @@ def main() -> int:
             try:
                 # The funnel's per-run summary (migration 0220) of the runs the build wrote:
                 # made once here, timed apart (the engine's periodic fold does it in service).
-                fold = getattr(store, "fold", None)
+                fold = getattr(store, "fold_run_facts", None)
                 fold_s, folded = timed(fold) if fold is not None else (0.0, 0)
                 done = _reports(store, args.repeat, wanted)
             finally:

@@ -11,6 +11,7 @@ from typing import Any
 from leadflow.analytics.cohorts import cohorts
 from leadflow.analytics.filters import Filters
 from leadflow.analytics.funnel import compute, load, report
+from leadflow.analytics.plugin import FunnelFold
 from leadflow.definitions.io import load_text
 from leadflow.engine.migrate import apply_migration, plan_migration
 from leadflow.engine.rewind import apply_rewind, plan_rewind
@@ -139,3 +140,15 @@ def test_the_funnel_stays_exact_after_a_rewind_a_migration_prune_and_erasure(kit
     erased = _same(kit, "erased")
     assert erased["default"]["entered"] == 2
     assert erased["other"]["entered"] == 3
+
+
+def test_the_workers_job_folds_the_changed_runs_in_the_background(kit: Kit) -> None:
+    assert any(j.name == "funnel_fold" for j in kit.runtime.engine.registry.jobs)
+    kit.publish(WELCOME)
+    _other_tenant(kit)
+    for i in range(3):
+        kit.add_contact(f"c{i}")
+    kit.enroll("welcome", "c0", "c1", "c2")
+    assert FunnelFold(kit.store).run(kit.now) == 0  # bookkeeping: no work in the stats
+    assert kit.store.fold_run_facts() == 0  # nothing was left for a report to fold
+    _same(kit, "folded by the job")

@@ -114,7 +114,7 @@ class SqlFunnel(SqlRunFacts):
         self, sel: RunSelection, goals: Sequence[str], window_s: float
     ) -> FunnelCounts:
         out = FunnelCounts()
-        self.fold()
+        self.fold_run_facts()
         with self._read(snapshot=True) as conn:
             for chunk in self._chunks(sel):
                 out.add(self._counts(conn, sel, chunk, goals, window_s))
@@ -323,7 +323,7 @@ class SqlFunnel(SqlRunFacts):
         k, n = len(limits), len(spans)
         totals: dict[tuple[int, int, int], int] = {}
         lived_f, _ = rank("f.created_at", sorted(limits))
-        self.fold()
+        self.fold_run_facts()
         with self._read(snapshot=True) as conn:
             for chunk in self._chunks(sel):
                 where, params = self._where(sel, chunk)

@@ -10,7 +10,7 @@ once per path.
 
 The rows stay exact without any code on the write paths: database triggers mark a run in
 ``funnel_dirty`` in the very transaction that changes what the funnel reads of it (a step,
-the run's status or node, a message's status or times, a delete). :meth:`SqlRunFacts.fold`
+the run's status or node, a message's status or times, a delete). :meth:`SqlRunFacts.fold_run_facts`
 makes the marked runs' rows again from their runs, steps and messages and deletes the marks;
 every report folds first, so it counts the committed state."""
 
@@ -82,9 +82,9 @@ def add_path(out: FunnelCounts, facts: str, n: int, *, branches: bool) -> None:
 
 
 class SqlRunFacts(SqlPart):
-    """Keeping ``run_facts`` up to date: :meth:`fold`."""
+    """Keeping ``run_facts`` up to date: :meth:`fold_run_facts`."""
 
-    def fold(self, batch: int = FOLD_BATCH) -> int:
+    def fold_run_facts(self, batch: int = FOLD_BATCH) -> int:
         """Make the rows of the marked runs again and delete their marks (batches of ``batch``
         runs, each in one transaction); the number of runs made again. Marks made while it
         runs are folded too, up to as many rounds as the marks it found first needed."""

@@ -85,38 +85,39 @@ class SqlRunFacts(SqlPart):
     """Keeping ``run_facts`` up to date: :meth:`fold_run_facts`."""
 
     def fold_run_facts(self, batch: int = FOLD_BATCH) -> int:
-        """Make the rows of the marked runs again and delete their marks (batches of ``batch``
-        runs, each in one transaction); the number of runs made again. Marks made while it
-        runs are folded too, up to as many rounds as the marks it found first needed."""
+        """Make the rows of the marked runs again and delete their marks; the number of runs
+        made again. SQLite: batches of ``batch`` runs, each in one transaction (the engine's
+        writes wait for none longer), up to as many rounds as the marks found first needed.
+        PostgreSQL: one transaction taking every mark committed so far (a run marked many
+        times is made once; marks of transactions still open stay for the next fold), the
+        runs made in batches."""
+        if not self._dialect.json_lists:
+            return self._fold_all(batch)
         with self._read() as conn:
             pending = int(conn.execute("SELECT count(*) FROM funnel_dirty").fetchone()[0])
         done = 0
         for _ in range(pending // max(1, batch) + 2):
-            n = self._fold_batch(batch)
-            done += n
-            if n == 0:
-                break
-        return done
-
-    def _fold_batch(self, batch: int) -> int:
-        d = self._dialect
-        sqlite = d.json_lists
-        with self._write() as conn:
-            if sqlite:
+            with self._write() as conn:
                 taken = conn.execute(
                     "DELETE FROM funnel_dirty WHERE run_id IN "
                     f"(SELECT run_id FROM funnel_dirty LIMIT {int(batch)}) RETURNING run_id"
                 ).fetchall()
-            else:
-                conn.execute(f"SELECT pg_advisory_xact_lock({_FOLD_LOCK})")
-                taken = conn.execute(
-                    "DELETE FROM funnel_dirty WHERE ctid = ANY(ARRAY(SELECT ctid FROM "
-                    f"funnel_dirty LIMIT {int(batch) * 4})) RETURNING run_id"
-                ).fetchall()
+                if taken:
+                    self._remake(conn, sorted(int(r[0]) for r in taken))
+            done += len(taken)
+            if not taken:
+                break
+        return done
+
+    def _fold_all(self, batch: int) -> int:
+        with self._write() as conn:
+            conn.execute(f"SELECT pg_advisory_xact_lock({_FOLD_LOCK})")  # one fold at a time
+            taken = conn.execute("DELETE FROM funnel_dirty RETURNING run_id").fetchall()
             ids = sorted({int(r[0]) for r in taken})
-            if not ids:
-                return 0
-            self._remake(conn, ids)
+            for start in range(0, len(ids), batch):
+                self._remake(conn, ids[start : start + batch])
+            if len(ids) > batch:
+                conn.execute("ANALYZE run_facts")  # the planner's counts after a bulk change
         return len(ids)
 
     def _remake(self, conn: Any, ids: list[int]) -> None:

@@ -39,14 +39,15 @@ BEGIN
     INSERT OR IGNORE INTO funnel_dirty (run_id) VALUES (NEW.id);
 END;
 
+-- A run's context is read only for its branch link: a change of a context that names
+-- "_branch" (before or after) marks the run (a cheap superset of the link changing).
 CREATE TRIGGER funnel_run_change AFTER UPDATE ON runs
 WHEN OLD.status IS NOT NEW.status OR OLD.node IS NOT NEW.node
     OR OLD.version IS NOT NEW.version OR OLD.exit_reason IS NOT NEW.exit_reason
     OR OLD.created_at IS NOT NEW.created_at OR OLD.workflow_key IS NOT NEW.workflow_key
     OR OLD.contact_id IS NOT NEW.contact_id OR OLD.id IS NOT NEW.id
     OR (OLD.context IS NOT NEW.context
-        AND (json_extract(OLD.context, '$._branch') IS NULL)
-            IS NOT (json_extract(NEW.context, '$._branch') IS NULL))
+        AND (instr(OLD.context, '"_branch"') > 0 OR instr(NEW.context, '"_branch"') > 0))
 BEGIN
     INSERT OR IGNORE INTO funnel_dirty (run_id) VALUES (NEW.id);
     INSERT OR IGNORE INTO funnel_dirty (run_id) VALUES (OLD.id);

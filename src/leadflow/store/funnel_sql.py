@@ -76,21 +76,37 @@ class SqlFunnel(SqlRunFacts):
 
     def _where(self, sel: RunSelection, chunk: Sequence[int] | None) -> tuple[str, list[Any]]:
         """The selection's conditions on ``runs r`` joined to ``contacts c``."""
-        d = self._dialect
         conds = ["r.workflow_key = ?", "c.tenant_id = ?"]
         params: list[Any] = [sel.workflow_key, sel.scope.tenant_id]
+        self._narrow(sel, chunk, "r.created_at", "r.id", conds, params)
+        return " AND ".join(conds), params
+
+    def _narrow(
+        self,
+        sel: RunSelection,
+        chunk: Sequence[int] | None,
+        entry: str,
+        run_id: str,
+        conds: list[str],
+        params: list[Any],
+    ) -> bool:
+        """Add the selection's owner, entry range and run id conditions (on ``c.owner``,
+        ``entry`` and ``run_id``); whether an owner condition was added."""
+        d = self._dialect
+        owned = False
         for owners in (sel.scope.owners, sel.agents):
             if owners is not None:
+                owned = True
                 conds.append(f"c.owner {d.in_texts.replace('%s', '?')}")
                 params.append(d.values(sorted(owners)))
-        for text, value in (("r.created_at >= ?", sel.since), ("r.created_at < ?", sel.until)):
+        for text, value in ((f"{entry} >= ?", sel.since), (f"{entry} < ?", sel.until)):
             if value is not None:
                 conds.append(text)
                 params.append(value)
         if chunk is not None:
-            conds.append(f"r.id {d.in_ids.replace('%s', '?')}")
+            conds.append(f"{run_id} {d.in_ids.replace('%s', '?')}")
             params.append(d.values(chunk))
-        return " AND ".join(conds), params
+        return owned
 
     def _whole(self, sel: RunSelection, where: str) -> str:
         """``where``, and (when the workflow has branch runs) the run entered the workflow:
@@ -157,22 +173,10 @@ class SqlFunnel(SqlRunFacts):
         """``run_facts f`` (joined to the runs' contacts when an owner is asked for) and the
         conditions picking the selected runs (``roots``: only those that entered the
         workflow), with their parameters."""
-        d = self._dialect
-        source = "run_facts f"
         conds = ["f.tenant_id = ?", "f.workflow_key = ?"]
         params: list[Any] = [sel.scope.tenant_id, sel.workflow_key]
-        for owners in (sel.scope.owners, sel.agents):
-            if owners is not None:
-                source = f"run_facts f JOIN {_JOIN_RUNS.format('f')}"
-                conds.append(f"c.owner {d.in_texts.replace('%s', '?')}")
-                params.append(d.values(sorted(owners)))
-        for text, value in (("f.created_at >= ?", sel.since), ("f.created_at < ?", sel.until)):
-            if value is not None:
-                conds.append(text)
-                params.append(value)
-        if chunk is not None:
-            conds.append(f"f.run_id {d.in_ids.replace('%s', '?')}")
-            params.append(d.values(chunk))
+        owned = self._narrow(sel, chunk, "f.created_at", "f.run_id", conds, params)
+        source = f"run_facts f JOIN {_JOIN_RUNS.format('f')}" if owned else "run_facts f"
         if roots and sel.branches:
             conds.append("f.root = 1")
         return f"{source} WHERE {' AND '.join(conds)}", tuple(params)

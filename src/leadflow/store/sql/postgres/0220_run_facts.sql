@@ -103,8 +103,9 @@ FOR EACH ROW EXECUTE FUNCTION funnel_mark_old();
 CREATE OR REPLACE TRIGGER funnel_message_new AFTER INSERT ON messages
 FOR EACH ROW WHEN (NEW.run_id IS NOT NULL) EXECUTE FUNCTION funnel_mark_new();
 
+-- A status counts only as sent, delivered, suppressed or failed (pending -> sending: no mark).
 CREATE OR REPLACE TRIGGER funnel_message_change AFTER UPDATE ON messages
-FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status
+FOR EACH ROW WHEN ((OLD.status IS DISTINCT FROM NEW.status AND (OLD.status IN ('sent', 'delivered', 'suppressed', 'failed') OR NEW.status IN ('sent', 'delivered', 'suppressed', 'failed')))
     OR OLD.run_id IS DISTINCT FROM NEW.run_id OR OLD.node IS DISTINCT FROM NEW.node
     OR OLD.sent_at IS DISTINCT FROM NEW.sent_at
     OR OLD.delivered_at IS DISTINCT FROM NEW.delivered_at

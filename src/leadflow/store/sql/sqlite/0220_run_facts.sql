@@ -83,8 +83,9 @@ BEGIN
     INSERT OR IGNORE INTO funnel_dirty (run_id) VALUES (NEW.run_id);
 END;
 
+-- A status counts only as sent, delivered, suppressed or failed (pending -> sending: no mark).
 CREATE TRIGGER funnel_message_change AFTER UPDATE ON messages
-WHEN OLD.status IS NOT NEW.status OR OLD.run_id IS NOT NEW.run_id OR OLD.node IS NOT NEW.node
+WHEN OLD.status IS NOT NEW.status AND (OLD.status IN ('sent', 'delivered', 'suppressed', 'failed') OR NEW.status IN ('sent', 'delivered', 'suppressed', 'failed')) OR OLD.run_id IS NOT NEW.run_id OR OLD.node IS NOT NEW.node
     OR OLD.sent_at IS NOT NEW.sent_at OR OLD.delivered_at IS NOT NEW.delivered_at
     OR OLD.opened_at IS NOT NEW.opened_at OR OLD.clicked_at IS NOT NEW.clicked_at
     OR OLD.replied_at IS NOT NEW.replied_at

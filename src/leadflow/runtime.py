@@ -134,7 +134,7 @@ def feature_plugins(settings: Settings, store: Store) -> list[Plugin]:
         listings_plugin(store),
         experiments_plugin(store),
         scoring_plugin(store),
-        analytics_plugin(),
+        analytics_plugin(store),
         playbooks_plugin(
             store,
             booking_links(settings),

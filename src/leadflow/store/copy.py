@@ -30,6 +30,9 @@ from leadflow.store.sqlite import path_from_url
 
 PROGRESS_TABLE = "leadflow_copy_progress"
 SKIPPED = {"schema_migrations", PROGRESS_TABLE}
+# The funnel's per-run summary (migration 0220) is made again from the copied rows: the
+# target's triggers mark every copied run, and its first report folds them.
+SKIPPED |= {"run_facts", "funnel_paths", "funnel_dirty"}
 # SQLite's own id bookkeeping (the highest id per table before a prune): it sets the target's
 # sequences instead of being copied
 HIGH_WATER = "id_high_water"

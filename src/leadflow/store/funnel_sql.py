@@ -6,7 +6,6 @@ never the rows; the indexes of migration 0170 keep the reads on covering indexes
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from json import loads
 from typing import Any
 
 from leadflow.store.funnel_facts import (
@@ -20,10 +19,8 @@ from leadflow.store.funnel_facts import (
     FunnelCounts,
     Key,
     RunSelection,
-    run_group_keys,
-    step_metrics_of,
 )
-from leadflow.store.parts import SqlPart
+from leadflow.store.funnel_summary import SqlRunFacts, add_path
 
 _CHUNK = 10_000  # run ids per chunk of an explicit selection
 DAY = 86400.0
@@ -74,26 +71,42 @@ def rank(x: str, cuts: Sequence[float]) -> tuple[str, list[float]]:
     return tree(0, len(cuts))
 
 
-class SqlFunnel(SqlPart):
+class SqlFunnel(SqlRunFacts):
     """The funnel's and the cohort grid's counts for the two SQL backends."""
 
     def _where(self, sel: RunSelection, chunk: Sequence[int] | None) -> tuple[str, list[Any]]:
         """The selection's conditions on ``runs r`` joined to ``contacts c``."""
-        d = self._dialect
         conds = ["r.workflow_key = ?", "c.tenant_id = ?"]
         params: list[Any] = [sel.workflow_key, sel.scope.tenant_id]
+        self._narrow(sel, chunk, "r.created_at", "r.id", conds, params)
+        return " AND ".join(conds), params
+
+    def _narrow(
+        self,
+        sel: RunSelection,
+        chunk: Sequence[int] | None,
+        entry: str,
+        run_id: str,
+        conds: list[str],
+        params: list[Any],
+    ) -> bool:
+        """Add the selection's owner, entry range and run id conditions (on ``c.owner``,
+        ``entry`` and ``run_id``); whether an owner condition was added."""
+        d = self._dialect
+        owned = False
         for owners in (sel.scope.owners, sel.agents):
             if owners is not None:
+                owned = True
                 conds.append(f"c.owner {d.in_texts.replace('%s', '?')}")
                 params.append(d.values(sorted(owners)))
-        for text, value in (("r.created_at >= ?", sel.since), ("r.created_at < ?", sel.until)):
+        for text, value in ((f"{entry} >= ?", sel.since), (f"{entry} < ?", sel.until)):
             if value is not None:
                 conds.append(text)
                 params.append(value)
         if chunk is not None:
-            conds.append(f"r.id {d.in_ids.replace('%s', '?')}")
+            conds.append(f"{run_id} {d.in_ids.replace('%s', '?')}")
             params.append(d.values(chunk))
-        return " AND ".join(conds), params
+        return owned
 
     def _whole(self, sel: RunSelection, where: str) -> str:
         """``where``, and (when the workflow has branch runs) the run entered the workflow:
@@ -117,6 +130,7 @@ class SqlFunnel(SqlPart):
         self, sel: RunSelection, goals: Sequence[str], window_s: float
     ) -> FunnelCounts:
         out = FunnelCounts()
+        self.fold_run_facts()
         with self._read(snapshot=True) as conn:
             for chunk in self._chunks(sel):
                 out.add(self._counts(conn, sel, chunk, goals, window_s))
@@ -138,23 +152,13 @@ class SqlFunnel(SqlPart):
         def rows(text: str, extra: Sequence[Any] = ()) -> list[Any]:
             return list(conn.execute(d.sql(text), (*params, *extra)).fetchall())
 
-        root = self._root_sql() if sel.branches else "1"
-        text, args = self._paths(where, params, root)
-        for row in conn.execute(d.sql(text), args):
-            version, node, status, reason, is_root, steps, sends, n = row
-            v = int(version)
-            out.versions.add(v)
-            keys = set(run_group_keys(v, node, status, reason, root=bool(is_root)))
-            for at, kind, outcome in loads(steps or "[]"):
-                keys.update((v, at, metric) for metric in step_metrics_of(kind, outcome))
-            for at, bits in loads(sends or "[]"):
-                for i, metric in enumerate(SEND_METRICS):
-                    key = (v, at, f"msg:{metric}")
-                    counts.setdefault(key, 0)
-                    if int(bits) >> i & 1:
-                        keys.add(key)
-            for key in keys:
-                counts[key] = counts.get(key, 0) + int(n)
+        text, args = self._facts_where(sel, chunk)
+        paths = conn.execute(
+            d.sql(f"SELECT f.path_id, count(*) FROM {text} GROUP BY f.path_id"), args
+        ).fetchall()
+        facts = self._path_texts(conn, [int(p) for p, _ in paths])
+        for path_id, n in paths:
+            add_path(out, facts[int(path_id)], int(n), branches=sel.branches)
         if goals:
             text, extra = self._goal_delays(self._whole(sel, where), goals, window_s)
             delays = [float(r[1]) for r in rows(text, extra)]
@@ -163,45 +167,31 @@ class SqlFunnel(SqlPart):
                 out.hours_to_goal = [s / 3600.0 for s in delays]
         return out
 
-    def _paths(self, where: str, params: list[Any], root: str) -> tuple[str, tuple[Any, ...]]:
-        """The selected runs grouped by what the funnel reads of each: version, node, status,
-        exit reason, whether it entered the workflow (``root``: not a branch run), its steps
-        (node, kind, outcome) and its messages (node, flag bits) as JSON arrays -- runs that
-        went the same way fall in one group, and Python applies the rules to each group once
-        (two runs whose arrays list the same things in another order make two groups: the
-        counts stay exact). SQLite reads each run's steps from the covering index steps_funnel
-        (a subquery per run); PostgreSQL hashes the selected runs' steps and messages by run."""
-        bits = " + ".join(
-            f"CASE WHEN {flag} THEN {1 << i} ELSE 0 END" for i, flag in enumerate(_FLAGS.values())
-        )
-        group = f"GROUP BY r.version, r.node, r.status, r.exit_reason, {root}, st, ms"
-        head = f"SELECT r.version, r.node, r.status, r.exit_reason, {root}"
-        if self._dialect.json_lists:
-            steps = "json_group_array(json_array(s.node, s.kind, s.outcome))"
-            sends = f"json_group_array(json_array(m.node, {bits}))"
-            text = (
-                f"{head}, (SELECT {steps} FROM steps s WHERE s.run_id = r.id) AS st, "
-                f"(SELECT {sends} FROM messages m WHERE m.run_id = r.id AND m.node IS NOT NULL) "
-                f"AS ms, count(*) FROM {_RUNS} WHERE {where} {group}"
-            )
-            return text, tuple(params)
-        ids = f"SELECT r.id FROM {_RUNS} WHERE {where}"
-        steps = (
-            "SELECT s.run_id, json_agg(json_build_array(s.node, s.kind, s.outcome))::text "
-            "AS sig FROM steps s "
-            f"WHERE s.run_id IN ({ids}) GROUP BY s.run_id"
-        )
-        sends = (
-            f"SELECT m.run_id, json_agg(json_build_array(m.node, {bits}))::text AS sig "
-            "FROM messages m WHERE m.node IS NOT NULL AND m.run_id IN "
-            f"({ids}) GROUP BY m.run_id"
-        )
-        text = (
-            f"{head}, ps.sig AS st, pm.sig AS ms, count(*) FROM {_RUNS} "
-            f"LEFT JOIN ({steps}) ps ON ps.run_id = r.id "
-            f"LEFT JOIN ({sends}) pm ON pm.run_id = r.id WHERE {where} {group}"
-        )
-        return text, (*params, *params, *params)
+    def _facts_where(
+        self, sel: RunSelection, chunk: Sequence[int] | None, *, roots: bool = False
+    ) -> tuple[str, tuple[Any, ...]]:
+        """``run_facts f`` (joined to the runs' contacts when an owner is asked for) and the
+        conditions picking the selected runs (``roots``: only those that entered the
+        workflow), with their parameters."""
+        conds = ["f.tenant_id = ?", "f.workflow_key = ?"]
+        params: list[Any] = [sel.scope.tenant_id, sel.workflow_key]
+        owned = self._narrow(sel, chunk, "f.created_at", "f.run_id", conds, params)
+        source = f"run_facts f JOIN {_JOIN_RUNS.format('f')}" if owned else "run_facts f"
+        if roots and sel.branches:
+            conds.append("f.root = 1")
+        return f"{source} WHERE {' AND '.join(conds)}", tuple(params)
+
+    def _path_texts(self, conn: Any, ids: Sequence[int]) -> dict[int, str]:
+        d = self._dialect
+        out: dict[int, str] = {}
+        for start in range(0, len(ids), 500):
+            part = ids[start : start + 500]
+            for pid, facts in conn.execute(
+                d.sql(f"SELECT id, facts FROM funnel_paths WHERE id {d.in_ids.replace('%s', '?')}"),
+                (d.values(part),),
+            ):
+                out[int(pid)] = facts
+        return out
 
     def _goal_delays(
         self, where: str, goals: Sequence[str], window_s: float | None
@@ -332,11 +322,12 @@ class SqlFunnel(SqlPart):
                 return f"CAST({t} / {DAY} AS INTEGER)"
             return f"CAST(floor({t} / {DAY}) AS BIGINT)"
 
-        lived_r, p_lived = rank("r.created_at", sorted(limits))
-        lived_g, _ = rank("g.t0", sorted(limits))
+        lived_g, p_lived = rank("g.t0", sorted(limits))
         within, p_reached = rank("g.d", list(spans))
         k, n = len(limits), len(spans)
         totals: dict[tuple[int, int, int], int] = {}
+        lived_f, _ = rank("f.created_at", sorted(limits))
+        self.fold_run_facts()
         with self._read(snapshot=True) as conn:
             for chunk in self._chunks(sel):
                 where, params = self._where(sel, chunk)
@@ -353,11 +344,12 @@ class SqlFunnel(SqlPart):
                     key = (int(a), int(b), int(c))
                     totals[key] = totals.get(key, 0) + int(count)
                     reached[key[:2]] = reached.get(key[:2], 0) + int(count)
+                facts, args = self._facts_where(sel, chunk, roots=True)
                 text = (
-                    f"SELECT day, lived, count(*) FROM (SELECT {day('r.created_at')} AS day, "
-                    f"{k} - ({lived_r}) AS lived FROM {_RUNS} WHERE {where}) x GROUP BY day, lived"
+                    f"SELECT day, lived, count(*) FROM (SELECT {day('f.created_at')} AS day, "
+                    f"{k} - ({lived_f}) AS lived FROM {facts}) x GROUP BY day, lived"
                 )
-                for a, b, count in conn.execute(d.sql(text), (*p_lived, *params)):
+                for a, b, count in conn.execute(d.sql(text), (*p_lived, *args)):
                     rest = int(count) - reached.get((int(a), int(b)), 0)
                     if rest:
                         key = (int(a), int(b), n)

@@ -152,3 +152,20 @@ def test_the_workers_job_folds_the_changed_runs_in_the_background(kit: Kit) -> N
     assert FunnelFold(kit.store).run(kit.now) == 0  # bookkeeping: no work in the stats
     assert kit.store.fold_run_facts() == 0  # nothing was left for a report to fold
     _same(kit, "folded by the job")
+
+
+def test_a_pass_of_the_job_folds_at_most_its_limit_and_a_report_folds_the_rest(kit: Kit) -> None:
+    """After an upgrade every run is marked: the worker's job must not hold a pass for the
+    whole fold, so it takes ``limit`` marks at a time; a report still counts exactly."""
+    kit.publish(WELCOME)
+    for i in range(5):
+        kit.add_contact(f"c{i}")
+    kit.enroll("welcome", *(f"c{i}" for i in range(5)))  # five new runs, marked; no pass yet
+    sql = type(kit.store).__name__ != "MemoryStore"
+    assert kit.store.fold_run_facts(limit=2) == (2 if sql else 0)
+    assert kit.store.fold_run_facts(limit=2) == (2 if sql else 0)
+    scope = Scope("default")
+    counted = report(compute(kit.store, scope, "welcome", Filters(), goals=GOALS))
+    assert counted == report(load(kit.store, scope, "welcome", Filters(), goals=GOALS))
+    assert counted["entered"] == 5
+    assert kit.store.fold_run_facts() == 0  # the report folded what the job had left

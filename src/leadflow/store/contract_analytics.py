@@ -43,11 +43,11 @@ class AnalyticsStore(abc.ABC):
     def messages_of_contacts(self, contact_ids: Iterable[str]) -> list[Message]:
         """Every message to these contacts (of runs or not), by id."""
 
-    def fold_run_facts(self) -> int:
+    def fold_run_facts(self, limit: int | None = None) -> int:
         """Bring the per-run summary the funnel and cohort grid count from up to date with the
         runs changed since (the SQL backends, migration 0220; a report does it first, and a
-        periodic job in the background); how many runs' rows were made again. The memory
-        backend counts from its records and has nothing to do."""
+        periodic job in the background, about ``limit`` marks at a time); how many runs' rows
+        were made again. The memory backend counts from its records and has nothing to do."""
         return 0
 
     @abc.abstractmethod

@@ -84,19 +84,24 @@ def add_path(out: FunnelCounts, facts: str, n: int, *, branches: bool) -> None:
 class SqlRunFacts(SqlPart):
     """Keeping ``run_facts`` up to date: :meth:`fold_run_facts`."""
 
-    def fold_run_facts(self, batch: int = FOLD_BATCH) -> int:
+    def fold_run_facts(self, batch: int = FOLD_BATCH, limit: int | None = None) -> int:
         """Make the rows of the marked runs again and delete their marks; the number of runs
         made again. SQLite: batches of ``batch`` runs, each in one transaction (the engine's
         writes wait for none longer), up to as many rounds as the marks found first needed.
         PostgreSQL: one transaction taking every mark committed so far (a run marked many
         times is made once; marks of transactions still open stay for the next fold), the
-        runs made in batches."""
+        runs made in batches. ``limit``: fold that many marks at most (the periodic job,
+        which must not hold a worker's pass for long after an upgrade marked every run)."""
         if not self._dialect.json_lists:
-            return self._fold_all(batch)
+            return self._fold_all(batch, limit)
         with self._read() as conn:
             pending = int(conn.execute("SELECT count(*) FROM funnel_dirty").fetchone()[0])
+        rounds = pending // max(1, batch) + 2
+        if limit is not None:
+            batch = max(1, min(batch, limit))
+            rounds = min(rounds, -(-limit // batch))
         done = 0
-        for _ in range(pending // max(1, batch) + 2):
+        for _ in range(rounds):
             with self._write() as conn:
                 taken = conn.execute(
                     "DELETE FROM funnel_dirty WHERE run_id IN "
@@ -109,10 +114,16 @@ class SqlRunFacts(SqlPart):
                 break
         return done
 
-    def _fold_all(self, batch: int) -> int:
+    def _fold_all(self, batch: int, limit: int | None) -> int:
         with self._write() as conn:
             conn.execute(f"SELECT pg_advisory_xact_lock({_FOLD_LOCK})")  # one fold at a time
-            taken = conn.execute("DELETE FROM funnel_dirty RETURNING run_id").fetchall()
+            if limit is None:
+                taken = conn.execute("DELETE FROM funnel_dirty RETURNING run_id").fetchall()
+            else:
+                taken = conn.execute(
+                    "DELETE FROM funnel_dirty WHERE ctid IN "
+                    f"(SELECT ctid FROM funnel_dirty LIMIT {int(limit)}) RETURNING run_id"
+                ).fetchall()
             ids = sorted({int(r[0]) for r in taken})
             for start in range(0, len(ids), batch):
                 self._remake(conn, ids[start : start + batch])

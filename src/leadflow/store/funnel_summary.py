@@ -84,7 +84,7 @@ def add_path(out: FunnelCounts, facts: str, n: int, *, branches: bool) -> None:
 class SqlRunFacts(SqlPart):
     """Keeping ``run_facts`` up to date: :meth:`fold_run_facts`."""
 
-    def fold_run_facts(self, batch: int = FOLD_BATCH, limit: int | None = None) -> int:
+    def fold_run_facts(self, limit: int | None = None, batch: int = FOLD_BATCH) -> int:
         """Make the rows of the marked runs again and delete their marks; the number of runs
         made again. SQLite: batches of ``batch`` runs, each in one transaction (the engine's
         writes wait for none longer), up to as many rounds as the marks found first needed.

@@ -13,10 +13,11 @@ from leadflow.analytics.filters import Filters
 from leadflow.analytics.funnel import compute, load, report
 from leadflow.analytics.plugin import FunnelFold
 from leadflow.definitions.io import load_text
+from leadflow.engine.advance import new_advance
 from leadflow.engine.migrate import apply_migration, plan_migration
 from leadflow.engine.rewind import apply_rewind, plan_rewind
 from leadflow.engine.workflows import enroll, publish
-from leadflow.model.records import MessageFacts, Scope
+from leadflow.model.records import MessageFacts, Scope, Step
 from leadflow.model.tenancy import Tenant
 from support.engine_kit import DAY, HOUR, Kit
 
@@ -169,3 +170,28 @@ def test_a_pass_of_the_job_folds_at_most_its_limit_and_a_report_folds_the_rest(k
     assert counted == report(load(kit.store, scope, "welcome", Filters(), goals=GOALS))
     assert counted["entered"] == 5
     assert kit.store.fold_run_facts() == 0  # the report folded what the job had left
+
+
+def test_a_step_that_leaves_its_run_where_it_was_still_reaches_the_funnel(kit: Kit) -> None:
+    """A commit may add a step without moving its run (same node, same status: a retry, an
+    outcome noted in place): the run's new seq marks it, so the funnel counts the step."""
+    kit.publish(WELCOME)
+    kit.add_contact("c0")
+    (rid,) = kit.enroll("welcome", "c0")
+    kit.settle(kit.now)  # the text is queued and the run sleeps at "pause"
+    scope = Scope("default")
+
+    def counted_equals_rows() -> dict[str, Any]:
+        counted = report(compute(kit.store, scope, "welcome", Filters(), goals=GOALS))
+        assert counted == report(load(kit.store, scope, "welcome", Filters(), goals=GOALS))
+        return counted
+
+    before = counted_equals_rows()
+    run = kit.run(rid)
+    adv = new_advance(run)
+    adv.step_seq += 1
+    adv.steps.append(Step(rid, "check", "branch", adv.step_seq, 0, "case:0", kit.now))
+    assert kit.store.commit_advances("tester", [adv], kit.now).applied == 1
+    after = counted_equals_rows()
+    assert kit.run(rid).node == run.node and kit.run(rid).status == run.status
+    assert after != before  # the step at "check" is counted

@@ -41,8 +41,11 @@ END;
 
 -- A run's context is read only for its branch link: a change of a context that names
 -- "_branch" (before or after) marks the run (a cheap superset of the link changing).
+-- The engine writes a run's steps and its messages only with an advance of the run, which
+-- moves its seq in the same transaction: a new seq marks them (no trigger per step or message
+-- row, which cost the engine's commits more than the budget allows).
 CREATE TRIGGER funnel_run_change AFTER UPDATE ON runs
-WHEN OLD.status IS NOT NEW.status OR OLD.node IS NOT NEW.node
+WHEN OLD.seq IS NOT NEW.seq OR OLD.status IS NOT NEW.status OR OLD.node IS NOT NEW.node
     OR OLD.version IS NOT NEW.version OR OLD.exit_reason IS NOT NEW.exit_reason
     OR OLD.created_at IS NOT NEW.created_at OR OLD.workflow_key IS NOT NEW.workflow_key
     OR OLD.contact_id IS NOT NEW.contact_id OR OLD.id IS NOT NEW.id
@@ -59,11 +62,6 @@ BEGIN
     INSERT OR IGNORE INTO funnel_dirty (run_id) VALUES (OLD.id);
 END;
 
-CREATE TRIGGER funnel_step_new AFTER INSERT ON steps
-BEGIN
-    INSERT OR IGNORE INTO funnel_dirty (run_id) VALUES (NEW.run_id);
-END;
-
 CREATE TRIGGER funnel_step_change AFTER UPDATE ON steps
 WHEN OLD.run_id IS NOT NEW.run_id OR OLD.node IS NOT NEW.node OR OLD.kind IS NOT NEW.kind
     OR OLD.outcome IS NOT NEW.outcome
@@ -75,12 +73,6 @@ END;
 CREATE TRIGGER funnel_step_gone AFTER DELETE ON steps
 BEGIN
     INSERT OR IGNORE INTO funnel_dirty (run_id) VALUES (OLD.run_id);
-END;
-
-CREATE TRIGGER funnel_message_new AFTER INSERT ON messages
-WHEN NEW.run_id IS NOT NULL
-BEGIN
-    INSERT OR IGNORE INTO funnel_dirty (run_id) VALUES (NEW.run_id);
 END;
 
 -- A status counts only as sent, delivered, suppressed or failed (pending -> sending: no mark).

@@ -74,7 +74,7 @@ class FunnelFold:
     not a feature's work: it counts 0 in the worker's job stats."""
 
     name = "funnel_fold"
-    interval_s = 300.0  # a report folds what is left: exact whenever it runs
+    interval_s = 3600.0  # a report folds what is left: exact whenever it runs
     limit = 20_000  # marks per pass: after an upgrade marked every run, no pass is held long
 
     def __init__(self, store: Store) -> None:

@@ -9,23 +9,7 @@ import pytest
 from leadflow.engine.control import cancel_run, pause_run, resume_run
 from leadflow.engine.rewind import RewindPlan, apply_rewind, plan_rewind
 from leadflow.errors import Conflict, InvalidInput
-from support.engine_kit import DAY, HOUR, T0, Kit, at
-
-WELCOME = """
-key: welcome
-name: Welcome
-start: hello
-nodes:
-  - {id: hello, kind: send_sms, body: "Hi {{ contact.first_name }}", next: pause}
-  - {id: pause, kind: wait, duration: 1d, next: check}
-  - id: check
-    kind: branch
-    cases:
-      - {when: {field: contact.state, op: eq, value: TX}, next: austin}
-    default: bye
-  - {id: austin, kind: send_sms, body: "Texas news", next: bye}
-  - {id: bye, kind: send_email, subject: "Bye", body: "See you"}
-"""
+from support.engine_kit import DAY, HOUR, T0, WELCOME, Kit, at
 
 BY = "cli:tester"
 

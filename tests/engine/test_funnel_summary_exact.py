@@ -19,23 +19,8 @@ from leadflow.engine.rewind import apply_rewind, plan_rewind
 from leadflow.engine.workflows import enroll, publish
 from leadflow.model.records import MessageFacts, Scope, Step
 from leadflow.model.tenancy import Tenant
-from support.engine_kit import DAY, HOUR, Kit
+from support.engine_kit import DAY, HOUR, WELCOME, Kit
 
-WELCOME = """
-key: welcome
-name: Welcome
-start: hello
-nodes:
-  - {id: hello, kind: send_sms, body: "Hi {{ contact.first_name }}", next: pause}
-  - {id: pause, kind: wait, duration: 1d, next: check}
-  - id: check
-    kind: branch
-    cases:
-      - {when: {field: contact.state, op: eq, value: TX}, next: austin}
-    default: bye
-  - {id: austin, kind: send_sms, body: "Texas news", next: bye}
-  - {id: bye, kind: send_email, subject: "Bye", body: "See you"}
-"""
 WELCOME_2 = WELCOME.replace("duration: 1d", "duration: 2d")
 GOALS = ["sms.received"]
 

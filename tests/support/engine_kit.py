@@ -71,6 +71,25 @@ def local(ts: float, tz: ZoneInfo = NY) -> datetime:
 T0 = at(2024, 6, 12, 12, 0)
 
 
+# A five-node welcome workflow (text, a day's wait, a branch on the state, a text for Texas,
+# a goodbye e-mail): the rewind and funnel-summary tests walk runs through it.
+WELCOME = """
+key: welcome
+name: Welcome
+start: hello
+nodes:
+  - {id: hello, kind: send_sms, body: "Hi {{ contact.first_name }}", next: pause}
+  - {id: pause, kind: wait, duration: 1d, next: check}
+  - id: check
+    kind: branch
+    cases:
+      - {when: {field: contact.state, op: eq, value: TX}, next: austin}
+    default: bye
+  - {id: austin, kind: send_sms, body: "Texas news", next: bye}
+  - {id: bye, kind: send_email, subject: "Bye", body: "See you"}
+"""
+
+
 @dataclass
 class Kit:
     store: Store

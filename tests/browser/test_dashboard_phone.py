@@ -103,7 +103,7 @@ def test_the_dashboard_at_phone_width(page: Any, server: Server) -> None:
 
         # the runs screen: filtered, then pause, resume and cancel the run
         page.get_by_role("link", name="Runs").click()
-        page.get_by_label("Workflow").fill("phone-nurture")
+        page.get_by_test_id("runs").get_by_label("Workflow", exact=True).fill("phone-nurture")
         page.get_by_role("button", name="Filter").click()
         row = page.locator("tbody tr", has_text="phone-nurture v1").first
         row.wait_for()
@@ -139,7 +139,7 @@ def test_the_dashboard_at_phone_width(page: Any, server: Server) -> None:
         worked = server.cli("worker", "--db", server.db, "--virtual-clock")
         assert worked.returncode == 0, (worked.stdout, worked.stderr)
         assert api.get(f"/runs/{failed_id}").json()["status"] == "failed"
-        page.get_by_label("Workflow").fill("phone-fails")
+        page.get_by_test_id("runs").get_by_label("Workflow", exact=True).fill("phone-fails")
         page.get_by_label("Status").select_option("failed")
         page.get_by_role("button", name="Filter").click()
         failed_row = page.locator("tbody tr", has_text="phone-fails v1").first

@@ -333,7 +333,7 @@ def test_build_validate_layout_undo_export_and_publish(page: Any, server: Server
 
     # the runs screen pauses and resumes one of them
     page.get_by_role("link", name="Runs").click()
-    page.get_by_label("Workflow").fill("web-welcome")
+    page.get_by_test_id("runs").get_by_label("Workflow", exact=True).fill("web-welcome")
     page.get_by_role("button", name="Filter").click()
     target = page.locator("tbody tr", has_text="web-welcome v2").first
     run_id = target.locator("td").first.inner_text()

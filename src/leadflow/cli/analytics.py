@@ -14,7 +14,7 @@ from leadflow.access import analytics as service
 from leadflow.access.scope import operator
 from leadflow.analytics import charts
 from leadflow.analytics.filters import Filters
-from leadflow.cli.common import console, print_json, runtime, table
+from leadflow.cli.common import console, print_answer, print_json, runtime, table
 from leadflow.cli.options import DEFAULT, DbOption, JsonOption, TenantOption
 from leadflow.model.records import DEFAULT_TENANT
 from leadflow.store.contract import Store
@@ -186,36 +186,37 @@ def cohorts(
     )
 
 
-def _tested(
-    report: Callable[..., dict[str, Any]],
-    db: str, tenant: str, workflow: str, goal: list[str] | None, window_days: float,
-    alpha: float, min_n: int,
-) -> dict[str, Any]:  # fmt: skip
-    """What :func:`insights` and :func:`segments` test, over all the workflow's runs."""
-    with runtime(db) as rt:
-        return report(
-            rt.store, operator(tenant), workflow, Filters(), goal or (), window_days,
-            alpha=alpha, min_n=min_n,
+def _findings(
+    name: str, report: Callable[..., dict[str, Any]], show: Callable[[str, dict[str, Any]], None],
+    doc: str,
+) -> None:  # fmt: skip
+    """A command of findings over all a workflow's runs, each with its test (``insights`` and
+    ``segments`` take the same options and differ only in the report and its table)."""
+
+    def command(
+        workflow: Workflow,
+        tenant: TenantOption = DEFAULT_TENANT,
+        db: DbOption = DEFAULT,
+        goal: Goals = None,
+        window_days: WindowDays = 30.0,
+        alpha: Alpha = 0.05,
+        min_n: MinN = 30,
+        json_out: JsonOption = False,
+    ) -> None:
+        print_answer(
+            db, tenant,
+            lambda rt, who: report(
+                rt.store, who, workflow, Filters(), goal or (), window_days,
+                alpha=alpha, min_n=min_n,
+            ),
+            json_out, lambda out: show(workflow, out),
         )  # fmt: skip
 
+    command.__doc__ = doc
+    app.command(name)(command)
 
-@app.command("insights")
-def insights(
-    workflow: Workflow,
-    tenant: TenantOption = DEFAULT_TENANT,
-    db: DbOption = DEFAULT,
-    goal: Goals = None,
-    window_days: WindowDays = 30.0,
-    alpha: Alpha = 0.05,
-    min_n: MinN = 30,
-    json_out: JsonOption = False,
-) -> None:
-    """Findings over a workflow's funnel (messages, split arms, lead sources, drop-off), each
-    with its numbers, p-value and Benjamini-Hochberg q-value; none below the minimum sample."""
-    out = _tested(service.insights, db, tenant, workflow, goal, window_days, alpha, min_n)
-    if json_out:
-        print_json(out)
-        return
+
+def _show_insights(workflow: str, out: dict[str, Any]) -> None:
     table(
         f"{workflow}: {len(out['findings'])} findings of {out['tested']} tested "
         f"(q <= {out['alpha']}, groups of {out['min_n']}+)",
@@ -225,23 +226,7 @@ def insights(
     )  # fmt: skip
 
 
-@app.command("segments")
-def segments(
-    workflow: Workflow,
-    tenant: TenantOption = DEFAULT_TENANT,
-    db: DbOption = DEFAULT,
-    goal: Goals = None,
-    window_days: WindowDays = 30.0,
-    alpha: Alpha = 0.05,
-    min_n: MinN = 30,
-    json_out: JsonOption = False,
-) -> None:
-    """Who converts: source, area, budget, timeline, first channel and speed to lead, each with
-    its rate, 95 % interval, sample and BH-corrected test against the rest."""
-    out = _tested(service.segments, db, tenant, workflow, goal, window_days, alpha, min_n)
-    if json_out:
-        print_json(out)
-        return
+def _show_segments(workflow: str, out: dict[str, Any]) -> None:
     table(
         f"{workflow}: who converts ({out['tested']} tested, q <= {out['alpha']})",
         ["attribute", "value", "runs", "rate", "95 %", "rest", "q", "significant"],
@@ -251,6 +236,22 @@ def segments(
           "" if r["q_value"] is None else f"{r['q_value']:.2g}", "yes" if r["significant"] else ""]
          for r in out["segments"]],
     )  # fmt: skip
+
+
+_findings(
+    "insights",
+    service.insights,
+    _show_insights,
+    """Findings over a workflow's funnel (messages, split arms, lead sources, drop-off), each
+    with its numbers, p-value and Benjamini-Hochberg q-value; none below the minimum sample.""",
+)
+_findings(
+    "segments",
+    service.segments,
+    _show_segments,
+    """Who converts: source, area, budget, timeline, first channel and speed to lead, each with
+    its rate, 95 % interval, sample and BH-corrected test against the rest.""",
+)
 
 
 @app.command("forecast")
@@ -307,25 +308,27 @@ def attribution(
 ) -> None:
     """Revenue of the deals closed in the range, credited to the touches before them in six
     models side by side (each deal's credits sum exactly to its value in every model)."""
-    with runtime(db) as rt:
-        flt = _filters(rt.store, tenant, since, until, agent, team)
-        out = service.attribution(
-            rt.store, operator(tenant), flt, by=by, basis=basis,
-            lookback_days=lookback_days, half_life_days=half_life_days,
-        )  # fmt: skip
-    if json_out:
-        print_json(out)
-        return
-    models = list(out["models"])
-    credit: dict[str, dict[str, str]] = {}
-    for model, rows in out["models"].items():
-        for row in rows:
-            credit.setdefault(row[by], {})[model] = row["credit"]
-    table(
-        f"attribution of {out['deals']} deals by {by} ({basis})",
-        [by, *models],
-        [[key, *(c.get(m, "0.00") for m in models)] for key, c in sorted(credit.items())],
-    )
+
+    def show(out: dict[str, Any]) -> None:
+        models = list(out["models"])
+        credit: dict[str, dict[str, str]] = {}
+        for model, rows in out["models"].items():
+            for row in rows:
+                credit.setdefault(row[by], {})[model] = row["credit"]
+        table(
+            f"attribution of {out['deals']} deals by {by} ({basis})",
+            [by, *models],
+            [[key, *(c.get(m, "0.00") for m in models)] for key, c in sorted(credit.items())],
+        )
+
+    print_answer(
+        db, tenant,
+        lambda rt, who: service.attribution(
+            rt.store, who, _filters(rt.store, tenant, since, until, agent, team), by=by,
+            basis=basis, lookback_days=lookback_days, half_life_days=half_life_days,
+        ),
+        json_out, show,
+    )  # fmt: skip
 
 
 @app.command("agents")
@@ -342,14 +345,17 @@ def agents(
 ) -> None:
     """Per agent and team: leads, speed to lead (median minutes to the first automated and
     human touch), appointments, deals, revenue, tasks and the share done on time."""
-    with runtime(db) as rt:
-        flt = _filters(rt.store, tenant, since, until, agent, team, source, tag)
-        out = service.agents(rt.store, operator(tenant), flt)
-    if json_out:
-        print_json(out)
-        return
-    cols = ["agent", "team", "leads", "speed_to_lead_auto_min", "speed_to_lead_human_min",
-            "appointments", "deals", "revenue", "commission"]  # fmt: skip
-    rows: list[list[Any]] = [[a[c] for c in cols] for a in out["agents"]]
-    rows += [[t[c] for c in cols] for t in out["teams"]]
-    table(f"agents of {tenant}", cols, rows)
+    print_answer(
+        db, tenant,
+        lambda rt, who: service.agents(
+            rt.store, who, _filters(rt.store, tenant, since, until, agent, team, source, tag)
+        ),
+        json_out, lambda out: table(
+            f"agents of {tenant}", _AGENT_COLUMNS,
+            [[row[c] for c in _AGENT_COLUMNS] for row in (*out["agents"], *out["teams"])],
+        ),
+    )  # fmt: skip
+
+
+_AGENT_COLUMNS = ["agent", "team", "leads", "speed_to_lead_auto_min", "speed_to_lead_human_min",
+                  "appointments", "deals", "revenue", "commission"]  # fmt: skip

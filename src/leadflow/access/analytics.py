@@ -4,7 +4,7 @@ agent, a team) resolves in the caller's tenant or is not found."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from leadflow.access.scope import for_principal, scope_of
@@ -79,47 +79,45 @@ def funnel(
     return funnels.report(counts)
 
 
-def insights(
-    store: Store,
-    principal: Principal,
-    workflow: str,
-    flt: Filters,
-    goals: Sequence[str] = (),
-    window_days: float = 30.0,
-    *,
-    alpha: float = 0.05,
-    min_n: int = 30,
-) -> dict[str, Any]:
-    """The findings over the workflow's funnel, BH-corrected, each with its evidence."""
-    data = _tested_funnel(store, principal, workflow, flt, goals, window_days, alpha, min_n)
-    return {**find_insights(data, alpha=alpha, min_n=min_n).as_json(), "workflow": workflow}
+Analysis = Callable[[funnels.FunnelData, float, int], dict[str, Any]]
 
 
-def segments(
-    store: Store,
-    principal: Principal,
-    workflow: str,
-    flt: Filters,
-    goals: Sequence[str] = (),
-    window_days: float = 30.0,
-    *,
-    alpha: float = 0.05,
-    min_n: int = 30,
-) -> dict[str, Any]:
-    """Who converts: segments of the workflow's runs with their rates, intervals and tests."""
-    data = _tested_funnel(store, principal, workflow, flt, goals, window_days, alpha, min_n)
-    return {**who_converts(data, alpha=alpha, min_n=min_n), "workflow": workflow}
+def _tested_report(name: str, analysis: Analysis, doc: str) -> Callable[..., dict[str, Any]]:
+    """A report over every set of a workflow's funnel (``insights``, ``segments``: the analyses
+    that intersect them): ``analysis(data, alpha, min_n)`` with the workflow's key, once the
+    significance level and minimum sample are in range."""
+
+    def report(
+        store: Store,
+        principal: Principal,
+        workflow: str,
+        flt: Filters,
+        goals: Sequence[str] = (),
+        window_days: float = 30.0,
+        *,
+        alpha: float = 0.05,
+        min_n: int = 30,
+    ) -> dict[str, Any]:
+        if not 0 < alpha < 1 or min_n < 5:
+            raise InvalidInput("alpha: between 0 and 1; min_n: at least 5")
+        data = _funnel_data(store, principal, workflow, flt, goals=goals, window_days=window_days)
+        return {**analysis(data, alpha, min_n), "workflow": workflow}
+
+    report.__name__ = report.__qualname__ = name
+    report.__doc__ = doc
+    return report
 
 
-def _tested_funnel(
-    store: Store, principal: Principal, workflow: str, flt: Filters,
-    goals: Sequence[str], window_days: float, alpha: float, min_n: int,
-) -> funnels.FunnelData:  # fmt: skip
-    """Every set of the funnel, for the analyses that intersect them (insights, segments), once
-    their significance level and minimum sample are in range."""
-    if not 0 < alpha < 1 or min_n < 5:
-        raise InvalidInput("alpha: between 0 and 1; min_n: at least 5")
-    return _funnel_data(store, principal, workflow, flt, goals=goals, window_days=window_days)
+insights = _tested_report(
+    "insights",
+    lambda data, alpha, min_n: find_insights(data, alpha=alpha, min_n=min_n).as_json(),
+    "The findings over the workflow's funnel, BH-corrected, each with its evidence.",
+)
+segments = _tested_report(
+    "segments",
+    lambda data, alpha, min_n: who_converts(data, alpha=alpha, min_n=min_n),
+    "Who converts: segments of the workflow's runs with their rates, intervals and tests.",
+)
 
 
 def funnel_contacts(

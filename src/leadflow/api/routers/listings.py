@@ -22,6 +22,7 @@ from leadflow.api.data.listings import (
 )
 from leadflow.api.deps import AccessDep, PrincipalDep
 from leadflow.api.problems import problem_responses
+from leadflow.api.routes import delete_route
 from leadflow.listings.model import KEY_PATTERN, ListingFields, Status
 from leadflow.model.listings import ListingFilter
 from leadflow.tenancy.accounts import Principal
@@ -115,12 +116,6 @@ def put_listing(
     return listing_out(stored)
 
 
-@router.delete(
-    "/{listing_key}",
-    summary="Delete a listing",
-    status_code=204,
-    response_class=Response,
-    responses=problem_responses(403, 404),
-)
+@delete_route(router, "/{listing_key}", "Delete a listing", 403, 404)
 def delete_listing(access: AccessDep, _: WriterDep, listing_key: ListingKey) -> None:
     service.delete(access.runtime.store, access.principal, listing_key)

@@ -15,6 +15,7 @@ from leadflow.access import meta as service
 from leadflow.api.data.shape import Time
 from leadflow.api.deps import AccessDep
 from leadflow.api.problems import problem_responses
+from leadflow.api.routes import delete_route
 from leadflow.model.meta import MetaPage
 
 router = APIRouter(prefix="/tenants/current/meta/pages", tags=["meta"])
@@ -74,13 +75,7 @@ def add_page(access: AccessDep, body: PageIn) -> PageOut:
     return _out(page)
 
 
-@router.delete(
-    "/{page_id}",
-    status_code=204,
-    response_class=Response,
-    summary="Remove one of the tenant's Facebook pages",
-    responses=problem_responses(403, 404),
-)
+@delete_route(router, "/{page_id}", "Remove one of the tenant's Facebook pages", 403, 404)
 def remove_page(
     access: AccessDep, page_id: Annotated[str, Path(min_length=1, max_length=64)]
 ) -> Response:

@@ -19,6 +19,7 @@ from leadflow.access import senders as service
 from leadflow.api.data.shape import Record, Time
 from leadflow.api.deps import AccessDep
 from leadflow.api.problems import problem_responses
+from leadflow.api.routes import delete_route
 from leadflow.model.senders import Sender
 
 router = APIRouter(prefix="/tenants/current/senders", tags=["senders"])
@@ -73,13 +74,7 @@ def add_sender(access: AccessDep, body: SenderIn) -> SenderOut:
     return _out(added)
 
 
-@router.delete(
-    "/{kind}/{address}",
-    status_code=204,
-    response_class=Response,
-    summary="Remove one of the tenant's senders",
-    responses=problem_responses(403, 404),
-)
+@delete_route(router, "/{kind}/{address}", "Remove one of the tenant's senders", 403, 404)
 def remove_sender(
     access: AccessDep,
     kind: Kind,

@@ -17,6 +17,7 @@ from leadflow.api.auth_failures import AuthFailureLimiter
 from leadflow.api.data.shape import Record
 from leadflow.api.deps import AccessDep, get_runtime
 from leadflow.api.problems import problem_responses
+from leadflow.api.routes import delete_route
 from leadflow.api.sessions import COOKIE, CSRF_HEADER, MAX_AGE_S, Session, SessionTable
 from leadflow.errors import NotAuthenticated
 from leadflow.tenancy.accounts import authenticate
@@ -98,13 +99,7 @@ async def whoami(request: Request, response: Response, access: AccessDep) -> Ses
     return _out(session)
 
 
-@router.delete(
-    "",
-    summary="Sign out: end the session and clear its cookie",
-    status_code=204,
-    response_class=Response,
-    responses=problem_responses(401, 403),
-)
+@delete_route(router, "", "Sign out: end the session and clear its cookie", 401, 403)
 async def sign_out(request: Request, access: AccessDep) -> Response:
     if isinstance(getattr(request.state, "session", None), Session):
         await run_in_threadpool(

@@ -48,6 +48,7 @@ from leadflow.api.data.workflows import (
 from leadflow.api.deps import AccessDep
 from leadflow.api.openapi_bodies import WORKFLOW_BODY
 from leadflow.api.problems import problem_responses
+from leadflow.api.routes import delete_route
 from leadflow.definitions.schema import workflow_json_schema
 from leadflow.errors import WorkflowInvalid
 
@@ -215,13 +216,7 @@ def save_workflow_layout(access: AccessDep, key: Key, body: LayoutIn) -> Respons
     return Response(status_code=204)
 
 
-@router.delete(
-    "/{key}/draft",
-    summary="Delete the workflow's draft",
-    status_code=204,
-    response_class=Response,
-    responses=problem_responses(403, 404),
-)
+@delete_route(router, "/{key}/draft", "Delete the workflow's draft", 403, 404)
 def delete_draft(access: AccessDep, key: Key) -> Response:
     wf.delete_draft(access.runtime.store, access.principal, key)
     return Response(status_code=204)

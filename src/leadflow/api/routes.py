@@ -1,0 +1,24 @@
+"""Route declarations that more than one router makes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from fastapi import APIRouter, Response
+
+from leadflow.api.problems import problem_responses
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def delete_route(router: APIRouter, path: str, summary: str, *problems: int) -> Callable[[F], F]:
+    """``router``'s DELETE ``path``: 204 No Content, no body; ``problems`` are the statuses it
+    may answer with a problem+json instead."""
+    return router.delete(
+        path,
+        summary=summary,
+        status_code=204,
+        response_class=Response,
+        responses=problem_responses(*problems),
+    )

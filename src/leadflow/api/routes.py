@@ -22,3 +22,11 @@ def delete_route(router: APIRouter, path: str, summary: str, *problems: int) -> 
         response_class=Response,
         responses=problem_responses(*problems),
     )
+
+
+def create_route(router: APIRouter, path: str, summary: str, *problems: int) -> Callable[[F], F]:
+    """``router``'s POST ``path`` that creates something: 201 Created; ``problems`` are the
+    statuses it may answer with a problem+json instead."""
+    return router.post(
+        path, summary=summary, status_code=201, responses=problem_responses(*problems)
+    )

@@ -13,6 +13,7 @@ from leadflow.access import orchestration as service
 from leadflow.api.data.orchestration import BatchIn
 from leadflow.api.deps import AccessDep
 from leadflow.api.problems import problem_responses
+from leadflow.api.routes import create_route
 
 router = APIRouter(prefix="/automation/orchestrate", tags=["automation"])
 
@@ -31,11 +32,8 @@ EXAMPLE = {
 }
 
 
-@router.post(
-    "",
-    status_code=201,
-    summary="Submit a batch of AI tasks (run by the workers; dependencies form a DAG)",
-    responses=problem_responses(403, 404),
+@create_route(
+    router, "", "Submit a batch of AI tasks (run by the workers; dependencies form a DAG)", 403, 404
 )
 def submit(access: AccessDep, body: Annotated[BatchIn, Body(examples=[EXAMPLE])]) -> dict[str, Any]:
     return service.submit(access.runtime, access.principal, body.plain(), access.now())

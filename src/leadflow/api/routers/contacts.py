@@ -29,6 +29,7 @@ from leadflow.api.deps import AccessDep
 from leadflow.api.input_guard import media_type
 from leadflow.api.params import ContactId
 from leadflow.api.problems import problem_responses
+from leadflow.api.routes import create_route
 from leadflow.contacts.importer import CSV_EXAMPLE, columns_description, decode_csv
 from leadflow.errors import InvalidInput
 from leadflow.model.records import ContactFilter
@@ -66,12 +67,12 @@ def list_contacts(
     return ContactPage(items=[ContactOut.of(c) for c in found], next=following)
 
 
-@router.post(
+@create_route(
+    router,
     "",
-    summary="Create a lead (merged into an existing contact with the same e-mail or phone); "
+    "Create a lead (merged into an existing contact with the same e-mail or phone); "
     "with `emit`, also record an event for it (create-and-trigger)",
-    status_code=201,
-    responses=problem_responses(403),
+    403,
 )
 def create_contact(
     access: AccessDep,

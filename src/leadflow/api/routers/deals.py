@@ -16,6 +16,7 @@ from leadflow.access import deals as service
 from leadflow.analytics.deals import DealRow, deal_json
 from leadflow.api.deps import AccessDep, PrincipalDep
 from leadflow.api.problems import problem_responses
+from leadflow.api.routes import create_route
 from leadflow.model.deals import DealFilter
 from leadflow.tenancy.accounts import Principal
 
@@ -79,12 +80,7 @@ def list_deals(
     return DealPage(items=[deal_json(d) for d in found], next=nxt)
 
 
-@router.post(
-    "",
-    summary="Save one deal (insert or replace by DealKey)",
-    status_code=201,
-    responses=problem_responses(403),
-)
+@create_route(router, "", "Save one deal (insert or replace by DealKey)", 403)
 def post_deal(access: AccessDep, _: WriterDep, body: DealRow, response: Response) -> dict[str, Any]:
     store = access.runtime.store
     inserted, _updated = service.import_rows(

@@ -12,6 +12,7 @@ from leadflow.access import keys as service
 from leadflow.api.data.shape import Record, Time
 from leadflow.api.deps import AccessDep, forget_key
 from leadflow.api.problems import problem_responses
+from leadflow.api.routes import create_route
 
 router = APIRouter(prefix="/keys", tags=["keys"])
 KeyId = Annotated[str, Path(min_length=1, max_length=64, description="The key's public id.")]
@@ -56,12 +57,7 @@ def current_key(access: AccessDep) -> KeyOut:
     return KeyOut.of(service.current(access.runtime.store, access.principal))
 
 
-@router.post(
-    "",
-    status_code=201,
-    summary="Create a key (its secret is in this answer only)",
-    responses=problem_responses(403),
-)
+@create_route(router, "", "Create a key (its secret is in this answer only)", 403)
 def create_key(access: AccessDep, body: KeyIn) -> KeyCreated:
     record, token = service.create(
         access.runtime.store,

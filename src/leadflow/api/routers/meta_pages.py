@@ -15,7 +15,7 @@ from leadflow.access import meta as service
 from leadflow.api.data.shape import Time
 from leadflow.api.deps import AccessDep
 from leadflow.api.problems import problem_responses
-from leadflow.api.routes import delete_route
+from leadflow.api.routes import create_route, delete_route
 from leadflow.model.meta import MetaPage
 
 router = APIRouter(prefix="/tenants/current/meta/pages", tags=["meta"])
@@ -57,12 +57,7 @@ def list_pages(access: AccessDep) -> PageList:
     return PageList(items=[_out(p) for p in service.pages(access.runtime.store, access.principal)])
 
 
-@router.post(
-    "",
-    status_code=201,
-    summary="Register (or update) a Facebook page for the tenant",
-    responses=problem_responses(403, 409),
-)
+@create_route(router, "", "Register (or update) a Facebook page for the tenant", 403, 409)
 def add_page(access: AccessDep, body: PageIn) -> PageOut:
     page = service.add_page(
         access.runtime.store,

@@ -19,7 +19,7 @@ from leadflow.access import senders as service
 from leadflow.api.data.shape import Record, Time
 from leadflow.api.deps import AccessDep
 from leadflow.api.problems import problem_responses
-from leadflow.api.routes import delete_route
+from leadflow.api.routes import create_route, delete_route
 from leadflow.model.senders import Sender
 
 router = APIRouter(prefix="/tenants/current/senders", tags=["senders"])
@@ -60,12 +60,7 @@ def list_senders(access: AccessDep) -> SenderList:
     return SenderList(items=[_out(s, source) for s, source in found])
 
 
-@router.post(
-    "",
-    status_code=201,
-    summary="Register a sender for the tenant",
-    responses=problem_responses(403, 409),
-)
+@create_route(router, "", "Register a sender for the tenant", 403, 409)
 def add_sender(access: AccessDep, body: SenderIn) -> SenderOut:
     rt = access.runtime
     added = service.add(

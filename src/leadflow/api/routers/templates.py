@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from leadflow.access import templates as service
 from leadflow.api.deps import AccessDep
 from leadflow.api.problems import problem_responses
+from leadflow.api.routes import create_route
 
 router = APIRouter(prefix="/templates", tags=["templates"])
 Name = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*$")]
@@ -68,11 +69,12 @@ def show_template(access: AccessDep, name: Name) -> TemplateOut:
     return TemplateOut(**service.shown(name).as_dict())
 
 
-@router.post(
+@create_route(
+    router,
     "/{name}/install",
-    status_code=201,
-    summary="Install a template into the tenant, as a draft or published",
-    responses=problem_responses(403, 404),
+    "Install a template into the tenant, as a draft or published",
+    403,
+    404,
 )
 def install_template(access: AccessDep, name: Name, body: InstallIn) -> InstallOut:
     done = service.install(

@@ -24,6 +24,7 @@ import json
 import re
 from collections.abc import Callable
 from email.message import Message as MimeHeader
+from typing import Any
 from urllib.parse import parse_qsl
 
 from starlette.datastructures import Headers
@@ -65,7 +66,9 @@ class InputGuardMiddleware:
                 body, disconnected = await read_body(receive)
             except HTTPException as exc:  # the body limit (413)
                 headers = dict(exc.headers) if exc.headers else None
-                await _answer(scope, receive, send, exc.status_code, str(exc.detail), headers)
+                await send_problem(
+                    scope, receive, send, exc.status_code, str(exc.detail), headers=headers
+                )
                 return
             if disconnected:
                 return
@@ -196,33 +199,20 @@ def instance_of(scope: Scope) -> str:
     return str(scope.get("path", "")).encode("utf-8", "backslashreplace").decode("utf-8")
 
 
+async def send_problem(
+    scope: Scope, receive: Receive, send: Send, status: int, detail: str, **fields: Any
+) -> None:
+    """Answer the request with :func:`~leadflow.api.problems.problem` (``fields``: its kind,
+    title, errors, headers), its instance and request id taken from ``scope``."""
+    response = problem(
+        status, detail, instance=instance_of(scope), request_id=request_id_of_scope(scope), **fields
+    )
+    await response(scope, receive, send)
+
+
 async def _refuse(scope: Scope, receive: Receive, send: Send, found: list[FieldProblem]) -> None:
     names = ", ".join(f"{p.field}: {p.problem}" for p in found)
-    response = problem(
-        422,
-        f"the request is not valid: {names}",
-        instance=instance_of(scope),
-        request_id=request_id_of_scope(scope),
-        kind="validation",
-        title="Invalid request",
-        errors=found,
-    )
-    await response(scope, receive, send)
-
-
-async def _answer(
-    scope: Scope,
-    receive: Receive,
-    send: Send,
-    status: int,
-    detail: str,
-    headers: dict[str, str] | None,
-) -> None:
-    response = problem(
-        status,
-        detail,
-        instance=instance_of(scope),
-        request_id=request_id_of_scope(scope),
-        headers=headers,
-    )
-    await response(scope, receive, send)
+    await send_problem(
+        scope, receive, send, 422, f"the request is not valid: {names}",
+        kind="validation", title="Invalid request", errors=found,
+    )  # fmt: skip

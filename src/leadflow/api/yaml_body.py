@@ -15,8 +15,8 @@ import json
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from leadflow.api.input_guard import instance_of, media_type, read_body, replay, request_id_of_scope
-from leadflow.api.problems import FieldProblem, problem
+from leadflow.api.input_guard import media_type, read_body, replay, send_problem
+from leadflow.api.problems import FieldProblem
 from leadflow.definitions.io import load_text
 from leadflow.errors import InvalidInput
 
@@ -63,13 +63,7 @@ class YamlBodyMiddleware:
 
 
 async def _malformed(scope: Scope, receive: Receive, send: Send, why: str) -> None:
-    response = problem(
-        400,
-        f"the body {why}",
-        instance=instance_of(scope),
-        request_id=request_id_of_scope(scope),
-        kind="malformed",
-        title="Malformed request body",
-        errors=[FieldProblem(field="body", problem=why)],
-    )
-    await response(scope, receive, send)
+    await send_problem(
+        scope, receive, send, 400, f"the body {why}", kind="malformed",
+        title="Malformed request body", errors=[FieldProblem(field="body", problem=why)],
+    )  # fmt: skip

@@ -82,8 +82,7 @@ def funnel(
     with runtime(db) as rt:
         flt = _filters(rt.store, tenant, since, until, agent, team, source, tag)
         out = service.funnel(rt.store, operator(tenant), workflow, flt, goal or (), window_days)
-    if png is not None:
-        charts.funnel_png(out, png)
+        _charted(out, charts.funnel_png, png)
     if json_out:
         print_json(out["nodes"])
         return
@@ -110,6 +109,15 @@ def funnel(
         f"{_num(q['median'])} (quartiles {_num(q['q1'])}-{_num(q['q3'])})",
         highlight=False,
     )
+
+
+def _charted(
+    out: dict[str, Any], draw: Callable[[dict[str, Any], Path], None], png: Path | None
+) -> dict[str, Any]:
+    """``out``, drawn first as a PNG chart at ``png`` (``--png``) when asked for."""
+    if png is not None:
+        draw(out, png)
+    return out
 
 
 def _num(value: float | None) -> str:
@@ -162,28 +170,32 @@ def cohorts(
     json_out: JsonOption = False,
 ) -> None:
     """Cohorts by entry week or month: the share of runs reaching the goal within 1..N weeks."""
-    with runtime(db) as rt:
-        flt = _filters(rt.store, tenant, since, until, agent, team, source, tag)
-        out = service.cohorts(
-            rt.store, operator(tenant), workflow, flt, rt.clock.now(), goals=goal or (),
-            period=period, weeks=weeks, by_source=by_source,
-        )  # fmt: skip
-    if png is not None:
-        charts.cohorts_png(out, png)
-    if json_out:
-        print_json(out)
-        return
-    head = ["cohort", *(["source"] if by_source else []), "size"]
-    rows = [
-        [r["cohort"], *([r.get("source")] if by_source else []), r["size"],
-         *("" if c is None else f"{c['share']:.0%}" for c in r["cells"])]
-        for r in out["rows"]
-    ]  # fmt: skip
-    table(
-        f"{workflow}: reached {', '.join(out['goal'])} within N weeks",
-        [*head, *(f"w{k + 1}" for k in range(weeks))],
-        rows,
-    )
+
+    def show(out: dict[str, Any]) -> None:
+        head = ["cohort", *(["source"] if by_source else []), "size"]
+        rows = [
+            [r["cohort"], *([r.get("source")] if by_source else []), r["size"],
+             *("" if c is None else f"{c['share']:.0%}" for c in r["cells"])]
+            for r in out["rows"]
+        ]  # fmt: skip
+        table(
+            f"{workflow}: reached {', '.join(out['goal'])} within N weeks",
+            [*head, *(f"w{k + 1}" for k in range(weeks))],
+            rows,
+        )
+
+    print_answer(
+        db, tenant,
+        lambda rt, who: _charted(
+            service.cohorts(
+                rt.store, who, workflow,
+                _filters(rt.store, tenant, since, until, agent, team, source, tag),
+                rt.clock.now(), goals=goal or (), period=period, weeks=weeks, by_source=by_source,
+            ),
+            charts.cohorts_png, png,
+        ),
+        json_out, show,
+    )  # fmt: skip
 
 
 def _findings(
@@ -266,16 +278,20 @@ def forecast(
 ) -> None:
     """Weekly new leads, appointments and deals for the next weeks with 80 % / 95 % intervals,
     each beside its backtest on the last weeks held out."""
-    with runtime(db) as rt:
-        out = service.forecast(
-            rt.store, operator(tenant), rt.clock.now(), history_weeks=history_weeks,
-            horizon=horizon, holdout=holdout,
-        )  # fmt: skip
-    if png is not None:
-        charts.forecast_png(out, png)
-    if json_out:
-        print_json(out)
-        return
+    print_answer(
+        db, tenant,
+        lambda rt, who: _charted(
+            service.forecast(
+                rt.store, who, rt.clock.now(), history_weeks=history_weeks, horizon=horizon,
+                holdout=holdout,
+            ),
+            charts.forecast_png, png,
+        ),
+        json_out, _show_forecast,
+    )  # fmt: skip
+
+
+def _show_forecast(out: dict[str, Any]) -> None:
     for name, series in out["series"].items():
         if series["status"] != "ok":
             console.print(f"{name}: {series['message']}", highlight=False)

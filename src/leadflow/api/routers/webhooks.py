@@ -12,6 +12,7 @@ from leadflow.access import webhooks as service
 from leadflow.api.data.shape import Iso, Record
 from leadflow.api.deps import AccessDep
 from leadflow.api.problems import problem_responses
+from leadflow.api.routes import create_route
 from leadflow.model.webhooks import WebhookDelivery
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"], responses=problem_responses(403))
@@ -97,7 +98,7 @@ def list_subscriptions(access: AccessDep) -> SubscriptionList:
     return SubscriptionList(items=[Subscription.of(s) for s in found])
 
 
-@router.post("", status_code=201, summary="Subscribe a URL to events")
+@create_route(router, "", "Subscribe a URL to events")
 def create_subscription(access: AccessDep, body: SubscriptionIn) -> SubscriptionCreated:
     sub = service.create(
         access.runtime.store,

@@ -1,9 +1,18 @@
--- leadflow schema, version 250: the funnel summary's triggers (0220) mark a run once per row
--- changed. A row keeps its run in nearly every update, so the second mark (the run the row had
--- before) is written only when the run changed; and a run already marked in this transaction
--- costs a lookup, not a write. Same marks as before, about half the work on the engine's commits.
+-- leadflow schema, version 250: the funnel summary's marks (0220) cost the engine less.
+--
+-- * A message's status and facts (sent, delivered, opened, clicked, replied, suppressed, failed)
+--   change only through the outbox's two batch updates (the dispatcher's verdicts and the
+--   facts of receipts and webhooks), which now mark their messages' runs in one statement per
+--   batch (store/sql_writes.py, _mark_message_runs). The per-row trigger that compared ten
+--   columns on every message update, the lease included, goes; a trigger stays for the
+--   columns no batch update sets (a message moved to another run or node).
+-- * The run trigger fires only for updates that set a column it reads (UPDATE OF): a claim or
+--   a release of a run's lease no longer compares the run's context. The run and step triggers
+--   write the second mark (the run the row had before) only when the row changed runs.
 DROP TRIGGER funnel_run_change;
-CREATE TRIGGER funnel_run_change AFTER UPDATE ON runs
+CREATE TRIGGER funnel_run_change
+AFTER UPDATE OF seq, status, node, version, exit_reason, created_at, workflow_key, contact_id, id, context
+ON runs
 WHEN OLD.seq IS NOT NEW.seq OR OLD.status IS NOT NEW.status OR OLD.node IS NOT NEW.node
     OR OLD.version IS NOT NEW.version OR OLD.exit_reason IS NOT NEW.exit_reason
     OR OLD.created_at IS NOT NEW.created_at OR OLD.workflow_key IS NOT NEW.workflow_key
@@ -25,11 +34,8 @@ BEGIN
 END;
 
 DROP TRIGGER funnel_message_change;
-CREATE TRIGGER funnel_message_change AFTER UPDATE ON messages
-WHEN OLD.status IS NOT NEW.status AND (OLD.status IN ('sent', 'delivered', 'suppressed', 'failed') OR NEW.status IN ('sent', 'delivered', 'suppressed', 'failed')) OR OLD.run_id IS NOT NEW.run_id OR OLD.node IS NOT NEW.node
-    OR OLD.sent_at IS NOT NEW.sent_at OR OLD.delivered_at IS NOT NEW.delivered_at
-    OR OLD.opened_at IS NOT NEW.opened_at OR OLD.clicked_at IS NOT NEW.clicked_at
-    OR OLD.replied_at IS NOT NEW.replied_at
+CREATE TRIGGER funnel_message_moved AFTER UPDATE OF run_id, node ON messages
+WHEN OLD.run_id IS NOT NEW.run_id OR OLD.node IS NOT NEW.node
 BEGIN
     INSERT OR IGNORE INTO funnel_dirty (run_id) SELECT NEW.run_id WHERE NEW.run_id IS NOT NULL;
     INSERT OR IGNORE INTO funnel_dirty (run_id) SELECT OLD.run_id

@@ -140,6 +140,34 @@ def test_the_workers_job_folds_the_changed_runs_in_the_background(kit: Kit) -> N
     _same(kit, "folded by the job")
 
 
+def _marks(kit: Kit) -> int | None:
+    """Runs marked for the next fold (None: the memory backend keeps no summary)."""
+    read = getattr(kit.store, "_read", None)
+    if read is None:
+        return None
+    with read() as conn:
+        return int(conn.execute("SELECT count(DISTINCT run_id) FROM funnel_dirty").fetchone()[0])
+
+
+def test_the_workers_fold_waits_for_a_pass_with_no_leads_waiting(kit: Kit) -> None:
+    """The fold is bookkeeping: a pass that moves runs leaves it for later; an idle pass an
+    hour after the worker's first look makes it (a report is exact either way)."""
+    kit.publish(WELCOME)
+    _other_tenant(kit)
+    for i in range(3):
+        kit.add_contact(f"c{i}")
+    kit.enroll("welcome", "c0", "c1", "c2")
+    start = kit.now
+    assert kit.settle(start) > 0  # busy: the texts go out, the runs wait a day
+    sql = _marks(kit) is not None
+    assert _marks(kit) == (6 if sql else None)  # both tenants' runs
+    assert kit.tick(start + HOUR / 2) == 0  # idle, but within the hour: nothing folded
+    assert _marks(kit) == (6 if sql else None)
+    assert kit.tick(start + HOUR) == 0  # idle an hour after the first look: folded
+    assert _marks(kit) == (0 if sql else None)
+    _same(kit, "folded on an idle pass")
+
+
 def test_a_pass_of_the_job_folds_at_most_its_limit_and_a_report_folds_the_rest(kit: Kit) -> None:
     """After an upgrade every run is marked: the worker's job must not hold a pass for the
     whole fold, so it takes ``limit`` marks at a time; a report still counts exactly."""

@@ -6,7 +6,8 @@ is noted on the event (``ignored``), never failing the batch. Events leadflow ra
 an imported deal are skipped.
 
 Its periodic job (:class:`FunnelFold`) keeps the SQL backends' per-run funnel summary up to
-date in the background, so a report has few changed runs left to fold first."""
+date in the background -- hourly, on a worker pass that found no other work, so the fold never
+takes the engine's time while leads wait -- and a report has few changed runs left to fold."""
 
 from __future__ import annotations
 
@@ -75,6 +76,7 @@ class FunnelFold:
 
     name = "funnel_fold"
     interval_s = 3600.0  # a report folds what is left: exact whenever it runs
+    background = True  # on a pass with no leads waiting (or after 6 busy hours)
     limit = 20_000  # marks per pass: after an upgrade marked every run, no pass is held long
 
     def __init__(self, store: Store) -> None:

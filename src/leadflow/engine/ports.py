@@ -137,7 +137,12 @@ class EventObserver(Protocol):
 
 class PeriodicJob(Protocol):
     """Work a worker runs when it is due: at its first pass, then at most once per
-    ``interval_s`` of clock time."""
+    ``interval_s`` of clock time.
+
+    A job may also set ``background = True``: bookkeeping that must not take the engine's time
+    while leads wait (the funnel summary's fold). It first comes due ``interval_s`` after the
+    worker's first pass, and runs on a pass that found no other work; while the worker stays
+    busy it waits up to ``BUSY_PATIENCE`` intervals (see :mod:`leadflow.engine.jobs`)."""
 
     name: str
     interval_s: float

@@ -131,7 +131,8 @@ class Worker:
         n_msgs = self.dispatcher.dispatch_due(now)
         n_sched = self.scheduler.fire_due(now)
         n_hooks = self.webhooks.tick(now)  # one indexed read when there is nothing to send
-        n_jobs = self.jobs.run_due(now, st.by_job)  # e.g. experiment reviews, once a minute
+        busy = bool(n_events or n_runs or n_msgs or n_sched or n_hooks)
+        n_jobs = self.jobs.run_due(now, st.by_job, busy=busy)  # e.g. experiment reviews
         st.webhooks += n_hooks
         st.jobs += n_jobs
         st.events += n_events

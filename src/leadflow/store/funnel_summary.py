@@ -8,9 +8,12 @@ outcome) and its messages at a node as (node, flag bits) -- as canonical JSON, i
 path_id`` over a narrow index, and the rules of :mod:`leadflow.store.funnel_facts` are applied
 once per path.
 
-The rows stay exact without any code on the write paths: database triggers mark a run in
-``funnel_dirty`` in the very transaction that changes what the funnel reads of it (a step,
-the run's status or node, a message's status or times, a delete). :meth:`SqlRunFacts.fold_run_facts`
+The rows stay exact: a run is marked in ``funnel_dirty`` in the very transaction that changes
+what the funnel reads of it -- by database triggers (a new run, the run's seq, status or node, a
+step changed, a delete; migrations 0220 and 0250), and, for a message's status and facts, by
+the outbox's two batch updates themselves (``_mark_message_runs`` in
+:mod:`leadflow.store.sql_writes`: one statement per batch costs the engine a fraction of a
+trigger on every message row). :meth:`SqlRunFacts.fold_run_facts`
 makes the marked runs' rows again from their runs, steps and messages and deletes the marks;
 every report folds first, so it counts the committed state."""
 

@@ -49,6 +49,7 @@ class WriteStatements:
     update_contact: str
     update_message: str
     message_status: str
+    mark_message_runs: str
     update_facts: str
     events_done: str
     events_again: str
@@ -102,6 +103,11 @@ def write_statements(dialect: Dialect, name: str, status_param: str) -> WriteSta
         update_contact=d.sql(UPDATE_CONTACT),
         update_message=d.sql(update_message_sql(status_param)),
         message_status=f"SELECT id, status FROM messages WHERE id {ids}",
+        # the funnel summary's marks (migration 0250): the runs of messages whose status or
+        # facts changed, one statement per batch instead of a trigger per row
+        mark_message_runs=("INSERT OR IGNORE" if d.json_lists else "INSERT")
+        + " INTO funnel_dirty (run_id) SELECT DISTINCT run_id FROM messages "
+        f"WHERE id {ids} AND run_id IS NOT NULL",
         update_facts=d.sql(UPDATE_FACTS),
         events_done=d.sql(
             "UPDATE events SET processed_at = ?, lease_owner = NULL, lease_until = NULL "

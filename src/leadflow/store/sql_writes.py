@@ -421,6 +421,7 @@ class SqlWrites(WritesProducts):
             )
             if updates:
                 self._many(conn, self._stmts.update_message, message_update_rows(updates))
+                self._mark_message_runs(conn, [u.message_id for u in updates])
             if events:
                 self._append_events(conn, events, now)
             if events or any(u.status in DUE_MESSAGE_STATUSES for u in updates):
@@ -436,6 +437,12 @@ class SqlWrites(WritesProducts):
         rows = fact_rows(facts, status)
         if rows:
             self._many(conn, self._stmts.update_facts, rows)
+            self._mark_message_runs(conn, [r[-1] for r in rows])
+
+    def _mark_message_runs(self, conn: Any, message_ids: Sequence[int]) -> None:
+        """Mark the runs of these messages for the funnel summary's next fold (its triggers
+        cover every other change; a message's status and facts are marked here, per batch)."""
+        conn.execute(self._stmts.mark_message_runs, (self._dialect.values(message_ids),))
 
     # ------------------------------------------------------------------ leases
     def release_leases(self, owners: Sequence[str]) -> int:

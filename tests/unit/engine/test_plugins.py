@@ -105,6 +105,32 @@ def test_due_jobs_run_at_the_first_look_then_once_per_interval() -> None:
     assert done == {"count": 4}
 
 
+class _Bookkeeping(_Job):
+    name = "fold"
+    background = True
+
+
+def test_a_background_job_waits_for_an_idle_pass_and_a_busy_worker_runs_it_at_last() -> None:
+    job = _Bookkeeping(60.0)
+    jobs = DueJobs([job])
+    assert jobs.run_due(100.0, busy=True) == 0  # the first look starts its count, nothing runs
+    assert jobs.run_due(130.0) == 0  # idle, but not an interval since
+    assert jobs.run_due(200.0, busy=True) == 0  # due, but leads are waiting
+    assert jobs.run_due(210.0) == 2  # the first idle pass after its interval
+    assert jobs.run_due(300.0, busy=True) == 0
+    assert jobs.run_due(210.0 + 6 * 60.0 - 1, busy=True) == 0
+    assert jobs.run_due(210.0 + 6 * 60.0, busy=True) == 2  # busy for six intervals: runs anyway
+    assert job.runs == [210.0, 570.0]
+
+
+def test_a_busy_worker_never_holds_back_an_ordinary_job() -> None:
+    job = _Job(60.0)
+    jobs = DueJobs([job])
+    assert jobs.run_due(100.0, busy=True) == 2
+    assert jobs.run_due(160.0, busy=True) == 2
+    assert job.runs == [100.0, 160.0]
+
+
 def test_publishing_with_a_registry_runs_its_publish_hooks() -> None:
     store = open_store("memory://")
     seen: list[tuple[str, int, float]] = []

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from leadflow.model.ai import AiCall
+from leadflow.store.codec import row_reader
 from leadflow.store.contract_ai import AiCallStore
 from leadflow.store.parts import SqlPart
 
@@ -15,20 +15,11 @@ _COLS = (
 _INSERT = f"INSERT INTO ai_calls ({_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
 
-def _from_row(row: Sequence[Any]) -> AiCall:
-    return AiCall(
-        id=row[0],
-        tenant_id=row[1],
-        at=float(row[2]),
-        purpose=row[3],
-        model=row[4],
-        tokens_in=int(row[5]),
-        tokens_out=int(row[6]),
-        latency_ms=float(row[7]),
-        cache_hit=bool(row[8]),
-        outcome=row[9],
-        mode=row[10],
-    )
+_from_row = row_reader(
+    AiCall,
+    _COLS,
+    {"at": float, "tokens_in": int, "tokens_out": int, "latency_ms": float, "cache_hit": bool},
+)
 
 
 class SqlAiCalls(SqlPart, AiCallStore):

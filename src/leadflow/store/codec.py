@@ -58,19 +58,26 @@ def column_positions(cols: str) -> dict[str, int]:
     return {name: i for i, name in enumerate(column_names(cols))}
 
 
+def opt_float(value: Any) -> float | None:
+    """A nullable number column as a float (None stays None): a decoder for :func:`row_reader`."""
+    return None if value is None else float(value)
+
+
 def row_reader(
     record: type[T], cols: str, decode: dict[str, Callable[[Any], Any]] | None = None
 ) -> Callable[[Sequence[Any]], T]:
     """A function that builds a ``record`` from a row read with ``cols``: each field takes the
     column of its name (``decode[field]`` applied to it, for JSON text: :func:`loads`, called
-    directly, one call per JSON column on the hot paths). Every field must have
-    its column and every column its field."""
+    directly, one call per JSON column on the hot paths; keyword-only fields passed by name).
+    Every field must have its column and every column its field."""
     decode = decode or {}
     where = {_FIELD_OF.get(name, name): i for i, name in enumerate(column_names(cols))}
-    fields = [f.name for f in dataclasses.fields(record)]  # type: ignore[arg-type]
+    found = dataclasses.fields(record)  # type: ignore[arg-type]
+    fields = [f.name for f in found]
     if sorted(where) != sorted(fields) or not set(decode) <= set(fields):
         raise RuntimeError(f"{record.__name__}: columns {sorted(where)} != fields {fields}")
     args = [f"_{f}(r[{where[f]}])" if f in decode else f"r[{where[f]}]" for f in fields]
+    args = [f"{f.name}={arg}" if f.kw_only else arg for f, arg in zip(found, args, strict=True)]
     namespace: dict[str, Any] = {"_record": record, **{f"_{f}": fn for f, fn in decode.items()}}
     exec(f"def read(r):\n    return _record({', '.join(args)})", namespace)
     reader: Callable[[Sequence[Any]], T] = namespace["read"]
@@ -213,5 +220,6 @@ __all__ = [
     "contact_from_row",
     "dumps",
     "loads",
+    "opt_float",
     "row_reader",
 ]

@@ -20,6 +20,7 @@ from leadflow.model.orchestration import (
     TaskOutcome,
     TaskStatus,
 )
+from leadflow.store.codec import opt_float, row_reader
 from leadflow.store.contract_orchestration import OrchestrationStore
 from leadflow.store.orchestration_claims import pick, quarantine_reason
 from leadflow.store.parts import SqlPart
@@ -65,35 +66,26 @@ _ANY_CLAIMABLE = (
 _LIGHT = "batch_id, task_id, tenant_id, server, attempts"
 
 
-def _opt_float(value: Any) -> float | None:
-    return None if value is None else float(value)
-
-
-def _task(row: Sequence[Any]) -> OrchTask:
-    return OrchTask(
-        batch_id=row[0],
-        task_id=row[1],
-        tenant_id=row[2],
-        kind=row[3],
-        input=loads(row[4]),
-        priority=int(row[5]),
-        depends_on=loads(row[6]),
-        server=row[7],
-        seq=int(row[8]),
-        created_at=float(row[9]),
-        status=row[10],
-        ready=bool(row[11]),
-        result=loads_opt(row[12]),
-        confidence=_opt_float(row[13]),
-        tokens_in=int(row[14]),
-        tokens_out=int(row[15]),
-        error=row[16],
-        attempts=int(row[17]),
-        lease_owner=row[18],
-        lease_until=_opt_float(row[19]),
-        started_at=_opt_float(row[20]),
-        finished_at=_opt_float(row[21]),
-    )
+_task = row_reader(
+    OrchTask,
+    _TASK_COLS,
+    {
+        "input": loads,
+        "priority": int,
+        "depends_on": loads,
+        "seq": int,
+        "created_at": float,
+        "ready": bool,
+        "result": loads_opt,
+        "confidence": opt_float,
+        "tokens_in": int,
+        "tokens_out": int,
+        "attempts": int,
+        "lease_until": opt_float,
+        "started_at": opt_float,
+        "finished_at": opt_float,
+    },
+)
 
 
 def _task_row(t: OrchTask) -> tuple[Any, ...]:
@@ -173,7 +165,7 @@ class SqlOrchestration(SqlPart, OrchestrationStore):
 
     @staticmethod
     def _batch(row: Sequence[Any]) -> OrchBatch:
-        return OrchBatch(row[0], row[1], float(row[3]), row[2], _opt_float(row[4]))
+        return OrchBatch(row[0], row[1], float(row[3]), row[2], opt_float(row[4]))
 
     def get_orch_batch(self, tenant_id: str, batch_id: str) -> OrchBatch | None:
         with self._read() as conn:

@@ -20,6 +20,8 @@ from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+MAX_TOKEN_CHARS = 1024  # a token read is at most this long (those made are far shorter)
+
 
 def _fernet_key(secret: str, salt: bytes, info: bytes) -> bytes:
     """The Fernet key HKDF-SHA256 derives from ``secret`` with ``salt`` and ``info``."""
@@ -29,9 +31,9 @@ def _fernet_key(secret: str, salt: bytes, info: bytes) -> bytes:
     return base64.urlsafe_b64encode(derived)
 
 
-def well_formed(token: str, max_chars: int) -> bool:
-    """Whether ``token`` may be a sealed token at all: not empty, ASCII, ``max_chars`` at most."""
-    return bool(token) and len(token) <= max_chars and token.isascii()
+def well_formed(token: str) -> bool:
+    """Whether ``token`` may be a sealed token at all: not empty, ASCII, not too long."""
+    return bool(token) and len(token) <= MAX_TOKEN_CHARS and token.isascii()
 
 
 class Sealer:

@@ -28,7 +28,6 @@ from leadflow.store.contract import Store
 SLOT_S = 30 * 60
 HORIZON_DAYS = 14
 LEAD_TIME_S = 2 * 3600
-MAX_TOKEN = 1024
 
 
 class BadLink(Exception):
@@ -55,7 +54,7 @@ class BookingLinks:
         return self._sealer.seal([link.tenant_id, link.agent, link.contact_id], now)
 
     def read(self, token: str) -> Link:
-        if not well_formed(token, MAX_TOKEN):
+        if not well_formed(token):
             raise BadLink("malformed")
         try:
             tenant, agent, contact = json.loads(self._sealer.open(token))

@@ -63,6 +63,11 @@ def opt_float(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
+def opt_int(value: Any) -> int | None:
+    """A nullable integer column as an int (None stays None): a decoder for :func:`row_reader`."""
+    return None if value is None else int(value)
+
+
 def row_reader(
     record: type[T], cols: str, decode: dict[str, Callable[[Any], Any]] | None = None
 ) -> Callable[[Sequence[Any]], T]:
@@ -221,5 +226,6 @@ __all__ = [
     "dumps",
     "loads",
     "opt_float",
+    "opt_int",
     "row_reader",
 ]

@@ -4,9 +4,9 @@ first draft of a step)."""
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from leadflow.model.compose import ComposeDraft
+from leadflow.store.codec import row_reader
 from leadflow.store.contract_compose import ComposeStore
 from leadflow.store.parts import SqlPart
 
@@ -25,20 +25,11 @@ _OF_CONTACT = (
 )
 
 
-def _draft(row: Any) -> ComposeDraft:
-    return ComposeDraft(
-        tenant_id=row[0],
-        step_key=row[1],
-        contact_id=row[2],
-        node=row[3],
-        channel=row[4],
-        body=row[5],
-        source=row[6],
-        created_at=float(row[7]),
-        subject=row[8],
-        reasons=tuple(json.loads(row[9] or "[]")),
-        draft=row[10],
-    )
+def _reasons(text: str | None) -> tuple[str, ...]:
+    return tuple(json.loads(text or "[]"))
+
+
+_draft = row_reader(ComposeDraft, _COLS, {"created_at": float, "reasons": _reasons})
 
 
 class SqlComposeDrafts(SqlPart, ComposeStore):

@@ -4,7 +4,8 @@ Both backends keep JSON-ish fields as compact JSON text, so a value read back is
 SQLite would return (tuples become lists, keys become strings) whichever backend stored it.
 Rows are mapped to records by column name: :func:`row_reader` matches each column of a
 ``*_COLS`` list to the record field of that name and compiles the reader once, at import (so a
-column list and a record that drift apart fail at import, and reading a row costs no lookup).
+column list and a record that drift apart fail at import, and reading a row costs no lookup);
+:func:`row_writer` is the way back, a record's values in the order of a column list.
 """
 
 from __future__ import annotations
@@ -88,6 +89,25 @@ def row_reader(
     reader: Callable[[Sequence[Any]], T] = namespace["read"]
     reader.__name__ = reader.__qualname__ = f"{record.__name__.lower()}_from_row"
     return reader
+
+
+def row_writer(
+    record: type[T], cols: str, encode: dict[str, Callable[[Any], Any]] | None = None
+) -> Callable[[T], tuple[Any, ...]]:
+    """The counterpart of :func:`row_reader`: a function that gives the values of a ``record``
+    for the columns ``cols``, in their order (``encode[field]`` applied, for JSON text:
+    :func:`dumps`). Every column must have its field; fields without a column are left out."""
+    encode = encode or {}
+    columns = [_FIELD_OF.get(name, name) for name in column_names(cols)]
+    fields = {f.name for f in dataclasses.fields(record)}  # type: ignore[arg-type]
+    if not set(columns) <= fields or not set(encode) <= set(columns):
+        raise RuntimeError(f"{record.__name__}: columns {columns} not all among fields {fields}")
+    values = [f"_{c}(x.{c})" if c in encode else f"x.{c}" for c in columns]
+    namespace: dict[str, Any] = {f"_{c}": fn for c, fn in encode.items()}
+    exec(f"def write(x):\n    return ({', '.join(values)},)", namespace)
+    writer: Callable[[T], tuple[Any, ...]] = namespace["write"]
+    writer.__name__ = writer.__qualname__ = f"{record.__name__.lower()}_values"
+    return writer
 
 
 # ---------------------------------------------------------------------------- contacts
@@ -228,4 +248,5 @@ __all__ = [
     "opt_float",
     "opt_int",
     "row_reader",
+    "row_writer",
 ]

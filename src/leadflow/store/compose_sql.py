@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from leadflow.model.compose import ComposeDraft
-from leadflow.store.codec import row_reader
+from leadflow.store.codec import row_reader, row_writer
 from leadflow.store.contract_compose import ComposeStore
 from leadflow.store.parts import SqlPart
 
@@ -29,28 +29,21 @@ def _reasons(text: str | None) -> tuple[str, ...]:
     return tuple(json.loads(text or "[]"))
 
 
+def _reasons_json(reasons: tuple[str, ...]) -> str:
+    return json.dumps(list(reasons))
+
+
 _draft = row_reader(ComposeDraft, _COLS, {"created_at": float, "reasons": _reasons})
+_values = row_writer(ComposeDraft, _COLS, {"reasons": _reasons_json})
 
 
 class SqlComposeDrafts(SqlPart, ComposeStore):
     def keep_compose_draft(self, draft: ComposeDraft) -> ComposeDraft:
-        d = draft
-        row = (
-            d.tenant_id,
-            d.step_key,
-            d.contact_id,
-            d.node,
-            d.channel,
-            d.body,
-            d.source,
-            d.created_at,
-            d.subject,
-            json.dumps(list(d.reasons)),
-            d.draft,
-        )
         with self._write() as conn:
-            conn.execute(self._dialect.sql(_INSERT), row)
-            found = conn.execute(self._dialect.sql(_ONE), (d.tenant_id, d.step_key)).fetchone()
+            conn.execute(self._dialect.sql(_INSERT), _values(draft))
+            found = conn.execute(
+                self._dialect.sql(_ONE), (draft.tenant_id, draft.step_key)
+            ).fetchone()
         return _draft(found)
 
     def get_compose_draft(self, tenant_id: str, step_key: str) -> ComposeDraft | None:

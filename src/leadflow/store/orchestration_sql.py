@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from leadflow.errors import StoreError
-from leadflow.model.jsonvalue import dumps, loads, loads_opt
+from leadflow.model.jsonvalue import dumps, dumps_opt, loads, loads_opt
 from leadflow.model.orchestration import (
     ClaimLimits,
     OrchBatch,
@@ -20,7 +20,7 @@ from leadflow.model.orchestration import (
     TaskOutcome,
     TaskStatus,
 )
-from leadflow.store.codec import opt_float, row_reader
+from leadflow.store.codec import opt_float, row_reader, row_writer
 from leadflow.store.contract_orchestration import OrchestrationStore
 from leadflow.store.orchestration_claims import pick, quarantine_reason
 from leadflow.store.parts import SqlPart
@@ -88,31 +88,15 @@ _task = row_reader(
 )
 
 
-def _task_row(t: OrchTask) -> tuple[Any, ...]:
-    return (
-        t.batch_id,
-        t.task_id,
-        t.tenant_id,
-        t.kind,
-        dumps(t.input),
-        t.priority,
-        dumps(list(t.depends_on)),
-        t.server,
-        t.seq,
-        t.created_at,
-        str(t.status),
-        1 if t.ready else 0,
-        None if t.result is None else dumps(t.result),
-        t.confidence,
-        t.tokens_in,
-        t.tokens_out,
-        t.error,
-        t.attempts,
-        t.lease_owner,
-        t.lease_until,
-        t.started_at,
-        t.finished_at,
-    )
+def _json_list(items: Sequence[str]) -> str:
+    return dumps(list(items))
+
+
+_task_row = row_writer(
+    OrchTask,
+    _TASK_COLS,
+    {"input": dumps, "depends_on": _json_list, "status": str, "ready": int, "result": dumps_opt},
+)
 
 
 @dataclass(frozen=True, slots=True)

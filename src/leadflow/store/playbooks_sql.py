@@ -8,7 +8,7 @@ from typing import Any
 from leadflow.model import playbooks
 from leadflow.model.jsonvalue import dumps, loads
 from leadflow.model.playbooks import APPOINTMENT_COLS, ASSIGNMENT_COLS, PROFILE_COLS, TASK_COLS
-from leadflow.store.codec import opt_float, opt_int, row_reader
+from leadflow.store.codec import opt_float, opt_int, row_reader, row_writer
 from leadflow.store.contract_playbooks import PlaybookStore
 from leadflow.store.parts import SqlPart
 
@@ -31,6 +31,7 @@ _task = row_reader(
         "id": int,
     },
 )
+_task_values = row_writer(playbooks.Task, _INSERT_COLS)
 _profile = row_reader(
     playbooks.AgentProfile,
     PROFILE_COLS,
@@ -60,24 +61,7 @@ _appointment = row_reader(
 class SqlPlaybooks(SqlPart, PlaybookStore):
     def create_task(self, task: playbooks.Task) -> tuple[playbooks.Task, bool]:
         sql = self._dialect.sql
-        values = (
-            task.tenant_id,
-            task.contact_id,
-            task.assignee,
-            task.title,
-            task.body,
-            task.label,
-            task.priority,
-            task.status,
-            task.due_at,
-            task.created_at,
-            task.completed_at,
-            task.completed_by,
-            task.overdue_at,
-            task.run_id,
-            task.workflow_key,
-            task.step_key,
-        )
+        values = _task_values(task)
         marks = ", ".join("?" * len(values))
         with self._write() as conn:
             created = conn.execute(

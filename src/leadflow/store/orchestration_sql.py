@@ -88,14 +88,14 @@ _task = row_reader(
 )
 
 
-def _json_list(items: Sequence[str]) -> str:
+def _dumps_list(items: Sequence[str]) -> str:
     return dumps(list(items))
 
 
 _task_row = row_writer(
     OrchTask,
     _TASK_COLS,
-    {"input": dumps, "depends_on": _json_list, "status": str, "ready": int, "result": dumps_opt},
+    {"input": dumps, "depends_on": _dumps_list, "status": str, "ready": int, "result": dumps_opt},
 )
 
 

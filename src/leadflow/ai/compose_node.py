@@ -18,7 +18,6 @@ from leadflow.ai.guardrails import Limits
 from leadflow.definitions import models as m
 from leadflow.engine.context import Go, Result, StepContext
 from leadflow.engine.handlers import _Send
-from leadflow.errors import PermanentStepError
 from leadflow.model.compose import ComposeDraft
 from leadflow.model.listings import Listing
 from leadflow.model.records import Contact, MessageFilter
@@ -164,9 +163,7 @@ class _ComposeSend(_Send):
         self.composer = composer
 
     def send(self, ctx: StepContext, node: m.AiCompose) -> Result:
-        contact = ctx.contact
-        if contact is None:
-            raise PermanentStepError("ai_compose: the run's contact does not exist")
+        contact = ctx.run_contact("ai_compose")
         store = self.composer.store
         to = contact.phone if node.channel == "sms" else contact.email
         kept = store.get_compose_draft(contact.tenant_id, ctx.idempotency_key(node.id))

@@ -15,18 +15,15 @@ URL-safe base64 text is dropped, so a token is one clean path segment.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 from dataclasses import dataclass
 
-from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from cryptography.fernet import InvalidToken
+
+from leadflow.channels.sealed import Sealer, well_formed
 
 _SALT = b"leadflow.unsubscribe"
 _INFO = b"fernet-key-v1"
-MAX_TOKEN_CHARS = 1024
 
 
 class BadToken(Exception):
@@ -43,44 +40,27 @@ class Subscriber:
     message_id: int | None = None
 
 
-def _fernet_key(secret: str) -> bytes:
-    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=_SALT, info=_INFO).derive(
-        secret.encode()
-    )
-    return base64.urlsafe_b64encode(derived)
-
-
 class UnsubscribeTokens:
     """Issues and reads tokens with one secret (never shown by ``repr``)."""
 
     def __init__(self, secret: str) -> None:
         if len(secret) < 16:
             raise ValueError("the unsubscribe secret must be at least 16 characters long")
-        self._fernet = Fernet(_fernet_key(secret))
+        self._sealer = Sealer(secret, salt=_SALT, info=_INFO)
 
     def __repr__(self) -> str:
         return "UnsubscribeTokens(secret=***)"
 
     def issue(self, who: Subscriber, now: float) -> str:
-        payload = json.dumps(
-            [who.tenant_id, who.contact_id, who.channel, who.message_id], separators=(",", ":")
-        ).encode()
-        token = self._fernet.encrypt_at_time(payload, int(now))
-        return token.decode("ascii").rstrip("=")
+        return self._sealer.seal([who.tenant_id, who.contact_id, who.channel, who.message_id], now)
 
     def read(self, token: str) -> Subscriber:
         """The subscriber of ``token``; :class:`BadToken` when it is not one of ours."""
-        if not token or len(token) > MAX_TOKEN_CHARS or not token.isascii():
+        if not well_formed(token):
             raise BadToken("the token is empty, too long or not ASCII")
-        padded = token + "=" * (-len(token) % 4)
         try:
-            raw = base64.urlsafe_b64decode(padded.encode("ascii"))
-            # One spelling per token: base64 ignores the low bits of the last character, so
-            # without this check a token altered there would still read.
-            if base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=") != token:
-                raise BadToken("the token does not verify")
-            payload = self._fernet.decrypt(padded.encode("ascii"))
-        except (InvalidToken, binascii.Error, ValueError):
+            payload = self._sealer.open(token)
+        except InvalidToken:
             raise BadToken("the token does not verify") from None
         try:
             tenant_id, contact_id, channel, message_id = json.loads(payload)

@@ -14,7 +14,7 @@ from leadflow.definitions.templates import render, render_plain
 from leadflow.engine.compiled import CompiledWorkflow
 from leadflow.engine.limits import Limits
 from leadflow.engine.localtime import zone
-from leadflow.errors import NoSendWindow
+from leadflow.errors import NoSendWindow, PermanentStepError
 from leadflow.model.records import Contact, ContactPatch, EnrollRequest, Message, NewEvent, Run
 
 if TYPE_CHECKING:
@@ -160,6 +160,13 @@ class StepContext:
             return self.now
 
     # ---------------------------------------------------------------- products
+    def run_contact(self, kind: str) -> Contact:
+        """The run's contact; :class:`PermanentStepError` when it does not exist (any more):
+        for the node kinds (``kind``) that cannot do without one."""
+        if self.contact is None:
+            raise PermanentStepError(f"{kind}: the run's contact does not exist")
+        return self.contact
+
     def idempotency_key(self, node_id: str) -> str:
         """Derived from (run, node, step number): the same step re-executed after a crash gets
         the same key; a later visit of the same node gets a new one."""

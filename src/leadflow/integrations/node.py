@@ -79,9 +79,7 @@ class CrmHandler:
         self.client = client
 
     def enter(self, ctx: StepContext, node: m.CrmNode) -> Result:
-        contact = ctx.contact
-        if contact is None:
-            raise PermanentStepError("crm: the run's contact does not exist")
+        contact = ctx.run_contact("crm")
         key = f"{ctx.run.id}:{node.id}:{ctx.step_seq - ctx.run.attempt}"
         link = CrmLink(
             self.store,

@@ -106,9 +106,7 @@ class MatchPropertiesHandler:
         return () if found is None else (found,)
 
     def enter(self, ctx: StepContext, node: m.MatchProperties) -> Result:
-        contact = ctx.contact
-        if contact is None:
-            raise PermanentStepError("match_properties: the run's contact does not exist")
+        contact = ctx.run_contact("match_properties")
         from leadflow.listings.learned import learned_from_events, merged
         from leadflow.listings.ranking import ListingIndex
 

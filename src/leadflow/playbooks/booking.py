@@ -10,18 +10,15 @@ appointments. Times are kept in UTC and shown in the lead's zone.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from cryptography.fernet import InvalidToken
 from icalendar import Calendar, Event, vCalAddress
 
+from leadflow.channels.sealed import Sealer, well_formed
 from leadflow.definitions import models as m
 from leadflow.engine.context import Go, Result, StepContext
 from leadflow.engine.localtime import WEEKDAYS, hhmm, zone
@@ -31,7 +28,6 @@ from leadflow.store.contract import Store
 SLOT_S = 30 * 60
 HORIZON_DAYS = 14
 LEAD_TIME_S = 2 * 3600
-MAX_TOKEN = 1024
 
 
 class BadLink(Exception):
@@ -49,30 +45,20 @@ class BookingLinks:
     def __init__(self, secret: str) -> None:
         if len(secret) < 16:
             raise ValueError("the booking secret must be at least 16 characters long")
-        key = HKDF(
-            algorithm=hashes.SHA256(), length=32, salt=b"leadflow.booking", info=b"fernet-v1"
-        ).derive(secret.encode())
-        self._fernet = Fernet(base64.urlsafe_b64encode(key))
+        self._sealer = Sealer(secret, salt=b"leadflow.booking", info=b"fernet-v1")
 
     def __repr__(self) -> str:
         return "BookingLinks(secret=***)"
 
     def issue(self, link: Link, now: float) -> str:
-        raw = json.dumps([link.tenant_id, link.agent, link.contact_id], separators=(",", ":"))
-        return self._fernet.encrypt_at_time(raw.encode(), int(now)).decode().rstrip("=")
+        return self._sealer.seal([link.tenant_id, link.agent, link.contact_id], now)
 
     def read(self, token: str) -> Link:
-        if not token or len(token) > MAX_TOKEN or not token.isascii():
+        if not well_formed(token):
             raise BadLink("malformed")
-        padded = token + "=" * (-len(token) % 4)
         try:
-            if (
-                base64.urlsafe_b64encode(base64.urlsafe_b64decode(padded)).decode().rstrip("=")
-                != token
-            ):
-                raise BadLink("does not verify")
-            tenant, agent, contact = json.loads(self._fernet.decrypt(padded.encode()))
-        except (InvalidToken, binascii.Error, ValueError, TypeError):
+            tenant, agent, contact = json.loads(self._sealer.open(token))
+        except (InvalidToken, ValueError, TypeError):
             raise BadLink("does not verify") from None
         if not (isinstance(tenant, str) and isinstance(agent, str)) or not (
             contact is None or isinstance(contact, str)

@@ -15,7 +15,6 @@ from typing import Any
 
 from leadflow.definitions import models as m
 from leadflow.engine.context import Go, Result, StepContext
-from leadflow.errors import PermanentStepError
 from leadflow.model.playbooks import AgentProfile, Assignment
 from leadflow.model.records import ContactPatch, NewEvent
 from leadflow.model.tenancy import Agent
@@ -113,9 +112,7 @@ class AssignOwnerHandler:
         self.store = store
 
     def enter(self, ctx: StepContext, node: m.AssignOwner) -> Result:
-        contact = ctx.contact
-        if contact is None:
-            raise PermanentStepError("assign_owner: the run's contact does not exist")
+        contact = ctx.run_contact("assign_owner")
         if contact.owner and not node.reassign:
             ctx.remember(node.id, owner=contact.owner, kept=True)
             return Go(node.next, outcome="kept")

@@ -97,9 +97,7 @@ class NotifyAgentHandler:
         self.summarizer = summarizer
 
     def enter(self, ctx: StepContext, node: m.NotifyAgent) -> Result:
-        contact = ctx.contact
-        if contact is None:
-            raise PermanentStepError("notify_agent: the run's contact does not exist")
+        contact = ctx.run_contact("notify_agent")
         tenant = contact.tenant_id
         agent, why = recipient(self.store, tenant, contact.owner, node.to)
         title = ctx.render(node.title)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from leadflow.model.ai import AiCall
+from leadflow.store.codec import row_reader, row_writer
 from leadflow.store.contract_ai import AiCallStore
 from leadflow.store.parts import SqlPart
 
@@ -15,40 +15,19 @@ _COLS = (
 _INSERT = f"INSERT INTO ai_calls ({_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
 
-def _from_row(row: Sequence[Any]) -> AiCall:
-    return AiCall(
-        id=row[0],
-        tenant_id=row[1],
-        at=float(row[2]),
-        purpose=row[3],
-        model=row[4],
-        tokens_in=int(row[5]),
-        tokens_out=int(row[6]),
-        latency_ms=float(row[7]),
-        cache_hit=bool(row[8]),
-        outcome=row[9],
-        mode=row[10],
-    )
+_from_row = row_reader(
+    AiCall,
+    _COLS,
+    {"at": float, "tokens_in": int, "tokens_out": int, "latency_ms": float, "cache_hit": bool},
+)
+_values = row_writer(AiCall, _COLS, {"cache_hit": int})
 
 
 class SqlAiCalls(SqlPart, AiCallStore):
     """The AI-call methods of the Store contract for the two SQL backends."""
 
     def record_ai_call(self, call: AiCall) -> None:
-        row = (
-            call.id,
-            call.tenant_id,
-            call.at,
-            call.purpose,
-            call.model,
-            call.tokens_in,
-            call.tokens_out,
-            call.latency_ms,
-            1 if call.cache_hit else 0,
-            call.outcome,
-            call.mode,
-        )
-        self._change(_INSERT, row)
+        self._change(_INSERT, _values(call))
 
     def list_ai_calls(
         self, tenant_id: str, since: float | None = None, limit: int = 100

@@ -4,7 +4,8 @@ Both backends keep JSON-ish fields as compact JSON text, so a value read back is
 SQLite would return (tuples become lists, keys become strings) whichever backend stored it.
 Rows are mapped to records by column name: :func:`row_reader` matches each column of a
 ``*_COLS`` list to the record field of that name and compiles the reader once, at import (so a
-column list and a record that drift apart fail at import, and reading a row costs no lookup).
+column list and a record that drift apart fail at import, and reading a row costs no lookup);
+:func:`row_writer` is the way back, a record's values in the order of a column list.
 """
 
 from __future__ import annotations
@@ -58,24 +59,55 @@ def column_positions(cols: str) -> dict[str, int]:
     return {name: i for i, name in enumerate(column_names(cols))}
 
 
+def opt_float(value: Any) -> float | None:
+    """A nullable number column as a float (None stays None): a decoder for :func:`row_reader`."""
+    return None if value is None else float(value)
+
+
+def opt_int(value: Any) -> int | None:
+    """A nullable integer column as an int (None stays None): a decoder for :func:`row_reader`."""
+    return None if value is None else int(value)
+
+
 def row_reader(
     record: type[T], cols: str, decode: dict[str, Callable[[Any], Any]] | None = None
 ) -> Callable[[Sequence[Any]], T]:
     """A function that builds a ``record`` from a row read with ``cols``: each field takes the
     column of its name (``decode[field]`` applied to it, for JSON text: :func:`loads`, called
-    directly, one call per JSON column on the hot paths). Every field must have
-    its column and every column its field."""
+    directly, one call per JSON column on the hot paths; keyword-only fields passed by name).
+    Every field must have its column and every column its field."""
     decode = decode or {}
     where = {_FIELD_OF.get(name, name): i for i, name in enumerate(column_names(cols))}
-    fields = [f.name for f in dataclasses.fields(record)]  # type: ignore[arg-type]
+    found = dataclasses.fields(record)  # type: ignore[arg-type]
+    fields = [f.name for f in found]
     if sorted(where) != sorted(fields) or not set(decode) <= set(fields):
         raise RuntimeError(f"{record.__name__}: columns {sorted(where)} != fields {fields}")
     args = [f"_{f}(r[{where[f]}])" if f in decode else f"r[{where[f]}]" for f in fields]
+    args = [f"{f.name}={arg}" if f.kw_only else arg for f, arg in zip(found, args, strict=True)]
     namespace: dict[str, Any] = {"_record": record, **{f"_{f}": fn for f, fn in decode.items()}}
     exec(f"def read(r):\n    return _record({', '.join(args)})", namespace)
     reader: Callable[[Sequence[Any]], T] = namespace["read"]
     reader.__name__ = reader.__qualname__ = f"{record.__name__.lower()}_from_row"
     return reader
+
+
+def row_writer(
+    record: type[T], cols: str, encode: dict[str, Callable[[Any], Any]] | None = None
+) -> Callable[[T], tuple[Any, ...]]:
+    """The counterpart of :func:`row_reader`: a function that gives the values of a ``record``
+    for the columns ``cols``, in their order (``encode[field]`` applied, for JSON text:
+    :func:`dumps`). Every column must have its field; fields without a column are left out."""
+    encode = encode or {}
+    columns = [_FIELD_OF.get(name, name) for name in column_names(cols)]
+    fields = {f.name for f in dataclasses.fields(record)}  # type: ignore[arg-type]
+    if not set(columns) <= fields or not set(encode) <= set(columns):
+        raise RuntimeError(f"{record.__name__}: columns {columns} not all among fields {fields}")
+    values = [f"_{c}(x.{c})" if c in encode else f"x.{c}" for c in columns]
+    namespace: dict[str, Any] = {f"_{c}": fn for c, fn in encode.items()}
+    exec(f"def write(x):\n    return ({', '.join(values)},)", namespace)
+    writer: Callable[[T], tuple[Any, ...]] = namespace["write"]
+    writer.__name__ = writer.__qualname__ = f"{record.__name__.lower()}_values"
+    return writer
 
 
 # ---------------------------------------------------------------------------- contacts
@@ -213,5 +245,8 @@ __all__ = [
     "contact_from_row",
     "dumps",
     "loads",
+    "opt_float",
+    "opt_int",
     "row_reader",
+    "row_writer",
 ]

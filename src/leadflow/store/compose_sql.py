@@ -4,9 +4,9 @@ first draft of a step)."""
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from leadflow.model.compose import ComposeDraft
+from leadflow.store.codec import row_reader, row_writer
 from leadflow.store.contract_compose import ComposeStore
 from leadflow.store.parts import SqlPart
 
@@ -25,41 +25,25 @@ _OF_CONTACT = (
 )
 
 
-def _draft(row: Any) -> ComposeDraft:
-    return ComposeDraft(
-        tenant_id=row[0],
-        step_key=row[1],
-        contact_id=row[2],
-        node=row[3],
-        channel=row[4],
-        body=row[5],
-        source=row[6],
-        created_at=float(row[7]),
-        subject=row[8],
-        reasons=tuple(json.loads(row[9] or "[]")),
-        draft=row[10],
-    )
+def _reasons(text: str | None) -> tuple[str, ...]:
+    return tuple(json.loads(text or "[]"))
+
+
+def _reasons_json(reasons: tuple[str, ...]) -> str:
+    return json.dumps(list(reasons))
+
+
+_draft = row_reader(ComposeDraft, _COLS, {"created_at": float, "reasons": _reasons})
+_values = row_writer(ComposeDraft, _COLS, {"reasons": _reasons_json})
 
 
 class SqlComposeDrafts(SqlPart, ComposeStore):
     def keep_compose_draft(self, draft: ComposeDraft) -> ComposeDraft:
-        d = draft
-        row = (
-            d.tenant_id,
-            d.step_key,
-            d.contact_id,
-            d.node,
-            d.channel,
-            d.body,
-            d.source,
-            d.created_at,
-            d.subject,
-            json.dumps(list(d.reasons)),
-            d.draft,
-        )
         with self._write() as conn:
-            conn.execute(self._dialect.sql(_INSERT), row)
-            found = conn.execute(self._dialect.sql(_ONE), (d.tenant_id, d.step_key)).fetchone()
+            conn.execute(self._dialect.sql(_INSERT), _values(draft))
+            found = conn.execute(
+                self._dialect.sql(_ONE), (draft.tenant_id, draft.step_key)
+            ).fetchone()
         return _draft(found)
 
     def get_compose_draft(self, tenant_id: str, step_key: str) -> ComposeDraft | None:

@@ -14,7 +14,7 @@ from leadflow.errors import StoreError
 from leadflow.model.experiments import Assignment, Experiment, ExperimentDecision
 from leadflow.model.jsonvalue import dumps, loads, loads_dict
 from leadflow.model.records import Event
-from leadflow.store.codec import EVENT_COLS, event_from_row
+from leadflow.store.codec import EVENT_COLS, event_from_row, opt_float, row_reader
 from leadflow.store.contract_experiments import ExperimentStore
 from leadflow.store.parts import SqlPart
 
@@ -53,21 +53,22 @@ _DECIDE = (
 )
 
 
-def _experiment(row: Sequence[Any]) -> Experiment:
-    return Experiment(
-        tenant_id=row[0],
-        key=row[1],
-        workflow_key=row[2],
-        node_id=row[3],
-        config=loads_dict(row[4]),
-        weights={str(k): float(v) for k, v in loads_dict(row[5]).items()},
-        status=row[6],
-        winner=row[7],
-        revision=int(row[8]),
-        created_at=float(row[9]),
-        updated_at=float(row[10]),
-        next_review_at=None if row[11] is None else float(row[11]),
-    )
+def _weights(text: Any) -> dict[str, float]:
+    return {str(k): float(v) for k, v in loads_dict(text).items()}
+
+
+_experiment = row_reader(
+    Experiment,
+    _EXP_COLS,
+    {
+        "config": loads_dict,
+        "weights": _weights,
+        "revision": int,
+        "created_at": float,
+        "updated_at": float,
+        "next_review_at": opt_float,
+    },
+)
 
 
 def _assignment(row: Sequence[Any]) -> Assignment:
@@ -75,19 +76,17 @@ def _assignment(row: Sequence[Any]) -> Assignment:
     return Assignment(row[0], row[1], row[2], row[3], float(row[4]), run_id)
 
 
-def _decision(row: Sequence[Any]) -> ExperimentDecision:
-    return ExperimentDecision(
-        tenant_id=row[1],
-        experiment_key=row[2],
-        decided_at=float(row[3]),
-        action=row[4],
-        reason=row[5],
-        weights_before=loads_dict(row[6]),
-        weights_after=loads_dict(row[7]),
-        winner=row[8],
-        numbers=loads_dict(row[9]),
-        id=int(row[0]),
-    )
+_decision = row_reader(
+    ExperimentDecision,
+    f"id, {_DECISION_COLS}",
+    {
+        "id": int,
+        "decided_at": float,
+        "weights_before": loads_dict,
+        "weights_after": loads_dict,
+        "numbers": loads_dict,
+    },
+)
 
 
 class SqlExperiments(SqlPart, ExperimentStore):

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from leadflow.errors import StoreError
-from leadflow.model.jsonvalue import dumps, loads, loads_opt
+from leadflow.model.jsonvalue import dumps, dumps_opt, loads, loads_opt
 from leadflow.model.orchestration import (
     ClaimLimits,
     OrchBatch,
@@ -20,6 +20,7 @@ from leadflow.model.orchestration import (
     TaskOutcome,
     TaskStatus,
 )
+from leadflow.store.codec import opt_float, row_reader, row_writer
 from leadflow.store.contract_orchestration import OrchestrationStore
 from leadflow.store.orchestration_claims import pick, quarantine_reason
 from leadflow.store.parts import SqlPart
@@ -65,62 +66,37 @@ _ANY_CLAIMABLE = (
 _LIGHT = "batch_id, task_id, tenant_id, server, attempts"
 
 
-def _opt_float(value: Any) -> float | None:
-    return None if value is None else float(value)
+_task = row_reader(
+    OrchTask,
+    _TASK_COLS,
+    {
+        "input": loads,
+        "priority": int,
+        "depends_on": loads,
+        "seq": int,
+        "created_at": float,
+        "ready": bool,
+        "result": loads_opt,
+        "confidence": opt_float,
+        "tokens_in": int,
+        "tokens_out": int,
+        "attempts": int,
+        "lease_until": opt_float,
+        "started_at": opt_float,
+        "finished_at": opt_float,
+    },
+)
 
 
-def _task(row: Sequence[Any]) -> OrchTask:
-    return OrchTask(
-        batch_id=row[0],
-        task_id=row[1],
-        tenant_id=row[2],
-        kind=row[3],
-        input=loads(row[4]),
-        priority=int(row[5]),
-        depends_on=loads(row[6]),
-        server=row[7],
-        seq=int(row[8]),
-        created_at=float(row[9]),
-        status=row[10],
-        ready=bool(row[11]),
-        result=loads_opt(row[12]),
-        confidence=_opt_float(row[13]),
-        tokens_in=int(row[14]),
-        tokens_out=int(row[15]),
-        error=row[16],
-        attempts=int(row[17]),
-        lease_owner=row[18],
-        lease_until=_opt_float(row[19]),
-        started_at=_opt_float(row[20]),
-        finished_at=_opt_float(row[21]),
-    )
+def _dumps_list(items: Sequence[str]) -> str:
+    return dumps(list(items))
 
 
-def _task_row(t: OrchTask) -> tuple[Any, ...]:
-    return (
-        t.batch_id,
-        t.task_id,
-        t.tenant_id,
-        t.kind,
-        dumps(t.input),
-        t.priority,
-        dumps(list(t.depends_on)),
-        t.server,
-        t.seq,
-        t.created_at,
-        str(t.status),
-        1 if t.ready else 0,
-        None if t.result is None else dumps(t.result),
-        t.confidence,
-        t.tokens_in,
-        t.tokens_out,
-        t.error,
-        t.attempts,
-        t.lease_owner,
-        t.lease_until,
-        t.started_at,
-        t.finished_at,
-    )
+_task_row = row_writer(
+    OrchTask,
+    _TASK_COLS,
+    {"input": dumps, "depends_on": _dumps_list, "status": str, "ready": int, "result": dumps_opt},
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,7 +149,7 @@ class SqlOrchestration(SqlPart, OrchestrationStore):
 
     @staticmethod
     def _batch(row: Sequence[Any]) -> OrchBatch:
-        return OrchBatch(row[0], row[1], float(row[3]), row[2], _opt_float(row[4]))
+        return OrchBatch(row[0], row[1], float(row[3]), row[2], opt_float(row[4]))
 
     def get_orch_batch(self, tenant_id: str, batch_id: str) -> OrchBatch | None:
         with self._read() as conn:

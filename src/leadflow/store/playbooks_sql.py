@@ -8,74 +8,60 @@ from typing import Any
 from leadflow.model import playbooks
 from leadflow.model.jsonvalue import dumps, loads
 from leadflow.model.playbooks import APPOINTMENT_COLS, ASSIGNMENT_COLS, PROFILE_COLS, TASK_COLS
+from leadflow.store.codec import opt_float, opt_int, row_reader, row_writer
 from leadflow.store.contract_playbooks import PlaybookStore
 from leadflow.store.parts import SqlPart
 
 _INSERT_COLS = TASK_COLS.removeprefix("id, ")
 
 
-def _task(row: Sequence[Any]) -> playbooks.Task:
-    (tid, tenant, contact, assignee, title, body, label, priority, status, due_at) = row[:10]
-    created, completed_at, completed_by, overdue_at, run_id, wf_key, step_key = row[10:]
-    return playbooks.Task(
-        tenant_id=tenant,
-        contact_id=contact,
-        assignee=assignee,
-        title=title,
-        due_at=float(due_at),
-        step_key=step_key,
-        body=body,
-        label=label,
-        priority=priority,
-        status=status,
-        created_at=float(created),
-        completed_at=None if completed_at is None else float(completed_at),
-        completed_by=completed_by,
-        overdue_at=None if overdue_at is None else float(overdue_at),
-        run_id=None if run_id is None else int(run_id),
-        workflow_key=wf_key,
-        id=int(tid),
-    )
+def _json_list(text: Any) -> list[Any]:
+    return list(loads(text) or [])
 
 
-def _profile(row: Sequence[Any]) -> playbooks.AgentProfile:
-    tenant, member, tz, start, end, weekdays, urgent, available, areas, sources, updated = row
-    return playbooks.AgentProfile(
-        tenant,
-        member,
-        tz,
-        start,
-        end,
-        list(loads(weekdays) or []),
-        bool(urgent),
-        bool(available),
-        list(loads(areas) or []),
-        list(loads(sources) or []),
-        float(updated),
-    )
+_task = row_reader(
+    playbooks.Task,
+    TASK_COLS,
+    {
+        "due_at": float,
+        "created_at": float,
+        "completed_at": opt_float,
+        "overdue_at": opt_float,
+        "run_id": opt_int,
+        "id": int,
+    },
+)
+_task_values = row_writer(playbooks.Task, _INSERT_COLS)
+_profile = row_reader(
+    playbooks.AgentProfile,
+    PROFILE_COLS,
+    {
+        "weekdays": _json_list,
+        "urgent_after_hours": bool,
+        "available": bool,
+        "areas": _json_list,
+        "sources": _json_list,
+        "updated_at": float,
+    },
+)
+_appointment = row_reader(
+    playbooks.Appointment,
+    APPOINTMENT_COLS,
+    {
+        "starts_at": float,
+        "ends_at": float,
+        "created_at": float,
+        "cancelled_at": opt_float,
+        "replaces": opt_int,
+        "id": int,
+    },
+)
 
 
 class SqlPlaybooks(SqlPart, PlaybookStore):
     def create_task(self, task: playbooks.Task) -> tuple[playbooks.Task, bool]:
         sql = self._dialect.sql
-        values = (
-            task.tenant_id,
-            task.contact_id,
-            task.assignee,
-            task.title,
-            task.body,
-            task.label,
-            task.priority,
-            task.status,
-            task.due_at,
-            task.created_at,
-            task.completed_at,
-            task.completed_by,
-            task.overdue_at,
-            task.run_id,
-            task.workflow_key,
-            task.step_key,
-        )
+        values = _task_values(task)
         marks = ", ".join("?" * len(values))
         with self._write() as conn:
             created = conn.execute(
@@ -281,19 +267,3 @@ class SqlPlaybooks(SqlPart, PlaybookStore):
             tuple(params),
         )
         return [_appointment(r) for r in rows]
-
-
-def _appointment(row: Sequence[Any]) -> playbooks.Appointment:
-    aid, tenant, agent, contact, starts, ends, status, created, cancelled, replaces = row
-    return playbooks.Appointment(
-        tenant,
-        agent,
-        contact,
-        float(starts),
-        float(ends),
-        status,
-        float(created),
-        None if cancelled is None else float(cancelled),
-        None if replaces is None else int(replaces),
-        int(aid),
-    )

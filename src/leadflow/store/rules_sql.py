@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from leadflow.model.automation import FiringEffects, Rule, RuleFiring, RuleSpec
 from leadflow.model.jsonvalue import dumps, loads
 from leadflow.model.records import ContactPatch, EnrollOutcome, EnrollRequest, NewEvent
+from leadflow.store.codec import row_reader
 from leadflow.store.contract_rules import RuleStore
 from leadflow.store.parts import SqlPart
 from leadflow.store.rules_spec_codec import spec_from_json, spec_json
@@ -40,21 +41,22 @@ def _rule(row: Sequence[Any]) -> Rule:
     )
 
 
-def _firing(row: Sequence[Any]) -> RuleFiring:
-    fid, tenant, rule_id, version, event_id, contact, actions, outcome, error, source, at = row
-    return RuleFiring(
-        tenant_id=tenant,
-        rule_id=int(rule_id),
-        rule_version=int(version),
-        event_id=int(event_id),
-        contact_id=contact,
-        actions=list(loads(actions)),
-        outcome=outcome,
-        fired_at=float(at),
-        source=source,
-        error=error,
-        id=int(fid),
-    )
+def _actions(text: Any) -> list[dict[str, Any]]:
+    return list(loads(text))
+
+
+_firing = row_reader(
+    RuleFiring,
+    _FIRING_COLS,
+    {
+        "id": int,
+        "rule_id": int,
+        "rule_version": int,
+        "event_id": int,
+        "actions": _actions,
+        "fired_at": float,
+    },
+)
 
 
 class SqlRules(SqlPart, RuleStore):

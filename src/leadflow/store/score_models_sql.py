@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from leadflow.model.jsonvalue import dumps, loads
 from leadflow.model.score_models import NewScoreModel, ScoreModel
+from leadflow.store.codec import row_reader
 from leadflow.store.contract_score_models import ScoreModelStore
 from leadflow.store.parts import SqlPart
 
@@ -17,18 +17,18 @@ _INSERT = f"INSERT INTO score_models ({_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?
 _NEXT = "SELECT coalesce(max(version), 0) + 1 FROM score_models WHERE tenant_id = ?"
 
 
-def _from_row(row: Sequence[Any]) -> ScoreModel:
-    return ScoreModel(
-        tenant_id=row[0],
-        version=int(row[1]),
-        created_at=float(row[2]),
-        algorithm=row[3],
-        goal=row[4],
-        horizon_days=int(row[5]),
-        metrics=loads(row[6]),
-        feature_names=loads(row[7]),
-        model=bytes(row[8]),
-    )
+_from_row = row_reader(
+    ScoreModel,
+    _COLS,
+    {
+        "version": int,
+        "created_at": float,
+        "horizon_days": int,
+        "metrics": loads,
+        "feature_names": loads,
+        "model": bytes,
+    },
+)
 
 
 class SqlScoreModels(SqlPart, ScoreModelStore):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -38,6 +39,22 @@ def test_db_upgrade_then_status_says_up_to_date(lf: Leadflow) -> None:
         "latest": latest,
         "up_to_date": True,
     }
+
+
+def test_db_upgrade_builds_the_funnel_summary_a_migration_marked(lf: Leadflow) -> None:
+    """After an upgrade that marks every run (as the summary's first migration does), the
+    upgrade itself makes their rows, so the first analytics report does not."""
+    lf.ok("demo", "--leads", "30", "--days", "3", "--db", lf.db, db=False)
+    with sqlite3.connect(lf.db_path) as conn:
+        runs = conn.execute("SELECT count(*) FROM runs").fetchone()[0]
+        conn.execute("INSERT OR IGNORE INTO funnel_dirty (run_id) SELECT id FROM runs")
+    assert runs >= 30
+    first = squash(lf.ok("db", "upgrade").stdout)
+    assert f"funnel summary: {runs} runs made again" in first
+    with sqlite3.connect(lf.db_path) as conn:
+        assert conn.execute("SELECT count(*) FROM funnel_dirty").fetchone()[0] == 0
+        assert conn.execute("SELECT count(*) FROM run_facts").fetchone()[0] == runs
+    assert "funnel summary" not in squash(lf.ok("db", "upgrade").stdout)  # nothing left
 
 
 def test_db_status_of_an_empty_database_names_the_fix_and_exits_1(lf: Leadflow) -> None:

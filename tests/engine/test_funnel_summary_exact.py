@@ -185,6 +185,24 @@ def test_a_pass_of_the_job_folds_at_most_its_limit_and_a_report_folds_the_rest(k
     assert kit.store.fold_run_facts() == 0  # the report folded what the job had left
 
 
+def test_a_fold_that_took_its_whole_limit_comes_back_within_a_minute(kit: Kit) -> None:
+    """A backlog (after an upgrade marked every run) is worked off on idle passes a minute
+    apart, not one limit an hour; once it is gone the job is hourly again."""
+    kit.publish(WELCOME)
+    for i in range(5):
+        kit.add_contact(f"c{i}")
+    kit.enroll("welcome", *(f"c{i}" for i in range(5)))
+    job = FunnelFold(kit.store)
+    job.limit = 2
+    sql = type(kit.store).__name__ != "MemoryStore"
+    job.run(kit.now)
+    assert job.interval_s == (60.0 if sql else 3600.0)
+    job.run(kit.now)
+    job.run(kit.now)  # the last one: 1 left, under the limit
+    assert job.interval_s == 3600.0
+    assert kit.store.fold_run_facts() == 0
+
+
 def test_a_step_that_leaves_its_run_where_it_was_still_reaches_the_funnel(kit: Kit) -> None:
     """A commit may add a step without moving its run (same node, same status: a retry, an
     outcome noted in place): the run's new seq marks it, so the funnel counts the step."""

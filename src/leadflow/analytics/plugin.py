@@ -75,18 +75,22 @@ class FunnelFold:
     not a feature's work: it counts 0 in the worker's job stats."""
 
     name = "funnel_fold"
-    interval_s = 3600.0  # a report folds what is left: exact whenever it runs
-    background = True  # on a pass with no leads waiting (or after 6 busy hours)
+    background = True  # on a pass with no leads waiting (or after 6 busy intervals)
     limit = 20_000  # marks per pass: after an upgrade marked every run, no pass is held long
+    every_s = 3600.0  # a report folds what is left: exact whenever it runs
+    backlog_every_s = 60.0  # while a fold took its whole limit, more are waiting
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        self.interval_s = self.every_s
 
     def run(self, now: float) -> int:
         try:
-            self.store.fold_run_facts(limit=self.limit)
+            folded = self.store.fold_run_facts(limit=self.limit)
         except Exception:  # a report folds what is left: never fail the worker's pass
             log.exception("the funnel summary could not be folded")
+            folded = 0
+        self.interval_s = self.backlog_every_s if folded >= self.limit else self.every_s
         return 0
 
 

@@ -321,8 +321,8 @@ class SqlFunnel(SqlRunFacts):
         """Two reads: the few runs with a goal event by (day, lived, reached), and every
         selected run by (day, lived); the runs without one are the difference (reached: none).
         The second counts the runs between consecutive cuts of their entry time (each day's
-        first instant, and just after each of ``limits``) on the entry index, so no run is
-        sorted or grouped; a selection of chunks of run ids, or one naming owners, groups."""
+        first instant, and just after each of ``limits``), so no run is ranked or sorted; a
+        selection of chunks of run ids, or one naming owners, groups its runs instead."""
         d = self._dialect
         lived_g, p_lived = rank("g.t0", sorted(limits))
         within, p_reached = rank("g.d", list(spans))
@@ -410,9 +410,10 @@ class SqlFunnel(SqlRunFacts):
     def _entries_by_cuts(
         self, conn: Any, facts: str, args: tuple[Any, ...], limits: Sequence[float]
     ) -> dict[tuple[int, int], int] | None:
-        """:meth:`_entries` as counts of the runs between consecutive cuts of the entry time,
-        each a range of the ``run_facts_entry`` index (None: the entries span more days than
-        that pays for)."""
+        """:meth:`_entries` as counts of the runs between consecutive cuts of the entry time
+        (None: the entries span more days than that pays for). SQLite: one ``count(*)`` over
+        a range of the ``run_facts_entry`` index per cut; PostgreSQL: one pass bucketing each
+        run by ``width_bucket`` over the cuts."""
         d = self._dialect
         first, last = conn.execute(
             d.sql(
@@ -430,8 +431,23 @@ class SqlFunnel(SqlRunFacts):
         cuts = {lo, math.nextafter(hi, math.inf)}
         cuts.update(day_start(day) for day in range(day_lo + 1, day_hi + 1))
         cuts.update(math.nextafter(t, math.inf) for t in limits if lo <= t < hi)
-        ranges = list(itertools.pairwise(sorted(cuts)))
+        bounds = sorted(cuts)
         out: dict[tuple[int, int], int] = {}
+
+        def add(t: float, count: int) -> None:
+            key = (math.floor(t / DAY), sum(1 for limit in limits if t <= limit))
+            out[key] = out.get(key, 0) + count
+
+        if not d.json_lists:
+            # PostgreSQL: one pass, each run's range found by width_bucket's binary search
+            # (an index range per cut reads the table for every row not yet all-visible).
+            text = (
+                f"SELECT width_bucket(f.created_at, ?::float8[]), count(*) FROM {facts} GROUP BY 1"
+            )
+            for bucket, count in conn.execute(d.sql(text), (bounds, *args)):
+                add(bounds[int(bucket) - 1], int(count))
+            return out
+        ranges = list(itertools.pairwise(bounds))
         for start in range(0, len(ranges), _CUTS):
             part = ranges[start : start + _CUTS]
             rows = ", ".join("(?, ?)" for _ in part)
@@ -441,9 +457,7 @@ class SqlFunnel(SqlRunFacts):
             )
             for at, count in conn.execute(d.sql(text), (*args, *(t for p in part for t in p))):
                 if count:
-                    t = float(at)
-                    key = (math.floor(t / DAY), sum(1 for limit in limits if t <= limit))
-                    out[key] = out.get(key, 0) + int(count)
+                    add(float(at), int(count))
         return out
 
 

@@ -10,6 +10,7 @@ workflow key."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 import random
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
@@ -21,9 +22,10 @@ import pytest
 from leadflow.analytics.cohorts import cohort_of, cohorts
 from leadflow.analytics.filters import Filters, runs_in, source_of
 from leadflow.analytics.funnel import compute, drill, load, report
-from leadflow.model.records import Scope
+from leadflow.model.records import RunFilter, Scope
 from leadflow.model.tenancy import Tenant
 from leadflow.store import Store
+from leadflow.store.funnel_sql import day_start
 from support.stores import SQL_BACKENDS, drop_store, make_store
 
 DAY = 86400.0
@@ -183,6 +185,7 @@ def _reference_grid(
     """The cohort grid as the rows say it, in Python (the algorithm before the database
     counted it)."""
     runs, contacts = runs_in(store, scope, "wf", flt)
+    runs = [r for r in runs if r.parent_run_id is None]  # a branch run did not enter
     times: dict[str, list[float]] = defaultdict(list)
     if runs:
         since = min(r.created_at for r in runs)
@@ -268,3 +271,40 @@ def test_the_database_counts_the_cohort_grid_as_python_does(sql_store: Store, se
             cells += sum(1 for r in want for c in r["cells"] if c and c["reached"])
     assert cells > 20
     assert dt.datetime.fromtimestamp(START, dt.UTC).weekday() == 0
+
+
+def test_the_cohort_grid_is_the_same_counted_by_cuts_or_grouped(
+    sql_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The whole workflow's grid is counted between cuts of the entry time; the same grid
+    grouped per run (as a chunked or owned selection is) says the same, with branch runs of
+    a parallel node (which did not enter the workflow) among the runs."""
+    _history(sql_store, 3)
+    parallel = _workflow("v3")
+    parallel["nodes"].append({"id": "fork", "kind": "parallel"})
+    sql_store.publish_workflow("wf", "WF", parallel, START, tenant_id="acme")
+    branch_runs = [
+        (900 + i, "wf", 3, "c01", "hello", "active", t0, t0, None, None,
+         f'{{"_branch": {{"parent": 1, "branch": "b{i}"}}}}')
+        for i, t0 in enumerate([START + DAY, START + 3 * WEEK, NOW - 2 * WEEK])
+    ]  # fmt: skip
+    _insert(sql_store, "runs", [*COLUMNS["runs"], "context"], branch_runs)
+    _insert(sql_store, "events", COLUMNS["events"],
+            [("appointment.booked", "c01", "{}", f"b{i}", t0 + 60, t0, t0)
+             for i, (*_, t0, _t, _e, _r, _c) in enumerate(branch_runs)])  # fmt: skip
+    grids = []
+    for most_days in (20_000, -1):
+        monkeypatch.setattr("leadflow.store.funnel_sql._MAX_DAYS", most_days)
+        for scope, flt in CASES[:4]:
+            got = cohorts(sql_store, scope, "wf", flt, NOW, goals=GOALS, weeks=12)
+            assert got["rows"] == _reference_grid(sql_store, scope, flt, GOALS, "week", 12, False)
+            grids.append(got)
+    assert grids[:4] == grids[4:]
+    assert any(r.parent_run_id for r in sql_store.list_runs(RunFilter(workflow_key="wf")))
+
+
+def test_a_days_first_instant_is_exact() -> None:
+    for day in [1, 2, 7, 365, 19_000, *range(20_450, 20_700), 2_000_000]:
+        t = day_start(day)
+        assert math.floor(t / DAY) == day
+        assert math.floor(math.nextafter(t, -math.inf) / DAY) == day - 1

@@ -5,6 +5,8 @@ never the rows; the indexes of migration 0170 keep the reads on covering indexes
 
 from __future__ import annotations
 
+import itertools
+import math
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -21,9 +23,12 @@ from leadflow.store.funnel_facts import (
     RunSelection,
 )
 from leadflow.store.funnel_summary import SqlRunFacts, add_path
+from leadflow.store.sql_common import Dialect
 
 _CHUNK = 10_000  # run ids per chunk of an explicit selection
 DAY = 86400.0
+_CUTS = 400  # entry-time ranges counted per statement
+_MAX_DAYS = 20_000  # days of entries counted by cuts at most (more: grouped)
 
 
 def _texts(values: Sequence[str]) -> str:
@@ -313,48 +318,164 @@ class SqlFunnel(SqlRunFacts):
         limits: Sequence[float],
         spans: Sequence[float],
     ) -> list[tuple[int, int, int, int]]:
-        """Two reads: every selected run by (day, lived), and the few with a goal event by
-        (day, lived, reached); the runs without one are the difference (reached: none)."""
+        """Two reads: the few runs with a goal event by (day, lived, reached), and every
+        selected run by (day, lived); the runs without one are the difference (reached: none).
+        The second counts the runs between consecutive cuts of their entry time (each day's
+        first instant, and just after each of ``limits``), so no run is ranked or sorted; a
+        selection of chunks of run ids, or one naming owners, groups its runs instead."""
         d = self._dialect
-
-        def day(t: str) -> str:
-            if d.json_lists:
-                return f"CAST({t} / {DAY} AS INTEGER)"
-            return f"CAST(floor({t} / {DAY}) AS BIGINT)"
-
         lived_g, p_lived = rank("g.t0", sorted(limits))
         within, p_reached = rank("g.d", list(spans))
         k, n = len(limits), len(spans)
         totals: dict[tuple[int, int, int], int] = {}
-        lived_f, _ = rank("f.created_at", sorted(limits))
         self.fold_run_facts()
         with self._read(snapshot=True) as conn:
             for chunk in self._chunks(sel):
-                where, params = self._where(sel, chunk)
-                where = self._whole(sel, where)
-                goal, extra = self._goal_delays(where, goals, None)
+                goal, params = self._first_goals(sel, chunk, goals)
                 reached: dict[tuple[int, int], int] = {}
                 text = (
-                    f"SELECT {day('g.t0')}, {k} - ({lived_g}), {within}, count(*) FROM ({goal}) g "
-                    "GROUP BY 1, 2, 3"
+                    f"SELECT {_day(d, 'g.t0')}, {k} - ({lived_g}), {within}, count(*) "
+                    f"FROM ({goal}) g GROUP BY 1, 2, 3"
                 )
-                for a, b, c, count in conn.execute(
-                    d.sql(text), (*p_lived, *p_reached, *params, *extra)
-                ):
+                for a, b, c, count in conn.execute(d.sql(text), (*p_lived, *p_reached, *params)):
                     key = (int(a), int(b), int(c))
                     totals[key] = totals.get(key, 0) + int(count)
                     reached[key[:2]] = reached.get(key[:2], 0) + int(count)
-                facts, args = self._facts_where(sel, chunk, roots=True)
-                text = (
-                    f"SELECT day, lived, count(*) FROM (SELECT {day('f.created_at')} AS day, "
-                    f"{k} - ({lived_f}) AS lived FROM {facts}) x GROUP BY day, lived"
-                )
-                for a, b, count in conn.execute(d.sql(text), (*p_lived, *args)):
-                    rest = int(count) - reached.get((int(a), int(b)), 0)
+                entered = self._entries(conn, sel, chunk, limits)
+                for key2, count in entered.items():
+                    rest = count - reached.get(key2, 0)
                     if rest:
-                        key = (int(a), int(b), n)
+                        key = (*key2, n)
                         totals[key] = totals.get(key, 0) + rest
         return [(*key, count) for key, count in sorted(totals.items())]
 
+    def _first_goals(
+        self, sel: RunSelection, chunk: Sequence[int] | None, goals: Sequence[str]
+    ) -> tuple[str, list[Any]]:
+        """Per selected run (of ``chunk``) that entered the workflow and has a goal event at or
+        after its entry: (run id, seconds to the first, entry time), with the parameters. The
+        entry, tenant and root come from ``run_facts`` (a narrow row by key), the run only
+        through its contact index."""
+        d = self._dialect
+        conds = [
+            f"e.type {d.in_texts.replace('%s', '?')}",
+            "r.contact_id = e.contact_id",
+            "r.workflow_key = ?",
+            "f.run_id = r.id",
+            "f.tenant_id = ?",
+            "f.workflow_key = ?",
+        ]
+        params: list[Any] = [
+            d.values(sorted(set(goals))),
+            sel.workflow_key,
+            sel.scope.tenant_id,
+            sel.workflow_key,
+        ]
+        owned = self._narrow(sel, chunk, "f.created_at", "f.run_id", conds, params)
+        source = "events e CROSS JOIN runs r CROSS JOIN run_facts f"
+        if owned:
+            source += " CROSS JOIN contacts c"
+            conds.append("c.id = r.contact_id")
+        if sel.branches:
+            conds.append("f.root = 1")
+        text = (
+            "SELECT f.run_id AS id, min(e.occurred_at) - f.created_at AS d, f.created_at AS t0 "
+            f"FROM {source} WHERE {' AND '.join(conds)} "
+            "AND e.occurred_at - f.created_at >= 0 GROUP BY f.run_id, f.created_at"
+        )
+        return text, params
 
-__all__ = ["SqlFunnel", "rank"]
+    def _entries(
+        self, conn: Any, sel: RunSelection, chunk: Sequence[int] | None, limits: Sequence[float]
+    ) -> dict[tuple[int, int], int]:
+        """The selected runs (of ``chunk``) that entered the workflow, counted by (UTC day of
+        entry, how many of ``limits`` the entry is at or before)."""
+        d = self._dialect
+        facts, args = self._facts_where(sel, chunk, roots=True)
+        owned = sel.scope.owners is not None or sel.agents is not None
+        if chunk is None and not owned:
+            found = self._entries_by_cuts(conn, facts, args, limits)
+            if found is not None:
+                return found
+        lived_f, p_lived = rank("f.created_at", sorted(limits))
+        text = (
+            f"SELECT day, lived, count(*) FROM (SELECT {_day(d, 'f.created_at')} AS day, "
+            f"{len(limits)} - ({lived_f}) AS lived FROM {facts}) x GROUP BY day, lived"
+        )
+        out: dict[tuple[int, int], int] = {}
+        for a, b, count in conn.execute(d.sql(text), (*p_lived, *args)):
+            out[(int(a), int(b))] = out.get((int(a), int(b)), 0) + int(count)
+        return out
+
+    def _entries_by_cuts(
+        self, conn: Any, facts: str, args: tuple[Any, ...], limits: Sequence[float]
+    ) -> dict[tuple[int, int], int] | None:
+        """:meth:`_entries` as counts of the runs between consecutive cuts of the entry time
+        (None: the entries span more days than that pays for). SQLite: one ``count(*)`` over
+        a range of the ``run_facts_entry`` index per cut; PostgreSQL: one pass bucketing each
+        run by ``width_bucket`` over the cuts."""
+        d = self._dialect
+        first, last = conn.execute(
+            d.sql(
+                f"SELECT (SELECT min(f.created_at) FROM {facts}), "
+                f"(SELECT max(f.created_at) FROM {facts})"
+            ),
+            (*args, *args),
+        ).fetchone()
+        if first is None or last is None:
+            return {}
+        lo, hi = float(first), float(last)
+        day_lo, day_hi = math.floor(lo / DAY), math.floor(hi / DAY)
+        if lo < 0 or day_hi - day_lo > _MAX_DAYS:
+            return None  # (SQLite's day of a time before 1970 is not its floor)
+        cuts = {lo, math.nextafter(hi, math.inf)}
+        cuts.update(day_start(day) for day in range(day_lo + 1, day_hi + 1))
+        cuts.update(math.nextafter(t, math.inf) for t in limits if lo <= t < hi)
+        bounds = sorted(cuts)
+        out: dict[tuple[int, int], int] = {}
+
+        def add(t: float, count: int) -> None:
+            key = (math.floor(t / DAY), sum(1 for limit in limits if t <= limit))
+            out[key] = out.get(key, 0) + count
+
+        if not d.json_lists:
+            # PostgreSQL: one pass, each run's range found by width_bucket's binary search
+            # (an index range per cut reads the table for every row not yet all-visible).
+            text = (
+                f"SELECT width_bucket(f.created_at, ?::float8[]), count(*) FROM {facts} GROUP BY 1"
+            )
+            for bucket, count in conn.execute(d.sql(text), (bounds, *args)):
+                add(bounds[int(bucket) - 1], int(count))
+            return out
+        ranges = list(itertools.pairwise(bounds))
+        for start in range(0, len(ranges), _CUTS):
+            part = ranges[start : start + _CUTS]
+            rows = ", ".join("(?, ?)" for _ in part)
+            text = (
+                f"SELECT v.column1, (SELECT count(*) FROM {facts} AND f.created_at >= v.column1 "
+                f"AND f.created_at < v.column2) FROM (VALUES {rows}) v"
+            )
+            for at, count in conn.execute(d.sql(text), (*args, *(t for p in part for t in p))):
+                if count:
+                    add(float(at), int(count))
+        return out
+
+
+def _day(d: Dialect, t: str) -> str:
+    """SQL for the UTC day (days since 1970) of the epoch seconds ``t``: ``floor(t / DAY)``."""
+    if d.json_lists:
+        return f"CAST({t} / {DAY} AS INTEGER)"
+    return f"CAST(floor({t} / {DAY}) AS BIGINT)"
+
+
+def day_start(day: int) -> float:
+    """The first epoch second (a float, exactly) whose ``floor(t / DAY)`` is ``day``."""
+    t = day * DAY
+    while math.floor(t / DAY) >= day:
+        t = math.nextafter(t, -math.inf)
+    while math.floor(t / DAY) < day:
+        t = math.nextafter(t, math.inf)
+    return t
+
+
+__all__ = ["SqlFunnel", "day_start", "rank"]

@@ -105,11 +105,11 @@ def agent_rows(store: Store, scope: Scope, flt: Filters) -> list[AgentRow]:
         LeadSelection(scope.tenant_id, keys, flt.since, flt.until, allowed),
         LeadEvents(LEAD_EVENT, HUMAN_TOUCH_EVENTS, APPOINTMENT_EVENT),
     )
-    for key, row in rows.items():
-        row.leads = counts.leads.get(key, 0)
-        row.minutes_to_auto = expand(counts.to_auto.get(key))
-        row.minutes_to_human = expand(counts.to_human.get(key))
-        row.appointments = counts.appointments.get(key, 0)
+    for key, agent in rows.items():
+        agent.leads = counts.leads.get(key, 0)
+        agent.minutes_to_auto = expand(counts.to_auto.get(key))
+        agent.minutes_to_human = expand(counts.to_human.get(key))
+        agent.appointments = counts.appointments.get(key, 0)
     deals = store.list_deals(
         DealFilter(scope.tenant_id, agents=keys, since=flt.since, until=flt.until, limit=1 << 62)
     )

@@ -9,8 +9,6 @@ rows exist: an agent sees itself, a manager its team, an admin everyone."""
 from __future__ import annotations
 
 import statistics
-from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +17,7 @@ from leadflow.model.deals import DealFilter, money
 from leadflow.model.playbooks import Task, TaskFilter
 from leadflow.model.records import Contact, ContactFilter, Scope
 from leadflow.store.contract import Store
+from leadflow.store.lead_facts import LeadEvents, LeadSelection, expand
 
 LEAD_EVENT = "lead.created"
 APPOINTMENT_EVENT = "appointment.booked"
@@ -80,11 +79,6 @@ def _owned(store: Store, scope: Scope) -> list[Contact]:
         after = page[-1].id
 
 
-def _first_after(times: Iterable[float], t0: float) -> float | None:
-    later = [t for t in times if t >= t0]
-    return min(later) if later else None
-
-
 def agent_rows(store: Store, scope: Scope, flt: Filters) -> list[AgentRow]:
     """One row per agent the scope may see (``flt.agents`` narrows further: one agent or a
     team), counting the leads created in the filter's range."""
@@ -101,41 +95,21 @@ def agent_rows(store: Store, scope: Scope, flt: Filters) -> list[AgentRow]:
         for a in agents
     }
     keys = frozenset(rows)
-    contacts = [
-        c
-        for c in _owned(store, Scope(scope.tenant_id, keys))
-        if Filters(source=flt.source, tag=flt.tag).allows(c)
-    ]
-    ids = {c.id for c in contacts}
-    events: dict[tuple[str, str], list[float]] = defaultdict(list)
-    types = (LEAD_EVENT, APPOINTMENT_EVENT, *HUMAN_TOUCH_EVENTS)
-    for e in store.contact_events(ids, types, 0.0):
-        if e.contact_id:
-            events[(e.contact_id, e.type)].append(e.occurred_at)
-    sent: dict[str, list[float]] = defaultdict(list)
-    for m in store.messages_of_contacts(ids):
-        if m.contact_id and m.sent_at is not None:
-            sent[m.contact_id].append(m.sent_at)
-    for c in contacts:
-        row = rows.get(c.owner or "")
-        if row is None:
-            continue
-        created = events.get((c.id, LEAD_EVENT))
-        t0 = min(created) if created else c.created_at
-        if not flt.in_range(t0):
-            continue
-        row.leads += 1
-        auto = _first_after(sent.get(c.id, ()), t0)
-        if auto is not None:
-            row.minutes_to_auto.append((auto - t0) / 60)
-        human = _first_after(
-            (t for kind in HUMAN_TOUCH_EVENTS for t in events.get((c.id, kind), ())), t0
+    allowed: frozenset[str] | None = None
+    if flt.source is not None or flt.tag is not None:
+        narrow = Filters(source=flt.source, tag=flt.tag)
+        allowed = frozenset(
+            c.id for c in _owned(store, Scope(scope.tenant_id, keys)) if narrow.allows(c)
         )
-        if human is not None:
-            row.minutes_to_human.append((human - t0) / 60)
-        row.appointments += sum(
-            1 for t in events.get((c.id, APPOINTMENT_EVENT), ()) if flt.in_range(t)
-        )
+    counts = store.lead_counts(
+        LeadSelection(scope.tenant_id, keys, flt.since, flt.until, allowed),
+        LeadEvents(LEAD_EVENT, HUMAN_TOUCH_EVENTS, APPOINTMENT_EVENT),
+    )
+    for key, agent in rows.items():
+        agent.leads = counts.leads.get(key, 0)
+        agent.minutes_to_auto = expand(counts.to_auto.get(key))
+        agent.minutes_to_human = expand(counts.to_human.get(key))
+        agent.appointments = counts.appointments.get(key, 0)
     deals = store.list_deals(
         DealFilter(scope.tenant_id, agents=keys, since=flt.since, until=flt.until, limit=1 << 62)
     )

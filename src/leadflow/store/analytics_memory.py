@@ -8,9 +8,10 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from leadflow.model.deals import Deal, DealFilter, deal_matches
-from leadflow.model.records import Message, MessageFilter, Step
+from leadflow.model.records import Contact, ContactFilter, Message, MessageFilter, Step
 from leadflow.store.contract_analytics import AnalyticsStore, check_deal
 from leadflow.store.funnel_memory import MemoryFunnel
+from leadflow.store.lead_facts import LeadCounts, LeadEvents, LeadSelection, count_leads
 
 
 class MemoryAnalytics(MemoryFunnel, AnalyticsStore):
@@ -21,6 +22,8 @@ class MemoryAnalytics(MemoryFunnel, AnalyticsStore):
         def messages_of_run(self, run_id: int) -> list[Message]: ...
 
         def list_messages(self, flt: MessageFilter) -> list[Message]: ...
+
+        def find_contacts(self, flt: ContactFilter) -> list[Contact]: ...
 
     def _deals(self) -> dict[tuple[str, str], Deal]:
         return self._table("_deals_data", dict)
@@ -66,6 +69,9 @@ class MemoryAnalytics(MemoryFunnel, AnalyticsStore):
             for m in self.list_messages(MessageFilter(contact_id=cid, limit=1 << 62))
         ]
         return sorted(found, key=lambda m: m.id or 0)
+
+    def lead_counts(self, sel: LeadSelection, kinds: LeadEvents) -> LeadCounts:
+        return count_leads(self, sel, kinds)
 
 
 __all__ = ["MemoryAnalytics"]

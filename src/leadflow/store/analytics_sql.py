@@ -17,8 +17,18 @@ from leadflow.store.codec import (
 )
 from leadflow.store.contract_analytics import AnalyticsStore, check_deal
 from leadflow.store.funnel_sql import SqlFunnel
+from leadflow.store.lead_facts import LeadCounts, LeadEvents, LeadSelection
 
 _CHUNK = 500  # ids per IN (...) list
+_LEAD_CHUNK = 10_000  # contact ids per statement of an explicit lead selection
+# A lead's time: its first lead.created event at or after the epoch (contact_events reads from
+# 0.0), or else when the contact was made; one seek of events_type_contact. (A contact id ''
+# has no events: the Python rules skip rows without a contact.) ``{id}``: the contact's id in
+# the collation of the events' and messages' indexes (PostgreSQL's contacts.id is "C").
+_T0 = (
+    "coalesce((SELECT min(e0.occurred_at) FROM events e0 WHERE e0.type = ? "
+    "AND e0.contact_id = {id} AND e0.occurred_at >= 0 AND c.id <> ''), c.created_at)"
+)
 _COLS = ", ".join(DEAL_FIELDS)
 _UPSERT = (
     f"INSERT INTO deals ({_COLS}) VALUES ({', '.join('?' * len(DEAL_FIELDS))}) "
@@ -132,6 +142,89 @@ class SqlAnalytics(SqlFunnel, AnalyticsStore):
         )
         found = [message_from_row(r) for r in self._chunked(text, sorted(set(keys)))]
         return sorted(found, key=lambda m: m.id or 0)
+
+    def lead_counts(self, sel: LeadSelection, kinds: LeadEvents) -> LeadCounts:
+        out = LeadCounts()
+        if not sel.owners:
+            return out
+        chunks: list[list[str] | None] = [None]
+        if sel.contact_ids is not None:
+            ids = sorted(sel.contact_ids)
+            chunks = [ids[i : i + _LEAD_CHUNK] for i in range(0, len(ids), _LEAD_CHUNK)]
+        with self._read(snapshot=True) as conn:
+            for chunk in chunks:
+                out.add(self._lead_counts(conn, sel, kinds, chunk))
+        return out
+
+    def _lead_counts(
+        self, conn: Any, sel: LeadSelection, kinds: LeadEvents, chunk: list[str] | None
+    ) -> LeadCounts:
+        """Three grouped statements: per owner and minutes to the first message sent (every
+        lead: a seek of its first lead event and one of its messages), to the first human
+        touch and the appointments (from the few events of those types, each joined to its
+        contact by key). Subqueries stay apart (``fence``) so a lead's time is found once."""
+        d = self._dialect
+        fence = "LIMIT -1 OFFSET 0" if d.json_lists else "OFFSET 0"
+        as_indexed = "" if d.json_lists else ' COLLATE "default"'
+        t0 = _T0.format(id=f"c.id{as_indexed}")
+        scope = [
+            "c.tenant_id = ?",
+            f"c.owner {d.in_texts.replace('%s', '?')}",
+        ]
+        scope_args: list[Any] = [sel.tenant_id, d.values(sorted(sel.owners))]
+        if chunk is not None:
+            scope.append(f"c.id {d.in_texts.replace('%s', '?')}")
+            scope_args.append(d.values(chunk))
+        in_range: list[str] = []
+        range_args: list[Any] = []
+        for text, value in (("{} >= ?", sel.since), ("{} < ?", sel.until)):
+            if value is not None:
+                in_range.append(text)
+                range_args.append(value)
+
+        def within(column: str) -> str:
+            return "".join(f" AND {t.format(column)}" for t in in_range)
+
+        out = LeadCounts()
+        auto = (
+            "SELECT owner, (a - t0) / 60.0, count(*) FROM ("
+            "SELECT x.owner, x.t0, (SELECT min(m.sent_at) FROM messages m "
+            f"WHERE m.contact_id = x.id{as_indexed} AND m.sent_at >= x.t0 AND x.id <> '') AS a "
+            f"FROM (SELECT c.id, c.owner, {t0} AS t0 FROM contacts c WHERE {' AND '.join(scope)} "
+            f"{fence}) x WHERE 1 = 1{within('x.t0')} {fence}) y GROUP BY owner, (a - t0) / 60.0"
+        )
+        args = (kinds.created, *scope_args, *range_args)
+        for owner, minutes, n in conn.execute(d.sql(auto), args):
+            out.leads[owner] = out.leads.get(owner, 0) + int(n)
+            if minutes is not None:
+                out.to_auto.setdefault(owner, {})[float(minutes)] = int(n)
+        # SQLite: the contact by its key (the unary + keeps the planner off the owner index,
+        # which it would search once per owner for each event).
+        keyed = " AND ".join(("+" if d.json_lists else "") + s for s in scope)
+        joined = (
+            f"SELECT c.id, c.owner, e.occurred_at, {t0} AS t0 FROM events e CROSS JOIN "
+            f"contacts c WHERE e.type {{}} AND e.occurred_at >= 0 AND e.contact_id <> '' "
+            f"AND c.id = e.contact_id AND {keyed}{{}} {fence}"
+        )
+        human = (
+            "SELECT owner, (h - t0) / 60.0, count(*) FROM ("
+            "SELECT z.id, z.owner, z.t0, min(z.occurred_at) AS h FROM ("
+            + joined.format(d.in_texts.replace("%s", "?"), "")
+            + f") z WHERE z.occurred_at >= z.t0{within('z.t0')} GROUP BY z.id, z.owner, z.t0"
+            ") w GROUP BY owner, (h - t0) / 60.0"
+        )
+        args = (kinds.created, d.values(sorted(set(kinds.touches))), *scope_args, *range_args)
+        for owner, minutes, n in conn.execute(d.sql(human), args):
+            out.to_human.setdefault(owner, {})[float(minutes)] = int(n)
+        booked = (
+            "SELECT owner, count(*) FROM ("
+            + joined.format("= ?", within("e.occurred_at"))
+            + f") z WHERE 1 = 1{within('z.t0')} GROUP BY owner"
+        )
+        args = (kinds.created, kinds.appointment, *scope_args, *range_args, *range_args)
+        for owner, n in conn.execute(d.sql(booked), args):
+            out.appointments[owner] = int(n)
+        return out
 
 
 __all__ = ["SqlAnalytics"]

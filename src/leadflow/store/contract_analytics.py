@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from leadflow.model.deals import Deal, DealFilter
 from leadflow.model.records import Message, Step
 from leadflow.store.funnel_facts import FunnelCounts, Key, RunSelection
+from leadflow.store.lead_facts import LeadCounts, LeadEvents, LeadSelection
 
 
 class AnalyticsStore(abc.ABC):
@@ -84,6 +85,12 @@ class AnalyticsStore(abc.ABC):
         the entry is at or before; ``reached`` the index of the first of the ascending
         ``spans`` within which the run's first goal event at or after its entry came
         (``len(spans)``: none). Rows (day, lived, reached, runs), sorted."""
+
+    @abc.abstractmethod
+    def lead_counts(self, sel: LeadSelection, kinds: LeadEvents) -> LeadCounts:
+        """Speed to lead and appointments per owner over the selected leads, as
+        :func:`leadflow.store.lead_facts.count_leads` counts them from the rows (the SQL
+        backends count in the database and return only the per-owner counts)."""
 
 
 def check_deal(deal: Deal) -> None:

@@ -13,8 +13,7 @@ import datetime as dt
 import math
 import random
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
-from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -26,7 +25,7 @@ from leadflow.model.records import RunFilter, Scope
 from leadflow.model.tenancy import Tenant
 from leadflow.store import Store
 from leadflow.store.funnel_sql import day_start
-from support.stores import SQL_BACKENDS, drop_store, make_store
+from support.stores import insert_rows
 
 DAY = 86400.0
 WEEK = 7 * DAY
@@ -72,26 +71,6 @@ def _workflow(version_tag: str) -> dict[str, Any]:
         "start": "hello",
         "nodes": nodes,
     }
-
-
-@pytest.fixture(params=SQL_BACKENDS)
-def sql_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    store = make_store(request.param, tmp_path)
-    try:
-        yield store
-    finally:
-        drop_store(request.param, store)
-
-
-def _insert(store: Store, table: str, cols: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
-    text = f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
-    with store._write() as conn:  # type: ignore[attr-defined]  # rows as written, any shape
-        sql = store._dialect.sql(text)  # type: ignore[attr-defined]
-        if hasattr(conn, "executemany"):
-            conn.executemany(sql, rows)
-        else:
-            with conn.cursor() as cur:
-                cur.executemany(sql, rows)
 
 
 def _maybe(rng: random.Random, value: float, p: float = 0.5) -> float | None:
@@ -175,7 +154,7 @@ def _history(store: Store, seed: int) -> None:
         ("messages", messages),
         ("events", events),
     ):
-        _insert(store, table, COLUMNS[table], rows)
+        insert_rows(store, table, COLUMNS[table], rows)
 
 
 def _reference_grid(
@@ -288,8 +267,8 @@ def test_the_cohort_grid_is_the_same_counted_by_cuts_or_grouped(
          f'{{"_branch": {{"parent": 1, "branch": "b{i}"}}}}')
         for i, t0 in enumerate([START + DAY, START + 3 * WEEK, NOW - 2 * WEEK])
     ]  # fmt: skip
-    _insert(sql_store, "runs", [*COLUMNS["runs"], "context"], branch_runs)
-    _insert(sql_store, "events", COLUMNS["events"],
+    insert_rows(sql_store, "runs", [*COLUMNS["runs"], "context"], branch_runs)
+    insert_rows(sql_store, "events", COLUMNS["events"],
             [("appointment.booked", "c01", "{}", f"b{i}", t0 + 60, t0, t0)
              for i, (*_, t0, _t, _e, _r, _c) in enumerate(branch_runs)])  # fmt: skip
     grids = []

@@ -9,16 +9,13 @@ one, a contact whose id is empty, owners outside the selection, a second tenant.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator, Sequence
-from pathlib import Path
-from typing import Any
 
 import pytest
 
 from leadflow.model.tenancy import Tenant
 from leadflow.store import Store
 from leadflow.store.lead_facts import LeadEvents, LeadSelection, count_leads
-from support.stores import SQL_BACKENDS, drop_store, make_store
+from support.stores import insert_rows
 
 DAY = 86400.0
 START = 1_767_571_200.0
@@ -32,26 +29,6 @@ CONTACT_COLS = ("id", "owner", "created_at", "updated_at", "tenant_id")
 MESSAGE_COLS = ("contact_id", "channel", "idempotency_key", "due_at", "created_at", "status",
                 "sent_at")  # fmt: skip
 EVENT_COLS = ("type", "contact_id", "data", "dedupe_key", "occurred_at", "created_at")
-
-
-@pytest.fixture(params=SQL_BACKENDS)
-def sql_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    store = make_store(request.param, tmp_path)
-    try:
-        yield store
-    finally:
-        drop_store(request.param, store)
-
-
-def _insert(store: Store, table: str, cols: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
-    text = f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
-    with store._write() as conn:  # type: ignore[attr-defined]  # rows as written, any shape
-        sql = store._dialect.sql(text)  # type: ignore[attr-defined]
-        if hasattr(conn, "executemany"):
-            conn.executemany(sql, rows)
-        else:
-            with conn.cursor() as cur:
-                cur.executemany(sql, rows)
 
 
 def _history(store: Store, seed: int) -> list[float]:
@@ -90,9 +67,9 @@ def _history(store: Store, seed: int) -> list[float]:
         contact = None if k % 2 else ""
         events.append(("call.completed", contact, "{}", f"x{k}", START + k, START))
         messages.append((contact, "sms", f"x{k}", START, START, "sent", START + k))
-    _insert(store, "contacts", CONTACT_COLS, contacts)
-    _insert(store, "messages", MESSAGE_COLS, messages)
-    _insert(store, "events", EVENT_COLS, events)
+    insert_rows(store, "contacts", CONTACT_COLS, contacts)
+    insert_rows(store, "messages", MESSAGE_COLS, messages)
+    insert_rows(store, "events", EVENT_COLS, events)
     return sorted(edges)
 
 

@@ -1,7 +1,8 @@
 """Suite-wide fixtures and hooks, loaded as a pytest plugin by the root ``conftest.py``:
 ``backend`` (parametrized over memory, SQLite and PostgreSQL) and ``store`` (a store at the
-latest schema on it), the PostgreSQL databases the session made dropped at its end, and one
-summary line when the PostgreSQL tests did not run."""
+latest schema on it), ``sql_store`` (the same on the SQL backends only), the PostgreSQL
+databases the session made dropped at its end, and one summary line when the PostgreSQL tests
+did not run."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 
 from leadflow.store import Store
 from support.postgres import DATABASES, ENABLED, in_ci
-from support.stores import BACKENDS, drop_store, make_store
+from support.stores import BACKENDS, SQL_BACKENDS, drop_store, make_store
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -36,6 +37,15 @@ def store(backend: str, tmp_path: Path) -> Iterator[Store]:
         yield s
     finally:
         drop_store(backend, s)
+
+
+@pytest.fixture(params=SQL_BACKENDS)
+def sql_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    s = make_store(request.param, tmp_path)
+    try:
+        yield s
+    finally:
+        drop_store(request.param, s)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

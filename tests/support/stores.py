@@ -4,9 +4,10 @@ template, see :mod:`support.postgres`), and the backend lists tests parametrize 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from leadflow.store import Store, open_store
 from support.postgres import DATABASES, ENABLED, in_ci, postgres_database, require_postgres
@@ -70,3 +71,16 @@ def database(backend: str, tmp_path: Path, name: str = "edge.db") -> Iterator[st
             yield url
         return
     yield upgraded_db(tmp_path / name)
+
+
+def insert_rows(store: Store, table: str, cols: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+    """Rows written straight into a SQL store's table, as given (a history in any shape, for
+    tests that compare the database's counting with the rules in Python)."""
+    text = f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
+    with store._write() as conn:  # type: ignore[attr-defined]
+        sql = store._dialect.sql(text)  # type: ignore[attr-defined]
+        if hasattr(conn, "executemany"):
+            conn.executemany(sql, rows)
+        else:
+            with conn.cursor() as cur:
+                cur.executemany(sql, rows)

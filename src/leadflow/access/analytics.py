@@ -4,6 +4,7 @@ agent, a team) resolves in the caller's tenant or is not found."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -31,18 +32,24 @@ BY = ("workflow", "node", "channel", "message")
 BASES = ("price", "commission")
 
 
+def _epoch(day: dt.date | None) -> float | None:
+    """The start of a UTC day in epoch seconds (a ``datetime`` counts by its day)."""
+    return None if day is None else dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC).timestamp()
+
+
 def filters(
     store: Store,
     principal: Principal,
     *,
-    since: float | None = None,
-    until: float | None = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
     agent: str | None = None,
     team: str | None = None,
     source: str | None = None,
     tag: str | None = None,
 ) -> Filters:
-    """The filters of a report; an agent or team of another tenant (or none) is not found."""
+    """The filters of a report, from ``since`` to ``until`` (UTC days, each from its start); an
+    agent or team of another tenant (or none) is not found."""
     tenant = principal.tenant_id
     agents: frozenset[str] | None = None
     if agent is not None:
@@ -54,9 +61,10 @@ def filters(
             raise NotFound(f"no team {team!r}")
         members = frozenset(a.member_key for a in store.list_agents(tenant, team))
         agents = members if agents is None else agents & members
-    if since is not None and until is not None and until <= since:
+    start, end = _epoch(since), _epoch(until)
+    if start is not None and end is not None and end <= start:
         raise InvalidInput("until: must be after since")
-    return Filters(since=since, until=until, agents=agents, source=source, tag=tag)
+    return Filters(since=start, until=end, agents=agents, source=source, tag=tag)
 
 
 # The reports that need nothing but the caller's scope, over it.

@@ -45,15 +45,11 @@ def _filters(
     source: str | None = None,
     tag: str | None = None,
 ) -> Filters:
-
-    def epoch(d: dt.datetime | None) -> float | None:
-        return None if d is None else d.replace(tzinfo=dt.UTC).timestamp()
-
     return service.filters(
         store,
         operator(tenant),
-        since=epoch(since),
-        until=epoch(until),
+        since=since,
+        until=until,
         agent=agent,
         team=team,
         source=source,

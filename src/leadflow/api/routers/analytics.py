@@ -36,10 +36,6 @@ class ContactPage(BaseModel):
     next: str | None
 
 
-def _epoch(day: dt.date | None) -> float | None:
-    return None if day is None else dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC).timestamp()
-
-
 def _filters(
     access: AccessDep,
     since: Day = None,
@@ -54,8 +50,8 @@ def _filters(
     return service.filters(
         access.runtime.store,
         access.principal,
-        since=_epoch(since),
-        until=_epoch(until),
+        since=since,
+        until=until,
         agent=agent,
         team=team,
         source=source,

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import html
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import datetime
+from typing import TypeVar
 from urllib.parse import parse_qs
 from zoneinfo import ZoneInfo
 
@@ -20,9 +22,11 @@ from leadflow.api.deps import get_runtime
 from leadflow.api.html_page import NO_STORE, html_page
 from leadflow.errors import Conflict, InvalidInput, NotFound
 from leadflow.playbooks.booking import shown
+from leadflow.runtime import Runtime
 
 router = APIRouter(tags=["booking"], include_in_schema=False)
 MAX_FORM = 2048
+T = TypeVar("T")
 
 
 _STYLE = "font-family:sans-serif;max-width:40em;margin:2em auto;line-height:1.5"
@@ -95,12 +99,21 @@ async def _form(request: Request) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
 
 
+async def _by_link(
+    rt: Runtime, token: str, now: float, read: Callable[[Runtime, str, float], T]
+) -> T | None:
+    """``read(rt, token, now)`` off the event loop; None when the link is not valid."""
+    try:
+        return await run_in_threadpool(read, rt, token, now)
+    except NotFound:
+        return None
+
+
 @router.get("/book/feed/{token}.ics")
 async def calendar_feed(request: Request, token: str) -> Response:
     rt = get_runtime(request)
-    try:
-        text = await run_in_threadpool(service.agent_feed, rt, token, rt.clock.now())
-    except NotFound:
+    text = await _by_link(rt, token, rt.clock.now(), service.agent_feed)
+    if text is None:
         return _invalid()
     return Response(text, media_type="text/calendar; charset=utf-8", headers=NO_STORE)
 
@@ -108,11 +121,8 @@ async def calendar_feed(request: Request, token: str) -> Response:
 @router.get("/book/{token}", response_class=HTMLResponse)
 async def booking_page(request: Request, token: str) -> HTMLResponse:
     rt = get_runtime(request)
-    try:
-        found = await run_in_threadpool(service.page, rt, token, rt.clock.now())
-    except NotFound:
-        return _invalid()
-    return _render(request, found)
+    found = await _by_link(rt, token, rt.clock.now(), service.page)
+    return _invalid() if found is None else _render(request, found)
 
 
 @router.post("/book/{token}", response_class=HTMLResponse)
@@ -131,12 +141,11 @@ async def book_slot(request: Request, token: str) -> HTMLResponse:
     except NotFound:
         return _invalid()
     except (Conflict, InvalidInput) as exc:
-        try:
-            found = await run_in_threadpool(service.page, rt, token, now)
-        except NotFound:
+        again = await _by_link(rt, token, now, service.page)
+        if again is None:
             return _invalid()
         status = 409 if isinstance(exc, Conflict) else 422
-        return _render(request, found, f"Not booked: {exc.message}", status)
+        return _render(request, again, f"Not booked: {exc.message}", status)
     note = f"Booked: {shown(made.starts_at, found.contact.time_zone)}. An invitation is on its way."
     return _render(request, found, note)
 

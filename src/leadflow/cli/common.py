@@ -18,6 +18,7 @@ from leadflow.errors import LeadflowError, NotFound
 from leadflow.settings import Settings
 
 if TYPE_CHECKING:
+    from leadflow.model.records import Scope
     from leadflow.runtime import Runtime
     from leadflow.store.contract import Store
     from leadflow.tenancy.accounts import Principal
@@ -86,6 +87,17 @@ def missing_as(message: str) -> Iterator[None]:
         yield
     except NotFound:
         raise NotFound(message) from None
+
+
+@contextmanager
+def contact_runtime(db: str, contact_id: str) -> Iterator[tuple[Runtime, Scope]]:
+    """A runtime, and the scope of the lead ``contact_id`` whatever its tenant (see
+    :func:`leadflow.access.scope.operator_of`); a NotFound inside is said as CONTACT_ID."""
+    from leadflow.access.scope import operator_of
+
+    with runtime(db) as rt, missing_as(f"CONTACT_ID: no contact {contact_id!r}"):
+        _, scope = operator_of(rt.store, contact_id)
+        yield rt, scope
 
 
 @contextmanager

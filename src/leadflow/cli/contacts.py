@@ -140,11 +140,9 @@ def summary(
     interactions. Written by the model when one is configured (LEADFLOW_LLM_BASE_URL), else
     extractive."""
     from leadflow.access.contact_summary import lead_summary
-    from leadflow.access.scope import operator_of
-    from leadflow.cli.common import missing_as
+    from leadflow.cli.common import contact_runtime
 
-    with runtime(db) as rt, missing_as(f"CONTACT_ID: no contact {contact_id!r}"):
-        _, scope = operator_of(rt.store, contact_id)
+    with contact_runtime(db, contact_id) as (rt, scope):
         found = lead_summary(rt, scope, contact_id, rt.clock.now())
     if json_out:
         print_json(found.as_dict())

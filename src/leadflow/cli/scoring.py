@@ -7,9 +7,8 @@ from typing import Annotated
 import typer
 
 from leadflow.access import scores
-from leadflow.access.scope import operator_of
 from leadflow.cli import scoring_eval
-from leadflow.cli.common import console, missing_as, print_json, runtime, table
+from leadflow.cli.common import console, contact_runtime, print_json, runtime, table
 from leadflow.cli.options import DEFAULT, DbOption, JsonOption
 from leadflow.scoring.config import (
     load_config,
@@ -31,8 +30,7 @@ def show(
     json_out: JsonOption = False,
 ) -> None:
     """A contact's score now (0-100), its band, and each factor's contribution in points."""
-    with runtime(db) as rt, missing_as(f"CONTACT_ID: no contact {contact_id!r}"):
-        _, scope = operator_of(rt.store, contact_id)
+    with contact_runtime(db, contact_id) as (rt, scope):
         contact, score, _ = scores.score(rt.store, scope, contact_id, rt.clock.now())
     data = {"contact_id": contact.id, **score.as_dict()}
     if json_out:

@@ -30,3 +30,11 @@ def create_route(router: APIRouter, path: str, summary: str, *problems: int) -> 
     return router.post(
         path, summary=summary, status_code=201, responses=problem_responses(*problems)
     )
+
+
+def routed(
+    verb: Callable[..., Callable[[Any], Any]], path: str, summary: str, *problems: int
+) -> Callable[[F], F]:
+    """A route of ``verb`` (``router.get``, ``router.post`` ...) at ``path``, with its summary;
+    ``problems`` are the statuses it may answer with a problem+json instead."""
+    return verb(path, summary=summary, responses=problem_responses(*problems))

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from leadflow.access import agent_profiles as service
 from leadflow.access import booking
 from leadflow.api.deps import AccessDep
-from leadflow.api.problems import problem_responses
+from leadflow.api.routes import routed
 from leadflow.model.playbooks import AgentProfile
 
 router = APIRouter(prefix="/agents", tags=["agents"])
@@ -39,14 +39,12 @@ def _out(p: AgentProfile) -> ProfileOut:
     return ProfileOut.model_validate(p, from_attributes=True)
 
 
-@router.get("/{member_key}/profile", summary="An agent's profile", responses=problem_responses(404))
+@routed(router.get, "/{member_key}/profile", "An agent's profile", 404)
 def get_profile(access: AccessDep, member_key: Member) -> ProfileOut:
     return _out(service.get_profile(access.runtime.store, access.principal, member_key))
 
 
-@router.put(
-    "/{member_key}/profile", summary="Set an agent's profile", responses=problem_responses(404)
-)
+@routed(router.put, "/{member_key}/profile", "Set an agent's profile", 404)
 def put_profile(access: AccessDep, member_key: Member, body: ProfileIn) -> ProfileOut:
     profile = AgentProfile(access.principal.tenant_id, member_key, **body.model_dump())
     saved = service.set_profile(access.runtime.store, access.principal, profile, access.now())
@@ -58,10 +56,11 @@ class BookingLinks(BaseModel):
     book: str | None = Field(default=None, description="Path of the booking page for the lead.")
 
 
-@router.get(
+@routed(
+    router.get,
     "/{member_key}/booking-links",
-    summary="An agent's booking page link for a lead, and its private calendar feed",
-    responses=problem_responses(404),
+    "An agent's booking page link for a lead, and its private calendar feed",
+    404,
 )
 def booking_links(
     access: AccessDep,

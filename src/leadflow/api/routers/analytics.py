@@ -18,6 +18,7 @@ from leadflow.access import analytics as service
 from leadflow.analytics.filters import Filters
 from leadflow.api.deps import AccessDep
 from leadflow.api.problems import problem_responses
+from leadflow.api.routes import routed
 
 router = APIRouter(prefix="/analytics", tags=["analytics"])
 
@@ -62,9 +63,7 @@ def _filters(
 FiltersDep = Annotated[Filters, Depends(_filters)]
 
 
-@router.get(
-    "/funnel", summary="A workflow's funnel per version and node", responses=problem_responses(404)
-)
+@routed(router.get, "/funnel", "A workflow's funnel per version and node", 404)
 def funnel(
     access: AccessDep,
     flt: FiltersDep,
@@ -77,10 +76,11 @@ def funnel(
     )
 
 
-@router.get(
+@routed(
+    router.get,
     "/funnel/contacts",
-    summary="The contacts behind one number of a funnel (paged by contact id)",
-    responses=problem_responses(404),
+    "The contacts behind one number of a funnel (paged by contact id)",
+    404,
 )
 def funnel_contacts(
     access: AccessDep,
@@ -119,11 +119,7 @@ def funnel_contacts(
     return ContactPage(items=items, next=nxt)
 
 
-@router.get(
-    "/attribution",
-    summary="Revenue attribution of closed deals in six models",
-    responses=problem_responses(404),
-)
+@routed(router.get, "/attribution", "Revenue attribution of closed deals in six models", 404)
 def attribution(
     access: AccessDep,
     by: Annotated[str, Query(pattern="^(workflow|node|channel|message)$")] = "workflow",
@@ -147,10 +143,11 @@ def attribution(
     )
 
 
-@router.get(
+@routed(
+    router.get,
     "/cohorts",
-    summary="Cohorts by entry week or month: the share reaching a goal by weeks since entry",
-    responses=problem_responses(404),
+    "Cohorts by entry week or month: the share reaching a goal by weeks since entry",
+    404,
 )
 def cohorts(
     access: AccessDep,
@@ -216,10 +213,8 @@ def forecast(
     )  # fmt: skip
 
 
-@router.get(
-    "/agents",
-    summary="Agent performance: speed to lead, appointments, deals, revenue",
-    responses=problem_responses(404),
+@routed(
+    router.get, "/agents", "Agent performance: speed to lead, appointments, deals, revenue", 404
 )
 def agents(
     access: AccessDep,

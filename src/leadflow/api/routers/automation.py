@@ -18,15 +18,17 @@ from leadflow.api.data.automation import (
     WorkflowRequest,
 )
 from leadflow.api.deps import AccessDep
-from leadflow.api.problems import problem_responses
+from leadflow.api.routes import routed
 
 router = APIRouter(prefix="/automation", tags=["automation"])
 
 
-@router.post(
+@routed(
+    router.post,
     "/workflow",
-    summary="Draft a workflow from a sentence (never published; saved as a draft on request)",
-    responses=problem_responses(403, 409),
+    "Draft a workflow from a sentence (never published; saved as a draft on request)",
+    403,
+    409,
 )
 def draft_workflow(access: AccessDep, body: WorkflowRequest) -> WorkflowDraftOut:
     opts = body.options
@@ -44,10 +46,11 @@ def draft_workflow(access: AccessDep, body: WorkflowRequest) -> WorkflowDraftOut
     return WorkflowDraftOut(**out)
 
 
-@router.post(
+@routed(
+    router.post,
     "/smart-campaign",
-    summary="Draft a campaign: segments, channel plans, workflow drafts, predictions",
-    responses=problem_responses(403),
+    "Draft a campaign: segments, channel plans, workflow drafts, predictions",
+    403,
 )
 def smart_campaign(access: AccessDep, body: CampaignRequest) -> dict[str, Any]:
     return campaigns.smart_campaign(

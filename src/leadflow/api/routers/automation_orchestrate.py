@@ -12,8 +12,7 @@ from fastapi import APIRouter, Body, Query
 from leadflow.access import orchestration as service
 from leadflow.api.data.orchestration import BatchIn
 from leadflow.api.deps import AccessDep
-from leadflow.api.problems import problem_responses
-from leadflow.api.routes import create_route
+from leadflow.api.routes import create_route, routed
 
 router = APIRouter(prefix="/automation/orchestrate", tags=["automation"])
 
@@ -46,19 +45,22 @@ def list_batches(
     return {"items": service.list_batches(access.runtime, access.principal, limit)}
 
 
-@router.get(
+@routed(
+    router.get,
     "/{batch_id}",
-    summary="A batch: its status and each task's status, result, confidence, tokens, error",
-    responses=problem_responses(404),
+    "A batch: its status and each task's status, result, confidence, tokens, error",
+    404,
 )
 def show(access: AccessDep, batch_id: str) -> dict[str, Any]:
     return service.show(access.runtime, access.principal, batch_id)
 
 
-@router.post(
+@routed(
+    router.post,
     "/{batch_id}/cancel",
-    summary="Cancel a batch: pending tasks are cancelled, running ones finish",
-    responses=problem_responses(403, 404),
+    "Cancel a batch: pending tasks are cancelled, running ones finish",
+    403,
+    404,
 )
 def cancel(access: AccessDep, batch_id: str) -> dict[str, Any]:
     return service.cancel(access.runtime, access.principal, batch_id, access.now())

@@ -16,6 +16,7 @@ from leadflow.api.data.shape import IsoText, Record
 from leadflow.api.deps import AccessDep
 from leadflow.api.params import RowId
 from leadflow.api.problems import problem_responses
+from leadflow.api.routes import routed
 from leadflow.model.automation import Rule, RuleFiring
 from leadflow.rules.spec import RuleBody
 
@@ -99,15 +100,13 @@ def create_rule(access: AccessDep, body: RuleBody) -> RuleOut:
     return _rule(service.create_rule(access.runtime, access.principal, body))
 
 
-@router.get("/rules", summary="The tenant's rules", responses=problem_responses(403))
+@routed(router.get, "/rules", "The tenant's rules", 403)
 def list_rules(access: AccessDep) -> RuleList:
     return RuleList(items=[_rule(r) for r in service.list_rules(access.runtime, access.principal)])
 
 
-@router.post(
-    "/rules/draft",
-    summary="A rule from a sentence (checked; saved disabled on request)",
-    responses=problem_responses(403),
+@routed(
+    router.post, "/rules/draft", "A rule from a sentence (checked; saved disabled on request)", 403
 )
 def draft_rule(access: AccessDep, body: DraftIn) -> dict[str, Any]:
     from leadflow.access import rule_drafts
@@ -115,26 +114,18 @@ def draft_rule(access: AccessDep, body: DraftIn) -> dict[str, Any]:
     return rule_drafts.draft_rule(access.runtime, access.principal, body.text, save=body.save)
 
 
-@router.get("/rules/{rule_id}", summary="One rule", responses=problem_responses(403, 404))
+@routed(router.get, "/rules/{rule_id}", "One rule", 403, 404)
 def get_rule(access: AccessDep, rule_id: RowId) -> RuleOut:
     return _rule(service.get_rule(access.runtime, access.principal, rule_id))
 
 
-@router.get(
-    "/rules/{rule_id}/versions",
-    summary="Every version of a rule",
-    responses=problem_responses(403, 404),
-)
+@routed(router.get, "/rules/{rule_id}/versions", "Every version of a rule", 403, 404)
 def rule_versions(access: AccessDep, rule_id: RowId) -> RuleList:
     found = service.rule_versions(access.runtime, access.principal, rule_id)
     return RuleList(items=[_rule(r) for r in found])
 
 
-@router.put(
-    "/rules/{rule_id}",
-    summary="Change a rule (a new version)",
-    responses=problem_responses(403, 404, 409),
-)
+@routed(router.put, "/rules/{rule_id}", "Change a rule (a new version)", 403, 404, 409)
 def update_rule(access: AccessDep, rule_id: RowId, body: RuleUpdate) -> RuleOut:
     rule_body = RuleBody.model_validate(body.model_dump(exclude={"expect_version"}))
     return _rule(
@@ -144,25 +135,17 @@ def update_rule(access: AccessDep, rule_id: RowId, body: RuleUpdate) -> RuleOut:
     )
 
 
-@router.post(
-    "/rules/{rule_id}/enable", summary="Enable a rule", responses=problem_responses(403, 404)
-)
+@routed(router.post, "/rules/{rule_id}/enable", "Enable a rule", 403, 404)
 def enable_rule(access: AccessDep, rule_id: RowId) -> RuleOut:
     return _rule(service.set_enabled(access.runtime, access.principal, rule_id, True))
 
 
-@router.post(
-    "/rules/{rule_id}/disable", summary="Disable a rule", responses=problem_responses(403, 404)
-)
+@routed(router.post, "/rules/{rule_id}/disable", "Disable a rule", 403, 404)
 def disable_rule(access: AccessDep, rule_id: RowId) -> RuleOut:
     return _rule(service.set_enabled(access.runtime, access.principal, rule_id, False))
 
 
-@router.get(
-    "/rules/{rule_id}/firings",
-    summary="A rule's firings (its audit)",
-    responses=problem_responses(403, 404),
-)
+@routed(router.get, "/rules/{rule_id}/firings", "A rule's firings (its audit)", 403, 404)
 def list_firings(
     access: AccessDep,
     rule_id: RowId,
@@ -173,10 +156,13 @@ def list_firings(
     return FiringList(items=[_firing(f) for f in found])
 
 
-@router.post(
+@routed(
+    router.post,
     "/execute-rules",
-    summary="Rules over events: the impact (dry run) or the real run",
-    responses=problem_responses(403, 404, 409),
+    "Rules over events: the impact (dry run) or the real run",
+    403,
+    404,
+    409,
 )
 def execute_rules(access: AccessDep, body: ExecuteIn) -> dict[str, Any]:
     req = service.ExecuteRequest(

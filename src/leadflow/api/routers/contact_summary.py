@@ -8,15 +8,16 @@ from leadflow.access.contact_summary import lead_summary
 from leadflow.api.data.contact_summary import SummaryOut
 from leadflow.api.deps import AccessDep
 from leadflow.api.params import ContactId
-from leadflow.api.problems import problem_responses
+from leadflow.api.routes import routed
 
 router = APIRouter(prefix="/contacts", tags=["contacts"])
 
 
-@router.get(
+@routed(
+    router.get,
     "/{contact_id}/summary",
-    summary="What to know before calling a lead: score factors, criteria, listings, last reply",
-    responses=problem_responses(404),
+    "What to know before calling a lead: score factors, criteria, listings, last reply",
+    404,
 )
 def get_summary(access: AccessDep, contact_id: ContactId) -> SummaryOut:
     found = lead_summary(access.runtime, access.scope, contact_id, access.now())

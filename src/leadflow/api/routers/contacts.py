@@ -29,7 +29,7 @@ from leadflow.api.deps import AccessDep
 from leadflow.api.input_guard import media_type
 from leadflow.api.params import ContactId
 from leadflow.api.problems import problem_responses
-from leadflow.api.routes import create_route
+from leadflow.api.routes import create_route, routed
 from leadflow.contacts.importer import CSV_EXAMPLE, columns_description, decode_csv
 from leadflow.errors import InvalidInput
 from leadflow.model.records import ContactFilter
@@ -102,16 +102,12 @@ def create_contact(
     return saved
 
 
-@router.get("/{contact_id}", summary="Show a contact", responses=problem_responses(404))
+@routed(router.get, "/{contact_id}", "Show a contact", 404)
 def get_contact(access: AccessDep, contact_id: ContactId) -> ContactOut:
     return ContactOut.of(visible_contact(access.runtime.store, access.scope, contact_id))
 
 
-@router.patch(
-    "/{contact_id}",
-    summary="Change a contact's attributes (only those sent)",
-    responses=problem_responses(403, 404),
-)
+@routed(router.patch, "/{contact_id}", "Change a contact's attributes (only those sent)", 403, 404)
 def update_contact(access: AccessDep, contact_id: ContactId, body: ContactFields) -> ContactOut:
     values = body.model_dump(exclude_unset=True)
     contact = access_contacts.update(
@@ -120,19 +116,21 @@ def update_contact(access: AccessDep, contact_id: ContactId, body: ContactFields
     return ContactOut.of(contact)
 
 
-@router.get(
+@routed(
+    router.get,
     "/{contact_id}/consent",
-    summary="A contact's consent per channel, with its full history",
-    responses=problem_responses(404),
+    "A contact's consent per channel, with its full history",
+    404,
 )
 def get_consent(access: AccessDep, contact_id: ContactId) -> ConsentOut:
     return ConsentOut.of(access_consent.show(access.runtime.store, access.scope, contact_id))
 
 
-@router.post(
+@routed(
+    router.post,
     "/{contact_id}/consent",
-    summary="Record consent given or withdrawn (web form, agent, import), kept in the history",
-    responses=problem_responses(404),
+    "Record consent given or withdrawn (web form, agent, import), kept in the history",
+    404,
 )
 def record_consent(access: AccessDep, contact_id: ContactId, body: ConsentIn) -> ConsentOut:
     change = access_consent.ConsentChange(
@@ -148,10 +146,12 @@ def record_consent(access: AccessDep, contact_id: ContactId, body: ConsentIn) ->
     return ConsentOut.of(found)
 
 
-@router.post(
+@routed(
+    router.post,
     "/{contact_id}/merge",
-    summary="Merge duplicates into this contact (their live runs are cancelled)",
-    responses=problem_responses(403, 404),
+    "Merge duplicates into this contact (their live runs are cancelled)",
+    403,
+    404,
 )
 def merge_contacts(access: AccessDep, contact_id: ContactId, body: MergeRequest) -> MergeResult:
     contact, merged, cancelled = access_contacts.merge(

@@ -16,7 +16,7 @@ from leadflow.access import deals as service
 from leadflow.analytics.deals import DealRow, deal_json
 from leadflow.api.deps import AccessDep, PrincipalDep
 from leadflow.api.problems import problem_responses
-from leadflow.api.routes import create_route
+from leadflow.api.routes import create_route, routed
 from leadflow.model.deals import DealFilter
 from leadflow.tenancy.accounts import Principal
 
@@ -91,11 +91,7 @@ def post_deal(access: AccessDep, _: WriterDep, body: DealRow, response: Response
     return deal_json(service.get(store, access.principal, body.deal_key))
 
 
-@router.post(
-    "/import",
-    summary="Save many deals at once (all or nothing)",
-    responses=problem_responses(403),
-)
+@routed(router.post, "/import", "Save many deals at once (all or nothing)", 403)
 def import_deals(access: AccessDep, _: WriterDep, body: DealImport) -> ImportSummary:
     inserted, updated = service.import_rows(
         access.runtime.store, access.principal, _rows(body.items, "body.items[{}]"), access.now()
@@ -103,7 +99,7 @@ def import_deals(access: AccessDep, _: WriterDep, body: DealImport) -> ImportSum
     return ImportSummary(inserted=inserted, updated=updated)
 
 
-@router.get("/{deal_key}", summary="Show a deal", responses=problem_responses(404))
+@routed(router.get, "/{deal_key}", "Show a deal", 404)
 def get_deal(access: AccessDep, deal_key: DealKey) -> dict[str, Any]:
     return deal_json(service.get(access.runtime.store, access.principal, deal_key))
 

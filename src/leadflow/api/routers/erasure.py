@@ -13,7 +13,7 @@ from leadflow.access import erasure as service
 from leadflow.api.data.shape import IsoText, Record
 from leadflow.api.deps import AccessDep
 from leadflow.api.params import ContactId
-from leadflow.api.problems import problem_responses
+from leadflow.api.routes import routed
 from leadflow.model.erasure import Erasure
 
 router = APIRouter(tags=["contacts"])
@@ -31,10 +31,12 @@ def _out(e: Erasure) -> ErasureOut:
     return ErasureOut.of(e, contact_sha256=e.contact_digest)
 
 
-@router.delete(
+@routed(
+    router.delete,
     "/contacts/{contact_id}",
-    summary="Erase a contact (right to erasure): runs cancelled, personal data removed, audited",
-    responses=problem_responses(403, 404),
+    "Erase a contact (right to erasure): runs cancelled, personal data removed, audited",
+    403,
+    404,
 )
 def erase_contact(access: AccessDep, contact_id: ContactId) -> ErasureOut:
     done = service.erase(
@@ -43,11 +45,7 @@ def erase_contact(access: AccessDep, contact_id: ContactId) -> ErasureOut:
     return _out(done)
 
 
-@router.get(
-    "/erasures",
-    summary="The tenant's erasure audit, newest first",
-    responses=problem_responses(403),
-)
+@routed(router.get, "/erasures", "The tenant's erasure audit, newest first", 403)
 def list_erasures(
     access: AccessDep, limit: Annotated[int, Query(ge=1, le=1000)] = 100
 ) -> list[ErasureOut]:

@@ -23,7 +23,7 @@ from leadflow.api.data.experiments import (
     summary,
 )
 from leadflow.api.deps import AccessDep
-from leadflow.api.problems import problem_responses
+from leadflow.api.routes import routed
 from leadflow.errors import Conflict
 
 router = APIRouter(prefix="/experiments", tags=["experiments"])
@@ -36,39 +36,41 @@ def list_experiments(access: AccessDep) -> ExperimentList:
     return ExperimentList(items=[summary(e, contacts) for e, contacts in found])
 
 
-@router.get(
+@routed(
+    router.get,
     "/{key}",
-    summary="An experiment's report: per-arm numbers, guardrails, sample ratio, decisions",
-    responses=problem_responses(404),
+    "An experiment's report: per-arm numbers, guardrails, sample ratio, decisions",
+    404,
 )
 def get_report(access: AccessDep, key: Key) -> ReportOut:
     return report_out(service.report(access.runtime.store, access.principal, key, access.now()))
 
 
-@router.get(
+@routed(
+    router.get,
     "/{key}/decisions",
-    summary="An experiment's decisions, oldest first, each with the numbers it was taken on",
-    responses=problem_responses(404),
+    "An experiment's decisions, oldest first, each with the numbers it was taken on",
+    404,
 )
 def list_decisions(access: AccessDep, key: Key) -> DecisionList:
     decisions = service.decisions(access.runtime.store, access.principal, key)
     return DecisionList(items=[DecisionOut.of(d) for d in decisions])
 
 
-@router.post(
+@routed(
+    router.post,
     "/{key}/review",
-    summary="Review now (whatever the next review time says) and return the decision",
-    responses=problem_responses(403, 404),
+    "Review now (whatever the next review time says) and return the decision",
+    403,
+    404,
 )
 def review(access: AccessDep, key: Key) -> ReviewOut:
     _, decision = service.review(access.runtime.store, access.principal, key, access.now())
     return ReviewOut(decision=None if decision is None else DecisionOut.of(decision))
 
 
-@router.post(
-    "/{key}/apply",
-    summary="Roll an arm out by hand: every new entrant gets it",
-    responses=problem_responses(403, 404, 409),
+@routed(
+    router.post, "/{key}/apply", "Roll an arm out by hand: every new entrant gets it", 403, 404, 409
 )
 def apply(access: AccessDep, key: Key, body: ApplyIn) -> DecisionOut:
     try:
@@ -82,10 +84,13 @@ def apply(access: AccessDep, key: Key, body: ApplyIn) -> DecisionOut:
     return DecisionOut.of(decision)
 
 
-@router.post(
+@routed(
+    router.post,
     "/{key}/stop",
-    summary="Stop the experiment: the weights stay as they are, no review changes them",
-    responses=problem_responses(403, 404, 409),
+    "Stop the experiment: the weights stay as they are, no review changes them",
+    403,
+    404,
+    409,
 )
 def stop(access: AccessDep, key: Key) -> DecisionOut:
     try:

@@ -10,7 +10,8 @@ from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
 from leadflow.api.deps import StoreDep
-from leadflow.api.problems import problem, problem_responses, request_id_of
+from leadflow.api.problems import problem, request_id_of
+from leadflow.api.routes import routed
 from leadflow.errors import SchemaOutOfDate, StoreError
 
 router = APIRouter(tags=["health"])
@@ -22,11 +23,7 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get(
-    "/readyz",
-    summary="The database is reachable and its schema is up to date",
-    responses=problem_responses(503),
-)
+@routed(router.get, "/readyz", "The database is reachable and its schema is up to date", 503)
 def readyz(request: Request, store: StoreDep) -> Any:
     try:
         store.check_schema()

@@ -11,8 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from leadflow.access import keys as service
 from leadflow.api.data.shape import Record, Time
 from leadflow.api.deps import AccessDep, forget_key
-from leadflow.api.problems import problem_responses
-from leadflow.api.routes import create_route
+from leadflow.api.routes import create_route, routed
 
 router = APIRouter(prefix="/keys", tags=["keys"])
 KeyId = Annotated[str, Path(min_length=1, max_length=64, description="The key's public id.")]
@@ -44,9 +43,7 @@ class KeyCreated(KeyOut):
     key: str = Field(description="The key itself: shown this once, never again.")
 
 
-@router.get(
-    "", summary="List the tenant's keys (revoked ones too)", responses=problem_responses(403)
-)
+@routed(router.get, "", "List the tenant's keys (revoked ones too)", 403)
 def list_keys(access: AccessDep) -> KeyList:
     found = service.listed(access.runtime.store, access.principal)
     return KeyList(items=[KeyOut.of(k) for k in found])
@@ -70,10 +67,12 @@ def create_key(access: AccessDep, body: KeyIn) -> KeyCreated:
     return KeyCreated(**KeyOut.of(record).model_dump(), key=token)
 
 
-@router.delete(
+@routed(
+    router.delete,
     "/{key_id}",
-    summary="Revoke a key (at once, in this process; other API processes within 5 s)",
-    responses=problem_responses(403, 404),
+    "Revoke a key (at once, in this process; other API processes within 5 s)",
+    403,
+    404,
 )
 def revoke_key(access: AccessDep, key_id: KeyId, request: Request) -> KeyOut:
     revoked, _ = service.revoke(access.runtime.store, access.principal, key_id, access.now())

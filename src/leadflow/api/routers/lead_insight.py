@@ -14,7 +14,7 @@ from leadflow.access import send_times as service
 from leadflow.api.data.shape import Record, when
 from leadflow.api.deps import AccessDep
 from leadflow.api.params import ContactId
-from leadflow.api.problems import problem_responses
+from leadflow.api.routes import routed
 
 router = APIRouter(prefix="/contacts", tags=["scores"])
 
@@ -60,10 +60,11 @@ class PredictionOut(Record):
     factors: list[FactorOut]
 
 
-@router.get(
+@routed(
+    router.get,
     "/{contact_id}/send-times",
-    summary="When a lead engages most, per channel, with the uncertainty, and the next best moment",
-    responses=problem_responses(404),
+    "When a lead engages most, per channel, with the uncertainty, and the next best moment",
+    404,
 )
 def get_send_times(
     access: AccessDep,
@@ -82,10 +83,11 @@ def get_send_times(
     )
 
 
-@router.get(
+@routed(
+    router.get,
     "/{contact_id}/prediction",
-    summary="A lead's probability of the tenant's goal (predictive score) and its top factors",
-    responses=problem_responses(404),
+    "A lead's probability of the tenant's goal (predictive score) and its top factors",
+    404,
 )
 def get_prediction(
     access: AccessDep, contact_id: ContactId, top: Annotated[int, Query(ge=1, le=20)] = 5

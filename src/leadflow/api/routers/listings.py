@@ -22,7 +22,7 @@ from leadflow.api.data.listings import (
 )
 from leadflow.api.deps import AccessDep, PrincipalDep
 from leadflow.api.problems import problem_responses
-from leadflow.api.routes import delete_route
+from leadflow.api.routes import delete_route, routed
 from leadflow.listings.model import KEY_PATTERN, ListingFields, Status
 from leadflow.model.listings import ListingFilter
 from leadflow.tenancy.accounts import Principal
@@ -81,17 +81,13 @@ def list_listings(
     return page_out(*service.page(access.runtime.store, access.principal, flt))
 
 
-@router.post(
-    "/import",
-    summary="Store many listings at once (all or nothing)",
-    responses=problem_responses(403),
-)
+@routed(router.post, "/import", "Store many listings at once (all or nothing)", 403)
 def import_listings(access: AccessDep, _: WriterDep, body: ListingImport) -> ImportSummary:
     changes = service.import_many(access.runtime.store, access.principal, body.items, access.now())
     return summary_out(changes)
 
 
-@router.get("/{listing_key}", summary="Show a listing", responses=problem_responses(404))
+@routed(router.get, "/{listing_key}", "Show a listing", 404)
 def get_listing(access: AccessDep, listing_key: ListingKey) -> ListingOut:
     return listing_out(service.get(access.runtime.store, access.principal, listing_key))
 

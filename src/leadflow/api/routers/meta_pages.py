@@ -14,8 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from leadflow.access import meta as service
 from leadflow.api.data.shape import Time
 from leadflow.api.deps import AccessDep
-from leadflow.api.problems import problem_responses
-from leadflow.api.routes import create_route, delete_route
+from leadflow.api.routes import create_route, delete_route, routed
 from leadflow.model.meta import MetaPage
 
 router = APIRouter(prefix="/tenants/current/meta/pages", tags=["meta"])
@@ -52,7 +51,7 @@ class PageIn(BaseModel):
     name: Annotated[str, StringConstraints(max_length=200)] | None = None
 
 
-@router.get("", summary="List the tenant's Facebook pages", responses=problem_responses(403))
+@routed(router.get, "", "List the tenant's Facebook pages", 403)
 def list_pages(access: AccessDep) -> PageList:
     return PageList(items=[_out(p) for p in service.pages(access.runtime.store, access.principal)])
 

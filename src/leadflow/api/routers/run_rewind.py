@@ -9,15 +9,18 @@ from leadflow.access import rewind as access_rewind
 from leadflow.api.data.run_rewind import RewindIn, RewindOut
 from leadflow.api.deps import AccessDep
 from leadflow.api.params import RowId
-from leadflow.api.problems import problem_responses
+from leadflow.api.routes import routed
 
 router = APIRouter(tags=["runs"])
 
 
-@router.post(
+@routed(
+    router.post,
     "/runs/{run_id}/rewind",
-    summary="Rewind a run to a node it visited (or a step number); a dry run by default",
-    responses=problem_responses(403, 404, 409),
+    "Rewind a run to a node it visited (or a step number); a dry run by default",
+    403,
+    404,
+    409,
 )
 def rewind_run(access: AccessDep, run_id: RowId, body: RewindIn) -> RewindOut:
     out = access_rewind.rewind_run(

@@ -18,7 +18,7 @@ from leadflow.api.data.runs import (
 )
 from leadflow.api.deps import AccessDep
 from leadflow.api.params import RowId
-from leadflow.api.problems import problem_responses
+from leadflow.api.routes import routed
 from leadflow.model.records import MessageFilter, RunFilter
 
 router = APIRouter(tags=["runs"])
@@ -44,16 +44,12 @@ def list_runs(
     return RunPage(items=[RunOut.of(r) for r in found], next=following)
 
 
-@router.get("/runs/{run_id}", summary="Show a run", responses=problem_responses(404))
+@routed(router.get, "/runs/{run_id}", "Show a run", 404)
 def get_run(access: AccessDep, run_id: RowId) -> RunOut:
     return RunOut.of(access_runs.visible_run(access.runtime.store, access.scope, run_id))
 
 
-@router.get(
-    "/runs/{run_id}/history",
-    summary="A run's steps and messages, in order",
-    responses=problem_responses(404),
-)
+@routed(router.get, "/runs/{run_id}/history", "A run's steps and messages, in order", 404)
 def run_history(access: AccessDep, run_id: RowId) -> RunHistoryOut:
     run, steps, messages = access_runs.history(access.runtime.store, access.scope, run_id)
     return RunHistoryOut(
@@ -63,10 +59,13 @@ def run_history(access: AccessDep, run_id: RowId) -> RunHistoryOut:
     )
 
 
-@router.post(
+@routed(
+    router.post,
     "/runs/{run_id}/{action}",
-    summary="Pause, resume, cancel, or retry a failed run from its failed step",
-    responses=problem_responses(403, 404, 409),
+    "Pause, resume, cancel, or retry a failed run from its failed step",
+    403,
+    404,
+    409,
 )
 def control_run(
     access: AccessDep, run_id: RowId, action: Literal["pause", "resume", "cancel", "retry"]
@@ -92,7 +91,7 @@ def list_messages(
     return MessagePage(items=[MessageOut.of(m) for m in found], next=following)
 
 
-@router.get("/messages/{message_id}", summary="Show a message", responses=problem_responses(404))
+@routed(router.get, "/messages/{message_id}", "Show a message", 404)
 def get_message(access: AccessDep, message_id: RowId) -> MessageOut:
     found = access_runs.visible_message(access.runtime.store, access.scope, message_id)
     return MessageOut.of(found)

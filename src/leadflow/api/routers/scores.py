@@ -8,15 +8,16 @@ from leadflow.access.scores import score
 from leadflow.api.data.scores import ScoreOut
 from leadflow.api.deps import AccessDep
 from leadflow.api.params import ContactId
-from leadflow.api.problems import problem_responses
+from leadflow.api.routes import routed
 
 router = APIRouter(prefix="/contacts", tags=["scores"])
 
 
-@router.get(
+@routed(
+    router.get,
     "/{contact_id}/score",
-    summary="A lead's score (0-100), band and the factors it is made of",
-    responses=problem_responses(404),
+    "A lead's score (0-100), band and the factors it is made of",
+    404,
 )
 def get_score(access: AccessDep, contact_id: ContactId) -> ScoreOut:
     contact, found, config = score(access.runtime.store, access.scope, contact_id, access.now())

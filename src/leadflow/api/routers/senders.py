@@ -18,8 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from leadflow.access import senders as service
 from leadflow.api.data.shape import Record, Time
 from leadflow.api.deps import AccessDep
-from leadflow.api.problems import problem_responses
-from leadflow.api.routes import create_route, delete_route
+from leadflow.api.routes import create_route, delete_route, routed
 from leadflow.model.senders import Sender
 
 router = APIRouter(prefix="/tenants/current/senders", tags=["senders"])
@@ -54,7 +53,7 @@ class SenderIn(BaseModel):
     label: Annotated[str, StringConstraints(max_length=200)] | None = None
 
 
-@router.get("", summary="List the tenant's senders", responses=problem_responses(403))
+@routed(router.get, "", "List the tenant's senders", 403)
 def list_senders(access: AccessDep) -> SenderList:
     found = service.listed(access.runtime.store, access.runtime.settings, access.principal)
     return SenderList(items=[_out(s, source) for s, source in found])

@@ -16,8 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from leadflow.api.auth_failures import AuthFailureLimiter
 from leadflow.api.data.shape import Record
 from leadflow.api.deps import AccessDep, get_runtime
-from leadflow.api.problems import problem_responses
-from leadflow.api.routes import delete_route
+from leadflow.api.routes import delete_route, routed
 from leadflow.api.sessions import COOKIE, CSRF_HEADER, MAX_AGE_S, Session, SessionTable
 from leadflow.errors import NotAuthenticated
 from leadflow.tenancy.accounts import authenticate
@@ -52,10 +51,13 @@ def _table(request: Request) -> SessionTable:
     return table
 
 
-@router.post(
+@routed(
+    router.post,
     "",
-    summary="Sign in: exchange an API key for a session cookie (HttpOnly, SameSite=Strict)",
-    responses=problem_responses(401, 422, 429),
+    "Sign in: exchange an API key for a session cookie (HttpOnly, SameSite=Strict)",
+    401,
+    422,
+    429,
 )
 async def sign_in(request: Request, response: Response, body: SignIn) -> SessionOut:
     runtime = get_runtime(request)
@@ -86,10 +88,11 @@ async def sign_in(request: Request, response: Response, body: SignIn) -> Session
     return _out(session)
 
 
-@router.get(
+@routed(
+    router.get,
     "",
-    summary="Who is signed in (the session cookie's caller) and the session's CSRF token",
-    responses=problem_responses(401),
+    "Who is signed in (the session cookie's caller) and the session's CSRF token",
+    401,
 )
 async def whoami(request: Request, response: Response, access: AccessDep) -> SessionOut:
     session = getattr(request.state, "session", None)

@@ -12,7 +12,7 @@ from leadflow.access import tasks as service
 from leadflow.api.data.shape import Iso, IsoText, Record
 from leadflow.api.deps import AccessDep
 from leadflow.api.params import RowId
-from leadflow.api.problems import problem_responses
+from leadflow.api.routes import routed
 from leadflow.model.playbooks import Task
 
 router = APIRouter(prefix="/tasks", tags=["tasks"])
@@ -56,7 +56,7 @@ class ReassignIn(BaseModel):
     assignee: str = Field(min_length=1, max_length=64, description="MemberKey of an Active agent.")
 
 
-@router.get("", summary="List my tasks or my team's", responses=problem_responses(403))
+@routed(router.get, "", "List my tasks or my team's", 403)
 def list_tasks(
     access: AccessDep,
     which: Annotated[
@@ -85,29 +85,23 @@ def list_tasks(
     return TaskList(items=[_out(t) for t in found])
 
 
-@router.get("/{task_id}", summary="One task", responses=problem_responses(404))
+@routed(router.get, "/{task_id}", "One task", 404)
 def get_task(access: AccessDep, task_id: RowId) -> TaskOut:
     return _out(service.visible_task(access.runtime.store, access.principal, task_id))
 
 
-@router.post(
-    "/{task_id}/complete", summary="Complete a task", responses=problem_responses(404, 409)
-)
+@routed(router.post, "/{task_id}/complete", "Complete a task", 404, 409)
 def complete_task(access: AccessDep, task_id: RowId) -> TaskOut:
     return _out(service.complete(access.runtime.store, access.principal, task_id, access.now()))
 
 
-@router.post("/{task_id}/snooze", summary="Snooze a task", responses=problem_responses(404, 409))
+@routed(router.post, "/{task_id}/snooze", "Snooze a task", 404, 409)
 def snooze_task(access: AccessDep, task_id: RowId, body: SnoozeIn) -> TaskOut:
     now = access.now()
     until = now + body.minutes * 60
     return _out(service.snooze(access.runtime.store, access.principal, task_id, until, now))
 
 
-@router.post(
-    "/{task_id}/reassign",
-    summary="Give a task to another agent",
-    responses=problem_responses(403, 404),
-)
+@routed(router.post, "/{task_id}/reassign", "Give a task to another agent", 403, 404)
 def reassign_task(access: AccessDep, task_id: RowId, body: ReassignIn) -> TaskOut:
     return _out(service.reassign(access.runtime.store, access.principal, task_id, body.assignee))

@@ -11,8 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from leadflow.access import templates as service
 from leadflow.api.deps import AccessDep
-from leadflow.api.problems import problem_responses
-from leadflow.api.routes import create_route
+from leadflow.api.routes import create_route, routed
 
 router = APIRouter(prefix="/templates", tags=["templates"])
 Name = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*$")]
@@ -64,7 +63,7 @@ def list_templates(access: AccessDep) -> TemplateList:
     return TemplateList(items=[TemplateOut(**t.as_dict()) for t in service.listed()])
 
 
-@router.get("/{name}", summary="Show one template", responses=problem_responses(404))
+@routed(router.get, "/{name}", "Show one template", 404)
 def show_template(access: AccessDep, name: Name) -> TemplateOut:
     return TemplateOut(**service.shown(name).as_dict())
 

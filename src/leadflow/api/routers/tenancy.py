@@ -15,6 +15,7 @@ from leadflow.access import tenancy as service
 from leadflow.api.data.shape import Time, when
 from leadflow.api.deps import AccessDep
 from leadflow.api.problems import problem_responses
+from leadflow.api.routes import routed
 from leadflow.model.tenancy import Agent, Team
 from leadflow.tenancy.members import MEMBER_FIELDS
 
@@ -105,7 +106,7 @@ def current_tenant(access: AccessDep) -> TenantOut:
     return TenantOut(id=found.id, name=found.name, created_at=when(found.created_at))
 
 
-@router.get("/teams", summary="The tenant's teams (admins)", responses=problem_responses(403))
+@routed(router.get, "/teams", "The tenant's teams (admins)", 403)
 def list_teams(access: AccessDep) -> dict[str, list[TeamOut]]:
     return {"items": [_team_out(t) for t in service.teams(access.runtime.store, access.principal)]}
 
@@ -126,7 +127,7 @@ def put_team(access: AccessDep, team_key: KeyPath, body: TeamIn, response: Respo
     return _team_out(saved)
 
 
-@router.get("/agents", summary="The tenant's agents (admins)", responses=problem_responses(403))
+@routed(router.get, "/agents", "The tenant's agents (admins)", 403)
 def list_agents(
     access: AccessDep,
     team: Annotated[str | None, Query(max_length=128, description="Only this team's.")] = None,
@@ -156,11 +157,7 @@ def put_agent(
     return _agent_out(saved)
 
 
-@router.post(
-    "/agents/import",
-    summary="Add or change many agents, all or none (admins)",
-    responses=problem_responses(403),
-)
+@routed(router.post, "/agents/import", "Add or change many agents, all or none (admins)", 403)
 def import_agents(access: AccessDep, body: AgentImport) -> Saved:
     tenant = access.principal.tenant_id
     agents = [_agent(tenant, row.MemberKey, row) for row in body.items]

@@ -12,7 +12,7 @@ from leadflow.access import webhooks as service
 from leadflow.api.data.shape import Iso, Record
 from leadflow.api.deps import AccessDep
 from leadflow.api.problems import problem_responses
-from leadflow.api.routes import create_route
+from leadflow.api.routes import create_route, routed
 from leadflow.model.webhooks import WebhookDelivery
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"], responses=problem_responses(403))
@@ -112,12 +112,12 @@ def create_subscription(access: AccessDep, body: SubscriptionIn) -> Subscription
     return SubscriptionCreated.of(sub)
 
 
-@router.get("/{sub_id}", summary="Show a subscription", responses=problem_responses(404))
+@routed(router.get, "/{sub_id}", "Show a subscription", 404)
 def get_subscription(access: AccessDep, sub_id: SubId) -> Subscription:
     return Subscription.of(service.get(access.runtime.store, access.principal, sub_id))
 
 
-@router.patch("/{sub_id}", summary="Change a subscription", responses=problem_responses(404))
+@routed(router.patch, "/{sub_id}", "Change a subscription", 404)
 def update_subscription(access: AccessDep, sub_id: SubId, body: SubscriptionPatch) -> Subscription:
     changes = body.model_dump(include=body.model_fields_set)
     return Subscription.of(service.update(access.runtime.store, access.principal, sub_id, changes))
@@ -130,11 +130,7 @@ def delete_subscription(access: AccessDep, sub_id: SubId) -> None:
     service.delete(access.runtime.store, access.principal, sub_id)
 
 
-@router.get(
-    "/{sub_id}/deliveries",
-    summary="The delivery log of a subscription",
-    responses=problem_responses(404),
-)
+@routed(router.get, "/{sub_id}/deliveries", "The delivery log of a subscription", 404)
 def list_deliveries(
     access: AccessDep,
     sub_id: SubId,

@@ -48,7 +48,7 @@ from leadflow.api.data.workflows import (
 from leadflow.api.deps import AccessDep
 from leadflow.api.openapi_bodies import WORKFLOW_BODY
 from leadflow.api.problems import problem_responses
-from leadflow.api.routes import delete_route
+from leadflow.api.routes import delete_route, routed
 from leadflow.definitions.schema import workflow_json_schema
 from leadflow.errors import WorkflowInvalid
 
@@ -98,10 +98,11 @@ class PreviewOut(BaseModel):
     sample: bool = Field(description="True when rendered for the built-in sample lead.")
 
 
-@router.post(
+@routed(
+    router.post,
     "/preview",
-    summary="Render a message template for a lead (or a sample lead), as the worker would",
-    responses=problem_responses(404),
+    "Render a message template for a lead (or a sample lead), as the worker would",
+    404,
 )
 def preview_template(access: AccessDep, body: PreviewIn) -> PreviewOut:
     found = previews.preview(
@@ -152,11 +153,7 @@ def simulate(access: AccessDep, body: SimulateIn) -> dict[str, Any]:
         raise WorkflowInvalid(exc.errors, "body.definition") from None
 
 
-@router.get(
-    "/{key}",
-    summary="Show a published workflow",
-    responses=problem_responses(404),
-)
+@routed(router.get, "/{key}", "Show a published workflow", 404)
 def get_workflow(
     access: AccessDep,
     key: Key,
@@ -179,20 +176,18 @@ def save_draft(access: AccessDep, key: Key, definition: Definition) -> DraftOut:
     return draft_out(draft, found)
 
 
-@router.get(
-    "/{key}/draft",
-    summary="Show the workflow's draft, with its validation",
-    responses=problem_responses(404),
-)
+@routed(router.get, "/{key}/draft", "Show the workflow's draft, with its validation", 404)
 def get_draft(access: AccessDep, key: Key) -> DraftOut:
     draft = wf.get_draft(access.runtime.store, access.scope.tenant_id, key)
     return draft_out(draft, wf.check(access.runtime, access.scope.tenant_id, draft.definition))
 
 
-@router.put(
+@routed(
+    router.put,
     "/{key}/draft/layout",
-    summary="Save where the designer placed the draft's nodes (the definition is unchanged)",
-    responses=problem_responses(403, 404),
+    "Save where the designer placed the draft's nodes (the definition is unchanged)",
+    403,
+    404,
 )
 def save_draft_layout(access: AccessDep, key: Key, body: LayoutIn) -> DraftOut:
     layout = {k: {"x": p.x, "y": p.y} for k, p in body.nodes.items()}
@@ -276,10 +271,12 @@ class EnrollOut(BaseModel):
     run_ids: list[int]
 
 
-@router.post(
+@routed(
+    router.post,
     "/{key}/enroll",
-    summary="Enroll contacts in the latest version of a workflow (re-entry policy applies)",
-    responses=problem_responses(403, 404),
+    "Enroll contacts in the latest version of a workflow (re-entry policy applies)",
+    403,
+    404,
 )
 def enroll(access: AccessDep, key: Key, body: EnrollIn) -> EnrollOut:
     chosen = None if body.all else body.contact_ids
@@ -287,28 +284,21 @@ def enroll(access: AccessDep, key: Key, body: EnrollIn) -> EnrollOut:
     return EnrollOut(created=out.created, skipped=out.skipped, run_ids=out.run_ids)
 
 
-@router.get(
-    "/{key}/versions",
-    summary="List every published version of a workflow",
-    responses=problem_responses(404),
-)
+@routed(router.get, "/{key}/versions", "List every published version of a workflow", 404)
 def list_versions(access: AccessDep, key: Key) -> VersionList:
     return version_list(key, wf.versions(access.runtime.store, access.scope.tenant_id, key))
 
 
-@router.get(
-    "/{key}/versions/{version}",
-    summary="Show one published version of a workflow",
-    responses=problem_responses(404),
-)
+@routed(router.get, "/{key}/versions/{version}", "Show one published version of a workflow", 404)
 def get_version(access: AccessDep, key: Key, version: Version) -> WorkflowDetail:
     return get_published(access.runtime.store, access.scope.tenant_id, key, version)
 
 
-@router.get(
+@routed(
+    router.get,
     "/{key}/diff",
-    summary="What changed between two versions (structured, and a unified YAML diff)",
-    responses=problem_responses(404),
+    "What changed between two versions (structured, and a unified YAML diff)",
+    404,
 )
 def diff(
     access: AccessDep,
@@ -320,10 +310,12 @@ def diff(
     return diff_out(key, from_, to, found)
 
 
-@router.post(
+@routed(
+    router.post,
     "/{key}/migrate",
-    summary="Move open runs to another version (a dry run counts who would move where)",
-    responses=problem_responses(403, 404),
+    "Move open runs to another version (a dry run counts who would move where)",
+    403,
+    404,
 )
 def migrate(access: AccessDep, key: Key, body: MigrateIn) -> MigrateOut:
     plan, result = wf.migrate(
@@ -339,19 +331,21 @@ def migrate(access: AccessDep, key: Key, body: MigrateIn) -> MigrateOut:
     return migrate_out(plan, result)
 
 
-@router.get(
+@routed(
+    router.get,
     "/{key}/counts",
-    summary="Per-node counts (entered, sent, ... current) over the leads the key may see",
-    responses=problem_responses(404),
+    "Per-node counts (entered, sent, ... current) over the leads the key may see",
+    404,
 )
 def node_counts(access: AccessDep, key: Key) -> NodeCounts:
     return node_counts_out(key, wf.node_counts(access.runtime.store, access.scope, key))
 
 
-@router.get(
+@routed(
+    router.get,
     "/{key}/runs-summary",
-    summary="How many runs are in each status, over the leads the key may see",
-    responses=problem_responses(404),
+    "How many runs are in each status, over the leads the key may see",
+    404,
 )
 def runs_summary(access: AccessDep, key: Key) -> RunsSummary:
     found = wf.runs_by_status(access.runtime.store, access.scope, key)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DB = "sqlite:///leadflow.db"
@@ -195,12 +195,12 @@ class Settings(BaseSettings):
 
         return e164_or_error(value, "twilio_from_number")
 
-    @field_validator("twilio_api_base")
+    @field_validator("twilio_api_base", "meta_graph_base")
     @classmethod
-    def _api_base(cls, value: str) -> str:
+    def _api_base(cls, value: str, info: ValidationInfo) -> str:
         from leadflow.addresses import base_url_or_error
 
-        return base_url_or_error(value, "twilio_api_base")
+        return base_url_or_error(value, str(info.field_name))
 
     @field_validator("public_url")
     @classmethod
@@ -386,13 +386,6 @@ class Settings(BaseSettings):
         default="v21.0", pattern=r"^v\d+\.\d+$", description="Graph API version, e.g. v21.0."
     )
     meta_timeout_s: float = Field(default=10.0, gt=0, le=120, description="Graph API timeout.")
-
-    @field_validator("meta_graph_base")
-    @classmethod
-    def _meta_graph_base(cls, value: str) -> str:
-        from leadflow.addresses import base_url_or_error
-
-        return base_url_or_error(value, "meta_graph_base")
 
     # -- AI task orchestration (batches of AI tasks run by the workers)
     orchestrate_per_tenant: int = Field(

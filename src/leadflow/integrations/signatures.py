@@ -19,6 +19,7 @@ import base64
 import binascii
 import hashlib
 import hmac
+from collections.abc import Callable
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
@@ -50,27 +51,41 @@ def _public_key(pem: str) -> Any:
         raise BadSignature("the configured public key cannot be read") from None
 
 
+def _verify_with(
+    pem: str, kind: type, not_kind: str, mismatch: str, check: Callable[[Any], None]
+) -> None:
+    """Read the public key ``pem`` (BadSignature ``not_kind`` unless it is a ``kind``) and
+    ``check`` the signature with it (BadSignature ``mismatch`` when it does not match)."""
+    key = _public_key(pem)
+    if not isinstance(key, kind):
+        raise BadSignature(not_kind)
+    try:
+        check(key)
+    except InvalidSignature:
+        raise BadSignature(mismatch) from None
+
+
 def verify_ghl(config: GhlConfig, headers: dict[str, str], body: bytes) -> str:
     """The header that verified (its name), or BadSignature. ``headers`` lower-cased."""
     ed = headers.get(GHL_ED25519_HEADER)
     if ed and config.webhook_ed25519_key:
-        key = _public_key(config.webhook_ed25519_key)
-        if not isinstance(key, ed25519.Ed25519PublicKey):
-            raise BadSignature("webhook_ed25519_key is not an Ed25519 key")
-        try:
-            key.verify(_b64(ed), body)
-        except InvalidSignature:
-            raise BadSignature("X-GHL-Signature does not match") from None
+        _verify_with(
+            config.webhook_ed25519_key,
+            ed25519.Ed25519PublicKey,
+            "webhook_ed25519_key is not an Ed25519 key",
+            "X-GHL-Signature does not match",
+            lambda key: key.verify(_b64(ed), body),
+        )
         return GHL_ED25519_HEADER
     signed = headers.get(GHL_RSA_HEADER)
     if signed and config.webhook_public_key:
-        key = _public_key(config.webhook_public_key)
-        if not isinstance(key, rsa.RSAPublicKey):
-            raise BadSignature("webhook_public_key is not an RSA key")
-        try:
-            key.verify(_b64(signed), body, padding.PKCS1v15(), hashes.SHA256())
-        except InvalidSignature:
-            raise BadSignature("x-wh-signature does not match") from None
+        _verify_with(
+            config.webhook_public_key,
+            rsa.RSAPublicKey,
+            "webhook_public_key is not an RSA key",
+            "x-wh-signature does not match",
+            lambda key: key.verify(_b64(signed), body, padding.PKCS1v15(), hashes.SHA256()),
+        )
         return GHL_RSA_HEADER
     if not (config.webhook_public_key or config.webhook_ed25519_key):
         raise BadSignature("no webhook key is configured for this connector")

@@ -38,7 +38,7 @@ class SqlAiCalls(SqlPart, AiCallStore):
             text += " AND at >= ?"
             params += (since,)
         text += " ORDER BY at DESC, id DESC LIMIT ?"
-        return [_from_row(r) for r in self._fetch(text, (*params, max(0, limit)))]
+        return self._fetch_as(_from_row, text, (*params, max(0, limit)))
 
     def ai_tokens_used(self, tenant_id: str, since: float) -> int:
         text = (

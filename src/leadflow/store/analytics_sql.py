@@ -78,11 +78,11 @@ class SqlAnalytics(SqlFunnel, AnalyticsStore):
         return inserted, updated
 
     def get_deal(self, tenant_id: str, deal_key: str) -> Deal | None:
-        row = self._fetch_one(
+        return self._fetch_one_as(
+            _deal,
             f"SELECT {_COLS} FROM deals WHERE tenant_id = ? AND deal_key = ?",
             (tenant_id, deal_key),
         )
-        return None if row is None else _deal(row)
 
     def list_deals(self, flt: DealFilter) -> list[Deal]:
         d = self._dialect
@@ -99,12 +99,12 @@ class SqlAnalytics(SqlFunnel, AnalyticsStore):
             if value is not None:
                 where.append(text)
                 params.append(value)
-        rows = self._fetch(
+        return self._fetch_as(
+            _deal,
             f"SELECT {_COLS} FROM deals WHERE {' AND '.join(where)} ORDER BY deal_key "
             f"LIMIT {max(0, int(flt.limit))}",
             tuple(params),
         )
-        return [_deal(r) for r in rows]
 
     def delete_deal(self, tenant_id: str, deal_key: str) -> bool:
         return (

@@ -47,8 +47,7 @@ class SqlComposeDrafts(SqlPart, ComposeStore):
         return _draft(found)
 
     def get_compose_draft(self, tenant_id: str, step_key: str) -> ComposeDraft | None:
-        row = self._fetch_one(_ONE, (tenant_id, step_key))
-        return _draft(row) if row is not None else None
+        return self._fetch_one_as(_draft, _ONE, (tenant_id, step_key))
 
     def compose_drafts(self, tenant_id: str, contact_id: str) -> list[ComposeDraft]:
-        return [_draft(r) for r in self._fetch(_OF_CONTACT, (tenant_id, contact_id))]
+        return self._fetch_as(_draft, _OF_CONTACT, (tenant_id, contact_id))

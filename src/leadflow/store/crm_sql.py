@@ -137,12 +137,12 @@ class SqlCrm(SqlPart, CrmStore):
         if before_id is not None:
             where.append("id < ?")
             params.append(before_id)
-        rows = self._fetch(
+        return self._fetch_as(
+            _delivery,
             f"SELECT {_DELIVERY_COLS} FROM crm_deliveries WHERE {' AND '.join(where)} "
             "ORDER BY id DESC LIMIT ?",
             (*params, limit),
         )
-        return [_delivery(r) for r in rows]
 
     def link_crm_contact(self, tenant_id: str, crm: str, contact_id: str, remote_id: str) -> None:
         sql = self._dialect.sql
@@ -232,11 +232,11 @@ class SqlCrm(SqlPart, CrmStore):
         if contact_id is not None:
             where += " AND contact_id = ?"
             params = (*params, contact_id)
-        rows = self._fetch(
+        return self._fetch_as(
+            _entry,
             f"SELECT {_LOG_COLS} FROM crm_sync_log WHERE {where} ORDER BY id DESC LIMIT ?",
             (*params, limit),
         )
-        return [_entry(r) for r in rows]
 
 
 __all__ = ["SqlCrm"]

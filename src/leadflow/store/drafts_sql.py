@@ -46,18 +46,18 @@ class SqlDrafts(SqlPart, DraftStore):
         return self.get_draft(tenant_id, key) if changed else None
 
     def get_draft(self, tenant_id: str, key: str) -> Draft | None:
-        row = self._fetch_one(
+        return self._fetch_one_as(
+            _draft,
             f"SELECT {_COLS} FROM workflow_drafts WHERE tenant_id = ? AND key = ?",
             (tenant_id, key),
         )
-        return None if row is None else _draft(row)
 
     def list_drafts(self, tenant_id: str) -> list[Draft]:
-        rows = self._fetch(
+        return self._fetch_as(
+            _draft,
             f"SELECT {_COLS} FROM workflow_drafts WHERE tenant_id = ? ORDER BY key",
             (tenant_id,),
         )
-        return [_draft(r) for r in rows]
 
     def delete_draft(self, tenant_id: str, key: str) -> bool:
         return bool(

@@ -120,9 +120,7 @@ class SqlExperiments(SqlPart, ExperimentStore):
 
     def get_experiment(self, tenant_id: str, key: str) -> Experiment | None:
         text = f"SELECT {_EXP_COLS} FROM experiments WHERE tenant_id = ? AND key = ?"
-        with self._read() as conn:
-            row = conn.execute(self._dialect.sql(text), (tenant_id, key)).fetchone()
-        return None if row is None else _experiment(row)
+        return self._fetch_one_as(_experiment, text, (tenant_id, key))
 
     def list_experiments(self, tenant_id: str | None = None) -> list[Experiment]:
         text = f"SELECT {_EXP_COLS} FROM experiments"
@@ -130,9 +128,7 @@ class SqlExperiments(SqlPart, ExperimentStore):
         if tenant_id is not None:
             text += " WHERE tenant_id = ?"
             params = (tenant_id,)
-        with self._read() as conn:
-            rows = conn.execute(self._dialect.sql(text + " ORDER BY tenant_id, key"), params)
-            return [_experiment(r) for r in rows]
+        return self._fetch_as(_experiment, text + " ORDER BY tenant_id, key", params)
 
     def due_experiments(self, now: float) -> list[Experiment]:
         text = (
@@ -140,8 +136,7 @@ class SqlExperiments(SqlPart, ExperimentStore):
             "WHERE status = 'running' AND next_review_at IS NOT NULL AND next_review_at <= ? "
             "ORDER BY next_review_at, tenant_id, key"
         )
-        with self._read() as conn:
-            return [_experiment(r) for r in conn.execute(self._dialect.sql(text), (now,))]
+        return self._fetch_as(_experiment, text, (now,))
 
     def assign_arm(self, assignment: Assignment) -> Assignment:
         a = assignment
@@ -154,20 +149,14 @@ class SqlExperiments(SqlPart, ExperimentStore):
         return _assignment(row)
 
     def get_assignment(self, tenant_id: str, key: str, contact_id: str) -> Assignment | None:
-        with self._read() as conn:
-            row = conn.execute(
-                self._dialect.sql(_ONE_ASSIGNMENT), (tenant_id, key, contact_id)
-            ).fetchone()
-        return None if row is None else _assignment(row)
+        return self._fetch_one_as(_assignment, _ONE_ASSIGNMENT, (tenant_id, key, contact_id))
 
     def experiment_assignments(self, tenant_id: str, key: str) -> list[Assignment]:
         text = (
             f"SELECT {_ASSIGN_COLS} FROM experiment_assignments "
             "WHERE tenant_id = ? AND experiment_key = ?"
         )
-        with self._read() as conn:
-            rows = conn.execute(self._dialect.sql(text), (tenant_id, key))
-            found = [_assignment(r) for r in rows]
+        found = self._fetch_as(_assignment, text, (tenant_id, key))
         found.sort(key=lambda a: (a.assigned_at, a.contact_id))  # code point order everywhere
         return found
 

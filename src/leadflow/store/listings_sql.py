@@ -80,16 +80,12 @@ class SqlListings(SqlPart, ListingStore):
         return ListingChanges(tuple(changes))
 
     def get_listing(self, tenant_id: str, listing_key: str) -> Listing | None:
-        with self._read() as conn:
-            row = conn.execute(self._dialect.sql(_BY_KEY), (tenant_id, listing_key)).fetchone()
-        return None if row is None else listing_from_row(row)
+        return self._fetch_one_as(listing_from_row, _BY_KEY, (tenant_id, listing_key))
 
     def list_listings(self, flt: ListingFilter) -> list[Listing]:
         where, params = filter_where(flt)
         text = f"SELECT {LISTING_COLS} FROM listings{where} ORDER BY listing_key LIMIT ?"
-        with self._read() as conn:
-            rows = conn.execute(self._dialect.sql(text), (*params, max(0, flt.limit))).fetchall()
-        return [listing_from_row(r) for r in rows]
+        return self._fetch_as(listing_from_row, text, (*params, max(0, flt.limit)))
 
     def count_listings(self, tenant_id: str) -> int:
         rows = self._fetch("SELECT count(*) FROM listings WHERE tenant_id = ?", (tenant_id,))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from leadflow.model.meta import PAGE_COLS, MetaPage
 from leadflow.store.contract_meta import MetaStore
-from leadflow.store.parts import SqlPart
+from leadflow.store.parts import SqlPart, from_row
 
 
 class SqlMeta(SqlPart, MetaStore):
@@ -22,15 +22,16 @@ class SqlMeta(SqlPart, MetaStore):
         return str(row[0])
 
     def meta_page(self, page_id: str) -> MetaPage | None:
-        row = self._fetch_one(f"SELECT {PAGE_COLS} FROM meta_pages WHERE page_id = ?", (page_id,))
-        return None if row is None else MetaPage(*row)
+        return self._fetch_one_as(
+            from_row(MetaPage), f"SELECT {PAGE_COLS} FROM meta_pages WHERE page_id = ?", (page_id,)
+        )
 
     def list_meta_pages(self, tenant_id: str) -> list[MetaPage]:
-        rows = self._fetch(
+        return self._fetch_as(
+            from_row(MetaPage),
             f"SELECT {PAGE_COLS} FROM meta_pages WHERE tenant_id = ? ORDER BY page_id",
             (tenant_id,),
         )
-        return [MetaPage(*r) for r in rows]
 
     def remove_meta_page(self, tenant_id: str, page_id: str) -> bool:
         sql = self._dialect.sql

@@ -9,7 +9,7 @@ enforces)."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar, cast
@@ -22,6 +22,11 @@ T = TypeVar("T")
 K = TypeVar("K")
 
 _PART_LOCK = threading.Lock()
+
+
+def from_row(make: Callable[..., T]) -> Callable[[Sequence[Any]], T]:
+    """``make`` called with a row's columns in order (a record whose fields are the columns)."""
+    return lambda row: make(*row)
 
 
 class SqlPart:
@@ -45,6 +50,19 @@ class SqlPart:
         """The first row of one read, or None."""
         with self._read() as conn:
             return conn.execute(self._dialect.sql(sql), params).fetchone()
+
+    def _fetch_as(
+        self, make: Callable[[Any], T], sql: str, params: tuple[Any, ...] = ()
+    ) -> list[T]:
+        """The records ``make`` builds from the rows of one read."""
+        return [make(r) for r in self._fetch(sql, params)]
+
+    def _fetch_one_as(
+        self, make: Callable[[Any], T], sql: str, params: tuple[Any, ...] = ()
+    ) -> T | None:
+        """The record ``make`` builds from the first row of one read, or None."""
+        row = self._fetch_one(sql, params)
+        return None if row is None else make(row)
 
     def _write_then_read(
         self, write: str, params: tuple[Any, ...], read: str, read_params: tuple[Any, ...]
@@ -104,4 +122,4 @@ class MemoryPart:
             raise StoreError(f"FOREIGN KEY constraint failed: {what}")
 
 
-__all__ = ["MemoryPart", "SqlPart", "TenancyTables"]
+__all__ = ["MemoryPart", "SqlPart", "TenancyTables", "from_row"]

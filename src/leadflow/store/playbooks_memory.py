@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from typing import TypeVar
 
 from leadflow.model import playbooks
 from leadflow.store.contract_playbooks import PlaybookStore
@@ -17,6 +18,14 @@ class _Tables:
     assignments: dict[str, playbooks.Assignment] = field(default_factory=dict)
     profiles: dict[tuple[str, str], playbooks.AgentProfile] = field(default_factory=dict)
     appointments: dict[int, playbooks.Appointment] = field(default_factory=dict)
+
+
+_Owned = TypeVar("_Owned", playbooks.Task, playbooks.Appointment)
+
+
+def _owned(found: _Owned | None, tenant_id: str) -> _Owned | None:
+    """A copy of the record ``found`` when there is one and it is the tenant's."""
+    return replace(found) if found is not None and found.tenant_id == tenant_id else None
 
 
 class MemoryPlaybooks(MemoryPart, PlaybookStore):
@@ -36,8 +45,7 @@ class MemoryPlaybooks(MemoryPart, PlaybookStore):
 
     def get_task(self, tenant_id: str, task_id: int) -> playbooks.Task | None:
         with self._lock:
-            found = self._pb().tasks.get(task_id)
-        return replace(found) if found is not None and found.tenant_id == tenant_id else None
+            return _owned(self._pb().tasks.get(task_id), tenant_id)
 
     def list_tasks(self, q: playbooks.TaskFilter) -> list[playbooks.Task]:
         with self._lock:
@@ -143,8 +151,7 @@ class MemoryPlaybooks(MemoryPart, PlaybookStore):
 
     def get_appointment(self, tenant_id: str, appointment_id: int) -> playbooks.Appointment | None:
         with self._lock:
-            found = self._pb().appointments.get(appointment_id)
-        return replace(found) if found is not None and found.tenant_id == tenant_id else None
+            return _owned(self._pb().appointments.get(appointment_id), tenant_id)
 
     def list_appointments(self, flt: playbooks.AppointmentFilter) -> list[playbooks.Appointment]:
         with self._lock:

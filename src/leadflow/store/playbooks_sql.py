@@ -77,10 +77,11 @@ class SqlPlaybooks(SqlPart, PlaybookStore):
         return _task(row), bool(created)
 
     def get_task(self, tenant_id: str, task_id: int) -> playbooks.Task | None:
-        row = self._fetch_one(
-            f"SELECT {TASK_COLS} FROM tasks WHERE tenant_id = ? AND id = ?", (tenant_id, task_id)
+        return self._fetch_one_as(
+            _task,
+            f"SELECT {TASK_COLS} FROM tasks WHERE tenant_id = ? AND id = ?",
+            (tenant_id, task_id),
         )
-        return None if row is None else _task(row)
 
     def list_tasks(self, q: playbooks.TaskFilter) -> list[playbooks.Task]:
         where, params = ["tenant_id = ?", "id > ?"], [q.tenant_id, q.after_id]
@@ -95,11 +96,11 @@ class SqlPlaybooks(SqlPart, PlaybookStore):
         if q.contact_id is not None:
             where.append("contact_id = ?")
             params.append(q.contact_id)
-        rows = self._fetch(
+        return self._fetch_as(
+            _task,
             f"SELECT {TASK_COLS} FROM tasks WHERE {' AND '.join(where)} ORDER BY id LIMIT ?",
             (*params, q.limit),
         )
-        return [_task(r) for r in rows]
 
     def update_task(self, task: playbooks.Task, expect_status: str | None = None) -> bool:
         guard = " AND status = ?" if expect_status is not None else ""
@@ -124,12 +125,12 @@ class SqlPlaybooks(SqlPart, PlaybookStore):
         )
 
     def overdue_tasks(self, now: float, limit: int) -> list[playbooks.Task]:
-        rows = self._fetch(
+        return self._fetch_as(
+            _task,
             f"SELECT {TASK_COLS} FROM tasks WHERE status = 'open' AND overdue_at IS NULL "
             "AND due_at <= ? ORDER BY due_at, id LIMIT ?",
             (now, limit),
         )
-        return [_task(r) for r in rows]
 
     def record_assignment(self, assignment: playbooks.Assignment) -> bool:
         a = assignment
@@ -198,11 +199,11 @@ class SqlPlaybooks(SqlPart, PlaybookStore):
         )
 
     def agent_profiles(self, tenant_id: str) -> list[playbooks.AgentProfile]:
-        rows = self._fetch(
+        return self._fetch_as(
+            _profile,
             f"SELECT {PROFILE_COLS} FROM agent_profiles WHERE tenant_id = ? ORDER BY member_key",
             (tenant_id,),
         )
-        return [_profile(r) for r in rows]
 
     def book_appointment(self, appointment: playbooks.Appointment) -> playbooks.Appointment | None:
         a = appointment
@@ -248,11 +249,11 @@ class SqlPlaybooks(SqlPart, PlaybookStore):
         )
 
     def get_appointment(self, tenant_id: str, appointment_id: int) -> playbooks.Appointment | None:
-        row = self._fetch_one(
+        return self._fetch_one_as(
+            _appointment,
             f"SELECT {APPOINTMENT_COLS} FROM appointments WHERE tenant_id = ? AND id = ?",
             (tenant_id, appointment_id),
         )
-        return None if row is None else _appointment(row)
 
     def list_appointments(self, flt: playbooks.AppointmentFilter) -> list[playbooks.Appointment]:
         where, params = ["tenant_id = ?", "starts_at >= ?"], [flt.tenant_id, flt.since]
@@ -261,9 +262,9 @@ class SqlPlaybooks(SqlPart, PlaybookStore):
             if value is not None:
                 where.append(f"{column} = ?")
                 params.append(value)
-        rows = self._fetch(
+        return self._fetch_as(
+            _appointment,
             f"SELECT {APPOINTMENT_COLS} FROM appointments WHERE {' AND '.join(where)} "
             "ORDER BY starts_at, id",
             tuple(params),
         )
-        return [_appointment(r) for r in rows]

@@ -127,36 +127,35 @@ class SqlRules(SqlPart, RuleStore):
 
     def get_rule(self, tenant_id: str, rule_id: int, version: int | None = None) -> Rule | None:
         if version is None:
-            row = self._fetch_one(
+            return self._fetch_one_as(
+                _rule,
                 f"{_RULE_SELECT} AND v.version = r.version WHERE r.id = ? AND r.tenant_id = ?",
                 (rule_id, tenant_id),
             )
-        else:
-            row = self._fetch_one(
-                f"{_RULE_SELECT} AND v.version = ? WHERE r.id = ? AND r.tenant_id = ?",
-                (version, rule_id, tenant_id),
-            )
-        return None if row is None else _rule(row)
+        return self._fetch_one_as(
+            _rule,
+            f"{_RULE_SELECT} AND v.version = ? WHERE r.id = ? AND r.tenant_id = ?",
+            (version, rule_id, tenant_id),
+        )
 
     def list_rules(self, tenant_id: str) -> list[Rule]:
-        rows = self._fetch(
+        return self._fetch_as(
+            _rule,
             f"{_RULE_SELECT} AND v.version = r.version WHERE r.tenant_id = ? ORDER BY r.id",
             (tenant_id,),
         )
-        return [_rule(r) for r in rows]
 
     def rule_versions(self, tenant_id: str, rule_id: int) -> list[Rule]:
-        rows = self._fetch(
+        return self._fetch_as(
+            _rule,
             f"{_RULE_SELECT} WHERE r.id = ? AND r.tenant_id = ? ORDER BY v.version",
             (rule_id, tenant_id),
         )
-        return [_rule(r) for r in rows]
 
     def enabled_rules(self) -> list[Rule]:
-        rows = self._fetch(
-            f"{_RULE_SELECT} AND v.version = r.version WHERE r.enabled = 1 ORDER BY r.id"
+        return self._fetch_as(
+            _rule, f"{_RULE_SELECT} AND v.version = r.version WHERE r.enabled = 1 ORDER BY r.id"
         )
-        return [_rule(r) for r in rows]
 
     def enabled_rule_versions(self) -> list[tuple[int, int]]:
         rows = self._fetch("SELECT id, version FROM automation_rules WHERE enabled = 1 ORDER BY id")

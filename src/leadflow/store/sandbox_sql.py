@@ -43,11 +43,11 @@ class SqlSandbox(SqlPart, SandboxLedger):
         raise NotImplementedError
 
     def sandbox_lookup(self, idempotency_key: str) -> SandboxDelivery | None:
-        rows = self._fetch(
+        return self._fetch_one_as(
+            sandbox_from_row,
             f"SELECT {SANDBOX_COLS} FROM sandbox_deliveries WHERE idempotency_key = ?",
             (idempotency_key,),
         )
-        return sandbox_from_row(rows[0]) if rows else None
 
     def sandbox_deliveries(self) -> list[SandboxDelivery]:
         sql = sqlfiles.query(self._dialect_name, "sandbox_deliveries", SANDBOX_COLS=SANDBOX_COLS)

@@ -58,16 +58,14 @@ class SqlScoreModels(SqlPart, ScoreModelStore):
         if version is not None:
             text += " AND version = ?"
             params += (version,)
-        text += " ORDER BY version DESC LIMIT 1"
-        with self._read() as conn:
-            found = conn.execute(self._dialect.sql(text), params).fetchone()
-        return None if found is None else _from_row(found)
+        return self._fetch_one_as(_from_row, text + " ORDER BY version DESC LIMIT 1", params)
 
     def list_score_models(self, tenant_id: str) -> list[ScoreModel]:
-        text = f"SELECT {_COLS} FROM score_models WHERE tenant_id = ? ORDER BY version"
-        with self._read() as conn:
-            rows = conn.execute(self._dialect.sql(text), (tenant_id,)).fetchall()
-        return [_from_row(r) for r in rows]
+        return self._fetch_as(
+            _from_row,
+            f"SELECT {_COLS} FROM score_models WHERE tenant_id = ? ORDER BY version",
+            (tenant_id,),
+        )
 
 
 __all__ = ["SqlScoreModels"]

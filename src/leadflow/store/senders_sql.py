@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from leadflow.model.senders import SENDER_COLS, Sender
 from leadflow.store.contract_senders import SenderStore
-from leadflow.store.parts import SqlPart
+from leadflow.store.parts import SqlPart, from_row
 
 _ORDER = "ORDER BY kind, created_at, address"
 
@@ -30,11 +30,11 @@ class SqlSenders(SqlPart, SenderStore):
         )
 
     def list_senders(self, tenant_id: str) -> list[Sender]:
-        rows = self._fetch(
+        return self._fetch_as(
+            from_row(Sender),
             f"SELECT {SENDER_COLS} FROM tenant_senders WHERE tenant_id = ? {_ORDER}",
             (tenant_id,),
         )
-        return [Sender(*r) for r in rows]
 
     def sender_owner(self, kind: str, address: str) -> str | None:
         row = self._fetch_one(

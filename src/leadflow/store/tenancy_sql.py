@@ -18,7 +18,7 @@ from leadflow.model.tenancy import (
     Tenant,
 )
 from leadflow.store.contract_tenancy import TenancyStore
-from leadflow.store.parts import SqlPart
+from leadflow.store.parts import SqlPart, from_row
 
 _AGENT_UPDATE = ", ".join(
     f"{c} = excluded.{c}"
@@ -44,11 +44,12 @@ class SqlTenancy(SqlPart, TenancyStore):
             )
 
     def get_tenant(self, tenant_id: str) -> Tenant | None:
-        rows = self._fetch(f"SELECT {TENANT_COLS} FROM tenants WHERE id = ?", (tenant_id,))
-        return Tenant(*rows[0]) if rows else None
+        return self._fetch_one_as(
+            from_row(Tenant), f"SELECT {TENANT_COLS} FROM tenants WHERE id = ?", (tenant_id,)
+        )
 
     def list_tenants(self) -> list[Tenant]:
-        return [Tenant(*r) for r in self._fetch(f"SELECT {TENANT_COLS} FROM tenants ORDER BY id")]
+        return self._fetch_as(from_row(Tenant), f"SELECT {TENANT_COLS} FROM tenants ORDER BY id")
 
     # ------------------------------------------------------------------ teams
     def upsert_team(self, team: Team, now: float) -> bool:
@@ -69,10 +70,11 @@ class SqlTenancy(SqlPart, TenancyStore):
         return found is None
 
     def list_teams(self, tenant_id: str) -> list[Team]:
-        rows = self._fetch(
-            f"SELECT {TEAM_COLS} FROM teams WHERE tenant_id = ? ORDER BY team_key", (tenant_id,)
+        return self._fetch_as(
+            from_row(Team),
+            f"SELECT {TEAM_COLS} FROM teams WHERE tenant_id = ? ORDER BY team_key",
+            (tenant_id,),
         )
-        return [Team(*r) for r in rows]
 
     # ------------------------------------------------------------------ agents
     def upsert_agents(self, agents: Sequence[Agent], now: float) -> tuple[int, int]:
@@ -96,25 +98,25 @@ class SqlTenancy(SqlPart, TenancyStore):
         return inserted, len(agents) - inserted
 
     def get_agent(self, tenant_id: str, member_key: str) -> Agent | None:
-        rows = self._fetch(
+        return self._fetch_one_as(
+            from_row(Agent),
             f"SELECT {AGENT_COLS} FROM agents WHERE tenant_id = ? AND member_key = ?",
             (tenant_id, member_key),
         )
-        return Agent(*rows[0]) if rows else None
 
     def list_agents(self, tenant_id: str, team_key: str | None = None) -> list[Agent]:
         if team_key is None:
-            rows = self._fetch(
+            return self._fetch_as(
+                from_row(Agent),
                 f"SELECT {AGENT_COLS} FROM agents WHERE tenant_id = ? ORDER BY member_key",
                 (tenant_id,),
             )
-        else:
-            rows = self._fetch(
-                f"SELECT {AGENT_COLS} FROM agents WHERE tenant_id = ? AND team_key = ? "
-                "ORDER BY member_key",
-                (tenant_id, team_key),
-            )
-        return [Agent(*r) for r in rows]
+        return self._fetch_as(
+            from_row(Agent),
+            f"SELECT {AGENT_COLS} FROM agents WHERE tenant_id = ? AND team_key = ? "
+            "ORDER BY member_key",
+            (tenant_id, team_key),
+        )
 
     # ------------------------------------------------------------------ API keys
     def create_api_key(self, key: ApiKey, now: float) -> None:
@@ -127,15 +129,16 @@ class SqlTenancy(SqlPart, TenancyStore):
             )
 
     def get_api_key(self, key_id: str) -> ApiKey | None:
-        rows = self._fetch(f"SELECT {KEY_COLS} FROM api_keys WHERE id = ?", (key_id,))
-        return ApiKey(*rows[0]) if rows else None
+        return self._fetch_one_as(
+            from_row(ApiKey), f"SELECT {KEY_COLS} FROM api_keys WHERE id = ?", (key_id,)
+        )
 
     def list_api_keys(self, tenant_id: str) -> list[ApiKey]:
-        rows = self._fetch(
+        return self._fetch_as(
+            from_row(ApiKey),
             f"SELECT {KEY_COLS} FROM api_keys WHERE tenant_id = ? ORDER BY created_at, id",
             (tenant_id,),
         )
-        return [ApiKey(*r) for r in rows]
 
     def revoke_api_key(self, key_id: str, now: float) -> bool:
         changed = self._change(

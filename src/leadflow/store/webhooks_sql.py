@@ -86,11 +86,11 @@ class SqlWebhooks(SqlPart, WebhookStore):
     ) -> list[WebhookSubscription]:
         extra = " AND active = ?" if active_only else ""
         params: tuple[Any, ...] = (tenant_id, True) if active_only else (tenant_id,)
-        rows = self._fetch(
+        return self._fetch_as(
+            _sub,
             f"SELECT {SUB_COLS} FROM webhook_subscriptions WHERE tenant_id = ?{extra} ORDER BY id",
             params,
         )
-        return [_sub(r) for r in rows]
 
     def subscribed_tenants(self) -> set[str]:
         rows = self._fetch(
@@ -99,11 +99,11 @@ class SqlWebhooks(SqlPart, WebhookStore):
         return {str(r[0]) for r in rows}
 
     def get_subscription(self, tenant_id: str, sub_id: str) -> WebhookSubscription | None:
-        rows = self._fetch(
+        return self._fetch_one_as(
+            _sub,
             f"SELECT {SUB_COLS} FROM webhook_subscriptions WHERE tenant_id = ? AND id = ?",
             (tenant_id, sub_id),
         )
-        return _sub(rows[0]) if rows else None
 
     def update_subscription(self, sub: WebhookSubscription) -> bool:
         changed = self._change(
@@ -212,9 +212,9 @@ class SqlWebhooks(SqlPart, WebhookStore):
     def list_deliveries(
         self, tenant_id: str, subscription_id: str, limit: int = 100, after_id: int = 0
     ) -> list[WebhookDelivery]:
-        rows = self._fetch(
+        return self._fetch_as(
+            _delivery,
             f"SELECT {DELIVERY_COLS} FROM webhook_deliveries WHERE tenant_id = ? "
             "AND subscription_id = ? AND id > ? ORDER BY id LIMIT ?",
             (tenant_id, subscription_id, after_id, limit),
         )
-        return [_delivery(r) for r in rows]

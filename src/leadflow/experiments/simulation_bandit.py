@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from leadflow.definitions.experiment_model import DEFAULT_BANDIT_BETA
-from leadflow.experiments.bandit import top_two_thompson
+from leadflow.experiments.bandit import check_beta, check_floor, top_two_thompson
 from leadflow.experiments.simulation import Quartiles, Rate
 from leadflow.experiments.stats import proportion
 from leadflow.model.plain import AsDict
@@ -95,10 +95,8 @@ def _check(
         raise ValueError(f"min_sample: must be at least 1, got {min_sample}")
     if len(rates) < 2:
         raise ValueError(f"rates: need at least two arms, got {len(rates)}")
-    if not 0.0 <= floor <= 1.0 / len(rates):
-        raise ValueError(f"floor: must be between 0 and 1/{len(rates)} arms, got {floor}")
-    if not 0.0 <= beta <= 1.0:
-        raise ValueError(f"beta: must be between 0 and 1, got {beta}")
+    check_floor(floor, len(rates))
+    check_beta(beta)
     for name, rate in rates.items():
         if not 0.0 <= rate <= 1.0:
             raise ValueError(f"rates: arm {name!r} has rate {rate}, outside [0, 1]")

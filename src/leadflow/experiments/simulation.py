@@ -35,6 +35,7 @@ __all__ = [
     "ab_detection",
     "cumulative_conversions",
     "first_significant_day",
+    "require_at_least",
 ]
 Counts = np.ndarray[Any, np.dtype[np.int64]]
 
@@ -128,10 +129,15 @@ def _require(name: str, ok: bool, problem: str) -> None:
         raise ValueError(f"{name}: {problem}")
 
 
+def require_at_least(name: str, value: int, least: int) -> None:
+    """ValueError ``<name>: must be at least <least>, got <value>`` when ``value`` is less."""
+    _require(name, value >= least, f"must be at least {least}, got {value}")
+
+
 def _check_common(runs: int, days: int, daily_per_arm: int, base_rate: float, alpha: float) -> None:
-    _require("runs", runs >= 1, f"must be at least 1, got {runs}")
-    _require("days", days >= 1, f"must be at least 1, got {days}")
-    _require("daily_per_arm", daily_per_arm >= 2, f"must be at least 2, got {daily_per_arm}")
+    require_at_least("runs", runs, 1)
+    require_at_least("days", days, 1)
+    require_at_least("daily_per_arm", daily_per_arm, 2)
     _require("base_rate", 0.0 < base_rate < 1.0, f"must be between 0 and 1, got {base_rate}")
     _require("alpha", 0.0 < alpha < 1.0, f"must be between 0 and 1, got {alpha}")
 

@@ -15,8 +15,18 @@ HOUR_S = 3600.0
 CHAIN = "_chain"  # run context: the workflow keys that started this run, oldest first
 
 
-def _part(max_chars: int, what: str, setting: str) -> RenderLimits:
-    return RenderLimits(max_chars=max_chars, what=what, chars_setting=setting)
+# The rendered message parts: how errors name each one, and the setting that sets its length.
+_SMS_BODY = ("SMS body", "LEADFLOW_MAX_SMS_CHARS")
+_EMAIL_SUBJECT = ("e-mail subject", "LEADFLOW_MAX_EMAIL_SUBJECT_CHARS")
+_EMAIL_BODY = ("e-mail body", "LEADFLOW_MAX_EMAIL_BODY_CHARS")
+_OTHER = ("template", "LEADFLOW_RENDER_MAX_CHARS")
+
+
+def _part(
+    part: tuple[str, str], max_chars: int, steps: int = 100_000, ms: float = 250.0
+) -> RenderLimits:
+    what, setting = part
+    return RenderLimits(max_chars, steps, ms / 1000, what, setting)
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,18 +37,10 @@ class Limits:
 
     max_depth: int = 5
     enrollments_per_hour: int = 20
-    sms_body: RenderLimits = field(
-        default_factory=lambda: _part(1600, "SMS body", "LEADFLOW_MAX_SMS_CHARS")
-    )
-    email_subject: RenderLimits = field(
-        default_factory=lambda: _part(998, "e-mail subject", "LEADFLOW_MAX_EMAIL_SUBJECT_CHARS")
-    )
-    email_body: RenderLimits = field(
-        default_factory=lambda: _part(200_000, "e-mail body", "LEADFLOW_MAX_EMAIL_BODY_CHARS")
-    )
-    other: RenderLimits = field(
-        default_factory=lambda: _part(100_000, "template", "LEADFLOW_RENDER_MAX_CHARS")
-    )
+    sms_body: RenderLimits = field(default_factory=lambda: _part(_SMS_BODY, 1600))
+    email_subject: RenderLimits = field(default_factory=lambda: _part(_EMAIL_SUBJECT, 998))
+    email_body: RenderLimits = field(default_factory=lambda: _part(_EMAIL_BODY, 200_000))
+    other: RenderLimits = field(default_factory=lambda: _part(_OTHER, 100_000))
 
     @classmethod
     def build(
@@ -53,16 +55,13 @@ class Limits:
         render_steps: int = 100_000,
         render_ms: float = 250.0,
     ) -> Limits:
-        def part(chars: int, what: str, setting: str) -> RenderLimits:
-            return RenderLimits(chars, render_steps, render_ms / 1000, what, setting)
-
         return cls(
             max_depth,
             enrollments_per_hour,
-            part(sms_chars, "SMS body", "LEADFLOW_MAX_SMS_CHARS"),
-            part(email_subject_chars, "e-mail subject", "LEADFLOW_MAX_EMAIL_SUBJECT_CHARS"),
-            part(email_body_chars, "e-mail body", "LEADFLOW_MAX_EMAIL_BODY_CHARS"),
-            part(other_chars, "template", "LEADFLOW_RENDER_MAX_CHARS"),
+            _part(_SMS_BODY, sms_chars, render_steps, render_ms),
+            _part(_EMAIL_SUBJECT, email_subject_chars, render_steps, render_ms),
+            _part(_EMAIL_BODY, email_body_chars, render_steps, render_ms),
+            _part(_OTHER, other_chars, render_steps, render_ms),
         )
 
     def per_hour(self) -> int | None:

@@ -73,10 +73,8 @@ def top_two_thompson(
     best among the others, so a clearly worst arm stays at the floor.
     """
     names = _names(arms)
-    if not 0 <= beta <= 1:
-        raise ValueError(f"beta: must be between 0 and 1, got {beta}")
-    if not 0 <= floor <= 1 / len(names):
-        raise ValueError(f"floor: must be between 0 and 1/{len(names)} arms, got {floor}")
+    check_beta(beta)
+    check_floor(floor, len(names))
     informed = [name for name in names if arms[name].n >= MIN_UNITS]
     share = 1 / len(names)
     weights = {name: share for name in names}
@@ -86,6 +84,18 @@ def top_two_thompson(
         pot = share * len(informed)
         weights.update({name: pot * float(a) for name, a in zip(informed, allocation, strict=True)})
     return _with_floor(weights, floor)
+
+
+def check_beta(beta: float) -> None:
+    """``beta``, the chance that the leader is played, must be a probability."""
+    if not 0 <= beta <= 1:
+        raise ValueError(f"beta: must be between 0 and 1, got {beta}")
+
+
+def check_floor(floor: float, arms: int) -> None:
+    """``floor`` must leave room for every one of ``arms`` arms: at most an even share."""
+    if not 0 <= floor <= 1 / arms:
+        raise ValueError(f"floor: must be between 0 and 1/{arms} arms, got {floor}")
 
 
 def _top_two(samples: NDArray[np.float64], beta: float) -> NDArray[np.float64]:

@@ -35,6 +35,7 @@ __all__ = [
     "ab_detection",
     "cumulative_conversions",
     "first_significant_day",
+    "require_at_least",
 ]
 Counts = np.ndarray[Any, np.dtype[np.int64]]
 
@@ -128,11 +129,17 @@ def _require(name: str, ok: bool, problem: str) -> None:
         raise ValueError(f"{name}: {problem}")
 
 
-def _check_common(runs: int, days: int, daily_per_arm: int, base_rate: float) -> None:
-    _require("runs", runs >= 1, f"must be at least 1, got {runs}")
-    _require("days", days >= 1, f"must be at least 1, got {days}")
-    _require("daily_per_arm", daily_per_arm >= 2, f"must be at least 2, got {daily_per_arm}")
+def require_at_least(name: str, value: int, least: int) -> None:
+    """ValueError ``<name>: must be at least <least>, got <value>`` when ``value`` is less."""
+    _require(name, value >= least, f"must be at least {least}, got {value}")
+
+
+def _check_common(runs: int, days: int, daily_per_arm: int, base_rate: float, alpha: float) -> None:
+    require_at_least("runs", runs, 1)
+    require_at_least("days", days, 1)
+    require_at_least("daily_per_arm", daily_per_arm, 2)
     _require("base_rate", 0.0 < base_rate < 1.0, f"must be between 0 and 1, got {base_rate}")
+    _require("alpha", 0.0 < alpha < 1.0, f"must be between 0 and 1, got {alpha}")
 
 
 def cumulative_conversions(
@@ -211,8 +218,7 @@ def aa_peeking(
     """A/A experiments (both arms convert at ``base_rate``) looked at once a day for ``days``;
     with ``min_conversions``, a look counts only once each arm has that many conversions (the
     sequential rate then is what an auto-applying experiment would do)."""
-    _check_common(runs, days, daily_per_arm, base_rate)
-    _require("alpha", 0.0 < alpha < 1.0, f"must be between 0 and 1, got {alpha}")
+    _check_common(runs, days, daily_per_arm, base_rate, alpha)
     _require("min_conversions", min_conversions >= 0, f"must be >= 0, got {min_conversions}")
     rng = np.random.default_rng(seed)
     data = cumulative_conversions(
@@ -259,8 +265,7 @@ def ab_detection(
     seed: int,
 ) -> DetectionResult:
     """A/B experiments whose treatment converts at ``base_rate * (1 + lift)``, looked at daily."""
-    _check_common(runs, days, daily_per_arm, base_rate)
-    _require("alpha", 0.0 < alpha < 1.0, f"must be between 0 and 1, got {alpha}")
+    _check_common(runs, days, daily_per_arm, base_rate, alpha)
     treated = base_rate * (1.0 + lift)
     _require("lift", 0.0 < treated < 1.0, f"puts the treatment rate at {treated}, outside (0, 1)")
     rng = np.random.default_rng(seed)

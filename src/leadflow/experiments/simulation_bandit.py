@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 
 from leadflow.definitions.experiment_model import DEFAULT_BANDIT_BETA
-from leadflow.experiments.bandit import top_two_thompson
-from leadflow.experiments.simulation import Quartiles, Rate
+from leadflow.experiments.bandit import check_beta, check_floor, top_two_thompson
+from leadflow.experiments.simulation import Quartiles, Rate, require_at_least
 from leadflow.experiments.stats import proportion
 from leadflow.model.plain import AsDict
 
@@ -85,20 +85,14 @@ def _check(
     beta: float,
 ) -> str:
     """Validate the arguments before any traffic is drawn; return the best arm's name."""
-    if days < 1:
-        raise ValueError(f"days: must be at least 1, got {days}")
-    if daily_total < 1:
-        raise ValueError(f"daily_total: must be at least 1, got {daily_total}")
-    if review_every_days < 1:
-        raise ValueError(f"review_every_days: must be at least 1, got {review_every_days}")
-    if min_sample < 1:
-        raise ValueError(f"min_sample: must be at least 1, got {min_sample}")
+    require_at_least("days", days, 1)
+    require_at_least("daily_total", daily_total, 1)
+    require_at_least("review_every_days", review_every_days, 1)
+    require_at_least("min_sample", min_sample, 1)
     if len(rates) < 2:
         raise ValueError(f"rates: need at least two arms, got {len(rates)}")
-    if not 0.0 <= floor <= 1.0 / len(rates):
-        raise ValueError(f"floor: must be between 0 and 1/{len(rates)} arms, got {floor}")
-    if not 0.0 <= beta <= 1.0:
-        raise ValueError(f"beta: must be between 0 and 1, got {beta}")
+    check_floor(floor, len(rates))
+    check_beta(beta)
     for name, rate in rates.items():
         if not 0.0 <= rate <= 1.0:
             raise ValueError(f"rates: arm {name!r} has rate {rate}, outside [0, 1]")
@@ -176,8 +170,7 @@ def bandit_runs(
     seed: int,
 ) -> BanditSummary:
     """``runs`` independent bandit experiments (seeds spawned from ``seed``), summarised."""
-    if runs < 1:
-        raise ValueError(f"runs: must be at least 1, got {runs}")
+    require_at_least("runs", runs, 1)
     results = [
         bandit_run(
             days=days,

@@ -6,13 +6,11 @@ check."""
 
 from __future__ import annotations
 
-import math
-import random
 from typing import Any
 
 from leadflow.model.records import Contact, Message, NewEvent
 from leadflow.simulate.compliance_history import UNSUBSCRIBE_TYPE
-from leadflow.simulate.engagement import EngagementModel
+from leadflow.simulate.engagement import EngagementModel, delay, pick
 
 DAY = 86400.0
 OPT_OUT_TEXTS = (
@@ -29,6 +27,8 @@ REPLY_TEXTS = (
 )  # fmt: skip
 OPT_IN_TEXTS = (("START", 3), ("UNSTOP", 1), ("start", 1))
 HELP_TEXTS = (("HELP", 3), ("info", 1))
+_DELAY = (12 * 60.0, 1.2)  # log-normal: median seconds, sigma
+_DELAY_BOUNDS = (30.0, 2 * DAY)
 
 
 class ComplianceReactions(EngagementModel):
@@ -51,10 +51,10 @@ class ComplianceReactions(EngagementModel):
     def on_delivered(
         self, message: Message, contact: Contact, delivered_at: float
     ) -> list[NewEvent]:
-        rng = random.Random(f"{self.seed}:{message.idempotency_key}")
+        rng = self.rng_for(message)
         reply, opt_out, help_, opt_in_after, unsubscribe, email_reply = self.rates
         draw = rng.random()
-        at = delivered_at + _delay(rng, 12 * 60.0)
+        at = delivered_at + delay(rng, _DELAY, *_DELAY_BOUNDS)
         key = message.idempotency_key
         if message.channel == "email":
             if draw < unsubscribe:
@@ -64,18 +64,18 @@ class ComplianceReactions(EngagementModel):
                 return [_inbound("email.received", contact, message, "reply", body, at, key)]
             return []
         if draw < opt_out:
-            out = [_inbound("sms.received", contact, message, "opt_out", _pick(rng, OPT_OUT_TEXTS),
+            out = [_inbound("sms.received", contact, message, "opt_out", pick(rng, OPT_OUT_TEXTS),
                             at, key)]  # fmt: skip
             if rng.random() < opt_in_after:
                 later = at + rng.uniform(0.5, 4.0) * DAY
-                body = _pick(rng, OPT_IN_TEXTS)
+                body = pick(rng, OPT_IN_TEXTS)
                 out.append(_inbound("sms.received", contact, message, "opt_in", body, later, key))
             return out
         if draw < opt_out + help_:
-            body = _pick(rng, HELP_TEXTS)
+            body = pick(rng, HELP_TEXTS)
             return [_inbound("sms.received", contact, message, "help", body, at, key)]
         if draw < opt_out + help_ + reply:
-            body = _pick(rng, REPLY_TEXTS)
+            body = pick(rng, REPLY_TEXTS)
             return [_inbound("sms.received", contact, message, "reply", body, at, key)]
         return []
 
@@ -95,11 +95,3 @@ def _inbound(
     if kind != "sms.received":
         data["channel"] = "email"
     return NewEvent(kind, contact.id, data, f"cmp:{key}:{intent}", at)
-
-
-def _delay(rng: random.Random, median: float) -> float:
-    return min(2 * DAY, max(30.0, rng.lognormvariate(math.log(median), 1.2)))
-
-
-def _pick(rng: random.Random, weighted: tuple[tuple[str, int], ...]) -> str:
-    return rng.choices([t for t, _ in weighted], weights=[w for _, w in weighted])[0]

@@ -107,7 +107,7 @@ class EngagementModel:
         self, message: Message, contact: Contact, delivered_at: float
     ) -> list[NewEvent]:
         """The events ``contact`` produces in answer to ``message``, all after ``delivered_at``."""
-        rng = random.Random(f"{self.seed}:{message.idempotency_key}")
+        rng = self.rng_for(message)
         if message.channel == "sms":
             return self._text_reply(rng, message, contact, delivered_at, 1.0, _SMS_REPLIES)
         if message.channel == "voice":
@@ -117,6 +117,11 @@ class EngagementModel:
         if message.channel == "email":
             return self._email(rng, message, contact, delivered_at)
         return []
+
+    def rng_for(self, message: Message) -> random.Random:
+        """Where every draw about ``message`` comes from: seeded by the model's seed and the
+        message's idempotency key, so a re-run draws the same."""
+        return random.Random(f"{self.seed}:{message.idempotency_key}")
 
     def reply_probability(
         self, contact: Contact, delivered_at: float, node: str | None = None
@@ -145,8 +150,8 @@ class EngagementModel:
         p_reply = self.reply_probability(contact, delivered_at, message.node)
         if rng.random() >= share * p_reply:
             return []
-        at = delivered_at + _delay(rng, _REPLY_DELAY)
-        body = _pick(rng, texts)
+        at = delivered_at + delay(rng, _REPLY_DELAY)
+        body = pick(rng, texts)
         data = {"body": body, "message_id": message.id, "channel": "sms"}
         return [_event("sms.received", message, contact, data, "reply", at)]
 
@@ -156,20 +161,20 @@ class EngagementModel:
         p_open = self.open_probability(contact)
         if p_open <= 0.0 or rng.random() >= p_open:
             return []
-        opened_at = delivered_at + _delay(rng, _OPEN_DELAY)
+        opened_at = delivered_at + delay(rng, _OPEN_DELAY)
         base = {"message_id": message.id, "channel": "email"}
         events = [_event("email.opened", message, contact, dict(base), "open", opened_at)]
         p_click = min(1.0, self.click_rate / self.open_rate) if self.open_rate else 0.0
         if rng.random() < p_click:
             data = {**base, "url": _first_url(message)}
-            at = opened_at + _delay(rng, _CLICK_DELAY)
+            at = opened_at + delay(rng, _CLICK_DELAY)
             events.append(_event("email.clicked", message, contact, data, "click", at))
         p_reply = self.reply_probability(contact, delivered_at, message.node)
         p_reply = EMAIL_REPLY_SHARE * p_reply / p_open
         if rng.random() < p_reply:
             subject = f"Re: {message.subject}" if message.subject else "Re: your message"
-            data = {**base, "subject": subject, "body": _pick(rng, _EMAIL_REPLIES)}
-            at = opened_at + _delay(rng, _EMAIL_REPLY_DELAY)
+            data = {**base, "subject": subject, "body": pick(rng, _EMAIL_REPLIES)}
+            at = opened_at + delay(rng, _EMAIL_REPLY_DELAY)
             events.append(_event("email.received", message, contact, data, "email_reply", at))
         return events
 
@@ -181,12 +186,19 @@ def _event(
     return NewEvent(type=kind, contact_id=contact.id, data=data, dedupe_key=key, occurred_at=at)
 
 
-def _delay(rng: random.Random, shape: tuple[float, float]) -> float:
+def delay(
+    rng: random.Random,
+    shape: tuple[float, float],
+    shortest: float = _MIN_DELAY_S,
+    longest: float = _MAX_DELAY_S,
+) -> float:
+    """A log-normal delay of ``shape`` (median seconds, sigma), kept within [shortest, longest]."""
     median, sigma = shape
-    return min(_MAX_DELAY_S, max(_MIN_DELAY_S, rng.lognormvariate(math.log(median), sigma)))
+    return min(longest, max(shortest, rng.lognormvariate(math.log(median), sigma)))
 
 
-def _pick(rng: random.Random, weighted: tuple[tuple[str, int], ...]) -> str:
+def pick(rng: random.Random, weighted: tuple[tuple[str, int], ...]) -> str:
+    """One text of ``weighted`` (text, weight) pairs, drawn by weight."""
     return rng.choices([text for text, _ in weighted], weights=[w for _, w in weighted])[0]
 
 

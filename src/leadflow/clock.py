@@ -7,8 +7,9 @@ the Unix epoch (UTC) on hot paths; :func:`to_iso` / :func:`from_iso` convert at 
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
-from typing import Protocol
+from datetime import UTC, date, datetime
+from datetime import time as day_time
+from typing import Protocol, overload
 
 
 class Clock(Protocol):
@@ -57,3 +58,15 @@ def from_iso(text: str) -> float:
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return value.timestamp()
+
+
+@overload
+def day_start(day: date) -> float: ...
+@overload
+def day_start(day: None) -> None: ...
+@overload
+def day_start(day: date | None) -> float | None: ...
+def day_start(day: date | None) -> float | None:
+    """The start (00:00 UTC) of ``day`` in epoch seconds, or None (a ``datetime`` counts by its
+    day)."""
+    return None if day is None else datetime.combine(day, day_time(), tzinfo=UTC).timestamp()

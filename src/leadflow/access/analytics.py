@@ -23,6 +23,7 @@ from leadflow.analytics.filters import Filters
 from leadflow.analytics.forecast import forecasts as weekly_forecasts
 from leadflow.analytics.insights import insights as find_insights
 from leadflow.analytics.segments import segments as who_converts
+from leadflow.clock import day_start
 from leadflow.errors import InvalidInput, NotFound
 from leadflow.model.deals import DealFilter
 from leadflow.store.contract import Store
@@ -30,11 +31,6 @@ from leadflow.tenancy.accounts import Principal
 
 BY = ("workflow", "node", "channel", "message")
 BASES = ("price", "commission")
-
-
-def _epoch(day: dt.date | None) -> float | None:
-    """The start of a UTC day in epoch seconds (a ``datetime`` counts by its day)."""
-    return None if day is None else dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC).timestamp()
 
 
 def filters(
@@ -61,7 +57,7 @@ def filters(
             raise NotFound(f"no team {team!r}")
         members = frozenset(a.member_key for a in store.list_agents(tenant, team))
         agents = members if agents is None else agents & members
-    start, end = _epoch(since), _epoch(until)
+    start, end = day_start(since), day_start(until)
     if start is not None and end is not None and end <= start:
         raise InvalidInput("until: must be after since")
     return Filters(since=start, until=end, agents=agents, source=source, tag=tag)

@@ -27,6 +27,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from leadflow.analytics.cohorts import cohort_of
+from leadflow.clock import day_start
 from leadflow.errors import InvalidInput
 from leadflow.model.deals import DealFilter
 from leadflow.model.records import ContactFilter, Scope
@@ -41,8 +42,7 @@ APPOINTMENT_EVENT = "appointment.booked"
 
 def week_start(at: float) -> float:
     """The Monday 00:00 UTC of the week holding ``at``."""
-    day = dt.date.fromisoformat(cohort_of(at, "week"))
-    return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC).timestamp()
+    return day_start(dt.date.fromisoformat(cohort_of(at, "week")))
 
 
 def weekly_counts(times: Iterable[float], end: float, weeks: int) -> list[int]:

@@ -17,6 +17,7 @@ from leadflow.analytics.deals import DealRow, deal_json
 from leadflow.api.deps import AccessDep, PrincipalDep
 from leadflow.api.problems import problem_responses
 from leadflow.api.routes import create_route, routed
+from leadflow.clock import day_start
 from leadflow.model.deals import DealFilter
 from leadflow.tenancy.accounts import Principal
 
@@ -51,10 +52,6 @@ class ImportSummary(BaseModel):
     updated: int
 
 
-def _epoch(day: dt.date | None) -> float | None:
-    return None if day is None else dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC).timestamp()
-
-
 def _rows(items: list[DealRow], where: str) -> list[tuple[dict[str, Any], str]]:
     return [(x.model_dump(by_alias=True), where.format(i)) for i, x in enumerate(items)]
 
@@ -71,8 +68,8 @@ def list_deals(
 ) -> DealPage:
     flt = DealFilter(
         access.scope.tenant_id,
-        since=_epoch(closed_from),
-        until=_epoch(closed_before),
+        since=day_start(closed_from),
+        until=day_start(closed_before),
         after_key=after,
         limit=limit,
     )

@@ -4,7 +4,10 @@ the reports of ``/api/v1/analytics`` for one tenant, as Rich tables or ``--json`
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import functools
+import inspect
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -18,6 +21,7 @@ from leadflow.cli.common import console, print_answer, print_json, runtime, tabl
 from leadflow.cli.options import DEFAULT, DbOption, JsonOption, TenantOption
 from leadflow.model.records import DEFAULT_TENANT
 from leadflow.store.contract import Store
+from leadflow.tenancy.accounts import Principal
 
 app = typer.Typer(
     help="Analytics: funnels and their contacts, cohorts, insights, who converts, forecasts, "
@@ -35,39 +39,71 @@ MinN = Annotated[int, typer.Option(min=5)]
 Png = Annotated[Path | None, typer.Option("--png", help="Also draw a PNG chart here.")]
 
 
-def _filters(
-    store: Store,
-    tenant: str,
-    since: dt.datetime | None,
-    until: dt.datetime | None,
-    agent: str | None,
-    team: str | None,
-    source: str | None = None,
-    tag: str | None = None,
-) -> Filters:
-    return service.filters(
-        store,
-        operator(tenant),
-        since=since,
-        until=until,
-        agent=agent,
-        team=team,
-        source=source,
-        tag=tag,
-    )
+@dataclass(frozen=True)
+class Filtering:
+    """The filter options a report command was given, by name; :meth:`of` makes them the
+    report's :class:`Filters` in the caller's scope once the store is open."""
+
+    given: Mapping[str, Any]
+
+    def of(self, store: Store, who: Principal) -> Filters:
+        return service.filters(store, who, **self.given)
+
+
+UNFILTERED = Filtering({})
+_DESCRIBED = {
+    "agent": "One agent's leads (MemberKey).",
+    "team": "One team's leads (TeamKey).",
+    "source": "The leads of one source.",
+    "tag": "The leads with one tag.",
+}
+
+
+def filtered(
+    *, source_and_tag: bool = True, described: bool = False
+) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """A report command's filter options, standing where its ``flt: Filtering`` parameter
+    stands (their place in ``--help``): ``--since`` and ``--until`` (UTC days), ``--agent``,
+    ``--team`` and, unless not ``source_and_tag``, ``--source`` and ``--tag`` (each with its
+    help when ``described``). The command is called with them as one ``flt``."""
+    names = ["since", "until", "agent", "team", *(["source", "tag"] if source_and_tag else [])]
+    options = [
+        inspect.Parameter(
+            name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None,
+            annotation=Day if name in ("since", "until") else (
+                Annotated[str | None, typer.Option(help=_DESCRIBED[name])] if described else Text
+            ),
+        )
+        for name in names
+    ]  # fmt: skip
+
+    def decorate(command: Callable[..., None]) -> Callable[..., None]:
+        signature = inspect.signature(command, eval_str=True)
+
+        @functools.wraps(command)
+        def filtered_command(**given: Any) -> None:
+            flt = Filtering({name: given.pop(name) for name in names})
+            command(**given, flt=flt)
+
+        filtered_command.__signature__ = signature.replace(  # type: ignore[attr-defined]
+            parameters=[
+                option
+                for parameter in signature.parameters.values()
+                for option in (options if parameter.name == "flt" else [parameter])
+            ]
+        )
+        return filtered_command
+
+    return decorate
 
 
 @app.command("funnel")
+@filtered(described=True)
 def funnel(
     workflow: Workflow,
     tenant: TenantOption = DEFAULT_TENANT,
     db: DbOption = DEFAULT,
-    since: Day = None,
-    until: Day = None,
-    agent: Annotated[str | None, typer.Option(help="One agent's leads (MemberKey).")] = None,
-    team: Annotated[str | None, typer.Option(help="One team's leads (TeamKey).")] = None,
-    source: Annotated[str | None, typer.Option(help="The leads of one source.")] = None,
-    tag: Annotated[str | None, typer.Option(help="The leads with one tag.")] = None,
+    flt: Filtering = UNFILTERED,
     goal: Goals = None,
     window_days: WindowDays = 30.0,
     png: Png = None,
@@ -76,8 +112,10 @@ def funnel(
     """A workflow's funnel: per version and node, runs entered / completed / failed / exited /
     here now, messages sent ... replied, outcome shares; goal conversion and time to goal."""
     with runtime(db) as rt:
-        flt = _filters(rt.store, tenant, since, until, agent, team, source, tag)
-        out = service.funnel(rt.store, operator(tenant), workflow, flt, goal or (), window_days)
+        who = operator(tenant)
+        out = service.funnel(
+            rt.store, who, workflow, flt.of(rt.store, who), goal or (), window_days
+        )
         _charted(out, charts.funnel_png, png)
     if json_out:
         print_json(out["nodes"])
@@ -148,6 +186,7 @@ def contacts(
 
 
 @app.command("cohorts")
+@filtered()
 def cohorts(
     workflow: Workflow,
     tenant: TenantOption = DEFAULT_TENANT,
@@ -156,12 +195,7 @@ def cohorts(
     period: Annotated[str, typer.Option(help="week or month.")] = "week",
     weeks: Annotated[int, typer.Option(min=1, max=104)] = 12,
     by_source: Annotated[bool, typer.Option(help="One row per cohort and lead source.")] = False,
-    since: Day = None,
-    until: Day = None,
-    agent: Text = None,
-    team: Text = None,
-    source: Text = None,
-    tag: Text = None,
+    flt: Filtering = UNFILTERED,
     png: Png = None,
     json_out: JsonOption = False,
 ) -> None:
@@ -184,9 +218,8 @@ def cohorts(
         db, tenant,
         lambda rt, who: _charted(
             service.cohorts(
-                rt.store, who, workflow,
-                _filters(rt.store, tenant, since, until, agent, team, source, tag),
-                rt.clock.now(), goals=goal or (), period=period, weeks=weeks, by_source=by_source,
+                rt.store, who, workflow, flt.of(rt.store, who), rt.clock.now(),
+                goals=goal or (), period=period, weeks=weeks, by_source=by_source,
             ),
             charts.cohorts_png, png,
         ),
@@ -305,6 +338,7 @@ def _show_forecast(out: dict[str, Any]) -> None:
 
 
 @app.command("attribution")
+@filtered(source_and_tag=False)
 def attribution(
     tenant: TenantOption = DEFAULT_TENANT,
     db: DbOption = DEFAULT,
@@ -312,10 +346,7 @@ def attribution(
     basis: Annotated[str, typer.Option(help="price (ClosePrice) or commission.")] = "price",
     lookback_days: Annotated[float, typer.Option(min=0.001)] = 90.0,
     half_life_days: Annotated[float, typer.Option(min=0.001)] = 7.0,
-    since: Day = None,
-    until: Day = None,
-    agent: Text = None,
-    team: Text = None,
+    flt: Filtering = UNFILTERED,
     json_out: JsonOption = False,
 ) -> None:
     """Revenue of the deals closed in the range, credited to the touches before them in six
@@ -336,32 +367,26 @@ def attribution(
     print_answer(
         db, tenant,
         lambda rt, who: service.attribution(
-            rt.store, who, _filters(rt.store, tenant, since, until, agent, team), by=by,
-            basis=basis, lookback_days=lookback_days, half_life_days=half_life_days,
+            rt.store, who, flt.of(rt.store, who), by=by, basis=basis,
+            lookback_days=lookback_days, half_life_days=half_life_days,
         ),
         json_out, show,
     )  # fmt: skip
 
 
 @app.command("agents")
+@filtered()
 def agents(
     tenant: TenantOption = DEFAULT_TENANT,
     db: DbOption = DEFAULT,
-    since: Day = None,
-    until: Day = None,
-    agent: Text = None,
-    team: Text = None,
-    source: Text = None,
-    tag: Text = None,
+    flt: Filtering = UNFILTERED,
     json_out: JsonOption = False,
 ) -> None:
     """Per agent and team: leads, speed to lead (median minutes to the first automated and
     human touch), appointments, deals, revenue, tasks and the share done on time."""
     print_answer(
         db, tenant,
-        lambda rt, who: service.agents(
-            rt.store, who, _filters(rt.store, tenant, since, until, agent, team, source, tag)
-        ),
+        lambda rt, who: service.agents(rt.store, who, flt.of(rt.store, who)),
         json_out, lambda out: table(
             f"agents of {tenant}", _AGENT_COLUMNS,
             [[row[c] for c in _AGENT_COLUMNS] for row in (*out["agents"], *out["teams"])],

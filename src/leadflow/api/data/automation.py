@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import date
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from leadflow.model.ai import AiCall
+from leadflow.api.data.shape import Record
 
 
 class _In(BaseModel):
@@ -57,7 +56,7 @@ class WorkflowDraftOut(BaseModel):
     published: bool
 
 
-class AiCallOut(BaseModel):
+class AiCallOut(Record):
     id: str
     at: float
     purpose: str
@@ -68,12 +67,6 @@ class AiCallOut(BaseModel):
     cache_hit: bool
     outcome: str
     mode: str
-
-    @classmethod
-    def of(cls, call: AiCall) -> AiCallOut:
-        data = dataclasses.asdict(call)
-        data.pop("tenant_id")
-        return cls(**data)
 
 
 class AiCallList(BaseModel):

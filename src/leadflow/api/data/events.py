@@ -7,8 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
-from leadflow.api.data.contacts import when
-from leadflow.model.records import Event
+from leadflow.api.data.shape import Record, Time
 
 MAX_BATCH = 10_000
 EventType = Annotated[
@@ -88,13 +87,13 @@ class BatchAccepted(BaseModel):
     duplicate: list[bool] = Field(description="Per event in order: whether it was a duplicate.")
 
 
-class EventOut(BaseModel):
+class EventOut(Record):
     id: int
     type: str
     contact_id: str | None
     data: dict[str, Any]
-    occurred_at: datetime | None
-    processed_at: datetime | None
+    occurred_at: Time
+    processed_at: Time
     status: Literal["pending", "processed", "failed"] = Field(
         description="failed: the event could not be processed and was set aside (see error)."
     )
@@ -103,20 +102,6 @@ class EventOut(BaseModel):
         description="What of its data was ignored, and why (e.g. an id naming another "
         "contact's message); the rest was processed."
     )
-
-    @classmethod
-    def of(cls, e: Event) -> EventOut:
-        return cls(
-            id=e.id,
-            type=e.type,
-            contact_id=e.contact_id,
-            data=e.data,
-            occurred_at=when(e.occurred_at),
-            processed_at=when(e.processed_at),
-            status=e.status,
-            error=e.error,
-            ignored=e.ignored,
-        )
 
 
 class EventPage(BaseModel):

@@ -20,19 +20,13 @@ def _time(value: Any) -> Any:
     return when(value) if isinstance(value, int | float) else value
 
 
-def _second(value: Any) -> Any:
-    if isinstance(value, int | float):
-        return datetime.fromtimestamp(value, UTC).replace(microsecond=0)
-    return value
-
-
 def _iso(value: Any) -> Any:
     return to_iso(value) if isinstance(value, int | float) else value
 
 
 Time = Annotated[datetime | None, BeforeValidator(_time)]
 """A time kept as epoch seconds, shown as a UTC date-time to the second."""
-Second = Annotated[datetime, BeforeValidator(_second)]
+Second = Annotated[datetime, BeforeValidator(_time)]
 """The same, to the second."""
 Iso = Annotated[str | None, BeforeValidator(_iso)]
 """The same as ISO 8601 text (``...Z``), to the second."""

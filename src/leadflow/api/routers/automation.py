@@ -31,15 +31,7 @@ router = APIRouter(prefix="/automation", tags=["automation"])
     409,
 )
 def draft_workflow(access: AccessDep, body: WorkflowRequest) -> WorkflowDraftOut:
-    opts = body.options
-    options = service.DraftOptions(
-        key=opts.key,
-        save=opts.save,
-        samples=opts.samples,
-        simulate=opts.simulate,
-        leads=opts.leads,
-        days=opts.days,
-    )
+    options = service.DraftOptions(**body.options.model_dump())
     out = service.draft_workflow(
         access.runtime, access.principal, body.prompt, options, access.now()
     )

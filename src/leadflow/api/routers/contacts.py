@@ -133,13 +133,8 @@ def get_consent(access: AccessDep, contact_id: ContactId) -> ConsentOut:
     404,
 )
 def record_consent(access: AccessDep, contact_id: ContactId, body: ConsentIn) -> ConsentOut:
-    change = access_consent.ConsentChange(
-        channel=body.channel,
-        state=body.state,
-        source=body.source,
-        evidence=body.evidence,
-        at=body.at.timestamp() if body.at is not None else None,
-    )
+    at = body.at.timestamp() if body.at is not None else None
+    change = access_consent.ConsentChange(**body.model_dump(exclude={"at"}), at=at)
     found = access_consent.record(
         access.runtime.store, access.principal, access.scope, contact_id, change, access.now()
     )

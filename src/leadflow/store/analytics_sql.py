@@ -55,27 +55,25 @@ class SqlAnalytics(SqlFunnel, AnalyticsStore):
     def save_deals(self, deals: Sequence[Deal], now: float) -> tuple[int, int]:
         for deal in deals:
             check_deal(deal)
-        sql = self._dialect.sql
-        inserted = updated = 0
-        with self._write() as conn:
-            for deal in deals:
-                found = conn.execute(
-                    sql("SELECT created_at FROM deals WHERE tenant_id = ? AND deal_key = ?"),
-                    (deal.tenant_id, deal.deal_key),
-                ).fetchone()
-                created = now if found is None else float(found[0])
-                row = tuple(
-                    created
-                    if name == "created_at"
-                    else now
-                    if name == "updated_at"
-                    else getattr(deal, name)
-                    for name in DEAL_FIELDS
-                )
-                conn.execute(sql(_UPSERT), row)
-                inserted += found is None
-                updated += found is not None
-        return inserted, updated
+
+        def row(deal: Deal, found: Any | None) -> tuple[Any, ...]:
+            created = now if found is None else float(found[0])
+            return tuple(
+                created
+                if name == "created_at"
+                else now
+                if name == "updated_at"
+                else getattr(deal, name)
+                for name in DEAL_FIELDS
+            )
+
+        return self._upsert_each(
+            deals,
+            "SELECT created_at FROM deals WHERE tenant_id = ? AND deal_key = ?",
+            lambda deal: (deal.tenant_id, deal.deal_key),
+            _UPSERT,
+            row,
+        )
 
     def get_deal(self, tenant_id: str, deal_key: str) -> Deal | None:
         return self._fetch_one_as(

@@ -74,6 +74,28 @@ class SqlPart:
             conn.execute(sql(write), params)
             return conn.execute(sql(read), read_params).fetchone()
 
+    def _upsert_each(
+        self,
+        items: Sequence[T],
+        find: str,
+        key_of: Callable[[T], tuple[Any, ...]],
+        upsert: str,
+        row_of: Callable[[T, Any | None], tuple[Any, ...]],
+    ) -> tuple[int, int]:
+        """Insert or replace ``items`` in one transaction, in order: for each, ``find`` (with
+        ``key_of(item)``) reads the row stored before, if any, and ``upsert`` writes
+        ``row_of(item, that row or None)`` (both with ``?`` placeholders). Returns
+        (inserted, updated)."""
+        sql = self._dialect.sql
+        find, upsert = sql(find), sql(upsert)
+        inserted = 0
+        with self._write() as conn:
+            for item in items:
+                found = conn.execute(find, key_of(item)).fetchone()
+                conn.execute(upsert, row_of(item, found))
+                inserted += found is None
+        return inserted, len(items) - inserted
+
     def _change(self, sql: str, params: tuple[Any, ...]) -> int:
         """Run one write statement in its own transaction; the rows it changed."""
         with self._write() as conn:

@@ -82,6 +82,13 @@ from leadflow.store.sql_rows import (
 from leadflow.store.sql_statements import WriteStatements, named
 
 
+def _claim_params(owner: str, now: float, limit: int, lease_s: float) -> dict[str, Any]:
+    """The named parameters of every claim query (``store/sql/<dialect>/queries/claim_*.sql``
+    and the outbox's pick): the lease ``owner`` takes at most ``limit`` rows due at ``now``,
+    held ``until`` ``now + lease_s``."""
+    return {"now": now, "limit": limit, "owner": owner, "until": now + lease_s}
+
+
 class SqlWrites(WritesProducts):
     """The contract's write paths on SQL; see the module docstring for the hooks."""
 
@@ -247,7 +254,7 @@ class SqlWrites(WritesProducts):
     def claim_runs(self, owner: str, now: float, limit: int, lease_s: float) -> list[ClaimedRun]:
         if limit <= 0:
             return []
-        params = {"now": now, "limit": limit, "owner": owner, "until": now + lease_s}
+        params = _claim_params(owner, now, limit, lease_s)
         with self._write() as conn:
             rows = conn.execute(self._stmts.claim_runs, params).fetchall()
             if not rows:
@@ -356,7 +363,7 @@ class SqlWrites(WritesProducts):
     def claim_events(self, owner: str, now: float, limit: int, lease_s: float) -> list[Event]:
         if limit <= 0:
             return []
-        params = {"now": now, "limit": limit, "owner": owner, "until": now + lease_s}
+        params = _claim_params(owner, now, limit, lease_s)
         with self._write() as conn:
             rows = conn.execute(self._stmts.claim_events, params).fetchall()
         rows.sort(key=lambda r: r[0])
@@ -396,7 +403,7 @@ class SqlWrites(WritesProducts):
     ) -> list[ClaimedMessage]:
         if limit <= 0:
             return []
-        params = {"now": now, "limit": limit, "owner": owner, "until": now + lease_s}
+        params = _claim_params(owner, now, limit, lease_s)
         with self._write() as conn:
             picked = self._pick_messages(conn, params)
             if not picked:

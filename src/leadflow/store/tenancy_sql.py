@@ -53,21 +53,16 @@ class SqlTenancy(SqlPart, TenancyStore):
 
     # ------------------------------------------------------------------ teams
     def upsert_team(self, team: Team, now: float) -> bool:
-        with self._write() as conn:
-            sql = self._dialect.sql
-            found = conn.execute(
-                sql("SELECT 1 FROM teams WHERE tenant_id = ? AND team_key = ?"),
-                (team.tenant_id, team.team_key),
-            ).fetchone()
-            conn.execute(
-                sql(
-                    f"INSERT INTO teams ({TEAM_COLS}) VALUES (?, ?, ?, ?, ?) "
-                    "ON CONFLICT (tenant_id, team_key) DO UPDATE SET name = excluded.name, "
-                    "lead_key = excluded.lead_key"
-                ),
-                (team.tenant_id, team.team_key, team.name, team.lead_key, now),
-            )
-        return found is None
+        inserted, _ = self._upsert_each(
+            [team],
+            "SELECT 1 FROM teams WHERE tenant_id = ? AND team_key = ?",
+            lambda t: (t.tenant_id, t.team_key),
+            f"INSERT INTO teams ({TEAM_COLS}) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (tenant_id, team_key) DO UPDATE SET name = excluded.name, "
+            "lead_key = excluded.lead_key",
+            lambda t, _found: (t.tenant_id, t.team_key, t.name, t.lead_key, now),
+        )
+        return inserted == 1
 
     def list_teams(self, tenant_id: str) -> list[Team]:
         return self._fetch_as(
@@ -80,22 +75,15 @@ class SqlTenancy(SqlPart, TenancyStore):
     def upsert_agents(self, agents: Sequence[Agent], now: float) -> tuple[int, int]:
         if not agents:
             return 0, 0
-        sql = self._dialect.sql
-        inserted = 0
         marks = ", ".join("?" * len(AGENT_COLS.split(",")))
-        upsert = sql(
+        return self._upsert_each(
+            agents,
+            "SELECT 1 FROM agents WHERE tenant_id = ? AND member_key = ?",
+            lambda a: (a.tenant_id, a.member_key),
             f"INSERT INTO agents ({AGENT_COLS}) VALUES ({marks}) "
-            f"ON CONFLICT (tenant_id, member_key) DO UPDATE SET {_AGENT_UPDATE}"
+            f"ON CONFLICT (tenant_id, member_key) DO UPDATE SET {_AGENT_UPDATE}",
+            lambda a, _found: _agent_row(a, now, now),
         )
-        with self._write() as conn:
-            for a in agents:
-                found = conn.execute(
-                    sql("SELECT 1 FROM agents WHERE tenant_id = ? AND member_key = ?"),
-                    (a.tenant_id, a.member_key),
-                ).fetchone()
-                inserted += found is None
-                conn.execute(upsert, _agent_row(a, now, now))
-        return inserted, len(agents) - inserted
 
     def get_agent(self, tenant_id: str, member_key: str) -> Agent | None:
         return self._fetch_one_as(

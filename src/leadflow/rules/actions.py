@@ -93,10 +93,15 @@ def walk(root: Mapping[str, Any], path: str) -> Any:
     return value
 
 
-def scope_of(target: RuleTarget) -> dict[str, Any]:
+def event_of(target: RuleTarget) -> dict[str, Any]:
+    """The event the rule fires on, as its actions hand it on (a ``from`` path, a run's
+    trigger, a webhook's body)."""
     e = target.event
-    view = {"id": e.id, "type": e.type, "data": e.data, "occurred_at": e.occurred_at}
-    return {"event": view, "contact": target.contact.as_dict()}
+    return {"id": e.id, "type": e.type, "data": e.data, "occurred_at": e.occurred_at}
+
+
+def scope_of(target: RuleTarget) -> dict[str, Any]:
+    return {"event": event_of(target), "contact": target.contact.as_dict()}
 
 
 class _Kind:
@@ -211,9 +216,8 @@ class EnrollAction(_Kind):
         except NotFound:
             raise RuleActionError(f"enroll: workflow {key!r} not found in this tenant") from None
         reentry = wf.definition.settings.reentry
-        e = target.event
         context = {
-            "trigger": {"type": e.type, "id": e.id, "data": e.data, "occurred_at": e.occurred_at},
+            "trigger": event_of(target),
             "rule": {"id": target.rule_id, "version": target.rule_version},
         }
         return RulePlan(
@@ -265,11 +269,10 @@ class WebhookAction(_Kind):
 
     def plan(self, spec: Mapping[str, Any], target: RuleTarget) -> RulePlan:
         s: CallWebhook = self.parsed(spec)
-        e = target.event
         body = {
             "rule_id": target.rule_id,
             "rule_version": target.rule_version,
-            "event": {"id": e.id, "type": e.type, "occurred_at": e.occurred_at, "data": e.data},
+            "event": event_of(target),
             "contact_id": target.contact.id,
         }
         message = Message(

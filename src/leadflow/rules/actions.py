@@ -16,8 +16,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from leadflow.engine.catalog import Catalog
 from leadflow.engine.rule_actions import RuleAction, RuleActionError, RulePlan, RuleTarget
+from leadflow.engine.runless import message_now
 from leadflow.errors import NotFound
-from leadflow.model.records import CONTACT_SCALARS, ContactPatch, EnrollRequest, Message, NewEvent
+from leadflow.model.records import CONTACT_SCALARS, ContactPatch, EnrollRequest, NewEvent
 from leadflow.store.contract import Store
 
 NAME = r"^[A-Za-z_][A-Za-z0-9_]{0,63}$"
@@ -275,16 +276,12 @@ class WebhookAction(_Kind):
             "event": event_of(target),
             "contact_id": target.contact.id,
         }
-        message = Message(
-            run_id=None,
-            contact_id=target.contact.id,
-            workflow_key=None,
-            node=None,
-            channel="webhook",
-            to=s.url,
-            idempotency_key=target.key,
-            due_at=target.now,
-            created_at=target.now,
+        message = message_now(
+            target.contact.id,
+            "webhook",
+            s.url,
+            target.key,
+            target.now,
             body=json.dumps(body, sort_keys=True, separators=(",", ":")),
             payload={"method": s.method, "headers": dict(s.headers)},
         )

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from leadflow.engine.runless import message_now
 from leadflow.errors import Conflict, InvalidInput, NotFound
 from leadflow.model.playbooks import AgentProfile, Appointment, AppointmentFilter
 from leadflow.model.records import Contact, Message, NewEvent
@@ -161,19 +162,8 @@ def _notice(
     contact_id: str, to: str, key: str, subject: str, body: str, payload: dict[str, Any], now: float
 ) -> Message:
     """One e-mail about an appointment, sent now (``payload``: its invitation, never marketing)."""
-    return Message(
-        run_id=None,
-        contact_id=contact_id,
-        workflow_key=None,
-        node=None,
-        channel="email",
-        to=to,
-        idempotency_key=key,
-        due_at=now,
-        created_at=now,
-        subject=subject,
-        body=body,
-        payload=payload,
+    return message_now(
+        contact_id, "email", to, key, now, subject=subject, body=body, payload=payload
     )
 
 

@@ -42,6 +42,13 @@ def _crm(crm: str) -> str:
         raise NotFound(f"no CRM {crm!r} (ghl or fub)") from None
 
 
+def _connector(store: Store, tenant_id: str, crm: str) -> CrmConnector:
+    found = store.get_crm_connector(tenant_id, _crm(crm))
+    if found is None:
+        raise NotFound(f"no {crm} connector")
+    return found
+
+
 def shown(connector: CrmConnector) -> dict[str, Any]:
     return {
         "crm": connector.crm,
@@ -64,11 +71,7 @@ def put_connector(
 
 
 def get_connector(store: Store, principal: Principal, crm: str) -> dict[str, Any]:
-    tenant = require_role(principal, ADMIN, MANAGING)
-    found = store.get_crm_connector(tenant, _crm(crm))
-    if found is None:
-        raise NotFound(f"no {crm} connector")
-    return shown(found)
+    return shown(_connector(store, require_role(principal, ADMIN, MANAGING), crm))
 
 
 def delete_connector(store: Store, principal: Principal, crm: str) -> None:
@@ -109,8 +112,7 @@ def crm_operation(
     contact = link.store.get_contact(contact_id)
     if contact is None or contact.tenant_id != tenant_id:
         raise NotFound(f"no contact {contact_id!r}")
-    if link.store.get_crm_connector(tenant_id, _crm(crm)) is None:
-        raise NotFound(f"no {crm} connector")
+    _connector(link.store, tenant_id, crm)
     try:
         return perform(link, tenant_id, _crm(crm), operation, contact, params, idempotency_key)
     except CrmError:  # recorded pending or failed: the stored entry says which (begun before)
@@ -139,8 +141,7 @@ def operate(
 def sync(link: CrmLink, principal: Principal, crm: str, contact_id: str) -> SyncResult:
     require_role(principal, WRITE_ROLES, "syncing contacts with the CRM")
     contact = visible_contact(link.store, scope_of(link.store, principal), contact_id)
-    if link.store.get_crm_connector(principal.tenant_id, _crm(crm)) is None:
-        raise NotFound(f"no {crm} connector")
+    _connector(link.store, principal.tenant_id, crm)
     return sync_contact(link, crm, contact)
 
 

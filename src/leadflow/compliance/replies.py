@@ -36,6 +36,7 @@ from leadflow.compliance.consent import (
     provider_said,
 )
 from leadflow.compliance.keywords import Intent, normalize
+from leadflow.engine.runless import message_now
 from leadflow.model.records import Contact, Event, Message
 
 OPT_OUT_CONFIRMATION = "opt_out_confirmation"
@@ -125,20 +126,9 @@ def answers_for(
             payload[REPLY_FROM] = texted  # answered from the number the lead texted
         if opt_out_at is not None:
             payload["opt_out_at"] = opt_out_at
+        key = answer_key(kind, event.id)
         out.append(
-            Message(
-                run_id=None,
-                contact_id=contact.id,
-                workflow_key=None,
-                node=None,
-                channel="sms",
-                to=to,
-                idempotency_key=answer_key(kind, event.id),
-                due_at=now,
-                created_at=now,
-                body=texts.text(kind),
-                payload=payload,
-            )
+            message_now(contact.id, "sms", to, key, now, body=texts.text(kind), payload=payload)
         )
     return out
 

@@ -15,9 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from leadflow.definitions.durations import parse_duration
 from leadflow.engine.rule_actions import RuleActionError, RulePlan, RuleTarget
+from leadflow.engine.runless import message_now
 from leadflow.errors import PermanentStepError
 from leadflow.model.playbooks import AgentProfile, Task
-from leadflow.model.records import Message
 from leadflow.playbooks.tasks import notice_payload, recipient, task_event
 from leadflow.store.contract import Store
 
@@ -82,16 +82,12 @@ class NotifyAgentRuleAction:
                 if not to:
                     continue
                 notices.append(
-                    Message(
-                        run_id=None,
-                        contact_id=contact.id,
-                        workflow_key=None,
-                        node=None,
-                        channel=channel,
-                        to=to,
-                        idempotency_key=f"{target.key}:agent:{channel}",
-                        due_at=now,
-                        created_at=now,
+                    message_now(
+                        contact.id,
+                        channel,
+                        to,
+                        f"{target.key}:agent:{channel}",
+                        now,
                         subject=f"Task: {s.title}"[:200] if channel == "email" else None,
                         body=text if channel == "sms" else f"{text}\n\n{s.body or ''}".strip(),
                         payload=notice_payload(profile, task),

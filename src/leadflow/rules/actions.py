@@ -16,8 +16,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from leadflow.engine.catalog import Catalog
 from leadflow.engine.rule_actions import RuleAction, RuleActionError, RulePlan, RuleTarget
+from leadflow.engine.runless import message_now
 from leadflow.errors import NotFound
-from leadflow.model.records import CONTACT_SCALARS, ContactPatch, EnrollRequest, Message, NewEvent
+from leadflow.model.records import CONTACT_SCALARS, ContactPatch, EnrollRequest, NewEvent
 from leadflow.store.contract import Store
 
 NAME = r"^[A-Za-z_][A-Za-z0-9_]{0,63}$"
@@ -93,10 +94,15 @@ def walk(root: Mapping[str, Any], path: str) -> Any:
     return value
 
 
-def scope_of(target: RuleTarget) -> dict[str, Any]:
+def event_of(target: RuleTarget) -> dict[str, Any]:
+    """The event the rule fires on, as its actions hand it on (a ``from`` path, a run's
+    trigger, a webhook's body)."""
     e = target.event
-    view = {"id": e.id, "type": e.type, "data": e.data, "occurred_at": e.occurred_at}
-    return {"event": view, "contact": target.contact.as_dict()}
+    return {"id": e.id, "type": e.type, "data": e.data, "occurred_at": e.occurred_at}
+
+
+def scope_of(target: RuleTarget) -> dict[str, Any]:
+    return {"event": event_of(target), "contact": target.contact.as_dict()}
 
 
 class _Kind:
@@ -211,9 +217,8 @@ class EnrollAction(_Kind):
         except NotFound:
             raise RuleActionError(f"enroll: workflow {key!r} not found in this tenant") from None
         reentry = wf.definition.settings.reentry
-        e = target.event
         context = {
-            "trigger": {"type": e.type, "id": e.id, "data": e.data, "occurred_at": e.occurred_at},
+            "trigger": event_of(target),
             "rule": {"id": target.rule_id, "version": target.rule_version},
         }
         return RulePlan(
@@ -265,23 +270,18 @@ class WebhookAction(_Kind):
 
     def plan(self, spec: Mapping[str, Any], target: RuleTarget) -> RulePlan:
         s: CallWebhook = self.parsed(spec)
-        e = target.event
         body = {
             "rule_id": target.rule_id,
             "rule_version": target.rule_version,
-            "event": {"id": e.id, "type": e.type, "occurred_at": e.occurred_at, "data": e.data},
+            "event": event_of(target),
             "contact_id": target.contact.id,
         }
-        message = Message(
-            run_id=None,
-            contact_id=target.contact.id,
-            workflow_key=None,
-            node=None,
-            channel="webhook",
-            to=s.url,
-            idempotency_key=target.key,
-            due_at=target.now,
-            created_at=target.now,
+        message = message_now(
+            target.contact.id,
+            "webhook",
+            s.url,
+            target.key,
+            target.now,
             body=json.dumps(body, sort_keys=True, separators=(",", ":")),
             payload={"method": s.method, "headers": dict(s.headers)},
         )

@@ -210,3 +210,52 @@ def test_next_due_at_cost_does_not_grow_with_waiting_runs(tmp_path: Path, waitin
     s.close()
     # the same bound for 200 and for 20,000 waiting runs: only the 50 held runs are read
     assert steps < 5_000, steps
+
+
+def test_writes_of_runs_and_messages_build_no_temporary_btree(db: str) -> None:
+    """Migration 0270: the status checks and messages_due's condition are comparisons, so a write
+    of a run or a message (run once per row) builds no temporary b-tree of IN-list constants."""
+    from leadflow.store.sql_common import UPDATE_FACTS, UPDATE_RUN, update_message_sql
+    from leadflow.store.sqlite import _INSERT_MESSAGE, _INSERT_RUN
+
+    s = _open(db)
+    conn = s._conn
+    assert conn is not None
+    for sql in (_INSERT_MESSAGE, _INSERT_RUN, UPDATE_RUN, UPDATE_FACTS, update_message_sql("?")):
+        ops = [str(r[1]) for r in conn.execute("EXPLAIN " + sql, [None] * sql.count("?"))]
+        assert "OpenEphemeral" not in ops, sql
+    s.close()
+
+
+def test_status_checks_refuse_what_they_refused_before(db: str) -> None:
+    """The checks rewritten by migration 0270 accept every status and nothing else."""
+    s = _open(db)
+    conn = s._conn
+    assert conn is not None
+    assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+    add_contacts(s, "c1")
+    run = enroll_one(s, "c1")
+    s.queue_messages([message(None, "k1", contact_id=run.contact_id)], T0)
+    runs = ("active", "waiting", "paused", "completed", "exited", "failed", "cancelled")
+    messages = ("pending", "deferred", "sending", "sent", "delivered", "failed", "suppressed")
+    for table, statuses in (("runs", runs), ("messages", messages)):
+        found = conn.execute("SELECT sql FROM sqlite_master WHERE name = ?", (table,)).fetchone()
+        table_sql = found[0]
+        assert "status IN" not in table_sql, table_sql
+        for status in statuses:
+            conn.execute(f"UPDATE {table} SET status = ?", (status,))
+        for wrong in ("asleep", "", "Active", None):
+            with pytest.raises(sqlite3.IntegrityError):
+                conn.execute(f"UPDATE {table} SET status = ?", (wrong,))
+    conn.commit()
+    s.close()
+
+
+def test_due_messages_are_picked_through_their_index(db: str) -> None:
+    from leadflow.store.sqlite import _PICK_MESSAGES
+
+    s = _open(db)
+    params = {"now": T0, "owner": "w", "limit": 10}
+    plan = _plan(s, _PICK_MESSAGES, params)  # type: ignore[arg-type]
+    assert any("INDEX messages_due" in p for p in plan), plan
+    s.close()

@@ -27,7 +27,9 @@ from leadflow.model.rules import (
 from leadflow.store.codec import CONTACT_COLS, WORKFLOW_COLS, workflow_from_row
 
 LIVE = "status IN ('active', 'waiting')"  # exactly the runs_due index's WHERE
-QUEUED = "status IN ('pending', 'deferred', 'sending')"  # exactly the messages_due index's WHERE
+# Exactly the messages_due index's WHERE (migration 0270), in parentheses: comparisons joined by
+# OR, not an IN list, which SQLite evaluates by building a temporary b-tree.
+QUEUED = "(status = 'pending' OR status = 'deferred' OR status = 'sending')"
 OPEN = "('active', 'waiting', 'paused')"
 ENDED = "('completed', 'exited', 'failed', 'cancelled')"
 SENT = "('sent', 'delivered')"

@@ -4,7 +4,7 @@
 -- owner is sending to it. Claims take turns (an advisory lock held to COMMIT), so this sees
 -- every lease committed before it.
 WITH picked AS (
-    SELECT m.id, m.status FROM messages m WHERE m.{{QUEUED}} AND m.due_at <= %(now)s
+    SELECT m.id, m.status FROM messages m WHERE {{QUEUED}} AND m.due_at <= %(now)s
     AND (m.status <> 'sending' OR m.lease_until IS NULL OR m.lease_until < %(now)s)
     AND (m.contact_id IS NULL OR (
         NOT EXISTS (SELECT 1 FROM events e WHERE e.contact_id = m.contact_id

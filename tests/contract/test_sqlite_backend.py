@@ -247,6 +247,13 @@ def test_status_checks_refuse_what_they_refused_before(db: str) -> None:
         for wrong in ("asleep", "", "Active", None):
             with pytest.raises(sqlite3.IntegrityError):
                 conn.execute(f"UPDATE {table} SET status = ?", (wrong,))
+    either = "CHECK (status = 'pending' OR status = '{}' OR status = 'failed')"
+    for table, check in (
+        ("webhook_deliveries", either.format("delivered")),
+        ("crm_deliveries", either.format("done")),
+    ):
+        found = conn.execute("SELECT sql FROM sqlite_master WHERE name = ?", (table,)).fetchone()
+        assert check in found[0] and "status IN" not in found[0], found[0]
     conn.commit()
     s.close()
 

@@ -1,5 +1,6 @@
--- leadflow schema, version 270: the status checks of runs and messages, and the messages_due
--- index's condition, written as comparisons joined by OR instead of IN lists. Same rules, same
+-- leadflow schema, version 270: the status checks of the tables written once per row by the
+-- workers (runs, messages, webhook_deliveries, crm_deliveries), and the messages_due index's
+-- condition, written as comparisons joined by OR instead of IN lists. Same rules, same
 -- rows in the index; what changes is the cost of every write of a run or a message.
 --
 -- SQLite evaluates `status IN ('a', 'b', 'c', ...)` (three or more constants) by building a
@@ -34,6 +35,18 @@ UPDATE sqlite_master SET sql =
     || 'OR status = ''suppressed'')'
     || substr(sql, instr(sql, '''suppressed''))') + length('''suppressed''))'))
 WHERE type = 'table' AND name = 'messages' AND instr(sql, 'CHECK (status IN (') > 0;
+
+UPDATE sqlite_master SET sql =
+    substr(sql, 1, instr(sql, 'CHECK (status IN (') - 1)
+    || 'CHECK (status = ''pending'' OR status = ''delivered'' OR status = ''failed'')'
+    || substr(sql, instr(sql, '''failed''))') + length('''failed''))'))
+WHERE type = 'table' AND name = 'webhook_deliveries' AND instr(sql, 'CHECK (status IN (') > 0;
+
+UPDATE sqlite_master SET sql =
+    substr(sql, 1, instr(sql, 'CHECK (status IN (') - 1)
+    || 'CHECK (status = ''pending'' OR status = ''done'' OR status = ''failed'')'
+    || substr(sql, instr(sql, '''failed''))') + length('''failed''))'))
+WHERE type = 'table' AND name = 'crm_deliveries' AND instr(sql, 'CHECK (status IN (') > 0;
 
 PRAGMA writable_schema = RESET;
 

@@ -20,33 +20,25 @@
 
 PRAGMA writable_schema = ON;
 
+-- Each table's `CHECK (status IN (...))`, up to the `'))` that closes it, replaced.
 UPDATE sqlite_master SET sql =
     substr(sql, 1, instr(sql, 'CHECK (status IN (') - 1)
-    || 'CHECK (status = ''active'' OR status = ''waiting'' OR status = ''paused'' '
-    || 'OR status = ''completed'' OR status = ''exited'' OR status = ''failed'' '
-    || 'OR status = ''cancelled'')'
-    || substr(sql, instr(sql, '''cancelled''))') + length('''cancelled''))'))
-WHERE type = 'table' AND name = 'runs' AND instr(sql, 'CHECK (status IN (') > 0;
-
-UPDATE sqlite_master SET sql =
-    substr(sql, 1, instr(sql, 'CHECK (status IN (') - 1)
-    || 'CHECK (status = ''pending'' OR status = ''deferred'' OR status = ''sending'' '
-    || 'OR status = ''sent'' OR status = ''delivered'' OR status = ''failed'' '
-    || 'OR status = ''suppressed'')'
-    || substr(sql, instr(sql, '''suppressed''))') + length('''suppressed''))'))
-WHERE type = 'table' AND name = 'messages' AND instr(sql, 'CHECK (status IN (') > 0;
-
-UPDATE sqlite_master SET sql =
-    substr(sql, 1, instr(sql, 'CHECK (status IN (') - 1)
-    || 'CHECK (status = ''pending'' OR status = ''delivered'' OR status = ''failed'')'
-    || substr(sql, instr(sql, '''failed''))') + length('''failed''))'))
-WHERE type = 'table' AND name = 'webhook_deliveries' AND instr(sql, 'CHECK (status IN (') > 0;
-
-UPDATE sqlite_master SET sql =
-    substr(sql, 1, instr(sql, 'CHECK (status IN (') - 1)
-    || 'CHECK (status = ''pending'' OR status = ''done'' OR status = ''failed'')'
-    || substr(sql, instr(sql, '''failed''))') + length('''failed''))'))
-WHERE type = 'table' AND name = 'crm_deliveries' AND instr(sql, 'CHECK (status IN (') > 0;
+    || CASE name
+        WHEN 'runs' THEN 'CHECK (status = ''active'' OR status = ''waiting'' '
+            || 'OR status = ''paused'' OR status = ''completed'' OR status = ''exited'' '
+            || 'OR status = ''failed'' OR status = ''cancelled'')'
+        WHEN 'messages' THEN 'CHECK (status = ''pending'' OR status = ''deferred'' '
+            || 'OR status = ''sending'' OR status = ''sent'' OR status = ''delivered'' '
+            || 'OR status = ''failed'' OR status = ''suppressed'')'
+        WHEN 'webhook_deliveries'
+            THEN 'CHECK (status = ''pending'' OR status = ''delivered'' OR status = ''failed'')'
+        WHEN 'crm_deliveries'
+            THEN 'CHECK (status = ''pending'' OR status = ''done'' OR status = ''failed'')'
+    END
+    || substr(sql, instr(sql, 'CHECK (status IN (')
+        + instr(substr(sql, instr(sql, 'CHECK (status IN (')), '''))') + 2)
+WHERE type = 'table' AND name IN ('runs', 'messages', 'webhook_deliveries', 'crm_deliveries')
+    AND instr(sql, 'CHECK (status IN (') > 0;
 
 PRAGMA writable_schema = RESET;
 
